@@ -1,0 +1,5 @@
+#include "ast_module.h"
+
+void ast_module_init(void)
+{
+}

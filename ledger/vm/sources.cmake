@@ -1,0 +1,1 @@
+set(LDG_VM_SOURCES "")

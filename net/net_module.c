@@ -1,0 +1,5 @@
+#include "net_module.h"
+
+void net_module_init(void)
+{
+}

@@ -1,0 +1,5 @@
+#include "stl_module.h"
+
+void stl_module_init(void)
+{
+}
