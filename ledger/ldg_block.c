@@ -1,0 +1,118 @@
+#include "ldg_block.h"
+
+#include <string.h>
+
+void ldg_header_encode(ldg_enc *e, const ldg_header *h)
+{
+    ldg_enc_array(e, 9);
+    ldg_enc_u64(e, h->version);
+    ldg_enc_str(e, h->chain_id);
+    ldg_enc_u64(e, h->height);
+    ldg_enc_u64(e, h->time_ms);
+    ldg_enc_bin(e, h->prev_hash.b, LDG_HASH_LEN);
+    ldg_enc_bin(e, h->prev_state_root.b, LDG_HASH_LEN);
+    ldg_enc_bin(e, h->tx_root.b, LDG_HASH_LEN);
+    ldg_enc_u64(e, h->tx_count);
+    ldg_enc_bin(e, h->proposer.b, LDG_PUBKEY_LEN);
+}
+
+ldg_err ldg_header_decode(ldg_header *h, const uint8_t *data, size_t len)
+{
+    ldg_dec d;
+    if (ldg_decode(&d, data, len) != LDG_OK)
+        return LDG_ERR_DECODE;
+    const msgpack_object *f;
+    bool ok = ldg_obj_array(d.root, 9, &f) && ldg_obj_u64(&f[0], &h->version) &&
+              ldg_obj_str(&f[1], h->chain_id, LDG_CHAIN_ID_LEN_MAX, false) &&
+              ldg_obj_u64(&f[2], &h->height) && ldg_obj_u64(&f[3], &h->time_ms) &&
+              ldg_obj_bin(&f[4], h->prev_hash.b, LDG_HASH_LEN) &&
+              ldg_obj_bin(&f[5], h->prev_state_root.b, LDG_HASH_LEN) &&
+              ldg_obj_bin(&f[6], h->tx_root.b, LDG_HASH_LEN) && ldg_obj_u64(&f[7], &h->tx_count) &&
+              ldg_obj_bin(&f[8], h->proposer.b, LDG_PUBKEY_LEN) &&
+              h->version == LDG_BLOCK_VERSION && h->tx_count <= LDG_BLOCK_TX_MAX;
+    ldg_dec_free(&d);
+    return ok ? LDG_OK : LDG_ERR_DECODE;
+}
+
+void ldg_header_hash(ldg_hash *out, const ldg_header *h)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_header_encode(&e, h);
+    ldg_tagged_hash(out, LDG_TAG_BLOCK, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+void ldg_tx_root(ldg_hash *out, const ldg_hash *ids, size_t n)
+{
+    ldg_tagged_hash(out, LDG_TAG_TXROOT, ids, n * sizeof *ids);
+}
+
+void ldg_vote_hash(ldg_hash *out, const char *chain_id, uint64_t height, uint64_t round,
+                   uint32_t type, const ldg_hash *block_hash)
+{
+    static const ldg_hash nil;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 5);
+    ldg_enc_str(&e, chain_id);
+    ldg_enc_u64(&e, height);
+    ldg_enc_u64(&e, round);
+    ldg_enc_u64(&e, type);
+    ldg_enc_bin(&e, (block_hash ? block_hash : &nil)->b, LDG_HASH_LEN);
+    ldg_tagged_hash(out, LDG_TAG_VOTE, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+void ldg_cert_encode(ldg_enc *e, const ldg_cert *c)
+{
+    ldg_enc_array(e, 4);
+    ldg_enc_u64(e, c->height);
+    ldg_enc_u64(e, c->round);
+    ldg_enc_bin(e, c->block_hash.b, LDG_HASH_LEN);
+    ldg_enc_array(e, c->count);
+    for (uint32_t i = 0; i < c->count; i++) {
+        ldg_enc_array(e, 2);
+        ldg_enc_u64(e, c->sigs[i].validator);
+        ldg_enc_bin(e, c->sigs[i].sig.b, LDG_SIG_LEN);
+    }
+}
+
+ldg_err ldg_cert_decode(ldg_cert *c, const msgpack_object *o)
+{
+    const msgpack_object *f, *sigs;
+    uint32_t n;
+    if (!ldg_obj_array(o, 4, &f) || !ldg_obj_u64(&f[0], &c->height) ||
+        !ldg_obj_u64(&f[1], &c->round) || !ldg_obj_bin(&f[2], c->block_hash.b, LDG_HASH_LEN) ||
+        !ldg_obj_array_any(&f[3], LDG_VALIDATORS_MAX, &sigs, &n))
+        return LDG_ERR_DECODE;
+    c->count = n;
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *s;
+        uint64_t idx;
+        if (!ldg_obj_array(&sigs[i], 2, &s) || !ldg_obj_u64(&s[0], &idx) ||
+            idx >= LDG_VALIDATORS_MAX || !ldg_obj_bin(&s[1], c->sigs[i].sig.b, LDG_SIG_LEN))
+            return LDG_ERR_DECODE;
+        c->sigs[i].validator = (uint32_t)idx;
+    }
+    return LDG_OK;
+}
+
+bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
+                     uint32_t n)
+{
+    bool seen[LDG_VALIDATORS_MAX] = {0};
+    uint32_t good = 0;
+    ldg_hash msg;
+    ldg_vote_hash(&msg, chain_id, c->height, c->round, LDG_VOTE_PRECOMMIT, &c->block_hash);
+    for (uint32_t i = 0; i < c->count; i++) {
+        uint32_t v = c->sigs[i].validator;
+        if (v >= n || seen[v])
+            return false;
+        seen[v] = true;
+        if (!ldg_verify(&c->sigs[i].sig, &msg, &validators[v]))
+            return false;
+        good++;
+    }
+    return good >= ldg_quorum(n);
+}

@@ -1,0 +1,84 @@
+/* Blocks, their certificates and the stored block record (specs/encoding.md).
+ *
+ *   header = [version, chain_id, height, time_ms, prev_hash, prev_state_root, tx_root,
+ *             tx_count, proposer]
+ *   hash   = tagged_hash("folio/block", header bytes)
+ *   tx_root = tagged_hash("folio/txroot", id_0 || id_1 || ...)
+ *   prev_state_root = the state root after block height-1 (so execution of h can overlap
+ *                     agreement on h+1)
+ *   cert   = [height, round, block_hash, [[validator_index, sig], ...]]
+ *            precommit signatures over ldg_vote_hash(PRECOMMIT, ...); 2f+1 of n needed.
+ *   record = [header bytes, [tx wire bytes...], cert, [receipt...], state_root]
+ *   receipt = [code, detail, data]                                                          */
+#ifndef LDG_BLOCK_H
+#define LDG_BLOCK_H
+
+#include "ldg_codec.h"
+#include "ldg_exec.h"
+#include "ldg_key.h"
+#include "ldg_limits.h"
+
+#define LDG_BLOCK_VERSION 1
+
+/* Validators in one chain. 3f+1 with f up to 33 covers any consortium we expect; the
+ * certificate and vote buffers are sized by it. */
+#define LDG_VALIDATORS_MAX 100
+
+typedef struct ldg_header {
+    uint64_t version;
+    char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+    uint64_t height;
+    uint64_t time_ms;
+    ldg_hash prev_hash;
+    ldg_hash prev_state_root;
+    ldg_hash tx_root;
+    uint64_t tx_count;
+    ldg_pubkey proposer;
+} ldg_header;
+
+void ldg_header_encode(ldg_enc *e, const ldg_header *h);
+ldg_err ldg_header_decode(ldg_header *h, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
+void ldg_header_hash(ldg_hash *out, const ldg_header *h);
+void ldg_tx_root(ldg_hash *out, const ldg_hash *ids, size_t n);
+
+enum { LDG_VOTE_PREVOTE = 1, LDG_VOTE_PRECOMMIT = 2, LDG_VOTE_PROPOSAL = 3 };
+
+/* What a validator signs: tagged_hash("folio/vote", [chain_id, height, round, type,
+ * block_hash]) with block_hash all-zero for nil. */
+void ldg_vote_hash(ldg_hash *out, const char *chain_id, uint64_t height, uint64_t round,
+                   uint32_t type, const ldg_hash *block_hash);
+
+typedef struct ldg_cert_sig {
+    uint32_t validator;
+    ldg_sig sig;
+} ldg_cert_sig;
+
+typedef struct ldg_cert {
+    uint64_t height;
+    uint64_t round;
+    ldg_hash block_hash;
+    uint32_t count;
+    ldg_cert_sig sigs[LDG_VALIDATORS_MAX];
+} ldg_cert;
+
+void ldg_cert_encode(ldg_enc *e, const ldg_cert *c);
+ldg_err ldg_cert_decode(ldg_cert *c, const msgpack_object *o) LDG_WARN_UNUSED;
+/* Checks 2f+1 distinct valid precommits of the validator set for this block. */
+bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
+                     uint32_t n);
+/* Quorum for n validators: floor(2n/3) + 1. */
+static inline uint32_t ldg_quorum(uint32_t n)
+{
+    return 2 * n / 3 + 1;
+}
+
+/* A block as it travels: its header and its transactions' wire bytes. */
+typedef struct ldg_block {
+    ldg_header header;
+    ldg_hash hash;
+    uint32_t tx_count;
+    const uint8_t **txs; /* borrowed or owned per the creator's note */
+    size_t *tx_lens;
+} ldg_block;
+
+#endif

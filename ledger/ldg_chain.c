@@ -1,0 +1,632 @@
+#include "ldg_chain.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct ldg_chain {
+    ldg_store *store;
+    const ldg_registry *reg;
+    ldg_state *overlay; /* pending block; driven by the consensus thread only */
+    char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+    pthread_mutex_t tip_lock;
+    ldg_tip tip;
+    bool read_only;
+};
+
+static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root] */
+static const char META_CHAIN_ID[] = "chain_id";
+
+static void be64(uint8_t out[8], uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+/* ---- genesis ---- */
+
+void ldg_genesis_encode(ldg_enc *e, const ldg_genesis *g)
+{
+    ldg_enc_array(e, 4);
+    ldg_enc_str(e, g->chain_id);
+    ldg_enc_u64(e, g->time_ms);
+    ldg_enc_array(e, g->validator_count);
+    for (uint32_t i = 0; i < g->validator_count; i++)
+        ldg_enc_bin(e, g->validators[i].b, LDG_PUBKEY_LEN);
+    ldg_enc_array(e, g->participant_count);
+    for (uint32_t i = 0; i < g->participant_count; i++) {
+        ldg_enc_array(e, 3);
+        ldg_enc_str(e, g->participants[i].name);
+        ldg_enc_u64(e, g->participants[i].roles);
+        ldg_enc_bin(e, g->participants[i].key.b, LDG_PUBKEY_LEN);
+    }
+}
+
+ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
+{
+    memset(g, 0, sizeof *g);
+    ldg_dec d;
+    if (ldg_decode(&d, data, len) != LDG_OK)
+        return LDG_ERR_DECODE;
+    const msgpack_object *f, *vs, *ps;
+    uint32_t nv, np;
+    bool ok = ldg_obj_array(d.root, 4, &f) &&
+              ldg_obj_str(&f[0], g->chain_id, LDG_CHAIN_ID_LEN_MAX, false) &&
+              ldg_obj_u64(&f[1], &g->time_ms) &&
+              ldg_obj_array_any(&f[2], LDG_VALIDATORS_MAX, &vs, &nv) && nv > 0 &&
+              ldg_obj_array_any(&f[3], LDG_GENESIS_PARTICIPANTS_MAX, &ps, &np);
+    for (uint32_t i = 0; ok && i < nv; i++)
+        ok = ldg_obj_bin(&vs[i], g->validators[i].b, LDG_PUBKEY_LEN);
+    for (uint32_t i = 0; ok && i < np; i++) {
+        const msgpack_object *p;
+        uint64_t roles;
+        ok = ldg_obj_array(&ps[i], 3, &p) &&
+             ldg_obj_str(&p[0], g->participants[i].name, LDG_NAME_LEN_MAX, false) &&
+             ldg_obj_u64(&p[1], &roles) && roles <= LDG_ROLE_ALL &&
+             ldg_obj_bin(&p[2], g->participants[i].key.b, LDG_PUBKEY_LEN);
+        g->participants[i].roles = (uint32_t)roles;
+    }
+    g->validator_count = nv;
+    g->participant_count = np;
+    ldg_dec_free(&d);
+    return ok ? LDG_OK : LDG_ERR_DECODE;
+}
+
+/* Genesis state: validators and participants. */
+static void genesis_apply(ldg_state *st, const ldg_genesis *g)
+{
+    for (uint32_t i = 0; i < g->validator_count; i++) {
+        uint8_t key[5] = {LDG_KEY_VALIDATOR};
+        key[1] = (uint8_t)(i >> 24), key[2] = (uint8_t)(i >> 16), key[3] = (uint8_t)(i >> 8),
+        key[4] = (uint8_t)i;
+        ldg_state_put(st, key, sizeof key, g->validators[i].b, LDG_PUBKEY_LEN);
+    }
+    uint8_t vc = LDG_KEY_VALIDATOR_COUNT;
+    ldg_state_put_u64(st, &vc, 1, g->validator_count);
+    for (uint32_t i = 0; i < g->participant_count; i++) {
+        ldg_participant p = {.roles = g->participants[i].roles, .height = 0};
+        memcpy(p.name, g->participants[i].name, sizeof p.name);
+        p.pubkey = g->participants[i].key;
+        ldg_account_of(&p.account, &p.pubkey);
+        ldg_participant_put(st, &p);
+    }
+}
+
+/* ---- store-backed base for the overlay ---- */
+
+static ldg_err store_get(void *arg, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl)
+{
+    return ldg_store_get(arg, LDG_CF_STATE, k, kl, v, vl);
+}
+
+static ldg_err store_scan(void *arg, const uint8_t *p, size_t pl,
+                          bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                          void *fa)
+{
+    return ldg_store_scan(arg, LDG_CF_STATE, p, pl, fn, fa);
+}
+
+ldg_state *ldg_chain_reader(ldg_chain *c)
+{
+    return ldg_state_new((ldg_state_base){store_get, store_scan, c->store});
+}
+
+/* ---- block records ---- */
+
+static void encode_receipt(ldg_enc *e, const ldg_receipt *r)
+{
+    ldg_enc_array(e, 3);
+    ldg_enc_u64(e, r->code);
+    ldg_enc_str(e, r->detail);
+    ldg_enc_bin(e, r->data, r->data_len);
+}
+
+static void encode_record(ldg_enc *e, const ldg_header *h, const uint8_t *const *txs,
+                          const size_t *lens, const ldg_cert *cert, const ldg_receipt *receipts,
+                          const ldg_hash *state_root, const uint8_t *genesis, size_t genesis_len)
+{
+    ldg_enc he;
+    ldg_enc_init(&he);
+    ldg_header_encode(&he, h);
+    ldg_enc_array(e, 6);
+    ldg_enc_bin(e, ldg_enc_data(&he), ldg_enc_len(&he));
+    ldg_enc_free(&he);
+    ldg_enc_array(e, (uint32_t)h->tx_count);
+    for (uint64_t i = 0; i < h->tx_count; i++)
+        ldg_enc_bin(e, txs[i], lens[i]);
+    ldg_cert_encode(e, cert);
+    ldg_enc_array(e, (uint32_t)h->tx_count);
+    for (uint64_t i = 0; i < h->tx_count; i++)
+        encode_receipt(e, &receipts[i]);
+    ldg_enc_bin(e, state_root->b, LDG_HASH_LEN);
+    ldg_enc_bin(e, genesis, genesis_len);
+}
+
+void ldg_record_free(ldg_record *r)
+{
+    ldg_dec_free(&r->dec);
+    free(r->raw);
+    free(r->txs);
+    free(r->tx_lens);
+    free(r->receipts);
+    memset(r, 0, sizeof *r);
+}
+
+static ldg_err decode_receipts(ldg_record *r, const msgpack_object *o)
+{
+    const msgpack_object *items;
+    uint32_t n;
+    if (!ldg_obj_array_any(o, LDG_BLOCK_TX_MAX, &items, &n) || n != r->tx_count)
+        return LDG_ERR_CORRUPT;
+    r->receipts = calloc(n ? n : 1, sizeof *r->receipts);
+    LDG_ASSERT(r->receipts);
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *f;
+        uint64_t code;
+        const uint8_t *data;
+        size_t dl;
+        if (!ldg_obj_array(&items[i], 3, &f) || !ldg_obj_u64(&f[0], &code) || code > 999 ||
+            !ldg_obj_str(&f[1], r->receipts[i].detail, LDG_TEXT_LEN_MAX, true) ||
+            !ldg_obj_bin_ref(&f[2], sizeof r->receipts[i].data, &data, &dl))
+            return LDG_ERR_CORRUPT;
+        r->receipts[i].code = (ldg_result)code;
+        memcpy(r->receipts[i].data, data, dl);
+        r->receipts[i].data_len = dl;
+    }
+    return LDG_OK;
+}
+
+static ldg_err decode_record(ldg_record *r)
+{
+    const msgpack_object *f, *txs;
+    const uint8_t *hb;
+    size_t hl;
+    uint32_t n;
+    if (ldg_decode(&r->dec, r->raw, r->raw_len) != LDG_OK)
+        return LDG_ERR_CORRUPT;
+    if (!ldg_obj_array(r->dec.root, 6, &f) || !ldg_obj_bin_ref(&f[0], 4096, &hb, &hl) ||
+        ldg_header_decode(&r->header, hb, hl) != LDG_OK ||
+        !ldg_obj_array_any(&f[1], LDG_BLOCK_TX_MAX, &txs, &n) || n != r->header.tx_count)
+        return LDG_ERR_CORRUPT;
+    ldg_header_hash(&r->hash, &r->header);
+    r->tx_count = n;
+    r->txs = calloc(n ? n : 1, sizeof *r->txs);
+    r->tx_lens = calloc(n ? n : 1, sizeof *r->tx_lens);
+    LDG_ASSERT(r->txs && r->tx_lens);
+    for (uint32_t i = 0; i < n; i++)
+        if (!ldg_obj_bin_ref(&txs[i], LDG_TX_SIZE_MAX, &r->txs[i], &r->tx_lens[i]))
+            return LDG_ERR_CORRUPT;
+    if (ldg_cert_decode(&r->cert, &f[2]) != LDG_OK || decode_receipts(r, &f[3]) != LDG_OK ||
+        !ldg_obj_bin(&f[4], r->state_root.b, LDG_HASH_LEN) ||
+        !ldg_obj_bin_ref(&f[5], LDG_BLOCK_SIZE_MAX, &r->genesis, &r->genesis_len))
+        return LDG_ERR_CORRUPT;
+    return LDG_OK;
+}
+
+ldg_err ldg_chain_read_block(ldg_chain *c, uint64_t height, ldg_record *out)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t key[8];
+    be64(key, height);
+    ldg_err err = ldg_store_get(c->store, LDG_CF_BLOCKS, key, 8, &out->raw, &out->raw_len);
+    if (err != LDG_OK)
+        return err;
+    err = decode_record(out);
+    if (err != LDG_OK) {
+        fprintf(stderr, "folio: block %llu record is corrupt (%s:%d)\n",
+                (unsigned long long)height, __FILE__, __LINE__);
+        ldg_record_free(out);
+    }
+    return err;
+}
+
+ldg_err ldg_chain_find_tx(ldg_chain *c, const ldg_hash *id, uint64_t *height, uint32_t *index)
+{
+    uint8_t key[1 + LDG_HASH_LEN] = {LDG_KEY_TXID};
+    memcpy(key + 1, id->b, LDG_HASH_LEN);
+    uint8_t *v;
+    size_t vl;
+    ldg_err err = ldg_store_get(c->store, LDG_CF_STATE, key, sizeof key, &v, &vl);
+    if (err != LDG_OK)
+        return err;
+    ldg_dec d;
+    err = ldg_decode(&d, v, vl);
+    free(v);
+    if (err != LDG_OK)
+        return LDG_ERR_CORRUPT;
+    const msgpack_object *f;
+    uint64_t h, i;
+    bool ok = ldg_obj_array(d.root, 2, &f) && ldg_obj_u64(&f[0], &h) && ldg_obj_u64(&f[1], &i) &&
+              i < LDG_BLOCK_TX_MAX;
+    ldg_dec_free(&d);
+    if (!ok)
+        return LDG_ERR_CORRUPT;
+    *height = h;
+    *index = (uint32_t)i;
+    return LDG_OK;
+}
+
+/* ---- open / tip ---- */
+
+static void encode_tip(ldg_enc *e, const ldg_tip *t)
+{
+    ldg_enc_array(e, 4);
+    ldg_enc_u64(e, t->height);
+    ldg_enc_u64(e, t->time_ms);
+    ldg_enc_bin(e, t->hash.b, LDG_HASH_LEN);
+    ldg_enc_bin(e, t->state_root.b, LDG_HASH_LEN);
+}
+
+static ldg_err load_tip(ldg_chain *c)
+{
+    uint8_t *v;
+    size_t vl;
+    ldg_err err = ldg_store_get(c->store, LDG_CF_META, META_TIP, sizeof META_TIP - 1, &v, &vl);
+    if (err != LDG_OK)
+        return err;
+    ldg_dec d;
+    err = ldg_decode(&d, v, vl);
+    free(v);
+    if (err != LDG_OK)
+        return LDG_ERR_CORRUPT;
+    const msgpack_object *f;
+    bool ok = ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &c->tip.height) &&
+              ldg_obj_u64(&f[1], &c->tip.time_ms) &&
+              ldg_obj_bin(&f[2], c->tip.hash.b, LDG_HASH_LEN) &&
+              ldg_obj_bin(&f[3], c->tip.state_root.b, LDG_HASH_LEN);
+    ldg_dec_free(&d);
+    if (!ok)
+        return LDG_ERR_CORRUPT;
+    err = ldg_store_get(c->store, LDG_CF_META, META_CHAIN_ID, sizeof META_CHAIN_ID - 1, &v, &vl);
+    if (err != LDG_OK)
+        return LDG_ERR_CORRUPT;
+    if (vl == 0 || vl > LDG_CHAIN_ID_LEN_MAX) {
+        free(v);
+        return LDG_ERR_CORRUPT;
+    }
+    memcpy(c->chain_id, v, vl);
+    c->chain_id[vl] = '\0';
+    free(v);
+    return LDG_OK;
+}
+
+static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
+{
+    genesis_apply(c->overlay, g);
+    const ldg_write *w;
+    size_t nw = ldg_state_writes(c->overlay, &w);
+    ldg_header h = {.version = LDG_BLOCK_VERSION, .height = 0, .time_ms = g->time_ms};
+    snprintf(h.chain_id, sizeof h.chain_id, "%s", g->chain_id);
+    ldg_tx_root(&h.tx_root, NULL, 0);
+    ldg_hash zero = {{0}}, root;
+    ldg_state_root(&root, &zero, 0, w, nw);
+    ldg_enc ge, rec;
+    ldg_enc_init(&ge);
+    ldg_genesis_encode(&ge, g);
+    ldg_enc_init(&rec);
+    ldg_cert cert = {.height = 0};
+    ldg_header_hash(&cert.block_hash, &h);
+    encode_record(&rec, &h, NULL, NULL, &cert, NULL, &root, ldg_enc_data(&ge), ldg_enc_len(&ge));
+    ldg_batch *b = ldg_batch_new(c->store);
+    for (size_t i = 0; i < nw; i++)
+        ldg_batch_put(b, LDG_CF_STATE, w[i].key, w[i].klen, w[i].val, w[i].vlen);
+    uint8_t key[8];
+    be64(key, 0);
+    ldg_batch_put(b, LDG_CF_BLOCKS, key, 8, ldg_enc_data(&rec), ldg_enc_len(&rec));
+    ldg_tip tip = {.height = 0, .time_ms = g->time_ms, .hash = cert.block_hash, .state_root = root};
+    ldg_enc te;
+    ldg_enc_init(&te);
+    encode_tip(&te, &tip);
+    ldg_batch_put(b, LDG_CF_META, META_TIP, sizeof META_TIP - 1, ldg_enc_data(&te),
+                  ldg_enc_len(&te));
+    ldg_batch_put(b, LDG_CF_META, META_CHAIN_ID, sizeof META_CHAIN_ID - 1, g->chain_id,
+                  strlen(g->chain_id));
+    ldg_err err = ldg_store_write(c->store, b, true);
+    ldg_batch_free(b);
+    ldg_enc_free(&ge);
+    ldg_enc_free(&rec);
+    ldg_enc_free(&te);
+    ldg_state_reset(c->overlay);
+    if (err == LDG_OK) {
+        c->tip = tip;
+        snprintf(c->chain_id, sizeof c->chain_id, "%s", g->chain_id);
+    }
+    return err;
+}
+
+ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry *reg,
+                       const ldg_genesis *genesis, bool read_only)
+{
+    ldg_chain *c = calloc(1, sizeof *c);
+    if (!c)
+        return LDG_ERR_NOMEM;
+    ldg_err err = ldg_store_open(&c->store, db_path, read_only);
+    if (err != LDG_OK) {
+        free(c);
+        return err;
+    }
+    c->reg = reg;
+    c->read_only = read_only;
+    pthread_mutex_init(&c->tip_lock, NULL);
+    c->overlay = ldg_chain_reader(c);
+    err = load_tip(c);
+    if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
+        err = write_genesis(c, genesis);
+    if (err != LDG_OK) {
+        ldg_chain_close(c);
+        return err;
+    }
+    *out = c;
+    return LDG_OK;
+}
+
+void ldg_chain_close(ldg_chain *c)
+{
+    if (!c)
+        return;
+    ldg_state_free(c->overlay);
+    ldg_store_close(c->store);
+    pthread_mutex_destroy(&c->tip_lock);
+    free(c);
+}
+
+const char *ldg_chain_id(const ldg_chain *c)
+{
+    return c->chain_id;
+}
+
+ldg_tip ldg_chain_tip(ldg_chain *c)
+{
+    pthread_mutex_lock(&c->tip_lock);
+    ldg_tip t = c->tip;
+    pthread_mutex_unlock(&c->tip_lock);
+    return t;
+}
+
+ldg_store *ldg_chain_store(ldg_chain *c)
+{
+    return c->store;
+}
+
+static uint32_t read_validators(ldg_state *st, ldg_pubkey *out, uint32_t cap)
+{
+    uint8_t vc = LDG_KEY_VALIDATOR_COUNT;
+    uint64_t n = 0;
+    if (ldg_state_get_u64(st, &vc, 1, &n) != LDG_OK || n > cap)
+        return 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint8_t key[5] = {LDG_KEY_VALIDATOR, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+                          (uint8_t)(i >> 8), (uint8_t)i};
+        const uint8_t *v;
+        size_t vl;
+        bool found;
+        if (ldg_state_get(st, key, sizeof key, &v, &vl, &found) != LDG_OK || !found ||
+            vl != LDG_PUBKEY_LEN)
+            return 0;
+        memcpy(out[i].b, v, LDG_PUBKEY_LEN);
+    }
+    return (uint32_t)n;
+}
+
+uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap)
+{
+    ldg_state *st = ldg_chain_reader(c);
+    uint32_t n = read_validators(st, out, cap);
+    ldg_state_free(st);
+    return n;
+}
+
+/* ---- the seam ---- */
+
+void ldg_exec_out_free(ldg_exec_out *o)
+{
+    free(o->receipts);
+    memset(o, 0, sizeof *o);
+}
+
+static ldg_err decode_all(const uint8_t *const *txs, const size_t *lens, uint32_t n, ldg_tx *out,
+                          uint32_t *bad)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        if (ldg_tx_decode(&out[i], txs[i], lens[i]) != LDG_R_OK) {
+            for (uint32_t k = 0; k < i; k++)
+                ldg_tx_free(&out[k]);
+            *bad = i;
+            return LDG_ERR_INVALID;
+        }
+    }
+    return LDG_OK;
+}
+
+ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens,
+                          uint32_t n, uint64_t time_ms, const ldg_pubkey *proposer,
+                          ldg_header *out)
+{
+    LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
+    ldg_tip tip = ldg_chain_tip(c);
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_tx tx;
+        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK) {
+            free(ids);
+            return LDG_ERR_INVALID;
+        }
+        ids[i] = tx.id;
+        ldg_tx_free(&tx);
+    }
+    memset(out, 0, sizeof *out);
+    out->version = LDG_BLOCK_VERSION;
+    snprintf(out->chain_id, sizeof out->chain_id, "%s", c->chain_id);
+    out->height = tip.height + 1;
+    out->time_ms = time_ms > tip.time_ms ? time_ms : tip.time_ms + 1;
+    out->prev_hash = tip.hash;
+    out->prev_state_root = tip.state_root;
+    ldg_tx_root(&out->tx_root, ids, n);
+    out->tx_count = n;
+    out->proposer = *proposer;
+    free(ids);
+    return LDG_OK;
+}
+
+static ldg_err check_header(ldg_chain *c, const ldg_header *h, const ldg_tx *txs, uint32_t n)
+{
+    ldg_tip tip = ldg_chain_tip(c);
+    if (strcmp(h->chain_id, c->chain_id) != 0 || h->height != tip.height + 1 ||
+        h->time_ms <= tip.time_ms || memcmp(h->prev_hash.b, tip.hash.b, LDG_HASH_LEN) != 0 ||
+        memcmp(h->prev_state_root.b, tip.state_root.b, LDG_HASH_LEN) != 0 || h->tx_count != n)
+        return LDG_ERR_INVALID;
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids), root;
+    LDG_ASSERT(ids);
+    for (uint32_t i = 0; i < n; i++)
+        ids[i] = txs[i].id;
+    ldg_tx_root(&root, ids, n);
+    free(ids);
+    return memcmp(root.b, h->tx_root.b, LDG_HASH_LEN) == 0 ? LDG_OK : LDG_ERR_INVALID;
+}
+
+/* Runs hooks and transactions on st. Shared by execute and verify. */
+static ldg_err run_block(const ldg_registry *reg, ldg_state *st, const ldg_header *h,
+                         const ldg_tx *txs, uint32_t n, bool dev_mode, ldg_exec_out *out)
+{
+    ldg_env env = {.chain_id = h->chain_id, .height = h->height, .time_ms = h->time_ms,
+                   .dev_mode = dev_mode};
+    out->count = n;
+    out->ok_count = 0;
+    out->receipts = calloc(n ? n : 1, sizeof *out->receipts);
+    LDG_ASSERT(out->receipts);
+    ldg_err err = ldg_exec_begin_block(reg, st, &env);
+    for (uint32_t i = 0; err == LDG_OK && i < n; i++) {
+        err = ldg_exec_tx(reg, st, &env, &txs[i], i, &out->receipts[i]);
+        out->ok_count += out->receipts[i].code == LDG_R_OK;
+    }
+    if (err != LDG_OK) {
+        ldg_exec_out_free(out);
+        return err;
+    }
+    const ldg_write *w;
+    size_t nw = ldg_state_writes(st, &w);
+    ldg_state_root(&out->state_root, &h->prev_state_root, h->height, w, nw);
+    return LDG_OK;
+}
+
+ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
+                          const size_t *lens, const bool *verified, bool dev_mode,
+                          ldg_exec_out *out)
+{
+    memset(out, 0, sizeof *out);
+    uint32_t n = (uint32_t)h->tx_count, bad = 0;
+    if (h->tx_count > LDG_BLOCK_TX_MAX)
+        return LDG_ERR_INVALID;
+    ldg_tx *dec = malloc((n ? n : 1) * sizeof *dec);
+    LDG_ASSERT(dec);
+    ldg_err err = decode_all(txs, lens, n, dec, &bad);
+    if (err != LDG_OK) {
+        fprintf(stderr, "folio: block %llu: transaction %u does not decode\n",
+                (unsigned long long)h->height, bad);
+        free(dec);
+        return err;
+    }
+    err = check_header(c, h, dec, n);
+    if (err == LDG_OK && (!verified || memchr(verified, 0, n))) {
+        bool *ok = malloc(n ? n : 1);
+        LDG_ASSERT(ok);
+        ldg_verify_parallel(dec, n, ok, 2);
+        for (uint32_t i = 0; i < n; i++)
+            if (!(verified && verified[i]) && !ok[i])
+                err = LDG_ERR_INVALID;
+        free(ok);
+    }
+    if (err == LDG_OK) {
+        ldg_state_reset(c->overlay);
+        err = run_block(c->reg, c->overlay, h, dec, n, dev_mode, out);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        ldg_tx_free(&dec[i]);
+    free(dec);
+    return err;
+}
+
+ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
+                         const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out)
+{
+    LDG_ASSERT(!c->read_only);
+    const ldg_write *w;
+    size_t nw = ldg_state_writes(c->overlay, &w);
+    ldg_batch *b = ldg_batch_new(c->store);
+    for (size_t i = 0; i < nw; i++) {
+        if (w[i].val)
+            ldg_batch_put(b, LDG_CF_STATE, w[i].key, w[i].klen, w[i].val, w[i].vlen);
+        else
+            ldg_batch_delete(b, LDG_CF_STATE, w[i].key, w[i].klen);
+    }
+    ldg_enc rec;
+    ldg_enc_init(&rec);
+    encode_record(&rec, h, txs, lens, cert, out->receipts, &out->state_root, NULL, 0);
+    uint8_t key[8];
+    be64(key, h->height);
+    ldg_batch_put(b, LDG_CF_BLOCKS, key, 8, ldg_enc_data(&rec), ldg_enc_len(&rec));
+    ldg_tip tip = {.height = h->height, .time_ms = h->time_ms, .state_root = out->state_root};
+    ldg_header_hash(&tip.hash, h);
+    ldg_enc te;
+    ldg_enc_init(&te);
+    encode_tip(&te, &tip);
+    ldg_batch_put(b, LDG_CF_META, META_TIP, sizeof META_TIP - 1, ldg_enc_data(&te),
+                  ldg_enc_len(&te));
+    ldg_err err = ldg_store_write(c->store, b, true);
+    ldg_batch_free(b);
+    ldg_enc_free(&rec);
+    ldg_enc_free(&te);
+    ldg_state_reset(c->overlay);
+    if (err == LDG_OK) {
+        pthread_mutex_lock(&c->tip_lock);
+        c->tip = tip;
+        pthread_mutex_unlock(&c->tip_lock);
+    }
+    return err;
+}
+
+void ldg_chain_abandon(ldg_chain *c)
+{
+    ldg_state_reset(c->overlay);
+}
+
+/* ---- parallel signature verification ---- */
+
+typedef struct verify_job {
+    const ldg_tx *txs;
+    bool *ok;
+    uint32_t begin, end;
+} verify_job;
+
+static void *verify_worker(void *arg)
+{
+    verify_job *j = arg;
+    for (uint32_t i = j->begin; i < j->end; i++)
+        j->ok[i] = ldg_tx_verify(&j->txs[i]);
+    return NULL;
+}
+
+void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads)
+{
+    enum { THREADS_MAX = 64 };
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
+    if (threads <= 1 || n < 64) {
+        verify_job j = {txs, ok, 0, n};
+        verify_worker(&j);
+        return;
+    }
+    pthread_t tid[THREADS_MAX];
+    verify_job jobs[THREADS_MAX];
+    uint32_t per = (n + threads - 1) / threads;
+    for (unsigned t = 0; t < threads; t++) {
+        uint32_t b = t * per, e = b + per > n ? n : b + per;
+        jobs[t] = (verify_job){txs, ok, b < n ? b : n, e};
+        LDG_ASSERT(pthread_create(&tid[t], NULL, verify_worker, &jobs[t]) == 0);
+    }
+    for (unsigned t = 0; t < threads; t++)
+        pthread_join(tid[t], NULL);
+}

@@ -1,0 +1,134 @@
+/* The chain: blocks in the store, the executor over the state, and the consensus seam.
+ *
+ * Consensus drives a chain through three calls, for one validator or many alike:
+ *   propose  - build the next header from candidate transactions (the proposer only);
+ *   execute  - validate a proposed block against the tip and run it on the overlay,
+ *              giving its receipts and state root (every validator);
+ *   commit   - store the block, its certificate, receipts and the state writes in ONE
+ *              synced RocksDB write batch, then advance the tip.
+ * A crash between any two instructions leaves the previous block or the new one.
+ *
+ * Threads: one thread drives propose/execute/commit; readers use ldg_chain_reader()
+ * states (each over the committed store) and the read functions, which are safe from
+ * any thread. */
+#ifndef LDG_CHAIN_H
+#define LDG_CHAIN_H
+
+#include "ldg_block.h"
+#include "ldg_exec.h"
+#include "ldg_store.h"
+
+typedef struct ldg_genesis_participant {
+    char name[LDG_NAME_LEN_MAX + 1];
+    uint32_t roles;
+    ldg_pubkey key;
+} ldg_genesis_participant;
+
+/* Participants at genesis: the operator(s). Validators are listed separately. */
+#define LDG_GENESIS_PARTICIPANTS_MAX 128
+
+typedef struct ldg_genesis {
+    char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+    uint64_t time_ms;
+    uint32_t validator_count;
+    ldg_pubkey validators[LDG_VALIDATORS_MAX];
+    uint32_t participant_count;
+    ldg_genesis_participant participants[LDG_GENESIS_PARTICIPANTS_MAX];
+} ldg_genesis;
+
+void ldg_genesis_encode(ldg_enc *e, const ldg_genesis *g);
+ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
+
+typedef struct ldg_chain ldg_chain;
+
+typedef struct ldg_tip {
+    uint64_t height;
+    uint64_t time_ms;
+    ldg_hash hash;
+    ldg_hash state_root; /* after executing `height` */
+} ldg_tip;
+
+/* Opens the chain in db_path. If the store is empty and genesis is given, writes block 0;
+ * if the store is empty and genesis is NULL, fails with LDG_ERR_NOT_FOUND. */
+ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry *reg,
+                       const ldg_genesis *genesis, bool read_only) LDG_WARN_UNUSED;
+void ldg_chain_close(ldg_chain *c);
+
+const char *ldg_chain_id(const ldg_chain *c);
+ldg_tip ldg_chain_tip(ldg_chain *c); /* thread-safe snapshot */
+ldg_store *ldg_chain_store(ldg_chain *c);
+/* The validator set at the tip (copied out). */
+uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap);
+
+/* ---- the consensus seam ---- */
+
+typedef struct ldg_exec_out {
+    uint32_t count;
+    ldg_receipt *receipts; /* malloc'd, count entries */
+    ldg_hash state_root;
+    uint32_t ok_count;
+} ldg_exec_out;
+
+void ldg_exec_out_free(ldg_exec_out *o);
+
+ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens,
+                          uint32_t n, uint64_t time_ms, const ldg_pubkey *proposer,
+                          ldg_header *out) LDG_WARN_UNUSED;
+/* verified[i] true: the signature of tx i was already checked (mempool cache); NULL means
+ * verify all. Returns LDG_ERR_INVALID (with a reason logged) if the block is invalid. */
+ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
+                          const size_t *lens, const bool *verified, bool dev_mode,
+                          ldg_exec_out *out) LDG_WARN_UNUSED;
+ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
+                         const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out)
+    LDG_WARN_UNUSED;
+void ldg_chain_abandon(ldg_chain *c);
+
+/* ---- reading ---- */
+
+/* A fresh overlay over the committed state, for queries (free with ldg_state_free). */
+ldg_state *ldg_chain_reader(ldg_chain *c);
+
+typedef struct ldg_record {
+    ldg_header header;
+    ldg_hash hash;
+    uint32_t tx_count;
+    const uint8_t **txs; /* into raw */
+    size_t *tx_lens;
+    ldg_cert cert;
+    ldg_receipt *receipts;
+    ldg_hash state_root;
+    const uint8_t *genesis; /* block 0 only */
+    size_t genesis_len;
+    uint8_t *raw;
+    size_t raw_len;
+    ldg_dec dec;
+} ldg_record;
+
+ldg_err ldg_chain_read_block(ldg_chain *c, uint64_t height, ldg_record *out) LDG_WARN_UNUSED;
+void ldg_record_free(ldg_record *r);
+/* Where a committed transaction is: LDG_ERR_NOT_FOUND if not committed. */
+ldg_err ldg_chain_find_tx(ldg_chain *c, const ldg_hash *id, uint64_t *height, uint32_t *index)
+    LDG_WARN_UNUSED;
+
+/* ---- verification ---- */
+
+typedef struct ldg_verify_report {
+    bool ok;
+    uint64_t blocks;       /* blocks checked */
+    uint64_t txs;          /* transactions re-executed */
+    uint64_t broken_height; /* first height that failed, if !ok */
+    char reason[256];
+} ldg_verify_report;
+
+typedef void (*ldg_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* Re-checks every block from genesis: links, tx roots, certificates, signatures, and the
+ * state roots by re-executing into an in-memory state. */
+ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *rep,
+                         ldg_progress_fn progress, void *arg) LDG_WARN_UNUSED;
+
+/* Verifies the signatures of n decoded transactions on `threads` threads. */
+void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads);
+
+#endif

@@ -1,0 +1,240 @@
+#include "ldg_codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void ldg_enc_init(ldg_enc *e)
+{
+    msgpack_sbuffer_init(&e->buf);
+    msgpack_packer_init(&e->pk, &e->buf, msgpack_sbuffer_write);
+}
+
+void ldg_enc_free(ldg_enc *e)
+{
+    msgpack_sbuffer_destroy(&e->buf);
+    e->buf.data = NULL;
+    e->buf.size = e->buf.alloc = 0;
+}
+
+void ldg_enc_reset(ldg_enc *e)
+{
+    e->buf.size = 0;
+}
+
+/* msgpack-c's packer only fails when its write callback fails, i.e. on allocation
+ * failure; there is nothing sensible to continue with then. */
+#define PACK(call) LDG_ASSERT((call) == 0)
+
+void ldg_enc_array(ldg_enc *e, uint32_t n)
+{
+    PACK(msgpack_pack_array(&e->pk, n));
+}
+void ldg_enc_u64(ldg_enc *e, uint64_t v)
+{
+    PACK(msgpack_pack_uint64(&e->pk, v));
+}
+void ldg_enc_i64(ldg_enc *e, int64_t v)
+{
+    PACK(msgpack_pack_int64(&e->pk, v));
+}
+void ldg_enc_bool(ldg_enc *e, bool v)
+{
+    PACK(v ? msgpack_pack_true(&e->pk) : msgpack_pack_false(&e->pk));
+}
+void ldg_enc_nil(ldg_enc *e)
+{
+    PACK(msgpack_pack_nil(&e->pk));
+}
+void ldg_enc_bin(ldg_enc *e, const void *data, size_t len)
+{
+    PACK(msgpack_pack_bin(&e->pk, len));
+    PACK(msgpack_pack_bin_body(&e->pk, data, len));
+}
+void ldg_enc_strn(ldg_enc *e, const char *s, size_t len)
+{
+    PACK(msgpack_pack_str(&e->pk, len));
+    PACK(msgpack_pack_str_body(&e->pk, s, len));
+}
+void ldg_enc_str(ldg_enc *e, const char *s)
+{
+    ldg_enc_strn(e, s, strlen(s));
+}
+void ldg_enc_raw(ldg_enc *e, const void *data, size_t len)
+{
+    PACK(msgpack_sbuffer_write(&e->buf, data, len));
+}
+
+uint8_t *ldg_enc_take(ldg_enc *e, size_t *len)
+{
+    uint8_t *p = (uint8_t *)e->buf.data;
+    *len = e->buf.size;
+    if (!p) {
+        p = malloc(1);
+        LDG_ASSERT(p);
+    }
+    e->buf.data = NULL;
+    e->buf.size = e->buf.alloc = 0;
+    return p;
+}
+
+/* Nesting deeper than this is never produced by folio; refusing it bounds recursion. */
+#define CODEC_DEPTH_MAX 16
+
+static bool allowed_types(const msgpack_object *o, int depth)
+{
+    if (depth > CODEC_DEPTH_MAX)
+        return false;
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+    case MSGPACK_OBJECT_BOOLEAN:
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    case MSGPACK_OBJECT_STR:
+    case MSGPACK_OBJECT_BIN:
+        return true;
+    case MSGPACK_OBJECT_ARRAY:
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            if (!allowed_types(&o->via.array.ptr[i], depth + 1))
+                return false;
+        return true;
+    default: /* maps, floats, ext */
+        return false;
+    }
+}
+
+ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len)
+{
+    memset(d, 0, sizeof *d);
+    if (len == 0)
+        return LDG_ERR_DECODE;
+    msgpack_unpacked_init(&d->u);
+    size_t off = 0;
+    msgpack_unpack_return r = msgpack_unpack_next(&d->u, (const char *)data, len, &off);
+    if (r != MSGPACK_UNPACK_SUCCESS || off != len || !allowed_types(&d->u.data, 0))
+        goto fail;
+    /* Canonical check: re-encoding must give back the very same bytes. */
+    ldg_enc e;
+    ldg_enc_init(&e);
+    bool same = msgpack_pack_object(&e.pk, d->u.data) == 0 && ldg_enc_len(&e) == len &&
+                memcmp(ldg_enc_data(&e), data, len) == 0;
+    ldg_enc_free(&e);
+    if (!same)
+        goto fail;
+    d->root = &d->u.data;
+    return LDG_OK;
+fail:
+    msgpack_unpacked_destroy(&d->u);
+    memset(d, 0, sizeof *d);
+    return LDG_ERR_DECODE;
+}
+
+void ldg_dec_free(ldg_dec *d)
+{
+    if (d->root)
+        msgpack_unpacked_destroy(&d->u);
+    d->root = NULL;
+}
+
+bool ldg_obj_array(const msgpack_object *o, uint32_t n, const msgpack_object **items)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != n)
+        return false;
+    *items = o->via.array.ptr;
+    return true;
+}
+
+bool ldg_obj_array_any(const msgpack_object *o, uint32_t max, const msgpack_object **items,
+                       uint32_t *n)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size > max)
+        return false;
+    *items = o->via.array.ptr;
+    *n = o->via.array.size;
+    return true;
+}
+
+bool ldg_obj_u64(const msgpack_object *o, uint64_t *v)
+{
+    if (o->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return false;
+    *v = o->via.u64;
+    return true;
+}
+
+bool ldg_obj_i64(const msgpack_object *o, int64_t *v)
+{
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
+        *v = o->via.i64;
+        return true;
+    }
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX) {
+        *v = (int64_t)o->via.u64;
+        return true;
+    }
+    return false;
+}
+
+bool ldg_obj_bool(const msgpack_object *o, bool *v)
+{
+    if (o->type != MSGPACK_OBJECT_BOOLEAN)
+        return false;
+    *v = o->via.boolean;
+    return true;
+}
+
+bool ldg_obj_bin(const msgpack_object *o, uint8_t *out, size_t len)
+{
+    if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
+        return false;
+    memcpy(out, o->via.bin.ptr, len);
+    return true;
+}
+
+bool ldg_obj_bin_ref(const msgpack_object *o, size_t max, const uint8_t **data, size_t *len)
+{
+    if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size > max)
+        return false;
+    *data = (const uint8_t *)o->via.bin.ptr;
+    *len = o->via.bin.size;
+    return true;
+}
+
+/* Well-formed UTF-8 with no control characters (C0, DEL). */
+static bool text_ok(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        size_t extra;
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c < 0x80)
+            extra = 0;
+        else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
+            extra = 1;
+        else if ((c & 0xf0) == 0xe0)
+            extra = 2;
+        else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
+            extra = 3;
+        else
+            return false;
+        if (extra && i + extra >= n)
+            return false;
+        for (size_t k = 1; k <= extra; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+bool ldg_obj_str(const msgpack_object *o, char *out, size_t max, bool allow_empty)
+{
+    if (o->type != MSGPACK_OBJECT_STR)
+        return false;
+    size_t n = o->via.str.size;
+    if (n > max || (n == 0 && !allow_empty) || !text_ok((const uint8_t *)o->via.str.ptr, n))
+        return false;
+    memcpy(out, o->via.str.ptr, n);
+    out[n] = '\0';
+    return true;
+}

@@ -1,0 +1,135 @@
+/* The executor: applies a block's transactions in order against the state overlay.
+ * Modules register transaction types (handlers) and block hooks with a registry; the
+ * ledger itself knows nothing of assets or settlement. Each transaction succeeds or fails
+ * atomically and leaves a receipt. Handlers must be deterministic: no clock, no floats,
+ * no randomness, no iteration order that is not sorted. */
+#ifndef LDG_EXEC_H
+#define LDG_EXEC_H
+
+#include "ldg_key.h"
+#include "ldg_limits.h"
+#include "ldg_result.h"
+#include "ldg_state.h"
+#include "ldg_tx.h"
+
+/* Roles (bit flags, stable numbers: specs/transactions.md). */
+enum {
+    LDG_ROLE_REGISTRAR = 1u << 0,
+    LDG_ROLE_ISSUER = 1u << 1,
+    LDG_ROLE_BROKER = 1u << 2,
+    LDG_ROLE_CCP = 1u << 3,
+    LDG_ROLE_CLEARING = 1u << 4,
+    LDG_ROLE_SETTLEMENT_BANK = 1u << 5,
+    LDG_ROLE_REGULATOR = 1u << 6,
+    LDG_ROLE_INVESTOR = 1u << 7,
+    LDG_ROLE_DEPLOYER = 1u << 8,
+    LDG_ROLE_VALIDATOR = 1u << 9,
+    LDG_ROLE_ALL = (1u << 10) - 1,
+};
+/* "issuer,broker" -> bits; 0 and *bad set to the offending name on an unknown role. */
+uint32_t ldg_roles_parse(const char *list, char *bad, size_t bad_len);
+/* bits -> "issuer,broker" into out. */
+void ldg_roles_format(uint32_t roles, char *out, size_t out_len);
+
+/* Transaction type numbers (stable; specs/transactions.md). Modules own ranges. */
+enum {
+    LDG_TX_PARTICIPANT_REGISTER = 1,
+    /* assets 10..49, settlement 50..89, contract VM 90..119, governance 120.. */
+};
+
+typedef struct ldg_env {
+    const char *chain_id;
+    uint64_t height;
+    uint64_t time_ms; /* block time: the only clock handlers may read */
+    bool dev_mode;
+} ldg_env;
+
+typedef struct ldg_txctx {
+    ldg_state *st;
+    const ldg_env *env;
+    const ldg_tx *tx;
+    ldg_account sender;
+    uint32_t sender_roles;
+    uint32_t index; /* position in the block */
+    char detail[LDG_TEXT_LEN_MAX + 1]; /* optional specifics for the receipt */
+    uint8_t data[64];                  /* optional result bytes (e.g. a created id) */
+    size_t data_len;
+} ldg_txctx;
+
+/* Handler: decodes the payload, checks, writes state. Any non-OK result rolls back. */
+typedef ldg_result (*ldg_tx_apply_fn)(ldg_txctx *c, const msgpack_object *payload);
+
+typedef struct ldg_tx_type {
+    uint16_t type;
+    const char *name;       /* "asset.issue_equity" */
+    uint32_t roles_any;     /* sender must hold one of these; 0 = any registered sender */
+    ldg_tx_apply_fn apply;
+} ldg_tx_type;
+
+/* Block hook: runs at the start of every block (before its transactions), e.g. to pay
+ * due corporate actions. Bounded work per call is the hook's duty. Returns an ldg_err;
+ * failure stops the block (it is a bug or a store error, not a business rejection). */
+typedef ldg_err (*ldg_block_hook_fn)(ldg_state *st, const ldg_env *env);
+
+typedef struct ldg_registry ldg_registry;
+ldg_registry *ldg_registry_new(void);
+void ldg_registry_free(ldg_registry *r);
+void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t);
+void ldg_registry_add_hook(ldg_registry *r, ldg_block_hook_fn fn);
+const ldg_tx_type *ldg_registry_find(const ldg_registry *r, uint64_t type);
+
+typedef struct ldg_receipt {
+    ldg_result code;
+    char detail[LDG_TEXT_LEN_MAX + 1];
+    uint8_t data[64];
+    size_t data_len;
+} ldg_receipt;
+
+/* Runs the block hooks. */
+ldg_err ldg_exec_begin_block(const ldg_registry *r, ldg_state *st, const ldg_env *env)
+    LDG_WARN_UNUSED;
+/* Applies one decoded transaction whose signature is already verified. Fills rc.
+ * Returns an ldg_err only for store failures (the block must then be abandoned). */
+ldg_err ldg_exec_tx(const ldg_registry *r, ldg_state *st, const ldg_env *env, const ldg_tx *tx,
+                    uint32_t index, ldg_receipt *rc) LDG_WARN_UNUSED;
+
+/* Stateless admission checks for the mempool (chain id, expiry window against `now_ms`).
+ * Signature checks are separate (ldg_tx_verify). */
+ldg_result ldg_exec_precheck(const ldg_tx *tx, const char *chain_id, uint64_t now_ms);
+
+/* Sets rc->detail with printf formatting. */
+void ldg_txctx_detail(ldg_txctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- state keys owned by the ledger (specs/state.md) ---- */
+#define LDG_KEY_PARTICIPANT 'p' /* 'p' account20 -> [name, roles, pubkey, height] */
+#define LDG_KEY_NAME 'n'        /* 'n' name -> account20 */
+#define LDG_KEY_TXID 'x'        /* 'x' txid32 -> [height, index] (replay guard, lookup) */
+#define LDG_KEY_VALIDATOR 'v'   /* 'v' index_be32 -> pubkey32 */
+#define LDG_KEY_VALIDATOR_COUNT 'V'
+
+typedef struct ldg_participant {
+    char name[LDG_NAME_LEN_MAX + 1];
+    uint32_t roles;
+    ldg_pubkey pubkey;
+    uint64_t height;
+    ldg_account account;
+} ldg_participant;
+
+/* Reads a participant; LDG_OK with *found false if none. */
+ldg_err ldg_participant_get(ldg_state *st, const ldg_account *a, ldg_participant *out,
+                            bool *found) LDG_WARN_UNUSED;
+ldg_err ldg_participant_decode(const uint8_t *v, size_t vl, ldg_participant *out);
+void ldg_participant_put(ldg_state *st, const ldg_participant *p);
+/* Looks a participant up by name. */
+ldg_err ldg_participant_by_name(ldg_state *st, const char *name, ldg_participant *out,
+                                bool *found) LDG_WARN_UNUSED;
+
+/* Registers the ledger's own transaction types (participant.register). */
+void ldg_exec_register_core(ldg_registry *r);
+
+/* Helpers for u64 values stored as canonical msgpack. */
+void ldg_state_put_u64(ldg_state *st, const void *key, size_t klen, uint64_t v);
+ldg_err ldg_state_get_u64(ldg_state *st, const void *key, size_t klen, uint64_t *v)
+    LDG_WARN_UNUSED; /* absent = 0 */
+
+#endif

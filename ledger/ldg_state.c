@@ -1,0 +1,563 @@
+#include "ldg_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- arena: values and keys of one block's overlay, freed together ---- */
+
+#define ARENA_CHUNK_BYTES (1 << 20)
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, cap;
+    uint8_t data[];
+} arena_chunk;
+
+typedef struct arena {
+    arena_chunk *head;
+} arena;
+
+static void *arena_alloc(arena *a, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    if (!a->head || a->head->cap - a->head->used < n) {
+        size_t cap = n > ARENA_CHUNK_BYTES ? n : ARENA_CHUNK_BYTES;
+        arena_chunk *c = malloc(sizeof *c + cap);
+        LDG_ASSERT(c);
+        c->next = a->head;
+        c->used = 0;
+        c->cap = cap;
+        a->head = c;
+    }
+    void *p = a->head->data + a->head->used;
+    a->head->used += n;
+    return p;
+}
+
+static void arena_reset(arena *a)
+{
+    /* Keep the newest chunk to avoid churn; free the rest. */
+    if (!a->head)
+        return;
+    arena_chunk *c = a->head->next;
+    while (c) {
+        arena_chunk *n = c->next;
+        free(c);
+        c = n;
+    }
+    a->head->next = NULL;
+    a->head->used = 0;
+}
+
+static void arena_free(arena *a)
+{
+    arena_chunk *c = a->head;
+    while (c) {
+        arena_chunk *n = c->next;
+        free(c);
+        c = n;
+    }
+    a->head = NULL;
+}
+
+/* ---- open-addressing map from key bytes to entry index ---- */
+
+typedef struct entry {
+    uint64_t hash;
+    uint8_t *key;
+    uint8_t *val;
+    uint32_t klen;
+    uint32_t vlen;
+    uint8_t known;  /* value is known (read from base or written) */
+    uint8_t exists; /* when known: the key has a value */
+    uint8_t dirty;  /* written in this block */
+} entry;
+
+typedef struct kvmap {
+    entry *entries;
+    size_t count, cap_entries;
+    uint32_t *slots; /* entry index + 1; 0 = empty */
+    size_t slot_mask;
+} kvmap;
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n)
+{
+    /* FNV-1a then a final mix; order never reaches output (writes are sorted). */
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    return h;
+}
+
+static void map_init(kvmap *m)
+{
+    memset(m, 0, sizeof *m);
+    m->slot_mask = 1023;
+    m->slots = calloc(m->slot_mask + 1, sizeof *m->slots);
+    m->cap_entries = 512;
+    m->entries = malloc(m->cap_entries * sizeof *m->entries);
+    LDG_ASSERT(m->slots && m->entries);
+}
+
+static void map_free(kvmap *m)
+{
+    free(m->slots);
+    free(m->entries);
+    memset(m, 0, sizeof *m);
+}
+
+static void map_clear(kvmap *m)
+{
+    memset(m->slots, 0, (m->slot_mask + 1) * sizeof *m->slots);
+    m->count = 0;
+}
+
+static void map_grow(kvmap *m)
+{
+    size_t nmask = m->slot_mask * 2 + 1;
+    uint32_t *ns = calloc(nmask + 1, sizeof *ns);
+    LDG_ASSERT(ns);
+    for (size_t i = 0; i < m->count; i++) {
+        size_t s = m->entries[i].hash & nmask;
+        while (ns[s])
+            s = (s + 1) & nmask;
+        ns[s] = (uint32_t)(i + 1);
+    }
+    free(m->slots);
+    m->slots = ns;
+    m->slot_mask = nmask;
+}
+
+/* Finds the entry for key; creates an unknown one if absent and create is set. */
+static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create, uint8_t *(*copy)(void *, const uint8_t *, size_t), void *carg)
+{
+    uint64_t h = hash_bytes(key, klen);
+    size_t s = h & m->slot_mask;
+    while (m->slots[s]) {
+        entry *e = &m->entries[m->slots[s] - 1];
+        if (e->hash == h && e->klen == klen && memcmp(e->key, key, klen) == 0)
+            return e;
+        s = (s + 1) & m->slot_mask;
+    }
+    if (!create)
+        return NULL;
+    if (m->count == m->cap_entries) {
+        m->cap_entries *= 2;
+        m->entries = realloc(m->entries, m->cap_entries * sizeof *m->entries);
+        LDG_ASSERT(m->entries);
+    }
+    LDG_ASSERT(m->count < UINT32_MAX - 1);
+    entry *e = &m->entries[m->count];
+    memset(e, 0, sizeof *e);
+    e->hash = h;
+    e->klen = (uint32_t)klen;
+    e->key = copy(carg, key, klen);
+    m->slots[s] = (uint32_t)(++m->count);
+    if (m->count * 2 > m->slot_mask)
+        map_grow(m);
+    return &m->entries[m->count - 1];
+}
+
+static int key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    if (c)
+        return c;
+    return al < bl ? -1 : al > bl;
+}
+
+static int write_cmp(const void *x, const void *y)
+{
+    const ldg_write *a = x, *b = y;
+    return key_cmp(a->key, a->klen, b->key, b->klen);
+}
+
+/* ---- the overlay ---- */
+
+typedef struct journal_rec {
+    uint32_t idx;
+    uint32_t vlen;
+    uint8_t *val;
+    uint8_t known, exists, dirty;
+} journal_rec;
+
+struct ldg_state {
+    ldg_state_base base;
+    arena mem;
+    kvmap map;
+    journal_rec *journal;
+    size_t journal_len, journal_cap;
+    bool in_tx;
+    ldg_write *writes;
+    size_t writes_cap;
+};
+
+static uint8_t *arena_copy(void *arg, const uint8_t *p, size_t n)
+{
+    uint8_t *d = arena_alloc(arg, n ? n : 1);
+    memcpy(d, p, n);
+    return d;
+}
+
+ldg_state *ldg_state_new(ldg_state_base base)
+{
+    ldg_state *st = calloc(1, sizeof *st);
+    LDG_ASSERT(st);
+    st->base = base;
+    map_init(&st->map);
+    return st;
+}
+
+void ldg_state_free(ldg_state *st)
+{
+    if (!st)
+        return;
+    arena_free(&st->mem);
+    map_free(&st->map);
+    free(st->journal);
+    free(st->writes);
+    free(st);
+}
+
+void ldg_state_reset(ldg_state *st)
+{
+    LDG_ASSERT(!st->in_tx);
+    map_clear(&st->map);
+    arena_reset(&st->mem);
+    st->journal_len = 0;
+}
+
+static entry *find(ldg_state *st, const void *key, size_t klen, bool create)
+{
+    return map_find(&st->map, key, klen, create, arena_copy, &st->mem);
+}
+
+ldg_err ldg_state_get(ldg_state *st, const void *key, size_t klen, const uint8_t **val,
+                      size_t *vlen, bool *found)
+{
+    entry *e = find(st, key, klen, true);
+    if (!e->known) {
+        uint8_t *v = NULL;
+        size_t n = 0;
+        ldg_err err = st->base.get(st->base.arg, key, klen, &v, &n);
+        if (err != LDG_OK && err != LDG_ERR_NOT_FOUND)
+            return err;
+        e = find(st, key, klen, false); /* the base read cannot move entries, but be safe */
+        e->known = 1;
+        e->exists = err == LDG_OK;
+        if (e->exists) {
+            LDG_ASSERT(n < UINT32_MAX);
+            e->val = arena_copy(&st->mem, v, n);
+            e->vlen = (uint32_t)n;
+        }
+        free(v);
+    }
+    *found = e->exists;
+    *val = e->exists ? e->val : NULL;
+    *vlen = e->exists ? e->vlen : 0;
+    return LDG_OK;
+}
+
+static void journal(ldg_state *st, entry *e)
+{
+    if (!st->in_tx)
+        return;
+    if (st->journal_len == st->journal_cap) {
+        st->journal_cap = st->journal_cap ? st->journal_cap * 2 : 64;
+        st->journal = realloc(st->journal, st->journal_cap * sizeof *st->journal);
+        LDG_ASSERT(st->journal);
+    }
+    st->journal[st->journal_len++] = (journal_rec){
+        .idx = (uint32_t)(e - st->map.entries),
+        .vlen = e->vlen,
+        .val = e->val,
+        .known = e->known,
+        .exists = e->exists,
+        .dirty = e->dirty,
+    };
+}
+
+void ldg_state_put(ldg_state *st, const void *key, size_t klen, const void *val, size_t vlen)
+{
+    LDG_ASSERT(vlen < UINT32_MAX);
+    entry *e = find(st, key, klen, true);
+    journal(st, e);
+    e->val = arena_copy(&st->mem, val, vlen);
+    e->vlen = (uint32_t)vlen;
+    e->known = e->exists = e->dirty = 1;
+}
+
+void ldg_state_del(ldg_state *st, const void *key, size_t klen)
+{
+    entry *e = find(st, key, klen, true);
+    journal(st, e);
+    e->val = NULL;
+    e->vlen = 0;
+    e->known = e->dirty = 1;
+    e->exists = 0;
+}
+
+void ldg_state_tx_begin(ldg_state *st)
+{
+    LDG_ASSERT(!st->in_tx);
+    st->in_tx = true;
+    st->journal_len = 0;
+}
+
+void ldg_state_tx_commit(ldg_state *st)
+{
+    LDG_ASSERT(st->in_tx);
+    st->in_tx = false;
+    st->journal_len = 0;
+}
+
+void ldg_state_tx_rollback(ldg_state *st)
+{
+    LDG_ASSERT(st->in_tx);
+    while (st->journal_len > 0) {
+        journal_rec *j = &st->journal[--st->journal_len];
+        entry *e = &st->map.entries[j->idx];
+        e->val = j->val;
+        e->vlen = j->vlen;
+        e->known = j->known;
+        e->exists = j->exists;
+        e->dirty = j->dirty;
+    }
+    st->in_tx = false;
+}
+
+static size_t collect_dirty(ldg_state *st, const uint8_t *prefix, size_t plen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->map.count; i++) {
+        entry *e = &st->map.entries[i];
+        if (!e->dirty || e->klen < plen || memcmp(e->key, prefix, plen) != 0)
+            continue;
+        if (n == st->writes_cap) {
+            st->writes_cap = st->writes_cap ? st->writes_cap * 2 : 256;
+            st->writes = realloc(st->writes, st->writes_cap * sizeof *st->writes);
+            LDG_ASSERT(st->writes);
+        }
+        st->writes[n++] = (ldg_write){e->key, e->klen, e->exists ? e->val : NULL, e->vlen};
+    }
+    qsort(st->writes, n, sizeof *st->writes, write_cmp);
+    return n;
+}
+
+size_t ldg_state_writes(ldg_state *st, const ldg_write **out)
+{
+    size_t n = collect_dirty(st, (const uint8_t *)"", 0);
+    *out = st->writes;
+    return n;
+}
+
+/* Merge of the base's ordered rows with the overlay's sorted dirty rows. */
+typedef struct scan_merge {
+    const ldg_write *dirty;
+    size_t ndirty, pos, rows, max_rows;
+    bool stopped;
+    bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t);
+    void *arg;
+} scan_merge;
+
+static bool emit(scan_merge *m, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    if (m->rows >= m->max_rows || !m->fn(m->arg, k, kl, v, vl)) {
+        m->stopped = true;
+        return false;
+    }
+    m->rows++;
+    return true;
+}
+
+static bool emit_dirty_below(scan_merge *m, const uint8_t *k, size_t kl, bool *same)
+{
+    *same = false;
+    while (m->pos < m->ndirty) {
+        const ldg_write *w = &m->dirty[m->pos];
+        int c = k ? key_cmp(w->key, w->klen, k, kl) : -1;
+        if (c > 0)
+            break;
+        if (c == 0)
+            *same = true;
+        m->pos++;
+        if (w->val && !emit(m, w->key, w->klen, w->val, w->vlen))
+            return false;
+        if (c == 0)
+            break;
+    }
+    return true;
+}
+
+static bool merge_base_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    scan_merge *m = arg;
+    bool same;
+    if (!emit_dirty_below(m, k, kl, &same))
+        return false;
+    if (same)
+        return true; /* the overlay's version (or its delete) was emitted */
+    return emit(m, k, kl, v, vl);
+}
+
+ldg_err ldg_state_scan(ldg_state *st, const void *prefix, size_t plen, size_t max_rows,
+                       bool (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
+                                  size_t vl),
+                       void *arg)
+{
+    LDG_ASSERT(!st->in_tx || true);
+    size_t n = collect_dirty(st, prefix, plen);
+    /* Copy the sorted dirty rows: the callback may read state and reuse st->writes. */
+    ldg_write *dirty = NULL;
+    if (n) {
+        dirty = malloc(n * sizeof *dirty);
+        LDG_ASSERT(dirty);
+        memcpy(dirty, st->writes, n * sizeof *dirty);
+    }
+    scan_merge m = {.dirty = dirty, .ndirty = n, .max_rows = max_rows, .fn = fn, .arg = arg};
+    ldg_err err = st->base.scan(st->base.arg, prefix, plen, merge_base_row, &m);
+    if (err == LDG_OK && !m.stopped) {
+        bool same;
+        emit_dirty_below(&m, NULL, 0, &same);
+    }
+    free(dirty);
+    return err;
+}
+
+static void be32(uint8_t out[4], uint32_t v)
+{
+    out[0] = (uint8_t)(v >> 24);
+    out[1] = (uint8_t)(v >> 16);
+    out[2] = (uint8_t)(v >> 8);
+    out[3] = (uint8_t)v;
+}
+
+void ldg_state_root(ldg_hash *out, const ldg_hash *prev_root, uint64_t height,
+                    const ldg_write *writes, size_t count)
+{
+    ldg_hasher wh;
+    ldg_hasher_init_tagged(&wh, LDG_TAG_WRITE);
+    for (size_t i = 0; i < count; i++) {
+        uint8_t hdr[4];
+        be32(hdr, (uint32_t)writes[i].klen);
+        ldg_hasher_update(&wh, hdr, 4);
+        ldg_hasher_update(&wh, writes[i].key, writes[i].klen);
+        uint8_t flag = writes[i].val != NULL;
+        ldg_hasher_update(&wh, &flag, 1);
+        be32(hdr, (uint32_t)(flag ? writes[i].vlen : 0));
+        ldg_hasher_update(&wh, hdr, 4);
+        if (flag)
+            ldg_hasher_update(&wh, writes[i].val, writes[i].vlen);
+    }
+    ldg_hash whash;
+    ldg_hasher_final(&wh, &whash);
+    uint8_t buf[LDG_HASH_LEN + 8 + LDG_HASH_LEN];
+    memcpy(buf, prev_root->b, LDG_HASH_LEN);
+    for (int i = 0; i < 8; i++)
+        buf[LDG_HASH_LEN + i] = (uint8_t)(height >> (56 - 8 * i));
+    memcpy(buf + LDG_HASH_LEN + 8, whash.b, LDG_HASH_LEN);
+    ldg_tagged_hash(out, LDG_TAG_STATE, buf, sizeof buf);
+}
+
+/* ---- in-memory base ---- */
+
+struct ldg_memkv {
+    kvmap map;
+};
+
+static uint8_t *heap_copy(void *arg, const uint8_t *p, size_t n)
+{
+    uint8_t *d = malloc(n ? n : 1);
+    LDG_ASSERT(d);
+    memcpy(d, p, n);
+    return d;
+}
+
+ldg_memkv *ldg_memkv_new(void)
+{
+    ldg_memkv *m = calloc(1, sizeof *m);
+    LDG_ASSERT(m);
+    map_init(&m->map);
+    return m;
+}
+
+void ldg_memkv_free(ldg_memkv *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->map.count; i++) {
+        free(m->map.entries[i].key);
+        free(m->map.entries[i].val);
+    }
+    map_free(&m->map);
+    free(m);
+}
+
+static ldg_err memkv_get(void *arg, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen)
+{
+    ldg_memkv *m = arg;
+    entry *e = map_find(&m->map, key, klen, false, heap_copy, NULL);
+    if (!e || !e->exists)
+        return LDG_ERR_NOT_FOUND;
+    *val = heap_copy(NULL, e->val, e->vlen);
+    *vlen = e->vlen;
+    return LDG_OK;
+}
+
+static ldg_err memkv_scan(void *arg, const uint8_t *prefix, size_t plen,
+                          bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                          void *fa)
+{
+    ldg_memkv *m = arg;
+    ldg_write *rows = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < m->map.count; i++) {
+        entry *e = &m->map.entries[i];
+        if (!e->exists || e->klen < plen || memcmp(e->key, prefix, plen) != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            rows = realloc(rows, cap * sizeof *rows);
+            LDG_ASSERT(rows);
+        }
+        rows[n++] = (ldg_write){e->key, e->klen, e->val, e->vlen};
+    }
+    qsort(rows, n, sizeof *rows, write_cmp);
+    for (size_t i = 0; i < n; i++)
+        if (!fn(fa, rows[i].key, rows[i].klen, rows[i].val, rows[i].vlen))
+            break;
+    free(rows);
+    return LDG_OK;
+}
+
+ldg_state_base ldg_memkv_base(ldg_memkv *m)
+{
+    return (ldg_state_base){memkv_get, memkv_scan, m};
+}
+
+void ldg_memkv_apply(ldg_memkv *m, const ldg_write *writes, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        entry *e = map_find(&m->map, writes[i].key, writes[i].klen, true, heap_copy, NULL);
+        free(e->val);
+        e->val = NULL;
+        e->vlen = 0;
+        e->exists = writes[i].val != NULL;
+        if (e->exists) {
+            e->val = heap_copy(NULL, writes[i].val, writes[i].vlen);
+            e->vlen = (uint32_t)writes[i].vlen;
+        }
+        e->known = 1;
+    }
+}
+
+size_t ldg_memkv_count(const ldg_memkv *m)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->map.count; i++)
+        n += m->map.entries[i].exists;
+    return n;
+}

@@ -1,0 +1,79 @@
+/* The executor's view of state: an in-memory overlay over a base (the committed store, or
+ * an in-memory map when re-executing for `chain verify`). Reads fall through to the base
+ * and are cached; writes stay in the overlay until the block commits. Each transaction
+ * runs inside tx_begin/tx_commit or tx_rollback, so a failed transaction leaves nothing.
+ *
+ * Lifetimes: pointers returned by ldg_state_get stay valid until ldg_state_reset or
+ * ldg_state_free (values live in the overlay's arena). */
+#ifndef LDG_STATE_H
+#define LDG_STATE_H
+
+#include "ldg_assert.h"
+#include "ldg_err.h"
+#include "ldg_hash.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The base: a point read (malloc'd value, LDG_ERR_NOT_FOUND if absent) and an ordered
+ * prefix scan. */
+typedef struct ldg_state_base {
+    ldg_err (*get)(void *arg, const uint8_t *key, size_t klen, uint8_t **val, size_t *vlen);
+    ldg_err (*scan)(void *arg, const uint8_t *prefix, size_t plen,
+                    bool (*fn)(void *fa, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl),
+                    void *fa);
+    void *arg;
+} ldg_state_base;
+
+typedef struct ldg_state ldg_state;
+
+typedef struct ldg_write {
+    const uint8_t *key;
+    size_t klen;
+    const uint8_t *val; /* NULL when deleted */
+    size_t vlen;
+} ldg_write;
+
+ldg_state *ldg_state_new(ldg_state_base base);
+void ldg_state_free(ldg_state *st);
+/* Drops every cached read and pending write (after a commit or an abandoned block). */
+void ldg_state_reset(ldg_state *st);
+
+/* LDG_OK with *found false when absent; LDG_ERR_IO if the base failed. */
+ldg_err ldg_state_get(ldg_state *st, const void *key, size_t klen, const uint8_t **val,
+                      size_t *vlen, bool *found) LDG_WARN_UNUSED;
+void ldg_state_put(ldg_state *st, const void *key, size_t klen, const void *val, size_t vlen);
+void ldg_state_del(ldg_state *st, const void *key, size_t klen);
+
+/* Ordered scan over base+overlay of keys with the prefix; stops when fn returns false or
+ * after max_rows rows. The pointers given to fn are valid only during the call. */
+ldg_err ldg_state_scan(ldg_state *st, const void *prefix, size_t plen, size_t max_rows,
+                       bool (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
+                                  size_t vl),
+                       void *arg) LDG_WARN_UNUSED;
+
+void ldg_state_tx_begin(ldg_state *st);
+void ldg_state_tx_commit(ldg_state *st);
+void ldg_state_tx_rollback(ldg_state *st);
+
+/* The pending writes sorted by key (memcmp, shorter first on a tie). The array lives
+ * until the next reset. */
+size_t ldg_state_writes(ldg_state *st, const ldg_write **out);
+
+/* State root after a block: tagged_hash("folio/state", prev_root || height_be64 ||
+ * H(writes)) where H(writes) = tagged_hash("folio/write", for each sorted write:
+ * klen_be32 || key || flag(1 = put, 0 = delete) || vlen_be32 || value). */
+void ldg_state_root(ldg_hash *out, const ldg_hash *prev_root, uint64_t height,
+                    const ldg_write *writes, size_t count);
+
+/* In-memory base (a sorted map), used to re-execute the chain in `chain verify` and in
+ * tests. apply() folds a block's writes into it. */
+typedef struct ldg_memkv ldg_memkv;
+ldg_memkv *ldg_memkv_new(void);
+void ldg_memkv_free(ldg_memkv *m);
+ldg_state_base ldg_memkv_base(ldg_memkv *m);
+void ldg_memkv_apply(ldg_memkv *m, const ldg_write *writes, size_t count);
+size_t ldg_memkv_count(const ldg_memkv *m);
+
+#endif

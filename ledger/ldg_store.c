@@ -1,0 +1,217 @@
+#include "ldg_store.h"
+
+#include <rocksdb/c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *cf_names[LDG_CF_COUNT] = {"default", "state", "blocks", "txs"};
+
+struct ldg_store {
+    rocksdb_t *db;
+    rocksdb_options_t *opts;
+    rocksdb_readoptions_t *ropts;
+    rocksdb_writeoptions_t *wopts_sync;
+    rocksdb_writeoptions_t *wopts_nosync;
+    rocksdb_column_family_handle_t *cf[LDG_CF_COUNT];
+    rocksdb_cache_t *cache;
+    rocksdb_block_based_table_options_t *table;
+    bool failed; /* sticky: a write failed, refuse all later writes */
+};
+
+struct ldg_batch {
+    ldg_store *s;
+    rocksdb_writebatch_t *wb;
+};
+
+static void log_rocks_error(const char *what, char *err)
+{
+    fprintf(stderr, "folio: store: %s: %s\n", what, err);
+    rocksdb_free(err);
+}
+
+static rocksdb_options_t *make_options(ldg_store *s)
+{
+    rocksdb_options_t *o = rocksdb_options_create();
+    rocksdb_options_set_create_if_missing(o, 1);
+    rocksdb_options_set_create_missing_column_families(o, 1);
+    rocksdb_options_set_max_open_files(o, 256);
+    rocksdb_options_set_write_buffer_size(o, 32 << 20);
+    rocksdb_options_set_max_background_jobs(o, 2);
+    s->cache = rocksdb_cache_create_lru(64 << 20);
+    s->table = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_block_cache(s->table, s->cache);
+    rocksdb_filterpolicy_t *bloom = rocksdb_filterpolicy_create_bloom(10);
+    rocksdb_block_based_options_set_filter_policy(s->table, bloom);
+    rocksdb_options_set_block_based_table_factory(o, s->table);
+    return o;
+}
+
+ldg_err ldg_store_open(ldg_store **out, const char *path, bool read_only)
+{
+    ldg_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return LDG_ERR_NOMEM;
+    s->opts = make_options(s);
+    const rocksdb_options_t *cf_opts[LDG_CF_COUNT];
+    for (int i = 0; i < LDG_CF_COUNT; i++)
+        cf_opts[i] = s->opts;
+    char *err = NULL;
+    if (read_only)
+        s->db = rocksdb_open_for_read_only_column_families(s->opts, path, LDG_CF_COUNT, cf_names,
+                                                           cf_opts, s->cf, 0, &err);
+    else
+        s->db = rocksdb_open_column_families(s->opts, path, LDG_CF_COUNT, cf_names, cf_opts, s->cf,
+                                             &err);
+    if (err) {
+        log_rocks_error("open", err);
+        rocksdb_options_destroy(s->opts);
+        rocksdb_block_based_options_destroy(s->table);
+        rocksdb_cache_destroy(s->cache);
+        free(s);
+        return LDG_ERR_IO;
+    }
+    s->ropts = rocksdb_readoptions_create();
+    s->wopts_sync = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(s->wopts_sync, 1);
+    s->wopts_nosync = rocksdb_writeoptions_create();
+    *out = s;
+    return LDG_OK;
+}
+
+void ldg_store_close(ldg_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < LDG_CF_COUNT; i++)
+        rocksdb_column_family_handle_destroy(s->cf[i]);
+    rocksdb_close(s->db);
+    rocksdb_readoptions_destroy(s->ropts);
+    rocksdb_writeoptions_destroy(s->wopts_sync);
+    rocksdb_writeoptions_destroy(s->wopts_nosync);
+    rocksdb_options_destroy(s->opts);
+    rocksdb_block_based_options_destroy(s->table);
+    rocksdb_cache_destroy(s->cache);
+    free(s);
+}
+
+ldg_err ldg_store_get(ldg_store *s, ldg_cf cf, const void *key, size_t klen, uint8_t **val,
+                      size_t *vlen)
+{
+    char *err = NULL;
+    size_t n = 0;
+    char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[cf], key, klen, &n, &err);
+    if (err) {
+        log_rocks_error("get", err);
+        return LDG_ERR_IO;
+    }
+    if (!v)
+        return LDG_ERR_NOT_FOUND;
+    /* RocksDB's buffer is malloc'd and freed with free() through rocksdb_free; copy so that
+     * ownership is plain malloc for callers. */
+    uint8_t *copy = malloc(n ? n : 1);
+    if (!copy) {
+        rocksdb_free(v);
+        return LDG_ERR_NOMEM;
+    }
+    memcpy(copy, v, n);
+    rocksdb_free(v);
+    *val = copy;
+    *vlen = n;
+    return LDG_OK;
+}
+
+bool ldg_store_has(ldg_store *s, ldg_cf cf, const void *key, size_t klen)
+{
+    uint8_t *v;
+    size_t n;
+    if (ldg_store_get(s, cf, key, klen, &v, &n) != LDG_OK)
+        return false;
+    free(v);
+    return true;
+}
+
+ldg_err ldg_store_scan(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen, ldg_scan_fn fn,
+                       void *arg)
+{
+    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(s->db);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(ro, snap);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
+    for (rocksdb_iter_seek(it, prefix, plen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl, vl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        if (kl < plen || memcmp(k, prefix, plen) != 0)
+            break;
+        const char *v = rocksdb_iter_value(it, &vl);
+        if (!fn(arg, (const uint8_t *)k, kl, (const uint8_t *)v, vl))
+            break;
+    }
+    char *err = NULL;
+    rocksdb_iter_get_error(it, &err);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    rocksdb_release_snapshot(s->db, snap);
+    if (err) {
+        log_rocks_error("scan", err);
+        return LDG_ERR_IO;
+    }
+    return LDG_OK;
+}
+
+ldg_batch *ldg_batch_new(ldg_store *s)
+{
+    ldg_batch *b = calloc(1, sizeof *b);
+    LDG_ASSERT(b);
+    b->s = s;
+    b->wb = rocksdb_writebatch_create();
+    return b;
+}
+
+void ldg_batch_free(ldg_batch *b)
+{
+    if (!b)
+        return;
+    rocksdb_writebatch_destroy(b->wb);
+    free(b);
+}
+
+void ldg_batch_put(ldg_batch *b, ldg_cf cf, const void *key, size_t klen, const void *val,
+                   size_t vlen)
+{
+    LDG_ASSERT(cf < LDG_CF_COUNT);
+    rocksdb_writebatch_put_cf(b->wb, b->s->cf[cf], key, klen, val, vlen);
+}
+
+void ldg_batch_delete(ldg_batch *b, ldg_cf cf, const void *key, size_t klen)
+{
+    LDG_ASSERT(cf < LDG_CF_COUNT);
+    rocksdb_writebatch_delete_cf(b->wb, b->s->cf[cf], key, klen);
+}
+
+ldg_err ldg_store_write(ldg_store *s, ldg_batch *b, bool sync)
+{
+    LDG_ASSERT(b->s == s);
+    if (s->failed)
+        return LDG_ERR_STOPPED;
+    char *err = NULL;
+    rocksdb_write(s->db, sync ? s->wopts_sync : s->wopts_nosync, b->wb, &err);
+    if (err) {
+        log_rocks_error("write (store stopped)", err);
+        s->failed = true;
+        return LDG_ERR_IO;
+    }
+    return LDG_OK;
+}
+
+uint64_t ldg_store_memory_bytes(ldg_store *s)
+{
+    uint64_t total = 0;
+    char *v = rocksdb_property_value(s->db, "rocksdb.cur-size-all-mem-tables");
+    if (v) {
+        total += strtoull(v, NULL, 10);
+        rocksdb_free(v);
+    }
+    total += rocksdb_cache_get_usage(s->cache);
+    return total;
+}

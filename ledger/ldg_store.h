@@ -1,0 +1,54 @@
+/* The durable store: RocksDB with one column family per kind of record (specs/state.md).
+ * Writes go only through ldg_batch + ldg_store_write, so a block, its receipts and its
+ * state writes land together. A failed write is sticky: the store refuses every later
+ * write (LDG_ERR_STOPPED) rather than limp on with unknown state (LMDB's rule). */
+#ifndef LDG_STORE_H
+#define LDG_STORE_H
+
+#include "ldg_assert.h"
+#include "ldg_err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ldg_cf {
+    LDG_CF_META = 0,   /* chain id, height, last state root, genesis */
+    LDG_CF_STATE = 1,  /* the application state: the keys of the state root */
+    LDG_CF_BLOCKS = 2, /* height -> block record (header, txs, certificate, receipts) */
+    LDG_CF_TXS = 3,    /* tx id -> (height, index): lookup and replay protection */
+    LDG_CF_COUNT = 4,
+} ldg_cf;
+
+typedef struct ldg_store ldg_store;
+typedef struct ldg_batch ldg_batch;
+
+/* Opens (creating if missing, unless read_only) the store at path. */
+ldg_err ldg_store_open(ldg_store **out, const char *path, bool read_only) LDG_WARN_UNUSED;
+void ldg_store_close(ldg_store *s);
+
+/* Point read. On LDG_OK *val is malloc'd (caller frees); LDG_ERR_NOT_FOUND if absent. */
+ldg_err ldg_store_get(ldg_store *s, ldg_cf cf, const void *key, size_t klen, uint8_t **val,
+                      size_t *vlen) LDG_WARN_UNUSED;
+bool ldg_store_has(ldg_store *s, ldg_cf cf, const void *key, size_t klen);
+
+/* Calls fn for each key with the prefix, in key order, until fn returns false.
+ * The pointers passed to fn are valid only during the call. Reads a consistent snapshot. */
+typedef bool (*ldg_scan_fn)(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
+                            size_t vlen);
+ldg_err ldg_store_scan(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen, ldg_scan_fn fn,
+                       void *arg) LDG_WARN_UNUSED;
+
+/* A batch against one store; freed with ldg_batch_free. */
+ldg_batch *ldg_batch_new(ldg_store *s);
+void ldg_batch_free(ldg_batch *b);
+void ldg_batch_put(ldg_batch *b, ldg_cf cf, const void *key, size_t klen, const void *val,
+                   size_t vlen);
+void ldg_batch_delete(ldg_batch *b, ldg_cf cf, const void *key, size_t klen);
+/* Applies the batch atomically; with sync the WAL is fsynced before return. */
+ldg_err ldg_store_write(ldg_store *s, ldg_batch *b, bool sync) LDG_WARN_UNUSED;
+
+/* Approximate memory held by RocksDB (memtables + block cache), for reports. */
+uint64_t ldg_store_memory_bytes(ldg_store *s);
+
+#endif
