@@ -1,5 +1,7 @@
 #include "ast_module.h"
+#include "ast_asset.h"
 
-void ast_module_init(void)
+void ast_module_register(ldg_registry *r)
 {
+    ast_asset_register(r);
 }

@@ -2,7 +2,9 @@
 #ifndef AST_MODULE_H
 #define AST_MODULE_H
 
-/* Registers the module's result codes and transaction handlers. Call once at start. */
-void ast_module_init(void);
+#include "ldg_exec.h"
+
+/* Registers the module's result codes, transaction types and block hooks. */
+void ast_module_register(ldg_registry *r);
 
 #endif

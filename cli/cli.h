@@ -1,14 +1,29 @@
-/* The folio command line: shared context and helpers for subcommands. */
+/* The folio command line: shared context and helpers for subcommands.
+ * Exit codes: 0 success, 1 the ledger rejected the request, 2 usage error,
+ * 3 the node could not be reached or failed. */
 #ifndef CLI_H
 #define CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
+#include "ldg_codec.h"
+#include "ldg_key.h"
+#include "net_home.h"
+#include "net_rpc.h"
+
+enum { CLI_OK = 0, CLI_REJECTED = 1, CLI_USAGE = 2, CLI_UNAVAILABLE = 3 };
+
 typedef struct cli_ctx {
-    const char *home; /* node home directory (--home, FOLIO_HOME, default ~/.folio) */
-    const char *as;   /* signing key name (--as), NULL = operator */
-    bool json;        /* --json: machine-readable output on stdout */
+    const char *home_arg; /* --home as given, or NULL */
+    char home[NET_PATH_MAX];
+    const char *as; /* signing key name (--as), NULL = operator */
+    bool json;      /* --json: machine-readable output on stdout */
+    net_client *client;
+    net_config cfg;
+    bool cfg_loaded;
 } cli_ctx;
 
 /* Each noun's entry point: argv[0] is the noun; returns the process exit code. */
@@ -20,5 +35,49 @@ void cli_fail(cli_ctx *ctx, const char *code, const char *fmt, ...)
 
 /* True if argv has -h or --help. */
 bool cli_wants_help(int argc, char **argv);
+
+/* Options: finds "--name VALUE" in argv (or --name=VALUE); NULL if absent. */
+const char *cli_opt(int argc, char **argv, const char *name);
+bool cli_flag(int argc, char **argv, const char *name);
+/* Positional arguments: the i-th argument that is not an option or an option's value.
+ * `valued` lists the options that take a value (NULL-terminated). */
+const char *cli_pos(int argc, char **argv, int i, const char *const *valued);
+/* Rejects options that are neither in `valued` (take a value) nor in `flags` (both
+ * NULL-terminated or NULL); prints the error. */
+bool cli_check_opts(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
+                    const char *const *flags);
+
+/* Strict unsigned integer: digits only, no sign, no overflow, at most max. */
+bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* Loads config; connects to the node. Print errors; return CLI_* codes. */
+int cli_load_config(cli_ctx *ctx);
+int cli_connect(cli_ctx *ctx);
+/* Calls the node; returns the JSON reply or NULL after printing the node's error. */
+json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code);
+/* Builds [method, arg?] requests. */
+json_t *cli_query(cli_ctx *ctx, const char *method, const char *str_arg, int *exit_code);
+
+/* Loads the signing key (--as, default operator). */
+int cli_signer(cli_ctx *ctx, ldg_keypair *kp);
+/* Participant name, local key name, or 40-hex account -> account. */
+int cli_resolve_account(cli_ctx *ctx, const char *who, ldg_account *out);
+
+/* Signs payload as the --as key, submits, waits for the commit (with progress on a TTY)
+ * and prints the receipt. *out (optional) receives the committed tx JSON. */
+int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out);
+
+/* Prints a JSON value (pretty) to stdout. */
+void cli_print_json(json_t *j);
+
+/* A simple aligned table: add rows of cells, then print. */
+typedef struct cli_table cli_table;
+cli_table *cli_table_new(int cols, const char *const *headers);
+void cli_table_row(cli_table *t, const char *const *cells);
+void cli_table_print(cli_table *t, FILE *out);
+void cli_table_free(cli_table *t);
+
+/* Formats an integer amount with its scale ("1234" scale 2 -> "12.34"). */
+void cli_amount(char *out, size_t len, uint64_t v, unsigned scale);
 
 #endif

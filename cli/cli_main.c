@@ -2,10 +2,20 @@
  * Global options may stand anywhere; they are taken out before the noun dispatches. */
 #include "cli.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+int cli_init_main(cli_ctx *ctx, int argc, char **argv);
+int cli_node_main(cli_ctx *ctx, int argc, char **argv);
+int cli_keys_main(cli_ctx *ctx, int argc, char **argv);
+int cli_participant_main(cli_ctx *ctx, int argc, char **argv);
+int cli_asset_main(cli_ctx *ctx, int argc, char **argv);
+int cli_transfer_main(cli_ctx *ctx, int argc, char **argv);
+int cli_account_main(cli_ctx *ctx, int argc, char **argv);
+int cli_tx_main(cli_ctx *ctx, int argc, char **argv);
+int cli_block_main(cli_ctx *ctx, int argc, char **argv);
+int cli_chain_main(cli_ctx *ctx, int argc, char **argv);
+int cli_errors_main(cli_ctx *ctx, int argc, char **argv);
 int cli_evm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_lsm_main(cli_ctx *ctx, int argc, char **argv);
 
@@ -14,41 +24,36 @@ static const struct {
     cli_main_fn fn;
     const char *help;
 } nouns[] = {
+    {"init", cli_init_main, "create a node home: config, operator key, genesis"},
+    {"node", cli_node_main, "start, stop and inspect the node"},
+    {"keys", cli_keys_main, "create and list signing keys"},
+    {"participant", cli_participant_main, "register and list participants and their roles"},
+    {"asset", cli_asset_main, "issue instruments; show them and their holders"},
+    {"transfer", cli_transfer_main, "move an instrument from your account to another"},
+    {"account", cli_account_main, "show an account's holdings"},
+    {"tx", cli_tx_main, "show a transaction and its receipt"},
+    {"block", cli_block_main, "show a block"},
+    {"chain", cli_chain_main, "verify the chain from genesis"},
+    {"errors", cli_errors_main, "list every result code with its meaning"},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests"},
     {"lsm", cli_lsm_main, "the liquidity-saving solver, offline"},
 };
-
-void cli_fail(cli_ctx *ctx, const char *code, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "folio: %s\n", msg);
-    if (ctx && ctx->json)
-        printf("{\"error\": {\"code\": \"%s\", \"message\": \"%s\"}}\n", code, msg);
-}
-
-bool cli_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-            return true;
-    return false;
-}
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: folio NOUN VERB [ARGS] [--home DIR] [--as KEY] [--json]\n\n");
     for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++)
         fprintf(out, "  %-12s %s\n", nouns[i].noun, nouns[i].help);
-    fprintf(out, "\nEvery command takes --help.\n");
+    fprintf(out, "\nGlobal options (anywhere on the line):\n"
+                 "  --home DIR   node home (default $FOLIO_HOME, else ~/.folio)\n"
+                 "  --as KEY     sign with this key (default: operator)\n"
+                 "  --json       machine-readable output\n"
+                 "\nEvery command takes --help.\n");
 }
 
 int main(int argc, char **argv)
 {
-    cli_ctx ctx = {.home = getenv("FOLIO_HOME")};
+    cli_ctx ctx = {0};
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
     if (!rest)
         return 1;
@@ -62,11 +67,11 @@ int main(int argc, char **argv)
                 return 2;
             }
             if (!strcmp(argv[i], "--home"))
-                ctx.home = argv[++i];
+                ctx.home_arg = argv[++i];
             else
                 ctx.as = argv[++i];
         } else if (i > 0 && !strncmp(argv[i], "--home=", 7)) {
-            ctx.home = argv[i] + 7;
+            ctx.home_arg = argv[i] + 7;
         } else if (i > 0 && !strncmp(argv[i], "--as=", 5)) {
             ctx.as = argv[i] + 5;
         } else {
@@ -78,9 +83,11 @@ int main(int argc, char **argv)
         free(rest);
         return n < 2 ? 2 : 0;
     }
+    net_home_resolve(ctx.home, ctx.home_arg);
     for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++) {
         if (!strcmp(rest[1], nouns[i].noun)) {
             int rc = nouns[i].fn(&ctx, n - 1, rest + 1);
+            net_client_close(ctx.client);
             free(rest);
             return rc;
         }

@@ -75,7 +75,7 @@ ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
 }
 
 /* Genesis state: validators and participants. */
-static void genesis_apply(ldg_state *st, const ldg_genesis *g)
+void ldg_genesis_apply(ldg_state *st, const ldg_genesis *g)
 {
     for (uint32_t i = 0; i < g->validator_count; i++) {
         uint8_t key[5] = {LDG_KEY_VALIDATOR};
@@ -215,8 +215,8 @@ ldg_err ldg_chain_read_block(ldg_chain *c, uint64_t height, ldg_record *out)
         return err;
     err = decode_record(out);
     if (err != LDG_OK) {
-        fprintf(stderr, "folio: block %llu record is corrupt (%s:%d)\n",
-                (unsigned long long)height, __FILE__, __LINE__);
+        fprintf(stderr, "folio: block %llu record is corrupt (%s:%d)\n", (unsigned long long)height,
+                __FILE__, __LINE__);
         ldg_record_free(out);
     }
     return err;
@@ -294,7 +294,7 @@ static ldg_err load_tip(ldg_chain *c)
 
 static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
 {
-    genesis_apply(c->overlay, g);
+    ldg_genesis_apply(c->overlay, g);
     const ldg_write *w;
     size_t nw = ldg_state_writes(c->overlay, &w);
     ldg_header h = {.version = LDG_BLOCK_VERSION, .height = 0, .time_ms = g->time_ms};
@@ -390,7 +390,7 @@ ldg_store *ldg_chain_store(ldg_chain *c)
     return c->store;
 }
 
-static uint32_t read_validators(ldg_state *st, ldg_pubkey *out, uint32_t cap)
+uint32_t ldg_validators_read(ldg_state *st, ldg_pubkey *out, uint32_t cap)
 {
     uint8_t vc = LDG_KEY_VALIDATOR_COUNT;
     uint64_t n = 0;
@@ -413,7 +413,7 @@ static uint32_t read_validators(ldg_state *st, ldg_pubkey *out, uint32_t cap)
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap)
 {
     ldg_state *st = ldg_chain_reader(c);
-    uint32_t n = read_validators(st, out, cap);
+    uint32_t n = ldg_validators_read(st, out, cap);
     ldg_state_free(st);
     return n;
 }
@@ -440,9 +440,8 @@ static ldg_err decode_all(const uint8_t *const *txs, const size_t *lens, uint32_
     return LDG_OK;
 }
 
-ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens,
-                          uint32_t n, uint64_t time_ms, const ldg_pubkey *proposer,
-                          ldg_header *out)
+ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens, uint32_t n,
+                          uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
 {
     LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
     ldg_tip tip = ldg_chain_tip(c);
@@ -491,8 +490,8 @@ static ldg_err check_header(ldg_chain *c, const ldg_header *h, const ldg_tx *txs
 static ldg_err run_block(const ldg_registry *reg, ldg_state *st, const ldg_header *h,
                          const ldg_tx *txs, uint32_t n, bool dev_mode, ldg_exec_out *out)
 {
-    ldg_env env = {.chain_id = h->chain_id, .height = h->height, .time_ms = h->time_ms,
-                   .dev_mode = dev_mode};
+    ldg_env env = {
+        .chain_id = h->chain_id, .height = h->height, .time_ms = h->time_ms, .dev_mode = dev_mode};
     out->count = n;
     out->ok_count = 0;
     out->receipts = calloc(n ? n : 1, sizeof *out->receipts);

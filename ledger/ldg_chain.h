@@ -37,6 +37,10 @@ typedef struct ldg_genesis {
 } ldg_genesis;
 
 void ldg_genesis_encode(ldg_enc *e, const ldg_genesis *g);
+/* Writes the genesis state (validators, participants) into st. */
+void ldg_genesis_apply(ldg_state *st, const ldg_genesis *g);
+/* Reads the validator set from state; 0 if absent or corrupt. */
+uint32_t ldg_validators_read(ldg_state *st, ldg_pubkey *out, uint32_t cap);
 ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 
 typedef struct ldg_chain ldg_chain;
@@ -71,8 +75,8 @@ typedef struct ldg_exec_out {
 
 void ldg_exec_out_free(ldg_exec_out *o);
 
-ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens,
-                          uint32_t n, uint64_t time_ms, const ldg_pubkey *proposer,
+ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens, uint32_t n,
+                          uint64_t time_ms, const ldg_pubkey *proposer,
                           ldg_header *out) LDG_WARN_UNUSED;
 /* verified[i] true: the signature of tx i was already checked (mempool cache); NULL means
  * verify all. Returns LDG_ERR_INVALID (with a reason logged) if the block is invalid. */
@@ -80,8 +84,8 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
                           const size_t *lens, const bool *verified, bool dev_mode,
                           ldg_exec_out *out) LDG_WARN_UNUSED;
 ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
-                         const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out)
-    LDG_WARN_UNUSED;
+                         const size_t *lens, const ldg_cert *cert,
+                         const ldg_exec_out *out) LDG_WARN_UNUSED;
 void ldg_chain_abandon(ldg_chain *c);
 
 /* ---- reading ---- */
@@ -108,15 +112,15 @@ typedef struct ldg_record {
 ldg_err ldg_chain_read_block(ldg_chain *c, uint64_t height, ldg_record *out) LDG_WARN_UNUSED;
 void ldg_record_free(ldg_record *r);
 /* Where a committed transaction is: LDG_ERR_NOT_FOUND if not committed. */
-ldg_err ldg_chain_find_tx(ldg_chain *c, const ldg_hash *id, uint64_t *height, uint32_t *index)
-    LDG_WARN_UNUSED;
+ldg_err ldg_chain_find_tx(ldg_chain *c, const ldg_hash *id, uint64_t *height,
+                          uint32_t *index) LDG_WARN_UNUSED;
 
 /* ---- verification ---- */
 
 typedef struct ldg_verify_report {
     bool ok;
-    uint64_t blocks;       /* blocks checked */
-    uint64_t txs;          /* transactions re-executed */
+    uint64_t blocks;        /* blocks checked */
+    uint64_t txs;           /* transactions re-executed */
     uint64_t broken_height; /* first height that failed, if !ok */
     char reason[256];
 } ldg_verify_report;

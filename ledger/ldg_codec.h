@@ -51,7 +51,8 @@ typedef struct ldg_dec {
 } ldg_dec;
 
 /* Decodes exactly one canonical value filling [data, data+len). On failure returns
- * LDG_ERR_DECODE and d needs no free. `max_depth` bounds nesting. */
+ * LDG_ERR_DECODE and d needs no free. Nesting is bounded. The decoded strings and
+ * binaries point INTO data (msgpack-c is zero-copy): keep data alive until ldg_dec_free. */
 ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 void ldg_dec_free(ldg_dec *d);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *role_names[] = {"registrar", "issuer",    "broker",   "ccp",
+static const char *role_names[] = {"registrar", "issuer",          "broker",    "ccp",
                                    "clearing",  "settlement-bank", "regulator", "investor",
                                    "deployer",  "validator"};
 
@@ -181,8 +181,7 @@ ldg_err ldg_participant_decode(const uint8_t *v, size_t vl, ldg_participant *out
     return LDG_OK;
 }
 
-ldg_err ldg_participant_get(ldg_state *st, const ldg_account *a, ldg_participant *out,
-                            bool *found)
+ldg_err ldg_participant_get(ldg_state *st, const ldg_account *a, ldg_participant *out, bool *found)
 {
     uint8_t key[1 + LDG_ACCOUNT_LEN] = {LDG_KEY_PARTICIPANT};
     memcpy(key + 1, a->b, LDG_ACCOUNT_LEN);
@@ -194,8 +193,7 @@ ldg_err ldg_participant_get(ldg_state *st, const ldg_account *a, ldg_participant
     return ldg_participant_decode(v, vl, out);
 }
 
-ldg_err ldg_participant_by_name(ldg_state *st, const char *name, ldg_participant *out,
-                                bool *found)
+ldg_err ldg_participant_by_name(ldg_state *st, const char *name, ldg_participant *out, bool *found)
 {
     size_t nl = strlen(name);
     *found = false;

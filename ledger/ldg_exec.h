@@ -50,7 +50,7 @@ typedef struct ldg_txctx {
     const ldg_tx *tx;
     ldg_account sender;
     uint32_t sender_roles;
-    uint32_t index; /* position in the block */
+    uint32_t index;                    /* position in the block */
     char detail[LDG_TEXT_LEN_MAX + 1]; /* optional specifics for the receipt */
     uint8_t data[64];                  /* optional result bytes (e.g. a created id) */
     size_t data_len;
@@ -61,8 +61,8 @@ typedef ldg_result (*ldg_tx_apply_fn)(ldg_txctx *c, const msgpack_object *payloa
 
 typedef struct ldg_tx_type {
     uint16_t type;
-    const char *name;       /* "asset.issue_equity" */
-    uint32_t roles_any;     /* sender must hold one of these; 0 = any registered sender */
+    const char *name;   /* "asset.issue_equity" */
+    uint32_t roles_any; /* sender must hold one of these; 0 = any registered sender */
     ldg_tx_apply_fn apply;
 } ldg_tx_type;
 
@@ -86,8 +86,8 @@ typedef struct ldg_receipt {
 } ldg_receipt;
 
 /* Runs the block hooks. */
-ldg_err ldg_exec_begin_block(const ldg_registry *r, ldg_state *st, const ldg_env *env)
-    LDG_WARN_UNUSED;
+ldg_err ldg_exec_begin_block(const ldg_registry *r, ldg_state *st,
+                             const ldg_env *env) LDG_WARN_UNUSED;
 /* Applies one decoded transaction whose signature is already verified. Fills rc.
  * Returns an ldg_err only for store failures (the block must then be abandoned). */
 ldg_err ldg_exec_tx(const ldg_registry *r, ldg_state *st, const ldg_env *env, const ldg_tx *tx,
@@ -129,7 +129,7 @@ void ldg_exec_register_core(ldg_registry *r);
 
 /* Helpers for u64 values stored as canonical msgpack. */
 void ldg_state_put_u64(ldg_state *st, const void *key, size_t klen, uint64_t v);
-ldg_err ldg_state_get_u64(ldg_state *st, const void *key, size_t klen, uint64_t *v)
-    LDG_WARN_UNUSED; /* absent = 0 */
+ldg_err ldg_state_get_u64(ldg_state *st, const void *key, size_t klen,
+                          uint64_t *v) LDG_WARN_UNUSED; /* absent = 0 */
 
 #endif

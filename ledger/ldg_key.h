@@ -36,13 +36,13 @@ typedef struct ldg_sig {
 /* A fresh key from the OS random source (getrandom). */
 ldg_err ldg_keypair_generate(ldg_keypair *out) LDG_WARN_UNUSED;
 /* Derives the public key; LDG_ERR_CRYPTO if the secret is out of range. */
-ldg_err ldg_keypair_from_secret(ldg_keypair *out, const uint8_t secret[LDG_SECKEY_LEN])
-    LDG_WARN_UNUSED;
+ldg_err ldg_keypair_from_secret(ldg_keypair *out,
+                                const uint8_t secret[LDG_SECKEY_LEN]) LDG_WARN_UNUSED;
 /* Signs a 32-byte message hash (fresh auxiliary randomness per signature). */
 ldg_err ldg_sign(ldg_sig *out, const ldg_keypair *kp, const ldg_hash *msg) LDG_WARN_UNUSED;
 /* Signs deterministically (aux = zero): for tests and benchmarks that need fixed bytes. */
-ldg_err ldg_sign_deterministic(ldg_sig *out, const ldg_keypair *kp, const ldg_hash *msg)
-    LDG_WARN_UNUSED;
+ldg_err ldg_sign_deterministic(ldg_sig *out, const ldg_keypair *kp,
+                               const ldg_hash *msg) LDG_WARN_UNUSED;
 bool ldg_verify(const ldg_sig *sig, const ldg_hash *msg, const ldg_pubkey *pub);
 /* True if the 32 bytes are a valid x-only key on the curve. */
 bool ldg_pubkey_valid(const ldg_pubkey *pub);

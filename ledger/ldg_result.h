@@ -24,26 +24,26 @@ typedef struct ldg_result_info {
 
 enum {
     LDG_R_OK = 0,
-    LDG_R_MALFORMED = 1,         /* bytes do not decode canonically */
-    LDG_R_TOO_LARGE = 2,         /* encoded transaction over LDG_TX_SIZE_MAX */
-    LDG_R_WRONG_CHAIN = 3,       /* chain id is not this chain's */
-    LDG_R_BAD_SIGNATURE = 4,     /* Schnorr signature does not verify */
-    LDG_R_EXPIRED = 5,           /* expiry is before the block time */
-    LDG_R_EXPIRY_TOO_FAR = 6,    /* expiry beyond the TTL limit */
-    LDG_R_REPLAY = 7,            /* transaction id already committed or pending */
-    LDG_R_UNKNOWN_SENDER = 8,    /* sender is not a registered participant */
-    LDG_R_UNAUTHORIZED = 9,      /* sender lacks the role the type requires */
-    LDG_R_UNKNOWN_TYPE = 10,     /* no handler for the transaction type */
-    LDG_R_BAD_PAYLOAD = 11,      /* payload fields out of their domain */
-    LDG_R_NAME_TAKEN = 12,       /* participant name already registered */
+    LDG_R_MALFORMED = 1,           /* bytes do not decode canonically */
+    LDG_R_TOO_LARGE = 2,           /* encoded transaction over LDG_TX_SIZE_MAX */
+    LDG_R_WRONG_CHAIN = 3,         /* chain id is not this chain's */
+    LDG_R_BAD_SIGNATURE = 4,       /* Schnorr signature does not verify */
+    LDG_R_EXPIRED = 5,             /* expiry is before the block time */
+    LDG_R_EXPIRY_TOO_FAR = 6,      /* expiry beyond the TTL limit */
+    LDG_R_REPLAY = 7,              /* transaction id already committed or pending */
+    LDG_R_UNKNOWN_SENDER = 8,      /* sender is not a registered participant */
+    LDG_R_UNAUTHORIZED = 9,        /* sender lacks the role the type requires */
+    LDG_R_UNKNOWN_TYPE = 10,       /* no handler for the transaction type */
+    LDG_R_BAD_PAYLOAD = 11,        /* payload fields out of their domain */
+    LDG_R_NAME_TAKEN = 12,         /* participant name already registered */
     LDG_R_ALREADY_REGISTERED = 13, /* key already registered as a participant */
-    LDG_R_BAD_ROLE = 14,         /* unknown role bit */
-    LDG_R_BAD_KEY = 15,          /* public key is not a valid x-only key */
-    LDG_R_UNKNOWN_ACCOUNT = 16,  /* recipient is not a registered participant */
-    LDG_R_MEMPOOL_FULL = 17,     /* node is at its pending-transaction limit; retry */
-    LDG_R_BAD_VERSION = 18,      /* unsupported envelope version */
-    LDG_R_OVERFLOW = 19,         /* arithmetic would overflow */
-    LDG_R_NOT_DEV_MODE = 20,     /* dev-only transaction on a node not in dev mode */
+    LDG_R_BAD_ROLE = 14,           /* unknown role bit */
+    LDG_R_BAD_KEY = 15,            /* public key is not a valid x-only key */
+    LDG_R_UNKNOWN_ACCOUNT = 16,    /* recipient is not a registered participant */
+    LDG_R_MEMPOOL_FULL = 17,       /* node is at its pending-transaction limit; retry */
+    LDG_R_BAD_VERSION = 18,        /* unsupported envelope version */
+    LDG_R_OVERFLOW = 19,           /* arithmetic would overflow */
+    LDG_R_NOT_DEV_MODE = 20,       /* dev-only transaction on a node not in dev mode */
     LDG_R_LEDGER_MAX = 199,
 };
 

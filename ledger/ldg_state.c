@@ -132,7 +132,8 @@ static void map_grow(kvmap *m)
 }
 
 /* Finds the entry for key; creates an unknown one if absent and create is set. */
-static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create, uint8_t *(*copy)(void *, const uint8_t *, size_t), void *carg)
+static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create,
+                       uint8_t *(*copy)(void *, const uint8_t *, size_t), void *carg)
 {
     uint64_t h = hash_bytes(key, klen);
     size_t s = h & m->slot_mask;

@@ -14,6 +14,14 @@ typedef struct net_cons_slot {
     net_cons_msg proposal;
     net_cons_msg prevotes[NET_CONS_VALIDATORS_MAX];
     net_cons_msg precommits[NET_CONS_VALIDATORS_MAX];
+    /* The latest conflicting vote of an equivocating validator. It counts for its block
+     * too: quorums intersect in f+1 validators whatever the Byzantine ones signed, and
+     * without it a certificate that holds the equivocator's other vote could not be
+     * checked by a node that saw the first one. */
+    uint64_t alt_prevote_mask;
+    uint64_t alt_precommit_mask;
+    net_cons_msg alt_prevotes[NET_CONS_VALIDATORS_MAX];
+    net_cons_msg alt_precommits[NET_CONS_VALIDATORS_MAX];
 } net_cons_slot;
 
 enum { VERDICT_EMPTY = 0, VERDICT_PENDING, VERDICT_VALID, VERDICT_INVALID };
@@ -57,6 +65,9 @@ struct net_cons {
     net_cons_msg pol_buf[NET_CONS_VALIDATORS_MAX];
     net_cons_msg cert_buf[NET_CONS_VALIDATORS_MAX];
     size_t cert_count;
+    net_cons_msg relay_buf[4 * NET_CONS_VALIDATORS_MAX];
+    net_cons_persisted persist_buf[NET_CONS_PERSISTS_MAX];
+    size_t persist_count; /* of this call */
 };
 
 /* ---- Small pure helpers ------------------------------------------------------------ */
@@ -208,16 +219,29 @@ static net_cons_slot *slot_find(net_cons *c, int64_t round)
     return NULL;
 }
 
+/* The valid round named by the current round's proposal: its polka decides L28. */
+static int64_t proposal_vr(const net_cons *c)
+{
+    const net_cons_slot *s = NULL;
+    for (size_t i = 0; i < NET_CONS_ROUND_SLOTS && !s; i++)
+        if (c->slots[i].round == c->round)
+            s = &c->slots[i];
+    return s && s->has_proposal ? s->proposal.valid_round : -1;
+}
+
 static bool slot_pinned(const net_cons *c, int64_t round)
 {
-    return round == c->round || round == c->locked_round || round == c->valid_round;
+    return round >= 0 && (round == c->round || round == c->locked_round ||
+                          round == c->valid_round || round == proposal_vr(c));
 }
 
 /* The slot to give up for `round`: the oldest unpinned past round, else (for a round not
- * in the past) the furthest future round beyond it. NULL: keep what we have. */
+ * in the past) the furthest future round beyond it. A pinned round takes any unpinned
+ * slot. NULL: keep what we have. */
 static net_cons_slot *slot_victim(net_cons *c, int64_t round)
 {
     net_cons_slot *old = NULL, *future = NULL;
+    bool pinned = slot_pinned(c, round);
     for (size_t i = 0; i < NET_CONS_ROUND_SLOTS; i++) {
         net_cons_slot *s = &c->slots[i];
         if (slot_pinned(c, s->round))
@@ -227,9 +251,9 @@ static net_cons_slot *slot_victim(net_cons *c, int64_t round)
         if (s->round > c->round && (!future || s->round > future->round))
             future = s;
     }
-    if (old && (round >= c->round || round > old->round))
+    if (old && (pinned || round >= c->round || round > old->round))
         return old;
-    if (future && round >= c->round && future->round > round)
+    if (future && (pinned || (round >= c->round && future->round > round)))
         return future;
     return NULL;
 }
@@ -251,21 +275,67 @@ static net_cons_slot *slot_claim(net_cons *c, int64_t round)
     s->precommit_dirty = false;
     s->prevote_mask = 0;
     s->precommit_mask = 0;
+    s->alt_prevote_mask = 0;
+    s->alt_precommit_mask = 0;
     return s;
+}
+
+static bool vote_is_for(const net_cons_msg *m, const net_cons_block_id *block)
+{
+    return block ? (m->has_block && block_eq(&m->block, block)) : !m->has_block;
+}
+
+/* Validator v's vote of `type` in s for block (NULL: nil), first or conflicting, or NULL. */
+static const net_cons_msg *slot_vote_for(const net_cons_slot *s, uint8_t type, uint32_t v,
+                                         const net_cons_block_id *block)
+{
+    bool pre = type == NET_CONS_PREVOTE;
+    uint64_t bit = 1ull << v;
+    const net_cons_msg *m = pre ? &s->prevotes[v] : &s->precommits[v];
+    const net_cons_msg *alt = pre ? &s->alt_prevotes[v] : &s->alt_precommits[v];
+    if (((pre ? s->prevote_mask : s->precommit_mask) & bit) && vote_is_for(m, block))
+        return m;
+    if (((pre ? s->alt_prevote_mask : s->alt_precommit_mask) & bit) && vote_is_for(alt, block))
+        return alt;
+    return NULL;
 }
 
 /* Votes in s of `type` for block (NULL: nil). */
 static uint32_t count_votes(const net_cons_slot *s, uint8_t type, const net_cons_block_id *block)
 {
     uint64_t mask = type == NET_CONS_PREVOTE ? s->prevote_mask : s->precommit_mask;
-    const net_cons_msg *v = type == NET_CONS_PREVOTE ? s->prevotes : s->precommits;
     uint32_t count = 0;
-    for (; mask; mask &= mask - 1) {
-        const net_cons_msg *m = &v[__builtin_ctzll(mask)];
-        if (block ? (m->has_block && block_eq(&m->block, block)) : !m->has_block)
+    for (; mask; mask &= mask - 1)
+        if (slot_vote_for(s, type, (uint32_t)__builtin_ctzll(mask), block))
             count++;
+    return count;
+}
+
+/* Copies the votes of `type` in s for block into dst, by validator. Returns how many. */
+static size_t collect_votes(net_cons_msg *dst, const net_cons_slot *s, uint8_t type,
+                            const net_cons_block_id *block)
+{
+    uint64_t mask = type == NET_CONS_PREVOTE ? s->prevote_mask : s->precommit_mask;
+    size_t count = 0;
+    for (; mask; mask &= mask - 1) {
+        const net_cons_msg *m = slot_vote_for(s, type, (uint32_t)__builtin_ctzll(mask), block);
+        if (m)
+            dst[count++] = *m;
     }
     return count;
+}
+
+static void slot_store_alt(net_cons_slot *s, const net_cons_msg *m)
+{
+    uint64_t bit = 1ull << m->validator;
+    if (m->type == NET_CONS_PREVOTE) {
+        s->alt_prevotes[m->validator] = *m;
+        s->alt_prevote_mask |= bit;
+    } else if (m->type == NET_CONS_PRECOMMIT) {
+        s->alt_precommits[m->validator] = *m;
+        s->alt_precommit_mask |= bit;
+        s->precommit_dirty = true;
+    }
 }
 
 static void slot_store(net_cons_slot *s, const net_cons_msg *m)
@@ -337,15 +407,7 @@ static void request_validation(net_cons *c, net_cons_actions *out, const net_con
 static size_t polka_into(net_cons *c, int32_t vr, const net_cons_block_id *block)
 {
     const net_cons_slot *s = slot_find(c, vr);
-    size_t count = 0;
-    if (!s)
-        return 0;
-    for (uint64_t mask = s->prevote_mask; mask; mask &= mask - 1) {
-        const net_cons_msg *m = &s->prevotes[__builtin_ctzll(mask)];
-        if (m->has_block && block_eq(&m->block, block))
-            c->pol_buf[count++] = *m;
-    }
-    return count;
+    return s ? collect_votes(c->pol_buf, s, NET_CONS_PREVOTE, block) : 0;
 }
 
 static void broadcast_own(net_cons *c, net_cons_actions *out, const net_cons_msg *m)
@@ -380,10 +442,15 @@ static bool sign_and_send(net_cons *c, net_cons_actions *out, net_cons_msg *m)
         c->halted = true;
         return false;
     }
+    if (last->height != m->height || last->round != m->round)
+        memset(c->persisted.round_own, 0, sizeof c->persisted.round_own);
+    c->persisted.round_own[m->type - 1] = *m;
     c->persisted.last = *m;
-    c->persisted.locked_round = c->locked_round;
-    c->persisted.locked_block = c->locked_block;
-    emit(out, NET_CONS_ACT_PERSIST)->persisted = c->persisted;
+    LDG_ASSERT(c->persisted.locked_round == c->locked_round);
+    LDG_ASSERT(c->persist_count < NET_CONS_PERSISTS_MAX);
+    net_cons_persisted *snap = &c->persist_buf[c->persist_count++];
+    *snap = c->persisted;
+    emit(out, NET_CONS_ACT_PERSIST)->persisted = snap;
     broadcast_own(c, out, m);
     return true;
 }
@@ -457,8 +524,13 @@ static bool resume_round(net_cons *c, net_cons_actions *out)
     if (c->self < 0 || last->height != c->height || last->round != c->round ||
         last->type < NET_CONS_PREVOTE || last->validator != (uint16_t)c->self)
         return false;
-    slot_store(slot_find(c, c->round), last);
-    broadcast(out, last, NULL, 0);
+    for (int t = NET_CONS_PROPOSAL; t <= NET_CONS_PRECOMMIT; t++) {
+        const net_cons_msg *m = &c->persisted.round_own[t - 1];
+        if (m->type != t || m->height != c->height || m->round != c->round)
+            continue;
+        slot_store(slot_find(c, c->round), m);
+        broadcast_own(c, out, m);
+    }
     c->step = last->type == NET_CONS_PREVOTE ? NET_CONS_STEP_PREVOTE : NET_CONS_STEP_PRECOMMIT;
     return true;
 }
@@ -484,12 +556,7 @@ static void start_round(net_cons *c, net_cons_actions *out, uint32_t round)
 static void commit(net_cons *c, net_cons_actions *out, const net_cons_slot *s,
                    const net_cons_block_id *block)
 {
-    c->cert_count = 0;
-    for (uint64_t mask = s->precommit_mask; mask; mask &= mask - 1) {
-        const net_cons_msg *m = &s->precommits[__builtin_ctzll(mask)];
-        if (m->has_block && block_eq(&m->block, block))
-            c->cert_buf[c->cert_count++] = *m;
-    }
+    c->cert_count = collect_votes(c->cert_buf, s, NET_CONS_PRECOMMIT, block);
     net_cons_action *a = emit(out, NET_CONS_ACT_COMMIT);
     a->height = c->height;
     a->round = (uint32_t)s->round;
@@ -514,11 +581,15 @@ static bool rule_commit(net_cons *c, net_cons_actions *out)
         if ((uint32_t)__builtin_popcountll(s->precommit_mask) < q)
             continue;
         for (uint64_t mask = s->precommit_mask; mask; mask &= mask - 1) {
-            const net_cons_msg *m = &s->precommits[__builtin_ctzll(mask)];
-            if (m->has_block && count_votes(s, NET_CONS_PRECOMMIT, &m->block) >= q) {
-                net_cons_block_id block = m->block;
-                commit(c, out, s, &block);
-                return true;
+            uint32_t v = (uint32_t)__builtin_ctzll(mask);
+            const net_cons_msg *cand[2] = {&s->precommits[v], &s->alt_precommits[v]};
+            for (int k = 0; k < ((s->alt_precommit_mask >> v) & 1 ? 2 : 1); k++) {
+                if (cand[k]->has_block &&
+                    count_votes(s, NET_CONS_PRECOMMIT, &cand[k]->block) >= q) {
+                    net_cons_block_id block = cand[k]->block;
+                    commit(c, out, s, &block);
+                    return true;
+                }
             }
         }
     }
@@ -596,6 +667,17 @@ static bool rule_timeouts(net_cons *c, net_cons_actions *out)
     return false;
 }
 
+/* Sets the lock and its proof; both reach the disk with the precommit that follows. */
+static void lock(net_cons *c, const net_cons_block_id *block, int32_t round)
+{
+    c->locked_block = *block;
+    c->locked_round = round;
+    c->persisted.locked_block = *block;
+    c->persisted.locked_round = round;
+    c->persisted.lock_pol_count = (uint32_t)polka_into(c, round, block);
+    memcpy(c->persisted.lock_pol, c->pol_buf, c->persisted.lock_pol_count * sizeof(net_cons_msg));
+}
+
 /* L36: a polka for the round's valid proposal: lock (if still prevoting) and remember. */
 static bool rule_polka(net_cons *c, net_cons_actions *out)
 {
@@ -608,8 +690,7 @@ static bool rule_polka(net_cons *c, net_cons_actions *out)
         return false;
     c->polka_done = true;
     if (c->step == NET_CONS_STEP_PREVOTE) {
-        c->locked_block = block;
-        c->locked_round = (int32_t)c->round;
+        lock(c, &block, (int32_t)c->round);
         vote(c, out, NET_CONS_PRECOMMIT, &block);
     }
     c->valid_block = block;
@@ -647,6 +728,24 @@ static void progress(net_cons *c, net_cons_actions *out)
 
 /* ---- Events ------------------------------------------------------------------------ */
 
+/* Restart within a height: the round, the lock and its proof survive (specs, Recovery). */
+static void restore_lock(net_cons *c)
+{
+    const net_cons_persisted *p = &c->persisted;
+    c->round = p->last.round;
+    if (p->locked_round < 0)
+        return;
+    c->locked_round = p->locked_round;
+    c->locked_block = p->locked_block;
+    c->valid_round = p->locked_round;
+    c->valid_block = p->locked_block;
+    net_cons_slot *s = slot_claim(c, p->locked_round);
+    LDG_ASSERT(s != NULL && p->lock_pol_count <= c->n);
+    for (uint32_t i = 0; i < p->lock_pol_count; i++)
+        if (p->lock_pol[i].validator < c->n)
+            slot_store(s, &p->lock_pol[i]);
+}
+
 static net_cons_rc on_start_height(net_cons *c, net_cons_actions *out, const net_cons_event *ev)
 {
     LDG_ASSERT(ev->validator_count >= 1 && ev->validator_count <= NET_CONS_VALIDATORS_MAX);
@@ -670,17 +769,16 @@ static net_cons_rc on_start_height(net_cons *c, net_cons_actions *out, const net
     c->valid_round = -1;
     memset(&c->locked_block, 0, sizeof c->locked_block);
     memset(&c->valid_block, 0, sizeof c->valid_block);
-    uint32_t round = 0;
-    const net_cons_persisted *p = &c->persisted;
+    net_cons_persisted *p = &c->persisted;
     if (p->last.type != 0 && p->last.height == c->height) {
-        /* Restart within a height: the lock and the round survive (specs, Recovery). */
-        round = p->last.round;
-        c->locked_round = p->locked_round;
-        c->locked_block = p->locked_block;
-        c->valid_round = p->locked_round;
-        c->valid_block = p->locked_block;
+        restore_lock(c);
+        start_round(c, out, p->last.round);
+    } else {
+        p->locked_round = -1; /* a new height: no lock yet (on disk with the next vote) */
+        memset(&p->locked_block, 0, sizeof p->locked_block);
+        p->lock_pol_count = 0;
+        start_round(c, out, 0);
     }
-    start_round(c, out, round);
     progress(c, out);
     return NET_CONS_RC_OK;
 }
@@ -718,6 +816,16 @@ static net_cons_rc msg_check(const net_cons *c, const net_cons_msg *m)
     return NET_CONS_RC_OK;
 }
 
+/* Whether s already holds m as a vote (first or conflicting). */
+static bool slot_vote_for_msg(const net_cons_slot *s, const net_cons_msg *m)
+{
+    if (m->type == NET_CONS_PROPOSAL)
+        return false;
+    const net_cons_msg *v =
+        slot_vote_for(s, m->type, m->validator, m->has_block ? &m->block : NULL);
+    return v && net_cons_msg_same_content(v, m);
+}
+
 static net_cons_rc on_message(net_cons *c, net_cons_actions *out, const net_cons_msg *m)
 {
     net_cons_rc rc = msg_check(c, m);
@@ -725,7 +833,7 @@ static net_cons_rc on_message(net_cons *c, net_cons_actions *out, const net_cons
         return rc;
     net_cons_slot *s = slot_find(c, m->round);
     const net_cons_msg *old = s ? slot_existing(s, m) : NULL;
-    if (old && net_cons_msg_same_content(old, m))
+    if (old && (net_cons_msg_same_content(old, m) || slot_vote_for_msg(s, m)))
         return NET_CONS_RC_DUPLICATE; /* also covers a re-signed copy of the same vote */
     if (!msg_verify(c, m))
         return NET_CONS_RC_BAD_SIGNATURE; /* verify before a slot may be evicted for it */
@@ -736,6 +844,9 @@ static net_cons_rc on_message(net_cons *c, net_cons_actions *out, const net_cons
         a->round = m->round;
         a->msg = *old;
         a->msg2 = *m;
+        slot_store_alt(s, m);
+        if (c->step != NET_CONS_STEP_COMMITTED)
+            progress(c, out);
         return NET_CONS_RC_EQUIVOCATION;
     }
     if (!s && !(s = slot_claim(c, m->round)))
@@ -788,8 +899,28 @@ static net_cons_rc on_validity(net_cons *c, net_cons_actions *out, const net_con
     return NET_CONS_RC_OK;
 }
 
-/* Messages are resent until superseded: this node's messages of the current round, or
- * after a commit the certificate (peers still at this height need it to decide). */
+/* All votes held for this round and the one before, own or not, as one BROADCAST: the
+ * gossip Algorithm 1 assumes (after GST every message an honest node received reaches
+ * every honest node). A peer one round behind needs them to time out. */
+static void relay_votes(net_cons *c, net_cons_actions *out)
+{
+    size_t count = 0;
+    for (int64_t r = (int64_t)c->round - 1; r <= (int64_t)c->round; r++) {
+        const net_cons_slot *s = slot_find(c, r);
+        if (!s)
+            continue;
+        for (uint64_t mask = s->prevote_mask; mask; mask &= mask - 1)
+            c->relay_buf[count++] = s->prevotes[__builtin_ctzll(mask)];
+        for (uint64_t mask = s->precommit_mask; mask; mask &= mask - 1)
+            c->relay_buf[count++] = s->precommits[__builtin_ctzll(mask)];
+    }
+    if (count)
+        broadcast(out, &c->relay_buf[0], c->relay_buf + 1, count - 1);
+}
+
+/* Messages are resent until superseded: the current round's proposal (if ours) and the
+ * votes of this round and the last, or after a commit the certificate (peers still at
+ * this height need it to decide). */
 static net_cons_rc on_resend(net_cons *c, net_cons_actions *out)
 {
     if (c->step == NET_CONS_STEP_IDLE)
@@ -798,16 +929,10 @@ static net_cons_rc on_resend(net_cons *c, net_cons_actions *out)
         broadcast(out, &c->cert_buf[0], c->cert_buf + 1, c->cert_count - 1);
         return NET_CONS_RC_OK;
     }
-    if (c->self < 0)
-        return NET_CONS_RC_OK;
-    const net_cons_slot *s = slot_find(c, c->round);
-    uint64_t bit = 1ull << c->self;
-    if (s->has_proposal && s->proposal.validator == (uint16_t)c->self)
-        broadcast_own(c, out, &s->proposal);
-    if (s->prevote_mask & bit)
-        broadcast(out, &s->prevotes[c->self], NULL, 0);
-    if (s->precommit_mask & bit)
-        broadcast(out, &s->precommits[c->self], NULL, 0);
+    const net_cons_slot *cur = slot_find(c, c->round);
+    if (c->self >= 0 && cur->has_proposal && cur->proposal.validator == (uint16_t)c->self)
+        broadcast_own(c, out, &cur->proposal);
+    relay_votes(c, out);
     return NET_CONS_RC_OK;
 }
 
@@ -815,6 +940,7 @@ net_cons_rc net_cons_step(net_cons *c, net_cons_actions *out, const net_cons_eve
 {
     LDG_ASSERT(c && out && ev);
     out->count = 0;
+    c->persist_count = 0;
     if (c->halted)
         return NET_CONS_RC_HALTED;
     switch (ev->kind) {

@@ -54,6 +54,10 @@
  * proposes, followed by prevote, precommit and a commit): ~14. */
 #define NET_CONS_ACTIONS_MAX 32
 
+/* PERSIST actions one event can produce: a proposal, a prevote and a precommit in a new
+ * round after a nil precommit in the old one is 4. */
+#define NET_CONS_PERSISTS_MAX 6
+
 #define NET_CONS_BLOCK_ID_LEN 32
 #define NET_CONS_PUBKEY_LEN 32 /* BIP-340 x-only public key */
 #define NET_CONS_SIG_LEN 64    /* BIP-340 Schnorr signature */
@@ -98,12 +102,21 @@ typedef struct net_cons_msg {
 
 /* The signing state the driver stores durably on NET_CONS_ACT_PERSIST and hands back to
  * net_cons_create after a restart. last is the last message this validator signed
- * (type 0: nothing signed yet); the lock is stored with it because the lock changes only
- * together with a precommit. */
+ * (type 0: nothing signed yet); nothing that sorts before it by (height, round, type) is
+ * ever signed again. The lock is stored with it because the lock changes only
+ * together with a precommit, and with the lock its proof: the 2f+1 prevotes of the
+ * polka at locked_round, without which a restarted proposer could not convince the others
+ * to move to its locked block (liveness). A driver may store lock_pol[0..lock_pol_count)
+ * only. */
 typedef struct net_cons_persisted {
     net_cons_msg last;
+    /* Everything signed in last's (height, round), by type - 1 (type 0: not signed), so
+     * that a restarted validator re-sends its prevote as well as its precommit. */
+    net_cons_msg round_own[3];
     int32_t locked_round; /* -1: not locked */
     net_cons_block_id locked_block;
+    uint32_t lock_pol_count;
+    net_cons_msg lock_pol[NET_CONS_VALIDATORS_MAX];
 } net_cons_persisted;
 
 typedef enum net_cons_timeout_kind {
@@ -197,7 +210,7 @@ typedef struct net_cons_action {
     net_cons_block_id block;
     net_cons_msg msg;
     net_cons_msg msg2;
-    net_cons_persisted persisted;
+    const net_cons_persisted *persisted; /* PERSIST: valid until the next call */
     /* BROADCAST: more messages to send after msg: for a proposal with valid_round >= 0
      * the prevotes of the polka at valid_round (proof of lock change); for a resend
      * after commit, the rest of the certificate. COMMIT: the certificate, the

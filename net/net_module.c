@@ -1,5 +1,3 @@
 #include "net_module.h"
 
-void net_module_init(void)
-{
-}
+void net_module_init(void) {}

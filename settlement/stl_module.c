@@ -1,5 +1,6 @@
 #include "stl_module.h"
 
-void stl_module_init(void)
+void stl_module_register(ldg_registry *r)
 {
+    (void)r;
 }

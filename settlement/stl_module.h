@@ -2,7 +2,9 @@
 #ifndef STL_MODULE_H
 #define STL_MODULE_H
 
-/* Registers the module's result codes and transaction handlers. Call once at start. */
-void stl_module_init(void);
+#include "ldg_exec.h"
+
+/* Registers the module's result codes, transaction types and block hooks. */
+void stl_module_register(ldg_registry *r);
 
 #endif

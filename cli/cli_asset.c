@@ -1,0 +1,306 @@
+/* folio asset issue|show|list|holders; folio transfer; folio account balance */
+#include "ast_asset.h"
+#include "ast_isin.h"
+#include "cli.h"
+
+#include <string.h>
+
+static void asset_usage(void)
+{
+    printf("usage: folio asset issue equity --isin ISIN --name TEXT --shares N --to ACCOUNT\n"
+           "                               [--class A|B|...] [--risk R1..R5]\n"
+           "       folio asset show ISIN\n"
+           "       folio asset list\n"
+           "       folio asset holders ISIN\n\n"
+           "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
+           "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
+           "Equity issued without --risk is R3.\n");
+}
+
+static bool parse_risk(const char *s, uint64_t *out)
+{
+    if (!s)
+        return false;
+    if ((s[0] == 'R' || s[0] == 'r') && s[1] >= '1' && s[1] <= '5' && !s[2]) {
+        *out = (uint64_t)(s[1] - '0');
+        return true;
+    }
+    return false;
+}
+
+static int issue_equity(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--isin",  "--name", "--shares", "--to",
+                                       "--class", "--risk", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *isin = cli_opt(argc, argv, "--isin"), *name = cli_opt(argc, argv, "--name");
+    const char *shares_s = cli_opt(argc, argv, "--shares"), *to_s = cli_opt(argc, argv, "--to");
+    const char *cls = cli_opt(argc, argv, "--class"), *risk_s = cli_opt(argc, argv, "--risk");
+    if (!isin || !name || !shares_s || !to_s) {
+        cli_fail(ctx, "USAGE", "asset issue equity needs --isin, --name, --shares and --to");
+        return CLI_USAGE;
+    }
+    if (!ast_isin_valid(isin)) {
+        cli_fail(ctx, "BAD_ISIN",
+                 "'%s' is not a valid ISIN (2 letters, 9 alphanumerics, a check "
+                 "digit that matches)",
+                 isin);
+        return CLI_USAGE;
+    }
+    uint64_t shares, risk = 3;
+    if (!cli_parse_u64(shares_s, LDG_QUANTITY_MAX, &shares) || shares == 0) {
+        cli_fail(ctx, "BAD_QUANTITY", "--shares must be a whole number from 1 to %llu",
+                 (unsigned long long)LDG_QUANTITY_MAX);
+        return CLI_USAGE;
+    }
+    if (risk_s && !parse_risk(risk_s, &risk)) {
+        cli_fail(ctx, "BAD_RISK", "--risk must be R1, R2, R3, R4 or R5");
+        return CLI_USAGE;
+    }
+    if (!risk_s && !ctx->json)
+        printf("no --risk given: the equity is issued at risk level R3\n");
+    if (cls && (strlen(cls) == 0 || strlen(cls) > 7)) {
+        cli_fail(ctx, "USAGE", "--class is a short share class label such as A or B");
+        return CLI_USAGE;
+    }
+    ldg_account to;
+    int rc = cli_resolve_account(ctx, to_s, &to);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 6);
+    ldg_enc_str(&p, isin);
+    ldg_enc_str(&p, name);
+    ldg_enc_u64(&p, shares);
+    ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&p, cls ? cls : "");
+    ldg_enc_u64(&p, risk);
+    char what[64];
+    snprintf(what, sizeof what, "issue %s", isin);
+    rc = cli_submit(ctx, AST_TX_ISSUE_EQUITY, &p, what, NULL);
+    ldg_enc_free(&p);
+    return rc;
+}
+
+static int show(cli_ctx *ctx, const char *id)
+{
+    int rc;
+    json_t *j = cli_query(ctx, "asset", id, &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        printf("%s  %s\n", json_string_value(json_object_get(j, "id")),
+               json_string_value(json_object_get(j, "name")));
+        printf("  kind      %s%s%s\n", json_string_value(json_object_get(j, "kind")),
+               *json_string_value(json_object_get(j, "class")) ? ", class " : "",
+               json_string_value(json_object_get(j, "class")));
+        printf("  issuer    %s (%s)\n", json_string_value(json_object_get(j, "issuer_name")),
+               json_string_value(json_object_get(j, "issuer")));
+        printf("  supply    %lld\n", (long long)json_integer_value(json_object_get(j, "supply")));
+        printf("  risk      %s\n", json_string_value(json_object_get(j, "risk")));
+        printf("  holders   %lld\n", (long long)json_integer_value(json_object_get(j, "holders")));
+    }
+    json_decref(j);
+    return CLI_OK;
+}
+
+static int list(cli_ctx *ctx)
+{
+    int rc;
+    json_t *j = cli_query(ctx, "assets", NULL, &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        cli_table *t = cli_table_new(
+            7, (const char *const[]){"ID", "KIND", "NAME", "ISSUER", "SUPPLY", "RISK", "HOLDERS"});
+        size_t i;
+        json_t *a;
+        json_array_foreach(json_object_get(j, "assets"), i, a)
+        {
+            char supply[32], holders[32];
+            snprintf(supply, sizeof supply, "%lld",
+                     (long long)json_integer_value(json_object_get(a, "supply")));
+            snprintf(holders, sizeof holders, "%lld",
+                     (long long)json_integer_value(json_object_get(a, "holders")));
+            cli_table_row(t, (const char *const[]){
+                                 json_string_value(json_object_get(a, "id")),
+                                 json_string_value(json_object_get(a, "kind")),
+                                 json_string_value(json_object_get(a, "name")),
+                                 json_string_value(json_object_get(a, "issuer_name")), supply,
+                                 json_string_value(json_object_get(a, "risk")), holders});
+        }
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    json_decref(j);
+    return CLI_OK;
+}
+
+static int holders(cli_ctx *ctx, const char *id)
+{
+    int rc;
+    json_t *j = cli_query(ctx, "holders", id, &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+        json_decref(j);
+        return CLI_OK;
+    }
+    long long total = json_integer_value(json_object_get(j, "total"));
+    printf("register of holders: %s  %s\n\n", json_string_value(json_object_get(j, "id")),
+           json_string_value(json_object_get(j, "name")));
+    cli_table *t =
+        cli_table_new(4, (const char *const[]){"HOLDER", "ACCOUNT", "QUANTITY", "SHARE"});
+    size_t i;
+    json_t *h;
+    json_array_foreach(json_object_get(j, "holders"), i, h)
+    {
+        long long q = json_integer_value(json_object_get(h, "quantity"));
+        char qs[32], pct[32];
+        snprintf(qs, sizeof qs, "%lld", q);
+        /* Share in basis points, integer arithmetic. */
+        long long bp = total ? (long long)((__int128)q * 10000 / total) : 0;
+        snprintf(pct, sizeof pct, "%lld.%02lld%%", bp / 100, bp % 100);
+        const char *name = json_string_value(json_object_get(h, "name"));
+        cli_table_row(t, (const char *const[]){*name ? name : "(unregistered)",
+                                               json_string_value(json_object_get(h, "account")), qs,
+                                               pct});
+    }
+    char ts[32], hc[32];
+    snprintf(ts, sizeof ts, "%lld", total);
+    snprintf(hc, sizeof hc, "%zu holders", json_array_size(json_object_get(j, "holders")));
+    cli_table_row(t, (const char *const[]){"TOTAL", hc, ts, "100.00%"});
+    cli_table_print(t, stdout);
+    cli_table_free(t);
+    bool conserved = json_is_true(json_object_get(j, "conserved"));
+    printf("\nissued %lld, held %lld: %s\n",
+           (long long)json_integer_value(json_object_get(j, "supply")), total,
+           conserved ? "conserved" : "MISMATCH");
+    json_decref(j);
+    return conserved ? CLI_OK : CLI_UNAVAILABLE;
+}
+
+int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    if (!verb || cli_wants_help(argc, argv)) {
+        asset_usage();
+        return verb ? CLI_OK : CLI_USAGE;
+    }
+    if (!strcmp(verb, "issue")) {
+        const char *kind = argc > 2 ? argv[2] : "";
+        if (!strcmp(kind, "equity"))
+            return issue_equity(ctx, argc - 2, argv + 2);
+        cli_fail(ctx, "USAGE", "asset issue takes a kind: equity");
+        return CLI_USAGE;
+    }
+    if (!strcmp(verb, "list"))
+        return list(ctx);
+    if ((!strcmp(verb, "show") || !strcmp(verb, "holders")) && argc < 3) {
+        cli_fail(ctx, "USAGE", "asset %s needs an ISIN", verb);
+        return CLI_USAGE;
+    }
+    if (!strcmp(verb, "show"))
+        return show(ctx, argv[2]);
+    if (!strcmp(verb, "holders"))
+        return holders(ctx, argv[2]);
+    cli_fail(ctx, "USAGE", "unknown verb 'asset %s' (issue, show, list, holders)", verb);
+    return CLI_USAGE;
+}
+
+int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--to", NULL};
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: folio transfer ISIN QUANTITY --to ACCOUNT [--as KEY]\n\n"
+               "Moves QUANTITY units from the signer's own account to ACCOUNT (a participant\n"
+               "name, a key name in this home, or a 40-hex account) and waits for the commit.\n");
+        return CLI_OK;
+    }
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *id = cli_pos(argc, argv, 0, opts), *qty_s = cli_pos(argc, argv, 1, opts);
+    const char *to_s = cli_opt(argc, argv, "--to");
+    if (!id || !qty_s || !to_s) {
+        cli_fail(ctx, "USAGE", "usage: folio transfer ISIN QUANTITY --to ACCOUNT");
+        return CLI_USAGE;
+    }
+    uint64_t qty;
+    if (!cli_parse_u64(qty_s, LDG_QUANTITY_MAX, &qty) || qty == 0) {
+        cli_fail(ctx, "BAD_QUANTITY", "QUANTITY must be a whole number from 1 to %llu, got '%s'",
+                 (unsigned long long)LDG_QUANTITY_MAX, qty_s);
+        return CLI_USAGE;
+    }
+    if (strlen(id) > AST_ID_LEN) {
+        cli_fail(ctx, "UNKNOWN_ASSET", "'%s' is not an instrument identifier", id);
+        return CLI_USAGE;
+    }
+    ldg_account to;
+    int rc = cli_resolve_account(ctx, to_s, &to);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 3);
+    ldg_enc_str(&p, id);
+    ldg_enc_u64(&p, qty);
+    ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
+    char what[128];
+    snprintf(what, sizeof what, "transfer %llu %s to %s", (unsigned long long)qty, id, to_s);
+    rc = cli_submit(ctx, AST_TX_TRANSFER, &p, what, NULL);
+    ldg_enc_free(&p);
+    return rc;
+}
+
+int cli_account_main(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    if (!verb || cli_wants_help(argc, argv) || strcmp(verb, "balance") != 0) {
+        printf("usage: folio account balance ACCOUNT\n\n"
+               "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex).\n");
+        return verb && cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
+    }
+    if (argc < 3) {
+        cli_fail(ctx, "USAGE", "account balance needs an ACCOUNT");
+        return CLI_USAGE;
+    }
+    ldg_account a;
+    int rc = cli_resolve_account(ctx, argv[2], &a);
+    if (rc != CLI_OK)
+        return rc;
+    char hex[LDG_ACCOUNT_HEX_LEN];
+    ldg_account_hex(hex, &a);
+    json_t *j = cli_query(ctx, "balance", hex, &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        const char *name = json_string_value(json_object_get(j, "name"));
+        printf("account %s%s%s%s\n\n", hex, *name ? " (" : "", name, *name ? ")" : "");
+        cli_table *t = cli_table_new(4, (const char *const[]){"ID", "KIND", "NAME", "QUANTITY"});
+        size_t i;
+        json_t *b;
+        json_array_foreach(json_object_get(j, "balances"), i, b)
+        {
+            char q[32];
+            snprintf(q, sizeof q, "%lld",
+                     (long long)json_integer_value(json_object_get(b, "quantity")));
+            cli_table_row(t,
+                          (const char *const[]){json_string_value(json_object_get(b, "id")),
+                                                json_string_value(json_object_get(b, "kind")),
+                                                json_string_value(json_object_get(b, "name")), q});
+        }
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    json_decref(j);
+    return CLI_OK;
+}

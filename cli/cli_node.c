@@ -1,0 +1,257 @@
+/* folio init; folio node start|stop|status */
+#include "cli.h"
+#include "net_node.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int cli_init_main(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--chain-id", NULL};
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: folio init [--chain-id ID] [--home DIR]\n\n"
+               "Creates a node home: config.ini, an operator key (keys/operator.key, mode 0600)\n"
+               "and a genesis in which the operator is the single validator and registrar.\n");
+        return CLI_OK;
+    }
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *chain_id = cli_opt(argc, argv, "--chain-id");
+    if (chain_id && (strlen(chain_id) == 0 || strlen(chain_id) > LDG_CHAIN_ID_LEN_MAX)) {
+        cli_fail(ctx, "USAGE", "--chain-id must be 1 to %d characters", LDG_CHAIN_ID_LEN_MAX);
+        return CLI_USAGE;
+    }
+    char err[512];
+    if (net_home_init(ctx->home, chain_id, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "INIT_FAILED", "%s", err);
+        return CLI_REJECTED;
+    }
+    ldg_pubkey pub;
+    ldg_account acct;
+    char hex[65], ahex[LDG_ACCOUNT_HEX_LEN];
+    LDG_ASSERT(net_key_load_pub(ctx->home, "operator", &pub) == LDG_OK);
+    ldg_account_of(&acct, &pub);
+    ldg_hex_encode(hex, pub.b, LDG_PUBKEY_LEN);
+    ldg_account_hex(ahex, &acct);
+    net_config cfg;
+    LDG_ASSERT(net_config_load(ctx->home, &cfg, err, sizeof err) == LDG_OK);
+    if (ctx->json) {
+        json_t *j = json_pack("{s:s,s:s,s:s,s:s}", "home", ctx->home, "chain_id", cfg.chain_id,
+                              "operator_pubkey", hex, "operator_account", ahex);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("initialised node home %s\n  chain id          %s\n  operator account  %s\n"
+               "  operator key      keys/operator.key (validator, registrar)\n"
+               "start it with: folio node start --detach --home %s\n",
+               ctx->home, cfg.chain_id, ahex, ctx->home);
+    }
+    return CLI_OK;
+}
+
+static int node_pid(const char *home)
+{
+    char path[NET_PATH_MAX];
+    net_home_path(path, home, "node.pid");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    int pid = 0;
+    if (fscanf(f, "%d", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    if (pid > 0 && kill(pid, 0) != 0)
+        pid = 0;
+    return pid;
+}
+
+static int start_foreground(cli_ctx *ctx, bool dev, int ready_fd)
+{
+    char err[512];
+    net_node_opts o = {.home = ctx->home, .dev = dev, .ready_fd = ready_fd};
+    int rc = net_node_run(&o, err, sizeof err);
+    if (rc != 0) {
+        cli_fail(ctx, "NODE_FAILED", "%s", err);
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+static int start_detached(cli_ctx *ctx, bool dev)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        cli_fail(ctx, "IO", "pipe: %s", strerror(errno));
+        return CLI_UNAVAILABLE;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        cli_fail(ctx, "IO", "fork: %s", strerror(errno));
+        return CLI_UNAVAILABLE;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        setsid();
+        char log[NET_PATH_MAX];
+        net_home_path(log, ctx->home, "node.log");
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (fd >= 0 && devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+            close(devnull);
+        }
+        _exit(start_foreground(ctx, dev, fds[1]));
+    }
+    close(fds[1]);
+    char ok = 0;
+    ssize_t n;
+    do
+        n = read(fds[0], &ok, 1);
+    while (n < 0 && errno == EINTR);
+    close(fds[0]);
+    if (n != 1) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        cli_fail(ctx, "NODE_FAILED", "the node did not start; see %s/node.log", ctx->home);
+        return CLI_UNAVAILABLE;
+    }
+    int rc = cli_load_config(ctx);
+    if (rc != CLI_OK)
+        return rc;
+    if (ctx->json) {
+        json_t *j =
+            json_pack("{s:i,s:s,s:s}", "pid", (int)pid, "rpc", ctx->cfg.rpc_url, "log", "node.log");
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("node started (pid %d), serving %s%s; log in %s/node.log\n", (int)pid,
+               ctx->cfg.rpc_url, dev ? " in development mode" : "", ctx->home);
+    }
+    return CLI_OK;
+}
+
+static int node_stop(cli_ctx *ctx)
+{
+    int pid = node_pid(ctx->home);
+    int rc = cli_load_config(ctx);
+    if (rc != CLI_OK)
+        return rc;
+    char err[512];
+    net_client *c = NULL;
+    bool asked = false;
+    if (net_client_open(&c, ctx->cfg.rpc_url, 5000, err, sizeof err) == LDG_OK) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 1);
+        ldg_enc_str(&e, "stop");
+        int status;
+        char *text = NULL;
+        asked = net_client_call(c, &e, &status, &text) == LDG_OK;
+        free(text);
+        ldg_enc_free(&e);
+        net_client_close(c);
+    }
+    if (!asked && pid > 0)
+        asked = kill(pid, SIGTERM) == 0;
+    if (!asked) {
+        cli_fail(ctx, "NOT_RUNNING", "no node is running on %s", ctx->home);
+        return CLI_REJECTED;
+    }
+    for (int i = 0; pid > 0 && i < 600 && kill(pid, 0) == 0; i++)
+        usleep(50 * 1000);
+    if (pid > 0 && kill(pid, 0) == 0) {
+        cli_fail(ctx, "TIMEOUT", "the node (pid %d) did not stop within 30 s", pid);
+        return CLI_UNAVAILABLE;
+    }
+    if (ctx->json)
+        printf("{\"stopped\": true}\n");
+    else
+        printf("node stopped\n");
+    return CLI_OK;
+}
+
+static int node_status(cli_ctx *ctx)
+{
+    int rc;
+    json_t *j = cli_query(ctx, "status", NULL, &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        printf("chain id         %s\n", json_string_value(json_object_get(j, "chain_id")));
+        printf("height           %lld\n",
+               (long long)json_integer_value(json_object_get(j, "height")));
+        printf("last block hash  %s\n", json_string_value(json_object_get(j, "last_block_hash")));
+        printf("state root       %s\n", json_string_value(json_object_get(j, "state_root")));
+        printf("mempool          %lld pending\n",
+               (long long)json_integer_value(json_object_get(j, "mempool")));
+        printf("validators       %lld (this node: %s)\n",
+               (long long)json_integer_value(json_object_get(j, "validators")),
+               json_integer_value(json_object_get(j, "validator_index")) >= 0 ? "validator"
+                                                                              : "observer");
+        printf("last commit      %lld ms\n",
+               (long long)json_integer_value(json_object_get(j, "last_commit_ms")));
+        if (json_is_true(json_object_get(j, "dev")))
+            printf("mode             development (time offset %lld ms)\n",
+                   (long long)json_integer_value(json_object_get(j, "time_offset_ms")));
+    }
+    json_decref(j);
+    return CLI_OK;
+}
+
+static void node_usage(void)
+{
+    printf("usage: folio node start [--detach] [--dev]\n"
+           "       folio node stop\n"
+           "       folio node status [--json]\n\n"
+           "start     runs the node in the foreground (Ctrl-C stops it cleanly); with --detach\n"
+           "          it returns once the node serves, logging to HOME/node.log. --dev lets\n"
+           "          'folio dev time advance' move block time forward (tests and demos).\n"
+           "stop      asks the node to stop cleanly and waits for it.\n"
+           "status    height, last block hash, state root, mempool size.\n");
+}
+
+int cli_node_main(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    if (!verb || cli_wants_help(argc, argv)) {
+        node_usage();
+        return verb ? CLI_OK : CLI_USAGE;
+    }
+    if (!strcmp(verb, "start")) {
+        static const char *const flags[] = {"--detach", "--dev", NULL};
+        if (!cli_check_opts(ctx, argc - 1, argv + 1, NULL, flags))
+            return CLI_USAGE;
+        int rc = cli_load_config(ctx);
+        if (rc != CLI_OK)
+            return rc;
+        int pid = node_pid(ctx->home);
+        if (pid > 0) {
+            cli_fail(ctx, "RUNNING", "a node is already running on %s (pid %d)", ctx->home, pid);
+            return CLI_REJECTED;
+        }
+        bool dev = cli_flag(argc, argv, "--dev");
+        if (cli_flag(argc, argv, "--detach"))
+            return start_detached(ctx, dev);
+        return start_foreground(ctx, dev, -1);
+    }
+    if (!strcmp(verb, "stop"))
+        return node_stop(ctx);
+    if (!strcmp(verb, "status"))
+        return node_status(ctx);
+    cli_fail(ctx, "USAGE", "unknown verb 'node %s' (start, stop, status)", verb);
+    return CLI_USAGE;
+}

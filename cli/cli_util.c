@@ -1,0 +1,481 @@
+#include "cli.h"
+#include "ldg_tx.h"
+#include "ldg_exec.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void cli_fail(cli_ctx *ctx, const char *code, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "folio: %s\n", msg);
+    if (ctx && ctx->json) {
+        json_t *j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+        cli_print_json(j);
+        json_decref(j);
+    }
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+            return true;
+    return false;
+}
+
+const char *cli_opt(int argc, char **argv, const char *name)
+{
+    size_t n = strlen(name);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], name))
+            return i + 1 < argc ? argv[i + 1] : "";
+        if (!strncmp(argv[i], name, n) && argv[i][n] == '=')
+            return argv[i] + n + 1;
+    }
+    return NULL;
+}
+
+bool cli_flag(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], name))
+            return true;
+    return false;
+}
+
+static bool is_valued(const char *arg, const char *const *valued)
+{
+    for (; valued && *valued; valued++)
+        if (!strcmp(arg, *valued))
+            return true;
+    return false;
+}
+
+const char *cli_pos(int argc, char **argv, int want, const char *const *valued)
+{
+    int k = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] == '-') {
+            if (!strchr(argv[i], '=') && is_valued(argv[i], valued))
+                i++;
+            continue;
+        }
+        if (k++ == want)
+            return argv[i];
+    }
+    return NULL;
+}
+
+bool cli_check_opts(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
+                    const char *const *flags)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) != 0)
+            continue;
+        size_t n = strcspn(argv[i], "=");
+        bool ok = false;
+        for (const char *const *k = valued; k && *k; k++)
+            if (strlen(*k) == n && !strncmp(*k, argv[i], n))
+                ok = true;
+        for (const char *const *k = flags; k && *k; k++)
+            if (strlen(*k) == n && !strncmp(*k, argv[i], n))
+                ok = true;
+        if (!ok) {
+            cli_fail(ctx, "USAGE", "unknown option '%.*s' (see --help)", (int)n, argv[i]);
+            return false;
+        }
+        if (!strchr(argv[i], '=') && is_valued(argv[i], valued)) {
+            if (i + 1 >= argc) {
+                cli_fail(ctx, "USAGE", "option %s needs a value", argv[i]);
+                return false;
+            }
+            i++;
+        }
+    }
+    return true;
+}
+
+bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+    if (!s || !*s || strlen(s) > 20)
+        return false;
+    uint64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+            return false;
+    }
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+int cli_load_config(cli_ctx *ctx)
+{
+    if (ctx->cfg_loaded)
+        return CLI_OK;
+    char err[512];
+    if (net_config_load(ctx->home, &ctx->cfg, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "NO_HOME", "%s", err);
+        return CLI_USAGE;
+    }
+    ctx->cfg_loaded = true;
+    return CLI_OK;
+}
+
+int cli_connect(cli_ctx *ctx)
+{
+    if (ctx->client)
+        return CLI_OK;
+    int rc = cli_load_config(ctx);
+    if (rc != CLI_OK)
+        return rc;
+    char err[512];
+    if (net_client_open(&ctx->client, ctx->cfg.rpc_url, 30000, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "UNAVAILABLE", "%s", err);
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code)
+{
+    *exit_code = cli_connect(ctx);
+    if (*exit_code != CLI_OK)
+        return NULL;
+    int status = 0;
+    char *text = NULL;
+    ldg_err err = net_client_call(ctx->client, req, &status, &text);
+    if (err != LDG_OK) {
+        cli_fail(ctx, "UNAVAILABLE", "the node did not answer: %s", ldg_err_str(err));
+        *exit_code = CLI_UNAVAILABLE;
+        return NULL;
+    }
+    json_error_t jerr;
+    json_t *j = json_loads(text, 0, &jerr);
+    free(text);
+    if (!j) {
+        cli_fail(ctx, "PROTOCOL", "the node sent an unreadable reply: %s", jerr.text);
+        *exit_code = CLI_UNAVAILABLE;
+        return NULL;
+    }
+    if (status != 0) {
+        const char *code = json_string_value(json_object_get(j, "error"));
+        const char *msg = json_string_value(json_object_get(j, "message"));
+        cli_fail(ctx, code ? code : "ERROR", "%s", msg ? msg : "request failed");
+        json_decref(j);
+        *exit_code = status == LDG_ERR_NOT_FOUND || status == LDG_ERR_INVALID ? CLI_REJECTED
+                                                                              : CLI_UNAVAILABLE;
+        return NULL;
+    }
+    return j;
+}
+
+json_t *cli_query(cli_ctx *ctx, const char *method, const char *str_arg, int *exit_code)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, str_arg ? 2 : 1);
+    ldg_enc_str(&e, method);
+    if (str_arg)
+        ldg_enc_str(&e, str_arg);
+    json_t *j = cli_call(ctx, &e, exit_code);
+    ldg_enc_free(&e);
+    return j;
+}
+
+int cli_signer(cli_ctx *ctx, ldg_keypair *kp)
+{
+    const char *name = ctx->as ? ctx->as : "operator";
+    ldg_err err = net_key_load(ctx->home, name, kp);
+    if (err != LDG_OK) {
+        cli_fail(ctx, "NO_KEY",
+                 "cannot load key '%s' from %s/keys: %s (create it with "
+                 "'folio keys new %s')",
+                 name, ctx->home, ldg_err_str(err), name);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+int cli_resolve_account(cli_ctx *ctx, const char *who, ldg_account *out)
+{
+    if (!who || !*who) {
+        cli_fail(ctx, "USAGE", "an account is required (participant name, key name or 40-hex)");
+        return CLI_USAGE;
+    }
+    if (strlen(who) == 2 * LDG_ACCOUNT_LEN && ldg_account_parse(out, who) == 0)
+        return CLI_OK;
+    int rc;
+    if (strlen(who) <= LDG_NAME_LEN_MAX) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 2);
+        ldg_enc_str(&e, "participant");
+        ldg_enc_str(&e, who);
+        rc = cli_connect(ctx);
+        if (rc != CLI_OK) {
+            ldg_enc_free(&e);
+            return rc;
+        }
+        int status = 0;
+        char *text = NULL;
+        if (net_client_call(ctx->client, &e, &status, &text) == LDG_OK && status == 0) {
+            json_t *j = json_loads(text, 0, NULL);
+            const char *hex = j ? json_string_value(json_object_get(j, "account")) : NULL;
+            bool ok = hex && ldg_account_parse(out, hex) == 0;
+            json_decref(j);
+            free(text);
+            ldg_enc_free(&e);
+            if (ok)
+                return CLI_OK;
+        } else {
+            free(text);
+            ldg_enc_free(&e);
+        }
+    }
+    ldg_pubkey pub;
+    if (net_key_name_ok(who) && net_key_load_pub(ctx->home, who, &pub) == LDG_OK) {
+        ldg_account_of(out, &pub);
+        return CLI_OK;
+    }
+    cli_fail(ctx, "UNKNOWN_ACCOUNT",
+             "'%s' is not a registered participant, a key in this home, or a 40-hex account", who);
+    return CLI_REJECTED;
+}
+
+void cli_print_json(json_t *j)
+{
+    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Submitted transactions stay valid for 10 minutes of block time. */
+#define CLI_TX_TTL_MS (10 * 60 * 1000ULL)
+#define CLI_COMMIT_WAIT_MS 30000
+
+static void print_receipt(cli_ctx *ctx, json_t *tx, const char *what)
+{
+    json_t *rc = json_object_get(tx, "receipt");
+    int code = (int)json_integer_value(json_object_get(rc, "code"));
+    const char *detail = json_string_value(json_object_get(rc, "detail"));
+    if (ctx->json) {
+        cli_print_json(tx);
+        return;
+    }
+    if (code == 0) {
+        printf("%s: committed in block %lld (tx %s)\n", what,
+               (long long)json_integer_value(json_object_get(tx, "height")),
+               json_string_value(json_object_get(tx, "id")));
+    } else {
+        fprintf(stderr, "folio: %s rejected: %s (code %d): %s%s%s\n", what,
+                json_string_value(json_object_get(rc, "name")), code,
+                json_string_value(json_object_get(rc, "message")), detail && *detail ? " — " : "",
+                detail ? detail : "");
+        fprintf(stderr, "folio: the transaction %s is recorded in block %lld and changed nothing\n",
+                json_string_value(json_object_get(tx, "id")),
+                (long long)json_integer_value(json_object_get(tx, "height")));
+    }
+}
+
+static int wait_commit(cli_ctx *ctx, const ldg_hash *id, json_t **out)
+{
+    uint64_t start = wall_ms();
+    bool tty = isatty(STDERR_FILENO) && !ctx->json;
+    for (int i = 0;; i++) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 2);
+        ldg_enc_str(&e, "tx");
+        ldg_enc_bin(&e, id->b, LDG_HASH_LEN);
+        int rc;
+        json_t *j = cli_call(ctx, &e, &rc);
+        ldg_enc_free(&e);
+        if (!j)
+            return rc;
+        if (!strcmp(json_string_value(json_object_get(j, "status")), "committed")) {
+            if (tty && i > 10)
+                fprintf(stderr, "\r\033[K");
+            *out = j;
+            return CLI_OK;
+        }
+        json_decref(j);
+        if (wall_ms() - start > CLI_COMMIT_WAIT_MS) {
+            cli_fail(ctx, "TIMEOUT",
+                     "the transaction is still pending after %d s; check it later "
+                     "with 'folio tx show'",
+                     CLI_COMMIT_WAIT_MS / 1000);
+            return CLI_UNAVAILABLE;
+        }
+        if (tty && i == 10)
+            fprintf(stderr, "waiting for the block...");
+        usleep(i < 20 ? 5000 : 50000);
+    }
+}
+
+int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out)
+{
+    ldg_keypair kp;
+    int rc = cli_signer(ctx, &kp);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_load_config(ctx);
+    if (rc != CLI_OK)
+        return rc;
+    size_t len;
+    ldg_hash id;
+    uint8_t *wire = ldg_tx_build(&len, &id, ctx->cfg.chain_id, type, &kp, wall_ms() + CLI_TX_TTL_MS,
+                                 ldg_enc_data(payload), ldg_enc_len(payload), false);
+    explicit_bzero(&kp, sizeof kp);
+    if (!wire) {
+        cli_fail(ctx, "CRYPTO", "could not sign the transaction");
+        return CLI_UNAVAILABLE;
+    }
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "submit");
+    ldg_enc_bin(&e, wire, len);
+    free(wire);
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    json_t *r0 = json_array_get(json_object_get(j, "results"), 0);
+    int code = (int)json_integer_value(json_object_get(r0, "code"));
+    if (code != 0) {
+        cli_fail(ctx, json_string_value(json_object_get(r0, "name")),
+                 "%s refused by the node: %s (code %d): %s", what,
+                 json_string_value(json_object_get(r0, "name")), code,
+                 json_string_value(json_object_get(r0, "message")));
+        json_decref(j);
+        return CLI_REJECTED;
+    }
+    json_decref(j);
+    json_t *tx = NULL;
+    rc = wait_commit(ctx, &id, &tx);
+    if (rc != CLI_OK)
+        return rc;
+    print_receipt(ctx, tx, what);
+    int code2 = (int)json_integer_value(json_object_get(json_object_get(tx, "receipt"), "code"));
+    if (out)
+        *out = tx;
+    else
+        json_decref(tx);
+    return code2 == 0 ? CLI_OK : CLI_REJECTED;
+}
+
+/* ---- tables ---- */
+
+struct cli_table {
+    int cols;
+    char **cells; /* rows * cols, row 0 = headers */
+    size_t rows, cap;
+};
+
+cli_table *cli_table_new(int cols, const char *const *headers)
+{
+    cli_table *t = calloc(1, sizeof *t);
+    LDG_ASSERT(t);
+    t->cols = cols;
+    cli_table_row(t, headers);
+    return t;
+}
+
+void cli_table_row(cli_table *t, const char *const *cells)
+{
+    if (t->rows == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 16;
+        t->cells = realloc(t->cells, t->cap * (size_t)t->cols * sizeof *t->cells);
+        LDG_ASSERT(t->cells);
+    }
+    for (int c = 0; c < t->cols; c++) {
+        t->cells[t->rows * (size_t)t->cols + (size_t)c] = strdup(cells[c] ? cells[c] : "");
+        LDG_ASSERT(t->cells[t->rows * (size_t)t->cols + (size_t)c]);
+    }
+    t->rows++;
+}
+
+/* Display width of UTF-8 text: code points (good enough for names). */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xc0) != 0x80;
+    return w;
+}
+
+void cli_table_print(cli_table *t, FILE *out)
+{
+    size_t *w = calloc((size_t)t->cols, sizeof *w);
+    LDG_ASSERT(w);
+    for (size_t r = 0; r < t->rows; r++)
+        for (int c = 0; c < t->cols; c++) {
+            size_t l = text_width(t->cells[r * (size_t)t->cols + (size_t)c]);
+            if (l > w[c])
+                w[c] = l;
+        }
+    for (size_t r = 0; r < t->rows; r++) {
+        for (int c = 0; c < t->cols; c++) {
+            const char *cell = t->cells[r * (size_t)t->cols + (size_t)c];
+            fprintf(out, "%s%s", c ? "  " : "", cell);
+            if (c + 1 < t->cols)
+                for (size_t k = text_width(cell); k < w[c]; k++)
+                    fputc(' ', out);
+        }
+        fputc('\n', out);
+        if (r == 0) {
+            for (int c = 0; c < t->cols; c++) {
+                fprintf(out, "%s", c ? "  " : "");
+                for (size_t k = 0; k < w[c]; k++)
+                    fputc('-', out);
+            }
+            fputc('\n', out);
+        }
+    }
+    free(w);
+}
+
+void cli_table_free(cli_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->rows * (size_t)t->cols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    free(t);
+}
+
+void cli_amount(char *out, size_t len, uint64_t v, unsigned scale)
+{
+    if (scale == 0 || scale > 18) {
+        snprintf(out, len, "%llu", (unsigned long long)v);
+        return;
+    }
+    uint64_t p = 1;
+    for (unsigned i = 0; i < scale; i++)
+        p *= 10;
+    snprintf(out, len, "%llu.%0*llu", (unsigned long long)(v / p), (int)scale,
+             (unsigned long long)(v % p));
+}

@@ -1,0 +1,155 @@
+/* `folio chain verify`: re-checks the stored chain from genesis without trusting any
+ * stored state: links, tx roots, certificates, signatures, and every state root by
+ * re-executing into an in-memory state. */
+#include "ldg_chain.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ldg_err fail(ldg_verify_report *rep, uint64_t height, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rep->reason, sizeof rep->reason, fmt, ap);
+    va_end(ap);
+    rep->ok = false;
+    rep->broken_height = height;
+    return LDG_OK;
+}
+
+typedef struct verify_ctx {
+    const ldg_registry *reg;
+    ldg_memkv *kv;
+    ldg_state *st;
+    ldg_hash root;      /* computed state root after the previous block */
+    ldg_hash prev_hash; /* hash of the previous block */
+    uint64_t prev_time;
+} verify_ctx;
+
+static const char *check_genesis(verify_ctx *v, const ldg_record *r)
+{
+    ldg_genesis g;
+    if (ldg_genesis_decode(&g, r->genesis, r->genesis_len) != LDG_OK)
+        return "genesis document does not decode";
+    if (strcmp(g.chain_id, r->header.chain_id) != 0)
+        return "genesis chain id differs from block 0";
+    ldg_genesis_apply(v->st, &g);
+    const ldg_write *w;
+    size_t nw = ldg_state_writes(v->st, &w);
+    ldg_hash zero = {{0}};
+    ldg_state_root(&v->root, &zero, 0, w, nw);
+    ldg_memkv_apply(v->kv, w, nw);
+    ldg_state_reset(v->st);
+    if (memcmp(v->root.b, r->state_root.b, LDG_HASH_LEN) != 0)
+        return "genesis state root differs";
+    return NULL;
+}
+
+/* Checks one block; returns a reason or NULL. */
+static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_report *rep)
+{
+    const ldg_header *h = &r->header;
+    if (memcmp(h->prev_hash.b, v->prev_hash.b, LDG_HASH_LEN) != 0)
+        return "prev_hash does not link to the previous block";
+    if (memcmp(h->prev_state_root.b, v->root.b, LDG_HASH_LEN) != 0)
+        return "prev_state_root differs from the re-executed state";
+    if (h->time_ms <= v->prev_time)
+        return "block time does not advance";
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_validators_read(v->st, vals, LDG_VALIDATORS_MAX);
+    if (r->cert.height != h->height || memcmp(r->cert.block_hash.b, r->hash.b, LDG_HASH_LEN) ||
+        !ldg_cert_verify(&r->cert, h->chain_id, vals, nv))
+        return "commit certificate does not verify";
+    uint32_t n = r->tx_count;
+    ldg_tx *txs = calloc(n ? n : 1, sizeof *txs);
+    bool *ok = calloc(n ? n : 1, 1);
+    ldg_hash *ids = calloc(n ? n : 1, sizeof *ids);
+    LDG_ASSERT(txs && ok && ids);
+    const char *why = NULL;
+    uint32_t decoded = 0;
+    for (; decoded < n; decoded++) {
+        if (ldg_tx_decode(&txs[decoded], r->txs[decoded], r->tx_lens[decoded]) != LDG_R_OK) {
+            why = "a transaction does not decode";
+            break;
+        }
+        ids[decoded] = txs[decoded].id;
+    }
+    ldg_hash root;
+    if (!why) {
+        ldg_tx_root(&root, ids, n);
+        if (memcmp(root.b, h->tx_root.b, LDG_HASH_LEN) != 0)
+            why = "tx_root does not match the transactions";
+    }
+    if (!why) {
+        ldg_verify_parallel(txs, n, ok, 2);
+        for (uint32_t i = 0; i < n && !why; i++)
+            if (!ok[i])
+                why = "a transaction signature does not verify";
+    }
+    if (!why) {
+        ldg_env env = {.chain_id = h->chain_id, .height = h->height, .time_ms = h->time_ms};
+        ldg_exec_out out = {0};
+        out.receipts = calloc(n ? n : 1, sizeof *out.receipts);
+        LDG_ASSERT(out.receipts);
+        ldg_err err = ldg_exec_begin_block(v->reg, v->st, &env);
+        for (uint32_t i = 0; err == LDG_OK && i < n; i++)
+            err = ldg_exec_tx(v->reg, v->st, &env, &txs[i], i, &out.receipts[i]);
+        for (uint32_t i = 0; err == LDG_OK && i < n && !why; i++)
+            if (out.receipts[i].code != r->receipts[i].code)
+                why = "a receipt differs from re-execution";
+        if (err != LDG_OK)
+            why = "re-execution failed";
+        const ldg_write *w;
+        size_t nw = ldg_state_writes(v->st, &w);
+        ldg_state_root(&root, &v->root, h->height, w, nw);
+        if (!why && memcmp(root.b, r->state_root.b, LDG_HASH_LEN) != 0)
+            why = "state root differs from re-execution";
+        ldg_memkv_apply(v->kv, w, nw);
+        ldg_state_reset(v->st);
+        v->root = root;
+        free(out.receipts);
+    }
+    rep->txs += n;
+    for (uint32_t i = 0; i < decoded; i++)
+        ldg_tx_free(&txs[i]);
+    free(txs);
+    free(ok);
+    free(ids);
+    return why;
+}
+
+ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *rep,
+                         ldg_progress_fn progress, void *arg)
+{
+    memset(rep, 0, sizeof *rep);
+    rep->ok = true;
+    ldg_tip tip = ldg_chain_tip(c);
+    verify_ctx v = {.reg = reg, .kv = ldg_memkv_new()};
+    v.st = ldg_state_new(ldg_memkv_base(v.kv));
+    ldg_err err = LDG_OK;
+    for (uint64_t h = 0; h <= tip.height && rep->ok; h++) {
+        ldg_record r;
+        err = ldg_chain_read_block(c, h, &r);
+        if (err != LDG_OK) {
+            fail(rep, h, "block %llu is missing or corrupt", (unsigned long long)h);
+            err = LDG_OK;
+            break;
+        }
+        const char *why = h == 0 ? check_genesis(&v, &r) : check_block(&v, &r, rep);
+        if (why)
+            fail(rep, h, "%s", why);
+        v.prev_hash = r.hash;
+        v.prev_time = r.header.time_ms;
+        ldg_record_free(&r);
+        rep->blocks++;
+        if (progress && (h % 256 == 0 || h == tip.height))
+            progress(arg, h, tip.height);
+    }
+    if (rep->ok && memcmp(v.root.b, tip.state_root.b, LDG_HASH_LEN) != 0)
+        fail(rep, tip.height, "the stored tip state root differs from re-execution");
+    ldg_state_free(v.st);
+    ldg_memkv_free(v.kv);
+    return err;
+}

@@ -1,0 +1,51 @@
+/* A folio node: the chain, the mempool, the client RPC server and the consensus driver.
+ * For one validator the driver is net_solo (propose -> execute -> self-precommit ->
+ * commit through the ledger's seam); a multi-validator protocol plugs into the same seam. */
+#ifndef NET_NODE_H
+#define NET_NODE_H
+
+#include "ldg_chain.h"
+#include "net_home.h"
+#include "net_mempool.h"
+
+#include <stdatomic.h>
+
+typedef struct net_node_opts {
+    const char *home;
+    bool dev;     /* development mode: block time can be moved forward */
+    int ready_fd; /* if >= 0, one byte is written here once the RPC socket serves */
+} net_node_opts;
+
+typedef struct net_node {
+    char home[NET_PATH_MAX];
+    net_config cfg;
+    ldg_registry *reg;
+    ldg_chain *chain;
+    net_mempool *mempool;
+    ldg_keypair validator;
+    int validator_index; /* -1 if this node is not a validator */
+    bool dev;
+    _Atomic uint64_t time_offset_ms; /* dev mode only */
+    _Atomic bool stopping;
+    _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
+    _Atomic bool force_block;        /* produce a block even if the mempool is empty */
+    char fatal[256];                 /* set when the node stopped on a fatal error */
+} net_node;
+
+/* Builds the registry with every module's transaction types. */
+ldg_registry *net_registry_new(void);
+
+/* Runs a node until it is stopped (SIGINT, SIGTERM or the "stop" RPC). Returns 0 on a
+ * clean stop; on failure returns non-zero with a sentence in err. */
+int net_node_run(const net_node_opts *opts, char *err, size_t err_len);
+
+/* Milliseconds since the Unix epoch (wall clock; only the proposer reads it). */
+uint64_t net_now_ms(void);
+
+/* The RPC method table (net_query.c): returns a malloc'd JSON reply and sets status. */
+char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status);
+
+/* The single-validator consensus driver (net_solo.c). Runs until n->stopping. */
+void *net_solo_run(void *node);
+
+#endif

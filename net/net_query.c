@@ -1,0 +1,608 @@
+/* The client RPC methods (specs/rpc.md): admission of transactions and read-only queries
+ * over the committed state. Every reply is JSON; the CLI prints it as is (--json) or as a
+ * table. */
+#include "ast_asset.h"
+#include "net_node.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QUERY_ARGS_MAX 4096
+
+static char *error_json(int *status, ldg_err err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static char *error_json(int *status, ldg_err err, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    *status = (int)err;
+    json_t *j = json_pack("{s:s,s:s}", "error", ldg_err_name(err), "message", msg);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+static char *dump(json_t *j)
+{
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    LDG_ASSERT(s);
+    return s;
+}
+
+static json_t *hex_json(const uint8_t *b, size_t n)
+{
+    char buf[2 * 256 + 1];
+    LDG_ASSERT(n <= 256);
+    ldg_hex_encode(buf, b, n);
+    return json_string(buf);
+}
+
+static json_t *account_json(const ldg_account *a)
+{
+    return hex_json(a->b, LDG_ACCOUNT_LEN);
+}
+
+static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
+{
+    ldg_participant p;
+    bool found = false;
+    out[0] = '\0';
+    if (ldg_participant_get(st, a, &p, &found) == LDG_OK && found)
+        snprintf(out, len, "%s", p.name);
+}
+
+/* ---- admission ---- */
+
+static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, size_t len,
+                        ldg_hash *id)
+{
+    ldg_tx tx;
+    memset(id, 0, sizeof *id);
+    ldg_result r = ldg_tx_decode(&tx, wire, len);
+    if (r != LDG_R_OK)
+        return r;
+    *id = tx.id;
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    uint64_t now = net_now_ms() + atomic_load(&n->time_offset_ms);
+    r = ldg_exec_precheck(&tx, ldg_chain_id(n->chain), now > tip.time_ms ? now : tip.time_ms);
+    uint64_t h;
+    uint32_t idx;
+    if (r == LDG_R_OK && ldg_chain_find_tx(n->chain, &tx.id, &h, &idx) == LDG_OK)
+        r = LDG_R_REPLAY;
+    if (r == LDG_R_OK && net_mempool_contains(n->mempool, &tx.id))
+        r = LDG_R_REPLAY;
+    if (r == LDG_R_OK && !ldg_tx_verify(&tx))
+        r = LDG_R_BAD_SIGNATURE;
+    if (r == LDG_R_OK) {
+        ldg_account a;
+        ldg_participant p;
+        bool found;
+        ldg_account_of(&a, &tx.sender);
+        if (ldg_participant_get(reader, &a, &p, &found) != LDG_OK || !found)
+            r = LDG_R_UNKNOWN_SENDER;
+    }
+    uint64_t expiry = tx.expiry_ms;
+    ldg_tx_free(&tx);
+    if (r != LDG_R_OK)
+        return r;
+    uint8_t *copy = malloc(len);
+    LDG_ASSERT(copy);
+    memcpy(copy, wire, len);
+    r = net_mempool_add(n->mempool, id, copy, len, expiry);
+    if (r != LDG_R_OK)
+        free(copy);
+    return r;
+}
+
+static json_t *result_json(ldg_result code)
+{
+    return json_pack("{s:i,s:s,s:s}", "code", (int)code, "name", ldg_result_name(code), "message",
+                     ldg_result_text(code));
+}
+
+static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    if (nargs > LDG_RPC_BATCH_TX_MAX)
+        return error_json(status, LDG_ERR_TOO_LARGE, "at most %d transactions per submission",
+                          LDG_RPC_BATCH_TX_MAX);
+    ldg_state *reader = ldg_chain_reader(n->chain);
+    json_t *results = json_array();
+    int accepted = 0;
+    for (uint32_t i = 0; i < nargs; i++) {
+        ldg_hash id;
+        ldg_result r;
+        if (args[i].type != MSGPACK_OBJECT_BIN) {
+            r = LDG_R_MALFORMED;
+            memset(&id, 0, sizeof id);
+        } else {
+            r = admit(n, reader, (const uint8_t *)args[i].via.bin.ptr, args[i].via.bin.size, &id);
+        }
+        json_t *o = result_json(r);
+        json_object_set_new(o, "id", hex_json(id.b, LDG_HASH_LEN));
+        json_array_append_new(results, o);
+        accepted += r == LDG_R_OK;
+    }
+    ldg_state_free(reader);
+    return dump(json_pack("{s:o,s:i}", "results", results, "accepted", accepted));
+}
+
+/* ---- status, blocks, transactions ---- */
+
+static char *m_status(net_node *n, int *status)
+{
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    json_t *j = json_pack(
+        "{s:s,s:I,s:I,s:o,s:o,s:I,s:i,s:b,s:I,s:i,s:I}", "chain_id", ldg_chain_id(n->chain),
+        "height", (json_int_t)tip.height, "time_ms", (json_int_t)tip.time_ms, "last_block_hash",
+        hex_json(tip.hash.b, LDG_HASH_LEN), "state_root", hex_json(tip.state_root.b, LDG_HASH_LEN),
+        "mempool", (json_int_t)net_mempool_size(n->mempool), "validators", (int)nv, "dev", n->dev,
+        "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
+        n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
+    (void)status;
+    return dump(j);
+}
+
+/* Payload as JSON: integers, strings, binaries as hex, arrays. */
+static json_t *msgpack_json(const msgpack_object *o)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return o->via.u64 <= INT64_MAX ? json_integer((json_int_t)o->via.u64)
+                                       : json_sprintf("%llu", (unsigned long long)o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return json_integer(o->via.i64);
+    case MSGPACK_OBJECT_BOOLEAN:
+        return json_boolean(o->via.boolean);
+    case MSGPACK_OBJECT_STR:
+        return json_stringn(o->via.str.ptr, o->via.str.size);
+    case MSGPACK_OBJECT_BIN:
+        if (o->via.bin.size <= 256)
+            return hex_json((const uint8_t *)o->via.bin.ptr, o->via.bin.size);
+        return json_sprintf("<%u bytes>", o->via.bin.size);
+    case MSGPACK_OBJECT_ARRAY: {
+        json_t *a = json_array();
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            json_array_append_new(a, msgpack_json(&o->via.array.ptr[i]));
+        return a;
+    }
+    default:
+        return json_null();
+    }
+}
+
+static json_t *receipt_json(const ldg_receipt *r)
+{
+    json_t *j = result_json(r->code);
+    json_object_set_new(j, "detail", json_string(r->detail));
+    json_object_set_new(j, "data", hex_json(r->data, r->data_len));
+    return j;
+}
+
+static json_t *tx_json(net_node *n, ldg_state *st, const uint8_t *wire, size_t len,
+                       const ldg_receipt *rc)
+{
+    ldg_tx tx;
+    if (ldg_tx_decode(&tx, wire, len) != LDG_R_OK)
+        return json_pack("{s:s}", "error", "undecodable transaction");
+    const ldg_tx_type *t = ldg_registry_find(n->reg, tx.type);
+    ldg_account a;
+    ldg_account_of(&a, &tx.sender);
+    char name[LDG_NAME_LEN_MAX + 1];
+    name_of(st, &a, name, sizeof name);
+    json_t *j = json_pack("{s:o,s:I,s:s,s:o,s:s,s:I,s:o}", "id", hex_json(tx.id.b, LDG_HASH_LEN),
+                          "type", (json_int_t)tx.type, "type_name", t ? t->name : "unknown",
+                          "sender", account_json(&a), "sender_name", name, "expiry_ms",
+                          (json_int_t)tx.expiry_ms, "payload", msgpack_json(tx.payload));
+    if (rc)
+        json_object_set_new(j, "receipt", receipt_json(rc));
+    ldg_tx_free(&tx);
+    return j;
+}
+
+static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    ldg_hash id;
+    if (nargs != 1 || !ldg_obj_bin(&args[0], id.b, LDG_HASH_LEN))
+        return error_json(status, LDG_ERR_INVALID, "tx takes one 32-byte transaction id");
+    uint64_t h;
+    uint32_t idx;
+    char hex[65];
+    ldg_hex_encode(hex, id.b, LDG_HASH_LEN);
+    if (ldg_chain_find_tx(n->chain, &id, &h, &idx) != LDG_OK) {
+        if (net_mempool_contains(n->mempool, &id))
+            return dump(json_pack("{s:s,s:s}", "id", hex, "status", "pending"));
+        return error_json(status, LDG_ERR_NOT_FOUND,
+                          "transaction %s is neither committed nor pending", hex);
+    }
+    ldg_record r;
+    if (ldg_chain_read_block(n->chain, h, &r) != LDG_OK || idx >= r.tx_count)
+        return error_json(status, LDG_ERR_CORRUPT, "block %llu is unreadable",
+                          (unsigned long long)h);
+    ldg_state *st = ldg_chain_reader(n->chain);
+    json_t *j = tx_json(n, st, r.txs[idx], r.tx_lens[idx], &r.receipts[idx]);
+    json_object_set_new(j, "status", json_string("committed"));
+    json_object_set_new(j, "height", json_integer((json_int_t)h));
+    json_object_set_new(j, "index", json_integer(idx));
+    json_object_set_new(j, "block_time_ms", json_integer((json_int_t)r.header.time_ms));
+    ldg_state_free(st);
+    ldg_record_free(&r);
+    return dump(j);
+}
+
+static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    uint64_t h;
+    if (nargs != 1 || !ldg_obj_u64(&args[0], &h))
+        return error_json(status, LDG_ERR_INVALID, "block takes one height");
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    if (h > tip.height)
+        return error_json(status, LDG_ERR_NOT_FOUND, "no block at height %llu (the tip is %llu)",
+                          (unsigned long long)h, (unsigned long long)tip.height);
+    ldg_record r;
+    if (ldg_chain_read_block(n->chain, h, &r) != LDG_OK)
+        return error_json(status, LDG_ERR_CORRUPT, "block %llu is unreadable",
+                          (unsigned long long)h);
+    ldg_state *st = ldg_chain_reader(n->chain);
+    json_t *txs = json_array();
+    for (uint32_t i = 0; i < r.tx_count && i < 1000; i++)
+        json_array_append_new(txs, tx_json(n, st, r.txs[i], r.tx_lens[i], &r.receipts[i]));
+    ldg_state_free(st);
+    json_t *j = json_pack(
+        "{s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:{s:I,s:i},s:o}", "height",
+        (json_int_t)r.header.height, "hash", hex_json(r.hash.b, LDG_HASH_LEN), "time_ms",
+        (json_int_t)r.header.time_ms, "prev_hash", hex_json(r.header.prev_hash.b, LDG_HASH_LEN),
+        "prev_state_root", hex_json(r.header.prev_state_root.b, LDG_HASH_LEN), "state_root",
+        hex_json(r.state_root.b, LDG_HASH_LEN), "tx_root",
+        hex_json(r.header.tx_root.b, LDG_HASH_LEN), "tx_count", (json_int_t)r.tx_count, "proposer",
+        hex_json(r.header.proposer.b, LDG_PUBKEY_LEN), "certificate", "round",
+        (json_int_t)r.cert.round, "signatures", (int)r.cert.count, "txs", txs);
+    ldg_record_free(&r);
+    return dump(j);
+}
+
+/* ---- participants ---- */
+
+static json_t *participant_json(const ldg_participant *p)
+{
+    char roles[256];
+    ldg_roles_format(p->roles, roles, sizeof roles);
+    return json_pack("{s:s,s:o,s:s,s:o,s:I}", "name", p->name, "account", account_json(&p->account),
+                     "roles", roles, "pubkey", hex_json(p->pubkey.b, LDG_PUBKEY_LEN),
+                     "registered_height", (json_int_t)p->height);
+}
+
+static bool collect_participant(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    ldg_participant p;
+    if (ldg_participant_decode(v, vl, &p) == LDG_OK)
+        json_array_append_new(arg, participant_json(&p));
+    return true;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "name")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "name")));
+}
+
+static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
+{
+    size_t n = json_array_size(arr);
+    json_t **items = malloc((n ? n : 1) * sizeof *items);
+    LDG_ASSERT(items);
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(arr, i));
+    qsort(items, n, sizeof *items, cmp);
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, items[i]);
+    free(items);
+    json_decref(arr);
+    return out;
+}
+
+static char *m_participants(net_node *n, int *status)
+{
+    ldg_state *st = ldg_chain_reader(n->chain);
+    json_t *arr = json_array();
+    uint8_t prefix = LDG_KEY_PARTICIPANT;
+    ldg_err err = ldg_state_scan(st, &prefix, 1, LDG_QUERY_ROWS_MAX, collect_participant, arr);
+    ldg_state_free(st);
+    if (err != LDG_OK) {
+        json_decref(arr);
+        return error_json(status, err, "cannot read participants");
+    }
+    return dump(json_pack("{s:o}", "participants", sorted(arr, by_name)));
+}
+
+/* Name or 40-hex account -> participant. */
+static bool lookup(ldg_state *st, const char *who, ldg_participant *p)
+{
+    bool found = false;
+    ldg_account a;
+    if (ldg_participant_by_name(st, who, p, &found) == LDG_OK && found)
+        return true;
+    if (ldg_account_parse(&a, who) == 0 && ldg_participant_get(st, &a, p, &found) == LDG_OK)
+        return found;
+    return false;
+}
+
+static bool arg_str(const msgpack_object *o, char *out, size_t max)
+{
+    return ldg_obj_str(o, out, max, false);
+}
+
+static char *m_participant(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    char who[LDG_NAME_LEN_MAX + 1];
+    if (nargs != 1 || !arg_str(&args[0], who, LDG_NAME_LEN_MAX))
+        return error_json(status, LDG_ERR_INVALID, "participant takes a name or an account");
+    ldg_state *st = ldg_chain_reader(n->chain);
+    ldg_participant p;
+    bool ok = lookup(st, who, &p);
+    ldg_state_free(st);
+    if (!ok)
+        return error_json(status, LDG_ERR_NOT_FOUND, "no participant named or at '%s'", who);
+    return dump(participant_json(&p));
+}
+
+/* ---- assets and holdings ---- */
+
+static const char *kind_name(uint64_t k)
+{
+    return k == AST_KIND_EQUITY ? "equity"
+           : k == AST_KIND_BOND ? "bond"
+           : k == AST_KIND_CASH ? "cash"
+                                : "unknown";
+}
+
+static json_t *asset_json(ldg_state *st, const ast_asset *a)
+{
+    char issuer[LDG_NAME_LEN_MAX + 1];
+    name_of(st, &a->issuer, issuer, sizeof issuer);
+    uint8_t hkey[1 + AST_ID_LEN] = {'H'};
+    ast_id_key(hkey + 1, a->id);
+    uint64_t holders = 0;
+    if (ldg_state_get_u64(st, hkey, sizeof hkey, &holders) != LDG_OK)
+        holders = 0;
+    char risk[4];
+    snprintf(risk, sizeof risk, "R%u", (unsigned)a->risk);
+    return json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:s,s:s,s:s,s:I}", "id", a->id, "kind",
+                     kind_name(a->kind), "name", a->name, "issuer", account_json(&a->issuer),
+                     "issuer_name", issuer, "supply", (json_int_t)a->supply, "scale",
+                     (json_int_t)a->scale, "class", a->share_class, "risk", risk, "currency",
+                     a->currency, "holders", (json_int_t)holders);
+}
+
+typedef struct asset_scan {
+    ldg_state *st;
+    json_t *arr;
+} asset_scan;
+
+static bool collect_asset(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    asset_scan *s = arg;
+    ast_asset a = {0};
+    if (kl != 1 + AST_ID_LEN)
+        return true;
+    memcpy(a.id, k + 1, AST_ID_LEN);
+    a.id[AST_ID_LEN] = '\0';
+    if (ast_asset_decode(v, vl, &a) == LDG_OK)
+        json_array_append_new(s->arr, asset_json(s->st, &a));
+    return true;
+}
+
+static json_t *all_assets(ldg_state *st)
+{
+    asset_scan s = {st, json_array()};
+    uint8_t prefix = 'a';
+    if (ldg_state_scan(st, &prefix, 1, LDG_QUERY_ROWS_MAX, collect_asset, &s) != LDG_OK) {
+        json_decref(s.arr);
+        return NULL;
+    }
+    return s.arr;
+}
+
+static char *m_assets(net_node *n, int *status)
+{
+    ldg_state *st = ldg_chain_reader(n->chain);
+    json_t *arr = all_assets(st);
+    ldg_state_free(st);
+    if (!arr)
+        return error_json(status, LDG_ERR_IO, "cannot read instruments");
+    return dump(json_pack("{s:o}", "assets", arr));
+}
+
+static char *m_asset(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    char id[AST_ID_LEN + 1];
+    if (nargs != 1 || !arg_str(&args[0], id, AST_ID_LEN))
+        return error_json(status, LDG_ERR_INVALID, "asset takes an ISIN or currency code");
+    ldg_state *st = ldg_chain_reader(n->chain);
+    ast_asset a;
+    bool found;
+    char *out;
+    if (ast_asset_get(st, id, &a, &found) != LDG_OK || !found)
+        out = error_json(status, LDG_ERR_NOT_FOUND, "no instrument %s is registered", id);
+    else
+        out = dump(asset_json(st, &a));
+    ldg_state_free(st);
+    return out;
+}
+
+typedef struct holder_scan {
+    ldg_state *st;
+    json_t *arr;
+    uint64_t total;
+    bool overflow;
+} holder_scan;
+
+static bool collect_holder(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    holder_scan *s = arg;
+    if (kl != 1 + AST_ID_LEN + LDG_ACCOUNT_LEN)
+        return true;
+    ldg_account a;
+    memcpy(a.b, k + 1 + AST_ID_LEN, LDG_ACCOUNT_LEN);
+    ldg_dec d;
+    uint64_t q = 0;
+    if (ldg_decode(&d, v, vl) == LDG_OK) {
+        ldg_obj_u64(d.root, &q);
+        ldg_dec_free(&d);
+    }
+    s->overflow |= __builtin_add_overflow(s->total, q, &s->total);
+    char name[LDG_NAME_LEN_MAX + 1];
+    name_of(s->st, &a, name, sizeof name);
+    json_array_append_new(s->arr, json_pack("{s:o,s:s,s:I}", "account", account_json(&a), "name",
+                                            name, "quantity", (json_int_t)q));
+    return true;
+}
+
+static int by_quantity(const void *x, const void *y)
+{
+    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+    json_int_t qa = json_integer_value(json_object_get(a, "quantity"));
+    json_int_t qb = json_integer_value(json_object_get(b, "quantity"));
+    if (qa != qb)
+        return qa > qb ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(a, "account")),
+                  json_string_value(json_object_get(b, "account")));
+}
+
+static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    char id[AST_ID_LEN + 1];
+    if (nargs != 1 || !arg_str(&args[0], id, AST_ID_LEN))
+        return error_json(status, LDG_ERR_INVALID, "holders takes an ISIN or currency code");
+    ldg_state *st = ldg_chain_reader(n->chain);
+    ast_asset a;
+    bool found;
+    if (ast_asset_get(st, id, &a, &found) != LDG_OK || !found) {
+        ldg_state_free(st);
+        return error_json(status, LDG_ERR_NOT_FOUND, "no instrument %s is registered", id);
+    }
+    holder_scan s = {st, json_array(), 0, false};
+    uint8_t prefix[1 + AST_ID_LEN] = {'b'};
+    ast_id_key(prefix + 1, id);
+    ldg_err err = ldg_state_scan(st, prefix, sizeof prefix, LDG_QUERY_ROWS_MAX, collect_holder, &s);
+    ldg_state_free(st);
+    if (err != LDG_OK) {
+        json_decref(s.arr);
+        return error_json(status, err, "cannot read holders of %s", id);
+    }
+    json_t *j =
+        json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:b}", "id", id, "name", a.name, "holders",
+                  sorted(s.arr, by_quantity), "holder_count", (json_int_t)json_array_size(s.arr),
+                  "total", (json_int_t)s.total, "supply", (json_int_t)a.supply, "conserved",
+                  !s.overflow && s.total == a.supply);
+    json_object_set_new(j, "holder_count",
+                        json_integer((json_int_t)json_array_size(json_object_get(j, "holders"))));
+    return dump(j);
+}
+
+static char *m_balance(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    char who[LDG_NAME_LEN_MAX + 1];
+    if (nargs != 1 || !arg_str(&args[0], who, LDG_NAME_LEN_MAX))
+        return error_json(status, LDG_ERR_INVALID, "balance takes a participant or account");
+    ldg_state *st = ldg_chain_reader(n->chain);
+    ldg_participant p;
+    ldg_account acct;
+    bool known = lookup(st, who, &p);
+    if (known)
+        acct = p.account;
+    else if (ldg_account_parse(&acct, who) != 0) {
+        ldg_state_free(st);
+        return error_json(status, LDG_ERR_NOT_FOUND, "no participant named or at '%s'", who);
+    }
+    json_t *assets = all_assets(st), *rows = json_array();
+    size_t i;
+    json_t *a;
+    json_array_foreach(assets, i, a)
+    {
+        const char *id = json_string_value(json_object_get(a, "id"));
+        uint64_t q = 0;
+        if (ast_balance_get(st, id, &acct, &q) == LDG_OK && q > 0)
+            json_array_append_new(rows,
+                                  json_pack("{s:s,s:s,s:s,s:I}", "id", id, "name",
+                                            json_string_value(json_object_get(a, "name")), "kind",
+                                            json_string_value(json_object_get(a, "kind")),
+                                            "quantity", (json_int_t)q));
+    }
+    json_decref(assets);
+    ldg_state_free(st);
+    return dump(json_pack("{s:o,s:s,s:o}", "account", account_json(&acct), "name",
+                          known ? p.name : "", "balances", rows));
+}
+
+static char *m_dev_time(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    uint64_t ms;
+    if (!n->dev)
+        return error_json(status, LDG_ERR_INVALID,
+                          "this node is not in development mode (start it with --dev)");
+    if (nargs != 1 || !ldg_obj_u64(&args[0], &ms) || ms > 100ULL * 365 * 86400 * 1000)
+        return error_json(status, LDG_ERR_INVALID, "dev_time_advance takes milliseconds");
+    atomic_fetch_add(&n->time_offset_ms, ms);
+    atomic_store(&n->force_block, true);
+    net_mempool_wake(n->mempool);
+    return dump(json_pack("{s:I}", "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms)));
+}
+
+char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
+{
+    *status = 0;
+    ldg_dec d;
+    if (ldg_decode(&d, req, len) != LDG_OK)
+        return error_json(status, LDG_ERR_DECODE, "the request is not canonical msgpack");
+    const msgpack_object *items;
+    uint32_t count;
+    char method[32];
+    char *out;
+    if (!ldg_obj_array_any(d.root, QUERY_ARGS_MAX, &items, &count) || count < 1 ||
+        !ldg_obj_str(&items[0], method, sizeof method - 1, false)) {
+        out = error_json(status, LDG_ERR_PROTOCOL, "the request must be [method, args...]");
+    } else {
+        const msgpack_object *args = items + 1;
+        uint32_t na = count - 1;
+        if (!strcmp(method, "submit"))
+            out = m_submit(n, args, na, status);
+        else if (!strcmp(method, "status"))
+            out = m_status(n, status);
+        else if (!strcmp(method, "tx"))
+            out = m_tx(n, args, na, status);
+        else if (!strcmp(method, "block"))
+            out = m_block(n, args, na, status);
+        else if (!strcmp(method, "participants"))
+            out = m_participants(n, status);
+        else if (!strcmp(method, "participant"))
+            out = m_participant(n, args, na, status);
+        else if (!strcmp(method, "assets"))
+            out = m_assets(n, status);
+        else if (!strcmp(method, "asset"))
+            out = m_asset(n, args, na, status);
+        else if (!strcmp(method, "holders"))
+            out = m_holders(n, args, na, status);
+        else if (!strcmp(method, "balance"))
+            out = m_balance(n, args, na, status);
+        else if (!strcmp(method, "dev_time_advance"))
+            out = m_dev_time(n, args, na, status);
+        else if (!strcmp(method, "stop")) {
+            atomic_store(&n->stopping, true);
+            net_mempool_wake(n->mempool);
+            out = dump(json_pack("{s:b}", "stopping", 1));
+        } else
+            out = error_json(status, LDG_ERR_PROTOCOL, "unknown method '%s'", method);
+    }
+    ldg_dec_free(&d);
+    return out;
+}

@@ -1,0 +1,113 @@
+/* The single-validator consensus driver: the same seam a BFT protocol uses
+ * (propose -> execute -> precommit signatures -> certificate check -> commit), with a
+ * validator set of one whose quorum is one. */
+#include "net_node.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void stop_fatal(net_node *n, const char *what, ldg_err err)
+{
+    snprintf(n->fatal, sizeof n->fatal, "consensus stopped: %s: %s", what, ldg_err_str(err));
+    fprintf(stderr, "folio: %s\n", n->fatal);
+    atomic_store(&n->stopping, true);
+}
+
+/* Drops expired transactions at the front so they never reach a block. */
+static size_t take_batch(net_node *n, net_pending *batch, uint64_t time_ms)
+{
+    for (;;) {
+        size_t k = net_mempool_peek(n->mempool, batch, LDG_BLOCK_TX_MAX);
+        size_t expired = 0;
+        while (expired < k && batch[expired].expiry_ms < time_ms)
+            expired++;
+        if (expired == 0)
+            return k;
+        net_mempool_remove_front(n->mempool, expired);
+    }
+}
+
+static bool sign_cert(net_node *n, const ldg_header *h, ldg_cert *cert)
+{
+    memset(cert, 0, sizeof *cert);
+    cert->height = h->height;
+    cert->round = 0;
+    ldg_header_hash(&cert->block_hash, h);
+    ldg_hash msg;
+    ldg_vote_hash(&msg, h->chain_id, h->height, 0, LDG_VOTE_PRECOMMIT, &cert->block_hash);
+    cert->count = 1;
+    cert->sigs[0].validator = (uint32_t)n->validator_index;
+    if (ldg_sign(&cert->sigs[0].sig, &n->validator, &msg) != LDG_OK)
+        return false;
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    return ldg_cert_verify(cert, h->chain_id, vals, nv);
+}
+
+static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t *lens,
+                    bool *verified)
+{
+    uint64_t start = net_now_ms();
+    uint64_t time_ms = start + atomic_load(&n->time_offset_ms);
+    size_t k = take_batch(n, batch, time_ms);
+    if (k == 0 && !atomic_exchange(&n->force_block, false))
+        return;
+    for (size_t i = 0; i < k; i++) {
+        txs[i] = batch[i].wire;
+        lens[i] = batch[i].len;
+        verified[i] = true; /* checked on admission */
+    }
+    ldg_header h;
+    ldg_exec_out out;
+    ldg_cert cert;
+    ldg_err err =
+        ldg_chain_propose(n->chain, txs, lens, (uint32_t)k, time_ms, &n->validator.pub, &h);
+    if (err != LDG_OK)
+        return stop_fatal(n, "propose", err);
+    err = ldg_chain_execute(n->chain, &h, txs, lens, verified, n->dev, &out);
+    if (err != LDG_OK)
+        return stop_fatal(n, "execute own proposal", err);
+    if (!sign_cert(n, &h, &cert)) {
+        ldg_chain_abandon(n->chain);
+        ldg_exec_out_free(&out);
+        return stop_fatal(n, "precommit certificate", LDG_ERR_CRYPTO);
+    }
+    err = ldg_chain_commit(n->chain, &h, txs, lens, &cert, &out);
+    ldg_exec_out_free(&out);
+    if (err != LDG_OK)
+        return stop_fatal(n, "commit", err);
+    net_mempool_remove_front(n->mempool, k);
+    atomic_store(&n->last_commit_ms, net_now_ms() - start);
+}
+
+void *net_solo_run(void *arg)
+{
+    net_node *n = arg;
+    if (n->validator_index < 0) {
+        fprintf(stderr, "folio: this node's key is not a validator; following only\n");
+        return NULL;
+    }
+    net_pending *batch = malloc(LDG_BLOCK_TX_MAX * sizeof *batch);
+    const uint8_t **txs = malloc(LDG_BLOCK_TX_MAX * sizeof *txs);
+    size_t *lens = malloc(LDG_BLOCK_TX_MAX * sizeof *lens);
+    bool *verified = malloc(LDG_BLOCK_TX_MAX);
+    LDG_ASSERT(batch && txs && lens && verified);
+    while (!atomic_load(&n->stopping)) {
+        size_t pending = net_mempool_wait(n->mempool, 100);
+        if (atomic_load(&n->stopping))
+            break;
+        if (pending == 0 && !atomic_load(&n->force_block))
+            continue;
+        /* Let a burst gather into one block, but never hold a transaction long. */
+        if (pending < LDG_BLOCK_TX_MAX)
+            usleep(LDG_BLOCK_INTERVAL_MS * 1000 / 4);
+        produce(n, batch, txs, lens, verified);
+    }
+    free(batch);
+    free(txs);
+    free(lens);
+    free(verified);
+    return NULL;
+}
