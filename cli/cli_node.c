@@ -196,6 +196,8 @@ static int node_status(cli_ctx *ctx)
                (long long)json_integer_value(json_object_get(j, "height")));
         printf("last block hash  %s\n", json_string_value(json_object_get(j, "last_block_hash")));
         printf("state root       %s\n", json_string_value(json_object_get(j, "state_root")));
+        printf("transactions     %lld committed\n",
+               (long long)json_integer_value(json_object_get(j, "tx_total")));
         printf("mempool          %lld pending\n",
                (long long)json_integer_value(json_object_get(j, "mempool")));
         printf("validators       %lld (this node: %s)\n",

@@ -16,7 +16,7 @@ struct ldg_chain {
     bool read_only;
 };
 
-static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root] */
+static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
 static const char META_CHAIN_ID[] = "chain_id";
 
 static void be64(uint8_t out[8], uint64_t v)
@@ -252,11 +252,12 @@ ldg_err ldg_chain_find_tx(ldg_chain *c, const ldg_hash *id, uint64_t *height, ui
 
 static void encode_tip(ldg_enc *e, const ldg_tip *t)
 {
-    ldg_enc_array(e, 4);
+    ldg_enc_array(e, 5);
     ldg_enc_u64(e, t->height);
     ldg_enc_u64(e, t->time_ms);
     ldg_enc_bin(e, t->hash.b, LDG_HASH_LEN);
     ldg_enc_bin(e, t->state_root.b, LDG_HASH_LEN);
+    ldg_enc_u64(e, t->tx_total);
 }
 
 static ldg_err load_tip(ldg_chain *c)
@@ -272,10 +273,11 @@ static ldg_err load_tip(ldg_chain *c)
     if (err != LDG_OK)
         return LDG_ERR_CORRUPT;
     const msgpack_object *f;
-    bool ok = ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &c->tip.height) &&
+    bool ok = ldg_obj_array(d.root, 5, &f) && ldg_obj_u64(&f[0], &c->tip.height) &&
               ldg_obj_u64(&f[1], &c->tip.time_ms) &&
               ldg_obj_bin(&f[2], c->tip.hash.b, LDG_HASH_LEN) &&
-              ldg_obj_bin(&f[3], c->tip.state_root.b, LDG_HASH_LEN);
+              ldg_obj_bin(&f[3], c->tip.state_root.b, LDG_HASH_LEN) &&
+              ldg_obj_u64(&f[4], &c->tip.tx_total);
     ldg_dec_free(&d);
     if (!ok)
         return LDG_ERR_CORRUPT;
@@ -567,7 +569,10 @@ ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const
     uint8_t key[8];
     be64(key, h->height);
     ldg_batch_put(b, LDG_CF_BLOCKS, key, 8, ldg_enc_data(&rec), ldg_enc_len(&rec));
-    ldg_tip tip = {.height = h->height, .time_ms = h->time_ms, .state_root = out->state_root};
+    ldg_tip tip = {.height = h->height,
+                   .time_ms = h->time_ms,
+                   .state_root = out->state_root,
+                   .tx_total = ldg_chain_tip(c).tx_total + h->tx_count};
     ldg_header_hash(&tip.hash, h);
     ldg_enc te;
     ldg_enc_init(&te);

@@ -50,6 +50,7 @@ typedef struct ldg_tip {
     uint64_t time_ms;
     ldg_hash hash;
     ldg_hash state_root; /* after executing `height` */
+    uint64_t tx_total;   /* transactions in blocks 1..height */
 } ldg_tip;
 
 /* Opens the chain in db_path. If the store is empty and genesis is given, writes block 0;

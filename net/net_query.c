@@ -147,6 +147,7 @@ static char *m_status(net_node *n, int *status)
         "mempool", (json_int_t)net_mempool_size(n->mempool), "validators", (int)nv, "dev", n->dev,
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
+    json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
     (void)status;
     return dump(j);
 }
