@@ -362,8 +362,8 @@ int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *
     ldg_enc_free(&e);
     if (!j)
         return rc;
-    json_t *r0 = json_array_get(json_object_get(j, "results"), 0);
-    int code = (int)json_integer_value(json_object_get(r0, "code"));
+    json_t *r0 = json_array_get(json_object_get(j, "rejected"), 0);
+    int code = r0 ? (int)json_integer_value(json_object_get(r0, "code")) : 0;
     if (code != 0) {
         cli_fail(ctx, json_string_value(json_object_get(r0, "name")),
                  "%s refused by the node: %s (code %d): %s", what,

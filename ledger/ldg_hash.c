@@ -1,47 +1,83 @@
 #include "ldg_hash.h"
 #include "ldg_assert.h"
 
-#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Tagged hashes start with SHA256(tag) || SHA256(tag): one 64-byte block, so the state
+ * after it (the midstate) is computed once per tag and copied for each hash. OpenSSL's
+ * SHA256_* interface is deprecated in 3.0 in favour of EVP, but EVP allocates a context per
+ * hash, which costs more than the hash of a small message; we keep the plain one. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+/* The protocol's tags (ldg_hash.h); others are hashed without a cached midstate. */
+static const char *const known_tags[] = {LDG_TAG_TX,    LDG_TAG_BLOCK,  LDG_TAG_STATE,
+                                         LDG_TAG_WRITE, LDG_TAG_TXROOT, LDG_TAG_ACCOUNT,
+                                         LDG_TAG_VOTE};
+#define KNOWN_TAGS (sizeof known_tags / sizeof known_tags[0])
+static SHA256_CTX known_mid[KNOWN_TAGS];
+static pthread_once_t known_once = PTHREAD_ONCE_INIT;
+
+static void compute_mid(const char *tag, SHA256_CTX *out)
+{
+    uint8_t th[32];
+    SHA256((const unsigned char *)tag, strlen(tag), th);
+    SHA256_Init(out);
+    SHA256_Update(out, th, 32);
+    SHA256_Update(out, th, 32);
+}
+
+static void known_init(void)
+{
+    for (size_t i = 0; i < KNOWN_TAGS; i++)
+        compute_mid(known_tags[i], &known_mid[i]);
+}
+
+static void midstate(const char *tag, SHA256_CTX *out)
+{
+    pthread_once(&known_once, known_init);
+    for (size_t i = 0; i < KNOWN_TAGS; i++) {
+        if (tag == known_tags[i] || !strcmp(tag, known_tags[i])) {
+            *out = known_mid[i];
+            return;
+        }
+    }
+    compute_mid(tag, out);
+}
 
 void ldg_sha256(ldg_hash *out, const void *data, size_t len)
 {
-    unsigned int n = 0;
-    int ok = EVP_Digest(data, len, out->b, &n, EVP_sha256(), NULL);
-    LDG_ASSERT(ok == 1 && n == LDG_HASH_LEN);
+    SHA256(data, len, out->b);
 }
 
 void ldg_hasher_init_tagged(ldg_hasher *h, const char *tag)
 {
-    ldg_hash th;
-    ldg_sha256(&th, tag, strlen(tag));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    SHA256_CTX *ctx = malloc(sizeof *ctx);
     LDG_ASSERT(ctx != NULL);
-    LDG_ASSERT(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1);
-    EVP_DigestUpdate(ctx, th.b, sizeof th.b);
-    EVP_DigestUpdate(ctx, th.b, sizeof th.b);
+    midstate(tag, ctx);
     h->ctx = ctx;
 }
 
 void ldg_hasher_update(ldg_hasher *h, const void *data, size_t len)
 {
-    LDG_ASSERT(EVP_DigestUpdate((EVP_MD_CTX *)h->ctx, data, len) == 1);
+    SHA256_Update((SHA256_CTX *)h->ctx, data, len);
 }
 
 void ldg_hasher_final(ldg_hasher *h, ldg_hash *out)
 {
-    unsigned int n = 0;
-    LDG_ASSERT(EVP_DigestFinal_ex((EVP_MD_CTX *)h->ctx, out->b, &n) == 1 && n == LDG_HASH_LEN);
-    EVP_MD_CTX_free((EVP_MD_CTX *)h->ctx);
+    SHA256_Final(out->b, (SHA256_CTX *)h->ctx);
+    free(h->ctx);
     h->ctx = NULL;
 }
 
 void ldg_tagged_hash(ldg_hash *out, const char *tag, const void *data, size_t len)
 {
-    ldg_hasher h;
-    ldg_hasher_init_tagged(&h, tag);
-    ldg_hasher_update(&h, data, len);
-    ldg_hasher_final(&h, out);
+    SHA256_CTX ctx;
+    midstate(tag, &ctx);
+    SHA256_Update(&ctx, data, len);
+    SHA256_Final(out->b, &ctx);
 }
 
 void ldg_hex_encode(char *out, const uint8_t *data, size_t len)

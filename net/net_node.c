@@ -29,6 +29,61 @@ ldg_registry *net_registry_new(void)
     return r;
 }
 
+void net_senders_init(net_senders *s)
+{
+    pthread_rwlock_init(&s->lock, NULL);
+    s->slots = calloc(NET_SENDER_CACHE_SLOTS, sizeof *s->slots);
+    LDG_ASSERT(s->slots);
+    s->count = 0;
+}
+
+void net_senders_free(net_senders *s)
+{
+    free(s->slots);
+    pthread_rwlock_destroy(&s->lock);
+}
+
+static size_t sender_slot(const net_senders *s, const ldg_pubkey *pk, bool *found)
+{
+    static const ldg_pubkey zero;
+    uint64_t h;
+    memcpy(&h, pk->b, sizeof h); /* x coordinates are uniform */
+    size_t i = h & (NET_SENDER_CACHE_SLOTS - 1);
+    while (memcmp(s->slots[i].b, zero.b, LDG_PUBKEY_LEN) != 0) {
+        if (memcmp(s->slots[i].b, pk->b, LDG_PUBKEY_LEN) == 0) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & (NET_SENDER_CACHE_SLOTS - 1);
+    }
+    *found = false;
+    return i;
+}
+
+bool net_senders_known(net_senders *s, const ldg_pubkey *pk)
+{
+    bool found;
+    pthread_rwlock_rdlock(&s->lock);
+    sender_slot(s, pk, &found);
+    pthread_rwlock_unlock(&s->lock);
+    return found;
+}
+
+void net_senders_add(net_senders *s, const ldg_pubkey *pk)
+{
+    bool found;
+    pthread_rwlock_wrlock(&s->lock);
+    /* Stay at most half full so probes stay short. */
+    if (s->count < NET_SENDER_CACHE_SLOTS / 2) {
+        size_t i = sender_slot(s, pk, &found);
+        if (!found) {
+            s->slots[i] = *pk;
+            s->count++;
+        }
+    }
+    pthread_rwlock_unlock(&s->lock);
+}
+
 typedef struct rpc_worker {
     net_node *node;
     nng_socket sock;
@@ -129,6 +184,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
 {
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
+    net_senders_init(&n->senders);
     int rc = setup(n, opts, err, err_len);
     nng_socket sock = NNG_SOCKET_INITIALIZER;
     rpc_worker *workers = NULL;
@@ -194,6 +250,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     }
     net_mempool_free(n->mempool);
     ldg_registry_free(n->reg);
+    net_senders_free(&n->senders);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
     return rc;

@@ -8,6 +8,7 @@
 #include "net_home.h"
 #include "net_mempool.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 typedef struct net_node_opts {
@@ -15,6 +16,22 @@ typedef struct net_node_opts {
     bool dev;     /* development mode: block time can be moved forward */
     int ready_fd; /* if >= 0, one byte is written here once the RPC socket serves */
 } net_node_opts;
+
+/* Senders already seen registered: admission skips the state read for them. Participants
+ * are never removed, so a positive answer cannot go stale. Bounded; when full, new senders
+ * are simply looked up each time. */
+#define NET_SENDER_CACHE_SLOTS 65536
+
+typedef struct net_senders {
+    pthread_rwlock_t lock;
+    ldg_pubkey *slots; /* all-zero = empty */
+    size_t count;
+} net_senders;
+
+void net_senders_init(net_senders *s);
+void net_senders_free(net_senders *s);
+bool net_senders_known(net_senders *s, const ldg_pubkey *pk);
+void net_senders_add(net_senders *s, const ldg_pubkey *pk);
 
 typedef struct net_node {
     char home[NET_PATH_MAX];
@@ -30,6 +47,7 @@ typedef struct net_node {
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
     char fatal[256];                 /* set when the node stopped on a fatal error */
+    net_senders senders;
 } net_node;
 
 /* Builds the registry with every module's transaction types. */

@@ -80,13 +80,15 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
         r = LDG_R_REPLAY;
     if (r == LDG_R_OK && !ldg_tx_verify(&tx))
         r = LDG_R_BAD_SIGNATURE;
-    if (r == LDG_R_OK) {
+    if (r == LDG_R_OK && !net_senders_known(&n->senders, &tx.sender)) {
         ldg_account a;
         ldg_participant p;
         bool found;
         ldg_account_of(&a, &tx.sender);
         if (ldg_participant_get(reader, &a, &p, &found) != LDG_OK || !found)
             r = LDG_R_UNKNOWN_SENDER;
+        else
+            net_senders_add(&n->senders, &tx.sender);
     }
     uint64_t expiry = tx.expiry_ms;
     ldg_tx_free(&tx);
@@ -107,13 +109,15 @@ static json_t *result_json(ldg_result code)
                      ldg_result_text(code));
 }
 
+/* Replies {"submitted": n, "accepted": k, "rejected": [{index, id, code, name, message}]}:
+ * only refusals are itemised, so a large accepted batch costs no JSON per transaction. */
 static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
     if (nargs > LDG_RPC_BATCH_TX_MAX)
         return error_json(status, LDG_ERR_TOO_LARGE, "at most %d transactions per submission",
                           LDG_RPC_BATCH_TX_MAX);
     ldg_state *reader = ldg_chain_reader(n->chain);
-    json_t *results = json_array();
+    json_t *rejected = json_array();
     int accepted = 0;
     for (uint32_t i = 0; i < nargs; i++) {
         ldg_hash id;
@@ -124,13 +128,18 @@ static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, i
         } else {
             r = admit(n, reader, (const uint8_t *)args[i].via.bin.ptr, args[i].via.bin.size, &id);
         }
+        if (r == LDG_R_OK) {
+            accepted++;
+            continue;
+        }
         json_t *o = result_json(r);
+        json_object_set_new(o, "index", json_integer(i));
         json_object_set_new(o, "id", hex_json(id.b, LDG_HASH_LEN));
-        json_array_append_new(results, o);
-        accepted += r == LDG_R_OK;
+        json_array_append_new(rejected, o);
     }
     ldg_state_free(reader);
-    return dump(json_pack("{s:o,s:i}", "results", results, "accepted", accepted));
+    return dump(json_pack("{s:i,s:i,s:o}", "submitted", (int)nargs, "accepted", accepted,
+                          "rejected", rejected));
 }
 
 /* ---- status, blocks, transactions ---- */

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, each printing its figure next to a baseline measured in the
+# same run. Sizes can be reduced for a quick look, e.g. FOLIO_BENCH_TRANSFERS=100000.
+set -uo pipefail
+build=${1:-build}
+bin=$build/tests
+status=0
+run() {
+  local name=$1; shift
+  if [ -x "$bin/$name" ]; then
+    echo "== $name $*"
+    "$bin/$name" "$@" || { echo "!! $name failed"; status=1; }
+    echo
+  fi
+}
+run bench_node "$build/folio" "${FOLIO_BENCH_TRANSFERS:-1000000}" "${FOLIO_BENCH_ACCOUNTS:-1000}"
+for extra in tests/bench/run_*.sh; do
+  [ -f "$extra" ] && { bash "$extra" "$build" || status=1; }
+done
+exit $status

@@ -1,0 +1,393 @@
+/* Benchmark: end-to-end committed transfers per second on one node, next to the raw rate
+ * at which this machine verifies the same BIP-340 signatures on all cores (same run), and
+ * the node's peak memory after the run.
+ *
+ *   bench_node FOLIO_BINARY [TRANSFERS] [ACCOUNTS]
+ *
+ * The node is the real binary (`folio node start`) in a throwaway home; transfers are
+ * signed beforehand by many accounts and submitted over the node's RPC socket in batches
+ * by several client threads; "committed" means the node's tip counts them. */
+#include "ast_asset.h"
+#include "ldg_chain.h"
+#include "ldg_tx.h"
+#include "net_home.h"
+#include "net_rpc.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH 1024
+#define CLIENTS 3
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+typedef struct wire {
+    uint8_t *b;
+    size_t n;
+} wire;
+
+static char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+static char rpc_url[NET_PATH_MAX];
+
+static json_t *call(net_client *c, ldg_enc *req)
+{
+    int status;
+    char *text;
+    if (net_client_call(c, req, &status, &text) != LDG_OK) {
+        fprintf(stderr, "bench: node did not answer\n");
+        exit(1);
+    }
+    json_t *j = json_loads(text, 0, NULL);
+    free(text);
+    return j;
+}
+
+static json_t *status(net_client *c)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "status");
+    json_t *j = call(c, &e);
+    ldg_enc_free(&e);
+    return j;
+}
+
+/* Submits txs[0..n) in batches, resubmitting what the node refused as MEMPOOL_FULL. */
+static void submit_all(net_client *c, wire *txs, size_t n)
+{
+    size_t *todo = malloc(n * sizeof *todo), count = n;
+    for (size_t i = 0; i < n; i++)
+        todo[i] = i;
+    while (count) {
+        size_t next = 0;
+        for (size_t s = 0; s < count; s += BATCH) {
+            size_t k = count - s < BATCH ? count - s : BATCH;
+            ldg_enc e;
+            ldg_enc_init(&e);
+            ldg_enc_array(&e, (uint32_t)k + 1);
+            ldg_enc_str(&e, "submit");
+            for (size_t i = 0; i < k; i++)
+                ldg_enc_bin(&e, txs[todo[s + i]].b, txs[todo[s + i]].n);
+            json_t *j = call(c, &e);
+            ldg_enc_free(&e);
+            json_t *res = json_object_get(j, "rejected");
+            bool full = false;
+            for (size_t r = 0; r < json_array_size(res); r++) {
+                json_t *o = json_array_get(res, r);
+                int code = (int)json_integer_value(json_object_get(o, "code"));
+                size_t i = (size_t)json_integer_value(json_object_get(o, "index"));
+                if (code == LDG_R_MEMPOOL_FULL) {
+                    todo[next++] = todo[s + i];
+                    full = true;
+                } else {
+                    fprintf(stderr, "bench: tx refused: %s\n",
+                            json_string_value(json_object_get(o, "name")));
+                    exit(1);
+                }
+            }
+            json_decref(j);
+            if (full)
+                usleep(20000);
+        }
+        count = next;
+    }
+    free(todo);
+}
+
+static uint64_t tx_total(net_client *c)
+{
+    json_t *j = status(c);
+    uint64_t t = (uint64_t)json_integer_value(json_object_get(j, "tx_total"));
+    json_decref(j);
+    return t;
+}
+
+static void wait_total(net_client *c, uint64_t target)
+{
+    while (tx_total(c) < target)
+        usleep(5000);
+}
+
+static wire build(uint64_t type, const ldg_keypair *kp, ldg_enc *payload, uint64_t expiry)
+{
+    wire w;
+    w.b = ldg_tx_build(&w.n, NULL, chain_id, type, kp, expiry, ldg_enc_data(payload),
+                       ldg_enc_len(payload), false);
+    if (!w.b)
+        abort();
+    return w;
+}
+
+typedef struct sign_job {
+    const ldg_keypair *keys;
+    const ldg_account *accts;
+    size_t accounts, begin, end;
+    wire *out;
+    uint64_t expiry;
+} sign_job;
+
+static void *sign_worker(void *arg)
+{
+    sign_job *j = arg;
+    ldg_enc p;
+    ldg_enc_init(&p);
+    for (size_t i = j->begin; i < j->end; i++) {
+        size_t from = i % j->accounts,
+               to = (from + 1 + (i / j->accounts) % (j->accounts - 1)) % j->accounts;
+        ldg_enc_reset(&p);
+        ldg_enc_array(&p, 3);
+        ldg_enc_str(&p, "CNE100000296");
+        ldg_enc_u64(&p, 1);
+        ldg_enc_bin(&p, j->accts[to].b, LDG_ACCOUNT_LEN);
+        j->out[i] = build(AST_TX_TRANSFER, &j->keys[from], &p, j->expiry);
+    }
+    ldg_enc_free(&p);
+    return NULL;
+}
+
+typedef struct verify_job {
+    ldg_tx *txs;
+    size_t begin, end;
+    size_t bad;
+} verify_job;
+
+static void *verify_worker(void *arg)
+{
+    verify_job *j = arg;
+    for (size_t i = j->begin; i < j->end; i++)
+        j->bad += !ldg_tx_verify(&j->txs[i]);
+    return NULL;
+}
+
+/* The raw rate: decode once (not timed), then verify every signature on all cores. */
+static double raw_verify_rate(wire *txs, size_t n, int cores)
+{
+    ldg_tx *dec = malloc(n * sizeof *dec);
+    for (size_t i = 0; i < n; i++)
+        if (ldg_tx_decode(&dec[i], txs[i].b, txs[i].n) != LDG_R_OK)
+            abort();
+    pthread_t t[64];
+    verify_job jobs[64];
+    double t0 = now_s();
+    for (int k = 0; k < cores; k++) {
+        jobs[k] = (verify_job){dec, n * (size_t)k / (size_t)cores,
+                               n * (size_t)(k + 1) / (size_t)cores, 0};
+        pthread_create(&t[k], NULL, verify_worker, &jobs[k]);
+    }
+    size_t bad = 0;
+    for (int k = 0; k < cores; k++) {
+        pthread_join(t[k], NULL);
+        bad += jobs[k].bad;
+    }
+    double dt = now_s() - t0;
+    for (size_t i = 0; i < n; i++)
+        ldg_tx_free(&dec[i]);
+    free(dec);
+    if (bad)
+        abort();
+    return (double)n / dt;
+}
+
+typedef struct client_job {
+    wire *txs;
+    size_t n;
+} client_job;
+
+static void *client_worker(void *arg)
+{
+    client_job *j = arg;
+    net_client *c;
+    char err[256];
+    if (net_client_open(&c, rpc_url, 120000, err, sizeof err) != LDG_OK)
+        abort();
+    submit_all(c, j->txs, j->n);
+    net_client_close(c);
+    return NULL;
+}
+
+static long peak_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kib = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_node FOLIO_BINARY [TRANSFERS] [ACCOUNTS]\n");
+        return 2;
+    }
+    size_t transfers = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000000;
+    size_t accounts = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
+    int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    char tmpl[] = "/tmp/folio-bench.XXXXXX", home[NET_PATH_MAX], cmd[2 * NET_PATH_MAX];
+    if (!mkdtemp(tmpl))
+        return 1;
+    snprintf(home, sizeof home, "%s/node", tmpl);
+    snprintf(cmd, sizeof cmd, "%s init --home %s >/dev/null", argv[1], home);
+    if (system(cmd) != 0)
+        return 1;
+    net_config cfg;
+    char err[512];
+    if (net_config_load(home, &cfg, err, sizeof err) != LDG_OK)
+        return 1;
+    snprintf(chain_id, sizeof chain_id, "%s", cfg.chain_id);
+    snprintf(rpc_url, sizeof rpc_url, "%s", cfg.rpc_url);
+    pid_t node = fork();
+    if (node == 0) {
+        char log[NET_PATH_MAX];
+        snprintf(log, sizeof log, "%s/node.log", home);
+        if (!freopen(log, "w", stderr))
+            _exit(1);
+        execl(argv[1], argv[1], "node", "start", "--home", home, (char *)NULL);
+        _exit(127);
+    }
+    net_client *c = NULL;
+    for (int i = 0; i < 200 && net_client_open(&c, rpc_url, 120000, err, sizeof err) != LDG_OK; i++)
+        usleep(50000);
+    json_t *st;
+    while (!(st = status(c)))
+        usleep(50000);
+    json_decref(st);
+
+    /* Setup: an issuer and `accounts` investors, each holding shares. */
+    ldg_keypair op, issuer, *keys = malloc(accounts * sizeof *keys);
+    ldg_account *accts = malloc(accounts * sizeof *accts);
+    if (net_key_load(home, "operator", &op) != LDG_OK || ldg_keypair_generate(&issuer) != LDG_OK)
+        return 1;
+    uint64_t expiry = wall_ms() + 50 * 60 * 1000;
+    size_t setup_n = 2 + 2 * accounts, k = 0;
+    wire *setup = malloc(setup_n * sizeof *setup);
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_account issuer_acct;
+    ldg_account_of(&issuer_acct, &issuer.pub);
+    ldg_enc_array(&p, 3);
+    ldg_enc_str(&p, "issuer");
+    ldg_enc_u64(&p, LDG_ROLE_ISSUER);
+    ldg_enc_bin(&p, issuer.pub.b, LDG_PUBKEY_LEN);
+    setup[k++] = build(LDG_TX_PARTICIPANT_REGISTER, &op, &p, expiry);
+    for (size_t i = 0; i < accounts; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "investor-%zu", i);
+        if (ldg_keypair_generate(&keys[i]) != LDG_OK)
+            return 1;
+        ldg_account_of(&accts[i], &keys[i].pub);
+        ldg_enc_reset(&p);
+        ldg_enc_array(&p, 3);
+        ldg_enc_str(&p, name);
+        ldg_enc_u64(&p, LDG_ROLE_INVESTOR);
+        ldg_enc_bin(&p, keys[i].pub.b, LDG_PUBKEY_LEN);
+        setup[k++] = build(LDG_TX_PARTICIPANT_REGISTER, &op, &p, expiry);
+    }
+    submit_all(c, setup, k);
+    wait_total(c, k);
+    size_t base = k;
+    k = 0;
+    ldg_enc_reset(&p);
+    ldg_enc_array(&p, 6);
+    ldg_enc_str(&p, "CNE100000296");
+    ldg_enc_str(&p, "Bench Co.");
+    ldg_enc_u64(&p, 1000000000000ULL);
+    ldg_enc_bin(&p, issuer_acct.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&p, "");
+    ldg_enc_u64(&p, 3);
+    setup[k++] = build(AST_TX_ISSUE_EQUITY, &issuer, &p, expiry);
+    submit_all(c, setup + base, 0);
+    wire *setup2 = setup + base;
+    setup2[0] = setup[0];
+    for (size_t i = 0; i < accounts; i++) {
+        ldg_enc_reset(&p);
+        ldg_enc_array(&p, 3);
+        ldg_enc_str(&p, "CNE100000296");
+        ldg_enc_u64(&p, 1000000);
+        ldg_enc_bin(&p, accts[i].b, LDG_ACCOUNT_LEN);
+        setup2[k++] = build(AST_TX_TRANSFER, &issuer, &p, expiry);
+    }
+    submit_all(c, setup2, 1);
+    wait_total(c, base + 1);
+    submit_all(c, setup2 + 1, k - 1);
+    wait_total(c, base + k);
+    uint64_t committed0 = base + k;
+    ldg_enc_free(&p);
+
+    /* Pre-sign the load, on all cores (not timed). */
+    fprintf(stderr, "bench: signing %zu transfers from %zu accounts...\n", transfers, accounts);
+    wire *load = malloc(transfers * sizeof *load);
+    pthread_t t[64];
+    sign_job sj[64];
+    for (int i = 0; i < cores; i++) {
+        sj[i] = (sign_job){keys,
+                           accts,
+                           accounts,
+                           transfers * (size_t)i / (size_t)cores,
+                           transfers * (size_t)(i + 1) / (size_t)cores,
+                           load,
+                           expiry};
+        pthread_create(&t[i], NULL, sign_worker, &sj[i]);
+    }
+    for (int i = 0; i < cores; i++)
+        pthread_join(t[i], NULL);
+
+    /* The baseline, measured now on the same machine: verify the same signatures. */
+    size_t sample = transfers < 200000 ? transfers : 200000;
+    double raw = raw_verify_rate(load, sample, cores);
+
+    fprintf(stderr, "bench: submitting over %s with %d clients...\n", rpc_url, CLIENTS);
+    double t0 = now_s();
+    client_job cj[CLIENTS];
+    for (int i = 0; i < CLIENTS; i++) {
+        size_t b = transfers * (size_t)i / CLIENTS, e = transfers * (size_t)(i + 1) / CLIENTS;
+        cj[i] = (client_job){load + b, e - b};
+        pthread_create(&t[i], NULL, client_worker, &cj[i]);
+    }
+    for (int i = 0; i < CLIENTS; i++)
+        pthread_join(t[i], NULL);
+    wait_total(c, committed0 + transfers);
+    double dt = now_s() - t0;
+    double e2e = (double)transfers / dt;
+    json_t *s = status(c);
+    long rss = peak_rss_kib(node);
+    printf("node e2e: %zu transfers committed in %.2f s = %.0f tx/s (height %lld)\n", transfers, dt,
+           e2e, (long long)json_integer_value(json_object_get(s, "height")));
+    printf("raw BIP-340 verification on %d cores: %.0f sig/s\n", cores, raw);
+    printf("ratio e2e/raw = %.2f (target >= 0.70)\n", e2e / raw);
+    printf("node peak RSS after %llu committed transactions: %.1f MiB\n",
+           (unsigned long long)(committed0 + transfers), (double)rss / 1024.0);
+    json_decref(s);
+    kill(node, SIGTERM);
+    waitpid(node, NULL, 0);
+    net_client_close(c);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpl);
+    if (system(cmd) != 0)
+        return 1;
+    return 0;
+}
