@@ -16,6 +16,15 @@ int cli_tx_main(cli_ctx *ctx, int argc, char **argv);
 int cli_block_main(cli_ctx *ctx, int argc, char **argv);
 int cli_chain_main(cli_ctx *ctx, int argc, char **argv);
 int cli_errors_main(cli_ctx *ctx, int argc, char **argv);
+int cli_investor_main(cli_ctx *ctx, int argc, char **argv);
+int cli_control_main(cli_ctx *ctx, int argc, char **argv);
+int cli_action_main(cli_ctx *ctx, int argc, char **argv);
+int cli_dev_main(cli_ctx *ctx, int argc, char **argv);
+int cli_trade_main(cli_ctx *ctx, int argc, char **argv);
+int cli_cycle_main(cli_ctx *ctx, int argc, char **argv);
+int cli_settle_main(cli_ctx *ctx, int argc, char **argv);
+int cli_contract_main(cli_ctx *ctx, int argc, char **argv);
+int cli_testnet_main(cli_ctx *ctx, int argc, char **argv);
 int cli_evm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_lsm_main(cli_ctx *ctx, int argc, char **argv);
 
@@ -35,6 +44,15 @@ static const struct {
     {"block", cli_block_main, "show a block"},
     {"chain", cli_chain_main, "verify the chain from genesis"},
     {"errors", cli_errors_main, "list every result code with its meaning"},
+    {"investor", cli_investor_main, "register investors and show their suitability profile"},
+    {"control", cli_control_main, "regulator controls: freeze, unfreeze, force transfer, approve"},
+    {"action", cli_action_main, "corporate actions: dividends, splits, coupons"},
+    {"dev", cli_dev_main, "development-mode helpers (move block time)"},
+    {"trade", cli_trade_main, "submit, affirm, cancel and list peer trades"},
+    {"cycle", cli_cycle_main, "run netting cycles and report on them"},
+    {"settle", cli_settle_main, "bilateral settlement instructions and the queue"},
+    {"contract", cli_contract_main, "deploy, call and query contracts"},
+    {"testnet", cli_testnet_main, "create a multi-validator test network"},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests"},
     {"lsm", cli_lsm_main, "the liquidity-saving solver, offline"},
 };

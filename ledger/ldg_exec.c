@@ -57,6 +57,8 @@ struct ldg_registry {
     const ldg_tx_type *types[REGISTRY_TYPES_MAX]; /* by type number */
     ldg_block_hook_fn hooks[REGISTRY_HOOKS_MAX];
     size_t hook_count;
+    ldg_work_due_fn due[REGISTRY_HOOKS_MAX];
+    size_t due_count;
 };
 
 ldg_registry *ldg_registry_new(void)
@@ -81,6 +83,20 @@ void ldg_registry_add_hook(ldg_registry *r, ldg_block_hook_fn fn)
 {
     LDG_ASSERT(r->hook_count < REGISTRY_HOOKS_MAX);
     r->hooks[r->hook_count++] = fn;
+}
+
+void ldg_registry_add_work_due(ldg_registry *r, ldg_work_due_fn fn)
+{
+    LDG_ASSERT(r->due_count < REGISTRY_HOOKS_MAX);
+    r->due[r->due_count++] = fn;
+}
+
+bool ldg_registry_work_due(const ldg_registry *r, ldg_state *st, uint64_t time_ms)
+{
+    for (size_t i = 0; i < r->due_count; i++)
+        if (r->due[i](st, time_ms))
+            return true;
+    return false;
 }
 
 const ldg_tx_type *ldg_registry_find(const ldg_registry *r, uint64_t type)

@@ -71,11 +71,18 @@ typedef struct ldg_tx_type {
  * failure stops the block (it is a bug or a store error, not a business rejection). */
 typedef ldg_err (*ldg_block_hook_fn)(ldg_state *st, const ldg_env *env);
 
+/* Work due: true if the block hooks have work to do at block time `time_ms` (e.g. a
+ * dividend whose pay date has come, or the next chunk of a large payout). The node then
+ * produces a block even when no transaction is pending. Reads only; must be cheap. */
+typedef bool (*ldg_work_due_fn)(ldg_state *st, uint64_t time_ms);
+
 typedef struct ldg_registry ldg_registry;
 ldg_registry *ldg_registry_new(void);
 void ldg_registry_free(ldg_registry *r);
 void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t);
 void ldg_registry_add_hook(ldg_registry *r, ldg_block_hook_fn fn);
+void ldg_registry_add_work_due(ldg_registry *r, ldg_work_due_fn fn);
+bool ldg_registry_work_due(const ldg_registry *r, ldg_state *st, uint64_t time_ms);
 const ldg_tx_type *ldg_registry_find(const ldg_registry *r, uint64_t type);
 
 typedef struct ldg_receipt {

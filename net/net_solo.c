@@ -98,8 +98,16 @@ void *net_solo_run(void *arg)
         size_t pending = net_mempool_wait(n->mempool, 100);
         if (atomic_load(&n->stopping))
             break;
-        if (pending == 0 && !atomic_load(&n->force_block))
-            continue;
+        if (pending == 0 && !atomic_load(&n->force_block)) {
+            /* Idle: produce a block only if the modules have work due (corporate actions). */
+            ldg_state *st = ldg_chain_reader(n->chain);
+            bool due = ldg_registry_work_due(n->reg, st,
+                                             net_now_ms() + atomic_load(&n->time_offset_ms));
+            ldg_state_free(st);
+            if (!due)
+                continue;
+            atomic_store(&n->force_block, true);
+        }
         /* Let a burst gather into one block, but never hold a transaction long. */
         if (pending < LDG_BLOCK_TX_MAX)
             usleep(LDG_BLOCK_INTERVAL_MS * 1000 / 4);
