@@ -256,6 +256,7 @@ stl_lsm_rc stl_lsm_setup(stl_lsm_ctx *c, void *workspace, size_t workspace_bytes
     c->n = p->instr_count;
     c->accounts = p->account_count;
     c->work_limit = p->work_limit ? p->work_limit : STL_LSM_WORK_DEFAULT;
+    c->banned = UINT32_MAX;
     stl_bump b = {.base = workspace};
     stl_lsm_layout(c, &b, p->account_count, p->instr_count, p->leg_count);
     rc = stl_lsm_check_sums(c); /* before aggregation: bounds every partial sum below */
@@ -390,6 +391,8 @@ static void stl_lsm_score(stl_lsm_ctx *c, uint32_t i, stl_cand *best)
             local += -d < -b ? -d : -b;
     }
     c->work += c->eff_first[i + 1] - c->eff_first[i] + 1;
+    if (c->local_scores) /* second opinion: only the debited accounts' relief counts */
+        total = 0;
     stl_cand x = {.instr = i, .found = true, .reduces = total > 0, .value = (uint64_t)c->value[i]};
     x.gain = (unsigned __int128)(total > 0 ? total : local);
     if (stl_cand_better(&x, best))
@@ -484,7 +487,7 @@ static void stl_lsm_readd(stl_lsm_ctx *c)
         added = false;
         for (uint32_t k = 0; k < c->n; k++) {
             uint32_t i = c->order[k];
-            if (!c->in[i] && stl_lsm_fits(c, i)) {
+            if (!c->in[i] && i != c->banned && stl_lsm_fits(c, i)) {
                 stl_lsm_add(c, i);
                 added = true;
             }
@@ -634,10 +637,40 @@ static bool stl_lsm_insert_pass(stl_lsm_ctx *c)
     return improved;
 }
 
+/* Drop-and-refill: take one settled instruction out (cheapest first), re-add what fits
+ * without it; keep the move if the value grew. Frees liquidity held by a low-value
+ * instruction for higher-value ones. Returns whether anything improved. */
+static bool stl_lsm_drop_pass(stl_lsm_ctx *c)
+{
+    bool improved = false;
+    for (uint32_t k = c->n; k-- > 0 && stl_lsm_budget_left(c);) {
+        uint32_t j = c->order[k];
+        if (!c->in[j])
+            continue;
+        int64_t before = c->cur_value;
+        c->logging = true;
+        c->log_len = 0;
+        stl_lsm_remove(c, j);
+        c->banned = j;
+        bool ok = stl_lsm_remove_to_feasible(c, true); /* j may have funded its payee */
+        if (ok)
+            stl_lsm_readd(c);
+        c->banned = UINT32_MAX;
+        if (ok && c->cur_value > before) {
+            improved = true;
+            c->logging = false;
+        } else {
+            stl_lsm_undo(c);
+        }
+    }
+    c->logging = false;
+    return improved;
+}
+
 /* One construction and improvement from the empty set. With cycles_first, equal-amount
  * cycles are found over the whole queue and kept (locked) through the construction: a
  * gridlock buried under unaffordable instructions then survives the removals. */
-static void stl_lsm_variant(stl_lsm_ctx *c, bool fine, bool cycles_first)
+static void stl_lsm_variant(stl_lsm_ctx *c, bool fine, bool construct_fine, bool cycles_first)
 {
     if (cycles_first) {
         stl_lsm_add_cycles(c);
@@ -647,16 +680,18 @@ static void stl_lsm_variant(stl_lsm_ctx *c, bool fine, bool cycles_first)
     for (uint32_t i = 0; i < c->n; i++)
         if (!c->in[i])
             stl_lsm_add(c, i);
-    bool ok = stl_lsm_remove_to_feasible(c, fine);
+    bool ok = stl_lsm_remove_to_feasible(c, construct_fine);
     LDG_ASSERT(ok); /* only zero-net cycles locked: feasible on their own */
     memset(c->lock, 0, c->n);
     stl_lsm_readd(c);
     stl_lsm_add_cycles(c);
     stl_lsm_recover_offsets(c, fine);
     stl_lsm_readd(c);
-    if (fine)
-        while (stl_lsm_budget_left(c) && stl_lsm_insert_pass(c))
-            ;
+    bool improved = fine;
+    while (improved && stl_lsm_budget_left(c)) {
+        improved = stl_lsm_insert_pass(c);
+        improved |= stl_lsm_drop_pass(c);
+    }
 }
 
 static void stl_lsm_clear(stl_lsm_ctx *c)
@@ -676,22 +711,31 @@ static stl_lsm_method stl_lsm_run(stl_lsm_ctx *c)
     for (uint32_t a = 0; a < c->accounts; a++)
         stl_heapsort(c->deb + c->deb_first[a], c->deb_first[a + 1] - c->deb_first[a],
                      sizeof(stl_lsm_debit), stl_debit_less, c);
-    /* Two starts; the first may use half of the budget, the second the rest. */
+    /* Several starts, each with an equal share of what is left of the budget; the best
+     * value wins, ties to the earlier start. */
+    static const struct {
+        bool construct_fine, cycles_first, local_scores;
+    } starts[] = {
+        {true, false, false}, {true, true, false}, {false, false, false}, {true, false, true}};
     uint64_t limit = c->work_limit;
-    c->work_limit = c->work + (limit > c->work ? (limit - c->work) / 2 : 0);
-    stl_lsm_clear(c);
-    stl_lsm_variant(c, fine, false);
-    memcpy(c->best, c->in, c->n);
-    int64_t best_value = c->cur_value;
+    int64_t best_value = -1;
+    for (uint32_t v = 0; v < LDG_ARRAY_LEN(starts); v++) {
+        uint64_t left = limit > c->work ? limit - c->work : 0;
+        c->work_limit = c->work + left / (LDG_ARRAY_LEN(starts) - v);
+        stl_lsm_clear(c);
+        c->local_scores = starts[v].local_scores;
+        stl_lsm_variant(c, fine, fine && starts[v].construct_fine, starts[v].cycles_first);
+        c->local_scores = false;
+        if (c->cur_value > best_value) {
+            best_value = c->cur_value;
+            memcpy(c->best, c->in, c->n);
+        }
+    }
     c->work_limit = limit;
     stl_lsm_clear(c);
-    stl_lsm_variant(c, fine, true);
-    if (c->cur_value <= best_value) {
-        stl_lsm_clear(c);
-        for (uint32_t i = 0; i < c->n; i++)
-            if (c->best[i])
-                stl_lsm_add(c, i);
-    }
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->best[i])
+            stl_lsm_add(c, i);
     if (c->n <= STL_LSM_EXACT_INSTR_MAX && stl_lsm_exact(c))
         return STL_LSM_EXACT;
     return STL_LSM_HEURISTIC;

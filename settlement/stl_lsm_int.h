@@ -29,7 +29,9 @@ typedef struct stl_lsm_ctx {
     __int128 deficit;
     int64_t cur_value;
     uint32_t in_count;
-    uint32_t *order; /* instructions by value descending, index ascending */
+    uint32_t *order;   /* instructions by value descending, index ascending */
+    bool local_scores; /* removal scores ignore the payees' side */
+    uint32_t banned;   /* never re-added by stl_lsm_readd (UINT32_MAX: none) */
     /* Undo journal of one insert-and-repair attempt: instruction | STL_LSM_LOG_ADDED. */
     uint32_t *log;
     uint32_t log_len;
