@@ -3,6 +3,7 @@
  * table. */
 #include "ast_asset.h"
 #include "net_node.h"
+#include "net_query_settlement.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -568,6 +569,42 @@ static char *m_dev_time(net_node *n, const msgpack_object *args, uint32_t nargs,
     return dump(json_pack("{s:I}", "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms)));
 }
 
+/* Settlement reads: [method] or [method, u64 or str]. */
+static char *m_settlement(net_node *n, const char *method, const msgpack_object *args,
+                          uint32_t nargs, int *status)
+{
+    ldg_state *st = ldg_chain_reader(n->chain);
+    ldg_err err = LDG_OK;
+    json_t *j = NULL;
+    uint64_t id = 0;
+    char text[32] = "";
+    bool has_id = nargs == 1 && ldg_obj_u64(&args[0], &id);
+    if (nargs == 1 && !has_id && !ldg_obj_str(&args[0], text, sizeof text - 1, true))
+        nargs = 99;
+    if (!strcmp(method, "trades") && nargs <= 1 && !has_id)
+        j = net_query_trades(st, text, &err);
+    else if (!strcmp(method, "trade") && has_id)
+        j = net_query_trade(st, id, &err);
+    else if (!strcmp(method, "cycles") && nargs == 0)
+        j = net_query_cycles(st, &err);
+    else if (!strcmp(method, "cycle") && has_id)
+        j = net_query_cycle(st, id, &err);
+    else if (!strcmp(method, "queue") && nargs == 0)
+        j = net_query_queue(st, &err);
+    else
+        err = LDG_ERR_INVALID;
+    ldg_state_free(st);
+    if (err == LDG_ERR_INVALID)
+        return error_json(status, err, "bad arguments for %s", method);
+    if (err == LDG_ERR_NOT_FOUND || !j)
+        return error_json(status, LDG_ERR_NOT_FOUND, "no %s %llu", method, (unsigned long long)id);
+    if (err != LDG_OK) {
+        json_decref(j);
+        return error_json(status, err, "cannot read %s", method);
+    }
+    return dump(j);
+}
+
 char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
 {
     *status = 0;
@@ -604,6 +641,9 @@ char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
             out = m_holders(n, args, na, status);
         else if (!strcmp(method, "balance"))
             out = m_balance(n, args, na, status);
+        else if (!strcmp(method, "trades") || !strcmp(method, "trade") ||
+                 !strcmp(method, "cycles") || !strcmp(method, "cycle") || !strcmp(method, "queue"))
+            out = m_settlement(n, method, args, na, status);
         else if (!strcmp(method, "dev_time_advance"))
             out = m_dev_time(n, args, na, status);
         else if (!strcmp(method, "stop")) {

@@ -1,6 +1,7 @@
 #include "stl_module.h"
+#include "stl_ledger.h"
 
 void stl_module_register(ldg_registry *r)
 {
-    (void)r;
+    stl_ledger_register(r);
 }

@@ -1,0 +1,16 @@
+/* Settlement read methods for the RPC (JSON). Each returns a new reference or NULL with
+ * *err set (LDG_ERR_NOT_FOUND when the thing does not exist). */
+#ifndef NET_QUERY_SETTLEMENT_H
+#define NET_QUERY_SETTLEMENT_H
+
+#include "ldg_state.h"
+
+#include <jansson.h>
+
+json_t *net_query_trades(ldg_state *st, const char *status, ldg_err *err);
+json_t *net_query_trade(ldg_state *st, uint64_t id, ldg_err *err);
+json_t *net_query_cycles(ldg_state *st, ldg_err *err);
+json_t *net_query_cycle(ldg_state *st, uint64_t n, ldg_err *err);
+json_t *net_query_queue(ldg_state *st, ldg_err *err);
+
+#endif

@@ -1,0 +1,780 @@
+/* Netting cycles, DvP settlement through the liquidity-saving mechanism, and bilateral
+ * settlement instructions with their queue. Everything here is one transaction's work:
+ * deterministic (sorted state scans, integer arithmetic, the LSM's index tie-breaks) and
+ * bounded (STL_CYCLE_OBLIGATIONS_MAX, STL_QUEUE_MAX, the LSM's work budget). */
+#include "ast_asset.h"
+#include "stl_ledger.h"
+#include "stl_lsm.h"
+#include "stl_netting.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- growable arrays (freed before the handler returns) ---- */
+
+#define GROW(arr, count, cap)                                                                      \
+    do {                                                                                           \
+        if ((count) == (cap)) {                                                                    \
+            (cap) = (cap) ? (cap)*2 : 256;                                                         \
+            (arr) = realloc((arr), (cap) * sizeof *(arr));                                         \
+            LDG_ASSERT(arr);                                                                       \
+        }                                                                                          \
+    } while (0)
+
+/* A settlement item: an obligation (cycle) or a matched instruction (queue). */
+typedef struct item {
+    uint64_t id, trade_id;
+    ldg_account from, to; /* from delivers securities, to pays cash */
+    char isin[13], currency[13];
+    uint64_t qty, cash;
+    uint64_t created_cycle, age;
+} item;
+
+/* (participant, asset) pairs: the LSM's accounts. */
+typedef struct pair {
+    ldg_account who;
+    char asset[13];
+} pair;
+
+static int pair_cmp(const void *x, const void *y)
+{
+    const pair *a = x, *b = y;
+    int c = memcmp(a->who.b, b->who.b, LDG_ACCOUNT_LEN);
+    return c ? c : strcmp(a->asset, b->asset);
+}
+
+static uint32_t pair_index(const pair *pairs, size_t n, const ldg_account *who, const char *asset)
+{
+    pair key = {.who = *who};
+    memcpy(key.asset, asset, sizeof key.asset);
+    const pair *p = bsearch(&key, pairs, n, sizeof *pairs, pair_cmp);
+    LDG_ASSERT(p);
+    return (uint32_t)(p - pairs);
+}
+
+typedef struct book {
+    pair *pairs;
+    size_t npairs;
+    uint64_t *balances;
+} book;
+
+static void book_free(book *b)
+{
+    free(b->pairs);
+    free(b->balances);
+    memset(b, 0, sizeof *b);
+}
+
+/* Collects the distinct (participant, asset) pairs of the items and reads their balances. */
+static ldg_result book_build(ldg_state *st, const item *items, size_t n, book *b)
+{
+    size_t cap = 4 * n + 1, k = 0;
+    b->pairs = malloc(cap * sizeof *b->pairs);
+    LDG_ASSERT(b->pairs);
+    for (size_t i = 0; i < n; i++) {
+        const ldg_account *w[4] = {&items[i].from, &items[i].to, &items[i].from, &items[i].to};
+        const char *a[4] = {items[i].isin, items[i].isin, items[i].currency, items[i].currency};
+        for (int j = 0; j < 4; j++) {
+            memset(&b->pairs[k], 0, sizeof b->pairs[k]);
+            b->pairs[k].who = *w[j];
+            snprintf(b->pairs[k].asset, sizeof b->pairs[k].asset, "%s", a[j]);
+            k++;
+        }
+    }
+    qsort(b->pairs, k, sizeof *b->pairs, pair_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || pair_cmp(&b->pairs[u - 1], &b->pairs[i]) != 0)
+            b->pairs[u++] = b->pairs[i];
+    b->npairs = u;
+    b->balances = malloc((u ? u : 1) * sizeof *b->balances);
+    LDG_ASSERT(b->balances);
+    for (size_t i = 0; i < u; i++) {
+        if (ast_balance_get(st, b->pairs[i].asset, &b->pairs[i].who, &b->balances[i]) != LDG_OK)
+            return LDG_R_MALFORMED;
+        if (b->balances[i] > STL_AMOUNT_MAX)
+            return LDG_R_OVERFLOW;
+    }
+    return LDG_R_OK;
+}
+
+/* Runs the LSM over items (sorted by id); settled[i] set for the chosen ones. */
+static ldg_result choose(const item *items, size_t n, const book *b, uint8_t *settled,
+                         uint64_t *value, const char **method)
+{
+    stl_lsm_instr *instrs = malloc((n ? n : 1) * sizeof *instrs);
+    stl_lsm_leg *legs = malloc((2 * n + 1) * sizeof *legs);
+    uint64_t *final = malloc((b->npairs ? b->npairs : 1) * sizeof *final);
+    LDG_ASSERT(instrs && legs && final);
+    for (size_t i = 0; i < n; i++) {
+        /* The cash leg first: an instruction's value is its cash. */
+        legs[2 * i] = (stl_lsm_leg){
+            pair_index(b->pairs, b->npairs, &items[i].to, items[i].currency),
+            pair_index(b->pairs, b->npairs, &items[i].from, items[i].currency), items[i].cash};
+        legs[2 * i + 1] = (stl_lsm_leg){
+            pair_index(b->pairs, b->npairs, &items[i].from, items[i].isin),
+            pair_index(b->pairs, b->npairs, &items[i].to, items[i].isin), items[i].qty};
+        instrs[i] = (stl_lsm_instr){items[i].id, (uint32_t)(2 * i), 2};
+    }
+    stl_lsm_problem p = {.balances = b->balances,
+                         .account_count = (uint32_t)b->npairs,
+                         .instrs = instrs,
+                         .instr_count = (uint32_t)n,
+                         .legs = legs,
+                         .leg_count = (uint32_t)(2 * n)};
+    size_t ws_bytes = stl_lsm_workspace_bytes(p.account_count, p.instr_count, p.leg_count);
+    void *ws = aligned_alloc(16, (ws_bytes + 15) & ~(size_t)15);
+    LDG_ASSERT(ws);
+    stl_lsm_result res = {.settled = settled, .final_balances = final};
+    stl_lsm_rc rc = n ? stl_lsm_solve(&res, ws, ws_bytes, &p) : STL_LSM_OK;
+    free(ws);
+    free(instrs);
+    free(legs);
+    free(final);
+    if (rc != STL_LSM_OK)
+        return rc == STL_LSM_TOO_MANY ? STL_R_CYCLE_TOO_LARGE : LDG_R_OVERFLOW;
+    *value = n ? res.settled_value : 0;
+    *method = n ? stl_lsm_method_name(res.method) : "NONE";
+    return LDG_R_OK;
+}
+
+/* Applies the chosen items at their net, through a hub account: every debit goes into the
+ * hub first, then every credit comes out of it, so no account passes through a negative
+ * balance and the hub ends where it started. For CCP cycles the hub is the CCP (party to
+ * every obligation); for bilateral instructions it is the settlement escrow account. Every
+ * movement goes through ast_move, so instrument rules and controls apply. */
+static ldg_result settle_net(ldg_txctx *c, const item *items, size_t n, const uint8_t *settled,
+                             const book *b, const ldg_account *hub)
+{
+    int64_t *delta = calloc(b->npairs ? b->npairs : 1, sizeof *delta);
+    LDG_ASSERT(delta);
+    for (size_t i = 0; i < n; i++) {
+        if (!settled[i])
+            continue;
+        uint32_t cf = pair_index(b->pairs, b->npairs, &items[i].from, items[i].currency);
+        uint32_t ct = pair_index(b->pairs, b->npairs, &items[i].to, items[i].currency);
+        uint32_t sf = pair_index(b->pairs, b->npairs, &items[i].from, items[i].isin);
+        uint32_t st = pair_index(b->pairs, b->npairs, &items[i].to, items[i].isin);
+        /* Amounts are <= 2^62 and counts <= 2^18, but sums are checked anyway. */
+        if (__builtin_add_overflow(delta[cf], (int64_t)items[i].cash, &delta[cf]) ||
+            __builtin_sub_overflow(delta[ct], (int64_t)items[i].cash, &delta[ct]) ||
+            __builtin_sub_overflow(delta[sf], (int64_t)items[i].qty, &delta[sf]) ||
+            __builtin_add_overflow(delta[st], (int64_t)items[i].qty, &delta[st])) {
+            free(delta);
+            return LDG_R_OVERFLOW;
+        }
+    }
+    ldg_result r = LDG_R_OK;
+    for (int pass = 0; pass < 2 && r == LDG_R_OK; pass++) {
+        for (size_t i = 0; i < b->npairs && r == LDG_R_OK; i++) {
+            const pair *p = &b->pairs[i];
+            if (!memcmp(p->who.b, hub->b, LDG_ACCOUNT_LEN) || delta[i] == 0)
+                continue;
+            if (pass == 0 && delta[i] < 0)
+                r = ast_move(c, p->asset, &p->who, hub, (uint64_t)-delta[i]);
+            else if (pass == 1 && delta[i] > 0)
+                r = ast_move(c, p->asset, hub, &p->who, (uint64_t)delta[i]);
+        }
+    }
+    free(delta);
+    if (r != LDG_R_OK && r != LDG_R_OVERFLOW) {
+        char prev[LDG_TEXT_LEN_MAX + 1];
+        snprintf(prev, sizeof prev, "%s", c->detail);
+        ldg_txctx_detail(c, "a settlement leg was refused: %s%s%s", ldg_result_name(r),
+                         *prev ? ": " : "", prev);
+        return STL_R_SETTLEMENT_BLOCKED;
+    }
+    return r;
+}
+
+static uint8_t fail_reason(const item *it, const book *b)
+{
+    uint64_t sec = b->balances[pair_index(b->pairs, b->npairs, &it->from, it->isin)];
+    uint64_t cash = b->balances[pair_index(b->pairs, b->npairs, &it->to, it->currency)];
+    bool s = sec < it->qty, m = cash < it->cash;
+    return s && m ? STL_FAIL_BOTH
+           : s    ? STL_FAIL_SECURITIES
+           : m    ? STL_FAIL_CASH
+                  : STL_FAIL_LIQUIDITY;
+}
+
+/* ---- the CCP cycle ---- */
+
+typedef struct collect {
+    item *items;
+    size_t n, cap, limit;
+    bool too_many, bad;
+    char prefix;
+} collect;
+
+static bool collect_obligation(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    collect *s = arg;
+    if (s->n >= s->limit) {
+        s->too_many = true;
+        return false;
+    }
+    stl_obligation_rec o;
+    if (stl_obligation_decode(k, kl, v, vl, &o) != LDG_OK) {
+        s->bad = true;
+        return false;
+    }
+    GROW(s->items, s->n, s->cap);
+    item *it = &s->items[s->n++];
+    memset(it, 0, sizeof *it);
+    it->id = o.id, it->trade_id = o.trade_id, it->from = o.from, it->to = o.to;
+    memcpy(it->isin, o.isin, sizeof it->isin);
+    memcpy(it->currency, o.currency, sizeof it->currency);
+    it->qty = o.quantity, it->cash = o.cash, it->created_cycle = o.created_cycle, it->age = o.age;
+    return true;
+}
+
+static void put_obligation_item(ldg_state *st, const item *it)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 9);
+    ldg_enc_u64(&e, it->trade_id);
+    ldg_enc_bin(&e, it->from.b, LDG_ACCOUNT_LEN);
+    ldg_enc_bin(&e, it->to.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&e, it->isin);
+    ldg_enc_u64(&e, it->qty);
+    ldg_enc_str(&e, it->currency);
+    ldg_enc_u64(&e, it->cash);
+    ldg_enc_u64(&e, it->created_cycle);
+    ldg_enc_u64(&e, it->age);
+    uint8_t key[9];
+    stl_key_id(key, 'o', it->id);
+    ldg_state_put(st, key, sizeof key, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+typedef struct party_figures {
+    ldg_account who;
+    uint64_t gross; /* cash value of the obligations it is party to */
+    int64_t net;    /* its net cash position, all currencies summed */
+} party_figures;
+
+static int party_cmp(const void *x, const void *y)
+{
+    return memcmp(((const party_figures *)x)->who.b, ((const party_figures *)y)->who.b,
+                  LDG_ACCOUNT_LEN);
+}
+
+/* Cash instruments are identified by their ISO 4217 code (3 characters) and securities by
+ * their ISIN (12), so an asset id tells which it is. */
+static bool is_currency(const char *asset)
+{
+    return strlen(asset) == 3;
+}
+
+/* Report: [height, time_ms, obligations_in, gross_value, net_value, settled_count,
+ * settled_value, carried_count, carried_value, method, ccp, positions, failures, parties,
+ * queue_settled, queue_waiting]. positions: [[account, asset, net]] (non-zero nets, all
+ * obligations of the cycle); failures: [[obligation_id, trade_id, reason, age]];
+ * parties: [[account, gross, net_abs]]. Lists are capped at STL_CYCLE_REPORT_ROWS_MAX. */
+static void encode_report(ldg_enc *e, ldg_txctx *c, const item *items, size_t n,
+                          const uint8_t *settled, const book *b, const ldg_account *ccp,
+                          uint64_t settled_value, const char *method, uint64_t qs, uint64_t qw)
+{
+    uint64_t gross = 0, settled_count = 0, carried = 0, carried_value = 0;
+    int64_t *net = calloc(b->npairs ? b->npairs : 1, sizeof *net);
+    LDG_ASSERT(net);
+    for (size_t i = 0; i < n; i++) {
+        gross += items[i].cash;
+        settled_count += settled[i];
+        if (!settled[i]) {
+            carried++;
+            carried_value += items[i].cash;
+        }
+        net[pair_index(b->pairs, b->npairs, &items[i].from, items[i].currency)] +=
+            (int64_t)items[i].cash;
+        net[pair_index(b->pairs, b->npairs, &items[i].to, items[i].currency)] -=
+            (int64_t)items[i].cash;
+        net[pair_index(b->pairs, b->npairs, &items[i].from, items[i].isin)] -=
+            (int64_t)items[i].qty;
+        net[pair_index(b->pairs, b->npairs, &items[i].to, items[i].isin)] += (int64_t)items[i].qty;
+    }
+    /* Net value: the cash that moves if everything settles (positive cash nets). */
+    party_figures *pf = calloc(2 * n + 1, sizeof *pf);
+    LDG_ASSERT(pf);
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++) {
+        pf[np++].who = items[i].from;
+        pf[np++].who = items[i].to;
+    }
+    qsort(pf, np, sizeof *pf, party_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < np; i++)
+        if (u == 0 || party_cmp(&pf[u - 1], &pf[i]) != 0)
+            pf[u++] = pf[i];
+    np = u;
+    for (size_t i = 0; i < n; i++) {
+        party_figures key = {.who = items[i].from};
+        ((party_figures *)bsearch(&key, pf, np, sizeof *pf, party_cmp))->gross += items[i].cash;
+        key.who = items[i].to;
+        ((party_figures *)bsearch(&key, pf, np, sizeof *pf, party_cmp))->gross += items[i].cash;
+    }
+    uint64_t net_value = 0;
+    size_t positions = 0;
+    for (size_t i = 0; i < b->npairs; i++) {
+        if (!net[i])
+            continue;
+        positions++;
+        if (is_currency(b->pairs[i].asset)) {
+            if (net[i] > 0)
+                net_value += (uint64_t)net[i];
+            party_figures key = {.who = b->pairs[i].who};
+            party_figures *p = bsearch(&key, pf, np, sizeof *pf, party_cmp);
+            p->net += net[i] > 0 ? net[i] : -net[i];
+        }
+    }
+    ldg_enc_array(e, 16);
+    ldg_enc_u64(e, c->env->height);
+    ldg_enc_u64(e, c->env->time_ms);
+    ldg_enc_u64(e, n);
+    ldg_enc_u64(e, gross);
+    ldg_enc_u64(e, net_value);
+    ldg_enc_u64(e, settled_count);
+    ldg_enc_u64(e, settled_value);
+    ldg_enc_u64(e, carried);
+    ldg_enc_u64(e, carried_value);
+    ldg_enc_str(e, method);
+    ldg_enc_bin(e, ccp->b, LDG_ACCOUNT_LEN);
+    size_t cap = positions < STL_CYCLE_REPORT_ROWS_MAX ? positions : STL_CYCLE_REPORT_ROWS_MAX;
+    ldg_enc_array(e, (uint32_t)cap);
+    for (size_t i = 0, w = 0; i < b->npairs && w < cap; i++) {
+        if (!net[i])
+            continue;
+        ldg_enc_array(e, 3);
+        ldg_enc_bin(e, b->pairs[i].who.b, LDG_ACCOUNT_LEN);
+        ldg_enc_str(e, b->pairs[i].asset);
+        ldg_enc_i64(e, net[i]);
+        w++;
+    }
+    cap = carried < STL_CYCLE_REPORT_ROWS_MAX ? carried : STL_CYCLE_REPORT_ROWS_MAX;
+    ldg_enc_array(e, (uint32_t)cap);
+    for (size_t i = 0, w = 0; i < n && w < cap; i++) {
+        if (settled[i])
+            continue;
+        ldg_enc_array(e, 4);
+        ldg_enc_u64(e, items[i].id);
+        ldg_enc_u64(e, items[i].trade_id);
+        ldg_enc_u64(e, fail_reason(&items[i], b));
+        ldg_enc_u64(e, items[i].age + 1);
+        w++;
+    }
+    cap = np < STL_CYCLE_REPORT_ROWS_MAX ? np : STL_CYCLE_REPORT_ROWS_MAX;
+    ldg_enc_array(e, (uint32_t)cap);
+    for (size_t i = 0; i < cap; i++) {
+        ldg_enc_array(e, 3);
+        ldg_enc_bin(e, pf[i].who.b, LDG_ACCOUNT_LEN);
+        ldg_enc_u64(e, pf[i].gross);
+        ldg_enc_u64(e, (uint64_t)pf[i].net);
+    }
+    ldg_enc_u64(e, qs);
+    ldg_enc_u64(e, qw);
+    free(net);
+    free(pf);
+}
+
+static ldg_result run_cycle(ldg_txctx *c, collect *s, uint64_t cycle)
+{
+    book b = {0};
+    ldg_account ccp = {{0}};
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    uint8_t kk = 'K';
+    if (ldg_state_get(c->st, &kk, 1, &v, &vl, &found) != LDG_OK)
+        return LDG_R_MALFORMED;
+    if (found && vl == LDG_ACCOUNT_LEN)
+        memcpy(ccp.b, v, LDG_ACCOUNT_LEN);
+    else if (s->n)
+        return STL_R_NO_CCP;
+    ldg_result r = book_build(c->st, s->items, s->n, &b);
+    uint8_t *settled = calloc(s->n ? s->n : 1, 1);
+    LDG_ASSERT(settled);
+    uint64_t value = 0;
+    const char *method = "NONE";
+    if (r == LDG_R_OK)
+        r = choose(s->items, s->n, &b, settled, &value, &method);
+    if (r == LDG_R_OK)
+        r = settle_net(c, s->items, s->n, settled, &b, &ccp);
+    for (size_t i = 0; r == LDG_R_OK && i < s->n; i++) {
+        uint8_t key[9];
+        stl_key_id(key, 'o', s->items[i].id);
+        if (settled[i]) {
+            ldg_state_del(c->st, key, sizeof key);
+        } else {
+            s->items[i].age++;
+            put_obligation_item(c->st, &s->items[i]);
+        }
+    }
+    uint64_t qs = 0, qw = 0;
+    if (r == LDG_R_OK)
+        r = stl_resolve_queue(c, &qs, &qw);
+    if (r == LDG_R_OK) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        encode_report(&e, c, s->items, s->n, settled, &b, &ccp, value, method, qs, qw);
+        uint8_t key[9];
+        stl_key_id(key, 'c', cycle);
+        ldg_state_put(c->st, key, sizeof key, ldg_enc_data(&e), ldg_enc_len(&e));
+        ldg_enc_free(&e);
+    }
+    free(settled);
+    book_free(&b);
+    return r;
+}
+
+/* cycle.run: [] by clearing staff. */
+ldg_result stl_apply_cycle_run(ldg_txctx *c, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    if (!ldg_obj_array(payload, 0, &f))
+        return LDG_R_BAD_PAYLOAD;
+    uint8_t ck = 'C';
+    uint64_t cycle;
+    if (ldg_state_get_u64(c->st, &ck, 1, &cycle) != LDG_OK)
+        return LDG_R_MALFORMED;
+    cycle++;
+    collect s = {.limit = STL_CYCLE_OBLIGATIONS_MAX};
+    uint8_t prefix = 'o';
+    if (ldg_state_scan(c->st, &prefix, 1, SIZE_MAX, collect_obligation, &s) != LDG_OK || s.bad) {
+        free(s.items);
+        return LDG_R_MALFORMED;
+    }
+    if (s.too_many) {
+        free(s.items);
+        ldg_txctx_detail(c, "more than %d open obligations", STL_CYCLE_OBLIGATIONS_MAX);
+        return STL_R_CYCLE_TOO_LARGE;
+    }
+    ldg_result r = run_cycle(c, &s, cycle);
+    free(s.items);
+    if (r != LDG_R_OK)
+        return r;
+    ldg_state_put_u64(c->st, &ck, 1, cycle);
+    for (int i = 0; i < 8; i++)
+        c->data[i] = (uint8_t)(cycle >> (56 - 8 * i));
+    c->data_len = 8;
+    return LDG_R_OK;
+}
+
+/* ---- bilateral instructions and the queue ---- */
+
+/* The escrow hub for bilateral settlement: an account no key controls (a tagged hash that
+ * is not the hash of any public key we can exhibit). It holds nothing between
+ * transactions. */
+static void escrow_account(ldg_account *out)
+{
+    ldg_hash h;
+    ldg_tagged_hash(&h, "folio/settlement-escrow", "", 0);
+    memcpy(out->b, h.b, LDG_ACCOUNT_LEN);
+}
+
+static bool collect_queued(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    collect *s = arg;
+    if (s->n >= s->limit) {
+        s->too_many = true;
+        return false;
+    }
+    ldg_dec d;
+    const msgpack_object *f;
+    if (kl != 9 || ldg_decode(&d, v, vl) != LDG_OK) {
+        s->bad = true;
+        return false;
+    }
+    GROW(s->items, s->n, s->cap);
+    item *it = &s->items[s->n];
+    memset(it, 0, sizeof *it);
+    for (int i = 0; i < 8; i++)
+        it->id = it->id << 8 | k[1 + i];
+    bool ok = ldg_obj_array(d.root, 7, &f) && ldg_obj_bin(&f[0], it->from.b, LDG_ACCOUNT_LEN) &&
+              ldg_obj_bin(&f[1], it->to.b, LDG_ACCOUNT_LEN) &&
+              ldg_obj_str(&f[2], it->isin, 12, false) && ldg_obj_u64(&f[3], &it->qty) &&
+              ldg_obj_str(&f[4], it->currency, 12, false) && ldg_obj_u64(&f[5], &it->cash) &&
+              ldg_obj_u64(&f[6], &it->age);
+    ldg_dec_free(&d);
+    if (!ok) {
+        s->bad = true;
+        return false;
+    }
+    s->n++;
+    return true;
+}
+
+static void put_queued(ldg_state *st, const item *it)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 7);
+    ldg_enc_bin(&e, it->from.b, LDG_ACCOUNT_LEN);
+    ldg_enc_bin(&e, it->to.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&e, it->isin);
+    ldg_enc_u64(&e, it->qty);
+    ldg_enc_str(&e, it->currency);
+    ldg_enc_u64(&e, it->cash);
+    ldg_enc_u64(&e, it->age);
+    uint8_t key[9];
+    stl_key_id(key, 'q', it->id);
+    ldg_state_put(st, key, sizeof key, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+static void mark_instruction(ldg_state *st, uint64_t id, uint64_t status);
+
+ldg_result stl_resolve_queue(ldg_txctx *c, uint64_t *settled_count, uint64_t *waiting)
+{
+    collect s = {.limit = STL_QUEUE_MAX};
+    uint8_t prefix = 'q';
+    *settled_count = *waiting = 0;
+    if (ldg_state_scan(c->st, &prefix, 1, SIZE_MAX, collect_queued, &s) != LDG_OK || s.bad) {
+        free(s.items);
+        return LDG_R_MALFORMED;
+    }
+    book b = {0};
+    ldg_result r = book_build(c->st, s.items, s.n, &b);
+    uint8_t *settled = calloc(s.n ? s.n : 1, 1);
+    LDG_ASSERT(settled);
+    uint64_t value;
+    const char *method;
+    ldg_account escrow;
+    escrow_account(&escrow);
+    if (r == LDG_R_OK)
+        r = choose(s.items, s.n, &b, settled, &value, &method);
+    if (r == LDG_R_OK)
+        r = settle_net(c, s.items, s.n, settled, &b, &escrow);
+    for (size_t i = 0; r == LDG_R_OK && i < s.n; i++) {
+        uint8_t key[9];
+        stl_key_id(key, 'q', s.items[i].id);
+        if (settled[i]) {
+            ldg_state_del(c->st, key, sizeof key);
+            mark_instruction(c->st, s.items[i].id, STL_INSTR_SETTLED);
+            (*settled_count)++;
+        } else {
+            s.items[i].age++;
+            put_queued(c->st, &s.items[i]);
+            (*waiting)++;
+        }
+    }
+    free(settled);
+    free(s.items);
+    book_free(&b);
+    return r;
+}
+
+/* settle.resolve: [] by clearing staff: runs the LSM over the queue now. */
+ldg_result stl_apply_settle_resolve(ldg_txctx *c, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    if (!ldg_obj_array(payload, 0, &f))
+        return LDG_R_BAD_PAYLOAD;
+    uint64_t settled, waiting;
+    ldg_result r = stl_resolve_queue(c, &settled, &waiting);
+    if (r == LDG_R_OK)
+        ldg_txctx_detail(c, "%llu settled, %llu waiting", (unsigned long long)settled,
+                         (unsigned long long)waiting);
+    return r;
+}
+
+/* Instruction record: [status, owner, counterparty, deliver, isin, qty, currency, amount,
+ * matched_with, height]. */
+typedef struct instruction {
+    uint64_t status;
+    ldg_account owner, counterparty;
+    bool deliver;
+    char isin[13], currency[13];
+    uint64_t qty, amount, matched_with, height;
+} instruction;
+
+static void put_instruction(ldg_state *st, uint64_t id, const instruction *in)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 10);
+    ldg_enc_u64(&e, in->status);
+    ldg_enc_bin(&e, in->owner.b, LDG_ACCOUNT_LEN);
+    ldg_enc_bin(&e, in->counterparty.b, LDG_ACCOUNT_LEN);
+    ldg_enc_bool(&e, in->deliver);
+    ldg_enc_str(&e, in->isin);
+    ldg_enc_u64(&e, in->qty);
+    ldg_enc_str(&e, in->currency);
+    ldg_enc_u64(&e, in->amount);
+    ldg_enc_u64(&e, in->matched_with);
+    ldg_enc_u64(&e, in->height);
+    uint8_t key[9];
+    stl_key_id(key, 'i', id);
+    ldg_state_put(st, key, sizeof key, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+static bool get_instruction(ldg_state *st, uint64_t id, instruction *in)
+{
+    uint8_t key[9];
+    stl_key_id(key, 'i', id);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    if (ldg_state_get(st, key, sizeof key, &v, &vl, &found) != LDG_OK || !found)
+        return false;
+    ldg_dec d;
+    if (ldg_decode(&d, v, vl) != LDG_OK)
+        return false;
+    const msgpack_object *f;
+    bool ok = ldg_obj_array(d.root, 10, &f) && ldg_obj_u64(&f[0], &in->status) &&
+              ldg_obj_bin(&f[1], in->owner.b, LDG_ACCOUNT_LEN) &&
+              ldg_obj_bin(&f[2], in->counterparty.b, LDG_ACCOUNT_LEN) &&
+              ldg_obj_bool(&f[3], &in->deliver) && ldg_obj_str(&f[4], in->isin, 12, false) &&
+              ldg_obj_u64(&f[5], &in->qty) && ldg_obj_str(&f[6], in->currency, 12, false) &&
+              ldg_obj_u64(&f[7], &in->amount) && ldg_obj_u64(&f[8], &in->matched_with) &&
+              ldg_obj_u64(&f[9], &in->height);
+    ldg_dec_free(&d);
+    return ok;
+}
+
+static void mark_instruction(ldg_state *st, uint64_t id, uint64_t status)
+{
+    instruction in;
+    if (!get_instruction(st, id, &in))
+        return;
+    in.status = status;
+    put_instruction(st, id, &in);
+    if (in.matched_with && get_instruction(st, in.matched_with, &in)) {
+        in.status = status;
+        put_instruction(st, in.matched_with, &in);
+    }
+}
+
+/* The match key: 'm' || H(deliverer, receiver, isin, qty, currency, amount) || side || id.
+ * side is 1 when the waiting instruction is the deliverer's. */
+static void match_prefix(uint8_t out[1 + LDG_HASH_LEN + 1], const ldg_account *deliverer,
+                         const ldg_account *receiver, const instruction *in, bool deliver_side)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 6);
+    ldg_enc_bin(&e, deliverer->b, LDG_ACCOUNT_LEN);
+    ldg_enc_bin(&e, receiver->b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&e, in->isin);
+    ldg_enc_u64(&e, in->qty);
+    ldg_enc_str(&e, in->currency);
+    ldg_enc_u64(&e, in->amount);
+    ldg_hash h;
+    ldg_tagged_hash(&h, "folio/settle-match", ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+    out[0] = 'm';
+    memcpy(out + 1, h.b, LDG_HASH_LEN);
+    out[1 + LDG_HASH_LEN] = deliver_side;
+}
+
+static bool first_key(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    uint64_t *id = arg;
+    if (kl == 1 + LDG_HASH_LEN + 1 + 8)
+        for (int i = 0; i < 8; i++)
+            *id = *id << 8 | k[1 + LDG_HASH_LEN + 1 + i];
+    return false;
+}
+
+/* settle.instruct: [deliver, isin, qty, currency, amount, counterparty] */
+ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    instruction in = {.status = STL_INSTR_UNMATCHED, .height = c->env->height};
+    if (!ldg_obj_array(payload, 6, &f) || !ldg_obj_bool(&f[0], &in.deliver) ||
+        !ldg_obj_str(&f[1], in.isin, 12, false) || !ldg_obj_u64(&f[2], &in.qty) ||
+        !ldg_obj_str(&f[3], in.currency, 12, false) || !ldg_obj_u64(&f[4], &in.amount) ||
+        !ldg_obj_bin(&f[5], in.counterparty.b, LDG_ACCOUNT_LEN))
+        return LDG_R_BAD_PAYLOAD;
+    if (in.qty == 0)
+        return AST_R_ZERO_QUANTITY;
+    if (in.amount == 0)
+        return STL_R_ZERO_PRICE;
+    if (in.qty > STL_AMOUNT_MAX || in.amount > STL_AMOUNT_MAX)
+        return STL_R_VALUE_OVERFLOW;
+    in.owner = c->sender;
+    if (!memcmp(in.owner.b, in.counterparty.b, LDG_ACCOUNT_LEN))
+        return STL_R_SELF_TRADE;
+    ast_asset a;
+    bool found;
+    if (ast_asset_get(c->st, in.isin, &a, &found) != LDG_OK)
+        return LDG_R_MALFORMED;
+    if (!found)
+        return AST_R_UNKNOWN_ASSET;
+    if (a.kind == AST_KIND_CASH)
+        return STL_R_NOT_SECURITY;
+    if (ast_asset_get(c->st, in.currency, &a, &found) != LDG_OK)
+        return LDG_R_MALFORMED;
+    if (!found || a.kind != AST_KIND_CASH)
+        return STL_R_UNKNOWN_CURRENCY;
+    ldg_participant cp;
+    if (ldg_participant_get(c->st, &in.counterparty, &cp, &found) != LDG_OK)
+        return LDG_R_MALFORMED;
+    if (!found)
+        return LDG_R_UNKNOWN_ACCOUNT;
+    uint64_t id, n;
+    uint8_t ik = 'I';
+    if (ldg_state_get_u64(c->st, &ik, 1, &n) != LDG_OK)
+        return LDG_R_MALFORMED;
+    id = n + 1;
+    ldg_state_put_u64(c->st, &ik, 1, id);
+    const ldg_account *deliverer = in.deliver ? &in.owner : &in.counterparty;
+    const ldg_account *receiver = in.deliver ? &in.counterparty : &in.owner;
+    uint8_t mine[1 + LDG_HASH_LEN + 1 + 8], theirs[1 + LDG_HASH_LEN + 1];
+    match_prefix(mine, deliverer, receiver, &in, in.deliver);
+    match_prefix(theirs, deliverer, receiver, &in, !in.deliver);
+    uint64_t other = 0;
+    if (ldg_state_scan(c->st, theirs, sizeof theirs, 1, first_key, &other) != LDG_OK)
+        return LDG_R_MALFORMED;
+    for (int i = 0; i < 8; i++)
+        c->data[i] = (uint8_t)(id >> (56 - 8 * i));
+    c->data_len = 8;
+    if (!other) {
+        for (int i = 0; i < 8; i++)
+            mine[1 + LDG_HASH_LEN + 1 + i] = (uint8_t)(id >> (56 - 8 * i));
+        ldg_state_put(c->st, mine, sizeof mine, "", 0);
+        put_instruction(c->st, id, &in);
+        ldg_txctx_detail(c, "instruction %llu waits for the counterparty's mirror",
+                         (unsigned long long)id);
+        return LDG_R_OK;
+    }
+    /* Matched: consume the waiting one and queue the pair under this id. */
+    uint8_t okey[sizeof mine];
+    memcpy(okey, theirs, sizeof theirs);
+    for (int i = 0; i < 8; i++)
+        okey[1 + LDG_HASH_LEN + 1 + i] = (uint8_t)(other >> (56 - 8 * i));
+    ldg_state_del(c->st, okey, sizeof okey);
+    instruction o;
+    if (!get_instruction(c->st, other, &o))
+        return LDG_R_MALFORMED;
+    o.matched_with = id;
+    o.status = STL_INSTR_QUEUED;
+    put_instruction(c->st, other, &o);
+    in.matched_with = other;
+    in.status = STL_INSTR_QUEUED;
+    put_instruction(c->st, id, &in);
+    item it = {.id = id, .from = *deliverer, .to = *receiver, .qty = in.qty, .cash = in.amount};
+    memcpy(it.isin, in.isin, sizeof it.isin);
+    memcpy(it.currency, in.currency, sizeof it.currency);
+    /* Settle at once if both sides hold what they owe; otherwise wait in the queue. */
+    uint64_t sec = 0, cash = 0;
+    if (ast_balance_get(c->st, it.isin, &it.from, &sec) != LDG_OK ||
+        ast_balance_get(c->st, it.currency, &it.to, &cash) != LDG_OK)
+        return LDG_R_MALFORMED;
+    if (sec >= it.qty && cash >= it.cash) {
+        ldg_result r = ast_move(c, it.isin, &it.from, &it.to, it.qty);
+        if (r == LDG_R_OK)
+            r = ast_move(c, it.currency, &it.to, &it.from, it.cash);
+        if (r != LDG_R_OK)
+            return r;
+        mark_instruction(c->st, id, STL_INSTR_SETTLED);
+        ldg_txctx_detail(c, "matched with instruction %llu and settled", (unsigned long long)other);
+        return LDG_R_OK;
+    }
+    put_queued(c->st, &it);
+    ldg_txctx_detail(c, "matched with instruction %llu; queued until both sides hold what they owe",
+                     (unsigned long long)other);
+    return LDG_R_OK;
+}

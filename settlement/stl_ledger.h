@@ -1,0 +1,123 @@
+/* Settlement on the ledger: peer trades, CCP novation, netting cycles with DvP and the
+ * liquidity-saving mechanism, and bilateral settlement instructions (specs/settlement.md).
+ *
+ * State (settlement's keys; specs/state.md):
+ *   'T'                 -> next trade id (u64)
+ *   't' id_be64         -> trade   [status, submitter, counterparty, buyer, seller, isin, qty,
+ *                                   price, currency, value, ref, submit_height, affirm_height]
+ *   'o' id_be64         -> open obligation [trade_id, from, to, isin, qty, currency, cash,
+ *                                   created_cycle, age]   (deleted once settled)
+ *   'K'                 -> the CCP's account (pinned at the first novation)
+ *   'C'                 -> number of the last cycle run (u64)
+ *   'c' n_be64          -> cycle report (see stl_cycle_report_encode)
+ *   'I'                 -> next instruction id (u64)
+ *   'i' id_be64         -> bilateral instruction [status, owner, counterparty, deliver?, isin,
+ *                                   qty, currency, amount, matched_with, height]
+ *   'q' id_be64         -> matched instruction waiting in the queue [deliverer, receiver,
+ *                                   isin, qty, currency, amount, age]
+ * Obligation ids: 2*trade_id (seller -> CCP) and 2*trade_id+1 (CCP -> buyer). */
+#ifndef STL_LEDGER_H
+#define STL_LEDGER_H
+
+#include "ldg_exec.h"
+
+/* Transaction types (50..89). */
+enum {
+    STL_TX_TRADE_SUBMIT = 50,
+    STL_TX_TRADE_AFFIRM = 51,
+    STL_TX_TRADE_CANCEL = 52,
+    STL_TX_CYCLE_RUN = 53,
+    STL_TX_SETTLE_INSTRUCT = 54,
+    STL_TX_SETTLE_RESOLVE = 55,
+};
+
+/* Result codes (400..599). */
+enum {
+    STL_R_UNKNOWN_TRADE = 400,
+    STL_R_SELF_TRADE = 401,
+    STL_R_NOT_COUNTERPARTY = 402,
+    STL_R_ALREADY_AFFIRMED = 403,
+    STL_R_NOT_CANCELLABLE = 404,
+    STL_R_BAD_SIDE = 405,
+    STL_R_ZERO_PRICE = 406,
+    STL_R_VALUE_OVERFLOW = 407,
+    STL_R_NO_CCP = 408,
+    STL_R_COUNTERPARTY_NOT_BROKER = 409,
+    STL_R_NOT_SUBMITTER = 410,
+    STL_R_UNKNOWN_CURRENCY = 411,
+    STL_R_CYCLE_TOO_LARGE = 412,
+    STL_R_NOT_SECURITY = 413,
+    STL_R_UNKNOWN_INSTRUCTION = 414,
+    STL_R_SETTLEMENT_BLOCKED = 415,
+    STL_R_CCP_TRADE = 416,
+};
+
+enum {
+    STL_TRADE_SUBMITTED = 1,
+    STL_TRADE_NOVATED = 2,
+    STL_TRADE_CANCELLED = 3,
+};
+
+enum { STL_SIDE_BUY = 0, STL_SIDE_SELL = 1 };
+
+enum {
+    STL_INSTR_UNMATCHED = 1,
+    STL_INSTR_QUEUED = 2,
+    STL_INSTR_SETTLED = 3,
+};
+
+/* Why an obligation or instruction did not settle in a cycle. */
+enum {
+    STL_FAIL_SECURITIES = 1, /* the deliverer lacked the securities */
+    STL_FAIL_CASH = 2,       /* the receiver lacked the cash */
+    STL_FAIL_BOTH = 3,       /* both */
+    STL_FAIL_LIQUIDITY = 4,  /* each side could pay alone; the set chosen by the LSM
+                                could not include it without a negative balance */
+};
+
+/* Cycle and queue limits: one cycle is one transaction, so its work is bounded. */
+#define STL_CYCLE_OBLIGATIONS_MAX 262144 /* = STL_LSM_INSTR_MAX: the LSM sizes the cycle */
+#define STL_CYCLE_REPORT_ROWS_MAX 2000   /* positions and failures kept in a report */
+#define STL_QUEUE_MAX 65536              /* bilateral instructions waiting at once */
+
+typedef struct stl_trade {
+    uint64_t id;
+    uint64_t status;
+    ldg_account submitter, counterparty, buyer, seller;
+    char isin[13];
+    uint64_t quantity, price;
+    char currency[13];
+    uint64_t value;
+    char ref[65];
+    uint64_t submit_height, affirm_height;
+} stl_trade;
+
+ldg_err stl_trade_decode(const uint8_t *v, size_t vl, stl_trade *out) LDG_WARN_UNUSED;
+
+typedef struct stl_obligation_rec {
+    uint64_t id;
+    uint64_t trade_id;
+    ldg_account from, to;
+    char isin[13];
+    uint64_t quantity;
+    char currency[13];
+    uint64_t cash;
+    uint64_t created_cycle, age;
+} stl_obligation_rec;
+
+ldg_err stl_obligation_decode(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
+                              stl_obligation_rec *out) LDG_WARN_UNUSED;
+
+void stl_key_id(uint8_t out[9], char prefix, uint64_t id);
+
+/* Registers settlement's result table and transaction types. */
+void stl_ledger_register(ldg_registry *r);
+
+/* Internal: the cycle and queue handlers (stl_cycle.c). */
+ldg_result stl_apply_cycle_run(ldg_txctx *c, const msgpack_object *payload);
+ldg_result stl_apply_settle_resolve(ldg_txctx *c, const msgpack_object *payload);
+ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload);
+/* Settles queued bilateral instructions with the LSM; returns settled count via out. */
+ldg_result stl_resolve_queue(ldg_txctx *c, uint64_t *settled, uint64_t *waiting);
+
+#endif
