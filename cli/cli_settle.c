@@ -1,8 +1,143 @@
-/* folio settle: not built yet. */
+/* folio settle instruct|queue|resolve: bilateral DvP instructions outside the CCP. */
 #include "cli.h"
+#include "stl_ledger.h"
+
+#include <string.h>
+
+uint64_t cli_receipt_id(json_t *tx);
+
+static void usage(void)
+{
+    printf("usage: folio settle instruct --deliver ISIN:QTY --pay CCY:AMOUNT --counterparty P\n"
+           "       folio settle instruct --receive ISIN:QTY --pay CCY:AMOUNT --counterparty P\n"
+           "       folio settle queue\n"
+           "       folio settle resolve                 (clearing role)\n\n"
+           "A deliverer instructs --deliver with the payment it expects; the receiver mirrors\n"
+           "it with --receive and the same payment. A matched pair settles at once,\n"
+           "delivery versus payment, if both sides hold what they owe; otherwise it waits in\n"
+           "the queue, which the liquidity-saving mechanism resolves at every cycle and on\n"
+           "demand with 'settle resolve'.\n");
+}
+
+/* "X:N" -> X (into id, at most 12 chars) and N. */
+static bool split_pair(const char *s, char *id, uint64_t *n)
+{
+    const char *colon = s ? strrchr(s, ':') : NULL;
+    if (!colon || colon == s || colon - s > 12)
+        return false;
+    memcpy(id, s, (size_t)(colon - s));
+    id[colon - s] = '\0';
+    return cli_parse_u64(colon + 1, LDG_QUANTITY_MAX, n) && *n > 0;
+}
+
+static int instruct(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--deliver", "--receive", "--pay", "--counterparty", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *d = cli_opt(argc, argv, "--deliver"), *r = cli_opt(argc, argv, "--receive");
+    const char *pay = cli_opt(argc, argv, "--pay"), *cp = cli_opt(argc, argv, "--counterparty");
+    if (!!d == !!r || !pay || !cp) {
+        cli_fail(ctx, "USAGE",
+                 "settle instruct needs exactly one of --deliver/--receive "
+                 "ISIN:QTY, and --pay CCY:AMOUNT and --counterparty");
+        return CLI_USAGE;
+    }
+    char isin[13], ccy[13];
+    uint64_t qty, amount;
+    if (!split_pair(d ? d : r, isin, &qty)) {
+        cli_fail(ctx, "USAGE", "'%s' is not ISIN:QTY with QTY a whole number above 0", d ? d : r);
+        return CLI_USAGE;
+    }
+    if (!split_pair(pay, ccy, &amount)) {
+        cli_fail(ctx, "USAGE", "'%s' is not CCY:AMOUNT with AMOUNT a whole number above 0", pay);
+        return CLI_USAGE;
+    }
+    ldg_account cpa;
+    int rc = cli_resolve_account(ctx, cp, &cpa);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 6);
+    ldg_enc_bool(&e, d != NULL);
+    ldg_enc_str(&e, isin);
+    ldg_enc_u64(&e, qty);
+    ldg_enc_str(&e, ccy);
+    ldg_enc_u64(&e, amount);
+    ldg_enc_bin(&e, cpa.b, LDG_ACCOUNT_LEN);
+    json_t *tx = NULL;
+    rc = cli_submit(ctx, STL_TX_SETTLE_INSTRUCT, &e, "settle instruct", &tx);
+    ldg_enc_free(&e);
+    if (rc == CLI_OK && !ctx->json)
+        printf("instruction %llu: %s\n", (unsigned long long)cli_receipt_id(tx),
+               json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
+    json_decref(tx);
+    return rc;
+}
+
+static int queue(cli_ctx *ctx)
+{
+    int rc;
+    json_t *j = cli_query(ctx, "queue", NULL, &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        cli_table *t = cli_table_new(7, (const char *const[]){"ID", "DELIVERER", "RECEIVER", "ISIN",
+                                                              "QTY", "PAYMENT", "AGE"});
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(j, "queue"), i, r)
+        {
+            char id[24], q[24], p[48], age[24];
+            snprintf(id, sizeof id, "%lld",
+                     (long long)json_integer_value(json_object_get(r, "instruction")));
+            snprintf(q, sizeof q, "%lld",
+                     (long long)json_integer_value(json_object_get(r, "quantity")));
+            snprintf(p, sizeof p, "%s %lld", json_string_value(json_object_get(r, "currency")),
+                     (long long)json_integer_value(json_object_get(r, "amount")));
+            snprintf(age, sizeof age, "%lld",
+                     (long long)json_integer_value(json_object_get(r, "age_cycles")));
+            cli_table_row(
+                t,
+                (const char *const[]){
+                    id, json_string_value(json_object_get(json_object_get(r, "deliverer"), "name")),
+                    json_string_value(json_object_get(json_object_get(r, "receiver"), "name")),
+                    json_string_value(json_object_get(r, "isin")), q, p, age});
+        }
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    json_decref(j);
+    return CLI_OK;
+}
 
 int cli_settle_main(cli_ctx *ctx, int argc, char **argv)
 {
-    cli_fail(ctx, "UNAVAILABLE", "'folio settle' is not built yet");
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    if (!verb || cli_wants_help(argc, argv)) {
+        usage();
+        return verb ? CLI_OK : CLI_USAGE;
+    }
+    if (!strcmp(verb, "instruct"))
+        return instruct(ctx, argc - 1, argv + 1);
+    if (!strcmp(verb, "queue"))
+        return queue(ctx);
+    if (!strcmp(verb, "resolve")) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 0);
+        json_t *tx = NULL;
+        int rc = cli_submit(ctx, STL_TX_SETTLE_RESOLVE, &e, "settle resolve", &tx);
+        ldg_enc_free(&e);
+        if (rc == CLI_OK && !ctx->json)
+            printf("%s\n",
+                   json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
+        json_decref(tx);
+        return rc;
+    }
+    cli_fail(ctx, "USAGE", "unknown verb 'settle %s' (instruct, queue, resolve)", verb);
     return CLI_USAGE;
 }

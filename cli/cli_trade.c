@@ -1,8 +1,205 @@
-/* folio trade: not built yet. */
+/* folio trade submit|affirm|cancel|list|show */
 #include "cli.h"
+#include "stl_ledger.h"
+
+#include <string.h>
+
+static void usage(void)
+{
+    printf("usage: folio trade submit --isin ISIN --side buy|sell --quantity N --price P\n"
+           "                          --currency CCY --counterparty BROKER [--ref TEXT]\n"
+           "       folio trade affirm TRADE_ID      (by the named counterparty)\n"
+           "       folio trade cancel TRADE_ID      (by the submitter, before affirmation)\n"
+           "       folio trade list [--status submitted|novated|settled|cancelled]\n"
+           "       folio trade show TRADE_ID\n\n"
+           "Only brokers trade (sign with --as). Quantity and price are whole numbers in the\n"
+           "instrument's and the currency's minor units. On affirmation the CCP novates the\n"
+           "trade into two obligations (seller -> CCP, CCP -> buyer), settled by 'cycle run'.\n");
+}
+
+/* The 8-byte id a settlement receipt carries in its data. */
+uint64_t cli_receipt_id(json_t *tx);
+
+uint64_t cli_receipt_id(json_t *tx)
+{
+    const char *hex = json_string_value(json_object_get(json_object_get(tx, "receipt"), "data"));
+    uint8_t b[8];
+    if (!hex || ldg_hex_decode(b, 8, hex) != 0)
+        return 0;
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++)
+        id = id << 8 | b[i];
+    return id;
+}
+
+static int submit(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--isin",     "--side",         "--quantity", "--price",
+                                       "--currency", "--counterparty", "--ref",      NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *isin = cli_opt(argc, argv, "--isin"), *side = cli_opt(argc, argv, "--side");
+    const char *qs = cli_opt(argc, argv, "--quantity"), *ps = cli_opt(argc, argv, "--price");
+    const char *ccy = cli_opt(argc, argv, "--currency");
+    const char *cp = cli_opt(argc, argv, "--counterparty"), *ref = cli_opt(argc, argv, "--ref");
+    if (!isin || !side || !qs || !ps || !ccy || !cp) {
+        cli_fail(ctx, "USAGE",
+                 "trade submit needs --isin, --side, --quantity, --price, "
+                 "--currency and --counterparty");
+        return CLI_USAGE;
+    }
+    uint64_t q, p, s;
+    if (!strcmp(side, "buy"))
+        s = STL_SIDE_BUY;
+    else if (!strcmp(side, "sell"))
+        s = STL_SIDE_SELL;
+    else {
+        cli_fail(ctx, "BAD_SIDE", "--side must be buy or sell, not '%s'", side);
+        return CLI_USAGE;
+    }
+    if (!cli_parse_u64(qs, LDG_QUANTITY_MAX, &q) || q == 0) {
+        cli_fail(ctx, "BAD_QUANTITY", "--quantity must be a whole number from 1 to %llu",
+                 (unsigned long long)LDG_QUANTITY_MAX);
+        return CLI_USAGE;
+    }
+    if (!cli_parse_u64(ps, LDG_QUANTITY_MAX, &p) || p == 0) {
+        cli_fail(ctx, "BAD_PRICE", "--price must be a whole number of minor units from 1 to %llu",
+                 (unsigned long long)LDG_QUANTITY_MAX);
+        return CLI_USAGE;
+    }
+    if (strlen(isin) > 12 || strlen(ccy) > 12 || (ref && strlen(ref) > 64)) {
+        cli_fail(ctx, "USAGE", "--isin and --currency are at most 12 characters, --ref 64");
+        return CLI_USAGE;
+    }
+    ldg_account cpa;
+    int rc = cli_resolve_account(ctx, cp, &cpa);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 7);
+    ldg_enc_str(&e, isin);
+    ldg_enc_u64(&e, s);
+    ldg_enc_u64(&e, q);
+    ldg_enc_u64(&e, p);
+    ldg_enc_str(&e, ccy);
+    ldg_enc_bin(&e, cpa.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&e, ref ? ref : "");
+    json_t *tx = NULL;
+    rc = cli_submit(ctx, STL_TX_TRADE_SUBMIT, &e, "trade submit", &tx);
+    ldg_enc_free(&e);
+    if (rc == CLI_OK && !ctx->json)
+        printf("trade id %llu\n", (unsigned long long)cli_receipt_id(tx));
+    json_decref(tx);
+    return rc;
+}
+
+static int by_id(cli_ctx *ctx, uint64_t type, const char *verb, const char *id_s)
+{
+    uint64_t id;
+    if (!id_s || !cli_parse_u64(id_s, UINT64_MAX, &id)) {
+        cli_fail(ctx, "USAGE", "trade %s needs a TRADE_ID (a whole number)", verb);
+        return CLI_USAGE;
+    }
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_u64(&e, id);
+    char what[64];
+    snprintf(what, sizeof what, "trade %s %llu", verb, (unsigned long long)id);
+    int rc = cli_submit(ctx, type, &e, what, NULL);
+    ldg_enc_free(&e);
+    return rc;
+}
+
+static void trade_row(cli_table *t, json_t *r)
+{
+    char id[24], q[24], p[24], v[24];
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+    snprintf(q, sizeof q, "%lld", (long long)json_integer_value(json_object_get(r, "quantity")));
+    snprintf(p, sizeof p, "%lld", (long long)json_integer_value(json_object_get(r, "price")));
+    snprintf(v, sizeof v, "%lld", (long long)json_integer_value(json_object_get(r, "value")));
+    cli_table_row(t, (const char *const[]){
+                         id, json_string_value(json_object_get(r, "status")),
+                         json_string_value(json_object_get(json_object_get(r, "seller"), "name")),
+                         json_string_value(json_object_get(json_object_get(r, "buyer"), "name")),
+                         json_string_value(json_object_get(r, "isin")), q, p,
+                         json_string_value(json_object_get(r, "currency")), v});
+}
+
+static const char *const trade_cols[] = {"ID",  "STATUS", "SELLER", "BUYER", "ISIN",
+                                         "QTY", "PRICE",  "CCY",    "VALUE"};
+
+static int list(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--status", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *status = cli_opt(argc, argv, "--status");
+    int rc;
+    json_t *j = cli_query(ctx, "trades", status ? status : "", &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        cli_table *t = cli_table_new(9, trade_cols);
+        size_t i;
+        json_t *r;
+        json_array_foreach(json_object_get(j, "trades"), i, r) trade_row(t, r);
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    json_decref(j);
+    return CLI_OK;
+}
+
+static int show(cli_ctx *ctx, const char *id_s)
+{
+    uint64_t id;
+    if (!id_s || !cli_parse_u64(id_s, UINT64_MAX, &id)) {
+        cli_fail(ctx, "USAGE", "trade show needs a TRADE_ID");
+        return CLI_USAGE;
+    }
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "trade");
+    ldg_enc_u64(&e, id);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        cli_table *t = cli_table_new(9, trade_cols);
+        trade_row(t, j);
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    json_decref(j);
+    return CLI_OK;
+}
 
 int cli_trade_main(cli_ctx *ctx, int argc, char **argv)
 {
-    cli_fail(ctx, "UNAVAILABLE", "'folio trade' is not built yet");
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    if (!verb || cli_wants_help(argc, argv)) {
+        usage();
+        return verb ? CLI_OK : CLI_USAGE;
+    }
+    if (!strcmp(verb, "submit"))
+        return submit(ctx, argc - 1, argv + 1);
+    if (!strcmp(verb, "affirm"))
+        return by_id(ctx, STL_TX_TRADE_AFFIRM, "affirm", argc > 2 ? argv[2] : NULL);
+    if (!strcmp(verb, "cancel"))
+        return by_id(ctx, STL_TX_TRADE_CANCEL, "cancel", argc > 2 ? argv[2] : NULL);
+    if (!strcmp(verb, "list"))
+        return list(ctx, argc - 1, argv + 1);
+    if (!strcmp(verb, "show"))
+        return show(ctx, argc > 2 ? argv[2] : NULL);
+    cli_fail(ctx, "USAGE", "unknown verb 'trade %s' (submit, affirm, cancel, list, show)", verb);
     return CLI_USAGE;
 }
