@@ -34,6 +34,8 @@ typedef enum ast_action_err {
 const char *ast_action_err_str(ast_action_err err);
 
 /* Cash dividend at a fixed amount per share: amounts[i] = holdings[i] * per_share.
+ * Also pays bond coupons and redemptions: per_share = ast_coupon_period.amount (or the
+ * face value), so every unit of the same bond is paid the same rounded amount.
  * Nothing is rounded, so there is no remainder.
  * Out: amounts[0..count), *total = sum of amounts (both on success).
  * Returns AST_ACTION_OK, AST_ACTION_ERR_AMOUNT (per_share == 0) or AST_ACTION_ERR_OVERFLOW
