@@ -59,6 +59,8 @@ struct ldg_registry {
     size_t hook_count;
     ldg_work_due_fn due[REGISTRY_HOOKS_MAX];
     size_t due_count;
+    ldg_transfer_hook_fn transfer_hooks[REGISTRY_HOOKS_MAX];
+    size_t transfer_hook_count;
 };
 
 ldg_registry *ldg_registry_new(void)
@@ -89,6 +91,25 @@ void ldg_registry_add_work_due(ldg_registry *r, ldg_work_due_fn fn)
 {
     LDG_ASSERT(r->due_count < REGISTRY_HOOKS_MAX);
     r->due[r->due_count++] = fn;
+}
+
+void ldg_registry_add_transfer_hook(ldg_registry *r, ldg_transfer_hook_fn fn)
+{
+    LDG_ASSERT(r->transfer_hook_count < REGISTRY_HOOKS_MAX);
+    r->transfer_hooks[r->transfer_hook_count++] = fn;
+}
+
+ldg_result ldg_transfer_hooks_run(ldg_txctx *c, const char *instrument, const ldg_account *from,
+                                  const ldg_account *to, uint64_t quantity)
+{
+    if (!c->reg)
+        return LDG_R_OK;
+    for (size_t i = 0; i < c->reg->transfer_hook_count; i++) {
+        ldg_result r = c->reg->transfer_hooks[i](c, instrument, from, to, quantity);
+        if (r != LDG_R_OK)
+            return r;
+    }
+    return LDG_R_OK;
 }
 
 bool ldg_registry_work_due(const ldg_registry *r, ldg_state *st, uint64_t time_ms)
@@ -381,7 +402,7 @@ ldg_err ldg_exec_tx(const ldg_registry *r, ldg_state *st, const ldg_env *env, co
         rc->code = LDG_R_REPLAY;
         return LDG_OK;
     }
-    ldg_txctx c = {.st = st, .env = env, .tx = tx, .index = index};
+    ldg_txctx c = {.reg = r, .st = st, .env = env, .tx = tx, .index = index};
     const ldg_tx_type *type = NULL;
     ldg_state_tx_begin(st);
     ldg_result res = envelope_checks(r, &c, &type);

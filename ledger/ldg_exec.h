@@ -44,7 +44,10 @@ typedef struct ldg_env {
     bool dev_mode;
 } ldg_env;
 
+typedef struct ldg_registry ldg_registry;
+
 typedef struct ldg_txctx {
+    const ldg_registry *reg;
     ldg_state *st;
     const ldg_env *env;
     const ldg_tx *tx;
@@ -76,12 +79,22 @@ typedef ldg_err (*ldg_block_hook_fn)(ldg_state *st, const ldg_env *env);
  * produces a block even when no transaction is pending. Reads only; must be cheap. */
 typedef bool (*ldg_work_due_fn)(ldg_state *st, uint64_t time_ms);
 
-typedef struct ldg_registry ldg_registry;
+/* Transfer hook: consulted on every movement of an instrument (transfers, settlement legs,
+ * corporate-action payments) after the assets module's own rules, e.g. by the contract VM
+ * to run an instrument's compliance contract. Returns LDG_R_OK to allow. */
+typedef ldg_result (*ldg_transfer_hook_fn)(ldg_txctx *c, const char *instrument,
+                                           const ldg_account *from, const ldg_account *to,
+                                           uint64_t quantity);
+
 ldg_registry *ldg_registry_new(void);
 void ldg_registry_free(ldg_registry *r);
 void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t);
 void ldg_registry_add_hook(ldg_registry *r, ldg_block_hook_fn fn);
 void ldg_registry_add_work_due(ldg_registry *r, ldg_work_due_fn fn);
+void ldg_registry_add_transfer_hook(ldg_registry *r, ldg_transfer_hook_fn fn);
+/* Runs every transfer hook in registration order; the first refusal wins. */
+ldg_result ldg_transfer_hooks_run(ldg_txctx *c, const char *instrument, const ldg_account *from,
+                                  const ldg_account *to, uint64_t quantity);
 bool ldg_registry_work_due(const ldg_registry *r, ldg_state *st, uint64_t time_ms);
 const ldg_tx_type *ldg_registry_find(const ldg_registry *r, uint64_t type);
 
