@@ -24,8 +24,10 @@ int cli_init_main(cli_ctx *ctx, int argc, char **argv)
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
     const char *chain_id = cli_opt(argc, argv, "--chain-id");
-    if (chain_id && (strlen(chain_id) == 0 || strlen(chain_id) > LDG_CHAIN_ID_LEN_MAX)) {
-        cli_fail(ctx, "USAGE", "--chain-id must be 1 to %d characters", LDG_CHAIN_ID_LEN_MAX);
+    if (chain_id && (strlen(chain_id) == 0 || strlen(chain_id) > LDG_CHAIN_ID_LEN_MAX ||
+                     !net_key_name_ok(chain_id))) {
+        cli_fail(ctx, "USAGE", "--chain-id must be 1 to %d letters, digits, '-', '_' or '.'",
+                 LDG_CHAIN_ID_LEN_MAX);
         return CLI_USAGE;
     }
     char err[512];

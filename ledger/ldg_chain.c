@@ -14,6 +14,7 @@ struct ldg_chain {
     pthread_mutex_t tip_lock;
     ldg_tip tip;
     bool read_only;
+    unsigned verify_threads;
 };
 
 static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
@@ -351,6 +352,8 @@ ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry 
     }
     c->reg = reg;
     c->read_only = read_only;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    c->verify_threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
     pthread_mutex_init(&c->tip_lock, NULL);
     c->overlay = ldg_chain_reader(c);
     err = load_tip(c);
@@ -372,6 +375,11 @@ void ldg_chain_close(ldg_chain *c)
     ldg_store_close(c->store);
     pthread_mutex_destroy(&c->tip_lock);
     free(c);
+}
+
+void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads)
+{
+    c->verify_threads = threads >= 1 && threads <= 64 ? threads : 2;
 }
 
 const char *ldg_chain_id(const ldg_chain *c)
@@ -446,6 +454,11 @@ ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t 
                           uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
 {
     LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += lens[i];
+    if (bytes > LDG_BLOCK_SIZE_MAX)
+        return LDG_ERR_TOO_LARGE;
     ldg_tip tip = ldg_chain_tip(c);
     ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
     LDG_ASSERT(ids);
@@ -523,6 +536,13 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
         return LDG_ERR_INVALID;
     ldg_tx *dec = malloc((n ? n : 1) * sizeof *dec);
     LDG_ASSERT(dec);
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += lens[i];
+    if (bytes > LDG_BLOCK_SIZE_MAX) {
+        free(dec);
+        return LDG_ERR_INVALID;
+    }
     ldg_err err = decode_all(txs, lens, n, dec, &bad);
     if (err != LDG_OK) {
         fprintf(stderr, "folio: block %llu: transaction %u does not decode\n",
@@ -534,7 +554,7 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
     if (err == LDG_OK && (!verified || memchr(verified, 0, n))) {
         bool *ok = malloc(n ? n : 1);
         LDG_ASSERT(ok);
-        ldg_verify_parallel(dec, n, ok, 2);
+        ldg_verify_parallel(dec, n, ok, c->verify_threads);
         for (uint32_t i = 0; i < n; i++)
             if (!(verified && verified[i]) && !ok[i])
                 err = LDG_ERR_INVALID;

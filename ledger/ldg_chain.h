@@ -60,6 +60,8 @@ ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry 
 void ldg_chain_close(ldg_chain *c);
 
 const char *ldg_chain_id(const ldg_chain *c);
+/* Threads used to verify signatures not already checked (default: every core). */
+void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
 ldg_tip ldg_chain_tip(ldg_chain *c); /* thread-safe snapshot */
 ldg_store *ldg_chain_store(ldg_chain *c);
 /* The validator set at the tip (copied out). */

@@ -294,13 +294,13 @@ static ldg_result apply_register(ldg_txctx *c, const msgpack_object *payload)
     ldg_participant existing;
     bool found;
     if (ldg_participant_get(c->st, &p.account, &existing, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (found) {
         ldg_txctx_detail(c, "the key is registered as '%s'", existing.name);
         return LDG_R_ALREADY_REGISTERED;
     }
     if (ldg_participant_by_name(c->st, p.name, &existing, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (found) {
         ldg_txctx_detail(c, "'%s' is taken", p.name);
         return LDG_R_NAME_TAKEN;
@@ -371,7 +371,7 @@ static ldg_result envelope_checks(const ldg_registry *r, ldg_txctx *c, const ldg
     bool found;
     ldg_account_of(&c->sender, &c->tx->sender);
     if (ldg_participant_get(c->st, &c->sender, &p, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found)
         return LDG_R_UNKNOWN_SENDER;
     c->sender_roles = p.roles;
@@ -408,6 +408,11 @@ ldg_err ldg_exec_tx(const ldg_registry *r, ldg_state *st, const ldg_env *env, co
     ldg_result res = envelope_checks(r, &c, &type);
     if (res == LDG_R_OK)
         res = type->apply(&c, tx->payload);
+    if (res == LDG_R_STORE_FAILED) {
+        /* Not a business result: another replica would read fine. Abandon the block. */
+        ldg_state_tx_rollback(st);
+        return LDG_ERR_IO;
+    }
     if (res != LDG_R_OK) {
         ldg_state_tx_rollback(st);
         ldg_state_tx_begin(st);

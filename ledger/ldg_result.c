@@ -30,6 +30,8 @@ static const ldg_result_info ledger_results[] = {
     {LDG_R_MEMPOOL_FULL, "MEMPOOL_FULL", "the node has too many pending transactions; retry later"},
     {LDG_R_BAD_VERSION, "BAD_VERSION", "unsupported transaction version"},
     {LDG_R_OVERFLOW, "OVERFLOW", "the amount would overflow"},
+    {LDG_R_STORE_FAILED, "STORE_FAILED",
+     "the state store could not be read; the block is abandoned"},
     {LDG_R_NOT_DEV_MODE, "NOT_DEV_MODE",
      "this transaction is only allowed on a node in development mode"},
 };

@@ -44,6 +44,8 @@ enum {
     LDG_R_BAD_VERSION = 18,        /* unsupported envelope version */
     LDG_R_OVERFLOW = 19,           /* arithmetic would overflow */
     LDG_R_NOT_DEV_MODE = 20,       /* dev-only transaction on a node not in dev mode */
+    LDG_R_STORE_FAILED = 21,       /* a state read failed or found corrupt data: never a receipt;
+                                      the executor abandons the block with an ldg_err */
     LDG_R_LEDGER_MAX = 199,
 };
 

@@ -26,6 +26,7 @@ typedef struct verify_ctx {
     ldg_hash root;      /* computed state root after the previous block */
     ldg_hash prev_hash; /* hash of the previous block */
     uint64_t prev_time;
+    char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
 } verify_ctx;
 
 static const char *check_genesis(verify_ctx *v, const ldg_record *r)
@@ -35,6 +36,7 @@ static const char *check_genesis(verify_ctx *v, const ldg_record *r)
         return "genesis document does not decode";
     if (strcmp(g.chain_id, r->header.chain_id) != 0)
         return "genesis chain id differs from block 0";
+    snprintf(v->chain_id, sizeof v->chain_id, "%s", g.chain_id);
     ldg_genesis_apply(v->st, &g);
     const ldg_write *w;
     size_t nw = ldg_state_writes(v->st, &w);
@@ -51,6 +53,8 @@ static const char *check_genesis(verify_ctx *v, const ldg_record *r)
 static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_report *rep)
 {
     const ldg_header *h = &r->header;
+    if (strcmp(h->chain_id, v->chain_id) != 0)
+        return "chain id differs from the genesis chain id";
     if (memcmp(h->prev_hash.b, v->prev_hash.b, LDG_HASH_LEN) != 0)
         return "prev_hash does not link to the previous block";
     if (memcmp(h->prev_state_root.b, v->root.b, LDG_HASH_LEN) != 0)
@@ -137,7 +141,9 @@ ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_repor
             err = LDG_OK;
             break;
         }
-        const char *why = h == 0 ? check_genesis(&v, &r) : check_block(&v, &r, rep);
+        const char *why = r.header.height != h ? "the block's height differs from its position"
+                          : h == 0             ? check_genesis(&v, &r)
+                                               : check_block(&v, &r, rep);
         if (why)
             fail(rep, h, "%s", why);
         v.prev_hash = r.hash;

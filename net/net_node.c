@@ -165,6 +165,7 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
                  ldg_chain_id(n->chain), g.chain_id);
         return 1;
     }
+    ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
     n->mempool = net_mempool_new(LDG_MEMPOOL_TX_MAX);
     return 0;
 }

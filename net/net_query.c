@@ -510,13 +510,11 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
         json_decref(s.arr);
         return error_json(status, err, "cannot read holders of %s", id);
     }
-    json_t *j =
-        json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:b}", "id", id, "name", a.name, "holders",
-                  sorted(s.arr, by_quantity), "holder_count", (json_int_t)json_array_size(s.arr),
-                  "total", (json_int_t)s.total, "supply", (json_int_t)a.supply, "conserved",
-                  !s.overflow && s.total == a.supply);
-    json_object_set_new(j, "holder_count",
-                        json_integer((json_int_t)json_array_size(json_object_get(j, "holders"))));
+    size_t holder_count = json_array_size(s.arr); /* sorted() frees s.arr */
+    json_t *j = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:b}", "id", id, "name", a.name, "holders",
+                          sorted(s.arr, by_quantity), "holder_count", (json_int_t)holder_count,
+                          "total", (json_int_t)s.total, "supply", (json_int_t)a.supply, "conserved",
+                          !s.overflow && s.total == a.supply);
     return dump(j);
 }
 

@@ -91,7 +91,7 @@ static ldg_result book_build(ldg_state *st, const item *items, size_t n, book *b
     LDG_ASSERT(b->balances);
     for (size_t i = 0; i < u; i++) {
         if (ast_balance_get(st, b->pairs[i].asset, &b->pairs[i].who, &b->balances[i]) != LDG_OK)
-            return LDG_R_MALFORMED;
+            return LDG_R_STORE_FAILED;
         if (b->balances[i] > STL_AMOUNT_MAX)
             return LDG_R_OVERFLOW;
     }
@@ -387,7 +387,7 @@ static ldg_result run_cycle(ldg_txctx *c, collect *s, uint64_t cycle)
     bool found;
     uint8_t kk = 'K';
     if (ldg_state_get(c->st, &kk, 1, &v, &vl, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (found && vl == LDG_ACCOUNT_LEN)
         memcpy(ccp.b, v, LDG_ACCOUNT_LEN);
     else if (s->n)
@@ -437,13 +437,13 @@ ldg_result stl_apply_cycle_run(ldg_txctx *c, const msgpack_object *payload)
     uint8_t ck = 'C';
     uint64_t cycle;
     if (ldg_state_get_u64(c->st, &ck, 1, &cycle) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     cycle++;
     collect s = {.limit = STL_CYCLE_OBLIGATIONS_MAX};
     uint8_t prefix = 'o';
     if (ldg_state_scan(c->st, &prefix, 1, SIZE_MAX, collect_obligation, &s) != LDG_OK || s.bad) {
         free(s.items);
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     }
     if (s.too_many) {
         free(s.items);
@@ -532,7 +532,7 @@ ldg_result stl_resolve_queue(ldg_txctx *c, uint64_t *settled_count, uint64_t *wa
     *settled_count = *waiting = 0;
     if (ldg_state_scan(c->st, &prefix, 1, SIZE_MAX, collect_queued, &s) != LDG_OK || s.bad) {
         free(s.items);
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     }
     book b = {0};
     ldg_result r = book_build(c->st, s.items, s.n, &b);
@@ -700,24 +700,24 @@ ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload
     ast_asset a;
     bool found;
     if (ast_asset_get(c->st, in.isin, &a, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found)
         return AST_R_UNKNOWN_ASSET;
     if (a.kind == AST_KIND_CASH)
         return STL_R_NOT_SECURITY;
     if (ast_asset_get(c->st, in.currency, &a, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found || a.kind != AST_KIND_CASH)
         return STL_R_UNKNOWN_CURRENCY;
     ldg_participant cp;
     if (ldg_participant_get(c->st, &in.counterparty, &cp, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found)
         return LDG_R_UNKNOWN_ACCOUNT;
     uint64_t id, n;
     uint8_t ik = 'I';
     if (ldg_state_get_u64(c->st, &ik, 1, &n) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     id = n + 1;
     ldg_state_put_u64(c->st, &ik, 1, id);
     const ldg_account *deliverer = in.deliver ? &in.owner : &in.counterparty;
@@ -727,7 +727,7 @@ ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload
     match_prefix(theirs, deliverer, receiver, &in, !in.deliver);
     uint64_t other = 0;
     if (ldg_state_scan(c->st, theirs, sizeof theirs, 1, first_key, &other) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     for (int i = 0; i < 8; i++)
         c->data[i] = (uint8_t)(id >> (56 - 8 * i));
     c->data_len = 8;
@@ -748,7 +748,7 @@ ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload
     ldg_state_del(c->st, okey, sizeof okey);
     instruction o;
     if (!get_instruction(c->st, other, &o))
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     o.matched_with = id;
     o.status = STL_INSTR_QUEUED;
     put_instruction(c->st, other, &o);
@@ -762,7 +762,7 @@ ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload
     uint64_t sec = 0, cash = 0;
     if (ast_balance_get(c->st, it.isin, &it.from, &sec) != LDG_OK ||
         ast_balance_get(c->st, it.currency, &it.to, &cash) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (sec >= it.qty && cash >= it.cash) {
         ldg_result r = ast_move(c, it.isin, &it.from, &it.to, it.qty);
         if (r == LDG_R_OK)

@@ -143,13 +143,13 @@ static ldg_result check_instruments(ldg_txctx *c, const char *isin, const char *
     ast_asset a;
     bool found;
     if (ast_asset_get(c->st, isin, &a, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found)
         return AST_R_UNKNOWN_ASSET;
     if (a.kind == AST_KIND_CASH)
         return STL_R_NOT_SECURITY;
     if (ast_asset_get(c->st, ccy, &a, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found || a.kind != AST_KIND_CASH) {
         ldg_txctx_detail(c, "no cash instrument %s", ccy);
         return STL_R_UNKNOWN_CURRENCY;
@@ -161,7 +161,7 @@ static ldg_result next_id(ldg_state *st, char counter, uint64_t *id)
 {
     uint64_t n;
     if (ldg_state_get_u64(st, &counter, 1, &n) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     *id = n + 1;
     ldg_state_put_u64(st, &counter, 1, *id);
     return LDG_R_OK;
@@ -203,7 +203,7 @@ static ldg_result apply_submit(ldg_txctx *c, const msgpack_object *payload)
     ldg_participant cp;
     bool found;
     if (ldg_participant_get(c->st, &t.counterparty, &cp, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found || !(cp.roles & LDG_ROLE_BROKER))
         return STL_R_COUNTERPARTY_NOT_BROKER;
     t.submitter = c->sender;
@@ -243,7 +243,7 @@ static ldg_result the_ccp(ldg_state *st, ldg_account *out)
     bool found;
     uint8_t k = 'K';
     if (ldg_state_get(st, &k, 1, &v, &vl, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (found && vl == LDG_ACCOUNT_LEN) {
         memcpy(out->b, v, LDG_ACCOUNT_LEN);
         return LDG_R_OK;
@@ -251,7 +251,7 @@ static ldg_result the_ccp(ldg_state *st, ldg_account *out)
     ccp_scan s = {.any = false};
     uint8_t prefix = LDG_KEY_PARTICIPANT;
     if (ldg_state_scan(st, &prefix, 1, SIZE_MAX, find_ccp, &s) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!s.any)
         return STL_R_NO_CCP;
     ldg_state_put(st, &k, 1, s.found.b, LDG_ACCOUNT_LEN);
@@ -274,7 +274,7 @@ static ldg_result apply_affirm(ldg_txctx *c, const msgpack_object *payload)
     if (!trade_id_arg(payload, &id))
         return LDG_R_BAD_PAYLOAD;
     if (get_trade(c->st, id, &t, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found)
         return STL_R_UNKNOWN_TRADE;
     if (memcmp(t.counterparty.b, c->sender.b, LDG_ACCOUNT_LEN) != 0)
@@ -292,7 +292,7 @@ static ldg_result apply_affirm(ldg_txctx *c, const msgpack_object *payload)
     uint64_t cycle = 0;
     uint8_t ck = 'C';
     if (ldg_state_get_u64(c->st, &ck, 1, &cycle) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     stl_obligation_rec o = {
         .trade_id = id, .quantity = t.quantity, .cash = t.value, .created_cycle = cycle + 1};
     memcpy(o.isin, t.isin, sizeof o.isin);
@@ -317,7 +317,7 @@ static ldg_result apply_cancel(ldg_txctx *c, const msgpack_object *payload)
     if (!trade_id_arg(payload, &id))
         return LDG_R_BAD_PAYLOAD;
     if (get_trade(c->st, id, &t, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found)
         return STL_R_UNKNOWN_TRADE;
     if (memcmp(t.submitter.b, c->sender.b, LDG_ACCOUNT_LEN) != 0)
