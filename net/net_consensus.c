@@ -442,9 +442,15 @@ static bool sign_and_send(net_cons *c, net_cons_actions *out, net_cons_msg *m)
         c->halted = true;
         return false;
     }
-    if (last->height != m->height || last->round != m->round)
-        memset(c->persisted.round_own, 0, sizeof c->persisted.round_own);
-    c->persisted.round_own[m->type - 1] = *m;
+    net_cons_msg(*own)[3] = c->persisted.round_own;
+    if (last->height != m->height || last->round != m->round) {
+        if (last->height == m->height)
+            memcpy(own[1], own[0], sizeof own[0]);
+        else
+            memset(own[1], 0, sizeof own[1]);
+        memset(own[0], 0, sizeof own[0]);
+    }
+    own[0][m->type - 1] = *m;
     c->persisted.last = *m;
     LDG_ASSERT(c->persisted.locked_round == c->locked_round);
     LDG_ASSERT(c->persist_count < NET_CONS_PERSISTS_MAX);
@@ -525,7 +531,7 @@ static bool resume_round(net_cons *c, net_cons_actions *out)
         last->type < NET_CONS_PREVOTE || last->validator != (uint16_t)c->self)
         return false;
     for (int t = NET_CONS_PROPOSAL; t <= NET_CONS_PRECOMMIT; t++) {
-        const net_cons_msg *m = &c->persisted.round_own[t - 1];
+        const net_cons_msg *m = &c->persisted.round_own[0][t - 1];
         if (m->type != t || m->height != c->height || m->round != c->round)
             continue;
         slot_store(slot_find(c, c->round), m);
@@ -733,6 +739,13 @@ static void restore_lock(net_cons *c)
 {
     const net_cons_persisted *p = &c->persisted;
     c->round = p->last.round;
+    for (int t = NET_CONS_PREVOTE; t <= NET_CONS_PRECOMMIT; t++) {
+        const net_cons_msg *m = &p->round_own[1][t - 1];
+        net_cons_slot *s;
+        if (m->type == t && m->height == c->height && m->validator < c->n &&
+            (s = slot_claim(c, m->round)))
+            slot_store(s, m); /* the resend relays them */
+    }
     if (p->locked_round < 0)
         return;
     c->locked_round = p->locked_round;

@@ -110,9 +110,11 @@ typedef struct net_cons_msg {
  * only. */
 typedef struct net_cons_persisted {
     net_cons_msg last;
-    /* Everything signed in last's (height, round), by type - 1 (type 0: not signed), so
-     * that a restarted validator re-sends its prevote as well as its precommit. */
-    net_cons_msg round_own[3];
+    /* Everything signed in last's (height, round) ([0]) and in the round of that height
+     * signed before it ([1]), by type - 1 (type 0: not signed), so that a restarted
+     * validator re-sends its prevote as well as its precommit, and its votes of the round
+     * before, which a peer left behind there needs to time out. */
+    net_cons_msg round_own[2][3];
     int32_t locked_round; /* -1: not locked */
     net_cons_block_id locked_block;
     uint32_t lock_pol_count;

@@ -166,8 +166,13 @@ typedef struct sim {
     size_t proposed_count;
     sim_proposed proposed[SIM_PROPOSED_MAX];
     /* Byzantine state: last (height, round) it acted on per message type. */
-    uint64_t byz_acted[64];
-    net_cons_actions acts; /* scratch for node_feed */
+    uint64_t byz_acted[3];
+    bool byz_split; /* strategy of this run (see byz_votes) */
+    uint64_t byz_precommit_height;
+    uint32_t byz_victim;
+    uint32_t byz_outsider;     /* does not see its first prevote of a height */
+    uint64_t isolate_until_ms; /* the adversary cuts the victim off after it decides */
+    net_cons_actions acts;     /* scratch for node_feed */
     char failure[512];
 } sim;
 
@@ -265,6 +270,8 @@ static void net_send(sim *s, uint32_t from, uint32_t to, const net_cons_msg *m)
         return;
     if (!s->healed) {
         if (s->nodes[from].group != s->nodes[to].group || rng_chance(&s->rng, s->drop_per_mille))
+            return;
+        if (s->now_ms < s->isolate_until_ms && (from == s->byz_victim || to == s->byz_victim))
             return;
     }
     uint32_t copies = rng_chance(&s->rng, s->dup_per_mille) ? 2 : 1;
@@ -511,6 +518,8 @@ static bool do_actions(sim *s, uint32_t node, const net_cons_actions *acts)
         case NET_CONS_ACT_COMMIT:
             if (!check_commit(s, node, a))
                 return false;
+            if (s->p->byzantine && s->byz_split && node == s->byz_victim)
+                s->isolate_until_ms = s->now_ms + 1500;
             sim_ev *e = q_push(s, s->now_ms + 1, SE_START, node);
             if (e) {
                 e->ev.height = a->height + 1;
@@ -627,9 +636,26 @@ static void byz_vote(sim *s, uint8_t type, uint64_t h, uint32_t r, const net_con
     net_send(s, s->n - 1, to, &m);
 }
 
-/* Votes for the proposal it saw to some peers and for something else to the others. */
+/* Noisy strategy: votes for the proposal it saw to some peers and for something else to
+ * the others. Split strategy, the classic attack on a lock-less protocol: its first
+ * prevote of a height goes to all but one "outsider" (who then sees no polka) and its
+ * first precommit only to one victim, so that the victim alone decides; the adversary,
+ * who controls the network before GST, then cuts the victim off, and the others may be
+ * led to another block in a later round, which the lock rule is there to prevent. Later
+ * votes go to all. */
 static void byz_votes(sim *s, uint64_t h, uint32_t r, const net_cons_block_id *seen)
 {
+    if (s->byz_split) {
+        bool first = s->byz_precommit_height != h;
+        s->byz_precommit_height = h;
+        for (uint32_t to = 0; to + 1 < s->n; to++) {
+            if (!first || to != s->byz_outsider)
+                byz_vote(s, NET_CONS_PREVOTE, h, r, seen, to);
+            if (!first || to == s->byz_victim)
+                byz_vote(s, NET_CONS_PRECOMMIT, h, r, seen, to);
+        }
+        return;
+    }
     net_cons_block_id other;
     random_block(s, &other, true);
     for (uint32_t to = 0; to + 1 < s->n; to++) {
@@ -646,6 +672,8 @@ static void byz_propose(sim *s, uint64_t h, uint32_t r)
     net_cons_block_id blocks[2];
     random_block(s, &blocks[0], true);
     random_block(s, &blocks[1], !rng_chance(&s->rng, 200));
+    if (s->byz_split)
+        blocks[1] = blocks[0];
     for (uint32_t to = 0; to + 1 < s->n; to++) {
         uint32_t side = rng_below(&s->rng, 2);
         net_cons_msg m = {.type = NET_CONS_PROPOSAL, .height = h, .round = r, .valid_round = -1};
@@ -670,7 +698,8 @@ static void byz_receive(sim *s, const net_cons_msg *m)
         byz_votes(s, h, r, &m->block);
     if (m->type == NET_CONS_PRECOMMIT && m->has_block && byz_once(s, h, r, 2)) {
         for (uint32_t to = 0; to + 1 < s->n; to++)
-            byz_vote(s, NET_CONS_PRECOMMIT, h, r, &m->block, to);
+            if (!s->byz_split)
+                byz_vote(s, NET_CONS_PRECOMMIT, h, r, &m->block, to);
     }
 }
 
@@ -788,6 +817,11 @@ static void sim_setup(sim *s, const sim_params *p, uint64_t seed)
     s->delay_max_ms = delays[rng_below(&s->rng, 4)];
     s->dup_per_mille = 50;
     s->gst_ms = 1000 + rng_below(&s->rng, 4000);
+    s->byz_split = rng_chance(&s->rng, 500);
+    s->byz_precommit_height = 0;
+    s->byz_victim = rng_below(&s->rng, p->n - 1);
+    s->byz_outsider = (s->byz_victim + 1 + rng_below(&s->rng, p->n - 2)) % (p->n - 1);
+    s->isolate_until_ms = 0;
     for (uint32_t i = 0; i < s->n; i++) {
         sim_node *nd = &s->nodes[i];
         nd->core = NULL;
@@ -881,11 +915,12 @@ static void sim_free(sim *s)
 }
 
 /* Runs the configuration's seeds (or FOLIO_TEST_SEED alone). Returns failures. */
-static uint32_t run_seeds(const sim_params *p, bool expect_failure, uint64_t *first_failure)
+static uint32_t run_seeds(const sim_params *p, bool expect_failure, uint64_t *first_failure,
+                          char *why, size_t why_len)
 {
     sim *s = sim_new();
     const char *fixed = getenv("FOLIO_TEST_SEED");
-    uint64_t count = fixed && *fixed ? 1 : env_u64("FOLIO_SIM_SEEDS", p->seeds);
+    uint64_t count = fixed && *fixed ? 1 : p->seeds;
     uint64_t base = fixed && *fixed ? env_u64("FOLIO_TEST_SEED", 1) : 1;
     uint32_t failures = 0;
     *first_failure = 0;
@@ -893,8 +928,10 @@ static uint32_t run_seeds(const sim_params *p, bool expect_failure, uint64_t *fi
         uint64_t seed = base + i;
         if (sim_run(s, p, seed))
             continue;
-        if (!failures)
+        if (!failures) {
             *first_failure = seed;
+            snprintf(why, why_len, "%s", s->failure);
+        }
         failures++;
         if (!expect_failure)
             fprintf(stderr,
@@ -915,7 +952,10 @@ static uint32_t run_seeds(const sim_params *p, bool expect_failure, uint64_t *fi
 static void run_config(const sim_params *p)
 {
     uint64_t first;
-    uint32_t failures = run_seeds(p, false, &first);
+    char why[512];
+    sim_params q = *p;
+    q.seeds = (uint32_t)env_u64("FOLIO_SIM_SEEDS", p->seeds);
+    uint32_t failures = run_seeds(&q, false, &first, why, sizeof why);
     ck_assert_msg(failures == 0, "%s: %u failing seeds, first %" PRIu64, p->name, failures, first);
 }
 
@@ -944,8 +984,10 @@ START_TEST(sim_catches_missing_lock)
         return; /* a replay is about the real core */
     sim_params p = {"n4-nolock-mutant", 4, true, 0, NET_CONS_MUTATION_NO_LOCK, 3000};
     uint64_t first;
-    uint32_t failures = run_seeds(&p, true, &first);
+    char why[512] = "";
+    uint32_t failures = run_seeds(&p, true, &first, why, sizeof why);
     ck_assert_msg(failures > 0, "the simulator did not catch a core without the lock rule");
+    ck_assert_msg(strncmp(why, "agreement", 9) == 0, "mutant failed otherwise: %s", why);
 }
 END_TEST
 
