@@ -52,7 +52,7 @@ ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
     if (ldg_decode(&d, data, len) != LDG_OK)
         return LDG_ERR_DECODE;
     const msgpack_object *f, *vs, *ps;
-    uint32_t nv, np;
+    uint32_t nv = 0, np = 0;
     bool ok = ldg_obj_array(d.root, 4, &f) &&
               ldg_obj_str(&f[0], g->chain_id, LDG_CHAIN_ID_LEN_MAX, false) &&
               ldg_obj_u64(&f[1], &g->time_ms) &&
@@ -62,7 +62,7 @@ ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
         ok = ldg_obj_bin(&vs[i], g->validators[i].b, LDG_PUBKEY_LEN);
     for (uint32_t i = 0; ok && i < np; i++) {
         const msgpack_object *p;
-        uint64_t roles;
+        uint64_t roles = 0;
         ok = ldg_obj_array(&ps[i], 3, &p) &&
              ldg_obj_str(&p[0], g->participants[i].name, LDG_NAME_LEN_MAX, false) &&
              ldg_obj_u64(&p[1], &roles) && roles <= LDG_ROLE_ALL &&
@@ -173,7 +173,8 @@ static ldg_err decode_receipts(ldg_record *r, const msgpack_object *o)
             !ldg_obj_bin_ref(&f[2], sizeof r->receipts[i].data, &data, &dl))
             return LDG_ERR_CORRUPT;
         r->receipts[i].code = (ldg_result)code;
-        memcpy(r->receipts[i].data, data, dl);
+        if (dl) /* an empty binary has a NULL pointer */
+            memcpy(r->receipts[i].data, data, dl);
         r->receipts[i].data_len = dl;
     }
     return LDG_OK;

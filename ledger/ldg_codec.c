@@ -102,10 +102,56 @@ static bool allowed_types(const msgpack_object *o, int depth)
     }
 }
 
+/* Walks the value at data[off] without allocating; returns its end offset, or 0 if it is
+ * not well formed. Every declared count and length must fit in the bytes that remain (an
+ * item takes at least one byte): msgpack-c allocates an array's items when it reads the
+ * header, so a 5-byte "array32 of 4G items" would otherwise ask for ~100 GiB. */
+static size_t walk(const uint8_t *p, size_t len, size_t off, int depth)
+{
+    if (depth > CODEC_DEPTH_MAX || off >= len)
+        return 0;
+    uint8_t b = p[off++];
+    size_t rest = len - off, n, w;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        return off;
+    if (b >= 0xcc && b <= 0xd3) { /* uint8..64, int8..64 */
+        w = (size_t)1 << ((b - 0xcc) & 3);
+        return w <= rest ? off + w : 0;
+    }
+    bool array = (b & 0xf0) == 0x90 || b == 0xdc || b == 0xdd;
+    if ((b & 0xf0) == 0x90 || (b & 0xe0) == 0xa0) {
+        n = b & (array ? 0x0f : 0x1f), w = 0;
+    } else if (b == 0xd9 || b == 0xc4) {
+        w = 1;
+    } else if (b == 0xda || b == 0xc5 || b == 0xdc) {
+        w = 2;
+    } else if (b == 0xdb || b == 0xc6 || b == 0xdd) {
+        w = 4;
+    } else {
+        return 0; /* maps, floats, ext, 0xc1 */
+    }
+    if (w > rest)
+        return 0;
+    if (w) {
+        n = 0;
+        for (size_t i = 0; i < w; i++)
+            n = n << 8 | p[off + i];
+        off += w, rest -= w;
+    }
+    if (n > rest)
+        return 0;
+    if (!array)
+        return off + n;
+    for (size_t i = 0; i < n; i++)
+        if ((off = walk(p, len, off, depth + 1)) == 0)
+            return 0;
+    return off;
+}
+
 ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len)
 {
     memset(d, 0, sizeof *d);
-    if (len == 0)
+    if (len == 0 || walk(data, len, 0, 0) != len)
         return LDG_ERR_DECODE;
     msgpack_unpacked_init(&d->u);
     size_t off = 0;
@@ -186,7 +232,8 @@ bool ldg_obj_bin(const msgpack_object *o, uint8_t *out, size_t len)
 {
     if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
         return false;
-    memcpy(out, o->via.bin.ptr, len);
+    if (len) /* an empty binary has a NULL pointer */
+        memcpy(out, o->via.bin.ptr, len);
     return true;
 }
 
@@ -234,7 +281,8 @@ bool ldg_obj_str(const msgpack_object *o, char *out, size_t max, bool allow_empt
     size_t n = o->via.str.size;
     if (n > max || (n == 0 && !allow_empty) || !text_ok((const uint8_t *)o->via.str.ptr, n))
         return false;
-    memcpy(out, o->via.str.ptr, n);
+    if (n) /* msgpack-c gives an empty string a NULL pointer */
+        memcpy(out, o->via.str.ptr, n);
     out[n] = '\0';
     return true;
 }

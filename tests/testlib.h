@@ -1,0 +1,151 @@
+/* Shared helpers for the Check suites: seeded RNG (FOLIO_TEST_SEED, printed), temporary
+ * directories, deterministic keys and transaction building. Header-only; every function is
+ * static so each suite links its own copy and unused ones cost nothing. */
+#ifndef FOLIO_TESTLIB_H
+#define FOLIO_TESTLIB_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include <check.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ldg_codec.h"
+#include "ldg_hash.h"
+#include "ldg_key.h"
+#include "ldg_tx.h"
+
+#define TL_UNUSED __attribute__((unused))
+
+/* ---- seeded randomness ---- */
+
+/* The suite's seed: FOLIO_TEST_SEED if set, else `fallback`; printed either way so a
+ * failing run can be replayed. */
+static TL_UNUSED uint64_t tl_seed(const char *suite, uint64_t fallback)
+{
+    const char *env = getenv("FOLIO_TEST_SEED");
+    uint64_t seed = env && *env ? strtoull(env, NULL, 0) : fallback;
+    printf("%s: seed=0x%" PRIx64 " (replay with FOLIO_TEST_SEED=0x%" PRIx64 ")\n", suite, seed,
+           seed);
+    fflush(stdout);
+    return seed;
+}
+
+typedef struct tl_rng {
+    uint64_t s;
+} tl_rng;
+
+static TL_UNUSED void tl_rng_init(tl_rng *r, uint64_t seed)
+{
+    r->s = seed ? seed : 0x9e3779b97f4a7c15ULL;
+}
+
+/* splitmix64: good enough mixing for tests, and any seed (even 0) is fine. */
+static TL_UNUSED uint64_t tl_rng_next(tl_rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Uniform-enough value in [0, n); n > 0. */
+static TL_UNUSED uint64_t tl_rng_below(tl_rng *r, uint64_t n)
+{
+    return tl_rng_next(r) % n;
+}
+
+static TL_UNUSED void tl_rng_bytes(tl_rng *r, void *out, size_t n)
+{
+    uint8_t *p = out;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)tl_rng_next(r);
+}
+
+/* ---- temporary directories ---- */
+
+/* Creates a fresh directory under $TMPDIR (or /tmp); aborts the test on failure. */
+static TL_UNUSED void tl_tmpdir(char out[PATH_MAX], const char *tag)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(out, PATH_MAX, "%s/folio-%s-XXXXXX", base && *base ? base : "/tmp", tag);
+    ck_assert_msg(mkdtemp(out) != NULL, "mkdtemp %s failed", out);
+}
+
+static int tl_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* Removes a directory tree (best effort). */
+static TL_UNUSED void tl_rmrf(const char *path)
+{
+    nftw(path, tl_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ---- keys ---- */
+
+/* A deterministic key per index: the secret is SHA-256("folio-test-key" || index). */
+static TL_UNUSED void tl_key(ldg_keypair *kp, uint32_t index)
+{
+    for (uint32_t salt = 0;; salt++) {
+        uint8_t in[24] = "folio-test-key";
+        memcpy(in + 14, &index, 4);
+        memcpy(in + 18, &salt, 4);
+        ldg_hash h;
+        ldg_sha256(&h, in, sizeof in);
+        if (ldg_keypair_from_secret(kp, h.b) == LDG_OK)
+            return;
+    }
+}
+
+static TL_UNUSED ldg_account tl_account(const ldg_keypair *kp)
+{
+    ldg_account a;
+    ldg_account_of(&a, &kp->pub);
+    return a;
+}
+
+/* ---- transactions ---- */
+
+/* Builds a signed transaction (deterministic nonce from payload+expiry, so two calls with
+ * equal arguments give the same id); the payload is the encoder's bytes. Caller frees. */
+static TL_UNUSED uint8_t *tl_tx_build(size_t *len, ldg_hash *id, const char *chain_id,
+                                      uint64_t type, const ldg_keypair *kp, uint64_t expiry_ms,
+                                      const ldg_enc *payload)
+{
+    uint8_t *w = ldg_tx_build(len, id, chain_id, type, kp, expiry_ms, ldg_enc_data(payload),
+                              ldg_enc_len(payload), true);
+    ck_assert_ptr_nonnull(w);
+    return w;
+}
+
+/* Same with a random nonce: distinct ids for equal payloads. */
+static TL_UNUSED uint8_t *tl_tx_build_fresh(size_t *len, ldg_hash *id, const char *chain_id,
+                                            uint64_t type, const ldg_keypair *kp,
+                                            uint64_t expiry_ms, const ldg_enc *payload)
+{
+    uint8_t *w = ldg_tx_build(len, id, chain_id, type, kp, expiry_ms, ldg_enc_data(payload),
+                              ldg_enc_len(payload), false);
+    ck_assert_ptr_nonnull(w);
+    return w;
+}
+
+/* Runs a suite and returns the process exit status. */
+static TL_UNUSED int tl_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+#endif
