@@ -325,17 +325,24 @@ static size_t collect_votes(net_cons_msg *dst, const net_cons_slot *s, uint8_t t
     return count;
 }
 
+/* Keeps one conflicting vote per validator: the one whose block has the most support, so
+ * that a Byzantine validator sending a third and fourth vote cannot push out the one a
+ * polka or a certificate is made of. */
 static void slot_store_alt(net_cons_slot *s, const net_cons_msg *m)
 {
+    bool pre = m->type == NET_CONS_PREVOTE;
+    uint64_t *mask = pre ? &s->alt_prevote_mask : &s->alt_precommit_mask;
+    net_cons_msg *alt = pre ? &s->alt_prevotes[m->validator] : &s->alt_precommits[m->validator];
     uint64_t bit = 1ull << m->validator;
-    if (m->type == NET_CONS_PREVOTE) {
-        s->alt_prevotes[m->validator] = *m;
-        s->alt_prevote_mask |= bit;
-    } else if (m->type == NET_CONS_PRECOMMIT) {
-        s->alt_precommits[m->validator] = *m;
-        s->alt_precommit_mask |= bit;
+    if (m->type == NET_CONS_PROPOSAL)
+        return;
+    if ((*mask & bit) && count_votes(s, m->type, m->has_block ? &m->block : NULL) <=
+                             count_votes(s, m->type, alt->has_block ? &alt->block : NULL))
+        return;
+    *alt = *m;
+    *mask |= bit;
+    if (!pre)
         s->precommit_dirty = true;
-    }
 }
 
 static void slot_store(net_cons_slot *s, const net_cons_msg *m)
