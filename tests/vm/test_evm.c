@@ -237,6 +237,163 @@ START_TEST(test_keccak_vectors)
 }
 END_TEST
 
+static ldg_evm_address addr_hex(const char *hex)
+{
+    ldg_evm_address a;
+    for (int i = 0; i < 20; i++) {
+        unsigned v;
+        ck_assert(sscanf(hex + 2 * i, "%2x", &v) == 1);
+        a.bytes[i] = (uint8_t)v;
+    }
+    return a;
+}
+
+/* Sends a call transaction from CALLER to `to`; returns the outcome (output freed). */
+static ldg_evm_tx_outcome call_tx(ldg_evm_world *w, const ldg_evm_address *to)
+{
+    ldg_evm_block b = {.gas_limit = 30000000, .number = 1, .chain_id = ldg_u256_from_u64(1)};
+    ldg_evm_tx tx = {.sender = CALLER,
+                     .to = *to,
+                     .gas_limit = 1000000,
+                     .nonce = ldg_evm_world_nonce(w, &CALLER),
+                     .gas_price = ldg_u256_zero()};
+    ldg_evm_tx_outcome out;
+    ck_assert(ldg_evm_world_apply_tx(w, &b, &tx, &out));
+    ck_assert(out.valid);
+    free(out.output_data);
+    out.output_data = NULL;
+    return out;
+}
+
+START_TEST(test_create_addresses)
+{
+    /* CREATE: keccak(rlp([sender, nonce])) */
+    ldg_evm_world *w = ldg_evm_world_new();
+    ldg_evm_address sender = addr_hex("6ac7ea33f8831ea9dcc53393aaa88b25a785dbf0");
+    ck_assert(ldg_evm_world_set_account(w, &sender, 0, ldg_u256_from_u64(1000000), NULL, 0));
+    ldg_evm_block b = {.gas_limit = 30000000, .number = 1, .chain_id = ldg_u256_from_u64(1)};
+    const uint8_t init[] = {0x00};
+    ldg_evm_tx tx = {.sender = sender,
+                     .is_create = true,
+                     .gas_limit = 100000,
+                     .gas_price = ldg_u256_zero(),
+                     .data = init,
+                     .data_size = 1};
+    ldg_evm_tx_outcome out;
+    ck_assert(ldg_evm_world_apply_tx(w, &b, &tx, &out));
+    ck_assert_int_eq(out.status, LDG_EVM_SUCCESS);
+    ldg_evm_address want = addr_hex("cd234a471b72ba2f1ccf0a70fcaba648a5eecd8d");
+    ck_assert_mem_eq(out.create_address.bytes, want.bytes, 20);
+    ck_assert(ldg_evm_world_account_alive(w, &want));
+    ck_assert_uint_eq(ldg_evm_world_nonce(w, &want), 1);
+    ldg_evm_world_free(w);
+
+    /* CREATE2, EIP-1014 example 0: deployer 0x0, salt 0, init code 0x00. */
+    w = ldg_evm_world_new();
+    const ldg_evm_address zero = {{0}};
+    /* PUSH0 PUSH1 1 PUSH0 PUSH0 CREATE2 PUSH0 MSTORE PUSH1 32 PUSH0 RETURN */
+    const uint8_t code[] = {0x5f, 0x60, 0x01, 0x5f, 0x5f, 0xf5, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3};
+    ck_assert(ldg_evm_world_set_account(w, &zero, 1, ldg_u256_zero(), code, sizeof code));
+    ldg_evm_message m = {
+        .kind = LDG_EVM_CALL, .gas = 1000000, .recipient = zero, .code_address = zero};
+    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), w, &m, code, sizeof code);
+    ck_assert_int_eq(r.status, LDG_EVM_SUCCESS);
+    want = addr_hex("4d1a2e2bb4f88f0250f26ffff098b0b30b26bf38");
+    ck_assert_mem_eq(r.output_data + 12, want.bytes, 20);
+    ldg_evm_result_release(&r);
+    ldg_evm_world_free(w);
+}
+END_TEST
+
+START_TEST(test_revert_undoes_callee_state)
+{
+    ldg_evm_world *w = ldg_evm_world_new();
+    ldg_evm_address a = addr_hex("00000000000000000000000000000000000000a1");
+    ldg_evm_address b = addr_hex("00000000000000000000000000000000000000b1");
+    /* B: SSTORE(0, 1); LOG0; REVERT(0, 0) */
+    const uint8_t code_b[] = {0x60, 0x01, 0x5f, 0x55, 0x5f, 0x5f, 0xa0, 0x5f, 0x5f, 0xfd};
+    /* A: CALL(gas, B, 0, 0, 0, 0, 0); PUSH1 1 SSTORE(1, result + 1) */
+    const uint8_t code_a[] = {0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x60, 0xb1, 0x5a,
+                              0xf1, 0x60, 0x01, 0x01, 0x60, 0x01, 0x55};
+    ck_assert(ldg_evm_world_set_account(w, &a, 1, ldg_u256_zero(), code_a, sizeof code_a));
+    ck_assert(ldg_evm_world_set_account(w, &b, 1, ldg_u256_zero(), code_b, sizeof code_b));
+    ck_assert(ldg_evm_world_set_account(w, &CALLER, 0, ldg_u256_from_u64(1), NULL, 0));
+    ldg_evm_tx_outcome out = call_tx(w, &a);
+    ck_assert_int_eq(out.status, LDG_EVM_SUCCESS);
+    ck_assert(ldg_u256_is_zero(ldg_evm_world_storage(w, &b, ldg_u256_zero())));
+    ck_assert(ldg_u256_eq(ldg_evm_world_storage(w, &a, ldg_u256_from_u64(1)),
+                          ldg_u256_from_u64(1))); /* call returned 0 */
+    ck_assert_uint_eq(ldg_evm_world_log_count(w), 0);
+    ldg_evm_world_free(w);
+}
+END_TEST
+
+START_TEST(test_sstore_refund_capped)
+{
+    ldg_evm_world *w = ldg_evm_world_new();
+    /* PUSH0 PUSH0 SSTORE: clears slot 0 (was 1): 2 + 2 + 2100 cold + 2900, refund 4800. */
+    const uint8_t code[] = {0x5f, 0x5f, 0x55};
+    ck_assert(ldg_evm_world_set_account(w, &CONTRACT, 1, ldg_u256_zero(), code, sizeof code));
+    ck_assert(ldg_evm_world_set_storage(w, &CONTRACT, ldg_u256_zero(), ldg_u256_from_u64(1)));
+    ck_assert(ldg_evm_world_set_account(w, &CALLER, 0, ldg_u256_from_u64(1), NULL, 0));
+    ldg_evm_tx_outcome out = call_tx(w, &CONTRACT);
+    ck_assert_int_eq(out.status, LDG_EVM_SUCCESS);
+    ck_assert_int_eq(out.gas_used, 21000 + 5004 - 4800);
+    ldg_evm_world_free(w);
+}
+END_TEST
+
+START_TEST(test_transient_storage_cleared_between_txs)
+{
+    ldg_evm_world *w = ldg_evm_world_new();
+    /* SSTORE(0, TLOAD(1)); TSTORE(1, 7) */
+    const uint8_t code[] = {0x60, 0x01, 0x5c, 0x5f, 0x55, 0x60, 0x07, 0x60, 0x01, 0x5d};
+    ck_assert(ldg_evm_world_set_account(w, &CONTRACT, 1, ldg_u256_zero(), code, sizeof code));
+    ck_assert(ldg_evm_world_set_account(w, &CALLER, 0, ldg_u256_from_u64(1), NULL, 0));
+    ck_assert_int_eq(call_tx(w, &CONTRACT).status, LDG_EVM_SUCCESS);
+    ck_assert_int_eq(call_tx(w, &CONTRACT).status, LDG_EVM_SUCCESS);
+    ck_assert(ldg_u256_is_zero(ldg_evm_world_storage(w, &CONTRACT, ldg_u256_zero())));
+    /* Within one frame TLOAD sees TSTORE: TSTORE(1, 5) TLOAD(1) MSTORE RETURN */
+    const uint8_t t[] = {0x60, 0x05, 0x60, 0x01, 0x5d, 0x60, 0x01,
+                         0x5c, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3};
+    ldg_evm_result r = run(t, sizeof t, 100000);
+    ck_assert_int_eq(r.status, LDG_EVM_SUCCESS);
+    ck_assert_uint_eq(r.output_data[31], 5);
+    ldg_evm_result_release(&r);
+    ldg_evm_world_free(w);
+}
+END_TEST
+
+START_TEST(test_call_depth_limit)
+{
+    /* The contract calls itself with all its gas; with enough gas the recursion reaches
+     * depth 1024, where the CALL pushes 0 instead of failing, and every frame returns. */
+    ldg_evm_world *w = ldg_evm_world_new();
+    /* CALL(gas, ADDRESS, 0, 0, 0, 0, 0); SSTORE(0, 1) */
+    const uint8_t code[] = {0x5f, 0x5f, 0x5f, 0x5f, 0x5f, 0x30, 0x5a,
+                            0xf1, 0x50, 0x60, 0x01, 0x5f, 0x55};
+    ck_assert(ldg_evm_world_set_account(w, &CONTRACT, 1, ldg_u256_zero(), code, sizeof code));
+    ldg_evm_tx_context tx = {.chain_id = ldg_u256_from_u64(1)};
+    ldg_evm_world_set_tx_context(w, &tx);
+    ldg_evm_message m = {.kind = LDG_EVM_CALL,
+                         .gas = INT64_MAX / 2,
+                         .recipient = CONTRACT,
+                         .sender = CALLER,
+                         .code_address = CONTRACT};
+    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), w, &m, code, sizeof code);
+    ck_assert_int_eq(r.status, LDG_EVM_SUCCESS);
+    /* 1025 frames ran, each spending ~245 gas (warm CALL, warm SSTORE, stack ops); a
+     * shallower recursion would have used far less. */
+    int64_t used = INT64_MAX / 2 - r.gas_left;
+    ck_assert_int_gt(used, 1024 * 240);
+    ck_assert_int_lt(used, 1026 * 260 + 22100);
+    ck_assert(
+        ldg_u256_eq(ldg_evm_world_storage(w, &CONTRACT, ldg_u256_zero()), ldg_u256_from_u64(1)));
+    ldg_evm_result_release(&r);
+    ldg_evm_world_free(w);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vm_evm");
@@ -250,6 +407,11 @@ int main(void)
     tcase_add_test(tc, test_code_size_limits);
     tcase_add_test(tc, test_create_opcode_initcode_limit);
     tcase_add_test(tc, test_keccak_vectors);
+    tcase_add_test(tc, test_create_addresses);
+    tcase_add_test(tc, test_revert_undoes_callee_state);
+    tcase_add_test(tc, test_sstore_refund_capped);
+    tcase_add_test(tc, test_transient_storage_cleared_between_txs);
+    tcase_add_test(tc, test_call_depth_limit);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
