@@ -7,6 +7,8 @@
 #include "ldg_assert.h"
 #include "stl_lsm_int.h"
 
+#define STL_LSM_CHAIN_MAX 4
+
 /* ---- workspace ---- */
 
 typedef struct stl_bump {
@@ -43,6 +45,21 @@ static void stl_lsm_layout(stl_lsm_ctx *c, stl_bump *b, uint32_t accounts, uint3
     c->opt = stl_bump_take(b, a, sizeof(int64_t));
     c->credit_sum = stl_bump_take(b, a, sizeof(uint64_t));
     c->debit_sum = stl_bump_take(b, a, sizeof(uint64_t));
+    c->fl_idx = stl_bump_take(b, n, sizeof(uint32_t));
+    c->arc_first = stl_bump_take(b, n + 1, sizeof(uint32_t));
+    c->arc_from = stl_bump_take(b, n, sizeof(uint32_t));
+    c->arc_to = stl_bump_take(b, n, sizeof(uint32_t));
+    c->in_arc = stl_bump_take(b, n, sizeof(uint32_t));
+    c->arc_cap = stl_bump_take(b, n, sizeof(int64_t));
+    c->arc_red = stl_bump_take(b, n, sizeof(int64_t));
+    c->out_first = stl_bump_take(b, a + 1, sizeof(uint32_t));
+    c->in_first = stl_bump_take(b, a + 1, sizeof(uint32_t));
+    c->supply = stl_bump_take(b, a, sizeof(int64_t));
+    c->slack = stl_bump_take(b, a, sizeof(int64_t));
+    c->prev = stl_bump_take(b, a + 2, sizeof(uint32_t));
+    c->dist = stl_bump_take(b, a + 2, sizeof(int64_t));
+    c->pot = stl_bump_take(b, a + 2, sizeof(int64_t));
+    c->done = stl_bump_take(b, a + 2, 1);
 }
 
 size_t stl_lsm_workspace_bytes(uint32_t account_count, uint32_t instr_count, uint32_t leg_count)
@@ -68,7 +85,7 @@ const char *stl_lsm_method_name(stl_lsm_method method)
 
 /* ---- deterministic sorting without allocation (heapsort, total orders only) ---- */
 
-typedef bool (*stl_less_fn)(const stl_lsm_ctx *c, const void *x, const void *y);
+typedef stl_lsm_less_fn stl_less_fn;
 
 static void stl_swap(char *x, char *y, size_t size)
 {
@@ -95,7 +112,7 @@ static void stl_sift(char *a, size_t root, size_t n, size_t size, stl_less_fn le
     }
 }
 
-static void stl_heapsort(void *base, size_t n, size_t size, stl_less_fn less, const stl_lsm_ctx *c)
+void stl_lsm_heapsort(void *base, size_t n, size_t size, stl_less_fn less, const stl_lsm_ctx *c)
 {
     char *a = base;
     for (size_t i = n / 2; i-- > 0;)
@@ -271,7 +288,7 @@ stl_lsm_rc stl_lsm_setup(stl_lsm_ctx *c, void *workspace, size_t workspace_bytes
     }
     c->eff_first[c->n] = e;
     stl_lsm_build_debits(c);
-    stl_heapsort(c->order, c->n, sizeof(uint32_t), stl_order_less, c);
+    stl_lsm_heapsort(c->order, c->n, sizeof(uint32_t), stl_order_less, c);
     for (uint32_t a = 0; a < c->accounts; a++)
         c->bal[a] = (int64_t)p->balances[a];
     memset(c->in, 0, c->n);
@@ -568,7 +585,7 @@ static void stl_lsm_add_cycles(stl_lsm_ctx *c)
         if (!c->in[i] && c->eff_first[i + 1] - c->eff_first[i] == 2 &&
             c->eff_delta[c->eff_first[i]] == -c->eff_delta[c->eff_first[i] + 1])
             g[len++] = i;
-    stl_heapsort(g, len, sizeof(uint32_t), stl_single_less, c);
+    stl_lsm_heapsort(g, len, sizeof(uint32_t), stl_single_less, c);
     memset(c->queued, 0, c->accounts);
     for (uint32_t lo = 0, hi; lo < len && stl_lsm_budget_left(c); lo = hi) {
         for (hi = lo + 1; hi < len && stl_single_amount(c, g[hi]) == stl_single_amount(c, g[lo]);
@@ -637,6 +654,85 @@ static bool stl_lsm_insert_pass(stl_lsm_ctx *c)
     return improved;
 }
 
+/* The outside instruction that best supports account a (in deficit by `need`): among
+ * those crediting a, the smallest credit that covers the need, else the largest credit;
+ * ties to the lower index. UINT32_MAX if none. */
+static uint32_t stl_lsm_supporter(stl_lsm_ctx *c, uint32_t a, int64_t need)
+{
+    uint32_t best = UINT32_MAX;
+    int64_t best_credit = 0;
+    for (uint32_t i = 0; i < c->n; i++) {
+        if (c->in[i])
+            continue;
+        int64_t credit = 0;
+        for (uint32_t k = c->eff_first[i]; k < c->eff_first[i + 1]; k++)
+            if (c->eff_acc[k] == a)
+                credit = c->eff_delta[k];
+        c->work += c->eff_first[i + 1] - c->eff_first[i] + 1;
+        if (credit <= 0)
+            continue;
+        bool covers = credit >= need, best_covers = best_credit >= need;
+        if (best == UINT32_MAX || (covers && !best_covers) ||
+            (covers && best_covers && credit < best_credit) ||
+            (!covers && !best_covers && credit > best_credit)) {
+            best = i;
+            best_credit = credit;
+        }
+    }
+    return best;
+}
+
+/* Chain insertion: force one outside instruction in, then, up to `depth` times, the
+ * outside instruction that best supports the account the last forced one left deepest in
+ * deficit; repair (the forced ones locked), re-add; keep if the value grew. Reaches sets
+ * where a large payment is only affordable with a large incoming one, which the single
+ * insert move cannot (its repair drops the forced instruction's only funding). */
+static bool stl_lsm_chain_pass(stl_lsm_ctx *c, uint32_t depth)
+{
+    bool improved = false;
+    for (uint32_t k = 0; k < c->n && stl_lsm_budget_left(c); k++) {
+        uint32_t j = c->order[k];
+        if (c->in[j] || c->value[j] == 0)
+            continue;
+        int64_t before = c->cur_value;
+        c->logging = true;
+        c->log_len = 0;
+        stl_lsm_add(c, j);
+        c->lock[j] = 1;
+        uint32_t forced[STL_LSM_CHAIN_MAX + 1] = {j}, nforced = 1;
+        for (uint32_t d = 0; d < depth && d < STL_LSM_CHAIN_MAX; d++) {
+            uint32_t last = forced[nforced - 1], acc = UINT32_MAX;
+            int64_t worst = 0;
+            for (uint32_t e = c->eff_first[last]; e < c->eff_first[last + 1]; e++)
+                if (c->bal[c->eff_acc[e]] < worst) {
+                    worst = c->bal[c->eff_acc[e]];
+                    acc = c->eff_acc[e];
+                }
+            if (acc == UINT32_MAX)
+                break;
+            uint32_t s = stl_lsm_supporter(c, acc, -worst);
+            if (s == UINT32_MAX)
+                break;
+            stl_lsm_add(c, s);
+            c->lock[s] = 1;
+            forced[nforced++] = s;
+        }
+        bool ok = stl_lsm_remove_to_feasible(c, true);
+        for (uint32_t f = 0; f < nforced; f++)
+            c->lock[forced[f]] = 0;
+        if (ok)
+            stl_lsm_readd(c);
+        if (ok && c->cur_value > before) {
+            improved = true;
+            c->logging = false;
+        } else {
+            stl_lsm_undo(c);
+        }
+    }
+    c->logging = false;
+    return improved;
+}
+
 /* Drop-and-refill: take one settled instruction out (cheapest first), re-add what fits
  * without it; keep the move if the value grew. Frees liquidity held by a low-value
  * instruction for higher-value ones. Returns whether anything improved. */
@@ -667,13 +763,34 @@ static bool stl_lsm_drop_pass(stl_lsm_ctx *c)
     return improved;
 }
 
+static void stl_lsm_clear(stl_lsm_ctx *c);
+
+/* Improvement of a feasible set: re-add, equal-amount cycles, offset recovery, re-add, then
+ * (fine) insert-and-repair and drop-and-refill passes until no move helps. */
+static void stl_lsm_improve(stl_lsm_ctx *c, bool fine)
+{
+    stl_lsm_readd(c);
+    stl_lsm_add_cycles(c);
+    stl_lsm_recover_offsets(c, fine);
+    stl_lsm_readd(c);
+    bool improved = fine;
+    while (improved && stl_lsm_budget_left(c)) {
+        improved = stl_lsm_insert_pass(c);
+        improved |= stl_lsm_drop_pass(c);
+        if (!improved)
+            improved = stl_lsm_chain_pass(c, 1);
+    }
+}
+
 /* One construction and improvement from the empty set. With cycles_first, equal-amount
  * cycles are found over the whole queue and kept (locked) through the construction: a
  * gridlock buried under unaffordable instructions then survives the removals. */
-static void stl_lsm_variant(stl_lsm_ctx *c, bool fine, bool construct_fine, bool cycles_first)
+static bool stl_lsm_variant(stl_lsm_ctx *c, bool fine, bool construct_fine, bool cycles_first)
 {
     if (cycles_first) {
         stl_lsm_add_cycles(c);
+        if (c->in_count == 0)
+            return false; /* no cycle: the same run as without cycles_first */
         for (uint32_t i = 0; i < c->n; i++)
             c->lock[i] = c->in[i];
     }
@@ -683,15 +800,23 @@ static void stl_lsm_variant(stl_lsm_ctx *c, bool fine, bool construct_fine, bool
     bool ok = stl_lsm_remove_to_feasible(c, construct_fine);
     LDG_ASSERT(ok); /* only zero-net cycles locked: feasible on their own */
     memset(c->lock, 0, c->n);
-    stl_lsm_readd(c);
-    stl_lsm_add_cycles(c);
-    stl_lsm_recover_offsets(c, fine);
-    stl_lsm_readd(c);
-    bool improved = fine;
-    while (improved && stl_lsm_budget_left(c)) {
-        improved = stl_lsm_insert_pass(c);
-        improved |= stl_lsm_drop_pass(c);
+    stl_lsm_improve(c, fine);
+    return true;
+}
+
+/* The flow-relaxation start: the rounded LP optimum over payments, repaired, improved.
+ * False (nothing done) if the queue has no payments or the relaxation ran out of budget. */
+static bool stl_lsm_flow_variant(stl_lsm_ctx *c, bool fine)
+{
+    int64_t bound;
+    if (!stl_lsm_flow_start(c, &bound)) {
+        stl_lsm_clear(c);
+        return false;
     }
+    bool ok = stl_lsm_remove_to_feasible(c, fine); /* nothing locked: always succeeds */
+    LDG_ASSERT(ok);
+    stl_lsm_improve(c, fine);
+    return true;
 }
 
 static void stl_lsm_clear(stl_lsm_ctx *c)
@@ -699,6 +824,64 @@ static void stl_lsm_clear(stl_lsm_ctx *c)
     for (uint32_t i = 0; i < c->n; i++)
         if (c->in[i])
             stl_lsm_remove(c, i);
+}
+
+/* Makes the current set equal to best[]. */
+static void stl_lsm_restore(stl_lsm_ctx *c)
+{
+    for (uint32_t i = 0; i < c->n; i++)
+        if (c->in[i] && !c->best[i])
+            stl_lsm_remove(c, i);
+    for (uint32_t i = 0; i < c->n; i++)
+        if (!c->in[i] && c->best[i])
+            stl_lsm_add(c, i);
+    c->work += c->n;
+}
+
+static uint64_t stl_lsm_rand(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Iterated local search from best[] (the current set): force a few outside instructions
+ * in (pseudo-random, from a fixed seed: deterministic), repair, improve; keep the result
+ * if its value is at least the best's (plateaus are walked), else go back to the best. */
+static void stl_lsm_kick_search(stl_lsm_ctx *c, int64_t *best_value)
+{
+    uint64_t seed = 0x4c534d5eedULL ^ c->n;
+    while (stl_lsm_budget_left(c) && c->in_count < c->n) {
+        uint32_t kicks = 1 + (uint32_t)(stl_lsm_rand(&seed) % 3);
+        for (uint32_t k = 0; k < kicks; k++) {
+            uint32_t i = (uint32_t)(stl_lsm_rand(&seed) % c->n), tries = 0;
+            while (c->in[i] && tries++ < c->n)
+                i = i + 1 == c->n ? 0 : i + 1;
+            if (!c->in[i]) {
+                stl_lsm_add(c, i);
+                c->lock[i] = 1;
+            }
+        }
+        bool ok = stl_lsm_remove_to_feasible(c, true);
+        memset(c->lock, 0, c->n);
+        if (!ok) { /* the kicked ones cannot settle together */
+            stl_lsm_restore(c);
+            continue;
+        }
+        stl_lsm_readd(c);
+        bool improved = true;
+        while (improved && stl_lsm_budget_left(c)) {
+            improved = stl_lsm_insert_pass(c);
+            improved |= stl_lsm_drop_pass(c);
+        }
+        if (c->cur_value >= *best_value) {
+            *best_value = c->cur_value;
+            memcpy(c->best, c->in, c->n);
+        } else {
+            stl_lsm_restore(c);
+        }
+    }
 }
 
 static stl_lsm_method stl_lsm_run(stl_lsm_ctx *c)
@@ -709,33 +892,47 @@ static stl_lsm_method stl_lsm_run(stl_lsm_ctx *c)
         return STL_LSM_ALL;
     bool fine = c->n <= STL_LSM_FINE_INSTR_MAX;
     for (uint32_t a = 0; a < c->accounts; a++)
-        stl_heapsort(c->deb + c->deb_first[a], c->deb_first[a + 1] - c->deb_first[a],
+        stl_lsm_heapsort(c->deb + c->deb_first[a], c->deb_first[a + 1] - c->deb_first[a],
                      sizeof(stl_lsm_debit), stl_debit_less, c);
     /* Several starts, each with an equal share of what is left of the budget; the best
      * value wins, ties to the earlier start. */
     static const struct {
-        bool construct_fine, cycles_first, local_scores;
-    } starts[] = {
-        {true, false, false}, {true, true, false}, {false, false, false}, {true, false, true}};
+        bool flow, construct_fine, cycles_first, local_scores;
+    } starts[] = {{true, true, false, false},
+                  {false, true, false, false},
+                  {false, true, true, false},
+                  {false, false, false, false}};
     uint64_t limit = c->work_limit;
     int64_t best_value = -1;
     for (uint32_t v = 0; v < LDG_ARRAY_LEN(starts); v++) {
         uint64_t left = limit > c->work ? limit - c->work : 0;
         c->work_limit = c->work + left / (LDG_ARRAY_LEN(starts) - v);
         stl_lsm_clear(c);
-        c->local_scores = starts[v].local_scores;
-        stl_lsm_variant(c, fine, fine && starts[v].construct_fine, starts[v].cycles_first);
-        c->local_scores = false;
+        if (starts[v].flow) {
+            if (!fine || !stl_lsm_flow_variant(c, fine))
+                continue;
+        } else {
+            c->local_scores = starts[v].local_scores;
+            bool ran =
+                stl_lsm_variant(c, fine, fine && starts[v].construct_fine, starts[v].cycles_first);
+            c->local_scores = false;
+            if (!ran)
+                continue;
+        }
         if (c->cur_value > best_value) {
             best_value = c->cur_value;
             memcpy(c->best, c->in, c->n);
         }
     }
+
     c->work_limit = limit;
-    stl_lsm_clear(c);
-    for (uint32_t i = 0; i < c->n; i++)
-        if (c->best[i])
-            stl_lsm_add(c, i);
+    stl_lsm_restore(c);
+    if (fine) { /* iterated local search: half as much again as the starts took */
+        uint64_t more = c->work / 2;
+        c->work_limit = limit - c->work > more ? c->work + more : limit;
+        stl_lsm_kick_search(c, &best_value);
+        c->work_limit = limit;
+    }
     if (c->n <= STL_LSM_EXACT_INSTR_MAX && stl_lsm_exact(c))
         return STL_LSM_EXACT;
     return STL_LSM_HEURISTIC;

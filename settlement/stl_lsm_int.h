@@ -40,6 +40,16 @@ typedef struct stl_lsm_ctx {
     uint32_t *queue, *cursor;
     uint8_t *queued;
     int64_t *opt;                     /* branch and bound: optimistic balances */
+    /* Flow relaxation (stl_lsm_flow.c). Payments (one debit, one credit of the amount that
+     * is also the value) sorted by (from, to, value desc, index) in fl_idx[0..fl_count);
+     * arc e = one (from, to) pair, its payments fl_idx[arc_first[e] .. arc_first[e+1]),
+     * total arc_cap[e], of which arc_red[e] is held back; arcs are sorted by from
+     * (out_first) and listed by to in in_arc[in_first[a] ..). Nodes: accounts, then source
+     * and sink. */
+    uint32_t *fl_idx, *arc_first, *arc_from, *arc_to, *out_first, *in_first, *in_arc, *prev;
+    uint32_t fl_count, arc_count;
+    int64_t *arc_cap, *arc_red, *supply, *slack, *dist, *pot;
+    uint8_t *done;
     uint64_t *credit_sum, *debit_sum; /* validation */
     uint64_t work, work_limit;
 } stl_lsm_ctx;
@@ -54,6 +64,19 @@ void stl_lsm_add(stl_lsm_ctx *c, uint32_t i);
 void stl_lsm_remove(stl_lsm_ctx *c, uint32_t i);
 /* Copies the current set into *r (asserts feasibility). */
 void stl_lsm_emit(stl_lsm_result *r, const stl_lsm_ctx *c, stl_lsm_method method);
+
+/* Deterministic heapsort (total orders only), for the solver's files. */
+typedef bool (*stl_lsm_less_fn)(const stl_lsm_ctx *c, const void *x, const void *y);
+void stl_lsm_heapsort(void *base, size_t n, size_t size, stl_lsm_less_fn less,
+                      const stl_lsm_ctx *c);
+
+/* Flow relaxation start (payments only): solves the LP relaxation restricted to the
+ * payments as a min-cost flow (integers, successive shortest paths), then makes the
+ * current set (from empty) the payments of each arc, largest first, that fit the arc's
+ * flow. The set may be infeasible (rounding); the caller repairs it. Returns false if the
+ * queue has no payments or the budget ran out (the set is then left empty). Sets *bound
+ * to the relaxation's value (an upper bound on any set of payments). */
+bool stl_lsm_flow_start(stl_lsm_ctx *c, int64_t *bound);
 
 /* Branch and bound over the first n <= 63 instructions, seeded with the current set as
  * incumbent; on return the current set is the best found. True if the search completed

@@ -414,8 +414,8 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* A few stored instances against their cbc-proven optima (tests/bench/data/lsm): never
- * above the optimum (it is an optimum), and within 93% of it (the measured worst case
- * over the stored set is 93.3%; the bench reports the mean and min over all 30). */
+ * above the optimum (it is an optimum), and within 95% of it (the measured worst case
+ * over the stored set is 97.6%; the bench reports the mean and min over all 30). */
 START_TEST(test_stored_instances_near_optimum)
 {
     const char *src = getenv("FOLIO_SRC");
@@ -440,7 +440,7 @@ START_TEST(test_stored_instances_near_optimum)
     printf("inst_%02d: %" PRIu64 " of optimum %" PRIu64 " (%.2f%%)\n", _i, r.settled_value, opt,
            100.0 * (double)r.settled_value / (double)opt);
     ck_assert_uint_le(r.settled_value, opt);
-    ck_assert_uint_ge(r.settled_value * 100, opt * 93);
+    ck_assert_uint_ge(r.settled_value * 100, opt * 95);
     free(ws);
     free(settled);
     free(final);
