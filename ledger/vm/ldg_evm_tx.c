@@ -1,11 +1,12 @@
 /* Cancun transaction processing on the in-memory world, state root and logs hash, and the
- * standard precompiles folio provides (ecrecover, sha256, identity). */
+ * standard precompiles folio provides (ecrecover, sha256, ripemd160, identity). */
 #include "ldg_evm_world_int.h"
 
 #include "ldg_keccak.h"
 #include "ldg_mpt.h"
 #include "ldg_rlp.h"
 
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
@@ -81,6 +82,9 @@ bool world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_resu
     case 2:
         cost = 60 + 12 * words(msg->input_size);
         break;
+    case 3:
+        cost = 600 + 120 * words(msg->input_size);
+        break;
     case 4:
         cost = 15 + 3 * words(msg->input_size);
         break;
@@ -99,6 +103,16 @@ bool world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_resu
         uint8_t h[32];
         SHA256(msg->input_data ? msg->input_data : (const uint8_t *)"", msg->input_size, h);
         if (!set_output(out, h, 32))
+            out->status = LDG_EVM_OUT_OF_MEMORY;
+    } else if (id == 3) {
+        /* 20-byte digest, left-padded to a word. */
+        uint8_t word[32] = {0};
+        unsigned md_len = 0;
+        const void *in = msg->input_data ? (const void *)msg->input_data : (const void *)"";
+        if (!EVP_Digest(in, msg->input_size, word + 12, &md_len, EVP_ripemd160(), NULL) ||
+            md_len != 20)
+            *out = (ldg_evm_result){.status = LDG_EVM_PRECOMPILE_FAILURE};
+        else if (!set_output(out, word, 32))
             out->status = LDG_EVM_OUT_OF_MEMORY;
     } else if (!set_output(out, msg->input_data, msg->input_size)) {
         out->status = LDG_EVM_OUT_OF_MEMORY;

@@ -394,6 +394,61 @@ START_TEST(test_call_depth_limit)
 }
 END_TEST
 
+/* Calls precompile `id` with input via STATICCALL and returns its 32-byte output word. */
+static void precompile_word(uint8_t id, const char *input_hex, uint8_t out[32])
+{
+    uint8_t input[256];
+    size_t n = strlen(input_hex) / 2;
+    for (size_t i = 0; i < n; i++) {
+        unsigned v;
+        ck_assert(sscanf(input_hex + 2 * i, "%2x", &v) == 1);
+        input[i] = (uint8_t)v;
+    }
+    /* CALLDATACOPY(0, 0, size); STATICCALL(gas, id, 0, size, 0x100, 32); RETURN(0x100, 32) */
+    const uint8_t code[] = {0x36, 0x5f, 0x5f, 0x37, 0x60, 0x20, 0x61, 0x01, 0x00, 0x36, 0x5f,
+                            0x60, id,   0x5a, 0xfa, 0x50, 0x60, 0x20, 0x61, 0x01, 0x00, 0xf3};
+    ldg_evm_world *w = ldg_evm_world_new();
+    ck_assert(ldg_evm_world_set_account(w, &CONTRACT, 1, ldg_u256_zero(), code, sizeof code));
+    ldg_evm_message m = {.kind = LDG_EVM_CALL,
+                         .gas = 100000,
+                         .recipient = CONTRACT,
+                         .sender = CALLER,
+                         .code_address = CONTRACT,
+                         .input_data = input,
+                         .input_size = n};
+    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), w, &m, code, sizeof code);
+    ck_assert_int_eq(r.status, LDG_EVM_SUCCESS);
+    ck_assert_uint_eq(r.output_size, 32);
+    memcpy(out, r.output_data, 32);
+    ldg_evm_result_release(&r);
+    ldg_evm_world_free(w);
+}
+
+START_TEST(test_precompiles)
+{
+    uint8_t out[32];
+    /* ecrecover (go-ethereum's test vector) */
+    precompile_word(1,
+                    "38d18acb67d25c8bb9942764b62f18e17054f66a817bd4295423adf9ed98873e"
+                    "000000000000000000000000000000000000000000000000000000000000001b"
+                    "38d18acb67d25c8bb9942764b62f18e17054f66a817bd4295423adf9ed98873e"
+                    "789d1dd423d25f0772d2748d60f7e4b81bb14d086eba8e8e8efb6dcff8a4ae02",
+                    out);
+    ldg_evm_address want = addr_hex("ceaccac640adf55b2028469bd36ba501f28b699d");
+    ck_assert_mem_eq(out + 12, want.bytes, 20);
+    precompile_word(2, "616263", out); /* sha256("abc") */
+    ck_assert_uint_eq(out[0], 0xba);
+    ck_assert_uint_eq(out[31], 0xad);
+    precompile_word(3, "616263", out); /* ripemd160("abc"), left-padded */
+    ck_assert_uint_eq(out[0], 0);
+    ck_assert_uint_eq(out[12], 0x8e);
+    ck_assert_uint_eq(out[31], 0xfc);
+    precompile_word(4, "616263", out); /* identity */
+    ck_assert_uint_eq(out[0], 0x61);
+    ck_assert_uint_eq(out[2], 0x63);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("vm_evm");
@@ -412,6 +467,7 @@ int main(void)
     tcase_add_test(tc, test_sstore_refund_capped);
     tcase_add_test(tc, test_transient_storage_cleared_between_txs);
     tcase_add_test(tc, test_call_depth_limit);
+    tcase_add_test(tc, test_precompiles);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
