@@ -773,11 +773,11 @@ static void stl_lsm_improve(stl_lsm_ctx *c, bool fine)
     stl_lsm_add_cycles(c);
     stl_lsm_recover_offsets(c, fine);
     stl_lsm_readd(c);
-    bool improved = fine;
+    bool improved = true;
     while (improved && stl_lsm_budget_left(c)) {
         improved = stl_lsm_insert_pass(c);
         improved |= stl_lsm_drop_pass(c);
-        if (!improved)
+        if (!improved && fine)
             improved = stl_lsm_chain_pass(c, 1);
     }
 }
@@ -903,14 +903,19 @@ static stl_lsm_method stl_lsm_run(stl_lsm_ctx *c)
                   {false, true, true, false},
                   {false, false, false, false}};
     uint64_t limit = c->work_limit;
+    if (!fine) /* large queues: half the budget, so that 100k instructions stay well < 1 s */
+        c->work_limit = limit / 2;
+    uint64_t starts_limit = c->work_limit;
     int64_t best_value = -1;
     for (uint32_t v = 0; v < LDG_ARRAY_LEN(starts); v++) {
-        uint64_t left = limit > c->work ? limit - c->work : 0;
+        uint64_t left = starts_limit > c->work ? starts_limit - c->work : 0;
         c->work_limit = c->work + left / (LDG_ARRAY_LEN(starts) - v);
         stl_lsm_clear(c);
         if (starts[v].flow) {
             if (!fine || !stl_lsm_flow_variant(c, fine))
                 continue;
+        } else if (!fine && !starts[v].construct_fine && !starts[v].cycles_first) {
+            continue; /* the same run as the first coarse one */
         } else {
             c->local_scores = starts[v].local_scores;
             bool ran =
