@@ -11,13 +11,14 @@
  * pairs to indices and must give both accounts of a leg the same asset. The solver never
  * looks at assets, participants or ids: it works on integers only.
  *
- * Method (specs/settlement.md, section "Liquidity-saving mechanism"): a construction that
- * starts from the whole queue and removes instructions by value per unit of deficit
- * removed, then re-adds whatever fits, recovers offsetting subsets among the removed ones,
- * improves by insert-and-repair moves, and, on small queues, proves the optimum by branch
- * and bound. Every phase counts elementary steps against a work budget, so a run is
- * bounded and its result depends only on the input: same input, same output, on every
- * node. No floating point, no allocation (caller workspace), no I/O, no globals. */
+ * Method (specs/settlement.md, section "Liquidity-saving mechanism"): several starts (the
+ * rounded LP relaxation over payments, solved as a min-cost flow in integers; constructions
+ * that start from the whole queue and remove instructions by value per unit of deficit
+ * removed), each followed by re-add, recovery of offsetting subsets, and insert-and-repair,
+ * drop-and-refill and chain-insertion moves; then an iterated local search from the best
+ * set and, on small queues, a proof of optimality by branch and bound. Every phase counts
+ * elementary steps against a work budget, so a run is bounded and its result depends only
+ * on the input: same input, same output, on every node. No floating point, no allocation (caller workspace), no I/O, no globals. */
 #ifndef STL_LSM_H
 #define STL_LSM_H
 
