@@ -18,7 +18,8 @@
  * drop-and-refill and chain-insertion moves; then an iterated local search from the best
  * set and, on small queues, a proof of optimality by branch and bound. Every phase counts
  * elementary steps against a work budget, so a run is bounded and its result depends only
- * on the input: same input, same output, on every node. No floating point, no allocation (caller workspace), no I/O, no globals. */
+ * on the input: same input, same output, on every node. No floating point, no allocation
+ * (caller workspace), no I/O, no globals. */
 #ifndef STL_LSM_H
 #define STL_LSM_H
 
