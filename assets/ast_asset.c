@@ -1,5 +1,7 @@
 #include "ast_asset.h"
+#include "ast_action.h"
 #include "ast_isin.h"
+#include "ast_rules.h"
 
 #include <string.h>
 
@@ -15,6 +17,36 @@ static const ldg_result_info asset_results[] = {
     {AST_R_BAD_NAME, "BAD_NAME", "the instrument name is empty or too long"},
     {AST_R_BAD_RISK, "BAD_RISK", "the risk level must be R1 to R5"},
     {AST_R_BAD_CURRENCY, "BAD_CURRENCY", "the currency is not a known ISO 4217 code"},
+    {AST_R_CASH_ISSUER, "CASH_ISSUER", "this currency is issued by another settlement bank"},
+    {AST_R_NOT_CASH, "NOT_CASH", "the instrument is not a cash token"},
+    {AST_R_BAD_TERMS, "BAD_TERMS",
+     "the bond terms are invalid (face value, coupon rate, frequency or day count)"},
+    {AST_R_BAD_DATES, "BAD_DATES",
+     "the dates are inconsistent (maturity not after issue, or record date not before pay date)"},
+    {AST_R_BAD_INVESTOR, "BAD_INVESTOR", "the investor category or risk class is out of range"},
+    {AST_R_UNSUITABLE, "UNSUITABLE",
+     "the instrument's risk level is above the ordinary investor's risk class"},
+    {AST_R_KYC_EXPIRED, "KYC_EXPIRED", "the recipient's KYC has expired"},
+    {AST_R_NOT_TRANSFERABLE, "NOT_TRANSFERABLE", "the instrument's rules forbid transfers"},
+    {AST_R_LOCKED_UP, "LOCKED_UP", "the instrument is in a lock-up period"},
+    {AST_R_NOT_ALLOWED, "NOT_ALLOWED", "the recipient is not on the instrument's allow list"},
+    {AST_R_MAX_HOLDERS, "MAX_HOLDERS",
+     "the transfer would exceed the instrument's maximum number of holders"},
+    {AST_R_FROZEN, "FROZEN", "the quantity is frozen by a regulator's order"},
+    {AST_R_NOT_ISSUER, "NOT_ISSUER", "only the instrument's issuer may do this"},
+    {AST_R_UNKNOWN_PROPOSAL, "UNKNOWN_PROPOSAL", "no force-transfer proposal with this id"},
+    {AST_R_SAME_REGULATOR, "SAME_REGULATOR",
+     "a force transfer must be approved by a different regulator than its proposer"},
+    {AST_R_PROPOSAL_CLOSED, "PROPOSAL_CLOSED", "the proposal has already been executed"},
+    {AST_R_WRONG_KIND, "WRONG_KIND", "the action does not apply to this kind of instrument"},
+    {AST_R_BAD_RATIO, "BAD_RATIO", "the split ratio must be N:M with N and M above zero"},
+    {AST_R_UNKNOWN_ACTION, "UNKNOWN_ACTION", "no corporate action with this id"},
+    {AST_R_ACTION_CLOSED, "ACTION_CLOSED", "the action is already completed or cancelled"},
+    {AST_R_ACTION_IN_PROGRESS, "ACTION_IN_PROGRESS",
+     "the instrument cannot move while a split or its final redemption is applied"},
+    {AST_R_NOT_FROZEN, "NOT_FROZEN", "the account has less than this quantity frozen"},
+    {AST_R_LIST_TOO_LONG, "LIST_TOO_LONG", "the allow list has too many accounts"},
+    {AST_R_UNKNOWN_INVESTOR, "UNKNOWN_INVESTOR", "no investor profile for this account"},
 };
 
 bool ast_id_key(uint8_t out[AST_ID_LEN], const char *id)
@@ -94,10 +126,20 @@ ldg_err ast_balance_get(ldg_state *st, const char *id, const ldg_account *acct, 
     return ldg_state_get_u64(st, key, sizeof key, qty);
 }
 
-/* Writes a holding and keeps the holder count in step. */
+ldg_err ast_holders_get(ldg_state *st, const char *id, uint64_t *count)
+{
+    uint8_t hkey[1 + AST_ID_LEN] = {'H'};
+    if (!ast_id_key(hkey + 1, id))
+        return LDG_ERR_INVALID;
+    return ldg_state_get_u64(st, hkey, sizeof hkey, count);
+}
+
+/* Writes a holding and keeps the holder count in step. Record-date snapshots in progress
+ * first keep the holding's value before the change (ast_action.h). */
 static void balance_set(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
                         uint64_t after)
 {
+    ast_snapshot_cow(st, id, acct, before);
     uint8_t key[1 + AST_ID_LEN + LDG_ACCOUNT_LEN];
     balance_key(key, id, acct);
     if (after)
@@ -128,6 +170,36 @@ ldg_result ast_credit(ldg_state *st, const char *id, const ldg_account *to, uint
     return LDG_R_OK;
 }
 
+ldg_result ast_debit(ldg_state *st, const char *id, const ldg_account *from, uint64_t qty)
+{
+    uint64_t bal;
+    if (ast_balance_get(st, id, from, &bal) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (bal < qty)
+        return AST_R_INSUFFICIENT_BALANCE;
+    balance_set(st, id, from, bal, bal - qty);
+    return LDG_R_OK;
+}
+
+ldg_result ast_move_raw(ldg_state *st, const char *id, const ldg_account *from,
+                        const ldg_account *to, uint64_t qty)
+{
+    if (qty == 0)
+        return AST_R_ZERO_QUANTITY;
+    if (memcmp(from->b, to->b, LDG_ACCOUNT_LEN) == 0)
+        return AST_R_SELF_TRANSFER;
+    uint64_t fb, tb, tnext;
+    if (ast_balance_get(st, id, from, &fb) != LDG_OK || ast_balance_get(st, id, to, &tb) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (fb < qty)
+        return AST_R_INSUFFICIENT_BALANCE;
+    if (__builtin_add_overflow(tb, qty, &tnext) || tnext > LDG_QUANTITY_MAX)
+        return LDG_R_OVERFLOW;
+    balance_set(st, id, from, fb, fb - qty);
+    balance_set(st, id, to, tb, tnext);
+    return LDG_R_OK;
+}
+
 ldg_result ast_move(ldg_txctx *c, const char *id, const ldg_account *from, const ldg_account *to,
                     uint64_t qty)
 {
@@ -137,24 +209,20 @@ ldg_result ast_move(ldg_txctx *c, const char *id, const ldg_account *from, const
         return AST_R_QUANTITY_TOO_LARGE;
     if (memcmp(from->b, to->b, LDG_ACCOUNT_LEN) == 0)
         return AST_R_SELF_TRANSFER;
-    uint64_t fb, tb, tnext;
-    if (ast_balance_get(c->st, id, from, &fb) != LDG_OK ||
-        ast_balance_get(c->st, id, to, &tb) != LDG_OK)
-        return LDG_R_MALFORMED;
-    if (fb < qty) {
-        ldg_txctx_detail(c, "holds %llu of %s, needs %llu", (unsigned long long)fb, id,
-                         (unsigned long long)qty);
-        return AST_R_INSUFFICIENT_BALANCE;
-    }
-    if (__builtin_add_overflow(tb, qty, &tnext) || tnext > LDG_QUANTITY_MAX)
-        return LDG_R_OVERFLOW;
-    balance_set(c->st, id, from, fb, fb - qty);
-    balance_set(c->st, id, to, tb, tnext);
-    return LDG_R_OK;
+    /* Every transfer rule, control and suitability check (ast_rules.h): the same function
+     * answers `transfer check`, so the dry run and the real movement cannot disagree. */
+    ldg_result r =
+        ast_transfer_check(c->st, c->env->time_ms, id, from, to, qty, c->detail, sizeof c->detail);
+    if (r != LDG_R_OK)
+        return r;
+    r = ldg_transfer_hooks_run(c, id, from, to, qty);
+    if (r != LDG_R_OK)
+        return r;
+    return ast_move_raw(c->st, id, from, to, qty);
 }
 
 /* Recipient must be a registered participant: the register names every holder. */
-static ldg_result require_participant(ldg_txctx *c, const ldg_account *a)
+ldg_result ast_require_participant(ldg_txctx *c, const ldg_account *a)
 {
     ldg_participant p;
     bool found;
@@ -196,7 +264,7 @@ static ldg_result apply_issue_equity(ldg_txctx *c, const msgpack_object *payload
         return LDG_R_MALFORMED;
     if (found)
         return AST_R_ASSET_EXISTS;
-    ldg_result r = require_participant(c, &to);
+    ldg_result r = ast_require_participant(c, &to);
     if (r != LDG_R_OK)
         return r;
     a.issuer = c->sender;
@@ -220,7 +288,7 @@ static ldg_result apply_transfer(ldg_txctx *c, const msgpack_object *payload)
         return LDG_R_MALFORMED;
     if (!found)
         return AST_R_UNKNOWN_ASSET;
-    ldg_result r = require_participant(c, &to);
+    ldg_result r = ast_require_participant(c, &to);
     if (r != LDG_R_OK)
         return r;
     return ast_move(c, id, &c->sender, &to, qty);

@@ -26,13 +26,52 @@ enum {
     AST_R_BAD_NAME = 207,
     AST_R_BAD_RISK = 208,
     AST_R_BAD_CURRENCY = 209,
+    AST_R_CASH_ISSUER = 210,      /* another settlement bank issues this currency */
+    AST_R_NOT_CASH = 211,         /* the instrument is not a cash token */
+    AST_R_BAD_TERMS = 212,        /* bond terms invalid (face value, rate, frequency, day count) */
+    AST_R_BAD_DATES = 213,        /* maturity not after issue, record date not before pay date */
+    AST_R_BAD_INVESTOR = 214,     /* investor category or risk class out of range */
+    AST_R_UNSUITABLE = 215,       /* instrument risk above the ordinary investor's class */
+    AST_R_KYC_EXPIRED = 216,      /* recipient's KYC has expired */
+    AST_R_NOT_TRANSFERABLE = 217, /* the instrument's rules forbid transfers */
+    AST_R_LOCKED_UP = 218,        /* transfers are locked up until a date */
+    AST_R_NOT_ALLOWED = 219,      /* recipient is not on the instrument's allow list */
+    AST_R_MAX_HOLDERS = 220,      /* the transfer would exceed the maximum number of holders */
+    AST_R_FROZEN = 221,           /* the quantity is frozen by a regulator's order */
+    AST_R_NOT_ISSUER = 222,       /* only the instrument's issuer (or a regulator) may do this */
+    AST_R_UNKNOWN_PROPOSAL = 223, /* no force-transfer proposal with this id */
+    AST_R_SAME_REGULATOR = 224,   /* the approver must differ from the proposer */
+    AST_R_PROPOSAL_CLOSED = 225,  /* the proposal was already executed */
+    AST_R_WRONG_KIND = 226,       /* the action does not apply to this kind of instrument */
+    AST_R_BAD_RATIO = 227,        /* split ratio has a zero side */
+    AST_R_UNKNOWN_ACTION = 228,   /* no corporate action with this id */
+    AST_R_ACTION_CLOSED = 229,    /* the action is already paid, applied or cancelled */
+    AST_R_ACTION_IN_PROGRESS = 230, /* a split or a final redemption is being applied */
+    AST_R_NOT_FROZEN = 231,         /* unfreeze of more than is frozen */
+    AST_R_LIST_TOO_LONG = 232,      /* allow list over AST_ALLOW_LIST_MAX accounts */
+    AST_R_UNKNOWN_INVESTOR = 233,   /* no investor profile for this account */
 };
 
 /* Transaction types (10..49). */
 enum {
     AST_TX_ISSUE_EQUITY = 10,
     AST_TX_TRANSFER = 11,
+    AST_TX_ISSUE_CASH = 12,    /* asset.issue_cash [currency, amount, to] */
+    AST_TX_REDEEM_CASH = 13,   /* asset.redeem_cash [currency, amount] */
+    AST_TX_ISSUE_BOND = 14,    /* asset.issue_bond (ast_bond_tx.c) */
+    AST_TX_INVESTOR = 15,      /* investor.register */
+    AST_TX_RULES_SET = 16,     /* asset.rules_set */
+    AST_TX_FREEZE = 17,        /* control.freeze */
+    AST_TX_UNFREEZE = 18,      /* control.unfreeze */
+    AST_TX_FORCE_PROPOSE = 19, /* control.force_transfer */
+    AST_TX_FORCE_APPROVE = 20, /* control.approve */
+    AST_TX_DIVIDEND = 21,      /* action.dividend */
+    AST_TX_SPLIT = 22,         /* action.split */
+    AST_TX_ACTION_CANCEL = 23, /* action.cancel */
 };
+
+/* Second key byte of the assets module's keys under the 'A' prefix (specs/assets.md). */
+#define AST_KEY_NS 'A'
 
 typedef struct ast_asset {
     char id[AST_ID_LEN + 1];
@@ -62,6 +101,16 @@ ldg_result ast_move(ldg_txctx *c, const char *id, const ldg_account *from, const
                     uint64_t qty);
 /* Credits newly issued units (supply grows by the caller's record update). */
 ldg_result ast_credit(ldg_state *st, const char *id, const ldg_account *to, uint64_t qty);
+/* Removes qty from a holding (retirement; the caller shrinks the supply). */
+ldg_result ast_debit(ldg_state *st, const char *id, const ldg_account *from, uint64_t qty);
+/* A movement with the balance checks only: no transfer rules, no controls. For the
+ * ledger's own movements (corporate-action payments, approved force transfers). */
+ldg_result ast_move_raw(ldg_state *st, const char *id, const ldg_account *from,
+                        const ldg_account *to, uint64_t qty);
+/* Recipient must be a registered participant (sets the detail). */
+ldg_result ast_require_participant(ldg_txctx *c, const ldg_account *a);
+/* Holder count of an instrument. */
+ldg_err ast_holders_get(ldg_state *st, const char *id, uint64_t *count) LDG_WARN_UNUSED;
 
 /* Registers the assets result table and transaction types. */
 void ast_asset_register(ldg_registry *r);

@@ -9,12 +9,58 @@ static void asset_usage(void)
 {
     printf("usage: folio asset issue equity --isin ISIN --name TEXT --shares N --to ACCOUNT\n"
            "                               [--class A|B|...] [--risk R1..R5]\n"
+           "       folio asset issue cash --currency CNY --amount AMOUNT --to ACCOUNT\n"
+           "       folio asset redeem cash --currency CNY --amount AMOUNT\n"
            "       folio asset show ISIN\n"
            "       folio asset list\n"
            "       folio asset holders ISIN\n\n"
            "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
            "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
-           "Equity issued without --risk is R3.\n");
+           "Equity issued without --risk is R3.\n"
+           "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
+           "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
+           "signer's cash: the issuing bank pays out off-ledger and the supply shrinks.\n");
+}
+
+/* "1234.5" with a currency of exponent 2 -> 123450 minor units. Digits, at most one '.',
+ * at most `exponent` decimals; no sign, no spaces; result at most LDG_QUANTITY_MAX. */
+bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned decimals = 0;
+    bool dot = false, digit = false;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return false;
+        if (dot && ++decimals > exponent)
+            return false;
+        digit = true;
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+            return false;
+    }
+    for (; decimals < exponent; decimals++)
+        if (__builtin_mul_overflow(v, 10, &v))
+            return false;
+    if (!digit || v > LDG_QUANTITY_MAX)
+        return false;
+    *out = v;
+    return true;
+}
+
+static const ast_currency *need_currency(cli_ctx *ctx, const char *cur)
+{
+    const ast_currency *info = NULL;
+    if (!cur || ast_currency_lookup(&info, cur, strlen(cur)) != AST_ISIN_OK) {
+        cli_fail(ctx, "BAD_CURRENCY", "'%s' is not a known ISO 4217 currency code (e.g. CNY)",
+                 cur ? cur : "");
+        return NULL;
+    }
+    return info;
 }
 
 static bool parse_risk(const char *s, uint64_t *out)
@@ -80,6 +126,76 @@ static int issue_equity(cli_ctx *ctx, int argc, char **argv)
     char what[64];
     snprintf(what, sizeof what, "issue %s", isin);
     rc = cli_submit(ctx, AST_TX_ISSUE_EQUITY, &p, what, NULL);
+    ldg_enc_free(&p);
+    return rc;
+}
+
+static int issue_cash(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--currency", "--amount", "--to", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *cur = cli_opt(argc, argv, "--currency"), *amt = cli_opt(argc, argv, "--amount");
+    const char *to_s = cli_opt(argc, argv, "--to");
+    if (!cur || !amt || !to_s) {
+        cli_fail(ctx, "USAGE", "asset issue cash needs --currency, --amount and --to");
+        return CLI_USAGE;
+    }
+    const ast_currency *info = need_currency(ctx, cur);
+    if (!info)
+        return CLI_USAGE;
+    uint64_t amount;
+    if (!cli_parse_amount(amt, info->minor_exponent, &amount) || amount == 0) {
+        cli_fail(ctx, "BAD_AMOUNT",
+                 "--amount must be a positive amount of %s with at most %u decimals", cur,
+                 (unsigned)info->minor_exponent);
+        return CLI_USAGE;
+    }
+    ldg_account to;
+    int rc = cli_resolve_account(ctx, to_s, &to);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 3);
+    ldg_enc_str(&p, cur);
+    ldg_enc_u64(&p, amount);
+    ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
+    char what[96];
+    snprintf(what, sizeof what, "issue %s %s", amt, cur);
+    rc = cli_submit(ctx, AST_TX_ISSUE_CASH, &p, what, NULL);
+    ldg_enc_free(&p);
+    return rc;
+}
+
+static int redeem_cash(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--currency", "--amount", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *cur = cli_opt(argc, argv, "--currency"), *amt = cli_opt(argc, argv, "--amount");
+    if (!cur || !amt) {
+        cli_fail(ctx, "USAGE", "asset redeem cash needs --currency and --amount");
+        return CLI_USAGE;
+    }
+    const ast_currency *info = need_currency(ctx, cur);
+    if (!info)
+        return CLI_USAGE;
+    uint64_t amount;
+    if (!cli_parse_amount(amt, info->minor_exponent, &amount) || amount == 0) {
+        cli_fail(ctx, "BAD_AMOUNT",
+                 "--amount must be a positive amount of %s with at most %u decimals", cur,
+                 (unsigned)info->minor_exponent);
+        return CLI_USAGE;
+    }
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 2);
+    ldg_enc_str(&p, cur);
+    ldg_enc_u64(&p, amount);
+    char what[96];
+    snprintf(what, sizeof what, "redeem %s %s", amt, cur);
+    int rc = cli_submit(ctx, AST_TX_REDEEM_CASH, &p, what, NULL);
     ldg_enc_free(&p);
     return rc;
 }
@@ -198,7 +314,16 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
         const char *kind = argc > 2 ? argv[2] : "";
         if (!strcmp(kind, "equity"))
             return issue_equity(ctx, argc - 2, argv + 2);
-        cli_fail(ctx, "USAGE", "asset issue takes a kind: equity");
+        if (!strcmp(kind, "cash"))
+            return issue_cash(ctx, argc - 2, argv + 2);
+        cli_fail(ctx, "USAGE", "asset issue takes a kind: equity, bond or cash");
+        return CLI_USAGE;
+    }
+    if (!strcmp(verb, "redeem")) {
+        const char *kind = argc > 2 ? argv[2] : "";
+        if (!strcmp(kind, "cash"))
+            return redeem_cash(ctx, argc - 2, argv + 2);
+        cli_fail(ctx, "USAGE", "asset redeem takes a kind: cash");
         return CLI_USAGE;
     }
     if (!strcmp(verb, "list"))
