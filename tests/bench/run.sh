@@ -14,6 +14,7 @@ run() {
   fi
 }
 run bench_node "$build/folio" "${FOLIO_BENCH_TRANSFERS:-1000000}" "${FOLIO_BENCH_ACCOUNTS:-1000}"
+run bench_evm "${FOLIO_BENCH_EVM_SECONDS:-0.5}"
 for extra in tests/bench/run_*.sh; do
   [ -f "$extra" ] && { bash "$extra" "$build" || status=1; }
 done
