@@ -271,9 +271,10 @@ static ldg_err load_tip(ldg_chain *c)
         return err;
     ldg_dec d;
     err = ldg_decode(&d, v, vl);
-    free(v);
-    if (err != LDG_OK)
+    if (err != LDG_OK) {
+        free(v);
         return LDG_ERR_CORRUPT;
+    }
     const msgpack_object *f;
     bool ok = ldg_obj_array(d.root, 5, &f) && ldg_obj_u64(&f[0], &c->tip.height) &&
               ldg_obj_u64(&f[1], &c->tip.time_ms) &&
@@ -281,6 +282,7 @@ static ldg_err load_tip(ldg_chain *c)
               ldg_obj_bin(&f[3], c->tip.state_root.b, LDG_HASH_LEN) &&
               ldg_obj_u64(&f[4], &c->tip.tx_total);
     ldg_dec_free(&d);
+    free(v); /* only now: the decoded binaries point into v */
     if (!ok)
         return LDG_ERR_CORRUPT;
     err = ldg_store_get(c->store, LDG_CF_META, META_CHAIN_ID, sizeof META_CHAIN_ID - 1, &v, &vl);

@@ -1,0 +1,513 @@
+/* Unit tests for ledger/ldg_chain over a real store in a temporary directory: genesis,
+ * propose/execute/commit with a one-validator certificate, the tip and read_block after
+ * close/reopen, find_tx, refusal of blocks with a wrong prev_hash, tx_root, height, time,
+ * tx count or signature, ldg_chain_verify on a good chain, and verify reporting the broken
+ * height after stored blocks are tampered with. */
+#include "testlib.h"
+
+#include "ast_asset.h"
+#include "ldg_chain.h"
+#include "net_node.h"
+
+#define CHAIN "folio-chain"
+#define T0 1700000000000ULL
+#define ISIN "US0378331005"
+
+static char dir[PATH_MAX];
+static ldg_registry *reg;
+static ldg_genesis gen;
+static ldg_keypair val, registrar, issuer, alice, bob;
+
+static void setup(void)
+{
+    tl_tmpdir(dir, "chain");
+    reg = net_registry_new();
+    tl_key(&val, 1);
+    tl_key(&registrar, 2);
+    tl_key(&issuer, 3);
+    tl_key(&alice, 4);
+    tl_key(&bob, 5);
+    memset(&gen, 0, sizeof gen);
+    snprintf(gen.chain_id, sizeof gen.chain_id, "%s", CHAIN);
+    gen.time_ms = T0;
+    gen.validator_count = 1;
+    gen.validators[0] = val.pub;
+    const char *names[] = {"registrar", "issuer", "alice", "bob"};
+    uint32_t roles[] = {LDG_ROLE_REGISTRAR, LDG_ROLE_ISSUER, LDG_ROLE_INVESTOR, LDG_ROLE_INVESTOR};
+    const ldg_keypair *keys[] = {&registrar, &issuer, &alice, &bob};
+    for (int i = 0; i < 4; i++) {
+        snprintf(gen.participants[i].name, sizeof gen.participants[i].name, "%s", names[i]);
+        gen.participants[i].roles = roles[i];
+        gen.participants[i].key = keys[i]->pub;
+    }
+    gen.participant_count = 4;
+}
+
+static void teardown(void)
+{
+    ldg_registry_free(reg);
+    tl_rmrf(dir);
+}
+
+/* A batch of transactions (wire bytes owned here). */
+typedef struct batch {
+    uint8_t *w[8];
+    size_t len[8];
+    ldg_hash id[8];
+    uint32_t n;
+} batch;
+
+static void batch_free(batch *b)
+{
+    for (uint32_t i = 0; i < b->n; i++)
+        free(b->w[i]);
+    b->n = 0;
+}
+
+static void add_issue(batch *b, uint64_t shares, const ldg_keypair *to)
+{
+    ldg_account a = tl_account(to);
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 6);
+    ldg_enc_str(&p, ISIN);
+    ldg_enc_str(&p, "Apple");
+    ldg_enc_u64(&p, shares);
+    ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&p, "A");
+    ldg_enc_u64(&p, 3);
+    b->w[b->n] = tl_tx_build_fresh(&b->len[b->n], &b->id[b->n], CHAIN, AST_TX_ISSUE_EQUITY, &issuer,
+                                   T0 + 100000, &p);
+    b->n++;
+    ldg_enc_free(&p);
+}
+
+static void add_transfer(batch *b, const ldg_keypair *from, const ldg_keypair *to, uint64_t qty)
+{
+    ldg_account a = tl_account(to);
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 3);
+    ldg_enc_str(&p, ISIN);
+    ldg_enc_u64(&p, qty);
+    ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
+    b->w[b->n] = tl_tx_build_fresh(&b->len[b->n], &b->id[b->n], CHAIN, AST_TX_TRANSFER, from,
+                                   T0 + 100000, &p);
+    b->n++;
+    ldg_enc_free(&p);
+}
+
+static void make_cert(ldg_cert *cert, const ldg_header *h)
+{
+    memset(cert, 0, sizeof *cert);
+    cert->height = h->height;
+    cert->round = 0;
+    ldg_header_hash(&cert->block_hash, h);
+    ldg_hash msg;
+    ldg_vote_hash(&msg, CHAIN, h->height, 0, LDG_VOTE_PRECOMMIT, &cert->block_hash);
+    cert->count = 1;
+    cert->sigs[0].validator = 0;
+    ck_assert_int_eq(ldg_sign(&cert->sigs[0].sig, &val, &msg), LDG_OK);
+}
+
+/* propose -> execute -> commit; returns the header and fills receipts' codes. */
+static ldg_header produce(ldg_chain *c, batch *b, uint64_t time_ms, ldg_result *codes,
+                          ldg_hash *root)
+{
+    ldg_header h;
+    ck_assert_int_eq(
+        ldg_chain_propose(c, (const uint8_t *const *)b->w, b->len, b->n, time_ms, &val.pub, &h),
+        LDG_OK);
+    ldg_exec_out out;
+    ck_assert_int_eq(
+        ldg_chain_execute(c, &h, (const uint8_t *const *)b->w, b->len, NULL, false, &out), LDG_OK);
+    ck_assert_uint_eq(out.count, b->n);
+    for (uint32_t i = 0; i < b->n && codes; i++)
+        codes[i] = out.receipts[i].code;
+    if (root)
+        *root = out.state_root;
+    ldg_cert cert;
+    make_cert(&cert, &h);
+    ck_assert_int_eq(ldg_chain_commit(c, &h, (const uint8_t *const *)b->w, b->len, &cert, &out),
+                     LDG_OK);
+    ldg_exec_out_free(&out);
+    return h;
+}
+
+static uint64_t bal(ldg_chain *c, const ldg_keypair *k)
+{
+    ldg_state *rd = ldg_chain_reader(c);
+    ldg_account a = tl_account(k);
+    uint64_t q = 0;
+    ck_assert_int_eq(ast_balance_get(rd, ISIN, &a, &q), LDG_OK);
+    ldg_state_free(rd);
+    return q;
+}
+
+/* Builds blocks 1 and 2: issue 1000 to alice, alice -> bob 300; then bob -> alice 50 and a
+ * failing transfer (bob has too little). */
+static void build_two_blocks(ldg_chain *c, batch *b1, batch *b2, ldg_header *h1, ldg_header *h2)
+{
+    add_issue(b1, 1000, &alice);
+    add_transfer(b1, &alice, &bob, 300);
+    ldg_result codes[8];
+    *h1 = produce(c, b1, T0 + 1000, codes, NULL);
+    ck_assert_int_eq(codes[0], LDG_R_OK);
+    ck_assert_int_eq(codes[1], LDG_R_OK);
+    add_transfer(b2, &bob, &alice, 50);
+    add_transfer(b2, &bob, &alice, 5000);
+    *h2 = produce(c, b2, T0 + 2000, codes, NULL);
+    ck_assert_int_eq(codes[0], LDG_R_OK);
+    ck_assert_int_eq(codes[1], AST_R_INSUFFICIENT_BALANCE);
+}
+
+START_TEST(test_open_needs_genesis)
+{
+    ldg_chain *c = NULL;
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, NULL, false), LDG_ERR_NOT_FOUND);
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, &gen, false), LDG_OK);
+    ck_assert_str_eq(ldg_chain_id(c), CHAIN);
+    ldg_tip t = ldg_chain_tip(c);
+    ck_assert_uint_eq(t.height, 0);
+    ck_assert_uint_eq(t.time_ms, T0);
+    ck_assert_uint_eq(t.tx_total, 0);
+    ldg_pubkey vals[4];
+    ck_assert_uint_eq(ldg_chain_validators(c, vals, 4), 1);
+    ck_assert_mem_eq(vals[0].b, val.pub.b, LDG_PUBKEY_LEN);
+    /* Block 0 carries the genesis document. */
+    ldg_record r;
+    ck_assert_int_eq(ldg_chain_read_block(c, 0, &r), LDG_OK);
+    ldg_genesis back;
+    ck_assert_int_eq(ldg_genesis_decode(&back, r.genesis, r.genesis_len), LDG_OK);
+    ck_assert_str_eq(back.chain_id, CHAIN);
+    ck_assert_uint_eq(back.participant_count, 4);
+    ck_assert_str_eq(back.participants[2].name, "alice");
+    ck_assert_mem_eq(r.hash.b, t.hash.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(r.state_root.b, t.state_root.b, LDG_HASH_LEN);
+    ldg_record_free(&r);
+    ck_assert_int_ne(ldg_chain_read_block(c, 1, &r), LDG_OK);
+    ldg_chain_close(c);
+}
+END_TEST
+
+START_TEST(test_commit_reopen_read)
+{
+    ldg_chain *c;
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, &gen, false), LDG_OK);
+    batch b1 = {0}, b2 = {0};
+    ldg_header h1, h2;
+    build_two_blocks(c, &b1, &b2, &h1, &h2);
+    ldg_tip t = ldg_chain_tip(c);
+    ck_assert_uint_eq(t.height, 2);
+    ck_assert_uint_eq(t.time_ms, T0 + 2000);
+    ck_assert_uint_eq(t.tx_total, 4);
+    ldg_hash hash2;
+    ldg_header_hash(&hash2, &h2);
+    ck_assert_mem_eq(t.hash.b, hash2.b, LDG_HASH_LEN);
+    ck_assert_uint_eq(bal(c, &alice), 750);
+    ck_assert_uint_eq(bal(c, &bob), 250);
+    ldg_chain_close(c);
+
+    /* Reopen without a genesis: everything is read back from the store. */
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, NULL, false), LDG_OK);
+    ldg_tip t2 = ldg_chain_tip(c);
+    ck_assert_uint_eq(t2.height, 2);
+    ck_assert_uint_eq(t2.tx_total, 4);
+    ck_assert_mem_eq(t2.hash.b, t.hash.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(t2.state_root.b, t.state_root.b, LDG_HASH_LEN);
+    ck_assert_uint_eq(bal(c, &alice), 750);
+    ck_assert_uint_eq(bal(c, &bob), 250);
+
+    ldg_record r;
+    ck_assert_int_eq(ldg_chain_read_block(c, 2, &r), LDG_OK);
+    ck_assert_uint_eq(r.header.height, 2);
+    ck_assert_mem_eq(r.hash.b, hash2.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(r.header.prev_hash.b, h2.prev_hash.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(r.header.tx_root.b, h2.tx_root.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(r.state_root.b, t.state_root.b, LDG_HASH_LEN);
+    ck_assert_uint_eq(r.tx_count, 2);
+    for (uint32_t i = 0; i < 2; i++) {
+        ck_assert_uint_eq(r.tx_lens[i], b2.len[i]);
+        ck_assert_mem_eq(r.txs[i], b2.w[i], b2.len[i]);
+    }
+    ck_assert_int_eq(r.receipts[0].code, LDG_R_OK);
+    ck_assert_int_eq(r.receipts[1].code, AST_R_INSUFFICIENT_BALANCE);
+    ck_assert_uint_gt(strlen(r.receipts[1].detail), 0);
+    ldg_pubkey vals[1] = {val.pub};
+    ck_assert(ldg_cert_verify(&r.cert, CHAIN, vals, 1));
+    ck_assert_uint_eq(r.cert.height, 2);
+    ldg_record_free(&r);
+
+    /* Block 1 links to block 0. */
+    ldg_record r0, r1;
+    ck_assert_int_eq(ldg_chain_read_block(c, 0, &r0), LDG_OK);
+    ck_assert_int_eq(ldg_chain_read_block(c, 1, &r1), LDG_OK);
+    ck_assert_mem_eq(r1.header.prev_hash.b, r0.hash.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(r1.header.prev_state_root.b, r0.state_root.b, LDG_HASH_LEN);
+    ldg_record_free(&r0);
+    ldg_record_free(&r1);
+
+    /* Committed transactions are found, failed ones too (their id is spent). */
+    uint64_t height;
+    uint32_t index;
+    ck_assert_int_eq(ldg_chain_find_tx(c, &b1.id[1], &height, &index), LDG_OK);
+    ck_assert(height == 1 && index == 1);
+    ck_assert_int_eq(ldg_chain_find_tx(c, &b2.id[1], &height, &index), LDG_OK);
+    ck_assert(height == 2 && index == 1);
+    ldg_hash nope = {{7}};
+    ck_assert_int_eq(ldg_chain_find_tx(c, &nope, &height, &index), LDG_ERR_NOT_FOUND);
+
+    /* A replayed transaction in a later block is a REPLAY receipt, not a failure. */
+    batch b3 = {0};
+    b3.w[0] = malloc(b1.len[1]);
+    memcpy(b3.w[0], b1.w[1], b1.len[1]);
+    b3.len[0] = b1.len[1];
+    b3.n = 1;
+    ldg_result codes[1];
+    produce(c, &b3, T0 + 3000, codes, NULL);
+    ck_assert_int_eq(codes[0], LDG_R_REPLAY);
+    ck_assert_uint_eq(bal(c, &bob), 250);
+
+    ldg_verify_report rep;
+    ck_assert_int_eq(ldg_chain_verify(c, reg, &rep, NULL, NULL), LDG_OK);
+    ck_assert_msg(rep.ok, "verify: %s at %llu", rep.reason, (unsigned long long)rep.broken_height);
+    ck_assert_uint_eq(rep.blocks, 4);
+    ck_assert_uint_eq(rep.txs, 5);
+    ldg_chain_close(c);
+    batch_free(&b1);
+    batch_free(&b2);
+    batch_free(&b3);
+}
+END_TEST
+
+static ldg_err try_execute(ldg_chain *c, const ldg_header *h, batch *b)
+{
+    ldg_exec_out out;
+    ldg_err err = ldg_chain_execute(c, h, (const uint8_t *const *)b->w, b->len, NULL, false, &out);
+    if (err == LDG_OK)
+        ldg_exec_out_free(&out);
+    return err;
+}
+
+START_TEST(test_execute_refuses_bad_blocks)
+{
+    ldg_chain *c;
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, &gen, false), LDG_OK);
+    batch b = {0};
+    add_issue(&b, 1000, &alice);
+    add_transfer(&b, &alice, &bob, 10);
+    ldg_header good;
+    ck_assert_int_eq(
+        ldg_chain_propose(c, (const uint8_t *const *)b.w, b.len, b.n, T0 + 10, &val.pub, &good),
+        LDG_OK);
+    ldg_header h = good;
+    h.prev_hash.b[5] ^= 1;
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    h = good;
+    h.tx_root.b[0] ^= 0x80;
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    h = good;
+    h.prev_state_root.b[31] ^= 1;
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    h = good;
+    h.height = 2;
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    h = good;
+    h.time_ms = T0; /* does not advance past genesis */
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    h = good;
+    snprintf(h.chain_id, sizeof h.chain_id, "folio-other");
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    /* Transactions in another order do not match the tx_root. */
+    batch swapped = b;
+    swapped.w[0] = b.w[1], swapped.len[0] = b.len[1];
+    swapped.w[1] = b.w[0], swapped.len[1] = b.len[0];
+    ck_assert_int_eq(try_execute(c, &good, &swapped), LDG_ERR_INVALID);
+    /* Fewer transactions than the header says. */
+    h = good;
+    h.tx_count = 1;
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    /* A bad signature. */
+    uint8_t *copy = malloc(b.len[1]);
+    memcpy(copy, b.w[1], b.len[1]);
+    copy[b.len[1] - 1] ^= 1;
+    batch badsig = b;
+    badsig.w[1] = copy;
+    ck_assert_int_eq(try_execute(c, &good, &badsig), LDG_ERR_INVALID);
+    free(copy);
+    /* Bytes that do not decode. */
+    uint8_t junk[] = {0x92, 0x01};
+    batch bad = b;
+    bad.w[1] = junk, bad.len[1] = sizeof junk;
+    ck_assert_int_eq(try_execute(c, &good, &bad), LDG_ERR_INVALID);
+    /* The good block still goes through after all the refusals, and the tip moved only
+     * once. */
+    ck_assert_uint_eq(ldg_chain_tip(c).height, 0);
+    ldg_exec_out out;
+    ck_assert_int_eq(
+        ldg_chain_execute(c, &good, (const uint8_t *const *)b.w, b.len, NULL, false, &out), LDG_OK);
+    ck_assert_uint_eq(out.ok_count, 2);
+    ldg_cert cert;
+    make_cert(&cert, &good);
+    ck_assert_int_eq(ldg_chain_commit(c, &good, (const uint8_t *const *)b.w, b.len, &cert, &out),
+                     LDG_OK);
+    ldg_exec_out_free(&out);
+    ck_assert_uint_eq(ldg_chain_tip(c).height, 1);
+    /* The same header again is now stale. */
+    ck_assert_int_eq(try_execute(c, &good, &b), LDG_ERR_INVALID);
+    ck_assert_uint_eq(bal(c, &bob), 10);
+    /* An abandoned execution leaves nothing behind. */
+    batch b2 = {0};
+    add_transfer(&b2, &bob, &alice, 10);
+    ldg_header h2;
+    ck_assert_int_eq(
+        ldg_chain_propose(c, (const uint8_t *const *)b2.w, b2.len, b2.n, T0 + 20, &val.pub, &h2),
+        LDG_OK);
+    ck_assert_int_eq(try_execute(c, &h2, &b2), LDG_OK);
+    ldg_chain_abandon(c);
+    ck_assert_uint_eq(bal(c, &bob), 10);
+    ldg_chain_close(c);
+    batch_free(&b);
+    batch_free(&b2);
+}
+END_TEST
+
+/* Overwrites the stored record of a height (through the store API). */
+static void store_put_block(ldg_chain *c, uint64_t height, const uint8_t *v, size_t vl)
+{
+    uint8_t key[8];
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t)(height >> (56 - 8 * i));
+    ldg_batch *b = ldg_batch_new(ldg_chain_store(c));
+    ldg_batch_put(b, LDG_CF_BLOCKS, key, 8, v, vl);
+    ck_assert_int_eq(ldg_store_write(ldg_chain_store(c), b, true), LDG_OK);
+    ldg_batch_free(b);
+}
+
+static uint8_t *store_get_block(ldg_chain *c, uint64_t height, size_t *vl)
+{
+    uint8_t key[8];
+    for (int i = 0; i < 8; i++)
+        key[i] = (uint8_t)(height >> (56 - 8 * i));
+    uint8_t *v;
+    ck_assert_int_eq(ldg_store_get(ldg_chain_store(c), LDG_CF_BLOCKS, key, 8, &v, vl), LDG_OK);
+    return v;
+}
+
+static ldg_verify_report verify(ldg_chain *c)
+{
+    ldg_verify_report rep;
+    ck_assert_int_eq(ldg_chain_verify(c, reg, &rep, NULL, NULL), LDG_OK);
+    return rep;
+}
+
+START_TEST(test_verify_detects_tampering)
+{
+    ldg_chain *c;
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, &gen, false), LDG_OK);
+    batch b1 = {0}, b2 = {0};
+    ldg_header h1, h2;
+    build_two_blocks(c, &b1, &b2, &h1, &h2);
+    ldg_verify_report rep = verify(c);
+    ck_assert_msg(rep.ok, "%s", rep.reason);
+    ldg_chain_close(c);
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, NULL, false), LDG_OK);
+    rep = verify(c);
+    ck_assert_msg(rep.ok, "%s", rep.reason);
+
+    size_t vl;
+    uint8_t *orig = store_get_block(c, 2, &vl);
+    uint8_t *v = malloc(vl);
+
+    /* 1. A flipped bit in a stored transaction's signature (record still decodes). */
+    memcpy(v, orig, vl);
+    uint8_t *at = memmem(v, vl, b2.w[0], b2.len[0]);
+    ck_assert_ptr_nonnull(at);
+    at[b2.len[0] - 1] ^= 1;
+    store_put_block(c, 2, v, vl);
+    rep = verify(c);
+    ck_assert(!rep.ok);
+    ck_assert_uint_eq(rep.broken_height, 2);
+    ck_assert_ptr_nonnull(strstr(rep.reason, "signature"));
+
+    /* 2. A changed receipt code (the failing transfer's INSUFFICIENT_BALANCE, 205 = cc cd). */
+    memcpy(v, orig, vl);
+    const uint8_t receipt_code[] = {0x93, 0xcc, AST_R_INSUFFICIENT_BALANCE};
+    at = memmem(v, vl, receipt_code, sizeof receipt_code);
+    ck_assert_ptr_nonnull(at);
+    at[2] = AST_R_SELF_TRANSFER;
+    store_put_block(c, 2, v, vl);
+    rep = verify(c);
+    ck_assert(!rep.ok);
+    ck_assert_uint_eq(rep.broken_height, 2);
+    ck_assert_ptr_nonnull(strstr(rep.reason, "receipt"));
+
+    /* 3. A changed state root. */
+    memcpy(v, orig, vl);
+    ldg_tip tip = ldg_chain_tip(c);
+    at = memmem(v, vl, tip.state_root.b, LDG_HASH_LEN);
+    ck_assert_ptr_nonnull(at);
+    at[0] ^= 1;
+    store_put_block(c, 2, v, vl);
+    rep = verify(c);
+    ck_assert(!rep.ok);
+    ck_assert_uint_eq(rep.broken_height, 2);
+
+    /* Restored, the chain verifies again. */
+    store_put_block(c, 2, orig, vl);
+    rep = verify(c);
+    ck_assert_msg(rep.ok, "%s", rep.reason);
+
+    /* 4. A truncated record at height 1 is reported there. */
+    size_t l1;
+    uint8_t *r1 = store_get_block(c, 1, &l1);
+    store_put_block(c, 1, r1, l1 - 1);
+    rep = verify(c);
+    ck_assert(!rep.ok);
+    ck_assert_uint_eq(rep.broken_height, 1);
+    ldg_record rec;
+    ck_assert_int_eq(ldg_chain_read_block(c, 1, &rec), LDG_ERR_CORRUPT);
+
+    /* 5. Block 1's header altered (time): the link from block 2 breaks or the cert fails. */
+    store_put_block(c, 1, r1, l1);
+    ck_assert(verify(c).ok);
+    ldg_header alt = h1;
+    alt.time_ms += 1;
+    ldg_enc he, ho;
+    ldg_enc_init(&he);
+    ldg_enc_init(&ho);
+    ldg_header_encode(&he, &alt);
+    ldg_header_encode(&ho, &h1);
+    ck_assert_uint_eq(ldg_enc_len(&he), ldg_enc_len(&ho));
+    at = memmem(r1, l1, ldg_enc_data(&ho), ldg_enc_len(&ho));
+    ck_assert_ptr_nonnull(at);
+    memcpy(at, ldg_enc_data(&he), ldg_enc_len(&he));
+    store_put_block(c, 1, r1, l1);
+    rep = verify(c);
+    ck_assert(!rep.ok);
+    ck_assert_uint_eq(rep.broken_height, 1);
+    ldg_enc_free(&he);
+    ldg_enc_free(&ho);
+
+    free(r1);
+    free(v);
+    free(orig);
+    ldg_chain_close(c);
+    batch_free(&b1);
+    batch_free(&b2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("chain");
+    TCase *tc = tcase_create("chain");
+    tcase_set_timeout(tc, 300);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_open_needs_genesis);
+    tcase_add_test(tc, test_commit_reopen_read);
+    tcase_add_test(tc, test_execute_refuses_bad_blocks);
+    tcase_add_test(tc, test_verify_detects_tampering);
+    suite_add_tcase(s, tc);
+    return tl_run(s);
+}
