@@ -14,8 +14,8 @@ trap cleanup EXIT
 
 step "1. Create a node home: config, operator key, genesis (operator = validator + registrar)"
 run init
-step "2. Start the single-validator node"
-run node start --detach
+step "2. Start the single-validator node (development mode: the demo moves block time later)"
+run node start --detach --dev
 
 step "3. Create keys for an issuer and two brokers"
 run keys new issuer
@@ -50,5 +50,14 @@ run node status
 step "10. Re-verify every block from genesis: hashes, signatures, state roots"
 run chain verify
 
-step "11. Stop the node"
+here=$(dirname "$(realpath "$0")")
+for extra in settlement assets; do
+  if [ -f "$here/demo_$extra.sh" ]; then
+    step "More: $extra"
+    bash "$here/demo_$extra.sh" "$folio"
+  fi
+done
+
+step "Finally: verify the whole chain again and stop the node"
+run chain verify
 run node stop
