@@ -5,6 +5,8 @@
 #include <string.h>
 
 uint64_t cli_receipt_id(json_t *tx);
+int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
+                   json_t **tx);
 int cli_cycle_report_html(cli_ctx *ctx, json_t *cycle, const char *path);
 
 static void usage(void)
@@ -13,17 +15,20 @@ static void usage(void)
            "       folio cycle list\n"
            "       folio cycle show N\n"
            "       folio cycle report N --html FILE\n\n"
-           "run nets every novated obligation not yet settled, settles delivery-versus-payment\n"
-           "with the liquidity-saving mechanism choosing what can settle, and carries the rest\n"
-           "into the next cycle. show/report give gross and net value, netting efficiency,\n"
-           "settled and carried figures, net positions and failures with their reasons.\n");
+           "run nets every novated obligation not yet settled (fails of earlier cycles\n"
+           "included) multilaterally, settles delivery-versus-payment at net through the CCP,\n"
+           "with the liquidity-saving mechanism choosing what can settle without any\n"
+           "negative balance, and carries the rest into the next cycle with its age; then it\n"
+           "resolves the bilateral queue. show/report give gross and net value, netting\n"
+           "efficiency, settled and carried figures, net positions per participant and\n"
+           "failures with their reasons. Values are in minor units.\n");
 }
 
 static json_t *get_cycle(cli_ctx *ctx, const char *n_s, int *rc)
 {
     uint64_t n;
     if (!n_s || !cli_parse_u64(n_s, UINT64_MAX, &n)) {
-        cli_fail(ctx, "USAGE", "a cycle number is required");
+        cli_fail(ctx, "USAGE", "a cycle number is required (see 'folio cycle list')");
         *rc = CLI_USAGE;
         return NULL;
     }
@@ -35,6 +40,17 @@ static json_t *get_cycle(cli_ctx *ctx, const char *n_s, int *rc)
     json_t *j = cli_call(ctx, &e, rc);
     ldg_enc_free(&e);
     return j;
+}
+
+static bool no_extra(cli_ctx *ctx, int argc, char **argv, int allowed, const char *const *valued)
+{
+    if (!cli_check_opts(ctx, argc, argv, valued, NULL))
+        return false;
+    if (cli_pos(argc, argv, allowed, valued)) {
+        cli_fail(ctx, "USAGE", "unexpected argument '%s'", cli_pos(argc, argv, allowed, valued));
+        return false;
+    }
+    return true;
 }
 
 static void pct_bp(char *out, size_t len, long long bp)
@@ -60,6 +76,8 @@ static void print_cycle(json_t *j)
            iv(j, "settled_value"));
     printf("  carried over        %lld obligations, value %lld\n", iv(j, "carried_count"),
            iv(j, "carried_value"));
+    const char *ccp = json_string_value(json_object_get(json_object_get(j, "ccp"), "name"));
+    printf("  CCP                 %s\n", ccp && *ccp ? ccp : "-");
     printf("  LSM                 %s\n", json_string_value(json_object_get(j, "lsm_method")));
     printf("  bilateral queue     %lld settled, %lld waiting\n", iv(j, "queue_settled"),
            iv(j, "queue_waiting"));
@@ -81,6 +99,23 @@ static void print_details(json_t *j)
             cli_table_row(t, (const char *const[]){
                                  *name ? name : json_string_value(json_object_get(p, "account")),
                                  json_string_value(json_object_get(r, "asset")), n});
+        }
+        cli_table_print(t, stdout);
+        cli_table_free(t);
+    }
+    if (json_array_size(json_object_get(j, "participants"))) {
+        printf("\nper participant (cash, minor units, all currencies added)\n");
+        cli_table *t = cli_table_new(3, (const char *const[]){"PARTICIPANT", "GROSS", "NET"});
+        json_array_foreach(json_object_get(j, "participants"), i, r)
+        {
+            char g[24], n[24];
+            snprintf(g, sizeof g, "%lld", iv(r, "gross"));
+            snprintf(n, sizeof n, "%lld", iv(r, "net"));
+            json_t *p = json_object_get(r, "participant");
+            const char *name = json_string_value(json_object_get(p, "name"));
+            cli_table_row(
+                t, (const char *const[]){
+                       *name ? name : json_string_value(json_object_get(p, "account")), g, n});
         }
         cli_table_print(t, stdout);
         cli_table_free(t);
@@ -112,16 +147,13 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
     }
     int rc;
     if (!strcmp(verb, "run")) {
+        if (!no_extra(ctx, argc - 1, argv + 1, 0, NULL))
+            return CLI_USAGE;
         ldg_enc e;
         ldg_enc_init(&e);
         ldg_enc_array(&e, 0);
         json_t *tx = NULL;
-        bool json = ctx->json;
-        ctx->json = false; /* print the cycle, not the transaction, with --json */
-        FILE *keep = stdout;
-        rc = cli_submit(ctx, STL_TX_CYCLE_RUN, &e, "cycle run", &tx);
-        ctx->json = json;
-        (void)keep;
+        rc = cli_stl_submit(ctx, STL_TX_CYCLE_RUN, &e, "cycle run", &tx);
         ldg_enc_free(&e);
         if (rc != CLI_OK) {
             json_decref(tx);
@@ -129,18 +161,21 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
         }
         char n[24];
         snprintf(n, sizeof n, "%llu", (unsigned long long)cli_receipt_id(tx));
-        json_decref(tx);
         json_t *j = get_cycle(ctx, n, &rc);
-        if (!j)
-            return rc;
-        if (ctx->json)
+        if (j && ctx->json) {
+            json_object_set(j, "tx", json_object_get(tx, "id"));
             cli_print_json(j);
-        else
+        } else if (j) {
             print_cycle(j);
+            print_details(j);
+        }
+        json_decref(tx);
         json_decref(j);
-        return CLI_OK;
+        return j ? CLI_OK : rc;
     }
     if (!strcmp(verb, "list")) {
+        if (!no_extra(ctx, argc - 1, argv + 1, 0, NULL))
+            return CLI_USAGE;
         json_t *j = cli_query(ctx, "cycles", NULL, &rc);
         if (!j)
             return rc;
@@ -172,16 +207,20 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
         return CLI_OK;
     }
     if (!strcmp(verb, "show") || !strcmp(verb, "report")) {
-        json_t *j = get_cycle(ctx, argc > 2 ? argv[2] : NULL, &rc);
+        bool report = !strcmp(verb, "report");
+        static const char *const html[] = {"--html", NULL};
+        if (!no_extra(ctx, argc - 1, argv + 1, 1, report ? html : NULL))
+            return CLI_USAGE;
+        const char *path = report ? cli_opt(argc - 1, argv + 1, "--html") : NULL;
+        if (report && (!path || !*path)) {
+            cli_fail(ctx, "USAGE", "cycle report N needs --html FILE");
+            return CLI_USAGE;
+        }
+        json_t *j = get_cycle(ctx, cli_pos(argc - 1, argv + 1, 0, report ? html : NULL), &rc);
         if (!j)
             return rc;
-        if (!strcmp(verb, "report")) {
-            const char *path = cli_opt(argc - 1, argv + 1, "--html");
-            if (!path || !*path) {
-                json_decref(j);
-                cli_fail(ctx, "USAGE", "cycle report N needs --html FILE");
-                return CLI_USAGE;
-            }
+        rc = CLI_OK;
+        if (report) {
             rc = cli_cycle_report_html(ctx, j, path);
         } else if (ctx->json) {
             cli_print_json(j);
@@ -190,7 +229,7 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
             print_details(j);
         }
         json_decref(j);
-        return rc == CLI_OK || !strcmp(verb, "show") ? CLI_OK : rc;
+        return rc;
     }
     cli_fail(ctx, "USAGE", "unknown verb 'cycle %s' (run, list, show, report)", verb);
     return CLI_USAGE;

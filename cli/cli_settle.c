@@ -5,6 +5,8 @@
 #include <string.h>
 
 uint64_t cli_receipt_id(json_t *tx);
+int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
+                   json_t **tx);
 
 static void usage(void)
 {
@@ -35,6 +37,10 @@ static int instruct(cli_ctx *ctx, int argc, char **argv)
     static const char *const opts[] = {"--deliver", "--receive", "--pay", "--counterparty", NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
+    if (cli_pos(argc, argv, 0, opts)) {
+        cli_fail(ctx, "USAGE", "unexpected argument '%s'", cli_pos(argc, argv, 0, opts));
+        return CLI_USAGE;
+    }
     const char *d = cli_opt(argc, argv, "--deliver"), *r = cli_opt(argc, argv, "--receive");
     const char *pay = cli_opt(argc, argv, "--pay"), *cp = cli_opt(argc, argv, "--counterparty");
     if (!!d == !!r || !pay || !cp) {
@@ -67,9 +73,14 @@ static int instruct(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_u64(&e, amount);
     ldg_enc_bin(&e, cpa.b, LDG_ACCOUNT_LEN);
     json_t *tx = NULL;
-    rc = cli_submit(ctx, STL_TX_SETTLE_INSTRUCT, &e, "settle instruct", &tx);
+    rc = cli_stl_submit(ctx, STL_TX_SETTLE_INSTRUCT, &e, "settle instruct", &tx);
     ldg_enc_free(&e);
-    if (rc == CLI_OK && !ctx->json)
+    if (rc == CLI_OK && ctx->json) {
+        json_t *j = json_deep_copy(tx);
+        json_object_set_new(j, "instruction_id", json_integer((json_int_t)cli_receipt_id(tx)));
+        cli_print_json(j);
+        json_decref(j);
+    } else if (rc == CLI_OK)
         printf("instruction %llu: %s\n", (unsigned long long)cli_receipt_id(tx),
                json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
     json_decref(tx);
@@ -123,6 +134,10 @@ int cli_settle_main(cli_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(verb, "instruct"))
         return instruct(ctx, argc - 1, argv + 1);
+    if ((!strcmp(verb, "queue") || !strcmp(verb, "resolve")) && argc > 2) {
+        cli_fail(ctx, "USAGE", "settle %s takes no arguments", verb);
+        return CLI_USAGE;
+    }
     if (!strcmp(verb, "queue"))
         return queue(ctx);
     if (!strcmp(verb, "resolve")) {
@@ -130,9 +145,11 @@ int cli_settle_main(cli_ctx *ctx, int argc, char **argv)
         ldg_enc_init(&e);
         ldg_enc_array(&e, 0);
         json_t *tx = NULL;
-        int rc = cli_submit(ctx, STL_TX_SETTLE_RESOLVE, &e, "settle resolve", &tx);
+        int rc = cli_stl_submit(ctx, STL_TX_SETTLE_RESOLVE, &e, "settle resolve", &tx);
         ldg_enc_free(&e);
-        if (rc == CLI_OK && !ctx->json)
+        if (rc == CLI_OK && ctx->json)
+            cli_print_json(tx);
+        else if (rc == CLI_OK)
             printf("%s\n",
                    json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
         json_decref(tx);

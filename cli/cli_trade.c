@@ -3,6 +3,7 @@
 #include "stl_ledger.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static void usage(void)
 {
@@ -19,6 +20,13 @@ static void usage(void)
 
 /* The 8-byte id a settlement receipt carries in its data. */
 uint64_t cli_receipt_id(json_t *tx);
+/* cli_submit for the settlement commands. Without --json it is cli_submit. With --json,
+ * the transaction JSON is held back on success (*tx gets it, the caller prints it with its
+ * own fields added); on failure what cli_submit printed goes out unchanged and, when the
+ * ledger refused the transaction in a block, a "folio: ..." sentence naming the code goes
+ * to stderr, as without --json. */
+int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
+                   json_t **tx);
 
 uint64_t cli_receipt_id(json_t *tx)
 {
@@ -32,12 +40,65 @@ uint64_t cli_receipt_id(json_t *tx)
     return id;
 }
 
+int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
+                   json_t **tx)
+{
+    *tx = NULL;
+    if (!ctx->json)
+        return cli_submit(ctx, type, payload, what, tx);
+    fflush(stdout);
+    FILE *hold = tmpfile();
+    int saved = hold ? dup(STDOUT_FILENO) : -1;
+    if (saved < 0 || dup2(fileno(hold), STDOUT_FILENO) < 0) {
+        if (hold)
+            fclose(hold);
+        if (saved >= 0)
+            close(saved);
+        return cli_submit(ctx, type, payload, what, tx);
+    }
+    int rc = cli_submit(ctx, type, payload, what, tx);
+    fflush(stdout);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    if (rc != CLI_OK) {
+        char buf[4096];
+        size_t n;
+        rewind(hold);
+        while ((n = fread(buf, 1, sizeof buf, hold)) > 0)
+            fwrite(buf, 1, n, stdout);
+        json_t *rc_j = json_object_get(*tx, "receipt");
+        if (rc_j) {
+            const char *detail = json_string_value(json_object_get(rc_j, "detail"));
+            fprintf(stderr, "folio: %s rejected: %s (code %lld): %s%s%s\n", what,
+                    json_string_value(json_object_get(rc_j, "name")),
+                    (long long)json_integer_value(json_object_get(rc_j, "code")),
+                    json_string_value(json_object_get(rc_j, "message")),
+                    detail && *detail ? " — " : "", detail ? detail : "");
+        }
+    }
+    fclose(hold);
+    return rc;
+}
+
+/* Prints tx with "key": id added (--json). */
+static void print_tx_with_id(json_t *tx, const char *key, uint64_t id)
+{
+    json_t *j = json_deep_copy(tx);
+    json_object_set_new(j, key, json_integer((json_int_t)id));
+    cli_print_json(j);
+    json_decref(j);
+}
+
 static int submit(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--isin",     "--side",         "--quantity", "--price",
                                        "--currency", "--counterparty", "--ref",      NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
+    if (cli_pos(argc, argv, 0, opts)) {
+        cli_fail(ctx, "USAGE", "unexpected argument '%s'", cli_pos(argc, argv, 0, opts));
+        return CLI_USAGE;
+    }
     const char *isin = cli_opt(argc, argv, "--isin"), *side = cli_opt(argc, argv, "--side");
     const char *qs = cli_opt(argc, argv, "--quantity"), *ps = cli_opt(argc, argv, "--price");
     const char *ccy = cli_opt(argc, argv, "--currency");
@@ -86,9 +147,11 @@ static int submit(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_bin(&e, cpa.b, LDG_ACCOUNT_LEN);
     ldg_enc_str(&e, ref ? ref : "");
     json_t *tx = NULL;
-    rc = cli_submit(ctx, STL_TX_TRADE_SUBMIT, &e, "trade submit", &tx);
+    rc = cli_stl_submit(ctx, STL_TX_TRADE_SUBMIT, &e, "trade submit", &tx);
     ldg_enc_free(&e);
-    if (rc == CLI_OK && !ctx->json)
+    if (rc == CLI_OK && ctx->json)
+        print_tx_with_id(tx, "trade_id", cli_receipt_id(tx));
+    else if (rc == CLI_OK)
         printf("trade id %llu\n", (unsigned long long)cli_receipt_id(tx));
     json_decref(tx);
     return rc;
@@ -107,8 +170,19 @@ static int by_id(cli_ctx *ctx, uint64_t type, const char *verb, const char *id_s
     ldg_enc_u64(&e, id);
     char what[64];
     snprintf(what, sizeof what, "trade %s %llu", verb, (unsigned long long)id);
-    int rc = cli_submit(ctx, type, &e, what, NULL);
+    json_t *tx = NULL;
+    int rc = cli_stl_submit(ctx, type, &e, what, &tx);
     ldg_enc_free(&e);
+    if (rc == CLI_OK && ctx->json)
+        print_tx_with_id(tx, "trade_id", id);
+    else if (rc == CLI_OK && type == STL_TX_TRADE_AFFIRM)
+        printf("trade %llu affirmed and novated: obligations %llu (seller -> CCP) and %llu "
+               "(CCP -> buyer)\n",
+               (unsigned long long)id, (unsigned long long)(2 * id),
+               (unsigned long long)(2 * id + 1));
+    else if (rc == CLI_OK)
+        printf("trade %llu cancelled\n", (unsigned long long)id);
+    json_decref(tx);
     return rc;
 }
 
@@ -136,6 +210,22 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
     const char *status = cli_opt(argc, argv, "--status");
+    static const char *const known[] = {"submitted", "novated", "partly-settled", "settled",
+                                        "cancelled"};
+    bool ok = !status;
+    for (size_t i = 0; status && i < sizeof known / sizeof *known; i++)
+        ok |= !strcmp(status, known[i]);
+    if (!ok) {
+        cli_fail(ctx, "USAGE",
+                 "--status must be submitted, novated, partly-settled, settled or cancelled, "
+                 "not '%s'",
+                 status);
+        return CLI_USAGE;
+    }
+    if (cli_pos(argc, argv, 0, opts)) {
+        cli_fail(ctx, "USAGE", "trade list takes no arguments besides --status");
+        return CLI_USAGE;
+    }
     int rc;
     json_t *j = cli_query(ctx, "trades", status ? status : "", &rc);
     if (!j)
@@ -192,14 +282,19 @@ int cli_trade_main(cli_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(verb, "submit"))
         return submit(ctx, argc - 1, argv + 1);
-    if (!strcmp(verb, "affirm"))
-        return by_id(ctx, STL_TX_TRADE_AFFIRM, "affirm", argc > 2 ? argv[2] : NULL);
-    if (!strcmp(verb, "cancel"))
-        return by_id(ctx, STL_TX_TRADE_CANCEL, "cancel", argc > 2 ? argv[2] : NULL);
     if (!strcmp(verb, "list"))
         return list(ctx, argc - 1, argv + 1);
+    bool known = !strcmp(verb, "affirm") || !strcmp(verb, "cancel") || !strcmp(verb, "show");
+    if (known && (argc != 3 || argv[2][0] == '-')) {
+        cli_fail(ctx, "USAGE", "usage: folio trade %s TRADE_ID", verb);
+        return CLI_USAGE;
+    }
+    if (!strcmp(verb, "affirm"))
+        return by_id(ctx, STL_TX_TRADE_AFFIRM, "affirm", argv[2]);
+    if (!strcmp(verb, "cancel"))
+        return by_id(ctx, STL_TX_TRADE_CANCEL, "cancel", argv[2]);
     if (!strcmp(verb, "show"))
-        return show(ctx, argc > 2 ? argv[2] : NULL);
+        return show(ctx, argv[2]);
     cli_fail(ctx, "USAGE", "unknown verb 'trade %s' (submit, affirm, cancel, list, show)", verb);
     return CLI_USAGE;
 }

@@ -99,16 +99,7 @@ json_t *net_query_trade(ldg_state *st, uint64_t id, ldg_err *err)
 
 static const char *reason_name(uint64_t r)
 {
-    switch (r) {
-    case STL_FAIL_SECURITIES:
-        return "seller short of securities";
-    case STL_FAIL_CASH:
-        return "buyer short of cash";
-    case STL_FAIL_BOTH:
-        return "short of securities and cash";
-    default:
-        return "not selectable without a negative balance (liquidity)";
-    }
+    return stl_fail_reason_name(r);
 }
 
 static json_t *cycle_json(ldg_state *st, uint64_t n, const uint8_t *v, size_t vl, bool full)
@@ -162,9 +153,10 @@ static json_t *cycle_json(ldg_state *st, uint64_t n, const uint8_t *v, size_t vl
                     ldg_obj_u64(&r[1], &tid) && ldg_obj_u64(&r[2], &why) &&
                     ldg_obj_u64(&r[3], &age))
                     json_array_append_new(
-                        fails, json_pack("{s:I,s:I,s:s,s:I}", "obligation", (json_int_t)oid,
-                                         "trade", (json_int_t)tid, "reason", reason_name(why),
-                                         "age_cycles", (json_int_t)age));
+                        fails,
+                        json_pack("{s:I,s:I,s:s,s:I,s:I}", "obligation", (json_int_t)oid, "trade",
+                                  (json_int_t)tid, "reason", reason_name(why), "reason_code",
+                                  (json_int_t)why, "age_cycles", (json_int_t)age));
             }
         if (ldg_obj_array_any(&f[13], STL_CYCLE_REPORT_ROWS_MAX, &rows, &nr))
             for (uint32_t i = 0; i < nr; i++) {

@@ -28,6 +28,8 @@ typedef struct item {
     char isin[13], currency[13];
     uint64_t qty, cash;
     uint64_t created_cycle, age;
+    uint32_t cf, ct, sf, st; /* book indices: (from, currency), (to, currency), (from, isin),
+                                (to, isin); set by book_build */
 } item;
 
 /* (participant, asset) pairs: the LSM's accounts. */
@@ -65,8 +67,9 @@ static void book_free(book *b)
     memset(b, 0, sizeof *b);
 }
 
-/* Collects the distinct (participant, asset) pairs of the items and reads their balances. */
-static ldg_result book_build(ldg_state *st, const item *items, size_t n, book *b)
+/* Collects the distinct (participant, asset) pairs of the items, reads their balances and
+ * stores each item's four pair indices in it. */
+static ldg_result book_build(ldg_state *st, item *items, size_t n, book *b)
 {
     size_t cap = 4 * n + 1, k = 0;
     b->pairs = malloc(cap * sizeof *b->pairs);
@@ -75,13 +78,13 @@ static ldg_result book_build(ldg_state *st, const item *items, size_t n, book *b
         const ldg_account *w[4] = {&items[i].from, &items[i].to, &items[i].from, &items[i].to};
         const char *a[4] = {items[i].isin, items[i].isin, items[i].currency, items[i].currency};
         for (int j = 0; j < 4; j++) {
-            memset(&b->pairs[k], 0, sizeof b->pairs[k]);
             b->pairs[k].who = *w[j];
-            snprintf(b->pairs[k].asset, sizeof b->pairs[k].asset, "%s", a[j]);
+            memcpy(b->pairs[k].asset, a[j], sizeof b->pairs[k].asset); /* NUL-padded */
             k++;
         }
     }
-    qsort(b->pairs, k, sizeof *b->pairs, pair_cmp);
+    if (k > 1)
+        qsort(b->pairs, k, sizeof *b->pairs, pair_cmp);
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
         if (u == 0 || pair_cmp(&b->pairs[u - 1], &b->pairs[i]) != 0)
@@ -89,6 +92,12 @@ static ldg_result book_build(ldg_state *st, const item *items, size_t n, book *b
     b->npairs = u;
     b->balances = malloc((u ? u : 1) * sizeof *b->balances);
     LDG_ASSERT(b->balances);
+    for (size_t i = 0; i < n; i++) {
+        items[i].cf = pair_index(b->pairs, u, &items[i].from, items[i].currency);
+        items[i].ct = pair_index(b->pairs, u, &items[i].to, items[i].currency);
+        items[i].sf = pair_index(b->pairs, u, &items[i].from, items[i].isin);
+        items[i].st = pair_index(b->pairs, u, &items[i].to, items[i].isin);
+    }
     for (size_t i = 0; i < u; i++) {
         if (ast_balance_get(st, b->pairs[i].asset, &b->pairs[i].who, &b->balances[i]) != LDG_OK)
             return LDG_R_STORE_FAILED;
@@ -108,12 +117,8 @@ static ldg_result choose(const item *items, size_t n, const book *b, uint8_t *se
     LDG_ASSERT(instrs && legs && final);
     for (size_t i = 0; i < n; i++) {
         /* The cash leg first: an instruction's value is its cash. */
-        legs[2 * i] = (stl_lsm_leg){
-            pair_index(b->pairs, b->npairs, &items[i].to, items[i].currency),
-            pair_index(b->pairs, b->npairs, &items[i].from, items[i].currency), items[i].cash};
-        legs[2 * i + 1] = (stl_lsm_leg){
-            pair_index(b->pairs, b->npairs, &items[i].from, items[i].isin),
-            pair_index(b->pairs, b->npairs, &items[i].to, items[i].isin), items[i].qty};
+        legs[2 * i] = (stl_lsm_leg){items[i].ct, items[i].cf, items[i].cash};
+        legs[2 * i + 1] = (stl_lsm_leg){items[i].sf, items[i].st, items[i].qty};
         instrs[i] = (stl_lsm_instr){items[i].id, (uint32_t)(2 * i), 2};
     }
     stl_lsm_problem p = {.balances = b->balances,
@@ -151,10 +156,7 @@ static ldg_result settle_net(ldg_txctx *c, const item *items, size_t n, const ui
     for (size_t i = 0; i < n; i++) {
         if (!settled[i])
             continue;
-        uint32_t cf = pair_index(b->pairs, b->npairs, &items[i].from, items[i].currency);
-        uint32_t ct = pair_index(b->pairs, b->npairs, &items[i].to, items[i].currency);
-        uint32_t sf = pair_index(b->pairs, b->npairs, &items[i].from, items[i].isin);
-        uint32_t st = pair_index(b->pairs, b->npairs, &items[i].to, items[i].isin);
+        uint32_t cf = items[i].cf, ct = items[i].ct, sf = items[i].sf, st = items[i].st;
         /* Amounts are <= 2^62 and counts <= 2^18, but sums are checked anyway. */
         if (__builtin_add_overflow(delta[cf], (int64_t)items[i].cash, &delta[cf]) ||
             __builtin_sub_overflow(delta[ct], (int64_t)items[i].cash, &delta[ct]) ||
@@ -187,15 +189,71 @@ static ldg_result settle_net(ldg_txctx *c, const item *items, size_t n, const ui
     return r;
 }
 
-static uint8_t fail_reason(const item *it, const book *b)
+/* Every pair's net position if all items settled (+ receives, - delivers or pays). */
+static ldg_result book_net(const item *items, size_t n, const book *b, int64_t *net)
 {
-    uint64_t sec = b->balances[pair_index(b->pairs, b->npairs, &it->from, it->isin)];
-    uint64_t cash = b->balances[pair_index(b->pairs, b->npairs, &it->to, it->currency)];
-    bool s = sec < it->qty, m = cash < it->cash;
-    return s && m ? STL_FAIL_BOTH
-           : s    ? STL_FAIL_SECURITIES
-           : m    ? STL_FAIL_CASH
-                  : STL_FAIL_LIQUIDITY;
+    memset(net, 0, (b->npairs ? b->npairs : 1) * sizeof *net);
+    for (size_t i = 0; i < n; i++) {
+        const item *it = &items[i];
+        if (__builtin_add_overflow(net[it->cf], (int64_t)it->cash, &net[it->cf]) ||
+            __builtin_sub_overflow(net[it->ct], (int64_t)it->cash, &net[it->ct]) ||
+            __builtin_sub_overflow(net[it->sf], (int64_t)it->qty, &net[it->sf]) ||
+            __builtin_add_overflow(net[it->st], (int64_t)it->qty, &net[it->st]))
+            return LDG_R_OVERFLOW;
+    }
+    return LDG_R_OK;
+}
+
+/* A pair is short when its balance cannot cover its net position over the whole run. */
+static bool pair_short(const book *b, const int64_t *net, uint32_t i)
+{
+    return net[i] < 0 && b->balances[i] < (uint64_t)-net[i];
+}
+
+/* Why an item did not settle. The deliverer is short when it cannot cover its net delivery
+ * of the instrument over the run, the payer when it cannot cover its net payment; an item
+ * whose own parties are covered failed because of others: for the CCP's legs, because the
+ * matching delivery (payment) to the CCP failed; otherwise because the LSM could not fit it
+ * into a set with no negative balance. */
+static uint8_t fail_reason(const item *it, const book *b, const int64_t *net,
+                           const ldg_account *hub)
+{
+    bool from_hub = hub && !memcmp(it->from.b, hub->b, LDG_ACCOUNT_LEN);
+    bool to_hub = hub && !memcmp(it->to.b, hub->b, LDG_ACCOUNT_LEN);
+    bool s = !from_hub && (pair_short(b, net, it->sf) || b->balances[it->sf] < it->qty);
+    bool m = !to_hub && (pair_short(b, net, it->ct) || b->balances[it->ct] < it->cash);
+    if (s || m)
+        return s && m ? STL_FAIL_BOTH : s ? STL_FAIL_SECURITIES : STL_FAIL_CASH;
+    if (from_hub)
+        return STL_FAIL_CCP_SECURITIES;
+    if (to_hub)
+        return STL_FAIL_CCP_CASH;
+    return STL_FAIL_LIQUIDITY;
+}
+
+/* The order the LSM sees: oldest first (ties go to the lower index, so carried items are
+ * preferred), then by content, then by id. Content first makes the chosen set and the
+ * balances independent of the order in which the same trades were submitted: two items
+ * that differ only in id are interchangeable. */
+static int item_canon_cmp(const void *x, const void *y)
+{
+    const item *a = x, *b = y;
+    if (a->age != b->age)
+        return a->age > b->age ? -1 : 1;
+    int c = memcmp(a->from.b, b->from.b, LDG_ACCOUNT_LEN);
+    if (!c)
+        c = memcmp(a->to.b, b->to.b, LDG_ACCOUNT_LEN);
+    if (!c)
+        c = strcmp(a->isin, b->isin);
+    if (!c)
+        c = strcmp(a->currency, b->currency);
+    if (c)
+        return c;
+    if (a->qty != b->qty)
+        return a->qty < b->qty ? -1 : 1;
+    if (a->cash != b->cash)
+        return a->cash < b->cash ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
 }
 
 /* ---- the CCP cycle ---- */
@@ -252,13 +310,19 @@ static void put_obligation_item(ldg_state *st, const item *it)
 typedef struct party_figures {
     ldg_account who;
     uint64_t gross; /* cash value of the obligations it is party to */
-    int64_t net;    /* its net cash position, all currencies summed */
+    uint64_t net;   /* |net cash position|, summed over currencies */
 } party_figures;
 
 static int party_cmp(const void *x, const void *y)
 {
     return memcmp(((const party_figures *)x)->who.b, ((const party_figures *)y)->who.b,
                   LDG_ACCOUNT_LEN);
+}
+
+static int item_id_cmp(const void *x, const void *y)
+{
+    const item *a = *(const item *const *)x, *b = *(const item *const *)y;
+    return a->id < b->id ? -1 : a->id > b->id;
 }
 
 /* Cash instruments are identified by their ISO 4217 code (3 characters) and securities by
@@ -268,66 +332,84 @@ static bool is_currency(const char *asset)
     return strlen(asset) == 3;
 }
 
+static uint64_t abs64(int64_t v)
+{
+    return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+}
+
 /* Report: [height, time_ms, obligations_in, gross_value, net_value, settled_count,
  * settled_value, carried_count, carried_value, method, ccp, positions, failures, parties,
- * queue_settled, queue_waiting]. positions: [[account, asset, net]] (non-zero nets, all
- * obligations of the cycle); failures: [[obligation_id, trade_id, reason, age]];
- * parties: [[account, gross, net_abs]]. Lists are capped at STL_CYCLE_REPORT_ROWS_MAX. */
-static void encode_report(ldg_enc *e, ldg_txctx *c, const item *items, size_t n,
-                          const uint8_t *settled, const book *b, const ldg_account *ccp,
-                          uint64_t settled_value, const char *method, uint64_t qs, uint64_t qw)
+ * queue_settled, queue_waiting].
+ *   gross_value: the cash of every obligation in (what would move settled one by one; a
+ *                trade counts twice, once on each side of the CCP);
+ *   net_value:   the cash that moves if everything settles at net: the sum over the
+ *                participants other than the CCP of |net cash position|;
+ *   positions:   [[account, asset, net]] non-zero nets over all obligations in, sorted by
+ *                (account, asset);
+ *   failures:    [[obligation_id, trade_id, reason, age]] sorted by obligation id, age
+ *                counting this cycle;
+ *   parties:     [[account, gross, net]] per participant other than the CCP.
+ * Every value is in minor units, all currencies added. Lists are capped at
+ * STL_CYCLE_REPORT_ROWS_MAX rows. */
+static ldg_result encode_report(ldg_enc *e, ldg_txctx *c, const item *items, size_t n,
+                                const uint8_t *settled, const book *b, const int64_t *net,
+                                const ldg_account *ccp, uint64_t settled_value, const char *method,
+                                uint64_t qs, uint64_t qw)
 {
-    uint64_t gross = 0, settled_count = 0, carried = 0, carried_value = 0;
-    int64_t *net = calloc(b->npairs ? b->npairs : 1, sizeof *net);
-    LDG_ASSERT(net);
+    uint64_t gross = 0, settled_count = 0, carried = 0, carried_value = 0, net_value = 0;
+    bool overflow = false;
     for (size_t i = 0; i < n; i++) {
-        gross += items[i].cash;
+        overflow |= __builtin_add_overflow(gross, items[i].cash, &gross);
         settled_count += settled[i];
         if (!settled[i]) {
             carried++;
-            carried_value += items[i].cash;
+            overflow |= __builtin_add_overflow(carried_value, items[i].cash, &carried_value);
         }
-        net[pair_index(b->pairs, b->npairs, &items[i].from, items[i].currency)] +=
-            (int64_t)items[i].cash;
-        net[pair_index(b->pairs, b->npairs, &items[i].to, items[i].currency)] -=
-            (int64_t)items[i].cash;
-        net[pair_index(b->pairs, b->npairs, &items[i].from, items[i].isin)] -=
-            (int64_t)items[i].qty;
-        net[pair_index(b->pairs, b->npairs, &items[i].to, items[i].isin)] += (int64_t)items[i].qty;
     }
-    /* Net value: the cash that moves if everything settles (positive cash nets). */
-    party_figures *pf = calloc(2 * n + 1, sizeof *pf);
+    /* Participants other than the CCP, with their gross and net. */
+    party_figures *pf = malloc((2 * n + 1) * sizeof *pf);
     LDG_ASSERT(pf);
     size_t np = 0;
     for (size_t i = 0; i < n; i++) {
-        pf[np++].who = items[i].from;
-        pf[np++].who = items[i].to;
+        if (memcmp(items[i].from.b, ccp->b, LDG_ACCOUNT_LEN))
+            pf[np++] = (party_figures){.who = items[i].from};
+        if (memcmp(items[i].to.b, ccp->b, LDG_ACCOUNT_LEN))
+            pf[np++] = (party_figures){.who = items[i].to};
     }
-    qsort(pf, np, sizeof *pf, party_cmp);
+    if (np > 1)
+        qsort(pf, np, sizeof *pf, party_cmp);
     size_t u = 0;
     for (size_t i = 0; i < np; i++)
         if (u == 0 || party_cmp(&pf[u - 1], &pf[i]) != 0)
             pf[u++] = pf[i];
     np = u;
     for (size_t i = 0; i < n; i++) {
-        party_figures key = {.who = items[i].from};
-        ((party_figures *)bsearch(&key, pf, np, sizeof *pf, party_cmp))->gross += items[i].cash;
-        key.who = items[i].to;
-        ((party_figures *)bsearch(&key, pf, np, sizeof *pf, party_cmp))->gross += items[i].cash;
+        const ldg_account *w[2] = {&items[i].from, &items[i].to};
+        for (int k = 0; k < 2; k++) {
+            party_figures key = {.who = *w[k]};
+            party_figures *p = np ? bsearch(&key, pf, np, sizeof *pf, party_cmp) : NULL;
+            if (p)
+                overflow |= __builtin_add_overflow(p->gross, items[i].cash, &p->gross);
+        }
     }
-    uint64_t net_value = 0;
     size_t positions = 0;
     for (size_t i = 0; i < b->npairs; i++) {
         if (!net[i])
             continue;
         positions++;
-        if (is_currency(b->pairs[i].asset)) {
-            if (net[i] > 0)
-                net_value += (uint64_t)net[i];
-            party_figures key = {.who = b->pairs[i].who};
-            party_figures *p = bsearch(&key, pf, np, sizeof *pf, party_cmp);
-            p->net += net[i] > 0 ? net[i] : -net[i];
-        }
+        if (!is_currency(b->pairs[i].asset))
+            continue;
+        party_figures key = {.who = b->pairs[i].who};
+        party_figures *p = np ? bsearch(&key, pf, np, sizeof *pf, party_cmp) : NULL;
+        if (!p)
+            continue; /* the CCP */
+        overflow |= __builtin_add_overflow(p->net, abs64(net[i]), &p->net);
+        overflow |= __builtin_add_overflow(net_value, abs64(net[i]), &net_value);
+    }
+    if (overflow) {
+        free(pf);
+        ldg_txctx_detail(c, "the cycle's total value exceeds 2^64-1 minor units");
+        return STL_R_VALUE_OVERFLOW;
     }
     ldg_enc_array(e, 16);
     ldg_enc_u64(e, c->env->height);
@@ -352,30 +434,36 @@ static void encode_report(ldg_enc *e, ldg_txctx *c, const item *items, size_t n,
         ldg_enc_i64(e, net[i]);
         w++;
     }
-    cap = carried < STL_CYCLE_REPORT_ROWS_MAX ? carried : STL_CYCLE_REPORT_ROWS_MAX;
+    const item **fails = malloc((carried ? carried : 1) * sizeof *fails);
+    LDG_ASSERT(fails);
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!settled[i])
+            fails[nf++] = &items[i];
+    if (nf > 1)
+        qsort(fails, nf, sizeof *fails, item_id_cmp);
+    cap = nf < STL_CYCLE_REPORT_ROWS_MAX ? nf : STL_CYCLE_REPORT_ROWS_MAX;
     ldg_enc_array(e, (uint32_t)cap);
-    for (size_t i = 0, w = 0; i < n && w < cap; i++) {
-        if (settled[i])
-            continue;
+    for (size_t i = 0; i < cap; i++) {
         ldg_enc_array(e, 4);
-        ldg_enc_u64(e, items[i].id);
-        ldg_enc_u64(e, items[i].trade_id);
-        ldg_enc_u64(e, fail_reason(&items[i], b));
-        ldg_enc_u64(e, items[i].age + 1);
-        w++;
+        ldg_enc_u64(e, fails[i]->id);
+        ldg_enc_u64(e, fails[i]->trade_id);
+        ldg_enc_u64(e, fail_reason(fails[i], b, net, ccp));
+        ldg_enc_u64(e, fails[i]->age);
     }
+    free(fails);
     cap = np < STL_CYCLE_REPORT_ROWS_MAX ? np : STL_CYCLE_REPORT_ROWS_MAX;
     ldg_enc_array(e, (uint32_t)cap);
     for (size_t i = 0; i < cap; i++) {
         ldg_enc_array(e, 3);
         ldg_enc_bin(e, pf[i].who.b, LDG_ACCOUNT_LEN);
         ldg_enc_u64(e, pf[i].gross);
-        ldg_enc_u64(e, (uint64_t)pf[i].net);
+        ldg_enc_u64(e, pf[i].net);
     }
     ldg_enc_u64(e, qs);
     ldg_enc_u64(e, qw);
-    free(net);
     free(pf);
+    return LDG_R_OK;
 }
 
 static ldg_result run_cycle(ldg_txctx *c, collect *s, uint64_t cycle)
@@ -392,11 +480,17 @@ static ldg_result run_cycle(ldg_txctx *c, collect *s, uint64_t cycle)
         memcpy(ccp.b, v, LDG_ACCOUNT_LEN);
     else if (s->n)
         return STL_R_NO_CCP;
+    /* The LSM sees the items in canonical order (see item_canon_cmp). */
+    if (s->n > 1)
+        qsort(s->items, s->n, sizeof *s->items, item_canon_cmp);
     ldg_result r = book_build(c->st, s->items, s->n, &b);
     uint8_t *settled = calloc(s->n ? s->n : 1, 1);
-    LDG_ASSERT(settled);
+    int64_t *net = malloc((b.npairs ? b.npairs : 1) * sizeof *net);
+    LDG_ASSERT(settled && net);
     uint64_t value = 0;
     const char *method = "NONE";
+    if (r == LDG_R_OK)
+        r = book_net(s->items, s->n, &b, net);
     if (r == LDG_R_OK)
         r = choose(s->items, s->n, &b, settled, &value, &method);
     if (r == LDG_R_OK)
@@ -413,17 +507,26 @@ static ldg_result run_cycle(ldg_txctx *c, collect *s, uint64_t cycle)
     }
     uint64_t qs = 0, qw = 0;
     if (r == LDG_R_OK)
-        r = stl_resolve_queue(c, &qs, &qw);
+        r = stl_resolve_queue(c, true, &qs, &qw);
     if (r == LDG_R_OK) {
         ldg_enc e;
         ldg_enc_init(&e);
-        encode_report(&e, c, s->items, s->n, settled, &b, &ccp, value, method, qs, qw);
+        r = encode_report(&e, c, s->items, s->n, settled, &b, net, &ccp, value, method, qs, qw);
         uint8_t key[9];
         stl_key_id(key, 'c', cycle);
-        ldg_state_put(c->st, key, sizeof key, ldg_enc_data(&e), ldg_enc_len(&e));
+        if (r == LDG_R_OK)
+            ldg_state_put(c->st, key, sizeof key, ldg_enc_data(&e), ldg_enc_len(&e));
         ldg_enc_free(&e);
     }
+    if (r == LDG_R_OK) {
+        size_t done = 0;
+        for (size_t i = 0; i < s->n; i++)
+            done += settled[i];
+        ldg_txctx_detail(c, "cycle %llu: %zu of %zu obligations settled, %zu carried",
+                         (unsigned long long)cycle, done, s->n, s->n - done);
+    }
     free(settled);
+    free(net);
     book_free(&b);
     return r;
 }
@@ -525,7 +628,27 @@ static void put_queued(ldg_state *st, const item *it)
 
 static void mark_instruction(ldg_state *st, uint64_t id, uint64_t status);
 
-ldg_result stl_resolve_queue(ldg_txctx *c, uint64_t *settled_count, uint64_t *waiting)
+/* 'Q' -> number of matched instructions waiting in the queue. */
+static ldg_result queue_count(ldg_state *st, uint64_t *n)
+{
+    uint8_t k = 'Q';
+    return ldg_state_get_u64(st, &k, 1, n) == LDG_OK ? LDG_R_OK : LDG_R_STORE_FAILED;
+}
+
+static void queue_count_add(ldg_state *st, int delta)
+{
+    uint8_t k = 'Q';
+    uint64_t n = 0;
+    LDG_ASSERT(ldg_state_get_u64(st, &k, 1, &n) == LDG_OK);
+    n = delta < 0 ? n - 1 : n + 1;
+    if (n)
+        ldg_state_put_u64(st, &k, 1, n);
+    else
+        ldg_state_del(st, &k, 1);
+}
+
+ldg_result stl_resolve_queue(ldg_txctx *c, bool in_cycle, uint64_t *settled_count,
+                             uint64_t *waiting)
 {
     collect s = {.limit = STL_QUEUE_MAX};
     uint8_t prefix = 'q';
@@ -534,6 +657,10 @@ ldg_result stl_resolve_queue(ldg_txctx *c, uint64_t *settled_count, uint64_t *wa
         free(s.items);
         return LDG_R_STORE_FAILED;
     }
+    /* Over STL_QUEUE_MAX (cannot happen: instruct refuses to queue more) the oldest
+     * STL_QUEUE_MAX are resolved; the rest wait for the next run. */
+    if (s.n > 1)
+        qsort(s.items, s.n, sizeof *s.items, item_canon_cmp);
     book b = {0};
     ldg_result r = book_build(c->st, s.items, s.n, &b);
     uint8_t *settled = calloc(s.n ? s.n : 1, 1);
@@ -553,9 +680,12 @@ ldg_result stl_resolve_queue(ldg_txctx *c, uint64_t *settled_count, uint64_t *wa
             ldg_state_del(c->st, key, sizeof key);
             mark_instruction(c->st, s.items[i].id, STL_INSTR_SETTLED);
             (*settled_count)++;
+            queue_count_add(c->st, -1);
         } else {
-            s.items[i].age++;
-            put_queued(c->st, &s.items[i]);
+            if (in_cycle) {
+                s.items[i].age++;
+                put_queued(c->st, &s.items[i]);
+            }
             (*waiting)++;
         }
     }
@@ -572,7 +702,7 @@ ldg_result stl_apply_settle_resolve(ldg_txctx *c, const msgpack_object *payload)
     if (!ldg_obj_array(payload, 0, &f))
         return LDG_R_BAD_PAYLOAD;
     uint64_t settled, waiting;
-    ldg_result r = stl_resolve_queue(c, &settled, &waiting);
+    ldg_result r = stl_resolve_queue(c, false, &settled, &waiting);
     if (r == LDG_R_OK)
         ldg_txctx_detail(c, "%llu settled, %llu waiting", (unsigned long long)settled,
                          (unsigned long long)waiting);
@@ -773,7 +903,16 @@ ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload
         ldg_txctx_detail(c, "matched with instruction %llu and settled", (unsigned long long)other);
         return LDG_R_OK;
     }
+    uint64_t waiting;
+    if (queue_count(c->st, &waiting) != LDG_R_OK)
+        return LDG_R_STORE_FAILED;
+    if (waiting >= STL_QUEUE_MAX) {
+        ldg_txctx_detail(c, "%llu instructions already wait in the queue",
+                         (unsigned long long)waiting);
+        return STL_R_QUEUE_FULL;
+    }
     put_queued(c->st, &it);
+    queue_count_add(c->st, +1);
     ldg_txctx_detail(c, "matched with instruction %llu; queued until both sides hold what they owe",
                      (unsigned long long)other);
     return LDG_R_OK;

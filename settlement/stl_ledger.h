@@ -15,6 +15,8 @@
  *                                   qty, currency, amount, matched_with, height]
  *   'q' id_be64         -> matched instruction waiting in the queue [deliverer, receiver,
  *                                   isin, qty, currency, amount, age]
+ *   'Q'                 -> number of entries under 'q' (u64)
+ *   'm' hash32 side id  -> an unmatched instruction waiting for its mirror (empty value)
  * Obligation ids: 2*trade_id (seller -> CCP) and 2*trade_id+1 (CCP -> buyer). */
 #ifndef STL_LEDGER_H
 #define STL_LEDGER_H
@@ -50,6 +52,8 @@ enum {
     STL_R_UNKNOWN_INSTRUCTION = 414,
     STL_R_SETTLEMENT_BLOCKED = 415,
     STL_R_CCP_TRADE = 416,
+    STL_R_TRADE_CANCELLED = 417,
+    STL_R_QUEUE_FULL = 418,
 };
 
 enum {
@@ -68,12 +72,19 @@ enum {
 
 /* Why an obligation or instruction did not settle in a cycle. */
 enum {
-    STL_FAIL_SECURITIES = 1, /* the deliverer lacked the securities */
-    STL_FAIL_CASH = 2,       /* the receiver lacked the cash */
-    STL_FAIL_BOTH = 3,       /* both */
-    STL_FAIL_LIQUIDITY = 4,  /* each side could pay alone; the set chosen by the LSM
-                                could not include it without a negative balance */
+    STL_FAIL_SECURITIES = 1,     /* the deliverer lacked the securities */
+    STL_FAIL_CASH = 2,           /* the receiver lacked the cash */
+    STL_FAIL_BOTH = 3,           /* both */
+    STL_FAIL_LIQUIDITY = 4,      /* each side could pay alone; the set chosen by the LSM
+                                    could not include it without a negative balance */
+    STL_FAIL_CCP_SECURITIES = 5, /* CCP -> buyer: the CCP did not receive the securities
+                                    (a seller of the instrument failed to deliver) */
+    STL_FAIL_CCP_CASH = 6,       /* seller -> CCP: the CCP did not receive the cash (a buyer
+                                    in the currency failed to pay) */
 };
+
+/* Stable text of a fail reason ("seller short of securities", ...). Never NULL. */
+const char *stl_fail_reason_name(uint64_t reason);
 
 /* Cycle and queue limits: one cycle is one transaction, so its work is bounded. */
 #define STL_CYCLE_OBLIGATIONS_MAX 262144 /* = STL_LSM_INSTR_MAX: the LSM sizes the cycle */
@@ -117,7 +128,8 @@ void stl_ledger_register(ldg_registry *r);
 ldg_result stl_apply_cycle_run(ldg_txctx *c, const msgpack_object *payload);
 ldg_result stl_apply_settle_resolve(ldg_txctx *c, const msgpack_object *payload);
 ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload);
-/* Settles queued bilateral instructions with the LSM; returns settled count via out. */
-ldg_result stl_resolve_queue(ldg_txctx *c, uint64_t *settled, uint64_t *waiting);
+/* Settles queued bilateral instructions with the LSM; counts settled and still waiting.
+ * in_cycle: called by cycle.run (the waiting ones age by one cycle). */
+ldg_result stl_resolve_queue(ldg_txctx *c, bool in_cycle, uint64_t *settled, uint64_t *waiting);
 
 #endif

@@ -25,7 +25,28 @@ static const ldg_result_info stl_results[] = {
     {STL_R_SETTLEMENT_BLOCKED, "SETTLEMENT_BLOCKED",
      "a settlement leg was blocked by an instrument rule or control"},
     {STL_R_CCP_TRADE, "CCP_TRADE", "the CCP cannot be a party to a trade it novates"},
+    {STL_R_TRADE_CANCELLED, "TRADE_CANCELLED", "the trade was cancelled"},
+    {STL_R_QUEUE_FULL, "QUEUE_FULL",
+     "the settlement queue is full; resolve it or wait for the next cycle"},
 };
+
+const char *stl_fail_reason_name(uint64_t reason)
+{
+    switch (reason) {
+    case STL_FAIL_SECURITIES:
+        return "seller short of securities";
+    case STL_FAIL_CASH:
+        return "buyer short of cash";
+    case STL_FAIL_BOTH:
+        return "seller short of securities and buyer short of cash";
+    case STL_FAIL_CCP_SECURITIES:
+        return "CCP did not receive the securities (a seller failed to deliver)";
+    case STL_FAIL_CCP_CASH:
+        return "CCP did not receive the cash (a buyer failed to pay)";
+    default:
+        return "no room in the settled set without a negative balance (liquidity)";
+    }
+}
 
 void stl_key_id(uint8_t out[9], char prefix, uint64_t id)
 {
@@ -281,8 +302,10 @@ static ldg_result apply_affirm(ldg_txctx *c, const msgpack_object *payload)
         return STL_R_NOT_COUNTERPARTY;
     if (t.status == STL_TRADE_NOVATED)
         return STL_R_ALREADY_AFFIRMED;
+    if (t.status == STL_TRADE_CANCELLED)
+        return STL_R_TRADE_CANCELLED;
     if (t.status != STL_TRADE_SUBMITTED)
-        return STL_R_NOT_CANCELLABLE;
+        return LDG_R_STORE_FAILED;
     ldg_account ccp;
     ldg_result r = the_ccp(c->st, &ccp);
     if (r != LDG_R_OK)
