@@ -344,7 +344,8 @@ static size_t collect_dirty(ldg_state *st, const uint8_t *prefix, size_t plen)
         }
         st->writes[n++] = (ldg_write){e->key, e->klen, e->exists ? e->val : NULL, e->vlen};
     }
-    qsort(st->writes, n, sizeof *st->writes, write_cmp);
+    if (n > 1)
+        qsort(st->writes, n, sizeof *st->writes, write_cmp);
     return n;
 }
 
@@ -526,7 +527,8 @@ static ldg_err memkv_scan(void *arg, const uint8_t *prefix, size_t plen,
         }
         rows[n++] = (ldg_write){e->key, e->klen, e->val, e->vlen};
     }
-    qsort(rows, n, sizeof *rows, write_cmp);
+    if (n > 1)
+        qsort(rows, n, sizeof *rows, write_cmp);
     for (size_t i = 0; i < n; i++)
         if (!fn(fa, rows[i].key, rows[i].klen, rows[i].val, rows[i].vlen))
             break;
