@@ -125,11 +125,11 @@ print(" ".join(e["name"] for e in json.load(sys.stdin)))') "
 # expect_fail NAME[:EXIT] DESC ARGS...: runs `folio ARGS --json` once and checks
 #  - the exit code: EXIT if given, else 2 for USAGE, 3 for UNAVAILABLE/TIMEOUT/
 #    NODE_FAILED, 1 for everything else (a ledger rejection);
-#  - the JSON on stdout names the code: error.code == NAME or receipt.name == NAME;
-#  - stderr carries a sentence "folio: ..." which, when NAME is a ledger result code
-#    (`folio errors`), names it; CLI-side codes (USAGE, NO_HOME, NOT_FOUND, ...) appear
-#    in the JSON only.
-# Leaves $OUT/$ERR/$RC and $FAIL_SENTENCE (the first stderr line).
+#  - the JSON on stdout names the code: error.code == NAME (refused by the CLI or at
+#    admission), or receipt.name == NAME (committed with a failing receipt);
+#  - there is a sentence: for an error object, a "folio: ..." line on stderr that is the
+#    JSON's error message; for a receipt, the receipt's message (and detail).
+# Leaves $OUT/$ERR/$RC, $FAIL_CODE, $FAIL_TXID (receipts) and $FAIL_SENTENCE.
 expect_fail() {
   local spec="$1" desc="$2"
   shift 2
@@ -144,18 +144,37 @@ expect_fail() {
     esac
   fi
   run "$@" --json
-  FAIL_SENTENCE="$(printf '%s\n' "$ERR" | grep -m1 '^folio: ' || true)"
-  local got
-  got="$(printf '%s' "$OUT" | jget error.code 2>/dev/null || printf '%s' "$OUT" | jget receipt.name 2>/dev/null || echo '?')"
+  local parsed kind
+  parsed="$(printf '%s' "$OUT" | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except Exception:
+    print("none\n?\n\n"); sys.exit(0)
+if isinstance(d, dict) and "error" in d:
+    print("error"); print(d["error"].get("code", "?")); print(""); print(d["error"].get("message", ""))
+elif isinstance(d, dict) and "receipt" in d:
+    r = d["receipt"]
+    print("receipt"); print(r.get("name", "?")); print(d.get("id", ""))
+    print(r.get("message", "") + (" -- " + r["detail"] if r.get("detail") else ""))
+else:
+    print("other\n?\n\n")
+' 2>/dev/null)"
+  { read -r kind; read -r FAIL_CODE; read -r FAIL_TXID; read -r FAIL_SENTENCE; } <<<"$parsed"
   local why=""
   [ "$RC" -eq "$want" ] || why="$why exit $RC (want $want);"
-  [ "$got" = "$name" ] || why="$why json code '$got' (want $name);"
-  [ "${#FAIL_SENTENCE}" -ge 20 ] || why="$why no 'folio: ' sentence on stderr;"
-  if is_result_name "$name" && ! printf '%s' "$ERR" | grep -q "$name"; then
-    why="$why stderr does not name $name;"
+  [ "$FAIL_CODE" = "$name" ] || why="$why json code '$FAIL_CODE' (want $name);"
+  if [ "$kind" = receipt ]; then
+    [ "${#FAIL_SENTENCE}" -ge 10 ] || why="$why the receipt has no message;"
+  else
+    local msg="$FAIL_SENTENCE"
+    FAIL_SENTENCE="$(printf '%s\n' "$ERR" | grep -m1 '^folio: ' || true)"
+    FAIL_SENTENCE="${FAIL_SENTENCE#folio: }"
+    [ "${#FAIL_SENTENCE}" -ge 10 ] || why="$why no 'folio: ' sentence on stderr;"
+    [ "$FAIL_SENTENCE" = "$msg" ] || why="$why stderr and the JSON message differ;"
   fi
   if [ -z "$why" ]; then
-    pass "$desc -> $name (exit $RC): ${FAIL_SENTENCE#folio: }"
+    pass "$desc -> $name (exit $RC): $FAIL_SENTENCE"
   else
     fail "$desc:$why"
     show_last
@@ -224,6 +243,16 @@ check_node_log_clean() {
 
 # ---- state ---------------------------------------------------------------------------
 
+# tip [HOME]: "HEIGHT STATE_ROOT" from `node status --json` ("? ?" if it does not answer).
+tip() {
+  folio node status --json --home "${1:-$FOLIO_HOME}" 2>/dev/null | python3 -c '
+import json, sys
+try:
+    d = json.load(sys.stdin); print(d["height"], d["state_root"])
+except Exception:
+    print("? ?")'
+}
+
 # status_field FIELD [HOME]: a field of `node status --json`.
 status_field() {
   folio node status --json --home "${2:-$FOLIO_HOME}" 2>/dev/null | jget "$1"
@@ -291,17 +320,17 @@ check_chain_verify() {
   fi
 }
 
-# business_state [HOME]: canonical JSON of everything a transaction could change that
-# a failed one must not: every instrument with its holders, and the participant list.
+# business_state [HOME]: the raw --json text of everything a transaction could change
+# that a failed one must not: participants, instruments (with supply and holder counts)
+# and every instrument's holders. Compare two of these with `=`.
 business_state() {
-  local h="${1:-$FOLIO_HOME}" id
-  {
-    echo "participants $(folio participant list --json --home "$h" 2>&1 | jget '')"
-    for id in $(asset_ids "$h"); do
-      echo "asset $(folio asset show "$id" --json --home "$h" 2>&1 | jget '')"
-      echo "holders $(folio asset holders "$id" --json --home "$h" 2>&1 | jget '')"
-    done
-  }
+  local h="${1:-$FOLIO_HOME}" al id
+  folio participant list --json --home "$h" 2>&1
+  al="$(folio asset list --json --home "$h" 2>&1)"
+  printf '%s\n' "$al"
+  for id in $(printf '%s\n' "$al" | sed -n 's/^ *"id": "\([^"]*\)",*$/\1/p'); do
+    folio asset holders "$id" --json --home "$h" 2>&1
+  done
 }
 
 # finish: print the tally and exit with the verdict.
