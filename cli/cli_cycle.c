@@ -69,8 +69,11 @@ static void print_cycle(json_t *j)
     pct_bp(eff, sizeof eff, iv(j, "netting_efficiency_bp"));
     printf("cycle %lld (block %lld)\n", iv(j, "cycle"), iv(j, "height"));
     printf("  obligations in      %lld\n", iv(j, "obligations"));
-    printf("  gross value         %lld\n", iv(j, "gross_value"));
-    printf("  net value           %lld\n", iv(j, "net_value"));
+    printf("  gross value         %lld   (cash of every obligation: each trade on both sides "
+           "of the CCP)\n",
+           iv(j, "gross_value"));
+    printf("  net value           %lld   (cash that moves at net, to and from the CCP)\n",
+           iv(j, "net_value"));
     printf("  netting efficiency  %s\n", eff);
     printf("  settled             %lld obligations, value %lld\n", iv(j, "settled_count"),
            iv(j, "settled_value"));
