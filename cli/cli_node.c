@@ -74,10 +74,10 @@ static int node_pid(const char *home)
     return pid;
 }
 
-static int start_foreground(cli_ctx *ctx, bool dev, int ready_fd)
+static int start_foreground(cli_ctx *ctx, bool dev, bool observer, int ready_fd)
 {
     char err[512];
-    net_node_opts o = {.home = ctx->home, .dev = dev, .ready_fd = ready_fd};
+    net_node_opts o = {.home = ctx->home, .dev = dev, .ready_fd = ready_fd, .observer = observer};
     int rc = net_node_run(&o, err, sizeof err);
     if (rc != 0) {
         cli_fail(ctx, "NODE_FAILED", "%s", err);
@@ -86,7 +86,7 @@ static int start_foreground(cli_ctx *ctx, bool dev, int ready_fd)
     return CLI_OK;
 }
 
-static int start_detached(cli_ctx *ctx, bool dev)
+static int start_detached(cli_ctx *ctx, bool dev, bool observer)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -114,7 +114,7 @@ static int start_detached(cli_ctx *ctx, bool dev)
             close(fd);
             close(devnull);
         }
-        _exit(start_foreground(ctx, dev, fds[1]));
+        _exit(start_foreground(ctx, dev, observer, fds[1]));
     }
     close(fds[1]);
     char ok = 0;
@@ -208,6 +208,25 @@ static int node_status(cli_ctx *ctx)
                                                                               : "observer");
         printf("last commit      %lld ms\n",
                (long long)json_integer_value(json_object_get(j, "last_commit_ms")));
+        json_t *cons = json_object_get(j, "consensus");
+        if (cons) {
+            long long lp = (long long)json_integer_value(json_object_get(cons, "last_proposer"));
+            char lps[32];
+            snprintf(lps, sizeof lps, lp >= 0 ? "validator %lld" : "none yet", lp);
+            printf("role             %s\n", json_string_value(json_object_get(cons, "role")));
+            printf("round            %lld\n",
+                   (long long)json_integer_value(json_object_get(cons, "round")));
+            printf("validators seen  %lld of %lld\n",
+                   (long long)json_integer_value(json_object_get(cons, "validators_seen")),
+                   (long long)json_integer_value(json_object_get(j, "validators")));
+            printf("last proposer    %s\n", lps);
+            printf("peers' height    %lld\n",
+                   (long long)json_integer_value(json_object_get(cons, "peer_height")));
+            printf("behind           %s\n",
+                   json_is_true(json_object_get(cons, "behind")) ? "YES (catching up)" : "no");
+            printf("pool             %lld transactions waiting\n",
+                   (long long)json_integer_value(json_object_get(cons, "pool")));
+        }
         if (json_is_true(json_object_get(j, "dev")))
             printf("mode             development (time offset %lld ms)\n",
                    (long long)json_integer_value(json_object_get(j, "time_offset_ms")));
@@ -218,14 +237,17 @@ static int node_status(cli_ctx *ctx)
 
 static void node_usage(void)
 {
-    printf("usage: folio node start [--detach] [--dev]\n"
+    printf("usage: folio node start [--detach] [--dev] [--observer]\n"
            "       folio node stop\n"
            "       folio node status [--json]\n\n"
            "start     runs the node in the foreground (Ctrl-C stops it cleanly); with --detach\n"
            "          it returns once the node serves, logging to HOME/node.log. --dev lets\n"
            "          'folio dev time advance' move block time forward (tests and demos).\n"
+           "          --observer follows a multi-validator chain without voting.\n"
            "stop      asks the node to stop cleanly and waits for it.\n"
-           "status    height, last block hash, state root, mempool size.\n");
+           "status    height, last block hash, state root, mempool size; with several\n"
+           "          validators also round, validators seen, last proposer, last commit\n"
+           "          latency and whether this node is behind.\n");
 }
 
 int cli_node_main(cli_ctx *ctx, int argc, char **argv)
@@ -236,7 +258,7 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         return verb ? CLI_OK : CLI_USAGE;
     }
     if (!strcmp(verb, "start")) {
-        static const char *const flags[] = {"--detach", "--dev", NULL};
+        static const char *const flags[] = {"--detach", "--dev", "--observer", NULL};
         if (!cli_check_opts(ctx, argc - 1, argv + 1, NULL, flags))
             return CLI_USAGE;
         int rc = cli_load_config(ctx);
@@ -248,9 +270,10 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
             return CLI_REJECTED;
         }
         bool dev = cli_flag(argc, argv, "--dev");
+        bool observer = cli_flag(argc, argv, "--observer");
         if (cli_flag(argc, argv, "--detach"))
-            return start_detached(ctx, dev);
-        return start_foreground(ctx, dev, -1);
+            return start_detached(ctx, dev, observer);
+        return start_foreground(ctx, dev, observer, -1);
     }
     if (!strcmp(verb, "stop"))
         return node_stop(ctx);

@@ -1,8 +1,96 @@
-/* folio testnet: not built yet. */
+/* folio testnet init: a local multi-validator network (homes, CA, keys, genesis, configs). */
 #include "cli.h"
+#include "net_bft.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(void)
+{
+    printf("usage: folio testnet init --validators N --dir DIR [--observers K]\n"
+           "                          [--base-port PORT] [--chain-id ID] [--no-tls]\n\n"
+           "Writes DIR/ca (the consortium CA) and DIR/node0 .. node{N+K-1}: each a node home\n"
+           "with a TLS certificate and key signed by the CA, a validator key (keys/validator),\n"
+           "an operator key, one shared genesis naming the N validators (node0's operator is\n"
+           "the registrar) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
+           "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
+           "Start each with: folio node start --detach --home DIR/nodeI\n");
+}
 
 int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
 {
-    cli_fail(ctx, "UNAVAILABLE", "'folio testnet' is not built yet");
-    return CLI_USAGE;
+    const char *verb = argc > 1 ? argv[1] : NULL;
+    if (!verb || cli_wants_help(argc, argv)) {
+        usage();
+        return verb ? CLI_OK : CLI_USAGE;
+    }
+    if (strcmp(verb, "init") != 0) {
+        cli_fail(ctx, "USAGE", "unknown verb 'testnet %s' (init)", verb);
+        return CLI_USAGE;
+    }
+    static const char *const valued[] = {"--validators", "--dir",      "--observers",
+                                         "--base-port",  "--chain-id", NULL};
+    static const char *const flags[] = {"--no-tls", NULL};
+    if (!cli_check_opts(ctx, argc - 1, argv + 1, valued, flags))
+        return CLI_USAGE;
+    uint64_t nv = 4, no = 0, port = 26600;
+    const char *s = cli_opt(argc, argv, "--validators");
+    const char *dir = cli_opt(argc, argv, "--dir");
+    if ((s && !cli_parse_u64(s, NET_CONS_VALIDATORS_MAX, &nv)) || nv < 2) {
+        cli_fail(ctx, "USAGE", "--validators must be 2..%d", NET_CONS_VALIDATORS_MAX);
+        return CLI_USAGE;
+    }
+    if ((s = cli_opt(argc, argv, "--observers")) && !cli_parse_u64(s, 16, &no)) {
+        cli_fail(ctx, "USAGE", "--observers must be 0..16");
+        return CLI_USAGE;
+    }
+    if ((s = cli_opt(argc, argv, "--base-port")) && !cli_parse_u64(s, 65000, &port)) {
+        cli_fail(ctx, "USAGE", "--base-port must be a port number");
+        return CLI_USAGE;
+    }
+    if (!dir) {
+        cli_fail(ctx, "USAGE", "--dir DIR is required");
+        return CLI_USAGE;
+    }
+    const char *chain_id = cli_opt(argc, argv, "--chain-id");
+    if (chain_id && (strlen(chain_id) == 0 || strlen(chain_id) > LDG_CHAIN_ID_LEN_MAX ||
+                     !net_key_name_ok(chain_id))) {
+        cli_fail(ctx, "USAGE", "--chain-id must be 1 to %d letters, digits, '-', '_' or '.'",
+                 LDG_CHAIN_ID_LEN_MAX);
+        return CLI_USAGE;
+    }
+    char abs[NET_PATH_MAX];
+    net_home_resolve(abs, dir);
+    net_testnet_opts o = {.dir = abs,
+                          .validators = (uint32_t)nv,
+                          .observers = (uint32_t)no,
+                          .base_port = (int)port,
+                          .chain_id = chain_id,
+                          .tls = !cli_flag(argc, argv, "--no-tls")};
+    char err[512];
+    if (net_testnet_init(&o, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "INIT_FAILED", "%s", err);
+        return CLI_REJECTED;
+    }
+    if (ctx->json) {
+        json_t *homes = json_array();
+        for (uint64_t i = 0; i < nv + no; i++) {
+            char h[NET_PATH_MAX];
+            snprintf(h, sizeof h, "%s/node%llu", abs, (unsigned long long)i);
+            json_array_append_new(homes, json_string(h));
+        }
+        json_t *j = json_pack("{s:s,s:I,s:I,s:o,s:b}", "dir", abs, "validators", (json_int_t)nv,
+                              "observers", (json_int_t)no, "homes", homes, "tls", o.tls);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("testnet of %llu validators%s in %s (%s)\n", (unsigned long long)nv,
+               no ? " and observers" : "", abs, o.tls ? "TLS with consortium CA in ca/" : "no TLS");
+        for (uint64_t i = 0; i < nv + no; i++)
+            printf("  node%-3llu p2p 127.0.0.1:%llu  rpc tcp://127.0.0.1:%llu%s\n",
+                   (unsigned long long)i, (unsigned long long)(port + 10 * i),
+                   (unsigned long long)(port + 10 * i + 9), i < nv ? "" : "  (observer)");
+        printf("start each: folio node start --detach --home %s/nodeI\n", abs);
+    }
+    return CLI_OK;
 }

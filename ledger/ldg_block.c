@@ -48,20 +48,40 @@ void ldg_tx_root(ldg_hash *out, const ldg_hash *ids, size_t n)
     ldg_tagged_hash(out, LDG_TAG_TXROOT, ids, n * sizeof *ids);
 }
 
+size_t ldg_vote_sign_bytes(uint8_t out[LDG_VOTE_SIGN_BYTES_MAX], const char *chain_id,
+                           uint64_t height, uint32_t round, uint32_t type,
+                           const ldg_hash *block_hash, int32_t valid_round)
+{
+    size_t cl = strlen(chain_id), off = 0;
+    LDG_ASSERT(cl <= LDG_CHAIN_ID_LEN_MAX && type <= 0xff);
+    out[off++] = (uint8_t)cl;
+    memcpy(out + off, chain_id, cl);
+    off += cl;
+    for (int i = 7; i >= 0; i--)
+        out[off++] = (uint8_t)(height >> (8 * i));
+    for (int i = 3; i >= 0; i--)
+        out[off++] = (uint8_t)(round >> (8 * i));
+    out[off++] = (uint8_t)type;
+    out[off++] = block_hash ? 1 : 0;
+    if (block_hash)
+        memcpy(out + off, block_hash->b, LDG_HASH_LEN);
+    else
+        memset(out + off, 0, LDG_HASH_LEN);
+    off += LDG_HASH_LEN;
+    uint32_t vr = (uint32_t)valid_round;
+    for (int i = 3; i >= 0; i--)
+        out[off++] = (uint8_t)(vr >> (8 * i));
+    return off;
+}
+
 void ldg_vote_hash(ldg_hash *out, const char *chain_id, uint64_t height, uint64_t round,
                    uint32_t type, const ldg_hash *block_hash)
 {
-    static const ldg_hash nil;
-    ldg_enc e;
-    ldg_enc_init(&e);
-    ldg_enc_array(&e, 5);
-    ldg_enc_str(&e, chain_id);
-    ldg_enc_u64(&e, height);
-    ldg_enc_u64(&e, round);
-    ldg_enc_u64(&e, type);
-    ldg_enc_bin(&e, (block_hash ? block_hash : &nil)->b, LDG_HASH_LEN);
-    ldg_tagged_hash(out, LDG_TAG_VOTE, ldg_enc_data(&e), ldg_enc_len(&e));
-    ldg_enc_free(&e);
+    uint8_t bytes[LDG_VOTE_SIGN_BYTES_MAX];
+    LDG_ASSERT(round <= UINT32_MAX);
+    size_t len =
+        ldg_vote_sign_bytes(bytes, chain_id, height, (uint32_t)round, type, block_hash, -1);
+    ldg_tagged_hash(out, LDG_TAG_VOTE, bytes, len);
 }
 
 void ldg_cert_encode(ldg_enc *e, const ldg_cert *c)
@@ -103,6 +123,8 @@ bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *
 {
     bool seen[LDG_VALIDATORS_MAX] = {0};
     uint32_t good = 0;
+    if (c->round > UINT32_MAX)
+        return false;
     ldg_hash msg;
     ldg_vote_hash(&msg, chain_id, c->height, c->round, LDG_VOTE_PRECOMMIT, &c->block_hash);
     for (uint32_t i = 0; i < c->count; i++) {

@@ -7,7 +7,8 @@
  *   prev_state_root = the state root after block height-1 (so execution of h can overlap
  *                     agreement on h+1)
  *   cert   = [height, round, block_hash, [[validator_index, sig], ...]]
- *            precommit signatures over ldg_vote_hash(PRECOMMIT, ...); 2f+1 of n needed.
+ *            precommit signatures over ldg_vote_hash(PRECOMMIT, ...) (the consensus core's
+ *            signed bytes); 2f+1 of n needed.
  *   record = [header bytes, [tx wire bytes...], cert, [receipt...], state_root]
  *   receipt = [code, detail, data]                                                          */
 #ifndef LDG_BLOCK_H
@@ -41,10 +42,21 @@ ldg_err ldg_header_decode(ldg_header *h, const uint8_t *data, size_t len) LDG_WA
 void ldg_header_hash(ldg_hash *out, const ldg_header *h);
 void ldg_tx_root(ldg_hash *out, const ldg_hash *ids, size_t n);
 
-enum { LDG_VOTE_PREVOTE = 1, LDG_VOTE_PRECOMMIT = 2, LDG_VOTE_PROPOSAL = 3 };
+/* Message types of the consensus protocol; the numbers are those of net_cons_msg_type. */
+enum { LDG_VOTE_PROPOSAL = 1, LDG_VOTE_PREVOTE = 2, LDG_VOTE_PRECOMMIT = 3 };
 
-/* What a validator signs: tagged_hash("folio/vote", [chain_id, height, round, type,
- * block_hash]) with block_hash all-zero for nil. */
+/* Bytes a validator signs for a vote (specs/consensus.md, "Signed bytes", the format of
+ * net_cons_sign_bytes): len(chain_id) u8 || chain_id || height u64be || round u32be ||
+ * type u8 || has_block u8 || block_hash (zero for nil) || valid_round i32be (-1 for votes).
+ * Returns the length; out holds LDG_VOTE_SIGN_BYTES_MAX bytes. */
+#define LDG_VOTE_SIGN_BYTES_MAX (1 + LDG_CHAIN_ID_LEN_MAX + 8 + 4 + 1 + 1 + 32 + 4)
+size_t ldg_vote_sign_bytes(uint8_t out[LDG_VOTE_SIGN_BYTES_MAX], const char *chain_id,
+                           uint64_t height, uint32_t round, uint32_t type,
+                           const ldg_hash *block_hash, int32_t valid_round);
+
+/* What a validator signs: tagged_hash("folio/vote", sign bytes) for a prevote or precommit
+ * (valid_round -1), block_hash NULL for nil. Equal to the consensus core's
+ * net_cons_digest(net_cons_sign_bytes(...)), so certificates hold the core's precommits. */
 void ldg_vote_hash(ldg_hash *out, const char *chain_id, uint64_t height, uint64_t round,
                    uint32_t type, const ldg_hash *block_hash);
 

@@ -206,6 +206,31 @@ size_t net_key_list(const char *home, char names[][NET_KEY_NAME_MAX + 1], size_t
 static int config_handler(void *user, const char *section, const char *name, const char *value)
 {
     net_config *c = user;
+    if (!strcmp(section, "p2p")) {
+        if (!strcmp(name, "listen"))
+            snprintf(c->p2p_listen, sizeof c->p2p_listen, "%s", value);
+        else if (!strcmp(name, "peers"))
+            snprintf(c->p2p_peers, sizeof c->p2p_peers, "%s", value);
+        else if (!strcmp(name, "tls"))
+            c->p2p_tls = !(!strcmp(value, "off") || !strcmp(value, "0") || !strcmp(value, "false"));
+        return 1;
+    }
+    if (!strcmp(section, "tls")) {
+        char *dst = !strcmp(name, "ca")     ? c->tls_ca
+                    : !strcmp(name, "cert") ? c->tls_cert
+                    : !strcmp(name, "key")  ? c->tls_key
+                                            : NULL;
+        if (dst)
+            snprintf(dst, NET_PATH_MAX, "%s", value);
+        return 1;
+    }
+    if (!strcmp(section, "consensus")) {
+        if (!strcmp(name, "propose_timeout_ms"))
+            c->propose_timeout_ms = (int)strtol(value, NULL, 10);
+        else if (!strcmp(name, "vote_timeout_ms"))
+            c->vote_timeout_ms = (int)strtol(value, NULL, 10);
+        return 1;
+    }
     if (strcmp(section, "node") != 0)
         return 1;
     if (!strcmp(name, "chain_id"))
@@ -229,6 +254,9 @@ ldg_err net_config_load(const char *home, net_config *cfg, char *err, size_t err
     snprintf(cfg->rpc_url, sizeof cfg->rpc_url, "ipc://%s/node.sock", home);
     snprintf(cfg->validator_key, sizeof cfg->validator_key, "operator");
     cfg->rpc_threads = 4;
+    cfg->p2p_tls = true;
+    cfg->propose_timeout_ms = 1000;
+    cfg->vote_timeout_ms = 500;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->verify_threads = cores > 0 ? (int)cores : 2;
     if (access(path, F_OK) != 0) {
@@ -245,6 +273,18 @@ ldg_err net_config_load(const char *home, net_config *cfg, char *err, size_t err
         cfg->rpc_threads = 4;
     if (cfg->verify_threads < 1 || cfg->verify_threads > 64)
         cfg->verify_threads = 2;
+    if (cfg->propose_timeout_ms < 50 || cfg->propose_timeout_ms > 60000)
+        cfg->propose_timeout_ms = 1000;
+    if (cfg->vote_timeout_ms < 50 || cfg->vote_timeout_ms > 60000)
+        cfg->vote_timeout_ms = 500;
+    char (*files[])[NET_PATH_MAX] = {&cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key};
+    for (size_t i = 0; i < 3; i++) {
+        if ((*files[i])[0] && (*files[i])[0] != '/') {
+            char rel[NET_PATH_MAX];
+            snprintf(rel, sizeof rel, "%s", *files[i]);
+            net_home_path(*files[i], home, rel);
+        }
+    }
     return LDG_OK;
 }
 

@@ -23,6 +23,18 @@ typedef struct net_config {
     char validator_key[NET_KEY_NAME_MAX + 1];
     int rpc_threads;
     int verify_threads;
+    /* [p2p] multi-validator transport (net_bft.c). listen and peers are HOST:PORT bases:
+     * port+0 consensus (bus0), +1 batches (bus0), +2 block sync (rep0), +3 commits (pub0). */
+    char p2p_listen[128];
+    char p2p_peers[2048]; /* comma-separated HOST:PORT of the other nodes */
+    bool p2p_tls;         /* tls+tcp with mutual authentication (default on) */
+    /* [tls] PEM files, relative to the home unless absolute. */
+    char tls_ca[NET_PATH_MAX];
+    char tls_cert[NET_PATH_MAX];
+    char tls_key[NET_PATH_MAX];
+    /* [consensus] base timeouts (ms); each round adds half the base. */
+    int propose_timeout_ms;
+    int vote_timeout_ms;
 } net_config;
 
 /* Resolves the home: explicit dir, else $FOLIO_HOME, else $HOME/.folio. Absolute path. */

@@ -1,4 +1,5 @@
 #include "net_node.h"
+#include "net_bft.h"
 #include "ast_module.h"
 #include "net_rpc.h"
 #include "stl_module.h"
@@ -203,11 +204,20 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         }
     }
     if (rc == 0) {
+        n->observer = opts->observer;
+        ldg_pubkey *vals = malloc(LDG_VALIDATORS_MAX * sizeof *vals);
+        LDG_ASSERT(vals);
+        n->multi = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX) > 1 || opts->observer;
+        free(vals);
+        if (n->multi)
+            rc = net_bft_start(n, err, err_len);
+    }
+    if (rc == 0) {
         signal(SIGINT, on_signal);
         signal(SIGTERM, on_signal);
         signal(SIGPIPE, SIG_IGN);
         write_pid(n->home);
-        LDG_ASSERT(pthread_create(&solo, NULL, net_solo_run, n) == 0);
+        LDG_ASSERT(pthread_create(&solo, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
         solo_started = true;
         workers = calloc((size_t)n->cfg.rpc_threads, sizeof *workers);
         LDG_ASSERT(workers);
@@ -236,6 +246,8 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     }
     if (solo_started)
         pthread_join(solo, NULL);
+    if (n->multi)
+        net_bft_stop(n);
     nng_close(sock);
     if (n->fatal[0]) {
         snprintf(err, err_len, "%s", n->fatal);

@@ -15,6 +15,7 @@ typedef struct net_node_opts {
     const char *home;
     bool dev;     /* development mode: block time can be moved forward */
     int ready_fd; /* if >= 0, one byte is written here once the RPC socket serves */
+    bool observer; /* follow the chain without voting (multi-validator chains) */
 } net_node_opts;
 
 /* Senders already seen registered: admission skips the state read for them. Participants
@@ -48,6 +49,15 @@ typedef struct net_node {
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
     char fatal[256];                 /* set when the node stopped on a fatal error */
     net_senders senders;
+    /* Multi-validator driver (net_bft.c) status, for `folio node status`. */
+    bool multi;    /* more than one validator: net_bft drives the chain */
+    bool observer; /* following without voting */
+    _Atomic uint32_t cons_round;
+    _Atomic uint32_t cons_seen; /* validators heard from at this height (self included) */
+    _Atomic int32_t cons_last_proposer;
+    _Atomic uint64_t peer_height; /* highest height heard from the other nodes */
+    _Atomic bool behind;
+    _Atomic uint64_t pool_size; /* transactions waiting for a block */
 } net_node;
 
 /* Builds the registry with every module's transaction types. */
@@ -65,5 +75,15 @@ char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
 
 /* The single-validator consensus driver (net_solo.c). Runs until n->stopping. */
 void *net_solo_run(void *node);
+
+/* The multi-validator driver (net_bft.c): sockets are opened by net_bft_start (so that a
+ * bad address or TLS file fails the start), then net_bft_run runs until n->stopping. */
+int net_bft_start(net_node *n, char *err, size_t err_len);
+void *net_bft_run(void *node);
+/* Whether a transaction waits in the multi-validator driver's pool (admitted, not yet in
+ * a committed block). */
+bool net_bft_pending(net_node *n, const ldg_hash *id);
+/* Frees the driver once its thread and the RPC workers are joined. */
+void net_bft_stop(net_node *n);
 
 #endif

@@ -1,0 +1,1406 @@
+#include "net_bft.h"
+#include "net_p2p.h"
+#include "net_sync.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <nng/protocol/bus0/bus.h>
+#include <nng/protocol/pubsub0/pub.h>
+#include <nng/protocol/pubsub0/sub.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- small helpers ---- */
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Rate-limited log of peer misbehaviour: never more than a few lines a second. */
+static void peer_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void peer_log(const char *fmt, ...)
+{
+    static _Atomic uint64_t window, count;
+    uint64_t now = mono_ms() / 1000;
+    if (atomic_exchange(&window, now) != now)
+        atomic_store(&count, 0);
+    if (atomic_fetch_add(&count, 1) >= 5)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "folio: p2p: %s\n", buf);
+}
+
+/* ---- the pool ---- */
+
+#define POOL_BUCKETS (1u << 17)
+
+typedef struct pool_ent {
+    ldg_hash key; /* the transaction id */
+    uint8_t *wire;
+    size_t len;
+    uint64_t expiry_ms;
+    bool unsent; /* admitted here, not yet broadcast in a batch */
+    struct pool_ent *prev, *next, *hnext;
+} pool_ent;
+
+typedef struct pool {
+    pthread_mutex_t lock;
+    pool_ent **buckets;
+    pool_ent *head, *tail;
+    size_t count, unsent;
+} pool;
+
+static pool_ent **pool_slot(pool *p, const ldg_hash *k)
+{
+    uint32_t h;
+    memcpy(&h, k->b, sizeof h);
+    pool_ent **s = &p->buckets[h & (POOL_BUCKETS - 1)];
+    while (*s && memcmp((*s)->key.b, k->b, LDG_HASH_LEN) != 0)
+        s = &(*s)->hnext;
+    return s;
+}
+
+/* Takes ownership of wire if it returns true. Lock held by the caller. */
+static bool pool_add_locked(pool *p, const ldg_hash *k, uint8_t *wire, size_t len, uint64_t expiry,
+                            bool unsent)
+{
+    if (p->count >= NET_BFT_POOL_MAX)
+        return false;
+    pool_ent **s = pool_slot(p, k);
+    if (*s)
+        return false;
+    pool_ent *e = calloc(1, sizeof *e);
+    LDG_ASSERT(e);
+    e->key = *k;
+    e->wire = wire;
+    e->len = len;
+    e->expiry_ms = expiry;
+    e->unsent = unsent;
+    *s = e;
+    e->prev = p->tail;
+    if (p->tail)
+        p->tail->next = e;
+    else
+        p->head = e;
+    p->tail = e;
+    p->count++;
+    p->unsent += unsent;
+    return true;
+}
+
+static void pool_unlink_locked(pool *p, pool_ent *e)
+{
+    pool_ent **s = pool_slot(p, &e->key);
+    LDG_ASSERT(*s == e);
+    *s = e->hnext;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        p->head = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        p->tail = e->prev;
+    p->count--;
+    p->unsent -= e->unsent;
+    free(e->wire);
+    free(e);
+}
+
+static bool pool_has(pool *p, const ldg_hash *k)
+{
+    pthread_mutex_lock(&p->lock);
+    bool found = *pool_slot(p, k) != NULL;
+    pthread_mutex_unlock(&p->lock);
+    return found;
+}
+
+/* The id of a transaction's wire bytes (false if they do not decode). */
+static bool wire_id(const uint8_t *wire, size_t len, ldg_hash *id)
+{
+    ldg_tx tx;
+    if (ldg_tx_decode(&tx, wire, len) != LDG_R_OK)
+        return false;
+    *id = tx.id;
+    ldg_tx_free(&tx);
+    return true;
+}
+
+/* ---- driver state ---- */
+
+typedef struct qitem {
+    struct qitem *next;
+    nng_msg *raw; /* owns the bytes m borrows */
+    net_p2p_msg m;
+} qitem;
+
+typedef struct bft_blk {
+    bool used;
+    net_cons_block_id id;
+    ldg_header h;
+    uint32_t n;
+    uint8_t **txs;
+    size_t *lens;
+    uint64_t stamp;
+} bft_blk;
+
+typedef struct bft_timer {
+    bool used;
+    net_cons_timeout_kind kind;
+    uint64_t height;
+    uint32_t round;
+    uint64_t due_ms;
+} bft_timer;
+
+#define BFT_TIMERS 16
+#define BFT_INTERNAL 16
+
+typedef struct bft {
+    net_node *n;
+    bool observer;
+    net_p2p_tls tls;
+    nng_socket cons, batch, rep, pub, req, sub;
+    bool cons_open, batch_open, rep_open, pub_open, req_open, sub_open;
+    pthread_t th_cons, th_batch, th_rep, th_sub;
+    bool th_cons_on, th_batch_on, th_rep_on, th_sub_on;
+    pthread_mutex_t qlock;
+    pthread_cond_t qcond;
+    qitem *qhead, *qtail;
+    size_t qlen;
+    pool pool;
+    /* consensus thread only */
+    net_cons *core;
+    net_cons_actions acts;
+    uint32_t nval;
+    uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
+    bft_timer timers[BFT_TIMERS];
+    bft_blk blocks[NET_BFT_BLOCK_CACHE];
+    uint64_t stamp;
+    bool exec_valid;
+    net_cons_block_id exec_id;
+    ldg_exec_out exec_out;
+    bool want_value;
+    uint64_t want_h;
+    uint32_t want_r;
+    uint64_t want_since;
+    qitem *future;
+    size_t future_len;
+    uint64_t behind_since;
+    uint64_t height_start;
+    uint64_t next_resend, next_sync_check;
+    net_cons_event internal[BFT_INTERNAL];
+    size_t int_head, int_count;
+    bool stepping;
+    char state_path[NET_PATH_MAX];
+    ldg_enc enc;
+    uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
+} bft;
+
+static bft *g_bft; /* one driver per process: set by net_bft_start, read by net_bft_run */
+
+static void fatal(bft *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fatal(bft *b, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(b->n->fatal, sizeof b->n->fatal, "consensus stopped: %s", msg);
+    fprintf(stderr, "folio: *** %s ***\n", b->n->fatal);
+    atomic_store(&b->n->stopping, true);
+    net_mempool_wake(b->n->mempool);
+}
+
+/* ---- persisted signing state ---- */
+
+#define STATE_MAGIC "FOLIOCS1"
+
+static bool state_write(bft *b, const net_cons_persisted *p)
+{
+    uint8_t hdr[16];
+    memcpy(hdr, STATE_MAGIC, 8);
+    uint32_t ver = 1, size = (uint32_t)sizeof *p;
+    memcpy(hdr + 8, &ver, 4);
+    memcpy(hdr + 12, &size, 4);
+    ldg_hash sum;
+    ldg_sha256(&sum, p, sizeof *p);
+    char tmp[NET_PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", b->state_path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr &&
+              write(fd, p, sizeof *p) == (ssize_t)sizeof *p &&
+              write(fd, sum.b, sizeof sum.b) == (ssize_t)sizeof sum.b && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    ok = ok && rename(tmp, b->state_path) == 0;
+    if (ok) {
+        int dfd = open(b->n->home, O_RDONLY | O_DIRECTORY);
+        ok = dfd >= 0 && fsync(dfd) == 0;
+        if (dfd >= 0)
+            close(dfd);
+    }
+    return ok;
+}
+
+/* 1: restored into p; 0: no file; -1: unreadable (refuse to start: could double-sign). */
+static int state_read(const char *path, net_cons_persisted *p)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    uint8_t hdr[16];
+    ldg_hash sum, want;
+    bool ok = fread(hdr, 1, sizeof hdr, f) == sizeof hdr &&
+              fread(p, 1, sizeof *p, f) == sizeof *p &&
+              fread(want.b, 1, sizeof want.b, f) == sizeof want.b;
+    fclose(f);
+    uint32_t size = 0;
+    if (ok)
+        memcpy(&size, hdr + 12, 4);
+    ok = ok && !memcmp(hdr, STATE_MAGIC, 8) && size == sizeof *p;
+    if (ok) {
+        ldg_sha256(&sum, p, sizeof *p);
+        ok = !memcmp(sum.b, want.b, LDG_HASH_LEN);
+    }
+    return ok ? 1 : -1;
+}
+
+/* ---- crypto callbacks ---- */
+
+static bool cb_sign(void *ctx, uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *msg, size_t len)
+{
+    bft *b = ctx;
+    ldg_hash d;
+    ldg_sig s;
+    net_cons_digest(&d, msg, len);
+    if (ldg_sign(&s, &b->n->validator, &d) != LDG_OK)
+        return false;
+    memcpy(sig, s.b, NET_CONS_SIG_LEN);
+    return true;
+}
+
+static bool cb_verify(void *ctx, const uint8_t pubkey[NET_CONS_PUBKEY_LEN], const uint8_t *msg,
+                      size_t len, const uint8_t sig[NET_CONS_SIG_LEN])
+{
+    ldg_hash d;
+    ldg_sig s;
+    ldg_pubkey pk;
+    net_cons_digest(&d, msg, len);
+    memcpy(s.b, sig, NET_CONS_SIG_LEN);
+    memcpy(pk.b, pubkey, NET_CONS_PUBKEY_LEN);
+    return ldg_verify(&s, &d, &pk);
+}
+
+/* ---- inbox ---- */
+
+static void q_push(bft *b, qitem *it)
+{
+    pthread_mutex_lock(&b->qlock);
+    if (b->qlen >= NET_BFT_INBOX_MAX) {
+        pthread_mutex_unlock(&b->qlock);
+        net_p2p_msg_free(&it->m);
+        nng_msg_free(it->raw);
+        free(it);
+        return;
+    }
+    it->next = NULL;
+    if (b->qtail)
+        b->qtail->next = it;
+    else
+        b->qhead = it;
+    b->qtail = it;
+    b->qlen++;
+    pthread_cond_signal(&b->qcond);
+    pthread_mutex_unlock(&b->qlock);
+}
+
+static qitem *q_pop(bft *b, int wait_ms)
+{
+    pthread_mutex_lock(&b->qlock);
+    if (!b->qhead && wait_ms > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += (long)wait_ms * 1000000;
+        ts.tv_sec += ts.tv_nsec / 1000000000;
+        ts.tv_nsec %= 1000000000;
+        pthread_cond_timedwait(&b->qcond, &b->qlock, &ts);
+    }
+    qitem *it = b->qhead;
+    if (it) {
+        b->qhead = it->next;
+        if (!b->qhead)
+            b->qtail = NULL;
+        b->qlen--;
+    }
+    pthread_mutex_unlock(&b->qlock);
+    return it;
+}
+
+static void qitem_free(qitem *it)
+{
+    net_p2p_msg_free(&it->m);
+    nng_msg_free(it->raw);
+    free(it);
+}
+
+/* Receives on s, decodes with limit max, keeps messages of kind `kind`. */
+static qitem *recv_one(bft *b, nng_socket s, size_t max, const char *what)
+{
+    nng_msg *raw;
+    int rv = nng_recvmsg(s, &raw, 0);
+    if (rv != 0)
+        return NULL;
+    qitem *it = calloc(1, sizeof *it);
+    LDG_ASSERT(it);
+    it->raw = raw;
+    ldg_err e = net_p2p_decode(&it->m, nng_msg_body(raw), nng_msg_len(raw), max);
+    if (e != LDG_OK) {
+        peer_log("dropped a malformed %s message (%zu bytes): %s", what, nng_msg_len(raw),
+                 ldg_err_str(e));
+        nng_msg_free(raw);
+        free(it);
+        return NULL;
+    }
+    return it;
+}
+
+static void *cons_rx(void *arg)
+{
+    bft *b = arg;
+    while (!atomic_load(&b->n->stopping)) {
+        qitem *it = recv_one(b, b->cons, NET_P2P_CONS_SIZE_MAX, "consensus");
+        if (!it)
+            continue;
+        if (it->m.kind != NET_P2P_CONS) {
+            peer_log("dropped a message of kind %u on the consensus socket", it->m.kind);
+            qitem_free(it);
+            continue;
+        }
+        q_push(b, it);
+    }
+    return NULL;
+}
+
+/* Batches: each transaction is decoded and its signature verified here, once; good
+ * ones join the pool. */
+static void *batch_rx(void *arg)
+{
+    bft *b = arg;
+    net_node *n = b->n;
+    while (!atomic_load(&n->stopping)) {
+        qitem *it = recv_one(b, b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
+        if (!it)
+            continue;
+        if (it->m.kind != NET_P2P_BATCH) {
+            peer_log("dropped a message of kind %u on the batch socket", it->m.kind);
+            qitem_free(it);
+            continue;
+        }
+        uint32_t bad = 0;
+        for (uint32_t i = 0; i < it->m.tx_count; i++) {
+            ldg_tx tx;
+            if (ldg_tx_decode(&tx, it->m.txs[i], it->m.tx_lens[i]) != LDG_R_OK) {
+                bad++;
+                continue;
+            }
+            ldg_hash k = tx.id;
+            if (pool_has(&b->pool, &k)) {
+                ldg_tx_free(&tx);
+                continue;
+            }
+            bool ok = ldg_tx_verify(&tx);
+            uint64_t h;
+            uint32_t idx;
+            bool committed = ok && ldg_chain_find_tx(n->chain, &tx.id, &h, &idx) == LDG_OK;
+            uint64_t expiry = tx.expiry_ms;
+            ldg_tx_free(&tx);
+            if (!ok) {
+                bad++;
+                continue;
+            }
+            if (committed)
+                continue;
+            uint8_t *copy = malloc(it->m.tx_lens[i]);
+            LDG_ASSERT(copy);
+            memcpy(copy, it->m.txs[i], it->m.tx_lens[i]);
+            pthread_mutex_lock(&b->pool.lock);
+            bool added = pool_add_locked(&b->pool, &k, copy, it->m.tx_lens[i], expiry, false);
+            pthread_mutex_unlock(&b->pool.lock);
+            if (!added)
+                free(copy);
+        }
+        if (bad)
+            peer_log("batch from node %llu: %u transactions undecodable or badly signed, dropped",
+                     (unsigned long long)it->m.origin, bad);
+        qitem_free(it);
+    }
+    return NULL;
+}
+
+static void *sync_server(void *arg)
+{
+    bft *b = arg;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    while (!atomic_load(&b->n->stopping)) {
+        nng_msg *raw;
+        if (nng_recvmsg(b->rep, &raw, 0) != 0)
+            continue;
+        net_p2p_msg m;
+        ldg_enc_reset(&e);
+        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) !=
+                LDG_OK ||
+            m.kind != NET_P2P_SYNC_REQ) {
+            if (m.dec_live)
+                net_p2p_msg_free(&m);
+            peer_log("dropped a malformed block sync request");
+            net_p2p_enc_sync_rep_head(&e, ldg_chain_tip(b->n->chain).height, 0);
+        } else {
+            net_sync_reply(b->n->chain, &m, &e);
+            net_p2p_msg_free(&m);
+        }
+        nng_msg_clear(raw);
+        nng_msg_append(raw, ldg_enc_data(&e), ldg_enc_len(&e));
+        if (nng_sendmsg(b->rep, raw, 0) != 0)
+            nng_msg_free(raw);
+    }
+    ldg_enc_free(&e);
+    return NULL;
+}
+
+static void *sub_rx(void *arg)
+{
+    bft *b = arg;
+    while (!atomic_load(&b->n->stopping)) {
+        qitem *it = recv_one(b, b->sub, NET_P2P_RECORD_SIZE_MAX + 64, "commit");
+        if (!it)
+            continue;
+        if (it->m.kind != NET_P2P_COMMIT) {
+            qitem_free(it);
+            continue;
+        }
+        q_push(b, it);
+    }
+    return NULL;
+}
+
+/* ---- sending ---- */
+
+static void send_enc(nng_socket s, const ldg_enc *e)
+{
+    nng_send(s, (void *)ldg_enc_data(e), ldg_enc_len(e), NNG_FLAG_NONBLOCK);
+}
+
+static bft_blk *blk_find(bft *b, const net_cons_block_id *id)
+{
+    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
+        if (b->blocks[i].used && !memcmp(b->blocks[i].id.b, id->b, NET_CONS_BLOCK_ID_LEN))
+            return &b->blocks[i];
+    return NULL;
+}
+
+static void blk_clear(bft_blk *k)
+{
+    for (uint32_t i = 0; k->used && i < k->n; i++)
+        free(k->txs[i]);
+    free(k->txs);
+    free(k->lens);
+    memset(k, 0, sizeof *k);
+}
+
+static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, const size_t *lens,
+                        uint32_t n)
+{
+    net_cons_block_id id;
+    ldg_hash hh;
+    ldg_header_hash(&hh, h);
+    memcpy(id.b, hh.b, NET_CONS_BLOCK_ID_LEN);
+    bft_blk *k = blk_find(b, &id);
+    if (k)
+        return k;
+    k = &b->blocks[0];
+    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++) {
+        if (!b->blocks[i].used) {
+            k = &b->blocks[i];
+            break;
+        }
+        if (b->blocks[i].stamp < k->stamp)
+            k = &b->blocks[i];
+    }
+    if (b->exec_valid && k->used && !memcmp(k->id.b, b->exec_id.b, NET_CONS_BLOCK_ID_LEN)) {
+        ldg_chain_abandon(b->n->chain);
+        ldg_exec_out_free(&b->exec_out);
+        b->exec_valid = false;
+    }
+    blk_clear(k);
+    k->used = true;
+    k->id = id;
+    k->h = *h;
+    k->n = n;
+    k->stamp = ++b->stamp;
+    k->txs = calloc(n ? n : 1, sizeof *k->txs);
+    k->lens = calloc(n ? n : 1, sizeof *k->lens);
+    LDG_ASSERT(k->txs && k->lens);
+    for (uint32_t i = 0; i < n; i++) {
+        k->txs[i] = malloc(lens[i]);
+        LDG_ASSERT(k->txs[i]);
+        memcpy(k->txs[i], txs[i], lens[i]);
+        k->lens[i] = lens[i];
+    }
+    return k;
+}
+
+static void broadcast_msg(bft *b, const net_cons_msg *m)
+{
+    ldg_enc_reset(&b->enc);
+    bft_blk *k = m->type == NET_CONS_PROPOSAL ? blk_find(b, &m->block) : NULL;
+    if (k)
+        net_p2p_enc_cons(&b->enc, m, &k->h, (const uint8_t *const *)k->txs, k->lens, k->n);
+    else
+        net_p2p_enc_cons(&b->enc, m, NULL, NULL, NULL, 0);
+    send_enc(b->cons, &b->enc);
+}
+
+/* Moves newly admitted client transactions from the node's mempool into the pool and
+ * broadcasts them in batches. */
+static void drain_local(bft *b)
+{
+    net_node *n = b->n;
+    enum { TAKE = 4096 };
+    static net_pending pend[TAKE];
+    size_t k = net_mempool_peek(n->mempool, pend, TAKE);
+    if (k) {
+        pthread_mutex_lock(&b->pool.lock);
+        for (size_t i = 0; i < k; i++) {
+            ldg_hash key = pend[i].id;
+            uint8_t *copy = malloc(pend[i].len);
+            LDG_ASSERT(copy);
+            memcpy(copy, pend[i].wire, pend[i].len);
+            if (!pool_add_locked(&b->pool, &key, copy, pend[i].len, pend[i].expiry_ms, true))
+                free(copy);
+        }
+        pthread_mutex_unlock(&b->pool.lock);
+        net_mempool_remove_front(n->mempool, k);
+    }
+    /* Broadcast what is unsent, in bounded batches. */
+    while (true) {
+        const uint8_t *txs[NET_P2P_BATCH_TX_MAX];
+        size_t lens[NET_P2P_BATCH_TX_MAX];
+        uint32_t m = 0;
+        size_t bytes = 0;
+        pthread_mutex_lock(&b->pool.lock);
+        if (b->pool.unsent == 0) {
+            pthread_mutex_unlock(&b->pool.lock);
+            break;
+        }
+        /* Unsent entries are at the tail side; scan from the tail back. */
+        pool_ent *e = b->pool.tail;
+        for (; e && m < NET_P2P_BATCH_TX_MAX; e = e->prev) {
+            if (!e->unsent)
+                continue;
+            if (bytes + e->len > NET_P2P_BATCH_SIZE_MAX)
+                break;
+            txs[m] = e->wire;
+            lens[m] = e->len;
+            bytes += e->len;
+            e->unsent = false;
+            b->pool.unsent--;
+            m++;
+            if (b->pool.unsent == 0)
+                break;
+        }
+        ldg_enc_reset(&b->enc);
+        net_p2p_enc_batch(&b->enc, (uint64_t)(n->validator_index < 0 ? 0xffff : n->validator_index),
+                          txs, lens, m);
+        pthread_mutex_unlock(&b->pool.lock);
+        send_enc(b->batch, &b->enc);
+        if (m == 0)
+            break;
+    }
+    atomic_store(&n->pool_size, b->pool.count);
+}
+
+/* ---- consensus stepping ---- */
+
+static void step(bft *b, const net_cons_event *ev);
+
+static void post(bft *b, const net_cons_event *ev)
+{
+    LDG_ASSERT(b->int_count < BFT_INTERNAL);
+    b->internal[(b->int_head + b->int_count++) % BFT_INTERNAL] = *ev;
+}
+
+static void start_height(bft *b)
+{
+    ldg_tip tip = ldg_chain_tip(b->n->chain);
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
+    if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
+        fatal(b, "validator set of %u at height %llu is unusable", nv,
+              (unsigned long long)tip.height);
+        return;
+    }
+    b->nval = nv;
+    for (uint32_t i = 0; i < nv; i++)
+        memcpy(b->vals[i], vals[i].b, NET_CONS_PUBKEY_LEN);
+    b->want_value = false;
+    memset(b->timers, 0, sizeof b->timers);
+    b->height_start = mono_ms();
+    net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT,
+                         .height = tip.height + 1,
+                         .validators = (const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals,
+                         .validator_count = nv};
+    step(b, &ev);
+    /* Messages that came early for this height. */
+    qitem *fut = b->future, **keep = &b->future;
+    b->future = NULL;
+    b->future_len = 0;
+    while (fut) {
+        qitem *next = fut->next;
+        if (fut->m.cons.height == tip.height + 1) {
+            net_cons_event me = {.kind = NET_CONS_EV_MESSAGE, .msg = fut->m.cons};
+            if (fut->m.has_block)
+                blk_put(b, &fut->m.header, fut->m.txs, fut->m.tx_lens, fut->m.tx_count);
+            step(b, &me);
+            qitem_free(fut);
+        } else if (fut->m.cons.height > tip.height + 1) {
+            fut->next = NULL;
+            *keep = fut;
+            keep = &fut->next;
+            b->future_len++;
+        } else {
+            qitem_free(fut);
+        }
+        fut = next;
+    }
+}
+
+/* Executes block k on the overlay (if not already) and returns whether it is valid. */
+static bool execute_blk(bft *b, bft_blk *k)
+{
+    if (b->exec_valid && !memcmp(b->exec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN))
+        return true;
+    if (b->exec_valid) {
+        ldg_exec_out_free(&b->exec_out);
+        b->exec_valid = false;
+    }
+    bool *verified = malloc(k->n ? k->n : 1);
+    LDG_ASSERT(verified);
+    for (uint32_t i = 0; i < k->n; i++) {
+        ldg_hash key;
+        verified[i] = wire_id(k->txs[i], k->lens[i], &key) && pool_has(&b->pool, &key);
+    }
+    ldg_err e = ldg_chain_execute(b->n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens,
+                                  verified, b->n->dev, &b->exec_out);
+    free(verified);
+    if (e != LDG_OK)
+        return false;
+    b->exec_valid = true;
+    b->exec_id = k->id;
+    return true;
+}
+
+static bool validate(bft *b, const net_cons_block_id *id)
+{
+    bft_blk *k = blk_find(b, id);
+    if (!k)
+        return false;
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
+    bool known = false;
+    for (uint32_t i = 0; i < nv; i++)
+        known |= !memcmp(vals[i].b, k->h.proposer.b, LDG_PUBKEY_LEN);
+    uint64_t now = net_now_ms() + atomic_load(&b->n->time_offset_ms);
+    if (!known || k->h.time_ms > now + 30 * 1000)
+        return false;
+    return execute_blk(b, k);
+}
+
+static void publish(bft *b, uint64_t height)
+{
+    ldg_record r;
+    if (ldg_chain_read_block(b->n->chain, height, &r) != LDG_OK)
+        return;
+    ldg_enc_reset(&b->enc);
+    net_p2p_enc_commit(&b->enc, r.raw, r.raw_len);
+    ldg_record_free(&r);
+    send_enc(b->pub, &b->enc);
+}
+
+static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
+{
+    pthread_mutex_lock(&b->pool.lock);
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_hash key;
+        pool_ent *e = wire_id(txs[i], lens[i], &key) ? *pool_slot(&b->pool, &key) : NULL;
+        if (e)
+            pool_unlink_locked(&b->pool, e);
+    }
+    pthread_mutex_unlock(&b->pool.lock);
+    atomic_store(&b->n->pool_size, b->pool.count);
+}
+
+static bool sync_now(bft *b); /* below */
+
+static void do_commit(bft *b, const net_cons_action *a)
+{
+    net_node *n = b->n;
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    if (a->height != tip.height + 1)
+        return; /* already there by sync */
+    bft_blk *k = blk_find(b, &a->block);
+    if (!k) {
+        /* Decided without the block: fetch it, certified, from a peer. */
+        if (sync_now(b)) {
+            net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT};
+            post(b, &ev);
+        } else if (!atomic_load(&n->stopping)) {
+            fprintf(stderr, "folio: block %llu decided but not yet available; retrying\n",
+                    (unsigned long long)a->height);
+        }
+        return;
+    }
+    if (memcmp(k->h.prev_state_root.b, tip.state_root.b, LDG_HASH_LEN) != 0) {
+        char ours[17], theirs[17];
+        ldg_hex_encode(ours, tip.state_root.b, 8);
+        ldg_hex_encode(theirs, k->h.prev_state_root.b, 8);
+        fatal(b, "STATE ROOT DIFFERS after block %llu: ours %s..., the validators' %s...",
+              (unsigned long long)tip.height, ours, theirs);
+        return;
+    }
+    ldg_cert *cert = calloc(1, sizeof *cert);
+    LDG_ASSERT(cert);
+    cert->height = a->height;
+    cert->round = a->round;
+    memcpy(cert->block_hash.b, a->block.b, LDG_HASH_LEN);
+    for (size_t i = 0; i < a->list_count && i < LDG_VALIDATORS_MAX; i++) {
+        cert->sigs[cert->count].validator = a->list[i].validator;
+        memcpy(cert->sigs[cert->count].sig.b, a->list[i].sig, NET_CONS_SIG_LEN);
+        cert->count++;
+    }
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    if (!ldg_cert_verify(cert, k->h.chain_id, vals, nv)) {
+        free(cert);
+        fatal(b, "the certificate of block %llu does not verify", (unsigned long long)a->height);
+        return;
+    }
+    if (!execute_blk(b, k)) {
+        free(cert);
+        fatal(b, "decided block %llu does not execute here", (unsigned long long)a->height);
+        return;
+    }
+    ldg_err e = ldg_chain_commit(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, cert,
+                                 &b->exec_out);
+    free(cert);
+    ldg_exec_out_free(&b->exec_out);
+    b->exec_valid = false;
+    if (e != LDG_OK) {
+        fatal(b, "commit of block %llu: %s", (unsigned long long)a->height, ldg_err_str(e));
+        return;
+    }
+    pool_remove_block(b, (const uint8_t *const *)k->txs, k->lens, k->n);
+    atomic_store(&n->last_commit_ms, mono_ms() - b->height_start);
+    publish(b, a->height);
+    net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT};
+    post(b, &ev); /* start_height reads the new tip */
+}
+
+static void perform(bft *b, const net_cons_actions *acts)
+{
+    for (size_t i = 0; i < acts->count && !atomic_load(&b->n->stopping); i++) {
+        const net_cons_action *a = &acts->items[i];
+        switch (a->kind) {
+        case NET_CONS_ACT_PERSIST:
+            if (!state_write(b, a->persisted)) {
+                fatal(b, "cannot persist the signing state to %s: %s", b->state_path,
+                      strerror(errno));
+                return;
+            }
+            break;
+        case NET_CONS_ACT_BROADCAST:
+            broadcast_msg(b, &a->msg);
+            for (size_t j = 0; j < a->list_count; j++)
+                broadcast_msg(b, &a->list[j]);
+            break;
+        case NET_CONS_ACT_SCHEDULE_TIMEOUT: {
+            bft_timer *t = &b->timers[0];
+            for (size_t j = 0; j < BFT_TIMERS; j++) {
+                if (!b->timers[j].used) {
+                    t = &b->timers[j];
+                    break;
+                }
+                if (b->timers[j].due_ms < t->due_ms)
+                    t = &b->timers[j];
+            }
+            *t = (bft_timer){.used = true,
+                             .kind = a->timeout_kind,
+                             .height = a->height,
+                             .round = a->round,
+                             .due_ms = mono_ms() + a->duration_ms};
+            break;
+        }
+        case NET_CONS_ACT_REQUEST_VALUE:
+            b->want_value = true;
+            b->want_h = a->height;
+            b->want_r = a->round;
+            b->want_since = mono_ms();
+            break;
+        case NET_CONS_ACT_REQUEST_VALIDATION: {
+            net_cons_event ev = {.kind = NET_CONS_EV_VALIDITY,
+                                 .height = a->height,
+                                 .block = a->block,
+                                 .valid = validate(b, &a->block)};
+            post(b, &ev);
+            break;
+        }
+        case NET_CONS_ACT_COMMIT:
+            do_commit(b, a);
+            break;
+        case NET_CONS_ACT_EVIDENCE:
+            fprintf(stderr,
+                    "folio: EVIDENCE validator %u signed conflicting messages at height %llu "
+                    "round %u\n",
+                    a->msg.validator, (unsigned long long)a->msg.height, a->msg.round);
+            break;
+        }
+    }
+}
+
+static void update_status(bft *b)
+{
+    net_cons_status st;
+    net_cons_status_get(b->core, &st);
+    atomic_store(&b->n->cons_round, st.round);
+    /* Validators heard from (a verified message) in the last 3 s, and this node. */
+    uint64_t now = mono_ms();
+    uint32_t seen = 0;
+    for (uint32_t i = 0; i < b->nval; i++)
+        seen += (int32_t)i == st.self_index || (b->heard_ms[i] && now - b->heard_ms[i] < 3000);
+    atomic_store(&b->n->cons_seen, seen);
+    if (st.last_proposer >= 0)
+        atomic_store(&b->n->cons_last_proposer, st.last_proposer);
+}
+
+static void step(bft *b, const net_cons_event *ev)
+{
+    post(b, ev);
+    if (b->stepping)
+        return;
+    b->stepping = true;
+    while (b->int_count && !atomic_load(&b->n->stopping)) {
+        net_cons_event e = b->internal[b->int_head];
+        b->int_head = (b->int_head + 1) % BFT_INTERNAL;
+        b->int_count--;
+        if (e.kind == NET_CONS_EV_START_HEIGHT && e.validators == NULL) {
+            b->stepping = false;
+            start_height(b);
+            b->stepping = true;
+            continue;
+        }
+        net_cons_rc rc = net_cons_step(b->core, &b->acts, &e);
+        if (e.kind == NET_CONS_EV_MESSAGE && e.msg.validator < NET_CONS_VALIDATORS_MAX &&
+            (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE))
+            b->heard_ms[e.msg.validator] = mono_ms();
+        if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED)
+            peer_log("consensus message from validator %u at height %llu round %u: %s",
+                     e.msg.validator, (unsigned long long)e.msg.height, e.msg.round,
+                     net_cons_rc_str(rc));
+        if (rc == NET_CONS_RC_HALTED) {
+            fatal(b, "the consensus core halted (signing failed)");
+            break;
+        }
+        perform(b, &b->acts);
+    }
+    b->int_count = 0;
+    b->stepping = false;
+    update_status(b);
+}
+
+/* ---- the proposer's value ---- */
+
+static void propose_value(bft *b)
+{
+    net_node *n = b->n;
+    uint64_t now = mono_ms();
+    bool forced = atomic_load(&n->force_block);
+    size_t pending = b->pool.count;
+    if (pending == 0 && !forced) {
+        if (now - b->want_since < NET_BFT_EMPTY_BLOCK_MS) {
+            ldg_state *st = ldg_chain_reader(n->chain);
+            bool due =
+                ldg_registry_work_due(n->reg, st, net_now_ms() + atomic_load(&n->time_offset_ms));
+            ldg_state_free(st);
+            if (!due)
+                return;
+        }
+    } else if (pending < LDG_BLOCK_TX_MAX && now - b->want_since < LDG_BLOCK_INTERVAL_MS / 4) {
+        return; /* let a burst gather */
+    }
+    atomic_store(&n->force_block, false);
+    uint64_t time_ms = net_now_ms() + atomic_load(&n->time_offset_ms);
+    const uint8_t **txs = malloc(LDG_BLOCK_TX_MAX * sizeof *txs);
+    size_t *lens = malloc(LDG_BLOCK_TX_MAX * sizeof *lens);
+    LDG_ASSERT(txs && lens);
+    uint32_t m = 0;
+    size_t bytes = 0;
+    const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    uint64_t block_time = time_ms > tip.time_ms ? time_ms : tip.time_ms + 1;
+    pthread_mutex_lock(&b->pool.lock);
+    pool_ent *e = b->pool.head;
+    while (e && m < LDG_BLOCK_TX_MAX) {
+        pool_ent *next = e->next;
+        if (e->expiry_ms < block_time) {
+            pool_unlink_locked(&b->pool, e); /* expired: never reaches a block */
+        } else {
+            if (bytes + e->len > budget)
+                break;
+            txs[m] = e->wire;
+            lens[m] = e->len;
+            bytes += e->len;
+            m++;
+        }
+        e = next;
+    }
+    ldg_header h;
+    ldg_err err = ldg_chain_propose(n->chain, txs, lens, m, time_ms, &n->validator.pub, &h);
+    bft_blk *k = err == LDG_OK ? blk_put(b, &h, txs, lens, m) : NULL;
+    pthread_mutex_unlock(&b->pool.lock);
+    free(txs);
+    free(lens);
+    if (!k) {
+        fatal(b, "propose: %s", ldg_err_str(err));
+        return;
+    }
+    b->want_value = false;
+    net_cons_event ev = {
+        .kind = NET_CONS_EV_VALUE, .height = b->want_h, .round = b->want_r, .block = k->id};
+    step(b, &ev);
+}
+
+/* ---- block sync ---- */
+
+/* Fetches and applies blocks until this node has what its peers have (or they stop
+ * answering). Returns whether the tip moved. */
+static bool sync_now(bft *b)
+{
+    net_node *n = b->n;
+    ldg_tip start = ldg_chain_tip(n->chain);
+    for (int attempt = 0; attempt < 8 && !atomic_load(&n->stopping);) {
+        ldg_tip tip = ldg_chain_tip(n->chain);
+        ldg_enc_reset(&b->enc);
+        net_p2p_enc_sync_req(&b->enc, tip.height + 1, 16);
+        nng_msg *raw;
+        if (nng_send(b->req, (void *)ldg_enc_data(&b->enc), ldg_enc_len(&b->enc), 0) != 0 ||
+            nng_recvmsg(b->req, &raw, 0) != 0) {
+            attempt++;
+            continue;
+        }
+        net_p2p_msg m;
+        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_SIZE_MAX) !=
+                LDG_OK ||
+            m.kind != NET_P2P_SYNC_REP) {
+            peer_log("malformed block sync reply dropped");
+            if (m.dec_live)
+                net_p2p_msg_free(&m);
+            nng_msg_free(raw);
+            attempt++;
+            continue;
+        }
+        if (m.tip_height > atomic_load(&n->peer_height))
+            atomic_store(&n->peer_height, m.tip_height);
+        uint32_t applied = 0;
+        for (uint32_t i = 0; i < m.rec_count; i++) {
+            net_sync_block blk;
+            char why[256];
+            if (net_sync_decode(&blk, m.recs[i], m.rec_lens[i]) != LDG_OK) {
+                peer_log("undecodable block record in a sync reply");
+                break;
+            }
+            if (b->exec_valid) {
+                ldg_exec_out_free(&b->exec_out);
+                b->exec_valid = false;
+            }
+            ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
+            if (e == LDG_OK)
+                pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
+            net_sync_block_free(&blk);
+            if (e == LDG_ERR_DIVERGED) {
+                net_p2p_msg_free(&m);
+                nng_msg_free(raw);
+                fatal(b, "%s", why);
+                return true;
+            }
+            if (e != LDG_OK) {
+                peer_log("block sync: %s", why);
+                break;
+            }
+            applied++;
+        }
+        uint64_t peer_tip = m.tip_height;
+        net_p2p_msg_free(&m);
+        nng_msg_free(raw);
+        if (applied == 0)
+            attempt++;
+        if (ldg_chain_tip(n->chain).height >= peer_tip && applied == 0)
+            break;
+    }
+    ldg_tip now = ldg_chain_tip(n->chain);
+    if (now.height > start.height)
+        fprintf(stderr, "folio: block sync: %llu -> %llu\n", (unsigned long long)start.height,
+                (unsigned long long)now.height);
+    return now.height > start.height;
+}
+
+/* ---- messages from the network ---- */
+
+static void on_cons(bft *b, qitem *it)
+{
+    net_node *n = b->n;
+    uint64_t cur = ldg_chain_tip(n->chain).height + 1;
+    uint64_t h = it->m.cons.height;
+    if (h > 1 && h - 1 > atomic_load(&n->peer_height))
+        atomic_store(&n->peer_height, h - 1);
+    if (b->observer || h < cur) {
+        qitem_free(it);
+        return;
+    }
+    if (h > cur) {
+        if (b->behind_since == 0)
+            b->behind_since = mono_ms();
+        if (h == cur + 1 && b->future_len < NET_BFT_FUTURE_MAX) {
+            it->next = b->future;
+            b->future = it;
+            b->future_len++;
+        } else {
+            qitem_free(it);
+        }
+        return;
+    }
+    if (it->m.has_block) {
+        if (it->m.cons.validator < b->nval &&
+            !memcmp(it->m.header.prev_hash.b, ldg_chain_tip(n->chain).hash.b, LDG_HASH_LEN))
+            blk_put(b, &it->m.header, it->m.txs, it->m.tx_lens, it->m.tx_count);
+    }
+    net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
+    qitem_free(it);
+    step(b, &ev);
+}
+
+static void on_commit_rec(bft *b, qitem *it)
+{
+    net_node *n = b->n;
+    net_sync_block blk;
+    if (net_sync_decode(&blk, it->m.recs[0], it->m.rec_lens[0]) != LDG_OK) {
+        peer_log("undecodable published block");
+        qitem_free(it);
+        return;
+    }
+    uint64_t h = blk.header.height, tip = ldg_chain_tip(n->chain).height;
+    if (h > atomic_load(&n->peer_height))
+        atomic_store(&n->peer_height, h);
+    if (h == tip + 1) {
+        char why[256];
+        ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
+        if (e == LDG_OK)
+            pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
+        else if (e == LDG_ERR_DIVERGED)
+            fatal(b, "%s", why);
+        else
+            peer_log("published block: %s", why);
+    } else if (h > tip + 1) {
+        sync_now(b);
+    }
+    net_sync_block_free(&blk);
+    qitem_free(it);
+}
+
+bool net_bft_pending(net_node *n, const ldg_hash *id)
+{
+    bft *b = g_bft;
+    return b && b->n == n && pool_has(&b->pool, id);
+}
+
+/* ---- setup ---- */
+
+static int open_sockets(bft *b, char *err, size_t err_len)
+{
+    net_node *n = b->n;
+    const net_config *c = &n->cfg;
+    int rv;
+    if (!c->p2p_listen[0]) {
+        snprintf(err, err_len,
+                 "the genesis names %u validators but config.ini has no [p2p] listen address",
+                 b->nval);
+        return 1;
+    }
+    b->tls.on = c->p2p_tls;
+    if (b->tls.on) {
+        if (!c->tls_ca[0] || !c->tls_cert[0] || !c->tls_key[0]) {
+            snprintf(err, err_len, "[p2p] tls is on but [tls] ca, cert and key are not all set");
+            return 1;
+        }
+        snprintf(b->tls.ca, sizeof b->tls.ca, "%s", c->tls_ca);
+        snprintf(b->tls.cert, sizeof b->tls.cert, "%s", c->tls_cert);
+        snprintf(b->tls.key, sizeof b->tls.key, "%s", c->tls_key);
+    }
+    if ((rv = nng_bus0_open(&b->cons)) || (b->cons_open = true, rv = nng_bus0_open(&b->batch)) ||
+        (b->batch_open = true, rv = nng_rep0_open(&b->rep)) ||
+        (b->rep_open = true, rv = nng_pub0_open(&b->pub)) ||
+        (b->pub_open = true, rv = nng_req0_open(&b->req)) ||
+        (b->req_open = true, rv = nng_sub0_open(&b->sub))) {
+        snprintf(err, err_len, "cannot open p2p sockets: %s", nng_strerror(rv));
+        return 1;
+    }
+    b->sub_open = true;
+    nng_socket_set_size(b->cons, NNG_OPT_RECVMAXSZ, NET_P2P_CONS_SIZE_MAX);
+    nng_socket_set_size(b->batch, NNG_OPT_RECVMAXSZ, NET_P2P_BATCH_SIZE_MAX + 64 * 1024);
+    nng_socket_set_size(b->rep, NNG_OPT_RECVMAXSZ, NET_P2P_SYNC_REQ_SIZE_MAX);
+    nng_socket_set_size(b->req, NNG_OPT_RECVMAXSZ, NET_P2P_SYNC_SIZE_MAX);
+    nng_socket_set_size(b->sub, NNG_OPT_RECVMAXSZ, NET_P2P_RECORD_SIZE_MAX + 64);
+    nng_socket_set_int(b->cons, NNG_OPT_SENDBUF, 1024);
+    nng_socket_set_int(b->cons, NNG_OPT_RECVBUF, 1024);
+    nng_socket_set_int(b->batch, NNG_OPT_SENDBUF, 256);
+    nng_socket_set_int(b->batch, NNG_OPT_RECVBUF, 256);
+    nng_socket s[] = {b->cons, b->batch, b->rep, b->sub};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        nng_socket_set_ms(s[i], NNG_OPT_RECVTIMEO, 200);
+    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 3000);
+    nng_socket_set_ms(b->req, NNG_OPT_SENDTIMEO, 1000);
+    nng_socket_set_ms(b->req, NNG_OPT_REQ_RESENDTIME, 1500);
+    nng_socket_set(b->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
+    const char *me = c->p2p_listen;
+    if (!b->observer) {
+        if ((rv = net_p2p_listen(b->cons, me, NET_P2P_PORT_CONS, &b->tls, err, err_len)))
+            return 1;
+    }
+    if ((rv = net_p2p_listen(b->batch, me, NET_P2P_PORT_BATCH, &b->tls, err, err_len)) ||
+        (rv = net_p2p_listen(b->rep, me, NET_P2P_PORT_SYNC, &b->tls, err, err_len)) ||
+        (rv = net_p2p_listen(b->pub, me, NET_P2P_PORT_PUB, &b->tls, err, err_len)))
+        return 1;
+    char peers[sizeof c->p2p_peers];
+    snprintf(peers, sizeof peers, "%s", c->p2p_peers);
+    for (char *save, *p = strtok_r(peers, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
+        /* One connection per pair on the buses: the node with the greater address dials
+         * (an observer dials everyone and listens only for its own followers). */
+        bool dial_bus = b->observer || strcmp(me, p) > 0;
+        if (dial_bus && !b->observer &&
+            net_p2p_dial(b->cons, p, NET_P2P_PORT_CONS, &b->tls, err, err_len))
+            return 1;
+        if (dial_bus && net_p2p_dial(b->batch, p, NET_P2P_PORT_BATCH, &b->tls, err, err_len))
+            return 1;
+        if (net_p2p_dial(b->req, p, NET_P2P_PORT_SYNC, &b->tls, err, err_len) ||
+            net_p2p_dial(b->sub, p, NET_P2P_PORT_PUB, &b->tls, err, err_len))
+            return 1;
+    }
+    return 0;
+}
+
+static void bft_free(bft *b)
+{
+    if (b->cons_open)
+        nng_close(b->cons);
+    if (b->batch_open)
+        nng_close(b->batch);
+    if (b->rep_open)
+        nng_close(b->rep);
+    if (b->pub_open)
+        nng_close(b->pub);
+    if (b->req_open)
+        nng_close(b->req);
+    if (b->sub_open)
+        nng_close(b->sub);
+    if (b->th_cons_on)
+        pthread_join(b->th_cons, NULL);
+    if (b->th_batch_on)
+        pthread_join(b->th_batch, NULL);
+    if (b->th_rep_on)
+        pthread_join(b->th_rep, NULL);
+    if (b->th_sub_on)
+        pthread_join(b->th_sub, NULL);
+    qitem *it;
+    while ((it = q_pop(b, 0)))
+        qitem_free(it);
+    while (b->future) {
+        it = b->future;
+        b->future = it->next;
+        qitem_free(it);
+    }
+    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
+        blk_clear(&b->blocks[i]);
+    if (b->exec_valid)
+        ldg_exec_out_free(&b->exec_out);
+    while (b->pool.head)
+        pool_unlink_locked(&b->pool, b->pool.head);
+    free(b->pool.buckets);
+    pthread_mutex_destroy(&b->pool.lock);
+    pthread_mutex_destroy(&b->qlock);
+    pthread_cond_destroy(&b->qcond);
+    if (b->core)
+        net_cons_destroy(b->core);
+    free(b->vals);
+    ldg_enc_free(&b->enc);
+    free(b);
+}
+
+int net_bft_start(net_node *n, char *err, size_t err_len)
+{
+    bft *b = calloc(1, sizeof *b);
+    LDG_ASSERT(b);
+    b->n = n;
+    b->observer = n->observer || n->validator_index < 0;
+    n->observer = b->observer;
+    atomic_store(&n->cons_last_proposer, -1);
+    pthread_mutex_init(&b->qlock, NULL);
+    pthread_cond_init(&b->qcond, NULL);
+    pthread_mutex_init(&b->pool.lock, NULL);
+    b->pool.buckets = calloc(POOL_BUCKETS, sizeof *b->pool.buckets);
+    b->vals = calloc(NET_CONS_VALIDATORS_MAX, sizeof *b->vals);
+    LDG_ASSERT(b->pool.buckets && b->vals);
+    ldg_enc_init(&b->enc);
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    b->nval = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    net_home_path(b->state_path, n->home, "consensus.state");
+    if (open_sockets(b, err, err_len) != 0) {
+        bft_free(b);
+        return 1;
+    }
+    if (!b->observer) {
+        net_cons_persisted *restored = calloc(1, sizeof *restored);
+        LDG_ASSERT(restored);
+        int r = state_read(b->state_path, restored);
+        if (r < 0) {
+            snprintf(err, err_len,
+                     "%s is unreadable or corrupt: refusing to vote (it guards against double "
+                     "signing; restore it or move it away knowingly)",
+                     b->state_path);
+            free(restored);
+            bft_free(b);
+            return 1;
+        }
+        if (r > 0)
+            fprintf(stderr, "folio: restored signing state: last signed height %llu round %u\n",
+                    (unsigned long long)restored->last.height, restored->last.round);
+        net_cons_config cfg = {
+            .crypto = {.ctx = b, .sign = cb_sign, .verify = cb_verify},
+            .propose_base_ms = (uint32_t)n->cfg.propose_timeout_ms,
+            .propose_delta_ms = (uint32_t)n->cfg.propose_timeout_ms / 2,
+            .prevote_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
+            .prevote_delta_ms = (uint32_t)n->cfg.vote_timeout_ms / 2,
+            .precommit_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
+            .precommit_delta_ms = (uint32_t)n->cfg.vote_timeout_ms / 2,
+            .restored = r > 0 ? restored : NULL,
+        };
+        const char *cid = ldg_chain_id(n->chain);
+        cfg.chain_id_len = strlen(cid);
+        memcpy(cfg.chain_id, cid, cfg.chain_id_len);
+        memcpy(cfg.self_pubkey, n->validator.pub.b, NET_CONS_PUBKEY_LEN);
+        b->core = net_cons_create(&cfg);
+        free(restored);
+        LDG_ASSERT(b->core);
+    }
+    b->th_cons_on = !b->observer && pthread_create(&b->th_cons, NULL, cons_rx, b) == 0;
+    b->th_batch_on = pthread_create(&b->th_batch, NULL, batch_rx, b) == 0;
+    b->th_rep_on = pthread_create(&b->th_rep, NULL, sync_server, b) == 0;
+    b->th_sub_on = pthread_create(&b->th_sub, NULL, sub_rx, b) == 0;
+    g_bft = b;
+    fprintf(stderr, "folio: %s of %u validators, p2p on %s (%s)\n",
+            b->observer ? "observer" : "validator", b->nval, n->cfg.p2p_listen,
+            b->tls.on ? "tls+tcp, mutual auth" : "tcp, NO TLS");
+    return 0;
+}
+
+void *net_bft_run(void *arg)
+{
+    net_node *n = arg;
+    bft *b = g_bft;
+    LDG_ASSERT(b && b->n == n);
+    /* A restarted node first catches up with what its peers committed meanwhile. */
+    usleep(300 * 1000);
+    sync_now(b);
+    if (!b->observer)
+        start_height(b);
+    b->next_resend = mono_ms() + NET_BFT_RESEND_MS;
+    b->next_sync_check = mono_ms() + 1000;
+    while (!atomic_load(&n->stopping)) {
+        uint64_t now = mono_ms();
+        drain_local(b);
+        if (!b->observer) {
+            for (size_t i = 0; i < BFT_TIMERS; i++) {
+                bft_timer *t = &b->timers[i];
+                if (t->used && t->due_ms <= now) {
+                    t->used = false;
+                    net_cons_event ev = {.kind = NET_CONS_EV_TIMEOUT,
+                                         .timeout_kind = t->kind,
+                                         .height = t->height,
+                                         .round = t->round};
+                    step(b, &ev);
+                }
+            }
+            if (now >= b->next_resend) {
+                net_cons_event ev = {.kind = NET_CONS_EV_RESEND};
+                step(b, &ev);
+                b->next_resend = now + NET_BFT_RESEND_MS;
+            }
+            if (b->want_value)
+                propose_value(b);
+        }
+        /* Behind: peers are at a later height for a while, or more than one ahead. */
+        uint64_t tipn = ldg_chain_tip(n->chain).height;
+        uint64_t peer = atomic_load(&n->peer_height);
+        bool behind = peer > tipn;
+        atomic_store(&n->behind, peer > tipn + 1);
+        if (behind && b->behind_since == 0)
+            b->behind_since = now;
+        if (!behind)
+            b->behind_since = 0;
+        if ((behind && (peer > tipn + 1 || now - b->behind_since > 600)) ||
+            (b->observer && now >= b->next_sync_check)) {
+            b->next_sync_check = now + 2000;
+            if (sync_now(b) && !b->observer)
+                start_height(b);
+            b->behind_since = 0;
+            continue;
+        }
+        qitem *it = q_pop(b, b->want_value ? 2 : 10);
+        for (int k = 0; it && k < 256; k++) {
+            if (it->m.kind == NET_P2P_CONS)
+                on_cons(b, it);
+            else if (it->m.kind == NET_P2P_COMMIT)
+                on_commit_rec(b, it);
+            else
+                qitem_free(it);
+            if (atomic_load(&n->stopping))
+                break;
+            it = q_pop(b, 0);
+        }
+        if (it)
+            qitem_free(it);
+    }
+    return NULL;
+}
+
+void net_bft_stop(net_node *n)
+{
+    bft *b = g_bft;
+    if (!b || b->n != n)
+        return;
+    g_bft = NULL;
+    bft_free(b);
+}

@@ -1,0 +1,55 @@
+/* The multi-validator driver: runs the consensus core (net_consensus.h) over the network
+ * (net_p2p.h) and the ledger's seam (ldg_chain_propose / execute / commit), with block
+ * sync (net_sync.h) and observers. Entry points are in net_node.h (net_bft_start,
+ * net_bft_run); net_node starts this driver instead of net_solo when the genesis names
+ * more than one validator.
+ *
+ * Threads: one consensus thread owns the core, the chain's write side and the block
+ * cache; receiver threads (consensus bus, batch bus, sync server, commit subscriber)
+ * decode and bound messages and hand them over through a queue; the batch receiver
+ * verifies client signatures once and adds the transactions to the shared pool.
+ *
+ * Dissemination: the node that admits a client transaction broadcasts it in a batch on
+ * the batch socket; every node keeps it in its pool until a committed block holds it.
+ * Proposals carry the block's full transaction list (not batch digests, yet).
+ *
+ * Safety: what the core asks to persist is written to HOME/consensus.state (temp file,
+ * fsync, rename, directory fsync) before the vote it protects is sent, and restored at
+ * start. A certified block that does not build on this replica's state root stops the
+ * node with a loud message. */
+#ifndef NET_BFT_H
+#define NET_BFT_H
+
+#include "net_consensus.h"
+#include "net_node.h"
+
+/* Pool of transactions waiting for a block (all sources). */
+#define NET_BFT_POOL_MAX LDG_MEMPOOL_TX_MAX
+/* Proposed or received blocks kept for validation and commit. */
+#define NET_BFT_BLOCK_CACHE 8
+/* Messages for the next height kept until the node gets there. */
+#define NET_BFT_FUTURE_MAX 256
+/* Inbox bound: beyond it, consensus messages are dropped (resend brings them back). */
+#define NET_BFT_INBOX_MAX 4096
+/* Interval of the core's RESEND event. */
+#define NET_BFT_RESEND_MS 400
+/* How long a proposer with nothing to propose waits before an empty block. */
+#define NET_BFT_EMPTY_BLOCK_MS 500
+
+#endif
+
+/* ---- testnet homes (net_testnet.c) ---- */
+
+typedef struct net_testnet_opts {
+    const char *dir;      /* created; holds ca/ and node0..node{n-1} */
+    uint32_t validators;  /* 2..NET_CONS_VALIDATORS_MAX */
+    uint32_t observers;   /* extra homes following without voting */
+    int base_port;        /* node i uses base_port + 10 i .. + 3 for p2p, + 9 for RPC */
+    const char *chain_id; /* NULL: folio-testnet */
+    bool tls;
+} net_testnet_opts;
+
+/* Writes a consortium CA (DIR/ca), and per node: TLS certificate and key signed by the
+ * CA, a validator key, an operator key, the shared genesis (validators in order; node0's
+ * operator is the registrar) and a config.ini pointing at the other nodes on loopback. */
+ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len) LDG_WARN_UNUSED;

@@ -1,0 +1,116 @@
+/* Peer-to-peer transport of the multi-validator driver: the message codec (canonical
+ * msgpack arrays, every field and the whole message bounded) and nng socket helpers
+ * (tls+tcp with mutual authentication, or plain tcp when TLS is off).
+ *
+ * Messages (first element: kind):
+ *   CONS      [1, type, has_block, validator, round, valid_round, height, block, sig,
+ *              header_bytes|nil, [tx...]|nil]      consensus message; a proposal carries
+ *                                                   its block (header and transactions)
+ *   BATCH     [2, origin, [tx...]]                  client transactions, from the node
+ *                                                   that admitted them
+ *   SYNC_REQ  [3, from_height, max_blocks]          block sync request
+ *   SYNC_REP  [4, tip_height, [record...]]          committed block records (ldg_chain)
+ *   COMMIT    [5, record]                           a committed block, published to observers
+ *
+ * Sockets (per node, from a HOST:PORT base): port+0 bus0 consensus, port+1 bus0 batches,
+ * port+2 rep0 block sync, port+3 pub0 commits. */
+#ifndef NET_P2P_H
+#define NET_P2P_H
+
+#include "ldg_block.h"
+#include "ldg_codec.h"
+#include "net_consensus.h"
+
+#include <nng/nng.h>
+
+enum {
+    NET_P2P_CONS = 1,
+    NET_P2P_BATCH = 2,
+    NET_P2P_SYNC_REQ = 3,
+    NET_P2P_SYNC_REP = 4,
+    NET_P2P_COMMIT = 5,
+};
+
+/* Port offsets from a node's base port. */
+enum { NET_P2P_PORT_CONS = 0, NET_P2P_PORT_BATCH = 1, NET_P2P_PORT_SYNC = 2, NET_P2P_PORT_PUB = 3 };
+
+/* ---- Limits ---- */
+/* A consensus message without a block is ~200 bytes; 1 KiB leaves room for encoding. */
+#define NET_P2P_VOTE_SIZE_MAX 1024
+/* A proposal carries a whole block: the block limit plus header and encoding overhead. */
+#define NET_P2P_CONS_SIZE_MAX (LDG_BLOCK_SIZE_MAX + 64 * 1024)
+/* Transactions per batch and bytes per batch message. The driver flushes every few ms,
+ * so batches stay far below; the cap bounds what one peer can make us allocate. */
+#define NET_P2P_BATCH_TX_MAX 4096
+#define NET_P2P_BATCH_SIZE_MAX (4 * 1024 * 1024)
+#define NET_P2P_SYNC_REQ_SIZE_MAX 64
+/* Blocks per sync reply, and bytes: at least one block always fits. */
+#define NET_P2P_SYNC_BLOCKS_MAX 64
+#define NET_P2P_SYNC_SIZE_MAX (2 * LDG_BLOCK_SIZE_MAX + 256 * 1024)
+/* A committed record: a block plus receipts and certificate. */
+#define NET_P2P_RECORD_SIZE_MAX (2 * LDG_BLOCK_SIZE_MAX)
+
+_Static_assert(NET_P2P_SYNC_SIZE_MAX >= NET_P2P_RECORD_SIZE_MAX + 1024, "one record per reply");
+
+typedef struct net_p2p_msg {
+    uint8_t kind;
+    /* CONS */
+    net_cons_msg cons;
+    bool has_block;
+    ldg_header header;
+    const uint8_t *header_bytes;
+    size_t header_len;
+    /* CONS with block, BATCH: transactions (borrowed from the input buffer) */
+    uint32_t tx_count;
+    const uint8_t **txs;
+    size_t *tx_lens;
+    /* BATCH */
+    uint64_t origin;
+    /* SYNC_REQ / SYNC_REP */
+    uint64_t from_height;
+    uint64_t max_blocks;
+    uint64_t tip_height;
+    /* SYNC_REP, COMMIT: records (borrowed) */
+    uint32_t rec_count;
+    const uint8_t **recs;
+    size_t *rec_lens;
+    ldg_dec dec;
+    bool dec_live;
+} net_p2p_msg;
+
+/* Encoders. CONS: header/txs NULL/0 for a vote (or a proposal sent without its block). */
+void net_p2p_enc_cons(ldg_enc *e, const net_cons_msg *m, const ldg_header *h,
+                      const uint8_t *const *txs, const size_t *lens, uint32_t n);
+void net_p2p_enc_batch(ldg_enc *e, uint64_t origin, const uint8_t *const *txs, const size_t *lens,
+                       uint32_t n);
+void net_p2p_enc_sync_req(ldg_enc *e, uint64_t from_height, uint64_t max_blocks);
+/* SYNC_REP: the array header; the caller then appends rec_count bins. */
+void net_p2p_enc_sync_rep_head(ldg_enc *e, uint64_t tip_height, uint32_t rec_count);
+void net_p2p_enc_commit(ldg_enc *e, const uint8_t *rec, size_t len);
+
+/* Decodes one message of at most max bytes. Borrowed pointers point into data, which
+ * must outlive out; free with net_p2p_msg_free. Returns LDG_ERR_TOO_LARGE over max,
+ * LDG_ERR_DECODE for anything malformed (wrong kind, field out of domain, a proposal's
+ * header that does not hash to its block id, a vote carrying a block). */
+ldg_err net_p2p_decode(net_p2p_msg *out, const uint8_t *data, size_t len,
+                       size_t max) LDG_WARN_UNUSED;
+void net_p2p_msg_free(net_p2p_msg *m);
+
+/* ---- sockets ---- */
+
+typedef struct net_p2p_tls {
+    bool on;
+    char ca[4096], cert[4096], key[4096];
+} net_p2p_tls;
+
+/* "tls+tcp://host:(port+off)" or "tcp://..." from a HOST:PORT base. False if malformed. */
+bool net_p2p_url(char *out, size_t len, const char *base, int off, bool tls);
+/* Host part of a HOST:PORT base. */
+void net_p2p_host(char *out, size_t len, const char *base);
+/* Listens / dials (non-blocking: nng keeps redialling). 0 or an nng error, err set. */
+int net_p2p_listen(nng_socket s, const char *base, int off, const net_p2p_tls *tls, char *err,
+                   size_t err_len);
+int net_p2p_dial(nng_socket s, const char *base, int off, const net_p2p_tls *tls, char *err,
+                 size_t err_len);
+
+#endif

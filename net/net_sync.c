@@ -1,0 +1,133 @@
+#include "net_sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void net_sync_block_free(net_sync_block *b)
+{
+    if (b->live)
+        ldg_dec_free(&b->dec);
+    free(b->txs);
+    free(b->tx_lens);
+    memset(b, 0, sizeof *b);
+}
+
+ldg_err net_sync_decode(net_sync_block *b, const uint8_t *raw, size_t len)
+{
+    memset(b, 0, sizeof *b);
+    if (len > NET_P2P_RECORD_SIZE_MAX || ldg_decode(&b->dec, raw, len) != LDG_OK)
+        return LDG_ERR_DECODE;
+    b->live = true;
+    const msgpack_object *f, *txs;
+    const uint8_t *hb;
+    size_t hl;
+    uint32_t n;
+    bool ok = ldg_obj_array(b->dec.root, 6, &f) && ldg_obj_bin_ref(&f[0], 4096, &hb, &hl) &&
+              ldg_header_decode(&b->header, hb, hl) == LDG_OK &&
+              ldg_obj_array_any(&f[1], LDG_BLOCK_TX_MAX, &txs, &n) && n == b->header.tx_count;
+    if (ok) {
+        ldg_header_hash(&b->hash, &b->header);
+        b->tx_count = n;
+        b->txs = calloc(n ? n : 1, sizeof *b->txs);
+        b->tx_lens = calloc(n ? n : 1, sizeof *b->tx_lens);
+        LDG_ASSERT(b->txs && b->tx_lens);
+        for (uint32_t i = 0; ok && i < n; i++)
+            ok = ldg_obj_bin_ref(&txs[i], LDG_TX_SIZE_MAX, &b->txs[i], &b->tx_lens[i]);
+    }
+    ok = ok && ldg_cert_decode(&b->cert, &f[2]) == LDG_OK &&
+         ldg_obj_bin(&f[4], b->state_root.b, LDG_HASH_LEN);
+    if (!ok) {
+        net_sync_block_free(b);
+        return LDG_ERR_DECODE;
+    }
+    return LDG_OK;
+}
+
+static void hex8(char *out, const ldg_hash *h)
+{
+    ldg_hex_encode(out, h->b, 8);
+}
+
+ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, char *why, size_t why_len)
+{
+    ldg_tip tip = ldg_chain_tip(c);
+    const ldg_header *h = &b->header;
+    if (h->height != tip.height + 1 || strcmp(h->chain_id, ldg_chain_id(c)) != 0) {
+        snprintf(why, why_len, "block %llu is not the next block (tip %llu)",
+                 (unsigned long long)h->height, (unsigned long long)tip.height);
+        return LDG_ERR_INVALID;
+    }
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_chain_validators(c, vals, LDG_VALIDATORS_MAX);
+    if (b->cert.height != h->height || memcmp(b->cert.block_hash.b, b->hash.b, LDG_HASH_LEN) ||
+        !ldg_cert_verify(&b->cert, h->chain_id, vals, nv)) {
+        snprintf(why, why_len, "block %llu: certificate does not verify",
+                 (unsigned long long)h->height);
+        return LDG_ERR_INVALID;
+    }
+    if (memcmp(h->prev_hash.b, tip.hash.b, LDG_HASH_LEN) != 0) {
+        snprintf(why, why_len, "certified block %llu does not extend our block %llu: FORK",
+                 (unsigned long long)h->height, (unsigned long long)tip.height);
+        return LDG_ERR_DIVERGED;
+    }
+    if (memcmp(h->prev_state_root.b, tip.state_root.b, LDG_HASH_LEN) != 0) {
+        char a[17], bb[17];
+        hex8(a, &tip.state_root);
+        hex8(bb, &h->prev_state_root);
+        snprintf(why, why_len,
+                 "STATE ROOT DIFFERS after block %llu: ours %s..., the validators' %s...",
+                 (unsigned long long)tip.height, a, bb);
+        return LDG_ERR_DIVERGED;
+    }
+    ldg_exec_out out;
+    ldg_err err = ldg_chain_execute(c, h, b->txs, b->tx_lens, NULL, dev, &out);
+    if (err != LDG_OK) {
+        snprintf(why, why_len, "certified block %llu does not execute here: %s",
+                 (unsigned long long)h->height, ldg_err_str(err));
+        return err == LDG_ERR_INVALID ? LDG_ERR_DIVERGED : err;
+    }
+    if (memcmp(out.state_root.b, b->state_root.b, LDG_HASH_LEN) != 0) {
+        char a[17], bb[17];
+        hex8(a, &out.state_root);
+        hex8(bb, &b->state_root);
+        fprintf(stderr,
+                "folio: WARNING block %llu: our state root %s... differs from the sender's "
+                "record %s... (the next certified header decides)\n",
+                (unsigned long long)h->height, a, bb);
+    }
+    err = ldg_chain_commit(c, h, b->txs, b->tx_lens, &b->cert, &out);
+    ldg_exec_out_free(&out);
+    if (err != LDG_OK)
+        snprintf(why, why_len, "commit of block %llu failed: %s", (unsigned long long)h->height,
+                 ldg_err_str(err));
+    return err;
+}
+
+void net_sync_reply(ldg_chain *c, const net_p2p_msg *req, ldg_enc *rep)
+{
+    ldg_tip tip = ldg_chain_tip(c);
+    uint64_t from = req->from_height, last = from + req->max_blocks - 1;
+    if (last > tip.height)
+        last = tip.height;
+    ldg_record *recs = calloc(NET_P2P_SYNC_BLOCKS_MAX, sizeof *recs);
+    LDG_ASSERT(recs);
+    uint32_t n = 0;
+    size_t bytes = 0;
+    for (uint64_t h = from; h <= last && n < NET_P2P_SYNC_BLOCKS_MAX; h++) {
+        if (ldg_chain_read_block(c, h, &recs[n]) != LDG_OK)
+            break;
+        if (n > 0 && bytes + recs[n].raw_len > NET_P2P_SYNC_SIZE_MAX - 64 * 1024) {
+            ldg_record_free(&recs[n]);
+            break;
+        }
+        bytes += recs[n].raw_len;
+        n++;
+    }
+    net_p2p_enc_sync_rep_head(rep, tip.height, n);
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_enc_bin(rep, recs[i].raw, recs[i].raw_len);
+        ldg_record_free(&recs[i]);
+    }
+    free(recs);
+}

@@ -1,0 +1,154 @@
+#include "net_bft.h"
+#include "net_tls.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static ldg_err put_file(const char *path, const void *data, size_t len, int mode)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return LDG_ERR_IO;
+    chmod(path, (mode_t)mode);
+    bool ok = fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    return ok ? LDG_OK : LDG_ERR_IO;
+}
+
+static ldg_err copy_file(const char *from, const char *to)
+{
+    FILE *f = fopen(from, "rb");
+    if (!f)
+        return LDG_ERR_IO;
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    return put_file(to, buf, n, 0644);
+}
+
+ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
+{
+    uint32_t total = o->validators + o->observers;
+    if (o->validators < 2 || o->validators > NET_CONS_VALIDATORS_MAX || total > 100) {
+        snprintf(err, err_len, "--validators must be 2..%d", NET_CONS_VALIDATORS_MAX);
+        return LDG_ERR_INVALID;
+    }
+    if (o->base_port < 1024 || o->base_port + 10 * (int)total > 65000) {
+        snprintf(err, err_len, "--base-port must leave room for 10 ports per node below 65000");
+        return LDG_ERR_INVALID;
+    }
+    if (mkdir(o->dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, err_len, "cannot create %s: %s", o->dir, strerror(errno));
+        return LDG_ERR_IO;
+    }
+    char path[NET_PATH_MAX], path2[NET_PATH_MAX], ca_crt[NET_PATH_MAX], ca_key[NET_PATH_MAX];
+    snprintf(path, sizeof path, "%s/node0/config.ini", o->dir);
+    if (access(path, F_OK) == 0) {
+        snprintf(err, err_len, "%s already holds a testnet", o->dir);
+        return LDG_ERR_EXISTS;
+    }
+    snprintf(path, sizeof path, "%s/ca", o->dir);
+    mkdir(path, 0700);
+    snprintf(ca_crt, sizeof ca_crt, "%s/ca/ca.crt", o->dir);
+    snprintf(ca_key, sizeof ca_key, "%s/ca/ca.key", o->dir);
+    ldg_err e = LDG_OK;
+    if (o->tls && (e = net_tls_make_ca(ca_crt, ca_key, "folio consortium CA", err, err_len)))
+        return e;
+    ldg_genesis *g = calloc(1, sizeof *g);
+    LDG_ASSERT(g);
+    snprintf(g->chain_id, sizeof g->chain_id, "%s", o->chain_id ? o->chain_id : "folio-testnet");
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    g->time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    g->validator_count = o->validators;
+    for (uint32_t i = 0; i < total && e == LDG_OK; i++) {
+        char home[NET_PATH_MAX];
+        snprintf(home, sizeof home, "%s/node%u", o->dir, i);
+        if (mkdir(home, 0700) != 0 && errno != EEXIST) {
+            snprintf(err, err_len, "cannot create %s: %s", home, strerror(errno));
+            e = LDG_ERR_IO;
+            break;
+        }
+        ldg_keypair kp;
+        if ((e = net_key_create(home, "operator", &kp)) != LDG_OK) {
+            snprintf(err, err_len, "cannot create %s/keys/operator.key", home);
+            break;
+        }
+        if (i == 0) {
+            ldg_genesis_participant *p = &g->participants[g->participant_count++];
+            snprintf(p->name, sizeof p->name, "operator");
+            p->roles = LDG_ROLE_REGISTRAR;
+            p->key = kp.pub;
+        }
+        if (i < o->validators) {
+            if ((e = net_key_create(home, "validator", &kp)) != LDG_OK) {
+                snprintf(err, err_len, "cannot create %s/keys/validator.key", home);
+                break;
+            }
+            g->validators[i] = kp.pub;
+            ldg_genesis_participant *p = &g->participants[g->participant_count++];
+            snprintf(p->name, sizeof p->name, "validator-%u", i);
+            p->roles = LDG_ROLE_VALIDATOR;
+            p->key = kp.pub;
+        }
+        explicit_bzero(&kp, sizeof kp);
+        if (o->tls) {
+            snprintf(path, sizeof path, "%s/tls", home);
+            mkdir(path, 0700);
+            snprintf(path, sizeof path, "%s/tls/node.crt", home);
+            snprintf(path2, sizeof path2, "%s/tls/node.key", home);
+            char cn[64];
+            snprintf(cn, sizeof cn, "folio node%u", i);
+            if ((e = net_tls_make_cert(ca_crt, ca_key, path, path2, cn, "127.0.0.1", err,
+                                       err_len)) != LDG_OK)
+                break;
+            snprintf(path, sizeof path, "%s/tls/ca.crt", home);
+            if ((e = copy_file(ca_crt, path)) != LDG_OK) {
+                snprintf(err, err_len, "cannot write %s", path);
+                break;
+            }
+        }
+    }
+    if (e == LDG_OK) {
+        ldg_enc enc;
+        ldg_enc_init(&enc);
+        ldg_genesis_encode(&enc, g);
+        for (uint32_t i = 0; i < total && e == LDG_OK; i++) {
+            snprintf(path, sizeof path, "%s/node%u/genesis.bin", o->dir, i);
+            e = put_file(path, ldg_enc_data(&enc), ldg_enc_len(&enc), 0644);
+            char peers[2048] = "";
+            for (uint32_t j = 0; j < o->validators; j++) {
+                if (j == i)
+                    continue;
+                size_t l = strlen(peers);
+                snprintf(peers + l, sizeof peers - l, "%s127.0.0.1:%d", l ? "," : "",
+                         o->base_port + 10 * (int)j);
+            }
+            char cfg[4096];
+            int n = snprintf(
+                cfg, sizeof cfg,
+                "# folio testnet node %u of %u validators%s\n[node]\nchain_id = %s\n"
+                "rpc = tcp://127.0.0.1:%d\nvalidator_key = %s\nrpc_threads = 4\n\n"
+                "[p2p]\n# HOST:PORT base: +0 consensus, +1 batches, +2 block sync, +3 commits\n"
+                "listen = 127.0.0.1:%d\npeers = %s\ntls = %s\n\n"
+                "[tls]\nca = tls/ca.crt\ncert = tls/node.crt\nkey = tls/node.key\n\n"
+                "[consensus]\npropose_timeout_ms = 1000\nvote_timeout_ms = 500\n",
+                i, o->validators, i < o->validators ? "" : " (observer)", g->chain_id,
+                o->base_port + 10 * (int)i + 9, i < o->validators ? "validator" : "operator",
+                o->base_port + 10 * (int)i, peers, o->tls ? "on" : "off");
+            snprintf(path, sizeof path, "%s/node%u/config.ini", o->dir, i);
+            if (e == LDG_OK)
+                e = put_file(path, cfg, (size_t)n, 0644);
+            if (e != LDG_OK)
+                snprintf(err, err_len, "cannot write %s", path);
+        }
+        ldg_enc_free(&enc);
+    }
+    free(g);
+    return e;
+}
