@@ -20,6 +20,7 @@
 #define AST_ACTION_H
 
 #include "ast_asset.h"
+#include "ast_bond.h"
 
 enum {
     AST_ACTION_DIVIDEND = 1,
@@ -59,6 +60,8 @@ typedef struct ast_action {
     uint64_t frac_sum;             /* split: sum of fractions (in 1/M of a new share) */
     uint64_t period;               /* bond: index of the coupon period */
     uint64_t created_height;
+    uint64_t due_ms; /* key of its 'A' 'D' entry; 0 = none */
+    uint64_t unpaid; /* cash left in escrow because a credit failed (overflow) */
 } ast_action;
 
 /* Escrow account that holds a funded payment until it is paid out. */
@@ -75,6 +78,12 @@ ldg_err ast_action_get(ldg_state *st, uint64_t id, ast_action *out, bool *found)
 ldg_err ast_action_decode(const uint8_t *v, size_t vl, ast_action *out) LDG_WARN_UNUSED;
 const char *ast_action_kind_name(uint64_t kind);
 const char *ast_action_state_name(uint64_t state);
+
+/* Bond terms stored at issue ('A' 'T' id12 -> [currency, face, bps, freq, daycount,
+ * issue days i64, maturity days i64]), ast_bond_tx.c. */
+ldg_err ast_bond_terms_get(ldg_state *st, const char *isin, ast_bond_terms *out, char currency[4],
+                           bool *found) LDG_WARN_UNUSED;
+void ast_bond_register(ldg_registry *r);
 
 /* Schedules the coupon (or final redemption) of bond period `period` (ast_bond_tx.c). */
 ldg_result ast_action_schedule_coupon(ldg_state *st, const char *isin, uint64_t period,

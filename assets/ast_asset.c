@@ -159,6 +159,12 @@ static void balance_set(ldg_state *st, const char *id, const ldg_account *acct, 
         ldg_state_del(st, hkey, sizeof hkey);
 }
 
+void ast_holding_set(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
+                     uint64_t after)
+{
+    balance_set(st, id, acct, before, after);
+}
+
 ldg_result ast_credit(ldg_state *st, const char *id, const ldg_account *to, uint64_t qty)
 {
     uint64_t bal, next;

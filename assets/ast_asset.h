@@ -107,6 +107,9 @@ ldg_result ast_debit(ldg_state *st, const char *id, const ldg_account *from, uin
  * ledger's own movements (corporate-action payments, approved force transfers). */
 ldg_result ast_move_raw(ldg_state *st, const char *id, const ldg_account *from,
                         const ldg_account *to, uint64_t qty);
+/* Rewrites a holding from `before` (its current value) to `after` (splits). */
+void ast_holding_set(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
+                     uint64_t after);
 /* Recipient must be a registered participant (sets the detail). */
 ldg_result ast_require_participant(ldg_txctx *c, const ldg_account *a);
 /* Holder count of an instrument. */
