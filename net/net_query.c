@@ -3,7 +3,9 @@
  * table. */
 #include "ast_asset.h"
 #include "net_node.h"
+#include "net_query_assets.h"
 #include "net_query_settlement.h"
+#include "net_query_vm.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -656,8 +658,12 @@ char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
         else if (!strcmp(method, "trades") || !strcmp(method, "trade") ||
                  !strcmp(method, "cycles") || !strcmp(method, "cycle") || !strcmp(method, "queue"))
             out = m_settlement(n, method, args, na, status);
+        else if (!strncmp(method, "contract_", 9))
+            out = net_query_vm(n, method, args, na, status);
         else if (!strcmp(method, "dev_time_advance"))
             out = m_dev_time(n, args, na, status);
+        else if (net_query_assets_handles(method))
+            out = net_query_assets(n, method, args, na, status);
         else if (!strcmp(method, "stop")) {
             atomic_store(&n->stopping, true);
             net_mempool_wake(n->mempool);

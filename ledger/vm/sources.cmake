@@ -9,3 +9,4 @@ set(LDG_VM_SOURCES
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_state.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_tx.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_statetest.c)
+list(APPEND LDG_VM_SOURCES ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_vm_ledger.c ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_vm_precompile.c)

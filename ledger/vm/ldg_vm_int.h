@@ -1,0 +1,84 @@
+/* Internals shared by ldg_vm_ledger.c (host, session, transactions) and
+ * ldg_vm_precompile.c (native-instrument precompile, compliance hook). Not public. */
+#ifndef LDG_VM_INT_H
+#define LDG_VM_INT_H
+
+#include "ldg_vm_ledger.h"
+
+/* Per-transaction bookkeeping keyed by (kind, address, slot): warmth (EIP-2929), the
+ * slot's value at the start of the transaction (EIP-2200), transient storage (EIP-1153),
+ * creation and self-destruction (EIP-6780). */
+#define VM_ENTRY_KEY_LEN 53
+typedef struct vm_entry {
+    uint8_t key[VM_ENTRY_KEY_LEN]; /* kind(1) addr(20) slot(32) */
+    bool warm;
+    bool has_original;
+    bool created;
+    bool destructed;
+    ldg_u256 original;
+    ldg_u256 transient;
+} vm_entry;
+
+typedef struct vm_journal {
+    uint8_t kind;
+    bool old_flag;
+    bool had; /* J_KV: the key existed */
+    uint32_t entry;
+    ldg_u256 old;
+    uint8_t *key; /* J_KV: owned */
+    size_t klen;
+    uint8_t *val; /* J_KV: owned old value */
+    size_t vlen;
+} vm_journal;
+
+typedef struct vm_code_cache {
+    uint8_t hash[32];
+    ldg_evm_code *code;
+} vm_code_cache;
+
+#define VM_CODE_CACHE_MAX 16
+
+typedef struct vm_session {
+    ldg_txctx *c;
+    ldg_state *st;
+    ldg_evm_tx_context txc;
+    vm_entry *entries;
+    size_t entry_count, entry_cap;
+    uint32_t *index; /* entry id + 1, 0 empty; open addressing */
+    size_t index_cap;
+    vm_journal *journal;
+    size_t journal_len, journal_cap;
+    ldg_vm_log *logs;
+    size_t log_count, log_cap;
+    vm_code_cache cache[VM_CODE_CACHE_MAX];
+    size_t cache_count;
+    uint64_t native_moves; /* successful precompile transfers so far */
+    bool poisoned;         /* a frame that made a native movement was reverted */
+    bool store_failed;
+    bool limit_hit;
+    ldg_result native_refusal; /* last refusal of a precompile transfer, for the receipt */
+    struct ldg_evm_world *eth_world; /* for precompiles 0x01..0x0a, lazily created */
+} vm_session;
+
+/* Set once by ldg_vm_register. */
+const ldg_vm_natives *vm_natives(void);
+
+/* Native precompile at msg->code_address if there is one (0x100..0x1ff); false if not. */
+bool vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_result *out);
+bool vm_is_native_precompile(const ldg_evm_address *a);
+
+void vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin);
+void vm_session_free(vm_session *s);
+/* Runs a top-level message through the host. */
+ldg_evm_result vm_session_run(vm_session *s, const ldg_evm_message *msg);
+
+/* ABI helpers. */
+void vm_abi_selector(uint8_t out[4], const char *signature);
+/* Reads a dynamic string/bytes argument whose head word is at arg index i. Returns a
+ * pointer into data, or NULL if malformed or longer than max. */
+const uint8_t *vm_abi_bytes_arg(const uint8_t *args, size_t args_len, size_t i, size_t max,
+                                size_t *len);
+/* Encodes Error(string) revert data (malloc'd). */
+uint8_t *vm_abi_error(const char *text, size_t *len);
+
+#endif
