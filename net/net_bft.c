@@ -648,6 +648,12 @@ static void post(bft *b, const net_cons_event *ev)
 static void start_height(bft *b)
 {
     ldg_tip tip = ldg_chain_tip(b->n->chain);
+    if (b->observer)
+        return;
+    net_cons_status cs;
+    net_cons_status_get(b->core, &cs);
+    if (cs.step != NET_CONS_STEP_IDLE && cs.height >= tip.height + 1)
+        return; /* already there */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
@@ -761,8 +767,12 @@ static void do_commit(bft *b, const net_cons_action *a)
 {
     net_node *n = b->n;
     ldg_tip tip = ldg_chain_tip(n->chain);
-    if (a->height != tip.height + 1)
-        return; /* already there by sync */
+    if (a->height != tip.height + 1) {
+        /* Already committed by sync or a published record: move the core on. */
+        net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT};
+        post(b, &ev);
+        return;
+    }
     bft_blk *k = blk_find(b, &a->block);
     if (!k) {
         /* Decided without the block: fetch it, certified, from a peer. */
@@ -1117,15 +1127,21 @@ static void on_commit_rec(bft *b, qitem *it)
         atomic_store(&n->peer_height, h);
     if (h == tip + 1) {
         char why[256];
+        if (b->exec_valid) {
+            ldg_exec_out_free(&b->exec_out);
+            b->exec_valid = false;
+        }
         ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
-        if (e == LDG_OK)
+        if (e == LDG_OK) {
             pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
-        else if (e == LDG_ERR_DIVERGED)
+            start_height(b);
+        } else if (e == LDG_ERR_DIVERGED)
             fatal(b, "%s", why);
         else
             peer_log("published block: %s", why);
     } else if (h > tip + 1) {
-        sync_now(b);
+        if (sync_now(b))
+            start_height(b);
     }
     net_sync_block_free(&blk);
     qitem_free(it);
