@@ -1,5 +1,7 @@
 /* folio asset issue|show|list|holders; folio transfer; folio account balance */
 #include "ast_asset.h"
+#include "ast_bond.h"
+#include "ast_date.h"
 #include "ast_isin.h"
 #include "cli.h"
 
@@ -7,23 +9,45 @@
 
 static void asset_usage(void)
 {
-    printf("usage: folio asset issue equity --isin ISIN --name TEXT --shares N --to ACCOUNT\n"
-           "                               [--class A|B|...] [--risk R1..R5]\n"
-           "       folio asset issue cash --currency CNY --amount AMOUNT --to ACCOUNT\n"
-           "       folio asset redeem cash --currency CNY --amount AMOUNT\n"
-           "       folio asset show ISIN\n"
-           "       folio asset list\n"
-           "       folio asset holders ISIN\n\n"
-           "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
-           "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
-           "Equity issued without --risk is R3.\n"
-           "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
-           "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
-           "signer's cash: the issuing bank pays out off-ledger and the supply shrinks.\n");
+    printf(
+        "usage: folio asset issue equity --isin ISIN --name TEXT --shares N --to ACCOUNT\n"
+        "                               [--class A|B|...] [--risk R1..R5]\n"
+        "       folio asset issue bond --isin ISIN --name TEXT --currency CNY --face-value AMOUNT\n"
+        "                             --units N --coupon-bps BP --frequency "
+        "annual|semiannual|quarterly\n"
+        "                             --day-count ACT/365F|ACT/360|30/360 --issue-date D\n"
+        "                             --maturity-date D --to ACCOUNT [--risk R1..R5]\n"
+        "       folio asset rules set ISIN [--max-holders N] [--lockup-until DATE|none]\n"
+        "                             [--transferable yes|no] [--allow-list A,B,...|none]\n"
+        "       folio asset rules show ISIN\n"
+        "       folio asset issue cash --currency CNY --amount AMOUNT --to ACCOUNT\n"
+        "       folio asset redeem cash --currency CNY --amount AMOUNT\n"
+        "       folio asset show ISIN\n"
+        "       folio asset list\n"
+        "       folio asset holders ISIN\n\n"
+        "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
+        "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
+        "Equity issued without --risk is R3.\n"
+        "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
+        "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
+        "signer's cash: the issuing bank pays out off-ledger and the supply shrinks.\n");
 }
 
 /* "1234.5" with a currency of exponent 2 -> 123450 minor units. Digits, at most one '.',
  * at most `exponent` decimals; no sign, no spaces; result at most LDG_QUANTITY_MAX. */
+bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out);
+bool cli_parse_date(const char *s, int64_t *days);
+
+/* "YYYY-MM-DD" -> days since 1970-01-01. */
+bool cli_parse_date(const char *s, int64_t *days)
+{
+    ast_date d;
+    if (!s || ast_date_parse(&d, s, strlen(s)) != AST_DATE_OK)
+        return false;
+    *days = d.days;
+    return true;
+}
+
 bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
 {
     uint64_t v = 0;
@@ -200,13 +224,251 @@ static int redeem_cash(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+static int issue_bond(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {
+        "--isin",       "--name",      "--currency",  "--face-value", "--units",
+        "--coupon-bps", "--frequency", "--day-count", "--issue-date", "--maturity-date",
+        "--to",         "--risk",      NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *v[12];
+    for (int i = 0; i < 12; i++)
+        v[i] = cli_opt(argc, argv, opts[i]);
+    for (int i = 0; i < 11; i++)
+        if (!v[i]) {
+            cli_fail(ctx, "USAGE", "asset issue bond needs %s", opts[i]);
+            return CLI_USAGE;
+        }
+    if (!ast_isin_valid(v[0])) {
+        cli_fail(ctx, "BAD_ISIN", "'%s' is not a valid ISIN", v[0]);
+        return CLI_USAGE;
+    }
+    const ast_currency *info = need_currency(ctx, v[2]);
+    if (!info)
+        return CLI_USAGE;
+    uint64_t face, units, bps, freq, dc, risk = 2;
+    int64_t issue, maturity;
+    if (!cli_parse_amount(v[3], info->minor_exponent, &face) || face == 0) {
+        cli_fail(ctx, "BAD_AMOUNT", "--face-value must be a positive amount of %s", v[2]);
+        return CLI_USAGE;
+    }
+    if (!cli_parse_u64(v[4], LDG_QUANTITY_MAX, &units) || units == 0) {
+        cli_fail(ctx, "BAD_QUANTITY", "--units must be a whole number above 0");
+        return CLI_USAGE;
+    }
+    if (!cli_parse_u64(v[5], AST_BOND_COUPON_BPS_MAX, &bps)) {
+        cli_fail(ctx, "BAD_TERMS", "--coupon-bps must be 0 to %u basis points",
+                 AST_BOND_COUPON_BPS_MAX);
+        return CLI_USAGE;
+    }
+    freq = !strcmp(v[6], "annual")       ? AST_FREQ_ANNUAL
+           : !strcmp(v[6], "semiannual") ? AST_FREQ_SEMIANNUAL
+           : !strcmp(v[6], "quarterly")  ? AST_FREQ_QUARTERLY
+                                         : 0;
+    dc = !strcmp(v[7], "ACT/365F")  ? AST_DAYCOUNT_ACT_365F
+         : !strcmp(v[7], "ACT/360") ? AST_DAYCOUNT_ACT_360
+         : !strcmp(v[7], "30/360")  ? AST_DAYCOUNT_30_360
+                                    : 0;
+    if (!freq || !dc) {
+        cli_fail(ctx, "BAD_TERMS",
+                 "--frequency is annual, semiannual or quarterly; --day-count is ACT/365F, "
+                 "ACT/360 or 30/360");
+        return CLI_USAGE;
+    }
+    if (!cli_parse_date(v[8], &issue) || !cli_parse_date(v[9], &maturity)) {
+        cli_fail(ctx, "BAD_DATES", "dates are YYYY-MM-DD");
+        return CLI_USAGE;
+    }
+    if (v[11] && !parse_risk(v[11], &risk)) {
+        cli_fail(ctx, "BAD_RISK", "--risk must be R1, R2, R3, R4 or R5");
+        return CLI_USAGE;
+    }
+    if (!v[11] && !ctx->json)
+        printf("no --risk given: the bond is issued at risk level R2\n");
+    ldg_account to;
+    int rc = cli_resolve_account(ctx, v[10], &to);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 12);
+    ldg_enc_str(&p, v[0]);
+    ldg_enc_str(&p, v[1]);
+    ldg_enc_str(&p, v[2]);
+    ldg_enc_u64(&p, face);
+    ldg_enc_u64(&p, units);
+    ldg_enc_u64(&p, bps);
+    ldg_enc_u64(&p, freq);
+    ldg_enc_u64(&p, dc);
+    ldg_enc_i64(&p, issue);
+    ldg_enc_i64(&p, maturity);
+    ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
+    ldg_enc_u64(&p, risk);
+    char what[64];
+    snprintf(what, sizeof what, "issue bond %s", v[0]);
+    rc = cli_submit(ctx, AST_TX_ISSUE_BOND, &p, what, NULL);
+    ldg_enc_free(&p);
+    return rc;
+}
+
+static void show_schedule(cli_ctx *ctx, const char *id, json_t *j)
+{
+    int rc;
+    json_t *b = cli_query(ctx, "bond_schedule", id, &rc);
+    if (!b)
+        return;
+    if (ctx->json) {
+        json_object_set(j, "bond", b);
+        json_decref(b);
+        return;
+    }
+    unsigned scale = (unsigned)json_integer_value(json_object_get(j, "scale"));
+    const char *cur = json_string_value(json_object_get(b, "currency"));
+    (void)scale;
+    printf("  terms     face %lld (minor units of %s), %lld bp, %s, %s\n",
+           (long long)json_integer_value(json_object_get(b, "face_value")), cur,
+           (long long)json_integer_value(json_object_get(b, "coupon_bps")),
+           json_string_value(json_object_get(b, "frequency")),
+           json_string_value(json_object_get(b, "day_count")));
+    printf("  dates     issued %s, matures %s\n\n",
+           json_string_value(json_object_get(b, "issue_date")),
+           json_string_value(json_object_get(b, "maturity_date")));
+    cli_table *t = cli_table_new(
+        5, (const char *const[]){"PERIOD", "START", "PAY DATE", "FRACTION", "PER UNIT"});
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(b, "schedule"), i, p)
+    {
+        char per[16], frac[48], amt[64];
+        snprintf(per, sizeof per, "%zu", i + 1);
+        snprintf(frac, sizeof frac, "%lld/%lld",
+                 (long long)json_integer_value(json_object_get(p, "days_num")),
+                 (long long)json_integer_value(json_object_get(p, "days_den")));
+        long long c = json_integer_value(json_object_get(p, "coupon_per_unit"));
+        if (json_is_true(json_object_get(p, "redemption")))
+            snprintf(amt, sizeof amt, "%lld + %lld face", c,
+                     (long long)json_integer_value(json_object_get(b, "face_value")));
+        else
+            snprintf(amt, sizeof amt, "%lld", c);
+        cli_table_row(t, (const char *const[]){per, json_string_value(json_object_get(p, "start")),
+                                               json_string_value(json_object_get(p, "pay_date")),
+                                               frac, amt});
+    }
+    cli_table_print(t, stdout);
+    cli_table_free(t);
+    json_decref(b);
+}
+
+static int rules_set(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--max-holders", "--lockup-until", "--transferable",
+                                       "--allow-list", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *id = cli_pos(argc, argv, 0, opts);
+    const char *mh = cli_opt(argc, argv, "--max-holders"),
+               *lu = cli_opt(argc, argv, "--lockup-until");
+    const char *tr = cli_opt(argc, argv, "--transferable"),
+               *al = cli_opt(argc, argv, "--allow-list");
+    if (!id || strlen(id) > AST_ID_LEN) {
+        cli_fail(ctx, "USAGE", "usage: folio asset rules set ISIN [options]");
+        return CLI_USAGE;
+    }
+    uint64_t max = 0;
+    int64_t lock = 0;
+    if (mh && !cli_parse_u64(mh, UINT32_MAX, &max)) {
+        cli_fail(ctx, "USAGE", "--max-holders is a whole number (0 = no limit)");
+        return CLI_USAGE;
+    }
+    if (lu && strcmp(lu, "none") && !cli_parse_date(lu, &lock)) {
+        cli_fail(ctx, "BAD_DATES", "--lockup-until is YYYY-MM-DD or none");
+        return CLI_USAGE;
+    }
+    if (tr && strcmp(tr, "yes") && strcmp(tr, "no")) {
+        cli_fail(ctx, "USAGE", "--transferable is yes or no");
+        return CLI_USAGE;
+    }
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 5);
+    ldg_enc_str(&p, id);
+    if (mh)
+        ldg_enc_u64(&p, max);
+    else
+        ldg_enc_nil(&p);
+    if (!lu)
+        ldg_enc_nil(&p);
+    else if (!strcmp(lu, "none"))
+        ldg_enc_bool(&p, false);
+    else
+        ldg_enc_i64(&p, lock);
+    if (tr)
+        ldg_enc_bool(&p, !strcmp(tr, "yes"));
+    else
+        ldg_enc_nil(&p);
+    int rc = CLI_OK;
+    if (!al) {
+        ldg_enc_nil(&p);
+    } else if (!strcmp(al, "none") || !*al) {
+        ldg_enc_array(&p, 0);
+    } else {
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s", al);
+        uint32_t n = 1;
+        for (const char *c = buf; *c; c++)
+            n += *c == ',';
+        ldg_enc_array(&p, n);
+        char *save = NULL;
+        for (char *tok = strtok_r(buf, ",", &save); tok && rc == CLI_OK;
+             tok = strtok_r(NULL, ",", &save)) {
+            ldg_account a;
+            rc = cli_resolve_account(ctx, tok, &a);
+            if (rc == CLI_OK)
+                ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
+        }
+    }
+    if (rc == CLI_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "rules of %s", id);
+        rc = cli_submit(ctx, AST_TX_RULES_SET, &p, what, NULL);
+    }
+    ldg_enc_free(&p);
+    return rc;
+}
+
+static int rules_show(cli_ctx *ctx, const char *id)
+{
+    int rc;
+    json_t *j = cli_query(ctx, "rules", id, &rc);
+    if (!j)
+        return rc;
+    if (ctx->json) {
+        cli_print_json(j);
+    } else {
+        json_t *lu = json_object_get(j, "lockup_until");
+        printf("rules of %s\n  transferable  %s\n  max holders   %lld%s\n  lock-up until %s\n"
+               "  allow list    %zu account(s)\n",
+               id, json_is_true(json_object_get(j, "transferable")) ? "yes" : "no",
+               (long long)json_integer_value(json_object_get(j, "max_holders")),
+               json_integer_value(json_object_get(j, "max_holders")) ? "" : " (no limit)",
+               json_is_string(lu) ? json_string_value(lu) : "none",
+               json_array_size(json_object_get(j, "allow_list")));
+    }
+    json_decref(j);
+    return CLI_OK;
+}
+
 static int show(cli_ctx *ctx, const char *id)
 {
     int rc;
     json_t *j = cli_query(ctx, "asset", id, &rc);
     if (!j)
         return rc;
+    bool is_bond = !strcmp(json_string_value(json_object_get(j, "kind")), "bond");
     if (ctx->json) {
+        if (is_bond)
+            show_schedule(ctx, id, j);
         cli_print_json(j);
     } else {
         printf("%s  %s\n", json_string_value(json_object_get(j, "id")),
@@ -219,6 +481,8 @@ static int show(cli_ctx *ctx, const char *id)
         printf("  supply    %lld\n", (long long)json_integer_value(json_object_get(j, "supply")));
         printf("  risk      %s\n", json_string_value(json_object_get(j, "risk")));
         printf("  holders   %lld\n", (long long)json_integer_value(json_object_get(j, "holders")));
+        if (is_bond)
+            show_schedule(ctx, id, j);
     }
     json_decref(j);
     return CLI_OK;
@@ -316,6 +580,8 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
             return issue_equity(ctx, argc - 2, argv + 2);
         if (!strcmp(kind, "cash"))
             return issue_cash(ctx, argc - 2, argv + 2);
+        if (!strcmp(kind, "bond"))
+            return issue_bond(ctx, argc - 2, argv + 2);
         cli_fail(ctx, "USAGE", "asset issue takes a kind: equity, bond or cash");
         return CLI_USAGE;
     }
@@ -328,6 +594,15 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(verb, "list"))
         return list(ctx);
+    if (!strcmp(verb, "rules")) {
+        const char *sub = argc > 2 ? argv[2] : "";
+        if (!strcmp(sub, "set"))
+            return rules_set(ctx, argc - 2, argv + 2);
+        if (!strcmp(sub, "show") && argc > 3)
+            return rules_show(ctx, argv[3]);
+        cli_fail(ctx, "USAGE", "asset rules set ISIN [options] | asset rules show ISIN");
+        return CLI_USAGE;
+    }
     if ((!strcmp(verb, "show") || !strcmp(verb, "holders")) && argc < 3) {
         cli_fail(ctx, "USAGE", "asset %s needs an ISIN", verb);
         return CLI_USAGE;
@@ -340,11 +615,65 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
     return CLI_USAGE;
 }
 
+static int transfer_check(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--from", "--to", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+        return CLI_USAGE;
+    const char *id = cli_pos(argc, argv, 1, opts), *qty_s = cli_pos(argc, argv, 2, opts);
+    const char *from_s = cli_opt(argc, argv, "--from"), *to_s = cli_opt(argc, argv, "--to");
+    uint64_t qty;
+    if (!id || !qty_s || !from_s || !to_s || !cli_parse_u64(qty_s, UINT64_MAX, &qty)) {
+        cli_fail(ctx, "USAGE", "usage: folio transfer check ISIN QUANTITY --from A --to B");
+        return CLI_USAGE;
+    }
+    ldg_account from, to;
+    int rc = cli_resolve_account(ctx, from_s, &from);
+    if (rc == CLI_OK)
+        rc = cli_resolve_account(ctx, to_s, &to);
+    if (rc != CLI_OK)
+        return rc;
+    char fh[LDG_ACCOUNT_HEX_LEN], th[LDG_ACCOUNT_HEX_LEN];
+    ldg_account_hex(fh, &from);
+    ldg_account_hex(th, &to);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 5);
+    ldg_enc_str(&e, "transfer_check");
+    ldg_enc_str(&e, id);
+    ldg_enc_u64(&e, qty);
+    ldg_enc_str(&e, fh);
+    ldg_enc_str(&e, th);
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    bool ok = json_is_true(json_object_get(j, "allowed"));
+    if (ctx->json) {
+        cli_print_json(j);
+    } else if (ok) {
+        printf("allowed: %s %s from %s to %s (as of %s)\n", qty_s, id, from_s, to_s,
+               json_string_value(json_object_get(j, "as_of")));
+    } else {
+        const char *d = json_string_value(json_object_get(j, "detail"));
+        printf("blocked: %s (code %lld): %s%s%s\n", json_string_value(json_object_get(j, "name")),
+               (long long)json_integer_value(json_object_get(j, "code")),
+               json_string_value(json_object_get(j, "message")), d && *d ? " — " : "", d ? d : "");
+    }
+    json_decref(j);
+    return ok ? CLI_OK : CLI_REJECTED;
+}
+
 int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "check") && !cli_wants_help(argc, argv))
+        return transfer_check(ctx, argc, argv);
     static const char *const opts[] = {"--to", NULL};
     if (cli_wants_help(argc, argv)) {
-        printf("usage: folio transfer ISIN QUANTITY --to ACCOUNT [--as KEY]\n\n"
+        printf("usage: folio transfer ISIN QUANTITY --to ACCOUNT [--as KEY]\n"
+               "       folio transfer check ISIN QUANTITY --from ACCOUNT --to ACCOUNT\n\n"
+               "check is a dry run against the committed state: 'allowed', or the first rule\n"
+               "that blocks the transfer with its stable reason code (exit 1).\n"
                "Moves QUANTITY units from the signer's own account to ACCOUNT (a participant\n"
                "name, a key name in this home, or a 40-hex account) and waits for the commit.\n");
         return CLI_OK;
