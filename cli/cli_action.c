@@ -52,7 +52,7 @@ static int dividend(cli_ctx *ctx, int argc, char **argv)
                                        NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
-    const char *id = cli_pos(argc, argv, 1, opts), *ps = cli_opt(argc, argv, "--per-share");
+    const char *id = cli_pos(argc, argv, 0, opts), *ps = cli_opt(argc, argv, "--per-share");
     const char *cur = cli_opt(argc, argv, "--currency"), *rd = cli_opt(argc, argv, "--record-date");
     const char *pd = cli_opt(argc, argv, "--pay-date");
     if (!id || !ps || !cur || !rd || !pd) {
@@ -93,7 +93,7 @@ static int split(cli_ctx *ctx, int argc, char **argv)
     static const char *const opts[] = {"--ratio", NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
-    const char *id = cli_pos(argc, argv, 1, opts), *r = cli_opt(argc, argv, "--ratio");
+    const char *id = cli_pos(argc, argv, 0, opts), *r = cli_opt(argc, argv, "--ratio");
     char buf[64];
     uint64_t n, m;
     char *colon;

@@ -30,7 +30,7 @@ static int freeze(cli_ctx *ctx, int argc, char **argv, bool on)
     static const char *const opts[] = {"--quantity", "--order", NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
-    const char *id = cli_pos(argc, argv, 1, opts), *who = cli_pos(argc, argv, 2, opts);
+    const char *id = cli_pos(argc, argv, 0, opts), *who = cli_pos(argc, argv, 1, opts);
     const char *q = cli_opt(argc, argv, "--quantity");
     uint64_t qty = 0;
     uint8_t doc[32];
@@ -77,7 +77,7 @@ static int force(cli_ctx *ctx, int argc, char **argv)
     static const char *const opts[] = {"--from", "--to", "--order", NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
-    const char *id = cli_pos(argc, argv, 1, opts), *q = cli_pos(argc, argv, 2, opts);
+    const char *id = cli_pos(argc, argv, 0, opts), *q = cli_pos(argc, argv, 1, opts);
     const char *from_s = cli_opt(argc, argv, "--from"), *to_s = cli_opt(argc, argv, "--to");
     uint64_t qty;
     uint8_t doc[32];

@@ -22,7 +22,7 @@ static int reg(cli_ctx *ctx, int argc, char **argv)
     static const char *const opts[] = {"--category", "--risk-class", "--kyc-expiry", NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
-    const char *who = cli_pos(argc, argv, 1, opts), *cat = cli_opt(argc, argv, "--category");
+    const char *who = cli_pos(argc, argv, 0, opts), *cat = cli_opt(argc, argv, "--category");
     const char *cls = cli_opt(argc, argv, "--risk-class"),
                *kyc = cli_opt(argc, argv, "--kyc-expiry");
     if (!who || !cat || !cls || !kyc) {
