@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps build demo test bench fuzz format clean
+.PHONY: all deps build demo demo-cluster test bench fuzz format clean
 
 all: build
 
@@ -19,6 +19,9 @@ build: deps
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/folio
+
+demo-cluster: build
+	@bash scripts/demo_cluster.sh $(BUILD)/folio
 
 test: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFOLIO_SANITIZE=ON >/dev/null
