@@ -47,6 +47,10 @@ const char *cli_pos(int argc, char **argv, int i, const char *const *valued);
 bool cli_check_opts(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
                     const char *const *flags);
 
+/* Rejects more than `max` positional arguments; prints the error. */
+bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
+                           int max);
+
 /* Strict unsigned integer: digits only, no sign, no overflow, at most max. */
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
 

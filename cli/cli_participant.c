@@ -17,7 +17,8 @@ static void usage(void)
 static int do_register(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--role", "--key", NULL};
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 1))
         return CLI_USAGE;
     const char *name = cli_pos(argc, argv, 0, opts);
     const char *roles_s = cli_opt(argc, argv, "--role");

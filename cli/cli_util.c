@@ -74,6 +74,17 @@ const char *cli_pos(int argc, char **argv, int want, const char *const *valued)
     return NULL;
 }
 
+bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
+                           int max)
+{
+    const char *extra = cli_pos(argc, argv, max, valued);
+    if (extra) {
+        cli_fail(ctx, "USAGE", "unexpected argument '%s' (see --help)", extra);
+        return false;
+    }
+    return true;
+}
+
 bool cli_check_opts(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
                     const char *const *flags)
 {
@@ -282,6 +293,11 @@ static void print_receipt(cli_ctx *ctx, json_t *tx, const char *what)
     const char *detail = json_string_value(json_object_get(rc, "detail"));
     if (ctx->json) {
         cli_print_json(tx);
+        if (code != 0) /* the sentence always goes to stderr, --json or not */
+            fprintf(stderr, "folio: %s rejected: %s (code %d): %s%s%s\n", what,
+                    json_string_value(json_object_get(rc, "name")), code,
+                    json_string_value(json_object_get(rc, "message")),
+                    detail && *detail ? " — " : "", detail ? detail : "");
         return;
     }
     if (code == 0) {
