@@ -34,6 +34,8 @@ typedef struct buf {
 
 static void buf_put(buf *x, const void *d, size_t n)
 {
+    if (n == 0)
+        return;
     if (x->n + n > x->cap) {
         x->cap = (x->n + n) * 2 + 64;
         x->b = realloc(x->b, x->cap);
@@ -807,10 +809,20 @@ static int cmd_query(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_free(&e);
     if (!j)
         return rc;
-    print_outcome(ctx, j, &g);
     int code = (int)json_integer_value(json_object_get(j, "code"));
+    if (code != 0) {
+        const char *reason = json_string_value(json_object_get(j, "reason"));
+        cli_fail(ctx, json_string_value(json_object_get(j, "name")),
+                 "query failed: %s (code %d): %s%s%s; gas used %lld",
+                 json_string_value(json_object_get(j, "name")), code,
+                 json_string_value(json_object_get(j, "status")), reason ? ": " : "",
+                 reason ? reason : "", (long long)json_integer_value(json_object_get(j, "gas_used")));
+        json_decref(j);
+        return CLI_REJECTED;
+    }
+    print_outcome(ctx, j, &g);
     json_decref(j);
-    return code == 0 ? CLI_OK : CLI_REJECTED;
+    return CLI_OK;
 }
 
 static int cmd_attach(cli_ctx *ctx, int argc, char **argv)

@@ -75,6 +75,7 @@ static json_t *hex0x(const uint8_t *b, size_t n)
     LDG_ASSERT(s);
     s[0] = '0';
     s[1] = 'x';
+    s[2] = '\0';
     for (size_t i = 0; i < n; i++)
         snprintf(s + 2 + 2 * i, 3, "%02x", b[i]);
     json_t *j = json_string(s);
@@ -166,7 +167,10 @@ static char *m_query(net_node *n, const msgpack_object *args, uint32_t nargs, in
         return vm_error(status, LDG_ERR_IO, "cannot read the account");
     }
     free(code);
-    bool precompile = !memcmp(to.bytes, (uint8_t[18]){0}, 18);
+    /* Ethereum's precompiles 0x01..0x0a and folio's 0x100..0x1ff */
+    bool precompile = !memcmp(to.bytes, (uint8_t[18]){0}, 18) &&
+                      ((to.bytes[18] == 0 && to.bytes[19] >= 1 && to.bytes[19] <= 0x0a) ||
+                       to.bytes[18] == (LDG_VM_ASSETS_PRECOMPILE >> 8));
     if (code_size == 0 && !precompile) {
         ldg_state_free(st);
         return vm_error(status, LDG_ERR_NOT_FOUND, "no contract at this address");
@@ -224,7 +228,7 @@ static char *m_info(net_node *n, const msgpack_object *args, uint32_t nargs, int
         return vm_error(status, LDG_ERR_NOT_FOUND, "no account at this address");
     }
     uint8_t h[32];
-    ldg_keccak256(h, code, code_size);
+    ldg_keccak256(h, code ? code : (const uint8_t *)"", code_size);
     json_t *j = json_pack("{s:o,s:I,s:I,s:o}", "address", hex0x(a.bytes, 20), "nonce",
                           (json_int_t)nonce, "code_size", (json_int_t)code_size, "code_hash",
                           hex0x(h, 32));

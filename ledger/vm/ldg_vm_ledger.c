@@ -11,6 +11,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* memcpy that allows (NULL, 0): zero-length data may come without a buffer. */
+static void copy_bytes(void *dst, const void *src, size_t n)
+{
+    if (n)
+        memcpy(dst, src, n);
+}
+
+static const uint8_t no_bytes[1];
+
 enum { VJ_KV, VJ_WARM, VJ_TRANSIENT, VJ_CREATED, VJ_DESTRUCTED };
 enum { E_ACCOUNT = 0, E_SLOT = 1 };
 
@@ -165,7 +174,7 @@ static void kv_write(vm_session *s, const uint8_t *key, size_t klen, const uint8
     if (found) {
         j->val = malloc(ol ? ol : 1);
         LDG_ASSERT(j->val);
-        memcpy(j->val, old, ol);
+        copy_bytes(j->val, old, ol);
         j->vlen = ol;
     }
     if (val)
@@ -537,11 +546,11 @@ static void h_emit_log(void *ctx, const ldg_evm_address *addr, const uint8_t *da
     memset(l, 0, sizeof *l);
     l->addr = *addr;
     LDG_ASSERT(topics_count <= LDG_EVM_LOG_TOPICS_MAX);
-    memcpy(l->topics, topics, topics_count * sizeof *topics);
+    copy_bytes(l->topics, topics, topics_count * sizeof *topics);
     l->topics_count = topics_count;
     l->data = malloc(data_size ? data_size : 1);
     LDG_ASSERT(l->data);
-    memcpy(l->data, data, data_size);
+    copy_bytes(l->data, data, data_size);
     l->data_size = data_size;
 }
 
@@ -1010,7 +1019,7 @@ static bool result_put(ldg_txctx *c, const ldg_vm_outcome *o)
     ldg_enc_array(&e, 5);
     ldg_enc_u64(&e, (uint64_t)o->status);
     ldg_enc_u64(&e, (uint64_t)o->gas_used);
-    ldg_enc_bin(&e, o->output, o->output_size);
+    ldg_enc_bin(&e, o->output ? o->output : no_bytes, o->output_size);
     if (o->created)
         ldg_enc_bin(&e, o->create_address.bytes, 20);
     else
@@ -1023,7 +1032,7 @@ static bool result_put(ldg_txctx *c, const ldg_vm_outcome *o)
         ldg_enc_array(&e, (uint32_t)l->topics_count);
         for (size_t t = 0; t < l->topics_count; t++)
             ldg_enc_bin(&e, l->topics[t].bytes, 32);
-        ldg_enc_bin(&e, l->data, l->data_size);
+        ldg_enc_bin(&e, l->data ? l->data : no_bytes, l->data_size);
     }
     bool ok = ldg_enc_len(&e) <= LDG_VM_RESULT_SIZE_MAX;
     if (ok) {
@@ -1063,10 +1072,10 @@ static ldg_result finish(ldg_txctx *c, ldg_vm_outcome *o)
     } else if (res == LDG_R_OK) {
         snprintf(d, sizeof d, "gas used %lld; %zu log(s); returned %zu bytes ",
                  (long long)o->gas_used, o->log_count, o->output_size);
-        append_hex(d, sizeof d, o->output, o->output_size, 64);
+        append_hex(d, sizeof d, o->output ? o->output : no_bytes, o->output_size, 64);
         put_be64(c->data, (uint64_t)o->gas_used);
         size_t n = o->output_size < 56 ? o->output_size : 56;
-        memcpy(c->data + 8, o->output, n);
+        copy_bytes(c->data + 8, o->output, n);
         c->data_len = 8 + n;
     } else {
         snprintf(d, sizeof d, "%s%s%s; gas used %lld", ldg_evm_status_name(o->status),
@@ -1212,7 +1221,7 @@ ldg_err ldg_vm_result_get(ldg_state *st, const uint8_t txid[32], ldg_vm_outcome 
         o->gas_used = (int64_t)gas;
         o->output = malloc(outn ? outn : 1);
         LDG_ASSERT(o->output);
-        memcpy(o->output, out, outn);
+        copy_bytes(o->output, out, outn);
         o->output_size = outn;
         o->logs = calloc(nlogs ? nlogs : 1, sizeof *o->logs);
         LDG_ASSERT(o->logs);
@@ -1232,7 +1241,7 @@ ldg_err ldg_vm_result_get(ldg_state *st, const uint8_t txid[32], ldg_vm_outcome 
             g->topics_count = nt;
             g->data = malloc(dn ? dn : 1);
             LDG_ASSERT(g->data);
-            memcpy(g->data, data, dn);
+            copy_bytes(g->data, data, dn);
             g->data_size = dn;
             o->log_count++;
         }
@@ -1269,7 +1278,7 @@ ldg_err ldg_vm_account_get(ldg_state *st, const ldg_evm_address *addr, bool *fou
         return LDG_ERR_CORRUPT;
     *code = malloc(vl ? vl : 1);
     LDG_ASSERT(*code);
-    memcpy(*code, v, vl);
+    copy_bytes(*code, v, vl);
     *code_size = vl;
     return LDG_OK;
 }
