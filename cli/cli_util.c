@@ -1,6 +1,7 @@
 #include "cli.h"
 #include "ldg_tx.h"
 #include "ldg_exec.h"
+#include "ldg_limits.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -281,10 +282,6 @@ static uint64_t wall_ms(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
-
-/* Submitted transactions stay valid for 10 minutes of block time. */
-#define CLI_TX_TTL_MS (10 * 60 * 1000ULL)
-#define CLI_COMMIT_WAIT_MS 30000
 
 static void print_receipt(cli_ctx *ctx, json_t *tx, const char *what)
 {

@@ -21,10 +21,6 @@
 
 #define LDG_BLOCK_VERSION 1
 
-/* Validators in one chain. 3f+1 with f up to 33 covers any consortium we expect; the
- * certificate and vote buffers are sized by it. */
-#define LDG_VALIDATORS_MAX 100
-
 typedef struct ldg_header {
     uint64_t version;
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];

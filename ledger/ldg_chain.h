@@ -16,6 +16,7 @@
 
 #include "ldg_block.h"
 #include "ldg_exec.h"
+#include "ldg_limits.h"
 #include "ldg_store.h"
 
 typedef struct ldg_genesis_participant {
@@ -23,9 +24,6 @@ typedef struct ldg_genesis_participant {
     uint32_t roles;
     ldg_pubkey key;
 } ldg_genesis_participant;
-
-/* Participants at genesis: the operator(s). Validators are listed separately. */
-#define LDG_GENESIS_PARTICIPANTS_MAX 128
 
 typedef struct ldg_genesis {
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];

@@ -1,4 +1,5 @@
 #include "ldg_codec.h"
+#include "ldg_limits.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +78,7 @@ uint8_t *ldg_enc_take(ldg_enc *e, size_t *len)
     return p;
 }
 
-/* Nesting deeper than this is never produced by folio; refusing it bounds recursion. */
-#define CODEC_DEPTH_MAX 16
+#define CODEC_DEPTH_MAX LDG_CODEC_DEPTH_MAX
 
 static bool allowed_types(const msgpack_object *o, int depth)
 {

@@ -1,4 +1,5 @@
 #include "ldg_exec.h"
+#include "ldg_limits.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,8 +51,8 @@ void ldg_roles_format(uint32_t roles, char *out, size_t out_len)
 
 /* ---- registry ---- */
 
-#define REGISTRY_TYPES_MAX 256
-#define REGISTRY_HOOKS_MAX 16
+#define REGISTRY_TYPES_MAX LDG_REGISTRY_TYPES_MAX
+#define REGISTRY_HOOKS_MAX LDG_REGISTRY_HOOKS_MAX
 
 struct ldg_registry {
     const ldg_tx_type *types[REGISTRY_TYPES_MAX]; /* by type number */

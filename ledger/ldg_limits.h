@@ -1,6 +1,11 @@
 /* Every limit of folio, one #define each, with the reason for its number.
  * specs/limits.md lists them for users; keep the two in step.
- * Modules (VM, settlement, consensus) add their limits here, in their own section. */
+ *
+ * Modules keep their limits here, in their own section, under their own prefix (STL_,
+ * NET_, CLI_, LDG_EVM_): this header includes nothing, so the ledger never depends on a
+ * module; the module headers include this one. Limits not yet here (assets, the VM's
+ * ledger glue, the p2p and BFT drivers, a few file-local constants) are listed in
+ * specs/limits.md with the file that still defines them. */
 #ifndef LDG_LIMITS_H
 #define LDG_LIMITS_H
 
@@ -62,7 +67,216 @@
  * so that sums of two holdings never overflow before the check catches them. */
 #define LDG_QUANTITY_MAX (1ULL << 62)
 
+/* ---- chain and validators ---- */
+
+/* Validators in one chain. 3f+1 with f up to 33 covers any consortium we expect; the
+ * certificate and vote buffers are sized by it. */
+#define LDG_VALIDATORS_MAX 100
+
+/* Participants at genesis: the operator(s). Validators are listed separately. */
+#define LDG_GENESIS_PARTICIPANTS_MAX 128
+
+/* ---- ledger internals ---- */
+
+/* Nesting deeper than this is never produced by folio; refusing it bounds recursion. */
+#define LDG_CODEC_DEPTH_MAX 16
+
+/* Transaction type numbers the registry can hold (0..255): every module range fits. */
+#define LDG_REGISTRY_TYPES_MAX 256
+
+/* Block hooks, work-due functions and transfer hooks, each: a handful of modules. */
+#define LDG_REGISTRY_HOOKS_MAX 16
+
+/* ---- settlement: amounts, netting, liquidity-saving mechanism (LSM) ---- */
+
+/* Largest quantity or cash amount on one obligation, leg or balance: equal to
+ * LDG_QUANTITY_MAX (2^62), so that the sum of two never overflows a signed 64-bit integer
+ * before a check catches it, and sums over a whole cycle fit the 128-bit accumulators. */
+#define STL_AMOUNT_MAX (1ULL << 62)
+
+/* Novated obligations in one netting cycle. Netting needs 64 bytes of workspace per
+ * obligation (two position entries, double-buffered for the radix sort), so 2^21
+ * obligations take 128 MiB and net in about a second on one core: twice the busiest day
+ * expected of the consortium (1M obligations), and still bounded in memory and time. */
+#define STL_NET_OBLIGATION_MAX (1U << 21)
+
+/* Participant, instrument (ISIN) and currency indices are dense 32-bit indices chosen by
+ * the caller; the product participant_count * asset_count must fit 64 bits, which it
+ * always does for 32-bit counts. Counts above 2^24 are rejected: a registry that large is
+ * not a consortium and the sort keys stay within three radix passes. */
+#define STL_NET_INDEX_MAX (1U << 24)
+
+/* Queued instructions resolved in one LSM run. The improvement phases are quadratic in
+ * the worst case and bounded by the work budget, but the construction phase and memory
+ * are O(legs log legs): 2^18 instructions solve in well under a second and need ~40 MiB.
+ * A queue longer than that is split by the caller (oldest first). */
+#define STL_LSM_INSTR_MAX (1U << 18)
+
+/* Legs of one instruction. DvP needs two (securities and cash); eight leaves room for
+ * multi-party instructions (e.g. a three-way swap with fees) while keeping the per-step
+ * cost of the solver a small constant. */
+#define STL_LSM_LEGS_MAX 8
+
+/* Accounts (participant, asset pairs) in one LSM run: at most two per leg. */
+#define STL_LSM_ACCOUNT_MAX (STL_LSM_INSTR_MAX * 2U * STL_LSM_LEGS_MAX)
+
+/* Instances up to this many instructions get the fine heuristic (every removal rescans
+ * all candidates, exact deficit-reduction scores) and insert-and-repair local search:
+ * cost O(n^2) leg evaluations per pass, 16M at this size. Larger instances use the
+ * per-account construction, O(legs log legs), then the improvement phases in budget. */
+#define STL_LSM_FINE_INSTR_MAX 4096
+
+/* Instances up to this many instructions also get an exact branch and bound seeded with
+ * the heuristic's solution. With the bounds used (value still available, optimistic
+ * balances) it proves optimality well within the default budget up to this size; beyond
+ * it the search rarely completes, so it is not started. */
+#define STL_LSM_EXACT_INSTR_MAX 40
+
+/* Default work budget of one LSM run, in elementary steps (one leg evaluated or one
+ * branch-and-bound node visited = one step). About 0.2-0.5 s on one 2020s core; the
+ * caller may pass a smaller budget. The result never depends on time, only on steps. */
+#define STL_LSM_WORK_DEFAULT (60ULL * 1000 * 1000)
+
+/* Upper bound on the budget a caller may pass: a run can never take more than a few
+ * seconds, whatever the configuration says. */
+#define STL_LSM_WORK_MAX (1000ULL * 1000 * 1000)
+
+/* ---- settlement on the ledger: cycles and the instruction queue ---- */
+
+/* Open obligations one cycle.run takes (one cycle is one transaction, so its work is
+ * bounded): the LSM sizes the cycle, so this equals STL_LSM_INSTR_MAX. */
+#define STL_CYCLE_OBLIGATIONS_MAX 262144
+
+/* Positions and failures kept in a cycle report. */
+#define STL_CYCLE_REPORT_ROWS_MAX 2000
+
+/* Bilateral instructions waiting in the queue at once; the queue is resolved in one LSM
+ * run. */
+#define STL_QUEUE_MAX 65536
+
+/* ---- contract VM (EVM) ---- */
+
+/* EVM operand stack depth: fixed by the Ethereum yellow paper; contracts rely on it. */
+#define LDG_EVM_STACK_MAX 1024
+
+/* Nested message calls (CALL/CREATE family): the Ethereum value, so compiled contracts
+ * behave as on mainnet; also bounds the C recursion of host->call -> interpreter. */
+#define LDG_EVM_CALL_DEPTH_MAX 1024
+
+/* Deployed code size, EIP-170 (Spurious Dragon); keeps code analysis bounded. */
+#define LDG_EVM_CODE_SIZE_MAX 24576
+
+/* Init code size, EIP-3860 (Shanghai): twice the deployed code cap. */
+#define LDG_EVM_INITCODE_SIZE_MAX (2 * LDG_EVM_CODE_SIZE_MAX)
+
+/* Memory of one call frame. Not an Ethereum rule: the quadratic memory gas makes 32 MiB
+ * cost about 2^31 gas, far above any block gas limit, so no valid execution reaches it;
+ * a frame asking for more fails as out of gas instead of allocating. */
+#define LDG_EVM_MEMORY_SIZE_MAX (32u * 1024 * 1024)
+
+/* Topics per log: LOG0..LOG4. */
+#define LDG_EVM_LOG_TOPICS_MAX 4
+
+/* Blob hashes per transaction (EIP-4844, Cancun: 6 blobs of 131072 gas per block). */
+#define LDG_EVM_BLOB_HASHES_MAX 6
+
+/* ---- consensus core (net_consensus.h) ---- */
+
+/* A consortium of brokers, not a public chain: 64 validators is far beyond the planned
+ * size (4..16) and lets every per-height tally be one uint64_t bitset. */
+#define NET_CONS_VALIDATORS_MAX 64
+
+/* Rounds whose votes are kept at once, per height. The current round, the lock round and
+ * the valid round are pinned; the rest hold the most recent older rounds and the nearest
+ * future rounds (for the f+1 round skip). 8 slots of 64 validators x 2 vote types is
+ * ~125 KiB per core. Votes for a round without a slot are dropped and come back by
+ * resend once the node gets there. */
+#define NET_CONS_ROUND_SLOTS 8
+
+/* Largest round number accepted. Keeps round + 1 and valid_round in int32_t, and
+ * base + round * delta timeouts far from overflow. Reaching it would take decades. */
+#define NET_CONS_ROUND_MAX (1u << 30)
+
+/* Longest timeout ever scheduled, whatever the round: timeouts grow linearly per round,
+ * the cap keeps a long-stalled network retrying at least every 10 minutes. */
+#define NET_CONS_TIMEOUT_MS_MAX (10u * 60u * 1000u)
+
+/* Block validity verdicts remembered per height (ring). One proposal per round is
+ * accepted, so this is the number of recent rounds whose verdict is not re-requested. */
+#define NET_CONS_VALIDITY_CACHE 16
+
+/* Actions one event can produce. Worst case (a round skip into a round where the node
+ * proposes, followed by prevote, precommit and a commit): ~14. */
+#define NET_CONS_ACTIONS_MAX 32
+
+/* PERSIST actions one event can produce: a proposal, a prevote and a precommit in a new
+ * round after a nil precommit in the old one is 4. */
+#define NET_CONS_PERSISTS_MAX 6
+
+/* Chain id in the signed bytes of a vote: the core signs what the ledger's
+ * ldg_vote_sign_bytes signs, so it is the ledger's chain id cap. */
+#define NET_CONS_CHAIN_ID_LEN_MAX LDG_CHAIN_ID_LEN_MAX
+
+/* ---- node: home and admission (net_home.h, net_node.h) ---- */
+
+/* Paths of a node home and its files (config, keys, data, socket); PATH_MAX on Linux. */
+#define NET_PATH_MAX 4096
+
+/* Key names: file names under HOME/keys/, as long as a participant name. */
+#define NET_KEY_NAME_MAX 64
+
+/* Senders already seen registered: admission skips the state read for them. Participants
+ * are never removed, so a positive answer cannot go stale. Bounded; when full, new senders
+ * are simply looked up each time. Open addressing: a power of two, filled to half. */
+#define NET_SENDER_CACHE_SLOTS 65536
+
+/* ---- command line client (cli_util.c) ---- */
+
+/* Validity of a transaction the CLI signs: expiry = client wall clock + 10 minutes, well
+ * inside LDG_TX_TTL_MS_MAX, so moderate clock skew between client and node is tolerated. */
+#define CLI_TX_TTL_MS (10 * 60 * 1000ULL)
+
+/* How long the CLI waits for an admitted transaction to commit before giving up (exit 3;
+ * the transaction may still commit later). */
+#define CLI_COMMIT_WAIT_MS 30000
+
+/* ---- relations ---- */
+
 _Static_assert(LDG_RPC_MSG_SIZE_MAX > LDG_BLOCK_SIZE_MAX, "a block must fit one RPC message");
 _Static_assert(LDG_TX_SIZE_MAX * 2 <= LDG_BLOCK_SIZE_MAX, "a block holds at least two max txs");
+_Static_assert(LDG_TX_SIZE_MAX <= LDG_RPC_MSG_SIZE_MAX, "a max tx fits one submit message");
+_Static_assert(LDG_BLOCK_TX_MAX <= LDG_MEMPOOL_TX_MAX, "a full block can come from the mempool");
+_Static_assert(LDG_RPC_BATCH_TX_MAX <= LDG_BLOCK_TX_MAX, "one batch fits one block");
+_Static_assert(LDG_QUANTITY_MAX <= (1ULL << 62), "the sum of two quantities fits int64_t");
+
+_Static_assert(LDG_REGISTRY_TYPES_MAX == 256, "type numbers 0..255 (one byte)");
+
+_Static_assert(STL_AMOUNT_MAX == LDG_QUANTITY_MAX, "settlement amounts are ledger quantities");
+_Static_assert(STL_LSM_EXACT_INSTR_MAX <= STL_LSM_FINE_INSTR_MAX, "exact implies fine");
+_Static_assert(STL_LSM_FINE_INSTR_MAX <= STL_LSM_INSTR_MAX, "fine is a subset");
+_Static_assert(STL_LSM_EXACT_INSTR_MAX < 64, "exact choices fit one 64-bit mask");
+_Static_assert(STL_LSM_WORK_DEFAULT <= STL_LSM_WORK_MAX, "default within the cap");
+_Static_assert(STL_CYCLE_OBLIGATIONS_MAX <= STL_LSM_INSTR_MAX, "a cycle is one LSM run");
+_Static_assert(STL_CYCLE_OBLIGATIONS_MAX <= STL_NET_OBLIGATION_MAX, "a cycle nets in one run");
+_Static_assert(STL_QUEUE_MAX <= STL_LSM_INSTR_MAX, "the queue resolves in one LSM run");
+
+_Static_assert(LDG_EVM_CODE_SIZE_MAX == 24576, "EIP-170 code cap");
+_Static_assert(LDG_EVM_INITCODE_SIZE_MAX == 49152, "EIP-3860 init code cap");
+_Static_assert(LDG_EVM_INITCODE_SIZE_MAX < LDG_TX_SIZE_MAX,
+               "a deployment of maximal init code (plus arguments) fits one transaction");
+
+_Static_assert(NET_CONS_VALIDATORS_MAX <= LDG_VALIDATORS_MAX,
+               "every consensus validator set is a valid ledger validator set");
+_Static_assert(NET_CONS_VALIDATORS_MAX <= 64, "tallies are uint64_t bitsets");
+_Static_assert(NET_CONS_ROUND_SLOTS >= 4, "current, lock, valid round and one more");
+_Static_assert(NET_CONS_ROUND_MAX < 0x7fffffff, "rounds fit int32_t with room for +1");
+_Static_assert(NET_CONS_CHAIN_ID_LEN_MAX == LDG_CHAIN_ID_LEN_MAX, "same signed bytes");
+
+_Static_assert(NET_KEY_NAME_MAX == LDG_NAME_LEN_MAX, "a key may be named like its participant");
+_Static_assert(NET_KEY_NAME_MAX + 16 < NET_PATH_MAX, "keys/NAME.key fits a path");
+_Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
+               "the sender cache indexes by mask");
+
+_Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
 
 #endif

@@ -24,44 +24,13 @@
 
 #include "ldg_assert.h"
 #include "ldg_hash.h"
+#include "ldg_limits.h"
 
 /* ---- Limits ---------------------------------------------------------------------- */
-
-/* A consortium of brokers, not a public chain: 64 validators is far beyond the planned
- * size (4..16) and lets every per-height tally be one uint64_t bitset. */
-#define NET_CONS_VALIDATORS_MAX 64
-
-/* Rounds whose votes are kept at once, per height. The current round, the lock round and
- * the valid round are pinned; the rest hold the most recent older rounds and the nearest
- * future rounds (for the f+1 round skip). 8 slots of 64 validators x 2 vote types is
- * ~125 KiB per core. Votes for a round without a slot are dropped and come back by
- * resend once the node gets there. */
-#define NET_CONS_ROUND_SLOTS 8
-
-/* Largest round number accepted. Keeps round + 1 and valid_round in int32_t, and
- * base + round * delta timeouts far from overflow. Reaching it would take decades. */
-#define NET_CONS_ROUND_MAX (1u << 30)
-
-/* Longest timeout ever scheduled, whatever the round: timeouts grow linearly per round,
- * the cap keeps a long-stalled network retrying at least every 10 minutes. */
-#define NET_CONS_TIMEOUT_MS_MAX (10u * 60u * 1000u)
-
-/* Block validity verdicts remembered per height (ring). One proposal per round is
- * accepted, so this is the number of recent rounds whose verdict is not re-requested. */
-#define NET_CONS_VALIDITY_CACHE 16
-
-/* Actions one event can produce. Worst case (a round skip into a round where the node
- * proposes, followed by prevote, precommit and a commit): ~14. */
-#define NET_CONS_ACTIONS_MAX 32
-
-/* PERSIST actions one event can produce: a proposal, a prevote and a precommit in a new
- * round after a nil precommit in the old one is 4. */
-#define NET_CONS_PERSISTS_MAX 6
 
 #define NET_CONS_BLOCK_ID_LEN 32
 #define NET_CONS_PUBKEY_LEN 32 /* BIP-340 x-only public key */
 #define NET_CONS_SIG_LEN 64    /* BIP-340 Schnorr signature */
-#define NET_CONS_CHAIN_ID_LEN_MAX 32
 
 /* Bytes signed for a message (before the tagged hash): see net_cons_sign_bytes. */
 #define NET_CONS_SIGN_BYTES_MAX (1 + NET_CONS_CHAIN_ID_LEN_MAX + 8 + 4 + 1 + 1 + 32 + 4)

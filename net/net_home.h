@@ -11,11 +11,9 @@
 
 #include "ldg_chain.h"
 #include "ldg_key.h"
+#include "ldg_limits.h"
 
 #include <limits.h>
-
-#define NET_PATH_MAX 4096
-#define NET_KEY_NAME_MAX 64
 
 typedef struct net_config {
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];

@@ -5,6 +5,7 @@
 #define NET_NODE_H
 
 #include "ldg_chain.h"
+#include "ldg_limits.h"
 #include "net_home.h"
 #include "net_mempool.h"
 
@@ -17,11 +18,6 @@ typedef struct net_node_opts {
     int ready_fd; /* if >= 0, one byte is written here once the RPC socket serves */
     bool observer; /* follow the chain without voting (multi-validator chains) */
 } net_node_opts;
-
-/* Senders already seen registered: admission skips the state read for them. Participants
- * are never removed, so a positive answer cannot go stale. Bounded; when full, new senders
- * are simply looked up each time. */
-#define NET_SENDER_CACHE_SLOTS 65536
 
 typedef struct net_senders {
     pthread_rwlock_t lock;

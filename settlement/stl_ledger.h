@@ -22,6 +22,7 @@
 #define STL_LEDGER_H
 
 #include "ldg_exec.h"
+#include "ldg_limits.h"
 
 /* Transaction types (50..89). */
 enum {
@@ -85,11 +86,6 @@ enum {
 
 /* Stable text of a fail reason ("seller short of securities", ...). Never NULL. */
 const char *stl_fail_reason_name(uint64_t reason);
-
-/* Cycle and queue limits: one cycle is one transaction, so its work is bounded. */
-#define STL_CYCLE_OBLIGATIONS_MAX 262144 /* = STL_LSM_INSTR_MAX: the LSM sizes the cycle */
-#define STL_CYCLE_REPORT_ROWS_MAX 2000   /* positions and failures kept in a report */
-#define STL_QUEUE_MAX 65536              /* bilateral instructions waiting at once */
 
 typedef struct stl_trade {
     uint64_t id;
