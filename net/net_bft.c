@@ -638,6 +638,7 @@ static void drain_local(bft *b)
 /* ---- consensus stepping ---- */
 
 static void step(bft *b, const net_cons_event *ev);
+static bool proposal_genuine(bft *b, const net_cons_msg *m);
 
 static void post(bft *b, const net_cons_event *ev)
 {
@@ -680,7 +681,8 @@ static void start_height(bft *b)
         qitem *next = fut->next;
         if (fut->m.cons.height == tip.height + 1) {
             net_cons_event me = {.kind = NET_CONS_EV_MESSAGE, .msg = fut->m.cons};
-            if (fut->m.has_block)
+            if (fut->m.has_block && proposal_genuine(b, &fut->m.cons) &&
+                !memcmp(fut->m.header.prev_hash.b, tip.hash.b, LDG_HASH_LEN))
                 blk_put(b, &fut->m.header, fut->m.txs, fut->m.tx_lens, fut->m.tx_count);
             step(b, &me);
             qitem_free(fut);
@@ -951,7 +953,10 @@ static void propose_value(bft *b)
     bool forced = atomic_load(&n->force_block);
     size_t pending = b->pool.count;
     if (pending == 0 && !forced) {
-        if (now - b->want_since < NET_BFT_EMPTY_BLOCK_MS) {
+        uint64_t wait = (uint64_t)n->cfg.propose_timeout_ms / 2;
+        if (wait > NET_BFT_EMPTY_BLOCK_MS)
+            wait = NET_BFT_EMPTY_BLOCK_MS;
+        if (now - b->want_since < wait) {
             ldg_state *st = ldg_chain_reader(n->chain);
             bool due =
                 ldg_registry_work_due(n->reg, st, net_now_ms() + atomic_load(&n->time_offset_ms));
@@ -1080,6 +1085,22 @@ static bool sync_now(bft *b)
 
 /* ---- messages from the network ---- */
 
+/* Only a block signed by the round's proposer may take a place in the block cache (the
+ * core verifies the signature again; this keeps a peer from flushing the cache). */
+static bool proposal_genuine(bft *b, const net_cons_msg *m)
+{
+    if (m->validator >= b->nval || m->validator != net_cons_proposer(m->height, m->round, b->nval))
+        return false;
+    uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
+    const char *cid = ldg_chain_id(b->n->chain);
+    size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
+    bool ok = cb_verify(b, b->vals[m->validator], sb, len, m->sig);
+    if (!ok)
+        peer_log("proposal for height %llu round %u with a bad signature dropped",
+                 (unsigned long long)m->height, m->round);
+    return ok;
+}
+
 static void on_cons(bft *b, qitem *it)
 {
     net_node *n = b->n;
@@ -1103,11 +1124,9 @@ static void on_cons(bft *b, qitem *it)
         }
         return;
     }
-    if (it->m.has_block) {
-        if (it->m.cons.validator < b->nval &&
-            !memcmp(it->m.header.prev_hash.b, ldg_chain_tip(n->chain).hash.b, LDG_HASH_LEN))
-            blk_put(b, &it->m.header, it->m.txs, it->m.tx_lens, it->m.tx_count);
-    }
+    if (it->m.has_block && proposal_genuine(b, &it->m.cons) &&
+        !memcmp(it->m.header.prev_hash.b, ldg_chain_tip(n->chain).hash.b, LDG_HASH_LEN))
+        blk_put(b, &it->m.header, it->m.txs, it->m.tx_lens, it->m.tx_count);
     net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
     qitem_free(it);
     step(b, &ev);

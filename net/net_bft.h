@@ -33,7 +33,8 @@
 #define NET_BFT_INBOX_MAX 4096
 /* Interval of the core's RESEND event. */
 #define NET_BFT_RESEND_MS 400
-/* How long a proposer with nothing to propose waits before an empty block. */
+/* How long a proposer with nothing to propose waits before an empty block (at most half
+ * the propose timeout, so that the others do not time out on an idle chain). */
 #define NET_BFT_EMPTY_BLOCK_MS 500
 
 #endif

@@ -137,7 +137,7 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
                 "[p2p]\n# HOST:PORT base: +0 consensus, +1 batches, +2 block sync, +3 commits\n"
                 "listen = 127.0.0.1:%d\npeers = %s\ntls = %s\n\n"
                 "[tls]\nca = tls/ca.crt\ncert = tls/node.crt\nkey = tls/node.key\n\n"
-                "[consensus]\npropose_timeout_ms = 1000\nvote_timeout_ms = 500\n",
+                "[consensus]\npropose_timeout_ms = 700\nvote_timeout_ms = 300\n",
                 i, o->validators, i < o->validators ? "" : " (observer)", g->chain_id,
                 o->base_port + 10 * (int)i + 9, i < o->validators ? "validator" : "operator",
                 o->base_port + 10 * (int)i, peers, o->tls ? "on" : "off");

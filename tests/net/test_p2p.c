@@ -63,8 +63,8 @@ START_TEST(vote_round_trip)
         net_p2p_enc_cons(&e, &m, NULL, NULL, NULL, 0);
         ck_assert_uint_le(ldg_enc_len(&e), NET_P2P_VOTE_SIZE_MAX);
         net_p2p_msg d;
-        ck_assert_int_eq(net_p2p_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_VOTE_SIZE_MAX),
-                         LDG_OK);
+        ck_assert_int_eq(
+            net_p2p_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_VOTE_SIZE_MAX), LDG_OK);
         ck_assert_int_eq(d.kind, NET_P2P_CONS);
         ck_assert(net_cons_msg_same_content(&d.cons, &m));
         ck_assert_mem_eq(d.cons.sig, m.sig, NET_CONS_SIG_LEN);
@@ -141,7 +141,7 @@ START_TEST(cons_fields_out_of_domain)
     bad[0].type = 0;
     bad[1].type = 4;
     bad[2].validator = NET_CONS_VALIDATORS_MAX;
-    bad[3].valid_round = 0; /* votes have valid_round -1 */
+    bad[3].valid_round = 0;   /* votes have valid_round -1 */
     bad[4].has_block = false; /* nil vote with a non-zero block id */
     bad[5].type = NET_CONS_PROPOSAL;
     bad[5].valid_round = 3; /* valid_round must be below round */
@@ -373,8 +373,8 @@ START_TEST(tls_certificates_chain_to_ca)
         snprintf(p[i], sizeof p[i], "%s/%s", dir, names[i]);
     ck_assert_int_eq(net_tls_make_ca(p[0], p[1], "test CA", err, sizeof err), LDG_OK);
     ck_assert_int_eq(net_tls_make_ca(p[4], p[5], "other CA", err, sizeof err), LDG_OK);
-    ck_assert_int_eq(net_tls_make_cert(p[0], p[1], p[2], p[3], "node", "127.0.0.1", err, sizeof err),
-                     LDG_OK);
+    ck_assert_int_eq(
+        net_tls_make_cert(p[0], p[1], p[2], p[3], "node", "127.0.0.1", err, sizeof err), LDG_OK);
     ck_assert(net_tls_cert_check(p[0], p[2]));
     ck_assert(!net_tls_cert_check(p[4], p[2]));
     char u[300];
