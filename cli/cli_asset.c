@@ -678,7 +678,8 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
                "name, a key name in this home, or a 40-hex account) and waits for the commit.\n");
         return CLI_OK;
     }
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 2))
         return CLI_USAGE;
     const char *id = cli_pos(argc, argv, 0, opts), *qty_s = cli_pos(argc, argv, 1, opts);
     const char *to_s = cli_opt(argc, argv, "--to");
