@@ -15,6 +15,7 @@
 #include "ldg_keccak.h"
 #include "ldg_u256.h"
 #include "ldg_vm_ledger.h"
+#include "net_node.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -898,6 +899,122 @@ static int cmd_encode(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+/* ---- exec: the ledger host on an in-memory state, for differential tests ---- */
+
+static json_t *hexj(const uint8_t *b, size_t n)
+{
+    char *h = malloc(2 * n + 3);
+    if (!h)
+        abort();
+    strcpy(h, "0x");
+    for (size_t i = 0; i < n; i++)
+        snprintf(h + 2 + 2 * i, 3, "%02x", b[i]);
+    json_t *j = json_string(h);
+    free(h);
+    return j;
+}
+
+static json_t *exec_outcome_json(const ldg_vm_outcome *o)
+{
+    json_t *logs = json_array();
+    for (size_t i = 0; i < o->log_count; i++) {
+        json_t *topics = json_array();
+        for (size_t t = 0; t < o->logs[i].topics_count; t++)
+            json_array_append_new(topics, hexj(o->logs[i].topics[t].bytes, 32));
+        json_array_append_new(logs, json_pack("{s:o,s:o,s:o}", "address",
+                                              hexj(o->logs[i].addr.bytes, 20), "topics", topics,
+                                              "data", hexj(o->logs[i].data, o->logs[i].data_size)));
+    }
+    return json_pack("{s:s,s:I,s:I,s:o,s:o}", "status", ldg_evm_status_name(o->status),
+                     "gas_spent", (json_int_t)o->gas_spent, "gas_refund",
+                     (json_int_t)o->gas_refund, "output", hexj(o->output, o->output_size), "logs",
+                     logs);
+}
+
+static void dump_slot(void *arg, const uint8_t slot[32], const uint8_t value[32])
+{
+    json_t *st = arg;
+    json_t *k = hexj(slot, 32);
+    json_object_set_new(st, json_string_value(k), hexj(value, 32));
+    json_decref(k);
+}
+
+/* exec FILE.json: {"caller": hex20, "init": hex, "gas": n, "calls": [{"input": hex,
+ * "gas": n}]} -> the creation, each call and the contract's storage afterwards. */
+static int cmd_exec(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *file = cli_pos(argc, argv, 1, NULL);
+    json_error_t jerr;
+    json_t *in = file ? json_load_file(file, 0, &jerr) : NULL;
+    buf caller = {0}, init = {0};
+    const char *ch = json_string_value(json_object_get(in, "caller"));
+    const char *ih = json_string_value(json_object_get(in, "init"));
+    if (!in || !ch || !ih || !hex_decode(ch, strlen(ch), &caller) || caller.n != 20 ||
+        !hex_decode(ih, strlen(ih), &init)) {
+        cli_fail(ctx, "USAGE", "usage: folio contract exec FILE.json ({caller, init, gas, calls})");
+        json_decref(in);
+        free(caller.b);
+        free(init.b);
+        return CLI_USAGE;
+    }
+    ldg_registry *reg = net_registry_new();
+    ldg_memkv *kv = ldg_memkv_new();
+    ldg_state *st = ldg_state_new(ldg_memkv_base(kv));
+    ldg_env env = {.chain_id = "folio-exec", .height = 1, .time_ms = 1000};
+    ldg_account from;
+    memcpy(from.b, caller.b, 20);
+    ldg_vm_outcome o;
+    json_int_t gas = json_integer_value(json_object_get(in, "gas"));
+    int rc = CLI_OK;
+    json_t *out = json_object(), *calls = json_array();
+    if (ldg_vm_create(reg, st, &env, &from, init.b, init.n, gas ? gas : 10000000, &o) != LDG_OK) {
+        rc = CLI_UNAVAILABLE;
+    } else {
+        json_t *cj = exec_outcome_json(&o);
+        ldg_evm_address addr = o.create_address;
+        if (o.created)
+            json_object_set_new(cj, "address", hexj(addr.bytes, 20));
+        json_object_set_new(out, "create", cj);
+        bool created = o.created;
+        ldg_vm_outcome_free(&o);
+        size_t i;
+        json_t *c;
+        json_array_foreach(json_object_get(in, "calls"), i, c)
+        {
+            buf input = {0};
+            const char *h = json_string_value(json_object_get(c, "input"));
+            json_int_t g = json_integer_value(json_object_get(c, "gas"));
+            if (!created || !h || !hex_decode(h, strlen(h), &input) ||
+                ldg_vm_call(reg, st, &env, &from, &addr, input.b, input.n, g ? g : 1000000, &o) !=
+                    LDG_OK) {
+                free(input.b);
+                rc = CLI_USAGE;
+                break;
+            }
+            json_array_append_new(calls, exec_outcome_json(&o));
+            ldg_vm_outcome_free(&o);
+            free(input.b);
+        }
+        json_t *storage = json_object();
+        if (created && ldg_vm_storage_dump(st, &addr, dump_slot, storage) != LDG_OK)
+            rc = CLI_UNAVAILABLE;
+        json_object_set_new(out, "storage", storage);
+    }
+    json_object_set_new(out, "calls", calls);
+    if (rc == CLI_OK)
+        cli_print_json(out);
+    else
+        cli_fail(ctx, "EXEC", "exec failed");
+    json_decref(out);
+    ldg_state_free(st);
+    ldg_memkv_free(kv);
+    ldg_registry_free(reg);
+    json_decref(in);
+    free(caller.b);
+    free(init.b);
+    return rc;
+}
+
 static void usage(void)
 {
     printf("usage: folio contract COMMAND ...\n\n"
@@ -911,7 +1028,9 @@ static void usage(void)
            "  attach ISIN ADDRESS      the instrument's compliance contract (issuer; 0x0 detaches)\n"
            "  result TXID              return data, gas and logs of a contract transaction\n"
            "  info ADDRESS             nonce, code size and hash of an account\n"
-           "  encode SIGNATURE [ARGS...]   prints the ABI call data\n\n"
+           "  encode SIGNATURE [ARGS...]   prints the ABI call data\n"
+           "  exec FILE.json           test tool: {caller, init, gas, calls: [{input, gas}]} run\n"
+           "                           through the ledger host on an empty in-memory state\n\n"
            "Gas defaults to %d, at most %d. The native-instrument precompile is at\n"
            "0x0000000000000000000000000000000000000100 (specs/vm_ledger.md).\n",
            CONTRACT_GAS_DEFAULT, LDG_VM_TX_GAS_MAX);
@@ -942,6 +1061,8 @@ int cli_contract_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_read(ctx, argc, argv, "contract_info", "ADDRESS");
     if (!strcmp(cmd, "encode"))
         return cmd_encode(ctx, argc, argv);
+    if (!strcmp(cmd, "exec"))
+        return cmd_exec(ctx, argc, argv);
     cli_fail(ctx, "USAGE", "unknown command 'contract %s' (see folio contract --help)", cmd);
     return CLI_USAGE;
 }

@@ -954,6 +954,8 @@ static void run_top(ldg_txctx *c, const ldg_account *origin, ldg_evm_message *m,
     if (refund > used / 5)
         refund = used / 5;
     o->gas_used = used - refund;
+    o->gas_spent = used;
+    o->gas_refund = r.status == LDG_EVM_SUCCESS ? r.gas_refund : 0;
     o->output = r.output_data;
     o->output_size = r.output_size;
     r.output_data = NULL;
@@ -1183,6 +1185,48 @@ ldg_err ldg_vm_call(const ldg_registry *reg, ldg_state *st, const ldg_env *env,
         out->code != LDG_VM_R_OUT_OF_GAS && out->code != LDG_VM_R_EXCEPTION)
         snprintf(out->reason, sizeof out->reason, "%s", c.detail);
     return LDG_OK;
+}
+
+ldg_err ldg_vm_create(const ldg_registry *reg, ldg_state *st, const ldg_env *env,
+                      const ldg_account *from, const uint8_t *init, size_t init_size, int64_t gas,
+                      ldg_vm_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    ldg_txctx c = {.reg = reg, .st = st, .env = env, .sender = *from};
+    ldg_evm_message m = {.kind = LDG_EVM_CREATE,
+                         .gas = gas > LDG_VM_TX_GAS_MAX ? LDG_VM_TX_GAS_MAX : gas,
+                         .input_data = init,
+                         .input_size = init_size};
+    memcpy(m.sender.bytes, from->b, 20);
+    run_top(&c, from, &m, out);
+    if (out->code == LDG_R_STORE_FAILED) {
+        ldg_vm_outcome_free(out);
+        return LDG_ERR_IO;
+    }
+    return LDG_OK;
+}
+
+typedef struct dump_scan {
+    void (*fn)(void *arg, const uint8_t slot[32], const uint8_t value[32]);
+    void *arg;
+} dump_scan;
+
+static bool dump_one(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    dump_scan *d = arg;
+    if (kl == 54 && vl == 32)
+        d->fn(d->arg, k + 22, v);
+    return true;
+}
+
+ldg_err ldg_vm_storage_dump(ldg_state *st, const ldg_evm_address *a,
+                            void (*fn)(void *arg, const uint8_t slot[32], const uint8_t value[32]),
+                            void *arg)
+{
+    uint8_t prefix[22] = {LDG_VM_KEY_NS, 's'};
+    memcpy(prefix + 2, a->bytes, 20);
+    dump_scan d = {fn, arg};
+    return ldg_state_scan(st, prefix, sizeof prefix, LDG_QUERY_ROWS_MAX, dump_one, &d);
 }
 
 /* ---- reads ---- */

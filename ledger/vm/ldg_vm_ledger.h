@@ -74,7 +74,9 @@ typedef struct ldg_vm_log {
 typedef struct ldg_vm_outcome {
     ldg_result code;   /* LDG_R_OK or an LDG_VM_R_* / assets code */
     ldg_evm_status status;
-    int64_t gas_used;
+    int64_t gas_used;  /* after the refund (capped at 1/5), plus intrinsic gas for txs */
+    int64_t gas_spent; /* of the top frame, before the refund */
+    int64_t gas_refund; /* the frame's refund counter (SUCCESS only) */
     uint8_t *output; /* return or revert data */
     size_t output_size;
     bool created;
@@ -117,6 +119,16 @@ void ldg_vm_register(ldg_registry *r, const ldg_vm_natives *natives);
 ldg_err ldg_vm_call(const ldg_registry *reg, ldg_state *st, const ldg_env *env,
                     const ldg_account *from, const ldg_evm_address *to, const uint8_t *input,
                     size_t input_size, int64_t gas, ldg_vm_outcome *out) LDG_WARN_UNUSED;
+
+/* Same for a creation with init code (CREATE address from `from` and its nonce). */
+ldg_err ldg_vm_create(const ldg_registry *reg, ldg_state *st, const ldg_env *env,
+                      const ldg_account *from, const uint8_t *init, size_t init_size, int64_t gas,
+                      ldg_vm_outcome *out) LDG_WARN_UNUSED;
+
+/* Every non-zero storage slot of a, in slot order; fn gets borrowed 32-byte arrays. */
+ldg_err ldg_vm_storage_dump(ldg_state *st, const ldg_evm_address *a,
+                            void (*fn)(void *arg, const uint8_t slot[32], const uint8_t value[32]),
+                            void *arg) LDG_WARN_UNUSED;
 
 /* Reads the stored result of transaction txid into out. LDG_ERR_NOT_FOUND if none. */
 ldg_err ldg_vm_result_get(ldg_state *st, const uint8_t txid[32],
