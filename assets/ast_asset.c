@@ -169,7 +169,7 @@ ldg_result ast_credit(ldg_state *st, const char *id, const ldg_account *to, uint
 {
     uint64_t bal, next;
     if (ast_balance_get(st, id, to, &bal) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (__builtin_add_overflow(bal, qty, &next) || next > LDG_QUANTITY_MAX)
         return LDG_R_OVERFLOW;
     balance_set(st, id, to, bal, next);
@@ -233,7 +233,7 @@ ldg_result ast_require_participant(ldg_txctx *c, const ldg_account *a)
     ldg_participant p;
     bool found;
     if (ldg_participant_get(c->st, a, &p, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found) {
         char hex[LDG_ACCOUNT_HEX_LEN];
         ldg_account_hex(hex, a);
@@ -267,7 +267,7 @@ static ldg_result apply_issue_equity(ldg_txctx *c, const msgpack_object *payload
     ast_asset existing;
     bool found;
     if (ast_asset_get(c->st, a.id, &existing, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (found)
         return AST_R_ASSET_EXISTS;
     ldg_result r = ast_require_participant(c, &to);
@@ -291,7 +291,7 @@ static ldg_result apply_transfer(ldg_txctx *c, const msgpack_object *payload)
     ast_asset a;
     bool found;
     if (ast_asset_get(c->st, id, &a, &found) != LDG_OK)
-        return LDG_R_MALFORMED;
+        return LDG_R_STORE_FAILED;
     if (!found)
         return AST_R_UNKNOWN_ASSET;
     ldg_result r = ast_require_participant(c, &to);

@@ -1,6 +1,5 @@
-/* Limits of the settlement algorithms (netting, liquidity-saving mechanism), one #define
- * each with the reason for its number. Mirrored into ledger/ldg_limits.h and listed in
- * specs/settlement.md and specs/limits.md; keep them in step. */
+/* The settlement algorithms' limits are defined, with their reasons, in ledger/ldg_limits.h
+ * (the one header of limits) and listed in specs/limits.md; this header only includes it. */
 #ifndef STL_LIMITS_H
 #define STL_LIMITS_H
 

@@ -1,5 +1,5 @@
-/* Limits of the contract VM, one #define each with its reason. They belong in
- * ledger/ldg_limits.h ("VM" section) once that file's owner takes them over. */
+/* The contract VM's limits are defined, with their reasons, in ledger/ldg_limits.h ("VM"
+ * section) and listed in specs/limits.md; this header only includes it. */
 #ifndef LDG_EVM_LIMITS_H
 #define LDG_EVM_LIMITS_H
 
