@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Four validators over TLS on loopback (folio testnet init), under client load from three
-# clients talking to three different nodes: one validator is SIGKILLed and restarted (it
+# Four validators over TLS on loopback (folio testnet init) and one observer, under client
+# load from three clients talking to three different nodes: one validator is SIGKILLed and restarted (it
 # must catch up by block sync and vote again), another is frozen with SIGSTOP and thawed.
 # Afterwards: every node has the same block hash and state root at the same height, no
 # transaction a client saw committed is missing anywhere, `folio chain verify` passes on
@@ -37,7 +37,7 @@ max_height() {
 }
 
 section "testnet init: CA, certificates, keys, genesis, configs"
-expect_ok "testnet init --validators 4" testnet init --validators 4 --dir "$NET" --base-port "$BASE"
+expect_ok "testnet init --validators 4 --observers 1" testnet init --validators 4 --observers 1 --dir "$NET" --base-port "$BASE"
 ok=1
 for i in 0 1 2 3; do
   for f in config.ini genesis.bin keys/validator.key keys/operator.key tls/ca.crt tls/node.crt tls/node.key; do
@@ -59,6 +59,8 @@ for i in 0 1 2 3; do
 done
 check "the chain produces blocks (height >= 2 on node3)" wait_height 3 2 60
 check "node log says TLS with mutual auth" grep -q "tls+tcp, mutual auth" "$(home 1)/node.log"
+check "observer node4 starts (--observer)" bash -c "'$FOLIO' node start --detach --observer --home '$(home 4)' >/dev/null"
+E2E_HOMES+=("$(home 4)")
 check "status shows round, validators seen, last proposer, behind" \
   bash -c "'$FOLIO' node status --home '$(home 2)' | grep -q 'validators seen' && '$FOLIO' node status --home '$(home 2)' | grep -q 'behind'"
 
@@ -76,6 +78,25 @@ done
 for i in 1 2 3; do cp "$(home 0)"/keys/{issuer,broker-a,broker-b,broker-c}.* "$(home "$i")/keys/"; done
 check "node2 reads the register written through node0" \
   bash -c "'$FOLIO' asset holders $ISIN --home '$(home 2)' | grep -q 'conserved'"
+cp "$(home 0)"/keys/{issuer,broker-a,broker-b,broker-c}.* "$(home 4)/keys/"
+expect_ok "a transfer submitted to the observer is forwarded and committed" \
+  transfer $ISIN 5 --to broker-c --as issuer --home "$(home 4)"
+check "the observer follows: role observer, not behind" \
+  bash -c "'$FOLIO' node status --home '$(home 4)' | grep -q 'role *observer'"
+
+section "TLS: mutual authentication, garbage from a peer"
+if command -v openssl >/dev/null; then
+  check "a client without a consortium certificate is refused" \
+    bash -c "! (sleep 1; echo x) | timeout 5 openssl s_client -brief -connect 127.0.0.1:$BASE -CAfile '$NET/ca/ca.crt' 2>&1 | grep -q 'CONNECTION ESTABLISHED'"
+  check "a client with a consortium certificate gets a TLS 1.2 session" \
+    bash -c "(sleep 1; echo x) | timeout 5 openssl s_client -brief -connect 127.0.0.1:$BASE -CAfile '$NET/ca/ca.crt' -cert '$(home 1)/tls/node.crt' -key '$(home 1)/tls/node.key' 2>&1 | grep -q 'TLSv1.2'"
+  for off in 0 1 2 3; do
+    head -c 70000 /dev/urandom | timeout 5 openssl s_client -quiet -connect 127.0.0.1:$((BASE + off)) \
+      -CAfile "$NET/ca/ca.crt" -cert "$(home 1)/tls/node.crt" -key "$(home 1)/tls/node.key" >/dev/null 2>&1
+  done
+  h0="$(height_of 0)"
+  check "after garbage on all four p2p ports node0 is alive and the chain goes on" wait_height 0 $((h0 + 2)) 30
+fi
 
 section "client load: three clients on node0, node1 and node3"
 STOP="$E2E_TMP/stop-load"
@@ -136,15 +157,16 @@ H=$(( $(max_height) - 2 ))
 for i in 0 1 2 3; do wait_height "$i" "$H" 30 >/dev/null; done
 ref=""
 same=1
-for i in 0 1 2 3; do
+for i in 0 1 2 3 4; do wait_height "$i" "$H" 30 >/dev/null; done
+for i in 0 1 2 3 4; do
   r="$(folio block show "$H" --json --home "$(home "$i")" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["hash"], d["state_root"])')"
   echo "        node$i block $H: $r"
   [ -z "$ref" ] && ref="$r"
   [ "$r" = "$ref" ] && [ -n "$r" ] || same=0
 done
-check "all four nodes: same block hash and state root at height $H" test $same -eq 1
+check "all five nodes (4 validators, 1 observer): same block hash and state root at height $H" test $same -eq 1
 missing=0
-for i in 0 1 2 3; do
+for i in 0 1 2 3 4; do
   while read -r id; do
     folio tx show "$id" --json --home "$(home "$i")" 2>/dev/null | grep -q '"height"' || {
       missing=$((missing + 1))
@@ -152,11 +174,11 @@ for i in 0 1 2 3; do
     }
   done < <(cat "$E2E_TMP"/ids.*)
 done
-check "no committed transaction is missing on any node ($total x 4 looked up)" test $missing -eq 0
-for i in 0 1 2 3; do
+check "no committed transaction is missing on any node ($total x 5 looked up)" test $missing -eq 0
+for i in 0 1 2 3 4; do
   expect_ok "chain verify on node$i" chain verify --home "$(home "$i")"
 done
-for i in 0 1 2 3; do
+for i in 0 1 2 3 4; do
   check "node$i stops cleanly" node_stop "$(home "$i")"
   check_node_log_clean "$(home "$i")"
 done
