@@ -25,7 +25,6 @@ bad() {
   t0="$(tip)"
   [ "$kind" = receipt ] && s0="$(business_state)"
   expect_fail "$spec" "$desc" "$@"
-  BAD_ERR="$ERR"
   t1="$(tip)"
   case "$kind" in
     cli | refused)

@@ -20,8 +20,8 @@ client() {
   local tag="$1" go="$2" n="$3"
   shift 3
   while [ ! -e "$go" ]; do sleep 0.01; done
-  local i out rc
-  for i in $(seq 1 "$n"); do
+  local out rc
+  for _ in $(seq 1 "$n"); do
     out="$(timeout -k 5 60 "$FOLIO" "$@" --json 2>>"$LOGS/$tag.err")"
     rc=$?
     printf '%s %s\n' "$rc" "$(tr -d '\n' <<<"$out")" >>"$LOGS/$tag"
