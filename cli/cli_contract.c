@@ -136,8 +136,7 @@ static bool sig_parse(const char *s, sig *g)
         return false;
     size_t o = (size_t)snprintf(g->canon, sizeof g->canon, "%.*s(", (int)(open - s), s);
     for (int i = 0; i < g->in.n && o < sizeof g->canon; i++)
-        o += (size_t)snprintf(g->canon + o, sizeof g->canon - o, "%s%s", i ? "," : "",
-                              g->in.t[i]);
+        o += (size_t)snprintf(g->canon + o, sizeof g->canon - o, "%s%s", i ? "," : "", g->in.t[i]);
     if (o + 2 > sizeof g->canon)
         return false;
     strcat(g->canon, ")");
@@ -150,7 +149,8 @@ static bool sig_parse(const char *s, sig *g)
         rest++;
     if (*rest) {
         const char *c2 = strchr(rest, ')');
-        if (*rest != '(' || !c2 || c2[1] || !types_parse(rest + 1, (size_t)(c2 - rest - 1), &g->out))
+        if (*rest != '(' || !c2 || c2[1] ||
+            !types_parse(rest + 1, (size_t)(c2 - rest - 1), &g->out))
             return false;
         g->has_out = true;
     }
@@ -295,7 +295,7 @@ static bool abi_encode(cli_ctx *ctx, const abi_types *ty, int argc, char **argv,
         return false;
     }
     buf head = {0}, tail = {0};
-    uint8_t (*words)[32] = calloc((size_t)ty->n + 1, 32);
+    uint8_t(*words)[32] = calloc((size_t)ty->n + 1, 32);
     buf *tails = calloc((size_t)ty->n + 1, sizeof *tails);
     bool *dyn = calloc((size_t)ty->n + 1, sizeof *dyn);
     bool ok = true;
@@ -544,8 +544,8 @@ static int load_deployment(cli_ctx *ctx, const char *path, const char *want, con
         } else if (pick < 0) {
             char names[512] = "";
             for (int i = 0; i < n; i++)
-                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
-                         i ? ", " : "", arts[i].name);
+                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                         arts[i].name);
             cli_fail(ctx, "MALFORMED", "%s: %s (contracts with bytecode: %s)", path,
                      n == 0 ? "no contract with bytecode (solc combined-json or standard-json)"
                      : want ? "no such contract"
@@ -635,8 +635,9 @@ static int cmd_deploy(cli_ctx *ctx, int argc, char **argv)
     const char *file = cli_pos(argc, argv, 1, valued);
     uint64_t gas;
     if (!file || cli_pos(argc, argv, 2, valued)) {
-        cli_fail(ctx, "USAGE", "usage: folio contract deploy FILE.bin|FILE.json [--contract NAME] "
-                               "[--ctor TYPES] [--gas N] [--args V...]");
+        cli_fail(ctx, "USAGE",
+                 "usage: folio contract deploy FILE.bin|FILE.json [--contract NAME] "
+                 "[--ctor TYPES] [--gas N] [--args V...]");
         return CLI_USAGE;
     }
     if (!gas_opt(ctx, argc, argv, &gas))
@@ -728,8 +729,8 @@ static int cmd_call(cli_ctx *ctx, int argc, char **argv)
 static void print_outcome(cli_ctx *ctx, json_t *j, const sig *g)
 {
     const char *out = json_string_value(json_object_get(j, "output"));
-    if (g && g->has_out && out && !strcmp(json_string_value(json_object_get(j, "status")) ?: "",
-                                          "SUCCESS")) {
+    if (g && g->has_out && out &&
+        !strcmp(json_string_value(json_object_get(j, "status")) ?: "", "SUCCESS")) {
         buf b = {0};
         if (hex_decode(out, strlen(out), &b)) {
             json_t *vals = abi_decode(&g->out, b.b, b.n);
@@ -769,8 +770,7 @@ static void print_outcome(cli_ctx *ctx, json_t *j, const sig *g)
         printf("log %zu: %s", i, json_string_value(json_object_get(l, "address")));
         size_t k;
         json_t *t;
-        json_array_foreach(json_object_get(l, "topics"), k, t)
-            printf(" %s", json_string_value(t));
+        json_array_foreach(json_object_get(l, "topics"), k, t) printf(" %s", json_string_value(t));
         printf(" data %s\n", json_string_value(json_object_get(l, "data")));
     }
 }
@@ -817,7 +817,8 @@ static int cmd_query(cli_ctx *ctx, int argc, char **argv)
                  "query failed: %s (code %d): %s%s%s; gas used %lld",
                  json_string_value(json_object_get(j, "name")), code,
                  json_string_value(json_object_get(j, "status")), reason ? ": " : "",
-                 reason ? reason : "", (long long)json_integer_value(json_object_get(j, "gas_used")));
+                 reason ? reason : "",
+                 (long long)json_integer_value(json_object_get(j, "gas_used")));
         json_decref(j);
         return CLI_REJECTED;
     }
@@ -925,10 +926,9 @@ static json_t *exec_outcome_json(const ldg_vm_outcome *o)
                                               hexj(o->logs[i].addr.bytes, 20), "topics", topics,
                                               "data", hexj(o->logs[i].data, o->logs[i].data_size)));
     }
-    return json_pack("{s:s,s:I,s:I,s:o,s:o}", "status", ldg_evm_status_name(o->status),
-                     "gas_spent", (json_int_t)o->gas_spent, "gas_refund",
-                     (json_int_t)o->gas_refund, "output", hexj(o->output, o->output_size), "logs",
-                     logs);
+    return json_pack("{s:s,s:I,s:I,s:o,s:o}", "status", ldg_evm_status_name(o->status), "gas_spent",
+                     (json_int_t)o->gas_spent, "gas_refund", (json_int_t)o->gas_refund, "output",
+                     hexj(o->output, o->output_size), "logs", logs);
 }
 
 static void dump_slot(void *arg, const uint8_t slot[32], const uint8_t value[32])
@@ -1017,23 +1017,24 @@ static int cmd_exec(cli_ctx *ctx, int argc, char **argv)
 
 static void usage(void)
 {
-    printf("usage: folio contract COMMAND ...\n\n"
-           "  deploy FILE.bin|FILE.json [--contract NAME] [--ctor TYPES] [--gas N] [--args V...]\n"
-           "      deploy raw hex init code or a contract of solc --combined-json / standard-json\n"
-           "      output; constructor arguments are ABI-encoded from the ABI (or --ctor)\n"
-           "  call ADDRESS SIGNATURE [ARGS...] [--gas N]   a contract call transaction\n"
-           "  query ADDRESS SIGNATURE [ARGS...] [--gas N] [--from WHO]\n"
-           "      read-only call on the committed state; SIGNATURE may end with return types,\n"
-           "      e.g. 'balanceOf(address)(uint256)'\n"
-           "  attach ISIN ADDRESS      the instrument's compliance contract (issuer; 0x0 detaches)\n"
-           "  result TXID              return data, gas and logs of a contract transaction\n"
-           "  info ADDRESS             nonce, code size and hash of an account\n"
-           "  encode SIGNATURE [ARGS...]   prints the ABI call data\n"
-           "  exec FILE.json           test tool: {caller, init, gas, calls: [{input, gas}]} run\n"
-           "                           through the ledger host on an empty in-memory state\n\n"
-           "Gas defaults to %d, at most %d. The native-instrument precompile is at\n"
-           "0x0000000000000000000000000000000000000100 (specs/vm_ledger.md).\n",
-           CONTRACT_GAS_DEFAULT, LDG_VM_TX_GAS_MAX);
+    printf(
+        "usage: folio contract COMMAND ...\n\n"
+        "  deploy FILE.bin|FILE.json [--contract NAME] [--ctor TYPES] [--gas N] [--args V...]\n"
+        "      deploy raw hex init code or a contract of solc --combined-json / standard-json\n"
+        "      output; constructor arguments are ABI-encoded from the ABI (or --ctor)\n"
+        "  call ADDRESS SIGNATURE [ARGS...] [--gas N]   a contract call transaction\n"
+        "  query ADDRESS SIGNATURE [ARGS...] [--gas N] [--from WHO]\n"
+        "      read-only call on the committed state; SIGNATURE may end with return types,\n"
+        "      e.g. 'balanceOf(address)(uint256)'\n"
+        "  attach ISIN ADDRESS      the instrument's compliance contract (issuer; 0x0 detaches)\n"
+        "  result TXID              return data, gas and logs of a contract transaction\n"
+        "  info ADDRESS             nonce, code size and hash of an account\n"
+        "  encode SIGNATURE [ARGS...]   prints the ABI call data\n"
+        "  exec FILE.json           test tool: {caller, init, gas, calls: [{input, gas}]} run\n"
+        "                           through the ledger host on an empty in-memory state\n\n"
+        "Gas defaults to %d, at most %d. The native-instrument precompile is at\n"
+        "0x0000000000000000000000000000000000000100 (specs/vm_ledger.md).\n",
+        CONTRACT_GAS_DEFAULT, LDG_VM_TX_GAS_MAX);
 }
 
 int cli_contract_main(cli_ctx *ctx, int argc, char **argv)

@@ -91,16 +91,16 @@ static json_t *outcome_json(const ldg_vm_outcome *o)
         json_t *topics = json_array();
         for (size_t t = 0; t < l->topics_count; t++)
             json_array_append_new(topics, hex0x(l->topics[t].bytes, 32));
-        json_array_append_new(logs, json_pack("{s:o,s:o,s:o}", "address", hex0x(l->addr.bytes, 20),
-                                              "topics", topics, "data",
-                                              hex0x(l->data, l->data_size)));
+        json_array_append_new(logs,
+                              json_pack("{s:o,s:o,s:o}", "address", hex0x(l->addr.bytes, 20),
+                                        "topics", topics, "data", hex0x(l->data, l->data_size)));
     }
     char reason[LDG_TEXT_LEN_MAX + 1] = "";
     if (o->status == LDG_EVM_REVERT)
         ldg_vm_revert_reason(reason, sizeof reason, o->output, o->output_size);
-    json_t *j = json_pack("{s:s,s:I,s:o,s:o}", "status", ldg_evm_status_name(o->status),
-                          "gas_used", (json_int_t)o->gas_used, "output",
-                          hex0x(o->output, o->output_size), "logs", logs);
+    json_t *j = json_pack("{s:s,s:I,s:o,s:o}", "status", ldg_evm_status_name(o->status), "gas_used",
+                          (json_int_t)o->gas_used, "output", hex0x(o->output, o->output_size),
+                          "logs", logs);
     if (o->created)
         json_object_set_new(j, "contract", hex0x(o->create_address.bytes, 20));
     if (reason[0] || o->reason[0])
@@ -229,9 +229,9 @@ static char *m_info(net_node *n, const msgpack_object *args, uint32_t nargs, int
     }
     uint8_t h[32];
     ldg_keccak256(h, code ? code : (const uint8_t *)"", code_size);
-    json_t *j = json_pack("{s:o,s:I,s:I,s:o}", "address", hex0x(a.bytes, 20), "nonce",
-                          (json_int_t)nonce, "code_size", (json_int_t)code_size, "code_hash",
-                          hex0x(h, 32));
+    json_t *j =
+        json_pack("{s:o,s:I,s:I,s:o}", "address", hex0x(a.bytes, 20), "nonce", (json_int_t)nonce,
+                  "code_size", (json_int_t)code_size, "code_hash", hex0x(h, 32));
     free(code);
     return vm_dump(j);
 }

@@ -56,7 +56,7 @@ typedef struct vm_session {
     bool poisoned;         /* a frame that made a native movement was reverted */
     bool store_failed;
     bool limit_hit;
-    ldg_result native_refusal; /* last refusal of a precompile transfer, for the receipt */
+    ldg_result native_refusal;       /* last refusal of a precompile transfer, for the receipt */
     struct ldg_evm_world *eth_world; /* for precompiles 0x01..0x0a, lazily created */
 } vm_session;
 

@@ -941,8 +941,7 @@ static void take_logs(vm_session *s, ldg_vm_outcome *o)
 
 /* Runs one top-level message as c->sender / origin; fills o. Store failures give
  * LDG_R_STORE_FAILED in o->code. */
-static void run_top(ldg_txctx *c, const ldg_account *origin, ldg_evm_message *m,
-                    ldg_vm_outcome *o)
+static void run_top(ldg_txctx *c, const ldg_account *origin, ldg_evm_message *m, ldg_vm_outcome *o)
 {
     vm_session s;
     vm_session_init(&s, c, origin);
@@ -1298,8 +1297,8 @@ ldg_err ldg_vm_result_get(ldg_state *st, const uint8_t txid[32], ldg_vm_outcome 
     return LDG_OK;
 }
 
-ldg_err ldg_vm_account_get(ldg_state *st, const ldg_evm_address *addr, bool *found,
-                           uint64_t *nonce, uint8_t **code, size_t *code_size)
+ldg_err ldg_vm_account_get(ldg_state *st, const ldg_evm_address *addr, bool *found, uint64_t *nonce,
+                           uint8_t **code, size_t *code_size)
 {
     vm_account a;
     *code = NULL;
@@ -1355,8 +1354,7 @@ ldg_result vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_acco
 static const ldg_tx_type vm_tx_types[] = {
     {LDG_VM_TX_DEPLOY, "contract.deploy", LDG_ROLE_DEPLOYER, tx_deploy},
     {LDG_VM_TX_CALL, "contract.call", 0, tx_call},
-    {LDG_VM_TX_ATTACH, "contract.attach", LDG_ROLE_ISSUER | LDG_ROLE_SETTLEMENT_BANK,
-     vm_tx_attach},
+    {LDG_VM_TX_ATTACH, "contract.attach", LDG_ROLE_ISSUER | LDG_ROLE_SETTLEMENT_BANK, vm_tx_attach},
 };
 
 /* Process-wide like the result table: set at start, before any thread runs. */

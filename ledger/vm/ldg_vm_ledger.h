@@ -72,12 +72,12 @@ typedef struct ldg_vm_log {
 } ldg_vm_log;
 
 typedef struct ldg_vm_outcome {
-    ldg_result code;   /* LDG_R_OK or an LDG_VM_R_* / assets code */
+    ldg_result code; /* LDG_R_OK or an LDG_VM_R_* / assets code */
     ldg_evm_status status;
-    int64_t gas_used;  /* after the refund (capped at 1/5), plus intrinsic gas for txs */
-    int64_t gas_spent; /* of the top frame, before the refund */
+    int64_t gas_used;   /* after the refund (capped at 1/5), plus intrinsic gas for txs */
+    int64_t gas_spent;  /* of the top frame, before the refund */
     int64_t gas_refund; /* the frame's refund counter (SUCCESS only) */
-    uint8_t *output; /* return or revert data */
+    uint8_t *output;    /* return or revert data */
     size_t output_size;
     bool created;
     ldg_evm_address create_address;
@@ -104,8 +104,8 @@ typedef struct ldg_vm_instrument {
 typedef struct ldg_vm_natives {
     ldg_err (*balance)(ldg_state *st, const char *id, const ldg_account *a, uint64_t *qty);
     ldg_err (*instrument)(ldg_state *st, const char *id, ldg_vm_instrument *out, bool *found);
-    ldg_result (*move)(ldg_txctx *c, const char *id, const ldg_account *from,
-                       const ldg_account *to, uint64_t qty);
+    ldg_result (*move)(ldg_txctx *c, const char *id, const ldg_account *from, const ldg_account *to,
+                       uint64_t qty);
 } ldg_vm_natives;
 
 /* Registers the result table, the transaction types and the compliance transfer hook.

@@ -85,7 +85,8 @@ static ldg_receipt exec(const wire *w)
 {
     ldg_tx tx;
     ldg_receipt rc;
-    if (ldg_tx_decode(&tx, w->b, w->n) != LDG_R_OK || ldg_exec_tx(reg, st, &env, &tx, in_block++, &rc) != LDG_OK)
+    if (ldg_tx_decode(&tx, w->b, w->n) != LDG_R_OK ||
+        ldg_exec_tx(reg, st, &env, &tx, in_block++, &rc) != LDG_OK)
         abort();
     ldg_tx_free(&tx);
     if (in_block == BLOCK_TXS)
@@ -99,7 +100,8 @@ static ldg_receipt run1(uint32_t who, uint64_t type, const ldg_enc *payload)
     ldg_receipt rc = exec(&w);
     free(w.b);
     if (rc.code != LDG_R_OK) {
-        fprintf(stderr, "bench_contracts: setup tx failed: %s %s\n", ldg_result_name(rc.code), rc.detail);
+        fprintf(stderr, "bench_contracts: setup tx failed: %s %s\n", ldg_result_name(rc.code),
+                rc.detail);
         exit(1);
     }
     return rc;
@@ -304,13 +306,15 @@ int main(int argc, char **argv)
     double plain = bench_transfers(PLAIN, n, &ok1);
     double guarded = bench_transfers(GUARDED, n, &ok2);
     double erc20 = bench_erc20(n, &ok3);
-    printf("native transfers, no compliance contract:      %7d tx in %6.3f s = %9.0f tx/s (%d ok)\n", n,
-           plain, n / plain, ok1);
+    printf(
+        "native transfers, no compliance contract:      %7d tx in %6.3f s = %9.0f tx/s (%d ok)\n",
+        n, plain, n / plain, ok1);
     printf("native transfers, Compliance.sol canTransfer:  %7d tx in %6.3f s = %9.0f tx/s (%d ok), "
            "%.1fx the time of a plain one\n",
            n, guarded, n / guarded, ok2, guarded / plain);
-    printf("ERC-20 Token.transfer via contract.call:       %7d tx in %6.3f s = %9.0f tx/s (%d ok)\n", n,
-           erc20, n / erc20, ok3);
+    printf(
+        "ERC-20 Token.transfer via contract.call:       %7d tx in %6.3f s = %9.0f tx/s (%d ok)\n",
+        n, erc20, n / erc20, ok3);
     bool conserved = total(PLAIN) == 1000000000 && total(GUARDED) == 1000000000;
     printf("conservation of both instruments: %s\n", conserved ? "ok" : "BROKEN");
     ldg_state_free(st);

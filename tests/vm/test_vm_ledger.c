@@ -74,7 +74,8 @@ static ldg_receipt run_tx(const ldg_keypair *kp, uint64_t type, const ldg_enc *p
 /* Init code that returns `runtime` as the contract's code. */
 static uint8_t *init_for(const uint8_t *runtime, size_t n, size_t *out_len)
 {
-    static const uint8_t head[12] = {0x61, 0, 0, 0x80, 0x60, 0x0c, 0x60, 0x00, 0x39, 0x60, 0x00, 0xf3};
+    static const uint8_t head[12] = {0x61, 0,    0,    0x80, 0x60, 0x0c,
+                                     0x60, 0x00, 0x39, 0x60, 0x00, 0xf3};
     uint8_t *b = malloc(12 + n);
     memcpy(b, head, 12);
     b[1] = (uint8_t)(n >> 8);
@@ -136,9 +137,9 @@ static uint64_t slot_u64(const ldg_evm_address *a, uint8_t slot)
 }
 
 /* counter: slot0 += 1; LOG1(slot0, topic 0xaa); return slot0 */
-static const uint8_t counter[] = {0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x80, 0x60, 0x00, 0x55,
-                                  0x80, 0x60, 0x00, 0x52, 0x60, 0xaa, 0x60, 0x20, 0x60, 0x00,
-                                  0xa1, 0x50, 0x60, 0x20, 0x60, 0x00, 0xf3};
+static const uint8_t counter[] = {0x60, 0x00, 0x54, 0x60, 0x01, 0x01, 0x80, 0x60, 0x00,
+                                  0x55, 0x80, 0x60, 0x00, 0x52, 0x60, 0xaa, 0x60, 0x20,
+                                  0x60, 0x00, 0xa1, 0x50, 0x60, 0x20, 0x60, 0x00, 0xf3};
 
 START_TEST(test_deploy_and_call)
 {
@@ -203,12 +204,11 @@ static const uint8_t reverter[] = {
     0x60, 0x64, 0x60, 0x00, 0xfd,             /* revert(0, 100) */
     0x00, 0x00,                               /* pad to 0x13 */
     0x08, 0xc3, 0x79, 0xa0,                   /* Error(string) */
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0,
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0x20,
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0,
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 4,
-    'n',  'o',  'p',  'e',  0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0,
-    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0};
+    0,    0,    0,    0,    0,    0,    0,    0,   0, 0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0,
+    0,    0,    0,    0,    0,    0,    0,    0,   0, 0, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0,
+    0,    0,    0,    0,    0,    0,    0,    0,   0, 0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0,
+    0,    0,    0,    4,    'n',  'o',  'p',  'e', 0, 0, 0, 0,    0, 0, 0, 0, 0, 0, 0, 0,
+    0,    0,    0,    0,    0,    0,    0,    0,   0, 0, 0, 0,    0, 0, 0, 0};
 
 START_TEST(test_revert_leaves_nothing)
 {
@@ -339,17 +339,17 @@ END_TEST
 /* ---- native instruments ---- */
 
 /* Forwards its call data to the precompile 0x100 and returns (or reverts with) its answer. */
-static const uint8_t forwarder[] = {
-    0x36, 0x60, 0x00, 0x60, 0x00, 0x37,                                           /* calldatacopy */
-    0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00, 0x60, 0x00, 0x61, 0x01, 0x00, 0x5a, 0xf1, /* call */
-    0x3d, 0x60, 0x00, 0x60, 0x00, 0x3e, /* returndatacopy */
-    0x60, 0x21, 0x57,                   /* jumpi ok */
-    0x3d, 0x60, 0x00, 0xfd,             /* revert */
-    0x5b, 0x3d, 0x60, 0x00, 0xf3};      /* ok: return */
+static const uint8_t forwarder[] = {0x36, 0x60, 0x00, 0x60, 0x00, 0x37, /* calldatacopy */
+                                    0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00,
+                                    0x60, 0x00, 0x61, 0x01, 0x00, 0x5a, 0xf1, /* call */
+                                    0x3d, 0x60, 0x00, 0x60, 0x00, 0x3e,       /* returndatacopy */
+                                    0x60, 0x21, 0x57,                         /* jumpi ok */
+                                    0x3d, 0x60, 0x00, 0xfd,                   /* revert */
+                                    0x5b, 0x3d, 0x60, 0x00, 0xf3};            /* ok: return */
 
 /* canTransfer(from, to, amount) = amount <= 100 */
-static const uint8_t cap100[] = {0x60, 0x44, 0x35, 0x60, 0x65, 0x11, 0x60, 0x00,
-                                 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3};
+static const uint8_t cap100[] = {0x60, 0x44, 0x35, 0x60, 0x65, 0x11, 0x60,
+                                 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3};
 
 static void issue(uint64_t supply, const ldg_account *to)
 {
