@@ -851,14 +851,17 @@ static void perform(bft *b, const net_cons_actions *acts)
                 broadcast_msg(b, &a->list[j]);
             break;
         case NET_CONS_ACT_SCHEDULE_TIMEOUT: {
+            /* A free slot, else the timer of the oldest (height, round): the core ignores
+             * stale timeouts anyway. */
             bft_timer *t = &b->timers[0];
             for (size_t j = 0; j < BFT_TIMERS; j++) {
-                if (!b->timers[j].used) {
-                    t = &b->timers[j];
+                bft_timer *c = &b->timers[j];
+                if (!c->used) {
+                    t = c;
                     break;
                 }
-                if (b->timers[j].due_ms < t->due_ms)
-                    t = &b->timers[j];
+                if (c->height < t->height || (c->height == t->height && c->round < t->round))
+                    t = c;
             }
             *t = (bft_timer){.used = true,
                              .kind = a->timeout_kind,

@@ -277,7 +277,7 @@ ldg_err net_config_load(const char *home, net_config *cfg, char *err, size_t err
         cfg->propose_timeout_ms = 1000;
     if (cfg->vote_timeout_ms < 50 || cfg->vote_timeout_ms > 60000)
         cfg->vote_timeout_ms = 500;
-    char (*files[])[NET_PATH_MAX] = {&cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key};
+    char(*files[])[NET_PATH_MAX] = {&cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key};
     for (size_t i = 0; i < 3; i++) {
         if ((*files[i])[0] && (*files[i])[0] != '/') {
             char rel[NET_PATH_MAX];

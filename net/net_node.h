@@ -14,8 +14,8 @@
 
 typedef struct net_node_opts {
     const char *home;
-    bool dev;     /* development mode: block time can be moved forward */
-    int ready_fd; /* if >= 0, one byte is written here once the RPC socket serves */
+    bool dev;      /* development mode: block time can be moved forward */
+    int ready_fd;  /* if >= 0, one byte is written here once the RPC socket serves */
     bool observer; /* follow the chain without voting (multi-validator chains) */
 } net_node_opts;
 

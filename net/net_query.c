@@ -79,8 +79,8 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
     uint32_t idx;
     if (r == LDG_R_OK && ldg_chain_find_tx(n->chain, &tx.id, &h, &idx) == LDG_OK)
         r = LDG_R_REPLAY;
-    if (r == LDG_R_OK && (net_mempool_contains(n->mempool, &tx.id) ||
-                          (n->multi && net_bft_pending(n, &tx.id))))
+    if (r == LDG_R_OK &&
+        (net_mempool_contains(n->mempool, &tx.id) || (n->multi && net_bft_pending(n, &tx.id))))
         r = LDG_R_REPLAY;
     if (r == LDG_R_OK && !ldg_tx_verify(&tx))
         r = LDG_R_BAD_SIGNATURE;
@@ -163,16 +163,15 @@ static char *m_status(net_node *n, int *status)
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
     if (n->multi) {
         uint64_t peer = atomic_load(&n->peer_height);
-        json_object_set_new(
-            j, "consensus",
-            json_pack("{s:s,s:I,s:i,s:i,s:I,s:b,s:I}", "role",
-                      n->observer ? "observer" : "validator", "round",
-                      (json_int_t)atomic_load(&n->cons_round), "validators_seen",
-                      (int)atomic_load(&n->cons_seen), "last_proposer",
-                      (int)atomic_load(&n->cons_last_proposer), "peer_height",
-                      (json_int_t)(peer > tip.height ? peer : tip.height), "behind",
-                      (int)atomic_load(&n->behind), "pool",
-                      (json_int_t)atomic_load(&n->pool_size)));
+        json_object_set_new(j, "consensus",
+                            json_pack("{s:s,s:I,s:i,s:i,s:I,s:b,s:I}", "role",
+                                      n->observer ? "observer" : "validator", "round",
+                                      (json_int_t)atomic_load(&n->cons_round), "validators_seen",
+                                      (int)atomic_load(&n->cons_seen), "last_proposer",
+                                      (int)atomic_load(&n->cons_last_proposer), "peer_height",
+                                      (json_int_t)(peer > tip.height ? peer : tip.height), "behind",
+                                      (int)atomic_load(&n->behind), "pool",
+                                      (json_int_t)atomic_load(&n->pool_size)));
     }
     (void)status;
     return dump(j);
