@@ -522,6 +522,43 @@ START_TEST(test_compliance_hook)
 }
 END_TEST
 
+/* A frame that moved a native instrument is reverted while its caller goes on: the
+ * journal cannot undo ast_move, so the whole transaction is void. */
+START_TEST(test_native_move_in_reverted_frame)
+{
+    static const uint8_t mover_then_revert[] = {
+        0x36, 0x60, 0x00, 0x60, 0x00, 0x37,                                     /* calldatacopy */
+        0x60, 0x00, 0x60, 0x00, 0x36, 0x60, 0x00, 0x60, 0x00, 0x61, 0x01, 0x00, /* call 0x100 */
+        0x5a, 0xf1, 0x50,                                                       /* pop */
+        0x60, 0x00, 0x60, 0x00, 0xfd};                                          /* revert */
+    ldg_evm_address m = deploy(&k_deployer, mover_then_revert, sizeof mover_then_revert);
+    uint8_t outer[64] = {0x36, 0x60, 0x00, 0x60, 0x00, 0x37, 0x60, 0x00,
+                         0x60, 0x00, 0x36, 0x60, 0x00, 0x60, 0x00, 0x73};
+    size_t n = 16;
+    memcpy(outer + n, m.bytes, 20);
+    n += 20;
+    static const uint8_t tail[] = {0x5a, 0xf1, 0x50, 0x60, 0x00, 0x60, 0x00, 0xf3};
+    memcpy(outer + n, tail, sizeof tail);
+    n += sizeof tail;
+    ldg_evm_address o = deploy(&k_deployer, outer, n);
+    issue(1000, &a_issuer);
+    ldg_account ma = acct_of(&m);
+    ldg_txctx c = {.reg = reg, .st = st, .env = &env, .sender = a_issuer};
+    ck_assert_int_eq(ast_move(&c, ISIN, &a_issuer, &ma, 100), LDG_R_OK);
+    uint8_t in[4 + 5 * 32];
+    size_t len = abi_transfer(in, "transfer(string,address,uint256)", &a_plain, 40);
+    ldg_receipt rc = call(&k_plain, &o, in, len, 300000, NULL);
+    ck_assert_msg(rc.code == LDG_VM_R_NATIVE_UNDONE, "%s %s", ldg_result_name(rc.code), rc.detail);
+    ck_assert_uint_eq(bal(&ma), 100);
+    ck_assert_uint_eq(bal(&a_plain), 0);
+    ck_assert_uint_eq(bal(&ma) + bal(&a_issuer), 1000);
+    /* called directly, the mover's own revert voids the transaction too */
+    rc = call(&k_plain, &m, in, len, 300000, NULL);
+    ck_assert_int_eq(rc.code, LDG_VM_R_REVERTED);
+    ck_assert_uint_eq(bal(&ma), 100);
+}
+END_TEST
+
 START_TEST(test_revert_reason)
 {
     char out[64];
@@ -556,6 +593,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_query_changes_nothing);
     tcase_add_test(t, test_precompile_balance_transfer);
     tcase_add_test(t, test_compliance_hook);
+    tcase_add_test(t, test_native_move_in_reverted_frame);
     tcase_add_test(t, test_revert_reason);
     suite_add_tcase(s, t);
     return s;
