@@ -1079,8 +1079,9 @@ static ldg_result finish(ldg_txctx *c, ldg_vm_outcome *o)
         copy_bytes(c->data + 8, o->output, n);
         c->data_len = 8 + n;
     } else {
-        snprintf(d, sizeof d, "%s%s%s; gas used %lld", ldg_evm_status_name(o->status),
-                 o->reason[0] ? ": " : "", o->reason, (long long)o->gas_used);
+        /* gas first: a long reason is what gets cut */
+        snprintf(d, sizeof d, "%s (gas used %lld)%s%.200s", ldg_evm_status_name(o->status),
+                 (long long)o->gas_used, o->reason[0] ? ": " : "", o->reason);
         if (c->detail[0] && res != LDG_VM_R_REVERTED && res != LDG_VM_R_OUT_OF_GAS &&
             res != LDG_VM_R_EXCEPTION)
             snprintf(d, sizeof d, "%s", c->detail); /* a native refusal's own detail */
