@@ -61,7 +61,24 @@ typedef struct pool {
     pool_ent **buckets;
     pool_ent *head, *tail;
     size_t count, unsent;
+    /* The batch store (same lock): batches by digest, in arrival order. */
+    struct batch **bbuckets;
+    struct batch *bhead, *btail;
+    size_t bcount;
 } pool;
+
+/* A batch of client transactions as broadcast by the node that admitted them. */
+typedef struct batch {
+    ldg_hash digest;
+    uint32_t n;
+    uint8_t **txs;
+    size_t *lens;
+    ldg_hash *ids;
+    uint64_t *expiry;
+    struct batch *prev, *next, *hnext;
+} batch;
+
+#define BATCH_BUCKETS (1u << 14)
 
 static pool_ent **pool_slot(pool *p, const ldg_hash *k)
 {
@@ -128,6 +145,107 @@ static bool pool_has(pool *p, const ldg_hash *k)
     return found;
 }
 
+static batch **store_slot(pool *p, const ldg_hash *d)
+{
+    uint32_t h;
+    memcpy(&h, d->b, sizeof h);
+    batch **s = &p->bbuckets[h & (BATCH_BUCKETS - 1)];
+    while (*s && memcmp((*s)->digest.b, d->b, LDG_HASH_LEN) != 0)
+        s = &(*s)->hnext;
+    return s;
+}
+
+static void batch_free(batch *bt)
+{
+    for (uint32_t i = 0; i < bt->n; i++)
+        free(bt->txs[i]);
+    free(bt->txs);
+    free(bt->lens);
+    free(bt->ids);
+    free(bt->expiry);
+    free(bt);
+}
+
+/* Copies the transactions into a new batch and computes its digest. */
+static batch *batch_new(const uint8_t *const *txs, const size_t *lens, const ldg_hash *ids,
+                        const uint64_t *expiry, uint32_t n)
+{
+    batch *bt = calloc(1, sizeof *bt);
+    LDG_ASSERT(bt);
+    bt->n = n;
+    bt->txs = calloc(n ? n : 1, sizeof *bt->txs);
+    bt->lens = calloc(n ? n : 1, sizeof *bt->lens);
+    bt->ids = calloc(n ? n : 1, sizeof *bt->ids);
+    bt->expiry = calloc(n ? n : 1, sizeof *bt->expiry);
+    LDG_ASSERT(bt->txs && bt->lens && bt->ids && bt->expiry);
+    for (uint32_t i = 0; i < n; i++) {
+        bt->txs[i] = malloc(lens[i]);
+        LDG_ASSERT(bt->txs[i]);
+        memcpy(bt->txs[i], txs[i], lens[i]);
+        bt->lens[i] = lens[i];
+        bt->ids[i] = ids[i];
+        bt->expiry[i] = expiry[i];
+    }
+    net_p2p_batch_digest(&bt->digest, ids, n);
+    return bt;
+}
+
+/* Takes ownership of bt if it returns true (false: known already, or the store is full). */
+static bool store_add_locked(pool *p, batch *bt)
+{
+    if (p->bcount >= NET_BFT_BATCHES_MAX)
+        return false;
+    batch **s = store_slot(p, &bt->digest);
+    if (*s)
+        return false;
+    *s = bt;
+    bt->prev = p->btail;
+    if (p->btail)
+        p->btail->next = bt;
+    else
+        p->bhead = bt;
+    p->btail = bt;
+    p->bcount++;
+    return true;
+}
+
+static void store_unlink_locked(pool *p, batch *bt)
+{
+    batch **s = store_slot(p, &bt->digest);
+    LDG_ASSERT(*s == bt);
+    *s = bt->hnext;
+    if (bt->prev)
+        bt->prev->next = bt->next;
+    else
+        p->bhead = bt->next;
+    if (bt->next)
+        bt->next->prev = bt->prev;
+    else
+        p->btail = bt->prev;
+    p->bcount--;
+    batch_free(bt);
+}
+
+/* Drops expired pool entries, then batches none of whose transactions is pending. */
+static void store_gc(pool *p, uint64_t now_ms)
+{
+    pthread_mutex_lock(&p->lock);
+    for (pool_ent *e = p->head, *next; e; e = next) {
+        next = e->next;
+        if (e->expiry_ms < now_ms)
+            pool_unlink_locked(p, e);
+    }
+    for (batch *bt = p->bhead, *next; bt; bt = next) {
+        next = bt->next;
+        bool live = false;
+        for (uint32_t i = 0; !live && i < bt->n; i++)
+            live = *pool_slot(p, &bt->ids[i]) != NULL;
+        if (!live)
+            store_unlink_locked(p, bt);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 /* The id of a transaction's wire bytes (false if they do not decode). */
 static bool wire_id(const uint8_t *wire, size_t len, ldg_hash *id)
 {
@@ -154,6 +272,8 @@ typedef struct bft_blk {
     uint32_t n;
     uint8_t **txs;
     size_t *lens;
+    uint32_t nd; /* the batches the transactions were assembled from */
+    ldg_hash *digests;
     uint64_t stamp;
 } bft_blk;
 
@@ -396,57 +516,78 @@ static void *cons_rx(void *arg)
     return NULL;
 }
 
-/* Batches: each transaction is decoded and its signature verified here, once; good
- * ones join the pool. */
+/* A batch from a peer (or fetched by digest): every transaction decoded, its signature
+ * verified once unless already in the pool; one bad transaction rejects the batch. Good
+ * batches go to the store and their new transactions to the pool. If expect is given the
+ * batch must have that digest. */
+static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n,
+                         uint64_t origin, const ldg_hash *expect)
+{
+    net_node *nd = b->n;
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    uint64_t *expiry = malloc((n ? n : 1) * sizeof *expiry);
+    bool *fresh = malloc(n ? n : 1);
+    LDG_ASSERT(ids && expiry && fresh);
+    bool ok = n > 0;
+    for (uint32_t i = 0; ok && i < n; i++) {
+        ldg_tx tx;
+        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK) {
+            ok = false;
+            break;
+        }
+        ids[i] = tx.id;
+        expiry[i] = tx.expiry_ms;
+        fresh[i] = !pool_has(&b->pool, &tx.id);
+        if (fresh[i]) {
+            uint64_t h;
+            uint32_t idx;
+            ok = ldg_tx_verify(&tx);
+            fresh[i] = ok && ldg_chain_find_tx(nd->chain, &tx.id, &h, &idx) != LDG_OK;
+        }
+        ldg_tx_free(&tx);
+    }
+    batch *bt = ok ? batch_new(txs, lens, ids, expiry, n) : NULL;
+    if (bt && expect && memcmp(bt->digest.b, expect->b, LDG_HASH_LEN) != 0) {
+        batch_free(bt);
+        bt = NULL;
+        ok = false;
+    }
+    if (!ok)
+        peer_log("batch from node %llu: undecodable or badly signed transaction (or wrong "
+                 "digest): batch dropped",
+                 (unsigned long long)origin);
+    if (bt) {
+        pthread_mutex_lock(&b->pool.lock);
+        for (uint32_t i = 0; i < n; i++) {
+            if (!fresh[i])
+                continue;
+            uint8_t *copy = malloc(lens[i]);
+            LDG_ASSERT(copy);
+            memcpy(copy, txs[i], lens[i]);
+            if (!pool_add_locked(&b->pool, &ids[i], copy, lens[i], expiry[i], false))
+                free(copy);
+        }
+        if (!store_add_locked(&b->pool, bt))
+            batch_free(bt);
+        pthread_mutex_unlock(&b->pool.lock);
+    }
+    free(ids);
+    free(expiry);
+    free(fresh);
+    return ok;
+}
+
 static void *batch_rx(void *arg)
 {
     bft *b = arg;
-    net_node *n = b->n;
-    while (!atomic_load(&n->stopping)) {
+    while (!atomic_load(&b->n->stopping)) {
         qitem *it = recv_one(b, b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
         if (!it)
             continue;
-        if (it->m.kind != NET_P2P_BATCH) {
+        if (it->m.kind != NET_P2P_BATCH)
             peer_log("dropped a message of kind %u on the batch socket", it->m.kind);
-            qitem_free(it);
-            continue;
-        }
-        uint32_t bad = 0;
-        for (uint32_t i = 0; i < it->m.tx_count; i++) {
-            ldg_tx tx;
-            if (ldg_tx_decode(&tx, it->m.txs[i], it->m.tx_lens[i]) != LDG_R_OK) {
-                bad++;
-                continue;
-            }
-            ldg_hash k = tx.id;
-            if (pool_has(&b->pool, &k)) {
-                ldg_tx_free(&tx);
-                continue;
-            }
-            bool ok = ldg_tx_verify(&tx);
-            uint64_t h;
-            uint32_t idx;
-            bool committed = ok && ldg_chain_find_tx(n->chain, &tx.id, &h, &idx) == LDG_OK;
-            uint64_t expiry = tx.expiry_ms;
-            ldg_tx_free(&tx);
-            if (!ok) {
-                bad++;
-                continue;
-            }
-            if (committed)
-                continue;
-            uint8_t *copy = malloc(it->m.tx_lens[i]);
-            LDG_ASSERT(copy);
-            memcpy(copy, it->m.txs[i], it->m.tx_lens[i]);
-            pthread_mutex_lock(&b->pool.lock);
-            bool added = pool_add_locked(&b->pool, &k, copy, it->m.tx_lens[i], expiry, false);
-            pthread_mutex_unlock(&b->pool.lock);
-            if (!added)
-                free(copy);
-        }
-        if (bad)
-            peer_log("batch from node %llu: %u transactions undecodable or badly signed, dropped",
-                     (unsigned long long)it->m.origin, bad);
+        else
+            ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL);
         qitem_free(it);
     }
     return NULL;
@@ -463,9 +604,19 @@ static void *sync_server(void *arg)
             continue;
         net_p2p_msg m;
         ldg_enc_reset(&e);
-        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) !=
-                LDG_OK ||
-            m.kind != NET_P2P_SYNC_REQ) {
+        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) ==
+                LDG_OK &&
+            m.kind == NET_P2P_BATCH_REQ) {
+            pthread_mutex_lock(&b->pool.lock);
+            batch *bt = *store_slot(&b->pool, &m.digest);
+            if (bt)
+                net_p2p_enc_batch_rep(&e, &m.digest, (const uint8_t *const *)bt->txs, bt->lens,
+                                      bt->n);
+            else
+                net_p2p_enc_batch_rep(&e, &m.digest, NULL, NULL, 0);
+            pthread_mutex_unlock(&b->pool.lock);
+            net_p2p_msg_free(&m);
+        } else if (!m.dec_live || m.kind != NET_P2P_SYNC_REQ) {
             if (m.dec_live)
                 net_p2p_msg_free(&m);
             peer_log("dropped a malformed block sync request");
@@ -520,11 +671,12 @@ static void blk_clear(bft_blk *k)
         free(k->txs[i]);
     free(k->txs);
     free(k->lens);
+    free(k->digests);
     memset(k, 0, sizeof *k);
 }
 
 static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, const size_t *lens,
-                        uint32_t n)
+                        uint32_t n, const ldg_hash *digests, uint32_t nd)
 {
     net_cons_block_id id;
     ldg_hash hh;
@@ -562,7 +714,88 @@ static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, 
         memcpy(k->txs[i], txs[i], lens[i]);
         k->lens[i] = lens[i];
     }
+    k->nd = nd;
+    k->digests = malloc((nd ? nd : 1) * sizeof *k->digests);
+    LDG_ASSERT(k->digests);
+    if (nd)
+        memcpy(k->digests, digests, nd * sizeof *digests);
     return k;
+}
+
+/* ---- assembling a block from batches ---- */
+
+/* The transactions of a proposal are those of its batches in order, keeping the first of
+ * duplicates and leaving out any expired at the block's time. Every validator applies the
+ * same rule to the same batches, so the transaction root in the header decides. */
+typedef struct assembly {
+    uint32_t n;
+    const uint8_t **txs;
+    size_t *lens;
+    size_t bytes;
+    ldg_hash *seen; /* open addressing, SEEN_SLOTS */
+} assembly;
+
+#define SEEN_SLOTS (4u * LDG_BLOCK_TX_MAX)
+
+static void asm_init(assembly *a)
+{
+    a->n = 0;
+    a->bytes = 0;
+    a->txs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->txs);
+    a->lens = malloc(LDG_BLOCK_TX_MAX * sizeof *a->lens);
+    a->seen = calloc(SEEN_SLOTS, sizeof *a->seen);
+    LDG_ASSERT(a->txs && a->lens && a->seen);
+}
+
+static void asm_free(assembly *a)
+{
+    free(a->txs);
+    free(a->lens);
+    free(a->seen);
+}
+
+/* Marks id seen; false if it was already. */
+static bool asm_mark(assembly *a, const ldg_hash *id)
+{
+    static const ldg_hash zero;
+    uint32_t h;
+    memcpy(&h, id->b, sizeof h);
+    for (uint32_t i = h % SEEN_SLOTS;; i = (i + 1) % SEEN_SLOTS) {
+        if (!memcmp(a->seen[i].b, zero.b, LDG_HASH_LEN)) {
+            a->seen[i] = *id;
+            return true;
+        }
+        if (!memcmp(a->seen[i].b, id->b, LDG_HASH_LEN))
+            return false;
+    }
+}
+
+/* Appends bt's transactions under the rule; if they would overflow the block limits,
+ * appends nothing and returns false (when `strict`, the caller treats that as invalid). */
+static bool asm_add(assembly *a, const batch *bt, uint64_t time_ms, uint32_t *added)
+{
+    const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
+    uint32_t n0 = a->n;
+    size_t b0 = a->bytes;
+    for (uint32_t i = 0; i < bt->n; i++) {
+        if (bt->expiry[i] < time_ms)
+            continue;
+        if (!asm_mark(a, &bt->ids[i]))
+            continue;
+        if (a->n >= LDG_BLOCK_TX_MAX || a->bytes + bt->lens[i] > budget) {
+            /* Roll back this batch (its ids stay marked: harmless, the batch is left out). */
+            a->n = n0;
+            a->bytes = b0;
+            *added = 0;
+            return false;
+        }
+        a->txs[a->n] = bt->txs[i];
+        a->lens[a->n] = bt->lens[i];
+        a->bytes += bt->lens[i];
+        a->n++;
+    }
+    *added = a->n - n0;
+    return true;
 }
 
 static void broadcast_msg(bft *b, const net_cons_msg *m)
@@ -570,9 +803,9 @@ static void broadcast_msg(bft *b, const net_cons_msg *m)
     ldg_enc_reset(&b->enc);
     bft_blk *k = m->type == NET_CONS_PROPOSAL ? blk_find(b, &m->block) : NULL;
     if (k)
-        net_p2p_enc_cons(&b->enc, m, &k->h, (const uint8_t *const *)k->txs, k->lens, k->n);
+        net_p2p_enc_cons(&b->enc, m, &k->h, k->digests, k->nd);
     else
-        net_p2p_enc_cons(&b->enc, m, NULL, NULL, NULL, 0);
+        net_p2p_enc_cons(&b->enc, m, NULL, NULL, 0);
     send_enc(b->cons, &b->enc);
 }
 
@@ -597,10 +830,12 @@ static void drain_local(bft *b)
         pthread_mutex_unlock(&b->pool.lock);
         net_mempool_remove_front(n->mempool, k);
     }
-    /* Broadcast what is unsent, in bounded batches. */
+    /* Broadcast what is unsent, in bounded batches, each also kept in the store. */
+    static const uint8_t *txs[NET_P2P_BATCH_TX_MAX];
+    static size_t lens[NET_P2P_BATCH_TX_MAX];
+    static ldg_hash ids[NET_P2P_BATCH_TX_MAX];
+    static uint64_t expiry[NET_P2P_BATCH_TX_MAX];
     while (true) {
-        const uint8_t *txs[NET_P2P_BATCH_TX_MAX];
-        size_t lens[NET_P2P_BATCH_TX_MAX];
         uint32_t m = 0;
         size_t bytes = 0;
         pthread_mutex_lock(&b->pool.lock);
@@ -608,29 +843,42 @@ static void drain_local(bft *b)
             pthread_mutex_unlock(&b->pool.lock);
             break;
         }
-        /* Unsent entries are at the tail side; scan from the tail back. */
+        /* Unsent entries are at the tail side: find the oldest of them, then go forward. */
         pool_ent *e = b->pool.tail;
-        for (; e && m < NET_P2P_BATCH_TX_MAX; e = e->prev) {
+        size_t back = 0;
+        while (e->prev && back + 1 < b->pool.unsent) {
+            back += e->unsent;
+            e = e->prev;
+        }
+        while (e && !e->unsent)
+            e = e->next;
+        for (; e && m < NET_P2P_BATCH_TX_MAX; e = e->next) {
             if (!e->unsent)
                 continue;
             if (bytes + e->len > NET_P2P_BATCH_SIZE_MAX)
                 break;
             txs[m] = e->wire;
             lens[m] = e->len;
+            ids[m] = e->key;
+            expiry[m] = e->expiry_ms;
             bytes += e->len;
             e->unsent = false;
             b->pool.unsent--;
             m++;
-            if (b->pool.unsent == 0)
-                break;
         }
+        if (m == 0) {
+            b->pool.unsent = 0; /* cannot happen; never spin */
+            pthread_mutex_unlock(&b->pool.lock);
+            break;
+        }
+        batch *bt = batch_new(txs, lens, ids, expiry, m);
         ldg_enc_reset(&b->enc);
         net_p2p_enc_batch(&b->enc, (uint64_t)(n->validator_index < 0 ? 0xffff : n->validator_index),
                           txs, lens, m);
+        if (!store_add_locked(&b->pool, bt))
+            batch_free(bt);
         pthread_mutex_unlock(&b->pool.lock);
         send_enc(b->batch, &b->enc);
-        if (m == 0)
-            break;
     }
     atomic_store(&n->pool_size, b->pool.count);
 }
@@ -638,7 +886,7 @@ static void drain_local(bft *b)
 /* ---- consensus stepping ---- */
 
 static void step(bft *b, const net_cons_event *ev);
-static bool proposal_genuine(bft *b, const net_cons_msg *m);
+static void accept_block(bft *b, const net_p2p_msg *m);
 
 static void post(bft *b, const net_cons_event *ev)
 {
@@ -681,9 +929,7 @@ static void start_height(bft *b)
         qitem *next = fut->next;
         if (fut->m.cons.height == tip.height + 1) {
             net_cons_event me = {.kind = NET_CONS_EV_MESSAGE, .msg = fut->m.cons};
-            if (fut->m.has_block && proposal_genuine(b, &fut->m.cons) &&
-                !memcmp(fut->m.header.prev_hash.b, tip.hash.b, LDG_HASH_LEN))
-                blk_put(b, &fut->m.header, fut->m.txs, fut->m.tx_lens, fut->m.tx_count);
+            accept_block(b, &fut->m);
             step(b, &me);
             qitem_free(fut);
         } else if (fut->m.cons.height > tip.height + 1) {
@@ -972,36 +1218,32 @@ static void propose_value(bft *b)
     }
     atomic_store(&n->force_block, false);
     uint64_t time_ms = net_now_ms() + atomic_load(&n->time_offset_ms);
-    const uint8_t **txs = malloc(LDG_BLOCK_TX_MAX * sizeof *txs);
-    size_t *lens = malloc(LDG_BLOCK_TX_MAX * sizeof *lens);
-    LDG_ASSERT(txs && lens);
-    uint32_t m = 0;
-    size_t bytes = 0;
-    const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
     ldg_tip tip = ldg_chain_tip(n->chain);
     uint64_t block_time = time_ms > tip.time_ms ? time_ms : tip.time_ms + 1;
+    assembly a;
+    asm_init(&a);
+    ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
+    LDG_ASSERT(digests);
+    uint32_t nd = 0;
     pthread_mutex_lock(&b->pool.lock);
-    pool_ent *e = b->pool.head;
-    while (e && m < LDG_BLOCK_TX_MAX) {
-        pool_ent *next = e->next;
-        if (e->expiry_ms < block_time) {
-            pool_unlink_locked(&b->pool, e); /* expired: never reaches a block */
-        } else {
-            if (bytes + e->len > budget)
-                break;
-            txs[m] = e->wire;
-            lens[m] = e->len;
-            bytes += e->len;
-            m++;
-        }
-        e = next;
+    for (batch *bt = b->pool.bhead; bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
+        bool live = false;
+        for (uint32_t i = 0; !live && i < bt->n; i++)
+            live = *pool_slot(&b->pool, &bt->ids[i]) != NULL;
+        if (!live)
+            continue; /* committed already (the store is collected lazily) */
+        uint32_t added;
+        if (!asm_add(&a, bt, block_time, &added))
+            break; /* full: the rest goes into the next block */
+        if (added)
+            digests[nd++] = bt->digest;
     }
     ldg_header h;
-    ldg_err err = ldg_chain_propose(n->chain, txs, lens, m, time_ms, &n->validator.pub, &h);
-    bft_blk *k = err == LDG_OK ? blk_put(b, &h, txs, lens, m) : NULL;
+    ldg_err err = ldg_chain_propose(n->chain, a.txs, a.lens, a.n, time_ms, &n->validator.pub, &h);
+    bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.n, digests, nd) : NULL;
     pthread_mutex_unlock(&b->pool.lock);
-    free(txs);
-    free(lens);
+    asm_free(&a);
+    free(digests);
     if (!k) {
         fatal(b, "propose: %s", ldg_err_str(err));
         return;
@@ -1088,6 +1330,84 @@ static bool sync_now(bft *b)
 
 /* ---- messages from the network ---- */
 
+static bool proposal_genuine(bft *b, const net_cons_msg *m);
+
+/* Fetches a batch by digest from the peers (sync socket); true once it is in the store. */
+static bool fetch_batch(bft *b, const ldg_hash *d)
+{
+    bool ok = false;
+    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 1000);
+    for (int attempt = 0; !ok && attempt < 3 && !atomic_load(&b->n->stopping); attempt++) {
+        ldg_enc_reset(&b->enc);
+        net_p2p_enc_batch_req(&b->enc, d);
+        nng_msg *raw;
+        if (nng_send(b->req, (void *)ldg_enc_data(&b->enc), ldg_enc_len(&b->enc), 0) != 0 ||
+            nng_recvmsg(b->req, &raw, 0) != 0)
+            continue;
+        net_p2p_msg m;
+        ok = net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw),
+                            NET_P2P_BATCH_SIZE_MAX + 64 * 1024) == LDG_OK &&
+             m.kind == NET_P2P_BATCH_REP && !memcmp(m.digest.b, d->b, LDG_HASH_LEN) &&
+             m.tx_count > 0 && ingest_batch(b, m.txs, m.tx_lens, m.tx_count, 0xffff, d);
+        if (m.dec_live)
+            net_p2p_msg_free(&m);
+        nng_msg_free(raw);
+    }
+    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 3000);
+    return ok;
+}
+
+/* A proposal's block: its header and batch digests, assembled from the store (missing
+ * batches fetched by digest) into the block cache, if the proposal is genuine and builds
+ * on our tip. Nothing is cached if a batch cannot be had or the rule is broken: the
+ * validation then fails and this validator prevotes nil. */
+static void accept_block(bft *b, const net_p2p_msg *m)
+{
+    ldg_tip tip = ldg_chain_tip(b->n->chain);
+    if (!m->has_block || memcmp(m->header.prev_hash.b, tip.hash.b, LDG_HASH_LEN) != 0 ||
+        blk_find(b, &m->cons.block) || !proposal_genuine(b, &m->cons))
+        return;
+    uint32_t nd = m->digest_count;
+    ldg_hash *dg = malloc((nd ? nd : 1) * sizeof *dg);
+    LDG_ASSERT(dg);
+    for (uint32_t i = 0; i < nd; i++)
+        memcpy(dg[i].b, m->digests[i], LDG_HASH_LEN);
+    uint32_t fetched = 0;
+    for (uint32_t i = 0; i < nd; i++) {
+        pthread_mutex_lock(&b->pool.lock);
+        bool have = *store_slot(&b->pool, &dg[i]) != NULL;
+        pthread_mutex_unlock(&b->pool.lock);
+        if (!have && !fetch_batch(b, &dg[i])) {
+            peer_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
+                     (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
+                     dg[i].b[3]);
+            free(dg);
+            return;
+        }
+        fetched += !have;
+    }
+    assembly a;
+    asm_init(&a);
+    bool ok = true;
+    pthread_mutex_lock(&b->pool.lock);
+    for (uint32_t i = 0; ok && i < nd; i++) {
+        batch *bt = *store_slot(&b->pool, &dg[i]);
+        uint32_t added = 0;
+        ok = bt && asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
+    }
+    if (ok && a.n == m->header.tx_count)
+        blk_put(b, &m->header, a.txs, a.lens, a.n, dg, nd);
+    else
+        peer_log("proposal for height %llu does not assemble from its %u batches",
+                 (unsigned long long)m->header.height, nd);
+    pthread_mutex_unlock(&b->pool.lock);
+    asm_free(&a);
+    free(dg);
+    if (fetched)
+        fprintf(stderr, "folio: fetched %u missing batches by digest for height %llu\n", fetched,
+                (unsigned long long)m->header.height);
+}
+
 /* Only a block signed by the round's proposer may take a place in the block cache (the
  * core verifies the signature again; this keeps a peer from flushing the cache). */
 static bool proposal_genuine(bft *b, const net_cons_msg *m)
@@ -1127,9 +1447,7 @@ static void on_cons(bft *b, qitem *it)
         }
         return;
     }
-    if (it->m.has_block && proposal_genuine(b, &it->m.cons) &&
-        !memcmp(it->m.header.prev_hash.b, ldg_chain_tip(n->chain).hash.b, LDG_HASH_LEN))
-        blk_put(b, &it->m.header, it->m.txs, it->m.tx_lens, it->m.tx_count);
+    accept_block(b, &it->m);
     net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
     qitem_free(it);
     step(b, &ev);
@@ -1286,7 +1604,10 @@ static void bft_free(bft *b)
         ldg_exec_out_free(&b->exec_out);
     while (b->pool.head)
         pool_unlink_locked(&b->pool, b->pool.head);
+    while (b->pool.bhead)
+        store_unlink_locked(&b->pool, b->pool.bhead);
     free(b->pool.buckets);
+    free(b->pool.bbuckets);
     pthread_mutex_destroy(&b->pool.lock);
     pthread_mutex_destroy(&b->qlock);
     pthread_cond_destroy(&b->qcond);
@@ -1309,6 +1630,8 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     pthread_cond_init(&b->qcond, NULL);
     pthread_mutex_init(&b->pool.lock, NULL);
     b->pool.buckets = calloc(POOL_BUCKETS, sizeof *b->pool.buckets);
+    b->pool.bbuckets = calloc(BATCH_BUCKETS, sizeof *b->pool.bbuckets);
+    LDG_ASSERT(b->pool.bbuckets);
     b->vals = calloc(NET_CONS_VALIDATORS_MAX, sizeof *b->vals);
     LDG_ASSERT(b->pool.buckets && b->vals);
     ldg_enc_init(&b->enc);
@@ -1376,9 +1699,14 @@ void *net_bft_run(void *arg)
         start_height(b);
     b->next_resend = mono_ms() + NET_BFT_RESEND_MS;
     b->next_sync_check = mono_ms() + 1000;
+    uint64_t next_gc = mono_ms() + 1000;
     while (!atomic_load(&n->stopping)) {
         uint64_t now = mono_ms();
         drain_local(b);
+        if (now >= next_gc) {
+            store_gc(&b->pool, net_now_ms() + atomic_load(&n->time_offset_ms));
+            next_gc = now + 1000;
+        }
         if (!b->observer) {
             for (size_t i = 0; i < BFT_TIMERS; i++) {
                 bft_timer *t = &b->timers[i];

@@ -10,8 +10,10 @@
  * verifies client signatures once and adds the transactions to the shared pool.
  *
  * Dissemination: the node that admits a client transaction broadcasts it in a batch on
- * the batch socket; every node keeps it in its pool until a committed block holds it.
- * Proposals carry the block's full transaction list (not batch digests, yet).
+ * the batch socket; every node verifies it once and keeps the batch (by digest) and the
+ * transaction (pool) until a committed block holds it. Proposals carry the header and
+ * batch digests; a validator assembles the block from its batches (fetching a missing
+ * one by digest from a peer) by one deterministic rule, checked by the header's tx root.
  *
  * Safety: what the core asks to persist is written to HOME/consensus.state (temp file,
  * fsync, rename, directory fsync) before the vote it protects is sent, and restored at
@@ -25,6 +27,8 @@
 
 /* Pool of transactions waiting for a block (all sources). */
 #define NET_BFT_POOL_MAX LDG_MEMPOOL_TX_MAX
+/* Batches kept (each until none of its transactions is pending). */
+#define NET_BFT_BATCHES_MAX 65536
 /* Proposed or received blocks kept for validation and commit. */
 #define NET_BFT_BLOCK_CACHE 8
 /* Messages for the next height kept until the node gets there. */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 void net_p2p_enc_cons(ldg_enc *e, const net_cons_msg *m, const ldg_header *h,
-                      const uint8_t *const *txs, const size_t *lens, uint32_t n)
+                      const ldg_hash *digests, uint32_t n)
 {
     ldg_enc_array(e, 11);
     ldg_enc_u64(e, NET_P2P_CONS);
@@ -27,7 +27,7 @@ void net_p2p_enc_cons(ldg_enc *e, const net_cons_msg *m, const ldg_header *h,
         ldg_enc_free(&he);
         ldg_enc_array(e, n);
         for (uint32_t i = 0; i < n; i++)
-            ldg_enc_bin(e, txs[i], lens[i]);
+            ldg_enc_bin(e, digests[i].b, LDG_HASH_LEN);
     } else {
         ldg_enc_nil(e);
         ldg_enc_nil(e);
@@ -40,6 +40,29 @@ void net_p2p_enc_batch(ldg_enc *e, uint64_t origin, const uint8_t *const *txs, c
     ldg_enc_array(e, 3);
     ldg_enc_u64(e, NET_P2P_BATCH);
     ldg_enc_u64(e, origin);
+    ldg_enc_array(e, n);
+    for (uint32_t i = 0; i < n; i++)
+        ldg_enc_bin(e, txs[i], lens[i]);
+}
+
+void net_p2p_batch_digest(ldg_hash *out, const ldg_hash *ids, size_t n)
+{
+    ldg_tagged_hash(out, NET_P2P_TAG_BATCH, ids, n * sizeof *ids);
+}
+
+void net_p2p_enc_batch_req(ldg_enc *e, const ldg_hash *digest)
+{
+    ldg_enc_array(e, 2);
+    ldg_enc_u64(e, NET_P2P_BATCH_REQ);
+    ldg_enc_bin(e, digest->b, LDG_HASH_LEN);
+}
+
+void net_p2p_enc_batch_rep(ldg_enc *e, const ldg_hash *digest, const uint8_t *const *txs,
+                           const size_t *lens, uint32_t n)
+{
+    ldg_enc_array(e, 3);
+    ldg_enc_u64(e, NET_P2P_BATCH_REP);
+    ldg_enc_bin(e, digest->b, LDG_HASH_LEN);
     ldg_enc_array(e, n);
     for (uint32_t i = 0; i < n; i++)
         ldg_enc_bin(e, txs[i], lens[i]);
@@ -74,6 +97,7 @@ void net_p2p_msg_free(net_p2p_msg *m)
         ldg_dec_free(&m->dec);
     free(m->txs);
     free(m->tx_lens);
+    free(m->digests);
     free(m->recs);
     free(m->rec_lens);
     memset(m, 0, sizeof *m);
@@ -131,12 +155,17 @@ static bool dec_cons(net_p2p_msg *m, const msgpack_object *f, uint32_t n)
         return true;
     if (type != NET_CONS_PROPOSAL)
         return false; /* only proposals carry blocks */
-    if (!ldg_obj_bin_ref(&f[9], 4096, &m->header_bytes, &m->header_len) ||
-        ldg_header_decode(&m->header, m->header_bytes, m->header_len) != LDG_OK ||
-        m->header.height != height ||
-        !bins(&f[10], LDG_BLOCK_TX_MAX, LDG_TX_SIZE_MAX, LDG_BLOCK_SIZE_MAX, &m->txs, &m->tx_lens,
-              &m->tx_count) ||
-        m->tx_count != m->header.tx_count)
+    size_t *dl = NULL;
+    bool ok = ldg_obj_bin_ref(&f[9], 4096, &m->header_bytes, &m->header_len) &&
+              ldg_header_decode(&m->header, m->header_bytes, m->header_len) == LDG_OK &&
+              m->header.height == height &&
+              bins(&f[10], NET_P2P_DIGESTS_MAX, LDG_HASH_LEN, NET_P2P_DIGESTS_MAX * LDG_HASH_LEN,
+                   &m->digests, &dl, &m->digest_count) &&
+              m->digest_count <= m->header.tx_count;
+    for (uint32_t i = 0; ok && i < m->digest_count; i++)
+        ok = dl[i] == LDG_HASH_LEN;
+    free(dl);
+    if (!ok)
         return false;
     ldg_hash hh;
     ldg_header_hash(&hh, &m->header);
@@ -178,6 +207,14 @@ ldg_err net_p2p_decode(net_p2p_msg *out, const uint8_t *data, size_t len, size_t
             ok = n == 3 && ldg_obj_u64(&f[1], &out->tip_height) &&
                  bins(&f[2], NET_P2P_SYNC_BLOCKS_MAX, NET_P2P_RECORD_SIZE_MAX,
                       NET_P2P_SYNC_SIZE_MAX, &out->recs, &out->rec_lens, &out->rec_count);
+            break;
+        case NET_P2P_BATCH_REQ:
+            ok = n == 2 && ldg_obj_bin(&f[1], out->digest.b, LDG_HASH_LEN);
+            break;
+        case NET_P2P_BATCH_REP:
+            ok = n == 3 && ldg_obj_bin(&f[1], out->digest.b, LDG_HASH_LEN) &&
+                 bins(&f[2], NET_P2P_BATCH_TX_MAX, LDG_TX_SIZE_MAX, NET_P2P_BATCH_SIZE_MAX,
+                      &out->txs, &out->tx_lens, &out->tx_count);
             break;
         case NET_P2P_COMMIT:
             out->rec_count = 1;

@@ -4,13 +4,17 @@
  *
  * Messages (first element: kind):
  *   CONS      [1, type, has_block, validator, round, valid_round, height, block, sig,
- *              header_bytes|nil, [tx...]|nil]      consensus message; a proposal carries
- *                                                   its block (header and transactions)
+ *              header_bytes|nil, [batch_digest...]|nil]   consensus message; a proposal
+ *                                                   carries its header and the digests of
+ *                                                   the batches its transactions come from
  *   BATCH     [2, origin, [tx...]]                  client transactions, from the node
- *                                                   that admitted them
+ *                                                   that admitted them; its digest is
+ *                                                   net_p2p_batch_digest of the tx ids
  *   SYNC_REQ  [3, from_height, max_blocks]          block sync request
  *   SYNC_REP  [4, tip_height, [record...]]          committed block records (ldg_chain)
  *   COMMIT    [5, record]                           a committed block, published to observers
+ *   BATCH_REQ [6, digest]                           fetch a batch by digest (sync socket)
+ *   BATCH_REP [7, digest, [tx...]]                  the batch, or [] if unknown
  *
  * Sockets (per node, from a HOST:PORT base): port+0 bus0 consensus, port+1 bus0 batches,
  * port+2 rep0 block sync, port+3 pub0 commits. */
@@ -29,7 +33,12 @@ enum {
     NET_P2P_SYNC_REQ = 3,
     NET_P2P_SYNC_REP = 4,
     NET_P2P_COMMIT = 5,
+    NET_P2P_BATCH_REQ = 6,
+    NET_P2P_BATCH_REP = 7,
 };
+
+/* Domain tag of a batch digest: TaggedHash(tag, id_0 || id_1 || ...). */
+#define NET_P2P_TAG_BATCH "folio/batch"
 
 /* Port offsets from a node's base port. */
 enum { NET_P2P_PORT_CONS = 0, NET_P2P_PORT_BATCH = 1, NET_P2P_PORT_SYNC = 2, NET_P2P_PORT_PUB = 3 };
@@ -37,8 +46,9 @@ enum { NET_P2P_PORT_CONS = 0, NET_P2P_PORT_BATCH = 1, NET_P2P_PORT_SYNC = 2, NET
 /* ---- Limits ---- */
 /* A consensus message without a block is ~200 bytes; 1 KiB leaves room for encoding. */
 #define NET_P2P_VOTE_SIZE_MAX 1024
-/* A proposal carries a whole block: the block limit plus header and encoding overhead. */
-#define NET_P2P_CONS_SIZE_MAX (LDG_BLOCK_SIZE_MAX + 64 * 1024)
+/* A proposal carries its header and at most one batch digest per transaction. */
+#define NET_P2P_DIGESTS_MAX LDG_BLOCK_TX_MAX
+#define NET_P2P_CONS_SIZE_MAX (8192 + NET_P2P_DIGESTS_MAX * 40)
 /* Transactions per batch and bytes per batch message. The driver flushes every few ms,
  * so batches stay far below; the cap bounds what one peer can make us allocate. */
 #define NET_P2P_BATCH_TX_MAX 4096
@@ -60,7 +70,12 @@ typedef struct net_p2p_msg {
     ldg_header header;
     const uint8_t *header_bytes;
     size_t header_len;
-    /* CONS with block, BATCH: transactions (borrowed from the input buffer) */
+    /* CONS with block: batch digests (each 32 bytes, borrowed) */
+    uint32_t digest_count;
+    const uint8_t **digests;
+    /* BATCH_REQ, BATCH_REP */
+    ldg_hash digest;
+    /* BATCH, BATCH_REP: transactions (borrowed from the input buffer) */
     uint32_t tx_count;
     const uint8_t **txs;
     size_t *tx_lens;
@@ -78,9 +93,13 @@ typedef struct net_p2p_msg {
     bool dec_live;
 } net_p2p_msg;
 
-/* Encoders. CONS: header/txs NULL/0 for a vote (or a proposal sent without its block). */
+/* Encoders. CONS: h NULL for a vote (or a proposal sent without its block). */
 void net_p2p_enc_cons(ldg_enc *e, const net_cons_msg *m, const ldg_header *h,
-                      const uint8_t *const *txs, const size_t *lens, uint32_t n);
+                      const ldg_hash *digests, uint32_t nd);
+void net_p2p_enc_batch_req(ldg_enc *e, const ldg_hash *digest);
+void net_p2p_enc_batch_rep(ldg_enc *e, const ldg_hash *digest, const uint8_t *const *txs,
+                           const size_t *lens, uint32_t n);
+void net_p2p_batch_digest(ldg_hash *out, const ldg_hash *ids, size_t n);
 void net_p2p_enc_batch(ldg_enc *e, uint64_t origin, const uint8_t *const *txs, const size_t *lens,
                        uint32_t n);
 void net_p2p_enc_sync_req(ldg_enc *e, uint64_t from_height, uint64_t max_blocks);

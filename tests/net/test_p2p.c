@@ -60,7 +60,7 @@ START_TEST(vote_round_trip)
         net_cons_msg m = vote(k == 0 ? NET_CONS_PREVOTE : NET_CONS_PRECOMMIT, k != 2, 3, 7);
         ldg_enc e;
         ldg_enc_init(&e);
-        net_p2p_enc_cons(&e, &m, NULL, NULL, NULL, 0);
+        net_p2p_enc_cons(&e, &m, NULL, NULL, 0);
         ck_assert_uint_le(ldg_enc_len(&e), NET_P2P_VOTE_SIZE_MAX);
         net_p2p_msg d;
         ck_assert_int_eq(
@@ -78,44 +78,45 @@ START_TEST(vote_round_trip)
 }
 END_TEST
 
-START_TEST(proposal_carries_block)
+START_TEST(proposal_carries_header_and_digests)
 {
     uint8_t *txs[3];
     size_t lens[3];
     ldg_header h = make_block(3, txs, lens);
-    ldg_hash hh;
+    ldg_hash hh, dg[2];
     ldg_header_hash(&hh, &h);
+    memset(dg[0].b, 1, 32);
+    memset(dg[1].b, 2, 32);
     net_cons_msg m = vote(NET_CONS_PROPOSAL, true, 1, 2);
     m.valid_round = 1;
     memcpy(m.block.b, hh.b, 32);
     ldg_enc e;
     ldg_enc_init(&e);
-    net_p2p_enc_cons(&e, &m, &h, (const uint8_t *const *)txs, lens, 3);
+    net_p2p_enc_cons(&e, &m, &h, dg, 2);
     net_p2p_msg d;
     ck_assert_int_eq(net_p2p_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_CONS_SIZE_MAX),
                      LDG_OK);
     ck_assert(d.has_block);
     ck_assert_int_eq(d.cons.valid_round, 1);
-    ck_assert_uint_eq(d.tx_count, 3);
     ck_assert_uint_eq(d.header.tx_count, 3);
-    for (int i = 0; i < 3; i++) {
-        ck_assert_uint_eq(d.tx_lens[i], lens[i]);
-        ck_assert_mem_eq(d.txs[i], txs[i], lens[i]);
-    }
+    ck_assert_uint_eq(d.digest_count, 2);
+    ck_assert_mem_eq(d.digests[1], dg[1].b, 32);
     net_p2p_msg_free(&d);
     ldg_enc_free(&e);
 
     /* A header that does not hash to the signed block id is refused. */
     m.block.b[0] ^= 1;
     ldg_enc_init(&e);
-    net_p2p_enc_cons(&e, &m, &h, (const uint8_t *const *)txs, lens, 3);
+    net_p2p_enc_cons(&e, &m, &h, dg, 2);
     ck_assert_int_eq(net_p2p_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_CONS_SIZE_MAX),
                      LDG_ERR_DECODE);
     ldg_enc_free(&e);
     m.block.b[0] ^= 1;
-    /* Fewer transactions than the header counts: refused. */
+    /* More batches than transactions: refused. */
+    ldg_hash many[4];
+    memset(many, 3, sizeof many);
     ldg_enc_init(&e);
-    net_p2p_enc_cons(&e, &m, &h, (const uint8_t *const *)txs, lens, 2);
+    net_p2p_enc_cons(&e, &m, &h, many, 4);
     ck_assert_int_eq(net_p2p_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_CONS_SIZE_MAX),
                      LDG_ERR_DECODE);
     ldg_enc_free(&e);
@@ -123,12 +124,54 @@ START_TEST(proposal_carries_block)
     net_cons_msg pv = vote(NET_CONS_PREVOTE, true, 1, 2);
     pv.block = m.block;
     ldg_enc_init(&e);
-    net_p2p_enc_cons(&e, &pv, &h, (const uint8_t *const *)txs, lens, 3);
+    net_p2p_enc_cons(&e, &pv, &h, dg, 2);
     ck_assert_int_eq(net_p2p_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_CONS_SIZE_MAX),
                      LDG_ERR_DECODE);
     ldg_enc_free(&e);
     for (int i = 0; i < 3; i++)
         free(txs[i]);
+}
+END_TEST
+
+START_TEST(batch_fetch_round_trip)
+{
+    uint8_t *txs[2];
+    size_t lens[2];
+    ldg_hash d, ids[2];
+    make_block(2, txs, lens);
+    for (int i = 0; i < 2; i++) {
+        ldg_tx tx;
+        ck_assert_int_eq(ldg_tx_decode(&tx, txs[i], lens[i]), LDG_R_OK);
+        ids[i] = tx.id;
+        ldg_tx_free(&tx);
+    }
+    net_p2p_batch_digest(&d, ids, 2);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    net_p2p_enc_batch_req(&e, &d);
+    net_p2p_msg m;
+    ck_assert_int_eq(
+        net_p2p_decode(&m, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_SYNC_REQ_SIZE_MAX), LDG_OK);
+    ck_assert_int_eq(m.kind, NET_P2P_BATCH_REQ);
+    ck_assert_mem_eq(m.digest.b, d.b, 32);
+    net_p2p_msg_free(&m);
+    ldg_enc_reset(&e);
+    net_p2p_enc_batch_rep(&e, &d, (const uint8_t *const *)txs, lens, 2);
+    ck_assert_int_eq(net_p2p_decode(&m, ldg_enc_data(&e), ldg_enc_len(&e), NET_P2P_BATCH_SIZE_MAX),
+                     LDG_OK);
+    ck_assert_int_eq(m.kind, NET_P2P_BATCH_REP);
+    ck_assert_uint_eq(m.tx_count, 2);
+    ck_assert_mem_eq(m.txs[0], txs[0], lens[0]);
+    net_p2p_msg_free(&m);
+    /* Unknown batch: an empty list. */
+    ldg_enc_reset(&e);
+    net_p2p_enc_batch_rep(&e, &d, NULL, NULL, 0);
+    ck_assert_int_eq(net_p2p_decode(&m, ldg_enc_data(&e), ldg_enc_len(&e), 1024), LDG_OK);
+    ck_assert_uint_eq(m.tx_count, 0);
+    net_p2p_msg_free(&m);
+    ldg_enc_free(&e);
+    free(txs[0]);
+    free(txs[1]);
 }
 END_TEST
 
@@ -148,7 +191,7 @@ START_TEST(cons_fields_out_of_domain)
     for (int i = 0; i < 6; i++) {
         ldg_enc e;
         ldg_enc_init(&e);
-        net_p2p_enc_cons(&e, &bad[i], NULL, NULL, NULL, 0);
+        net_p2p_enc_cons(&e, &bad[i], NULL, NULL, 0);
         net_p2p_msg d;
         ck_assert_msg(net_p2p_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e), 4096) == LDG_ERR_DECODE,
                       "case %d accepted", i);
@@ -288,9 +331,11 @@ START_TEST(garbage_rejected)
     ldg_header_hash(&hh, &h);
     net_cons_msg m = vote(NET_CONS_PROPOSAL, true, 1, 2);
     memcpy(m.block.b, hh.b, 32);
+    ldg_hash dg[2];
+    memset(dg, 7, sizeof dg);
     ldg_enc e;
     ldg_enc_init(&e);
-    net_p2p_enc_cons(&e, &m, &h, (const uint8_t *const *)txs, lens, 2);
+    net_p2p_enc_cons(&e, &m, &h, dg, 2);
     size_t len = ldg_enc_len(&e);
     uint8_t *copy = malloc(len);
     for (size_t cut = 0; cut < len; cut++) {
@@ -392,7 +437,8 @@ int main(void)
     TCase *tc = tcase_create("codec");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, vote_round_trip);
-    tcase_add_test(tc, proposal_carries_block);
+    tcase_add_test(tc, proposal_carries_header_and_digests);
+    tcase_add_test(tc, batch_fetch_round_trip);
     tcase_add_test(tc, cons_fields_out_of_domain);
     tcase_add_test(tc, batch_limits);
     tcase_add_test(tc, sync_and_commit_round_trip);
