@@ -79,9 +79,11 @@ typedef ldg_err (*ldg_block_hook_fn)(ldg_state *st, const ldg_env *env);
  * produces a block even when no transaction is pending. Reads only; must be cheap. */
 typedef bool (*ldg_work_due_fn)(ldg_state *st, uint64_t time_ms);
 
-/* Transfer hook: consulted on every movement of an instrument (transfers, settlement legs,
- * corporate-action payments) after the assets module's own rules, e.g. by the contract VM
- * to run an instrument's compliance contract. Returns LDG_R_OK to allow. */
+/* Transfer hook: consulted on every transfer an account makes of an instrument (native
+ * transfers, settlement legs, contract-initiated transfers), after the assets module's own
+ * rules, e.g. by the contract VM to run an instrument's compliance contract. Movements the
+ * ledger makes itself (corporate-action payments) and regulator-approved force transfers
+ * (a legal override) do not consult it. Returns LDG_R_OK to allow. */
 typedef ldg_result (*ldg_transfer_hook_fn)(ldg_txctx *c, const char *instrument,
                                            const ldg_account *from, const ldg_account *to,
                                            uint64_t quantity);

@@ -327,6 +327,7 @@ typedef struct bft {
     char state_path[NET_PATH_MAX];
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
+    bool test_drop_batches; /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
 } bft;
 
 static bft *g_bft; /* one driver per process: set by net_bft_start, read by net_bft_run */
@@ -584,7 +585,9 @@ static void *batch_rx(void *arg)
         qitem *it = recv_one(b, b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
         if (!it)
             continue;
-        if (it->m.kind != NET_P2P_BATCH)
+        if (b->test_drop_batches)
+            ; /* test hook: every batch must then be fetched by digest */
+        else if (it->m.kind != NET_P2P_BATCH)
             peer_log("dropped a message of kind %u on the batch socket", it->m.kind);
         else
             ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL);
@@ -1624,6 +1627,11 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     LDG_ASSERT(b);
     b->n = n;
     b->observer = n->observer || n->validator_index < 0;
+    b->test_drop_batches = getenv("FOLIO_TEST_DROP_BATCHES") != NULL;
+    if (b->test_drop_batches)
+        fprintf(stderr,
+                "folio: TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "
+                "proposals are assembled from batches fetched by digest\n");
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
     pthread_mutex_init(&b->qlock, NULL);
