@@ -82,6 +82,7 @@ int main(int argc, char **argv)
         } else if (i > 0 && (!strcmp(argv[i], "--home") || !strcmp(argv[i], "--as"))) {
             if (i + 1 >= argc) {
                 cli_fail(&ctx, "USAGE", "%s needs a value", argv[i]);
+                free(rest);
                 return 2;
             }
             if (!strcmp(argv[i], "--home"))

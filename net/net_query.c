@@ -243,8 +243,13 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
     uint32_t idx;
     char hex[65];
     ldg_hex_encode(hex, id.b, LDG_HASH_LEN);
+    /* The mempool is asked first: a transaction leaves it only after its block is
+     * committed, so "not pending" followed by "not committed" is a true absence, while the
+     * other order could miss one committed between the two reads. */
+    bool pending =
+        net_mempool_contains(n->mempool, &id) || (n->multi && net_bft_pending(n, &id));
     if (ldg_chain_find_tx(n->chain, &id, &h, &idx) != LDG_OK) {
-        if (net_mempool_contains(n->mempool, &id) || (n->multi && net_bft_pending(n, &id)))
+        if (pending)
             return dump(json_pack("{s:s,s:s}", "id", hex, "status", "pending"));
         return error_json(status, LDG_ERR_NOT_FOUND,
                           "transaction %s is neither committed nor pending", hex);
