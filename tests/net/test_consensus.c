@@ -7,45 +7,14 @@
 #include <string.h>
 
 #include "../../net/net_consensus.h"
-
-/* ---- Fake crypto: signature = keyed checksum of the sign bytes ----------------------- */
-
-typedef struct key {
-    uint8_t pubkey[NET_CONS_PUBKEY_LEN];
-} key;
-
-static void fake_sig(uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *pub, const uint8_t *msg,
-                     size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < NET_CONS_PUBKEY_LEN; i++)
-        h = (h ^ pub[i]) * 0x100000001b3ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ msg[i]) * 0x100000001b3ull;
-    for (size_t i = 0; i < NET_CONS_SIG_LEN; i++)
-        sig[i] = (uint8_t)(h >> (8 * (i % 8))) ^ (uint8_t)i;
-}
-
-static bool fake_sign(void *ctx, uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *msg, size_t len)
-{
-    fake_sig(sig, ((key *)ctx)->pubkey, msg, len);
-    return true;
-}
-
-static bool fake_verify(void *ctx, const uint8_t pub[NET_CONS_PUBKEY_LEN], const uint8_t *msg,
-                        size_t len, const uint8_t sig[NET_CONS_SIG_LEN])
-{
-    uint8_t want[NET_CONS_SIG_LEN];
-    fake_sig(want, pub, msg, len);
-    return memcmp(want, sig, NET_CONS_SIG_LEN) == 0;
-}
+#include "cons_testkit.h"
 
 /* ---- Harness: validator `self` of a set of n, the others signed here ---------------- */
 
 typedef struct harness {
     uint32_t n;
     uint8_t pubkeys[NET_CONS_VALIDATORS_MAX][NET_CONS_PUBKEY_LEN];
-    key self_key;
+    cons_key self_key;
     net_cons *core;
     net_cons_actions acts;
 } harness;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../net/net_consensus.h"
+#include "cons_testkit.h"
 
 #define SIM_NODES_MAX 7
 #define SIM_QUEUE_MAX (1u << 15)
@@ -46,38 +47,6 @@ static uint32_t rng_below(uint64_t *s, uint32_t n)
 static bool rng_chance(uint64_t *s, uint32_t per_mille)
 {
     return rng_below(s, 1000) < per_mille;
-}
-
-/* ---- Fake signatures: cheap, deterministic, keyed by the signer's public key ------- */
-
-typedef struct sim_key {
-    uint8_t pubkey[NET_CONS_PUBKEY_LEN];
-} sim_key;
-
-static void fake_sig(uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *pub, const uint8_t *msg,
-                     size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < NET_CONS_PUBKEY_LEN; i++)
-        h = (h ^ pub[i]) * 0x100000001b3ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ msg[i]) * 0x100000001b3ull;
-    for (size_t i = 0; i < NET_CONS_SIG_LEN; i++)
-        sig[i] = (uint8_t)(h >> (8 * (i % 8))) ^ (uint8_t)i;
-}
-
-static bool fake_sign(void *ctx, uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *msg, size_t len)
-{
-    fake_sig(sig, ((sim_key *)ctx)->pubkey, msg, len);
-    return true;
-}
-
-static bool fake_verify(void *ctx, const uint8_t pub[NET_CONS_PUBKEY_LEN], const uint8_t *msg,
-                        size_t len, const uint8_t sig[NET_CONS_SIG_LEN])
-{
-    uint8_t want[NET_CONS_SIG_LEN];
-    fake_sig(want, pub, msg, len);
-    return memcmp(want, sig, NET_CONS_SIG_LEN) == 0;
 }
 
 /* ---- Configuration of one suite case ------------------------------------------------ */
@@ -122,7 +91,7 @@ typedef struct sim_signed {
 
 typedef struct sim_node {
     net_cons *core;
-    sim_key key;
+    cons_key key;
     bool up;
     uint32_t epoch;
     uint32_t group; /* partition side */
