@@ -668,49 +668,13 @@ static ldg_evm_result world_message_call(ldg_evm_world *w, const ldg_evm_message
     return r;
 }
 
-static ldg_evm_address create_address(const ldg_evm_message *msg, uint64_t nonce)
-{
-    uint8_t h[32];
-    if (msg->kind == LDG_EVM_CREATE) {
-        ldg_rlp_buf b;
-        ldg_rlp_init(&b);
-        size_t start = ldg_rlp_list_begin(&b);
-        ldg_rlp_put_bytes(&b, msg->sender.bytes, 20);
-        ldg_rlp_put_u64(&b, nonce);
-        ldg_rlp_list_end(&b, start);
-        LDG_ASSERT(!b.failed);
-        ldg_keccak256(h, b.data, b.len);
-        ldg_rlp_free(&b);
-    } else {
-        uint8_t buf[1 + 20 + 32 + 32];
-        buf[0] = 0xff;
-        memcpy(buf + 1, msg->sender.bytes, 20);
-        memcpy(buf + 21, msg->create2_salt.bytes, 32);
-        ldg_keccak256(buf + 53, msg->input_data, msg->input_size);
-        ldg_keccak256(h, buf, sizeof buf);
-    }
-    ldg_evm_address a;
-    memcpy(a.bytes, h + 12, 20);
-    return a;
-}
-
-/* Deposits the returned code (EIP-170 size, EIP-3541 0xEF, 200 gas per byte). */
+/* Deposits the returned code of a successful init. */
 static void deposit_code(ldg_evm_world *w, world_account *acc, ldg_evm_result *r)
 {
-    int64_t cost = 200 * (int64_t)r->output_size;
-    if (r->output_size > LDG_EVM_CODE_SIZE_MAX || r->gas_left < cost) {
-        r->status = LDG_EVM_OUT_OF_GAS;
-    } else if (r->output_size && r->output_data[0] == 0xef) {
-        r->status = LDG_EVM_CONTRACT_VALIDATION_FAILURE;
-    } else {
-        r->gas_left -= cost;
-        world_journal(w, J_CODE, acc, ldg_u256_zero(), ldg_u256_zero(), 0, false);
-        world_set_code(w, acc, r->output_data, r->output_size);
-    }
-    if (r->status != LDG_EVM_SUCCESS) {
-        r->gas_left = 0;
-        r->gas_refund = 0;
-    }
+    if (!world_deposit_charge(r))
+        return;
+    world_journal(w, J_CODE, acc, ldg_u256_zero(), ldg_u256_zero(), 0, false);
+    world_set_code(w, acc, r->output_data, r->output_size);
 }
 
 static ldg_evm_result world_create(ldg_evm_world *w, const ldg_evm_message *msg)
@@ -719,7 +683,9 @@ static ldg_evm_result world_create(ldg_evm_world *w, const ldg_evm_message *msg)
     LDG_ASSERT(sender && sender->alive);
     if (sender->nonce == UINT64_MAX)
         return fail_result(LDG_EVM_FAILURE, msg->gas);
-    ldg_evm_address addr = create_address(msg, sender->nonce);
+    ldg_evm_address addr = msg->kind == LDG_EVM_CREATE
+                               ? world_create_address(&msg->sender, sender->nonce)
+                               : world_create2_address(msg);
     world_set_nonce(w, sender, sender->nonce + 1);
     world_account *acc = world_entry(w, &addr);
     if (!acc)
@@ -737,11 +703,7 @@ static ldg_evm_result world_create(ldg_evm_world *w, const ldg_evm_message *msg)
     world_set_nonce(w, acc, 1);
     transfer(w, sender, acc, msg->value);
 
-    ldg_evm_message m = *msg;
-    m.recipient = addr;
-    m.code_address = addr;
-    m.input_data = NULL;
-    m.input_size = 0;
+    ldg_evm_message m = world_init_message(msg, addr);
     ldg_evm_result r = {.status = LDG_EVM_SUCCESS, .gas_left = msg->gas};
     if (msg->input_size) {
         ldg_evm_code *init = ldg_evm_code_analyze(msg->input_data, msg->input_size);

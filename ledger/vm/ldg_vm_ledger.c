@@ -675,65 +675,30 @@ static ldg_evm_result message_call(vm_session *s, const ldg_evm_message *msg)
 
 ldg_evm_address ldg_vm_create_address(const ldg_evm_address *sender, uint64_t nonce)
 {
-    uint8_t h[32];
-    ldg_rlp_buf b;
-    ldg_rlp_init(&b);
-    size_t start = ldg_rlp_list_begin(&b);
-    ldg_rlp_put_bytes(&b, sender->bytes, 20);
-    ldg_rlp_put_u64(&b, nonce);
-    ldg_rlp_list_end(&b, start);
-    LDG_ASSERT(!b.failed);
-    ldg_keccak256(h, b.data, b.len);
-    ldg_rlp_free(&b);
-    ldg_evm_address a;
-    memcpy(a.bytes, h + 12, 20);
-    return a;
+    return world_create_address(sender, nonce);
 }
 
-static ldg_evm_address create2_address(const ldg_evm_message *msg)
-{
-    uint8_t buf[1 + 20 + 32 + 32], h[32];
-    buf[0] = 0xff;
-    memcpy(buf + 1, msg->sender.bytes, 20);
-    memcpy(buf + 21, msg->create2_salt.bytes, 32);
-    ldg_keccak256(buf + 53, msg->input_data, msg->input_size);
-    ldg_keccak256(h, buf, sizeof buf);
-    ldg_evm_address a;
-    memcpy(a.bytes, h + 12, 20);
-    return a;
-}
-
-/* Deposits the returned code (EIP-170 size, EIP-3541 0xEF, 200 gas per byte). */
+/* Deposits the returned code of a successful init. */
 static void deposit_code(vm_session *s, const ldg_evm_address *addr, ldg_evm_result *r)
 {
-    int64_t cost = 200 * (int64_t)r->output_size;
-    if (r->output_size > LDG_EVM_CODE_SIZE_MAX || r->gas_left < cost) {
-        r->status = LDG_EVM_OUT_OF_GAS;
-    } else if (r->output_size && r->output_data[0] == 0xef) {
-        r->status = LDG_EVM_CONTRACT_VALIDATION_FAILURE;
-    } else {
-        r->gas_left -= cost;
-        vm_account a;
-        account_load(s, addr, &a);
-        if (r->output_size) {
-            ldg_keccak256(a.code_hash, r->output_data, r->output_size);
-            a.has_code = true;
-            uint8_t k[34];
-            size_t kl = key_code(k, a.code_hash);
-            const uint8_t *v;
-            size_t vl;
-            bool found;
-            if (ldg_state_get(s->st, k, kl, &v, &vl, &found) != LDG_OK)
-                s->store_failed = true;
-            else if (!found)
-                kv_write(s, k, kl, r->output_data, r->output_size);
-        }
-        account_store(s, addr, &a);
+    if (!world_deposit_charge(r))
+        return;
+    vm_account a;
+    account_load(s, addr, &a);
+    if (r->output_size) {
+        ldg_keccak256(a.code_hash, r->output_data, r->output_size);
+        a.has_code = true;
+        uint8_t k[34];
+        size_t kl = key_code(k, a.code_hash);
+        const uint8_t *v;
+        size_t vl;
+        bool found;
+        if (ldg_state_get(s->st, k, kl, &v, &vl, &found) != LDG_OK)
+            s->store_failed = true;
+        else if (!found)
+            kv_write(s, k, kl, r->output_data, r->output_size);
     }
-    if (r->status != LDG_EVM_SUCCESS) {
-        r->gas_left = 0;
-        r->gas_refund = 0;
-    }
+    account_store(s, addr, &a);
 }
 
 static bool address_in_use(vm_session *s, const ldg_evm_address *addr)
@@ -754,7 +719,7 @@ static ldg_evm_result create(vm_session *s, const ldg_evm_message *msg)
         return fail_result(LDG_EVM_FAILURE, msg->gas);
     ldg_evm_address addr = msg->kind == LDG_EVM_CREATE
                                ? ldg_vm_create_address(&msg->sender, sender.nonce)
-                               : create2_address(msg);
+                               : world_create2_address(msg);
     sender.nonce++;
     account_store(s, &msg->sender, &sender);
     vm_entry *e = entry_get(s, E_ACCOUNT, &addr, NULL);
@@ -772,11 +737,7 @@ static ldg_evm_result create(vm_session *s, const ldg_evm_message *msg)
     account_store(s, &addr, &acc);
     value_move(s, &msg->sender, &addr, msg->value);
 
-    ldg_evm_message m = *msg;
-    m.recipient = addr;
-    m.code_address = addr;
-    m.input_data = NULL;
-    m.input_size = 0;
+    ldg_evm_message m = world_init_message(msg, addr);
     ldg_evm_result r = {.status = LDG_EVM_SUCCESS, .gas_left = msg->gas};
     if (msg->input_size) {
         ldg_evm_code *init = ldg_evm_code_analyze(msg->input_data, msg->input_size);
