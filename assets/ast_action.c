@@ -885,14 +885,20 @@ static ldg_result apply_split(ldg_txctx *c, const msgpack_object *payload)
         !ldg_obj_u64(&f[1], &a.ratio_new) || !ldg_obj_u64(&f[2], &a.ratio_old))
         return LDG_R_BAD_PAYLOAD;
     if (a.ratio_new == 0 || a.ratio_old == 0 || a.ratio_new > SPLIT_SIDE_MAX ||
-        a.ratio_old > SPLIT_SIDE_MAX || a.ratio_new == a.ratio_old)
+        a.ratio_old > SPLIT_SIDE_MAX || a.ratio_new == a.ratio_old) {
+        ldg_txctx_detail(c, "ratio %llu:%llu: each side 1 to %llu, and N different from M",
+                         (unsigned long long)a.ratio_new, (unsigned long long)a.ratio_old,
+                         (unsigned long long)SPLIT_SIDE_MAX);
         return AST_R_BAD_RATIO;
+    }
     ast_asset asset;
     ldg_result r = need_issued_by(c, a.isin, &asset);
     if (r != LDG_R_OK)
         return r;
-    if (asset.kind != AST_KIND_EQUITY)
+    if (asset.kind != AST_KIND_EQUITY) {
+        ldg_txctx_detail(c, "%s is not an equity: only shares split", a.isin);
         return AST_R_WRONG_KIND;
+    }
     uint64_t lock;
     if (ast_action_lock_get(c->st, a.isin, &lock) != LDG_OK)
         return LDG_R_STORE_FAILED;
