@@ -48,11 +48,15 @@ bool cli_check_opts(cli_ctx *ctx, int argc, char **argv, const char *const *valu
                     const char *const *flags);
 
 /* Rejects more than `max` positional arguments; prints the error. */
-bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
-                           int max);
+bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *const *valued, int max);
 
 /* Strict unsigned integer: digits only, no sign, no overflow, at most max. */
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
+/* "1234.5" with a currency of exponent 2 -> 123450 minor units. Digits, at most one '.',
+ * at most `exponent` decimals; no sign, no spaces; result at most LDG_QUANTITY_MAX. */
+bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out);
+/* "YYYY-MM-DD" -> days since 1970-01-01. */
+bool cli_parse_date(const char *s, int64_t *days);
 
 /* Loads config; connects to the node. Print errors; return CLI_* codes. */
 int cli_load_config(cli_ctx *ctx);
@@ -70,6 +74,10 @@ int cli_resolve_account(cli_ctx *ctx, const char *who, ldg_account *out);
 /* Signs payload as the --as key, submits, waits for the commit (with progress on a TTY)
  * and prints the receipt. *out (optional) receives the committed tx JSON. */
 int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out);
+
+/* The 8-byte big-endian id a receipt carries in its data (hex), from a committed tx's
+ * JSON as cli_submit returns it; 0 if there is none. Defined in cli_trade.c. */
+uint64_t cli_receipt_id(json_t *tx);
 
 /* Prints a JSON value (pretty) to stdout. */
 void cli_print_json(json_t *j);

@@ -5,9 +5,6 @@
 
 #include <string.h>
 
-bool cli_parse_date(const char *s, int64_t *days);                      /* cli_asset.c */
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out); /* cli_asset.c */
-
 static void usage(void)
 {
     printf("usage: folio action dividend ISIN --per-share AMOUNT --currency CNY\n"
@@ -23,25 +20,13 @@ static void usage(void)
            "to the issuer as whole shares. Bond coupons and redemptions run by themselves.\n");
 }
 
-static uint64_t id_of(json_t *tx)
-{
-    const char *hex = json_string_value(json_object_get(json_object_get(tx, "receipt"), "data"));
-    uint8_t b[8];
-    if (!hex || strlen(hex) != 16 || ldg_hex_decode(b, 8, hex) != 0)
-        return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | b[i];
-    return v;
-}
-
 static int submit_id(cli_ctx *ctx, uint64_t type, ldg_enc *p, const char *what)
 {
     json_t *tx = NULL;
     int rc = cli_submit(ctx, type, p, what, &tx);
     ldg_enc_free(p);
     if (rc == CLI_OK && !ctx->json)
-        printf("action %llu (see 'folio action list')\n", (unsigned long long)id_of(tx));
+        printf("action %llu (see 'folio action list')\n", (unsigned long long)cli_receipt_id(tx));
     json_decref(tx);
     return rc;
 }

@@ -33,49 +33,6 @@ static void asset_usage(void)
         "signer's cash: the issuing bank pays out off-ledger and the supply shrinks.\n");
 }
 
-/* "1234.5" with a currency of exponent 2 -> 123450 minor units. Digits, at most one '.',
- * at most `exponent` decimals; no sign, no spaces; result at most LDG_QUANTITY_MAX. */
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out);
-bool cli_parse_date(const char *s, int64_t *days);
-
-/* "YYYY-MM-DD" -> days since 1970-01-01. */
-bool cli_parse_date(const char *s, int64_t *days)
-{
-    ast_date d;
-    if (!s || ast_date_parse(&d, s, strlen(s)) != AST_DATE_OK)
-        return false;
-    *days = d.days;
-    return true;
-}
-
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
-{
-    uint64_t v = 0;
-    unsigned decimals = 0;
-    bool dot = false, digit = false;
-    for (const char *p = s; *p; p++) {
-        if (*p == '.' && !dot) {
-            dot = true;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            return false;
-        if (dot && ++decimals > exponent)
-            return false;
-        digit = true;
-        if (__builtin_mul_overflow(v, 10, &v) ||
-            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
-            return false;
-    }
-    for (; decimals < exponent; decimals++)
-        if (__builtin_mul_overflow(v, 10, &v))
-            return false;
-    if (!digit || v > LDG_QUANTITY_MAX)
-        return false;
-    *out = v;
-    return true;
-}
-
 static const ast_currency *need_currency(cli_ctx *ctx, const char *cur)
 {
     const ast_currency *info = NULL;
@@ -85,6 +42,22 @@ static const ast_currency *need_currency(cli_ctx *ctx, const char *cur)
         return NULL;
     }
     return info;
+}
+
+/* The --currency and --amount of the cash commands: a known currency and a positive amount
+ * of it. Prints the error. */
+static bool cash_amount(cli_ctx *ctx, const char *cur, const char *amt, uint64_t *amount)
+{
+    const ast_currency *info = need_currency(ctx, cur);
+    if (!info)
+        return false;
+    if (!cli_parse_amount(amt, info->minor_exponent, amount) || *amount == 0) {
+        cli_fail(ctx, "BAD_AMOUNT",
+                 "--amount must be a positive amount of %s with at most %u decimals", cur,
+                 (unsigned)info->minor_exponent);
+        return false;
+    }
+    return true;
 }
 
 static bool parse_risk(const char *s, uint64_t *out)
@@ -165,16 +138,9 @@ static int issue_cash(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "asset issue cash needs --currency, --amount and --to");
         return CLI_USAGE;
     }
-    const ast_currency *info = need_currency(ctx, cur);
-    if (!info)
-        return CLI_USAGE;
     uint64_t amount;
-    if (!cli_parse_amount(amt, info->minor_exponent, &amount) || amount == 0) {
-        cli_fail(ctx, "BAD_AMOUNT",
-                 "--amount must be a positive amount of %s with at most %u decimals", cur,
-                 (unsigned)info->minor_exponent);
+    if (!cash_amount(ctx, cur, amt, &amount))
         return CLI_USAGE;
-    }
     ldg_account to;
     int rc = cli_resolve_account(ctx, to_s, &to);
     if (rc != CLI_OK)
@@ -202,16 +168,9 @@ static int redeem_cash(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "asset redeem cash needs --currency and --amount");
         return CLI_USAGE;
     }
-    const ast_currency *info = need_currency(ctx, cur);
-    if (!info)
-        return CLI_USAGE;
     uint64_t amount;
-    if (!cli_parse_amount(amt, info->minor_exponent, &amount) || amount == 0) {
-        cli_fail(ctx, "BAD_AMOUNT",
-                 "--amount must be a positive amount of %s with at most %u decimals", cur,
-                 (unsigned)info->minor_exponent);
+    if (!cash_amount(ctx, cur, amt, &amount))
         return CLI_USAGE;
-    }
     ldg_enc p;
     ldg_enc_init(&p);
     ldg_enc_array(&p, 2);

@@ -59,19 +59,6 @@ static int freeze(cli_ctx *ctx, int argc, char **argv, bool on)
     return rc;
 }
 
-static uint64_t id_of(json_t *tx)
-{
-    /* The receipt's data is the 8-byte big-endian id, as hex. */
-    const char *hex = json_string_value(json_object_get(json_object_get(tx, "receipt"), "data"));
-    uint8_t b[8];
-    if (!hex || strlen(hex) != 16 || ldg_hex_decode(b, 8, hex) != 0)
-        return 0;
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | b[i];
-    return v;
-}
-
 static int force(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--from", "--to", "--order", NULL};
@@ -109,7 +96,7 @@ static int force(cli_ctx *ctx, int argc, char **argv)
     if (rc == CLI_OK && !ctx->json)
         printf("proposal %llu: nothing moves until another regulator runs "
                "'folio control approve %llu'\n",
-               (unsigned long long)id_of(tx), (unsigned long long)id_of(tx));
+               (unsigned long long)cli_receipt_id(tx), (unsigned long long)cli_receipt_id(tx));
     json_decref(tx);
     return rc;
 }

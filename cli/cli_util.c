@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "ast_date.h"
 #include "ldg_tx.h"
 #include "ldg_exec.h"
 #include "ldg_limits.h"
@@ -75,8 +76,7 @@ const char *cli_pos(int argc, char **argv, int want, const char *const *valued)
     return NULL;
 }
 
-bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *const *valued,
-                           int max)
+bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *const *valued, int max)
 {
     const char *extra = cli_pos(argc, argv, max, valued);
     if (extra) {
@@ -356,9 +356,24 @@ int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *
     rc = cli_load_config(ctx);
     if (rc != CLI_OK)
         return rc;
+    /* Expiry counts from the node's clock (block time, including a dev-mode offset), not
+     * only from ours, so transactions still validate after 'folio dev time advance'. */
+    uint64_t now = wall_ms();
+    json_t *st = cli_query(ctx, "status", NULL, &rc);
+    if (!st) {
+        explicit_bzero(&kp, sizeof kp);
+        return rc;
+    }
+    uint64_t tip = (uint64_t)json_integer_value(json_object_get(st, "time_ms"));
+    uint64_t node_now = now + (uint64_t)json_integer_value(json_object_get(st, "time_offset_ms"));
+    json_decref(st);
+    if (node_now > now)
+        now = node_now;
+    if (tip > now)
+        now = tip;
     size_t len;
     ldg_hash id;
-    uint8_t *wire = ldg_tx_build(&len, &id, ctx->cfg.chain_id, type, &kp, wall_ms() + CLI_TX_TTL_MS,
+    uint8_t *wire = ldg_tx_build(&len, &id, ctx->cfg.chain_id, type, &kp, now + CLI_TX_TTL_MS,
                                  ldg_enc_data(payload), ldg_enc_len(payload), false);
     explicit_bzero(&kp, sizeof kp);
     if (!wire) {
@@ -491,4 +506,41 @@ void cli_amount(char *out, size_t len, uint64_t v, unsigned scale)
         p *= 10;
     snprintf(out, len, "%llu.%0*llu", (unsigned long long)(v / p), (int)scale,
              (unsigned long long)(v % p));
+}
+
+bool cli_parse_date(const char *s, int64_t *days)
+{
+    ast_date d;
+    if (!s || ast_date_parse(&d, s, strlen(s)) != AST_DATE_OK)
+        return false;
+    *days = d.days;
+    return true;
+}
+
+bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
+{
+    uint64_t v = 0;
+    unsigned decimals = 0;
+    bool dot = false, digit = false;
+    for (const char *p = s; *p; p++) {
+        if (*p == '.' && !dot) {
+            dot = true;
+            continue;
+        }
+        if (*p < '0' || *p > '9')
+            return false;
+        if (dot && ++decimals > exponent)
+            return false;
+        digit = true;
+        if (__builtin_mul_overflow(v, 10, &v) ||
+            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
+            return false;
+    }
+    for (; decimals < exponent; decimals++)
+        if (__builtin_mul_overflow(v, 10, &v))
+            return false;
+    if (!digit || v > LDG_QUANTITY_MAX)
+        return false;
+    *out = v;
+    return true;
 }
