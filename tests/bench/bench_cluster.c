@@ -15,6 +15,8 @@
 #include "net_home.h"
 #include "net_rpc.h"
 
+#include "bench/bench_common.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -29,40 +31,10 @@
 #define NODES 4
 #define BATCH 512
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-typedef struct wire {
-    uint8_t *b;
-    size_t n;
-} wire;
-
 static const char *chain_id = "folio-testnet";
 static char rpc[NODES][128], homes[NODES][NET_PATH_MAX];
 static pid_t pids[NODES];
 static const char *folio;
-
-static json_t *call(net_client *c, ldg_enc *req)
-{
-    int status;
-    char *text;
-    if (net_client_call(c, req, &status, &text) != LDG_OK)
-        return NULL;
-    json_t *j = json_loads(text, 0, NULL);
-    free(text);
-    return j;
-}
 
 static net_client *connect_node(int i)
 {
@@ -73,20 +45,9 @@ static net_client *connect_node(int i)
     return c;
 }
 
-static json_t *status(net_client *c)
-{
-    ldg_enc e;
-    ldg_enc_init(&e);
-    ldg_enc_array(&e, 1);
-    ldg_enc_str(&e, "status");
-    json_t *j = call(c, &e);
-    ldg_enc_free(&e);
-    return j;
-}
-
 static int64_t field(net_client *c, const char *name)
 {
-    json_t *j = status(c);
+    json_t *j = status(c, false);
     if (!j)
         return -1;
     int64_t v = (int64_t)json_integer_value(json_object_get(j, name));
@@ -105,7 +66,7 @@ static void submit(net_client *c, wire *txs, size_t n)
         ldg_enc_str(&e, "submit");
         for (size_t i = 0; i < k; i++)
             ldg_enc_bin(&e, txs[s + i].b, txs[s + i].n);
-        json_t *j = call(c, &e);
+        json_t *j = call(c, &e, false);
         ldg_enc_free(&e);
         bool full = false;
         json_t *res = j ? json_object_get(j, "rejected") : NULL;
@@ -128,84 +89,6 @@ static void wait_total(net_client *c, int64_t target, double timeout_s)
     double t0 = now_s();
     while (field(c, "tx_total") < target && now_s() - t0 < timeout_s)
         usleep(5000);
-}
-
-static wire build(uint64_t type, const ldg_keypair *kp, ldg_enc *payload, uint64_t expiry)
-{
-    wire w;
-    w.b = ldg_tx_build(&w.n, NULL, chain_id, type, kp, expiry, ldg_enc_data(payload),
-                       ldg_enc_len(payload), false);
-    if (!w.b)
-        abort();
-    return w;
-}
-
-typedef struct sign_job {
-    const ldg_keypair *keys;
-    const ldg_account *accts;
-    size_t accounts, begin, end;
-    wire *out;
-    uint64_t expiry;
-} sign_job;
-
-static void *sign_worker(void *arg)
-{
-    sign_job *j = arg;
-    ldg_enc p;
-    ldg_enc_init(&p);
-    for (size_t i = j->begin; i < j->end; i++) {
-        size_t from = i % j->accounts,
-               to = (from + 1 + (i / j->accounts) % (j->accounts - 1)) % j->accounts;
-        ldg_enc_reset(&p);
-        ldg_enc_array(&p, 3);
-        ldg_enc_str(&p, "CNE100000296");
-        ldg_enc_u64(&p, 1);
-        ldg_enc_bin(&p, j->accts[to].b, LDG_ACCOUNT_LEN);
-        j->out[i] = build(AST_TX_TRANSFER, &j->keys[from], &p, j->expiry);
-    }
-    ldg_enc_free(&p);
-    return NULL;
-}
-
-typedef struct verify_job {
-    ldg_tx *txs;
-    size_t begin, end, bad;
-} verify_job;
-
-static void *verify_worker(void *arg)
-{
-    verify_job *j = arg;
-    for (size_t i = j->begin; i < j->end; i++)
-        j->bad += !ldg_tx_verify(&j->txs[i]);
-    return NULL;
-}
-
-static double raw_verify_rate(wire *txs, size_t n, int cores)
-{
-    ldg_tx *dec = malloc(n * sizeof *dec);
-    for (size_t i = 0; i < n; i++)
-        if (ldg_tx_decode(&dec[i], txs[i].b, txs[i].n) != LDG_R_OK)
-            abort();
-    pthread_t t[64];
-    verify_job jobs[64];
-    double t0 = now_s();
-    for (int k = 0; k < cores; k++) {
-        jobs[k] = (verify_job){dec, n * (size_t)k / (size_t)cores,
-                               n * (size_t)(k + 1) / (size_t)cores, 0};
-        pthread_create(&t[k], NULL, verify_worker, &jobs[k]);
-    }
-    size_t bad = 0;
-    for (int k = 0; k < cores; k++) {
-        pthread_join(t[k], NULL);
-        bad += jobs[k].bad;
-    }
-    double dt = now_s() - t0;
-    for (size_t i = 0; i < n; i++)
-        ldg_tx_free(&dec[i]);
-    free(dec);
-    if (bad)
-        abort();
-    return (double)n / dt;
 }
 
 typedef struct client_job {
@@ -317,80 +200,32 @@ int main(int argc, char **argv)
         return 1;
     uint64_t expiry = wall_ms() + 50 * 60 * 1000;
     wire *setup = malloc((2 + 2 * accounts) * sizeof *setup);
-    size_t k = 0;
-    ldg_enc p;
-    ldg_enc_init(&p);
-    ldg_account issuer_acct;
-    ldg_account_of(&issuer_acct, &issuer.pub);
-    ldg_enc_array(&p, 3);
-    ldg_enc_str(&p, "issuer");
-    ldg_enc_u64(&p, LDG_ROLE_ISSUER);
-    ldg_enc_bin(&p, issuer.pub.b, LDG_PUBKEY_LEN);
-    setup[k++] = build(LDG_TX_PARTICIPANT_REGISTER, &op, &p, expiry);
-    for (size_t i = 0; i < accounts; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "investor-%zu", i);
-        if (ldg_keypair_generate(&keys[i]) != LDG_OK)
-            return 1;
-        ldg_account_of(&accts[i], &keys[i].pub);
-        ldg_enc_reset(&p);
-        ldg_enc_array(&p, 3);
-        ldg_enc_str(&p, name);
-        ldg_enc_u64(&p, LDG_ROLE_INVESTOR);
-        ldg_enc_bin(&p, keys[i].pub.b, LDG_PUBKEY_LEN);
-        setup[k++] = build(LDG_TX_PARTICIPANT_REGISTER, &op, &p, expiry);
-    }
+    if (!build_registrations(chain_id, &op, &issuer, keys, accts, accounts, expiry, setup))
+        return 1;
+    size_t k = 1 + accounts;
     int64_t t0total = field(c0, "tx_total");
     submit(c0, setup, k);
     wait_total(c0, t0total + (int64_t)k, 120);
-    ldg_enc_reset(&p);
-    ldg_enc_array(&p, 6);
-    ldg_enc_str(&p, "CNE100000296");
-    ldg_enc_str(&p, "Bench Co.");
-    ldg_enc_u64(&p, 1000000000000ULL);
-    ldg_enc_bin(&p, issuer_acct.b, LDG_ACCOUNT_LEN);
-    ldg_enc_str(&p, "");
-    ldg_enc_u64(&p, 3);
-    wire issue = build(AST_TX_ISSUE_EQUITY, &issuer, &p, expiry);
+    wire issue = build_issue(chain_id, &issuer, expiry);
     submit(c0, &issue, 1);
     wait_total(c0, t0total + (int64_t)k + 1, 60);
-    size_t funded = 0;
-    for (size_t i = 0; i < accounts; i++) {
-        ldg_enc_reset(&p);
-        ldg_enc_array(&p, 3);
-        ldg_enc_str(&p, "CNE100000296");
-        ldg_enc_u64(&p, 1000000);
-        ldg_enc_bin(&p, accts[i].b, LDG_ACCOUNT_LEN);
-        setup[funded++] = build(AST_TX_TRANSFER, &issuer, &p, expiry);
-    }
+    size_t funded = accounts;
+    build_funding(chain_id, &issuer, accts, accounts, expiry, setup);
     submit(c0, setup, funded);
     int64_t committed0 = t0total + (int64_t)k + 1 + (int64_t)funded;
     wait_total(c0, committed0, 120);
-    ldg_enc_free(&p);
 
     /* Pre-sign: the throughput load, then a reserve for the latency and failure phases. */
     size_t reserve = 200000, total = transfers + reserve;
     fprintf(stderr, "bench: signing %zu transfers from %zu accounts...\n", total, accounts);
     wire *load = malloc(total * sizeof *load);
-    pthread_t t[64];
-    sign_job sj[64];
-    for (int i = 0; i < cores; i++) {
-        sj[i] = (sign_job){keys,
-                           accts,
-                           accounts,
-                           total * (size_t)i / (size_t)cores,
-                           total * (size_t)(i + 1) / (size_t)cores,
-                           load,
-                           expiry};
-        pthread_create(&t[i], NULL, sign_worker, &sj[i]);
-    }
-    for (int i = 0; i < cores; i++)
-        pthread_join(t[i], NULL);
+    sign_all(chain_id, keys, accts, accounts, load, total, expiry, cores);
     double raw = raw_verify_rate(load, transfers < 100000 ? transfers : 100000, cores);
 
     /* 1. Sustained throughput: one client per node. */
     fprintf(stderr, "bench: %zu transfers through %d nodes...\n", transfers, NODES);
     double ts = now_s();
+    pthread_t t[NODES];
     client_job cj[NODES];
     for (int i = 0; i < NODES; i++) {
         size_t b = transfers * (size_t)i / NODES, e = transfers * (size_t)(i + 1) / NODES;
@@ -486,7 +321,7 @@ int main(int argc, char **argv)
     net_client *cv = connect_node(victim);
     int64_t hv = -1;
     while (cv && now_s() - tr0 < 120) {
-        json_t *sv = status(cv);
+        json_t *sv = status(cv, false);
         if (sv) {
             hv = (int64_t)json_integer_value(json_object_get(sv, "height"));
             bool behind = json_is_true(json_object_get(json_object_get(sv, "consensus"), "behind"));

@@ -13,6 +13,8 @@
 #include "net_home.h"
 #include "net_rpc.h"
 
+#include "bench/bench_common.h"
+
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,51 +28,8 @@
 #define BATCH 1024
 #define CLIENTS 3
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-typedef struct wire {
-    uint8_t *b;
-    size_t n;
-} wire;
-
 static char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
 static char rpc_url[NET_PATH_MAX];
-
-static json_t *call(net_client *c, ldg_enc *req)
-{
-    int status;
-    char *text;
-    if (net_client_call(c, req, &status, &text) != LDG_OK) {
-        fprintf(stderr, "bench: node did not answer\n");
-        exit(1);
-    }
-    json_t *j = json_loads(text, 0, NULL);
-    free(text);
-    return j;
-}
-
-static json_t *status(net_client *c)
-{
-    ldg_enc e;
-    ldg_enc_init(&e);
-    ldg_enc_array(&e, 1);
-    ldg_enc_str(&e, "status");
-    json_t *j = call(c, &e);
-    ldg_enc_free(&e);
-    return j;
-}
 
 /* Submits txs[0..n) in batches, resubmitting what the node refused as MEMPOOL_FULL. */
 static void submit_all(net_client *c, wire *txs, size_t n)
@@ -88,7 +47,7 @@ static void submit_all(net_client *c, wire *txs, size_t n)
             ldg_enc_str(&e, "submit");
             for (size_t i = 0; i < k; i++)
                 ldg_enc_bin(&e, txs[todo[s + i]].b, txs[todo[s + i]].n);
-            json_t *j = call(c, &e);
+            json_t *j = call(c, &e, true);
             ldg_enc_free(&e);
             json_t *res = json_object_get(j, "rejected");
             bool full = false;
@@ -116,7 +75,7 @@ static void submit_all(net_client *c, wire *txs, size_t n)
 
 static uint64_t tx_total(net_client *c)
 {
-    json_t *j = status(c);
+    json_t *j = status(c, true);
     uint64_t t = (uint64_t)json_integer_value(json_object_get(j, "tx_total"));
     json_decref(j);
     return t;
@@ -126,86 +85,6 @@ static void wait_total(net_client *c, uint64_t target)
 {
     while (tx_total(c) < target)
         usleep(5000);
-}
-
-static wire build(uint64_t type, const ldg_keypair *kp, ldg_enc *payload, uint64_t expiry)
-{
-    wire w;
-    w.b = ldg_tx_build(&w.n, NULL, chain_id, type, kp, expiry, ldg_enc_data(payload),
-                       ldg_enc_len(payload), false);
-    if (!w.b)
-        abort();
-    return w;
-}
-
-typedef struct sign_job {
-    const ldg_keypair *keys;
-    const ldg_account *accts;
-    size_t accounts, begin, end;
-    wire *out;
-    uint64_t expiry;
-} sign_job;
-
-static void *sign_worker(void *arg)
-{
-    sign_job *j = arg;
-    ldg_enc p;
-    ldg_enc_init(&p);
-    for (size_t i = j->begin; i < j->end; i++) {
-        size_t from = i % j->accounts,
-               to = (from + 1 + (i / j->accounts) % (j->accounts - 1)) % j->accounts;
-        ldg_enc_reset(&p);
-        ldg_enc_array(&p, 3);
-        ldg_enc_str(&p, "CNE100000296");
-        ldg_enc_u64(&p, 1);
-        ldg_enc_bin(&p, j->accts[to].b, LDG_ACCOUNT_LEN);
-        j->out[i] = build(AST_TX_TRANSFER, &j->keys[from], &p, j->expiry);
-    }
-    ldg_enc_free(&p);
-    return NULL;
-}
-
-typedef struct verify_job {
-    ldg_tx *txs;
-    size_t begin, end;
-    size_t bad;
-} verify_job;
-
-static void *verify_worker(void *arg)
-{
-    verify_job *j = arg;
-    for (size_t i = j->begin; i < j->end; i++)
-        j->bad += !ldg_tx_verify(&j->txs[i]);
-    return NULL;
-}
-
-/* The raw rate: decode once (not timed), then verify every signature on all cores. */
-static double raw_verify_rate(wire *txs, size_t n, int cores)
-{
-    ldg_tx *dec = malloc(n * sizeof *dec);
-    for (size_t i = 0; i < n; i++)
-        if (ldg_tx_decode(&dec[i], txs[i].b, txs[i].n) != LDG_R_OK)
-            abort();
-    pthread_t t[64];
-    verify_job jobs[64];
-    double t0 = now_s();
-    for (int k = 0; k < cores; k++) {
-        jobs[k] = (verify_job){dec, n * (size_t)k / (size_t)cores,
-                               n * (size_t)(k + 1) / (size_t)cores, 0};
-        pthread_create(&t[k], NULL, verify_worker, &jobs[k]);
-    }
-    size_t bad = 0;
-    for (int k = 0; k < cores; k++) {
-        pthread_join(t[k], NULL);
-        bad += jobs[k].bad;
-    }
-    double dt = now_s() - t0;
-    for (size_t i = 0; i < n; i++)
-        ldg_tx_free(&dec[i]);
-    free(dec);
-    if (bad)
-        abort();
-    return (double)n / dt;
 }
 
 typedef struct client_job {
@@ -274,7 +153,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 200 && net_client_open(&c, rpc_url, 120000, err, sizeof err) != LDG_OK; i++)
         usleep(50000);
     json_t *st;
-    while (!(st = status(c)))
+    while (!(st = status(c, true)))
         usleep(50000);
     json_decref(st);
 
@@ -284,78 +163,31 @@ int main(int argc, char **argv)
     if (net_key_load(home, "operator", &op) != LDG_OK || ldg_keypair_generate(&issuer) != LDG_OK)
         return 1;
     uint64_t expiry = wall_ms() + 50 * 60 * 1000;
-    size_t setup_n = 2 + 2 * accounts, k = 0;
+    size_t setup_n = 2 + 2 * accounts;
     wire *setup = malloc(setup_n * sizeof *setup);
-    ldg_enc p;
-    ldg_enc_init(&p);
-    ldg_account issuer_acct;
-    ldg_account_of(&issuer_acct, &issuer.pub);
-    ldg_enc_array(&p, 3);
-    ldg_enc_str(&p, "issuer");
-    ldg_enc_u64(&p, LDG_ROLE_ISSUER);
-    ldg_enc_bin(&p, issuer.pub.b, LDG_PUBKEY_LEN);
-    setup[k++] = build(LDG_TX_PARTICIPANT_REGISTER, &op, &p, expiry);
-    for (size_t i = 0; i < accounts; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "investor-%zu", i);
-        if (ldg_keypair_generate(&keys[i]) != LDG_OK)
-            return 1;
-        ldg_account_of(&accts[i], &keys[i].pub);
-        ldg_enc_reset(&p);
-        ldg_enc_array(&p, 3);
-        ldg_enc_str(&p, name);
-        ldg_enc_u64(&p, LDG_ROLE_INVESTOR);
-        ldg_enc_bin(&p, keys[i].pub.b, LDG_PUBKEY_LEN);
-        setup[k++] = build(LDG_TX_PARTICIPANT_REGISTER, &op, &p, expiry);
-    }
+    if (!build_registrations(chain_id, &op, &issuer, keys, accts, accounts, expiry, setup))
+        return 1;
+    size_t k = 1 + accounts;
     submit_all(c, setup, k);
     wait_total(c, k);
     size_t base = k;
     k = 0;
-    ldg_enc_reset(&p);
-    ldg_enc_array(&p, 6);
-    ldg_enc_str(&p, "CNE100000296");
-    ldg_enc_str(&p, "Bench Co.");
-    ldg_enc_u64(&p, 1000000000000ULL);
-    ldg_enc_bin(&p, issuer_acct.b, LDG_ACCOUNT_LEN);
-    ldg_enc_str(&p, "");
-    ldg_enc_u64(&p, 3);
-    setup[k++] = build(AST_TX_ISSUE_EQUITY, &issuer, &p, expiry);
+    setup[k++] = build_issue(chain_id, &issuer, expiry);
     submit_all(c, setup + base, 0);
     wire *setup2 = setup + base;
     setup2[0] = setup[0];
-    for (size_t i = 0; i < accounts; i++) {
-        ldg_enc_reset(&p);
-        ldg_enc_array(&p, 3);
-        ldg_enc_str(&p, "CNE100000296");
-        ldg_enc_u64(&p, 1000000);
-        ldg_enc_bin(&p, accts[i].b, LDG_ACCOUNT_LEN);
-        setup2[k++] = build(AST_TX_TRANSFER, &issuer, &p, expiry);
-    }
+    build_funding(chain_id, &issuer, accts, accounts, expiry, setup2 + k);
+    k += accounts;
     submit_all(c, setup2, 1);
     wait_total(c, base + 1);
     submit_all(c, setup2 + 1, k - 1);
     wait_total(c, base + k);
     uint64_t committed0 = base + k;
-    ldg_enc_free(&p);
 
     /* Pre-sign the load, on all cores (not timed). */
     fprintf(stderr, "bench: signing %zu transfers from %zu accounts...\n", transfers, accounts);
     wire *load = malloc(transfers * sizeof *load);
-    pthread_t t[64];
-    sign_job sj[64];
-    for (int i = 0; i < cores; i++) {
-        sj[i] = (sign_job){keys,
-                           accts,
-                           accounts,
-                           transfers * (size_t)i / (size_t)cores,
-                           transfers * (size_t)(i + 1) / (size_t)cores,
-                           load,
-                           expiry};
-        pthread_create(&t[i], NULL, sign_worker, &sj[i]);
-    }
-    for (int i = 0; i < cores; i++)
-        pthread_join(t[i], NULL);
+    sign_all(chain_id, keys, accts, accounts, load, transfers, expiry, cores);
 
     /* The baseline, measured now on the same machine: verify the same signatures. */
     size_t sample = transfers < 200000 ? transfers : 200000;
@@ -363,6 +195,7 @@ int main(int argc, char **argv)
 
     fprintf(stderr, "bench: submitting over %s with %d clients...\n", rpc_url, CLIENTS);
     double t0 = now_s();
+    pthread_t t[CLIENTS];
     client_job cj[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
         size_t b = transfers * (size_t)i / CLIENTS, e = transfers * (size_t)(i + 1) / CLIENTS;
@@ -374,7 +207,7 @@ int main(int argc, char **argv)
     wait_total(c, committed0 + transfers);
     double dt = now_s() - t0;
     double e2e = (double)transfers / dt;
-    json_t *s = status(c);
+    json_t *s = status(c, true);
     long rss = peak_rss_kib(node);
     printf("node e2e: %zu transfers committed in %.2f s = %.0f tx/s (height %lld)\n", transfers, dt,
            e2e, (long long)json_integer_value(json_object_get(s, "height")));
