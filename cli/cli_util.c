@@ -356,9 +356,24 @@ int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *
     rc = cli_load_config(ctx);
     if (rc != CLI_OK)
         return rc;
+    /* Expiry counts from the node's clock (block time, including a dev-mode offset), not
+     * only from ours, so transactions still validate after 'folio dev time advance'. */
+    uint64_t now = wall_ms();
+    json_t *st = cli_query(ctx, "status", NULL, &rc);
+    if (!st) {
+        explicit_bzero(&kp, sizeof kp);
+        return rc;
+    }
+    uint64_t tip = (uint64_t)json_integer_value(json_object_get(st, "time_ms"));
+    uint64_t node_now = now + (uint64_t)json_integer_value(json_object_get(st, "time_offset_ms"));
+    json_decref(st);
+    if (node_now > now)
+        now = node_now;
+    if (tip > now)
+        now = tip;
     size_t len;
     ldg_hash id;
-    uint8_t *wire = ldg_tx_build(&len, &id, ctx->cfg.chain_id, type, &kp, wall_ms() + CLI_TX_TTL_MS,
+    uint8_t *wire = ldg_tx_build(&len, &id, ctx->cfg.chain_id, type, &kp, now + CLI_TX_TTL_MS,
                                  ldg_enc_data(payload), ldg_enc_len(payload), false);
     explicit_bzero(&kp, sizeof kp);
     if (!wire) {
