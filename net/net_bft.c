@@ -924,26 +924,27 @@ static void start_height(bft *b)
                          .validators = (const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals,
                          .validator_count = nv};
     step(b, &ev);
-    /* Messages that came early for this height. */
-    qitem *fut = b->future, **keep = &b->future;
+    /* Messages that came early for this height. The list is detached first: stepping
+     * them can commit and re-enter start_height, which must only see b->future. */
+    qitem *fut = b->future;
     b->future = NULL;
     b->future_len = 0;
     while (fut) {
-        qitem *next = fut->next;
-        if (fut->m.cons.height == tip.height + 1) {
-            net_cons_event me = {.kind = NET_CONS_EV_MESSAGE, .msg = fut->m.cons};
-            accept_block(b, &fut->m);
+        qitem *it = fut;
+        fut = fut->next;
+        uint64_t next_h = ldg_chain_tip(b->n->chain).height + 1;
+        if (it->m.cons.height == next_h && !atomic_load(&b->n->stopping)) {
+            net_cons_event me = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
+            accept_block(b, &it->m);
             step(b, &me);
-            qitem_free(fut);
-        } else if (fut->m.cons.height > tip.height + 1) {
-            fut->next = NULL;
-            *keep = fut;
-            keep = &fut->next;
+            qitem_free(it);
+        } else if (it->m.cons.height > next_h && b->future_len < NET_BFT_FUTURE_MAX) {
+            it->next = b->future;
+            b->future = it;
             b->future_len++;
         } else {
-            qitem_free(fut);
+            qitem_free(it);
         }
-        fut = next;
     }
 }
 
@@ -1459,6 +1460,11 @@ static void on_cons(bft *b, qitem *it)
 static void on_commit_rec(bft *b, qitem *it)
 {
     net_node *n = b->n;
+    /* A validator that is not behind commits by consensus: skip the decoding. */
+    if (!b->observer && atomic_load(&n->peer_height) <= ldg_chain_tip(n->chain).height) {
+        qitem_free(it);
+        return;
+    }
     net_sync_block blk;
     if (net_sync_decode(&blk, it->m.recs[0], it->m.rec_lens[0]) != LDG_OK) {
         peer_log("undecodable published block");

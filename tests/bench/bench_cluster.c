@@ -252,6 +252,9 @@ int main(int argc, char **argv)
     if (per_tick * ticks > reserve / 2)
         ticks = reserve / 2 / per_tick;
     double *sent = malloc(ticks * sizeof *sent), *lat = malloc(ticks * sizeof *lat);
+    /* Quiesce: node1 has everything of phase 1 before the count starts. */
+    wait_total(c1, committed0 + got, 60);
+    usleep(500 * 1000);
     int64_t base1 = field(c1, "tx_total");
     size_t done = 0;
     double start = now_s();
