@@ -320,7 +320,7 @@ typedef struct bft {
     size_t future_len;
     uint64_t behind_since;
     uint64_t height_start;
-    uint64_t next_resend, next_sync_check;
+    uint64_t next_resend, next_sync_check, next_sync_allowed;
     net_cons_event internal[BFT_INTERNAL];
     size_t int_head, int_count;
     bool stepping;
@@ -1266,7 +1266,7 @@ static bool sync_now(bft *b)
 {
     net_node *n = b->n;
     ldg_tip start = ldg_chain_tip(n->chain);
-    for (int attempt = 0; attempt < 8 && !atomic_load(&n->stopping);) {
+    for (int attempt = 0; attempt < 4 && !atomic_load(&n->stopping);) {
         ldg_tip tip = ldg_chain_tip(n->chain);
         ldg_enc_reset(&b->enc);
         net_p2p_enc_sync_req(&b->enc, tip.height + 1, 16);
@@ -1357,7 +1357,7 @@ static bool fetch_batch(bft *b, const ldg_hash *d)
             net_p2p_msg_free(&m);
         nng_msg_free(raw);
     }
-    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 3000);
+    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 2000);
     return ok;
 }
 
@@ -1414,6 +1414,17 @@ static void accept_block(bft *b, const net_p2p_msg *m)
 
 /* Only a block signed by the round's proposer may take a place in the block cache (the
  * core verifies the signature again; this keeps a peer from flushing the cache). */
+/* Whether m carries a valid signature of its validator (in the current set). */
+static bool signed_by_validator(bft *b, const net_cons_msg *m)
+{
+    if (m->validator >= b->nval)
+        return false;
+    uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
+    const char *cid = ldg_chain_id(b->n->chain);
+    size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
+    return cb_verify(b, b->vals[m->validator], sb, len, m->sig);
+}
+
 static bool proposal_genuine(bft *b, const net_cons_msg *m)
 {
     if (m->validator >= b->nval || m->validator != net_cons_proposer(m->height, m->round, b->nval))
@@ -1433,13 +1444,21 @@ static void on_cons(bft *b, qitem *it)
     net_node *n = b->n;
     uint64_t cur = ldg_chain_tip(n->chain).height + 1;
     uint64_t h = it->m.cons.height;
-    if (h > 1 && h - 1 > atomic_load(&n->peer_height))
-        atomic_store(&n->peer_height, h - 1);
     if (b->observer || h < cur) {
         qitem_free(it);
         return;
     }
     if (h > cur) {
+        /* Only a validly signed message may say that we are behind (the core checks the
+         * others; these it does not see yet). */
+        if (!signed_by_validator(b, &it->m.cons)) {
+            peer_log("message for height %llu from validator %u with a bad signature dropped",
+                     (unsigned long long)h, it->m.cons.validator);
+            qitem_free(it);
+            return;
+        }
+        if (h - 1 > atomic_load(&n->peer_height))
+            atomic_store(&n->peer_height, h - 1);
         if (b->behind_since == 0)
             b->behind_since = mono_ms();
         if (h == cur + 1 && b->future_len < NET_BFT_FUTURE_MAX) {
@@ -1472,8 +1491,6 @@ static void on_commit_rec(bft *b, qitem *it)
         return;
     }
     uint64_t h = blk.header.height, tip = ldg_chain_tip(n->chain).height;
-    if (h > atomic_load(&n->peer_height))
-        atomic_store(&n->peer_height, h);
     if (h == tip + 1) {
         char why[256];
         if (b->exec_valid) {
@@ -1483,14 +1500,18 @@ static void on_commit_rec(bft *b, qitem *it)
         ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
         if (e == LDG_OK) {
             pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
+            if (h > atomic_load(&n->peer_height))
+                atomic_store(&n->peer_height, h);
             start_height(b);
         } else if (e == LDG_ERR_DIVERGED)
             fatal(b, "%s", why);
         else
             peer_log("published block: %s", why);
-    } else if (h > tip + 1) {
+    } else if (h > tip + 1 && mono_ms() >= b->next_sync_allowed) {
         if (sync_now(b))
             start_height(b);
+        else
+            b->next_sync_allowed = mono_ms() + 2000;
     }
     net_sync_block_free(&blk);
     qitem_free(it);
@@ -1546,7 +1567,7 @@ static int open_sockets(bft *b, char *err, size_t err_len)
     nng_socket s[] = {b->cons, b->batch, b->rep, b->sub};
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         nng_socket_set_ms(s[i], NNG_OPT_RECVTIMEO, 200);
-    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 3000);
+    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 2000);
     nng_socket_set_ms(b->req, NNG_OPT_SENDTIMEO, 1000);
     nng_socket_set_ms(b->req, NNG_OPT_REQ_RESENDTIME, 1500);
     nng_socket_set(b->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
@@ -1750,28 +1771,38 @@ void *net_bft_run(void *arg)
             b->behind_since = now;
         if (!behind)
             b->behind_since = 0;
-        if ((behind && (peer > tipn + 1 || now - b->behind_since > 600)) ||
+        if ((behind && now >= b->next_sync_allowed &&
+             (peer > tipn + 1 || now - b->behind_since > 600)) ||
             (b->observer && now >= b->next_sync_check)) {
             b->next_sync_check = now + 2000;
-            if (sync_now(b) && !b->observer)
-                start_height(b);
+            if (sync_now(b)) {
+                if (!b->observer)
+                    start_height(b);
+            } else {
+                /* Nothing to be had: claims of a higher tip must be made again (by signed
+                 * messages or records), and sync waits a while (a lying peer cannot keep
+                 * this thread syncing). */
+                atomic_store(&n->peer_height, ldg_chain_tip(n->chain).height);
+                b->next_sync_allowed = mono_ms() + 2000;
+            }
             b->behind_since = 0;
             continue;
         }
+        /* Up to 256 messages, then back to timers and proposals. Each handler frees its
+         * item. */
         qitem *it = q_pop(b, b->want_value ? 2 : 10);
-        for (int k = 0; it && k < 256; k++) {
+        for (int k = 0; it; k++) {
             if (it->m.kind == NET_P2P_CONS)
                 on_cons(b, it);
             else if (it->m.kind == NET_P2P_COMMIT)
                 on_commit_rec(b, it);
             else
                 qitem_free(it);
-            if (atomic_load(&n->stopping))
+            it = NULL;
+            if (k + 1 >= 256 || atomic_load(&n->stopping))
                 break;
             it = q_pop(b, 0);
         }
-        if (it)
-            qitem_free(it);
     }
     return NULL;
 }

@@ -346,9 +346,26 @@ int main(int argc, char **argv)
     net_client_close(c0);
     net_client_close(c1);
     net_client_close(c2);
+    int crashed = 0;
     for (int i = 0; i < NODES; i++) {
+        int st = 0;
+        if (waitpid(pids[i], &st, WNOHANG) == pids[i]) {
+            crashed++; /* ended before we asked */
+            fprintf(stderr, "bench: node%d ended by itself (status %d); see its node.log\n", i, st);
+            continue;
+        }
         kill(pids[i], SIGTERM);
-        waitpid(pids[i], NULL, 0);
+        waitpid(pids[i], &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            crashed++;
+            fprintf(stderr, "bench: node%d did not stop cleanly (status %d)\n", i, st);
+        }
+    }
+    printf("all %d nodes alive and stopped cleanly at the end: %s\n", NODES,
+           crashed ? "NO" : "yes");
+    if (crashed) {
+        fprintf(stderr, "bench: logs kept in %s\n", tmpl);
+        return 1;
     }
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpl);
     return system(cmd) == 0 ? 0 : 1;
