@@ -211,8 +211,13 @@ int main(int argc, char **argv)
     long rss = peak_rss_kib(node);
     printf("node e2e: %zu transfers committed in %.2f s = %.0f tx/s (height %lld)\n", transfers, dt,
            e2e, (long long)json_integer_value(json_object_get(s, "height")));
-    printf("raw BIP-340 verification on %d cores: %.0f sig/s\n", cores, raw);
-    printf("ratio e2e/raw = %.2f (target >= 0.70)\n", e2e / raw);
+    /* The machine is shared; measure the baseline again after the run and compare with the
+     * better of the two, so a busy moment cannot flatter the ratio. */
+    double raw_after = raw_verify_rate(load, sample, cores);
+    double best = raw_after > raw ? raw_after : raw;
+    printf("raw BIP-340 verification on %d cores: %.0f sig/s before, %.0f after the run\n", cores,
+           raw, raw_after);
+    printf("ratio e2e/raw = %.2f against the better baseline (target >= 0.70)\n", e2e / best);
     printf("node peak RSS after %llu committed transactions: %.1f MiB\n",
            (unsigned long long)(committed0 + transfers), (double)rss / 1024.0);
     json_decref(s);
