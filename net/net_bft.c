@@ -1152,11 +1152,11 @@ static void update_status(bft *b)
     net_cons_status st;
     net_cons_status_get(b->core, &st);
     atomic_store(&b->n->cons_round, st.round);
-    /* Validators heard from (a verified message) in the last 3 s, and this node. */
+    /* Validators heard from (a verified message) in the last 1.5 s, and this node. */
     uint64_t now = mono_ms();
     uint32_t seen = 0;
     for (uint32_t i = 0; i < b->nval; i++)
-        seen += (int32_t)i == st.self_index || (b->heard_ms[i] && now - b->heard_ms[i] < 3000);
+        seen += (int32_t)i == st.self_index || (b->heard_ms[i] && now - b->heard_ms[i] < 1500);
     atomic_store(&b->n->cons_seen, seen);
     if (st.last_proposer >= 0)
         atomic_store(&b->n->cons_last_proposer, st.last_proposer);
