@@ -148,6 +148,25 @@ static size_t walk(const uint8_t *p, size_t len, size_t off, int depth)
     return off;
 }
 
+typedef struct canon_cmp {
+    const uint8_t *data;
+    size_t len, pos;
+    bool same;
+} canon_cmp;
+
+static int canon_write(void *arg, const char *buf, size_t n)
+{
+    canon_cmp *c = arg;
+    if (n == 0) /* empty bodies arrive with a NULL buffer */
+        return c->same ? 0 : -1;
+    if (!c->same || n > c->len - c->pos || memcmp(c->data + c->pos, buf, n) != 0) {
+        c->same = false;
+        return -1;
+    }
+    c->pos += n;
+    return 0;
+}
+
 ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len)
 {
     memset(d, 0, sizeof *d);
@@ -158,13 +177,12 @@ ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len)
     msgpack_unpack_return r = msgpack_unpack_next(&d->u, (const char *)data, len, &off);
     if (r != MSGPACK_UNPACK_SUCCESS || off != len || !allowed_types(&d->u.data, 0))
         goto fail;
-    /* Canonical check: re-encoding must give back the very same bytes. */
-    ldg_enc e;
-    ldg_enc_init(&e);
-    bool same = msgpack_pack_object(&e.pk, d->u.data) == 0 && ldg_enc_len(&e) == len &&
-                memcmp(ldg_enc_data(&e), data, len) == 0;
-    ldg_enc_free(&e);
-    if (!same)
+    /* Canonical check: re-encoding must give back the very same bytes. The packer writes
+     * into a comparator instead of a buffer, so the check allocates nothing. */
+    canon_cmp cmp = {data, len, 0, true};
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &cmp, canon_write);
+    if (msgpack_pack_object(&pk, d->u.data) != 0 || !cmp.same || cmp.pos != len)
         goto fail;
     d->root = &d->u.data;
     return LDG_OK;
