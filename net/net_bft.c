@@ -327,7 +327,8 @@ typedef struct bft {
     char state_path[NET_PATH_MAX];
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
-    bool test_drop_batches; /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
+    bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
+    uint64_t test_diverge_at; /* FOLIO_TEST_DIVERGE_AT: store a wrong state root there */
 } bft;
 
 static bft *g_bft; /* one driver per process: set by net_bft_start, read by net_bft_run */
@@ -1067,6 +1068,13 @@ static void do_commit(bft *b, const net_cons_action *a)
         fatal(b, "decided block %llu does not execute here", (unsigned long long)a->height);
         return;
     }
+    if (b->test_diverge_at == a->height) {
+        b->exec_out.state_root.b[0] ^= 1;
+        fprintf(stderr,
+                "folio: TEST MODE: the state root of block %llu is altered here "
+                "(FOLIO_TEST_DIVERGE_AT)\n",
+                (unsigned long long)a->height);
+    }
     ldg_err e = ldg_chain_commit(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, cert,
                                  &b->exec_out);
     free(cert);
@@ -1655,6 +1663,8 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     b->n = n;
     b->observer = n->observer || n->validator_index < 0;
     b->test_drop_batches = getenv("FOLIO_TEST_DROP_BATCHES") != NULL;
+    const char *div = getenv("FOLIO_TEST_DIVERGE_AT");
+    b->test_diverge_at = div ? strtoull(div, NULL, 10) : 0;
     if (b->test_drop_batches)
         fprintf(stderr,
                 "folio: TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "
