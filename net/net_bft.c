@@ -75,6 +75,8 @@ typedef struct batch {
     size_t *lens;
     ldg_hash *ids;
     uint64_t *expiry;
+    bool own;         /* admitted here: re-sent while pending (a send may have been dropped) */
+    uint64_t sent_ms; /* last broadcast (own batches) */
     struct batch *prev, *next, *hnext;
 } batch;
 
@@ -813,6 +815,32 @@ static void broadcast_msg(bft *b, const net_cons_msg *m)
     send_enc(b->cons, &b->enc);
 }
 
+/* Re-sends own batches still pending after NET_BFT_REBATCH_MS: a broadcast is best effort
+ * (a full peer queue drops it), and a node that is not a validator has no other way to
+ * get its clients' transactions proposed. */
+static void rebroadcast(bft *b, uint64_t now)
+{
+    pthread_mutex_lock(&b->pool.lock);
+    uint32_t sent = 0;
+    for (batch *bt = b->pool.bhead; bt && sent < 8; bt = bt->next) {
+        if (!bt->own || now - bt->sent_ms < NET_BFT_REBATCH_MS)
+            continue;
+        bool live = false;
+        for (uint32_t i = 0; !live && i < bt->n; i++)
+            live = *pool_slot(&b->pool, &bt->ids[i]) != NULL;
+        if (!live)
+            continue;
+        bt->sent_ms = now;
+        ldg_enc_reset(&b->enc);
+        net_p2p_enc_batch(&b->enc,
+                          (uint64_t)(b->n->validator_index < 0 ? 0xffff : b->n->validator_index),
+                          (const uint8_t *const *)bt->txs, bt->lens, bt->n);
+        send_enc(b->batch, &b->enc);
+        sent++;
+    }
+    pthread_mutex_unlock(&b->pool.lock);
+}
+
 /* Moves newly admitted client transactions from the node's mempool into the pool and
  * broadcasts them in batches. */
 static void drain_local(bft *b)
@@ -876,6 +904,8 @@ static void drain_local(bft *b)
             break;
         }
         batch *bt = batch_new(txs, lens, ids, expiry, m);
+        bt->own = true;
+        bt->sent_ms = mono_ms();
         ldg_enc_reset(&b->enc);
         net_p2p_enc_batch(&b->enc, (uint64_t)(n->validator_index < 0 ? 0xffff : n->validator_index),
                           txs, lens, m);
@@ -1750,6 +1780,7 @@ void *net_bft_run(void *arg)
         drain_local(b);
         if (now >= next_gc) {
             store_gc(&b->pool, net_now_ms() + atomic_load(&n->time_offset_ms));
+            rebroadcast(b, now);
             next_gc = now + 1000;
         }
         if (!b->observer) {
