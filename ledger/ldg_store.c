@@ -36,7 +36,10 @@ static rocksdb_options_t *make_options(ldg_store *s)
     rocksdb_options_set_create_if_missing(o, 1);
     rocksdb_options_set_create_missing_column_families(o, 1);
     rocksdb_options_set_max_open_files(o, 256);
-    rocksdb_options_set_write_buffer_size(o, 32 << 20);
+    rocksdb_options_set_write_buffer_size(o, 64 << 20);
+    /* Values are small msgpack records and signatures, which barely compress; compressing
+     * them costs CPU that signature checks need (measured: make bench, bench_node). */
+    rocksdb_options_set_compression(o, rocksdb_no_compression);
     rocksdb_options_set_max_background_jobs(o, 2);
     s->cache = rocksdb_cache_create_lru(64 << 20);
     s->table = rocksdb_block_based_options_create();
