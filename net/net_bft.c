@@ -1193,9 +1193,14 @@ static void update_status(bft *b)
     /* Validators heard from (a verified message) in the last 1.5 s, and this node. */
     uint64_t now = mono_ms();
     uint32_t seen = 0;
-    for (uint32_t i = 0; i < b->nval; i++)
-        seen += (int32_t)i == st.self_index || (b->heard_ms[i] && now - b->heard_ms[i] < 1500);
+    uint64_t mask = 0;
+    for (uint32_t i = 0; i < b->nval && i < 64; i++) {
+        bool h = (int32_t)i == st.self_index || (b->heard_ms[i] && now - b->heard_ms[i] < 1500);
+        seen += h;
+        mask |= (uint64_t)h << i;
+    }
     atomic_store(&b->n->cons_seen, seen);
+    atomic_store(&b->n->cons_heard_mask, mask);
     if (st.last_proposer >= 0)
         atomic_store(&b->n->cons_last_proposer, st.last_proposer);
 }

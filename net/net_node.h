@@ -49,7 +49,8 @@ typedef struct net_node {
     bool multi;    /* more than one validator: net_bft drives the chain */
     bool observer; /* following without voting */
     _Atomic uint32_t cons_round;
-    _Atomic uint32_t cons_seen; /* validators heard from at this height (self included) */
+    _Atomic uint32_t cons_seen;       /* validators heard from lately (self included) */
+    _Atomic uint64_t cons_heard_mask; /* bit i: validator i among them */
     _Atomic int32_t cons_last_proposer;
     _Atomic uint64_t peer_height; /* highest height heard from the other nodes */
     _Atomic bool behind;

@@ -172,6 +172,12 @@ static char *m_status(net_node *n, int *status)
                                       (json_int_t)(peer > tip.height ? peer : tip.height), "behind",
                                       (int)atomic_load(&n->behind), "pool",
                                       (json_int_t)atomic_load(&n->pool_size)));
+        json_t *heard = json_array();
+        uint64_t mask = atomic_load(&n->cons_heard_mask);
+        for (int i = 0; i < 64; i++)
+            if (mask >> i & 1)
+                json_array_append_new(heard, json_integer(i));
+        json_object_set_new(json_object_get(j, "consensus"), "validators_heard", heard);
     }
     (void)status;
     return dump(j);
@@ -246,8 +252,7 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
     /* The mempool is asked first: a transaction leaves it only after its block is
      * committed, so "not pending" followed by "not committed" is a true absence, while the
      * other order could miss one committed between the two reads. */
-    bool pending =
-        net_mempool_contains(n->mempool, &id) || (n->multi && net_bft_pending(n, &id));
+    bool pending = net_mempool_contains(n->mempool, &id) || (n->multi && net_bft_pending(n, &id));
     if (ldg_chain_find_tx(n->chain, &id, &h, &idx) != LDG_OK) {
         if (pending)
             return dump(json_pack("{s:s,s:s}", "id", hex, "status", "pending"));

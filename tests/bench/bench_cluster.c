@@ -315,28 +315,36 @@ int main(int argc, char **argv)
            victim, (long long)(hk + 2), (long long)(hk + 2), failover * 1000);
     fflush(stdout);
 
-    /* 4. It stays down under load for 5 s; restarted, time until it is back at the others'
-     * height (then it votes at the next one). */
+    /* 4. It stays down under load for 5 s; restarted, time until the others receive its
+     * signed votes again (it is in the watcher's validators_heard, which forgets a
+     * validator 1.5 s after its last message), and until it is at their height. */
     sleep(5);
-    int64_t target = field(watch, "height");
     double tr0 = now_s();
     start_node(victim);
     net_client *cv = connect_node(victim);
-    int64_t hv = -1;
-    while (cv && now_s() - tr0 < 120) {
-        json_t *sv = status(cv, false);
-        if (sv) {
-            hv = (int64_t)json_integer_value(json_object_get(sv, "height"));
-            bool behind = json_is_true(json_object_get(json_object_get(sv, "consensus"), "behind"));
+    double t_vote = -1, t_height = -1;
+    while (now_s() - tr0 < 120 && (t_vote < 0 || t_height < 0)) {
+        json_t *sw = status(watch, false);
+        if (sw && t_vote < 0) {
+            json_t *heard = json_object_get(json_object_get(sw, "consensus"), "validators_heard");
+            for (size_t i = 0; i < json_array_size(heard); i++)
+                if (json_integer_value(json_array_get(heard, i)) == victim)
+                    t_vote = now_s() - tr0;
+        }
+        int64_t hw = sw ? (int64_t)json_integer_value(json_object_get(sw, "height")) : 0;
+        json_decref(sw);
+        if (t_height < 0 && cv) {
+            json_t *sv = status(cv, false);
+            if (sv && (int64_t)json_integer_value(json_object_get(sv, "height")) >= hw - 1 &&
+                !json_is_true(json_object_get(json_object_get(sv, "consensus"), "behind")))
+                t_height = now_s() - tr0;
             json_decref(sv);
-            if (hv >= target && !behind && hv >= field(watch, "height") - 1)
-                break;
         }
         usleep(5000);
     }
-    printf("node%d restarted after 5 s down under load: at the others' height (%lld, voting) "
-           "%.0f ms after start (target <= 5000 ms)\n",
-           victim, (long long)hv, (now_s() - tr0) * 1000);
+    printf("node%d restarted after 5 s down under load: its votes reach the others %.0f ms after "
+           "start, at their height after %.0f ms (target <= 5000 ms)\n",
+           victim, t_vote * 1000, t_height * 1000);
     atomic_store(&tr.stop, true);
     pthread_join(tt, NULL);
 
