@@ -27,7 +27,8 @@ ldg_registry *net_registry_new(void)
     ldg_exec_register_core(r);
     ast_module_register(r);
     stl_module_register(r);
-    void net_vm_register(ldg_registry *); net_vm_register(r); /* net_query_vm.c */
+    void net_vm_register(ldg_registry *);
+    net_vm_register(r); /* net_query_vm.c */
     return r;
 }
 

@@ -893,7 +893,7 @@ static stl_lsm_method stl_lsm_run(stl_lsm_ctx *c)
     bool fine = c->n <= STL_LSM_FINE_INSTR_MAX;
     for (uint32_t a = 0; a < c->accounts; a++)
         stl_lsm_heapsort(c->deb + c->deb_first[a], c->deb_first[a + 1] - c->deb_first[a],
-                     sizeof(stl_lsm_debit), stl_debit_less, c);
+                         sizeof(stl_lsm_debit), stl_debit_less, c);
     /* Several starts, each with an equal share of what is left of the budget; the best
      * value wins, ties to the earlier start. */
     static const struct {

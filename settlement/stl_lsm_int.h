@@ -39,7 +39,7 @@ typedef struct stl_lsm_ctx {
     /* Coarse construction: FIFO of accounts in deficit, cursor into each debit list. */
     uint32_t *queue, *cursor;
     uint8_t *queued;
-    int64_t *opt;                     /* branch and bound: optimistic balances */
+    int64_t *opt; /* branch and bound: optimistic balances */
     /* Flow relaxation (stl_lsm_flow.c). Payments (one debit, one credit of the amount that
      * is also the value) sorted by (from, to, value desc, index) in fl_idx[0..fl_count);
      * arc e = one (from, to) pair, its payments fl_idx[arc_first[e] .. arc_first[e+1]),

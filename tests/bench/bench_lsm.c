@@ -130,8 +130,8 @@ static int bench_quality(const char *dir, const char *label)
            "mean %.2f%% min %.2f%% of cbc optimum (target mean >= 98%%, min >= 95%%), %d/%d "
            "optimal, %.1f ms/instance; classic heuristic mean %.2f%% min %.2f%%; ratio vs "
            "classic %.2fx\n",
-           label, count, sum / count, min, optimal, count, 1000.0 * secs / count, csum / count, cmin,
-           sum / csum);
+           label, count, sum / count, min, optimal, count, 1000.0 * secs / count, csum / count,
+           cmin, sum / csum);
     return sum / count >= 98.0 && min >= 95.0 ? 0 : 3;
 }
 

@@ -100,8 +100,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LDG_ASSERT(e == LDG_ERR_DECODE || e == LDG_ERR_INVALID || e == LDG_ERR_TOO_LARGE ||
                    e == LDG_ERR_NOMEM);
         LDG_ASSERT(memchr(err, 0, sizeof err) != NULL && err[0] != 0);
-        LDG_ASSERT(d.instrs == NULL && d.legs == NULL && d.balances == NULL &&
-                   d.instr_count == 0 && d.account_count == 0);
+        LDG_ASSERT(d.instrs == NULL && d.legs == NULL && d.balances == NULL && d.instr_count == 0 &&
+                   d.account_count == 0);
         stl_lsm_doc_free(&d);
         return 0;
     }
