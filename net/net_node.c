@@ -1,6 +1,7 @@
 #include "net_node.h"
 #include "net_bft.h"
 #include "ast_module.h"
+#include "net_query_vm.h"
 #include "net_rpc.h"
 #include "stl_module.h"
 
@@ -27,8 +28,7 @@ ldg_registry *net_registry_new(void)
     ldg_exec_register_core(r);
     ast_module_register(r);
     stl_module_register(r);
-    void net_vm_register(ldg_registry *);
-    net_vm_register(r); /* net_query_vm.c */
+    net_vm_register(r);
     return r;
 }
 
