@@ -457,12 +457,6 @@ ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t 
                           uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
 {
     LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
-    size_t bytes = 0;
-    for (uint32_t i = 0; i < n; i++)
-        bytes += lens[i];
-    if (bytes > LDG_BLOCK_SIZE_MAX)
-        return LDG_ERR_TOO_LARGE;
-    ldg_tip tip = ldg_chain_tip(c);
     ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
     LDG_ASSERT(ids);
     for (uint32_t i = 0; i < n; i++) {
@@ -474,6 +468,21 @@ ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t 
         ids[i] = tx.id;
         ldg_tx_free(&tx);
     }
+    ldg_err err = ldg_chain_propose_ids(c, ids, lens, n, time_ms, proposer, out);
+    free(ids);
+    return err;
+}
+
+ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *lens, uint32_t n,
+                              uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
+{
+    LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += lens[i];
+    if (bytes > LDG_BLOCK_SIZE_MAX)
+        return LDG_ERR_TOO_LARGE;
+    ldg_tip tip = ldg_chain_tip(c);
     memset(out, 0, sizeof *out);
     out->version = LDG_BLOCK_VERSION;
     snprintf(out->chain_id, sizeof out->chain_id, "%s", c->chain_id);
@@ -484,7 +493,6 @@ ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t 
     ldg_tx_root(&out->tx_root, ids, n);
     out->tx_count = n;
     out->proposer = *proposer;
-    free(ids);
     return LDG_OK;
 }
 
@@ -564,7 +572,10 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
         free(ok);
     }
     if (err == LDG_OK) {
-        ldg_state_reset(c->overlay);
+        /* Clean values cached by earlier committed blocks stay; writes of a block that was
+         * executed but never committed must not. */
+        if (ldg_state_has_writes(c->overlay))
+            ldg_state_reset(c->overlay);
         err = run_block(c->reg, c->overlay, h, dec, n, dev_mode, out);
     }
     for (uint32_t i = 0; i < n; i++)
@@ -606,7 +617,10 @@ ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const
     ldg_batch_free(b);
     ldg_enc_free(&rec);
     ldg_enc_free(&te);
-    ldg_state_reset(c->overlay);
+    if (err == LDG_OK)
+        ldg_state_settle(c->overlay, LDG_STATE_CACHE_KEYS, LDG_STATE_CACHE_BYTES);
+    else
+        ldg_state_reset(c->overlay);
     if (err == LDG_OK) {
         pthread_mutex_lock(&c->tip_lock);
         c->tip = tip;

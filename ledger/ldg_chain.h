@@ -79,6 +79,11 @@ void ldg_exec_out_free(ldg_exec_out *o);
 ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens, uint32_t n,
                           uint64_t time_ms, const ldg_pubkey *proposer,
                           ldg_header *out) LDG_WARN_UNUSED;
+/* The same, with the transactions' ids already known (computed when they were admitted);
+ * ldg_chain_execute still checks them against the bytes through the header's tx root. */
+ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *lens, uint32_t n,
+                              uint64_t time_ms, const ldg_pubkey *proposer,
+                              ldg_header *out) LDG_WARN_UNUSED;
 /* verified[i] true: the signature of tx i was already checked (mempool cache); NULL means
  * verify all. Returns LDG_ERR_INVALID (with a reason logged) if the block is invalid. */
 ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,

@@ -98,6 +98,25 @@ bool ldg_verify(const ldg_sig *sig, const ldg_hash *msg, const ldg_pubkey *pub)
     return secp256k1_schnorrsig_verify(ctx(), sig->b, msg->b, 32, &xpk) == 1;
 }
 
+_Static_assert(sizeof(ldg_pubkey_point) == sizeof(secp256k1_xonly_pubkey),
+               "ldg_pubkey_point holds a secp256k1_xonly_pubkey");
+
+bool ldg_pubkey_lift(ldg_pubkey_point *out, const ldg_pubkey *pub)
+{
+    secp256k1_xonly_pubkey xpk;
+    if (!secp256k1_xonly_pubkey_parse(ctx(), &xpk, pub->b))
+        return false;
+    memcpy(out->opaque, &xpk, sizeof xpk);
+    return true;
+}
+
+bool ldg_verify_point(const ldg_sig *sig, const ldg_hash *msg, const ldg_pubkey_point *pub)
+{
+    secp256k1_xonly_pubkey xpk;
+    memcpy(&xpk, pub->opaque, sizeof xpk);
+    return secp256k1_schnorrsig_verify(ctx(), sig->b, msg->b, 32, &xpk) == 1;
+}
+
 bool ldg_pubkey_valid(const ldg_pubkey *pub)
 {
     secp256k1_xonly_pubkey xpk;

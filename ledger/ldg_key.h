@@ -44,6 +44,17 @@ ldg_err ldg_sign(ldg_sig *out, const ldg_keypair *kp, const ldg_hash *msg) LDG_W
 ldg_err ldg_sign_deterministic(ldg_sig *out, const ldg_keypair *kp,
                                const ldg_hash *msg) LDG_WARN_UNUSED;
 bool ldg_verify(const ldg_sig *sig, const ldg_hash *msg, const ldg_pubkey *pub);
+
+/* A public key already lifted to a curve point (BIP-340 lift_x), so that a verifier that
+ * sees the same signer many times pays for the square root once. Opaque: libsecp256k1's
+ * secp256k1_xonly_pubkey. */
+typedef struct ldg_pubkey_point {
+    uint8_t opaque[64];
+} ldg_pubkey_point;
+/* False if the 32 bytes are not a valid x-only key. */
+bool ldg_pubkey_lift(ldg_pubkey_point *out, const ldg_pubkey *pub);
+/* The same check as ldg_verify, with the key already lifted. */
+bool ldg_verify_point(const ldg_sig *sig, const ldg_hash *msg, const ldg_pubkey_point *pub);
 /* True if the 32 bytes are a valid x-only key on the curve. */
 bool ldg_pubkey_valid(const ldg_pubkey *pub);
 

@@ -15,6 +15,7 @@ typedef struct arena_chunk {
 
 typedef struct arena {
     arena_chunk *head;
+    size_t bytes; /* capacity of every chunk held */
 } arena;
 
 static void *arena_alloc(arena *a, size_t n)
@@ -28,6 +29,7 @@ static void *arena_alloc(arena *a, size_t n)
         c->used = 0;
         c->cap = cap;
         a->head = c;
+        a->bytes += cap;
     }
     void *p = a->head->data + a->head->used;
     a->head->used += n;
@@ -47,6 +49,7 @@ static void arena_reset(arena *a)
     }
     a->head->next = NULL;
     a->head->used = 0;
+    a->bytes = a->head->cap;
 }
 
 static void arena_free(arena *a)
@@ -58,6 +61,7 @@ static void arena_free(arena *a)
         c = n;
     }
     a->head = NULL;
+    a->bytes = 0;
 }
 
 /* ---- open-addressing map from key bytes to entry index ---- */
@@ -71,6 +75,7 @@ typedef struct entry {
     uint8_t known;  /* value is known (read from base or written) */
     uint8_t exists; /* when known: the key has a value */
     uint8_t dirty;  /* written in this block */
+    uint8_t listed; /* in the overlay's dirty list (dirty now, or was in this block) */
 } entry;
 
 typedef struct kvmap {
@@ -82,13 +87,23 @@ typedef struct kvmap {
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
 {
-    /* FNV-1a then a final mix; order never reaches output (writes are sorted). */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
+    /* Eight bytes at a time, then a final mix; only lookups use it (writes are sorted, so
+     * the hash never reaches any output). */
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+        h ^= h >> 31;
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    h = (h ^ w) * 0x94d049bb133111ebULL;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 32;
     return h;
 }
 
@@ -194,6 +209,9 @@ struct ldg_state {
     bool in_tx;
     ldg_write *writes;
     size_t writes_cap;
+    uint32_t *listed; /* indices of entries written in this block, so that collecting the
+                       * writes does not walk the clean entries kept from earlier blocks */
+    size_t listed_len, listed_cap;
 };
 
 static uint8_t *arena_copy(void *arg, const uint8_t *p, size_t n)
@@ -220,6 +238,7 @@ void ldg_state_free(ldg_state *st)
     map_free(&st->map);
     free(st->journal);
     free(st->writes);
+    free(st->listed);
     free(st);
 }
 
@@ -229,6 +248,43 @@ void ldg_state_reset(ldg_state *st)
     map_clear(&st->map);
     arena_reset(&st->mem);
     st->journal_len = 0;
+    st->listed_len = 0;
+}
+
+bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes)
+{
+    LDG_ASSERT(!st->in_tx);
+    if (st->map.count > max_entries || st->mem.bytes > max_bytes) {
+        ldg_state_reset(st);
+        return false;
+    }
+    for (size_t i = 0; i < st->listed_len; i++) {
+        entry *e = &st->map.entries[st->listed[i]];
+        e->dirty = 0;
+        e->listed = 0;
+    }
+    st->listed_len = 0;
+    st->journal_len = 0;
+    return true;
+}
+
+bool ldg_state_has_writes(const ldg_state *st)
+{
+    return st->listed_len > 0;
+}
+
+static void mark_dirty(ldg_state *st, entry *e)
+{
+    e->dirty = 1;
+    if (e->listed)
+        return;
+    if (st->listed_len == st->listed_cap) {
+        st->listed_cap = st->listed_cap ? st->listed_cap * 2 : 256;
+        st->listed = realloc(st->listed, st->listed_cap * sizeof *st->listed);
+        LDG_ASSERT(st->listed);
+    }
+    st->listed[st->listed_len++] = (uint32_t)(e - st->map.entries);
+    e->listed = 1;
 }
 
 static entry *find(ldg_state *st, const void *key, size_t klen, bool create)
@@ -288,7 +344,8 @@ void ldg_state_put(ldg_state *st, const void *key, size_t klen, const void *val,
     journal(st, e);
     e->val = arena_copy(&st->mem, val, vlen);
     e->vlen = (uint32_t)vlen;
-    e->known = e->exists = e->dirty = 1;
+    e->known = e->exists = 1;
+    mark_dirty(st, e);
 }
 
 void ldg_state_del(ldg_state *st, const void *key, size_t klen)
@@ -297,8 +354,9 @@ void ldg_state_del(ldg_state *st, const void *key, size_t klen)
     journal(st, e);
     e->val = NULL;
     e->vlen = 0;
-    e->known = e->dirty = 1;
+    e->known = 1;
     e->exists = 0;
+    mark_dirty(st, e);
 }
 
 void ldg_state_tx_begin(ldg_state *st)
@@ -333,8 +391,8 @@ void ldg_state_tx_rollback(ldg_state *st)
 static size_t collect_dirty(ldg_state *st, const uint8_t *prefix, size_t plen)
 {
     size_t n = 0;
-    for (size_t i = 0; i < st->map.count; i++) {
-        entry *e = &st->map.entries[i];
+    for (size_t i = 0; i < st->listed_len; i++) {
+        entry *e = &st->map.entries[st->listed[i]];
         if (!e->dirty || e->klen < plen || memcmp(e->key, prefix, plen) != 0)
             continue;
         if (n == st->writes_cap) {

@@ -3,8 +3,8 @@
  * and are cached; writes stay in the overlay until the block commits. Each transaction
  * runs inside tx_begin/tx_commit or tx_rollback, so a failed transaction leaves nothing.
  *
- * Lifetimes: pointers returned by ldg_state_get stay valid until ldg_state_reset or
- * ldg_state_free (values live in the overlay's arena). */
+ * Lifetimes: pointers returned by ldg_state_get stay valid until ldg_state_reset,
+ * ldg_state_settle or ldg_state_free (values live in the overlay's arena). */
 #ifndef LDG_STATE_H
 #define LDG_STATE_H
 
@@ -37,8 +37,16 @@ typedef struct ldg_write {
 
 ldg_state *ldg_state_new(ldg_state_base base);
 void ldg_state_free(ldg_state *st);
-/* Drops every cached read and pending write (after a commit or an abandoned block). */
+/* Drops every cached read and pending write (after an abandoned block). */
 void ldg_state_reset(ldg_state *st);
+/* After the pending writes were committed to the base: they become clean cached values,
+ * so the next block reads hot keys (accounts, instruments, balances) without going to the
+ * base. Keeps the cache only while it holds at most max_entries keys and max_bytes of
+ * arena; otherwise resets. Returns whether the cache was kept. Only valid when the base
+ * now holds exactly the overlay's writes on top of what it held before. */
+bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes);
+/* Whether any key was written since the last reset or settle. */
+bool ldg_state_has_writes(const ldg_state *st);
 
 /* LDG_OK with *found false when absent; LDG_ERR_IO if the base failed. */
 ldg_err ldg_state_get(ldg_state *st, const void *key, size_t klen, const uint8_t **val,

@@ -545,7 +545,8 @@ static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, 
         if (fresh[i]) {
             uint64_t h;
             uint32_t idx;
-            ok = ldg_tx_verify(&tx);
+            bool known;
+            ok = net_senders_verify(&nd->senders, &tx, &known);
             fresh[i] = ok && ldg_chain_find_tx(nd->chain, &tx.id, &h, &idx) != LDG_OK;
         }
         ldg_tx_free(&tx);

@@ -36,13 +36,15 @@ void net_senders_init(net_senders *s)
 {
     pthread_rwlock_init(&s->lock, NULL);
     s->slots = calloc(NET_SENDER_CACHE_SLOTS, sizeof *s->slots);
-    LDG_ASSERT(s->slots);
+    s->points = calloc(NET_SENDER_CACHE_SLOTS, sizeof *s->points);
+    LDG_ASSERT(s->slots && s->points);
     s->count = 0;
 }
 
 void net_senders_free(net_senders *s)
 {
     free(s->slots);
+    free(s->points);
     pthread_rwlock_destroy(&s->lock);
 }
 
@@ -63,16 +65,27 @@ static size_t sender_slot(const net_senders *s, const ldg_pubkey *pk, bool *foun
     return i;
 }
 
-bool net_senders_known(net_senders *s, const ldg_pubkey *pk)
+bool net_senders_lookup(net_senders *s, const ldg_pubkey *pk, ldg_pubkey_point *pt)
 {
     bool found;
     pthread_rwlock_rdlock(&s->lock);
-    sender_slot(s, pk, &found);
+    size_t i = sender_slot(s, pk, &found);
+    if (found)
+        *pt = s->points[i];
     pthread_rwlock_unlock(&s->lock);
     return found;
 }
 
-void net_senders_add(net_senders *s, const ldg_pubkey *pk)
+bool net_senders_verify(net_senders *s, const ldg_tx *tx, bool *known)
+{
+    ldg_pubkey_point pt;
+    *known = net_senders_lookup(s, &tx->sender, &pt);
+    if (*known)
+        return ldg_verify_point(&tx->sig, &tx->id, &pt);
+    return ldg_tx_verify(tx);
+}
+
+void net_senders_add(net_senders *s, const ldg_pubkey *pk, const ldg_pubkey_point *pt)
 {
     bool found;
     pthread_rwlock_wrlock(&s->lock);
@@ -81,6 +94,7 @@ void net_senders_add(net_senders *s, const ldg_pubkey *pk)
         size_t i = sender_slot(s, pk, &found);
         if (!found) {
             s->slots[i] = *pk;
+            s->points[i] = *pt;
             s->count++;
         }
     }

@@ -19,16 +19,22 @@ typedef struct net_node_opts {
     bool observer; /* follow the chain without voting (multi-validator chains) */
 } net_node_opts;
 
+/* Registered senders seen on admission, with their keys already lifted to curve points:
+ * a known sender's signature is checked without the square root of BIP-340 lift_x. */
 typedef struct net_senders {
     pthread_rwlock_t lock;
     ldg_pubkey *slots; /* all-zero = empty */
+    ldg_pubkey_point *points;
     size_t count;
 } net_senders;
 
 void net_senders_init(net_senders *s);
 void net_senders_free(net_senders *s);
-bool net_senders_known(net_senders *s, const ldg_pubkey *pk);
-void net_senders_add(net_senders *s, const ldg_pubkey *pk);
+/* True if pk is a known sender; *pt gets its lifted key. */
+bool net_senders_lookup(net_senders *s, const ldg_pubkey *pk, ldg_pubkey_point *pt);
+void net_senders_add(net_senders *s, const ldg_pubkey *pk, const ldg_pubkey_point *pt);
+/* Checks tx's signature, through the cache when its sender is known. *known tells which. */
+bool net_senders_verify(net_senders *s, const ldg_tx *tx, bool *known);
 
 typedef struct net_node {
     char home[NET_PATH_MAX];

@@ -82,17 +82,19 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
     if (r == LDG_R_OK &&
         (net_mempool_contains(n->mempool, &tx.id) || (n->multi && net_bft_pending(n, &tx.id))))
         r = LDG_R_REPLAY;
-    if (r == LDG_R_OK && !ldg_tx_verify(&tx))
+    bool known = false;
+    if (r == LDG_R_OK && !net_senders_verify(&n->senders, &tx, &known))
         r = LDG_R_BAD_SIGNATURE;
-    if (r == LDG_R_OK && !net_senders_known(&n->senders, &tx.sender)) {
+    if (r == LDG_R_OK && !known) {
         ldg_account a;
         ldg_participant p;
+        ldg_pubkey_point pt;
         bool found;
         ldg_account_of(&a, &tx.sender);
         if (ldg_participant_get(reader, &a, &p, &found) != LDG_OK || !found)
             r = LDG_R_UNKNOWN_SENDER;
-        else
-            net_senders_add(&n->senders, &tx.sender);
+        else if (ldg_pubkey_lift(&pt, &tx.sender))
+            net_senders_add(&n->senders, &tx.sender, &pt);
     }
     uint64_t expiry = tx.expiry_ms;
     ldg_tx_free(&tx);

@@ -20,7 +20,7 @@ static void stop_fatal(net_node *n, const char *what, ldg_err err)
  * from the mempool with the rest of the taken prefix and never reach a block). Returns
  * how many mempool entries the block consumes; *n gets how many go into it. */
 static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, size_t *lens,
-                         uint64_t time_ms, uint32_t *count)
+                         ldg_hash *ids, uint64_t time_ms, uint32_t *count)
 {
     size_t k = net_mempool_peek(n->mempool, batch, LDG_BLOCK_TX_MAX), used = 0, bytes = 0;
     uint32_t m = 0;
@@ -34,6 +34,7 @@ static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, s
         bytes += batch[used].len;
         txs[m] = batch[used].wire;
         lens[m] = batch[used].len;
+        ids[m] = batch[used].id;
         m++;
     }
     *count = m;
@@ -58,12 +59,12 @@ static bool sign_cert(net_node *n, const ldg_header *h, ldg_cert *cert)
 }
 
 static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t *lens,
-                    bool *verified)
+                    ldg_hash *ids, bool *verified)
 {
     uint64_t start = net_now_ms();
     uint64_t time_ms = start + atomic_load(&n->time_offset_ms);
     uint32_t k;
-    size_t consumed = take_batch(n, batch, txs, lens, time_ms, &k);
+    size_t consumed = take_batch(n, batch, txs, lens, ids, time_ms, &k);
     if (k == 0 && !atomic_exchange(&n->force_block, false)) {
         net_mempool_remove_front(n->mempool, consumed); /* only expired ones */
         return;
@@ -74,7 +75,7 @@ static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t
     ldg_exec_out out;
     ldg_cert cert;
     ldg_err err =
-        ldg_chain_propose(n->chain, txs, lens, (uint32_t)k, time_ms, &n->validator.pub, &h);
+        ldg_chain_propose_ids(n->chain, ids, lens, (uint32_t)k, time_ms, &n->validator.pub, &h);
     if (err != LDG_OK)
         return stop_fatal(n, "propose", err);
     err = ldg_chain_execute(n->chain, &h, txs, lens, verified, n->dev, &out);
@@ -103,8 +104,9 @@ void *net_solo_run(void *arg)
     net_pending *batch = malloc(LDG_BLOCK_TX_MAX * sizeof *batch);
     const uint8_t **txs = malloc(LDG_BLOCK_TX_MAX * sizeof *txs);
     size_t *lens = malloc(LDG_BLOCK_TX_MAX * sizeof *lens);
+    ldg_hash *ids = malloc(LDG_BLOCK_TX_MAX * sizeof *ids);
     bool *verified = malloc(LDG_BLOCK_TX_MAX);
-    LDG_ASSERT(batch && txs && lens && verified);
+    LDG_ASSERT(batch && txs && lens && ids && verified);
     while (!atomic_load(&n->stopping)) {
         size_t pending = net_mempool_wait(n->mempool, 100);
         if (atomic_load(&n->stopping))
@@ -124,11 +126,12 @@ void *net_solo_run(void *arg)
          * LDG_BLOCK_INTERVAL_MS before its block is committed. */
         if (pending < LDG_BLOCK_TX_MAX)
             usleep(LDG_BLOCK_INTERVAL_MS * 1000 / 4);
-        produce(n, batch, txs, lens, verified);
+        produce(n, batch, txs, lens, ids, verified);
     }
     free(batch);
     free(txs);
     free(lens);
+    free(ids);
     free(verified);
     return NULL;
 }

@@ -1,7 +1,8 @@
 /* Unit tests for ledger/ldg_state: the overlay over a memkv base (get/put/del), per-tx
  * rollback (including keys written twice in one tx), sorted writes, the state root (order
  * independent, sensitive to every byte), the merged ordered scan, the memkv base, and a
- * seeded model-based test of random operations against a reference map. */
+ * seeded model-based test of random operations (including committed blocks whose values
+ * stay cached, and abandoned ones) against a reference map. */
 #include "testlib.h"
 
 #include "ldg_state.h"
@@ -425,13 +426,14 @@ START_TEST(test_model_random)
             }
         }
         ldg_state *s = ldg_state_new(ldg_memkv_base(base));
+        model committed = m;
         bool in_tx = false;
         for (int op = 0; op < 300; op++) {
             int j = (int)tl_rng_below(&r, (uint64_t)nk);
             char k[3];
             size_t kl;
             key_of(keys[j], k, &kl);
-            switch (tl_rng_below(&r, 10)) {
+            switch (tl_rng_below(&r, 12)) {
             case 0:
             case 1:
             case 2:
@@ -460,6 +462,27 @@ START_TEST(test_model_random)
                 if (in_tx) {
                     ldg_state_tx_rollback(s);
                     m = snap, in_tx = false;
+                }
+                break;
+            case 7:
+                /* The block commits: its writes reach the base and the overlay keeps them
+                 * as clean cached values (sometimes over the limits, so it resets). */
+                if (!in_tx) {
+                    const ldg_write *w;
+                    size_t n = ldg_state_writes(s, &w);
+                    ldg_memkv_apply(base, w, n);
+                    bool small = tl_rng_below(&r, 4) == 0;
+                    ldg_state_settle(s, small ? 4 : 1u << 20, small ? 1 : 1u << 30);
+                    ck_assert(!ldg_state_has_writes(s));
+                    memset(m.dirty, 0, sizeof m.dirty);
+                    committed = m;
+                }
+                break;
+            case 8:
+                /* The block is abandoned: back to the committed values. */
+                if (!in_tx) {
+                    ldg_state_reset(s);
+                    m = committed;
                 }
                 break;
             default: {
