@@ -496,20 +496,40 @@ ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *l
     return LDG_OK;
 }
 
-static ldg_err check_header(ldg_chain *c, const ldg_header *h, const ldg_tx *txs, uint32_t n)
+static ldg_err check_header_ids(ldg_chain *c, const ldg_header *h, const ldg_hash *ids, uint32_t n)
 {
     ldg_tip tip = ldg_chain_tip(c);
     if (strcmp(h->chain_id, c->chain_id) != 0 || h->height != tip.height + 1 ||
         h->time_ms <= tip.time_ms || memcmp(h->prev_hash.b, tip.hash.b, LDG_HASH_LEN) != 0 ||
         memcmp(h->prev_state_root.b, tip.state_root.b, LDG_HASH_LEN) != 0 || h->tx_count != n)
         return LDG_ERR_INVALID;
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids), root;
+    ldg_hash root;
+    ldg_tx_root(&root, ids, n);
+    return memcmp(root.b, h->tx_root.b, LDG_HASH_LEN) == 0 ? LDG_OK : LDG_ERR_INVALID;
+}
+
+static ldg_err check_header(ldg_chain *c, const ldg_header *h, const ldg_tx *txs, uint32_t n)
+{
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
     LDG_ASSERT(ids);
     for (uint32_t i = 0; i < n; i++)
         ids[i] = txs[i].id;
-    ldg_tx_root(&root, ids, n);
+    ldg_err err = check_header_ids(c, h, ids, n);
     free(ids);
-    return memcmp(root.b, h->tx_root.b, LDG_HASH_LEN) == 0 ? LDG_OK : LDG_ERR_INVALID;
+    return err;
+}
+
+ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_hash *ids, const size_t *lens,
+                        uint32_t n)
+{
+    if (h->version != LDG_BLOCK_VERSION || h->tx_count > LDG_BLOCK_TX_MAX || n > LDG_BLOCK_TX_MAX)
+        return LDG_ERR_INVALID;
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += lens[i];
+    if (bytes > LDG_BLOCK_SIZE_MAX)
+        return LDG_ERR_INVALID;
+    return check_header_ids(c, h, ids, n);
 }
 
 /* Runs hooks and transactions on st. Shared by execute and verify. */

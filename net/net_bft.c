@@ -274,7 +274,8 @@ typedef struct bft_blk {
     uint32_t n;
     uint8_t **txs;
     size_t *lens;
-    uint32_t nd; /* the batches the transactions were assembled from */
+    ldg_hash *ids; /* from the batches (computed when each was admitted or received) */
+    uint32_t nd;   /* the batches the transactions were assembled from */
     ldg_hash *digests;
     uint64_t stamp;
 } bft_blk;
@@ -311,9 +312,10 @@ typedef struct bft {
     bft_timer timers[BFT_TIMERS];
     bft_blk blocks[NET_BFT_BLOCK_CACHE];
     uint64_t stamp;
-    bool exec_valid;
-    net_cons_block_id exec_id;
-    ldg_exec_out exec_out;
+    /* The last decided block, which may still be executing (the tip then lags by one). */
+    uint64_t decided_h;
+    ldg_hash decided_hash;
+    qitem *held, *held_tail; /* messages of the next height, held while the block executes */
     bool want_value;
     uint64_t want_h;
     uint32_t want_r;
@@ -329,6 +331,18 @@ typedef struct bft {
     char state_path[NET_PATH_MAX];
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
+    /* The executor: executes and commits each decided block on its own thread while the
+     * consensus thread goes on to the next height. Shared state under xlock. */
+    pthread_t th_exec;
+    bool th_exec_on;
+    pthread_mutex_t xlock;
+    pthread_cond_t xcond;
+    _Atomic bool x_busy; /* a decided block is executing (set by consensus, cleared by it) */
+    bool x_quit;
+    bft_blk x_job; /* the block being executed (moved out of the block cache) */
+    ldg_cert *x_cert;
+    uint64_t x_start; /* when its height started, for last_commit_ms */
+    ldg_enc x_enc;
     bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
     uint64_t test_diverge_at; /* FOLIO_TEST_DIVERGE_AT: store a wrong state root there */
 } bft;
@@ -678,12 +692,13 @@ static void blk_clear(bft_blk *k)
         free(k->txs[i]);
     free(k->txs);
     free(k->lens);
+    free(k->ids);
     free(k->digests);
     memset(k, 0, sizeof *k);
 }
 
 static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, const size_t *lens,
-                        uint32_t n, const ldg_hash *digests, uint32_t nd)
+                        const ldg_hash *ids, uint32_t n, const ldg_hash *digests, uint32_t nd)
 {
     net_cons_block_id id;
     ldg_hash hh;
@@ -701,11 +716,6 @@ static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, 
         if (b->blocks[i].stamp < k->stamp)
             k = &b->blocks[i];
     }
-    if (b->exec_valid && k->used && !memcmp(k->id.b, b->exec_id.b, NET_CONS_BLOCK_ID_LEN)) {
-        ldg_chain_abandon(b->n->chain);
-        ldg_exec_out_free(&b->exec_out);
-        b->exec_valid = false;
-    }
     blk_clear(k);
     k->used = true;
     k->id = id;
@@ -714,7 +724,10 @@ static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, 
     k->stamp = ++b->stamp;
     k->txs = calloc(n ? n : 1, sizeof *k->txs);
     k->lens = calloc(n ? n : 1, sizeof *k->lens);
-    LDG_ASSERT(k->txs && k->lens);
+    k->ids = malloc((n ? n : 1) * sizeof *k->ids);
+    LDG_ASSERT(k->txs && k->lens && k->ids);
+    if (n)
+        memcpy(k->ids, ids, n * sizeof *ids);
     for (uint32_t i = 0; i < n; i++) {
         k->txs[i] = malloc(lens[i]);
         LDG_ASSERT(k->txs[i]);
@@ -738,6 +751,7 @@ typedef struct assembly {
     uint32_t n;
     const uint8_t **txs;
     size_t *lens;
+    ldg_hash *ids;
     size_t bytes;
     ldg_hash *seen; /* open addressing, SEEN_SLOTS */
 } assembly;
@@ -750,14 +764,16 @@ static void asm_init(assembly *a)
     a->bytes = 0;
     a->txs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->txs);
     a->lens = malloc(LDG_BLOCK_TX_MAX * sizeof *a->lens);
+    a->ids = malloc(LDG_BLOCK_TX_MAX * sizeof *a->ids);
     a->seen = calloc(SEEN_SLOTS, sizeof *a->seen);
-    LDG_ASSERT(a->txs && a->lens && a->seen);
+    LDG_ASSERT(a->txs && a->lens && a->ids && a->seen);
 }
 
 static void asm_free(assembly *a)
 {
     free(a->txs);
     free(a->lens);
+    free(a->ids);
     free(a->seen);
 }
 
@@ -798,6 +814,7 @@ static bool asm_add(assembly *a, const batch *bt, uint64_t time_ms, uint32_t *ad
         }
         a->txs[a->n] = bt->txs[i];
         a->lens[a->n] = bt->lens[i];
+        a->ids[a->n] = bt->ids[i];
         a->bytes += bt->lens[i];
         a->n++;
     }
@@ -929,20 +946,22 @@ static void post(bft *b, const net_cons_event *ev)
     b->internal[(b->int_head + b->int_count++) % BFT_INTERNAL] = *ev;
 }
 
+static void deliver(bft *b, qitem *it);
+static uint64_t decided_height(bft *b, ldg_hash *hash);
+
 static void start_height(bft *b)
 {
-    ldg_tip tip = ldg_chain_tip(b->n->chain);
+    uint64_t decided = decided_height(b, NULL);
     if (b->observer)
         return;
     net_cons_status cs;
     net_cons_status_get(b->core, &cs);
-    if (cs.step != NET_CONS_STEP_IDLE && cs.height >= tip.height + 1)
+    if (cs.step != NET_CONS_STEP_IDLE && cs.height >= decided + 1)
         return; /* already there */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
-        fatal(b, "validator set of %u at height %llu is unusable", nv,
-              (unsigned long long)tip.height);
+        fatal(b, "validator set of %u at height %llu is unusable", nv, (unsigned long long)decided);
         return;
     }
     b->nval = nv;
@@ -952,7 +971,7 @@ static void start_height(bft *b)
     memset(b->timers, 0, sizeof b->timers);
     b->height_start = mono_ms();
     net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT,
-                         .height = tip.height + 1,
+                         .height = decided + 1,
                          .validators = (const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals,
                          .validator_count = nv};
     step(b, &ev);
@@ -964,12 +983,9 @@ static void start_height(bft *b)
     while (fut) {
         qitem *it = fut;
         fut = fut->next;
-        uint64_t next_h = ldg_chain_tip(b->n->chain).height + 1;
+        uint64_t next_h = decided_height(b, NULL) + 1;
         if (it->m.cons.height == next_h && !atomic_load(&b->n->stopping)) {
-            net_cons_event me = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
-            accept_block(b, &it->m);
-            step(b, &me);
-            qitem_free(it);
+            deliver(b, it);
         } else if (it->m.cons.height > next_h && b->future_len < NET_BFT_FUTURE_MAX) {
             it->next = b->future;
             b->future = it;
@@ -980,36 +996,143 @@ static void start_height(bft *b)
     }
 }
 
-/* Executes block k on the overlay (if not already) and returns whether it is valid. */
-static bool execute_blk(bft *b, bft_blk *k)
+/* ---- the executor ---- */
+
+/* Blocks until no decided block is executing. */
+static void exec_wait(bft *b)
 {
-    if (b->exec_valid && !memcmp(b->exec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN))
-        return true;
-    if (b->exec_valid) {
-        ldg_exec_out_free(&b->exec_out);
-        b->exec_valid = false;
-    }
-    bool *verified = malloc(k->n ? k->n : 1);
-    LDG_ASSERT(verified);
-    for (uint32_t i = 0; i < k->n; i++) {
-        ldg_hash key;
-        verified[i] = wire_id(k->txs[i], k->lens[i], &key) && pool_has(&b->pool, &key);
-    }
-    ldg_err e = ldg_chain_execute(b->n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens,
-                                  verified, b->n->dev, &b->exec_out);
-    free(verified);
-    if (e != LDG_OK)
-        return false;
-    b->exec_valid = true;
-    b->exec_id = k->id;
-    return true;
+    pthread_mutex_lock(&b->xlock);
+    while (atomic_load(&b->x_busy))
+        pthread_cond_wait(&b->xcond, &b->xlock);
+    pthread_mutex_unlock(&b->xlock);
 }
 
+/* The height and hash of the last decided block: the tip, or the block the executor is
+ * committing (decided, so final, but not yet in the store). */
+static uint64_t decided_height(bft *b, ldg_hash *hash)
+{
+    ldg_tip tip = ldg_chain_tip(b->n->chain);
+    if (b->decided_h > tip.height) {
+        if (hash)
+            *hash = b->decided_hash;
+        return b->decided_h;
+    }
+    if (hash)
+        *hash = tip.hash;
+    return tip.height;
+}
+
+static void publish(bft *b, ldg_enc *enc, uint64_t height)
+{
+    ldg_record r;
+    if (ldg_chain_read_block(b->n->chain, height, &r) != LDG_OK)
+        return;
+    ldg_enc_reset(enc);
+    net_p2p_enc_commit(enc, r.raw, r.raw_len);
+    ldg_record_free(&r);
+    send_enc(b->pub, enc);
+}
+
+static void pool_remove_ids(bft *b, const ldg_hash *ids, uint32_t n)
+{
+    pthread_mutex_lock(&b->pool.lock);
+    for (uint32_t i = 0; i < n; i++) {
+        pool_ent *e = *pool_slot(&b->pool, &ids[i]);
+        if (e)
+            pool_unlink_locked(&b->pool, e);
+    }
+    pthread_mutex_unlock(&b->pool.lock);
+    atomic_store(&b->n->pool_size, b->pool.count);
+}
+
+static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
+{
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++)
+        k += wire_id(txs[i], lens[i], &ids[k]);
+    pool_remove_ids(b, ids, k);
+    free(ids);
+}
+
+/* Executes and commits the decided block in x_job: what a validator used to do before it
+ * could start the next height. Signature checks are skipped for the transactions still in
+ * the pool (verified when admitted or received). */
+static void execute_job(bft *b)
+{
+    net_node *n = b->n;
+    bft_blk *k = &b->x_job;
+    bool *verified = malloc(k->n ? k->n : 1);
+    LDG_ASSERT(verified);
+    for (uint32_t i = 0; i < k->n; i++)
+        verified[i] = pool_has(&b->pool, &k->ids[i]);
+    ldg_exec_out out;
+    ldg_err e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens,
+                                  verified, n->dev, &out);
+    free(verified);
+    if (e != LDG_OK) {
+        fatal(b, "decided block %llu does not execute here: %s", (unsigned long long)k->h.height,
+              ldg_err_str(e));
+        return;
+    }
+    if (b->test_diverge_at == k->h.height) {
+        out.state_root.b[0] ^= 1;
+        fprintf(stderr,
+                "folio: TEST MODE: the state root of block %llu is altered here "
+                "(FOLIO_TEST_DIVERGE_AT)\n",
+                (unsigned long long)k->h.height);
+    }
+    e = ldg_chain_commit(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, b->x_cert, &out);
+    ldg_exec_out_free(&out);
+    if (e != LDG_OK) {
+        fatal(b, "commit of block %llu: %s", (unsigned long long)k->h.height, ldg_err_str(e));
+        return;
+    }
+    pool_remove_ids(b, k->ids, k->n);
+    atomic_store(&n->last_commit_ms, mono_ms() - b->x_start);
+    publish(b, &b->x_enc, k->h.height);
+}
+
+static void *exec_run(void *arg)
+{
+    bft *b = arg;
+    pthread_mutex_lock(&b->xlock);
+    for (;;) {
+        while (!atomic_load(&b->x_busy) && !b->x_quit)
+            pthread_cond_wait(&b->xcond, &b->xlock);
+        if (!atomic_load(&b->x_busy))
+            break; /* quit with nothing in hand; a job in hand is finished first */
+        pthread_mutex_unlock(&b->xlock);
+        if (b->n->fatal[0] == '\0')
+            execute_job(b); /* also when stopping: the block was decided */
+        pthread_mutex_lock(&b->xlock);
+        blk_clear(&b->x_job);
+        free(b->x_cert);
+        b->x_cert = NULL;
+        atomic_store(&b->x_busy, false);
+        pthread_cond_broadcast(&b->xcond);
+        pthread_mutex_unlock(&b->xlock);
+        /* Wake the consensus thread: held messages and the next proposal wait for this. */
+        pthread_mutex_lock(&b->qlock);
+        pthread_cond_signal(&b->qcond);
+        pthread_mutex_unlock(&b->qlock);
+        pthread_mutex_lock(&b->xlock);
+    }
+    pthread_mutex_unlock(&b->xlock);
+    return NULL;
+}
+
+/* A proposal's block is valid if it was assembled (batches present, signatures checked on
+ * admission or receipt), its proposer is a validator, its time is sane, and its header
+ * follows our tip: this needs the previous block executed (its state root is in this
+ * header), but not this one. */
 static bool validate(bft *b, const net_cons_block_id *id)
 {
     bft_blk *k = blk_find(b, id);
     if (!k)
         return false;
+    exec_wait(b); /* held messages keep this rare: the header carries the previous root */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     bool known = false;
@@ -1018,31 +1141,7 @@ static bool validate(bft *b, const net_cons_block_id *id)
     uint64_t now = net_now_ms() + atomic_load(&b->n->time_offset_ms);
     if (!known || k->h.time_ms > now + 30 * 1000)
         return false;
-    return execute_blk(b, k);
-}
-
-static void publish(bft *b, uint64_t height)
-{
-    ldg_record r;
-    if (ldg_chain_read_block(b->n->chain, height, &r) != LDG_OK)
-        return;
-    ldg_enc_reset(&b->enc);
-    net_p2p_enc_commit(&b->enc, r.raw, r.raw_len);
-    ldg_record_free(&r);
-    send_enc(b->pub, &b->enc);
-}
-
-static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
-{
-    pthread_mutex_lock(&b->pool.lock);
-    for (uint32_t i = 0; i < n; i++) {
-        ldg_hash key;
-        pool_ent *e = wire_id(txs[i], lens[i], &key) ? *pool_slot(&b->pool, &key) : NULL;
-        if (e)
-            pool_unlink_locked(&b->pool, e);
-    }
-    pthread_mutex_unlock(&b->pool.lock);
-    atomic_store(&b->n->pool_size, b->pool.count);
+    return ldg_chain_check(b->n->chain, &k->h, k->ids, k->lens, k->n) == LDG_OK;
 }
 
 static bool sync_now(bft *b); /* below */
@@ -1050,6 +1149,11 @@ static bool sync_now(bft *b); /* below */
 static void do_commit(bft *b, const net_cons_action *a)
 {
     net_node *n = b->n;
+    /* One block executes at a time: the previous one must be in the store before this one
+     * can be checked against it. */
+    exec_wait(b);
+    if (atomic_load(&n->stopping))
+        return;
     ldg_tip tip = ldg_chain_tip(n->chain);
     if (a->height != tip.height + 1) {
         /* Already committed by sync or a published record: move the core on. */
@@ -1094,32 +1198,21 @@ static void do_commit(bft *b, const net_cons_action *a)
         fatal(b, "the certificate of block %llu does not verify", (unsigned long long)a->height);
         return;
     }
-    if (!execute_blk(b, k)) {
-        free(cert);
-        fatal(b, "decided block %llu does not execute here", (unsigned long long)a->height);
-        return;
-    }
-    if (b->test_diverge_at == a->height) {
-        b->exec_out.state_root.b[0] ^= 1;
-        fprintf(stderr,
-                "folio: TEST MODE: the state root of block %llu is altered here "
-                "(FOLIO_TEST_DIVERGE_AT)\n",
-                (unsigned long long)a->height);
-    }
-    ldg_err e = ldg_chain_commit(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, cert,
-                                 &b->exec_out);
-    free(cert);
-    ldg_exec_out_free(&b->exec_out);
-    b->exec_valid = false;
-    if (e != LDG_OK) {
-        fatal(b, "commit of block %llu: %s", (unsigned long long)a->height, ldg_err_str(e));
-        return;
-    }
-    pool_remove_block(b, (const uint8_t *const *)k->txs, k->lens, k->n);
-    atomic_store(&n->last_commit_ms, mono_ms() - b->height_start);
-    publish(b, a->height);
+    /* Hand the block to the executor (moved out of the cache) and go on to the next
+     * height at once: its messages are received, its proposal assembled and its batches
+     * fetched while this block executes and commits. */
+    b->decided_h = a->height;
+    memcpy(b->decided_hash.b, a->block.b, LDG_HASH_LEN);
+    pthread_mutex_lock(&b->xlock);
+    b->x_job = *k;
+    memset(k, 0, sizeof *k);
+    b->x_cert = cert;
+    b->x_start = b->height_start;
+    atomic_store(&b->x_busy, true);
+    pthread_cond_broadcast(&b->xcond);
+    pthread_mutex_unlock(&b->xlock);
     net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT};
-    post(b, &ev); /* start_height reads the new tip */
+    post(b, &ev); /* start_height reads the decided height */
 }
 
 static void perform(bft *b, const net_cons_actions *acts)
@@ -1287,8 +1380,9 @@ static void propose_value(bft *b)
             digests[nd++] = bt->digest;
     }
     ldg_header h;
-    ldg_err err = ldg_chain_propose(n->chain, a.txs, a.lens, a.n, time_ms, &n->validator.pub, &h);
-    bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.n, digests, nd) : NULL;
+    ldg_err err =
+        ldg_chain_propose_ids(n->chain, a.ids, a.lens, a.n, time_ms, &n->validator.pub, &h);
+    bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.ids, a.n, digests, nd) : NULL;
     pthread_mutex_unlock(&b->pool.lock);
     asm_free(&a);
     free(digests);
@@ -1309,6 +1403,7 @@ static void propose_value(bft *b)
 static bool sync_now(bft *b)
 {
     net_node *n = b->n;
+    exec_wait(b); /* the executor's block first: sync continues from the store's tip */
     ldg_tip start = ldg_chain_tip(n->chain);
     for (int attempt = 0; attempt < 4 && !atomic_load(&n->stopping);) {
         ldg_tip tip = ldg_chain_tip(n->chain);
@@ -1340,10 +1435,6 @@ static bool sync_now(bft *b)
             if (net_sync_decode(&blk, m.recs[i], m.rec_lens[i]) != LDG_OK) {
                 peer_log("undecodable block record in a sync reply");
                 break;
-            }
-            if (b->exec_valid) {
-                ldg_exec_out_free(&b->exec_out);
-                b->exec_valid = false;
             }
             ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
             if (e == LDG_OK)
@@ -1411,8 +1502,9 @@ static bool fetch_batch(bft *b, const ldg_hash *d)
  * validation then fails and this validator prevotes nil. */
 static void accept_block(bft *b, const net_p2p_msg *m)
 {
-    ldg_tip tip = ldg_chain_tip(b->n->chain);
-    if (!m->has_block || memcmp(m->header.prev_hash.b, tip.hash.b, LDG_HASH_LEN) != 0 ||
+    ldg_hash prev;
+    decided_height(b, &prev);
+    if (!m->has_block || memcmp(m->header.prev_hash.b, prev.b, LDG_HASH_LEN) != 0 ||
         blk_find(b, &m->cons.block) || !proposal_genuine(b, &m->cons))
         return;
     uint32_t nd = m->digest_count;
@@ -1444,7 +1536,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
         ok = bt && asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
     }
     if (ok && a.n == m->header.tx_count)
-        blk_put(b, &m->header, a.txs, a.lens, a.n, dg, nd);
+        blk_put(b, &m->header, a.txs, a.lens, a.ids, a.n, dg, nd);
     else
         peer_log("proposal for height %llu does not assemble from its %u batches",
                  (unsigned long long)m->header.height, nd);
@@ -1483,10 +1575,48 @@ static bool proposal_genuine(bft *b, const net_cons_msg *m)
     return ok;
 }
 
+/* A message of the current height: its block (if a proposal) is assembled now; it reaches
+ * the core now, or, while the previous block is still executing, once that is committed
+ * (so that nothing is signed at a height whose previous block is not in the store). */
+static void deliver(bft *b, qitem *it)
+{
+    accept_block(b, &it->m);
+    if (atomic_load(&b->x_busy)) {
+        it->next = NULL;
+        if (b->held_tail)
+            b->held_tail->next = it;
+        else
+            b->held = it;
+        b->held_tail = it;
+        return;
+    }
+    net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
+    qitem_free(it);
+    step(b, &ev);
+}
+
+/* Once the executor is done: the held messages, in arrival order. */
+static void release_held(bft *b)
+{
+    while (b->held && !atomic_load(&b->x_busy) && !atomic_load(&b->n->stopping)) {
+        qitem *it = b->held;
+        b->held = it->next;
+        if (!b->held)
+            b->held_tail = NULL;
+        if (it->m.cons.height != decided_height(b, NULL) + 1) {
+            qitem_free(it);
+            continue;
+        }
+        net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
+        qitem_free(it);
+        step(b, &ev);
+    }
+}
+
 static void on_cons(bft *b, qitem *it)
 {
     net_node *n = b->n;
-    uint64_t cur = ldg_chain_tip(n->chain).height + 1;
+    uint64_t cur = decided_height(b, NULL) + 1;
     uint64_t h = it->m.cons.height;
     if (b->observer || h < cur) {
         qitem_free(it);
@@ -1514,15 +1644,13 @@ static void on_cons(bft *b, qitem *it)
         }
         return;
     }
-    accept_block(b, &it->m);
-    net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
-    qitem_free(it);
-    step(b, &ev);
+    deliver(b, it);
 }
 
 static void on_commit_rec(bft *b, qitem *it)
 {
     net_node *n = b->n;
+    exec_wait(b);
     /* A validator that is not behind commits by consensus: skip the decoding. */
     if (!b->observer && atomic_load(&n->peer_height) <= ldg_chain_tip(n->chain).height) {
         qitem_free(it);
@@ -1537,10 +1665,6 @@ static void on_commit_rec(bft *b, qitem *it)
     uint64_t h = blk.header.height, tip = ldg_chain_tip(n->chain).height;
     if (h == tip + 1) {
         char why[256];
-        if (b->exec_valid) {
-            ldg_exec_out_free(&b->exec_out);
-            b->exec_valid = false;
-        }
         ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
         if (e == LDG_OK) {
             pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
@@ -1664,6 +1788,17 @@ static void bft_free(bft *b)
         pthread_join(b->th_rep, NULL);
     if (b->th_sub_on)
         pthread_join(b->th_sub, NULL);
+    if (b->th_exec_on) {
+        /* A block in hand is finished: it was decided, and the store must have it. */
+        pthread_mutex_lock(&b->xlock);
+        b->x_quit = true;
+        pthread_cond_broadcast(&b->xcond);
+        pthread_mutex_unlock(&b->xlock);
+        pthread_join(b->th_exec, NULL);
+    }
+    blk_clear(&b->x_job);
+    free(b->x_cert);
+    ldg_enc_free(&b->x_enc);
     qitem *it;
     while ((it = q_pop(b, 0)))
         qitem_free(it);
@@ -1672,10 +1807,13 @@ static void bft_free(bft *b)
         b->future = it->next;
         qitem_free(it);
     }
+    while (b->held) {
+        it = b->held;
+        b->held = it->next;
+        qitem_free(it);
+    }
     for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
         blk_clear(&b->blocks[i]);
-    if (b->exec_valid)
-        ldg_exec_out_free(&b->exec_out);
     while (b->pool.head)
         pool_unlink_locked(&b->pool, b->pool.head);
     while (b->pool.bhead)
@@ -1685,6 +1823,8 @@ static void bft_free(bft *b)
     pthread_mutex_destroy(&b->pool.lock);
     pthread_mutex_destroy(&b->qlock);
     pthread_cond_destroy(&b->qcond);
+    pthread_mutex_destroy(&b->xlock);
+    pthread_cond_destroy(&b->xcond);
     if (b->core)
         net_cons_destroy(b->core);
     free(b->vals);
@@ -1709,6 +1849,9 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     atomic_store(&n->cons_last_proposer, -1);
     pthread_mutex_init(&b->qlock, NULL);
     pthread_cond_init(&b->qcond, NULL);
+    pthread_mutex_init(&b->xlock, NULL);
+    pthread_cond_init(&b->xcond, NULL);
+    ldg_enc_init(&b->x_enc);
     pthread_mutex_init(&b->pool.lock, NULL);
     b->pool.buckets = calloc(POOL_BUCKETS, sizeof *b->pool.buckets);
     b->pool.bbuckets = calloc(BATCH_BUCKETS, sizeof *b->pool.bbuckets);
@@ -1761,6 +1904,8 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     b->th_batch_on = pthread_create(&b->th_batch, NULL, batch_rx, b) == 0;
     b->th_rep_on = pthread_create(&b->th_rep, NULL, sync_server, b) == 0;
     b->th_sub_on = pthread_create(&b->th_sub, NULL, sub_rx, b) == 0;
+    b->th_exec_on = !b->observer && pthread_create(&b->th_exec, NULL, exec_run, b) == 0;
+    LDG_ASSERT(b->observer || b->th_exec_on); /* do_commit hands every block to it */
     g_bft = b;
     fprintf(stderr, "folio: %s of %u validators, p2p on %s (%s)\n",
             b->observer ? "observer" : "validator", b->nval, n->cfg.p2p_listen,
@@ -1789,8 +1934,13 @@ void *net_bft_run(void *arg)
             rebroadcast(b, now);
             next_gc = now + 1000;
         }
+        bool busy = atomic_load(&b->x_busy);
+        if (!busy && b->held)
+            release_held(b);
         if (!b->observer) {
-            for (size_t i = 0; i < BFT_TIMERS; i++) {
+            /* While the previous block executes, this height's timeouts wait too (no vote
+             * is signed before that block is in the store). */
+            for (size_t i = 0; i < BFT_TIMERS && !busy; i++) {
                 bft_timer *t = &b->timers[i];
                 if (t->used && t->due_ms <= now) {
                     t->used = false;
@@ -1806,11 +1956,11 @@ void *net_bft_run(void *arg)
                 step(b, &ev);
                 b->next_resend = now + NET_BFT_RESEND_MS;
             }
-            if (b->want_value)
+            if (b->want_value && !atomic_load(&b->x_busy))
                 propose_value(b);
         }
         /* Behind: peers are at a later height for a while, or more than one ahead. */
-        uint64_t tipn = ldg_chain_tip(n->chain).height;
+        uint64_t tipn = decided_height(b, NULL);
         uint64_t peer = atomic_load(&n->peer_height);
         bool behind = peer > tipn;
         atomic_store(&n->behind, peer > tipn + 1);
@@ -1837,7 +1987,7 @@ void *net_bft_run(void *arg)
         }
         /* Up to 256 messages, then back to timers and proposals. Each handler frees its
          * item. */
-        qitem *it = q_pop(b, b->want_value ? 2 : 10);
+        qitem *it = q_pop(b, b->want_value || b->held ? 2 : 10);
         for (int k = 0; it; k++) {
             if (it->m.kind == NET_P2P_CONS)
                 on_cons(b, it);

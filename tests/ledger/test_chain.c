@@ -289,6 +289,27 @@ static ldg_err try_execute(ldg_chain *c, const ldg_header *h, batch *b)
     return err;
 }
 
+/* ldg_chain_check (what a validator votes on, without executing) over the same bytes. */
+static ldg_err try_check(ldg_chain *c, const ldg_header *h, batch *b)
+{
+    ldg_hash ids[16];
+    ck_assert_uint_le(b->n, 16);
+    for (uint32_t i = 0; i < b->n; i++) {
+        ldg_tx tx;
+        ck_assert_int_eq(ldg_tx_decode(&tx, b->w[i], b->len[i]), LDG_R_OK);
+        ids[i] = tx.id;
+        ldg_tx_free(&tx);
+    }
+    return ldg_chain_check(c, h, ids, b->len, b->n);
+}
+
+/* Header-level faults: refused by the check and by execution alike. */
+#define ck_refused(c, h, b)                                                                        \
+    do {                                                                                           \
+        ck_assert_int_eq(try_check(c, h, b), LDG_ERR_INVALID);                                     \
+        ck_assert_int_eq(try_execute(c, h, b), LDG_ERR_INVALID);                                   \
+    } while (0)
+
 START_TEST(test_execute_refuses_bad_blocks)
 {
     ldg_chain *c;
@@ -300,33 +321,34 @@ START_TEST(test_execute_refuses_bad_blocks)
     ck_assert_int_eq(
         ldg_chain_propose(c, (const uint8_t *const *)b.w, b.len, b.n, T0 + 10, &val.pub, &good),
         LDG_OK);
+    ck_assert_int_eq(try_check(c, &good, &b), LDG_OK);
     ldg_header h = good;
     h.prev_hash.b[5] ^= 1;
-    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    ck_refused(c, &h, &b);
     h = good;
     h.tx_root.b[0] ^= 0x80;
-    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    ck_refused(c, &h, &b);
     h = good;
     h.prev_state_root.b[31] ^= 1;
-    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    ck_refused(c, &h, &b);
     h = good;
     h.height = 2;
-    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    ck_refused(c, &h, &b);
     h = good;
     h.time_ms = T0; /* does not advance past genesis */
-    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    ck_refused(c, &h, &b);
     h = good;
     snprintf(h.chain_id, sizeof h.chain_id, "folio-other");
-    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    ck_refused(c, &h, &b);
     /* Transactions in another order do not match the tx_root. */
     batch swapped = b;
     swapped.w[0] = b.w[1], swapped.len[0] = b.len[1];
     swapped.w[1] = b.w[0], swapped.len[1] = b.len[0];
-    ck_assert_int_eq(try_execute(c, &good, &swapped), LDG_ERR_INVALID);
+    ck_refused(c, &good, &swapped);
     /* Fewer transactions than the header says. */
     h = good;
     h.tx_count = 1;
-    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    ck_refused(c, &h, &b);
     /* A bad signature. */
     uint8_t *copy = malloc(b.len[1]);
     memcpy(copy, b.w[1], b.len[1]);
