@@ -337,10 +337,16 @@ typedef struct bft {
     bool th_exec_on;
     pthread_mutex_t xlock;
     pthread_cond_t xcond;
-    _Atomic bool x_busy; /* a decided block is executing (set by consensus, cleared by it) */
+    _Atomic bool x_busy;       /* the executor has a job (set by consensus, cleared by it) */
+    _Atomic bool x_committing; /* that job is a decided block: not yet in the store */
     bool x_quit;
-    bft_blk x_job; /* the block being executed (moved out of the block cache) */
-    ldg_cert *x_cert;
+    bft_blk x_job;    /* the block being executed (moved or copied out of the block cache) */
+    ldg_cert *x_cert; /* NULL: speculative execution of a valid proposal, not decided */
+    /* The executor's result of the last speculative execution (executor thread, or the
+     * consensus thread while the executor is idle). */
+    bool spec_valid;
+    net_cons_block_id spec_id;
+    ldg_exec_out spec_out;
     uint64_t x_start; /* when its height started, for last_commit_ms */
     ldg_enc x_enc;
     bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
@@ -998,12 +1004,57 @@ static void start_height(bft *b)
 
 /* ---- the executor ---- */
 
-/* Blocks until no decided block is executing. */
+/* Blocks until the executor is idle. */
 static void exec_wait(bft *b)
 {
     pthread_mutex_lock(&b->xlock);
     while (atomic_load(&b->x_busy))
         pthread_cond_wait(&b->xcond, &b->xlock);
+    pthread_mutex_unlock(&b->xlock);
+}
+
+/* Blocks until no decided block is waiting to be stored. */
+static void commit_wait(bft *b)
+{
+    pthread_mutex_lock(&b->xlock);
+    while (atomic_load(&b->x_committing))
+        pthread_cond_wait(&b->xcond, &b->xlock);
+    pthread_mutex_unlock(&b->xlock);
+}
+
+static void blk_copy(bft_blk *dst, const bft_blk *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->used = true;
+    dst->id = src->id;
+    dst->h = src->h;
+    dst->n = src->n;
+    dst->txs = calloc(src->n ? src->n : 1, sizeof *dst->txs);
+    dst->lens = malloc((src->n ? src->n : 1) * sizeof *dst->lens);
+    dst->ids = malloc((src->n ? src->n : 1) * sizeof *dst->ids);
+    LDG_ASSERT(dst->txs && dst->lens && dst->ids);
+    for (uint32_t i = 0; i < src->n; i++) {
+        dst->txs[i] = malloc(src->lens[i]);
+        LDG_ASSERT(dst->txs[i]);
+        memcpy(dst->txs[i], src->txs[i], src->lens[i]);
+        dst->lens[i] = src->lens[i];
+        dst->ids[i] = src->ids[i];
+    }
+}
+
+/* Starts executing a valid proposal's block while the validators vote on it, if the
+ * executor is idle and has not done so already. */
+static void spec_start(bft *b, const bft_blk *k)
+{
+    pthread_mutex_lock(&b->xlock);
+    if (!atomic_load(&b->x_busy) &&
+        !(b->spec_valid && !memcmp(b->spec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN))) {
+        blk_copy(&b->x_job, k);
+        b->x_cert = NULL;
+        b->x_start = b->height_start;
+        atomic_store(&b->x_busy, true);
+        pthread_cond_broadcast(&b->xcond);
+    }
     pthread_mutex_unlock(&b->xlock);
 }
 
@@ -1056,21 +1107,48 @@ static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *l
     free(ids);
 }
 
-/* Executes and commits the decided block in x_job: what a validator used to do before it
- * could start the next height. Signature checks are skipped for the transactions still in
- * the pool (verified when admitted or received). */
+/* Executes the block in x_job. Speculatively (no certificate: a valid proposal, executed
+ * while the validators vote on it, so that once it is decided only the synced write is
+ * left), or for good: executed unless the speculation was this very block, then stored
+ * with its certificate. Signature checks are skipped for the transactions still in the
+ * pool (verified when admitted or received). */
 static void execute_job(bft *b)
 {
     net_node *n = b->n;
     bft_blk *k = &b->x_job;
-    bool *verified = malloc(k->n ? k->n : 1);
-    LDG_ASSERT(verified);
-    for (uint32_t i = 0; i < k->n; i++)
-        verified[i] = pool_has(&b->pool, &k->ids[i]);
+    bool spec_hit = b->spec_valid && !memcmp(b->spec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN);
+    if (!b->x_cert && spec_hit)
+        return;
     ldg_exec_out out;
-    ldg_err e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens,
-                                  verified, n->dev, &out);
-    free(verified);
+    ldg_err e = LDG_OK;
+    if (b->x_cert)
+        atomic_fetch_add(spec_hit ? &n->exec_ahead : &n->exec_after, 1);
+    if (spec_hit) {
+        out = b->spec_out;
+    } else {
+        bool *verified = malloc(k->n ? k->n : 1);
+        LDG_ASSERT(verified);
+        for (uint32_t i = 0; i < k->n; i++)
+            verified[i] = pool_has(&b->pool, &k->ids[i]);
+        e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, verified,
+                              n->dev, &out);
+        free(verified);
+        if (b->spec_valid)
+            ldg_exec_out_free(&b->spec_out);
+    }
+    b->spec_valid = false;
+    if (!b->x_cert) {
+        /* Speculation: keep the result for the commit. A failure is not fatal here: the
+         * block may never be decided (if it is, its execution is retried and then fatal). */
+        if (e == LDG_OK) {
+            b->spec_valid = true;
+            b->spec_id = k->id;
+            b->spec_out = out;
+        } else {
+            ldg_chain_abandon(n->chain);
+        }
+        return;
+    }
     if (e != LDG_OK) {
         fatal(b, "decided block %llu does not execute here: %s", (unsigned long long)k->h.height,
               ldg_err_str(e));
@@ -1094,6 +1172,17 @@ static void execute_job(bft *b)
     publish(b, &b->x_enc, k->h.height);
 }
 
+/* Drops a speculative result (the executor idle): the chain is about to be moved by
+ * something else (block sync, a published record). */
+static void spec_drop(bft *b)
+{
+    if (b->spec_valid) {
+        ldg_exec_out_free(&b->spec_out);
+        b->spec_valid = false;
+        ldg_chain_abandon(b->n->chain);
+    }
+}
+
 static void *exec_run(void *arg)
 {
     bft *b = arg;
@@ -1110,6 +1199,7 @@ static void *exec_run(void *arg)
         blk_clear(&b->x_job);
         free(b->x_cert);
         b->x_cert = NULL;
+        atomic_store(&b->x_committing, false);
         atomic_store(&b->x_busy, false);
         pthread_cond_broadcast(&b->xcond);
         pthread_mutex_unlock(&b->xlock);
@@ -1132,7 +1222,7 @@ static bool validate(bft *b, const net_cons_block_id *id)
     bft_blk *k = blk_find(b, id);
     if (!k)
         return false;
-    exec_wait(b); /* held messages keep this rare: the header carries the previous root */
+    commit_wait(b); /* held messages keep this rare: the header carries the previous root */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     bool known = false;
@@ -1141,7 +1231,10 @@ static bool validate(bft *b, const net_cons_block_id *id)
     uint64_t now = net_now_ms() + atomic_load(&b->n->time_offset_ms);
     if (!known || k->h.time_ms > now + 30 * 1000)
         return false;
-    return ldg_chain_check(b->n->chain, &k->h, k->ids, k->lens, k->n) == LDG_OK;
+    if (ldg_chain_check(b->n->chain, &k->h, k->ids, k->lens, k->n) != LDG_OK)
+        return false;
+    spec_start(b, k);
+    return true;
 }
 
 static bool sync_now(bft *b); /* below */
@@ -1208,6 +1301,7 @@ static void do_commit(bft *b, const net_cons_action *a)
     memset(k, 0, sizeof *k);
     b->x_cert = cert;
     b->x_start = b->height_start;
+    atomic_store(&b->x_committing, true);
     atomic_store(&b->x_busy, true);
     pthread_cond_broadcast(&b->xcond);
     pthread_mutex_unlock(&b->xlock);
@@ -1404,6 +1498,7 @@ static bool sync_now(bft *b)
 {
     net_node *n = b->n;
     exec_wait(b); /* the executor's block first: sync continues from the store's tip */
+    spec_drop(b);
     ldg_tip start = ldg_chain_tip(n->chain);
     for (int attempt = 0; attempt < 4 && !atomic_load(&n->stopping);) {
         ldg_tip tip = ldg_chain_tip(n->chain);
@@ -1581,7 +1676,7 @@ static bool proposal_genuine(bft *b, const net_cons_msg *m)
 static void deliver(bft *b, qitem *it)
 {
     accept_block(b, &it->m);
-    if (atomic_load(&b->x_busy)) {
+    if (atomic_load(&b->x_committing)) {
         it->next = NULL;
         if (b->held_tail)
             b->held_tail->next = it;
@@ -1598,7 +1693,7 @@ static void deliver(bft *b, qitem *it)
 /* Once the executor is done: the held messages, in arrival order. */
 static void release_held(bft *b)
 {
-    while (b->held && !atomic_load(&b->x_busy) && !atomic_load(&b->n->stopping)) {
+    while (b->held && !atomic_load(&b->x_committing) && !atomic_load(&b->n->stopping)) {
         qitem *it = b->held;
         b->held = it->next;
         if (!b->held)
@@ -1650,7 +1745,6 @@ static void on_cons(bft *b, qitem *it)
 static void on_commit_rec(bft *b, qitem *it)
 {
     net_node *n = b->n;
-    exec_wait(b);
     /* A validator that is not behind commits by consensus: skip the decoding. */
     if (!b->observer && atomic_load(&n->peer_height) <= ldg_chain_tip(n->chain).height) {
         qitem_free(it);
@@ -1662,9 +1756,12 @@ static void on_commit_rec(bft *b, qitem *it)
         qitem_free(it);
         return;
     }
+    commit_wait(b); /* a block of ours in hand may be this very one */
     uint64_t h = blk.header.height, tip = ldg_chain_tip(n->chain).height;
     if (h == tip + 1) {
         char why[256];
+        exec_wait(b);
+        spec_drop(b);
         ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
         if (e == LDG_OK) {
             pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
@@ -1798,6 +1895,8 @@ static void bft_free(bft *b)
     }
     blk_clear(&b->x_job);
     free(b->x_cert);
+    if (b->spec_valid)
+        ldg_exec_out_free(&b->spec_out);
     ldg_enc_free(&b->x_enc);
     qitem *it;
     while ((it = q_pop(b, 0)))
@@ -1934,7 +2033,7 @@ void *net_bft_run(void *arg)
             rebroadcast(b, now);
             next_gc = now + 1000;
         }
-        bool busy = atomic_load(&b->x_busy);
+        bool busy = atomic_load(&b->x_committing);
         if (!busy && b->held)
             release_held(b);
         if (!b->observer) {
@@ -1956,7 +2055,7 @@ void *net_bft_run(void *arg)
                 step(b, &ev);
                 b->next_resend = now + NET_BFT_RESEND_MS;
             }
-            if (b->want_value && !atomic_load(&b->x_busy))
+            if (b->want_value && !atomic_load(&b->x_committing))
                 propose_value(b);
         }
         /* Behind: peers are at a later height for a while, or more than one ahead. */

@@ -61,6 +61,9 @@ typedef struct net_node {
     _Atomic uint64_t peer_height; /* highest height heard from the other nodes */
     _Atomic bool behind;
     _Atomic uint64_t pool_size; /* transactions waiting for a block */
+    /* Decided blocks whose execution was done while they were voted on (speculation hit),
+     * and those executed only once decided. */
+    _Atomic uint64_t exec_ahead, exec_after;
 } net_node;
 
 /* Builds the registry with every module's transaction types. */

@@ -180,6 +180,10 @@ static char *m_status(net_node *n, int *status)
             if (mask >> i & 1)
                 json_array_append_new(heard, json_integer(i));
         json_object_set_new(json_object_get(j, "consensus"), "validators_heard", heard);
+        json_object_set_new(json_object_get(j, "consensus"), "executed_while_voting",
+                            json_integer((json_int_t)atomic_load(&n->exec_ahead)));
+        json_object_set_new(json_object_get(j, "consensus"), "executed_after_decision",
+                            json_integer((json_int_t)atomic_load(&n->exec_after)));
     }
     (void)status;
     return dump(j);
