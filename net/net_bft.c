@@ -328,6 +328,7 @@ typedef struct bft {
     net_cons_event internal[BFT_INTERNAL];
     size_t int_head, int_count;
     bool stepping;
+    nng_pipe from; /* the connection the message being stepped came on (id 0: none) */
     char state_path[NET_PATH_MAX];
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
@@ -514,8 +515,9 @@ static qitem *recv_one(bft *b, nng_socket s, size_t max, const char *what)
     it->raw = raw;
     ldg_err e = net_p2p_decode(&it->m, nng_msg_body(raw), nng_msg_len(raw), max);
     if (e != LDG_OK) {
-        peer_log("dropped a malformed %s message (%zu bytes): %s", what, nng_msg_len(raw),
-                 ldg_err_str(e));
+        peer_log("dropped a malformed %s message (%zu bytes): %s; peer disconnected", what,
+                 nng_msg_len(raw), ldg_err_str(e));
+        nng_pipe_close(nng_msg_get_pipe(raw));
         nng_msg_free(raw);
         free(it);
         return NULL;
@@ -611,10 +613,13 @@ static void *batch_rx(void *arg)
             continue;
         if (b->test_drop_batches)
             ; /* test hook: every batch must then be fetched by digest */
-        else if (it->m.kind != NET_P2P_BATCH)
-            peer_log("dropped a message of kind %u on the batch socket", it->m.kind);
-        else
-            ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL);
+        else if (it->m.kind != NET_P2P_BATCH) {
+            peer_log("dropped a message of kind %u on the batch socket; peer disconnected",
+                     it->m.kind);
+            nng_pipe_close(nng_msg_get_pipe(it->raw));
+        } else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL)) {
+            nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
+        }
         qitem_free(it);
     }
     return NULL;
@@ -1413,10 +1418,14 @@ static void step(bft *b, const net_cons_event *ev)
         if (e.kind == NET_CONS_EV_MESSAGE && e.msg.validator < NET_CONS_VALIDATORS_MAX &&
             (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE))
             b->heard_ms[e.msg.validator] = mono_ms();
-        if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED)
-            peer_log("consensus message from validator %u at height %llu round %u: %s",
+        if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED) {
+            peer_log("consensus message from validator %u at height %llu round %u: %s; peer "
+                     "disconnected",
                      e.msg.validator, (unsigned long long)e.msg.height, e.msg.round,
                      net_cons_rc_str(rc));
+            if (e.kind == NET_CONS_EV_MESSAGE && nng_pipe_id(b->from) > 0)
+                nng_pipe_close(b->from);
+        }
         if (rc == NET_CONS_RC_HALTED) {
             fatal(b, "the consensus core halted (signing failed)");
             break;
@@ -1686,8 +1695,10 @@ static void deliver(bft *b, qitem *it)
         return;
     }
     net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
+    b->from = nng_msg_get_pipe(it->raw);
     qitem_free(it);
     step(b, &ev);
+    b->from = (nng_pipe)NNG_PIPE_INITIALIZER;
 }
 
 /* Once the executor is done: the held messages, in arrival order. */
@@ -1703,8 +1714,10 @@ static void release_held(bft *b)
             continue;
         }
         net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
+        b->from = nng_msg_get_pipe(it->raw);
         qitem_free(it);
         step(b, &ev);
+        b->from = (nng_pipe)NNG_PIPE_INITIALIZER;
     }
 }
 
@@ -1721,8 +1734,10 @@ static void on_cons(bft *b, qitem *it)
         /* Only a validly signed message may say that we are behind (the core checks the
          * others; these it does not see yet). */
         if (!signed_by_validator(b, &it->m.cons)) {
-            peer_log("message for height %llu from validator %u with a bad signature dropped",
+            peer_log("message for height %llu from validator %u with a bad signature dropped; "
+                     "peer disconnected",
                      (unsigned long long)h, it->m.cons.validator);
+            nng_pipe_close(nng_msg_get_pipe(it->raw));
             qitem_free(it);
             return;
         }
