@@ -1,0 +1,96 @@
+/* A consortium member gone bad, for tests/e2e/cluster.sh: connects to a validator's bus
+ * socket over tls+tcp with a valid consortium certificate (so it passes TLS), sends one
+ * message, and reports whether the validator then closed the connection.
+ *
+ *   p2p_peer CA CERT KEY HOST:PORT garbage|badbatch
+ *
+ * garbage: bytes that are not a p2p message (on the consensus bus);
+ * badbatch: a well-formed BATCH message whose transaction does not decode (batch bus).
+ * Exit 0: the validator closed the connection within 5 s; 1: it did not; 2: could not
+ * connect. */
+#include "ldg_codec.h"
+#include "net_p2p.h"
+#include "net_tls.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/bus0/bus.h>
+#include <nng/supplemental/tls/tls.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static atomic_int removed;
+
+static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    (void)arg;
+    if (getenv("P2P_PEER_DEBUG"))
+        fprintf(stderr, "pipe %u event %d\n", nng_pipe_id(p), (int)ev);
+    if (ev == NNG_PIPE_EV_REM_POST)
+        atomic_store(&removed, 1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 6) {
+        fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badbatch\n");
+        return 2;
+    }
+    char url[300], err[256];
+    snprintf(url, sizeof url, "tls+tcp://%s", argv[4]);
+    nng_socket s;
+    nng_dialer d;
+    nng_tls_config *cfg;
+    if (nng_bus0_open(&s) != 0 || nng_dialer_create(&d, s, url) != 0 ||
+        net_tls_nng_config(&cfg, false, argv[1], argv[2], argv[3], "127.0.0.1", err, sizeof err) !=
+            0 ||
+        nng_dialer_set_ptr(d, NNG_OPT_TLS_CONFIG, cfg) != 0) {
+        fprintf(stderr, "p2p_peer: setup failed %s\n", err);
+        return 2;
+    }
+    nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, on_pipe, NULL);
+    nng_pipe_notify(s, NNG_PIPE_EV_ADD_POST, on_pipe, NULL);
+    int rv = nng_dialer_start(d, 0);
+    if (rv != 0) {
+        fprintf(stderr, "p2p_peer: cannot connect to %s: %s\n", url, nng_strerror(rv));
+        return 2;
+    }
+    for (int i = 0; i < 100; i++) { /* let the pipe settle on both sides, draining */
+        nng_msg *m;
+        while (nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK) == 0)
+            nng_msg_free(m);
+        usleep(10 * 1000);
+    }
+    if (strcmp(argv[5], "garbage") == 0) {
+        static const uint8_t junk[] = {0xc1, 0xff, 0x00, 0x13, 0x37, 0x42};
+        rv = nng_send(s, (void *)junk, sizeof junk, 0);
+    } else {
+        static const uint8_t bad_tx[] = {0x93, 0x01, 0x02}; /* not a transaction */
+        const uint8_t *txs[1] = {bad_tx};
+        size_t lens[1] = {sizeof bad_tx};
+        ldg_enc e;
+        ldg_enc_init(&e);
+        net_p2p_enc_batch(&e, 1, txs, lens, 1);
+        rv = nng_send(s, (void *)ldg_enc_data(&e), ldg_enc_len(&e), 0);
+        ldg_enc_free(&e);
+    }
+    if (rv != 0) {
+        fprintf(stderr, "p2p_peer: send failed: %s\n", nng_strerror(rv));
+        return 2;
+    }
+    /* Keep draining what the validator broadcasts to us: a full receive queue would stop
+     * this side from reading the connection, and so from seeing it closed. */
+    for (int i = 0; i < 500 && !atomic_load(&removed); i++) {
+        nng_msg *m;
+        while (nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK) == 0)
+            nng_msg_free(m);
+        usleep(10 * 1000);
+    }
+    int closed = atomic_load(&removed);
+    printf("%s\n", closed ? "closed by the validator" : "still connected");
+    nng_tls_config_free(cfg);
+    nng_close(s);
+    return closed ? 0 : 1;
+}
