@@ -106,13 +106,16 @@ if command -v openssl >/dev/null; then
   h0="$(height_of 0)"
   check "after garbage on all four p2p ports node0 is alive and the chain goes on" wait_height 0 $((h0 + 2)) 30
 fi
-# A peer that passes TLS (a consortium certificate) but then sends a malformed message, or
-# a batch with a transaction that does not decode, is disconnected; the chain goes on.
+# A peer that passes TLS (a consortium certificate) but then sends a malformed message, a
+# badly signed one, or a batch with a transaction that does not decode, is disconnected;
+# the chain goes on.
 PEER="$(dirname "$FOLIO")/tests/p2p_peer"
 if [ -x "$PEER" ]; then
   tlsargs=("$NET/ca/ca.crt" "$(home 1)/tls/node.crt" "$(home 1)/tls/node.key")
   check "a peer sending a malformed consensus message is disconnected" \
     "$PEER" "${tlsargs[@]}" "127.0.0.1:$BASE" garbage
+  check "a peer sending a consensus message with a bad signature is disconnected" \
+    "$PEER" "${tlsargs[@]}" "127.0.0.1:$BASE" badsig
   check "a peer sending a batch with an undecodable transaction is disconnected" \
     "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 1))" badbatch
   check "node0 logged the disconnections" grep -q "peer disconnected" "$(home 0)/node.log"

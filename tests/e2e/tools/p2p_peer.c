@@ -2,9 +2,10 @@
  * socket over tls+tcp with a valid consortium certificate (so it passes TLS), sends one
  * message, and reports whether the validator then closed the connection.
  *
- *   p2p_peer CA CERT KEY HOST:PORT garbage|badbatch
+ *   p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch
  *
  * garbage: bytes that are not a p2p message (on the consensus bus);
+ * badsig: a well-formed prevote of validator 1 whose signature is wrong (consensus bus);
  * badbatch: a well-formed BATCH message whose transaction does not decode (batch bus).
  * Exit 0: the validator closed the connection within 5 s; 1: it did not; 2: could not
  * connect. */
@@ -35,7 +36,7 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 int main(int argc, char **argv)
 {
     if (argc != 6) {
-        fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badbatch\n");
+        fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch\n");
         return 2;
     }
     char url[300], err[256];
@@ -66,6 +67,18 @@ int main(int argc, char **argv)
     if (strcmp(argv[5], "garbage") == 0) {
         static const uint8_t junk[] = {0xc1, 0xff, 0x00, 0x13, 0x37, 0x42};
         rv = nng_send(s, (void *)junk, sizeof junk, 0);
+    } else if (strcmp(argv[5], "badsig") == 0) {
+        net_cons_msg m = {.type = NET_CONS_PREVOTE,
+                          .validator = 1,
+                          .round = 0,
+                          .valid_round = -1,
+                          .height = 1000000};
+        memset(m.sig, 0x5a, sizeof m.sig);
+        ldg_enc e;
+        ldg_enc_init(&e);
+        net_p2p_enc_cons(&e, &m, NULL, NULL, 0);
+        rv = nng_send(s, (void *)ldg_enc_data(&e), ldg_enc_len(&e), 0);
+        ldg_enc_free(&e);
     } else {
         static const uint8_t bad_tx[] = {0x93, 0x01, 0x02}; /* not a transaction */
         const uint8_t *txs[1] = {bad_tx};
