@@ -1849,6 +1849,7 @@ static int open_sockets(bft *b, char *err, size_t err_len)
         nng_socket_set_ms(s[i], NNG_OPT_RECVTIMEO, 200);
     nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 2000);
     nng_socket_set_ms(b->req, NNG_OPT_SENDTIMEO, 1000);
+    nng_socket_set_ms(b->rep, NNG_OPT_SENDTIMEO, 2000); /* a reply never blocks for good */
     nng_socket_set_ms(b->req, NNG_OPT_REQ_RESENDTIME, 1500);
     nng_socket_set(b->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
     const char *me = c->p2p_listen;
@@ -1878,8 +1879,17 @@ static int open_sockets(bft *b, char *err, size_t err_len)
     return 0;
 }
 
-static void bft_free(bft *b)
+typedef struct closer {
+    bft *b;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool done;
+} closer;
+
+static void *close_sockets(void *arg)
 {
+    closer *c = arg;
+    bft *b = c->b;
     if (b->cons_open)
         nng_close(b->cons);
     if (b->batch_open)
@@ -1892,6 +1902,52 @@ static void bft_free(bft *b)
         nng_close(b->req);
     if (b->sub_open)
         nng_close(b->sub);
+    pthread_mutex_lock(&c->lock);
+    c->done = true;
+    pthread_cond_signal(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+/* Closes the sockets, waiting at most 5 s: nng_close can wait forever on a TLS connection
+ * whose peer stopped reading (seen with nng 1.5.2 under load). Returns false if it did not
+ * finish; the sockets are then left to the process's exit. */
+static bool close_sockets_within(bft *b)
+{
+    closer *c = calloc(1, sizeof *c); /* leaked if the closer never finishes */
+    LDG_ASSERT(c);
+    c->b = b;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    pthread_t t;
+    if (pthread_create(&t, NULL, close_sockets, c) != 0) {
+        close_sockets(c);
+    } else {
+        pthread_detach(t);
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += 5;
+    pthread_mutex_lock(&c->lock);
+    while (!c->done && pthread_cond_timedwait(&c->cond, &c->lock, &ts) == 0)
+        ;
+    bool done = c->done;
+    pthread_mutex_unlock(&c->lock);
+    if (!done) {
+        fprintf(stderr, "folio: p2p: sockets did not close within 5 s; left to the process exit\n");
+        return false;
+    }
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    free(c);
+    return true;
+}
+
+static void bft_free(bft *b)
+{
+    /* Our threads end by themselves once the node is stopping (every socket they receive
+     * on has a receive timeout, and every reply a send timeout); then the sockets close. */
+    atomic_store(&b->n->stopping, true);
     if (b->th_cons_on)
         pthread_join(b->th_cons, NULL);
     if (b->th_batch_on)
@@ -1908,6 +1964,8 @@ static void bft_free(bft *b)
         pthread_mutex_unlock(&b->xlock);
         pthread_join(b->th_exec, NULL);
     }
+    if (!close_sockets_within(b))
+        return; /* b stays allocated: the closer may still use it */
     blk_clear(&b->x_job);
     free(b->x_cert);
     if (b->spec_valid)
