@@ -1,7 +1,9 @@
 /* Block sync: a lagging or restarted node fetches committed block records from peers
  * (req0/rep0), checks each certificate against the validator set at its tip
- * (ldg_cert_verify), re-executes the block (ldg_chain_execute) and commits it. Observers
- * apply the records published on commit (pub0) the same way. */
+ * (ldg_cert_verify), re-executes the block (ldg_chain_execute; the transactions'
+ * signatures are vouched for by the certificate, the state root is recomputed) and commits
+ * it. Observers apply the records published on commit (pub0) the same way.
+ * specs/consensus.md, section 13. */
 #ifndef NET_SYNC_H
 #define NET_SYNC_H
 
@@ -27,7 +29,8 @@ void net_sync_block_free(net_sync_block *b);
 /* Applies a record for height tip+1. LDG_ERR_INVALID: not the next block, or its
  * certificate or contents are bad (the peer is wrong: drop it). LDG_ERR_DIVERGED: the
  * certified block builds on a state root other than ours: this replica diverged (why
- * says how; the caller stops). Other errors: local failures. */
+ * says how; the caller stops). Other errors: local failures. The transactions' signatures
+ * are not verified again (the certificate vouches for them); all else is checked. */
 ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, char *why,
                        size_t why_len) LDG_WARN_UNUSED;
 
