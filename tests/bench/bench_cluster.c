@@ -243,6 +243,36 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The single-node figure beside the cluster's: bench_node (next to this binary) on the
+ * same machine in the same run, 200,000 transfers. FOLIO_BENCH_SINGLE_TPS (set by
+ * tests/bench/run.sh from its own bench_node run) saves running it again. 0 if unknown. */
+static double single_node_rate(const char *self)
+{
+    const char *env = getenv("FOLIO_BENCH_SINGLE_TPS");
+    if (env && *env)
+        return strtod(env, NULL);
+    char cmd[2 * NET_PATH_MAX + 64], dir[NET_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", self);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    snprintf(cmd, sizeof cmd, "'%s/bench_node' '%s' 200000 500 2>/dev/null", dir, folio);
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return 0;
+    char line[512];
+    double tps = 0;
+    while (fgets(line, sizeof line, p)) {
+        const char *eq = strstr(line, " = ");
+        if (strncmp(line, "node e2e:", 9) == 0 && eq)
+            tps = strtod(eq + 3, NULL);
+    }
+    pclose(p);
+    return tps;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -332,6 +362,10 @@ int main(int argc, char **argv)
            (long long)got, dt, rate);
     printf("raw BIP-340 verification on %d cores, same run: %.0f sig/s (ratio %.2f)\n", cores, raw,
            rate / raw);
+    double single = single_node_rate(argv[0]);
+    if (single > 0)
+        printf("single node (bench_node, same run): %.0f tx/s; the cluster does %.2f of it\n",
+               single, rate / single);
     fflush(stdout);
 
     /* 2. Latency at half the rate, open loop into node1 for ~8 s. */

@@ -13,7 +13,13 @@ run() {
     echo
   fi
 }
-run bench_node "$build/folio" "${FOLIO_BENCH_TRANSFERS:-1000000}" "${FOLIO_BENCH_ACCOUNTS:-1000}"
+single="${TMPDIR:-/tmp}/folio-bench-node.$$"
+run bench_node "$build/folio" "${FOLIO_BENCH_TRANSFERS:-1000000}" "${FOLIO_BENCH_ACCOUNTS:-1000}" >"$single"
+cat "$single"
+# The cluster benchmark prints its figure beside this single-node one (same run).
+FOLIO_BENCH_SINGLE_TPS="$(sed -n 's/^node e2e:.* = \([0-9]*\) tx\/s.*/\1/p' "$single")"
+export FOLIO_BENCH_SINGLE_TPS
+rm -f "$single"
 run bench_evm "${FOLIO_BENCH_EVM_SECONDS:-0.5}"
 for extra in tests/bench/run_*.sh; do
   [ -f "$extra" ] && { bash "$extra" "$build" || status=1; }
