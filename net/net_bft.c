@@ -1679,6 +1679,16 @@ static bool proposal_genuine(bft *b, const net_cons_msg *m)
     return ok;
 }
 
+/* Steps the core with the message in it (freed), remembering its connection meanwhile. */
+static void step_msg(bft *b, qitem *it)
+{
+    net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
+    b->from = nng_msg_get_pipe(it->raw);
+    qitem_free(it);
+    step(b, &ev);
+    b->from = (nng_pipe)NNG_PIPE_INITIALIZER;
+}
+
 /* A message of the current height: its block (if a proposal) is assembled now; it reaches
  * the core now, or, while the previous block is still executing, once that is committed
  * (so that nothing is signed at a height whose previous block is not in the store). */
@@ -1694,11 +1704,7 @@ static void deliver(bft *b, qitem *it)
         b->held_tail = it;
         return;
     }
-    net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
-    b->from = nng_msg_get_pipe(it->raw);
-    qitem_free(it);
-    step(b, &ev);
-    b->from = (nng_pipe)NNG_PIPE_INITIALIZER;
+    step_msg(b, it);
 }
 
 /* Once the executor is done: the held messages, in arrival order. */
@@ -1713,11 +1719,7 @@ static void release_held(bft *b)
             qitem_free(it);
             continue;
         }
-        net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
-        b->from = nng_msg_get_pipe(it->raw);
-        qitem_free(it);
-        step(b, &ev);
-        b->from = (nng_pipe)NNG_PIPE_INITIALIZER;
+        step_msg(b, it);
     }
 }
 
