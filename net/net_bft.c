@@ -316,6 +316,7 @@ typedef struct bft {
     uint64_t decided_h;
     ldg_hash decided_hash;
     qitem *held, *held_tail; /* messages of the next height, held while the block executes */
+    size_t held_len;
     bool want_value;
     uint64_t want_h;
     uint32_t want_r;
@@ -1696,6 +1697,11 @@ static void deliver(bft *b, qitem *it)
 {
     accept_block(b, &it->m);
     if (atomic_load(&b->x_committing)) {
+        if (b->held_len >= NET_BFT_HELD_MAX) {
+            qitem_free(it); /* resend brings it back */
+            return;
+        }
+        b->held_len++;
         it->next = NULL;
         if (b->held_tail)
             b->held_tail->next = it;
@@ -1713,6 +1719,7 @@ static void release_held(bft *b)
     while (b->held && !atomic_load(&b->x_committing) && !atomic_load(&b->n->stopping)) {
         qitem *it = b->held;
         b->held = it->next;
+        b->held_len--;
         if (!b->held)
             b->held_tail = NULL;
         if (it->m.cons.height != decided_height(b, NULL) + 1) {
@@ -1851,7 +1858,7 @@ static int open_sockets(bft *b, char *err, size_t err_len)
         nng_socket_set_ms(s[i], NNG_OPT_RECVTIMEO, 200);
     nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 2000);
     nng_socket_set_ms(b->req, NNG_OPT_SENDTIMEO, 1000);
-    nng_socket_set_ms(b->rep, NNG_OPT_SENDTIMEO, 2000); /* a reply never blocks for good */
+    nng_socket_set_ms(b->rep, NNG_OPT_SENDTIMEO, NET_BFT_REPLY_TIMEOUT_MS);
     nng_socket_set_ms(b->req, NNG_OPT_REQ_RESENDTIME, 1500);
     nng_socket_set(b->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
     const char *me = c->p2p_listen;
@@ -1911,9 +1918,9 @@ static void *close_sockets(void *arg)
     return NULL;
 }
 
-/* Closes the sockets, waiting at most 5 s: nng_close can wait forever on a TLS connection
- * whose peer stopped reading (seen with nng 1.5.2 under load). Returns false if it did not
- * finish; the sockets are then left to the process's exit. */
+/* Closes the sockets, waiting at most NET_BFT_CLOSE_DEADLINE_MS: nng_close can wait forever on a
+ * TLS connection whose peer stopped reading (seen with nng 1.5.2 under load). Returns false if it
+ * did not finish; the sockets are then left to the process's exit. */
 static bool close_sockets_within(bft *b)
 {
     closer *c = calloc(1, sizeof *c); /* leaked if the closer never finishes */
@@ -1929,14 +1936,19 @@ static bool close_sockets_within(bft *b)
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += 5;
+    ts.tv_sec += NET_BFT_CLOSE_DEADLINE_MS / 1000;
+    ts.tv_nsec += (long)(NET_BFT_CLOSE_DEADLINE_MS % 1000) * 1000000;
+    ts.tv_sec += ts.tv_nsec / 1000000000;
+    ts.tv_nsec %= 1000000000;
     pthread_mutex_lock(&c->lock);
     while (!c->done && pthread_cond_timedwait(&c->cond, &c->lock, &ts) == 0)
         ;
     bool done = c->done;
     pthread_mutex_unlock(&c->lock);
     if (!done) {
-        fprintf(stderr, "folio: p2p: sockets did not close within 5 s; left to the process exit\n");
+        fprintf(stderr,
+                "folio: p2p: sockets did not close within %d ms; left to the process exit\n",
+                NET_BFT_CLOSE_DEADLINE_MS);
         return false;
     }
     pthread_mutex_destroy(&c->lock);
