@@ -12,9 +12,19 @@ struct ldg_chain {
     ldg_state *overlay; /* pending block; driven by the consensus thread only */
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
     pthread_mutex_t tip_lock;
-    ldg_tip tip;
+    ldg_tip tip;  /* stored (under tip_lock) */
+    ldg_tip head; /* committed: tip, or the block being stored (the committing thread's) */
     bool read_only;
     unsigned verify_threads;
+    size_t cache_keys, cache_bytes; /* the overlay's limits (ldg_state_settle) */
+    /* The background writer (LDG_COMMIT_BACKGROUND): one batch in flight at a time. */
+    pthread_mutex_t wlock;
+    pthread_cond_t wcond;
+    pthread_t writer;
+    bool writer_on, wstop;
+    ldg_batch *wjob; /* in flight; NULL when idle */
+    ldg_tip wtip;    /* the tip once wjob is stored */
+    ldg_err werr;    /* first failure of a background write (the store has then stopped) */
 };
 
 static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
@@ -295,6 +305,7 @@ static ldg_err load_tip(ldg_chain *c)
     memcpy(c->chain_id, v, vl);
     c->chain_id[vl] = '\0';
     free(v);
+    c->head = c->tip;
     return LDG_OK;
 }
 
@@ -336,7 +347,7 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     ldg_enc_free(&te);
     ldg_state_reset(c->overlay);
     if (err == LDG_OK) {
-        c->tip = tip;
+        c->tip = c->head = tip;
         snprintf(c->chain_id, sizeof c->chain_id, "%s", g->chain_id);
     }
     return err;
@@ -357,7 +368,11 @@ ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry 
     c->read_only = read_only;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->verify_threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
+    c->cache_keys = LDG_STATE_CACHE_KEYS;
+    c->cache_bytes = LDG_STATE_CACHE_BYTES;
     pthread_mutex_init(&c->tip_lock, NULL);
+    pthread_mutex_init(&c->wlock, NULL);
+    pthread_cond_init(&c->wcond, NULL);
     c->overlay = ldg_chain_reader(c);
     err = load_tip(c);
     if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
@@ -370,10 +385,22 @@ ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry 
     return LDG_OK;
 }
 
+static ldg_err writer_wait(ldg_chain *c);
+static void overlay_reset(ldg_chain *c);
+
 void ldg_chain_close(ldg_chain *c)
 {
     if (!c)
         return;
+    if (c->writer_on) {
+        pthread_mutex_lock(&c->wlock);
+        c->wstop = true;
+        pthread_cond_broadcast(&c->wcond);
+        pthread_mutex_unlock(&c->wlock);
+        pthread_join(c->writer, NULL); /* it stores what is in flight first */
+    }
+    pthread_mutex_destroy(&c->wlock);
+    pthread_cond_destroy(&c->wcond);
     ldg_state_free(c->overlay);
     ldg_store_close(c->store);
     pthread_mutex_destroy(&c->tip_lock);
@@ -396,6 +423,17 @@ ldg_tip ldg_chain_tip(ldg_chain *c)
     ldg_tip t = c->tip;
     pthread_mutex_unlock(&c->tip_lock);
     return t;
+}
+
+void ldg_chain_set_cache_limits(ldg_chain *c, size_t keys, size_t bytes)
+{
+    c->cache_keys = keys;
+    c->cache_bytes = bytes;
+}
+
+ldg_tip ldg_chain_head(ldg_chain *c)
+{
+    return c->head;
 }
 
 ldg_store *ldg_chain_store(ldg_chain *c)
@@ -482,7 +520,7 @@ ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *l
         bytes += lens[i];
     if (bytes > LDG_BLOCK_SIZE_MAX)
         return LDG_ERR_TOO_LARGE;
-    ldg_tip tip = ldg_chain_tip(c);
+    ldg_tip tip = c->head;
     memset(out, 0, sizeof *out);
     out->version = LDG_BLOCK_VERSION;
     snprintf(out->chain_id, sizeof out->chain_id, "%s", c->chain_id);
@@ -498,7 +536,7 @@ ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *l
 
 static ldg_err check_header_ids(ldg_chain *c, const ldg_header *h, const ldg_hash *ids, uint32_t n)
 {
-    ldg_tip tip = ldg_chain_tip(c);
+    ldg_tip tip = c->head;
     if (strcmp(h->chain_id, c->chain_id) != 0 || h->height != tip.height + 1 ||
         h->time_ms <= tip.time_ms || memcmp(h->prev_hash.b, tip.hash.b, LDG_HASH_LEN) != 0 ||
         memcmp(h->prev_state_root.b, tip.state_root.b, LDG_HASH_LEN) != 0 || h->tx_count != n)
@@ -595,7 +633,7 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
         /* Clean values cached by earlier committed blocks stay; writes of a block that was
          * executed but never committed must not. */
         if (ldg_state_has_writes(c->overlay))
-            ldg_state_reset(c->overlay);
+            overlay_reset(c);
         err = run_block(c->reg, c->overlay, h, dec, n, dev_mode, out);
     }
     for (uint32_t i = 0; i < n; i++)
@@ -606,6 +644,76 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
 
 ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
                          const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out)
+{
+    return ldg_chain_commit_ex(c, h, txs, lens, cert, out, LDG_COMMIT_SYNCED);
+}
+
+/* ---- the background writer ---- */
+
+static void publish_tip(ldg_chain *c, const ldg_tip *tip)
+{
+    pthread_mutex_lock(&c->tip_lock);
+    c->tip = *tip;
+    pthread_mutex_unlock(&c->tip_lock);
+}
+
+static void *writer_run(void *arg)
+{
+    ldg_chain *c = arg;
+    pthread_mutex_lock(&c->wlock);
+    for (;;) {
+        while (!c->wjob && !c->wstop)
+            pthread_cond_wait(&c->wcond, &c->wlock);
+        if (!c->wjob)
+            break;
+        ldg_batch *b = c->wjob;
+        ldg_tip tip = c->wtip;
+        pthread_mutex_unlock(&c->wlock);
+        ldg_err err = ldg_store_write(c->store, b, false);
+        ldg_batch_free(b);
+        if (err == LDG_OK)
+            publish_tip(c, &tip);
+        pthread_mutex_lock(&c->wlock);
+        if (err != LDG_OK && c->werr == LDG_OK)
+            c->werr = err;
+        c->wjob = NULL;
+        pthread_cond_broadcast(&c->wcond);
+    }
+    pthread_mutex_unlock(&c->wlock);
+    return NULL;
+}
+
+/* Waits until no background write is in flight; its error if any failed. */
+static ldg_err writer_wait(ldg_chain *c)
+{
+    if (!c->writer_on)
+        return LDG_OK;
+    pthread_mutex_lock(&c->wlock);
+    while (c->wjob)
+        pthread_cond_wait(&c->wcond, &c->wlock);
+    ldg_err err = c->werr;
+    pthread_mutex_unlock(&c->wlock);
+    return err;
+}
+
+/* The overlay may be emptied only once what it holds for a background write is stored
+ * (until then a read that misses it would find the store one block behind). */
+static void overlay_reset(ldg_chain *c)
+{
+    (void)writer_wait(c);
+    ldg_state_reset(c->overlay);
+}
+
+ldg_err ldg_chain_persist(ldg_chain *c)
+{
+    LDG_ASSERT(!c->read_only);
+    ldg_err err = writer_wait(c);
+    return err != LDG_OK ? err : ldg_store_persist(c->store);
+}
+
+ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
+                            const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out,
+                            ldg_commit_mode mode)
 {
     LDG_ASSERT(!c->read_only);
     const ldg_write *w;
@@ -626,32 +734,56 @@ ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const
     ldg_tip tip = {.height = h->height,
                    .time_ms = h->time_ms,
                    .state_root = out->state_root,
-                   .tx_total = ldg_chain_tip(c).tx_total + h->tx_count};
+                   .tx_total = c->head.tx_total + h->tx_count};
     ldg_header_hash(&tip.hash, h);
     ldg_enc te;
     ldg_enc_init(&te);
     encode_tip(&te, &tip);
     ldg_batch_put(b, LDG_CF_META, META_TIP, sizeof META_TIP - 1, ldg_enc_data(&te),
                   ldg_enc_len(&te));
-    ldg_err err = ldg_store_write(c->store, b, true);
-    ldg_batch_free(b);
     ldg_enc_free(&rec);
     ldg_enc_free(&te);
+    /* One write in flight: the previous block is stored before this one is handed on. */
+    ldg_err err = writer_wait(c);
+    if (err != LDG_OK) {
+        ldg_batch_free(b);
+        ldg_state_reset(c->overlay);
+        return err;
+    }
+    /* In the background only if the overlay can keep this block's writes as its cache
+     * (past the cache limits it is emptied, which must wait for the write). */
+    if (mode == LDG_COMMIT_BACKGROUND &&
+        !ldg_state_over(c->overlay, c->cache_keys, c->cache_bytes)) {
+        if (!c->writer_on) {
+            LDG_ASSERT(pthread_create(&c->writer, NULL, writer_run, c) == 0);
+            c->writer_on = true;
+        }
+        bool kept = ldg_state_settle(c->overlay, c->cache_keys, c->cache_bytes);
+        LDG_ASSERT(kept);
+        c->head = tip;
+        pthread_mutex_lock(&c->wlock);
+        c->wjob = b;
+        c->wtip = tip;
+        pthread_cond_broadcast(&c->wcond);
+        pthread_mutex_unlock(&c->wlock);
+        return LDG_OK;
+    }
+    err = ldg_store_write(c->store, b, mode == LDG_COMMIT_SYNCED);
+    ldg_batch_free(b);
     if (err == LDG_OK)
-        ldg_state_settle(c->overlay, LDG_STATE_CACHE_KEYS, LDG_STATE_CACHE_BYTES);
+        ldg_state_settle(c->overlay, c->cache_keys, c->cache_bytes);
     else
         ldg_state_reset(c->overlay);
     if (err == LDG_OK) {
-        pthread_mutex_lock(&c->tip_lock);
-        c->tip = tip;
-        pthread_mutex_unlock(&c->tip_lock);
+        c->head = tip;
+        publish_tip(c, &tip);
     }
     return err;
 }
 
 void ldg_chain_abandon(ldg_chain *c)
 {
-    ldg_state_reset(c->overlay);
+    overlay_reset(c);
 }
 
 /* ---- parallel signature verification ---- */

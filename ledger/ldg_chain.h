@@ -60,7 +60,13 @@ void ldg_chain_close(ldg_chain *c);
 const char *ldg_chain_id(const ldg_chain *c);
 /* Threads used to verify signatures not already checked (default: every core). */
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
-ldg_tip ldg_chain_tip(ldg_chain *c); /* thread-safe snapshot */
+/* The executor's cache limits (default LDG_STATE_CACHE_KEYS / _BYTES); tests set small
+ * ones to cross them often. */
+void ldg_chain_set_cache_limits(ldg_chain *c, size_t keys, size_t bytes);
+ldg_tip ldg_chain_tip(ldg_chain *c); /* the last stored block; thread-safe snapshot */
+/* The last committed block, stored or being stored (LDG_COMMIT_BACKGROUND): what the next
+ * block builds on. Equal to the tip otherwise. For the thread that commits. */
+ldg_tip ldg_chain_head(ldg_chain *c);
 ldg_store *ldg_chain_store(ldg_chain *c);
 /* The validator set at the tip (copied out). */
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap);
@@ -98,6 +104,24 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
 ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
                          const size_t *lens, const ldg_cert *cert,
                          const ldg_exec_out *out) LDG_WARN_UNUSED;
+/* How a commit reaches the disk. SYNCED: written and fsynced before the call returns (what
+ * ldg_chain_commit does). UNSYNCED: written (it survives the process, not the machine)
+ * until the next synced commit or ldg_chain_persist. BACKGROUND: unsynced, and written by
+ * the chain's writer thread while the caller goes on executing the next block on top of
+ * it: the block is the head (ldg_chain_head) at once and the tip (ldg_chain_tip, what
+ * readers see) once stored; at most one write is in flight. For blocks that can be had
+ * again (block sync): one fsync per run of blocks, and storing overlaps executing. */
+typedef enum ldg_commit_mode {
+    LDG_COMMIT_SYNCED,
+    LDG_COMMIT_UNSYNCED,
+    LDG_COMMIT_BACKGROUND,
+} ldg_commit_mode;
+ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
+                            const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out,
+                            ldg_commit_mode mode) LDG_WARN_UNUSED;
+/* Waits for a background write, then makes every commit so far durable (fsync). An error
+ * (also of an earlier background write) means the store has stopped. */
+ldg_err ldg_chain_persist(ldg_chain *c) LDG_WARN_UNUSED;
 void ldg_chain_abandon(ldg_chain *c);
 
 /* ---- reading ---- */

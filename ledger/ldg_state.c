@@ -251,10 +251,15 @@ void ldg_state_reset(ldg_state *st)
     st->listed_len = 0;
 }
 
+bool ldg_state_over(const ldg_state *st, size_t max_entries, size_t max_bytes)
+{
+    return st->map.count > max_entries || st->mem.bytes > max_bytes;
+}
+
 bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes)
 {
     LDG_ASSERT(!st->in_tx);
-    if (st->map.count > max_entries || st->mem.bytes > max_bytes) {
+    if (ldg_state_over(st, max_entries, max_bytes)) {
         ldg_state_reset(st);
         return false;
     }

@@ -45,6 +45,8 @@ void ldg_state_reset(ldg_state *st);
  * arena; otherwise resets. Returns whether the cache was kept. Only valid when the base
  * now holds exactly the overlay's writes on top of what it held before. */
 bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes);
+/* Whether ldg_state_settle with these limits would reset. */
+bool ldg_state_over(const ldg_state *st, size_t max_entries, size_t max_bytes);
 /* Whether any key was written since the last reset or settle. */
 bool ldg_state_has_writes(const ldg_state *st);
 

@@ -1,4 +1,5 @@
 #include "ldg_store.h"
+#include "ldg_limits.h"
 
 #include <rocksdb/c.h>
 #include <stdio.h>
@@ -37,6 +38,7 @@ static rocksdb_options_t *make_options(ldg_store *s)
     rocksdb_options_set_create_missing_column_families(o, 1);
     rocksdb_options_set_max_open_files(o, 256);
     rocksdb_options_set_write_buffer_size(o, 64 << 20);
+    rocksdb_options_set_max_total_wal_size(o, LDG_STORE_WAL_MAX);
     /* Values are small msgpack records and signatures, which barely compress; compressing
      * them costs CPU that signature checks need (measured: make bench, bench_node). */
     rocksdb_options_set_compression(o, rocksdb_no_compression);
@@ -198,6 +200,20 @@ ldg_err ldg_store_write(ldg_store *s, ldg_batch *b, bool sync)
     rocksdb_write(s->db, sync ? s->wopts_sync : s->wopts_nosync, b->wb, &err);
     if (err) {
         log_rocks_error("write (store stopped)", err);
+        s->failed = true;
+        return LDG_ERR_IO;
+    }
+    return LDG_OK;
+}
+
+ldg_err ldg_store_persist(ldg_store *s)
+{
+    if (s->failed)
+        return LDG_ERR_STOPPED;
+    char *err = NULL;
+    rocksdb_flush_wal(s->db, 1, &err);
+    if (err) {
+        log_rocks_error("WAL sync (store stopped)", err);
         s->failed = true;
         return LDG_ERR_IO;
     }

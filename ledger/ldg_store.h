@@ -47,6 +47,9 @@ void ldg_batch_put(ldg_batch *b, ldg_cf cf, const void *key, size_t klen, const 
 void ldg_batch_delete(ldg_batch *b, ldg_cf cf, const void *key, size_t klen);
 /* Applies the batch atomically; with sync the WAL is fsynced before return. */
 ldg_err ldg_store_write(ldg_store *s, ldg_batch *b, bool sync) LDG_WARN_UNUSED;
+/* Makes every write so far durable (fsyncs the WAL): a run of writes without sync followed
+ * by this is as durable as if each had been synced, from this call on. */
+ldg_err ldg_store_persist(ldg_store *s) LDG_WARN_UNUSED;
 
 /* Approximate memory held by RocksDB (memtables + block cache), for reports. */
 uint64_t ldg_store_memory_bytes(ldg_store *s);

@@ -1509,14 +1509,16 @@ static bool sync_now(bft *b)
     net_node *n = b->n;
     exec_wait(b); /* the executor's block first: sync continues from the store's tip */
     spec_drop(b);
-    ldg_tip start = ldg_chain_tip(n->chain);
+    ldg_tip start = ldg_chain_head(n->chain);
+    uint64_t t0 = mono_ms(), wait_ms = 0;
+    net_sync_fetch *f = net_sync_fetch_open(b->req, 2000);
     for (int attempt = 0; attempt < 4 && !atomic_load(&n->stopping);) {
-        ldg_tip tip = ldg_chain_tip(n->chain);
-        ldg_enc_reset(&b->enc);
-        net_p2p_enc_sync_req(&b->enc, tip.height + 1, 16);
+        ldg_tip tip = ldg_chain_head(n->chain);
         nng_msg *raw;
-        if (nng_send(b->req, (void *)ldg_enc_data(&b->enc), ldg_enc_len(&b->enc), 0) != 0 ||
-            nng_recvmsg(b->req, &raw, 0) != 0) {
+        uint64_t tw = mono_ms();
+        bool got = net_sync_fetch_take(f, tip.height + 1, &raw) == LDG_OK;
+        wait_ms += mono_ms() - tw;
+        if (!got) {
             attempt++;
             continue;
         }
@@ -1533,6 +1535,9 @@ static bool sync_now(bft *b)
         }
         if (m.tip_height > atomic_load(&n->peer_height))
             atomic_store(&n->peer_height, m.tip_height);
+        /* The next range travels while this one is applied. */
+        if (m.rec_count > 0 && m.tip_height > tip.height + m.rec_count)
+            (void)net_sync_fetch_ask(f, tip.height + 1 + m.rec_count);
         uint32_t applied = 0;
         for (uint32_t i = 0; i < m.rec_count; i++) {
             net_sync_block blk;
@@ -1541,13 +1546,18 @@ static bool sync_now(bft *b)
                 peer_log("undecodable block record in a sync reply");
                 break;
             }
-            ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
+            /* Stored in the background while the next one executes, and not fsynced one
+             * by one: a block lost in a crash is fetched again. The run is made durable
+             * below, before this node signs anything on top of it. */
+            ldg_err e =
+                net_sync_apply(n->chain, &blk, n->dev, LDG_COMMIT_BACKGROUND, why, sizeof why);
             if (e == LDG_OK)
                 pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
             net_sync_block_free(&blk);
             if (e == LDG_ERR_DIVERGED) {
                 net_p2p_msg_free(&m);
                 nng_msg_free(raw);
+                net_sync_fetch_close(f);
                 fatal(b, "%s", why);
                 return true;
             }
@@ -1562,13 +1572,23 @@ static bool sync_now(bft *b)
         nng_msg_free(raw);
         if (applied == 0)
             attempt++;
-        if (ldg_chain_tip(n->chain).height >= peer_tip && applied == 0)
+        if (ldg_chain_head(n->chain).height >= peer_tip && applied == 0)
             break;
     }
-    ldg_tip now = ldg_chain_tip(n->chain);
+    net_sync_fetch_close(f);
+    ldg_tip now = ldg_chain_head(n->chain);
+    if (now.height > start.height && ldg_chain_persist(n->chain) != LDG_OK) {
+        fatal(b, "block sync: the store failed to persist blocks %llu..%llu",
+              (unsigned long long)start.height + 1, (unsigned long long)now.height);
+        return true;
+    }
     if (now.height > start.height)
-        fprintf(stderr, "folio: block sync: %llu -> %llu\n", (unsigned long long)start.height,
-                (unsigned long long)now.height);
+        fprintf(stderr,
+                "folio: block sync: %llu -> %llu (%llu transactions) in %llu ms, %llu of them "
+                "waiting for peers\n",
+                (unsigned long long)start.height, (unsigned long long)now.height,
+                (unsigned long long)(now.tx_total - start.tx_total),
+                (unsigned long long)(mono_ms() - t0), (unsigned long long)wait_ms);
     return now.height > start.height;
 }
 
@@ -1786,7 +1806,7 @@ static void on_commit_rec(bft *b, qitem *it)
         char why[256];
         exec_wait(b);
         spec_drop(b);
-        ldg_err e = net_sync_apply(n->chain, &blk, n->dev, why, sizeof why);
+        ldg_err e = net_sync_apply(n->chain, &blk, n->dev, LDG_COMMIT_SYNCED, why, sizeof why);
         if (e == LDG_OK) {
             pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
             if (h > atomic_load(&n->peer_height))
@@ -2104,8 +2124,9 @@ void *net_bft_run(void *arg)
     net_node *n = arg;
     bft *b = g_bft;
     LDG_ASSERT(b && b->n == n);
-    /* A restarted node first catches up with what its peers committed meanwhile. */
-    usleep(300 * 1000);
+    /* A restarted node first catches up with what its peers committed meanwhile. No wait
+     * for the dialers: the first request goes out on whichever peer connects first (a req0
+     * send waits for a pipe, up to its send timeout). */
     sync_now(b);
     if (!b->observer)
         start_height(b);

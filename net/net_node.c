@@ -170,7 +170,10 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     n->reg = net_registry_new();
     char db[NET_PATH_MAX];
     net_home_path(db, n->home, "data");
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     ldg_err e = ldg_chain_open(&n->chain, db, n->reg, &g, false);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (e != LDG_OK) {
         snprintf(err, err_len,
                  "cannot open the chain store in %s: %s (is another node running on this home?)",
@@ -182,6 +185,9 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
                  ldg_chain_id(n->chain), g.chain_id);
         return 1;
     }
+    fprintf(stderr, "folio: chain store opened at height %llu in %lld ms\n",
+            (unsigned long long)ldg_chain_tip(n->chain).height,
+            (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
     ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
     n->mempool = net_mempool_new(LDG_MEMPOOL_TX_MAX);
     return 0;

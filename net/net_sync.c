@@ -49,15 +49,18 @@ static void hex8(char *out, const ldg_hash *h)
     ldg_hex_encode(out, h->b, 8);
 }
 
-ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, char *why, size_t why_len)
+ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, ldg_commit_mode mode,
+                       char *why, size_t why_len)
 {
-    ldg_tip tip = ldg_chain_tip(c);
+    ldg_tip tip = ldg_chain_head(c);
     const ldg_header *h = &b->header;
     if (h->height != tip.height + 1 || strcmp(h->chain_id, ldg_chain_id(c)) != 0) {
         snprintf(why, why_len, "block %llu is not the next block (tip %llu)",
                  (unsigned long long)h->height, (unsigned long long)tip.height);
         return LDG_ERR_INVALID;
     }
+    /* The set in the store (which may be a block behind the head) is the head's: only
+     * genesis sets validators. */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(c, vals, LDG_VALIDATORS_MAX);
     if (b->cert.height != h->height || memcmp(b->cert.block_hash.b, b->hash.b, LDG_HASH_LEN) ||
@@ -102,7 +105,7 @@ ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, char *wh
                 "record %s... (the next certified header decides)\n",
                 (unsigned long long)h->height, a, bb);
     }
-    err = ldg_chain_commit(c, h, b->txs, b->tx_lens, &b->cert, &out);
+    err = ldg_chain_commit_ex(c, h, b->txs, b->tx_lens, &b->cert, &out, mode);
     ldg_exec_out_free(&out);
     if (err != LDG_OK)
         snprintf(why, why_len, "commit of block %llu failed: %s", (unsigned long long)h->height,
@@ -136,4 +139,117 @@ void net_sync_reply(ldg_chain *c, const net_p2p_msg *req, ldg_enc *rep)
         ldg_record_free(&recs[i]);
     }
     free(recs);
+}
+
+/* ---- pipelined fetch ---- */
+
+struct net_sync_fetch {
+    int timeout_ms;
+    struct fetch_slot {
+        nng_ctx ctx;
+        nng_aio *aio;
+        uint64_t from;
+        bool busy; /* a request for `from` is out, its reply not yet taken */
+    } slot[NET_SYNC_FETCH_DEPTH];
+};
+
+net_sync_fetch *net_sync_fetch_open(nng_socket req, int timeout_ms)
+{
+    LDG_ASSERT(timeout_ms > 0);
+    net_sync_fetch *f = calloc(1, sizeof *f);
+    LDG_ASSERT(f);
+    f->timeout_ms = timeout_ms;
+    for (int i = 0; i < NET_SYNC_FETCH_DEPTH; i++) {
+        LDG_ASSERT(nng_ctx_open(&f->slot[i].ctx, req) == 0);
+        LDG_ASSERT(nng_aio_alloc(&f->slot[i].aio, NULL, NULL) == 0);
+    }
+    return f;
+}
+
+/* Abandons the request in flight on s, if any (a late reply is dropped by nng). */
+static void slot_drop(struct fetch_slot *s)
+{
+    if (!s->busy)
+        return;
+    nng_aio_cancel(s->aio);
+    nng_aio_wait(s->aio);
+    if (nng_aio_result(s->aio) == 0)
+        nng_msg_free(nng_aio_get_msg(s->aio));
+    s->busy = false;
+}
+
+static struct fetch_slot *slot_for(net_sync_fetch *f, uint64_t from)
+{
+    for (int i = 0; i < NET_SYNC_FETCH_DEPTH; i++)
+        if (f->slot[i].busy && f->slot[i].from == from)
+            return &f->slot[i];
+    return NULL;
+}
+
+bool net_sync_fetch_ask(net_sync_fetch *f, uint64_t from)
+{
+    if (slot_for(f, from))
+        return true;
+    struct fetch_slot *s = NULL;
+    for (int i = 0; i < NET_SYNC_FETCH_DEPTH && !s; i++)
+        if (!f->slot[i].busy)
+            s = &f->slot[i];
+    ldg_enc e;
+    nng_msg *msg;
+    if (!s || nng_msg_alloc(&msg, 0) != 0)
+        return false;
+    ldg_enc_init(&e);
+    net_p2p_enc_sync_req(&e, from, NET_SYNC_FETCH_BLOCKS);
+    int rv = nng_msg_append(msg, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+    if (rv == 0) {
+        nng_aio_set_msg(s->aio, msg);
+        nng_aio_set_timeout(s->aio, f->timeout_ms);
+        nng_ctx_send(s->ctx, s->aio);
+        nng_aio_wait(s->aio);
+        rv = nng_aio_result(s->aio);
+    }
+    if (rv != 0) {
+        nng_msg_free(msg); /* a send that failed leaves the message with us */
+        return false;
+    }
+    /* The reply comes back while the caller does something else. */
+    nng_aio_set_timeout(s->aio, f->timeout_ms);
+    nng_ctx_recv(s->ctx, s->aio);
+    s->from = from;
+    s->busy = true;
+    return true;
+}
+
+ldg_err net_sync_fetch_take(net_sync_fetch *f, uint64_t from, nng_msg **out)
+{
+    *out = NULL;
+    struct fetch_slot *s = slot_for(f, from);
+    if (!s) {
+        /* What is in flight is for other heights: the caller has moved on from them. */
+        for (int i = 0; i < NET_SYNC_FETCH_DEPTH; i++)
+            slot_drop(&f->slot[i]);
+        if (!net_sync_fetch_ask(f, from))
+            return LDG_ERR_UNAVAILABLE;
+        s = slot_for(f, from);
+        LDG_ASSERT(s);
+    }
+    nng_aio_wait(s->aio);
+    s->busy = false;
+    if (nng_aio_result(s->aio) != 0)
+        return LDG_ERR_UNAVAILABLE;
+    *out = nng_aio_get_msg(s->aio);
+    return LDG_OK;
+}
+
+void net_sync_fetch_close(net_sync_fetch *f)
+{
+    if (!f)
+        return;
+    for (int i = 0; i < NET_SYNC_FETCH_DEPTH; i++) {
+        slot_drop(&f->slot[i]);
+        nng_aio_free(f->slot[i].aio);
+        nng_ctx_close(f->slot[i].ctx);
+    }
+    free(f);
 }

@@ -443,6 +443,17 @@ int main(int argc, char **argv)
     pids[victim] = 0;
     /* What the others have when it goes (it has at most one block more). */
     int64_t h_kill = field(watch, "height"), tx_kill = field(watch, "tx_total");
+    if (getenv("FOLIO_BENCH_KEEP")) {
+        /* The victim's store as the kill left it, to replay its catch-up against the others'
+         * kept homes (tests/bench/replay_catchup.sh). */
+        char cmd[3 * NET_PATH_MAX];
+        snprintf(cmd, sizeof cmd,
+                 "cp -a '%s/data' '%s/data.at-kill' && cp -a '%s/consensus.state' "
+                 "'%s/consensus.state.at-kill'",
+                 homes[victim], homes[victim], homes[victim], homes[victim]);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench: could not keep node%d's store at the kill\n", victim);
+    }
     while (field(watch, "height") < hk + 2 && now_s() - tk < 60)
         usleep(2000);
     double failover = now_s() - tk;

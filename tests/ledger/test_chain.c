@@ -520,6 +520,101 @@ START_TEST(test_verify_detects_tampering)
 }
 END_TEST
 
+/* Block sync's background commits: each block is stored by the chain's writer thread while
+ * the next executes on top of it. The heads and state roots must be those of synced commits
+ * (chain a), with the cache crossing its limits often (tiny ones: those blocks take the
+ * synced path), the tip one block behind at most, every commit durable after persist, and
+ * all of it in the store once reopened. Every block moves value: alice + bob = issued. */
+START_TEST(test_background_commit_matches_synced)
+{
+    tl_rng rng;
+    tl_rng_init(&rng, tl_seed("chain/background", 0xb10c5));
+    char dir_b[PATH_MAX];
+    tl_tmpdir(dir_b, "chain-bg");
+    ldg_chain *a, *bg;
+    ck_assert_int_eq(ldg_chain_open(&a, dir, reg, &gen, false), LDG_OK);
+    ck_assert_int_eq(ldg_chain_open(&bg, dir_b, reg, &gen, false), LDG_OK);
+    ldg_chain_set_cache_limits(bg, 24, 1 << 20);
+    const uint64_t issued = 1000000;
+    const int blocks = 40;
+    for (int k = 1; k <= blocks; k++) {
+        batch b = {0};
+        if (k == 1)
+            add_issue(&b, issued, &alice);
+        uint32_t n = 1 + (uint32_t)tl_rng_below(&rng, 7);
+        while (b.n < n) {
+            bool ab = tl_rng_below(&rng, 2);
+            /* Some too large: they fail with a receipt and move nothing. */
+            uint64_t q = 1 + tl_rng_below(&rng, tl_rng_below(&rng, 8) ? 5000 : 2 * issued);
+            add_transfer(&b, ab ? &alice : &bob, ab ? &bob : &alice, q);
+        }
+        ldg_hash root;
+        ldg_header h = produce(a, &b, T0 + 1000 * (uint64_t)k, NULL, &root);
+        /* The same block on bg, in the background. */
+        ldg_exec_out out;
+        ck_assert_int_eq(
+            ldg_chain_execute(bg, &h, (const uint8_t *const *)b.w, b.len, NULL, false, &out),
+            LDG_OK);
+        ck_assert_mem_eq(out.state_root.b, root.b, LDG_HASH_LEN);
+        ldg_cert cert;
+        make_cert(&cert, &h);
+        ck_assert_int_eq(ldg_chain_commit_ex(bg, &h, (const uint8_t *const *)b.w, b.len, &cert,
+                                             &out, LDG_COMMIT_BACKGROUND),
+                         LDG_OK);
+        ldg_exec_out_free(&out);
+        ldg_tip ta = ldg_chain_tip(a), head = ldg_chain_head(bg), tip = ldg_chain_tip(bg);
+        ck_assert_uint_eq(head.height, (uint64_t)k);
+        ck_assert_mem_eq(head.hash.b, ta.hash.b, LDG_HASH_LEN);
+        ck_assert_mem_eq(head.state_root.b, ta.state_root.b, LDG_HASH_LEN);
+        ck_assert_uint_eq(head.tx_total, ta.tx_total);
+        ck_assert(tip.height == head.height || tip.height + 1 == head.height);
+        batch_free(&b);
+        if (k % 10 == 0) {
+            /* Persist waits for the write in flight: the tip is the head again. */
+            ck_assert_int_eq(ldg_chain_persist(bg), LDG_OK);
+            ck_assert_uint_eq(ldg_chain_tip(bg).height, (uint64_t)k);
+            ck_assert_uint_eq(bal(bg, &alice) + bal(bg, &bob), issued);
+            ck_assert_uint_eq(bal(bg, &alice), bal(a, &alice));
+        }
+    }
+    ck_assert_int_eq(ldg_chain_persist(bg), LDG_OK);
+    ldg_tip ta = ldg_chain_tip(a);
+    ldg_chain_close(bg);
+    ck_assert_int_eq(ldg_chain_open(&bg, dir_b, reg, &gen, false), LDG_OK);
+    ldg_tip tb = ldg_chain_tip(bg);
+    ck_assert_uint_eq(tb.height, (uint64_t)blocks);
+    ck_assert_mem_eq(tb.hash.b, ta.hash.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(tb.state_root.b, ta.state_root.b, LDG_HASH_LEN);
+    ck_assert_uint_eq(bal(bg, &alice) + bal(bg, &bob), issued);
+    ldg_verify_report rep = verify(bg);
+    ck_assert_msg(rep.ok, "%s", rep.reason);
+    /* Closing with a write in flight stores it first. */
+    batch b = {0};
+    add_transfer(&b, &alice, &bob, 1);
+    ldg_header h;
+    ck_assert_int_eq(ldg_chain_propose(bg, (const uint8_t *const *)b.w, b.len, b.n,
+                                       T0 + 1000 * (blocks + 1), &val.pub, &h),
+                     LDG_OK);
+    ldg_exec_out out;
+    ck_assert_int_eq(
+        ldg_chain_execute(bg, &h, (const uint8_t *const *)b.w, b.len, NULL, false, &out), LDG_OK);
+    ldg_cert cert;
+    make_cert(&cert, &h);
+    ck_assert_int_eq(ldg_chain_commit_ex(bg, &h, (const uint8_t *const *)b.w, b.len, &cert, &out,
+                                         LDG_COMMIT_BACKGROUND),
+                     LDG_OK);
+    ldg_exec_out_free(&out);
+    ldg_chain_close(bg);
+    ck_assert_int_eq(ldg_chain_open(&bg, dir_b, reg, &gen, false), LDG_OK);
+    ck_assert_uint_eq(ldg_chain_tip(bg).height, (uint64_t)blocks + 1);
+    ck_assert_uint_eq(bal(bg, &alice) + bal(bg, &bob), issued);
+    ldg_chain_close(bg);
+    ldg_chain_close(a);
+    batch_free(&b);
+    tl_rmrf(dir_b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chain");
@@ -530,6 +625,7 @@ int main(void)
     tcase_add_test(tc, test_commit_reopen_read);
     tcase_add_test(tc, test_execute_refuses_bad_blocks);
     tcase_add_test(tc, test_verify_detects_tampering);
+    tcase_add_test(tc, test_background_commit_matches_synced);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
