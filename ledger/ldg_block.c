@@ -43,9 +43,31 @@ void ldg_header_hash(ldg_hash *out, const ldg_header *h)
     ldg_enc_free(&e);
 }
 
-void ldg_tx_root(ldg_hash *out, const ldg_hash *ids, size_t n)
+void ldg_tx_root(ldg_hash *out, const ldg_tx_ref *refs, size_t n)
 {
-    ldg_tagged_hash(out, LDG_TAG_TXROOT, ids, n * sizeof *ids);
+    /* ldg_tx_ref is laid out as id || sig (asserted in ldg_tx.h): the array is the message. */
+    ldg_tagged_hash(out, LDG_TAG_TXROOT, refs, n * sizeof *refs);
+}
+
+bool ldg_tx_root_wire(ldg_hash *out, const uint8_t *const *txs, const size_t *lens, uint32_t n)
+{
+    ldg_hasher hs;
+    ldg_hasher_init_tagged(&hs, LDG_TAG_TXROOT);
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < n; i++) {
+        ldg_tx tx;
+        ok = ldg_tx_decode(&tx, txs[i], lens[i]) == LDG_R_OK;
+        if (ok) {
+            ldg_tx_ref ref = ldg_tx_ref_of(&tx);
+            ldg_hasher_update(&hs, &ref, sizeof ref);
+            ldg_tx_free(&tx);
+        }
+    }
+    ldg_hash root;
+    ldg_hasher_final(&hs, &root); /* frees the context either way */
+    if (ok)
+        *out = root;
+    return ok;
 }
 
 size_t ldg_vote_sign_bytes(uint8_t out[LDG_VOTE_SIGN_BYTES_MAX], const char *chain_id,

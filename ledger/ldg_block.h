@@ -3,7 +3,8 @@
  *   header = [version, chain_id, height, time_ms, prev_hash, prev_state_root, tx_root,
  *             tx_count, proposer]
  *   hash   = tagged_hash("folio/block", header bytes)
- *   tx_root = tagged_hash("folio/txroot", id_0 || id_1 || ...)
+ *   tx_root = tagged_hash("folio/txroot", id_0 || sig_0 || id_1 || sig_1 || ...)
+ *             (each transaction's id and signature: a certified header pins its wire bytes)
  *   prev_state_root = the state root after block height-1 (so execution of h can overlap
  *                     agreement on h+1)
  *   cert   = [height, round, block_hash, [[validator_index, sig], ...]]
@@ -36,7 +37,11 @@ typedef struct ldg_header {
 void ldg_header_encode(ldg_enc *e, const ldg_header *h);
 ldg_err ldg_header_decode(ldg_header *h, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 void ldg_header_hash(ldg_hash *out, const ldg_header *h);
-void ldg_tx_root(ldg_hash *out, const ldg_hash *ids, size_t n);
+/* The tx root of n transactions given their ids and signatures (refs NULL when n is 0). */
+void ldg_tx_root(ldg_hash *out, const ldg_tx_ref *refs, size_t n);
+/* The same from the transactions' wire bytes. False (out unset) if one does not decode. */
+bool ldg_tx_root_wire(ldg_hash *out, const uint8_t *const *txs, const size_t *lens,
+                      uint32_t n) LDG_WARN_UNUSED;
 
 /* Message types of the consensus protocol; the numbers are those of net_cons_msg_type. */
 enum { LDG_VOTE_PROPOSAL = 1, LDG_VOTE_PREVOTE = 2, LDG_VOTE_PRECOMMIT = 3 };

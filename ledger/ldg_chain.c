@@ -495,24 +495,24 @@ ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t 
                           uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
 {
     LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
-    LDG_ASSERT(ids);
+    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+    LDG_ASSERT(refs);
     for (uint32_t i = 0; i < n; i++) {
         ldg_tx tx;
         if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK) {
-            free(ids);
+            free(refs);
             return LDG_ERR_INVALID;
         }
-        ids[i] = tx.id;
+        refs[i] = ldg_tx_ref_of(&tx);
         ldg_tx_free(&tx);
     }
-    ldg_err err = ldg_chain_propose_ids(c, ids, lens, n, time_ms, proposer, out);
-    free(ids);
+    ldg_err err = ldg_chain_propose_refs(c, refs, lens, n, time_ms, proposer, out);
+    free(refs);
     return err;
 }
 
-ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *lens, uint32_t n,
-                              uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
+ldg_err ldg_chain_propose_refs(ldg_chain *c, const ldg_tx_ref *refs, const size_t *lens, uint32_t n,
+                               uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
 {
     LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
     size_t bytes = 0;
@@ -528,13 +528,14 @@ ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *l
     out->time_ms = time_ms > tip.time_ms ? time_ms : tip.time_ms + 1;
     out->prev_hash = tip.hash;
     out->prev_state_root = tip.state_root;
-    ldg_tx_root(&out->tx_root, ids, n);
+    ldg_tx_root(&out->tx_root, refs, n);
     out->tx_count = n;
     out->proposer = *proposer;
     return LDG_OK;
 }
 
-static ldg_err check_header_ids(ldg_chain *c, const ldg_header *h, const ldg_hash *ids, uint32_t n)
+static ldg_err check_header_refs(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *refs,
+                                 uint32_t n)
 {
     ldg_tip tip = c->head;
     if (strcmp(h->chain_id, c->chain_id) != 0 || h->height != tip.height + 1 ||
@@ -542,23 +543,23 @@ static ldg_err check_header_ids(ldg_chain *c, const ldg_header *h, const ldg_has
         memcmp(h->prev_state_root.b, tip.state_root.b, LDG_HASH_LEN) != 0 || h->tx_count != n)
         return LDG_ERR_INVALID;
     ldg_hash root;
-    ldg_tx_root(&root, ids, n);
+    ldg_tx_root(&root, refs, n);
     return memcmp(root.b, h->tx_root.b, LDG_HASH_LEN) == 0 ? LDG_OK : LDG_ERR_INVALID;
 }
 
 static ldg_err check_header(ldg_chain *c, const ldg_header *h, const ldg_tx *txs, uint32_t n)
 {
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
-    LDG_ASSERT(ids);
+    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+    LDG_ASSERT(refs);
     for (uint32_t i = 0; i < n; i++)
-        ids[i] = txs[i].id;
-    ldg_err err = check_header_ids(c, h, ids, n);
-    free(ids);
+        refs[i] = ldg_tx_ref_of(&txs[i]);
+    ldg_err err = check_header_refs(c, h, refs, n);
+    free(refs);
     return err;
 }
 
-ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_hash *ids, const size_t *lens,
-                        uint32_t n)
+ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *refs,
+                        const size_t *lens, uint32_t n)
 {
     if (h->version != LDG_BLOCK_VERSION || h->tx_count > LDG_BLOCK_TX_MAX || n > LDG_BLOCK_TX_MAX)
         return LDG_ERR_INVALID;
@@ -567,7 +568,7 @@ ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_hash *ids, 
         bytes += lens[i];
     if (bytes > LDG_BLOCK_SIZE_MAX)
         return LDG_ERR_INVALID;
-    return check_header_ids(c, h, ids, n);
+    return check_header_refs(c, h, refs, n);
 }
 
 /* Runs hooks and transactions on st. Shared by execute and verify. */

@@ -85,17 +85,17 @@ void ldg_exec_out_free(ldg_exec_out *o);
 ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t *lens, uint32_t n,
                           uint64_t time_ms, const ldg_pubkey *proposer,
                           ldg_header *out) LDG_WARN_UNUSED;
-/* The same, with the transactions' ids already known (computed when they were admitted);
- * ldg_chain_execute still checks them against the bytes through the header's tx root. */
-ldg_err ldg_chain_propose_ids(ldg_chain *c, const ldg_hash *ids, const size_t *lens, uint32_t n,
-                              uint64_t time_ms, const ldg_pubkey *proposer,
-                              ldg_header *out) LDG_WARN_UNUSED;
-/* Whether header h may be the next block given its transactions' ids (computed when they
- * were admitted or received) and sizes: chain id, height, time, the previous block's hash
- * and state root, the count, the size limits and the transaction root. It does not
- * execute: a multi-validator node votes on this and executes the block once decided. */
-ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_hash *ids, const size_t *lens,
-                        uint32_t n) LDG_WARN_UNUSED;
+/* The same, with the transactions' ids and signatures already known (taken when they were
+ * admitted); ldg_chain_execute still checks them against the bytes through the tx root. */
+ldg_err ldg_chain_propose_refs(ldg_chain *c, const ldg_tx_ref *refs, const size_t *lens, uint32_t n,
+                               uint64_t time_ms, const ldg_pubkey *proposer,
+                               ldg_header *out) LDG_WARN_UNUSED;
+/* Whether header h may be the next block given its transactions' ids and signatures (taken
+ * when they were admitted or received) and sizes: chain id, height, time, the previous
+ * block's hash and state root, the count, the size limits and the transaction root. It does
+ * not execute: a multi-validator node votes on this and executes the block once decided. */
+ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *refs,
+                        const size_t *lens, uint32_t n) LDG_WARN_UNUSED;
 /* verified[i] true: the signature of tx i was already checked (mempool cache); NULL means
  * verify all. Returns LDG_ERR_INVALID (with a reason logged) if the block is invalid. */
 ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,

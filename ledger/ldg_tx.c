@@ -52,6 +52,13 @@ bool ldg_tx_verify(const ldg_tx *tx)
     return ldg_verify(&tx->sig, &tx->id, &tx->sender);
 }
 
+void ldg_tx_wire_sig(ldg_sig *out, const uint8_t *wire, size_t len)
+{
+    LDG_ASSERT(len >= 1 + SIG_TRAILER_LEN + 1 && wire[len - SIG_TRAILER_LEN] == 0xc4 &&
+               wire[len - SIG_TRAILER_LEN + 1] == LDG_SIG_LEN);
+    memcpy(out->b, wire + len - LDG_SIG_LEN, LDG_SIG_LEN);
+}
+
 uint8_t *ldg_tx_build(size_t *out_len, ldg_hash *out_id, const char *chain_id, uint64_t type,
                       const ldg_keypair *kp, uint64_t expiry_ms, const uint8_t *payload,
                       size_t payload_len, bool deterministic)

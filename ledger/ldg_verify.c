@@ -69,8 +69,8 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
     uint32_t n = r->tx_count;
     ldg_tx *txs = calloc(n ? n : 1, sizeof *txs);
     bool *ok = calloc(n ? n : 1, 1);
-    ldg_hash *ids = calloc(n ? n : 1, sizeof *ids);
-    LDG_ASSERT(txs && ok && ids);
+    ldg_tx_ref *refs = calloc(n ? n : 1, sizeof *refs);
+    LDG_ASSERT(txs && ok && refs);
     const char *why = NULL;
     uint32_t decoded = 0;
     for (; decoded < n; decoded++) {
@@ -78,11 +78,11 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
             why = "a transaction does not decode";
             break;
         }
-        ids[decoded] = txs[decoded].id;
+        refs[decoded] = ldg_tx_ref_of(&txs[decoded]);
     }
     ldg_hash root;
     if (!why) {
-        ldg_tx_root(&root, ids, n);
+        ldg_tx_root(&root, refs, n);
         if (memcmp(root.b, h->tx_root.b, LDG_HASH_LEN) != 0)
             why = "tx_root does not match the transactions";
     }
@@ -120,7 +120,7 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
         ldg_tx_free(&txs[i]);
     free(txs);
     free(ok);
-    free(ids);
+    free(refs);
     return why;
 }
 

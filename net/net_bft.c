@@ -73,7 +73,7 @@ typedef struct batch {
     uint32_t n;
     uint8_t **txs;
     size_t *lens;
-    ldg_hash *ids;
+    ldg_tx_ref *refs; /* ids and signatures, verified: the digest is over them */
     uint64_t *expiry;
     bool own;         /* admitted here: re-sent while pending (a send may have been dropped) */
     uint64_t sent_ms; /* last broadcast (own batches) */
@@ -147,6 +147,23 @@ static bool pool_has(pool *p, const ldg_hash *k)
     return found;
 }
 
+/* What the pool holds under a transaction's id, compared with a copy's wire bytes. Every
+ * pool entry's signature was verified (on admission or receipt), but only for its own
+ * bytes: a copy under the same id with another signature (re-signed by its sender, or
+ * forged by a peer) is not vouched for by the entry. */
+typedef enum { POOL_ABSENT, POOL_SAME, POOL_OTHER } pool_match;
+
+static pool_match pool_find(pool *p, const ldg_hash *id, const uint8_t *wire, size_t len)
+{
+    pthread_mutex_lock(&p->lock);
+    const pool_ent *e = *pool_slot(p, id);
+    pool_match m = !e                                                 ? POOL_ABSENT
+                   : e->len == len && memcmp(e->wire, wire, len) == 0 ? POOL_SAME
+                                                                      : POOL_OTHER;
+    pthread_mutex_unlock(&p->lock);
+    return m;
+}
+
 static batch **store_slot(pool *p, const ldg_hash *d)
 {
     uint32_t h;
@@ -163,13 +180,14 @@ static void batch_free(batch *bt)
         free(bt->txs[i]);
     free(bt->txs);
     free(bt->lens);
-    free(bt->ids);
+    free(bt->refs);
     free(bt->expiry);
     free(bt);
 }
 
-/* Copies the transactions into a new batch and computes its digest. */
-static batch *batch_new(const uint8_t *const *txs, const size_t *lens, const ldg_hash *ids,
+/* Copies the transactions into a new batch and computes its digest. refs[i] holds the id
+ * and signature of txs[i], whose signature the caller has verified. */
+static batch *batch_new(const uint8_t *const *txs, const size_t *lens, const ldg_tx_ref *refs,
                         const uint64_t *expiry, uint32_t n)
 {
     batch *bt = calloc(1, sizeof *bt);
@@ -177,18 +195,18 @@ static batch *batch_new(const uint8_t *const *txs, const size_t *lens, const ldg
     bt->n = n;
     bt->txs = calloc(n ? n : 1, sizeof *bt->txs);
     bt->lens = calloc(n ? n : 1, sizeof *bt->lens);
-    bt->ids = calloc(n ? n : 1, sizeof *bt->ids);
+    bt->refs = calloc(n ? n : 1, sizeof *bt->refs);
     bt->expiry = calloc(n ? n : 1, sizeof *bt->expiry);
-    LDG_ASSERT(bt->txs && bt->lens && bt->ids && bt->expiry);
+    LDG_ASSERT(bt->txs && bt->lens && bt->refs && bt->expiry);
     for (uint32_t i = 0; i < n; i++) {
         bt->txs[i] = malloc(lens[i]);
         LDG_ASSERT(bt->txs[i]);
         memcpy(bt->txs[i], txs[i], lens[i]);
         bt->lens[i] = lens[i];
-        bt->ids[i] = ids[i];
+        bt->refs[i] = refs[i];
         bt->expiry[i] = expiry[i];
     }
-    net_p2p_batch_digest(&bt->digest, ids, n);
+    net_p2p_batch_digest(&bt->digest, refs, n);
     return bt;
 }
 
@@ -241,20 +259,20 @@ static void store_gc(pool *p, uint64_t now_ms)
         next = bt->next;
         bool live = false;
         for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(p, &bt->ids[i]) != NULL;
+            live = *pool_slot(p, &bt->refs[i].id) != NULL;
         if (!live)
             store_unlink_locked(p, bt);
     }
     pthread_mutex_unlock(&p->lock);
 }
 
-/* The id of a transaction's wire bytes (false if they do not decode). */
-static bool wire_id(const uint8_t *wire, size_t len, ldg_hash *id)
+/* The id and signature of a transaction's wire bytes (false if they do not decode). */
+static bool wire_ref(const uint8_t *wire, size_t len, ldg_tx_ref *ref)
 {
     ldg_tx tx;
     if (ldg_tx_decode(&tx, wire, len) != LDG_R_OK)
         return false;
-    *id = tx.id;
+    *ref = ldg_tx_ref_of(&tx);
     ldg_tx_free(&tx);
     return true;
 }
@@ -274,8 +292,8 @@ typedef struct bft_blk {
     uint32_t n;
     uint8_t **txs;
     size_t *lens;
-    ldg_hash *ids; /* from the batches (computed when each was admitted or received) */
-    uint32_t nd;   /* the batches the transactions were assembled from */
+    ldg_tx_ref *refs; /* from the batches (taken when each was admitted or received) */
+    uint32_t nd;      /* the batches the transactions were assembled from */
     ldg_hash *digests;
     uint64_t stamp;
 } bft_blk;
@@ -544,17 +562,19 @@ static void *cons_rx(void *arg)
 }
 
 /* A batch from a peer (or fetched by digest): every transaction decoded, its signature
- * verified once unless already in the pool; one bad transaction rejects the batch. Good
- * batches go to the store and their new transactions to the pool. If expect is given the
- * batch must have that digest. */
+ * verified unless the pool holds these very bytes (same id and signature); one bad
+ * transaction rejects the batch. A transaction whose id is pooled with another signature
+ * is verified here like a new one, and the pool keeps its first copy. Good batches go to
+ * the store and their new transactions to the pool. If expect is given the batch must have
+ * that digest. */
 static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n,
                          uint64_t origin, const ldg_hash *expect)
 {
     net_node *nd = b->n;
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
     uint64_t *expiry = malloc((n ? n : 1) * sizeof *expiry);
     bool *fresh = malloc(n ? n : 1);
-    LDG_ASSERT(ids && expiry && fresh);
+    LDG_ASSERT(refs && expiry && fresh);
     bool ok = n > 0;
     for (uint32_t i = 0; ok && i < n; i++) {
         ldg_tx tx;
@@ -562,19 +582,20 @@ static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, 
             ok = false;
             break;
         }
-        ids[i] = tx.id;
+        refs[i] = ldg_tx_ref_of(&tx);
         expiry[i] = tx.expiry_ms;
-        fresh[i] = !pool_has(&b->pool, &tx.id);
-        if (fresh[i]) {
-            uint64_t h;
-            uint32_t idx;
+        pool_match m = pool_find(&b->pool, &tx.id, txs[i], lens[i]);
+        if (m != POOL_SAME) {
             bool known;
             ok = net_senders_verify(&nd->senders, &tx, &known);
-            fresh[i] = ok && ldg_chain_find_tx(nd->chain, &tx.id, &h, &idx) != LDG_OK;
         }
+        uint64_t h;
+        uint32_t idx;
+        fresh[i] =
+            ok && m == POOL_ABSENT && ldg_chain_find_tx(nd->chain, &tx.id, &h, &idx) != LDG_OK;
         ldg_tx_free(&tx);
     }
-    batch *bt = ok ? batch_new(txs, lens, ids, expiry, n) : NULL;
+    batch *bt = ok ? batch_new(txs, lens, refs, expiry, n) : NULL;
     if (bt && expect && memcmp(bt->digest.b, expect->b, LDG_HASH_LEN) != 0) {
         batch_free(bt);
         bt = NULL;
@@ -592,14 +613,14 @@ static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, 
             uint8_t *copy = malloc(lens[i]);
             LDG_ASSERT(copy);
             memcpy(copy, txs[i], lens[i]);
-            if (!pool_add_locked(&b->pool, &ids[i], copy, lens[i], expiry[i], false))
+            if (!pool_add_locked(&b->pool, &refs[i].id, copy, lens[i], expiry[i], false))
                 free(copy);
         }
         if (!store_add_locked(&b->pool, bt))
             batch_free(bt);
         pthread_mutex_unlock(&b->pool.lock);
     }
-    free(ids);
+    free(refs);
     free(expiry);
     free(fresh);
     return ok;
@@ -704,13 +725,13 @@ static void blk_clear(bft_blk *k)
         free(k->txs[i]);
     free(k->txs);
     free(k->lens);
-    free(k->ids);
+    free(k->refs);
     free(k->digests);
     memset(k, 0, sizeof *k);
 }
 
 static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, const size_t *lens,
-                        const ldg_hash *ids, uint32_t n, const ldg_hash *digests, uint32_t nd)
+                        const ldg_tx_ref *refs, uint32_t n, const ldg_hash *digests, uint32_t nd)
 {
     net_cons_block_id id;
     ldg_hash hh;
@@ -736,10 +757,10 @@ static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, 
     k->stamp = ++b->stamp;
     k->txs = calloc(n ? n : 1, sizeof *k->txs);
     k->lens = calloc(n ? n : 1, sizeof *k->lens);
-    k->ids = malloc((n ? n : 1) * sizeof *k->ids);
-    LDG_ASSERT(k->txs && k->lens && k->ids);
+    k->refs = malloc((n ? n : 1) * sizeof *k->refs);
+    LDG_ASSERT(k->txs && k->lens && k->refs);
     if (n)
-        memcpy(k->ids, ids, n * sizeof *ids);
+        memcpy(k->refs, refs, n * sizeof *refs);
     for (uint32_t i = 0; i < n; i++) {
         k->txs[i] = malloc(lens[i]);
         LDG_ASSERT(k->txs[i]);
@@ -763,7 +784,7 @@ typedef struct assembly {
     uint32_t n;
     const uint8_t **txs;
     size_t *lens;
-    ldg_hash *ids;
+    ldg_tx_ref *refs;
     size_t bytes;
     ldg_hash *seen; /* open addressing, SEEN_SLOTS */
 } assembly;
@@ -776,16 +797,16 @@ static void asm_init(assembly *a)
     a->bytes = 0;
     a->txs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->txs);
     a->lens = malloc(LDG_BLOCK_TX_MAX * sizeof *a->lens);
-    a->ids = malloc(LDG_BLOCK_TX_MAX * sizeof *a->ids);
+    a->refs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->refs);
     a->seen = calloc(SEEN_SLOTS, sizeof *a->seen);
-    LDG_ASSERT(a->txs && a->lens && a->ids && a->seen);
+    LDG_ASSERT(a->txs && a->lens && a->refs && a->seen);
 }
 
 static void asm_free(assembly *a)
 {
     free(a->txs);
     free(a->lens);
-    free(a->ids);
+    free(a->refs);
     free(a->seen);
 }
 
@@ -815,7 +836,7 @@ static bool asm_add(assembly *a, const batch *bt, uint64_t time_ms, uint32_t *ad
     for (uint32_t i = 0; i < bt->n; i++) {
         if (bt->expiry[i] < time_ms)
             continue;
-        if (!asm_mark(a, &bt->ids[i]))
+        if (!asm_mark(a, &bt->refs[i].id))
             continue;
         if (a->n >= LDG_BLOCK_TX_MAX || a->bytes + bt->lens[i] > budget) {
             /* Roll back this batch (its ids stay marked: harmless, the batch is left out). */
@@ -826,7 +847,7 @@ static bool asm_add(assembly *a, const batch *bt, uint64_t time_ms, uint32_t *ad
         }
         a->txs[a->n] = bt->txs[i];
         a->lens[a->n] = bt->lens[i];
-        a->ids[a->n] = bt->ids[i];
+        a->refs[a->n] = bt->refs[i];
         a->bytes += bt->lens[i];
         a->n++;
     }
@@ -857,7 +878,7 @@ static void rebroadcast(bft *b, uint64_t now)
             continue;
         bool live = false;
         for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(&b->pool, &bt->ids[i]) != NULL;
+            live = *pool_slot(&b->pool, &bt->refs[i].id) != NULL;
         if (!live)
             continue;
         bt->sent_ms = now;
@@ -895,7 +916,7 @@ static void drain_local(bft *b)
     /* Broadcast what is unsent, in bounded batches, each also kept in the store. */
     static const uint8_t *txs[NET_P2P_BATCH_TX_MAX];
     static size_t lens[NET_P2P_BATCH_TX_MAX];
-    static ldg_hash ids[NET_P2P_BATCH_TX_MAX];
+    static ldg_tx_ref refs[NET_P2P_BATCH_TX_MAX];
     static uint64_t expiry[NET_P2P_BATCH_TX_MAX];
     while (true) {
         uint32_t m = 0;
@@ -921,7 +942,8 @@ static void drain_local(bft *b)
                 break;
             txs[m] = e->wire;
             lens[m] = e->len;
-            ids[m] = e->key;
+            refs[m].id = e->key;
+            ldg_tx_wire_sig(&refs[m].sig, e->wire, e->len);
             expiry[m] = e->expiry_ms;
             bytes += e->len;
             e->unsent = false;
@@ -933,7 +955,7 @@ static void drain_local(bft *b)
             pthread_mutex_unlock(&b->pool.lock);
             break;
         }
-        batch *bt = batch_new(txs, lens, ids, expiry, m);
+        batch *bt = batch_new(txs, lens, refs, expiry, m);
         bt->own = true;
         bt->sent_ms = mono_ms();
         ldg_enc_reset(&b->enc);
@@ -1037,14 +1059,14 @@ static void blk_copy(bft_blk *dst, const bft_blk *src)
     dst->n = src->n;
     dst->txs = calloc(src->n ? src->n : 1, sizeof *dst->txs);
     dst->lens = malloc((src->n ? src->n : 1) * sizeof *dst->lens);
-    dst->ids = malloc((src->n ? src->n : 1) * sizeof *dst->ids);
-    LDG_ASSERT(dst->txs && dst->lens && dst->ids);
+    dst->refs = malloc((src->n ? src->n : 1) * sizeof *dst->refs);
+    LDG_ASSERT(dst->txs && dst->lens && dst->refs);
     for (uint32_t i = 0; i < src->n; i++) {
         dst->txs[i] = malloc(src->lens[i]);
         LDG_ASSERT(dst->txs[i]);
         memcpy(dst->txs[i], src->txs[i], src->lens[i]);
         dst->lens[i] = src->lens[i];
-        dst->ids[i] = src->ids[i];
+        dst->refs[i] = src->refs[i];
     }
 }
 
@@ -1090,11 +1112,12 @@ static void publish(bft *b, ldg_enc *enc, uint64_t height)
     send_enc(b->pub, enc);
 }
 
-static void pool_remove_ids(bft *b, const ldg_hash *ids, uint32_t n)
+/* Committed transactions leave the pool by id, whatever signature its copy carries. */
+static void pool_remove_refs(bft *b, const ldg_tx_ref *refs, uint32_t n)
 {
     pthread_mutex_lock(&b->pool.lock);
     for (uint32_t i = 0; i < n; i++) {
-        pool_ent *e = *pool_slot(&b->pool, &ids[i]);
+        pool_ent *e = *pool_slot(&b->pool, &refs[i].id);
         if (e)
             pool_unlink_locked(&b->pool, e);
     }
@@ -1104,20 +1127,20 @@ static void pool_remove_ids(bft *b, const ldg_hash *ids, uint32_t n)
 
 static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
 {
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
-    LDG_ASSERT(ids);
+    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+    LDG_ASSERT(refs);
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++)
-        k += wire_id(txs[i], lens[i], &ids[k]);
-    pool_remove_ids(b, ids, k);
-    free(ids);
+        k += wire_ref(txs[i], lens[i], &refs[k]);
+    pool_remove_refs(b, refs, k);
+    free(refs);
 }
 
 /* Executes the block in x_job. Speculatively (no certificate: a valid proposal, executed
  * while the validators vote on it, so that once it is decided only the synced write is
  * left), or for good: executed unless the speculation was this very block, then stored
- * with its certificate. Signature checks are skipped for the transactions still in the
- * pool (verified when admitted or received). */
+ * with its certificate. Signature checks are skipped for the transactions whose very bytes
+ * (id and signature) are still in the pool (verified when admitted or received). */
 static void execute_job(bft *b)
 {
     net_node *n = b->n;
@@ -1135,7 +1158,7 @@ static void execute_job(bft *b)
         bool *verified = malloc(k->n ? k->n : 1);
         LDG_ASSERT(verified);
         for (uint32_t i = 0; i < k->n; i++)
-            verified[i] = pool_has(&b->pool, &k->ids[i]);
+            verified[i] = pool_find(&b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == POOL_SAME;
         e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, verified,
                               n->dev, &out);
         free(verified);
@@ -1173,7 +1196,7 @@ static void execute_job(bft *b)
         fatal(b, "commit of block %llu: %s", (unsigned long long)k->h.height, ldg_err_str(e));
         return;
     }
-    pool_remove_ids(b, k->ids, k->n);
+    pool_remove_refs(b, k->refs, k->n);
     atomic_store(&n->last_commit_ms, mono_ms() - b->x_start);
     publish(b, &b->x_enc, k->h.height);
 }
@@ -1237,7 +1260,7 @@ static bool validate(bft *b, const net_cons_block_id *id)
     uint64_t now = net_now_ms() + atomic_load(&b->n->time_offset_ms);
     if (!known || k->h.time_ms > now + 30 * 1000)
         return false;
-    if (ldg_chain_check(b->n->chain, &k->h, k->ids, k->lens, k->n) != LDG_OK)
+    if (ldg_chain_check(b->n->chain, &k->h, k->refs, k->lens, k->n) != LDG_OK)
         return false;
     spec_start(b, k);
     return true;
@@ -1474,7 +1497,7 @@ static void propose_value(bft *b)
     for (batch *bt = b->pool.bhead; bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
         bool live = false;
         for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(&b->pool, &bt->ids[i]) != NULL;
+            live = *pool_slot(&b->pool, &bt->refs[i].id) != NULL;
         if (!live)
             continue; /* committed already (the store is collected lazily) */
         uint32_t added;
@@ -1485,8 +1508,8 @@ static void propose_value(bft *b)
     }
     ldg_header h;
     ldg_err err =
-        ldg_chain_propose_ids(n->chain, a.ids, a.lens, a.n, time_ms, &n->validator.pub, &h);
-    bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.ids, a.n, digests, nd) : NULL;
+        ldg_chain_propose_refs(n->chain, a.refs, a.lens, a.n, time_ms, &n->validator.pub, &h);
+    bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
     pthread_mutex_unlock(&b->pool.lock);
     asm_free(&a);
     free(digests);
@@ -1661,7 +1684,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
         ok = bt && asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
     }
     if (ok && a.n == m->header.tx_count)
-        blk_put(b, &m->header, a.txs, a.lens, a.ids, a.n, dg, nd);
+        blk_put(b, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);
     else
         peer_log("proposal for height %llu does not assemble from its %u batches",
                  (unsigned long long)m->header.height, nd);

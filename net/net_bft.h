@@ -10,10 +10,12 @@
  * verifies client signatures once and adds the transactions to the shared pool.
  *
  * Dissemination: the node that admits a client transaction broadcasts it in a batch on
- * the batch socket; every node verifies it once and keeps the batch (by digest) and the
- * transaction (pool) until a committed block holds it. Proposals carry the header and
- * batch digests; a validator assembles the block from its batches (fetching a missing
- * one by digest from a peer) by one deterministic rule, checked by the header's tx root.
+ * the batch socket; every node verifies it once and keeps the batch (by digest, over its
+ * transactions' ids and signatures) and the transaction (pool) until a committed block
+ * holds it. A pooled transaction vouches only for its own bytes: a copy under its id with
+ * another signature is verified again. Proposals carry the header and batch digests; a
+ * validator assembles the block from its batches (fetching a missing one by digest from a
+ * peer) by one deterministic rule, checked by the header's tx root.
  *
  * Safety: what the core asks to persist is written to HOME/consensus.state (temp file,
  * fsync, rename, directory fsync) before the vote it protects is sent, and restored at

@@ -45,9 +45,10 @@ void net_p2p_enc_batch(ldg_enc *e, uint64_t origin, const uint8_t *const *txs, c
         ldg_enc_bin(e, txs[i], lens[i]);
 }
 
-void net_p2p_batch_digest(ldg_hash *out, const ldg_hash *ids, size_t n)
+void net_p2p_batch_digest(ldg_hash *out, const ldg_tx_ref *refs, size_t n)
 {
-    ldg_tagged_hash(out, NET_P2P_TAG_BATCH, ids, n * sizeof *ids);
+    /* Hashed as laid out: id || sig per transaction (ldg_tx.h). */
+    ldg_tagged_hash(out, NET_P2P_TAG_BATCH, refs, n * sizeof *refs);
 }
 
 void net_p2p_enc_batch_req(ldg_enc *e, const ldg_hash *digest)

@@ -9,7 +9,8 @@
  *                                                   the batches its transactions come from
  *   BATCH     [2, origin, [tx...]]                  client transactions, from the node
  *                                                   that admitted them; its digest is
- *                                                   net_p2p_batch_digest of the tx ids
+ *                                                   net_p2p_batch_digest of the txs'
+ *                                                   ids and signatures
  *   SYNC_REQ  [3, from_height, max_blocks]          block sync request
  *   SYNC_REP  [4, tip_height, [record...]]          committed block records (ldg_chain)
  *   COMMIT    [5, record]                           a committed block, published to observers
@@ -37,7 +38,8 @@ enum {
     NET_P2P_BATCH_REP = 7,
 };
 
-/* Domain tag of a batch digest: TaggedHash(tag, id_0 || id_1 || ...). */
+/* Domain tag of a batch digest: TaggedHash(tag, id_0 || sig_0 || id_1 || sig_1 || ...), so
+ * that a digest pins the bytes of its transactions, signatures included. */
 #define NET_P2P_TAG_BATCH "folio/batch"
 
 /* Port offsets from a node's base port. */
@@ -99,7 +101,7 @@ void net_p2p_enc_cons(ldg_enc *e, const net_cons_msg *m, const ldg_header *h,
 void net_p2p_enc_batch_req(ldg_enc *e, const ldg_hash *digest);
 void net_p2p_enc_batch_rep(ldg_enc *e, const ldg_hash *digest, const uint8_t *const *txs,
                            const size_t *lens, uint32_t n);
-void net_p2p_batch_digest(ldg_hash *out, const ldg_hash *ids, size_t n);
+void net_p2p_batch_digest(ldg_hash *out, const ldg_tx_ref *refs, size_t n);
 void net_p2p_enc_batch(ldg_enc *e, uint64_t origin, const uint8_t *const *txs, const size_t *lens,
                        uint32_t n);
 void net_p2p_enc_sync_req(ldg_enc *e, uint64_t from_height, uint64_t max_blocks);

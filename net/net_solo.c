@@ -20,7 +20,7 @@ static void stop_fatal(net_node *n, const char *what, ldg_err err)
  * from the mempool with the rest of the taken prefix and never reach a block). Returns
  * how many mempool entries the block consumes; *n gets how many go into it. */
 static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, size_t *lens,
-                         ldg_hash *ids, uint64_t time_ms, uint32_t *count)
+                         ldg_tx_ref *refs, uint64_t time_ms, uint32_t *count)
 {
     size_t k = net_mempool_peek(n->mempool, batch, LDG_BLOCK_TX_MAX), used = 0, bytes = 0;
     uint32_t m = 0;
@@ -34,7 +34,8 @@ static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, s
         bytes += batch[used].len;
         txs[m] = batch[used].wire;
         lens[m] = batch[used].len;
-        ids[m] = batch[used].id;
+        refs[m].id = batch[used].id;
+        ldg_tx_wire_sig(&refs[m].sig, batch[used].wire, batch[used].len);
         m++;
     }
     *count = m;
@@ -59,12 +60,12 @@ static bool sign_cert(net_node *n, const ldg_header *h, ldg_cert *cert)
 }
 
 static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t *lens,
-                    ldg_hash *ids, bool *verified)
+                    ldg_tx_ref *refs, bool *verified)
 {
     uint64_t start = net_now_ms();
     uint64_t time_ms = start + atomic_load(&n->time_offset_ms);
     uint32_t k;
-    size_t consumed = take_batch(n, batch, txs, lens, ids, time_ms, &k);
+    size_t consumed = take_batch(n, batch, txs, lens, refs, time_ms, &k);
     if (k == 0 && !atomic_exchange(&n->force_block, false)) {
         net_mempool_remove_front(n->mempool, consumed); /* only expired ones */
         return;
@@ -75,7 +76,7 @@ static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t
     ldg_exec_out out;
     ldg_cert cert;
     ldg_err err =
-        ldg_chain_propose_ids(n->chain, ids, lens, (uint32_t)k, time_ms, &n->validator.pub, &h);
+        ldg_chain_propose_refs(n->chain, refs, lens, (uint32_t)k, time_ms, &n->validator.pub, &h);
     if (err != LDG_OK)
         return stop_fatal(n, "propose", err);
     err = ldg_chain_execute(n->chain, &h, txs, lens, verified, n->dev, &out);
@@ -104,9 +105,9 @@ void *net_solo_run(void *arg)
     net_pending *batch = malloc(LDG_BLOCK_TX_MAX * sizeof *batch);
     const uint8_t **txs = malloc(LDG_BLOCK_TX_MAX * sizeof *txs);
     size_t *lens = malloc(LDG_BLOCK_TX_MAX * sizeof *lens);
-    ldg_hash *ids = malloc(LDG_BLOCK_TX_MAX * sizeof *ids);
+    ldg_tx_ref *refs = malloc(LDG_BLOCK_TX_MAX * sizeof *refs);
     bool *verified = malloc(LDG_BLOCK_TX_MAX);
-    LDG_ASSERT(batch && txs && lens && ids && verified);
+    LDG_ASSERT(batch && txs && lens && refs && verified);
     while (!atomic_load(&n->stopping)) {
         size_t pending = net_mempool_wait(n->mempool, 100);
         if (atomic_load(&n->stopping))
@@ -126,12 +127,12 @@ void *net_solo_run(void *arg)
          * LDG_BLOCK_INTERVAL_MS before its block is committed. */
         if (pending < LDG_BLOCK_TX_MAX)
             usleep(LDG_BLOCK_INTERVAL_MS * 1000 / 4);
-        produce(n, batch, txs, lens, ids, verified);
+        produce(n, batch, txs, lens, refs, verified);
     }
     free(batch);
     free(txs);
     free(lens);
-    free(ids);
+    free(refs);
     free(verified);
     return NULL;
 }

@@ -29,12 +29,14 @@ ldg_err net_sync_decode(net_sync_block *b, const uint8_t *raw, size_t len) LDG_W
 void net_sync_block_free(net_sync_block *b);
 
 /* Applies a record for height tip+1. LDG_ERR_INVALID: not the next block, or its
- * certificate or contents are bad (the peer is wrong: drop it). LDG_ERR_DIVERGED: the
- * certified block builds on a state root other than ours: this replica diverged (why
- * says how; the caller stops). Other errors: local failures. The transactions' signatures
- * are not verified again (the certificate vouches for them); all else is checked. The block
- * follows the chain's head and is committed in the given mode (ldg_chain_commit_ex); with
- * other than LDG_COMMIT_SYNCED the caller persists the run (ldg_chain_persist). */
+ * certificate is bad, or its transactions do not match the certified header's tx_root
+ * (the peer is wrong: drop it). LDG_ERR_DIVERGED: the certified block builds on a state
+ * root other than ours: this replica diverged (why says how; the caller stops). Other
+ * errors: local failures. The transactions' signatures are not verified again (the
+ * certificate vouches for them, and its header's tx_root for their bytes); all else is
+ * checked. The block follows the chain's head and is committed in the given mode
+ * (ldg_chain_commit_ex); with other than LDG_COMMIT_SYNCED the caller persists the run
+ * (ldg_chain_persist). */
 ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, ldg_commit_mode mode,
                        char *why, size_t why_len) LDG_WARN_UNUSED;
 

@@ -107,8 +107,8 @@ if command -v openssl >/dev/null; then
   check "after garbage on all four p2p ports node0 is alive and the chain goes on" wait_height 0 $((h0 + 2)) 30
 fi
 # A peer that passes TLS (a consortium certificate) but then sends a malformed message, a
-# badly signed one, or a batch with a transaction that does not decode, is disconnected;
-# the chain goes on.
+# badly signed one, a batch with a transaction that does not decode, or pooled transactions
+# with a corrupted signature, is disconnected; the chain goes on.
 PEER="$(dirname "$FOLIO")/tests/p2p_peer"
 if [ -x "$PEER" ]; then
   tlsargs=("$NET/ca/ca.crt" "$(home 1)/tls/node.crt" "$(home 1)/tls/node.key")
@@ -118,6 +118,29 @@ if [ -x "$PEER" ]; then
     "$PEER" "${tlsargs[@]}" "127.0.0.1:$BASE" badsig
   check "a peer sending a batch with an undecodable transaction is disconnected" \
     "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 1))" badbatch
+  # A good batch, then at once the same transaction ids (pooled by then) with one signature
+  # corrupted: a pooled id vouches only for its own signature bytes, so the copy is
+  # verified, the batch dropped and the peer disconnected; the good copies commit.
+  resigned_peer() {
+    "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 1))" resigned >"$E2E_TMP/resigned.out"
+  }
+  check "a peer re-sending pooled transaction ids with a corrupted signature is disconnected" \
+    resigned_peer
+  resigned_committed() {
+    local id n=0
+    for id in $(awk '$1 == "id" {print $2}' "$E2E_TMP/resigned.out"); do
+      for _ in $(seq 1 150); do
+        if folio tx show "$id" --json --home "$(home 0)" 2>/dev/null | grep -q '"height"'; then
+          n=$((n + 1))
+          break
+        fi
+        sleep 0.2
+      done
+    done
+    [ "$n" -eq 2 ]
+  }
+  check "the validly signed copies of that peer's transactions were committed" resigned_committed
+  expect_ok "chain verify on node0 after the re-signed batch" chain verify --home "$(home 0)"
   check "node0 logged the disconnections" grep -q "peer disconnected" "$(home 0)/node.log"
   h0="$(height_of 0)"
   check "after the bad peers the chain goes on" wait_height 0 $((h0 + 2)) 30

@@ -3,6 +3,8 @@
  * Properties checked on every input that decodes:
  * - the id is tagged_hash("folio/tx", body), the body being the wire minus its array
  *   header and signature trailer, and decoding twice gives the same id;
+ * - the signature is the wire's last 64 bytes (ldg_tx_wire_sig, which asserts the trailer),
+ *   and the tx root from the wire bytes equals the one over the decoded id and signature;
  * - the payload is an array, the chain id is 1..32 printable bytes, the version is 1;
  * - signature verification and the admission prechecks run without fault;
  * - a decoded transaction's fields re-encode (with its own payload and signature) to the
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ldg_block.h"
 #include "ldg_exec.h"
 #include "ldg_tx.h"
 
@@ -30,6 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ldg_hash id;
     ldg_tagged_hash(&id, LDG_TAG_TX, data + 1, size - 1 - 2 - LDG_SIG_LEN);
     LDG_ASSERT(memcmp(id.b, tx.id.b, LDG_HASH_LEN) == 0);
+    ldg_sig sig;
+    ldg_tx_wire_sig(&sig, data, size);
+    LDG_ASSERT(memcmp(sig.b, tx.sig.b, LDG_SIG_LEN) == 0);
+    ldg_tx_ref ref = ldg_tx_ref_of(&tx);
+    ldg_hash root, root_wire;
+    ldg_tx_root(&root, &ref, 1);
+    LDG_ASSERT(ldg_tx_root_wire(&root_wire, &data, &size, 1));
+    LDG_ASSERT(memcmp(root.b, root_wire.b, LDG_HASH_LEN) == 0);
     (void)ldg_tx_verify(&tx);
     (void)ldg_exec_precheck(&tx, tx.chain_id, tx.expiry_ms);
     (void)ldg_exec_precheck(&tx, "folio-fuzz", 0);

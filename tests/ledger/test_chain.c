@@ -1,7 +1,8 @@
 /* Unit tests for ledger/ldg_chain over a real store in a temporary directory: genesis,
  * propose/execute/commit with a one-validator certificate, the tip and read_block after
  * close/reopen, find_tx, refusal of blocks with a wrong prev_hash, tx_root, height, time,
- * tx count or signature, ldg_chain_verify on a good chain, and verify reporting the broken
+ * tx count or signature (also a validly re-signed copy of a transaction: the tx_root
+ * covers signatures), ldg_chain_verify on a good chain, and verify reporting the broken
  * height after stored blocks are tampered with. */
 #include "testlib.h"
 
@@ -292,15 +293,15 @@ static ldg_err try_execute(ldg_chain *c, const ldg_header *h, batch *b)
 /* ldg_chain_check (what a validator votes on, without executing) over the same bytes. */
 static ldg_err try_check(ldg_chain *c, const ldg_header *h, batch *b)
 {
-    ldg_hash ids[16];
+    ldg_tx_ref refs[16];
     ck_assert_uint_le(b->n, 16);
     for (uint32_t i = 0; i < b->n; i++) {
         ldg_tx tx;
         ck_assert_int_eq(ldg_tx_decode(&tx, b->w[i], b->len[i]), LDG_R_OK);
-        ids[i] = tx.id;
+        refs[i] = ldg_tx_ref_of(&tx);
         ldg_tx_free(&tx);
     }
-    return ldg_chain_check(c, h, ids, b->len, b->n);
+    return ldg_chain_check(c, h, refs, b->len, b->n);
 }
 
 /* Header-level faults: refused by the check and by execution alike. */
@@ -349,13 +350,38 @@ START_TEST(test_execute_refuses_bad_blocks)
     h = good;
     h.tx_count = 1;
     ck_refused(c, &h, &b);
-    /* A bad signature. */
+    /* A bad signature: not the bytes the header's tx_root covers. */
     uint8_t *copy = malloc(b.len[1]);
     memcpy(copy, b.w[1], b.len[1]);
     copy[b.len[1] - 1] ^= 1;
     batch badsig = b;
     badsig.w[1] = copy;
-    ck_assert_int_eq(try_execute(c, &good, &badsig), LDG_ERR_INVALID);
+    ck_refused(c, &good, &badsig);
+    /* A header whose tx_root does cover the bad signature passes the check (which does not
+     * verify signatures) but not execution, unless the caller vouches for the signature. */
+    ldg_header hbad;
+    ck_assert_int_eq(ldg_chain_propose(c, (const uint8_t *const *)badsig.w, badsig.len, badsig.n,
+                                       T0 + 10, &val.pub, &hbad),
+                     LDG_OK);
+    ck_assert_int_eq(try_check(c, &hbad, &badsig), LDG_OK);
+    ck_assert_int_eq(try_execute(c, &hbad, &badsig), LDG_ERR_INVALID);
+    free(copy);
+    /* A valid signature other than the proposed one (the sender re-signed the same id):
+     * the same transaction id, but not the bytes the tx_root covers. */
+    ldg_tx tx;
+    ck_assert_int_eq(ldg_tx_decode(&tx, b.w[1], b.len[1]), LDG_R_OK);
+    ldg_sig resig;
+    ck_assert_int_eq(ldg_sign(&resig, &alice, &tx.id), LDG_OK);
+    ldg_tx_free(&tx);
+    copy = malloc(b.len[1]);
+    memcpy(copy, b.w[1], b.len[1]);
+    memcpy(copy + b.len[1] - LDG_SIG_LEN, resig.b, LDG_SIG_LEN);
+    ck_assert_int_eq(ldg_tx_decode(&tx, copy, b.len[1]), LDG_R_OK);
+    ck_assert(ldg_tx_verify(&tx));
+    ldg_tx_free(&tx);
+    batch resigned = b;
+    resigned.w[1] = copy;
+    ck_refused(c, &good, &resigned);
     free(copy);
     /* Bytes that do not decode. */
     uint8_t junk[] = {0x92, 0x01};
@@ -441,7 +467,8 @@ START_TEST(test_verify_detects_tampering)
     uint8_t *orig = store_get_block(c, 2, &vl);
     uint8_t *v = malloc(vl);
 
-    /* 1. A flipped bit in a stored transaction's signature (record still decodes). */
+    /* 1. A flipped bit in a stored transaction's signature (record still decodes): the
+     * certified tx_root covers the signature bytes. */
     memcpy(v, orig, vl);
     uint8_t *at = memmem(v, vl, b2.w[0], b2.len[0]);
     ck_assert_ptr_nonnull(at);
@@ -450,7 +477,7 @@ START_TEST(test_verify_detects_tampering)
     rep = verify(c);
     ck_assert(!rep.ok);
     ck_assert_uint_eq(rep.broken_height, 2);
-    ck_assert_ptr_nonnull(strstr(rep.reason, "signature"));
+    ck_assert_ptr_nonnull(strstr(rep.reason, "tx_root"));
 
     /* 2. A changed receipt code (the failing transfer's INSUFFICIENT_BALANCE, 205 = cc cd). */
     memcpy(v, orig, vl);

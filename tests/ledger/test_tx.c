@@ -1,8 +1,10 @@
 /* Unit tests for ledger/ldg_tx: build/decode/verify, the id's independence from the
- * signature, single-bit corruption anywhere, admission prechecks (chain id, expiry
+ * signature and the tx root's dependence on it (with the vector of specs/encoding.md
+ * section 4.5), single-bit corruption anywhere, admission prechecks (chain id, expiry
  * window), the size limit, the version, and each malformed envelope shape. */
 #include "testlib.h"
 
+#include "ldg_block.h"
 #include "ldg_exec.h"
 #include "ldg_tx.h"
 
@@ -166,6 +168,91 @@ START_TEST(test_id_excludes_signature)
     ck_assert(!ldg_tx_verify(&tx));
     ldg_tx_free(&tx);
     free(w);
+    ldg_enc_free(&p);
+}
+END_TEST
+
+/* The example transaction of specs/encoding.md section 4.5 (179 bytes). */
+static const char SPEC_WIRE_HEX[] =
+    "929701aa666f6c696f2d746573740bc42079be667ef9dcbbac55a06295ce870b"
+    "07029bfcdb2dce28d959f2815b16f81798c4107a8b8d7f393b56ca464a3e24d7"
+    "465325cf0000018bcfe5680093ac434e4531303030303032393664c41476fc4a"
+    "b91eb53ea0c91c8e5782731cb2f2cdbbacc4404bc369e9cc5840b169255d892f"
+    "b8a64e9c5c2a0226f22b2b205035595593587bb928f581306a0731421af984b3"
+    "0a5b30c623b3db704fd0c95bc8f1d820073d75";
+
+static void hex_hash(ldg_hash *out, const char *hex)
+{
+    ck_assert_int_eq(ldg_hex_decode(out->b, LDG_HASH_LEN, hex), 0);
+}
+
+/* The tx root covers each transaction's id and signature: the spec's values, and a
+ * re-signed copy (same id, other valid signature) gives another root. */
+START_TEST(test_tx_root_covers_signature)
+{
+    uint8_t w[179];
+    ck_assert_int_eq(ldg_hex_decode(w, sizeof w, SPEC_WIRE_HEX), 0);
+    ldg_tx tx;
+    ck_assert_int_eq(ldg_tx_decode(&tx, w, sizeof w), LDG_R_OK);
+    ldg_tx_ref ref = ldg_tx_ref_of(&tx);
+    ldg_hash want, root;
+    hex_hash(&want, "84b79c59daa81f628ca158612896d05a5ae8b782d988abc9cf247761f3681807");
+    ck_assert_mem_eq(ref.id.b, want.b, LDG_HASH_LEN);
+    ck_assert_mem_eq(ref.sig.b, w + sizeof w - LDG_SIG_LEN, LDG_SIG_LEN);
+    ldg_sig sig;
+    ldg_tx_wire_sig(&sig, w, sizeof w);
+    ck_assert_mem_eq(sig.b, ref.sig.b, LDG_SIG_LEN);
+    ldg_tx_free(&tx);
+    /* TH("folio/txroot", "") and TH("folio/txroot", id || sig), computed with hashlib. */
+    ldg_tx_root(&root, NULL, 0);
+    hex_hash(&want, "477efacae83d4a1c4ece7991e3c065f644c02265690fd20afcad260055140c62");
+    ck_assert_mem_eq(root.b, want.b, LDG_HASH_LEN);
+    ldg_tx_root(&root, &ref, 1);
+    hex_hash(&want, "5fac3efc4dd370045acb948d231fdccc86a39f87b129460ab51c61ba757ecf85");
+    ck_assert_mem_eq(root.b, want.b, LDG_HASH_LEN);
+    const uint8_t *txs[2] = {w, w};
+    size_t lens[2] = {sizeof w, sizeof w};
+    ldg_hash from_wire;
+    ck_assert(ldg_tx_root_wire(&from_wire, txs, lens, 1));
+    ck_assert_mem_eq(from_wire.b, want.b, LDG_HASH_LEN);
+
+    /* Two copies of one transaction, the second re-signed: same ids, other roots. */
+    ldg_enc p;
+    payload_small(&p);
+    size_t len;
+    ldg_hash id;
+    uint8_t *a = tl_tx_build(&len, &id, CHAIN, 11, &kp, NOW_MS + 5000, &p);
+    uint8_t *b = malloc(len);
+    memcpy(b, a, len);
+    ck_assert_int_eq(ldg_sign(&sig, &kp, &id), LDG_OK);
+    memcpy(b + len - LDG_SIG_LEN, sig.b, LDG_SIG_LEN);
+    ck_assert(memcmp(a, b, len) != 0);
+    ldg_tx ta, tb;
+    ck_assert_int_eq(ldg_tx_decode(&ta, a, len), LDG_R_OK);
+    ck_assert_int_eq(ldg_tx_decode(&tb, b, len), LDG_R_OK);
+    ck_assert_mem_eq(ta.id.b, tb.id.b, LDG_HASH_LEN);
+    ck_assert(ldg_tx_verify(&ta) && ldg_tx_verify(&tb));
+    ldg_tx_ref ra = ldg_tx_ref_of(&ta), rb = ldg_tx_ref_of(&tb);
+    ldg_hash root_a, root_b;
+    ldg_tx_root(&root_a, &ra, 1);
+    ldg_tx_root(&root_b, &rb, 1);
+    ck_assert(memcmp(root_a.b, root_b.b, LDG_HASH_LEN) != 0);
+    /* Also in a longer block, and from the wire bytes alike. */
+    ldg_tx_ref two_a[2] = {ref, ra}, two_b[2] = {ref, rb};
+    ldg_tx_root(&root_a, two_a, 2);
+    ldg_tx_root(&root_b, two_b, 2);
+    ck_assert(memcmp(root_a.b, root_b.b, LDG_HASH_LEN) != 0);
+    txs[1] = b;
+    lens[1] = len;
+    ck_assert(ldg_tx_root_wire(&from_wire, txs, lens, 2));
+    ck_assert_mem_eq(from_wire.b, root_b.b, LDG_HASH_LEN);
+    /* Bytes that do not decode have no root. */
+    lens[1] = len - 1;
+    ck_assert(!ldg_tx_root_wire(&from_wire, txs, lens, 2));
+    ldg_tx_free(&ta);
+    ldg_tx_free(&tb);
+    free(a);
+    free(b);
     ldg_enc_free(&p);
 }
 END_TEST
@@ -356,6 +443,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_build_decode_verify);
     tcase_add_test(tc, test_id_excludes_signature);
+    tcase_add_test(tc, test_tx_root_covers_signature);
     tcase_add_test(tc, test_every_bit_flip);
     tcase_add_test(tc, test_precheck);
     tcase_add_test(tc, test_size_limit);

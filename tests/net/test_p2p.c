@@ -1,6 +1,7 @@
 /* The p2p codec (net_p2p.h): round trips of every message kind, the size and count
- * limits, garbage and mutations rejected without crashing; the certificate's vote hash
- * equals the consensus core's signed digest; record decoding for block sync; the TLS
+ * limits, garbage and mutations rejected without crashing; the batch digest covers the
+ * transactions' signatures (with a vector computed independently); the certificate's vote
+ * hash equals the consensus core's signed digest; record decoding for block sync; the TLS
  * certificates of `testnet init` chain to their CA. */
 #include "testlib.h"
 
@@ -27,19 +28,30 @@ static net_cons_msg vote(uint8_t type, bool has_block, uint16_t v, uint32_t roun
     return m;
 }
 
+/* The id and signature of wire bytes. */
+static ldg_tx_ref ref_of(const uint8_t *wire, size_t len)
+{
+    ldg_tx tx;
+    ck_assert_int_eq(ldg_tx_decode(&tx, wire, len), LDG_R_OK);
+    ldg_tx_ref r = ldg_tx_ref_of(&tx);
+    ldg_tx_free(&tx);
+    return r;
+}
+
 /* A header over n fresh transactions; wires returned in txs/lens (caller frees). */
 static ldg_header make_block(uint32_t n, uint8_t **txs, size_t *lens)
 {
     ldg_keypair kp;
     tl_key(&kp, 1);
-    ldg_hash ids[16];
+    ldg_tx_ref refs[16];
     ck_assert_uint_le(n, 16);
     for (uint32_t i = 0; i < n; i++) {
         ldg_enc p;
         ldg_enc_init(&p);
         ldg_enc_array(&p, 1);
         ldg_enc_u64(&p, i);
-        txs[i] = tl_tx_build_fresh(&lens[i], &ids[i], CHAIN, 1, &kp, 4102444800000ull, &p);
+        txs[i] = tl_tx_build_fresh(&lens[i], NULL, CHAIN, 1, &kp, 4102444800000ull, &p);
+        refs[i] = ref_of(txs[i], lens[i]);
         ldg_enc_free(&p);
     }
     ldg_header h;
@@ -48,7 +60,7 @@ static ldg_header make_block(uint32_t n, uint8_t **txs, size_t *lens)
     snprintf(h.chain_id, sizeof h.chain_id, "%s", CHAIN);
     h.height = 42;
     h.time_ms = 1700000000000ull;
-    ldg_tx_root(&h.tx_root, ids, n);
+    ldg_tx_root(&h.tx_root, refs, n);
     h.tx_count = n;
     h.proposer = kp.pub;
     return h;
@@ -137,15 +149,12 @@ START_TEST(batch_fetch_round_trip)
 {
     uint8_t *txs[2];
     size_t lens[2];
-    ldg_hash d, ids[2];
+    ldg_hash d;
+    ldg_tx_ref refs[2];
     make_block(2, txs, lens);
-    for (int i = 0; i < 2; i++) {
-        ldg_tx tx;
-        ck_assert_int_eq(ldg_tx_decode(&tx, txs[i], lens[i]), LDG_R_OK);
-        ids[i] = tx.id;
-        ldg_tx_free(&tx);
-    }
-    net_p2p_batch_digest(&d, ids, 2);
+    for (int i = 0; i < 2; i++)
+        refs[i] = ref_of(txs[i], lens[i]);
+    net_p2p_batch_digest(&d, refs, 2);
     ldg_enc e;
     ldg_enc_init(&e);
     net_p2p_enc_batch_req(&e, &d);
@@ -170,6 +179,58 @@ START_TEST(batch_fetch_round_trip)
     ck_assert_uint_eq(m.tx_count, 0);
     net_p2p_msg_free(&m);
     ldg_enc_free(&e);
+    free(txs[0]);
+    free(txs[1]);
+}
+END_TEST
+
+/* The example transaction of specs/encoding.md section 4.5. */
+static const char SPEC_WIRE_HEX[] =
+    "929701aa666f6c696f2d746573740bc42079be667ef9dcbbac55a06295ce870b"
+    "07029bfcdb2dce28d959f2815b16f81798c4107a8b8d7f393b56ca464a3e24d7"
+    "465325cf0000018bcfe5680093ac434e4531303030303032393664c41476fc4a"
+    "b91eb53ea0c91c8e5782731cb2f2cdbbacc4404bc369e9cc5840b169255d892f"
+    "b8a64e9c5c2a0226f22b2b205035595593587bb928f581306a0731421af984b3"
+    "0a5b30c623b3db704fd0c95bc8f1d820073d75";
+
+/* batch_digest = TH("folio/batch", id_0 || sig_0 || ...): the values of specs/consensus.md
+ * section 14 (computed with Python hashlib), and batches of the same ids with other
+ * signatures have other digests. */
+START_TEST(batch_digest_covers_signatures)
+{
+    uint8_t w[179];
+    ck_assert_int_eq(ldg_hex_decode(w, sizeof w, SPEC_WIRE_HEX), 0);
+    ldg_tx_ref r = ref_of(w, sizeof w);
+    ldg_hash d, want;
+    net_p2p_batch_digest(&d, &r, 1);
+    ck_assert_int_eq(
+        ldg_hex_decode(want.b, 32,
+                       "eaa3df1fdfb9368fe0d65148bcb8e4812066382b3a6d68884140ba8f6ce91139"),
+        0);
+    ck_assert_mem_eq(d.b, want.b, 32);
+    net_p2p_batch_digest(&d, NULL, 0);
+    ck_assert_int_eq(
+        ldg_hex_decode(want.b, 32,
+                       "cc3963b887ff6def6847e7d94090d48a5e3ee4d286dc253e1acd0286737b9b69"),
+        0);
+    ck_assert_mem_eq(d.b, want.b, 32);
+
+    /* Same ids, one signature changed (a flipped bit, or a valid re-signature). */
+    uint8_t *txs[2];
+    size_t lens[2];
+    make_block(2, txs, lens);
+    ldg_tx_ref refs[2] = {ref_of(txs[0], lens[0]), ref_of(txs[1], lens[1])};
+    ldg_hash a, b;
+    net_p2p_batch_digest(&a, refs, 2);
+    ldg_keypair kp;
+    tl_key(&kp, 1);
+    ck_assert_int_eq(ldg_sign(&refs[1].sig, &kp, &refs[1].id), LDG_OK);
+    net_p2p_batch_digest(&b, refs, 2);
+    ck_assert(memcmp(a.b, b.b, 32) != 0);
+    refs[1] = ref_of(txs[1], lens[1]);
+    refs[1].sig.b[63] ^= 1;
+    net_p2p_batch_digest(&b, refs, 2);
+    ck_assert(memcmp(a.b, b.b, 32) != 0);
     free(txs[0]);
     free(txs[1]);
 }
@@ -439,6 +500,7 @@ int main(void)
     tcase_add_test(tc, vote_round_trip);
     tcase_add_test(tc, proposal_carries_header_and_digests);
     tcase_add_test(tc, batch_fetch_round_trip);
+    tcase_add_test(tc, batch_digest_covers_signatures);
     tcase_add_test(tc, cons_fields_out_of_domain);
     tcase_add_test(tc, batch_limits);
     tcase_add_test(tc, sync_and_commit_round_trip);

@@ -1,15 +1,22 @@
 /* A consortium member gone bad, for tests/e2e/cluster.sh: connects to a validator's bus
  * socket over tls+tcp with a valid consortium certificate (so it passes TLS), sends one
- * message, and reports whether the validator then closed the connection.
+ * message (two for resigned), and reports whether the validator then closed the
+ * connection.
  *
- *   p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch
+ *   p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned [CHAIN_ID]
  *
  * garbage: bytes that are not a p2p message (on the consensus bus);
  * badsig: a well-formed prevote of validator 1 whose signature is wrong (consensus bus);
- * badbatch: a well-formed BATCH message whose transaction does not decode (batch bus).
+ * badbatch: a well-formed BATCH message whose transaction does not decode (batch bus);
+ * resigned: a BATCH of two fresh, validly signed transactions of chain CHAIN_ID (default
+ * folio-testnet; their sender is not registered, so they commit with a failure receipt),
+ * then at once a BATCH of the same two with the second's signature corrupted: the same
+ * ids as the transactions the validator has just pooled (batch bus). Prints "id HEX" for
+ * each transaction.
  * Exit 0: the validator closed the connection within 5 s; 1: it did not; 2: could not
  * connect. */
 #include "ldg_codec.h"
+#include "ldg_tx.h"
 #include "net_p2p.h"
 #include "net_tls.h"
 
@@ -20,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static atomic_int removed;
@@ -33,10 +41,61 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
         atomic_store(&removed, 1);
 }
 
+static int send_batch(nng_socket s, uint8_t *const *txs, const size_t *lens, uint32_t n)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    net_p2p_enc_batch(&e, 1, (const uint8_t *const *)txs, lens, n);
+    int rv = nng_send(s, (void *)ldg_enc_data(&e), ldg_enc_len(&e), 0);
+    ldg_enc_free(&e);
+    return rv;
+}
+
+/* The resigned mode: a good batch, then the same transactions with one signature broken. */
+static int send_resigned(nng_socket s, const char *chain_id)
+{
+    ldg_keypair kp;
+    if (ldg_keypair_generate(&kp) != LDG_OK)
+        return NNG_EINTERNAL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t expiry_ms = (uint64_t)ts.tv_sec * 1000 + 60 * 1000;
+    uint8_t *txs[2];
+    size_t lens[2];
+    for (uint32_t i = 0; i < 2; i++) {
+        ldg_enc p;
+        ldg_enc_init(&p);
+        ldg_enc_array(&p, 1);
+        ldg_enc_u64(&p, i);
+        ldg_hash id;
+        txs[i] = ldg_tx_build(&lens[i], &id, chain_id, 11, &kp, expiry_ms, ldg_enc_data(&p),
+                              ldg_enc_len(&p), false);
+        ldg_enc_free(&p);
+        if (!txs[i]) {
+            if (i)
+                free(txs[0]);
+            return NNG_EINTERNAL;
+        }
+        char hex[2 * LDG_HASH_LEN + 1];
+        ldg_hex_encode(hex, id.b, LDG_HASH_LEN);
+        printf("id %s\n", hex);
+    }
+    fflush(stdout);
+    int rv = send_batch(s, txs, lens, 2);
+    if (rv == 0) {
+        txs[1][lens[1] - 1] ^= 1; /* the last byte of the signature */
+        rv = send_batch(s, txs, lens, 2);
+    }
+    free(txs[0]);
+    free(txs[1]);
+    return rv;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 6) {
-        fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch\n");
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned "
+                        "[CHAIN_ID]\n");
         return 2;
     }
     char url[300], err[256];
@@ -79,15 +138,13 @@ int main(int argc, char **argv)
         net_p2p_enc_cons(&e, &m, NULL, NULL, 0);
         rv = nng_send(s, (void *)ldg_enc_data(&e), ldg_enc_len(&e), 0);
         ldg_enc_free(&e);
+    } else if (strcmp(argv[5], "resigned") == 0) {
+        rv = send_resigned(s, argc == 7 ? argv[6] : "folio-testnet");
     } else {
-        static const uint8_t bad_tx[] = {0x93, 0x01, 0x02}; /* not a transaction */
-        const uint8_t *txs[1] = {bad_tx};
+        static uint8_t bad_tx[] = {0x93, 0x01, 0x02}; /* not a transaction */
+        uint8_t *txs[1] = {bad_tx};
         size_t lens[1] = {sizeof bad_tx};
-        ldg_enc e;
-        ldg_enc_init(&e);
-        net_p2p_enc_batch(&e, 1, txs, lens, 1);
-        rv = nng_send(s, (void *)ldg_enc_data(&e), ldg_enc_len(&e), 0);
-        ldg_enc_free(&e);
+        rv = send_batch(s, txs, lens, 1);
     }
     if (rv != 0) {
         fprintf(stderr, "p2p_peer: send failed: %s\n", nng_strerror(rv));
