@@ -64,13 +64,15 @@
 #define LDG_STATE_CACHE_KEYS (128 * 1024)
 #define LDG_STATE_CACHE_BYTES (32 * 1024 * 1024)
 
-/* RocksDB write-ahead log kept at most this large: past it, the column families still
+/* RocksDB write-ahead log kept about this large: past it, the column families still
  * holding the oldest log are flushed to tables. A node killed under load replays its whole
- * log when it opens the store again, at some 100 MB/s here (skiplist inserts), before it
- * can catch up; RocksDB's default (four times the write buffers, 1 GiB here) let a node
- * killed under load replay 110 MB (~0.8-1.7 s) at start. Lower costs smaller first-level
- * tables (more compaction); bench_node measured no change in throughput at this size. */
-#define LDG_STORE_WAL_MAX (32 * 1024 * 1024)
+ * log when it opens the store again (~13 ms per MB here, skiplist inserts) before it can
+ * catch up; RocksDB's default (four times the write buffers, 1 GiB here) let a killed node
+ * replay 110 MB (0.8-1.7 s). Each store draws its own cap between 3/4 and 5/4 of this at
+ * open, so that replicas fed the same blocks do not all flush at once (at 32 MiB and no
+ * jitter the four validators of bench_cluster flushed together and its p99 latency went
+ * from ~50 to ~450 ms). bench_node measured no change in throughput at this size. */
+#define LDG_STORE_WAL_MAX (16 * 1024 * 1024)
 
 /* Results per page in list queries (holders, participants, assets). */
 #define LDG_QUERY_ROWS_MAX 100000

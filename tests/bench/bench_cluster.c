@@ -83,9 +83,9 @@ static void submit(net_client *c, wire *txs, size_t n)
         }
         json_decref(j);
         if (!j || full) {
+            /* Again, whole: those accepted the first time are refused as known. */
             usleep(20000);
-            if (!j)
-                continue;
+            continue;
         }
         s += k;
     }
