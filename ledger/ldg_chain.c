@@ -22,9 +22,14 @@ struct ldg_chain {
     pthread_cond_t wcond;
     pthread_t writer;
     bool writer_on, wstop;
-    ldg_batch *wjob; /* in flight; NULL when idle */
-    ldg_tip wtip;    /* the tip once wjob is stored */
-    ldg_err werr;    /* first failure of a background write (the store has then stopped) */
+    struct wjob {
+        ldg_batch *batch;
+        ldg_tip tip;    /* the tip once stored */
+        uint32_t epoch; /* the overlay's epoch for this block (ldg_state_epoch) */
+    } wq[LDG_CHAIN_WRITES_IN_FLIGHT];
+    unsigned wq_head, wq_len; /* the writer takes wq[wq_head]; the caller appends */
+    unsigned write_delay_us;  /* test hook: the writer sleeps this long before each write */
+    ldg_err werr;             /* first failure of a background write (the store has then stopped) */
 };
 
 static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
@@ -431,6 +436,11 @@ void ldg_chain_set_cache_limits(ldg_chain *c, size_t keys, size_t bytes)
     c->cache_bytes = bytes;
 }
 
+void ldg_chain_set_write_delay(ldg_chain *c, unsigned us)
+{
+    c->write_delay_us = us;
+}
+
 ldg_tip ldg_chain_head(ldg_chain *c)
 {
     return c->head;
@@ -663,38 +673,52 @@ static void *writer_run(void *arg)
     ldg_chain *c = arg;
     pthread_mutex_lock(&c->wlock);
     for (;;) {
-        while (!c->wjob && !c->wstop)
+        while (!c->wq_len && !c->wstop)
             pthread_cond_wait(&c->wcond, &c->wlock);
-        if (!c->wjob)
+        if (!c->wq_len)
             break;
-        ldg_batch *b = c->wjob;
-        ldg_tip tip = c->wtip;
+        struct wjob job = c->wq[c->wq_head];
         pthread_mutex_unlock(&c->wlock);
-        ldg_err err = ldg_store_write(c->store, b, false);
-        ldg_batch_free(b);
+        if (c->write_delay_us)
+            usleep(c->write_delay_us);
+        ldg_err err = ldg_store_write(c->store, job.batch, false);
+        ldg_batch_free(job.batch);
         if (err == LDG_OK)
-            publish_tip(c, &tip);
+            publish_tip(c, &job.tip);
         pthread_mutex_lock(&c->wlock);
         if (err != LDG_OK && c->werr == LDG_OK)
             c->werr = err;
-        c->wjob = NULL;
+        c->wq_head = (c->wq_head + 1) % LDG_CHAIN_WRITES_IN_FLIGHT;
+        c->wq_len--;
         pthread_cond_broadcast(&c->wcond);
     }
     pthread_mutex_unlock(&c->wlock);
     return NULL;
 }
 
-/* Waits until no background write is in flight; its error if any failed. */
-static ldg_err writer_wait(ldg_chain *c)
+/* Waits until at most `left` background writes are in flight; the error of any that
+ * failed. *oldest (if given) is the overlay epoch of the oldest still in flight, or
+ * `none` if none is. */
+static ldg_err writer_drain(ldg_chain *c, unsigned left, uint32_t *oldest, uint32_t none)
 {
+    if (oldest)
+        *oldest = none;
     if (!c->writer_on)
         return LDG_OK;
     pthread_mutex_lock(&c->wlock);
-    while (c->wjob)
+    while (c->wq_len > left)
         pthread_cond_wait(&c->wcond, &c->wlock);
+    if (oldest && c->wq_len)
+        *oldest = c->wq[c->wq_head].epoch;
     ldg_err err = c->werr;
     pthread_mutex_unlock(&c->wlock);
     return err;
+}
+
+/* Waits until no background write is in flight; its error if any failed. */
+static ldg_err writer_wait(ldg_chain *c)
+{
+    return writer_drain(c, 0, NULL, 0);
 }
 
 /* The overlay may be emptied only once what it holds for a background write is stored
@@ -744,30 +768,36 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
                   ldg_enc_len(&te));
     ldg_enc_free(&rec);
     ldg_enc_free(&te);
-    /* One write in flight: the previous block is stored before this one is handed on. */
+    if (mode == LDG_COMMIT_BACKGROUND) {
+        /* Up to LDG_CHAIN_WRITES_IN_FLIGHT blocks in the writer's queue. The overlay keeps
+         * every value of the blocks not yet stored (settle_keep never empties it, and past
+         * its limits keeps what was looked up since the oldest of them). */
+        uint32_t epoch = ldg_state_epoch(c->overlay), oldest;
+        ldg_err err = writer_drain(c, LDG_CHAIN_WRITES_IN_FLIGHT - 1, &oldest, epoch);
+        if (err != LDG_OK) {
+            ldg_batch_free(b);
+            return err; /* the store has stopped; the overlay may hold unstored blocks */
+        }
+        if (!c->writer_on) {
+            LDG_ASSERT(pthread_create(&c->writer, NULL, writer_run, c) == 0);
+            c->writer_on = true;
+        }
+        ldg_state_settle_keep(c->overlay, c->cache_keys, c->cache_bytes, oldest);
+        c->head = tip;
+        pthread_mutex_lock(&c->wlock);
+        c->wq[(c->wq_head + c->wq_len) % LDG_CHAIN_WRITES_IN_FLIGHT] =
+            (struct wjob){.batch = b, .tip = tip, .epoch = epoch};
+        c->wq_len++;
+        pthread_cond_broadcast(&c->wcond);
+        pthread_mutex_unlock(&c->wlock);
+        return LDG_OK;
+    }
+    /* The blocks in the writer's queue are stored before this one. */
     ldg_err err = writer_wait(c);
     if (err != LDG_OK) {
         ldg_batch_free(b);
         ldg_state_reset(c->overlay);
         return err;
-    }
-    /* In the background only if the overlay can keep this block's writes as its cache
-     * (past the cache limits it is emptied, which must wait for the write). */
-    if (mode == LDG_COMMIT_BACKGROUND &&
-        !ldg_state_over(c->overlay, c->cache_keys, c->cache_bytes)) {
-        if (!c->writer_on) {
-            LDG_ASSERT(pthread_create(&c->writer, NULL, writer_run, c) == 0);
-            c->writer_on = true;
-        }
-        bool kept = ldg_state_settle(c->overlay, c->cache_keys, c->cache_bytes);
-        LDG_ASSERT(kept);
-        c->head = tip;
-        pthread_mutex_lock(&c->wlock);
-        c->wjob = b;
-        c->wtip = tip;
-        pthread_cond_broadcast(&c->wcond);
-        pthread_mutex_unlock(&c->wlock);
-        return LDG_OK;
     }
     err = ldg_store_write(c->store, b, mode == LDG_COMMIT_SYNCED);
     ldg_batch_free(b);

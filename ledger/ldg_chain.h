@@ -63,6 +63,9 @@ void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
 /* The executor's cache limits (default LDG_STATE_CACHE_KEYS / _BYTES); tests set small
  * ones to cross them often. */
 void ldg_chain_set_cache_limits(ldg_chain *c, size_t keys, size_t bytes);
+/* Test hook: the background writer sleeps this long before each write, so that blocks are
+ * executed on top of several unstored ones. */
+void ldg_chain_set_write_delay(ldg_chain *c, unsigned us);
 ldg_tip ldg_chain_tip(ldg_chain *c); /* the last stored block; thread-safe snapshot */
 /* The last committed block, stored or being stored (LDG_COMMIT_BACKGROUND): what the next
  * block builds on. Equal to the tip otherwise. For the thread that commits. */
@@ -109,8 +112,12 @@ ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const
  * until the next synced commit or ldg_chain_persist. BACKGROUND: unsynced, and written by
  * the chain's writer thread while the caller goes on executing the next block on top of
  * it: the block is the head (ldg_chain_head) at once and the tip (ldg_chain_tip, what
- * readers see) once stored; at most one write is in flight. For blocks that can be had
- * again (block sync): one fsync per run of blocks, and storing overlaps executing. */
+ * readers see) once stored; at most LDG_CHAIN_WRITES_IN_FLIGHT writes are queued. For blocks that
+ * can be had again (block sync): one fsync per run of blocks, and storing overlaps executing. */
+/* Background writes queued at most (LDG_COMMIT_BACKGROUND): two, so that a slow write
+ * (a memtable switch, a flush being scheduled) does not stall execution at once. */
+#define LDG_CHAIN_WRITES_IN_FLIGHT 2
+
 typedef enum ldg_commit_mode {
     LDG_COMMIT_SYNCED,
     LDG_COMMIT_UNSYNCED,

@@ -57,10 +57,11 @@
 #define LDG_RPC_MSG_SIZE_MAX (LDG_BLOCK_SIZE_MAX + 64 * 1024)
 #define LDG_RPC_BATCH_TX_MAX 1024
 
-/* The executor's overlay keeps committed values cached across blocks (ldg_state_settle)
- * while it holds at most this many keys and this much value memory; past either it starts
- * empty again. Hot keys (participants, instruments, balances) are then read from RocksDB
- * about once per few dozen blocks instead of once per block. */
+/* The executor's overlay keeps committed values cached across blocks (ldg_state_settle);
+ * past this many keys or this much value memory it keeps only the keys the last block
+ * looked up (empty if those alone are past). Hot keys (participants, instruments,
+ * balances) are so read from RocksDB once instead of once per block; one-off keys (replay
+ * records) do not pile up. */
 #define LDG_STATE_CACHE_KEYS (128 * 1024)
 #define LDG_STATE_CACHE_BYTES (32 * 1024 * 1024)
 

@@ -76,6 +76,7 @@ typedef struct entry {
     uint8_t exists; /* when known: the key has a value */
     uint8_t dirty;  /* written in this block */
     uint8_t listed; /* in the overlay's dirty list (dirty now, or was in this block) */
+    uint32_t stamp; /* the map's epoch when last looked up: touched in this block if equal */
 } entry;
 
 typedef struct kvmap {
@@ -83,6 +84,7 @@ typedef struct kvmap {
     size_t count, cap_entries;
     uint32_t *slots; /* entry index + 1; 0 = empty */
     size_t slot_mask;
+    uint32_t epoch; /* the overlay's block counter (ldg_state_settle) */
 } kvmap;
 
 static uint64_t hash_bytes(const uint8_t *p, size_t n)
@@ -130,9 +132,9 @@ static void map_clear(kvmap *m)
     m->count = 0;
 }
 
-static void map_grow(kvmap *m)
+/* Re-slots every entry into a table of nmask + 1 slots. */
+static void map_reslot(kvmap *m, size_t nmask)
 {
-    size_t nmask = m->slot_mask * 2 + 1;
     uint32_t *ns = calloc(nmask + 1, sizeof *ns);
     LDG_ASSERT(ns);
     for (size_t i = 0; i < m->count; i++) {
@@ -146,6 +148,11 @@ static void map_grow(kvmap *m)
     m->slot_mask = nmask;
 }
 
+static void map_grow(kvmap *m)
+{
+    map_reslot(m, m->slot_mask * 2 + 1);
+}
+
 /* Finds the entry for key; creates an unknown one if absent and create is set. */
 static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create,
                        uint8_t *(*copy)(void *, const uint8_t *, size_t), void *carg)
@@ -154,8 +161,10 @@ static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create,
     size_t s = h & m->slot_mask;
     while (m->slots[s]) {
         entry *e = &m->entries[m->slots[s] - 1];
-        if (e->hash == h && e->klen == klen && memcmp(e->key, key, klen) == 0)
+        if (e->hash == h && e->klen == klen && memcmp(e->key, key, klen) == 0) {
+            e->stamp = m->epoch;
             return e;
+        }
         s = (s + 1) & m->slot_mask;
     }
     if (!create)
@@ -170,6 +179,7 @@ static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create,
     memset(e, 0, sizeof *e);
     e->hash = h;
     e->klen = (uint32_t)klen;
+    e->stamp = m->epoch;
     e->key = copy(carg, key, klen);
     m->slots[s] = (uint32_t)(++m->count);
     if (m->count * 2 > m->slot_mask)
@@ -251,18 +261,36 @@ void ldg_state_reset(ldg_state *st)
     st->listed_len = 0;
 }
 
-bool ldg_state_over(const ldg_state *st, size_t max_entries, size_t max_bytes)
+/* Keeps only the entries looked up since epoch `since` (by default the block just
+ * committed: its writes and every key it read), copied into a fresh arena, in a table
+ * sized for them. */
+static void compact(ldg_state *st, uint32_t since)
 {
-    return st->map.count > max_entries || st->mem.bytes > max_bytes;
+    kvmap *m = &st->map;
+    arena fresh = {0};
+    size_t kept = 0;
+    uint32_t span = m->epoch - since; /* wraps like the stamps */
+    for (size_t i = 0; i < m->count; i++) {
+        entry e = m->entries[i];
+        if ((uint32_t)(m->epoch - e.stamp) > span)
+            continue;
+        e.key = arena_copy(&fresh, e.key, e.klen);
+        e.val = e.known && e.exists ? arena_copy(&fresh, e.val, e.vlen) : NULL;
+        m->entries[kept++] = e;
+    }
+    m->count = kept;
+    size_t mask = 1023;
+    while (mask < 4 * kept)
+        mask = mask * 2 + 1;
+    map_reslot(m, mask);
+    arena_free(&st->mem);
+    st->mem = fresh;
 }
 
-bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes)
+static bool settle(ldg_state *st, size_t max_entries, size_t max_bytes, bool may_reset,
+                   uint32_t since)
 {
     LDG_ASSERT(!st->in_tx);
-    if (ldg_state_over(st, max_entries, max_bytes)) {
-        ldg_state_reset(st);
-        return false;
-    }
     for (size_t i = 0; i < st->listed_len; i++) {
         entry *e = &st->map.entries[st->listed[i]];
         e->dirty = 0;
@@ -270,7 +298,34 @@ bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes)
     }
     st->listed_len = 0;
     st->journal_len = 0;
-    return true;
+    bool kept = true;
+    if (st->map.count > max_entries || st->mem.bytes > max_bytes) {
+        /* Past the limits the keys this block did not touch go (one-off keys such as
+         * replay records, accounts gone quiet); the block's own stay, unless they alone
+         * are past the limits too. */
+        compact(st, since);
+        if (may_reset && (st->map.count > max_entries || st->mem.bytes > max_bytes)) {
+            ldg_state_reset(st);
+            kept = false;
+        }
+    }
+    st->map.epoch++;
+    return kept;
+}
+
+bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes)
+{
+    return settle(st, max_entries, max_bytes, true, st->map.epoch);
+}
+
+void ldg_state_settle_keep(ldg_state *st, size_t max_entries, size_t max_bytes, uint32_t since)
+{
+    (void)settle(st, max_entries, max_bytes, false, since);
+}
+
+uint32_t ldg_state_epoch(const ldg_state *st)
+{
+    return st->map.epoch;
 }
 
 bool ldg_state_has_writes(const ldg_state *st)

@@ -41,12 +41,19 @@ void ldg_state_free(ldg_state *st);
 void ldg_state_reset(ldg_state *st);
 /* After the pending writes were committed to the base: they become clean cached values,
  * so the next block reads hot keys (accounts, instruments, balances) without going to the
- * base. Keeps the cache only while it holds at most max_entries keys and max_bytes of
- * arena; otherwise resets. Returns whether the cache was kept. Only valid when the base
- * now holds exactly the overlay's writes on top of what it held before. */
+ * base. Past max_entries keys or max_bytes of arena, only the entries this block looked up
+ * are kept (copied into a fresh arena); if those alone are past the limits, resets.
+ * Returns whether anything was kept. Only valid when the base now holds exactly the
+ * overlay's writes on top of what it held before. Moves values: pointers from
+ * ldg_state_get are invalid after it. */
 bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes);
-/* Whether ldg_state_settle with these limits would reset. */
-bool ldg_state_over(const ldg_state *st, size_t max_entries, size_t max_bytes);
+/* The same, but never resets: for blocks whose writes are not in the base yet (background
+ * commits), which must stay cached until they are. Past the limits it keeps what was
+ * looked up since epoch `since` (that of the oldest block not yet stored; the current
+ * epoch if none). May stay past the limits. */
+void ldg_state_settle_keep(ldg_state *st, size_t max_entries, size_t max_bytes, uint32_t since);
+/* The block counter: incremented by every settle. */
+uint32_t ldg_state_epoch(const ldg_state *st);
 /* Whether any key was written since the last reset or settle. */
 bool ldg_state_has_writes(const ldg_state *st);
 

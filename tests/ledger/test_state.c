@@ -466,13 +466,26 @@ START_TEST(test_model_random)
                 break;
             case 7:
                 /* The block commits: its writes reach the base and the overlay keeps them
-                 * as clean cached values (sometimes over the limits, so it resets). */
+                 * as clean cached values (sometimes over the limits: it keeps only what the
+                 * block touched, or resets; or it keeps all, as for a background write). */
                 if (!in_tx) {
                     const ldg_write *w;
                     size_t n = ldg_state_writes(s, &w);
                     ldg_memkv_apply(base, w, n);
-                    bool small = tl_rng_below(&r, 4) == 0;
-                    ldg_state_settle(s, small ? 4 : 1u << 20, small ? 1 : 1u << 30);
+                    switch (tl_rng_below(&r, 6)) {
+                    case 0:
+                        ldg_state_settle(s, 4, 1); /* resets */
+                        break;
+                    case 1:
+                        ldg_state_settle(s, 6, 1u << 30); /* compacts, may reset */
+                        break;
+                    case 2:
+                        ldg_state_settle_keep(s, 3, 1,
+                                              ldg_state_epoch(s)); /* compacts, never resets */
+                        break;
+                    default:
+                        ldg_state_settle(s, 1u << 20, 1u << 30);
+                    }
                     ck_assert(!ldg_state_has_writes(s));
                     memset(m.dirty, 0, sizeof m.dirty);
                     committed = m;
