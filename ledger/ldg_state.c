@@ -378,6 +378,45 @@ ldg_err ldg_state_get(ldg_state *st, const void *key, size_t klen, const uint8_t
     return LDG_OK;
 }
 
+ldg_err ldg_state_prefetch(ldg_state *st, size_t n, const uint8_t *const *keys, const size_t *klens)
+{
+    if (!st->base.multi_get || n == 0)
+        return LDG_OK;
+    const uint8_t **want = malloc(n * sizeof *want);
+    size_t *wlen = malloc(n * sizeof *wlen), *vlens = calloc(n, sizeof *vlens), k = 0;
+    uint8_t **vals = calloc(n, sizeof *vals);
+    bool *found = calloc(n, sizeof *found);
+    LDG_ASSERT(want && wlen && vlens && vals && found);
+    for (size_t i = 0; i < n; i++) {
+        entry *e = find(st, keys[i], klens[i], false);
+        if (e && e->known)
+            continue;
+        want[k] = keys[i];
+        wlen[k++] = klens[i];
+    }
+    ldg_err err = k ? st->base.multi_get(st->base.arg, k, want, wlen, vals, vlens, found) : LDG_OK;
+    for (size_t i = 0; err == LDG_OK && i < k; i++) {
+        entry *e = find(st, want[i], wlen[i], true);
+        if (e->known)
+            continue; /* the same key twice in the list */
+        e->known = 1;
+        e->exists = found[i];
+        if (found[i]) {
+            LDG_ASSERT(vlens[i] < UINT32_MAX);
+            e->val = arena_copy(&st->mem, vals[i], vlens[i]);
+            e->vlen = (uint32_t)vlens[i];
+        }
+    }
+    for (size_t i = 0; i < k; i++)
+        free(vals[i]);
+    free(want);
+    free(wlen);
+    free(vlens);
+    free(vals);
+    free(found);
+    return err;
+}
+
 static void journal(ldg_state *st, entry *e)
 {
     if (!st->in_tx)
@@ -654,9 +693,20 @@ static ldg_err memkv_scan(void *arg, const uint8_t *prefix, size_t plen,
     return LDG_OK;
 }
 
+static ldg_err memkv_multi_get(void *arg, size_t n, const uint8_t *const *keys, const size_t *klens,
+                               uint8_t **vals, size_t *vlens, bool *found)
+{
+    for (size_t i = 0; i < n; i++) {
+        found[i] = memkv_get(arg, keys[i], klens[i], &vals[i], &vlens[i]) == LDG_OK;
+        if (!found[i])
+            vals[i] = NULL, vlens[i] = 0;
+    }
+    return LDG_OK;
+}
+
 ldg_state_base ldg_memkv_base(ldg_memkv *m)
 {
-    return (ldg_state_base){memkv_get, memkv_scan, m};
+    return (ldg_state_base){memkv_get, memkv_scan, m, memkv_multi_get};
 }
 
 void ldg_memkv_apply(ldg_memkv *m, const ldg_write *writes, size_t count)

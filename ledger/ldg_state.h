@@ -24,6 +24,10 @@ typedef struct ldg_state_base {
                     bool (*fn)(void *fa, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl),
                     void *fa);
     void *arg;
+    /* Optional (NULL: not offered): reads n keys at once; found[i] false for a missing
+     * key, else vals[i] (malloc'd, the caller frees) and vlens[i]. */
+    ldg_err (*multi_get)(void *arg, size_t n, const uint8_t *const *keys, const size_t *klens,
+                         uint8_t **vals, size_t *vlens, bool *found);
 } ldg_state_base;
 
 typedef struct ldg_state ldg_state;
@@ -54,6 +58,11 @@ bool ldg_state_settle(ldg_state *st, size_t max_entries, size_t max_bytes);
 void ldg_state_settle_keep(ldg_state *st, size_t max_entries, size_t max_bytes, uint32_t since);
 /* The block counter: incremented by every settle. */
 uint32_t ldg_state_epoch(const ldg_state *st);
+/* Reads into the cache, in one batch from the base, those of the n keys it does not hold
+ * yet (e.g. a block's replay records, before the block executes): what ldg_state_get
+ * would read, sooner. No effect if the base offers no multi_get. */
+ldg_err ldg_state_prefetch(ldg_state *st, size_t n, const uint8_t *const *keys,
+                           const size_t *klens) LDG_WARN_UNUSED;
 /* Whether any key was written since the last reset or settle. */
 bool ldg_state_has_writes(const ldg_state *st);
 

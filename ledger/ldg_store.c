@@ -132,6 +132,50 @@ ldg_err ldg_store_get(ldg_store *s, ldg_cf cf, const void *key, size_t klen, uin
     return LDG_OK;
 }
 
+ldg_err ldg_store_multi_get(ldg_store *s, ldg_cf cf, size_t n, const uint8_t *const *keys,
+                            const size_t *klens, uint8_t **vals, size_t *vlens, bool *found)
+{
+    rocksdb_pinnableslice_t **slices = calloc(n ? n : 1, sizeof *slices);
+    char **errs = calloc(n ? n : 1, sizeof *errs);
+    LDG_ASSERT(slices && errs);
+    rocksdb_batched_multi_get_cf(s->db, s->ropts, s->cf[cf], n, (const char *const *)keys, klens,
+                                 slices, errs, false);
+    ldg_err err = LDG_OK;
+    for (size_t i = 0; i < n; i++) {
+        found[i] = false;
+        vals[i] = NULL;
+        vlens[i] = 0;
+        if (errs[i]) {
+            if (err == LDG_OK)
+                log_rocks_error("multi get", errs[i]);
+            else
+                rocksdb_free(errs[i]);
+            err = LDG_ERR_IO;
+        } else if (slices[i]) {
+            size_t vl = 0;
+            const char *v = rocksdb_pinnableslice_value(slices[i], &vl);
+            if (v) {
+                vals[i] = malloc(vl ? vl : 1);
+                LDG_ASSERT(vals[i]);
+                memcpy(vals[i], v, vl);
+                vlens[i] = vl;
+                found[i] = true;
+            }
+        }
+        if (slices[i])
+            rocksdb_pinnableslice_destroy(slices[i]);
+    }
+    free(slices);
+    free(errs);
+    if (err != LDG_OK)
+        for (size_t i = 0; i < n; i++) {
+            free(vals[i]);
+            vals[i] = NULL;
+            found[i] = false;
+        }
+    return err;
+}
+
 bool ldg_store_has(ldg_store *s, ldg_cf cf, const void *key, size_t klen)
 {
     uint8_t *v;

@@ -30,6 +30,11 @@ void ldg_store_close(ldg_store *s);
 /* Point read. On LDG_OK *val is malloc'd (caller frees); LDG_ERR_NOT_FOUND if absent. */
 ldg_err ldg_store_get(ldg_store *s, ldg_cf cf, const void *key, size_t klen, uint8_t **val,
                       size_t *vlen) LDG_WARN_UNUSED;
+/* Reads n keys of one column family in one batch (RocksDB MultiGet): found[i] false for a
+ * missing key, else vals[i] (malloc'd) and vlens[i]. */
+ldg_err ldg_store_multi_get(ldg_store *s, ldg_cf cf, size_t n, const uint8_t *const *keys,
+                            const size_t *klens, uint8_t **vals, size_t *vlens,
+                            bool *found) LDG_WARN_UNUSED;
 bool ldg_store_has(ldg_store *s, ldg_cf cf, const void *key, size_t klen);
 
 /* Calls fn for each key with the prefix, in key order, until fn returns false.

@@ -433,6 +433,18 @@ START_TEST(test_model_random)
             char k[3];
             size_t kl;
             key_of(keys[j], k, &kl);
+            if (tl_rng_below(&r, 16) == 0) {
+                /* A batched read of some keys (some cached or written already, some twice)
+                 * changes no later read. */
+                const uint8_t *pk[4];
+                size_t pl[4];
+                char kb[4][3];
+                for (int q = 0; q < 4; q++) {
+                    key_of(keys[tl_rng_below(&r, (uint64_t)nk)], kb[q], &pl[q]);
+                    pk[q] = (const uint8_t *)kb[q];
+                }
+                ck_assert_int_eq(ldg_state_prefetch(s, 4, pk, pl), LDG_OK);
+            }
             switch (tl_rng_below(&r, 12)) {
             case 0:
             case 1:
