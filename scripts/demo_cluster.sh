@@ -6,7 +6,8 @@ set -euo pipefail
 folio=$(realpath "${1:-build/folio}")
 dir=$(mktemp -d "${TMPDIR:-/tmp}/folio-cluster.XXXXXX")
 net=$dir/net
-base=$((21000 + ($$ % 300) * 100))
+# Below Linux's ephemeral range (32768 on): a restarted node must find its ports free.
+base=$((21000 + ($$ % 110) * 100))
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ folio'; printf ' %q' "$@"; printf '\n'; "$folio" "$@"; }

@@ -192,11 +192,13 @@ static void *vote_watch_worker(void *arg)
 }
 
 /* A base port whose 10 ports per node are all free on loopback now (the e2e tests pick
- * theirs from the pid too, in an overlapping range), starting from a pid-derived one. */
+ * theirs from the pid too, in an overlapping range), starting from a pid-derived one. All
+ * below Linux's ephemeral range (32768 on): there an outgoing connection of another node
+ * could take the restarted validator's port while it is down (seen: "Address in use"). */
 static int free_base(void)
 {
     for (int k = 0; k < 200; k++) {
-        int base = 40000 + (int)((getpid() + k) % 200) * 100, ok = 1;
+        int base = 20000 + (int)((getpid() + k) % 120) * 100, ok = 1;
         for (int p = 0; ok && p < 10 * NODES; p++) {
             int fd = socket(AF_INET, SOCK_STREAM, 0);
             struct sockaddr_in a = {.sin_family = AF_INET,
@@ -209,7 +211,7 @@ static int free_base(void)
         if (ok)
             return base;
     }
-    return 40000 + (int)(getpid() % 200) * 100;
+    return 20000 + (int)(getpid() % 120) * 100;
 }
 
 /* At exit: the nodes still running are killed, so that a benchmark that gives up early

@@ -10,8 +10,10 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-# Ports from the pid, so parallel runs do not collide: 40 nodes' worth of room per slot.
-BASE=$((20000 + ($$ % 300) * 100))
+# Ports from the pid, so parallel runs do not collide: 10 nodes' worth of room per slot,
+# all below Linux's ephemeral range (32768 on), where an outgoing connection could hold a
+# node's port while it is down and keep it from listening again when it restarts.
+BASE=$((20000 + ($$ % 120) * 100))
 ISIN=CNE100000296
 home() { echo "$NET/node$1"; }
 
