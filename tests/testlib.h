@@ -23,6 +23,15 @@
 
 #define TL_UNUSED __attribute__((unused))
 
+/* The example transaction of specs/encoding.md section 4.5 (179 bytes), as hex. */
+static TL_UNUSED const char TL_SPEC_WIRE_HEX[] =
+    "929701aa666f6c696f2d746573740bc42079be667ef9dcbbac55a06295ce870b"
+    "07029bfcdb2dce28d959f2815b16f81798c4107a8b8d7f393b56ca464a3e24d7"
+    "465325cf0000018bcfe5680093ac434e4531303030303032393664c41476fc4a"
+    "b91eb53ea0c91c8e5782731cb2f2cdbbacc4404bc369e9cc5840b169255d892f"
+    "b8a64e9c5c2a0226f22b2b205035595593587bb928f581306a0731421af984b3"
+    "0a5b30c623b3db704fd0c95bc8f1d820073d75";
+
 /* ---- seeded randomness ---- */
 
 /* The suite's seed: FOLIO_TEST_SEED if set, else `fallback`; printed either way so a

@@ -172,15 +172,6 @@ START_TEST(test_id_excludes_signature)
 }
 END_TEST
 
-/* The example transaction of specs/encoding.md section 4.5 (179 bytes). */
-static const char SPEC_WIRE_HEX[] =
-    "929701aa666f6c696f2d746573740bc42079be667ef9dcbbac55a06295ce870b"
-    "07029bfcdb2dce28d959f2815b16f81798c4107a8b8d7f393b56ca464a3e24d7"
-    "465325cf0000018bcfe5680093ac434e4531303030303032393664c41476fc4a"
-    "b91eb53ea0c91c8e5782731cb2f2cdbbacc4404bc369e9cc5840b169255d892f"
-    "b8a64e9c5c2a0226f22b2b205035595593587bb928f581306a0731421af984b3"
-    "0a5b30c623b3db704fd0c95bc8f1d820073d75";
-
 static void hex_hash(ldg_hash *out, const char *hex)
 {
     ck_assert_int_eq(ldg_hex_decode(out->b, LDG_HASH_LEN, hex), 0);
@@ -191,7 +182,7 @@ static void hex_hash(ldg_hash *out, const char *hex)
 START_TEST(test_tx_root_covers_signature)
 {
     uint8_t w[179];
-    ck_assert_int_eq(ldg_hex_decode(w, sizeof w, SPEC_WIRE_HEX), 0);
+    ck_assert_int_eq(ldg_hex_decode(w, sizeof w, TL_SPEC_WIRE_HEX), 0);
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w, sizeof w), LDG_R_OK);
     ldg_tx_ref ref = ldg_tx_ref_of(&tx);
