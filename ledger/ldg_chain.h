@@ -114,10 +114,6 @@ ldg_err ldg_chain_commit(ldg_chain *c, const ldg_header *h, const uint8_t *const
  * it: the block is the head (ldg_chain_head) at once and the tip (ldg_chain_tip, what
  * readers see) once stored; at most LDG_CHAIN_WRITES_IN_FLIGHT writes are queued. For blocks that
  * can be had again (block sync): one fsync per run of blocks, and storing overlaps executing. */
-/* Background writes queued at most (LDG_COMMIT_BACKGROUND): two, so that a slow write
- * (a memtable switch, a flush being scheduled) does not stall execution at once. */
-#define LDG_CHAIN_WRITES_IN_FLIGHT 2
-
 typedef enum ldg_commit_mode {
     LDG_COMMIT_SYNCED,
     LDG_COMMIT_UNSYNCED,

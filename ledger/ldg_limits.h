@@ -65,6 +65,11 @@
 #define LDG_STATE_CACHE_KEYS (128 * 1024)
 #define LDG_STATE_CACHE_BYTES (32 * 1024 * 1024)
 
+/* Background writes queued at most (LDG_COMMIT_BACKGROUND, block sync): two, so that a
+ * slow write (a memtable switch, a flush being scheduled) does not stall execution at once.
+ * The executor's cache holds every value of the queued blocks until they are stored. */
+#define LDG_CHAIN_WRITES_IN_FLIGHT 2
+
 /* RocksDB write-ahead log kept about this large: past it, the column families still
  * holding the oldest log are flushed to tables. A node killed under load replays its whole
  * log when it opens the store again (~13 ms per MB here, skiplist inserts) before it can
