@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ldg_chain.h"
 #include "ldg_codec.h"
 #include "ldg_hash.h"
 #include "ldg_key.h"
@@ -31,6 +32,38 @@ static TL_UNUSED const char TL_SPEC_WIRE_HEX[] =
     "b91eb53ea0c91c8e5782731cb2f2cdbbacc4404bc369e9cc5840b169255d892f"
     "b8a64e9c5c2a0226f22b2b205035595593587bb928f581306a0731421af984b3"
     "0a5b30c623b3db704fd0c95bc8f1d820073d75";
+
+/* A genesis with one validator and n participants (names[i], roles[i], keys[i]). */
+static TL_UNUSED void tl_genesis(ldg_genesis *g, const char *chain, uint64_t time_ms,
+                                 const ldg_keypair *validator, uint32_t n, const char *const *names,
+                                 const uint32_t *roles, const ldg_keypair *const *keys)
+{
+    memset(g, 0, sizeof *g);
+    snprintf(g->chain_id, sizeof g->chain_id, "%s", chain);
+    g->time_ms = time_ms;
+    g->validator_count = 1;
+    g->validators[0] = validator->pub;
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(g->participants[i].name, sizeof g->participants[i].name, "%s", names[i]);
+        g->participants[i].roles = roles[i];
+        g->participants[i].key = keys[i]->pub;
+    }
+    g->participant_count = n;
+}
+
+/* The commit certificate of header h by a one-validator set: its PRECOMMIT in round 0. */
+static TL_UNUSED void tl_cert_one(ldg_cert *cert, const ldg_header *h, const ldg_keypair *validator)
+{
+    memset(cert, 0, sizeof *cert);
+    cert->height = h->height;
+    cert->round = 0;
+    ldg_header_hash(&cert->block_hash, h);
+    ldg_hash msg;
+    ldg_vote_hash(&msg, h->chain_id, h->height, 0, LDG_VOTE_PRECOMMIT, &cert->block_hash);
+    cert->count = 1;
+    cert->sigs[0].validator = 0;
+    ck_assert_int_eq(ldg_sign(&cert->sigs[0].sig, validator, &msg), LDG_OK);
+}
 
 /* ---- seeded randomness ---- */
 

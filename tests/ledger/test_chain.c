@@ -28,20 +28,10 @@ static void setup(void)
     tl_key(&issuer, 3);
     tl_key(&alice, 4);
     tl_key(&bob, 5);
-    memset(&gen, 0, sizeof gen);
-    snprintf(gen.chain_id, sizeof gen.chain_id, "%s", CHAIN);
-    gen.time_ms = T0;
-    gen.validator_count = 1;
-    gen.validators[0] = val.pub;
     const char *names[] = {"registrar", "issuer", "alice", "bob"};
     uint32_t roles[] = {LDG_ROLE_REGISTRAR, LDG_ROLE_ISSUER, LDG_ROLE_INVESTOR, LDG_ROLE_INVESTOR};
     const ldg_keypair *keys[] = {&registrar, &issuer, &alice, &bob};
-    for (int i = 0; i < 4; i++) {
-        snprintf(gen.participants[i].name, sizeof gen.participants[i].name, "%s", names[i]);
-        gen.participants[i].roles = roles[i];
-        gen.participants[i].key = keys[i]->pub;
-    }
-    gen.participant_count = 4;
+    tl_genesis(&gen, CHAIN, T0, &val, 4, names, roles, keys);
 }
 
 static void teardown(void)
@@ -100,15 +90,7 @@ static void add_transfer(batch *b, const ldg_keypair *from, const ldg_keypair *t
 
 static void make_cert(ldg_cert *cert, const ldg_header *h)
 {
-    memset(cert, 0, sizeof *cert);
-    cert->height = h->height;
-    cert->round = 0;
-    ldg_header_hash(&cert->block_hash, h);
-    ldg_hash msg;
-    ldg_vote_hash(&msg, CHAIN, h->height, 0, LDG_VOTE_PRECOMMIT, &cert->block_hash);
-    cert->count = 1;
-    cert->sigs[0].validator = 0;
-    ck_assert_int_eq(ldg_sign(&cert->sigs[0].sig, &val, &msg), LDG_OK);
+    tl_cert_one(cert, h, &val);
 }
 
 /* propose -> execute -> commit; returns the header and fills receipts' codes. */

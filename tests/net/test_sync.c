@@ -30,20 +30,10 @@ static void setup(void)
     tl_key(&issuer, 3);
     tl_key(&alice, 4);
     tl_key(&bob, 5);
-    memset(&gen, 0, sizeof gen);
-    snprintf(gen.chain_id, sizeof gen.chain_id, "%s", CHAIN);
-    gen.time_ms = T0;
-    gen.validator_count = 1;
-    gen.validators[0] = val.pub;
     const char *names[] = {"issuer", "alice", "bob"};
     uint32_t roles[] = {LDG_ROLE_ISSUER, LDG_ROLE_INVESTOR, LDG_ROLE_INVESTOR};
     const ldg_keypair *keys[] = {&issuer, &alice, &bob};
-    for (int i = 0; i < 3; i++) {
-        snprintf(gen.participants[i].name, sizeof gen.participants[i].name, "%s", names[i]);
-        gen.participants[i].roles = roles[i];
-        gen.participants[i].key = keys[i]->pub;
-    }
-    gen.participant_count = 3;
+    tl_genesis(&gen, CHAIN, T0, &val, 3, names, roles, keys);
 }
 
 static void teardown(void)
@@ -94,13 +84,7 @@ static void produce(ldg_chain *c, uint8_t **w, size_t *len, uint32_t n, uint64_t
     ck_assert_int_eq(ldg_chain_execute(c, &h, (const uint8_t *const *)w, len, NULL, false, &out),
                      LDG_OK);
     ldg_cert cert;
-    memset(&cert, 0, sizeof cert);
-    cert.height = h.height;
-    ldg_header_hash(&cert.block_hash, &h);
-    ldg_hash msg;
-    ldg_vote_hash(&msg, CHAIN, h.height, 0, LDG_VOTE_PRECOMMIT, &cert.block_hash);
-    cert.count = 1;
-    ck_assert_int_eq(ldg_sign(&cert.sigs[0].sig, &val, &msg), LDG_OK);
+    tl_cert_one(&cert, &h, &val);
     ck_assert_int_eq(ldg_chain_commit(c, &h, (const uint8_t *const *)w, len, &cert, &out), LDG_OK);
     ldg_exec_out_free(&out);
 }
