@@ -369,6 +369,13 @@ typedef struct bft {
     ldg_exec_out spec_out;
     uint64_t x_start; /* when its height started, for last_commit_ms */
     ldg_enc x_enc;
+    /* Batches broadcast to this node while it syncs are kept unverified (batch_rx thread
+     * only) and ingested once it has caught up: by then most are committed, and their
+     * signatures need no check (see drain_deferred). */
+    _Atomic bool syncing;
+    qitem *deferred, *deferred_tail; /* oldest first */
+    size_t deferred_len, deferred_bytes;
+    uint64_t deferred_dropped;
     bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
     uint64_t test_diverge_at; /* FOLIO_TEST_DIVERGE_AT: store a wrong state root there */
 } bft;
@@ -626,10 +633,83 @@ static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, 
     return ok;
 }
 
+/* A batch received while this node syncs: kept as received, within
+ * NET_BFT_DEFERRED_BYTES_MAX (the oldest go first; they are the likeliest to be committed
+ * by the time the node has caught up, and a proposal that needs one fetches it again). */
+static void defer_batch(bft *b, qitem *it)
+{
+    it->next = NULL;
+    if (b->deferred_tail)
+        b->deferred_tail->next = it;
+    else
+        b->deferred = it;
+    b->deferred_tail = it;
+    b->deferred_len++;
+    b->deferred_bytes += nng_msg_len(it->raw);
+    while (b->deferred_bytes > NET_BFT_DEFERRED_BYTES_MAX && b->deferred != it) {
+        qitem *old = b->deferred;
+        b->deferred = old->next;
+        b->deferred_len--;
+        b->deferred_bytes -= nng_msg_len(old->raw);
+        b->deferred_dropped++;
+        qitem_free(old);
+    }
+}
+
+/* True if every transaction of the batch is committed in our store: such a batch adds
+ * nothing to the pool and no proposal can use it, so it is dropped unverified. */
+static bool batch_committed(bft *b, const net_p2p_msg *m)
+{
+    for (uint32_t i = 0; i < m->tx_count; i++) {
+        ldg_tx_ref ref;
+        uint64_t h;
+        uint32_t idx;
+        if (!wire_ref(m->txs[i], m->tx_lens[i], &ref) ||
+            ldg_chain_find_tx(b->n->chain, &ref.id, &h, &idx) != LDG_OK)
+            return false;
+    }
+    return m->tx_count > 0;
+}
+
+/* After a sync: the batches deferred meanwhile, newest first (those are the ones the next
+ * proposals carry). Batches wholly committed are dropped; the others are ingested as if
+ * they had just arrived (every signature verified). */
+static void drain_deferred(bft *b)
+{
+    size_t n = b->deferred_len, skipped = 0;
+    qitem **v = malloc((n ? n : 1) * sizeof *v);
+    LDG_ASSERT(v);
+    size_t k = 0;
+    for (qitem *it = b->deferred; it; it = it->next)
+        v[k++] = it;
+    LDG_ASSERT(k == n);
+    b->deferred = b->deferred_tail = NULL;
+    b->deferred_len = b->deferred_bytes = 0;
+    for (size_t i = n; i-- > 0;) {
+        qitem *it = v[i];
+        if (atomic_load(&b->n->stopping))
+            ;
+        else if (batch_committed(b, &it->m))
+            skipped++;
+        else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL))
+            nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
+        qitem_free(it);
+    }
+    free(v);
+    if (n)
+        fprintf(stderr,
+                "folio: %zu batches received during block sync: %zu already committed, %zu "
+                "ingested, %llu dropped over the limit\n",
+                n, skipped, n - skipped, (unsigned long long)b->deferred_dropped);
+    b->deferred_dropped = 0;
+}
+
 static void *batch_rx(void *arg)
 {
     bft *b = arg;
     while (!atomic_load(&b->n->stopping)) {
+        if (b->deferred && !atomic_load(&b->syncing))
+            drain_deferred(b);
         qitem *it = recv_one(b, b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
         if (!it)
             continue;
@@ -639,6 +719,9 @@ static void *batch_rx(void *arg)
             peer_log("dropped a message of kind %u on the batch socket; peer disconnected",
                      it->m.kind);
             nng_pipe_close(nng_msg_get_pipe(it->raw));
+        } else if (atomic_load(&b->syncing)) {
+            defer_batch(b, it);
+            continue;
         } else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL)) {
             nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
         }
@@ -1527,7 +1610,7 @@ static void propose_value(bft *b)
 
 /* Fetches and applies blocks until this node has what its peers have (or they stop
  * answering). Returns whether the tip moved. */
-static bool sync_now(bft *b)
+static bool sync_run(bft *b)
 {
     net_node *n = b->n;
     exec_wait(b); /* the executor's block first: sync continues from the store's tip */
@@ -1613,6 +1696,16 @@ static bool sync_now(bft *b)
                 (unsigned long long)(now.tx_total - start.tx_total),
                 (unsigned long long)(mono_ms() - t0), (unsigned long long)wait_ms);
     return now.height > start.height;
+}
+
+/* Brings the store up to the peers' tip; true if it got any block. Broadcast batches wait
+ * meanwhile (defer_batch). */
+static bool sync_now(bft *b)
+{
+    atomic_store(&b->syncing, true);
+    bool got = sync_run(b);
+    atomic_store(&b->syncing, false);
+    return got;
 }
 
 /* ---- messages from the network ---- */
@@ -2039,6 +2132,11 @@ static void bft_free(bft *b)
     while (b->held) {
         it = b->held;
         b->held = it->next;
+        qitem_free(it);
+    }
+    while (b->deferred) {
+        it = b->deferred;
+        b->deferred = it->next;
         qitem_free(it);
     }
     for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)

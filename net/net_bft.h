@@ -36,6 +36,9 @@
 #define NET_BFT_BATCHES_MAX 65536
 /* Proposed or received blocks kept for validation and commit. */
 #define NET_BFT_BLOCK_CACHE 8
+/* Bytes of broadcast batches kept unverified while the node syncs (about a minute of
+ * 5,000 tx/s); past it the oldest are dropped (fetched by digest if a proposal needs one). */
+#define NET_BFT_DEFERRED_BYTES_MAX (64u << 20)
 /* Messages for the next height kept until the node gets there. */
 #define NET_BFT_FUTURE_MAX 256
 /* Inbox bound: beyond it, consensus messages are dropped (resend brings them back). */

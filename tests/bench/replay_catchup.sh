@@ -33,4 +33,8 @@ for _ in $(seq 600); do grep -q "block sync" "$victim/node.log" && break; sleep 
 t1=$(date +%s%N)
 grep -E "opened|block sync" "$victim/node.log"
 echo "restart to caught up: $(((t1 - t0) / 1000000)) ms (includes polling)"
+# CPU the victim used so far (all its threads; clock ticks of /proc/PID/stat fields 14, 15).
+read -r -a st <"/proc/$(cat "$victim/node.pid")/stat" || true
+tck=$(getconf CLK_TCK)
+echo "victim CPU: user $((st[13] * 1000 / tck)) ms, system $((st[14] * 1000 / tck)) ms"
 wait

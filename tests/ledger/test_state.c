@@ -167,6 +167,51 @@ START_TEST(test_writes_sorted)
 }
 END_TEST
 
+static int ref_key_cmp(const void *x, const void *y)
+{
+    const ldg_write *a = x, *b = y;
+    size_t m = a->klen < b->klen ? a->klen : b->klen;
+    int c = memcmp(a->key, b->key, m);
+    return c ? c : (a->klen > b->klen) - (a->klen < b->klen);
+}
+
+/* Writes come out in byte order whatever the keys' lengths and shared prefixes: keys of
+ * 0..12 bytes over {0x00, 0x01, 0xff} (many share their first 8 bytes, or differ only by
+ * trailing zeros), against qsort with memcmp. */
+START_TEST(test_writes_sorted_random)
+{
+    tl_rng r;
+    tl_rng_init(&r, tl_seed("test_state sort", 0x5047ULL));
+    static const uint8_t alpha[] = {0x00, 0x01, 0xff};
+    for (int round = 0; round < 50; round++) {
+        ldg_state *s = ldg_state_new(ldg_memkv_base(kv));
+        size_t nput = 1 + tl_rng_below(&r, 300);
+        for (size_t i = 0; i < nput; i++) {
+            uint8_t k[12];
+            size_t kl = tl_rng_below(&r, sizeof k + 1);
+            for (size_t j = 0; j < kl; j++)
+                k[j] = j < 6 ? 0x01 : alpha[tl_rng_below(&r, 3)];
+            ldg_state_put(s, k, kl, "v", 1);
+        }
+        const ldg_write *w;
+        size_t n = ldg_state_writes(s, &w);
+        ldg_write *ref = malloc(n * sizeof *ref);
+        memcpy(ref, w, n * sizeof *ref);
+        qsort(ref, n, sizeof *ref, ref_key_cmp);
+        for (size_t i = 0; i < n; i++) {
+            ck_assert_uint_eq(w[i].klen, ref[i].klen);
+            ck_assert_msg(memcmp(w[i].key, ref[i].key, w[i].klen) == 0, "write %zu out of order",
+                          i);
+            if (i > 0)
+                ck_assert_msg(ref_key_cmp(&w[i - 1], &w[i]) < 0,
+                              "writes %zu and %zu not strictly ordered", i - 1, i);
+        }
+        free(ref);
+        ldg_state_free(s);
+    }
+}
+END_TEST
+
 static void root_of(ldg_state *s, ldg_hash *out, uint64_t height)
 {
     ldg_hash prev = {{1, 2, 3}};
@@ -556,6 +601,7 @@ int main(void)
     tcase_add_test(tc, test_get_put_del);
     tcase_add_test(tc, test_rollback_exact);
     tcase_add_test(tc, test_writes_sorted);
+    tcase_add_test(tc, test_writes_sorted_random);
     tcase_add_test(tc, test_state_root);
     tcase_add_test(tc, test_scan_merge);
     tcase_add_test(tc, test_memkv_apply);
