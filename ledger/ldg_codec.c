@@ -80,116 +80,103 @@ uint8_t *ldg_enc_take(ldg_enc *e, size_t *len)
 
 #define CODEC_DEPTH_MAX LDG_CODEC_DEPTH_MAX
 
-static bool allowed_types(const msgpack_object *o, int depth)
-{
-    if (depth > CODEC_DEPTH_MAX)
-        return false;
-    switch (o->type) {
-    case MSGPACK_OBJECT_NIL:
-    case MSGPACK_OBJECT_BOOLEAN:
-    case MSGPACK_OBJECT_POSITIVE_INTEGER:
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-    case MSGPACK_OBJECT_STR:
-    case MSGPACK_OBJECT_BIN:
-        return true;
-    case MSGPACK_OBJECT_ARRAY:
-        for (uint32_t i = 0; i < o->via.array.size; i++)
-            if (!allowed_types(&o->via.array.ptr[i], depth + 1))
-                return false;
-        return true;
-    default: /* maps, floats, ext */
-        return false;
-    }
-}
+/* The header bytes 0xc4..0xdd that carry a big-endian argument of `width` bytes (an integer,
+ * a length or a count). Canonical means what msgpack-c's packer emits (pack_template.h): the
+ * shortest form (fixstr and fixarray are handled before this table), so the argument must
+ * lie in [lo, hi]. A non-negative value in a signed form is not canonical (msgpack-c reads it
+ * as a positive integer and packs it unsigned), so a signed form holds only the negatives too
+ * small for the next shorter form, e.g. int8 takes -128..-33 = 0x80..0xdf. Width 0 marks a
+ * header folio refuses (ext, float, map). */
+typedef struct codec_form {
+    uint8_t width;
+    uint8_t kind;
+    uint64_t lo, hi;
+} codec_form;
 
-/* Walks the value at data[off] without allocating; returns its end offset, or 0 if it is
- * not well formed. Every declared count and length must fit in the bytes that remain (an
- * item takes at least one byte): msgpack-c allocates an array's items when it reads the
- * header, so a 5-byte "array32 of 4G items" would otherwise ask for ~100 GiB. */
+enum { FORM_INT, FORM_BYTES, FORM_ARRAY };
+
+static const codec_form codec_forms[0xdd - 0xc4 + 1] = {
+    [0xc4 - 0xc4] = {1, FORM_BYTES, 0, 0xff},                      /* bin8 (no fixbin) */
+    [0xc5 - 0xc4] = {2, FORM_BYTES, 0x100, 0xffff},                /* bin16 */
+    [0xc6 - 0xc4] = {4, FORM_BYTES, 0x10000, 0xffffffff},          /* bin32 */
+    [0xcc - 0xc4] = {1, FORM_INT, 0x80, 0xff},                     /* uint8: 128.. */
+    [0xcd - 0xc4] = {2, FORM_INT, 0x100, 0xffff},                  /* uint16: 256.. */
+    [0xce - 0xc4] = {4, FORM_INT, 0x10000, 0xffffffff},            /* uint32: 65536.. */
+    [0xcf - 0xc4] = {8, FORM_INT, 1ULL << 32, UINT64_MAX},         /* uint64: 2^32.. */
+    [0xd0 - 0xc4] = {1, FORM_INT, 0x80, 0xdf},                     /* int8: -128..-33 */
+    [0xd1 - 0xc4] = {2, FORM_INT, 0x8000, 0xff7f},                 /* int16: -32768..-129 */
+    [0xd2 - 0xc4] = {4, FORM_INT, 0x80000000, 0xffff7fff},         /* int32: -2^31..-32769 */
+    [0xd3 - 0xc4] = {8, FORM_INT, 1ULL << 63, 0xffffffff7fffffff}, /* int64: ..-2^31-1 */
+    [0xd9 - 0xc4] = {1, FORM_BYTES, 32, 0xff},                     /* str8: 32.. */
+    [0xda - 0xc4] = {2, FORM_BYTES, 0x100, 0xffff},                /* str16 */
+    [0xdb - 0xc4] = {4, FORM_BYTES, 0x10000, 0xffffffff},          /* str32 */
+    [0xdc - 0xc4] = {2, FORM_ARRAY, 16, 0xffff},                   /* array16: 16.. */
+    [0xdd - 0xc4] = {4, FORM_ARRAY, 0x10000, 0xffffffff},          /* array32 */
+};
+
+/* Walks the canonical value at data[off] without allocating; returns its end offset, or 0 if
+ * it is not well formed or not canonical (specs/encoding.md 1.1: a type folio refuses, a
+ * longer form than needed, or nesting deeper than CODEC_DEPTH_MAX). Every declared count and
+ * length must also fit in the bytes that remain (an item takes at least one byte):
+ * msgpack-c allocates an array's items when it reads the header, so a 5-byte "array32 of 4G
+ * items" would otherwise ask for ~100 GiB. A value this accepts is exactly one that
+ * msgpack_pack_object would re-encode to the same bytes. */
 static size_t walk(const uint8_t *p, size_t len, size_t off, int depth)
 {
     if (depth > CODEC_DEPTH_MAX || off >= len)
         return 0;
     uint8_t b = p[off++];
-    size_t rest = len - off, n, w;
-    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
-        return off;
-    if (b >= 0xcc && b <= 0xd3) { /* uint8..64, int8..64 */
-        w = (size_t)1 << ((b - 0xcc) & 3);
-        return w <= rest ? off + w : 0;
-    }
-    bool array = (b & 0xf0) == 0x90 || b == 0xdc || b == 0xdd;
-    if ((b & 0xf0) == 0x90 || (b & 0xe0) == 0xa0) {
-        n = b & (array ? 0x0f : 0x1f), w = 0;
-    } else if (b == 0xd9 || b == 0xc4) {
-        w = 1;
-    } else if (b == 0xda || b == 0xc5 || b == 0xdc) {
-        w = 2;
-    } else if (b == 0xdb || b == 0xc6 || b == 0xdd) {
-        w = 4;
+    size_t rest = len - off;
+    uint64_t n;
+    int kind;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+        return off; /* fixints, nil, false, true */
+    } else if ((b & 0xe0) == 0xa0) {
+        n = b & 0x1f, kind = FORM_BYTES; /* fixstr */
+    } else if ((b & 0xf0) == 0x90) {
+        n = b & 0x0f, kind = FORM_ARRAY; /* fixarray */
+    } else if (b >= 0xc4 && b <= 0xdd && codec_forms[b - 0xc4].width) {
+        const codec_form *f = &codec_forms[b - 0xc4];
+        if (f->width > rest)
+            return 0;
+        n = 0;
+        for (size_t i = 0; i < f->width; i++)
+            n = n << 8 | p[off + i];
+        if (n < f->lo || n > f->hi)
+            return 0;
+        off += f->width, rest -= f->width, kind = f->kind;
+        if (kind == FORM_INT)
+            return off;
     } else {
         return 0; /* maps, floats, ext, 0xc1 */
     }
-    if (w > rest)
-        return 0;
-    if (w) {
-        n = 0;
-        for (size_t i = 0; i < w; i++)
-            n = n << 8 | p[off + i];
-        off += w, rest -= w;
-    }
     if (n > rest)
         return 0;
-    if (!array)
+    if (kind == FORM_BYTES)
         return off + n;
-    for (size_t i = 0; i < n; i++)
+    for (uint64_t i = 0; i < n; i++)
         if ((off = walk(p, len, off, depth + 1)) == 0)
             return 0;
     return off;
 }
 
-typedef struct canon_cmp {
-    const uint8_t *data;
-    size_t len, pos;
-    bool same;
-} canon_cmp;
-
-static int canon_write(void *arg, const char *buf, size_t n)
-{
-    canon_cmp *c = arg;
-    if (n == 0) /* empty bodies arrive with a NULL buffer */
-        return c->same ? 0 : -1;
-    if (!c->same || n > c->len - c->pos || memcmp(c->data + c->pos, buf, n) != 0) {
-        c->same = false;
-        return -1;
-    }
-    c->pos += n;
-    return 0;
-}
-
 ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len)
 {
     memset(d, 0, sizeof *d);
+    /* walk() is the whole acceptance rule (specs/encoding.md 1.2: framing, types, depth and
+     * canonical form); msgpack-c then builds the object tree. */
     if (len == 0 || walk(data, len, 0, 0) != len)
         return LDG_ERR_DECODE;
     msgpack_unpacked_init(&d->u);
     size_t off = 0;
     msgpack_unpack_return r = msgpack_unpack_next(&d->u, (const char *)data, len, &off);
-    if (r != MSGPACK_UNPACK_SUCCESS || off != len || !allowed_types(&d->u.data, 0))
-        goto fail;
-    /* Canonical check: re-encoding must give back the very same bytes. The packer writes
-     * into a comparator instead of a buffer, so the check allocates nothing. */
-    canon_cmp cmp = {data, len, 0, true};
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &cmp, canon_write);
-    if (msgpack_pack_object(&pk, d->u.data) != 0 || !cmp.same || cmp.pos != len)
-        goto fail;
+    if (r != MSGPACK_UNPACK_SUCCESS || off != len) {
+        msgpack_unpacked_destroy(&d->u);
+        memset(d, 0, sizeof *d);
+        return LDG_ERR_DECODE;
+    }
     d->root = &d->u.data;
     return LDG_OK;
-fail:
-    msgpack_unpacked_destroy(&d->u);
-    memset(d, 0, sizeof *d);
-    return LDG_ERR_DECODE;
 }
 
 void ldg_dec_free(ldg_dec *d)

@@ -1,10 +1,13 @@
 /* Unit tests for ledger/ldg_codec: canonical msgpack round trips at every width boundary,
  * rejection of each non-canonical form (long integer/length/count forms, trailing bytes,
  * maps, floats, ext, over-deep nesting, truncation), the typed accessors, and the text
- * rule of ldg_obj_str (specs/encoding.md 1.3), plus a seeded random round-trip property. */
+ * rule of ldg_obj_str (specs/encoding.md 1.3), plus a seeded random round-trip property.
+ * The "differential" case compares ldg_decode's verdict with the re-pack-and-compare
+ * procedure it replaced, on enumerated edges and on seeded random and mutated inputs. */
 #include "testlib.h"
 
 #include "ldg_codec.h"
+#include "ldg_limits.h"
 
 static bool decodes(const uint8_t *b, size_t n)
 {
@@ -452,6 +455,692 @@ START_TEST(test_random_round_trip)
 }
 END_TEST
 
+/* ---- differential test: ldg_decode against the acceptance procedure it replaced ---- */
+
+/* The reference: ldg_decode's acceptance rule as it was until the canonical check moved into
+ * its structure walk, kept here verbatim: walk (bounds, types, depth), unpack with msgpack-c,
+ * check the types again, then re-pack the object with msgpack-c's packer into a comparator
+ * and require the very same bytes (specs/encoding.md 1.2). The new decoder must accept
+ * exactly the byte strings this accepts. */
+static size_t ref_walk(const uint8_t *p, size_t len, size_t off, int depth)
+{
+    if (depth > LDG_CODEC_DEPTH_MAX || off >= len)
+        return 0;
+    uint8_t b = p[off++];
+    size_t rest = len - off, n, w;
+    if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3)
+        return off;
+    if (b >= 0xcc && b <= 0xd3) { /* uint8..64, int8..64 */
+        w = (size_t)1 << ((b - 0xcc) & 3);
+        return w <= rest ? off + w : 0;
+    }
+    bool array = (b & 0xf0) == 0x90 || b == 0xdc || b == 0xdd;
+    if ((b & 0xf0) == 0x90 || (b & 0xe0) == 0xa0) {
+        n = b & (array ? 0x0f : 0x1f), w = 0;
+    } else if (b == 0xd9 || b == 0xc4) {
+        w = 1;
+    } else if (b == 0xda || b == 0xc5 || b == 0xdc) {
+        w = 2;
+    } else if (b == 0xdb || b == 0xc6 || b == 0xdd) {
+        w = 4;
+    } else {
+        return 0; /* maps, floats, ext, 0xc1 */
+    }
+    if (w > rest)
+        return 0;
+    if (w) {
+        n = 0;
+        for (size_t i = 0; i < w; i++)
+            n = n << 8 | p[off + i];
+        off += w, rest -= w;
+    }
+    if (n > rest)
+        return 0;
+    if (!array)
+        return off + n;
+    for (size_t i = 0; i < n; i++)
+        if ((off = ref_walk(p, len, off, depth + 1)) == 0)
+            return 0;
+    return off;
+}
+
+static bool ref_allowed_types(const msgpack_object *o, int depth)
+{
+    if (depth > LDG_CODEC_DEPTH_MAX)
+        return false;
+    switch (o->type) {
+    case MSGPACK_OBJECT_NIL:
+    case MSGPACK_OBJECT_BOOLEAN:
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+    case MSGPACK_OBJECT_STR:
+    case MSGPACK_OBJECT_BIN:
+        return true;
+    case MSGPACK_OBJECT_ARRAY:
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            if (!ref_allowed_types(&o->via.array.ptr[i], depth + 1))
+                return false;
+        return true;
+    default: /* maps, floats, ext */
+        return false;
+    }
+}
+
+typedef struct ref_cmp {
+    const uint8_t *data;
+    size_t len, pos;
+    bool same;
+} ref_cmp;
+
+static int ref_canon_write(void *arg, const char *buf, size_t n)
+{
+    ref_cmp *c = arg;
+    if (n == 0) /* empty bodies arrive with a NULL buffer */
+        return c->same ? 0 : -1;
+    if (!c->same || n > c->len - c->pos || memcmp(c->data + c->pos, buf, n) != 0) {
+        c->same = false;
+        return -1;
+    }
+    c->pos += n;
+    return 0;
+}
+
+static bool ref_accepts(const uint8_t *data, size_t len)
+{
+    if (len == 0 || ref_walk(data, len, 0, 0) != len)
+        return false;
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    msgpack_unpack_return r = msgpack_unpack_next(&u, (const char *)data, len, &off);
+    bool ok = r == MSGPACK_UNPACK_SUCCESS && off == len && ref_allowed_types(&u.data, 0);
+    if (ok) {
+        ref_cmp cmp = {data, len, 0, true};
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &cmp, ref_canon_write);
+        ok = msgpack_pack_object(&pk, u.data) == 0 && cmp.same && cmp.pos == len;
+    }
+    msgpack_unpacked_destroy(&u);
+    return ok;
+}
+
+typedef struct diff_stats {
+    uint64_t cases, accepted, bytes;
+} diff_stats;
+
+/* Fails the test unless the reference and ldg_decode agree on b; returns the verdict. The
+ * input is copied to an exact-size allocation so ASan catches a read past its end. The hot
+ * paths of this test avoid ck_assert when it passes: Check logs every passing assertion to
+ * a file, which would cost more than the decoding under test. */
+static bool same_verdict(diff_stats *st, const uint8_t *b, size_t n)
+{
+    uint8_t *p = malloc(n ? n : 1);
+    LDG_ASSERT(p);
+    if (n)
+        memcpy(p, b, n);
+    bool want = ref_accepts(p, n);
+    ldg_dec d;
+    bool got = ldg_decode(&d, p, n) == LDG_OK;
+    if (got) {
+        if (!d.root)
+            ck_abort_msg("ldg_decode accepted without a root");
+        ldg_dec_free(&d);
+    }
+    if (want != got) {
+        char hex[2 * 48 + 4] = "";
+        for (size_t i = 0; i < n && i < 48; i++)
+            snprintf(hex + 2 * i, 3, "%02x", p[i]);
+        if (n > 48)
+            memcpy(hex + 2 * 48, "...", 4);
+        ck_abort_msg("reference %s, ldg_decode %s: %zu bytes %s", want ? "accepts" : "rejects",
+                     got ? "accepts" : "rejects", n, hex);
+    }
+    free(p);
+    st->cases++;
+    st->accepted += want;
+    st->bytes += n;
+    return want;
+}
+
+/* A growable byte string to build test inputs in. */
+typedef struct bytes {
+    uint8_t *p;
+    size_t n, cap;
+} bytes;
+
+/* Room for n more bytes; returns where they go. */
+static uint8_t *bytes_reserve(bytes *b, size_t n)
+{
+    if (b->n + n > b->cap) {
+        b->cap = (b->n + n) * 2 + 64;
+        b->p = realloc(b->p, b->cap);
+        LDG_ASSERT(b->p);
+    }
+    return b->p + b->n;
+}
+
+static void bytes_put(bytes *b, const void *data, size_t n)
+{
+    uint8_t *at = bytes_reserve(b, n);
+    if (n) /* msgpack-c passes NULL for an empty body */
+        memcpy(at, data, n);
+    b->n += n;
+}
+
+static void bytes_byte(bytes *b, uint8_t c)
+{
+    bytes_put(b, &c, 1);
+}
+
+/* Header byte h followed by the low `width` bytes of v, big-endian. */
+static void bytes_head(bytes *b, uint8_t h, int width, uint64_t v)
+{
+    bytes_byte(b, h);
+    for (int i = width - 1; i >= 0; i--)
+        bytes_byte(b, (uint8_t)(v >> (8 * i)));
+}
+
+static void bytes_fill(bytes *b, uint8_t c, size_t n)
+{
+    memset(bytes_reserve(b, n), c, n);
+    b->n += n;
+}
+
+/* Checks the value v (n bytes) alone and in the contexts that matter to the walk: inside
+ * arrays, at the deepest allowed depth and one deeper, truncated, and with a trailing byte.
+ * Returns whether the value alone was accepted. */
+static bool check_in_contexts(diff_stats *st, const uint8_t *v, size_t n)
+{
+    bool alone = same_verdict(st, v, n);
+    bytes b = {0};
+    for (int ctx = 0; ctx < 6; ctx++) {
+        b.n = 0;
+        switch (ctx) {
+        case 0: /* [v] */
+            bytes_byte(&b, 0x91);
+            bytes_put(&b, v, n);
+            break;
+        case 1: /* [nil, v, true] */
+            bytes_byte(&b, 0x93);
+            bytes_byte(&b, 0xc0);
+            bytes_put(&b, v, n);
+            bytes_byte(&b, 0xc3);
+            break;
+        case 2: /* v at depth 16, then at depth 17 */
+        case 3:
+            bytes_fill(&b, 0x91, ctx == 2 ? LDG_CODEC_DEPTH_MAX : LDG_CODEC_DEPTH_MAX + 1);
+            bytes_put(&b, v, n);
+            break;
+        case 4: /* truncated */
+            bytes_put(&b, v, n - 1);
+            break;
+        default: /* trailing nil */
+            bytes_put(&b, v, n);
+            bytes_byte(&b, 0xc0);
+        }
+        same_verdict(st, b.p, b.n);
+    }
+    free(b.p);
+    return alone;
+}
+
+START_TEST(test_differential_integers)
+{
+    diff_stats st = {0};
+    static const uint64_t u_edges[] = {
+        0,          1,          31,         32,     127,        128,
+        255,        256,        65535,      65536,  0xffffffff, 0x100000000ULL,
+        INT64_MAX,  1ULL << 63, UINT64_MAX, 0x7fff, 0x8000,     0x7fffffff,
+        0x80000000, 0xdf,       0xe0,       0xff7f, 0xff80,     0xffff7fff};
+    static const int64_t i_edges[] = {
+        -1,     -31,    -32,    -33,         -127,        -128,        -129,      -32767,
+        -32768, -32769, -65536, -2147483647, -2147483648, -2147483649, INT64_MIN, INT64_MIN + 1};
+    bytes b = {0};
+    /* Every edge and its neighbours, non-negative then negative, in every form it fits:
+     * fixint, uint8..64 (non-negative only), int8..64. Exactly one form is canonical. */
+    for (int sign = 0; sign < 2; sign++) {
+        size_t count = sign ? LDG_ARRAY_LEN(i_edges) : LDG_ARRAY_LEN(u_edges);
+        for (size_t e = 0; e < count; e++) {
+            for (int d = -2; d <= 2; d++) {
+                uint64_t u = 0;
+                int64_t s = 0;
+                if (sign) {
+                    if ((d < 0 && i_edges[e] < INT64_MIN - d) || (d > 0 && i_edges[e] + d >= 0))
+                        continue;
+                    s = i_edges[e] + d;
+                } else {
+                    if ((d < 0 && u_edges[e] < (uint64_t)-d) ||
+                        (d > 0 && u_edges[e] > UINT64_MAX - (uint64_t)d))
+                        continue;
+                    u = u_edges[e] + (uint64_t)d;
+                }
+                int accepted = 0;
+                if (sign ? s >= -32 : u <= 0x7f) {
+                    uint8_t one = sign ? (uint8_t)s : (uint8_t)u;
+                    accepted += check_in_contexts(&st, &one, 1);
+                }
+                for (int k = 0; k < 4; k++) {
+                    int width = 1 << k;
+                    int bits = 8 * width;
+                    /* unsigned forms for non-negatives */
+                    if (!sign && (bits == 64 || u >> bits == 0)) {
+                        b.n = 0;
+                        bytes_head(&b, (uint8_t)(0xcc + k), width, u);
+                        accepted += check_in_contexts(&st, b.p, b.n);
+                    }
+                    /* signed forms, for values that fit */
+                    bool fits = sign ? (bits == 64 || s >= -(INT64_C(1) << (bits - 1)))
+                                     : (bits == 64 ? u <= INT64_MAX : u < (1ULL << (bits - 1)));
+                    if (fits) {
+                        b.n = 0;
+                        bytes_head(&b, (uint8_t)(0xd0 + k), width, sign ? (uint64_t)s : u);
+                        accepted += check_in_contexts(&st, b.p, b.n);
+                    }
+                }
+                ck_assert_msg(accepted == 1, "%s%" PRIu64 ": %d canonical forms", sign ? "-" : "",
+                              sign ? 0 - (uint64_t)s : u, accepted);
+            }
+        }
+    }
+    /* Every 16-bit argument in both 16-bit integer forms. */
+    for (uint32_t v = 0; v <= 0xffff; v++) {
+        const uint8_t u16[] = {0xcd, (uint8_t)(v >> 8), (uint8_t)v};
+        const uint8_t i16[] = {0xd1, (uint8_t)(v >> 8), (uint8_t)v};
+        same_verdict(&st, u16, 3);
+        same_verdict(&st, i16, 3);
+    }
+    free(b.p);
+    printf("differential integers: %" PRIu64 " cases, %" PRIu64 " accepted\n", st.cases,
+           st.accepted);
+}
+END_TEST
+
+START_TEST(test_differential_short_inputs)
+{
+    /* Every input of one and two bytes. */
+    diff_stats st = {0};
+    for (uint32_t v = 0; v <= 0xff; v++) {
+        const uint8_t one[] = {(uint8_t)v};
+        same_verdict(&st, one, 1);
+    }
+    for (uint32_t v = 0; v <= 0xffff; v++) {
+        const uint8_t two[] = {(uint8_t)(v >> 8), (uint8_t)v};
+        same_verdict(&st, two, 2);
+    }
+    printf("differential short inputs: %" PRIu64 " cases, %" PRIu64 " accepted\n", st.cases,
+           st.accepted);
+}
+END_TEST
+
+START_TEST(test_differential_lengths)
+{
+    diff_stats st = {0};
+    static const size_t lens[] = {0, 1, 15, 16, 17, 31, 32, 33, 255, 256, 257, 65535, 65536, 65537};
+    bytes b = {0};
+    for (size_t e = 0; e < LDG_ARRAY_LEN(lens); e++) {
+        size_t n = lens[e];
+        /* kind 0: str (fixstr, str8/16/32), 1: bin (bin8/16/32), 2: array (fixarray,
+         * array16/32) of n nils. Exactly one header form is canonical for each. */
+        for (int kind = 0; kind < 3; kind++) {
+            int accepted = 0;
+            for (int form = 0; form < 4; form++) {
+                static const uint8_t heads[3][4] = {
+                    {0xa0, 0xd9, 0xda, 0xdb}, {0, 0xc4, 0xc5, 0xc6}, {0x90, 0, 0xdc, 0xdd}};
+                static const int widths[4] = {0, 1, 2, 4};
+                static const uint64_t caps[4] = {0, 0xff, 0xffff, 0xffffffff};
+                uint8_t h = heads[kind][form];
+                uint64_t cap = form ? caps[form] : kind == 0 ? 31 : 15;
+                if (h == 0 || n > cap)
+                    continue;
+                b.n = 0;
+                if (form == 0)
+                    bytes_byte(&b, (uint8_t)(h | n));
+                else
+                    bytes_head(&b, h, widths[form], n);
+                bytes_fill(&b, kind == 2 ? 0xc0 : 'x', n);
+                accepted += check_in_contexts(&st, b.p, b.n);
+            }
+            ck_assert_msg(accepted == 1, "kind %d length %zu: %d canonical forms", kind, n,
+                          accepted);
+        }
+    }
+    free(b.p);
+    printf("differential lengths: %" PRIu64 " cases, %" PRIu64 " accepted\n", st.cases,
+           st.accepted);
+}
+END_TEST
+
+START_TEST(test_differential_nesting)
+{
+    /* Chains of one-element arrays 13..18 deep around a nil or an empty array, with at most
+     * one level in a long form (array16/32 of one) or a canonical array16 of 16 items whose
+     * first item continues the chain. */
+    diff_stats st = {0};
+    bytes b = {0};
+    for (int depth = 13; depth <= 18; depth++) {
+        for (int odd = -1; odd < depth; odd++) {
+            for (int form = 0; form < 3; form++) {
+                for (int inner = 0; inner < 2; inner++) {
+                    b.n = 0;
+                    int sixteen = 0; /* levels that hold 15 more items after the chain */
+                    for (int lvl = 0; lvl < depth; lvl++) {
+                        if (lvl != odd)
+                            bytes_byte(&b, 0x91);
+                        else if (form == 0)
+                            bytes_head(&b, 0xdc, 2, 1);
+                        else if (form == 1)
+                            bytes_head(&b, 0xdd, 4, 1);
+                        else
+                            bytes_head(&b, 0xdc, 2, 16), sixteen++;
+                    }
+                    bytes_byte(&b, inner ? 0x90 : 0xc0);
+                    bytes_fill(&b, 0x01, 15 * (size_t)sixteen);
+                    bool canonical = depth <= LDG_CODEC_DEPTH_MAX && (odd < 0 || form == 2);
+                    ck_assert(same_verdict(&st, b.p, b.n) == canonical);
+                }
+            }
+        }
+    }
+    /* Mixed trees: [[1, [2, [3]]], [], "a", [[[]]]] and its long-form variants. */
+    static const uint8_t tree[] = {0x94, 0x92, 0x01, 0x92, 0x02, 0x91, 0x03,
+                                   0x90, 0xa1, 'a',  0x91, 0x91, 0x90};
+    ck_assert(same_verdict(&st, tree, sizeof tree));
+    for (size_t i = 0; i < sizeof tree; i++) {
+        if ((tree[i] & 0xf0) != 0x90)
+            continue;
+        b.n = 0;
+        bytes_put(&b, tree, i);
+        bytes_head(&b, 0xdc, 2, tree[i] & 0x0f);
+        bytes_put(&b, tree + i + 1, sizeof tree - i - 1);
+        ck_assert(!same_verdict(&st, b.p, b.n));
+    }
+    free(b.p);
+    printf("differential nesting: %" PRIu64 " cases, %" PRIu64 " accepted\n", st.cases,
+           st.accepted);
+}
+END_TEST
+
+/* ---- random msgpack, canonical or not, and mutations of it ---- */
+
+typedef struct gen {
+    tl_rng *r;
+    bytes *b;
+    /* A header takes a non-canonical or refused form when it is the odd_at'th one asked
+     * (so that one rule at a time decides), or else with chance noise per mille. */
+    uint64_t noise, odd_at, asked;
+    msgpack_packer pk;
+} gen;
+
+static int bytes_write(void *data, const char *buf, size_t len)
+{
+    bytes_put(data, buf, len);
+    return 0;
+}
+
+static bool gen_odd(gen *g)
+{
+    return g->asked++ == g->odd_at || tl_rng_below(g->r, 1000) < g->noise;
+}
+
+/* An integer near a form boundary (as its two's complement if negative), small, or of
+ * random bit length. */
+static uint64_t gen_number(gen *g)
+{
+    static const uint64_t edges[] = {
+        0,     31,    32,        127,        128,        255,       256,        0x7fff,
+        65535, 65536, INT32_MAX, 0xffffffff, 1ULL << 32, INT64_MAX, 1ULL << 63, UINT64_MAX};
+    static const int64_t negative_edges[] = {-32,    -33,    -128,      -129,
+                                             -32768, -32769, INT32_MIN, INT32_MIN - INT64_C(1)};
+    uint64_t delta = tl_rng_below(g->r, 5) - 2;
+    switch (tl_rng_below(g->r, 4)) {
+    case 0:
+        return edges[tl_rng_below(g->r, LDG_ARRAY_LEN(edges))] + delta;
+    case 1:
+        return (uint64_t)negative_edges[tl_rng_below(g->r, LDG_ARRAY_LEN(negative_edges))] + delta;
+    case 2:
+        return tl_rng_below(g->r, 300);
+    default:
+        return tl_rng_next(g->r) >> tl_rng_below(g->r, 64);
+    }
+}
+
+/* A length or count: mostly short, sometimes around 255/256, rarely around 65536. */
+static uint64_t gen_length(gen *g, bool allow_huge)
+{
+    uint64_t k = tl_rng_below(g->r, 1000);
+    if (k < 900)
+        return tl_rng_below(g->r, k < 600 ? 6 : 40);
+    if (k < 995 || !allow_huge)
+        return 252 + tl_rng_below(g->r, 8);
+    return 65534 + tl_rng_below(g->r, 4);
+}
+
+/* Whether a string or binary of length n gets an odd header form. Lengths around 65536 are
+ * rare (they are costly), so those that do occur try another form half the time. */
+static bool gen_odd_length(gen *g, uint64_t n)
+{
+    return gen_odd(g) || (n > 0xffff - 2 && tl_rng_below(g->r, 2));
+}
+
+/* Header h of one of the length forms (width 0: the length sits in the low `mask` bits of
+ * h); returns the length actually declared, which the caller then supplies. */
+static uint64_t gen_head(gen *g, uint8_t h, int width, uint8_t mask, uint64_t n)
+{
+    static const uint64_t caps[] = {0, 0xff, 0xffff, 0, 0xffffffff};
+    if (width == 0) {
+        n &= mask;
+        bytes_byte(g->b, (uint8_t)(h | n));
+    } else {
+        n &= caps[width];
+        bytes_head(g->b, h, width, n);
+    }
+    return n;
+}
+
+static void gen_value(gen *g, int depth);
+
+static void gen_items(gen *g, uint64_t n, int depth)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        if (g->b->n > 8192 || n > 64)
+            bytes_byte(g->b, i & 1 ? 0xc0 : 0x01); /* keeps big arrays cheap */
+        else
+            gen_value(g, depth);
+    }
+}
+
+/* The three header forms of each length-carrying type, and their argument widths. */
+static const uint8_t str_heads[] = {0xa0, 0xd9, 0xda, 0xdb};
+static const int str_widths[] = {0, 1, 2, 4};
+static const uint8_t array_heads[] = {0x90, 0xdc, 0xdd};
+static const uint8_t map_heads[] = {0x80, 0xde, 0xdf};
+static const int array_widths[] = {0, 2, 4}; /* also maps' */
+static const int bin_widths[] = {1, 2, 4};   /* also ext8/16/32 */
+
+static void gen_refused(gen *g, int depth)
+{
+    uint64_t n = tl_rng_below(g->r, 3);
+    switch (tl_rng_below(g->r, 6)) {
+    case 0: /* fixmap, map16, map32 */
+        n = gen_head(g, map_heads[n], array_widths[n], 0x0f, tl_rng_below(g->r, 3));
+        gen_items(g, 2 * n, depth + 1);
+        break;
+    case 1: /* float32, float64 */
+        bytes_byte(g->b, n ? 0xcb : 0xca);
+        bytes_fill(g->b, (uint8_t)tl_rng_next(g->r), n ? 8 : 4);
+        break;
+    case 2: /* fixext1..16 */
+        n = tl_rng_below(g->r, 5);
+        bytes_byte(g->b, (uint8_t)(0xd4 + n));
+        bytes_fill(g->b, 0x01, 1 + ((size_t)1 << n));
+        break;
+    case 3: /* ext8/16/32 */
+        n = gen_head(g, (uint8_t)(0xc7 + n), bin_widths[n], 0, tl_rng_below(g->r, 4));
+        bytes_fill(g->b, 0x01, 1 + n);
+        break;
+    default:
+        bytes_byte(g->b, 0xc1);
+    }
+}
+
+static void gen_integer(gen *g)
+{
+    uint64_t v = gen_number(g);
+    bool negative = tl_rng_below(g->r, 2);
+    if (!gen_odd(g)) {
+        /* canonical, from msgpack-c's own packer */
+        if (negative && (int64_t)v < 0)
+            LDG_ASSERT(msgpack_pack_int64(&g->pk, (int64_t)v) == 0);
+        else
+            LDG_ASSERT(msgpack_pack_uint64(&g->pk, v) == 0);
+        return;
+    }
+    uint64_t k = tl_rng_below(g->r, 10);
+    if (k == 8)
+        bytes_byte(g->b, (uint8_t)(v & 0x7f)); /* positive fixint */
+    else if (k == 9)
+        bytes_byte(g->b, (uint8_t)(0xe0 | (v & 0x1f))); /* negative fixint */
+    else
+        bytes_head(g->b, (uint8_t)((k < 4 ? 0xcc : 0xd0) + (k & 3)), 1 << (k & 3), v);
+}
+
+static void gen_value(gen *g, int depth)
+{
+    uint64_t k = tl_rng_below(g->r, depth < 3 ? 12 : depth < 18 ? 16 : 64);
+    if (tl_rng_below(g->r, 4) == 0 && gen_odd(g)) {
+        gen_refused(g, depth);
+        return;
+    }
+    switch (k) {
+    case 0:
+    case 1: { /* str */
+        uint64_t n = gen_length(g, g->b->n < 1024),
+                 f = gen_odd_length(g, n) ? tl_rng_below(g->r, 4) : 9;
+        if (f == 9)
+            LDG_ASSERT(msgpack_pack_str(&g->pk, n) == 0);
+        else
+            n = gen_head(g, str_heads[f], str_widths[f], 0x1f, n);
+        bytes_fill(g->b, 'x', n);
+        break;
+    }
+    case 2: { /* bin */
+        uint64_t n = gen_length(g, g->b->n < 1024),
+                 f = gen_odd_length(g, n) ? tl_rng_below(g->r, 3) : 9;
+        if (f == 9)
+            LDG_ASSERT(msgpack_pack_bin(&g->pk, n) == 0);
+        else
+            n = gen_head(g, (uint8_t)(0xc4 + f), bin_widths[f], 0, n);
+        bytes_fill(g->b, 0xc1, n);
+        break;
+    }
+    case 3:
+    case 4:
+    case 5:
+    case 6: { /* array */
+        uint64_t n = gen_length(g, false), f = gen_odd(g) ? tl_rng_below(g->r, 3) : 9;
+        if (depth >= 12 && tl_rng_below(g->r, 2))
+            n = 1; /* reach past the depth limit now and then */
+        if (f == 9)
+            LDG_ASSERT(msgpack_pack_array(&g->pk, n) == 0);
+        else
+            n = gen_head(g, array_heads[f], array_widths[f], 0x0f, n);
+        gen_items(g, n, depth + 1);
+        break;
+    }
+    case 7: { /* nil, false, true */
+        uint64_t c = tl_rng_below(g->r, 3);
+        bytes_byte(g->b, (uint8_t)(c ? 0xc1 + c : 0xc0));
+        break;
+    }
+    default:
+        gen_integer(g);
+    }
+}
+
+static void mutate(tl_rng *r, bytes *b)
+{
+    static const uint8_t heads[] = {
+        0x00, 0x7f, 0x80, 0x8f, 0x90, 0x91, 0x9f, 0xa0, 0xa1, 0xbf, 0xc0, 0xc1, 0xc2, 0xc3,
+        0xc4, 0xc5, 0xc6, 0xc7, 0xca, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3, 0xd4,
+        0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xe0, 0xff, 0x20, 0x21, 0x0f, 0x10, 0x1f};
+    uint64_t count = 1 + tl_rng_below(r, 3);
+    for (uint64_t m = 0; m < count; m++) {
+        size_t at = b->n ? (size_t)tl_rng_below(r, b->n) : 0;
+        switch (b->n ? tl_rng_below(r, 8) : 4) {
+        case 0:
+            b->p[at] ^= (uint8_t)(1u << tl_rng_below(r, 8));
+            break;
+        case 1:
+            b->p[at] = (uint8_t)tl_rng_next(r);
+            break;
+        case 2:
+            b->p[at] = heads[tl_rng_below(r, LDG_ARRAY_LEN(heads))];
+            break;
+        case 3:
+            b->p[at] += tl_rng_below(r, 2) ? 1 : 0xff; /* a length or value one off */
+            break;
+        case 4: /* insert */
+            bytes_byte(b, 0);
+            memmove(b->p + at + 1, b->p + at, b->n - at - 1);
+            b->p[at] = tl_rng_below(r, 2) ? (uint8_t)tl_rng_next(r)
+                                          : heads[tl_rng_below(r, LDG_ARRAY_LEN(heads))];
+            break;
+        case 5: /* delete */
+            memmove(b->p + at, b->p + at + 1, b->n - at - 1);
+            b->n--;
+            break;
+        case 6: /* truncate */
+            b->n = at;
+            break;
+        default: /* append */
+            bytes_byte(b, (uint8_t)tl_rng_next(r));
+        }
+    }
+}
+
+#define DIFF_RANDOM_CASES 400000
+
+START_TEST(test_differential_random)
+{
+    tl_rng r;
+    tl_rng_init(&r, tl_seed("test_codec/differential", 0xd1ffc0deULL));
+    bytes b = {0};
+    gen g = {.r = &r, .b = &b};
+    msgpack_packer_init(&g.pk, &b, bytes_write);
+    diff_stats gen_st = {0}, mut_st = {0};
+    for (int it = 0; it < DIFF_RANDOM_CASES; it++) {
+        /* a third all canonical, a third with one odd header, a third noisy */
+        static const uint64_t noise[] = {0, 0, 0, 0, 0, 0, 2, 10, 50};
+        uint64_t mode = tl_rng_below(&r, LDG_ARRAY_LEN(noise));
+        g.noise = noise[mode];
+        g.odd_at = mode >= 3 && mode < 6 ? tl_rng_below(&r, 6) : UINT64_MAX;
+        g.asked = 0;
+        b.n = 0;
+        /* One case in eight is a chain of one-element arrays around the value, so the walk
+         * meets the depth limit often. */
+        int chain = tl_rng_below(&r, 8) ? 0 : 10 + (int)tl_rng_below(&r, 9);
+        for (int lvl = 0; lvl < chain; lvl++) {
+            if (gen_odd(&g))
+                bytes_head(&b, 0xdc, 2, 1);
+            else
+                bytes_byte(&b, 0x91);
+        }
+        gen_value(&g, chain);
+        same_verdict(&gen_st, b.p, b.n);
+        mutate(&r, &b);
+        same_verdict(&mut_st, b.p, b.n);
+    }
+    free(b.p);
+    printf("differential random: %" PRIu64 " generated (%" PRIu64 " accepted, %" PRIu64
+           " bytes), %" PRIu64 " mutated (%" PRIu64 " accepted)\n",
+           gen_st.cases, gen_st.accepted, gen_st.bytes, mut_st.cases, mut_st.accepted);
+    /* The generator must give both verdicts plenty of work. */
+    ck_assert_uint_gt(gen_st.accepted, gen_st.cases / 5);
+    ck_assert_uint_lt(gen_st.accepted, gen_st.cases * 9 / 10);
+    ck_assert_uint_gt(mut_st.accepted, mut_st.cases / 50);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("codec");
@@ -471,5 +1160,13 @@ int main(void)
     tcase_add_test(tc, test_string_validation);
     tcase_add_test(tc, test_random_round_trip);
     suite_add_tcase(s, tc);
+    TCase *diff = tcase_create("differential");
+    tcase_set_timeout(diff, 600);
+    tcase_add_test(diff, test_differential_integers);
+    tcase_add_test(diff, test_differential_short_inputs);
+    tcase_add_test(diff, test_differential_lengths);
+    tcase_add_test(diff, test_differential_nesting);
+    tcase_add_test(diff, test_differential_random);
+    suite_add_tcase(s, diff);
     return tl_run(s);
 }
