@@ -82,7 +82,10 @@ typedef struct entry {
 typedef struct kvmap {
     entry *entries;
     size_t count, cap_entries;
-    uint32_t *slots; /* entry index + 1; 0 = empty */
+    /* Low 32 bits: entry index + 1 (0 = empty); high 32: the top of the key's hash, so
+     * that a probe touches an entry only when the hashes agree (entries are 48 bytes in a
+     * table of up to LDG_STATE_CACHE_KEYS: most touches are cache misses). */
+    uint64_t *slots;
     size_t slot_mask;
     uint32_t epoch; /* the overlay's block counter (ldg_state_settle) */
 } kvmap;
@@ -133,15 +136,20 @@ static void map_clear(kvmap *m)
 }
 
 /* Re-slots every entry into a table of nmask + 1 slots. */
+static uint64_t slot_of(uint64_t hash, size_t idx)
+{
+    return (hash & 0xffffffff00000000ULL) | (uint64_t)(idx + 1);
+}
+
 static void map_reslot(kvmap *m, size_t nmask)
 {
-    uint32_t *ns = calloc(nmask + 1, sizeof *ns);
+    uint64_t *ns = calloc(nmask + 1, sizeof *ns);
     LDG_ASSERT(ns);
     for (size_t i = 0; i < m->count; i++) {
         size_t s = m->entries[i].hash & nmask;
         while (ns[s])
             s = (s + 1) & nmask;
-        ns[s] = (uint32_t)(i + 1);
+        ns[s] = slot_of(m->entries[i].hash, i);
     }
     free(m->slots);
     m->slots = ns;
@@ -159,13 +167,15 @@ static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create,
 {
     uint64_t h = hash_bytes(key, klen);
     size_t s = h & m->slot_mask;
-    while (m->slots[s]) {
-        entry *e = &m->entries[m->slots[s] - 1];
+    uint64_t tag = h & 0xffffffff00000000ULL;
+    for (uint64_t v; (v = m->slots[s]) != 0; s = (s + 1) & m->slot_mask) {
+        if ((v & 0xffffffff00000000ULL) != tag)
+            continue;
+        entry *e = &m->entries[(uint32_t)v - 1];
         if (e->hash == h && e->klen == klen && memcmp(e->key, key, klen) == 0) {
             e->stamp = m->epoch;
             return e;
         }
-        s = (s + 1) & m->slot_mask;
     }
     if (!create)
         return NULL;
@@ -181,7 +191,7 @@ static entry *map_find(kvmap *m, const uint8_t *key, size_t klen, bool create,
     e->klen = (uint32_t)klen;
     e->stamp = m->epoch;
     e->key = copy(carg, key, klen);
-    m->slots[s] = (uint32_t)(++m->count);
+    m->slots[s] = slot_of(h, m->count++);
     if (m->count * 2 > m->slot_mask)
         map_grow(m);
     return &m->entries[m->count - 1];
