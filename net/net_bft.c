@@ -376,6 +376,7 @@ typedef struct bft {
     qitem *deferred, *deferred_tail; /* oldest first */
     size_t deferred_len, deferred_bytes;
     uint64_t deferred_dropped;
+    uint64_t synced_ms;       /* when the last block sync that got blocks ended; 0 once we voted */
     bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
     uint64_t test_diverge_at; /* FOLIO_TEST_DIVERGE_AT: store a wrong state root there */
 } bft;
@@ -1434,6 +1435,14 @@ static void perform(bft *b, const net_cons_actions *acts)
             }
             break;
         case NET_CONS_ACT_BROADCAST:
+            if (b->synced_ms) {
+                fprintf(stderr,
+                        "folio: signing again at height %llu round %u, %llu ms after "
+                        "block sync\n",
+                        (unsigned long long)a->msg.height, a->msg.round,
+                        (unsigned long long)(mono_ms() - b->synced_ms));
+                b->synced_ms = 0;
+            }
             broadcast_msg(b, &a->msg);
             for (size_t j = 0; j < a->list_count; j++)
                 broadcast_msg(b, &a->list[j]);
@@ -1705,6 +1714,8 @@ static bool sync_now(bft *b)
     atomic_store(&b->syncing, true);
     bool got = sync_run(b);
     atomic_store(&b->syncing, false);
+    if (got && !b->observer)
+        b->synced_ms = mono_ms();
     return got;
 }
 
