@@ -379,6 +379,8 @@ typedef struct bft {
     uint64_t synced_ms;       /* when the last block sync that got blocks ended; 0 once we voted */
     bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
     uint64_t test_diverge_at; /* FOLIO_TEST_DIVERGE_AT: store a wrong state root there */
+    uint64_t test_sync_delay_ms; /* FOLIO_TEST_SYNC_DELAY_MS: block sync sleeps this much
+                                  * after each block (tests: a long sync window) */
 } bft;
 
 static bft *g_bft; /* one driver per process: set by net_bft_start, read by net_bft_run */
@@ -1681,6 +1683,8 @@ static bool sync_run(bft *b)
                 break;
             }
             applied++;
+            if (b->test_sync_delay_ms)
+                usleep((useconds_t)(b->test_sync_delay_ms * 1000));
         }
         uint64_t peer_tip = m.tip_height;
         net_p2p_msg_free(&m);
@@ -2179,6 +2183,13 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     b->test_drop_batches = getenv("FOLIO_TEST_DROP_BATCHES") != NULL;
     const char *div = getenv("FOLIO_TEST_DIVERGE_AT");
     b->test_diverge_at = div ? strtoull(div, NULL, 10) : 0;
+    const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
+    b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
+    if (b->test_sync_delay_ms)
+        fprintf(stderr,
+                "folio: TEST MODE: block sync waits %llu ms after each block "
+                "(FOLIO_TEST_SYNC_DELAY_MS)\n",
+                (unsigned long long)b->test_sync_delay_ms);
     if (b->test_drop_batches)
         fprintf(stderr,
                 "folio: TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "

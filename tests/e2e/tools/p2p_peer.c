@@ -13,8 +13,8 @@
  * then at once a BATCH of the same two with the second's signature corrupted: the same
  * ids as the transactions the validator has just pooled (batch bus). Prints "id HEX" for
  * each transaction.
- * Exit 0: the validator closed the connection within 5 s; 1: it did not; 2: could not
- * connect. */
+ * Exit 0: the validator closed the connection within 5 s (P2P_PEER_WAIT_S to change it);
+ * 1: it did not; 2: could not connect. */
 #include "ldg_codec.h"
 #include "ldg_tx.h"
 #include "net_p2p.h"
@@ -152,7 +152,9 @@ int main(int argc, char **argv)
     }
     /* Keep draining what the validator broadcasts to us: a full receive queue would stop
      * this side from reading the connection, and so from seeing it closed. */
-    for (int i = 0; i < 500 && !atomic_load(&removed); i++) {
+    const char *ws = getenv("P2P_PEER_WAIT_S");
+    int wait_s = ws ? atoi(ws) : 5;
+    for (int i = 0; i < wait_s * 100 && !atomic_load(&removed); i++) {
         nng_msg *m;
         while (nng_recvmsg(s, &m, NNG_FLAG_NONBLOCK) == 0)
             nng_msg_free(m);
