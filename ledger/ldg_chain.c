@@ -215,7 +215,7 @@ static ldg_err decode_receipts(ldg_record *r, const msgpack_object *o)
             !ldg_obj_bin_ref(&f[2], sizeof r->receipts[i].data, &data, &dl))
             return LDG_ERR_CORRUPT;
         r->receipts[i].code = (ldg_result)code;
-        if (dl) /* an empty binary has a NULL pointer */
+        if (dl) /* an empty binary's pointer may be NULL (ldg_decode) */
             memcpy(r->receipts[i].data, data, dl);
         r->receipts[i].data_len = dl;
     }

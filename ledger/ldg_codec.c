@@ -117,14 +117,16 @@ static const codec_form codec_forms[0xdd - 0xc4 + 1] = {
 /* Walks the canonical value at data[off] without allocating; returns its end offset, or 0 if
  * it is not well formed or not canonical (specs/encoding.md 1.1: a type folio refuses, a
  * longer form than needed, or nesting deeper than CODEC_DEPTH_MAX). Every declared count and
- * length must also fit in the bytes that remain (an item takes at least one byte):
- * msgpack-c allocates an array's items when it reads the header, so a 5-byte "array32 of 4G
- * items" would otherwise ask for ~100 GiB. A value this accepts is exactly one that
- * msgpack_pack_object would re-encode to the same bytes. */
-static size_t walk(const uint8_t *p, size_t len, size_t off, int depth)
+ * length must also fit in the bytes that remain (an item takes at least one byte), so there
+ * are at most len values: a 5-byte "array32 of 4G items" never asks for ~100 GiB of objects.
+ * Adds the number of values (the value and all nested ones) to *count. A value this accepts is
+ * exactly one that msgpack-c's msgpack_unpack_next decodes in full and msgpack_pack_object
+ * re-encodes to the same bytes. */
+static size_t walk(const uint8_t *p, size_t len, size_t off, int depth, size_t *count)
 {
     if (depth > CODEC_DEPTH_MAX || off >= len)
         return 0;
+    ++*count;
     uint8_t b = p[off++];
     size_t rest = len - off;
     uint64_t n;
@@ -155,34 +157,136 @@ static size_t walk(const uint8_t *p, size_t len, size_t off, int depth)
     if (kind == FORM_BYTES)
         return off + n;
     for (uint64_t i = 0; i < n; i++)
-        if ((off = walk(p, len, off, depth + 1)) == 0)
+        if ((off = walk(p, len, off, depth + 1, count)) == 0)
             return 0;
+    return off;
+}
+
+/* Builds the object tree of a value walk() accepted, so it checks nothing. Array items are
+ * laid out as msgpack-c's unpacker allocates them: an array's items take the next free
+ * slots when its header is read, then each item is built in order.
+ *
+ * `trail` reproduces the pointer msgpack-c (unpack_template.h, 4.0) gives an empty string
+ * or binary: its cursor `n`, which starts NULL and moves to each argument (integer, length,
+ * count) after a header byte, and to each non-empty body. An empty fixstr gets the cursor as
+ * it stands (NULL if nothing before it had an argument), an empty bin8 its length byte. No
+ * caller reads through those pointers; keeping them identical keeps the trees identical. */
+typedef struct codec_builder {
+    const uint8_t *p;
+    msgpack_object *next; /* where the next array's items go */
+    const uint8_t *trail;
+} codec_builder;
+
+static size_t build(codec_builder *b, msgpack_object *o, size_t off)
+{
+    const uint8_t *p = b->p;
+    uint8_t h = p[off++];
+    uint64_t n = 0;
+    if (h <= 0x7f) {
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = h;
+        return off;
+    }
+    if (h >= 0xe0) {
+        o->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        o->via.i64 = (int8_t)h;
+        return off;
+    }
+    if ((h & 0xe0) == 0xa0) {
+        o->type = MSGPACK_OBJECT_STR;
+        n = h & 0x1f;
+        goto bytes;
+    }
+    if ((h & 0xf0) == 0x90) {
+        n = h & 0x0f;
+        goto array;
+    }
+    switch (h) {
+    case 0xc0:
+        o->type = MSGPACK_OBJECT_NIL;
+        o->via.u64 = 0;
+        return off;
+    case 0xc2:
+    case 0xc3:
+        o->type = MSGPACK_OBJECT_BOOLEAN;
+        o->via.u64 = 0;
+        o->via.boolean = h == 0xc3;
+        return off;
+    default:
+        break;
+    }
+    const codec_form *f = &codec_forms[h - 0xc4];
+    b->trail = p + off;
+    for (size_t i = 0; i < f->width; i++)
+        n = n << 8 | p[off + i];
+    off += f->width;
+    if (f->kind == FORM_ARRAY)
+        goto array;
+    if (f->kind == FORM_BYTES) {
+        o->type = h <= 0xc6 ? MSGPACK_OBJECT_BIN : MSGPACK_OBJECT_STR;
+        goto bytes;
+    }
+    if (h <= 0xcf) { /* uint8..64 */
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = n;
+        return off;
+    }
+    int64_t v = f->width == 1   ? (int8_t)n
+                : f->width == 2 ? (int16_t)n
+                : f->width == 4 ? (int32_t)n
+                                : (int64_t)n; /* int8..64 */
+    if (v < 0) {
+        o->type = MSGPACK_OBJECT_NEGATIVE_INTEGER;
+        o->via.i64 = v;
+    } else { /* not canonical, so walk() never lets one through; msgpack-c reads it so */
+        o->type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+        o->via.u64 = (uint64_t)v;
+    }
+    return off;
+bytes: /* o->via.str and o->via.bin have the same layout */
+    if (n)
+        b->trail = p + off;
+    o->via.str.size = (uint32_t)n;
+    o->via.str.ptr = (const char *)b->trail;
+    return off + n;
+array:
+    o->type = MSGPACK_OBJECT_ARRAY;
+    o->via.array.size = (uint32_t)n;
+    o->via.array.ptr = b->next;
+    b->next += n;
+    for (uint64_t i = 0; i < n; i++)
+        off = build(b, &o->via.array.ptr[i], off);
     return off;
 }
 
 ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len)
 {
-    memset(d, 0, sizeof *d);
+    d->root = NULL;
+    d->heap = NULL;
     /* walk() is the whole acceptance rule (specs/encoding.md 1.2: framing, types, depth and
-     * canonical form); msgpack-c then builds the object tree. */
-    if (len == 0 || walk(data, len, 0, 0) != len)
+     * canonical form) and counts the values; build() then lays out the tree in one block. */
+    size_t count = 0;
+    if (len == 0 || walk(data, len, 0, 0, &count) != len)
         return LDG_ERR_DECODE;
-    msgpack_unpacked_init(&d->u);
-    size_t off = 0;
-    msgpack_unpack_return r = msgpack_unpack_next(&d->u, (const char *)data, len, &off);
-    if (r != MSGPACK_UNPACK_SUCCESS || off != len) {
-        msgpack_unpacked_destroy(&d->u);
-        memset(d, 0, sizeof *d);
-        return LDG_ERR_DECODE;
+    msgpack_object *objs = d->small;
+    if (count > LDG_DEC_SMALL) {
+        LDG_ASSERT(count <= SIZE_MAX / sizeof *objs); /* count <= len: at least a byte each */
+        objs = d->heap = malloc(count * sizeof *objs);
+        LDG_ASSERT(objs);
     }
-    d->root = &d->u.data;
+    codec_builder b = {.p = data, .next = objs + 1, .trail = NULL};
+    size_t end = build(&b, objs, 0);
+    LDG_ASSERT(end == len && b.next == objs + count);
+    d->root = objs;
     return LDG_OK;
 }
 
 void ldg_dec_free(ldg_dec *d)
 {
-    if (d->root)
-        msgpack_unpacked_destroy(&d->u);
+    /* A decoded ldg_dec that was copied or moved has its root elsewhere. */
+    LDG_ASSERT(!d->root || d->root == (d->heap ? d->heap : d->small));
+    free(d->heap);
+    d->heap = NULL;
     d->root = NULL;
 }
 
@@ -237,7 +341,7 @@ bool ldg_obj_bin(const msgpack_object *o, uint8_t *out, size_t len)
 {
     if (o->type != MSGPACK_OBJECT_BIN || o->via.bin.size != len)
         return false;
-    if (len) /* an empty binary has a NULL pointer */
+    if (len) /* an empty binary's pointer may be NULL (ldg_decode) */
         memcpy(out, o->via.bin.ptr, len);
     return true;
 }
@@ -286,7 +390,7 @@ bool ldg_obj_str(const msgpack_object *o, char *out, size_t max, bool allow_empt
     size_t n = o->via.str.size;
     if (n > max || (n == 0 && !allow_empty) || !text_ok((const uint8_t *)o->via.str.ptr, n))
         return false;
-    if (n) /* msgpack-c gives an empty string a NULL pointer */
+    if (n) /* an empty string's pointer may be NULL (ldg_decode) */
         memcpy(out, o->via.str.ptr, n);
     out[n] = '\0';
     return true;

@@ -45,14 +45,25 @@ uint8_t *ldg_enc_take(ldg_enc *e, size_t *len);
 
 /* ---- decoding ---- */
 
+/* The decoded tree: one msgpack_object per value, the items of each array contiguous, all
+ * in one block: `small` when the value holds at most LDG_DEC_SMALL values (no allocation),
+ * else one malloc'd block. Since root may then point into the struct itself, a decoded
+ * ldg_dec (or a struct holding one) must not be copied or moved: decode it where it stays. */
+#define LDG_DEC_SMALL 16
+
 typedef struct ldg_dec {
-    msgpack_unpacked u;
     const msgpack_object *root; /* valid until ldg_dec_free */
+    msgpack_object *heap;       /* the tree if it did not fit in small, else NULL */
+    msgpack_object small[LDG_DEC_SMALL];
 } ldg_dec;
 
 /* Decodes exactly one canonical value filling [data, data+len). On failure returns
- * LDG_ERR_DECODE and d needs no free. Nesting is bounded. The decoded strings and
- * binaries point INTO data (msgpack-c is zero-copy): keep data alive until ldg_dec_free. */
+ * LDG_ERR_DECODE and d needs no free (ldg_dec_free on it is harmless). Nesting is bounded.
+ * The tree is the one msgpack-c's msgpack_unpack_next gives for the same bytes (non-negative
+ * integers POSITIVE_INTEGER, negative ones NEGATIVE_INTEGER), built without msgpack-c. The
+ * decoded strings and binaries point INTO data (zero-copy): keep data alive until
+ * ldg_dec_free. The pointer of an empty string or binary must not be dereferenced (it is NULL
+ * or somewhere in data, as msgpack-c gives it); an empty array's is not NULL but has no items. */
 ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 void ldg_dec_free(ldg_dec *d);
 

@@ -4,6 +4,8 @@
  * - a value that decodes re-encodes to exactly the input bytes (one encoding per value);
  * - every string accepted by ldg_obj_str has no control byte and copies back unchanged;
  * - the typed accessors agree with the object's type;
+ * - the tree is the one msgpack-c's msgpack_unpack_next gives (ldg_decode builds its own):
+ *   same types, values and sizes, strings and binaries at the same addresses;
  * - nothing leaks on either path (ASan). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -56,6 +58,31 @@ static void check_obj(const msgpack_object *o, int depth)
     }
 }
 
+static void same_tree(const msgpack_object *a, const msgpack_object *b)
+{
+    LDG_ASSERT(a->type == b->type);
+    switch (a->type) {
+    case MSGPACK_OBJECT_BOOLEAN:
+        LDG_ASSERT(a->via.boolean == b->via.boolean);
+        break;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        LDG_ASSERT(a->via.u64 == b->via.u64);
+        break;
+    case MSGPACK_OBJECT_STR:
+    case MSGPACK_OBJECT_BIN:
+        LDG_ASSERT(a->via.str.size == b->via.str.size && a->via.str.ptr == b->via.str.ptr);
+        break;
+    case MSGPACK_OBJECT_ARRAY:
+        LDG_ASSERT(a->via.array.size == b->via.array.size && a->via.array.ptr);
+        for (uint32_t k = 0; k < a->via.array.size; k++)
+            same_tree(&a->via.array.ptr[k], &b->via.array.ptr[k]);
+        break;
+    default:
+        break;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ldg_dec d;
@@ -67,6 +94,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     LDG_ASSERT(ldg_enc_len(&e) == size && memcmp(ldg_enc_data(&e), data, size) == 0);
     ldg_enc_free(&e);
     check_obj(d.root, 0);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    LDG_ASSERT(msgpack_unpack_next(&u, (const char *)data, size, &off) == MSGPACK_UNPACK_SUCCESS &&
+               off == size);
+    same_tree(d.root, &u.data);
+    msgpack_unpacked_destroy(&u);
     ldg_dec_free(&d);
     return 0;
 }

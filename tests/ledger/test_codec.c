@@ -3,11 +3,16 @@
  * maps, floats, ext, over-deep nesting, truncation), the typed accessors, and the text
  * rule of ldg_obj_str (specs/encoding.md 1.3), plus a seeded random round-trip property.
  * The "differential" case compares ldg_decode's verdict with the re-pack-and-compare
- * procedure it replaced, on enumerated edges and on seeded random and mutated inputs. */
+ * procedure it replaced, on enumerated edges and on seeded random and mutated inputs, and
+ * wherever both accept, the tree ldg_decode builds with msgpack-c's msgpack_unpack_next's;
+ * plus seeded random canonical values for the trees alone, and failed decodes (nothing to
+ * free, under LeakSanitizer). */
 #include "testlib.h"
 
 #include "ldg_codec.h"
 #include "ldg_limits.h"
+
+#include <signal.h>
 
 static bool decodes(const uint8_t *b, size_t n)
 {
@@ -545,30 +550,157 @@ static int ref_canon_write(void *arg, const char *buf, size_t n)
     return 0;
 }
 
-static bool ref_accepts(const uint8_t *data, size_t len)
+/* On acceptance u holds msgpack-c's tree of the value (the caller destroys it). */
+static bool ref_accepts(const uint8_t *data, size_t len, msgpack_unpacked *u)
 {
     if (len == 0 || ref_walk(data, len, 0, 0) != len)
         return false;
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
+    msgpack_unpacked_init(u);
     size_t off = 0;
-    msgpack_unpack_return r = msgpack_unpack_next(&u, (const char *)data, len, &off);
-    bool ok = r == MSGPACK_UNPACK_SUCCESS && off == len && ref_allowed_types(&u.data, 0);
+    msgpack_unpack_return r = msgpack_unpack_next(u, (const char *)data, len, &off);
+    bool ok = r == MSGPACK_UNPACK_SUCCESS && off == len && ref_allowed_types(&u->data, 0);
     if (ok) {
         ref_cmp cmp = {data, len, 0, true};
         msgpack_packer pk;
         msgpack_packer_init(&pk, &cmp, ref_canon_write);
-        ok = msgpack_pack_object(&pk, u.data) == 0 && cmp.same && cmp.pos == len;
+        ok = msgpack_pack_object(&pk, u->data) == 0 && cmp.same && cmp.pos == len;
     }
-    msgpack_unpacked_destroy(&u);
+    if (!ok)
+        msgpack_unpacked_destroy(u);
     return ok;
+}
+
+/* ---- the tree: ldg_decode's against msgpack-c's ---- */
+
+/* ldg_decode builds the msgpack_object tree itself. It must be the tree msgpack-c's
+ * msgpack_unpack_next gives (callers read it directly): same types and values, same sizes,
+ * strings and binaries pointing at the same addresses in data (empty ones too: msgpack-c
+ * gives those a stale or NULL pointer, which ldg_decode reproduces), and all of it in the
+ * decoder's one block of objects, each object once, inline up to LDG_DEC_SMALL values. */
+typedef struct tree_cmp {
+    const uint8_t *data;
+    size_t len;
+    const msgpack_object *block; /* the decoder's objects: block[0..count) */
+    size_t count;
+    bool *seen;
+    char why[200];
+} tree_cmp;
+
+static size_t tree_values(const msgpack_object *o)
+{
+    size_t n = 1;
+    if (o->type == MSGPACK_OBJECT_ARRAY)
+        for (uint32_t i = 0; i < o->via.array.size; i++)
+            n += tree_values(&o->via.array.ptr[i]);
+    return n;
+}
+
+static bool tree_fail(tree_cmp *c, const char *what, int depth, uint64_t ours, uint64_t theirs)
+{
+    snprintf(c->why, sizeof c->why,
+             "%s at depth %d: ldg_decode 0x%" PRIx64 ", msgpack-c 0x%" PRIx64, what, depth, ours,
+             theirs);
+    return false;
+}
+
+/* The offset of p in data, or -1 for NULL (a pointer outside data fails the comparison). */
+static int64_t data_offset(const tree_cmp *c, const char *p)
+{
+    return p ? (int64_t)((const uint8_t *)p - c->data) : -1;
+}
+
+static bool same_tree(tree_cmp *c, const msgpack_object *a, const msgpack_object *b, int depth)
+{
+    if (a < c->block || a >= c->block + c->count)
+        return tree_fail(c, "object outside the decoder's block", depth, (uintptr_t)a,
+                         (uintptr_t)c->block);
+    if (c->seen[a - c->block])
+        return tree_fail(c, "object used twice", depth, (uint64_t)(a - c->block), 0);
+    c->seen[a - c->block] = true;
+    if (a->type != b->type)
+        return tree_fail(c, "type", depth, a->type, b->type);
+    switch (b->type) {
+    case MSGPACK_OBJECT_NIL:
+        return true;
+    case MSGPACK_OBJECT_BOOLEAN:
+        return a->via.boolean == b->via.boolean ||
+               tree_fail(c, "boolean", depth, a->via.boolean, b->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return a->via.u64 == b->via.u64 || tree_fail(c, "u64", depth, a->via.u64, b->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return (a->via.i64 == b->via.i64 && a->via.i64 < 0) ||
+               tree_fail(c, "i64", depth, (uint64_t)a->via.i64, (uint64_t)b->via.i64);
+    case MSGPACK_OBJECT_STR:
+    case MSGPACK_OBJECT_BIN: {
+        /* via.str and via.bin share their layout */
+        if (a->via.str.size != b->via.str.size)
+            return tree_fail(c, "length", depth, a->via.str.size, b->via.str.size);
+        if (a->via.str.ptr != b->via.str.ptr)
+            return tree_fail(c, "body offset", depth, (uint64_t)data_offset(c, a->via.str.ptr),
+                             (uint64_t)data_offset(c, b->via.str.ptr));
+        int64_t at = data_offset(c, a->via.str.ptr);
+        if (a->via.str.size && (at < 0 || (uint64_t)at + a->via.str.size > c->len))
+            return tree_fail(c, "body outside data", depth, (uint64_t)at, c->len);
+        return true;
+    }
+    case MSGPACK_OBJECT_ARRAY: {
+        uint32_t n = b->via.array.size;
+        if (a->via.array.size != n)
+            return tree_fail(c, "array size", depth, a->via.array.size, n);
+        if (!a->via.array.ptr)
+            return tree_fail(c, "array pointer NULL", depth, 0, (uintptr_t)b->via.array.ptr);
+        for (uint32_t i = 0; i < n; i++)
+            if (!same_tree(c, &a->via.array.ptr[i], &b->via.array.ptr[i], depth + 1))
+                return false;
+        return true;
+    }
+    default:
+        return tree_fail(c, "type msgpack-c should not give", depth, a->type, b->type);
+    }
+}
+
+/* Hex of the first bytes of an input, for failure messages. */
+static const char *hex_head(char out[2 * 48 + 4], const uint8_t *p, size_t n)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < n && i < 48; i++)
+        snprintf(out + 2 * i, 3, "%02x", p[i]);
+    if (n > 48)
+        memcpy(out + 2 * 48, "...", 4);
+    return out;
+}
+
+/* Fails the test unless d (ldg_decode of data) holds exactly msgpack-c's tree ref. */
+static void check_tree(const ldg_dec *d, const msgpack_object *ref, const uint8_t *data, size_t len)
+{
+    tree_cmp c = {.data = data, .len = len, .count = tree_values(ref)};
+    c.block = d->heap ? d->heap : d->small;
+    const char *bad = NULL;
+    if (d->root != c.block)
+        bad = "the root is not the first object of the block";
+    else if ((d->heap != NULL) != (c.count > LDG_DEC_SMALL))
+        bad = d->heap ? "allocated for a small tree" : "a big tree inline";
+    else {
+        c.seen = calloc(c.count, sizeof *c.seen);
+        LDG_ASSERT(c.seen);
+        if (!same_tree(&c, d->root, ref, 0))
+            bad = c.why;
+        free(c.seen);
+    }
+    if (bad) {
+        char hex[2 * 48 + 4];
+        ck_abort_msg("tree of %zu bytes %s (%zu values): %s", len, hex_head(hex, data, len),
+                     c.count, bad);
+    }
 }
 
 typedef struct diff_stats {
     uint64_t cases, accepted, bytes;
 } diff_stats;
 
-/* Fails the test unless the reference and ldg_decode agree on b; returns the verdict. The
+/* Fails the test unless the reference and ldg_decode agree on b, and where they accept,
+ * unless ldg_decode's tree is msgpack-c's (check_tree); returns the verdict. A rejected
+ * input is not freed, so LeakSanitizer sees anything a failed decode left behind. The
  * input is copied to an exact-size allocation so ASan catches a read past its end. The hot
  * paths of this test avoid ck_assert when it passes: Check logs every passing assertion to
  * a file, which would cost more than the decoding under test. */
@@ -578,22 +710,23 @@ static bool same_verdict(diff_stats *st, const uint8_t *b, size_t n)
     LDG_ASSERT(p);
     if (n)
         memcpy(p, b, n);
-    bool want = ref_accepts(p, n);
+    msgpack_unpacked u;
+    bool want = ref_accepts(p, n, &u);
     ldg_dec d;
     bool got = ldg_decode(&d, p, n) == LDG_OK;
-    if (got) {
-        if (!d.root)
-            ck_abort_msg("ldg_decode accepted without a root");
-        ldg_dec_free(&d);
-    }
+    if (got && !d.root)
+        ck_abort_msg("ldg_decode accepted without a root");
+    if (!got && (d.root || d.heap))
+        ck_abort_msg("ldg_decode failed but left a tree");
     if (want != got) {
-        char hex[2 * 48 + 4] = "";
-        for (size_t i = 0; i < n && i < 48; i++)
-            snprintf(hex + 2 * i, 3, "%02x", p[i]);
-        if (n > 48)
-            memcpy(hex + 2 * 48, "...", 4);
+        char hex[2 * 48 + 4];
         ck_abort_msg("reference %s, ldg_decode %s: %zu bytes %s", want ? "accepts" : "rejects",
-                     got ? "accepts" : "rejects", n, hex);
+                     got ? "accepts" : "rejects", n, hex_head(hex, p, n));
+    }
+    if (want) {
+        check_tree(&d, &u.data, p, n);
+        msgpack_unpacked_destroy(&u);
+        ldg_dec_free(&d);
     }
     free(p);
     st->cases++;
@@ -1141,6 +1274,220 @@ START_TEST(test_differential_random)
 }
 END_TEST
 
+/* ---- random canonical values: ldg_decode's tree against msgpack-c's ---- */
+
+typedef struct tree_gen {
+    tl_rng *r;
+    ldg_enc *e;
+    size_t budget; /* bytes still to spend on long bodies and big arrays */
+    size_t nodes;  /* values still to generate in full; then only cheap ones */
+} tree_gen;
+
+/* A length or count: often at a header form's boundary (0, 15/16, 31/32, 255/256,
+ * 65535/65536), else short. The long ones only while the budget lasts. */
+static uint32_t tree_length(tree_gen *g, uint32_t cap)
+{
+    static const uint32_t edges[] = {0,  0,  1,   2,   15,  16,    17,   31,
+                                     32, 33, 255, 256, 257, 65535, 65536};
+    uint32_t n = tl_rng_below(g->r, 3) ? (uint32_t)tl_rng_below(g->r, 8)
+                                       : edges[tl_rng_below(g->r, LDG_ARRAY_LEN(edges))];
+    if (n > cap || (n > 300 && (n > g->budget || tl_rng_below(g->r, 64))))
+        n = (uint32_t)tl_rng_below(g->r, 4);
+    if (n > 300)
+        g->budget -= n;
+    return n;
+}
+
+/* A random canonical value at depth `depth`; an array if `array` (and the depth allows). */
+static void tree_value(tree_gen *g, int depth, bool array)
+{
+    static uint8_t body[65537];
+    static bool body_ready;
+    if (!body_ready) {
+        for (size_t i = 0; i < sizeof body; i++)
+            body[i] = (uint8_t)(0x20 + i % 95);
+        body_ready = true;
+    }
+    if (g->nodes)
+        g->nodes--;
+    switch (array && depth < LDG_CODEC_DEPTH_MAX ? 9 : tl_rng_below(g->r, g->nodes ? 10 : 7)) {
+    case 0: /* non-negative, at a form boundary or of random bit length */
+    case 1: {
+        static const uint64_t edges[] = {
+            0, 127, 128, 255, 256, 65535, 65536, 0xffffffffULL, 1ULL << 32, INT64_MAX, UINT64_MAX};
+        uint64_t v = tl_rng_below(g->r, 2) ? edges[tl_rng_below(g->r, LDG_ARRAY_LEN(edges))] +
+                                                 tl_rng_below(g->r, 3) - 1
+                                           : tl_rng_next(g->r) >> tl_rng_below(g->r, 64);
+        ldg_enc_u64(g->e, v);
+        break;
+    }
+    case 2: { /* negative */
+        static const int64_t edges[] = {
+            -1, -32, -33, -128, -129, -32768, -32769, INT32_MIN, (int64_t)INT32_MIN - 1, INT64_MIN};
+        int64_t v =
+            tl_rng_below(g->r, 2)
+                ? edges[tl_rng_below(g->r, LDG_ARRAY_LEN(edges))] + (int64_t)tl_rng_below(g->r, 2)
+                : -(int64_t)(tl_rng_next(g->r) >> (1 + tl_rng_below(g->r, 63))) - 1;
+        if (v >= 0)
+            v = -1;
+        ldg_enc_i64(g->e, v);
+        break;
+    }
+    case 3: /* nil, false, true */
+        if (tl_rng_below(g->r, 3) == 0)
+            ldg_enc_nil(g->e);
+        else
+            ldg_enc_bool(g->e, tl_rng_below(g->r, 2));
+        break;
+    case 4: /* str, empty one time in four */
+    case 5: {
+        uint32_t n = tl_rng_below(g->r, 4) ? tree_length(g, sizeof body) : 0;
+        ldg_enc_strn(g->e, (const char *)body + tl_rng_below(g->r, 2), n);
+        break;
+    }
+    case 6: { /* bin, likewise */
+        uint32_t n = tl_rng_below(g->r, 4) ? tree_length(g, sizeof body) : 0;
+        ldg_enc_bin(g->e, body, n);
+        break;
+    }
+    default: { /* array (an empty one at the depth limit) */
+        uint32_t n = depth < LDG_CODEC_DEPTH_MAX ? tree_length(g, UINT32_MAX) : 0;
+        ldg_enc_array(g->e, n);
+        for (uint32_t i = 0; i < n; i++) {
+            if ((n > 64 && i > 8) || !g->nodes) /* cheap items, empty strings among them */
+                ldg_enc_raw(g->e, i % 3 ? "\xa0" : "\x01", 1);
+            else
+                tree_value(g, depth + 1, false);
+        }
+    }
+    }
+}
+
+#define TREE_RANDOM_CASES 60000
+
+START_TEST(test_tree_random)
+{
+    tl_rng r;
+    tl_rng_init(&r, tl_seed("test_codec/tree", 0x7eeec0deULL));
+    ldg_enc e;
+    ldg_enc_init(&e);
+    diff_stats st = {0};
+    uint64_t heap = 0;
+    for (int it = 0; it < TREE_RANDOM_CASES; it++) {
+        ldg_enc_reset(&e);
+        tree_gen g = {.r = &r, .e = &e, .budget = 70000};
+        g.nodes = tl_rng_below(&r, 2) ? 1 + tl_rng_below(&r, 20) : 1 + tl_rng_below(&r, 300);
+        /* Now and then a chain of one-element arrays around the value, up to the limit. */
+        int chain = tl_rng_below(&r, 8) ? 0 : (int)tl_rng_below(&r, LDG_CODEC_DEPTH_MAX + 1);
+        for (int lvl = 0; lvl < chain; lvl++)
+            ldg_enc_array(&e, 1);
+        tree_value(&g, chain, tl_rng_below(&r, 4) != 0);
+        /* The encoder is canonical: every case must decode, to msgpack-c's tree. */
+        if (!same_verdict(&st, ldg_enc_data(&e), ldg_enc_len(&e))) {
+            char hex[2 * 48 + 4];
+            ck_abort_msg("a canonical value was rejected: %zu bytes %s", ldg_enc_len(&e),
+                         hex_head(hex, ldg_enc_data(&e), ldg_enc_len(&e)));
+        }
+        ldg_dec d;
+        if (ldg_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e)) != LDG_OK)
+            ck_abort_msg("a canonical value was rejected");
+        heap += d.heap != NULL;
+        ldg_dec_free(&d);
+    }
+    ldg_enc_free(&e);
+    printf("tree random: %" PRIu64 " values (%" PRIu64 " bytes), %" PRIu64
+           " needed an allocation\n",
+           st.cases, st.bytes, heap);
+    /* Both the inline and the allocated layout must be well exercised. */
+    ck_assert_uint_gt(heap, st.cases / 10);
+    ck_assert_uint_lt(heap, st.cases * 9 / 10);
+}
+END_TEST
+
+START_TEST(test_tree_layout)
+{
+    /* The boundary between the inline block and an allocation: an array of n - 1 nils is
+     * n values; and the trees msgpack-c gives empty strings, binaries and arrays. */
+    diff_stats st = {0};
+    bytes b = {0};
+    for (size_t n = 1; n <= LDG_DEC_SMALL + 2; n++) {
+        b.n = 0;
+        if (n - 1 <= 15)
+            bytes_byte(&b, (uint8_t)(0x90 | (n - 1)));
+        else
+            bytes_head(&b, 0xdc, 2, n - 1);
+        bytes_fill(&b, 0xc0, n - 1);
+        ck_assert(check_in_contexts(&st, b.p, b.n));
+    }
+    static const uint8_t empties[][12] = {
+        {0xa0},                                   /* "" alone: NULL */
+        {0xc4, 0x00},                             /* bin8 of 0: its length byte */
+        {0x92, 0xa1, 'a', 0xa0},                  /* "" after "a": the "a" */
+        {0x93, 0xcd, 0x01, 0x00, 0xa0, 0x90},     /* "" after a uint16: its argument */
+        {0x93, 0xd0, 0x80, 0xc4, 0x00, 0xa0},     /* "" after an empty bin8 */
+        {0x94, 0x90, 0x90, 0x91, 0x90, 0xa0},     /* empty arrays, then "": NULL */
+        {0x92, 0xa3, 'a', 'b', 'c', 0xc4, 0x00},  /* bin8 of 0 after a string */
+        {0x92, 0x91, 0xa2, 'h', 'i', 0x91, 0xa0}, /* "" in another array after "hi" */
+    };
+    static const size_t empty_lens[] = {1, 2, 4, 6, 6, 6, 7, 7};
+    for (size_t i = 0; i < LDG_ARRAY_LEN(empties); i++)
+        ck_assert(check_in_contexts(&st, empties[i], empty_lens[i]));
+    /* array16 and array32 headers hold their count; array16 of 16 empty strings */
+    b.n = 0;
+    bytes_head(&b, 0xdc, 2, 16);
+    bytes_fill(&b, 0xa0, 16);
+    ck_assert(check_in_contexts(&st, b.p, b.n));
+    b.n = 0;
+    bytes_head(&b, 0xdd, 4, 65536);
+    bytes_fill(&b, 0xa0, 65536);
+    ck_assert(check_in_contexts(&st, b.p, b.n));
+    free(b.p);
+}
+END_TEST
+
+START_TEST(test_failure_needs_no_free)
+{
+    /* Inputs that fail late (after many values, past the inline block): the decoder is left
+     * with no tree, and since nothing is freed here, LeakSanitizer would report an
+     * allocation that a failed decode kept. */
+    bytes b = {0};
+    for (int kind = 0; kind < 4; kind++) {
+        b.n = 0;
+        bytes_head(&b, 0xdc, 2, 1000);
+        bytes_fill(&b, 0xc0, 999);
+        if (kind == 0)
+            bytes_byte(&b, 0xca); /* a float last */
+        else if (kind == 1)
+            bytes_put(&b, "\xc0\xc0", 2); /* a trailing byte */
+        else if (kind == 2)
+            bytes_head(&b, 0xcd, 2, 5); /* the last item not canonical */
+        else
+            b.n--; /* truncated */
+        uint8_t *p = malloc(b.n);
+        memcpy(p, b.p, b.n);
+        ldg_dec d;
+        memset(&d, 0xa5, sizeof d);
+        ck_assert_int_eq(ldg_decode(&d, p, b.n), LDG_ERR_DECODE);
+        ck_assert_ptr_null(d.root);
+        ck_assert_ptr_null(d.heap);
+        free(p);
+    }
+    free(b.p);
+}
+END_TEST
+
+START_TEST(test_moved_decoder_asserts)
+{
+    /* root points into the decoder: freeing a copy of a decoded ldg_dec is caught. */
+    const uint8_t v[] = {0x92, 0x01, 0x02};
+    ldg_dec d, moved;
+    ck_assert_int_eq(ldg_decode(&d, v, sizeof v), LDG_OK);
+    ck_assert_ptr_eq(d.root, d.small);
+    memcpy(&moved, &d, sizeof d);
+    ldg_dec_free(&moved); /* aborts */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("codec");
@@ -1167,6 +1514,10 @@ int main(void)
     tcase_add_test(diff, test_differential_lengths);
     tcase_add_test(diff, test_differential_nesting);
     tcase_add_test(diff, test_differential_random);
+    tcase_add_test(diff, test_tree_layout);
+    tcase_add_test(diff, test_tree_random);
+    tcase_add_test(diff, test_failure_needs_no_free);
+    tcase_add_test_raise_signal(diff, test_moved_decoder_asserts, SIGABRT);
     suite_add_tcase(s, diff);
     return tl_run(s);
 }
