@@ -128,10 +128,12 @@ if [ -x "$PEER" ]; then
   }
   check "a peer re-sending pooled transaction ids with a corrupted signature is disconnected" \
     resigned_peer
-  resigned_committed() {
+  # ids_committed FILE TRIES: the two "id HEX" lines p2p_peer printed to FILE are committed
+  # (seen on node0), each within TRIES x 0.2 s.
+  ids_committed() {
     local id n=0
-    for id in $(awk '$1 == "id" {print $2}' "$E2E_TMP/resigned.out"); do
-      for _ in $(seq 1 150); do
+    for id in $(awk '$1 == "id" {print $2}' "$1"); do
+      for _ in $(seq 1 "$2"); do
         if folio tx show "$id" --json --home "$(home 0)" 2>/dev/null | grep -q '"height"'; then
           n=$((n + 1))
           break
@@ -141,7 +143,8 @@ if [ -x "$PEER" ]; then
     done
     [ "$n" -eq 2 ]
   }
-  check "the validly signed copies of that peer's transactions were committed" resigned_committed
+  check "the validly signed copies of that peer's transactions were committed" \
+    ids_committed "$E2E_TMP/resigned.out" 150
   expect_ok "chain verify on node0 after the re-signed batch" chain verify --home "$(home 0)"
   check "node0 logged the disconnections" grep -q "peer disconnected" "$(home 0)/node.log"
   h0="$(height_of 0)"
@@ -208,20 +211,8 @@ if [ -x "$PEER" ]; then
   check "node2 held batches during its sync and took them afterwards" \
     grep -q "batches received during block sync: .* [1-9][0-9]* ingested" "$(home 2)/node.log"
   check "node2 refused the corrupted copy" grep -q "badly signed" "$(home 2)/node.log"
-  held_committed() {
-    local id n=0
-    for id in $(awk '$1 == "id" {print $2}' "$E2E_TMP/held.out"); do
-      for _ in $(seq 1 300); do
-        if folio tx show "$id" --json --home "$(home 0)" 2>/dev/null | grep -q '"height"'; then
-          n=$((n + 1))
-          break
-        fi
-        sleep 0.2
-      done
-    done
-    [ "$n" -eq 2 ]
-  }
-  check "the good copies, held during the sync, were committed" held_committed
+  check "the good copies, held during the sync, were committed" \
+    ids_committed "$E2E_TMP/held.out" 300
   expect_ok "chain verify on node2" chain verify --home "$(home 2)"
 fi
 
