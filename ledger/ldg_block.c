@@ -140,6 +140,19 @@ ldg_err ldg_cert_decode(ldg_cert *c, const msgpack_object *o)
     return LDG_OK;
 }
 
+ldg_err ldg_cert_sign_one(ldg_cert *c, const ldg_header *h, uint32_t index, const ldg_keypair *kp)
+{
+    memset(c, 0, sizeof *c);
+    c->height = h->height;
+    c->round = 0;
+    ldg_header_hash(&c->block_hash, h);
+    ldg_hash msg;
+    ldg_vote_hash(&msg, h->chain_id, h->height, 0, LDG_VOTE_PRECOMMIT, &c->block_hash);
+    c->count = 1;
+    c->sigs[0].validator = index;
+    return ldg_sign(&c->sigs[0].sig, kp, &msg);
+}
+
 bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
                      uint32_t n)
 {

@@ -79,6 +79,10 @@ ldg_err ldg_cert_decode(ldg_cert *c, const msgpack_object *o) LDG_WARN_UNUSED;
 /* Checks 2f+1 distinct valid precommits of the validator set for this block. */
 bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
                      uint32_t n);
+/* The certificate of header h by a one-validator set (the embedded node): the PRECOMMIT of
+ * validator `index` in round 0, signed with kp. */
+ldg_err ldg_cert_sign_one(ldg_cert *c, const ldg_header *h, uint32_t index,
+                          const ldg_keypair *kp) LDG_WARN_UNUSED;
 /* Quorum for n validators: floor(2n/3) + 1. */
 static inline uint32_t ldg_quorum(uint32_t n)
 {

@@ -44,15 +44,7 @@ static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, s
 
 static bool sign_cert(net_node *n, const ldg_header *h, ldg_cert *cert)
 {
-    memset(cert, 0, sizeof *cert);
-    cert->height = h->height;
-    cert->round = 0;
-    ldg_header_hash(&cert->block_hash, h);
-    ldg_hash msg;
-    ldg_vote_hash(&msg, h->chain_id, h->height, 0, LDG_VOTE_PRECOMMIT, &cert->block_hash);
-    cert->count = 1;
-    cert->sigs[0].validator = (uint32_t)n->validator_index;
-    if (ldg_sign(&cert->sigs[0].sig, &n->validator, &msg) != LDG_OK)
+    if (ldg_cert_sign_one(cert, h, (uint32_t)n->validator_index, &n->validator) != LDG_OK)
         return false;
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
