@@ -828,8 +828,13 @@ char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
 {
     *status = 0;
     ldg_dec d;
-    if (ldg_decode(&d, req, len) != LDG_OK)
-        return error_json(status, LDG_ERR_DECODE, "the request is not canonical msgpack");
+    ldg_err derr = ldg_decode(&d, req, len);
+    if (derr != LDG_OK)
+        return error_json(status, derr,
+                          derr == LDG_ERR_TEXT
+                              ? "a string in the request is not UTF-8 (RFC 3629: no overlong form, "
+                                "surrogate, code point above U+10FFFF or truncated sequence)"
+                              : "the request is not canonical msgpack");
     const msgpack_object *items;
     uint32_t count;
     char method[32];

@@ -5,7 +5,8 @@
  *
  * Properties checked on every input:
  * - every request gets a reply, and the reply is one valid JSON document;
- * - a request that is not canonical msgpack is refused with status LDG_ERR_DECODE;
+ * - a request that is not canonical msgpack is refused with status LDG_ERR_DECODE, one whose
+ *   strings are not all UTF-8 with LDG_ERR_TEXT;
  * - nothing leaks (ASan), whatever the method and arguments.
  * The node is reset between inputs (mempool drained, stop flag and dev clock cleared). */
 #include <ftw.h>
@@ -98,8 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     LDG_ASSERT(j != NULL);
     json_decref(j);
     ldg_dec d;
-    if (ldg_decode(&d, data, size) != LDG_OK)
-        LDG_ASSERT(status == LDG_ERR_DECODE);
+    ldg_err derr = ldg_decode(&d, data, size);
+    if (derr != LDG_OK)
+        LDG_ASSERT(status == (int)derr); /* DECODE, or TEXT for a string that is not UTF-8 */
     else
         ldg_dec_free(&d);
     free(reply);
@@ -165,6 +167,26 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_bin(&e, w, len);
         ldg_enc_bin(&e, "junk", 4);
         free(w);
+    } else if (index == ns + 7) { /* a page: after a cursor, a limit */
+        ldg_enc_array(&e, 3);
+        ldg_enc_str(&e, "participants");
+        ldg_enc_str(&e, "alice");
+        ldg_enc_u64(&e, 1);
+    } else if (index == ns + 8) {
+        ldg_enc_array(&e, 4);
+        ldg_enc_str(&e, "holders");
+        ldg_enc_str(&e, "US0378331005");
+        ldg_enc_str(&e, "5:0123456789abcdef0123456789abcdef01234567");
+        ldg_enc_u64(&e, 2);
+    } else if (index == ns + 9) {
+        ldg_enc_array(&e, 4);
+        ldg_enc_str(&e, "block");
+        ldg_enc_u64(&e, 0);
+        ldg_enc_nil(&e);
+        ldg_enc_u64(&e, 5);
+    } else if (index == ns + 10) { /* the crash of issue 12: a surrogate in the method name */
+        ldg_enc_array(&e, 1);
+        ldg_enc_strn(&e, "x\xed\xa0\x80", 4);
     } else {
         ldg_enc_free(&e);
         return 0;
