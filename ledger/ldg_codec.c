@@ -119,7 +119,25 @@ static const codec_form codec_forms[0xdd - 0xc4 + 1] = {
  * U+10FFFF. The second byte's range depends on the lead byte (RFC 3629 section 4, the
  * UTF8-2..UTF8-4 rules); later continuation bytes are 80..bf. ASCII runs go 8 bytes at a time:
  * most text is ASCII and this runs on every string of every decoded value. */
-bool ldg_utf8_valid(const uint8_t *s, size_t n)
+/* Whether s[0..n) is all ASCII: whole words, the last one overlapping, so a string of 8 to 16
+ * bytes (chain ids, ISINs, names) takes two loads. */
+static inline bool ascii(const uint8_t *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            acc |= s[i];
+        return !(acc & 0x80);
+    }
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    memcpy(&w, s + n - 8, 8);
+    return !((acc | w) & 0x8080808080808080ULL);
+}
+
+static inline bool utf8_valid(const uint8_t *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -154,6 +172,11 @@ bool ldg_utf8_valid(const uint8_t *s, size_t n)
         i += len;
     }
     return true;
+}
+
+bool ldg_utf8_valid(const uint8_t *s, size_t n)
+{
+    return utf8_valid(s, n);
 }
 
 /* Walks the canonical value at data[off] without allocating; returns its end offset, or 0 if
@@ -201,7 +224,7 @@ static size_t walk(const uint8_t *p, size_t len, size_t off, int depth, size_t *
     if (kind == FORM_BYTES)
         return off + n;
     if (kind == FORM_STR) {
-        if (!ldg_utf8_valid(p + off, n)) {
+        if (!ascii(p + off, n) && !utf8_valid(p + off, n)) {
             *bad_text = true;
             return 0;
         }
