@@ -76,9 +76,6 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len);
 /* Milliseconds since the Unix epoch (wall clock; only the proposer reads it). */
 uint64_t net_now_ms(void);
 
-/* The RPC method table (net_query.c): returns a malloc'd JSON reply and sets status. */
-char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status);
-
 /* The single-validator consensus driver (net_solo.c). Runs until n->stopping. */
 void *net_solo_run(void *node);
 

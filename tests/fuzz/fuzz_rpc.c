@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "net_node.h"
+#include "net_rpc_methods.h"
 
 static char dir[] = "/tmp/folio-fuzz-rpc-XXXXXX";
 static net_node *node;
@@ -91,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     net_node *n = get_node();
     int status = -1;
-    char *reply = net_rpc_dispatch(n, data, size, &status);
+    char *reply = net_rpc_dispatch(n, NET_RPC_OPERATOR, data, size, &status);
     LDG_ASSERT(reply != NULL);
     json_error_t jerr;
     json_t *j = json_loads(reply, 0, &jerr);
