@@ -297,13 +297,13 @@ static void check_prefix(conn *c)
     const net_rpc_method *m = r == 1 ? net_rpc_method_find(name) : NULL;
     size_t max = m ? m->request_max : LDG_RPC_REQUEST_SMALL_MAX;
     size_t body = c->want - c->bt_len;
-    int status;
-    if (body > max)
-        refuse_early(c,
-                     net_rpc_error(&status, LDG_ERR_TOO_LARGE,
+    if (body > max) {
+        int status;
+        char *json = net_rpc_error(&status, LDG_ERR_TOO_LARGE,
                                    "the request has %zu bytes; '%s' accepts at most %zu", body,
-                                   m ? m->name : "an unknown method", max),
-                     status);
+                                   m ? m->name : "an unknown method", max);
+        refuse_early(c, json, status);
+    }
 }
 
 /* Grows the frame buffer (doubling, never past the declared length) once it is full. */
@@ -314,10 +314,9 @@ static bool grow(conn *c)
     net_rpc_server *srv = c->srv;
     if (srv->budget - c->charged + charge > LDG_RPC_RX_BUDGET) {
         int status;
-        refuse_early(c,
-                     net_rpc_error(&status, LDG_ERR_UNAVAILABLE,
-                                   "the node is receiving too many large requests; retry later"),
-                     status);
+        char *json = net_rpc_error(&status, LDG_ERR_UNAVAILABLE,
+                                   "the node is receiving too many large requests; retry later");
+        refuse_early(c, json, status);
         return false;
     }
     uint8_t *b = realloc(c->buf, cap);
