@@ -7,5 +7,7 @@ for t in "$dir"/tests/fuzz/fuzz_*; do
   [ -x "$t" ] || continue
   echo "== $(basename "$t") for ${secs}s"
   mkdir -p "$dir/corpus/$(basename "$t")"
+  # Targets that define LLVMFuzzerInitialize may write their seeds here.
+  export FOLIO_FUZZ_CORPUS="$dir/corpus/$(basename "$t")"
   "$t" -max_total_time="$secs" -max_len=65536 "$dir/corpus/$(basename "$t")"
 done
