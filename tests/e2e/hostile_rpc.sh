@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Hostile RPC clients against one dev node serving tcp (issue 12 items 3, 4): a raw SP
+# Hostile RPC clients against one dev node serving tcp (issue 12 items 3, 4, 18): a raw SP
 # client (tools/spclient.py) declares maximal frames and stalls from hundreds of
 # connections, floods connections, drips bytes, and calls the operator methods over tcp.
 # Each check fails against a node that serves RPC with nng's rep0 socket (the release
@@ -14,7 +14,10 @@
 #     `node status` answers meanwhile;
 #   - a sender that drips a frame is closed within LDG_RPC_FRAME_TIMEOUT_MS (10 s) + 3 s;
 #   - a `status` request declaring 1 MiB is refused TOO_LARGE before its body is sent;
-#   - `stop` and `dev_time_advance` over tcp are refused DENIED and change nothing.
+#   - `stop` and `dev_time_advance` over tcp are refused DENIED and change nothing; on ipc
+#     another user's `stop` is DENIED (the socket file opened to all for the test);
+#   - `rules` replies from concurrent callers do not mix (item 18: a function-static
+#     result shared by the workers mixed ~1% of them).
 . "$(dirname "$0")/lib.sh" "$@"
 
 TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
@@ -52,6 +55,37 @@ if ! folio node start --detach --dev --home "$FOLIO_HOME" >/dev/null 2>"$E2E_TMP
   finish
 fi
 check "node status answers over tcp" node_alive
+
+section "concurrent rules replies do not mix (item 18)"
+EQ_A=US0378331005
+EQ_B=US5949181045
+folio keys new issuer >/dev/null
+run participant register issuer --role issuer --key issuer
+check "register an issuer" test "$RC" -eq 0
+expect_ok "issue $EQ_A" asset issue equity --isin "$EQ_A" --name "A Co" --shares 1000 --to issuer --as issuer
+expect_ok "issue $EQ_B" asset issue equity --isin "$EQ_B" --name "B Co" --shares 1000 --to issuer --as issuer
+# A long allow list on A (90: the CLI cuts --allow-list at 4 KiB) widens the window in which a shared result could be overwritten.
+ALLOW="$(python3 -c 'import os;print(",".join(os.urandom(20).hex() for _ in range(90)))')"
+expect_ok "rules of $EQ_A: max holders 7, 90 accounts allowed" asset rules set "$EQ_A" --max-holders 7 --allow-list "$ALLOW" --as issuer
+expect_ok "rules of $EQ_B: max holders 9, not transferable" asset rules set "$EQ_B" --max-holders 9 --transferable no --as issuer
+pycheck '
+import os, spclient, multiprocessing as mp
+url, want = os.environ["URL"], {"'"$EQ_A"'": (7, True, 90), "'"$EQ_B"'": (9, False, 0)}
+def worker(k):
+    c = spclient.connect(url)
+    ids, bad = sorted(want), []
+    for i in range(500):
+        isin = ids[(i + k) % 2]
+        st, r = c.call("rules", isin)
+        got = (r.get("max_holders"), r.get("transferable"), len(r.get("allow_list", [])))
+        if st != 0 or r.get("id") != isin or got != want[isin]:
+            bad.append("%s -> %s" % (isin, got))
+    return bad
+with mp.Pool(8) as pool:
+    bad = sum(pool.map(worker, range(8)), [])
+print(("ok" if not bad else "FAIL") + " 4000 rules replies from 8 processes, %d mixed%s" %
+      (len(bad), (": " + bad[0]) if bad else ""))
+'
 
 section "a request above its method's size is refused before its body arrives"
 pycheck '
@@ -166,6 +200,36 @@ print(("ok" if st == 0 and r["time_offset_ms"] == 0 else "FAIL") +
 '
 sleep 0.3
 check "the node is still running after the refused stop" node_alive
+
+section "on ipc, only the node's user is operator"
+# A second dev node on its default ipc socket. Its socket file is 0600; to test the
+# peer-uid check itself, the file is opened to everyone and another user calls `stop`.
+H2="$E2E_TMP/home-ipc"
+if home_init "$H2" && folio node start --detach --dev --home "$H2" >/dev/null 2>&1; then
+  check "the ipc socket file is mode 600" test "$(stat -c %a "$H2/node.sock")" = 600
+  run dev time advance 1m --home "$H2"
+  check "dev time advance by the node's user over ipc is accepted" test "$RC" -eq 0
+  # The other user needs a python3 it can run (not one under root's home).
+  SYSPY="$(command -v /usr/bin/python3 || true)"
+  if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -n "$SYSPY" ]; then
+    chmod o+x "$E2E_TMP" "$H2" && chmod 666 "$H2/node.sock"
+    OUT="$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+      "$SYSPY" "$TOOLS/spclient.py" "ipc://$H2/node.sock" stop 2>&1)"
+    if [ "${OUT%% *}" = 15 ]; then
+      pass "stop over ipc by another user (uid 65534) is DENIED"
+    else
+      fail "stop over ipc by another user answered: $OUT"
+    fi
+    sleep 0.3
+    check "the ipc node is still running" node_alive "$H2"
+  else
+    echo "  (skipped: the other-user check needs root, setpriv and /usr/bin/python3)"
+  fi
+  run node stop --home "$H2"
+  check "node stop by the node's user over ipc" test "$RC" -eq 0
+else
+  fail "second node on ipc did not start"
+fi
 
 section "the node stops"
 run node stop
