@@ -26,8 +26,10 @@ typedef struct net_senders {
     ldg_pubkey *slots; /* all-zero = empty */
     ldg_pubkey_point *points;
     size_t count;
+    ldg_hash genesis; /* the chain's genesis hash: what its transactions sign */
 } net_senders;
 
+/* The caller sets genesis once the chain is open (ldg_chain_genesis_hash). */
 void net_senders_init(net_senders *s);
 void net_senders_free(net_senders *s);
 /* True if pk is a known sender; *pt gets its lifted key. */

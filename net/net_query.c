@@ -163,6 +163,8 @@ static char *m_status(net_node *n, int *status)
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
+    json_object_set_new(j, "genesis_hash",
+                        hex_json(ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN));
     if (n->multi) {
         uint64_t peer = atomic_load(&n->peer_height);
         json_object_set_new(j, "consensus",

@@ -61,7 +61,20 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
         return e;
     ldg_genesis *g = calloc(1, sizeof *g);
     LDG_ASSERT(g);
-    snprintf(g->chain_id, sizeof g->chain_id, "%s", o->chain_id ? o->chain_id : "folio-testnet");
+    if (o->chain_id) {
+        snprintf(g->chain_id, sizeof g->chain_id, "%s", o->chain_id);
+    } else {
+        /* A fresh id per testnet (64 random bits), so that two testnets never share one. */
+        uint8_t r[8];
+        char hex[17];
+        if (ldg_random(r, sizeof r) != LDG_OK) {
+            snprintf(err, err_len, "no randomness for the chain id");
+            free(g);
+            return LDG_ERR_IO;
+        }
+        ldg_hex_encode(hex, r, sizeof r);
+        snprintf(g->chain_id, sizeof g->chain_id, "testnet-%s", hex);
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     g->time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;

@@ -3,13 +3,14 @@
  * message (two for resigned), and reports whether the validator then closed the
  * connection.
  *
- *   p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned [CHAIN_ID]
+ *   p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned [HOME]
  *
  * garbage: bytes that are not a p2p message (on the consensus bus);
  * badsig: a well-formed prevote of validator 1 whose signature is wrong (consensus bus);
  * badbatch: a well-formed BATCH message whose transaction does not decode (batch bus);
- * resigned: a BATCH of two fresh, validly signed transactions of chain CHAIN_ID (default
- * folio-testnet; their sender is not registered, so they commit with a failure receipt),
+ * resigned: a BATCH of two fresh, validly signed transactions for the chain of node home
+ * HOME (its config's chain id and genesis.bin's hash; their sender is not registered, so
+ * they commit with a failure receipt),
  * then at once a BATCH of the same two with the second's signature corrupted: the same
  * ids as the transactions the validator has just pooled (batch bus). Prints "id HEX" for
  * each transaction.
@@ -17,6 +18,7 @@
  * 1: it did not; 2: could not connect. */
 #include "ldg_codec.h"
 #include "ldg_tx.h"
+#include "net_home.h"
 #include "net_p2p.h"
 #include "net_tls.h"
 
@@ -52,11 +54,22 @@ static int send_batch(nng_socket s, uint8_t *const *txs, const size_t *lens, uin
 }
 
 /* The resigned mode: a good batch, then the same transactions with one signature broken. */
-static int send_resigned(nng_socket s, const char *chain_id)
+static int send_resigned(nng_socket s, const char *home)
 {
     ldg_keypair kp;
     if (ldg_keypair_generate(&kp) != LDG_OK)
         return NNG_EINTERNAL;
+    static net_config cfg;
+    static ldg_genesis g;
+    char err[256];
+    if (net_config_load(home, &cfg, err, sizeof err) != LDG_OK ||
+        net_genesis_load(home, &g) != LDG_OK) {
+        fprintf(stderr, "p2p_peer: cannot read the home %s\n", home);
+        return NNG_EINVAL;
+    }
+    const char *chain_id = cfg.chain_id;
+    ldg_hash genesis;
+    ldg_genesis_hash(&genesis, &g);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t expiry_ms = (uint64_t)ts.tv_sec * 1000 + 60 * 1000;
@@ -68,8 +81,8 @@ static int send_resigned(nng_socket s, const char *chain_id)
         ldg_enc_array(&p, 1);
         ldg_enc_u64(&p, i);
         ldg_hash id;
-        txs[i] = ldg_tx_build(&lens[i], &id, chain_id, 11, &kp, expiry_ms, ldg_enc_data(&p),
-                              ldg_enc_len(&p), false);
+        txs[i] = ldg_tx_build(&lens[i], &id, chain_id, &genesis, 11, &kp, expiry_ms,
+                              ldg_enc_data(&p), ldg_enc_len(&p), false);
         ldg_enc_free(&p);
         if (!txs[i]) {
             if (i)
@@ -95,7 +108,7 @@ int main(int argc, char **argv)
 {
     if (argc != 6 && argc != 7) {
         fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned "
-                        "[CHAIN_ID]\n");
+                        "[HOME]\n");
         return 2;
     }
     char url[300], err[256];
@@ -139,7 +152,11 @@ int main(int argc, char **argv)
         rv = nng_send(s, (void *)ldg_enc_data(&e), ldg_enc_len(&e), 0);
         ldg_enc_free(&e);
     } else if (strcmp(argv[5], "resigned") == 0) {
-        rv = send_resigned(s, argc == 7 ? argv[6] : "folio-testnet");
+        if (argc != 7) {
+            fprintf(stderr, "p2p_peer: resigned needs the HOME of a node of the chain\n");
+            return 2;
+        }
+        rv = send_resigned(s, argv[6]);
     } else {
         static uint8_t bad_tx[] = {0x93, 0x01, 0x02}; /* not a transaction */
         uint8_t *txs[1] = {bad_tx};
