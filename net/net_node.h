@@ -78,6 +78,11 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len);
 /* Milliseconds since the Unix epoch (wall clock; only the proposer reads it). */
 uint64_t net_now_ms(void);
 
+/* Transactions an observer forwarded in a batch (net_bft.c): each admitted as if a client
+ * had submitted it here (net_query.c); returns how many were refused. */
+uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
+                             uint32_t count);
+
 /* The RPC method table (net_query.c): returns a malloc'd JSON reply and sets status. */
 char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status);
 

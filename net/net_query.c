@@ -109,6 +109,19 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
     return r;
 }
 
+uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
+                             uint32_t count)
+{
+    ldg_state *reader = ldg_chain_reader(n->chain);
+    uint32_t refused = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        ldg_hash id;
+        refused += admit(n, reader, txs[i], lens[i], &id) != LDG_R_OK;
+    }
+    ldg_state_free(reader);
+    return refused;
+}
+
 static json_t *result_json(ldg_result code)
 {
     return json_pack("{s:i,s:s,s:s}", "code", (int)code, "name", ldg_result_name(code), "message",

@@ -88,6 +88,10 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             break;
         }
         ldg_keypair kp;
+        /* The certificate names the node: a validator by its validator key, an observer by
+         * its node name (specs/consortium.md). */
+        char cn[NET_TLS_NAME_MAX + 1];
+        snprintf(cn, sizeof cn, "node%u", i);
         if ((e = net_key_create(home, "operator", &kp)) != LDG_OK) {
             snprintf(err, err_len, "cannot create %s/keys/operator.key", home);
             break;
@@ -104,6 +108,7 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
                 break;
             }
             g->validators[i] = kp.pub;
+            ldg_hex_encode(cn, kp.pub.b, LDG_PUBKEY_LEN);
             ldg_genesis_participant *p = &g->participants[g->participant_count++];
             snprintf(p->name, sizeof p->name, "validator-%u", i);
             p->roles = LDG_ROLE_VALIDATOR;
@@ -115,9 +120,8 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             mkdir(path, 0700);
             snprintf(path, sizeof path, "%s/tls/node.crt", home);
             snprintf(path2, sizeof path2, "%s/tls/node.key", home);
-            char cn[64];
-            snprintf(cn, sizeof cn, "folio node%u", i);
-            if ((e = net_tls_make_cert(ca_crt, ca_key, path, path2, cn, "127.0.0.1", err,
+            const char *role = i < o->validators ? NET_TLS_ROLE_VALIDATOR : NET_TLS_ROLE_OBSERVER;
+            if ((e = net_tls_make_cert(ca_crt, ca_key, path, path2, role, cn, "127.0.0.1", err,
                                        err_len)) != LDG_OK)
                 break;
             snprintf(path, sizeof path, "%s/tls/ca.crt", home);
