@@ -160,7 +160,7 @@ static int node_stop(cli_ctx *ctx)
         ldg_enc_str(&e, "stop");
         int status;
         char *text = NULL;
-        asked = net_client_call(c, &e, &status, &text) == LDG_OK;
+        asked = net_client_call(c, &e, &status, &text) == LDG_OK && status == 0;
         free(text);
         ldg_enc_free(&e);
         net_client_close(c);

@@ -9,6 +9,7 @@
  * Prints "id HEX" for each and "bytes N" (one transaction's size); OUT receives the request
  * ["submit", wire...] of COUNT transactions (msgpack), so that they land in one block.
  * Exit 0 on success, 2 on bad arguments or a key that does not load. */
+#include "ldg_chain.h"
 #include "ldg_codec.h"
 #include "ldg_tx.h"
 #include "net_home.h"
@@ -28,6 +29,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "tx_forge: cannot load key %s from %s\n", argv[2], argv[1]);
         return 2;
     }
+    /* What a transaction signs binds the chain's genesis (transactions.md): HOME's. */
+    ldg_genesis *g = malloc(sizeof *g);
+    ldg_hash genesis;
+    if (!g || net_genesis_load(argv[1], g) != LDG_OK) {
+        fprintf(stderr, "tx_forge: cannot read %s/genesis.bin\n", argv[1]);
+        return 2;
+    }
+    ldg_genesis_hash(&genesis, g);
+    free(g);
     uint64_t type = strtoull(argv[4], NULL, 10), expiry = strtoull(argv[6], NULL, 10);
     uint32_t arrays = (uint32_t)strtoul(argv[5], NULL, 10);
     uint32_t count = (uint32_t)strtoul(argv[7], NULL, 10);
@@ -45,8 +55,8 @@ int main(int argc, char **argv)
     size_t len = 0;
     for (uint32_t i = 0; i < count; i++) {
         ldg_hash id;
-        uint8_t *wire = ldg_tx_build(&len, &id, argv[3], type, &kp, expiry + i, ldg_enc_data(&p),
-                                     ldg_enc_len(&p), false);
+        uint8_t *wire = ldg_tx_build(&len, &id, argv[3], &genesis, type, &kp, expiry + i,
+                                     ldg_enc_data(&p), ldg_enc_len(&p), false);
         if (!wire) {
             fprintf(stderr, "tx_forge: ldg_tx_build failed\n");
             return 2;
