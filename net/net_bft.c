@@ -339,6 +339,7 @@ typedef struct bft {
     uint64_t want_h;
     uint32_t want_r;
     uint64_t want_since;
+    uint64_t idle_checked; /* mono_ms of the last has_work() while idle */
     qitem *future;
     size_t future_len;
     uint64_t behind_since;
@@ -1343,8 +1344,8 @@ static bool validate(bft *b, const net_cons_block_id *id)
     bool known = false;
     for (uint32_t i = 0; i < nv; i++)
         known |= !memcmp(vals[i].b, k->h.proposer.b, LDG_PUBKEY_LEN);
-    uint64_t now = net_now_ms() + atomic_load(&b->n->time_offset_ms);
-    if (!known || k->h.time_ms > now + 30 * 1000)
+    uint64_t now = net_clock_now_ms(&b->n->clock) + atomic_load(&b->n->time_offset_ms);
+    if (!known || !net_clock_time_ok(k->h.time_ms, now))
         return false;
     if (ldg_chain_check(b->n->chain, &k->h, k->refs, k->lens, k->n) != LDG_OK)
         return false;
@@ -1557,31 +1558,41 @@ static void step(bft *b, const net_cons_event *ev)
 
 /* ---- the proposer's value ---- */
 
+/* Whether there is anything to decide (net_clock.h): pending transactions, a forced block,
+ * module work due or a heartbeat. While there is not, the proposer proposes nothing and the
+ * others' propose timeouts wait, so an idle chain neither grows nor turns rounds. */
+static bool has_work(bft *b)
+{
+    net_node *n = b->n;
+    if (b->pool.count > 0 || atomic_load(&n->force_block))
+        return true;
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
+    if (net_clock_heartbeat_due(now, ldg_chain_tip(n->chain).time_ms))
+        return true;
+    ldg_state *st = ldg_chain_reader(n->chain);
+    bool due = ldg_registry_work_due(n->reg, st, now);
+    ldg_state_free(st);
+    return due;
+}
+
 static void propose_value(bft *b)
 {
     net_node *n = b->n;
     uint64_t now = mono_ms();
-    bool forced = atomic_load(&n->force_block);
     size_t pending = b->pool.count;
-    if (pending == 0 && !forced) {
-        uint64_t wait = (uint64_t)n->cfg.propose_timeout_ms / 2;
-        if (wait > NET_BFT_EMPTY_BLOCK_MS)
-            wait = NET_BFT_EMPTY_BLOCK_MS;
-        if (now - b->want_since < wait) {
-            ldg_state *st = ldg_chain_reader(n->chain);
-            bool due =
-                ldg_registry_work_due(n->reg, st, net_now_ms() + atomic_load(&n->time_offset_ms));
-            ldg_state_free(st);
-            if (!due)
-                return;
-        }
+    if (pending == 0 && !atomic_load(&n->force_block)) {
+        if (now - b->idle_checked < NET_BFT_IDLE_CHECK_MS)
+            return;
+        b->idle_checked = now;
+        if (!has_work(b))
+            return; /* nothing to propose: no empty block */
     } else if (pending < LDG_BLOCK_TX_MAX && now - b->want_since < LDG_BLOCK_INTERVAL_MS / 4) {
         return; /* let a burst gather */
     }
     atomic_store(&n->force_block, false);
-    uint64_t time_ms = net_now_ms() + atomic_load(&n->time_offset_ms);
+    uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t block_time = time_ms > tip.time_ms ? time_ms : tip.time_ms + 1;
+    uint64_t block_time = net_clock_block_time(time_ms, tip.time_ms);
     assembly a;
     asm_init(&a);
     ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
@@ -2280,7 +2291,7 @@ void *net_bft_run(void *arg)
         uint64_t now = mono_ms();
         drain_local(b);
         if (now >= next_gc) {
-            store_gc(&b->pool, net_now_ms() + atomic_load(&n->time_offset_ms));
+            store_gc(&b->pool, net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms));
             rebroadcast(b, now);
             next_gc = now + 1000;
         }
@@ -2293,6 +2304,11 @@ void *net_bft_run(void *arg)
             for (size_t i = 0; i < BFT_TIMERS && !busy; i++) {
                 bft_timer *t = &b->timers[i];
                 if (t->used && t->due_ms <= now) {
+                    if (t->kind == NET_CONS_TIMEOUT_PROPOSE && !has_work(b)) {
+                        /* Idle: wait a whole timeout more (a proposal may still come). */
+                        t->due_ms = now + (uint64_t)n->cfg.propose_timeout_ms;
+                        continue;
+                    }
                     t->used = false;
                     net_cons_event ev = {.kind = NET_CONS_EV_TIMEOUT,
                                          .timeout_kind = t->kind,
@@ -2337,7 +2353,7 @@ void *net_bft_run(void *arg)
         }
         /* Up to 256 messages, then back to timers and proposals. Each handler frees its
          * item. */
-        qitem *it = q_pop(b, b->want_value || b->held ? 2 : 10);
+        qitem *it = q_pop(b, (b->want_value && b->pool.count) || b->held ? 2 : 10);
         for (int k = 0; it; k++) {
             if (it->m.kind == NET_P2P_CONS)
                 on_cons(b, it);
