@@ -50,8 +50,9 @@ void net_clock_init(net_clock *c)
     const char *p = getenv("FOLIO_TEST_CLOCK_FILE");
     if (p && *p) {
         snprintf(c->test_path, sizeof c->test_path, "%s", p);
-        fprintf(stderr, "folio: TEST HOOK: the wall clock is shifted by the milliseconds in %s "
-                        "(FOLIO_TEST_CLOCK_FILE)\n",
+        fprintf(stderr,
+                "folio: TEST HOOK: the wall clock is shifted by the milliseconds in %s "
+                "(FOLIO_TEST_CLOCK_FILE)\n",
                 c->test_path);
     }
 }
