@@ -304,6 +304,7 @@ typedef struct bft_timer {
     uint64_t height;
     uint32_t round;
     uint64_t due_ms;
+    bool deferred; /* a PROPOSE timeout held while the chain was idle */
 } bft_timer;
 
 #define BFT_TIMERS 16
@@ -340,6 +341,7 @@ typedef struct bft {
     uint32_t want_r;
     uint64_t want_since;
     uint64_t idle_checked; /* mono_ms of the last has_work() while idle */
+    uint64_t active_h;     /* highest height another validator sent a valid message for */
     qitem *future;
     size_t future_len;
     uint64_t behind_since;
@@ -1535,8 +1537,11 @@ static void step(bft *b, const net_cons_event *ev)
         }
         net_cons_rc rc = net_cons_step(b->core, &b->acts, &e);
         if (e.kind == NET_CONS_EV_MESSAGE && e.msg.validator < NET_CONS_VALIDATORS_MAX &&
-            (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE))
+            (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE)) {
             b->heard_ms[e.msg.validator] = mono_ms();
+            if (e.msg.height > b->active_h)
+                b->active_h = e.msg.height;
+        }
         if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED) {
             peer_log("consensus message from validator %u at height %llu round %u: %s; peer "
                      "disconnected",
@@ -1559,12 +1564,14 @@ static void step(bft *b, const net_cons_event *ev)
 /* ---- the proposer's value ---- */
 
 /* Whether there is anything to decide (net_clock.h): pending transactions, a forced block,
- * module work due or a heartbeat. While there is not, the proposer proposes nothing and the
- * others' propose timeouts wait, so an idle chain neither grows nor turns rounds. */
+ * module work due, a heartbeat, or another validator at work on this height (it may hold
+ * transactions whose batch has not reached this node). While there is not, the proposer
+ * proposes nothing and the others' propose timeouts wait, so an idle chain neither grows
+ * nor turns rounds. */
 static bool has_work(bft *b)
 {
     net_node *n = b->n;
-    if (b->pool.count > 0 || atomic_load(&n->force_block))
+    if (b->pool.count > 0 || atomic_load(&n->force_block) || b->active_h > decided_height(b, NULL))
         return true;
     uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     if (net_clock_heartbeat_due(now, ldg_chain_tip(n->chain).time_ms))
@@ -2304,9 +2311,13 @@ void *net_bft_run(void *arg)
             for (size_t i = 0; i < BFT_TIMERS && !busy; i++) {
                 bft_timer *t = &b->timers[i];
                 if (t->used && t->due_ms <= now) {
-                    if (t->kind == NET_CONS_TIMEOUT_PROPOSE && !has_work(b)) {
-                        /* Idle: wait a whole timeout more (a proposal may still come). */
-                        t->due_ms = now + (uint64_t)n->cfg.propose_timeout_ms;
+                    if (t->kind == NET_CONS_TIMEOUT_PROPOSE && (t->deferred || !has_work(b))) {
+                        /* Idle: look again shortly. Once there is work, the proposer gets a
+                         * whole timeout from then to propose it. */
+                        bool idle = !t->deferred || !has_work(b);
+                        t->deferred = idle;
+                        t->due_ms = now + (idle ? NET_BFT_IDLE_CHECK_MS
+                                                : (uint64_t)n->cfg.propose_timeout_ms);
                         continue;
                     }
                     t->used = false;
