@@ -341,7 +341,11 @@ typedef struct bft {
     uint32_t want_r;
     uint64_t want_since;
     uint64_t idle_checked; /* mono_ms of the last has_work() while idle */
-    uint64_t active_h;     /* highest height another validator sent a valid message for */
+    /* Other validators at work on height act_h: who sent a valid message for it, and
+     * whether one was a proposal (has_work). */
+    uint64_t act_h;
+    uint64_t act_mask;
+    bool act_proposal;
     qitem *future;
     size_t future_len;
     uint64_t behind_since;
@@ -1519,6 +1523,20 @@ static void update_status(bft *b)
         atomic_store(&b->n->cons_last_proposer, st.last_proposer);
 }
 
+/* Notes another validator's valid message for has_work(). */
+static void note_active(bft *b, const net_cons_msg *m)
+{
+    if (m->height < b->act_h)
+        return;
+    if (m->height > b->act_h) {
+        b->act_h = m->height;
+        b->act_mask = 0;
+        b->act_proposal = false;
+    }
+    b->act_mask |= 1ULL << m->validator;
+    b->act_proposal |= m->type == NET_CONS_PROPOSAL;
+}
+
 static void step(bft *b, const net_cons_event *ev)
 {
     post(b, ev);
@@ -1539,8 +1557,7 @@ static void step(bft *b, const net_cons_event *ev)
         if (e.kind == NET_CONS_EV_MESSAGE && e.msg.validator < NET_CONS_VALIDATORS_MAX &&
             (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE)) {
             b->heard_ms[e.msg.validator] = mono_ms();
-            if (e.msg.height > b->active_h)
-                b->active_h = e.msg.height;
+            note_active(b, &e.msg);
         }
         if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED) {
             peer_log("consensus message from validator %u at height %llu round %u: %s; peer "
@@ -1564,14 +1581,19 @@ static void step(bft *b, const net_cons_event *ev)
 /* ---- the proposer's value ---- */
 
 /* Whether there is anything to decide (net_clock.h): pending transactions, a forced block,
- * module work due, a heartbeat, or another validator at work on this height (it may hold
- * transactions whose batch has not reached this node). While there is not, the proposer
- * proposes nothing and the others' propose timeouts wait, so an idle chain neither grows
- * nor turns rounds. */
+ * module work due, a heartbeat, or others at work on this height: a proposal, or messages
+ * from f + 1 validators (they may hold transactions whose batch has not reached this node;
+ * one validator alone, its clock wrong, cannot keep an idle chain busy). While there is
+ * nothing, the proposer proposes nothing and the propose timeouts wait, so an idle chain
+ * neither grows nor turns rounds. */
 static bool has_work(bft *b)
 {
     net_node *n = b->n;
-    if (b->pool.count > 0 || atomic_load(&n->force_block) || b->active_h > decided_height(b, NULL))
+    if (b->pool.count > 0 || atomic_load(&n->force_block))
+        return true;
+    if (b->act_h > decided_height(b, NULL) &&
+        (b->act_proposal ||
+         (uint32_t)__builtin_popcountll(b->act_mask) >= net_cons_weak_quorum(b->nval)))
         return true;
     uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     if (net_clock_heartbeat_due(now, ldg_chain_tip(n->chain).time_ms))

@@ -87,4 +87,34 @@ check "the node log reports the correction" \
 check "chain verify" bash -c "'$FOLIO' chain verify --home '$FOLIO_HOME' >/dev/null"
 check "node stops cleanly" node_stop
 check_node_log_clean
+
+section "four validators, one started with its clock 2 h ahead"
+# A node takes its wall clock as it is when it starts, so node2's clock reads +2 h all
+# along: the others refuse its proposals (more than LDG_CLOCK_AHEAD_MAX_MS = 5 s ahead of
+# their clocks), its rounds pass to the next proposer, and chain time stays with theirs.
+NET="$E2E_TMP/net"
+BASE=$((20000 + ($$ % 120) * 100 + 70))
+nhome() { echo "$NET/node$1"; }
+echo 7200000 >"$CLOCK"
+expect_ok "testnet init --validators 4" testnet init --validators 4 --dir "$NET" --base-port "$BASE"
+for i in 0 1 2 3; do
+  if [ "$i" = 2 ]; then
+    check "node2 starts with its clock +2 h" \
+      bash -c "FOLIO_TEST_CLOCK_FILE='$CLOCK' '$FOLIO' node start --detach --home '$(nhome 2)' >/dev/null"
+  else
+    check "node$i starts" node_start "$(nhome "$i")"
+  fi
+  E2E_HOMES+=("$(nhome "$i")")
+done
+FOLIO_HOME="$(nhome 0)"
+for k in 1 2 3 4 5 6 7 8; do
+  register_one "4 validators, node2 +2 h, transaction $k"
+  block_near_now "4 validators, node2 +2 h, block after transaction $k"
+done
+check "node2's clock did read +2 h (its log has the test hook)" \
+  grep -q "TEST HOOK" "$(nhome 2)/node.log"
+for i in 0 1 2 3; do
+  check "node$i stops cleanly" node_stop "$(nhome "$i")"
+  check_node_log_clean "$(nhome "$i")"
+done
 finish
