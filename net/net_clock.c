@@ -87,8 +87,10 @@ static int64_t test_offset_ms(net_clock *c, uint64_t mono_ns)
         char *end;
         errno = 0;
         long long v = strtoll(buf, &end, 10);
+        /* Within ten years either way: the sum with the wall clock cannot wrap. */
+        const long long lim = 10LL * 366 * 86400 * 1000;
         if (errno == 0 && end != buf)
-            c->test_offset_ms = v;
+            c->test_offset_ms = v > lim ? lim : v < -lim ? -lim : v;
     }
     return c->test_offset_ms;
 }
