@@ -175,6 +175,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
     net_senders_init(&n->senders);
+    net_clock_init(&n->clock);
     int rc = setup(n, opts, err, err_len);
     net_rpc_server *rpc = NULL;
     pthread_t solo;
@@ -232,6 +233,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_mempool_free(n->mempool);
     ldg_registry_free(n->reg);
     net_senders_free(&n->senders);
+    net_clock_destroy(&n->clock);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
     return rc;
