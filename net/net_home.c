@@ -280,6 +280,8 @@ static bool config_key(void *arg, const char *section, const char *name, const c
         if (strcmp(section, k->section) != 0)
             continue;
         section_known = true;
+        if (!name)
+            return true; /* a known section's header */
         if (strcmp(name, k->key) != 0)
             continue;
         if (p->seen & (1u << i)) {

@@ -55,7 +55,7 @@ static bool parse_line(char *b, char *e, char *section, size_t section_cap, net_
         }
         memcpy(section, nb, (size_t)(ne - nb));
         section[ne - nb] = '\0';
-        return true;
+        return fn(arg, section, NULL, NULL, err, err_len);
     }
     char *eq = memchr(b, '=', (size_t)(e - b));
     if (!eq) {

@@ -15,7 +15,8 @@
 
 #include <stddef.h>
 
-/* Called for each key; returns false with a sentence in err (the line is added). */
+/* Called for each section header (key and value NULL) and each key; returns false with a
+ * sentence in err (the line number is added). */
 typedef _Bool (*net_ini_fn)(void *arg, const char *section, const char *key, const char *value,
                             char *err, size_t err_len);
 
