@@ -19,7 +19,9 @@ int cli_init_main(cli_ctx *ctx, int argc, char **argv)
     if (cli_wants_help(argc, argv)) {
         printf("usage: folio init [--chain-id ID] [--home DIR]\n\n"
                "Creates a node home: config.ini, an operator key (keys/operator.key, mode 0600)\n"
-               "and a genesis in which the operator is the single validator and registrar.\n");
+               "and a genesis in which the operator is the single validator and registrar.\n"
+               "The home must be new, or an empty directory of yours that others cannot write\n"
+               "(specs/home.md).\n");
         return CLI_OK;
     }
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
@@ -260,7 +262,8 @@ static void node_usage(void)
            "          it returns once the node serves, logging to HOME/node.log. --dev lets\n"
            "          'folio dev time advance' move block time forward (tests and demos).\n"
            "          --observer follows a multi-validator chain without voting.\n"
-           "stop      asks the node to stop cleanly and waits for it.\n"
+           "stop      asks the node to stop cleanly and waits for it. The node is the\n"
+           "          process holding the lock on HOME/node.lock (node.pid is not trusted).\n"
            "status    height, last block hash, state root, mempool size; with several\n"
            "          validators also round, validators seen, last proposer, last commit\n"
            "          latency and whether this node is behind.\n");
