@@ -81,6 +81,10 @@ json_t *cli_list_query(cli_ctx *ctx, const char *method, const char *fixed, cons
 /* Without --json, when the reply has a "next" cursor: says after the rows that there is more
  * and the command line that shows it (`cmd` is the command without paging options). */
 void cli_page_more(const cli_ctx *ctx, json_t *reply, const char *cmd, const cli_page *p);
+/* Writes a file the user named (a report, an export): atomically, through a temporary file
+ * created beside it, never following a symlink at path (net_file_write). Prints the error;
+ * returns a CLI_* code. Every user-named output goes through here. */
+int cli_write_file(cli_ctx *ctx, const char *path, const void *data, size_t len);
 
 /* Loads the signing key (--as, default operator). */
 int cli_signer(cli_ctx *ctx, ldg_keypair *kp);

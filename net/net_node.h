@@ -6,6 +6,7 @@
 
 #include "ldg_chain.h"
 #include "ldg_limits.h"
+#include "net_clock.h"
 #include "net_home.h"
 #include "net_mempool.h"
 
@@ -48,6 +49,7 @@ typedef struct net_node {
     int validator_index; /* -1 if this node is not a validator */
     bool dev;
     _Atomic uint64_t time_offset_ms; /* dev mode only */
+    net_clock clock;                 /* chain time's clock (net_clock.h) */
     _Atomic bool stopping;
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */

@@ -57,7 +57,7 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
         return r;
     *id = tx.id;
     ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_now_ms() + atomic_load(&n->time_offset_ms);
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     r = ldg_exec_precheck(&tx, ldg_chain_id(n->chain), now > tip.time_ms ? now : tip.time_ms);
     uint64_t h;
     uint32_t idx;
