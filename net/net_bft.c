@@ -1,4 +1,5 @@
 #include "net_bft.h"
+#include "net_mix.h"
 #include "net_p2p.h"
 #include "net_sync.h"
 
@@ -84,9 +85,7 @@ typedef struct batch {
 
 static pool_ent **pool_slot(pool *p, const ldg_hash *k)
 {
-    uint32_t h;
-    memcpy(&h, k->b, sizeof h);
-    pool_ent **s = &p->buckets[h & (POOL_BUCKETS - 1)];
+    pool_ent **s = &p->buckets[net_mix32(k->b) & (POOL_BUCKETS - 1)]; /* keyed: net_mix.h */
     while (*s && memcmp((*s)->key.b, k->b, LDG_HASH_LEN) != 0)
         s = &(*s)->hnext;
     return s;
@@ -151,24 +150,20 @@ static bool pool_has(pool *p, const ldg_hash *k)
  * pool entry's signature was verified (on admission or receipt), but only for its own
  * bytes: a copy under the same id with another signature (re-signed by its sender, or
  * forged by a peer) is not vouched for by the entry. */
-typedef enum { POOL_ABSENT, POOL_SAME, POOL_OTHER } pool_match;
-
-static pool_match pool_find(pool *p, const ldg_hash *id, const uint8_t *wire, size_t len)
+static net_pool_match pool_find(pool *p, const ldg_hash *id, const uint8_t *wire, size_t len)
 {
     pthread_mutex_lock(&p->lock);
     const pool_ent *e = *pool_slot(p, id);
-    pool_match m = !e                                                 ? POOL_ABSENT
-                   : e->len == len && memcmp(e->wire, wire, len) == 0 ? POOL_SAME
-                                                                      : POOL_OTHER;
+    net_pool_match m = !e                                                 ? NET_POOL_ABSENT
+                       : e->len == len && memcmp(e->wire, wire, len) == 0 ? NET_POOL_SAME
+                                                                          : NET_POOL_OTHER;
     pthread_mutex_unlock(&p->lock);
     return m;
 }
 
 static batch **store_slot(pool *p, const ldg_hash *d)
 {
-    uint32_t h;
-    memcpy(&h, d->b, sizeof h);
-    batch **s = &p->bbuckets[h & (BATCH_BUCKETS - 1)];
+    batch **s = &p->bbuckets[net_mix32(d->b) & (BATCH_BUCKETS - 1)]; /* keyed: net_mix.h */
     while (*s && memcmp((*s)->digest.b, d->b, LDG_HASH_LEN) != 0)
         s = &(*s)->hnext;
     return s;
@@ -571,54 +566,42 @@ static void *cons_rx(void *arg)
     return NULL;
 }
 
-/* A batch from a peer (or fetched by digest): every transaction decoded, its signature
- * verified unless the pool holds these very bytes (same id and signature); one bad
- * transaction rejects the batch. A transaction whose id is pooled with another signature
- * is verified here like a new one, and the pool keeps its first copy. Good batches go to
- * the store and their new transactions to the pool. If expect is given the batch must have
- * that digest. */
+/* A batch from a peer (or fetched by digest): the whole batch passes admission
+ * (net_admit_batch: the checks a client's submission passes, signature last, a signature
+ * skipped only where the pool holds these very bytes) or it is dropped. A transaction whose
+ * id is pooled with other bytes is verified like a new one, and the pool keeps its first
+ * copy. Good batches go to the store and their fresh transactions to the pool. If expect is
+ * given the batch must have that digest. */
 static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n,
                          uint64_t origin, const ldg_hash *expect)
 {
-    net_node *nd = b->n;
+    net_admitted *ad = malloc((n ? n : 1) * sizeof *ad);
     ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
     uint64_t *expiry = malloc((n ? n : 1) * sizeof *expiry);
-    bool *fresh = malloc(n ? n : 1);
-    LDG_ASSERT(refs && expiry && fresh);
-    bool ok = n > 0;
-    for (uint32_t i = 0; ok && i < n; i++) {
-        ldg_tx tx;
-        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK) {
-            ok = false;
-            break;
+    LDG_ASSERT(ad && refs && expiry);
+    uint32_t bad = 0;
+    ldg_result r = net_admit_batch(b->n->admit, txs, lens, n, ad, &bad);
+    batch *bt = NULL;
+    if (r == LDG_R_OK) {
+        for (uint32_t i = 0; i < n; i++) {
+            refs[i] = ad[i].ref;
+            expiry[i] = ad[i].expiry_ms;
         }
-        refs[i] = ldg_tx_ref_of(&tx);
-        expiry[i] = tx.expiry_ms;
-        pool_match m = pool_find(&b->pool, &tx.id, txs[i], lens[i]);
-        if (m != POOL_SAME) {
-            bool known;
-            ok = net_senders_verify(&nd->senders, &tx, &known);
+        bt = batch_new(txs, lens, refs, expiry, n);
+        if (expect && memcmp(bt->digest.b, expect->b, LDG_HASH_LEN) != 0) {
+            batch_free(bt);
+            bt = NULL;
+            peer_log("batch from node %llu: not the digest asked for: batch dropped",
+                     (unsigned long long)origin);
         }
-        uint64_t h;
-        uint32_t idx;
-        fresh[i] =
-            ok && m == POOL_ABSENT && ldg_chain_find_tx(nd->chain, &tx.id, &h, &idx) != LDG_OK;
-        ldg_tx_free(&tx);
+    } else {
+        peer_log("batch from node %llu: transaction %u of %u refused (%s: %s): batch dropped",
+                 (unsigned long long)origin, bad, n, ldg_result_name(r), ldg_result_text(r));
     }
-    batch *bt = ok ? batch_new(txs, lens, refs, expiry, n) : NULL;
-    if (bt && expect && memcmp(bt->digest.b, expect->b, LDG_HASH_LEN) != 0) {
-        batch_free(bt);
-        bt = NULL;
-        ok = false;
-    }
-    if (!ok)
-        peer_log("batch from node %llu: undecodable or badly signed transaction (or wrong "
-                 "digest): batch dropped",
-                 (unsigned long long)origin);
     if (bt) {
         pthread_mutex_lock(&b->pool.lock);
         for (uint32_t i = 0; i < n; i++) {
-            if (!fresh[i])
+            if (!ad[i].fresh)
                 continue;
             uint8_t *copy = malloc(lens[i]);
             LDG_ASSERT(copy);
@@ -630,10 +613,10 @@ static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, 
             batch_free(bt);
         pthread_mutex_unlock(&b->pool.lock);
     }
+    free(ad);
     free(refs);
     free(expiry);
-    free(fresh);
-    return ok;
+    return bt != NULL;
 }
 
 /* A batch received while this node syncs: kept as received, within
@@ -900,9 +883,7 @@ static void asm_free(assembly *a)
 static bool asm_mark(assembly *a, const ldg_hash *id)
 {
     static const ldg_hash zero;
-    uint32_t h;
-    memcpy(&h, id->b, sizeof h);
-    for (uint32_t i = h % SEEN_SLOTS;; i = (i + 1) % SEEN_SLOTS) {
+    for (uint32_t i = (uint32_t)(net_mix32(id->b) % SEEN_SLOTS);; i = (i + 1) % SEEN_SLOTS) {
         if (!memcmp(a->seen[i].b, zero.b, LDG_HASH_LEN)) {
             a->seen[i] = *id;
             return true;
@@ -920,7 +901,9 @@ static bool asm_add(assembly *a, const batch *bt, uint64_t time_ms, uint32_t *ad
     uint32_t n0 = a->n;
     size_t b0 = a->bytes;
     for (uint32_t i = 0; i < bt->n; i++) {
-        if (bt->expiry[i] < time_ms)
+        /* Outside its expiry window at the block's time the handler would refuse it
+         * (EXPIRED, EXPIRY_TOO_FAR): admission could see that, so it stays out. */
+        if (bt->expiry[i] < time_ms || bt->expiry[i] - time_ms > LDG_TX_TTL_MS_MAX)
             continue;
         if (!asm_mark(a, &bt->refs[i].id))
             continue;
@@ -1244,7 +1227,8 @@ static void execute_job(bft *b)
         bool *verified = malloc(k->n ? k->n : 1);
         LDG_ASSERT(verified);
         for (uint32_t i = 0; i < k->n; i++)
-            verified[i] = pool_find(&b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == POOL_SAME;
+            verified[i] =
+                pool_find(&b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == NET_POOL_SAME;
         e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, verified,
                               n->dev, &out);
         free(verified);
@@ -1964,6 +1948,12 @@ bool net_bft_pending(net_node *n, const ldg_hash *id)
 }
 
 /* ---- setup ---- */
+
+net_pool_match net_bft_pool_match(net_node *n, const ldg_hash *id, const uint8_t *wire, size_t len)
+{
+    bft *b = g_bft;
+    return b && b->n == n ? pool_find(&b->pool, id, wire, len) : NET_POOL_ABSENT;
+}
 
 static int open_sockets(bft *b, char *err, size_t err_len)
 {

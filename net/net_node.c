@@ -32,73 +32,17 @@ ldg_registry *net_registry_new(void)
     return r;
 }
 
-void net_senders_init(net_senders *s)
+/* Admission's replay probe: the node's mempool (client submissions not yet moved on), then
+ * the multi-validator driver's pool. */
+static net_pool_match pool_probe(void *ctx, const ldg_hash *id, const uint8_t *wire, size_t len)
 {
-    pthread_rwlock_init(&s->lock, NULL);
-    s->slots = calloc(NET_SENDER_CACHE_SLOTS, sizeof *s->slots);
-    s->points = calloc(NET_SENDER_CACHE_SLOTS, sizeof *s->points);
-    LDG_ASSERT(s->slots && s->points);
-    s->count = 0;
-}
-
-void net_senders_free(net_senders *s)
-{
-    free(s->slots);
-    free(s->points);
-    pthread_rwlock_destroy(&s->lock);
-}
-
-static size_t sender_slot(const net_senders *s, const ldg_pubkey *pk, bool *found)
-{
-    static const ldg_pubkey zero;
-    uint64_t h;
-    memcpy(&h, pk->b, sizeof h); /* x coordinates are uniform */
-    size_t i = h & (NET_SENDER_CACHE_SLOTS - 1);
-    while (memcmp(s->slots[i].b, zero.b, LDG_PUBKEY_LEN) != 0) {
-        if (memcmp(s->slots[i].b, pk->b, LDG_PUBKEY_LEN) == 0) {
-            *found = true;
-            return i;
-        }
-        i = (i + 1) & (NET_SENDER_CACHE_SLOTS - 1);
+    net_node *n = ctx;
+    if (n->multi) {
+        net_pool_match m = net_bft_pool_match(n, id, wire, len);
+        if (m != NET_POOL_ABSENT)
+            return m;
     }
-    *found = false;
-    return i;
-}
-
-bool net_senders_lookup(net_senders *s, const ldg_pubkey *pk, ldg_pubkey_point *pt)
-{
-    bool found;
-    pthread_rwlock_rdlock(&s->lock);
-    size_t i = sender_slot(s, pk, &found);
-    if (found)
-        *pt = s->points[i];
-    pthread_rwlock_unlock(&s->lock);
-    return found;
-}
-
-bool net_senders_verify(net_senders *s, const ldg_tx *tx, bool *known)
-{
-    ldg_pubkey_point pt;
-    *known = net_senders_lookup(s, &tx->sender, &pt);
-    if (*known)
-        return ldg_verify_point(&tx->sig, &tx->id, &pt);
-    return ldg_tx_verify(tx);
-}
-
-void net_senders_add(net_senders *s, const ldg_pubkey *pk, const ldg_pubkey_point *pt)
-{
-    bool found;
-    pthread_rwlock_wrlock(&s->lock);
-    /* Stay at most half full so probes stay short. */
-    if (s->count < NET_SENDER_CACHE_SLOTS / 2) {
-        size_t i = sender_slot(s, pk, &found);
-        if (!found) {
-            s->slots[i] = *pk;
-            s->points[i] = *pt;
-            s->count++;
-        }
-    }
-    pthread_rwlock_unlock(&s->lock);
+    return net_mempool_contains(n->mempool, id) ? NET_POOL_OTHER : NET_POOL_ABSENT;
 }
 
 typedef struct rpc_worker {
@@ -190,6 +134,8 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
     ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
     n->mempool = net_mempool_new(LDG_MEMPOOL_TX_MAX);
+    n->admit = net_admit_new(n->chain, n->reg, &n->time_offset_ms);
+    net_admit_set_pool(n->admit, pool_probe, n);
     return 0;
 }
 
@@ -208,7 +154,6 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
 {
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
-    net_senders_init(&n->senders);
     int rc = setup(n, opts, err, err_len);
     nng_socket sock = NNG_SOCKET_INITIALIZER;
     rpc_worker *workers = NULL;
@@ -285,7 +230,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     }
     net_mempool_free(n->mempool);
     ldg_registry_free(n->reg);
-    net_senders_free(&n->senders);
+    net_admit_free(n->admit);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
     return rc;

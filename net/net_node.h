@@ -6,6 +6,7 @@
 
 #include "ldg_chain.h"
 #include "ldg_limits.h"
+#include "net_admit.h"
 #include "net_home.h"
 #include "net_mempool.h"
 
@@ -18,23 +19,6 @@ typedef struct net_node_opts {
     int ready_fd;  /* if >= 0, one byte is written here once the RPC socket serves */
     bool observer; /* follow the chain without voting (multi-validator chains) */
 } net_node_opts;
-
-/* Registered senders seen on admission, with their keys already lifted to curve points:
- * a known sender's signature is checked without the square root of BIP-340 lift_x. */
-typedef struct net_senders {
-    pthread_rwlock_t lock;
-    ldg_pubkey *slots; /* all-zero = empty */
-    ldg_pubkey_point *points;
-    size_t count;
-} net_senders;
-
-void net_senders_init(net_senders *s);
-void net_senders_free(net_senders *s);
-/* True if pk is a known sender; *pt gets its lifted key. */
-bool net_senders_lookup(net_senders *s, const ldg_pubkey *pk, ldg_pubkey_point *pt);
-void net_senders_add(net_senders *s, const ldg_pubkey *pk, const ldg_pubkey_point *pt);
-/* Checks tx's signature, through the cache when its sender is known. *known tells which. */
-bool net_senders_verify(net_senders *s, const ldg_tx *tx, bool *known);
 
 typedef struct net_node {
     char home[NET_PATH_MAX];
@@ -50,7 +34,7 @@ typedef struct net_node {
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
     char fatal[256];                 /* set when the node stopped on a fatal error */
-    net_senders senders;
+    net_admit *admit; /* the one admission path: clients' submissions and peers' batches */
     /* Multi-validator driver (net_bft.c) status, for `folio node status`. */
     bool multi;    /* more than one validator: net_bft drives the chain */
     bool observer; /* following without voting */
@@ -89,6 +73,8 @@ void *net_bft_run(void *node);
 /* Whether a transaction waits in the multi-validator driver's pool (admitted, not yet in
  * a committed block). */
 bool net_bft_pending(net_node *n, const ldg_hash *id);
+/* What that pool holds under id, compared with wire (admission's replay probe). */
+net_pool_match net_bft_pool_match(net_node *n, const ldg_hash *id, const uint8_t *wire, size_t len);
 /* Frees the driver once its thread and the RPC workers are joined. */
 void net_bft_stop(net_node *n);
 

@@ -63,47 +63,20 @@ static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
 
 /* ---- admission ---- */
 
+/* A client's transaction: the node's one admission path (net_admit.h), then the mempool,
+ * which keeps its own copy of the bytes. */
 static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, size_t len,
                         ldg_hash *id)
 {
-    ldg_tx tx;
-    memset(id, 0, sizeof *id);
-    ldg_result r = ldg_tx_decode(&tx, wire, len);
-    if (r != LDG_R_OK)
-        return r;
-    *id = tx.id;
-    ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_now_ms() + atomic_load(&n->time_offset_ms);
-    r = ldg_exec_precheck(&tx, ldg_chain_id(n->chain), now > tip.time_ms ? now : tip.time_ms);
-    uint64_t h;
-    uint32_t idx;
-    if (r == LDG_R_OK && ldg_chain_find_tx(n->chain, &tx.id, &h, &idx) == LDG_OK)
-        r = LDG_R_REPLAY;
-    if (r == LDG_R_OK &&
-        (net_mempool_contains(n->mempool, &tx.id) || (n->multi && net_bft_pending(n, &tx.id))))
-        r = LDG_R_REPLAY;
-    bool known = false;
-    if (r == LDG_R_OK && !net_senders_verify(&n->senders, &tx, &known))
-        r = LDG_R_BAD_SIGNATURE;
-    if (r == LDG_R_OK && !known) {
-        ldg_account a;
-        ldg_participant p;
-        ldg_pubkey_point pt;
-        bool found;
-        ldg_account_of(&a, &tx.sender);
-        if (ldg_participant_get(reader, &a, &p, &found) != LDG_OK || !found)
-            r = LDG_R_UNKNOWN_SENDER;
-        else if (ldg_pubkey_lift(&pt, &tx.sender))
-            net_senders_add(&n->senders, &tx.sender, &pt);
-    }
-    uint64_t expiry = tx.expiry_ms;
-    ldg_tx_free(&tx);
+    net_admitted ad;
+    ldg_result r = net_admit_tx(n->admit, reader, wire, len, NET_ADMIT_CLIENT, &ad);
+    *id = ad.ref.id;
     if (r != LDG_R_OK)
         return r;
     uint8_t *copy = malloc(len);
     LDG_ASSERT(copy);
     memcpy(copy, wire, len);
-    r = net_mempool_add(n->mempool, id, copy, len, expiry);
+    r = net_mempool_add(n->mempool, id, copy, len, ad.expiry_ms);
     if (r != LDG_R_OK)
         free(copy);
     return r;

@@ -29,7 +29,8 @@ static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, s
     for (; used < k; used++) {
         if (bytes + batch[used].len > budget)
             break;
-        if (batch[used].expiry_ms < time_ms)
+        /* Outside its expiry window at the block's time the handler would refuse it. */
+        if (batch[used].expiry_ms < time_ms || batch[used].expiry_ms - time_ms > LDG_TX_TTL_MS_MAX)
             continue;
         bytes += batch[used].len;
         txs[m] = batch[used].wire;

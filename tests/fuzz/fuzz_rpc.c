@@ -32,10 +32,17 @@ static void cleanup(void)
 {
     ldg_chain_close(node->chain);
     net_mempool_free(node->mempool);
-    net_senders_free(&node->senders);
+    net_admit_free(node->admit);
     ldg_registry_free(node->reg);
     free(node);
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Admission's replay probe: the mempool (the node's own probe also asks the BFT pool). */
+static net_pool_match pool_probe(void *ctx, const ldg_hash *id, const uint8_t *wire, size_t len)
+{
+    (void)wire, (void)len;
+    return net_mempool_contains(((net_node *)ctx)->mempool, id) ? NET_POOL_OTHER : NET_POOL_ABSENT;
 }
 
 static net_node *get_node(void)
@@ -72,7 +79,8 @@ static net_node *get_node(void)
     node->validator = operator_key;
     node->validator_index = 0;
     node->dev = true;
-    net_senders_init(&node->senders);
+    node->admit = net_admit_new(node->chain, node->reg, &node->time_offset_ms);
+    net_admit_set_pool(node->admit, pool_probe, node);
     atexit(cleanup);
     return node;
 }

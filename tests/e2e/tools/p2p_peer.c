@@ -1,22 +1,30 @@
-/* A consortium member gone bad, for tests/e2e/cluster.sh: connects to a validator's bus
- * socket over tls+tcp with a valid consortium certificate (so it passes TLS), sends one
- * message (two for resigned), and reports whether the validator then closed the
- * connection.
+/* A consortium member gone bad, for tests/e2e/cluster.sh and hostile_peer.sh: connects to a
+ * validator's bus socket over tls+tcp with a valid consortium certificate (so it passes
+ * TLS), sends one message (two for resigned), and reports whether the validator then closed
+ * the connection.
  *
- *   p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned [CHAIN_ID]
+ *   p2p_peer CA CERT KEY HOST:PORT MODE [HOME [KEYNAME]]
+ *
+ * HOME (optional) is a node home: the transactions are for its genesis's chain and signed
+ * by its key KEYNAME (default "issuer", registered by the test); without it they are for
+ * folio-testnet and signed by a fresh, unregistered key.
  *
  * garbage: bytes that are not a p2p message (on the consensus bus);
  * badsig: a well-formed prevote of validator 1 whose signature is wrong (consensus bus);
  * badbatch: a well-formed BATCH message whose transaction does not decode (batch bus);
- * resigned: a BATCH of two fresh, validly signed transactions of chain CHAIN_ID (default
- * folio-testnet; their sender is not registered, so they commit with a failure receipt),
- * then at once a BATCH of the same two with the second's signature corrupted: the same
- * ids as the transactions the validator has just pooled (batch bus). Prints "id HEX" for
- * each transaction.
+ * resigned: a BATCH of two fresh, validly signed transactions, then at once a BATCH of the
+ * same two with the second's signature corrupted: the same ids as the transactions the
+ * validator has just pooled (batch bus);
+ * good: a BATCH of two fresh, validly signed transactions (batch bus);
+ * unregistered, wrongchain, farexpiry, maxexpiry, unknowntype: a BATCH of a good
+ * transaction then one that admission must refuse: signed by a fresh key no participant
+ * holds, for chain "other-chain", expiring in ten years, expiring at 2^64-1, of type 250
+ * (no handler). Every mode that sends transactions prints "id HEX" for each.
  * Exit 0: the validator closed the connection within 5 s (P2P_PEER_WAIT_S to change it);
- * 1: it did not; 2: could not connect. */
+ * 1: it did not; 2: could not connect or bad arguments. */
 #include "ldg_codec.h"
 #include "ldg_tx.h"
+#include "net_home.h"
 #include "net_p2p.h"
 #include "net_tls.h"
 
@@ -51,38 +59,66 @@ static int send_batch(nng_socket s, uint8_t *const *txs, const size_t *lens, uin
     return rv;
 }
 
-/* The resigned mode: a good batch, then the same transactions with one signature broken. */
-static int send_resigned(nng_socket s, const char *chain_id)
-{
+/* Who signs, for which chain (from HOME, or a fresh key for folio-testnet). */
+typedef struct signer {
     ldg_keypair kp;
-    if (ldg_keypair_generate(&kp) != LDG_OK)
-        return NNG_EINTERNAL;
+    char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+} signer;
+
+static bool signer_load(signer *sg, int argc, char **argv)
+{
+    if (argc < 7) {
+        snprintf(sg->chain_id, sizeof sg->chain_id, "folio-testnet");
+        return ldg_keypair_generate(&sg->kp) == LDG_OK;
+    }
+    ldg_genesis g;
+    if (net_genesis_load(argv[6], &g) != LDG_OK ||
+        net_key_load(argv[6], argc > 7 ? argv[7] : "issuer", &sg->kp) != LDG_OK)
+        return false;
+    snprintf(sg->chain_id, sizeof sg->chain_id, "%s", g.chain_id);
+    return true;
+}
+
+static uint64_t now_ms(void)
+{
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t expiry_ms = (uint64_t)ts.tv_sec * 1000 + 60 * 1000;
-    uint8_t *txs[2];
-    size_t lens[2];
-    for (uint32_t i = 0; i < 2; i++) {
-        ldg_enc p;
-        ldg_enc_init(&p);
-        ldg_enc_array(&p, 1);
-        ldg_enc_u64(&p, i);
-        ldg_hash id;
-        txs[i] = ldg_tx_build(&lens[i], &id, chain_id, 11, &kp, expiry_ms, ldg_enc_data(&p),
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A fresh transaction (payload [seq]; type 11, a transfer, fails at execution, which is
+ * enough to be committed); prints its id. NULL on failure. */
+static uint8_t *make_tx(size_t *len, const char *chain_id, uint64_t type, const ldg_keypair *kp,
+                        uint64_t expiry_ms, uint64_t seq)
+{
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 1);
+    ldg_enc_u64(&p, seq);
+    ldg_hash id;
+    uint8_t *w = ldg_tx_build(len, &id, chain_id, type, kp, expiry_ms, ldg_enc_data(&p),
                               ldg_enc_len(&p), false);
-        ldg_enc_free(&p);
-        if (!txs[i]) {
-            if (i)
-                free(txs[0]);
-            return NNG_EINTERNAL;
-        }
+    ldg_enc_free(&p);
+    if (w) {
         char hex[2 * LDG_HASH_LEN + 1];
         ldg_hex_encode(hex, id.b, LDG_HASH_LEN);
         printf("id %s\n", hex);
+        fflush(stdout);
     }
-    fflush(stdout);
-    int rv = send_batch(s, txs, lens, 2);
-    if (rv == 0) {
+    return w;
+}
+
+/* resigned: a good batch, then the same transactions with one signature broken. good: the
+ * good batch only. */
+static int send_good(nng_socket s, const signer *sg, bool resign)
+{
+    uint64_t expiry_ms = now_ms() + 60 * 1000;
+    uint8_t *txs[2] = {NULL, NULL};
+    size_t lens[2];
+    for (uint32_t i = 0; i < 2; i++)
+        txs[i] = make_tx(&lens[i], sg->chain_id, 11, &sg->kp, expiry_ms, i);
+    int rv = txs[0] && txs[1] ? send_batch(s, txs, lens, 2) : NNG_EINTERNAL;
+    if (rv == 0 && resign) {
         txs[1][lens[1] - 1] ^= 1; /* the last byte of the signature */
         rv = send_batch(s, txs, lens, 2);
     }
@@ -91,11 +127,49 @@ static int send_resigned(nng_socket s, const char *chain_id)
     return rv;
 }
 
+/* A good transaction, then one admission refuses (see the modes above). */
+static int send_inadmissible(nng_socket s, const signer *sg, const char *mode)
+{
+    uint64_t now = now_ms();
+    ldg_keypair stranger;
+    if (ldg_keypair_generate(&stranger) != LDG_OK)
+        return NNG_EINTERNAL;
+    const ldg_keypair *kp = &sg->kp;
+    const char *chain = sg->chain_id;
+    uint64_t type = 11, expiry = now + 60 * 1000;
+    if (strcmp(mode, "unregistered") == 0)
+        kp = &stranger;
+    else if (strcmp(mode, "wrongchain") == 0)
+        chain = "other-chain";
+    else if (strcmp(mode, "farexpiry") == 0)
+        expiry = now + 10ULL * 365 * 24 * 3600 * 1000;
+    else if (strcmp(mode, "maxexpiry") == 0)
+        expiry = UINT64_MAX;
+    else
+        type = 250;
+    uint8_t *txs[2];
+    size_t lens[2];
+    txs[0] = make_tx(&lens[0], sg->chain_id, 11, &sg->kp, now + 60 * 1000, 0);
+    txs[1] = make_tx(&lens[1], chain, type, kp, expiry, 1);
+    int rv = txs[0] && txs[1] ? send_batch(s, txs, lens, 2) : NNG_EINTERNAL;
+    free(txs[0]);
+    free(txs[1]);
+    return rv;
+}
+
+static bool is_inadmissible_mode(const char *m)
+{
+    return !strcmp(m, "unregistered") || !strcmp(m, "wrongchain") || !strcmp(m, "farexpiry") ||
+           !strcmp(m, "maxexpiry") || !strcmp(m, "unknowntype");
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 6 && argc != 7) {
-        fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned "
-                        "[CHAIN_ID]\n");
+    signer sg;
+    if (argc < 6 || argc > 8 || !signer_load(&sg, argc, argv)) {
+        fprintf(stderr, "usage: p2p_peer CA CERT KEY HOST:PORT garbage|badsig|badbatch|resigned|"
+                        "good|unregistered|wrongchain|farexpiry|maxexpiry|unknowntype "
+                        "[HOME [KEYNAME]]\n");
         return 2;
     }
     char url[300], err[256];
@@ -138,8 +212,10 @@ int main(int argc, char **argv)
         net_p2p_enc_cons(&e, &m, NULL, NULL, 0);
         rv = nng_send(s, (void *)ldg_enc_data(&e), ldg_enc_len(&e), 0);
         ldg_enc_free(&e);
-    } else if (strcmp(argv[5], "resigned") == 0) {
-        rv = send_resigned(s, argc == 7 ? argv[6] : "folio-testnet");
+    } else if (strcmp(argv[5], "resigned") == 0 || strcmp(argv[5], "good") == 0) {
+        rv = send_good(s, &sg, strcmp(argv[5], "resigned") == 0);
+    } else if (is_inadmissible_mode(argv[5])) {
+        rv = send_inadmissible(s, &sg, argv[5]);
     } else {
         static uint8_t bad_tx[] = {0x93, 0x01, 0x02}; /* not a transaction */
         uint8_t *txs[1] = {bad_tx};
