@@ -1,5 +1,6 @@
 #include "net_bft.h"
 #include "net_mix.h"
+#include "net_pool.h"
 #include "net_p2p.h"
 #include "net_sync.h"
 
@@ -42,223 +43,6 @@ static void peer_log(const char *fmt, ...)
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     fprintf(stderr, "folio: p2p: %s\n", buf);
-}
-
-/* ---- the pool ---- */
-
-#define POOL_BUCKETS (1u << 17)
-
-typedef struct pool_ent {
-    ldg_hash key; /* the transaction id */
-    uint8_t *wire;
-    size_t len;
-    uint64_t expiry_ms;
-    bool unsent; /* admitted here, not yet broadcast in a batch */
-    struct pool_ent *prev, *next, *hnext;
-} pool_ent;
-
-typedef struct pool {
-    pthread_mutex_t lock;
-    pool_ent **buckets;
-    pool_ent *head, *tail;
-    size_t count, unsent;
-    /* The batch store (same lock): batches by digest, in arrival order. */
-    struct batch **bbuckets;
-    struct batch *bhead, *btail;
-    size_t bcount;
-} pool;
-
-/* A batch of client transactions as broadcast by the node that admitted them. */
-typedef struct batch {
-    ldg_hash digest;
-    uint32_t n;
-    uint8_t **txs;
-    size_t *lens;
-    ldg_tx_ref *refs; /* ids and signatures, verified: the digest is over them */
-    uint64_t *expiry;
-    bool own;         /* admitted here: re-sent while pending (a send may have been dropped) */
-    uint64_t sent_ms; /* last broadcast (own batches) */
-    struct batch *prev, *next, *hnext;
-} batch;
-
-#define BATCH_BUCKETS (1u << 14)
-
-static pool_ent **pool_slot(pool *p, const ldg_hash *k)
-{
-    pool_ent **s = &p->buckets[net_mix32(k->b) & (POOL_BUCKETS - 1)]; /* keyed: net_mix.h */
-    while (*s && memcmp((*s)->key.b, k->b, LDG_HASH_LEN) != 0)
-        s = &(*s)->hnext;
-    return s;
-}
-
-/* Takes ownership of wire if it returns true. Lock held by the caller. */
-static bool pool_add_locked(pool *p, const ldg_hash *k, uint8_t *wire, size_t len, uint64_t expiry,
-                            bool unsent)
-{
-    if (p->count >= NET_BFT_POOL_MAX)
-        return false;
-    pool_ent **s = pool_slot(p, k);
-    if (*s)
-        return false;
-    pool_ent *e = calloc(1, sizeof *e);
-    LDG_ASSERT(e);
-    e->key = *k;
-    e->wire = wire;
-    e->len = len;
-    e->expiry_ms = expiry;
-    e->unsent = unsent;
-    *s = e;
-    e->prev = p->tail;
-    if (p->tail)
-        p->tail->next = e;
-    else
-        p->head = e;
-    p->tail = e;
-    p->count++;
-    p->unsent += unsent;
-    return true;
-}
-
-static void pool_unlink_locked(pool *p, pool_ent *e)
-{
-    pool_ent **s = pool_slot(p, &e->key);
-    LDG_ASSERT(*s == e);
-    *s = e->hnext;
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        p->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        p->tail = e->prev;
-    p->count--;
-    p->unsent -= e->unsent;
-    free(e->wire);
-    free(e);
-}
-
-static bool pool_has(pool *p, const ldg_hash *k)
-{
-    pthread_mutex_lock(&p->lock);
-    bool found = *pool_slot(p, k) != NULL;
-    pthread_mutex_unlock(&p->lock);
-    return found;
-}
-
-/* What the pool holds under a transaction's id, compared with a copy's wire bytes. Every
- * pool entry's signature was verified (on admission or receipt), but only for its own
- * bytes: a copy under the same id with another signature (re-signed by its sender, or
- * forged by a peer) is not vouched for by the entry. */
-static net_pool_match pool_find(pool *p, const ldg_hash *id, const uint8_t *wire, size_t len)
-{
-    pthread_mutex_lock(&p->lock);
-    const pool_ent *e = *pool_slot(p, id);
-    net_pool_match m = !e                                                 ? NET_POOL_ABSENT
-                       : e->len == len && memcmp(e->wire, wire, len) == 0 ? NET_POOL_SAME
-                                                                          : NET_POOL_OTHER;
-    pthread_mutex_unlock(&p->lock);
-    return m;
-}
-
-static batch **store_slot(pool *p, const ldg_hash *d)
-{
-    batch **s = &p->bbuckets[net_mix32(d->b) & (BATCH_BUCKETS - 1)]; /* keyed: net_mix.h */
-    while (*s && memcmp((*s)->digest.b, d->b, LDG_HASH_LEN) != 0)
-        s = &(*s)->hnext;
-    return s;
-}
-
-static void batch_free(batch *bt)
-{
-    for (uint32_t i = 0; i < bt->n; i++)
-        free(bt->txs[i]);
-    free(bt->txs);
-    free(bt->lens);
-    free(bt->refs);
-    free(bt->expiry);
-    free(bt);
-}
-
-/* Copies the transactions into a new batch and computes its digest. refs[i] holds the id
- * and signature of txs[i], whose signature the caller has verified. */
-static batch *batch_new(const uint8_t *const *txs, const size_t *lens, const ldg_tx_ref *refs,
-                        const uint64_t *expiry, uint32_t n)
-{
-    batch *bt = calloc(1, sizeof *bt);
-    LDG_ASSERT(bt);
-    bt->n = n;
-    bt->txs = calloc(n ? n : 1, sizeof *bt->txs);
-    bt->lens = calloc(n ? n : 1, sizeof *bt->lens);
-    bt->refs = calloc(n ? n : 1, sizeof *bt->refs);
-    bt->expiry = calloc(n ? n : 1, sizeof *bt->expiry);
-    LDG_ASSERT(bt->txs && bt->lens && bt->refs && bt->expiry);
-    for (uint32_t i = 0; i < n; i++) {
-        bt->txs[i] = malloc(lens[i]);
-        LDG_ASSERT(bt->txs[i]);
-        memcpy(bt->txs[i], txs[i], lens[i]);
-        bt->lens[i] = lens[i];
-        bt->refs[i] = refs[i];
-        bt->expiry[i] = expiry[i];
-    }
-    net_p2p_batch_digest(&bt->digest, refs, n);
-    return bt;
-}
-
-/* Takes ownership of bt if it returns true (false: known already, or the store is full). */
-static bool store_add_locked(pool *p, batch *bt)
-{
-    if (p->bcount >= NET_BFT_BATCHES_MAX)
-        return false;
-    batch **s = store_slot(p, &bt->digest);
-    if (*s)
-        return false;
-    *s = bt;
-    bt->prev = p->btail;
-    if (p->btail)
-        p->btail->next = bt;
-    else
-        p->bhead = bt;
-    p->btail = bt;
-    p->bcount++;
-    return true;
-}
-
-static void store_unlink_locked(pool *p, batch *bt)
-{
-    batch **s = store_slot(p, &bt->digest);
-    LDG_ASSERT(*s == bt);
-    *s = bt->hnext;
-    if (bt->prev)
-        bt->prev->next = bt->next;
-    else
-        p->bhead = bt->next;
-    if (bt->next)
-        bt->next->prev = bt->prev;
-    else
-        p->btail = bt->prev;
-    p->bcount--;
-    batch_free(bt);
-}
-
-/* Drops expired pool entries, then batches none of whose transactions is pending. */
-static void store_gc(pool *p, uint64_t now_ms)
-{
-    pthread_mutex_lock(&p->lock);
-    for (pool_ent *e = p->head, *next; e; e = next) {
-        next = e->next;
-        if (e->expiry_ms < now_ms)
-            pool_unlink_locked(p, e);
-    }
-    for (batch *bt = p->bhead, *next; bt; bt = next) {
-        next = bt->next;
-        bool live = false;
-        for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(p, &bt->refs[i].id) != NULL;
-        if (!live)
-            store_unlink_locked(p, bt);
-    }
-    pthread_mutex_unlock(&p->lock);
 }
 
 /* The id and signature of a transaction's wire bytes (false if they do not decode). */
@@ -316,7 +100,7 @@ typedef struct bft {
     pthread_cond_t qcond;
     qitem *qhead, *qtail;
     size_t qlen;
-    pool pool;
+    net_pool *pool; /* the node's one pool (and batch store) */
     /* consensus thread only */
     net_cons *core;
     net_cons_actions acts;
@@ -391,7 +175,7 @@ static void fatal(bft *b, const char *fmt, ...)
     snprintf(b->n->fatal, sizeof b->n->fatal, "consensus stopped: %s", msg);
     fprintf(stderr, "folio: *** %s ***\n", b->n->fatal);
     atomic_store(&b->n->stopping, true);
-    net_mempool_wake(b->n->mempool);
+    net_pool_wake(b->n->pool);
 }
 
 /* ---- persisted signing state ---- */
@@ -576,47 +360,18 @@ static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, 
                          uint64_t origin, const ldg_hash *expect)
 {
     net_admitted *ad = malloc((n ? n : 1) * sizeof *ad);
-    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
-    uint64_t *expiry = malloc((n ? n : 1) * sizeof *expiry);
-    LDG_ASSERT(ad && refs && expiry);
+    LDG_ASSERT(ad);
     uint32_t bad = 0;
     ldg_result r = net_admit_batch(b->n->admit, txs, lens, n, ad, &bad);
-    batch *bt = NULL;
-    if (r == LDG_R_OK) {
-        for (uint32_t i = 0; i < n; i++) {
-            refs[i] = ad[i].ref;
-            expiry[i] = ad[i].expiry_ms;
-        }
-        bt = batch_new(txs, lens, refs, expiry, n);
-        if (expect && memcmp(bt->digest.b, expect->b, LDG_HASH_LEN) != 0) {
-            batch_free(bt);
-            bt = NULL;
-            peer_log("batch from node %llu: not the digest asked for: batch dropped",
-                     (unsigned long long)origin);
-        }
-    } else {
+    bool ok = r == LDG_R_OK && net_pool_ingest(b->pool, txs, lens, ad, n, expect);
+    if (r != LDG_R_OK)
         peer_log("batch from node %llu: transaction %u of %u refused (%s: %s): batch dropped",
                  (unsigned long long)origin, bad, n, ldg_result_name(r), ldg_result_text(r));
-    }
-    if (bt) {
-        pthread_mutex_lock(&b->pool.lock);
-        for (uint32_t i = 0; i < n; i++) {
-            if (!ad[i].fresh)
-                continue;
-            uint8_t *copy = malloc(lens[i]);
-            LDG_ASSERT(copy);
-            memcpy(copy, txs[i], lens[i]);
-            if (!pool_add_locked(&b->pool, &refs[i].id, copy, lens[i], expiry[i], false))
-                free(copy);
-        }
-        if (!store_add_locked(&b->pool, bt))
-            batch_free(bt);
-        pthread_mutex_unlock(&b->pool.lock);
-    }
+    else if (!ok)
+        peer_log("batch from node %llu: not the digest asked for: batch dropped",
+                 (unsigned long long)origin);
     free(ad);
-    free(refs);
-    free(expiry);
-    return bt != NULL;
+    return ok;
 }
 
 /* A batch received while this node syncs: kept as received, within
@@ -730,14 +485,7 @@ static void *sync_server(void *arg)
         if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) ==
                 LDG_OK &&
             m.kind == NET_P2P_BATCH_REQ) {
-            pthread_mutex_lock(&b->pool.lock);
-            batch *bt = *store_slot(&b->pool, &m.digest);
-            if (bt)
-                net_p2p_enc_batch_rep(&e, &m.digest, (const uint8_t *const *)bt->txs, bt->lens,
-                                      bt->n);
-            else
-                net_p2p_enc_batch_rep(&e, &m.digest, NULL, NULL, 0);
-            pthread_mutex_unlock(&b->pool.lock);
+            net_pool_enc_batch_rep(b->pool, &m.digest, &e);
             net_p2p_msg_free(&m);
         } else if (!m.dec_live || m.kind != NET_P2P_SYNC_REQ) {
             if (m.dec_live)
@@ -895,7 +643,7 @@ static bool asm_mark(assembly *a, const ldg_hash *id)
 
 /* Appends bt's transactions under the rule; if they would overflow the block limits,
  * appends nothing and returns false (when `strict`, the caller treats that as invalid). */
-static bool asm_add(assembly *a, const batch *bt, uint64_t time_ms, uint32_t *added)
+static bool asm_add(assembly *a, const net_batch *bt, uint64_t time_ms, uint32_t *added)
 {
     const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
     uint32_t n0 = a->n;
@@ -935,107 +683,30 @@ static void broadcast_msg(bft *b, const net_cons_msg *m)
     send_enc(b->cons, &b->enc);
 }
 
-/* Re-sends own batches still pending after NET_BFT_REBATCH_MS: a broadcast is best effort
- * (a full peer queue drops it), and a node that is not a validator has no other way to
- * get its clients' transactions proposed. */
-static void rebroadcast(bft *b, uint64_t now)
+static uint64_t origin_of(bft *b)
 {
-    pthread_mutex_lock(&b->pool.lock);
-    uint32_t sent = 0;
-    for (batch *bt = b->pool.bhead; bt && sent < 8; bt = bt->next) {
-        if (!bt->own || now - bt->sent_ms < NET_BFT_REBATCH_MS)
-            continue;
-        bool live = false;
-        for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(&b->pool, &bt->refs[i].id) != NULL;
-        if (!live)
-            continue;
-        bt->sent_ms = now;
-        ldg_enc_reset(&b->enc);
-        net_p2p_enc_batch(&b->enc,
-                          (uint64_t)(b->n->validator_index < 0 ? 0xffff : b->n->validator_index),
-                          (const uint8_t *const *)bt->txs, bt->lens, bt->n);
-        send_enc(b->batch, &b->enc);
-        sent++;
-    }
-    pthread_mutex_unlock(&b->pool.lock);
+    return (uint64_t)(b->n->validator_index < 0 ? 0xffff : b->n->validator_index);
 }
 
-/* Moves newly admitted client transactions from the node's mempool into the pool and
- * broadcasts them in batches. */
-static void drain_local(bft *b)
+/* Re-sends own batches still pending after NET_BFT_REBATCH_MS (at most 8 a pass): a
+ * broadcast is best effort (a full peer queue drops it), and a node that is not a
+ * validator has no other way to get its clients' transactions proposed. */
+static void rebroadcast(bft *b, uint64_t now)
 {
-    net_node *n = b->n;
-    enum { TAKE = 4096 };
-    static net_pending pend[TAKE];
-    size_t k = net_mempool_peek(n->mempool, pend, TAKE);
-    if (k) {
-        pthread_mutex_lock(&b->pool.lock);
-        for (size_t i = 0; i < k; i++) {
-            ldg_hash key = pend[i].id;
-            uint8_t *copy = malloc(pend[i].len);
-            LDG_ASSERT(copy);
-            memcpy(copy, pend[i].wire, pend[i].len);
-            if (!pool_add_locked(&b->pool, &key, copy, pend[i].len, pend[i].expiry_ms, true))
-                free(copy);
-        }
-        pthread_mutex_unlock(&b->pool.lock);
-        net_mempool_remove_front(n->mempool, k);
-    }
-    /* Broadcast what is unsent, in bounded batches, each also kept in the store. */
-    static const uint8_t *txs[NET_P2P_BATCH_TX_MAX];
-    static size_t lens[NET_P2P_BATCH_TX_MAX];
-    static ldg_tx_ref refs[NET_P2P_BATCH_TX_MAX];
-    static uint64_t expiry[NET_P2P_BATCH_TX_MAX];
-    while (true) {
-        uint32_t m = 0;
-        size_t bytes = 0;
-        pthread_mutex_lock(&b->pool.lock);
-        if (b->pool.unsent == 0) {
-            pthread_mutex_unlock(&b->pool.lock);
+    for (int i = 0; i < 8; i++) {
+        if (!net_pool_stale_own(b->pool, now, NET_BFT_REBATCH_MS, origin_of(b), &b->enc, 1))
             break;
-        }
-        /* Unsent entries are at the tail side: find the oldest of them, then go forward. */
-        pool_ent *e = b->pool.tail;
-        size_t back = 0;
-        while (e->prev && back + 1 < b->pool.unsent) {
-            back += e->unsent;
-            e = e->prev;
-        }
-        while (e && !e->unsent)
-            e = e->next;
-        for (; e && m < NET_P2P_BATCH_TX_MAX; e = e->next) {
-            if (!e->unsent)
-                continue;
-            if (bytes + e->len > NET_P2P_BATCH_SIZE_MAX)
-                break;
-            txs[m] = e->wire;
-            lens[m] = e->len;
-            refs[m].id = e->key;
-            ldg_tx_wire_sig(&refs[m].sig, e->wire, e->len);
-            expiry[m] = e->expiry_ms;
-            bytes += e->len;
-            e->unsent = false;
-            b->pool.unsent--;
-            m++;
-        }
-        if (m == 0) {
-            b->pool.unsent = 0; /* cannot happen; never spin */
-            pthread_mutex_unlock(&b->pool.lock);
-            break;
-        }
-        batch *bt = batch_new(txs, lens, refs, expiry, m);
-        bt->own = true;
-        bt->sent_ms = mono_ms();
-        ldg_enc_reset(&b->enc);
-        net_p2p_enc_batch(&b->enc, (uint64_t)(n->validator_index < 0 ? 0xffff : n->validator_index),
-                          txs, lens, m);
-        if (!store_add_locked(&b->pool, bt))
-            batch_free(bt);
-        pthread_mutex_unlock(&b->pool.lock);
         send_enc(b->batch, &b->enc);
     }
-    atomic_store(&n->pool_size, b->pool.count);
+}
+
+/* Broadcasts the transactions admitted here and not yet sent, in bounded batches (each
+ * also kept in the store). */
+static void drain_local(bft *b)
+{
+    while (net_pool_take_unsent(b->pool, mono_ms(), origin_of(b), &b->enc))
+        send_enc(b->batch, &b->enc);
+    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
 }
 
 /* ---- consensus stepping ---- */
@@ -1184,14 +855,13 @@ static void publish(bft *b, ldg_enc *enc, uint64_t height)
 /* Committed transactions leave the pool by id, whatever signature its copy carries. */
 static void pool_remove_refs(bft *b, const ldg_tx_ref *refs, uint32_t n)
 {
-    pthread_mutex_lock(&b->pool.lock);
-    for (uint32_t i = 0; i < n; i++) {
-        pool_ent *e = *pool_slot(&b->pool, &refs[i].id);
-        if (e)
-            pool_unlink_locked(&b->pool, e);
-    }
-    pthread_mutex_unlock(&b->pool.lock);
-    atomic_store(&b->n->pool_size, b->pool.count);
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    for (uint32_t i = 0; i < n; i++)
+        ids[i] = refs[i].id;
+    net_pool_remove(b->pool, ids, n);
+    free(ids);
+    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
 }
 
 static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
@@ -1228,7 +898,7 @@ static void execute_job(bft *b)
         LDG_ASSERT(verified);
         for (uint32_t i = 0; i < k->n; i++)
             verified[i] =
-                pool_find(&b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == NET_POOL_SAME;
+                net_pool_find(b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == NET_POOL_SAME;
         e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, verified,
                               n->dev, &out);
         free(verified);
@@ -1546,7 +1216,7 @@ static void propose_value(bft *b)
     net_node *n = b->n;
     uint64_t now = mono_ms();
     bool forced = atomic_load(&n->force_block);
-    size_t pending = b->pool.count;
+    size_t pending = net_pool_size(b->pool);
     if (pending == 0 && !forced) {
         uint64_t wait = (uint64_t)n->cfg.propose_timeout_ms / 2;
         if (wait > NET_BFT_EMPTY_BLOCK_MS)
@@ -1571,12 +1241,9 @@ static void propose_value(bft *b)
     ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
     LDG_ASSERT(digests);
     uint32_t nd = 0;
-    pthread_mutex_lock(&b->pool.lock);
-    for (batch *bt = b->pool.bhead; bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
-        bool live = false;
-        for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(&b->pool, &bt->refs[i].id) != NULL;
-        if (!live)
+    net_pool_lock(b->pool);
+    for (net_batch *bt = net_pool_batches(b->pool); bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
+        if (!net_pool_batch_live(b->pool, bt))
             continue; /* committed already (the store is collected lazily) */
         uint32_t added;
         if (!asm_add(&a, bt, block_time, &added))
@@ -1588,7 +1255,7 @@ static void propose_value(bft *b)
     ldg_err err =
         ldg_chain_propose_refs(n->chain, a.refs, a.lens, a.n, time_ms, &n->validator.pub, &h);
     bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
-    pthread_mutex_unlock(&b->pool.lock);
+    net_pool_unlock(b->pool);
     asm_free(&a);
     free(digests);
     if (!k) {
@@ -1754,9 +1421,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
         memcpy(dg[i].b, m->digests[i], LDG_HASH_LEN);
     uint32_t fetched = 0;
     for (uint32_t i = 0; i < nd; i++) {
-        pthread_mutex_lock(&b->pool.lock);
-        bool have = *store_slot(&b->pool, &dg[i]) != NULL;
-        pthread_mutex_unlock(&b->pool.lock);
+        bool have = net_pool_has_batch(b->pool, &dg[i]);
         if (!have && !fetch_batch(b, &dg[i])) {
             peer_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
                      (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
@@ -1769,9 +1434,9 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     assembly a;
     asm_init(&a);
     bool ok = true;
-    pthread_mutex_lock(&b->pool.lock);
+    net_pool_lock(b->pool);
     for (uint32_t i = 0; ok && i < nd; i++) {
-        batch *bt = *store_slot(&b->pool, &dg[i]);
+        const net_batch *bt = net_pool_batch_get(b->pool, &dg[i]);
         uint32_t added = 0;
         ok = bt && asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
     }
@@ -1780,7 +1445,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     else
         peer_log("proposal for height %llu does not assemble from its %u batches",
                  (unsigned long long)m->header.height, nd);
-    pthread_mutex_unlock(&b->pool.lock);
+    net_pool_unlock(b->pool);
     asm_free(&a);
     free(dg);
     if (fetched)
@@ -1939,20 +1604,6 @@ static void on_commit_rec(bft *b, qitem *it)
     }
     net_sync_block_free(&blk);
     qitem_free(it);
-}
-
-bool net_bft_pending(net_node *n, const ldg_hash *id)
-{
-    bft *b = g_bft;
-    return b && b->n == n && pool_has(&b->pool, id);
-}
-
-/* ---- setup ---- */
-
-net_pool_match net_bft_pool_match(net_node *n, const ldg_hash *id, const uint8_t *wire, size_t len)
-{
-    bft *b = g_bft;
-    return b && b->n == n ? pool_find(&b->pool, id, wire, len) : NET_POOL_ABSENT;
 }
 
 static int open_sockets(bft *b, char *err, size_t err_len)
@@ -2146,13 +1797,6 @@ static void bft_free(bft *b)
     }
     for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
         blk_clear(&b->blocks[i]);
-    while (b->pool.head)
-        pool_unlink_locked(&b->pool, b->pool.head);
-    while (b->pool.bhead)
-        store_unlink_locked(&b->pool, b->pool.bhead);
-    free(b->pool.buckets);
-    free(b->pool.bbuckets);
-    pthread_mutex_destroy(&b->pool.lock);
     pthread_mutex_destroy(&b->qlock);
     pthread_cond_destroy(&b->qcond);
     pthread_mutex_destroy(&b->xlock);
@@ -2191,12 +1835,9 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     pthread_mutex_init(&b->xlock, NULL);
     pthread_cond_init(&b->xcond, NULL);
     ldg_enc_init(&b->x_enc);
-    pthread_mutex_init(&b->pool.lock, NULL);
-    b->pool.buckets = calloc(POOL_BUCKETS, sizeof *b->pool.buckets);
-    b->pool.bbuckets = calloc(BATCH_BUCKETS, sizeof *b->pool.bbuckets);
-    LDG_ASSERT(b->pool.bbuckets);
+    b->pool = n->pool;
     b->vals = calloc(NET_CONS_VALIDATORS_MAX, sizeof *b->vals);
-    LDG_ASSERT(b->pool.buckets && b->vals);
+    LDG_ASSERT(b->vals);
     ldg_enc_init(&b->enc);
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     b->nval = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
@@ -2270,7 +1911,7 @@ void *net_bft_run(void *arg)
         uint64_t now = mono_ms();
         drain_local(b);
         if (now >= next_gc) {
-            store_gc(&b->pool, net_now_ms() + atomic_load(&n->time_offset_ms));
+            net_pool_gc(b->pool, net_now_ms() + atomic_load(&n->time_offset_ms));
             rebroadcast(b, now);
             next_gc = now + 1000;
         }

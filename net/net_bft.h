@@ -27,13 +27,9 @@
 #include "net_consensus.h"
 #include "net_node.h"
 
-/* Pool of transactions waiting for a block (all sources). */
-#define NET_BFT_POOL_MAX LDG_MEMPOOL_TX_MAX
 /* Own batches still pending after this long are broadcast again (at most 8 a second:
  * under a backlog every batch is old, and receivers would only decode them again). */
 #define NET_BFT_REBATCH_MS 10000
-/* Batches kept (each until none of its transactions is pending). */
-#define NET_BFT_BATCHES_MAX 65536
 /* Proposed or received blocks kept for validation and commit. */
 #define NET_BFT_BLOCK_CACHE 8
 /* Bytes of broadcast batches kept unverified while the node syncs (about a minute of

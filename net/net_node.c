@@ -32,19 +32,6 @@ ldg_registry *net_registry_new(void)
     return r;
 }
 
-/* Admission's replay probe: the node's mempool (client submissions not yet moved on), then
- * the multi-validator driver's pool. */
-static net_pool_match pool_probe(void *ctx, const ldg_hash *id, const uint8_t *wire, size_t len)
-{
-    net_node *n = ctx;
-    if (n->multi) {
-        net_pool_match m = net_bft_pool_match(n, id, wire, len);
-        if (m != NET_POOL_ABSENT)
-            return m;
-    }
-    return net_mempool_contains(n->mempool, id) ? NET_POOL_OTHER : NET_POOL_ABSENT;
-}
-
 typedef struct rpc_worker {
     net_node *node;
     nng_socket sock;
@@ -133,9 +120,9 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
             (unsigned long long)ldg_chain_tip(n->chain).height,
             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
     ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
-    n->mempool = net_mempool_new(LDG_MEMPOOL_TX_MAX);
+    n->pool = net_pool_new(LDG_MEMPOOL_TX_MAX);
     n->admit = net_admit_new(n->chain, n->reg, &n->time_offset_ms);
-    net_admit_set_pool(n->admit, pool_probe, n);
+    net_admit_set_pool(n->admit, net_pool_probe, n->pool);
     return 0;
 }
 
@@ -204,7 +191,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         while (!atomic_load(&n->stopping) && !got_signal)
             usleep(50 * 1000);
         atomic_store(&n->stopping, true);
-        net_mempool_wake(n->mempool);
+        net_pool_wake(n->pool);
     }
     if (workers) {
         for (int i = 0; i < n->cfg.rpc_threads; i++)
@@ -228,7 +215,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         if (rc == 0)
             fprintf(stderr, "folio: node stopped cleanly\n");
     }
-    net_mempool_free(n->mempool);
+    net_pool_free(n->pool);
     ldg_registry_free(n->reg);
     net_admit_free(n->admit);
     explicit_bzero(&n->validator, sizeof n->validator);

@@ -1,4 +1,4 @@
-/* A folio node: the chain, the mempool, the client RPC server and the consensus driver.
+/* A folio node: the chain, admission, the pool, the client RPC server and the consensus driver.
  * For one validator the driver is net_solo (propose -> execute -> self-precommit ->
  * commit through the ledger's seam); a multi-validator protocol plugs into the same seam. */
 #ifndef NET_NODE_H
@@ -8,7 +8,7 @@
 #include "ldg_limits.h"
 #include "net_admit.h"
 #include "net_home.h"
-#include "net_mempool.h"
+#include "net_pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -25,7 +25,7 @@ typedef struct net_node {
     net_config cfg;
     ldg_registry *reg;
     ldg_chain *chain;
-    net_mempool *mempool;
+    net_pool *pool; /* every admitted transaction waiting for a block, and the batch store */
     ldg_keypair validator;
     int validator_index; /* -1 if this node is not a validator */
     bool dev;
@@ -70,11 +70,6 @@ void *net_solo_run(void *node);
  * bad address or TLS file fails the start), then net_bft_run runs until n->stopping. */
 int net_bft_start(net_node *n, char *err, size_t err_len);
 void *net_bft_run(void *node);
-/* Whether a transaction waits in the multi-validator driver's pool (admitted, not yet in
- * a committed block). */
-bool net_bft_pending(net_node *n, const ldg_hash *id);
-/* What that pool holds under id, compared with wire (admission's replay probe). */
-net_pool_match net_bft_pool_match(net_node *n, const ldg_hash *id, const uint8_t *wire, size_t len);
 /* Frees the driver once its thread and the RPC workers are joined. */
 void net_bft_stop(net_node *n);
 

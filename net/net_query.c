@@ -63,8 +63,8 @@ static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
 
 /* ---- admission ---- */
 
-/* A client's transaction: the node's one admission path (net_admit.h), then the mempool,
- * which keeps its own copy of the bytes. */
+/* A client's transaction: the node's one admission path (net_admit.h), then the pool (one
+ * copy of the bytes; own: a multi-validator node broadcasts it in a batch). */
 static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, size_t len,
                         ldg_hash *id)
 {
@@ -73,13 +73,7 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
     *id = ad.ref.id;
     if (r != LDG_R_OK)
         return r;
-    uint8_t *copy = malloc(len);
-    LDG_ASSERT(copy);
-    memcpy(copy, wire, len);
-    r = net_mempool_add(n->mempool, id, copy, len, ad.expiry_ms);
-    if (r != LDG_R_OK)
-        free(copy);
-    return r;
+    return net_pool_add(n->pool, id, wire, len, ad.expiry_ms, n->multi);
 }
 
 static json_t *result_json(ldg_result code)
@@ -132,7 +126,7 @@ static char *m_status(net_node *n, int *status)
         "{s:s,s:I,s:I,s:o,s:o,s:I,s:i,s:b,s:I,s:i,s:I}", "chain_id", ldg_chain_id(n->chain),
         "height", (json_int_t)tip.height, "time_ms", (json_int_t)tip.time_ms, "last_block_hash",
         hex_json(tip.hash.b, LDG_HASH_LEN), "state_root", hex_json(tip.state_root.b, LDG_HASH_LEN),
-        "mempool", (json_int_t)net_mempool_size(n->mempool), "validators", (int)nv, "dev", n->dev,
+        "mempool", (json_int_t)net_pool_size(n->pool), "validators", (int)nv, "dev", n->dev,
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
@@ -228,10 +222,10 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
     uint32_t idx;
     char hex[65];
     ldg_hex_encode(hex, id.b, LDG_HASH_LEN);
-    /* The mempool is asked first: a transaction leaves it only after its block is
+    /* The pool is asked first: a transaction leaves it only after its block is
      * committed, so "not pending" followed by "not committed" is a true absence, while the
      * other order could miss one committed between the two reads. */
-    bool pending = net_mempool_contains(n->mempool, &id) || (n->multi && net_bft_pending(n, &id));
+    bool pending = net_pool_has(n->pool, &id);
     if (ldg_chain_find_tx(n->chain, &id, &h, &idx) != LDG_OK) {
         if (pending)
             return dump(json_pack("{s:s,s:s}", "id", hex, "status", "pending"));
@@ -567,7 +561,7 @@ static char *m_dev_time(net_node *n, const msgpack_object *args, uint32_t nargs,
         return error_json(status, LDG_ERR_INVALID, "dev_time_advance takes milliseconds");
     atomic_fetch_add(&n->time_offset_ms, ms);
     atomic_store(&n->force_block, true);
-    net_mempool_wake(n->mempool);
+    net_pool_wake(n->pool);
     return dump(json_pack("{s:I}", "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms)));
 }
 
@@ -654,7 +648,7 @@ char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
             out = net_query_assets(n, method, args, na, status);
         else if (!strcmp(method, "stop")) {
             atomic_store(&n->stopping, true);
-            net_mempool_wake(n->mempool);
+            net_pool_wake(n->pool);
             out = dump(json_pack("{s:b}", "stopping", 1));
         } else
             out = error_json(status, LDG_ERR_PROTOCOL, "unknown method '%s'", method);
