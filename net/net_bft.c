@@ -1,4 +1,6 @@
 #include "net_bft.h"
+#include "net_guard.h"
+#include "net_inbox.h"
 #include "net_mix.h"
 #include "net_pool.h"
 #include "net_p2p.h"
@@ -58,11 +60,7 @@ static bool wire_ref(const uint8_t *wire, size_t len, ldg_tx_ref *ref)
 
 /* ---- driver state ---- */
 
-typedef struct qitem {
-    struct qitem *next;
-    nng_msg *raw; /* owns the bytes m borrows */
-    net_p2p_msg m;
-} qitem;
+typedef net_inbox_item qitem; /* a received message (net_inbox.h) */
 
 typedef struct bft_blk {
     bool used;
@@ -96,10 +94,7 @@ typedef struct bft {
     bool cons_open, batch_open, rep_open, pub_open, req_open, sub_open;
     pthread_t th_cons, th_batch, th_rep, th_sub;
     bool th_cons_on, th_batch_on, th_rep_on, th_sub_on;
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
-    qitem *qhead, *qtail;
-    size_t qlen;
+    net_inbox inbox;
     net_pool *pool; /* the node's one pool (and batch store) */
     /* consensus thread only */
     net_cons *core;
@@ -126,8 +121,8 @@ typedef struct bft {
     net_cons_event internal[BFT_INTERNAL];
     size_t int_head, int_count;
     bool stepping;
-    nng_pipe from; /* the connection the message being stepped came on (id 0: none) */
-    char state_path[NET_PATH_MAX];
+    nng_pipe from;   /* the connection the message being stepped came on (id 0: none) */
+    net_guard guard; /* signs this validator's votes; persists them first */
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
     /* The executor: executes and commits each decided block on its own thread while the
@@ -180,172 +175,19 @@ static void fatal(bft *b, const char *fmt, ...)
 
 /* ---- persisted signing state ---- */
 
-#define STATE_MAGIC "FOLIOCS1"
-
-static bool state_write(bft *b, const net_cons_persisted *p)
-{
-    uint8_t hdr[16];
-    memcpy(hdr, STATE_MAGIC, 8);
-    uint32_t ver = 1, size = (uint32_t)sizeof *p;
-    memcpy(hdr + 8, &ver, 4);
-    memcpy(hdr + 12, &size, 4);
-    ldg_hash sum;
-    ldg_sha256(&sum, p, sizeof *p);
-    char tmp[NET_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", b->state_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return false;
-    bool ok = write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr &&
-              write(fd, p, sizeof *p) == (ssize_t)sizeof *p &&
-              write(fd, sum.b, sizeof sum.b) == (ssize_t)sizeof sum.b && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    ok = ok && rename(tmp, b->state_path) == 0;
-    if (ok) {
-        int dfd = open(b->n->home, O_RDONLY | O_DIRECTORY);
-        ok = dfd >= 0 && fsync(dfd) == 0;
-        if (dfd >= 0)
-            close(dfd);
-    }
-    return ok;
-}
-
-/* 1: restored into p; 0: no file; -1: unreadable (refuse to start: could double-sign). */
-static int state_read(const char *path, net_cons_persisted *p)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? 0 : -1;
-    uint8_t hdr[16];
-    ldg_hash sum, want;
-    bool ok = fread(hdr, 1, sizeof hdr, f) == sizeof hdr &&
-              fread(p, 1, sizeof *p, f) == sizeof *p &&
-              fread(want.b, 1, sizeof want.b, f) == sizeof want.b;
-    fclose(f);
-    uint32_t size = 0;
-    if (ok)
-        memcpy(&size, hdr + 12, 4);
-    ok = ok && !memcmp(hdr, STATE_MAGIC, 8) && size == sizeof *p;
-    if (ok) {
-        ldg_sha256(&sum, p, sizeof *p);
-        ok = !memcmp(sum.b, want.b, LDG_HASH_LEN);
-    }
-    return ok ? 1 : -1;
-}
-
-/* ---- crypto callbacks ---- */
-
-static bool cb_sign(void *ctx, uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *msg, size_t len)
-{
-    bft *b = ctx;
-    ldg_hash d;
-    ldg_sig s;
-    net_cons_digest(&d, msg, len);
-    if (ldg_sign(&s, &b->n->validator, &d) != LDG_OK)
-        return false;
-    memcpy(sig, s.b, NET_CONS_SIG_LEN);
-    return true;
-}
-
-static bool cb_verify(void *ctx, const uint8_t pubkey[NET_CONS_PUBKEY_LEN], const uint8_t *msg,
-                      size_t len, const uint8_t sig[NET_CONS_SIG_LEN])
-{
-    ldg_hash d;
-    ldg_sig s;
-    ldg_pubkey pk;
-    net_cons_digest(&d, msg, len);
-    memcpy(s.b, sig, NET_CONS_SIG_LEN);
-    memcpy(pk.b, pubkey, NET_CONS_PUBKEY_LEN);
-    return ldg_verify(&s, &d, &pk);
-}
-
-/* ---- inbox ---- */
-
-static void q_push(bft *b, qitem *it)
-{
-    pthread_mutex_lock(&b->qlock);
-    if (b->qlen >= NET_BFT_INBOX_MAX) {
-        pthread_mutex_unlock(&b->qlock);
-        net_p2p_msg_free(&it->m);
-        nng_msg_free(it->raw);
-        free(it);
-        return;
-    }
-    it->next = NULL;
-    if (b->qtail)
-        b->qtail->next = it;
-    else
-        b->qhead = it;
-    b->qtail = it;
-    b->qlen++;
-    pthread_cond_signal(&b->qcond);
-    pthread_mutex_unlock(&b->qlock);
-}
-
-static qitem *q_pop(bft *b, int wait_ms)
-{
-    pthread_mutex_lock(&b->qlock);
-    if (!b->qhead && wait_ms > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)wait_ms * 1000000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
-        pthread_cond_timedwait(&b->qcond, &b->qlock, &ts);
-    }
-    qitem *it = b->qhead;
-    if (it) {
-        b->qhead = it->next;
-        if (!b->qhead)
-            b->qtail = NULL;
-        b->qlen--;
-    }
-    pthread_mutex_unlock(&b->qlock);
-    return it;
-}
-
-static void qitem_free(qitem *it)
-{
-    net_p2p_msg_free(&it->m);
-    nng_msg_free(it->raw);
-    free(it);
-}
-
-/* Receives on s, decodes with limit max, keeps messages of kind `kind`. */
-static qitem *recv_one(bft *b, nng_socket s, size_t max, const char *what)
-{
-    nng_msg *raw;
-    int rv = nng_recvmsg(s, &raw, 0);
-    if (rv != 0)
-        return NULL;
-    qitem *it = calloc(1, sizeof *it);
-    LDG_ASSERT(it);
-    it->raw = raw;
-    ldg_err e = net_p2p_decode(&it->m, nng_msg_body(raw), nng_msg_len(raw), max);
-    if (e != LDG_OK) {
-        peer_log("dropped a malformed %s message (%zu bytes): %s; peer disconnected", what,
-                 nng_msg_len(raw), ldg_err_str(e));
-        nng_pipe_close(nng_msg_get_pipe(raw));
-        nng_msg_free(raw);
-        free(it);
-        return NULL;
-    }
-    return it;
-}
-
 static void *cons_rx(void *arg)
 {
     bft *b = arg;
     while (!atomic_load(&b->n->stopping)) {
-        qitem *it = recv_one(b, b->cons, NET_P2P_CONS_SIZE_MAX, "consensus");
+        qitem *it = net_inbox_recv(b->cons, NET_P2P_CONS_SIZE_MAX, "consensus");
         if (!it)
             continue;
         if (it->m.kind != NET_P2P_CONS) {
             peer_log("dropped a message of kind %u on the consensus socket", it->m.kind);
-            qitem_free(it);
+            net_inbox_item_free(it);
             continue;
         }
-        q_push(b, it);
+        net_inbox_push(&b->inbox, it);
     }
     return NULL;
 }
@@ -393,7 +235,7 @@ static void defer_batch(bft *b, qitem *it)
         b->deferred_len--;
         b->deferred_bytes -= nng_msg_len(old->raw);
         b->deferred_dropped++;
-        qitem_free(old);
+        net_inbox_item_free(old);
     }
 }
 
@@ -434,7 +276,7 @@ static void drain_deferred(bft *b)
             skipped++;
         else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL))
             nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     free(v);
     if (n)
@@ -451,7 +293,7 @@ static void *batch_rx(void *arg)
     while (!atomic_load(&b->n->stopping)) {
         if (b->deferred && !atomic_load(&b->syncing))
             drain_deferred(b);
-        qitem *it = recv_one(b, b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
+        qitem *it = net_inbox_recv(b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
         if (!it)
             continue;
         if (b->test_drop_batches)
@@ -466,7 +308,7 @@ static void *batch_rx(void *arg)
         } else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL)) {
             nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
         }
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     return NULL;
 }
@@ -509,14 +351,14 @@ static void *sub_rx(void *arg)
 {
     bft *b = arg;
     while (!atomic_load(&b->n->stopping)) {
-        qitem *it = recv_one(b, b->sub, NET_P2P_RECORD_SIZE_MAX + 64, "commit");
+        qitem *it = net_inbox_recv(b->sub, NET_P2P_RECORD_SIZE_MAX + 64, "commit");
         if (!it)
             continue;
         if (it->m.kind != NET_P2P_COMMIT) {
-            qitem_free(it);
+            net_inbox_item_free(it);
             continue;
         }
-        q_push(b, it);
+        net_inbox_push(&b->inbox, it);
     }
     return NULL;
 }
@@ -765,7 +607,7 @@ static void start_height(bft *b)
             b->future = it;
             b->future_len++;
         } else {
-            qitem_free(it);
+            net_inbox_item_free(it);
         }
     }
 }
@@ -973,9 +815,7 @@ static void *exec_run(void *arg)
         pthread_cond_broadcast(&b->xcond);
         pthread_mutex_unlock(&b->xlock);
         /* Wake the consensus thread: held messages and the next proposal wait for this. */
-        pthread_mutex_lock(&b->qlock);
-        pthread_cond_signal(&b->qcond);
-        pthread_mutex_unlock(&b->qlock);
+        net_inbox_wake(&b->inbox);
         pthread_mutex_lock(&b->xlock);
     }
     pthread_mutex_unlock(&b->xlock);
@@ -1084,8 +924,8 @@ static void perform(bft *b, const net_cons_actions *acts)
         const net_cons_action *a = &acts->items[i];
         switch (a->kind) {
         case NET_CONS_ACT_PERSIST:
-            if (!state_write(b, a->persisted)) {
-                fatal(b, "cannot persist the signing state to %s: %s", b->state_path,
+            if (!net_guard_persist(&b->guard, a->persisted)) {
+                fatal(b, "cannot persist the signing state to %s: %s", b->guard.path,
                       strerror(errno));
                 return;
             }
@@ -1463,7 +1303,7 @@ static bool signed_by_validator(bft *b, const net_cons_msg *m)
     uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
     const char *cid = ldg_chain_id(b->n->chain);
     size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
-    return cb_verify(b, b->vals[m->validator], sb, len, m->sig);
+    return net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
 }
 
 static bool proposal_genuine(bft *b, const net_cons_msg *m)
@@ -1473,7 +1313,7 @@ static bool proposal_genuine(bft *b, const net_cons_msg *m)
     uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
     const char *cid = ldg_chain_id(b->n->chain);
     size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
-    bool ok = cb_verify(b, b->vals[m->validator], sb, len, m->sig);
+    bool ok = net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
     if (!ok)
         peer_log("proposal for height %llu round %u with a bad signature dropped",
                  (unsigned long long)m->height, m->round);
@@ -1485,7 +1325,7 @@ static void step_msg(bft *b, qitem *it)
 {
     net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
     b->from = nng_msg_get_pipe(it->raw);
-    qitem_free(it);
+    net_inbox_item_free(it);
     step(b, &ev);
     b->from = (nng_pipe)NNG_PIPE_INITIALIZER;
 }
@@ -1498,7 +1338,7 @@ static void deliver(bft *b, qitem *it)
     accept_block(b, &it->m);
     if (atomic_load(&b->x_committing)) {
         if (b->held_len >= NET_BFT_HELD_MAX) {
-            qitem_free(it); /* resend brings it back */
+            net_inbox_item_free(it); /* resend brings it back */
             return;
         }
         b->held_len++;
@@ -1523,7 +1363,7 @@ static void release_held(bft *b)
         if (!b->held)
             b->held_tail = NULL;
         if (it->m.cons.height != decided_height(b, NULL) + 1) {
-            qitem_free(it);
+            net_inbox_item_free(it);
             continue;
         }
         step_msg(b, it);
@@ -1536,7 +1376,7 @@ static void on_cons(bft *b, qitem *it)
     uint64_t cur = decided_height(b, NULL) + 1;
     uint64_t h = it->m.cons.height;
     if (b->observer || h < cur) {
-        qitem_free(it);
+        net_inbox_item_free(it);
         return;
     }
     if (h > cur) {
@@ -1547,7 +1387,7 @@ static void on_cons(bft *b, qitem *it)
                      "peer disconnected",
                      (unsigned long long)h, it->m.cons.validator);
             nng_pipe_close(nng_msg_get_pipe(it->raw));
-            qitem_free(it);
+            net_inbox_item_free(it);
             return;
         }
         if (h - 1 > atomic_load(&n->peer_height))
@@ -1559,7 +1399,7 @@ static void on_cons(bft *b, qitem *it)
             b->future = it;
             b->future_len++;
         } else {
-            qitem_free(it);
+            net_inbox_item_free(it);
         }
         return;
     }
@@ -1571,13 +1411,13 @@ static void on_commit_rec(bft *b, qitem *it)
     net_node *n = b->n;
     /* A validator that is not behind commits by consensus: skip the decoding. */
     if (!b->observer && atomic_load(&n->peer_height) <= ldg_chain_tip(n->chain).height) {
-        qitem_free(it);
+        net_inbox_item_free(it);
         return;
     }
     net_sync_block blk;
     if (net_sync_decode(&blk, it->m.recs[0], it->m.rec_lens[0]) != LDG_OK) {
         peer_log("undecodable published block");
-        qitem_free(it);
+        net_inbox_item_free(it);
         return;
     }
     commit_wait(b); /* a block of ours in hand may be this very one */
@@ -1603,7 +1443,7 @@ static void on_commit_rec(bft *b, qitem *it)
             b->next_sync_allowed = mono_ms() + 2000;
     }
     net_sync_block_free(&blk);
-    qitem_free(it);
+    net_inbox_item_free(it);
 }
 
 static int open_sockets(bft *b, char *err, size_t err_len)
@@ -1778,27 +1618,24 @@ static void bft_free(bft *b)
         ldg_exec_out_free(&b->spec_out);
     ldg_enc_free(&b->x_enc);
     qitem *it;
-    while ((it = q_pop(b, 0)))
-        qitem_free(it);
+    net_inbox_destroy(&b->inbox);
     while (b->future) {
         it = b->future;
         b->future = it->next;
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     while (b->held) {
         it = b->held;
         b->held = it->next;
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     while (b->deferred) {
         it = b->deferred;
         b->deferred = it->next;
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
         blk_clear(&b->blocks[i]);
-    pthread_mutex_destroy(&b->qlock);
-    pthread_cond_destroy(&b->qcond);
     pthread_mutex_destroy(&b->xlock);
     pthread_cond_destroy(&b->xcond);
     if (b->core)
@@ -1830,8 +1667,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
                 "proposals are assembled from batches fetched by digest\n");
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
-    pthread_mutex_init(&b->qlock, NULL);
-    pthread_cond_init(&b->qcond, NULL);
+    net_inbox_init(&b->inbox);
     pthread_mutex_init(&b->xlock, NULL);
     pthread_cond_init(&b->xcond, NULL);
     ldg_enc_init(&b->x_enc);
@@ -1841,7 +1677,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     ldg_enc_init(&b->enc);
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     b->nval = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
-    net_home_path(b->state_path, n->home, "consensus.state");
+    net_guard_init(&b->guard, n->home, &n->validator);
     if (open_sockets(b, err, err_len) != 0) {
         bft_free(b);
         return 1;
@@ -1849,12 +1685,12 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     if (!b->observer) {
         net_cons_persisted *restored = calloc(1, sizeof *restored);
         LDG_ASSERT(restored);
-        int r = state_read(b->state_path, restored);
+        int r = net_guard_restore(&b->guard, restored);
         if (r < 0) {
             snprintf(err, err_len,
                      "%s is unreadable or corrupt: refusing to vote (it guards against double "
                      "signing; restore it or move it away knowingly)",
-                     b->state_path);
+                     b->guard.path);
             free(restored);
             bft_free(b);
             return 1;
@@ -1863,7 +1699,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
             fprintf(stderr, "folio: restored signing state: last signed height %llu round %u\n",
                     (unsigned long long)restored->last.height, restored->last.round);
         net_cons_config cfg = {
-            .crypto = {.ctx = b, .sign = cb_sign, .verify = cb_verify},
+            .crypto = {.ctx = &b->guard, .sign = net_guard_sign, .verify = net_guard_verify},
             .propose_base_ms = (uint32_t)n->cfg.propose_timeout_ms,
             .propose_delta_ms = (uint32_t)n->cfg.propose_timeout_ms / 2,
             .prevote_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
@@ -1968,18 +1804,18 @@ void *net_bft_run(void *arg)
         }
         /* Up to 256 messages, then back to timers and proposals. Each handler frees its
          * item. */
-        qitem *it = q_pop(b, b->want_value || b->held ? 2 : 10);
+        qitem *it = net_inbox_pop(&b->inbox, b->want_value || b->held ? 2 : 10);
         for (int k = 0; it; k++) {
             if (it->m.kind == NET_P2P_CONS)
                 on_cons(b, it);
             else if (it->m.kind == NET_P2P_COMMIT)
                 on_commit_rec(b, it);
             else
-                qitem_free(it);
+                net_inbox_item_free(it);
             it = NULL;
             if (k + 1 >= 256 || atomic_load(&n->stopping))
                 break;
-            it = q_pop(b, 0);
+            it = net_inbox_pop(&b->inbox, 0);
         }
     }
     return NULL;

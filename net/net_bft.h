@@ -25,6 +25,7 @@
 #define NET_BFT_H
 
 #include "net_consensus.h"
+#include "net_inbox.h"
 #include "net_node.h"
 
 /* Own batches still pending after this long are broadcast again (at most 8 a second:
@@ -37,11 +38,9 @@
 #define NET_BFT_DEFERRED_BYTES_MAX (64u << 20)
 /* Messages for the next height kept until the node gets there. */
 #define NET_BFT_FUTURE_MAX 256
-/* Inbox bound: beyond it, consensus messages are dropped (resend brings them back). */
-#define NET_BFT_INBOX_MAX 4096
 /* Messages of the next height held while the decided block before it executes (they reach
  * the core once it is stored); more are dropped (resend brings them back). */
-#define NET_BFT_HELD_MAX NET_BFT_INBOX_MAX
+#define NET_BFT_HELD_MAX NET_INBOX_MAX
 /* A block-sync reply that cannot be sent within this long is dropped (the peer retries). */
 #define NET_BFT_REPLY_TIMEOUT_MS 2000
 /* On stop, the p2p sockets are given this long to close; after it they are left to the
