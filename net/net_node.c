@@ -1,5 +1,6 @@
 #include "net_node.h"
 #include "net_bft.h"
+#include "net_solo.h"
 #include "ast_module.h"
 #include "net_query_vm.h"
 #include "net_rpc.h"

@@ -1,6 +1,7 @@
-/* A folio node: the chain, admission, the pool, the client RPC server and the consensus driver.
- * For one validator the driver is net_solo (propose -> execute -> self-precommit ->
- * commit through the ledger's seam); a multi-validator protocol plugs into the same seam. */
+/* A folio node: the state its components share (the chain, admission, the pool) and the
+ * status they publish. net_node.c composes them: admission (net_admit) -> one pool
+ * (net_pool) -> a consensus driver (net_bft for several validators, net_solo for one) ->
+ * the chain's commit; block sync (net_sync); the RPC server (net_query). */
 #ifndef NET_NODE_H
 #define NET_NODE_H
 
@@ -62,15 +63,5 @@ uint64_t net_now_ms(void);
 
 /* The RPC method table (net_query.c): returns a malloc'd JSON reply and sets status. */
 char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status);
-
-/* The single-validator consensus driver (net_solo.c). Runs until n->stopping. */
-void *net_solo_run(void *node);
-
-/* The multi-validator driver (net_bft.c): sockets are opened by net_bft_start (so that a
- * bad address or TLS file fails the start), then net_bft_run runs until n->stopping. */
-int net_bft_start(net_node *n, char *err, size_t err_len);
-void *net_bft_run(void *node);
-/* Frees the driver once its thread and the RPC workers are joined. */
-void net_bft_stop(net_node *n);
 
 #endif

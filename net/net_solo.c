@@ -1,7 +1,7 @@
 /* The single-validator consensus driver: the same seam a BFT protocol uses
  * (propose -> execute -> precommit signatures -> certificate check -> commit), with a
  * validator set of one whose quorum is one. */
-#include "net_node.h"
+#include "net_solo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
