@@ -1117,89 +1117,19 @@ static bool sync_run(bft *b)
     net_node *n = b->n;
     exec_wait(b); /* the executor's block first: sync continues from the store's tip */
     spec_drop(b);
-    ldg_tip start = ldg_chain_head(n->chain);
-    uint64_t t0 = mono_ms(), wait_ms = 0;
-    net_sync_fetch *f = net_sync_fetch_open(b->req, 2000);
-    for (int attempt = 0; attempt < 4 && !atomic_load(&n->stopping);) {
-        ldg_tip tip = ldg_chain_head(n->chain);
-        nng_msg *raw;
-        uint64_t tw = mono_ms();
-        bool got = net_sync_fetch_take(f, tip.height + 1, &raw) == LDG_OK;
-        wait_ms += mono_ms() - tw;
-        if (!got) {
-            attempt++;
-            continue;
-        }
-        net_p2p_msg m;
-        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_SIZE_MAX) !=
-                LDG_OK ||
-            m.kind != NET_P2P_SYNC_REP) {
-            peer_log("malformed block sync reply dropped");
-            if (m.dec_live)
-                net_p2p_msg_free(&m);
-            nng_msg_free(raw);
-            attempt++;
-            continue;
-        }
-        if (m.tip_height > atomic_load(&n->peer_height))
-            atomic_store(&n->peer_height, m.tip_height);
-        /* The next range travels while this one is applied. */
-        if (m.rec_count > 0 && m.tip_height > tip.height + m.rec_count)
-            (void)net_sync_fetch_ask(f, tip.height + 1 + m.rec_count);
-        uint32_t applied = 0;
-        for (uint32_t i = 0; i < m.rec_count; i++) {
-            net_sync_block blk;
-            char why[256];
-            if (net_sync_decode(&blk, m.recs[i], m.rec_lens[i]) != LDG_OK) {
-                peer_log("undecodable block record in a sync reply");
-                break;
-            }
-            /* Stored in the background while the next one executes, and not fsynced one
-             * by one: a block lost in a crash is fetched again. The run is made durable
-             * below, before this node signs anything on top of it. */
-            ldg_err e =
-                net_sync_apply(n->chain, &blk, n->dev, LDG_COMMIT_BACKGROUND, why, sizeof why);
-            if (e == LDG_OK)
-                pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
-            net_sync_block_free(&blk);
-            if (e == LDG_ERR_DIVERGED) {
-                net_p2p_msg_free(&m);
-                nng_msg_free(raw);
-                net_sync_fetch_close(f);
-                fatal(b, "%s", why);
-                return true;
-            }
-            if (e != LDG_OK) {
-                peer_log("block sync: %s", why);
-                break;
-            }
-            applied++;
-            if (b->test_sync_delay_ms)
-                usleep((useconds_t)(b->test_sync_delay_ms * 1000));
-        }
-        uint64_t peer_tip = m.tip_height;
-        net_p2p_msg_free(&m);
-        nng_msg_free(raw);
-        if (applied == 0)
-            attempt++;
-        if (ldg_chain_head(n->chain).height >= peer_tip && applied == 0)
-            break;
-    }
-    net_sync_fetch_close(f);
-    ldg_tip now = ldg_chain_head(n->chain);
-    if (now.height > start.height && ldg_chain_persist(n->chain) != LDG_OK) {
-        fatal(b, "block sync: the store failed to persist blocks %llu..%llu",
-              (unsigned long long)start.height + 1, (unsigned long long)now.height);
-        return true;
-    }
-    if (now.height > start.height)
-        fprintf(stderr,
-                "folio: block sync: %llu -> %llu (%llu transactions) in %llu ms, %llu of them "
-                "waiting for peers\n",
-                (unsigned long long)start.height, (unsigned long long)now.height,
-                (unsigned long long)(now.tx_total - start.tx_total),
-                (unsigned long long)(mono_ms() - t0), (unsigned long long)wait_ms);
-    return now.height > start.height;
+    net_sync_client c = {.chain = n->chain,
+                         .pool = b->pool,
+                         .req = b->req,
+                         .dev = n->dev,
+                         .stopping = &n->stopping,
+                         .peer_height = &n->peer_height,
+                         .delay_ms = b->test_sync_delay_ms};
+    char why[256];
+    net_sync_outcome o = net_sync_catch_up(&c, why, sizeof why);
+    if (o == NET_SYNC_FATAL)
+        fatal(b, "%s", why);
+    atomic_store(&n->pool_size, net_pool_size(b->pool));
+    return o != NET_SYNC_NOTHING;
 }
 
 /* Brings the store up to the peers' tip; true if it got any block. Broadcast batches wait
