@@ -20,6 +20,8 @@ typedef struct senders {
 struct net_admit {
     ldg_chain *chain;
     const ldg_registry *reg;
+    ldg_hash genesis; /* what this chain's transactions sign (with their id) */
+    net_clock *clock;
     const _Atomic uint64_t *time_offset_ms;
     net_admit_pool_fn pool_fn;
     void *pool_ctx;
@@ -69,13 +71,15 @@ static void sender_add(senders *s, const ldg_pubkey *pk, const ldg_pubkey_point 
     pthread_rwlock_unlock(&s->lock);
 }
 
-net_admit *net_admit_new(ldg_chain *chain, const ldg_registry *reg,
+net_admit *net_admit_new(ldg_chain *chain, const ldg_registry *reg, net_clock *clock,
                          const _Atomic uint64_t *time_offset_ms)
 {
     net_admit *a = calloc(1, sizeof *a);
     LDG_ASSERT(a);
     a->chain = chain;
     a->reg = reg;
+    a->genesis = *ldg_chain_genesis_hash(chain);
+    a->clock = clock;
     a->time_offset_ms = time_offset_ms;
     pthread_rwlock_init(&a->snd.lock, NULL);
     a->snd.slots = calloc(NET_SENDER_CACHE_SLOTS, sizeof *a->snd.slots);
@@ -102,9 +106,14 @@ void net_admit_set_pool(net_admit *a, net_admit_pool_fn fn, void *ctx)
 
 uint64_t net_admit_now(net_admit *a)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint64_t now;
+    if (a->clock) {
+        now = net_clock_now_ms(a->clock);
+    } else {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    }
     if (a->time_offset_ms)
         now += atomic_load(a->time_offset_ms);
     uint64_t tip = ldg_chain_tip(a->chain).time_ms;
@@ -176,7 +185,14 @@ static ldg_result admit_decoded(net_admit *a, ldg_state *reader, const ldg_tx *t
      * verified, so that a batch's every signature is good (its digest commits to them). */
     if (m != NET_POOL_SAME) {
         atomic_fetch_add(&a->sig_checks, 1);
-        bool ok = lifted ? ldg_verify_point(&tx->sig, &tx->id, &pt) : ldg_tx_verify(tx);
+        bool ok;
+        if (lifted) {
+            ldg_hash msg;
+            ldg_tx_sign_msg(&msg, &a->genesis, &tx->id);
+            ok = ldg_verify_point(&tx->sig, &msg, &pt);
+        } else {
+            ok = ldg_tx_verify(tx, &a->genesis);
+        }
         if (!ok)
             return LDG_R_BAD_SIGNATURE;
         out->verified = true;

@@ -20,6 +20,7 @@
 #include "ldg_chain.h"
 #include "ldg_exec.h"
 #include "ldg_tx.h"
+#include "net_clock.h"
 
 #include <stdatomic.h>
 
@@ -47,15 +48,17 @@ typedef struct net_admit_stats {
     uint64_t refused;    /* transactions refused (client) or batches dropped (peer) */
 } net_admit_stats;
 
-/* time_offset_ms: the node's dev-mode clock offset (read at each admission), may be NULL. */
-net_admit *net_admit_new(ldg_chain *chain, const ldg_registry *reg,
+/* clock: the node's clock (net_clock.h; NULL: the wall clock); time_offset_ms: its
+ * dev-mode offset (read at each admission), may be NULL. Signatures are checked for the
+ * chain's genesis hash (ldg_tx_sign_msg). */
+net_admit *net_admit_new(ldg_chain *chain, const ldg_registry *reg, net_clock *clock,
                          const _Atomic uint64_t *time_offset_ms);
 void net_admit_free(net_admit *a);
 /* The pool's replay probe, asked after every cheaper check and before the signature. */
 void net_admit_set_pool(net_admit *a, net_admit_pool_fn fn, void *ctx);
 
 /* The time admission checks expiry against: the node's clock (plus the dev offset), never
- * before the last block's time. */
+ * before the last block's time (specs/transactions.md §2). */
 uint64_t net_admit_now(net_admit *a);
 
 /* Admits one transaction. reader: the committed state (NULL: admission opens one).

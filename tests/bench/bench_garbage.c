@@ -108,7 +108,7 @@ static double verify_cpu_s(wire *txs, size_t n)
         ldg_tx tx;
         if (ldg_tx_decode(&tx, txs[i].b, txs[i].n) != LDG_R_OK)
             abort();
-        bad += !ldg_tx_verify(&tx);
+        bad += !ldg_tx_verify(&tx, &bench_genesis);
         ldg_tx_free(&tx);
     }
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
@@ -136,6 +136,8 @@ int main(int argc, char **argv)
     if (net_config_load(home, &cfg, err, sizeof err) != LDG_OK)
         return 1;
     snprintf(rpc_url, sizeof rpc_url, "%s", cfg.rpc_url);
+    if (!bench_genesis_load(home))
+        return 1;
     pid_t node = fork();
     if (node == 0) {
         char log[NET_PATH_MAX + 16];

@@ -24,6 +24,8 @@ run bench_evm "${FOLIO_BENCH_EVM_SECONDS:-0.5}"
 # Node CPU per 1,000 refused submissions from unregistered senders (no signature work),
 # beside garbage-signed ones from a registered sender and raw verifications.
 run bench_garbage "$build/folio" "${FOLIO_BENCH_GARBAGE:-20480}"
+# 1,000 connections declaring maximal frames and stalling: node memory, status p99.
+run bench_stall "$build/folio" "${FOLIO_BENCH_STALLERS:-1000}"
 for extra in tests/bench/run_*.sh; do
   [ -f "$extra" ] && { bash "$extra" "$build" || status=1; }
 done

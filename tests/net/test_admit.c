@@ -53,7 +53,7 @@ static void setup(void)
     ldg_genesis gen;
     tl_genesis(&gen, CHAIN, T0, &val, 2, names, roles, keys);
     ck_assert_int_eq(ldg_chain_open(&chain, dir, reg, &gen, false), LDG_OK);
-    adm = net_admit_new(chain, reg, NULL);
+    adm = net_admit_new(chain, reg, NULL, NULL);
     probe_answer = NET_POOL_ABSENT;
     probes = 0;
     net_admit_set_pool(adm, probe, NULL);
@@ -78,7 +78,8 @@ static uint8_t *tx_of(size_t *len, const char *chain_id, uint64_t type, const ld
     ldg_enc_str(&p, ISIN);
     ldg_enc_u64(&p, 1);
     ldg_enc_bin(&p, b.b, LDG_ACCOUNT_LEN);
-    uint8_t *w = tl_tx_build_fresh(len, NULL, chain_id, type, kp, expiry_ms, &p);
+    uint8_t *w = tl_tx_build_fresh(len, NULL, chain_id, ldg_chain_genesis_hash(chain), type, kp,
+                                   expiry_ms, &p);
     ldg_enc_free(&p);
     return w;
 }

@@ -99,7 +99,7 @@ static void real_txs(uint8_t **w, size_t *len, net_admitted *ad, uint32_t n, uin
         ldg_enc_array(&e, 1);
         ldg_enc_u64(&e, i);
         ldg_hash id;
-        w[i] = tl_tx_build_fresh(&len[i], &id, CHAIN, 11, &kp, expiry, &e);
+        w[i] = tl_tx_build_fresh(&len[i], &id, CHAIN, &TL_NO_GENESIS, 11, &kp, expiry, &e);
         ldg_enc_free(&e);
         memset(&ad[i], 0, sizeof ad[i]);
         ad[i].ref.id = id;
