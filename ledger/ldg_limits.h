@@ -336,6 +336,13 @@
  * are simply looked up each time. Open addressing: a power of two, filled to half. */
 #define NET_SENDER_CACHE_SLOTS 65536
 
+/* Clock skew tolerated between nodes when a peer's batch is admitted (net_admit.h): a
+ * transaction the sending node admitted with an expiry at the edge of LDG_TX_TTL_MS_MAX is
+ * not "too far" for a node whose clock is up to this much behind, and one that expired
+ * on the way is not the peer's fault (it is then verified but not pooled). Beyond it the
+ * batch is dropped whole and its peer disconnected. */
+#define NET_ADMIT_PEER_SKEW_MS (60 * 1000ULL)
+
 /* ---- command line client (cli_util.c) ---- */
 
 /* Validity of a transaction the CLI signs: expiry = client wall clock + 10 minutes, well

@@ -47,50 +47,17 @@ static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
 
 /* ---- admission ---- */
 
+/* A client's transaction: the node's one admission path (net_admit.h), then the pool (one
+ * copy of the bytes; own: a multi-validator node broadcasts it in a batch). */
 static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, size_t len,
                         ldg_hash *id)
 {
-    ldg_tx tx;
-    memset(id, 0, sizeof *id);
-    ldg_result r = ldg_tx_decode(&tx, wire, len);
+    net_admitted ad;
+    ldg_result r = net_admit_tx(n->admit, reader, wire, len, NET_ADMIT_CLIENT, &ad);
+    *id = ad.ref.id;
     if (r != LDG_R_OK)
         return r;
-    *id = tx.id;
-    ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
-    r = ldg_exec_precheck(&tx, ldg_chain_id(n->chain), now > tip.time_ms ? now : tip.time_ms);
-    uint64_t h;
-    uint32_t idx;
-    if (r == LDG_R_OK && ldg_chain_find_tx(n->chain, &tx.id, &h, &idx) == LDG_OK)
-        r = LDG_R_REPLAY;
-    if (r == LDG_R_OK &&
-        (net_mempool_contains(n->mempool, &tx.id) || (n->multi && net_bft_pending(n, &tx.id))))
-        r = LDG_R_REPLAY;
-    bool known = false;
-    if (r == LDG_R_OK && !net_senders_verify(&n->senders, &tx, &known))
-        r = LDG_R_BAD_SIGNATURE;
-    if (r == LDG_R_OK && !known) {
-        ldg_account a;
-        ldg_participant p;
-        ldg_pubkey_point pt;
-        bool found;
-        ldg_account_of(&a, &tx.sender);
-        if (ldg_participant_get(reader, &a, &p, &found) != LDG_OK || !found)
-            r = LDG_R_UNKNOWN_SENDER;
-        else if (ldg_pubkey_lift(&pt, &tx.sender))
-            net_senders_add(&n->senders, &tx.sender, &pt);
-    }
-    uint64_t expiry = tx.expiry_ms;
-    ldg_tx_free(&tx);
-    if (r != LDG_R_OK)
-        return r;
-    uint8_t *copy = malloc(len);
-    LDG_ASSERT(copy);
-    memcpy(copy, wire, len);
-    r = net_mempool_add(n->mempool, id, copy, len, expiry);
-    if (r != LDG_R_OK)
-        free(copy);
-    return r;
+    return net_pool_add(n->pool, id, wire, len, ad.expiry_ms, n->multi);
 }
 
 uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
@@ -157,7 +124,7 @@ static char *m_status(net_node *n, int *status)
         "{s:s,s:I,s:I,s:o,s:o,s:I,s:i,s:b,s:I,s:i,s:I}", "chain_id", ldg_chain_id(n->chain),
         "height", (json_int_t)tip.height, "time_ms", (json_int_t)tip.time_ms, "last_block_hash",
         hex_json(tip.hash.b, LDG_HASH_LEN), "state_root", hex_json(tip.state_root.b, LDG_HASH_LEN),
-        "mempool", (json_int_t)net_mempool_size(n->mempool), "validators", (int)nv, "dev", n->dev,
+        "mempool", (json_int_t)net_pool_size(n->pool), "validators", (int)nv, "dev", n->dev,
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
@@ -297,10 +264,10 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
     uint32_t idx;
     char hex[65];
     ldg_hex_encode(hex, id.b, LDG_HASH_LEN);
-    /* The mempool is asked first: a transaction leaves it only after its block is
+    /* The pool is asked first: a transaction leaves it only after its block is
      * committed, so "not pending" followed by "not committed" is a true absence, while the
      * other order could miss one committed between the two reads. */
-    bool pending = net_mempool_contains(n->mempool, &id) || (n->multi && net_bft_pending(n, &id));
+    bool pending = net_pool_has(n->pool, &id);
     if (ldg_chain_find_tx(n->chain, &id, &h, &idx) != LDG_OK) {
         if (pending)
             return dump(json_pack("{s:s,s:s}", "id", hex, "status", "pending"), status);
@@ -784,7 +751,7 @@ static char *m_dev_time(net_node *n, const msgpack_object *args, uint32_t nargs,
         return error_json(status, LDG_ERR_INVALID, "dev_time_advance takes milliseconds");
     atomic_fetch_add(&n->time_offset_ms, ms);
     atomic_store(&n->force_block, true);
-    net_mempool_wake(n->mempool);
+    net_pool_wake(n->pool);
     return dump(json_pack("{s:I}", "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms)),
                 status);
 }
@@ -843,7 +810,7 @@ static char *m_stop(net_node *n, int *status)
 {
     (void)status;
     atomic_store(&n->stopping, true);
-    net_mempool_wake(n->mempool);
+    net_pool_wake(n->pool);
     return dump(json_pack("{s:b}", "stopping", 1), status);
 }
 
