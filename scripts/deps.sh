@@ -3,6 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libsecp256k1-dev librocksdb-dev libnng-dev
       libmsgpack-dev check libjansson-dev libinih-dev libssl-dev nettle-dev spin coinor-cbc
+      libgmp-dev
       )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,5 +1,6 @@
 /* Cancun transaction processing on the in-memory world, state root and logs hash, and the
- * standard precompiles folio provides (ecrecover, sha256, ripemd160, identity). */
+ * standard precompiles folio provides (ecrecover, sha256, ripemd160, identity here; 0x05..0x09
+ * in ldg_evm_precompile.c). */
 #include "ldg_evm_world_int.h"
 
 #include "ldg_keccak.h"
@@ -88,6 +89,19 @@ bool world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_resu
     case 4:
         cost = 15 + 3 * words(msg->input_size);
         break;
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 9: {
+        static ldg_evm_result (*const run[])(const uint8_t *, size_t, int64_t) = {
+            ldg_evm_pc_modexp, ldg_evm_pc_bn_add, ldg_evm_pc_bn_mul, ldg_evm_pc_bn_pairing,
+            ldg_evm_pc_blake2f};
+        *out = run[id - 5](msg->input_data, msg->input_size, msg->gas);
+        if (out->status == LDG_EVM_OUT_OF_MEMORY)
+            w->failed = true;
+        return true;
+    }
     default: /* not provided yet: fails like an exceptional halt (specs/vm.md) */
         *out = (ldg_evm_result){.status = LDG_EVM_PRECOMPILE_FAILURE};
         return true;

@@ -124,6 +124,17 @@ void world_kill(world_account *a);
 bool world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_result *out);
 bool world_is_precompile(const ldg_evm_address *addr);
 
+/* Precompiles 0x05..0x09 (ldg_evm_precompile.c) on input (in, n) with gas: each returns
+ * the result (gas left, output) or an out-of-gas / precompile-failure halt. */
+ldg_evm_result ldg_evm_pc_modexp(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_bn_add(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_bn_mul(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_bn_pairing(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_blake2f(const uint8_t *in, size_t n, int64_t gas);
+/* BLAKE2b's compression function F (RFC 7693 §3.2) with a chosen number of rounds. */
+void ldg_blake2b_f(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], bool last,
+                   uint32_t rounds);
+
 /* ---- contract creation, shared by both hosts ---- */
 
 /* CREATE: the last 20 bytes of keccak256(rlp([sender, nonce])). */

@@ -8,5 +8,6 @@ set(LDG_VM_SOURCES
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_mpt.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_state.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_tx.c
+    ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_precompile.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_statetest.c)
 list(APPEND LDG_VM_SOURCES ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_vm_ledger.c ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_vm_precompile.c)
