@@ -501,7 +501,7 @@ static size_t host_copy_code(void *ctx, const ldg_evm_address *addr, size_t offs
 }
 
 /* EIP-6780: the balance always moves; the account is deleted only if it was created in
- * this transaction (then even a self-beneficiary's balance is burned at the end). */
+ * this transaction, and then its balance is 0 right after the SELFDESTRUCT. */
 static bool host_selfdestruct(void *ctx, const ldg_evm_address *addr,
                               const ldg_evm_address *beneficiary)
 {
@@ -517,6 +517,9 @@ static bool host_selfdestruct(void *ctx, const ldg_evm_address *addr,
     world_touch(w, ben);
     if (!self->created)
         return false;
+    /* Created in this transaction: the balance is 0 from here on, even if it was its own
+     * beneficiary (the Ether is burned now, not when the account is removed). */
+    world_set_balance(w, self, ldg_u256_zero());
     if (self->destructed)
         return false;
     world_journal(w, J_DESTRUCTED, self, ldg_u256_zero(), ldg_u256_zero(), 0, false);

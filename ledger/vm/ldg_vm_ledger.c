@@ -505,6 +505,12 @@ static bool h_selfdestruct(void *ctx, const ldg_evm_address *addr,
     vm_session *s = ctx;
     value_move(s, addr, beneficiary, h_get_balance(ctx, addr));
     vm_entry *e = entry_get(s, E_ACCOUNT, addr, NULL);
+    if (e->created) { /* EIP-6780: burned now, even when it is its own beneficiary */
+        vm_account a;
+        account_load(s, addr, &a);
+        a.balance = ldg_u256_zero();
+        account_store(s, addr, &a);
+    }
     if (e->destructed)
         return false;
     if (e->created) { /* EIP-6780: only an account created in this transaction goes */
