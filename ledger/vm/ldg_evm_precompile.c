@@ -178,10 +178,26 @@ static inline void blake2b_g(uint64_t v[16], int a, int b, int c, int d, uint64_
     v[b] = rotr64(v[b] ^ v[c], 63);
 }
 
+#define BLAKE2B_ROUND(s)                                                                           \
+    do {                                                                                           \
+        blake2b_g(v, 0, 4, 8, 12, mm[(s)[0]], mm[(s)[1]]);                                         \
+        blake2b_g(v, 1, 5, 9, 13, mm[(s)[2]], mm[(s)[3]]);                                         \
+        blake2b_g(v, 2, 6, 10, 14, mm[(s)[4]], mm[(s)[5]]);                                        \
+        blake2b_g(v, 3, 7, 11, 15, mm[(s)[6]], mm[(s)[7]]);                                        \
+        blake2b_g(v, 0, 5, 10, 15, mm[(s)[8]], mm[(s)[9]]);                                        \
+        blake2b_g(v, 1, 6, 11, 12, mm[(s)[10]], mm[(s)[11]]);                                      \
+        blake2b_g(v, 2, 7, 8, 13, mm[(s)[12]], mm[(s)[13]]);                                       \
+        blake2b_g(v, 3, 4, 9, 14, mm[(s)[14]], mm[(s)[15]]);                                       \
+    } while (0)
+
+/* Rounds go ten at a time with the schedule unrolled, so the message words are indexed by
+ * constants and stay in registers: EIP-152 allows 2^32 - 1 rounds for as many gas, and
+ * ethereum/tests has such a call (stTimeConsuming/CALLBlake2f_MaxRounds). */
 void ldg_blake2b_f(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], bool last,
                    uint32_t rounds)
 {
-    uint64_t v[16];
+    uint64_t v[16], mm[16];
+    memcpy(mm, m, sizeof mm);
     for (int i = 0; i < 8; i++) {
         v[i] = h[i];
         v[i + 8] = BLAKE2B_IV[i];
@@ -190,17 +206,14 @@ void ldg_blake2b_f(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], boo
     v[13] ^= t[1];
     if (last)
         v[14] = ~v[14];
-    for (uint32_t r = 0; r < rounds; r++) {
-        const uint8_t *s = BLAKE2B_SIGMA[r % 10];
-        blake2b_g(v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
-        blake2b_g(v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
-        blake2b_g(v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
-        blake2b_g(v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
-        blake2b_g(v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
-        blake2b_g(v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
-        blake2b_g(v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
-        blake2b_g(v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+    uint32_t r = 0;
+    for (; rounds - r >= 10; r += 10) {
+#pragma GCC unroll 10
+        for (int k = 0; k < 10; k++)
+            BLAKE2B_ROUND(BLAKE2B_SIGMA[k]);
     }
+    for (; r < rounds; r++)
+        BLAKE2B_ROUND(BLAKE2B_SIGMA[r % 10]);
     for (int i = 0; i < 8; i++)
         h[i] ^= v[i] ^ v[i + 8];
 }

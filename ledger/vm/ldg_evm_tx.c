@@ -48,7 +48,8 @@ static bool set_output(ldg_evm_result *r, const uint8_t *data, size_t len)
 static void ecrecover(const uint8_t *in, size_t in_size, ldg_evm_result *r)
 {
     uint8_t buf[128] = {0};
-    memcpy(buf, in, in_size < 128 ? in_size : 128);
+    if (in_size) /* in is NULL for empty call data */
+        memcpy(buf, in, in_size < 128 ? in_size : 128);
     /* v is a 32-byte word that must be 27 or 28. */
     for (int i = 32; i < 63; i++)
         if (buf[i])
