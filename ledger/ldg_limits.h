@@ -276,6 +276,12 @@
  * a frame asking for more fails as out of gas instead of allocating. */
 #define LDG_EVM_MEMORY_SIZE_MAX (32u * 1024 * 1024)
 
+/* Length of modexp's base, exponent or modulus (precompile 0x05). Not an Ethereum rule:
+ * at this length the EIP-2565 price is at least 8·2^25/3 ≈ 89 million gas (exponent) or
+ * 2^44/3 gas (base, modulus), above any block gas limit; a longer operand is out of gas
+ * instead of being allocated. Calldata is at most LDG_EVM_MEMORY_SIZE_MAX anyway. */
+#define LDG_EVM_MODEXP_LEN_MAX (32u * 1024 * 1024)
+
 /* Topics per log: LOG0..LOG4. */
 #define LDG_EVM_LOG_TOPICS_MAX 4
 
