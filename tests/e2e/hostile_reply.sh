@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hostile clients against the node's replies (issue 12, items 1, 2, 6 and 11), through the
-# real binary and a raw SP client (tests/e2e/tools/sp_client.py: python3 and Debian's
-# python3-msgpack) that sends what the CLI never would:
+# real binary and a raw SP client (tests/e2e/tools/spclient.py; the requests are built
+# with Debian's python3-msgpack) that sends what the CLI never would:
 #  1. text that is not UTF-8 (a surrogate, an overlong form, a code point above U+10FFFF)
 #     as a method name and as the argument of participant, asset, holders, balance,
 #     bond_schedule, rules, transfer_check: each gets a clean error reply, the node lives;
@@ -27,7 +27,7 @@ cat >"$E2E_TMP/h.py" <<'PYEOF'
 import json, sys
 sys.path.insert(0, sys.argv[1])
 import msgpack
-from sp_client import call, NoReply
+from spclient import call, NoReply
 
 url = sys.argv[2]
 BAD = {"surrogate": b"x\xed\xa0\x80", "overlong": b"\xe0\x80\x80",
@@ -189,7 +189,7 @@ else
   # was ~20 MB of JSON (over the client's 16 MiB limit) and ~850 MB of JSON objects.
   out="$("$FORGE" "$FOLIO_HOME" mallory "$CHAIN_ID" 999 65000 $((now_ms + 300000)) 100 "$E2E_TMP/big.req")" || fail "tx_forge"
   first="$(printf '%s\n' "$out" | sed -n '1s/^id //p')"
-  r="$("$PY" "$TOOLS/sp_client.py" "$RPC_URL" < <(od -An -tx1 -v "$E2E_TMP/big.req" | tr -d ' \n'))"
+  r="$("$PY" "$TOOLS/spclient.py" "$RPC_URL" --hex - < <(od -An -tx1 -v "$E2E_TMP/big.req" | tr -d ' \n'))"
   acc="$(printf '%s' "$r" | "$PY" -c 'import json,sys; r=json.load(sys.stdin); j=json.loads(r["json"]); print(j["accepted"], (j["rejected"] or [{}])[0].get("name",""))' 2>/dev/null)"
   e2e_log "        submitted 100 transactions of $(printf '%s\n' "$out" | sed -n 's/^bytes //p') bytes: accepted, first refusal: $acc"
   height=""

@@ -10,8 +10,15 @@ can also misbehave on purpose: declare a frame and stall, drip bytes, skip the h
     status, reply = c.call("status")          # reply: the parsed JSON
     c.send_header(16 << 20)                   # declare 16 MiB, send nothing more
 
-Command line:  python3 spclient.py URL METHOD [ARG...]   (ARG: integers or text)
-prints "STATUS JSON" and exits 0 if a reply came.
+For one request given as raw bytes, a reply that may be anything (or nothing):
+
+    status, text, size = spclient.call(url, body)   # raises spclient.NoReply
+
+Command line:
+    python3 spclient.py URL METHOD [ARG...]   (ARG: integers or text)
+        prints "STATUS JSON" and exits 0 if a reply came;
+    python3 spclient.py URL --hex HEXFILE|-   (request bytes as hex in a file or on stdin)
+        prints one JSON line: {"status": N, "json": "...", "bytes": size} or {"noreply": why}.
 """
 
 import json
@@ -182,10 +189,45 @@ def connect(url, timeout=10.0):
     return Conn(url, timeout)
 
 
+class NoReply(Exception):
+    """The node closed, stalled, refused the connection or answered another request."""
+
+
+def call(url, body, timeout=60.0, req_id=1):
+    """One request `body` on a fresh connection: (status, json text, reply body size)."""
+    try:
+        c = Conn(url, timeout)
+    except (OSError, ValueError) as e:
+        raise NoReply("cannot connect: %s" % e)
+    try:
+        c.sock.sendall(c.request_bytes(body, req_id))
+        got, reply = c.recv_frame()
+    except (OSError, ValueError) as e:
+        raise NoReply(str(e) or type(e).__name__)
+    finally:
+        c.close()
+    if got != req_id:
+        raise NoReply("reply to request id %d, not %d" % (got, req_id))
+    status, text = unpack_reply(reply)
+    return status, text, len(reply)
+
+
+def main_hex(url, src):
+    data = (sys.stdin if src == "-" else open(src)).read().strip()
+    try:
+        st, text, size = call(url, bytes.fromhex(data))
+        print(json.dumps({"status": st, "json": text, "bytes": size}))
+    except NoReply as e:
+        print(json.dumps({"noreply": str(e)}))
+    return 0
+
+
 def main(argv):
     if len(argv) < 3:
-        print(__doc__.strip().splitlines()[-2], file=sys.stderr)
+        print("usage: spclient.py URL METHOD [ARG...] | URL --hex HEXFILE|-", file=sys.stderr)
         return 2
+    if argv[2] == "--hex":
+        return main_hex(argv[1], argv[3] if len(argv) > 3 else "-")
     args = [int(a) if a.isdigit() else a for a in argv[3:]]
     c = connect(argv[1])
     status, reply = c.call(argv[2], *args)
