@@ -232,25 +232,3 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
     ldg_enc_free(&e);
     return len ? len + 1 : 0;
 }
-
-/* libFuzzer: writes the seeds into the corpus directory named by FOLIO_FUZZ_CORPUS
- * (tests/fuzz/run.sh), so that every method of the table is reached from the start. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    const char *corpus = getenv("FOLIO_FUZZ_CORPUS");
-    static uint8_t buf[65536];
-    for (unsigned i = 0; corpus && i < 256; i++) {
-        size_t len = folio_fuzz_seed(buf, sizeof buf, i);
-        if (len == 0)
-            break;
-        char path[4096];
-        snprintf(path, sizeof path, "%s/seed-%03u", corpus, i);
-        FILE *f = fopen(path, "wb");
-        if (f) {
-            fwrite(buf, 1, len, f);
-            fclose(f);
-        }
-    }
-    return 0;
-}
