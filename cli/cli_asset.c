@@ -301,7 +301,7 @@ static void show_schedule(cli_ctx *ctx, const char *id, json_t *j)
     json_t *p;
     json_array_foreach(json_object_get(b, "schedule"), i, p)
     {
-        char per[16], frac[48], amt[64];
+        char per[24], frac[48], amt[64]; /* per: any size_t in decimal */
         snprintf(per, sizeof per, "%zu", i + 1);
         snprintf(frac, sizeof frac, "%lld/%lld",
                  (long long)json_integer_value(json_object_get(p, "days_num")),

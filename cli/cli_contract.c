@@ -543,9 +543,16 @@ static int load_deployment(cli_ctx *ctx, const char *path, const char *want, con
             rc = CLI_USAGE;
         } else if (pick < 0) {
             char names[512] = "";
-            for (int i = 0; i < n; i++)
-                snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-                         arts[i].name);
+            size_t used = 0;
+            for (int i = 0; i < n; i++) {
+                int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                                 arts[i].name);
+                if (w < 0 || (size_t)w >= sizeof names - used) { /* too many: say it is cut */
+                    memcpy(names + sizeof names - 4, "...", 4);
+                    break;
+                }
+                used += (size_t)w;
+            }
             cli_fail(ctx, "MALFORMED", "%s: %s (contracts with bytecode: %s)", path,
                      n == 0 ? "no contract with bytecode (solc combined-json or standard-json)"
                      : want ? "no such contract"

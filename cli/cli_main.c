@@ -104,7 +104,12 @@ int main(int argc, char **argv)
         free(rest);
         return n < 2 ? 2 : 0;
     }
-    net_home_resolve(ctx.home, ctx.home_arg);
+    if (!net_home_resolve(ctx.home, ctx.home_arg)) {
+        cli_fail(&ctx, "USAGE", "the node home's absolute path is longer than %d bytes",
+                 NET_PATH_MAX - 1);
+        free(rest);
+        return 2;
+    }
     for (size_t i = 0; i < sizeof nouns / sizeof nouns[0]; i++) {
         if (!strcmp(rest[1], nouns[i].noun)) {
             int rc = nouns[i].fn(&ctx, n - 1, rest + 1);

@@ -60,7 +60,11 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     char abs[NET_PATH_MAX];
-    net_home_resolve(abs, dir);
+    if (!net_home_resolve(abs, dir)) {
+        cli_fail(ctx, "USAGE", "the testnet directory's absolute path is longer than %d bytes",
+                 NET_PATH_MAX - 1);
+        return CLI_USAGE;
+    }
     net_testnet_opts o = {.dir = abs,
                           .validators = (uint32_t)nv,
                           .observers = (uint32_t)no,
@@ -76,7 +80,9 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
         json_t *homes = json_array();
         for (uint64_t i = 0; i < nv + no; i++) {
             char h[NET_PATH_MAX];
-            snprintf(h, sizeof h, "%s/node%llu", abs, (unsigned long long)i);
+            /* net_testnet_init made these directories, so the path fits */
+            int w = snprintf(h, sizeof h, "%s/node%llu", abs, (unsigned long long)i);
+            LDG_ASSERT(w > 0 && (size_t)w < sizeof h);
             json_array_append_new(homes, json_string(h));
         }
         json_t *j = json_pack("{s:s,s:I,s:I,s:o,s:b}", "dir", abs, "validators", (json_int_t)nv,

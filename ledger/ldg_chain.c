@@ -622,7 +622,7 @@ ldg_err ldg_chain_propose(ldg_chain *c, const uint8_t *const *txs, const size_t 
                           uint64_t time_ms, const ldg_pubkey *proposer, ldg_header *out)
 {
     LDG_ASSERT(n <= LDG_BLOCK_TX_MAX);
-    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+    ldg_tx_ref *refs = calloc(n ? n : 1, sizeof *refs); /* n == 0: still one defined element */
     LDG_ASSERT(refs);
     for (uint32_t i = 0; i < n; i++) {
         ldg_tx tx;
@@ -676,7 +676,7 @@ static ldg_err check_header_refs(ldg_chain *c, const ldg_header *h, const ldg_tx
 
 static ldg_err check_header(ldg_chain *c, const ldg_header *h, const ldg_tx *txs, uint32_t n)
 {
-    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+    ldg_tx_ref *refs = calloc(n ? n : 1, sizeof *refs); /* n == 0: still one defined element */
     LDG_ASSERT(refs);
     for (uint32_t i = 0; i < n; i++)
         refs[i] = ldg_tx_ref_of(&txs[i]);

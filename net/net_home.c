@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-void net_home_resolve(char out[NET_PATH_MAX], const char *explicit_home)
+bool net_home_resolve(char out[NET_PATH_MAX], const char *explicit_home)
 {
     const char *h = explicit_home;
     char buf[NET_PATH_MAX];
@@ -22,20 +22,26 @@ void net_home_resolve(char out[NET_PATH_MAX], const char *explicit_home)
         h = getenv("FOLIO_HOME");
     if (!h || !*h) {
         const char *home = getenv("HOME");
-        snprintf(buf, sizeof buf, "%s/.folio", home ? home : ".");
+        int w = snprintf(buf, sizeof buf, "%s/.folio", home ? home : ".");
+        if (w < 0 || (size_t)w >= sizeof buf)
+            return false;
         h = buf;
     }
+    int w;
     if (h[0] == '/') {
-        snprintf(out, NET_PATH_MAX, "%s", h);
+        w = snprintf(out, NET_PATH_MAX, "%s", h);
     } else {
         char cwd[NET_PATH_MAX];
         if (!getcwd(cwd, sizeof cwd))
             snprintf(cwd, sizeof cwd, ".");
-        snprintf(out, NET_PATH_MAX, "%s/%s", cwd, h);
+        w = snprintf(out, NET_PATH_MAX, "%s/%s", cwd, h);
     }
+    if (w < 0 || (size_t)w >= NET_PATH_MAX)
+        return false;
     size_t n = strlen(out);
     while (n > 1 && out[n - 1] == '/')
         out[--n] = '\0';
+    return true;
 }
 
 void net_home_path(char out[NET_PATH_MAX], const char *home, const char *rel)

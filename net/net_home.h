@@ -38,7 +38,7 @@ typedef struct net_config {
 } net_config;
 
 /* Resolves the home: explicit dir, else $FOLIO_HOME, else $HOME/.folio. Absolute path. */
-void net_home_resolve(char out[NET_PATH_MAX], const char *explicit_home);
+bool net_home_resolve(char out[NET_PATH_MAX], const char *explicit_home);
 void net_home_path(char out[NET_PATH_MAX], const char *home, const char *rel);
 
 /* Creates a home with a fresh operator key and a one-validator genesis. The home is

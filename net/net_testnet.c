@@ -31,6 +31,18 @@ static ldg_err copy_file(const char *from, const char *to)
     return put_file(to, buf, n, 0644);
 }
 
+/* out = dir/rel; false, with err saying so, when that is longer than NET_PATH_MAX - 1. */
+static bool join(char out[NET_PATH_MAX], const char *dir, const char *rel, char *err,
+                 size_t err_len)
+{
+    int w = snprintf(out, NET_PATH_MAX, "%s/%s", dir, rel);
+    if (w >= 0 && (size_t)w < NET_PATH_MAX)
+        return true;
+    snprintf(err, err_len, "the path %.64s.../%s is longer than %d bytes", dir, rel,
+             NET_PATH_MAX - 1);
+    return false;
+}
+
 ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
 {
     uint32_t total = o->validators + o->observers;
@@ -80,8 +92,12 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
     g->time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
     g->validator_count = o->validators;
     for (uint32_t i = 0; i < total && e == LDG_OK; i++) {
-        char home[NET_PATH_MAX];
-        snprintf(home, sizeof home, "%s/node%u", o->dir, i);
+        char home[NET_PATH_MAX], name[16];
+        snprintf(name, sizeof name, "node%u", i);
+        if (!join(home, o->dir, name, err, err_len)) {
+            e = LDG_ERR_INVALID;
+            break;
+        }
         if (mkdir(home, 0700) != 0 && errno != EEXIST) {
             snprintf(err, err_len, "cannot create %s: %s", home, strerror(errno));
             e = LDG_ERR_IO;
@@ -116,15 +132,19 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
         }
         explicit_bzero(&kp, sizeof kp);
         if (o->tls) {
-            snprintf(path, sizeof path, "%s/tls", home);
-            mkdir(path, 0700);
-            snprintf(path, sizeof path, "%s/tls/node.crt", home);
-            snprintf(path2, sizeof path2, "%s/tls/node.key", home);
+            if (!join(path, home, "tls/node.crt", err, err_len) ||
+                !join(path2, home, "tls/node.key", err, err_len)) {
+                e = LDG_ERR_INVALID;
+                break;
+            }
+            char tls_dir[NET_PATH_MAX];
+            net_home_path(tls_dir, home, "tls"); /* shorter than path, which fits */
+            mkdir(tls_dir, 0700);
             const char *role = i < o->validators ? NET_TLS_ROLE_VALIDATOR : NET_TLS_ROLE_OBSERVER;
             if ((e = net_tls_make_cert(ca_crt, ca_key, path, path2, role, cn, "127.0.0.1", err,
                                        err_len)) != LDG_OK)
                 break;
-            snprintf(path, sizeof path, "%s/tls/ca.crt", home);
+            net_home_path(path, home, "tls/ca.crt"); /* shorter than tls/node.crt */
             if ((e = copy_file(ca_crt, path)) != LDG_OK) {
                 snprintf(err, err_len, "cannot write %s", path);
                 break;

@@ -143,6 +143,7 @@ static ldg_err stl_json_leg(stl_json_parser *ps, json_t *leg, const char *where,
 {
     static const char *const keys[] = {"from", "to", "asset", "amount", NULL};
     stl_lsm_doc *d = ps->doc;
+    *from = *to = *asset = -1; /* defined on every path, the error paths included */
     if (!json_is_object(leg))
         return stl_json_fail(ps, LDG_ERR_INVALID, "%s must be an object", where);
     ldg_err e = stl_json_check_keys(ps, leg, keys, where);

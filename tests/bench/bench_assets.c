@@ -114,8 +114,9 @@ int main(int argc, char **argv)
     ldg_enc_u64(&e, 37);
     ldg_enc_str(&e, "CNY");
     ast_date rd, pd;
-    (void)ast_date_parse(&rd, "2024-01-10", 10);
-    (void)ast_date_parse(&pd, "2024-01-20", 10);
+    if (ast_date_parse(&rd, "2024-01-10", 10) != AST_DATE_OK ||
+        ast_date_parse(&pd, "2024-01-20", 10) != AST_DATE_OK)
+        abort();
     ldg_enc_i64(&e, rd.days);
     ldg_enc_i64(&e, pd.days);
     size_t len;

@@ -454,12 +454,12 @@ int main(int argc, char **argv)
     if (getenv("FOLIO_BENCH_KEEP")) {
         /* The victim's store as the kill left it, to replay its catch-up against the others'
          * kept homes (tests/bench/replay_catchup.sh). */
-        char cmd[3 * NET_PATH_MAX];
-        snprintf(cmd, sizeof cmd,
+        char keep[4 * NET_PATH_MAX + 128];
+        snprintf(keep, sizeof keep,
                  "cp -a '%s/data' '%s/data.at-kill' && cp -a '%s/consensus.state' "
                  "'%s/consensus.state.at-kill'",
                  homes[victim], homes[victim], homes[victim], homes[victim]);
-        if (system(cmd) != 0)
+        if (system(keep) != 0)
             fprintf(stderr, "bench: could not keep node%d's store at the kill\n", victim);
     }
     while (field(watch, "height") < hk + 2 && now_s() - tk < 60)

@@ -145,7 +145,11 @@ int main(int argc, char **argv)
     pid_t node = fork();
     if (node == 0) {
         char log[NET_PATH_MAX];
-        snprintf(log, sizeof log, "%s/node.log", home);
+        int w = snprintf(log, sizeof log, "%s/node.log", home);
+        if (w < 0 || (size_t)w >= sizeof log) {
+            fprintf(stderr, "bench: the log path %s/node.log is too long\n", home);
+            _exit(1);
+        }
         if (!freopen(log, "w", stderr))
             _exit(1);
         execl(argv[1], argv[1], "node", "start", "--home", home, (char *)NULL);

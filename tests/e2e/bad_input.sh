@@ -191,6 +191,10 @@ bad cli WRONG_CHAIN "transfer signed by a registered key for another chain (the 
   transfer "$APPLE" 1 --to broker-b --as broker-a --home "$H2"
 bad cli WRONG_CHAIN "register signed by home2's operator" \
   participant register spare --role broker --key "$(folio keys show spare --json | jget pubkey)" --home "$H2"
+# A home path longer than NET_PATH_MAX is refused, not cut to another directory's name.
+long_home="$E2E_TMP/$(head -c 4200 /dev/zero | tr '\0' h)"
+bad cli USAGE "--home of 4200+ bytes" account balance broker-a --home "$long_home"
+check "   ... the sentence says the path is too long" grep -q "longer than 4095 bytes" <<<"$FAIL_SENTENCE"
 
 section "after all of that"
 check "the node answers node status" node_alive
