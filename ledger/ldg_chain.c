@@ -1,4 +1,5 @@
 #include "ldg_chain.h"
+#include "ldg_mark.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@ struct ldg_chain {
     const ldg_registry *reg;
     ldg_state *overlay; /* pending block; driven by the consensus thread only */
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+    ldg_hash genesis_hash; /* of block 0's genesis document: what transactions sign */
     pthread_mutex_t tip_lock;
     ldg_tip tip;  /* stored (under tip_lock) */
     ldg_tip head; /* committed: tip, or the block being stored (the committing thread's) */
@@ -30,6 +32,7 @@ struct ldg_chain {
     unsigned wq_head, wq_len; /* the writer takes wq[wq_head]; the caller appends */
     unsigned write_delay_us;  /* test hook: the writer sleeps this long before each write */
     ldg_err werr;             /* first failure of a background write (the store has then stopped) */
+    int mark_fd;              /* the committed-height mark (ldg_mark.h); -1 if read only */
 };
 
 static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
@@ -88,6 +91,20 @@ ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
     g->participant_count = np;
     ldg_dec_free(&d);
     return ok ? LDG_OK : LDG_ERR_DECODE;
+}
+
+void ldg_genesis_hash_bytes(ldg_hash *out, const uint8_t *data, size_t len)
+{
+    ldg_tagged_hash(out, LDG_TAG_GENESIS, data, len);
+}
+
+void ldg_genesis_hash(ldg_hash *out, const ldg_genesis *g)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_genesis_encode(&e, g);
+    ldg_genesis_hash_bytes(out, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
 }
 
 /* Genesis state: validators and participants. */
@@ -381,21 +398,51 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     if (err == LDG_OK) {
         c->tip = c->head = tip;
         snprintf(c->chain_id, sizeof c->chain_id, "%s", g->chain_id);
+        ldg_genesis_hash(&c->genesis_hash, g);
     }
+    return err;
+}
+
+/* The genesis hash of a stored chain, from the genesis document in block 0's record. */
+static ldg_err load_genesis_hash(ldg_chain *c)
+{
+    ldg_record r;
+    ldg_err err = ldg_chain_read_block(c, 0, &r);
+    if (err != LDG_OK)
+        return err == LDG_ERR_NOT_FOUND ? LDG_ERR_CORRUPT : err;
+    if (!r.genesis || r.genesis_len == 0)
+        err = LDG_ERR_CORRUPT;
+    else
+        ldg_genesis_hash_bytes(&c->genesis_hash, r.genesis, r.genesis_len);
+    ldg_record_free(&r);
     return err;
 }
 
 ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry *reg,
                        const ldg_genesis *genesis, bool read_only)
 {
-    ldg_chain *c = calloc(1, sizeof *c);
-    if (!c)
-        return LDG_ERR_NOMEM;
-    ldg_err err = ldg_store_open(&c->store, db_path, read_only);
-    if (err != LDG_OK) {
-        free(c);
-        return err;
+    ldg_open_report rep;
+    return ldg_chain_open_report(out, db_path, reg, genesis, read_only, &rep);
+}
+
+/* The store would not replay its log: how far does it still reach? Read leniently (the
+ * log up to its first damaged record), only to say so. */
+static void find_last_good(const char *db_path, ldg_open_report *rep)
+{
+    ldg_chain probe = {.mark_fd = -1};
+    char why[16];
+    if (ldg_store_open_ex(&probe.store, db_path, true, true, why, sizeof why) != LDG_OK)
+        return;
+    if (load_tip(&probe) == LDG_OK) {
+        rep->stored = probe.tip.height;
+        rep->stored_known = true;
     }
+    ldg_store_close(probe.store);
+}
+
+static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genesis *genesis,
+                          bool read_only)
+{
     c->reg = reg;
     c->read_only = read_only;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -406,9 +453,46 @@ ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry 
     pthread_mutex_init(&c->wlock, NULL);
     pthread_cond_init(&c->wcond, NULL);
     c->overlay = ldg_chain_reader(c);
-    err = load_tip(c);
-    if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
+    ldg_err err = load_tip(c);
+    if (err == LDG_OK)
+        err = load_genesis_hash(c);
+    else if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
         err = write_genesis(c, genesis);
+    return err;
+}
+
+ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_registry *reg,
+                              const ldg_genesis *genesis, bool read_only, ldg_open_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    ldg_err err = ldg_mark_read(db_path, &rep->committed, &rep->committed_known);
+    if (err != LDG_OK)
+        return err;
+    ldg_chain *c = calloc(1, sizeof *c);
+    if (!c)
+        return LDG_ERR_NOMEM;
+    c->mark_fd = -1;
+    err = ldg_store_open_ex(&c->store, db_path, read_only, false, rep->why, sizeof rep->why);
+    if (err != LDG_OK) {
+        free(c);
+        if (err == LDG_ERR_CORRUPT)
+            find_last_good(db_path, rep);
+        return err;
+    }
+    err = chain_init(c, reg, genesis, read_only);
+    if (err == LDG_OK || err == LDG_ERR_NOT_FOUND) {
+        rep->stored = err == LDG_OK ? c->tip.height : 0;
+        rep->stored_known = err == LDG_OK;
+        if (rep->committed_known && (err != LDG_OK || c->tip.height < rep->committed)) {
+            rep->lost = true;
+            err = LDG_ERR_CORRUPT;
+        }
+    }
+    if (err == LDG_OK && !read_only) {
+        c->mark_fd = ldg_mark_open(db_path);
+        if (c->mark_fd < 0 || ldg_mark_write(c->mark_fd, c->tip.height) != LDG_OK)
+            err = LDG_ERR_IO;
+    }
     if (err != LDG_OK) {
         ldg_chain_close(c);
         return err;
@@ -435,6 +519,7 @@ void ldg_chain_close(ldg_chain *c)
     pthread_cond_destroy(&c->wcond);
     ldg_state_free(c->overlay);
     ldg_store_close(c->store);
+    ldg_mark_close(c->mark_fd); /* after the store: its close may still sync the log */
     pthread_mutex_destroy(&c->tip_lock);
     free(c);
 }
@@ -447,6 +532,11 @@ void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads)
 const char *ldg_chain_id(const ldg_chain *c)
 {
     return c->chain_id;
+}
+
+const ldg_hash *ldg_chain_genesis_hash(const ldg_chain *c)
+{
+    return &c->genesis_hash;
 }
 
 ldg_tip ldg_chain_tip(ldg_chain *c)
@@ -661,7 +751,7 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
     if (err == LDG_OK && (!verified || memchr(verified, 0, n))) {
         bool *ok = malloc(n ? n : 1);
         LDG_ASSERT(ok);
-        ldg_verify_parallel(dec, n, ok, c->verify_threads);
+        ldg_verify_parallel(dec, n, ok, c->verify_threads, &c->genesis_hash);
         for (uint32_t i = 0; i < n; i++)
             if (!(verified && verified[i]) && !ok[i])
                 err = LDG_ERR_INVALID;
@@ -762,7 +852,11 @@ ldg_err ldg_chain_persist(ldg_chain *c)
 {
     LDG_ASSERT(!c->read_only);
     ldg_err err = writer_wait(c);
-    return err != LDG_OK ? err : ldg_store_persist(c->store);
+    if (err == LDG_OK)
+        err = ldg_store_persist(c->store);
+    if (err == LDG_OK)
+        err = ldg_mark_write(c->mark_fd, c->head.height);
+    return err;
 }
 
 ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
@@ -837,6 +931,8 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
     if (err == LDG_OK) {
         c->head = tip;
         publish_tip(c, &tip);
+        if (mode == LDG_COMMIT_SYNCED)
+            err = ldg_mark_write(c->mark_fd, tip.height);
     }
     return err;
 }
@@ -850,6 +946,7 @@ void ldg_chain_abandon(ldg_chain *c)
 
 typedef struct verify_job {
     const ldg_tx *txs;
+    const ldg_hash *genesis;
     bool *ok;
     uint32_t begin, end;
 } verify_job;
@@ -858,17 +955,18 @@ static void *verify_worker(void *arg)
 {
     verify_job *j = arg;
     for (uint32_t i = j->begin; i < j->end; i++)
-        j->ok[i] = ldg_tx_verify(&j->txs[i]);
+        j->ok[i] = ldg_tx_verify(&j->txs[i], j->genesis);
     return NULL;
 }
 
-void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads)
+void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads,
+                         const ldg_hash *genesis)
 {
     enum { THREADS_MAX = 64 };
     if (threads > THREADS_MAX)
         threads = THREADS_MAX;
     if (threads <= 1 || n < 64) {
-        verify_job j = {txs, ok, 0, n};
+        verify_job j = {txs, genesis, ok, 0, n};
         verify_worker(&j);
         return;
     }
@@ -877,7 +975,7 @@ void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threa
     uint32_t per = (n + threads - 1) / threads;
     for (unsigned t = 0; t < threads; t++) {
         uint32_t b = t * per, e = b + per > n ? n : b + per;
-        jobs[t] = (verify_job){txs, ok, b < n ? b : n, e};
+        jobs[t] = (verify_job){txs, genesis, ok, b < n ? b : n, e};
         LDG_ASSERT(pthread_create(&tid[t], NULL, verify_worker, &jobs[t]) == 0);
     }
     for (unsigned t = 0; t < threads; t++)

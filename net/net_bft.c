@@ -314,6 +314,7 @@ typedef struct bft {
     net_node *n;
     bool observer;
     net_p2p_tls tls;
+    net_p2p_peers *peers; /* the identity of each connection (its certificate) */
     nng_socket cons, batch, rep, pub, req, sub;
     bool cons_open, batch_open, rep_open, pub_open, req_open, sub_open;
     pthread_t th_cons, th_batch, th_rep, th_sub;
@@ -714,6 +715,29 @@ static void drain_deferred(bft *b)
     b->deferred_dropped = 0;
 }
 
+/* Whether a BATCH may be taken as a batch (net_p2p_check_batch): a validator's in its own
+ * name only (else it is disconnected); an observer's transactions are admitted one by one
+ * as a client's would be, and batched by this node if admitted. */
+static bool batch_from_peer(bft *b, qitem *it)
+{
+    char why[160];
+    nng_pipe p = nng_msg_get_pipe(it->raw);
+    switch (net_p2p_check_batch(b->peers, p, it->m.origin, why, sizeof why)) {
+    case NET_P2P_OK:
+    case NET_P2P_RELAYED:
+        return true;
+    case NET_P2P_FORWARD:
+        if (!b->observer)
+            net_admit_forwarded(b->n, it->m.txs, it->m.tx_lens, it->m.tx_count);
+        return false;
+    case NET_P2P_REFUSE:
+        break;
+    }
+    peer_log("%s; dropped, peer disconnected", why);
+    nng_pipe_close(p);
+    return false;
+}
+
 static void *batch_rx(void *arg)
 {
     bft *b = arg;
@@ -729,6 +753,8 @@ static void *batch_rx(void *arg)
             peer_log("dropped a message of kind %u on the batch socket; peer disconnected",
                      it->m.kind);
             nng_pipe_close(nng_msg_get_pipe(it->raw));
+        } else if (!batch_from_peer(b, it)) {
+            ; /* refused or forwarded as client submissions: batch_from_peer says */
         } else if (atomic_load(&b->syncing)) {
             defer_batch(b, it);
             continue;
@@ -1921,12 +1947,31 @@ static void release_held(bft *b)
     }
 }
 
+/* Whether the connection it came on may carry it (net_p2p_check_cons): a refused one is
+ * disconnected; a vote relayed for another validator must carry that one's signature. */
+static bool peer_may_send(bft *b, qitem *it)
+{
+    char why[160];
+    net_p2p_verdict v =
+        net_p2p_check_cons(b->peers, nng_msg_get_pipe(it->raw), &it->m.cons, why, sizeof why);
+    if (v == NET_P2P_RELAYED && !signed_by_validator(b, &it->m.cons)) {
+        snprintf(why, sizeof why, "a vote relayed for validator %u with a bad signature",
+                 it->m.cons.validator);
+        v = NET_P2P_REFUSE;
+    }
+    if (v != NET_P2P_REFUSE)
+        return true;
+    peer_log("%s; dropped, peer disconnected", why);
+    nng_pipe_close(nng_msg_get_pipe(it->raw));
+    return false;
+}
+
 static void on_cons(bft *b, qitem *it)
 {
     net_node *n = b->n;
     uint64_t cur = decided_height(b, NULL) + 1;
     uint64_t h = it->m.cons.height;
-    if (b->observer || h < cur) {
+    if (b->observer || !peer_may_send(b, it) || h < cur) {
         qitem_free(it);
         return;
     }
@@ -2035,6 +2080,18 @@ static int open_sockets(bft *b, char *err, size_t err_len)
         return 1;
     }
     b->sub_open = true;
+    char revoked[NET_PATH_MAX];
+    net_home_path(revoked, n->home, "tls/revoked");
+    b->peers = net_p2p_peers_new(b->tls.on, revoked, n->chain);
+    if ((rv = net_p2p_peers_watch(b->peers, b->cons, NET_P2P_ADMIT_VALIDATOR)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->batch, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->rep, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->pub, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->req, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->sub, NET_P2P_ADMIT_MEMBER))) {
+        snprintf(err, err_len, "cannot watch p2p connections: %s", nng_strerror(rv));
+        return 1;
+    }
     nng_socket_set_size(b->cons, NNG_OPT_RECVMAXSZ, NET_P2P_CONS_SIZE_MAX);
     nng_socket_set_size(b->batch, NNG_OPT_RECVMAXSZ, NET_P2P_BATCH_SIZE_MAX + 64 * 1024);
     nng_socket_set_size(b->rep, NNG_OPT_RECVMAXSZ, NET_P2P_SYNC_REQ_SIZE_MAX);
@@ -2171,6 +2228,7 @@ static void bft_free(bft *b)
     }
     if (!close_sockets_within(b))
         return; /* b stays allocated: the closer may still use it */
+    net_p2p_peers_free(b->peers);
     blk_clear(&b->x_job);
     free(b->x_cert);
     if (b->spec_valid)

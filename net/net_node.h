@@ -27,8 +27,10 @@ typedef struct net_senders {
     ldg_pubkey *slots; /* all-zero = empty */
     ldg_pubkey_point *points;
     size_t count;
+    ldg_hash genesis; /* the chain's genesis hash: what its transactions sign */
 } net_senders;
 
+/* The caller sets genesis once the chain is open (ldg_chain_genesis_hash). */
 void net_senders_init(net_senders *s);
 void net_senders_free(net_senders *s);
 /* True if pk is a known sender; *pt gets its lifted key. */
@@ -78,8 +80,10 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len);
 /* Milliseconds since the Unix epoch (wall clock; only the proposer reads it). */
 uint64_t net_now_ms(void);
 
-/* The RPC method table (net_query.c): returns a malloc'd JSON reply and sets status. */
-char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status);
+/* Transactions an observer forwarded in a batch (net_bft.c): each admitted as if a client
+ * had submitted it here (net_query.c); returns how many were refused. */
+uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
+                             uint32_t count);
 
 /* The single-validator consensus driver (net_solo.c). Runs until n->stopping. */
 void *net_solo_run(void *node);

@@ -133,7 +133,7 @@ if [ -x "$PEER" ]; then
   # corrupted: a pooled id vouches only for its own signature bytes, so the copy is
   # verified, the batch dropped and the peer disconnected; the good copies commit.
   resigned_peer() {
-    "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 1))" resigned >"$E2E_TMP/resigned.out"
+    "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 1))" resigned "$(home 0)" >"$E2E_TMP/resigned.out"
   }
   check "a peer re-sending pooled transaction ids with a corrupted signature is disconnected" \
     resigned_peer
@@ -223,7 +223,7 @@ if [ -x "$PEER" ]; then
   slow_start() { (export FOLIO_TEST_SYNC_DELAY_MS=300 && node_start "$(home 2)"); }
   check "node2 restarts with a slow block sync" slow_start
   held_peer() {
-    P2P_PEER_WAIT_S=60 "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 21))" resigned >"$E2E_TMP/held.out"
+    P2P_PEER_WAIT_S=60 "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 21))" resigned "$(home 0)" >"$E2E_TMP/held.out"
   }
   check "the peer that sent the corrupted copy during the sync is disconnected after it" held_peer
   check "node2 held batches during its sync and took them afterwards" \
