@@ -515,11 +515,7 @@ static qitem *q_pop(bft *b, int wait_ms)
 {
     pthread_mutex_lock(&b->qlock);
     if (!b->qhead && wait_ms > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)wait_ms * 1000000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
+        struct timespec ts = net_clock_cond_deadline((uint64_t)wait_ms);
         pthread_cond_timedwait(&b->qcond, &b->qlock, &ts);
     }
     qitem *it = b->qhead;
@@ -2295,7 +2291,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
     pthread_mutex_init(&b->qlock, NULL);
-    pthread_cond_init(&b->qcond, NULL);
+    net_clock_cond_init(&b->qcond); /* q_pop's waits ignore wall clock steps */
     pthread_mutex_init(&b->xlock, NULL);
     pthread_cond_init(&b->xcond, NULL);
     ldg_enc_init(&b->x_enc);

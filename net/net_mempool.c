@@ -1,5 +1,6 @@
 #include "net_mempool.h"
 #include "ldg_assert.h"
+#include "net_clock.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -37,7 +38,7 @@ net_mempool *net_mempool_new(size_t cap)
     mp->set_mask = slots - 1;
     LDG_ASSERT(mp->ring && mp->set);
     pthread_mutex_init(&mp->lock, NULL);
-    pthread_cond_init(&mp->cond, NULL);
+    net_clock_cond_init(&mp->cond); /* waits ignore wall clock steps */
     return mp;
 }
 
@@ -153,11 +154,7 @@ size_t net_mempool_wait(net_mempool *mp, int timeout_ms)
 {
     pthread_mutex_lock(&mp->lock);
     if (mp->count == 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)timeout_ms * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
+        struct timespec ts = net_clock_cond_deadline(timeout_ms > 0 ? (uint64_t)timeout_ms : 0);
         pthread_cond_timedwait(&mp->cond, &mp->lock, &ts);
     }
     size_t n = mp->count;
