@@ -6,6 +6,7 @@
 
 #include "ldg_chain.h"
 #include "ldg_limits.h"
+#include "net_clock.h"
 #include "net_home.h"
 #include "net_mempool.h"
 
@@ -48,6 +49,7 @@ typedef struct net_node {
     int validator_index; /* -1 if this node is not a validator */
     bool dev;
     _Atomic uint64_t time_offset_ms; /* dev mode only */
+    net_clock clock;                 /* chain time's clock (net_clock.h) */
     _Atomic bool stopping;
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
@@ -82,9 +84,6 @@ uint64_t net_now_ms(void);
  * had submitted it here (net_query.c); returns how many were refused. */
 uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
                              uint32_t count);
-
-/* The RPC method table (net_query.c): returns a malloc'd JSON reply and sets status. */
-char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status);
 
 /* The single-validator consensus driver (net_solo.c). Runs until n->stopping. */
 void *net_solo_run(void *node);

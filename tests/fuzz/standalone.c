@@ -46,11 +46,11 @@ int main(int argc, char **argv)
     printf("fuzz smoke: seed=0x%llx iterations=%lu (replay with FOLIO_TEST_SEED)\n",
            (unsigned long long)seed, iterations);
     uint64_t s = seed | 1;
-    static uint8_t seeds[16][4096];
-    size_t seed_len[16] = {0};
+    static uint8_t seeds[64][4096];
+    size_t seed_len[64] = {0};
     unsigned seed_count = 0;
     if (folio_fuzz_seed) {
-        for (unsigned i = 0; i < 16; i++) {
+        for (unsigned i = 0; i < 64; i++) {
             size_t n = folio_fuzz_seed(seeds[seed_count], sizeof seeds[0], i);
             if (n == 0)
                 break;
