@@ -538,13 +538,14 @@ static void *worker_run(void *arg)
 
 /* ---- accepting ---- */
 
-/* At the cap, the open connection idle longest that is not being served. */
+/* At the cap, the open connection idle longest that is not being served (the list runs
+ * newest first, so among equals the oldest wins). */
 static conn *eviction_victim(net_rpc_server *srv)
 {
     conn *best = NULL;
     for (conn *c = srv->conns; c; c = c->next)
         if (!c->closing && (c->state == C_HANDSHAKE || c->state == C_FRAME) &&
-            (!best || c->last_rx_ms < best->last_rx_ms))
+            (!best || c->last_rx_ms <= best->last_rx_ms))
             best = c;
     return best;
 }
