@@ -46,6 +46,24 @@
  * one transaction sees commit quickly while a burst is batched into one block. */
 #define LDG_BLOCK_INTERVAL_MS 20
 
+/* Chain time (net_clock.h, consensus.md §16). A node's clock follows its wall clock but
+ * runs ahead of its monotonic clock by at most 1/LDG_CLOCK_GAIN_DIV (1 %, 36 s an hour):
+ * a forward step of one validator's wall clock moves chain time by at most 1 % of the time
+ * the step lasts (a +2 h step corrected after 10 minutes: 6 s), and a client (expiry = its
+ * clock + 10 minutes) is refused only if a step was left for more than 16 hours. A
+ * legitimate forward correction is caught up at the same rate (or at once on restart). */
+#define LDG_CLOCK_GAIN_DIV 100
+
+/* A validator refuses a proposal whose time is more than this ahead of its own clock, so
+ * chain time never runs ahead of every honest validator's clock by more than this. NTP
+ * keeps clocks within tens of milliseconds; 5 s leaves room for a poorly synced one. */
+#define LDG_CLOCK_AHEAD_MAX_MS 5000
+
+/* An idle chain makes no blocks but one empty block when its tip is this old: observers
+ * (and chains anchored to this one) see the validators alive and chain time advancing;
+ * 288 small blocks a day instead of one every 500 ms. */
+#define LDG_BLOCK_HEARTBEAT_MS (5 * 60 * 1000ULL)
+
 /* ---- node ---- */
 
 /* Pending transactions held by one node; beyond it submissions get MEMPOOL_FULL and
@@ -301,6 +319,8 @@ _Static_assert(LDG_RPC_BATCH_TX_MAX <= LDG_BLOCK_TX_MAX, "one batch fits one blo
 _Static_assert(LDG_RPC_REQUEST_QUERY_MAX <= LDG_RPC_MSG_SIZE_MAX, "a query fits one message");
 _Static_assert(LDG_RPC_RX_INITIAL <= LDG_RPC_REQUEST_SMALL_MAX, "small requests need no budget");
 _Static_assert(LDG_QUANTITY_MAX <= (1ULL << 62), "the sum of two quantities fits int64_t");
+_Static_assert(LDG_CLOCK_AHEAD_MAX_MS < CLI_TX_TTL_MS,
+               "a chain at the time bound still admits a client's transaction");
 
 _Static_assert(LDG_REGISTRY_TYPES_MAX == 256, "type numbers 0..255 (one byte)");
 

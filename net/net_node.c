@@ -78,9 +78,11 @@ bool net_senders_verify(net_senders *s, const ldg_tx *tx, bool *known)
 {
     ldg_pubkey_point pt;
     *known = net_senders_lookup(s, &tx->sender, &pt);
-    if (*known)
-        return ldg_verify_point(&tx->sig, &tx->id, &pt);
-    return ldg_tx_verify(tx);
+    if (!*known)
+        return ldg_tx_verify(tx, &s->genesis);
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, &s->genesis, &tx->id);
+    return ldg_verify_point(&tx->sig, &msg, &pt);
 }
 
 void net_senders_add(net_senders *s, const ldg_pubkey *pk, const ldg_pubkey_point *pt)
@@ -140,6 +142,15 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
                  ldg_chain_id(n->chain), g.chain_id);
         return 1;
     }
+    ldg_hash gh;
+    ldg_genesis_hash(&gh, &g);
+    if (memcmp(gh.b, ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN) != 0) {
+        snprintf(err, err_len,
+                 "the store holds another chain than genesis.bin describes "
+                 "(same chain id, different genesis)");
+        return 1;
+    }
+    n->senders.genesis = gh;
     fprintf(stderr, "folio: chain store opened at height %llu in %lld ms\n",
             (unsigned long long)ldg_chain_tip(n->chain).height,
             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
@@ -164,6 +175,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
     net_senders_init(&n->senders);
+    net_clock_init(&n->clock);
     int rc = setup(n, opts, err, err_len);
     net_rpc_server *rpc = NULL;
     pthread_t solo;
@@ -221,6 +233,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_mempool_free(n->mempool);
     ldg_registry_free(n->reg);
     net_senders_free(&n->senders);
+    net_clock_destroy(&n->clock);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
     return rc;

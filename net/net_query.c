@@ -72,7 +72,7 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
         return r;
     *id = tx.id;
     ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_now_ms() + atomic_load(&n->time_offset_ms);
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     r = ldg_exec_precheck(&tx, ldg_chain_id(n->chain), now > tip.time_ms ? now : tip.time_ms);
     uint64_t h;
     uint32_t idx;
@@ -106,6 +106,19 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
     if (r != LDG_R_OK)
         free(copy);
     return r;
+}
+
+uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
+                             uint32_t count)
+{
+    ldg_state *reader = ldg_chain_reader(n->chain);
+    uint32_t refused = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        ldg_hash id;
+        refused += admit(n, reader, txs[i], lens[i], &id) != LDG_R_OK;
+    }
+    ldg_state_free(reader);
+    return refused;
 }
 
 static json_t *result_json(ldg_result code)
@@ -162,6 +175,8 @@ static char *m_status(net_node *n, int *status)
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
+    json_object_set_new(j, "genesis_hash",
+                        hex_json(ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN));
     if (n->multi) {
         uint64_t peer = atomic_load(&n->peer_height);
         json_object_set_new(j, "consensus",

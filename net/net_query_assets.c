@@ -180,7 +180,7 @@ static char *m_rules(ldg_state *st, const char *id, int *status)
 static uint64_t node_time(net_node *n)
 {
     ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_now_ms() + atomic_load(&n->time_offset_ms);
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     return now > tip.time_ms ? now : tip.time_ms;
 }
 

@@ -190,11 +190,11 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_bin(&p, "01234567890123456789", LDG_ACCOUNT_LEN);
         size_t len;
         ldg_tip tip = ldg_chain_tip(n->chain);
-        uint8_t *w =
-            ldg_tx_build(&len, NULL, "folio-fuzz", 11, &operator_key,
-                         net_now_ms() + 30 * 60 * 1000 > tip.time_ms ? net_now_ms() + 30 * 60 * 1000
-                                                                     : tip.time_ms + 1000,
-                         ldg_enc_data(&p), ldg_enc_len(&p), true);
+        uint8_t *w = ldg_tx_build(
+            &len, NULL, "folio-fuzz", ldg_chain_genesis_hash(n->chain), 11, &operator_key,
+            net_now_ms() + 30 * 60 * 1000 > tip.time_ms ? net_now_ms() + 30 * 60 * 1000
+                                                        : tip.time_ms + 1000,
+            ldg_enc_data(&p), ldg_enc_len(&p), true);
         ldg_enc_free(&p);
         LDG_ASSERT(w);
         ldg_enc_array(&e, 3);
