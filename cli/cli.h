@@ -66,6 +66,11 @@ json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code);
 /* Builds [method, arg?] requests. */
 json_t *cli_query(cli_ctx *ctx, const char *method, const char *str_arg, int *exit_code);
 
+/* Writes a file the user named (a report, an export): atomically, through a temporary file
+ * created beside it, never following a symlink at path (net_file_write). Prints the error;
+ * returns a CLI_* code. Every user-named output goes through here. */
+int cli_write_file(cli_ctx *ctx, const char *path, const void *data, size_t len);
+
 /* Loads the signing key (--as, default operator). */
 int cli_signer(cli_ctx *ctx, ldg_keypair *kp);
 /* Participant name, local key name, or 40-hex account -> account. */

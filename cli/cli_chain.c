@@ -150,10 +150,17 @@ int cli_chain_main(cli_ctx *ctx, int argc, char **argv)
     net_home_path(db, ctx->home, "data");
     ldg_registry *reg = net_registry_new();
     ldg_chain *chain;
-    ldg_err err = ldg_chain_open(&chain, db, reg, NULL, true);
+    ldg_open_report orep;
+    ldg_err err = ldg_chain_open_report(&chain, db, reg, NULL, true, &orep);
     if (err != LDG_OK) {
-        cli_fail(ctx, "UNAVAILABLE", "cannot open the chain store %s: %s", db, ldg_err_str(err));
+        char why[2048];
+        net_store_open_error(why, sizeof why, db, err, &orep);
         ldg_registry_free(reg);
+        if (err == LDG_ERR_CORRUPT) {
+            cli_fail(ctx, "CORRUPT", "chain verify FAILED: %s", why);
+            return CLI_REJECTED;
+        }
+        cli_fail(ctx, "UNAVAILABLE", "%s", why);
         return CLI_UNAVAILABLE;
     }
     bool tty = isatty(STDERR_FILENO) && !ctx->json;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,7 +19,9 @@ int cli_init_main(cli_ctx *ctx, int argc, char **argv)
     if (cli_wants_help(argc, argv)) {
         printf("usage: folio init [--chain-id ID] [--home DIR]\n\n"
                "Creates a node home: config.ini, an operator key (keys/operator.key, mode 0600)\n"
-               "and a genesis in which the operator is the single validator and registrar.\n");
+               "and a genesis in which the operator is the single validator and registrar.\n"
+               "The home must be new, or an empty directory of yours that others cannot write\n"
+               "(specs/home.md).\n");
         return CLI_OK;
     }
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
@@ -58,20 +61,23 @@ int cli_init_main(cli_ctx *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* The pid of this home's running node, from the kernel's lock table (net_home_lock):
+ * 0 if none, -1 if held by a process this one cannot see. */
 static int node_pid(const char *home)
 {
-    char path[NET_PATH_MAX];
-    net_home_path(path, home, "node.pid");
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    int pid = 0;
-    if (fscanf(f, "%d", &pid) != 1)
-        pid = 0;
-    fclose(f);
-    if (pid > 0 && kill(pid, 0) != 0)
-        pid = 0;
-    return pid;
+    return (int)net_home_lock_holder(home);
+}
+
+/* Signals pid only while it still holds this home's lock: through a pidfd, opened and
+ * then checked against the lock, so a pid freed and reused in between is never hit. */
+static bool signal_node(const char *home, int pid, int sig)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pidfd < 0)
+        return errno == ENOSYS && node_pid(home) == pid && kill(pid, sig) == 0;
+    bool ok = node_pid(home) == pid && syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) == 0;
+    close(pidfd);
+    return ok;
 }
 
 static int start_foreground(cli_ctx *ctx, bool dev, bool observer, int ready_fd)
@@ -105,7 +111,7 @@ static int start_detached(cli_ctx *ctx, bool dev, bool observer)
         setsid();
         char log[NET_PATH_MAX];
         net_home_path(log, ctx->home, "node.log");
-        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
         int devnull = open("/dev/null", O_RDONLY);
         if (fd >= 0 && devnull >= 0) {
             dup2(devnull, STDIN_FILENO);
@@ -144,36 +150,48 @@ static int start_detached(cli_ctx *ctx, bool dev, bool observer)
     return CLI_OK;
 }
 
+/* Asks over the RPC socket; used only when the lock's holder cannot be seen (another pid
+ * namespace): the socket is this home's. */
+static bool stop_over_rpc(cli_ctx *ctx)
+{
+    char err[512];
+    net_client *c = NULL;
+    if (net_client_open(&c, ctx->cfg.rpc_url, 5000, err, sizeof err) != LDG_OK)
+        return false;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "stop");
+    int status = -1;
+    char *text = NULL;
+    bool asked = net_client_call(c, &e, &status, &text) == LDG_OK && status == 0;
+    free(text);
+    ldg_enc_free(&e);
+    net_client_close(c);
+    return asked;
+}
+
 static int node_stop(cli_ctx *ctx)
 {
-    int pid = node_pid(ctx->home);
     int rc = cli_load_config(ctx);
     if (rc != CLI_OK)
         return rc;
-    char err[512];
-    net_client *c = NULL;
-    bool asked = false;
-    if (net_client_open(&c, ctx->cfg.rpc_url, 5000, err, sizeof err) == LDG_OK) {
-        ldg_enc e;
-        ldg_enc_init(&e);
-        ldg_enc_array(&e, 1);
-        ldg_enc_str(&e, "stop");
-        int status;
-        char *text = NULL;
-        asked = net_client_call(c, &e, &status, &text) == LDG_OK && status == 0;
-        free(text);
-        ldg_enc_free(&e);
-        net_client_close(c);
-    }
-    if (!asked && pid > 0)
-        asked = kill(pid, SIGTERM) == 0;
-    if (!asked) {
-        cli_fail(ctx, "NOT_RUNNING", "no node is running on %s", ctx->home);
+    int pid = node_pid(ctx->home);
+    if (pid == 0) {
+        cli_fail(ctx, "NOT_RUNNING", "no node is running on %s (no process holds %s/node.lock)",
+                 ctx->home, ctx->home);
         return CLI_REJECTED;
     }
-    for (int i = 0; pid > 0 && i < 600 && kill(pid, 0) == 0; i++)
+    bool asked = pid > 0 ? signal_node(ctx->home, pid, SIGTERM) : stop_over_rpc(ctx);
+    if (!asked && node_pid(ctx->home) != 0) {
+        cli_fail(ctx, "STOP_FAILED", "could not ask the node on %s to stop", ctx->home);
+        return CLI_UNAVAILABLE;
+    }
+    /* Stopped means the lock is free: the kernel releases it when the process exits,
+     * zombie or not. */
+    for (int i = 0; i < 600 && node_pid(ctx->home) != 0; i++)
         usleep(50 * 1000);
-    if (pid > 0 && kill(pid, 0) == 0) {
+    if (node_pid(ctx->home) != 0) {
         cli_fail(ctx, "TIMEOUT", "the node (pid %d) did not stop within 30 s", pid);
         return CLI_UNAVAILABLE;
     }
@@ -244,7 +262,8 @@ static void node_usage(void)
            "          it returns once the node serves, logging to HOME/node.log. --dev lets\n"
            "          'folio dev time advance' move block time forward (tests and demos).\n"
            "          --observer follows a multi-validator chain without voting.\n"
-           "stop      asks the node to stop cleanly and waits for it.\n"
+           "stop      asks the node to stop cleanly and waits for it. The node is the\n"
+           "          process holding the lock on HOME/node.lock (node.pid is not trusted).\n"
            "status    height, last block hash, state root, mempool size; with several\n"
            "          validators also round, validators seen, last proposer, last commit\n"
            "          latency and whether this node is behind.\n");
@@ -265,8 +284,11 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         if (rc != CLI_OK)
             return rc;
         int pid = node_pid(ctx->home);
-        if (pid > 0) {
-            cli_fail(ctx, "RUNNING", "a node is already running on %s (pid %d)", ctx->home, pid);
+        if (pid != 0) {
+            char who[32] = "another pid namespace";
+            if (pid > 0)
+                snprintf(who, sizeof who, "pid %d", pid);
+            cli_fail(ctx, "RUNNING", "a node is already running on %s (%s)", ctx->home, who);
             return CLI_REJECTED;
         }
         bool dev = cli_flag(argc, argv, "--dev");

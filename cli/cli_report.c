@@ -2,6 +2,8 @@
  * gross vs net value per participant. No scripts, no external resources. */
 #include "cli.h"
 
+#include <stdlib.h>
+
 #include <string.h>
 
 int cli_cycle_report_html(cli_ctx *ctx, json_t *cycle, const char *path);
@@ -96,9 +98,12 @@ static void chart(FILE *f, json_t *parties)
 
 int cli_cycle_report_html(cli_ctx *ctx, json_t *j, const char *path)
 {
-    FILE *f = fopen(path, "w");
+    /* Built in memory, then written atomically (cli_write_file). */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
     if (!f) {
-        cli_fail(ctx, "IO", "cannot write %s", path);
+        cli_fail(ctx, "NOMEM", "cannot build the report");
         return CLI_UNAVAILABLE;
     }
     long long bp = iv(j, "netting_efficiency_bp");
@@ -171,9 +176,14 @@ int cli_cycle_report_html(cli_ctx *ctx, json_t *j, const char *path)
         fprintf(f, "</table>\n");
     fprintf(f, "</body></html>\n");
     if (fclose(f) != 0) {
-        cli_fail(ctx, "IO", "cannot write %s", path);
+        free(buf);
+        cli_fail(ctx, "NOMEM", "cannot build the report");
         return CLI_UNAVAILABLE;
     }
+    int rc = cli_write_file(ctx, path, buf, len);
+    free(buf);
+    if (rc != CLI_OK)
+        return rc;
     if (ctx->json) {
         json_t *o = json_pack("{s:s,s:I}", "html", path, "cycle", (json_int_t)iv(j, "cycle"));
         cli_print_json(o);

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "net_file.h"
 #include "ast_date.h"
 #include "ldg_tx.h"
 #include "ldg_exec.h"
@@ -584,4 +585,14 @@ bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+int cli_write_file(cli_ctx *ctx, const char *path, const void *data, size_t len)
+{
+    char err[NET_PATH_MAX + 128];
+    if (net_file_write(path, data, len, 0644, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "IO", "%s", err);
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
 }

@@ -1,4 +1,5 @@
 #include "ldg_chain.h"
+#include "ldg_mark.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ struct ldg_chain {
     unsigned wq_head, wq_len; /* the writer takes wq[wq_head]; the caller appends */
     unsigned write_delay_us;  /* test hook: the writer sleeps this long before each write */
     ldg_err werr;             /* first failure of a background write (the store has then stopped) */
+    int mark_fd;              /* the committed-height mark (ldg_mark.h); -1 if read only */
 };
 
 static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
@@ -419,14 +421,28 @@ static ldg_err load_genesis_hash(ldg_chain *c)
 ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry *reg,
                        const ldg_genesis *genesis, bool read_only)
 {
-    ldg_chain *c = calloc(1, sizeof *c);
-    if (!c)
-        return LDG_ERR_NOMEM;
-    ldg_err err = ldg_store_open(&c->store, db_path, read_only);
-    if (err != LDG_OK) {
-        free(c);
-        return err;
+    ldg_open_report rep;
+    return ldg_chain_open_report(out, db_path, reg, genesis, read_only, &rep);
+}
+
+/* The store would not replay its log: how far does it still reach? Read leniently (the
+ * log up to its first damaged record), only to say so. */
+static void find_last_good(const char *db_path, ldg_open_report *rep)
+{
+    ldg_chain probe = {.mark_fd = -1};
+    char why[16];
+    if (ldg_store_open_ex(&probe.store, db_path, true, true, why, sizeof why) != LDG_OK)
+        return;
+    if (load_tip(&probe) == LDG_OK) {
+        rep->stored = probe.tip.height;
+        rep->stored_known = true;
     }
+    ldg_store_close(probe.store);
+}
+
+static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genesis *genesis,
+                          bool read_only)
+{
     c->reg = reg;
     c->read_only = read_only;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -437,11 +453,46 @@ ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry 
     pthread_mutex_init(&c->wlock, NULL);
     pthread_cond_init(&c->wcond, NULL);
     c->overlay = ldg_chain_reader(c);
-    err = load_tip(c);
+    ldg_err err = load_tip(c);
     if (err == LDG_OK)
         err = load_genesis_hash(c);
     else if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
         err = write_genesis(c, genesis);
+    return err;
+}
+
+ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_registry *reg,
+                              const ldg_genesis *genesis, bool read_only, ldg_open_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    ldg_err err = ldg_mark_read(db_path, &rep->committed, &rep->committed_known);
+    if (err != LDG_OK)
+        return err;
+    ldg_chain *c = calloc(1, sizeof *c);
+    if (!c)
+        return LDG_ERR_NOMEM;
+    c->mark_fd = -1;
+    err = ldg_store_open_ex(&c->store, db_path, read_only, false, rep->why, sizeof rep->why);
+    if (err != LDG_OK) {
+        free(c);
+        if (err == LDG_ERR_CORRUPT)
+            find_last_good(db_path, rep);
+        return err;
+    }
+    err = chain_init(c, reg, genesis, read_only);
+    if (err == LDG_OK || err == LDG_ERR_NOT_FOUND) {
+        rep->stored = err == LDG_OK ? c->tip.height : 0;
+        rep->stored_known = err == LDG_OK;
+        if (rep->committed_known && (err != LDG_OK || c->tip.height < rep->committed)) {
+            rep->lost = true;
+            err = LDG_ERR_CORRUPT;
+        }
+    }
+    if (err == LDG_OK && !read_only) {
+        c->mark_fd = ldg_mark_open(db_path);
+        if (c->mark_fd < 0 || ldg_mark_write(c->mark_fd, c->tip.height) != LDG_OK)
+            err = LDG_ERR_IO;
+    }
     if (err != LDG_OK) {
         ldg_chain_close(c);
         return err;
@@ -468,6 +519,7 @@ void ldg_chain_close(ldg_chain *c)
     pthread_cond_destroy(&c->wcond);
     ldg_state_free(c->overlay);
     ldg_store_close(c->store);
+    ldg_mark_close(c->mark_fd); /* after the store: its close may still sync the log */
     pthread_mutex_destroy(&c->tip_lock);
     free(c);
 }
@@ -800,7 +852,11 @@ ldg_err ldg_chain_persist(ldg_chain *c)
 {
     LDG_ASSERT(!c->read_only);
     ldg_err err = writer_wait(c);
-    return err != LDG_OK ? err : ldg_store_persist(c->store);
+    if (err == LDG_OK)
+        err = ldg_store_persist(c->store);
+    if (err == LDG_OK)
+        err = ldg_mark_write(c->mark_fd, c->head.height);
+    return err;
 }
 
 ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
@@ -875,6 +931,8 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
     if (err == LDG_OK) {
         c->head = tip;
         publish_tip(c, &tip);
+        if (mode == LDG_COMMIT_SYNCED)
+            err = ldg_mark_write(c->mark_fd, tip.height);
     }
     return err;
 }

@@ -59,6 +59,23 @@ typedef struct ldg_tip {
  * if the store is empty and genesis is NULL, fails with LDG_ERR_NOT_FOUND. */
 ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry *reg,
                        const ldg_genesis *genesis, bool read_only) LDG_WARN_UNUSED;
+/* What ldg_chain_open_report says about a store that did not open. */
+typedef struct ldg_open_report {
+    bool lost;         /* the store opened below its committed-height mark (ldg_mark.h) */
+    bool stored_known; /* stored is known (the store, or its log read leniently, opened) */
+    uint64_t stored;   /* the height the store recovers to: the last good block */
+    bool committed_known;
+    uint64_t committed; /* the height this store had confirmed durable (its mark) */
+    char why[512];      /* the store's own words, if it said any */
+} ldg_open_report;
+
+/* ldg_chain_open, which also fails with LDG_ERR_CORRUPT when the store recovers fewer
+ * blocks than it had confirmed durable, and says why in *rep: a node must never run on a
+ * chain that lost committed blocks (specs/state.md §6.3). LDG_ERR_UNAVAILABLE: another
+ * process holds the store. */
+ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_registry *reg,
+                              const ldg_genesis *genesis, bool read_only,
+                              ldg_open_report *rep) LDG_WARN_UNUSED;
 void ldg_chain_close(ldg_chain *c);
 
 const char *ldg_chain_id(const ldg_chain *c);

@@ -294,6 +294,10 @@
 /* Key names: file names under HOME/keys/, as long as a participant name. */
 #define NET_KEY_NAME_MAX 64
 
+/* config.ini: read whole before it is parsed (lines of any length, no silent cut), so
+ * capped; a generated one is a few hundred bytes, a 100-node testnet's under 4 KiB. */
+#define NET_CONFIG_SIZE_MAX (64 * 1024)
+
 /* Senders already seen registered: admission skips the state read for them. Participants
  * are never removed, so a positive answer cannot go stale. Bounded; when full, new senders
  * are simply looked up each time. Open addressing: a power of two, filled to half. */

@@ -78,12 +78,40 @@ static rocksdb_options_t *make_options(ldg_store *s)
     return o;
 }
 
+/* RocksDB reports what went wrong only as text: "Corruption: ..." for damaged files,
+ * "IO error: While lock file: ..." (or "lock hold by current process") when another
+ * holds the LOCK file. */
+static ldg_err classify_open_error(const char *msg)
+{
+    if (strncmp(msg, "Corruption:", 11) == 0)
+        return LDG_ERR_CORRUPT;
+    if (strstr(msg, "lock file") || strstr(msg, "lock hold") || strstr(msg, "/LOCK:"))
+        return LDG_ERR_UNAVAILABLE;
+    return LDG_ERR_IO;
+}
+
 ldg_err ldg_store_open(ldg_store **out, const char *path, bool read_only)
 {
+    return ldg_store_open_ex(out, path, read_only, false, NULL, 0);
+}
+
+/* RocksDB's WALRecoveryMode values (rocksdb/options.h). */
+enum { WAL_TOLERATE_CORRUPTED_TAIL = 0, WAL_POINT_IN_TIME = 2 };
+
+ldg_err ldg_store_open_ex(ldg_store **out, const char *path, bool read_only, bool lenient,
+                          char *why, size_t why_len)
+{
+    LDG_ASSERT(read_only || !lenient);
     ldg_store *s = calloc(1, sizeof *s);
     if (!s)
         return LDG_ERR_NOMEM;
     s->opts = make_options(s);
+    /* The default (point in time) stops replaying the log at the first damaged record and
+     * opens without a word: one flipped byte rolls back every block after it, synced or
+     * not. Only a torn final record is the trace of a crash; anything else must stop the
+     * node (specs/state.md §6.3). */
+    rocksdb_options_set_wal_recovery_mode(s->opts, lenient ? WAL_POINT_IN_TIME
+                                                           : WAL_TOLERATE_CORRUPTED_TAIL);
     /* Only the state is read by point lookups that mostly miss; blocks are read by height,
      * and a memtable filter costs a 6 MiB memset at every memtable switch (seen in
      * profiles of block sync). */
@@ -101,13 +129,19 @@ ldg_err ldg_store_open(ldg_store **out, const char *path, bool read_only)
         s->db = rocksdb_open_column_families(s->opts, path, LDG_CF_COUNT, cf_names, cf_opts, s->cf,
                                              &err);
     if (err) {
-        log_rocks_error("open", err);
+        ldg_err kind = classify_open_error(err);
+        if (why)
+            snprintf(why, why_len, "%s", err);
+        if (why) /* the caller says it */
+            rocksdb_free(err);
+        else
+            log_rocks_error("open", err);
         rocksdb_options_destroy(s->opts);
         rocksdb_options_destroy(s->opts_plain);
         rocksdb_block_based_options_destroy(s->table);
         rocksdb_cache_destroy(s->cache);
         free(s);
-        return LDG_ERR_IO;
+        return kind;
     }
     s->ropts = rocksdb_readoptions_create();
     s->wopts_sync = rocksdb_writeoptions_create();

@@ -23,8 +23,17 @@ typedef enum ldg_cf {
 typedef struct ldg_store ldg_store;
 typedef struct ldg_batch ldg_batch;
 
-/* Opens (creating if missing, unless read_only) the store at path. */
+/* Opens (creating if missing, unless read_only) the store at path. The write-ahead log is
+ * replayed strictly: only a torn last record (a write the crash interrupted, never
+ * acknowledged) is dropped; any other damage fails the open (specs/state.md §6.3).
+ * Errors: LDG_ERR_CORRUPT (damaged files), LDG_ERR_UNAVAILABLE (another process holds the
+ * store's lock), LDG_ERR_IO (anything else). */
 ldg_err ldg_store_open(ldg_store **out, const char *path, bool read_only) LDG_WARN_UNUSED;
+/* The same, with RocksDB's own words in why (may be NULL). lenient (read only) replays the
+ * log up to its first damaged record and stops there: to tell how far a damaged store
+ * still reaches, never to run a node on. */
+ldg_err ldg_store_open_ex(ldg_store **out, const char *path, bool read_only, bool lenient,
+                          char *why, size_t why_len) LDG_WARN_UNUSED;
 void ldg_store_close(ldg_store *s);
 
 /* Point read. On LDG_OK *val is malloc'd (caller frees); LDG_ERR_NOT_FOUND if absent. */

@@ -1,9 +1,12 @@
 #include "net_home.h"
+#include "net_file.h"
+#include "net_ini.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ini.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,35 +55,6 @@ bool net_key_name_ok(const char *s)
     return true;
 }
 
-static ldg_err write_file(const char *path, const void *data, size_t len, int mode)
-{
-    /* Write to a temp file, fsync, rename: a crash never leaves half a key or config. */
-    char tmp[NET_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    if (fd < 0)
-        return LDG_ERR_IO;
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            close(fd);
-            unlink(tmp);
-            return LDG_ERR_IO;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return LDG_ERR_IO;
-    }
-    return LDG_OK;
-}
-
 static ldg_err read_file(const char *path, uint8_t **data, size_t *len, size_t max)
 {
     FILE *f = fopen(path, "rb");
@@ -106,29 +80,43 @@ static void key_path(char out[NET_PATH_MAX], const char *home, const char *name,
 
 ldg_err net_key_create(const char *home, const char *name, ldg_keypair *out)
 {
-    if (!net_key_name_ok(name))
+    char err[512];
+    return net_key_create_err(home, name, out, err, sizeof err);
+}
+
+ldg_err net_key_create_err(const char *home, const char *name, ldg_keypair *out, char *err,
+                           size_t err_len)
+{
+    if (!net_key_name_ok(name)) {
+        snprintf(err, err_len, "'%s' is not a key name", name);
         return LDG_ERR_INVALID;
+    }
     char path[NET_PATH_MAX], dir[NET_PATH_MAX];
     net_home_path(dir, home, "keys");
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return LDG_ERR_IO;
+    ldg_err e = net_dir_private(dir, err, err_len);
+    if (e != LDG_OK)
+        return e;
     key_path(path, home, name, "key");
-    if (access(path, F_OK) == 0)
+    if (access(path, F_OK) == 0) {
+        snprintf(err, err_len, "%s already exists", path);
         return LDG_ERR_EXISTS;
-    ldg_err err = ldg_keypair_generate(out);
-    if (err != LDG_OK)
-        return err;
+    }
+    e = ldg_keypair_generate(out);
+    if (e != LDG_OK) {
+        snprintf(err, err_len, "cannot generate a key: %s", ldg_err_str(e));
+        return e;
+    }
     char hex[2 * LDG_SECKEY_LEN + 2];
     ldg_hex_encode(hex, out->secret, LDG_SECKEY_LEN);
     strcat(hex, "\n");
-    err = write_file(path, hex, strlen(hex), 0600);
+    e = net_file_write(path, hex, strlen(hex), 0600, NET_FILE_CREATE, err, err_len);
     explicit_bzero(hex, sizeof hex);
-    if (err != LDG_OK)
-        return err;
+    if (e != LDG_OK)
+        return e;
     ldg_hex_encode(hex, out->pub.b, LDG_PUBKEY_LEN);
     strcat(hex, "\n");
     key_path(path, home, name, "pub");
-    return write_file(path, hex, strlen(hex), 0644);
+    return net_file_write(path, hex, strlen(hex), 0644, NET_FILE_REPLACE, err, err_len);
 }
 
 static ldg_err read_hex32(const char *path, uint8_t out[32])
@@ -203,54 +191,116 @@ size_t net_key_list(const char *home, char names[][NET_KEY_NAME_MAX + 1], size_t
     return n;
 }
 
-static int config_handler(void *user, const char *section, const char *name, const char *value)
+/* ---- config.ini: every key the node knows, and nothing else (specs/rpc.md) ---- */
+
+typedef enum cfg_kind { CFG_TEXT, CFG_INT, CFG_BOOL } cfg_kind;
+
+typedef struct cfg_key {
+    const char *section, *key;
+    cfg_kind kind;
+    size_t off, cap; /* offset in net_config; text: the buffer's size */
+    int min, max;    /* int: the accepted range */
+} cfg_key;
+
+#define CFG_TEXT_KEY(s, k, f)                                                                      \
+    {                                                                                              \
+        s, k, CFG_TEXT, offsetof(net_config, f), sizeof(((net_config *)0)->f), 0, 0                \
+    }
+#define CFG_INT_KEY(s, k, f, lo, hi)                                                               \
+    {                                                                                              \
+        s, k, CFG_INT, offsetof(net_config, f), 0, lo, hi                                          \
+    }
+#define CFG_BOOL_KEY(s, k, f)                                                                      \
+    {                                                                                              \
+        s, k, CFG_BOOL, offsetof(net_config, f), 0, 0, 0                                           \
+    }
+
+static const cfg_key cfg_keys[] = {
+    CFG_TEXT_KEY("node", "chain_id", chain_id),
+    CFG_TEXT_KEY("node", "rpc", rpc_url),
+    CFG_TEXT_KEY("node", "validator_key", validator_key),
+    CFG_INT_KEY("node", "rpc_threads", rpc_threads, 1, 64),
+    CFG_INT_KEY("node", "verify_threads", verify_threads, 1, 64),
+    CFG_TEXT_KEY("p2p", "listen", p2p_listen),
+    CFG_TEXT_KEY("p2p", "peers", p2p_peers),
+    CFG_BOOL_KEY("p2p", "tls", p2p_tls),
+    CFG_TEXT_KEY("tls", "ca", tls_ca),
+    CFG_TEXT_KEY("tls", "cert", tls_cert),
+    CFG_TEXT_KEY("tls", "key", tls_key),
+    CFG_INT_KEY("consensus", "propose_timeout_ms", propose_timeout_ms, 50, 60000),
+    CFG_INT_KEY("consensus", "vote_timeout_ms", vote_timeout_ms, 50, 60000),
+};
+_Static_assert(LDG_ARRAY_LEN(cfg_keys) <= 32, "seen is a 32-bit set");
+
+typedef struct cfg_parse {
+    net_config *cfg;
+    uint32_t seen; /* bit i: cfg_keys[i] was set */
+} cfg_parse;
+
+static bool cfg_set(const cfg_key *k, net_config *cfg, const char *value, char *err, size_t err_len)
 {
-    net_config *c = user;
-    if (!strcmp(section, "p2p")) {
-        if (!strcmp(name, "listen"))
-            snprintf(c->p2p_listen, sizeof c->p2p_listen, "%s", value);
-        else if (!strcmp(name, "peers"))
-            snprintf(c->p2p_peers, sizeof c->p2p_peers, "%s", value);
-        else if (!strcmp(name, "tls"))
-            c->p2p_tls = !(!strcmp(value, "off") || !strcmp(value, "0") || !strcmp(value, "false"));
-        return 1;
+    void *dst = (char *)cfg + k->off;
+    if (k->kind == CFG_TEXT) {
+        if (strlen(value) >= k->cap) {
+            snprintf(err, err_len, "%s is longer than %zu bytes", k->key, k->cap - 1);
+            return false;
+        }
+        memcpy(dst, value, strlen(value) + 1);
+        return true;
     }
-    if (!strcmp(section, "tls")) {
-        char *dst = !strcmp(name, "ca")     ? c->tls_ca
-                    : !strcmp(name, "cert") ? c->tls_cert
-                    : !strcmp(name, "key")  ? c->tls_key
-                                            : NULL;
-        if (dst)
-            snprintf(dst, NET_PATH_MAX, "%s", value);
-        return 1;
+    if (k->kind == CFG_BOOL) {
+        static const char *const on[] = {"on", "1", "true", "yes"}, *const off[] = {"off", "0",
+                                                                                    "false", "no"};
+        for (size_t i = 0; i < 4; i++)
+            if (!strcmp(value, on[i]) || !strcmp(value, off[i])) {
+                *(bool *)dst = !strcmp(value, on[i]);
+                return true;
+            }
+        snprintf(err, err_len, "%s must be on or off", k->key);
+        return false;
     }
-    if (!strcmp(section, "consensus")) {
-        if (!strcmp(name, "propose_timeout_ms"))
-            c->propose_timeout_ms = (int)strtol(value, NULL, 10);
-        else if (!strcmp(name, "vote_timeout_ms"))
-            c->vote_timeout_ms = (int)strtol(value, NULL, 10);
-        return 1;
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (!*value || *end || errno || v < k->min || v > k->max) {
+        snprintf(err, err_len, "%s must be a whole number from %d to %d", k->key, k->min, k->max);
+        return false;
     }
-    if (strcmp(section, "node") != 0)
-        return 1;
-    if (!strcmp(name, "chain_id"))
-        snprintf(c->chain_id, sizeof c->chain_id, "%s", value);
-    else if (!strcmp(name, "rpc"))
-        snprintf(c->rpc_url, sizeof c->rpc_url, "%s", value);
-    else if (!strcmp(name, "validator_key"))
-        snprintf(c->validator_key, sizeof c->validator_key, "%s", value);
-    else if (!strcmp(name, "rpc_threads"))
-        c->rpc_threads = (int)strtol(value, NULL, 10);
-    else if (!strcmp(name, "verify_threads"))
-        c->verify_threads = (int)strtol(value, NULL, 10);
-    return 1;
+    *(int *)dst = (int)v;
+    return true;
 }
 
-ldg_err net_config_load(const char *home, net_config *cfg, char *err, size_t err_len)
+static bool config_key(void *arg, const char *section, const char *name, const char *value,
+                       char *err, size_t err_len)
+{
+    cfg_parse *p = arg;
+    bool section_known = false;
+    for (size_t i = 0; i < LDG_ARRAY_LEN(cfg_keys); i++) {
+        const cfg_key *k = &cfg_keys[i];
+        if (strcmp(section, k->section) != 0)
+            continue;
+        section_known = true;
+        if (!name)
+            return true; /* a known section's header */
+        if (strcmp(name, k->key) != 0)
+            continue;
+        if (p->seen & (1u << i)) {
+            snprintf(err, err_len, "%s is set twice in [%s]", name, section);
+            return false;
+        }
+        p->seen |= 1u << i;
+        return cfg_set(k, p->cfg, value, err, err_len);
+    }
+    if (!section_known)
+        snprintf(err, err_len, "unknown section [%s] (known: node, p2p, tls, consensus)", section);
+    else
+        snprintf(err, err_len, "unknown key %s in [%s]", name, section);
+    return false;
+}
+
+static void config_defaults(const char *home, net_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
-    char path[NET_PATH_MAX];
-    net_home_path(path, home, "config.ini");
     snprintf(cfg->rpc_url, sizeof cfg->rpc_url, "ipc://%s/node.sock", home);
     snprintf(cfg->validator_key, sizeof cfg->validator_key, "operator");
     cfg->rpc_threads = 4;
@@ -258,34 +308,58 @@ ldg_err net_config_load(const char *home, net_config *cfg, char *err, size_t err
     cfg->propose_timeout_ms = 1000;
     cfg->vote_timeout_ms = 500;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cfg->verify_threads = cores > 0 ? (int)cores : 2;
-    if (access(path, F_OK) != 0) {
-        snprintf(err, err_len, "%s is not a node home (no config.ini); run 'folio init --home %s'",
-                 home, home);
-        return LDG_ERR_NOT_FOUND;
-    }
-    int rc = ini_parse(path, config_handler, cfg);
-    if (rc != 0) {
-        snprintf(err, err_len, "%s: parse error on line %d", path, rc);
-        return LDG_ERR_INVALID;
-    }
-    if (cfg->rpc_threads < 1 || cfg->rpc_threads > 64)
-        cfg->rpc_threads = 4;
-    if (cfg->verify_threads < 1 || cfg->verify_threads > 64)
-        cfg->verify_threads = 2;
-    if (cfg->propose_timeout_ms < 50 || cfg->propose_timeout_ms > 60000)
-        cfg->propose_timeout_ms = 1000;
-    if (cfg->vote_timeout_ms < 50 || cfg->vote_timeout_ms > 60000)
-        cfg->vote_timeout_ms = 500;
+    cfg->verify_threads = cores > 0 && cores <= 64 ? (int)cores : 2;
+}
+
+ldg_err net_config_parse(const char *text, size_t len, const char *home, net_config *cfg, char *err,
+                         size_t err_len)
+{
+    config_defaults(home, cfg);
+    cfg_parse p = {.cfg = cfg};
+    ldg_err e = net_ini_parse(text, len, config_key, &p, err, err_len);
+    if (e != LDG_OK)
+        return e;
     char(*files[])[NET_PATH_MAX] = {&cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key};
     for (size_t i = 0; i < 3; i++) {
         if ((*files[i])[0] && (*files[i])[0] != '/') {
             char rel[NET_PATH_MAX];
             snprintf(rel, sizeof rel, "%s", *files[i]);
-            net_home_path(*files[i], home, rel);
+            if ((size_t)snprintf(*files[i], NET_PATH_MAX, "%s/%s", home, rel) >= NET_PATH_MAX) {
+                snprintf(err, err_len, "the path %s/%.64s... is too long", home, rel);
+                return LDG_ERR_INVALID;
+            }
         }
     }
     return LDG_OK;
+}
+
+ldg_err net_config_load(const char *home, net_config *cfg, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX];
+    net_home_path(path, home, "config.ini");
+    config_defaults(home, cfg);
+    uint8_t *data;
+    size_t len;
+    ldg_err e = read_file(path, &data, &len, NET_CONFIG_SIZE_MAX);
+    if (e == LDG_ERR_NOT_FOUND) {
+        snprintf(err, err_len, "%s is not a node home (no config.ini); run 'folio init --home %s'",
+                 home, home);
+        return e;
+    }
+    if (e == LDG_ERR_TOO_LARGE) {
+        snprintf(err, err_len, "%s is larger than %d bytes", path, NET_CONFIG_SIZE_MAX);
+        return e;
+    }
+    if (e != LDG_OK) {
+        snprintf(err, err_len, "cannot read %s: %s", path, strerror(errno));
+        return e;
+    }
+    char why[512];
+    e = net_config_parse((const char *)data, len, home, cfg, why, sizeof why);
+    free(data);
+    if (e != LDG_OK)
+        snprintf(err, err_len, "%s: %s", path, why);
+    return e;
 }
 
 ldg_err net_genesis_load(const char *home, ldg_genesis *g)
@@ -302,6 +376,37 @@ ldg_err net_genesis_load(const char *home, ldg_genesis *g)
     return err;
 }
 
+/* A new home: created 0700, or an existing directory that is private (net_dir_private)
+ * and empty, so that nothing planted in it (a symlink where a key will go) is used. */
+static ldg_err home_prepare(const char *home, char *err, size_t err_len)
+{
+    ldg_err e = net_dir_private(home, err, err_len);
+    if (e != LDG_OK)
+        return e;
+    DIR *d = opendir(home);
+    if (!d) {
+        snprintf(err, err_len, "cannot read %s: %s", home, strerror(errno));
+        return LDG_ERR_IO;
+    }
+    struct dirent *ent;
+    const char *found = NULL;
+    char first[256] = "";
+    while (!found && (ent = readdir(d)))
+        if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0) {
+            snprintf(first, sizeof first, "%s", ent->d_name);
+            found = first;
+        }
+    closedir(d);
+    if (found) {
+        snprintf(err, err_len,
+                 "%s is not empty (it holds %s); a node home is made in a new or "
+                 "empty directory",
+                 home, found);
+        return LDG_ERR_EXISTS;
+    }
+    return LDG_OK;
+}
+
 ldg_err net_home_init(const char *home, const char *chain_id, char *err, size_t err_len)
 {
     char path[NET_PATH_MAX];
@@ -310,14 +415,14 @@ ldg_err net_home_init(const char *home, const char *chain_id, char *err, size_t 
         snprintf(err, err_len, "%s already holds a node home", home);
         return LDG_ERR_EXISTS;
     }
-    if (mkdir(home, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, err_len, "cannot create %s: %s", home, strerror(errno));
-        return LDG_ERR_IO;
-    }
+    ldg_err e = home_prepare(home, err, err_len);
+    if (e != LDG_OK)
+        return e;
     ldg_keypair op;
-    ldg_err e = net_key_create(home, "operator", &op);
+    char why[512];
+    e = net_key_create_err(home, "operator", &op, why, sizeof why);
     if (e != LDG_OK) {
-        snprintf(err, err_len, "cannot create the operator key: %s", ldg_err_str(e));
+        snprintf(err, err_len, "cannot create the operator key: %s", why);
         return e;
     }
     ldg_genesis g = {.validator_count = 1, .participant_count = 1};
@@ -345,12 +450,11 @@ ldg_err net_home_init(const char *home, const char *chain_id, char *err, size_t 
     ldg_enc_init(&enc);
     ldg_genesis_encode(&enc, &g);
     net_home_path(path, home, "genesis.bin");
-    e = write_file(path, ldg_enc_data(&enc), ldg_enc_len(&enc), 0644);
+    e = net_file_write(path, ldg_enc_data(&enc), ldg_enc_len(&enc), 0644, NET_FILE_CREATE, err,
+                       err_len);
     ldg_enc_free(&enc);
-    if (e != LDG_OK) {
-        snprintf(err, err_len, "cannot write %s", path);
+    if (e != LDG_OK)
         return e;
-    }
     char cfg[1024];
     int n = snprintf(cfg, sizeof cfg,
                      "# folio node configuration\n[node]\nchain_id = %s\n"
@@ -359,8 +463,94 @@ ldg_err net_home_init(const char *home, const char *chain_id, char *err, size_t 
                      "validator_key = operator\nrpc_threads = 4\n",
                      g.chain_id);
     net_home_path(path, home, "config.ini");
-    e = write_file(path, cfg, (size_t)n, 0644);
-    if (e != LDG_OK)
-        snprintf(err, err_len, "cannot write %s", path);
-    return e;
+    return net_file_write(path, cfg, (size_t)n, 0644, NET_FILE_CREATE, err, err_len);
+}
+
+/* ---- liveness: a kernel lock on HOME/node.lock ---- */
+
+static void lock_path(char out[NET_PATH_MAX], const char *home)
+{
+    net_home_path(out, home, "node.lock");
+}
+
+static pid_t lock_holder_fd(int fd)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_GETLK, &fl) != 0)
+        return -1;
+    if (fl.l_type == F_UNLCK)
+        return 0;
+    return fl.l_pid > 0 ? fl.l_pid : -1; /* 0: a holder in a pid namespace we cannot see */
+}
+
+int net_home_lock(const char *home, pid_t *holder, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX];
+    lock_path(path, home);
+    *holder = 0;
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) == 0)
+        return fd;
+    int saved = errno;
+    if (saved == EAGAIN || saved == EACCES) {
+        *holder = lock_holder_fd(fd);
+        snprintf(err, err_len, "a node is already running on %s (pid %d holds %s)", home,
+                 (int)*holder, path);
+    } else {
+        snprintf(err, err_len, "cannot lock %s: %s", path, strerror(saved));
+    }
+    close(fd);
+    return -1;
+}
+
+pid_t net_home_lock_holder(const char *home)
+{
+    char path[NET_PATH_MAX];
+    lock_path(path, home);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    pid_t pid = lock_holder_fd(fd);
+    close(fd);
+    return pid;
+}
+
+void net_store_open_error(char *err, size_t err_len, const char *db, ldg_err e,
+                          const ldg_open_report *rep)
+{
+    static const char recover[] =
+        "the node will not run on it: resync it from peers or restore a backup "
+        "(specs/state.md section 6.3)";
+    if (e == LDG_ERR_CORRUPT && rep->lost)
+        snprintf(err, err_len,
+                 "the chain store in %s has lost committed blocks: it recovers only up to "
+                 "height %llu, but this node had made height %llu durable; %s",
+                 db, (unsigned long long)rep->stored, (unsigned long long)rep->committed, recover);
+    else if (e == LDG_ERR_CORRUPT && rep->stored_known && rep->committed_known)
+        snprintf(err, err_len,
+                 "the chain store in %s is corrupt (%s): its last good block is height %llu, and "
+                 "this node had made height %llu durable; %s",
+                 db, rep->why[0] ? rep->why : "a record does not decode",
+                 (unsigned long long)rep->stored, (unsigned long long)rep->committed, recover);
+    else if (e == LDG_ERR_CORRUPT && rep->stored_known)
+        snprintf(err, err_len,
+                 "the chain store in %s is corrupt (%s): its last good block is height %llu; %s",
+                 db, rep->why[0] ? rep->why : "a record does not decode",
+                 (unsigned long long)rep->stored, recover);
+    else if (e == LDG_ERR_CORRUPT)
+        snprintf(err, err_len, "the chain store in %s is corrupt (%s); %s", db,
+                 rep->why[0] ? rep->why : "a record does not decode", recover);
+    else if (e == LDG_ERR_UNAVAILABLE)
+        snprintf(err, err_len,
+                 "the chain store in %s is locked by another process (%s); stop that process "
+                 "first",
+                 db, rep->why);
+    else
+        snprintf(err, err_len, "cannot open the chain store in %s: %s%s%s", db, ldg_err_str(e),
+                 rep->why[0] ? ": " : "", rep->why);
 }

@@ -5,7 +5,8 @@
  *   HOME/keys/NAME.key   hex secret key, mode 0600 (never printed unless asked)
  *   HOME/keys/NAME.pub   hex x-only public key
  *   HOME/data/           RocksDB
- *   HOME/node.pid, HOME/node.log, HOME/node.sock (ipc RPC socket by default)        */
+ *   HOME/node.lock (held by the running node), HOME/node.pid (informational only),
+ *   HOME/node.log, HOME/node.sock (ipc RPC socket by default)        */
 #ifndef NET_HOME_H
 #define NET_HOME_H
 
@@ -14,6 +15,7 @@
 #include "ldg_limits.h"
 
 #include <limits.h>
+#include <sys/types.h>
 
 typedef struct net_config {
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
@@ -39,20 +41,46 @@ typedef struct net_config {
 void net_home_resolve(char out[NET_PATH_MAX], const char *explicit_home);
 void net_home_path(char out[NET_PATH_MAX], const char *home, const char *rel);
 
-/* Creates a home with a fresh operator key and a one-validator genesis. Fails with
- * LDG_ERR_EXISTS if home already has a config. */
+/* Creates a home with a fresh operator key and a one-validator genesis. The home is
+ * created (0700), or must be an empty directory of this user that no one else can write;
+ * otherwise fails (LDG_ERR_EXISTS if it already has a config or is not empty). */
 ldg_err net_home_init(const char *home, const char *chain_id, char *err,
                       size_t err_len) LDG_WARN_UNUSED;
+/* Reads HOME/config.ini strictly (net_ini.h): an unknown section or key, a value out of
+ * its range or too long, or a key set twice fails with the line number in err. */
 ldg_err net_config_load(const char *home, net_config *cfg, char *err,
                         size_t err_len) LDG_WARN_UNUSED;
+/* The same from text already read (tests, fuzzing). */
+ldg_err net_config_parse(const char *text, size_t len, const char *home, net_config *cfg, char *err,
+                         size_t err_len) LDG_WARN_UNUSED;
 ldg_err net_genesis_load(const char *home, ldg_genesis *g) LDG_WARN_UNUSED;
 
 /* Keys. Names: letters, digits, '-', '_', '.'. */
 bool net_key_name_ok(const char *name);
+/* Creates HOME/keys/NAME.key (0600) and .pub. keys/ is made 0700 or must be private
+ * (net_file.h); the secret is written with net_file_write(NET_FILE_CREATE): never through
+ * a planted file or symlink, never over an existing key. */
 ldg_err net_key_create(const char *home, const char *name, ldg_keypair *out) LDG_WARN_UNUSED;
+/* The same, with a sentence in err on failure. */
+ldg_err net_key_create_err(const char *home, const char *name, ldg_keypair *out, char *err,
+                           size_t err_len) LDG_WARN_UNUSED;
 ldg_err net_key_load(const char *home, const char *name, ldg_keypair *out) LDG_WARN_UNUSED;
 ldg_err net_key_load_pub(const char *home, const char *name, ldg_pubkey *out) LDG_WARN_UNUSED;
 /* Lists key names (sorted) into names; returns count. */
 size_t net_key_list(const char *home, char names[][NET_KEY_NAME_MAX + 1], size_t cap);
+
+/* A node's liveness is a kernel lock: the node holds a write lock (fcntl) on
+ * HOME/node.lock for its whole life; the kernel drops it when the process dies, however
+ * it dies. net_home_lock takes it: the fd to keep open (closing any fd of that file in
+ * this process drops the lock), or -1 with err set and *holder the pid holding it (0 if
+ * the failure was another). net_home_lock_holder: the pid holding it (the kernel's word,
+ * not a file's), 0 if none, -1 if it cannot tell. */
+int net_home_lock(const char *home, pid_t *holder, char *err, size_t err_len);
+pid_t net_home_lock_holder(const char *home);
+
+/* The sentence for a store ldg_chain_open_report could not open (item by item: lost
+ * blocks, corrupt, locked, other), with the way to recover. */
+void net_store_open_error(char *err, size_t err_len, const char *db, ldg_err e,
+                          const ldg_open_report *rep);
 
 #endif

@@ -1,5 +1,6 @@
 #include "net_node.h"
 #include "net_bft.h"
+#include "net_file.h"
 #include "ast_module.h"
 #include "net_query_vm.h"
 #include "net_rpc_server.h"
@@ -129,12 +130,11 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     net_home_path(db, n->home, "data");
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ldg_err e = ldg_chain_open(&n->chain, db, n->reg, &g, false);
+    ldg_open_report rep;
+    ldg_err e = ldg_chain_open_report(&n->chain, db, n->reg, &g, false, &rep);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (e != LDG_OK) {
-        snprintf(err, err_len,
-                 "cannot open the chain store in %s: %s (is another node running on this home?)",
-                 db, ldg_err_str(e));
+        net_store_open_error(err, err_len, db, e, &rep);
         return 1;
     }
     if (strcmp(ldg_chain_id(n->chain), g.chain_id) != 0) {
@@ -159,15 +159,15 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     return 0;
 }
 
+/* HOME/node.pid is for people and scripts only: nothing trusts it (the lock on
+ * HOME/node.lock is what says a node runs). Written without following a planted symlink. */
 static void write_pid(const char *home)
 {
-    char path[NET_PATH_MAX];
+    char path[NET_PATH_MAX], text[32], err[256];
     net_home_path(path, home, "node.pid");
-    FILE *f = fopen(path, "w");
-    if (f) {
-        fprintf(f, "%d\n", (int)getpid());
-        fclose(f);
-    }
+    int len = snprintf(text, sizeof text, "%d\n", (int)getpid());
+    if (net_file_write(path, text, (size_t)len, 0644, NET_FILE_REPLACE, err, sizeof err) != LDG_OK)
+        fprintf(stderr, "folio: %s\n", err);
 }
 
 int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
@@ -176,7 +176,9 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     LDG_ASSERT(n);
     net_senders_init(&n->senders);
     net_clock_init(&n->clock);
-    int rc = setup(n, opts, err, err_len);
+    pid_t holder;
+    int lock_fd = net_home_lock(opts->home, &holder, err, err_len);
+    int rc = lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
     net_rpc_server *rpc = NULL;
     pthread_t solo;
     bool solo_started = false;
@@ -236,5 +238,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_clock_destroy(&n->clock);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
+    if (lock_fd >= 0)
+        close(lock_fd); /* only now: the store is closed */
     return rc;
 }

@@ -30,7 +30,9 @@ int main(int argc, char **argv)
     char err[256];
     net_config cfg;
     ldg_keypair op, kp;
+    static ldg_genesis g;
     if (net_config_load(argv[1], &cfg, err, sizeof err) != LDG_OK ||
+        net_genesis_load(argv[1], &g) != LDG_OK ||
         net_key_load(argv[1], "operator", &op) != LDG_OK || ldg_keypair_generate(&kp) != LDG_OK) {
         fprintf(stderr, "own_clock_client: cannot load %s: %s\n", argv[1], err);
         return 2;
@@ -45,8 +47,9 @@ int main(int argc, char **argv)
     ldg_enc_u64(&p, LDG_ROLE_INVESTOR);
     ldg_enc_bin(&p, kp.pub.b, LDG_PUBKEY_LEN);
     size_t len;
-    ldg_hash id;
-    uint8_t *wire = ldg_tx_build(&len, &id, cfg.chain_id, LDG_TX_PARTICIPANT_REGISTER, &op, expiry,
+    ldg_hash id, genesis;
+    ldg_genesis_hash(&genesis, &g);
+    uint8_t *wire = ldg_tx_build(&len, &id, cfg.chain_id, &genesis, LDG_TX_PARTICIPANT_REGISTER, &op, expiry,
                                  ldg_enc_data(&p), ldg_enc_len(&p), false);
     ldg_enc_free(&p);
     if (!wire)
