@@ -671,8 +671,8 @@ void net_rpc_server_stop(net_rpc_server *srv)
     srv->stopping = true;
     pthread_mutex_unlock(&srv->mu);
     nng_stream_listener_close(srv->l);
+    nng_aio_stop(srv->pause); /* first: its callback re-arms the accept */
     nng_aio_stop(srv->accept);
-    nng_aio_stop(srv->pause);
     pthread_mutex_lock(&srv->mu);
     /* Requests in flight (the `stop` that asked for this among them) get their replies,
      * for at most one frame timeout. */
