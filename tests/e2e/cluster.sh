@@ -279,8 +279,8 @@ at=$(( $(max_height) + 15 ))
 check "node3 restarts, to alter its own state root at block $at (test hook)" \
   bash -c "FOLIO_TEST_DIVERGE_AT=$at '$FOLIO' node start --detach --home '$(home 3)' >/dev/null"
 p3="$(node_pid "$(home 3)")"
-for _ in $(seq 1 300); do kill -0 "$p3" 2>/dev/null || break; sleep 0.2; done
-check "node3 stopped by itself after block $at" bash -c "! kill -0 $p3 2>/dev/null"
+for _ in $(seq 1 300); do pid_running "$p3" || break; sleep 0.2; done
+check "node3 stopped by itself after block $at" bash -c "! pid_running $p3"
 check "node3's log says STATE ROOT DIFFERS" grep -q "STATE ROOT DIFFERS" "$(home 3)/node.log"
 grep -m1 "STATE ROOT DIFFERS" "$(home 3)/node.log" | sed 's/^/        /'
 h0="$(height_of 0)"
