@@ -25,6 +25,7 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv);
 int cli_settle_main(cli_ctx *ctx, int argc, char **argv);
 int cli_contract_main(cli_ctx *ctx, int argc, char **argv);
 int cli_testnet_main(cli_ctx *ctx, int argc, char **argv);
+int cli_tls_main(cli_ctx *ctx, int argc, char **argv);
 int cli_evm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_lsm_main(cli_ctx *ctx, int argc, char **argv);
 
@@ -53,6 +54,7 @@ static const struct {
     {"settle", cli_settle_main, "bilateral settlement instructions and the queue"},
     {"contract", cli_contract_main, "deploy, call and query contracts"},
     {"testnet", cli_testnet_main, "create a multi-validator test network"},
+    {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke"},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests"},
     {"lsm", cli_lsm_main, "the liquidity-saving solver, offline"},
 };

@@ -348,6 +348,40 @@ static int wait_commit(cli_ctx *ctx, const ldg_hash *id, json_t **out)
     }
 }
 
+/* The genesis hash a transaction signs (specs/transactions.md): the home's genesis.bin's;
+ * the node's (status) must be the same, else the node runs another chain. A home without
+ * genesis.bin takes the node's. */
+static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
+{
+    const char *hex = json_string_value(json_object_get(st, "genesis_hash"));
+    ldg_hash node;
+    if (!hex || strlen(hex) != 2 * LDG_HASH_LEN || ldg_hex_decode(node.b, LDG_HASH_LEN, hex) != 0) {
+        cli_fail(ctx, "UNAVAILABLE", "the node did not say which genesis its chain has");
+        return CLI_UNAVAILABLE;
+    }
+    ldg_genesis *g = malloc(sizeof *g);
+    LDG_ASSERT(g);
+    ldg_err e = net_genesis_load(ctx->home, g);
+    if (e == LDG_OK)
+        ldg_genesis_hash(out, g);
+    free(g);
+    if (e == LDG_ERR_NOT_FOUND) {
+        *out = node;
+        return CLI_OK;
+    }
+    if (e != LDG_OK) {
+        cli_fail(ctx, "NO_HOME", "cannot read %s/genesis.bin: %s", ctx->home, ldg_err_str(e));
+        return CLI_USAGE;
+    }
+    if (memcmp(out->b, node.b, LDG_HASH_LEN) != 0) {
+        cli_fail(ctx, "WRONG_CHAIN",
+                 "the node at %s runs another chain than %s/genesis.bin describes (genesis %s)",
+                 ctx->cfg.rpc_url, ctx->home, hex);
+        return CLI_REJECTED;
+    }
+    return CLI_OK;
+}
+
 int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out)
 {
     ldg_keypair kp;
@@ -367,15 +401,22 @@ int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *
     }
     uint64_t tip = (uint64_t)json_integer_value(json_object_get(st, "time_ms"));
     uint64_t node_now = now + (uint64_t)json_integer_value(json_object_get(st, "time_offset_ms"));
+    ldg_hash genesis;
+    rc = chain_genesis(ctx, st, &genesis);
     json_decref(st);
+    if (rc != CLI_OK) {
+        explicit_bzero(&kp, sizeof kp);
+        return rc;
+    }
     if (node_now > now)
         now = node_now;
     if (tip > now)
         now = tip;
     size_t len;
     ldg_hash id;
-    uint8_t *wire = ldg_tx_build(&len, &id, ctx->cfg.chain_id, type, &kp, now + CLI_TX_TTL_MS,
-                                 ldg_enc_data(payload), ldg_enc_len(payload), false);
+    uint8_t *wire =
+        ldg_tx_build(&len, &id, ctx->cfg.chain_id, &genesis, type, &kp, now + CLI_TX_TTL_MS,
+                     ldg_enc_data(payload), ldg_enc_len(payload), false);
     explicit_bzero(&kp, sizeof kp);
     if (!wire) {
         cli_fail(ctx, "CRYPTO", "could not sign the transaction");

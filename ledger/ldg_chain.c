@@ -12,6 +12,7 @@ struct ldg_chain {
     const ldg_registry *reg;
     ldg_state *overlay; /* pending block; driven by the consensus thread only */
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+    ldg_hash genesis_hash; /* of block 0's genesis document: what transactions sign */
     pthread_mutex_t tip_lock;
     ldg_tip tip;  /* stored (under tip_lock) */
     ldg_tip head; /* committed: tip, or the block being stored (the committing thread's) */
@@ -90,6 +91,20 @@ ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
     g->participant_count = np;
     ldg_dec_free(&d);
     return ok ? LDG_OK : LDG_ERR_DECODE;
+}
+
+void ldg_genesis_hash_bytes(ldg_hash *out, const uint8_t *data, size_t len)
+{
+    ldg_tagged_hash(out, LDG_TAG_GENESIS, data, len);
+}
+
+void ldg_genesis_hash(ldg_hash *out, const ldg_genesis *g)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_genesis_encode(&e, g);
+    ldg_genesis_hash_bytes(out, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
 }
 
 /* Genesis state: validators and participants. */
@@ -383,7 +398,23 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     if (err == LDG_OK) {
         c->tip = c->head = tip;
         snprintf(c->chain_id, sizeof c->chain_id, "%s", g->chain_id);
+        ldg_genesis_hash(&c->genesis_hash, g);
     }
+    return err;
+}
+
+/* The genesis hash of a stored chain, from the genesis document in block 0's record. */
+static ldg_err load_genesis_hash(ldg_chain *c)
+{
+    ldg_record r;
+    ldg_err err = ldg_chain_read_block(c, 0, &r);
+    if (err != LDG_OK)
+        return err == LDG_ERR_NOT_FOUND ? LDG_ERR_CORRUPT : err;
+    if (!r.genesis || r.genesis_len == 0)
+        err = LDG_ERR_CORRUPT;
+    else
+        ldg_genesis_hash_bytes(&c->genesis_hash, r.genesis, r.genesis_len);
+    ldg_record_free(&r);
     return err;
 }
 
@@ -423,7 +454,9 @@ static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genes
     pthread_cond_init(&c->wcond, NULL);
     c->overlay = ldg_chain_reader(c);
     ldg_err err = load_tip(c);
-    if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
+    if (err == LDG_OK)
+        err = load_genesis_hash(c);
+    else if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
         err = write_genesis(c, genesis);
     return err;
 }
@@ -499,6 +532,11 @@ void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads)
 const char *ldg_chain_id(const ldg_chain *c)
 {
     return c->chain_id;
+}
+
+const ldg_hash *ldg_chain_genesis_hash(const ldg_chain *c)
+{
+    return &c->genesis_hash;
 }
 
 ldg_tip ldg_chain_tip(ldg_chain *c)
@@ -713,7 +751,7 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
     if (err == LDG_OK && (!verified || memchr(verified, 0, n))) {
         bool *ok = malloc(n ? n : 1);
         LDG_ASSERT(ok);
-        ldg_verify_parallel(dec, n, ok, c->verify_threads);
+        ldg_verify_parallel(dec, n, ok, c->verify_threads, &c->genesis_hash);
         for (uint32_t i = 0; i < n; i++)
             if (!(verified && verified[i]) && !ok[i])
                 err = LDG_ERR_INVALID;
@@ -908,6 +946,7 @@ void ldg_chain_abandon(ldg_chain *c)
 
 typedef struct verify_job {
     const ldg_tx *txs;
+    const ldg_hash *genesis;
     bool *ok;
     uint32_t begin, end;
 } verify_job;
@@ -916,17 +955,18 @@ static void *verify_worker(void *arg)
 {
     verify_job *j = arg;
     for (uint32_t i = j->begin; i < j->end; i++)
-        j->ok[i] = ldg_tx_verify(&j->txs[i]);
+        j->ok[i] = ldg_tx_verify(&j->txs[i], j->genesis);
     return NULL;
 }
 
-void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads)
+void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads,
+                         const ldg_hash *genesis)
 {
     enum { THREADS_MAX = 64 };
     if (threads > THREADS_MAX)
         threads = THREADS_MAX;
     if (threads <= 1 || n < 64) {
-        verify_job j = {txs, ok, 0, n};
+        verify_job j = {txs, genesis, ok, 0, n};
         verify_worker(&j);
         return;
     }
@@ -935,7 +975,7 @@ void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threa
     uint32_t per = (n + threads - 1) / threads;
     for (unsigned t = 0; t < threads; t++) {
         uint32_t b = t * per, e = b + per > n ? n : b + per;
-        jobs[t] = (verify_job){txs, ok, b < n ? b : n, e};
+        jobs[t] = (verify_job){txs, genesis, ok, b < n ? b : n, e};
         LDG_ASSERT(pthread_create(&tid[t], NULL, verify_worker, &jobs[t]) == 0);
     }
     for (unsigned t = 0; t < threads; t++)

@@ -40,6 +40,10 @@ void ldg_genesis_apply(ldg_state *st, const ldg_genesis *g);
 /* Reads the validator set from state; 0 if absent or corrupt. */
 uint32_t ldg_validators_read(ldg_state *st, ldg_pubkey *out, uint32_t cap);
 ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
+/* The chain's identity that transactions sign (ldg_tx_sign_msg): TH("folio/genesis", the
+ * canonical genesis document bytes, as in HOME/genesis.bin and the record of block 0). */
+void ldg_genesis_hash_bytes(ldg_hash *out, const uint8_t *data, size_t len);
+void ldg_genesis_hash(ldg_hash *out, const ldg_genesis *g);
 
 typedef struct ldg_chain ldg_chain;
 
@@ -75,6 +79,8 @@ ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_re
 void ldg_chain_close(ldg_chain *c);
 
 const char *ldg_chain_id(const ldg_chain *c);
+/* The hash of the chain's genesis document (ldg_genesis_hash): what its transactions sign. */
+const ldg_hash *ldg_chain_genesis_hash(const ldg_chain *c);
 /* Threads used to verify signatures not already checked (default: every core). */
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
 /* The executor's cache limits (default LDG_STATE_CACHE_KEYS / _BYTES); tests set small
@@ -188,7 +194,9 @@ typedef void (*ldg_progress_fn)(void *arg, uint64_t done, uint64_t total);
 ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *rep,
                          ldg_progress_fn progress, void *arg) LDG_WARN_UNUSED;
 
-/* Verifies the signatures of n decoded transactions on `threads` threads. */
-void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads);
+/* Verifies the signatures of n decoded transactions for the chain of genesis hash
+ * `genesis` on `threads` threads. */
+void ldg_verify_parallel(const ldg_tx *txs, uint32_t n, bool *ok, unsigned threads,
+                         const ldg_hash *genesis);
 
 #endif

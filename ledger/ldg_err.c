@@ -19,6 +19,7 @@ static const struct {
     [LDG_ERR_TIMEOUT] = {"TIMEOUT", "timed out"},
     [LDG_ERR_UNAVAILABLE] = {"UNAVAILABLE", "service unavailable"},
     [LDG_ERR_DIVERGED] = {"DIVERGED", "state diverged from the chain"},
+    [LDG_ERR_DENIED] = {"DENIED", "not permitted for this caller"},
 };
 
 const char *ldg_err_str(ldg_err err)

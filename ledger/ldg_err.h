@@ -20,6 +20,7 @@ typedef enum ldg_err {
     LDG_ERR_TIMEOUT = 12,     /* operation timed out */
     LDG_ERR_UNAVAILABLE = 13, /* service not running or not reachable */
     LDG_ERR_DIVERGED = 14,    /* a replica computed a different state root: stop */
+    LDG_ERR_DENIED = 15,      /* the caller may not call this (operator-only method) */
 } ldg_err;
 
 const char *ldg_err_str(ldg_err err);

@@ -15,7 +15,7 @@
 /* The protocol's tags (ldg_hash.h); others are hashed without a cached midstate. */
 static const char *const known_tags[] = {LDG_TAG_TX,    LDG_TAG_BLOCK,  LDG_TAG_STATE,
                                          LDG_TAG_WRITE, LDG_TAG_TXROOT, LDG_TAG_ACCOUNT,
-                                         LDG_TAG_VOTE};
+                                         LDG_TAG_VOTE,  LDG_TAG_TXSIG};
 #define KNOWN_TAGS (sizeof known_tags / sizeof known_tags[0])
 static SHA256_CTX known_mid[KNOWN_TAGS];
 static pthread_once_t known_once = PTHREAD_ONCE_INIT;

@@ -20,6 +20,8 @@ typedef struct ldg_hash {
 #define LDG_TAG_TXROOT "folio/txroot"
 #define LDG_TAG_ACCOUNT "folio/account"
 #define LDG_TAG_VOTE "folio/vote"
+#define LDG_TAG_TXSIG "folio/txsig"
+#define LDG_TAG_GENESIS "folio/genesis"
 
 void ldg_sha256(ldg_hash *out, const void *data, size_t len);
 

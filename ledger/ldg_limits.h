@@ -46,6 +46,24 @@
  * one transaction sees commit quickly while a burst is batched into one block. */
 #define LDG_BLOCK_INTERVAL_MS 20
 
+/* Chain time (net_clock.h, consensus.md §16). A node's clock follows its wall clock but
+ * runs ahead of its monotonic clock by at most 1/LDG_CLOCK_GAIN_DIV (1 %, 36 s an hour):
+ * a forward step of one validator's wall clock moves chain time by at most 1 % of the time
+ * the step lasts (a +2 h step corrected after 10 minutes: 6 s), and a client (expiry = its
+ * clock + 10 minutes) is refused only if a step was left for more than 16 hours. A
+ * legitimate forward correction is caught up at the same rate (or at once on restart). */
+#define LDG_CLOCK_GAIN_DIV 100
+
+/* A validator refuses a proposal whose time is more than this ahead of its own clock, so
+ * chain time never runs ahead of every honest validator's clock by more than this. NTP
+ * keeps clocks within tens of milliseconds; 5 s leaves room for a poorly synced one. */
+#define LDG_CLOCK_AHEAD_MAX_MS 5000
+
+/* An idle chain makes no blocks but one empty block when its tip is this old: observers
+ * (and chains anchored to this one) see the validators alive and chain time advancing;
+ * 288 small blocks a day instead of one every 500 ms. */
+#define LDG_BLOCK_HEARTBEAT_MS (5 * 60 * 1000ULL)
+
 /* ---- node ---- */
 
 /* Pending transactions held by one node; beyond it submissions get MEMPOOL_FULL and
@@ -56,6 +74,34 @@
  * LDG_RPC_BATCH_TX_MAX transactions of average size; block sync sends one block. */
 #define LDG_RPC_MSG_SIZE_MAX (LDG_BLOCK_SIZE_MAX + 64 * 1024)
 #define LDG_RPC_BATCH_TX_MAX 1024
+
+/* ---- RPC server (net_rpc_server.c, net_rpc_methods.c; specs/rpc.md §1) ---- */
+
+/* The largest request of a method that is not `submit` or `contract_query`: a method name
+ * and a few short arguments (names, ids, heights, paging cursors) fit in far less. A
+ * larger frame is refused TOO_LARGE as soon as its method name is read. */
+#define LDG_RPC_REQUEST_SMALL_MAX 4096
+/* `contract_query` carries call input of at most one transaction's size. */
+#define LDG_RPC_REQUEST_QUERY_MAX (LDG_TX_SIZE_MAX + 4096)
+/* Open connections per RPC listener. At the cap a new connection closes the one idle
+ * longest (no byte received for the longest time, no request being served), so stallers
+ * cannot lock legitimate clients out; 256 x the idle cost below is ~1 MiB. */
+#define LDG_RPC_CONN_MAX 256
+/* A frame (and the SP handshake) must arrive whole within this time of its first byte;
+ * 16 MiB in 10 s is 1.7 MB/s, far below any link a client uses. Slower: closed. */
+#define LDG_RPC_FRAME_TIMEOUT_MS 10000
+/* A connection that sends nothing between requests for this long is closed (clients
+ * such as the CLI reconnect transparently). */
+#define LDG_RPC_IDLE_TIMEOUT_MS 120000
+/* A frame's buffer starts at this size and doubles as bytes arrive, never past the
+ * declared length: a sender that declares 16 MiB and stalls costs this, not 16 MiB. */
+#define LDG_RPC_RX_INITIAL 256
+/* Bytes buffered for requests in flight beyond LDG_RPC_REQUEST_SMALL_MAX each, summed over
+ * a listener's connections: 8 maximal submissions at once. A frame that would pass it is
+ * refused UNAVAILABLE (retry later); small requests are never refused by it. */
+#define LDG_RPC_RX_BUDGET (8 * LDG_RPC_MSG_SIZE_MAX)
+/* Hops of a request's SP backtrace (REQ id plus devices), as nng's rep0 default TTL. */
+#define LDG_RPC_SP_HOPS_MAX 8
 
 /* The executor's overlay keeps committed values cached across blocks (ldg_state_settle);
  * past this many keys or this much value memory it keeps only the keys the last block
@@ -274,7 +320,11 @@ _Static_assert(LDG_TX_SIZE_MAX * 2 <= LDG_BLOCK_SIZE_MAX, "a block holds at leas
 _Static_assert(LDG_TX_SIZE_MAX <= LDG_RPC_MSG_SIZE_MAX, "a max tx fits one submit message");
 _Static_assert(LDG_BLOCK_TX_MAX <= LDG_MEMPOOL_TX_MAX, "a full block can come from the mempool");
 _Static_assert(LDG_RPC_BATCH_TX_MAX <= LDG_BLOCK_TX_MAX, "one batch fits one block");
+_Static_assert(LDG_RPC_REQUEST_QUERY_MAX <= LDG_RPC_MSG_SIZE_MAX, "a query fits one message");
+_Static_assert(LDG_RPC_RX_INITIAL <= LDG_RPC_REQUEST_SMALL_MAX, "small requests need no budget");
 _Static_assert(LDG_QUANTITY_MAX <= (1ULL << 62), "the sum of two quantities fits int64_t");
+_Static_assert(LDG_CLOCK_AHEAD_MAX_MS < CLI_TX_TTL_MS,
+               "a chain at the time bound still admits a client's transaction");
 
 _Static_assert(LDG_REGISTRY_TYPES_MAX == 256, "type numbers 0..255 (one byte)");
 

@@ -47,9 +47,19 @@ void ldg_tx_free(ldg_tx *tx)
     tx->payload = NULL;
 }
 
-bool ldg_tx_verify(const ldg_tx *tx)
+void ldg_tx_sign_msg(ldg_hash *out, const ldg_hash *genesis, const ldg_hash *id)
 {
-    return ldg_verify(&tx->sig, &tx->id, &tx->sender);
+    uint8_t m[2 * LDG_HASH_LEN];
+    memcpy(m, genesis->b, LDG_HASH_LEN);
+    memcpy(m + LDG_HASH_LEN, id->b, LDG_HASH_LEN);
+    ldg_tagged_hash(out, LDG_TAG_TXSIG, m, sizeof m);
+}
+
+bool ldg_tx_verify(const ldg_tx *tx, const ldg_hash *genesis)
+{
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, genesis, &tx->id);
+    return ldg_verify(&tx->sig, &msg, &tx->sender);
 }
 
 void ldg_tx_wire_sig(ldg_sig *out, const uint8_t *wire, size_t len)
@@ -59,9 +69,10 @@ void ldg_tx_wire_sig(ldg_sig *out, const uint8_t *wire, size_t len)
     memcpy(out->b, wire + len - LDG_SIG_LEN, LDG_SIG_LEN);
 }
 
-uint8_t *ldg_tx_build(size_t *out_len, ldg_hash *out_id, const char *chain_id, uint64_t type,
-                      const ldg_keypair *kp, uint64_t expiry_ms, const uint8_t *payload,
-                      size_t payload_len, bool deterministic)
+uint8_t *ldg_tx_build(size_t *out_len, ldg_hash *out_id, const char *chain_id,
+                      const ldg_hash *genesis, uint64_t type, const ldg_keypair *kp,
+                      uint64_t expiry_ms, const uint8_t *payload, size_t payload_len,
+                      bool deterministic)
 {
     uint8_t nonce[LDG_TX_NONCE_LEN];
     if (deterministic) {
@@ -89,8 +100,10 @@ uint8_t *ldg_tx_build(size_t *out_len, ldg_hash *out_id, const char *chain_id, u
     ldg_enc_raw(&e, payload, payload_len);
     ldg_hash id;
     ldg_tagged_hash(&id, LDG_TAG_TX, ldg_enc_data(&e) + 1, ldg_enc_len(&e) - 1);
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, genesis, &id);
     ldg_sig sig;
-    ldg_err err = deterministic ? ldg_sign_deterministic(&sig, kp, &id) : ldg_sign(&sig, kp, &id);
+    ldg_err err = deterministic ? ldg_sign_deterministic(&sig, kp, &msg) : ldg_sign(&sig, kp, &msg);
     if (err != LDG_OK) {
         ldg_enc_free(&e);
         return NULL;

@@ -47,7 +47,12 @@ _Static_assert(sizeof(ldg_tx_ref) == LDG_HASH_LEN + LDG_SIG_LEN, "ldg_tx_ref is 
  * tx needs no free. */
 ldg_result ldg_tx_decode(ldg_tx *tx, const uint8_t *wire, size_t len) LDG_WARN_UNUSED;
 void ldg_tx_free(ldg_tx *tx);
-bool ldg_tx_verify(const ldg_tx *tx);
+/* What the sender signs: TH("folio/txsig", genesis || id), so that a signature binds the
+ * chain (the hash of its genesis document, ldg_genesis_hash) and a transaction for one
+ * chain is refused by every other, even one with the same chain-id string. */
+void ldg_tx_sign_msg(ldg_hash *out, const ldg_hash *genesis, const ldg_hash *id);
+/* Whether tx is signed by its sender for the chain whose genesis hash is `genesis`. */
+bool ldg_tx_verify(const ldg_tx *tx, const ldg_hash *genesis);
 
 static inline ldg_tx_ref ldg_tx_ref_of(const ldg_tx *tx)
 {
@@ -59,10 +64,12 @@ static inline ldg_tx_ref ldg_tx_ref_of(const ldg_tx *tx)
  * signature trailer is there. */
 void ldg_tx_wire_sig(ldg_sig *out, const uint8_t *wire, size_t len);
 
-/* Builds and signs a transaction. `payload` is one canonical msgpack array (e.g. from an
- * ldg_enc). Returns a malloc'd wire buffer (caller frees) or NULL on failure. */
-uint8_t *ldg_tx_build(size_t *out_len, ldg_hash *out_id, const char *chain_id, uint64_t type,
-                      const ldg_keypair *kp, uint64_t expiry_ms, const uint8_t *payload,
-                      size_t payload_len, bool deterministic);
+/* Builds and signs a transaction for the chain (chain_id, genesis). `payload` is one
+ * canonical msgpack array (e.g. from an ldg_enc). Returns a malloc'd wire buffer (caller
+ * frees) or NULL on failure. */
+uint8_t *ldg_tx_build(size_t *out_len, ldg_hash *out_id, const char *chain_id,
+                      const ldg_hash *genesis, uint64_t type, const ldg_keypair *kp,
+                      uint64_t expiry_ms, const uint8_t *payload, size_t payload_len,
+                      bool deterministic);
 
 #endif

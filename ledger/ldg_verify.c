@@ -27,6 +27,7 @@ typedef struct verify_ctx {
     ldg_hash prev_hash; /* hash of the previous block */
     uint64_t prev_time;
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
+    ldg_hash genesis_hash; /* what the transactions sign */
 } verify_ctx;
 
 static const char *check_genesis(verify_ctx *v, const ldg_record *r)
@@ -37,6 +38,7 @@ static const char *check_genesis(verify_ctx *v, const ldg_record *r)
     if (strcmp(g.chain_id, r->header.chain_id) != 0)
         return "genesis chain id differs from block 0";
     snprintf(v->chain_id, sizeof v->chain_id, "%s", g.chain_id);
+    ldg_genesis_hash_bytes(&v->genesis_hash, r->genesis, r->genesis_len);
     ldg_genesis_apply(v->st, &g);
     const ldg_write *w;
     size_t nw = ldg_state_writes(v->st, &w);
@@ -87,7 +89,7 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
             why = "tx_root does not match the transactions";
     }
     if (!why) {
-        ldg_verify_parallel(txs, n, ok, 2);
+        ldg_verify_parallel(txs, n, ok, 2, &v->genesis_hash);
         for (uint32_t i = 0; i < n && !why; i++)
             if (!ok[i])
                 why = "a transaction signature does not verify";

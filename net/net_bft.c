@@ -304,6 +304,7 @@ typedef struct bft_timer {
     uint64_t height;
     uint32_t round;
     uint64_t due_ms;
+    bool deferred; /* a PROPOSE timeout held while the chain was idle */
 } bft_timer;
 
 #define BFT_TIMERS 16
@@ -313,6 +314,7 @@ typedef struct bft {
     net_node *n;
     bool observer;
     net_p2p_tls tls;
+    net_p2p_peers *peers; /* the identity of each connection (its certificate) */
     nng_socket cons, batch, rep, pub, req, sub;
     bool cons_open, batch_open, rep_open, pub_open, req_open, sub_open;
     pthread_t th_cons, th_batch, th_rep, th_sub;
@@ -339,6 +341,12 @@ typedef struct bft {
     uint64_t want_h;
     uint32_t want_r;
     uint64_t want_since;
+    uint64_t idle_checked; /* mono_ms of the last has_work() while idle */
+    /* Other validators at work on height act_h: who sent a valid message for it, and
+     * whether one was a proposal (has_work). */
+    uint64_t act_h;
+    uint64_t act_mask;
+    bool act_proposal;
     qitem *future;
     size_t future_len;
     uint64_t behind_since;
@@ -707,6 +715,29 @@ static void drain_deferred(bft *b)
     b->deferred_dropped = 0;
 }
 
+/* Whether a BATCH may be taken as a batch (net_p2p_check_batch): a validator's in its own
+ * name only (else it is disconnected); an observer's transactions are admitted one by one
+ * as a client's would be, and batched by this node if admitted. */
+static bool batch_from_peer(bft *b, qitem *it)
+{
+    char why[160];
+    nng_pipe p = nng_msg_get_pipe(it->raw);
+    switch (net_p2p_check_batch(b->peers, p, it->m.origin, why, sizeof why)) {
+    case NET_P2P_OK:
+    case NET_P2P_RELAYED:
+        return true;
+    case NET_P2P_FORWARD:
+        if (!b->observer)
+            net_admit_forwarded(b->n, it->m.txs, it->m.tx_lens, it->m.tx_count);
+        return false;
+    case NET_P2P_REFUSE:
+        break;
+    }
+    peer_log("%s; dropped, peer disconnected", why);
+    nng_pipe_close(p);
+    return false;
+}
+
 static void *batch_rx(void *arg)
 {
     bft *b = arg;
@@ -722,6 +753,8 @@ static void *batch_rx(void *arg)
             peer_log("dropped a message of kind %u on the batch socket; peer disconnected",
                      it->m.kind);
             nng_pipe_close(nng_msg_get_pipe(it->raw));
+        } else if (!batch_from_peer(b, it)) {
+            ; /* refused or forwarded as client submissions: batch_from_peer says */
         } else if (atomic_load(&b->syncing)) {
             defer_batch(b, it);
             continue;
@@ -1343,8 +1376,8 @@ static bool validate(bft *b, const net_cons_block_id *id)
     bool known = false;
     for (uint32_t i = 0; i < nv; i++)
         known |= !memcmp(vals[i].b, k->h.proposer.b, LDG_PUBKEY_LEN);
-    uint64_t now = net_now_ms() + atomic_load(&b->n->time_offset_ms);
-    if (!known || k->h.time_ms > now + 30 * 1000)
+    uint64_t now = net_clock_now_ms(&b->n->clock) + atomic_load(&b->n->time_offset_ms);
+    if (!known || !net_clock_time_ok(k->h.time_ms, now))
         return false;
     if (ldg_chain_check(b->n->chain, &k->h, k->refs, k->lens, k->n) != LDG_OK)
         return false;
@@ -1516,6 +1549,20 @@ static void update_status(bft *b)
         atomic_store(&b->n->cons_last_proposer, st.last_proposer);
 }
 
+/* Notes another validator's valid message for has_work(). */
+static void note_active(bft *b, const net_cons_msg *m)
+{
+    if (m->height < b->act_h)
+        return;
+    if (m->height > b->act_h) {
+        b->act_h = m->height;
+        b->act_mask = 0;
+        b->act_proposal = false;
+    }
+    b->act_mask |= 1ULL << m->validator;
+    b->act_proposal |= m->type == NET_CONS_PROPOSAL;
+}
+
 static void step(bft *b, const net_cons_event *ev)
 {
     post(b, ev);
@@ -1534,8 +1581,10 @@ static void step(bft *b, const net_cons_event *ev)
         }
         net_cons_rc rc = net_cons_step(b->core, &b->acts, &e);
         if (e.kind == NET_CONS_EV_MESSAGE && e.msg.validator < NET_CONS_VALIDATORS_MAX &&
-            (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE))
+            (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE)) {
             b->heard_ms[e.msg.validator] = mono_ms();
+            note_active(b, &e.msg);
+        }
         if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED) {
             peer_log("consensus message from validator %u at height %llu round %u: %s; peer "
                      "disconnected",
@@ -1557,31 +1606,48 @@ static void step(bft *b, const net_cons_event *ev)
 
 /* ---- the proposer's value ---- */
 
+/* Whether there is anything to decide (net_clock.h): pending transactions, a forced block,
+ * module work due, a heartbeat, or others at work on this height: a proposal, or messages
+ * from f + 1 validators (they may hold transactions whose batch has not reached this node;
+ * one validator alone, its clock wrong, cannot keep an idle chain busy). While there is
+ * nothing, the proposer proposes nothing and the propose timeouts wait, so an idle chain
+ * neither grows nor turns rounds. */
+static bool has_work(bft *b)
+{
+    net_node *n = b->n;
+    if (b->pool.count > 0 || atomic_load(&n->force_block))
+        return true;
+    if (b->act_h > decided_height(b, NULL) &&
+        (b->act_proposal ||
+         (uint32_t)__builtin_popcountll(b->act_mask) >= net_cons_weak_quorum(b->nval)))
+        return true;
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
+    if (net_clock_heartbeat_due(now, ldg_chain_tip(n->chain).time_ms))
+        return true;
+    ldg_state *st = ldg_chain_reader(n->chain);
+    bool due = ldg_registry_work_due(n->reg, st, now);
+    ldg_state_free(st);
+    return due;
+}
+
 static void propose_value(bft *b)
 {
     net_node *n = b->n;
     uint64_t now = mono_ms();
-    bool forced = atomic_load(&n->force_block);
     size_t pending = b->pool.count;
-    if (pending == 0 && !forced) {
-        uint64_t wait = (uint64_t)n->cfg.propose_timeout_ms / 2;
-        if (wait > NET_BFT_EMPTY_BLOCK_MS)
-            wait = NET_BFT_EMPTY_BLOCK_MS;
-        if (now - b->want_since < wait) {
-            ldg_state *st = ldg_chain_reader(n->chain);
-            bool due =
-                ldg_registry_work_due(n->reg, st, net_now_ms() + atomic_load(&n->time_offset_ms));
-            ldg_state_free(st);
-            if (!due)
-                return;
-        }
+    if (pending == 0 && !atomic_load(&n->force_block)) {
+        if (now - b->idle_checked < NET_BFT_IDLE_CHECK_MS)
+            return;
+        b->idle_checked = now;
+        if (!has_work(b))
+            return; /* nothing to propose: no empty block */
     } else if (pending < LDG_BLOCK_TX_MAX && now - b->want_since < LDG_BLOCK_INTERVAL_MS / 4) {
         return; /* let a burst gather */
     }
     atomic_store(&n->force_block, false);
-    uint64_t time_ms = net_now_ms() + atomic_load(&n->time_offset_ms);
+    uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t block_time = time_ms > tip.time_ms ? time_ms : tip.time_ms + 1;
+    uint64_t block_time = net_clock_block_time(time_ms, tip.time_ms);
     assembly a;
     asm_init(&a);
     ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
@@ -1881,12 +1947,31 @@ static void release_held(bft *b)
     }
 }
 
+/* Whether the connection it came on may carry it (net_p2p_check_cons): a refused one is
+ * disconnected; a vote relayed for another validator must carry that one's signature. */
+static bool peer_may_send(bft *b, qitem *it)
+{
+    char why[160];
+    net_p2p_verdict v =
+        net_p2p_check_cons(b->peers, nng_msg_get_pipe(it->raw), &it->m.cons, why, sizeof why);
+    if (v == NET_P2P_RELAYED && !signed_by_validator(b, &it->m.cons)) {
+        snprintf(why, sizeof why, "a vote relayed for validator %u with a bad signature",
+                 it->m.cons.validator);
+        v = NET_P2P_REFUSE;
+    }
+    if (v != NET_P2P_REFUSE)
+        return true;
+    peer_log("%s; dropped, peer disconnected", why);
+    nng_pipe_close(nng_msg_get_pipe(it->raw));
+    return false;
+}
+
 static void on_cons(bft *b, qitem *it)
 {
     net_node *n = b->n;
     uint64_t cur = decided_height(b, NULL) + 1;
     uint64_t h = it->m.cons.height;
-    if (b->observer || h < cur) {
+    if (b->observer || !peer_may_send(b, it) || h < cur) {
         qitem_free(it);
         return;
     }
@@ -1995,6 +2080,18 @@ static int open_sockets(bft *b, char *err, size_t err_len)
         return 1;
     }
     b->sub_open = true;
+    char revoked[NET_PATH_MAX];
+    net_home_path(revoked, n->home, "tls/revoked");
+    b->peers = net_p2p_peers_new(b->tls.on, revoked, n->chain);
+    if ((rv = net_p2p_peers_watch(b->peers, b->cons, NET_P2P_ADMIT_VALIDATOR)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->batch, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->rep, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->pub, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->req, NET_P2P_ADMIT_MEMBER)) ||
+        (rv = net_p2p_peers_watch(b->peers, b->sub, NET_P2P_ADMIT_MEMBER))) {
+        snprintf(err, err_len, "cannot watch p2p connections: %s", nng_strerror(rv));
+        return 1;
+    }
     nng_socket_set_size(b->cons, NNG_OPT_RECVMAXSZ, NET_P2P_CONS_SIZE_MAX);
     nng_socket_set_size(b->batch, NNG_OPT_RECVMAXSZ, NET_P2P_BATCH_SIZE_MAX + 64 * 1024);
     nng_socket_set_size(b->rep, NNG_OPT_RECVMAXSZ, NET_P2P_SYNC_REQ_SIZE_MAX);
@@ -2131,6 +2228,7 @@ static void bft_free(bft *b)
     }
     if (!close_sockets_within(b))
         return; /* b stays allocated: the closer may still use it */
+    net_p2p_peers_free(b->peers);
     blk_clear(&b->x_job);
     free(b->x_cert);
     if (b->spec_valid)
@@ -2280,7 +2378,7 @@ void *net_bft_run(void *arg)
         uint64_t now = mono_ms();
         drain_local(b);
         if (now >= next_gc) {
-            store_gc(&b->pool, net_now_ms() + atomic_load(&n->time_offset_ms));
+            store_gc(&b->pool, net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms));
             rebroadcast(b, now);
             next_gc = now + 1000;
         }
@@ -2293,6 +2391,15 @@ void *net_bft_run(void *arg)
             for (size_t i = 0; i < BFT_TIMERS && !busy; i++) {
                 bft_timer *t = &b->timers[i];
                 if (t->used && t->due_ms <= now) {
+                    if (t->kind == NET_CONS_TIMEOUT_PROPOSE && (t->deferred || !has_work(b))) {
+                        /* Idle: look again shortly. Once there is work, the proposer gets a
+                         * whole timeout from then to propose it. */
+                        bool idle = !t->deferred || !has_work(b);
+                        t->deferred = idle;
+                        t->due_ms = now + (idle ? NET_BFT_IDLE_CHECK_MS
+                                                : (uint64_t)n->cfg.propose_timeout_ms);
+                        continue;
+                    }
                     t->used = false;
                     net_cons_event ev = {.kind = NET_CONS_EV_TIMEOUT,
                                          .timeout_kind = t->kind,
@@ -2337,7 +2444,7 @@ void *net_bft_run(void *arg)
         }
         /* Up to 256 messages, then back to timers and proposals. Each handler frees its
          * item. */
-        qitem *it = q_pop(b, b->want_value || b->held ? 2 : 10);
+        qitem *it = q_pop(b, (b->want_value && b->pool.count) || b->held ? 2 : 10);
         for (int k = 0; it; k++) {
             if (it->m.kind == NET_P2P_CONS)
                 on_cons(b, it);

@@ -53,9 +53,9 @@
 #define NET_BFT_CLOSE_DEADLINE_MS 5000
 /* Interval of the core's RESEND event. */
 #define NET_BFT_RESEND_MS 400
-/* How long a proposer with nothing to propose waits before an empty block (at most half
- * the propose timeout, so that the others do not time out on an idle chain). */
-#define NET_BFT_EMPTY_BLOCK_MS 500
+/* A proposer with nothing to propose asks again this often whether a module has work due
+ * or a heartbeat is (net_clock.h); there are no other empty blocks. */
+#define NET_BFT_IDLE_CHECK_MS 100
 
 #endif
 

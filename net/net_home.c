@@ -429,11 +429,13 @@ ldg_err net_home_init(const char *home, const char *chain_id, char *err, size_t 
     if (chain_id && *chain_id) {
         snprintf(g.chain_id, sizeof g.chain_id, "%s", chain_id);
     } else {
-        uint8_t r[4];
+        /* 64 random bits: distinct ids for every chain anyone will create (the
+         * signatures bind the genesis hash besides, specs/transactions.md). */
+        uint8_t r[8];
         if (ldg_random(r, sizeof r) != LDG_OK)
             return LDG_ERR_IO;
-        char hex[9];
-        ldg_hex_encode(hex, r, 4);
+        char hex[17];
+        ldg_hex_encode(hex, r, sizeof r);
         snprintf(g.chain_id, sizeof g.chain_id, "folio-%s", hex);
     }
     struct timespec ts;

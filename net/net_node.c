@@ -3,11 +3,9 @@
 #include "net_file.h"
 #include "ast_module.h"
 #include "net_query_vm.h"
-#include "net_rpc.h"
+#include "net_rpc_server.h"
 #include "stl_module.h"
 
-#include <nng/nng.h>
-#include <nng/protocol/reqrep0/rep.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -81,9 +79,11 @@ bool net_senders_verify(net_senders *s, const ldg_tx *tx, bool *known)
 {
     ldg_pubkey_point pt;
     *known = net_senders_lookup(s, &tx->sender, &pt);
-    if (*known)
-        return ldg_verify_point(&tx->sig, &tx->id, &pt);
-    return ldg_tx_verify(tx);
+    if (!*known)
+        return ldg_tx_verify(tx, &s->genesis);
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, &s->genesis, &tx->id);
+    return ldg_verify_point(&tx->sig, &msg, &pt);
 }
 
 void net_senders_add(net_senders *s, const ldg_pubkey *pk, const ldg_pubkey_point *pt)
@@ -100,49 +100,6 @@ void net_senders_add(net_senders *s, const ldg_pubkey *pk, const ldg_pubkey_poin
         }
     }
     pthread_rwlock_unlock(&s->lock);
-}
-
-typedef struct rpc_worker {
-    net_node *node;
-    nng_socket sock;
-    pthread_t thread;
-} rpc_worker;
-
-static void *rpc_worker_run(void *arg)
-{
-    rpc_worker *w = arg;
-    nng_ctx ctx;
-    nng_aio *aio;
-    LDG_ASSERT(nng_ctx_open(&ctx, w->sock) == 0);
-    LDG_ASSERT(nng_aio_alloc(&aio, NULL, NULL) == 0);
-    nng_aio_set_timeout(aio, 200);
-    while (!atomic_load(&w->node->stopping)) {
-        nng_ctx_recv(ctx, aio);
-        nng_aio_wait(aio);
-        int rv = nng_aio_result(aio);
-        if (rv == NNG_ETIMEDOUT)
-            continue;
-        if (rv != 0)
-            break;
-        nng_msg *msg = nng_aio_get_msg(aio);
-        int status = 0;
-        char *json = net_rpc_dispatch(w->node, nng_msg_body(msg), nng_msg_len(msg), &status);
-        ldg_enc e;
-        ldg_enc_init(&e);
-        net_rpc_reply(&e, status, json);
-        free(json);
-        nng_msg_clear(msg);
-        nng_msg_append(msg, ldg_enc_data(&e), ldg_enc_len(&e));
-        ldg_enc_free(&e);
-        nng_aio_set_msg(aio, msg);
-        nng_ctx_send(ctx, aio);
-        nng_aio_wait(aio);
-        if (nng_aio_result(aio) != 0)
-            nng_msg_free(msg);
-    }
-    nng_aio_free(aio);
-    nng_ctx_close(ctx);
-    return NULL;
 }
 
 static volatile sig_atomic_t got_signal;
@@ -185,6 +142,15 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
                  ldg_chain_id(n->chain), g.chain_id);
         return 1;
     }
+    ldg_hash gh;
+    ldg_genesis_hash(&gh, &g);
+    if (memcmp(gh.b, ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN) != 0) {
+        snprintf(err, err_len,
+                 "the store holds another chain than genesis.bin describes "
+                 "(same chain id, different genesis)");
+        return 1;
+    }
+    n->senders.genesis = gh;
     fprintf(stderr, "folio: chain store opened at height %llu in %lld ms\n",
             (unsigned long long)ldg_chain_tip(n->chain).height,
             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
@@ -209,24 +175,15 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
     net_senders_init(&n->senders);
+    net_clock_init(&n->clock);
     pid_t holder;
     int lock_fd = net_home_lock(opts->home, &holder, err, err_len);
     int rc = lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
-    nng_socket sock = NNG_SOCKET_INITIALIZER;
-    rpc_worker *workers = NULL;
+    net_rpc_server *rpc = NULL;
     pthread_t solo;
     bool solo_started = false;
-    if (rc == 0) {
-        int rv = nng_rep0_open(&sock);
-        if (rv == 0) {
-            nng_socket_set_size(sock, NNG_OPT_RECVMAXSZ, LDG_RPC_MSG_SIZE_MAX);
-            rv = nng_listen(sock, n->cfg.rpc_url, NULL, 0);
-        }
-        if (rv != 0) {
-            snprintf(err, err_len, "cannot listen on %s: %s", n->cfg.rpc_url, nng_strerror(rv));
-            rc = 1;
-        }
-    }
+    if (rc == 0)
+        rc = net_rpc_server_start(&rpc, n, n->cfg.rpc_url, err, err_len);
     if (rc == 0) {
         n->observer = opts->observer;
         ldg_pubkey *vals = malloc(LDG_VALIDATORS_MAX * sizeof *vals);
@@ -243,12 +200,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         write_pid(n->home);
         LDG_ASSERT(pthread_create(&solo, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
         solo_started = true;
-        workers = calloc((size_t)n->cfg.rpc_threads, sizeof *workers);
-        LDG_ASSERT(workers);
-        for (int i = 0; i < n->cfg.rpc_threads; i++) {
-            workers[i] = (rpc_worker){.node = n, .sock = sock};
-            LDG_ASSERT(pthread_create(&workers[i].thread, NULL, rpc_worker_run, &workers[i]) == 0);
-        }
+        net_rpc_server_run(rpc, n->cfg.rpc_threads);
         ldg_tip tip = ldg_chain_tip(n->chain);
         fprintf(stderr, "folio: node serving %s on %s at height %llu%s\n", ldg_chain_id(n->chain),
                 n->cfg.rpc_url, (unsigned long long)tip.height, n->dev ? " (dev mode)" : "");
@@ -263,16 +215,11 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         atomic_store(&n->stopping, true);
         net_mempool_wake(n->mempool);
     }
-    if (workers) {
-        for (int i = 0; i < n->cfg.rpc_threads; i++)
-            pthread_join(workers[i].thread, NULL);
-        free(workers);
-    }
+    net_rpc_server_stop(rpc);
     if (solo_started)
         pthread_join(solo, NULL);
     if (n->multi)
         net_bft_stop(n);
-    nng_close(sock);
     if (n->fatal[0]) {
         snprintf(err, err_len, "%s", n->fatal);
         rc = 1;
@@ -288,6 +235,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_mempool_free(n->mempool);
     ldg_registry_free(n->reg);
     net_senders_free(&n->senders);
+    net_clock_destroy(&n->clock);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
     if (lock_fd >= 0)

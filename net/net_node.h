@@ -6,6 +6,7 @@
 
 #include "ldg_chain.h"
 #include "ldg_limits.h"
+#include "net_clock.h"
 #include "net_home.h"
 #include "net_mempool.h"
 
@@ -26,8 +27,10 @@ typedef struct net_senders {
     ldg_pubkey *slots; /* all-zero = empty */
     ldg_pubkey_point *points;
     size_t count;
+    ldg_hash genesis; /* the chain's genesis hash: what its transactions sign */
 } net_senders;
 
+/* The caller sets genesis once the chain is open (ldg_chain_genesis_hash). */
 void net_senders_init(net_senders *s);
 void net_senders_free(net_senders *s);
 /* True if pk is a known sender; *pt gets its lifted key. */
@@ -46,6 +49,7 @@ typedef struct net_node {
     int validator_index; /* -1 if this node is not a validator */
     bool dev;
     _Atomic uint64_t time_offset_ms; /* dev mode only */
+    net_clock clock;                 /* chain time's clock (net_clock.h) */
     _Atomic bool stopping;
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
@@ -76,8 +80,10 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len);
 /* Milliseconds since the Unix epoch (wall clock; only the proposer reads it). */
 uint64_t net_now_ms(void);
 
-/* The RPC method table (net_query.c): returns a malloc'd JSON reply and sets status. */
-char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status);
+/* Transactions an observer forwarded in a batch (net_bft.c): each admitted as if a client
+ * had submitted it here (net_query.c); returns how many were refused. */
+uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
+                             uint32_t count);
 
 /* The single-validator consensus driver (net_solo.c). Runs until n->stopping. */
 void *net_solo_run(void *node);

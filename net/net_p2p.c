@@ -2,6 +2,7 @@
 #include "net_tls.h"
 
 #include <nng/supplemental/tls/tls.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,4 +320,191 @@ int net_p2p_dial(nng_socket s, const char *base, int off, const net_p2p_tls *tls
     if (rv != 0)
         snprintf(err, err_len, "cannot dial %s: %s", url, nng_strerror(rv));
     return rv;
+}
+
+/* ---- who is at the other end ---- */
+
+typedef struct watch {
+    struct net_p2p_peers *pp;
+    net_p2p_admit admit;
+} watch;
+
+typedef struct peer_ent {
+    uint32_t pipe; /* 0: free */
+    bool validator_cert;
+    ldg_pubkey key; /* the validator key its certificate names, if validator_cert */
+    char cn[NET_TLS_NAME_MAX + 1];
+} peer_ent;
+
+struct net_p2p_peers {
+    bool tls;
+    char revoked[NET_PATH_MAX];
+    ldg_chain *chain;
+    pthread_mutex_t lock;
+    peer_ent ents[NET_P2P_PEERS_MAX];
+    /* The validator set, reloaded when the chain's tip moves. */
+    uint64_t vals_height;
+    bool vals_loaded;
+    uint32_t nval;
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    watch watches[2]; /* the callbacks' arguments, by net_p2p_admit */
+};
+
+net_p2p_peers *net_p2p_peers_new(bool tls, const char *revoked_path, ldg_chain *chain)
+{
+    net_p2p_peers *pp = calloc(1, sizeof *pp);
+    LDG_ASSERT(pp);
+    pp->tls = tls;
+    snprintf(pp->revoked, sizeof pp->revoked, "%s", revoked_path ? revoked_path : "");
+    pp->chain = chain;
+    for (int i = 0; i < 2; i++)
+        pp->watches[i] = (watch){pp, (net_p2p_admit)i};
+    pthread_mutex_init(&pp->lock, NULL);
+    return pp;
+}
+
+void net_p2p_peers_free(net_p2p_peers *pp)
+{
+    if (!pp)
+        return;
+    pthread_mutex_destroy(&pp->lock);
+    free(pp);
+}
+
+/* A validator's certificate: OU validator and CN its key as 64 lower-case hex digits. */
+static bool validator_key_of(const net_tls_peer *id, ldg_pubkey *key)
+{
+    if (strcmp(id->role, NET_TLS_ROLE_VALIDATOR) != 0 || strlen(id->cn) != 2 * LDG_PUBKEY_LEN)
+        return false;
+    for (const char *c = id->cn; *c; c++)
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+            return false;
+    return ldg_hex_decode(key->b, LDG_PUBKEY_LEN, id->cn) == 0;
+}
+
+/* Why connection p is refused, or NULL to admit it (its identity then in *e). */
+static const char *admit_pipe(net_p2p_peers *pp, nng_pipe p, net_p2p_admit admit, peer_ent *e)
+{
+    net_tls_peer id;
+    if (!net_tls_pipe_peer((uint32_t)nng_pipe_id(p), &id))
+        return "its certificate cannot be read";
+    if (pp->revoked[0] && net_tls_revoked(pp->revoked, id.fp))
+        return "its certificate is revoked";
+    bool is_val = strcmp(id.role, NET_TLS_ROLE_VALIDATOR) == 0;
+    if (!is_val && strcmp(id.role, NET_TLS_ROLE_OBSERVER) != 0)
+        return "its certificate names no role (OU validator or observer)";
+    if (!id.cn[0])
+        return "its certificate names no node (CN)";
+    if (is_val && !validator_key_of(&id, &e->key))
+        return "its validator certificate does not name a validator key (CN)";
+    if (admit == NET_P2P_ADMIT_VALIDATOR && !is_val)
+        return "only validators may connect to the consensus socket";
+    e->pipe = (uint32_t)nng_pipe_id(p);
+    e->validator_cert = is_val;
+    snprintf(e->cn, sizeof e->cn, "%s", id.cn);
+    return NULL;
+}
+
+static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    watch *w = arg;
+    net_p2p_peers *pp = w->pp;
+    uint32_t id = (uint32_t)nng_pipe_id(p);
+    pthread_mutex_lock(&pp->lock);
+    if (ev == NNG_PIPE_EV_REM_POST) {
+        for (size_t i = 0; i < NET_P2P_PEERS_MAX; i++)
+            if (pp->ents[i].pipe == id)
+                pp->ents[i].pipe = 0;
+        pthread_mutex_unlock(&pp->lock);
+        return;
+    }
+    peer_ent e = {0};
+    const char *why = admit_pipe(pp, p, w->admit, &e);
+    size_t slot = NET_P2P_PEERS_MAX;
+    for (size_t i = 0; !why && i < NET_P2P_PEERS_MAX && slot == NET_P2P_PEERS_MAX; i++)
+        if (pp->ents[i].pipe == 0)
+            slot = i;
+    if (!why && slot == NET_P2P_PEERS_MAX)
+        why = "too many connections";
+    if (!why)
+        pp->ents[slot] = e;
+    pthread_mutex_unlock(&pp->lock);
+    if (why) {
+        fprintf(stderr, "folio: p2p connection refused: %s\n", why);
+        nng_pipe_close(p);
+    }
+}
+
+int net_p2p_peers_watch(net_p2p_peers *pp, nng_socket s, net_p2p_admit admit)
+{
+    if (!pp->tls)
+        return 0;
+    watch *w = &pp->watches[admit];
+    int rv = nng_pipe_notify(s, NNG_PIPE_EV_ADD_PRE, on_pipe, w);
+    return rv ? rv : nng_pipe_notify(s, NNG_PIPE_EV_REM_POST, on_pipe, w);
+}
+
+/* The index in the current validator set of the validator connection p speaks for, or -1.
+ * Lock held. */
+static int validator_index_locked(net_p2p_peers *pp, nng_pipe p)
+{
+    uint64_t h = ldg_chain_tip(pp->chain).height;
+    if (!pp->vals_loaded || h != pp->vals_height) {
+        pp->nval = ldg_chain_validators(pp->chain, pp->vals, LDG_VALIDATORS_MAX);
+        pp->vals_height = h;
+        pp->vals_loaded = true;
+    }
+    uint32_t id = (uint32_t)nng_pipe_id(p);
+    for (size_t i = 0; i < NET_P2P_PEERS_MAX; i++) {
+        const peer_ent *e = &pp->ents[i];
+        if (e->pipe != id)
+            continue;
+        if (!e->validator_cert)
+            return -1;
+        for (uint32_t v = 0; v < pp->nval; v++)
+            if (memcmp(pp->vals[v].b, e->key.b, LDG_PUBKEY_LEN) == 0)
+                return (int)v;
+        return -1;
+    }
+    return -1; /* not admitted (or already gone) */
+}
+
+net_p2p_verdict net_p2p_check_cons(net_p2p_peers *pp, nng_pipe p, const net_cons_msg *m, char *why,
+                                   size_t why_len)
+{
+    if (!pp || !pp->tls)
+        return NET_P2P_OK;
+    pthread_mutex_lock(&pp->lock);
+    int v = validator_index_locked(pp, p);
+    pthread_mutex_unlock(&pp->lock);
+    if (v < 0) {
+        snprintf(why, why_len, "a consensus message from a peer that is not a current validator");
+        return NET_P2P_REFUSE;
+    }
+    if (m->validator == (uint32_t)v)
+        return NET_P2P_OK;
+    if (m->type == NET_CONS_PROPOSAL) {
+        snprintf(why, why_len, "validator %d sent a proposal in the name of validator %u", v,
+                 m->validator);
+        return NET_P2P_REFUSE;
+    }
+    return NET_P2P_RELAYED;
+}
+
+net_p2p_verdict net_p2p_check_batch(net_p2p_peers *pp, nng_pipe p, uint64_t origin, char *why,
+                                    size_t why_len)
+{
+    if (!pp || !pp->tls)
+        return NET_P2P_OK;
+    pthread_mutex_lock(&pp->lock);
+    int v = validator_index_locked(pp, p);
+    pthread_mutex_unlock(&pp->lock);
+    if (v < 0)
+        return NET_P2P_FORWARD;
+    if (origin != (uint64_t)v) {
+        snprintf(why, why_len, "validator %d sent a batch in the name of node %llu", v,
+                 (unsigned long long)origin);
+        return NET_P2P_REFUSE;
+    }
+    return NET_P2P_OK;
 }

@@ -23,6 +23,7 @@
 #define NET_P2P_H
 
 #include "ldg_block.h"
+#include "ldg_chain.h"
 #include "ldg_codec.h"
 #include "net_consensus.h"
 
@@ -63,6 +64,10 @@ enum { NET_P2P_PORT_CONS = 0, NET_P2P_PORT_BATCH = 1, NET_P2P_PORT_SYNC = 2, NET
 #define NET_P2P_RECORD_SIZE_MAX (2 * LDG_BLOCK_SIZE_MAX)
 
 _Static_assert(NET_P2P_SYNC_SIZE_MAX >= NET_P2P_RECORD_SIZE_MAX + 1024, "one record per reply");
+/* Connections whose identity a node keeps (all its p2p sockets together): six sockets per
+ * peer at most, for up to 100 validators and observers, with room for reconnections. A new
+ * connection beyond it is refused. */
+#define NET_P2P_PEERS_MAX 1024
 
 typedef struct net_p2p_msg {
     uint8_t kind;
@@ -116,6 +121,42 @@ void net_p2p_enc_commit(ldg_enc *e, const uint8_t *rec, size_t len);
 ldg_err net_p2p_decode(net_p2p_msg *out, const uint8_t *data, size_t len,
                        size_t max) LDG_WARN_UNUSED;
 void net_p2p_msg_free(net_p2p_msg *m);
+
+/* ---- who is at the other end (specs/consortium.md) ---- */
+
+/* Every p2p connection is bound to its peer's certificate when it is added: a revoked
+ * certificate (HOME/tls/revoked), or one that does not name its node, is refused; on the
+ * consensus socket only validators' certificates are admitted. Messages are then checked
+ * against the identity of the connection they arrived on. Without TLS connections carry no
+ * identity and every check passes (tests and closed networks only). */
+typedef struct net_p2p_peers net_p2p_peers;
+
+typedef enum net_p2p_admit {
+    NET_P2P_ADMIT_MEMBER = 0,    /* any member certificate (sync, publications, batches) */
+    NET_P2P_ADMIT_VALIDATOR = 1, /* a validator's certificate only (consensus) */
+} net_p2p_admit;
+
+/* chain: whose validator set (at its tip) tells which keys are validators now. */
+net_p2p_peers *net_p2p_peers_new(bool tls, const char *revoked_path, ldg_chain *chain);
+void net_p2p_peers_free(net_p2p_peers *pp);
+/* Watches socket s (before it listens or dials). 0 or an nng error. */
+int net_p2p_peers_watch(net_p2p_peers *pp, nng_socket s, net_p2p_admit admit);
+
+typedef enum net_p2p_verdict {
+    NET_P2P_OK = 0,
+    NET_P2P_RELAYED = 1, /* a vote of another validator: accept only if its signature holds */
+    NET_P2P_FORWARD = 2, /* a batch from an observer: admit its transactions as a client's */
+    NET_P2P_REFUSE = 3,  /* drop and disconnect (why says why) */
+} net_p2p_verdict;
+
+/* A consensus message m on connection p: a proposal only from the validator it names; a
+ * vote from it, or relayed by another current validator (RELAYED); nothing from others. */
+net_p2p_verdict net_p2p_check_cons(net_p2p_peers *pp, nng_pipe p, const net_cons_msg *m, char *why,
+                                   size_t why_len);
+/* A BATCH of origin `origin` on connection p: from a current validator, whose index it must
+ * carry (OK); from another member (an observer) FORWARD: its batch is not taken as such. */
+net_p2p_verdict net_p2p_check_batch(net_p2p_peers *pp, nng_pipe p, uint64_t origin, char *why,
+                                    size_t why_len);
 
 /* ---- sockets ---- */
 

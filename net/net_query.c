@@ -6,13 +6,12 @@
 #include "net_query_assets.h"
 #include "net_query_settlement.h"
 #include "net_query_vm.h"
+#include "net_rpc_methods.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define QUERY_ARGS_MAX 4096
 
 static char *error_json(int *status, ldg_err err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -73,7 +72,7 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
         return r;
     *id = tx.id;
     ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_now_ms() + atomic_load(&n->time_offset_ms);
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     r = ldg_exec_precheck(&tx, ldg_chain_id(n->chain), now > tip.time_ms ? now : tip.time_ms);
     uint64_t h;
     uint32_t idx;
@@ -107,6 +106,19 @@ static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, siz
     if (r != LDG_R_OK)
         free(copy);
     return r;
+}
+
+uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
+                             uint32_t count)
+{
+    ldg_state *reader = ldg_chain_reader(n->chain);
+    uint32_t refused = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        ldg_hash id;
+        refused += admit(n, reader, txs[i], lens[i], &id) != LDG_R_OK;
+    }
+    ldg_state_free(reader);
+    return refused;
 }
 
 static json_t *result_json(ldg_result code)
@@ -163,6 +175,8 @@ static char *m_status(net_node *n, int *status)
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
+    json_object_set_new(j, "genesis_hash",
+                        hex_json(ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN));
     if (n->multi) {
         uint64_t peer = atomic_load(&n->peer_height);
         json_object_set_new(j, "consensus",
@@ -634,58 +648,83 @@ static char *m_settlement(net_node *n, const char *method, const msgpack_object 
     return dump(j);
 }
 
-char *net_rpc_dispatch(net_node *n, const uint8_t *req, size_t len, int *status)
+static char *m_stop(net_node *n, int *status)
 {
-    *status = 0;
-    ldg_dec d;
-    if (ldg_decode(&d, req, len) != LDG_OK)
-        return error_json(status, LDG_ERR_DECODE, "the request is not canonical msgpack");
-    const msgpack_object *items;
-    uint32_t count;
-    char method[32];
-    char *out;
-    if (!ldg_obj_array_any(d.root, QUERY_ARGS_MAX, &items, &count) || count < 1 ||
-        !ldg_obj_str(&items[0], method, sizeof method - 1, false)) {
-        out = error_json(status, LDG_ERR_PROTOCOL, "the request must be [method, args...]");
-    } else {
-        const msgpack_object *args = items + 1;
-        uint32_t na = count - 1;
-        if (!strcmp(method, "submit"))
-            out = m_submit(n, args, na, status);
-        else if (!strcmp(method, "status"))
-            out = m_status(n, status);
-        else if (!strcmp(method, "tx"))
-            out = m_tx(n, args, na, status);
-        else if (!strcmp(method, "block"))
-            out = m_block(n, args, na, status);
-        else if (!strcmp(method, "participants"))
-            out = m_participants(n, status);
-        else if (!strcmp(method, "participant"))
-            out = m_participant(n, args, na, status);
-        else if (!strcmp(method, "assets"))
-            out = m_assets(n, status);
-        else if (!strcmp(method, "asset"))
-            out = m_asset(n, args, na, status);
-        else if (!strcmp(method, "holders"))
-            out = m_holders(n, args, na, status);
-        else if (!strcmp(method, "balance"))
-            out = m_balance(n, args, na, status);
-        else if (!strcmp(method, "trades") || !strcmp(method, "trade") ||
-                 !strcmp(method, "cycles") || !strcmp(method, "cycle") || !strcmp(method, "queue"))
-            out = m_settlement(n, method, args, na, status);
-        else if (!strncmp(method, "contract_", 9))
-            out = net_query_vm(n, method, args, na, status);
-        else if (!strcmp(method, "dev_time_advance"))
-            out = m_dev_time(n, args, na, status);
-        else if (net_query_assets_handles(method))
-            out = net_query_assets(n, method, args, na, status);
-        else if (!strcmp(method, "stop")) {
-            atomic_store(&n->stopping, true);
-            net_mempool_wake(n->mempool);
-            out = dump(json_pack("{s:b}", "stopping", 1));
-        } else
-            out = error_json(status, LDG_ERR_PROTOCOL, "unknown method '%s'", method);
-    }
-    ldg_dec_free(&d);
-    return out;
+    (void)status;
+    atomic_store(&n->stopping, true);
+    net_mempool_wake(n->mempool);
+    return dump(json_pack("{s:b}", "stopping", 1));
 }
+
+/* ---- the method table (net_rpc_methods.h) ----
+ * It lives here, after the handlers it names, so that they stay private to this file;
+ * the other query files each export one entry point that serves their family of methods.
+ * The adapters below give every handler the table's one signature. */
+
+#define WITH_ARGS(fn)                                                                              \
+    static char *h_##fn(net_node *n, const char *method, const msgpack_object *args,               \
+                        uint32_t nargs, int *status)                                               \
+    {                                                                                              \
+        (void)method;                                                                              \
+        return m_##fn(n, args, nargs, status);                                                     \
+    }
+#define NO_ARGS(fn)                                                                                \
+    static char *h_##fn(net_node *n, const char *method, const msgpack_object *args,               \
+                        uint32_t nargs, int *status)                                               \
+    {                                                                                              \
+        (void)method, (void)args, (void)nargs;                                                     \
+        return m_##fn(n, status);                                                                  \
+    }
+WITH_ARGS(submit)
+WITH_ARGS(tx)
+WITH_ARGS(block)
+WITH_ARGS(participant)
+WITH_ARGS(asset)
+WITH_ARGS(holders)
+WITH_ARGS(balance)
+WITH_ARGS(dev_time)
+NO_ARGS(status)
+NO_ARGS(participants)
+NO_ARGS(assets)
+NO_ARGS(stop)
+
+static char *h_settlement(net_node *n, const char *method, const msgpack_object *args,
+                          uint32_t nargs, int *status)
+{
+    return m_settlement(n, method, args, nargs, status);
+}
+
+#define PUB NET_RPC_PUBLIC
+#define OPR NET_RPC_OPERATOR
+#define SMALL LDG_RPC_REQUEST_SMALL_MAX
+
+/* Sorted by name (net_rpc_method_find searches it; a unit test checks the order). */
+const net_rpc_method net_rpc_methods[] = {
+    {"action", net_query_assets, PUB, SMALL, false},
+    {"actions", net_query_assets, PUB, SMALL, true},
+    {"asset", h_asset, PUB, SMALL, false},
+    {"assets", h_assets, PUB, SMALL, true},
+    {"balance", h_balance, PUB, SMALL, true},
+    {"block", h_block, PUB, SMALL, false},
+    {"bond_schedule", net_query_assets, PUB, SMALL, false},
+    {"contract_info", net_query_vm, PUB, SMALL, false},
+    {"contract_query", net_query_vm, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
+    {"contract_result", net_query_vm, PUB, SMALL, false},
+    {"cycle", h_settlement, PUB, SMALL, false},
+    {"cycles", h_settlement, PUB, SMALL, true},
+    {"dev_time_advance", h_dev_time, OPR, SMALL, false},
+    {"holders", h_holders, PUB, SMALL, true},
+    {"investor", net_query_assets, PUB, SMALL, false},
+    {"participant", h_participant, PUB, SMALL, false},
+    {"participants", h_participants, PUB, SMALL, true},
+    {"queue", h_settlement, PUB, SMALL, true},
+    {"rules", net_query_assets, PUB, SMALL, false},
+    {"status", h_status, PUB, SMALL, false},
+    {"stop", h_stop, OPR, SMALL, false},
+    {"submit", h_submit, PUB, LDG_RPC_MSG_SIZE_MAX, false},
+    {"trade", h_settlement, PUB, SMALL, false},
+    {"trades", h_settlement, PUB, SMALL, true},
+    {"transfer_check", net_query_assets, PUB, SMALL, false},
+    {"tx", h_tx, PUB, SMALL, false},
+};
+const size_t net_rpc_method_count = sizeof net_rpc_methods / sizeof net_rpc_methods[0];

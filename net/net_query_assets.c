@@ -155,25 +155,32 @@ static char *m_investor(ldg_state *st, const ldg_account *a, int *status)
     return dump(j);
 }
 
+/* The rules (~20 KiB with a full allow list) live on the heap, one copy per call: RPC
+ * workers run this concurrently, so a function-static would mix their replies. */
 static char *m_rules(ldg_state *st, const char *id, int *status)
 {
-    static ast_rules r;
+    ast_rules *r = malloc(sizeof *r);
+    LDG_ASSERT(r);
     bool found;
-    if (ast_rules_get(st, id, &r, &found) != LDG_OK)
+    if (ast_rules_get(st, id, r, &found) != LDG_OK) {
+        free(r);
         return error_json(status, LDG_ERR_IO, "cannot read the rules of %s", id);
+    }
     json_t *allow = json_array();
-    for (uint32_t i = 0; i < r.allow_count; i++)
-        json_array_append_new(allow, account_json(st, &r.allow[i]));
-    return dump(json_pack("{s:s,s:I,s:o,s:b,s:o}", "id", id, "max_holders",
-                          (json_int_t)r.max_holders, "lockup_until",
-                          r.has_lockup ? date_json(r.lockup_until_days) : json_null(),
-                          "transferable", r.transferable, "allow_list", allow));
+    for (uint32_t i = 0; i < r->allow_count; i++)
+        json_array_append_new(allow, account_json(st, &r->allow[i]));
+    json_t *j =
+        json_pack("{s:s,s:I,s:o,s:b,s:o}", "id", id, "max_holders", (json_int_t)r->max_holders,
+                  "lockup_until", r->has_lockup ? date_json(r->lockup_until_days) : json_null(),
+                  "transferable", r->transferable, "allow_list", allow);
+    free(r);
+    return dump(j);
 }
 
 static uint64_t node_time(net_node *n)
 {
     ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_now_ms() + atomic_load(&n->time_offset_ms);
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     return now > tip.time_ms ? now : tip.time_ms;
 }
 

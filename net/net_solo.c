@@ -55,7 +55,7 @@ static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t
                     ldg_tx_ref *refs, bool *verified)
 {
     uint64_t start = net_now_ms();
-    uint64_t time_ms = start + atomic_load(&n->time_offset_ms);
+    uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     uint32_t k;
     size_t consumed = take_batch(n, batch, txs, lens, refs, time_ms, &k);
     if (k == 0 && !atomic_exchange(&n->force_block, false)) {
@@ -105,10 +105,12 @@ void *net_solo_run(void *arg)
         if (atomic_load(&n->stopping))
             break;
         if (pending == 0 && !atomic_load(&n->force_block)) {
-            /* Idle: produce a block only if the modules have work due (corporate actions). */
+            /* Idle: produce a block only if the modules have work due (corporate actions)
+             * or a heartbeat is (net_clock.h). */
+            uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
             ldg_state *st = ldg_chain_reader(n->chain);
-            bool due =
-                ldg_registry_work_due(n->reg, st, net_now_ms() + atomic_load(&n->time_offset_ms));
+            bool due = ldg_registry_work_due(n->reg, st, now) ||
+                       net_clock_heartbeat_due(now, ldg_chain_tip(n->chain).time_ms);
             ldg_state_free(st);
             if (!due)
                 continue;

@@ -58,7 +58,20 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
         return e;
     ldg_genesis *g = calloc(1, sizeof *g);
     LDG_ASSERT(g);
-    snprintf(g->chain_id, sizeof g->chain_id, "%s", o->chain_id ? o->chain_id : "folio-testnet");
+    if (o->chain_id) {
+        snprintf(g->chain_id, sizeof g->chain_id, "%s", o->chain_id);
+    } else {
+        /* A fresh id per testnet (64 random bits), so that two testnets never share one. */
+        uint8_t r[8];
+        char hex[17];
+        if (ldg_random(r, sizeof r) != LDG_OK) {
+            snprintf(err, err_len, "no randomness for the chain id");
+            free(g);
+            return LDG_ERR_IO;
+        }
+        ldg_hex_encode(hex, r, sizeof r);
+        snprintf(g->chain_id, sizeof g->chain_id, "testnet-%s", hex);
+    }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     g->time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
@@ -72,6 +85,10 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             break;
         }
         ldg_keypair kp;
+        /* The certificate names the node: a validator by its validator key, an observer by
+         * its node name (specs/consortium.md). */
+        char cn[NET_TLS_NAME_MAX + 1];
+        snprintf(cn, sizeof cn, "node%u", i);
         if ((e = net_key_create(home, "operator", &kp)) != LDG_OK) {
             snprintf(err, err_len, "cannot create %s/keys/operator.key", home);
             break;
@@ -88,6 +105,7 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
                 break;
             }
             g->validators[i] = kp.pub;
+            ldg_hex_encode(cn, kp.pub.b, LDG_PUBKEY_LEN);
             ldg_genesis_participant *p = &g->participants[g->participant_count++];
             snprintf(p->name, sizeof p->name, "validator-%u", i);
             p->roles = LDG_ROLE_VALIDATOR;
@@ -99,9 +117,8 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             mkdir(path, 0700);
             snprintf(path, sizeof path, "%s/tls/node.crt", home);
             snprintf(path2, sizeof path2, "%s/tls/node.key", home);
-            char cn[64];
-            snprintf(cn, sizeof cn, "folio node%u", i);
-            if ((e = net_tls_make_cert(ca_crt, ca_key, path, path2, cn, "127.0.0.1", err,
+            const char *role = i < o->validators ? NET_TLS_ROLE_VALIDATOR : NET_TLS_ROLE_OBSERVER;
+            if ((e = net_tls_make_cert(ca_crt, ca_key, path, path2, role, cn, "127.0.0.1", err,
                                        err_len)) != LDG_OK)
                 break;
             snprintf(path, sizeof path, "%s/tls/ca.crt", home);

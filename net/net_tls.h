@@ -9,23 +9,62 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-/* Validity of generated certificates. A consortium rotates them by re-issuing. */
-#define NET_TLS_CERT_DAYS 3650
+/* Validity of generated certificates: a node's for 90 days (a stolen or forgotten key
+ * stops working by itself; a consortium re-issues with `folio tls issue`), the CA's for two
+ * years (re-keying the CA means re-issuing every node's certificate). */
+#define NET_TLS_CERT_DAYS 90
+#define NET_TLS_CA_DAYS 730
+
+/* A member certificate names its node (specs/consortium.md): subject O=folio consortium,
+ * OU=role, CN=name. A validator's CN is its validator key (64 lower-case hex digits), so a
+ * connection is bound to the validator it may speak for; an observer's CN is its node
+ * name. */
+#define NET_TLS_ROLE_VALIDATOR "validator"
+#define NET_TLS_ROLE_OBSERVER "observer"
+#define NET_TLS_NAME_MAX 64
 
 /* Writes a self-signed CA certificate and its key (PEM, key mode 0600). */
 ldg_err net_tls_make_ca(const char *cert_path, const char *key_path, const char *cn, char *err,
                         size_t err_len) LDG_WARN_UNUSED;
 
-/* Writes a certificate for a node (CN cn, SAN DNS:host and, if host is an IPv4 literal,
- * IP:host; serverAuth and clientAuth) signed by the CA, and its key. */
+/* Writes a certificate for a node (OU role, CN cn, SAN DNS:host and, if host is an IPv4
+ * literal, IP:host; serverAuth and clientAuth; NET_TLS_CERT_DAYS) signed by the CA, and its
+ * key. */
 ldg_err net_tls_make_cert(const char *ca_cert_path, const char *ca_key_path, const char *cert_path,
-                          const char *key_path, const char *cn, const char *host, char *err,
-                          size_t err_len) LDG_WARN_UNUSED;
+                          const char *key_path, const char *role, const char *cn, const char *host,
+                          char *err, size_t err_len) LDG_WARN_UNUSED;
+
+/* The SHA-256 fingerprint of the certificate in a PEM file (what revocation lists name),
+ * and its subject's OU and CN. */
+ldg_err net_tls_cert_info(const char *cert_path, uint8_t fp[32], char role[NET_TLS_NAME_MAX + 1],
+                          char cn[NET_TLS_NAME_MAX + 1]) LDG_WARN_UNUSED;
 
 /* Checks that cert_path was signed by the CA in ca_path (OpenSSL). */
 bool net_tls_cert_check(const char *ca_path, const char *cert_path);
 
+/* ---- connections ---- */
+
+/* Who is at the other end of a TLS connection: its certificate's subject and fingerprint. */
+typedef struct net_tls_peer {
+    uint8_t fp[32]; /* SHA-256 of the certificate (DER) */
+    char role[NET_TLS_NAME_MAX + 1];
+    char cn[NET_TLS_NAME_MAX + 1];
+} net_tls_peer;
+
+/* The peer certificate of nng pipe `pipe_id` (an nng_pipe's id): false if the pipe is not
+ * TLS or the certificate cannot be read. nng 1.5.2 has no option for the peer's
+ * certificate, so it is taken from mbedTLS while nng answers NNG_OPT_TLS_VERIFIED for the
+ * pipe (net_tls.c explains how); the call fails closed if that path is not in place. */
+bool net_tls_pipe_peer(uint32_t pipe_id, net_tls_peer *out);
+
+/* Whether the certificate of fingerprint fp is listed in the revocation file at path (one
+ * hex SHA-256 fingerprint a line, '#' comments; a missing file lists nothing). */
+bool net_tls_revoked(const char *path, const uint8_t fp[32]);
+
+/* Only AEAD cipher suites (TLS 1.2, ECDHE, AES-GCM or ChaCha20-Poly1305) are offered and
+ * accepted: the nng TLS configurations of net_tls_nng_config are restricted to them. */
 struct nng_tls_config;
 /* An nng TLS configuration (server if server, else client with server_name) that
  * requires the peer's certificate to chain to ca, and presents cert/key. */

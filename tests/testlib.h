@@ -24,14 +24,24 @@
 
 #define TL_UNUSED __attribute__((unused))
 
-/* The example transaction of specs/encoding.md section 4.5 (179 bytes), as hex. */
+/* The example transaction of specs/encoding.md section 4.5 (179 bytes), as hex, signed for
+ * the chain of the example genesis below (TL_SPEC_GENESIS_HASH_HEX). */
 static TL_UNUSED const char TL_SPEC_WIRE_HEX[] =
     "929701aa666f6c696f2d746573740bc42079be667ef9dcbbac55a06295ce870b"
     "07029bfcdb2dce28d959f2815b16f81798c4107a8b8d7f393b56ca464a3e24d7"
     "465325cf0000018bcfe5680093ac434e4531303030303032393664c41476fc4a"
-    "b91eb53ea0c91c8e5782731cb2f2cdbbacc4404bc369e9cc5840b169255d892f"
-    "b8a64e9c5c2a0226f22b2b205035595593587bb928f581306a0731421af984b3"
-    "0a5b30c623b3db704fd0c95bc8f1d820073d75";
+    "b91eb53ea0c91c8e5782731cb2f2cdbbacc440b72c9b2538614c8bd628ddbb3e"
+    "f839d7fe955279a7636f80fffe5c4a1a6df152660391d8a464ecf6dd2282de09"
+    "4a4d87113b2b0bba078c8023bb1646239e6cf9";
+
+/* That example's genesis document: chain "folio-test", time 1700000000000, validator and
+ * participant "operator" (roles 513) the key x(G); and its hash TH("folio/genesis", doc). */
+static TL_UNUSED const char TL_SPEC_GENESIS_HEX[] =
+    "94aa666f6c696f2d74657374cf0000018bcfe5680091c42079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28"
+    "d959f2815b16f817989193a86f70657261746f72cd0201c42079be667ef9dcbbac55a06295ce870b07029bfcdb2dce"
+    "28d959f2815b16f81798";
+static TL_UNUSED const char TL_SPEC_GENESIS_HASH_HEX[] =
+    "a7c98a87708ef6d49bb096a60be7ad32a1847fb7f751c6271cf433e76c2569a2";
 
 /* A genesis with one validator and n participants (names[i], roles[i], keys[i]). */
 static TL_UNUSED void tl_genesis(ldg_genesis *g, const char *chain, uint64_t time_ms,
@@ -149,25 +159,31 @@ static TL_UNUSED ldg_account tl_account(const ldg_keypair *kp)
 
 /* ---- transactions ---- */
 
-/* Builds a signed transaction (deterministic nonce from payload+expiry, so two calls with
- * equal arguments give the same id); the payload is the encoder's bytes. Caller frees. */
+/* The genesis hash that transactions of tests without a chain sign (nothing verifies
+ * them against a chain's). */
+static TL_UNUSED const ldg_hash TL_NO_GENESIS = {{0}};
+
+/* Builds a transaction signed for the chain (chain_id, genesis hash) with a deterministic
+ * nonce from payload+expiry, so two calls with equal arguments give the same id; the
+ * payload is the encoder's bytes. Caller frees. */
 static TL_UNUSED uint8_t *tl_tx_build(size_t *len, ldg_hash *id, const char *chain_id,
-                                      uint64_t type, const ldg_keypair *kp, uint64_t expiry_ms,
-                                      const ldg_enc *payload)
+                                      const ldg_hash *genesis, uint64_t type, const ldg_keypair *kp,
+                                      uint64_t expiry_ms, const ldg_enc *payload)
 {
-    uint8_t *w = ldg_tx_build(len, id, chain_id, type, kp, expiry_ms, ldg_enc_data(payload),
-                              ldg_enc_len(payload), true);
+    uint8_t *w = ldg_tx_build(len, id, chain_id, genesis, type, kp, expiry_ms,
+                              ldg_enc_data(payload), ldg_enc_len(payload), true);
     ck_assert_ptr_nonnull(w);
     return w;
 }
 
 /* Same with a random nonce: distinct ids for equal payloads. */
 static TL_UNUSED uint8_t *tl_tx_build_fresh(size_t *len, ldg_hash *id, const char *chain_id,
-                                            uint64_t type, const ldg_keypair *kp,
-                                            uint64_t expiry_ms, const ldg_enc *payload)
+                                            const ldg_hash *genesis, uint64_t type,
+                                            const ldg_keypair *kp, uint64_t expiry_ms,
+                                            const ldg_enc *payload)
 {
-    uint8_t *w = ldg_tx_build(len, id, chain_id, type, kp, expiry_ms, ldg_enc_data(payload),
-                              ldg_enc_len(payload), false);
+    uint8_t *w = ldg_tx_build(len, id, chain_id, genesis, type, kp, expiry_ms,
+                              ldg_enc_data(payload), ldg_enc_len(payload), false);
     ck_assert_ptr_nonnull(w);
     return w;
 }

@@ -112,7 +112,7 @@ static ldg_result tx(int signer, uint64_t type, ldg_enc *payload)
     size_t len;
     ldg_hash id;
     /* A distinct nonce per call: append a counter to the expiry. */
-    uint8_t *w = tl_tx_build(&len, &id, CHAIN, type, &H.kp[signer],
+    uint8_t *w = tl_tx_build(&len, &id, CHAIN, &TL_NO_GENESIS, type, &H.kp[signer],
                              H.env.time_ms + 60000 + (H.nonce++ % 1000), payload);
     ldg_tx t;
     ck_assert_int_eq(ldg_tx_decode(&t, w, len), LDG_R_OK);

@@ -120,8 +120,8 @@ int main(int argc, char **argv)
     ldg_enc_i64(&e, pd.days);
     size_t len;
     ldg_hash id;
-    uint8_t *w = ldg_tx_build(&len, &id, "bench", AST_TX_DIVIDEND, &kp, env.time_ms + 60000,
-                              ldg_enc_data(&e), ldg_enc_len(&e), true);
+    uint8_t *w = ldg_tx_build(&len, &id, "bench", &(ldg_hash){{0}}, AST_TX_DIVIDEND, &kp,
+                              env.time_ms + 60000, ldg_enc_data(&e), ldg_enc_len(&e), true);
     ldg_tx tx;
     ldg_receipt rc;
     env.height++;

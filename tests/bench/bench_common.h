@@ -65,12 +65,26 @@ static json_t *status(net_client *c, bool fatal)
     return j;
 }
 
+/* The genesis hash of the chain under test (what its transactions sign): the bench sets it
+ * from the home's genesis.bin (bench_genesis_load) before building anything. */
+static ldg_hash bench_genesis;
+
+static bool bench_genesis_load(const char *home)
+{
+    ldg_genesis *g = malloc(sizeof *g);
+    bool ok = g && net_genesis_load(home, g) == LDG_OK;
+    if (ok)
+        ldg_genesis_hash(&bench_genesis, g);
+    free(g);
+    return ok;
+}
+
 static wire build(const char *chain_id, uint64_t type, const ldg_keypair *kp, ldg_enc *payload,
                   uint64_t expiry)
 {
     wire w;
-    w.b = ldg_tx_build(&w.n, NULL, chain_id, type, kp, expiry, ldg_enc_data(payload),
-                       ldg_enc_len(payload), false);
+    w.b = ldg_tx_build(&w.n, NULL, chain_id, &bench_genesis, type, kp, expiry,
+                       ldg_enc_data(payload), ldg_enc_len(payload), false);
     if (!w.b)
         abort();
     return w;
@@ -206,9 +220,12 @@ typedef struct verify_job {
 static void *verify_worker(void *arg)
 {
     verify_job *j = arg;
-    for (size_t i = j->begin; i < j->end; i++)
-        j->bad += j->points ? !ldg_verify_point(&j->txs[i].sig, &j->txs[i].id, &j->points[i])
-                            : !ldg_tx_verify(&j->txs[i]);
+    for (size_t i = j->begin; i < j->end; i++) {
+        ldg_hash msg;
+        ldg_tx_sign_msg(&msg, &bench_genesis, &j->txs[i].id);
+        j->bad += j->points ? !ldg_verify_point(&j->txs[i].sig, &msg, &j->points[i])
+                            : !ldg_tx_verify(&j->txs[i], &bench_genesis);
+    }
     return NULL;
 }
 

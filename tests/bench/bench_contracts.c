@@ -73,8 +73,8 @@ static wire build(uint32_t who, uint64_t type, const ldg_enc *payload)
 {
     wire w;
     ldg_hash id;
-    w.b = ldg_tx_build(&w.n, &id, env.chain_id, type, &keys[who], env.time_ms + 600000,
-                       ldg_enc_data(payload), ldg_enc_len(payload), false);
+    w.b = ldg_tx_build(&w.n, &id, env.chain_id, &(ldg_hash){{0}}, type, &keys[who],
+                       env.time_ms + 600000, ldg_enc_data(payload), ldg_enc_len(payload), false);
     if (!w.b)
         abort();
     return w;

@@ -143,7 +143,7 @@ static ldg_receipt tx(int who, uint64_t type, const ldg_enc *payload)
 {
     size_t len;
     ldg_hash id;
-    uint8_t *wire = ldg_tx_build(&len, &id, "bench", type, &g_kp[who],
+    uint8_t *wire = ldg_tx_build(&len, &id, "bench", &(ldg_hash){{0}}, type, &g_kp[who],
                                  g_env.time_ms + 1000 + (g_seq++ % 1000000), ldg_enc_data(payload),
                                  ldg_enc_len(payload), true);
     LDG_ASSERT(wire);

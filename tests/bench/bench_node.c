@@ -139,6 +139,8 @@ int main(int argc, char **argv)
     if (net_config_load(home, &cfg, err, sizeof err) != LDG_OK)
         return 1;
     snprintf(chain_id, sizeof chain_id, "%s", cfg.chain_id);
+    if (!bench_genesis_load(home))
+        return 1;
     snprintf(rpc_url, sizeof rpc_url, "%s", cfg.rpc_url);
     pid_t node = fork();
     if (node == 0) {

@@ -21,6 +21,8 @@ FOLIO_BENCH_SINGLE_TPS="$(sed -n 's/^node e2e:.* = \([0-9]*\) tx\/s.*/\1/p' "$si
 export FOLIO_BENCH_SINGLE_TPS
 rm -f "$single"
 run bench_evm "${FOLIO_BENCH_EVM_SECONDS:-0.5}"
+# 1,000 connections declaring maximal frames and stalling: node memory, status p99.
+run bench_stall "$build/folio" "${FOLIO_BENCH_STALLERS:-1000}"
 for extra in tests/bench/run_*.sh; do
   [ -f "$extra" ] && { bash "$extra" "$build" || status=1; }
 done

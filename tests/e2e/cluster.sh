@@ -31,6 +31,14 @@ wait_height() {
   return 1
 }
 
+# An idle chain makes no blocks (consensus.md §16): what waits for the chain to move makes
+# it move. tick N: N transfers of one share through node0, each committed (a block each).
+tick() {
+  for _ in $(seq 1 "$1"); do
+    "$FOLIO" transfer $ISIN 1 --to broker-c --as issuer --home "$(home 0)" >/dev/null 2>&1
+  done
+}
+
 max_height() {
   local m=0 h
   for i in 0 1 2 3; do
@@ -68,7 +76,6 @@ for i in 0 1 2 3; do
   fi
   E2E_HOMES+=("$(home "$i")")
 done
-check "the chain produces blocks (height >= 2 on node3)" wait_height 3 2 60
 check "node log says TLS with mutual auth" grep -q "tls+tcp, mutual auth" "$(home 1)/node.log"
 check "observer node4 starts (--observer)" bash -c "'$FOLIO' node start --detach --observer --home '$(home 4)' >/dev/null"
 E2E_HOMES+=("$(home 4)")
@@ -82,6 +89,7 @@ expect_ok "register issuer" participant register issuer --role issuer --key issu
 for k in broker-a broker-b broker-c; do
   expect_ok "register $k" participant register $k --role broker --key $k
 done
+check "the chain produces blocks (height >= 2 on node3)" wait_height 3 2 60
 expect_ok "issue equity" asset issue equity --isin $ISIN --name "Cluster Co." --shares 1000000 --risk R3 --to issuer --as issuer
 for k in broker-a broker-b broker-c; do
   expect_ok "fund $k" transfer $ISIN 100000 --to $k --as issuer
@@ -106,6 +114,7 @@ if command -v openssl >/dev/null; then
       -CAfile "$NET/ca/ca.crt" -cert "$(home 1)/tls/node.crt" -key "$(home 1)/tls/node.key" >/dev/null 2>&1
   done
   h0="$(height_of 0)"
+  tick 2
   check "after garbage on all four p2p ports node0 is alive and the chain goes on" wait_height 0 $((h0 + 2)) 30
 fi
 # A peer that passes TLS (a consortium certificate) but then sends a malformed message, a
@@ -124,7 +133,7 @@ if [ -x "$PEER" ]; then
   # corrupted: a pooled id vouches only for its own signature bytes, so the copy is
   # verified, the batch dropped and the peer disconnected; the good copies commit.
   resigned_peer() {
-    "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 1))" resigned >"$E2E_TMP/resigned.out"
+    "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 1))" resigned "$(home 0)" >"$E2E_TMP/resigned.out"
   }
   check "a peer re-sending pooled transaction ids with a corrupted signature is disconnected" \
     resigned_peer
@@ -148,6 +157,7 @@ if [ -x "$PEER" ]; then
   expect_ok "chain verify on node0 after the re-signed batch" chain verify --home "$(home 0)"
   check "node0 logged the disconnections" grep -q "peer disconnected" "$(home 0)/node.log"
   h0="$(height_of 0)"
+  tick 2
   check "after the bad peers the chain goes on" wait_height 0 $((h0 + 2)) 30
 else
   fail "the p2p_peer test tool is built ($PEER)"
@@ -205,7 +215,7 @@ if [ -x "$PEER" ]; then
   slow_start() { (export FOLIO_TEST_SYNC_DELAY_MS=300 && node_start "$(home 2)"); }
   check "node2 restarts with a slow block sync" slow_start
   held_peer() {
-    P2P_PEER_WAIT_S=60 "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 21))" resigned >"$E2E_TMP/held.out"
+    P2P_PEER_WAIT_S=60 "$PEER" "${tlsargs[@]}" "127.0.0.1:$((BASE + 21))" resigned "$(home 0)" >"$E2E_TMP/held.out"
   }
   check "the peer that sent the corrupted copy during the sync is disconnected after it" held_peer
   check "node2 held batches during its sync and took them afterwards" \
@@ -259,6 +269,10 @@ for i in 0 1 2 3 4; do
   expect_ok "chain verify on node$i" chain verify --home "$(home "$i")"
 done
 section "a replica whose state root differs stops loudly; the others go on"
+# A trickle of transfers through node0 makes the blocks this section waits for.
+ticker() { while [ ! -f "$E2E_TMP/stop-ticker" ]; do tick 1 || sleep 0.2; done; }
+ticker &
+E2E_BG+=($!)
 check "node3 stops cleanly" node_stop "$(home 3)"
 check_node_log_clean "$(home 3)"
 at=$(( $(max_height) + 15 ))
@@ -271,6 +285,9 @@ check "node3's log says STATE ROOT DIFFERS" grep -q "STATE ROOT DIFFERS" "$(home
 grep -m1 "STATE ROOT DIFFERS" "$(home 3)/node.log" | sed 's/^/        /'
 h0="$(height_of 0)"
 check "the other three keep committing" wait_height 0 $((h0 + 3)) 30
+touch "$E2E_TMP/stop-ticker"
+for p in "${E2E_BG[@]}"; do wait "$p" 2>/dev/null; done
+E2E_BG=()
 check "node1 assembled proposals from batches fetched by digest" grep -q "fetched .* missing batches by digest" "$(home 1)/node.log"
 check "no other node stopped on a state-root divergence" bash -c "! grep -q 'STATE ROOT DIFFERS' '$NET'/node[0124]/node.log"
 for i in 0 1 2 4; do

@@ -1,11 +1,15 @@
-/* libFuzzer target for the node's RPC request decoder and method table (net_rpc_dispatch,
- * net/net_query.c), run against a real node state: a chain in a temporary directory with
- * a genesis of three participants, a small mempool and the full registry. No threads, no
- * socket: the input is the request bytes.
+/* libFuzzer target for the RPC server's dispatch entry (net_rpc_dispatch over the method
+ * table, net/net_rpc_methods.c and net/net_query.c), run against a real node state: a
+ * chain in a temporary directory with a genesis of three participants, a small mempool
+ * and the full registry. No threads, no socket: the input is one byte choosing the caller
+ * (bit 0: operator, else public) then the request bytes, as a transport hands them over.
  *
  * Properties checked on every input:
  * - every request gets a reply, and the reply is one valid JSON document;
- * - a request that is not canonical msgpack is refused with status LDG_ERR_DECODE;
+ * - a request over its method's size limit is refused TOO_LARGE, an operator method
+ *   called by a public caller DENIED, and neither changes the node;
+ * - a request that is not canonical msgpack (and not refused for the above) is refused
+ *   with status LDG_ERR_DECODE;
  * - nothing leaks (ASan), whatever the method and arguments.
  * The node is reset between inputs (mempool drained, stop flag and dev clock cleared). */
 #include <ftw.h>
@@ -17,6 +21,7 @@
 #include <unistd.h>
 
 #include "net_node.h"
+#include "net_rpc_methods.h"
 
 static char dir[] = "/tmp/folio-fuzz-rpc-XXXXXX";
 static net_node *node;
@@ -90,27 +95,59 @@ static void reset(net_node *n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     net_node *n = get_node();
+    if (size < 1)
+        return 0;
+    net_rpc_access who = data[0] & 1 ? NET_RPC_OPERATOR : NET_RPC_PUBLIC;
+    data++, size--;
     int status = -1;
-    char *reply = net_rpc_dispatch(n, data, size, &status);
+    char *reply = net_rpc_dispatch(n, who, data, size, &status);
     LDG_ASSERT(reply != NULL);
     json_error_t jerr;
     json_t *j = json_loads(reply, 0, &jerr);
     LDG_ASSERT(j != NULL);
     json_decref(j);
-    ldg_dec d;
-    if (ldg_decode(&d, data, size) != LDG_OK)
-        LDG_ASSERT(status == LDG_ERR_DECODE);
-    else
-        ldg_dec_free(&d);
+    char name[32];
+    const net_rpc_method *m =
+        net_rpc_peek_method(data, size, name) == 1 ? net_rpc_method_find(name) : NULL;
+    size_t max = m ? m->request_max : LDG_RPC_REQUEST_SMALL_MAX;
+    bool denied = m && who < m->access;
+    if (denied) {
+        LDG_ASSERT(status == LDG_ERR_DENIED);
+    } else if (size > max) {
+        LDG_ASSERT(status == LDG_ERR_TOO_LARGE);
+    } else {
+        ldg_dec d;
+        if (ldg_decode(&d, data, size) != LDG_OK)
+            LDG_ASSERT(status == LDG_ERR_DECODE);
+        else
+            ldg_dec_free(&d);
+    }
+    if (denied || size > max) /* refused before the handler: nothing changed */
+        LDG_ASSERT(!atomic_load(&n->stopping) && atomic_load(&n->time_offset_ms) == 0);
     free(reply);
     reset(n);
     return 0;
 }
 
-/* Seeds: one request per method, with well-formed arguments. */
+/* Seeds: [name] for every row of the table, then one request per method with
+ * well-formed arguments; each from an operator caller (first byte 1). */
 size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
 {
     net_node *n = get_node();
+    if (cap < 1)
+        return 0;
+    if (index < net_rpc_method_count) {
+        ldg_enc r;
+        ldg_enc_init(&r);
+        ldg_enc_array(&r, 1);
+        ldg_enc_str(&r, net_rpc_methods[index].name);
+        size_t len = ldg_enc_len(&r) < cap ? ldg_enc_len(&r) : 0;
+        out[0] = 1;
+        memcpy(out + 1, ldg_enc_data(&r), len);
+        ldg_enc_free(&r);
+        return len ? len + 1 : 0;
+    }
+    index -= (unsigned)net_rpc_method_count;
     ldg_enc e;
     ldg_enc_init(&e);
     static const char *const simple[] = {"status", "participants", "assets", "trades",
@@ -153,11 +190,11 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_bin(&p, "01234567890123456789", LDG_ACCOUNT_LEN);
         size_t len;
         ldg_tip tip = ldg_chain_tip(n->chain);
-        uint8_t *w =
-            ldg_tx_build(&len, NULL, "folio-fuzz", 11, &operator_key,
-                         net_now_ms() + 30 * 60 * 1000 > tip.time_ms ? net_now_ms() + 30 * 60 * 1000
-                                                                     : tip.time_ms + 1000,
-                         ldg_enc_data(&p), ldg_enc_len(&p), true);
+        uint8_t *w = ldg_tx_build(
+            &len, NULL, "folio-fuzz", ldg_chain_genesis_hash(n->chain), 11, &operator_key,
+            net_now_ms() + 30 * 60 * 1000 > tip.time_ms ? net_now_ms() + 30 * 60 * 1000
+                                                        : tip.time_ms + 1000,
+            ldg_enc_data(&p), ldg_enc_len(&p), true);
         ldg_enc_free(&p);
         LDG_ASSERT(w);
         ldg_enc_array(&e, 3);
@@ -169,8 +206,31 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_free(&e);
         return 0;
     }
-    size_t len = ldg_enc_len(&e) <= cap ? ldg_enc_len(&e) : 0;
-    memcpy(out, ldg_enc_data(&e), len);
+    size_t len = ldg_enc_len(&e) < cap ? ldg_enc_len(&e) : 0;
+    out[0] = 1;
+    memcpy(out + 1, ldg_enc_data(&e), len);
     ldg_enc_free(&e);
-    return len;
+    return len ? len + 1 : 0;
+}
+
+/* libFuzzer: writes the seeds into the corpus directory named by FOLIO_FUZZ_CORPUS
+ * (tests/fuzz/run.sh), so that every method of the table is reached from the start. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    const char *corpus = getenv("FOLIO_FUZZ_CORPUS");
+    static uint8_t buf[65536];
+    for (unsigned i = 0; corpus && i < 256; i++) {
+        size_t len = folio_fuzz_seed(buf, sizeof buf, i);
+        if (len == 0)
+            break;
+        char path[4096];
+        snprintf(path, sizeof path, "%s/seed-%03u", corpus, i);
+        FILE *f = fopen(path, "wb");
+        if (f) {
+            fwrite(buf, 1, len, f);
+            fclose(f);
+        }
+    }
+    return 0;
 }

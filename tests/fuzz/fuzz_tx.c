@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ldg_tx_root(&root, &ref, 1);
     LDG_ASSERT(ldg_tx_root_wire(&root_wire, &data, &size, 1));
     LDG_ASSERT(memcmp(root.b, root_wire.b, LDG_HASH_LEN) == 0);
-    (void)ldg_tx_verify(&tx);
+    (void)ldg_tx_verify(&tx, &(ldg_hash){{0}});
     (void)ldg_exec_precheck(&tx, tx.chain_id, tx.expiry_ms);
     (void)ldg_exec_precheck(&tx, "folio-fuzz", 0);
 
@@ -103,8 +103,8 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_array(&p, 0);
     }
     size_t len;
-    uint8_t *w = ldg_tx_build(&len, NULL, "folio-fuzz", type, &kp, 1700000000000ULL + index,
-                              ldg_enc_data(&p), ldg_enc_len(&p), true);
+    uint8_t *w = ldg_tx_build(&len, NULL, "folio-fuzz", &(ldg_hash){{0}}, type, &kp,
+                              1700000000000ULL + index, ldg_enc_data(&p), ldg_enc_len(&p), true);
     ldg_enc_free(&p);
     LDG_ASSERT(w);
     size_t n = len <= cap ? len : 0;

@@ -22,6 +22,7 @@
 static char dir[PATH_MAX];
 static ldg_registry *reg;
 static ldg_genesis gen;
+static ldg_hash gen_hash; /* what the transactions sign */
 static ldg_keypair val, registrar, issuer, alice, bob;
 
 static void setup(void)
@@ -37,6 +38,7 @@ static void setup(void)
     uint32_t roles[] = {LDG_ROLE_REGISTRAR, LDG_ROLE_ISSUER, LDG_ROLE_INVESTOR, LDG_ROLE_INVESTOR};
     const ldg_keypair *keys[] = {&registrar, &issuer, &alice, &bob};
     tl_genesis(&gen, CHAIN, T0, &val, 4, names, roles, keys);
+    ldg_genesis_hash(&gen_hash, &gen);
 }
 
 static void teardown(void)
@@ -72,8 +74,8 @@ static void add_issue(batch *b, uint64_t shares, const ldg_keypair *to)
     ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
     ldg_enc_str(&p, "A");
     ldg_enc_u64(&p, 3);
-    b->w[b->n] = tl_tx_build_fresh(&b->len[b->n], &b->id[b->n], CHAIN, AST_TX_ISSUE_EQUITY, &issuer,
-                                   T0 + 100000, &p);
+    b->w[b->n] = tl_tx_build_fresh(&b->len[b->n], &b->id[b->n], CHAIN, &gen_hash,
+                                   AST_TX_ISSUE_EQUITY, &issuer, T0 + 100000, &p);
     b->n++;
     ldg_enc_free(&p);
 }
@@ -87,8 +89,8 @@ static void add_transfer(batch *b, const ldg_keypair *from, const ldg_keypair *t
     ldg_enc_str(&p, ISIN);
     ldg_enc_u64(&p, qty);
     ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
-    b->w[b->n] = tl_tx_build_fresh(&b->len[b->n], &b->id[b->n], CHAIN, AST_TX_TRANSFER, from,
-                                   T0 + 100000, &p);
+    b->w[b->n] = tl_tx_build_fresh(&b->len[b->n], &b->id[b->n], CHAIN, &gen_hash, AST_TX_TRANSFER,
+                                   from, T0 + 100000, &p);
     b->n++;
     ldg_enc_free(&p);
 }
@@ -358,13 +360,15 @@ START_TEST(test_execute_refuses_bad_blocks)
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, b.w[1], b.len[1]), LDG_R_OK);
     ldg_sig resig;
-    ck_assert_int_eq(ldg_sign(&resig, &alice, &tx.id), LDG_OK);
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, &gen_hash, &tx.id);
+    ck_assert_int_eq(ldg_sign(&resig, &alice, &msg), LDG_OK);
     ldg_tx_free(&tx);
     copy = malloc(b.len[1]);
     memcpy(copy, b.w[1], b.len[1]);
     memcpy(copy + b.len[1] - LDG_SIG_LEN, resig.b, LDG_SIG_LEN);
     ck_assert_int_eq(ldg_tx_decode(&tx, copy, b.len[1]), LDG_R_OK);
-    ck_assert(ldg_tx_verify(&tx));
+    ck_assert(ldg_tx_verify(&tx, &gen_hash));
     ldg_tx_free(&tx);
     batch resigned = b;
     resigned.w[1] = copy;
@@ -435,6 +439,42 @@ static ldg_verify_report verify(ldg_chain *c)
     ck_assert_int_eq(ldg_chain_verify(c, reg, &rep, NULL, NULL), LDG_OK);
     return rep;
 }
+
+/* Chains cannot be confused: a transaction signed for another chain with the same chain-id
+ * string (another genesis: here one millisecond later) does not execute on this one; the
+ * same transaction signed for this chain's genesis does. */
+START_TEST(test_other_genesis_refused)
+{
+    ldg_chain *c;
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, &gen, false), LDG_OK);
+    ck_assert_mem_eq(ldg_chain_genesis_hash(c)->b, gen_hash.b, LDG_HASH_LEN);
+    ldg_genesis twin = gen;
+    twin.time_ms++;
+    ldg_hash mine = gen_hash;
+    ldg_genesis_hash(&gen_hash, &twin); /* add_issue signs for gen_hash */
+    ck_assert(memcmp(mine.b, gen_hash.b, LDG_HASH_LEN) != 0);
+    batch b = {0};
+    add_issue(&b, 1000, &alice);
+    gen_hash = mine;
+    ldg_header h;
+    ck_assert_int_eq(
+        ldg_chain_propose(c, (const uint8_t *const *)b.w, b.len, b.n, T0 + 10, &val.pub, &h),
+        LDG_OK);
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_ERR_INVALID);
+    batch_free(&b);
+    add_issue(&b, 1000, &alice);
+    ck_assert_int_eq(
+        ldg_chain_propose(c, (const uint8_t *const *)b.w, b.len, b.n, T0 + 10, &val.pub, &h),
+        LDG_OK);
+    ck_assert_int_eq(try_execute(c, &h, &b), LDG_OK);
+    batch_free(&b);
+    ldg_chain_close(c);
+    /* Reopened, the chain knows its genesis hash from block 0's record. */
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, NULL, false), LDG_OK);
+    ck_assert_mem_eq(ldg_chain_genesis_hash(c)->b, gen_hash.b, LDG_HASH_LEN);
+    ldg_chain_close(c);
+}
+END_TEST
 
 START_TEST(test_verify_detects_tampering)
 {
@@ -800,6 +840,7 @@ int main(void)
     tcase_add_test(tc, test_wal_cut_short_refused);
     tcase_add_test(tc, test_torn_unsynced_tail_recovers);
     tcase_add_test(tc, test_execute_refuses_bad_blocks);
+    tcase_add_test(tc, test_other_genesis_refused);
     tcase_add_test(tc, test_verify_detects_tampering);
     tcase_add_test(tc, test_background_commit_matches_synced);
     suite_add_tcase(s, tc);

@@ -68,8 +68,10 @@ static ldg_result run_full(const ldg_keypair *k, uint64_t type, const ldg_enc *p
                            ldg_receipt *rc_out)
 {
     size_t len;
-    uint8_t *w = deterministic ? tl_tx_build(&len, NULL, chain, type, k, expiry, payload)
-                               : tl_tx_build_fresh(&len, NULL, chain, type, k, expiry, payload);
+    uint8_t *w =
+        deterministic
+            ? tl_tx_build(&len, NULL, chain, &TL_NO_GENESIS, type, k, expiry, payload)
+            : tl_tx_build_fresh(&len, NULL, chain, &TL_NO_GENESIS, type, k, expiry, payload);
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
     ldg_receipt rc;

@@ -10,6 +10,8 @@
 
 #define CHAIN "folio-test"
 #define NOW_MS 1700000000000ULL
+/* The genesis hash the transactions here are signed for (any 32 bytes will do). */
+static const ldg_hash GENESIS = {{0x67, 0x65, 0x6e, 0x65, 0x73, 0x69, 0x73}};
 
 static ldg_keypair kp;
 
@@ -100,7 +102,7 @@ START_TEST(test_build_decode_verify)
     payload_small(&p);
     size_t len;
     ldg_hash id;
-    uint8_t *w = tl_tx_build(&len, &id, CHAIN, 11, &kp, NOW_MS + 5000, &p);
+    uint8_t *w = tl_tx_build(&len, &id, CHAIN, &GENESIS, 11, &kp, NOW_MS + 5000, &p);
     ck_assert_uint_eq(w[0], 0x92);
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
@@ -110,7 +112,7 @@ START_TEST(test_build_decode_verify)
     ck_assert_mem_eq(tx.sender.b, kp.pub.b, LDG_PUBKEY_LEN);
     ck_assert_uint_eq(tx.expiry_ms, NOW_MS + 5000);
     ck_assert_mem_eq(tx.id.b, id.b, LDG_HASH_LEN);
-    ck_assert(ldg_tx_verify(&tx));
+    ck_assert(ldg_tx_verify(&tx, &GENESIS));
     /* The payload is the very array given. */
     const msgpack_object *f;
     uint64_t q;
@@ -127,13 +129,13 @@ START_TEST(test_build_decode_verify)
     /* Deterministic builds are reproducible; fresh ones differ by nonce. */
     size_t len2;
     ldg_hash id2;
-    uint8_t *w2 = tl_tx_build(&len2, &id2, CHAIN, 11, &kp, NOW_MS + 5000, &p);
+    uint8_t *w2 = tl_tx_build(&len2, &id2, CHAIN, &GENESIS, 11, &kp, NOW_MS + 5000, &p);
     ck_assert(len2 == len && memcmp(w2, w, len) == 0);
     free(w2);
-    w2 = tl_tx_build_fresh(&len2, &id2, CHAIN, 11, &kp, NOW_MS + 5000, &p);
+    w2 = tl_tx_build_fresh(&len2, &id2, CHAIN, &GENESIS, 11, &kp, NOW_MS + 5000, &p);
     ck_assert(memcmp(id2.b, id.b, LDG_HASH_LEN) != 0);
     ck_assert_int_eq(ldg_tx_decode(&tx, w2, len2), LDG_R_OK);
-    ck_assert(ldg_tx_verify(&tx));
+    ck_assert(ldg_tx_verify(&tx, &GENESIS));
     ldg_tx_free(&tx);
     free(w2);
     free(w);
@@ -147,25 +149,27 @@ START_TEST(test_id_excludes_signature)
     payload_small(&p);
     size_t len;
     ldg_hash id;
-    uint8_t *w = tl_tx_build(&len, &id, CHAIN, 11, &kp, NOW_MS + 5000, &p);
+    uint8_t *w = tl_tx_build(&len, &id, CHAIN, &GENESIS, 11, &kp, NOW_MS + 5000, &p);
     /* Re-sign the same id with fresh randomness: other signature bytes, same id, valid. */
     ldg_sig sig;
-    ck_assert_int_eq(ldg_sign(&sig, &kp, &id), LDG_OK);
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, &GENESIS, &id);
+    ck_assert_int_eq(ldg_sign(&sig, &kp, &msg), LDG_OK);
     ck_assert(memcmp(sig.b, w + len - LDG_SIG_LEN, LDG_SIG_LEN) != 0);
     memcpy(w + len - LDG_SIG_LEN, sig.b, LDG_SIG_LEN);
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
     ck_assert_mem_eq(tx.id.b, id.b, LDG_HASH_LEN);
-    ck_assert(ldg_tx_verify(&tx));
+    ck_assert(ldg_tx_verify(&tx, &GENESIS));
     ldg_tx_free(&tx);
     /* A signature by another key: same id, does not verify. */
     ldg_keypair other;
     tl_key(&other, 2);
-    ck_assert_int_eq(ldg_sign(&sig, &other, &id), LDG_OK);
+    ck_assert_int_eq(ldg_sign(&sig, &other, &msg), LDG_OK);
     memcpy(w + len - LDG_SIG_LEN, sig.b, LDG_SIG_LEN);
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
     ck_assert_mem_eq(tx.id.b, id.b, LDG_HASH_LEN);
-    ck_assert(!ldg_tx_verify(&tx));
+    ck_assert(!ldg_tx_verify(&tx, &GENESIS));
     ldg_tx_free(&tx);
     free(w);
     ldg_enc_free(&p);
@@ -176,6 +180,63 @@ static void hex_hash(ldg_hash *out, const char *hex)
 {
     ck_assert_int_eq(ldg_hex_decode(out->b, LDG_HASH_LEN, hex), 0);
 }
+
+/* specs/encoding.md 4.5: the example genesis hashes to the spec's value (checked with
+ * Python hashlib); the example transaction verifies for that genesis and for no other, even
+ * of the same chain id; the deterministic builder reproduces it byte for byte; the signed
+ * message is the spec's TH("folio/txsig", genesis_hash || id). */
+START_TEST(test_spec_example_binds_genesis)
+{
+    uint8_t gbytes[sizeof TL_SPEC_GENESIS_HEX / 2];
+    ck_assert_int_eq(ldg_hex_decode(gbytes, sizeof gbytes, TL_SPEC_GENESIS_HEX), 0);
+    ldg_genesis g;
+    ck_assert_int_eq(ldg_genesis_decode(&g, gbytes, sizeof gbytes), LDG_OK);
+    ldg_hash gh, want;
+    ldg_genesis_hash(&gh, &g);
+    hex_hash(&want, TL_SPEC_GENESIS_HASH_HEX);
+    ck_assert_mem_eq(gh.b, want.b, LDG_HASH_LEN);
+    ldg_genesis_hash_bytes(&gh, gbytes, sizeof gbytes);
+    ck_assert_mem_eq(gh.b, want.b, LDG_HASH_LEN);
+
+    uint8_t w[179];
+    ck_assert_int_eq(ldg_hex_decode(w, sizeof w, TL_SPEC_WIRE_HEX), 0);
+    ldg_tx tx;
+    ck_assert_int_eq(ldg_tx_decode(&tx, w, sizeof w), LDG_R_OK);
+    ck_assert(ldg_tx_verify(&tx, &gh));
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, &gh, &tx.id);
+    hex_hash(&want, "4d1648d8d736cf0465012b79e0e77999cb0ca292f8449046f767faf909246b72");
+    ck_assert_mem_eq(msg.b, want.b, LDG_HASH_LEN);
+    ck_assert(!ldg_verify(&tx.sig, &tx.id, &tx.sender)); /* the bare id is not what is signed */
+    ldg_genesis twin = g;                                /* same chain id, another chain */
+    twin.time_ms++;
+    ldg_hash other;
+    ldg_genesis_hash(&other, &twin);
+    ck_assert(!ldg_tx_verify(&tx, &other));
+    ldg_tx_free(&tx);
+
+    uint8_t s1[32] = {0}, s2[32] = {0};
+    s1[31] = 1, s2[31] = 2;
+    ldg_keypair k1, k2;
+    ck_assert_int_eq(ldg_keypair_from_secret(&k1, s1), LDG_OK);
+    ck_assert_int_eq(ldg_keypair_from_secret(&k2, s2), LDG_OK);
+    ldg_account to;
+    ldg_account_of(&to, &k2.pub);
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 3);
+    ldg_enc_str(&p, "CNE100000296");
+    ldg_enc_u64(&p, 100);
+    ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
+    size_t len;
+    uint8_t *built = ldg_tx_build(&len, NULL, "folio-test", &gh, 11, &k1, 1700000000000ULL,
+                                  ldg_enc_data(&p), ldg_enc_len(&p), true);
+    ck_assert_uint_eq(len, sizeof w);
+    ck_assert_mem_eq(built, w, sizeof w);
+    free(built);
+    ldg_enc_free(&p);
+}
+END_TEST
 
 /* The tx root covers each transaction's id and signature: the spec's values, and a
  * re-signed copy (same id, other valid signature) gives another root. */
@@ -199,7 +260,7 @@ START_TEST(test_tx_root_covers_signature)
     hex_hash(&want, "477efacae83d4a1c4ece7991e3c065f644c02265690fd20afcad260055140c62");
     ck_assert_mem_eq(root.b, want.b, LDG_HASH_LEN);
     ldg_tx_root(&root, &ref, 1);
-    hex_hash(&want, "5fac3efc4dd370045acb948d231fdccc86a39f87b129460ab51c61ba757ecf85");
+    hex_hash(&want, "d22d3f94c28cbab24afcdb3c254625c456b55961d6a2c0e72bcc5337f414aae8");
     ck_assert_mem_eq(root.b, want.b, LDG_HASH_LEN);
     const uint8_t *txs[2] = {w, w};
     size_t lens[2] = {sizeof w, sizeof w};
@@ -212,17 +273,19 @@ START_TEST(test_tx_root_covers_signature)
     payload_small(&p);
     size_t len;
     ldg_hash id;
-    uint8_t *a = tl_tx_build(&len, &id, CHAIN, 11, &kp, NOW_MS + 5000, &p);
+    uint8_t *a = tl_tx_build(&len, &id, CHAIN, &GENESIS, 11, &kp, NOW_MS + 5000, &p);
     uint8_t *b = malloc(len);
     memcpy(b, a, len);
-    ck_assert_int_eq(ldg_sign(&sig, &kp, &id), LDG_OK);
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, &GENESIS, &id);
+    ck_assert_int_eq(ldg_sign(&sig, &kp, &msg), LDG_OK);
     memcpy(b + len - LDG_SIG_LEN, sig.b, LDG_SIG_LEN);
     ck_assert(memcmp(a, b, len) != 0);
     ldg_tx ta, tb;
     ck_assert_int_eq(ldg_tx_decode(&ta, a, len), LDG_R_OK);
     ck_assert_int_eq(ldg_tx_decode(&tb, b, len), LDG_R_OK);
     ck_assert_mem_eq(ta.id.b, tb.id.b, LDG_HASH_LEN);
-    ck_assert(ldg_tx_verify(&ta) && ldg_tx_verify(&tb));
+    ck_assert(ldg_tx_verify(&ta, &GENESIS) && ldg_tx_verify(&tb, &GENESIS));
     ldg_tx_ref ra = ldg_tx_ref_of(&ta), rb = ldg_tx_ref_of(&tb);
     ldg_hash root_a, root_b;
     ldg_tx_root(&root_a, &ra, 1);
@@ -254,7 +317,7 @@ START_TEST(test_every_bit_flip)
     payload_small(&p);
     size_t len;
     ldg_hash id;
-    uint8_t *w = tl_tx_build(&len, &id, CHAIN, 11, &kp, NOW_MS + 5000, &p);
+    uint8_t *w = tl_tx_build(&len, &id, CHAIN, &GENESIS, 11, &kp, NOW_MS + 5000, &p);
     size_t decoded = 0;
     for (size_t i = 0; i < len; i++) {
         for (int bit = 0; bit < 8; bit++) {
@@ -265,8 +328,8 @@ START_TEST(test_every_bit_flip)
             ldg_result r = ldg_tx_decode(&tx, c, len);
             if (r == LDG_R_OK) {
                 decoded++;
-                ck_assert_msg(!ldg_tx_verify(&tx), "flip of byte %zu bit %d still verifies", i,
-                              bit);
+                ck_assert_msg(!ldg_tx_verify(&tx, &GENESIS),
+                              "flip of byte %zu bit %d still verifies", i, bit);
                 /* Only the signature may change without changing the id. */
                 if (memcmp(tx.id.b, id.b, LDG_HASH_LEN) == 0)
                     ck_assert_uint_ge(i, len - LDG_SIG_LEN);
@@ -289,7 +352,7 @@ START_TEST(test_precheck)
     ldg_enc p;
     payload_small(&p);
     size_t len;
-    uint8_t *w = tl_tx_build(&len, NULL, CHAIN, 11, &kp, NOW_MS, &p);
+    uint8_t *w = tl_tx_build(&len, NULL, CHAIN, &GENESIS, 11, &kp, NOW_MS, &p);
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
     ck_assert_int_eq(ldg_exec_precheck(&tx, "folio-other", NOW_MS), LDG_R_WRONG_CHAIN);
@@ -307,7 +370,7 @@ START_TEST(test_precheck)
     ldg_tx_free(&tx);
     free(w);
     /* Expiry at UINT64_MAX is far in any window. */
-    w = tl_tx_build(&len, NULL, CHAIN, 11, &kp, UINT64_MAX, &p);
+    w = tl_tx_build(&len, NULL, CHAIN, &GENESIS, 11, &kp, UINT64_MAX, &p);
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
     ck_assert_int_eq(ldg_exec_precheck(&tx, CHAIN, NOW_MS), LDG_R_EXPIRY_TOO_FAR);
     ldg_tx_free(&tx);
@@ -323,7 +386,7 @@ static uint8_t *build_with_blob(size_t blob_len, size_t *len)
     ldg_enc_init(&p);
     ldg_enc_array(&p, 1);
     ldg_enc_bin(&p, blob, blob_len);
-    uint8_t *w = tl_tx_build(len, NULL, CHAIN, 11, &kp, NOW_MS, &p);
+    uint8_t *w = tl_tx_build(len, NULL, CHAIN, &GENESIS, 11, &kp, NOW_MS, &p);
     ldg_enc_free(&p);
     free(blob);
     return w;
@@ -340,7 +403,7 @@ START_TEST(test_size_limit)
     ck_assert_uint_eq(len, LDG_TX_SIZE_MAX);
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
-    ck_assert(ldg_tx_verify(&tx));
+    ck_assert(ldg_tx_verify(&tx, &GENESIS));
     ldg_tx_free(&tx);
     free(w);
     w = build_with_blob(LDG_TX_SIZE_MAX - overhead + 1, &len);
@@ -407,7 +470,7 @@ START_TEST(test_malformed_shapes)
     ldg_enc p;
     payload_small(&p);
     size_t len;
-    uint8_t *w = tl_tx_build(&len, NULL, CHAIN, 11, &kp, NOW_MS, &p);
+    uint8_t *w = tl_tx_build(&len, NULL, CHAIN, &GENESIS, 11, &kp, NOW_MS, &p);
     uint8_t *wrapped = malloc(len + 1);
     wrapped[0] = 0x91;
     memcpy(wrapped + 1, w, len);
@@ -434,6 +497,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_build_decode_verify);
     tcase_add_test(tc, test_id_excludes_signature);
+    tcase_add_test(tc, test_spec_example_binds_genesis);
     tcase_add_test(tc, test_tx_root_covers_signature);
     tcase_add_test(tc, test_every_bit_flip);
     tcase_add_test(tc, test_precheck);

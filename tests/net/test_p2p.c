@@ -10,6 +10,11 @@
 #include "net_sync.h"
 #include "net_tls.h"
 
+#include <nng/protocol/bus0/bus.h>
+#include <nng/supplemental/tls/tls.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
 static const char *CHAIN = "folio-test";
 
 static net_cons_msg vote(uint8_t type, bool has_block, uint16_t v, uint32_t round)
@@ -50,7 +55,8 @@ static ldg_header make_block(uint32_t n, uint8_t **txs, size_t *lens)
         ldg_enc_init(&p);
         ldg_enc_array(&p, 1);
         ldg_enc_u64(&p, i);
-        txs[i] = tl_tx_build_fresh(&lens[i], NULL, CHAIN, 1, &kp, 4102444800000ull, &p);
+        txs[i] =
+            tl_tx_build_fresh(&lens[i], NULL, CHAIN, &TL_NO_GENESIS, 1, &kp, 4102444800000ull, &p);
         refs[i] = ref_of(txs[i], lens[i]);
         ldg_enc_free(&p);
     }
@@ -196,7 +202,7 @@ START_TEST(batch_digest_covers_signatures)
     net_p2p_batch_digest(&d, &r, 1);
     ck_assert_int_eq(
         ldg_hex_decode(want.b, 32,
-                       "eaa3df1fdfb9368fe0d65148bcb8e4812066382b3a6d68884140ba8f6ce91139"),
+                       "576832b13d5e9d06df8ac693c5d000bd34e247fa00bfe0343d25a23ed0ed8608"),
         0);
     ck_assert_mem_eq(d.b, want.b, 32);
     net_p2p_batch_digest(&d, NULL, 0);
@@ -470,8 +476,9 @@ START_TEST(tls_certificates_chain_to_ca)
         snprintf(p[i], sizeof p[i], "%s/%s", dir, names[i]);
     ck_assert_int_eq(net_tls_make_ca(p[0], p[1], "test CA", err, sizeof err), LDG_OK);
     ck_assert_int_eq(net_tls_make_ca(p[4], p[5], "other CA", err, sizeof err), LDG_OK);
-    ck_assert_int_eq(
-        net_tls_make_cert(p[0], p[1], p[2], p[3], "node", "127.0.0.1", err, sizeof err), LDG_OK);
+    ck_assert_int_eq(net_tls_make_cert(p[0], p[1], p[2], p[3], NET_TLS_ROLE_OBSERVER, "node",
+                                       "127.0.0.1", err, sizeof err),
+                     LDG_OK);
     ck_assert(net_tls_cert_check(p[0], p[2]));
     ck_assert(!net_tls_cert_check(p[4], p[2]));
     char u[300];
@@ -479,6 +486,87 @@ START_TEST(tls_certificates_chain_to_ca)
     ck_assert_str_eq(u, "tls+tcp://127.0.0.1:26602");
     ck_assert(!net_p2p_url(u, sizeof u, "no-port", 0, false));
     ck_assert(!net_p2p_url(u, sizeof u, "h:99999", 0, false));
+    tl_rmrf(dir);
+}
+END_TEST
+
+static _Atomic uint32_t seen_pipe[2];
+
+static void note_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    (void)ev;
+    atomic_store(&seen_pipe[(intptr_t)arg], (uint32_t)nng_pipe_id(p));
+}
+
+/* Each end of a TLS connection reads the other's certificate (net_tls_pipe_peer, through
+ * the mbedTLS shim of net_tls.c): its role, its name and the fingerprint that revocation
+ * lists use; a revocation file names it. */
+START_TEST(tls_pipe_peer_identity)
+{
+    char dir[PATH_MAX], p[7][PATH_MAX + 32], err[256];
+    tl_tmpdir(dir, "p2p-peer");
+    const char *names[7] = {"ca.crt", "ca.key", "v.crt", "v.key", "o.crt", "o.key", "revoked"};
+    for (int i = 0; i < 7; i++)
+        snprintf(p[i], sizeof p[i], "%s/%s", dir, names[i]);
+    const char *vkey = "79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
+    ck_assert_int_eq(net_tls_make_ca(p[0], p[1], "test CA", err, sizeof err), LDG_OK);
+    ck_assert_int_eq(net_tls_make_cert(p[0], p[1], p[2], p[3], NET_TLS_ROLE_VALIDATOR, vkey,
+                                       "127.0.0.1", err, sizeof err),
+                     LDG_OK);
+    ck_assert_int_eq(net_tls_make_cert(p[0], p[1], p[4], p[5], NET_TLS_ROLE_OBSERVER, "obs-1",
+                                       "127.0.0.1", err, sizeof err),
+                     LDG_OK);
+    uint8_t vfp[32], ofp[32];
+    char role[NET_TLS_NAME_MAX + 1], cn[NET_TLS_NAME_MAX + 1];
+    ck_assert_int_eq(net_tls_cert_info(p[2], vfp, role, cn), LDG_OK);
+    ck_assert_str_eq(role, NET_TLS_ROLE_VALIDATOR);
+    ck_assert_str_eq(cn, vkey);
+    ck_assert_int_eq(net_tls_cert_info(p[4], ofp, role, cn), LDG_OK);
+
+    nng_socket l, d;
+    nng_tls_config *sc, *cc;
+    ck_assert_int_eq(nng_bus0_open(&l), 0);
+    ck_assert_int_eq(nng_bus0_open(&d), 0);
+    nng_pipe_notify(l, NNG_PIPE_EV_ADD_POST, note_pipe, (void *)0);
+    nng_pipe_notify(d, NNG_PIPE_EV_ADD_POST, note_pipe, (void *)1);
+    ck_assert_int_eq(net_tls_nng_config(&sc, true, p[0], p[2], p[3], NULL, err, sizeof err), 0);
+    ck_assert_int_eq(net_tls_nng_config(&cc, false, p[0], p[4], p[5], "127.0.0.1", err, sizeof err),
+                     0);
+    char url[64];
+    snprintf(url, sizeof url, "tls+tcp://127.0.0.1:%d", 30000 + (int)(getpid() % 2000));
+    nng_listener li;
+    nng_dialer di;
+    ck_assert_int_eq(nng_listener_create(&li, l, url), 0);
+    ck_assert_int_eq(nng_listener_set_ptr(li, NNG_OPT_TLS_CONFIG, sc), 0);
+    ck_assert_int_eq(nng_listener_start(li, 0), 0);
+    ck_assert_int_eq(nng_dialer_create(&di, d, url), 0);
+    ck_assert_int_eq(nng_dialer_set_ptr(di, NNG_OPT_TLS_CONFIG, cc), 0);
+    ck_assert_int_eq(nng_dialer_start(di, 0), 0);
+    for (int i = 0; i < 500 && !(atomic_load(&seen_pipe[0]) && atomic_load(&seen_pipe[1])); i++)
+        usleep(10000);
+    net_tls_peer who;
+    ck_assert(net_tls_pipe_peer(atomic_load(&seen_pipe[0]), &who)); /* the listener sees: */
+    ck_assert_str_eq(who.role, NET_TLS_ROLE_OBSERVER);
+    ck_assert_str_eq(who.cn, "obs-1");
+    ck_assert_mem_eq(who.fp, ofp, 32);
+    ck_assert(net_tls_pipe_peer(atomic_load(&seen_pipe[1]), &who)); /* the dialer sees: */
+    ck_assert_str_eq(who.role, NET_TLS_ROLE_VALIDATOR);
+    ck_assert_str_eq(who.cn, vkey);
+    ck_assert_mem_eq(who.fp, vfp, 32);
+    ck_assert(!net_tls_pipe_peer(123456, &who)); /* no such pipe */
+    nng_close(d);
+    nng_close(l);
+    nng_tls_config_free(sc);
+    nng_tls_config_free(cc);
+
+    ck_assert(!net_tls_revoked(p[6], ofp)); /* no file: nothing revoked */
+    FILE *f = fopen(p[6], "w");
+    char hex[65];
+    ldg_hex_encode(hex, ofp, 32);
+    fprintf(f, "# revoked members\n  %s  # obs-1, key lost\n", hex);
+    fclose(f);
+    ck_assert(net_tls_revoked(p[6], ofp));
+    ck_assert(!net_tls_revoked(p[6], vfp));
     tl_rmrf(dir);
 }
 END_TEST
@@ -498,6 +586,7 @@ int main(void)
     tcase_add_test(tc, garbage_rejected);
     tcase_add_test(tc, vote_hash_is_core_digest);
     tcase_add_test(tc, tls_certificates_chain_to_ca);
+    tcase_add_test(tc, tls_pipe_peer_identity);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

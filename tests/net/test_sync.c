@@ -19,6 +19,7 @@
 static char dir_a[PATH_MAX], dir_b[PATH_MAX];
 static ldg_registry *reg;
 static ldg_genesis gen;
+static ldg_hash gen_hash; /* what the transactions sign */
 static ldg_keypair val, issuer, alice, bob;
 
 static void setup(void)
@@ -34,6 +35,7 @@ static void setup(void)
     uint32_t roles[] = {LDG_ROLE_ISSUER, LDG_ROLE_INVESTOR, LDG_ROLE_INVESTOR};
     const ldg_keypair *keys[] = {&issuer, &alice, &bob};
     tl_genesis(&gen, CHAIN, T0, &val, 3, names, roles, keys);
+    ldg_genesis_hash(&gen_hash, &gen);
 }
 
 static void teardown(void)
@@ -55,7 +57,8 @@ static uint8_t *issue_tx(size_t *len)
     ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
     ldg_enc_str(&p, "A");
     ldg_enc_u64(&p, 3);
-    uint8_t *w = tl_tx_build_fresh(len, NULL, CHAIN, AST_TX_ISSUE_EQUITY, &issuer, T0 + 100000, &p);
+    uint8_t *w = tl_tx_build_fresh(len, NULL, CHAIN, &gen_hash, AST_TX_ISSUE_EQUITY, &issuer,
+                                   T0 + 100000, &p);
     ldg_enc_free(&p);
     return w;
 }
@@ -69,7 +72,8 @@ static uint8_t *transfer_tx(size_t *len, uint64_t qty)
     ldg_enc_str(&p, ISIN);
     ldg_enc_u64(&p, qty);
     ldg_enc_bin(&p, b.b, LDG_ACCOUNT_LEN);
-    uint8_t *w = tl_tx_build_fresh(len, NULL, CHAIN, AST_TX_TRANSFER, &alice, T0 + 100000, &p);
+    uint8_t *w =
+        tl_tx_build_fresh(len, NULL, CHAIN, &gen_hash, AST_TX_TRANSFER, &alice, T0 + 100000, &p);
     ldg_enc_free(&p);
     return w;
 }
@@ -150,12 +154,14 @@ START_TEST(test_sync_refuses_altered_transactions)
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w[1], wl[1]), LDG_R_OK);
     ldg_sig resig;
-    ck_assert_int_eq(ldg_sign(&resig, &alice, &tx.id), LDG_OK);
+    ldg_hash msg;
+    ldg_tx_sign_msg(&msg, &gen_hash, &tx.id);
+    ck_assert_int_eq(ldg_sign(&resig, &alice, &msg), LDG_OK);
     ldg_tx_free(&tx);
     memcpy(bad, w[1], wl[1]);
     memcpy(bad + wl[1] - LDG_SIG_LEN, resig.b, LDG_SIG_LEN);
     ck_assert_int_eq(ldg_tx_decode(&tx, bad, wl[1]), LDG_R_OK);
-    ck_assert(ldg_tx_verify(&tx));
+    ck_assert(ldg_tx_verify(&tx, &gen_hash));
     ldg_tx_free(&tx);
     v = altered(rec, rl, w[1], bad, wl[1]);
     ck_assert_int_eq(apply(b, v, rl, why, sizeof why), LDG_ERR_INVALID);

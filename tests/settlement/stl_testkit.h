@@ -238,7 +238,8 @@ static TL_UNUSED ldg_result tk_tx(tk *t, int who, uint64_t type, const ldg_enc *
     size_t len;
     ldg_hash id;
     uint64_t expiry = t->env.time_ms + 1000 + (t->seq++ % 1000000);
-    uint8_t *wire = tl_tx_build(&len, &id, TK_CHAIN, type, &t->party[who].kp, expiry, payload);
+    uint8_t *wire =
+        tl_tx_build(&len, &id, TK_CHAIN, &TL_NO_GENESIS, type, &t->party[who].kp, expiry, payload);
     ldg_tx tx;
     ldg_result dr = ldg_tx_decode(&tx, wire, len);
     if (dr != LDG_R_OK) {

@@ -59,7 +59,8 @@ static ldg_receipt run_tx(const ldg_keypair *kp, uint64_t type, const ldg_enc *p
 {
     size_t len;
     ldg_hash id;
-    uint8_t *w = tl_tx_build_fresh(&len, &id, env.chain_id, type, kp, env.time_ms + 60000, payload);
+    uint8_t *w = tl_tx_build_fresh(&len, &id, env.chain_id, &TL_NO_GENESIS, type, kp,
+                                   env.time_ms + 60000, payload);
     ldg_tx tx;
     ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
     ldg_receipt rc;
