@@ -66,6 +66,21 @@ json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code);
 /* Builds [method, arg?] requests. */
 json_t *cli_query(cli_ctx *ctx, const char *method, const char *str_arg, int *exit_code);
 
+/* Paging of a list command (specs/rpc.md "Paging"): --limit N and --after CURSOR. */
+typedef struct cli_page {
+    const char *after; /* NULL: from the first row */
+    uint64_t limit;    /* 0: the node's page size max */
+} cli_page;
+/* Reads --limit and --after from argv; prints the error and returns false if bad. */
+bool cli_page_parse(cli_ctx *ctx, int argc, char **argv, cli_page *out);
+/* Appends the paging arguments of a request: the cursor (text, or nil) and the limit. */
+void cli_page_enc(ldg_enc *e, const cli_page *p);
+/* Calls a list method: [method, fixed (if not NULL), cursor or nil, limit]. */
+json_t *cli_list_query(cli_ctx *ctx, const char *method, const char *fixed, const cli_page *p,
+                       int *exit_code);
+/* Without --json, when the reply has a "next" cursor: says after the rows that there is more
+ * and the command line that shows it (`cmd` is the command without paging options). */
+void cli_page_more(const cli_ctx *ctx, json_t *reply, const char *cmd, const cli_page *p);
 /* Writes a file the user named (a report, an export): atomically, through a temporary file
  * created beside it, never following a symlink at path (net_file_write). Prints the error;
  * returns a CLI_* code. Every user-named output goes through here. */

@@ -11,7 +11,7 @@ static void usage(void)
            "                             --record-date YYYY-MM-DD --pay-date YYYY-MM-DD\n"
            "       folio action split ISIN --ratio N:M\n"
            "       folio action cancel ID\n"
-           "       folio action list [--isin ISIN]\n\n"
+           "       folio action list [--isin ISIN] [--limit N] [--after ID]\n\n"
            "Issuer role. Holders at the end of the record date (block time, UTC) are paid on\n"
            "the first block at or after the pay date, from the issuer's cash account; each\n"
            "holder gets shares x per-share exactly. If the issuer is short, nobody is paid,\n"
@@ -128,11 +128,15 @@ static const char *s_of(json_t *j, const char *k)
 
 static int list(cli_ctx *ctx, int argc, char **argv)
 {
-    static const char *const opts[] = {"--isin", NULL};
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+    static const char *const opts[] = {"--isin", "--limit", "--after", NULL};
+    cli_page page;
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) || !cli_page_parse(ctx, argc, argv, &page))
         return CLI_USAGE;
     int rc;
-    json_t *j = cli_query(ctx, "actions", cli_opt(argc, argv, "--isin"), &rc);
+    const char *isin = cli_opt(argc, argv, "--isin");
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "action list%s%s", isin ? " --isin " : "", isin ? isin : "");
+    json_t *j = cli_list_query(ctx, "actions", isin ? isin : "", &page, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -169,6 +173,7 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     }
     cli_table_print(t, stdout);
     cli_table_free(t);
+    cli_page_more(ctx, j, cmd, &page);
     json_decref(j);
     return CLI_OK;
 }

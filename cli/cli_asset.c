@@ -23,8 +23,10 @@ static void asset_usage(void)
         "       folio asset issue cash --currency CNY --amount AMOUNT --to ACCOUNT\n"
         "       folio asset redeem cash --currency CNY --amount AMOUNT\n"
         "       folio asset show ISIN\n"
-        "       folio asset list\n"
-        "       folio asset holders ISIN\n\n"
+        "       folio asset list [--limit N] [--after ID]\n"
+        "       folio asset holders ISIN [--limit N] [--after QUANTITY:ACCOUNT]\n"
+        "       (a list shows at most N rows, 1000 by default; when there are more it says\n"
+        "       so and gives the --after that shows the next ones; --json has it as \"next\")\n\n"
         "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
         "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
         "Equity issued without --risk is R3.\n"
@@ -447,10 +449,15 @@ static int show(cli_ctx *ctx, const char *id)
     return CLI_OK;
 }
 
-static int list(cli_ctx *ctx)
+static int list(cli_ctx *ctx, int argc, char **argv)
 {
+    static const char *const opts[] = {"--limit", "--after", NULL};
+    cli_page page;
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 0) || !cli_page_parse(ctx, argc, argv, &page))
+        return CLI_USAGE;
     int rc;
-    json_t *j = cli_query(ctx, "assets", NULL, &rc);
+    json_t *j = cli_list_query(ctx, "assets", NULL, &page, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -477,14 +484,27 @@ static int list(cli_ctx *ctx)
         cli_table_print(t, stdout);
         cli_table_free(t);
     }
+    cli_page_more(ctx, j, "asset list", &page);
     json_decref(j);
     return CLI_OK;
 }
 
-static int holders(cli_ctx *ctx, const char *id)
+static int holders(cli_ctx *ctx, int argc, char **argv)
 {
+    static const char *const opts[] = {"--limit", "--after", NULL};
+    cli_page page;
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 1) || !cli_page_parse(ctx, argc, argv, &page))
+        return CLI_USAGE;
+    const char *id = cli_pos(argc, argv, 0, opts);
+    if (!id) {
+        cli_fail(ctx, "USAGE", "asset holders needs an ISIN");
+        return CLI_USAGE;
+    }
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "asset holders %s", id);
     int rc;
-    json_t *j = cli_query(ctx, "holders", id, &rc);
+    json_t *j = cli_list_query(ctx, "holders", id, &page, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -514,7 +534,8 @@ static int holders(cli_ctx *ctx, const char *id)
     }
     char ts[32], hc[32];
     snprintf(ts, sizeof ts, "%lld", total);
-    snprintf(hc, sizeof hc, "%zu holders", json_array_size(json_object_get(j, "holders")));
+    snprintf(hc, sizeof hc, "%lld holders",
+             (long long)json_integer_value(json_object_get(j, "holder_count")));
     cli_table_row(t, (const char *const[]){"TOTAL", hc, ts, "100.00%"});
     cli_table_print(t, stdout);
     cli_table_free(t);
@@ -522,6 +543,7 @@ static int holders(cli_ctx *ctx, const char *id)
     printf("\nissued %lld, held %lld: %s\n",
            (long long)json_integer_value(json_object_get(j, "supply")), total,
            conserved ? "conserved" : "MISMATCH");
+    cli_page_more(ctx, j, cmd, &page);
     json_decref(j);
     return conserved ? CLI_OK : CLI_UNAVAILABLE;
 }
@@ -552,7 +574,7 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     if (!strcmp(verb, "list"))
-        return list(ctx);
+        return list(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "rules")) {
         const char *sub = argc > 2 ? argv[2] : "";
         if (!strcmp(sub, "set"))
@@ -569,7 +591,7 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
     if (!strcmp(verb, "show"))
         return show(ctx, argv[2]);
     if (!strcmp(verb, "holders"))
-        return holders(ctx, argv[2]);
+        return holders(ctx, argc - 1, argv + 1);
     cli_fail(ctx, "USAGE", "unknown verb 'asset %s' (issue, show, list, holders)", verb);
     return CLI_USAGE;
 }
@@ -677,21 +699,29 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : NULL;
     if (!verb || cli_wants_help(argc, argv) || strcmp(verb, "balance") != 0) {
-        printf("usage: folio account balance ACCOUNT\n\n"
+        printf("usage: folio account balance ACCOUNT [--limit N] [--after ID]\n\n"
                "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex).\n");
         return verb && cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
     }
-    if (argc < 3) {
+    static const char *const opts[] = {"--limit", "--after", NULL};
+    cli_page page;
+    if (!cli_check_opts(ctx, argc - 1, argv + 1, opts, NULL) ||
+        !cli_check_positionals(ctx, argc - 1, argv + 1, opts, 1) ||
+        !cli_page_parse(ctx, argc - 1, argv + 1, &page))
+        return CLI_USAGE;
+    const char *who = cli_pos(argc - 1, argv + 1, 0, opts);
+    if (!who) {
         cli_fail(ctx, "USAGE", "account balance needs an ACCOUNT");
         return CLI_USAGE;
     }
     ldg_account a;
-    int rc = cli_resolve_account(ctx, argv[2], &a);
+    int rc = cli_resolve_account(ctx, who, &a);
     if (rc != CLI_OK)
         return rc;
-    char hex[LDG_ACCOUNT_HEX_LEN];
+    char hex[LDG_ACCOUNT_HEX_LEN], cmd[80];
     ldg_account_hex(hex, &a);
-    json_t *j = cli_query(ctx, "balance", hex, &rc);
+    snprintf(cmd, sizeof cmd, "account balance %s", hex);
+    json_t *j = cli_list_query(ctx, "balance", hex, &page, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -715,6 +745,7 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
         cli_table_print(t, stdout);
         cli_table_free(t);
     }
+    cli_page_more(ctx, j, cmd, &page);
     json_decref(j);
     return CLI_OK;
 }

@@ -20,8 +20,14 @@ static void print_tx_human(json_t *j)
     printf("  type      %s\n", json_string_value(json_object_get(j, "type_name")));
     printf("  sender    %s%s%s%s\n", json_string_value(json_object_get(j, "sender")),
            *sn ? " (" : "", sn, *sn ? ")" : "");
-    char *payload = json_dumps(json_object_get(j, "payload"), JSON_COMPACT);
-    printf("  payload   %s\n", payload ? payload : "");
+    json_t *omitted = json_object_get(j, "payload_omitted");
+    char *payload = json_dumps(json_object_get(j, "payload"), JSON_COMPACT | JSON_ENCODE_ANY);
+    if (omitted)
+        printf("  payload   (not shown: a %lld-byte transaction whose payload is over the reply "
+               "budget)\n",
+               (long long)json_integer_value(json_object_get(omitted, "tx_bytes")));
+    else
+        printf("  payload   %s\n", payload ? payload : "");
     free(payload);
     json_t *rc = json_object_get(j, "receipt");
     if (rc) {
@@ -71,20 +77,38 @@ int cli_tx_main(cli_ctx *ctx, int argc, char **argv)
 int cli_block_main(cli_ctx *ctx, int argc, char **argv)
 {
     if (argc < 2 || cli_wants_help(argc, argv) || strcmp(argv[1], "show") != 0) {
-        printf("usage: folio block show HEIGHT\n\nShows a block's header, certificate and "
-               "transactions with their results.\n");
+        printf("usage: folio block show HEIGHT [--limit N] [--after INDEX]\n\nShows a block's "
+               "header, certificate and transactions with their results: at most N (1000 by\n"
+               "default) transactions, those after index INDEX; it says when there are more.\n");
         return argc >= 2 && cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
     }
-    uint64_t h;
-    if (argc < 3 || !cli_parse_u64(argv[2], UINT64_MAX, &h)) {
+    static const char *const opts[] = {"--limit", "--after", NULL};
+    cli_page page;
+    uint64_t h, after = 0;
+    if (!cli_check_opts(ctx, argc - 1, argv + 1, opts, NULL) ||
+        !cli_check_positionals(ctx, argc - 1, argv + 1, opts, 1))
+        return CLI_USAGE;
+    const char *hs = cli_pos(argc - 1, argv + 1, 0, opts);
+    if (!hs || !cli_parse_u64(hs, UINT64_MAX, &h)) {
         cli_fail(ctx, "USAGE", "block show needs a HEIGHT (a whole number)");
+        return CLI_USAGE;
+    }
+    if (!cli_page_parse(ctx, argc - 1, argv + 1, &page) || page.limit > LDG_REPLY_BLOCK_TXS_MAX ||
+        (page.after && !cli_parse_u64(page.after, LDG_BLOCK_TX_MAX - 1, &after))) {
+        cli_fail(ctx, "USAGE", "--limit takes 1..%d and --after a transaction index",
+                 LDG_REPLY_BLOCK_TXS_MAX);
         return CLI_USAGE;
     }
     ldg_enc e;
     ldg_enc_init(&e);
-    ldg_enc_array(&e, 2);
+    ldg_enc_array(&e, 4);
     ldg_enc_str(&e, "block");
     ldg_enc_u64(&e, h);
+    if (page.after)
+        ldg_enc_u64(&e, after);
+    else
+        ldg_enc_nil(&e);
+    ldg_enc_u64(&e, page.limit);
     int rc;
     json_t *j = cli_call(ctx, &e, &rc);
     ldg_enc_free(&e);
@@ -109,10 +133,11 @@ int cli_block_main(cli_ctx *ctx, int argc, char **argv)
         cli_table *t = cli_table_new(4, (const char *const[]){"#", "TX", "TYPE", "RESULT"});
         size_t i;
         json_t *tx;
+        long long from = (long long)json_integer_value(json_object_get(j, "tx_from"));
         json_array_foreach(json_object_get(j, "txs"), i, tx)
         {
-            char idx[16];
-            snprintf(idx, sizeof idx, "%zu", i);
+            char idx[24];
+            snprintf(idx, sizeof idx, "%lld", from + (long long)i);
             cli_table_row(
                 t, (const char *const[]){
                        idx, json_string_value(json_object_get(tx, "id")),
@@ -122,6 +147,9 @@ int cli_block_main(cli_ctx *ctx, int argc, char **argv)
         if (json_array_size(json_object_get(j, "txs")))
             cli_table_print(t, stdout);
         cli_table_free(t);
+        char cmd[48];
+        snprintf(cmd, sizeof cmd, "block show %llu", (unsigned long long)h);
+        cli_page_more(ctx, j, cmd, &page);
     }
     json_decref(j);
     return CLI_OK;

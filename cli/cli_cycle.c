@@ -12,7 +12,7 @@ int cli_cycle_report_html(cli_ctx *ctx, json_t *cycle, const char *path);
 static void usage(void)
 {
     printf("usage: folio cycle run                (clearing role)\n"
-           "       folio cycle list\n"
+           "       folio cycle list [--limit N] [--after CYCLE]\n"
            "       folio cycle show N\n"
            "       folio cycle report N --html FILE\n\n"
            "run nets every novated obligation not yet settled (fails of earlier cycles\n"
@@ -177,9 +177,12 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
         return j ? CLI_OK : rc;
     }
     if (!strcmp(verb, "list")) {
-        if (!no_extra(ctx, argc - 1, argv + 1, 0, NULL))
+        static const char *const opts[] = {"--limit", "--after", NULL};
+        cli_page page;
+        if (!no_extra(ctx, argc - 1, argv + 1, 0, opts) ||
+            !cli_page_parse(ctx, argc - 1, argv + 1, &page))
             return CLI_USAGE;
-        json_t *j = cli_query(ctx, "cycles", NULL, &rc);
+        json_t *j = cli_list_query(ctx, "cycles", NULL, &page, &rc);
         if (!j)
             return rc;
         if (ctx->json) {
@@ -206,6 +209,7 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
             cli_table_print(t, stdout);
             cli_table_free(t);
         }
+        cli_page_more(ctx, j, "cycle list", &page);
         json_decref(j);
         return CLI_OK;
     }

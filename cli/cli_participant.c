@@ -7,7 +7,7 @@
 static void usage(void)
 {
     printf("usage: folio participant register NAME --role ROLE[,ROLE...] --key KEYNAME|PUBKEY\n"
-           "       folio participant list\n"
+           "       folio participant list [--limit N] [--after NAME]\n"
            "       folio participant show NAME|ACCOUNT\n\n"
            "roles: registrar, issuer, broker, ccp, clearing, settlement-bank, regulator,\n"
            "       investor, deployer, validator\n"
@@ -58,10 +58,15 @@ static int do_register(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
-static int do_list(cli_ctx *ctx)
+static int do_list(cli_ctx *ctx, int argc, char **argv)
 {
+    static const char *const opts[] = {"--limit", "--after", NULL};
+    cli_page page;
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 0) || !cli_page_parse(ctx, argc, argv, &page))
+        return CLI_USAGE;
     int rc;
-    json_t *j = cli_query(ctx, "participants", NULL, &rc);
+    json_t *j = cli_list_query(ctx, "participants", NULL, &page, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -83,6 +88,7 @@ static int do_list(cli_ctx *ctx)
         cli_table_print(t, stdout);
         cli_table_free(t);
     }
+    cli_page_more(ctx, j, "participant list", &page);
     json_decref(j);
     return CLI_OK;
 }
@@ -97,7 +103,7 @@ int cli_participant_main(cli_ctx *ctx, int argc, char **argv)
     if (!strcmp(verb, "register"))
         return do_register(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "list"))
-        return do_list(ctx);
+        return do_list(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "show")) {
         if (argc < 3) {
             cli_fail(ctx, "USAGE", "participant show needs a NAME or ACCOUNT");

@@ -12,7 +12,7 @@ static void usage(void)
 {
     printf("usage: folio settle instruct --deliver ISIN:QTY --pay CCY:AMOUNT --counterparty P\n"
            "       folio settle instruct --receive ISIN:QTY --pay CCY:AMOUNT --counterparty P\n"
-           "       folio settle queue\n"
+           "       folio settle queue [--limit N] [--after ID]\n"
            "       folio settle resolve                 (clearing role)\n\n"
            "A deliverer instructs --deliver with the payment it expects; the receiver mirrors\n"
            "it with --receive and the same payment. A matched pair settles at once,\n"
@@ -87,10 +87,15 @@ static int instruct(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
-static int queue(cli_ctx *ctx)
+static int queue(cli_ctx *ctx, int argc, char **argv)
 {
+    static const char *const opts[] = {"--limit", "--after", NULL};
+    cli_page page;
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 0) || !cli_page_parse(ctx, argc, argv, &page))
+        return CLI_USAGE;
     int rc;
-    json_t *j = cli_query(ctx, "queue", NULL, &rc);
+    json_t *j = cli_list_query(ctx, "queue", NULL, &page, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -121,6 +126,7 @@ static int queue(cli_ctx *ctx)
         cli_table_print(t, stdout);
         cli_table_free(t);
     }
+    cli_page_more(ctx, j, "settle queue", &page);
     json_decref(j);
     return CLI_OK;
 }
@@ -134,12 +140,12 @@ int cli_settle_main(cli_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(verb, "instruct"))
         return instruct(ctx, argc - 1, argv + 1);
-    if ((!strcmp(verb, "queue") || !strcmp(verb, "resolve")) && argc > 2) {
+    if (!strcmp(verb, "resolve") && argc > 2) {
         cli_fail(ctx, "USAGE", "settle %s takes no arguments", verb);
         return CLI_USAGE;
     }
     if (!strcmp(verb, "queue"))
-        return queue(ctx);
+        return queue(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "resolve")) {
         ldg_enc e;
         ldg_enc_init(&e);

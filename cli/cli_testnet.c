@@ -1,6 +1,6 @@
 /* folio testnet init: a local multi-validator network (homes, CA, keys, genesis, configs). */
 #include "cli.h"
-#include "net_bft.h"
+#include "net_testnet.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -11,7 +11,8 @@ static void usage(void)
            "                          --currency CCY --counterparty BROKER [--ref TEXT]\n"
            "       folio trade affirm TRADE_ID      (by the named counterparty)\n"
            "       folio trade cancel TRADE_ID      (by the submitter, before affirmation)\n"
-           "       folio trade list [--status submitted|novated|settled|cancelled]\n"
+           "       folio trade list [--status submitted|novated|settled|cancelled] [--limit N] "
+           "[--after ID]\n"
            "       folio trade show TRADE_ID\n\n"
            "Only brokers trade (sign with --as). Quantity and price are whole numbers in the\n"
            "instrument's and the currency's minor units. On affirmation the CCP novates the\n"
@@ -206,8 +207,9 @@ static const char *const trade_cols[] = {"ID",  "STATUS", "SELLER", "BUYER", "IS
 
 static int list(cli_ctx *ctx, int argc, char **argv)
 {
-    static const char *const opts[] = {"--status", NULL};
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+    static const char *const opts[] = {"--status", "--limit", "--after", NULL};
+    cli_page page;
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) || !cli_page_parse(ctx, argc, argv, &page))
         return CLI_USAGE;
     const char *status = cli_opt(argc, argv, "--status");
     static const char *const known[] = {"submitted", "novated", "partly-settled", "settled",
@@ -223,11 +225,13 @@ static int list(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     if (cli_pos(argc, argv, 0, opts)) {
-        cli_fail(ctx, "USAGE", "trade list takes no arguments besides --status");
+        cli_fail(ctx, "USAGE", "trade list takes no arguments besides --status, --limit, --after");
         return CLI_USAGE;
     }
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "trade list%s%s", status ? " --status " : "", status ? status : "");
     int rc;
-    json_t *j = cli_query(ctx, "trades", status ? status : "", &rc);
+    json_t *j = cli_list_query(ctx, "trades", status ? status : "", &page, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -240,6 +244,7 @@ static int list(cli_ctx *ctx, int argc, char **argv)
         cli_table_print(t, stdout);
         cli_table_free(t);
     }
+    cli_page_more(ctx, j, cmd, &page);
     json_decref(j);
     return CLI_OK;
 }

@@ -208,6 +208,60 @@ json_t *cli_query(cli_ctx *ctx, const char *method, const char *str_arg, int *ex
     return j;
 }
 
+bool cli_page_parse(cli_ctx *ctx, int argc, char **argv, cli_page *out)
+{
+    const char *limit = cli_opt(argc, argv, "--limit");
+    out->after = cli_opt(argc, argv, "--after");
+    out->limit = 0;
+    if (limit && (!cli_parse_u64(limit, LDG_QUERY_PAGE_MAX, &out->limit) || out->limit == 0)) {
+        cli_fail(ctx, "USAGE", "--limit takes a whole number from 1 to %d", LDG_QUERY_PAGE_MAX);
+        return false;
+    }
+    if (out->after && !*out->after) {
+        cli_fail(ctx, "USAGE", "--after takes the cursor a previous page gave (its \"next\")");
+        return false;
+    }
+    return true;
+}
+
+void cli_page_enc(ldg_enc *e, const cli_page *p)
+{
+    if (p->after)
+        ldg_enc_str(e, p->after);
+    else
+        ldg_enc_nil(e);
+    ldg_enc_u64(e, p->limit);
+}
+
+json_t *cli_list_query(cli_ctx *ctx, const char *method, const char *fixed, const cli_page *p,
+                       int *exit_code)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, fixed ? 4 : 3);
+    ldg_enc_str(&e, method);
+    if (fixed)
+        ldg_enc_str(&e, fixed);
+    cli_page_enc(&e, p);
+    json_t *j = cli_call(ctx, &e, exit_code);
+    ldg_enc_free(&e);
+    return j;
+}
+
+void cli_page_more(const cli_ctx *ctx, json_t *reply, const char *cmd, const cli_page *p)
+{
+    json_t *next = json_object_get(reply, "next");
+    if (ctx->json || !next)
+        return;
+    char limit[32] = "";
+    if (p->limit)
+        snprintf(limit, sizeof limit, " --limit %llu", (unsigned long long)p->limit);
+    if (json_is_integer(next))
+        printf("more: folio %s --after %lld%s\n", cmd, (long long)json_integer_value(next), limit);
+    else
+        printf("more: folio %s --after '%s'%s\n", cmd, json_string_value(next), limit);
+}
+
 int cli_signer(cli_ctx *ctx, ldg_keypair *kp)
 {
     const char *name = ctx->as ? ctx->as : "operator";

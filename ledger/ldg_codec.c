@@ -93,7 +93,7 @@ typedef struct codec_form {
     uint64_t lo, hi;
 } codec_form;
 
-enum { FORM_INT, FORM_BYTES, FORM_ARRAY };
+enum { FORM_INT, FORM_BYTES, FORM_STR, FORM_ARRAY };
 
 static const codec_form codec_forms[0xdd - 0xc4 + 1] = {
     [0xc4 - 0xc4] = {1, FORM_BYTES, 0, 0xff},                      /* bin8 (no fixbin) */
@@ -107,22 +107,89 @@ static const codec_form codec_forms[0xdd - 0xc4 + 1] = {
     [0xd1 - 0xc4] = {2, FORM_INT, 0x8000, 0xff7f},                 /* int16: -32768..-129 */
     [0xd2 - 0xc4] = {4, FORM_INT, 0x80000000, 0xffff7fff},         /* int32: -2^31..-32769 */
     [0xd3 - 0xc4] = {8, FORM_INT, 1ULL << 63, 0xffffffff7fffffff}, /* int64: ..-2^31-1 */
-    [0xd9 - 0xc4] = {1, FORM_BYTES, 32, 0xff},                     /* str8: 32.. */
-    [0xda - 0xc4] = {2, FORM_BYTES, 0x100, 0xffff},                /* str16 */
-    [0xdb - 0xc4] = {4, FORM_BYTES, 0x10000, 0xffffffff},          /* str32 */
+    [0xd9 - 0xc4] = {1, FORM_STR, 32, 0xff},                       /* str8: 32.. */
+    [0xda - 0xc4] = {2, FORM_STR, 0x100, 0xffff},                  /* str16 */
+    [0xdb - 0xc4] = {4, FORM_STR, 0x10000, 0xffffffff},            /* str32 */
     [0xdc - 0xc4] = {2, FORM_ARRAY, 16, 0xffff},                   /* array16: 16.. */
     [0xdd - 0xc4] = {4, FORM_ARRAY, 0x10000, 0xffffffff},          /* array32 */
 };
 
+/* Whether s[0..n) is UTF-8 as RFC 3629 defines it (specs/encoding.md 1.3): every sequence
+ * complete, in its shortest form, no UTF-16 surrogate (U+D800..U+DFFF), nothing above
+ * U+10FFFF. The second byte's range depends on the lead byte (RFC 3629 section 4, the
+ * UTF8-2..UTF8-4 rules); later continuation bytes are 80..bf. ASCII runs go 8 bytes at a time:
+ * most text is ASCII and this runs on every string of every decoded value. */
+/* Whether s[0..n) is all ASCII: whole words, the last one overlapping, so a string of 8 to 16
+ * bytes (chain ids, ISINs, names) takes two loads. */
+static inline bool ascii(const uint8_t *s, size_t n)
+{
+    uint64_t acc = 0, w;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++)
+            acc |= s[i];
+        return !(acc & 0x80);
+    }
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        acc |= w;
+    }
+    memcpy(&w, s + n - 8, 8);
+    return !((acc | w) & 0x8080808080808080ULL);
+}
+
+static inline bool utf8_valid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (!(w & 0x8080808080808080ULL)) {
+                i += 8;
+                continue;
+            }
+        }
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        uint8_t lo = 0x80, hi = 0xbf;
+        size_t len;
+        if (c >= 0xc2 && c <= 0xdf)
+            len = 2;
+        else if (c >= 0xe0 && c <= 0xef)
+            len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+        else if (c >= 0xf0 && c <= 0xf4)
+            len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+        else
+            return false; /* 80..c1 (continuation or overlong 2-byte lead), f5..ff */
+        if (n - i < len || s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k < len; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+bool ldg_utf8_valid(const uint8_t *s, size_t n)
+{
+    return utf8_valid(s, n);
+}
+
 /* Walks the canonical value at data[off] without allocating; returns its end offset, or 0 if
  * it is not well formed or not canonical (specs/encoding.md 1.1: a type folio refuses, a
- * longer form than needed, or nesting deeper than CODEC_DEPTH_MAX). Every declared count and
+ * longer form than needed, or nesting deeper than CODEC_DEPTH_MAX), or if a string is not
+ * UTF-8 (RFC 3629; *bad_text is then set, so the caller can say which). Every declared count and
  * length must also fit in the bytes that remain (an item takes at least one byte), so there
  * are at most len values: a 5-byte "array32 of 4G items" never asks for ~100 GiB of objects.
  * Adds the number of values (the value and all nested ones) to *count. A value this accepts is
  * exactly one that msgpack-c's msgpack_unpack_next decodes in full and msgpack_pack_object
  * re-encodes to the same bytes. */
-static size_t walk(const uint8_t *p, size_t len, size_t off, int depth, size_t *count)
+static size_t walk(const uint8_t *p, size_t len, size_t off, int depth, size_t *count,
+                   bool *bad_text)
 {
     if (depth > CODEC_DEPTH_MAX || off >= len)
         return 0;
@@ -134,7 +201,7 @@ static size_t walk(const uint8_t *p, size_t len, size_t off, int depth, size_t *
     if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
         return off; /* fixints, nil, false, true */
     } else if ((b & 0xe0) == 0xa0) {
-        n = b & 0x1f, kind = FORM_BYTES; /* fixstr */
+        n = b & 0x1f, kind = FORM_STR; /* fixstr */
     } else if ((b & 0xf0) == 0x90) {
         n = b & 0x0f, kind = FORM_ARRAY; /* fixarray */
     } else if (b >= 0xc4 && b <= 0xdd && codec_forms[b - 0xc4].width) {
@@ -156,8 +223,15 @@ static size_t walk(const uint8_t *p, size_t len, size_t off, int depth, size_t *
         return 0;
     if (kind == FORM_BYTES)
         return off + n;
+    if (kind == FORM_STR) {
+        if (!ascii(p + off, n) && !utf8_valid(p + off, n)) {
+            *bad_text = true;
+            return 0;
+        }
+        return off + n;
+    }
     for (uint64_t i = 0; i < n; i++)
-        if ((off = walk(p, len, off, depth + 1, count)) == 0)
+        if ((off = walk(p, len, off, depth + 1, count, bad_text)) == 0)
             return 0;
     return off;
 }
@@ -222,8 +296,8 @@ static size_t build(codec_builder *b, msgpack_object *o, size_t off)
     off += f->width;
     if (f->kind == FORM_ARRAY)
         goto array;
-    if (f->kind == FORM_BYTES) {
-        o->type = h <= 0xc6 ? MSGPACK_OBJECT_BIN : MSGPACK_OBJECT_STR;
+    if (f->kind == FORM_BYTES || f->kind == FORM_STR) {
+        o->type = f->kind == FORM_BYTES ? MSGPACK_OBJECT_BIN : MSGPACK_OBJECT_STR;
         goto bytes;
     }
     if (h <= 0xcf) { /* uint8..64 */
@@ -263,11 +337,13 @@ ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len)
 {
     d->root = NULL;
     d->heap = NULL;
-    /* walk() is the whole acceptance rule (specs/encoding.md 1.2: framing, types, depth and
-     * canonical form) and counts the values; build() then lays out the tree in one block. */
+    /* walk() is the whole acceptance rule (specs/encoding.md 1.2: framing, types, depth,
+     * canonical form and UTF-8 text) and counts the values; build() then lays out the tree in
+     * one block. */
     size_t count = 0;
-    if (len == 0 || walk(data, len, 0, 0, &count) != len)
-        return LDG_ERR_DECODE;
+    bool bad_text = false;
+    if (len == 0 || walk(data, len, 0, 0, &count, &bad_text) != len)
+        return bad_text ? LDG_ERR_TEXT : LDG_ERR_DECODE;
     msgpack_object *objs = d->small;
     if (count > LDG_DEC_SMALL) {
         LDG_ASSERT(count <= SIZE_MAX / sizeof *objs); /* count <= len: at least a byte each */
@@ -355,32 +431,14 @@ bool ldg_obj_bin_ref(const msgpack_object *o, size_t max, const uint8_t **data, 
     return true;
 }
 
-/* Well-formed UTF-8 with no control characters (C0, DEL). */
+/* UTF-8 (RFC 3629) with no control characters (C0, DEL). ldg_decode already checked the
+ * UTF-8; it is checked again because an msgpack_object may come from elsewhere. */
 static bool text_ok(const uint8_t *s, size_t n)
 {
-    for (size_t i = 0; i < n;) {
-        uint8_t c = s[i];
-        size_t extra;
-        if (c < 0x20 || c == 0x7f)
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] == 0x7f)
             return false;
-        if (c < 0x80)
-            extra = 0;
-        else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
-            extra = 1;
-        else if ((c & 0xf0) == 0xe0)
-            extra = 2;
-        else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
-            extra = 3;
-        else
-            return false;
-        if (extra && i + extra >= n)
-            return false;
-        for (size_t k = 1; k <= extra; k++)
-            if ((s[i + k] & 0xc0) != 0x80)
-                return false;
-        i += extra + 1;
-    }
-    return true;
+    return ldg_utf8_valid(s, n);
 }
 
 bool ldg_obj_str(const msgpack_object *o, char *out, size_t max, bool allow_empty)

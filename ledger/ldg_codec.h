@@ -57,13 +57,19 @@ typedef struct ldg_dec {
     msgpack_object small[LDG_DEC_SMALL];
 } ldg_dec;
 
-/* Decodes exactly one canonical value filling [data, data+len). On failure returns
- * LDG_ERR_DECODE and d needs no free (ldg_dec_free on it is harmless). Nesting is bounded.
- * The tree is the one msgpack-c's msgpack_unpack_next gives for the same bytes (non-negative
- * integers POSITIVE_INTEGER, negative ones NEGATIVE_INTEGER), built without msgpack-c. The
- * decoded strings and binaries point INTO data (zero-copy): keep data alive until
- * ldg_dec_free. The pointer of an empty string or binary must not be dereferenced (it is NULL
- * or somewhere in data, as msgpack-c gives it); an empty array's is not NULL but has no items. */
+/* Whether s[0..n) is UTF-8 as RFC 3629 defines it: no overlong form, no UTF-16 surrogate,
+ * nothing above U+10FFFF, no truncated sequence (specs/encoding.md 1.3). */
+bool ldg_utf8_valid(const uint8_t *s, size_t n);
+
+/* Decodes exactly one canonical value filling [data, data+len). Every string in it, at any
+ * depth, is UTF-8 (ldg_utf8_valid). On failure returns LDG_ERR_TEXT if the bytes are canonical
+ * msgpack up to a string that is not UTF-8, else LDG_ERR_DECODE; d then needs no free (ldg_dec_free
+ * on it is harmless). Nesting is bounded. The tree is the one msgpack-c's msgpack_unpack_next gives
+ * for the same bytes (non-negative integers POSITIVE_INTEGER, negative ones NEGATIVE_INTEGER),
+ * built without msgpack-c. The decoded strings and binaries point INTO data (zero-copy): keep data
+ * alive until ldg_dec_free. The pointer of an empty string or binary must not be dereferenced (it
+ * is NULL or somewhere in data, as msgpack-c gives it); an empty array's is not NULL but has no
+ * items. */
 ldg_err ldg_decode(ldg_dec *d, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 void ldg_dec_free(ldg_dec *d);
 

@@ -20,6 +20,7 @@ static const struct {
     [LDG_ERR_UNAVAILABLE] = {"UNAVAILABLE", "service unavailable"},
     [LDG_ERR_DIVERGED] = {"DIVERGED", "state diverged from the chain"},
     [LDG_ERR_DENIED] = {"DENIED", "not permitted for this caller"},
+    [LDG_ERR_TEXT] = {"TEXT", "a string is not valid UTF-8 (RFC 3629)"},
 };
 
 const char *ldg_err_str(ldg_err err)

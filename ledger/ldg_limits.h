@@ -126,8 +126,41 @@
  * from ~50 to ~450 ms). bench_node measured no change in throughput at this size. */
 #define LDG_STORE_WAL_MAX (16 * 1024 * 1024)
 
-/* Results per page in list queries (holders, participants, assets). */
+/* Rows one internal state scan visits: the contract VM's storage scans (a self-destructed
+ * contract's slots, storage dumps). Part of the state transition, so it must not change; no
+ * RPC list uses it any more (they are paged: LDG_QUERY_PAGE_MAX). */
 #define LDG_QUERY_ROWS_MAX 100000
+
+/* Rows per page of a list query (participants, assets, holders, balance, trades, cycles,
+ * queue, actions, contract lists): a client follows the reply's "next" cursor for more
+ * (specs/rpc.md "Paging"). 1,000 rows of at most LDG_QUERY_ROW_JSON_MAX make at most ~8 MiB,
+ * half the client's message limit, and a page is a few milliseconds of work. */
+#define LDG_QUERY_PAGE_MAX 1000
+/* Upper bound on one list row's JSON. A row holds fixed-size fields (ids, accounts as hex,
+ * integers, dates, names of enums) and at most 4 texts of at most LDG_NAME_LEN_MAX or
+ * AST_ID_LEN bytes (participant and instrument names, ISINs, a trade's 4 parties), each at
+ * most 6 bytes a byte when escaped: 4 * 6 * 64 + 2 KiB of fixed fields < 8 KiB. */
+#define LDG_QUERY_ROW_JSON_MAX 8192
+/* A cursor is the sort key of a row as text: a name (LDG_NAME_LEN_MAX), an instrument id, a
+ * decimal id, or a holder's "quantity:account" (20 + 1 + 40). */
+#define LDG_QUERY_CURSOR_MAX 64
+
+/* ---- replies (specs/rpc.md) ---- */
+
+/* A transaction's payload is rendered as JSON in a `tx` or `block` reply only if its JSON
+ * can be at most this long, counted before anything is built (every string byte as a
+ * 6-byte escape, a long binary as its size); otherwise the reply gives the payload's size in
+ * its place. A 64 KiB transaction of 65,000 empty arrays made ~8.5 MB of JSON objects per
+ * transaction, and a block of them a 32 MB reply; every real payload is far smaller. */
+#define LDG_REPLY_PAYLOAD_JSON_MAX 4096
+/* Upper bound on one transaction's JSON in a `tx` or `block` reply: the payload budget, the
+ * receipt detail and the sender name escaped at 6 bytes a byte, and 2 KiB for the fixed
+ * fields (ids, account, type name, receipt code, name, message, 64-byte data as hex). */
+#define LDG_REPLY_TX_JSON_MAX                                                                      \
+    (LDG_REPLY_PAYLOAD_JSON_MAX + 6 * LDG_TEXT_LEN_MAX + 6 * LDG_NAME_LEN_MAX + 2048)
+/* Transactions per `block` reply: a block holds up to LDG_BLOCK_TX_MAX (8192); the rest are
+ * read by following the reply's `next` cursor. */
+#define LDG_REPLY_BLOCK_TXS_MAX 1000
 
 /* ---- quantities ---- */
 
@@ -243,6 +276,12 @@
  * a frame asking for more fails as out of gas instead of allocating. */
 #define LDG_EVM_MEMORY_SIZE_MAX (32u * 1024 * 1024)
 
+/* Length of modexp's base, exponent or modulus (precompile 0x05). Not an Ethereum rule:
+ * at this length the EIP-2565 price is at least 8·2^25/3 ≈ 89 million gas (exponent) or
+ * 2^44/3 gas (base, modulus), above any block gas limit; a longer operand is out of gas
+ * instead of being allocated. Calldata is at most LDG_EVM_MEMORY_SIZE_MAX anyway. */
+#define LDG_EVM_MODEXP_LEN_MAX (32u * 1024 * 1024)
+
 /* Topics per log: LOG0..LOG4. */
 #define LDG_EVM_LOG_TOPICS_MAX 4
 
@@ -303,6 +342,13 @@
  * are simply looked up each time. Open addressing: a power of two, filled to half. */
 #define NET_SENDER_CACHE_SLOTS 65536
 
+/* Clock skew tolerated between nodes when a peer's batch is admitted (net_admit.h): a
+ * transaction the sending node admitted with an expiry at the edge of LDG_TX_TTL_MS_MAX is
+ * not "too far" for a node whose clock is up to this much behind, and one that expired
+ * on the way is not the peer's fault (it is then verified but not pooled). Beyond it the
+ * batch is dropped whole and its peer disconnected. */
+#define NET_ADMIT_PEER_SKEW_MS (60 * 1000ULL)
+
 /* ---- command line client (cli_util.c) ---- */
 
 /* Validity of a transaction the CLI signs: expiry = client wall clock + 10 minutes, well
@@ -318,6 +364,16 @@
 _Static_assert(LDG_RPC_MSG_SIZE_MAX > LDG_BLOCK_SIZE_MAX, "a block must fit one RPC message");
 _Static_assert(LDG_TX_SIZE_MAX * 2 <= LDG_BLOCK_SIZE_MAX, "a block holds at least two max txs");
 _Static_assert(LDG_TX_SIZE_MAX <= LDG_RPC_MSG_SIZE_MAX, "a max tx fits one submit message");
+_Static_assert(1ULL * LDG_QUERY_PAGE_MAX * LDG_QUERY_ROW_JSON_MAX + 64 * 1024 <=
+                   LDG_RPC_MSG_SIZE_MAX,
+               "a full page of a list reply (rows, totals, cursor, envelope) fits the client's "
+               "message limit");
+_Static_assert(LDG_QUERY_CURSOR_MAX >= LDG_NAME_LEN_MAX && LDG_QUERY_CURSOR_MAX >= 20 + 1 + 40,
+               "every sort key fits a cursor");
+_Static_assert(1ULL * LDG_REPLY_BLOCK_TXS_MAX * LDG_REPLY_TX_JSON_MAX + 4096 <=
+                   LDG_RPC_MSG_SIZE_MAX - 64,
+               "a page of a block reply (header, 1000 transactions, msgpack envelope) fits the "
+               "client's message limit");
 _Static_assert(LDG_BLOCK_TX_MAX <= LDG_MEMPOOL_TX_MAX, "a full block can come from the mempool");
 _Static_assert(LDG_RPC_BATCH_TX_MAX <= LDG_BLOCK_TX_MAX, "one batch fits one block");
 _Static_assert(LDG_RPC_REQUEST_QUERY_MAX <= LDG_RPC_MSG_SIZE_MAX, "a query fits one message");

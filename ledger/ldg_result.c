@@ -32,6 +32,9 @@ static const ldg_result_info ledger_results[] = {
     {LDG_R_OVERFLOW, "OVERFLOW", "the amount would overflow"},
     {LDG_R_STORE_FAILED, "STORE_FAILED",
      "the state store could not be read; the block is abandoned"},
+    {LDG_R_BAD_TEXT, "BAD_TEXT",
+     "a string in the transaction is not valid UTF-8 (RFC 3629: no overlong form, surrogate, "
+     "code point above U+10FFFF or truncated sequence)"},
     {LDG_R_NOT_DEV_MODE, "NOT_DEV_MODE",
      "this transaction is only allowed on a node in development mode"},
 };

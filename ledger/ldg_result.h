@@ -46,6 +46,7 @@ enum {
     LDG_R_NOT_DEV_MODE = 20,       /* dev-only transaction on a node not in dev mode */
     LDG_R_STORE_FAILED = 21,       /* a state read failed or found corrupt data: never a receipt;
                                       the executor abandons the block with an ldg_err */
+    LDG_R_BAD_TEXT = 22,           /* a string in the transaction is not UTF-8 (RFC 3629) */
     LDG_R_LEDGER_MAX = 199,
 };
 

@@ -25,8 +25,9 @@ ldg_result ldg_tx_decode(ldg_tx *tx, const uint8_t *wire, size_t len)
         return LDG_R_TOO_LARGE;
     if (len < 1 + SIG_TRAILER_LEN + 1 || wire[0] != 0x92)
         return LDG_R_MALFORMED;
-    if (ldg_decode(&tx->dec, wire, len) != LDG_OK)
-        return LDG_R_MALFORMED;
+    ldg_err err = ldg_decode(&tx->dec, wire, len);
+    if (err != LDG_OK)
+        return err == LDG_ERR_TEXT ? LDG_R_BAD_TEXT : LDG_R_MALFORMED;
     const msgpack_object *top;
     if (!ldg_obj_array(tx->dec.root, 2, &top) || !decode_body(tx, &top[0]) ||
         !ldg_obj_bin(&top[1], tx->sig.b, LDG_SIG_LEN)) {

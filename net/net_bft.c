@@ -1,4 +1,8 @@
 #include "net_bft.h"
+#include "net_guard.h"
+#include "net_inbox.h"
+#include "net_mix.h"
+#include "net_pool.h"
 #include "net_p2p.h"
 #include "net_sync.h"
 
@@ -43,229 +47,6 @@ static void peer_log(const char *fmt, ...)
     fprintf(stderr, "folio: p2p: %s\n", buf);
 }
 
-/* ---- the pool ---- */
-
-#define POOL_BUCKETS (1u << 17)
-
-typedef struct pool_ent {
-    ldg_hash key; /* the transaction id */
-    uint8_t *wire;
-    size_t len;
-    uint64_t expiry_ms;
-    bool unsent; /* admitted here, not yet broadcast in a batch */
-    struct pool_ent *prev, *next, *hnext;
-} pool_ent;
-
-typedef struct pool {
-    pthread_mutex_t lock;
-    pool_ent **buckets;
-    pool_ent *head, *tail;
-    size_t count, unsent;
-    /* The batch store (same lock): batches by digest, in arrival order. */
-    struct batch **bbuckets;
-    struct batch *bhead, *btail;
-    size_t bcount;
-} pool;
-
-/* A batch of client transactions as broadcast by the node that admitted them. */
-typedef struct batch {
-    ldg_hash digest;
-    uint32_t n;
-    uint8_t **txs;
-    size_t *lens;
-    ldg_tx_ref *refs; /* ids and signatures, verified: the digest is over them */
-    uint64_t *expiry;
-    bool own;         /* admitted here: re-sent while pending (a send may have been dropped) */
-    uint64_t sent_ms; /* last broadcast (own batches) */
-    struct batch *prev, *next, *hnext;
-} batch;
-
-#define BATCH_BUCKETS (1u << 14)
-
-static pool_ent **pool_slot(pool *p, const ldg_hash *k)
-{
-    uint32_t h;
-    memcpy(&h, k->b, sizeof h);
-    pool_ent **s = &p->buckets[h & (POOL_BUCKETS - 1)];
-    while (*s && memcmp((*s)->key.b, k->b, LDG_HASH_LEN) != 0)
-        s = &(*s)->hnext;
-    return s;
-}
-
-/* Takes ownership of wire if it returns true. Lock held by the caller. */
-static bool pool_add_locked(pool *p, const ldg_hash *k, uint8_t *wire, size_t len, uint64_t expiry,
-                            bool unsent)
-{
-    if (p->count >= NET_BFT_POOL_MAX)
-        return false;
-    pool_ent **s = pool_slot(p, k);
-    if (*s)
-        return false;
-    pool_ent *e = calloc(1, sizeof *e);
-    LDG_ASSERT(e);
-    e->key = *k;
-    e->wire = wire;
-    e->len = len;
-    e->expiry_ms = expiry;
-    e->unsent = unsent;
-    *s = e;
-    e->prev = p->tail;
-    if (p->tail)
-        p->tail->next = e;
-    else
-        p->head = e;
-    p->tail = e;
-    p->count++;
-    p->unsent += unsent;
-    return true;
-}
-
-static void pool_unlink_locked(pool *p, pool_ent *e)
-{
-    pool_ent **s = pool_slot(p, &e->key);
-    LDG_ASSERT(*s == e);
-    *s = e->hnext;
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        p->head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        p->tail = e->prev;
-    p->count--;
-    p->unsent -= e->unsent;
-    free(e->wire);
-    free(e);
-}
-
-static bool pool_has(pool *p, const ldg_hash *k)
-{
-    pthread_mutex_lock(&p->lock);
-    bool found = *pool_slot(p, k) != NULL;
-    pthread_mutex_unlock(&p->lock);
-    return found;
-}
-
-/* What the pool holds under a transaction's id, compared with a copy's wire bytes. Every
- * pool entry's signature was verified (on admission or receipt), but only for its own
- * bytes: a copy under the same id with another signature (re-signed by its sender, or
- * forged by a peer) is not vouched for by the entry. */
-typedef enum { POOL_ABSENT, POOL_SAME, POOL_OTHER } pool_match;
-
-static pool_match pool_find(pool *p, const ldg_hash *id, const uint8_t *wire, size_t len)
-{
-    pthread_mutex_lock(&p->lock);
-    const pool_ent *e = *pool_slot(p, id);
-    pool_match m = !e                                                 ? POOL_ABSENT
-                   : e->len == len && memcmp(e->wire, wire, len) == 0 ? POOL_SAME
-                                                                      : POOL_OTHER;
-    pthread_mutex_unlock(&p->lock);
-    return m;
-}
-
-static batch **store_slot(pool *p, const ldg_hash *d)
-{
-    uint32_t h;
-    memcpy(&h, d->b, sizeof h);
-    batch **s = &p->bbuckets[h & (BATCH_BUCKETS - 1)];
-    while (*s && memcmp((*s)->digest.b, d->b, LDG_HASH_LEN) != 0)
-        s = &(*s)->hnext;
-    return s;
-}
-
-static void batch_free(batch *bt)
-{
-    for (uint32_t i = 0; i < bt->n; i++)
-        free(bt->txs[i]);
-    free(bt->txs);
-    free(bt->lens);
-    free(bt->refs);
-    free(bt->expiry);
-    free(bt);
-}
-
-/* Copies the transactions into a new batch and computes its digest. refs[i] holds the id
- * and signature of txs[i], whose signature the caller has verified. */
-static batch *batch_new(const uint8_t *const *txs, const size_t *lens, const ldg_tx_ref *refs,
-                        const uint64_t *expiry, uint32_t n)
-{
-    batch *bt = calloc(1, sizeof *bt);
-    LDG_ASSERT(bt);
-    bt->n = n;
-    bt->txs = calloc(n ? n : 1, sizeof *bt->txs);
-    bt->lens = calloc(n ? n : 1, sizeof *bt->lens);
-    bt->refs = calloc(n ? n : 1, sizeof *bt->refs);
-    bt->expiry = calloc(n ? n : 1, sizeof *bt->expiry);
-    LDG_ASSERT(bt->txs && bt->lens && bt->refs && bt->expiry);
-    for (uint32_t i = 0; i < n; i++) {
-        bt->txs[i] = malloc(lens[i]);
-        LDG_ASSERT(bt->txs[i]);
-        memcpy(bt->txs[i], txs[i], lens[i]);
-        bt->lens[i] = lens[i];
-        bt->refs[i] = refs[i];
-        bt->expiry[i] = expiry[i];
-    }
-    net_p2p_batch_digest(&bt->digest, refs, n);
-    return bt;
-}
-
-/* Takes ownership of bt if it returns true (false: known already, or the store is full). */
-static bool store_add_locked(pool *p, batch *bt)
-{
-    if (p->bcount >= NET_BFT_BATCHES_MAX)
-        return false;
-    batch **s = store_slot(p, &bt->digest);
-    if (*s)
-        return false;
-    *s = bt;
-    bt->prev = p->btail;
-    if (p->btail)
-        p->btail->next = bt;
-    else
-        p->bhead = bt;
-    p->btail = bt;
-    p->bcount++;
-    return true;
-}
-
-static void store_unlink_locked(pool *p, batch *bt)
-{
-    batch **s = store_slot(p, &bt->digest);
-    LDG_ASSERT(*s == bt);
-    *s = bt->hnext;
-    if (bt->prev)
-        bt->prev->next = bt->next;
-    else
-        p->bhead = bt->next;
-    if (bt->next)
-        bt->next->prev = bt->prev;
-    else
-        p->btail = bt->prev;
-    p->bcount--;
-    batch_free(bt);
-}
-
-/* Drops expired pool entries, then batches none of whose transactions is pending. */
-static void store_gc(pool *p, uint64_t now_ms)
-{
-    pthread_mutex_lock(&p->lock);
-    for (pool_ent *e = p->head, *next; e; e = next) {
-        next = e->next;
-        if (e->expiry_ms < now_ms)
-            pool_unlink_locked(p, e);
-    }
-    for (batch *bt = p->bhead, *next; bt; bt = next) {
-        next = bt->next;
-        bool live = false;
-        for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(p, &bt->refs[i].id) != NULL;
-        if (!live)
-            store_unlink_locked(p, bt);
-    }
-    pthread_mutex_unlock(&p->lock);
-}
-
 /* The id and signature of a transaction's wire bytes (false if they do not decode). */
 static bool wire_ref(const uint8_t *wire, size_t len, ldg_tx_ref *ref)
 {
@@ -279,11 +60,7 @@ static bool wire_ref(const uint8_t *wire, size_t len, ldg_tx_ref *ref)
 
 /* ---- driver state ---- */
 
-typedef struct qitem {
-    struct qitem *next;
-    nng_msg *raw; /* owns the bytes m borrows */
-    net_p2p_msg m;
-} qitem;
+typedef net_inbox_item qitem; /* a received message (net_inbox.h) */
 
 typedef struct bft_blk {
     bool used;
@@ -319,11 +96,8 @@ typedef struct bft {
     bool cons_open, batch_open, rep_open, pub_open, req_open, sub_open;
     pthread_t th_cons, th_batch, th_rep, th_sub;
     bool th_cons_on, th_batch_on, th_rep_on, th_sub_on;
-    pthread_mutex_t qlock;
-    pthread_cond_t qcond;
-    qitem *qhead, *qtail;
-    size_t qlen;
-    pool pool;
+    net_inbox inbox;
+    net_pool *pool; /* the node's one pool (and batch store) */
     /* consensus thread only */
     net_cons *core;
     net_cons_actions acts;
@@ -355,8 +129,8 @@ typedef struct bft {
     net_cons_event internal[BFT_INTERNAL];
     size_t int_head, int_count;
     bool stepping;
-    nng_pipe from; /* the connection the message being stepped came on (id 0: none) */
-    char state_path[NET_PATH_MAX];
+    nng_pipe from;   /* the connection the message being stepped came on (id 0: none) */
+    net_guard guard; /* signs this validator's votes; persists them first */
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
     /* The executor: executes and commits each decided block on its own thread while the
@@ -404,243 +178,49 @@ static void fatal(bft *b, const char *fmt, ...)
     snprintf(b->n->fatal, sizeof b->n->fatal, "consensus stopped: %s", msg);
     fprintf(stderr, "folio: *** %s ***\n", b->n->fatal);
     atomic_store(&b->n->stopping, true);
-    net_mempool_wake(b->n->mempool);
+    net_pool_wake(b->n->pool);
 }
 
 /* ---- persisted signing state ---- */
-
-#define STATE_MAGIC "FOLIOCS1"
-
-static bool state_write(bft *b, const net_cons_persisted *p)
-{
-    uint8_t hdr[16];
-    memcpy(hdr, STATE_MAGIC, 8);
-    uint32_t ver = 1, size = (uint32_t)sizeof *p;
-    memcpy(hdr + 8, &ver, 4);
-    memcpy(hdr + 12, &size, 4);
-    ldg_hash sum;
-    ldg_sha256(&sum, p, sizeof *p);
-    char tmp[NET_PATH_MAX + 8];
-    snprintf(tmp, sizeof tmp, "%s.tmp", b->state_path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fd < 0)
-        return false;
-    bool ok = write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr &&
-              write(fd, p, sizeof *p) == (ssize_t)sizeof *p &&
-              write(fd, sum.b, sizeof sum.b) == (ssize_t)sizeof sum.b && fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    ok = ok && rename(tmp, b->state_path) == 0;
-    if (ok) {
-        int dfd = open(b->n->home, O_RDONLY | O_DIRECTORY);
-        ok = dfd >= 0 && fsync(dfd) == 0;
-        if (dfd >= 0)
-            close(dfd);
-    }
-    return ok;
-}
-
-/* 1: restored into p; 0: no file; -1: unreadable (refuse to start: could double-sign). */
-static int state_read(const char *path, net_cons_persisted *p)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT ? 0 : -1;
-    uint8_t hdr[16];
-    ldg_hash sum, want;
-    bool ok = fread(hdr, 1, sizeof hdr, f) == sizeof hdr &&
-              fread(p, 1, sizeof *p, f) == sizeof *p &&
-              fread(want.b, 1, sizeof want.b, f) == sizeof want.b;
-    fclose(f);
-    uint32_t size = 0;
-    if (ok)
-        memcpy(&size, hdr + 12, 4);
-    ok = ok && !memcmp(hdr, STATE_MAGIC, 8) && size == sizeof *p;
-    if (ok) {
-        ldg_sha256(&sum, p, sizeof *p);
-        ok = !memcmp(sum.b, want.b, LDG_HASH_LEN);
-    }
-    return ok ? 1 : -1;
-}
-
-/* ---- crypto callbacks ---- */
-
-static bool cb_sign(void *ctx, uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *msg, size_t len)
-{
-    bft *b = ctx;
-    ldg_hash d;
-    ldg_sig s;
-    net_cons_digest(&d, msg, len);
-    if (ldg_sign(&s, &b->n->validator, &d) != LDG_OK)
-        return false;
-    memcpy(sig, s.b, NET_CONS_SIG_LEN);
-    return true;
-}
-
-static bool cb_verify(void *ctx, const uint8_t pubkey[NET_CONS_PUBKEY_LEN], const uint8_t *msg,
-                      size_t len, const uint8_t sig[NET_CONS_SIG_LEN])
-{
-    ldg_hash d;
-    ldg_sig s;
-    ldg_pubkey pk;
-    net_cons_digest(&d, msg, len);
-    memcpy(s.b, sig, NET_CONS_SIG_LEN);
-    memcpy(pk.b, pubkey, NET_CONS_PUBKEY_LEN);
-    return ldg_verify(&s, &d, &pk);
-}
-
-/* ---- inbox ---- */
-
-static void q_push(bft *b, qitem *it)
-{
-    pthread_mutex_lock(&b->qlock);
-    if (b->qlen >= NET_BFT_INBOX_MAX) {
-        pthread_mutex_unlock(&b->qlock);
-        net_p2p_msg_free(&it->m);
-        nng_msg_free(it->raw);
-        free(it);
-        return;
-    }
-    it->next = NULL;
-    if (b->qtail)
-        b->qtail->next = it;
-    else
-        b->qhead = it;
-    b->qtail = it;
-    b->qlen++;
-    pthread_cond_signal(&b->qcond);
-    pthread_mutex_unlock(&b->qlock);
-}
-
-static qitem *q_pop(bft *b, int wait_ms)
-{
-    pthread_mutex_lock(&b->qlock);
-    if (!b->qhead && wait_ms > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)wait_ms * 1000000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
-        pthread_cond_timedwait(&b->qcond, &b->qlock, &ts);
-    }
-    qitem *it = b->qhead;
-    if (it) {
-        b->qhead = it->next;
-        if (!b->qhead)
-            b->qtail = NULL;
-        b->qlen--;
-    }
-    pthread_mutex_unlock(&b->qlock);
-    return it;
-}
-
-static void qitem_free(qitem *it)
-{
-    net_p2p_msg_free(&it->m);
-    nng_msg_free(it->raw);
-    free(it);
-}
-
-/* Receives on s, decodes with limit max, keeps messages of kind `kind`. */
-static qitem *recv_one(bft *b, nng_socket s, size_t max, const char *what)
-{
-    nng_msg *raw;
-    int rv = nng_recvmsg(s, &raw, 0);
-    if (rv != 0)
-        return NULL;
-    qitem *it = calloc(1, sizeof *it);
-    LDG_ASSERT(it);
-    it->raw = raw;
-    ldg_err e = net_p2p_decode(&it->m, nng_msg_body(raw), nng_msg_len(raw), max);
-    if (e != LDG_OK) {
-        peer_log("dropped a malformed %s message (%zu bytes): %s; peer disconnected", what,
-                 nng_msg_len(raw), ldg_err_str(e));
-        nng_pipe_close(nng_msg_get_pipe(raw));
-        nng_msg_free(raw);
-        free(it);
-        return NULL;
-    }
-    return it;
-}
 
 static void *cons_rx(void *arg)
 {
     bft *b = arg;
     while (!atomic_load(&b->n->stopping)) {
-        qitem *it = recv_one(b, b->cons, NET_P2P_CONS_SIZE_MAX, "consensus");
+        qitem *it = net_inbox_recv(b->cons, NET_P2P_CONS_SIZE_MAX, "consensus");
         if (!it)
             continue;
         if (it->m.kind != NET_P2P_CONS) {
             peer_log("dropped a message of kind %u on the consensus socket", it->m.kind);
-            qitem_free(it);
+            net_inbox_item_free(it);
             continue;
         }
-        q_push(b, it);
+        net_inbox_push(&b->inbox, it);
     }
     return NULL;
 }
 
-/* A batch from a peer (or fetched by digest): every transaction decoded, its signature
- * verified unless the pool holds these very bytes (same id and signature); one bad
- * transaction rejects the batch. A transaction whose id is pooled with another signature
- * is verified here like a new one, and the pool keeps its first copy. Good batches go to
- * the store and their new transactions to the pool. If expect is given the batch must have
- * that digest. */
+/* A batch from a peer (or fetched by digest): the whole batch passes admission
+ * (net_admit_batch: the checks a client's submission passes, signature last, a signature
+ * skipped only where the pool holds these very bytes) or it is dropped. A transaction whose
+ * id is pooled with other bytes is verified like a new one, and the pool keeps its first
+ * copy. Good batches go to the store and their fresh transactions to the pool. If expect is
+ * given the batch must have that digest. */
 static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n,
                          uint64_t origin, const ldg_hash *expect)
 {
-    net_node *nd = b->n;
-    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
-    uint64_t *expiry = malloc((n ? n : 1) * sizeof *expiry);
-    bool *fresh = malloc(n ? n : 1);
-    LDG_ASSERT(refs && expiry && fresh);
-    bool ok = n > 0;
-    for (uint32_t i = 0; ok && i < n; i++) {
-        ldg_tx tx;
-        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK) {
-            ok = false;
-            break;
-        }
-        refs[i] = ldg_tx_ref_of(&tx);
-        expiry[i] = tx.expiry_ms;
-        pool_match m = pool_find(&b->pool, &tx.id, txs[i], lens[i]);
-        if (m != POOL_SAME) {
-            bool known;
-            ok = net_senders_verify(&nd->senders, &tx, &known);
-        }
-        uint64_t h;
-        uint32_t idx;
-        fresh[i] =
-            ok && m == POOL_ABSENT && ldg_chain_find_tx(nd->chain, &tx.id, &h, &idx) != LDG_OK;
-        ldg_tx_free(&tx);
-    }
-    batch *bt = ok ? batch_new(txs, lens, refs, expiry, n) : NULL;
-    if (bt && expect && memcmp(bt->digest.b, expect->b, LDG_HASH_LEN) != 0) {
-        batch_free(bt);
-        bt = NULL;
-        ok = false;
-    }
-    if (!ok)
-        peer_log("batch from node %llu: undecodable or badly signed transaction (or wrong "
-                 "digest): batch dropped",
+    net_admitted *ad = malloc((n ? n : 1) * sizeof *ad);
+    LDG_ASSERT(ad);
+    uint32_t bad = 0;
+    ldg_result r = net_admit_batch(b->n->admit, txs, lens, n, ad, &bad);
+    bool ok = r == LDG_R_OK && net_pool_ingest(b->pool, txs, lens, ad, n, expect);
+    if (r != LDG_R_OK)
+        peer_log("batch from node %llu: transaction %u of %u refused (%s: %s): batch dropped",
+                 (unsigned long long)origin, bad, n, ldg_result_name(r), ldg_result_text(r));
+    else if (!ok)
+        peer_log("batch from node %llu: not the digest asked for: batch dropped",
                  (unsigned long long)origin);
-    if (bt) {
-        pthread_mutex_lock(&b->pool.lock);
-        for (uint32_t i = 0; i < n; i++) {
-            if (!fresh[i])
-                continue;
-            uint8_t *copy = malloc(lens[i]);
-            LDG_ASSERT(copy);
-            memcpy(copy, txs[i], lens[i]);
-            if (!pool_add_locked(&b->pool, &refs[i].id, copy, lens[i], expiry[i], false))
-                free(copy);
-        }
-        if (!store_add_locked(&b->pool, bt))
-            batch_free(bt);
-        pthread_mutex_unlock(&b->pool.lock);
-    }
-    free(refs);
-    free(expiry);
-    free(fresh);
+    free(ad);
     return ok;
 }
 
@@ -663,7 +243,7 @@ static void defer_batch(bft *b, qitem *it)
         b->deferred_len--;
         b->deferred_bytes -= nng_msg_len(old->raw);
         b->deferred_dropped++;
-        qitem_free(old);
+        net_inbox_item_free(old);
     }
 }
 
@@ -704,7 +284,7 @@ static void drain_deferred(bft *b)
             skipped++;
         else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL))
             nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     free(v);
     if (n)
@@ -744,7 +324,7 @@ static void *batch_rx(void *arg)
     while (!atomic_load(&b->n->stopping)) {
         if (b->deferred && !atomic_load(&b->syncing))
             drain_deferred(b);
-        qitem *it = recv_one(b, b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
+        qitem *it = net_inbox_recv(b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
         if (!it)
             continue;
         if (b->test_drop_batches)
@@ -761,7 +341,7 @@ static void *batch_rx(void *arg)
         } else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL)) {
             nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
         }
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     return NULL;
 }
@@ -780,14 +360,7 @@ static void *sync_server(void *arg)
         if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) ==
                 LDG_OK &&
             m.kind == NET_P2P_BATCH_REQ) {
-            pthread_mutex_lock(&b->pool.lock);
-            batch *bt = *store_slot(&b->pool, &m.digest);
-            if (bt)
-                net_p2p_enc_batch_rep(&e, &m.digest, (const uint8_t *const *)bt->txs, bt->lens,
-                                      bt->n);
-            else
-                net_p2p_enc_batch_rep(&e, &m.digest, NULL, NULL, 0);
-            pthread_mutex_unlock(&b->pool.lock);
+            net_pool_enc_batch_rep(b->pool, &m.digest, &e);
             net_p2p_msg_free(&m);
         } else if (!m.dec_live || m.kind != NET_P2P_SYNC_REQ) {
             if (m.dec_live)
@@ -811,14 +384,14 @@ static void *sub_rx(void *arg)
 {
     bft *b = arg;
     while (!atomic_load(&b->n->stopping)) {
-        qitem *it = recv_one(b, b->sub, NET_P2P_RECORD_SIZE_MAX + 64, "commit");
+        qitem *it = net_inbox_recv(b->sub, NET_P2P_RECORD_SIZE_MAX + 64, "commit");
         if (!it)
             continue;
         if (it->m.kind != NET_P2P_COMMIT) {
-            qitem_free(it);
+            net_inbox_item_free(it);
             continue;
         }
-        q_push(b, it);
+        net_inbox_push(&b->inbox, it);
     }
     return NULL;
 }
@@ -933,9 +506,7 @@ static void asm_free(assembly *a)
 static bool asm_mark(assembly *a, const ldg_hash *id)
 {
     static const ldg_hash zero;
-    uint32_t h;
-    memcpy(&h, id->b, sizeof h);
-    for (uint32_t i = h % SEEN_SLOTS;; i = (i + 1) % SEEN_SLOTS) {
+    for (uint32_t i = (uint32_t)(net_mix32(id->b) % SEEN_SLOTS);; i = (i + 1) % SEEN_SLOTS) {
         if (!memcmp(a->seen[i].b, zero.b, LDG_HASH_LEN)) {
             a->seen[i] = *id;
             return true;
@@ -947,13 +518,15 @@ static bool asm_mark(assembly *a, const ldg_hash *id)
 
 /* Appends bt's transactions under the rule; if they would overflow the block limits,
  * appends nothing and returns false (when `strict`, the caller treats that as invalid). */
-static bool asm_add(assembly *a, const batch *bt, uint64_t time_ms, uint32_t *added)
+static bool asm_add(assembly *a, const net_batch *bt, uint64_t time_ms, uint32_t *added)
 {
     const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
     uint32_t n0 = a->n;
     size_t b0 = a->bytes;
     for (uint32_t i = 0; i < bt->n; i++) {
-        if (bt->expiry[i] < time_ms)
+        /* Outside its expiry window at the block's time the handler would refuse it
+         * (EXPIRED, EXPIRY_TOO_FAR): admission could see that, so it stays out. */
+        if (bt->expiry[i] < time_ms || bt->expiry[i] - time_ms > LDG_TX_TTL_MS_MAX)
             continue;
         if (!asm_mark(a, &bt->refs[i].id))
             continue;
@@ -985,107 +558,30 @@ static void broadcast_msg(bft *b, const net_cons_msg *m)
     send_enc(b->cons, &b->enc);
 }
 
-/* Re-sends own batches still pending after NET_BFT_REBATCH_MS: a broadcast is best effort
- * (a full peer queue drops it), and a node that is not a validator has no other way to
- * get its clients' transactions proposed. */
-static void rebroadcast(bft *b, uint64_t now)
+static uint64_t origin_of(bft *b)
 {
-    pthread_mutex_lock(&b->pool.lock);
-    uint32_t sent = 0;
-    for (batch *bt = b->pool.bhead; bt && sent < 8; bt = bt->next) {
-        if (!bt->own || now - bt->sent_ms < NET_BFT_REBATCH_MS)
-            continue;
-        bool live = false;
-        for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(&b->pool, &bt->refs[i].id) != NULL;
-        if (!live)
-            continue;
-        bt->sent_ms = now;
-        ldg_enc_reset(&b->enc);
-        net_p2p_enc_batch(&b->enc,
-                          (uint64_t)(b->n->validator_index < 0 ? 0xffff : b->n->validator_index),
-                          (const uint8_t *const *)bt->txs, bt->lens, bt->n);
-        send_enc(b->batch, &b->enc);
-        sent++;
-    }
-    pthread_mutex_unlock(&b->pool.lock);
+    return (uint64_t)(b->n->validator_index < 0 ? 0xffff : b->n->validator_index);
 }
 
-/* Moves newly admitted client transactions from the node's mempool into the pool and
- * broadcasts them in batches. */
-static void drain_local(bft *b)
+/* Re-sends own batches still pending after NET_BFT_REBATCH_MS (at most 8 a pass): a
+ * broadcast is best effort (a full peer queue drops it), and a node that is not a
+ * validator has no other way to get its clients' transactions proposed. */
+static void rebroadcast(bft *b, uint64_t now)
 {
-    net_node *n = b->n;
-    enum { TAKE = 4096 };
-    static net_pending pend[TAKE];
-    size_t k = net_mempool_peek(n->mempool, pend, TAKE);
-    if (k) {
-        pthread_mutex_lock(&b->pool.lock);
-        for (size_t i = 0; i < k; i++) {
-            ldg_hash key = pend[i].id;
-            uint8_t *copy = malloc(pend[i].len);
-            LDG_ASSERT(copy);
-            memcpy(copy, pend[i].wire, pend[i].len);
-            if (!pool_add_locked(&b->pool, &key, copy, pend[i].len, pend[i].expiry_ms, true))
-                free(copy);
-        }
-        pthread_mutex_unlock(&b->pool.lock);
-        net_mempool_remove_front(n->mempool, k);
-    }
-    /* Broadcast what is unsent, in bounded batches, each also kept in the store. */
-    static const uint8_t *txs[NET_P2P_BATCH_TX_MAX];
-    static size_t lens[NET_P2P_BATCH_TX_MAX];
-    static ldg_tx_ref refs[NET_P2P_BATCH_TX_MAX];
-    static uint64_t expiry[NET_P2P_BATCH_TX_MAX];
-    while (true) {
-        uint32_t m = 0;
-        size_t bytes = 0;
-        pthread_mutex_lock(&b->pool.lock);
-        if (b->pool.unsent == 0) {
-            pthread_mutex_unlock(&b->pool.lock);
+    for (int i = 0; i < 8; i++) {
+        if (!net_pool_stale_own(b->pool, now, NET_BFT_REBATCH_MS, origin_of(b), &b->enc, 1))
             break;
-        }
-        /* Unsent entries are at the tail side: find the oldest of them, then go forward. */
-        pool_ent *e = b->pool.tail;
-        size_t back = 0;
-        while (e->prev && back + 1 < b->pool.unsent) {
-            back += e->unsent;
-            e = e->prev;
-        }
-        while (e && !e->unsent)
-            e = e->next;
-        for (; e && m < NET_P2P_BATCH_TX_MAX; e = e->next) {
-            if (!e->unsent)
-                continue;
-            if (bytes + e->len > NET_P2P_BATCH_SIZE_MAX)
-                break;
-            txs[m] = e->wire;
-            lens[m] = e->len;
-            refs[m].id = e->key;
-            ldg_tx_wire_sig(&refs[m].sig, e->wire, e->len);
-            expiry[m] = e->expiry_ms;
-            bytes += e->len;
-            e->unsent = false;
-            b->pool.unsent--;
-            m++;
-        }
-        if (m == 0) {
-            b->pool.unsent = 0; /* cannot happen; never spin */
-            pthread_mutex_unlock(&b->pool.lock);
-            break;
-        }
-        batch *bt = batch_new(txs, lens, refs, expiry, m);
-        bt->own = true;
-        bt->sent_ms = mono_ms();
-        ldg_enc_reset(&b->enc);
-        net_p2p_enc_batch(&b->enc, (uint64_t)(n->validator_index < 0 ? 0xffff : n->validator_index),
-                          txs, lens, m);
-        if (!store_add_locked(&b->pool, bt))
-            batch_free(bt);
-        pthread_mutex_unlock(&b->pool.lock);
         send_enc(b->batch, &b->enc);
     }
-    atomic_store(&n->pool_size, b->pool.count);
+}
+
+/* Broadcasts the transactions admitted here and not yet sent, in bounded batches (each
+ * also kept in the store). */
+static void drain_local(bft *b)
+{
+    while (net_pool_take_unsent(b->pool, mono_ms(), origin_of(b), &b->enc))
+        send_enc(b->batch, &b->enc);
+    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
 }
 
 /* ---- consensus stepping ---- */
@@ -1144,7 +640,7 @@ static void start_height(bft *b)
             b->future = it;
             b->future_len++;
         } else {
-            qitem_free(it);
+            net_inbox_item_free(it);
         }
     }
 }
@@ -1234,14 +730,13 @@ static void publish(bft *b, ldg_enc *enc, uint64_t height)
 /* Committed transactions leave the pool by id, whatever signature its copy carries. */
 static void pool_remove_refs(bft *b, const ldg_tx_ref *refs, uint32_t n)
 {
-    pthread_mutex_lock(&b->pool.lock);
-    for (uint32_t i = 0; i < n; i++) {
-        pool_ent *e = *pool_slot(&b->pool, &refs[i].id);
-        if (e)
-            pool_unlink_locked(&b->pool, e);
-    }
-    pthread_mutex_unlock(&b->pool.lock);
-    atomic_store(&b->n->pool_size, b->pool.count);
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    for (uint32_t i = 0; i < n; i++)
+        ids[i] = refs[i].id;
+    net_pool_remove(b->pool, ids, n);
+    free(ids);
+    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
 }
 
 static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
@@ -1277,7 +772,8 @@ static void execute_job(bft *b)
         bool *verified = malloc(k->n ? k->n : 1);
         LDG_ASSERT(verified);
         for (uint32_t i = 0; i < k->n; i++)
-            verified[i] = pool_find(&b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == POOL_SAME;
+            verified[i] =
+                net_pool_find(b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == NET_POOL_SAME;
         e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, verified,
                               n->dev, &out);
         free(verified);
@@ -1352,9 +848,7 @@ static void *exec_run(void *arg)
         pthread_cond_broadcast(&b->xcond);
         pthread_mutex_unlock(&b->xlock);
         /* Wake the consensus thread: held messages and the next proposal wait for this. */
-        pthread_mutex_lock(&b->qlock);
-        pthread_cond_signal(&b->qcond);
-        pthread_mutex_unlock(&b->qlock);
+        net_inbox_wake(&b->inbox);
         pthread_mutex_lock(&b->xlock);
     }
     pthread_mutex_unlock(&b->xlock);
@@ -1463,8 +957,8 @@ static void perform(bft *b, const net_cons_actions *acts)
         const net_cons_action *a = &acts->items[i];
         switch (a->kind) {
         case NET_CONS_ACT_PERSIST:
-            if (!state_write(b, a->persisted)) {
-                fatal(b, "cannot persist the signing state to %s: %s", b->state_path,
+            if (!net_guard_persist(&b->guard, a->persisted)) {
+                fatal(b, "cannot persist the signing state to %s: %s", b->guard.path,
                       strerror(errno));
                 return;
             }
@@ -1615,7 +1109,7 @@ static void step(bft *b, const net_cons_event *ev)
 static bool has_work(bft *b)
 {
     net_node *n = b->n;
-    if (b->pool.count > 0 || atomic_load(&n->force_block))
+    if (net_pool_size(b->pool) > 0 || atomic_load(&n->force_block))
         return true;
     if (b->act_h > decided_height(b, NULL) &&
         (b->act_proposal ||
@@ -1634,7 +1128,7 @@ static void propose_value(bft *b)
 {
     net_node *n = b->n;
     uint64_t now = mono_ms();
-    size_t pending = b->pool.count;
+    size_t pending = net_pool_size(b->pool);
     if (pending == 0 && !atomic_load(&n->force_block)) {
         if (now - b->idle_checked < NET_BFT_IDLE_CHECK_MS)
             return;
@@ -1653,12 +1147,9 @@ static void propose_value(bft *b)
     ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
     LDG_ASSERT(digests);
     uint32_t nd = 0;
-    pthread_mutex_lock(&b->pool.lock);
-    for (batch *bt = b->pool.bhead; bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
-        bool live = false;
-        for (uint32_t i = 0; !live && i < bt->n; i++)
-            live = *pool_slot(&b->pool, &bt->refs[i].id) != NULL;
-        if (!live)
+    net_pool_lock(b->pool);
+    for (net_batch *bt = net_pool_batches(b->pool); bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
+        if (!net_pool_batch_live(b->pool, bt))
             continue; /* committed already (the store is collected lazily) */
         uint32_t added;
         if (!asm_add(&a, bt, block_time, &added))
@@ -1670,7 +1161,7 @@ static void propose_value(bft *b)
     ldg_err err =
         ldg_chain_propose_refs(n->chain, a.refs, a.lens, a.n, time_ms, &n->validator.pub, &h);
     bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
-    pthread_mutex_unlock(&b->pool.lock);
+    net_pool_unlock(b->pool);
     asm_free(&a);
     free(digests);
     if (!k) {
@@ -1692,89 +1183,19 @@ static bool sync_run(bft *b)
     net_node *n = b->n;
     exec_wait(b); /* the executor's block first: sync continues from the store's tip */
     spec_drop(b);
-    ldg_tip start = ldg_chain_head(n->chain);
-    uint64_t t0 = mono_ms(), wait_ms = 0;
-    net_sync_fetch *f = net_sync_fetch_open(b->req, 2000);
-    for (int attempt = 0; attempt < 4 && !atomic_load(&n->stopping);) {
-        ldg_tip tip = ldg_chain_head(n->chain);
-        nng_msg *raw;
-        uint64_t tw = mono_ms();
-        bool got = net_sync_fetch_take(f, tip.height + 1, &raw) == LDG_OK;
-        wait_ms += mono_ms() - tw;
-        if (!got) {
-            attempt++;
-            continue;
-        }
-        net_p2p_msg m;
-        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_SIZE_MAX) !=
-                LDG_OK ||
-            m.kind != NET_P2P_SYNC_REP) {
-            peer_log("malformed block sync reply dropped");
-            if (m.dec_live)
-                net_p2p_msg_free(&m);
-            nng_msg_free(raw);
-            attempt++;
-            continue;
-        }
-        if (m.tip_height > atomic_load(&n->peer_height))
-            atomic_store(&n->peer_height, m.tip_height);
-        /* The next range travels while this one is applied. */
-        if (m.rec_count > 0 && m.tip_height > tip.height + m.rec_count)
-            (void)net_sync_fetch_ask(f, tip.height + 1 + m.rec_count);
-        uint32_t applied = 0;
-        for (uint32_t i = 0; i < m.rec_count; i++) {
-            net_sync_block blk;
-            char why[256];
-            if (net_sync_decode(&blk, m.recs[i], m.rec_lens[i]) != LDG_OK) {
-                peer_log("undecodable block record in a sync reply");
-                break;
-            }
-            /* Stored in the background while the next one executes, and not fsynced one
-             * by one: a block lost in a crash is fetched again. The run is made durable
-             * below, before this node signs anything on top of it. */
-            ldg_err e =
-                net_sync_apply(n->chain, &blk, n->dev, LDG_COMMIT_BACKGROUND, why, sizeof why);
-            if (e == LDG_OK)
-                pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
-            net_sync_block_free(&blk);
-            if (e == LDG_ERR_DIVERGED) {
-                net_p2p_msg_free(&m);
-                nng_msg_free(raw);
-                net_sync_fetch_close(f);
-                fatal(b, "%s", why);
-                return true;
-            }
-            if (e != LDG_OK) {
-                peer_log("block sync: %s", why);
-                break;
-            }
-            applied++;
-            if (b->test_sync_delay_ms)
-                usleep((useconds_t)(b->test_sync_delay_ms * 1000));
-        }
-        uint64_t peer_tip = m.tip_height;
-        net_p2p_msg_free(&m);
-        nng_msg_free(raw);
-        if (applied == 0)
-            attempt++;
-        if (ldg_chain_head(n->chain).height >= peer_tip && applied == 0)
-            break;
-    }
-    net_sync_fetch_close(f);
-    ldg_tip now = ldg_chain_head(n->chain);
-    if (now.height > start.height && ldg_chain_persist(n->chain) != LDG_OK) {
-        fatal(b, "block sync: the store failed to persist blocks %llu..%llu",
-              (unsigned long long)start.height + 1, (unsigned long long)now.height);
-        return true;
-    }
-    if (now.height > start.height)
-        fprintf(stderr,
-                "folio: block sync: %llu -> %llu (%llu transactions) in %llu ms, %llu of them "
-                "waiting for peers\n",
-                (unsigned long long)start.height, (unsigned long long)now.height,
-                (unsigned long long)(now.tx_total - start.tx_total),
-                (unsigned long long)(mono_ms() - t0), (unsigned long long)wait_ms);
-    return now.height > start.height;
+    net_sync_client c = {.chain = n->chain,
+                         .pool = b->pool,
+                         .req = b->req,
+                         .dev = n->dev,
+                         .stopping = &n->stopping,
+                         .peer_height = &n->peer_height,
+                         .delay_ms = b->test_sync_delay_ms};
+    char why[256];
+    net_sync_outcome o = net_sync_catch_up(&c, why, sizeof why);
+    if (o == NET_SYNC_FATAL)
+        fatal(b, "%s", why);
+    atomic_store(&n->pool_size, net_pool_size(b->pool));
+    return o != NET_SYNC_NOTHING;
 }
 
 /* Brings the store up to the peers' tip; true if it got any block. Broadcast batches wait
@@ -1836,9 +1257,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
         memcpy(dg[i].b, m->digests[i], LDG_HASH_LEN);
     uint32_t fetched = 0;
     for (uint32_t i = 0; i < nd; i++) {
-        pthread_mutex_lock(&b->pool.lock);
-        bool have = *store_slot(&b->pool, &dg[i]) != NULL;
-        pthread_mutex_unlock(&b->pool.lock);
+        bool have = net_pool_has_batch(b->pool, &dg[i]);
         if (!have && !fetch_batch(b, &dg[i])) {
             peer_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
                      (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
@@ -1851,9 +1270,9 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     assembly a;
     asm_init(&a);
     bool ok = true;
-    pthread_mutex_lock(&b->pool.lock);
+    net_pool_lock(b->pool);
     for (uint32_t i = 0; ok && i < nd; i++) {
-        batch *bt = *store_slot(&b->pool, &dg[i]);
+        const net_batch *bt = net_pool_batch_get(b->pool, &dg[i]);
         uint32_t added = 0;
         ok = bt && asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
     }
@@ -1862,7 +1281,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     else
         peer_log("proposal for height %llu does not assemble from its %u batches",
                  (unsigned long long)m->header.height, nd);
-    pthread_mutex_unlock(&b->pool.lock);
+    net_pool_unlock(b->pool);
     asm_free(&a);
     free(dg);
     if (fetched)
@@ -1880,7 +1299,7 @@ static bool signed_by_validator(bft *b, const net_cons_msg *m)
     uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
     const char *cid = ldg_chain_id(b->n->chain);
     size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
-    return cb_verify(b, b->vals[m->validator], sb, len, m->sig);
+    return net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
 }
 
 static bool proposal_genuine(bft *b, const net_cons_msg *m)
@@ -1890,7 +1309,7 @@ static bool proposal_genuine(bft *b, const net_cons_msg *m)
     uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
     const char *cid = ldg_chain_id(b->n->chain);
     size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
-    bool ok = cb_verify(b, b->vals[m->validator], sb, len, m->sig);
+    bool ok = net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
     if (!ok)
         peer_log("proposal for height %llu round %u with a bad signature dropped",
                  (unsigned long long)m->height, m->round);
@@ -1902,7 +1321,7 @@ static void step_msg(bft *b, qitem *it)
 {
     net_cons_event ev = {.kind = NET_CONS_EV_MESSAGE, .msg = it->m.cons};
     b->from = nng_msg_get_pipe(it->raw);
-    qitem_free(it);
+    net_inbox_item_free(it);
     step(b, &ev);
     b->from = (nng_pipe)NNG_PIPE_INITIALIZER;
 }
@@ -1915,7 +1334,7 @@ static void deliver(bft *b, qitem *it)
     accept_block(b, &it->m);
     if (atomic_load(&b->x_committing)) {
         if (b->held_len >= NET_BFT_HELD_MAX) {
-            qitem_free(it); /* resend brings it back */
+            net_inbox_item_free(it); /* resend brings it back */
             return;
         }
         b->held_len++;
@@ -1940,7 +1359,7 @@ static void release_held(bft *b)
         if (!b->held)
             b->held_tail = NULL;
         if (it->m.cons.height != decided_height(b, NULL) + 1) {
-            qitem_free(it);
+            net_inbox_item_free(it);
             continue;
         }
         step_msg(b, it);
@@ -1972,7 +1391,7 @@ static void on_cons(bft *b, qitem *it)
     uint64_t cur = decided_height(b, NULL) + 1;
     uint64_t h = it->m.cons.height;
     if (b->observer || !peer_may_send(b, it) || h < cur) {
-        qitem_free(it);
+        net_inbox_item_free(it);
         return;
     }
     if (h > cur) {
@@ -1983,7 +1402,7 @@ static void on_cons(bft *b, qitem *it)
                      "peer disconnected",
                      (unsigned long long)h, it->m.cons.validator);
             nng_pipe_close(nng_msg_get_pipe(it->raw));
-            qitem_free(it);
+            net_inbox_item_free(it);
             return;
         }
         if (h - 1 > atomic_load(&n->peer_height))
@@ -1995,7 +1414,7 @@ static void on_cons(bft *b, qitem *it)
             b->future = it;
             b->future_len++;
         } else {
-            qitem_free(it);
+            net_inbox_item_free(it);
         }
         return;
     }
@@ -2007,13 +1426,13 @@ static void on_commit_rec(bft *b, qitem *it)
     net_node *n = b->n;
     /* A validator that is not behind commits by consensus: skip the decoding. */
     if (!b->observer && atomic_load(&n->peer_height) <= ldg_chain_tip(n->chain).height) {
-        qitem_free(it);
+        net_inbox_item_free(it);
         return;
     }
     net_sync_block blk;
     if (net_sync_decode(&blk, it->m.recs[0], it->m.rec_lens[0]) != LDG_OK) {
         peer_log("undecodable published block");
-        qitem_free(it);
+        net_inbox_item_free(it);
         return;
     }
     commit_wait(b); /* a block of ours in hand may be this very one */
@@ -2039,16 +1458,8 @@ static void on_commit_rec(bft *b, qitem *it)
             b->next_sync_allowed = mono_ms() + 2000;
     }
     net_sync_block_free(&blk);
-    qitem_free(it);
+    net_inbox_item_free(it);
 }
-
-bool net_bft_pending(net_node *n, const ldg_hash *id)
-{
-    bft *b = g_bft;
-    return b && b->n == n && pool_has(&b->pool, id);
-}
-
-/* ---- setup ---- */
 
 static int open_sockets(bft *b, char *err, size_t err_len)
 {
@@ -2235,34 +1646,24 @@ static void bft_free(bft *b)
         ldg_exec_out_free(&b->spec_out);
     ldg_enc_free(&b->x_enc);
     qitem *it;
-    while ((it = q_pop(b, 0)))
-        qitem_free(it);
+    net_inbox_destroy(&b->inbox);
     while (b->future) {
         it = b->future;
         b->future = it->next;
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     while (b->held) {
         it = b->held;
         b->held = it->next;
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     while (b->deferred) {
         it = b->deferred;
         b->deferred = it->next;
-        qitem_free(it);
+        net_inbox_item_free(it);
     }
     for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
         blk_clear(&b->blocks[i]);
-    while (b->pool.head)
-        pool_unlink_locked(&b->pool, b->pool.head);
-    while (b->pool.bhead)
-        store_unlink_locked(&b->pool, b->pool.bhead);
-    free(b->pool.buckets);
-    free(b->pool.bbuckets);
-    pthread_mutex_destroy(&b->pool.lock);
-    pthread_mutex_destroy(&b->qlock);
-    pthread_cond_destroy(&b->qcond);
     pthread_mutex_destroy(&b->xlock);
     pthread_cond_destroy(&b->xcond);
     if (b->core)
@@ -2294,21 +1695,17 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
                 "proposals are assembled from batches fetched by digest\n");
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
-    pthread_mutex_init(&b->qlock, NULL);
-    pthread_cond_init(&b->qcond, NULL);
+    net_inbox_init(&b->inbox);
     pthread_mutex_init(&b->xlock, NULL);
     pthread_cond_init(&b->xcond, NULL);
     ldg_enc_init(&b->x_enc);
-    pthread_mutex_init(&b->pool.lock, NULL);
-    b->pool.buckets = calloc(POOL_BUCKETS, sizeof *b->pool.buckets);
-    b->pool.bbuckets = calloc(BATCH_BUCKETS, sizeof *b->pool.bbuckets);
-    LDG_ASSERT(b->pool.bbuckets);
+    b->pool = n->pool;
     b->vals = calloc(NET_CONS_VALIDATORS_MAX, sizeof *b->vals);
-    LDG_ASSERT(b->pool.buckets && b->vals);
+    LDG_ASSERT(b->vals);
     ldg_enc_init(&b->enc);
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     b->nval = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
-    net_home_path(b->state_path, n->home, "consensus.state");
+    net_guard_init(&b->guard, n->home, &n->validator);
     if (open_sockets(b, err, err_len) != 0) {
         bft_free(b);
         return 1;
@@ -2316,12 +1713,12 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     if (!b->observer) {
         net_cons_persisted *restored = calloc(1, sizeof *restored);
         LDG_ASSERT(restored);
-        int r = state_read(b->state_path, restored);
+        int r = net_guard_restore(&b->guard, restored);
         if (r < 0) {
             snprintf(err, err_len,
                      "%s is unreadable or corrupt: refusing to vote (it guards against double "
                      "signing; restore it or move it away knowingly)",
-                     b->state_path);
+                     b->guard.path);
             free(restored);
             bft_free(b);
             return 1;
@@ -2330,7 +1727,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
             fprintf(stderr, "folio: restored signing state: last signed height %llu round %u\n",
                     (unsigned long long)restored->last.height, restored->last.round);
         net_cons_config cfg = {
-            .crypto = {.ctx = b, .sign = cb_sign, .verify = cb_verify},
+            .crypto = {.ctx = &b->guard, .sign = net_guard_sign, .verify = net_guard_verify},
             .propose_base_ms = (uint32_t)n->cfg.propose_timeout_ms,
             .propose_delta_ms = (uint32_t)n->cfg.propose_timeout_ms / 2,
             .prevote_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
@@ -2378,7 +1775,7 @@ void *net_bft_run(void *arg)
         uint64_t now = mono_ms();
         drain_local(b);
         if (now >= next_gc) {
-            store_gc(&b->pool, net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms));
+            net_pool_gc(b->pool, net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms));
             rebroadcast(b, now);
             next_gc = now + 1000;
         }
@@ -2444,18 +1841,19 @@ void *net_bft_run(void *arg)
         }
         /* Up to 256 messages, then back to timers and proposals. Each handler frees its
          * item. */
-        qitem *it = q_pop(b, (b->want_value && b->pool.count) || b->held ? 2 : 10);
+        qitem *it =
+            net_inbox_pop(&b->inbox, (b->want_value && net_pool_size(b->pool)) || b->held ? 2 : 10);
         for (int k = 0; it; k++) {
             if (it->m.kind == NET_P2P_CONS)
                 on_cons(b, it);
             else if (it->m.kind == NET_P2P_COMMIT)
                 on_commit_rec(b, it);
             else
-                qitem_free(it);
+                net_inbox_item_free(it);
             it = NULL;
             if (k + 1 >= 256 || atomic_load(&n->stopping))
                 break;
-            it = q_pop(b, 0);
+            it = net_inbox_pop(&b->inbox, 0);
         }
     }
     return NULL;

@@ -1,39 +1,36 @@
 /* The multi-validator driver: runs the consensus core (net_consensus.h) over the network
  * (net_p2p.h) and the ledger's seam (ldg_chain_propose / execute / commit), with block
- * sync (net_sync.h) and observers. Entry points are in net_node.h (net_bft_start,
- * net_bft_run); net_node starts this driver instead of net_solo when the genesis names
- * more than one validator.
+ * sync (net_sync.h) and observers. net_node starts this driver instead of net_solo when
+ * the genesis names more than one validator.
  *
  * Threads: one consensus thread owns the core, the chain's write side and the block
  * cache; receiver threads (consensus bus, batch bus, sync server, commit subscriber)
- * decode and bound messages and hand them over through a queue; the batch receiver
- * verifies client signatures once and adds the transactions to the shared pool.
+ * decode and bound messages and hand them over through the inbox (net_inbox.h); the
+ * batch receiver passes every transaction of a batch through admission (net_admit.h, the
+ * same checks as a client's submission) and hands the batch to the node's pool
+ * (net_pool.h), or drops it whole and disconnects the peer.
  *
  * Dissemination: the node that admits a client transaction broadcasts it in a batch on
- * the batch socket; every node verifies it once and keeps the batch (by digest, over its
+ * the batch socket; every node admits it once and keeps the batch (by digest, over its
  * transactions' ids and signatures) and the transaction (pool) until a committed block
  * holds it. A pooled transaction vouches only for its own bytes: a copy under its id with
  * another signature is verified again. Proposals carry the header and batch digests; a
  * validator assembles the block from its batches (fetching a missing one by digest from a
  * peer) by one deterministic rule, checked by the header's tx root.
  *
- * Safety: what the core asks to persist is written to HOME/consensus.state (temp file,
- * fsync, rename, directory fsync) before the vote it protects is sent, and restored at
- * start. A certified block that does not build on this replica's state root stops the
- * node with a loud message. */
+ * Safety: the signing guard (net_guard.h) writes what the core asks to persist to
+ * HOME/consensus.state before the vote it protects is sent, and restores it at start. A certified
+ * block that does not build on this replica's state root stops the node with a loud message. */
 #ifndef NET_BFT_H
 #define NET_BFT_H
 
 #include "net_consensus.h"
+#include "net_inbox.h"
 #include "net_node.h"
 
-/* Pool of transactions waiting for a block (all sources). */
-#define NET_BFT_POOL_MAX LDG_MEMPOOL_TX_MAX
 /* Own batches still pending after this long are broadcast again (at most 8 a second:
  * under a backlog every batch is old, and receivers would only decode them again). */
 #define NET_BFT_REBATCH_MS 10000
-/* Batches kept (each until none of its transactions is pending). */
-#define NET_BFT_BATCHES_MAX 65536
 /* Proposed or received blocks kept for validation and commit. */
 #define NET_BFT_BLOCK_CACHE 8
 /* Bytes of broadcast batches kept unverified while the node syncs (about a minute of
@@ -41,11 +38,9 @@
 #define NET_BFT_DEFERRED_BYTES_MAX (64u << 20)
 /* Messages for the next height kept until the node gets there. */
 #define NET_BFT_FUTURE_MAX 256
-/* Inbox bound: beyond it, consensus messages are dropped (resend brings them back). */
-#define NET_BFT_INBOX_MAX 4096
 /* Messages of the next height held while the decided block before it executes (they reach
  * the core once it is stored); more are dropped (resend brings them back). */
-#define NET_BFT_HELD_MAX NET_BFT_INBOX_MAX
+#define NET_BFT_HELD_MAX NET_INBOX_MAX
 /* A block-sync reply that cannot be sent within this long is dropped (the peer retries). */
 #define NET_BFT_REPLY_TIMEOUT_MS 2000
 /* On stop, the p2p sockets are given this long to close; after it they are left to the
@@ -57,20 +52,11 @@
  * or a heartbeat is (net_clock.h); there are no other empty blocks. */
 #define NET_BFT_IDLE_CHECK_MS 100
 
+/* The multi-validator driver: sockets are opened by net_bft_start (so that a bad address
+ * or TLS file fails the start), then net_bft_run runs until n->stopping. */
+int net_bft_start(net_node *n, char *err, size_t err_len);
+void *net_bft_run(void *node);
+/* Frees the driver once its thread and the RPC workers are joined. */
+void net_bft_stop(net_node *n);
+
 #endif
-
-/* ---- testnet homes (net_testnet.c) ---- */
-
-typedef struct net_testnet_opts {
-    const char *dir;      /* created; holds ca/ and node0..node{n-1} */
-    uint32_t validators;  /* 2..NET_CONS_VALIDATORS_MAX */
-    uint32_t observers;   /* extra homes following without voting */
-    int base_port;        /* node i uses base_port + 10 i .. + 3 for p2p, + 9 for RPC */
-    const char *chain_id; /* NULL: folio-testnet */
-    bool tls;
-} net_testnet_opts;
-
-/* Writes a consortium CA (DIR/ca), and per node: TLS certificate and key signed by the
- * CA, a validator key, an operator key, the shared genesis (validators in order; node0's
- * operator is the registrar) and a config.ini pointing at the other nodes on loopback. */
-ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len) LDG_WARN_UNUSED;

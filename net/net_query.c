@@ -8,34 +8,19 @@
 #include "net_query_vm.h"
 #include "net_rpc_methods.h"
 
+#include "net_reply.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static char *error_json(int *status, ldg_err err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Never NULL, whatever the message echoes (net_reply.h). */
+#define error_json net_reply_error
 
-static char *error_json(int *status, ldg_err err, const char *fmt, ...)
+static char *dump(json_t *j, int *status)
 {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    *status = (int)err;
-    json_t *j = json_pack("{s:s,s:s}", "error", ldg_err_name(err), "message", msg);
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    return s;
-}
-
-static char *dump(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    LDG_ASSERT(s);
-    return s;
+    return net_reply_dump(j, JSON_COMPACT, status);
 }
 
 static json_t *hex_json(const uint8_t *b, size_t n)
@@ -62,50 +47,17 @@ static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
 
 /* ---- admission ---- */
 
+/* A client's transaction: the node's one admission path (net_admit.h), then the pool (one
+ * copy of the bytes; own: a multi-validator node broadcasts it in a batch). */
 static ldg_result admit(net_node *n, ldg_state *reader, const uint8_t *wire, size_t len,
                         ldg_hash *id)
 {
-    ldg_tx tx;
-    memset(id, 0, sizeof *id);
-    ldg_result r = ldg_tx_decode(&tx, wire, len);
+    net_admitted ad;
+    ldg_result r = net_admit_tx(n->admit, reader, wire, len, NET_ADMIT_CLIENT, &ad);
+    *id = ad.ref.id;
     if (r != LDG_R_OK)
         return r;
-    *id = tx.id;
-    ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
-    r = ldg_exec_precheck(&tx, ldg_chain_id(n->chain), now > tip.time_ms ? now : tip.time_ms);
-    uint64_t h;
-    uint32_t idx;
-    if (r == LDG_R_OK && ldg_chain_find_tx(n->chain, &tx.id, &h, &idx) == LDG_OK)
-        r = LDG_R_REPLAY;
-    if (r == LDG_R_OK &&
-        (net_mempool_contains(n->mempool, &tx.id) || (n->multi && net_bft_pending(n, &tx.id))))
-        r = LDG_R_REPLAY;
-    bool known = false;
-    if (r == LDG_R_OK && !net_senders_verify(&n->senders, &tx, &known))
-        r = LDG_R_BAD_SIGNATURE;
-    if (r == LDG_R_OK && !known) {
-        ldg_account a;
-        ldg_participant p;
-        ldg_pubkey_point pt;
-        bool found;
-        ldg_account_of(&a, &tx.sender);
-        if (ldg_participant_get(reader, &a, &p, &found) != LDG_OK || !found)
-            r = LDG_R_UNKNOWN_SENDER;
-        else if (ldg_pubkey_lift(&pt, &tx.sender))
-            net_senders_add(&n->senders, &tx.sender, &pt);
-    }
-    uint64_t expiry = tx.expiry_ms;
-    ldg_tx_free(&tx);
-    if (r != LDG_R_OK)
-        return r;
-    uint8_t *copy = malloc(len);
-    LDG_ASSERT(copy);
-    memcpy(copy, wire, len);
-    r = net_mempool_add(n->mempool, id, copy, len, expiry);
-    if (r != LDG_R_OK)
-        free(copy);
-    return r;
+    return net_pool_add(n->pool, id, wire, len, ad.expiry_ms, n->multi);
 }
 
 uint32_t net_admit_forwarded(net_node *n, const uint8_t *const *txs, const size_t *lens,
@@ -157,7 +109,8 @@ static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, i
     }
     ldg_state_free(reader);
     return dump(json_pack("{s:i,s:i,s:o}", "submitted", (int)nargs, "accepted", accepted,
-                          "rejected", rejected));
+                          "rejected", rejected),
+                status);
 }
 
 /* ---- status, blocks, transactions ---- */
@@ -171,7 +124,7 @@ static char *m_status(net_node *n, int *status)
         "{s:s,s:I,s:I,s:o,s:o,s:I,s:i,s:b,s:I,s:i,s:I}", "chain_id", ldg_chain_id(n->chain),
         "height", (json_int_t)tip.height, "time_ms", (json_int_t)tip.time_ms, "last_block_hash",
         hex_json(tip.hash.b, LDG_HASH_LEN), "state_root", hex_json(tip.state_root.b, LDG_HASH_LEN),
-        "mempool", (json_int_t)net_mempool_size(n->mempool), "validators", (int)nv, "dev", n->dev,
+        "mempool", (json_int_t)net_pool_size(n->pool), "validators", (int)nv, "dev", n->dev,
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
@@ -200,7 +153,7 @@ static char *m_status(net_node *n, int *status)
                             json_integer((json_int_t)atomic_load(&n->exec_after)));
     }
     (void)status;
-    return dump(j);
+    return dump(j, status);
 }
 
 /* Payload as JSON: integers, strings, binaries as hex, arrays. */
@@ -215,7 +168,7 @@ static json_t *msgpack_json(const msgpack_object *o)
     case MSGPACK_OBJECT_BOOLEAN:
         return json_boolean(o->via.boolean);
     case MSGPACK_OBJECT_STR:
-        return json_stringn(o->via.str.ptr, o->via.str.size);
+        return net_json_text(o->via.str.ptr, o->via.str.size);
     case MSGPACK_OBJECT_BIN:
         if (o->via.bin.size <= 256)
             return hex_json((const uint8_t *)o->via.bin.ptr, o->via.bin.size);
@@ -231,10 +184,47 @@ static json_t *msgpack_json(const msgpack_object *o)
     }
 }
 
+/* The most bytes o's JSON can take (msgpack_json: strings with every byte escaped, binaries
+ * over 256 bytes as a short note), or a number over budget as soon as it exceeds it: the
+ * count stops early, so a payload of 65,000 empty arrays costs budget/3 steps, not 65,000. */
+static size_t json_cost(const msgpack_object *o, size_t budget)
+{
+    switch (o->type) {
+    case MSGPACK_OBJECT_STR:
+        return 2 + 6 * (size_t)o->via.str.size;
+    case MSGPACK_OBJECT_BIN:
+        return o->via.bin.size <= 256 ? 2 + 2 * (size_t)o->via.bin.size : 32;
+    case MSGPACK_OBJECT_ARRAY: {
+        size_t cost = 2;
+        for (uint32_t i = 0; i < o->via.array.size && cost <= budget; i++)
+            cost += 1 + json_cost(&o->via.array.ptr[i], budget - cost);
+        return cost;
+    }
+    default:
+        return 24; /* integers (20 digits and a sign), true, false, null */
+    }
+}
+
+/* The payload as JSON if it fits LDG_REPLY_PAYLOAD_JSON_MAX, else its size alone: the work
+ * and the size of a tx or block reply are bounded whatever a block holds. */
+static void set_payload(json_t *j, const msgpack_object *payload, size_t wire_len)
+{
+    if (json_cost(payload, LDG_REPLY_PAYLOAD_JSON_MAX) <= LDG_REPLY_PAYLOAD_JSON_MAX) {
+        json_object_set_new(j, "payload", msgpack_json(payload));
+        return;
+    }
+    json_object_set_new(j, "payload", json_null());
+    json_object_set_new(j, "payload_omitted",
+                        json_pack("{s:I,s:s}", "tx_bytes", (json_int_t)wire_len, "why",
+                                  "the payload's JSON would exceed the reply budget "
+                                  "(LDG_REPLY_PAYLOAD_JSON_MAX); the id identifies its bytes"));
+}
+
 static json_t *receipt_json(const ldg_receipt *r)
 {
     json_t *j = result_json(r->code);
-    json_object_set_new(j, "detail", json_string(r->detail));
+    json_object_set_new(j, "detail",
+                        net_json_text(r->detail, strnlen(r->detail, sizeof r->detail)));
     json_object_set_new(j, "data", hex_json(r->data, r->data_len));
     return j;
 }
@@ -250,10 +240,15 @@ static json_t *tx_json(net_node *n, ldg_state *st, const uint8_t *wire, size_t l
     ldg_account_of(&a, &tx.sender);
     char name[LDG_NAME_LEN_MAX + 1];
     name_of(st, &a, name, sizeof name);
-    json_t *j = json_pack("{s:o,s:I,s:s,s:o,s:s,s:I,s:o}", "id", hex_json(tx.id.b, LDG_HASH_LEN),
+    json_t *j = json_pack("{s:o,s:I,s:s,s:o,s:o,s:I}", "id", hex_json(tx.id.b, LDG_HASH_LEN),
                           "type", (json_int_t)tx.type, "type_name", t ? t->name : "unknown",
-                          "sender", account_json(&a), "sender_name", name, "expiry_ms",
-                          (json_int_t)tx.expiry_ms, "payload", msgpack_json(tx.payload));
+                          "sender", account_json(&a), "sender_name",
+                          net_json_text(name, strlen(name)), "expiry_ms", (json_int_t)tx.expiry_ms);
+    if (!j) {
+        ldg_tx_free(&tx);
+        return NULL;
+    }
+    set_payload(j, tx.payload, len);
     if (rc)
         json_object_set_new(j, "receipt", receipt_json(rc));
     ldg_tx_free(&tx);
@@ -269,13 +264,13 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
     uint32_t idx;
     char hex[65];
     ldg_hex_encode(hex, id.b, LDG_HASH_LEN);
-    /* The mempool is asked first: a transaction leaves it only after its block is
+    /* The pool is asked first: a transaction leaves it only after its block is
      * committed, so "not pending" followed by "not committed" is a true absence, while the
      * other order could miss one committed between the two reads. */
-    bool pending = net_mempool_contains(n->mempool, &id) || (n->multi && net_bft_pending(n, &id));
+    bool pending = net_pool_has(n->pool, &id);
     if (ldg_chain_find_tx(n->chain, &id, &h, &idx) != LDG_OK) {
         if (pending)
-            return dump(json_pack("{s:s,s:s}", "id", hex, "status", "pending"));
+            return dump(json_pack("{s:s,s:s}", "id", hex, "status", "pending"), status);
         return error_json(status, LDG_ERR_NOT_FOUND,
                           "transaction %s is neither committed nor pending", hex);
     }
@@ -285,20 +280,46 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
                           (unsigned long long)h);
     ldg_state *st = ldg_chain_reader(n->chain);
     json_t *j = tx_json(n, st, r.txs[idx], r.tx_lens[idx], &r.receipts[idx]);
-    json_object_set_new(j, "status", json_string("committed"));
+    json_object_set_new(j, "status", json_string("committed")); /* harmless on NULL */
     json_object_set_new(j, "height", json_integer((json_int_t)h));
     json_object_set_new(j, "index", json_integer(idx));
     json_object_set_new(j, "block_time_ms", json_integer((json_int_t)r.header.time_ms));
     ldg_state_free(st);
     ldg_record_free(&r);
-    return dump(j);
+    return dump(j, status);
+}
+
+/* block H [AFTER [LIMIT]]: the header and the transactions whose index is after AFTER (nil or
+ * absent: from the first), at most LIMIT (0 or absent: LDG_REPLY_BLOCK_TXS_MAX) of them.
+ * "next" is the last index shown when more follow (specs/rpc.md 3.3). */
+static bool block_args(const msgpack_object *args, uint32_t nargs, uint64_t *h, uint64_t *from,
+                       uint64_t *limit)
+{
+    uint64_t after = 0;
+    *from = 0;
+    *limit = LDG_REPLY_BLOCK_TXS_MAX;
+    if (nargs < 1 || nargs > 3 || !ldg_obj_u64(&args[0], h))
+        return false;
+    if (nargs >= 2 && args[1].type != MSGPACK_OBJECT_NIL) {
+        if (!ldg_obj_u64(&args[1], &after) || after >= LDG_BLOCK_TX_MAX)
+            return false;
+        *from = after + 1;
+    }
+    if (nargs == 3 && (!ldg_obj_u64(&args[2], limit) || *limit > LDG_REPLY_BLOCK_TXS_MAX))
+        return false;
+    if (*limit == 0)
+        *limit = LDG_REPLY_BLOCK_TXS_MAX;
+    return true;
 }
 
 static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    uint64_t h;
-    if (nargs != 1 || !ldg_obj_u64(&args[0], &h))
-        return error_json(status, LDG_ERR_INVALID, "block takes one height");
+    uint64_t h, from, limit;
+    if (!block_args(args, nargs, &h, &from, &limit))
+        return error_json(status, LDG_ERR_INVALID,
+                          "block takes a height, then optionally the index after which to list "
+                          "transactions (or nil) and how many (1..%d)",
+                          LDG_REPLY_BLOCK_TXS_MAX);
     ldg_tip tip = ldg_chain_tip(n->chain);
     if (h > tip.height)
         return error_json(status, LDG_ERR_NOT_FOUND, "no block at height %llu (the tip is %llu)",
@@ -309,8 +330,11 @@ static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, in
                           (unsigned long long)h);
     ldg_state *st = ldg_chain_reader(n->chain);
     json_t *txs = json_array();
-    for (uint32_t i = 0; i < r.tx_count && i < 1000; i++)
-        json_array_append_new(txs, tx_json(n, st, r.txs[i], r.tx_lens[i], &r.receipts[i]));
+    uint64_t end = from + limit < r.tx_count ? from + limit : r.tx_count;
+    for (uint64_t i = from; i < end; i++) {
+        json_t *t = tx_json(n, st, r.txs[i], r.tx_lens[i], &r.receipts[i]);
+        json_array_append_new(txs, t ? t : json_pack("{s:s}", "error", "unrenderable"));
+    }
     ldg_state_free(st);
     json_t *j = json_pack(
         "{s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:I,s:o,s:{s:I,s:i},s:o}", "height",
@@ -321,8 +345,13 @@ static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, in
         hex_json(r.header.tx_root.b, LDG_HASH_LEN), "tx_count", (json_int_t)r.tx_count, "proposer",
         hex_json(r.header.proposer.b, LDG_PUBKEY_LEN), "certificate", "round",
         (json_int_t)r.cert.round, "signatures", (int)r.cert.count, "txs", txs);
+    if (j) {
+        json_object_set_new(j, "tx_from", json_integer((json_int_t)from));
+        if (end < r.tx_count && end > 0)
+            json_object_set_new(j, "next", json_integer((json_int_t)(end - 1)));
+    }
     ldg_record_free(&r);
-    return dump(j);
+    return dump(j, status);
 }
 
 /* ---- participants ---- */
@@ -336,48 +365,55 @@ static json_t *participant_json(const ldg_participant *p)
                      "registered_height", (json_int_t)p->height);
 }
 
+/* participants [AFTER [LIMIT]]: by name, through the name index ('n' name -> account), so the
+ * cursor is a name. */
+typedef struct participant_scan {
+    ldg_state *st;
+    json_t *arr;
+    net_page *page;
+} participant_scan;
+
 static bool collect_participant(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
+    participant_scan *s = arg;
+    ldg_account a;
     ldg_participant p;
-    if (ldg_participant_decode(v, vl, &p) == LDG_OK)
-        json_array_append_new(arg, participant_json(&p));
+    bool found = false;
+    if (kl < 2 || vl != LDG_ACCOUNT_LEN || !net_page_after(s->page, k + 1, kl - 1))
+        return true;
+    memcpy(a.b, v, LDG_ACCOUNT_LEN);
+    if (ldg_participant_get(s->st, &a, &p, &found) != LDG_OK || !found)
+        return true;
+    if (!net_page_take(s->page, k + 1, kl - 1))
+        return false;
+    json_array_append_new(s->arr, participant_json(&p));
     return true;
 }
 
-static int by_name(const void *a, const void *b)
+static char *m_participants(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "name")),
-                  json_string_value(json_object_get(*(json_t *const *)b, "name")));
-}
-
-static json_t *sorted(json_t *arr, int (*cmp)(const void *, const void *))
-{
-    size_t n = json_array_size(arr);
-    json_t **items = malloc((n ? n : 1) * sizeof *items);
-    LDG_ASSERT(items);
-    for (size_t i = 0; i < n; i++)
-        items[i] = json_incref(json_array_get(arr, i));
-    qsort(items, n, sizeof *items, cmp);
-    json_t *out = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(out, items[i]);
-    free(items);
-    json_decref(arr);
-    return out;
-}
-
-static char *m_participants(net_node *n, int *status)
-{
+    net_page page;
+    char after[LDG_QUERY_CURSOR_MAX + 1];
+    if (!net_page_args(&page, after, args, nargs, 0))
+        return error_json(status, LDG_ERR_INVALID,
+                          "participants takes an optional cursor (a name) and limit (1..%d)",
+                          LDG_QUERY_PAGE_MAX);
+    page.after_len = strlen(after);
+    memcpy(page.after, after, page.after_len);
     ldg_state *st = ldg_chain_reader(n->chain);
-    json_t *arr = json_array();
-    uint8_t prefix = LDG_KEY_PARTICIPANT;
-    ldg_err err = ldg_state_scan(st, &prefix, 1, LDG_QUERY_ROWS_MAX, collect_participant, arr);
+    participant_scan s = {st, json_array(), &page};
+    uint8_t prefix = LDG_KEY_NAME;
+    ldg_err err = ldg_state_scan(st, &prefix, 1, SIZE_MAX, collect_participant, &s);
     ldg_state_free(st);
     if (err != LDG_OK) {
-        json_decref(arr);
+        json_decref(s.arr);
         return error_json(status, err, "cannot read participants");
     }
-    return dump(json_pack("{s:o}", "participants", sorted(arr, by_name)));
+    char next[LDG_QUERY_CURSOR_MAX + 1];
+    snprintf(next, sizeof next, "%.*s", (int)page.last_len, (const char *)page.last);
+    json_t *j = json_pack("{s:o}", "participants", s.arr);
+    net_page_finish(&page, j, next);
+    return dump(j, status);
 }
 
 /* Name or 40-hex account -> participant. */
@@ -408,7 +444,7 @@ static char *m_participant(net_node *n, const msgpack_object *args, uint32_t nar
     ldg_state_free(st);
     if (!ok)
         return error_json(status, LDG_ERR_NOT_FOUND, "no participant named or at '%s'", who);
-    return dump(participant_json(&p));
+    return dump(participant_json(&p), status);
 }
 
 /* ---- assets and holdings ---- */
@@ -442,40 +478,82 @@ static json_t *asset_json(ldg_state *st, const ast_asset *a)
 typedef struct asset_scan {
     ldg_state *st;
     json_t *arr;
+    net_page *page;
+    const ldg_account *holder; /* balance: only instruments this account holds, with quantity */
 } asset_scan;
+
+/* An instrument's cursor is its id; its sort key is the id zero-padded (ast_id_key). */
+static bool asset_cursor(net_page *page, const char *after)
+{
+    if (!page->has_after)
+        return true;
+    if (!ast_id_key(page->after, after))
+        return false;
+    page->after_len = AST_ID_LEN;
+    return true;
+}
+
+static void asset_next(const net_page *page, char next[AST_ID_LEN + 1])
+{
+    memcpy(next, page->last, AST_ID_LEN);
+    next[page->last_len < AST_ID_LEN ? page->last_len : AST_ID_LEN] = '\0';
+}
+
+static json_t *holding_json(const ast_asset *a, uint64_t q)
+{
+    return json_pack("{s:s,s:s,s:s,s:I}", "id", a->id, "name", a->name, "kind", kind_name(a->kind),
+                     "quantity", (json_int_t)q);
+}
 
 static bool collect_asset(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     asset_scan *s = arg;
     ast_asset a = {0};
-    if (kl != 1 + AST_ID_LEN)
+    uint64_t q = 0;
+    if (kl != 1 + AST_ID_LEN || !net_page_after(s->page, k + 1, AST_ID_LEN))
         return true;
     memcpy(a.id, k + 1, AST_ID_LEN);
     a.id[AST_ID_LEN] = '\0';
-    if (ast_asset_decode(v, vl, &a) == LDG_OK)
-        json_array_append_new(s->arr, asset_json(s->st, &a));
+    if (ast_asset_decode(v, vl, &a) != LDG_OK)
+        return true;
+    if (s->holder && (ast_balance_get(s->st, a.id, s->holder, &q) != LDG_OK || q == 0))
+        return true;
+    if (!net_page_take(s->page, k + 1, AST_ID_LEN))
+        return false;
+    json_t *row = s->holder ? holding_json(&a, q) : asset_json(s->st, &a);
+    json_array_append_new(s->arr, row ? row : json_pack("{s:s}", "id", a.id));
     return true;
 }
 
-static json_t *all_assets(ldg_state *st)
+/* One page of instruments in id order (holder NULL), or of those holder holds. */
+static json_t *assets_page(ldg_state *st, net_page *page, const ldg_account *holder)
 {
-    asset_scan s = {st, json_array()};
+    asset_scan s = {st, json_array(), page, holder};
     uint8_t prefix = 'a';
-    if (ldg_state_scan(st, &prefix, 1, LDG_QUERY_ROWS_MAX, collect_asset, &s) != LDG_OK) {
+    if (ldg_state_scan(st, &prefix, 1, SIZE_MAX, collect_asset, &s) != LDG_OK) {
         json_decref(s.arr);
         return NULL;
     }
     return s.arr;
 }
 
-static char *m_assets(net_node *n, int *status)
+static char *m_assets(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
+    net_page page;
+    char after[LDG_QUERY_CURSOR_MAX + 1], next[AST_ID_LEN + 1];
+    if (!net_page_args(&page, after, args, nargs, 0) || !asset_cursor(&page, after))
+        return error_json(status, LDG_ERR_INVALID,
+                          "assets takes an optional cursor (an instrument id) and limit (1..%d)",
+                          LDG_QUERY_PAGE_MAX);
     ldg_state *st = ldg_chain_reader(n->chain);
-    json_t *arr = all_assets(st);
+    json_t *arr = assets_page(st, &page, NULL);
     ldg_state_free(st);
     if (!arr)
         return error_json(status, LDG_ERR_IO, "cannot read instruments");
-    return dump(json_pack("{s:o}", "assets", arr));
+    json_t *j = json_pack("{s:o}", "assets", arr);
+    asset_next(&page, next);
+    net_page_finish(&page, j, next);
+    return dump(j, status);
 }
 
 static char *m_asset(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
@@ -490,14 +568,22 @@ static char *m_asset(net_node *n, const msgpack_object *args, uint32_t nargs, in
     if (ast_asset_get(st, id, &a, &found) != LDG_OK || !found)
         out = error_json(status, LDG_ERR_NOT_FOUND, "no instrument %s is registered", id);
     else
-        out = dump(asset_json(st, &a));
+        out = dump(asset_json(st, &a), status);
     ldg_state_free(st);
     return out;
 }
 
+/* holders ISIN [AFTER [LIMIT]]: by quantity, largest first, then by account. The store keeps
+ * holdings by account, so each page reads every holding of the instrument (16 + 20 bytes
+ * each, no JSON) and sorts them; the cursor is the last row's "quantity:account". */
+typedef struct holding {
+    uint64_t q;
+    ldg_account a;
+} holding;
+
 typedef struct holder_scan {
-    ldg_state *st;
-    json_t *arr;
+    holding *rows;
+    size_t n, cap;
     uint64_t total;
     bool overflow;
 } holder_scan;
@@ -507,8 +593,6 @@ static bool collect_holder(void *arg, const uint8_t *k, size_t kl, const uint8_t
     holder_scan *s = arg;
     if (kl != 1 + AST_ID_LEN + LDG_ACCOUNT_LEN)
         return true;
-    ldg_account a;
-    memcpy(a.b, k + 1 + AST_ID_LEN, LDG_ACCOUNT_LEN);
     ldg_dec d;
     uint64_t q = 0;
     if (ldg_decode(&d, v, vl) == LDG_OK) {
@@ -516,29 +600,85 @@ static bool collect_holder(void *arg, const uint8_t *k, size_t kl, const uint8_t
         ldg_dec_free(&d);
     }
     s->overflow |= __builtin_add_overflow(s->total, q, &s->total);
-    char name[LDG_NAME_LEN_MAX + 1];
-    name_of(s->st, &a, name, sizeof name);
-    json_array_append_new(s->arr, json_pack("{s:o,s:s,s:I}", "account", account_json(&a), "name",
-                                            name, "quantity", (json_int_t)q));
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 64;
+        s->rows = realloc(s->rows, s->cap * sizeof *s->rows);
+        LDG_ASSERT(s->rows);
+    }
+    s->rows[s->n].q = q;
+    memcpy(s->rows[s->n++].a.b, k + 1 + AST_ID_LEN, LDG_ACCOUNT_LEN);
     return true;
+}
+
+static int holding_cmp(const holding *x, const holding *y)
+{
+    if (x->q != y->q)
+        return x->q > y->q ? -1 : 1;
+    return memcmp(x->a.b, y->a.b, LDG_ACCOUNT_LEN);
 }
 
 static int by_quantity(const void *x, const void *y)
 {
-    json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-    json_int_t qa = json_integer_value(json_object_get(a, "quantity"));
-    json_int_t qb = json_integer_value(json_object_get(b, "quantity"));
-    if (qa != qb)
-        return qa > qb ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(a, "account")),
-                  json_string_value(json_object_get(b, "account")));
+    return holding_cmp(x, y);
+}
+
+/* "quantity:account-hex" -> the holding it names. */
+static bool holder_cursor(const char *text, holding *out)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon || colon == text || colon - text > 20)
+        return false;
+    out->q = 0;
+    for (const char *c = text; c < colon; c++)
+        if (*c < '0' || *c > '9' || __builtin_mul_overflow(out->q, 10, &out->q) ||
+            __builtin_add_overflow(out->q, (uint64_t)(*c - '0'), &out->q))
+            return false;
+    return ldg_account_parse(&out->a, colon + 1) == 0;
+}
+
+static json_t *holder_rows(ldg_state *st, const holder_scan *s, const holding *after,
+                           uint64_t limit, char next[LDG_QUERY_CURSOR_MAX + 1])
+{
+    json_t *arr = json_array();
+    size_t lo = 0, hi = after ? s->n : 0; /* the first row after the cursor: rows are sorted */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (holding_cmp(&s->rows[mid], after) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t i = lo;
+    next[0] = '\0';
+    for (size_t taken = 0; i < s->n; i++, taken++) {
+        const holding *h = &s->rows[i];
+        if (taken == limit) {
+            char hex[LDG_ACCOUNT_HEX_LEN];
+            ldg_account_hex(hex, &h[-1].a);
+            snprintf(next, LDG_QUERY_CURSOR_MAX + 1, "%llu:%s", (unsigned long long)h[-1].q, hex);
+            break;
+        }
+        char name[LDG_NAME_LEN_MAX + 1];
+        name_of(st, &h->a, name, sizeof name);
+        json_array_append_new(arr, json_pack("{s:o,s:o,s:I}", "account", account_json(&h->a),
+                                             "name", net_json_text(name, strlen(name)), "quantity",
+                                             (json_int_t)h->q));
+    }
+    return arr;
 }
 
 static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    char id[AST_ID_LEN + 1];
-    if (nargs != 1 || !arg_str(&args[0], id, AST_ID_LEN))
-        return error_json(status, LDG_ERR_INVALID, "holders takes an ISIN or currency code");
+    char id[AST_ID_LEN + 1], after[LDG_QUERY_CURSOR_MAX + 1], next[LDG_QUERY_CURSOR_MAX + 1];
+    net_page page;
+    holding from;
+    if (nargs < 1 || !arg_str(&args[0], id, AST_ID_LEN) ||
+        !net_page_args(&page, after, args, nargs, 1) ||
+        (page.has_after && !holder_cursor(after, &from)))
+        return error_json(status, LDG_ERR_INVALID,
+                          "holders takes an ISIN or currency code, then optionally a cursor "
+                          "(\"quantity:account\") and limit (1..%d)",
+                          LDG_QUERY_PAGE_MAX);
     ldg_state *st = ldg_chain_reader(n->chain);
     ast_asset a;
     bool found;
@@ -546,28 +686,40 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
         ldg_state_free(st);
         return error_json(status, LDG_ERR_NOT_FOUND, "no instrument %s is registered", id);
     }
-    holder_scan s = {st, json_array(), 0, false};
+    holder_scan s = {0};
     uint8_t prefix[1 + AST_ID_LEN] = {'b'};
     ast_id_key(prefix + 1, id);
-    ldg_err err = ldg_state_scan(st, prefix, sizeof prefix, LDG_QUERY_ROWS_MAX, collect_holder, &s);
-    ldg_state_free(st);
-    if (err != LDG_OK) {
-        json_decref(s.arr);
-        return error_json(status, err, "cannot read holders of %s", id);
+    ldg_err err = ldg_state_scan(st, prefix, sizeof prefix, SIZE_MAX, collect_holder, &s);
+    json_t *rows = NULL;
+    if (err == LDG_OK) {
+        if (s.n) /* qsort must not be given NULL, even for no rows */
+            qsort(s.rows, s.n, sizeof *s.rows, by_quantity);
+        rows = holder_rows(st, &s, page.has_after ? &from : NULL, page.limit, next);
     }
-    size_t holder_count = json_array_size(s.arr); /* sorted() frees s.arr */
-    json_t *j = json_pack("{s:s,s:s,s:o,s:I,s:I,s:I,s:b}", "id", id, "name", a.name, "holders",
-                          sorted(s.arr, by_quantity), "holder_count", (json_int_t)holder_count,
-                          "total", (json_int_t)s.total, "supply", (json_int_t)a.supply, "conserved",
-                          !s.overflow && s.total == a.supply);
-    return dump(j);
+    ldg_state_free(st);
+    free(s.rows);
+    if (err != LDG_OK)
+        return error_json(status, err, "cannot read holders of %s", id);
+    json_t *j = json_pack("{s:s,s:o,s:o,s:I,s:I,s:I,s:b}", "id", id, "name",
+                          net_json_text(a.name, strlen(a.name)), "holders", rows, "holder_count",
+                          (json_int_t)s.n, "total", (json_int_t)s.total, "supply",
+                          (json_int_t)a.supply, "conserved", !s.overflow && s.total == a.supply);
+    if (j && next[0])
+        json_object_set_new(j, "next", json_string(next));
+    return dump(j, status);
 }
 
+/* balance WHO [AFTER [LIMIT]]: the instruments WHO holds, in id order; the cursor is an id. */
 static char *m_balance(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    char who[LDG_NAME_LEN_MAX + 1];
-    if (nargs != 1 || !arg_str(&args[0], who, LDG_NAME_LEN_MAX))
-        return error_json(status, LDG_ERR_INVALID, "balance takes a participant or account");
+    char who[LDG_NAME_LEN_MAX + 1], after[LDG_QUERY_CURSOR_MAX + 1], next[AST_ID_LEN + 1];
+    net_page page;
+    if (nargs < 1 || !arg_str(&args[0], who, LDG_NAME_LEN_MAX) ||
+        !net_page_args(&page, after, args, nargs, 1) || !asset_cursor(&page, after))
+        return error_json(status, LDG_ERR_INVALID,
+                          "balance takes a participant or account, then optionally a cursor (an "
+                          "instrument id) and limit (1..%d)",
+                          LDG_QUERY_PAGE_MAX);
     ldg_state *st = ldg_chain_reader(n->chain);
     ldg_participant p;
     ldg_account acct;
@@ -578,24 +730,15 @@ static char *m_balance(net_node *n, const msgpack_object *args, uint32_t nargs, 
         ldg_state_free(st);
         return error_json(status, LDG_ERR_NOT_FOUND, "no participant named or at '%s'", who);
     }
-    json_t *assets = all_assets(st), *rows = json_array();
-    size_t i;
-    json_t *a;
-    json_array_foreach(assets, i, a)
-    {
-        const char *id = json_string_value(json_object_get(a, "id"));
-        uint64_t q = 0;
-        if (ast_balance_get(st, id, &acct, &q) == LDG_OK && q > 0)
-            json_array_append_new(rows,
-                                  json_pack("{s:s,s:s,s:s,s:I}", "id", id, "name",
-                                            json_string_value(json_object_get(a, "name")), "kind",
-                                            json_string_value(json_object_get(a, "kind")),
-                                            "quantity", (json_int_t)q));
-    }
-    json_decref(assets);
+    json_t *rows = assets_page(st, &page, &acct);
     ldg_state_free(st);
-    return dump(json_pack("{s:o,s:s,s:o}", "account", account_json(&acct), "name",
-                          known ? p.name : "", "balances", rows));
+    if (!rows)
+        return error_json(status, LDG_ERR_IO, "cannot read instruments");
+    json_t *j = json_pack("{s:o,s:s,s:o}", "account", account_json(&acct), "name",
+                          known ? p.name : "", "balances", rows);
+    asset_next(&page, next);
+    net_page_finish(&page, j, next);
+    return dump(j, status);
 }
 
 static char *m_dev_time(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
@@ -608,11 +751,33 @@ static char *m_dev_time(net_node *n, const msgpack_object *args, uint32_t nargs,
         return error_json(status, LDG_ERR_INVALID, "dev_time_advance takes milliseconds");
     atomic_fetch_add(&n->time_offset_ms, ms);
     atomic_store(&n->force_block, true);
-    net_mempool_wake(n->mempool);
-    return dump(json_pack("{s:I}", "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms)));
+    net_pool_wake(n->pool);
+    return dump(json_pack("{s:I}", "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms)),
+                status);
 }
 
-/* Settlement reads: [method] or [method, u64 or str]. */
+/* Settlement lists: trades [STATUS [AFTER [LIMIT]]] (STATUS text, "" for all), cycles and
+ * queue [AFTER [LIMIT]]; the cursor is a decimal id. */
+static json_t *settlement_list(ldg_state *st, const char *method, const msgpack_object *args,
+                               uint32_t nargs, ldg_err *err)
+{
+    bool trades = !strcmp(method, "trades");
+    uint32_t fixed = trades && nargs > 0 ? 1 : 0;
+    char text[32] = "", after[LDG_QUERY_CURSOR_MAX + 1];
+    net_page page;
+    if ((fixed && !ldg_obj_str(&args[0], text, sizeof text - 1, true)) ||
+        !net_page_args(&page, after, args, nargs, fixed) ||
+        (page.has_after && !net_page_u64_key(&page, after))) {
+        *err = LDG_ERR_INVALID;
+        return NULL;
+    }
+    if (trades)
+        return net_query_trades(st, text, &page, err);
+    return !strcmp(method, "cycles") ? net_query_cycles(st, &page, err)
+                                     : net_query_queue(st, &page, err);
+}
+
+/* Settlement reads: the lists above, trade ID, cycle ID. */
 static char *m_settlement(net_node *n, const char *method, const msgpack_object *args,
                           uint32_t nargs, int *status)
 {
@@ -620,40 +785,33 @@ static char *m_settlement(net_node *n, const char *method, const msgpack_object 
     ldg_err err = LDG_OK;
     json_t *j = NULL;
     uint64_t id = 0;
-    char text[32] = "";
     bool has_id = nargs == 1 && ldg_obj_u64(&args[0], &id);
-    if (nargs == 1 && !has_id && !ldg_obj_str(&args[0], text, sizeof text - 1, true))
-        nargs = 99;
-    if (!strcmp(method, "trades") && nargs <= 1 && !has_id)
-        j = net_query_trades(st, text, &err);
+    if (!strcmp(method, "trades") || !strcmp(method, "cycles") || !strcmp(method, "queue"))
+        j = settlement_list(st, method, args, nargs, &err);
     else if (!strcmp(method, "trade") && has_id)
         j = net_query_trade(st, id, &err);
-    else if (!strcmp(method, "cycles") && nargs == 0)
-        j = net_query_cycles(st, &err);
     else if (!strcmp(method, "cycle") && has_id)
         j = net_query_cycle(st, id, &err);
-    else if (!strcmp(method, "queue") && nargs == 0)
-        j = net_query_queue(st, &err);
     else
         err = LDG_ERR_INVALID;
     ldg_state_free(st);
     if (err == LDG_ERR_INVALID)
         return error_json(status, err, "bad arguments for %s", method);
-    if (err == LDG_ERR_NOT_FOUND || !j)
+    if (err == LDG_ERR_NOT_FOUND)
         return error_json(status, LDG_ERR_NOT_FOUND, "no %s %llu", method, (unsigned long long)id);
     if (err != LDG_OK) {
         json_decref(j);
         return error_json(status, err, "cannot read %s", method);
     }
-    return dump(j);
+    return dump(j, status);
 }
 
 static char *m_stop(net_node *n, int *status)
 {
     (void)status;
     atomic_store(&n->stopping, true);
-    net_mempool_wake(n->mempool);
-    return dump(json_pack("{s:b}", "stopping", 1));
+    net_pool_wake(n->pool);
+    return dump(json_pack("{s:b}", "stopping", 1), status);
 }
 
 /* ---- the method table (net_rpc_methods.h) ----
@@ -683,9 +841,9 @@ WITH_ARGS(asset)
 WITH_ARGS(holders)
 WITH_ARGS(balance)
 WITH_ARGS(dev_time)
+WITH_ARGS(participants)
+WITH_ARGS(assets)
 NO_ARGS(status)
-NO_ARGS(participants)
-NO_ARGS(assets)
 NO_ARGS(stop)
 
 static char *h_settlement(net_node *n, const char *method, const msgpack_object *args,

@@ -4,6 +4,8 @@
 #include "ast_bond.h"
 #include "ast_rules.h"
 
+#include "net_reply.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,29 +22,12 @@ bool net_query_assets_handles(const char *method)
     return false;
 }
 
-static char *error_json(int *status, ldg_err err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Never NULL, whatever the message echoes (net_reply.h). */
+#define error_json net_reply_error
 
-static char *error_json(int *status, ldg_err err, const char *fmt, ...)
+static char *dump(json_t *j, int *status)
 {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    *status = (int)err;
-    json_t *j = json_pack("{s:s,s:s}", "error", ldg_err_name(err), "message", msg);
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    return s;
-}
-
-static char *dump(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    LDG_ASSERT(s);
-    return s;
+    return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
 
 static json_t *date_json(int64_t days)
@@ -130,7 +115,8 @@ static char *m_bond(ldg_state *st, const char *id, int *status)
                           (json_int_t)t.coupon_bps, "frequency", freq_name(t.freq), "day_count",
                           daycount_name(t.daycount), "issue_date", date_json(t.issue.days),
                           "maturity_date", date_json(t.maturity.days), "redemption_per_unit",
-                          (json_int_t)ast_bond_redemption(&t), "schedule", arr));
+                          (json_int_t)ast_bond_redemption(&t), "schedule", arr),
+                status);
 }
 
 static char *m_investor(ldg_state *st, const ldg_account *a, int *status)
@@ -152,7 +138,7 @@ static char *m_investor(ldg_state *st, const ldg_account *a, int *status)
     json_object_set_new(j, "risk_class", json_string(cls));
     json_object_set_new(j, "kyc_expiry", date_json(inv.kyc_expiry_days));
     json_object_set_new(j, "registered_height", json_integer((json_int_t)inv.height));
-    return dump(j);
+    return dump(j, status);
 }
 
 /* The rules (~20 KiB with a full allow list) live on the heap, one copy per call: RPC
@@ -174,7 +160,7 @@ static char *m_rules(ldg_state *st, const char *id, int *status)
                   "lockup_until", r->has_lockup ? date_json(r->lockup_until_days) : json_null(),
                   "transferable", r->transferable, "allow_list", allow);
     free(r);
-    return dump(j);
+    return dump(j, status);
 }
 
 static uint64_t node_time(net_node *n)
@@ -203,7 +189,8 @@ static char *m_check(net_node *n, ldg_state *st, const msgpack_object *args, uin
         return error_json(status, LDG_ERR_IO, "cannot read the state");
     return dump(json_pack("{s:b,s:i,s:s,s:s,s:s,s:o}", "allowed", r == LDG_R_OK, "code", (int)r,
                           "name", ldg_result_name(r), "message", ldg_result_text(r), "detail",
-                          detail, "as_of", ms_date_json(t)));
+                          detail, "as_of", ms_date_json(t)),
+                status);
 }
 
 static json_t *action_json(ldg_state *st, const ast_action *a)
@@ -238,33 +225,48 @@ static json_t *action_json(ldg_state *st, const ast_action *a)
 typedef struct act_scan {
     json_t *arr;
     const char *isin;
+    net_page *page;
 } act_scan;
 
 static bool collect_action(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     act_scan *s = arg;
     ast_action a = {0};
-    if (kl != 10 || ast_action_decode(v, vl, &a) != LDG_OK)
+    if (kl != 10 || !net_page_after(s->page, k + 2, 8) || ast_action_decode(v, vl, &a) != LDG_OK)
         return true;
     for (int i = 0; i < 8; i++)
         a.id = a.id << 8 | k[2 + i];
-    if (!*s->isin || !strcmp(s->isin, a.isin))
-        json_array_append_new(s->arr, action_json(NULL, &a));
+    if (*s->isin && strcmp(s->isin, a.isin))
+        return true;
+    if (!net_page_take(s->page, k + 2, 8))
+        return false;
+    json_array_append_new(s->arr, action_json(NULL, &a));
     return true;
 }
 
 static char *m_actions(ldg_state *st, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    char isin[AST_ID_LEN + 1] = "";
-    if (nargs > 1 || (nargs == 1 && !ldg_obj_str(&args[0], isin, AST_ID_LEN, true)))
-        return error_json(status, LDG_ERR_INVALID, "actions takes an optional ISIN");
-    act_scan s = {json_array(), isin};
+    /* actions [ISIN [AFTER [LIMIT]]] (ISIN "" for all); the cursor is a decimal action id. */
+    char isin[AST_ID_LEN + 1] = "", after[LDG_QUERY_CURSOR_MAX + 1], next[21];
+    net_page page;
+    uint32_t fixed = nargs > 0 ? 1 : 0;
+    if ((fixed && !ldg_obj_str(&args[0], isin, AST_ID_LEN, true)) ||
+        !net_page_args(&page, after, args, nargs, fixed) ||
+        (page.has_after && !net_page_u64_key(&page, after)))
+        return error_json(status, LDG_ERR_INVALID,
+                          "actions takes an optional ISIN (\"\" for all), cursor (an action id) "
+                          "and limit (1..%d)",
+                          LDG_QUERY_PAGE_MAX);
+    act_scan s = {json_array(), isin, &page};
     uint8_t prefix[2] = {AST_KEY_NS, 'X'};
-    if (ldg_state_scan(st, prefix, 2, LDG_QUERY_ROWS_MAX, collect_action, &s) != LDG_OK) {
+    if (ldg_state_scan(st, prefix, 2, SIZE_MAX, collect_action, &s) != LDG_OK) {
         json_decref(s.arr);
         return error_json(status, LDG_ERR_IO, "cannot read actions");
     }
-    return dump(json_pack("{s:o}", "actions", s.arr));
+    json_t *j = json_pack("{s:o}", "actions", s.arr);
+    net_page_u64_text(&page, next);
+    net_page_finish(&page, j, next);
+    return dump(j, status);
 }
 
 char *net_query_assets(net_node *n, const char *method, const msgpack_object *args, uint32_t nargs,
@@ -288,7 +290,7 @@ char *net_query_assets(net_node *n, const char *method, const msgpack_object *ar
         else if (ast_action_get(st, num, &act, &found) != LDG_OK || !found)
             out = error_json(status, LDG_ERR_NOT_FOUND, "no action %llu", (unsigned long long)num);
         else
-            out = dump(action_json(st, &act));
+            out = dump(action_json(st, &act), status);
     } else if (!strcmp(method, "investor")) {
         if (nargs != 1 || !resolve(st, &args[0], &a))
             out = error_json(status, LDG_ERR_NOT_FOUND, "investor takes a participant or account");

@@ -1,5 +1,6 @@
 /* Read methods for settlement (specs/rpc.md): trades, cycles, the instruction queue. */
 #include "net_query_settlement.h"
+#include "net_reply.h"
 #include "stl_ledger.h"
 
 #include <stdlib.h>
@@ -49,13 +50,14 @@ typedef struct trade_scan {
     ldg_state *st;
     json_t *arr;
     const char *status;
+    net_page *page;
 } trade_scan;
 
 static bool collect_trade(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     trade_scan *s = arg;
     stl_trade t;
-    if (kl != 9 || stl_trade_decode(v, vl, &t) != LDG_OK)
+    if (kl != 9 || !net_page_after(s->page, k + 1, 8) || stl_trade_decode(v, vl, &t) != LDG_OK)
         return true;
     t.id = 0;
     for (int i = 0; i < 8; i++)
@@ -66,16 +68,29 @@ static bool collect_trade(void *arg, const uint8_t *k, size_t kl, const uint8_t 
         json_decref(j);
         return true;
     }
+    if (!net_page_take(s->page, k + 1, 8)) {
+        json_decref(j);
+        return false;
+    }
     json_array_append_new(s->arr, j);
     return true;
 }
 
-json_t *net_query_trades(ldg_state *st, const char *status, ldg_err *err)
+/* Sets the reply's "next" (a decimal id) when the page is full and more rows follow. */
+static json_t *paged(json_t *j, const net_page *page)
 {
-    trade_scan s = {st, json_array(), status};
+    char next[21];
+    net_page_u64_text(page, next);
+    net_page_finish(page, j, next);
+    return j;
+}
+
+json_t *net_query_trades(ldg_state *st, const char *status, net_page *page, ldg_err *err)
+{
+    trade_scan s = {st, json_array(), status, page};
     uint8_t prefix = 't';
-    *err = ldg_state_scan(st, &prefix, 1, LDG_QUERY_ROWS_MAX, collect_trade, &s);
-    return json_pack("{s:o}", "trades", s.arr);
+    *err = ldg_state_scan(st, &prefix, 1, SIZE_MAX, collect_trade, &s);
+    return paged(json_pack("{s:o}", "trades", s.arr), page);
 }
 
 json_t *net_query_trade(ldg_state *st, uint64_t id, ldg_err *err)
@@ -180,28 +195,34 @@ static json_t *cycle_json(ldg_state *st, uint64_t n, const uint8_t *v, size_t vl
 typedef struct cycle_scan {
     ldg_state *st;
     json_t *arr;
+    net_page *page;
 } cycle_scan;
 
 static bool collect_cycle(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     cycle_scan *s = arg;
     uint64_t n = 0;
-    if (kl != 9)
+    if (kl != 9 || !net_page_after(s->page, k + 1, 8))
         return true;
     for (int i = 0; i < 8; i++)
         n = n << 8 | k[1 + i];
     json_t *j = cycle_json(s->st, n, v, vl, false);
-    if (j)
-        json_array_append_new(s->arr, j);
+    if (!j)
+        return true;
+    if (!net_page_take(s->page, k + 1, 8)) {
+        json_decref(j);
+        return false;
+    }
+    json_array_append_new(s->arr, j);
     return true;
 }
 
-json_t *net_query_cycles(ldg_state *st, ldg_err *err)
+json_t *net_query_cycles(ldg_state *st, net_page *page, ldg_err *err)
 {
-    cycle_scan s = {st, json_array()};
+    cycle_scan s = {st, json_array(), page};
     uint8_t prefix = 'c';
-    *err = ldg_state_scan(st, &prefix, 1, LDG_QUERY_ROWS_MAX, collect_cycle, &s);
-    return json_pack("{s:o}", "cycles", s.arr);
+    *err = ldg_state_scan(st, &prefix, 1, SIZE_MAX, collect_cycle, &s);
+    return paged(json_pack("{s:o}", "cycles", s.arr), page);
 }
 
 json_t *net_query_cycle(ldg_state *st, uint64_t n, ldg_err *err)
@@ -223,6 +244,7 @@ json_t *net_query_cycle(ldg_state *st, uint64_t n, ldg_err *err)
 typedef struct queue_scan {
     ldg_state *st;
     json_t *arr;
+    net_page *page;
 } queue_scan;
 
 static bool collect_queue(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -233,11 +255,16 @@ static bool collect_queue(void *arg, const uint8_t *k, size_t kl, const uint8_t 
     ldg_account from, to;
     char isin[13], ccy[13];
     uint64_t qty, cash, age, id = 0;
-    if (kl != 9 || ldg_decode(&d, v, vl) != LDG_OK)
+    if (kl != 9 || !net_page_after(s->page, k + 1, 8) || ldg_decode(&d, v, vl) != LDG_OK)
         return true;
     for (int i = 0; i < 8; i++)
         id = id << 8 | k[1 + i];
-    if (ldg_obj_array(d.root, 7, &f) && ldg_obj_bin(&f[0], from.b, LDG_ACCOUNT_LEN) &&
+    bool row = ldg_obj_array(d.root, 7, &f);
+    if (row && !net_page_take(s->page, k + 1, 8)) {
+        ldg_dec_free(&d);
+        return false;
+    }
+    if (row && ldg_obj_bin(&f[0], from.b, LDG_ACCOUNT_LEN) &&
         ldg_obj_bin(&f[1], to.b, LDG_ACCOUNT_LEN) && ldg_obj_str(&f[2], isin, 12, false) &&
         ldg_obj_u64(&f[3], &qty) && ldg_obj_str(&f[4], ccy, 12, false) &&
         ldg_obj_u64(&f[5], &cash) && ldg_obj_u64(&f[6], &age))
@@ -250,10 +277,10 @@ static bool collect_queue(void *arg, const uint8_t *k, size_t kl, const uint8_t 
     return true;
 }
 
-json_t *net_query_queue(ldg_state *st, ldg_err *err)
+json_t *net_query_queue(ldg_state *st, net_page *page, ldg_err *err)
 {
-    queue_scan s = {st, json_array()};
+    queue_scan s = {st, json_array(), page};
     uint8_t prefix = 'q';
-    *err = ldg_state_scan(st, &prefix, 1, LDG_QUERY_ROWS_MAX, collect_queue, &s);
-    return json_pack("{s:o}", "queue", s.arr);
+    *err = ldg_state_scan(st, &prefix, 1, SIZE_MAX, collect_queue, &s);
+    return paged(json_pack("{s:o}", "queue", s.arr), page);
 }

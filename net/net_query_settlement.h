@@ -4,13 +4,16 @@
 #define NET_QUERY_SETTLEMENT_H
 
 #include "ldg_state.h"
+#include "net_reply.h"
 
 #include <jansson.h>
 
-json_t *net_query_trades(ldg_state *st, const char *status, ldg_err *err);
+/* The lists take a page (net_reply.h): rows after its cursor, at most its limit, and set the
+ * reply's "next" when more follow. */
+json_t *net_query_trades(ldg_state *st, const char *status, net_page *page, ldg_err *err);
 json_t *net_query_trade(ldg_state *st, uint64_t id, ldg_err *err);
-json_t *net_query_cycles(ldg_state *st, ldg_err *err);
+json_t *net_query_cycles(ldg_state *st, net_page *page, ldg_err *err);
 json_t *net_query_cycle(ldg_state *st, uint64_t n, ldg_err *err);
-json_t *net_query_queue(ldg_state *st, ldg_err *err);
+json_t *net_query_queue(ldg_state *st, net_page *page, ldg_err *err);
 
 #endif

@@ -9,6 +9,8 @@
 #include "ldg_keccak.h"
 #include "ldg_vm_ledger.h"
 
+#include "net_reply.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,29 +46,12 @@ void net_vm_register(ldg_registry *r)
 
 /* ---- RPC ---- */
 
-static char *vm_error(int *status, ldg_err err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Never NULL, whatever the message echoes (net_reply.h). */
+#define vm_error net_reply_error
 
-static char *vm_error(int *status, ldg_err err, const char *fmt, ...)
+static char *vm_dump(json_t *j, int *status)
 {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    *status = (int)err;
-    json_t *j = json_pack("{s:s,s:s}", "error", ldg_err_name(err), "message", msg);
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    return s;
-}
-
-static char *vm_dump(json_t *j)
-{
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    LDG_ASSERT(s);
-    return s;
+    return net_reply_dump(j, JSON_COMPACT, status);
 }
 
 static json_t *hex0x(const uint8_t *b, size_t n)
@@ -103,8 +88,10 @@ static json_t *outcome_json(const ldg_vm_outcome *o)
                           "logs", logs);
     if (o->created)
         json_object_set_new(j, "contract", hex0x(o->create_address.bytes, 20));
-    if (reason[0] || o->reason[0])
-        json_object_set_new(j, "reason", json_string(o->reason[0] ? o->reason : reason));
+    if (reason[0] || o->reason[0]) { /* a revert reason is the contract's bytes */
+        const char *why = o->reason[0] ? o->reason : reason;
+        json_object_set_new(j, "reason", net_json_text(why, strlen(why)));
+    }
     return j;
 }
 
@@ -185,7 +172,7 @@ static char *m_query(net_node *n, const msgpack_object *args, uint32_t nargs, in
     json_object_set_new(j, "name", json_string(ldg_result_name(o.code)));
     json_object_set_new(j, "height", json_integer((json_int_t)tip.height));
     ldg_vm_outcome_free(&o);
-    return vm_dump(j);
+    return vm_dump(j, status);
 }
 
 static char *m_result(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
@@ -206,7 +193,7 @@ static char *m_result(net_node *n, const msgpack_object *args, uint32_t nargs, i
     json_t *j = outcome_json(&o);
     json_object_set_new(j, "tx", hex0x(id, 32));
     ldg_vm_outcome_free(&o);
-    return vm_dump(j);
+    return vm_dump(j, status);
 }
 
 static char *m_info(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
@@ -233,7 +220,7 @@ static char *m_info(net_node *n, const msgpack_object *args, uint32_t nargs, int
         json_pack("{s:o,s:I,s:I,s:o}", "address", hex0x(a.bytes, 20), "nonce", (json_int_t)nonce,
                   "code_size", (json_int_t)code_size, "code_hash", hex0x(h, 32));
     free(code);
-    return vm_dump(j);
+    return vm_dump(j, status);
 }
 
 char *net_query_vm(net_node *n, const char *method, const msgpack_object *args, uint32_t nargs,

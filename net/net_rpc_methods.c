@@ -112,7 +112,12 @@ char *net_rpc_dispatch(net_node *n, net_rpc_access caller, const uint8_t *req, s
                              "the request has %zu bytes; '%s' accepts at most %zu", len,
                              m ? m->name : "an unknown method", max);
     ldg_dec d;
-    if (ldg_decode(&d, req, len) != LDG_OK)
+    ldg_err derr = ldg_decode(&d, req, len);
+    if (derr == LDG_ERR_TEXT) /* encoding.md 1.3 */
+        return net_rpc_error(status, derr,
+                             "a string in the request is not UTF-8 (RFC 3629: no overlong form, "
+                             "surrogate, code point above U+10FFFF or truncated sequence)");
+    if (derr != LDG_OK)
         return net_rpc_error(status, LDG_ERR_DECODE, "the request is not canonical msgpack");
     const msgpack_object *items;
     uint32_t count;

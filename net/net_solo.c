@@ -1,7 +1,7 @@
 /* The single-validator consensus driver: the same seam a BFT protocol uses
  * (propose -> execute -> precommit signatures -> certificate check -> commit), with a
  * validator set of one whose quorum is one. */
-#include "net_node.h"
+#include "net_solo.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,21 +15,23 @@ static void stop_fatal(net_node *n, const char *what, ldg_err err)
     atomic_store(&n->stopping, true);
 }
 
-/* Chooses the next block's transactions from the front of the mempool: up to
- * LDG_BLOCK_TX_MAX and LDG_BLOCK_SIZE_MAX bytes, skipping any that expired (they are dropped
- * from the mempool with the rest of the taken prefix and never reach a block). Returns
- * how many mempool entries the block consumes; *n gets how many go into it. */
-static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, size_t *lens,
-                         ldg_tx_ref *refs, uint64_t time_ms, uint32_t *count)
+/* Chooses the next block's transactions from the front of the pool: up to
+ * LDG_BLOCK_TX_MAX and LDG_BLOCK_SIZE_MAX bytes, skipping any outside its expiry window
+ * (they leave the pool with the rest of the taken prefix and never reach a block). Returns
+ * how many pool entries the block consumes (batch[0..) holds them, with references); *n
+ * gets how many go into it. */
+static size_t take_batch(net_node *n, net_pool_tx *batch, const uint8_t **txs, size_t *lens,
+                         ldg_tx_ref *refs, uint64_t time_ms, uint32_t *count, size_t *taken)
 {
-    size_t k = net_mempool_peek(n->mempool, batch, LDG_BLOCK_TX_MAX), used = 0, bytes = 0;
+    size_t k = net_pool_front(n->pool, batch, LDG_BLOCK_TX_MAX), used = 0, bytes = 0;
     uint32_t m = 0;
     /* Room for the header, certificate and receipts beside the transactions. */
     const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
     for (; used < k; used++) {
         if (bytes + batch[used].len > budget)
             break;
-        if (batch[used].expiry_ms < time_ms)
+        /* Outside its expiry window at the block's time the handler would refuse it. */
+        if (batch[used].expiry_ms < time_ms || batch[used].expiry_ms - time_ms > LDG_TX_TTL_MS_MAX)
             continue;
         bytes += batch[used].len;
         txs[m] = batch[used].wire;
@@ -39,7 +41,21 @@ static size_t take_batch(net_node *n, net_pending *batch, const uint8_t **txs, s
         m++;
     }
     *count = m;
+    *taken = k;
     return used;
+}
+
+/* Removes the first `consumed` of the taken entries from the pool and drops the references
+ * to all `taken`. */
+static void settle(net_node *n, net_pool_tx *batch, size_t consumed, size_t taken)
+{
+    ldg_hash *ids = malloc((consumed ? consumed : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    for (size_t i = 0; i < consumed; i++)
+        ids[i] = batch[i].id;
+    net_pool_remove(n->pool, ids, consumed);
+    free(ids);
+    net_pool_release(batch, taken);
 }
 
 static bool sign_cert(net_node *n, const ldg_header *h, ldg_cert *cert)
@@ -51,15 +67,16 @@ static bool sign_cert(net_node *n, const ldg_header *h, ldg_cert *cert)
     return ldg_cert_verify(cert, h->chain_id, vals, nv);
 }
 
-static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t *lens,
+static void produce(net_node *n, net_pool_tx *batch, const uint8_t **txs, size_t *lens,
                     ldg_tx_ref *refs, bool *verified)
 {
     uint64_t start = net_now_ms();
     uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     uint32_t k;
-    size_t consumed = take_batch(n, batch, txs, lens, refs, time_ms, &k);
+    size_t taken;
+    size_t consumed = take_batch(n, batch, txs, lens, refs, time_ms, &k, &taken);
     if (k == 0 && !atomic_exchange(&n->force_block, false)) {
-        net_mempool_remove_front(n->mempool, consumed); /* only expired ones */
+        settle(n, batch, consumed, taken); /* only expired ones */
         return;
     }
     for (size_t i = 0; i < k; i++)
@@ -69,21 +86,28 @@ static void produce(net_node *n, net_pending *batch, const uint8_t **txs, size_t
     ldg_cert cert;
     ldg_err err =
         ldg_chain_propose_refs(n->chain, refs, lens, (uint32_t)k, time_ms, &n->validator.pub, &h);
-    if (err != LDG_OK)
+    if (err != LDG_OK) {
+        net_pool_release(batch, taken);
         return stop_fatal(n, "propose", err);
+    }
     err = ldg_chain_execute(n->chain, &h, txs, lens, verified, n->dev, &out);
-    if (err != LDG_OK)
+    if (err != LDG_OK) {
+        net_pool_release(batch, taken);
         return stop_fatal(n, "execute own proposal", err);
+    }
     if (!sign_cert(n, &h, &cert)) {
         ldg_chain_abandon(n->chain);
         ldg_exec_out_free(&out);
+        net_pool_release(batch, taken);
         return stop_fatal(n, "precommit certificate", LDG_ERR_CRYPTO);
     }
     err = ldg_chain_commit(n->chain, &h, txs, lens, &cert, &out);
     ldg_exec_out_free(&out);
-    if (err != LDG_OK)
+    if (err != LDG_OK) {
+        net_pool_release(batch, taken);
         return stop_fatal(n, "commit", err);
-    net_mempool_remove_front(n->mempool, consumed);
+    }
+    settle(n, batch, consumed, taken);
     atomic_store(&n->last_commit_ms, net_now_ms() - start);
 }
 
@@ -94,14 +118,14 @@ void *net_solo_run(void *arg)
         fprintf(stderr, "folio: this node's key is not a validator; following only\n");
         return NULL;
     }
-    net_pending *batch = malloc(LDG_BLOCK_TX_MAX * sizeof *batch);
+    net_pool_tx *batch = malloc(LDG_BLOCK_TX_MAX * sizeof *batch);
     const uint8_t **txs = malloc(LDG_BLOCK_TX_MAX * sizeof *txs);
     size_t *lens = malloc(LDG_BLOCK_TX_MAX * sizeof *lens);
     ldg_tx_ref *refs = malloc(LDG_BLOCK_TX_MAX * sizeof *refs);
     bool *verified = malloc(LDG_BLOCK_TX_MAX);
     LDG_ASSERT(batch && txs && lens && refs && verified);
     while (!atomic_load(&n->stopping)) {
-        size_t pending = net_mempool_wait(n->mempool, 100);
+        size_t pending = net_pool_wait(n->pool, 100);
         if (atomic_load(&n->stopping))
             break;
         if (pending == 0 && !atomic_load(&n->force_block)) {

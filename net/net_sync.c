@@ -1,5 +1,9 @@
 #include "net_sync.h"
 
+#include <stdarg.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,4 +267,128 @@ void net_sync_fetch_close(net_sync_fetch *f)
         nng_ctx_close(f->slot[i].ctx);
     }
     free(f);
+}
+
+/* ---- the sync client ---- */
+
+static uint64_t sync_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void sync_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sync_log(const char *fmt, ...)
+{
+    char buf[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "folio: p2p: %s\n", buf);
+}
+
+/* The block's transactions leave the pool by id (whatever signature a pooled copy has). */
+static void pool_remove_txs(net_pool *p, const uint8_t *const *txs, const size_t *lens, uint32_t n)
+{
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_tx tx;
+        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK)
+            continue;
+        ids[k++] = tx.id;
+        ldg_tx_free(&tx);
+    }
+    net_pool_remove(p, ids, k);
+    free(ids);
+}
+
+net_sync_outcome net_sync_catch_up(const net_sync_client *c, char *fatal_why, size_t fatal_len)
+{
+    ldg_tip start = ldg_chain_head(c->chain);
+    uint64_t t0 = sync_mono_ms(), wait_ms = 0;
+    net_sync_fetch *f = net_sync_fetch_open(c->req, 2000);
+    for (int attempt = 0; attempt < 4 && !atomic_load(c->stopping);) {
+        ldg_tip tip = ldg_chain_head(c->chain);
+        nng_msg *raw;
+        uint64_t tw = sync_mono_ms();
+        bool got = net_sync_fetch_take(f, tip.height + 1, &raw) == LDG_OK;
+        wait_ms += sync_mono_ms() - tw;
+        if (!got) {
+            attempt++;
+            continue;
+        }
+        net_p2p_msg m;
+        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_SIZE_MAX) !=
+                LDG_OK ||
+            m.kind != NET_P2P_SYNC_REP) {
+            sync_log("malformed block sync reply dropped");
+            if (m.dec_live)
+                net_p2p_msg_free(&m);
+            nng_msg_free(raw);
+            attempt++;
+            continue;
+        }
+        if (m.tip_height > atomic_load(c->peer_height))
+            atomic_store(c->peer_height, m.tip_height);
+        /* The next range travels while this one is applied. */
+        if (m.rec_count > 0 && m.tip_height > tip.height + m.rec_count)
+            (void)net_sync_fetch_ask(f, tip.height + 1 + m.rec_count);
+        uint32_t applied = 0;
+        for (uint32_t i = 0; i < m.rec_count; i++) {
+            net_sync_block blk;
+            char why[256];
+            if (net_sync_decode(&blk, m.recs[i], m.rec_lens[i]) != LDG_OK) {
+                sync_log("undecodable block record in a sync reply");
+                break;
+            }
+            /* Stored in the background while the next one executes, and not fsynced one
+             * by one: a block lost in a crash is fetched again. The run is made durable
+             * below, before this node signs anything on top of it. */
+            ldg_err e =
+                net_sync_apply(c->chain, &blk, c->dev, LDG_COMMIT_BACKGROUND, why, sizeof why);
+            if (e == LDG_OK)
+                pool_remove_txs(c->pool, blk.txs, blk.tx_lens, blk.tx_count);
+            net_sync_block_free(&blk);
+            if (e == LDG_ERR_DIVERGED) {
+                net_p2p_msg_free(&m);
+                nng_msg_free(raw);
+                net_sync_fetch_close(f);
+                snprintf(fatal_why, fatal_len, "%s", why);
+                return NET_SYNC_FATAL;
+            }
+            if (e != LDG_OK) {
+                sync_log("block sync: %s", why);
+                break;
+            }
+            applied++;
+            if (c->delay_ms)
+                usleep((useconds_t)(c->delay_ms * 1000));
+        }
+        uint64_t peer_tip = m.tip_height;
+        net_p2p_msg_free(&m);
+        nng_msg_free(raw);
+        if (applied == 0)
+            attempt++;
+        if (ldg_chain_head(c->chain).height >= peer_tip && applied == 0)
+            break;
+    }
+    net_sync_fetch_close(f);
+    ldg_tip now = ldg_chain_head(c->chain);
+    if (now.height > start.height && ldg_chain_persist(c->chain) != LDG_OK) {
+        snprintf(fatal_why, fatal_len, "block sync: the store failed to persist blocks %llu..%llu",
+                 (unsigned long long)start.height + 1, (unsigned long long)now.height);
+        return NET_SYNC_FATAL;
+    }
+    if (now.height > start.height)
+        fprintf(stderr,
+                "folio: block sync: %llu -> %llu (%llu transactions) in %llu ms, %llu of them "
+                "waiting for peers\n",
+                (unsigned long long)start.height, (unsigned long long)now.height,
+                (unsigned long long)(now.tx_total - start.tx_total),
+                (unsigned long long)(sync_mono_ms() - t0), (unsigned long long)wait_ms);
+    return now.height > start.height ? NET_SYNC_GOT : NET_SYNC_NOTHING;
 }

@@ -9,6 +9,7 @@
 
 #include "ldg_chain.h"
 #include "net_p2p.h"
+#include "net_pool.h"
 
 #include <nng/nng.h>
 
@@ -65,5 +66,26 @@ bool net_sync_fetch_ask(net_sync_fetch *f, uint64_t from);
 ldg_err net_sync_fetch_take(net_sync_fetch *f, uint64_t from, nng_msg **out) LDG_WARN_UNUSED;
 /* Drops whatever is in flight and frees f (NULL: nothing). */
 void net_sync_fetch_close(net_sync_fetch *f);
+
+/* The sync client: brings a node's store up to its peers' tip over req, pipelined
+ * (net_sync_fetch), each block applied in the background mode and the run persisted at
+ * the end; the transactions of every applied block leave the pool. */
+typedef struct net_sync_client {
+    ldg_chain *chain;
+    net_pool *pool;
+    nng_socket req;
+    bool dev;
+    const _Atomic bool *stopping;
+    _Atomic uint64_t *peer_height; /* raised to the highest tip a peer reported */
+    uint64_t delay_ms;             /* test hook FOLIO_TEST_SYNC_DELAY_MS: sleep per block */
+} net_sync_client;
+
+typedef enum {
+    NET_SYNC_NOTHING, /* no block applied (up to date, or no peer answered) */
+    NET_SYNC_GOT,     /* the store moved forward */
+    NET_SYNC_FATAL,   /* this replica diverged or its store failed: why says; stop */
+} net_sync_outcome;
+
+net_sync_outcome net_sync_catch_up(const net_sync_client *c, char *why, size_t why_len);
 
 #endif

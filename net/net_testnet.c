@@ -1,5 +1,8 @@
-#include "net_bft.h"
+#include "net_testnet.h"
+#include "ldg_exec.h"
+#include "net_consensus.h"
 #include "net_file.h"
+#include "net_home.h"
 #include "net_tls.h"
 
 #include <errno.h>

@@ -2,7 +2,8 @@
 # Installs the Debian packages folio needs, or prints the exact line to do so.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libsecp256k1-dev librocksdb-dev libnng-dev
-      libmsgpack-dev check libjansson-dev libssl-dev nettle-dev spin coinor-cbc
+      libmsgpack-dev python3-msgpack check libjansson-dev libssl-dev nettle-dev spin coinor-cbc
+      libgmp-dev libmbedtls-dev
       )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -37,7 +37,7 @@ static uint64_t key_hash(ldg_u256 k)
     return mix64(k.w[0] ^ mix64(k.w[1] ^ mix64(k.w[2] ^ mix64(k.w[3]))));
 }
 
-world_slot *slot_find(const slot_table *t, ldg_u256 key)
+world_slot *ldg_world_slot_find(const slot_table *t, ldg_u256 key)
 {
     if (!t->cap)
         return NULL;
@@ -71,9 +71,9 @@ static bool slot_grow(slot_table *t)
     return true;
 }
 
-world_slot *slot_insert(ldg_evm_world *w, slot_table *t, ldg_u256 key)
+world_slot *ldg_world_slot_insert(ldg_evm_world *w, slot_table *t, ldg_u256 key)
 {
-    world_slot *s = slot_find(t, key);
+    world_slot *s = ldg_world_slot_find(t, key);
     if (s)
         return s;
     if ((t->count + 1) * 2 > t->cap && !slot_grow(t)) {
@@ -91,13 +91,13 @@ world_slot *slot_insert(ldg_evm_world *w, slot_table *t, ldg_u256 key)
     return s;
 }
 
-void slot_table_clear(slot_table *t)
+void ldg_world_slot_table_clear(slot_table *t)
 {
     free(t->slots);
     memset(t, 0, sizeof *t);
 }
 
-world_account *world_find(const ldg_evm_world *w, const ldg_evm_address *addr)
+world_account *ldg_world_find(const ldg_evm_world *w, const ldg_evm_address *addr)
 {
     if (!w->index_cap)
         return NULL;
@@ -130,9 +130,9 @@ static bool index_grow(ldg_evm_world *w)
     return true;
 }
 
-world_account *world_entry(ldg_evm_world *w, const ldg_evm_address *addr)
+world_account *ldg_world_entry(ldg_evm_world *w, const ldg_evm_address *addr)
 {
-    world_account *a = world_find(w, addr);
+    world_account *a = ldg_world_find(w, addr);
     if (a)
         return a;
     if ((w->account_count + 1) * 2 > w->index_cap && !index_grow(w))
@@ -162,15 +162,15 @@ oom:
     return NULL;
 }
 
-bool world_is_empty(const world_account *a)
+bool ldg_world_is_empty(const world_account *a)
 {
     return a->nonce == 0 && ldg_u256_is_zero(a->balance) && a->code_size == 0;
 }
 
 /* ---- journal ---- */
 
-void world_journal(ldg_evm_world *w, journal_kind kind, world_account *a, ldg_u256 key,
-                   ldg_u256 old, uint64_t old_nonce, bool old_flag)
+void ldg_world_journal(ldg_evm_world *w, journal_kind kind, world_account *a, ldg_u256 key,
+                       ldg_u256 old, uint64_t old_nonce, bool old_flag)
 {
     if (w->journal_len == w->journal_cap) {
         size_t cap = w->journal_cap ? w->journal_cap * 2 : 256;
@@ -190,7 +190,7 @@ void world_journal(ldg_evm_world *w, journal_kind kind, world_account *a, ldg_u2
                                                    .old = old};
 }
 
-world_snapshot world_snapshot_take(const ldg_evm_world *w)
+world_snapshot ldg_world_snapshot_take(const ldg_evm_world *w)
 {
     return (world_snapshot){w->journal_len, w->log_count};
 }
@@ -207,15 +207,15 @@ static void undo(ldg_evm_world *w, const journal_entry *e)
         a->nonce = e->old_nonce;
         break;
     case J_STORAGE:
-        if ((s = slot_find(&a->storage, e->key)))
+        if ((s = ldg_world_slot_find(&a->storage, e->key)))
             s->value = e->old;
         break;
     case J_TRANSIENT:
-        if ((s = slot_find(&a->transient, e->key)))
+        if ((s = ldg_world_slot_find(&a->transient, e->key)))
             s->value = e->old;
         break;
     case J_CODE:
-        world_set_code(w, a, NULL, 0);
+        ldg_world_set_code(w, a, NULL, 0);
         break;
     case J_ALIVE:
         a->alive = e->old_flag;
@@ -230,7 +230,7 @@ static void undo(ldg_evm_world *w, const journal_entry *e)
         a->warm = e->old_flag;
         break;
     case J_WARM_SLOT:
-        if ((s = slot_find(&a->storage, e->key)))
+        if ((s = ldg_world_slot_find(&a->storage, e->key)))
             s->warm = e->old_flag;
         break;
     case J_DESTRUCTED:
@@ -239,7 +239,7 @@ static void undo(ldg_evm_world *w, const journal_entry *e)
     }
 }
 
-void world_revert(ldg_evm_world *w, world_snapshot snap)
+void ldg_world_revert(ldg_evm_world *w, world_snapshot snap)
 {
     while (w->journal_len > snap.journal_len)
         undo(w, &w->journal[--w->journal_len]);
@@ -249,54 +249,54 @@ void world_revert(ldg_evm_world *w, world_snapshot snap)
 
 /* ---- journaled mutations ---- */
 
-void world_set_balance(ldg_evm_world *w, world_account *a, ldg_u256 v)
+void ldg_world_set_balance(ldg_evm_world *w, world_account *a, ldg_u256 v)
 {
-    world_journal(w, J_BALANCE, a, ldg_u256_zero(), a->balance, 0, false);
+    ldg_world_journal(w, J_BALANCE, a, ldg_u256_zero(), a->balance, 0, false);
     a->balance = v;
 }
 
-void world_set_nonce(ldg_evm_world *w, world_account *a, uint64_t v)
+void ldg_world_set_nonce(ldg_evm_world *w, world_account *a, uint64_t v)
 {
-    world_journal(w, J_NONCE, a, ldg_u256_zero(), ldg_u256_zero(), a->nonce, false);
+    ldg_world_journal(w, J_NONCE, a, ldg_u256_zero(), ldg_u256_zero(), a->nonce, false);
     a->nonce = v;
 }
 
-void world_touch(ldg_evm_world *w, world_account *a)
+void ldg_world_touch(ldg_evm_world *w, world_account *a)
 {
     if (a->touched)
         return;
-    world_journal(w, J_TOUCHED, a, ldg_u256_zero(), ldg_u256_zero(), 0, false);
+    ldg_world_journal(w, J_TOUCHED, a, ldg_u256_zero(), ldg_u256_zero(), 0, false);
     a->touched = true;
 }
 
-void world_warm_account(ldg_evm_world *w, world_account *a)
+void ldg_world_warm_account(ldg_evm_world *w, world_account *a)
 {
     if (a->warm)
         return;
-    world_journal(w, J_WARM_ACCOUNT, a, ldg_u256_zero(), ldg_u256_zero(), 0, false);
+    ldg_world_journal(w, J_WARM_ACCOUNT, a, ldg_u256_zero(), ldg_u256_zero(), 0, false);
     a->warm = true;
 }
 
-void world_warm_slot(ldg_evm_world *w, world_account *a, ldg_u256 key)
+void ldg_world_warm_slot(ldg_evm_world *w, world_account *a, ldg_u256 key)
 {
-    world_slot *s = slot_insert(w, &a->storage, key);
+    world_slot *s = ldg_world_slot_insert(w, &a->storage, key);
     if (!s || s->warm)
         return;
-    world_journal(w, J_WARM_SLOT, a, key, ldg_u256_zero(), 0, false);
+    ldg_world_journal(w, J_WARM_SLOT, a, key, ldg_u256_zero(), 0, false);
     s->warm = true;
 }
 
-world_account *world_get_or_create(ldg_evm_world *w, const ldg_evm_address *addr)
+world_account *ldg_world_get_or_create(ldg_evm_world *w, const ldg_evm_address *addr)
 {
-    world_account *a = world_entry(w, addr);
+    world_account *a = ldg_world_entry(w, addr);
     if (a && !a->alive) {
-        world_journal(w, J_ALIVE, a, ldg_u256_zero(), ldg_u256_zero(), 0, false);
+        ldg_world_journal(w, J_ALIVE, a, ldg_u256_zero(), ldg_u256_zero(), 0, false);
         a->alive = true;
     }
     return a;
 }
 
-bool world_set_code(ldg_evm_world *w, world_account *a, const uint8_t *code, size_t size)
+bool ldg_world_set_code(ldg_evm_world *w, world_account *a, const uint8_t *code, size_t size)
 {
     free(a->code);
     ldg_evm_code_free(a->analysis);
@@ -317,7 +317,7 @@ bool world_set_code(ldg_evm_world *w, world_account *a, const uint8_t *code, siz
     return true;
 }
 
-void world_kill(world_account *a)
+void ldg_world_kill(world_account *a)
 {
     free(a->code);
     ldg_evm_code_free(a->analysis);
@@ -328,7 +328,7 @@ void world_kill(world_account *a)
     a->nonce = 0;
     a->balance = ldg_u256_zero();
     a->alive = false;
-    slot_table_clear(&a->storage);
+    ldg_world_slot_table_clear(&a->storage);
 }
 
 /* ---- lifecycle and pre-state ---- */
@@ -346,8 +346,8 @@ void ldg_evm_world_free(ldg_evm_world *w)
     if (!w)
         return;
     for (size_t i = 0; i < w->account_count; i++) {
-        world_kill(w->accounts[i]);
-        slot_table_clear(&w->accounts[i]->transient);
+        ldg_world_kill(w->accounts[i]);
+        ldg_world_slot_table_clear(&w->accounts[i]->transient);
         free(w->accounts[i]);
     }
     for (size_t i = 0; i < w->log_count; i++)
@@ -362,22 +362,22 @@ void ldg_evm_world_free(ldg_evm_world *w)
 bool ldg_evm_world_set_account(ldg_evm_world *w, const ldg_evm_address *addr, uint64_t nonce,
                                ldg_u256 balance, const uint8_t *code, size_t code_size)
 {
-    world_account *a = world_entry(w, addr);
+    world_account *a = ldg_world_entry(w, addr);
     if (!a)
         return false;
-    world_kill(a);
+    ldg_world_kill(a);
     a->alive = true;
     a->nonce = nonce;
     a->balance = balance;
-    return world_set_code(w, a, code, code_size);
+    return ldg_world_set_code(w, a, code, code_size);
 }
 
 bool ldg_evm_world_set_storage(ldg_evm_world *w, const ldg_evm_address *addr, ldg_u256 key,
                                ldg_u256 value)
 {
-    world_account *a = world_find(w, addr);
+    world_account *a = ldg_world_find(w, addr);
     LDG_ASSERT(a && a->alive);
-    world_slot *s = slot_insert(w, &a->storage, key);
+    world_slot *s = ldg_world_slot_insert(w, &a->storage, key);
     if (!s)
         return false;
     s->value = s->original = value;
@@ -386,26 +386,26 @@ bool ldg_evm_world_set_storage(ldg_evm_world *w, const ldg_evm_address *addr, ld
 
 bool ldg_evm_world_account_alive(const ldg_evm_world *w, const ldg_evm_address *addr)
 {
-    world_account *a = world_find(w, addr);
+    world_account *a = ldg_world_find(w, addr);
     return a && a->alive;
 }
 
 ldg_u256 ldg_evm_world_balance(const ldg_evm_world *w, const ldg_evm_address *addr)
 {
-    world_account *a = world_find(w, addr);
+    world_account *a = ldg_world_find(w, addr);
     return a && a->alive ? a->balance : ldg_u256_zero();
 }
 
 uint64_t ldg_evm_world_nonce(const ldg_evm_world *w, const ldg_evm_address *addr)
 {
-    world_account *a = world_find(w, addr);
+    world_account *a = ldg_world_find(w, addr);
     return a && a->alive ? a->nonce : 0;
 }
 
 ldg_u256 ldg_evm_world_storage(const ldg_evm_world *w, const ldg_evm_address *addr, ldg_u256 key)
 {
-    world_account *a = world_find(w, addr);
-    world_slot *s = a && a->alive ? slot_find(&a->storage, key) : NULL;
+    world_account *a = ldg_world_find(w, addr);
+    world_slot *s = a && a->alive ? ldg_world_slot_find(&a->storage, key) : NULL;
     return s ? s->value : ldg_u256_zero();
 }
 
@@ -424,8 +424,8 @@ void ldg_evm_world_set_tx_context(ldg_evm_world *w, const ldg_evm_tx_context *tx
 
 static bool host_account_exists(void *ctx, const ldg_evm_address *addr)
 {
-    world_account *a = world_find(ctx, addr);
-    return a && a->alive && !world_is_empty(a);
+    world_account *a = ldg_world_find(ctx, addr);
+    return a && a->alive && !ldg_world_is_empty(a);
 }
 
 static ldg_u256 host_get_storage(void *ctx, const ldg_evm_address *addr, const ldg_u256 *key)
@@ -458,13 +458,13 @@ static ldg_evm_storage_status host_set_storage(void *ctx, const ldg_evm_address 
                                                const ldg_u256 *key, const ldg_u256 *value)
 {
     ldg_evm_world *w = ctx;
-    world_account *a = world_get_or_create(w, addr);
-    world_slot *s = a ? slot_insert(w, &a->storage, *key) : NULL;
+    world_account *a = ldg_world_get_or_create(w, addr);
+    world_slot *s = a ? ldg_world_slot_insert(w, &a->storage, *key) : NULL;
     if (!s)
         return LDG_EVM_STORAGE_ASSIGNED;
     ldg_evm_storage_status st = storage_status(s->original, s->value, *value);
     if (!ldg_u256_eq(s->value, *value)) {
-        world_journal(w, J_STORAGE, a, *key, s->value, 0, false);
+        ldg_world_journal(w, J_STORAGE, a, *key, s->value, 0, false);
         s->value = *value;
     }
     return st;
@@ -477,14 +477,14 @@ static ldg_u256 host_get_balance(void *ctx, const ldg_evm_address *addr)
 
 static size_t host_get_code_size(void *ctx, const ldg_evm_address *addr)
 {
-    world_account *a = world_find(ctx, addr);
+    world_account *a = ldg_world_find(ctx, addr);
     return a && a->alive ? a->code_size : 0;
 }
 
 static ldg_evm_bytes32 host_get_code_hash(void *ctx, const ldg_evm_address *addr)
 {
-    world_account *a = world_find(ctx, addr);
-    if (!a || !a->alive || world_is_empty(a))
+    world_account *a = ldg_world_find(ctx, addr);
+    if (!a || !a->alive || ldg_world_is_empty(a))
         return (ldg_evm_bytes32){{0}};
     return a->code_hash;
 }
@@ -492,7 +492,7 @@ static ldg_evm_bytes32 host_get_code_hash(void *ctx, const ldg_evm_address *addr
 static size_t host_copy_code(void *ctx, const ldg_evm_address *addr, size_t offset, uint8_t *out,
                              size_t out_size)
 {
-    world_account *a = world_find(ctx, addr);
+    world_account *a = ldg_world_find(ctx, addr);
     if (!a || !a->alive || offset >= a->code_size)
         return 0;
     size_t n = a->code_size - offset < out_size ? a->code_size - offset : out_size;
@@ -501,25 +501,28 @@ static size_t host_copy_code(void *ctx, const ldg_evm_address *addr, size_t offs
 }
 
 /* EIP-6780: the balance always moves; the account is deleted only if it was created in
- * this transaction (then even a self-beneficiary's balance is burned at the end). */
+ * this transaction, and then its balance is 0 right after the SELFDESTRUCT. */
 static bool host_selfdestruct(void *ctx, const ldg_evm_address *addr,
                               const ldg_evm_address *beneficiary)
 {
     ldg_evm_world *w = ctx;
-    world_account *self = world_find(w, addr);
-    world_account *ben = world_get_or_create(w, beneficiary);
+    world_account *self = ldg_world_find(w, addr);
+    world_account *ben = ldg_world_get_or_create(w, beneficiary);
     if (!self || !ben)
         return false;
     ldg_u256 amount = self->balance;
-    world_set_balance(w, self, ldg_u256_zero());
-    world_touch(w, self);
-    world_set_balance(w, ben, ldg_u256_add(ben->balance, amount));
-    world_touch(w, ben);
+    ldg_world_set_balance(w, self, ldg_u256_zero());
+    ldg_world_touch(w, self);
+    ldg_world_set_balance(w, ben, ldg_u256_add(ben->balance, amount));
+    ldg_world_touch(w, ben);
     if (!self->created)
         return false;
+    /* Created in this transaction: the balance is 0 from here on, even if it was its own
+     * beneficiary (the Ether is burned now, not when the account is removed). */
+    ldg_world_set_balance(w, self, ldg_u256_zero());
     if (self->destructed)
         return false;
-    world_journal(w, J_DESTRUCTED, self, ldg_u256_zero(), ldg_u256_zero(), 0, false);
+    ldg_world_journal(w, J_DESTRUCTED, self, ldg_u256_zero(), ldg_u256_zero(), 0, false);
     self->destructed = true;
     return true;
 }
@@ -572,10 +575,10 @@ static void host_emit_log(void *ctx, const ldg_evm_address *addr, const uint8_t 
 static ldg_evm_access_status host_access_account(void *ctx, const ldg_evm_address *addr)
 {
     ldg_evm_world *w = ctx;
-    world_account *a = world_entry(w, addr);
+    world_account *a = ldg_world_entry(w, addr);
     if (!a || a->warm)
         return LDG_EVM_ACCESS_WARM;
-    world_warm_account(w, a);
+    ldg_world_warm_account(w, a);
     return LDG_EVM_ACCESS_COLD;
 }
 
@@ -583,19 +586,19 @@ static ldg_evm_access_status host_access_storage(void *ctx, const ldg_evm_addres
                                                  const ldg_u256 *key)
 {
     ldg_evm_world *w = ctx;
-    world_account *a = world_entry(w, addr);
-    world_slot *s = a ? slot_find(&a->storage, *key) : NULL;
+    world_account *a = ldg_world_entry(w, addr);
+    world_slot *s = a ? ldg_world_slot_find(&a->storage, *key) : NULL;
     if (s && s->warm)
         return LDG_EVM_ACCESS_WARM;
     if (a)
-        world_warm_slot(w, a, *key);
+        ldg_world_warm_slot(w, a, *key);
     return LDG_EVM_ACCESS_COLD;
 }
 
 static ldg_u256 host_get_transient(void *ctx, const ldg_evm_address *addr, const ldg_u256 *key)
 {
-    world_account *a = world_find(ctx, addr);
-    world_slot *s = a ? slot_find(&a->transient, *key) : NULL;
+    world_account *a = ldg_world_find(ctx, addr);
+    world_slot *s = a ? ldg_world_slot_find(&a->transient, *key) : NULL;
     return s ? s->value : ldg_u256_zero();
 }
 
@@ -603,11 +606,11 @@ static void host_set_transient(void *ctx, const ldg_evm_address *addr, const ldg
                                const ldg_u256 *value)
 {
     ldg_evm_world *w = ctx;
-    world_account *a = world_entry(w, addr);
-    world_slot *s = a ? slot_insert(w, &a->transient, *key) : NULL;
+    world_account *a = ldg_world_entry(w, addr);
+    world_slot *s = a ? ldg_world_slot_insert(w, &a->transient, *key) : NULL;
     if (!s)
         return;
-    world_journal(w, J_TRANSIENT, a, *key, s->value, 0, false);
+    ldg_world_journal(w, J_TRANSIENT, a, *key, s->value, 0, false);
     s->value = *value;
 }
 
@@ -620,10 +623,10 @@ static ldg_evm_result fail_result(ldg_evm_status st, int64_t gas_left)
 
 static void transfer(ldg_evm_world *w, world_account *from, world_account *to, ldg_u256 value)
 {
-    world_set_balance(w, from, ldg_u256_sub(from->balance, value));
-    world_touch(w, from);
-    world_set_balance(w, to, ldg_u256_add(to->balance, value));
-    world_touch(w, to);
+    ldg_world_set_balance(w, from, ldg_u256_sub(from->balance, value));
+    ldg_world_touch(w, from);
+    ldg_world_set_balance(w, to, ldg_u256_add(to->balance, value));
+    ldg_world_touch(w, to);
 }
 
 static ldg_evm_result run_code(ldg_evm_world *w, world_account *code_acc,
@@ -645,26 +648,26 @@ static ldg_evm_result run_code(ldg_evm_world *w, world_account *code_acc,
 
 static ldg_evm_result world_message_call(ldg_evm_world *w, const ldg_evm_message *msg)
 {
-    world_snapshot snap = world_snapshot_take(w);
-    bool precompile = world_is_precompile(&msg->code_address);
+    world_snapshot snap = ldg_world_snapshot_take(w);
+    bool precompile = ldg_world_is_precompile(&msg->code_address);
     if (msg->kind == LDG_EVM_CALL) {
-        world_account *to = world_find(w, &msg->recipient);
+        world_account *to = ldg_world_find(w, &msg->recipient);
         bool value = !ldg_u256_is_zero(msg->value);
         /* A plain call to nothing creates nothing (an empty account would be removed
          * at the end of the transaction anyway). */
         if ((!to || !to->alive) && !precompile && !value)
             return (ldg_evm_result){.status = LDG_EVM_SUCCESS, .gas_left = msg->gas};
-        world_account *from = world_find(w, &msg->sender);
-        to = world_get_or_create(w, &msg->recipient);
+        world_account *from = ldg_world_find(w, &msg->sender);
+        to = ldg_world_get_or_create(w, &msg->recipient);
         if (!from || !to)
             return fail_result(LDG_EVM_OUT_OF_MEMORY, 0);
         transfer(w, from, to, msg->value);
     }
     ldg_evm_result r;
-    if (!world_precompile(w, msg, &r))
-        r = run_code(w, world_find(w, &msg->code_address), msg);
+    if (!ldg_world_precompile(w, msg, &r))
+        r = run_code(w, ldg_world_find(w, &msg->code_address), msg);
     if (r.status != LDG_EVM_SUCCESS)
-        world_revert(w, snap);
+        ldg_world_revert(w, snap);
     return r;
 }
 
@@ -673,34 +676,34 @@ static void deposit_code(ldg_evm_world *w, world_account *acc, ldg_evm_result *r
 {
     if (!world_deposit_charge(r))
         return;
-    world_journal(w, J_CODE, acc, ldg_u256_zero(), ldg_u256_zero(), 0, false);
-    world_set_code(w, acc, r->output_data, r->output_size);
+    ldg_world_journal(w, J_CODE, acc, ldg_u256_zero(), ldg_u256_zero(), 0, false);
+    ldg_world_set_code(w, acc, r->output_data, r->output_size);
 }
 
 static ldg_evm_result world_create(ldg_evm_world *w, const ldg_evm_message *msg)
 {
-    world_account *sender = world_find(w, &msg->sender);
+    world_account *sender = ldg_world_find(w, &msg->sender);
     LDG_ASSERT(sender && sender->alive);
     if (sender->nonce == UINT64_MAX)
         return fail_result(LDG_EVM_FAILURE, msg->gas);
     ldg_evm_address addr = msg->kind == LDG_EVM_CREATE
                                ? world_create_address(&msg->sender, sender->nonce)
                                : world_create2_address(msg);
-    world_set_nonce(w, sender, sender->nonce + 1);
-    world_account *acc = world_entry(w, &addr);
+    ldg_world_set_nonce(w, sender, sender->nonce + 1);
+    world_account *acc = ldg_world_entry(w, &addr);
     if (!acc)
         return fail_result(LDG_EVM_OUT_OF_MEMORY, 0);
-    world_warm_account(w, acc);
+    ldg_world_warm_account(w, acc);
     bool has_storage = false;
     for (size_t i = 0; acc->alive && i < acc->storage.cap && !has_storage; i++)
         has_storage = acc->storage.slots[i].used && !ldg_u256_is_zero(acc->storage.slots[i].value);
     if (acc->alive && (acc->nonce != 0 || acc->code_size != 0 || has_storage))
         return fail_result(LDG_EVM_FAILURE, 0); /* address collision eats the gas */
-    world_snapshot snap = world_snapshot_take(w);
-    world_get_or_create(w, &addr);
-    world_journal(w, J_CREATED, acc, ldg_u256_zero(), ldg_u256_zero(), 0, acc->created);
+    world_snapshot snap = ldg_world_snapshot_take(w);
+    ldg_world_get_or_create(w, &addr);
+    ldg_world_journal(w, J_CREATED, acc, ldg_u256_zero(), ldg_u256_zero(), 0, acc->created);
     acc->created = true;
-    world_set_nonce(w, acc, 1);
+    ldg_world_set_nonce(w, acc, 1);
     transfer(w, sender, acc, msg->value);
 
     ldg_evm_message m = world_init_message(msg, addr);
@@ -717,7 +720,7 @@ static ldg_evm_result world_create(ldg_evm_world *w, const ldg_evm_message *msg)
     if (r.status == LDG_EVM_SUCCESS)
         deposit_code(w, acc, &r);
     if (r.status != LDG_EVM_SUCCESS)
-        world_revert(w, snap);
+        ldg_world_revert(w, snap);
     if (r.status != LDG_EVM_REVERT)
         ldg_evm_result_release(&r); /* only REVERT data becomes return data */
     if (r.status == LDG_EVM_SUCCESS)

@@ -1,5 +1,6 @@
 /* Cancun transaction processing on the in-memory world, state root and logs hash, and the
- * standard precompiles folio provides (ecrecover, sha256, ripemd160, identity). */
+ * standard precompiles folio provides (ecrecover, sha256, ripemd160, identity here; 0x05..0x09
+ * in ldg_evm_precompile.c). */
 #include "ldg_evm_world_int.h"
 
 #include "ldg_keccak.h"
@@ -19,7 +20,7 @@
  * instrument precompiles (specs/vm.md). */
 #define PRECOMPILE_LAST 0x0a
 
-bool world_is_precompile(const ldg_evm_address *addr)
+bool ldg_world_is_precompile(const ldg_evm_address *addr)
 {
     for (int i = 0; i < 19; i++)
         if (addr->bytes[i])
@@ -47,7 +48,8 @@ static bool set_output(ldg_evm_result *r, const uint8_t *data, size_t len)
 static void ecrecover(const uint8_t *in, size_t in_size, ldg_evm_result *r)
 {
     uint8_t buf[128] = {0};
-    memcpy(buf, in, in_size < 128 ? in_size : 128);
+    if (in_size) /* in is NULL for empty call data */
+        memcpy(buf, in, in_size < 128 ? in_size : 128);
     /* v is a 32-byte word that must be 27 or 28. */
     for (int i = 32; i < 63; i++)
         if (buf[i])
@@ -69,9 +71,9 @@ static void ecrecover(const uint8_t *in, size_t in_size, ldg_evm_result *r)
         r->status = LDG_EVM_OUT_OF_MEMORY;
 }
 
-bool world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_result *out)
+bool ldg_world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_result *out)
 {
-    if (!world_is_precompile(&msg->code_address))
+    if (!ldg_world_is_precompile(&msg->code_address))
         return false;
     unsigned id = msg->code_address.bytes[19];
     int64_t cost;
@@ -88,6 +90,19 @@ bool world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_resu
     case 4:
         cost = 15 + 3 * words(msg->input_size);
         break;
+    case 5:
+    case 6:
+    case 7:
+    case 8:
+    case 9: {
+        static ldg_evm_result (*const run[])(const uint8_t *, size_t, int64_t) = {
+            ldg_evm_pc_modexp, ldg_evm_pc_bn_add, ldg_evm_pc_bn_mul, ldg_evm_pc_bn_pairing,
+            ldg_evm_pc_blake2f};
+        *out = run[id - 5](msg->input_data, msg->input_size, msg->gas);
+        if (out->status == LDG_EVM_OUT_OF_MEMORY)
+            w->failed = true;
+        return true;
+    }
     default: /* not provided yet: fails like an exceptional halt (specs/vm.md) */
         *out = (ldg_evm_result){.status = LDG_EVM_PRECOMPILE_FAILURE};
         return true;
@@ -178,7 +193,7 @@ static const char *validate(ldg_evm_world *w, const ldg_evm_block *b, const ldg_
         return "gas limit above block gas limit";
     if (tx->is_create && tx->data_size > LDG_EVM_INITCODE_SIZE_MAX)
         return "init code too large";
-    world_account *s = world_find(w, &tx->sender);
+    world_account *s = ldg_world_find(w, &tx->sender);
     uint64_t nonce = s && s->alive ? s->nonce : 0;
     if (nonce != tx->nonce)
         return "nonce mismatch";
@@ -232,25 +247,25 @@ static const char *validate(ldg_evm_world *w, const ldg_evm_block *b, const ldg_
 static void warm_up(ldg_evm_world *w, const ldg_evm_block *b, const ldg_evm_tx *tx)
 {
     world_account *a;
-    if ((a = world_entry(w, &tx->sender)))
-        world_warm_account(w, a);
-    if (!tx->is_create && (a = world_entry(w, &tx->to)))
-        world_warm_account(w, a);
-    if ((a = world_entry(w, &b->coinbase))) /* EIP-3651 */
-        world_warm_account(w, a);
+    if ((a = ldg_world_entry(w, &tx->sender)))
+        ldg_world_warm_account(w, a);
+    if (!tx->is_create && (a = ldg_world_entry(w, &tx->to)))
+        ldg_world_warm_account(w, a);
+    if ((a = ldg_world_entry(w, &b->coinbase))) /* EIP-3651 */
+        ldg_world_warm_account(w, a);
     for (unsigned i = 1; i <= PRECOMPILE_LAST; i++) {
         ldg_evm_address p = {{0}};
         p.bytes[19] = (uint8_t)i;
-        if ((a = world_entry(w, &p)))
-            world_warm_account(w, a);
+        if ((a = ldg_world_entry(w, &p)))
+            ldg_world_warm_account(w, a);
     }
     for (size_t i = 0; i < tx->access_list_count; i++) {
         const ldg_evm_access_entry *e = &tx->access_list[i];
-        if (!(a = world_entry(w, &e->address)))
+        if (!(a = ldg_world_entry(w, &e->address)))
             continue;
-        world_warm_account(w, a);
+        ldg_world_warm_account(w, a);
         for (size_t k = 0; k < e->key_count; k++)
-            world_warm_slot(w, a, e->keys[k]);
+            ldg_world_warm_slot(w, a, e->keys[k]);
     }
 }
 
@@ -260,10 +275,10 @@ static void finalize(ldg_evm_world *w)
 {
     for (size_t i = 0; i < w->account_count; i++) {
         world_account *a = w->accounts[i];
-        if (a->alive && (a->destructed || (a->touched && world_is_empty(a))))
-            world_kill(a);
+        if (a->alive && (a->destructed || (a->touched && ldg_world_is_empty(a))))
+            ldg_world_kill(a);
         a->touched = a->created = a->destructed = a->warm = false;
-        slot_table_clear(&a->transient);
+        ldg_world_slot_table_clear(&a->transient);
         for (size_t k = 0; k < a->storage.cap; k++) {
             a->storage.slots[k].original = a->storage.slots[k].value;
             a->storage.slots[k].warm = false;
@@ -305,11 +320,11 @@ bool ldg_evm_world_apply_tx(ldg_evm_world *w, const ldg_evm_block *b, const ldg_
     if (out->invalid_reason)
         return !w->failed;
     out->valid = true;
-    world_account *sender = world_find(w, &tx->sender);
+    world_account *sender = ldg_world_find(w, &tx->sender);
     ldg_u256 upfront = ldg_u256_add(mul_u64(price, (uint64_t)tx->gas_limit), blob_fee);
-    world_set_balance(w, sender, ldg_u256_sub(sender->balance, upfront));
+    ldg_world_set_balance(w, sender, ldg_u256_sub(sender->balance, upfront));
     if (!tx->is_create)
-        world_set_nonce(w, sender, sender->nonce + 1);
+        ldg_world_set_nonce(w, sender, sender->nonce + 1);
     w->tx = (ldg_evm_tx_context){
         .gas_price = price,
         .origin = tx->sender,
@@ -332,14 +347,14 @@ bool ldg_evm_world_apply_tx(ldg_evm_world *w, const ldg_evm_block *b, const ldg_
     if (refund > gas_used / 5) /* EIP-3529 */
         refund = gas_used / 5;
     gas_used -= refund;
-    world_set_balance(
+    ldg_world_set_balance(
         w, sender,
         ldg_u256_add(sender->balance, mul_u64(price, (uint64_t)(tx->gas_limit - gas_used))));
-    world_account *cb = world_get_or_create(w, &b->coinbase);
+    world_account *cb = ldg_world_get_or_create(w, &b->coinbase);
     if (cb) {
         ldg_u256 tip = mul_u64(ldg_u256_sub(price, b->base_fee), (uint64_t)gas_used);
-        world_set_balance(w, cb, ldg_u256_add(cb->balance, tip));
-        world_touch(w, cb);
+        ldg_world_set_balance(w, cb, ldg_u256_add(cb->balance, tip));
+        ldg_world_touch(w, cb);
     }
     finalize(w);
     out->status = r.status;

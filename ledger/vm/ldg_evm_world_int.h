@@ -95,34 +95,45 @@ typedef struct world_snapshot {
     size_t log_count;
 } world_snapshot;
 
-world_account *world_find(const ldg_evm_world *w, const ldg_evm_address *addr);
+world_account *ldg_world_find(const ldg_evm_world *w, const ldg_evm_address *addr);
 /* Existing entry (alive or not) or a new dead one; NULL if out of memory. */
-world_account *world_entry(ldg_evm_world *w, const ldg_evm_address *addr);
+world_account *ldg_world_entry(ldg_evm_world *w, const ldg_evm_address *addr);
 /* Alive account, created (journaled) if needed; NULL if out of memory. */
-world_account *world_get_or_create(ldg_evm_world *w, const ldg_evm_address *addr);
-bool world_is_empty(const world_account *a);
-world_slot *slot_find(const slot_table *t, ldg_u256 key);
-world_slot *slot_insert(ldg_evm_world *w, slot_table *t, ldg_u256 key);
-void slot_table_clear(slot_table *t);
+world_account *ldg_world_get_or_create(ldg_evm_world *w, const ldg_evm_address *addr);
+bool ldg_world_is_empty(const world_account *a);
+world_slot *ldg_world_slot_find(const slot_table *t, ldg_u256 key);
+world_slot *ldg_world_slot_insert(ldg_evm_world *w, slot_table *t, ldg_u256 key);
+void ldg_world_slot_table_clear(slot_table *t);
 
-void world_journal(ldg_evm_world *w, journal_kind kind, world_account *a, ldg_u256 key,
-                   ldg_u256 old, uint64_t old_nonce, bool old_flag);
-world_snapshot world_snapshot_take(const ldg_evm_world *w);
-void world_revert(ldg_evm_world *w, world_snapshot s);
+void ldg_world_journal(ldg_evm_world *w, journal_kind kind, world_account *a, ldg_u256 key,
+                       ldg_u256 old, uint64_t old_nonce, bool old_flag);
+world_snapshot ldg_world_snapshot_take(const ldg_evm_world *w);
+void ldg_world_revert(ldg_evm_world *w, world_snapshot s);
 
-void world_set_balance(ldg_evm_world *w, world_account *a, ldg_u256 v);
-void world_set_nonce(ldg_evm_world *w, world_account *a, uint64_t v);
-void world_touch(ldg_evm_world *w, world_account *a);
-void world_warm_account(ldg_evm_world *w, world_account *a);
-void world_warm_slot(ldg_evm_world *w, world_account *a, ldg_u256 key);
+void ldg_world_set_balance(ldg_evm_world *w, world_account *a, ldg_u256 v);
+void ldg_world_set_nonce(ldg_evm_world *w, world_account *a, uint64_t v);
+void ldg_world_touch(ldg_evm_world *w, world_account *a);
+void ldg_world_warm_account(ldg_evm_world *w, world_account *a);
+void ldg_world_warm_slot(ldg_evm_world *w, world_account *a, ldg_u256 key);
 /* Replaces the code (not journaled: only at creation, whose revert kills the account). */
-bool world_set_code(ldg_evm_world *w, world_account *a, const uint8_t *code, size_t size);
-void world_kill(world_account *a);
+bool ldg_world_set_code(ldg_evm_world *w, world_account *a, const uint8_t *code, size_t size);
+void ldg_world_kill(world_account *a);
 
 /* Runs a precompiled contract at msg->code_address if there is one there; returns false
  * (and leaves out alone) if the address is not a precompile. */
-bool world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_result *out);
-bool world_is_precompile(const ldg_evm_address *addr);
+bool ldg_world_precompile(ldg_evm_world *w, const ldg_evm_message *msg, ldg_evm_result *out);
+bool ldg_world_is_precompile(const ldg_evm_address *addr);
+
+/* Precompiles 0x05..0x09 (ldg_evm_precompile.c) on input (in, n) with gas: each returns
+ * the result (gas left, output) or an out-of-gas / precompile-failure halt. */
+ldg_evm_result ldg_evm_pc_modexp(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_bn_add(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_bn_mul(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_bn_pairing(const uint8_t *in, size_t n, int64_t gas);
+ldg_evm_result ldg_evm_pc_blake2f(const uint8_t *in, size_t n, int64_t gas);
+/* BLAKE2b's compression function F (RFC 7693 §3.2) with a chosen number of rounds. */
+void ldg_blake2b_f(uint64_t h[8], const uint64_t m[16], const uint64_t t[2], bool last,
+                   uint32_t rounds);
 
 /* ---- contract creation, shared by both hosts ---- */
 

@@ -61,24 +61,24 @@ typedef struct vm_session {
 } vm_session;
 
 /* Set once by ldg_vm_register. */
-const ldg_vm_natives *vm_natives(void);
+const ldg_vm_natives *ldg_vm_natives_get(void);
 
 /* Native precompile at msg->code_address if there is one (0x100..0x1ff); false if not. */
-bool vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_result *out);
-bool vm_is_native_precompile(const ldg_evm_address *a);
+bool ldg_vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_result *out);
+bool ldg_vm_is_native_precompile(const ldg_evm_address *a);
 
-void vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin);
-void vm_session_free(vm_session *s);
+void ldg_vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin);
+void ldg_vm_session_free(vm_session *s);
 /* Runs a top-level message through the host. */
-ldg_evm_result vm_session_run(vm_session *s, const ldg_evm_message *msg);
+ldg_evm_result ldg_vm_session_run(vm_session *s, const ldg_evm_message *msg);
 
 /* ABI helpers. */
-void vm_abi_selector(uint8_t out[4], const char *signature);
+void ldg_vm_abi_selector(uint8_t out[4], const char *signature);
 /* Reads a dynamic string/bytes argument whose head word is at arg index i. Returns a
  * pointer into data, or NULL if malformed or longer than max. */
-const uint8_t *vm_abi_bytes_arg(const uint8_t *args, size_t args_len, size_t i, size_t max,
-                                size_t *len);
+const uint8_t *ldg_vm_abi_bytes_arg(const uint8_t *args, size_t args_len, size_t i, size_t max,
+                                    size_t *len);
 /* Encodes Error(string) revert data (malloc'd). */
-uint8_t *vm_abi_error(const char *text, size_t *len);
+uint8_t *ldg_vm_abi_error(const char *text, size_t *len);
 
 #endif

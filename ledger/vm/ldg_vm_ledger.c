@@ -234,7 +234,7 @@ static void revert_to(vm_session *s, vm_snapshot snap)
         s->poisoned = true;
 }
 
-void vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin)
+void ldg_vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin)
 {
     memset(s, 0, sizeof *s);
     s->c = c;
@@ -246,7 +246,7 @@ void vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin)
     s->txc.chain_id = ldg_u256_from_u64(LDG_VM_CHAIN_ID);
 }
 
-void vm_session_free(vm_session *s)
+void ldg_vm_session_free(vm_session *s)
 {
     for (size_t i = 0; i < s->journal_len; i++)
         journal_entry_free(&s->journal[i]);
@@ -505,6 +505,12 @@ static bool h_selfdestruct(void *ctx, const ldg_evm_address *addr,
     vm_session *s = ctx;
     value_move(s, addr, beneficiary, h_get_balance(ctx, addr));
     vm_entry *e = entry_get(s, E_ACCOUNT, addr, NULL);
+    if (e->created) { /* EIP-6780: burned now, even when it is its own beneficiary */
+        vm_account a;
+        account_load(s, addr, &a);
+        a.balance = ldg_u256_zero();
+        account_store(s, addr, &a);
+    }
     if (e->destructed)
         return false;
     if (e->created) { /* EIP-6780: only an account created in this transaction goes */
@@ -650,7 +656,7 @@ static bool eth_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_re
         s->eth_world = ldg_evm_world_new();
         LDG_ASSERT(s->eth_world);
     }
-    return world_precompile(s->eth_world, msg, out);
+    return ldg_world_precompile(s->eth_world, msg, out);
 }
 
 static ldg_evm_result message_call(vm_session *s, const ldg_evm_message *msg)
@@ -659,7 +665,7 @@ static ldg_evm_result message_call(vm_session *s, const ldg_evm_message *msg)
     if (msg->kind == LDG_EVM_CALL)
         value_move(s, &msg->sender, &msg->recipient, msg->value);
     ldg_evm_result r;
-    if (!eth_precompile(s, msg, &r) && !vm_native_precompile(s, msg, &r)) {
+    if (!eth_precompile(s, msg, &r) && !ldg_vm_native_precompile(s, msg, &r)) {
         vm_account a;
         account_load(s, &msg->code_address, &a);
         const ldg_evm_code *code = a.has_code ? code_analysis(s, &a) : NULL;
@@ -766,7 +772,7 @@ static ldg_evm_result h_call(void *ctx, const ldg_evm_message *msg)
     return message_call(s, msg);
 }
 
-ldg_evm_result vm_session_run(vm_session *s, const ldg_evm_message *msg)
+ldg_evm_result ldg_vm_session_run(vm_session *s, const ldg_evm_message *msg)
 {
     /* EIP-2929/3651: origin, recipient and precompiles start warm. */
     warm(s, entry_get(s, E_ACCOUNT, &msg->sender, NULL));
@@ -857,7 +863,7 @@ void ldg_vm_revert_reason(char *out, size_t out_len, const uint8_t *d, size_t n)
     out[0] = '\0';
     if (n >= 4 && !memcmp(d, err_sel, 4)) {
         size_t len;
-        const uint8_t *p = vm_abi_bytes_arg(d + 4, n - 4, 0, 4096, &len);
+        const uint8_t *p = ldg_vm_abi_bytes_arg(d + 4, n - 4, 0, 4096, &len);
         if (p) {
             size_t o = 0;
             for (size_t i = 0; i < len && o + 1 < out_len; i++)
@@ -905,9 +911,9 @@ static void take_logs(vm_session *s, ldg_vm_outcome *o)
 static void run_top(ldg_txctx *c, const ldg_account *origin, ldg_evm_message *m, ldg_vm_outcome *o)
 {
     vm_session s;
-    vm_session_init(&s, c, origin);
+    ldg_vm_session_init(&s, c, origin);
     int64_t gas_limit = m->gas;
-    ldg_evm_result r = vm_session_run(&s, m);
+    ldg_evm_result r = ldg_vm_session_run(&s, m);
     o->status = r.status;
     int64_t used = gas_limit - r.gas_left;
     int64_t refund = r.status == LDG_EVM_SUCCESS ? r.gas_refund : 0;
@@ -943,7 +949,7 @@ static void run_top(ldg_txctx *c, const ldg_account *origin, ldg_evm_message *m,
     if (s.store_failed)
         o->code = LDG_R_STORE_FAILED;
     take_logs(&s, o);
-    vm_session_free(&s);
+    ldg_vm_session_free(&s);
 }
 
 static ldg_result gas_checks(ldg_txctx *c, bool is_create, const uint8_t *data, size_t n,
@@ -1102,7 +1108,7 @@ static ldg_result tx_call(ldg_txctx *c, const msgpack_object *payload)
     vm_account a;
     if (account_read(c->st, &to, &a) != LDG_OK)
         return LDG_R_STORE_FAILED;
-    if (!a.has_code && !is_eth_precompile(&to) && !vm_is_native_precompile(&to)) {
+    if (!a.has_code && !is_eth_precompile(&to) && !ldg_vm_is_native_precompile(&to)) {
         char hex[41];
         for (int i = 0; i < 20; i++)
             snprintf(hex + 2 * i, 3, "%02x", to.bytes[i]);
@@ -1309,20 +1315,21 @@ ldg_err ldg_vm_storage_get(ldg_state *st, const ldg_evm_address *a, const uint8_
 
 /* ---- registration ---- */
 
-ldg_result vm_tx_attach(ldg_txctx *c, const msgpack_object *payload);
-ldg_result vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_account *from,
-                            const ldg_account *to, uint64_t quantity);
+ldg_result ldg_vm_tx_attach(ldg_txctx *c, const msgpack_object *payload);
+ldg_result ldg_vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_account *from,
+                                const ldg_account *to, uint64_t quantity);
 
 static const ldg_tx_type vm_tx_types[] = {
     {LDG_VM_TX_DEPLOY, "contract.deploy", LDG_ROLE_DEPLOYER, tx_deploy},
     {LDG_VM_TX_CALL, "contract.call", 0, tx_call},
-    {LDG_VM_TX_ATTACH, "contract.attach", LDG_ROLE_ISSUER | LDG_ROLE_SETTLEMENT_BANK, vm_tx_attach},
+    {LDG_VM_TX_ATTACH, "contract.attach", LDG_ROLE_ISSUER | LDG_ROLE_SETTLEMENT_BANK,
+     ldg_vm_tx_attach},
 };
 
 /* Process-wide like the result table: set at start, before any thread runs. */
 static const ldg_vm_natives *natives_table;
 
-const ldg_vm_natives *vm_natives(void)
+const ldg_vm_natives *ldg_vm_natives_get(void)
 {
     return natives_table;
 }
@@ -1334,5 +1341,5 @@ void ldg_vm_register(ldg_registry *r, const ldg_vm_natives *natives)
     ldg_result_register(vm_results, sizeof vm_results / sizeof vm_results[0]);
     for (size_t i = 0; i < sizeof vm_tx_types / sizeof vm_tx_types[0]; i++)
         ldg_registry_add_tx(r, &vm_tx_types[i]);
-    ldg_registry_add_transfer_hook(r, vm_transfer_hook);
+    ldg_registry_add_transfer_hook(r, ldg_vm_transfer_hook);
 }

@@ -22,7 +22,7 @@
 
 /* ---- ABI ---- */
 
-void vm_abi_selector(uint8_t out[4], const char *signature)
+void ldg_vm_abi_selector(uint8_t out[4], const char *signature)
 {
     uint8_t h[32];
     ldg_keccak256(h, (const uint8_t *)signature, strlen(signature));
@@ -41,7 +41,8 @@ static bool word_u64(const uint8_t *w, uint64_t *v)
     return true;
 }
 
-const uint8_t *vm_abi_bytes_arg(const uint8_t *args, size_t n, size_t i, size_t max, size_t *len)
+const uint8_t *ldg_vm_abi_bytes_arg(const uint8_t *args, size_t n, size_t i, size_t max,
+                                    size_t *len)
 {
     uint64_t off, l;
     if (n < 32 * (i + 1) || !word_u64(args + 32 * i, &off) || off > n || n - off < 32 ||
@@ -51,14 +52,14 @@ const uint8_t *vm_abi_bytes_arg(const uint8_t *args, size_t n, size_t i, size_t 
     return args + off + 32;
 }
 
-uint8_t *vm_abi_error(const char *text, size_t *len)
+uint8_t *ldg_vm_abi_error(const char *text, size_t *len)
 {
     size_t tl = strlen(text);
     size_t padded = (tl + 31) / 32 * 32;
     *len = 4 + 32 + 32 + padded;
     uint8_t *b = calloc(1, *len);
     LDG_ASSERT(b);
-    vm_abi_selector(b, "Error(string)");
+    ldg_vm_abi_selector(b, "Error(string)");
     b[4 + 31] = 0x20;
     for (int i = 0; i < 8; i++)
         b[4 + 32 + 31 - i] = (uint8_t)(tl >> (8 * i));
@@ -85,7 +86,7 @@ static bool word_address(const uint8_t *w, ldg_account *a)
 
 /* ---- the precompile ---- */
 
-bool vm_is_native_precompile(const ldg_evm_address *a)
+bool ldg_vm_is_native_precompile(const ldg_evm_address *a)
 {
     for (int i = 0; i < 18; i++)
         if (a->bytes[i])
@@ -104,7 +105,7 @@ static ldg_evm_result revert_with(int64_t gas_left, const char *fmt, ...)
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     ldg_evm_result r = {.status = LDG_EVM_REVERT, .gas_left = gas_left};
-    r.output_data = vm_abi_error(text, &r.output_size);
+    r.output_data = ldg_vm_abi_error(text, &r.output_size);
     return r;
 }
 
@@ -122,7 +123,7 @@ static ldg_evm_result return_words(int64_t gas_left, const uint8_t *words, size_
 static bool id_arg(const uint8_t *args, size_t n, char id[ID_LEN + 1])
 {
     size_t len;
-    const uint8_t *p = vm_abi_bytes_arg(args, n, 0, ID_LEN, &len);
+    const uint8_t *p = ldg_vm_abi_bytes_arg(args, n, 0, ID_LEN, &len);
     if (!p || len == 0)
         return false;
     for (size_t i = 0; i < len; i++)
@@ -142,8 +143,8 @@ static ldg_evm_result p_balance(vm_session *s, const uint8_t *args, size_t n, in
     ldg_vm_instrument ins;
     bool found;
     uint64_t q = 0;
-    if (vm_natives()->instrument(s->st, id, &ins, &found) != LDG_OK ||
-        (found && vm_natives()->balance(s->st, id, &a, &q) != LDG_OK)) {
+    if (ldg_vm_natives_get()->instrument(s->st, id, &ins, &found) != LDG_OK ||
+        (found && ldg_vm_natives_get()->balance(s->st, id, &a, &q) != LDG_OK)) {
         s->store_failed = true;
         return (ldg_evm_result){.status = LDG_EVM_INTERNAL_ERROR};
     }
@@ -161,7 +162,7 @@ static ldg_evm_result p_instrument(vm_session *s, const uint8_t *args, size_t n,
         return revert_with(gas, "instrument(string): malformed arguments");
     ldg_vm_instrument ins;
     bool found;
-    if (vm_natives()->instrument(s->st, id, &ins, &found) != LDG_OK) {
+    if (ldg_vm_natives_get()->instrument(s->st, id, &ins, &found) != LDG_OK) {
         s->store_failed = true;
         return (ldg_evm_result){.status = LDG_EVM_INTERNAL_ERROR};
     }
@@ -211,7 +212,7 @@ static ldg_evm_result p_transfer(vm_session *s, const ldg_evm_message *msg, cons
     char saved[sizeof s->c->detail];
     memcpy(saved, s->c->detail, sizeof saved);
     s->c->detail[0] = '\0';
-    ldg_result r = vm_natives()->move(s->c, id, &from, &to, qty);
+    ldg_result r = ldg_vm_natives_get()->move(s->c, id, &from, &to, qty);
     if (r == LDG_R_STORE_FAILED) {
         s->store_failed = true;
         return (ldg_evm_result){.status = LDG_EVM_INTERNAL_ERROR};
@@ -230,11 +231,11 @@ static ldg_evm_result p_transfer(vm_session *s, const ldg_evm_message *msg, cons
     return return_words(gas, w, 1);
 }
 
-bool vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_result *out)
+bool ldg_vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_result *out)
 {
-    if (!vm_is_native_precompile(&msg->code_address))
+    if (!ldg_vm_is_native_precompile(&msg->code_address))
         return false;
-    if (msg->code_address.bytes[19] != (LDG_VM_ASSETS_PRECOMPILE & 0xff) || !vm_natives()) {
+    if (msg->code_address.bytes[19] != (LDG_VM_ASSETS_PRECOMPILE & 0xff) || !ldg_vm_natives_get()) {
         /* reserved, not assigned: like an unassigned Ethereum precompile */
         *out = (ldg_evm_result){.status = LDG_EVM_PRECOMPILE_FAILURE};
         return true;
@@ -246,7 +247,7 @@ bool vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_res
     uint8_t sel[4];
     const uint8_t *args = msg->input_data + 4;
     size_t n = msg->input_size - 4;
-    bool is_transfer = (vm_abi_selector(sel, "transfer(string,address,uint256)"),
+    bool is_transfer = (ldg_vm_abi_selector(sel, "transfer(string,address,uint256)"),
                         !memcmp(sel, msg->input_data, 4));
     int64_t cost = is_transfer ? GAS_TRANSFER : GAS_READ;
     if (msg->gas < cost) {
@@ -256,12 +257,12 @@ bool vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_res
     int64_t left = msg->gas - cost;
     if (is_transfer) {
         *out = p_transfer(s, msg, args, n, left);
-    } else if (vm_abi_selector(sel, "balanceOf(string,address)"),
+    } else if (ldg_vm_abi_selector(sel, "balanceOf(string,address)"),
                !memcmp(sel, msg->input_data, 4)) {
         *out = p_balance(s, args, n, left);
-    } else if (vm_abi_selector(sel, "instrument(string)"), !memcmp(sel, msg->input_data, 4)) {
+    } else if (ldg_vm_abi_selector(sel, "instrument(string)"), !memcmp(sel, msg->input_data, 4)) {
         *out = p_instrument(s, args, n, left);
-    } else if (vm_abi_selector(sel, "complianceOf(string)"), !memcmp(sel, msg->input_data, 4)) {
+    } else if (ldg_vm_abi_selector(sel, "complianceOf(string)"), !memcmp(sel, msg->input_data, 4)) {
         *out = p_compliance(s, args, n, left);
     } else {
         *out = revert_with(left, "unknown function 0x%02x%02x%02x%02x", msg->input_data[0],
@@ -306,7 +307,7 @@ static void addr_hex(char out[43], const uint8_t *a)
 
 /* contract.attach [id, contract]: the issuer names (or, with the zero address, removes)
  * the instrument's compliance contract. */
-ldg_result vm_tx_attach(ldg_txctx *c, const msgpack_object *payload)
+ldg_result ldg_vm_tx_attach(ldg_txctx *c, const msgpack_object *payload)
 {
     const msgpack_object *it;
     char id[ID_LEN + 1];
@@ -316,7 +317,8 @@ ldg_result vm_tx_attach(ldg_txctx *c, const msgpack_object *payload)
         return LDG_R_BAD_PAYLOAD;
     ldg_vm_instrument ins;
     bool found;
-    if (!vm_natives() || vm_natives()->instrument(c->st, id, &ins, &found) != LDG_OK)
+    if (!ldg_vm_natives_get() ||
+        ldg_vm_natives_get()->instrument(c->st, id, &ins, &found) != LDG_OK)
         return LDG_R_STORE_FAILED;
     if (!found) {
         ldg_txctx_detail(c, "no instrument %s", id);
@@ -357,8 +359,8 @@ ldg_result vm_tx_attach(ldg_txctx *c, const msgpack_object *payload)
 /* The transfer hook: canTransfer(from, to, qty) of the instrument's compliance contract,
  * a static call with LDG_VM_HOOK_GAS_MAX gas from the precompile's address. Anything but a
  * non-zero 32-byte answer refuses (fail closed). */
-ldg_result vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_account *from,
-                            const ldg_account *to, uint64_t quantity)
+ldg_result ldg_vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_account *from,
+                                const ldg_account *to, uint64_t quantity)
 {
     ldg_evm_address contract;
     bool found;
@@ -367,7 +369,7 @@ ldg_result vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_acco
     if (!found)
         return LDG_R_OK;
     uint8_t input[4 + 96] = {0};
-    vm_abi_selector(input, "canTransfer(address,address,uint256)");
+    ldg_vm_abi_selector(input, "canTransfer(address,address,uint256)");
     memcpy(input + 4 + 12, from->b, 20);
     memcpy(input + 4 + 32 + 12, to->b, 20);
     word_put_u64(input + 4 + 64, quantity);
@@ -382,10 +384,10 @@ ldg_result vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_acco
     m.sender.bytes[18] = LDG_VM_ASSETS_PRECOMPILE >> 8;
     m.sender.bytes[19] = LDG_VM_ASSETS_PRECOMPILE & 0xff;
     vm_session s;
-    vm_session_init(&s, c, &c->sender);
-    ldg_evm_result r = vm_session_run(&s, &m);
+    ldg_vm_session_init(&s, c, &c->sender);
+    ldg_evm_result r = ldg_vm_session_run(&s, &m);
     bool store_failed = s.store_failed;
-    vm_session_free(&s);
+    ldg_vm_session_free(&s);
     if (store_failed) {
         ldg_evm_result_release(&r);
         return LDG_R_STORE_FAILED;

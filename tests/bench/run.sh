@@ -21,6 +21,9 @@ FOLIO_BENCH_SINGLE_TPS="$(sed -n 's/^node e2e:.* = \([0-9]*\) tx\/s.*/\1/p' "$si
 export FOLIO_BENCH_SINGLE_TPS
 rm -f "$single"
 run bench_evm "${FOLIO_BENCH_EVM_SECONDS:-0.5}"
+# Node CPU per 1,000 refused submissions from unregistered senders (no signature work),
+# beside garbage-signed ones from a registered sender and raw verifications.
+run bench_garbage "$build/folio" "${FOLIO_BENCH_GARBAGE:-20480}"
 # 1,000 connections declaring maximal frames and stalling: node memory, status p99.
 run bench_stall "$build/folio" "${FOLIO_BENCH_STALLERS:-1000}"
 for extra in tests/bench/run_*.sh; do

@@ -175,7 +175,7 @@ BEFORE_STATUS="$(status_field height) $(status_field state_root) $(status_field 
 BEFORE_STATE="$(business_state)"
 PID="$(node_pid)"
 expect_ok "node stop" node stop
-check "the node process ($PID) is gone" bash -c '! kill -0 "$1" 2>/dev/null' _ "$PID"
+check "the node process ($PID) is gone" bash -c '! pid_running "$1"' _ "$PID"
 expect_fail UNAVAILABLE "node status on a stopped node" node status
 check "node start again" node_start
 AFTER_STATUS="$(status_field height) $(status_field state_root) $(status_field last_block_hash) $(status_field tx_total)"

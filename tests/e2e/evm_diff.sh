@@ -19,7 +19,10 @@ skip() {
 }
 command -v node >/dev/null 2>&1 || skip "node is not installed"
 command -v npm >/dev/null 2>&1 || skip "npm is not installed"
-# npm ci when node_modules is missing or older than the lock file
+# npm ci when node_modules is missing or older than the lock file; evm_diff_precompiles.sh
+# shares the folder, so both take this lock while installing
+exec 9>"$DIR/.npm-ci.lock"
+flock 9
 if [ ! -d "$DIR/node_modules/@ethereumjs/evm" ] || [ ! -d "$DIR/node_modules/solc" ] ||
   [ "$DIR/package-lock.json" -nt "$DIR/node_modules/.package-lock.json" ]; then
   if ! (cd "$DIR" && timeout 600 npm ci --no-audit --no-fund >"$DIR/.npm-ci.log" 2>&1); then
@@ -29,4 +32,5 @@ if [ ! -d "$DIR/node_modules/@ethereumjs/evm" ] || [ ! -d "$DIR/node_modules/sol
     exit 1
   fi
 fi
+flock -u 9
 cd "$DIR" && exec node diff.js "$FOLIO" "${EVM_DIFF_COUNT:-300}"

@@ -188,8 +188,18 @@ node_pid() {
   local h="${1:-$FOLIO_HOME}" p
   [ -f "$h/node.pid" ] || return 1
   p="$(cat "$h/node.pid" 2>/dev/null)"
-  [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
+  [ -n "$p" ] && pid_running "$p" && echo "$p"
 }
+
+# pid_running PID: the process exists and has not exited. A detached node that exited is
+# a zombie until its parent reaps it, and where pid 1 reaps nothing (a container without
+# an init) it stays one: kill -0 still succeeds on it, so read its state instead.
+pid_running() {
+  local st
+  st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+export -f pid_running
 
 # home_init [HOME]: folio init, remembered for cleanup.
 home_init() {
@@ -221,7 +231,7 @@ node_kill9() {
   p="$(node_pid "$h")" || return 0
   kill -9 "$p" 2>/dev/null
   for _ in $(seq 1 100); do
-    kill -0 "$p" 2>/dev/null || return 0
+    pid_running "$p" || return 0
     sleep 0.05
   done
   return 1

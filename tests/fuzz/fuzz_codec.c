@@ -3,6 +3,7 @@
  * Properties checked on every input, not just "no crash":
  * - a value that decodes re-encodes to exactly the input bytes (one encoding per value);
  * - every string accepted by ldg_obj_str has no control byte and copies back unchanged;
+ * - every decoded string is UTF-8 that jansson accepts (RFC 3629), so it can reach a reply;
  * - the typed accessors agree with the object's type;
  * - the tree is the one msgpack-c's msgpack_unpack_next gives (ldg_decode builds its own):
  *   same types, values and sizes, strings and binaries at the same addresses;
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include "ldg_codec.h"
+
+#include <jansson.h>
 
 static void check_obj(const msgpack_object *o, int depth)
 {
@@ -27,6 +30,10 @@ static void check_obj(const msgpack_object *o, int depth)
     case MSGPACK_OBJECT_STR: {
         static char out[65537];
         size_t n = o->via.str.size;
+        /* every decoded string is UTF-8 as jansson reads it, so it can go into a reply */
+        json_t *j = json_stringn(n ? o->via.str.ptr : "", n);
+        LDG_ASSERT(j);
+        json_decref(j);
         if (n <= 65536 && ldg_obj_str(o, out, 65536, true)) {
             LDG_ASSERT(strlen(out) == n && (n == 0 || memcmp(out, o->via.str.ptr, n) == 0));
             for (size_t k = 0; k < n; k++)

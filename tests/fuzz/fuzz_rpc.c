@@ -1,6 +1,6 @@
 /* libFuzzer target for the RPC server's dispatch entry (net_rpc_dispatch over the method
  * table, net/net_rpc_methods.c and net/net_query.c), run against a real node state: a
- * chain in a temporary directory with a genesis of three participants, a small mempool
+ * chain in a temporary directory with a genesis of three participants, a small pool
  * and the full registry. No threads, no socket: the input is one byte choosing the caller
  * (bit 0: operator, else public) then the request bytes, as a transport hands them over.
  *
@@ -9,9 +9,9 @@
  * - a request over its method's size limit is refused TOO_LARGE, an operator method
  *   called by a public caller DENIED, and neither changes the node;
  * - a request that is not canonical msgpack (and not refused for the above) is refused
- *   with status LDG_ERR_DECODE;
+ *   with status LDG_ERR_DECODE, or LDG_ERR_TEXT if its strings are not all UTF-8;
  * - nothing leaks (ASan), whatever the method and arguments.
- * The node is reset between inputs (mempool drained, stop flag and dev clock cleared). */
+ * The node is reset between inputs (pool emptied, stop flag and dev clock cleared). */
 #include <ftw.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -36,8 +36,8 @@ static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ft
 static void cleanup(void)
 {
     ldg_chain_close(node->chain);
-    net_mempool_free(node->mempool);
-    net_senders_free(&node->senders);
+    net_pool_free(node->pool);
+    net_admit_free(node->admit);
     ldg_registry_free(node->reg);
     free(node);
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
@@ -73,20 +73,19 @@ static net_node *get_node(void)
     char db[4200];
     snprintf(db, sizeof db, "%s/data", dir);
     LDG_ASSERT(ldg_chain_open(&node->chain, db, node->reg, &g, false) == LDG_OK);
-    node->mempool = net_mempool_new(64);
+    node->pool = net_pool_new(64);
     node->validator = operator_key;
     node->validator_index = 0;
     node->dev = true;
-    net_senders_init(&node->senders);
+    node->admit = net_admit_new(node->chain, node->reg, &node->clock, &node->time_offset_ms);
+    net_admit_set_pool(node->admit, net_pool_probe, node->pool);
     atexit(cleanup);
     return node;
 }
 
 static void reset(net_node *n)
 {
-    net_pending p[64];
-    size_t k = net_mempool_peek(n->mempool, p, 64);
-    net_mempool_remove_front(n->mempool, k);
+    net_pool_clear(n->pool);
     atomic_store(&n->stopping, false);
     atomic_store(&n->time_offset_ms, 0);
     atomic_store(&n->force_block, false);
@@ -117,8 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LDG_ASSERT(status == LDG_ERR_TOO_LARGE);
     } else {
         ldg_dec d;
-        if (ldg_decode(&d, data, size) != LDG_OK)
-            LDG_ASSERT(status == LDG_ERR_DECODE);
+        ldg_err derr = ldg_decode(&d, data, size);
+        if (derr != LDG_OK) /* DECODE, or TEXT for a string that is not UTF-8 */
+            LDG_ASSERT(status == (derr == LDG_ERR_TEXT ? LDG_ERR_TEXT : LDG_ERR_DECODE));
         else
             ldg_dec_free(&d);
     }
@@ -181,7 +181,7 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_str(&e, "dev_time_advance");
         ldg_enc_u64(&e, 60000);
     } else if (index == ns + 6) {
-        /* A valid transfer by the operator (admitted into the mempool). */
+        /* A valid transfer by the operator (admitted into the pool). */
         ldg_enc p;
         ldg_enc_init(&p);
         ldg_enc_array(&p, 3);
@@ -202,6 +202,26 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_bin(&e, w, len);
         ldg_enc_bin(&e, "junk", 4);
         free(w);
+    } else if (index == ns + 7) { /* a page: after a cursor, a limit */
+        ldg_enc_array(&e, 3);
+        ldg_enc_str(&e, "participants");
+        ldg_enc_str(&e, "alice");
+        ldg_enc_u64(&e, 1);
+    } else if (index == ns + 8) {
+        ldg_enc_array(&e, 4);
+        ldg_enc_str(&e, "holders");
+        ldg_enc_str(&e, "US0378331005");
+        ldg_enc_str(&e, "5:0123456789abcdef0123456789abcdef01234567");
+        ldg_enc_u64(&e, 2);
+    } else if (index == ns + 9) {
+        ldg_enc_array(&e, 4);
+        ldg_enc_str(&e, "block");
+        ldg_enc_u64(&e, 0);
+        ldg_enc_nil(&e);
+        ldg_enc_u64(&e, 5);
+    } else if (index == ns + 10) { /* the crash of issue 12: a surrogate in the method name */
+        ldg_enc_array(&e, 1);
+        ldg_enc_strn(&e, "x\xed\xa0\x80", 4);
     } else {
         ldg_enc_free(&e);
         return 0;

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ldg_tx tx;
     ldg_result r = ldg_tx_decode(&tx, data, size);
     if (r != LDG_R_OK) {
-        LDG_ASSERT(r == LDG_R_MALFORMED || r == LDG_R_TOO_LARGE || r == LDG_R_BAD_VERSION);
+        LDG_ASSERT(r == LDG_R_MALFORMED || r == LDG_R_TOO_LARGE || r == LDG_R_BAD_VERSION ||
+                   r == LDG_R_BAD_TEXT);
         LDG_ASSERT(r != LDG_R_TOO_LARGE || size > LDG_TX_SIZE_MAX);
         return 0;
     }

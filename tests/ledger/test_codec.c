@@ -12,6 +12,7 @@
 #include "ldg_codec.h"
 #include "ldg_limits.h"
 
+#include <jansson.h>
 #include <signal.h>
 
 static bool decodes(const uint8_t *b, size_t n)
@@ -338,7 +339,12 @@ static bool str_ok(const char *bytes, size_t n, size_t max, bool allow_empty)
     ldg_enc_init(&e);
     ldg_enc_strn(&e, bytes, n);
     ldg_dec d;
-    ck_assert_int_eq(ldg_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e)), LDG_OK);
+    ldg_err err = ldg_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e));
+    if (err != LDG_OK) { /* not UTF-8: the codec refuses it before ldg_obj_str could */
+        ck_assert_int_eq(err, LDG_ERR_TEXT);
+        ldg_enc_free(&e);
+        return false;
+    }
     char *out = malloc(max + 1);
     bool ok = ldg_obj_str(d.root, out, max, allow_empty);
     if (ok) {
@@ -361,8 +367,6 @@ START_TEST(test_string_validation)
     STR_OK("\xe2\x82\xac 100");      /* € */
     STR_OK("\xf0\x9f\x98\x80");      /* U+1F600 */
     STR_OK("\xc2\x80");              /* C1 control: accepted per spec 1.3 */
-    STR_OK("\xe0\x80\x80");          /* overlong 3-byte: accepted per spec 1.3 */
-    STR_OK("\xed\xa0\x80");          /* surrogate: accepted per spec 1.3 */
     STR_BAD("a\x01z");               /* C0 control */
     STR_BAD("line\n");               /* newline */
     STR_BAD("tab\there");            /* tab */
@@ -386,6 +390,100 @@ START_TEST(test_string_validation)
     ck_assert(str_ok("12345678", 8, 8, false));
     ck_assert(!str_ok("123456789", 9, 8, false));
     ck_assert(!str_ok("\xe2\x82\xac\xe2\x82\xac\xe2\x82\xac", 9, 8, false)); /* 3 chars, 9 bytes */
+}
+END_TEST
+
+/* The codec's verdict on one string s[0..n), as a fixstr/str8/str16 alone and as the last
+ * item of a nested array: LDG_OK or LDG_ERR_TEXT, the same in every position. */
+static ldg_err text_verdict(const char *s, size_t n)
+{
+    ldg_err first = LDG_OK;
+    for (int form = 0; form < 2; form++) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        if (form == 1) {
+            ldg_enc_array(&e, 2);
+            ldg_enc_u64(&e, 7);
+            ldg_enc_array(&e, 1);
+        }
+        ldg_enc_strn(&e, s, n);
+        ldg_dec d;
+        ldg_err err = ldg_decode(&d, ldg_enc_data(&e), ldg_enc_len(&e));
+        ldg_dec_free(&d);
+        ldg_enc_free(&e);
+        ck_assert(err == LDG_OK || err == LDG_ERR_TEXT);
+        if (form == 0)
+            first = err;
+        ck_assert_int_eq(err, first);
+    }
+    return first;
+}
+
+#define TEXT_OK(lit) ck_assert_msg(text_verdict(lit, sizeof lit - 1) == LDG_OK, "UTF-8: %s", #lit)
+#define TEXT_BAD(lit)                                                                              \
+    ck_assert_msg(text_verdict(lit, sizeof lit - 1) == LDG_ERR_TEXT, "not UTF-8: %s", #lit)
+
+/* RFC 3629 (specs/encoding.md 1.3), enforced by ldg_decode for every string at any depth:
+ * the byte strings of issue 12 and each boundary of the RFC's UTF8-1..UTF8-4 rules. */
+START_TEST(test_utf8_rfc3629)
+{
+    TEXT_BAD("x\xed\xa0\x80");    /* the issue's crash: a UTF-16 surrogate (U+D800) */
+    TEXT_BAD("\xed\xbf\xbf");     /* U+DFFF, the last surrogate */
+    TEXT_OK("\xed\x9f\xbf");      /* U+D7FF, just below */
+    TEXT_OK("\xee\x80\x80");      /* U+E000, just above */
+    TEXT_BAD("\xe0\x80\x80");     /* overlong U+0000 */
+    TEXT_BAD("\xe0\x9f\xbf");     /* overlong U+07FF */
+    TEXT_OK("\xe0\xa0\x80");      /* U+0800, the first 3-byte */
+    TEXT_BAD("\xc0\x80");         /* overlong 2-byte */
+    TEXT_BAD("\xc1\xbf");         /* overlong U+007F */
+    TEXT_OK("\xc2\x80");          /* U+0080, the first 2-byte */
+    TEXT_OK("\xdf\xbf");          /* U+07FF */
+    TEXT_BAD("\xf0\x80\x80\x80"); /* overlong 4-byte */
+    TEXT_BAD("\xf0\x8f\xbf\xbf"); /* overlong U+FFFF */
+    TEXT_OK("\xf0\x90\x80\x80");  /* U+10000, the first 4-byte */
+    TEXT_OK("\xef\xbf\xbf");      /* U+FFFF */
+    TEXT_OK("\xf4\x8f\xbf\xbf");  /* U+10FFFF, the last code point */
+    TEXT_BAD("\xf4\x90\x80\x80"); /* U+110000 */
+    TEXT_BAD("\xf5\x80\x80\x80"); /* lead byte f5 */
+    TEXT_BAD("\xf7\xbf\xbf\xbf"); /* U+1FFFFF */
+    TEXT_BAD("\xff");
+    TEXT_BAD("\xfe");
+    TEXT_BAD("\x80");          /* lone continuation */
+    TEXT_BAD("a\xc3");         /* truncated at the end */
+    TEXT_BAD("\xe2\x82");      /* truncated 3-byte */
+    TEXT_BAD("\xf0\x9f\x98");  /* truncated 4-byte */
+    TEXT_BAD("\xe2\x82z");     /* bad third byte */
+    TEXT_BAD("\xf0\x9f\x98z"); /* bad fourth byte */
+    TEXT_BAD("\xe2z\x82");     /* bad second byte */
+    TEXT_OK("");
+    TEXT_OK("\x01\x7f"); /* control characters are UTF-8 (ldg_obj_str refuses them) */
+    TEXT_OK("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    /* The ASCII fast path reads 8 bytes at a time: a bad byte at every offset of a long
+     * string, in str8 and str16 forms, is still found. */
+    char buf[300];
+    for (size_t len = 1; len < sizeof buf; len += 37) {
+        for (size_t at = 0; at < len; at++) {
+            memset(buf, 'a', len);
+            ck_assert_int_eq(text_verdict(buf, len), LDG_OK);
+            buf[at] = (char)0xed;
+            ck_assert_int_eq(text_verdict(buf, len), LDG_ERR_TEXT);
+            if (at + 3 <= len) {
+                memcpy(buf + at, "\xed\x9f\xbf", 3);
+                ck_assert_int_eq(text_verdict(buf, len), LDG_OK);
+            }
+        }
+    }
+    /* Every 3-byte sequence e0..ef xx yy against an independent rule: the code point
+     * decoded arithmetically must be 0x800..0xffff and not a surrogate. */
+    for (unsigned a = 0xe0; a <= 0xef; a++)
+        for (unsigned b = 0x70; b <= 0xcf; b++) {
+            char t[3] = {(char)a, (char)b, (char)0x80};
+            unsigned cp = (a & 0x0f) << 12 | (b & 0x3f) << 6;
+            bool ok = (b & 0xc0) == 0x80 && cp >= 0x800 && !(cp >= 0xd800 && cp <= 0xdfff);
+            ck_assert_int_eq(text_verdict(t, 3), ok ? LDG_OK : LDG_ERR_TEXT);
+        }
+    ck_assert(ldg_utf8_valid((const uint8_t *)"ok", 2));
+    ck_assert(!ldg_utf8_valid((const uint8_t *)"\xed\xa0\x80", 3));
 }
 END_TEST
 
@@ -509,6 +607,15 @@ static size_t ref_walk(const uint8_t *p, size_t len, size_t off, int depth)
     return off;
 }
 
+/* The reference for strings is jansson: the codec's text must be exactly what jansson
+ * accepts as UTF-8, since a string jansson refuses cannot go into a JSON reply. */
+static bool ref_text(const char *p, size_t n)
+{
+    json_t *j = json_stringn(n ? p : "", n);
+    json_decref(j);
+    return j != NULL;
+}
+
 static bool ref_allowed_types(const msgpack_object *o, int depth)
 {
     if (depth > LDG_CODEC_DEPTH_MAX)
@@ -518,9 +625,10 @@ static bool ref_allowed_types(const msgpack_object *o, int depth)
     case MSGPACK_OBJECT_BOOLEAN:
     case MSGPACK_OBJECT_POSITIVE_INTEGER:
     case MSGPACK_OBJECT_NEGATIVE_INTEGER:
-    case MSGPACK_OBJECT_STR:
     case MSGPACK_OBJECT_BIN:
         return true;
+    case MSGPACK_OBJECT_STR:
+        return ref_text(o->via.str.ptr, o->via.str.size);
     case MSGPACK_OBJECT_ARRAY:
         for (uint32_t i = 0; i < o->via.array.size; i++)
             if (!ref_allowed_types(&o->via.array.ptr[i], depth + 1))
@@ -1505,6 +1613,7 @@ int main(void)
     tcase_add_test(tc, test_huge_declared_lengths);
     tcase_add_test(tc, test_accessors);
     tcase_add_test(tc, test_string_validation);
+    tcase_add_test(tc, test_utf8_rfc3629);
     tcase_add_test(tc, test_random_round_trip);
     suite_add_tcase(s, tc);
     TCase *diff = tcase_create("differential");

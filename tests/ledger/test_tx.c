@@ -335,7 +335,8 @@ START_TEST(test_every_bit_flip)
                     ck_assert_uint_ge(i, len - LDG_SIG_LEN);
                 ldg_tx_free(&tx);
             } else {
-                ck_assert(r == LDG_R_MALFORMED || r == LDG_R_BAD_VERSION);
+                /* BAD_TEXT: a flip inside the chain id or a payload string */
+                ck_assert(r == LDG_R_MALFORMED || r == LDG_R_BAD_VERSION || r == LDG_R_BAD_TEXT);
             }
             free(c);
         }
@@ -429,6 +430,37 @@ START_TEST(test_version)
 }
 END_TEST
 
+/* A string that is not UTF-8 (RFC 3629), anywhere in the transaction, is BAD_TEXT: the codec
+ * refuses it, so it is never admitted and never stored (issue 12 item 2). Checked before the
+ * version, like every decoding rule. */
+START_TEST(test_bad_text)
+{
+    static const char *const bad[] = {"x\xed\xa0\x80", "\xe0\x80\x80", "\xf4\x90\x80\x80", "a\xc3"};
+    for (size_t i = 0; i < LDG_ARRAY_LEN(bad); i++) {
+        raw_tx r = good_raw();
+        r.chain_id = bad[i];
+        r.chain_len = strlen(bad[i]);
+        ck_assert_int_eq(decode_raw(&r), LDG_R_BAD_TEXT);
+        r.version = 2;
+        ck_assert_int_eq(decode_raw(&r), LDG_R_BAD_TEXT);
+        /* in the payload: an equity issue's name */
+        ldg_enc p;
+        ldg_enc_init(&p);
+        ldg_enc_array(&p, 2);
+        ldg_enc_str(&p, "US0378331005");
+        ldg_enc_str(&p, bad[i]);
+        size_t len;
+        ldg_hash id;
+        uint8_t *w = tl_tx_build(&len, &id, CHAIN, &GENESIS, 10, &kp, NOW_MS + 5000, &p);
+        ldg_enc_free(&p);
+        ldg_tx tx;
+        ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_BAD_TEXT);
+        free(w);
+    }
+    ck_assert_str_eq(ldg_result_name(LDG_R_BAD_TEXT), "BAD_TEXT");
+}
+END_TEST
+
 START_TEST(test_malformed_shapes)
 {
     raw_tx r = good_raw();
@@ -504,6 +536,7 @@ int main(void)
     tcase_add_test(tc, test_size_limit);
     tcase_add_test(tc, test_version);
     tcase_add_test(tc, test_malformed_shapes);
+    tcase_add_test(tc, test_bad_text);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -4,7 +4,7 @@
  * net_dir_private: no writing through a planted symlink. */
 #include "testlib.h"
 
-#include "net_bft.h"
+#include "net_testnet.h"
 #include "net_file.h"
 #include "net_home.h"
 

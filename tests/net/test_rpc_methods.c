@@ -31,17 +31,18 @@ static void setup(void)
     char db[PATH_MAX + 8];
     snprintf(db, sizeof db, "%s/data", dir);
     ck_assert_int_eq(ldg_chain_open(&node->chain, db, node->reg, &g, false), LDG_OK);
-    node->mempool = net_mempool_new(64);
+    node->pool = net_pool_new(64);
     node->validator_index = 0;
     node->dev = true;
-    net_senders_init(&node->senders);
+    node->admit = net_admit_new(node->chain, node->reg, NULL, &node->time_offset_ms);
+    net_admit_set_pool(node->admit, net_pool_probe, node->pool);
 }
 
 static void teardown(void)
 {
+    net_admit_free(node->admit);
     ldg_chain_close(node->chain);
-    net_mempool_free(node->mempool);
-    net_senders_free(&node->senders);
+    net_pool_free(node->pool);
     ldg_registry_free(node->reg);
     free(node);
     tl_rmrf(dir);

@@ -442,7 +442,7 @@ START_TEST(test_bilateral_immediate)
     ck_assert_uint_eq(tk_bal(t, b, X), 10);
     tk_commit(t);
     ldg_err err;
-    json_t *q = net_query_queue(t->st, &err);
+    json_t *q = net_query_queue(t->st, &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
     ck_assert_uint_eq(json_array_size(json_object_get(q, "queue")), 0);
     json_decref(q);
     tk_check_conserved(t);
@@ -470,7 +470,7 @@ START_TEST(test_bilateral_queue_gridlock)
     ck_assert_int_eq(tk_instruct(t, c, false, Z, 3, CNY, 70, a), LDG_R_OK);
     tk_commit(t);
     ldg_err err;
-    json_t *q = net_query_queue(t->st, &err);
+    json_t *q = net_query_queue(t->st, &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
     ck_assert_uint_eq(json_array_size(json_object_get(q, "queue")), 3);
     json_decref(q);
     /* resolve: not by a broker */

@@ -95,10 +95,10 @@ START_TEST(test_submit_affirm_novates)
     tk_check_conserved(t);
     /* list by status */
     ldg_err err;
-    j = net_query_trades(t->st, "novated", &err);
+    j = net_query_trades(t->st, "novated", &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
     ck_assert_uint_eq(json_array_size(json_object_get(j, "trades")), 1);
     json_decref(j);
-    j = net_query_trades(t->st, "submitted", &err);
+    j = net_query_trades(t->st, "submitted", &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
     ck_assert_uint_eq(json_array_size(json_object_get(j, "trades")), 0);
     json_decref(j);
     tk_free(t);

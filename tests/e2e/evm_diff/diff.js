@@ -68,7 +68,7 @@ function word() { // a random push of up to 32 bytes
   return s;
 }
 function snippet() {
-  switch (below(16)) {
+  switch (below(17)) {
     case 0: case 1: return word() + word() + hx(pick(ARITH));
     case 2: return push(small()) + push(small()) + push(small()) + hx(pick([0x08, 0x09]));
     case 3: return word() + hx(pick(UNARY));
@@ -84,6 +84,11 @@ function snippet() {
     case 12: return hx(pick(ENV0));
     case 13: return push(pick([0, 4, 32])) + push(pick([0, 2])) + push(pick([0, 64])) + pick(['37', '39', '5e']); // copies
     case 14: return hx(pick([0x50, 0x80, 0x81, 0x90, 0x91]));
+    case 15: { // STATICCALL of a precompile 0x01..0x09 on memory (0x0a, KZG, is not in folio)
+      const g = below(2) ? '5a' : push(pick([100, 3000, 7000, 50000]));
+      return push(pick([0, 32, 64])) + push(pick([0, 32])) + push(pick([0, 32, 64, 96, 128, 192, 213])) +
+        push(pick([0, 32])) + push(1 + below(9)) + g + 'fa';
+    }
     default: { // a raw byte (often undefined or out of place) or CALLDATALOAD
       if (below(6)) return push(small()) + '35';
       const b = below(256);

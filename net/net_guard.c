@@ -1,0 +1,93 @@
+/* The signing guard (net_guard.h). */
+#include "net_guard.h"
+#include "net_home.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void net_guard_init(net_guard *g, const char *home, const ldg_keypair *key)
+{
+    net_home_path(g->path, home, "consensus.state");
+    snprintf(g->dir, sizeof g->dir, "%s", home);
+    g->key = key;
+}
+
+#define STATE_MAGIC "FOLIOCS1"
+
+bool net_guard_persist(net_guard *g, const net_cons_persisted *p)
+{
+    uint8_t hdr[16];
+    memcpy(hdr, STATE_MAGIC, 8);
+    uint32_t ver = 1, size = (uint32_t)sizeof *p;
+    memcpy(hdr + 8, &ver, 4);
+    memcpy(hdr + 12, &size, 4);
+    ldg_hash sum;
+    ldg_sha256(&sum, p, sizeof *p);
+    char tmp[NET_PATH_MAX + 8];
+    snprintf(tmp, sizeof tmp, "%s.tmp", g->path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0)
+        return false;
+    bool ok = write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr &&
+              write(fd, p, sizeof *p) == (ssize_t)sizeof *p &&
+              write(fd, sum.b, sizeof sum.b) == (ssize_t)sizeof sum.b && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    ok = ok && rename(tmp, g->path) == 0;
+    if (ok) {
+        int dfd = open(g->dir, O_RDONLY | O_DIRECTORY);
+        ok = dfd >= 0 && fsync(dfd) == 0;
+        if (dfd >= 0)
+            close(dfd);
+    }
+    return ok;
+}
+
+int net_guard_restore(const net_guard *g, net_cons_persisted *p)
+{
+    FILE *f = fopen(g->path, "rb");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    uint8_t hdr[16];
+    ldg_hash sum, want;
+    bool ok = fread(hdr, 1, sizeof hdr, f) == sizeof hdr &&
+              fread(p, 1, sizeof *p, f) == sizeof *p &&
+              fread(want.b, 1, sizeof want.b, f) == sizeof want.b;
+    fclose(f);
+    uint32_t size = 0;
+    if (ok)
+        memcpy(&size, hdr + 12, 4);
+    ok = ok && !memcmp(hdr, STATE_MAGIC, 8) && size == sizeof *p;
+    if (ok) {
+        ldg_sha256(&sum, p, sizeof *p);
+        ok = !memcmp(sum.b, want.b, LDG_HASH_LEN);
+    }
+    return ok ? 1 : -1;
+}
+
+bool net_guard_sign(void *ctx, uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *msg, size_t len)
+{
+    net_guard *g = ctx;
+    ldg_hash d;
+    ldg_sig s;
+    net_cons_digest(&d, msg, len);
+    if (ldg_sign(&s, g->key, &d) != LDG_OK)
+        return false;
+    memcpy(sig, s.b, NET_CONS_SIG_LEN);
+    return true;
+}
+
+bool net_guard_verify(void *ctx, const uint8_t pubkey[NET_CONS_PUBKEY_LEN], const uint8_t *msg,
+                      size_t len, const uint8_t sig[NET_CONS_SIG_LEN])
+{
+    (void)ctx;
+    ldg_hash d;
+    ldg_sig s;
+    ldg_pubkey pk;
+    net_cons_digest(&d, msg, len);
+    memcpy(s.b, sig, NET_CONS_SIG_LEN);
+    memcpy(pk.b, pubkey, NET_CONS_PUBKEY_LEN);
+    return ldg_verify(&s, &d, &pk);
+}
