@@ -195,11 +195,6 @@ static int node_stop(cli_ctx *ctx)
         cli_fail(ctx, "TIMEOUT", "the node (pid %d) did not stop within 30 s", pid);
         return CLI_UNAVAILABLE;
     }
-    /* The node frees its lock as its last act: it has stopped. Give its parent (init, for
-     * a detached node) a moment to reap it, but a zombie never reaped (a container
-     * without an init) is stopped too: at most 3 s. */
-    for (int i = 0; pid > 0 && i < 150 && kill(pid, 0) == 0; i++)
-        usleep(20 * 1000);
     if (ctx->json)
         printf("{\"stopped\": true}\n");
     else
