@@ -1,4 +1,6 @@
 #include "net_bft.h"
+#include "net_block.h"
+#include "net_exec.h"
 #include "net_guard.h"
 #include "net_inbox.h"
 #include "net_mix.h"
@@ -62,19 +64,6 @@ static bool wire_ref(const uint8_t *wire, size_t len, ldg_tx_ref *ref)
 
 typedef net_inbox_item qitem; /* a received message (net_inbox.h) */
 
-typedef struct bft_blk {
-    bool used;
-    net_cons_block_id id;
-    ldg_header h;
-    uint32_t n;
-    uint8_t **txs;
-    size_t *lens;
-    ldg_tx_ref *refs; /* from the batches (taken when each was admitted or received) */
-    uint32_t nd;      /* the batches the transactions were assembled from */
-    ldg_hash *digests;
-    uint64_t stamp;
-} bft_blk;
-
 typedef struct bft_timer {
     bool used;
     net_cons_timeout_kind kind;
@@ -104,8 +93,7 @@ typedef struct bft {
     uint32_t nval;
     uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
     bft_timer timers[BFT_TIMERS];
-    bft_blk blocks[NET_BFT_BLOCK_CACHE];
-    uint64_t stamp;
+    net_blk_cache blocks;
     /* The last decided block, which may still be executing (the tip then lags by one). */
     uint64_t decided_h;
     ldg_hash decided_hash;
@@ -133,24 +121,7 @@ typedef struct bft {
     net_guard guard; /* signs this validator's votes; persists them first */
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
-    /* The executor: executes and commits each decided block on its own thread while the
-     * consensus thread goes on to the next height. Shared state under xlock. */
-    pthread_t th_exec;
-    bool th_exec_on;
-    pthread_mutex_t xlock;
-    pthread_cond_t xcond;
-    _Atomic bool x_busy;       /* the executor has a job (set by consensus, cleared by it) */
-    _Atomic bool x_committing; /* that job is a decided block: not yet in the store */
-    bool x_quit;
-    bft_blk x_job;    /* the block being executed (moved or copied out of the block cache) */
-    ldg_cert *x_cert; /* NULL: speculative execution of a valid proposal, not decided */
-    /* The executor's result of the last speculative execution (executor thread, or the
-     * consensus thread while the executor is idle). */
-    bool spec_valid;
-    net_cons_block_id spec_id;
-    ldg_exec_out spec_out;
-    uint64_t x_start; /* when its height started, for last_commit_ms */
-    ldg_enc x_enc;
+    net_exec *exec;                             /* the chain's executor thread (net_exec.h) */
     /* Batches broadcast to this node while it syncs are kept unverified (batch_rx thread
      * only) and ingested once it has caught up: by then most are committed, and their
      * signatures need no check (see drain_deferred). */
@@ -158,30 +129,13 @@ typedef struct bft {
     qitem *deferred, *deferred_tail; /* oldest first */
     size_t deferred_len, deferred_bytes;
     uint64_t deferred_dropped;
-    uint64_t synced_ms;       /* when the last block sync that got blocks ended; 0 once we voted */
-    bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
-    uint64_t test_diverge_at; /* FOLIO_TEST_DIVERGE_AT: store a wrong state root there */
+    uint64_t synced_ms;     /* when the last block sync that got blocks ended; 0 once we voted */
+    bool test_drop_batches; /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
     uint64_t test_sync_delay_ms; /* FOLIO_TEST_SYNC_DELAY_MS: block sync sleeps this much
                                   * after each block (tests: a long sync window) */
 } bft;
 
 static bft *g_bft; /* one driver per process: set by net_bft_start, read by net_bft_run */
-
-static void fatal(bft *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fatal(bft *b, const char *fmt, ...)
-{
-    char msg[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    snprintf(b->n->fatal, sizeof b->n->fatal, "consensus stopped: %s", msg);
-    fprintf(stderr, "folio: *** %s ***\n", b->n->fatal);
-    atomic_store(&b->n->stopping, true);
-    net_pool_wake(b->n->pool);
-}
-
-/* ---- persisted signing state ---- */
 
 static void *cons_rx(void *arg)
 {
@@ -403,154 +357,10 @@ static void send_enc(nng_socket s, const ldg_enc *e)
     nng_send(s, (void *)ldg_enc_data(e), ldg_enc_len(e), NNG_FLAG_NONBLOCK);
 }
 
-static bft_blk *blk_find(bft *b, const net_cons_block_id *id)
-{
-    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
-        if (b->blocks[i].used && !memcmp(b->blocks[i].id.b, id->b, NET_CONS_BLOCK_ID_LEN))
-            return &b->blocks[i];
-    return NULL;
-}
-
-static void blk_clear(bft_blk *k)
-{
-    for (uint32_t i = 0; k->used && i < k->n; i++)
-        free(k->txs[i]);
-    free(k->txs);
-    free(k->lens);
-    free(k->refs);
-    free(k->digests);
-    memset(k, 0, sizeof *k);
-}
-
-static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, const size_t *lens,
-                        const ldg_tx_ref *refs, uint32_t n, const ldg_hash *digests, uint32_t nd)
-{
-    net_cons_block_id id;
-    ldg_hash hh;
-    ldg_header_hash(&hh, h);
-    memcpy(id.b, hh.b, NET_CONS_BLOCK_ID_LEN);
-    bft_blk *k = blk_find(b, &id);
-    if (k)
-        return k;
-    k = &b->blocks[0];
-    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++) {
-        if (!b->blocks[i].used) {
-            k = &b->blocks[i];
-            break;
-        }
-        if (b->blocks[i].stamp < k->stamp)
-            k = &b->blocks[i];
-    }
-    blk_clear(k);
-    k->used = true;
-    k->id = id;
-    k->h = *h;
-    k->n = n;
-    k->stamp = ++b->stamp;
-    k->txs = calloc(n ? n : 1, sizeof *k->txs);
-    k->lens = calloc(n ? n : 1, sizeof *k->lens);
-    k->refs = malloc((n ? n : 1) * sizeof *k->refs);
-    LDG_ASSERT(k->txs && k->lens && k->refs);
-    if (n)
-        memcpy(k->refs, refs, n * sizeof *refs);
-    for (uint32_t i = 0; i < n; i++) {
-        k->txs[i] = malloc(lens[i]);
-        LDG_ASSERT(k->txs[i]);
-        memcpy(k->txs[i], txs[i], lens[i]);
-        k->lens[i] = lens[i];
-    }
-    k->nd = nd;
-    k->digests = malloc((nd ? nd : 1) * sizeof *k->digests);
-    LDG_ASSERT(k->digests);
-    if (nd)
-        memcpy(k->digests, digests, nd * sizeof *digests);
-    return k;
-}
-
-/* ---- assembling a block from batches ---- */
-
-/* The transactions of a proposal are those of its batches in order, keeping the first of
- * duplicates and leaving out any expired at the block's time. Every validator applies the
- * same rule to the same batches, so the transaction root in the header decides. */
-typedef struct assembly {
-    uint32_t n;
-    const uint8_t **txs;
-    size_t *lens;
-    ldg_tx_ref *refs;
-    size_t bytes;
-    ldg_hash *seen; /* open addressing, SEEN_SLOTS */
-} assembly;
-
-#define SEEN_SLOTS (4u * LDG_BLOCK_TX_MAX)
-
-static void asm_init(assembly *a)
-{
-    a->n = 0;
-    a->bytes = 0;
-    a->txs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->txs);
-    a->lens = malloc(LDG_BLOCK_TX_MAX * sizeof *a->lens);
-    a->refs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->refs);
-    a->seen = calloc(SEEN_SLOTS, sizeof *a->seen);
-    LDG_ASSERT(a->txs && a->lens && a->refs && a->seen);
-}
-
-static void asm_free(assembly *a)
-{
-    free(a->txs);
-    free(a->lens);
-    free(a->refs);
-    free(a->seen);
-}
-
-/* Marks id seen; false if it was already. */
-static bool asm_mark(assembly *a, const ldg_hash *id)
-{
-    static const ldg_hash zero;
-    for (uint32_t i = (uint32_t)(net_mix32(id->b) % SEEN_SLOTS);; i = (i + 1) % SEEN_SLOTS) {
-        if (!memcmp(a->seen[i].b, zero.b, LDG_HASH_LEN)) {
-            a->seen[i] = *id;
-            return true;
-        }
-        if (!memcmp(a->seen[i].b, id->b, LDG_HASH_LEN))
-            return false;
-    }
-}
-
-/* Appends bt's transactions under the rule; if they would overflow the block limits,
- * appends nothing and returns false (when `strict`, the caller treats that as invalid). */
-static bool asm_add(assembly *a, const net_batch *bt, uint64_t time_ms, uint32_t *added)
-{
-    const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
-    uint32_t n0 = a->n;
-    size_t b0 = a->bytes;
-    for (uint32_t i = 0; i < bt->n; i++) {
-        /* Outside its expiry window at the block's time the handler would refuse it
-         * (EXPIRED, EXPIRY_TOO_FAR): admission could see that, so it stays out. */
-        if (bt->expiry[i] < time_ms || bt->expiry[i] - time_ms > LDG_TX_TTL_MS_MAX)
-            continue;
-        if (!asm_mark(a, &bt->refs[i].id))
-            continue;
-        if (a->n >= LDG_BLOCK_TX_MAX || a->bytes + bt->lens[i] > budget) {
-            /* Roll back this batch (its ids stay marked: harmless, the batch is left out). */
-            a->n = n0;
-            a->bytes = b0;
-            *added = 0;
-            return false;
-        }
-        a->txs[a->n] = bt->txs[i];
-        a->lens[a->n] = bt->lens[i];
-        a->refs[a->n] = bt->refs[i];
-        a->bytes += bt->lens[i];
-        a->n++;
-    }
-    *added = a->n - n0;
-    return true;
-}
-
 static void broadcast_msg(bft *b, const net_cons_msg *m)
 {
     ldg_enc_reset(&b->enc);
-    bft_blk *k = m->type == NET_CONS_PROPOSAL ? blk_find(b, &m->block) : NULL;
+    net_blk *k = m->type == NET_CONS_PROPOSAL ? net_blk_find(&b->blocks, &m->block) : NULL;
     if (k)
         net_p2p_enc_cons(&b->enc, m, &k->h, k->digests, k->nd);
     else
@@ -610,7 +420,8 @@ static void start_height(bft *b)
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
-        fatal(b, "validator set of %u at height %llu is unusable", nv, (unsigned long long)decided);
+        net_node_fatal(b->n, "validator set of %u at height %llu is unusable", nv,
+                       (unsigned long long)decided);
         return;
     }
     b->nval = nv;
@@ -645,62 +456,6 @@ static void start_height(bft *b)
     }
 }
 
-/* ---- the executor ---- */
-
-/* Blocks until the executor is idle. */
-static void exec_wait(bft *b)
-{
-    pthread_mutex_lock(&b->xlock);
-    while (atomic_load(&b->x_busy))
-        pthread_cond_wait(&b->xcond, &b->xlock);
-    pthread_mutex_unlock(&b->xlock);
-}
-
-/* Blocks until no decided block is waiting to be stored. */
-static void commit_wait(bft *b)
-{
-    pthread_mutex_lock(&b->xlock);
-    while (atomic_load(&b->x_committing))
-        pthread_cond_wait(&b->xcond, &b->xlock);
-    pthread_mutex_unlock(&b->xlock);
-}
-
-static void blk_copy(bft_blk *dst, const bft_blk *src)
-{
-    memset(dst, 0, sizeof *dst);
-    dst->used = true;
-    dst->id = src->id;
-    dst->h = src->h;
-    dst->n = src->n;
-    dst->txs = calloc(src->n ? src->n : 1, sizeof *dst->txs);
-    dst->lens = malloc((src->n ? src->n : 1) * sizeof *dst->lens);
-    dst->refs = malloc((src->n ? src->n : 1) * sizeof *dst->refs);
-    LDG_ASSERT(dst->txs && dst->lens && dst->refs);
-    for (uint32_t i = 0; i < src->n; i++) {
-        dst->txs[i] = malloc(src->lens[i]);
-        LDG_ASSERT(dst->txs[i]);
-        memcpy(dst->txs[i], src->txs[i], src->lens[i]);
-        dst->lens[i] = src->lens[i];
-        dst->refs[i] = src->refs[i];
-    }
-}
-
-/* Starts executing a valid proposal's block while the validators vote on it, if the
- * executor is idle and has not done so already. */
-static void spec_start(bft *b, const bft_blk *k)
-{
-    pthread_mutex_lock(&b->xlock);
-    if (!atomic_load(&b->x_busy) &&
-        !(b->spec_valid && !memcmp(b->spec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN))) {
-        blk_copy(&b->x_job, k);
-        b->x_cert = NULL;
-        b->x_start = b->height_start;
-        atomic_store(&b->x_busy, true);
-        pthread_cond_broadcast(&b->xcond);
-    }
-    pthread_mutex_unlock(&b->xlock);
-}
-
 /* The height and hash of the last decided block: the tip, or the block the executor is
  * committing (decided, so final, but not yet in the store). */
 static uint64_t decided_height(bft *b, ldg_hash *hash)
@@ -716,29 +471,6 @@ static uint64_t decided_height(bft *b, ldg_hash *hash)
     return tip.height;
 }
 
-static void publish(bft *b, ldg_enc *enc, uint64_t height)
-{
-    ldg_record r;
-    if (ldg_chain_read_block(b->n->chain, height, &r) != LDG_OK)
-        return;
-    ldg_enc_reset(enc);
-    net_p2p_enc_commit(enc, r.raw, r.raw_len);
-    ldg_record_free(&r);
-    send_enc(b->pub, enc);
-}
-
-/* Committed transactions leave the pool by id, whatever signature its copy carries. */
-static void pool_remove_refs(bft *b, const ldg_tx_ref *refs, uint32_t n)
-{
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
-    LDG_ASSERT(ids);
-    for (uint32_t i = 0; i < n; i++)
-        ids[i] = refs[i].id;
-    net_pool_remove(b->pool, ids, n);
-    free(ids);
-    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
-}
-
 static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
 {
     ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
@@ -746,113 +478,9 @@ static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *l
     uint32_t k = 0;
     for (uint32_t i = 0; i < n; i++)
         k += wire_ref(txs[i], lens[i], &refs[k]);
-    pool_remove_refs(b, refs, k);
+    net_pool_remove_refs(b->pool, refs, k);
+    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
     free(refs);
-}
-
-/* Executes the block in x_job. Speculatively (no certificate: a valid proposal, executed
- * while the validators vote on it, so that once it is decided only the synced write is
- * left), or for good: executed unless the speculation was this very block, then stored
- * with its certificate. Signature checks are skipped for the transactions whose very bytes
- * (id and signature) are still in the pool (verified when admitted or received). */
-static void execute_job(bft *b)
-{
-    net_node *n = b->n;
-    bft_blk *k = &b->x_job;
-    bool spec_hit = b->spec_valid && !memcmp(b->spec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN);
-    if (!b->x_cert && spec_hit)
-        return;
-    ldg_exec_out out;
-    ldg_err e = LDG_OK;
-    if (b->x_cert)
-        atomic_fetch_add(spec_hit ? &n->exec_ahead : &n->exec_after, 1);
-    if (spec_hit) {
-        out = b->spec_out;
-    } else {
-        bool *verified = malloc(k->n ? k->n : 1);
-        LDG_ASSERT(verified);
-        for (uint32_t i = 0; i < k->n; i++)
-            verified[i] =
-                net_pool_find(b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == NET_POOL_SAME;
-        e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, verified,
-                              n->dev, &out);
-        free(verified);
-        if (b->spec_valid)
-            ldg_exec_out_free(&b->spec_out);
-    }
-    b->spec_valid = false;
-    if (!b->x_cert) {
-        /* Speculation: keep the result for the commit. A failure is not fatal here: the
-         * block may never be decided (if it is, its execution is retried and then fatal). */
-        if (e == LDG_OK) {
-            b->spec_valid = true;
-            b->spec_id = k->id;
-            b->spec_out = out;
-        } else {
-            ldg_chain_abandon(n->chain);
-        }
-        return;
-    }
-    if (e != LDG_OK) {
-        fatal(b, "decided block %llu does not execute here: %s", (unsigned long long)k->h.height,
-              ldg_err_str(e));
-        return;
-    }
-    if (b->test_diverge_at == k->h.height) {
-        out.state_root.b[0] ^= 1;
-        fprintf(stderr,
-                "folio: TEST MODE: the state root of block %llu is altered here "
-                "(FOLIO_TEST_DIVERGE_AT)\n",
-                (unsigned long long)k->h.height);
-    }
-    e = ldg_chain_commit(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, b->x_cert, &out);
-    ldg_exec_out_free(&out);
-    if (e != LDG_OK) {
-        fatal(b, "commit of block %llu: %s", (unsigned long long)k->h.height, ldg_err_str(e));
-        return;
-    }
-    pool_remove_refs(b, k->refs, k->n);
-    atomic_store(&n->last_commit_ms, mono_ms() - b->x_start);
-    publish(b, &b->x_enc, k->h.height);
-}
-
-/* Drops a speculative result (the executor idle): the chain is about to be moved by
- * something else (block sync, a published record). */
-static void spec_drop(bft *b)
-{
-    if (b->spec_valid) {
-        ldg_exec_out_free(&b->spec_out);
-        b->spec_valid = false;
-        ldg_chain_abandon(b->n->chain);
-    }
-}
-
-static void *exec_run(void *arg)
-{
-    bft *b = arg;
-    pthread_mutex_lock(&b->xlock);
-    for (;;) {
-        while (!atomic_load(&b->x_busy) && !b->x_quit)
-            pthread_cond_wait(&b->xcond, &b->xlock);
-        if (!atomic_load(&b->x_busy))
-            break; /* quit with nothing in hand; a job in hand is finished first */
-        pthread_mutex_unlock(&b->xlock);
-        if (b->n->fatal[0] == '\0')
-            execute_job(b); /* also when stopping: the block was decided */
-        pthread_mutex_lock(&b->xlock);
-        blk_clear(&b->x_job);
-        free(b->x_cert);
-        b->x_cert = NULL;
-        atomic_store(&b->x_committing, false);
-        atomic_store(&b->x_busy, false);
-        pthread_cond_broadcast(&b->xcond);
-        pthread_mutex_unlock(&b->xlock);
-        /* Wake the consensus thread: held messages and the next proposal wait for this. */
-        net_inbox_wake(&b->inbox);
-        pthread_mutex_lock(&b->xlock);
-    }
-    pthread_mutex_unlock(&b->xlock);
-    return NULL;
 }
 
 /* A proposal's block is valid if it was assembled (batches present, signatures checked on
@@ -861,10 +489,11 @@ static void *exec_run(void *arg)
  * header), but not this one. */
 static bool validate(bft *b, const net_cons_block_id *id)
 {
-    bft_blk *k = blk_find(b, id);
+    net_blk *k = net_blk_find(&b->blocks, id);
     if (!k)
         return false;
-    commit_wait(b); /* held messages keep this rare: the header carries the previous root */
+    net_exec_commit_wait(
+        b->exec); /* held messages keep this rare: the header carries the previous root */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     bool known = false;
@@ -875,7 +504,7 @@ static bool validate(bft *b, const net_cons_block_id *id)
         return false;
     if (ldg_chain_check(b->n->chain, &k->h, k->refs, k->lens, k->n) != LDG_OK)
         return false;
-    spec_start(b, k);
+    net_exec_speculate(b->exec, k, b->height_start);
     return true;
 }
 
@@ -886,7 +515,7 @@ static void do_commit(bft *b, const net_cons_action *a)
     net_node *n = b->n;
     /* One block executes at a time: the previous one must be in the store before this one
      * can be checked against it. */
-    exec_wait(b);
+    net_exec_wait(b->exec);
     if (atomic_load(&n->stopping))
         return;
     ldg_tip tip = ldg_chain_tip(n->chain);
@@ -896,7 +525,7 @@ static void do_commit(bft *b, const net_cons_action *a)
         post(b, &ev);
         return;
     }
-    bft_blk *k = blk_find(b, &a->block);
+    net_blk *k = net_blk_find(&b->blocks, &a->block);
     if (!k) {
         /* Decided without the block: fetch it, certified, from a peer. */
         if (sync_now(b)) {
@@ -912,8 +541,9 @@ static void do_commit(bft *b, const net_cons_action *a)
         char ours[17], theirs[17];
         ldg_hex_encode(ours, tip.state_root.b, 8);
         ldg_hex_encode(theirs, k->h.prev_state_root.b, 8);
-        fatal(b, "STATE ROOT DIFFERS after block %llu: ours %s..., the validators' %s...",
-              (unsigned long long)tip.height, ours, theirs);
+        net_node_fatal(b->n,
+                       "STATE ROOT DIFFERS after block %llu: ours %s..., the validators' %s...",
+                       (unsigned long long)tip.height, ours, theirs);
         return;
     }
     ldg_cert *cert = calloc(1, sizeof *cert);
@@ -930,7 +560,8 @@ static void do_commit(bft *b, const net_cons_action *a)
     uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
     if (!ldg_cert_verify(cert, k->h.chain_id, vals, nv)) {
         free(cert);
-        fatal(b, "the certificate of block %llu does not verify", (unsigned long long)a->height);
+        net_node_fatal(b->n, "the certificate of block %llu does not verify",
+                       (unsigned long long)a->height);
         return;
     }
     /* Hand the block to the executor (moved out of the cache) and go on to the next
@@ -938,15 +569,7 @@ static void do_commit(bft *b, const net_cons_action *a)
      * fetched while this block executes and commits. */
     b->decided_h = a->height;
     memcpy(b->decided_hash.b, a->block.b, LDG_HASH_LEN);
-    pthread_mutex_lock(&b->xlock);
-    b->x_job = *k;
-    memset(k, 0, sizeof *k);
-    b->x_cert = cert;
-    b->x_start = b->height_start;
-    atomic_store(&b->x_committing, true);
-    atomic_store(&b->x_busy, true);
-    pthread_cond_broadcast(&b->xcond);
-    pthread_mutex_unlock(&b->xlock);
+    net_exec_commit(b->exec, k, cert, b->height_start);
     net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT};
     post(b, &ev); /* start_height reads the decided height */
 }
@@ -958,8 +581,8 @@ static void perform(bft *b, const net_cons_actions *acts)
         switch (a->kind) {
         case NET_CONS_ACT_PERSIST:
             if (!net_guard_persist(&b->guard, a->persisted)) {
-                fatal(b, "cannot persist the signing state to %s: %s", b->guard.path,
-                      strerror(errno));
+                net_node_fatal(b->n, "cannot persist the signing state to %s: %s", b->guard.path,
+                               strerror(errno));
                 return;
             }
             break;
@@ -1088,7 +711,7 @@ static void step(bft *b, const net_cons_event *ev)
                 nng_pipe_close(b->from);
         }
         if (rc == NET_CONS_RC_HALTED) {
-            fatal(b, "the consensus core halted (signing failed)");
+            net_node_fatal(b->n, "the consensus core halted (signing failed)");
             break;
         }
         perform(b, &b->acts);
@@ -1142,8 +765,8 @@ static void propose_value(bft *b)
     uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     ldg_tip tip = ldg_chain_tip(n->chain);
     uint64_t block_time = net_clock_block_time(time_ms, tip.time_ms);
-    assembly a;
-    asm_init(&a);
+    net_asm a;
+    net_asm_init(&a);
     ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
     LDG_ASSERT(digests);
     uint32_t nd = 0;
@@ -1152,7 +775,7 @@ static void propose_value(bft *b)
         if (!net_pool_batch_live(b->pool, bt))
             continue; /* committed already (the store is collected lazily) */
         uint32_t added;
-        if (!asm_add(&a, bt, block_time, &added))
+        if (!net_asm_add(&a, bt, block_time, &added))
             break; /* full: the rest goes into the next block */
         if (added)
             digests[nd++] = bt->digest;
@@ -1160,12 +783,13 @@ static void propose_value(bft *b)
     ldg_header h;
     ldg_err err =
         ldg_chain_propose_refs(n->chain, a.refs, a.lens, a.n, time_ms, &n->validator.pub, &h);
-    bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
+    net_blk *k =
+        err == LDG_OK ? net_blk_put(&b->blocks, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
     net_pool_unlock(b->pool);
-    asm_free(&a);
+    net_asm_free(&a);
     free(digests);
     if (!k) {
-        fatal(b, "propose: %s", ldg_err_str(err));
+        net_node_fatal(b->n, "propose: %s", ldg_err_str(err));
         return;
     }
     b->want_value = false;
@@ -1181,8 +805,8 @@ static void propose_value(bft *b)
 static bool sync_run(bft *b)
 {
     net_node *n = b->n;
-    exec_wait(b); /* the executor's block first: sync continues from the store's tip */
-    spec_drop(b);
+    net_exec_wait(b->exec); /* the executor's block first: sync continues from the store's tip */
+    net_exec_spec_drop(b->exec);
     net_sync_client c = {.chain = n->chain,
                          .pool = b->pool,
                          .req = b->req,
@@ -1193,7 +817,7 @@ static bool sync_run(bft *b)
     char why[256];
     net_sync_outcome o = net_sync_catch_up(&c, why, sizeof why);
     if (o == NET_SYNC_FATAL)
-        fatal(b, "%s", why);
+        net_node_fatal(b->n, "%s", why);
     atomic_store(&n->pool_size, net_pool_size(b->pool));
     return o != NET_SYNC_NOTHING;
 }
@@ -1248,7 +872,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     ldg_hash prev;
     decided_height(b, &prev);
     if (!m->has_block || memcmp(m->header.prev_hash.b, prev.b, LDG_HASH_LEN) != 0 ||
-        blk_find(b, &m->cons.block) || !proposal_genuine(b, &m->cons))
+        net_blk_find(&b->blocks, &m->cons.block) || !proposal_genuine(b, &m->cons))
         return;
     uint32_t nd = m->digest_count;
     ldg_hash *dg = malloc((nd ? nd : 1) * sizeof *dg);
@@ -1267,22 +891,22 @@ static void accept_block(bft *b, const net_p2p_msg *m)
         }
         fetched += !have;
     }
-    assembly a;
-    asm_init(&a);
+    net_asm a;
+    net_asm_init(&a);
     bool ok = true;
     net_pool_lock(b->pool);
     for (uint32_t i = 0; ok && i < nd; i++) {
         const net_batch *bt = net_pool_batch_get(b->pool, &dg[i]);
         uint32_t added = 0;
-        ok = bt && asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
+        ok = bt && net_asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
     }
     if (ok && a.n == m->header.tx_count)
-        blk_put(b, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);
+        net_blk_put(&b->blocks, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);
     else
         peer_log("proposal for height %llu does not assemble from its %u batches",
                  (unsigned long long)m->header.height, nd);
     net_pool_unlock(b->pool);
-    asm_free(&a);
+    net_asm_free(&a);
     free(dg);
     if (fetched)
         fprintf(stderr, "folio: fetched %u missing batches by digest for height %llu\n", fetched,
@@ -1332,7 +956,7 @@ static void step_msg(bft *b, qitem *it)
 static void deliver(bft *b, qitem *it)
 {
     accept_block(b, &it->m);
-    if (atomic_load(&b->x_committing)) {
+    if (net_exec_committing(b->exec)) {
         if (b->held_len >= NET_BFT_HELD_MAX) {
             net_inbox_item_free(it); /* resend brings it back */
             return;
@@ -1352,7 +976,7 @@ static void deliver(bft *b, qitem *it)
 /* Once the executor is done: the held messages, in arrival order. */
 static void release_held(bft *b)
 {
-    while (b->held && !atomic_load(&b->x_committing) && !atomic_load(&b->n->stopping)) {
+    while (b->held && !net_exec_committing(b->exec) && !atomic_load(&b->n->stopping)) {
         qitem *it = b->held;
         b->held = it->next;
         b->held_len--;
@@ -1435,12 +1059,12 @@ static void on_commit_rec(bft *b, qitem *it)
         net_inbox_item_free(it);
         return;
     }
-    commit_wait(b); /* a block of ours in hand may be this very one */
+    net_exec_commit_wait(b->exec); /* a block of ours in hand may be this very one */
     uint64_t h = blk.header.height, tip = ldg_chain_tip(n->chain).height;
     if (h == tip + 1) {
         char why[256];
-        exec_wait(b);
-        spec_drop(b);
+        net_exec_wait(b->exec);
+        net_exec_spec_drop(b->exec);
         ldg_err e = net_sync_apply(n->chain, &blk, n->dev, LDG_COMMIT_SYNCED, why, sizeof why);
         if (e == LDG_OK) {
             pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
@@ -1448,7 +1072,7 @@ static void on_commit_rec(bft *b, qitem *it)
                 atomic_store(&n->peer_height, h);
             start_height(b);
         } else if (e == LDG_ERR_DIVERGED)
-            fatal(b, "%s", why);
+            net_node_fatal(b->n, "%s", why);
         else
             peer_log("published block: %s", why);
     } else if (h > tip + 1 && mono_ms() >= b->next_sync_allowed) {
@@ -1629,22 +1253,12 @@ static void bft_free(bft *b)
         pthread_join(b->th_rep, NULL);
     if (b->th_sub_on)
         pthread_join(b->th_sub, NULL);
-    if (b->th_exec_on) {
-        /* A block in hand is finished: it was decided, and the store must have it. */
-        pthread_mutex_lock(&b->xlock);
-        b->x_quit = true;
-        pthread_cond_broadcast(&b->xcond);
-        pthread_mutex_unlock(&b->xlock);
-        pthread_join(b->th_exec, NULL);
-    }
+    /* A block in hand is finished: it was decided, and the store must have it. */
+    net_exec_stop(b->exec);
+    b->exec = NULL;
     if (!close_sockets_within(b))
         return; /* b stays allocated: the closer may still use it */
     net_p2p_peers_free(b->peers);
-    blk_clear(&b->x_job);
-    free(b->x_cert);
-    if (b->spec_valid)
-        ldg_exec_out_free(&b->spec_out);
-    ldg_enc_free(&b->x_enc);
     qitem *it;
     net_inbox_destroy(&b->inbox);
     while (b->future) {
@@ -1662,10 +1276,7 @@ static void bft_free(bft *b)
         b->deferred = it->next;
         net_inbox_item_free(it);
     }
-    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
-        blk_clear(&b->blocks[i]);
-    pthread_mutex_destroy(&b->xlock);
-    pthread_cond_destroy(&b->xcond);
+    net_blk_cache_free(&b->blocks);
     if (b->core)
         net_cons_destroy(b->core);
     free(b->vals);
@@ -1680,8 +1291,6 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     b->n = n;
     b->observer = n->observer || n->validator_index < 0;
     b->test_drop_batches = getenv("FOLIO_TEST_DROP_BATCHES") != NULL;
-    const char *div = getenv("FOLIO_TEST_DIVERGE_AT");
-    b->test_diverge_at = div ? strtoull(div, NULL, 10) : 0;
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
     b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
     if (b->test_sync_delay_ms)
@@ -1696,9 +1305,6 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
     net_inbox_init(&b->inbox);
-    pthread_mutex_init(&b->xlock, NULL);
-    pthread_cond_init(&b->xcond, NULL);
-    ldg_enc_init(&b->x_enc);
     b->pool = n->pool;
     b->vals = calloc(NET_CONS_VALIDATORS_MAX, sizeof *b->vals);
     LDG_ASSERT(b->vals);
@@ -1748,8 +1354,8 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     b->th_batch_on = pthread_create(&b->th_batch, NULL, batch_rx, b) == 0;
     b->th_rep_on = pthread_create(&b->th_rep, NULL, sync_server, b) == 0;
     b->th_sub_on = pthread_create(&b->th_sub, NULL, sub_rx, b) == 0;
-    b->th_exec_on = !b->observer && pthread_create(&b->th_exec, NULL, exec_run, b) == 0;
-    LDG_ASSERT(b->observer || b->th_exec_on); /* do_commit hands every block to it */
+    b->exec = b->observer ? NULL : net_exec_start(n, b->pub, &b->inbox);
+    LDG_ASSERT(b->observer || b->exec); /* do_commit hands every block to it */
     g_bft = b;
     fprintf(stderr, "folio: %s of %u validators, p2p on %s (%s)\n",
             b->observer ? "observer" : "validator", b->nval, n->cfg.p2p_listen,
@@ -1779,7 +1385,7 @@ void *net_bft_run(void *arg)
             rebroadcast(b, now);
             next_gc = now + 1000;
         }
-        bool busy = atomic_load(&b->x_committing);
+        bool busy = net_exec_committing(b->exec);
         if (!busy && b->held)
             release_held(b);
         if (!b->observer) {
@@ -1810,7 +1416,7 @@ void *net_bft_run(void *arg)
                 step(b, &ev);
                 b->next_resend = now + NET_BFT_RESEND_MS;
             }
-            if (b->want_value && !atomic_load(&b->x_committing))
+            if (b->want_value && !net_exec_committing(b->exec))
                 propose_value(b);
         }
         /* Behind: peers are at a later height for a while, or more than one ahead. */

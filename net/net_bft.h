@@ -31,8 +31,6 @@
 /* Own batches still pending after this long are broadcast again (at most 8 a second:
  * under a backlog every batch is old, and receivers would only decode them again). */
 #define NET_BFT_REBATCH_MS 10000
-/* Proposed or received blocks kept for validation and commit. */
-#define NET_BFT_BLOCK_CACHE 8
 /* Bytes of broadcast batches kept unverified while the node syncs (about a minute of
  * 5,000 tx/s); past it the oldest are dropped (fetched by digest if a proposal needs one). */
 #define NET_BFT_DEFERRED_BYTES_MAX (64u << 20)

@@ -208,6 +208,17 @@ void net_pool_remove(net_pool *p, const ldg_hash *ids, size_t n)
     pthread_mutex_unlock(&p->lock);
 }
 
+void net_pool_remove_refs(net_pool *p, const ldg_tx_ref *refs, size_t n)
+{
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < n; i++) {
+        entry *e = *tx_slot(p, &refs[i].id);
+        if (e)
+            unlink_locked(p, e);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
 size_t net_pool_wait(net_pool *p, int timeout_ms)
 {
     struct timespec ts;
