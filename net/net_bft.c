@@ -1,4 +1,5 @@
 #include "net_bft.h"
+#include "net_batch_rx.h"
 #include "net_block.h"
 #include "net_exec.h"
 #include "net_guard.h"
@@ -15,7 +16,6 @@
 #include <nng/protocol/pubsub0/sub.h>
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,35 +29,6 @@ static uint64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Rate-limited log of peer misbehaviour: never more than a few lines a second. */
-static void peer_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void peer_log(const char *fmt, ...)
-{
-    static _Atomic uint64_t window, count;
-    uint64_t now = mono_ms() / 1000;
-    if (atomic_exchange(&window, now) != now)
-        atomic_store(&count, 0);
-    if (atomic_fetch_add(&count, 1) >= 5)
-        return;
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "folio: p2p: %s\n", buf);
-}
-
-/* The id and signature of a transaction's wire bytes (false if they do not decode). */
-static bool wire_ref(const uint8_t *wire, size_t len, ldg_tx_ref *ref)
-{
-    ldg_tx tx;
-    if (ldg_tx_decode(&tx, wire, len) != LDG_R_OK)
-        return false;
-    *ref = ldg_tx_ref_of(&tx);
-    ldg_tx_free(&tx);
-    return true;
 }
 
 /* ---- driver state ---- */
@@ -83,8 +54,8 @@ typedef struct bft {
     net_p2p_peers *peers; /* the identity of each connection (its certificate) */
     nng_socket cons, batch, rep, pub, req, sub;
     bool cons_open, batch_open, rep_open, pub_open, req_open, sub_open;
-    pthread_t th_cons, th_batch, th_rep, th_sub;
-    bool th_cons_on, th_batch_on, th_rep_on, th_sub_on;
+    pthread_t th_cons, th_rep, th_sub;
+    bool th_cons_on, th_rep_on, th_sub_on;
     net_inbox inbox;
     net_pool *pool; /* the node's one pool (and batch store) */
     /* consensus thread only */
@@ -122,15 +93,8 @@ typedef struct bft {
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
     net_exec *exec;                             /* the chain's executor thread (net_exec.h) */
-    /* Batches broadcast to this node while it syncs are kept unverified (batch_rx thread
-     * only) and ingested once it has caught up: by then most are committed, and their
-     * signatures need no check (see drain_deferred). */
-    _Atomic bool syncing;
-    qitem *deferred, *deferred_tail; /* oldest first */
-    size_t deferred_len, deferred_bytes;
-    uint64_t deferred_dropped;
-    uint64_t synced_ms;     /* when the last block sync that got blocks ended; 0 once we voted */
-    bool test_drop_batches; /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
+    net_batch_rx *batches;                      /* batches from peers (net_batch_rx.h) */
+    uint64_t synced_ms; /* when the last block sync that got blocks ended; 0 once we voted */
     uint64_t test_sync_delay_ms; /* FOLIO_TEST_SYNC_DELAY_MS: block sync sleeps this much
                                   * after each block (tests: a long sync window) */
 } bft;
@@ -145,157 +109,11 @@ static void *cons_rx(void *arg)
         if (!it)
             continue;
         if (it->m.kind != NET_P2P_CONS) {
-            peer_log("dropped a message of kind %u on the consensus socket", it->m.kind);
+            net_p2p_log("dropped a message of kind %u on the consensus socket", it->m.kind);
             net_inbox_item_free(it);
             continue;
         }
         net_inbox_push(&b->inbox, it);
-    }
-    return NULL;
-}
-
-/* A batch from a peer (or fetched by digest): the whole batch passes admission
- * (net_admit_batch: the checks a client's submission passes, signature last, a signature
- * skipped only where the pool holds these very bytes) or it is dropped. A transaction whose
- * id is pooled with other bytes is verified like a new one, and the pool keeps its first
- * copy. Good batches go to the store and their fresh transactions to the pool. If expect is
- * given the batch must have that digest. */
-static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n,
-                         uint64_t origin, const ldg_hash *expect)
-{
-    net_admitted *ad = malloc((n ? n : 1) * sizeof *ad);
-    LDG_ASSERT(ad);
-    uint32_t bad = 0;
-    ldg_result r = net_admit_batch(b->n->admit, txs, lens, n, ad, &bad);
-    bool ok = r == LDG_R_OK && net_pool_ingest(b->pool, txs, lens, ad, n, expect);
-    if (r != LDG_R_OK)
-        peer_log("batch from node %llu: transaction %u of %u refused (%s: %s): batch dropped",
-                 (unsigned long long)origin, bad, n, ldg_result_name(r), ldg_result_text(r));
-    else if (!ok)
-        peer_log("batch from node %llu: not the digest asked for: batch dropped",
-                 (unsigned long long)origin);
-    free(ad);
-    return ok;
-}
-
-/* A batch received while this node syncs: kept as received, within
- * NET_BFT_DEFERRED_BYTES_MAX (the oldest go first; they are the likeliest to be committed
- * by the time the node has caught up, and a proposal that needs one fetches it again). */
-static void defer_batch(bft *b, qitem *it)
-{
-    it->next = NULL;
-    if (b->deferred_tail)
-        b->deferred_tail->next = it;
-    else
-        b->deferred = it;
-    b->deferred_tail = it;
-    b->deferred_len++;
-    b->deferred_bytes += nng_msg_len(it->raw);
-    while (b->deferred_bytes > NET_BFT_DEFERRED_BYTES_MAX && b->deferred != it) {
-        qitem *old = b->deferred;
-        b->deferred = old->next;
-        b->deferred_len--;
-        b->deferred_bytes -= nng_msg_len(old->raw);
-        b->deferred_dropped++;
-        net_inbox_item_free(old);
-    }
-}
-
-/* True if every transaction of the batch is committed in our store: such a batch adds
- * nothing to the pool and no proposal can use it, so it is dropped unverified. */
-static bool batch_committed(bft *b, const net_p2p_msg *m)
-{
-    for (uint32_t i = 0; i < m->tx_count; i++) {
-        ldg_tx_ref ref;
-        uint64_t h;
-        uint32_t idx;
-        if (!wire_ref(m->txs[i], m->tx_lens[i], &ref) ||
-            ldg_chain_find_tx(b->n->chain, &ref.id, &h, &idx) != LDG_OK)
-            return false;
-    }
-    return m->tx_count > 0;
-}
-
-/* After a sync: the batches deferred meanwhile, newest first (those are the ones the next
- * proposals carry). Batches wholly committed are dropped; the others are ingested as if
- * they had just arrived (every signature verified). */
-static void drain_deferred(bft *b)
-{
-    size_t n = b->deferred_len, skipped = 0;
-    qitem **v = malloc((n ? n : 1) * sizeof *v);
-    LDG_ASSERT(v);
-    size_t k = 0;
-    for (qitem *it = b->deferred; it; it = it->next)
-        v[k++] = it;
-    LDG_ASSERT(k == n);
-    b->deferred = b->deferred_tail = NULL;
-    b->deferred_len = b->deferred_bytes = 0;
-    for (size_t i = n; i-- > 0;) {
-        qitem *it = v[i];
-        if (atomic_load(&b->n->stopping))
-            ;
-        else if (batch_committed(b, &it->m))
-            skipped++;
-        else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL))
-            nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
-        net_inbox_item_free(it);
-    }
-    free(v);
-    if (n)
-        fprintf(stderr,
-                "folio: %zu batches received during block sync: %zu already committed, %zu "
-                "ingested, %llu dropped over the limit\n",
-                n, skipped, n - skipped, (unsigned long long)b->deferred_dropped);
-    b->deferred_dropped = 0;
-}
-
-/* Whether a BATCH may be taken as a batch (net_p2p_check_batch): a validator's in its own
- * name only (else it is disconnected); an observer's transactions are admitted one by one
- * as a client's would be, and batched by this node if admitted. */
-static bool batch_from_peer(bft *b, qitem *it)
-{
-    char why[160];
-    nng_pipe p = nng_msg_get_pipe(it->raw);
-    switch (net_p2p_check_batch(b->peers, p, it->m.origin, why, sizeof why)) {
-    case NET_P2P_OK:
-    case NET_P2P_RELAYED:
-        return true;
-    case NET_P2P_FORWARD:
-        if (!b->observer)
-            net_admit_forwarded(b->n, it->m.txs, it->m.tx_lens, it->m.tx_count);
-        return false;
-    case NET_P2P_REFUSE:
-        break;
-    }
-    peer_log("%s; dropped, peer disconnected", why);
-    nng_pipe_close(p);
-    return false;
-}
-
-static void *batch_rx(void *arg)
-{
-    bft *b = arg;
-    while (!atomic_load(&b->n->stopping)) {
-        if (b->deferred && !atomic_load(&b->syncing))
-            drain_deferred(b);
-        qitem *it = net_inbox_recv(b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
-        if (!it)
-            continue;
-        if (b->test_drop_batches)
-            ; /* test hook: every batch must then be fetched by digest */
-        else if (it->m.kind != NET_P2P_BATCH) {
-            peer_log("dropped a message of kind %u on the batch socket; peer disconnected",
-                     it->m.kind);
-            nng_pipe_close(nng_msg_get_pipe(it->raw));
-        } else if (!batch_from_peer(b, it)) {
-            ; /* refused or forwarded as client submissions: batch_from_peer says */
-        } else if (atomic_load(&b->syncing)) {
-            defer_batch(b, it);
-            continue;
-        } else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL)) {
-            nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
-        }
-        net_inbox_item_free(it);
     }
     return NULL;
 }
@@ -319,7 +137,7 @@ static void *sync_server(void *arg)
         } else if (!m.dec_live || m.kind != NET_P2P_SYNC_REQ) {
             if (m.dec_live)
                 net_p2p_msg_free(&m);
-            peer_log("dropped a malformed block sync request");
+            net_p2p_log("dropped a malformed block sync request");
             net_p2p_enc_sync_rep_head(&e, ldg_chain_tip(b->n->chain).height, 0);
         } else {
             net_sync_reply(b->n->chain, &m, &e);
@@ -469,18 +287,6 @@ static uint64_t decided_height(bft *b, ldg_hash *hash)
     if (hash)
         *hash = tip.hash;
     return tip.height;
-}
-
-static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
-{
-    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
-    LDG_ASSERT(refs);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++)
-        k += wire_ref(txs[i], lens[i], &refs[k]);
-    net_pool_remove_refs(b->pool, refs, k);
-    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
-    free(refs);
 }
 
 /* A proposal's block is valid if it was assembled (batches present, signatures checked on
@@ -703,10 +509,10 @@ static void step(bft *b, const net_cons_event *ev)
             note_active(b, &e.msg);
         }
         if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED) {
-            peer_log("consensus message from validator %u at height %llu round %u: %s; peer "
-                     "disconnected",
-                     e.msg.validator, (unsigned long long)e.msg.height, e.msg.round,
-                     net_cons_rc_str(rc));
+            net_p2p_log("consensus message from validator %u at height %llu round %u: %s; peer "
+                        "disconnected",
+                        e.msg.validator, (unsigned long long)e.msg.height, e.msg.round,
+                        net_cons_rc_str(rc));
             if (e.kind == NET_CONS_EV_MESSAGE && nng_pipe_id(b->from) > 0)
                 nng_pipe_close(b->from);
         }
@@ -826,9 +632,9 @@ static bool sync_run(bft *b)
  * meanwhile (defer_batch). */
 static bool sync_now(bft *b)
 {
-    atomic_store(&b->syncing, true);
+    net_batch_rx_syncing(b->batches, true);
     bool got = sync_run(b);
-    atomic_store(&b->syncing, false);
+    net_batch_rx_syncing(b->batches, false);
     if (got && !b->observer)
         b->synced_ms = mono_ms();
     return got;
@@ -837,31 +643,6 @@ static bool sync_now(bft *b)
 /* ---- messages from the network ---- */
 
 static bool proposal_genuine(bft *b, const net_cons_msg *m);
-
-/* Fetches a batch by digest from the peers (sync socket); true once it is in the store. */
-static bool fetch_batch(bft *b, const ldg_hash *d)
-{
-    bool ok = false;
-    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 1000);
-    for (int attempt = 0; !ok && attempt < 3 && !atomic_load(&b->n->stopping); attempt++) {
-        ldg_enc_reset(&b->enc);
-        net_p2p_enc_batch_req(&b->enc, d);
-        nng_msg *raw;
-        if (nng_send(b->req, (void *)ldg_enc_data(&b->enc), ldg_enc_len(&b->enc), 0) != 0 ||
-            nng_recvmsg(b->req, &raw, 0) != 0)
-            continue;
-        net_p2p_msg m;
-        ok = net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw),
-                            NET_P2P_BATCH_SIZE_MAX + 64 * 1024) == LDG_OK &&
-             m.kind == NET_P2P_BATCH_REP && !memcmp(m.digest.b, d->b, LDG_HASH_LEN) &&
-             m.tx_count > 0 && ingest_batch(b, m.txs, m.tx_lens, m.tx_count, 0xffff, d);
-        if (m.dec_live)
-            net_p2p_msg_free(&m);
-        nng_msg_free(raw);
-    }
-    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 2000);
-    return ok;
-}
 
 /* A proposal's block: its header and batch digests, assembled from the store (missing
  * batches fetched by digest) into the block cache, if the proposal is genuine and builds
@@ -882,10 +663,10 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     uint32_t fetched = 0;
     for (uint32_t i = 0; i < nd; i++) {
         bool have = net_pool_has_batch(b->pool, &dg[i]);
-        if (!have && !fetch_batch(b, &dg[i])) {
-            peer_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
-                     (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
-                     dg[i].b[3]);
+        if (!have && !net_batch_rx_fetch(b->batches, &dg[i])) {
+            net_p2p_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
+                        (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
+                        dg[i].b[3]);
             free(dg);
             return;
         }
@@ -903,8 +684,8 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     if (ok && a.n == m->header.tx_count)
         net_blk_put(&b->blocks, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);
     else
-        peer_log("proposal for height %llu does not assemble from its %u batches",
-                 (unsigned long long)m->header.height, nd);
+        net_p2p_log("proposal for height %llu does not assemble from its %u batches",
+                    (unsigned long long)m->header.height, nd);
     net_pool_unlock(b->pool);
     net_asm_free(&a);
     free(dg);
@@ -935,8 +716,8 @@ static bool proposal_genuine(bft *b, const net_cons_msg *m)
     size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
     bool ok = net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
     if (!ok)
-        peer_log("proposal for height %llu round %u with a bad signature dropped",
-                 (unsigned long long)m->height, m->round);
+        net_p2p_log("proposal for height %llu round %u with a bad signature dropped",
+                    (unsigned long long)m->height, m->round);
     return ok;
 }
 
@@ -1004,7 +785,7 @@ static bool peer_may_send(bft *b, qitem *it)
     }
     if (v != NET_P2P_REFUSE)
         return true;
-    peer_log("%s; dropped, peer disconnected", why);
+    net_p2p_log("%s; dropped, peer disconnected", why);
     nng_pipe_close(nng_msg_get_pipe(it->raw));
     return false;
 }
@@ -1022,9 +803,9 @@ static void on_cons(bft *b, qitem *it)
         /* Only a validly signed message may say that we are behind (the core checks the
          * others; these it does not see yet). */
         if (!signed_by_validator(b, &it->m.cons)) {
-            peer_log("message for height %llu from validator %u with a bad signature dropped; "
-                     "peer disconnected",
-                     (unsigned long long)h, it->m.cons.validator);
+            net_p2p_log("message for height %llu from validator %u with a bad signature dropped; "
+                        "peer disconnected",
+                        (unsigned long long)h, it->m.cons.validator);
             nng_pipe_close(nng_msg_get_pipe(it->raw));
             net_inbox_item_free(it);
             return;
@@ -1055,7 +836,7 @@ static void on_commit_rec(bft *b, qitem *it)
     }
     net_sync_block blk;
     if (net_sync_decode(&blk, it->m.recs[0], it->m.rec_lens[0]) != LDG_OK) {
-        peer_log("undecodable published block");
+        net_p2p_log("undecodable published block");
         net_inbox_item_free(it);
         return;
     }
@@ -1067,14 +848,15 @@ static void on_commit_rec(bft *b, qitem *it)
         net_exec_spec_drop(b->exec);
         ldg_err e = net_sync_apply(n->chain, &blk, n->dev, LDG_COMMIT_SYNCED, why, sizeof why);
         if (e == LDG_OK) {
-            pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
+            net_pool_remove_wires(b->pool, blk.txs, blk.tx_lens, blk.tx_count);
+            atomic_store(&n->pool_size, net_pool_size(b->pool));
             if (h > atomic_load(&n->peer_height))
                 atomic_store(&n->peer_height, h);
             start_height(b);
         } else if (e == LDG_ERR_DIVERGED)
             net_node_fatal(b->n, "%s", why);
         else
-            peer_log("published block: %s", why);
+            net_p2p_log("published block: %s", why);
     } else if (h > tip + 1 && mono_ms() >= b->next_sync_allowed) {
         if (sync_now(b))
             start_height(b);
@@ -1247,8 +1029,8 @@ static void bft_free(bft *b)
     atomic_store(&b->n->stopping, true);
     if (b->th_cons_on)
         pthread_join(b->th_cons, NULL);
-    if (b->th_batch_on)
-        pthread_join(b->th_batch, NULL);
+    net_batch_rx_stop(b->batches);
+    b->batches = NULL;
     if (b->th_rep_on)
         pthread_join(b->th_rep, NULL);
     if (b->th_sub_on)
@@ -1271,11 +1053,6 @@ static void bft_free(bft *b)
         b->held = it->next;
         net_inbox_item_free(it);
     }
-    while (b->deferred) {
-        it = b->deferred;
-        b->deferred = it->next;
-        net_inbox_item_free(it);
-    }
     net_blk_cache_free(&b->blocks);
     if (b->core)
         net_cons_destroy(b->core);
@@ -1290,7 +1067,6 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     LDG_ASSERT(b);
     b->n = n;
     b->observer = n->observer || n->validator_index < 0;
-    b->test_drop_batches = getenv("FOLIO_TEST_DROP_BATCHES") != NULL;
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
     b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
     if (b->test_sync_delay_ms)
@@ -1298,10 +1074,6 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
                 "folio: TEST MODE: block sync waits %llu ms after each block "
                 "(FOLIO_TEST_SYNC_DELAY_MS)\n",
                 (unsigned long long)b->test_sync_delay_ms);
-    if (b->test_drop_batches)
-        fprintf(stderr,
-                "folio: TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "
-                "proposals are assembled from batches fetched by digest\n");
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
     net_inbox_init(&b->inbox);
@@ -1351,7 +1123,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
         LDG_ASSERT(b->core);
     }
     b->th_cons_on = !b->observer && pthread_create(&b->th_cons, NULL, cons_rx, b) == 0;
-    b->th_batch_on = pthread_create(&b->th_batch, NULL, batch_rx, b) == 0;
+    b->batches = net_batch_rx_start(n, b->peers, b->batch, b->req, b->observer);
     b->th_rep_on = pthread_create(&b->th_rep, NULL, sync_server, b) == 0;
     b->th_sub_on = pthread_create(&b->th_sub, NULL, sub_rx, b) == 0;
     b->exec = b->observer ? NULL : net_exec_start(n, b->pub, &b->inbox);

@@ -31,9 +31,6 @@
 /* Own batches still pending after this long are broadcast again (at most 8 a second:
  * under a backlog every batch is old, and receivers would only decode them again). */
 #define NET_BFT_REBATCH_MS 10000
-/* Bytes of broadcast batches kept unverified while the node syncs (about a minute of
- * 5,000 tx/s); past it the oldest are dropped (fetched by digest if a proposal needs one). */
-#define NET_BFT_DEFERRED_BYTES_MAX (64u << 20)
 /* Messages for the next height kept until the node gets there. */
 #define NET_BFT_FUTURE_MAX 256
 /* Messages of the next height held while the decided block before it executes (they reach
