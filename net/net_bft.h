@@ -36,11 +36,6 @@
 /* Messages of the next height held while the decided block before it executes (they reach
  * the core once it is stored); more are dropped (resend brings them back). */
 #define NET_BFT_HELD_MAX NET_INBOX_MAX
-/* A block-sync reply that cannot be sent within this long is dropped (the peer retries). */
-#define NET_BFT_REPLY_TIMEOUT_MS 2000
-/* On stop, the p2p sockets are given this long to close; after it they are left to the
- * process exit (nng_close can wait forever on a TLS peer that stopped reading). */
-#define NET_BFT_CLOSE_DEADLINE_MS 5000
 /* Interval of the core's RESEND event. */
 #define NET_BFT_RESEND_MS 400
 /* A proposer with nothing to propose asks again this often whether a module has work due
