@@ -5,18 +5,15 @@
 #include "net_guard.h"
 #include "net_inbox.h"
 #include "net_links.h"
-#include "net_mix.h"
 #include "net_pool.h"
 #include "net_p2p.h"
 #include "net_sync.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 /* ---- small helpers ---- */
 
@@ -493,31 +490,8 @@ static void propose_value(bft *b)
     }
     atomic_store(&n->force_block, false);
     uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
-    ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t block_time = net_clock_block_time(time_ms, tip.time_ms);
-    net_asm a;
-    net_asm_init(&a);
-    ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
-    LDG_ASSERT(digests);
-    uint32_t nd = 0;
-    net_pool_lock(b->pool);
-    for (net_batch *bt = net_pool_batches(b->pool); bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
-        if (!net_pool_batch_live(b->pool, bt))
-            continue; /* committed already (the store is collected lazily) */
-        uint32_t added;
-        if (!net_asm_add(&a, bt, block_time, &added))
-            break; /* full: the rest goes into the next block */
-        if (added)
-            digests[nd++] = bt->digest;
-    }
-    ldg_header h;
-    ldg_err err =
-        ldg_chain_propose_refs(n->chain, a.refs, a.lens, a.n, time_ms, &n->validator.pub, &h);
-    net_blk *k =
-        err == LDG_OK ? net_blk_put(&b->blocks, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
-    net_pool_unlock(b->pool);
-    net_asm_free(&a);
-    free(digests);
+    ldg_err err;
+    net_blk *k = net_blk_propose(&b->blocks, b->pool, n->chain, time_ms, &n->validator.pub, &err);
     if (!k) {
         net_node_fatal(b->n, "propose: %s", ldg_err_str(err));
         return;
@@ -579,43 +553,7 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     if (!m->has_block || memcmp(m->header.prev_hash.b, prev.b, LDG_HASH_LEN) != 0 ||
         net_blk_find(&b->blocks, &m->cons.block) || !proposal_genuine(b, &m->cons))
         return;
-    uint32_t nd = m->digest_count;
-    ldg_hash *dg = malloc((nd ? nd : 1) * sizeof *dg);
-    LDG_ASSERT(dg);
-    for (uint32_t i = 0; i < nd; i++)
-        memcpy(dg[i].b, m->digests[i], LDG_HASH_LEN);
-    uint32_t fetched = 0;
-    for (uint32_t i = 0; i < nd; i++) {
-        bool have = net_pool_has_batch(b->pool, &dg[i]);
-        if (!have && !net_batch_rx_fetch(b->batches, &dg[i])) {
-            net_p2p_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
-                        (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
-                        dg[i].b[3]);
-            free(dg);
-            return;
-        }
-        fetched += !have;
-    }
-    net_asm a;
-    net_asm_init(&a);
-    bool ok = true;
-    net_pool_lock(b->pool);
-    for (uint32_t i = 0; ok && i < nd; i++) {
-        const net_batch *bt = net_pool_batch_get(b->pool, &dg[i]);
-        uint32_t added = 0;
-        ok = bt && net_asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
-    }
-    if (ok && a.n == m->header.tx_count)
-        net_blk_put(&b->blocks, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);
-    else
-        net_p2p_log("proposal for height %llu does not assemble from its %u batches",
-                    (unsigned long long)m->header.height, nd);
-    net_pool_unlock(b->pool);
-    net_asm_free(&a);
-    free(dg);
-    if (fetched)
-        fprintf(stderr, "folio: fetched %u missing batches by digest for height %llu\n", fetched,
-                (unsigned long long)m->header.height);
+    net_blk_receive(&b->blocks, b->pool, b->batches, m);
 }
 
 /* Only a block signed by the round's proposer may take a place in the block cache (the

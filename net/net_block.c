@@ -1,6 +1,8 @@
 #include "net_block.h"
+#include "net_clock.h"
 #include "net_mix.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,4 +165,77 @@ bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, uint32_t *ad
     }
     *added = a->n - n0;
     return true;
+}
+
+/* ---- a block from batches: this node's proposal, a received one ---- */
+
+net_blk *net_blk_propose(net_blk_cache *c, net_pool *pool, ldg_chain *chain, uint64_t time_ms,
+                         const ldg_pubkey *proposer, ldg_err *err)
+{
+    ldg_tip tip = ldg_chain_tip(chain);
+    uint64_t block_time = net_clock_block_time(time_ms, tip.time_ms);
+    net_asm a;
+    net_asm_init(&a);
+    ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
+    LDG_ASSERT(digests);
+    uint32_t nd = 0;
+    net_pool_lock(pool);
+    for (net_batch *bt = net_pool_batches(pool); bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
+        if (!net_pool_batch_live(pool, bt))
+            continue; /* committed already (the store is collected lazily) */
+        uint32_t added;
+        if (!net_asm_add(&a, bt, block_time, &added))
+            break; /* full: the rest goes into the next block */
+        if (added)
+            digests[nd++] = bt->digest;
+    }
+    ldg_header h;
+    *err = ldg_chain_propose_refs(chain, a.refs, a.lens, a.n, time_ms, proposer, &h);
+    net_blk *k =
+        *err == LDG_OK ? net_blk_put(c, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
+    net_pool_unlock(pool);
+    net_asm_free(&a);
+    free(digests);
+    return k;
+}
+
+void net_blk_receive(net_blk_cache *c, net_pool *pool, net_batch_rx *rx, const net_p2p_msg *m)
+{
+    uint32_t nd = m->digest_count;
+    ldg_hash *dg = malloc((nd ? nd : 1) * sizeof *dg);
+    LDG_ASSERT(dg);
+    for (uint32_t i = 0; i < nd; i++)
+        memcpy(dg[i].b, m->digests[i], LDG_HASH_LEN);
+    uint32_t fetched = 0;
+    for (uint32_t i = 0; i < nd; i++) {
+        bool have = net_pool_has_batch(pool, &dg[i]);
+        if (!have && !net_batch_rx_fetch(rx, &dg[i])) {
+            net_p2p_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
+                        (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
+                        dg[i].b[3]);
+            free(dg);
+            return;
+        }
+        fetched += !have;
+    }
+    net_asm a;
+    net_asm_init(&a);
+    bool ok = true;
+    net_pool_lock(pool);
+    for (uint32_t i = 0; ok && i < nd; i++) {
+        const net_batch *bt = net_pool_batch_get(pool, &dg[i]);
+        uint32_t added = 0;
+        ok = bt && net_asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
+    }
+    if (ok && a.n == m->header.tx_count)
+        net_blk_put(c, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);
+    else
+        net_p2p_log("proposal for height %llu does not assemble from its %u batches",
+                    (unsigned long long)m->header.height, nd);
+    net_pool_unlock(pool);
+    net_asm_free(&a);
+    free(dg);
+    if (fetched)
+        fprintf(stderr, "folio: fetched %u missing batches by digest for height %llu\n", fetched,
+                (unsigned long long)m->header.height);
 }

@@ -6,7 +6,9 @@
 #ifndef NET_BLOCK_H
 #define NET_BLOCK_H
 
+#include "net_batch_rx.h"
 #include "net_consensus.h"
+#include "net_p2p.h"
 #include "net_pool.h"
 
 #include "ldg_chain.h"
@@ -61,5 +63,16 @@ void net_asm_free(net_asm *a);
 /* Appends bt's transactions under the rule; if they would overflow the block limits,
  * appends nothing and returns false. *added: how many were appended. */
 bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, uint32_t *added);
+
+/* This node's proposal: the pool's live batches in order, as many as the block limits
+ * take, at the block time of time_ms after the tip (net_clock.h), put in the cache. NULL
+ * with *err if the chain refuses to propose. */
+net_blk *net_blk_propose(net_blk_cache *c, net_pool *pool, ldg_chain *chain, uint64_t time_ms,
+                         const ldg_pubkey *proposer, ldg_err *err);
+/* A received proposal's block (the caller checked that it is genuine and new and builds on
+ * the decided tip): assembled from the batches its digests name (missing ones fetched by
+ * digest through rx) into the cache. Nothing is cached if a batch cannot be had or the
+ * rule is broken: the validation then fails and this validator prevotes nil. */
+void net_blk_receive(net_blk_cache *c, net_pool *pool, net_batch_rx *rx, const net_p2p_msg *m);
 
 #endif
