@@ -1,5 +1,6 @@
 /* The pool and the batch store (net_pool.h). */
 #include "net_pool.h"
+#include "net_clock.h"
 #include "net_mix.h"
 #include "net_p2p.h"
 
@@ -74,7 +75,7 @@ net_pool *net_pool_new(size_t cap)
     p->bbuckets = calloc(BATCH_BUCKETS, sizeof *p->bbuckets);
     LDG_ASSERT(p->buckets && p->bbuckets);
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->cond, NULL);
+    net_clock_cond_init(&p->cond); /* waits ignore wall clock steps */
     return p;
 }
 
@@ -237,14 +238,7 @@ void net_pool_remove_wires(net_pool *p, const uint8_t *const *txs, const size_t 
 
 size_t net_pool_wait(net_pool *p, int timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = net_clock_cond_deadline(timeout_ms > 0 ? (uint64_t)timeout_ms : 0);
     pthread_mutex_lock(&p->lock);
     if (p->count == 0)
         pthread_cond_timedwait(&p->cond, &p->lock, &ts);
