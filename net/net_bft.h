@@ -3,12 +3,14 @@
  * sync (net_sync.h) and observers. net_node starts this driver instead of net_solo when
  * the genesis names more than one validator.
  *
- * Threads: one consensus thread owns the core, the chain's write side and the block
- * cache; receiver threads (consensus bus, batch bus, sync server, commit subscriber)
- * decode and bound messages and hand them over through the inbox (net_inbox.h); the
- * batch receiver passes every transaction of a batch through admission (net_admit.h, the
- * same checks as a client's submission) and hands the batch to the node's pool
- * (net_pool.h), or drops it whole and disconnects the peer.
+ * Threads: one consensus thread owns the core, the block cache (net_block.h) and the
+ * routing of messages by height; the executor thread (net_exec.h) owns the chain's write
+ * side while it executes or commits a block; receiver threads (net_links.h: consensus bus,
+ * sync server, commit subscriber) decode and bound messages and hand them over through the
+ * inbox (net_inbox.h); the batch receiver (net_batch_rx.h) passes every transaction of a
+ * batch through admission (net_admit.h, the same checks as a client's submission) and
+ * hands the batch to the node's pool (net_pool.h), or drops it whole and disconnects the
+ * peer.
  *
  * Dissemination: the node that admits a client transaction broadcasts it in a batch on
  * the batch socket; every node admits it once and keeps the batch (by digest, over its
