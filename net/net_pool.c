@@ -209,6 +209,33 @@ void net_pool_remove(net_pool *p, const ldg_hash *ids, size_t n)
     pthread_mutex_unlock(&p->lock);
 }
 
+void net_pool_remove_refs(net_pool *p, const ldg_tx_ref *refs, size_t n)
+{
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < n; i++) {
+        entry *e = *tx_slot(p, &refs[i].id);
+        if (e)
+            unlink_locked(p, e);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+void net_pool_remove_wires(net_pool *p, const uint8_t *const *txs, const size_t *lens, uint32_t n)
+{
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_tx tx;
+        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK)
+            continue;
+        ids[k++] = tx.id;
+        ldg_tx_free(&tx);
+    }
+    net_pool_remove(p, ids, k);
+    free(ids);
+}
+
 size_t net_pool_wait(net_pool *p, int timeout_ms)
 {
     struct timespec ts = net_clock_cond_deadline(timeout_ms > 0 ? (uint64_t)timeout_ms : 0);
