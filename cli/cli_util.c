@@ -429,8 +429,10 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
     }
     if (memcmp(out->b, node.b, LDG_HASH_LEN) != 0) {
         cli_fail(ctx, "WRONG_CHAIN",
-                 "the node at %s runs another chain than %s/genesis.bin describes (genesis %s)",
-                 ctx->cfg.rpc_url, ctx->home, hex);
+                 "not signed: WRONG_CHAIN (code %d): %s: the node at %s runs another chain than "
+                 "%s/genesis.bin describes (genesis %s)",
+                 (int)LDG_R_WRONG_CHAIN, ldg_result_text(LDG_R_WRONG_CHAIN), ctx->cfg.rpc_url,
+                 ctx->home, hex);
         return CLI_REJECTED;
     }
     return CLI_OK;

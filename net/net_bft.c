@@ -1,24 +1,19 @@
 #include "net_bft.h"
+#include "net_batch_rx.h"
+#include "net_block.h"
+#include "net_exec.h"
 #include "net_guard.h"
 #include "net_inbox.h"
-#include "net_mix.h"
+#include "net_links.h"
 #include "net_pool.h"
 #include "net_p2p.h"
 #include "net_sync.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <nng/protocol/bus0/bus.h>
-#include <nng/protocol/pubsub0/pub.h>
-#include <nng/protocol/pubsub0/sub.h>
-#include <nng/protocol/reqrep0/rep.h>
-#include <nng/protocol/reqrep0/req.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 /* ---- small helpers ---- */
 
@@ -29,51 +24,9 @@ static uint64_t mono_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Rate-limited log of peer misbehaviour: never more than a few lines a second. */
-static void peer_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void peer_log(const char *fmt, ...)
-{
-    static _Atomic uint64_t window, count;
-    uint64_t now = mono_ms() / 1000;
-    if (atomic_exchange(&window, now) != now)
-        atomic_store(&count, 0);
-    if (atomic_fetch_add(&count, 1) >= 5)
-        return;
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "folio: p2p: %s\n", buf);
-}
-
-/* The id and signature of a transaction's wire bytes (false if they do not decode). */
-static bool wire_ref(const uint8_t *wire, size_t len, ldg_tx_ref *ref)
-{
-    ldg_tx tx;
-    if (ldg_tx_decode(&tx, wire, len) != LDG_R_OK)
-        return false;
-    *ref = ldg_tx_ref_of(&tx);
-    ldg_tx_free(&tx);
-    return true;
-}
-
 /* ---- driver state ---- */
 
 typedef net_inbox_item qitem; /* a received message (net_inbox.h) */
-
-typedef struct bft_blk {
-    bool used;
-    net_cons_block_id id;
-    ldg_header h;
-    uint32_t n;
-    uint8_t **txs;
-    size_t *lens;
-    ldg_tx_ref *refs; /* from the batches (taken when each was admitted or received) */
-    uint32_t nd;      /* the batches the transactions were assembled from */
-    ldg_hash *digests;
-    uint64_t stamp;
-} bft_blk;
 
 typedef struct bft_timer {
     bool used;
@@ -90,12 +43,7 @@ typedef struct bft_timer {
 typedef struct bft {
     net_node *n;
     bool observer;
-    net_p2p_tls tls;
-    net_p2p_peers *peers; /* the identity of each connection (its certificate) */
-    nng_socket cons, batch, rep, pub, req, sub;
-    bool cons_open, batch_open, rep_open, pub_open, req_open, sub_open;
-    pthread_t th_cons, th_batch, th_rep, th_sub;
-    bool th_cons_on, th_batch_on, th_rep_on, th_sub_on;
+    net_links *links; /* sockets, peers' identities, receivers (net_links.h) */
     net_inbox inbox;
     net_pool *pool; /* the node's one pool (and batch store) */
     /* consensus thread only */
@@ -104,8 +52,7 @@ typedef struct bft {
     uint32_t nval;
     uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
     bft_timer timers[BFT_TIMERS];
-    bft_blk blocks[NET_BFT_BLOCK_CACHE];
-    uint64_t stamp;
+    net_blk_cache blocks;
     /* The last decided block, which may still be executing (the tip then lags by one). */
     uint64_t decided_h;
     ldg_hash decided_hash;
@@ -133,268 +80,14 @@ typedef struct bft {
     net_guard guard; /* signs this validator's votes; persists them first */
     ldg_enc enc;
     uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
-    /* The executor: executes and commits each decided block on its own thread while the
-     * consensus thread goes on to the next height. Shared state under xlock. */
-    pthread_t th_exec;
-    bool th_exec_on;
-    pthread_mutex_t xlock;
-    pthread_cond_t xcond;
-    _Atomic bool x_busy;       /* the executor has a job (set by consensus, cleared by it) */
-    _Atomic bool x_committing; /* that job is a decided block: not yet in the store */
-    bool x_quit;
-    bft_blk x_job;    /* the block being executed (moved or copied out of the block cache) */
-    ldg_cert *x_cert; /* NULL: speculative execution of a valid proposal, not decided */
-    /* The executor's result of the last speculative execution (executor thread, or the
-     * consensus thread while the executor is idle). */
-    bool spec_valid;
-    net_cons_block_id spec_id;
-    ldg_exec_out spec_out;
-    uint64_t x_start; /* when its height started, for last_commit_ms */
-    ldg_enc x_enc;
-    /* Batches broadcast to this node while it syncs are kept unverified (batch_rx thread
-     * only) and ingested once it has caught up: by then most are committed, and their
-     * signatures need no check (see drain_deferred). */
-    _Atomic bool syncing;
-    qitem *deferred, *deferred_tail; /* oldest first */
-    size_t deferred_len, deferred_bytes;
-    uint64_t deferred_dropped;
-    uint64_t synced_ms;       /* when the last block sync that got blocks ended; 0 once we voted */
-    bool test_drop_batches;   /* FOLIO_TEST_DROP_BATCHES: ignore broadcast batches (tests) */
-    uint64_t test_diverge_at; /* FOLIO_TEST_DIVERGE_AT: store a wrong state root there */
+    net_exec *exec;                             /* the chain's executor thread (net_exec.h) */
+    net_batch_rx *batches;                      /* batches from peers (net_batch_rx.h) */
+    uint64_t synced_ms; /* when the last block sync that got blocks ended; 0 once we voted */
     uint64_t test_sync_delay_ms; /* FOLIO_TEST_SYNC_DELAY_MS: block sync sleeps this much
                                   * after each block (tests: a long sync window) */
 } bft;
 
 static bft *g_bft; /* one driver per process: set by net_bft_start, read by net_bft_run */
-
-static void fatal(bft *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fatal(bft *b, const char *fmt, ...)
-{
-    char msg[200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    snprintf(b->n->fatal, sizeof b->n->fatal, "consensus stopped: %s", msg);
-    fprintf(stderr, "folio: *** %s ***\n", b->n->fatal);
-    atomic_store(&b->n->stopping, true);
-    net_pool_wake(b->n->pool);
-}
-
-/* ---- persisted signing state ---- */
-
-static void *cons_rx(void *arg)
-{
-    bft *b = arg;
-    while (!atomic_load(&b->n->stopping)) {
-        qitem *it = net_inbox_recv(b->cons, NET_P2P_CONS_SIZE_MAX, "consensus");
-        if (!it)
-            continue;
-        if (it->m.kind != NET_P2P_CONS) {
-            peer_log("dropped a message of kind %u on the consensus socket", it->m.kind);
-            net_inbox_item_free(it);
-            continue;
-        }
-        net_inbox_push(&b->inbox, it);
-    }
-    return NULL;
-}
-
-/* A batch from a peer (or fetched by digest): the whole batch passes admission
- * (net_admit_batch: the checks a client's submission passes, signature last, a signature
- * skipped only where the pool holds these very bytes) or it is dropped. A transaction whose
- * id is pooled with other bytes is verified like a new one, and the pool keeps its first
- * copy. Good batches go to the store and their fresh transactions to the pool. If expect is
- * given the batch must have that digest. */
-static bool ingest_batch(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n,
-                         uint64_t origin, const ldg_hash *expect)
-{
-    net_admitted *ad = malloc((n ? n : 1) * sizeof *ad);
-    LDG_ASSERT(ad);
-    uint32_t bad = 0;
-    ldg_result r = net_admit_batch(b->n->admit, txs, lens, n, ad, &bad);
-    bool ok = r == LDG_R_OK && net_pool_ingest(b->pool, txs, lens, ad, n, expect);
-    if (r != LDG_R_OK)
-        peer_log("batch from node %llu: transaction %u of %u refused (%s: %s): batch dropped",
-                 (unsigned long long)origin, bad, n, ldg_result_name(r), ldg_result_text(r));
-    else if (!ok)
-        peer_log("batch from node %llu: not the digest asked for: batch dropped",
-                 (unsigned long long)origin);
-    free(ad);
-    return ok;
-}
-
-/* A batch received while this node syncs: kept as received, within
- * NET_BFT_DEFERRED_BYTES_MAX (the oldest go first; they are the likeliest to be committed
- * by the time the node has caught up, and a proposal that needs one fetches it again). */
-static void defer_batch(bft *b, qitem *it)
-{
-    it->next = NULL;
-    if (b->deferred_tail)
-        b->deferred_tail->next = it;
-    else
-        b->deferred = it;
-    b->deferred_tail = it;
-    b->deferred_len++;
-    b->deferred_bytes += nng_msg_len(it->raw);
-    while (b->deferred_bytes > NET_BFT_DEFERRED_BYTES_MAX && b->deferred != it) {
-        qitem *old = b->deferred;
-        b->deferred = old->next;
-        b->deferred_len--;
-        b->deferred_bytes -= nng_msg_len(old->raw);
-        b->deferred_dropped++;
-        net_inbox_item_free(old);
-    }
-}
-
-/* True if every transaction of the batch is committed in our store: such a batch adds
- * nothing to the pool and no proposal can use it, so it is dropped unverified. */
-static bool batch_committed(bft *b, const net_p2p_msg *m)
-{
-    for (uint32_t i = 0; i < m->tx_count; i++) {
-        ldg_tx_ref ref;
-        uint64_t h;
-        uint32_t idx;
-        if (!wire_ref(m->txs[i], m->tx_lens[i], &ref) ||
-            ldg_chain_find_tx(b->n->chain, &ref.id, &h, &idx) != LDG_OK)
-            return false;
-    }
-    return m->tx_count > 0;
-}
-
-/* After a sync: the batches deferred meanwhile, newest first (those are the ones the next
- * proposals carry). Batches wholly committed are dropped; the others are ingested as if
- * they had just arrived (every signature verified). */
-static void drain_deferred(bft *b)
-{
-    size_t n = b->deferred_len, skipped = 0;
-    qitem **v = malloc((n ? n : 1) * sizeof *v);
-    LDG_ASSERT(v);
-    size_t k = 0;
-    for (qitem *it = b->deferred; it; it = it->next)
-        v[k++] = it;
-    LDG_ASSERT(k == n);
-    b->deferred = b->deferred_tail = NULL;
-    b->deferred_len = b->deferred_bytes = 0;
-    for (size_t i = n; i-- > 0;) {
-        qitem *it = v[i];
-        if (atomic_load(&b->n->stopping))
-            ;
-        else if (batch_committed(b, &it->m))
-            skipped++;
-        else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL))
-            nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
-        net_inbox_item_free(it);
-    }
-    free(v);
-    if (n)
-        fprintf(stderr,
-                "folio: %zu batches received during block sync: %zu already committed, %zu "
-                "ingested, %llu dropped over the limit\n",
-                n, skipped, n - skipped, (unsigned long long)b->deferred_dropped);
-    b->deferred_dropped = 0;
-}
-
-/* Whether a BATCH may be taken as a batch (net_p2p_check_batch): a validator's in its own
- * name only (else it is disconnected); an observer's transactions are admitted one by one
- * as a client's would be, and batched by this node if admitted. */
-static bool batch_from_peer(bft *b, qitem *it)
-{
-    char why[160];
-    nng_pipe p = nng_msg_get_pipe(it->raw);
-    switch (net_p2p_check_batch(b->peers, p, it->m.origin, why, sizeof why)) {
-    case NET_P2P_OK:
-    case NET_P2P_RELAYED:
-        return true;
-    case NET_P2P_FORWARD:
-        if (!b->observer)
-            net_admit_forwarded(b->n, it->m.txs, it->m.tx_lens, it->m.tx_count);
-        return false;
-    case NET_P2P_REFUSE:
-        break;
-    }
-    peer_log("%s; dropped, peer disconnected", why);
-    nng_pipe_close(p);
-    return false;
-}
-
-static void *batch_rx(void *arg)
-{
-    bft *b = arg;
-    while (!atomic_load(&b->n->stopping)) {
-        if (b->deferred && !atomic_load(&b->syncing))
-            drain_deferred(b);
-        qitem *it = net_inbox_recv(b->batch, NET_P2P_BATCH_SIZE_MAX + 64 * 1024, "batch");
-        if (!it)
-            continue;
-        if (b->test_drop_batches)
-            ; /* test hook: every batch must then be fetched by digest */
-        else if (it->m.kind != NET_P2P_BATCH) {
-            peer_log("dropped a message of kind %u on the batch socket; peer disconnected",
-                     it->m.kind);
-            nng_pipe_close(nng_msg_get_pipe(it->raw));
-        } else if (!batch_from_peer(b, it)) {
-            ; /* refused or forwarded as client submissions: batch_from_peer says */
-        } else if (atomic_load(&b->syncing)) {
-            defer_batch(b, it);
-            continue;
-        } else if (!ingest_batch(b, it->m.txs, it->m.tx_lens, it->m.tx_count, it->m.origin, NULL)) {
-            nng_pipe_close(nng_msg_get_pipe(it->raw)); /* ingest_batch logged why */
-        }
-        net_inbox_item_free(it);
-    }
-    return NULL;
-}
-
-static void *sync_server(void *arg)
-{
-    bft *b = arg;
-    ldg_enc e;
-    ldg_enc_init(&e);
-    while (!atomic_load(&b->n->stopping)) {
-        nng_msg *raw;
-        if (nng_recvmsg(b->rep, &raw, 0) != 0)
-            continue;
-        net_p2p_msg m;
-        ldg_enc_reset(&e);
-        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) ==
-                LDG_OK &&
-            m.kind == NET_P2P_BATCH_REQ) {
-            net_pool_enc_batch_rep(b->pool, &m.digest, &e);
-            net_p2p_msg_free(&m);
-        } else if (!m.dec_live || m.kind != NET_P2P_SYNC_REQ) {
-            if (m.dec_live)
-                net_p2p_msg_free(&m);
-            peer_log("dropped a malformed block sync request");
-            net_p2p_enc_sync_rep_head(&e, ldg_chain_tip(b->n->chain).height, 0);
-        } else {
-            net_sync_reply(b->n->chain, &m, &e);
-            net_p2p_msg_free(&m);
-        }
-        nng_msg_clear(raw);
-        nng_msg_append(raw, ldg_enc_data(&e), ldg_enc_len(&e));
-        if (nng_sendmsg(b->rep, raw, 0) != 0)
-            nng_msg_free(raw);
-    }
-    ldg_enc_free(&e);
-    return NULL;
-}
-
-static void *sub_rx(void *arg)
-{
-    bft *b = arg;
-    while (!atomic_load(&b->n->stopping)) {
-        qitem *it = net_inbox_recv(b->sub, NET_P2P_RECORD_SIZE_MAX + 64, "commit");
-        if (!it)
-            continue;
-        if (it->m.kind != NET_P2P_COMMIT) {
-            net_inbox_item_free(it);
-            continue;
-        }
-        net_inbox_push(&b->inbox, it);
-    }
-    return NULL;
-}
 
 /* ---- sending ---- */
 
@@ -403,159 +96,15 @@ static void send_enc(nng_socket s, const ldg_enc *e)
     nng_send(s, (void *)ldg_enc_data(e), ldg_enc_len(e), NNG_FLAG_NONBLOCK);
 }
 
-static bft_blk *blk_find(bft *b, const net_cons_block_id *id)
-{
-    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
-        if (b->blocks[i].used && !memcmp(b->blocks[i].id.b, id->b, NET_CONS_BLOCK_ID_LEN))
-            return &b->blocks[i];
-    return NULL;
-}
-
-static void blk_clear(bft_blk *k)
-{
-    for (uint32_t i = 0; k->used && i < k->n; i++)
-        free(k->txs[i]);
-    free(k->txs);
-    free(k->lens);
-    free(k->refs);
-    free(k->digests);
-    memset(k, 0, sizeof *k);
-}
-
-static bft_blk *blk_put(bft *b, const ldg_header *h, const uint8_t *const *txs, const size_t *lens,
-                        const ldg_tx_ref *refs, uint32_t n, const ldg_hash *digests, uint32_t nd)
-{
-    net_cons_block_id id;
-    ldg_hash hh;
-    ldg_header_hash(&hh, h);
-    memcpy(id.b, hh.b, NET_CONS_BLOCK_ID_LEN);
-    bft_blk *k = blk_find(b, &id);
-    if (k)
-        return k;
-    k = &b->blocks[0];
-    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++) {
-        if (!b->blocks[i].used) {
-            k = &b->blocks[i];
-            break;
-        }
-        if (b->blocks[i].stamp < k->stamp)
-            k = &b->blocks[i];
-    }
-    blk_clear(k);
-    k->used = true;
-    k->id = id;
-    k->h = *h;
-    k->n = n;
-    k->stamp = ++b->stamp;
-    k->txs = calloc(n ? n : 1, sizeof *k->txs);
-    k->lens = calloc(n ? n : 1, sizeof *k->lens);
-    k->refs = malloc((n ? n : 1) * sizeof *k->refs);
-    LDG_ASSERT(k->txs && k->lens && k->refs);
-    if (n)
-        memcpy(k->refs, refs, n * sizeof *refs);
-    for (uint32_t i = 0; i < n; i++) {
-        k->txs[i] = malloc(lens[i]);
-        LDG_ASSERT(k->txs[i]);
-        memcpy(k->txs[i], txs[i], lens[i]);
-        k->lens[i] = lens[i];
-    }
-    k->nd = nd;
-    k->digests = malloc((nd ? nd : 1) * sizeof *k->digests);
-    LDG_ASSERT(k->digests);
-    if (nd)
-        memcpy(k->digests, digests, nd * sizeof *digests);
-    return k;
-}
-
-/* ---- assembling a block from batches ---- */
-
-/* The transactions of a proposal are those of its batches in order, keeping the first of
- * duplicates and leaving out any expired at the block's time. Every validator applies the
- * same rule to the same batches, so the transaction root in the header decides. */
-typedef struct assembly {
-    uint32_t n;
-    const uint8_t **txs;
-    size_t *lens;
-    ldg_tx_ref *refs;
-    size_t bytes;
-    ldg_hash *seen; /* open addressing, SEEN_SLOTS */
-} assembly;
-
-#define SEEN_SLOTS (4u * LDG_BLOCK_TX_MAX)
-
-static void asm_init(assembly *a)
-{
-    a->n = 0;
-    a->bytes = 0;
-    a->txs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->txs);
-    a->lens = malloc(LDG_BLOCK_TX_MAX * sizeof *a->lens);
-    a->refs = malloc(LDG_BLOCK_TX_MAX * sizeof *a->refs);
-    a->seen = calloc(SEEN_SLOTS, sizeof *a->seen);
-    LDG_ASSERT(a->txs && a->lens && a->refs && a->seen);
-}
-
-static void asm_free(assembly *a)
-{
-    free(a->txs);
-    free(a->lens);
-    free(a->refs);
-    free(a->seen);
-}
-
-/* Marks id seen; false if it was already. */
-static bool asm_mark(assembly *a, const ldg_hash *id)
-{
-    static const ldg_hash zero;
-    for (uint32_t i = (uint32_t)(net_mix32(id->b) % SEEN_SLOTS);; i = (i + 1) % SEEN_SLOTS) {
-        if (!memcmp(a->seen[i].b, zero.b, LDG_HASH_LEN)) {
-            a->seen[i] = *id;
-            return true;
-        }
-        if (!memcmp(a->seen[i].b, id->b, LDG_HASH_LEN))
-            return false;
-    }
-}
-
-/* Appends bt's transactions under the rule; if they would overflow the block limits,
- * appends nothing and returns false (when `strict`, the caller treats that as invalid). */
-static bool asm_add(assembly *a, const net_batch *bt, uint64_t time_ms, uint32_t *added)
-{
-    const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
-    uint32_t n0 = a->n;
-    size_t b0 = a->bytes;
-    for (uint32_t i = 0; i < bt->n; i++) {
-        /* Outside its expiry window at the block's time the handler would refuse it
-         * (EXPIRED, EXPIRY_TOO_FAR): admission could see that, so it stays out. */
-        if (bt->expiry[i] < time_ms || bt->expiry[i] - time_ms > LDG_TX_TTL_MS_MAX)
-            continue;
-        if (!asm_mark(a, &bt->refs[i].id))
-            continue;
-        if (a->n >= LDG_BLOCK_TX_MAX || a->bytes + bt->lens[i] > budget) {
-            /* Roll back this batch (its ids stay marked: harmless, the batch is left out). */
-            a->n = n0;
-            a->bytes = b0;
-            *added = 0;
-            return false;
-        }
-        a->txs[a->n] = bt->txs[i];
-        a->lens[a->n] = bt->lens[i];
-        a->refs[a->n] = bt->refs[i];
-        a->bytes += bt->lens[i];
-        a->n++;
-    }
-    *added = a->n - n0;
-    return true;
-}
-
 static void broadcast_msg(bft *b, const net_cons_msg *m)
 {
     ldg_enc_reset(&b->enc);
-    bft_blk *k = m->type == NET_CONS_PROPOSAL ? blk_find(b, &m->block) : NULL;
+    net_blk *k = m->type == NET_CONS_PROPOSAL ? net_blk_find(&b->blocks, &m->block) : NULL;
     if (k)
         net_p2p_enc_cons(&b->enc, m, &k->h, k->digests, k->nd);
     else
         net_p2p_enc_cons(&b->enc, m, NULL, NULL, 0);
-    send_enc(b->cons, &b->enc);
+    send_enc(b->links->cons, &b->enc);
 }
 
 static uint64_t origin_of(bft *b)
@@ -571,7 +120,7 @@ static void rebroadcast(bft *b, uint64_t now)
     for (int i = 0; i < 8; i++) {
         if (!net_pool_stale_own(b->pool, now, NET_BFT_REBATCH_MS, origin_of(b), &b->enc, 1))
             break;
-        send_enc(b->batch, &b->enc);
+        send_enc(b->links->batch, &b->enc);
     }
 }
 
@@ -580,7 +129,7 @@ static void rebroadcast(bft *b, uint64_t now)
 static void drain_local(bft *b)
 {
     while (net_pool_take_unsent(b->pool, mono_ms(), origin_of(b), &b->enc))
-        send_enc(b->batch, &b->enc);
+        send_enc(b->links->batch, &b->enc);
     atomic_store(&b->n->pool_size, net_pool_size(b->pool));
 }
 
@@ -610,7 +159,8 @@ static void start_height(bft *b)
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
-        fatal(b, "validator set of %u at height %llu is unusable", nv, (unsigned long long)decided);
+        net_node_fatal(b->n, "validator set of %u at height %llu is unusable", nv,
+                       (unsigned long long)decided);
         return;
     }
     b->nval = nv;
@@ -645,62 +195,6 @@ static void start_height(bft *b)
     }
 }
 
-/* ---- the executor ---- */
-
-/* Blocks until the executor is idle. */
-static void exec_wait(bft *b)
-{
-    pthread_mutex_lock(&b->xlock);
-    while (atomic_load(&b->x_busy))
-        pthread_cond_wait(&b->xcond, &b->xlock);
-    pthread_mutex_unlock(&b->xlock);
-}
-
-/* Blocks until no decided block is waiting to be stored. */
-static void commit_wait(bft *b)
-{
-    pthread_mutex_lock(&b->xlock);
-    while (atomic_load(&b->x_committing))
-        pthread_cond_wait(&b->xcond, &b->xlock);
-    pthread_mutex_unlock(&b->xlock);
-}
-
-static void blk_copy(bft_blk *dst, const bft_blk *src)
-{
-    memset(dst, 0, sizeof *dst);
-    dst->used = true;
-    dst->id = src->id;
-    dst->h = src->h;
-    dst->n = src->n;
-    dst->txs = calloc(src->n ? src->n : 1, sizeof *dst->txs);
-    dst->lens = malloc((src->n ? src->n : 1) * sizeof *dst->lens);
-    dst->refs = malloc((src->n ? src->n : 1) * sizeof *dst->refs);
-    LDG_ASSERT(dst->txs && dst->lens && dst->refs);
-    for (uint32_t i = 0; i < src->n; i++) {
-        dst->txs[i] = malloc(src->lens[i]);
-        LDG_ASSERT(dst->txs[i]);
-        memcpy(dst->txs[i], src->txs[i], src->lens[i]);
-        dst->lens[i] = src->lens[i];
-        dst->refs[i] = src->refs[i];
-    }
-}
-
-/* Starts executing a valid proposal's block while the validators vote on it, if the
- * executor is idle and has not done so already. */
-static void spec_start(bft *b, const bft_blk *k)
-{
-    pthread_mutex_lock(&b->xlock);
-    if (!atomic_load(&b->x_busy) &&
-        !(b->spec_valid && !memcmp(b->spec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN))) {
-        blk_copy(&b->x_job, k);
-        b->x_cert = NULL;
-        b->x_start = b->height_start;
-        atomic_store(&b->x_busy, true);
-        pthread_cond_broadcast(&b->xcond);
-    }
-    pthread_mutex_unlock(&b->xlock);
-}
-
 /* The height and hash of the last decided block: the tip, or the block the executor is
  * committing (decided, so final, but not yet in the store). */
 static uint64_t decided_height(bft *b, ldg_hash *hash)
@@ -716,155 +210,17 @@ static uint64_t decided_height(bft *b, ldg_hash *hash)
     return tip.height;
 }
 
-static void publish(bft *b, ldg_enc *enc, uint64_t height)
-{
-    ldg_record r;
-    if (ldg_chain_read_block(b->n->chain, height, &r) != LDG_OK)
-        return;
-    ldg_enc_reset(enc);
-    net_p2p_enc_commit(enc, r.raw, r.raw_len);
-    ldg_record_free(&r);
-    send_enc(b->pub, enc);
-}
-
-/* Committed transactions leave the pool by id, whatever signature its copy carries. */
-static void pool_remove_refs(bft *b, const ldg_tx_ref *refs, uint32_t n)
-{
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
-    LDG_ASSERT(ids);
-    for (uint32_t i = 0; i < n; i++)
-        ids[i] = refs[i].id;
-    net_pool_remove(b->pool, ids, n);
-    free(ids);
-    atomic_store(&b->n->pool_size, net_pool_size(b->pool));
-}
-
-static void pool_remove_block(bft *b, const uint8_t *const *txs, const size_t *lens, uint32_t n)
-{
-    ldg_tx_ref *refs = malloc((n ? n : 1) * sizeof *refs);
-    LDG_ASSERT(refs);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++)
-        k += wire_ref(txs[i], lens[i], &refs[k]);
-    pool_remove_refs(b, refs, k);
-    free(refs);
-}
-
-/* Executes the block in x_job. Speculatively (no certificate: a valid proposal, executed
- * while the validators vote on it, so that once it is decided only the synced write is
- * left), or for good: executed unless the speculation was this very block, then stored
- * with its certificate. Signature checks are skipped for the transactions whose very bytes
- * (id and signature) are still in the pool (verified when admitted or received). */
-static void execute_job(bft *b)
-{
-    net_node *n = b->n;
-    bft_blk *k = &b->x_job;
-    bool spec_hit = b->spec_valid && !memcmp(b->spec_id.b, k->id.b, NET_CONS_BLOCK_ID_LEN);
-    if (!b->x_cert && spec_hit)
-        return;
-    ldg_exec_out out;
-    ldg_err e = LDG_OK;
-    if (b->x_cert)
-        atomic_fetch_add(spec_hit ? &n->exec_ahead : &n->exec_after, 1);
-    if (spec_hit) {
-        out = b->spec_out;
-    } else {
-        bool *verified = malloc(k->n ? k->n : 1);
-        LDG_ASSERT(verified);
-        for (uint32_t i = 0; i < k->n; i++)
-            verified[i] =
-                net_pool_find(b->pool, &k->refs[i].id, k->txs[i], k->lens[i]) == NET_POOL_SAME;
-        e = ldg_chain_execute(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, verified,
-                              n->dev, &out);
-        free(verified);
-        if (b->spec_valid)
-            ldg_exec_out_free(&b->spec_out);
-    }
-    b->spec_valid = false;
-    if (!b->x_cert) {
-        /* Speculation: keep the result for the commit. A failure is not fatal here: the
-         * block may never be decided (if it is, its execution is retried and then fatal). */
-        if (e == LDG_OK) {
-            b->spec_valid = true;
-            b->spec_id = k->id;
-            b->spec_out = out;
-        } else {
-            ldg_chain_abandon(n->chain);
-        }
-        return;
-    }
-    if (e != LDG_OK) {
-        fatal(b, "decided block %llu does not execute here: %s", (unsigned long long)k->h.height,
-              ldg_err_str(e));
-        return;
-    }
-    if (b->test_diverge_at == k->h.height) {
-        out.state_root.b[0] ^= 1;
-        fprintf(stderr,
-                "folio: TEST MODE: the state root of block %llu is altered here "
-                "(FOLIO_TEST_DIVERGE_AT)\n",
-                (unsigned long long)k->h.height);
-    }
-    e = ldg_chain_commit(n->chain, &k->h, (const uint8_t *const *)k->txs, k->lens, b->x_cert, &out);
-    ldg_exec_out_free(&out);
-    if (e != LDG_OK) {
-        fatal(b, "commit of block %llu: %s", (unsigned long long)k->h.height, ldg_err_str(e));
-        return;
-    }
-    pool_remove_refs(b, k->refs, k->n);
-    atomic_store(&n->last_commit_ms, mono_ms() - b->x_start);
-    publish(b, &b->x_enc, k->h.height);
-}
-
-/* Drops a speculative result (the executor idle): the chain is about to be moved by
- * something else (block sync, a published record). */
-static void spec_drop(bft *b)
-{
-    if (b->spec_valid) {
-        ldg_exec_out_free(&b->spec_out);
-        b->spec_valid = false;
-        ldg_chain_abandon(b->n->chain);
-    }
-}
-
-static void *exec_run(void *arg)
-{
-    bft *b = arg;
-    pthread_mutex_lock(&b->xlock);
-    for (;;) {
-        while (!atomic_load(&b->x_busy) && !b->x_quit)
-            pthread_cond_wait(&b->xcond, &b->xlock);
-        if (!atomic_load(&b->x_busy))
-            break; /* quit with nothing in hand; a job in hand is finished first */
-        pthread_mutex_unlock(&b->xlock);
-        if (b->n->fatal[0] == '\0')
-            execute_job(b); /* also when stopping: the block was decided */
-        pthread_mutex_lock(&b->xlock);
-        blk_clear(&b->x_job);
-        free(b->x_cert);
-        b->x_cert = NULL;
-        atomic_store(&b->x_committing, false);
-        atomic_store(&b->x_busy, false);
-        pthread_cond_broadcast(&b->xcond);
-        pthread_mutex_unlock(&b->xlock);
-        /* Wake the consensus thread: held messages and the next proposal wait for this. */
-        net_inbox_wake(&b->inbox);
-        pthread_mutex_lock(&b->xlock);
-    }
-    pthread_mutex_unlock(&b->xlock);
-    return NULL;
-}
-
 /* A proposal's block is valid if it was assembled (batches present, signatures checked on
  * admission or receipt), its proposer is a validator, its time is sane, and its header
  * follows our tip: this needs the previous block executed (its state root is in this
  * header), but not this one. */
 static bool validate(bft *b, const net_cons_block_id *id)
 {
-    bft_blk *k = blk_find(b, id);
+    net_blk *k = net_blk_find(&b->blocks, id);
     if (!k)
         return false;
-    commit_wait(b); /* held messages keep this rare: the header carries the previous root */
+    net_exec_commit_wait(
+        b->exec); /* held messages keep this rare: the header carries the previous root */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
     bool known = false;
@@ -875,7 +231,7 @@ static bool validate(bft *b, const net_cons_block_id *id)
         return false;
     if (ldg_chain_check(b->n->chain, &k->h, k->refs, k->lens, k->n) != LDG_OK)
         return false;
-    spec_start(b, k);
+    net_exec_speculate(b->exec, k, b->height_start);
     return true;
 }
 
@@ -886,7 +242,7 @@ static void do_commit(bft *b, const net_cons_action *a)
     net_node *n = b->n;
     /* One block executes at a time: the previous one must be in the store before this one
      * can be checked against it. */
-    exec_wait(b);
+    net_exec_wait(b->exec);
     if (atomic_load(&n->stopping))
         return;
     ldg_tip tip = ldg_chain_tip(n->chain);
@@ -896,7 +252,7 @@ static void do_commit(bft *b, const net_cons_action *a)
         post(b, &ev);
         return;
     }
-    bft_blk *k = blk_find(b, &a->block);
+    net_blk *k = net_blk_find(&b->blocks, &a->block);
     if (!k) {
         /* Decided without the block: fetch it, certified, from a peer. */
         if (sync_now(b)) {
@@ -912,8 +268,9 @@ static void do_commit(bft *b, const net_cons_action *a)
         char ours[17], theirs[17];
         ldg_hex_encode(ours, tip.state_root.b, 8);
         ldg_hex_encode(theirs, k->h.prev_state_root.b, 8);
-        fatal(b, "STATE ROOT DIFFERS after block %llu: ours %s..., the validators' %s...",
-              (unsigned long long)tip.height, ours, theirs);
+        net_node_fatal(b->n,
+                       "STATE ROOT DIFFERS after block %llu: ours %s..., the validators' %s...",
+                       (unsigned long long)tip.height, ours, theirs);
         return;
     }
     ldg_cert *cert = calloc(1, sizeof *cert);
@@ -930,7 +287,8 @@ static void do_commit(bft *b, const net_cons_action *a)
     uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
     if (!ldg_cert_verify(cert, k->h.chain_id, vals, nv)) {
         free(cert);
-        fatal(b, "the certificate of block %llu does not verify", (unsigned long long)a->height);
+        net_node_fatal(b->n, "the certificate of block %llu does not verify",
+                       (unsigned long long)a->height);
         return;
     }
     /* Hand the block to the executor (moved out of the cache) and go on to the next
@@ -938,15 +296,7 @@ static void do_commit(bft *b, const net_cons_action *a)
      * fetched while this block executes and commits. */
     b->decided_h = a->height;
     memcpy(b->decided_hash.b, a->block.b, LDG_HASH_LEN);
-    pthread_mutex_lock(&b->xlock);
-    b->x_job = *k;
-    memset(k, 0, sizeof *k);
-    b->x_cert = cert;
-    b->x_start = b->height_start;
-    atomic_store(&b->x_committing, true);
-    atomic_store(&b->x_busy, true);
-    pthread_cond_broadcast(&b->xcond);
-    pthread_mutex_unlock(&b->xlock);
+    net_exec_commit(b->exec, k, cert, b->height_start);
     net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT};
     post(b, &ev); /* start_height reads the decided height */
 }
@@ -958,8 +308,8 @@ static void perform(bft *b, const net_cons_actions *acts)
         switch (a->kind) {
         case NET_CONS_ACT_PERSIST:
             if (!net_guard_persist(&b->guard, a->persisted)) {
-                fatal(b, "cannot persist the signing state to %s: %s", b->guard.path,
-                      strerror(errno));
+                net_node_fatal(b->n, "cannot persist the signing state to %s: %s", b->guard.path,
+                               strerror(errno));
                 return;
             }
             break;
@@ -1080,15 +430,15 @@ static void step(bft *b, const net_cons_event *ev)
             note_active(b, &e.msg);
         }
         if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED) {
-            peer_log("consensus message from validator %u at height %llu round %u: %s; peer "
-                     "disconnected",
-                     e.msg.validator, (unsigned long long)e.msg.height, e.msg.round,
-                     net_cons_rc_str(rc));
+            net_p2p_log("consensus message from validator %u at height %llu round %u: %s; peer "
+                        "disconnected",
+                        e.msg.validator, (unsigned long long)e.msg.height, e.msg.round,
+                        net_cons_rc_str(rc));
             if (e.kind == NET_CONS_EV_MESSAGE && nng_pipe_id(b->from) > 0)
                 nng_pipe_close(b->from);
         }
         if (rc == NET_CONS_RC_HALTED) {
-            fatal(b, "the consensus core halted (signing failed)");
+            net_node_fatal(b->n, "the consensus core halted (signing failed)");
             break;
         }
         perform(b, &b->acts);
@@ -1140,32 +490,10 @@ static void propose_value(bft *b)
     }
     atomic_store(&n->force_block, false);
     uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
-    ldg_tip tip = ldg_chain_tip(n->chain);
-    uint64_t block_time = net_clock_block_time(time_ms, tip.time_ms);
-    assembly a;
-    asm_init(&a);
-    ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
-    LDG_ASSERT(digests);
-    uint32_t nd = 0;
-    net_pool_lock(b->pool);
-    for (net_batch *bt = net_pool_batches(b->pool); bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
-        if (!net_pool_batch_live(b->pool, bt))
-            continue; /* committed already (the store is collected lazily) */
-        uint32_t added;
-        if (!asm_add(&a, bt, block_time, &added))
-            break; /* full: the rest goes into the next block */
-        if (added)
-            digests[nd++] = bt->digest;
-    }
-    ldg_header h;
-    ldg_err err =
-        ldg_chain_propose_refs(n->chain, a.refs, a.lens, a.n, time_ms, &n->validator.pub, &h);
-    bft_blk *k = err == LDG_OK ? blk_put(b, &h, a.txs, a.lens, a.refs, a.n, digests, nd) : NULL;
-    net_pool_unlock(b->pool);
-    asm_free(&a);
-    free(digests);
+    ldg_err err;
+    net_blk *k = net_blk_propose(&b->blocks, b->pool, n->chain, time_ms, &n->validator.pub, &err);
     if (!k) {
-        fatal(b, "propose: %s", ldg_err_str(err));
+        net_node_fatal(b->n, "propose: %s", ldg_err_str(err));
         return;
     }
     b->want_value = false;
@@ -1181,11 +509,11 @@ static void propose_value(bft *b)
 static bool sync_run(bft *b)
 {
     net_node *n = b->n;
-    exec_wait(b); /* the executor's block first: sync continues from the store's tip */
-    spec_drop(b);
+    net_exec_wait(b->exec); /* the executor's block first: sync continues from the store's tip */
+    net_exec_spec_drop(b->exec);
     net_sync_client c = {.chain = n->chain,
                          .pool = b->pool,
-                         .req = b->req,
+                         .req = b->links->req,
                          .dev = n->dev,
                          .stopping = &n->stopping,
                          .peer_height = &n->peer_height,
@@ -1193,7 +521,7 @@ static bool sync_run(bft *b)
     char why[256];
     net_sync_outcome o = net_sync_catch_up(&c, why, sizeof why);
     if (o == NET_SYNC_FATAL)
-        fatal(b, "%s", why);
+        net_node_fatal(b->n, "%s", why);
     atomic_store(&n->pool_size, net_pool_size(b->pool));
     return o != NET_SYNC_NOTHING;
 }
@@ -1202,9 +530,9 @@ static bool sync_run(bft *b)
  * meanwhile (defer_batch). */
 static bool sync_now(bft *b)
 {
-    atomic_store(&b->syncing, true);
+    net_batch_rx_syncing(b->batches, true);
     bool got = sync_run(b);
-    atomic_store(&b->syncing, false);
+    net_batch_rx_syncing(b->batches, false);
     if (got && !b->observer)
         b->synced_ms = mono_ms();
     return got;
@@ -1213,31 +541,6 @@ static bool sync_now(bft *b)
 /* ---- messages from the network ---- */
 
 static bool proposal_genuine(bft *b, const net_cons_msg *m);
-
-/* Fetches a batch by digest from the peers (sync socket); true once it is in the store. */
-static bool fetch_batch(bft *b, const ldg_hash *d)
-{
-    bool ok = false;
-    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 1000);
-    for (int attempt = 0; !ok && attempt < 3 && !atomic_load(&b->n->stopping); attempt++) {
-        ldg_enc_reset(&b->enc);
-        net_p2p_enc_batch_req(&b->enc, d);
-        nng_msg *raw;
-        if (nng_send(b->req, (void *)ldg_enc_data(&b->enc), ldg_enc_len(&b->enc), 0) != 0 ||
-            nng_recvmsg(b->req, &raw, 0) != 0)
-            continue;
-        net_p2p_msg m;
-        ok = net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw),
-                            NET_P2P_BATCH_SIZE_MAX + 64 * 1024) == LDG_OK &&
-             m.kind == NET_P2P_BATCH_REP && !memcmp(m.digest.b, d->b, LDG_HASH_LEN) &&
-             m.tx_count > 0 && ingest_batch(b, m.txs, m.tx_lens, m.tx_count, 0xffff, d);
-        if (m.dec_live)
-            net_p2p_msg_free(&m);
-        nng_msg_free(raw);
-    }
-    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 2000);
-    return ok;
-}
 
 /* A proposal's block: its header and batch digests, assembled from the store (missing
  * batches fetched by digest) into the block cache, if the proposal is genuine and builds
@@ -1248,45 +551,9 @@ static void accept_block(bft *b, const net_p2p_msg *m)
     ldg_hash prev;
     decided_height(b, &prev);
     if (!m->has_block || memcmp(m->header.prev_hash.b, prev.b, LDG_HASH_LEN) != 0 ||
-        blk_find(b, &m->cons.block) || !proposal_genuine(b, &m->cons))
+        net_blk_find(&b->blocks, &m->cons.block) || !proposal_genuine(b, &m->cons))
         return;
-    uint32_t nd = m->digest_count;
-    ldg_hash *dg = malloc((nd ? nd : 1) * sizeof *dg);
-    LDG_ASSERT(dg);
-    for (uint32_t i = 0; i < nd; i++)
-        memcpy(dg[i].b, m->digests[i], LDG_HASH_LEN);
-    uint32_t fetched = 0;
-    for (uint32_t i = 0; i < nd; i++) {
-        bool have = net_pool_has_batch(b->pool, &dg[i]);
-        if (!have && !fetch_batch(b, &dg[i])) {
-            peer_log("proposal for height %llu: batch %02x%02x%02x%02x... not available",
-                     (unsigned long long)m->header.height, dg[i].b[0], dg[i].b[1], dg[i].b[2],
-                     dg[i].b[3]);
-            free(dg);
-            return;
-        }
-        fetched += !have;
-    }
-    assembly a;
-    asm_init(&a);
-    bool ok = true;
-    net_pool_lock(b->pool);
-    for (uint32_t i = 0; ok && i < nd; i++) {
-        const net_batch *bt = net_pool_batch_get(b->pool, &dg[i]);
-        uint32_t added = 0;
-        ok = bt && asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
-    }
-    if (ok && a.n == m->header.tx_count)
-        blk_put(b, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);
-    else
-        peer_log("proposal for height %llu does not assemble from its %u batches",
-                 (unsigned long long)m->header.height, nd);
-    net_pool_unlock(b->pool);
-    asm_free(&a);
-    free(dg);
-    if (fetched)
-        fprintf(stderr, "folio: fetched %u missing batches by digest for height %llu\n", fetched,
-                (unsigned long long)m->header.height);
+    net_blk_receive(&b->blocks, b->pool, b->batches, m);
 }
 
 /* Only a block signed by the round's proposer may take a place in the block cache (the
@@ -1311,8 +578,8 @@ static bool proposal_genuine(bft *b, const net_cons_msg *m)
     size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
     bool ok = net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
     if (!ok)
-        peer_log("proposal for height %llu round %u with a bad signature dropped",
-                 (unsigned long long)m->height, m->round);
+        net_p2p_log("proposal for height %llu round %u with a bad signature dropped",
+                    (unsigned long long)m->height, m->round);
     return ok;
 }
 
@@ -1332,7 +599,7 @@ static void step_msg(bft *b, qitem *it)
 static void deliver(bft *b, qitem *it)
 {
     accept_block(b, &it->m);
-    if (atomic_load(&b->x_committing)) {
+    if (net_exec_committing(b->exec)) {
         if (b->held_len >= NET_BFT_HELD_MAX) {
             net_inbox_item_free(it); /* resend brings it back */
             return;
@@ -1352,7 +619,7 @@ static void deliver(bft *b, qitem *it)
 /* Once the executor is done: the held messages, in arrival order. */
 static void release_held(bft *b)
 {
-    while (b->held && !atomic_load(&b->x_committing) && !atomic_load(&b->n->stopping)) {
+    while (b->held && !net_exec_committing(b->exec) && !atomic_load(&b->n->stopping)) {
         qitem *it = b->held;
         b->held = it->next;
         b->held_len--;
@@ -1371,8 +638,8 @@ static void release_held(bft *b)
 static bool peer_may_send(bft *b, qitem *it)
 {
     char why[160];
-    net_p2p_verdict v =
-        net_p2p_check_cons(b->peers, nng_msg_get_pipe(it->raw), &it->m.cons, why, sizeof why);
+    net_p2p_verdict v = net_p2p_check_cons(b->links->peers, nng_msg_get_pipe(it->raw), &it->m.cons,
+                                           why, sizeof why);
     if (v == NET_P2P_RELAYED && !signed_by_validator(b, &it->m.cons)) {
         snprintf(why, sizeof why, "a vote relayed for validator %u with a bad signature",
                  it->m.cons.validator);
@@ -1380,7 +647,7 @@ static bool peer_may_send(bft *b, qitem *it)
     }
     if (v != NET_P2P_REFUSE)
         return true;
-    peer_log("%s; dropped, peer disconnected", why);
+    net_p2p_log("%s; dropped, peer disconnected", why);
     nng_pipe_close(nng_msg_get_pipe(it->raw));
     return false;
 }
@@ -1398,9 +665,9 @@ static void on_cons(bft *b, qitem *it)
         /* Only a validly signed message may say that we are behind (the core checks the
          * others; these it does not see yet). */
         if (!signed_by_validator(b, &it->m.cons)) {
-            peer_log("message for height %llu from validator %u with a bad signature dropped; "
-                     "peer disconnected",
-                     (unsigned long long)h, it->m.cons.validator);
+            net_p2p_log("message for height %llu from validator %u with a bad signature dropped; "
+                        "peer disconnected",
+                        (unsigned long long)h, it->m.cons.validator);
             nng_pipe_close(nng_msg_get_pipe(it->raw));
             net_inbox_item_free(it);
             return;
@@ -1431,26 +698,27 @@ static void on_commit_rec(bft *b, qitem *it)
     }
     net_sync_block blk;
     if (net_sync_decode(&blk, it->m.recs[0], it->m.rec_lens[0]) != LDG_OK) {
-        peer_log("undecodable published block");
+        net_p2p_log("undecodable published block");
         net_inbox_item_free(it);
         return;
     }
-    commit_wait(b); /* a block of ours in hand may be this very one */
+    net_exec_commit_wait(b->exec); /* a block of ours in hand may be this very one */
     uint64_t h = blk.header.height, tip = ldg_chain_tip(n->chain).height;
     if (h == tip + 1) {
         char why[256];
-        exec_wait(b);
-        spec_drop(b);
+        net_exec_wait(b->exec);
+        net_exec_spec_drop(b->exec);
         ldg_err e = net_sync_apply(n->chain, &blk, n->dev, LDG_COMMIT_SYNCED, why, sizeof why);
         if (e == LDG_OK) {
-            pool_remove_block(b, blk.txs, blk.tx_lens, blk.tx_count);
+            net_pool_remove_wires(b->pool, blk.txs, blk.tx_lens, blk.tx_count);
+            atomic_store(&n->pool_size, net_pool_size(b->pool));
             if (h > atomic_load(&n->peer_height))
                 atomic_store(&n->peer_height, h);
             start_height(b);
         } else if (e == LDG_ERR_DIVERGED)
-            fatal(b, "%s", why);
+            net_node_fatal(b->n, "%s", why);
         else
-            peer_log("published block: %s", why);
+            net_p2p_log("published block: %s", why);
     } else if (h > tip + 1 && mono_ms() >= b->next_sync_allowed) {
         if (sync_now(b))
             start_height(b);
@@ -1461,190 +729,20 @@ static void on_commit_rec(bft *b, qitem *it)
     net_inbox_item_free(it);
 }
 
-static int open_sockets(bft *b, char *err, size_t err_len)
-{
-    net_node *n = b->n;
-    const net_config *c = &n->cfg;
-    int rv;
-    if (!c->p2p_listen[0]) {
-        snprintf(err, err_len,
-                 "the genesis names %u validators but config.ini has no [p2p] listen address",
-                 b->nval);
-        return 1;
-    }
-    b->tls.on = c->p2p_tls;
-    if (b->tls.on) {
-        if (!c->tls_ca[0] || !c->tls_cert[0] || !c->tls_key[0]) {
-            snprintf(err, err_len, "[p2p] tls is on but [tls] ca, cert and key are not all set");
-            return 1;
-        }
-        snprintf(b->tls.ca, sizeof b->tls.ca, "%s", c->tls_ca);
-        snprintf(b->tls.cert, sizeof b->tls.cert, "%s", c->tls_cert);
-        snprintf(b->tls.key, sizeof b->tls.key, "%s", c->tls_key);
-    }
-    if ((rv = nng_bus0_open(&b->cons)) || (b->cons_open = true, rv = nng_bus0_open(&b->batch)) ||
-        (b->batch_open = true, rv = nng_rep0_open(&b->rep)) ||
-        (b->rep_open = true, rv = nng_pub0_open(&b->pub)) ||
-        (b->pub_open = true, rv = nng_req0_open(&b->req)) ||
-        (b->req_open = true, rv = nng_sub0_open(&b->sub))) {
-        snprintf(err, err_len, "cannot open p2p sockets: %s", nng_strerror(rv));
-        return 1;
-    }
-    b->sub_open = true;
-    char revoked[NET_PATH_MAX];
-    net_home_path(revoked, n->home, "tls/revoked");
-    b->peers = net_p2p_peers_new(b->tls.on, revoked, n->chain);
-    if ((rv = net_p2p_peers_watch(b->peers, b->cons, NET_P2P_ADMIT_VALIDATOR)) ||
-        (rv = net_p2p_peers_watch(b->peers, b->batch, NET_P2P_ADMIT_MEMBER)) ||
-        (rv = net_p2p_peers_watch(b->peers, b->rep, NET_P2P_ADMIT_MEMBER)) ||
-        (rv = net_p2p_peers_watch(b->peers, b->pub, NET_P2P_ADMIT_MEMBER)) ||
-        (rv = net_p2p_peers_watch(b->peers, b->req, NET_P2P_ADMIT_MEMBER)) ||
-        (rv = net_p2p_peers_watch(b->peers, b->sub, NET_P2P_ADMIT_MEMBER))) {
-        snprintf(err, err_len, "cannot watch p2p connections: %s", nng_strerror(rv));
-        return 1;
-    }
-    nng_socket_set_size(b->cons, NNG_OPT_RECVMAXSZ, NET_P2P_CONS_SIZE_MAX);
-    nng_socket_set_size(b->batch, NNG_OPT_RECVMAXSZ, NET_P2P_BATCH_SIZE_MAX + 64 * 1024);
-    nng_socket_set_size(b->rep, NNG_OPT_RECVMAXSZ, NET_P2P_SYNC_REQ_SIZE_MAX);
-    nng_socket_set_size(b->req, NNG_OPT_RECVMAXSZ, NET_P2P_SYNC_SIZE_MAX);
-    nng_socket_set_size(b->sub, NNG_OPT_RECVMAXSZ, NET_P2P_RECORD_SIZE_MAX + 64);
-    nng_socket_set_int(b->cons, NNG_OPT_SENDBUF, 1024);
-    nng_socket_set_int(b->cons, NNG_OPT_RECVBUF, 1024);
-    nng_socket_set_int(b->batch, NNG_OPT_SENDBUF, 256);
-    nng_socket_set_int(b->batch, NNG_OPT_RECVBUF, 256);
-    nng_socket s[] = {b->cons, b->batch, b->rep, b->sub};
-    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-        nng_socket_set_ms(s[i], NNG_OPT_RECVTIMEO, 200);
-    nng_socket_set_ms(b->req, NNG_OPT_RECVTIMEO, 2000);
-    nng_socket_set_ms(b->req, NNG_OPT_SENDTIMEO, 1000);
-    nng_socket_set_ms(b->rep, NNG_OPT_SENDTIMEO, NET_BFT_REPLY_TIMEOUT_MS);
-    nng_socket_set_ms(b->req, NNG_OPT_REQ_RESENDTIME, 1500);
-    nng_socket_set(b->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
-    const char *me = c->p2p_listen;
-    if (!b->observer) {
-        if ((rv = net_p2p_listen(b->cons, me, NET_P2P_PORT_CONS, &b->tls, err, err_len)))
-            return 1;
-    }
-    if ((rv = net_p2p_listen(b->batch, me, NET_P2P_PORT_BATCH, &b->tls, err, err_len)) ||
-        (rv = net_p2p_listen(b->rep, me, NET_P2P_PORT_SYNC, &b->tls, err, err_len)) ||
-        (rv = net_p2p_listen(b->pub, me, NET_P2P_PORT_PUB, &b->tls, err, err_len)))
-        return 1;
-    char peers[sizeof c->p2p_peers];
-    snprintf(peers, sizeof peers, "%s", c->p2p_peers);
-    for (char *save, *p = strtok_r(peers, ", ", &save); p; p = strtok_r(NULL, ", ", &save)) {
-        /* One connection per pair on the buses: the node with the greater address dials
-         * (an observer dials everyone and listens only for its own followers). */
-        bool dial_bus = b->observer || strcmp(me, p) > 0;
-        if (dial_bus && !b->observer &&
-            net_p2p_dial(b->cons, p, NET_P2P_PORT_CONS, &b->tls, err, err_len))
-            return 1;
-        if (dial_bus && net_p2p_dial(b->batch, p, NET_P2P_PORT_BATCH, &b->tls, err, err_len))
-            return 1;
-        if (net_p2p_dial(b->req, p, NET_P2P_PORT_SYNC, &b->tls, err, err_len) ||
-            net_p2p_dial(b->sub, p, NET_P2P_PORT_PUB, &b->tls, err, err_len))
-            return 1;
-    }
-    return 0;
-}
-
-typedef struct closer {
-    bft *b;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    bool done;
-} closer;
-
-static void *close_sockets(void *arg)
-{
-    closer *c = arg;
-    bft *b = c->b;
-    if (b->cons_open)
-        nng_close(b->cons);
-    if (b->batch_open)
-        nng_close(b->batch);
-    if (b->rep_open)
-        nng_close(b->rep);
-    if (b->pub_open)
-        nng_close(b->pub);
-    if (b->req_open)
-        nng_close(b->req);
-    if (b->sub_open)
-        nng_close(b->sub);
-    pthread_mutex_lock(&c->lock);
-    c->done = true;
-    pthread_cond_signal(&c->cond);
-    pthread_mutex_unlock(&c->lock);
-    return NULL;
-}
-
-/* Closes the sockets, waiting at most NET_BFT_CLOSE_DEADLINE_MS: nng_close can wait forever on a
- * TLS connection whose peer stopped reading (seen with nng 1.5.2 under load). Returns false if it
- * did not finish; the sockets are then left to the process's exit. */
-static bool close_sockets_within(bft *b)
-{
-    closer *c = calloc(1, sizeof *c); /* leaked if the closer never finishes */
-    LDG_ASSERT(c);
-    c->b = b;
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->cond, NULL);
-    pthread_t t;
-    if (pthread_create(&t, NULL, close_sockets, c) != 0) {
-        close_sockets(c);
-    } else {
-        pthread_detach(t);
-    }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += NET_BFT_CLOSE_DEADLINE_MS / 1000;
-    ts.tv_nsec += (long)(NET_BFT_CLOSE_DEADLINE_MS % 1000) * 1000000;
-    ts.tv_sec += ts.tv_nsec / 1000000000;
-    ts.tv_nsec %= 1000000000;
-    pthread_mutex_lock(&c->lock);
-    while (!c->done && pthread_cond_timedwait(&c->cond, &c->lock, &ts) == 0)
-        ;
-    bool done = c->done;
-    pthread_mutex_unlock(&c->lock);
-    if (!done) {
-        fprintf(stderr,
-                "folio: p2p: sockets did not close within %d ms; left to the process exit\n",
-                NET_BFT_CLOSE_DEADLINE_MS);
-        return false;
-    }
-    pthread_mutex_destroy(&c->lock);
-    pthread_cond_destroy(&c->cond);
-    free(c);
-    return true;
-}
-
 static void bft_free(bft *b)
 {
     /* Our threads end by themselves once the node is stopping (every socket they receive
      * on has a receive timeout, and every reply a send timeout); then the sockets close. */
     atomic_store(&b->n->stopping, true);
-    if (b->th_cons_on)
-        pthread_join(b->th_cons, NULL);
-    if (b->th_batch_on)
-        pthread_join(b->th_batch, NULL);
-    if (b->th_rep_on)
-        pthread_join(b->th_rep, NULL);
-    if (b->th_sub_on)
-        pthread_join(b->th_sub, NULL);
-    if (b->th_exec_on) {
-        /* A block in hand is finished: it was decided, and the store must have it. */
-        pthread_mutex_lock(&b->xlock);
-        b->x_quit = true;
-        pthread_cond_broadcast(&b->xcond);
-        pthread_mutex_unlock(&b->xlock);
-        pthread_join(b->th_exec, NULL);
-    }
-    if (!close_sockets_within(b))
-        return; /* b stays allocated: the closer may still use it */
-    net_p2p_peers_free(b->peers);
-    blk_clear(&b->x_job);
-    free(b->x_cert);
-    if (b->spec_valid)
-        ldg_exec_out_free(&b->spec_out);
-    ldg_enc_free(&b->x_enc);
+    if (b->links)
+        net_links_join(b->links);
+    net_batch_rx_stop(b->batches);
+    b->batches = NULL;
+    /* A block in hand is finished: it was decided, and the store must have it. */
+    net_exec_stop(b->exec);
+    b->exec = NULL;
+    if (b->links && !net_links_close(b->links))
+        return; /* b stays allocated, as the links are (left to the process exit) */
     qitem *it;
     net_inbox_destroy(&b->inbox);
     while (b->future) {
@@ -1657,15 +755,7 @@ static void bft_free(bft *b)
         b->held = it->next;
         net_inbox_item_free(it);
     }
-    while (b->deferred) {
-        it = b->deferred;
-        b->deferred = it->next;
-        net_inbox_item_free(it);
-    }
-    for (size_t i = 0; i < NET_BFT_BLOCK_CACHE; i++)
-        blk_clear(&b->blocks[i]);
-    pthread_mutex_destroy(&b->xlock);
-    pthread_cond_destroy(&b->xcond);
+    net_blk_cache_free(&b->blocks);
     if (b->core)
         net_cons_destroy(b->core);
     free(b->vals);
@@ -1679,9 +769,6 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     LDG_ASSERT(b);
     b->n = n;
     b->observer = n->observer || n->validator_index < 0;
-    b->test_drop_batches = getenv("FOLIO_TEST_DROP_BATCHES") != NULL;
-    const char *div = getenv("FOLIO_TEST_DIVERGE_AT");
-    b->test_diverge_at = div ? strtoull(div, NULL, 10) : 0;
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
     b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
     if (b->test_sync_delay_ms)
@@ -1689,16 +776,9 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
                 "folio: TEST MODE: block sync waits %llu ms after each block "
                 "(FOLIO_TEST_SYNC_DELAY_MS)\n",
                 (unsigned long long)b->test_sync_delay_ms);
-    if (b->test_drop_batches)
-        fprintf(stderr,
-                "folio: TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "
-                "proposals are assembled from batches fetched by digest\n");
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
     net_inbox_init(&b->inbox);
-    pthread_mutex_init(&b->xlock, NULL);
-    pthread_cond_init(&b->xcond, NULL);
-    ldg_enc_init(&b->x_enc);
     b->pool = n->pool;
     b->vals = calloc(NET_CONS_VALIDATORS_MAX, sizeof *b->vals);
     LDG_ASSERT(b->vals);
@@ -1706,7 +786,8 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     b->nval = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
     net_guard_init(&b->guard, n->home, &n->validator);
-    if (open_sockets(b, err, err_len) != 0) {
+    b->links = net_links_open(n, b->observer, b->nval, err, err_len);
+    if (!b->links) {
         bft_free(b);
         return 1;
     }
@@ -1744,16 +825,15 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
         free(restored);
         LDG_ASSERT(b->core);
     }
-    b->th_cons_on = !b->observer && pthread_create(&b->th_cons, NULL, cons_rx, b) == 0;
-    b->th_batch_on = pthread_create(&b->th_batch, NULL, batch_rx, b) == 0;
-    b->th_rep_on = pthread_create(&b->th_rep, NULL, sync_server, b) == 0;
-    b->th_sub_on = pthread_create(&b->th_sub, NULL, sub_rx, b) == 0;
-    b->th_exec_on = !b->observer && pthread_create(&b->th_exec, NULL, exec_run, b) == 0;
-    LDG_ASSERT(b->observer || b->th_exec_on); /* do_commit hands every block to it */
+    net_links_start(b->links, &b->inbox);
+    b->batches =
+        net_batch_rx_start(n, b->links->peers, b->links->batch, b->links->req, b->observer);
+    b->exec = b->observer ? NULL : net_exec_start(n, b->links->pub, &b->inbox);
+    LDG_ASSERT(b->observer || b->exec); /* do_commit hands every block to it */
     g_bft = b;
     fprintf(stderr, "folio: %s of %u validators, p2p on %s (%s)\n",
             b->observer ? "observer" : "validator", b->nval, n->cfg.p2p_listen,
-            b->tls.on ? "tls+tcp, mutual auth" : "tcp, NO TLS");
+            b->links->tls.on ? "tls+tcp, mutual auth" : "tcp, NO TLS");
     return 0;
 }
 
@@ -1779,7 +859,7 @@ void *net_bft_run(void *arg)
             rebroadcast(b, now);
             next_gc = now + 1000;
         }
-        bool busy = atomic_load(&b->x_committing);
+        bool busy = net_exec_committing(b->exec);
         if (!busy && b->held)
             release_held(b);
         if (!b->observer) {
@@ -1810,7 +890,7 @@ void *net_bft_run(void *arg)
                 step(b, &ev);
                 b->next_resend = now + NET_BFT_RESEND_MS;
             }
-            if (b->want_value && !atomic_load(&b->x_committing))
+            if (b->want_value && !net_exec_committing(b->exec))
                 propose_value(b);
         }
         /* Behind: peers are at a later height for a while, or more than one ahead. */

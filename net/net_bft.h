@@ -3,12 +3,14 @@
  * sync (net_sync.h) and observers. net_node starts this driver instead of net_solo when
  * the genesis names more than one validator.
  *
- * Threads: one consensus thread owns the core, the chain's write side and the block
- * cache; receiver threads (consensus bus, batch bus, sync server, commit subscriber)
- * decode and bound messages and hand them over through the inbox (net_inbox.h); the
- * batch receiver passes every transaction of a batch through admission (net_admit.h, the
- * same checks as a client's submission) and hands the batch to the node's pool
- * (net_pool.h), or drops it whole and disconnects the peer.
+ * Threads: one consensus thread owns the core, the block cache (net_block.h) and the
+ * routing of messages by height; the executor thread (net_exec.h) owns the chain's write
+ * side while it executes or commits a block; receiver threads (net_links.h: consensus bus,
+ * sync server, commit subscriber) decode and bound messages and hand them over through the
+ * inbox (net_inbox.h); the batch receiver (net_batch_rx.h) passes every transaction of a
+ * batch through admission (net_admit.h, the same checks as a client's submission) and
+ * hands the batch to the node's pool (net_pool.h), or drops it whole and disconnects the
+ * peer.
  *
  * Dissemination: the node that admits a client transaction broadcasts it in a batch on
  * the batch socket; every node admits it once and keeps the batch (by digest, over its
@@ -31,21 +33,11 @@
 /* Own batches still pending after this long are broadcast again (at most 8 a second:
  * under a backlog every batch is old, and receivers would only decode them again). */
 #define NET_BFT_REBATCH_MS 10000
-/* Proposed or received blocks kept for validation and commit. */
-#define NET_BFT_BLOCK_CACHE 8
-/* Bytes of broadcast batches kept unverified while the node syncs (about a minute of
- * 5,000 tx/s); past it the oldest are dropped (fetched by digest if a proposal needs one). */
-#define NET_BFT_DEFERRED_BYTES_MAX (64u << 20)
 /* Messages for the next height kept until the node gets there. */
 #define NET_BFT_FUTURE_MAX 256
 /* Messages of the next height held while the decided block before it executes (they reach
  * the core once it is stored); more are dropped (resend brings them back). */
 #define NET_BFT_HELD_MAX NET_INBOX_MAX
-/* A block-sync reply that cannot be sent within this long is dropped (the peer retries). */
-#define NET_BFT_REPLY_TIMEOUT_MS 2000
-/* On stop, the p2p sockets are given this long to close; after it they are left to the
- * process exit (nng_close can wait forever on a TLS peer that stopped reading). */
-#define NET_BFT_CLOSE_DEADLINE_MS 5000
 /* Interval of the core's RESEND event. */
 #define NET_BFT_RESEND_MS 400
 /* A proposer with nothing to propose asks again this often whether a module has work due

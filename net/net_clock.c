@@ -28,6 +28,25 @@ uint64_t net_clock_advance(net_clock_state *s, uint64_t wall_ns, uint64_t mono_n
     return c;
 }
 
+void net_clock_cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(cv, &a);
+    pthread_condattr_destroy(&a);
+}
+
+struct timespec net_clock_cond_deadline(uint64_t wait_ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t ns = (uint64_t)ts.tv_nsec + wait_ms % 1000 * NS_PER_MS;
+    ts.tv_sec += (time_t)(wait_ms / 1000 + ns / 1000000000ULL);
+    ts.tv_nsec = (long)(ns % 1000000000ULL);
+    return ts;
+}
+
 uint64_t net_clock_block_time(uint64_t now_ms, uint64_t parent_ms)
 {
     return now_ms > parent_ms ? now_ms : parent_ms + 1;

@@ -28,6 +28,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 /* A step of the wall clock away from C larger than this is logged (once, and once again
  * when the two agree again). */
@@ -68,6 +69,13 @@ void net_clock_init(net_clock *c);
 void net_clock_destroy(net_clock *c);
 /* C in ms since the Unix epoch. Logs a step (stderr) when one is seen. */
 uint64_t net_clock_now_ms(net_clock *c);
+
+/* Condition variables whose timed waits run on the monotonic clock: a step of the wall
+ * clock neither stretches nor cuts a wait (with CLOCK_REALTIME a 2 h step back would hold
+ * an idle node's loop for 2 h, and with no block to wake it nothing else would). */
+void net_clock_cond_init(pthread_cond_t *cv);
+/* The absolute deadline wait_ms from now, for a condition variable of net_clock_cond_init. */
+struct timespec net_clock_cond_deadline(uint64_t wait_ms);
 
 /* The proposer's block time: max(now_ms, parent_ms + 1). */
 uint64_t net_clock_block_time(uint64_t now_ms, uint64_t parent_ms);

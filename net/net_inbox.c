@@ -1,5 +1,6 @@
 /* The consensus thread's inbox (net_inbox.h). */
 #include "net_inbox.h"
+#include "net_clock.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,7 +10,7 @@
 void net_inbox_init(net_inbox *q)
 {
     pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->cond, NULL);
+    net_clock_cond_init(&q->cond); /* waits ignore wall clock steps */
     q->head = q->tail = NULL;
     q->len = 0;
 }
@@ -46,11 +47,7 @@ net_inbox_item *net_inbox_pop(net_inbox *q, int wait_ms)
 {
     pthread_mutex_lock(&q->lock);
     if (!q->head && wait_ms > 0) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += (long)wait_ms * 1000000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
+        struct timespec ts = net_clock_cond_deadline((uint64_t)wait_ms);
         pthread_cond_timedwait(&q->cond, &q->lock, &ts);
     }
     net_inbox_item *it = q->head;

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,19 @@ uint64_t net_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void net_node_fatal(net_node *n, const char *fmt, ...)
+{
+    char msg[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(n->fatal, sizeof n->fatal, "consensus stopped: %s", msg);
+    fprintf(stderr, "folio: *** %s ***\n", n->fatal);
+    atomic_store(&n->stopping, true);
+    net_pool_wake(n->pool);
 }
 
 ldg_registry *net_registry_new(void)

@@ -60,6 +60,10 @@ ldg_registry *net_registry_new(void);
  * clean stop; on failure returns non-zero with a sentence in err. */
 int net_node_run(const net_node_opts *opts, char *err, size_t err_len);
 
+/* Stops the node on an error it cannot go on from: the sentence (prefixed "consensus
+ * stopped: ") goes to n->fatal and stderr, and every thread is told to stop. */
+void net_node_fatal(net_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Milliseconds since the Unix epoch (wall clock; only the proposer reads it). */
 uint64_t net_now_ms(void);
 

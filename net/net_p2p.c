@@ -3,9 +3,12 @@
 
 #include <nng/supplemental/tls/tls.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void net_p2p_enc_cons(ldg_enc *e, const net_cons_msg *m, const ldg_header *h,
                       const ldg_hash *digests, uint32_t n)
@@ -507,4 +510,22 @@ net_p2p_verdict net_p2p_check_batch(net_p2p_peers *pp, nng_pipe p, uint64_t orig
         return NET_P2P_REFUSE;
     }
     return NET_P2P_OK;
+}
+
+void net_p2p_log(const char *fmt, ...)
+{
+    static _Atomic uint64_t window, count;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec;
+    if (atomic_exchange(&window, now) != now)
+        atomic_store(&count, 0);
+    if (atomic_fetch_add(&count, 1) >= 5)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "folio: p2p: %s\n", buf);
 }

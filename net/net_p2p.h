@@ -175,4 +175,8 @@ int net_p2p_listen(nng_socket s, const char *base, int off, const net_p2p_tls *t
 int net_p2p_dial(nng_socket s, const char *base, int off, const net_p2p_tls *tls, char *err,
                  size_t err_len);
 
+/* Rate-limited log of peer misbehaviour ("folio: p2p: ..." on stderr): never more than 5
+ * lines a second, whichever component logs. */
+void net_p2p_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

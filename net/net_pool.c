@@ -1,5 +1,6 @@
 /* The pool and the batch store (net_pool.h). */
 #include "net_pool.h"
+#include "net_clock.h"
 #include "net_mix.h"
 #include "net_p2p.h"
 
@@ -74,7 +75,7 @@ net_pool *net_pool_new(size_t cap)
     p->bbuckets = calloc(BATCH_BUCKETS, sizeof *p->bbuckets);
     LDG_ASSERT(p->buckets && p->bbuckets);
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->cond, NULL);
+    net_clock_cond_init(&p->cond); /* waits ignore wall clock steps */
     return p;
 }
 
@@ -208,16 +209,36 @@ void net_pool_remove(net_pool *p, const ldg_hash *ids, size_t n)
     pthread_mutex_unlock(&p->lock);
 }
 
+void net_pool_remove_refs(net_pool *p, const ldg_tx_ref *refs, size_t n)
+{
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < n; i++) {
+        entry *e = *tx_slot(p, &refs[i].id);
+        if (e)
+            unlink_locked(p, e);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
+
+void net_pool_remove_wires(net_pool *p, const uint8_t *const *txs, const size_t *lens, uint32_t n)
+{
+    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
+    LDG_ASSERT(ids);
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_tx tx;
+        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK)
+            continue;
+        ids[k++] = tx.id;
+        ldg_tx_free(&tx);
+    }
+    net_pool_remove(p, ids, k);
+    free(ids);
+}
+
 size_t net_pool_wait(net_pool *p, int timeout_ms)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += timeout_ms / 1000;
-    ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = net_clock_cond_deadline(timeout_ms > 0 ? (uint64_t)timeout_ms : 0);
     pthread_mutex_lock(&p->lock);
     if (p->count == 0)
         pthread_cond_timedwait(&p->cond, &p->lock, &ts);

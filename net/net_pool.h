@@ -80,6 +80,11 @@ size_t net_pool_front(net_pool *p, net_pool_tx *out, size_t max);
 void net_pool_release(net_pool_tx *txs, size_t n);
 /* Removes the transactions of these ids (committed, whatever signature their copy had). */
 void net_pool_remove(net_pool *p, const ldg_hash *ids, size_t n);
+/* The same, by the ids of these references. */
+void net_pool_remove_refs(net_pool *p, const ldg_tx_ref *refs, size_t n);
+/* The same, by the ids of these transactions' wire bytes (those that do not decode are
+ * skipped). */
+void net_pool_remove_wires(net_pool *p, const uint8_t *const *txs, const size_t *lens, uint32_t n);
 /* Removes everything (tests). */
 void net_pool_clear(net_pool *p);
 /* Waits until the pool is non-empty or timeout_ms passes; returns the size. */

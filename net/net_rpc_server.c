@@ -62,7 +62,7 @@ struct conn {
     bool checked;  /* the method's size limit was applied */
     char *early;   /* a refusal decided while reading (JSON), sent instead of serving */
     int early_status;
-    bool close_after_send;
+    size_t skip;  /* after a refusal: bytes of the frame still to read and drop */
     uint8_t *out; /* the reply frame */
     size_t out_len, out_sent;
 };
@@ -187,6 +187,7 @@ static void tx_pump(conn *c)
 }
 
 static void start_frame(conn *c);
+static void skip_begin(conn *c);
 
 static void tx_cb(void *arg)
 {
@@ -210,8 +211,10 @@ static void tx_cb(void *arg)
             free(c->out);
             c->out = NULL;
             srv->st.served++;
-            if (c->close_after_send || srv->stopping)
+            if (srv->stopping)
                 kill_conn(c, NULL);
+            else if (c->skip)
+                skip_begin(c);
             else
                 start_frame(c);
             if (srv->stopping)
@@ -231,6 +234,8 @@ static void rx_more(conn *c)
     nng_duration wait;
     if (c->state == C_HANDSHAKE) {
         iov = (nng_iov){c->hs_in + c->hs_got, SP_HANDSHAKE_LEN - c->hs_got};
+    } else if (c->skip) {
+        iov = (nng_iov){c->buf, c->skip < c->cap ? c->skip : c->cap};
     } else if (c->head_got < (c->srv->ipc ? 9u : 8u)) {
         size_t hl = c->srv->ipc ? 9 : 8;
         iov = (nng_iov){c->head + c->head_got, hl - c->head_got};
@@ -258,20 +263,34 @@ static void start_frame(conn *c)
     c->state = C_FRAME;
     c->head_got = 0;
     c->bt_len = 0;
-    c->bt_done = c->checked = c->close_after_send = false;
+    c->bt_done = c->checked = false;
+    c->skip = 0;
     c->out_sent = c->out_len = 0;
     free(c->early);
     c->early = NULL;
     rx_more(c);
 }
 
-/* A refusal decided before the message is read whole: the reply goes out at once and the
- * connection closes after it (the rest of the frame is never read). */
+/* A refusal decided before the message is read whole: the reply goes out at once, then
+ * the rest of the frame is read into a small buffer and dropped (within the frame's
+ * deadline), so the connection stays in step and closing it cannot reset the reply. */
 static void refuse_early(conn *c, char *json, int status)
 {
     c->early = json;
     c->early_status = status;
-    c->close_after_send = true;
+}
+
+static void skip_begin(conn *c)
+{
+    c->state = C_FRAME;
+    c->cap = c->skip < LDG_RPC_REQUEST_SMALL_MAX ? c->skip : LDG_RPC_REQUEST_SMALL_MAX;
+    c->buf = malloc(c->cap);
+    if (!c->buf) {
+        c->cap = 0;
+        return kill_conn(c, &c->srv->st.refused);
+    }
+    c->srv->st.buffered += c->cap;
+    rx_more(c);
 }
 
 /* Reads the backtrace and then the method name as soon as their bytes are in, and applies
@@ -384,6 +403,13 @@ static void rx_bytes(conn *c, size_t n, uint64_t now)
             return kill_conn(c, &c->srv->st.refused);
         return start_frame(c);
     }
+    if (c->skip) {
+        c->skip -= n;
+        if (c->skip)
+            return rx_more(c);
+        release_buf(c);
+        return start_frame(c);
+    }
     if (c->head_got < hl) {
         if (c->head_got == 0)
             c->deadline_ms = now + LDG_RPC_FRAME_TIMEOUT_MS;
@@ -492,6 +518,7 @@ static void *worker_run(void *arg)
                 serve(srv, c);
             pthread_mutex_lock(&srv->mu);
             c->in_work = false;
+            c->skip = c->want - c->got; /* non-zero only after an early refusal */
             release_buf(c);
             if (c->closing) {
                 maybe_reap(c);
@@ -511,13 +538,14 @@ static void *worker_run(void *arg)
 
 /* ---- accepting ---- */
 
-/* At the cap, the open connection idle longest that is not being served. */
+/* At the cap, the open connection idle longest that is not being served (the list runs
+ * newest first, so among equals the oldest wins). */
 static conn *eviction_victim(net_rpc_server *srv)
 {
     conn *best = NULL;
     for (conn *c = srv->conns; c; c = c->next)
         if (!c->closing && (c->state == C_HANDSHAKE || c->state == C_FRAME) &&
-            (!best || c->last_rx_ms < best->last_rx_ms))
+            (!best || c->last_rx_ms <= best->last_rx_ms))
             best = c;
     return best;
 }
@@ -643,8 +671,8 @@ void net_rpc_server_stop(net_rpc_server *srv)
     srv->stopping = true;
     pthread_mutex_unlock(&srv->mu);
     nng_stream_listener_close(srv->l);
+    nng_aio_stop(srv->pause); /* first: its callback re-arms the accept */
     nng_aio_stop(srv->accept);
-    nng_aio_stop(srv->pause);
     pthread_mutex_lock(&srv->mu);
     /* Requests in flight (the `stop` that asked for this among them) get their replies,
      * for at most one frame timeout. */

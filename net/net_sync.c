@@ -289,23 +289,6 @@ static void sync_log(const char *fmt, ...)
     fprintf(stderr, "folio: p2p: %s\n", buf);
 }
 
-/* The block's transactions leave the pool by id (whatever signature a pooled copy has). */
-static void pool_remove_txs(net_pool *p, const uint8_t *const *txs, const size_t *lens, uint32_t n)
-{
-    ldg_hash *ids = malloc((n ? n : 1) * sizeof *ids);
-    LDG_ASSERT(ids);
-    uint32_t k = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        ldg_tx tx;
-        if (ldg_tx_decode(&tx, txs[i], lens[i]) != LDG_R_OK)
-            continue;
-        ids[k++] = tx.id;
-        ldg_tx_free(&tx);
-    }
-    net_pool_remove(p, ids, k);
-    free(ids);
-}
-
 net_sync_outcome net_sync_catch_up(const net_sync_client *c, char *fatal_why, size_t fatal_len)
 {
     ldg_tip start = ldg_chain_head(c->chain);
@@ -351,7 +334,7 @@ net_sync_outcome net_sync_catch_up(const net_sync_client *c, char *fatal_why, si
             ldg_err e =
                 net_sync_apply(c->chain, &blk, c->dev, LDG_COMMIT_BACKGROUND, why, sizeof why);
             if (e == LDG_OK)
-                pool_remove_txs(c->pool, blk.txs, blk.tx_lens, blk.tx_count);
+                net_pool_remove_wires(c->pool, blk.txs, blk.tx_lens, blk.tx_count);
             net_sync_block_free(&blk);
             if (e == LDG_ERR_DIVERGED) {
                 net_p2p_msg_free(&m);

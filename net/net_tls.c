@@ -3,6 +3,8 @@
 #endif
 #include "net_tls.h"
 #include "ldg_hash.h"
+#include "ldg_limits.h"
+#include "net_file.h"
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -14,7 +16,9 @@
 #include <pthread.h>
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
+#include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -31,14 +35,22 @@ static EVP_PKEY *new_key(void)
     return EVP_EC_gen("P-256");
 }
 
+/* A secret: built in memory, then net_file_write (never through a planted symlink, never
+ * over an existing key, mode 0600 from the start). */
 static bool write_key(const char *path, EVP_PKEY *k)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
+    BIO *mem = BIO_new(BIO_s_mem());
+    if (!mem)
         return false;
-    chmod(path, 0600);
-    bool ok = PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) == 1;
-    return fclose(f) == 0 && ok;
+    char *pem = NULL, err[NET_PATH_MAX + 128];
+    bool ok = PEM_write_bio_PrivateKey(mem, k, NULL, NULL, 0, NULL, NULL) == 1;
+    long len = ok ? BIO_get_mem_data(mem, &pem) : 0;
+    ok = ok && len > 0 &&
+         net_file_write(path, pem, (size_t)len, 0600, NET_FILE_CREATE, err, sizeof err) == LDG_OK;
+    if (pem)
+        OPENSSL_cleanse(pem, (size_t)len);
+    BIO_free(mem);
+    return ok;
 }
 
 static bool write_cert(const char *path, X509 *x)

@@ -39,7 +39,10 @@ mkdir -p "$AC" && cp -r "$A/config.ini" "$A/genesis.bin" "$A/keys" "$AC/"
 sed -i "s|^rpc = .*|rpc = tcp://127.0.0.1:$PX|" "$AC/config.ini"
 python3 "$TOOLS/sp_capture.py" proxy "$PX" "$PA" "$E2E_TMP/capture" &
 E2E_BG+=($!)
-sleep 0.5
+for _ in $(seq 1 100); do # until the proxy listens
+  (exec 3<>"/dev/tcp/127.0.0.1/$PX") 2>/dev/null && break
+  sleep 0.1
+done
 folio keys new carol --home "$AC" >/dev/null
 expect_ok "A commits a registration signed by its operator (through the proxy)" \
   participant register carol --role investor --key carol --home "$AC"

@@ -198,8 +198,16 @@ check "node2 catches up to $target" wait_height 2 "$target" 60
 check "node2 restored its signing state" grep -q "restored signing state" "$(home 2)/node.log"
 sleep 3
 check "node2 is not behind" test "$(folio node status --json --home "$(home 2)" | jget consensus.behind)" = "false"
-check "node2 hears the others again" \
-  test "$(folio node status --json --home "$(home 2)" | jget consensus.validators_seen)" -ge 3
+# "Heard" means a message in the last 1.5 s, and an idle chain sends none (the clients'
+# transfers can leave gaps on a slow build): a block made right before asking.
+hears_others() {
+  for _ in $(seq 1 10); do
+    tick 1
+    [ "$(folio node status --json --home "$(home 2)" | jget consensus.validators_seen)" -ge 3 ] 2>/dev/null && return 0
+  done
+  return 1
+}
+check "node2 hears the others again" hears_others
 
 section "batches that reach a syncing validator wait, then are verified"
 # node2 is killed again and restarted with a slow block sync (test hook, 300 ms a block),

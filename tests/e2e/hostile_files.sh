@@ -82,6 +82,13 @@ run testnet init --validators 2 --dir "$TN" --no-tls --base-port 27100
 check "testnet init beside a planted operator.key.tmp symlink (exit $RC)" test "$RC" -eq 0
 check "the testnet's planted symlink target did not receive a secret" test ! -e "$T/stolen-testnet"
 
+TT="$T/testnet-tls"
+mkdir -p "$TT/node0/tls"
+ln -s "$T/stolen-tls" "$TT/node0/tls/node.key"
+run testnet init --validators 2 --dir "$TT" --base-port 27200
+check "testnet init with TLS: a planted tls/node.key symlink does not receive the TLS key" \
+  test ! -e "$T/stolen-tls"
+
 section "item 9: config lines of any length, unknown sections and keys refused"
 TN20="$T/testnet20"
 run testnet init --validators 20 --dir "$TN20" --no-tls --base-port 28000

@@ -102,6 +102,16 @@ try:
           " a 1 MiB status request: status %d in %.2f s (%s)" % (st, time.time() - t0, text))
 except Exception as e:
     print("FAIL a 1 MiB status request got no reply: %s" % e)
+# Sent whole, the same request is refused and the connection stays usable.
+c = spclient.connect(os.environ["URL"], timeout=10)
+body = spclient.pack(["status", b"\0" * (1 << 20)])
+try:
+    st, text = c.call_raw(body)
+    st2, r = c.call("status")
+    print(("ok" if st == 5 and st2 == 0 else "FAIL") +
+          " a whole 1 MiB status request: status %d, then status on the same connection: %d" % (st, st2))
+except Exception as e:
+    print("FAIL a whole 1 MiB status request: %s" % e)
 '
 
 section "stalled maximal frames from 250 connections"

@@ -7,6 +7,7 @@
 
 #include "net_clock.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -161,6 +162,32 @@ START_TEST(test_hook_steps_a_running_clock)
 }
 END_TEST
 
+/* Timed waits run on the monotonic clock: a 50 ms wait times out after about 50 ms. */
+START_TEST(test_cond_deadline)
+{
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t cv;
+    net_clock_cond_init(&cv);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pthread_mutex_lock(&mu);
+    struct timespec until = net_clock_cond_deadline(50);
+    ck_assert_int_lt(until.tv_nsec, 1000000000L);
+    int rc;
+    while ((rc = pthread_cond_timedwait(&cv, &mu, &until)) == 0)
+        ;
+    pthread_mutex_unlock(&mu);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ck_assert_int_eq(rc, ETIMEDOUT);
+    int64_t ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ck_assert_int_ge(ms, 49);
+    ck_assert_int_le(ms, 2000);
+    struct timespec far = net_clock_cond_deadline(2999);
+    ck_assert_int_lt(far.tv_nsec, 1000000000L);
+    pthread_cond_destroy(&cv);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("clock");
@@ -174,6 +201,7 @@ int main(void)
     tcase_add_test(tc, test_monotonic_going_back_adds_nothing);
     tcase_add_test(tc, test_block_time_and_proposal_bound);
     tcase_add_test(tc, test_hook_steps_a_running_clock);
+    tcase_add_test(tc, test_cond_deadline);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
