@@ -57,8 +57,11 @@ for i in 0 1 2 3; do
     test "$((h1 - h0[$i]))" -le 1
   check "node$i: CPU $((c1 - c0[$i])) ticks in $IDLE_S s = ${pct}% of a core (at most $CPU_MAX_PCT%)" \
     test "$pct" -le "$CPU_MAX_PCT"
-  check "node$i: still in round 0 (rounds do not turn while idle; round $(round_of "$i"))" \
-    test "$(round_of "$i")" = 0
+  # At most one round: under a loaded ASan run a node that started late was once seen in
+  # round 1 of the idle height (one PROPOSE timeout while it caught up with the others);
+  # a chain that turns rounds while idle would be far past that in $IDLE_S s.
+  check "node$i: rounds do not turn while idle (round $(round_of "$i"), at most 1)" \
+    test "$(round_of "$i")" -le 1
 done
 
 section "then a transaction commits promptly"
