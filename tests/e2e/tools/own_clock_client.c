@@ -49,8 +49,8 @@ int main(int argc, char **argv)
     size_t len;
     ldg_hash id, genesis;
     ldg_genesis_hash(&genesis, &g);
-    uint8_t *wire = ldg_tx_build(&len, &id, cfg.chain_id, &genesis, LDG_TX_PARTICIPANT_REGISTER, &op, expiry,
-                                 ldg_enc_data(&p), ldg_enc_len(&p), false);
+    uint8_t *wire = ldg_tx_build(&len, &id, cfg.chain_id, &genesis, LDG_TX_PARTICIPANT_REGISTER,
+                                 &op, expiry, ldg_enc_data(&p), ldg_enc_len(&p), false);
     ldg_enc_free(&p);
     if (!wire)
         return 2;
