@@ -3,11 +3,14 @@
 #include "net_block.h"
 #include "net_exec.h"
 #include "net_guard.h"
+#include "net_hold.h"
 #include "net_inbox.h"
 #include "net_links.h"
 #include "net_pool.h"
+#include "net_propose.h"
 #include "net_p2p.h"
 #include "net_sync.h"
+#include "net_timers.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,16 +31,6 @@ static uint64_t mono_ms(void)
 
 typedef net_inbox_item qitem; /* a received message (net_inbox.h) */
 
-typedef struct bft_timer {
-    bool used;
-    net_cons_timeout_kind kind;
-    uint64_t height;
-    uint32_t round;
-    uint64_t due_ms;
-    bool deferred; /* a PROPOSE timeout held while the chain was idle */
-} bft_timer;
-
-#define BFT_TIMERS 16
 #define BFT_INTERNAL 16
 
 typedef struct bft {
@@ -51,25 +44,13 @@ typedef struct bft {
     net_cons_actions acts;
     uint32_t nval;
     uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
-    bft_timer timers[BFT_TIMERS];
+    net_timers timers; /* the core's timeouts (net_timers.h) */
     net_blk_cache blocks;
     /* The last decided block, which may still be executing (the tip then lags by one). */
     uint64_t decided_h;
     ldg_hash decided_hash;
-    qitem *held, *held_tail; /* messages of the next height, held while the block executes */
-    size_t held_len;
-    bool want_value;
-    uint64_t want_h;
-    uint32_t want_r;
-    uint64_t want_since;
-    uint64_t idle_checked; /* mono_ms of the last has_work() while idle */
-    /* Other validators at work on height act_h: who sent a valid message for it, and
-     * whether one was a proposal (has_work). */
-    uint64_t act_h;
-    uint64_t act_mask;
-    bool act_proposal;
-    qitem *future;
-    size_t future_len;
+    net_hold hold;    /* messages of the next height (future), held while a block executes */
+    net_propose prop; /* the value the core wants; whether there is work (net_propose.h) */
     uint64_t behind_since;
     uint64_t height_start;
     uint64_t next_resend, next_sync_check, next_sync_allowed;
@@ -79,10 +60,9 @@ typedef struct bft {
     nng_pipe from;   /* the connection the message being stepped came on (id 0: none) */
     net_guard guard; /* signs this validator's votes; persists them first */
     ldg_enc enc;
-    uint64_t heard_ms[NET_CONS_VALIDATORS_MAX]; /* last verified message from each */
-    net_exec *exec;                             /* the chain's executor thread (net_exec.h) */
-    net_batch_rx *batches;                      /* batches from peers (net_batch_rx.h) */
-    uint64_t synced_ms; /* when the last block sync that got blocks ended; 0 once we voted */
+    net_exec *exec;        /* the chain's executor thread (net_exec.h) */
+    net_batch_rx *batches; /* batches from peers (net_batch_rx.h) */
+    uint64_t synced_ms;    /* when the last block sync that got blocks ended; 0 once we voted */
     uint64_t test_sync_delay_ms; /* FOLIO_TEST_SYNC_DELAY_MS: block sync sleeps this much
                                   * after each block (tests: a long sync window) */
 } bft;
@@ -166,8 +146,8 @@ static void start_height(bft *b)
     b->nval = nv;
     for (uint32_t i = 0; i < nv; i++)
         memcpy(b->vals[i], vals[i].b, NET_CONS_PUBKEY_LEN);
-    b->want_value = false;
-    memset(b->timers, 0, sizeof b->timers);
+    b->prop.want = false;
+    net_timers_clear(&b->timers);
     b->height_start = mono_ms();
     net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT,
                          .height = decided + 1,
@@ -175,20 +155,16 @@ static void start_height(bft *b)
                          .validator_count = nv};
     step(b, &ev);
     /* Messages that came early for this height. The list is detached first: stepping
-     * them can commit and re-enter start_height, which must only see b->future. */
-    qitem *fut = b->future;
-    b->future = NULL;
-    b->future_len = 0;
+     * them can commit and re-enter start_height, which must only see the queue. */
+    qitem *fut = net_hold_future_take(&b->hold);
     while (fut) {
         qitem *it = fut;
         fut = fut->next;
         uint64_t next_h = decided_height(b, NULL) + 1;
         if (it->m.cons.height == next_h && !atomic_load(&b->n->stopping)) {
             deliver(b, it);
-        } else if (it->m.cons.height > next_h && b->future_len < NET_BFT_FUTURE_MAX) {
-            it->next = b->future;
-            b->future = it;
-            b->future_len++;
+        } else if (it->m.cons.height > next_h) {
+            net_hold_future(&b->hold, it);
         } else {
             net_inbox_item_free(it);
         }
@@ -326,31 +302,12 @@ static void perform(bft *b, const net_cons_actions *acts)
             for (size_t j = 0; j < a->list_count; j++)
                 broadcast_msg(b, &a->list[j]);
             break;
-        case NET_CONS_ACT_SCHEDULE_TIMEOUT: {
-            /* A free slot, else the timer of the oldest (height, round): the core ignores
-             * stale timeouts anyway. */
-            bft_timer *t = &b->timers[0];
-            for (size_t j = 0; j < BFT_TIMERS; j++) {
-                bft_timer *c = &b->timers[j];
-                if (!c->used) {
-                    t = c;
-                    break;
-                }
-                if (c->height < t->height || (c->height == t->height && c->round < t->round))
-                    t = c;
-            }
-            *t = (bft_timer){.used = true,
-                             .kind = a->timeout_kind,
-                             .height = a->height,
-                             .round = a->round,
-                             .due_ms = mono_ms() + a->duration_ms};
+        case NET_CONS_ACT_SCHEDULE_TIMEOUT:
+            net_timers_schedule(&b->timers, a->timeout_kind, a->height, a->round,
+                                mono_ms() + a->duration_ms);
             break;
-        }
         case NET_CONS_ACT_REQUEST_VALUE:
-            b->want_value = true;
-            b->want_h = a->height;
-            b->want_r = a->round;
-            b->want_since = mono_ms();
+            net_propose_want(&b->prop, a->height, a->round, mono_ms());
             break;
         case NET_CONS_ACT_REQUEST_VALIDATION: {
             net_cons_event ev = {.kind = NET_CONS_EV_VALIDITY,
@@ -378,33 +335,12 @@ static void update_status(bft *b)
     net_cons_status st;
     net_cons_status_get(b->core, &st);
     atomic_store(&b->n->cons_round, st.round);
-    /* Validators heard from (a verified message) in the last 1.5 s, and this node. */
-    uint64_t now = mono_ms();
-    uint32_t seen = 0;
-    uint64_t mask = 0;
-    for (uint32_t i = 0; i < b->nval && i < 64; i++) {
-        bool h = (int32_t)i == st.self_index || (b->heard_ms[i] && now - b->heard_ms[i] < 1500);
-        seen += h;
-        mask |= (uint64_t)h << i;
-    }
+    uint32_t seen;
+    uint64_t mask = net_propose_seen(&b->prop, b->nval, st.self_index, mono_ms(), &seen);
     atomic_store(&b->n->cons_seen, seen);
     atomic_store(&b->n->cons_heard_mask, mask);
     if (st.last_proposer >= 0)
         atomic_store(&b->n->cons_last_proposer, st.last_proposer);
-}
-
-/* Notes another validator's valid message for has_work(). */
-static void note_active(bft *b, const net_cons_msg *m)
-{
-    if (m->height < b->act_h)
-        return;
-    if (m->height > b->act_h) {
-        b->act_h = m->height;
-        b->act_mask = 0;
-        b->act_proposal = false;
-    }
-    b->act_mask |= 1ULL << m->validator;
-    b->act_proposal |= m->type == NET_CONS_PROPOSAL;
 }
 
 static void step(bft *b, const net_cons_event *ev)
@@ -424,11 +360,8 @@ static void step(bft *b, const net_cons_event *ev)
             continue;
         }
         net_cons_rc rc = net_cons_step(b->core, &b->acts, &e);
-        if (e.kind == NET_CONS_EV_MESSAGE && e.msg.validator < NET_CONS_VALIDATORS_MAX &&
-            (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE)) {
-            b->heard_ms[e.msg.validator] = mono_ms();
-            note_active(b, &e.msg);
-        }
+        if (e.kind == NET_CONS_EV_MESSAGE && (rc == NET_CONS_RC_OK || rc == NET_CONS_RC_DUPLICATE))
+            net_propose_heard(&b->prop, &e.msg, mono_ms());
         if (rc == NET_CONS_RC_BAD_SIGNATURE || rc == NET_CONS_RC_MALFORMED) {
             net_p2p_log("consensus message from validator %u at height %llu round %u: %s; peer "
                         "disconnected",
@@ -450,45 +383,20 @@ static void step(bft *b, const net_cons_event *ev)
 
 /* ---- the proposer's value ---- */
 
-/* Whether there is anything to decide (net_clock.h): pending transactions, a forced block,
- * module work due, a heartbeat, or others at work on this height: a proposal, or messages
- * from f + 1 validators (they may hold transactions whose batch has not reached this node;
- * one validator alone, its clock wrong, cannot keep an idle chain busy). While there is
- * nothing, the proposer proposes nothing and the propose timeouts wait, so an idle chain
- * neither grows nor turns rounds. */
-static bool has_work(bft *b)
+/* Whether there is anything to decide (net_propose.h). While there is nothing, the proposer
+ * proposes nothing and the propose timeouts wait, so an idle chain neither grows nor turns
+ * rounds. */
+static bool has_work(void *arg)
 {
-    net_node *n = b->n;
-    if (net_pool_size(b->pool) > 0 || atomic_load(&n->force_block))
-        return true;
-    if (b->act_h > decided_height(b, NULL) &&
-        (b->act_proposal ||
-         (uint32_t)__builtin_popcountll(b->act_mask) >= net_cons_weak_quorum(b->nval)))
-        return true;
-    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
-    if (net_clock_heartbeat_due(now, ldg_chain_tip(n->chain).time_ms))
-        return true;
-    ldg_state *st = ldg_chain_reader(n->chain);
-    bool due = ldg_registry_work_due(n->reg, st, now);
-    ldg_state_free(st);
-    return due;
+    bft *b = arg;
+    return net_propose_has_work(&b->prop, decided_height(b, NULL), b->nval);
 }
 
 static void propose_value(bft *b)
 {
     net_node *n = b->n;
-    uint64_t now = mono_ms();
-    size_t pending = net_pool_size(b->pool);
-    if (pending == 0 && !atomic_load(&n->force_block)) {
-        if (now - b->idle_checked < NET_BFT_IDLE_CHECK_MS)
-            return;
-        b->idle_checked = now;
-        if (!has_work(b))
-            return; /* nothing to propose: no empty block */
-    } else if (pending < LDG_BLOCK_TX_MAX && now - b->want_since < LDG_BLOCK_INTERVAL_MS / 4) {
-        return; /* let a burst gather */
-    }
-    atomic_store(&n->force_block, false);
+    if (!net_propose_ready(&b->prop, decided_height(b, NULL), b->nval, mono_ms()))
+        return;
     uint64_t time_ms = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
     ldg_err err;
     net_blk *k = net_blk_propose(&b->blocks, b->pool, n->chain, time_ms, &n->validator.pub, &err);
@@ -496,9 +404,11 @@ static void propose_value(bft *b)
         net_node_fatal(b->n, "propose: %s", ldg_err_str(err));
         return;
     }
-    b->want_value = false;
-    net_cons_event ev = {
-        .kind = NET_CONS_EV_VALUE, .height = b->want_h, .round = b->want_r, .block = k->id};
+    b->prop.want = false;
+    net_cons_event ev = {.kind = NET_CONS_EV_VALUE,
+                         .height = b->prop.want_h,
+                         .round = b->prop.want_r,
+                         .block = k->id};
     step(b, &ev);
 }
 
@@ -561,22 +471,15 @@ static void accept_block(bft *b, const net_p2p_msg *m)
 /* Whether m carries a valid signature of its validator (in the current set). */
 static bool signed_by_validator(bft *b, const net_cons_msg *m)
 {
-    if (m->validator >= b->nval)
-        return false;
-    uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
-    const char *cid = ldg_chain_id(b->n->chain);
-    size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
-    return net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
+    return net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals, b->nval,
+                               ldg_chain_id(b->n->chain), m);
 }
 
 static bool proposal_genuine(bft *b, const net_cons_msg *m)
 {
     if (m->validator >= b->nval || m->validator != net_cons_proposer(m->height, m->round, b->nval))
         return false;
-    uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
-    const char *cid = ldg_chain_id(b->n->chain);
-    size_t len = net_cons_sign_bytes(sb, (const uint8_t *)cid, strlen(cid), m);
-    bool ok = net_guard_verify(NULL, b->vals[m->validator], sb, len, m->sig);
+    bool ok = signed_by_validator(b, m);
     if (!ok)
         net_p2p_log("proposal for height %llu round %u with a bad signature dropped",
                     (unsigned long long)m->height, m->round);
@@ -600,17 +503,7 @@ static void deliver(bft *b, qitem *it)
 {
     accept_block(b, &it->m);
     if (net_exec_committing(b->exec)) {
-        if (b->held_len >= NET_BFT_HELD_MAX) {
-            net_inbox_item_free(it); /* resend brings it back */
-            return;
-        }
-        b->held_len++;
-        it->next = NULL;
-        if (b->held_tail)
-            b->held_tail->next = it;
-        else
-            b->held = it;
-        b->held_tail = it;
+        net_hold_held(&b->hold, it);
         return;
     }
     step_msg(b, it);
@@ -619,12 +512,8 @@ static void deliver(bft *b, qitem *it)
 /* Once the executor is done: the held messages, in arrival order. */
 static void release_held(bft *b)
 {
-    while (b->held && !net_exec_committing(b->exec) && !atomic_load(&b->n->stopping)) {
-        qitem *it = b->held;
-        b->held = it->next;
-        b->held_len--;
-        if (!b->held)
-            b->held_tail = NULL;
+    while (b->hold.held && !net_exec_committing(b->exec) && !atomic_load(&b->n->stopping)) {
+        qitem *it = net_hold_release(&b->hold);
         if (it->m.cons.height != decided_height(b, NULL) + 1) {
             net_inbox_item_free(it);
             continue;
@@ -676,13 +565,10 @@ static void on_cons(bft *b, qitem *it)
             atomic_store(&n->peer_height, h - 1);
         if (b->behind_since == 0)
             b->behind_since = mono_ms();
-        if (h == cur + 1 && b->future_len < NET_BFT_FUTURE_MAX) {
-            it->next = b->future;
-            b->future = it;
-            b->future_len++;
-        } else {
+        if (h == cur + 1)
+            net_hold_future(&b->hold, it);
+        else
             net_inbox_item_free(it);
-        }
         return;
     }
     deliver(b, it);
@@ -743,18 +629,8 @@ static void bft_free(bft *b)
     b->exec = NULL;
     if (b->links && !net_links_close(b->links))
         return; /* b stays allocated, as the links are (left to the process exit) */
-    qitem *it;
     net_inbox_destroy(&b->inbox);
-    while (b->future) {
-        it = b->future;
-        b->future = it->next;
-        net_inbox_item_free(it);
-    }
-    while (b->held) {
-        it = b->held;
-        b->held = it->next;
-        net_inbox_item_free(it);
-    }
+    net_hold_free(&b->hold);
     net_blk_cache_free(&b->blocks);
     if (b->core)
         net_cons_destroy(b->core);
@@ -780,6 +656,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     atomic_store(&n->cons_last_proposer, -1);
     net_inbox_init(&b->inbox);
     b->pool = n->pool;
+    net_propose_init(&b->prop, n, n->pool);
     b->vals = calloc(NET_CONS_VALIDATORS_MAX, sizeof *b->vals);
     LDG_ASSERT(b->vals);
     ldg_enc_init(&b->enc);
@@ -860,37 +737,22 @@ void *net_bft_run(void *arg)
             next_gc = now + 1000;
         }
         bool busy = net_exec_committing(b->exec);
-        if (!busy && b->held)
+        if (!busy && b->hold.held)
             release_held(b);
         if (!b->observer) {
             /* While the previous block executes, this height's timeouts wait too (no vote
              * is signed before that block is in the store). */
-            for (size_t i = 0; i < BFT_TIMERS && !busy; i++) {
-                bft_timer *t = &b->timers[i];
-                if (t->used && t->due_ms <= now) {
-                    if (t->kind == NET_CONS_TIMEOUT_PROPOSE && (t->deferred || !has_work(b))) {
-                        /* Idle: look again shortly. Once there is work, the proposer gets a
-                         * whole timeout from then to propose it. */
-                        bool idle = !t->deferred || !has_work(b);
-                        t->deferred = idle;
-                        t->due_ms = now + (idle ? NET_BFT_IDLE_CHECK_MS
-                                                : (uint64_t)n->cfg.propose_timeout_ms);
-                        continue;
-                    }
-                    t->used = false;
-                    net_cons_event ev = {.kind = NET_CONS_EV_TIMEOUT,
-                                         .timeout_kind = t->kind,
-                                         .height = t->height,
-                                         .round = t->round};
-                    step(b, &ev);
-                }
-            }
+            net_cons_event tev;
+            size_t i = 0;
+            while (!busy && net_timers_next(&b->timers, &i, now,
+                                            (uint64_t)n->cfg.propose_timeout_ms, has_work, b, &tev))
+                step(b, &tev);
             if (now >= b->next_resend) {
                 net_cons_event ev = {.kind = NET_CONS_EV_RESEND};
                 step(b, &ev);
                 b->next_resend = now + NET_BFT_RESEND_MS;
             }
-            if (b->want_value && !net_exec_committing(b->exec))
+            if (b->prop.want && !net_exec_committing(b->exec))
                 propose_value(b);
         }
         /* Behind: peers are at a later height for a while, or more than one ahead. */
@@ -921,8 +783,8 @@ void *net_bft_run(void *arg)
         }
         /* Up to 256 messages, then back to timers and proposals. Each handler frees its
          * item. */
-        qitem *it =
-            net_inbox_pop(&b->inbox, (b->want_value && net_pool_size(b->pool)) || b->held ? 2 : 10);
+        qitem *it = net_inbox_pop(
+            &b->inbox, (b->prop.want && net_pool_size(b->pool)) || b->hold.held ? 2 : 10);
         for (int k = 0; it; k++) {
             if (it->m.kind == NET_P2P_CONS)
                 on_cons(b, it);

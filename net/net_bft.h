@@ -33,16 +33,8 @@
 /* Own batches still pending after this long are broadcast again (at most 8 a second:
  * under a backlog every batch is old, and receivers would only decode them again). */
 #define NET_BFT_REBATCH_MS 10000
-/* Messages for the next height kept until the node gets there. */
-#define NET_BFT_FUTURE_MAX 256
-/* Messages of the next height held while the decided block before it executes (they reach
- * the core once it is stored); more are dropped (resend brings them back). */
-#define NET_BFT_HELD_MAX NET_INBOX_MAX
 /* Interval of the core's RESEND event. */
 #define NET_BFT_RESEND_MS 400
-/* A proposer with nothing to propose asks again this often whether a module has work due
- * or a heartbeat is (net_clock.h); there are no other empty blocks. */
-#define NET_BFT_IDLE_CHECK_MS 100
 
 /* The multi-validator driver: sockets are opened by net_bft_start (so that a bad address
  * or TLS file fails the start), then net_bft_run runs until n->stopping. */

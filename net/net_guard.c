@@ -91,3 +91,13 @@ bool net_guard_verify(void *ctx, const uint8_t pubkey[NET_CONS_PUBKEY_LEN], cons
     memcpy(pk.b, pubkey, NET_CONS_PUBKEY_LEN);
     return ldg_verify(&s, &d, &pk);
 }
+
+bool net_guard_signed_by(const uint8_t (*vals)[NET_CONS_PUBKEY_LEN], uint32_t nval,
+                         const char *chain_id, const net_cons_msg *m)
+{
+    if (m->validator >= nval)
+        return false;
+    uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
+    size_t len = net_cons_sign_bytes(sb, (const uint8_t *)chain_id, strlen(chain_id), m);
+    return net_guard_verify(NULL, vals[m->validator], sb, len, m->sig);
+}

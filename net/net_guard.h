@@ -25,5 +25,9 @@ int net_guard_restore(const net_guard *g, net_cons_persisted *p);
 bool net_guard_sign(void *ctx, uint8_t sig[NET_CONS_SIG_LEN], const uint8_t *msg, size_t len);
 bool net_guard_verify(void *ctx, const uint8_t pubkey[NET_CONS_PUBKEY_LEN], const uint8_t *msg,
                       size_t len, const uint8_t sig[NET_CONS_SIG_LEN]);
+/* Whether m carries a valid signature of its validator, one of vals[0..nval), on the chain
+ * named chain_id. */
+bool net_guard_signed_by(const uint8_t (*vals)[NET_CONS_PUBKEY_LEN], uint32_t nval,
+                         const char *chain_id, const net_cons_msg *m);
 
 #endif
