@@ -249,20 +249,10 @@ static void do_commit(bft *b, const net_cons_action *a)
                        (unsigned long long)tip.height, ours, theirs);
         return;
     }
-    ldg_cert *cert = calloc(1, sizeof *cert);
-    LDG_ASSERT(cert);
-    cert->height = a->height;
-    cert->round = a->round;
-    memcpy(cert->block_hash.b, a->block.b, LDG_HASH_LEN);
-    for (size_t i = 0; i < a->list_count && i < LDG_VALIDATORS_MAX; i++) {
-        cert->sigs[cert->count].validator = a->list[i].validator;
-        memcpy(cert->sigs[cert->count].sig.b, a->list[i].sig, NET_CONS_SIG_LEN);
-        cert->count++;
-    }
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
-    if (!ldg_cert_verify(cert, k->h.chain_id, vals, nv)) {
-        free(cert);
+    ldg_cert *cert = net_guard_cert(a, k->h.chain_id, vals, nv);
+    if (!cert) {
         net_node_fatal(b->n, "the certificate of block %llu does not verify",
                        (unsigned long long)a->height);
         return;
@@ -334,13 +324,7 @@ static void update_status(bft *b)
 {
     net_cons_status st;
     net_cons_status_get(b->core, &st);
-    atomic_store(&b->n->cons_round, st.round);
-    uint32_t seen;
-    uint64_t mask = net_propose_seen(&b->prop, b->nval, st.self_index, mono_ms(), &seen);
-    atomic_store(&b->n->cons_seen, seen);
-    atomic_store(&b->n->cons_heard_mask, mask);
-    if (st.last_proposer >= 0)
-        atomic_store(&b->n->cons_last_proposer, st.last_proposer);
+    net_propose_publish(&b->prop, &st, b->nval, mono_ms());
 }
 
 static void step(bft *b, const net_cons_event *ev)
@@ -450,7 +434,25 @@ static bool sync_now(bft *b)
 
 /* ---- messages from the network ---- */
 
-static bool proposal_genuine(bft *b, const net_cons_msg *m);
+/* Whether m carries a valid signature of its validator (in the current set). */
+static bool signed_by_validator(bft *b, const net_cons_msg *m)
+{
+    return net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals, b->nval,
+                               ldg_chain_id(b->n->chain), m);
+}
+
+/* Only a block signed by the round's proposer may take a place in the block cache (the
+ * core verifies the signature again; this keeps a peer from flushing the cache). */
+static bool proposal_genuine(bft *b, const net_cons_msg *m)
+{
+    if (m->validator >= b->nval || m->validator != net_cons_proposer(m->height, m->round, b->nval))
+        return false;
+    bool ok = signed_by_validator(b, m);
+    if (!ok)
+        net_p2p_log("proposal for height %llu round %u with a bad signature dropped",
+                    (unsigned long long)m->height, m->round);
+    return ok;
+}
 
 /* A proposal's block: its header and batch digests, assembled from the store (missing
  * batches fetched by digest) into the block cache, if the proposal is genuine and builds
@@ -464,26 +466,6 @@ static void accept_block(bft *b, const net_p2p_msg *m)
         net_blk_find(&b->blocks, &m->cons.block) || !proposal_genuine(b, &m->cons))
         return;
     net_blk_receive(&b->blocks, b->pool, b->batches, m);
-}
-
-/* Only a block signed by the round's proposer may take a place in the block cache (the
- * core verifies the signature again; this keeps a peer from flushing the cache). */
-/* Whether m carries a valid signature of its validator (in the current set). */
-static bool signed_by_validator(bft *b, const net_cons_msg *m)
-{
-    return net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals, b->nval,
-                               ldg_chain_id(b->n->chain), m);
-}
-
-static bool proposal_genuine(bft *b, const net_cons_msg *m)
-{
-    if (m->validator >= b->nval || m->validator != net_cons_proposer(m->height, m->round, b->nval))
-        return false;
-    bool ok = signed_by_validator(b, m);
-    if (!ok)
-        net_p2p_log("proposal for height %llu round %u with a bad signature dropped",
-                    (unsigned long long)m->height, m->round);
-    return ok;
 }
 
 /* Steps the core with the message in it (freed), remembering its connection meanwhile. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -100,4 +101,23 @@ bool net_guard_signed_by(const uint8_t (*vals)[NET_CONS_PUBKEY_LEN], uint32_t nv
     uint8_t sb[NET_CONS_SIGN_BYTES_MAX];
     size_t len = net_cons_sign_bytes(sb, (const uint8_t *)chain_id, strlen(chain_id), m);
     return net_guard_verify(NULL, vals[m->validator], sb, len, m->sig);
+}
+
+ldg_cert *net_guard_cert(const net_cons_action *a, const char *chain_id, const ldg_pubkey *vals,
+                         uint32_t nval)
+{
+    ldg_cert *cert = calloc(1, sizeof *cert);
+    LDG_ASSERT(cert);
+    cert->height = a->height;
+    cert->round = a->round;
+    memcpy(cert->block_hash.b, a->block.b, LDG_HASH_LEN);
+    for (size_t i = 0; i < a->list_count && i < LDG_VALIDATORS_MAX; i++) {
+        cert->sigs[cert->count].validator = a->list[i].validator;
+        memcpy(cert->sigs[cert->count].sig.b, a->list[i].sig, NET_CONS_SIG_LEN);
+        cert->count++;
+    }
+    if (ldg_cert_verify(cert, chain_id, vals, nval))
+        return cert;
+    free(cert);
+    return NULL;
 }

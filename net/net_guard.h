@@ -6,6 +6,7 @@
 #ifndef NET_GUARD_H
 #define NET_GUARD_H
 
+#include "ldg_block.h"
 #include "ldg_key.h"
 #include "ldg_limits.h"
 #include "net_consensus.h"
@@ -29,5 +30,10 @@ bool net_guard_verify(void *ctx, const uint8_t pubkey[NET_CONS_PUBKEY_LEN], cons
  * named chain_id. */
 bool net_guard_signed_by(const uint8_t (*vals)[NET_CONS_PUBKEY_LEN], uint32_t nval,
                          const char *chain_id, const net_cons_msg *m);
+/* The certificate of the core's COMMIT action a (its precommit signatures), verified for
+ * chain_id against vals[0..nval): allocated (the caller frees it), or NULL if it does not
+ * verify. */
+ldg_cert *net_guard_cert(const net_cons_action *a, const char *chain_id, const ldg_pubkey *vals,
+                         uint32_t nval);
 
 #endif

@@ -35,17 +35,21 @@ void net_propose_heard(net_propose *p, const net_cons_msg *m, uint64_t now)
     p->act_proposal |= m->type == NET_CONS_PROPOSAL;
 }
 
-uint64_t net_propose_seen(const net_propose *p, uint32_t nval, int32_t self, uint64_t now,
-                          uint32_t *seen)
+void net_propose_publish(const net_propose *p, const net_cons_status *st, uint32_t nval,
+                         uint64_t now)
 {
+    atomic_store(&p->n->cons_round, st->round);
+    uint32_t seen = 0;
     uint64_t mask = 0;
-    *seen = 0;
     for (uint32_t i = 0; i < nval && i < 64; i++) {
-        bool h = (int32_t)i == self || (p->heard_ms[i] && now - p->heard_ms[i] < 1500);
-        *seen += h;
+        bool h = (int32_t)i == st->self_index || (p->heard_ms[i] && now - p->heard_ms[i] < 1500);
+        seen += h;
         mask |= (uint64_t)h << i;
     }
-    return mask;
+    atomic_store(&p->n->cons_seen, seen);
+    atomic_store(&p->n->cons_heard_mask, mask);
+    if (st->last_proposer >= 0)
+        atomic_store(&p->n->cons_last_proposer, st->last_proposer);
 }
 
 bool net_propose_has_work(net_propose *p, uint64_t decided, uint32_t nval)

@@ -39,10 +39,11 @@ void net_propose_init(net_propose *p, net_node *n, net_pool *pool);
 void net_propose_want(net_propose *p, uint64_t h, uint32_t r, uint64_t now);
 /* Notes a message the core accepted (or had already) from m->validator. */
 void net_propose_heard(net_propose *p, const net_cons_msg *m, uint64_t now);
-/* The validators of nval heard from in the last 1.5 s, and self: their bit mask (the first
- * 64), and their count in *seen. */
-uint64_t net_propose_seen(const net_propose *p, uint32_t nval, int32_t self, uint64_t now,
-                          uint32_t *seen);
+/* Publishes the core's status st in the node's status: the round, the last proposer, and
+ * the validators of nval heard from in the last 1.5 s and self (their count, and their bit
+ * mask for the first 64). */
+void net_propose_publish(const net_propose *p, const net_cons_status *st, uint32_t nval,
+                         uint64_t now);
 /* Whether there is anything to decide after height decided (net_clock.h): pending
  * transactions, a forced block, module work due, a heartbeat, or others at work on a later
  * height: a proposal, or messages from f + 1 of nval validators (they may hold
