@@ -211,6 +211,8 @@ home_init() {
 # node_start [HOME]: start detached; returns non-zero (and shows the log tail) on failure.
 node_start() {
   local h="${1:-$FOLIO_HOME}"
+  # Remembered before the start, so that a test killed while the node starts still stops it.
+  [[ " ${E2E_HOMES[*]} " == *" $h "* ]] || E2E_HOMES+=("$h")
   if ! folio node start --detach --home "$h" >/dev/null 2>"$E2E_TMP/.start.err"; then
     echo "        node start failed: $(tr '\n' ' ' <"$E2E_TMP/.start.err")"
     echo "        --- tail of $h/node.log"
