@@ -7,6 +7,7 @@
 
 #include "ast_asset.h"
 #include "ldg_tx.h"
+#include "net_home.h"
 #include "net_rpc.h"
 
 #include <jansson.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_s(void)
 {
@@ -63,6 +65,45 @@ static json_t *status(net_client *c, bool fatal)
     json_t *j = call(c, &e, fatal);
     ldg_enc_free(&e);
     return j;
+}
+
+/* Starts `BIN node start --home HOME` in a child, its stderr in HOME/node.log; the child's
+ * pid, or -1. The caller waits for it with bench_node_connect. */
+static inline pid_t bench_node_spawn(const char *bin, const char *home)
+{
+    char log[NET_PATH_MAX];
+    int w = snprintf(log, sizeof log, "%s/node.log", home);
+    if (w < 0 || (size_t)w >= sizeof log) {
+        fprintf(stderr, "bench: the log path %s/node.log is too long\n", home);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen(log, "w", stderr))
+            _exit(1);
+        execl(bin, bin, "node", "start", "--home", home, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Connects to the node at url once it answers status (10 s to listen; the benchmark stops
+ * if it then does not answer). Calls time out after 120 s. */
+static inline net_client *bench_node_connect(const char *url)
+{
+    net_client *c = NULL;
+    char err[512];
+    for (int i = 0; i < 200 && net_client_open(&c, url, 120000, err, sizeof err) != LDG_OK; i++)
+        usleep(50000);
+    if (!c) {
+        fprintf(stderr, "bench: %s\n", err);
+        exit(1);
+    }
+    json_t *st;
+    while (!(st = status(c, true)))
+        usleep(50000);
+    json_decref(st);
+    return c;
 }
 
 /* The genesis hash of the chain under test (what its transactions sign): the bench sets it

@@ -138,22 +138,10 @@ int main(int argc, char **argv)
     snprintf(rpc_url, sizeof rpc_url, "%s", cfg.rpc_url);
     if (!bench_genesis_load(home))
         return 1;
-    pid_t node = fork();
-    if (node == 0) {
-        char log[NET_PATH_MAX + 16];
-        snprintf(log, sizeof log, "%s/node.log", home);
-        if (!freopen(log, "w", stderr))
-            _exit(1);
-        execl(argv[1], argv[1], "node", "start", "--home", home, (char *)NULL);
-        _exit(127);
-    }
-    net_client *c = NULL;
-    for (int i = 0; i < 200 && net_client_open(&c, rpc_url, 120000, err, sizeof err) != LDG_OK; i++)
-        usleep(50000);
-    json_t *st;
-    while (!(st = status(c, true)))
-        usleep(50000);
-    json_decref(st);
+    pid_t node = bench_node_spawn(argv[1], home);
+    if (node < 0)
+        return 1;
+    net_client *c = bench_node_connect(rpc_url);
 
     enum { KEYS = 256 };
     ldg_keypair *strangers = malloc(KEYS * sizeof *strangers), op;

@@ -142,26 +142,10 @@ int main(int argc, char **argv)
     if (!bench_genesis_load(home))
         return 1;
     snprintf(rpc_url, sizeof rpc_url, "%s", cfg.rpc_url);
-    pid_t node = fork();
-    if (node == 0) {
-        char log[NET_PATH_MAX];
-        int w = snprintf(log, sizeof log, "%s/node.log", home);
-        if (w < 0 || (size_t)w >= sizeof log) {
-            fprintf(stderr, "bench: the log path %s/node.log is too long\n", home);
-            _exit(1);
-        }
-        if (!freopen(log, "w", stderr))
-            _exit(1);
-        execl(argv[1], argv[1], "node", "start", "--home", home, (char *)NULL);
-        _exit(127);
-    }
-    net_client *c = NULL;
-    for (int i = 0; i < 200 && net_client_open(&c, rpc_url, 120000, err, sizeof err) != LDG_OK; i++)
-        usleep(50000);
-    json_t *st;
-    while (!(st = status(c, true)))
-        usleep(50000);
-    json_decref(st);
+    pid_t node = bench_node_spawn(argv[1], home);
+    if (node < 0)
+        return 1;
+    net_client *c = bench_node_connect(rpc_url);
 
     /* Setup: an issuer and `accounts` investors, each holding shares. */
     ldg_keypair op, issuer, *keys = malloc(accounts * sizeof *keys);
