@@ -5,32 +5,5 @@
 # `npm ci` (evm_diff/package-lock.json) like evm_diff.sh; without node or npm it skips
 # (exit 0); a failing `npm ci` is a failure. FOLIO_TEST_SEED replays; EVM_DIFF_PRECOMPILE_COUNT
 # sets the number of random inputs per precompile (default 40).
-set -u
-if [ $# -lt 1 ] || [ ! -x "$1" ]; then
-  echo "usage: $0 /path/to/folio" >&2
-  exit 2
-fi
-FOLIO="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
-DIR="$(cd "$(dirname "$0")/evm_diff" && pwd)"
-skip() {
-  echo "evm_diff_precompiles: SKIP: $*"
-  echo "0 passed, 0 failed, 1 skipped"
-  exit 0
-}
-command -v node >/dev/null 2>&1 || skip "node is not installed"
-command -v npm >/dev/null 2>&1 || skip "npm is not installed"
-# npm ci when node_modules is missing or older than the lock file; evm_diff.sh shares the
-# folder, so take its lock while installing
-exec 9>"$DIR/.npm-ci.lock"
-flock 9
-if [ ! -d "$DIR/node_modules/@noble/curves" ] || [ ! -d "$DIR/node_modules/@noble/hashes" ] ||
-  [ "$DIR/package-lock.json" -nt "$DIR/node_modules/.package-lock.json" ]; then
-  if ! (cd "$DIR" && timeout 600 npm ci --no-audit --no-fund >"$DIR/.npm-ci.log" 2>&1); then
-    tail -n 5 "$DIR/.npm-ci.log" | sed 's/^/  npm: /'
-    echo "evm_diff_precompiles: npm ci failed (see $DIR/.npm-ci.log)"
-    echo "0 passed, 1 failed"
-    exit 1
-  fi
-fi
-flock -u 9
+. "$(dirname "$0")/evm_diff/npm.sh" evm_diff_precompiles "$@" @noble/curves @noble/hashes
 cd "$DIR" && exec node precompiles.js "$FOLIO" "${EVM_DIFF_PRECOMPILE_COUNT:-40}"
