@@ -5,7 +5,7 @@
  * more than LDG_RPC_MSG_SIZE_MAX is closed; a bad handshake is closed. */
 #include "testlib.h"
 
-#include "net_node.h"
+#include "node_testkit.h"
 #include "net_rpc.h"
 #include "net_rpc_server.h"
 
@@ -20,35 +20,12 @@ static net_node *node;
 
 static void setup(void)
 {
-    tl_tmpdir(dir, "rpcs");
-    ldg_keypair op;
-    tl_key(&op, 1);
-    const char *names[] = {"operator"};
-    const uint32_t roles[] = {LDG_ROLE_ALL};
-    const ldg_keypair *keys[] = {&op};
-    static ldg_genesis g;
-    tl_genesis(&g, "folio-rpcs", 1700000000000ULL, &op, 1, names, roles, keys);
-    node = calloc(1, sizeof *node);
-    ck_assert_ptr_nonnull(node);
-    snprintf(node->home, sizeof node->home, "%s", dir);
-    node->reg = net_registry_new();
-    char db[PATH_MAX + 8];
-    snprintf(db, sizeof db, "%s/data", dir);
-    ck_assert_int_eq(ldg_chain_open(&node->chain, db, node->reg, &g, false), LDG_OK);
-    node->pool = net_pool_new(64);
-    node->dev = true;
-    node->admit = net_admit_new(node->chain, node->reg, NULL, &node->time_offset_ms);
-    net_admit_set_pool(node->admit, net_pool_probe, node->pool);
+    node = tk_node_open(dir, "rpcs", "folio-rpcs");
 }
 
 static void teardown(void)
 {
-    net_admit_free(node->admit);
-    ldg_chain_close(node->chain);
-    net_pool_free(node->pool);
-    ldg_registry_free(node->reg);
-    free(node);
-    tl_rmrf(dir);
+    tk_node_close(node, dir);
 }
 
 static int tcp_port(void)
