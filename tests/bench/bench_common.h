@@ -120,6 +120,28 @@ static bool bench_genesis_load(const char *home)
     return ok;
 }
 
+/* A fresh home made by `BIN init` in a new directory from tmpl (a mkdtemp pattern, filled
+ * in place): home gets TMPL/node and cfg its configuration, and bench_genesis is loaded.
+ * False (with a line on stderr) on any failure. */
+static inline bool bench_home_init(const char *bin, char *tmpl, char home[NET_PATH_MAX],
+                                   net_config *cfg)
+{
+    char cmd[2 * NET_PATH_MAX], err[512];
+    if (!mkdtemp(tmpl)) {
+        fprintf(stderr, "bench: cannot make %s\n", tmpl);
+        return false;
+    }
+    int w = snprintf(home, NET_PATH_MAX, "%s/node", tmpl);
+    if (w < 0 || w >= NET_PATH_MAX)
+        return false;
+    snprintf(cmd, sizeof cmd, "%s init --home %s >/dev/null", bin, home);
+    if (system(cmd) != 0 || net_config_load(home, cfg, err, sizeof err) != LDG_OK) {
+        fprintf(stderr, "bench: cannot make a node home in %s\n", home);
+        return false;
+    }
+    return bench_genesis_load(home);
+}
+
 static wire build(const char *chain_id, uint64_t type, const ldg_keypair *kp, ldg_enc *payload,
                   uint64_t expiry)
 {

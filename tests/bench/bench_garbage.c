@@ -125,19 +125,10 @@ int main(int argc, char **argv)
     }
     size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 20480;
     char tmpl[] = "/tmp/folio-bench-garbage.XXXXXX", home[NET_PATH_MAX], cmd[2 * NET_PATH_MAX];
-    if (!mkdtemp(tmpl))
-        return 1;
-    snprintf(home, sizeof home, "%s/node", tmpl);
-    snprintf(cmd, sizeof cmd, "%s init --home %s >/dev/null", argv[1], home);
-    if (system(cmd) != 0)
-        return 1;
     net_config cfg;
-    char err[512];
-    if (net_config_load(home, &cfg, err, sizeof err) != LDG_OK)
+    if (!bench_home_init(argv[1], tmpl, home, &cfg))
         return 1;
     snprintf(rpc_url, sizeof rpc_url, "%s", cfg.rpc_url);
-    if (!bench_genesis_load(home))
-        return 1;
     pid_t node = bench_node_spawn(argv[1], home);
     if (node < 0)
         return 1;

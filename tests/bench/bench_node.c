@@ -128,19 +128,10 @@ int main(int argc, char **argv)
     size_t accounts = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000;
     int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
     char tmpl[] = "/tmp/folio-bench.XXXXXX", home[NET_PATH_MAX], cmd[2 * NET_PATH_MAX];
-    if (!mkdtemp(tmpl))
-        return 1;
-    snprintf(home, sizeof home, "%s/node", tmpl);
-    snprintf(cmd, sizeof cmd, "%s init --home %s >/dev/null", argv[1], home);
-    if (system(cmd) != 0)
-        return 1;
     net_config cfg;
-    char err[512];
-    if (net_config_load(home, &cfg, err, sizeof err) != LDG_OK)
+    if (!bench_home_init(argv[1], tmpl, home, &cfg))
         return 1;
     snprintf(chain_id, sizeof chain_id, "%s", cfg.chain_id);
-    if (!bench_genesis_load(home))
-        return 1;
     snprintf(rpc_url, sizeof rpc_url, "%s", cfg.rpc_url);
     pid_t node = bench_node_spawn(argv[1], home);
     if (node < 0)
