@@ -52,9 +52,6 @@ bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *cons
 
 /* Strict unsigned integer: digits only, no sign, no overflow, at most max. */
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
-/* "1234.5" with a currency of exponent 2 -> 123450 minor units. Digits, at most one '.',
- * at most `exponent` decimals; no sign, no spaces; result at most LDG_QUANTITY_MAX. */
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out);
 /* "YYYY-MM-DD" -> days since 1970-01-01. */
 bool cli_parse_date(const char *s, int64_t *days);
 
@@ -109,7 +106,23 @@ void cli_table_row(cli_table *t, const char *const *cells);
 void cli_table_print(cli_table *t, FILE *out);
 void cli_table_free(cli_table *t);
 
-/* Formats an integer amount with its scale ("1234" scale 2 -> "12.34"). */
-void cli_amount(char *out, size_t len, uint64_t v, unsigned scale);
+/* ---- money (cli_money.c; the rule is specs/money.md) ----
+ * Every amount a person types or reads is a decimal in the currency's units ("1,250.50");
+ * inside, and in --json, it is the exact integer of minor units with currency and scale. */
+enum { CLI_MONEY_LEN = 96 };
+/* Parses the amount TEXT of CURRENCY given as option/argument WHAT ("--price") into minor
+ * units: at most the currency's decimals, optional thousands separators. Prints a precise
+ * error and returns CLI_USAGE if it is not one (or is zero and !allow_zero). */
+int cli_money_parse(cli_ctx *ctx, const char *what, const char *currency, const char *text,
+                    bool allow_zero, uint64_t *minor);
+/* A positive quantity of an instrument of the given scale (0: whole units). */
+int cli_quantity_parse(cli_ctx *ctx, const char *what, const char *text, unsigned scale,
+                       uint64_t *q);
+/* "1,250.50 CNY": minor units of CURRENCY as a person reads them. */
+const char *cli_money_text(char out[CLI_MONEY_LEN], int64_t minor, const char *currency);
+/* "12,000" / "12,000.5": a quantity with separators, at the instrument's scale. */
+const char *cli_quantity_text(char out[CLI_MONEY_LEN], int64_t q, unsigned scale);
+/* The text of a money object of a node reply ({"minor","currency","scale",...}). */
+const char *cli_money_json_text(char out[CLI_MONEY_LEN], const json_t *m);
 
 #endif

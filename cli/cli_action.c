@@ -53,11 +53,8 @@ static int dividend(cli_ctx *ctx, int argc, char **argv)
     }
     uint64_t per;
     int64_t rec, pay;
-    if (!cli_parse_amount(ps, info->minor_exponent, &per) || !per) {
-        cli_fail(ctx, "BAD_AMOUNT", "--per-share is a positive amount of %s (at most %u decimals)",
-                 cur, (unsigned)info->minor_exponent);
+    if (cli_money_parse(ctx, "--per-share", cur, ps, false, &per) != CLI_OK)
         return CLI_USAGE;
-    }
     if (!cli_parse_date(rd, &rec) || !cli_parse_date(pd, &pay)) {
         cli_fail(ctx, "BAD_DATES", "dates are YYYY-MM-DD");
         return CLI_USAGE;

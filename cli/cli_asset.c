@@ -50,16 +50,9 @@ static const ast_currency *need_currency(cli_ctx *ctx, const char *cur)
  * of it. Prints the error. */
 static bool cash_amount(cli_ctx *ctx, const char *cur, const char *amt, uint64_t *amount)
 {
-    const ast_currency *info = need_currency(ctx, cur);
-    if (!info)
+    if (!need_currency(ctx, cur))
         return false;
-    if (!cli_parse_amount(amt, info->minor_exponent, amount) || *amount == 0) {
-        cli_fail(ctx, "BAD_AMOUNT",
-                 "--amount must be a positive amount of %s with at most %u decimals", cur,
-                 (unsigned)info->minor_exponent);
-        return false;
-    }
-    return true;
+    return cli_money_parse(ctx, "--amount", cur, amt, false, amount) == CLI_OK;
 }
 
 static bool parse_risk(const char *s, uint64_t *out)
@@ -210,10 +203,8 @@ static int issue_bond(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     uint64_t face, units, bps, freq, dc, risk = 2;
     int64_t issue, maturity;
-    if (!cli_parse_amount(v[3], info->minor_exponent, &face) || face == 0) {
-        cli_fail(ctx, "BAD_AMOUNT", "--face-value must be a positive amount of %s", v[2]);
+    if (cli_money_parse(ctx, "--face-value", v[2], v[3], false, &face) != CLI_OK)
         return CLI_USAGE;
-    }
     if (!cli_parse_u64(v[4], LDG_QUANTITY_MAX, &units) || units == 0) {
         cli_fail(ctx, "BAD_QUANTITY", "--units must be a whole number above 0");
         return CLI_USAGE;

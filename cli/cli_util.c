@@ -593,53 +593,12 @@ void cli_table_free(cli_table *t)
     free(t);
 }
 
-void cli_amount(char *out, size_t len, uint64_t v, unsigned scale)
-{
-    if (scale == 0 || scale > 18) {
-        snprintf(out, len, "%llu", (unsigned long long)v);
-        return;
-    }
-    uint64_t p = 1;
-    for (unsigned i = 0; i < scale; i++)
-        p *= 10;
-    snprintf(out, len, "%llu.%0*llu", (unsigned long long)(v / p), (int)scale,
-             (unsigned long long)(v % p));
-}
-
 bool cli_parse_date(const char *s, int64_t *days)
 {
     ast_date d;
     if (!s || ast_date_parse(&d, s, strlen(s)) != AST_DATE_OK)
         return false;
     *days = d.days;
-    return true;
-}
-
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
-{
-    uint64_t v = 0;
-    unsigned decimals = 0;
-    bool dot = false, digit = false;
-    for (const char *p = s; *p; p++) {
-        if (*p == '.' && !dot) {
-            dot = true;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            return false;
-        if (dot && ++decimals > exponent)
-            return false;
-        digit = true;
-        if (__builtin_mul_overflow(v, 10, &v) ||
-            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
-            return false;
-    }
-    for (; decimals < exponent; decimals++)
-        if (__builtin_mul_overflow(v, 10, &v))
-            return false;
-    if (!digit || v > LDG_QUANTITY_MAX)
-        return false;
-    *out = v;
     return true;
 }
 
