@@ -246,6 +246,16 @@ ldg_err ast_action_lock_get(ldg_state *st, const char *id, uint64_t *action)
     return ldg_state_get_u64(st, k, kl, action);
 }
 
+/* The reason a corporate action's movements carry in the history (ast_history.h). */
+static ast_why action_why(const ast_action *a)
+{
+    uint64_t r = a->kind == AST_ACTION_DIVIDEND     ? AST_WHY_DIVIDEND
+                 : a->kind == AST_ACTION_COUPON     ? AST_WHY_COUPON
+                 : a->kind == AST_ACTION_REDEMPTION ? AST_WHY_REDEMPTION
+                                                    : AST_WHY_SPLIT;
+    return (ast_why){r, NULL, a->id};
+}
+
 static ldg_err next_id(ldg_state *st, uint64_t *id)
 {
     uint8_t k[3] = {AST_KEY_NS, 'N', 'X'};
@@ -462,7 +472,9 @@ static ldg_err try_fund(step_ctx *x, ast_action *a, bool *funded)
         return err;
     if (bal < frozen || bal - frozen < a->total)
         return LDG_OK;
-    ldg_result r = ast_move_raw(x->st, a->currency, &asset.issuer, &ast_escrow_account, a->total);
+    ast_why why = action_why(a);
+    ldg_result r =
+        ast_move_raw_why(x->st, a->currency, &asset.issuer, &ast_escrow_account, a->total, &why);
     if (r == LDG_R_STORE_FAILED)
         return LDG_ERR_IO;
     *funded = r == LDG_R_OK;
@@ -529,7 +541,9 @@ static ldg_err step_pay(step_ctx *x, ast_action *a, bool pay, bool *complete)
             continue;
         uint64_t amount = s->qty[i] * a->per_unit; /* <= total: checked when funded */
         if (amount) {
-            ldg_result r = ast_move_raw(x->st, a->currency, &ast_escrow_account, &who, amount);
+            ast_why why = action_why(a);
+            ldg_result r =
+                ast_move_raw_why(x->st, a->currency, &ast_escrow_account, &who, amount, &why);
             if (r == LDG_R_STORE_FAILED)
                 return LDG_ERR_IO;
             if (r == LDG_R_OK) {
@@ -543,7 +557,8 @@ static ldg_err step_pay(step_ctx *x, ast_action *a, bool pay, bool *complete)
             uint64_t bal;
             if ((err = ast_balance_get(x->st, a->isin, &who, &bal)) != LDG_OK)
                 return err;
-            if (bal && ast_debit(x->st, a->isin, &who, bal) == LDG_R_OK)
+            ast_why why = action_why(a);
+            if (bal && ast_debit_why(x->st, a->isin, &who, bal, &why) == LDG_R_OK)
                 s->retired += bal;
         }
     }
@@ -579,7 +594,8 @@ static ldg_err step_split(step_ctx *x, ast_action *a, bool *complete)
         a->has_cursor = true;
         a->frac_sum += frac;
         a->snap_units += next;
-        ast_holding_set(x->st, a->isin, &who, s->qty[i], next);
+        ast_why why = action_why(a);
+        ast_holding_set_why(x->st, a->isin, &who, s->qty[i], next, &why);
         ast_frozen_scale(x->st, a->isin, &who, a->ratio_new, a->ratio_old);
     }
     size_t rows = s->n;
@@ -593,7 +609,9 @@ static ldg_err step_split(step_ctx *x, ast_action *a, bool *complete)
         return err;
     LDG_ASSERT(found);
     uint64_t issuer_shares = a->frac_sum / a->ratio_old;
-    if (issuer_shares && ast_credit(x->st, a->isin, &asset.issuer, issuer_shares) != LDG_R_OK)
+    ast_why why = action_why(a);
+    if (issuer_shares &&
+        ast_credit_why(x->st, a->isin, &asset.issuer, issuer_shares, &why) != LDG_R_OK)
         return LDG_ERR_CORRUPT;
     asset.supply = a->snap_units + issuer_shares;
     a->total = issuer_shares;

@@ -1,5 +1,6 @@
 #include "ast_asset.h"
 #include "ast_action.h"
+#include "ast_history.h"
 #include "ast_isin.h"
 #include "ast_rules.h"
 
@@ -134,12 +135,16 @@ ldg_err ast_holders_get(ldg_state *st, const char *id, uint64_t *count)
     return ldg_state_get_u64(st, hkey, sizeof hkey, count);
 }
 
-/* Writes a holding and keeps the holder count in step. Record-date snapshots in progress
- * first keep the holding's value before the change (ast_action.h). */
+static const ast_why why_tx = {AST_WHY_TX, NULL, 0};
+
+/* Writes a holding and keeps the holder count in step: the one place a holding changes, so
+ * its history is recorded here. Record-date snapshots in progress first keep the holding's
+ * value before the change (ast_action.h). */
 static void balance_set(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
-                        uint64_t after)
+                        uint64_t after, const ast_why *why)
 {
     ast_snapshot_cow(st, id, acct, before);
+    ast_history_record(st, id, acct, before, after, why ? why : &why_tx);
     uint8_t key[1 + AST_ID_LEN + LDG_ACCOUNT_LEN];
     balance_key(key, id, acct);
     if (after)
@@ -159,36 +164,54 @@ static void balance_set(ldg_state *st, const char *id, const ldg_account *acct, 
         ldg_state_del(st, hkey, sizeof hkey);
 }
 
+void ast_holding_set_why(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
+                         uint64_t after, const ast_why *why)
+{
+    balance_set(st, id, acct, before, after, why);
+}
+
 void ast_holding_set(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
                      uint64_t after)
 {
-    balance_set(st, id, acct, before, after);
+    balance_set(st, id, acct, before, after, NULL);
 }
 
-ldg_result ast_credit(ldg_state *st, const char *id, const ldg_account *to, uint64_t qty)
+ldg_result ast_credit_why(ldg_state *st, const char *id, const ldg_account *to, uint64_t qty,
+                          const ast_why *why)
 {
     uint64_t bal, next;
     if (ast_balance_get(st, id, to, &bal) != LDG_OK)
         return LDG_R_STORE_FAILED;
     if (__builtin_add_overflow(bal, qty, &next) || next > LDG_QUANTITY_MAX)
         return LDG_R_OVERFLOW;
-    balance_set(st, id, to, bal, next);
+    balance_set(st, id, to, bal, next, why);
     return LDG_R_OK;
 }
 
-ldg_result ast_debit(ldg_state *st, const char *id, const ldg_account *from, uint64_t qty)
+ldg_result ast_credit(ldg_state *st, const char *id, const ldg_account *to, uint64_t qty)
+{
+    return ast_credit_why(st, id, to, qty, NULL);
+}
+
+ldg_result ast_debit_why(ldg_state *st, const char *id, const ldg_account *from, uint64_t qty,
+                         const ast_why *why)
 {
     uint64_t bal;
     if (ast_balance_get(st, id, from, &bal) != LDG_OK)
         return LDG_R_STORE_FAILED;
     if (bal < qty)
         return AST_R_INSUFFICIENT_BALANCE;
-    balance_set(st, id, from, bal, bal - qty);
+    balance_set(st, id, from, bal, bal - qty, why);
     return LDG_R_OK;
 }
 
-ldg_result ast_move_raw(ldg_state *st, const char *id, const ldg_account *from,
-                        const ldg_account *to, uint64_t qty)
+ldg_result ast_debit(ldg_state *st, const char *id, const ldg_account *from, uint64_t qty)
+{
+    return ast_debit_why(st, id, from, qty, NULL);
+}
+
+ldg_result ast_move_raw_why(ldg_state *st, const char *id, const ldg_account *from,
+                            const ldg_account *to, uint64_t qty, const ast_why *why)
 {
     if (qty == 0)
         return AST_R_ZERO_QUANTITY;
@@ -201,13 +224,22 @@ ldg_result ast_move_raw(ldg_state *st, const char *id, const ldg_account *from,
         return AST_R_INSUFFICIENT_BALANCE;
     if (__builtin_add_overflow(tb, qty, &tnext) || tnext > LDG_QUANTITY_MAX)
         return LDG_R_OVERFLOW;
-    balance_set(st, id, from, fb, fb - qty);
-    balance_set(st, id, to, tb, tnext);
+    ast_why side = why ? *why : why_tx;
+    side.counterparty = to;
+    balance_set(st, id, from, fb, fb - qty, &side);
+    side.counterparty = from;
+    balance_set(st, id, to, tb, tnext, &side);
     return LDG_R_OK;
 }
 
-ldg_result ast_move(ldg_txctx *c, const char *id, const ldg_account *from, const ldg_account *to,
-                    uint64_t qty)
+ldg_result ast_move_raw(ldg_state *st, const char *id, const ldg_account *from,
+                        const ldg_account *to, uint64_t qty)
+{
+    return ast_move_raw_why(st, id, from, to, qty, NULL);
+}
+
+ldg_result ast_move_why(ldg_txctx *c, const char *id, const ldg_account *from,
+                        const ldg_account *to, uint64_t qty, const ast_why *why)
 {
     if (qty == 0)
         return AST_R_ZERO_QUANTITY;
@@ -224,7 +256,13 @@ ldg_result ast_move(ldg_txctx *c, const char *id, const ldg_account *from, const
     r = ldg_transfer_hooks_run(c, id, from, to, qty);
     if (r != LDG_R_OK)
         return r;
-    return ast_move_raw(c->st, id, from, to, qty);
+    return ast_move_raw_why(c->st, id, from, to, qty, why);
+}
+
+ldg_result ast_move(ldg_txctx *c, const char *id, const ldg_account *from, const ldg_account *to,
+                    uint64_t qty)
+{
+    return ast_move_why(c, id, from, to, qty, NULL);
 }
 
 /* Recipient must be a registered participant: the register names every holder. */
@@ -275,7 +313,8 @@ static ldg_result apply_issue_equity(ldg_txctx *c, const msgpack_object *payload
         return r;
     a.issuer = c->sender;
     ast_asset_put(c->st, &a);
-    return ast_credit(c->st, a.id, &to, a.supply);
+    ast_why why = {AST_WHY_ISSUANCE, &c->sender, 0};
+    return ast_credit_why(c->st, a.id, &to, a.supply, &why);
 }
 
 /* asset.transfer: [id, quantity, to] from the sender's own account. */

@@ -92,6 +92,30 @@ ldg_err ast_asset_get(ldg_state *st, const char *id, ast_asset *out, bool *found
 ldg_err ast_asset_decode(const uint8_t *v, size_t vl, ast_asset *out) LDG_WARN_UNUSED;
 void ast_asset_put(ldg_state *st, const ast_asset *a);
 
+/* Why a holding changes: the reason recorded in its history (ast_history.h), stable
+ * numbers (specs/assets.md "History"). AST_WHY_TX: what the executing transaction's type
+ * says (a transfer, a settlement leg, a contract's movement...). */
+enum {
+    AST_WHY_TX = 0,
+    AST_WHY_TRANSFER = 1,
+    AST_WHY_SETTLEMENT = 2,
+    AST_WHY_DIVIDEND = 3,
+    AST_WHY_COUPON = 4,
+    AST_WHY_SPLIT = 5,
+    AST_WHY_FORCED_TRANSFER = 6,
+    AST_WHY_ISSUANCE = 7,
+    AST_WHY_REDEMPTION = 8,
+    AST_WHY_BUY_IN = 9,
+    AST_WHY_CONTRACT = 10,
+    AST_WHY_OTHER = 11,
+};
+
+typedef struct ast_why {
+    uint64_t reason;                  /* AST_WHY_* */
+    const ldg_account *counterparty;  /* NULL: none (or the other side of a movement) */
+    uint64_t ref;                     /* corporate action or proposal id, 0 if none */
+} ast_why;
+
 ldg_err ast_balance_get(ldg_state *st, const char *id, const ldg_account *acct,
                         uint64_t *qty) LDG_WARN_UNUSED;
 /* Moves qty of id from -> to with every check (balances, overflow); the building block of
@@ -110,6 +134,18 @@ ldg_result ast_move_raw(ldg_state *st, const char *id, const ldg_account *from,
 /* Rewrites a holding from `before` (its current value) to `after` (splits). */
 void ast_holding_set(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
                      uint64_t after);
+/* The same four with the reason the history records (the ones above record AST_WHY_TX).
+ * For movements, why->counterparty is ignored: each side's is the other. */
+ldg_result ast_move_why(ldg_txctx *c, const char *id, const ldg_account *from,
+                        const ldg_account *to, uint64_t qty, const ast_why *why);
+ldg_result ast_credit_why(ldg_state *st, const char *id, const ldg_account *to, uint64_t qty,
+                          const ast_why *why);
+ldg_result ast_debit_why(ldg_state *st, const char *id, const ldg_account *from, uint64_t qty,
+                         const ast_why *why);
+ldg_result ast_move_raw_why(ldg_state *st, const char *id, const ldg_account *from,
+                            const ldg_account *to, uint64_t qty, const ast_why *why);
+void ast_holding_set_why(ldg_state *st, const char *id, const ldg_account *acct, uint64_t before,
+                         uint64_t after, const ast_why *why);
 /* Recipient must be a registered participant (sets the detail). */
 ldg_result ast_require_participant(ldg_txctx *c, const ldg_account *a);
 /* Holder count of an instrument. */

@@ -127,7 +127,8 @@ static ldg_result apply_issue_bond(ldg_txctx *c, const msgpack_object *payload)
     a.issuer = c->sender;
     ast_asset_put(c->st, &a);
     terms_put(c->st, a.id, &t, a.currency);
-    r = ast_credit(c->st, a.id, &to, a.supply);
+    ast_why why = {AST_WHY_ISSUANCE, &c->sender, 0};
+    r = ast_credit_why(c->st, a.id, &to, a.supply, &why);
     if (r != LDG_R_OK)
         return r;
     return ast_action_schedule_coupon(c->st, a.id, 0, c->env->height);

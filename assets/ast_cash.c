@@ -61,7 +61,8 @@ static ldg_result apply_issue_cash(ldg_txctx *c, const msgpack_object *payload)
     if (__builtin_add_overflow(a.supply, amount, &a.supply) || a.supply > LDG_QUANTITY_MAX)
         return LDG_R_OVERFLOW;
     ast_asset_put(c->st, &a);
-    return ast_credit(c->st, cur, &to, amount);
+    ast_why why = {AST_WHY_ISSUANCE, &c->sender, 0};
+    return ast_credit_why(c->st, cur, &to, amount, &why);
 }
 
 /* asset.redeem_cash: [currency, amount] from the sender's own holding. */
@@ -99,7 +100,8 @@ static ldg_result apply_redeem_cash(ldg_txctx *c, const msgpack_object *payload)
         ldg_txctx_detail(c, "%llu of %s frozen", (unsigned long long)frozen, cur);
         return AST_R_FROZEN;
     }
-    r = ast_debit(c->st, cur, &c->sender, amount);
+    ast_why why = {AST_WHY_REDEMPTION, &a.issuer, 0};
+    r = ast_debit_why(c->st, cur, &c->sender, amount, &why);
     if (r != LDG_R_OK)
         return r;
     LDG_ASSERT(a.supply >= amount);

@@ -2,6 +2,7 @@
 #include "ast_rules.h"
 #include "ast_action.h"
 #include "ast_date.h"
+#include "ast_history.h"
 
 #include <string.h>
 
@@ -476,6 +477,9 @@ static ldg_result apply_freeze_common(ldg_txctx *c, const msgpack_object *payloa
         }
         frozen_put(c->st, id, &acct, frozen - qty, order);
     }
+    ast_control_event ev = {.freeze = freeze, .quantity = qty, .regulator = c->sender};
+    memcpy(ev.order, order, 32);
+    ast_history_control(c->st, id, &acct, &ev);
     char hex[65];
     ldg_hex_encode(hex, order, 32);
     ldg_txctx_detail(c, "%s %llu, order %s", freeze ? "frozen" : "unfrozen",
@@ -615,7 +619,8 @@ static ldg_result apply_force_approve(ldg_txctx *c, const msgpack_object *payloa
         return LDG_R_STORE_FAILED;
     if (lock)
         return AST_R_ACTION_IN_PROGRESS;
-    ldg_result r = ast_move_raw(c->st, p.isin, &p.from, &p.to, p.qty);
+    ast_why why = {AST_WHY_FORCED_TRANSFER, NULL, id};
+    ldg_result r = ast_move_raw_why(c->st, p.isin, &p.from, &p.to, p.qty, &why);
     if (r != LDG_R_OK) {
         if (r == AST_R_INSUFFICIENT_BALANCE)
             ldg_txctx_detail(c, "holds %llu of %s, needs %llu", (unsigned long long)fb, p.isin,

@@ -33,10 +33,13 @@ struct ldg_chain {
     unsigned write_delay_us;  /* test hook: the writer sleeps this long before each write */
     ldg_err werr;             /* first failure of a background write (the store has then stopped) */
     int mark_fd;              /* the committed-height mark (ldg_mark.h); -1 if read only */
+    bool index_ready;         /* the index of notes reaches the tip (ldg_chain_index_ready) */
 };
 
 static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
 static const char META_CHAIN_ID[] = "chain_id";
+static const char INDEX_TIP[] = {0, 't', 'i', 'p'}; /* be64(last indexed height) */
+enum { INDEX_TIME = 't' };                          /* 0 't' be64(height) -> be64(time) */
 
 static void be64(uint8_t out[8], uint64_t v)
 {
@@ -389,6 +392,7 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
                   ldg_enc_len(&te));
     ldg_batch_put(b, LDG_CF_META, META_CHAIN_ID, sizeof META_CHAIN_ID - 1, g->chain_id,
                   strlen(g->chain_id));
+    ldg_chain_index_block(c, b, c->overlay, 0, g->time_ms);
     ldg_err err = ldg_store_write(c->store, b, true);
     ldg_batch_free(b);
     ldg_enc_free(&ge);
@@ -397,6 +401,7 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     ldg_state_reset(c->overlay);
     if (err == LDG_OK) {
         c->tip = c->head = tip;
+        c->index_ready = true;
         snprintf(c->chain_id, sizeof c->chain_id, "%s", g->chain_id);
         ldg_genesis_hash(&c->genesis_hash, g);
     }
@@ -461,6 +466,164 @@ static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genes
     return err;
 }
 
+/* ---- the index of notes ---- */
+
+static void put_be(uint8_t *out, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        out[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+}
+
+static uint64_t get_be(const uint8_t *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+bool ldg_note_row_parse(const uint8_t *row, size_t len, ldg_note_row *out)
+{
+    if (len < LDG_NOTE_ROW_HEADER)
+        return false;
+    memset(out, 0, sizeof *out);
+    out->height = get_be(row, 8);
+    out->time_ms = get_be(row + 8, 8);
+    out->seq = (uint32_t)get_be(row + 16, 4);
+    out->origin.in_tx = row[20] != 0;
+    out->origin.index = (uint32_t)get_be(row + 21, 4);
+    out->origin.type = (uint16_t)get_be(row + 25, 2);
+    memcpy(out->origin.txid.b, row + 27, LDG_HASH_LEN);
+    out->val = row + LDG_NOTE_ROW_HEADER;
+    out->vlen = len - LDG_NOTE_ROW_HEADER;
+    return true;
+}
+
+static void put_note(ldg_batch *b, const ldg_note *n, uint64_t height, uint64_t time_ms)
+{
+    uint8_t row[LDG_NOTE_ROW_HEADER + LDG_NOTE_VALUE_MAX];
+    put_be(row, height, 8);
+    put_be(row + 8, time_ms, 8);
+    put_be(row + 16, n->seq, 4);
+    row[20] = n->origin.in_tx;
+    put_be(row + 21, n->origin.index, 4);
+    put_be(row + 25, n->origin.type, 2);
+    memcpy(row + 27, n->origin.txid.b, LDG_HASH_LEN);
+    memcpy(row + LDG_NOTE_ROW_HEADER, n->val, n->vlen);
+    for (size_t k = 0; k < n->nkeys; k++) {
+        uint8_t key[LDG_NOTE_KEY_LEN_MAX];
+        size_t kl = n->keys[k].klen;
+        memcpy(key, n->keys[k].key, kl);
+        if (n->keys[k].positioned) {
+            put_be(key + kl, height, 8);
+            put_be(key + kl + 8, n->seq, 4);
+            kl += 12;
+        }
+        ldg_batch_put(b, LDG_CF_INDEX, key, kl, row, LDG_NOTE_ROW_HEADER + n->vlen);
+    }
+}
+
+void ldg_chain_index_block(ldg_chain *c, ldg_batch *b, ldg_state *st, uint64_t height,
+                           uint64_t time_ms)
+{
+    (void)c;
+    size_t n = ldg_state_note_count(st);
+    for (size_t i = 0; i < n; i++) {
+        ldg_note note;
+        ldg_state_note_at(st, i, &note);
+        put_note(b, &note, height, time_ms);
+    }
+    uint8_t tkey[10] = {0, INDEX_TIME}, v[8];
+    put_be(tkey + 2, height, 8);
+    put_be(v, time_ms, 8);
+    ldg_batch_put(b, LDG_CF_INDEX, tkey, sizeof tkey, v, 8);
+    put_be(v, height, 8);
+    ldg_batch_put(b, LDG_CF_INDEX, INDEX_TIP, sizeof INDEX_TIP, v, 8);
+}
+
+/* On open: the index must reach the tip. A store written before the index existed (or
+ * whose index was damaged) has it rebuilt from the blocks. */
+static ldg_err index_tip_check(ldg_chain *c)
+{
+    uint8_t *v = NULL;
+    size_t vl = 0;
+    ldg_err err = ldg_store_get(c->store, LDG_CF_INDEX, INDEX_TIP, sizeof INDEX_TIP, &v, &vl);
+    if (err != LDG_OK && err != LDG_ERR_NOT_FOUND)
+        return err;
+    c->index_ready = err == LDG_OK && vl == 8 && get_be(v, 8) == c->tip.height;
+    free(v);
+    return LDG_OK;
+}
+
+static ldg_err index_check(ldg_chain *c)
+{
+    ldg_err err = index_tip_check(c);
+    if (err != LDG_OK || c->index_ready || c->read_only || !c->reg)
+        return err;
+    fprintf(stderr,
+            "folio: the history index does not reach height %llu: rebuilding it from the "
+            "blocks\n",
+            (unsigned long long)c->tip.height);
+    ldg_verify_report rep;
+    err = ldg_chain_reindex(c, &rep);
+    if (err == LDG_OK && !rep.ok)
+        fprintf(stderr, "folio: the history index was not rebuilt: block %llu: %s\n",
+                (unsigned long long)rep.broken_height, rep.reason);
+    return err == LDG_OK ? index_tip_check(c) : err;
+}
+
+const ldg_registry *ldg_chain_registry(const ldg_chain *c)
+{
+    return c->reg;
+}
+
+ldg_err ldg_chain_index_scan(ldg_chain *c, const void *prefix, size_t plen, const void *start,
+                             size_t slen, ldg_scan_fn fn, void *arg)
+{
+    return ldg_store_scan_from(c->store, LDG_CF_INDEX, prefix, plen, start, slen, fn, arg);
+}
+
+ldg_err ldg_chain_index_get(ldg_chain *c, const void *key, size_t klen, uint8_t **val,
+                            size_t *vlen)
+{
+    return ldg_store_get(c->store, LDG_CF_INDEX, key, klen, val, vlen);
+}
+
+bool ldg_chain_index_ready(ldg_chain *c)
+{
+    return c->index_ready;
+}
+
+static ldg_err block_time(ldg_chain *c, uint64_t height, uint64_t *time_ms)
+{
+    uint8_t key[10] = {0, INDEX_TIME}, *v;
+    size_t vl;
+    put_be(key + 2, height, 8);
+    ldg_err err = ldg_store_get(c->store, LDG_CF_INDEX, key, sizeof key, &v, &vl);
+    if (err != LDG_OK)
+        return err == LDG_ERR_NOT_FOUND ? LDG_ERR_CORRUPT : err;
+    *time_ms = vl == 8 ? get_be(v, 8) : 0;
+    free(v);
+    return vl == 8 ? LDG_OK : LDG_ERR_CORRUPT;
+}
+
+ldg_err ldg_chain_height_at(ldg_chain *c, uint64_t time_ms, uint64_t *height)
+{
+    uint64_t lo = 0, hi = ldg_chain_tip(c).height + 1; /* the answer is in [lo, hi] */
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2, t;
+        ldg_err err = block_time(c, mid, &t);
+        if (err != LDG_OK)
+            return err;
+        if (t >= time_ms)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    *height = lo;
+    return LDG_OK;
+}
+
 ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_registry *reg,
                               const ldg_genesis *genesis, bool read_only, ldg_open_report *rep)
 {
@@ -493,6 +656,8 @@ ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_re
         if (c->mark_fd < 0 || ldg_mark_write(c->mark_fd, c->tip.height) != LDG_OK)
             err = LDG_ERR_IO;
     }
+    if (err == LDG_OK)
+        err = index_check(c);
     if (err != LDG_OK) {
         ldg_chain_close(c);
         return err;
@@ -873,6 +1038,7 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
         else
             ldg_batch_delete(b, LDG_CF_STATE, w[i].key, w[i].klen);
     }
+    ldg_chain_index_block(c, b, c->overlay, h->height, h->time_ms);
     ldg_enc rec;
     ldg_enc_init(&rec);
     encode_record(&rec, h, txs, lens, cert, out->receipts, &out->state_root, NULL, 0);

@@ -177,6 +177,47 @@ void ldg_record_free(ldg_record *r);
 ldg_err ldg_chain_find_tx(ldg_chain *c, const ldg_hash *id, uint64_t *height,
                           uint32_t *index) LDG_WARN_UNUSED;
 
+/* ---- the index of notes (specs/state.md §8) ----
+ *
+ * Each committed block's notes (ldg_state_note) are stored in LDG_CF_INDEX in the block's
+ * own write batch: under each of the note's keys (positioned keys followed by
+ * be64(height) || be32(seq)), a row of LDG_NOTE_ROW_HEADER bytes then the note's value:
+ *   be64(height) be64(time_ms) be32(seq) u8(in_tx) be32(tx index) be16(tx type) txid[32]
+ * The chain's own rows start with a zero byte: "\0tip" -> be64(last indexed height) and
+ * "\0t" be64(height) -> be64(block time), for every block. Derived from executed blocks,
+ * outside the state root: on open, an index that does not reach the tip is rebuilt by
+ * re-executing the chain (ldg_chain_reindex). */
+#define LDG_NOTE_ROW_HEADER 59
+
+typedef struct ldg_note_row {
+    uint64_t height, time_ms;
+    uint32_t seq;
+    ldg_note_origin origin;
+    const uint8_t *val; /* into the row */
+    size_t vlen;
+} ldg_note_row;
+
+/* Splits an index row; false if it is shorter than its header. */
+bool ldg_note_row_parse(const uint8_t *row, size_t len, ldg_note_row *out);
+/* Calls fn for each index row under prefix from the first key at or after start (which
+ * begins with prefix), in key order, until fn returns false. Thread-safe; one snapshot. */
+ldg_err ldg_chain_index_scan(ldg_chain *c, const void *prefix, size_t plen, const void *start,
+                             size_t slen, ldg_scan_fn fn, void *arg) LDG_WARN_UNUSED;
+/* One index row by exact key: LDG_ERR_NOT_FOUND if none; *val malloc'd. */
+ldg_err ldg_chain_index_get(ldg_chain *c, const void *key, size_t klen, uint8_t **val,
+                            size_t *vlen) LDG_WARN_UNUSED;
+/* Whether the index covers every stored block (false: a read-only open of a store without
+ * it, or a rebuild that failed). */
+bool ldg_chain_index_ready(ldg_chain *c);
+/* The first height whose block time is at or after time_ms (tip + 1 if none), by binary
+ * search over the index's block times: block times strictly increase. */
+ldg_err ldg_chain_height_at(ldg_chain *c, uint64_t time_ms, uint64_t *height) LDG_WARN_UNUSED;
+/* The registry the chain executes with. */
+const ldg_registry *ldg_chain_registry(const ldg_chain *c);
+/* Adds the index rows of a block (its notes in st, its time) to a batch. For the chain and
+ * its rebuild. */
+void ldg_chain_index_block(ldg_chain *c, ldg_batch *b, ldg_state *st, uint64_t height,
+                           uint64_t time_ms);
 /* ---- verification ---- */
 
 typedef struct ldg_verify_report {
@@ -193,6 +234,11 @@ typedef void (*ldg_progress_fn)(void *arg, uint64_t done, uint64_t total);
  * state roots by re-executing into an in-memory state. */
 ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *rep,
                          ldg_progress_fn progress, void *arg) LDG_WARN_UNUSED;
+
+/* Deletes every index row, re-executes the stored chain from genesis (checking it as
+ * ldg_chain_verify does) and writes the notes of every block, then the index tip. On
+ * failure the index stays incomplete (not ready) and rep says why. */
+ldg_err ldg_chain_reindex(ldg_chain *c, ldg_verify_report *rep) LDG_WARN_UNUSED;
 
 /* Verifies the signatures of n decoded transactions for the chain of genesis hash
  * `genesis` on `threads` threads. */

@@ -406,9 +406,14 @@ ldg_err ldg_exec_tx(const ldg_registry *r, ldg_state *st, const ldg_env *env, co
     ldg_txctx c = {.reg = r, .st = st, .env = env, .tx = tx, .index = index};
     const ldg_tx_type *type = NULL;
     ldg_state_tx_begin(st);
+    /* Notes made by the handler name this transaction (ldg_state_note). */
+    ldg_note_origin origin = {
+        .in_tx = true, .index = index, .type = (uint16_t)tx->type, .txid = tx->id};
+    ldg_state_set_origin(st, &origin);
     ldg_result res = envelope_checks(r, &c, &type);
     if (res == LDG_R_OK)
         res = type->apply(&c, tx->payload);
+    ldg_state_set_origin(st, NULL);
     if (res == LDG_R_STORE_FAILED) {
         /* Not a business result: another replica would read fine. Abandon the block. */
         ldg_state_tx_rollback(st);

@@ -131,6 +131,21 @@
  * RPC list uses it any more (they are paged: LDG_QUERY_PAGE_MAX). */
 #define LDG_QUERY_ROWS_MAX 100000
 
+/* Notes (ldg_state_note, specs/state.md §8): derived records a block's execution attaches
+ * for the chain's index column family, outside the state root. A movement is indexed per
+ * account and per account and instrument (2 keys), a freeze by instrument and account: 4
+ * keys leave room. A key is a module prefix, an account, an instrument and the 12-byte
+ * position the chain appends: 64 bytes hold it. A movement's record is ~120 bytes; 512
+ * bounds what a note costs in the block's write batch. */
+#define LDG_NOTE_KEYS_MAX 4
+#define LDG_NOTE_KEY_LEN_MAX 64
+#define LDG_NOTE_VALUE_MAX 512
+
+/* Index rows one history page may read while skipping rows its filters refuse (an
+ * instrument or a date range); the page then ends early with a cursor to go on from.
+ * Bounds a page's work (~10 ms) whatever the filters match. */
+#define LDG_HISTORY_SCAN_MAX 20000
+
 /* Rows per page of a list query (participants, assets, holders, balance, trades, cycles,
  * queue, actions, contract lists): a client follows the reply's "next" cursor for more
  * (specs/rpc.md "Paging"). 1,000 rows of at most LDG_QUERY_ROW_JSON_MAX make at most ~8 MiB,

@@ -268,6 +268,16 @@ struct ldg_state {
     uint32_t *listed; /* indices of entries written in this block, so that collecting the
                        * writes does not walk the clean entries kept from earlier blocks */
     size_t listed_len, listed_cap;
+    /* Notes (ldg_state_note): records of note_buf; a transaction's start is remembered so
+     * that its rollback drops its notes. */
+    struct note_rec {
+        ldg_note_origin origin;
+        size_t off, len;
+    } *notes;
+    size_t notes_len, notes_cap, notes_at_tx;
+    uint8_t *note_buf;
+    size_t note_buf_len, note_buf_cap, note_buf_at_tx;
+    ldg_note_origin origin;
 };
 
 static uint8_t *arena_copy(void *arg, const uint8_t *p, size_t n)
@@ -295,6 +305,8 @@ void ldg_state_free(ldg_state *st)
     free(st->journal);
     free(st->writes);
     free(st->listed);
+    free(st->notes);
+    free(st->note_buf);
     free(st);
 }
 
@@ -305,6 +317,7 @@ void ldg_state_reset(ldg_state *st)
     arena_reset(&st->mem);
     st->journal_len = 0;
     st->listed_len = 0;
+    st->notes_len = st->note_buf_len = 0;
 }
 
 /* Keeps only the entries looked up since epoch `since` (by default the block just
@@ -344,6 +357,7 @@ static bool settle(ldg_state *st, size_t max_entries, size_t max_bytes, bool may
     }
     st->listed_len = 0;
     st->journal_len = 0;
+    st->notes_len = st->note_buf_len = 0;
     bool kept = true;
     if (st->map.count > max_entries || st->mem.bytes > max_bytes) {
         /* Past the limits the keys this block did not touch go (one-off keys such as
@@ -376,7 +390,7 @@ uint32_t ldg_state_epoch(const ldg_state *st)
 
 bool ldg_state_has_writes(const ldg_state *st)
 {
-    return st->listed_len > 0;
+    return st->listed_len > 0 || st->notes_len > 0;
 }
 
 static void mark_dirty(ldg_state *st, entry *e)
@@ -514,6 +528,8 @@ void ldg_state_tx_begin(ldg_state *st)
     LDG_ASSERT(!st->in_tx);
     st->in_tx = true;
     st->journal_len = 0;
+    st->notes_at_tx = st->notes_len;
+    st->note_buf_at_tx = st->note_buf_len;
 }
 
 void ldg_state_tx_commit(ldg_state *st)
@@ -535,7 +551,87 @@ void ldg_state_tx_rollback(ldg_state *st)
         e->exists = j->exists;
         e->dirty = j->dirty;
     }
+    st->notes_len = st->notes_at_tx;
+    st->note_buf_len = st->note_buf_at_tx;
     st->in_tx = false;
+}
+
+/* ---- notes ---- */
+
+void ldg_state_set_origin(ldg_state *st, const ldg_note_origin *o)
+{
+    if (o)
+        st->origin = *o;
+    else
+        memset(&st->origin, 0, sizeof st->origin);
+}
+
+const ldg_note_origin *ldg_state_origin(const ldg_state *st)
+{
+    return &st->origin;
+}
+
+static void note_buf_add(ldg_state *st, const void *p, size_t n)
+{
+    if (st->note_buf_len + n > st->note_buf_cap) {
+        size_t cap = st->note_buf_cap ? st->note_buf_cap : 4096;
+        while (cap < st->note_buf_len + n)
+            cap *= 2;
+        st->note_buf = realloc(st->note_buf, cap);
+        LDG_ASSERT(st->note_buf);
+        st->note_buf_cap = cap;
+    }
+    memcpy(st->note_buf + st->note_buf_len, p, n);
+    st->note_buf_len += n;
+}
+
+/* Layout in note_buf: nkeys, then per key [positioned, klen, key], then the value. */
+void ldg_state_note(ldg_state *st, const ldg_note_key *keys, size_t nkeys, const void *val,
+                    size_t vlen)
+{
+    LDG_ASSERT(nkeys >= 1 && nkeys <= LDG_NOTE_KEYS_MAX && vlen <= LDG_NOTE_VALUE_MAX);
+    if (st->notes_len == st->notes_cap) {
+        st->notes_cap = st->notes_cap ? st->notes_cap * 2 : 64;
+        st->notes = realloc(st->notes, st->notes_cap * sizeof *st->notes);
+        LDG_ASSERT(st->notes);
+    }
+    size_t off = st->note_buf_len;
+    uint8_t n = (uint8_t)nkeys;
+    note_buf_add(st, &n, 1);
+    for (size_t i = 0; i < nkeys; i++) {
+        size_t room = LDG_NOTE_KEY_LEN_MAX - (keys[i].positioned ? 12 : 0);
+        LDG_ASSERT(keys[i].klen >= 1 && keys[i].klen <= room && keys[i].key[0] != 0);
+        uint8_t hdr[2] = {keys[i].positioned, (uint8_t)keys[i].klen};
+        note_buf_add(st, hdr, 2);
+        note_buf_add(st, keys[i].key, keys[i].klen);
+    }
+    note_buf_add(st, val, vlen);
+    st->notes[st->notes_len++] =
+        (struct note_rec){.origin = st->origin, .off = off, .len = st->note_buf_len - off};
+}
+
+size_t ldg_state_note_count(const ldg_state *st)
+{
+    return st->notes_len;
+}
+
+void ldg_state_note_at(const ldg_state *st, size_t i, ldg_note *out)
+{
+    LDG_ASSERT(i < st->notes_len);
+    const struct note_rec *r = &st->notes[i];
+    const uint8_t *p = st->note_buf + r->off, *end = p + r->len;
+    memset(out, 0, sizeof *out);
+    out->origin = r->origin;
+    out->seq = (uint32_t)i;
+    out->nkeys = *p++;
+    for (size_t k = 0; k < out->nkeys; k++) {
+        out->keys[k].positioned = p[0];
+        out->keys[k].klen = p[1];
+        out->keys[k].key = p + 2;
+        p += 2 + out->keys[k].klen;
+    }
+    out->val = p;
+    out->vlen = (size_t)(end - p);
 }
 
 static size_t collect_dirty(ldg_state *st, const uint8_t *prefix, size_t plen)

@@ -11,6 +11,7 @@
 #include "ldg_assert.h"
 #include "ldg_err.h"
 #include "ldg_hash.h"
+#include "ldg_limits.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -92,6 +93,48 @@ size_t ldg_state_writes(ldg_state *st, const ldg_write **out);
  * klen_be32 || key || flag(1 = put, 0 = delete) || vlen_be32 || value). */
 void ldg_state_root(ldg_hash *out, const ldg_hash *prev_root, uint64_t height,
                     const ldg_write *writes, size_t count);
+
+/* ---- notes: derived records outside the state root (specs/state.md §8) ----
+ *
+ * A module may attach a note to the block being executed: one value and up to
+ * LDG_NOTE_KEYS_MAX keys under which the chain stores it in its index column family, in the
+ * block's own write batch. A note made inside a transaction is undone with it; execution
+ * never reads notes back, so nothing in them reaches the state root or a receipt. */
+
+/* What was executing when a note was made: a transaction (set by the executor around each
+ * one) or, outside any, a block hook. */
+typedef struct ldg_note_origin {
+    bool in_tx;
+    uint32_t index; /* position of the transaction in its block */
+    uint16_t type;  /* its transaction type */
+    ldg_hash txid;
+} ldg_note_origin;
+
+typedef struct ldg_note_key {
+    const uint8_t *key; /* first byte non-zero: keys starting with 0 are the chain's own */
+    size_t klen;        /* 1..LDG_NOTE_KEY_LEN_MAX - 12 if positioned, else 1..MAX */
+    bool positioned;    /* the chain appends be64(height) || be32(seq): one row per note */
+} ldg_note_key;
+
+typedef struct ldg_note {
+    ldg_note_origin origin;
+    uint32_t seq; /* the note's position in its block, from 0 */
+    size_t nkeys;
+    ldg_note_key keys[LDG_NOTE_KEYS_MAX];
+    const uint8_t *val;
+    size_t vlen;
+} ldg_note;
+
+/* Sets (NULL: clears) the origin of the notes made from now on. For the executor. */
+void ldg_state_set_origin(ldg_state *st, const ldg_note_origin *o);
+const ldg_note_origin *ldg_state_origin(const ldg_state *st);
+/* Attaches a note (copied). A bad count or length is a programmer error (assert). */
+void ldg_state_note(ldg_state *st, const ldg_note_key *keys, size_t nkeys, const void *val,
+                    size_t vlen);
+/* Notes made since the last reset or settle. */
+size_t ldg_state_note_count(const ldg_state *st);
+/* The i-th of them; its pointers live until the next note, reset or settle. */
+void ldg_state_note_at(const ldg_state *st, size_t i, ldg_note *out);
 
 /* In-memory base (a sorted map), used to re-execute the chain in `chain verify` and in
  * tests. apply() folds a block's writes into it. */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <time.h>
 
-static const char *cf_names[LDG_CF_COUNT] = {"default", "state", "blocks", "txs"};
+static const char *cf_names[LDG_CF_COUNT] = {"default", "state", "blocks", "txs", "index"};
 
 struct ldg_store {
     rocksdb_t *db;
@@ -98,6 +98,30 @@ ldg_err ldg_store_open(ldg_store **out, const char *path, bool read_only)
 /* RocksDB's WALRecoveryMode values (rocksdb/options.h). */
 enum { WAL_TOLERATE_CORRUPTED_TAIL = 0, WAL_POINT_IN_TIME = 2 };
 
+/* A read-only open names only the column families the store has: one written before the
+ * index family existed still opens (its index reads find nothing). */
+static rocksdb_t *open_read_only(ldg_store *s, const char *path,
+                                 const rocksdb_options_t *const *cf_opts, char **err)
+{
+    size_t have_n = 0;
+    char *lerr = NULL;
+    char **have = rocksdb_list_column_families(s->opts, path, &have_n, &lerr);
+    int n = LDG_CF_COUNT;
+    if (lerr)
+        rocksdb_free(lerr); /* the open below says what is wrong */
+    else {
+        bool index = false;
+        for (size_t i = 0; i < have_n; i++)
+            index |= !strcmp(have[i], cf_names[LDG_CF_INDEX]);
+        if (!index)
+            n = LDG_CF_INDEX;
+    }
+    if (have)
+        rocksdb_list_column_families_destroy(have, have_n);
+    return rocksdb_open_for_read_only_column_families(s->opts, path, n, cf_names, cf_opts, s->cf,
+                                                      0, err);
+}
+
 ldg_err ldg_store_open_ex(ldg_store **out, const char *path, bool read_only, bool lenient,
                           char *why, size_t why_len)
 {
@@ -123,8 +147,7 @@ ldg_err ldg_store_open_ex(ldg_store **out, const char *path, bool read_only, boo
         cf_opts[i] = i == LDG_CF_STATE ? s->opts : s->opts_plain;
     char *err = NULL;
     if (read_only)
-        s->db = rocksdb_open_for_read_only_column_families(s->opts, path, LDG_CF_COUNT, cf_names,
-                                                           cf_opts, s->cf, 0, &err);
+        s->db = open_read_only(s, path, cf_opts, &err);
     else
         s->db = rocksdb_open_column_families(s->opts, path, LDG_CF_COUNT, cf_names, cf_opts, s->cf,
                                              &err);
@@ -156,7 +179,8 @@ void ldg_store_close(ldg_store *s)
     if (!s)
         return;
     for (int i = 0; i < LDG_CF_COUNT; i++)
-        rocksdb_column_family_handle_destroy(s->cf[i]);
+        if (s->cf[i])
+            rocksdb_column_family_handle_destroy(s->cf[i]);
     rocksdb_close(s->db);
     rocksdb_readoptions_destroy(s->ropts);
     rocksdb_writeoptions_destroy(s->wopts_sync);
@@ -173,6 +197,8 @@ ldg_err ldg_store_get(ldg_store *s, ldg_cf cf, const void *key, size_t klen, uin
 {
     char *err = NULL;
     size_t n = 0;
+    if (!s->cf[cf])
+        return LDG_ERR_NOT_FOUND;
     char *v = rocksdb_get_cf(s->db, s->ropts, s->cf[cf], key, klen, &n, &err);
     if (err) {
         log_rocks_error("get", err);
@@ -241,14 +267,28 @@ bool ldg_store_has(ldg_store *s, ldg_cf cf, const void *key, size_t klen)
     return true;
 }
 
+bool ldg_store_has_cf(const ldg_store *s, ldg_cf cf)
+{
+    return s->cf[cf] != NULL;
+}
+
 ldg_err ldg_store_scan(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen, ldg_scan_fn fn,
                        void *arg)
 {
+    return ldg_store_scan_from(s, cf, prefix, plen, prefix, plen, fn, arg);
+}
+
+ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
+                            const void *start, size_t slen, ldg_scan_fn fn, void *arg)
+{
+    LDG_ASSERT(slen >= plen && memcmp(start, prefix, plen) == 0);
+    if (!s->cf[cf])
+        return LDG_OK;
     const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(s->db);
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
-    for (rocksdb_iter_seek(it, prefix, plen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+    for (rocksdb_iter_seek(it, start, slen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
         size_t kl, vl;
         const char *k = rocksdb_iter_key(it, &kl);
         if (kl < plen || memcmp(k, prefix, plen) != 0)

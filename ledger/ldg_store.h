@@ -17,7 +17,8 @@ typedef enum ldg_cf {
     LDG_CF_STATE = 1,  /* the application state: the keys of the state root */
     LDG_CF_BLOCKS = 2, /* height -> block record (header, txs, certificate, receipts) */
     LDG_CF_TXS = 3,    /* tx id -> (height, index): lookup and replay protection */
-    LDG_CF_COUNT = 4,
+    LDG_CF_INDEX = 4,  /* notes of executed blocks (ldg_state_note): derived, not hashed */
+    LDG_CF_COUNT = 5,
 } ldg_cf;
 
 typedef struct ldg_store ldg_store;
@@ -52,6 +53,14 @@ typedef bool (*ldg_scan_fn)(void *arg, const uint8_t *key, size_t klen, const ui
                             size_t vlen);
 ldg_err ldg_store_scan(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen, ldg_scan_fn fn,
                        void *arg) LDG_WARN_UNUSED;
+
+/* The same, from the first key at or after `start` (which begins with the prefix). */
+ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
+                            const void *start, size_t slen, ldg_scan_fn fn,
+                            void *arg) LDG_WARN_UNUSED;
+/* Whether the column family exists: a store written before it was added and opened read
+ * only lacks it (LDG_CF_INDEX); reads of it then find nothing. */
+bool ldg_store_has_cf(const ldg_store *s, ldg_cf cf);
 
 /* A batch against one store; freed with ldg_batch_free. */
 ldg_batch *ldg_batch_new(ldg_store *s);

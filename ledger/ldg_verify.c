@@ -28,6 +28,8 @@ typedef struct verify_ctx {
     uint64_t prev_time;
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
     ldg_hash genesis_hash; /* what the transactions sign */
+    ldg_chain *chain;      /* reindexing: the chain whose index gets each block's notes */
+    ldg_batch *batch;
 } verify_ctx;
 
 static const char *check_genesis(verify_ctx *v, const ldg_record *r)
@@ -113,6 +115,8 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
         if (!why && memcmp(root.b, r->state_root.b, LDG_HASH_LEN) != 0)
             why = "state root differs from re-execution";
         ldg_memkv_apply(v->kv, w, nw);
+        if (v->batch && !why)
+            ldg_chain_index_block(v->chain, v->batch, v->st, h->height, h->time_ms);
         ldg_state_reset(v->st);
         v->root = root;
         free(out.receipts);
@@ -126,14 +130,58 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
     return why;
 }
 
+/* Blocks whose index rows go into one write batch while reindexing. */
+enum { REINDEX_BATCH_BLOCKS = 256 };
+
+static ldg_err replay(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *rep,
+                      ldg_progress_fn progress, void *arg, bool reindex);
+
 ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *rep,
                          ldg_progress_fn progress, void *arg)
+{
+    return replay(c, reg, rep, progress, arg, false);
+}
+
+static bool delete_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v, (void)vl;
+    ldg_batch_delete(arg, LDG_CF_INDEX, k, kl);
+    return true;
+}
+
+ldg_err ldg_chain_reindex(ldg_chain *c, ldg_verify_report *rep)
+{
+    ldg_store *s = ldg_chain_store(c);
+    ldg_batch *b = ldg_batch_new(s);
+    ldg_err err = ldg_store_scan(s, LDG_CF_INDEX, "", 0, delete_row, b);
+    if (err == LDG_OK)
+        err = ldg_store_write(s, b, false);
+    ldg_batch_free(b);
+    if (err != LDG_OK)
+        return err;
+    return replay(c, ldg_chain_registry(c), rep, NULL, NULL, true);
+}
+
+/* Writes the index rows gathered so far (reindexing). */
+static ldg_err flush_index(verify_ctx *v, bool sync)
+{
+    ldg_store *s = ldg_chain_store(v->chain);
+    ldg_err err = ldg_store_write(s, v->batch, sync);
+    ldg_batch_free(v->batch);
+    v->batch = ldg_batch_new(s);
+    return err;
+}
+
+static ldg_err replay(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *rep,
+                      ldg_progress_fn progress, void *arg, bool reindex)
 {
     memset(rep, 0, sizeof *rep);
     rep->ok = true;
     ldg_tip tip = ldg_chain_tip(c);
-    verify_ctx v = {.reg = reg, .kv = ldg_memkv_new()};
+    verify_ctx v = {.reg = reg, .kv = ldg_memkv_new(), .chain = c};
     v.st = ldg_state_new(ldg_memkv_base(v.kv));
+    if (reindex)
+        v.batch = ldg_batch_new(ldg_chain_store(c));
     ldg_err err = LDG_OK;
     for (uint64_t h = 0; h <= tip.height && rep->ok; h++) {
         ldg_record r;
@@ -148,15 +196,27 @@ ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_repor
                                                : check_block(&v, &r, rep);
         if (why)
             fail(rep, h, "%s", why);
+        if (reindex && h == 0 && !why)
+            ldg_chain_index_block(c, v.batch, v.st, 0, r.header.time_ms);
         v.prev_hash = r.hash;
         v.prev_time = r.header.time_ms;
         ldg_record_free(&r);
         rep->blocks++;
+        if (reindex && rep->ok && h % REINDEX_BATCH_BLOCKS == REINDEX_BATCH_BLOCKS - 1)
+            err = flush_index(&v, false);
+        if (err != LDG_OK)
+            break;
         if (progress && (h % 256 == 0 || h == tip.height))
             progress(arg, h, tip.height);
     }
     if (rep->ok && memcmp(v.root.b, tip.state_root.b, LDG_HASH_LEN) != 0)
         fail(rep, tip.height, "the stored tip state root differs from re-execution");
+    if (reindex) {
+        /* The index tip goes last, and only for an index that reached the tip. */
+        if (err == LDG_OK && rep->ok)
+            err = flush_index(&v, true);
+        ldg_batch_free(v.batch);
+    }
     ldg_state_free(v.st);
     ldg_memkv_free(v.kv);
     return err;
