@@ -139,6 +139,11 @@ ldg_err ast_investor_get(ldg_state *st, const ldg_account *a, ast_investor *out,
     ldg_err err = ldg_state_get(st, k, kl, &v, &vl, found);
     if (err != LDG_OK || !*found)
         return err;
+    return ast_investor_decode(v, vl, out);
+}
+
+ldg_err ast_investor_decode(const uint8_t *v, size_t vl, ast_investor *out)
+{
     ldg_dec d;
     if (ldg_decode(&d, v, vl) != LDG_OK)
         return LDG_ERR_CORRUPT;
@@ -161,11 +166,18 @@ ldg_err ast_frozen_get(ldg_state *st, const char *id, const ldg_account *a, uint
     ldg_err err = ldg_state_get(st, k, kl, &v, &vl, &found);
     if (err != LDG_OK || !found)
         return err;
+    uint8_t order[32];
+    return ast_frozen_decode(v, vl, qty, order);
+}
+
+ldg_err ast_frozen_decode(const uint8_t *v, size_t vl, uint64_t *qty, uint8_t order[32])
+{
     ldg_dec d;
     if (ldg_decode(&d, v, vl) != LDG_OK)
         return LDG_ERR_CORRUPT;
     const msgpack_object *f;
-    bool ok = ldg_obj_array(d.root, 2, &f) && ldg_obj_u64(&f[0], qty);
+    bool ok =
+        ldg_obj_array(d.root, 2, &f) && ldg_obj_u64(&f[0], qty) && ldg_obj_bin(&f[1], order, 32);
     ldg_dec_free(&d);
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }
@@ -477,9 +489,11 @@ static ldg_result apply_freeze_common(ldg_txctx *c, const msgpack_object *payloa
         }
         frozen_put(c->st, id, &acct, frozen - qty, order);
     }
-    ast_control_event ev = {.freeze = freeze, .quantity = qty, .regulator = c->sender};
-    memcpy(ev.order, order, 32);
-    ast_history_control(c->st, id, &acct, &ev);
+    if (freeze) { /* who placed the freeze (control list) */
+        ast_control_event ev = {.freeze = true, .quantity = qty, .regulator = c->sender};
+        memcpy(ev.order, order, 32);
+        ast_history_control(c->st, id, &acct, &ev);
+    }
     char hex[65];
     ldg_hex_encode(hex, order, 32);
     ldg_txctx_detail(c, "%s %llu, order %s", freeze ? "frozen" : "unfrozen",
@@ -497,15 +511,8 @@ static ldg_result apply_unfreeze(ldg_txctx *c, const msgpack_object *payload)
     return apply_freeze_common(c, payload, false);
 }
 
-enum { PROPOSAL_PENDING = 1, PROPOSAL_EXECUTED = 2 };
-
-typedef struct proposal {
-    char isin[AST_ID_LEN + 1];
-    uint64_t qty;
-    ldg_account from, to, proposer, approver;
-    uint8_t order[32];
-    uint64_t status, height;
-} proposal;
+typedef ast_proposal proposal;
+enum { PROPOSAL_PENDING = AST_PROPOSAL_PENDING, PROPOSAL_EXECUTED = AST_PROPOSAL_EXECUTED };
 
 static void proposal_put(ldg_state *st, uint64_t id, const proposal *p)
 {
@@ -536,6 +543,11 @@ static ldg_err proposal_get(ldg_state *st, uint64_t id, proposal *p, bool *found
     ldg_err err = ldg_state_get(st, k, sizeof k, &v, &vl, found);
     if (err != LDG_OK || !*found)
         return err;
+    return ast_proposal_decode(v, vl, p);
+}
+
+ldg_err ast_proposal_decode(const uint8_t *v, size_t vl, ast_proposal *p)
+{
     ldg_dec d;
     if (ldg_decode(&d, v, vl) != LDG_OK)
         return LDG_ERR_CORRUPT;

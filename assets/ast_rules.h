@@ -35,6 +35,23 @@ typedef struct ast_investor {
     uint64_t height;
 } ast_investor;
 
+enum { AST_PROPOSAL_PENDING = 1, AST_PROPOSAL_EXECUTED = 2 };
+
+/* A force-transfer proposal ('A' 'P' be64(id)). height: the block it was proposed in. */
+typedef struct ast_proposal {
+    char isin[AST_ID_LEN + 1];
+    uint64_t qty;
+    ldg_account from, to, proposer, approver;
+    uint8_t order[32];
+    uint64_t status, height;
+} ast_proposal;
+
+/* Decoders of the records above, for the read side. */
+ldg_err ast_investor_decode(const uint8_t *v, size_t vl, ast_investor *out) LDG_WARN_UNUSED;
+ldg_err ast_frozen_decode(const uint8_t *v, size_t vl, uint64_t *qty,
+                          uint8_t order[32]) LDG_WARN_UNUSED;
+ldg_err ast_proposal_decode(const uint8_t *v, size_t vl, ast_proposal *out) LDG_WARN_UNUSED;
+
 /* Reads an instrument's rules; *found false (and defaults: transferable, no limits) if
  * none were set. */
 ldg_err ast_rules_get(ldg_state *st, const char *id, ast_rules *out, bool *found) LDG_WARN_UNUSED;

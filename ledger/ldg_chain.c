@@ -594,7 +594,7 @@ bool ldg_chain_index_ready(ldg_chain *c)
     return c->index_ready;
 }
 
-static ldg_err block_time(ldg_chain *c, uint64_t height, uint64_t *time_ms)
+ldg_err ldg_chain_block_time(ldg_chain *c, uint64_t height, uint64_t *time_ms)
 {
     uint8_t key[10] = {0, INDEX_TIME}, *v;
     size_t vl;
@@ -612,7 +612,7 @@ ldg_err ldg_chain_height_at(ldg_chain *c, uint64_t time_ms, uint64_t *height)
     uint64_t lo = 0, hi = ldg_chain_tip(c).height + 1; /* the answer is in [lo, hi] */
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2, t;
-        ldg_err err = block_time(c, mid, &t);
+        ldg_err err = ldg_chain_block_time(c, mid, &t);
         if (err != LDG_OK)
             return err;
         if (t >= time_ms)

@@ -209,6 +209,8 @@ ldg_err ldg_chain_index_get(ldg_chain *c, const void *key, size_t klen, uint8_t 
 /* Whether the index covers every stored block (false: a read-only open of a store without
  * it, or a rebuild that failed). */
 bool ldg_chain_index_ready(ldg_chain *c);
+/* The time of a stored block, from the index (LDG_ERR_CORRUPT if it lacks it). */
+ldg_err ldg_chain_block_time(ldg_chain *c, uint64_t height, uint64_t *time_ms) LDG_WARN_UNUSED;
 /* The first height whose block time is at or after time_ms (tip + 1 if none), by binary
  * search over the index's block times: block times strictly increase. */
 ldg_err ldg_chain_height_at(ldg_chain *c, uint64_t time_ms, uint64_t *height) LDG_WARN_UNUSED;

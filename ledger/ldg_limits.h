@@ -141,10 +141,11 @@
 #define LDG_NOTE_KEY_LEN_MAX 64
 #define LDG_NOTE_VALUE_MAX 512
 
-/* Index rows one history page may read while skipping rows its filters refuse (an
- * instrument or a date range); the page then ends early with a cursor to go on from.
- * Bounds a page's work (~10 ms) whatever the filters match. */
-#define LDG_HISTORY_SCAN_MAX 20000
+/* Rows one page of a filtered list (control list, investor list) may read and skip when
+ * its filters refuse them; the page then ends early with a cursor to go on from. Bounds a
+ * page's work (a few ms) whatever the filters match. Account history needs no such bound:
+ * its filters are key ranges of the index. */
+#define LDG_QUERY_SKIP_MAX 20000
 
 /* Rows per page of a list query (participants, assets, holders, balance, trades, cycles,
  * queue, actions, contract lists): a client follows the reply's "next" cursor for more

@@ -4,6 +4,7 @@
 #include "ast_asset.h"
 #include "net_node.h"
 #include "net_query_assets.h"
+#include "net_query_views.h"
 #include "net_query_settlement.h"
 #include "net_query_vm.h"
 #include "net_rpc_methods.h"
@@ -868,11 +869,14 @@ const net_rpc_method net_rpc_methods[] = {
     {"contract_info", net_query_vm, PUB, SMALL, false},
     {"contract_query", net_query_vm, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
     {"contract_result", net_query_vm, PUB, SMALL, false},
+    {"controls", net_query_views, PUB, SMALL, true},
     {"cycle", h_settlement, PUB, SMALL, false},
     {"cycles", h_settlement, PUB, SMALL, true},
     {"dev_time_advance", h_dev_time, OPR, SMALL, false},
+    {"history", net_query_views, PUB, SMALL, true},
     {"holders", h_holders, PUB, SMALL, true},
     {"investor", net_query_assets, PUB, SMALL, false},
+    {"investors", net_query_views, PUB, SMALL, true},
     {"participant", h_participant, PUB, SMALL, false},
     {"participants", h_participants, PUB, SMALL, true},
     {"queue", h_settlement, PUB, SMALL, true},
