@@ -9,13 +9,11 @@
 #define CLI_CMDS_H
 
 #include "cli.h"
+#include "ldg_limits.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-
-/* Words longer than this get no "did you mean" (the edit distance is quadratic in them). */
-#define CLI_SUGGEST_LEN_MAX 64
 
 /* max_args: any number of positional arguments. */
 #define CLI_ARGS_ANY (-1)
