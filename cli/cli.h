@@ -113,4 +113,8 @@ void cli_table_free(cli_table *t);
 /* Formats an integer amount with its scale ("1234" scale 2 -> "12.34"). */
 void cli_amount(char *out, size_t len, uint64_t v, unsigned scale);
 
+/* Exit status of a local file error (a file named on the line, the home's store or keys):
+ * not the node's fault, so not CLI_UNAVAILABLE. */
+enum { CLI_LOCAL = 4 };
+
 #endif

@@ -15,6 +15,28 @@
         "--order", "DOC_SHA256", "SHA-256 (64 hex) of the legal order", true                       \
     }
 
+const cli_global cli_globals[] = {
+    {"--home DIR", "the node home (default $FOLIO_HOME, else ~/.folio)"},
+    {"--as KEY", "sign with this key of the home (default: operator)"},
+    {"--json", "machine-readable output on stdout (a refusal too, as {\"error\": ...})"},
+    {"--dry-run", "commands that write to the ledger: check the transaction, submit nothing"},
+    {"--help, -h", "the help of a noun or verb, generated from this table"},
+};
+const size_t cli_globals_n = sizeof cli_globals / sizeof cli_globals[0];
+
+const cli_exit cli_exits[] = {
+    {CLI_OK, "success: the command did what was asked; a transaction committed with code 0"},
+    {CLI_REJECTED, "rejected: the ledger refused the transaction (at admission, or committed "
+                   "with a non-zero result code, which the message names), a check failed, or "
+                   "what was asked for does not exist"},
+    {CLI_USAGE, "usage: an unknown command, verb or option, an argument too many or missing, "
+                "a bad value; no node home; no such signing key"},
+    {CLI_UNAVAILABLE, "the node could not be reached, did not answer in time, or failed"},
+    {CLI_LOCAL, "a local file could not be read or written: a file named on the command line, "
+                "the home's store or keys"},
+};
+const size_t cli_exits_n = sizeof cli_exits / sizeof cli_exits[0];
+
 const cli_noun cli_nouns[] = {
     {"init", cli_init_main, "create a node home: config, operator key, genesis",
      "The home must be new, or an empty directory of yours that others cannot write\n"
@@ -93,6 +115,9 @@ const cli_noun cli_nouns[] = {
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests", NULL},
     {"lsm", cli_lsm_main, "the liquidity-saving solver, offline", NULL},
     {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
+    {"completion", cli_completion_main, "print the shell completion script",
+     "Install: make install (bash-completion directory), or: source <(folio completion bash)"},
+    {"man", cli_man_main, "print the man page (roff): folio man | man -l -", NULL},
 };
 const size_t cli_nouns_n = sizeof cli_nouns / sizeof cli_nouns[0];
 
@@ -297,5 +322,7 @@ const cli_cmd cli_cmds[] = {
 
     /* the table itself */
     {"commands", "", "", 0, 0, false, "list every command with its arguments and options", NULL},
+    {"completion", "bash", "", 0, 0, false, "the bash completion script, from this table", NULL},
+    {"man", "", "", 0, 0, false, "the man page folio(1) in roff, from this table", NULL},
 };
 const size_t cli_cmds_n = sizeof cli_cmds / sizeof cli_cmds[0];

@@ -44,6 +44,22 @@ typedef struct cli_noun {
     const char *about; /* explanation shown by the noun's --help and the man page; may be NULL */
 } cli_noun;
 
+/* A global option (taken out of argv by cli_main.c wherever it stands). */
+typedef struct cli_global {
+    const char *name; /* "--home DIR" */
+    const char *help;
+} cli_global;
+
+/* A process exit status and when the CLI uses it. */
+typedef struct cli_exit {
+    int code;
+    const char *text;
+} cli_exit;
+
+extern const cli_global cli_globals[];
+extern const size_t cli_globals_n;
+extern const cli_exit cli_exits[];
+extern const size_t cli_exits_n;
 extern const cli_noun cli_nouns[];
 extern const size_t cli_nouns_n;
 extern const cli_cmd cli_cmds[];
@@ -94,5 +110,10 @@ int cli_tls_main(cli_ctx *ctx, int argc, char **argv);
 int cli_evm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_lsm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_commands_main(cli_ctx *ctx, int argc, char **argv);
+int cli_completion_main(cli_ctx *ctx, int argc, char **argv);
+int cli_man_main(cli_ctx *ctx, int argc, char **argv);
+
+/* folio --version: the release and the chain-protocol versions (cli_doc.c). */
+int cli_version(cli_ctx *ctx);
 
 #endif

@@ -183,26 +183,29 @@ static void usage_wrapped(FILE *out, const char *lead, const cli_cmd *c)
     fputc('\n', out);
 }
 
-/* Text wrapped to HELP_WIDTH with an indent (the table's summaries are single lines). */
-static void wrapped(FILE *out, int indent, const char *text)
+/* Text wrapped to HELP_WIDTH, continuing at column col (what is already printed on the
+ * line), continuation lines indented by indent. */
+static void wrap(FILE *out, int col, int indent, const char *text)
 {
-    int col = 0;
     const char *p = text;
+    bool fresh = true; /* no separator before the first word of a line */
     while (*p) {
         size_t n = strcspn(p, " \n");
-        if (col > indent && col + 1 + (int)n > HELP_WIDTH) {
+        if (!fresh && col > indent && col + 1 + (int)n > HELP_WIDTH) {
             fputc('\n', out);
             col = 0;
         }
         if (col == 0)
             col = fprintf(out, "%*s", indent, "");
-        else
+        else if (!fresh)
             col += fprintf(out, " ");
+        fresh = false;
         col += fprintf(out, "%.*s", (int)n, p);
         p += n;
         if (*p == '\n') {
             fputc('\n', out);
             col = 0;
+            fresh = true;
         }
         if (*p)
             p++;
@@ -211,20 +214,21 @@ static void wrapped(FILE *out, int indent, const char *text)
         fputc('\n', out);
 }
 
-static const char global_opts[] =
-    "Global options (anywhere on the line):\n"
-    "  --home DIR   node home (default $FOLIO_HOME, else ~/.folio)\n"
-    "  --as KEY     sign with this key (default: operator)\n"
-    "  --json       machine-readable output on stdout (errors too, as {\"error\": ...})\n"
-    "  --dry-run    commands that write to the ledger: check, do not submit\n"
-    "  --help, -h   this help (every noun and verb takes it)\n";
+static void wrapped(FILE *out, int indent, const char *text)
+{
+    wrap(out, 0, indent, text);
+}
 
-static const char exit_codes[] =
-    "Exit codes:\n"
-    "  0  success\n"
-    "  1  the ledger (or a check) rejected the request; the message names the result code\n"
-    "  2  usage: unknown command, verb or option, a missing or extra argument, a bad value\n"
-    "  3  the node could not be reached, timed out or failed\n";
+static void globals_and_exits(FILE *out)
+{
+    fprintf(out, "Global options (anywhere on the line):\n");
+    for (size_t i = 0; i < cli_globals_n; i++)
+        fprintf(out, "  %-12s %s\n", cli_globals[i].name, cli_globals[i].help);
+    fprintf(out, "\nExit codes:\n");
+    for (size_t i = 0; i < cli_exits_n; i++) {
+        wrap(out, fprintf(out, "  %d  ", cli_exits[i].code), 5, cli_exits[i].text);
+    }
+}
 
 void cli_cmds_help(FILE *out, const cli_cmd *c)
 {
@@ -246,8 +250,7 @@ void cli_cmds_help(FILE *out, const cli_cmd *c)
                 fprintf(out, "  %s\n", t);
                 wrapped(out, w + 4, o->help);
             } else {
-                fprintf(out, "  %-*s  ", w, t);
-                wrapped(out, 0, o->help);
+                wrap(out, fprintf(out, "  %-*s  ", w, t), w + 4, o->help);
             }
         }
     }
@@ -257,7 +260,8 @@ void cli_cmds_help(FILE *out, const cli_cmd *c)
     const cli_noun *n = cli_cmds_noun(c->noun);
     if (n && n->about)
         fprintf(out, "\n%s\n", n->about);
-    fprintf(out, "\n%s\n%s", global_opts, exit_codes);
+    fputc('\n', out);
+    globals_and_exits(out);
 }
 
 /* Help for every command whose verb starts with argv[1..depth]. */
@@ -289,10 +293,12 @@ static void help_prefix(FILE *out, const char *noun, int argc, char **argv, size
             continue;
         char head[64];
         snprintf(head, sizeof head, "%s%s", *c->verb ? c->verb : noun, c->writes ? " *" : "");
-        fprintf(out, "  %-20s", head);
-        if (strlen(head) > 20)
-            fprintf(out, "\n%22s", "");
-        wrapped(out, 0, c->summary);
+        int col = fprintf(out, "  %-20s", head);
+        if (strlen(head) > 20) {
+            fputc('\n', out);
+            col = 0;
+        }
+        wrap(out, col, 22, c->summary);
     }
     fprintf(out, "\n(* writes to the ledger; takes --dry-run)\n");
     const cli_noun *n = cli_cmds_noun(noun);
@@ -310,7 +316,9 @@ void cli_cmds_usage(FILE *out)
                  "       folio --version\n\n");
     for (size_t i = 0; i < cli_nouns_n; i++)
         fprintf(out, "  %-12s %s\n", cli_nouns[i].name, cli_nouns[i].summary);
-    fprintf(out, "\n%s\n%s\nEvery noun and verb takes --help.\n", global_opts, exit_codes);
+    fputc('\n', out);
+    globals_and_exits(out);
+    fprintf(out, "\nEvery noun and verb takes --help.\n");
 }
 
 /* ---- checking a line ---- */

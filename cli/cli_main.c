@@ -49,6 +49,10 @@ int main(int argc, char **argv)
         free(rest);
         return CLI_USAGE;
     }
+    if (n == 2 && !strcmp(rest[1], "--version")) {
+        free(rest);
+        return cli_version(&ctx);
+    }
     if (n < 2 || !strcmp(rest[1], "--help") || !strcmp(rest[1], "-h") || !strcmp(rest[1], "help")) {
         cli_cmds_usage(n < 2 ? stderr : stdout);
         free(rest);

@@ -110,4 +110,50 @@ run asset list --json --no-such-option
 check "--json: the refusal is a JSON error object with code USAGE" \
   test "$RC" -eq 2 -a "$(printf '%s' "$OUT" | jget error.code)" = USAGE
 
+section "errors CODE|NAME"
+run errors 205
+check "errors 205 shows that code only" test "$RC" -eq 0 -a "$(printf '%s\n' "$OUT" | wc -l)" -eq 1 \
+  -a "${OUT#205 INSUFFICIENT_BALANCE: }" != "$OUT"
+run errors insufficient_balance --json
+check "errors NAME in any case; --json is the one code" \
+  test "$RC" -eq 0 -a "$(printf '%s' "$OUT" | jget code)" = 205
+run errors 9999
+check "an unregistered code is refused (exit 2)" test "$RC" -eq 2 -a -z "$OUT"
+run errors INSUFICIENT_BALANCE
+check "a mistyped name: did you mean" \
+  test "$RC" -eq 2 -a "${ERR#*did you mean INSUFFICIENT_BALANCE}" != "$ERR"
+run errors --json
+check "errors --json is {errors: [...], next}" \
+  test "$(printf '%s' "$OUT" | jget errors.0.name)" = OK -a "$(printf '%s' "$OUT" | jget next)" = None
+
+section "version, completion, man page"
+run --version
+check "--version names the chain protocol" test "$RC" -eq 0 -a "${OUT#*transaction format 1}" != "$OUT"
+run completion bash
+check "completion bash exits 0" test "$RC" -eq 0
+COMP="$E2E_TMP/folio.bash"
+printf '%s\n' "$OUT" >"$COMP"
+complete_words() {
+  bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _folio
+    printf "%s\n" "${COMPREPLY[*]}"' _ "$COMP" folio "$@"
+}
+check "completes the nouns" test "$(complete_words as)" = asset
+check "completes the verbs" test "$(complete_words asset "")" = "issue redeem rules show list holders"
+check "completes a second verb word" test "$(complete_words asset issue "")" = "equity bond cash"
+check "completes a command's options" \
+  test "$(complete_words --home /x asset holders X --l)" = --limit
+check "completes an option's listed values" \
+  test "$(complete_words trade list --status "")" = "submitted novated partly-settled settled cancelled"
+# every command of the table appears in the completion script, so one table feeds both
+missing=0
+while IFS='|' read -r noun verb _; do
+  grep -qF "\"$noun${verb:+ $verb} \"*)" "$COMP" || { missing=1; fail "not completed: $noun $verb"; }
+done <<<"$LINES"
+[ "$missing" -eq 0 ] && pass "every command of the table is in the completion script"
+run man
+check "man page: roff with a section per noun" test "$RC" -eq 0 -a "${OUT#*.SS asset}" != "$OUT"
+if command -v man >/dev/null; then
+  check "the man page renders" bash -c '"$1" man | man -l - >/dev/null 2>&1' _ "$FOLIO"
+fi
+
 finish
