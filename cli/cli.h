@@ -117,4 +117,16 @@ void cli_amount(char *out, size_t len, uint64_t v, unsigned scale);
  * not the node's fault, so not CLI_UNAVAILABLE. */
 enum { CLI_LOCAL = 4 };
 
+/* Tables: with no rows, cli_table_print prints this sentence ("no holders") instead of the
+ * headers (default "none"). Columns whose cells are all numbers are right-aligned; widths
+ * are display columns (cli_text_width), so names in Chinese align. */
+void cli_table_empty(cli_table *t, const char *message);
+/* Display columns of a code point as wcwidth() in a UTF-8 locale (2 for East Asian wide,
+ * 0 for combining marks, -1 for control characters), whatever the process locale. */
+int cli_wcwidth(uint32_t cp);
+/* Display columns of UTF-8 text. */
+size_t cli_text_width(const char *s);
+/* A whole number with thousands separators: 1234567 -> "1,234,567". */
+void cli_num(char *out, size_t len, uint64_t v);
+
 #endif
