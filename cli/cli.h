@@ -24,6 +24,7 @@ typedef struct cli_ctx {
     net_client *client;
     net_config cfg;
     bool cfg_loaded;
+    bool dry_run; /* --dry-run: a command that writes checks its transaction, submits nothing */
 } cli_ctx;
 
 /* Each noun's entry point: argv[0] is the noun; returns the process exit code. */
@@ -124,5 +125,21 @@ const char *cli_money_text(char out[CLI_MONEY_LEN], int64_t minor, const char *c
 const char *cli_quantity_text(char out[CLI_MONEY_LEN], int64_t q, unsigned scale);
 /* The text of a money object of a node reply ({"minor","currency","scale",...}). */
 const char *cli_money_json_text(char out[CLI_MONEY_LEN], const json_t *m);
+
+/* Exit status of a local file error (a file named on the line, the home's store or keys):
+ * not the node's fault, so not CLI_UNAVAILABLE. */
+enum { CLI_LOCAL = 4 };
+
+/* Tables: with no rows, cli_table_print prints this sentence ("no holders") instead of the
+ * headers (default "none"). Columns whose cells are all numbers are right-aligned; widths
+ * are display columns (cli_text_width), so names in Chinese align. */
+void cli_table_empty(cli_table *t, const char *message);
+/* Display columns of a code point as wcwidth() in a UTF-8 locale (2 for East Asian wide,
+ * 0 for combining marks, -1 for control characters), whatever the process locale. */
+int cli_wcwidth(uint32_t cp);
+/* Display columns of UTF-8 text. */
+size_t cli_text_width(const char *s);
+/* A whole number with thousands separators: 1234567 -> "1,234,567". */
+void cli_num(char *out, size_t len, uint64_t v);
 
 #endif

@@ -518,6 +518,7 @@ struct cli_table {
     int cols;
     char **cells; /* rows * cols, row 0 = headers */
     size_t rows, cap;
+    char *empty; /* what to say when there are no rows (NULL: "none") */
 };
 
 cli_table *cli_table_new(int cols, const char *const *headers)
@@ -529,6 +530,25 @@ cli_table *cli_table_new(int cols, const char *const *headers)
     return t;
 }
 
+void cli_table_empty(cli_table *t, const char *message)
+{
+    free(t->empty);
+    t->empty = strdup(message);
+    LDG_ASSERT(t->empty);
+}
+
+/* A cell as it is printed: control characters (a hostile name could move the cursor or
+ * clear the screen) become '?'. */
+static char *clean_cell(const char *s)
+{
+    char *c = strdup(s ? s : "");
+    LDG_ASSERT(c);
+    for (unsigned char *p = (unsigned char *)c; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return c;
+}
+
 void cli_table_row(cli_table *t, const char *const *cells)
 {
     if (t->rows == t->cap) {
@@ -536,39 +556,183 @@ void cli_table_row(cli_table *t, const char *const *cells)
         t->cells = realloc(t->cells, t->cap * (size_t)t->cols * sizeof *t->cells);
         LDG_ASSERT(t->cells);
     }
-    for (int c = 0; c < t->cols; c++) {
-        t->cells[t->rows * (size_t)t->cols + (size_t)c] = strdup(cells[c] ? cells[c] : "");
-        LDG_ASSERT(t->cells[t->rows * (size_t)t->cols + (size_t)c]);
-    }
+    for (int c = 0; c < t->cols; c++)
+        t->cells[t->rows * (size_t)t->cols + (size_t)c] = clean_cell(cells[c]);
     t->rows++;
 }
 
-/* Display width of UTF-8 text: code points (good enough for names). */
-static size_t text_width(const char *s)
+/* Columns of East Asian Wide and Fullwidth characters (two columns each; Unicode 15,
+ * UAX #11), as wcwidth() gives them in a UTF-8 locale, without depending on the locale. */
+static const uint32_t wide[][2] = {
+    {0x1100, 0x115f},   {0x231a, 0x231b},   {0x2329, 0x232a},   {0x23e9, 0x23ec},
+    {0x23f0, 0x23f0},   {0x23f3, 0x23f3},   {0x25fd, 0x25fe},   {0x2614, 0x2615},
+    {0x2648, 0x2653},   {0x267f, 0x267f},   {0x2693, 0x2693},   {0x26a1, 0x26a1},
+    {0x26aa, 0x26ab},   {0x26bd, 0x26be},   {0x26c4, 0x26c5},   {0x26ce, 0x26ce},
+    {0x26d4, 0x26d4},   {0x26ea, 0x26ea},   {0x26f2, 0x26f3},   {0x26f5, 0x26f5},
+    {0x26fa, 0x26fa},   {0x26fd, 0x26fd},   {0x2705, 0x2705},   {0x270a, 0x270b},
+    {0x2728, 0x2728},   {0x274c, 0x274c},   {0x274e, 0x274e},   {0x2753, 0x2755},
+    {0x2757, 0x2757},   {0x2795, 0x2797},   {0x27b0, 0x27b0},   {0x27bf, 0x27bf},
+    {0x2b1b, 0x2b1c},   {0x2b50, 0x2b50},   {0x2b55, 0x2b55},   {0x2e80, 0x303e},
+    {0x3041, 0x33ff},   {0x3400, 0x4dbf},   {0x4e00, 0x9fff},   {0xa000, 0xa4cf},
+    {0xa960, 0xa97f},   {0xac00, 0xd7a3},   {0xf900, 0xfaff},   {0xfe10, 0xfe19},
+    {0xfe30, 0xfe6f},   {0xff00, 0xff60},   {0xffe0, 0xffe6},   {0x16fe0, 0x16fe4},
+    {0x17000, 0x18cff}, {0x1b000, 0x1b2ff}, {0x1f004, 0x1f004}, {0x1f0cf, 0x1f0cf},
+    {0x1f18e, 0x1f18e}, {0x1f191, 0x1f19a}, {0x1f200, 0x1f251}, {0x1f300, 0x1f64f},
+    {0x1f680, 0x1f6ff}, {0x1f7e0, 0x1f7eb}, {0x1f90c, 0x1f9ff}, {0x1fa70, 0x1faff},
+    {0x20000, 0x2fffd}, {0x30000, 0x3fffd},
+};
+
+/* Combining marks and other characters of no width (the common ranges). */
+static const uint32_t zero[][2] = {
+    {0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x0610, 0x061a}, {0x064b, 0x065f},
+    {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x0e47, 0x0e4e}, {0x1ab0, 0x1aff}, {0x1dc0, 0x1dff},
+    {0x200b, 0x200f}, {0x202a, 0x202e}, {0x2060, 0x2064}, {0x20d0, 0x20ff}, {0x302a, 0x302f},
+    {0x3099, 0x309a}, {0xfe00, 0xfe0f}, {0xfe20, 0xfe2f}, {0xfeff, 0xfeff}, {0xe0100, 0xe01ef},
+};
+
+static bool in_ranges(uint32_t cp, const uint32_t (*r)[2], size_t n)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp > r[mid][1])
+            lo = mid + 1;
+        else if (cp < r[mid][0])
+            hi = mid;
+        else
+            return true;
+    }
+    return false;
+}
+
+int cli_wcwidth(uint32_t cp)
+{
+    if (cp == 0)
+        return 0;
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        return -1;
+    if (in_ranges(cp, zero, sizeof zero / sizeof zero[0]))
+        return 0;
+    return in_ranges(cp, wide, sizeof wide / sizeof wide[0]) ? 2 : 1;
+}
+
+/* Decodes one UTF-8 sequence at s; a malformed byte counts as one column of its own. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+    size_t n = s[0] < 0x80             ? 1
+               : (s[0] & 0xe0) == 0xc0 ? 2
+               : (s[0] & 0xf0) == 0xe0 ? 3
+               : (s[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
+    if (n == 0) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    uint32_t v = n == 1 ? s[0] : s[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            *cp = 0xfffd;
+            return 1;
+        }
+        v = v << 6 | (s[i] & 0x3f);
+    }
+    *cp = v;
+    return n;
+}
+
+size_t cli_text_width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xc0) != 0x80;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp;
+        p += utf8_next(p, &cp);
+        int cw = cli_wcwidth(cp);
+        w += cw > 0 ? (size_t)cw : 0;
+    }
     return w;
+}
+
+/* A number as tables show it: digits with optional sign, thousands separators, decimals,
+ * a percent sign, and a currency or unit after a space ("-1,234.50 CNY", "12.5%"). */
+static bool is_number(const char *s)
+{
+    const char *p = s;
+    if (*p == '-' || *p == '+')
+        p++;
+    if (*p < '0' || *p > '9')
+        return false;
+    while ((*p >= '0' && *p <= '9') || *p == ',')
+        p++;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == '%')
+        p++;
+    if (*p == ' ') {
+        p++;
+        if (!*p)
+            return false;
+        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+            p++;
+    }
+    return *p == 0;
+}
+
+/* A column is right-aligned when every cell below the header that is not empty or "-" is a
+ * number, and there is one. */
+static bool numeric_column(const cli_table *t, int c)
+{
+    bool any = false;
+    for (size_t r = 1; r < t->rows; r++) {
+        const char *cell = t->cells[r * (size_t)t->cols + (size_t)c];
+        if (!*cell || !strcmp(cell, "-"))
+            continue;
+        if (!is_number(cell))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+static void pad(FILE *out, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        fputc(' ', out);
 }
 
 void cli_table_print(cli_table *t, FILE *out)
 {
+    if (t->rows <= 1) {
+        fprintf(out, "%s\n", t->empty ? t->empty : "none");
+        return;
+    }
     size_t *w = calloc((size_t)t->cols, sizeof *w);
-    LDG_ASSERT(w);
-    for (size_t r = 0; r < t->rows; r++)
-        for (int c = 0; c < t->cols; c++) {
-            size_t l = text_width(t->cells[r * (size_t)t->cols + (size_t)c]);
+    bool *right = calloc((size_t)t->cols, sizeof *right);
+    LDG_ASSERT(w && right);
+    for (int c = 0; c < t->cols; c++) {
+        right[c] = numeric_column(t, c);
+        for (size_t r = 0; r < t->rows; r++) {
+            size_t l = cli_text_width(t->cells[r * (size_t)t->cols + (size_t)c]);
             if (l > w[c])
                 w[c] = l;
         }
+    }
     for (size_t r = 0; r < t->rows; r++) {
         for (int c = 0; c < t->cols; c++) {
             const char *cell = t->cells[r * (size_t)t->cols + (size_t)c];
-            fprintf(out, "%s%s", c ? "  " : "", cell);
-            if (c + 1 < t->cols)
-                for (size_t k = text_width(cell); k < w[c]; k++)
-                    fputc(' ', out);
+            size_t gap = w[c] - cli_text_width(cell);
+            if (c)
+                fputs("  ", out);
+            if (right[c])
+                pad(out, gap);
+            fputs(cell, out);
+            if (!right[c] && c + 1 < t->cols)
+                pad(out, gap);
         }
         fputc('\n', out);
         if (r == 0) {
@@ -581,6 +745,7 @@ void cli_table_print(cli_table *t, FILE *out)
         }
     }
     free(w);
+    free(right);
 }
 
 void cli_table_free(cli_table *t)
@@ -590,7 +755,21 @@ void cli_table_free(cli_table *t)
     for (size_t i = 0; i < t->rows * (size_t)t->cols; i++)
         free(t->cells[i]);
     free(t->cells);
+    free(t->empty);
     free(t);
+}
+
+void cli_num(char *out, size_t len, uint64_t v)
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 1 < len; i++) {
+        if (i && (n - i) % 3 == 0 && o + 2 < len)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[len ? (o < len ? o : len - 1) : 0] = 0;
 }
 
 bool cli_parse_date(const char *s, int64_t *days)

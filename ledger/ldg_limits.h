@@ -359,6 +359,13 @@
  * the transaction may still commit later). */
 #define CLI_COMMIT_WAIT_MS 30000
 
+/* Words longer than this get no "did you mean" from the CLI (cli_dispatch.c): the edit
+ * distance is quadratic in the length, and no command, verb, option or name is this long. */
+#define CLI_SUGGEST_LEN_MAX 64
+
+/* Result codes `folio errors` can list (all modules' tables; codes are below 1000). */
+#define CLI_RESULT_CODES_MAX 1000
+
 /* ---- relations ---- */
 
 _Static_assert(LDG_RPC_MSG_SIZE_MAX > LDG_BLOCK_SIZE_MAX, "a block must fit one RPC message");
