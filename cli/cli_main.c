@@ -7,6 +7,7 @@
 
 int cli_init_main(cli_ctx *ctx, int argc, char **argv);
 int cli_node_main(cli_ctx *ctx, int argc, char **argv);
+int cli_client_main(cli_ctx *ctx, int argc, char **argv);
 int cli_keys_main(cli_ctx *ctx, int argc, char **argv);
 int cli_participant_main(cli_ctx *ctx, int argc, char **argv);
 int cli_asset_main(cli_ctx *ctx, int argc, char **argv);
@@ -36,7 +37,8 @@ static const struct {
 } nouns[] = {
     {"init", cli_init_main, "create a node home: config, operator key, genesis"},
     {"node", cli_node_main, "start, stop and inspect the node"},
-    {"keys", cli_keys_main, "create and list signing keys"},
+    {"client", cli_client_main, "a client home: sign and read against a node elsewhere"},
+    {"keys", cli_keys_main, "create, import, export, delete and list signing keys"},
     {"participant", cli_participant_main, "register and list participants and their roles"},
     {"asset", cli_asset_main, "issue instruments; show them and their holders"},
     {"transfer", cli_transfer_main, "move an instrument from your account to another"},
@@ -66,8 +68,13 @@ static void usage(FILE *out)
         fprintf(out, "  %-12s %s\n", nouns[i].noun, nouns[i].help);
     fprintf(out, "\nGlobal options (anywhere on the line):\n"
                  "  --home DIR   node home (default $FOLIO_HOME, else ~/.folio)\n"
-                 "  --as KEY     sign with this key (default: operator)\n"
+                 "  --as KEY     sign with this key (default: $FOLIO_AS, else [client] as in\n"
+                 "               config.ini, else operator)\n"
                  "  --json       machine-readable output\n"
+                 "  --dry-run    (commands that write) check with the node what would happen;\n"
+                 "               submit nothing\n"
+                 "  --no-check   (commands that write) submit without checking first: a\n"
+                 "               transaction the ledger refuses is recorded, failed\n"
                  "\nEvery command takes --help.\n");
 }
 
@@ -81,6 +88,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (i > 0 && !strcmp(argv[i], "--json")) {
             ctx.json = true;
+        } else if (i > 0 && !strcmp(argv[i], "--dry-run")) {
+            ctx.dry_run = true;
+        } else if (i > 0 && !strcmp(argv[i], "--no-check")) {
+            ctx.no_check = true;
         } else if (i > 0 && (!strcmp(argv[i], "--home") || !strcmp(argv[i], "--as"))) {
             if (i + 1 >= argc) {
                 cli_fail(&ctx, "USAGE", "%s needs a value", argv[i]);
@@ -115,7 +126,7 @@ int main(int argc, char **argv)
             int rc = nouns[i].fn(&ctx, n - 1, rest + 1);
             net_client_close(ctx.client);
             free(rest);
-            return rc;
+            return rc == CLI_DRY_RUN ? CLI_OK : rc;
         }
     }
     cli_fail(&ctx, "USAGE", "unknown command '%s' (see folio --help)", rest[1]);
