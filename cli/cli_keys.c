@@ -298,9 +298,10 @@ static int keys_export(cli_ctx *ctx, const char *name, const char *out, bool enc
     }
     if (out) {
         char err[NET_PATH_MAX + 256];
-        if (net_file_write(out, text, len, 0600, NET_FILE_CREATE, err, sizeof err) != LDG_OK) {
-            cli_fail(ctx, "IO", "%s", err);
-            rc = CLI_UNAVAILABLE;
+        ldg_err e = net_file_write(out, text, len, 0600, NET_FILE_CREATE, err, sizeof err);
+        if (e != LDG_OK) {
+            cli_fail(ctx, e == LDG_ERR_EXISTS ? "EXISTS" : "IO", "%s", err);
+            rc = e == LDG_ERR_EXISTS ? CLI_REJECTED : CLI_UNAVAILABLE;
         } else if (!ctx->json) {
             printf("exported key %s to %s (mode 0600)\n", name, out);
         } else {
