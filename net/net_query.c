@@ -114,8 +114,8 @@ static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, i
 }
 
 /* [tx_wire]: the receipt the transaction would get in the next block, without pooling it
- * (specs/rpc.md "check"). The one admission path first, then the block hooks and the
- * executor on a throw-away overlay over the committed state: nothing is written. */
+ * (specs/rpc.md "check"). The one admission path first, then the executor on a throw-away
+ * overlay over the committed state: nothing is written. */
 static json_t *receipt_json(const ldg_receipt *r);
 
 static json_t *check_reply(net_node *n, const char *stage, ldg_result code, const ldg_tx *tx,
@@ -162,9 +162,10 @@ static char *m_check(net_node *n, const msgpack_object *args, uint32_t nargs, in
                        .height = tip.height + 1,
                        .time_ms = net_admit_now(n->admit),
                        .dev_mode = n->dev};
+        /* The block hooks are not run: they keep per-process buffers and run on the
+         * chain's thread only (ast_action.c). The answer is as of the committed state. */
         ldg_receipt rc;
-        if (ldg_exec_begin_block(n->reg, st, &env) == LDG_OK &&
-            ldg_exec_tx(n->reg, st, &env, &tx, 0, &rc) == LDG_OK)
+        if (ldg_exec_tx(n->reg, st, &env, &tx, 0, &rc) == LDG_OK)
             j = check_reply(n, "execution", rc.code, &tx, &rc, env.height);
     }
     ldg_state_free(st);
