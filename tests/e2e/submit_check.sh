@@ -100,6 +100,40 @@ check "recorded in the next block with SELF_TRANSFER, exit 1" \
   test "$RC/$(printf '%s' "$OUT" | jget receipt.name)/$(printf '%s' "$OUT" | jget height)" = "1/SELF_TRANSFER/$((${t0%% *} + 1))"
 check_conserved
 
+section "the check method against hostile requests"
+PY=python3
+/usr/bin/python3 -c 'import msgpack' 2>/dev/null && PY=/usr/bin/python3
+if "$PY" -c 'import msgpack' 2>/dev/null; then
+  t0="$(tip)"
+  hostile="$("$PY" - "$(cd "$(dirname "$0")/tools" && pwd)" "ipc://$FOLIO_HOME/node.sock" <<'PYEOF'
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import msgpack
+from spclient import call
+url = sys.argv[2]
+def ask(items):
+    body = bytes([0x90 | len(items)]) + b"".join(msgpack.packb(i, use_bin_type=True) for i in items)
+    st, text, _ = call(url, body)
+    return st, json.loads(text)
+out = []
+for label, items in [("no argument", ["check"]), ("a text", ["check", "abc"]),
+                     ("two binaries", ["check", b"a", b"b"])]:
+    st, j = ask(items)
+    out.append("%s:%s" % (label, j.get("error") if st else "accepted"))
+st, j = ask(["check", b"\x00garbage"])
+out.append("garbage:%s/%s/%s" % (st, j.get("name"), j.get("stage")))
+st, j = ask(["check", b"x" * 70000])
+out.append("70000 bytes:%s" % j.get("error"))
+print(" ".join(out))
+PYEOF
+)"
+  check "no argument, a text, two binaries: INVALID; garbage: MALFORMED at admission; 70,000 bytes: TOO_LARGE ($hostile)" \
+    test "$hostile" = "no argument:INVALID a text:INVALID two binaries:INVALID garbage:0/MALFORMED/admission 70000 bytes:TOO_LARGE"
+  check "   ... the node answers and the chain did not move" test "$(tip)" = "$t0"
+else
+  fail "python3-msgpack is installed (scripts/deps.sh)"
+fi
+
 section "what succeeds still commits; notices after success only, on stderr"
 run asset issue equity --isin "$MSFT" --name Microsoft --shares 100 --to issuer --as issuer
 check "an issue without --risk commits" test "$RC" -eq 0
