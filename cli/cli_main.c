@@ -18,6 +18,8 @@ static int strip_globals(cli_ctx *ctx, int argc, char **argv, char **rest)
             ctx->json = true;
         } else if (i > 0 && !strcmp(a, "--dry-run")) {
             ctx->dry_run = true;
+        } else if (i > 0 && !strcmp(a, "--no-check")) {
+            ctx->no_check = true;
         } else if (i > 0 && (!strcmp(a, "--home") || !strcmp(a, "--as"))) {
             if (i + 1 >= argc || !*argv[i + 1]) {
                 cli_fail(ctx, "USAGE", "%s needs a value", a);
