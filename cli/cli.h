@@ -124,5 +124,9 @@ const char *cli_money_text(char out[CLI_MONEY_LEN], int64_t minor, const char *c
 const char *cli_quantity_text(char out[CLI_MONEY_LEN], int64_t q, unsigned scale);
 /* The text of a money object of a node reply ({"minor","currency","scale",...}). */
 const char *cli_money_json_text(char out[CLI_MONEY_LEN], const json_t *m);
+/* The text of obj's quantity KEY as a person reads it: the money object KEY_money when the
+ * reply gives one (cash: "1,250.50 CNY"), else the integer KEY at the given scale ("12,000"). */
+const char *cli_amount_json_text(char out[CLI_MONEY_LEN], const json_t *obj, const char *key,
+                                 unsigned scale);
 
 #endif

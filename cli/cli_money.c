@@ -78,3 +78,19 @@ const char *cli_money_json_text(char out[CLI_MONEY_LEN], const json_t *m)
     }
     return cli_money_text(out, (int64_t)json_integer_value(minor), cur);
 }
+
+const char *cli_amount_json_text(char out[CLI_MONEY_LEN], const json_t *obj, const char *key,
+                                 unsigned scale)
+{
+    char mkey[48];
+    snprintf(mkey, sizeof mkey, "%s_money", key);
+    const json_t *m = json_object_get(obj, mkey);
+    if (m)
+        return cli_money_json_text(out, m);
+    const json_t *q = json_object_get(obj, key);
+    if (!json_is_integer(q)) {
+        snprintf(out, CLI_MONEY_LEN, "?");
+        return out;
+    }
+    return cli_quantity_text(out, (int64_t)json_integer_value(q), scale);
+}
