@@ -599,29 +599,6 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
     return CLI_USAGE;
 }
 
-/* QUANTITY of instrument id as typed: a currency code is cash, an amount in the currency's
- * units ("100.50"); anything else is a security, in whole units (specs/money.md §2). On
- * success writes the amount as a person reads it into text ("100.50 CNY", "1,200 <ISIN>").
- * Prints the error. */
-static int transfer_amount(cli_ctx *ctx, const char *id, const char *typed, uint64_t *q,
-                           char text[CLI_MONEY_LEN])
-{
-    unsigned scale;
-    int rc;
-    if (ast_money_currency_scale(id, &scale)) {
-        rc = cli_money_parse(ctx, "QUANTITY", id, typed, false, q);
-        if (rc == CLI_OK)
-            cli_money_text(text, (int64_t)*q, id);
-    } else {
-        rc = cli_quantity_parse(ctx, "QUANTITY", typed, 0, q);
-        if (rc == CLI_OK) {
-            char n[CLI_MONEY_LEN];
-            snprintf(text, CLI_MONEY_LEN, "%s %s", cli_quantity_text(n, (int64_t)*q, 0), id);
-        }
-    }
-    return rc;
-}
-
 static int transfer_check(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--from", "--to", NULL};
@@ -635,7 +612,7 @@ static int transfer_check(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "usage: folio transfer check ISIN QUANTITY --from A --to B");
         return CLI_USAGE;
     }
-    int rc = transfer_amount(ctx, id, qty_s, &qty, amount);
+    int rc = cli_instrument_amount_parse(ctx, "QUANTITY", id, qty_s, &qty, amount);
     if (rc != CLI_OK)
         return rc;
     ldg_account from, to;
@@ -707,7 +684,7 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "UNKNOWN_ASSET", "'%s' is not an instrument identifier", id);
         return CLI_USAGE;
     }
-    int rc = transfer_amount(ctx, id, qty_s, &qty, amount);
+    int rc = cli_instrument_amount_parse(ctx, "QUANTITY", id, qty_s, &qty, amount);
     if (rc != CLI_OK)
         return rc;
     ldg_account to;
