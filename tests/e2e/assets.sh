@@ -336,14 +336,14 @@ eq "face value" "$(printf '%s' "$OUT" | jget bond.face_value.minor)" 10000
 eq "last period is the redemption" "$(printf '%s' "$SCHED" | jget "$((NP - 1)).redemption")" true
 eq "last pay date is the maturity" "$(printf '%s' "$SCHED" | jget "$((NP - 1)).pay_date")" "$MAT"
 run asset show "$BOND"
-check "asset show (text) prints the schedule table with '+ 10000 face'" grep -q '+ 10000 face' <<<"$OUT"
+check "asset show (text) prints the schedule table with '+ 100.00 CNY face'" grep -q '+ 100.00 CNY face' <<<"$OUT"
 # per-unit amounts as shown, and the formula floor(face x bps x num / (10000 x den))
 while read -r i c n d; do
   eq "period $i per-unit coupon = floor(10000 x 500 x $n / (10000 x $d))" "$c" $((10000 * 500 * n / (10000 * d)))
 done < <(printf '%s' "$SCHED" | python3 -c '
 import json, sys
 for p in json.load(sys.stdin):
-    print(p["period"], p["coupon_per_unit"], p["days_num"], p["days_den"])')
+    print(p["period"], p["coupon_per_unit"]["minor"], p["days_num"], p["days_den"])')
 both OK "broker -> alice 300 bonds" "$BOND" 300 broker alice
 both OK "broker -> bob 200 bonds" "$BOND" 200 broker bob
 check_conserved
