@@ -31,9 +31,13 @@ static void asset_usage(void)
         "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
         "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
         "Equity issued without --risk is R3.\n"
-        "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
-        "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
-        "signer's cash: the issuing bank pays out off-ledger and the supply shrinks.\n");
+        "Cash is issued by a settlement bank (the first to issue a currency). Redeeming\n"
+        "retires the signer's cash: the issuing bank pays out off-ledger, the supply shrinks.\n"
+        "Money (AMOUNT, --face-value per unit) is typed and shown as a decimal in the\n"
+        "currency's units: 500000.50 or 500,000.50, at most the currency's decimals (CNY 2,\n"
+        "JPY 0; more is refused, never rounded). N is whole units. Tables show money with\n"
+        "its currency (1,250.50 CNY); --json gives {\"currency\",\"minor\",\"scale\",\"decimal\"}\n"
+        "(specs/money.md). holders shows the FROZEN part of each holding.\n");
 }
 
 static const ast_currency *need_currency(cli_ctx *ctx, const char *cur)
@@ -709,7 +713,10 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
     const char *verb = argc > 1 ? argv[1] : NULL;
     if (!verb || cli_wants_help(argc, argv) || strcmp(verb, "balance") != 0) {
         printf("usage: folio account balance ACCOUNT [--limit N] [--after ID]\n\n"
-               "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex).\n");
+               "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex):\n"
+               "securities in units, cash as money with its currency (1,250.50 CNY), and the\n"
+               "FROZEN part of each holding. --json: quantity and frozen in smallest units with\n"
+               "the instrument's scale; cash adds quantity_money/frozen_money (specs/money.md).\n");
         return verb && cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
     }
     static const char *const opts[] = {"--limit", "--after", NULL};

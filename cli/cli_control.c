@@ -36,13 +36,14 @@ static int freeze(cli_ctx *ctx, int argc, char **argv, bool on)
     const char *q = cli_opt(argc, argv, "--quantity");
     uint64_t qty = 0;
     uint8_t doc[32];
+    char amount[CLI_MONEY_LEN] = "";
     if (!id || !who || (on && !q)) {
         cli_fail(ctx, "USAGE", "usage: folio control %s ISIN ACCOUNT --quantity N --order SHA256",
                  on ? "freeze" : "unfreeze");
         return CLI_USAGE;
     }
     /* Cash is frozen as an amount in its units, securities in whole units (specs/money.md). */
-    if (q && cli_instrument_amount_parse(ctx, "--quantity", id, q, &qty, NULL) != CLI_OK)
+    if (q && cli_instrument_amount_parse(ctx, "--quantity", id, q, &qty, amount) != CLI_OK)
         return CLI_USAGE;
     if (!order(ctx, cli_opt(argc, argv, "--order"), doc))
         return CLI_USAGE;
@@ -57,8 +58,8 @@ static int freeze(cli_ctx *ctx, int argc, char **argv, bool on)
     ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
     ldg_enc_u64(&p, qty);
     ldg_enc_bin(&p, doc, 32);
-    char what[128];
-    snprintf(what, sizeof what, "%s %s of %s", on ? "freeze" : "unfreeze", id, who);
+    char what[CLI_MONEY_LEN + 128];
+    snprintf(what, sizeof what, "%s %s of %s", on ? "freeze" : "unfreeze", q ? amount : id, who);
     rc = cli_submit(ctx, on ? AST_TX_FREEZE : AST_TX_UNFREEZE, &p, what, NULL);
     ldg_enc_free(&p);
     return rc;
