@@ -141,12 +141,22 @@ int cli_money_parse(cli_ctx *ctx, const char *what, const char *currency, const 
 /* A positive quantity of an instrument of the given scale (0: whole units). */
 int cli_quantity_parse(cli_ctx *ctx, const char *what, const char *text, unsigned scale,
                        uint64_t *q);
+/* An amount of instrument ID as typed for WHAT: a currency code is cash, an amount in the
+ * currency's units ("100.50", cli_money_parse); anything else is a security, in whole units
+ * (cli_quantity_parse). On success writes it as a person reads it into text ("100.50 CNY",
+ * "1,200 CNE100000296"; text may be NULL). Prints the error and returns CLI_USAGE if not. */
+int cli_instrument_amount_parse(cli_ctx *ctx, const char *what, const char *id, const char *typed,
+                                uint64_t *q, char text[CLI_MONEY_LEN]);
 /* "1,250.50 CNY": minor units of CURRENCY as a person reads them. */
 const char *cli_money_text(char out[CLI_MONEY_LEN], int64_t minor, const char *currency);
 /* "12,000" / "12,000.5": a quantity with separators, at the instrument's scale. */
 const char *cli_quantity_text(char out[CLI_MONEY_LEN], int64_t q, unsigned scale);
 /* The text of a money object of a node reply ({"minor","currency","scale",...}). */
 const char *cli_money_json_text(char out[CLI_MONEY_LEN], const json_t *m);
+/* The text of obj's quantity KEY as a person reads it: the money object KEY_money when the
+ * reply gives one (cash: "1,250.50 CNY"), else the integer KEY at the given scale ("12,000"). */
+const char *cli_amount_json_text(char out[CLI_MONEY_LEN], const json_t *obj, const char *key,
+                                 unsigned scale);
 
 /* Exit status of a local file error (a file named on the line, the home's store or keys):
  * not the node's fault, so not CLI_UNAVAILABLE. */

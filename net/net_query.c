@@ -2,6 +2,7 @@
  * over the committed state. Every reply is JSON; the CLI prints it as is (--json) or as a
  * table. */
 #include "ast_asset.h"
+#include "ast_rules.h"
 #include "net_node.h"
 #include "net_query_assets.h"
 #include "net_query_settlement.h"
@@ -519,10 +520,28 @@ static const char *kind_name(uint64_t k)
                                 : "unknown";
 }
 
+/* Sets key to the quantity q of a (an integer of its smallest unit) and, for cash, key_money
+ * to the same amount as a money object (specs/money.md §4). */
+static void set_quantity(json_t *j, const char *key, const ast_asset *a, uint64_t q)
+{
+    json_object_set_new(j, key, json_integer((json_int_t)q));
+    if (a->kind != AST_KIND_CASH)
+        return;
+    char mkey[32];
+    snprintf(mkey, sizeof mkey, "%s_money", key);
+    json_object_set_new(j, mkey, net_json_money((int64_t)q, a->currency));
+}
+
+static json_t *party_json(ldg_state *st, const ldg_account *a)
+{
+    char name[LDG_NAME_LEN_MAX + 1];
+    name_of(st, a, name, sizeof name);
+    return json_pack("{s:o,s:o}", "account", account_json(a), "name",
+                     net_json_text(name, strlen(name)));
+}
+
 static json_t *asset_json(ldg_state *st, const ast_asset *a)
 {
-    char issuer[LDG_NAME_LEN_MAX + 1];
-    name_of(st, &a->issuer, issuer, sizeof issuer);
     uint8_t hkey[1 + AST_ID_LEN] = {'H'};
     ast_id_key(hkey + 1, a->id);
     uint64_t holders = 0;
@@ -530,11 +549,13 @@ static json_t *asset_json(ldg_state *st, const ast_asset *a)
         holders = 0;
     char risk[4];
     snprintf(risk, sizeof risk, "R%u", (unsigned)a->risk);
-    return json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:s,s:s,s:s,s:I}", "id", a->id, "kind",
-                     kind_name(a->kind), "name", a->name, "issuer", account_json(&a->issuer),
-                     "issuer_name", issuer, "supply", (json_int_t)a->supply, "scale",
-                     (json_int_t)a->scale, "class", a->share_class, "risk", risk, "currency",
-                     a->currency, "holders", (json_int_t)holders);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:I,s:s,s:s,s:s,s:I}", "id", a->id, "kind",
+                          kind_name(a->kind), "name", a->name, "issuer", party_json(st, &a->issuer),
+                          "scale", (json_int_t)a->scale, "class", a->share_class, "risk", risk,
+                          "currency", a->currency, "holders", (json_int_t)holders);
+    if (j)
+        set_quantity(j, "supply", a, a->supply);
+    return j;
 }
 
 typedef struct asset_scan {
@@ -561,10 +582,22 @@ static void asset_next(const net_page *page, char next[AST_ID_LEN + 1])
     next[page->last_len < AST_ID_LEN ? page->last_len : AST_ID_LEN] = '\0';
 }
 
-static json_t *holding_json(const ast_asset *a, uint64_t q)
+/* A row of balance: the holding of a by holder, with what of it is frozen. */
+static json_t *holding_json(ldg_state *st, const ast_asset *a, const ldg_account *holder,
+                            uint64_t q)
 {
-    return json_pack("{s:s,s:s,s:s,s:I}", "id", a->id, "name", a->name, "kind", kind_name(a->kind),
-                     "quantity", (json_int_t)q);
+    uint64_t frozen = 0;
+    if (ast_frozen_get(st, a->id, holder, &frozen) != LDG_OK)
+        frozen = 0;
+    json_t *j = json_pack("{s:s,s:s,s:s,s:I}", "id", a->id, "name", a->name, "kind",
+                          kind_name(a->kind), "scale", (json_int_t)a->scale);
+    if (j) {
+        if (a->kind == AST_KIND_CASH)
+            json_object_set_new(j, "currency", json_string(a->currency));
+        set_quantity(j, "quantity", a, q);
+        set_quantity(j, "frozen", a, frozen);
+    }
+    return j;
 }
 
 static bool collect_asset(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -582,7 +615,7 @@ static bool collect_asset(void *arg, const uint8_t *k, size_t kl, const uint8_t 
         return true;
     if (!net_page_take(s->page, k + 1, AST_ID_LEN))
         return false;
-    json_t *row = s->holder ? holding_json(&a, q) : asset_json(s->st, &a);
+    json_t *row = s->holder ? holding_json(s->st, &a, s->holder, q) : asset_json(s->st, &a);
     json_array_append_new(s->arr, row ? row : json_pack("{s:s}", "id", a.id));
     return true;
 }
@@ -698,8 +731,9 @@ static bool holder_cursor(const char *text, holding *out)
     return ldg_account_parse(&out->a, colon + 1) == 0;
 }
 
-static json_t *holder_rows(ldg_state *st, const holder_scan *s, const holding *after,
-                           uint64_t limit, char next[LDG_QUERY_CURSOR_MAX + 1])
+static json_t *holder_rows(ldg_state *st, const ast_asset *a, const holder_scan *s,
+                           const holding *after, uint64_t limit,
+                           char next[LDG_QUERY_CURSOR_MAX + 1])
 {
     json_t *arr = json_array();
     size_t lo = 0, hi = after ? s->n : 0; /* the first row after the cursor: rows are sorted */
@@ -720,11 +754,15 @@ static json_t *holder_rows(ldg_state *st, const holder_scan *s, const holding *a
             snprintf(next, LDG_QUERY_CURSOR_MAX + 1, "%llu:%s", (unsigned long long)h[-1].q, hex);
             break;
         }
-        char name[LDG_NAME_LEN_MAX + 1];
-        name_of(st, &h->a, name, sizeof name);
-        json_array_append_new(arr, json_pack("{s:o,s:o,s:I}", "account", account_json(&h->a),
-                                             "name", net_json_text(name, strlen(name)), "quantity",
-                                             (json_int_t)h->q));
+        uint64_t frozen = 0;
+        if (ast_frozen_get(st, a->id, &h->a, &frozen) != LDG_OK)
+            frozen = 0;
+        json_t *row = party_json(st, &h->a);
+        if (row) {
+            set_quantity(row, "quantity", a, h->q);
+            set_quantity(row, "frozen", a, frozen);
+        }
+        json_array_append_new(arr, row);
     }
     return arr;
 }
@@ -756,18 +794,24 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
     if (err == LDG_OK) {
         if (s.n) /* qsort must not be given NULL, even for no rows */
             qsort(s.rows, s.n, sizeof *s.rows, by_quantity);
-        rows = holder_rows(st, &s, page.has_after ? &from : NULL, page.limit, next);
+        rows = holder_rows(st, &a, &s, page.has_after ? &from : NULL, page.limit, next);
     }
     ldg_state_free(st);
     free(s.rows);
     if (err != LDG_OK)
         return error_json(status, err, "cannot read holders of %s", id);
-    json_t *j = json_pack("{s:s,s:o,s:o,s:I,s:I,s:I,s:b}", "id", id, "name",
-                          net_json_text(a.name, strlen(a.name)), "holders", rows, "holder_count",
-                          (json_int_t)s.n, "total", (json_int_t)s.total, "supply",
-                          (json_int_t)a.supply, "conserved", !s.overflow && s.total == a.supply);
-    if (j && next[0])
-        json_object_set_new(j, "next", json_string(next));
+    json_t *j = json_pack("{s:s,s:o,s:s,s:I,s:o,s:I,s:b}", "id", id, "name",
+                          net_json_text(a.name, strlen(a.name)), "kind", kind_name(a.kind), "scale",
+                          (json_int_t)a.scale, "holders", rows, "holder_count", (json_int_t)s.n,
+                          "conserved", !s.overflow && s.total == a.supply);
+    if (j) {
+        if (a.kind == AST_KIND_CASH)
+            json_object_set_new(j, "currency", json_string(a.currency));
+        set_quantity(j, "total", &a, s.total);
+        set_quantity(j, "supply", &a, a.supply);
+        if (next[0])
+            json_object_set_new(j, "next", json_string(next));
+    }
     return dump(j, status);
 }
 

@@ -130,9 +130,9 @@ bad cli BAD_QUANTITY:2 "issue --shares 2^64" \
   asset issue equity --isin "$MSFT" --name M --shares 18446744073709551616 --to issuer --as issuer
 bad cli BAD_QUANTITY:2 "issue --shares -5" asset issue equity --isin "$MSFT" --name M --shares -5 --to issuer --as issuer
 bad receipt INSUFFICIENT_BALANCE "transfer of 1001 when holding 1000" transfer "$APPLE" 1001 --to broker-b --as broker-a
-check "   ... the detail says what is held and needed" grep -q "holds 1000 of $APPLE, needs 1001" <<<"$FAIL_SENTENCE"
+check "   ... the detail says what is held and needed" grep -q "holds 1,000 $APPLE, needs 1,001 $APPLE" <<<"$FAIL_SENTENCE"
 text_fail INSUFFICIENT_BALANCE "transfer of 1001 when holding 1000" transfer "$APPLE" 1001 --to broker-b --as broker-a
-check "   ... the text says what is held and needed" grep -q "holds 1000 of $APPLE, needs 1001" <<<"$ERR"
+check "   ... the text says what is held and needed" grep -q "holds 1,000 $APPLE, needs 1,001 $APPLE" <<<"$ERR"
 run transfer "$APPLE" 1001 --to broker-b --as broker-a --json
 check "   ... with --json too, the sentence goes to stderr (errors.md §4: 'the message always goes to stderr')" \
   grep -q '^folio: .*INSUFFICIENT_BALANCE' <<<"$ERR"
