@@ -29,7 +29,6 @@ typedef struct cli_ctx {
     net_client *client;
     net_config cfg;
     bool cfg_loaded;
-    bool dry_run; /* --dry-run: a command that writes checks its transaction, submits nothing */
 } cli_ctx;
 
 /* Each noun's entry point: argv[0] is the noun; returns the process exit code. */

@@ -69,5 +69,5 @@ int main(int argc, char **argv)
     int rc = cli_cmds_dispatch(&ctx, n - 1, rest + 1);
     net_client_close(ctx.client);
     free(rest);
-    return rc;
+    return rc == CLI_DRY_RUN ? CLI_OK : rc;
 }
