@@ -5,6 +5,7 @@
 #include "ast_isin.h"
 #include "ast_money.h"
 #include "cli.h"
+#include "cli_views.h"
 
 #include <string.h>
 
@@ -744,6 +745,10 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
 int cli_account_main(cli_ctx *ctx, int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : NULL;
+    if (verb && !strcmp(verb, "history"))
+        return cli_account_history(ctx, argc - 1, argv + 1);
+    if (verb && !strcmp(verb, "statement"))
+        return cli_account_statement(ctx, argc - 1, argv + 1);
     if (!verb || cli_wants_help(argc, argv) || strcmp(verb, "balance") != 0) {
         printf("usage: folio account balance ACCOUNT [--limit N] [--after ID]\n\n"
                "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex):\n"

@@ -131,9 +131,9 @@ const size_t cli_nouns_n = sizeof cli_nouns / sizeof cli_nouns[0];
 const cli_cmd cli_cmds[] = {
     /* init, node, keys */
     {"init", "", "", 0, 0, false, "create a node home: config.ini, operator key, genesis",
-     OPTS({"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
-          {"--join", "URL", "make a client home for the node at URL instead (client init)",
-           false})},
+     OPTS(
+         {"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
+         {"--join", "URL", "make a client home for the node at URL instead (client init)", false})},
     {"client", "init", "", 0, 0, false,
      "write a client home for the node at URL: its chain id and genesis hash, no validator key",
      OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
@@ -149,7 +149,8 @@ const cli_cmd cli_cmds[] = {
      NULL},
     {"keys", "new", "NAME", 1, 1, false, "create a signing key in HOME/keys",
      OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
-    {"keys", "import", "NAME FILE|-", 2, 2, false, "import a secret key (hex, or a sealed key file)",
+    {"keys", "import", "NAME FILE|-", 2, 2, false,
+     "import a secret key (hex, or a sealed key file)",
      OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
     {"keys", "export", "NAME", 1, 1, false, "write a key's secret (sealed if it is)",
      OPTS({"--out", "FILE", "write to FILE (mode 0600) instead of stdout", false},
@@ -172,6 +173,10 @@ const cli_cmd cli_cmds[] = {
           {"--risk-class", "C1..C5", "the highest risk level it may hold", true},
           {"--kyc-expiry", "YYYY-MM-DD", "when its KYC expires", true})},
     {"investor", "show", "ACCOUNT", 1, 1, false, "show an investor's profile", NULL},
+    {"investor", "list", "", 0, 0, false, "list investor profiles (registrar's view)",
+     OPTS({"--kyc-expiring-before", "YYYY-MM-DD", "only KYC expiring before this day", false},
+          {"--category", "professional|ordinary", "only this category", false},
+          {"--risk-class", "C1..C5", "only this risk class", false}, PAGING)},
 
     /* instruments */
     {"asset", "issue equity", "", 0, 0, true, "issue shares (issuer)",
@@ -216,6 +221,15 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--from", "ACCOUNT", "who would send", true},
           {"--to", "ACCOUNT", "who would receive", true})},
     {"account", "balance", "ACCOUNT", 1, 1, false, "an account's holdings", OPTS(PAGING)},
+    {"account", "history", "ACCOUNT", 1, 1, false,
+     "every movement of an account: block, time, reason, counterparty, transaction",
+     OPTS({"--isin", "ID", "only this instrument (an ISIN or a currency code)", false},
+          {"--from", "YYYY-MM-DD", "movements on or after this day (UTC)", false},
+          {"--to", "YYYY-MM-DD", "movements on or before this day (UTC)", false}, PAGING)},
+    {"account", "statement", "ACCOUNT", 1, 1, false, "an account's holdings as of a past point",
+     OPTS({"--at", "YYYY-MM-DD", "as of the end of this day (UTC)", false},
+          {"--height", "H", "as of block H", false},
+          {"--csv", NULL, "write CSV (every page) instead of a table", false}, PAGING)},
 
     /* regulator and corporate actions */
     {"control", "freeze", "ISIN ACCOUNT", 2, 2, true, "freeze a quantity of a holding",
@@ -228,6 +242,10 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--from", "ACCOUNT", "whose holding moves", true},
           {"--to", "ACCOUNT", "who receives it", true}, ORDER)},
     {"control", "approve", "ID", 1, 1, true, "approve another regulator's force transfer", NULL},
+    {"control", "list", "", 0, 0, false,
+     "every freeze (quantity, order, who placed it) and force transfer waiting for approval",
+     OPTS({"--isin", "ID", "only this instrument's", false},
+          {"--account", "ACCOUNT", "only those on this account", false}, PAGING)},
     {"action", "dividend", "ISIN", 1, 1, true, "announce a cash dividend (issuer)",
      OPTS({"--per-share", "AMOUNT", "amount per share, in currency units", true},
           {"--currency", "CCY", "currency of the payment", true},

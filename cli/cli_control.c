@@ -1,6 +1,7 @@
 /* folio control freeze|unfreeze|force-transfer|approve: regulator controls. */
 #include "ast_asset.h"
 #include "cli.h"
+#include "cli_views.h"
 
 #include <string.h>
 
@@ -142,7 +143,9 @@ int cli_control_main(cli_ctx *ctx, int argc, char **argv)
         return force(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "approve"))
         return approve(ctx, argc - 1, argv + 1);
-    cli_fail(ctx, "USAGE", "unknown verb 'control %s' (freeze, unfreeze, force-transfer, approve)",
-             verb);
+    if (!strcmp(verb, "list"))
+        return cli_control_list(ctx, argc - 1, argv + 1);
+    cli_fail(ctx, "USAGE",
+             "unknown verb 'control %s' (freeze, unfreeze, force-transfer, approve, list)", verb);
     return CLI_USAGE;
 }

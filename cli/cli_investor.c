@@ -1,6 +1,7 @@
 /* folio investor register|show: investor suitability profiles. */
 #include "ast_asset.h"
 #include "cli.h"
+#include "cli_views.h"
 
 #include <string.h>
 
@@ -98,6 +99,8 @@ int cli_investor_main(cli_ctx *ctx, int argc, char **argv)
         return reg(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "show") && argc > 2)
         return show(ctx, argv[2]);
-    cli_fail(ctx, "USAGE", "investor register ACCOUNT ... | investor show ACCOUNT");
+    if (!strcmp(verb, "list"))
+        return cli_investor_list(ctx, argc - 1, argv + 1);
+    cli_fail(ctx, "USAGE", "investor register ACCOUNT ... | investor show ACCOUNT | investor list");
     return CLI_USAGE;
 }

@@ -583,8 +583,13 @@ ldg_err ldg_chain_index_scan(ldg_chain *c, const void *prefix, size_t plen, cons
     return ldg_store_scan_from(c->store, LDG_CF_INDEX, prefix, plen, start, slen, fn, arg);
 }
 
-ldg_err ldg_chain_index_get(ldg_chain *c, const void *key, size_t klen, uint8_t **val,
-                            size_t *vlen)
+ldg_err ldg_chain_index_scan_back(ldg_chain *c, const void *prefix, size_t plen, const void *start,
+                                  size_t slen, ldg_scan_fn fn, void *arg)
+{
+    return ldg_store_scan_back(c->store, LDG_CF_INDEX, prefix, plen, start, slen, fn, arg);
+}
+
+ldg_err ldg_chain_index_get(ldg_chain *c, const void *key, size_t klen, uint8_t **val, size_t *vlen)
 {
     return ldg_store_get(c->store, LDG_CF_INDEX, key, klen, val, vlen);
 }

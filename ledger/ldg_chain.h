@@ -203,6 +203,9 @@ bool ldg_note_row_parse(const uint8_t *row, size_t len, ldg_note_row *out);
  * begins with prefix), in key order, until fn returns false. Thread-safe; one snapshot. */
 ldg_err ldg_chain_index_scan(ldg_chain *c, const void *prefix, size_t plen, const void *start,
                              size_t slen, ldg_scan_fn fn, void *arg) LDG_WARN_UNUSED;
+/* The same in reverse key order, from the last row at or before start. */
+ldg_err ldg_chain_index_scan_back(ldg_chain *c, const void *prefix, size_t plen, const void *start,
+                                  size_t slen, ldg_scan_fn fn, void *arg) LDG_WARN_UNUSED;
 /* One index row by exact key: LDG_ERR_NOT_FOUND if none; *val malloc'd. */
 ldg_err ldg_chain_index_get(ldg_chain *c, const void *key, size_t klen, uint8_t **val,
                             size_t *vlen) LDG_WARN_UNUSED;

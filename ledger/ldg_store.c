@@ -118,8 +118,8 @@ static rocksdb_t *open_read_only(ldg_store *s, const char *path,
     }
     if (have)
         rocksdb_list_column_families_destroy(have, have_n);
-    return rocksdb_open_for_read_only_column_families(s->opts, path, n, cf_names, cf_opts, s->cf,
-                                                      0, err);
+    return rocksdb_open_for_read_only_column_families(s->opts, path, n, cf_names, cf_opts, s->cf, 0,
+                                                      err);
 }
 
 ldg_err ldg_store_open_ex(ldg_store **out, const char *path, bool read_only, bool lenient,
@@ -289,6 +289,38 @@ ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t 
     rocksdb_readoptions_set_snapshot(ro, snap);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
     for (rocksdb_iter_seek(it, start, slen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t kl, vl;
+        const char *k = rocksdb_iter_key(it, &kl);
+        if (kl < plen || memcmp(k, prefix, plen) != 0)
+            break;
+        const char *v = rocksdb_iter_value(it, &vl);
+        if (!fn(arg, (const uint8_t *)k, kl, (const uint8_t *)v, vl))
+            break;
+    }
+    char *err = NULL;
+    rocksdb_iter_get_error(it, &err);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    rocksdb_release_snapshot(s->db, snap);
+    if (err) {
+        log_rocks_error("scan", err);
+        return LDG_ERR_IO;
+    }
+    return LDG_OK;
+}
+
+ldg_err ldg_store_scan_back(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
+                            const void *start, size_t slen, ldg_scan_fn fn, void *arg)
+{
+    LDG_ASSERT(slen >= plen && memcmp(start, prefix, plen) == 0);
+    if (!s->cf[cf])
+        return LDG_OK;
+    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(s->db);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_snapshot(ro, snap);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
+    for (rocksdb_iter_seek_for_prev(it, start, slen); rocksdb_iter_valid(it);
+         rocksdb_iter_prev(it)) {
         size_t kl, vl;
         const char *k = rocksdb_iter_key(it, &kl);
         if (kl < plen || memcmp(k, prefix, plen) != 0)

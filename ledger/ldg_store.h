@@ -58,6 +58,11 @@ ldg_err ldg_store_scan(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
 ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
                             const void *start, size_t slen, ldg_scan_fn fn,
                             void *arg) LDG_WARN_UNUSED;
+/* The same in reverse key order, from the last key at or before `start` (which begins with
+ * the prefix) down to the first key with the prefix. */
+ldg_err ldg_store_scan_back(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
+                            const void *start, size_t slen, ldg_scan_fn fn,
+                            void *arg) LDG_WARN_UNUSED;
 /* Whether the column family exists: a store written before it was added and opened read
  * only lacks it (LDG_CF_INDEX); reads of it then find nothing. */
 bool ldg_store_has_cf(const ldg_store *s, ldg_cf cf);

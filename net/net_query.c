@@ -989,6 +989,7 @@ const net_rpc_method net_rpc_methods[] = {
     {"participants", h_participants, PUB, SMALL, true},
     {"queue", h_settlement, PUB, SMALL, true},
     {"rules", net_query_assets, PUB, SMALL, false},
+    {"statement", net_query_views, PUB, SMALL, true},
     {"status", h_status, PUB, SMALL, false},
     {"stop", h_stop, OPR, SMALL, false},
     {"submit", h_submit, PUB, LDG_RPC_MSG_SIZE_MAX, false},

@@ -102,12 +102,16 @@ static const ast_asset *cached_asset(ldg_state *st, asset_cache *c, const char *
     return c->found ? &c->a : NULL;
 }
 
-/* A quantity of an instrument: money (specs/money.md §4) for cash, else an integer. */
-static json_t *quantity_json(const ast_asset *a, uint64_t q)
+/* A quantity as every reply gives it (specs/money.md §4): the integer at KEY, and for cash
+ * the money object at KEY_money too. */
+static void set_quantity(json_t *j, const char *key, const ast_asset *a, uint64_t q)
 {
-    if (a && a->kind == AST_KIND_CASH)
-        return net_json_money((int64_t)q, a->id);
-    return json_integer((json_int_t)q);
+    json_object_set_new(j, key, json_integer((json_int_t)q));
+    if (!a || a->kind != AST_KIND_CASH)
+        return;
+    char mkey[32];
+    snprintf(mkey, sizeof mkey, "%s_money", key);
+    json_object_set_new(j, mkey, net_json_money((int64_t)q, a->currency));
 }
 
 static const char *kind_name(const ast_asset *a)
@@ -169,10 +173,11 @@ static json_t *movement_json(history_scan *s, const ldg_note_row *r, const ast_m
     json_object_set_new(j, "seq", json_integer(r->seq));
     json_object_set_new(j, "id", json_string(m->id));
     json_object_set_new(j, "kind", json_string(kind_name(a)));
+    json_object_set_new(j, "scale", json_integer(a ? (json_int_t)a->scale : 0));
     json_object_set_new(j, "reason", json_string(ast_why_name(m->reason)));
     json_object_set_new(j, "direction", json_string(m->in ? "in" : "out"));
-    json_object_set_new(j, "quantity", quantity_json(a, m->in ? m->in : m->out));
-    json_object_set_new(j, "balance", quantity_json(a, m->balance));
+    set_quantity(j, "quantity", a, m->in ? m->in : m->out);
+    set_quantity(j, "balance", a, m->balance);
     json_object_set_new(j, "counterparty",
                         m->has_counterparty ? party_json(s->st, &m->counterparty) : json_null());
     json_object_set_new(j, "tx", tx_ref_json(s->n, &r->origin));
@@ -298,6 +303,190 @@ static char *m_history(net_node *n, ldg_state *st, const msgpack_object *args, u
     return dump(j, status);
 }
 
+/* ---- statement ---- */
+
+/* Each movement records the holding after it (ast_movement.balance), so the holding of an
+ * instrument as of height H is the balance of its last movement at or before H: one seek
+ * backwards per instrument, whatever the length of the history. Instruments are the
+ * distinct ids under the account's 'i' prefix, visited in id order. */
+enum { ID_KEY_LEN = 1 + LDG_ACCOUNT_LEN + AST_ID_LEN, ROW_KEY_LEN = ID_KEY_LEN + POS_LEN };
+
+typedef struct first_key {
+    uint8_t key[ROW_KEY_LEN];
+    bool found;
+} first_key;
+
+static bool take_first(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v;
+    (void)vl;
+    first_key *f = arg;
+    if (kl != ROW_KEY_LEN) /* not a movement row: skip it */
+        return true;
+    memcpy(f->key, k, kl);
+    f->found = true;
+    return false;
+}
+
+typedef struct last_row {
+    bool found;
+    uint64_t height;
+    ast_movement m;
+    ldg_err err;
+} last_row;
+
+static bool take_last(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    last_row *l = arg;
+    ldg_note_row r;
+    if (kl != ROW_KEY_LEN)
+        return true;
+    if (!ldg_note_row_parse(v, vl, &r) || ast_movement_decode(r.val, r.vlen, &l->m) != LDG_OK) {
+        l->err = LDG_ERR_CORRUPT;
+        return false;
+    }
+    l->height = r.height;
+    l->found = true;
+    return false;
+}
+
+typedef struct statement_scan {
+    net_node *n;
+    ldg_state *st;
+    ldg_account who;
+    uint64_t height, limit, rows, read;
+    bool more;
+    char last[AST_ID_LEN + 1];
+    json_t *arr;
+} statement_scan;
+
+static void statement_row(statement_scan *s, const last_row *l)
+{
+    ast_asset a;
+    bool found = false;
+    if (ast_asset_get(s->st, l->m.id, &a, &found) != LDG_OK)
+        found = false;
+    json_t *j = json_pack("{s:s,s:s,s:o}", "id", l->m.id, "kind", kind_name(found ? &a : NULL),
+                          "name", found ? net_json_text(a.name, strlen(a.name)) : json_string(""));
+    json_object_set_new(j, "scale", json_integer(found ? (json_int_t)a.scale : 0));
+    set_quantity(j, "quantity", found ? &a : NULL, l->m.balance);
+    json_object_set_new(j, "last_movement_height", json_integer((json_int_t)l->height));
+    json_array_append_new(s->arr, j);
+    s->rows++;
+}
+
+/* Visits instruments from the one at start on; each found holding non-zero at s->height is a
+ * row. Stops at a full page or the reading budget (more follows, from s->last). */
+static ldg_err statement_scan_from(statement_scan *s, uint8_t start[ROW_KEY_LEN])
+{
+    uint8_t prefix[1 + LDG_ACCOUNT_LEN];
+    size_t plen = ast_history_prefix_account(prefix, &s->who);
+    prefix[0] = AST_HISTORY_KEY_INSTRUMENT;
+    for (;;) {
+        first_key f = {0};
+        ldg_err err =
+            ldg_chain_index_scan(s->n->chain, prefix, plen, start, ROW_KEY_LEN, take_first, &f);
+        if (err != LDG_OK || !f.found)
+            return err;
+        if (s->rows == s->limit || s->read++ == LDG_QUERY_SKIP_MAX) {
+            s->more = true;
+            return LDG_OK;
+        }
+        last_row l = {0};
+        memcpy(start, f.key, ID_KEY_LEN); /* bound: this instrument at s->height, last seq */
+        put_be(start + ID_KEY_LEN, s->height, 8);
+        put_be(start + ID_KEY_LEN + 8, UINT32_MAX, 4);
+        err = ldg_chain_index_scan_back(s->n->chain, f.key, ID_KEY_LEN, start, ROW_KEY_LEN,
+                                        take_last, &l);
+        if (err == LDG_OK)
+            err = l.err;
+        if (err != LDG_OK)
+            return err;
+        memcpy(s->last, f.key + 1 + LDG_ACCOUNT_LEN, AST_ID_LEN);
+        s->last[AST_ID_LEN] = '\0';
+        if (l.found && l.m.balance)
+            statement_row(s, &l);
+        memset(start + ID_KEY_LEN, 0xff, POS_LEN); /* past every row of this instrument */
+    }
+}
+
+/* The height a statement is as of: HEIGHT, or the last block at or before TIME_MS. */
+static bool statement_height(net_node *n, const msgpack_object *args, uint64_t *h, int *status,
+                             char **out)
+{
+    uint64_t tip = ldg_chain_tip(n->chain).height, t;
+    bool by_height = args[1].type != MSGPACK_OBJECT_NIL;
+    if (by_height == (args[2].type != MSGPACK_OBJECT_NIL) ||
+        !ldg_obj_u64(&args[by_height ? 1 : 2], by_height ? h : &t)) {
+        *out = error_json(status, LDG_ERR_INVALID,
+                          "statement takes a height or a time in ms (the other nil)");
+        return false;
+    }
+    if (!by_height) {
+        uint64_t first_after;
+        if (ldg_chain_height_at(n->chain, t == UINT64_MAX ? t : t + 1, &first_after) != LDG_OK) {
+            *out = error_json(status, LDG_ERR_IO, "cannot read the history index");
+            return false;
+        }
+        if (first_after == 0) {
+            *out = error_json(status, LDG_ERR_NOT_FOUND, "no block is at or before that time");
+            return false;
+        }
+        *h = first_after - 1;
+    }
+    if (*h > tip) {
+        *out = error_json(status, LDG_ERR_NOT_FOUND, "height %llu is above the tip (%llu)",
+                          (unsigned long long)*h, (unsigned long long)tip);
+        return false;
+    }
+    return true;
+}
+
+/* statement WHO HEIGHT TIME_MS [AFTER [LIMIT]]: HEIGHT or TIME_MS nil; the cursor is an id. */
+static char *m_statement(net_node *n, ldg_state *st, const msgpack_object *args, uint32_t nargs,
+                         int *status)
+{
+    char who[LDG_NAME_LEN_MAX + 1], after[LDG_QUERY_CURSOR_MAX + 1];
+    net_page page;
+    statement_scan s = {.n = n, .st = st};
+    uint8_t start[ROW_KEY_LEN] = {0};
+    if (nargs < 3 || !ldg_obj_str(&args[0], who, LDG_NAME_LEN_MAX, false) ||
+        !resolve(st, who, &s.who) || !net_page_args(&page, after, args, nargs, 3) ||
+        (page.has_after && (strlen(after) > AST_ID_LEN || !after[0])))
+        return error_json(status, LDG_ERR_INVALID,
+                          "statement takes an account (a participant name or 40 hex), a height "
+                          "or a time in ms (the other nil), then a cursor (an instrument id) "
+                          "and a limit (1..%d)",
+                          LDG_QUERY_PAGE_MAX);
+    char *out = NULL;
+    if (!ldg_chain_index_ready(n->chain))
+        return error_json(status, LDG_ERR_UNAVAILABLE,
+                          "this node's history index is not built (see the node's log); "
+                          "restart the node to rebuild it");
+    if (!statement_height(n, args, &s.height, status, &out))
+        return out;
+    ast_history_prefix_account(start, &s.who);
+    start[0] = AST_HISTORY_KEY_INSTRUMENT;
+    if (page.has_after) { /* just past every row of the cursor's instrument */
+        LDG_ASSERT(ast_id_key(start + 1 + LDG_ACCOUNT_LEN, after));
+        memset(start + ID_KEY_LEN, 0xff, POS_LEN);
+    }
+    s.limit = page.limit;
+    s.arr = json_array();
+    ldg_err err = statement_scan_from(&s, start);
+    if (err != LDG_OK) {
+        json_decref(s.arr);
+        return error_json(status, err, "cannot read the history index");
+    }
+    uint64_t t = 0;
+    json_t *j = json_pack("{s:o}", "account", party_json(st, &s.who));
+    set_when(j, s.height, ldg_chain_block_time(n->chain, s.height, &t) == LDG_OK ? t : 0);
+    json_object_set_new(j, "holdings", s.arr);
+    if (s.more)
+        json_object_set_new(j, "next", json_string(s.last));
+    return dump(j, status);
+}
+
 /* ---- controls ---- */
 
 typedef struct control_scan {
@@ -373,10 +562,10 @@ static bool collect_freeze(void *arg, const uint8_t *k, size_t kl, const uint8_t
         s->err = LDG_ERR_CORRUPT;
         return false;
     }
-    json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:o}", "kind", "freeze", "isin", id, "account",
-                          party_json(s->st, &acct), "quantity",
-                          quantity_json(cached_asset(s->st, &s->cache, id), qty), "order",
-                          hex_json(order, 32));
+    json_t *j = json_pack("{s:s,s:s,s:o}", "kind", "freeze", "isin", id, "account",
+                          party_json(s->st, &acct));
+    set_quantity(j, "quantity", cached_asset(s->st, &s->cache, id), qty);
+    json_object_set_new(j, "order", hex_json(order, 32));
     placed_by(s, j, id, &acct);
     json_array_append_new(s->arr, j);
     s->rows++;
@@ -408,11 +597,13 @@ static bool collect_proposal(void *arg, const uint8_t *k, size_t kl, const uint8
     if (!match)
         return true;
     uint64_t t = 0;
-    json_t *j = json_pack("{s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o}", "kind", "force_transfer", "id",
-                          (json_int_t)id, "isin", p.isin, "quantity",
-                          quantity_json(cached_asset(s->st, &s->cache, p.isin), p.qty), "from",
-                          party_json(s->st, &p.from), "to", party_json(s->st, &p.to), "order",
-                          hex_json(p.order, 32), "requested_by", party_json(s->st, &p.proposer));
+    json_t *j =
+        json_pack("{s:s,s:I,s:s}", "kind", "force_transfer", "id", (json_int_t)id, "isin", p.isin);
+    set_quantity(j, "quantity", cached_asset(s->st, &s->cache, p.isin), p.qty);
+    json_object_set_new(j, "from", party_json(s->st, &p.from));
+    json_object_set_new(j, "to", party_json(s->st, &p.to));
+    json_object_set_new(j, "order", hex_json(p.order, 32));
+    json_object_set_new(j, "requested_by", party_json(s->st, &p.proposer));
     if (ldg_chain_block_time(s->n->chain, p.height, &t) == LDG_OK)
         set_when(j, p.height, t);
     else
@@ -637,9 +828,10 @@ char *net_query_views(net_node *n, const char *method, const msgpack_object *arg
 {
     *status = 0;
     ldg_state *st = ldg_chain_reader(n->chain);
-    char *out = !strcmp(method, "history")    ? m_history(n, st, args, nargs, status)
-                : !strcmp(method, "controls") ? m_controls(n, st, args, nargs, status)
-                                              : m_investors(n, st, args, nargs, status);
+    char *out = !strcmp(method, "history")     ? m_history(n, st, args, nargs, status)
+                : !strcmp(method, "statement") ? m_statement(n, st, args, nargs, status)
+                : !strcmp(method, "controls")  ? m_controls(n, st, args, nargs, status)
+                                               : m_investors(n, st, args, nargs, status);
     ldg_state_free(st);
     return out;
 }
