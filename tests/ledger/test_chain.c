@@ -7,6 +7,7 @@
 #include "testlib.h"
 
 #include "ast_asset.h"
+#include "ast_history.h"
 #include "ldg_chain.h"
 #include "net_node.h"
 
@@ -267,6 +268,111 @@ START_TEST(test_commit_reopen_read)
     batch_free(&b1);
     batch_free(&b2);
     batch_free(&b3);
+}
+END_TEST
+
+/* The rows of the index under prefix, forward (or backward from start), decoded. */
+typedef struct moves {
+    ast_movement m[8];
+    ldg_note_row r[8];
+    size_t n;
+} moves;
+
+static bool collect_move(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)k;
+    (void)kl;
+    moves *ms = arg;
+    ck_assert_uint_lt(ms->n, 8);
+    ck_assert(ldg_note_row_parse(v, vl, &ms->r[ms->n]));
+    ck_assert_int_eq(ast_movement_decode(ms->r[ms->n].val, ms->r[ms->n].vlen, &ms->m[ms->n]),
+                     LDG_OK);
+    ms->r[ms->n].val = NULL; /* points into the store's buffer: gone after the call */
+    ms->n++;
+    return true;
+}
+
+static moves account_moves(ldg_chain *c, const ldg_keypair *k)
+{
+    moves ms = {0};
+    uint8_t prefix[1 + LDG_ACCOUNT_LEN];
+    ldg_account a = tl_account(k);
+    size_t plen = ast_history_prefix_account(prefix, &a);
+    ck_assert_int_eq(ldg_chain_index_scan(c, prefix, plen, prefix, plen, collect_move, &ms),
+                     LDG_OK);
+    return ms;
+}
+
+/* The holding as of a height: the balance of the last movement at or before it, found by
+ * one backward seek (what the statement RPC does). */
+static uint64_t holding_at(ldg_chain *c, const ldg_keypair *k, uint64_t height)
+{
+    uint8_t start[1 + LDG_ACCOUNT_LEN + AST_ID_LEN + 12];
+    ldg_account a = tl_account(k);
+    size_t plen = ast_history_prefix_instrument(start, &a, ISIN);
+    for (int i = 0; i < 8; i++)
+        start[plen + i] = (uint8_t)(height >> (56 - 8 * i));
+    memset(start + plen + 8, 0xff, 4);
+    moves ms = {0};
+    ck_assert_int_eq(
+        ldg_chain_index_scan_back(c, start, plen, start, sizeof start, collect_move, &ms), LDG_OK);
+    return ms.n ? ms.m[0].balance : 0;
+}
+
+/* Every committed holding change is in the index, in block order, with its reason, the
+ * other side, the transaction and the balance after it; a failed transaction leaves none;
+ * past holdings read back by a backward seek; a rebuilt index equals the one written at
+ * commit. */
+START_TEST(test_index_of_movements)
+{
+    ldg_chain *c;
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, &gen, false), LDG_OK);
+    batch b1 = {0}, b2 = {0};
+    ldg_header h1, h2;
+    build_two_blocks(c, &b1, &b2, &h1, &h2);
+    ck_assert(ldg_chain_index_ready(c));
+    moves ms = account_moves(c, &alice);
+    ck_assert_uint_eq(ms.n, 3); /* issue +1000, -300 to bob, +50 from bob; not the failed one */
+    uint64_t want_bal[] = {1000, 700, 750}, want_h[] = {1, 1, 2};
+    uint64_t want_why[] = {AST_WHY_ISSUANCE, AST_WHY_TRANSFER, AST_WHY_TRANSFER};
+    const ldg_hash *want_tx[] = {&b1.id[0], &b1.id[1], &b2.id[0]};
+    ldg_account ab = tl_account(&bob);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_uint_eq(ms.m[i].balance, want_bal[i]);
+        ck_assert_uint_eq(ms.r[i].height, want_h[i]);
+        ck_assert_uint_eq(ms.m[i].reason, want_why[i]);
+        ck_assert(ms.r[i].origin.in_tx);
+        ck_assert_mem_eq(ms.r[i].origin.txid.b, want_tx[i]->b, LDG_HASH_LEN);
+    }
+    ck_assert_uint_eq(ms.r[0].time_ms, T0 + 1000);
+    ck_assert(ms.m[1].has_counterparty && ms.m[1].out == 300 && ms.m[1].in == 0);
+    ck_assert_mem_eq(ms.m[1].counterparty.b, ab.b, LDG_ACCOUNT_LEN);
+    ck_assert(ms.m[2].in == 50 && ms.r[1].seq < ms.r[2].seq + 1000);
+    ck_assert_uint_eq(account_moves(c, &bob).n, 2);
+
+    ck_assert_uint_eq(holding_at(c, &alice, 0), 0);
+    ck_assert_uint_eq(holding_at(c, &alice, 1), 700);
+    ck_assert_uint_eq(holding_at(c, &alice, 2), 750);
+    ck_assert_uint_eq(holding_at(c, &bob, 1), 300);
+    ck_assert_uint_eq(holding_at(c, &bob, 9), 250);
+    uint64_t h, t;
+    ck_assert_int_eq(ldg_chain_height_at(c, T0 + 1500, &h), LDG_OK);
+    ck_assert_uint_eq(h, 2);
+    ck_assert_int_eq(ldg_chain_block_time(c, 1, &t), LDG_OK);
+    ck_assert_uint_eq(t, T0 + 1000);
+
+    ldg_verify_report rep;
+    ck_assert_int_eq(ldg_chain_reindex(c, &rep), LDG_OK);
+    ck_assert(ldg_chain_index_ready(c));
+    moves again = account_moves(c, &alice);
+    ck_assert_uint_eq(again.n, ms.n);
+    for (size_t i = 0; i < ms.n; i++) {
+        ck_assert_mem_eq(&again.m[i], &ms.m[i], sizeof ms.m[i]);
+        ck_assert_mem_eq(&again.r[i], &ms.r[i], sizeof ms.r[i]);
+    }
+    ldg_chain_close(c);
+    batch_free(&b1);
+    batch_free(&b2);
 }
 END_TEST
 
@@ -836,6 +942,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_open_needs_genesis);
     tcase_add_test(tc, test_commit_reopen_read);
+    tcase_add_test(tc, test_index_of_movements);
     tcase_add_test(tc, test_wal_damage_refused);
     tcase_add_test(tc, test_wal_cut_short_refused);
     tcase_add_test(tc, test_torn_unsynced_tail_recovers);
