@@ -211,12 +211,26 @@ static bool collect_movement(void *arg, const uint8_t *k, size_t kl, const uint8
     return true;
 }
 
-/* "<height>:<seq>" -> the position just after it. */
+/* A decimal of 1..20 digits only (no sign, no space, as sscanf would take) into *v. */
+static const char *decimal(const char *p, uint64_t *v)
+{
+    const char *start = p;
+    *v = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (*v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return NULL;
+        *v = *v * 10 + (uint64_t)(*p - '0');
+    }
+    return p == start ? NULL : p;
+}
+
+/* "<height>:<seq>" -> the position just after it (none after the last one there can be). */
 static bool history_cursor(const char *text, uint8_t start[POS_LEN])
 {
-    unsigned long long h, seq;
-    char tail;
-    if (sscanf(text, "%llu:%llu%c", &h, &seq, &tail) != 2 || seq > UINT32_MAX)
+    uint64_t h, seq;
+    const char *p = decimal(text, &h);
+    if (!p || *p != ':' || !(p = decimal(p + 1, &seq)) || *p || seq > UINT32_MAX ||
+        (h == UINT64_MAX && seq == UINT32_MAX))
         return false;
     if (seq == UINT32_MAX) {
         h++;
@@ -625,9 +639,10 @@ static bool control_cursor(const char *text, control_start *c)
 {
     memset(c, 0, sizeof *c);
     char id[AST_ID_LEN + 2], hex[2 * LDG_ACCOUNT_LEN + 2], tail;
-    unsigned long long pid;
+    uint64_t pid;
     ldg_account a;
-    if (sscanf(text, "P:%llu%c", &pid, &tail) == 1) {
+    const char *end = !strncmp(text, "P:", 2) ? decimal(text + 2, &pid) : NULL;
+    if (end && !*end) {
         c->in_proposals = true;
         c->key[0] = AST_KEY_NS;
         c->key[1] = 'P';

@@ -271,5 +271,64 @@ expect_fail INVALID "history with a bad cursor" account history bx --after 'x:y'
 expect_fail INVALID "control list with a bad cursor" control list --after 'Q:1'
 expect_fail USAGE:2 "an unknown option" account history bx --isn CNY
 
+section "hostile requests to the four methods (raw msgpack over the node's socket)"
+TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
+OUT="$(PYTHONPATH="$TOOLS" URL="ipc://$FOLIO_HOME/node.sock" timeout -k 5 60 python3 - <<'PY' 2>&1
+import json, os, spclient
+NIL = object()
+def pk(o):
+    if o is NIL:
+        return b"\xc0"
+    if isinstance(o, list):
+        return bytes([0x90 + len(o)]) + b"".join(pk(x) for x in o)
+    if isinstance(o, int) and o < 0:
+        return b"\xd2" + o.to_bytes(4, "big", signed=True)  # canonical for -2^31..-32769
+    return spclient.pack(o)
+c = spclient.Conn(os.environ["URL"])
+H = "18446744073709551615"
+cases = [  # (request, the error code wanted, or None for a good reply)
+    (["history"], "INVALID"), (["history", "bx", "", 0], "INVALID"),
+    (["history", 7, "", 0, 0], "INVALID"), (["history", "bx", "X" * 13, 0, 0], "INVALID"),
+    (["history", "nobody", "", 0, 0], "INVALID"), (["history", "bx", "", "0", 0], "INVALID"),
+    (["history", "bx", "", 0, 0, "1:2:3"], "INVALID"), (["history", "bx", "", 0, 0, " 1:2"], "INVALID"),
+    (["history", "bx", "", 0, 0, "-1:2"], "INVALID"), (["history", "bx", "", 0, 0, H + "0:1"], "INVALID"),
+    (["history", "bx", "", 0, 0, H + ":4294967295"], "INVALID"),
+    (["history", "bx", "", 0, 0, H + ":4294967294"], None),
+    (["history", "bx", "", 0, 0, NIL, 1001], "INVALID"), (["history", "bx", "", 0, 0, NIL, 1, 9], "INVALID"),
+    (["history", "bx", "", 2**64 - 1, 2**64 - 1], None), (["history", "bx", "", 5, 4], None),
+    (["statement", "bx"], "INVALID"), (["statement", "bx", NIL, NIL], "INVALID"),
+    (["statement", "bx", 1, 1], "INVALID"), (["statement", "bx", "1", NIL], "INVALID"),
+    (["statement", "bx", 2**64 - 1, NIL], "NOT_FOUND"), (["statement", "bx", NIL, 2**64 - 1], None),
+    (["statement", "bx", NIL, 0], "NOT_FOUND"), (["statement", "bx", 1, NIL, "X" * 13], "INVALID"),
+    (["statement", "bx", 1, NIL, ""], "INVALID"), (["statement", "bx", 1, NIL, "\xff\xfe"], None),
+    (["controls"], "INVALID"), (["controls", "X" * 13, ""], "INVALID"),
+    (["controls", "", "nobody"], "NOT_FOUND"), (["controls", "", "", "F:ABC:zz"], "INVALID"),
+    (["controls", "", "", "P:-1"], "INVALID"), (["controls", "", "", "P:" + H], None),
+    (["controls", "", "", "F:abc:" + "0" * 40], "INVALID"), (["controls", "", "", "F:ABC:" + "0" * 40], None),
+    (["investors", NIL, "", 6], "INVALID"), (["investors", NIL, "retail", 0], "INVALID"),
+    (["investors", "2026-01-01", "", 0], "INVALID"), (["investors", NIL, "", 0, "zz"], "INVALID"),
+    (["investors", -800000, "", 0], None), (["investors", NIL, "", 0, "f" * 40], None),
+]
+bad = 0
+for req, want in cases:
+    status, text = c.call_raw(pk(req))
+    d = json.loads(text)
+    got = d.get("error") if status else None
+    if isinstance(got, dict):
+        got = got.get("code")
+    if got != want:
+        bad += 1
+        print("FAIL %r -> status %d %s (want %s)" % (req, status, text[:200], want))
+print("ok %d hostile requests answered with the code wanted, %d not" % (len(cases), bad))
+PY
+)"
+while IFS= read -r line; do
+  case "$line" in
+    "ok "*) pass "${line#ok }" ;;
+    *) fail "$line" ;;
+  esac
+done <<<"$OUT"
+check "the node still answers" node_alive
+
 check_node_log_clean
 finish
