@@ -67,7 +67,11 @@ const cli_noun cli_nouns[] = {
     {"transfer", cli_transfer_main, "move an instrument from your account to another",
      "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
      "'transfer check' asks the node whether a transfer would pass, without submitting."},
-    {"account", cli_account_main, "show an account's holdings", NULL},
+    {"account", cli_account_main, "an account's holdings, every movement, past statements",
+     "history and statement read the node's index of holding changes (specs/rpc.md 3.14):\n"
+     "each movement has its block, time, reason (transfer, settlement, dividend, coupon,\n"
+     "split, forced_transfer, issuance, redemption, ...), counterparty and transaction.\n"
+     "Dates are UTC days; money is in the currency's units (--json: minor units too)."},
     {"tx", cli_tx_main, "show a transaction and its receipt", NULL},
     {"block", cli_block_main, "show a block", NULL},
     {"chain", cli_chain_main, "verify the chain from genesis", NULL},
