@@ -159,8 +159,13 @@ static int list(cli_ctx *ctx, int argc, char **argv)
         else
             cli_money_json_text(per, json_object_get(a, "per_unit"));
         /* "paid of total", both money: 1,050.00 CNY of 1,050.00 CNY. */
-        snprintf(paid, sizeof paid, "%s of %s", cli_money_json_text(pd, json_object_get(a, "paid")),
-                 cli_money_json_text(tot, json_object_get(a, "total")));
+        json_t *total = json_object_get(a, "total");
+        if (json_integer_value(json_object_get(total, "minor")) == 0)
+            snprintf(paid, sizeof paid, "-"); /* nothing recorded yet */
+        else
+            snprintf(paid, sizeof paid, "%s of %s",
+                     cli_money_json_text(pd, json_object_get(a, "paid")),
+                     cli_money_json_text(tot, total));
         snprintf(holders, sizeof holders, "%lld/%lld",
                  (long long)json_integer_value(json_object_get(a, "paid_holders")),
                  (long long)json_integer_value(json_object_get(a, "record_holders")));
