@@ -101,8 +101,6 @@ static int issue_equity(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "BAD_RISK", "--risk must be R1, R2, R3, R4 or R5");
         return CLI_USAGE;
     }
-    if (!risk_s && !ctx->json)
-        printf("no --risk given: the equity is issued at risk level R3\n");
     if (cls && (strlen(cls) == 0 || strlen(cls) > 7)) {
         cli_fail(ctx, "USAGE", "--class is a short share class label such as A or B");
         return CLI_USAGE;
@@ -124,6 +122,8 @@ static int issue_equity(cli_ctx *ctx, int argc, char **argv)
     snprintf(what, sizeof what, "issue %s", isin);
     rc = cli_submit(ctx, AST_TX_ISSUE_EQUITY, &p, what, NULL);
     ldg_enc_free(&p);
+    if (!risk_s && (rc == CLI_OK || rc == CLI_DRY_RUN))
+        fprintf(stderr, "folio: note: no --risk given: the equity is issued at risk level R3\n");
     return rc;
 }
 
@@ -241,8 +241,6 @@ static int issue_bond(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "BAD_RISK", "--risk must be R1, R2, R3, R4 or R5");
         return CLI_USAGE;
     }
-    if (!v[11] && !ctx->json)
-        printf("no --risk given: the bond is issued at risk level R2\n");
     ldg_account to;
     int rc = cli_resolve_account(ctx, v[10], &to);
     if (rc != CLI_OK)
@@ -266,6 +264,8 @@ static int issue_bond(cli_ctx *ctx, int argc, char **argv)
     snprintf(what, sizeof what, "issue bond %s", v[0]);
     rc = cli_submit(ctx, AST_TX_ISSUE_BOND, &p, what, NULL);
     ldg_enc_free(&p);
+    if (!v[11] && (rc == CLI_OK || rc == CLI_DRY_RUN))
+        fprintf(stderr, "folio: note: no --risk given: the bond is issued at risk level R2\n");
     return rc;
 }
 
@@ -603,31 +603,38 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
     return CLI_USAGE;
 }
 
-static int transfer_check(cli_ctx *ctx, int argc, char **argv)
+/* The transfer's payload: [isin, quantity, to]. */
+static void transfer_payload(ldg_enc *p, const char *id, uint64_t qty, const ldg_account *to)
 {
-    static const char *const opts[] = {"--from", "--to", NULL};
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
-        return CLI_USAGE;
-    const char *id = cli_pos(argc, argv, 1, opts), *qty_s = cli_pos(argc, argv, 2, opts);
-    const char *from_s = cli_opt(argc, argv, "--from"), *to_s = cli_opt(argc, argv, "--to");
-    uint64_t qty;
-    char amount[CLI_MONEY_LEN];
-    if (!id || !qty_s || !from_s || !to_s) {
-        cli_fail(ctx, "USAGE", "usage: folio transfer check ISIN QUANTITY --from A --to B");
-        return CLI_USAGE;
+    ldg_enc_init(p);
+    ldg_enc_array(p, 3);
+    ldg_enc_str(p, id);
+    ldg_enc_u64(p, qty);
+    ldg_enc_bin(p, to->b, LDG_ACCOUNT_LEN);
+}
+
+/* --from a key of this home (or no --from: the signing key): the transfer itself, signed,
+ * through the node's check method (what the next block would answer). --from another
+ * account, whose key is not here: the transfer rules alone (transfer_check). */
+static json_t *transfer_check_query(cli_ctx *ctx, const char *id, uint64_t qty, const char *from_s,
+                                    const ldg_account *from, const ldg_account *to, int *rc)
+{
+    ldg_pubkey pub;
+    if (!from_s ||
+        (net_key_name_ok(from_s) && net_key_load_pub(ctx->home, from_s, &pub) == LDG_OK)) {
+        const char *as = ctx->as;
+        if (from_s)
+            ctx->as = from_s;
+        ldg_enc p;
+        transfer_payload(&p, id, qty, to);
+        json_t *j = cli_check(ctx, AST_TX_TRANSFER, &p, rc);
+        ldg_enc_free(&p);
+        ctx->as = as;
+        return j;
     }
-    int rc = cli_instrument_amount_parse(ctx, "QUANTITY", id, qty_s, &qty, amount);
-    if (rc != CLI_OK)
-        return rc;
-    ldg_account from, to;
-    rc = cli_resolve_account(ctx, from_s, &from);
-    if (rc == CLI_OK)
-        rc = cli_resolve_account(ctx, to_s, &to);
-    if (rc != CLI_OK)
-        return rc;
     char fh[LDG_ACCOUNT_HEX_LEN], th[LDG_ACCOUNT_HEX_LEN];
-    ldg_account_hex(fh, &from);
-    ldg_account_hex(th, &to);
+    ldg_account_hex(fh, from);
+    ldg_account_hex(th, to);
     ldg_enc e;
     ldg_enc_init(&e);
     ldg_enc_array(&e, 5);
@@ -636,16 +643,43 @@ static int transfer_check(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_u64(&e, qty);
     ldg_enc_str(&e, fh);
     ldg_enc_str(&e, th);
-    json_t *j = cli_call(ctx, &e, &rc);
+    json_t *j = cli_call(ctx, &e, rc);
     ldg_enc_free(&e);
+    return j;
+}
+
+static int transfer_check(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--from", "--to", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 3))
+        return CLI_USAGE;
+    const char *id = cli_pos(argc, argv, 1, opts), *qty_s = cli_pos(argc, argv, 2, opts);
+    const char *from_s = cli_opt(argc, argv, "--from"), *to_s = cli_opt(argc, argv, "--to");
+    uint64_t qty;
+    char amount[CLI_MONEY_LEN];
+    if (!id || !qty_s || !to_s || strlen(id) > AST_ID_LEN) {
+        cli_fail(ctx, "USAGE", "usage: folio transfer check ISIN QUANTITY --to B [--from A]");
+        return CLI_USAGE;
+    }
+    int rc = cli_instrument_amount_parse(ctx, "QUANTITY", id, qty_s, &qty, amount);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_account from, to;
+    rc = from_s ? cli_resolve_account(ctx, from_s, &from) : CLI_OK;
+    if (rc == CLI_OK)
+        rc = cli_resolve_account(ctx, to_s, &to);
+    if (rc != CLI_OK)
+        return rc;
+    json_t *j = transfer_check_query(ctx, id, qty, from_s, &from, &to, &rc);
     if (!j)
         return rc;
     bool ok = json_is_true(json_object_get(j, "allowed"));
     if (ctx->json) {
         cli_print_json(j);
     } else if (ok) {
-        printf("allowed: %s from %s to %s (as of %s)\n", amount, from_s, to_s,
-               json_string_value(json_object_get(j, "as_of")));
+        printf("allowed: %s from %s to %s\n", amount,
+               from_s ? from_s : cli_signer_name(ctx, NULL), to_s);
     } else {
         const char *d = json_string_value(json_object_get(j, "detail"));
         printf("blocked: %s (code %lld): %s%s%s\n", json_string_value(json_object_get(j, "name")),
@@ -663,14 +697,17 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
     static const char *const opts[] = {"--to", NULL};
     if (cli_wants_help(argc, argv)) {
         printf("usage: folio transfer ISIN|CURRENCY QUANTITY --to ACCOUNT [--as KEY]\n"
-               "       folio transfer check ISIN|CURRENCY QUANTITY --from ACCOUNT --to ACCOUNT\n\n"
+               "       folio transfer check ISIN|CURRENCY QUANTITY --to ACCOUNT [--from ACCOUNT]\n\n"
                "Moves QUANTITY from the signer's own account to ACCOUNT (a participant name, a\n"
                "key name in this home, or a 40-hex account) and waits for the commit.\n"
                "QUANTITY of a security is whole units (1200); of cash (a currency code such as\n"
                "CNY) it is an amount in the currency's units with at most its decimals\n"
                "('transfer CNY 100.50' moves 100.50 CNY; 100.505 is refused).\n"
                "check is a dry run against the committed state: 'allowed', or the first rule\n"
-               "that blocks the transfer with its stable reason code (exit 1).\n");
+               "that blocks the transfer with its stable reason code (exit 1). From a key of\n"
+               "this home (--from KEY, or the signing key) it is the transfer itself, checked\n"
+               "by the node as the next block would execute it; from another account, the\n"
+               "transfer rules alone.\n");
         return CLI_OK;
     }
     if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
@@ -696,11 +733,7 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     ldg_enc p;
-    ldg_enc_init(&p);
-    ldg_enc_array(&p, 3);
-    ldg_enc_str(&p, id);
-    ldg_enc_u64(&p, qty);
-    ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
+    transfer_payload(&p, id, qty, &to);
     char what[CLI_MONEY_LEN + 160];
     snprintf(what, sizeof what, "transfer %s to %s", amount, to_s);
     rc = cli_submit(ctx, AST_TX_TRANSFER, &p, what, NULL);

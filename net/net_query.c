@@ -114,6 +114,68 @@ static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, i
                 status);
 }
 
+/* [tx_wire]: the receipt the transaction would get in the next block, without pooling it
+ * (specs/rpc.md "check"). The one admission path first, then the executor on a throw-away
+ * overlay over the committed state: nothing is written. */
+static json_t *receipt_json(const ldg_receipt *r);
+
+static json_t *check_reply(net_node *n, const char *stage, ldg_result code, const ldg_tx *tx,
+                           const ldg_receipt *rc, uint64_t height)
+{
+    json_t *j = rc ? receipt_json(rc) : result_json(code);
+    json_object_set_new(j, "allowed", json_boolean(code == LDG_R_OK));
+    json_object_set_new(j, "stage", json_string(stage));
+    json_object_set_new(j, "height", json_integer((json_int_t)height));
+    const ldg_tx_type *t = tx ? ldg_registry_find(n->reg, tx->type) : NULL;
+    if (t) {
+        char roles[128] = "";
+        ldg_roles_format(t->roles_any, roles, sizeof roles);
+        json_object_set_new(j, "type_name", json_string(t->name));
+        json_object_set_new(j, "roles", json_string(roles));
+    }
+    if (tx) {
+        ldg_account a;
+        ldg_account_of(&a, &tx->sender);
+        json_object_set_new(j, "sender", account_json(&a));
+    }
+    return j;
+}
+
+static char *m_check(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    if (nargs != 1 || args[0].type != MSGPACK_OBJECT_BIN)
+        return error_json(status, LDG_ERR_INVALID, "check takes one transaction's wire bytes");
+    const uint8_t *wire = (const uint8_t *)args[0].via.bin.ptr;
+    size_t len = args[0].via.bin.size;
+    ldg_tx tx;
+    ldg_result r = ldg_tx_decode(&tx, wire, len);
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    if (r != LDG_R_OK)
+        return dump(check_reply(n, "admission", r, NULL, NULL, tip.height + 1), status);
+    ldg_state *st = ldg_chain_reader(n->chain);
+    net_admitted ad;
+    r = net_admit_probe(n->admit, st, wire, len, &ad);
+    json_t *j = NULL;
+    if (r != LDG_R_OK) {
+        j = check_reply(n, "admission", r, &tx, NULL, tip.height + 1);
+    } else {
+        ldg_env env = {.chain_id = ldg_chain_id(n->chain),
+                       .height = tip.height + 1,
+                       .time_ms = net_admit_now(n->admit),
+                       .dev_mode = n->dev};
+        /* The block hooks are not run: they keep per-process buffers and run on the
+         * chain's thread only (ast_action.c). The answer is as of the committed state. */
+        ldg_receipt rc;
+        if (ldg_exec_tx(n->reg, st, &env, &tx, 0, &rc) == LDG_OK)
+            j = check_reply(n, "execution", rc.code, &tx, &rc, env.height);
+    }
+    ldg_state_free(st);
+    ldg_tx_free(&tx);
+    if (!j)
+        return error_json(status, LDG_ERR_IO, "cannot read the state");
+    return dump(j, status);
+}
+
 /* ---- status, blocks, transactions ---- */
 
 static char *m_status(net_node *n, int *status)
@@ -878,6 +940,7 @@ static char *m_stop(net_node *n, int *status)
         return m_##fn(n, status);                                                                  \
     }
 WITH_ARGS(submit)
+WITH_ARGS(check)
 WITH_ARGS(tx)
 WITH_ARGS(block)
 WITH_ARGS(participant)
@@ -909,6 +972,7 @@ const net_rpc_method net_rpc_methods[] = {
     {"balance", h_balance, PUB, SMALL, true},
     {"block", h_block, PUB, SMALL, false},
     {"bond_schedule", net_query_assets, PUB, SMALL, false},
+    {"check", h_check, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
     {"contract_info", net_query_vm, PUB, SMALL, false},
     {"contract_query", net_query_vm, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
     {"contract_result", net_query_vm, PUB, SMALL, false},

@@ -162,7 +162,7 @@ check "text says OK" grep -q '^OK' <<<"$OUT"
 expect_ok "errors --json" errors --json
 check "errors --json: unique codes and names, includes the ones the tests rely on" python3 -c '
 import json, sys
-d = json.loads(sys.argv[1])
+d = json.loads(sys.argv[1])["errors"]
 codes = [e["code"] for e in d]; names = [e["name"] for e in d]
 need = {"OK", "UNAUTHORIZED", "UNKNOWN_SENDER", "UNKNOWN_ASSET", "BAD_ISIN", "INSUFFICIENT_BALANCE",
         "SELF_TRANSFER", "UNKNOWN_ACCOUNT", "NAME_TAKEN", "WRONG_CHAIN", "REPLAY"}
