@@ -325,6 +325,12 @@ static void help_prefix(FILE *out, const char *noun, int argc, char **argv, size
     const cli_noun *n = cli_cmds_noun(noun);
     if (n && n->about)
         fprintf(out, "\n%s\n", n->about);
+    bool money = false;
+    for (size_t i = 0; i < cli_cmds_n; i++)
+        money |= !strcmp(cli_cmds[i].noun, noun) &&
+                 words_matched(&cli_cmds[i], argc, argv) >= depth && takes_money(&cli_cmds[i]);
+    if (money)
+        money_rule(out);
     fprintf(out,
             "\nEach verb's options: folio %s VERB --help. Global options and exit codes: "
             "folio --help.\n",
