@@ -801,8 +801,7 @@ static char *m_settlement(net_node *n, const char *method, const msgpack_object 
                        .time_ms = now > tip.time_ms ? now : tip.time_ms,
                        .dev_mode = n->dev};
         j = net_query_cycle_preview(st, n->reg, &env, &err);
-    }
-    else if (!strcmp(method, "trade") && has_id)
+    } else if (!strcmp(method, "trade") && has_id)
         j = net_query_trade(st, id, &err);
     else if (!strcmp(method, "cycle") && has_id)
         j = net_query_cycle(st, id, &err);
