@@ -78,3 +78,37 @@ const char *cli_money_json_text(char out[CLI_MONEY_LEN], const json_t *m)
     }
     return cli_money_text(out, (int64_t)json_integer_value(minor), cur);
 }
+
+const char *cli_amount_json_text(char out[CLI_MONEY_LEN], const json_t *obj, const char *key,
+                                 unsigned scale)
+{
+    char mkey[48];
+    snprintf(mkey, sizeof mkey, "%s_money", key);
+    const json_t *m = json_object_get(obj, mkey);
+    if (m)
+        return cli_money_json_text(out, m);
+    const json_t *q = json_object_get(obj, key);
+    if (!json_is_integer(q)) {
+        snprintf(out, CLI_MONEY_LEN, "?");
+        return out;
+    }
+    return cli_quantity_text(out, (int64_t)json_integer_value(q), scale);
+}
+
+int cli_instrument_amount_parse(cli_ctx *ctx, const char *what, const char *id, const char *typed,
+                                uint64_t *q, char text[CLI_MONEY_LEN])
+{
+    unsigned scale;
+    char tmp[CLI_MONEY_LEN], n[CLI_MONEY_LEN];
+    char *out = text ? text : tmp;
+    if (id && ast_money_currency_scale(id, &scale)) {
+        if (cli_money_parse(ctx, what, id, typed, false, q) != CLI_OK)
+            return CLI_USAGE;
+        cli_money_text(out, (int64_t)*q, id);
+        return CLI_OK;
+    }
+    if (cli_quantity_parse(ctx, what, typed, 0, q) != CLI_OK)
+        return CLI_USAGE;
+    snprintf(out, CLI_MONEY_LEN, "%s %.12s", cli_quantity_text(n, (int64_t)*q, 0), id ? id : "");
+    return CLI_OK;
+}

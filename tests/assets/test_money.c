@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ast_asset.h"
 #include "ast_money.h"
 #include "ldg_limits.h"
 
@@ -85,6 +86,21 @@ START_TEST(test_format)
 }
 END_TEST
 
+/* The ledger's messages: cash as money with its currency, securities as units and id. */
+START_TEST(test_amount_text)
+{
+    char b[AST_MONEY_TEXT_LEN + AST_ID_LEN + 2];
+    ast_asset cny = {.id = "CNY", .kind = AST_KIND_CASH, .scale = 2, .currency = "CNY"};
+    ast_asset eq = {.id = "CNE000001R84", .kind = AST_KIND_EQUITY, .scale = 0};
+    ck_assert_str_eq(ast_asset_amount_text(b, sizeof b, &cny, 10000), "100.00 CNY");
+    ck_assert_str_eq(ast_asset_amount_text(b, sizeof b, &cny, 35), "0.35 CNY");
+    ck_assert_str_eq(ast_asset_amount_text(b, sizeof b, &eq, 1200), "1,200 CNE000001R84");
+    ck_assert_str_eq(ast_id_amount_text(b, sizeof b, "CNY", 50000050), "500,000.50 CNY");
+    ck_assert_str_eq(ast_id_amount_text(b, sizeof b, "JPY", 3000), "3,000 JPY");
+    ck_assert_str_eq(ast_id_amount_text(b, sizeof b, "CNE000001R84", 7), "7 CNE000001R84");
+}
+END_TEST
+
 START_TEST(test_currency_scale)
 {
     unsigned s = 99;
@@ -124,6 +140,7 @@ static Suite *money_suite(void)
     tcase_add_test(tc, test_parse_exact);
     tcase_add_test(tc, test_parse_rejects);
     tcase_add_test(tc, test_format);
+    tcase_add_test(tc, test_amount_text);
     tcase_add_test(tc, test_currency_scale);
     tcase_add_test(tc, test_round_trip);
     suite_add_tcase(s, tc);
