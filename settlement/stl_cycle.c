@@ -840,9 +840,11 @@ static void mark_instruction(ldg_state *st, uint64_t id, uint64_t status)
         return;
     in.status = status;
     put_instruction(st, id, &in);
-    if (in.matched_with && get_instruction(st, in.matched_with, &in)) {
+    /* The mirror's own record, under its own id (not under its matched_with, which is id). */
+    uint64_t other = in.matched_with;
+    if (other && get_instruction(st, other, &in)) {
         in.status = status;
-        put_instruction(st, in.matched_with, &in);
+        put_instruction(st, other, &in);
     }
 }
 

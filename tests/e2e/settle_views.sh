@@ -154,7 +154,7 @@ expect_ok "bz mirrors (it holds no USD): queued" settle instruct --receive "$RIV
 Q2=$(printf '%s' "$OUT" | jget instruction_id)
 check "queued" grep -q "queued" <<<"$(printf '%s' "$OUT" | jget receipt.detail)"
 expect_ok "settle list --status queued --json" settle list --status queued --json
-echo "DBG $Q1 $Q2 $OUT" | head -c 600; check "both are queued" test "$(printf '%s' "$OUT" | jq_py '[i["id"] for i in d["instructions"]]')" = "[$Q1, $Q2]"
+check "both are queued" test "$(printf '%s' "$OUT" | jq_py '[i["id"] for i in d["instructions"]]')" = "[$Q1, $Q2]"
 s0="$(business_state)"
 expect_ok "bz asks to cancel" settle cancel "$Q2" --as bz
 check "it stays queued until by asks" grep -q "stays queued" <<<"$OUT"
