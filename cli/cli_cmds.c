@@ -138,7 +138,13 @@ const cli_noun cli_nouns[] = {
      "Start each with: folio node start --detach --home DIR/nodeI"},
     {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke", NULL},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests", NULL},
-    {"lsm", cli_lsm_main, "the liquidity-saving solver, offline", NULL},
+    {"lsm", cli_lsm_main, "the liquidity-saving solver, offline",
+     "Unlike every other folio command, the offline input and its output are integers in\n"
+     "MINOR UNITS (fen for CNY: 100.50 CNY is 10050): the solver knows no currency scale\n"
+     "(specs/settlement.md \"Offline input\"). FILE.json:\n"
+     "  {\"balances\": {\"A\": {\"CNY\": 3}, ...},\n"
+     "   \"instructions\": [{\"id\": \"p1\", \"legs\": [{\"from\": \"A\", \"to\": \"B\",\n"
+     "                     \"asset\": \"CNY\", \"amount\": 5}, ...]}, ...]}"},
     {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
     {"completion", cli_completion_main, "print the shell completion script",
      "Install: make install (bash-completion directory), or: source <(folio completion bash)"},
@@ -271,7 +277,8 @@ const cli_cmd cli_cmds[] = {
     {"trade", "cancel", "TRADE_ID", 1, 1, true,
      "cancel a trade (by the submitter, before affirmation)", NULL},
     {"trade", "list", "", 0, 0, false, "list trades",
-     OPTS({"--status", "submitted|novated|partly-settled|settled|cancelled", "only these", false},
+     OPTS({"--status", "submitted|novated|partly-settled|settled|cancelled|closed", "only these",
+           false},
           PAGING)},
     {"trade", "show", "TRADE_ID", 1, 1, false, "show a trade", NULL},
     {"cycle", "run", "", 0, 0, true, "run a netting and settlement cycle (clearing)", NULL},

@@ -217,15 +217,15 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     if (!cli_check_opts(ctx, argc, argv, opts, NULL) || !cli_page_parse(ctx, argc, argv, &page))
         return CLI_USAGE;
     const char *status = cli_opt(argc, argv, "--status");
-    static const char *const known[] = {"submitted", "novated", "partly-settled", "settled",
-                                        "cancelled"};
+    static const char *const known[] = {"submitted", "novated",   "partly-settled",
+                                        "settled",   "cancelled", "closed"};
     bool ok = !status;
     for (size_t i = 0; status && i < sizeof known / sizeof *known; i++)
         ok |= !strcmp(status, known[i]);
     if (!ok) {
         cli_fail(ctx, "USAGE",
-                 "--status must be submitted, novated, partly-settled, settled or cancelled, "
-                 "not '%s'",
+                 "--status must be submitted, novated, partly-settled, settled, cancelled or "
+                 "closed, not '%s'",
                  status);
         return CLI_USAGE;
     }
