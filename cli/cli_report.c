@@ -179,6 +179,34 @@ static void positions_table(FILE *f, json_t *j)
     fprintf(f, "</table>\n");
 }
 
+/* Who failed an obligation, from its reason code (specs/settlement.md fail reasons). */
+static void who_failed(FILE *f, json_t *r)
+{
+    const char *d = pname(json_object_get(r, "deliverer"));
+    const char *p = pname(json_object_get(r, "receiver"));
+    switch (iv(r, "reason_code")) {
+    case 1: /* the deliverer lacked the securities */
+        esc(f, d);
+        break;
+    case 2: /* the payer (receiver of the securities) lacked the cash */
+        esc(f, p);
+        break;
+    case 3:
+        esc(f, d);
+        fputs(" and ", f);
+        esc(f, p);
+        break;
+    case 5:
+        fputs("a seller of this instrument (to the CCP)", f);
+        break;
+    case 6:
+        fputs("a buyer of this instrument (to the CCP)", f);
+        break;
+    default:
+        fputs("nobody (liquidity)", f);
+    }
+}
+
 static void failures_table(FILE *f, json_t *j)
 {
     fprintf(f, "<h2>Carried into the next cycle: who failed</h2>\n");
@@ -188,8 +216,8 @@ static void failures_table(FILE *f, json_t *j)
         return;
     }
     fprintf(f, "<table><tr><th>Obligation</th><th>Trade</th><th>Age (cycles)</th>"
-               "<th>Deliverer</th><th>Receiver</th><th>Quantity</th><th>Cash</th>"
-               "<th>Reason</th></tr>\n");
+               "<th>Who failed</th><th>Deliverer</th><th>Receiver</th><th>Quantity</th>"
+               "<th>Cash</th><th>Reason</th></tr>\n");
     size_t i;
     json_t *r;
     json_array_foreach(fails, i, r)
@@ -198,6 +226,8 @@ static void failures_table(FILE *f, json_t *j)
         cli_quantity_text(q, iv(r, "quantity"), 0);
         fprintf(f, "<tr><td>%lld</td><td>%lld</td><td>%lld</td><td class='l'>", iv(r, "obligation"),
                 iv(r, "trade"), iv(r, "age_cycles"));
+        who_failed(f, r);
+        fprintf(f, "</td><td class='l'>");
         esc(f, pname(json_object_get(r, "deliverer")));
         fprintf(f, "</td><td class='l'>");
         esc(f, pname(json_object_get(r, "receiver")));
@@ -214,7 +244,7 @@ static void failures_table(FILE *f, json_t *j)
     fprintf(f, "</table>\n");
 }
 
-static void header(FILE *f, cli_ctx *ctx, json_t *j)
+static void header(FILE *f, const char *chain_id, json_t *j)
 {
     fprintf(f,
             "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -231,7 +261,7 @@ static void header(FILE *f, cli_ctx *ctx, json_t *j)
             ".ok{color:#1a7f37}.bad{color:#b42318}"
             "</style></head><body>\n<h1>Netting cycle %lld</h1>\n<p class='sub'>Chain ",
             iv(j, "cycle"), iv(j, "cycle"));
-    esc(f, ctx->cfg_loaded && ctx->cfg.chain_id[0] ? ctx->cfg.chain_id : "?");
+    esc(f, chain_id);
     fprintf(f, " &middot; committed in block %lld at ", iv(j, "height"));
     esc(f, json_string_value(json_object_get(j, "time")));
     fprintf(f, " &middot; CCP ");
@@ -252,9 +282,9 @@ static void header(FILE *f, cli_ctx *ctx, json_t *j)
     fprintf(f, "</p>\n");
 }
 
-static void build(FILE *f, cli_ctx *ctx, json_t *j)
+static void build(FILE *f, const char *chain_id, json_t *j)
 {
-    header(f, ctx, j);
+    header(f, chain_id, j);
     fprintf(f,
             "<div class='cards'>\n"
             "<div class='card'><b class='ok'>%lld</b><span>obligations settled</span></div>\n"
@@ -291,7 +321,15 @@ int cli_cycle_report_html(cli_ctx *ctx, json_t *j, const char *path)
         cli_fail(ctx, "NOMEM", "cannot build the report");
         return CLI_UNAVAILABLE;
     }
-    build(f, ctx, j);
+    /* The chain id as the node that gave the figures states it (a client home's config
+     * may name another); the home's own if the node does not say. */
+    int qrc;
+    json_t *st = cli_query(ctx, "status", NULL, &qrc);
+    const char *chain_id = json_string_value(json_object_get(st, "chain_id"));
+    if (!chain_id || !*chain_id)
+        chain_id = ctx->cfg_loaded && ctx->cfg.chain_id[0] ? ctx->cfg.chain_id : "unknown";
+    build(f, chain_id, j);
+    json_decref(st);
     if (fclose(f) != 0) {
         free(buf);
         cli_fail(ctx, "NOMEM", "cannot build the report");
@@ -302,7 +340,7 @@ int cli_cycle_report_html(cli_ctx *ctx, json_t *j, const char *path)
         free(buf);
         if (!ok) {
             cli_fail(ctx, "IO", "cannot write the report to stdout");
-            return CLI_UNAVAILABLE;
+            return CLI_LOCAL;
         }
         return CLI_OK;
     }

@@ -99,6 +99,10 @@ for c in 2 3; do
   expect_ok "cycle $c: the fail is carried" cycle run --as clearing --json
 done
 check "the report says who failed: bz, seller short" test "$(printf '%s' "$OUT" | jq_py '[(f["deliverer"]["name"], f["reason_code"], f["age_cycles"]) for f in d["failures"] if f["obligation"] == 2 * '"$T3"']')" = "[('bz', 1, 2)]"
+expect_ok "cycle report 3 --html -" cycle report 3 --html -
+check "the HTML report says who failed: bz" grep -q "<td>2</td><td class='l'>bz</td>" <<<"$OUT"
+expect_ok "cycle show 3" cycle show 3
+check "cycle show names the failing seller bz and the cash in CNY" grep -qE "bz +ccp +50 $HARBOUR +500\.00 CNY +seller short" <<<"$OUT"
 expect_fail FAIL_TOO_RECENT "close after 2 cycles" cycle close "$T3" --price 10.40 --as clearing
 expect_ok "cycle 4: carried a third time" cycle run --as clearing
 expect_fail UNAUTHORIZED "close by a broker" cycle close "$T3" --price 10.40 --as by
