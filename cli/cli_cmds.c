@@ -109,14 +109,14 @@ const cli_noun cli_nouns[] = {
      "settled and carried value; net positions and gross/net per participant and\n"
      "currency; failures with who failed and why. Money is shown in currency units.\n"
      "preview shows what 'cycle run' would do now without committing anything.\n"
-     "close ends a fail carried through at least " CLI_STR(
-         STL_FAIL_CLOSE_CYCLES) " cycles by cash\n"
-                                "compensation at a reference price (per unit, in the trade "
-                                "currency): both\n"
-                                "obligations go, no security moves, and the failing participant "
-                                "pays the other\n"
-                                "party's loss at that price through the CCP "
-                                "(specs/settlement.md)."},
+     "close ends a fail carried through at least K cycles (close-after K sets K; until\n"
+     "then " CLI_STR(
+         STL_FAIL_CLOSE_CYCLES) ") by cash compensation at a reference price (per unit, in the\n"
+                                "trade currency): both obligations go, no security moves, and the "
+                                "failing\n"
+                                "participant pays the other party's loss at that price through the "
+                                "CCP\n"
+                                "(specs/settlement.md \"Closing a fail\")."},
     {"settle", cli_settle_main, "bilateral settlement instructions and the queue",
      "A deliverer instructs --deliver with the payment it expects; the receiver mirrors\n"
      "it with --receive and the same payment. AMOUNT is a decimal in the currency's\n"
@@ -293,6 +293,8 @@ const cli_cmd cli_cmds[] = {
     {"cycle", "close", "TRADE_ID", 1, 1, true,
      "close a fail carried through enough cycles by cash compensation (clearing)",
      OPTS({"--price", "P", "reference price per unit, in the trade currency", true})},
+    {"cycle", "close-after", "K", 1, 1, true,
+     "set the cycles a fail must be carried before it may be closed (clearing)", NULL},
     {"settle", "instruct", "", 0, 0, true, "instruct a bilateral settlement",
      OPTS({"--deliver", "ISIN:QTY", "what you deliver", false},
           {"--receive", "ISIN:QTY", "what you receive", false},

@@ -9,30 +9,6 @@ int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const ch
                    json_t **tx);
 int cli_cycle_report_html(cli_ctx *ctx, json_t *cycle, const char *path);
 
-static void usage(void)
-{
-    printf(
-        "usage: folio cycle run                (clearing role)\n"
-        "       folio cycle preview            (what 'cycle run' would do now; commits nothing)\n"
-        "       folio cycle list [--limit N] [--after CYCLE]\n"
-        "       folio cycle show N\n"
-        "       folio cycle report N --html FILE|-\n"
-        "       folio cycle close TRADE_ID --price P   (clearing role)\n\n"
-        "run nets every novated obligation not yet settled (fails of earlier cycles\n"
-        "included) multilaterally, settles delivery-versus-payment at net through the CCP,\n"
-        "with the liquidity-saving mechanism choosing what can settle without any\n"
-        "negative balance, and carries the rest into the next cycle with its age; then it\n"
-        "resolves the bilateral queue. show/report give, per currency (never added across\n"
-        "currencies), gross and net value, netting efficiency, settled and carried value;\n"
-        "net positions and gross/net per participant and currency; failures with who\n"
-        "failed and why. Money is shown in currency units (\"1,250.50 CNY\").\n\n"
-        "close ends a fail carried through at least %d cycles by cash compensation at the\n"
-        "reference price P (per unit, in the trade currency): both obligations go, no\n"
-        "security moves, and the failing participant pays the other party's loss at P\n"
-        "through the CCP (specs/settlement.md \"Closing a fail\").\n",
-        STL_FAIL_CLOSE_CYCLES);
-}
-
 static json_t *get_cycle(cli_ctx *ctx, const char *n_s, int *rc)
 {
     uint64_t n;
@@ -177,7 +153,9 @@ static void print_details(json_t *j)
         cli_table_free(t);
     }
     if (json_array_size(json_object_get(j, "failures"))) {
-        printf("\ncarried into the next cycle\n");
+        printf("\ncarried into the next cycle (a fail carried through %lld cycles may be closed: "
+               "folio cycle close)\n",
+               iv(j, "fail_close_cycles"));
         cli_table *t =
             cli_table_new(8, (const char *const[]){"OBLIGATION", "TRADE", "AGE", "DELIVERER",
                                                    "RECEIVER", "QTY", "CASH", "REASON"});
@@ -290,6 +268,32 @@ static int preview(cli_ctx *ctx, int argc, char **argv)
     return rej ? CLI_REJECTED : CLI_OK;
 }
 
+/* cycle close-after K: the chain's fail-close period, in cycles. */
+static int close_after(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *k_s = cli_pos(argc, argv, 0, NULL);
+    uint64_t k;
+    if (!k_s || !cli_parse_u64(k_s, STL_FAIL_CLOSE_CYCLES_MAX, &k) || k == 0) {
+        cli_fail(ctx, "USAGE", "cycle close-after needs a number of cycles, 1 to %d, not '%s'",
+                 STL_FAIL_CLOSE_CYCLES_MAX, k_s ? k_s : "");
+        return CLI_USAGE;
+    }
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_u64(&e, k);
+    json_t *tx = NULL;
+    int rc = cli_stl_submit(ctx, STL_TX_FAIL_CLOSE_AFTER, &e, "cycle close-after", &tx);
+    ldg_enc_free(&e);
+    if (rc == CLI_OK && ctx->json)
+        cli_print_json(tx);
+    else if (rc == CLI_OK)
+        printf("%s\n",
+               json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
+    json_decref(tx);
+    return rc;
+}
+
 /* cycle close TRADE_ID --price P: the price is parsed in the trade's currency. */
 static int close_fail(cli_ctx *ctx, int argc, char **argv)
 {
@@ -338,11 +342,9 @@ static int close_fail(cli_ctx *ctx, int argc, char **argv)
 
 int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || cli_wants_help(argc, argv)) {
-        usage();
-        return verb ? CLI_OK : CLI_USAGE;
-    }
+    /* The dispatcher (cli_cmds.c) has checked the verb, options and arguments and
+     * answered --help. */
+    const char *verb = argv[1];
     int rc;
     if (!strcmp(verb, "run"))
         return run(ctx, argc - 1, argv + 1);
@@ -350,6 +352,8 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
         return preview(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "close"))
         return close_fail(ctx, argc - 1, argv + 1);
+    if (!strcmp(verb, "close-after"))
+        return close_after(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "list")) {
         static const char *const opts[] = {"--limit", "--after", NULL};
         cli_page page;
@@ -393,7 +397,8 @@ int cli_cycle_main(cli_ctx *ctx, int argc, char **argv)
         json_decref(j);
         return rc;
     }
-    cli_fail(ctx, "USAGE", "unknown verb 'cycle %s' (run, preview, list, show, report, close)",
+    cli_fail(ctx, "USAGE",
+             "unknown verb 'cycle %s' (run, preview, list, show, report, close, close-after)",
              verb);
     return CLI_USAGE;
 }

@@ -9,27 +9,6 @@ uint64_t cli_receipt_id(json_t *tx);
 int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
                    json_t **tx);
 
-static void usage(void)
-{
-    printf("usage: folio settle instruct --deliver ISIN:QTY --pay CCY:AMOUNT --counterparty P\n"
-           "       folio settle instruct --receive ISIN:QTY --pay CCY:AMOUNT --counterparty P\n"
-           "       folio settle list [--status unmatched|matched|queued|settled|cancelled]\n"
-           "                         [--limit N] [--after ID]\n"
-           "       folio settle cancel ID\n"
-           "       folio settle queue [--limit N] [--after ID]\n"
-           "       folio settle resolve                 (clearing role)\n\n"
-           "A deliverer instructs --deliver with the payment it expects; the receiver mirrors\n"
-           "it with --receive and the same payment. AMOUNT is a decimal in the currency's\n"
-           "units (CNY:100.50), QTY whole units. A matched pair settles at once,\n"
-           "delivery versus payment, if both sides hold what they owe; otherwise it waits in\n"
-           "the queue, which the liquidity-saving mechanism resolves at every cycle and on\n"
-           "demand with 'settle resolve'.\n\n"
-           "list shows every instruction, unmatched ones with a hint when the counterparty sent\n"
-           "one that differs in a single term (\"amount differs by 0.01 CNY from instruction\n"
-           "1\"). cancel: before matching, the sender cancels its instruction alone; a matched\n"
-           "pair waiting in the queue is cancelled once both parties have asked.\n");
-}
-
 /* "X:TEXT" -> X (into id, at most 12 chars) and the text after the last colon. */
 static bool split_pair(const char *s, char *id, const char **text)
 {
@@ -248,11 +227,9 @@ static int cancel(cli_ctx *ctx, int argc, char **argv)
 
 int cli_settle_main(cli_ctx *ctx, int argc, char **argv)
 {
-    const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || cli_wants_help(argc, argv)) {
-        usage();
-        return verb ? CLI_OK : CLI_USAGE;
-    }
+    /* The dispatcher (cli_cmds.c) has checked the verb, options and arguments and
+     * answered --help. */
+    const char *verb = argv[1];
     if (!strcmp(verb, "instruct"))
         return instruct(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "resolve") && argc > 2) {

@@ -313,8 +313,18 @@ json_t *net_query_cycle(ldg_state *st, uint64_t n, ldg_err *err)
     if (*err != LDG_OK)
         return NULL;
     json_t *j = found ? cycle_json(st, n, v, vl, true) : NULL;
-    if (!j)
+    if (!j) {
         *err = LDG_ERR_NOT_FOUND;
+        return NULL;
+    }
+    /* The chain's setting now, for the failures listed: when they may be closed. */
+    uint64_t k;
+    *err = stl_fail_close_cycles(st, &k);
+    if (*err != LDG_OK) {
+        json_decref(j);
+        return NULL;
+    }
+    json_object_set_new(j, "fail_close_cycles", json_integer((json_int_t)k));
     return j;
 }
 

@@ -23,8 +23,8 @@ static ldg_err open_obligation(ldg_state *st, uint64_t id, stl_obligation_rec *o
 
 ldg_err stl_closeout_get(ldg_state *st, uint64_t trade_id, stl_closeout *out, bool *found)
 {
-    uint8_t key[9];
-    stl_key_id(key, 'z', trade_id);
+    uint8_t key[10];
+    stl_ns_key_id(key, 'z', trade_id);
     const uint8_t *v;
     size_t vl;
     ldg_err err = ldg_state_get(st, key, sizeof key, &v, &vl, found);
@@ -55,14 +55,46 @@ static void closeout_put(ldg_state *st, uint64_t trade_id, const stl_closeout *z
     ldg_enc_bin(&e, z->payee.b, LDG_ACCOUNT_LEN);
     ldg_enc_u64(&e, z->cycle);
     ldg_enc_u64(&e, z->height);
-    uint8_t key[9];
-    stl_key_id(key, 'z', trade_id);
+    uint8_t key[10];
+    stl_ns_key_id(key, 'z', trade_id);
     ldg_state_put(st, key, sizeof key, ldg_enc_data(&e), ldg_enc_len(&e));
     ldg_enc_free(&e);
 }
 
+/* 's' 'f': the chain's setting, else the default. */
+ldg_err stl_fail_close_cycles(ldg_state *st, uint64_t *cycles)
+{
+    const uint8_t key[2] = {STL_KEY_NS, 'f'};
+    ldg_err err = ldg_state_get_u64(st, key, sizeof key, cycles);
+    if (err == LDG_OK && *cycles == 0) /* absent (never stored as 0) */
+        *cycles = STL_FAIL_CLOSE_CYCLES;
+    return err;
+}
+
+/* cycle.fail_close_after: [cycles], 1..STL_FAIL_CLOSE_CYCLES_MAX, by clearing staff. Applies
+ * to every fail from now on, those already carried included. */
+ldg_result stl_apply_fail_close_after(ldg_txctx *c, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    uint64_t n, old;
+    if (!ldg_obj_array(payload, 1, &f) || !ldg_obj_u64(&f[0], &n))
+        return LDG_R_BAD_PAYLOAD;
+    if (n == 0 || n > STL_FAIL_CLOSE_CYCLES_MAX) {
+        ldg_txctx_detail(c, "%llu cycles: must be 1 to %d (STL_FAIL_CLOSE_CYCLES_MAX)",
+                         (unsigned long long)n, STL_FAIL_CLOSE_CYCLES_MAX);
+        return STL_R_BAD_CLOSE_AFTER;
+    }
+    if (stl_fail_close_cycles(c->st, &old) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    const uint8_t key[2] = {STL_KEY_NS, 'f'};
+    ldg_state_put_u64(c->st, key, sizeof key, n);
+    ldg_txctx_detail(c, "a fail may be closed after %llu cycles (was %llu)", (unsigned long long)n,
+                     (unsigned long long)old);
+    return LDG_R_OK;
+}
+
 /* Checks that trade t can be closed now: novated, both obligations open, carried through at
- * least STL_FAIL_CLOSE_CYCLES cycles. */
+ * least the chain's fail-close cycles. */
 static ldg_result closable(ldg_txctx *c, const stl_trade *t)
 {
     if (t->status != STL_TRADE_NOVATED) {
@@ -82,12 +114,15 @@ static ldg_result closable(ldg_txctx *c, const stl_trade *t)
                          (unsigned long long)(fs ? 2 * t->id + 1 : 2 * t->id));
         return STL_R_NOT_CLOSABLE;
     }
-    uint64_t age = sell.age > buy.age ? sell.age : buy.age;
-    if (age < STL_FAIL_CLOSE_CYCLES) {
+    uint64_t age = sell.age > buy.age ? sell.age : buy.age, need;
+    if (stl_fail_close_cycles(c->st, &need) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (age < need) {
         ldg_txctx_detail(c,
                          "trade %llu has been carried through %llu cycles; it can be closed after "
-                         "%d (STL_FAIL_CLOSE_CYCLES)",
-                         (unsigned long long)t->id, (unsigned long long)age, STL_FAIL_CLOSE_CYCLES);
+                         "%llu",
+                         (unsigned long long)t->id, (unsigned long long)age,
+                         (unsigned long long)need);
         return STL_R_FAIL_TOO_RECENT;
     }
     return LDG_R_OK;

@@ -730,8 +730,9 @@ ldg_result stl_resolve_queue(ldg_txctx *c, bool in_cycle, uint64_t *settled_coun
         if (settled[i]) {
             ldg_state_del(c->st, key, sizeof key);
             mark_instruction(c->st, s.items[i].id, STL_INSTR_SETTLED);
-            stl_key_id(key, 'x', s.items[i].id); /* a pending cancel request lapses */
-            ldg_state_del(c->st, key, sizeof key);
+            uint8_t xk[10];
+            stl_ns_key_id(xk, 'x', s.items[i].id); /* a pending cancel request lapses */
+            ldg_state_del(c->st, xk, sizeof xk);
             (*settled_count)++;
             queue_count_add(c->st, -1);
         } else {
@@ -1011,7 +1012,7 @@ static ldg_result cancel_unmatched(ldg_txctx *c, instruction *in)
 }
 
 /* A matched pair waiting in the queue leaves it only when both parties ask: the first request
- * is recorded under 'x' (bit 1 the deliverer, 2 the receiver), the second removes the pair. */
+ * is recorded under 's' 'x' (bit 1 the deliverer, 2 the receiver), the second removes the pair. */
 static ldg_result cancel_queued(ldg_txctx *c, const instruction *in)
 {
     uint64_t qid = in->id > in->matched_with ? in->id : in->matched_with;
@@ -1022,8 +1023,8 @@ static ldg_result cancel_queued(ldg_txctx *c, const instruction *in)
                                                                         : 0;
     if (!bit)
         return STL_R_NOT_INSTRUCTION_PARTY;
-    uint8_t xk[9], qk[9];
-    stl_key_id(xk, 'x', qid);
+    uint8_t xk[10], qk[9];
+    stl_ns_key_id(xk, 'x', qid);
     stl_key_id(qk, 'q', qid);
     uint64_t asked = 0;
     if (ldg_state_get_u64(c->st, xk, sizeof xk, &asked) != LDG_OK)

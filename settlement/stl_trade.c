@@ -40,6 +40,8 @@ static const ldg_result_info stl_results[] = {
      "only a novated trade with both obligations still open can be closed"},
     {STL_R_NOT_FAILING, "NOT_FAILING",
      "both sides now hold what the trade needs; let the next cycle settle it"},
+    {STL_R_BAD_CLOSE_AFTER, "BAD_CLOSE_AFTER",
+     "the number of cycles before a fail may be closed is out of range"},
 };
 
 const char *stl_fail_reason_name(uint64_t reason)
@@ -65,6 +67,12 @@ void stl_key_id(uint8_t out[9], char prefix, uint64_t id)
     out[0] = (uint8_t)prefix;
     for (int i = 0; i < 8; i++)
         out[1 + i] = (uint8_t)(id >> (56 - 8 * i));
+}
+
+void stl_ns_key_id(uint8_t out[10], char kind, uint64_t id)
+{
+    out[0] = STL_KEY_NS;
+    stl_key_id(out + 1, kind, id);
 }
 
 static uint64_t key_id(const uint8_t *k)
@@ -374,6 +382,8 @@ static const ldg_tx_type stl_types[] = {
     {STL_TX_SETTLE_RESOLVE, "settle.resolve", LDG_ROLE_CLEARING, stl_apply_settle_resolve},
     {STL_TX_SETTLE_CANCEL, "settle.cancel", 0, stl_apply_settle_cancel},
     {STL_TX_FAIL_CLOSE, "cycle.close_fail", LDG_ROLE_CLEARING, stl_apply_fail_close},
+    {STL_TX_FAIL_CLOSE_AFTER, "cycle.fail_close_after", LDG_ROLE_CLEARING,
+     stl_apply_fail_close_after},
 };
 
 void stl_ledger_register(ldg_registry *r)

@@ -123,6 +123,12 @@ check "trade show has the closeout" grep -q "compensation *20.00 CNY, paid by bz
 expect_fail NOT_CLOSABLE "close it twice" cycle close "$T3" --price 10.40 --as clearing
 expect_ok "cycle 5 has nothing left" cycle run --as clearing --json
 check "no obligation is open" test "$(printf '%s' "$OUT" | jget obligations)" = 0
+expect_fail UNAUTHORIZED "a broker cannot set the fail-close period" cycle close-after 2 --as by
+expect_fail USAGE "a period of 0 cycles" cycle close-after 0 --as clearing
+expect_ok "clearing sets the fail-close period to 2 cycles" cycle close-after 2 --as clearing
+check "the receipt says what it was" grep -q "a fail may be closed after 2 cycles (was 3)" <<<"$OUT"
+expect_ok "cycle show 5 --json" cycle show 5 --json
+check "the cycle reply gives the period" test "$(printf '%s' "$OUT" | jget fail_close_cycles)" = 2
 
 section "settle list: unmatched instructions and the near-match hint"
 expect_ok "bx: deliver 5 $HARBOUR to by for 50.00 CNY" settle instruct --deliver "$HARBOUR:5" --pay CNY:50.00 --counterparty by --as bx --json

@@ -694,6 +694,43 @@ START_TEST(test_close_fail_buyer)
 }
 END_TEST
 
+/* The fail-close period is the chain's: clearing staff set it within bounds. */
+START_TEST(test_close_after)
+{
+    world w;
+    world_init(&w, 2);
+    tk *t = &w.t;
+    int s = w.b[0], b = w.b[1];
+    tk_give(t, b, CNY, 100000);
+    tk_give(t, s, CNY, 1000);
+    tk_commit(t);
+    uint64_t id = tk_trade(t, s, b, X, 5, 1000, CNY);
+    tk_commit(t);
+    run_cycle(&w);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1100), STL_R_FAIL_TOO_RECENT);
+    ck_assert_str_eq(t->last.detail, "trade 1 has been carried through 1 cycles; it can be "
+                                     "closed after 3");
+    ck_assert_int_eq(tk_by_id(t, s, STL_TX_FAIL_CLOSE_AFTER, 1), LDG_R_UNAUTHORIZED);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, 0), STL_R_BAD_CLOSE_AFTER);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, STL_FAIL_CLOSE_CYCLES_MAX + 1),
+                     STL_R_BAD_CLOSE_AFTER);
+    tk_check_unchanged(t);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, 1), LDG_R_OK);
+    ck_assert_str_eq(t->last.detail, "a fail may be closed after 1 cycles (was 3)");
+    tk_commit(t);
+    uint64_t k = 0;
+    ck_assert(stl_fail_close_cycles(t->st, &k) == LDG_OK);
+    ck_assert_uint_eq(k, 1);
+    /* A fail already carried once may now be closed: 5 x 1.00 = 5.00 CNY to the buyer. */
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1100), LDG_R_OK);
+    tk_commit(t);
+    ck_assert_uint_eq(tk_bal(t, s, CNY), 500);
+    ck_assert_uint_eq(tk_bal(t, b, CNY), 100500);
+    tk_check_conserved(t);
+    tk_free(t);
+}
+END_TEST
+
 /* ---- instruction statuses and cancelling ---- */
 
 static const char *instr_status(tk *t, uint64_t id, const char **sender)
@@ -831,6 +868,7 @@ int main(void)
     tcase_add_test(tc, test_two_currencies);
     tcase_add_test(tc, test_close_fail_seller);
     tcase_add_test(tc, test_close_fail_buyer);
+    tcase_add_test(tc, test_close_after);
     tcase_add_test(tc, test_instruction_status_after_settling);
     tcase_add_test(tc, test_settle_cancel);
     suite_add_tcase(s, tc);
