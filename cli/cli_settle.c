@@ -83,6 +83,12 @@ static int instruct(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+static const char *pname(json_t *p)
+{
+    const char *n = json_string_value(json_object_get(p, "name"));
+    return n && *n ? n : json_string_value(json_object_get(p, "account"));
+}
+
 static int queue(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--limit", "--after", NULL};
@@ -110,12 +116,10 @@ static int queue(cli_ctx *ctx, int argc, char **argv)
             cli_money_json_text(p, json_object_get(r, "amount"));
             snprintf(age, sizeof age, "%lld",
                      (long long)json_integer_value(json_object_get(r, "age_cycles")));
-            cli_table_row(
-                t,
-                (const char *const[]){
-                    id, json_string_value(json_object_get(json_object_get(r, "deliverer"), "name")),
-                    json_string_value(json_object_get(json_object_get(r, "receiver"), "name")),
-                    json_string_value(json_object_get(r, "isin")), q, p, age});
+            cli_table_row(t, (const char *const[]){id, pname(json_object_get(r, "deliverer")),
+                                                   pname(json_object_get(r, "receiver")),
+                                                   json_string_value(json_object_get(r, "isin")),
+                                                   q, p, age});
         }
         cli_table_print(t, stdout);
         cli_table_free(t);
@@ -123,12 +127,6 @@ static int queue(cli_ctx *ctx, int argc, char **argv)
     cli_page_more(ctx, j, "settle queue", &page);
     json_decref(j);
     return CLI_OK;
-}
-
-static const char *pname(json_t *p)
-{
-    const char *n = json_string_value(json_object_get(p, "name"));
-    return n && *n ? n : json_string_value(json_object_get(p, "account"));
 }
 
 static int list(cli_ctx *ctx, int argc, char **argv)
