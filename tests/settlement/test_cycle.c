@@ -710,6 +710,12 @@ START_TEST(test_close_after)
     ck_assert_int_eq(close_fail(&w, w.clear, id, 1100), STL_R_FAIL_TOO_RECENT);
     ck_assert_str_eq(t->last.detail, "trade 1 has been carried through 1 cycles; it can be "
                                      "closed after 3");
+    /* Hostile payloads: the wrong shape is BAD_PAYLOAD and changes nothing. */
+    ck_assert_int_eq(tk_empty(t, w.clear, STL_TX_FAIL_CLOSE_AFTER), LDG_R_BAD_PAYLOAD);
+    ck_assert_int_eq(tk_empty(t, w.clear, STL_TX_FAIL_CLOSE), LDG_R_BAD_PAYLOAD);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE, id), LDG_R_BAD_PAYLOAD);
+    ck_assert_int_eq(tk_empty(t, s, STL_TX_SETTLE_CANCEL), LDG_R_BAD_PAYLOAD);
+    tk_check_unchanged(t);
     ck_assert_int_eq(tk_by_id(t, s, STL_TX_FAIL_CLOSE_AFTER, 1), LDG_R_UNAUTHORIZED);
     ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, 0), STL_R_BAD_CLOSE_AFTER);
     ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, STL_FAIL_CLOSE_CYCLES_MAX + 1),
