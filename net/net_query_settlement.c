@@ -487,8 +487,23 @@ static bool collect_instruction(void *arg, const uint8_t *k, size_t kl, const ui
     return true;
 }
 
+/* "" (all), "matched", or an instruction status's name. */
+static bool status_known(const char *status)
+{
+    if (!*status || !strcmp(status, "matched"))
+        return true;
+    for (uint64_t k = STL_INSTR_UNMATCHED; k <= STL_INSTR_CANCELLED; k++)
+        if (!strcmp(status, stl_instruction_status_name(k)))
+            return true;
+    return false;
+}
+
 json_t *net_query_instructions(ldg_state *st, const char *status, net_page *page, ldg_err *err)
 {
+    if (!status_known(status)) {
+        *err = LDG_ERR_INVALID;
+        return NULL;
+    }
     instr_scan s = {st, json_array(), status, page, NULL, 0};
     s.unmatched = malloc(STL_NEAR_MATCH_SCAN_MAX * sizeof *s.unmatched);
     if (!s.unmatched) {

@@ -825,6 +825,13 @@ START_TEST(test_settle_cancel)
     json_t *q = net_query_queue(t->st, &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
     ck_assert_uint_eq(json_array_size(json_object_get(q, "queue")), 0);
     json_decref(q);
+    /* The list's filter: a known status, else INVALID. */
+    q = net_query_instructions(t->st, "matched", &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
+    ck_assert_uint_eq(json_array_size(json_object_get(q, "instructions")), 0);
+    json_decref(q);
+    q = net_query_instructions(t->st, "pending", &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(err, LDG_ERR_INVALID);
     /* Funded later: nothing settles, nothing moved. */
     tk_give(t, b, CNY, 100);
     tk_commit(t);
