@@ -95,6 +95,8 @@ section "a fail that never settles, closed by cash compensation"
 expect_ok "bz sells 50 $HARBOUR it does not hold to by at 10.00" trade submit --isin "$HARBOUR" --side sell --quantity 50 --price 10.00 --currency CNY --counterparty by --as bz --json
 T3=$(printf '%s' "$OUT" | jget trade_id)
 expect_ok "by affirms $T3" trade affirm "$T3" --as by
+expect_ok "cycle preview --json after new blocks" cycle preview --json
+check "the preview is of the new tip (cycle 2, trade $T3's 2 obligations), not a cached older one" test "$(printf '%s' "$OUT" | jq_py '"%d %d %d" % (d["cycle"], d["obligations"], d["carried_count"])')" = "2 2 2"
 for c in 2 3; do
   expect_ok "cycle $c: the fail is carried" cycle run --as clearing --json
 done
