@@ -1,0 +1,4 @@
+# Evidence preservation (specs/evidence.md), compiled into folio_ledger beside the core; the
+# core knows nothing of it: net registers it with the executor (ldg_ev_register).
+file(GLOB LDG_EV_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/ledger/evidence/*.c)
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
