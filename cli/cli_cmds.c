@@ -119,6 +119,14 @@ const cli_noun cli_nouns[] = {
      "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
      "Start each with: folio node start --detach --home DIR/nodeI"},
     {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke", NULL},
+    {"evidence", cli_evidence_main,
+     "preserve log files as anchored evidence; prove and verify records",
+     "A log line is TIME<TAB>TYPE<TAB>LINKS<TAB>PAYLOAD (specs/evidence.md): TIME in ms since\n"
+     "1970 or YYYY-MM-DDTHH:MM:SS[.fff]Z, LINKS '-' or earlier records as #LINE or 64-hex ids.\n"
+     "ingest reads whole files first (a bad line stores and anchors nothing), slices them\n"
+     "into the evidence store (default HOME/evidence) and anchors each slice (broker role).\n"
+     "A file already ingested anchors nothing new. prove writes an offline bundle of the\n"
+     "record and every record its links reach; verify checks one with only genesis.bin."},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests", NULL},
     {"lsm", cli_lsm_main, "the liquidity-saving solver, offline", NULL},
     {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
@@ -131,9 +139,9 @@ const size_t cli_nouns_n = sizeof cli_nouns / sizeof cli_nouns[0];
 const cli_cmd cli_cmds[] = {
     /* init, node, keys */
     {"init", "", "", 0, 0, false, "create a node home: config.ini, operator key, genesis",
-     OPTS({"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
-          {"--join", "URL", "make a client home for the node at URL instead (client init)",
-           false})},
+     OPTS(
+         {"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
+         {"--join", "URL", "make a client home for the node at URL instead (client init)", false})},
     {"client", "init", "", 0, 0, false,
      "write a client home for the node at URL: its chain id and genesis hash, no validator key",
      OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
@@ -149,7 +157,8 @@ const cli_cmd cli_cmds[] = {
      NULL},
     {"keys", "new", "NAME", 1, 1, false, "create a signing key in HOME/keys",
      OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
-    {"keys", "import", "NAME FILE|-", 2, 2, false, "import a secret key (hex, or a sealed key file)",
+    {"keys", "import", "NAME FILE|-", 2, 2, false,
+     "import a secret key (hex, or a sealed key file)",
      OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
     {"keys", "export", "NAME", 1, 1, false, "write a key's secret (sealed if it is)",
      OPTS({"--out", "FILE", "write to FILE (mode 0600) instead of stdout", false},
@@ -339,6 +348,21 @@ const cli_cmd cli_cmds[] = {
      NULL},
     {"tls", "revoke", "CERT", 1, 1, false,
      "add the certificate to HOME/tls/revoked: the node refuses connections presenting it", NULL},
+
+    /* evidence */
+    {"evidence", "ingest", "FILE...", 1, CLI_ARGS_ANY, true,
+     "slice log files into records, store the slices and anchor each (broker)",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "anchor", "", 0, 0, true, "anchor the slices of the store not anchored yet",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "prove", "RECORD_ID", 1, 1, false,
+     "write an offline bundle proving a record and the records it links to",
+     OPTS({"--out", "FILE", "where to write the bundle", true},
+          {"--store", "DIR", "the evidence store (default HOME/evidence)", false},
+          {"--private", NULL, "leave the lines out: only their hashes are proved", false})},
+    {"evidence", "verify", "BUNDLE", 1, 1, false,
+     "check a bundle with no node: inclusion, anchor signature, block certificate from genesis",
+     OPTS({"--genesis", "FILE", "the chain's genesis.bin", true})},
 
     /* the table itself */
     {"commands", "", "", 0, 0, false, "list every command with its arguments and options", NULL},

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Evidence preservation through the real binary and a --dev node (specs/evidence.md): a
+# broker ingests a log (disclosure -> acknowledgement -> purchase), each slice is anchored
+# by one transaction; re-ingesting anchors nothing; a truncated or malformed log stores and
+# anchors nothing; a non-broker cannot anchor; prove writes a bundle of the purchase and the
+# chain it follows from; `evidence verify` and an independent Python verifier
+# (tools/ev_verify.py, standard library only) accept it with only genesis.bin, and both
+# refuse it tampered, for another chain, or without the records it links to.
+. "$(dirname "$0")/lib.sh" "$@"
+
+PYV="$(cd "$(dirname "$0")" && pwd)/tools/ev_verify.py"
+eq() { if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi; }
+txs() { status_field tx_total; }
+pyv() { OUT="$(python3 "$PYV" "$@" 2>&1)"; }
+cd "$E2E_TMP" || exit 2
+
+section "setup: a --dev node and a broker"
+check "init" home_init
+run node start --detach --dev
+check "node start --dev" test "$RC" -eq 0
+folio keys new broker >/dev/null
+folio keys new alice >/dev/null
+run participant register broker --role broker --key broker
+check "register broker" test "$RC" -eq 0
+run participant register alice --role investor --key alice
+check "register alice" test "$RC" -eq 0
+SUBJECT="$(folio participant show broker --json | jget account)"
+
+T=$(($(date -u +%s%3N) - 60000))
+printf '%s\tdisclosure\t-\tinvestor=alice isin=CNE100000296 risk=R4\n%s\tack\t#1\tinvestor=alice read the disclosure\n%s\tpurchase\t#2\tinvestor=alice qty=100\n' \
+  "$T" "$((T + 1000))" "$((T + 2000))" >day.log
+
+section "ingest: one slice, one anchor"
+t0="$(txs)"
+expect_ok "evidence ingest day.log --as broker" evidence ingest day.log --as broker
+check "   3 records in 1 slice" grep -q "day.log: 3 records in 1 slices" <<<"$OUT"
+check "   anchored 1 slice" grep -q "anchored 1 slice" <<<"$OUT"
+eq "   one transaction" "$(($(txs) - t0))" 1
+ls "$FOLIO_HOME"/evidence/*.slice >/dev/null 2>&1 && pass "   slice stored" || fail "   no slice in the store"
+
+section "re-ingest: nothing new"
+t0="$(txs)"
+expect_ok "evidence ingest day.log again" evidence ingest day.log --as broker
+check "   says already ingested" grep -q "already ingested" <<<"$ERR"
+sleep 0.5
+eq "   no transaction" "$(($(txs) - t0))" 0
+eq "   still one slice in the store" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" 1
+
+section "hostile logs: precise errors, nothing stored or anchored"
+printf '%s\tdisclosure\t-\tno newline' "$T" >trunc.log
+expect_fail BAD_LOG "truncated log" evidence ingest trunc.log --as broker
+check "   names line 1 and TRUNCATED" grep -q "line 1 (byte offset 0): TRUNCATED" <<<"$FAIL_SENTENCE"
+printf '%s\tack\t-\tok\n%s\tBAD TYPE\t-\tx\n' "$T" "$T" >badtype.log
+expect_fail BAD_LOG "bad type on line 2" evidence ingest badtype.log --as broker
+check "   names line 2 and TYPE" grep -q "line 2 (byte offset [0-9]*): TYPE" <<<"$FAIL_SENTENCE"
+printf '%s\tack\t#2\tlinks forward\n%s\tack\t-\tx\n' "$T" "$T" >fwd.log
+expect_fail BAD_LOG "link to a later line" evidence ingest fwd.log --as broker
+check "   LINK_UNKNOWN" grep -q "LINK_UNKNOWN" <<<"$FAIL_SENTENCE"
+eq "   still one slice in the store" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" 1
+printf '%s\tlogin\t-\talice\n' "$T" >alice.log
+expect_fail UNAUTHORIZED "an investor cannot anchor" evidence ingest alice.log --as alice \
+  --store "$E2E_TMP/alice-store"
+
+section "prove and verify with genesis.bin only"
+IDS="$(python3 "$PYV" ids day.log "$SUBJECT")"
+PURCHASE="$(sed -n 3p <<<"$IDS")"
+DISCLOSURE="$(sed -n 1p <<<"$IDS")"
+expect_ok "evidence prove PURCHASE (id computed by the Python tool)" evidence prove "$PURCHASE" --out purchase.bundle
+check "   3 records (the chain), 1 anchor" grep -q "3 records, 1 anchor" <<<"$OUT"
+cp "$FOLIO_HOME/genesis.bin" genesis.bin
+expect_ok "evidence verify (no node needed)" evidence verify purchase.bundle --genesis genesis.bin
+check "   valid: 3 records" grep -q "valid: 3 records" <<<"$OUT"
+check "   shows the disclosure it follows from" grep -q "disclosure at" <<<"$OUT"
+run evidence verify purchase.bundle --genesis genesis.bin --json
+eq "   --json first record is the purchase" "$(jget records.0.record <<<"$OUT")" "$PURCHASE"
+eq "   --json subject is the broker" "$(jget records.0.subject <<<"$OUT")" "$SUBJECT"
+pyv verify purchase.bundle genesis.bin
+check "Python verifier: valid 3" grep -q "^valid 3" <<<"$OUT"
+
+section "tampering is refused by both verifiers"
+python3 -c '
+import sys
+b = bytearray(open("purchase.bundle", "rb").read())
+i = b.find(b"qty=100"); b[i + 4] ^= 1
+open("tampered.bundle", "wb").write(b)'
+expect_fail PAYLOAD "a changed line" evidence verify tampered.bundle --genesis genesis.bin
+pyv verify tampered.bundle genesis.bin
+check "   Python: invalid PAYLOAD" grep -q "^invalid PAYLOAD" <<<"$OUT"
+folio init --home "$E2E_TMP/other" >/dev/null
+expect_fail WRONG_CHAIN "another chain's genesis" evidence verify purchase.bundle --genesis "$E2E_TMP/other/genesis.bin"
+pyv verify purchase.bundle "$E2E_TMP/other/genesis.bin"
+check "   Python: invalid WRONG_CHAIN" grep -q "^invalid WRONG_CHAIN" <<<"$OUT"
+head -c 200 purchase.bundle >cut.bundle
+expect_fail BUNDLE_FORMAT "a truncated bundle" evidence verify cut.bundle --genesis genesis.bin
+pyv verify cut.bundle genesis.bin
+check "   Python: invalid BUNDLE_FORMAT" grep -q "^invalid BUNDLE_FORMAT" <<<"$OUT"
+
+section "privacy: a bundle without the lines"
+expect_ok "evidence prove DISCLOSURE --private" evidence prove "$DISCLOSURE" --out private.bundle --private
+check "   the line is not in the bundle" bash -c '! grep -q "risk=R4" private.bundle'
+expect_ok "   verifies" evidence verify private.bundle --genesis genesis.bin
+check "   says the content is withheld" grep -q "content withheld" <<<"$OUT"
+pyv verify private.bundle genesis.bin
+check "   Python: valid 1" grep -q "^valid 1" <<<"$OUT"
+
+section "a second file extends the broker's log"
+printf '%s\tpurchase\t%s\tinvestor=alice qty=50 (same disclosure)\n' "$((T + 3000))" "$DISCLOSURE" >day2.log
+expect_ok "evidence ingest day2.log (links by id to day.log's disclosure)" evidence ingest day2.log --as broker
+IDS2="$(python3 "$PYV" ids day2.log "$SUBJECT")"
+expect_ok "prove the new purchase" evidence prove "$IDS2" --out p2.bundle
+check "   2 records in 2 anchors" grep -q "2 records, 2 anchors" <<<"$OUT"
+pyv verify p2.bundle genesis.bin
+check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
+
+check_node_log_clean
+finish
