@@ -24,6 +24,9 @@
 #define LDG_TAG_EV_EMPTY "folio/ev-empty"
 #define LDG_TAG_EV_LOGLEAF "folio/ev-logleaf"
 
+/* TH(tag, data) (encoding.md §2), with the evidence tags' midstates cached. */
+void ldg_ev_th(ldg_hash *out, const char *tag, const void *data, size_t len);
+
 #define LDG_EV_SCHEMA "lines/1"
 #define LDG_EV_TYPE_LEN_MAX 32
 

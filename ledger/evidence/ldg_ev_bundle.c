@@ -211,7 +211,7 @@ static ldg_ev_verr item_verify(vctx *v, const msgpack_object *o, const vanchor *
     ldg_ev_record_id(&fact->id, rec, rl);
     fact->has_line = line != NULL;
     ldg_hash ph;
-    if (line && (ldg_tagged_hash(&ph, LDG_TAG_EV_PAYLOAD, line ? line : (const uint8_t *)"", ll),
+    if (line && (ldg_ev_th(&ph, LDG_TAG_EV_PAYLOAD, line ? line : (const uint8_t *)"", ll),
                  memcmp(ph.b, r->payload_hash.b, LDG_HASH_LEN) != 0))
         return failf(v, LDG_EV_PAYLOAD, "record %llu's line does not match its hash",
                      (unsigned long long)r->seq);

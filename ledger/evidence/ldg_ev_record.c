@@ -60,7 +60,7 @@ bool ldg_ev_record_decode(ldg_ev_record *r, const uint8_t *data, size_t len)
 
 void ldg_ev_record_id(ldg_hash *out, const uint8_t *record_bytes, size_t len)
 {
-    ldg_tagged_hash(out, LDG_TAG_EV_RECORD, record_bytes, len);
+    ldg_ev_th(out, LDG_TAG_EV_RECORD, record_bytes, len);
 }
 
 const char *ldg_ev_rerr_name(ldg_ev_rerr e)
@@ -219,7 +219,7 @@ static ldg_ev_rerr parse_fields(const uint8_t *line, size_t len, ldg_ev_record *
     ldg_ev_rerr e = parse_links(f[2], fl[2], refs, nref);
     if (e != LDG_EV_ROK)
         return e;
-    ldg_tagged_hash(&r->payload_hash, LDG_TAG_EV_PAYLOAD, line, len);
+    ldg_ev_th(&r->payload_hash, LDG_TAG_EV_PAYLOAD, line, len);
     return LDG_EV_ROK;
 }
 
