@@ -18,11 +18,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zstd.h>
-
-#define SLICE_MAGIC "folio/ev-slice"
-/* A slice file decompresses to at most its lines, its records and framing. */
-#define SLICE_RAW_MAX ((size_t)LDG_EV_SLICE_BYTES_MAX + (size_t)LDG_EV_SLICE_RECORDS_MAX * 1024)
 
 /* Options of the evidence verbs that take a value (cli_cmds.c). */
 static bool valued(const char *a)
@@ -42,167 +37,6 @@ static const char *positional(int argc, char **argv, int k)
             return argv[i];
     }
     return NULL;
-}
-
-/* ---- a slice in memory ---- */
-
-typedef struct blob {
-    uint8_t *d;
-    size_t len, cap;
-} blob;
-
-static void blob_add(blob *b, const void *d, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        b->d = realloc(b->d, cap);
-        LDG_ASSERT(b->d);
-        b->cap = cap;
-    }
-    if (n)
-        memcpy(b->d + b->len, d, n);
-    b->len += n;
-}
-
-typedef struct ev_slice {
-    ldg_account subject;
-    uint8_t key[32];
-    blob rec, line;
-    size_t *rec_off, *line_off; /* n + 1 entries */
-    uint64_t *times;
-    ldg_hash *ids;
-    size_t n, cap;
-    ldg_hash root;
-    uint64_t t_first, t_last;
-} ev_slice;
-
-static void slice_clear(ev_slice *s)
-{
-    free(s->rec.d);
-    free(s->line.d);
-    free(s->rec_off);
-    free(s->line_off);
-    free(s->times);
-    free(s->ids);
-    memset(s, 0, sizeof *s);
-}
-
-static void slice_add(ev_slice *s, const uint8_t *rec, size_t rl, const uint8_t *line, size_t ll,
-                      const ldg_hash *id, uint64_t time_ms)
-{
-    if (s->n + 1 >= s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 1024;
-        s->rec_off = realloc(s->rec_off, s->cap * sizeof *s->rec_off);
-        s->line_off = realloc(s->line_off, s->cap * sizeof *s->line_off);
-        s->times = realloc(s->times, s->cap * sizeof *s->times);
-        s->ids = realloc(s->ids, s->cap * sizeof *s->ids);
-        LDG_ASSERT(s->rec_off && s->line_off && s->times && s->ids);
-    }
-    s->rec_off[s->n] = s->rec.len;
-    s->line_off[s->n] = s->line.len;
-    blob_add(&s->rec, rec, rl);
-    blob_add(&s->line, line, ll);
-    s->times[s->n] = time_ms;
-    s->ids[s->n] = *id;
-    s->n++;
-    s->rec_off[s->n] = s->rec.len;
-    s->line_off[s->n] = s->line.len;
-}
-
-/* Salts, leaves, root and time range of a full slice; leaves (n) optional. */
-static void slice_seal(ev_slice *s, ldg_hash *leaves_out)
-{
-    ldg_hash *leaves = leaves_out ? leaves_out : malloc((s->n ? s->n : 1) * sizeof *leaves);
-    LDG_ASSERT(leaves);
-    s->t_first = UINT64_MAX;
-    s->t_last = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        ldg_hash salt;
-        ldg_ev_salt(&salt, s->key, i);
-        ldg_ev_leaf(&leaves[i], &salt, &s->ids[i]);
-        s->t_first = s->times[i] < s->t_first ? s->times[i] : s->t_first;
-        s->t_last = s->times[i] > s->t_last ? s->times[i] : s->t_last;
-    }
-    ldg_ev_root(&s->root, leaves, s->n);
-    if (!leaves_out)
-        free(leaves);
-}
-
-static uint8_t *slice_encode(const ev_slice *s, size_t *len)
-{
-    ldg_enc e;
-    ldg_enc_init(&e);
-    ldg_enc_array(&e, 6);
-    ldg_enc_str(&e, SLICE_MAGIC);
-    ldg_enc_u64(&e, 1);
-    ldg_enc_bin(&e, s->subject.b, LDG_ACCOUNT_LEN);
-    ldg_enc_bin(&e, s->key, 32);
-    ldg_enc_array(&e, (uint32_t)s->n);
-    for (size_t i = 0; i < s->n; i++)
-        ldg_enc_bin(&e, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i]);
-    ldg_enc_array(&e, (uint32_t)s->n);
-    for (size_t i = 0; i < s->n; i++)
-        ldg_enc_bin(&e, s->line.d + s->line_off[i], s->line_off[i + 1] - s->line_off[i]);
-    size_t raw_len;
-    uint8_t *raw = ldg_enc_take(&e, &raw_len);
-    size_t cap = ZSTD_compressBound(raw_len);
-    uint8_t *z = malloc(cap);
-    LDG_ASSERT(z);
-    size_t zl = ZSTD_compress(z, cap, raw, raw_len, 3);
-    free(raw);
-    LDG_ASSERT(!ZSTD_isError(zl));
-    *len = zl;
-    return z;
-}
-
-/* Decodes a slice file's bytes (hostile: the store is a folder anyone with access could
- * edit). Records are re-hashed and the root recomputed, so a changed file is caught. */
-static bool slice_decode(ev_slice *s, const uint8_t *z, size_t zl)
-{
-    memset(s, 0, sizeof *s);
-    unsigned long long raw_len = ZSTD_getFrameContentSize(z, zl);
-    if (raw_len == ZSTD_CONTENTSIZE_UNKNOWN || raw_len == ZSTD_CONTENTSIZE_ERROR ||
-        raw_len > SLICE_RAW_MAX)
-        return false;
-    uint8_t *raw = malloc(raw_len ? raw_len : 1);
-    LDG_ASSERT(raw);
-    size_t got = ZSTD_decompress(raw, raw_len, z, zl);
-    ldg_dec d;
-    if (ZSTD_isError(got) || got != raw_len || ldg_decode(&d, raw, got) != LDG_OK) {
-        free(raw);
-        return false;
-    }
-    const msgpack_object *f, *recs, *lines;
-    uint32_t nr, nl;
-    uint64_t version;
-    char magic[32];
-    bool ok = ldg_obj_array(d.root, 6, &f) && ldg_obj_str(&f[0], magic, sizeof magic - 1, false) &&
-              !strcmp(magic, SLICE_MAGIC) && ldg_obj_u64(&f[1], &version) && version == 1 &&
-              ldg_obj_bin(&f[2], s->subject.b, LDG_ACCOUNT_LEN) && ldg_obj_bin(&f[3], s->key, 32) &&
-              ldg_obj_array_any(&f[4], LDG_EV_SLICE_RECORDS_MAX, &recs, &nr) &&
-              ldg_obj_array_any(&f[5], LDG_EV_SLICE_RECORDS_MAX, &lines, &nl) && nr == nl && nr > 0;
-    for (uint32_t i = 0; ok && i < nr; i++) {
-        const uint8_t *rb, *lb;
-        size_t rl, ll;
-        ldg_ev_record r;
-        ldg_hash id;
-        ok = ldg_obj_bin_ref(&recs[i], 4096, &rb, &rl) &&
-             ldg_obj_bin_ref(&lines[i], LDG_EV_LINE_MAX, &lb, &ll) &&
-             ldg_ev_record_decode(&r, rb, rl);
-        if (ok) {
-            ldg_ev_record_id(&id, rb, rl);
-            slice_add(s, rb, rl, ll ? lb : (const uint8_t *)"", ll, &id, r.time_ms);
-        }
-    }
-    ldg_dec_free(&d);
-    free(raw);
-    if (ok)
-        slice_seal(s, NULL);
-    else
-        slice_clear(s);
-    return ok;
 }
 
 /* ---- the store ---- */
@@ -290,20 +124,20 @@ static void slice_path(char *out, size_t len, const char *dir, const ldg_hash *r
     snprintf(out, len, "%s/%s.%s", dir, hex, ext);
 }
 
-static int slice_load(cli_ctx *ctx, const char *dir, const ldg_hash *root, ev_slice *s)
+static int slice_load(cli_ctx *ctx, const char *dir, const ldg_hash *root, ldg_ev_slice *s)
 {
     char path[NET_PATH_MAX + 80];
     slice_path(path, sizeof path, dir, root, "slice");
     uint8_t *z;
     size_t zl;
-    int rc = read_bounded(ctx, path, SLICE_RAW_MAX, &z, &zl);
+    int rc = read_bounded(ctx, path, LDG_EV_SLICE_RAW_MAX, &z, &zl);
     if (rc != CLI_OK)
         return rc;
-    bool ok = slice_decode(s, z, zl);
+    bool ok = ldg_ev_slice_decode(s, z, zl);
     free(z);
     if (!ok || memcmp(s->root.b, root->b, LDG_HASH_LEN) != 0) {
         if (ok)
-            slice_clear(s);
+            ldg_ev_slice_clear(s);
         cli_fail(ctx, "SLICE_CHANGED",
                  "%s does not decode or its records no longer hash to its root: the store "
                  "was changed",
@@ -328,7 +162,7 @@ static bool slice_anchored(const char *dir, const ldg_hash *root, ldg_hash *txid
 }
 
 /* Finds a record by id in the store: the slice (loaded into s) and its index. */
-static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ev_slice *s,
+static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_slice *s,
                        size_t *index)
 {
     ldg_hash *roots;
@@ -343,7 +177,7 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ev_sli
                 found = true;
             }
         if (!found)
-            slice_clear(s);
+            ldg_ev_slice_clear(s);
     }
     free(roots);
     return found;
@@ -355,7 +189,7 @@ typedef struct ingest {
     cli_ctx *ctx;
     ldg_account subject;
     const char *store, *staging;
-    ev_slice cur;
+    char stage_err[NET_PATH_MAX + 128];
     ldg_hash *roots;
     size_t nroots, records;
 } ingest;
@@ -363,37 +197,28 @@ typedef struct ingest {
 static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
 {
     ingest *in = arg;
-    ev_slice s;
+    ldg_ev_slice s;
     size_t index;
     if (!store_find(in->ctx, in->store, id, &s, &index))
         return false;
     *time_ms = s.times[index];
-    slice_clear(&s);
+    ldg_ev_slice_clear(&s);
     return true;
 }
 
-static int flush_slice(ingest *in)
+/* The pipeline's sink (worker thread): writes the slice into the staging folder. */
+static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
 {
-    if (in->cur.n == 0)
-        return CLI_OK;
-    LDG_ASSERT(ldg_random(in->cur.key, sizeof in->cur.key) == LDG_OK);
-    slice_seal(&in->cur, NULL);
-    size_t zl;
-    uint8_t *z = slice_encode(&in->cur, &zl);
-    char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
-    slice_path(path, sizeof path, in->staging, &in->cur.root, "slice");
-    ldg_err e = net_file_write(path, z, zl, 0600, NET_FILE_CREATE, err, sizeof err);
-    free(z);
-    if (e != LDG_OK) {
-        cli_fail(in->ctx, "IO", "%s", err);
-        return CLI_LOCAL;
-    }
+    ingest *in = arg;
+    char path[NET_PATH_MAX + 80];
+    slice_path(path, sizeof path, in->staging, &s->root, "slice");
+    if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
+        LDG_OK)
+        return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     LDG_ASSERT(in->roots);
-    in->roots[in->nroots++] = in->cur.root;
-    slice_clear(&in->cur);
-    in->cur.subject = in->subject;
-    return CLI_OK;
+    in->roots[in->nroots++] = s->root;
+    return true;
 }
 
 static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
@@ -403,42 +228,21 @@ static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
         cli_fail(in->ctx, "IO", "cannot open %s: %s", file, strerror(errno));
         return CLI_LOCAL;
     }
-    in->cur.subject = in->subject;
-    ldg_ev_reader *rd = ldg_ev_reader_new(f, &in->subject, file, lookup_store, in);
-    if (!rd) {
-        fclose(f);
-        cli_fail(in->ctx, "USAGE", "%s: a source name must be 1 to %d bytes of printable UTF-8",
-                 file, LDG_EV_SOURCE_LEN_MAX);
-        return CLI_USAGE;
-    }
-    int rc = CLI_OK;
-    for (;;) {
-        ldg_ev_record r;
-        const uint8_t *b, *line;
-        size_t bl, ll;
-        ldg_hash id;
-        bool done;
-        if (ldg_ev_reader_next(rd, &r, &b, &bl, &line, &ll, &id, &done) != LDG_EV_ROK) {
-            cli_fail(in->ctx, "BAD_LOG", "%s: %s; nothing was stored or anchored", file,
-                     ldg_ev_reader_error(rd));
-            rc = CLI_REJECTED;
-            break;
-        }
-        if (done)
-            break;
-        slice_add(&in->cur, b, bl, line, ll, &id, r.time_ms);
-        in->records++;
-        if ((in->cur.n == LDG_EV_SLICE_RECORDS_MAX || in->cur.line.len >= LDG_EV_SLICE_BYTES_MAX) &&
-            (rc = flush_slice(in)) != CLI_OK)
-            break;
-    }
-    if (rc == CLI_OK)
-        rc = flush_slice(in);
-    if (rc == CLI_OK)
-        ldg_ev_reader_digest(rd, digest);
-    ldg_ev_reader_free(rd);
+    ldg_ev_ingest_out out;
+    in->stage_err[0] = '\0';
+    ldg_ev_rerr e = ldg_ev_ingest(f, &in->subject, file, lookup_store, in, stage_slice, in, &out);
     fclose(f);
-    return rc;
+    in->records = out.records;
+    if (e == LDG_EV_ROK) {
+        *digest = out.digest;
+        return CLI_OK;
+    }
+    if (in->stage_err[0]) {
+        cli_fail(in->ctx, "IO", "%s", in->stage_err);
+        return CLI_LOCAL;
+    }
+    cli_fail(in->ctx, "BAD_LOG", "%s: %s; nothing was stored or anchored", file, out.error);
+    return CLI_REJECTED;
 }
 
 static void rm_staging(const char *dir)
@@ -517,7 +321,6 @@ static int ingest_one(ingest *in, const char *file)
         }
     }
     rm_staging(staging);
-    slice_clear(&in->cur);
     return rc;
 }
 
@@ -590,7 +393,7 @@ static int fetch_head(cli_ctx *ctx, const ldg_account *subject, ldg_ev_head *h)
     return CLI_OK;
 }
 
-static int anchor_one(cli_ctx *ctx, const char *store, const ev_slice *s)
+static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
 {
     ldg_ev_head h;
     int rc = fetch_head(ctx, &s->subject, &h);
@@ -634,7 +437,7 @@ static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *su
     for (size_t i = 0; i < n && rc == CLI_OK; i++) {
         if (slice_anchored(store, &roots[i], &txid))
             continue;
-        ev_slice s;
+        ldg_ev_slice s;
         rc = slice_load(ctx, store, &roots[i], &s);
         if (rc != CLI_OK)
             break;
@@ -642,7 +445,7 @@ static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *su
             rc = anchor_one(ctx, store, &s);
             done += rc == CLI_OK;
         }
-        slice_clear(&s);
+        ldg_ev_slice_clear(&s);
     }
     free(roots);
     if (rc == CLI_OK && !ctx->json)
@@ -669,7 +472,7 @@ typedef struct prover {
     const char *store;
     bool private_lines;
     ldg_ev_bundle_item items[LDG_EV_BUNDLE_ITEMS_MAX];
-    ev_slice slices[LDG_EV_BUNDLE_ITEMS_MAX]; /* the slice of each item (owns its bytes) */
+    ldg_ev_slice slices[LDG_EV_BUNDLE_ITEMS_MAX]; /* the slice of each item (owns its bytes) */
     size_t nitems;
     ldg_ev_bundle_anchor anchors[LDG_EV_BUNDLE_ITEMS_MAX];
     ldg_hash anchor_roots[LDG_EV_BUNDLE_ITEMS_MAX];
@@ -740,7 +543,7 @@ static int anchor_index(prover *p, const ldg_hash *root, uint64_t *out)
 static bool have_item(const prover *p, const ldg_hash *id)
 {
     for (size_t i = 0; i < p->nitems; i++) {
-        const ev_slice *s = &p->slices[i];
+        const ldg_ev_slice *s = &p->slices[i];
         if (!memcmp(s->ids[p->items[i].leaf_index].b, id->b, LDG_HASH_LEN))
             return true;
     }
@@ -753,7 +556,7 @@ static int add_item(prover *p, const ldg_hash *id)
     if (have_item(p, id) || p->nitems == LDG_EV_BUNDLE_ITEMS_MAX)
         return CLI_OK;
     size_t k = p->nitems, index;
-    ev_slice *s = &p->slices[k];
+    ldg_ev_slice *s = &p->slices[k];
     if (!store_find(p->ctx, p->store, id, s, &index)) {
         char hex[65];
         ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
@@ -773,7 +576,7 @@ static int add_item(prover *p, const ldg_hash *id)
     it->leaf_index = index;
     ldg_hash *leaves = malloc(s->n * sizeof *leaves);
     LDG_ASSERT(leaves);
-    slice_seal(s, leaves);
+    ldg_ev_slice_seal(s, leaves);
     it->path_len = (uint32_t)ldg_ev_path(it->path, leaves, s->n, index);
     free(leaves);
     int rc = anchor_index(p, &s->root, &it->anchor);
@@ -833,7 +636,7 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
         ldg_enc_free(&e);
     }
     for (size_t i = 0; i < p->nitems; i++)
-        slice_clear(&p->slices[i]);
+        ldg_ev_slice_clear(&p->slices[i]);
     for (size_t i = 0; i < p->nanchors; i++)
         for (int k = 0; k < 4; k++)
             free(p->anchor_bytes[i][k]);

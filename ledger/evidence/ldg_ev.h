@@ -106,6 +106,60 @@ void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out);
  * links resolve against nothing. */
 ldg_ev_rerr ldg_ev_parse_line(const uint8_t *line, size_t len, ldg_ev_record *r);
 
+/* ---- slices and the ingest pipeline (§2, §2.2) ---- */
+
+/* A slice file decompresses to at most its lines, its records and framing. */
+#define LDG_EV_SLICE_RAW_MAX                                                                       \
+    ((size_t)LDG_EV_SLICE_BYTES_MAX + (size_t)LDG_EV_SLICE_RECORDS_MAX * 1024)
+
+typedef struct ldg_ev_blob {
+    uint8_t *d;
+    size_t len, cap;
+} ldg_ev_blob;
+
+/* A slice in memory: its records' bytes, lines, ids and times; root and time range once
+ * sealed. Owns its memory (ldg_ev_slice_clear). */
+typedef struct ldg_ev_slice {
+    ldg_account subject;
+    uint8_t key[32];
+    ldg_ev_blob rec, line;
+    size_t *rec_off, *line_off; /* n + 1 entries */
+    uint64_t *times;
+    ldg_hash *ids;
+    size_t n, cap;
+    ldg_hash root;
+    uint64_t t_first, t_last;
+} ldg_ev_slice;
+
+void ldg_ev_slice_clear(ldg_ev_slice *s);
+void ldg_ev_slice_add(ldg_ev_slice *s, const uint8_t *rec, size_t rl, const uint8_t *line,
+                      size_t ll, const ldg_hash *id, uint64_t time_ms);
+/* Salts, leaves, root and time range (key must be set); leaves_out (n) optional. */
+void ldg_ev_slice_seal(ldg_ev_slice *s, ldg_hash *leaves_out);
+/* The slice file (§2.2), zstd-compressed; malloc'd. */
+uint8_t *ldg_ev_slice_encode(const ldg_ev_slice *s, size_t *len);
+/* Decodes a slice file (hostile bytes): re-hashes every record and reseals, so s->root is
+ * what the contents hash to. False (s empty) if it does not decode. */
+bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl) LDG_WARN_UNUSED;
+
+/* Receives each sealed slice and its compressed file bytes, on the pipeline's worker
+ * thread, in order. Returns false to stop the ingest. */
+typedef bool (*ldg_ev_sink_fn)(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl);
+
+typedef struct ldg_ev_ingest_out {
+    uint64_t records, slices;
+    ldg_hash digest; /* SHA-256 of the file */
+    char error[256];
+} ldg_ev_ingest_out;
+
+/* Reads a whole log into slices of fresh random keys: parsing, record ids and the file
+ * digest on the calling thread; sealing, compression and the sink on a worker thread, one
+ * slice in flight, so hashing, compression and I/O overlap. Returns LDG_EV_ROK, a reader
+ * error, or LDG_EV_IO if the sink refused (out->error says which). */
+ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *source,
+                          ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_sink_fn sink,
+                          void *sink_arg, ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
+
 /* ---- trees (§2, §4) ---- */
 
 void ldg_ev_salt(ldg_hash *out, const uint8_t slice_key[32], uint64_t index);

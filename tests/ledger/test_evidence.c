@@ -221,6 +221,97 @@ START_TEST(reader_hostile)
 }
 END_TEST
 
+/* ---- the ingest pipeline ---- */
+
+typedef struct sink_log {
+    size_t calls, records, fail_at;
+    ldg_hash roots[4];
+    size_t counts[4];
+} sink_log;
+
+static bool sink_check(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    sink_log *l = arg;
+    if (l->calls == l->fail_at)
+        return false;
+    ldg_ev_slice back;
+    ck_assert(ldg_ev_slice_decode(&back, z, zl));
+    ck_assert_mem_eq(back.root.b, s->root.b, 32);
+    ck_assert_uint_eq(back.n, s->n);
+    ck_assert_uint_eq(back.t_first, s->t_first);
+    /* A flipped byte of the compressed file: refused, or decodes to another root. */
+    uint8_t *bad = malloc(zl);
+    memcpy(bad, z, zl);
+    bad[zl / 2] ^= 0x20;
+    ldg_ev_slice t;
+    if (ldg_ev_slice_decode(&t, bad, zl)) {
+        ck_assert(memcmp(t.root.b, s->root.b, 32) != 0);
+        ldg_ev_slice_clear(&t);
+    }
+    free(bad);
+    ldg_ev_slice_clear(&back);
+    if (l->calls < 4) {
+        l->roots[l->calls] = s->root;
+        l->counts[l->calls] = s->n;
+    }
+    l->calls++;
+    l->records += s->n;
+    return true;
+}
+
+/* n lines "T\tack\t#(i-1)\tpayload i"; a bad TYPE on line `bad` if non-zero. */
+static char *many_lines(size_t n, size_t bad, size_t *len)
+{
+    char *t = malloc(n * 48 + 1);
+    size_t at = 0;
+    for (size_t i = 1; i <= n; i++) {
+        char links[24] = "-";
+        if (i > 1)
+            snprintf(links, sizeof links, "#%zu", i - 1);
+        at += (size_t)sprintf(t + at, "%zu\t%s\t%s\tpayload %zu\n", 1000 + i,
+                              i == bad ? "BAD" : "ack", links, i);
+    }
+    *len = at;
+    return t;
+}
+
+START_TEST(ingest_pipeline)
+{
+    size_t n = LDG_EV_SLICE_RECORDS_MAX + 10, len;
+    char *t = many_lines(n, 0, &len);
+    ldg_account subject = {{3}};
+    FILE *f = fmemopen(t, len, "r");
+    sink_log l = {.fail_at = SIZE_MAX};
+    ldg_ev_ingest_out out;
+    ck_assert_int_eq(ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, sink_check, &l, &out),
+                     LDG_EV_ROK);
+    fclose(f);
+    ck_assert_uint_eq(out.records, n);
+    ck_assert_uint_eq(out.slices, 2);
+    ck_assert_uint_eq(l.counts[0], LDG_EV_SLICE_RECORDS_MAX);
+    ck_assert_uint_eq(l.counts[1], 10);
+    ldg_hash want;
+    ldg_sha256(&want, t, len);
+    ck_assert_mem_eq(out.digest.b, want.b, 32);
+    /* A sink that refuses the second slice stops the ingest. */
+    f = fmemopen(t, len, "r");
+    l = (sink_log){.fail_at = 1};
+    ck_assert_int_eq(ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, sink_check, &l, &out),
+                     LDG_EV_IO);
+    fclose(f);
+    free(t);
+    /* A bad line after the first slice: the reader's error, with its line. */
+    t = many_lines(n, n - 1, &len);
+    f = fmemopen(t, len, "r");
+    l = (sink_log){.fail_at = SIZE_MAX};
+    ck_assert_int_eq(ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, sink_check, &l, &out),
+                     LDG_EV_TYPE);
+    ck_assert_ptr_nonnull(strstr(out.error, "line 65545"));
+    fclose(f);
+    free(t);
+}
+END_TEST
+
 /* ---- the anchor through the executor ---- */
 
 static ldg_registry *reg;
@@ -552,6 +643,7 @@ int main(void)
     t = tcase_create("reader");
     tcase_add_test(t, reader_good);
     tcase_add_test(t, reader_hostile);
+    tcase_add_test(t, ingest_pipeline);
     suite_add_tcase(s, t);
     t = tcase_create("chain");
     tcase_add_checked_fixture(t, setup, teardown);
