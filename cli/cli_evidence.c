@@ -44,10 +44,11 @@ static const char *positional(int argc, char **argv, int k)
 static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
 {
     const char *opt = cli_opt(argc, argv, "--store");
-    if (opt)
-        snprintf(out, len, "%s", opt);
-    else
-        snprintf(out, len, "%s/evidence", ctx->home);
+    int n = opt ? snprintf(out, len, "%s", opt) : snprintf(out, len, "%s/evidence", ctx->home);
+    if (n < 0 || (size_t)n >= len - 100) { /* room for the store's own names */
+        cli_fail(ctx, "USAGE", "the evidence store's path is too long");
+        return CLI_USAGE;
+    }
     char sub[NET_PATH_MAX + 16];
     snprintf(sub, sizeof sub, "%s/sources", out);
     if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST)) {
