@@ -363,6 +363,10 @@ const cli_cmd cli_cmds[] = {
     {"evidence", "verify", "BUNDLE", 1, 1, false,
      "check a bundle with no node: inclusion, anchor signature, block certificate from genesis",
      OPTS({"--genesis", "FILE", "the chain's genesis.bin", true})},
+    {"evidence", "consistency", "SUBJECT M N", 3, 3, false,
+     "check the node's proof that the subject's evidence log of M slices is a prefix of its "
+     "log of N (RFC 9162): its past was not rewritten",
+     NULL},
 
     /* the table itself */
     {"commands", "", "", 0, 0, false, "list every command with its arguments and options", NULL},

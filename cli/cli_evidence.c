@@ -750,6 +750,68 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* ---- consistency ---- */
+
+static bool hashes_field(json_t *j, const char *name, ldg_hash *out, size_t max, size_t *n)
+{
+    json_t *a = json_object_get(j, name);
+    if (!json_is_array(a) || json_array_size(a) > max)
+        return false;
+    *n = json_array_size(a);
+    for (size_t i = 0; i < *n; i++) {
+        const char *h = json_string_value(json_array_get(a, i));
+        if (!h || ldg_hex_decode(out[i].b, LDG_HASH_LEN, h) != 0)
+            return false;
+    }
+    return true;
+}
+
+static int cmd_consistency(cli_ctx *ctx, int argc, char **argv)
+{
+    uint64_t m, n;
+    const char *who = positional(argc, argv, 0);
+    if (!cli_parse_u64(positional(argc, argv, 1), UINT64_MAX, &m) ||
+        !cli_parse_u64(positional(argc, argv, 2), UINT64_MAX, &n) || m == 0 || m > n) {
+        cli_fail(ctx, "USAGE", "evidence consistency needs SUBJECT M N with 0 < M <= N");
+        return CLI_USAGE;
+    }
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 5);
+    ldg_enc_str(&e, "evidence");
+    ldg_enc_str(&e, "consistency");
+    ldg_enc_str(&e, who);
+    ldg_enc_u64(&e, m);
+    ldg_enc_u64(&e, n);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    ldg_hash rm, rn, proof[LDG_EV_PATH_MAX];
+    size_t pl;
+    bool ok = hex_field(j, "root_m", rm.b, LDG_HASH_LEN) &&
+              hex_field(j, "root_n", rn.b, LDG_HASH_LEN) &&
+              hashes_field(j, "proof", proof, LDG_EV_PATH_MAX, &pl) &&
+              ldg_ev_consistency_verify(m, n, &rm, &rn, proof, pl);
+    if (!ok) {
+        json_decref(j);
+        cli_fail(ctx, "INCONSISTENT",
+                 "the node's proof does not show the log of %llu slices inside the log of %llu",
+                 (unsigned long long)m, (unsigned long long)n);
+        return CLI_REJECTED;
+    }
+    if (ctx->json)
+        cli_print_json(j);
+    else
+        printf("consistent: the log of %llu slices (root %s) is a prefix of the log of %llu "
+               "(root %s); %zu-hash proof\n",
+               (unsigned long long)m, json_string_value(json_object_get(j, "root_m")),
+               (unsigned long long)n, json_string_value(json_object_get(j, "root_n")), pl);
+    json_decref(j);
+    return CLI_OK;
+}
+
 int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : "";
@@ -761,6 +823,8 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_prove(ctx, argc, argv);
     if (!strcmp(verb, "verify"))
         return cmd_verify(ctx, argc, argv);
+    if (!strcmp(verb, "consistency"))
+        return cmd_consistency(ctx, argc, argv);
     cli_fail(ctx, "USAGE", "evidence takes ingest, anchor, prove or verify");
     return CLI_USAGE;
 }

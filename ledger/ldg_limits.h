@@ -408,6 +408,10 @@
 /* Anchor transactions per block: each one is ~300 bytes and four state writes; 256 per
  * block is 16 million records per block, beyond 100 brokers' 300 GB days. */
 #define LDG_EV_ANCHORS_PER_BLOCK_MAX 256
+/* Log entries the node reads to answer one consistency proof: it rebuilds the leaves from
+ * the entries (one state read each). 2^16 slices are 4 billion records, months of a large
+ * broker; longer logs need stored interior nodes (not done). */
+#define LDG_EV_LOG_PROOF_ENTRIES_MAX 65536
 /* Records in one bundle (the proved record and the chain its links reach). */
 #define LDG_EV_BUNDLE_ITEMS_MAX 64
 /* A bundle's bytes: 64 items of 64 KiB lines and their paths, plus anchors with a full

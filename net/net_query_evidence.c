@@ -130,6 +130,76 @@ static char *m_anchor(net_node *n, ldg_state *st, const msgpack_object *args, ui
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
 
+/* Collects the log leaves of a subject's first n entries. */
+typedef struct leaf_scan {
+    ldg_hash *leaves;
+    size_t n, want;
+    bool bad;
+} leaf_scan;
+
+static bool on_entry(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    leaf_scan *ls = arg;
+    (void)k, (void)kl;
+    ldg_dec d;
+    const msgpack_object *f;
+    ldg_hash root;
+    uint64_t count, t0, t1;
+    if (ldg_decode(&d, v, vl) != LDG_OK) {
+        ls->bad = true;
+        return false;
+    }
+    bool ok = ldg_obj_array(d.root, 7, &f) && ldg_obj_bin(&f[0], root.b, LDG_HASH_LEN) &&
+              ldg_obj_u64(&f[1], &count) && ldg_obj_u64(&f[2], &t0) && ldg_obj_u64(&f[3], &t1);
+    ldg_dec_free(&d);
+    if (!ok) {
+        ls->bad = true;
+        return false;
+    }
+    ldg_ev_log_leaf(&ls->leaves[ls->n++], &root, count, t0, t1);
+    return ls->n < ls->want;
+}
+
+/* consistency WHO M N: RFC 9162 proof that the log of size M is a prefix of the log of size
+ * N, with both roots (each is the log_root of the anchor that made that size). */
+static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    ldg_account a;
+    uint64_t m, n;
+    ldg_ev_head h;
+    if (nargs != 4 || !subject_arg(st, &args[1], &a) || !ldg_obj_u64(&args[2], &m) ||
+        !ldg_obj_u64(&args[3], &n) || m == 0 || m > n)
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence consistency takes a subject and sizes 0 < M <= N");
+    if (ldg_ev_head_get(st, &a, &h) != LDG_OK)
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log head is unreadable");
+    if (n > h.peaks.size)
+        return net_reply_error(status, LDG_ERR_NOT_FOUND, "the log has %llu slices, not %llu",
+                               (unsigned long long)h.peaks.size, (unsigned long long)n);
+    if (n > LDG_EV_LOG_PROOF_ENTRIES_MAX)
+        return net_reply_error(status, LDG_ERR_TOO_LARGE,
+                               "a consistency proof reaches at most %d slices",
+                               LDG_EV_LOG_PROOF_ENTRIES_MAX);
+    uint8_t prefix[2 + LDG_ACCOUNT_LEN] = {'P', 'l'};
+    memcpy(prefix + 2, a.b, LDG_ACCOUNT_LEN);
+    leaf_scan ls = {.leaves = malloc(n * sizeof(ldg_hash)), .want = n};
+    LDG_ASSERT(ls.leaves);
+    if (ldg_state_scan(st, prefix, sizeof prefix, n, on_entry, &ls) != LDG_OK || ls.bad ||
+        ls.n != n) {
+        free(ls.leaves);
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
+    }
+    ldg_hash proof[LDG_EV_PATH_MAX], rm, rn;
+    size_t pl = ldg_ev_consistency(proof, ls.leaves, n, m);
+    ldg_ev_root(&rm, ls.leaves, m);
+    ldg_ev_root(&rn, ls.leaves, n);
+    free(ls.leaves);
+    json_t *j = json_pack("{s:I,s:I,s:o,s:o,s:o}", "m", (json_int_t)m, "n", (json_int_t)n, "root_m",
+                          hex(rm.b, LDG_HASH_LEN), "root_n", hex(rn.b, LDG_HASH_LEN), "proof",
+                          hashes(proof, (uint32_t)pl));
+    return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
+}
+
 char *net_query_evidence(net_node *n, const char *method, const msgpack_object *args,
                          uint32_t nargs, int *status)
 {
@@ -137,15 +207,19 @@ char *net_query_evidence(net_node *n, const char *method, const msgpack_object *
     *status = 0;
     char sub[16];
     if (nargs < 1 || !ldg_obj_str(&args[0], sub, sizeof sub - 1, false))
-        return net_reply_error(status, LDG_ERR_INVALID, "evidence takes 'head' or 'anchor' first");
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence takes 'head', 'anchor' or 'consistency' first");
     ldg_state *st = ldg_chain_reader(n->chain);
     char *out;
     if (!strcmp(sub, "head"))
         out = m_head(st, args, nargs, status);
     else if (!strcmp(sub, "anchor"))
         out = m_anchor(n, st, args, nargs, status);
+    else if (!strcmp(sub, "consistency"))
+        out = m_consistency(st, args, nargs, status);
     else
-        out = net_reply_error(status, LDG_ERR_INVALID, "evidence takes 'head' or 'anchor' first");
+        out = net_reply_error(status, LDG_ERR_INVALID,
+                              "evidence takes 'head', 'anchor' or 'consistency' first");
     ldg_state_free(st);
     return out;
 }

@@ -112,5 +112,21 @@ check "   2 records in 2 anchors" grep -q "2 records, 2 anchors" <<<"$OUT"
 pyv verify p2.bundle genesis.bin
 check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
 
+section "the broker's log: append-only, provably"
+expect_ok "evidence consistency broker 1 2" evidence consistency broker 1 2
+check "   consistent" grep -q "^consistent: the log of 1 slices" <<<"$OUT"
+run evidence consistency broker 1 2 --json
+ROOT2="$(jget root_n <<<"$OUT")"
+ANCHOR2="$(cat "$FOLIO_HOME"/evidence/*.anchor | while read -r id; do
+  folio tx show "$id" --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+p = t["payload"]
+print(json.dumps(p))' ; done)"
+check "   root_n is a log_root an anchor transaction carries" \
+  bash -c '[ ${#1} -eq 64 ] && grep -q "$1" <<<"$2"' _ "$ROOT2" "$ANCHOR2"
+expect_fail NOT_FOUND "a log size the broker does not have" evidence consistency broker 1 3
+expect_fail USAGE "M = 0" evidence consistency broker 0 2
+
 check_node_log_clean
 finish
