@@ -8,7 +8,8 @@
 # refuse it tampered, for another chain, or without the records it links to.
 . "$(dirname "$0")/lib.sh" "$@"
 
-PYV="$(cd "$(dirname "$0")" && pwd)/tools/ev_verify.py"
+TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
+PYV="$TOOLS/ev_verify.py"
 eq() { if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi; }
 txs() { status_field tx_total; }
 pyv() { OUT="$(python3 "$PYV" "$@" 2>&1)"; }
@@ -127,6 +128,39 @@ check "   root_n is a log_root an anchor transaction carries" \
   bash -c '[ ${#1} -eq 64 ] && grep -q "$1" <<<"$2"' _ "$ROOT2" "$ANCHOR2"
 expect_fail NOT_FOUND "a log size the broker does not have" evidence consistency broker 1 3
 expect_fail USAGE "M = 0" evidence consistency broker 0 2
+
+section "hostile evidence queries: precise errors, the node stays up"
+out="$(PYTHONPATH="$TOOLS" URL="ipc://$FOLIO_HOME/node.sock" \
+  timeout -k 5 60 python3 - <<'EOF'
+import os, spclient
+c = spclient.connect(os.environ["URL"])
+cases = [
+    ("no sub-method", [], "INVALID"),
+    ("a number for the sub-method", [5], "INVALID"),
+    ("an unknown sub-method", ["nope"], "INVALID"),
+    ("head without a subject", ["head"], "INVALID"),
+    ("head of a 39-hex account", ["head", "a" * 39], "INVALID"),
+    ("anchor with text", ["anchor", "x" * 32], "INVALID"),
+    ("anchor with 31 bytes", ["anchor", b"\x00" * 31], "INVALID"),
+    ("anchor of an unknown root", ["anchor", b"\x00" * 32], "NOT_FOUND"),
+    ("consistency M > N", ["consistency", "broker", 3, 2], "INVALID"),
+    ("consistency past the log", ["consistency", "broker", 1, 2**64 - 1], "NOT_FOUND"),
+    ("consistency of an unknown subject", ["consistency", "nobody", 1, 1], "INVALID"),
+]
+for desc, args, want in cases:
+    st, j = c.call("evidence", *args)
+    got = j.get("error")
+    print(("ok " if got == want and j.get("message") else "FAIL ") + "%s -> %s: %s" % (desc, got, j.get("message")))
+st, j = c.call("evidence", "head", "broker")
+print(("ok " if st == 0 and j.get("size") == 2 else "FAIL ") + "then head broker: size %s" % j.get("size"))
+EOF
+)"
+while IFS= read -r line; do
+  case "$line" in
+    "ok "*) pass "${line#ok }" ;;
+    *) fail "${line#FAIL }" ;;
+  esac
+done <<<"$out"
 
 check_node_log_clean
 finish
