@@ -22,7 +22,8 @@
 /* Options of the evidence verbs that take a value (cli_cmds.c). */
 static bool valued(const char *a)
 {
-    return !strcmp(a, "--out") || !strcmp(a, "--store") || !strcmp(a, "--genesis");
+    return !strcmp(a, "--out") || !strcmp(a, "--file") || !strcmp(a, "--line") ||
+           !strcmp(a, "--store") || !strcmp(a, "--genesis");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -179,6 +180,31 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
             }
         if (!found)
             ldg_ev_slice_clear(s);
+    }
+    free(roots);
+    return found;
+}
+
+/* The id of the record at line `seq` of `source` in the store. */
+static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, uint64_t seq,
+                            ldg_hash *id)
+{
+    ldg_hash *roots;
+    size_t n = store_list(dir, &roots);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        ldg_ev_slice s;
+        if (slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
+            continue;
+        for (size_t j = 0; j < s.n && !found; j++) {
+            ldg_ev_record r;
+            if (ldg_ev_record_decode(&r, s.rec.d + s.rec_off[j], s.rec_off[j + 1] - s.rec_off[j]) &&
+                r.seq == seq && !strcmp(r.source, source)) {
+                *id = s.ids[j];
+                found = true;
+            }
+        }
+        ldg_ev_slice_clear(&s);
     }
     free(roots);
     return found;
@@ -554,8 +580,15 @@ static bool have_item(const prover *p, const ldg_hash *id)
 /* Adds the record and, depth first, the records it links to. */
 static int add_item(prover *p, const ldg_hash *id)
 {
-    if (have_item(p, id) || p->nitems == LDG_EV_BUNDLE_ITEMS_MAX)
+    if (have_item(p, id))
         return CLI_OK;
+    if (p->nitems == LDG_EV_BUNDLE_ITEMS_MAX) {
+        cli_fail(p->ctx, "TOO_LARGE",
+                 "the record's chain of links reaches more than %d records, the most a bundle "
+                 "holds",
+                 LDG_EV_BUNDLE_ITEMS_MAX);
+        return CLI_REJECTED;
+    }
     size_t k = p->nitems, index;
     ldg_ev_slice *s = &p->slices[k];
     if (!store_find(p->ctx, p->store, id, s, &index)) {
@@ -608,8 +641,12 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
 {
     ldg_hash id, gh;
     const char *out = cli_opt(argc, argv, "--out"), *rid = positional(argc, argv, 0);
-    if (!rid || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0 || !out) {
-        cli_fail(ctx, "USAGE", "evidence prove needs a record id (64 hex) and --out FILE");
+    const char *file = cli_opt(argc, argv, "--file"), *line = cli_opt(argc, argv, "--line");
+    uint64_t seq = 0;
+    if (!out || (rid ? file || line || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0
+                     : !file || !cli_parse_u64(line, LDG_EV_FILE_RECORDS_MAX, &seq) || !seq)) {
+        cli_fail(ctx, "USAGE",
+                 "evidence prove needs a record id (64 hex), or --file F --line N, and --out FILE");
         return CLI_USAGE;
     }
     char store[NET_PATH_MAX];
@@ -621,6 +658,11 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK && !rid && !store_find_line(ctx, store, file, seq, &id)) {
+        cli_fail(ctx, "NOT_FOUND", "no record of %s line %llu in the evidence store %s", file,
+                 (unsigned long long)seq, store);
+        rc = CLI_REJECTED;
+    }
     if (rc == CLI_OK)
         rc = genesis_hash_of_node(ctx, &gh);
     if (rc == CLI_OK)
@@ -750,6 +792,68 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* ---- status ---- */
+
+static json_t *slice_json(const char *store, const ldg_ev_slice *s)
+{
+    char root[65], t0[40], t1[40], tx[65] = "";
+    ldg_hash txid;
+    ldg_hex_encode(root, s->root.b, LDG_HASH_LEN);
+    iso_time(t0, sizeof t0, s->t_first);
+    iso_time(t1, sizeof t1, s->t_last);
+    if (slice_anchored(store, &s->root, &txid))
+        ldg_hex_encode(tx, txid.b, LDG_HASH_LEN);
+    return json_pack("{s:s,s:I,s:s,s:s,s:s}", "slice_root", root, "records", (json_int_t)s->n,
+                     "time_first", t0, "time_last", t1, "anchor_tx", tx);
+}
+
+static int cmd_status(cli_ctx *ctx, int argc, char **argv)
+{
+    char store[NET_PATH_MAX];
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_hash *roots;
+    size_t n = store_list(store, &roots), records = 0, pending = 0;
+    json_t *all = json_array();
+    for (size_t i = 0; i < n; i++) {
+        ldg_ev_slice s;
+        if (slice_load(ctx, store, &roots[i], &s) != CLI_OK) {
+            rc = CLI_REJECTED; /* named by slice_load; the others are still listed */
+            continue;
+        }
+        json_t *j = slice_json(store, &s);
+        records += s.n;
+        pending += !*json_string_value(json_object_get(j, "anchor_tx"));
+        json_array_append_new(all, j);
+        ldg_ev_slice_clear(&s);
+    }
+    free(roots);
+    if (ctx->json) {
+        json_t *j =
+            json_pack("{s:s,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n, "records",
+                      (json_int_t)records, "not_anchored", (json_int_t)pending, "list", all);
+        cli_print_json(j);
+        json_decref(j);
+        return rc;
+    }
+    printf("%s: %zu slices, %zu records, %zu not anchored\n", store, n, records, pending);
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        json_t *j = json_array_get(all, i);
+        const char *tx = json_string_value(json_object_get(j, "anchor_tx"));
+        printf("  %.16s  %6lld records  %s .. %s  %s%s\n",
+               json_string_value(json_object_get(j, "slice_root")),
+               (long long)json_integer_value(json_object_get(j, "records")),
+               json_string_value(json_object_get(j, "time_first")),
+               json_string_value(json_object_get(j, "time_last")), *tx ? "anchored by " : "",
+               *tx ? tx : "NOT ANCHORED (folio evidence anchor)");
+    }
+    json_decref(all);
+    return rc;
+}
+
 /* ---- consistency ---- */
 
 static bool hashes_field(json_t *j, const char *name, ldg_hash *out, size_t max, size_t *n)
@@ -825,6 +929,8 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_verify(ctx, argc, argv);
     if (!strcmp(verb, "consistency"))
         return cmd_consistency(ctx, argc, argv);
+    if (!strcmp(verb, "status"))
+        return cmd_status(ctx, argc, argv);
     cli_fail(ctx, "USAGE", "evidence takes ingest, anchor, prove or verify");
     return CLI_USAGE;
 }

@@ -113,6 +113,21 @@ check "   2 records in 2 anchors" grep -q "2 records, 2 anchors" <<<"$OUT"
 pyv verify p2.bundle genesis.bin
 check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
 
+section "status, and prove by file and line"
+expect_ok "evidence status" evidence status
+check "   2 slices, 4 records, 0 not anchored" grep -q "2 slices, 4 records, 0 not anchored" <<<"$OUT"
+run evidence status --json
+eq "   --json records" "$(jget records <<<"$OUT")" 4
+expect_ok "evidence status of the investor's store (its anchor was refused)" evidence status --store "$E2E_TMP/alice-store"
+check "   1 not anchored, flagged" grep -q "1 slices, 1 records, 1 not anchored" <<<"$OUT"
+check "   NOT ANCHORED" grep -q "NOT ANCHORED" <<<"$OUT"
+expect_ok "evidence prove --file day.log --line 2" evidence prove --file day.log --line 2 --out ack.bundle
+check "   2 records (the ack and its disclosure)" grep -q "2 records, 1 anchor" <<<"$OUT"
+pyv verify ack.bundle genesis.bin
+check "   Python: valid 2, first the ack" grep -q "^$(sed -n 2p <<<"$IDS") ack day.log line 2" <<<"$OUT"
+expect_fail NOT_FOUND "line 9 of day.log" evidence prove --file day.log --line 9 --out x.bundle
+expect_fail USAGE "an id and --file" evidence prove "$PURCHASE" --file day.log --line 2 --out x.bundle
+
 section "the broker's log: append-only, provably"
 expect_ok "evidence consistency broker 1 2" evidence consistency broker 1 2
 check "   consistent" grep -q "^consistent: the log of 1 slices" <<<"$OUT"
