@@ -136,8 +136,8 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
 {
     static const char *const lines[] = {
         "1800000000000\tdisclosure\t-\tinvestor=alice",
-        "2027-01-15T08:00:00."
-        "250Z\tack\t0000000000000000000000000000000000000000000000000000000000000000\tx",
+        ("2027-01-15T08:00:00.250Z\tack\t"
+         "0000000000000000000000000000000000000000000000000000000000000000\tx"),
         "1\tx\t-\t",
     };
     static const char log[] = "1800000000000\tdisclosure\t-\ta\n1800000000001\tack\t#1\tb\n"
