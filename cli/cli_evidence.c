@@ -212,9 +212,69 @@ static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, u
 
 /* ---- ingest ---- */
 
+/* What the store already holds of a source: each line's payload hash, by line number. */
+typedef struct prior {
+    ldg_hash *hash; /* [seq - 1] */
+    uint8_t *have;
+    uint64_t n, cap; /* highest line known */
+    uint64_t changed;
+    uint64_t shown[8]; /* the first changed lines */
+} prior;
+
+static void prior_put(prior *pr, uint64_t seq, const ldg_hash *h)
+{
+    if (seq > pr->cap) {
+        uint64_t cap = pr->cap ? pr->cap : 1024;
+        while (cap < seq)
+            cap *= 2;
+        pr->hash = realloc(pr->hash, cap * sizeof *pr->hash);
+        pr->have = realloc(pr->have, cap);
+        LDG_ASSERT(pr->hash && pr->have);
+        memset(pr->have + pr->cap, 0, cap - pr->cap);
+        pr->cap = cap;
+    }
+    pr->hash[seq - 1] = *h;
+    pr->have[seq - 1] = 1;
+    pr->n = seq > pr->n ? seq : pr->n;
+}
+
+/* Reads the store for the records of `source` already stored. */
+static void prior_load(cli_ctx *ctx, const char *dir, const char *source, prior *pr)
+{
+    ldg_hash *roots;
+    size_t n = store_list(dir, &roots);
+    for (size_t i = 0; i < n; i++) {
+        ldg_ev_slice s;
+        if (slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
+            continue;
+        for (size_t j = 0; j < s.n; j++) {
+            ldg_ev_record r;
+            if (ldg_ev_record_decode(&r, s.rec.d + s.rec_off[j], s.rec_off[j + 1] - s.rec_off[j]) &&
+                !strcmp(r.source, source) && r.seq <= LDG_EV_FILE_RECORDS_MAX)
+                prior_put(pr, r.seq, &r.payload_hash);
+        }
+        ldg_ev_slice_clear(&s);
+    }
+    free(roots);
+}
+
+/* Keeps only lines the store does not hold; counts the ones that changed. */
+static bool keep_new(void *arg, const ldg_ev_record *r)
+{
+    prior *pr = arg;
+    if (r->seq > pr->n || !pr->have[r->seq - 1])
+        return true;
+    if (memcmp(pr->hash[r->seq - 1].b, r->payload_hash.b, LDG_HASH_LEN) != 0 &&
+        pr->changed++ < LDG_ARRAY_LEN(pr->shown))
+        pr->shown[pr->changed - 1] = r->seq;
+    return false;
+}
+
 typedef struct ingest {
     cli_ctx *ctx;
     ldg_account subject;
+    prior pr;
+    uint64_t lines;
     const char *store, *staging;
     char stage_err[NET_PATH_MAX + 128];
     ldg_hash *roots;
@@ -257,9 +317,11 @@ static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
     }
     ldg_ev_ingest_out out;
     in->stage_err[0] = '\0';
-    ldg_ev_rerr e = ldg_ev_ingest(f, &in->subject, file, lookup_store, in, stage_slice, in, &out);
+    ldg_ev_rerr e = ldg_ev_ingest(f, &in->subject, file, lookup_store, in, keep_new, &in->pr,
+                                  stage_slice, in, &out);
     fclose(f);
     in->records = out.records;
+    in->lines = out.lines;
     if (e == LDG_EV_ROK) {
         *digest = out.digest;
         return CLI_OK;
@@ -320,6 +382,33 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
 
 static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject);
 
+/* A file whose anchored lines changed or disappeared is refused, line by line. */
+static int check_changed(ingest *in, const char *file)
+{
+    const prior *pr = &in->pr;
+    if (pr->changed == 0 && in->lines >= pr->n)
+        return CLI_OK;
+    char list[160] = "";
+    size_t at = 0;
+    for (uint64_t i = 0; i < pr->changed && i < LDG_ARRAY_LEN(pr->shown); i++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%llu", i ? ", " : "",
+                               (unsigned long long)pr->shown[i]);
+    if (pr->changed)
+        cli_fail(in->ctx, "SOURCE_CHANGED",
+                 "%s: %llu line%s changed since anchored (line %s%s)%s; nothing was stored or "
+                 "anchored",
+                 file, (unsigned long long)pr->changed, pr->changed == 1 ? "" : "s", list,
+                 pr->changed > LDG_ARRAY_LEN(pr->shown) ? ", ..." : "",
+                 in->lines < pr->n ? ", and anchored lines are gone from its end" : "");
+    else
+        cli_fail(in->ctx, "SOURCE_CHANGED",
+                 "%s: has %llu lines but %llu were anchored: lines %llu..%llu are gone; nothing "
+                 "was stored or anchored",
+                 file, (unsigned long long)in->lines, (unsigned long long)pr->n,
+                 (unsigned long long)in->lines + 1, (unsigned long long)pr->n);
+    return CLI_REJECTED;
+}
+
 static int ingest_one(ingest *in, const char *file)
 {
     char staging[NET_PATH_MAX + 40];
@@ -331,8 +420,14 @@ static int ingest_one(ingest *in, const char *file)
     }
     in->staging = staging;
     in->nroots = in->records = 0;
+    free(in->pr.hash);
+    free(in->pr.have);
+    memset(&in->pr, 0, sizeof in->pr);
+    prior_load(in->ctx, in->store, file, &in->pr);
     ldg_hash digest;
     int rc = read_file_slices(in, file, &digest);
+    if (rc == CLI_OK)
+        rc = check_changed(in, file);
     char hex[65], src_path[NET_PATH_MAX + 100];
     if (rc == CLI_OK) {
         ldg_hex_encode(hex, digest.b, LDG_HASH_LEN);
@@ -343,8 +438,10 @@ static int ingest_one(ingest *in, const char *file)
         } else {
             rc = commit_staging(in, &digest, src_path);
             if (rc == CLI_OK && !in->ctx->json)
-                printf("%s: %zu records in %zu slices (sha256 %s)\n", file, in->records, in->nroots,
-                       hex);
+                printf("%s: %zu records in %zu slices (sha256 %s)%s\n", file, in->records,
+                       in->nroots, hex,
+                       in->pr.n ? "; the lines already anchored are unchanged and not stored again"
+                                : "");
         }
     }
     rm_staging(staging);
@@ -375,6 +472,8 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     for (int k = 0; rc == CLI_OK && (file = positional(argc, argv, k)); k++)
         rc = ingest_one(&in, file);
     free(in.roots);
+    free(in.pr.hash);
+    free(in.pr.have);
     return rc == CLI_OK ? anchor_pending(ctx, store, &in.subject) : rc;
 }
 

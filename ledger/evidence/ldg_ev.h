@@ -146,19 +146,26 @@ bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl) LDG_WARN_
  * thread, in order. Returns false to stop the ingest. */
 typedef bool (*ldg_ev_sink_fn)(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl);
 
+/* Whether a record read goes into the slices (false: read, hashed, linkable, not stored:
+ * e.g. a line of a growing file that is already anchored). */
+typedef bool (*ldg_ev_keep_fn)(void *arg, const ldg_ev_record *r);
+
 typedef struct ldg_ev_ingest_out {
-    uint64_t records, slices;
-    ldg_hash digest; /* SHA-256 of the file */
+    uint64_t lines;           /* records read */
+    uint64_t records, slices; /* records kept, in this many slices */
+    ldg_hash digest;          /* SHA-256 of the file */
     char error[256];
 } ldg_ev_ingest_out;
 
 /* Reads a whole log into slices of fresh random keys: parsing, record ids and the file
  * digest on the calling thread; sealing, compression and the sink on a worker thread, one
- * slice in flight, so hashing, compression and I/O overlap. Returns LDG_EV_ROK, a reader
+ * slice in flight, so hashing, compression and I/O overlap. keep (NULL: every record)
+ * filters what is stored. Returns LDG_EV_ROK, a reader
  * error, or LDG_EV_IO if the sink refused (out->error says which). */
 ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *source,
-                          ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_sink_fn sink,
-                          void *sink_arg, ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
+                          ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_keep_fn keep,
+                          void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
+                          ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
 
 /* ---- trees (§2, §4) ---- */
 

@@ -277,8 +277,8 @@ static bool hand_over(ev_pipe *p, ldg_ev_slice *cur)
     return ok;
 }
 
-static ldg_ev_rerr read_all(ldg_ev_reader *rd, ev_pipe *p, ldg_ev_slice *cur,
-                            ldg_ev_ingest_out *out)
+static ldg_ev_rerr read_all(ldg_ev_reader *rd, ev_pipe *p, ldg_ev_slice *cur, ldg_ev_keep_fn keep,
+                            void *keep_arg, ldg_ev_ingest_out *out)
 {
     for (;;) {
         ldg_ev_record r;
@@ -293,6 +293,9 @@ static ldg_ev_rerr read_all(ldg_ev_reader *rd, ev_pipe *p, ldg_ev_slice *cur,
         }
         if (done)
             return hand_over(p, cur) ? LDG_EV_ROK : LDG_EV_IO;
+        out->lines++;
+        if (keep && !keep(keep_arg, &r))
+            continue;
         ldg_ev_slice_add(cur, b, bl, line, ll, &id, r.time_ms);
         out->records++;
         if ((cur->n == LDG_EV_SLICE_RECORDS_MAX || cur->line.len >= LDG_EV_SLICE_BYTES_MAX) &&
@@ -302,8 +305,9 @@ static ldg_ev_rerr read_all(ldg_ev_reader *rd, ev_pipe *p, ldg_ev_slice *cur,
 }
 
 ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *source,
-                          ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_sink_fn sink,
-                          void *sink_arg, ldg_ev_ingest_out *out)
+                          ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_keep_fn keep,
+                          void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
+                          ldg_ev_ingest_out *out)
 {
     memset(out, 0, sizeof *out);
     ldg_ev_reader *rd = ldg_ev_reader_new(f, subject, source, lookup, lookup_arg);
@@ -318,7 +322,7 @@ ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *sourc
     pthread_t th;
     LDG_ASSERT(pthread_create(&th, NULL, worker, &p) == 0);
     ldg_ev_slice cur = {.subject = *subject};
-    ldg_ev_rerr e = read_all(rd, &p, &cur, out);
+    ldg_ev_rerr e = read_all(rd, &p, &cur, keep, keep_arg, out);
     ldg_ev_slice_clear(&cur);
     pthread_mutex_lock(&p.mu);
     if (e != LDG_EV_ROK)

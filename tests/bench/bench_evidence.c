@@ -91,7 +91,8 @@ static double ingest(const char *path, uint64_t bytes, uint64_t *records, uint64
     ldg_ev_ingest_out out;
     *zbytes = 0;
     double t0 = now_s();
-    if (ldg_ev_ingest(f, &subject, "day.log", NULL, NULL, sink, zbytes, &out) != LDG_EV_ROK) {
+    if (ldg_ev_ingest(f, &subject, "day.log", NULL, NULL, NULL, NULL, sink, zbytes, &out) !=
+        LDG_EV_ROK) {
         fprintf(stderr, "bench: %s\n", out.error);
         exit(1);
     }

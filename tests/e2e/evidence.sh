@@ -177,5 +177,26 @@ while IFS= read -r line; do
   esac
 done <<<"$out"
 
+section "a growing log, a changed log, a truncated log"
+cp day.log day.orig
+printf '%s\tpurchase\t#1\tinvestor=alice qty=7 (appended later)\n' "$((T + 4000))" >>day.log
+t0="$(txs)"
+expect_ok "ingest day.log after a line was appended" evidence ingest day.log --as broker
+check "   only the new line is stored" grep -q "day.log: 1 records in 1 slices.*already anchored are unchanged" <<<"$OUT"
+eq "   one more anchor" "$(($(txs) - t0))" 1
+NEWID="$(python3 "$PYV" ids day.log "$SUBJECT" | sed -n 4p)"
+expect_ok "   prove the appended line (links to line 1, stored before)" evidence prove "$NEWID" --out grown.bundle
+pyv verify grown.bundle genesis.bin
+check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
+slices0="$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)"
+sed 's/qty=100/qty=900/' day.orig >day.log
+printf '%s\tpurchase\t#1\tinvestor=alice qty=7 (appended later)\n' "$((T + 4000))" >>day.log
+expect_fail SOURCE_CHANGED "a line changed after it was anchored" evidence ingest day.log --as broker
+check "   names line 3" grep -q "1 line changed since anchored (line 3)" <<<"$FAIL_SENTENCE"
+head -n 1 day.orig >day.log
+expect_fail SOURCE_CHANGED "anchored lines cut from the end" evidence ingest day.log --as broker
+check "   names lines 2..4" grep -q "lines 2..4 are gone" <<<"$FAIL_SENTENCE"
+eq "   nothing stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
+
 check_node_log_clean
 finish

@@ -283,8 +283,9 @@ START_TEST(ingest_pipeline)
     FILE *f = fmemopen(t, len, "r");
     sink_log l = {.fail_at = SIZE_MAX};
     ldg_ev_ingest_out out;
-    ck_assert_int_eq(ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, sink_check, &l, &out),
-                     LDG_EV_ROK);
+    ck_assert_int_eq(
+        ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, NULL, NULL, sink_check, &l, &out),
+        LDG_EV_ROK);
     fclose(f);
     ck_assert_uint_eq(out.records, n);
     ck_assert_uint_eq(out.slices, 2);
@@ -296,16 +297,18 @@ START_TEST(ingest_pipeline)
     /* A sink that refuses the second slice stops the ingest. */
     f = fmemopen(t, len, "r");
     l = (sink_log){.fail_at = 1};
-    ck_assert_int_eq(ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, sink_check, &l, &out),
-                     LDG_EV_IO);
+    ck_assert_int_eq(
+        ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, NULL, NULL, sink_check, &l, &out),
+        LDG_EV_IO);
     fclose(f);
     free(t);
     /* A bad line after the first slice: the reader's error, with its line. */
     t = many_lines(n, n - 1, &len);
     f = fmemopen(t, len, "r");
     l = (sink_log){.fail_at = SIZE_MAX};
-    ck_assert_int_eq(ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, sink_check, &l, &out),
-                     LDG_EV_TYPE);
+    ck_assert_int_eq(
+        ldg_ev_ingest(f, &subject, "big.log", NULL, NULL, NULL, NULL, sink_check, &l, &out),
+        LDG_EV_TYPE);
     ck_assert_ptr_nonnull(strstr(out.error, "line 65545"));
     fclose(f);
     free(t);
