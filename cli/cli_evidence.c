@@ -432,7 +432,10 @@ static int ingest_one(ingest *in, const char *file)
     if (rc == CLI_OK) {
         ldg_hex_encode(hex, digest.b, LDG_HASH_LEN);
         snprintf(src_path, sizeof src_path, "%s/sources/%s", in->store, hex);
-        if (access(src_path, F_OK) == 0) {
+        if (in->ctx->dry_run) {
+            printf("dry run: %s: %zu new records in %zu slices would be stored and anchored\n",
+                   file, in->records, in->nroots);
+        } else if (access(src_path, F_OK) == 0) {
             fprintf(stderr, "%s: already ingested (sha256 %s): nothing new to anchor\n", file, hex);
             in->nroots = 0;
         } else {
@@ -474,7 +477,8 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     free(in.roots);
     free(in.pr.hash);
     free(in.pr.have);
-    return rc == CLI_OK ? anchor_pending(ctx, store, &in.subject) : rc;
+    /* A dry run stored nothing: nothing to check for anchoring either. */
+    return rc == CLI_OK && !ctx->dry_run ? anchor_pending(ctx, store, &in.subject) : rc;
 }
 
 /* ---- anchor ---- */

@@ -198,5 +198,14 @@ expect_fail SOURCE_CHANGED "anchored lines cut from the end" evidence ingest day
 check "   names lines 2..4" grep -q "lines 2..4 are gone" <<<"$FAIL_SENTENCE"
 eq "   nothing stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
 
+section "a dry run stores and anchors nothing"
+printf '%s\tlogin\t-\tbroker desk 4\n' "$((T + 5000))" >dry.log
+slices0="$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)"
+t0="$(txs)"
+expect_ok "evidence ingest dry.log --dry-run" evidence ingest dry.log --as broker --dry-run
+check "   says what it would do" grep -q "dry run: dry.log: 1 new records in 1 slices would be stored" <<<"$OUT"
+eq "   no slice stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
+eq "   no transaction" "$(($(txs) - t0))" 0
+
 check_node_log_clean
 finish
