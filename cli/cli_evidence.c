@@ -602,8 +602,12 @@ typedef struct prover {
     const char *store;
     bool private_lines;
     ldg_ev_bundle_item items[LDG_EV_BUNDLE_ITEMS_MAX];
-    ldg_ev_slice slices[LDG_EV_BUNDLE_ITEMS_MAX]; /* the slice of each item (owns its bytes) */
+    size_t item_slice[LDG_EV_BUNDLE_ITEMS_MAX]; /* index into slices */
     size_t nitems;
+    /* The slices loaded so far (they own the items' bytes) and their leaves: a chain of
+     * links usually stays in one slice, which is then read and hashed once. */
+    ldg_ev_slice slices[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nslices;
     ldg_ev_bundle_anchor anchors[LDG_EV_BUNDLE_ITEMS_MAX];
     ldg_hash anchor_roots[LDG_EV_BUNDLE_ITEMS_MAX];
     uint8_t *anchor_bytes[LDG_EV_BUNDLE_ITEMS_MAX][4];
@@ -673,11 +677,29 @@ static int anchor_index(prover *p, const ldg_hash *root, uint64_t *out)
 static bool have_item(const prover *p, const ldg_hash *id)
 {
     for (size_t i = 0; i < p->nitems; i++) {
-        const ldg_ev_slice *s = &p->slices[i];
+        const ldg_ev_slice *s = &p->slices[p->item_slice[i]];
         if (!memcmp(s->ids[p->items[i].leaf_index].b, id->b, LDG_HASH_LEN))
             return true;
     }
     return false;
+}
+
+/* The loaded slice holding the record (loading it from the store if needed): its index in
+ * p->slices and the record's index in it; false if the store has no such record. */
+static bool find_loaded(prover *p, const ldg_hash *id, size_t *slice, size_t *index)
+{
+    for (size_t i = 0; i < p->nslices; i++)
+        for (size_t j = 0; j < p->slices[i].n; j++)
+            if (!memcmp(p->slices[i].ids[j].b, id->b, LDG_HASH_LEN)) {
+                *slice = i;
+                *index = j;
+                return true;
+            }
+    ldg_ev_slice *s = &p->slices[p->nslices];
+    if (!store_find(p->ctx, p->store, id, s, index))
+        return false;
+    *slice = p->nslices++; /* sealed by its load: its leaves are at hand */
+    return true;
 }
 
 /* Adds the record and, depth first, the records it links to. */
@@ -692,16 +714,17 @@ static int add_item(prover *p, const ldg_hash *id)
                  LDG_EV_BUNDLE_ITEMS_MAX);
         return CLI_REJECTED;
     }
-    size_t k = p->nitems, index;
-    ldg_ev_slice *s = &p->slices[k];
-    if (!store_find(p->ctx, p->store, id, s, &index)) {
+    size_t k = p->nitems, si, index;
+    if (!find_loaded(p, id, &si, &index)) {
         char hex[65];
         ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
         cli_fail(p->ctx, "NOT_FOUND", "record %s is not in the evidence store %s", hex, p->store);
         return CLI_REJECTED;
     }
+    const ldg_ev_slice *s = &p->slices[si];
     ldg_ev_bundle_item *it = &p->items[k];
     memset(it, 0, sizeof *it);
+    p->item_slice[k] = si;
     p->nitems++;
     it->record = s->rec.d + s->rec_off[index];
     it->record_len = s->rec_off[index + 1] - s->rec_off[index];
@@ -711,11 +734,7 @@ static int add_item(prover *p, const ldg_hash *id)
     }
     ldg_ev_salt(&it->salt, s->key, index);
     it->leaf_index = index;
-    ldg_hash *leaves = malloc(s->n * sizeof *leaves);
-    LDG_ASSERT(leaves);
-    ldg_ev_slice_seal(s, leaves);
-    it->path_len = (uint32_t)ldg_ev_path(it->path, leaves, s->n, index);
-    free(leaves);
+    it->path_len = (uint32_t)ldg_ev_path(it->path, s->leaves, s->n, index);
     int rc = anchor_index(p, &s->root, &it->anchor);
     ldg_ev_record r;
     if (rc == CLI_OK && !ldg_ev_record_decode(&r, it->record, it->record_len))
@@ -781,7 +800,7 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
                    ldg_enc_len(&e));
         ldg_enc_free(&e);
     }
-    for (size_t i = 0; i < p->nitems; i++)
+    for (size_t i = 0; i < p->nslices; i++)
         ldg_ev_slice_clear(&p->slices[i]);
     for (size_t i = 0; i < p->nanchors; i++)
         for (int k = 0; k < 4; k++)

@@ -127,6 +127,8 @@ typedef struct ldg_ev_slice {
     uint64_t *times;
     ldg_hash *ids;
     size_t n, cap;
+    ldg_hash *leaves; /* n once sealed */
+    size_t leaves_cap;
     ldg_hash root;
     uint64_t t_first, t_last;
 } ldg_ev_slice;
@@ -134,8 +136,8 @@ typedef struct ldg_ev_slice {
 void ldg_ev_slice_clear(ldg_ev_slice *s);
 void ldg_ev_slice_add(ldg_ev_slice *s, const uint8_t *rec, size_t rl, const uint8_t *line,
                       size_t ll, const ldg_hash *id, uint64_t time_ms);
-/* Salts, leaves, root and time range (key must be set); leaves_out (n) optional. */
-void ldg_ev_slice_seal(ldg_ev_slice *s, ldg_hash *leaves_out);
+/* Salts, leaves (kept in s->leaves), root and time range; the key must be set. */
+void ldg_ev_slice_seal(ldg_ev_slice *s);
 /* The slice file (§2.2), zstd-compressed; malloc'd. */
 uint8_t *ldg_ev_slice_encode(const ldg_ev_slice *s, size_t *len);
 /* Decodes a slice file (hostile bytes): re-hashes every record and reseals, so s->root is

@@ -33,6 +33,7 @@ void ldg_ev_slice_clear(ldg_ev_slice *s)
     free(s->line_off);
     free(s->times);
     free(s->ids);
+    free(s->leaves);
     memset(s, 0, sizeof *s);
 }
 
@@ -65,27 +66,29 @@ void ldg_ev_slice_add(ldg_ev_slice *s, const uint8_t *rec, size_t rl, const uint
     s->line_off[s->n] = s->line.len;
 }
 
-/* Salts, leaves, root and time range of a full slice; leaves (n) optional. */
-void ldg_ev_slice_seal(ldg_ev_slice *s, ldg_hash *leaves_out)
+/* Salts, leaves (kept for proofs), root and time range of a slice. */
+void ldg_ev_slice_seal(ldg_ev_slice *s)
 {
     if (s->n == 0) {
         ldg_ev_root(&s->root, NULL, 0);
         return;
     }
-    ldg_hash *leaves = leaves_out ? leaves_out : malloc(s->n * sizeof *leaves);
-    LDG_ASSERT(leaves);
+    if (s->n > s->leaves_cap) {
+        free(s->leaves);
+        s->leaves = malloc(s->n * sizeof *s->leaves);
+        LDG_ASSERT(s->leaves);
+        s->leaves_cap = s->n;
+    }
     s->t_first = UINT64_MAX;
     s->t_last = 0;
     for (size_t i = 0; i < s->n; i++) {
         ldg_hash salt;
         ldg_ev_salt(&salt, s->key, i);
-        ldg_ev_leaf(&leaves[i], &salt, &s->ids[i]);
+        ldg_ev_leaf(&s->leaves[i], &salt, &s->ids[i]);
         s->t_first = s->times[i] < s->t_first ? s->times[i] : s->t_first;
         s->t_last = s->times[i] > s->t_last ? s->times[i] : s->t_last;
     }
-    ldg_ev_root(&s->root, leaves, s->n);
-    if (!leaves_out)
-        free(leaves);
+    ldg_ev_root(&s->root, s->leaves, s->n);
 }
 
 /* The raw slice file (§2.2) into e (reset first: its memory is reused). */
@@ -180,7 +183,7 @@ bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl)
     ldg_dec_free(&d);
     free(raw);
     if (ok)
-        ldg_ev_slice_seal(s, NULL);
+        ldg_ev_slice_seal(s);
     else
         ldg_ev_slice_clear(s);
     return ok;
@@ -205,7 +208,7 @@ static bool process(ev_pipe *p, ldg_ev_slice *s, ldg_enc *raw, ZSTD_CCtx *cc, ui
 {
     if (ldg_random(s->key, sizeof s->key) != LDG_OK)
         return false;
-    ldg_ev_slice_seal(s, NULL);
+    ldg_ev_slice_seal(s);
     encode_raw(s, raw);
     size_t zl = compress_into(cc, raw, z, zcap);
     return p->sink(p->sink_arg, s, *z, zl);
