@@ -51,8 +51,11 @@ static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
         return CLI_USAGE;
     }
     char sub[NET_PATH_MAX + 16];
+    char by[NET_PATH_MAX + 16];
     snprintf(sub, sizeof sub, "%s/sources", out);
-    if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST)) {
+    snprintf(by, sizeof by, "%s/by-source", out);
+    if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(by, 0700) != 0 && errno != EEXIST)) {
         cli_fail(ctx, "IO", "cannot create the evidence store %s: %s", out, strerror(errno));
         return CLI_LOCAL;
     }
@@ -185,12 +188,55 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     return found;
 }
 
+/* STORE/by-source/<sha256 of the source name>: the roots of the slices holding its records,
+ * so that a source's slices are found without reading the whole store. */
+static void by_source_path(char *out, size_t len, const char *dir, const char *source)
+{
+    ldg_hash h;
+    char hex[65];
+    ldg_sha256(&h, source, strlen(source));
+    ldg_hex_encode(hex, h.b, LDG_HASH_LEN);
+    snprintf(out, len, "%s/by-source/%s", dir, hex);
+}
+
+/* Roots listed in a file of 64-hex lines (malloc'd; 0 if none or unreadable). */
+static size_t roots_file(const char *path, ldg_hash **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = 0, cap = 0;
+    char line[80];
+    while (fgets(line, sizeof line, f)) {
+        ldg_hash h;
+        line[strcspn(line, "\n")] = '\0';
+        if (ldg_hex_decode(h.b, LDG_HASH_LEN, line) != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            *out = realloc(*out, cap * sizeof **out);
+            LDG_ASSERT(*out);
+        }
+        (*out)[n++] = h;
+    }
+    fclose(f);
+    return n;
+}
+
+static size_t source_roots(const char *dir, const char *source, ldg_hash **out)
+{
+    char path[NET_PATH_MAX + 120];
+    by_source_path(path, sizeof path, dir, source);
+    return roots_file(path, out);
+}
+
 /* The id of the record at line `seq` of `source` in the store. */
 static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, uint64_t seq,
                             ldg_hash *id)
 {
     ldg_hash *roots;
-    size_t n = store_list(dir, &roots);
+    size_t n = source_roots(dir, source, &roots);
     bool found = false;
     for (size_t i = 0; i < n && !found; i++) {
         ldg_ev_slice s;
@@ -242,7 +288,7 @@ static void prior_put(prior *pr, uint64_t seq, const ldg_hash *h)
 static void prior_load(cli_ctx *ctx, const char *dir, const char *source, prior *pr)
 {
     ldg_hash *roots;
-    size_t n = store_list(dir, &roots);
+    size_t n = source_roots(dir, source, &roots);
     for (size_t i = 0; i < n; i++) {
         ldg_ev_slice s;
         if (slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
@@ -273,6 +319,7 @@ static bool keep_new(void *arg, const ldg_ev_record *r)
 typedef struct ingest {
     cli_ctx *ctx;
     ldg_account subject;
+    const char *source;
     prior pr;
     uint64_t lines;
     const char *store, *staging;
@@ -352,6 +399,25 @@ static void rm_staging(const char *dir)
 }
 
 /* Moves the staged slices into the store and records the source as ingested. */
+/* Adds the new slices to their source's list (STORE/by-source). */
+static ldg_err add_by_source(ingest *in, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX + 120];
+    by_source_path(path, sizeof path, in->store, in->source);
+    ldg_hash *old;
+    size_t n = roots_file(path, &old), len = (n + in->nroots) * 65;
+    char *list = malloc(len + 1);
+    LDG_ASSERT(list);
+    for (size_t i = 0; i < n + in->nroots; i++) {
+        ldg_hex_encode(list + 65 * i, (i < n ? old[i] : in->roots[i - n]).b, LDG_HASH_LEN);
+        list[65 * i + 64] = '\n';
+    }
+    free(old);
+    ldg_err e = net_file_write(path, list, len, 0600, NET_FILE_REPLACE, err, err_len);
+    free(list);
+    return e;
+}
+
 static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_path)
 {
     char from[NET_PATH_MAX + 80], to[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
@@ -373,6 +439,8 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
     (void)digest;
     ldg_err e = net_file_write(src_path, list, len, 0600, NET_FILE_REPLACE, err, sizeof err);
     free(list);
+    if (e == LDG_OK)
+        e = add_by_source(in, err, sizeof err);
     if (e != LDG_OK) {
         cli_fail(in->ctx, "IO", "%s", err);
         return CLI_LOCAL;
@@ -419,6 +487,7 @@ static int ingest_one(ingest *in, const char *file)
         return CLI_LOCAL;
     }
     in->staging = staging;
+    in->source = file;
     in->nroots = in->records = 0;
     free(in->pr.hash);
     free(in->pr.have);
