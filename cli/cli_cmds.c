@@ -40,6 +40,17 @@ const cli_exit cli_exits[] = {
 };
 const size_t cli_exits_n = sizeof cli_exits / sizeof cli_exits[0];
 
+/* specs/money.md sections 2-4, as --help and the man page state it. */
+const char cli_money_rule[] =
+    "Every money amount you type or read is a decimal in the currency's units: 100.50,"
+    " 0.35, 1,000,000 (separators optional), never an integer of fen or cents. More"
+    " decimals than the currency has (CNY 2, JPY 0) is refused (BAD_AMOUNT, exit 2), never"
+    " rounded. Quantities of securities are whole units. Cash is the instrument whose id is"
+    " its currency code: transfer CNY 100.50 moves 100.50 CNY. A price is per unit of the"
+    " instrument, in the trade currency. Tables show money with its currency, right-aligned"
+    " with thousands separators (1,250.50 CNY); --json gives it as {\"currency\": \"CNY\","
+    " \"minor\": 125050, \"scale\": 2, \"decimal\": \"1250.50\"} (exact minor units).";
+
 const cli_noun cli_nouns[] = {
     {"init", cli_init_main, "create a node home: config, operator key, genesis",
      "The home must be new, or an empty directory of yours that others cannot write\n"
@@ -61,11 +72,15 @@ const cli_noun cli_nouns[] = {
      "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
      "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
      "Equity issued without --risk is R3.\n"
-     "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
-     "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
-     "signer's cash: the issuing bank pays out off-ledger and the supply shrinks."},
+     "Cash is issued by a settlement bank (the first to issue a currency). Redeeming\n"
+     "retires the signer's cash: the issuing bank pays out off-ledger and the supply\n"
+     "shrinks. AMOUNT and --face-value are money: a decimal in the currency's units\n"
+     "(--amount 500000.50 --currency CNY), at most its decimals (CNY 2, JPY 0). A bond's\n"
+     "coupon is computed from its face value; show lists it per unit, with the currency."},
     {"transfer", cli_transfer_main, "move an instrument from your account to another",
      "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
+     "QUANTITY is whole units of a security (transfer CNE100000296 100), or, when ISIN\n"
+     "is a currency code, an amount of cash in its units (transfer CNY 100.50).\n"
      "'transfer check' asks the node whether a transfer would pass, without submitting."},
     {"account", cli_account_main, "show an account's holdings", NULL},
     {"tx", cli_tx_main, "show a transaction and its receipt", NULL},
@@ -81,11 +96,15 @@ const cli_noun cli_nouns[] = {
      "Regulator role. DOC_SHA256 is the SHA-256 (64 hex) of the legal order, recorded\n"
      "on the ledger. A frozen quantity cannot move. A force transfer takes effect only\n"
      "when a second, different regulator approves it (maker-checker); it overrides\n"
-     "transfer rules and freezes, not balances."},
+     "transfer rules and freezes, not balances. A quantity of cash (ISIN a currency\n"
+     "code) is a decimal in its units: freeze CNY ACCOUNT --quantity 50.25."},
     {"action", cli_action_main, "corporate actions: dividends, splits, coupons",
      "Issuer role. Holders at the end of the record date (block time, UTC) are paid on\n"
      "the first block at or after the pay date, from the issuer's cash account; each\n"
-     "holder gets shares x per-share exactly. If the issuer is short, nobody is paid,\n"
+     "holder gets shares x per-share exactly. --per-share is money: a decimal in the\n"
+     "currency's units (--per-share 0.35 --currency CNY pays 0.35 CNY a share), at most\n"
+     "its decimals. list shows per unit, paid and total with the currency (--json: money\n"
+     "objects). If the issuer is short, nobody is paid,\n"
      "the action is 'unfunded' and retried every block until funded or cancelled.\n"
      "A split N:M gives floor(holding x N / M) new shares; the aggregated fractions go\n"
      "to the issuer as whole shares. Bond coupons and redemptions run by themselves."},
@@ -192,7 +211,10 @@ const cli_cmd cli_cmds[] = {
     {"asset", "issue bond", "", 0, 0, true, "issue a bond (issuer)",
      OPTS({"--isin", "ISIN", "the instrument's ISIN", true}, {"--name", "TEXT", "its name", true},
           {"--currency", "CCY", "currency of face value and coupons", true},
-          {"--face-value", "AMOUNT", "face value per unit, in currency units", true},
+          {"--face-value", "AMOUNT",
+           "face value of one unit, a decimal in the currency's units "
+           "(100.00)",
+           true},
           {"--units", "N", "number of units", true},
           {"--coupon-bps", "BP", "annual coupon in basis points", true},
           {"--frequency", "annual|semiannual|quarterly", "coupon frequency", true},
@@ -203,11 +225,11 @@ const cli_cmd cli_cmds[] = {
           {"--risk", "R1..R5", "risk level", false})},
     {"asset", "issue cash", "", 0, 0, true, "issue cash (settlement bank)",
      OPTS({"--currency", "CCY", "ISO 4217 currency code", true},
-          {"--amount", "AMOUNT", "amount in currency units", true},
+          {"--amount", "AMOUNT", "a decimal in the currency's units (500000.50)", true},
           {"--to", "ACCOUNT", "who receives it", true})},
     {"asset", "redeem cash", "", 0, 0, true, "retire the signer's cash",
      OPTS({"--currency", "CCY", "ISO 4217 currency code", true},
-          {"--amount", "AMOUNT", "amount in currency units", true})},
+          {"--amount", "AMOUNT", "a decimal in the currency's units (0.49)", true})},
     {"asset", "rules set", "ISIN", 1, 1, true, "set an instrument's transfer rules (issuer)",
      OPTS({"--max-holders", "N", "most holders at once", false},
           {"--lockup-until", "YYYY-MM-DD|none", "no transfer before this date", false},
@@ -228,17 +250,20 @@ const cli_cmd cli_cmds[] = {
 
     /* regulator and corporate actions */
     {"control", "freeze", "ISIN ACCOUNT", 2, 2, true, "freeze a quantity of a holding",
-     OPTS({"--quantity", "N", "quantity to freeze", true}, ORDER)},
+     OPTS({"--quantity", "QUANTITY", "units to freeze, or an amount of cash (50.25)", true},
+          ORDER)},
     {"control", "unfreeze", "ISIN ACCOUNT", 2, 2, true,
      "lift a freeze (all of it without --quantity)",
-     OPTS({"--quantity", "N", "quantity to unfreeze", false}, ORDER)},
+     OPTS({"--quantity", "QUANTITY", "units to unfreeze, or an amount of cash (50.25)", false},
+          ORDER)},
     {"control", "force-transfer", "ISIN QUANTITY", 2, 2, true,
      "propose a forced transfer (takes effect when another regulator approves)",
      OPTS({"--from", "ACCOUNT", "whose holding moves", true},
           {"--to", "ACCOUNT", "who receives it", true}, ORDER)},
     {"control", "approve", "ID", 1, 1, true, "approve another regulator's force transfer", NULL},
     {"action", "dividend", "ISIN", 1, 1, true, "announce a cash dividend (issuer)",
-     OPTS({"--per-share", "AMOUNT", "amount per share, in currency units", true},
+     OPTS({"--per-share", "AMOUNT", "paid per share, a decimal in the currency's units (0.35)",
+           true},
           {"--currency", "CCY", "currency of the payment", true},
           {"--record-date", "YYYY-MM-DD", "holders at the end of this day are paid", true},
           {"--pay-date", "YYYY-MM-DD", "payment date", true})},
