@@ -156,6 +156,14 @@ const cli_noun cli_nouns[] = {
      "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
      "Start each with: folio node start --detach --home DIR/nodeI"},
     {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke", NULL},
+    {"evidence", cli_evidence_main,
+     "preserve log files as anchored evidence; prove and verify records",
+     "A log line is TIME<TAB>TYPE<TAB>LINKS<TAB>PAYLOAD (specs/evidence.md): TIME in ms since\n"
+     "1970 or YYYY-MM-DDTHH:MM:SS[.fff]Z, LINKS '-' or earlier records as #LINE or 64-hex ids.\n"
+     "ingest reads whole files first (a bad line stores and anchors nothing), slices them\n"
+     "into the evidence store (default HOME/evidence) and anchors each slice (broker role).\n"
+     "A file already ingested anchors nothing new. prove writes an offline bundle of the\n"
+     "record and every record its links reach; verify checks one with only genesis.bin."},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests", NULL},
     {"lsm", cli_lsm_main, "the liquidity-saving solver, offline",
      "Unlike every other folio command, the offline input and its output are integers in\n"
@@ -404,6 +412,31 @@ const cli_cmd cli_cmds[] = {
      NULL},
     {"tls", "revoke", "CERT", 1, 1, false,
      "add the certificate to HOME/tls/revoked: the node refuses connections presenting it", NULL},
+
+    /* evidence */
+    {"evidence", "ingest", "FILE...", 1, CLI_ARGS_ANY, true,
+     "slice log files into records, store the slices and anchor each (broker)",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "anchor", "", 0, 0, true, "anchor the slices of the store not anchored yet",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "prove", "[RECORD_ID]", 0, 1, false,
+     "write an offline bundle proving a record (by id, or --file and --line) and the records "
+     "it links to",
+     OPTS({"--out", "FILE", "where to write the bundle", true},
+          {"--file", "F", "the record's log file, as given to ingest", false},
+          {"--line", "N", "the record's line in that file", false},
+          {"--store", "DIR", "the evidence store (default HOME/evidence)", false},
+          {"--private", NULL, "leave the lines out: only their hashes are proved", false})},
+    {"evidence", "verify", "BUNDLE", 1, 1, false,
+     "check a bundle with no node: inclusion, anchor signature, block certificate from genesis",
+     OPTS({"--genesis", "FILE", "the chain's genesis.bin", true})},
+    {"evidence", "status", "", 0, 0, false,
+     "the store's slices: records, time range, anchored or not",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "consistency", "SUBJECT M N", 3, 3, false,
+     "check the node's proof that the subject's evidence log of M slices is a prefix of its "
+     "log of N (RFC 9162): its past was not rewritten",
+     NULL},
 
     /* the table itself */
     {"commands", "", "", 0, 0, false, "list every command with its arguments and options", NULL},

@@ -5,6 +5,7 @@
 #include "ast_rules.h"
 #include "net_node.h"
 #include "net_query_assets.h"
+#include "net_query_evidence.h"
 #include "net_query_settlement.h"
 #include "net_query_vm.h"
 #include "net_rpc_methods.h"
@@ -1016,6 +1017,7 @@ const net_rpc_method net_rpc_methods[] = {
     {"cycle_preview", h_settlement, PUB, SMALL, false},
     {"cycles", h_settlement, PUB, SMALL, true},
     {"dev_time_advance", h_dev_time, OPR, SMALL, false},
+    {"evidence", net_query_evidence, PUB, SMALL, false},
     {"holders", h_holders, PUB, SMALL, true},
     {"instructions", h_settlement, PUB, SMALL, true},
     {"investor", net_query_assets, PUB, SMALL, false},
