@@ -81,6 +81,11 @@ void ldg_chain_close(ldg_chain *c);
 const char *ldg_chain_id(const ldg_chain *c);
 /* The hash of the chain's genesis document (ldg_genesis_hash): what its transactions sign. */
 const ldg_hash *ldg_chain_genesis_hash(const ldg_chain *c);
+/* Blocks of state-tree history kept readable and provable (node.ini retain_blocks;
+ * default LDG_SMT_RETAIN_DEFAULT; 0 keeps all; at least LDG_SMT_RETAIN_MIN). */
+void ldg_chain_set_retention(ldg_chain *c, uint64_t blocks);
+/* The store's tree family as a base, for past reads and proofs (ldg_smt.h); any thread. */
+ldg_state_base ldg_chain_tree_base(ldg_chain *c);
 /* Threads used to verify signatures not already checked (default: every core). */
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
 /* The executor's cache limits (default LDG_STATE_CACHE_KEYS / _BYTES); tests set small
