@@ -152,7 +152,7 @@ static ldg_err store_multi_get(void *arg, size_t n, const uint8_t *const *keys, 
 
 ldg_state *ldg_chain_reader(ldg_chain *c)
 {
-    return ldg_state_new((ldg_state_base){store_get, store_scan, c->store, store_multi_get});
+    return ldg_state_new((ldg_state_base){store_get, store_scan, c->store, store_multi_get, NULL});
 }
 
 /* Every transaction of a block first reads its replay record ('x' ‖ id), almost always
@@ -418,7 +418,7 @@ static ldg_err tree_base_scan(void *arg, const uint8_t *p, size_t pl,
 
 ldg_state_base ldg_chain_tree_base(ldg_chain *c)
 {
-    return (ldg_state_base){tree_base_get, tree_base_scan, c->store, NULL};
+    return (ldg_state_base){tree_base_get, tree_base_scan, c->store, NULL, NULL};
 }
 
 static ldg_err tree_open(ldg_chain *c, bool empty)
@@ -429,6 +429,146 @@ static ldg_err tree_open(ldg_chain *c, bool empty)
     if (err == LDG_OK)
         ldg_smt_set_retention(c->tree, c->retain);
     return err;
+}
+
+/* ---- past state: a base reading the tree at one height ---- */
+
+typedef struct past_base {
+    ldg_chain *c;
+    uint64_t height;
+} past_base;
+
+/* A node missing under a height that was readable a moment ago: pruned meanwhile. */
+static ldg_err past_err(past_base *p, ldg_err err)
+{
+    uint64_t floor;
+    if (err == LDG_ERR_CORRUPT && ldg_smt_floor(ldg_chain_tree_base(p->c), &floor) == LDG_OK &&
+        p->height < floor)
+        return LDG_ERR_PRUNED;
+    return err;
+}
+
+static ldg_err past_get(void *arg, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl)
+{
+    past_base *p = arg;
+    bool found;
+    ldg_err err = ldg_smt_get_at(ldg_chain_tree_base(p->c), p->height, k, kl, v, vl, &found);
+    if (err != LDG_OK)
+        return past_err(p, err);
+    return found ? LDG_OK : LDG_ERR_NOT_FOUND;
+}
+
+typedef struct past_row {
+    uint8_t *k, *v;
+    size_t kl, vl;
+} past_row;
+
+typedef struct past_scan {
+    past_base *p;
+    past_row *rows;
+    size_t n, cap;
+    ldg_err err;
+} past_scan;
+
+static void past_add(past_scan *s, const uint8_t *k, size_t kl, uint8_t *v, size_t vl)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->rows = realloc(s->rows, s->cap * sizeof *s->rows);
+        LDG_ASSERT(s->rows);
+    }
+    past_row *r = &s->rows[s->n++];
+    r->k = malloc(kl);
+    LDG_ASSERT(r->k);
+    memcpy(r->k, k, kl);
+    r->kl = kl, r->v = v, r->vl = vl;
+}
+
+static bool past_register_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    uint8_t *copy = malloc(vl ? vl : 1);
+    LDG_ASSERT(copy);
+    if (vl)
+        memcpy(copy, v, vl);
+    past_add(arg, k, kl, copy, vl);
+    return true;
+}
+
+/* A key of today's state: its value at the height, if it had one. */
+static bool past_current_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v, (void)vl;
+    past_scan *s = arg;
+    uint8_t *pv;
+    size_t pvl;
+    ldg_err err = past_get(s->p, k, kl, &pv, &pvl);
+    if (err == LDG_OK)
+        past_add(s, k, kl, pv, pvl);
+    else if (err != LDG_ERR_NOT_FOUND)
+        s->err = err;
+    return s->err == LDG_OK;
+}
+
+static int past_row_cmp(const void *a, const void *b)
+{
+    const past_row *x = a, *y = b;
+    int c = memcmp(x->k, y->k, x->kl < y->kl ? x->kl : y->kl);
+    return c ? c : (x->kl > y->kl) - (x->kl < y->kl);
+}
+
+static ldg_err past_scan_fn(void *arg, const uint8_t *prefix, size_t plen,
+                            bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                            void *fa)
+{
+    past_base *p = arg;
+    past_scan s = {.p = p};
+    ldg_err err;
+    if (plen == 1 + LDG_SMT_ID_LEN && prefix[0] == 'b')
+        err = ldg_smt_register_at(ldg_chain_tree_base(p->c), p->height, prefix + 1,
+                                  past_register_row, &s);
+    else
+        err = ldg_store_scan(p->c->store, LDG_CF_STATE, prefix, plen, past_current_row, &s);
+    if (err == LDG_OK)
+        err = s.err;
+    err = past_err(p, err);
+    if (err == LDG_OK && s.n)
+        qsort(s.rows, s.n, sizeof *s.rows, past_row_cmp);
+    bool go = true;
+    for (size_t i = 0; i < s.n; i++) {
+        if (err == LDG_OK && go)
+            go = fn(fa, s.rows[i].k, s.rows[i].kl, s.rows[i].v, s.rows[i].vl);
+        free(s.rows[i].k);
+        free(s.rows[i].v);
+    }
+    free(s.rows);
+    return err;
+}
+
+ldg_err ldg_chain_reader_at(ldg_chain *c, uint64_t height, ldg_state **out)
+{
+    *out = NULL;
+    if (ldg_smt_disabled())
+        return LDG_ERR_UNAVAILABLE;
+    if (height > ldg_chain_tip(c).height)
+        return LDG_ERR_NOT_FOUND;
+    uint64_t floor;
+    ldg_err err = ldg_smt_floor(ldg_chain_tree_base(c), &floor);
+    if (err != LDG_OK)
+        return err;
+    if (height < floor)
+        return LDG_ERR_PRUNED;
+    past_base *p = malloc(sizeof *p);
+    if (!p)
+        return LDG_ERR_NOMEM;
+    *p = (past_base){c, height};
+    *out = ldg_state_new((ldg_state_base){past_get, past_scan_fn, p, NULL, free});
+    return LDG_OK;
+}
+
+/* The lowest height still readable (0 if nothing was pruned). */
+ldg_err ldg_chain_floor(ldg_chain *c, uint64_t *floor)
+{
+    return ldg_smt_floor(ldg_chain_tree_base(c), floor);
 }
 
 void ldg_chain_set_retention(ldg_chain *c, uint64_t blocks)

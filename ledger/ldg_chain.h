@@ -160,6 +160,18 @@ void ldg_chain_abandon(ldg_chain *c);
 /* A fresh overlay over the committed state, for queries (free with ldg_state_free). */
 ldg_state *ldg_chain_reader(ldg_chain *c);
 
+/* A read-only overlay over the state as of block `height`, read from the state tree (free
+ * with ldg_state_free). Point reads are exact. A prefix scan of one instrument's holdings
+ * ('b' ‖ id12) lists that register at the height; any other prefix scan lists the keys of
+ * the current state that existed at the height, with their values then (the registries it
+ * serves — instruments, participants — never delete keys). LDG_ERR_PRUNED: the height is
+ * below the retention window; LDG_ERR_NOT_FOUND: above the stored tip; LDG_ERR_UNAVAILABLE:
+ * the node runs without the tree (FOLIO_STATE_ROOT=chain). */
+ldg_err ldg_chain_reader_at(ldg_chain *c, uint64_t height, ldg_state **out) LDG_WARN_UNUSED;
+
+/* The lowest height ldg_chain_reader_at still reads (0 if nothing was pruned). */
+ldg_err ldg_chain_floor(ldg_chain *c, uint64_t *floor) LDG_WARN_UNUSED;
+
 typedef struct ldg_record {
     ldg_header header;
     ldg_hash hash;
