@@ -4,6 +4,7 @@
 #include "ast_date.h"
 #include "ast_isin.h"
 #include "cli.h"
+#include "cli_history.h"
 
 #include <string.h>
 
@@ -25,6 +26,7 @@ static void asset_usage(void)
         "       folio asset show ISIN\n"
         "       folio asset list [--limit N] [--after ID]\n"
         "       folio asset holders ISIN [--limit N] [--after QUANTITY:ACCOUNT]\n"
+        "                               [--height H | --record-date YYYY-MM-DD]\n"
         "       (a list shows at most N rows, 1000 by default; when there are more it says\n"
         "       so and gives the --after that shows the next ones; --json has it as \"next\")\n\n"
         "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
@@ -491,7 +493,7 @@ static int list(cli_ctx *ctx, int argc, char **argv)
 
 static int holders(cli_ctx *ctx, int argc, char **argv)
 {
-    static const char *const opts[] = {"--limit", "--after", NULL};
+    static const char *const opts[] = {"--limit", "--after", "--height", "--record-date", NULL};
     cli_page page;
     if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
         !cli_check_positionals(ctx, argc, argv, opts, 1) || !cli_page_parse(ctx, argc, argv, &page))
@@ -501,10 +503,16 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "asset holders needs an ISIN");
         return CLI_USAGE;
     }
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "asset holders %s", id);
-    int rc;
-    json_t *j = cli_list_query(ctx, "holders", id, &page, &rc);
+    cli_when when;
+    int rc = cli_history_parse(ctx, argc, argv, &when);
+    if (rc != CLI_OK)
+        return rc;
+    char cmd[112];
+    int cl = snprintf(cmd, sizeof cmd, "asset holders %s", id);
+    if (when.set && cl > 0 && (size_t)cl < sizeof cmd)
+        snprintf(cmd + cl, sizeof cmd - (size_t)cl, " --height %llu",
+                 (unsigned long long)when.height);
+    json_t *j = cli_history_list(ctx, "holders", id, &page, &when, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -513,8 +521,10 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
         return CLI_OK;
     }
     long long total = json_integer_value(json_object_get(j, "total"));
-    printf("register of holders: %s  %s\n\n", json_string_value(json_object_get(j, "id")),
+    printf("register of holders: %s  %s\n", json_string_value(json_object_get(j, "id")),
            json_string_value(json_object_get(j, "name")));
+    cli_history_title(&when);
+    printf("\n");
     cli_table *t =
         cli_table_new(4, (const char *const[]){"HOLDER", "ACCOUNT", "QUANTITY", "SHARE"});
     size_t i;
@@ -698,12 +708,18 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
 int cli_account_main(cli_ctx *ctx, int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : NULL;
-    if (!verb || cli_wants_help(argc, argv) || strcmp(verb, "balance") != 0) {
-        printf("usage: folio account balance ACCOUNT [--limit N] [--after ID]\n\n"
-               "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex).\n");
+    if (!verb || cli_wants_help(argc, argv) ||
+        (strcmp(verb, "balance") != 0 && strcmp(verb, "statement") != 0)) {
+        printf("usage: folio account balance ACCOUNT [--limit N] [--after ID] [--height H]\n"
+               "       folio account statement ACCOUNT --at YYYY-MM-DD|--height H [--csv FILE]\n\n"
+               "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex),\n"
+               "now or as of a past block (a date: the end of that day, UTC). History older\n"
+               "than the node's retain_blocks is pruned and refused as such.\n");
         return verb && cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
     }
-    static const char *const opts[] = {"--limit", "--after", NULL};
+    if (!strcmp(verb, "statement"))
+        return cli_account_statement(ctx, argc - 1, argv + 1);
+    static const char *const opts[] = {"--limit", "--after", "--height", NULL};
     cli_page page;
     if (!cli_check_opts(ctx, argc - 1, argv + 1, opts, NULL) ||
         !cli_check_positionals(ctx, argc - 1, argv + 1, opts, 1) ||
@@ -714,21 +730,29 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "account balance needs an ACCOUNT");
         return CLI_USAGE;
     }
+    cli_when when;
+    int rc = cli_history_parse(ctx, argc - 1, argv + 1, &when);
     ldg_account a;
-    int rc = cli_resolve_account(ctx, who, &a);
+    if (rc == CLI_OK)
+        rc = cli_resolve_account(ctx, who, &a);
     if (rc != CLI_OK)
         return rc;
-    char hex[LDG_ACCOUNT_HEX_LEN], cmd[80];
+    char hex[LDG_ACCOUNT_HEX_LEN], cmd[112];
     ldg_account_hex(hex, &a);
-    snprintf(cmd, sizeof cmd, "account balance %s", hex);
-    json_t *j = cli_list_query(ctx, "balance", hex, &page, &rc);
+    int cl = snprintf(cmd, sizeof cmd, "account balance %s", hex);
+    if (when.set && cl > 0 && (size_t)cl < sizeof cmd)
+        snprintf(cmd + cl, sizeof cmd - (size_t)cl, " --height %llu",
+                 (unsigned long long)when.height);
+    json_t *j = cli_history_list(ctx, "balance", hex, &page, &when, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
         cli_print_json(j);
     } else {
         const char *name = json_string_value(json_object_get(j, "name"));
-        printf("account %s%s%s%s\n\n", hex, *name ? " (" : "", name, *name ? ")" : "");
+        printf("account %s%s%s%s\n", hex, *name ? " (" : "", name, *name ? ")" : "");
+        cli_history_title(&when);
+        printf("\n");
         cli_table *t = cli_table_new(4, (const char *const[]){"ID", "KIND", "NAME", "QUANTITY"});
         size_t i;
         json_t *b;
