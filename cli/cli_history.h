@@ -1,4 +1,4 @@
-/* Past state from the CLI: --height, --record-date, --at (cli_history.c). */
+/* Past state from the CLI: --height and --record-date (cli_history.c). */
 #ifndef CLI_HISTORY_H
 #define CLI_HISTORY_H
 
@@ -11,7 +11,7 @@ typedef struct cli_when {
     char date[16]; /* the date it was named by, "" for --height */
 } cli_when;
 
-/* Reads --height H, --record-date DATE or --at DATE (at most one); a date is resolved to
+/* Reads --height H or --record-date DATE (at most one); a date is resolved to
  * the last block before the next midnight UTC through the node. Prints errors. */
 int cli_history_parse(cli_ctx *ctx, int argc, char **argv, cli_when *when);
 /* cli_list_query with the height argument when `when` is set (rpc.md §3.9, §3.10). */
@@ -19,7 +19,5 @@ json_t *cli_history_list(cli_ctx *ctx, const char *method, const char *fixed, co
                          const cli_when *when, int *exit_code);
 /* "as of ..." line for a table's heading (nothing for the latest state). */
 void cli_history_title(const cli_when *when);
-/* folio account statement ACCOUNT --at DATE|--height H [--csv FILE] */
-int cli_account_statement(cli_ctx *ctx, int argc, char **argv);
 
 #endif
