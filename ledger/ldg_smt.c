@@ -279,32 +279,60 @@ static bool inode_decode(child *c, const uint8_t *p, size_t len)
 /* ---- the node cache: node key → encoded node (nodes are immutable) ---- */
 
 typedef struct nent {
+    uint8_t *v; /* key (klen) then value, one malloc */
+    uint64_t version;
+    uint32_t vlen;
+    uint32_t h; /* the key's hash: most mismatches are told without reading v */
     uint8_t klen;
     bool pinned; /* of a version not yet stored: must stay */
-    uint32_t vlen;
-    uint64_t version;
-    uint8_t *v; /* key (klen) then value, one malloc */
 } nent;
+
+/* A pinned entry, to unpin once its version is stored without scanning the table. */
+typedef struct npin {
+    uint64_t version;
+    uint8_t klen;
+    uint8_t key[NODE_KEY_MAX];
+} npin;
 
 typedef struct ncache {
     nent *slots;
     size_t cap, count, bytes;
+    npin *pins;
+    size_t pin_n, pin_cap;
 } ncache;
 
+/* 64-bit multiply-xorshift over the key's 8-byte words (node keys differ mostly in their
+ * last bytes: the version and the prefix). */
 static uint64_t key_hash(const uint8_t *k, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ k[i]) * 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++)
+        h = (h ^ k[i]) * 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
     return h ^ h >> 29;
+}
+
+static nent *cache_slot_h(ncache *c, const uint8_t *k, size_t kl, uint64_t hash)
+{
+    size_t m = c->cap - 1, i = hash & m;
+    uint32_t h = (uint32_t)(hash >> 32);
+    while (c->slots[i].v &&
+           (c->slots[i].h != h || c->slots[i].klen != kl || memcmp(c->slots[i].v, k, kl)))
+        i = (i + 1) & m;
+    return &c->slots[i];
 }
 
 static nent *cache_slot(ncache *c, const uint8_t *k, size_t kl)
 {
-    size_t m = c->cap - 1, i = key_hash(k, kl) & m;
-    while (c->slots[i].v && (c->slots[i].klen != kl || memcmp(c->slots[i].v, k, kl)))
-        i = (i + 1) & m;
-    return &c->slots[i];
+    return cache_slot_h(c, k, kl, key_hash(k, kl));
 }
 
 static void cache_grow(ncache *c)
@@ -322,9 +350,21 @@ static void cache_grow(ncache *c)
 static void cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
                       bool pinned, uint64_t version)
 {
+    LDG_ASSERT(kl <= NODE_KEY_MAX);
     if ((c->count + 1) * 2 > c->cap)
         cache_grow(c);
     nent *e = cache_slot(c, k, kl);
+    if (pinned) {
+        if (c->pin_n == c->pin_cap) {
+            c->pin_cap = c->pin_cap ? 2 * c->pin_cap : 1024;
+            c->pins = realloc(c->pins, c->pin_cap * sizeof *c->pins);
+            LDG_ASSERT(c->pins);
+        }
+        npin *p = &c->pins[c->pin_n++];
+        p->version = version;
+        p->klen = (uint8_t)kl;
+        memcpy(p->key, k, kl);
+    }
     if (e->v) {
         e->pinned |= pinned;
         return;
@@ -333,6 +373,7 @@ static void cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, 
     LDG_ASSERT(e->v);
     memcpy(e->v, k, kl);
     memcpy(e->v + kl, v, vl);
+    e->h = (uint32_t)(key_hash(k, kl) >> 32);
     e->klen = (uint8_t)kl;
     e->vlen = (uint32_t)vl;
     e->pinned = pinned;
@@ -346,6 +387,7 @@ static void cache_trim(ncache *c)
 {
     ncache old = *c;
     memset(c, 0, sizeof *c);
+    c->pins = old.pins, c->pin_n = old.pin_n, c->pin_cap = old.pin_cap;
     c->cap = old.cap;
     c->slots = calloc(c->cap, sizeof *c->slots);
     LDG_ASSERT(c->slots);
@@ -369,10 +411,18 @@ static void cache_free(ncache *c)
     for (size_t i = 0; i < c->cap; i++)
         free(c->slots[i].v);
     free(c->slots);
+    free(c->pins);
     memset(c, 0, sizeof *c);
 }
 
 /* ---- the tree ---- */
+
+/* The staged version's bytes: chunks that never move (ldg_smt_staged hands out pointers). */
+typedef struct achunk {
+    struct achunk *next;
+    size_t used, cap;
+    uint8_t b[];
+} achunk;
 
 typedef struct staged {
     uint8_t *k, *v; /* v NULL: a delete */
@@ -389,6 +439,7 @@ struct ldg_smt {
     bool empty;       /* no version yet */
     uint64_t retain;  /* 0: keep all */
     staged *st;       /* the staged version's writes */
+    achunk *arena;    /* their keys and values */
     size_t st_n, st_cap;
     ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged */
     child st_root;
@@ -431,6 +482,11 @@ static ldg_err read_inode(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, uns
 {
     uint8_t k[NODE_KEY_MAX];
     size_t kl = inode_key(k, tid, depth, path, version);
+    if (t && t->cache.cap) { /* decoded in place: no copy of a cached node */
+        nent *e = cache_slot(&t->cache, k, kl);
+        if (e->v)
+            return inode_decode(out, e->v + kl, e->vlen) ? LDG_OK : LDG_ERR_CORRUPT;
+    }
     uint8_t *v;
     size_t vl;
     ldg_err err = node_get(t, b, k, kl, &v, &vl);
@@ -439,6 +495,37 @@ static ldg_err read_inode(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, uns
     bool ok = inode_decode(out, v, vl);
     free(v);
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
+}
+
+#define ARENA_CHUNK (1u << 20)
+
+static uint8_t *arena_alloc(ldg_smt *t, size_t n)
+{
+    achunk *a = t->arena;
+    if (!a || a->used + n > a->cap) {
+        size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+        achunk *c = malloc(sizeof *c + cap);
+        LDG_ASSERT(c);
+        *c = (achunk){.next = a, .cap = cap};
+        t->arena = a = c;
+    }
+    uint8_t *p = a->b + a->used;
+    a->used += n;
+    return p;
+}
+
+/* Empties the arena, keeping one chunk for the next version. */
+static void arena_clear(ldg_smt *t)
+{
+    achunk *a = t->arena;
+    if (!a)
+        return;
+    for (achunk *n = a->next, *next; n; n = next) {
+        next = n->next;
+        free(n);
+    }
+    a->next = NULL;
+    a->used = 0;
 }
 
 static void stage(ldg_smt *t, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool node,
@@ -450,16 +537,15 @@ static void stage(ldg_smt *t, const uint8_t *k, size_t kl, const uint8_t *v, siz
         LDG_ASSERT(t->st);
     }
     staged *s = &t->st[t->st_n++];
-    s->k = malloc(kl);
-    LDG_ASSERT(s->k);
+    s->k = arena_alloc(t, kl);
     memcpy(s->k, k, kl);
     s->kl = kl;
     s->v = NULL;
     s->vl = vl;
     if (v) {
-        s->v = malloc(vl + 1);
-        LDG_ASSERT(s->v);
-        memcpy(s->v, v, vl);
+        s->v = arena_alloc(t, vl + 1);
+        if (vl)
+            memcpy(s->v, v, vl);
     }
     s->node = node;
     s->version = version;
@@ -480,10 +566,7 @@ static void stage_stale(ldg_smt *t, const uint8_t *nk, size_t nkl)
 
 static void staged_clear(ldg_smt *t)
 {
-    for (size_t i = 0; i < t->st_n; i++) {
-        free(t->st[i].k);
-        free(t->st[i].v);
-    }
+    arena_clear(t);
     t->st_n = 0;
     t->st_on = false;
 }
@@ -674,6 +757,7 @@ void ldg_smt_free(ldg_smt *t)
     if (!t)
         return;
     staged_clear(t);
+    free(t->arena);
     free(t->st);
     free(t->st_w);
     cache_free(&t->cache);
@@ -837,9 +921,19 @@ void ldg_smt_abandon(ldg_smt *t)
 
 void ldg_smt_stored(ldg_smt *t, uint64_t version)
 {
-    for (size_t i = 0; i < t->cache.cap; i++)
-        if (t->cache.slots[i].v && t->cache.slots[i].version <= version)
-            t->cache.slots[i].pinned = false;
+    ncache *c = &t->cache;
+    size_t keep = 0;
+    for (size_t i = 0; i < c->pin_n; i++) {
+        npin *p = &c->pins[i];
+        if (p->version > version) {
+            c->pins[keep++] = *p;
+            continue;
+        }
+        nent *e = cache_slot(c, p->key, p->klen);
+        if (e->v)
+            e->pinned = false;
+    }
+    c->pin_n = keep;
 }
 
 /* ---- pruning ---- */
