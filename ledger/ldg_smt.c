@@ -222,11 +222,11 @@ static void node_hash(bool sum_tree, const child *c, binlevels *lv, ldg_hash *ou
 
 /* ---- node encodings (local) ----
  * internal: 0x01 ‖ be16 present ‖ be16 leaves ‖ per present slot: hash ‖ be64 version ‖
- *           be64 sum ‖ (leaf: path)
+ *           (register: be64 sum) ‖ (leaf: path); the main tree's sums are all 0
  * leaf:     0x02 ‖ be16 klen ‖ key ‖ value
  * register: 0x03 ‖ id12 ‖ child encoding of the register's root */
 
-static size_t inode_encode(uint8_t *o, const child *c)
+static size_t inode_encode(uint8_t *o, const child *c, bool sum_tree)
 {
     uint16_t present = 0, leaves = 0;
     size_t n = 5;
@@ -236,8 +236,11 @@ static size_t inode_encode(uint8_t *o, const child *c)
         present |= (uint16_t)(1u << i);
         memcpy(o + n, c[i].hash.b, 32);
         put_be64(o + n + 32, c[i].version);
-        put_be64(o + n + 40, c[i].sum);
-        n += 48;
+        n += 40;
+        if (sum_tree) {
+            put_be64(o + n, c[i].sum);
+            n += 8;
+        }
         if (c[i].kind == K_LEAF) {
             leaves |= (uint16_t)(1u << i);
             memcpy(o + n, c[i].path.b, 32);
@@ -250,7 +253,7 @@ static size_t inode_encode(uint8_t *o, const child *c)
     return n;
 }
 
-static bool inode_decode(child *c, const uint8_t *p, size_t len)
+static bool inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree)
 {
     memset(c, 0, 16 * sizeof *c);
     if (len < 5 || p[0] != 1)
@@ -261,13 +264,16 @@ static bool inode_decode(child *c, const uint8_t *p, size_t len)
         if (!(present >> i & 1))
             continue;
         bool leaf = leaves >> i & 1;
-        if (n + 48 + (leaf ? 32 : 0) > len)
+        if (n + 40 + (sum_tree ? 8 : 0) + (leaf ? 32 : 0) > len)
             return false;
         c[i].kind = leaf ? K_LEAF : K_INNER;
         memcpy(c[i].hash.b, p + n, 32);
         c[i].version = get_be64(p + n + 32);
-        c[i].sum = get_be64(p + n + 40);
-        n += 48;
+        n += 40;
+        if (sum_tree) {
+            c[i].sum = get_be64(p + n);
+            n += 8;
+        }
         if (leaf) {
             memcpy(c[i].path.b, p + n, 32);
             n += 32;
@@ -485,14 +491,14 @@ static ldg_err read_inode(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, uns
     if (t && t->cache.cap) { /* decoded in place: no copy of a cached node */
         nent *e = cache_slot(&t->cache, k, kl);
         if (e->v)
-            return inode_decode(out, e->v + kl, e->vlen) ? LDG_OK : LDG_ERR_CORRUPT;
+            return inode_decode(out, e->v + kl, e->vlen, tid[0] != 0) ? LDG_OK : LDG_ERR_CORRUPT;
     }
     uint8_t *v;
     size_t vl;
     ldg_err err = node_get(t, b, k, kl, &v, &vl);
     if (err != LDG_OK)
         return err;
-    bool ok = inode_decode(out, v, vl);
+    bool ok = inode_decode(out, v, vl, tid[0] != 0); /* tid 01 ‖ id12: a register */
     free(v);
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }
@@ -706,7 +712,7 @@ static ldg_err update(upd *u, unsigned depth, const child *cur, const op *ops, s
     node_hash(u->sum_tree, c, &lv, &out->hash, &out->sum);
     uint8_t k[NODE_KEY_MAX], v[5 + 16 * 80];
     size_t kl = inode_key(k, u->tid, depth, &ops[0].path, u->t->st_version);
-    stage(u->t, k, kl, v, inode_encode(v, c), true, u->t->st_version);
+    stage(u->t, k, kl, v, inode_encode(v, c, u->sum_tree), true, u->t->st_version);
     return LDG_OK;
 }
 
