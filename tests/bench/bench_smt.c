@@ -274,6 +274,7 @@ int main(int argc, char **argv)
     uint64_t big = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
     int blocks = argc > 3 ? atoi(argv[3]) : 300;
     char dir[] = "/tmp/folio-bench-smt.XXXXXX", cmd[600];
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each figure as soon as it is measured */
     if (keys < 4 || blocks < 1 || !mkdtemp(dir)) {
         fprintf(stderr, "usage: bench_smt [KEYS >= 4] [BIG_KEYS] [BLOCKS >= 1]\n");
         return 2;
