@@ -256,6 +256,22 @@
  * run. */
 #define STL_QUEUE_MAX 65536
 
+/* Cycles a novated trade must have been carried through (its obligations' age) before
+ * clearing staff may close it by cash compensation (cycle.close_fail), until clearing staff
+ * set another value on the chain (cycle.fail_close_after): long enough for a short
+ * participant to obtain what it owes, short enough that a fail does not stay open for
+ * ever. The market's buy-in period. */
+#define STL_FAIL_CLOSE_CYCLES 3
+
+/* The largest value cycle.fail_close_after accepts: a fail carried longer is no buy-in
+ * period any more (with a cycle a day, about three years). */
+#define STL_FAIL_CLOSE_CYCLES_MAX 1000
+
+/* Unmatched instructions the near-match hint of the `instructions` query compares each
+ * listed one against (the first ones by id): bounds its work at a page of
+ * LDG_QUERY_PAGE_MAX rows times this. Beyond it no hint is given. */
+#define STL_NEAR_MATCH_SCAN_MAX 2000
+
 /* ---- contract VM (EVM) ---- */
 
 /* EVM operand stack depth: fixed by the Ethereum yellow paper; contracts rely on it. */

@@ -128,6 +128,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
     net_clock_init(&n->clock);
+    LDG_ASSERT(pthread_mutex_init(&n->preview_mu, NULL) == 0);
     pid_t holder;
     int lock_fd = net_home_lock(opts->home, &holder, err, err_len);
     int rc = lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
@@ -188,6 +189,8 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     ldg_registry_free(n->reg);
     net_admit_free(n->admit);
     net_clock_destroy(&n->clock);
+    json_decref(n->preview);
+    pthread_mutex_destroy(&n->preview_mu);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
     /* The liveness lock stays held until this process ends (the kernel releases it then):
