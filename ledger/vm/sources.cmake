@@ -7,7 +7,7 @@ set(LDG_VM_SOURCES
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_rlp.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_mpt.c
-    ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_state.c
+    ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_world.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_tx.c
     ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm_precompile.c)
 set(LDG_STATETEST_SOURCES ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_statetest.c)
