@@ -34,6 +34,7 @@ typedef struct vm_journal {
 typedef struct vm_code_cache {
     uint8_t hash[32];
     ldg_evm_code *code;
+    uint32_t users; /* frames running this analysis: it must not be evicted */
 } vm_code_cache;
 
 #define VM_CODE_CACHE_MAX 16

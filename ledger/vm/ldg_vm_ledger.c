@@ -636,27 +636,49 @@ static ldg_evm_result fail_result(ldg_evm_status st, int64_t gas_left)
 }
 
 /* Analysed code, cached per session by code hash. */
-static const ldg_evm_code *code_analysis(vm_session *s, const vm_account *a)
+/* The analysis of a's code, from the session's cache, for a frame to run: release it with
+ * code_release. An entry a running frame uses is never evicted (an outer frame's analysis
+ * would be freed under it); with every entry in use the analysis is the frame's own. */
+static ldg_evm_code *code_acquire(vm_session *s, const vm_account *a)
 {
     for (size_t i = 0; i < s->cache_count; i++)
-        if (!memcmp(s->cache[i].hash, a->code_hash, 32))
+        if (!memcmp(s->cache[i].hash, a->code_hash, 32)) {
+            s->cache[i].users++;
             return s->cache[i].code;
+        }
     size_t len;
     const uint8_t *code = code_load(s, a, &len);
     if (!code)
         return NULL;
     ldg_evm_code *c = ldg_evm_code_analyze(code, len);
     LDG_ASSERT(c);
+    size_t victim = 0;
+    while (s->cache_count == VM_CODE_CACHE_MAX && victim < s->cache_count && s->cache[victim].users)
+        victim++;
+    if (victim == VM_CODE_CACHE_MAX)
+        return c; /* not cached: code_release frees it */
     if (s->cache_count == VM_CODE_CACHE_MAX) {
-        ldg_evm_code_free(s->cache[0].code);
-        memmove(s->cache, s->cache + 1, (VM_CODE_CACHE_MAX - 1) * sizeof *s->cache);
+        ldg_evm_code_free(s->cache[victim].code);
+        memmove(s->cache + victim, s->cache + victim + 1,
+                (VM_CODE_CACHE_MAX - 1 - victim) * sizeof *s->cache);
         s->cache_count--;
     }
-    memcpy(s->cache[s->cache_count].hash, a->code_hash, 32);
-    s->cache[s->cache_count++].code = c;
+    vm_code_cache *e = &s->cache[s->cache_count++];
+    memcpy(e->hash, a->code_hash, 32);
+    e->code = c;
+    e->users = 1;
     return c;
 }
 
+static void code_release(vm_session *s, ldg_evm_code *c)
+{
+    for (size_t i = 0; i < s->cache_count; i++)
+        if (s->cache[i].code == c) {
+            s->cache[i].users--;
+            return;
+        }
+    ldg_evm_code_free(c);
+}
 
 static ldg_evm_result message_call(vm_session *s, const ldg_evm_message *msg)
 {
@@ -664,15 +686,16 @@ static ldg_evm_result message_call(vm_session *s, const ldg_evm_message *msg)
     if (msg->kind == LDG_EVM_CALL)
         value_move(s, &msg->sender, &msg->recipient, msg->value);
     ldg_evm_result r;
-    if (!ldg_evm_precompile_run(msg, &r) &&
-        !(s->natives && ldg_vm_native_precompile(s, msg, &r))) {
+    if (!ldg_evm_precompile_run(msg, &r) && !(s->natives && ldg_vm_native_precompile(s, msg, &r))) {
         vm_account a;
         ldg_vm_account_load(s, &msg->code_address, &a);
-        const ldg_evm_code *code = a.has_code ? code_analysis(s, &a) : NULL;
-        if (!code)
+        ldg_evm_code *code = a.has_code ? code_acquire(s, &a) : NULL;
+        if (!code) {
             r = (ldg_evm_result){.status = LDG_EVM_SUCCESS, .gas_left = msg->gas};
-        else
+        } else {
             r = ldg_evm_execute(&vm_host, s, msg, code);
+            code_release(s, code);
+        }
     }
     if (r.status != LDG_EVM_SUCCESS)
         revert_to(s, snap);

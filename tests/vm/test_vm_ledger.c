@@ -581,6 +581,45 @@ START_TEST(test_revert_reason)
 }
 END_TEST
 
+/* A contract that calls more distinct contracts than the session caches analyses of
+ * (VM_CODE_CACHE_MAX) and then jumps in its own code: the cache must not free the analysis
+ * of a frame still running (it did: a use-after-free, caught by ASan, a bad jump or a
+ * crash otherwise). */
+START_TEST(test_many_callees_keep_caller_code)
+{
+    enum { CALLEES = 40, PER_CALL = 34 };
+    uint8_t code[CALLEES * PER_CALL + 16];
+    size_t n = 0;
+    for (int i = 0; i < CALLEES; i++) {
+        const uint8_t callee[] = {0x60, (uint8_t)i, 0x50, 0x00}; /* PUSH1 i POP STOP */
+        ldg_evm_address a = deploy(&k_deployer, callee, sizeof callee);
+        for (int k = 0; k < 5; k++) { /* retSize retOff argSize argOff value: 0 */
+            code[n++] = 0x60;
+            code[n++] = 0x00;
+        }
+        code[n++] = 0x73; /* PUSH20 callee */
+        memcpy(code + n, a.bytes, 20);
+        n += 20;
+        code[n++] = 0x5a; /* GAS */
+        code[n++] = 0xf1; /* CALL */
+        code[n++] = 0x50; /* POP */
+    }
+    size_t dest = n + 4;
+    const uint8_t tail[] = {0x61,          (uint8_t)(dest >> 8),
+                            (uint8_t)dest, 0x56, /* JUMP dest */
+                            0x5b,          0x60,
+                            0x01,          0x60,
+                            0x00,          0x55,
+                            0x00}; /* sstore(0, 1) */
+    memcpy(code + n, tail, sizeof tail);
+    n += sizeof tail;
+    ldg_evm_address caller = deploy(&k_deployer, code, n);
+    ldg_receipt rc = call(&k_plain, &caller, NULL, 0, 5000000, NULL);
+    ck_assert_msg(rc.code == LDG_R_OK, "%s %s", ldg_result_name(rc.code), rc.detail);
+    ck_assert_uint_eq(slot_u64(&caller, 0), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("vm_ledger");
@@ -597,6 +636,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_compliance_hook);
     tcase_add_test(t, test_native_move_in_reverted_frame);
     tcase_add_test(t, test_revert_reason);
+    tcase_add_test(t, test_many_callees_keep_caller_code);
     suite_add_tcase(s, t);
     return s;
 }
