@@ -265,6 +265,14 @@
  * behave as on mainnet; also bounds the C recursion of host->call -> interpreter. */
 #define LDG_EVM_CALL_DEPTH_MAX 1024
 
+/* C stack of the thread a contract's nested calls run on (virtual: only touched pages are
+ * committed). Each EVM call level costs a few KiB of C stack (interpreter frame and host
+ * call; about 4 KiB in the release build, 13 KiB with ASan), and a transaction can nest
+ * LDG_EVM_CALL_DEPTH_MAX levels plus a compliance hook's; a thread's default stack (8 MiB,
+ * or 2 MiB with an unlimited ulimit) is not enough for that, so the first nested call of
+ * a message moves to a thread with this stack. */
+#define LDG_EVM_C_STACK_SIZE (64u * 1024 * 1024)
+
 /* Deployed code size, EIP-170 (Spurious Dragon); keeps code analysis bounded. */
 #define LDG_EVM_CODE_SIZE_MAX 24576
 

@@ -266,7 +266,8 @@ static int64_t clamp_gas(ldg_u256 v)
 static const int16_t sstore_gas[9] = {100, 20000, 2900, 2900, 100, 100, 100, 100, 100};
 static const int16_t sstore_refund[9] = {0, 0, 4800, 0, -4800, 4800, -2000, 19900, 2800};
 
-static ldg_evm_status op_sstore(frame *f, int64_t *gas, ldg_u256 key, ldg_u256 value)
+static __attribute__((noinline)) ldg_evm_status op_sstore(frame *f, int64_t *gas, ldg_u256 key,
+                                                          ldg_u256 value)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -283,7 +284,8 @@ static ldg_evm_status op_sstore(frame *f, int64_t *gas, ldg_u256 key, ldg_u256 v
     return *gas < 0 ? LDG_EVM_OUT_OF_GAS : LDG_EVM_SUCCESS;
 }
 
-static ldg_evm_status op_log(frame *f, int64_t *gas, ldg_u256 *sp, unsigned n)
+static __attribute__((noinline)) ldg_evm_status op_log(frame *f, int64_t *gas, ldg_u256 *sp,
+                                                       unsigned n)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -319,7 +321,8 @@ static void clear_return_data(frame *f)
 
 /* CALL, CALLCODE, DELEGATECALL, STATICCALL. sp[-1] is the top; the result replaces
  * the last of the popped items (the caller adjusts sp). */
-static ldg_evm_status op_call(frame *f, int64_t *gas, ldg_u256 *sp, uint8_t op)
+static __attribute__((noinline)) ldg_evm_status op_call(frame *f, int64_t *gas, ldg_u256 *sp,
+                                                        uint8_t op)
 {
     bool has_value_arg = op == 0xf1 || op == 0xf2;
     ldg_u256 gas_req = sp[-1];
@@ -381,7 +384,8 @@ static ldg_evm_status op_call(frame *f, int64_t *gas, ldg_u256 *sp, uint8_t op)
     return LDG_EVM_SUCCESS;
 }
 
-static ldg_evm_status op_create(frame *f, int64_t *gas, ldg_u256 *sp, bool create2)
+static __attribute__((noinline)) ldg_evm_status op_create(frame *f, int64_t *gas, ldg_u256 *sp,
+                                                          bool create2)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -419,7 +423,8 @@ static ldg_evm_status op_create(frame *f, int64_t *gas, ldg_u256 *sp, bool creat
     return LDG_EVM_SUCCESS;
 }
 
-static ldg_evm_status op_selfdestruct(frame *f, int64_t *gas, ldg_u256 target)
+static __attribute__((noinline)) ldg_evm_status op_selfdestruct(frame *f, int64_t *gas,
+                                                                ldg_u256 target)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -436,7 +441,7 @@ static ldg_evm_status op_selfdestruct(frame *f, int64_t *gas, ldg_u256 target)
 }
 
 /* EXTCODECOPY: sp[-1] address, then dest, offset, length. */
-static ldg_evm_status op_extcodecopy(frame *f, int64_t *gas, ldg_u256 *sp)
+static __attribute__((noinline)) ldg_evm_status op_extcodecopy(frame *f, int64_t *gas, ldg_u256 *sp)
 {
     ldg_evm_address a = to_address(sp[-1]);
     ldg_u256 dst = sp[-2], off = sp[-3], len = sp[-4];
@@ -457,7 +462,7 @@ static ldg_evm_status op_extcodecopy(frame *f, int64_t *gas, ldg_u256 *sp)
     return LDG_EVM_SUCCESS;
 }
 
-static ldg_u256 op_blockhash(frame *f, ldg_u256 num)
+static __attribute__((noinline)) ldg_u256 op_blockhash(frame *f, ldg_u256 num)
 {
     int64_t cur = tx_context(f)->block_number;
     if (!ldg_u256_fits_u64(num) || num.w[0] >= (uint64_t)cur || (uint64_t)cur - num.w[0] > 256)

@@ -1,5 +1,5 @@
-/* Internals shared by ldg_vm_ledger.c (host, session, transactions) and
- * ldg_vm_precompile.c (native-instrument precompile, compliance hook). Not public. */
+/* Internals shared by ldg_vm_ledger.c (host, session, transactions), ldg_vm_precompile.c
+ * (modules' precompiles) and ldg_evm_world.c (the in-memory world). Not public. */
 #ifndef LDG_VM_INT_H
 #define LDG_VM_INT_H
 
@@ -73,12 +73,12 @@ typedef struct vm_account {
     uint8_t code_hash[32];
 } vm_account;
 
-/* Set once by ldg_vm_register. */
-const ldg_vm_natives *ldg_vm_natives_get(void);
-
-/* Native precompile at msg->code_address if there is one (0x100..0x1ff); false if not. */
+/* A registered precompile's address range (0x100..0x1ff): runs it (or fails it if no
+ * module registered the address) and returns true; false outside the range. */
 bool ldg_vm_native_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_result *out);
 bool ldg_vm_is_native_precompile(const ldg_evm_address *a);
+/* EIP-2929 for modules' precompiles: every registered address starts warm. */
+void ldg_vm_warm_registered(vm_session *s);
 
 void ldg_vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin);
 void ldg_vm_session_free(vm_session *s);
@@ -105,14 +105,5 @@ void ldg_vm_warm_account(vm_session *s, const ldg_evm_address *addr);
 void ldg_vm_warm_slot(vm_session *s, const ldg_evm_address *addr, const ldg_u256 *key);
 /* End of transaction: accounts created and self-destructed in it go, with their storage. */
 void ldg_vm_apply_destructs(vm_session *s);
-
-/* ABI helpers. */
-void ldg_vm_abi_selector(uint8_t out[4], const char *signature);
-/* Reads a dynamic string/bytes argument whose head word is at arg index i. Returns a
- * pointer into data, or NULL if malformed or longer than max. */
-const uint8_t *ldg_vm_abi_bytes_arg(const uint8_t *args, size_t args_len, size_t i, size_t max,
-                                    size_t *len);
-/* Encodes Error(string) revert data (malloc'd). */
-uint8_t *ldg_vm_abi_error(const char *text, size_t *len);
 
 #endif

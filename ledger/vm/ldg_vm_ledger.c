@@ -7,6 +7,7 @@
 #include "ldg_rlp.h"
 #include "ldg_vm_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -818,14 +819,53 @@ static ldg_evm_result create(vm_session *s, const ldg_evm_message *msg)
     return r;
 }
 
-static ldg_evm_result h_call(void *ctx, const ldg_evm_message *msg)
+static ldg_evm_result host_call(vm_session *s, const ldg_evm_message *msg)
 {
-    vm_session *s = ctx;
     if (s->store_failed)
         return fail_result(LDG_EVM_INTERNAL_ERROR, 0);
     if (msg->kind == LDG_EVM_CREATE || msg->kind == LDG_EVM_CREATE2)
         return create(s, msg);
     return message_call(s, msg);
+}
+
+/* Set on the threads host_call runs on with LDG_EVM_C_STACK_SIZE of stack. */
+static _Thread_local bool on_vm_stack;
+
+typedef struct stack_job {
+    vm_session *s;
+    const ldg_evm_message *msg;
+    ldg_evm_result r;
+} stack_job;
+
+static void *stack_job_run(void *arg)
+{
+    stack_job *j = arg;
+    on_vm_stack = true;
+    j->r = host_call(j->s, j->msg);
+    return NULL;
+}
+
+/* Every message runs on a stack deep enough for LDG_EVM_CALL_DEPTH_MAX nested levels: the
+ * first one of a call tree moves to a thread with LDG_EVM_C_STACK_SIZE of stack (the
+ * caller waits), the nested ones stay there. A thread that cannot be started is a local
+ * resource failure, like a store failure: the transaction is not decided on this node. */
+static ldg_evm_result h_call(void *ctx, const ldg_evm_message *msg)
+{
+    vm_session *s = ctx;
+    if (on_vm_stack)
+        return host_call(s, msg);
+    stack_job j = {.s = s, .msg = msg};
+    pthread_attr_t attr;
+    pthread_t th;
+    bool started = pthread_attr_init(&attr) == 0;
+    started = started && pthread_attr_setstacksize(&attr, LDG_EVM_C_STACK_SIZE) == 0 &&
+              pthread_create(&th, &attr, stack_job_run, &j) == 0;
+    pthread_attr_destroy(&attr);
+    if (!started || pthread_join(th, NULL) != 0) {
+        s->store_failed = true;
+        return fail_result(LDG_EVM_INTERNAL_ERROR, 0);
+    }
+    return j.r;
 }
 
 const ldg_evm_host *ldg_vm_host(void)
@@ -849,9 +889,7 @@ ldg_evm_result ldg_vm_session_run(vm_session *s, const ldg_evm_message *msg)
         p.bytes[19] = (uint8_t)i;
         warm(s, entry_get(s, E_ACCOUNT, &p, NULL));
     }
-    p.bytes[18] = LDG_VM_ASSETS_PRECOMPILE >> 8;
-    p.bytes[19] = LDG_VM_ASSETS_PRECOMPILE & 0xff;
-    warm(s, entry_get(s, E_ACCOUNT, &p, NULL));
+    ldg_vm_warm_registered(s);
     return h_call(s, msg);
 }
 
@@ -1381,31 +1419,14 @@ ldg_err ldg_vm_storage_get(ldg_state *st, const ldg_evm_address *a, const uint8_
 
 /* ---- registration ---- */
 
-ldg_result ldg_vm_tx_attach(ldg_txctx *c, const msgpack_object *payload);
-ldg_result ldg_vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_account *from,
-                                const ldg_account *to, uint64_t quantity);
-
 static const ldg_tx_type vm_tx_types[] = {
     {LDG_VM_TX_DEPLOY, "contract.deploy", LDG_ROLE_DEPLOYER, tx_deploy},
     {LDG_VM_TX_CALL, "contract.call", 0, tx_call},
-    {LDG_VM_TX_ATTACH, "contract.attach", LDG_ROLE_ISSUER | LDG_ROLE_SETTLEMENT_BANK,
-     ldg_vm_tx_attach},
 };
 
-/* Process-wide like the result table: set at start, before any thread runs. */
-static const ldg_vm_natives *natives_table;
-
-const ldg_vm_natives *ldg_vm_natives_get(void)
+void ldg_vm_register(ldg_registry *r)
 {
-    return natives_table;
-}
-
-void ldg_vm_register(ldg_registry *r, const ldg_vm_natives *natives)
-{
-    LDG_ASSERT(natives && (!natives_table || natives_table == natives));
-    natives_table = natives;
     ldg_result_register(vm_results, sizeof vm_results / sizeof vm_results[0]);
     for (size_t i = 0; i < sizeof vm_tx_types / sizeof vm_tx_types[0]; i++)
         ldg_registry_add_tx(r, &vm_tx_types[i]);
-    ldg_registry_add_transfer_hook(r, ldg_vm_transfer_hook);
 }

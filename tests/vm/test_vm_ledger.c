@@ -10,6 +10,7 @@
 #include "ast_asset.h"
 #include "ldg_exec.h"
 #include "ldg_keccak.h"
+#include "ast_contract.h"
 #include "ldg_vm_ledger.h"
 #include "net_node.h"
 
@@ -452,7 +453,7 @@ static ldg_receipt attach(const ldg_keypair *kp, const ldg_evm_address *a)
     ldg_enc_array(&e, 2);
     ldg_enc_str(&e, ISIN);
     ldg_enc_bin(&e, a->bytes, 20);
-    ldg_receipt rc = run_tx(kp, LDG_VM_TX_ATTACH, &e, NULL);
+    ldg_receipt rc = run_tx(kp, AST_TX_CONTRACT_ATTACH, &e, NULL);
     ldg_enc_free(&e);
     return rc;
 }
