@@ -763,14 +763,14 @@ op_JUMP:
         FAIL(LDG_EVM_BAD_JUMP_DESTINATION);
     pc = (size_t)sp[-1].w[0];
     sp--;
-    DISPATCH();
+    goto landed;
 op_JUMPI:
     if (!ldg_u256_is_zero(sp[-2])) {
         if (!ldg_u256_fits_u64(sp[-1]) || !ldg_evm_code_is_jumpdest(f->code, sp[-1].w[0]))
             FAIL(LDG_EVM_BAD_JUMP_DESTINATION);
         pc = (size_t)sp[-1].w[0];
         sp -= 2;
-        DISPATCH();
+        goto landed;
     }
     sp -= 2;
     NEXT();
@@ -780,7 +780,17 @@ op_MSIZE:
     PUSH(ldg_u256_from_u64(f->mem_size));
 op_GAS:
     PUSH(ldg_u256_from_u64((uint64_t)gas));
+landed: /* at a JUMPDEST after a jump: its dispatch (1 gas, no stack effect) done here */
+    if (--gas < 0)
+        goto out_of_gas;
 op_JUMPDEST:
+    /* A run of JUMPDESTs (1 gas each, no stack effect) without a dispatch per byte; the
+     * byte after a JUMPDEST opcode is an opcode, and the code is padded with STOPs. */
+    while (code[pc + 1] == 0x5b) {
+        if (--gas < 0)
+            goto out_of_gas;
+        pc++;
+    }
     NEXT();
 op_TLOAD:
     sp[-1] = f->host->get_transient_storage(f->ctx, &f->msg->recipient, &sp[-1]);
