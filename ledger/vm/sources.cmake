@@ -17,7 +17,7 @@ list(APPEND LDG_VM_SOURCES ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_vm_ledger.c ${CMAKE
 # build must finish within the test timeout.
 # The interpreter's hot path: -O3, and on x86-64 the x86-64-v2 micro-architecture level
 # (SSE4.2, POPCNT, SSSE3: every x86-64 server CPU since 2009, Nehalem / Bulldozer; what
-# evmone is built for). A consortium node needs at least that CPU (specs/vm.md §7).
+# evmone is built for). A consortium node needs at least that CPU (specs/vm.md §8).
 set(LDG_VM_HOT_SOURCES ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_evm.c ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_u256.c
                        ${CMAKE_SOURCE_DIR}/ledger/vm/ldg_keccak.c)
 set(LDG_VM_HOT_FLAGS "-O3")

@@ -621,6 +621,38 @@ START_TEST(test_many_callees_keep_caller_code)
 }
 END_TEST
 
+/* A module's precompile (ldg_vm_precompile_register) answers at its address; an address
+ * of the range nobody registered fails the call like an unassigned precompile. */
+static ldg_evm_result answer42(ldg_vm_frame *f, const ldg_evm_message *msg)
+{
+    ck_assert_ptr_nonnull(ldg_vm_frame_txctx(f));
+    ldg_evm_result r = {.status = LDG_EVM_SUCCESS, .gas_left = msg->gas - 10};
+    r.output_data = calloc(1, 32);
+    ck_assert_ptr_nonnull(r.output_data);
+    r.output_data[31] = 42;
+    r.output_size = 32;
+    return r;
+}
+
+START_TEST(test_registered_precompile)
+{
+    ldg_vm_precompile_register(0x01fe, answer42);
+    static const uint8_t code[] = {
+        0x60, 0x20, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60,
+        0x00, 0x61, 0x01, 0xfe, 0x5a, 0xf1, 0x60, 0x02, 0x55, /* slot 2 = success of 0x1fe */
+        0x60, 0x00, 0x51, 0x60, 0x00, 0x55,                   /* slot 0 = its answer */
+        0x60, 0x20, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60,
+        0x00, 0x61, 0x01, 0xff, 0x61, 0x27, 0x10, 0xf1, /* gas 10000 */
+        0x60, 0x05, 0x01, 0x60, 0x01, 0x55, 0x00};      /* slot 1 = 5 + success */
+    ldg_evm_address a = deploy(&k_deployer, code, sizeof code);
+    ldg_receipt rc = call(&k_plain, &a, NULL, 0, 1000000, NULL);
+    ck_assert_msg(rc.code == LDG_R_OK, "%s %s", ldg_result_name(rc.code), rc.detail);
+    ck_assert_uint_eq(slot_u64(&a, 2), 1);
+    ck_assert_uint_eq(slot_u64(&a, 0), 42);
+    ck_assert_uint_eq(slot_u64(&a, 1), 5);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("vm_ledger");
@@ -638,6 +670,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_native_move_in_reverted_frame);
     tcase_add_test(t, test_revert_reason);
     tcase_add_test(t, test_many_callees_keep_caller_code);
+    tcase_add_test(t, test_registered_precompile);
     suite_add_tcase(s, t);
     return s;
 }
