@@ -307,6 +307,8 @@ void ldg_state_free(ldg_state *st)
     free(st->listed);
     free(st->notes);
     free(st->note_buf);
+    if (st->base.release)
+        st->base.release(st->base.arg);
     free(st);
 }
 
@@ -851,7 +853,7 @@ static ldg_err memkv_multi_get(void *arg, size_t n, const uint8_t *const *keys, 
 
 ldg_state_base ldg_memkv_base(ldg_memkv *m)
 {
-    return (ldg_state_base){memkv_get, memkv_scan, m, memkv_multi_get};
+    return (ldg_state_base){memkv_get, memkv_scan, m, memkv_multi_get, NULL};
 }
 
 void ldg_memkv_apply(ldg_memkv *m, const ldg_write *writes, size_t count)
