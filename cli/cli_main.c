@@ -28,6 +28,7 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv);
 int cli_tls_main(cli_ctx *ctx, int argc, char **argv);
 int cli_evm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_lsm_main(cli_ctx *ctx, int argc, char **argv);
+int cli_proof_main(cli_ctx *ctx, int argc, char **argv);
 
 static const struct {
     const char *noun;
@@ -57,6 +58,7 @@ static const struct {
     {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke"},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests"},
     {"lsm", cli_lsm_main, "the liquidity-saving solver, offline"},
+    {"proof", cli_proof_main, "prove a holding or any state key; verify a proof offline"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,32 @@
+/* The seam between proof bundles and the authenticated state tree (state.md): proving one
+ * key at a height on a node, and checking one fact's path against a root anywhere. Kept apart
+ * so that the bundle format does not depend on the tree's internals. */
+#include "ldg_proof.h"
+
+#include <stdio.h>
+
+ldg_err ldg_proof_tree_prove(ldg_chain *c, uint64_t height, const uint8_t *key, size_t key_len,
+                             bool *present, uint8_t **value, size_t *value_len, uint8_t **proof,
+                             size_t *proof_len, char *why, size_t why_len)
+{
+    (void)c, (void)height, (void)key, (void)key_len;
+    *present = false;
+    *value = NULL;
+    *value_len = 0;
+    *proof = NULL;
+    *proof_len = 0;
+    snprintf(why, why_len,
+             "this node's state root is not an authenticated tree: no key can be "
+             "proved");
+    return LDG_ERR_UNAVAILABLE;
+}
+
+bool ldg_proof_tree_check(const ldg_hash *root, const ldg_proof_fact *f, bool *has_total,
+                          uint64_t *total, char *why, size_t why_len)
+{
+    (void)root, (void)f;
+    *has_total = false;
+    *total = 0;
+    snprintf(why, why_len, "this build has no state tree to check paths with");
+    return false;
+}
