@@ -412,10 +412,14 @@ def main(argv):
     if len(argv) < 4 or argv[2] != "--genesis":
         print("usage: verify_proof.py BUNDLE --genesis genesis.bin [--json]", file=sys.stderr)
         return 2
-    with open(argv[1], "rb") as f:
-        bundle = f.read(BUNDLE_MAX + 1)
-    with open(argv[3], "rb") as f:
-        genesis = f.read()
+    try:
+        with open(argv[1], "rb") as f:
+            bundle = f.read(BUNDLE_MAX + 1)
+        with open(argv[3], "rb") as f:
+            genesis = f.read()
+    except OSError as e:
+        print("cannot read: %s" % e, file=sys.stderr)
+        return 2
     try:
         out = verify(bundle, genesis)
     except Refused as r:
