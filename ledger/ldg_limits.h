@@ -446,6 +446,26 @@ _Static_assert(NET_KEY_NAME_MAX + 16 < NET_PATH_MAX, "keys/NAME.key fits a path"
 _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
                "the sender cache indexes by mask");
 
+/* The state tree (ldg_smt.h, specs/state.md §5). Paths are 256-bit hashes: 64 nibbles, so
+ * at most 64 internal nodes from a root to a leaf (a proof segment has at most 4 x 64
+ * siblings). */
+#define LDG_SMT_DEPTH_MAX 64
+/* Blocks of tree history kept readable and provable by default (about a week at one block
+ * per second): older node versions are pruned as blocks commit. Set per node with
+ * `retain_blocks` in node.ini (0 keeps everything). */
+#define LDG_SMT_RETAIN_DEFAULT 604800
+/* The least retention: more than the blocks that can be queued for writing
+ * (LDG_CHAIN_WRITES_IN_FLIGHT), so pruning never reads stale-node lists not yet stored,
+ * and a reader has a few blocks to finish a past read. */
+#define LDG_SMT_RETAIN_MIN 16
+/* Tree nodes kept in memory by the committing thread (internal nodes near the root, leaves
+ * just written): past this the clean ones are dropped and read again from RocksDB. */
+#define LDG_SMT_CACHE_BYTES (64 * 1024 * 1024)
+/* A proof's encoded size at most: two segments of 256 siblings with sums, with room. */
+#define LDG_SMT_PROOF_SIZE_MAX (24 * 1024)
+
+_Static_assert(LDG_SMT_RETAIN_MIN > LDG_CHAIN_WRITES_IN_FLIGHT, "pruning reads stored lists only");
+
 _Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
 
 #endif
