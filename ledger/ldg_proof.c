@@ -339,8 +339,12 @@ static ldg_proof_rc check_facts(const ldg_proof_bundle *b, const ldg_hash *root,
                         "height %llu: %s",
                         i, (unsigned long long)b->height, why);
         if (i == 0) {
-            c->has_total = has_total;
-            c->total = total;
+            /* A holding's proof without a register proves the instrument has no register
+             * leaf at all: no account holds any of it, the total is 0 (state.md §5). */
+            bool no_register =
+                b->kind == LDG_PROOF_KIND_HOLDING && !has_total && !b->facts[0].present;
+            c->has_total = has_total || no_register;
+            c->total = has_total ? total : 0;
         }
     }
     return LDG_PROOF_OK;
