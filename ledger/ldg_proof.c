@@ -422,12 +422,13 @@ static ldg_proof_rc verify_decoded(const msgpack_object *root, const uint8_t *ge
         return rc;
     if ((rc = check_values(&b, c)) != LDG_PROOF_OK)
         return rc;
-    claim_fact(&b, c);
     if (b.kind == LDG_PROOF_KIND_HOLDING && (!c->has_total || c->total != c->supply))
         return fail(c, LDG_PROOF_SUPPLY,
                     c->has_total ? "the register of %s totals %llu but its issued supply is %llu"
                                  : "the holding's proof of %s carries no register total",
                     c->id, (unsigned long long)c->total, (unsigned long long)c->supply);
+    /* Last, so that a refused bundle leaves nothing allocated in the claim. */
+    claim_fact(&b, c);
     c->rc = LDG_PROOF_OK;
     return LDG_PROOF_OK;
 }

@@ -90,7 +90,7 @@ typedef struct ldg_proof_claim {
     uint8_t key[LDG_PROOF_KEY_MAX];
     size_t key_len;
     bool present;
-    uint8_t *value; /* malloc'd, present only; ldg_proof_claim_free */
+    uint8_t *value; /* malloc'd, on LDG_PROOF_OK and present only; ldg_proof_claim_free */
     size_t value_len;
     /* holding / instrument */
     char id[LDG_PROOF_ID_LEN + 1];

@@ -221,10 +221,27 @@ static ldg_proof_rc verify_mutated(mutator m)
     return rc;
 }
 
+/* FOLIO_PROOF_DUMP=DIR: writes the bundle and genesis there, for an independent verifier
+ * (tests/e2e/tools/verify_proof.py) to check bytes this code produced. */
+static void dump(const char *name, const uint8_t *b, size_t len)
+{
+    const char *dir = getenv("FOLIO_PROOF_DUMP");
+    if (!dir)
+        return;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b, 1, len, f), len);
+    fclose(f);
+}
+
 START_TEST(test_holding_verifies)
 {
     size_t len;
     uint8_t *b = holding_bundle(&fx.alice, NULL, &len);
+    dump("holding.bundle", b, len);
+    dump("genesis.bin", fx.genesis, fx.genesis_len);
     ldg_proof_claim c;
     ck_assert_int_eq(verify(b, len, &c), LDG_PROOF_OK);
     ck_assert_uint_eq(c.height, H);
@@ -241,6 +258,7 @@ START_TEST(test_holding_verifies)
     free(b);
     /* An absence in a register that exists: carol holds none, the total is still proved. */
     b = holding_bundle(&fx.carol, NULL, &len);
+    dump("absent.bundle", b, len);
     ck_assert_int_eq(verify(b, len, &c), LDG_PROOF_OK);
     ck_assert(!c.present);
     ck_assert_uint_eq(c.quantity, 0);
@@ -255,6 +273,7 @@ START_TEST(test_key_kinds)
     const uint8_t *keys[1] = {(const uint8_t *)"V"};
     size_t lens[1] = {1}, len;
     uint8_t *b = make_bundle(LDG_PROOF_KIND_KEY, keys, lens, 1, NULL, &len);
+    dump("key.bundle", b, len);
     ldg_proof_claim c;
     ck_assert_int_eq(verify(b, len, &c), LDG_PROOF_OK);
     ck_assert(c.present && c.value_len == 1 && c.value[0] == 1);
@@ -263,6 +282,7 @@ START_TEST(test_key_kinds)
     keys[0] = (const uint8_t *)"zz";
     lens[0] = 2;
     b = make_bundle(LDG_PROOF_KIND_KEY, keys, lens, 1, NULL, &len);
+    dump("nokey.bundle", b, len);
     ck_assert_int_eq(verify(b, len, &c), LDG_PROOF_OK);
     ck_assert(!c.present);
     ldg_proof_claim_free(&c);
@@ -272,6 +292,7 @@ START_TEST(test_key_kinds)
     keys[0] = ka;
     lens[0] = 13;
     b = make_bundle(LDG_PROOF_KIND_INSTRUMENT, keys, lens, 1, NULL, &len);
+    dump("instrument.bundle", b, len);
     ck_assert_int_eq(verify(b, len, &c), LDG_PROOF_OK);
     ck_assert(c.has_asset && c.supply == 1000 && !strcmp(c.asset_name, "Proof Co"));
     ldg_proof_claim_free(&c);

@@ -266,12 +266,156 @@ def cert_check(cert, chain_id, validators, next_height):
                           "genesis set" % (i, v))
 
 
-# ---- the state tree (state.md) ----
+# ---- the state tree (state.md §5) ----
+
+DEPTH_MAX = 64
+ZERO = bytes(32)
+TERM_LEAF, TERM_EMPTY, TERM_OTHER = 0, 1, 2
+LEAF_PLAIN, LEAF_REGISTER, LEAF_HOLDING = 0, 1, 2
+
+
+def be64(v):
+    return v.to_bytes(8, "big")
+
+
+def nib(path, d):
+    b = path[d // 2]
+    return b & 15 if d % 2 else b >> 4
+
+
+def combine(sum_tree, l, ls, r, rs):
+    if l == ZERO and r == ZERO and ls == 0 and rs == 0:
+        return ZERO, 0
+    if not sum_tree:
+        return th("folio/smt/inner", l + r), 0
+    s = ls + rs
+    if s >= 1 << 64:
+        raise Refused("ROOT", "the register's sums overflow")
+    return th("folio/sum/inner", l + be64(ls) + r + be64(rs)), s
+
+
+def holding_amount(v):
+    """The amount a holding value counts for: its canonical u64, else 0."""
+    try:
+        a = decode(v)
+    except (ValueError, UnicodeDecodeError):
+        return 0
+    return a if is_u64(a) else 0
+
+
+def seg_decode(o, sum_tree):
+    if not (isinstance(o, list) and len(o) == 6 and is_u64(o[0]) and o[0] <= DEPTH_MAX and
+            is_u64(o[1]) and o[1] <= TERM_OTHER):
+        raise ValueError("segment")
+    depth, term, other, bitmap, sibs, sums = o
+    if term == TERM_OTHER:
+        if not (isinstance(other, list) and len(other) == 4 and is_u64(other[0]) and
+                other[0] <= LEAF_HOLDING and is_bin(other[1], 32) and is_bin(other[2], 32) and
+                is_u64(other[3])):
+            raise ValueError("other leaf")
+        if not sum_tree and other[0] == LEAF_PLAIN and other[3]:
+            raise ValueError("plain leaf with a sum")
+    elif other is not None:
+        raise ValueError("other leaf where none is due")
+    if not (is_bin(bitmap, (depth + 1) // 2) and isinstance(sibs, Bin) and len(sibs) % 32 == 0
+            and isinstance(sums, list) and all(is_u64(x) for x in sums)):
+        raise ValueError("siblings")
+    bits = [i for i in range(len(bitmap) * 8) if bitmap[i // 8] >> (i % 8) & 1]
+    if any(i >= depth * 4 for i in bits):
+        raise ValueError("bitmap bit past the last level")
+    sib = [bytes(sibs[k:k + 32]) for k in range(0, len(sibs), 32)]
+    if len(bits) != len(sib) or len(sums) != (len(bits) if sum_tree else 0):
+        raise ValueError("sibling count")
+    sums = sums if sum_tree else [0] * len(sib)
+    if any(h == ZERO and x == 0 for h, x in zip(sib, sums)):
+        raise ValueError("an empty sibling is listed")
+    return {"depth": depth, "term": term, "other": other, "bitmap": bytes(bitmap), "sib": sib,
+            "sums": sums}
+
+
+def seg_term(sum_tree, seg, path, own, own_sum):
+    if seg["term"] == TERM_LEAF:
+        if own is None:
+            raise Refused("ROOT", "the proof shows the key present, but it is claimed absent")
+        return own, own_sum
+    if own is not None:
+        raise Refused("ROOT", "the proof shows the key absent, but a value is claimed")
+    if seg["term"] == TERM_EMPTY:
+        return ZERO, 0
+    kind, opath, a, osum = seg["other"]
+    opath, a = bytes(opath), bytes(a)
+    if opath == path or any(nib(opath, d) != nib(path, d) for d in range(seg["depth"])):
+        raise Refused("ROOT", "the leaf in the key's place is not on the key's path")
+    if kind == LEAF_REGISTER and not sum_tree:
+        return th("folio/smt/register", opath + a + be64(osum)), 0
+    if kind == LEAF_HOLDING and sum_tree:
+        return th("folio/sum/leaf", opath + a + be64(osum)), osum
+    if kind == LEAF_PLAIN and not sum_tree:
+        return th("folio/smt/leaf", opath + a), 0
+    raise Refused("ROOT", "the leaf in the key's place is of the wrong kind")
+
+
+def seg_root(sum_tree, seg, path, h, s):
+    used, bit = 0, 0
+    for d in range(seg["depth"] - 1, -1, -1):
+        x = nib(path, d)
+        for k in range(4):
+            sib, ss = ZERO, 0
+            if seg["bitmap"][bit // 8] >> (bit % 8) & 1:
+                sib, ss = seg["sib"][used], seg["sums"][used]
+                used += 1
+            bit += 1
+            if (x >> k) & 1:
+                h, s = combine(sum_tree, sib, ss, h, s)
+            else:
+                h, s = combine(sum_tree, h, s, sib, ss)
+    return h, s
+
 
 def tree_check(root, key, value, proof):
-    """Checks one fact's path against root; returns the register total it carries, or None.
-    Filled in from state.md's tree proof format."""
-    raise Refused("ROOT", "this verifier has no state-tree proof format to check against")
+    """Checks one fact's path against root (state.md §5.5); returns the register total the
+    path carries for a holding key whose instrument has a register, else None."""
+    try:
+        p = decode(proof)
+        if not (isinstance(p, list) and len(p) == 3 and p[0] == 1):
+            raise ValueError("not a tree proof")
+        main = seg_decode(p[1], False)
+        reg = None
+        if p[2] is not None:
+            r = p[2]
+            if not (isinstance(r, list) and len(r) == 3 and is_bin(r[0], 32) and is_u64(r[1])):
+                raise ValueError("register part")
+            reg = (bytes(r[0]), r[1], seg_decode(r[2], True))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Refused("ROOT", "the path is not a tree proof of state.md §5.5 (%s)" % e)
+    holding = len(key) == 33 and key[0] == 0x62
+    path = th("folio/smt/key", key)
+    vh = th("folio/smt/value", value) if value is not None else None
+    if not holding and reg is not None:
+        raise Refused("ROOT", "the proof has a register part but the key is no holding")
+    total = None
+    mpath, mown = path, None
+    if holding:
+        mpath = th("folio/smt/regpath", key[1:13])
+        if reg is not None:
+            reg_root, reg_total, seg = reg
+            amount = holding_amount(value) if value is not None else 0
+            own = (th("folio/sum/leaf", path + vh + be64(amount)) if value is not None else None)
+            h, s = seg_term(True, seg, path, own, amount)
+            h, s = seg_root(True, seg, path, h, s)
+            if h != reg_root or s != reg_total:
+                raise Refused("ROOT", "the holding does not lead to the register's root")
+            mown = th("folio/smt/register", mpath + h + be64(s))
+            total = s
+        elif value is not None:
+            raise Refused("ROOT", "a holding is claimed but the proof shows no register")
+    elif value is not None:
+        mown = th("folio/smt/leaf", path + vh)
+    h, _ = seg_term(False, main, mpath, mown, 0)
+    h, _ = seg_root(False, main, mpath, h, 0)
+    if h != root:
+        raise Refused("ROOT", "the proof leads to another state root")
+    return total
 
 
 # ---- the bundle (proofs.md) ----
@@ -381,7 +525,11 @@ def verify(bundle, genesis):
         a = value_of(asset_ok, facts[1][1])
         if a is None:
             raise Refused("VALUE", "the instrument's value is not an instrument record")
-        if totals[0] is None or totals[0] != a[3]:
+        total = totals[0]
+        if total is None and facts[0][1] is None:
+            total = 0  # no register leaf at all: no one holds any (state.md §5)
+        totals[0] = total
+        if total is None or total != a[3]:
             raise Refused("SUPPLY", "the register totals %s but the issued supply is %d" %
                           (totals[0], a[3]))
         out.update(quantity=q, register_total=totals[0], supply=a[3], scale=a[4])
