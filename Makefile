@@ -5,8 +5,13 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+# make install: PREFIX (default /usr/local) and DESTDIR (staging root, e.g. for packages).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
-.PHONY: all deps build demo demo-cluster test bench fuzz format clean
+.PHONY: all deps build install uninstall demo demo-cluster test bench fuzz format clean
 
 all: build
 
@@ -16,6 +21,18 @@ deps:
 build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
+
+# The man page and the bash completion are generated from the binary's command table.
+install: build
+	@$(BUILD)/folio man >$(BUILD)/folio.1
+	@$(BUILD)/folio completion bash >$(BUILD)/folio.bash-completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0755 $(BUILD)/folio $(DESTDIR)$(BINDIR)/folio
+	install -m 0644 $(BUILD)/folio.1 $(DESTDIR)$(MANDIR)/man1/folio.1
+	install -m 0644 $(BUILD)/folio.bash-completion $(DESTDIR)$(COMPLETIONDIR)/folio
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/folio $(DESTDIR)$(MANDIR)/man1/folio.1 $(DESTDIR)$(COMPLETIONDIR)/folio
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/folio

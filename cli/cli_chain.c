@@ -1,8 +1,11 @@
 /* folio tx show; folio block show; folio chain verify; folio errors */
 #include "cli.h"
+#include "cli_cmds.h"
 #include "net_node.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 static void print_tx_human(json_t *j)
@@ -224,30 +227,74 @@ int cli_chain_main(cli_ctx *ctx, int argc, char **argv)
     return rep.ok ? CLI_OK : CLI_REJECTED;
 }
 
+static json_t *error_json(const ldg_result_info *r)
+{
+    return json_pack("{s:i,s:s,s:s}", "code", r->code, "name", r->name, "message", r->text);
+}
+
+/* CODE (digits) or NAME (any case) -> the registered code; prints the refusal. */
+static const ldg_result_info *error_find(cli_ctx *ctx, const char *arg,
+                                         const ldg_result_info *const *all, size_t n)
+{
+    uint64_t code;
+    bool numeric = cli_parse_u64(arg, UINT64_MAX, &code);
+    for (size_t i = 0; i < n; i++)
+        if (numeric ? all[i]->code == code : !strcasecmp(all[i]->name, arg))
+            return all[i];
+    if (numeric || strspn(arg, "0123456789") == strlen(arg)) {
+        cli_fail(ctx, "USAGE",
+                 "no result code %s (codes run from %u to %u; 'folio errors' lists them)", arg,
+                 n ? all[0]->code : 0, n ? all[n - 1]->code : 0);
+        return NULL;
+    }
+    const char **names = malloc(n * sizeof *names);
+    LDG_ASSERT(names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = all[i]->name;
+    const char *s = cli_suggest(arg, names, n);
+    free(names);
+    if (s)
+        cli_fail(ctx, "USAGE", "no result code named '%s' (did you mean %s?)", arg, s);
+    else
+        cli_fail(ctx, "USAGE", "no result code named '%s' ('folio errors' lists them)", arg);
+    return NULL;
+}
+
 int cli_errors_main(cli_ctx *ctx, int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        printf("usage: folio errors [--json]\n\nLists every result code a receipt can carry.\n");
+    ldg_registry *reg = net_registry_new(); /* registers every module's table */
+    const ldg_result_info *all[CLI_RESULT_CODES_MAX];
+    size_t n = ldg_result_all(all, CLI_RESULT_CODES_MAX);
+    ldg_registry_free(reg);
+    if (argc > 1) {
+        const ldg_result_info *r = error_find(ctx, argv[1], all, n);
+        if (!r)
+            return CLI_USAGE;
+        if (ctx->json) {
+            json_t *j = error_json(r);
+            cli_print_json(j);
+            json_decref(j);
+        } else {
+            printf("%u %s: %s\n", r->code, r->name, r->text);
+        }
         return CLI_OK;
     }
-    ldg_registry *reg = net_registry_new(); /* registers every module's table */
-    const ldg_result_info *all[1000];
-    size_t n = ldg_result_all(all, 1000);
-    ldg_registry_free(reg);
     json_t *arr = json_array();
     cli_table *t = cli_table_new(3, (const char *const[]){"CODE", "NAME", "MEANING"});
     for (size_t i = 0; i < n; i++) {
         char code[8];
         snprintf(code, sizeof code, "%u", all[i]->code);
         cli_table_row(t, (const char *const[]){code, all[i]->name, all[i]->text});
-        json_array_append_new(arr, json_pack("{s:i,s:s,s:s}", "code", all[i]->code, "name",
-                                             all[i]->name, "message", all[i]->text));
+        json_array_append_new(arr, error_json(all[i]));
     }
-    if (ctx->json)
-        cli_print_json(arr);
-    else
+    if (ctx->json) {
+        json_t *j = json_pack("{s:o,s:n}", "errors", arr, "next");
+        cli_print_json(j);
+        json_decref(j);
+    } else {
         cli_table_print(t, stdout);
-    json_decref(arr);
+        json_decref(arr);
+    }
     cli_table_free(t);
     return CLI_OK;
 }

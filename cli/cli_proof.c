@@ -10,24 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-static void usage(void)
-{
-    printf("usage: folio proof holding ISIN ACCOUNT [--height H | --record-date DATE] -o FILE\n"
-           "       folio proof instrument ISIN [--height H | --record-date DATE] -o FILE\n"
-           "       folio proof participant ACCOUNT [--height H | --record-date DATE] -o FILE\n"
-           "       folio proof investor ACCOUNT [--height H | --record-date DATE] -o FILE\n"
-           "       folio proof key HEX [--height H | --record-date DATE] -o FILE\n"
-           "       folio proof verify FILE [--genesis genesis.bin]\n\n"
-           "A bundle proves a fact about the state after block H to anyone holding the chain's\n"
-           "genesis: the fact, its path in the state tree, headers H and H+1 and the commit\n"
-           "certificate of H+1 (H+1's header carries H's state root). Without --height the\n"
-           "newest certified state is proved (the tip's parent); --record-date DATE proves the\n"
-           "state at the end of DATE (UTC). A holding bundle also proves that the instrument's\n"
-           "register totals its issued supply. `verify` needs no node and no network\n"
-           "(--genesis defaults to HOME/genesis.bin); it exits 1 with the reason if the bundle\n"
-           "is refused.\n");
-}
-
 /* "-o FILE" is the one short option: spelled --output for the shared parsers. */
 static char **long_opts(int argc, char **argv)
 {
@@ -261,13 +243,20 @@ static void say(char *s, size_t len, const ldg_proof_claim *c)
         break;
     }
     case LDG_PROOF_KIND_INVESTOR:
-        if (c->present)
+        if (c->present) {
+            char kyc[48];
+            if (c->kyc_expiry_days >= 0 && c->kyc_expiry_days <= 2932896) { /* to 9999-12-31 */
+                utc(kyc, sizeof kyc, (uint64_t)c->kyc_expiry_days * 86400000ULL);
+                kyc[10] = '\0'; /* the date alone: "YYYY-MM-DD" */
+            } else {
+                snprintf(kyc, sizeof kyc, "day %lld", (long long)c->kyc_expiry_days);
+            }
             snprintf(s, len,
                      "account %s had an investor profile: %s, risk class C%llu, KYC valid "
-                     "through day %lld",
+                     "through %s",
                      acct, c->category == 1 ? "professional" : "ordinary",
-                     (unsigned long long)c->risk_class, (long long)c->kyc_expiry_days);
-        else
+                     (unsigned long long)c->risk_class, kyc);
+        } else
             snprintf(s, len, "account %s had no investor profile", acct);
         break;
     default: {
@@ -320,11 +309,11 @@ static int verify(cli_ctx *ctx, int argc, char **argv)
     size_t blen, glen;
     uint8_t *bundle = read_file(ctx, file, LDG_PROOF_BUNDLE_MAX + 1, &blen);
     if (!bundle)
-        return CLI_USAGE;
+        return CLI_LOCAL;
     uint8_t *genesis = read_file(ctx, gpath, LDG_BLOCK_SIZE_MAX, &glen);
     if (!genesis) {
         free(bundle);
-        return CLI_USAGE;
+        return CLI_LOCAL;
     }
     ldg_proof_claim c;
     ldg_proof_rc rc = ldg_proof_verify(bundle, blen, genesis, glen, &c);
@@ -356,10 +345,8 @@ static int verify(cli_ctx *ctx, int argc, char **argv)
 
 int cli_proof_main(cli_ctx *ctx, int argc, char **argv)
 {
-    if (argc < 2 || cli_wants_help(argc, argv)) {
-        usage();
-        return argc < 2 ? CLI_USAGE : CLI_OK;
-    }
+    if (argc < 2) /* the dispatcher (cli_cmds.c) has checked the verb and its options */
+        return CLI_USAGE;
     static const char *const verbs[] = {"holding",  "instrument", "participant",
                                         "investor", "key",        NULL};
     char **av = long_opts(argc, argv);

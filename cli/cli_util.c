@@ -134,12 +134,32 @@ bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
+const char *cli_home_source(const cli_ctx *ctx)
+{
+    if (ctx->home_arg && *ctx->home_arg)
+        return "--home";
+    const char *env = getenv("FOLIO_HOME");
+    return env && *env ? "FOLIO_HOME" : "default";
+}
+
 int cli_load_config(cli_ctx *ctx)
 {
     if (ctx->cfg_loaded)
         return CLI_OK;
-    char err[512];
-    if (net_config_load(ctx->home, &ctx->cfg, err, sizeof err) != LDG_OK) {
+    char err[NET_PATH_MAX + 512];
+    ldg_err e = net_config_load(ctx->home, &ctx->cfg, err, sizeof err);
+    if (e == LDG_ERR_NOT_FOUND) {
+        /* Never "create one here": the path may be a typo or the wrong folder. */
+        const char *src = cli_home_source(ctx);
+        cli_fail(ctx, "NO_HOME", "%s: %s", err,
+                 !strcmp(src, "--home")       ? "check the --home you gave"
+                 : !strcmp(src, "FOLIO_HOME") ? "it is the FOLIO_HOME of your environment; is "
+                                                "FOLIO_HOME set to the home you mean?"
+                                              : "it is the default home, as neither --home nor "
+                                                "FOLIO_HOME names one; is FOLIO_HOME set?");
+        return CLI_USAGE;
+    }
+    if (e != LDG_OK) {
         cli_fail(ctx, "NO_HOME", "%s", err);
         return CLI_USAGE;
     }
@@ -262,15 +282,85 @@ void cli_page_more(const cli_ctx *ctx, json_t *reply, const char *cmd, const cli
         printf("more: folio %s --after '%s'%s\n", cmd, json_string_value(next), limit);
 }
 
+const char *cli_signer_name(cli_ctx *ctx, const char **why)
+{
+    const char *w = "--as", *name = ctx->as;
+    const char *env = getenv("FOLIO_AS");
+    if (!name && env && *env) {
+        name = env;
+        w = "FOLIO_AS";
+    }
+    if (!name && cli_load_config(ctx) == CLI_OK && ctx->cfg.client_as[0]) {
+        name = ctx->cfg.client_as;
+        w = "[client] as in config.ini";
+    }
+    if (!name) {
+        name = "operator";
+        w = "default";
+    }
+    if (why)
+        *why = w;
+    return name;
+}
+
+/* The keys of this home, for hints: "a, b, c" (or "none"). */
+static void key_names(const char *home, char *out, size_t len)
+{
+    static char names[64][NET_KEY_NAME_MAX + 1];
+    size_t n = net_key_list(home, names, 64), off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && off < len; i++)
+        off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "", names[i]);
+    if (n == 0)
+        snprintf(out, len, "none");
+}
+
 int cli_signer(cli_ctx *ctx, ldg_keypair *kp)
 {
-    const char *name = ctx->as ? ctx->as : "operator";
+    const char *why;
+    const char *name = cli_signer_name(ctx, &why);
+    if (!net_key_name_ok(name)) {
+        cli_fail(ctx, "USAGE", "'%s' (%s) is not a key name: letters, digits, '-', '_', '.'", name,
+                 why);
+        return CLI_USAGE;
+    }
     ldg_err err = net_key_load(ctx->home, name, kp);
+    if (err == LDG_ERR_DENIED) {
+        char prompt[NET_KEY_NAME_MAX + 64], pass[NET_PASSPHRASE_MAX + 1];
+        snprintf(prompt, sizeof prompt, "passphrase of key '%s': ", name);
+        int rc = cli_passphrase(ctx, prompt, false, pass);
+        if (rc != CLI_OK)
+            return rc;
+        err = net_key_load_pass(ctx->home, name, pass, kp);
+        explicit_bzero(pass, sizeof pass);
+        if (err == LDG_ERR_CRYPTO) {
+            cli_fail(ctx, "BAD_PASSPHRASE",
+                     "wrong passphrase for key '%s' (or its file %s/keys/%s.key was altered)", name,
+                     ctx->home, name);
+            return CLI_USAGE;
+        }
+    }
+    if (err == LDG_ERR_NOT_FOUND) {
+        /* Never "create a key named NAME": NAME may be a typo, or the home the wrong one. */
+        char have[1024];
+        key_names(ctx->home, have, sizeof have);
+        if (!strcmp(why, "default"))
+            cli_fail(ctx, "NO_KEY",
+                     "no signing key: --as not given, FOLIO_AS not set, no [client] as in "
+                     "%s/config.ini, and no 'operator' key there; name one with --as KEY "
+                     "(keys here: %s)",
+                     ctx->home, have);
+        else
+            cli_fail(ctx, "NO_KEY", "no key named '%s' (%s) in %s/keys; keys here: %s%s", name, why,
+                     ctx->home, have,
+                     strcmp(cli_home_source(ctx), "FOLIO_HOME") ? ""
+                                                                : " (the home is FOLIO_HOME's; "
+                                                                  "is FOLIO_HOME set?)");
+        return CLI_USAGE;
+    }
     if (err != LDG_OK) {
-        cli_fail(ctx, "NO_KEY",
-                 "cannot load key '%s' from %s/keys: %s (create it with "
-                 "'folio keys new %s')",
-                 name, ctx->home, ldg_err_str(err), name);
+        cli_fail(ctx, "NO_KEY", "cannot load key '%s' from %s/keys: %s", name, ctx->home,
+                 ldg_err_str(err));
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -419,6 +509,18 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
     if (e == LDG_OK)
         ldg_genesis_hash(out, g);
     free(g);
+    if (e == LDG_ERR_NOT_FOUND && ctx->cfg.client_genesis[0] &&
+        ldg_hex_decode(out->b, LDG_HASH_LEN, ctx->cfg.client_genesis) == 0) {
+        if (memcmp(out->b, node.b, LDG_HASH_LEN) != 0) {
+            cli_fail(ctx, "WRONG_CHAIN",
+                     "not signed: WRONG_CHAIN (code %d): %s: the node at %s runs the chain of "
+                     "genesis %s, but this client home was made for genesis %s",
+                     (int)LDG_R_WRONG_CHAIN, ldg_result_text(LDG_R_WRONG_CHAIN), ctx->cfg.rpc_url,
+                     hex, ctx->cfg.client_genesis);
+            return CLI_REJECTED;
+        }
+        return CLI_OK;
+    }
     if (e == LDG_ERR_NOT_FOUND) {
         *out = node;
         return CLI_OK;
@@ -438,15 +540,163 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
     return CLI_OK;
 }
 
-int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out)
+/* The role names of a participant JSON ("roles": "a,b" or ["a", "b"]) contain one of
+ * need ("a,b"). */
+static bool holds_role(json_t *roles, const char *need)
+{
+    char have[512] = "";
+    if (json_is_string(roles)) {
+        snprintf(have, sizeof have, ",%s,", json_string_value(roles));
+    } else {
+        size_t i, off = 1;
+        json_t *r;
+        have[0] = ',';
+        json_array_foreach(roles, i, r)
+        {
+            if (json_is_string(r) && off < sizeof have)
+                off += (size_t)snprintf(have + off, sizeof have - off, "%s,", json_string_value(r));
+        }
+    }
+    char want[256];
+    snprintf(want, sizeof want, "%s", need);
+    for (char *save = NULL, *t = strtok_r(want, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char pat[96];
+        snprintf(pat, sizeof pat, ",%s,", t);
+        if (strstr(have, pat))
+            return true;
+    }
+    return false;
+}
+
+/* The keys of this home whose participants hold one of `roles` (or, roles NULL, that are
+ * registered at all): "a, b", or "none". */
+static void keys_with_role(cli_ctx *ctx, const char *roles, char *out, size_t len)
+{
+    static char names[64][NET_KEY_NAME_MAX + 1];
+    size_t n = net_key_list(ctx->home, names, 64), off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && off < len; i++) {
+        ldg_pubkey pub;
+        ldg_account a;
+        char hex[LDG_ACCOUNT_HEX_LEN];
+        if (net_key_load_pub(ctx->home, names[i], &pub) != LDG_OK)
+            continue;
+        ldg_account_of(&a, &pub);
+        ldg_account_hex(hex, &a);
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 2);
+        ldg_enc_str(&e, "participant");
+        ldg_enc_str(&e, hex);
+        int status = -1;
+        char *text = NULL;
+        json_t *j = NULL;
+        if (net_client_call(ctx->client, &e, &status, &text) == LDG_OK && status == 0)
+            j = json_loads(text, 0, NULL);
+        free(text);
+        ldg_enc_free(&e);
+        if (j && (!roles || holds_role(json_object_get(j, "roles"), roles)))
+            off += (size_t)snprintf(out + off, len - off, "%s%s", off ? ", " : "", names[i]);
+        json_decref(j);
+    }
+    if (!out[0])
+        snprintf(out, len, "none");
+}
+
+/* What to do about a refusal the check found, when folio can tell (else ""). */
+static void refusal_hint(cli_ctx *ctx, json_t *chk, const char *signer, char *out, size_t len)
+{
+    int code = (int)json_integer_value(json_object_get(chk, "code"));
+    const char *roles = json_string_value(json_object_get(chk, "roles"));
+    char keys[1024];
+    out[0] = '\0';
+    if (code == LDG_R_UNAUTHORIZED && roles && *roles) {
+        keys_with_role(ctx, roles, keys, sizeof keys);
+        const char *first = strcmp(keys, "none") ? keys : NULL;
+        char key1[NET_KEY_NAME_MAX + 1] = "KEY";
+        if (first)
+            snprintf(key1, sizeof key1, "%.*s", (int)strcspn(first, ","), first);
+        snprintf(out, len,
+                 "'%s' signed it; sign with a key that holds %s: --as %s; keys here with that "
+                 "role: %s",
+                 signer, roles, key1, keys);
+    } else if (code == LDG_R_UNKNOWN_SENDER) {
+        keys_with_role(ctx, NULL, keys, sizeof keys);
+        snprintf(out, len,
+                 "the key '%s' is not a registered participant on this chain; keys here that "
+                 "are: %s",
+                 signer, keys);
+    }
+}
+
+/* Asks the node what wire would get. CLI_OK if it would commit (*chk the reply, to free);
+ * else prints the refusal and what to do, and returns CLI_REJECTED. */
+static int check_tx(cli_ctx *ctx, const uint8_t *wire, size_t len, const char *what,
+                    const char *signer, json_t **chk)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "check");
+    ldg_enc_bin(&e, wire, len);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    if (json_is_true(json_object_get(j, "allowed"))) {
+        *chk = j;
+        return CLI_OK;
+    }
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    char msg[2048], hint[1536];
+    snprintf(msg, sizeof msg, "%s refused before submission: %s (code %lld): %s%s%s", what,
+             name ? name : "?", (long long)json_integer_value(json_object_get(j, "code")),
+             json_string_value(json_object_get(j, "message")), detail && *detail ? " — " : "",
+             detail ? detail : "");
+    refusal_hint(ctx, j, signer, hint, sizeof hint);
+    fprintf(stderr, "folio: %s\n", msg);
+    fprintf(stderr, "folio: nothing was submitted%s%s\n", *hint ? "; " : "", hint);
+    if (ctx->json) {
+        json_t *out = json_pack("{s:{s:s,s:s,s:s,s:O}}", "error", "code", name ? name : "?",
+                                "message", msg, "hint", hint, "check", j);
+        cli_print_json(out);
+        json_decref(out);
+    }
+    json_decref(j);
+    return CLI_REJECTED;
+}
+
+static int print_dry_run(cli_ctx *ctx, json_t *chk, const char *what, const char *signer)
+{
+    json_object_set_new(chk, "dry_run", json_true());
+    json_object_set_new(chk, "signer", json_string(signer));
+    if (ctx->json) {
+        cli_print_json(chk);
+    } else {
+        const char *detail = json_string_value(json_object_get(chk, "detail"));
+        printf("dry run: %s signed by '%s' would be committed in block %lld%s%s; nothing was "
+               "submitted\n",
+               what, signer, (long long)json_integer_value(json_object_get(chk, "height")),
+               detail && *detail ? ": " : "", detail ? detail : "");
+    }
+    return CLI_DRY_RUN;
+}
+
+/* Signs the transaction: the wire bytes (malloc'd) and id, or a CLI_* code. */
+static int sign_tx(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, uint8_t **wire, size_t *len,
+                   ldg_hash *id)
 {
     ldg_keypair kp;
     int rc = cli_signer(ctx, &kp);
     if (rc != CLI_OK)
         return rc;
     rc = cli_load_config(ctx);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        explicit_bzero(&kp, sizeof kp);
         return rc;
+    }
     /* Expiry counts from the node's clock (block time, including a dev-mode offset), not
      * only from ours, so transactions still validate after 'folio dev time advance'. */
     uint64_t now = wall_ms();
@@ -468,15 +718,54 @@ int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *
         now = node_now;
     if (tip > now)
         now = tip;
-    size_t len;
-    ldg_hash id;
-    uint8_t *wire =
-        ldg_tx_build(&len, &id, ctx->cfg.chain_id, &genesis, type, &kp, now + CLI_TX_TTL_MS,
-                     ldg_enc_data(payload), ldg_enc_len(payload), false);
+    *wire = ldg_tx_build(len, id, ctx->cfg.chain_id, &genesis, type, &kp, now + CLI_TX_TTL_MS,
+                         ldg_enc_data(payload), ldg_enc_len(payload), false);
     explicit_bzero(&kp, sizeof kp);
-    if (!wire) {
+    if (!*wire) {
         cli_fail(ctx, "CRYPTO", "could not sign the transaction");
         return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+json_t *cli_check(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, int *exit_code)
+{
+    size_t len;
+    ldg_hash id;
+    uint8_t *wire = NULL;
+    *exit_code = sign_tx(ctx, type, payload, &wire, &len, &id);
+    if (*exit_code != CLI_OK)
+        return NULL;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "check");
+    ldg_enc_bin(&e, wire, len);
+    free(wire);
+    json_t *j = cli_call(ctx, &e, exit_code);
+    ldg_enc_free(&e);
+    return j;
+}
+
+int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out)
+{
+    size_t len;
+    ldg_hash id;
+    uint8_t *wire = NULL;
+    int rc = sign_tx(ctx, type, payload, &wire, &len, &id);
+    if (rc != CLI_OK)
+        return rc;
+    const char *signer = cli_signer_name(ctx, NULL);
+    if (!ctx->no_check || ctx->dry_run) {
+        json_t *chk = NULL;
+        rc = check_tx(ctx, wire, len, what, signer, &chk);
+        if (rc == CLI_OK && ctx->dry_run)
+            rc = print_dry_run(ctx, chk, what, signer);
+        json_decref(chk);
+        if (rc != CLI_OK) {
+            free(wire);
+            return rc;
+        }
     }
     ldg_enc e;
     ldg_enc_init(&e);
@@ -518,6 +807,7 @@ struct cli_table {
     int cols;
     char **cells; /* rows * cols, row 0 = headers */
     size_t rows, cap;
+    char *empty; /* what to say when there are no rows (NULL: "none") */
 };
 
 cli_table *cli_table_new(int cols, const char *const *headers)
@@ -529,6 +819,25 @@ cli_table *cli_table_new(int cols, const char *const *headers)
     return t;
 }
 
+void cli_table_empty(cli_table *t, const char *message)
+{
+    free(t->empty);
+    t->empty = strdup(message);
+    LDG_ASSERT(t->empty);
+}
+
+/* A cell as it is printed: control characters (a hostile name could move the cursor or
+ * clear the screen) become '?'. */
+static char *clean_cell(const char *s)
+{
+    char *c = strdup(s ? s : "");
+    LDG_ASSERT(c);
+    for (unsigned char *p = (unsigned char *)c; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return c;
+}
+
 void cli_table_row(cli_table *t, const char *const *cells)
 {
     if (t->rows == t->cap) {
@@ -536,39 +845,183 @@ void cli_table_row(cli_table *t, const char *const *cells)
         t->cells = realloc(t->cells, t->cap * (size_t)t->cols * sizeof *t->cells);
         LDG_ASSERT(t->cells);
     }
-    for (int c = 0; c < t->cols; c++) {
-        t->cells[t->rows * (size_t)t->cols + (size_t)c] = strdup(cells[c] ? cells[c] : "");
-        LDG_ASSERT(t->cells[t->rows * (size_t)t->cols + (size_t)c]);
-    }
+    for (int c = 0; c < t->cols; c++)
+        t->cells[t->rows * (size_t)t->cols + (size_t)c] = clean_cell(cells[c]);
     t->rows++;
 }
 
-/* Display width of UTF-8 text: code points (good enough for names). */
-static size_t text_width(const char *s)
+/* Columns of East Asian Wide and Fullwidth characters (two columns each; Unicode 15,
+ * UAX #11), as wcwidth() gives them in a UTF-8 locale, without depending on the locale. */
+static const uint32_t wide[][2] = {
+    {0x1100, 0x115f},   {0x231a, 0x231b},   {0x2329, 0x232a},   {0x23e9, 0x23ec},
+    {0x23f0, 0x23f0},   {0x23f3, 0x23f3},   {0x25fd, 0x25fe},   {0x2614, 0x2615},
+    {0x2648, 0x2653},   {0x267f, 0x267f},   {0x2693, 0x2693},   {0x26a1, 0x26a1},
+    {0x26aa, 0x26ab},   {0x26bd, 0x26be},   {0x26c4, 0x26c5},   {0x26ce, 0x26ce},
+    {0x26d4, 0x26d4},   {0x26ea, 0x26ea},   {0x26f2, 0x26f3},   {0x26f5, 0x26f5},
+    {0x26fa, 0x26fa},   {0x26fd, 0x26fd},   {0x2705, 0x2705},   {0x270a, 0x270b},
+    {0x2728, 0x2728},   {0x274c, 0x274c},   {0x274e, 0x274e},   {0x2753, 0x2755},
+    {0x2757, 0x2757},   {0x2795, 0x2797},   {0x27b0, 0x27b0},   {0x27bf, 0x27bf},
+    {0x2b1b, 0x2b1c},   {0x2b50, 0x2b50},   {0x2b55, 0x2b55},   {0x2e80, 0x303e},
+    {0x3041, 0x33ff},   {0x3400, 0x4dbf},   {0x4e00, 0x9fff},   {0xa000, 0xa4cf},
+    {0xa960, 0xa97f},   {0xac00, 0xd7a3},   {0xf900, 0xfaff},   {0xfe10, 0xfe19},
+    {0xfe30, 0xfe6f},   {0xff00, 0xff60},   {0xffe0, 0xffe6},   {0x16fe0, 0x16fe4},
+    {0x17000, 0x18cff}, {0x1b000, 0x1b2ff}, {0x1f004, 0x1f004}, {0x1f0cf, 0x1f0cf},
+    {0x1f18e, 0x1f18e}, {0x1f191, 0x1f19a}, {0x1f200, 0x1f251}, {0x1f300, 0x1f64f},
+    {0x1f680, 0x1f6ff}, {0x1f7e0, 0x1f7eb}, {0x1f90c, 0x1f9ff}, {0x1fa70, 0x1faff},
+    {0x20000, 0x2fffd}, {0x30000, 0x3fffd},
+};
+
+/* Combining marks and other characters of no width (the common ranges). */
+static const uint32_t zero[][2] = {
+    {0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x0610, 0x061a}, {0x064b, 0x065f},
+    {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x0e47, 0x0e4e}, {0x1ab0, 0x1aff}, {0x1dc0, 0x1dff},
+    {0x200b, 0x200f}, {0x202a, 0x202e}, {0x2060, 0x2064}, {0x20d0, 0x20ff}, {0x302a, 0x302f},
+    {0x3099, 0x309a}, {0xfe00, 0xfe0f}, {0xfe20, 0xfe2f}, {0xfeff, 0xfeff}, {0xe0100, 0xe01ef},
+};
+
+static bool in_ranges(uint32_t cp, const uint32_t (*r)[2], size_t n)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp > r[mid][1])
+            lo = mid + 1;
+        else if (cp < r[mid][0])
+            hi = mid;
+        else
+            return true;
+    }
+    return false;
+}
+
+int cli_wcwidth(uint32_t cp)
+{
+    if (cp == 0)
+        return 0;
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        return -1;
+    if (in_ranges(cp, zero, sizeof zero / sizeof zero[0]))
+        return 0;
+    return in_ranges(cp, wide, sizeof wide / sizeof wide[0]) ? 2 : 1;
+}
+
+/* Decodes one UTF-8 sequence at s; a malformed byte counts as one column of its own. */
+static size_t utf8_next(const unsigned char *s, uint32_t *cp)
+{
+    size_t n = s[0] < 0x80             ? 1
+               : (s[0] & 0xe0) == 0xc0 ? 2
+               : (s[0] & 0xf0) == 0xe0 ? 3
+               : (s[0] & 0xf8) == 0xf0 ? 4
+                                       : 0;
+    if (n == 0) {
+        *cp = 0xfffd;
+        return 1;
+    }
+    uint32_t v = n == 1 ? s[0] : s[0] & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            *cp = 0xfffd;
+            return 1;
+        }
+        v = v << 6 | (s[i] & 0x3f);
+    }
+    *cp = v;
+    return n;
+}
+
+size_t cli_text_width(const char *s)
 {
     size_t w = 0;
-    for (; *s; s++)
-        w += ((unsigned char)*s & 0xc0) != 0x80;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp;
+        p += utf8_next(p, &cp);
+        int cw = cli_wcwidth(cp);
+        w += cw > 0 ? (size_t)cw : 0;
+    }
     return w;
+}
+
+/* A number as tables show it: digits with optional sign, thousands separators, decimals,
+ * a percent sign, and a currency or unit after a space ("-1,234.50 CNY", "12.5%"). */
+static bool is_number(const char *s)
+{
+    const char *p = s;
+    if (*p == '-' || *p == '+')
+        p++;
+    if (*p < '0' || *p > '9')
+        return false;
+    while ((*p >= '0' && *p <= '9') || *p == ',')
+        p++;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == '%')
+        p++;
+    if (*p == ' ') {
+        p++;
+        if (!*p)
+            return false;
+        while ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z'))
+            p++;
+    }
+    return *p == 0;
+}
+
+/* A column is right-aligned when every cell below the header that is not empty or "-" is a
+ * number, and there is one. */
+static bool numeric_column(const cli_table *t, int c)
+{
+    bool any = false;
+    for (size_t r = 1; r < t->rows; r++) {
+        const char *cell = t->cells[r * (size_t)t->cols + (size_t)c];
+        if (!*cell || !strcmp(cell, "-"))
+            continue;
+        if (!is_number(cell))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+static void pad(FILE *out, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        fputc(' ', out);
 }
 
 void cli_table_print(cli_table *t, FILE *out)
 {
+    if (t->rows <= 1) {
+        fprintf(out, "%s\n", t->empty ? t->empty : "none");
+        return;
+    }
     size_t *w = calloc((size_t)t->cols, sizeof *w);
-    LDG_ASSERT(w);
-    for (size_t r = 0; r < t->rows; r++)
-        for (int c = 0; c < t->cols; c++) {
-            size_t l = text_width(t->cells[r * (size_t)t->cols + (size_t)c]);
+    bool *right = calloc((size_t)t->cols, sizeof *right);
+    LDG_ASSERT(w && right);
+    for (int c = 0; c < t->cols; c++) {
+        right[c] = numeric_column(t, c);
+        for (size_t r = 0; r < t->rows; r++) {
+            size_t l = cli_text_width(t->cells[r * (size_t)t->cols + (size_t)c]);
             if (l > w[c])
                 w[c] = l;
         }
+    }
     for (size_t r = 0; r < t->rows; r++) {
         for (int c = 0; c < t->cols; c++) {
             const char *cell = t->cells[r * (size_t)t->cols + (size_t)c];
-            fprintf(out, "%s%s", c ? "  " : "", cell);
-            if (c + 1 < t->cols)
-                for (size_t k = text_width(cell); k < w[c]; k++)
-                    fputc(' ', out);
+            size_t gap = w[c] - cli_text_width(cell);
+            if (c)
+                fputs("  ", out);
+            if (right[c])
+                pad(out, gap);
+            fputs(cell, out);
+            if (!right[c] && c + 1 < t->cols)
+                pad(out, gap);
         }
         fputc('\n', out);
         if (r == 0) {
@@ -581,6 +1034,7 @@ void cli_table_print(cli_table *t, FILE *out)
         }
     }
     free(w);
+    free(right);
 }
 
 void cli_table_free(cli_table *t)
@@ -590,20 +1044,21 @@ void cli_table_free(cli_table *t)
     for (size_t i = 0; i < t->rows * (size_t)t->cols; i++)
         free(t->cells[i]);
     free(t->cells);
+    free(t->empty);
     free(t);
 }
 
-void cli_amount(char *out, size_t len, uint64_t v, unsigned scale)
+void cli_num(char *out, size_t len, uint64_t v)
 {
-    if (scale == 0 || scale > 18) {
-        snprintf(out, len, "%llu", (unsigned long long)v);
-        return;
+    char digits[24];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+    size_t o = 0;
+    for (int i = 0; i < n && o + 1 < len; i++) {
+        if (i && (n - i) % 3 == 0 && o + 2 < len)
+            out[o++] = ',';
+        out[o++] = digits[i];
     }
-    uint64_t p = 1;
-    for (unsigned i = 0; i < scale; i++)
-        p *= 10;
-    snprintf(out, len, "%llu.%0*llu", (unsigned long long)(v / p), (int)scale,
-             (unsigned long long)(v % p));
+    out[len ? (o < len ? o : len - 1) : 0] = 0;
 }
 
 bool cli_parse_date(const char *s, int64_t *days)
@@ -612,34 +1067,6 @@ bool cli_parse_date(const char *s, int64_t *days)
     if (!s || ast_date_parse(&d, s, strlen(s)) != AST_DATE_OK)
         return false;
     *days = d.days;
-    return true;
-}
-
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
-{
-    uint64_t v = 0;
-    unsigned decimals = 0;
-    bool dot = false, digit = false;
-    for (const char *p = s; *p; p++) {
-        if (*p == '.' && !dot) {
-            dot = true;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            return false;
-        if (dot && ++decimals > exponent)
-            return false;
-        digit = true;
-        if (__builtin_mul_overflow(v, 10, &v) ||
-            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
-            return false;
-    }
-    for (; decimals < exponent; decimals++)
-        if (__builtin_mul_overflow(v, 10, &v))
-            return false;
-    if (!digit || v > LDG_QUANTITY_MAX)
-        return false;
-    *out = v;
     return true;
 }
 

@@ -78,7 +78,7 @@ after_step "issue"
 check "issuer holds the whole supply" test "$(holder_qty $APPLE issuer)" = 1000000
 expect_ok "asset show --json" asset show "$APPLE" --json
 check "asset show: supply 1000000, kind equity, issuer_name issuer" \
-  test "$(printf '%s' "$OUT" | jget supply)/$(printf '%s' "$OUT" | jget kind)/$(printf '%s' "$OUT" | jget issuer_name)" = 1000000/equity/issuer
+  test "$(printf '%s' "$OUT" | jget supply)/$(printf '%s' "$OUT" | jget kind)/$(printf '%s' "$OUT" | jget issuer.name)" = 1000000/equity/issuer
 
 section "transfers"
 expect_ok "transfer 1000 $APPLE issuer -> broker-a --json" transfer "$APPLE" 1000 --to broker-a --as issuer --json
@@ -162,7 +162,7 @@ check "text says OK" grep -q '^OK' <<<"$OUT"
 expect_ok "errors --json" errors --json
 check "errors --json: unique codes and names, includes the ones the tests rely on" python3 -c '
 import json, sys
-d = json.loads(sys.argv[1])
+d = json.loads(sys.argv[1])["errors"]
 codes = [e["code"] for e in d]; names = [e["name"] for e in d]
 need = {"OK", "UNAUTHORIZED", "UNKNOWN_SENDER", "UNKNOWN_ASSET", "BAD_ISIN", "INSUFFICIENT_BALANCE",
         "SELF_TRANSFER", "UNKNOWN_ACCOUNT", "NAME_TAKEN", "WRONG_CHAIN", "REPLAY"}

@@ -20,7 +20,7 @@ printf '%s' "$JSON" | python3 -c '
 import json, re, sys
 
 doc_path = sys.argv[1]
-live = {e["code"]: (e["name"], e["message"]) for e in json.load(sys.stdin)}
+live = {e["code"]: (e["name"], e["message"]) for e in json.load(sys.stdin)["errors"]}
 
 # Rows of the tables in "## 2. Result codes" (up to the next "## " heading):
 # | code | `NAME` | where | text |

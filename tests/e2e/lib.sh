@@ -117,7 +117,7 @@ is_result_name() {
   if [ -z "$E2E_RESULT_NAMES" ]; then
     E2E_RESULT_NAMES=" $("$FOLIO" errors --json 2>/dev/null | python3 -c '
 import json, sys
-print(" ".join(e["name"] for e in json.load(sys.stdin)))') "
+print(" ".join(e["name"] for e in json.load(sys.stdin)["errors"]))') "
   fi
   case "$E2E_RESULT_NAMES" in *" $1 "*) return 0 ;; *) return 1 ;; esac
 }

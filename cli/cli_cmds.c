@@ -1,0 +1,382 @@
+/* The command table (cli_cmds.h): one row per noun, one row per verb. Only data here; the
+ * checks and the generated help are in cli_dispatch.c. */
+#include "cli_cmds.h"
+
+#include "ldg_limits.h"
+
+#define OPTS(...) ((const cli_optdef[]){__VA_ARGS__, {0}})
+#define PAGING                                                                                     \
+    {"--limit", "N", "show at most N rows (1 to 1000; default 1000)", false},                      \
+    {                                                                                              \
+        "--after", "CURSOR", "the rows after CURSOR (the \"next\" a previous page gave)", false    \
+    }
+#define ORDER                                                                                      \
+    {                                                                                              \
+        "--order", "DOC_SHA256", "SHA-256 (64 hex) of the legal order", true                       \
+    }
+
+/* The state a proof is of, and where the bundle goes. */
+#define PROOF_AT                                                                                   \
+    {"--height", "H", "the state after block H (default: the newest certified state)", false},     \
+        {"--record-date", "YYYY-MM-DD", "the state at the end of that day (UTC)", false},          \
+    {                                                                                              \
+        "-o", "FILE", "write the bundle to FILE", true                                             \
+    }
+
+const cli_global cli_globals[] = {
+    {"--home DIR", "the node home (default $FOLIO_HOME, else ~/.folio)"},
+    {"--as KEY", "sign with this key of the home (default: $FOLIO_AS, else [client] as in "
+                 "config.ini, else operator)"},
+    {"--json", "machine-readable output on stdout (a refusal too, as {\"error\": ...})"},
+    {"--dry-run", "commands that write to the ledger: check the transaction, submit nothing"},
+    {"--no-check", "commands that write: submit without checking first (a refused "
+                   "transaction is recorded, failed)"},
+    {"--help, -h", "the help of a noun or verb, generated from this table"},
+};
+const size_t cli_globals_n = sizeof cli_globals / sizeof cli_globals[0];
+
+const cli_exit cli_exits[] = {
+    {CLI_OK, "success: the command did what was asked; a transaction committed with code 0"},
+    {CLI_REJECTED, "rejected: the ledger refused the transaction (at admission, or committed "
+                   "with a non-zero result code, which the message names), a check failed, or "
+                   "what was asked for does not exist"},
+    {CLI_USAGE, "usage: an unknown command, verb or option, an argument too many or missing, "
+                "a bad value; no node home; no such signing key"},
+    {CLI_UNAVAILABLE, "the node could not be reached, did not answer in time, or failed"},
+    {CLI_LOCAL, "a local file could not be read or written: a file named on the command line, "
+                "the home's store or keys"},
+};
+const size_t cli_exits_n = sizeof cli_exits / sizeof cli_exits[0];
+
+const cli_noun cli_nouns[] = {
+    {"init", cli_init_main, "create a node home: config, operator key, genesis",
+     "The home must be new, or an empty directory of yours that others cannot write\n"
+     "(specs/home.md)."},
+    {"node", cli_node_main, "start, stop and inspect the node",
+     "The node is the process holding the lock on HOME/node.lock (node.pid is not trusted)."},
+    {"client", cli_client_main, "a client home: sign and read against a node elsewhere",
+     "A client home has the node's chain id and genesis hash, read from the node, and\n"
+     "no validator key. Its default signer is [client] as in config.ini, or $FOLIO_AS."},
+    {"keys", cli_keys_main, "create, import, export, delete and list signing keys",
+     "Keys are secp256k1 (BIP-340) keys in HOME/keys, secret files mode 0600, optionally\n"
+     "sealed with a passphrase (scrypt + AES-256-GCM; $FOLIO_PASSPHRASE or asked).\n"
+     "The secret is printed only with 'show --secret'."},
+    {"participant", cli_participant_main, "register and list participants and their roles",
+     "roles: registrar, issuer, broker, ccp, clearing, settlement-bank, regulator,\n"
+     "       investor, deployer, validator\n"
+     "Only a registrar may register (sign with --as, default operator)."},
+    {"asset", cli_asset_main, "issue instruments; show them and their holders",
+     "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
+     "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
+     "Equity issued without --risk is R3.\n"
+     "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
+     "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
+     "signer's cash: the issuing bank pays out off-ledger and the supply shrinks."},
+    {"transfer", cli_transfer_main, "move an instrument from your account to another",
+     "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
+     "'transfer check' asks the node whether a transfer would pass, without submitting."},
+    {"account", cli_account_main, "show an account's holdings", NULL},
+    {"tx", cli_tx_main, "show a transaction and its receipt", NULL},
+    {"block", cli_block_main, "show a block", NULL},
+    {"chain", cli_chain_main, "verify the chain from genesis", NULL},
+    {"errors", cli_errors_main, "list the result codes with their meaning", NULL},
+    {"investor", cli_investor_main, "register investors and show their suitability profile",
+     "Registering needs the broker or registrar role. An ordinary investor may receive\n"
+     "only instruments whose risk level (R1..R5) is at most their class; an expired KYC\n"
+     "blocks every incoming security; professional investors pass the risk check.\n"
+     "Accounts without a profile (brokers, issuers, the CCP) are not checked."},
+    {"control", cli_control_main, "regulator controls: freeze, unfreeze, force transfer, approve",
+     "Regulator role. DOC_SHA256 is the SHA-256 (64 hex) of the legal order, recorded\n"
+     "on the ledger. A frozen quantity cannot move. A force transfer takes effect only\n"
+     "when a second, different regulator approves it (maker-checker); it overrides\n"
+     "transfer rules and freezes, not balances."},
+    {"action", cli_action_main, "corporate actions: dividends, splits, coupons",
+     "Issuer role. Holders at the end of the record date (block time, UTC) are paid on\n"
+     "the first block at or after the pay date, from the issuer's cash account; each\n"
+     "holder gets shares x per-share exactly. If the issuer is short, nobody is paid,\n"
+     "the action is 'unfunded' and retried every block until funded or cancelled.\n"
+     "A split N:M gives floor(holding x N / M) new shares; the aggregated fractions go\n"
+     "to the issuer as whole shares. Bond coupons and redemptions run by themselves."},
+    {"dev", cli_dev_main, "development-mode helpers (move block time)", NULL},
+    {"trade", cli_trade_main, "submit, affirm, cancel and list peer trades",
+     "Only brokers trade (sign with --as). Quantity and price are whole numbers in the\n"
+     "instrument's and the currency's minor units. On affirmation the CCP novates the\n"
+     "trade into two obligations (seller -> CCP, CCP -> buyer), settled by 'cycle run'."},
+    {"cycle", cli_cycle_main, "run netting cycles and report on them",
+     "run nets every novated obligation not yet settled (fails of earlier cycles\n"
+     "included) multilaterally, settles delivery-versus-payment at net through the CCP,\n"
+     "with the liquidity-saving mechanism choosing what can settle without any\n"
+     "negative balance, and carries the rest into the next cycle with its age; then it\n"
+     "resolves the bilateral queue. show/report give gross and net value, netting\n"
+     "efficiency, settled and carried figures, net positions per participant and\n"
+     "failures with their reasons."},
+    {"settle", cli_settle_main, "bilateral settlement instructions and the queue",
+     "A deliverer instructs --deliver with the payment it expects; the receiver mirrors\n"
+     "it with --receive and the same payment. A matched pair settles at once,\n"
+     "delivery versus payment, if both sides hold what they owe; otherwise it waits in\n"
+     "the queue, which the liquidity-saving mechanism resolves at every cycle and on\n"
+     "demand with 'settle resolve'."},
+    {"contract", cli_contract_main, "deploy, call and query contracts",
+     "Gas defaults to 3000000, at most the ledger's limit. The native-instrument\n"
+     "precompile is at 0x0000000000000000000000000000000000000100 (specs/vm_ledger.md)."},
+    {"testnet", cli_testnet_main, "create a multi-validator test network",
+     "Writes DIR/ca (the consortium CA) and DIR/node0 .. node{N+K-1}: each a node home\n"
+     "with a TLS certificate and key signed by the CA, a validator key (keys/validator),\n"
+     "an operator key, one shared genesis naming the N validators (node0's operator is\n"
+     "the registrar) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
+     "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
+     "Start each with: folio node start --detach --home DIR/nodeI"},
+    {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke", NULL},
+    {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests", NULL},
+    {"lsm", cli_lsm_main, "the liquidity-saving solver, offline", NULL},
+    {"proof", cli_proof_main,
+     "prove a holding, a register's total or any state key; verify offline",
+     "A bundle proves a fact about the state after block H to anyone holding the chain's\n"
+     "genesis: the fact, its path in the state tree, headers H and H+1 and the commit\n"
+     "certificate of H+1 (H+1's header carries H's state root), and the validator-set\n"
+     "changes since genesis. A holding bundle also proves that the instrument's register\n"
+     "totals its issued supply (a Merkle-sum tree), revealing no other holder. 'verify'\n"
+     "exits 1 with the refusal's code and reason (specs/proofs.md §5)."},
+    {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
+    {"completion", cli_completion_main, "print the shell completion script",
+     "Install: make install (bash-completion directory), or: source <(folio completion bash)"},
+    {"man", cli_man_main, "print the man page (roff): folio man | man -l -", NULL},
+};
+const size_t cli_nouns_n = sizeof cli_nouns / sizeof cli_nouns[0];
+
+const cli_cmd cli_cmds[] = {
+    /* init, node, keys */
+    {"init", "", "", 0, 0, false, "create a node home: config.ini, operator key, genesis",
+     OPTS(
+         {"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
+         {"--join", "URL", "make a client home for the node at URL instead (client init)", false})},
+    {"client", "init", "", 0, 0, false,
+     "write a client home for the node at URL: its chain id and genesis hash, no validator key",
+     OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
+    {"node", "start", "", 0, 0, false, "run the node in the foreground (Ctrl-C stops it cleanly)",
+     OPTS({"--detach", NULL, "return once the node serves, logging to HOME/node.log", false},
+          {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
+          {"--observer", NULL, "follow a multi-validator chain without voting", false})},
+    {"node", "stop", "", 0, 0, false, "ask the node to stop cleanly and wait for it", NULL},
+    {"node", "status", "", 0, 0, false,
+     "height, last block, state root, mempool size, ledger date; with several validators "
+     "also round, validators seen, last proposer, commit latency and whether this node is "
+     "behind",
+     NULL},
+    {"keys", "new", "NAME", 1, 1, false, "create a signing key in HOME/keys",
+     OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
+    {"keys", "import", "NAME FILE|-", 2, 2, false,
+     "import a secret key (hex, or a sealed key file)",
+     OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
+    {"keys", "export", "NAME", 1, 1, false, "write a key's secret (sealed if it is)",
+     OPTS({"--out", "FILE", "write to FILE (mode 0600) instead of stdout", false},
+          {"--encrypt", NULL, "seal the exported secret with a passphrase", false})},
+    {"keys", "delete", "NAME", 1, 1, false, "delete a signing key",
+     OPTS({"--yes", NULL, "do not ask for confirmation", false})},
+    {"keys", "list", "", 0, 0, false, "list the keys of this home", NULL},
+    {"keys", "show", "NAME", 1, 1, false, "show a key's account and public key",
+     OPTS({"--secret", NULL, "print the secret key too", false})},
+
+    /* participants and investors */
+    {"participant", "register", "NAME", 1, 1, true, "register a participant (registrar)",
+     OPTS({"--role", "ROLE[,ROLE...]", "its roles", true},
+          {"--key", "KEYNAME|PUBKEY", "its key: a key name in this home or a public key", true})},
+    {"participant", "list", "", 0, 0, false, "list the participants", OPTS(PAGING)},
+    {"participant", "show", "NAME|ACCOUNT", 1, 1, false, "show a participant", NULL},
+    {"investor", "register", "ACCOUNT", 1, 1, true,
+     "record an investor's suitability profile (broker or registrar)",
+     OPTS({"--category", "professional|ordinary", "investor category", true},
+          {"--risk-class", "C1..C5", "the highest risk level it may hold", true},
+          {"--kyc-expiry", "YYYY-MM-DD", "when its KYC expires", true})},
+    {"investor", "show", "ACCOUNT", 1, 1, false, "show an investor's profile", NULL},
+
+    /* instruments */
+    {"asset", "issue equity", "", 0, 0, true, "issue shares (issuer)",
+     OPTS({"--isin", "ISIN", "the instrument's ISIN", true}, {"--name", "TEXT", "its name", true},
+          {"--shares", "N", "number of shares", true},
+          {"--to", "ACCOUNT", "who receives them", true},
+          {"--class", "A|B|...", "share class", false},
+          {"--risk", "R1..R5", "risk level (default R3)", false})},
+    {"asset", "issue bond", "", 0, 0, true, "issue a bond (issuer)",
+     OPTS({"--isin", "ISIN", "the instrument's ISIN", true}, {"--name", "TEXT", "its name", true},
+          {"--currency", "CCY", "currency of face value and coupons", true},
+          {"--face-value", "AMOUNT", "face value per unit, in currency units", true},
+          {"--units", "N", "number of units", true},
+          {"--coupon-bps", "BP", "annual coupon in basis points", true},
+          {"--frequency", "annual|semiannual|quarterly", "coupon frequency", true},
+          {"--day-count", "ACT/365F|ACT/360|30/360", "day-count convention", true},
+          {"--issue-date", "YYYY-MM-DD", "issue date", true},
+          {"--maturity-date", "YYYY-MM-DD", "maturity date", true},
+          {"--to", "ACCOUNT", "who receives the units", true},
+          {"--risk", "R1..R5", "risk level", false})},
+    {"asset", "issue cash", "", 0, 0, true, "issue cash (settlement bank)",
+     OPTS({"--currency", "CCY", "ISO 4217 currency code", true},
+          {"--amount", "AMOUNT", "amount in currency units", true},
+          {"--to", "ACCOUNT", "who receives it", true})},
+    {"asset", "redeem cash", "", 0, 0, true, "retire the signer's cash",
+     OPTS({"--currency", "CCY", "ISO 4217 currency code", true},
+          {"--amount", "AMOUNT", "amount in currency units", true})},
+    {"asset", "rules set", "ISIN", 1, 1, true, "set an instrument's transfer rules (issuer)",
+     OPTS({"--max-holders", "N", "most holders at once", false},
+          {"--lockup-until", "YYYY-MM-DD|none", "no transfer before this date", false},
+          {"--transferable", "yes|no", "whether holders may transfer", false},
+          {"--allow-list", "A,B,...|none", "only these accounts may hold", false})},
+    {"asset", "rules show", "ISIN", 1, 1, false, "show an instrument's transfer rules", NULL},
+    {"asset", "show", "ISIN", 1, 1, false, "show an instrument", NULL},
+    {"asset", "list", "", 0, 0, false, "list the instruments", OPTS(PAGING)},
+    {"asset", "holders", "ISIN", 1, 1, false, "the register of an instrument's holders",
+     OPTS(PAGING)},
+    {"transfer", "", "ISIN QUANTITY", 2, 2, true, "move an instrument to another account",
+     OPTS({"--to", "ACCOUNT", "who receives it", true})},
+    {"transfer", "check", "ISIN QUANTITY", 2, 2, false,
+     "ask the node whether a transfer would pass, without submitting it",
+     OPTS({"--from", "ACCOUNT", "who would send", true},
+          {"--to", "ACCOUNT", "who would receive", true})},
+    {"account", "balance", "ACCOUNT", 1, 1, false, "an account's holdings", OPTS(PAGING)},
+
+    /* regulator and corporate actions */
+    {"control", "freeze", "ISIN ACCOUNT", 2, 2, true, "freeze a quantity of a holding",
+     OPTS({"--quantity", "N", "quantity to freeze", true}, ORDER)},
+    {"control", "unfreeze", "ISIN ACCOUNT", 2, 2, true,
+     "lift a freeze (all of it without --quantity)",
+     OPTS({"--quantity", "N", "quantity to unfreeze", false}, ORDER)},
+    {"control", "force-transfer", "ISIN QUANTITY", 2, 2, true,
+     "propose a forced transfer (takes effect when another regulator approves)",
+     OPTS({"--from", "ACCOUNT", "whose holding moves", true},
+          {"--to", "ACCOUNT", "who receives it", true}, ORDER)},
+    {"control", "approve", "ID", 1, 1, true, "approve another regulator's force transfer", NULL},
+    {"action", "dividend", "ISIN", 1, 1, true, "announce a cash dividend (issuer)",
+     OPTS({"--per-share", "AMOUNT", "amount per share, in currency units", true},
+          {"--currency", "CCY", "currency of the payment", true},
+          {"--record-date", "YYYY-MM-DD", "holders at the end of this day are paid", true},
+          {"--pay-date", "YYYY-MM-DD", "payment date", true})},
+    {"action", "split", "ISIN", 1, 1, true, "split (or consolidate) an instrument (issuer)",
+     OPTS({"--ratio", "N:M", "N new shares for every M held", true})},
+    {"action", "cancel", "ID", 1, 1, true, "cancel a corporate action not yet paid", NULL},
+    {"action", "list", "", 0, 0, false, "list corporate actions",
+     OPTS({"--isin", "ISIN", "only this instrument's", false}, PAGING)},
+
+    /* trading and settlement */
+    {"trade", "submit", "", 0, 0, true, "submit a trade with a counterparty broker",
+     OPTS({"--isin", "ISIN", "the instrument", true},
+          {"--side", "buy|sell", "the submitter's side", true},
+          {"--quantity", "N", "quantity", true}, {"--price", "P", "price per unit", true},
+          {"--currency", "CCY", "trade currency", true},
+          {"--counterparty", "BROKER", "the other broker", true},
+          {"--ref", "TEXT", "your reference", false})},
+    {"trade", "affirm", "TRADE_ID", 1, 1, true, "affirm a trade (by the named counterparty)", NULL},
+    {"trade", "cancel", "TRADE_ID", 1, 1, true,
+     "cancel a trade (by the submitter, before affirmation)", NULL},
+    {"trade", "list", "", 0, 0, false, "list trades",
+     OPTS({"--status", "submitted|novated|partly-settled|settled|cancelled", "only these", false},
+          PAGING)},
+    {"trade", "show", "TRADE_ID", 1, 1, false, "show a trade", NULL},
+    {"cycle", "run", "", 0, 0, true, "run a netting and settlement cycle (clearing)", NULL},
+    {"cycle", "list", "", 0, 0, false, "list the cycles", OPTS(PAGING)},
+    {"cycle", "show", "N", 1, 1, false, "show a cycle's figures, positions and failures", NULL},
+    {"cycle", "report", "N", 1, 1, false, "write a cycle's report as HTML",
+     OPTS({"--html", "FILE", "the file to write", true})},
+    {"settle", "instruct", "", 0, 0, true, "instruct a bilateral settlement",
+     OPTS({"--deliver", "ISIN:QTY", "what you deliver", false},
+          {"--receive", "ISIN:QTY", "what you receive", false},
+          {"--pay", "CCY:AMOUNT", "the payment against it", true},
+          {"--counterparty", "P", "the other side", true})},
+    {"settle", "queue", "", 0, 0, false, "the matched instructions waiting to settle",
+     OPTS(PAGING)},
+    {"settle", "resolve", "", 0, 0, true, "resolve the queue now (clearing)", NULL},
+
+    /* chain */
+    {"tx", "show", "TXID", 1, 1, false,
+     "a transaction, where it was committed and its receipt: success, or the result code "
+     "and its sentence",
+     NULL},
+    {"block", "show", "HEIGHT", 1, 1, false,
+     "a block's header, certificate and transactions with their results",
+     OPTS({"--limit", "N", "show at most N transactions (default 1000)", false},
+          {"--after", "INDEX", "the transactions after this index", false})},
+    {"chain", "verify", "", 0, 0, false,
+     "re-check every block from genesis: hash links, transaction roots, commit "
+     "certificates, signatures, and every state root by re-executing the chain",
+     NULL},
+    {"errors", "", "[CODE|NAME]", 0, 1, false,
+     "list every result code a receipt can carry, or show one", NULL},
+    {"dev", "time advance", "DURATION", 1, 1, false,
+     "move a --dev node's block time forward (30d, 12h, 2w) and produce a block", NULL},
+
+    /* contracts and the VM */
+    {"contract", "deploy", "FILE.bin|FILE.json", 1, 1, true,
+     "deploy raw hex init code or a contract of solc --combined-json / standard-json output",
+     OPTS({"--contract", "NAME", "which contract of the JSON", false},
+          {"--ctor", "TYPES", "constructor types when the file has no ABI", false},
+          {"--gas", "N", "gas limit", false},
+          {"--args", "V...", "constructor arguments (every word up to the next option)", false})},
+    {"contract", "call", "ADDRESS SIGNATURE [ARGS...]", 2, CLI_ARGS_ANY, true,
+     "a contract call transaction", OPTS({"--gas", "N", "gas limit", false})},
+    {"contract", "query", "ADDRESS SIGNATURE [ARGS...]", 2, CLI_ARGS_ANY, false,
+     "read-only call on the committed state; SIGNATURE may end with return types, e.g. "
+     "'balanceOf(address)(uint256)'",
+     OPTS({"--gas", "N", "gas limit", false}, {"--from", "WHO", "the caller", false})},
+    {"contract", "attach", "ISIN ADDRESS", 2, 2, true,
+     "set the instrument's compliance contract (issuer; 0x0 detaches)", NULL},
+    {"contract", "result", "TXID", 1, 1, false,
+     "return data, gas and logs of a contract transaction", NULL},
+    {"contract", "info", "ADDRESS", 1, 1, false, "nonce, code size and hash of an account", NULL},
+    {"contract", "encode", "SIGNATURE [ARGS...]", 1, CLI_ARGS_ANY, false, "print the ABI call data",
+     NULL},
+    {"contract", "exec", "FILE.json", 1, 1, false,
+     "test tool: {caller, init, gas, calls: [{input, gas}]} run through the ledger host on an "
+     "empty in-memory state",
+     NULL},
+    {"evm", "statetest", "FILE|DIR...", 1, CLI_ARGS_ANY, false,
+     "run ethereum/tests GeneralStateTests JSON files for their Cancun posts", NULL},
+    {"evm", "run", "CODE_HEX", 1, 1, false, "execute bytecode in a fresh account of an empty world",
+     OPTS({"--input", "HEX", "call data (default empty)", false},
+          {"--gas", "N", "gas limit of the call", false},
+          {"--repeat", "K", "run K times and average", false})},
+    {"lsm", "solve", "FILE.json", 1, 1, false,
+     "choose the queued instructions that settle together for the largest value", NULL},
+
+    /* proofs (specs/proofs.md) */
+    {"proof", "holding", "ISIN ACCOUNT", 2, 2, false,
+     "a bundle proving the account's holding (or that it holds none) and that the register "
+     "totals the issued supply",
+     OPTS(PROOF_AT)},
+    {"proof", "instrument", "ISIN", 1, 1, false, "a bundle proving an instrument's terms",
+     OPTS(PROOF_AT)},
+    {"proof", "participant", "ACCOUNT", 1, 1, false, "a bundle proving a participant's roles",
+     OPTS(PROOF_AT)},
+    {"proof", "investor", "ACCOUNT", 1, 1, false,
+     "a bundle proving an investor's suitability profile", OPTS(PROOF_AT)},
+    {"proof", "key", "HEX", 1, 1, false, "a bundle proving any state key's value or absence",
+     OPTS(PROOF_AT)},
+    {"proof", "verify", "FILE", 1, 1, false,
+     "check a bundle offline (no node, no network) and say what it proves",
+     OPTS({"--genesis", "FILE", "the chain's genesis document (default HOME/genesis.bin)", false})},
+
+    /* networks and certificates */
+    {"testnet", "init", "", 0, 0, false, "write the homes of a multi-validator test network",
+     OPTS({"--validators", "N", "number of validators (default 4)", false},
+          {"--dir", "DIR", "where to write", true},
+          {"--observers", "K", "number of observers (default 0)", false},
+          {"--base-port", "PORT", "first port (default 26600)", false},
+          {"--chain-id", "ID", "the chain's id", false},
+          {"--no-tls", NULL, "plain TCP between the nodes", false})},
+    {"tls", "ca", "", 0, 0, false, "write a consortium CA: DIR/ca.crt and DIR/ca.key",
+     OPTS({"--dir", "DIR", "where to write", true})},
+    {"tls", "issue", "", 0, 0, false, "issue a node certificate signed by the CA",
+     OPTS({"--ca-dir", "DIR", "the CA's directory", true},
+          {"--role", "validator|observer", "the node's role", true},
+          {"--name", "NAME", "a validator's key (64 hex) or an observer's name", true},
+          {"--out", "DIR", "where to write node.crt, node.key, ca.crt", true},
+          {"--host", "HOST", "a host name for the certificate", false})},
+    {"tls", "show", "CERT", 1, 1, false, "a certificate's role, name and SHA-256 fingerprint",
+     NULL},
+    {"tls", "revoke", "CERT", 1, 1, false,
+     "add the certificate to HOME/tls/revoked: the node refuses connections presenting it", NULL},
+
+    /* the table itself */
+    {"commands", "", "", 0, 0, false, "list every command with its arguments and options", NULL},
+    {"completion", "bash", "", 0, 0, false, "the bash completion script, from this table", NULL},
+    {"man", "", "", 0, 0, false, "the man page folio(1) in roff, from this table", NULL},
+};
+const size_t cli_cmds_n = sizeof cli_cmds / sizeof cli_cmds[0];

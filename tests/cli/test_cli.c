@@ -1,0 +1,299 @@
+/* Unit tests for the command line's own machinery: the command table's consistency, the
+ * dispatcher's refusals, the edit distance behind "did you mean", display widths (wcwidth)
+ * and table layout, and number formatting. */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cli_cmds.h"
+
+START_TEST(test_edit_distance)
+{
+    ck_assert_uint_eq(cli_edit_distance("asset", "asset"), 0);
+    ck_assert_uint_eq(cli_edit_distance("ASSET", "asset"), 0); /* case does not count */
+    ck_assert_uint_eq(cli_edit_distance("holdrs", "holders"), 1);
+    ck_assert_uint_eq(cli_edit_distance("asets", "asset"), 2);
+    ck_assert_uint_eq(cli_edit_distance("ab", "ba"), 1); /* a swap is one edit */
+    ck_assert_uint_eq(cli_edit_distance("", "abc"), 3);
+    ck_assert_uint_eq(cli_edit_distance("abc", ""), 3);
+    ck_assert_uint_eq(cli_edit_distance("kitten", "sitting"), 3);
+    char longw[CLI_SUGGEST_LEN_MAX + 2];
+    memset(longw, 'a', sizeof longw - 1);
+    longw[sizeof longw - 1] = 0;
+    ck_assert_uint_eq(cli_edit_distance(longw, "a"), SIZE_MAX);
+    longw[CLI_SUGGEST_LEN_MAX] = 0; /* exactly the limit: measured */
+    ck_assert_uint_eq(cli_edit_distance(longw, longw), 0);
+}
+END_TEST
+
+START_TEST(test_suggest)
+{
+    const char *verbs[] = {"issue", "redeem", "rules", "show", "list", "holders"};
+    ck_assert_str_eq(cli_suggest("holdrs", verbs, 6), "holders");
+    ck_assert_str_eq(cli_suggest("lsit", verbs, 6), "list");
+    ck_assert_str_eq(cli_suggest("SHOW", verbs, 6), "show");
+    ck_assert_ptr_null(cli_suggest("zzzzzz", verbs, 6));
+    ck_assert_ptr_null(cli_suggest("", verbs, 6));
+    const char *opts[] = {"--limit", "--after"};
+    ck_assert_str_eq(cli_suggest("--limt", opts, 2), "--limit");
+    ck_assert_ptr_null(cli_suggest("--at-height", opts, 2));
+}
+END_TEST
+
+static bool is_global(const char *name)
+{
+    return !strcmp(name, "--home") || !strcmp(name, "--as") || !strcmp(name, "--json") ||
+           !strcmp(name, "--dry-run") || !strcmp(name, "--help");
+}
+
+/* The table is what the CLI accepts and documents: it must be consistent. */
+START_TEST(test_table_consistent)
+{
+    for (size_t i = 0; i < cli_nouns_n; i++) {
+        ck_assert_ptr_nonnull(cli_nouns[i].fn);
+        ck_assert_ptr_eq(cli_cmds_noun(cli_nouns[i].name), &cli_nouns[i]); /* unique */
+        size_t n = 0;
+        for (size_t k = 0; k < cli_cmds_n; k++)
+            n += !strcmp(cli_cmds[k].noun, cli_nouns[i].name);
+        ck_assert_msg(n > 0, "noun %s has no command", cli_nouns[i].name);
+    }
+    for (size_t i = 0; i < cli_cmds_n; i++) {
+        const cli_cmd *c = &cli_cmds[i];
+        ck_assert_msg(cli_cmds_noun(c->noun), "%s: no such noun", c->noun);
+        ck_assert(c->summary && *c->summary && c->args && c->verb);
+        ck_assert(c->verb[0] != '-' && c->verb[0] != ' ');
+        ck_assert(c->min_args >= 0);
+        ck_assert(c->max_args == CLI_ARGS_ANY || c->max_args >= c->min_args);
+        for (size_t k = 0; k < i; k++)
+            ck_assert_msg(strcmp(cli_cmds[k].noun, c->noun) || strcmp(cli_cmds[k].verb, c->verb),
+                          "%s %s twice", c->noun, c->verb);
+        int n = 0;
+        for (const cli_optdef *o = c->opts; o && o->name; o++, n++) {
+            ck_assert_msg(!strncmp(o->name, "--", 2) && o->name[2], "%s: option %s", c->noun,
+                          o->name);
+            ck_assert_msg(!is_global(o->name), "%s %s redefines %s", c->noun, c->verb, o->name);
+            ck_assert(o->help && *o->help);
+            for (const cli_optdef *p = c->opts; p != o; p++)
+                ck_assert_msg(strcmp(p->name, o->name), "%s %s: %s twice", c->noun, c->verb,
+                              o->name);
+        }
+        ck_assert_int_lt(n, 64); /* the dispatcher's bitmask of options seen */
+    }
+}
+END_TEST
+
+static int dispatch(const char *const *words)
+{
+    char *argv[32];
+    int argc = 0;
+    for (; words[argc]; argc++)
+        argv[argc] = (char *)words[argc];
+    argv[argc] = NULL;
+    cli_ctx ctx = {0};
+    snprintf(ctx.home, sizeof ctx.home, "/nonexistent/folio-test-home");
+    int rc = cli_cmds_dispatch(&ctx, argc, argv);
+    net_client_close(ctx.client);
+    return rc;
+}
+
+#define REFUSED(...) ck_assert_int_eq(dispatch((const char *const[]){__VA_ARGS__, NULL}), CLI_USAGE)
+
+START_TEST(test_dispatch_refuses)
+{
+    REFUSED("asets", "list");
+    REFUSED("asset");
+    REFUSED("asset", "holdrs", "X");
+    REFUSED("asset", "issue", "stock");
+    REFUSED("asset", "holders", "US0378331005", "--at-height", "10");
+    REFUSED("asset", "holders", "US0378331005", "extra");
+    REFUSED("asset", "holders");                              /* missing ISIN */
+    REFUSED("asset", "list", "--limit");                      /* missing value */
+    REFUSED("asset", "list", "--limit", "1", "--limit", "2"); /* twice */
+    REFUSED("node", "start", "--dev=yes");                    /* a flag with a value */
+    REFUSED("node", "status", "-x");                          /* a short option */
+    REFUSED("errors", "205", "206");
+    REFUSED("transfer", "chek", "X", "1"); /* a typo of transfer's verb */
+    REFUSED("keys", "list", "--secret");   /* an option of another verb */
+}
+END_TEST
+
+START_TEST(test_dispatch_accepts)
+{
+    /* commands that need no node or home */
+    ck_assert_int_eq(dispatch((const char *const[]){"errors", "205", NULL}), CLI_OK);
+    ck_assert_int_eq(dispatch((const char *const[]){"errors", NULL}), CLI_OK);
+    ck_assert_int_eq(dispatch((const char *const[]){"commands", NULL}), CLI_OK);
+    ck_assert_int_eq(dispatch((const char *const[]){"asset", "holders", "--help", NULL}), CLI_OK);
+    ck_assert_int_eq(dispatch((const char *const[]){"asset", "issue", "-h", NULL}), CLI_OK);
+    /* a negative number is an argument, not an option; options may use '=' */
+    ck_assert_int_eq(dispatch((const char *const[]){"contract", "encode", "f(int8)", "-5", NULL}),
+                     CLI_OK);
+    cli_ctx ctx = {.dry_run = true};
+    char *argv[] = {"errors", NULL};
+    ck_assert_int_eq(cli_cmds_dispatch(&ctx, 1, argv), CLI_USAGE); /* --dry-run, reads only */
+}
+END_TEST
+
+START_TEST(test_usage_line)
+{
+    for (size_t i = 0; i < cli_cmds_n; i++)
+        if (!strcmp(cli_cmds[i].noun, "asset") && !strcmp(cli_cmds[i].verb, "holders")) {
+            char u[256];
+            cli_cmds_usage_line(u, sizeof u, &cli_cmds[i]);
+            ck_assert_str_eq(u, "folio asset holders ISIN [--limit N] [--after CURSOR]");
+            return;
+        }
+    ck_abort_msg("asset holders is not in the table");
+}
+END_TEST
+
+START_TEST(test_wcwidth)
+{
+    ck_assert_int_eq(cli_wcwidth('a'), 1);
+    ck_assert_int_eq(cli_wcwidth(0x4e2d), 2);  /* 中 */
+    ck_assert_int_eq(cli_wcwidth(0xff21), 2);  /* fullwidth A */
+    ck_assert_int_eq(cli_wcwidth(0xac00), 2);  /* Hangul */
+    ck_assert_int_eq(cli_wcwidth(0x1f600), 2); /* emoji */
+    ck_assert_int_eq(cli_wcwidth(0x0301), 0);  /* combining acute */
+    ck_assert_int_eq(cli_wcwidth(0x200b), 0);  /* zero width space */
+    ck_assert_int_eq(cli_wcwidth(0x00e9), 1);  /* é */
+    ck_assert_int_eq(cli_wcwidth(0x1b), -1);
+    ck_assert_uint_eq(cli_text_width("中国银行"), 8);
+    ck_assert_uint_eq(cli_text_width("Bank A"), 6);
+    ck_assert_uint_eq(cli_text_width("e\xcc\x81"), 1); /* e + combining acute */
+    ck_assert_uint_eq(cli_text_width("\xff\xfe"), 2);  /* malformed: a column each */
+    ck_assert_uint_eq(cli_text_width("\xe4\xb8"), 2);  /* truncated sequence */
+    ck_assert_uint_eq(cli_text_width("招商银行 Ltd"), 12);
+}
+END_TEST
+
+/* Display width measured independently of cli_text_width: CJK ideographs (UTF-8 lead
+ * bytes E4..E9) are two columns, any other character one. */
+static size_t cols(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p & 0xc0) == 0x80)
+            continue;
+        w += *p >= 0xe4 && *p <= 0xe9 ? 2 : 1;
+    }
+    return w;
+}
+
+/* Prints a table into a string. */
+static char *render(cli_table *t)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    cli_table_print(t, f);
+    fclose(f);
+    return buf;
+}
+
+START_TEST(test_table_alignment)
+{
+    cli_table *t = cli_table_new(3, (const char *const[]){"NAME", "QUANTITY", "ACCOUNT"});
+    cli_table_row(t, (const char *const[]){"中国银行", "1,000", "aa"});
+    cli_table_row(t, (const char *const[]){"Bank A", "25", "bb"});
+    cli_table_row(t, (const char *const[]){"招商", "1,234,567.50 CNY", "cc"});
+    char *out = render(t);
+    cli_table_free(t);
+    /* every line: the QUANTITY column ends, and ACCOUNT starts, at the same display column */
+    size_t lines = 0, end_col = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        if (lines == 1)
+            continue; /* the rule under the headers */
+        char *acct = strrchr(line, ' ') + 1;
+        char save = *acct;
+        *acct = 0;
+        size_t col = cols(line);
+        *acct = save;
+        if (lines == 0)
+            end_col = col;
+        ck_assert_msg(col == end_col, "line %zu: account at column %zu, not %zu: %s", lines, col,
+                      end_col, line);
+    }
+    ck_assert_uint_eq(lines, 5);
+    free(out);
+
+    t = cli_table_new(2, (const char *const[]){"NAME", "N"});
+    cli_table_row(t, (const char *const[]){"a", "5"});
+    cli_table_row(t, (const char *const[]){"b", "10"});
+    out = render(t);
+    ck_assert_str_eq(out, "NAME   N\n----  --\na      5\nb     10\n"); /* numbers right */
+    free(out);
+    cli_table_free(t);
+
+    t = cli_table_new(2, (const char *const[]){"ID", "NAME"});
+    cli_table_row(t, (const char *const[]){"x1", "a\x1b[2Jb"}); /* control characters */
+    out = render(t);
+    ck_assert_ptr_null(strchr(out, 0x1b));
+    free(out);
+    cli_table_free(t);
+}
+END_TEST
+
+START_TEST(test_table_empty)
+{
+    cli_table *t = cli_table_new(2, (const char *const[]){"ACCOUNT", "QUANTITY"});
+    char *out = render(t);
+    ck_assert_str_eq(out, "none\n");
+    free(out);
+    cli_table_empty(t, "no holders");
+    out = render(t);
+    ck_assert_str_eq(out, "no holders\n");
+    free(out);
+    cli_table_free(t);
+}
+END_TEST
+
+START_TEST(test_num)
+{
+    char b[32];
+    cli_num(b, sizeof b, 0);
+    ck_assert_str_eq(b, "0");
+    cli_num(b, sizeof b, 999);
+    ck_assert_str_eq(b, "999");
+    cli_num(b, sizeof b, 1000);
+    ck_assert_str_eq(b, "1,000");
+    cli_num(b, sizeof b, 1234567);
+    ck_assert_str_eq(b, "1,234,567");
+    cli_num(b, sizeof b, UINT64_MAX);
+    ck_assert_str_eq(b, "18,446,744,073,709,551,615");
+    cli_num(b, 4, 1234567); /* truncated, still terminated */
+    ck_assert_uint_eq(strlen(b), 3);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_edit_distance);
+    tcase_add_test(tc, test_suggest);
+    tcase_add_test(tc, test_table_consistent);
+    tcase_add_test(tc, test_dispatch_refuses);
+    tcase_add_test(tc, test_dispatch_accepts);
+    tcase_add_test(tc, test_usage_line);
+    tcase_add_test(tc, test_wcwidth);
+    tcase_add_test(tc, test_table_alignment);
+    tcase_add_test(tc, test_table_empty);
+    tcase_add_test(tc, test_num);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(cli_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
