@@ -467,6 +467,10 @@ static void stage(ldg_smt *t, const uint8_t *k, size_t kl, const uint8_t *v, siz
 
 static void stage_stale(ldg_smt *t, const uint8_t *nk, size_t nkl)
 {
+    if (t->retain == LDG_SMT_LATEST_ONLY) {
+        stage(t, nk, nkl, NULL, 0, false, 0); /* no reader of older versions: delete now */
+        return;
+    }
     uint8_t k[1 + 8 + NODE_KEY_MAX];
     k[0] = STALE_KEY;
     put_be64(k + 1, t->st_version);
@@ -678,7 +682,9 @@ void ldg_smt_free(ldg_smt *t)
 
 void ldg_smt_set_retention(ldg_smt *t, uint64_t blocks)
 {
-    t->retain = blocks && blocks < LDG_SMT_RETAIN_MIN ? LDG_SMT_RETAIN_MIN : blocks;
+    t->retain = blocks == LDG_SMT_LATEST_ONLY           ? blocks
+                : blocks && blocks < LDG_SMT_RETAIN_MIN ? LDG_SMT_RETAIN_MIN
+                                                        : blocks;
 }
 
 static ldg_hash root_hash(const child *r)
@@ -855,6 +861,12 @@ static bool prune_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, 
 
 static ldg_err stage_prune(ldg_smt *t, uint64_t v)
 {
+    if (t->retain == LDG_SMT_LATEST_ONLY && v > 0) {
+        uint8_t rk[9] = {ROOT_KEY};
+        put_be64(rk + 1, v - 1);
+        stage(t, rk, sizeof rk, NULL, 0, false, 0);
+        return LDG_OK;
+    }
     if (!t->retain || v < t->retain)
         return LDG_OK;
     uint64_t floor = v - t->retain + 1; /* versions floor..v stay readable */
@@ -1434,6 +1446,24 @@ ldg_err ldg_smt_proof_decode(ldg_smt_proof *p, const uint8_t *data, size_t len)
     }
     ldg_dec_free(&d);
     return ok ? LDG_OK : LDG_ERR_DECODE;
+}
+
+ldg_err ldg_smt_step_mem(ldg_smt *t, ldg_memkv *kv, const ldg_hash *prev, uint64_t version,
+                         const ldg_write *w, size_t n, ldg_hash *root)
+{
+    if (ldg_smt_disabled()) {
+        ldg_state_root(root, prev, version, w, n);
+        return LDG_OK;
+    }
+    ldg_err err = ldg_smt_update(t, version, w, n, root);
+    if (err != LDG_OK)
+        return err;
+    const ldg_write *sw;
+    size_t sn = ldg_smt_staged(t, &sw);
+    ldg_memkv_apply(kv, sw, sn);
+    ldg_smt_commit(t);
+    ldg_smt_stored(t, version);
+    return LDG_OK;
 }
 
 bool ldg_smt_disabled(void)

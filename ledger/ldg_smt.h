@@ -27,7 +27,10 @@ typedef struct ldg_smt ldg_smt;
 ldg_err ldg_smt_open(ldg_smt **out, ldg_state_base base, uint64_t version,
                      bool empty) LDG_WARN_UNUSED;
 void ldg_smt_free(ldg_smt *t);
-/* Blocks of history kept readable (>= LDG_SMT_RETAIN_MIN); 0: keep all. */
+/* Blocks of history kept readable (>= LDG_SMT_RETAIN_MIN); 0: keep all;
+ * LDG_SMT_LATEST_ONLY: only the current version (replaced nodes are deleted at once; for
+ * in-memory trees that no one reads the past of: `chain verify`). */
+#define LDG_SMT_LATEST_ONLY 1
 void ldg_smt_set_retention(ldg_smt *t, uint64_t blocks);
 /* The current root (of the last committed version). */
 ldg_hash ldg_smt_root(const ldg_smt *t);
@@ -109,6 +112,12 @@ ldg_err ldg_smt_proof_decode(ldg_smt_proof *p, const uint8_t *data, size_t len) 
 
 /* The path of a state key: TH("folio/smt/key", key). */
 void ldg_smt_path(ldg_hash *out, const uint8_t *key, size_t klen);
+
+/* One block on an in-memory tree (chain verify, tests): its root, its nodes applied to kv
+ * (the tree's base) and committed. With ldg_smt_disabled, the write-set chain's root
+ * (ldg_state_root over prev). */
+ldg_err ldg_smt_step_mem(ldg_smt *t, ldg_memkv *kv, const ldg_hash *prev, uint64_t version,
+                         const ldg_write *w, size_t n, ldg_hash *root) LDG_WARN_UNUSED;
 
 /* The old write-set chain (ldg_state_root) instead of the tree: for the benchmark's
  * baseline only (FOLIO_STATE_ROOT=chain). A chain's nodes must all agree. */
