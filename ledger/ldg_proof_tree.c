@@ -11,15 +11,41 @@ ldg_err ldg_proof_tree_prove(ldg_chain *c, uint64_t height, const uint8_t *key, 
                              bool *present, uint8_t **value, size_t *value_len, uint8_t **proof,
                              size_t *proof_len, char *why, size_t why_len)
 {
-    (void)c, (void)height, (void)key, (void)key_len;
     *present = false;
     *value = NULL;
     *value_len = 0;
     *proof = NULL;
     *proof_len = 0;
-    snprintf(why, why_len,
-             "this node's state root is not an authenticated tree yet: no key can be proved");
-    return LDG_ERR_UNAVAILABLE;
+    if (ldg_smt_disabled()) {
+        snprintf(why, why_len,
+                 "this node runs without the state tree (FOLIO_STATE_ROOT=chain): its state "
+                 "root proves no key");
+        return LDG_ERR_UNAVAILABLE;
+    }
+    ldg_smt_proof *p = malloc(sizeof *p); /* ~25 KiB: not on the stack */
+    LDG_ASSERT(p);
+    ldg_err err =
+        ldg_smt_prove(ldg_chain_tree_base(c), height, key, key_len, p, value, value_len, present);
+    if (err == LDG_OK) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_smt_proof_encode(&e, p);
+        *proof = ldg_enc_take(&e, proof_len);
+        ldg_enc_free(&e);
+    } else if (err == LDG_ERR_PRUNED) {
+        uint64_t floor = 0;
+        if (ldg_chain_floor(c, &floor) != LDG_OK)
+            floor = 0;
+        snprintf(why, why_len,
+                 "the state after block %llu is pruned: this node keeps the tree from block "
+                 "%llu on (node.ini retain_blocks)",
+                 (unsigned long long)height, (unsigned long long)floor);
+    } else {
+        snprintf(why, why_len, "the state tree of block %llu cannot be read (%s)",
+                 (unsigned long long)height, ldg_err_str(err));
+    }
+    free(p);
+    return err;
 }
 
 bool ldg_proof_tree_check(const ldg_hash *root, const ldg_proof_fact *f, bool *has_total,
