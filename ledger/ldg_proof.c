@@ -340,7 +340,7 @@ static ldg_proof_rc check_facts(const ldg_proof_bundle *b, const ldg_hash *root,
                         i, (unsigned long long)b->height, why);
         if (i == 0) {
             /* A holding's proof without a register proves the instrument has no register
-             * leaf at all: no account holds any of it, the total is 0 (state.md §5). */
+             * leaf at all: no account holds any of it, the total is 0 (proofs.md §3). */
             bool no_register =
                 b->kind == LDG_PROOF_KIND_HOLDING && !has_total && !b->facts[0].present;
             c->has_total = has_total || no_register;
