@@ -208,8 +208,11 @@ json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code)
         const char *msg = json_string_value(json_object_get(j, "message"));
         cli_fail(ctx, code ? code : "ERROR", "%s", msg ? msg : "request failed");
         json_decref(j);
-        *exit_code = status == LDG_ERR_NOT_FOUND || status == LDG_ERR_INVALID ? CLI_REJECTED
-                                                                              : CLI_UNAVAILABLE;
+        /* what was asked for does not exist (any more: PRUNED), or is not valid */
+        *exit_code =
+            status == LDG_ERR_NOT_FOUND || status == LDG_ERR_INVALID || status == LDG_ERR_PRUNED
+                ? CLI_REJECTED
+                : CLI_UNAVAILABLE;
         return NULL;
     }
     return j;

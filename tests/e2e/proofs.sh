@@ -67,6 +67,13 @@ tamper() { python3 "$TAMPER" "$@" || fail "proof_tamper.py $*"; }
 section "setup: a --dev node, an issuer, two investors"
 folio init --chain-id proofs-e2e >/dev/null && E2E_HOMES+=("$FOLIO_HOME")
 check "init (chain id proofs-e2e)" test -f "$GEN"
+# 16 blocks of tree history (the least), so that a proof below the window can be asked for
+python3 - "$FOLIO_HOME/config.ini" <<'EOF'
+import sys
+p = sys.argv[1]
+s = open(p).read().replace("[node]\n", "[node]\nretain_blocks = 16\n", 1)
+open(p, "w").write(s)
+EOF
 run node start --detach --dev
 check "node start --dev" test "$RC" -eq 0
 for k in issuer alice bob; do folio keys new "$k" >/dev/null; done
@@ -114,6 +121,9 @@ expect_fail NOT_FOUND "the tip's own state is not certified yet" proof holding "
 expect_fail NOT_FOUND "a record date before the chain" proof holding "$ISIN" alice --record-date 2001-01-01 -o "$B/x.bundle"
 expect_fail USAGE "--height and --record-date together" proof holding "$ISIN" alice --height 1 --record-date "$DAY1" -o "$B/x.bundle"
 expect_fail USAGE "no -o" proof holding "$ISIN" alice
+for _ in $(seq 1 17); do next_block; done
+expect_fail PRUNED "a height below the retention window (16 blocks)" proof holding "$ISIN" alice --height "$H1" -o "$B/x.bundle"
+check "the refusal says from which block the tree is kept" grep -q "keeps the tree from block" <<<"$FAIL_SENTENCE"
 run node stop
 check "node stopped: verification needs no node" test "$RC" -eq 0
 both_valid "$B/h1.bundle" "held 12,000 of $ISIN"
@@ -138,6 +148,10 @@ tamper anchor-and-height-of "$B/h1.bundle" "$B/t_height" "$B/h2.bundle"
 both_refuse ROOT "$B/t_height"
 tamper trust "$B/h1.bundle" "$B/t_trust"
 both_refuse VALSET "$B/t_trust"
+tamper register-sum "$B/h1.bundle" "$B/t_regsum"
+both_refuse ROOT "$B/t_regsum"
+tamper sibling "$B/h1.bundle" "$B/t_sib"
+both_refuse ROOT "$B/t_sib"
 tamper drop-sig "$B/h1.bundle" "$B/t_sig"
 both_refuse CERT "$B/t_sig"
 printf 'not a bundle' >"$B/t_text"

@@ -5,7 +5,9 @@
 
 KIND: truncate | extend | swap-facts | value | key-account ACCT_HEX | key-isin ISIN |
       genesis-hash HEX | anchor-of OTHER_BUNDLE | anchor-and-height-of OTHER_BUNDLE |
-      trust | drop-sig | bitflip N (flip bit N of the file)
+      trust | drop-sig | bitflip N (flip bit N of the file) |
+      register-sum (raise the holding path's register total and one sibling's sum alike) |
+      sibling (change one sibling hash of the holding's main-tree path)
 Decodes with verify_proof.py's strict decoder and re-encodes canonically, so each copy is
 well-formed msgpack unless the tampering is about the bytes themselves.
 """
@@ -89,6 +91,19 @@ def main(argv):
             b[3], b[6] = o[3], o[6]
         elif kind == "trust":
             b[7] = [[1]]
+        elif kind == "register-sum":
+            # The Merkle-sum claim: a register totalling 1,000 more, the extra hidden in a
+            # sibling subtree's sum (consistent locally; the hashes must give it away).
+            p = decode(bytes(b[5][0][2]))
+            p[2][1] += 1000
+            p[2][2][5][0] += 1000
+            b[5][0][2] = Bin(enc(p))
+        elif kind == "sibling":
+            p = decode(bytes(b[5][0][2]))
+            sib = bytearray(p[1][4])
+            sib[0] ^= 1
+            p[1][4] = Bin(bytes(sib))
+            b[5][0][2] = Bin(enc(p))
         elif kind == "drop-sig":
             b[6][2][3] = b[6][2][3][:-1]
         else:
