@@ -1,6 +1,7 @@
 /* folio proof: proof bundles (specs/proofs.md). The building verbs ask the node for a bundle
  * and write it to a file; `verify` checks a bundle with nothing but a genesis document -- no
  * node, no network -- and says in words what it proves. */
+#include "ast_asset.h"
 #include "cli.h"
 #include "ldg_exec.h"
 #include "ldg_proof.h"
@@ -217,6 +218,16 @@ static void say(char *s, size_t len, const ldg_proof_claim *c)
     s += n, len -= (size_t)n;
     switch (c->kind) {
     case LDG_PROOF_KIND_HOLDING:
+        if (c->asset_kind == AST_KIND_CASH && c->total <= INT64_MAX) {
+            /* cash reads as money: "1,250.50 CNY" (specs/money.md) */
+            char mq[CLI_MONEY_LEN], mt[CLI_MONEY_LEN];
+            snprintf(s, len,
+                     "account %s held %s; the %s in issue then totalled %s = the issued "
+                     "supply",
+                     acct, c->present ? cli_money_text(mq, (int64_t)c->quantity, c->id) : "none",
+                     c->id, cli_money_text(mt, (int64_t)c->total, c->id));
+            break;
+        }
         grouped(q, sizeof q, c->quantity, c->scale);
         grouped(tot, sizeof tot, c->total, c->scale);
         snprintf(s, len,

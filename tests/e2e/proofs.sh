@@ -76,8 +76,9 @@ open(p, "w").write(s)
 EOF
 run node start --detach --dev
 check "node start --dev" test "$RC" -eq 0
-for k in issuer alice bob; do folio keys new "$k" >/dev/null; done
+for k in issuer alice bob bank; do folio keys new "$k" >/dev/null; done
 expect_ok "register issuer" participant register issuer --role issuer --key issuer
+expect_ok "register bank" participant register bank --role settlement-bank --key bank
 expect_ok "register alice" participant register alice --role investor --key alice
 expect_ok "register bob" participant register bob --role investor --key bob
 ALICE="$(folio participant show alice --json | jget account)"
@@ -110,6 +111,10 @@ expect_ok "proof participant" proof participant alice -o "$B/part.bundle"
 both_valid "$B/part.bundle" "was participant 'alice' with roles investor"
 expect_ok "proof investor" proof investor alice -o "$B/inv.bundle"
 both_valid "$B/inv.bundle" "had an investor profile: ordinary, risk class C4"
+expect_ok "bank issues 1,250.50 CNY to alice" asset issue cash --currency CNY --amount 1250.50 --to alice --as bank
+next_block
+expect_ok "proof of a cash holding" proof holding CNY alice -o "$B/cash.bundle"
+both_valid "$B/cash.bundle" "held 1,250.50 CNY; the CNY in issue then totalled 1,250.50 CNY = the issued supply"
 expect_ok "proof key 56 (the validator count)" proof key 56 -o "$B/key.bundle"
 both_valid "$B/key.bundle" "key 56 held the 1-byte value 01"
 expect_ok "proof key of an absent key" proof key 7a7a7a -o "$B/nokey.bundle"
