@@ -12,6 +12,7 @@ those of specs/proofs.md §4).
 import hashlib
 import json
 import sys
+import time
 
 
 class Refused(Exception):
@@ -541,18 +542,33 @@ def verify(bundle, genesis):
                                      grouped(q, a[4]) if q else "none",
                                      bytes(facts[0][0][1:13]).rstrip(b"\0").decode(),
                                      grouped(a[3], a[4])))
-    elif kind == 3 and facts[0][1] is not None and value_of(asset_ok, facts[0][1]) is None:
-        raise Refused("VALUE", "the instrument's value is not an instrument record")
-    elif kind == 4 and facts[0][1] is not None and value_of(
-            lambda v: isinstance(v, list) and len(v) == 4 and is_text(v[0], 1, 64) and
-            is_u64(v[1]) and is_bin(v[2], 32) and is_u64(v[3]), facts[0][1]) is None:
-        raise Refused("VALUE", "the value is not a participant record")
-    elif kind == 5 and facts[0][1] is not None and value_of(
-            lambda v: isinstance(v, list) and len(v) == 4 and is_u64(v[0]) and is_u64(v[1]) and
-            isinstance(v[2], int) and not isinstance(v[2], bool) and is_u64(v[3]),
-            facts[0][1]) is None:
-        raise Refused("VALUE", "the value is not an investor profile")
-    if "proves" not in out:
+    elif kind == 3 and facts[0][1] is not None:
+        a = value_of(asset_ok, facts[0][1])
+        if a is None:
+            raise Refused("VALUE", "the instrument's value is not an instrument record")
+        out["proves"] = "instrument %s (%s) existed with an issued supply of %s" % (
+            bytes(facts[0][0][1:13]).rstrip(b"\0").decode(), a[1], grouped(a[3], a[4]))
+    elif kind == 4 and facts[0][1] is not None:
+        p = value_of(lambda v: isinstance(v, list) and len(v) == 4 and is_text(v[0], 1, 64) and
+                     is_u64(v[1]) and is_bin(v[2], 32) and is_u64(v[3]), facts[0][1])
+        if p is None:
+            raise Refused("VALUE", "the value is not a participant record")
+        out["proves"] = "account %s was participant '%s' with roles bitmask %d" % (
+            bytes(facts[0][0][1:]).hex(), p[0], p[1])
+    elif kind == 5 and facts[0][1] is not None:
+        v = value_of(lambda v: isinstance(v, list) and len(v) == 4 and is_u64(v[0]) and
+                     is_u64(v[1]) and isinstance(v[2], int) and not isinstance(v[2], bool) and
+                     is_u64(v[3]), facts[0][1])
+        if v is None:
+            raise Refused("VALUE", "the value is not an investor profile")
+        out["proves"] = "account %s had an investor profile: %s, risk class C%d" % (
+            bytes(facts[0][0][2:]).hex(), "professional" if v[0] == 1 else "ordinary", v[1])
+    elif kind in (3, 4, 5):
+        out["proves"] = "%s %s did not exist" % (
+            {3: "instrument", 4: "participant", 5: "investor profile of"}[kind],
+            bytes(facts[0][0][1 if kind != 5 else 2:]).rstrip(b"\0").decode("latin-1")
+            if kind == 3 else bytes(facts[0][0][1 if kind == 4 else 2:]).hex())
+    else:
         out["proves"] = "key %s %s" % (
             bytes(facts[0][0]).hex(),
             "held %s" % bytes(facts[0][1]).hex() if facts[0][1] is not None else "was absent")
@@ -583,7 +599,8 @@ def main(argv):
         out["valid"] = True
         print(json.dumps(out))
     else:
-        print("VALID: at height %s: %s" % (grouped(out["height"]), out["proves"]))
+        t = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(out["time_ms"] // 1000))
+        print("VALID: at height %s (%s): %s" % (grouped(out["height"]), t, out["proves"]))
     return 0
 
 
