@@ -208,7 +208,7 @@ json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code)
         const char *msg = json_string_value(json_object_get(j, "message"));
         cli_fail(ctx, code ? code : "ERROR", "%s", msg ? msg : "request failed");
         json_decref(j);
-        /* what was asked for does not exist (any more: PRUNED), or is not valid */
+        /* PRUNED: the past state asked for is no longer kept, like a missing one. */
         *exit_code =
             status == LDG_ERR_NOT_FOUND || status == LDG_ERR_INVALID || status == LDG_ERR_PRUNED
                 ? CLI_REJECTED

@@ -472,7 +472,7 @@ _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
 #define LDG_SMT_DEPTH_MAX 64
 /* Blocks of tree history kept readable and provable by default (about a week at one block
  * per second): older node versions are pruned as blocks commit. Set per node with
- * `retain_blocks` in node.ini (0 keeps everything). */
+ * `retain_blocks` in config.ini (0 keeps everything). */
 #define LDG_SMT_RETAIN_DEFAULT 604800
 /* The least retention: more than the blocks that can be queued for writing
  * (LDG_CHAIN_WRITES_IN_FLIGHT), so pruning never reads stale-node lists not yet stored,

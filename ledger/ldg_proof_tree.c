@@ -1,4 +1,4 @@
-/* The seam between proof bundles and the authenticated state tree (ldg_smt.h; state.md §5, proofs.md §6):
+/* The seam between proof bundles and the authenticated state tree (ldg_smt.h, state.md §5):
  * proving one key at a height on a node, and checking one fact's path against a root
  * anywhere. Kept apart so that the bundle format does not depend on the tree's internals. */
 #include "ldg_proof.h"
@@ -57,7 +57,7 @@ bool ldg_proof_tree_check(const ldg_hash *root, const ldg_proof_fact *f, bool *h
     LDG_ASSERT(p);
     bool ok = false;
     if (ldg_smt_proof_decode(p, f->proof, f->proof_len) != LDG_OK)
-        snprintf(why, why_len, "the path is not a tree proof of proofs.md §6.3");
+        snprintf(why, why_len, "the path is not a tree proof of state.md §5.5");
     else {
         static const uint8_t empty[1];
         const uint8_t *v = f->present ? (f->value ? f->value : empty) : NULL;

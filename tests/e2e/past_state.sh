@@ -54,17 +54,11 @@ expect_fail NOT_FOUND "holders above the tip" asset holders "$ISIN" --height 999
 expect_fail NOT_FOUND "the instrument before it was issued" asset holders "$ISIN" --height 0
 expect_fail USAGE "--height and --record-date together" asset holders "$ISIN" --height 1 --record-date 2026-01-01
 
-section "by date and statements"
+section "by date"
 TODAY="$(date -u +%F)"
 run asset holders "$ISIN" --record-date "$TODAY" --json
 eq "holders at the end of today: alice (the latest block)" "$(holder_q "$OUT" alice)" 200
-expect_fail REJECTED "a record date before the chain began" asset holders "$ISIN" --record-date 2000-01-01
-CSV="$E2E_TMP/alice.csv"
-expect_ok "statement of alice at $H2 to CSV" account statement alice --height "$H2" --csv "$CSV"
-check "the CSV has alice's 300 at $H2" grep -q "^$H2,[0-9a-f]*,$ISIN,equity,Past Co,300" "$CSV"
-run account statement alice --at "$TODAY" --json
-eq "statement at the end of today" "$(bal_q "$OUT" "$ISIN")" 200
-expect_fail USAGE "statement without --at or --height" account statement alice
+expect_fail NOT_FOUND "a record date before the chain began" asset holders "$ISIN" --record-date 2000-01-01
 
 section "past the retention window"
 for i in $(seq 1 18); do

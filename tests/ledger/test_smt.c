@@ -352,6 +352,49 @@ START_TEST(test_small_trees)
 }
 END_TEST
 
+static void hex32(ldg_hash *h, const char *hex)
+{
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        ck_assert(sscanf(hex + 2 * i, "%2x", &x) == 1);
+        h->b[i] = (uint8_t)x;
+    }
+}
+
+/* The worked values of specs/state.md §5.2, computed there from the spec alone (Python,
+ * hashlib): one plain key; a plain key and a register of two holdings (100 and 200). */
+START_TEST(test_worked_values)
+{
+    ldg_memkv *kv = ldg_memkv_new();
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
+    ldg_write w1 = {(const uint8_t *)"V", 1, (const uint8_t *)"\x01", 1};
+    ldg_hash want, root = apply(t, kv, 0, &w1, 1);
+    hex32(&want, "a72657442ae22cbde7b881970c8e52fb7e7f9cffb2dd3acd7728b671329729da");
+    ck_assert(!memcmp(root.b, want.b, 32));
+    uint8_t b1[33] = "bCNE100000296", b2[33] = "bCNE100000296";
+    memset(b1 + 13, 0x11, 20);
+    memset(b2 + 13, 0x22, 20);
+    ldg_write w2[2] = {{b1, 33, (const uint8_t *)"\x64", 1},
+                       {b2, 33, (const uint8_t *)"\xcc\xc8", 2}};
+    root = apply(t, kv, 1, w2, 2);
+    hex32(&want, "e240da67e9928d7207ff7915ba769c765ae0e2efd11e051b4d775e75931ef4a2");
+    ck_assert(!memcmp(root.b, want.b, 32));
+    ldg_smt_proof *p = malloc(sizeof *p);
+    uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(ldg_smt_prove(ldg_memkv_base(kv), 1, b1, 33, p, &v, &vl, &found), LDG_OK);
+    ck_assert(found && p->has_register && p->reg_total == 300);
+    hex32(&want, "8d40398bd56a55e0c383d9ec3a0b593b5c43431ab024063f2e0074c505c984d3");
+    ck_assert(!memcmp(p->reg_root.b, want.b, 32));
+    free(v);
+    free(p);
+    ldg_smt_free(t);
+    ldg_memkv_free(kv);
+}
+END_TEST
+
 /* Bytes that are not a proof: refused with DECODE, never asserting. */
 START_TEST(test_proof_bad_bytes)
 {
@@ -380,6 +423,7 @@ int main(void)
     TCase *tc = tcase_create("smt");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_small_trees);
+    tcase_add_test(tc, test_worked_values);
     tcase_add_test(tc, test_proof_bad_bytes);
     tcase_add_test(tc, test_model_keep_all);
     tcase_add_test(tc, test_model_pruned);

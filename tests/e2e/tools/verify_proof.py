@@ -5,7 +5,7 @@
 
 Standard library only (hashlib): canonical msgpack (encoding.md §1) is decoded by hand,
 BIP-340 signatures are checked with textbook secp256k1 arithmetic, and the state-tree
-path is checked as proofs.md §6 says. It shares no code with folio. Exit 0 and "VALID: ..."
+path is checked as state.md §5.5 says. It shares no code with folio. Exit 0 and "VALID: ..."
 when the bundle holds; exit 1 and "REFUSED CODE: reason" when it does not (the codes are
 those of specs/proofs.md §4).
 """
@@ -28,7 +28,7 @@ KEY_MAX = 256                # LDG_PROOF_KEY_MAX
 VALUE_MAX = 64 * 1024        # LDG_PROOF_VALUE_MAX
 PATH_MAX = 32 * 1024         # LDG_PROOF_PATH_MAX
 HEADER_MAX = 4096            # LDG_PROOF_HEADER_MAX
-TREE_PROOF_MAX = 24 * 1024   # LDG_SMT_PROOF_SIZE_MAX (proofs.md §6.3)
+TREE_PROOF_MAX = 24 * 1024   # LDG_SMT_PROOF_SIZE_MAX (state.md §5.5)
 VALIDATORS_MAX = 100         # LDG_VALIDATORS_MAX
 TX_MAX = 8192                # LDG_BLOCK_TX_MAX
 DEPTH_MAX = 16
@@ -268,7 +268,7 @@ def cert_check(cert, chain_id, validators, next_height):
                           "genesis set" % (i, v))
 
 
-# ---- the state tree (proofs.md §6) ----
+# ---- the state tree (state.md §5, proofs.md §6) ----
 
 DEPTH_MAX = 64
 ZERO = bytes(32)
@@ -375,7 +375,7 @@ def seg_root(sum_tree, seg, path, h, s):
 
 
 def tree_check(root, key, value, proof):
-    """Checks one fact's path against root (proofs.md §6.4); returns the register total the
+    """Checks one fact's path against root (state.md §5.5); returns the register total the
     path carries for a holding key whose instrument has a register, else None."""
     try:
         if len(proof) > TREE_PROOF_MAX:
@@ -391,7 +391,7 @@ def tree_check(root, key, value, proof):
                 raise ValueError("register part")
             reg = (bytes(r[0]), r[1], seg_decode(r[2], True))
     except (ValueError, UnicodeDecodeError) as e:
-        raise Refused("ROOT", "the path is not a tree proof of proofs.md §6.3 (%s)" % e)
+        raise Refused("ROOT", "the path is not a tree proof of state.md §5.5 (%s)" % e)
     holding = len(key) == 33 and key[0] == 0x62
     path = th("folio/smt/key", key)
     vh = th("folio/smt/value", value) if value is not None else None
