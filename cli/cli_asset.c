@@ -291,25 +291,26 @@ static void show_schedule(cli_ctx *ctx, const char *id, json_t *j)
     printf("  dates     issued %s, matures %s\n\n",
            json_string_value(json_object_get(b, "issue_date")),
            json_string_value(json_object_get(b, "maturity_date")));
-    cli_table *t = cli_table_new(
-        5, (const char *const[]){"PERIOD", "START", "PAY DATE", "FRACTION", "PER UNIT"});
+    /* Coupon and redemption in columns of their own: money only, right-aligned. */
+    cli_table *t = cli_table_new(6, (const char *const[]){"PERIOD", "START", "PAY DATE", "FRACTION",
+                                                          "COUPON", "REDEMPTION"});
     size_t i;
     json_t *p;
     json_array_foreach(json_object_get(b, "schedule"), i, p)
     {
-        char per[24], frac[48], amt[2 * CLI_MONEY_LEN + 16], c[CLI_MONEY_LEN]; /* per: size_t */
+        char per[24], frac[48], c[CLI_MONEY_LEN], r[CLI_MONEY_LEN]; /* per: size_t */
         snprintf(per, sizeof per, "%zu", i + 1);
         snprintf(frac, sizeof frac, "%lld/%lld",
                  (long long)json_integer_value(json_object_get(p, "days_num")),
                  (long long)json_integer_value(json_object_get(p, "days_den")));
         cli_money_json_text(c, json_object_get(p, "coupon_per_unit"));
         if (json_is_true(json_object_get(p, "redemption")))
-            snprintf(amt, sizeof amt, "%s + %s face", c, face);
+            cli_money_json_text(r, json_object_get(b, "redemption_per_unit"));
         else
-            snprintf(amt, sizeof amt, "%s", c);
+            snprintf(r, sizeof r, "-");
         cli_table_row(t, (const char *const[]){per, json_string_value(json_object_get(p, "start")),
                                                json_string_value(json_object_get(p, "pay_date")),
-                                               frac, amt});
+                                               frac, c, r});
     }
     cli_table_print(t, stdout);
     cli_table_free(t);
