@@ -18,6 +18,14 @@
         "--order", "DOC_SHA256", "SHA-256 (64 hex) of the legal order", true                       \
     }
 
+/* The state a proof is of, and where the bundle goes. */
+#define PROOF_AT                                                                                   \
+    {"--height", "H", "the state after block H (default: the newest certified state)", false},     \
+        {"--record-date", "YYYY-MM-DD", "the state at the end of that day (UTC)", false},          \
+    {                                                                                              \
+        "-o", "FILE", "write the bundle to FILE", true                                             \
+    }
+
 const cli_global cli_globals[] = {
     {"--home DIR", "the node home (default $FOLIO_HOME, else ~/.folio)"},
     {"--as KEY", "sign with this key of the home (default: $FOLIO_AS, else [client] as in "
@@ -86,7 +94,7 @@ const cli_noun cli_nouns[] = {
      "is a currency code, an amount of cash in its units (transfer CNY 100.50).\n"
      "'transfer check' asks the node whether a transfer would pass, without submitting."},
     {"account", cli_account_main, "an account's holdings, every movement, past statements",
-     "history and statement read the node's index of holding changes (specs/rpc.md 3.14):\n"
+     "history and statement read the node's index of holding changes (specs/rpc.md 3.15):\n"
      "each movement has its block, time, reason (transfer, settlement, dividend, coupon,\n"
      "split, forced_transfer, issuance, redemption, ...), counterparty and transaction.\n"
      "Dates are UTC days; money is in the currency's units (--json: minor units too)."},
@@ -176,6 +184,14 @@ const cli_noun cli_nouns[] = {
      "  {\"balances\": {\"A\": {\"CNY\": 3}, ...},\n"
      "   \"instructions\": [{\"id\": \"p1\", \"legs\": [{\"from\": \"A\", \"to\": \"B\",\n"
      "                     \"asset\": \"CNY\", \"amount\": 5}, ...]}, ...]}"},
+    {"proof", cli_proof_main,
+     "prove a holding, a register's total or any state key; verify offline",
+     "A bundle proves a fact about the state after block H to anyone holding the chain's\n"
+     "genesis: the fact, its path in the state tree, headers H and H+1 and the commit\n"
+     "certificate of H+1 (H+1's header carries H's state root), and the validator-set\n"
+     "changes since genesis. A holding bundle also proves that the instrument's register\n"
+     "totals its issued supply (a Merkle-sum tree), naming no other holder. 'verify'\n"
+     "exits 1 with the refusal's code and reason (specs/proofs.md §4)."},
     {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
     {"completion", cli_completion_main, "print the shell completion script",
      "Install: make install (bash-completion directory), or: source <(folio completion bash)"},
@@ -415,6 +431,23 @@ const cli_cmd cli_cmds[] = {
           {"--repeat", "K", "run K times and average", false})},
     {"lsm", "solve", "FILE.json", 1, 1, false,
      "choose the queued instructions that settle together for the largest value", NULL},
+
+    /* proofs (specs/proofs.md) */
+    {"proof", "holding", "ISIN ACCOUNT", 2, 2, false,
+     "a bundle proving the account's holding (or that it holds none) and that the register "
+     "totals the issued supply",
+     OPTS(PROOF_AT)},
+    {"proof", "instrument", "ISIN", 1, 1, false, "a bundle proving an instrument's terms",
+     OPTS(PROOF_AT)},
+    {"proof", "participant", "ACCOUNT", 1, 1, false, "a bundle proving a participant's roles",
+     OPTS(PROOF_AT)},
+    {"proof", "investor", "ACCOUNT", 1, 1, false,
+     "a bundle proving an investor's suitability profile", OPTS(PROOF_AT)},
+    {"proof", "key", "HEX", 1, 1, false, "a bundle proving any state key's value or absence",
+     OPTS(PROOF_AT)},
+    {"proof", "verify", "FILE", 1, 1, false,
+     "check a bundle offline (no node, no network) and say what it proves",
+     OPTS({"--genesis", "FILE", "the chain's genesis document (default HOME/genesis.bin)", false})},
 
     /* networks and certificates */
     {"testnet", "init", "", 0, 0, false, "write the homes of a multi-validator test network",

@@ -435,6 +435,17 @@ static int bad_option(cli_ctx *ctx, const cli_cmd *c, const char *arg, size_t n)
     return CLI_USAGE;
 }
 
+/* A table option spelt with one dash ("-o"): only those a command lists by that name. */
+static bool short_opt(const cli_cmd *c, const char *a)
+{
+    if (a[0] != '-' || a[1] == '-')
+        return false;
+    for (const cli_optdef *o = c->opts; o && o->name; o++)
+        if (o->name[1] != '-' && !strcmp(o->name, a))
+            return true;
+    return false;
+}
+
 /* Checks the words after the verb: options against c->opts, then the count of positionals. */
 static int check_args(cli_ctx *ctx, const cli_cmd *c, int first, int argc, char **argv)
 {
@@ -444,7 +455,7 @@ static int check_args(cli_ctx *ctx, const cli_cmd *c, int first, int argc, char 
     snprintf(name, sizeof name, "folio %s%s%s", c->noun, *c->verb ? " " : "", c->verb);
     for (int i = first; i < argc; i++) {
         const char *a = argv[i];
-        if (a[0] == '-' && a[1] == '-') {
+        if ((a[0] == '-' && a[1] == '-') || short_opt(c, a)) {
             size_t n = strcspn(a, "=");
             int k = 0;
             const cli_optdef *o = c->opts;

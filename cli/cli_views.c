@@ -1,6 +1,6 @@
 /* The views of each role (cli_views.h): account history and statement (broker, investor),
  * control list (regulator), investor list (registrar). Each is one node method (specs/rpc.md
- * §3.14); the tables show money in the currency's units, --json passes the node's reply on. */
+ * §3.15); the tables show money in the currency's units, --json passes the node's reply on. */
 #include "cli_views.h"
 
 #include "ast_date.h"

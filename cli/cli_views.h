@@ -1,4 +1,4 @@
-/* The views of each role (specs/rpc.md §3.14, specs/cli.md): each takes argv from its verb
+/* The views of each role (specs/rpc.md §3.15): each takes argv from its verb
  * on (argv[0] = the verb), already checked against the command table (cli_cmds.c). */
 #ifndef CLI_VIEWS_H
 #define CLI_VIEWS_H

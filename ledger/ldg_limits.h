@@ -194,6 +194,34 @@
 /* Participants at genesis: the operator(s). Validators are listed separately. */
 #define LDG_GENESIS_PARTICIPANTS_MAX 128
 
+/* ---- proof bundles (specs/proofs.md) ---- */
+
+/* Facts in one bundle: a holding needs two (the holding and the instrument whose supply
+ * its register total is compared with); room for two more kinds of companion fact. */
+#define LDG_PROOF_FACTS_MAX 4
+
+/* A state key in a bundle. The longest key folio writes is a few dozen bytes (prefix, id12,
+ * account, a 32-byte slot); 256 leaves room and bounds what a verifier copies. */
+#define LDG_PROOF_KEY_MAX 256
+
+/* A proven value: the largest state values are a few KiB (instrument records, allow
+ * lists); 64 KiB is the size of a transaction, the largest thing that could have written
+ * one value. */
+#define LDG_PROOF_VALUE_MAX (64 * 1024)
+
+/* One fact's tree proof (state.md): a radix-16 path is at most 64 levels of at most 15
+ * siblings of 32 bytes plus per-level sums and bitmaps, ~32 KiB in the worst case; real
+ * paths at 10^7 keys are ~7 levels, under 1 KiB. */
+#define LDG_PROOF_PATH_MAX (32 * 1024)
+
+/* A header's canonical bytes in a bundle (encoding.md §6: at most 4096 in a record). */
+#define LDG_PROOF_HEADER_MAX 4096
+
+/* A whole bundle: every fact at its bounds, two headers, a certificate of
+ * LDG_VALIDATORS_MAX signatures, and the envelope. Bounds the verifier's input and the
+ * `proof` reply (hex, twice this, well within LDG_RPC_MSG_SIZE_MAX). */
+#define LDG_PROOF_BUNDLE_MAX (512 * 1024)
+
 /* ---- ledger internals ---- */
 
 /* Nesting deeper than this is never produced by folio; refusing it bounds recursion. */
@@ -482,6 +510,14 @@ _Static_assert(LDG_RPC_RX_INITIAL <= LDG_RPC_REQUEST_SMALL_MAX, "small requests 
 _Static_assert(LDG_QUANTITY_MAX <= (1ULL << 62), "the sum of two quantities fits int64_t");
 _Static_assert(LDG_CLOCK_AHEAD_MAX_MS < CLI_TX_TTL_MS,
                "a chain at the time bound still admits a client's transaction");
+
+_Static_assert(LDG_PROOF_FACTS_MAX *(LDG_PROOF_KEY_MAX + LDG_PROOF_VALUE_MAX + LDG_PROOF_PATH_MAX +
+                                     16) +
+                       2 * LDG_PROOF_HEADER_MAX + LDG_VALIDATORS_MAX * 80 + 1024 <=
+                   LDG_PROOF_BUNDLE_MAX,
+               "a bundle with every part at its bound is within the bundle bound");
+_Static_assert(2 * LDG_PROOF_BUNDLE_MAX + 4096 <= LDG_RPC_MSG_SIZE_MAX,
+               "a bundle in hex fits one reply");
 
 _Static_assert(LDG_REGISTRY_TYPES_MAX == 256, "type numbers 0..255 (one byte)");
 

@@ -6,6 +6,7 @@
 #include "net_node.h"
 #include "net_query_assets.h"
 #include "net_query_evidence.h"
+#include "net_query_proof.h"
 #include "net_query_views.h"
 #include "net_query_settlement.h"
 #include "net_query_vm.h"
@@ -1082,6 +1083,7 @@ const net_rpc_method net_rpc_methods[] = {
     {"investors", net_query_views, PUB, SMALL, true},
     {"participant", h_participant, PUB, SMALL, false},
     {"participants", h_participants, PUB, SMALL, true},
+    {"proof", net_query_proof, PUB, SMALL, false},
     {"queue", h_settlement, PUB, SMALL, true},
     {"rules", net_query_assets, PUB, SMALL, false},
     {"statement", net_query_views, PUB, SMALL, true},

@@ -1,4 +1,4 @@
-/* The views of each role (specs/rpc.md §3.14): `history` (a broker's or investor's every
+/* The views of each role (specs/rpc.md §3.15): `history` (a broker's or investor's every
  * movement, from the index of notes, ast_history.h), `controls` (a regulator's freezes and
  * force transfers waiting for approval) and `investors` (a registrar's investor profiles),
  * each a paged list. */

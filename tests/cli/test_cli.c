@@ -2,10 +2,12 @@
  * dispatcher's refusals, the edit distance behind "did you mean", display widths (wcwidth)
  * and table layout, and number formatting. */
 #include <check.h>
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cli_cmds.h"
@@ -72,8 +74,11 @@ START_TEST(test_table_consistent)
                           "%s %s twice", c->noun, c->verb);
         int n = 0;
         for (const cli_optdef *o = c->opts; o && o->name; o++, n++) {
-            ck_assert_msg(!strncmp(o->name, "--", 2) && o->name[2], "%s: option %s", c->noun,
-                          o->name);
+            /* --name, or one dash and one letter (proof's -o) */
+            bool long_name = !strncmp(o->name, "--", 2) && o->name[2];
+            bool short_name =
+                o->name[0] == '-' && isalpha((unsigned char)o->name[1]) && !o->name[2];
+            ck_assert_msg(long_name || short_name, "%s: option %s", c->noun, o->name);
             ck_assert_msg(!is_global(o->name), "%s %s redefines %s", c->noun, c->verb, o->name);
             ck_assert(o->help && *o->help);
             for (const cli_optdef *p = c->opts; p != o; p++)
@@ -101,6 +106,45 @@ static int dispatch(const char *const *words)
 
 #define REFUSED(...) ck_assert_int_eq(dispatch((const char *const[]){__VA_ARGS__, NULL}), CLI_USAGE)
 
+/* dispatch, with what it wrote to stderr in err */
+static int dispatch_err(const char *const *words, char *err, size_t len)
+{
+    fflush(stderr);
+    FILE *tmp = tmpfile();
+    ck_assert_ptr_nonnull(tmp);
+    int saved = dup(fileno(stderr));
+    dup2(fileno(tmp), fileno(stderr));
+    int rc = dispatch(words);
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    rewind(tmp);
+    size_t n = fread(err, 1, len - 1, tmp);
+    err[n] = '\0';
+    fclose(tmp);
+    return rc;
+}
+
+START_TEST(test_dispatch_short_option)
+{
+    char err[1024];
+    /* proof lists -o FILE: the dispatcher knows it, wants its value, and lets it through */
+    dispatch_err((const char *const[]){"proof", "key", "56", "-o", NULL}, err, sizeof err);
+    ck_assert_msg(strstr(err, "option -o needs a value"), "%s", err);
+    dispatch_err((const char *const[]){"proof", "key", "56", "-o", "a", "-o", "b", NULL}, err,
+                 sizeof err);
+    ck_assert_msg(strstr(err, "option -o is given twice"), "%s", err);
+    dispatch_err((const char *const[]){"proof", "key", "56", "-o", "/nonexistent/x", NULL}, err,
+                 sizeof err);
+    ck_assert_msg(!strstr(err, "unknown option") && !strstr(err, "USAGE: 'folio proof"), "%s", err);
+    /* elsewhere a one-dash word is still refused */
+    ck_assert_int_eq(dispatch_err((const char *const[]){"proof", "verify", "F", "-o", "x", NULL},
+                                  err, sizeof err),
+                     CLI_USAGE);
+    ck_assert_msg(strstr(err, "unknown option '-o'"), "%s", err);
+}
+END_TEST
+
 START_TEST(test_dispatch_refuses)
 {
     REFUSED("asets", "list");
@@ -117,6 +161,10 @@ START_TEST(test_dispatch_refuses)
     REFUSED("errors", "205", "206");
     REFUSED("transfer", "chek", "X", "1"); /* a typo of transfer's verb */
     REFUSED("keys", "list", "--secret");   /* an option of another verb */
+    /* a one-dash option only where the table lists it (proof's -o FILE), with its value */
+    REFUSED("proof", "holding", "X", "Y", "-o");
+    REFUSED("proof", "verify", "F", "-o", "x");
+    REFUSED("proof", "holding", "X", "Y", "-o", "a", "-o", "b");
 }
 END_TEST
 
@@ -131,6 +179,10 @@ START_TEST(test_dispatch_accepts)
     /* a negative number is an argument, not an option; options may use '=' */
     ck_assert_int_eq(dispatch((const char *const[]){"contract", "encode", "f(int8)", "-5", NULL}),
                      CLI_OK);
+    /* past the table: the verifier runs, and says it cannot read the file */
+    ck_assert_int_eq(dispatch((const char *const[]){"proof", "verify", "/nonexistent/b",
+                                                    "--genesis", "/nonexistent/g", NULL}),
+                     CLI_LOCAL);
     cli_ctx ctx = {.dry_run = true};
     char *argv[] = {"errors", NULL};
     ck_assert_int_eq(cli_cmds_dispatch(&ctx, 1, argv), CLI_USAGE); /* --dry-run, reads only */
@@ -143,7 +195,9 @@ START_TEST(test_usage_line)
         if (!strcmp(cli_cmds[i].noun, "asset") && !strcmp(cli_cmds[i].verb, "holders")) {
             char u[256];
             cli_cmds_usage_line(u, sizeof u, &cli_cmds[i]);
-            ck_assert_str_eq(u, "folio asset holders ISIN [--limit N] [--after CURSOR]");
+            ck_assert_str_eq(u,
+                             "folio asset holders ISIN [--limit N] [--after CURSOR] [--height H] "
+                             "[--record-date YYYY-MM-DD]");
             return;
         }
     ck_abort_msg("asset holders is not in the table");
@@ -278,6 +332,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_edit_distance);
     tcase_add_test(tc, test_suggest);
     tcase_add_test(tc, test_table_consistent);
+    tcase_add_test(tc, test_dispatch_short_option);
     tcase_add_test(tc, test_dispatch_refuses);
     tcase_add_test(tc, test_dispatch_accepts);
     tcase_add_test(tc, test_usage_line);
