@@ -45,6 +45,15 @@ static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
         snprintf(out, len, "%s", p.name);
 }
 
+/* A party (specs/rpc.md §2.2): {"account": hex, "name": participant name or null}. */
+static json_t *party_json(ldg_state *st, const ldg_account *a)
+{
+    char name[LDG_NAME_LEN_MAX + 1];
+    name_of(st, a, name, sizeof name);
+    return json_pack("{s:o,s:o}", "account", account_json(a), "name",
+                     name[0] ? net_json_text(name, strlen(name)) : json_null());
+}
+
 /* ---- admission ---- */
 
 /* A client's transaction: the node's one admission path (net_admit.h), then the pool (one
@@ -127,6 +136,14 @@ static char *m_status(net_node *n, int *status)
         "mempool", (json_int_t)net_pool_size(n->pool), "validators", (int)nv, "dev", n->dev,
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
+    if (!j)
+        return dump(j, status);
+    /* the ledger date: the UTC day of the tip's block time, what record and pay dates,
+     * coupons and maturities are compared with */
+    net_json_time(j, "time", tip.time_ms);
+    char date[11];
+    json_object_set_new(j, "ledger_date",
+                        net_utc_date(date, tip.time_ms) ? json_string(date) : json_null());
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
     json_object_set_new(j, "genesis_hash",
                         hex_json(ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN));
@@ -238,16 +255,14 @@ static json_t *tx_json(net_node *n, ldg_state *st, const uint8_t *wire, size_t l
     const ldg_tx_type *t = ldg_registry_find(n->reg, tx.type);
     ldg_account a;
     ldg_account_of(&a, &tx.sender);
-    char name[LDG_NAME_LEN_MAX + 1];
-    name_of(st, &a, name, sizeof name);
-    json_t *j = json_pack("{s:o,s:I,s:s,s:o,s:o,s:I}", "id", hex_json(tx.id.b, LDG_HASH_LEN),
-                          "type", (json_int_t)tx.type, "type_name", t ? t->name : "unknown",
-                          "sender", account_json(&a), "sender_name",
-                          net_json_text(name, strlen(name)), "expiry_ms", (json_int_t)tx.expiry_ms);
+    json_t *j = json_pack("{s:o,s:I,s:s,s:o}", "id", hex_json(tx.id.b, LDG_HASH_LEN), "type",
+                          (json_int_t)tx.type, "type_name", t ? t->name : "unknown", "sender",
+                          party_json(st, &a));
     if (!j) {
         ldg_tx_free(&tx);
         return NULL;
     }
+    net_json_time(j, "expiry", tx.expiry_ms);
     set_payload(j, tx.payload, len);
     if (rc)
         json_object_set_new(j, "receipt", receipt_json(rc));
@@ -280,10 +295,13 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
                           (unsigned long long)h);
     ldg_state *st = ldg_chain_reader(n->chain);
     json_t *j = tx_json(n, st, r.txs[idx], r.tx_lens[idx], &r.receipts[idx]);
-    json_object_set_new(j, "status", json_string("committed")); /* harmless on NULL */
+    /* committed either way; "rejected" when its receipt is not OK (it changed nothing) */
+    json_object_set_new(j, "status",
+                        json_string(r.receipts[idx].code == LDG_R_OK ? "committed" : "rejected"));
     json_object_set_new(j, "height", json_integer((json_int_t)h));
     json_object_set_new(j, "index", json_integer(idx));
-    json_object_set_new(j, "block_time_ms", json_integer((json_int_t)r.header.time_ms));
+    if (j)
+        net_json_time(j, "block_time", r.header.time_ms);
     ldg_state_free(st);
     ldg_record_free(&r);
     return dump(j, status);
@@ -346,9 +364,11 @@ static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, in
         hex_json(r.header.proposer.b, LDG_PUBKEY_LEN), "certificate", "round",
         (json_int_t)r.cert.round, "signatures", (int)r.cert.count, "txs", txs);
     if (j) {
+        net_json_time(j, "time", r.header.time_ms);
         json_object_set_new(j, "tx_from", json_integer((json_int_t)from));
-        if (end < r.tx_count && end > 0)
-            json_object_set_new(j, "next", json_integer((json_int_t)(end - 1)));
+        json_object_set_new(j, "next",
+                            end < r.tx_count && end > 0 ? json_integer((json_int_t)(end - 1))
+                                                        : json_null());
     }
     ldg_record_free(&r);
     return dump(j, status);
@@ -356,12 +376,21 @@ static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, in
 
 /* ---- participants ---- */
 
+/* Role names as an array, in bit order. */
+static json_t *roles_json(uint32_t roles)
+{
+    char list[256];
+    ldg_roles_format(roles, list, sizeof list);
+    json_t *arr = json_array();
+    for (char *save = NULL, *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save))
+        json_array_append_new(arr, json_string(r));
+    return arr;
+}
+
 static json_t *participant_json(const ldg_participant *p)
 {
-    char roles[256];
-    ldg_roles_format(p->roles, roles, sizeof roles);
-    return json_pack("{s:s,s:o,s:s,s:o,s:I}", "name", p->name, "account", account_json(&p->account),
-                     "roles", roles, "pubkey", hex_json(p->pubkey.b, LDG_PUBKEY_LEN),
+    return json_pack("{s:s,s:o,s:o,s:o,s:I}", "name", p->name, "account", account_json(&p->account),
+                     "roles", roles_json(p->roles), "pubkey", hex_json(p->pubkey.b, LDG_PUBKEY_LEN),
                      "registered_height", (json_int_t)p->height);
 }
 
