@@ -1,8 +1,10 @@
 #include "ast_asset.h"
 #include "ast_action.h"
 #include "ast_isin.h"
+#include "ast_money.h"
 #include "ast_rules.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const ldg_result_info asset_results[] = {
@@ -57,6 +59,28 @@ bool ast_id_key(uint8_t out[AST_ID_LEN], const char *id)
     memset(out, 0, AST_ID_LEN);
     memcpy(out, id, n);
     return true;
+}
+
+char *ast_asset_amount_text(char *out, size_t len, const ast_asset *a, uint64_t q)
+{
+    char num[AST_MONEY_TEXT_LEN];
+    unsigned scale = a->scale <= AST_MONEY_SCALE_MAX ? (unsigned)a->scale : 0;
+    ast_money_format(num, sizeof num, (int64_t)q, scale, true);
+    snprintf(out, len, "%s %s", num, a->kind == AST_KIND_CASH ? a->currency : a->id);
+    return out;
+}
+
+char *ast_id_amount_text(char *out, size_t len, const char *id, uint64_t q)
+{
+    ast_asset a = {.kind = AST_KIND_EQUITY};
+    unsigned scale = 0;
+    snprintf(a.id, sizeof a.id, "%s", id);
+    if (ast_money_currency_scale(id, &scale)) {
+        a.kind = AST_KIND_CASH;
+        a.scale = scale;
+        snprintf(a.currency, sizeof a.currency, "%s", id);
+    }
+    return ast_asset_amount_text(out, len, &a, q);
 }
 
 void ast_asset_put(ldg_state *st, const ast_asset *a)

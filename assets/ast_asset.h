@@ -92,6 +92,14 @@ ldg_err ast_asset_get(ldg_state *st, const char *id, ast_asset *out, bool *found
 ldg_err ast_asset_decode(const uint8_t *v, size_t vl, ast_asset *out) LDG_WARN_UNUSED;
 void ast_asset_put(ldg_state *st, const ast_asset *a);
 
+/* q of instrument a as the ledger's messages write it (specs/money.md §3): cash as money with
+ * its currency and decimals ("1,250.50 CNY"), a security as units at its scale followed by
+ * its id ("1,200 CNE100000296"). Always NUL-terminates; returns out. */
+char *ast_asset_amount_text(char *out, size_t len, const ast_asset *a, uint64_t q);
+/* The same for an instrument known by id only (a currency code is cash; anything else is
+ * written as units of scale 0). */
+char *ast_id_amount_text(char *out, size_t len, const char *id, uint64_t q);
+
 ldg_err ast_balance_get(ldg_state *st, const char *id, const ldg_account *acct,
                         uint64_t *qty) LDG_WARN_UNUSED;
 /* Moves qty of id from -> to with every check (balances, overflow); the building block of

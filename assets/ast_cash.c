@@ -5,6 +5,7 @@
  * and the supply shrinks, so supply == sum of holdings always. */
 #include "ast_asset.h"
 #include "ast_cash.h"
+#include "ast_money.h"
 #include "ast_isin.h"
 #include "ast_rules.h"
 
@@ -90,13 +91,14 @@ static ldg_result apply_redeem_cash(ldg_txctx *c, const msgpack_object *payload)
     if (ast_balance_get(c->st, cur, &c->sender, &bal) != LDG_OK ||
         ast_frozen_get(c->st, cur, &c->sender, &frozen) != LDG_OK)
         return LDG_R_STORE_FAILED;
+    char x[AST_MONEY_TEXT_LEN + 8], y[AST_MONEY_TEXT_LEN + 8];
     if (bal < amount) {
-        ldg_txctx_detail(c, "holds %llu of %s, needs %llu", (unsigned long long)bal, cur,
-                         (unsigned long long)amount);
+        ldg_txctx_detail(c, "holds %s, needs %s", ast_asset_amount_text(x, sizeof x, &a, bal),
+                         ast_asset_amount_text(y, sizeof y, &a, amount));
         return AST_R_INSUFFICIENT_BALANCE;
     }
     if (bal - amount < frozen) {
-        ldg_txctx_detail(c, "%llu of %s frozen", (unsigned long long)frozen, cur);
+        ldg_txctx_detail(c, "%s frozen", ast_asset_amount_text(x, sizeof x, &a, frozen));
         return AST_R_FROZEN;
     }
     r = ast_debit(c->st, cur, &c->sender, amount);
@@ -107,8 +109,8 @@ static ldg_result apply_redeem_cash(ldg_txctx *c, const msgpack_object *payload)
     ast_asset_put(c->st, &a);
     char hex[LDG_ACCOUNT_HEX_LEN];
     ldg_account_hex(hex, &a.issuer);
-    ldg_txctx_detail(c, "%llu %s retired by settlement bank %s", (unsigned long long)amount, cur,
-                     hex);
+    ldg_txctx_detail(c, "%s retired by settlement bank %s",
+                     ast_asset_amount_text(x, sizeof x, &a, amount), hex);
     return LDG_R_OK;
 }
 

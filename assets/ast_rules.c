@@ -1,5 +1,6 @@
 /* Transfer rules, investor profiles, freezes and force transfers (ast_rules.h). */
 #include "ast_rules.h"
+#include "ast_money.h"
 #include "ast_action.h"
 #include "ast_date.h"
 
@@ -323,13 +324,15 @@ ldg_result ast_transfer_check(ldg_state *st, uint64_t time_ms, const char *id,
     if (ast_balance_get(st, id, from, &fb) != LDG_OK ||
         ast_frozen_get(st, id, from, &frozen) != LDG_OK)
         return LDG_R_STORE_FAILED;
+    char x[AST_MONEY_TEXT_LEN + AST_ID_LEN + 2], y[sizeof x];
     if (fb < qty) {
-        DETAIL("holds %llu of %s, needs %llu", (unsigned long long)fb, id, (unsigned long long)qty);
+        DETAIL("holds %s, needs %s", ast_asset_amount_text(x, sizeof x, &a, fb),
+               ast_asset_amount_text(y, sizeof y, &a, qty));
         return AST_R_INSUFFICIENT_BALANCE;
     }
     if (fb - qty < frozen) {
-        DETAIL("%llu of %s frozen, %llu free", (unsigned long long)frozen, id,
-               (unsigned long long)(fb > frozen ? fb - frozen : 0));
+        DETAIL("%s frozen, %s free", ast_asset_amount_text(x, sizeof x, &a, frozen),
+               ast_asset_amount_text(y, sizeof y, &a, fb > frozen ? fb - frozen : 0));
         return AST_R_FROZEN;
     }
     if (a.kind == AST_KIND_CASH)
@@ -458,12 +461,14 @@ static ldg_result apply_freeze_common(ldg_txctx *c, const msgpack_object *payloa
     if (ast_frozen_get(c->st, id, &acct, &frozen) != LDG_OK ||
         ast_balance_get(c->st, id, &acct, &bal) != LDG_OK)
         return LDG_R_STORE_FAILED;
+    char x[AST_MONEY_TEXT_LEN + AST_ID_LEN + 2], y[sizeof x];
     if (freeze) {
         if (qty == 0)
             return AST_R_ZERO_QUANTITY;
         if (qty > bal || frozen > bal - qty) {
-            ldg_txctx_detail(c, "holds %llu, %llu already frozen", (unsigned long long)bal,
-                             (unsigned long long)frozen);
+            ldg_txctx_detail(c, "holds %s, %s already frozen",
+                             ast_asset_amount_text(x, sizeof x, &a, bal),
+                             ast_asset_amount_text(y, sizeof y, &a, frozen));
             return AST_R_INSUFFICIENT_BALANCE;
         }
         frozen_put(c->st, id, &acct, frozen + qty, order);
@@ -471,15 +476,15 @@ static ldg_result apply_freeze_common(ldg_txctx *c, const msgpack_object *payloa
         if (qty == 0)
             qty = frozen;
         if (qty == 0 || qty > frozen) {
-            ldg_txctx_detail(c, "%llu frozen", (unsigned long long)frozen);
+            ldg_txctx_detail(c, "%s frozen", ast_asset_amount_text(x, sizeof x, &a, frozen));
             return AST_R_NOT_FROZEN;
         }
         frozen_put(c->st, id, &acct, frozen - qty, order);
     }
     char hex[65];
     ldg_hex_encode(hex, order, 32);
-    ldg_txctx_detail(c, "%s %llu, order %s", freeze ? "frozen" : "unfrozen",
-                     (unsigned long long)qty, hex);
+    ldg_txctx_detail(c, "%s %s, order %s", freeze ? "frozen" : "unfrozen",
+                     ast_asset_amount_text(x, sizeof x, &a, qty), hex);
     return LDG_R_OK;
 }
 
@@ -617,9 +622,11 @@ static ldg_result apply_force_approve(ldg_txctx *c, const msgpack_object *payloa
         return AST_R_ACTION_IN_PROGRESS;
     ldg_result r = ast_move_raw(c->st, p.isin, &p.from, &p.to, p.qty);
     if (r != LDG_R_OK) {
-        if (r == AST_R_INSUFFICIENT_BALANCE)
-            ldg_txctx_detail(c, "holds %llu of %s, needs %llu", (unsigned long long)fb, p.isin,
-                             (unsigned long long)p.qty);
+        if (r == AST_R_INSUFFICIENT_BALANCE) {
+            char x[AST_MONEY_TEXT_LEN + AST_ID_LEN + 2], y[sizeof x];
+            ldg_txctx_detail(c, "holds %s, needs %s", ast_id_amount_text(x, sizeof x, p.isin, fb),
+                             ast_id_amount_text(y, sizeof y, p.isin, p.qty));
+        }
         return r;
     }
     /* What stays frozen cannot exceed what is left. */

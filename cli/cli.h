@@ -15,16 +15,20 @@
 #include "net_rpc.h"
 
 enum { CLI_OK = 0, CLI_REJECTED = 1, CLI_USAGE = 2, CLI_UNAVAILABLE = 3 };
+/* cli_submit's answer to --dry-run: the check passed and nothing was submitted. Callers
+ * pass it up like a failure (they print nothing more); main exits 0 on it. */
+enum { CLI_DRY_RUN = 100 };
 
 typedef struct cli_ctx {
     const char *home_arg; /* --home as given, or NULL */
     char home[NET_PATH_MAX];
     const char *as; /* signing key name (--as), NULL = operator */
     bool json;      /* --json: machine-readable output on stdout */
+    bool dry_run;   /* --dry-run: a writing command checks and submits nothing */
+    bool no_check;  /* --no-check: submit without the node's check first */
     net_client *client;
     net_config cfg;
     bool cfg_loaded;
-    bool dry_run; /* --dry-run: a command that writes checks its transaction, submits nothing */
 } cli_ctx;
 
 /* Each noun's entry point: argv[0] is the noun; returns the process exit code. */
@@ -53,9 +57,6 @@ bool cli_check_positionals(cli_ctx *ctx, int argc, char **argv, const char *cons
 
 /* Strict unsigned integer: digits only, no sign, no overflow, at most max. */
 bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out);
-/* "1234.5" with a currency of exponent 2 -> 123450 minor units. Digits, at most one '.',
- * at most `exponent` decimals; no sign, no spaces; result at most LDG_QUANTITY_MAX. */
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out);
 /* "YYYY-MM-DD" -> days since 1970-01-01. */
 bool cli_parse_date(const char *s, int64_t *days);
 
@@ -87,14 +88,31 @@ void cli_page_more(const cli_ctx *ctx, json_t *reply, const char *cmd, const cli
  * returns a CLI_* code. Every user-named output goes through here. */
 int cli_write_file(cli_ctx *ctx, const char *path, const void *data, size_t len);
 
-/* Loads the signing key (--as, default operator). */
+/* The signing key's name: --as, else $FOLIO_AS, else [client] as in config.ini, else
+ * "operator"; *why (optional) says which. */
+const char *cli_signer_name(cli_ctx *ctx, const char **why);
+/* Loads the signing key (cli_signer_name); asks for the passphrase of a sealed one. */
 int cli_signer(cli_ctx *ctx, ldg_keypair *kp);
+/* A passphrase: $FOLIO_PASSPHRASE, else asked on the terminal (twice if confirm). Prints
+ * the error; returns a CLI_* code. out holds NET_PASSPHRASE_MAX + 1 bytes. Defined in
+ * cli_keys.c. */
+int cli_passphrase(cli_ctx *ctx, const char *prompt, bool confirm, char *out);
+/* Where the home came from, for messages: "--home", "FOLIO_HOME" or "default". */
+const char *cli_home_source(const cli_ctx *ctx);
 /* Participant name, local key name, or 40-hex account -> account. */
 int cli_resolve_account(cli_ctx *ctx, const char *who, ldg_account *out);
 
-/* Signs payload as the --as key, submits, waits for the commit (with progress on a TTY)
- * and prints the receipt. *out (optional) receives the committed tx JSON. */
+/* Signs payload as the signing key and asks the node's check method for the receipt it
+ * would get: a refusal is printed with what to do and nothing is submitted (CLI_REJECTED);
+ * with --dry-run the outcome is printed and CLI_DRY_RUN returned. Otherwise submits, waits
+ * for the commit (with progress on a TTY) and prints the receipt. *out (optional) receives
+ * the committed tx JSON. --no-check skips the check. */
 int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out);
+
+/* Signs payload as the signing key and asks the node's check method (specs/rpc.md): the
+ * reply ("allowed", the receipt's code, name, message, detail...) or NULL after printing
+ * the error. Submits nothing. */
+json_t *cli_check(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, int *exit_code);
 
 /* The 8-byte big-endian id a receipt carries in its data (hex), from a committed tx's
  * JSON as cli_submit returns it; 0 if there is none. Defined in cli_trade.c. */
@@ -110,8 +128,34 @@ void cli_table_row(cli_table *t, const char *const *cells);
 void cli_table_print(cli_table *t, FILE *out);
 void cli_table_free(cli_table *t);
 
-/* Formats an integer amount with its scale ("1234" scale 2 -> "12.34"). */
-void cli_amount(char *out, size_t len, uint64_t v, unsigned scale);
+/* ---- money (cli_money.c; the rule is specs/money.md) ----
+ * Every amount a person types or reads is a decimal in the currency's units ("1,250.50");
+ * inside, and in --json, it is the exact integer of minor units with currency and scale. */
+enum { CLI_MONEY_LEN = 96 };
+/* Parses the amount TEXT of CURRENCY given as option/argument WHAT ("--price") into minor
+ * units: at most the currency's decimals, optional thousands separators. Prints a precise
+ * error and returns CLI_USAGE if it is not one (or is zero and !allow_zero). */
+int cli_money_parse(cli_ctx *ctx, const char *what, const char *currency, const char *text,
+                    bool allow_zero, uint64_t *minor);
+/* A positive quantity of an instrument of the given scale (0: whole units). */
+int cli_quantity_parse(cli_ctx *ctx, const char *what, const char *text, unsigned scale,
+                       uint64_t *q);
+/* An amount of instrument ID as typed for WHAT: a currency code is cash, an amount in the
+ * currency's units ("100.50", cli_money_parse); anything else is a security, in whole units
+ * (cli_quantity_parse). On success writes it as a person reads it into text ("100.50 CNY",
+ * "1,200 CNE100000296"; text may be NULL). Prints the error and returns CLI_USAGE if not. */
+int cli_instrument_amount_parse(cli_ctx *ctx, const char *what, const char *id, const char *typed,
+                                uint64_t *q, char text[CLI_MONEY_LEN]);
+/* "1,250.50 CNY": minor units of CURRENCY as a person reads them. */
+const char *cli_money_text(char out[CLI_MONEY_LEN], int64_t minor, const char *currency);
+/* "12,000" / "12,000.5": a quantity with separators, at the instrument's scale. */
+const char *cli_quantity_text(char out[CLI_MONEY_LEN], int64_t q, unsigned scale);
+/* The text of a money object of a node reply ({"minor","currency","scale",...}). */
+const char *cli_money_json_text(char out[CLI_MONEY_LEN], const json_t *m);
+/* The text of obj's quantity KEY as a person reads it: the money object KEY_money when the
+ * reply gives one (cash: "1,250.50 CNY"), else the integer KEY at the given scale ("12,000"). */
+const char *cli_amount_json_text(char out[CLI_MONEY_LEN], const json_t *obj, const char *key,
+                                 unsigned scale);
 
 /* Exit status of a local file error (a file named on the line, the home's store or keys):
  * not the node's fault, so not CLI_UNAVAILABLE. */

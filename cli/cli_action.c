@@ -14,8 +14,11 @@ static void usage(void)
            "       folio action list [--isin ISIN] [--limit N] [--after ID]\n\n"
            "Issuer role. Holders at the end of the record date (block time, UTC) are paid on\n"
            "the first block at or after the pay date, from the issuer's cash account; each\n"
-           "holder gets shares x per-share exactly. If the issuer is short, nobody is paid,\n"
-           "the action is 'unfunded' and retried every block until funded or cancelled.\n"
+           "holder gets shares x per-share exactly. AMOUNT is in the currency's units with at\n"
+           "most its decimals (--per-share 0.35 --currency CNY pays 0.35 CNY a share).\n"
+           "If the issuer is short, nobody is paid, the action is 'unfunded' and retried\n"
+           "every block until funded or cancelled. action list shows the amount per unit and\n"
+           "what was paid of the total as money with its currency (--json: money objects).\n"
            "A split N:M gives floor(holding x N / M) new shares; the aggregated fractions go\n"
            "to the issuer as whole shares. Bond coupons and redemptions run by themselves.\n");
 }
@@ -53,11 +56,8 @@ static int dividend(cli_ctx *ctx, int argc, char **argv)
     }
     uint64_t per;
     int64_t rec, pay;
-    if (!cli_parse_amount(ps, info->minor_exponent, &per) || !per) {
-        cli_fail(ctx, "BAD_AMOUNT", "--per-share is a positive amount of %s (at most %u decimals)",
-                 cur, (unsigned)info->minor_exponent);
+    if (cli_money_parse(ctx, "--per-share", cur, ps, false, &per) != CLI_OK)
         return CLI_USAGE;
-    }
     if (!cli_parse_date(rd, &rec) || !cli_parse_date(pd, &pay)) {
         cli_fail(ctx, "BAD_DATES", "dates are YYYY-MM-DD");
         return CLI_USAGE;
@@ -150,18 +150,17 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     json_t *a;
     json_array_foreach(json_object_get(j, "actions"), i, a)
     {
-        char id[24], per[48], paid[48], holders[48];
+        char id[24], per[CLI_MONEY_LEN], paid[2 * CLI_MONEY_LEN + 4], holders[48];
+        char pd[CLI_MONEY_LEN], tot[CLI_MONEY_LEN];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(a, "id")));
         bool is_split = !strcmp(s_of(a, "kind"), "split");
         if (is_split)
             snprintf(per, sizeof per, "ratio %s", s_of(a, "ratio"));
         else
-            snprintf(per, sizeof per, "%lld %s",
-                     (long long)json_integer_value(json_object_get(a, "per_unit")),
-                     s_of(a, "currency"));
-        snprintf(paid, sizeof paid, "%lld/%lld",
-                 (long long)json_integer_value(json_object_get(a, "paid")),
-                 (long long)json_integer_value(json_object_get(a, "total")));
+            cli_money_json_text(per, json_object_get(a, "per_unit"));
+        /* "paid of total", both money: 1,050.00 CNY of 1,050.00 CNY. */
+        snprintf(paid, sizeof paid, "%s of %s", cli_money_json_text(pd, json_object_get(a, "paid")),
+                 cli_money_json_text(tot, json_object_get(a, "total")));
         snprintf(holders, sizeof holders, "%lld/%lld",
                  (long long)json_integer_value(json_object_get(a, "paid_holders")),
                  (long long)json_integer_value(json_object_get(a, "record_holders")));

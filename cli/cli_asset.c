@@ -3,6 +3,7 @@
 #include "ast_bond.h"
 #include "ast_date.h"
 #include "ast_isin.h"
+#include "ast_money.h"
 #include "cli.h"
 
 #include <string.h>
@@ -30,9 +31,13 @@ static void asset_usage(void)
         "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
         "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
         "Equity issued without --risk is R3.\n"
-        "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
-        "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
-        "signer's cash: the issuing bank pays out off-ledger and the supply shrinks.\n");
+        "Cash is issued by a settlement bank (the first to issue a currency). Redeeming\n"
+        "retires the signer's cash: the issuing bank pays out off-ledger, the supply shrinks.\n"
+        "Money (AMOUNT, --face-value per unit) is typed and shown as a decimal in the\n"
+        "currency's units: 500000.50 or 500,000.50, at most the currency's decimals (CNY 2,\n"
+        "JPY 0; more is refused, never rounded). N is whole units. Tables show money with\n"
+        "its currency (1,250.50 CNY); --json gives {\"currency\",\"minor\",\"scale\",\"decimal\"}\n"
+        "(specs/money.md). holders shows the FROZEN part of each holding.\n");
 }
 
 static const ast_currency *need_currency(cli_ctx *ctx, const char *cur)
@@ -50,16 +55,9 @@ static const ast_currency *need_currency(cli_ctx *ctx, const char *cur)
  * of it. Prints the error. */
 static bool cash_amount(cli_ctx *ctx, const char *cur, const char *amt, uint64_t *amount)
 {
-    const ast_currency *info = need_currency(ctx, cur);
-    if (!info)
+    if (!need_currency(ctx, cur))
         return false;
-    if (!cli_parse_amount(amt, info->minor_exponent, amount) || *amount == 0) {
-        cli_fail(ctx, "BAD_AMOUNT",
-                 "--amount must be a positive amount of %s with at most %u decimals", cur,
-                 (unsigned)info->minor_exponent);
-        return false;
-    }
-    return true;
+    return cli_money_parse(ctx, "--amount", cur, amt, false, amount) == CLI_OK;
 }
 
 static bool parse_risk(const char *s, uint64_t *out)
@@ -103,8 +101,6 @@ static int issue_equity(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "BAD_RISK", "--risk must be R1, R2, R3, R4 or R5");
         return CLI_USAGE;
     }
-    if (!risk_s && !ctx->json)
-        printf("no --risk given: the equity is issued at risk level R3\n");
     if (cls && (strlen(cls) == 0 || strlen(cls) > 7)) {
         cli_fail(ctx, "USAGE", "--class is a short share class label such as A or B");
         return CLI_USAGE;
@@ -126,6 +122,8 @@ static int issue_equity(cli_ctx *ctx, int argc, char **argv)
     snprintf(what, sizeof what, "issue %s", isin);
     rc = cli_submit(ctx, AST_TX_ISSUE_EQUITY, &p, what, NULL);
     ldg_enc_free(&p);
+    if (!risk_s && (rc == CLI_OK || rc == CLI_DRY_RUN))
+        fprintf(stderr, "folio: note: no --risk given: the equity is issued at risk level R3\n");
     return rc;
 }
 
@@ -153,8 +151,8 @@ static int issue_cash(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_str(&p, cur);
     ldg_enc_u64(&p, amount);
     ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
-    char what[96];
-    snprintf(what, sizeof what, "issue %s %s", amt, cur);
+    char what[CLI_MONEY_LEN + 8], money[CLI_MONEY_LEN];
+    snprintf(what, sizeof what, "issue %s", cli_money_text(money, (int64_t)amount, cur));
     rc = cli_submit(ctx, AST_TX_ISSUE_CASH, &p, what, NULL);
     ldg_enc_free(&p);
     return rc;
@@ -178,8 +176,8 @@ static int redeem_cash(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_array(&p, 2);
     ldg_enc_str(&p, cur);
     ldg_enc_u64(&p, amount);
-    char what[96];
-    snprintf(what, sizeof what, "redeem %s %s", amt, cur);
+    char what[CLI_MONEY_LEN + 8], money[CLI_MONEY_LEN];
+    snprintf(what, sizeof what, "redeem %s", cli_money_text(money, (int64_t)amount, cur));
     int rc = cli_submit(ctx, AST_TX_REDEEM_CASH, &p, what, NULL);
     ldg_enc_free(&p);
     return rc;
@@ -210,10 +208,8 @@ static int issue_bond(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     uint64_t face, units, bps, freq, dc, risk = 2;
     int64_t issue, maturity;
-    if (!cli_parse_amount(v[3], info->minor_exponent, &face) || face == 0) {
-        cli_fail(ctx, "BAD_AMOUNT", "--face-value must be a positive amount of %s", v[2]);
+    if (cli_money_parse(ctx, "--face-value", v[2], v[3], false, &face) != CLI_OK)
         return CLI_USAGE;
-    }
     if (!cli_parse_u64(v[4], LDG_QUANTITY_MAX, &units) || units == 0) {
         cli_fail(ctx, "BAD_QUANTITY", "--units must be a whole number above 0");
         return CLI_USAGE;
@@ -245,8 +241,6 @@ static int issue_bond(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "BAD_RISK", "--risk must be R1, R2, R3, R4 or R5");
         return CLI_USAGE;
     }
-    if (!v[11] && !ctx->json)
-        printf("no --risk given: the bond is issued at risk level R2\n");
     ldg_account to;
     int rc = cli_resolve_account(ctx, v[10], &to);
     if (rc != CLI_OK)
@@ -270,6 +264,8 @@ static int issue_bond(cli_ctx *ctx, int argc, char **argv)
     snprintf(what, sizeof what, "issue bond %s", v[0]);
     rc = cli_submit(ctx, AST_TX_ISSUE_BOND, &p, what, NULL);
     ldg_enc_free(&p);
+    if (!v[11] && (rc == CLI_OK || rc == CLI_DRY_RUN))
+        fprintf(stderr, "folio: note: no --risk given: the bond is issued at risk level R2\n");
     return rc;
 }
 
@@ -284,11 +280,9 @@ static void show_schedule(cli_ctx *ctx, const char *id, json_t *j)
         json_decref(b);
         return;
     }
-    unsigned scale = (unsigned)json_integer_value(json_object_get(j, "scale"));
-    const char *cur = json_string_value(json_object_get(b, "currency"));
-    (void)scale;
-    printf("  terms     face %lld (minor units of %s), %lld bp, %s, %s\n",
-           (long long)json_integer_value(json_object_get(b, "face_value")), cur,
+    char face[CLI_MONEY_LEN];
+    cli_money_json_text(face, json_object_get(b, "face_value"));
+    printf("  terms     face %s per unit, %lld bp, %s, %s\n", face,
            (long long)json_integer_value(json_object_get(b, "coupon_bps")),
            json_string_value(json_object_get(b, "frequency")),
            json_string_value(json_object_get(b, "day_count")));
@@ -301,17 +295,16 @@ static void show_schedule(cli_ctx *ctx, const char *id, json_t *j)
     json_t *p;
     json_array_foreach(json_object_get(b, "schedule"), i, p)
     {
-        char per[24], frac[48], amt[64]; /* per: any size_t in decimal */
+        char per[24], frac[48], amt[2 * CLI_MONEY_LEN + 16], c[CLI_MONEY_LEN]; /* per: size_t */
         snprintf(per, sizeof per, "%zu", i + 1);
         snprintf(frac, sizeof frac, "%lld/%lld",
                  (long long)json_integer_value(json_object_get(p, "days_num")),
                  (long long)json_integer_value(json_object_get(p, "days_den")));
-        long long c = json_integer_value(json_object_get(p, "coupon_per_unit"));
+        cli_money_json_text(c, json_object_get(p, "coupon_per_unit"));
         if (json_is_true(json_object_get(p, "redemption")))
-            snprintf(amt, sizeof amt, "%lld + %lld face", c,
-                     (long long)json_integer_value(json_object_get(b, "face_value")));
+            snprintf(amt, sizeof amt, "%s + %s face", c, face);
         else
-            snprintf(amt, sizeof amt, "%lld", c);
+            snprintf(amt, sizeof amt, "%s", c);
         cli_table_row(t, (const char *const[]){per, json_string_value(json_object_get(p, "start")),
                                                json_string_value(json_object_get(p, "pay_date")),
                                                frac, amt});
@@ -420,6 +413,13 @@ static int rules_show(cli_ctx *ctx, const char *id)
     return CLI_OK;
 }
 
+/* The scale a reply gives for its instrument (0 if absent or absurd). */
+static unsigned scale_of(const json_t *j)
+{
+    json_int_t s = json_integer_value(json_object_get(j, "scale"));
+    return s >= 0 && s <= 18 ? (unsigned)s : 0;
+}
+
 static int show(cli_ctx *ctx, const char *id)
 {
     int rc;
@@ -437,9 +437,11 @@ static int show(cli_ctx *ctx, const char *id)
         printf("  kind      %s%s%s\n", json_string_value(json_object_get(j, "kind")),
                *json_string_value(json_object_get(j, "class")) ? ", class " : "",
                json_string_value(json_object_get(j, "class")));
-        printf("  issuer    %s (%s)\n", json_string_value(json_object_get(j, "issuer_name")),
-               json_string_value(json_object_get(j, "issuer")));
-        printf("  supply    %lld\n", (long long)json_integer_value(json_object_get(j, "supply")));
+        json_t *iss = json_object_get(j, "issuer");
+        char supply[CLI_MONEY_LEN];
+        printf("  issuer    %s (%s)\n", json_string_value(json_object_get(iss, "name")),
+               json_string_value(json_object_get(iss, "account")));
+        printf("  supply    %s\n", cli_amount_json_text(supply, j, "supply", scale_of(j)));
         printf("  risk      %s\n", json_string_value(json_object_get(j, "risk")));
         printf("  holders   %lld\n", (long long)json_integer_value(json_object_get(j, "holders")));
         if (is_bond)
@@ -469,17 +471,16 @@ static int list(cli_ctx *ctx, int argc, char **argv)
         json_t *a;
         json_array_foreach(json_object_get(j, "assets"), i, a)
         {
-            char supply[32], holders[32];
-            snprintf(supply, sizeof supply, "%lld",
-                     (long long)json_integer_value(json_object_get(a, "supply")));
-            snprintf(holders, sizeof holders, "%lld",
-                     (long long)json_integer_value(json_object_get(a, "holders")));
-            cli_table_row(t, (const char *const[]){
-                                 json_string_value(json_object_get(a, "id")),
-                                 json_string_value(json_object_get(a, "kind")),
-                                 json_string_value(json_object_get(a, "name")),
-                                 json_string_value(json_object_get(a, "issuer_name")), supply,
-                                 json_string_value(json_object_get(a, "risk")), holders});
+            char supply[CLI_MONEY_LEN], holders[CLI_MONEY_LEN];
+            cli_amount_json_text(supply, a, "supply", scale_of(a));
+            cli_quantity_text(holders, json_integer_value(json_object_get(a, "holders")), 0);
+            cli_table_row(
+                t, (const char *const[]){
+                       json_string_value(json_object_get(a, "id")),
+                       json_string_value(json_object_get(a, "kind")),
+                       json_string_value(json_object_get(a, "name")),
+                       json_string_value(json_object_get(json_object_get(a, "issuer"), "name")),
+                       supply, json_string_value(json_object_get(a, "risk")), holders});
         }
         cli_table_print(t, stdout);
         cli_table_free(t);
@@ -513,36 +514,42 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
         return CLI_OK;
     }
     long long total = json_integer_value(json_object_get(j, "total"));
+    unsigned scale = scale_of(j);
+    bool cash = json_object_get(j, "currency") != NULL;
     printf("register of holders: %s  %s\n\n", json_string_value(json_object_get(j, "id")),
            json_string_value(json_object_get(j, "name")));
     cli_table *t =
-        cli_table_new(4, (const char *const[]){"HOLDER", "ACCOUNT", "QUANTITY", "SHARE"});
+        cli_table_new(5, (const char *const[]){"HOLDER", "ACCOUNT", cash ? "AMOUNT" : "QUANTITY",
+                                               "FROZEN", "SHARE"});
     size_t i;
     json_t *h;
     json_array_foreach(json_object_get(j, "holders"), i, h)
     {
         long long q = json_integer_value(json_object_get(h, "quantity"));
-        char qs[32], pct[32];
-        snprintf(qs, sizeof qs, "%lld", q);
+        char qs[CLI_MONEY_LEN], fz[CLI_MONEY_LEN], pct[32];
+        cli_amount_json_text(qs, h, "quantity", scale);
+        if (json_integer_value(json_object_get(h, "frozen")))
+            cli_amount_json_text(fz, h, "frozen", scale);
+        else
+            snprintf(fz, sizeof fz, "-");
         /* Share in basis points, integer arithmetic. */
         long long bp = total ? (long long)((__int128)q * 10000 / total) : 0;
         snprintf(pct, sizeof pct, "%lld.%02lld%%", bp / 100, bp % 100);
         const char *name = json_string_value(json_object_get(h, "name"));
         cli_table_row(t, (const char *const[]){*name ? name : "(unregistered)",
                                                json_string_value(json_object_get(h, "account")), qs,
-                                               pct});
+                                               fz, pct});
     }
-    char ts[32], hc[32];
-    snprintf(ts, sizeof ts, "%lld", total);
-    snprintf(hc, sizeof hc, "%lld holders",
-             (long long)json_integer_value(json_object_get(j, "holder_count")));
-    cli_table_row(t, (const char *const[]){"TOTAL", hc, ts, "100.00%"});
+    char ts[CLI_MONEY_LEN], hc[CLI_MONEY_LEN + 8], sup[CLI_MONEY_LEN];
+    cli_amount_json_text(ts, j, "total", scale);
+    cli_amount_json_text(sup, j, "supply", scale);
+    cli_quantity_text(hc, json_integer_value(json_object_get(j, "holder_count")), 0);
+    strcat(hc, " holders");
+    cli_table_row(t, (const char *const[]){"TOTAL", hc, ts, "", "100.00%"});
     cli_table_print(t, stdout);
     cli_table_free(t);
     bool conserved = json_is_true(json_object_get(j, "conserved"));
-    printf("\nissued %lld, held %lld: %s\n",
-           (long long)json_integer_value(json_object_get(j, "supply")), total,
-           conserved ? "conserved" : "MISMATCH");
+    printf("\nissued %s, held %s: %s\n", sup, ts, conserved ? "conserved" : "MISMATCH");
     cli_page_more(ctx, j, cmd, &page);
     json_decref(j);
     return conserved ? CLI_OK : CLI_UNAVAILABLE;
@@ -596,27 +603,38 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
     return CLI_USAGE;
 }
 
-static int transfer_check(cli_ctx *ctx, int argc, char **argv)
+/* The transfer's payload: [isin, quantity, to]. */
+static void transfer_payload(ldg_enc *p, const char *id, uint64_t qty, const ldg_account *to)
 {
-    static const char *const opts[] = {"--from", "--to", NULL};
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
-        return CLI_USAGE;
-    const char *id = cli_pos(argc, argv, 1, opts), *qty_s = cli_pos(argc, argv, 2, opts);
-    const char *from_s = cli_opt(argc, argv, "--from"), *to_s = cli_opt(argc, argv, "--to");
-    uint64_t qty;
-    if (!id || !qty_s || !from_s || !to_s || !cli_parse_u64(qty_s, UINT64_MAX, &qty)) {
-        cli_fail(ctx, "USAGE", "usage: folio transfer check ISIN QUANTITY --from A --to B");
-        return CLI_USAGE;
+    ldg_enc_init(p);
+    ldg_enc_array(p, 3);
+    ldg_enc_str(p, id);
+    ldg_enc_u64(p, qty);
+    ldg_enc_bin(p, to->b, LDG_ACCOUNT_LEN);
+}
+
+/* --from a key of this home (or no --from: the signing key): the transfer itself, signed,
+ * through the node's check method (what the next block would answer). --from another
+ * account, whose key is not here: the transfer rules alone (transfer_check). */
+static json_t *transfer_check_query(cli_ctx *ctx, const char *id, uint64_t qty, const char *from_s,
+                                    const ldg_account *from, const ldg_account *to, int *rc)
+{
+    ldg_pubkey pub;
+    if (!from_s ||
+        (net_key_name_ok(from_s) && net_key_load_pub(ctx->home, from_s, &pub) == LDG_OK)) {
+        const char *as = ctx->as;
+        if (from_s)
+            ctx->as = from_s;
+        ldg_enc p;
+        transfer_payload(&p, id, qty, to);
+        json_t *j = cli_check(ctx, AST_TX_TRANSFER, &p, rc);
+        ldg_enc_free(&p);
+        ctx->as = as;
+        return j;
     }
-    ldg_account from, to;
-    int rc = cli_resolve_account(ctx, from_s, &from);
-    if (rc == CLI_OK)
-        rc = cli_resolve_account(ctx, to_s, &to);
-    if (rc != CLI_OK)
-        return rc;
     char fh[LDG_ACCOUNT_HEX_LEN], th[LDG_ACCOUNT_HEX_LEN];
-    ldg_account_hex(fh, &from);
-    ldg_account_hex(th, &to);
+    ldg_account_hex(fh, from);
+    ldg_account_hex(th, to);
     ldg_enc e;
     ldg_enc_init(&e);
     ldg_enc_array(&e, 5);
@@ -625,16 +643,43 @@ static int transfer_check(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_u64(&e, qty);
     ldg_enc_str(&e, fh);
     ldg_enc_str(&e, th);
-    json_t *j = cli_call(ctx, &e, &rc);
+    json_t *j = cli_call(ctx, &e, rc);
     ldg_enc_free(&e);
+    return j;
+}
+
+static int transfer_check(cli_ctx *ctx, int argc, char **argv)
+{
+    static const char *const opts[] = {"--from", "--to", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 3))
+        return CLI_USAGE;
+    const char *id = cli_pos(argc, argv, 1, opts), *qty_s = cli_pos(argc, argv, 2, opts);
+    const char *from_s = cli_opt(argc, argv, "--from"), *to_s = cli_opt(argc, argv, "--to");
+    uint64_t qty;
+    char amount[CLI_MONEY_LEN];
+    if (!id || !qty_s || !to_s || strlen(id) > AST_ID_LEN) {
+        cli_fail(ctx, "USAGE", "usage: folio transfer check ISIN QUANTITY --to B [--from A]");
+        return CLI_USAGE;
+    }
+    int rc = cli_instrument_amount_parse(ctx, "QUANTITY", id, qty_s, &qty, amount);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_account from, to;
+    rc = from_s ? cli_resolve_account(ctx, from_s, &from) : CLI_OK;
+    if (rc == CLI_OK)
+        rc = cli_resolve_account(ctx, to_s, &to);
+    if (rc != CLI_OK)
+        return rc;
+    json_t *j = transfer_check_query(ctx, id, qty, from_s, &from, &to, &rc);
     if (!j)
         return rc;
     bool ok = json_is_true(json_object_get(j, "allowed"));
     if (ctx->json) {
         cli_print_json(j);
     } else if (ok) {
-        printf("allowed: %s %s from %s to %s (as of %s)\n", qty_s, id, from_s, to_s,
-               json_string_value(json_object_get(j, "as_of")));
+        printf("allowed: %s from %s to %s\n", amount,
+               from_s ? from_s : cli_signer_name(ctx, NULL), to_s);
     } else {
         const char *d = json_string_value(json_object_get(j, "detail"));
         printf("blocked: %s (code %lld): %s%s%s\n", json_string_value(json_object_get(j, "name")),
@@ -651,12 +696,18 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
         return transfer_check(ctx, argc, argv);
     static const char *const opts[] = {"--to", NULL};
     if (cli_wants_help(argc, argv)) {
-        printf("usage: folio transfer ISIN QUANTITY --to ACCOUNT [--as KEY]\n"
-               "       folio transfer check ISIN QUANTITY --from ACCOUNT --to ACCOUNT\n\n"
+        printf("usage: folio transfer ISIN|CURRENCY QUANTITY --to ACCOUNT [--as KEY]\n"
+               "       folio transfer check ISIN|CURRENCY QUANTITY --to ACCOUNT [--from ACCOUNT]\n\n"
+               "Moves QUANTITY from the signer's own account to ACCOUNT (a participant name, a\n"
+               "key name in this home, or a 40-hex account) and waits for the commit.\n"
+               "QUANTITY of a security is whole units (1200); of cash (a currency code such as\n"
+               "CNY) it is an amount in the currency's units with at most its decimals\n"
+               "('transfer CNY 100.50' moves 100.50 CNY; 100.505 is refused).\n"
                "check is a dry run against the committed state: 'allowed', or the first rule\n"
-               "that blocks the transfer with its stable reason code (exit 1).\n"
-               "Moves QUANTITY units from the signer's own account to ACCOUNT (a participant\n"
-               "name, a key name in this home, or a 40-hex account) and waits for the commit.\n");
+               "that blocks the transfer with its stable reason code (exit 1). From a key of\n"
+               "this home (--from KEY, or the signing key) it is the transfer itself, checked\n"
+               "by the node as the next block would execute it; from another account, the\n"
+               "transfer rules alone.\n");
         return CLI_OK;
     }
     if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
@@ -669,27 +720,22 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     uint64_t qty;
-    if (!cli_parse_u64(qty_s, LDG_QUANTITY_MAX, &qty) || qty == 0) {
-        cli_fail(ctx, "BAD_QUANTITY", "QUANTITY must be a whole number from 1 to %llu, got '%s'",
-                 (unsigned long long)LDG_QUANTITY_MAX, qty_s);
-        return CLI_USAGE;
-    }
+    char amount[CLI_MONEY_LEN];
     if (strlen(id) > AST_ID_LEN) {
         cli_fail(ctx, "UNKNOWN_ASSET", "'%s' is not an instrument identifier", id);
         return CLI_USAGE;
     }
+    int rc = cli_instrument_amount_parse(ctx, "QUANTITY", id, qty_s, &qty, amount);
+    if (rc != CLI_OK)
+        return rc;
     ldg_account to;
-    int rc = cli_resolve_account(ctx, to_s, &to);
+    rc = cli_resolve_account(ctx, to_s, &to);
     if (rc != CLI_OK)
         return rc;
     ldg_enc p;
-    ldg_enc_init(&p);
-    ldg_enc_array(&p, 3);
-    ldg_enc_str(&p, id);
-    ldg_enc_u64(&p, qty);
-    ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
-    char what[128];
-    snprintf(what, sizeof what, "transfer %llu %s to %s", (unsigned long long)qty, id, to_s);
+    transfer_payload(&p, id, qty, &to);
+    char what[CLI_MONEY_LEN + 160];
+    snprintf(what, sizeof what, "transfer %s to %s", amount, to_s);
     rc = cli_submit(ctx, AST_TX_TRANSFER, &p, what, NULL);
     ldg_enc_free(&p);
     return rc;
@@ -700,7 +746,10 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
     const char *verb = argc > 1 ? argv[1] : NULL;
     if (!verb || cli_wants_help(argc, argv) || strcmp(verb, "balance") != 0) {
         printf("usage: folio account balance ACCOUNT [--limit N] [--after ID]\n\n"
-               "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex).\n");
+               "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex):\n"
+               "securities in units, cash as money with its currency (1,250.50 CNY), and the\n"
+               "FROZEN part of each holding. --json: quantity and frozen in smallest units with\n"
+               "the instrument's scale; cash adds quantity_money/frozen_money (specs/money.md).\n");
         return verb && cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
     }
     static const char *const opts[] = {"--limit", "--after", NULL};
@@ -729,18 +778,22 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
     } else {
         const char *name = json_string_value(json_object_get(j, "name"));
         printf("account %s%s%s%s\n\n", hex, *name ? " (" : "", name, *name ? ")" : "");
-        cli_table *t = cli_table_new(4, (const char *const[]){"ID", "KIND", "NAME", "QUANTITY"});
+        cli_table *t =
+            cli_table_new(5, (const char *const[]){"ID", "KIND", "NAME", "QUANTITY", "FROZEN"});
         size_t i;
         json_t *b;
         json_array_foreach(json_object_get(j, "balances"), i, b)
         {
-            char q[32];
-            snprintf(q, sizeof q, "%lld",
-                     (long long)json_integer_value(json_object_get(b, "quantity")));
-            cli_table_row(t,
-                          (const char *const[]){json_string_value(json_object_get(b, "id")),
-                                                json_string_value(json_object_get(b, "kind")),
-                                                json_string_value(json_object_get(b, "name")), q});
+            char q[CLI_MONEY_LEN], fz[CLI_MONEY_LEN];
+            cli_amount_json_text(q, b, "quantity", scale_of(b));
+            if (json_integer_value(json_object_get(b, "frozen")))
+                cli_amount_json_text(fz, b, "frozen", scale_of(b));
+            else
+                snprintf(fz, sizeof fz, "-");
+            cli_table_row(t, (const char *const[]){json_string_value(json_object_get(b, "id")),
+                                                   json_string_value(json_object_get(b, "kind")),
+                                                   json_string_value(json_object_get(b, "name")), q,
+                                                   fz});
         }
         cli_table_print(t, stdout);
         cli_table_free(t);

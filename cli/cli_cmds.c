@@ -17,9 +17,12 @@
 
 const cli_global cli_globals[] = {
     {"--home DIR", "the node home (default $FOLIO_HOME, else ~/.folio)"},
-    {"--as KEY", "sign with this key of the home (default: operator)"},
+    {"--as KEY", "sign with this key of the home (default: $FOLIO_AS, else [client] as in "
+                 "config.ini, else operator)"},
     {"--json", "machine-readable output on stdout (a refusal too, as {\"error\": ...})"},
     {"--dry-run", "commands that write to the ledger: check the transaction, submit nothing"},
+    {"--no-check", "commands that write: submit without checking first (a refused "
+                   "transaction is recorded, failed)"},
     {"--help, -h", "the help of a noun or verb, generated from this table"},
 };
 const size_t cli_globals_n = sizeof cli_globals / sizeof cli_globals[0];
@@ -43,8 +46,12 @@ const cli_noun cli_nouns[] = {
      "(specs/home.md)."},
     {"node", cli_node_main, "start, stop and inspect the node",
      "The node is the process holding the lock on HOME/node.lock (node.pid is not trusted)."},
-    {"keys", cli_keys_main, "create and list signing keys",
-     "Keys are secp256k1 (BIP-340) keys in HOME/keys, secret files mode 0600.\n"
+    {"client", cli_client_main, "a client home: sign and read against a node elsewhere",
+     "A client home has the node's chain id and genesis hash, read from the node, and\n"
+     "no validator key. Its default signer is [client] as in config.ini, or $FOLIO_AS."},
+    {"keys", cli_keys_main, "create, import, export, delete and list signing keys",
+     "Keys are secp256k1 (BIP-340) keys in HOME/keys, secret files mode 0600, optionally\n"
+     "sealed with a passphrase (scrypt + AES-256-GCM; $FOLIO_PASSPHRASE or asked).\n"
      "The secret is printed only with 'show --secret'."},
     {"participant", cli_participant_main, "register and list participants and their roles",
      "roles: registrar, issuer, broker, ccp, clearing, settlement-bank, regulator,\n"
@@ -124,7 +131,12 @@ const size_t cli_nouns_n = sizeof cli_nouns / sizeof cli_nouns[0];
 const cli_cmd cli_cmds[] = {
     /* init, node, keys */
     {"init", "", "", 0, 0, false, "create a node home: config.ini, operator key, genesis",
-     OPTS({"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false})},
+     OPTS({"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
+          {"--join", "URL", "make a client home for the node at URL instead (client init)",
+           false})},
+    {"client", "init", "", 0, 0, false,
+     "write a client home for the node at URL: its chain id and genesis hash, no validator key",
+     OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
     {"node", "start", "", 0, 0, false, "run the node in the foreground (Ctrl-C stops it cleanly)",
      OPTS({"--detach", NULL, "return once the node serves, logging to HOME/node.log", false},
           {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
@@ -135,7 +147,15 @@ const cli_cmd cli_cmds[] = {
      "also round, validators seen, last proposer, commit latency and whether this node is "
      "behind",
      NULL},
-    {"keys", "new", "NAME", 1, 1, false, "create a signing key in HOME/keys", NULL},
+    {"keys", "new", "NAME", 1, 1, false, "create a signing key in HOME/keys",
+     OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
+    {"keys", "import", "NAME FILE|-", 2, 2, false, "import a secret key (hex, or a sealed key file)",
+     OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
+    {"keys", "export", "NAME", 1, 1, false, "write a key's secret (sealed if it is)",
+     OPTS({"--out", "FILE", "write to FILE (mode 0600) instead of stdout", false},
+          {"--encrypt", NULL, "seal the exported secret with a passphrase", false})},
+    {"keys", "delete", "NAME", 1, 1, false, "delete a signing key",
+     OPTS({"--yes", NULL, "do not ask for confirmation", false})},
     {"keys", "list", "", 0, 0, false, "list the keys of this home", NULL},
     {"keys", "show", "NAME", 1, 1, false, "show a key's account and public key",
      OPTS({"--secret", NULL, "print the secret key too", false})},

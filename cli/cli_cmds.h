@@ -89,6 +89,7 @@ const char *cli_suggest(const char *word, const char *const *cands, size_t n);
 int cli_init_main(cli_ctx *ctx, int argc, char **argv);
 int cli_node_main(cli_ctx *ctx, int argc, char **argv);
 int cli_keys_main(cli_ctx *ctx, int argc, char **argv);
+int cli_client_main(cli_ctx *ctx, int argc, char **argv);
 int cli_participant_main(cli_ctx *ctx, int argc, char **argv);
 int cli_asset_main(cli_ctx *ctx, int argc, char **argv);
 int cli_transfer_main(cli_ctx *ctx, int argc, char **argv);

@@ -13,7 +13,9 @@ static void usage(void)
            "Regulator role. DOC_SHA256 is the SHA-256 (64 hex) of the legal order, recorded\n"
            "on the ledger. A frozen quantity cannot move. A force transfer takes effect only\n"
            "when a second, different regulator approves it (maker-checker); it overrides\n"
-           "transfer rules and freezes, not balances.\n");
+           "transfer rules and freezes, not balances.\n"
+           "N and QUANTITY of a security are whole units; of cash (ISIN is then a currency\n"
+           "code such as CNY) an amount in its units with at most its decimals (100.50).\n");
 }
 
 static bool order(cli_ctx *ctx, const char *s, uint8_t out[32])
@@ -34,11 +36,15 @@ static int freeze(cli_ctx *ctx, int argc, char **argv, bool on)
     const char *q = cli_opt(argc, argv, "--quantity");
     uint64_t qty = 0;
     uint8_t doc[32];
-    if (!id || !who || (on && !q) || (q && (!cli_parse_u64(q, LDG_QUANTITY_MAX, &qty) || !qty))) {
+    char amount[CLI_MONEY_LEN] = "";
+    if (!id || !who || (on && !q)) {
         cli_fail(ctx, "USAGE", "usage: folio control %s ISIN ACCOUNT --quantity N --order SHA256",
                  on ? "freeze" : "unfreeze");
         return CLI_USAGE;
     }
+    /* Cash is frozen as an amount in its units, securities in whole units (specs/money.md). */
+    if (q && cli_instrument_amount_parse(ctx, "--quantity", id, q, &qty, amount) != CLI_OK)
+        return CLI_USAGE;
     if (!order(ctx, cli_opt(argc, argv, "--order"), doc))
         return CLI_USAGE;
     ldg_account a;
@@ -52,8 +58,8 @@ static int freeze(cli_ctx *ctx, int argc, char **argv, bool on)
     ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
     ldg_enc_u64(&p, qty);
     ldg_enc_bin(&p, doc, 32);
-    char what[128];
-    snprintf(what, sizeof what, "%s %s of %s", on ? "freeze" : "unfreeze", id, who);
+    char what[CLI_MONEY_LEN + 128];
+    snprintf(what, sizeof what, "%s %s of %s", on ? "freeze" : "unfreeze", q ? amount : id, who);
     rc = cli_submit(ctx, on ? AST_TX_FREEZE : AST_TX_UNFREEZE, &p, what, NULL);
     ldg_enc_free(&p);
     return rc;
@@ -68,12 +74,14 @@ static int force(cli_ctx *ctx, int argc, char **argv)
     const char *from_s = cli_opt(argc, argv, "--from"), *to_s = cli_opt(argc, argv, "--to");
     uint64_t qty;
     uint8_t doc[32];
-    if (!id || !q || !from_s || !to_s || !cli_parse_u64(q, LDG_QUANTITY_MAX, &qty) || !qty) {
+    if (!id || !q || !from_s || !to_s) {
         cli_fail(
             ctx, "USAGE",
             "usage: folio control force-transfer ISIN QUANTITY --from A --to B --order SHA256");
         return CLI_USAGE;
     }
+    if (cli_instrument_amount_parse(ctx, "QUANTITY", id, q, &qty, NULL) != CLI_OK)
+        return CLI_USAGE;
     if (!order(ctx, cli_opt(argc, argv, "--order"), doc))
         return CLI_USAGE;
     ldg_account from, to;

@@ -18,6 +18,8 @@ static int strip_globals(cli_ctx *ctx, int argc, char **argv, char **rest)
             ctx->json = true;
         } else if (i > 0 && !strcmp(a, "--dry-run")) {
             ctx->dry_run = true;
+        } else if (i > 0 && !strcmp(a, "--no-check")) {
+            ctx->no_check = true;
         } else if (i > 0 && (!strcmp(a, "--home") || !strcmp(a, "--as"))) {
             if (i + 1 >= argc || !*argv[i + 1]) {
                 cli_fail(ctx, "USAGE", "%s needs a value", a);
@@ -67,5 +69,5 @@ int main(int argc, char **argv)
     int rc = cli_cmds_dispatch(&ctx, n - 1, rest + 1);
     net_client_close(ctx.client);
     free(rest);
-    return rc;
+    return rc == CLI_DRY_RUN ? CLI_OK : rc;
 }

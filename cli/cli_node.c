@@ -13,20 +13,32 @@
 #include <time.h>
 #include <unistd.h>
 
+int cli_client_init(cli_ctx *ctx, const char *url);
+
 int cli_init_main(cli_ctx *ctx, int argc, char **argv)
 {
-    static const char *const opts[] = {"--chain-id", NULL};
+    static const char *const opts[] = {"--chain-id", "--join", NULL};
     if (cli_wants_help(argc, argv)) {
-        printf("usage: folio init [--chain-id ID] [--home DIR]\n\n"
+        printf("usage: folio init [--chain-id ID] [--home DIR]\n"
+               "       folio init --join URL [--as KEY] [--home DIR]\n\n"
+               "--join makes a client home instead, for a node elsewhere (folio client init).\n"
                "Creates a node home: config.ini, an operator key (keys/operator.key, mode 0600)\n"
                "and a genesis in which the operator is the single validator and registrar.\n"
                "The home must be new, or an empty directory of yours that others cannot write\n"
                "(specs/home.md).\n");
         return CLI_OK;
     }
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+    if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
+        !cli_check_positionals(ctx, argc, argv, opts, 0))
         return CLI_USAGE;
+    const char *join = cli_opt(argc, argv, "--join");
     const char *chain_id = cli_opt(argc, argv, "--chain-id");
+    if (join && chain_id) {
+        cli_fail(ctx, "USAGE", "--join takes the chain id from the node; drop --chain-id");
+        return CLI_USAGE;
+    }
+    if (join)
+        return cli_client_init(ctx, join);
     if (chain_id && (strlen(chain_id) == 0 || strlen(chain_id) > LDG_CHAIN_ID_LEN_MAX ||
                      !net_key_name_ok(chain_id))) {
         cli_fail(ctx, "USAGE", "--chain-id must be 1 to %d letters, digits, '-', '_' or '.'",

@@ -134,12 +134,32 @@ bool cli_parse_u64(const char *s, uint64_t max, uint64_t *out)
     return true;
 }
 
+const char *cli_home_source(const cli_ctx *ctx)
+{
+    if (ctx->home_arg && *ctx->home_arg)
+        return "--home";
+    const char *env = getenv("FOLIO_HOME");
+    return env && *env ? "FOLIO_HOME" : "default";
+}
+
 int cli_load_config(cli_ctx *ctx)
 {
     if (ctx->cfg_loaded)
         return CLI_OK;
-    char err[512];
-    if (net_config_load(ctx->home, &ctx->cfg, err, sizeof err) != LDG_OK) {
+    char err[NET_PATH_MAX + 512];
+    ldg_err e = net_config_load(ctx->home, &ctx->cfg, err, sizeof err);
+    if (e == LDG_ERR_NOT_FOUND) {
+        /* Never "create one here": the path may be a typo or the wrong folder. */
+        const char *src = cli_home_source(ctx);
+        cli_fail(ctx, "NO_HOME", "%s: %s", err,
+                 !strcmp(src, "--home")       ? "check the --home you gave"
+                 : !strcmp(src, "FOLIO_HOME") ? "it is the FOLIO_HOME of your environment; is "
+                                                "FOLIO_HOME set to the home you mean?"
+                                              : "it is the default home, as neither --home nor "
+                                                "FOLIO_HOME names one; is FOLIO_HOME set?");
+        return CLI_USAGE;
+    }
+    if (e != LDG_OK) {
         cli_fail(ctx, "NO_HOME", "%s", err);
         return CLI_USAGE;
     }
@@ -262,15 +282,85 @@ void cli_page_more(const cli_ctx *ctx, json_t *reply, const char *cmd, const cli
         printf("more: folio %s --after '%s'%s\n", cmd, json_string_value(next), limit);
 }
 
+const char *cli_signer_name(cli_ctx *ctx, const char **why)
+{
+    const char *w = "--as", *name = ctx->as;
+    const char *env = getenv("FOLIO_AS");
+    if (!name && env && *env) {
+        name = env;
+        w = "FOLIO_AS";
+    }
+    if (!name && cli_load_config(ctx) == CLI_OK && ctx->cfg.client_as[0]) {
+        name = ctx->cfg.client_as;
+        w = "[client] as in config.ini";
+    }
+    if (!name) {
+        name = "operator";
+        w = "default";
+    }
+    if (why)
+        *why = w;
+    return name;
+}
+
+/* The keys of this home, for hints: "a, b, c" (or "none"). */
+static void key_names(const char *home, char *out, size_t len)
+{
+    static char names[64][NET_KEY_NAME_MAX + 1];
+    size_t n = net_key_list(home, names, 64), off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && off < len; i++)
+        off += (size_t)snprintf(out + off, len - off, "%s%s", i ? ", " : "", names[i]);
+    if (n == 0)
+        snprintf(out, len, "none");
+}
+
 int cli_signer(cli_ctx *ctx, ldg_keypair *kp)
 {
-    const char *name = ctx->as ? ctx->as : "operator";
+    const char *why;
+    const char *name = cli_signer_name(ctx, &why);
+    if (!net_key_name_ok(name)) {
+        cli_fail(ctx, "USAGE", "'%s' (%s) is not a key name: letters, digits, '-', '_', '.'", name,
+                 why);
+        return CLI_USAGE;
+    }
     ldg_err err = net_key_load(ctx->home, name, kp);
+    if (err == LDG_ERR_DENIED) {
+        char prompt[NET_KEY_NAME_MAX + 64], pass[NET_PASSPHRASE_MAX + 1];
+        snprintf(prompt, sizeof prompt, "passphrase of key '%s': ", name);
+        int rc = cli_passphrase(ctx, prompt, false, pass);
+        if (rc != CLI_OK)
+            return rc;
+        err = net_key_load_pass(ctx->home, name, pass, kp);
+        explicit_bzero(pass, sizeof pass);
+        if (err == LDG_ERR_CRYPTO) {
+            cli_fail(ctx, "BAD_PASSPHRASE",
+                     "wrong passphrase for key '%s' (or its file %s/keys/%s.key was altered)", name,
+                     ctx->home, name);
+            return CLI_USAGE;
+        }
+    }
+    if (err == LDG_ERR_NOT_FOUND) {
+        /* Never "create a key named NAME": NAME may be a typo, or the home the wrong one. */
+        char have[1024];
+        key_names(ctx->home, have, sizeof have);
+        if (!strcmp(why, "default"))
+            cli_fail(ctx, "NO_KEY",
+                     "no signing key: --as not given, FOLIO_AS not set, no [client] as in "
+                     "%s/config.ini, and no 'operator' key there; name one with --as KEY "
+                     "(keys here: %s)",
+                     ctx->home, have);
+        else
+            cli_fail(ctx, "NO_KEY", "no key named '%s' (%s) in %s/keys; keys here: %s%s", name, why,
+                     ctx->home, have,
+                     strcmp(cli_home_source(ctx), "FOLIO_HOME") ? ""
+                                                                : " (the home is FOLIO_HOME's; "
+                                                                  "is FOLIO_HOME set?)");
+        return CLI_USAGE;
+    }
     if (err != LDG_OK) {
-        cli_fail(ctx, "NO_KEY",
-                 "cannot load key '%s' from %s/keys: %s (create it with "
-                 "'folio keys new %s')",
-                 name, ctx->home, ldg_err_str(err), name);
+        cli_fail(ctx, "NO_KEY", "cannot load key '%s' from %s/keys: %s", name, ctx->home,
+                 ldg_err_str(err));
         return CLI_USAGE;
     }
     return CLI_OK;
@@ -419,6 +509,18 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
     if (e == LDG_OK)
         ldg_genesis_hash(out, g);
     free(g);
+    if (e == LDG_ERR_NOT_FOUND && ctx->cfg.client_genesis[0] &&
+        ldg_hex_decode(out->b, LDG_HASH_LEN, ctx->cfg.client_genesis) == 0) {
+        if (memcmp(out->b, node.b, LDG_HASH_LEN) != 0) {
+            cli_fail(ctx, "WRONG_CHAIN",
+                     "not signed: WRONG_CHAIN (code %d): %s: the node at %s runs the chain of "
+                     "genesis %s, but this client home was made for genesis %s",
+                     (int)LDG_R_WRONG_CHAIN, ldg_result_text(LDG_R_WRONG_CHAIN), ctx->cfg.rpc_url,
+                     hex, ctx->cfg.client_genesis);
+            return CLI_REJECTED;
+        }
+        return CLI_OK;
+    }
     if (e == LDG_ERR_NOT_FOUND) {
         *out = node;
         return CLI_OK;
@@ -438,15 +540,163 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
     return CLI_OK;
 }
 
-int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out)
+/* The role names of a participant JSON ("roles": "a,b" or ["a", "b"]) contain one of
+ * need ("a,b"). */
+static bool holds_role(json_t *roles, const char *need)
+{
+    char have[512] = "";
+    if (json_is_string(roles)) {
+        snprintf(have, sizeof have, ",%s,", json_string_value(roles));
+    } else {
+        size_t i, off = 1;
+        json_t *r;
+        have[0] = ',';
+        json_array_foreach(roles, i, r)
+        {
+            if (json_is_string(r) && off < sizeof have)
+                off += (size_t)snprintf(have + off, sizeof have - off, "%s,", json_string_value(r));
+        }
+    }
+    char want[256];
+    snprintf(want, sizeof want, "%s", need);
+    for (char *save = NULL, *t = strtok_r(want, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        char pat[96];
+        snprintf(pat, sizeof pat, ",%s,", t);
+        if (strstr(have, pat))
+            return true;
+    }
+    return false;
+}
+
+/* The keys of this home whose participants hold one of `roles` (or, roles NULL, that are
+ * registered at all): "a, b", or "none". */
+static void keys_with_role(cli_ctx *ctx, const char *roles, char *out, size_t len)
+{
+    static char names[64][NET_KEY_NAME_MAX + 1];
+    size_t n = net_key_list(ctx->home, names, 64), off = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && off < len; i++) {
+        ldg_pubkey pub;
+        ldg_account a;
+        char hex[LDG_ACCOUNT_HEX_LEN];
+        if (net_key_load_pub(ctx->home, names[i], &pub) != LDG_OK)
+            continue;
+        ldg_account_of(&a, &pub);
+        ldg_account_hex(hex, &a);
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 2);
+        ldg_enc_str(&e, "participant");
+        ldg_enc_str(&e, hex);
+        int status = -1;
+        char *text = NULL;
+        json_t *j = NULL;
+        if (net_client_call(ctx->client, &e, &status, &text) == LDG_OK && status == 0)
+            j = json_loads(text, 0, NULL);
+        free(text);
+        ldg_enc_free(&e);
+        if (j && (!roles || holds_role(json_object_get(j, "roles"), roles)))
+            off += (size_t)snprintf(out + off, len - off, "%s%s", off ? ", " : "", names[i]);
+        json_decref(j);
+    }
+    if (!out[0])
+        snprintf(out, len, "none");
+}
+
+/* What to do about a refusal the check found, when folio can tell (else ""). */
+static void refusal_hint(cli_ctx *ctx, json_t *chk, const char *signer, char *out, size_t len)
+{
+    int code = (int)json_integer_value(json_object_get(chk, "code"));
+    const char *roles = json_string_value(json_object_get(chk, "roles"));
+    char keys[1024];
+    out[0] = '\0';
+    if (code == LDG_R_UNAUTHORIZED && roles && *roles) {
+        keys_with_role(ctx, roles, keys, sizeof keys);
+        const char *first = strcmp(keys, "none") ? keys : NULL;
+        char key1[NET_KEY_NAME_MAX + 1] = "KEY";
+        if (first)
+            snprintf(key1, sizeof key1, "%.*s", (int)strcspn(first, ","), first);
+        snprintf(out, len,
+                 "'%s' signed it; sign with a key that holds %s: --as %s; keys here with that "
+                 "role: %s",
+                 signer, roles, key1, keys);
+    } else if (code == LDG_R_UNKNOWN_SENDER) {
+        keys_with_role(ctx, NULL, keys, sizeof keys);
+        snprintf(out, len,
+                 "the key '%s' is not a registered participant on this chain; keys here that "
+                 "are: %s",
+                 signer, keys);
+    }
+}
+
+/* Asks the node what wire would get. CLI_OK if it would commit (*chk the reply, to free);
+ * else prints the refusal and what to do, and returns CLI_REJECTED. */
+static int check_tx(cli_ctx *ctx, const uint8_t *wire, size_t len, const char *what,
+                    const char *signer, json_t **chk)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "check");
+    ldg_enc_bin(&e, wire, len);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    if (json_is_true(json_object_get(j, "allowed"))) {
+        *chk = j;
+        return CLI_OK;
+    }
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *detail = json_string_value(json_object_get(j, "detail"));
+    char msg[2048], hint[1536];
+    snprintf(msg, sizeof msg, "%s refused before submission: %s (code %lld): %s%s%s", what,
+             name ? name : "?", (long long)json_integer_value(json_object_get(j, "code")),
+             json_string_value(json_object_get(j, "message")), detail && *detail ? " — " : "",
+             detail ? detail : "");
+    refusal_hint(ctx, j, signer, hint, sizeof hint);
+    fprintf(stderr, "folio: %s\n", msg);
+    fprintf(stderr, "folio: nothing was submitted%s%s\n", *hint ? "; " : "", hint);
+    if (ctx->json) {
+        json_t *out = json_pack("{s:{s:s,s:s,s:s,s:O}}", "error", "code", name ? name : "?",
+                                "message", msg, "hint", hint, "check", j);
+        cli_print_json(out);
+        json_decref(out);
+    }
+    json_decref(j);
+    return CLI_REJECTED;
+}
+
+static int print_dry_run(cli_ctx *ctx, json_t *chk, const char *what, const char *signer)
+{
+    json_object_set_new(chk, "dry_run", json_true());
+    json_object_set_new(chk, "signer", json_string(signer));
+    if (ctx->json) {
+        cli_print_json(chk);
+    } else {
+        const char *detail = json_string_value(json_object_get(chk, "detail"));
+        printf("dry run: %s signed by '%s' would be committed in block %lld%s%s; nothing was "
+               "submitted\n",
+               what, signer, (long long)json_integer_value(json_object_get(chk, "height")),
+               detail && *detail ? ": " : "", detail ? detail : "");
+    }
+    return CLI_DRY_RUN;
+}
+
+/* Signs the transaction: the wire bytes (malloc'd) and id, or a CLI_* code. */
+static int sign_tx(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, uint8_t **wire, size_t *len,
+                   ldg_hash *id)
 {
     ldg_keypair kp;
     int rc = cli_signer(ctx, &kp);
     if (rc != CLI_OK)
         return rc;
     rc = cli_load_config(ctx);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        explicit_bzero(&kp, sizeof kp);
         return rc;
+    }
     /* Expiry counts from the node's clock (block time, including a dev-mode offset), not
      * only from ours, so transactions still validate after 'folio dev time advance'. */
     uint64_t now = wall_ms();
@@ -468,15 +718,54 @@ int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *
         now = node_now;
     if (tip > now)
         now = tip;
-    size_t len;
-    ldg_hash id;
-    uint8_t *wire =
-        ldg_tx_build(&len, &id, ctx->cfg.chain_id, &genesis, type, &kp, now + CLI_TX_TTL_MS,
-                     ldg_enc_data(payload), ldg_enc_len(payload), false);
+    *wire = ldg_tx_build(len, id, ctx->cfg.chain_id, &genesis, type, &kp, now + CLI_TX_TTL_MS,
+                         ldg_enc_data(payload), ldg_enc_len(payload), false);
     explicit_bzero(&kp, sizeof kp);
-    if (!wire) {
+    if (!*wire) {
         cli_fail(ctx, "CRYPTO", "could not sign the transaction");
         return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+json_t *cli_check(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, int *exit_code)
+{
+    size_t len;
+    ldg_hash id;
+    uint8_t *wire = NULL;
+    *exit_code = sign_tx(ctx, type, payload, &wire, &len, &id);
+    if (*exit_code != CLI_OK)
+        return NULL;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "check");
+    ldg_enc_bin(&e, wire, len);
+    free(wire);
+    json_t *j = cli_call(ctx, &e, exit_code);
+    ldg_enc_free(&e);
+    return j;
+}
+
+int cli_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what, json_t **out)
+{
+    size_t len;
+    ldg_hash id;
+    uint8_t *wire = NULL;
+    int rc = sign_tx(ctx, type, payload, &wire, &len, &id);
+    if (rc != CLI_OK)
+        return rc;
+    const char *signer = cli_signer_name(ctx, NULL);
+    if (!ctx->no_check || ctx->dry_run) {
+        json_t *chk = NULL;
+        rc = check_tx(ctx, wire, len, what, signer, &chk);
+        if (rc == CLI_OK && ctx->dry_run)
+            rc = print_dry_run(ctx, chk, what, signer);
+        json_decref(chk);
+        if (rc != CLI_OK) {
+            free(wire);
+            return rc;
+        }
     }
     ldg_enc e;
     ldg_enc_init(&e);
@@ -772,53 +1061,12 @@ void cli_num(char *out, size_t len, uint64_t v)
     out[len ? (o < len ? o : len - 1) : 0] = 0;
 }
 
-void cli_amount(char *out, size_t len, uint64_t v, unsigned scale)
-{
-    if (scale == 0 || scale > 18) {
-        snprintf(out, len, "%llu", (unsigned long long)v);
-        return;
-    }
-    uint64_t p = 1;
-    for (unsigned i = 0; i < scale; i++)
-        p *= 10;
-    snprintf(out, len, "%llu.%0*llu", (unsigned long long)(v / p), (int)scale,
-             (unsigned long long)(v % p));
-}
-
 bool cli_parse_date(const char *s, int64_t *days)
 {
     ast_date d;
     if (!s || ast_date_parse(&d, s, strlen(s)) != AST_DATE_OK)
         return false;
     *days = d.days;
-    return true;
-}
-
-bool cli_parse_amount(const char *s, unsigned exponent, uint64_t *out)
-{
-    uint64_t v = 0;
-    unsigned decimals = 0;
-    bool dot = false, digit = false;
-    for (const char *p = s; *p; p++) {
-        if (*p == '.' && !dot) {
-            dot = true;
-            continue;
-        }
-        if (*p < '0' || *p > '9')
-            return false;
-        if (dot && ++decimals > exponent)
-            return false;
-        digit = true;
-        if (__builtin_mul_overflow(v, 10, &v) ||
-            __builtin_add_overflow(v, (uint64_t)(*p - '0'), &v))
-            return false;
-    }
-    for (; decimals < exponent; decimals++)
-        if (__builtin_mul_overflow(v, 10, &v))
-            return false;
-    if (!digit || v > LDG_QUANTITY_MAX)
-        return false;
-    *out = v;
     return true;
 }
 

@@ -337,6 +337,19 @@
  * capped; a generated one is a few hundred bytes, a 100-node testnet's under 4 KiB. */
 #define NET_CONFIG_SIZE_MAX (64 * 1024)
 
+/* An encrypted key file (specs/home.md §2.3) is one line of about 220 bytes; read whole. */
+#define NET_KEY_FILE_MAX 512
+/* Passphrases of encrypted keys: any bytes but NUL and newline, up to this length. */
+#define NET_PASSPHRASE_MAX 1024
+/* scrypt cost of a key we encrypt: N = 2^15, r = 8, p = 1 (32 MiB, about 0.1 s), the
+ * interactive-login figures of the scrypt paper. A key file read with other figures is
+ * accepted only up to N = 2^18, r = 8, p = 1 (256 MiB): a planted file cannot make
+ * folio take gigabytes or minutes. */
+#define NET_KEY_SCRYPT_LOG_N 15
+#define NET_KEY_SCRYPT_LOG_N_MAX 18
+#define NET_KEY_SCRYPT_R_MAX 8
+#define NET_KEY_SCRYPT_P_MAX 1
+
 /* Senders already seen registered: admission skips the state read for them. Participants
  * are never removed, so a positive answer cannot go stale. Bounded; when full, new senders
  * are simply looked up each time. Open addressing: a power of two, filled to half. */

@@ -228,6 +228,12 @@ ldg_result net_admit_tx(net_admit *a, ldg_state *reader, const uint8_t *wire, si
     return r;
 }
 
+ldg_result net_admit_probe(net_admit *a, ldg_state *reader, const uint8_t *wire, size_t len,
+                           net_admitted *out)
+{
+    return admit_one(a, reader, wire, len, NET_ADMIT_CLIENT, out);
+}
+
 ldg_result net_admit_batch(net_admit *a, const uint8_t *const *txs, const size_t *lens, uint32_t n,
                            net_admitted *out, uint32_t *bad)
 {

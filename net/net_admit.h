@@ -67,6 +67,11 @@ uint64_t net_admit_now(net_admit *a);
 ldg_result net_admit_tx(net_admit *a, ldg_state *reader, const uint8_t *wire, size_t len,
                         net_admit_from from, net_admitted *out);
 
+/* The same checks for a client's transaction that is only being tried (the check RPC):
+ * nothing is pooled and a refusal is not counted. */
+ldg_result net_admit_probe(net_admit *a, ldg_state *reader, const uint8_t *wire, size_t len,
+                           net_admitted *out);
+
 /* Admits a peer's batch: every transaction, or none. LDG_R_OK, or the first refusal with
  * *bad its index. out has n entries. */
 ldg_result net_admit_batch(net_admit *a, const uint8_t *const *txs, const size_t *lens, uint32_t n,

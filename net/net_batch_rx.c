@@ -1,4 +1,5 @@
 #include "net_batch_rx.h"
+#include "net_log.h"
 #include "net_inbox.h"
 
 #include <pthread.h>
@@ -126,9 +127,9 @@ static void drain_deferred(net_batch_rx *b)
     }
     free(v);
     if (n)
-        fprintf(stderr,
-                "folio: %zu batches received during block sync: %zu already committed, %zu "
-                "ingested, %llu dropped over the limit\n",
+        net_log(NET_LOG_WARN,
+                "%zu batches received during block sync: %zu already committed, %zu "
+                "ingested, %llu dropped over the limit",
                 n, skipped, n - skipped, (unsigned long long)b->deferred_dropped);
     b->deferred_dropped = 0;
 }
@@ -222,9 +223,8 @@ net_batch_rx *net_batch_rx_start(net_node *n, net_p2p_peers *peers, nng_socket b
     r->observer = observer;
     r->test_drop_batches = getenv("FOLIO_TEST_DROP_BATCHES") != NULL;
     if (r->test_drop_batches)
-        fprintf(stderr,
-                "folio: TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "
-                "proposals are assembled from batches fetched by digest\n");
+        net_log(NET_LOG_WARN, "TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "
+                              "proposals are assembled from batches fetched by digest");
     ldg_enc_init(&r->enc);
     r->th_on = pthread_create(&r->th, NULL, batch_rx, r) == 0;
     return r;

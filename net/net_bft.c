@@ -1,4 +1,5 @@
 #include "net_bft.h"
+#include "net_log.h"
 #include "net_batch_rx.h"
 #include "net_block.h"
 #include "net_exec.h"
@@ -235,7 +236,7 @@ static void do_commit(bft *b, const net_cons_action *a)
             net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT};
             post(b, &ev);
         } else if (!atomic_load(&n->stopping)) {
-            fprintf(stderr, "folio: block %llu decided but not yet available; retrying\n",
+            net_log(NET_LOG_WARN, "block %llu decided but not yet available; retrying",
                     (unsigned long long)a->height);
         }
         return;
@@ -281,9 +282,9 @@ static void perform(bft *b, const net_cons_actions *acts)
             break;
         case NET_CONS_ACT_BROADCAST:
             if (b->synced_ms) {
-                fprintf(stderr,
-                        "folio: signing again at height %llu round %u, %llu ms after "
-                        "block sync\n",
+                net_log(NET_LOG_INFO,
+                        "signing again at height %llu round %u, %llu ms after "
+                        "block sync",
                         (unsigned long long)a->msg.height, a->msg.round,
                         (unsigned long long)(mono_ms() - b->synced_ms));
                 b->synced_ms = 0;
@@ -311,9 +312,9 @@ static void perform(bft *b, const net_cons_actions *acts)
             do_commit(b, a);
             break;
         case NET_CONS_ACT_EVIDENCE:
-            fprintf(stderr,
-                    "folio: EVIDENCE validator %u signed conflicting messages at height %llu "
-                    "round %u\n",
+            net_log(NET_LOG_ERROR,
+                    "EVIDENCE validator %u signed conflicting messages at height %llu "
+                    "round %u",
                     a->msg.validator, (unsigned long long)a->msg.height, a->msg.round);
             break;
         }
@@ -630,9 +631,9 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
     b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
     if (b->test_sync_delay_ms)
-        fprintf(stderr,
-                "folio: TEST MODE: block sync waits %llu ms after each block "
-                "(FOLIO_TEST_SYNC_DELAY_MS)\n",
+        net_log(NET_LOG_WARN,
+                "TEST MODE: block sync waits %llu ms after each block "
+                "(FOLIO_TEST_SYNC_DELAY_MS)",
                 (unsigned long long)b->test_sync_delay_ms);
     n->observer = b->observer;
     atomic_store(&n->cons_last_proposer, -1);
@@ -664,7 +665,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
             return 1;
         }
         if (r > 0)
-            fprintf(stderr, "folio: restored signing state: last signed height %llu round %u\n",
+            net_log(NET_LOG_INFO, "restored signing state: last signed height %llu round %u",
                     (unsigned long long)restored->last.height, restored->last.round);
         net_cons_config cfg = {
             .crypto = {.ctx = &b->guard, .sign = net_guard_sign, .verify = net_guard_verify},
@@ -690,7 +691,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     b->exec = b->observer ? NULL : net_exec_start(n, b->links->pub, &b->inbox);
     LDG_ASSERT(b->observer || b->exec); /* do_commit hands every block to it */
     g_bft = b;
-    fprintf(stderr, "folio: %s of %u validators, p2p on %s (%s)\n",
+    net_log(NET_LOG_INFO, "%s of %u validators, p2p on %s (%s)",
             b->observer ? "observer" : "validator", b->nval, n->cfg.p2p_listen,
             b->links->tls.on ? "tls+tcp, mutual auth" : "tcp, NO TLS");
     return 0;

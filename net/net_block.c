@@ -1,4 +1,5 @@
 #include "net_block.h"
+#include "net_log.h"
 #include "net_clock.h"
 #include "net_mix.h"
 
@@ -236,6 +237,6 @@ void net_blk_receive(net_blk_cache *c, net_pool *pool, net_batch_rx *rx, const n
     net_asm_free(&a);
     free(dg);
     if (fetched)
-        fprintf(stderr, "folio: fetched %u missing batches by digest for height %llu\n", fetched,
+        net_log(NET_LOG_INFO, "fetched %u missing batches by digest for height %llu", fetched,
                 (unsigned long long)m->header.height);
 }

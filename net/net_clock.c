@@ -1,5 +1,6 @@
 /* The node's clock for chain time (net_clock.h). */
 #include "net_clock.h"
+#include "net_log.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -69,9 +70,9 @@ void net_clock_init(net_clock *c)
     const char *p = getenv("FOLIO_TEST_CLOCK_FILE");
     if (p && *p) {
         snprintf(c->test_path, sizeof c->test_path, "%s", p);
-        fprintf(stderr,
-                "folio: TEST HOOK: the wall clock is shifted by the milliseconds in %s "
-                "(FOLIO_TEST_CLOCK_FILE)\n",
+        net_log(NET_LOG_WARN,
+                "TEST HOOK: the wall clock is shifted by the milliseconds in %s "
+                "(FOLIO_TEST_CLOCK_FILE)",
                 c->test_path);
     }
 }
@@ -124,12 +125,12 @@ uint64_t net_clock_now_ms(net_clock *c)
     uint64_t now = net_clock_advance(&c->st, wall, mono, &rep);
     pthread_mutex_unlock(&c->lock);
     if (rep == NET_CLOCK_STEPPED)
-        fprintf(stderr,
-                "folio: the wall clock stepped: it is %+" PRId64 " ms from the node's clock; "
+        net_log(NET_LOG_WARN,
+                "the wall clock stepped: it is %+" PRId64 " ms from the node's clock; "
                 "chain time follows it at most %d%% faster than the monotonic clock "
                 "(consensus.md §16; restart the node to take the wall clock as it is)\n",
                 (int64_t)(wall - now) / (int64_t)NS_PER_MS, 100 / LDG_CLOCK_GAIN_DIV);
     else if (rep == NET_CLOCK_AGREE)
-        fprintf(stderr, "folio: the wall clock agrees with the node's clock again\n");
+        net_log(NET_LOG_INFO, "the wall clock agrees with the node's clock again");
     return now / NS_PER_MS;
 }

@@ -1,4 +1,5 @@
 #include "net_exec.h"
+#include "net_log.h"
 #include "net_p2p.h"
 
 #include <pthread.h>
@@ -109,9 +110,9 @@ static void execute_job(net_exec *x)
         return;
     if (x->test_diverge_at == k->h.height) {
         out.state_root.b[0] ^= 1;
-        fprintf(stderr,
-                "folio: TEST MODE: the state root of block %llu is altered here "
-                "(FOLIO_TEST_DIVERGE_AT)\n",
+        net_log(NET_LOG_WARN,
+                "TEST MODE: the state root of block %llu is altered here "
+                "(FOLIO_TEST_DIVERGE_AT)",
                 (unsigned long long)k->h.height);
     }
     ldg_err e =

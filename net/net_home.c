@@ -1,6 +1,7 @@
 #include "net_home.h"
 #include "net_file.h"
 #include "net_ini.h"
+#include "net_keyfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -93,6 +94,17 @@ ldg_err net_key_create(const char *home, const char *name, ldg_keypair *out)
 ldg_err net_key_create_err(const char *home, const char *name, ldg_keypair *out, char *err,
                            size_t err_len)
 {
+    ldg_err e = ldg_keypair_generate(out);
+    if (e != LDG_OK) {
+        snprintf(err, err_len, "cannot generate a key: %s", ldg_err_str(e));
+        return e;
+    }
+    return net_key_save(home, name, out, NULL, err, err_len);
+}
+
+ldg_err net_key_save(const char *home, const char *name, const ldg_keypair *kp, const char *pass,
+                     char *err, size_t err_len)
+{
     if (!net_key_name_ok(name)) {
         snprintf(err, err_len, "'%s' is not a key name", name);
         return LDG_ERR_INVALID;
@@ -107,22 +119,76 @@ ldg_err net_key_create_err(const char *home, const char *name, ldg_keypair *out,
         snprintf(err, err_len, "%s already exists", path);
         return LDG_ERR_EXISTS;
     }
-    e = ldg_keypair_generate(out);
-    if (e != LDG_OK) {
-        snprintf(err, err_len, "cannot generate a key: %s", ldg_err_str(e));
-        return e;
+    char text[NET_KEY_FILE_MAX];
+    if (pass) {
+        e = net_keyfile_seal(text, sizeof text, kp->secret, pass);
+        if (e != LDG_OK) {
+            snprintf(err, err_len, "cannot encrypt the key: %s", ldg_err_str(e));
+            return e;
+        }
+    } else {
+        ldg_hex_encode(text, kp->secret, LDG_SECKEY_LEN);
+        strcat(text, "\n");
     }
-    char hex[2 * LDG_SECKEY_LEN + 2];
-    ldg_hex_encode(hex, out->secret, LDG_SECKEY_LEN);
-    strcat(hex, "\n");
-    e = net_file_write(path, hex, strlen(hex), 0600, NET_FILE_CREATE, err, err_len);
-    explicit_bzero(hex, sizeof hex);
+    e = net_file_write(path, text, strlen(text), 0600, NET_FILE_CREATE, err, err_len);
+    explicit_bzero(text, sizeof text);
     if (e != LDG_OK)
         return e;
-    ldg_hex_encode(hex, out->pub.b, LDG_PUBKEY_LEN);
+    char hex[2 * LDG_PUBKEY_LEN + 2];
+    ldg_hex_encode(hex, kp->pub.b, LDG_PUBKEY_LEN);
     strcat(hex, "\n");
     key_path(path, home, name, "pub");
     return net_file_write(path, hex, strlen(hex), 0644, NET_FILE_REPLACE, err, err_len);
+}
+
+ldg_err net_key_file_read(const char *home, const char *name, uint8_t **text, size_t *len)
+{
+    if (!net_key_name_ok(name))
+        return LDG_ERR_INVALID;
+    char path[NET_PATH_MAX];
+    key_path(path, home, name, "key");
+    return read_file(path, text, len, NET_KEY_FILE_MAX);
+}
+
+bool net_key_encrypted(const char *home, const char *name)
+{
+    uint8_t *text;
+    size_t len;
+    if (net_key_file_read(home, name, &text, &len) != LDG_OK)
+        return false;
+    bool sealed = net_keyfile_sealed(text, len);
+    explicit_bzero(text, len);
+    free(text);
+    return sealed;
+}
+
+ldg_err net_key_delete(const char *home, const char *name, char *err, size_t err_len)
+{
+    if (!net_key_name_ok(name)) {
+        snprintf(err, err_len, "'%s' is not a key name", name);
+        return LDG_ERR_INVALID;
+    }
+    char path[NET_PATH_MAX];
+    key_path(path, home, name, "key");
+    if (unlink(path) != 0 && errno != ENOENT) {
+        snprintf(err, err_len, "cannot delete %s: %s", path, strerror(errno));
+        return LDG_ERR_IO;
+    }
+    key_path(path, home, name, "pub");
+    if (unlink(path) != 0) {
+        bool absent = errno == ENOENT;
+        snprintf(err, err_len, absent ? "no key named '%s' in %s/keys" : "cannot delete %s: %s",
+                 absent ? name : path, absent ? home : strerror(errno));
+        return absent ? LDG_ERR_NOT_FOUND : LDG_ERR_IO;
+    }
+    char dir[NET_PATH_MAX];
+    net_home_path(dir, home, "keys");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    return LDG_OK;
 }
 
 static ldg_err read_hex32(const char *path, uint8_t out[32])
@@ -148,12 +214,20 @@ static ldg_err read_hex32(const char *path, uint8_t out[32])
 
 ldg_err net_key_load(const char *home, const char *name, ldg_keypair *out)
 {
-    if (!net_key_name_ok(name))
-        return LDG_ERR_INVALID;
-    char path[NET_PATH_MAX];
-    key_path(path, home, name, "key");
+    return net_key_load_pass(home, name, NULL, out);
+}
+
+ldg_err net_key_load_pass(const char *home, const char *name, const char *pass, ldg_keypair *out)
+{
+    uint8_t *text;
+    size_t len;
+    ldg_err err = net_key_file_read(home, name, &text, &len);
+    if (err != LDG_OK)
+        return err;
     uint8_t secret[32];
-    ldg_err err = read_hex32(path, secret);
+    err = net_keyfile_open(text, len, pass, secret);
+    explicit_bzero(text, len);
+    free(text);
     if (err != LDG_OK)
         return err;
     err = ldg_keypair_from_secret(out, secret);
@@ -235,6 +309,8 @@ static const cfg_key cfg_keys[] = {
     CFG_TEXT_KEY("tls", "key", tls_key),
     CFG_INT_KEY("consensus", "propose_timeout_ms", propose_timeout_ms, 50, 60000),
     CFG_INT_KEY("consensus", "vote_timeout_ms", vote_timeout_ms, 50, 60000),
+    CFG_TEXT_KEY("client", "as", client_as),
+    CFG_TEXT_KEY("client", "genesis_hash", client_genesis),
 };
 _Static_assert(LDG_ARRAY_LEN(cfg_keys) <= 32, "seen is a 32-bit set");
 
@@ -298,7 +374,8 @@ static bool config_key(void *arg, const char *section, const char *name, const c
         return cfg_set(k, p->cfg, value, err, err_len);
     }
     if (!section_known)
-        snprintf(err, err_len, "unknown section [%s] (known: node, p2p, tls, consensus)", section);
+        snprintf(err, err_len, "unknown section [%s] (known: node, p2p, tls, consensus, client)",
+                 section);
     else
         snprintf(err, err_len, "unknown key %s in [%s]", name, section);
     return false;
@@ -325,6 +402,17 @@ ldg_err net_config_parse(const char *text, size_t len, const char *home, net_con
     ldg_err e = net_ini_parse(text, len, config_key, &p, err, err_len);
     if (e != LDG_OK)
         return e;
+    if (cfg->client_as[0] && !net_key_name_ok(cfg->client_as)) {
+        snprintf(err, err_len,
+                 "as in [client] must be a key name (letters, digits, '-', '_', '.')");
+        return LDG_ERR_INVALID;
+    }
+    uint8_t gh[LDG_HASH_LEN];
+    if (cfg->client_genesis[0] && (strlen(cfg->client_genesis) != 2 * LDG_HASH_LEN ||
+                                   ldg_hex_decode(gh, LDG_HASH_LEN, cfg->client_genesis) != 0)) {
+        snprintf(err, err_len, "genesis_hash in [client] must be 64 hex digits");
+        return LDG_ERR_INVALID;
+    }
     char(*files[])[NET_PATH_MAX] = {&cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key};
     for (size_t i = 0; i < 3; i++) {
         if ((*files[i])[0] && (*files[i])[0] != '/') {
@@ -348,8 +436,7 @@ ldg_err net_config_load(const char *home, net_config *cfg, char *err, size_t err
     size_t len;
     ldg_err e = read_file(path, &data, &len, NET_CONFIG_SIZE_MAX);
     if (e == LDG_ERR_NOT_FOUND) {
-        snprintf(err, err_len, "%s is not a node home (no config.ini); run 'folio init --home %s'",
-                 home, home);
+        snprintf(err, err_len, "%s is not a folio home (it has no config.ini)", home);
         return e;
     }
     if (e == LDG_ERR_TOO_LARGE) {
@@ -469,6 +556,45 @@ ldg_err net_home_init(const char *home, const char *chain_id, char *err, size_t 
                      "validator_key = operator\nrpc_threads = 4\n",
                      g.chain_id);
     net_home_path(path, home, "config.ini");
+    return net_file_write(path, cfg, (size_t)n, 0644, NET_FILE_CREATE, err, err_len);
+}
+
+ldg_err net_client_home_init(const char *home, const char *rpc_url, const char *chain_id,
+                             const char *genesis_hex, const char *as, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX];
+    net_home_path(path, home, "config.ini");
+    if (access(path, F_OK) == 0) {
+        snprintf(err, err_len, "%s already holds a folio home", home);
+        return LDG_ERR_EXISTS;
+    }
+    ldg_err e = home_prepare(home, err, err_len);
+    if (e != LDG_OK)
+        return e;
+    char dir[NET_PATH_MAX];
+    net_home_path(dir, home, "keys");
+    e = net_dir_private(dir, err, err_len);
+    if (e != LDG_OK)
+        return e;
+    char cfg[NET_PATH_MAX + 1024];
+    int n = snprintf(cfg, sizeof cfg,
+                     "# folio client home: it uses the node below and runs none (specs/home.md)\n"
+                     "[node]\nchain_id = %s\nrpc = %s\n[client]\ngenesis_hash = %s\n"
+                     "# the key commands sign with when --as is not given (FOLIO_AS overrides)\n"
+                     "%sas = %s\n",
+                     chain_id, rpc_url, genesis_hex, as && *as ? "" : "# ",
+                     as && *as ? as : "broker-a");
+    if (n < 0 || (size_t)n >= sizeof cfg) {
+        snprintf(err, err_len, "the node's address is too long");
+        return LDG_ERR_INVALID;
+    }
+    /* Parsed back before it is written: what init writes, the CLI must read. */
+    net_config check;
+    char why[512];
+    if (net_config_parse(cfg, (size_t)n, home, &check, why, sizeof why) != LDG_OK) {
+        snprintf(err, err_len, "cannot write this configuration: %s", why);
+        return LDG_ERR_INVALID;
+    }
     return net_file_write(path, cfg, (size_t)n, 0644, NET_FILE_CREATE, err, err_len);
 }
 

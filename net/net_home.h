@@ -2,7 +2,8 @@
  *
  *   HOME/config.ini      [node] chain_id, rpc (listen/connect url), dev
  *   HOME/genesis.bin     canonical genesis document
- *   HOME/keys/NAME.key   hex secret key, mode 0600 (never printed unless asked)
+ *   HOME/keys/NAME.key   hex secret key or one sealed under a passphrase (net_keyfile.h),
+ *                        mode 0600 (never printed unless asked)
  *   HOME/keys/NAME.pub   hex x-only public key
  *   HOME/data/           RocksDB
  *   HOME/node.lock (held by the running node), HOME/node.pid (informational only),
@@ -35,7 +36,17 @@ typedef struct net_config {
     /* [consensus] base timeouts (ms); each round adds half the base. */
     int propose_timeout_ms;
     int vote_timeout_ms;
+    /* [client] (specs/home.md §5): the default signer of this home's commands, and, in a
+     * client home (one that runs no node), the genesis hash of the chain it was made for. */
+    char client_as[NET_KEY_NAME_MAX + 1];
+    char client_genesis[2 * LDG_HASH_LEN + 1];
 } net_config;
+
+/* A client home: made by `folio client init`, it uses a node elsewhere and runs none. */
+static inline bool net_config_client_home(const net_config *cfg)
+{
+    return cfg->client_genesis[0] != '\0';
+}
 
 /* Resolves the home: explicit dir, else $FOLIO_HOME, else $HOME/.folio. Absolute path. */
 bool net_home_resolve(char out[NET_PATH_MAX], const char *explicit_home);
@@ -46,6 +57,12 @@ void net_home_path(char out[NET_PATH_MAX], const char *home, const char *rel);
  * otherwise fails (LDG_ERR_EXISTS if it already has a config or is not empty). */
 ldg_err net_home_init(const char *home, const char *chain_id, char *err,
                       size_t err_len) LDG_WARN_UNUSED;
+/* Creates a client home (specs/home.md §5): config.ini naming the node (rpc_url), its chain
+ * id and genesis hash (64 hex), the default signer `as` (NULL: none), and keys/; no key,
+ * no genesis, no data. The home must be new or empty, as for net_home_init. */
+ldg_err net_client_home_init(const char *home, const char *rpc_url, const char *chain_id,
+                             const char *genesis_hex, const char *as, char *err,
+                             size_t err_len) LDG_WARN_UNUSED;
 /* Reads HOME/config.ini strictly (net_ini.h): an unknown section or key, a value out of
  * its range or too long, or a key set twice fails with the line number in err. */
 ldg_err net_config_load(const char *home, net_config *cfg, char *err,
@@ -64,7 +81,23 @@ ldg_err net_key_create(const char *home, const char *name, ldg_keypair *out) LDG
 /* The same, with a sentence in err on failure. */
 ldg_err net_key_create_err(const char *home, const char *name, ldg_keypair *out, char *err,
                            size_t err_len) LDG_WARN_UNUSED;
+/* Saves kp as HOME/keys/NAME.key (sealed under pass unless it is NULL, net_keyfile.h) and
+ * .pub, with the same care as net_key_create; never over an existing key (EXISTS). */
+ldg_err net_key_save(const char *home, const char *name, const ldg_keypair *kp, const char *pass,
+                     char *err, size_t err_len) LDG_WARN_UNUSED;
+/* Loads a key in the clear; a sealed one: LDG_ERR_DENIED (net_key_load_pass opens it). */
 ldg_err net_key_load(const char *home, const char *name, ldg_keypair *out) LDG_WARN_UNUSED;
+/* Loads a key, opening a sealed one with pass: LDG_ERR_CRYPTO if the passphrase is wrong. */
+ldg_err net_key_load_pass(const char *home, const char *name, const char *pass,
+                          ldg_keypair *out) LDG_WARN_UNUSED;
+/* Whether HOME/keys/NAME.key is sealed under a passphrase. */
+bool net_key_encrypted(const char *home, const char *name);
+/* The key file's bytes as they are (malloc'd; at most NET_KEY_FILE_MAX). */
+ldg_err net_key_file_read(const char *home, const char *name, uint8_t **text,
+                          size_t *len) LDG_WARN_UNUSED;
+/* Removes HOME/keys/NAME.key and .pub; NOT_FOUND if there is no such key. */
+ldg_err net_key_delete(const char *home, const char *name, char *err,
+                       size_t err_len) LDG_WARN_UNUSED;
 ldg_err net_key_load_pub(const char *home, const char *name, ldg_pubkey *out) LDG_WARN_UNUSED;
 /* Lists key names (sorted) into names; returns count. */
 size_t net_key_list(const char *home, char names[][NET_KEY_NAME_MAX + 1], size_t cap);

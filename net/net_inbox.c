@@ -1,5 +1,6 @@
 /* The consensus thread's inbox (net_inbox.h). */
 #include "net_inbox.h"
+#include "net_log.h"
 #include "net_clock.h"
 
 #include <stdarg.h>
@@ -86,9 +87,9 @@ net_inbox_item *net_inbox_recv(nng_socket s, size_t max, const char *what)
     it->raw = raw;
     ldg_err e = net_p2p_decode(&it->m, nng_msg_body(raw), nng_msg_len(raw), max);
     if (e != LDG_OK) {
-        fprintf(stderr,
-                "folio: p2p: dropped a malformed %s message (%zu bytes): %s; peer disconnected\n",
-                what, nng_msg_len(raw), ldg_err_str(e));
+        net_log(NET_LOG_WARN,
+                "p2p: dropped a malformed %s message (%zu bytes): %s; peer disconnected", what,
+                nng_msg_len(raw), ldg_err_str(e));
         nng_pipe_close(nng_msg_get_pipe(raw));
         nng_msg_free(raw);
         free(it);

@@ -1,4 +1,5 @@
 #include "net_links.h"
+#include "net_log.h"
 #include "net_home.h"
 #include "net_sync.h"
 
@@ -225,8 +226,7 @@ static bool close_sockets_within(net_links *b)
     bool done = c->done;
     pthread_mutex_unlock(&c->lock);
     if (!done) {
-        fprintf(stderr,
-                "folio: p2p: sockets did not close within %d ms; left to the process exit\n",
+        net_log(NET_LOG_WARN, "p2p: sockets did not close within %d ms; left to the process exit",
                 NET_BFT_CLOSE_DEADLINE_MS);
         return false;
     }

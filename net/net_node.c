@@ -1,4 +1,5 @@
 #include "net_node.h"
+#include "net_log.h"
 #include "net_bft.h"
 #include "net_file.h"
 #include "net_solo.h"
@@ -31,7 +32,7 @@ void net_node_fatal(net_node *n, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     snprintf(n->fatal, sizeof n->fatal, "consensus stopped: %s", msg);
-    fprintf(stderr, "folio: *** %s ***\n", n->fatal);
+    net_log(NET_LOG_ERROR, "*** %s ***", n->fatal);
     atomic_store(&n->stopping, true);
     net_pool_wake(n->pool);
 }
@@ -59,6 +60,12 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     n->dev = opts->dev;
     if (net_config_load(n->home, &n->cfg, err, err_len) != LDG_OK)
         return 1;
+    if (net_config_client_home(&n->cfg)) {
+        snprintf(err, err_len,
+                 "%s is a client home: it uses the node at %s and runs none (specs/home.md §5)",
+                 n->home, n->cfg.rpc_url);
+        return 1;
+    }
     ldg_genesis g;
     if (net_genesis_load(n->home, &g) != LDG_OK) {
         snprintf(err, err_len, "%s/genesis.bin is missing or corrupt", n->home);
@@ -94,7 +101,7 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
                  "(same chain id, different genesis)");
         return 1;
     }
-    fprintf(stderr, "folio: chain store opened at height %llu in %lld ms\n",
+    net_log(NET_LOG_INFO, "chain store opened at height %llu in %lld ms",
             (unsigned long long)ldg_chain_tip(n->chain).height,
             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
     ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
@@ -112,7 +119,7 @@ static void write_pid(const char *home)
     net_home_path(path, home, "node.pid");
     int len = snprintf(text, sizeof text, "%d\n", (int)getpid());
     if (net_file_write(path, text, (size_t)len, 0644, NET_FILE_REPLACE, err, sizeof err) != LDG_OK)
-        fprintf(stderr, "folio: %s\n", err);
+        net_log(NET_LOG_WARN, "%s", err);
 }
 
 int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
@@ -146,12 +153,12 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         solo_started = true;
         net_rpc_server_run(rpc, n->cfg.rpc_threads);
         ldg_tip tip = ldg_chain_tip(n->chain);
-        fprintf(stderr, "folio: node serving %s on %s at height %llu%s\n", ldg_chain_id(n->chain),
+        net_log(NET_LOG_INFO, "node serving %s on %s at height %llu%s", ldg_chain_id(n->chain),
                 n->cfg.rpc_url, (unsigned long long)tip.height, n->dev ? " (dev mode)" : "");
         if (opts->ready_fd >= 0) {
             char ok = 1;
             if (write(opts->ready_fd, &ok, 1) != 1)
-                fprintf(stderr, "folio: could not signal readiness\n");
+                net_log(NET_LOG_WARN, "could not signal readiness");
             close(opts->ready_fd);
         }
         while (!atomic_load(&n->stopping) && !got_signal)
@@ -174,7 +181,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         net_home_path(path, n->home, "node.pid");
         unlink(path);
         if (rc == 0)
-            fprintf(stderr, "folio: node stopped cleanly\n");
+            net_log(NET_LOG_INFO, "node stopped cleanly");
     }
     net_pool_free(n->pool);
     ldg_registry_free(n->reg);

@@ -1,4 +1,5 @@
 #include "net_p2p.h"
+#include "net_log.h"
 #include "net_tls.h"
 
 #include <nng/supplemental/tls/tls.h>
@@ -335,6 +336,7 @@ typedef struct watch {
 typedef struct peer_ent {
     uint32_t pipe; /* 0: free */
     bool validator_cert;
+    bool consensus; /* on the consensus socket (NET_P2P_ADMIT_VALIDATOR) */
     ldg_pubkey key; /* the validator key its certificate names, if validator_cert */
     char cn[NET_TLS_NAME_MAX + 1];
 } peer_ent;
@@ -350,6 +352,9 @@ struct net_p2p_peers {
     bool vals_loaded;
     uint32_t nval;
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    /* What the log last said of each validator's consensus connections (by index). */
+    uint8_t link_state[LDG_VALIDATORS_MAX]; /* LINK_NEVER, LINK_UP, LINK_LOST */
+    uint64_t lost_ms[LDG_VALIDATORS_MAX];
     watch watches[2]; /* the callbacks' arguments, by net_p2p_admit */
 };
 
@@ -408,6 +413,68 @@ static const char *admit_pipe(net_p2p_peers *pp, nng_pipe p, net_p2p_admit admit
     return NULL;
 }
 
+enum { LINK_NEVER, LINK_UP, LINK_LOST };
+
+static void load_vals_locked(net_p2p_peers *pp)
+{
+    uint64_t h = ldg_chain_tip(pp->chain).height;
+    if (!pp->vals_loaded || h != pp->vals_height) {
+        pp->nval = ldg_chain_validators(pp->chain, pp->vals, LDG_VALIDATORS_MAX);
+        pp->vals_height = h;
+        pp->vals_loaded = true;
+    }
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Says in the log when a validator's first consensus connection opens (connected, or
+ * regained after a loss) and when its last one closes (lost), naming it by index and key
+ * prefix (specs/home.md §6). Lock held; e is the entry added or removed, `open` the
+ * validator's consensus connections after the change. */
+static void log_validator_link(net_p2p_peers *pp, const peer_ent *e, size_t open)
+{
+    if (!e->consensus || !e->validator_cert || (open != 0 && open != 1))
+        return;
+    load_vals_locked(pp);
+    int v = -1;
+    for (uint32_t i = 0; i < pp->nval && v < 0; i++)
+        if (memcmp(pp->vals[i].b, e->key.b, LDG_PUBKEY_LEN) == 0)
+            v = (int)i;
+    if (v < 0)
+        return;
+    char prefix[9];
+    ldg_hex_encode(prefix, e->key.b, 4);
+    uint8_t *st = &pp->link_state[v];
+    if (open == 0 && *st == LINK_UP) {
+        *st = LINK_LOST;
+        pp->lost_ms[v] = wall_ms();
+        net_log(NET_LOG_WARN, "validator %d (key %s...) lost: its consensus connection closed", v,
+                prefix);
+    } else if (open == 1 && *st != LINK_UP) {
+        if (*st == LINK_LOST)
+            net_log(NET_LOG_INFO,
+                    "validator %d (key %s...) regained: connected again after %llu ms", v, prefix,
+                    (unsigned long long)(wall_ms() - pp->lost_ms[v]));
+        else
+            net_log(NET_LOG_INFO, "validator %d (key %s...) connected", v, prefix);
+        *st = LINK_UP;
+    }
+}
+
+static size_t consensus_links_locked(const net_p2p_peers *pp, const ldg_pubkey *key)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NET_P2P_PEERS_MAX; i++)
+        n += pp->ents[i].pipe && pp->ents[i].consensus && pp->ents[i].validator_cert &&
+             memcmp(pp->ents[i].key.b, key->b, LDG_PUBKEY_LEN) == 0;
+    return n;
+}
+
 static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
     watch *w = arg;
@@ -416,8 +483,10 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
     pthread_mutex_lock(&pp->lock);
     if (ev == NNG_PIPE_EV_REM_POST) {
         for (size_t i = 0; i < NET_P2P_PEERS_MAX; i++)
-            if (pp->ents[i].pipe == id)
+            if (pp->ents[i].pipe == id) {
                 pp->ents[i].pipe = 0;
+                log_validator_link(pp, &pp->ents[i], consensus_links_locked(pp, &pp->ents[i].key));
+            }
         pthread_mutex_unlock(&pp->lock);
         return;
     }
@@ -429,11 +498,14 @@ static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
             slot = i;
     if (!why && slot == NET_P2P_PEERS_MAX)
         why = "too many connections";
-    if (!why)
+    if (!why) {
+        e.consensus = w->admit == NET_P2P_ADMIT_VALIDATOR;
         pp->ents[slot] = e;
+        log_validator_link(pp, &e, consensus_links_locked(pp, &e.key));
+    }
     pthread_mutex_unlock(&pp->lock);
     if (why) {
-        fprintf(stderr, "folio: p2p connection refused: %s\n", why);
+        net_log(NET_LOG_WARN, "p2p connection refused: %s", why);
         nng_pipe_close(p);
     }
 }
@@ -451,12 +523,7 @@ int net_p2p_peers_watch(net_p2p_peers *pp, nng_socket s, net_p2p_admit admit)
  * Lock held. */
 static int validator_index_locked(net_p2p_peers *pp, nng_pipe p)
 {
-    uint64_t h = ldg_chain_tip(pp->chain).height;
-    if (!pp->vals_loaded || h != pp->vals_height) {
-        pp->nval = ldg_chain_validators(pp->chain, pp->vals, LDG_VALIDATORS_MAX);
-        pp->vals_height = h;
-        pp->vals_loaded = true;
-    }
+    load_vals_locked(pp);
     uint32_t id = (uint32_t)nng_pipe_id(p);
     for (size_t i = 0; i < NET_P2P_PEERS_MAX; i++) {
         const peer_ent *e = &pp->ents[i];
@@ -527,5 +594,5 @@ void net_p2p_log(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "folio: p2p: %s\n", buf);
+    net_log(NET_LOG_WARN, "p2p: %s", buf);
 }

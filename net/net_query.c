@@ -2,6 +2,7 @@
  * over the committed state. Every reply is JSON; the CLI prints it as is (--json) or as a
  * table. */
 #include "ast_asset.h"
+#include "ast_rules.h"
 #include "net_node.h"
 #include "net_query_assets.h"
 #include "net_query_settlement.h"
@@ -120,6 +121,68 @@ static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, i
     return dump(json_pack("{s:i,s:i,s:o}", "submitted", (int)nargs, "accepted", accepted,
                           "rejected", rejected),
                 status);
+}
+
+/* [tx_wire]: the receipt the transaction would get in the next block, without pooling it
+ * (specs/rpc.md "check"). The one admission path first, then the executor on a throw-away
+ * overlay over the committed state: nothing is written. */
+static json_t *receipt_json(const ldg_receipt *r);
+
+static json_t *check_reply(net_node *n, const char *stage, ldg_result code, const ldg_tx *tx,
+                           const ldg_receipt *rc, uint64_t height)
+{
+    json_t *j = rc ? receipt_json(rc) : result_json(code);
+    json_object_set_new(j, "allowed", json_boolean(code == LDG_R_OK));
+    json_object_set_new(j, "stage", json_string(stage));
+    json_object_set_new(j, "height", json_integer((json_int_t)height));
+    const ldg_tx_type *t = tx ? ldg_registry_find(n->reg, tx->type) : NULL;
+    if (t) {
+        char roles[128] = "";
+        ldg_roles_format(t->roles_any, roles, sizeof roles);
+        json_object_set_new(j, "type_name", json_string(t->name));
+        json_object_set_new(j, "roles", json_string(roles));
+    }
+    if (tx) {
+        ldg_account a;
+        ldg_account_of(&a, &tx->sender);
+        json_object_set_new(j, "sender", account_json(&a));
+    }
+    return j;
+}
+
+static char *m_check(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    if (nargs != 1 || args[0].type != MSGPACK_OBJECT_BIN)
+        return error_json(status, LDG_ERR_INVALID, "check takes one transaction's wire bytes");
+    const uint8_t *wire = (const uint8_t *)args[0].via.bin.ptr;
+    size_t len = args[0].via.bin.size;
+    ldg_tx tx;
+    ldg_result r = ldg_tx_decode(&tx, wire, len);
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    if (r != LDG_R_OK)
+        return dump(check_reply(n, "admission", r, NULL, NULL, tip.height + 1), status);
+    ldg_state *st = ldg_chain_reader(n->chain);
+    net_admitted ad;
+    r = net_admit_probe(n->admit, st, wire, len, &ad);
+    json_t *j = NULL;
+    if (r != LDG_R_OK) {
+        j = check_reply(n, "admission", r, &tx, NULL, tip.height + 1);
+    } else {
+        ldg_env env = {.chain_id = ldg_chain_id(n->chain),
+                       .height = tip.height + 1,
+                       .time_ms = net_admit_now(n->admit),
+                       .dev_mode = n->dev};
+        /* The block hooks are not run: they keep per-process buffers and run on the
+         * chain's thread only (ast_action.c). The answer is as of the committed state. */
+        ldg_receipt rc;
+        if (ldg_exec_tx(n->reg, st, &env, &tx, 0, &rc) == LDG_OK)
+            j = check_reply(n, "execution", rc.code, &tx, &rc, env.height);
+    }
+    ldg_state_free(st);
+    ldg_tx_free(&tx);
+    if (!j)
+        return error_json(status, LDG_ERR_IO, "cannot read the state");
+    return dump(j, status);
 }
 
 /* ---- status, blocks, transactions ---- */
@@ -486,10 +549,28 @@ static const char *kind_name(uint64_t k)
                                 : "unknown";
 }
 
+/* Sets key to the quantity q of a (an integer of its smallest unit) and, for cash, key_money
+ * to the same amount as a money object (specs/money.md §4). */
+static void set_quantity(json_t *j, const char *key, const ast_asset *a, uint64_t q)
+{
+    json_object_set_new(j, key, json_integer((json_int_t)q));
+    if (a->kind != AST_KIND_CASH)
+        return;
+    char mkey[32];
+    snprintf(mkey, sizeof mkey, "%s_money", key);
+    json_object_set_new(j, mkey, net_json_money((int64_t)q, a->currency));
+}
+
+static json_t *party_json(ldg_state *st, const ldg_account *a)
+{
+    char name[LDG_NAME_LEN_MAX + 1];
+    name_of(st, a, name, sizeof name);
+    return json_pack("{s:o,s:o}", "account", account_json(a), "name",
+                     net_json_text(name, strlen(name)));
+}
+
 static json_t *asset_json(ldg_state *st, const ast_asset *a)
 {
-    char issuer[LDG_NAME_LEN_MAX + 1];
-    name_of(st, &a->issuer, issuer, sizeof issuer);
     uint8_t hkey[1 + AST_ID_LEN] = {'H'};
     ast_id_key(hkey + 1, a->id);
     uint64_t holders = 0;
@@ -497,11 +578,13 @@ static json_t *asset_json(ldg_state *st, const ast_asset *a)
         holders = 0;
     char risk[4];
     snprintf(risk, sizeof risk, "R%u", (unsigned)a->risk);
-    return json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:s,s:s,s:s,s:I}", "id", a->id, "kind",
-                     kind_name(a->kind), "name", a->name, "issuer", account_json(&a->issuer),
-                     "issuer_name", issuer, "supply", (json_int_t)a->supply, "scale",
-                     (json_int_t)a->scale, "class", a->share_class, "risk", risk, "currency",
-                     a->currency, "holders", (json_int_t)holders);
+    json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:I,s:s,s:s,s:s,s:I}", "id", a->id, "kind",
+                          kind_name(a->kind), "name", a->name, "issuer", party_json(st, &a->issuer),
+                          "scale", (json_int_t)a->scale, "class", a->share_class, "risk", risk,
+                          "currency", a->currency, "holders", (json_int_t)holders);
+    if (j)
+        set_quantity(j, "supply", a, a->supply);
+    return j;
 }
 
 typedef struct asset_scan {
@@ -528,10 +611,22 @@ static void asset_next(const net_page *page, char next[AST_ID_LEN + 1])
     next[page->last_len < AST_ID_LEN ? page->last_len : AST_ID_LEN] = '\0';
 }
 
-static json_t *holding_json(const ast_asset *a, uint64_t q)
+/* A row of balance: the holding of a by holder, with what of it is frozen. */
+static json_t *holding_json(ldg_state *st, const ast_asset *a, const ldg_account *holder,
+                            uint64_t q)
 {
-    return json_pack("{s:s,s:s,s:s,s:I}", "id", a->id, "name", a->name, "kind", kind_name(a->kind),
-                     "quantity", (json_int_t)q);
+    uint64_t frozen = 0;
+    if (ast_frozen_get(st, a->id, holder, &frozen) != LDG_OK)
+        frozen = 0;
+    json_t *j = json_pack("{s:s,s:s,s:s,s:I}", "id", a->id, "name", a->name, "kind",
+                          kind_name(a->kind), "scale", (json_int_t)a->scale);
+    if (j) {
+        if (a->kind == AST_KIND_CASH)
+            json_object_set_new(j, "currency", json_string(a->currency));
+        set_quantity(j, "quantity", a, q);
+        set_quantity(j, "frozen", a, frozen);
+    }
+    return j;
 }
 
 static bool collect_asset(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -549,7 +644,7 @@ static bool collect_asset(void *arg, const uint8_t *k, size_t kl, const uint8_t 
         return true;
     if (!net_page_take(s->page, k + 1, AST_ID_LEN))
         return false;
-    json_t *row = s->holder ? holding_json(&a, q) : asset_json(s->st, &a);
+    json_t *row = s->holder ? holding_json(s->st, &a, s->holder, q) : asset_json(s->st, &a);
     json_array_append_new(s->arr, row ? row : json_pack("{s:s}", "id", a.id));
     return true;
 }
@@ -665,8 +760,9 @@ static bool holder_cursor(const char *text, holding *out)
     return ldg_account_parse(&out->a, colon + 1) == 0;
 }
 
-static json_t *holder_rows(ldg_state *st, const holder_scan *s, const holding *after,
-                           uint64_t limit, char next[LDG_QUERY_CURSOR_MAX + 1])
+static json_t *holder_rows(ldg_state *st, const ast_asset *a, const holder_scan *s,
+                           const holding *after, uint64_t limit,
+                           char next[LDG_QUERY_CURSOR_MAX + 1])
 {
     json_t *arr = json_array();
     size_t lo = 0, hi = after ? s->n : 0; /* the first row after the cursor: rows are sorted */
@@ -687,11 +783,15 @@ static json_t *holder_rows(ldg_state *st, const holder_scan *s, const holding *a
             snprintf(next, LDG_QUERY_CURSOR_MAX + 1, "%llu:%s", (unsigned long long)h[-1].q, hex);
             break;
         }
-        char name[LDG_NAME_LEN_MAX + 1];
-        name_of(st, &h->a, name, sizeof name);
-        json_array_append_new(arr, json_pack("{s:o,s:o,s:I}", "account", account_json(&h->a),
-                                             "name", net_json_text(name, strlen(name)), "quantity",
-                                             (json_int_t)h->q));
+        uint64_t frozen = 0;
+        if (ast_frozen_get(st, a->id, &h->a, &frozen) != LDG_OK)
+            frozen = 0;
+        json_t *row = party_json(st, &h->a);
+        if (row) {
+            set_quantity(row, "quantity", a, h->q);
+            set_quantity(row, "frozen", a, frozen);
+        }
+        json_array_append_new(arr, row);
     }
     return arr;
 }
@@ -723,18 +823,24 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
     if (err == LDG_OK) {
         if (s.n) /* qsort must not be given NULL, even for no rows */
             qsort(s.rows, s.n, sizeof *s.rows, by_quantity);
-        rows = holder_rows(st, &s, page.has_after ? &from : NULL, page.limit, next);
+        rows = holder_rows(st, &a, &s, page.has_after ? &from : NULL, page.limit, next);
     }
     ldg_state_free(st);
     free(s.rows);
     if (err != LDG_OK)
         return error_json(status, err, "cannot read holders of %s", id);
-    json_t *j = json_pack("{s:s,s:o,s:o,s:I,s:I,s:I,s:b}", "id", id, "name",
-                          net_json_text(a.name, strlen(a.name)), "holders", rows, "holder_count",
-                          (json_int_t)s.n, "total", (json_int_t)s.total, "supply",
-                          (json_int_t)a.supply, "conserved", !s.overflow && s.total == a.supply);
-    if (j && next[0])
-        json_object_set_new(j, "next", json_string(next));
+    json_t *j = json_pack("{s:s,s:o,s:s,s:I,s:o,s:I,s:b}", "id", id, "name",
+                          net_json_text(a.name, strlen(a.name)), "kind", kind_name(a.kind), "scale",
+                          (json_int_t)a.scale, "holders", rows, "holder_count", (json_int_t)s.n,
+                          "conserved", !s.overflow && s.total == a.supply);
+    if (j) {
+        if (a.kind == AST_KIND_CASH)
+            json_object_set_new(j, "currency", json_string(a.currency));
+        set_quantity(j, "total", &a, s.total);
+        set_quantity(j, "supply", &a, a.supply);
+        if (next[0])
+            json_object_set_new(j, "next", json_string(next));
+    }
     return dump(j, status);
 }
 
@@ -863,6 +969,7 @@ static char *m_stop(net_node *n, int *status)
         return m_##fn(n, status);                                                                  \
     }
 WITH_ARGS(submit)
+WITH_ARGS(check)
 WITH_ARGS(tx)
 WITH_ARGS(block)
 WITH_ARGS(participant)
@@ -894,6 +1001,7 @@ const net_rpc_method net_rpc_methods[] = {
     {"balance", h_balance, PUB, SMALL, true},
     {"block", h_block, PUB, SMALL, false},
     {"bond_schedule", net_query_assets, PUB, SMALL, false},
+    {"check", h_check, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
     {"contract_info", net_query_vm, PUB, SMALL, false},
     {"contract_query", net_query_vm, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
     {"contract_result", net_query_vm, PUB, SMALL, false},

@@ -103,19 +103,19 @@ static char *m_bond(ldg_state *st, const char *id, int *status)
         n = 0;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:I,s:b}", "period",
-                                             (json_int_t)i, "start", date_json(p[i].start.days),
-                                             "pay_date", date_json(p[i].end.days), "days_num",
-                                             (json_int_t)p[i].fraction.num, "days_den",
-                                             (json_int_t)p[i].fraction.den, "coupon_per_unit",
-                                             (json_int_t)p[i].amount, "redemption", i + 1 == n));
+        json_array_append_new(
+            arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:o,s:b}", "period", (json_int_t)i, "start",
+                           date_json(p[i].start.days), "pay_date", date_json(p[i].end.days),
+                           "days_num", (json_int_t)p[i].fraction.num, "days_den",
+                           (json_int_t)p[i].fraction.den, "coupon_per_unit",
+                           net_json_money((int64_t)p[i].amount, cur), "redemption", i + 1 == n));
     free(p);
-    return dump(json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:o,s:I,s:o}", "id", id, "currency", cur,
-                          "face_value", (json_int_t)t.face_value, "coupon_bps",
+    return dump(json_pack("{s:s,s:s,s:o,s:I,s:s,s:s,s:o,s:o,s:o,s:o}", "id", id, "currency", cur,
+                          "face_value", net_json_money((int64_t)t.face_value, cur), "coupon_bps",
                           (json_int_t)t.coupon_bps, "frequency", freq_name(t.freq), "day_count",
                           daycount_name(t.daycount), "issue_date", date_json(t.issue.days),
                           "maturity_date", date_json(t.maturity.days), "redemption_per_unit",
-                          (json_int_t)ast_bond_redemption(&t), "schedule", arr),
+                          net_json_money((int64_t)ast_bond_redemption(&t), cur), "schedule", arr),
                 status);
 }
 
@@ -195,10 +195,14 @@ static char *m_check(net_node *n, ldg_state *st, const msgpack_object *args, uin
 
 static json_t *action_json(ldg_state *st, const ast_action *a)
 {
-    json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:I}", "id", (json_int_t)a->id, "kind",
+    json_t *j = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)a->id, "kind",
                           ast_action_kind_name(a->kind), "isin", a->isin, "state",
-                          ast_action_state_name(a->state), "currency", a->currency, "per_unit",
-                          (json_int_t)a->per_unit);
+                          ast_action_state_name(a->state));
+    if (a->kind != AST_ACTION_SPLIT) {
+        /* Every figure paid is money of the action's currency (specs/money.md §4). */
+        json_object_set_new(j, "currency", json_string(a->currency));
+        json_object_set_new(j, "per_unit", net_json_money((int64_t)a->per_unit, a->currency));
+    }
     if (a->kind == AST_ACTION_SPLIT) {
         char ratio[48];
         snprintf(ratio, sizeof ratio, "%llu:%llu", (unsigned long long)a->ratio_new,
@@ -210,10 +214,10 @@ static json_t *action_json(ldg_state *st, const ast_action *a)
         json_object_set_new(j, "pay_date", ms_date_json(a->pay_ms));
         json_object_set_new(j, "record_units", json_integer((json_int_t)a->snap_units));
         json_object_set_new(j, "record_holders", json_integer((json_int_t)a->snap_holders));
-        json_object_set_new(j, "total", json_integer((json_int_t)a->total));
-        json_object_set_new(j, "paid", json_integer((json_int_t)a->paid));
+        json_object_set_new(j, "total", net_json_money((int64_t)a->total, a->currency));
+        json_object_set_new(j, "paid", net_json_money((int64_t)a->paid, a->currency));
         json_object_set_new(j, "paid_holders", json_integer((json_int_t)a->paid_holders));
-        json_object_set_new(j, "unpaid", json_integer((json_int_t)a->unpaid));
+        json_object_set_new(j, "unpaid", net_json_money((int64_t)a->unpaid, a->currency));
     }
     if (a->kind == AST_ACTION_COUPON || a->kind == AST_ACTION_REDEMPTION)
         json_object_set_new(j, "period", json_integer((json_int_t)a->period));

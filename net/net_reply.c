@@ -1,6 +1,7 @@
 #include "net_reply.h"
 #include "ldg_assert.h"
 #include "ldg_codec.h"
+#include "ast_money.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -199,4 +200,17 @@ void net_page_u64_text(const net_page *p, char out[21])
     for (size_t i = 0; i < p->last_len && i < 8; i++)
         v = v << 8 | p->last[i];
     snprintf(out, 21, "%llu", (unsigned long long)v);
+}
+
+json_t *net_json_money(int64_t minor, const char *currency)
+{
+    unsigned scale = 0;
+    char dec[AST_MONEY_TEXT_LEN];
+    if (!currency || !ast_money_currency_scale(currency, &scale))
+        scale = 0;
+    ast_money_format(dec, sizeof dec, minor, scale, false);
+    json_t *j = json_pack("{s:o,s:I,s:I,s:s}", "currency",
+                          net_json_text(currency ? currency : "", currency ? strlen(currency) : 0),
+                          "minor", (json_int_t)minor, "scale", (json_int_t)scale, "decimal", dec);
+    return j ? j : json_object();
 }

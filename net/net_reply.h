@@ -30,6 +30,11 @@ char *net_reply_dump(json_t *j, size_t flags, int *status);
  * replaced by U+FFFD. */
 json_t *net_json_text(const char *s, size_t n);
 
+/* A money figure as every reply carries it (specs/money.md): {"currency": code, "minor":
+ * exact integer of minor units, "scale": the currency's decimals, "decimal": the same amount
+ * as exact decimal text ("1250.50")}. Never NULL. An unknown currency keeps scale 0. */
+json_t *net_json_money(int64_t minor, const char *currency);
+
 /* Copies s[0..n) into out (out_len > 0) as UTF-8, NUL-terminated, replacing each byte that
  * does not start a valid RFC 3629 sequence by U+FFFD and stopping before a character that
  * would not fit. Returns the length written. */

@@ -2,6 +2,7 @@
  * (propose -> execute -> precommit signatures -> certificate check -> commit), with a
  * validator set of one whose quorum is one. */
 #include "net_solo.h"
+#include "net_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 static void stop_fatal(net_node *n, const char *what, ldg_err err)
 {
     snprintf(n->fatal, sizeof n->fatal, "consensus stopped: %s: %s", what, ldg_err_str(err));
-    fprintf(stderr, "folio: %s\n", n->fatal);
+    net_log(NET_LOG_ERROR, "%s", n->fatal);
     atomic_store(&n->stopping, true);
 }
 
@@ -115,7 +116,7 @@ void *net_solo_run(void *arg)
 {
     net_node *n = arg;
     if (n->validator_index < 0) {
-        fprintf(stderr, "folio: this node's key is not a validator; following only\n");
+        net_log(NET_LOG_WARN, "this node's key is not a validator; following only");
         return NULL;
     }
     net_pool_tx *batch = malloc(LDG_BLOCK_TX_MAX * sizeof *batch);

@@ -1,4 +1,5 @@
 #include "net_sync.h"
+#include "net_log.h"
 
 #include <stdarg.h>
 #include <time.h>
@@ -115,9 +116,9 @@ ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, ldg_comm
         char a[17], bb[17];
         hex8(a, &out.state_root);
         hex8(bb, &b->state_root);
-        fprintf(stderr,
-                "folio: WARNING block %llu: our state root %s... differs from the sender's "
-                "record %s... (the next certified header decides)\n",
+        net_log(NET_LOG_ERROR,
+                "WARNING block %llu: our state root %s... differs from the sender's "
+                "record %s... (the next certified header decides)",
                 (unsigned long long)h->height, a, bb);
     }
     err = ldg_chain_commit_ex(c, h, b->txs, b->tx_lens, &b->cert, &out, mode);
@@ -286,7 +287,7 @@ static void sync_log(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "folio: p2p: %s\n", buf);
+    net_log(NET_LOG_WARN, "p2p: %s", buf);
 }
 
 net_sync_outcome net_sync_catch_up(const net_sync_client *c, char *fatal_why, size_t fatal_len)
@@ -367,9 +368,9 @@ net_sync_outcome net_sync_catch_up(const net_sync_client *c, char *fatal_why, si
         return NET_SYNC_FATAL;
     }
     if (now.height > start.height)
-        fprintf(stderr,
-                "folio: block sync: %llu -> %llu (%llu transactions) in %llu ms, %llu of them "
-                "waiting for peers\n",
+        net_log(NET_LOG_INFO,
+                "block sync: %llu -> %llu (%llu transactions) in %llu ms, %llu of them "
+                "waiting for peers",
                 (unsigned long long)start.height, (unsigned long long)now.height,
                 (unsigned long long)(now.tx_total - start.tx_total),
                 (unsigned long long)(sync_mono_ms() - t0), (unsigned long long)wait_ms);

@@ -356,6 +356,12 @@ START_TEST(cash_issue_redeem)
     ck_assert_int_eq(redeem_cash(ALICE, EQ, 1), AST_R_BAD_CURRENCY);
     ck_assert_int_eq(redeem_cash(ALICE, "USD", 1), AST_R_UNKNOWN_ASSET);
     ck_assert_uint_eq(asset("CNY").supply, 101000);
+    /* The ledger's sentence gives money with its currency and decimals, never bare fen. */
+    char detail[LDG_TEXT_LEN_MAX + 1] = "";
+    ck_assert_int_eq(ast_transfer_check(H.st, H.env.time_ms, "CNY", &H.acct[ALICE], &H.acct[BOB],
+                                        100001, detail, sizeof detail),
+                     AST_R_INSUFFICIENT_BALANCE);
+    ck_assert_str_eq(detail, "holds 1,000.00 CNY, needs 1,000.01 CNY");
     ck_assert_int_eq(transfer(ALICE, "CNY", 300, BOB), LDG_R_OK);
     ck_assert_int_eq(redeem_cash(BOB, "CNY", 1300), LDG_R_OK);
     ck_assert_uint_eq(bal("CNY", BOB), 0);

@@ -45,6 +45,7 @@ import json, sys
 for a in json.load(sys.stdin)["actions"]:
     if a["id"] == int(sys.argv[1]):
         v = a.get(sys.argv[2], "")
+        v = v["minor"] if isinstance(v, dict) else v  # a money object (specs/money.md)
         print(v if not isinstance(v, bool) else str(v).lower()); break' "$1" "$2"
 }
 # wait_state ID STATE: poll until action ID is in STATE (up to ~20 s).
@@ -132,7 +133,7 @@ check "15 participants registered" test "$(folio participant list --json | pytho
 section "cash: issue and redeem"
 expect_ok "bank issues 1,000,000.00 CNY to issuer" asset issue cash --currency CNY --amount 1000000.00 --to issuer --as bank
 eq "CNY supply (minor units)" "$(supply CNY)" 100000000
-eq "CNY issuer is bank" "$(folio asset show CNY --json | jget issuer_name)" bank
+eq "CNY issuer is bank" "$(folio asset show CNY --json | jget issuer.name)" bank
 eq "CNY scale" "$(folio asset show CNY --json | jget scale)" 2
 expect_ok "bank issues 500.50 CNY more to broker" asset issue cash --currency CNY --amount 500.50 --to broker --as bank
 eq "CNY supply grows" "$(supply CNY)" 100050050
@@ -141,7 +142,7 @@ check_conserved
 expect_fail CASH_ISSUER "a second settlement bank issuing CNY" asset issue cash --currency CNY --amount 1.00 --to issuer --as bank2
 eq "CNY supply unchanged after the refusal" "$(supply CNY)" 100050050
 expect_ok "bank2 may issue another currency (USD)" asset issue cash --currency USD --amount 10.00 --to broker --as bank2
-eq "USD issuer is bank2" "$(folio asset show USD --json | jget issuer_name)" bank2
+eq "USD issuer is bank2" "$(folio asset show USD --json | jget issuer.name)" bank2
 expect_ok "broker redeems 200.25 CNY" asset redeem cash --currency CNY --amount 200.25 --as broker
 eq "CNY supply shrinks by 20025" "$(supply CNY)" 100030025
 eq "broker now holds" "$(qty broker CNY)" 30025
@@ -331,18 +332,18 @@ run asset show "$BOND" --json
 SCHED="$(printf '%s' "$OUT" | jget bond.schedule)"
 NP="$(printf '%s' "$SCHED" | python3 -c 'import json,sys;print(len(json.load(sys.stdin)))')"
 check "asset show --json lists the schedule ($NP periods)" test "${NP:-0}" -ge 2
-eq "face value" "$(printf '%s' "$OUT" | jget bond.face_value)" 10000
+eq "face value" "$(printf '%s' "$OUT" | jget bond.face_value.minor)" 10000
 eq "last period is the redemption" "$(printf '%s' "$SCHED" | jget "$((NP - 1)).redemption")" true
 eq "last pay date is the maturity" "$(printf '%s' "$SCHED" | jget "$((NP - 1)).pay_date")" "$MAT"
 run asset show "$BOND"
-check "asset show (text) prints the schedule table with '+ 10000 face'" grep -q '+ 10000 face' <<<"$OUT"
+check "asset show (text) prints the schedule table with '+ 100.00 CNY face'" grep -q '+ 100.00 CNY face' <<<"$OUT"
 # per-unit amounts as shown, and the formula floor(face x bps x num / (10000 x den))
 while read -r i c n d; do
   eq "period $i per-unit coupon = floor(10000 x 500 x $n / (10000 x $d))" "$c" $((10000 * 500 * n / (10000 * d)))
 done < <(printf '%s' "$SCHED" | python3 -c '
 import json, sys
 for p in json.load(sys.stdin):
-    print(p["period"], p["coupon_per_unit"], p["days_num"], p["days_den"])')
+    print(p["period"], p["coupon_per_unit"]["minor"], p["days_num"], p["days_den"])')
 both OK "broker -> alice 300 bonds" "$BOND" 300 broker alice
 both OK "broker -> bob 200 bonds" "$BOND" 200 broker bob
 check_conserved
@@ -351,7 +352,7 @@ C0AL="$(qty alice CNY)"; C0BO="$(qty bob CNY)"; C0IS="$(qty issuer CNY)"
 # Every period but the last, in order.
 for ((k = 0; k < NP - 1; k++)); do
   PD="$(printf '%s' "$SCHED" | jget "$k.pay_date")"
-  CPU="$(printf '%s' "$SCHED" | jget "$k.coupon_per_unit")"
+  CPU="$(printf '%s' "$SCHED" | jget "$k.coupon_per_unit.minor")"
   AID="$(action_of "$BOND" coupon "$k")"
   check "coupon $((k + 1)) is action '$AID', scheduled for $PD" test -n "$AID"
   advance "$(days_until "$PD")d"
@@ -368,7 +369,7 @@ done
 section "unfunded coupon of $BOND2"
 B2ID="$(action_of "$BOND2" coupon 0)"
 B2PD="$(folio asset show "$BOND2" --json | jget bond.schedule.0.pay_date)"
-B2C="$(folio asset show "$BOND2" --json | jget bond.schedule.0.coupon_per_unit)"
+B2C="$(folio asset show "$BOND2" --json | jget bond.schedule.0.coupon_per_unit.minor)"
 B2N="$(folio asset show "$BOND2" --json | jget bond.schedule.0.days_num)"
 eq "$BOND2 first (stub) coupon per unit = floor(5000 x 1000 x $B2N / (10000 x 360))" "$B2C" $((5000 * 1000 * B2N / (10000 * 360)))
 if [ "$(days_until "$B2PD")" -gt 0 ]; then advance "$(days_until "$B2PD")d"; fi
@@ -396,7 +397,7 @@ check_conserved
 section "maturity of $BOND"
 LAST=$((NP - 1))
 PD="$(printf '%s' "$SCHED" | jget "$LAST.pay_date")"
-CPU="$(printf '%s' "$SCHED" | jget "$LAST.coupon_per_unit")"
+CPU="$(printf '%s' "$SCHED" | jget "$LAST.coupon_per_unit.minor")"
 AID="$(folio action list --isin "$BOND" --json | python3 -c '
 import json, sys
 print(max(a["id"] for a in json.load(sys.stdin)["actions"]))')"

@@ -36,6 +36,9 @@ bad() {
   local name="${spec%%:*}" t0 t1 s0
   t0="$(tip)"
   s0="$(snap)"
+  # A receipt is the ledger's own refusal: --no-check submits past the CLI's check
+  # (which refuses the same mistakes before submission: submit_check.sh).
+  [ "$kind" = cli ] || [ "$kind" = refused ] || set -- "$@" --no-check
   expect_fail "$spec" "$desc" "$@"
   t1="$(tip)"
   if [ "$kind" = cli ]; then
@@ -182,7 +185,7 @@ bad receipt UNKNOWN_PROPOSAL "approval of proposal 999" control approve 999 --as
 bad receipt NOT_FROZEN "unfreeze 11 of alice's frozen 10" control unfreeze "$EQ" alice --quantity 11 --order "$ORDER" --as reg1
 bad cli USAGE "freeze without --order" control freeze "$EQ" alice --quantity 1 --as reg1
 bad cli USAGE "freeze with a short order hash" control freeze "$EQ" alice --quantity 1 --order abc --as reg1
-bad cli USAGE "freeze quantity 0" control freeze "$EQ" alice --quantity 0 --order "$ORDER" --as reg1
+bad cli BAD_QUANTITY:2 "freeze quantity 0" control freeze "$EQ" alice --quantity 0 --order "$ORDER" --as reg1
 bad receipt FROZEN "alice moving her frozen shares" transfer "$EQ" 91 --to issuer --as alice
 bad receipt UNKNOWN_ACTION "cancel of action 999" action cancel 999 --as issuer
 

@@ -78,7 +78,7 @@ after_step "issue"
 check "issuer holds the whole supply" test "$(holder_qty $APPLE issuer)" = 1000000
 expect_ok "asset show --json" asset show "$APPLE" --json
 check "asset show: supply 1000000, kind equity, issuer_name issuer" \
-  test "$(printf '%s' "$OUT" | jget supply)/$(printf '%s' "$OUT" | jget kind)/$(printf '%s' "$OUT" | jget issuer_name)" = 1000000/equity/issuer
+  test "$(printf '%s' "$OUT" | jget supply)/$(printf '%s' "$OUT" | jget kind)/$(printf '%s' "$OUT" | jget issuer.name)" = 1000000/equity/issuer
 
 section "transfers"
 expect_ok "transfer 1000 $APPLE issuer -> broker-a --json" transfer "$APPLE" 1000 --to broker-a --as issuer --json

@@ -196,6 +196,19 @@ check "node2 restarts" node_start "$(home 2)"
 target="$(max_height)"
 check "node2 catches up to $target" wait_height 2 "$target" 60
 check "node2 restored its signing state" grep -q "restored signing state" "$(home 2)/node.log"
+# The others' logs say which validator was lost and regained (index and key prefix).
+k2="$(folio keys list --json --home "$(home 2)" | python3 -c '
+import json, sys
+print(" ".join(k["pubkey"][:8] for k in json.load(sys.stdin)["keys"]))')"
+link_logged() { # WHAT: node0's log has a WARN/INFO "validator N (key <node2's>...) WHAT" line
+  local k
+  for k in $k2; do
+    grep -qE "Z (WARN |INFO ) validator [0-9]+ \(key $k\.\.\.\) $1" "$(home 0)/node.log" && return 0
+  done
+  return 1
+}
+check "node0's log: node2's validator lost (index and key prefix)" link_logged lost
+check "node0's log: node2's validator regained" link_logged regained
 sleep 3
 check "node2 is not behind" test "$(folio node status --json --home "$(home 2)" | jget consensus.behind)" = "false"
 # "Heard" means a message in the last 1.5 s, and an idle chain sends none (the clients'

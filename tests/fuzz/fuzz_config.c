@@ -68,6 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LDG_ASSERT(memchr(cfg.tls_ca, 0, sizeof cfg.tls_ca));
         LDG_ASSERT(memchr(cfg.tls_cert, 0, sizeof cfg.tls_cert));
         LDG_ASSERT(memchr(cfg.tls_key, 0, sizeof cfg.tls_key));
+        LDG_ASSERT(!cfg.client_as[0] || net_key_name_ok(cfg.client_as));
+        LDG_ASSERT(!cfg.client_genesis[0] || strlen(cfg.client_genesis) == 64);
     }
     free(s);
     return 0;

@@ -155,6 +155,26 @@ START_TEST(test_file_write_no_symlink)
 }
 END_TEST
 
+/* [client] (specs/home.md §5): the default signer is a key name, the genesis hash 64 hex
+ * digits; a home with a genesis hash is a client home. */
+START_TEST(test_client_section)
+{
+    ck_assert_int_eq(parse("[node]\nchain_id = a\n"), LDG_OK);
+    ck_assert(!net_config_client_home(&cfg));
+    ck_assert_str_eq(cfg.client_as, "");
+    char text[512];
+    snprintf(text, sizeof text, "[client]\nas = broker-a\ngenesis_hash = %064d\n", 7);
+    ck_assert_int_eq(parse(text), LDG_OK);
+    ck_assert_str_eq(cfg.client_as, "broker-a");
+    ck_assert(net_config_client_home(&cfg));
+    ck_assert_int_eq(parse("[client]\nas = ../operator\n"), LDG_ERR_INVALID);
+    ck_assert(strstr(err, "key name") != NULL);
+    ck_assert_int_eq(parse("[client]\ngenesis_hash = 12ab\n"), LDG_ERR_INVALID);
+    ck_assert(strstr(err, "64 hex") != NULL);
+    refused("[client]\nsigner = x\n", 2, "unknown key signer in [client]");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -165,6 +185,7 @@ int main(void)
     tcase_add_test(tc, test_bad_lines_refused_with_line);
     tcase_add_test(tc, test_testnet_20_validators);
     tcase_add_test(tc, test_file_write_no_symlink);
+    tcase_add_test(tc, test_client_section);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
