@@ -172,5 +172,8 @@ int cli_wcwidth(uint32_t cp);
 size_t cli_text_width(const char *s);
 /* A whole number with thousands separators: 1234567 -> "1,234,567". */
 void cli_num(char *out, size_t len, uint64_t v);
+/* A reply's "roles" (an array of role names, specs/rpc.md §2.2) as "a,b" into out; "" when
+ * absent. Returns out. */
+const char *cli_roles_text(const json_t *roles, char *out, size_t len);
 
 #endif

@@ -19,10 +19,15 @@ static void print_tx_human(json_t *j)
     printf("\n");
     if (!json_object_get(j, "type_name"))
         return;
-    const char *sn = json_string_value(json_object_get(j, "sender_name"));
+    json_t *sender = json_object_get(j, "sender");
+    const char *sn = json_string_value(json_object_get(sender, "name"));
+    sn = sn ? sn : "";
     printf("  type      %s\n", json_string_value(json_object_get(j, "type_name")));
-    printf("  sender    %s%s%s%s\n", json_string_value(json_object_get(j, "sender")),
+    printf("  sender    %s%s%s%s\n", json_string_value(json_object_get(sender, "account")),
            *sn ? " (" : "", sn, *sn ? ")" : "");
+    const char *bt = json_string_value(json_object_get(j, "block_time"));
+    if (bt)
+        printf("  time      %s\n", bt);
     json_t *omitted = json_object_get(j, "payload_omitted");
     char *payload = json_dumps(json_object_get(j, "payload"), JSON_COMPACT | JSON_ENCODE_ANY);
     if (omitted)

@@ -472,7 +472,9 @@ static int wait_commit(cli_ctx *ctx, const ldg_hash *id, json_t **out)
         ldg_enc_free(&e);
         if (!j)
             return rc;
-        if (!strcmp(json_string_value(json_object_get(j, "status")), "committed")) {
+        const char *st = json_string_value(json_object_get(j, "status"));
+        /* in a block: "committed", or "rejected" when its receipt is a failure */
+        if (st && strcmp(st, "pending")) {
             if (tty && i > 10)
                 fprintf(stderr, "\r\033[K");
             *out = j;
@@ -540,23 +542,26 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
     return CLI_OK;
 }
 
-/* The role names of a participant JSON ("roles": "a,b" or ["a", "b"]) contain one of
- * need ("a,b"). */
+const char *cli_roles_text(const json_t *roles, char *out, size_t len)
+{
+    size_t i, off = 0;
+    json_t *r;
+    out[0] = '\0';
+    json_array_foreach(roles, i, r)
+    {
+        if (json_is_string(r) && off < len)
+            off += (size_t)snprintf(out + off, len - off, "%s%s", off ? "," : "",
+                                    json_string_value(r));
+    }
+    return out;
+}
+
+/* The role names of a participant JSON ("roles": ["a", "b"]) contain one of need ("a,b"). */
 static bool holds_role(json_t *roles, const char *need)
 {
-    char have[512] = "";
-    if (json_is_string(roles)) {
-        snprintf(have, sizeof have, ",%s,", json_string_value(roles));
-    } else {
-        size_t i, off = 1;
-        json_t *r;
-        have[0] = ',';
-        json_array_foreach(roles, i, r)
-        {
-            if (json_is_string(r) && off < sizeof have)
-                off += (size_t)snprintf(have + off, sizeof have - off, "%s,", json_string_value(r));
-        }
-    }
+    char have[512] = ",";
+    cli_roles_text(roles, have + 1, sizeof have - 2);
+    strcat(have, ",");
     char want[256];
     snprintf(want, sizeof want, "%s", need);
     for (char *save = NULL, *t = strtok_r(want, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -607,7 +612,8 @@ static void keys_with_role(cli_ctx *ctx, const char *roles, char *out, size_t le
 static void refusal_hint(cli_ctx *ctx, json_t *chk, const char *signer, char *out, size_t len)
 {
     int code = (int)json_integer_value(json_object_get(chk, "code"));
-    const char *roles = json_string_value(json_object_get(chk, "roles"));
+    char roles_buf[256];
+    const char *roles = cli_roles_text(json_object_get(chk, "roles"), roles_buf, sizeof roles_buf);
     char keys[1024];
     out[0] = '\0';
     if (code == LDG_R_UNAUTHORIZED && roles && *roles) {

@@ -46,13 +46,24 @@ static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
         snprintf(out, len, "%s", p.name);
 }
 
-/* A party (specs/rpc.md §2.2): {"account": hex, "name": participant name or null}. */
+/* A party (specs/rpc.md §2.2): {"account": hex, "name": participant name, "" if none}. */
 static json_t *party_json(ldg_state *st, const ldg_account *a)
 {
     char name[LDG_NAME_LEN_MAX + 1];
     name_of(st, a, name, sizeof name);
     return json_pack("{s:o,s:o}", "account", account_json(a), "name",
-                     name[0] ? net_json_text(name, strlen(name)) : json_null());
+                     net_json_text(name, strlen(name)));
+}
+
+/* Role names as an array, in bit order (specs/rpc.md §2.2). */
+static json_t *roles_json(uint32_t roles)
+{
+    char list[256];
+    ldg_roles_format(roles, list, sizeof list);
+    json_t *arr = json_array();
+    for (char *save = NULL, *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save))
+        json_array_append_new(arr, json_string(r));
+    return arr;
 }
 
 /* ---- admission ---- */
@@ -128,8 +139,8 @@ static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, i
  * overlay over the committed state: nothing is written. */
 static json_t *receipt_json(const ldg_receipt *r);
 
-static json_t *check_reply(net_node *n, const char *stage, ldg_result code, const ldg_tx *tx,
-                           const ldg_receipt *rc, uint64_t height)
+static json_t *check_reply(net_node *n, ldg_state *st, const char *stage, ldg_result code,
+                           const ldg_tx *tx, const ldg_receipt *rc, uint64_t height)
 {
     json_t *j = rc ? receipt_json(rc) : result_json(code);
     json_object_set_new(j, "allowed", json_boolean(code == LDG_R_OK));
@@ -137,15 +148,13 @@ static json_t *check_reply(net_node *n, const char *stage, ldg_result code, cons
     json_object_set_new(j, "height", json_integer((json_int_t)height));
     const ldg_tx_type *t = tx ? ldg_registry_find(n->reg, tx->type) : NULL;
     if (t) {
-        char roles[128] = "";
-        ldg_roles_format(t->roles_any, roles, sizeof roles);
         json_object_set_new(j, "type_name", json_string(t->name));
-        json_object_set_new(j, "roles", json_string(roles));
+        json_object_set_new(j, "roles", roles_json(t->roles_any));
     }
     if (tx) {
         ldg_account a;
         ldg_account_of(&a, &tx->sender);
-        json_object_set_new(j, "sender", account_json(&a));
+        json_object_set_new(j, "sender", party_json(st, &a));
     }
     return j;
 }
@@ -160,13 +169,13 @@ static char *m_check(net_node *n, const msgpack_object *args, uint32_t nargs, in
     ldg_result r = ldg_tx_decode(&tx, wire, len);
     ldg_tip tip = ldg_chain_tip(n->chain);
     if (r != LDG_R_OK)
-        return dump(check_reply(n, "admission", r, NULL, NULL, tip.height + 1), status);
+        return dump(check_reply(n, NULL, "admission", r, NULL, NULL, tip.height + 1), status);
     ldg_state *st = ldg_chain_reader(n->chain);
     net_admitted ad;
     r = net_admit_probe(n->admit, st, wire, len, &ad);
     json_t *j = NULL;
     if (r != LDG_R_OK) {
-        j = check_reply(n, "admission", r, &tx, NULL, tip.height + 1);
+        j = check_reply(n, st, "admission", r, &tx, NULL, tip.height + 1);
     } else {
         ldg_env env = {.chain_id = ldg_chain_id(n->chain),
                        .height = tip.height + 1,
@@ -176,7 +185,7 @@ static char *m_check(net_node *n, const msgpack_object *args, uint32_t nargs, in
          * chain's thread only (ast_action.c). The answer is as of the committed state. */
         ldg_receipt rc;
         if (ldg_exec_tx(n->reg, st, &env, &tx, 0, &rc) == LDG_OK)
-            j = check_reply(n, "execution", rc.code, &tx, &rc, env.height);
+            j = check_reply(n, st, "execution", rc.code, &tx, &rc, env.height);
     }
     ldg_state_free(st);
     ldg_tx_free(&tx);
@@ -439,17 +448,6 @@ static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, in
 
 /* ---- participants ---- */
 
-/* Role names as an array, in bit order. */
-static json_t *roles_json(uint32_t roles)
-{
-    char list[256];
-    ldg_roles_format(roles, list, sizeof list);
-    json_t *arr = json_array();
-    for (char *save = NULL, *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save))
-        json_array_append_new(arr, json_string(r));
-    return arr;
-}
-
 static json_t *participant_json(const ldg_participant *p)
 {
     return json_pack("{s:s,s:o,s:o,s:o,s:I}", "name", p->name, "account", account_json(&p->account),
@@ -559,14 +557,6 @@ static void set_quantity(json_t *j, const char *key, const ast_asset *a, uint64_
     char mkey[32];
     snprintf(mkey, sizeof mkey, "%s_money", key);
     json_object_set_new(j, mkey, net_json_money((int64_t)q, a->currency));
-}
-
-static json_t *party_json(ldg_state *st, const ldg_account *a)
-{
-    char name[LDG_NAME_LEN_MAX + 1];
-    name_of(st, a, name, sizeof name);
-    return json_pack("{s:o,s:o}", "account", account_json(a), "name",
-                     net_json_text(name, strlen(name)));
 }
 
 static json_t *asset_json(ldg_state *st, const ast_asset *a)
@@ -838,8 +828,7 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
             json_object_set_new(j, "currency", json_string(a.currency));
         set_quantity(j, "total", &a, s.total);
         set_quantity(j, "supply", &a, a.supply);
-        if (next[0])
-            json_object_set_new(j, "next", json_string(next));
+        json_object_set_new(j, "next", next[0] ? json_string(next) : json_null());
     }
     return dump(j, status);
 }

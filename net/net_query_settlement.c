@@ -146,6 +146,8 @@ static json_t *cycle_json(ldg_state *st, uint64_t n, const uint8_t *v, size_t vl
         (json_int_t)eff_bp, "settled_count", (json_int_t)x[5], "settled_value", (json_int_t)x[6],
         "carried_count", (json_int_t)x[7], "carried_value", (json_int_t)x[8], "lsm_method", method,
         "ccp", who(st, &ccp), "queue_settled", (json_int_t)qs, "queue_waiting", (json_int_t)qw);
+    if (j)
+        net_json_time(j, "time", x[1]); /* ISO 8601 beside time_ms (rpc.md §2.2) */
     if (full) {
         json_t *pos = json_array(), *fails = json_array(), *parties = json_array();
         if (ldg_obj_array_any(&f[11], STL_CYCLE_REPORT_ROWS_MAX, &rows, &nr))
