@@ -103,7 +103,7 @@ got = [(h["name"], h["quantity"]) for h in d["holders"]]
 sys.exit(0 if got == [("issuer", 994000), ("broker-b", 5300), ("broker-a", 700)] else 1)' "$OUT"
 expect_ok "asset holders (table)" asset holders "$APPLE"
 check "table shows a TOTAL row and says conserved" \
-  bash -c 'grep -q "^TOTAL .*1000000" <<<"$1" && grep -q "conserved" <<<"$1"' _ "$OUT"
+  bash -c 'grep -q "^TOTAL .*1,000,000" <<<"$1" && grep -q "conserved" <<<"$1"' _ "$OUT"
 expect_ok "transfer the whole of broker-a's 700 back to issuer" transfer "$APPLE" 700 --to issuer --as broker-a
 after_step "transfer 4"
 check "broker-a (now at 0) is no longer listed as a holder" test "$(holder_qty $APPLE broker-a)" = 0
