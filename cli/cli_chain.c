@@ -196,8 +196,8 @@ int cli_chain_main(cli_ctx *ctx, int argc, char **argv)
             cli_fail(ctx, "CORRUPT", "chain verify FAILED: %s", why);
             return CLI_REJECTED;
         }
-        cli_fail(ctx, "UNAVAILABLE", "%s", why);
-        return CLI_UNAVAILABLE;
+        cli_fail(ctx, "IO", "%s", why); /* the home's store: a local file */
+        return CLI_LOCAL;
     }
     bool tty = isatty(STDERR_FILENO) && !ctx->json;
     ldg_verify_report rep;

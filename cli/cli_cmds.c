@@ -258,7 +258,7 @@ const cli_cmd cli_cmds[] = {
     {"cycle", "list", "", 0, 0, false, "list the cycles", OPTS(PAGING)},
     {"cycle", "show", "N", 1, 1, false, "show a cycle's figures, positions and failures", NULL},
     {"cycle", "report", "N", 1, 1, false, "write a cycle's report as HTML",
-     OPTS({"--html", "FILE", "the file to write", true})},
+     OPTS({"--html", "FILE", "the file to write (- for standard output)", true})},
     {"settle", "instruct", "", 0, 0, true, "instruct a bilateral settlement",
      OPTS({"--deliver", "ISIN:QTY", "what you deliver", false},
           {"--receive", "ISIN:QTY", "what you receive", false},

@@ -103,9 +103,10 @@ bad refused UNKNOWN_SENDER "issue signed by a key never registered" \
 
 section "instruments"
 bad receipt UNKNOWN_ASSET "transfer of an ISIN never issued" transfer "$MSFT" 1 --to broker-b --as broker-a
-bad receipt UNKNOWN_ASSET "transfer of an ISIN with a wrong check digit (not an instrument)" \
+bad cli BAD_ISIN:2 "transfer of an ISIN with a wrong check digit" \
   transfer US0378331006 1 --to broker-b --as broker-a
-for isin in US0378331006 us0378331005 US037833100 US03783310055 1S0378331005 'US03783310 5' ''; do
+check "   ... it says the digit should be 5" grep -q "should be 5 (US0378331005)" <<<"$FAIL_SENTENCE"
+for isin in US0378331006 US037833100 US03783310055 1S0378331005 'US03783310 5' ''; do
   bad cli BAD_ISIN:2 "issue with ISIN '$isin'" \
     asset issue equity --isin "$isin" --name Bad --shares 100 --to issuer --as issuer
 done
