@@ -266,14 +266,10 @@ static int show(cli_ctx *ctx, const char *id_s)
     ldg_enc_free(&e);
     if (!j)
         return rc;
-    if (ctx->json) {
+    if (ctx->json)
         cli_print_json(j);
-    } else {
-        cli_table *t = cli_table_new(9, trade_cols);
-        trade_row(t, j);
-        cli_table_print(t, stdout);
-        cli_table_free(t);
-    }
+    else
+        cli_print_fields(stdout, j); /* everything --json has (cli.h) */
     json_decref(j);
     return CLI_OK;
 }

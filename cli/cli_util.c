@@ -1161,3 +1161,84 @@ int cli_write_file(cli_ctx *ctx, const char *path, const void *data, size_t len)
     }
     return CLI_OK;
 }
+
+/* ---- a record as "label  value" lines ---- */
+
+/* One value as a person reads it (into out): a party as "name (account)", a money object
+ * as its amount and currency, an array of words joined, anything else compact JSON. */
+static const char *field_text(char *out, size_t len, const json_t *v)
+{
+    if (json_is_string(v)) {
+        snprintf(out, len, "%s", *json_string_value(v) ? json_string_value(v) : "-");
+    } else if (json_is_integer(v)) {
+        snprintf(out, len, "%lld", (long long)json_integer_value(v));
+    } else if (json_is_boolean(v)) {
+        snprintf(out, len, "%s", json_is_true(v) ? "yes" : "no");
+    } else if (json_is_null(v)) {
+        snprintf(out, len, "-");
+    } else if (json_is_object(v) && json_object_get(v, "account")) {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        const char *acct = json_string_value(json_object_get(v, "account"));
+        snprintf(out, len, name && *name ? "%s (%s)" : "%s%s", name ? name : "", acct ? acct : "");
+    } else if (json_is_object(v) && json_object_get(v, "minor") && json_object_get(v, "currency")) {
+        char m[CLI_MONEY_LEN];
+        snprintf(out, len, "%s", cli_money_json_text(m, v));
+    } else if (json_is_array(v) && json_array_size(v) && json_is_string(json_array_get(v, 0))) {
+        size_t i, l = 0;
+        json_t *w;
+        out[0] = 0;
+        json_array_foreach(v, i, w)
+        {
+            if (l < len)
+                l += (size_t)snprintf(out + l, len - l, "%s%s", i ? ", " : "",
+                                      json_is_string(w) ? json_string_value(w) : "?");
+        }
+    } else {
+        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        snprintf(out, len, "%s", t ? t : "?");
+        free(t);
+    }
+    return out;
+}
+
+/* A key another key stands for: K when K_money is there (the money object says it with
+ * its currency), K_ms when K is there (the ISO time says it). */
+static bool field_shadowed(const json_t *j, const char *key)
+{
+    char other[128];
+    size_t n = strlen(key);
+    if (n > 3 && n < sizeof other && !strcmp(key + n - 3, "_ms")) {
+        snprintf(other, sizeof other, "%.*s", (int)(n - 3), key);
+        if (json_is_string(json_object_get(j, other)))
+            return true;
+    }
+    snprintf(other, sizeof other, "%s_money", key);
+    return json_object_get(j, other) != NULL;
+}
+
+void cli_print_fields(FILE *out, const json_t *j)
+{
+    size_t width = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)j, key, v)
+    {
+        if (!field_shadowed(j, key) && strlen(key) > width)
+            width = strlen(key);
+    }
+    json_object_foreach((json_t *)j, key, v)
+    {
+        if (field_shadowed(j, key))
+            continue;
+        char label[128], text[2048];
+        size_t n = strlen(key);
+        /* price_money -> "price"; submit_height -> "submit height" */
+        if (n > 6 && !strcmp(key + n - 6, "_money"))
+            n -= 6;
+        snprintf(label, sizeof label, "%.*s", (int)n, key);
+        for (char *c = label; *c; c++)
+            *c = *c == '_' ? ' ' : *c;
+        fprintf(out, "%-*s  %s\n", (int)(width < 40 ? width : 40), label,
+                field_text(text, sizeof text, v));
+    }
+}
