@@ -53,7 +53,7 @@ bad() {
     got="$(printf '%s' "$OUT" | python3 -c '
 import json, sys
 d = json.load(sys.stdin); print(d["status"], d["receipt"]["name"], d["height"])' 2>/dev/null)"
-    if [ "$got" = "committed $name ${t1%% *}" ]; then
+    if [ "$got" = "rejected $name ${t1%% *}" ]; then
       pass "   ... tx ${FAIL_TXID:0:12}.. recorded in block ${t1%% *} with $name"
     else
       fail "   ... tx '$FAIL_TXID' not recorded with $name (tx show: '$got'; height ${t0%% *} -> ${t1%% *})"
