@@ -110,8 +110,14 @@ int cli_participant_main(cli_ctx *ctx, int argc, char **argv)
             cli_fail(ctx, "USAGE", "participant show needs a NAME or ACCOUNT");
             return CLI_USAGE;
         }
-        int rc;
-        json_t *j = cli_query(ctx, "participant", argv[2], &rc);
+        /* a name, a key of this home or 40 hex; a typo gets a "did you mean" */
+        ldg_account a;
+        char hex[LDG_ACCOUNT_HEX_LEN];
+        int rc = cli_resolve_account(ctx, argv[2], &a);
+        if (rc != CLI_OK)
+            return rc;
+        ldg_account_hex(hex, &a);
+        json_t *j = cli_query(ctx, "participant", hex, &rc);
         if (!j)
             return rc;
         char roles[256];

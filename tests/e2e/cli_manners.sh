@@ -68,6 +68,12 @@ expect_ok "transfer cny 10 (a cash instrument id in lower case)" transfer cny 10
 section "did you mean a participant"
 expect_fail UNKNOWN_ACCOUNT "transfer --to alcie" transfer "$APPLE" 1 --to alcie --as issuer
 check "   ... did you mean 'alice'" has "$FAIL_SENTENCE" "did you mean 'alice'"
+expect_fail UNKNOWN_ACCOUNT "participant show isuer" participant show isuer
+check "   ... did you mean 'issuer'" has "$FAIL_SENTENCE" "did you mean 'issuer'"
+expect_fail UNKNOWN_ACCOUNT "account balance bankk" account balance bankk
+check "   ... did you mean 'bank'" has "$FAIL_SENTENCE" "did you mean 'bank'"
+expect_ok "participant show by its key name" participant show alice --json
+check "   ... roles an array" test "$(printf '%s' "$OUT" | jget roles)" = '["investor"]'
 
 section "enum values in any case"
 expect_ok "trade list --status SETTLED" trade list --status SETTLED
