@@ -361,7 +361,7 @@ static int keys_list(cli_ctx *ctx)
     for (size_t i = 0; i < n; i++)
         key_row(ctx, names[i], arr, t);
     if (ctx->json) {
-        json_t *j = json_pack("{s:o}", "keys", arr);
+        json_t *j = json_pack("{s:o,s:n}", "keys", arr, "next"); /* a list (rpc.md §2.2) */
         cli_print_json(j);
         json_decref(j);
     } else {
