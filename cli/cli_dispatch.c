@@ -524,10 +524,11 @@ static int check_values(cli_ctx *ctx, const cli_cmd *c, int first, int argc, cha
                 return rc;
             continue;
         }
-        char ph[64], what[80];
+        char ph[64];
         positional_ph(c->args, npos++, ph, sizeof ph);
-        snprintf(what, sizeof what, "%s", ph);
-        int rc = cli_value_check(ctx, what, ph, a);
+        /* a positional's placeholder with '|' names alternatives of kind (NAME|ACCOUNT),
+         * never literal values: only instrument ids are judged */
+        int rc = strcmp(ph, "ISIN") ? CLI_OK : cli_value_check(ctx, ph, ph, a);
         if (rc != CLI_OK)
             return rc;
     }

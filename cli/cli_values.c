@@ -67,8 +67,8 @@ static int currency(cli_ctx *ctx, const char *what, char *s, size_t n)
 }
 
 /* A placeholder "a|b|c" whose alternatives are all literal words (each has a lower-case
- * letter or a digit, unlike placeholders such as FILE or YYYY-MM-DD): their count, the
- * alternatives copied into alts. */
+ * letter or a digit and no '.', unlike placeholders such as FILE, FILE.json or
+ * YYYY-MM-DD): their count, the alternatives copied into alts. */
 static size_t enum_alts(const char *ph, char alts[][64])
 {
     if (!strchr(ph, '|'))
@@ -79,7 +79,7 @@ static size_t enum_alts(const char *ph, char alts[][64])
         bool literal = false;
         for (size_t i = 0; i < l; i++)
             literal |= islower((unsigned char)p[i]) || isdigit((unsigned char)p[i]);
-        if (!literal || l >= 64)
+        if (!literal || l >= 64 || memchr(p, '.', l))
             return 0;
         memcpy(alts[n], p, l);
         alts[n++][l] = 0;

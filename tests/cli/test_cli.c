@@ -182,6 +182,8 @@ START_TEST(test_values)
     /* placeholders that are not literal words are the command's */
     ck_assert_int_eq(value("--html", "FILE|-", file), CLI_OK);
     ck_assert_str_eq(file, "x.html");
+    char bin[] = "a.bin";
+    ck_assert_int_eq(value("FILE", "FILE.bin|FILE.json", bin), CLI_OK);
     char date[] = "NONE";
     ck_assert_int_eq(value("--lockup-until", "YYYY-MM-DD|none", date), CLI_OK);
 }

@@ -375,7 +375,7 @@ eq "$BOND2 first (stub) coupon per unit = floor(5000 x 1000 x $B2N / (10000 x 36
 if [ "$(days_until "$B2PD")" -gt 0 ]; then advance "$(days_until "$B2PD")d"; fi
 check "$BOND2 coupon 1 ($B2PD) is unfunded: issuer2 has no CNY" wait_state "$B2ID" unfunded
 run action list
-check "action list (text) shows it unfunded" grep -q "^$B2ID .*unfunded" <<<"$OUT"
+check "action list (text) shows it unfunded" grep -qE "^ *$B2ID .*unfunded" <<<"$OUT"
 eq "   paid" "$(afield "$B2ID" paid)" 0
 eq "   paid_holders" "$(afield "$B2ID" paid_holders)" 0
 eq "   issuer2 holds no CNY" "$(qty issuer2 CNY)" 0
