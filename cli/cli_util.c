@@ -472,7 +472,7 @@ const char *cli_participant_hint(cli_ctx *ctx, const char *who, char *out, size_
     char keys[64][NET_KEY_NAME_MAX + 1];
     size_t k = net_key_list(ctx->home, keys, 64);
     for (size_t i = 0; i < k && n < CLI_HINT_NAMES_MAX; i++)
-        snprintf(names[n++], LDG_NAME_LEN_MAX + 1, "%s", keys[i]);
+        snprintf(names[n++], LDG_NAME_LEN_MAX + 1, "%.*s", LDG_NAME_LEN_MAX, keys[i]);
     for (size_t i = 0; i < n; i++)
         ptrs[i] = names[i];
     const char *s = cli_suggest(who, ptrs, n);

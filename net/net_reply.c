@@ -158,7 +158,9 @@ bool net_utc_date(char out[11], uint64_t ms)
         out[0] = 0;
         return false;
     }
-    snprintf(out, 11, "%04lld-%02u-%02u", (long long)y, m, d);
+    char buf[64]; /* y <= 9999, m <= 12, d <= 31: always 10 characters */
+    snprintf(buf, sizeof buf, "%04lld-%02u-%02u", (long long)y, m, d);
+    memcpy(out, buf, 11);
     return true;
 }
 
