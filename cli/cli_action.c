@@ -70,7 +70,10 @@ static int dividend(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_str(&p, cur);
     ldg_enc_i64(&p, rec);
     ldg_enc_i64(&p, pay);
-    return submit_id(ctx, AST_TX_DIVIDEND, &p, "dividend");
+    char what[CLI_MONEY_LEN + 64], money[CLI_MONEY_LEN];
+    snprintf(what, sizeof what, "dividend of %s a share on %.12s",
+             cli_money_text(money, (int64_t)per, cur), id);
+    return submit_id(ctx, AST_TX_DIVIDEND, &p, what);
 }
 
 static int split(cli_ctx *ctx, int argc, char **argv)
@@ -144,31 +147,40 @@ static int list(cli_ctx *ctx, int argc, char **argv)
         json_decref(j);
         return CLI_OK;
     }
-    cli_table *t = cli_table_new(9, (const char *const[]){"ID", "KIND", "ISIN", "STATE", "RECORD",
-                                                          "PAY", "PER UNIT", "PAID", "HOLDERS"});
+    /* Every money column holds only money (or "-"), so the table right-aligns it; a split's
+     * ratio goes with its kind. */
+    cli_table *t =
+        cli_table_new(10, (const char *const[]){"ID", "KIND", "ISIN", "STATE", "RECORD", "PAY",
+                                                "PER UNIT", "PAID", "TOTAL", "HOLDERS PAID"});
+    cli_table_empty(t, isin ? "no corporate actions for this instrument" : "no corporate actions");
     size_t i;
     json_t *a;
     json_array_foreach(json_object_get(j, "actions"), i, a)
     {
-        char id[24], per[CLI_MONEY_LEN], paid[2 * CLI_MONEY_LEN + 4], holders[48];
-        char pd[CLI_MONEY_LEN], tot[CLI_MONEY_LEN];
+        char id[24], kind[64], per[CLI_MONEY_LEN], paid[CLI_MONEY_LEN], tot[CLI_MONEY_LEN];
+        char holders[48];
         snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(a, "id")));
-        bool is_split = !strcmp(s_of(a, "kind"), "split");
-        if (is_split)
-            snprintf(per, sizeof per, "ratio %s", s_of(a, "ratio"));
-        else
-            cli_money_json_text(per, json_object_get(a, "per_unit"));
-        /* "paid of total", both money: 1,050.00 CNY of 1,050.00 CNY. */
-        snprintf(paid, sizeof paid, "%s of %s", cli_money_json_text(pd, json_object_get(a, "paid")),
-                 cli_money_json_text(tot, json_object_get(a, "total")));
-        snprintf(holders, sizeof holders, "%lld/%lld",
+        if (!strcmp(s_of(a, "kind"), "split")) {
+            snprintf(kind, sizeof kind, "split %s", s_of(a, "ratio"));
+            cli_table_row(t, (const char *const[]){id, kind, s_of(a, "isin"), s_of(a, "state"), "-",
+                                                   "-", "-", "-", "-", "-"});
+            continue;
+        }
+        snprintf(kind, sizeof kind, "%s", s_of(a, "kind"));
+        cli_money_json_text(per, json_object_get(a, "per_unit"));
+        /* Before the record date nothing is known of the total: "-", not "0.00 CNY". */
+        bool recorded = strcmp(s_of(a, "state"), "scheduled") &&
+                        strcmp(s_of(a, "state"), "recording") &&
+                        json_integer_value(json_object_get(a, "record_holders")) > 0;
+        cli_money_json_text(paid, json_object_get(a, "paid"));
+        cli_money_json_text(tot, json_object_get(a, "total"));
+        snprintf(holders, sizeof holders, "%lld of %lld",
                  (long long)json_integer_value(json_object_get(a, "paid_holders")),
                  (long long)json_integer_value(json_object_get(a, "record_holders")));
-        cli_table_row(t,
-                      (const char *const[]){id, s_of(a, "kind"), s_of(a, "isin"), s_of(a, "state"),
-                                            is_split ? "-" : s_of(a, "record_date"),
-                                            is_split ? "-" : s_of(a, "pay_date"), per,
-                                            is_split ? "-" : paid, is_split ? "-" : holders});
+        cli_table_row(t, (const char *const[]){id, kind, s_of(a, "isin"), s_of(a, "state"),
+                                               s_of(a, "record_date"), s_of(a, "pay_date"), per,
+                                               recorded ? paid : "-", recorded ? tot : "-",
+                                               recorded ? holders : "-"});
     }
     cli_table_print(t, stdout);
     cli_table_free(t);

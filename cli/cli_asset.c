@@ -289,25 +289,26 @@ static void show_schedule(cli_ctx *ctx, const char *id, json_t *j)
     printf("  dates     issued %s, matures %s\n\n",
            json_string_value(json_object_get(b, "issue_date")),
            json_string_value(json_object_get(b, "maturity_date")));
-    cli_table *t = cli_table_new(
-        5, (const char *const[]){"PERIOD", "START", "PAY DATE", "FRACTION", "PER UNIT"});
+    /* Coupon and redemption in columns of their own: money only, right-aligned. */
+    cli_table *t = cli_table_new(6, (const char *const[]){"PERIOD", "START", "PAY DATE", "FRACTION",
+                                                          "COUPON", "REDEMPTION"});
     size_t i;
     json_t *p;
     json_array_foreach(json_object_get(b, "schedule"), i, p)
     {
-        char per[24], frac[48], amt[2 * CLI_MONEY_LEN + 16], c[CLI_MONEY_LEN]; /* per: size_t */
+        char per[24], frac[48], c[CLI_MONEY_LEN], r[CLI_MONEY_LEN]; /* per: size_t */
         snprintf(per, sizeof per, "%zu", i + 1);
         snprintf(frac, sizeof frac, "%lld/%lld",
                  (long long)json_integer_value(json_object_get(p, "days_num")),
                  (long long)json_integer_value(json_object_get(p, "days_den")));
         cli_money_json_text(c, json_object_get(p, "coupon_per_unit"));
         if (json_is_true(json_object_get(p, "redemption")))
-            snprintf(amt, sizeof amt, "%s + %s face", c, face);
+            cli_money_json_text(r, json_object_get(b, "redemption_per_unit"));
         else
-            snprintf(amt, sizeof amt, "%s", c);
+            snprintf(r, sizeof r, "-");
         cli_table_row(t, (const char *const[]){per, json_string_value(json_object_get(p, "start")),
                                                json_string_value(json_object_get(p, "pay_date")),
-                                               frac, amt});
+                                               frac, c, r});
     }
     cli_table_print(t, stdout);
     cli_table_free(t);
@@ -678,8 +679,8 @@ static int transfer_check(cli_ctx *ctx, int argc, char **argv)
     if (ctx->json) {
         cli_print_json(j);
     } else if (ok) {
-        printf("allowed: %s from %s to %s\n", amount,
-               from_s ? from_s : cli_signer_name(ctx, NULL), to_s);
+        printf("allowed: %s from %s to %s\n", amount, from_s ? from_s : cli_signer_name(ctx, NULL),
+               to_s);
     } else {
         const char *d = json_string_value(json_object_get(j, "detail"));
         printf("blocked: %s (code %lld): %s%s%s\n", json_string_value(json_object_get(j, "name")),
@@ -696,18 +697,19 @@ int cli_transfer_main(cli_ctx *ctx, int argc, char **argv)
         return transfer_check(ctx, argc, argv);
     static const char *const opts[] = {"--to", NULL};
     if (cli_wants_help(argc, argv)) {
-        printf("usage: folio transfer ISIN|CURRENCY QUANTITY --to ACCOUNT [--as KEY]\n"
-               "       folio transfer check ISIN|CURRENCY QUANTITY --to ACCOUNT [--from ACCOUNT]\n\n"
-               "Moves QUANTITY from the signer's own account to ACCOUNT (a participant name, a\n"
-               "key name in this home, or a 40-hex account) and waits for the commit.\n"
-               "QUANTITY of a security is whole units (1200); of cash (a currency code such as\n"
-               "CNY) it is an amount in the currency's units with at most its decimals\n"
-               "('transfer CNY 100.50' moves 100.50 CNY; 100.505 is refused).\n"
-               "check is a dry run against the committed state: 'allowed', or the first rule\n"
-               "that blocks the transfer with its stable reason code (exit 1). From a key of\n"
-               "this home (--from KEY, or the signing key) it is the transfer itself, checked\n"
-               "by the node as the next block would execute it; from another account, the\n"
-               "transfer rules alone.\n");
+        printf(
+            "usage: folio transfer ISIN|CURRENCY QUANTITY --to ACCOUNT [--as KEY]\n"
+            "       folio transfer check ISIN|CURRENCY QUANTITY --to ACCOUNT [--from ACCOUNT]\n\n"
+            "Moves QUANTITY from the signer's own account to ACCOUNT (a participant name, a\n"
+            "key name in this home, or a 40-hex account) and waits for the commit.\n"
+            "QUANTITY of a security is whole units (1200); of cash (a currency code such as\n"
+            "CNY) it is an amount in the currency's units with at most its decimals\n"
+            "('transfer CNY 100.50' moves 100.50 CNY; 100.505 is refused).\n"
+            "check is a dry run against the committed state: 'allowed', or the first rule\n"
+            "that blocks the transfer with its stable reason code (exit 1). From a key of\n"
+            "this home (--from KEY, or the signing key) it is the transfer itself, checked\n"
+            "by the node as the next block would execute it; from another account, the\n"
+            "transfer rules alone.\n");
         return CLI_OK;
     }
     if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||

@@ -4,6 +4,9 @@
 
 #include "ldg_limits.h"
 
+/* A limit's value in a help text. */
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
 #define OPTS(...) ((const cli_optdef[]){__VA_ARGS__, {0}})
 #define PAGING                                                                                     \
     {"--limit", "N", "show at most N rows (1 to 1000; default 1000)", false},                      \
@@ -40,6 +43,17 @@ const cli_exit cli_exits[] = {
 };
 const size_t cli_exits_n = sizeof cli_exits / sizeof cli_exits[0];
 
+/* specs/money.md sections 2-4, as --help and the man page state it. */
+const char cli_money_rule[] =
+    "Every money amount you type or read is a decimal in the currency's units: 100.50,"
+    " 0.35, 1,000,000 (separators optional), never an integer of fen or cents. More"
+    " decimals than the currency has (CNY 2, JPY 0) is refused (BAD_AMOUNT, exit 2), never"
+    " rounded. Quantities of securities are whole units. Cash is the instrument whose id is"
+    " its currency code: transfer CNY 100.50 moves 100.50 CNY. A price is per unit of the"
+    " instrument, in the trade currency. Tables show money with its currency, right-aligned"
+    " with thousands separators (1,250.50 CNY); --json gives it as {\"currency\": \"CNY\","
+    " \"minor\": 125050, \"scale\": 2, \"decimal\": \"1250.50\"} (exact minor units).";
+
 const cli_noun cli_nouns[] = {
     {"init", cli_init_main, "create a node home: config, operator key, genesis",
      "The home must be new, or an empty directory of yours that others cannot write\n"
@@ -61,11 +75,15 @@ const cli_noun cli_nouns[] = {
      "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
      "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
      "Equity issued without --risk is R3.\n"
-     "Cash is issued by a settlement bank (the first to issue a currency); AMOUNT is in\n"
-     "currency units with up to the currency's decimals (CNY: 2). Redeeming retires the\n"
-     "signer's cash: the issuing bank pays out off-ledger and the supply shrinks."},
+     "Cash is issued by a settlement bank (the first to issue a currency). Redeeming\n"
+     "retires the signer's cash: the issuing bank pays out off-ledger and the supply\n"
+     "shrinks. AMOUNT and --face-value are money: a decimal in the currency's units\n"
+     "(--amount 500000.50 --currency CNY), at most its decimals (CNY 2, JPY 0). A bond's\n"
+     "coupon is computed from its face value; show lists it per unit, with the currency."},
     {"transfer", cli_transfer_main, "move an instrument from your account to another",
      "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
+     "QUANTITY is whole units of a security (transfer CNE100000296 100), or, when ISIN\n"
+     "is a currency code, an amount of cash in its units (transfer CNY 100.50).\n"
      "'transfer check' asks the node whether a transfer would pass, without submitting."},
     {"account", cli_account_main, "show an account's holdings", NULL},
     {"tx", cli_tx_main, "show a transaction and its receipt", NULL},
@@ -81,33 +99,52 @@ const cli_noun cli_nouns[] = {
      "Regulator role. DOC_SHA256 is the SHA-256 (64 hex) of the legal order, recorded\n"
      "on the ledger. A frozen quantity cannot move. A force transfer takes effect only\n"
      "when a second, different regulator approves it (maker-checker); it overrides\n"
-     "transfer rules and freezes, not balances."},
+     "transfer rules and freezes, not balances. A quantity of cash (ISIN a currency\n"
+     "code) is a decimal in its units: freeze CNY ACCOUNT --quantity 50.25."},
     {"action", cli_action_main, "corporate actions: dividends, splits, coupons",
      "Issuer role. Holders at the end of the record date (block time, UTC) are paid on\n"
      "the first block at or after the pay date, from the issuer's cash account; each\n"
-     "holder gets shares x per-share exactly. If the issuer is short, nobody is paid,\n"
+     "holder gets shares x per-share exactly. --per-share is money: a decimal in the\n"
+     "currency's units (--per-share 0.35 --currency CNY pays 0.35 CNY a share), at most\n"
+     "its decimals. list shows per unit, paid and total with the currency (--json: money\n"
+     "objects). If the issuer is short, nobody is paid,\n"
      "the action is 'unfunded' and retried every block until funded or cancelled.\n"
      "A split N:M gives floor(holding x N / M) new shares; the aggregated fractions go\n"
      "to the issuer as whole shares. Bond coupons and redemptions run by themselves."},
     {"dev", cli_dev_main, "development-mode helpers (move block time)", NULL},
     {"trade", cli_trade_main, "submit, affirm, cancel and list peer trades",
-     "Only brokers trade (sign with --as). Quantity and price are whole numbers in the\n"
-     "instrument's and the currency's minor units. On affirmation the CCP novates the\n"
-     "trade into two obligations (seller -> CCP, CCP -> buyer), settled by 'cycle run'."},
+     "Only brokers trade (sign with --as). Quantity is whole units of the instrument;\n"
+     "the price is per unit, a decimal in the trade currency's units (--price 12.50 for\n"
+     "CNY), refused if it has more decimals than the currency allows. On affirmation the\n"
+     "CCP novates the trade into two obligations (seller -> CCP, CCP -> buyer), settled\n"
+     "by 'cycle run'."},
     {"cycle", cli_cycle_main, "run netting cycles and report on them",
      "run nets every novated obligation not yet settled (fails of earlier cycles\n"
      "included) multilaterally, settles delivery-versus-payment at net through the CCP,\n"
      "with the liquidity-saving mechanism choosing what can settle without any\n"
      "negative balance, and carries the rest into the next cycle with its age; then it\n"
-     "resolves the bilateral queue. show/report give gross and net value, netting\n"
-     "efficiency, settled and carried figures, net positions per participant and\n"
-     "failures with their reasons."},
+     "resolves the bilateral queue. show/list/report give, per currency (amounts of\n"
+     "different currencies are never added), gross and net value, netting efficiency,\n"
+     "settled and carried value; net positions and gross/net per participant and\n"
+     "currency; failures with who failed and why. Money is shown in currency units.\n"
+     "preview shows what 'cycle run' would do now without committing anything.\n"
+     "close ends a fail carried through at least K cycles (close-after K sets K; until\n"
+     "then " CLI_STR(
+         STL_FAIL_CLOSE_CYCLES) ") by cash compensation at a reference price (per unit, in the\n"
+                                "trade currency): both obligations go, no security moves, and the "
+                                "failing\n"
+                                "participant pays the other party's loss at that price through the "
+                                "CCP\n"
+                                "(specs/settlement.md \"Closing a fail\")."},
     {"settle", cli_settle_main, "bilateral settlement instructions and the queue",
      "A deliverer instructs --deliver with the payment it expects; the receiver mirrors\n"
-     "it with --receive and the same payment. A matched pair settles at once,\n"
-     "delivery versus payment, if both sides hold what they owe; otherwise it waits in\n"
-     "the queue, which the liquidity-saving mechanism resolves at every cycle and on\n"
-     "demand with 'settle resolve'."},
+     "it with --receive and the same payment. AMOUNT is a decimal in the currency's\n"
+     "units (CNY:100.50), QTY whole units. A matched pair settles at once, delivery\n"
+     "versus payment, if both sides hold what they owe; otherwise it waits in the\n"
+     "queue, which the liquidity-saving mechanism resolves at every cycle and on\n"
+     "demand with 'settle resolve'. list shows unmatched instructions too, with a hint\n"
+     "when the counterparty sent one differing in a single term. cancel: before\n"
+     "matching the sender cancels alone; a queued pair once both parties have asked."},
     {"contract", cli_contract_main, "deploy, call and query contracts",
      "Gas defaults to 3000000, at most the ledger's limit. The native-instrument\n"
      "precompile is at 0x0000000000000000000000000000000000000100 (specs/vm_ledger.md)."},
@@ -119,8 +156,22 @@ const cli_noun cli_nouns[] = {
      "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
      "Start each with: folio node start --detach --home DIR/nodeI"},
     {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke", NULL},
+    {"evidence", cli_evidence_main,
+     "preserve log files as anchored evidence; prove and verify records",
+     "A log line is TIME<TAB>TYPE<TAB>LINKS<TAB>PAYLOAD (specs/evidence.md): TIME in ms since\n"
+     "1970 or YYYY-MM-DDTHH:MM:SS[.fff]Z, LINKS '-' or earlier records as #LINE or 64-hex ids.\n"
+     "ingest reads whole files first (a bad line stores and anchors nothing), slices them\n"
+     "into the evidence store (default HOME/evidence) and anchors each slice (broker role).\n"
+     "A file already ingested anchors nothing new. prove writes an offline bundle of the\n"
+     "record and every record its links reach; verify checks one with only genesis.bin."},
     {"evm", cli_evm_main, "run EVM bytecode and ethereum/tests state tests", NULL},
-    {"lsm", cli_lsm_main, "the liquidity-saving solver, offline", NULL},
+    {"lsm", cli_lsm_main, "the liquidity-saving solver, offline",
+     "Unlike every other folio command, the offline input and its output are integers in\n"
+     "MINOR UNITS (fen for CNY: 100.50 CNY is 10050): the solver knows no currency scale\n"
+     "(specs/settlement.md \"Offline input\"). FILE.json:\n"
+     "  {\"balances\": {\"A\": {\"CNY\": 3}, ...},\n"
+     "   \"instructions\": [{\"id\": \"p1\", \"legs\": [{\"from\": \"A\", \"to\": \"B\",\n"
+     "                     \"asset\": \"CNY\", \"amount\": 5}, ...]}, ...]}"},
     {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
     {"completion", cli_completion_main, "print the shell completion script",
      "Install: make install (bash-completion directory), or: source <(folio completion bash)"},
@@ -131,9 +182,9 @@ const size_t cli_nouns_n = sizeof cli_nouns / sizeof cli_nouns[0];
 const cli_cmd cli_cmds[] = {
     /* init, node, keys */
     {"init", "", "", 0, 0, false, "create a node home: config.ini, operator key, genesis",
-     OPTS({"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
-          {"--join", "URL", "make a client home for the node at URL instead (client init)",
-           false})},
+     OPTS(
+         {"--chain-id", "ID", "the chain's id (letters, digits, '-', '_', '.')", false},
+         {"--join", "URL", "make a client home for the node at URL instead (client init)", false})},
     {"client", "init", "", 0, 0, false,
      "write a client home for the node at URL: its chain id and genesis hash, no validator key",
      OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
@@ -149,7 +200,8 @@ const cli_cmd cli_cmds[] = {
      NULL},
     {"keys", "new", "NAME", 1, 1, false, "create a signing key in HOME/keys",
      OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
-    {"keys", "import", "NAME FILE|-", 2, 2, false, "import a secret key (hex, or a sealed key file)",
+    {"keys", "import", "NAME FILE|-", 2, 2, false,
+     "import a secret key (hex, or a sealed key file)",
      OPTS({"--encrypt", NULL, "seal the secret with a passphrase", false})},
     {"keys", "export", "NAME", 1, 1, false, "write a key's secret (sealed if it is)",
      OPTS({"--out", "FILE", "write to FILE (mode 0600) instead of stdout", false},
@@ -183,7 +235,10 @@ const cli_cmd cli_cmds[] = {
     {"asset", "issue bond", "", 0, 0, true, "issue a bond (issuer)",
      OPTS({"--isin", "ISIN", "the instrument's ISIN", true}, {"--name", "TEXT", "its name", true},
           {"--currency", "CCY", "currency of face value and coupons", true},
-          {"--face-value", "AMOUNT", "face value per unit, in currency units", true},
+          {"--face-value", "AMOUNT",
+           "face value of one unit, a decimal in the currency's units "
+           "(100.00)",
+           true},
           {"--units", "N", "number of units", true},
           {"--coupon-bps", "BP", "annual coupon in basis points", true},
           {"--frequency", "annual|semiannual|quarterly", "coupon frequency", true},
@@ -194,11 +249,11 @@ const cli_cmd cli_cmds[] = {
           {"--risk", "R1..R5", "risk level", false})},
     {"asset", "issue cash", "", 0, 0, true, "issue cash (settlement bank)",
      OPTS({"--currency", "CCY", "ISO 4217 currency code", true},
-          {"--amount", "AMOUNT", "amount in currency units", true},
+          {"--amount", "AMOUNT", "a decimal in the currency's units (500000.50)", true},
           {"--to", "ACCOUNT", "who receives it", true})},
     {"asset", "redeem cash", "", 0, 0, true, "retire the signer's cash",
      OPTS({"--currency", "CCY", "ISO 4217 currency code", true},
-          {"--amount", "AMOUNT", "amount in currency units", true})},
+          {"--amount", "AMOUNT", "a decimal in the currency's units (0.49)", true})},
     {"asset", "rules set", "ISIN", 1, 1, true, "set an instrument's transfer rules (issuer)",
      OPTS({"--max-holders", "N", "most holders at once", false},
           {"--lockup-until", "YYYY-MM-DD|none", "no transfer before this date", false},
@@ -219,17 +274,20 @@ const cli_cmd cli_cmds[] = {
 
     /* regulator and corporate actions */
     {"control", "freeze", "ISIN ACCOUNT", 2, 2, true, "freeze a quantity of a holding",
-     OPTS({"--quantity", "N", "quantity to freeze", true}, ORDER)},
+     OPTS({"--quantity", "QUANTITY", "units to freeze, or an amount of cash (50.25)", true},
+          ORDER)},
     {"control", "unfreeze", "ISIN ACCOUNT", 2, 2, true,
      "lift a freeze (all of it without --quantity)",
-     OPTS({"--quantity", "N", "quantity to unfreeze", false}, ORDER)},
+     OPTS({"--quantity", "QUANTITY", "units to unfreeze, or an amount of cash (50.25)", false},
+          ORDER)},
     {"control", "force-transfer", "ISIN QUANTITY", 2, 2, true,
      "propose a forced transfer (takes effect when another regulator approves)",
      OPTS({"--from", "ACCOUNT", "whose holding moves", true},
           {"--to", "ACCOUNT", "who receives it", true}, ORDER)},
     {"control", "approve", "ID", 1, 1, true, "approve another regulator's force transfer", NULL},
     {"action", "dividend", "ISIN", 1, 1, true, "announce a cash dividend (issuer)",
-     OPTS({"--per-share", "AMOUNT", "amount per share, in currency units", true},
+     OPTS({"--per-share", "AMOUNT", "paid per share, a decimal in the currency's units (0.35)",
+           true},
           {"--currency", "CCY", "currency of the payment", true},
           {"--record-date", "YYYY-MM-DD", "holders at the end of this day are paid", true},
           {"--pay-date", "YYYY-MM-DD", "payment date", true})},
@@ -243,7 +301,8 @@ const cli_cmd cli_cmds[] = {
     {"trade", "submit", "", 0, 0, true, "submit a trade with a counterparty broker",
      OPTS({"--isin", "ISIN", "the instrument", true},
           {"--side", "buy|sell", "the submitter's side", true},
-          {"--quantity", "N", "quantity", true}, {"--price", "P", "price per unit", true},
+          {"--quantity", "N", "quantity", true},
+          {"--price", "P", "price per unit, in currency units (12.50)", true},
           {"--currency", "CCY", "trade currency", true},
           {"--counterparty", "BROKER", "the other broker", true},
           {"--ref", "TEXT", "your reference", false})},
@@ -251,19 +310,33 @@ const cli_cmd cli_cmds[] = {
     {"trade", "cancel", "TRADE_ID", 1, 1, true,
      "cancel a trade (by the submitter, before affirmation)", NULL},
     {"trade", "list", "", 0, 0, false, "list trades",
-     OPTS({"--status", "submitted|novated|partly-settled|settled|cancelled", "only these", false},
+     OPTS({"--status", "submitted|novated|partly-settled|settled|cancelled|closed", "only these",
+           false},
           PAGING)},
     {"trade", "show", "TRADE_ID", 1, 1, false, "show a trade", NULL},
     {"cycle", "run", "", 0, 0, true, "run a netting and settlement cycle (clearing)", NULL},
-    {"cycle", "list", "", 0, 0, false, "list the cycles", OPTS(PAGING)},
-    {"cycle", "show", "N", 1, 1, false, "show a cycle's figures, positions and failures", NULL},
+    {"cycle", "preview", "", 0, 0, false,
+     "what 'cycle run' would do now, computed on a copy of the state; commits nothing", NULL},
+    {"cycle", "list", "", 0, 0, false, "list the cycles, one row per cycle and currency",
+     OPTS(PAGING)},
+    {"cycle", "show", "N", 1, 1, false,
+     "show a cycle's figures per currency, positions and failures", NULL},
     {"cycle", "report", "N", 1, 1, false, "write a cycle's report as HTML",
-     OPTS({"--html", "FILE", "the file to write (- for standard output)", true})},
+     OPTS({"--html", "FILE|-", "the file to write ('-': standard output)", true})},
+    {"cycle", "close", "TRADE_ID", 1, 1, true,
+     "close a fail carried through enough cycles by cash compensation (clearing)",
+     OPTS({"--price", "P", "reference price per unit, in the trade currency", true})},
+    {"cycle", "close-after", "K", 1, 1, true,
+     "set the cycles a fail must be carried before it may be closed (clearing)", NULL},
     {"settle", "instruct", "", 0, 0, true, "instruct a bilateral settlement",
      OPTS({"--deliver", "ISIN:QTY", "what you deliver", false},
           {"--receive", "ISIN:QTY", "what you receive", false},
-          {"--pay", "CCY:AMOUNT", "the payment against it", true},
+          {"--pay", "CCY:AMOUNT", "the payment against it, in currency units (CNY:100.50)", true},
           {"--counterparty", "P", "the other side", true})},
+    {"settle", "list", "", 0, 0, false, "every instruction, unmatched ones with a near-match hint",
+     OPTS({"--status", "unmatched|matched|queued|settled|cancelled", "only these", false}, PAGING)},
+    {"settle", "cancel", "ID", 1, 1, true,
+     "cancel an instruction: alone before matching, both parties while queued", NULL},
     {"settle", "queue", "", 0, 0, false, "the matched instructions waiting to settle",
      OPTS(PAGING)},
     {"settle", "resolve", "", 0, 0, true, "resolve the queue now (clearing)", NULL},
@@ -339,6 +412,31 @@ const cli_cmd cli_cmds[] = {
      NULL},
     {"tls", "revoke", "CERT", 1, 1, false,
      "add the certificate to HOME/tls/revoked: the node refuses connections presenting it", NULL},
+
+    /* evidence */
+    {"evidence", "ingest", "FILE...", 1, CLI_ARGS_ANY, true,
+     "slice log files into records, store the slices and anchor each (broker)",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "anchor", "", 0, 0, true, "anchor the slices of the store not anchored yet",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "prove", "[RECORD_ID]", 0, 1, false,
+     "write an offline bundle proving a record (by id, or --file and --line) and the records "
+     "it links to",
+     OPTS({"--out", "FILE", "where to write the bundle", true},
+          {"--file", "F", "the record's log file, as given to ingest", false},
+          {"--line", "N", "the record's line in that file", false},
+          {"--store", "DIR", "the evidence store (default HOME/evidence)", false},
+          {"--private", NULL, "leave the lines out: only their hashes are proved", false})},
+    {"evidence", "verify", "BUNDLE", 1, 1, false,
+     "check a bundle with no node: inclusion, anchor signature, block certificate from genesis",
+     OPTS({"--genesis", "FILE", "the chain's genesis.bin", true})},
+    {"evidence", "status", "", 0, 0, false,
+     "the store's slices: records, time range, anchored or not",
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "consistency", "SUBJECT M N", 3, 3, false,
+     "check the node's proof that the subject's evidence log of M slices is a prefix of its "
+     "log of N (RFC 9162): its past was not rewritten",
+     NULL},
 
     /* the table itself */
     {"commands", "", "", 0, 0, false, "list every command with its arguments and options", NULL},

@@ -58,6 +58,9 @@ typedef struct cli_exit {
 
 extern const cli_global cli_globals[];
 extern const size_t cli_globals_n;
+/* The money rule (specs/money.md), printed by folio --help, the help of every command that
+ * takes money, and the man page. */
+extern const char cli_money_rule[];
 extern const cli_exit cli_exits[];
 extern const size_t cli_exits_n;
 extern const cli_noun cli_nouns[];
@@ -118,6 +121,7 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv);
 int cli_tls_main(cli_ctx *ctx, int argc, char **argv);
 int cli_evm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_lsm_main(cli_ctx *ctx, int argc, char **argv);
+int cli_evidence_main(cli_ctx *ctx, int argc, char **argv);
 int cli_commands_main(cli_ctx *ctx, int argc, char **argv);
 int cli_completion_main(cli_ctx *ctx, int argc, char **argv);
 int cli_man_main(cli_ctx *ctx, int argc, char **argv);

@@ -230,6 +230,25 @@ static void globals_and_exits(FILE *out)
     }
 }
 
+/* A command where a person types money: an AMOUNT or a price, or a QUANTITY that is money
+ * when the instrument is cash. */
+static bool takes_money(const cli_cmd *c)
+{
+    if (strstr(c->args, "QUANTITY"))
+        return true;
+    for (const cli_optdef *o = c->opts; o && o->name; o++)
+        if (!strcmp(o->name, "--price") || !strcmp(o->name, "--pay") ||
+            (o->arg && (strstr(o->arg, "AMOUNT") || strstr(o->arg, "QUANTITY"))))
+            return true;
+    return false;
+}
+
+static void money_rule(FILE *out)
+{
+    fprintf(out, "\nMoney and quantities (specs/money.md):\n");
+    wrapped(out, 2, cli_money_rule);
+}
+
 void cli_cmds_help(FILE *out, const cli_cmd *c)
 {
     usage_wrapped(out, "usage: ", c);
@@ -260,6 +279,8 @@ void cli_cmds_help(FILE *out, const cli_cmd *c)
     const cli_noun *n = cli_cmds_noun(c->noun);
     if (n && n->about)
         fprintf(out, "\n%s\n", n->about);
+    if (takes_money(c))
+        money_rule(out);
     fputc('\n', out);
     globals_and_exits(out);
 }
@@ -304,6 +325,12 @@ static void help_prefix(FILE *out, const char *noun, int argc, char **argv, size
     const cli_noun *n = cli_cmds_noun(noun);
     if (n && n->about)
         fprintf(out, "\n%s\n", n->about);
+    bool money = false;
+    for (size_t i = 0; i < cli_cmds_n; i++)
+        money |= !strcmp(cli_cmds[i].noun, noun) &&
+                 words_matched(&cli_cmds[i], argc, argv) >= depth && takes_money(&cli_cmds[i]);
+    if (money)
+        money_rule(out);
     fprintf(out,
             "\nEach verb's options: folio %s VERB --help. Global options and exit codes: "
             "folio --help.\n",
@@ -318,6 +345,7 @@ void cli_cmds_usage(FILE *out)
         fprintf(out, "  %-12s %s\n", cli_nouns[i].name, cli_nouns[i].summary);
     fputc('\n', out);
     globals_and_exits(out);
+    money_rule(out);
     fprintf(out, "\nEvery noun and verb takes --help.\n");
 }
 

@@ -319,6 +319,9 @@ static void man_page(FILE *out)
         roff(out, cli_exits[i].text);
         fputc('\n', out);
     }
+    fputs(".SH MONEY AND QUANTITIES\n", out);
+    roff(out, cli_money_rule);
+    fputc('\n', out);
     fputs(".SH ENVIRONMENT\n.TP\n.B FOLIO_HOME\nthe node home when \\-\\-home is not "
           "given (default ~/.folio)\n.SH SEE ALSO\nREADME.md and specs/ in the source.\n",
           out);

@@ -26,7 +26,9 @@ static void cli_lsm_usage(FILE *out)
         "  {\"balances\": {\"A\": {\"CNY\": 3}, ...},\n"
         "   \"instructions\": [{\"id\": \"p1\", \"legs\": [{\"from\": \"A\", \"to\": \"B\",\n"
         "                     \"asset\": \"CNY\", \"amount\": 5}, ...]}, ...]}\n"
-        "Amounts are integers in minor units, 0 to %llu; at most %u instructions.\n\n"
+        "Unlike every other folio command, this offline format and its output are in\n"
+        "integers of MINOR UNITS (fen for CNY: 100.50 CNY is 10050), 0 to %llu; the\n"
+        "solver knows no currency scale (specs/settlement.md). At most %u instructions.\n\n"
         "  --json   print {\"settled\": [ids], \"settled_value\": N, \"final_balances\": {...}}\n",
         (unsigned long long)STL_AMOUNT_MAX, STL_LSM_INSTR_MAX);
 }
@@ -104,18 +106,18 @@ static void cli_lsm_print_json(const stl_lsm_doc *d, const stl_lsm_result *r)
 
 static void cli_lsm_print_table(const stl_lsm_doc *d, const stl_lsm_result *r)
 {
-    printf("settled %u of %u instructions, value %llu (%s)\n\n", r->settled_count, d->instr_count,
-           (unsigned long long)r->settled_value,
+    printf("settled %u of %u instructions, value %llu minor units (%s)\n\n", r->settled_count,
+           d->instr_count, (unsigned long long)r->settled_value,
            r->method == STL_LSM_HEURISTIC ? "best found within the work budget"
            : r->method == STL_LSM_EXACT   ? "proven optimal"
                                           : "whole queue");
-    printf("%-8s %-24s %20s\n", "status", "instruction", "value");
+    printf("%-8s %-24s %20s\n", "status", "instruction", "value (minor)");
     for (int pass = 1; pass >= 0; pass--)
         for (uint32_t i = 0; i < d->instr_count; i++)
             if (r->settled[i] == pass)
                 printf("%-8s %-24s %20llu\n", pass ? "settled" : "queued", d->ids[d->instrs[i].id],
                        (unsigned long long)d->legs[d->instrs[i].leg_first].amount);
-    printf("\n%-24s %-12s %20s %20s\n", "participant", "asset", "before", "after");
+    printf("\n%-24s %-12s %20s %20s\n", "participant", "asset", "before (minor)", "after (minor)");
     for (uint32_t k = 0; k < d->account_count; k++)
         printf("%-24s %-12s %20llu %20llu\n", d->participants[d->account_participant[k]],
                d->assets[d->account_asset[k]], (unsigned long long)d->balances[k],

@@ -14,9 +14,13 @@ static void usage(void)
            "       folio trade list [--status submitted|novated|settled|cancelled] [--limit N] "
            "[--after ID]\n"
            "       folio trade show TRADE_ID\n\n"
-           "Only brokers trade (sign with --as). Quantity and price are whole numbers in the\n"
-           "instrument's and the currency's minor units. On affirmation the CCP novates the\n"
-           "trade into two obligations (seller -> CCP, CCP -> buyer), settled by 'cycle run'.\n");
+           "Only brokers trade (sign with --as). --quantity is in whole units of the instrument;\n"
+           "--price is per unit of the instrument, in the trade currency, as a decimal in its\n"
+           "units (12.50 CNY: --price 12.50 --currency CNY), refused if it has more decimals than\n"
+           "the currency allows. Every amount shown is in currency units with its currency\n"
+           "(\"1,250.50 CNY\"); --json gives each as {currency, minor, scale, decimal}.\n"
+           "On affirmation the CCP novates the trade into two obligations (seller -> CCP,\n"
+           "CCP -> buyer), settled by 'cycle run'.\n");
 }
 
 /* The 8-byte id a settlement receipt carries in its data. */
@@ -119,16 +123,12 @@ static int submit(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "BAD_SIDE", "--side must be buy or sell, not '%s'", side);
         return CLI_USAGE;
     }
-    if (!cli_parse_u64(qs, LDG_QUANTITY_MAX, &q) || q == 0) {
-        cli_fail(ctx, "BAD_QUANTITY", "--quantity must be a whole number from 1 to %llu",
-                 (unsigned long long)LDG_QUANTITY_MAX);
-        return CLI_USAGE;
-    }
-    if (!cli_parse_u64(ps, LDG_QUANTITY_MAX, &p) || p == 0) {
-        cli_fail(ctx, "BAD_PRICE", "--price must be a whole number of minor units from 1 to %llu",
-                 (unsigned long long)LDG_QUANTITY_MAX);
-        return CLI_USAGE;
-    }
+    int prc = cli_quantity_parse(ctx, "--quantity", qs, 0, &q);
+    if (prc != CLI_OK)
+        return prc;
+    prc = cli_money_parse(ctx, "--price", ccy, ps, false, &p);
+    if (prc != CLI_OK)
+        return prc;
     if (strlen(isin) > 12 || strlen(ccy) > 12 || (ref && strlen(ref) > 64)) {
         cli_fail(ctx, "USAGE", "--isin and --currency are at most 12 characters, --ref 64");
         return CLI_USAGE;
@@ -187,23 +187,28 @@ static int by_id(cli_ctx *ctx, uint64_t type, const char *verb, const char *id_s
     return rc;
 }
 
-static void trade_row(cli_table *t, json_t *r)
+static const char *party(json_t *r, const char *key)
 {
-    char id[24], q[24], p[24], v[24];
-    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
-    snprintf(q, sizeof q, "%lld", (long long)json_integer_value(json_object_get(r, "quantity")));
-    snprintf(p, sizeof p, "%lld", (long long)json_integer_value(json_object_get(r, "price")));
-    snprintf(v, sizeof v, "%lld", (long long)json_integer_value(json_object_get(r, "value")));
-    cli_table_row(t, (const char *const[]){
-                         id, json_string_value(json_object_get(r, "status")),
-                         json_string_value(json_object_get(json_object_get(r, "seller"), "name")),
-                         json_string_value(json_object_get(json_object_get(r, "buyer"), "name")),
-                         json_string_value(json_object_get(r, "isin")), q, p,
-                         json_string_value(json_object_get(r, "currency")), v});
+    json_t *p = json_object_get(r, key);
+    const char *n = json_string_value(json_object_get(p, "name"));
+    return n && *n ? n : json_string_value(json_object_get(p, "account"));
 }
 
-static const char *const trade_cols[] = {"ID",  "STATUS", "SELLER", "BUYER", "ISIN",
-                                         "QTY", "PRICE",  "CCY",    "VALUE"};
+static void trade_row(cli_table *t, json_t *r)
+{
+    char id[24], q[CLI_MONEY_LEN], p[CLI_MONEY_LEN], v[CLI_MONEY_LEN];
+    snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(r, "id")));
+    cli_quantity_text(q, json_integer_value(json_object_get(r, "quantity")), 0);
+    cli_money_json_text(p, json_object_get(r, "price"));
+    cli_money_json_text(v, json_object_get(r, "value"));
+    cli_table_row(t, (const char *const[]){id, json_string_value(json_object_get(r, "status")),
+                                           party(r, "seller"), party(r, "buyer"),
+                                           json_string_value(json_object_get(r, "isin")), q, p, v});
+}
+
+static const char *const trade_cols[] = {"ID",   "STATUS", "SELLER", "BUYER",
+                                         "ISIN", "QTY",    "PRICE",  "VALUE"};
+enum { TRADE_COLS = 8 };
 
 static int list(cli_ctx *ctx, int argc, char **argv)
 {
@@ -212,15 +217,15 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     if (!cli_check_opts(ctx, argc, argv, opts, NULL) || !cli_page_parse(ctx, argc, argv, &page))
         return CLI_USAGE;
     const char *status = cli_opt(argc, argv, "--status");
-    static const char *const known[] = {"submitted", "novated", "partly-settled", "settled",
-                                        "cancelled"};
+    static const char *const known[] = {"submitted", "novated",   "partly-settled",
+                                        "settled",   "cancelled", "closed"};
     bool ok = !status;
     for (size_t i = 0; status && i < sizeof known / sizeof *known; i++)
         ok |= !strcmp(status, known[i]);
     if (!ok) {
         cli_fail(ctx, "USAGE",
-                 "--status must be submitted, novated, partly-settled, settled or cancelled, "
-                 "not '%s'",
+                 "--status must be submitted, novated, partly-settled, settled, cancelled or "
+                 "closed, not '%s'",
                  status);
         return CLI_USAGE;
     }
@@ -237,7 +242,7 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     if (ctx->json) {
         cli_print_json(j);
     } else {
-        cli_table *t = cli_table_new(9, trade_cols);
+        cli_table *t = cli_table_new(TRADE_COLS, trade_cols);
         size_t i;
         json_t *r;
         json_array_foreach(json_object_get(j, "trades"), i, r) trade_row(t, r);
@@ -247,6 +252,46 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     cli_page_more(ctx, j, cmd, &page);
     json_decref(j);
     return CLI_OK;
+}
+
+/* Every field of the trade's --json, as a person reads it. */
+static void print_trade(json_t *j)
+{
+    char q[CLI_MONEY_LEN], m[CLI_MONEY_LEN];
+    printf("trade %lld (%s)\n", (long long)json_integer_value(json_object_get(j, "id")),
+           json_string_value(json_object_get(j, "status")));
+    printf("  seller          %s\n", party(j, "seller"));
+    printf("  buyer           %s\n", party(j, "buyer"));
+    printf("  submitted by    %s\n", party(j, "submitter"));
+    printf("  counterparty    %s\n", party(j, "counterparty"));
+    printf("  instrument      %s\n", json_string_value(json_object_get(j, "isin")));
+    printf("  quantity        %s\n",
+           cli_quantity_text(q, json_integer_value(json_object_get(j, "quantity")), 0));
+    printf("  price           %s per unit\n", cli_money_json_text(m, json_object_get(j, "price")));
+    printf("  value           %s\n", cli_money_json_text(m, json_object_get(j, "value")));
+    const char *ref = json_string_value(json_object_get(j, "ref"));
+    printf("  reference       %s\n", ref && *ref ? ref : "-");
+    printf("  submitted       block %lld\n",
+           (long long)json_integer_value(json_object_get(j, "submit_height")));
+    long long ah = (long long)json_integer_value(json_object_get(j, "affirm_height"));
+    if (ah)
+        printf("  affirmed        block %lld (novated: obligations %lld and %lld)\n", ah,
+               2 * (long long)json_integer_value(json_object_get(j, "id")),
+               2 * (long long)json_integer_value(json_object_get(j, "id")) + 1);
+    else
+        printf("  affirmed        not yet\n");
+    json_t *z = json_object_get(j, "closeout");
+    if (z) {
+        printf("  closed          block %lld, after cycle %lld: the %s failed\n",
+               (long long)json_integer_value(json_object_get(z, "height")),
+               (long long)json_integer_value(json_object_get(z, "after_cycle")),
+               json_string_value(json_object_get(z, "failing")));
+        printf("  reference price %s per unit\n",
+               cli_money_json_text(m, json_object_get(z, "reference_price")));
+        printf("  compensation    %s, paid by %s to %s\n",
+               cli_money_json_text(m, json_object_get(z, "compensation")), party(z, "payer"),
+               party(z, "payee"));
+    }
 }
 
 static int show(cli_ctx *ctx, const char *id_s)
@@ -266,10 +311,11 @@ static int show(cli_ctx *ctx, const char *id_s)
     ldg_enc_free(&e);
     if (!j)
         return rc;
-    if (ctx->json)
+    if (ctx->json) {
         cli_print_json(j);
-    else
-        cli_print_fields(stdout, j); /* everything --json has (cli.h) */
+    } else {
+        print_trade(j);
+    }
     json_decref(j);
     return CLI_OK;
 }

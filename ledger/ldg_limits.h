@@ -256,6 +256,22 @@
  * run. */
 #define STL_QUEUE_MAX 65536
 
+/* Cycles a novated trade must have been carried through (its obligations' age) before
+ * clearing staff may close it by cash compensation (cycle.close_fail), until clearing staff
+ * set another value on the chain (cycle.fail_close_after): long enough for a short
+ * participant to obtain what it owes, short enough that a fail does not stay open for
+ * ever. The market's buy-in period. */
+#define STL_FAIL_CLOSE_CYCLES 3
+
+/* The largest value cycle.fail_close_after accepts: a fail carried longer is no buy-in
+ * period any more (with a cycle a day, about three years). */
+#define STL_FAIL_CLOSE_CYCLES_MAX 1000
+
+/* Unmatched instructions the near-match hint of the `instructions` query compares each
+ * listed one against (the first ones by id): bounds its work at a page of
+ * LDG_QUERY_PAGE_MAX rows times this. Beyond it no hint is given. */
+#define STL_NEAR_MATCH_SCAN_MAX 2000
+
 /* ---- contract VM (EVM) ---- */
 
 /* EVM operand stack depth: fixed by the Ethereum yellow paper; contracts rely on it. */
@@ -384,6 +400,45 @@
 /* Result codes `folio errors` can list (all modules' tables; codes are below 1000). */
 #define CLI_RESULT_CODES_MAX 1000
 
+/* ---- evidence preservation (ledger/evidence, specs/evidence.md) ---- */
+
+/* Longest log line (one record). Broker log lines are ~300 bytes; 64 KiB admits a large
+ * structured message while the reader's memory per record stays fixed. */
+#define LDG_EV_LINE_MAX (64 * 1024)
+/* How far back a `#N` link may reach: the reader keeps the id and time of this many recent
+ * records (40 bytes each, 2.5 MiB), whatever the file's size. A business process (disclosure,
+ * acknowledgement, purchase) is logged within minutes; older records are linked by id. */
+#define LDG_EV_LINK_WINDOW 65536
+/* Links per record: a record follows from a handful of earlier events, not hundreds. */
+#define LDG_EV_LINKS_MAX 8
+/* A source (file name as given) in a record. */
+#define LDG_EV_SOURCE_LEN_MAX 255
+/* Records per slice: "tens of thousands of records per file index" (the seed). 2^16 keeps a
+ * path at 16 hashes and one anchor per 65536 records (15 anchors per million, the issue's
+ * target is 32). */
+#define LDG_EV_SLICE_RECORDS_MAX 65536
+/* Bytes of lines per slice: bounds the ingest's memory (a slice is held until written) when
+ * lines are long. 64 MiB holds 65536 lines of 1 KiB. */
+#define LDG_EV_SLICE_BYTES_MAX (64u * 1024 * 1024)
+/* Lines of one file: 2^32, so seq and offsets stay far inside u64 and a line number fits
+ * 32 bits in messages; a 300 GB day of 300-byte lines is 10^9 lines. */
+#define LDG_EV_FILE_RECORDS_MAX (1ULL << 32)
+/* Hashes in an inclusion or consistency path: trees of up to 2^64 leaves (RFC 9162 paths
+ * have at most ceil(log2 n) hashes, consistency proofs one more). */
+#define LDG_EV_PATH_MAX 65
+/* Anchor transactions per block: each one is ~300 bytes and four state writes; 256 per
+ * block is 16 million records per block, beyond 100 brokers' 300 GB days. */
+#define LDG_EV_ANCHORS_PER_BLOCK_MAX 256
+/* Log entries the node reads to answer one consistency proof: it rebuilds the leaves from
+ * the entries (one state read each). 2^16 slices are 4 billion records, months of a large
+ * broker; longer logs need stored interior nodes (not done). */
+#define LDG_EV_LOG_PROOF_ENTRIES_MAX 65536
+/* Records in one bundle (the proved record and the chain its links reach). */
+#define LDG_EV_BUNDLE_ITEMS_MAX 64
+/* A bundle's bytes: 64 items of 64 KiB lines and their paths, plus anchors with a full
+ * block's refs (8192 x 96 bytes) each, fit; a verifier reads at most this much. */
+#define LDG_EV_BUNDLE_BYTES_MAX (16u * 1024 * 1024)
+
 /* ---- relations ---- */
 
 _Static_assert(LDG_RPC_MSG_SIZE_MAX > LDG_BLOCK_SIZE_MAX, "a block must fit one RPC message");
@@ -434,6 +489,10 @@ _Static_assert(NET_KEY_NAME_MAX == LDG_NAME_LEN_MAX, "a key may be named like it
 _Static_assert(NET_KEY_NAME_MAX + 16 < NET_PATH_MAX, "keys/NAME.key fits a path");
 _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
                "the sender cache indexes by mask");
+
+_Static_assert(LDG_EV_SLICE_RECORDS_MAX <= LDG_EV_LINK_WINDOW,
+               "a #N link reaches every earlier record of its slice");
+_Static_assert(LDG_EV_LINKS_MAX < LDG_EV_BUNDLE_ITEMS_MAX, "a record and its links fit a bundle");
 
 _Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
 

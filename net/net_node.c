@@ -4,6 +4,7 @@
 #include "net_file.h"
 #include "net_solo.h"
 #include "ast_module.h"
+#include "ldg_ev.h"
 #include "net_query_vm.h"
 #include "net_rpc_server.h"
 #include "stl_module.h"
@@ -44,6 +45,7 @@ ldg_registry *net_registry_new(void)
     ast_module_register(r);
     stl_module_register(r);
     net_vm_register(r);
+    ldg_ev_register(r);
     return r;
 }
 
@@ -127,6 +129,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
     net_clock_init(&n->clock);
+    LDG_ASSERT(pthread_mutex_init(&n->preview_mu, NULL) == 0);
     pid_t holder;
     int lock_fd = net_home_lock(opts->home, &holder, err, err_len);
     int rc = lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
@@ -187,6 +190,8 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     ldg_registry_free(n->reg);
     net_admit_free(n->admit);
     net_clock_destroy(&n->clock);
+    json_decref(n->preview);
+    pthread_mutex_destroy(&n->preview_mu);
     explicit_bzero(&n->validator, sizeof n->validator);
     free(n);
     /* The liveness lock stays held until this process ends (the kernel releases it then):

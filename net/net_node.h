@@ -12,6 +12,7 @@
 #include "net_home.h"
 #include "net_pool.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
 
@@ -51,6 +52,12 @@ typedef struct net_node {
     /* Decided blocks whose execution was done while they were voted on (speculation hit),
      * and those executed only once decided. */
     _Atomic uint64_t exec_ahead, exec_after;
+    /* The last cycle_preview reply and the tip it was computed on (net_query.c): a preview
+     * costs a whole cycle run, so it is computed at most once per committed block, one at a
+     * time, however many clients ask. */
+    pthread_mutex_t preview_mu;
+    ldg_hash preview_tip;
+    json_t *preview;
 } net_node;
 
 /* Builds the registry with every module's transaction types. */

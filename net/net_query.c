@@ -5,6 +5,7 @@
 #include "ast_rules.h"
 #include "net_node.h"
 #include "net_query_assets.h"
+#include "net_query_evidence.h"
 #include "net_query_settlement.h"
 #include "net_query_vm.h"
 #include "net_rpc_methods.h"
@@ -885,7 +886,8 @@ static char *m_dev_time(net_node *n, const msgpack_object *args, uint32_t nargs,
 static json_t *settlement_list(ldg_state *st, const char *method, const msgpack_object *args,
                                uint32_t nargs, ldg_err *err)
 {
-    bool trades = !strcmp(method, "trades");
+    bool instructions = !strcmp(method, "instructions");
+    bool trades = !strcmp(method, "trades") || instructions;
     uint32_t fixed = trades && nargs > 0 ? 1 : 0;
     char text[32] = "", after[LDG_QUERY_CURSOR_MAX + 1];
     net_page page;
@@ -895,10 +897,42 @@ static json_t *settlement_list(ldg_state *st, const char *method, const msgpack_
         *err = LDG_ERR_INVALID;
         return NULL;
     }
+    if (instructions)
+        return net_query_instructions(st, text, &page, err);
     if (trades)
         return net_query_trades(st, text, &page, err);
     return !strcmp(method, "cycles") ? net_query_cycles(st, &page, err)
                                      : net_query_queue(st, &page, err);
+}
+
+/* cycle_preview: the next block's view (its height, and the node's time, never before the
+ * tip). One at a time, at most once per tip (net_node.preview). The tip is read before the
+ * reader is taken, so a preview is never cached under a tip newer than its state (a block
+ * committed in between leaves it under the older tip, which no request matches any more). */
+static json_t *cycle_preview(net_node *n, ldg_err *err)
+{
+    pthread_mutex_lock(&n->preview_mu);
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    json_t *j = NULL;
+    if (n->preview && !memcmp(n->preview_tip.b, tip.hash.b, LDG_HASH_LEN)) {
+        j = json_deep_copy(n->preview);
+    } else {
+        ldg_state *st = ldg_chain_reader(n->chain);
+        uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
+        ldg_env env = {.chain_id = n->cfg.chain_id,
+                       .height = tip.height + 1,
+                       .time_ms = now > tip.time_ms ? now : tip.time_ms,
+                       .dev_mode = n->dev};
+        j = net_query_cycle_preview(st, n->reg, &env, err);
+        ldg_state_free(st);
+        if (j && *err == LDG_OK) {
+            json_decref(n->preview);
+            n->preview = json_deep_copy(j);
+            n->preview_tip = tip.hash;
+        }
+    }
+    pthread_mutex_unlock(&n->preview_mu);
+    return j;
 }
 
 /* Settlement reads: the lists above, trade ID, cycle ID. */
@@ -910,8 +944,11 @@ static char *m_settlement(net_node *n, const char *method, const msgpack_object 
     json_t *j = NULL;
     uint64_t id = 0;
     bool has_id = nargs == 1 && ldg_obj_u64(&args[0], &id);
-    if (!strcmp(method, "trades") || !strcmp(method, "cycles") || !strcmp(method, "queue"))
+    if (!strcmp(method, "trades") || !strcmp(method, "cycles") || !strcmp(method, "queue") ||
+        !strcmp(method, "instructions"))
         j = settlement_list(st, method, args, nargs, &err);
+    else if (!strcmp(method, "cycle_preview") && nargs == 0)
+        j = cycle_preview(n, &err);
     else if (!strcmp(method, "trade") && has_id)
         j = net_query_trade(st, id, &err);
     else if (!strcmp(method, "cycle") && has_id)
@@ -995,9 +1032,12 @@ const net_rpc_method net_rpc_methods[] = {
     {"contract_query", net_query_vm, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
     {"contract_result", net_query_vm, PUB, SMALL, false},
     {"cycle", h_settlement, PUB, SMALL, false},
+    {"cycle_preview", h_settlement, PUB, SMALL, false},
     {"cycles", h_settlement, PUB, SMALL, true},
     {"dev_time_advance", h_dev_time, OPR, SMALL, false},
+    {"evidence", net_query_evidence, PUB, SMALL, false},
     {"holders", h_holders, PUB, SMALL, true},
+    {"instructions", h_settlement, PUB, SMALL, true},
     {"investor", net_query_assets, PUB, SMALL, false},
     {"participant", h_participant, PUB, SMALL, false},
     {"participants", h_participants, PUB, SMALL, true},

@@ -24,6 +24,9 @@ for k in demo-bank demo-issuer demo-broker demo-alice demo-bob; do "$F" keys new
 
 say "cash: the settlement bank issues HKD to the issuer"
 run asset issue cash --currency HKD --amount 100000.00 --to demo-issuer --as demo-bank
+say "money is typed and shown in currency units: 1,250.50 HKD, not 125050"
+run transfer HKD 1250.50 --to demo-broker --as demo-issuer
+run account balance demo-broker
 
 say "equity and a dividend: record date in 2 days, pay date in 5 days"
 run asset issue equity --isin CNE000001R84 --name "Demo Holdings" --shares 1000 --to demo-alice --risk R3 --as demo-issuer

@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libsecp256k1-dev librocksdb-dev libnng-dev
       libmsgpack-dev python3-msgpack check libjansson-dev libssl-dev nettle-dev spin coinor-cbc
-      libgmp-dev libmbedtls-dev
+      libgmp-dev libmbedtls-dev libzstd-dev
       )
 missing=()
 for p in "${pkgs[@]}"; do

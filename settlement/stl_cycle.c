@@ -307,16 +307,15 @@ static void put_obligation_item(ldg_state *st, const item *it)
     ldg_enc_free(&e);
 }
 
-typedef struct party_figures {
-    ldg_account who;
-    uint64_t gross; /* cash value of the obligations it is party to */
-    uint64_t net;   /* |net cash position|, summed over currencies */
-} party_figures;
+/* One currency's figures in a cycle: money of different currencies is never added. */
+typedef struct ccy_figures {
+    char code[13];
+    uint64_t gross, net, settled, carried;
+} ccy_figures;
 
-static int party_cmp(const void *x, const void *y)
+static int ccy_cmp(const void *x, const void *y)
 {
-    return memcmp(((const party_figures *)x)->who.b, ((const party_figures *)y)->who.b,
-                  LDG_ACCOUNT_LEN);
+    return strcmp(((const ccy_figures *)x)->code, ((const ccy_figures *)y)->code);
 }
 
 static int item_id_cmp(const void *x, const void *y)
@@ -337,92 +336,66 @@ static uint64_t abs64(int64_t v)
     return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 }
 
-/* Report: [height, time_ms, obligations_in, gross_value, net_value, settled_count,
- * settled_value, carried_count, carried_value, method, ccp, positions, failures, parties,
- * queue_settled, queue_waiting].
- *   gross_value: the cash of every obligation in (what would move settled one by one; a
- *                trade counts twice, once on each side of the CCP);
- *   net_value:   the cash that moves if everything settles at net: the sum over the
- *                participants other than the CCP of |net cash position|;
- *   positions:   [[account, asset, net]] non-zero nets over all obligations in, sorted by
- *                (account, asset);
- *   failures:    [[obligation_id, trade_id, reason, age]] sorted by obligation id, age
- *                counting this cycle;
- *   parties:     [[account, gross, net]] per participant other than the CCP.
- * Every value is in minor units, all currencies added. Lists are capped at
- * STL_CYCLE_REPORT_ROWS_MAX rows. */
-static ldg_result encode_report(ldg_enc *e, ldg_txctx *c, const item *items, size_t n,
-                                const uint8_t *settled, const book *b, const int64_t *net,
-                                const ldg_account *ccp, uint64_t settled_value, const char *method,
-                                uint64_t qs, uint64_t qw)
+static bool is_hub(const ldg_account *a, const ldg_account *hub)
 {
-    uint64_t gross = 0, settled_count = 0, carried = 0, carried_value = 0, net_value = 0;
-    bool overflow = false;
+    return !memcmp(a->b, hub->b, LDG_ACCOUNT_LEN);
+}
+
+/* The distinct currencies of the items, sorted by code, with their figures. */
+static size_t currency_figures(const item *items, size_t n, const uint8_t *settled, const book *b,
+                               const int64_t *net, const ldg_account *ccp, ccy_figures *cf,
+                               bool *overflow)
+{
+    size_t nc = 0;
     for (size_t i = 0; i < n; i++) {
-        overflow |= __builtin_add_overflow(gross, items[i].cash, &gross);
-        settled_count += settled[i];
-        if (!settled[i]) {
-            carried++;
-            overflow |= __builtin_add_overflow(carried_value, items[i].cash, &carried_value);
-        }
+        memset(&cf[nc], 0, sizeof cf[nc]);
+        memcpy(cf[nc++].code, items[i].currency, sizeof cf->code);
     }
-    /* Participants other than the CCP, with their gross and net. */
-    party_figures *pf = malloc((2 * n + 1) * sizeof *pf);
-    LDG_ASSERT(pf);
-    size_t np = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (memcmp(items[i].from.b, ccp->b, LDG_ACCOUNT_LEN))
-            pf[np++] = (party_figures){.who = items[i].from};
-        if (memcmp(items[i].to.b, ccp->b, LDG_ACCOUNT_LEN))
-            pf[np++] = (party_figures){.who = items[i].to};
-    }
-    if (np > 1)
-        qsort(pf, np, sizeof *pf, party_cmp);
+    if (nc > 1)
+        qsort(cf, nc, sizeof *cf, ccy_cmp);
     size_t u = 0;
-    for (size_t i = 0; i < np; i++)
-        if (u == 0 || party_cmp(&pf[u - 1], &pf[i]) != 0)
-            pf[u++] = pf[i];
-    np = u;
+    for (size_t i = 0; i < nc; i++)
+        if (u == 0 || ccy_cmp(&cf[u - 1], &cf[i]) != 0)
+            cf[u++] = cf[i];
     for (size_t i = 0; i < n; i++) {
-        const ldg_account *w[2] = {&items[i].from, &items[i].to};
-        for (int k = 0; k < 2; k++) {
-            party_figures key = {.who = *w[k]};
-            party_figures *p = np ? bsearch(&key, pf, np, sizeof *pf, party_cmp) : NULL;
-            if (p)
-                overflow |= __builtin_add_overflow(p->gross, items[i].cash, &p->gross);
-        }
+        ccy_figures key, *f;
+        memcpy(key.code, items[i].currency, sizeof key.code);
+        f = bsearch(&key, cf, u, sizeof *cf, ccy_cmp);
+        LDG_ASSERT(f);
+        *overflow |= __builtin_add_overflow(f->gross, items[i].cash, &f->gross);
+        uint64_t *to = settled[i] ? &f->settled : &f->carried;
+        *overflow |= __builtin_add_overflow(*to, items[i].cash, to);
     }
-    size_t positions = 0;
     for (size_t i = 0; i < b->npairs; i++) {
-        if (!net[i])
+        if (!net[i] || !is_currency(b->pairs[i].asset) || is_hub(&b->pairs[i].who, ccp))
             continue;
-        positions++;
-        if (!is_currency(b->pairs[i].asset))
-            continue;
-        party_figures key = {.who = b->pairs[i].who};
-        party_figures *p = np ? bsearch(&key, pf, np, sizeof *pf, party_cmp) : NULL;
-        if (!p)
-            continue; /* the CCP */
-        overflow |= __builtin_add_overflow(p->net, abs64(net[i]), &p->net);
-        overflow |= __builtin_add_overflow(net_value, abs64(net[i]), &net_value);
+        ccy_figures key, *f;
+        memcpy(key.code, b->pairs[i].asset, sizeof key.code);
+        f = bsearch(&key, cf, u, sizeof *cf, ccy_cmp);
+        if (f)
+            *overflow |= __builtin_add_overflow(f->net, abs64(net[i]), &f->net);
     }
-    if (overflow) {
-        free(pf);
-        ldg_txctx_detail(c, "the cycle's total value exceeds 2^64-1 minor units");
-        return STL_R_VALUE_OVERFLOW;
+    return u;
+}
+
+static void encode_currencies(ldg_enc *e, const ccy_figures *cf, size_t nc)
+{
+    ldg_enc_array(e, (uint32_t)nc);
+    for (size_t i = 0; i < nc; i++) {
+        ldg_enc_array(e, 5);
+        ldg_enc_str(e, cf[i].code);
+        ldg_enc_u64(e, cf[i].gross);
+        ldg_enc_u64(e, cf[i].net);
+        ldg_enc_u64(e, cf[i].settled);
+        ldg_enc_u64(e, cf[i].carried);
     }
-    ldg_enc_array(e, 16);
-    ldg_enc_u64(e, c->env->height);
-    ldg_enc_u64(e, c->env->time_ms);
-    ldg_enc_u64(e, n);
-    ldg_enc_u64(e, gross);
-    ldg_enc_u64(e, net_value);
-    ldg_enc_u64(e, settled_count);
-    ldg_enc_u64(e, settled_value);
-    ldg_enc_u64(e, carried);
-    ldg_enc_u64(e, carried_value);
-    ldg_enc_str(e, method);
-    ldg_enc_bin(e, ccp->b, LDG_ACCOUNT_LEN);
+}
+
+static void encode_positions(ldg_enc *e, const book *b, const int64_t *net)
+{
+    size_t positions = 0;
+    for (size_t i = 0; i < b->npairs; i++)
+        positions += net[i] != 0;
     size_t cap = positions < STL_CYCLE_REPORT_ROWS_MAX ? positions : STL_CYCLE_REPORT_ROWS_MAX;
     ldg_enc_array(e, (uint32_t)cap);
     for (size_t i = 0, w = 0; i < b->npairs && w < cap; i++) {
@@ -434,7 +407,12 @@ static ldg_result encode_report(ldg_enc *e, ldg_txctx *c, const item *items, siz
         ldg_enc_i64(e, net[i]);
         w++;
     }
-    const item **fails = malloc((carried ? carried : 1) * sizeof *fails);
+}
+
+static void encode_failures(ldg_enc *e, const item *items, size_t n, const uint8_t *settled,
+                            const book *b, const int64_t *net, const ldg_account *ccp)
+{
+    const item **fails = malloc((n ? n : 1) * sizeof *fails);
     LDG_ASSERT(fails);
     size_t nf = 0;
     for (size_t i = 0; i < n; i++)
@@ -442,27 +420,100 @@ static ldg_result encode_report(ldg_enc *e, ldg_txctx *c, const item *items, siz
             fails[nf++] = &items[i];
     if (nf > 1)
         qsort(fails, nf, sizeof *fails, item_id_cmp);
-    cap = nf < STL_CYCLE_REPORT_ROWS_MAX ? nf : STL_CYCLE_REPORT_ROWS_MAX;
+    size_t cap = nf < STL_CYCLE_REPORT_ROWS_MAX ? nf : STL_CYCLE_REPORT_ROWS_MAX;
     ldg_enc_array(e, (uint32_t)cap);
     for (size_t i = 0; i < cap; i++) {
-        ldg_enc_array(e, 4);
-        ldg_enc_u64(e, fails[i]->id);
-        ldg_enc_u64(e, fails[i]->trade_id);
-        ldg_enc_u64(e, fail_reason(fails[i], b, net, ccp));
-        ldg_enc_u64(e, fails[i]->age);
+        const item *it = fails[i];
+        ldg_enc_array(e, 10);
+        ldg_enc_u64(e, it->id);
+        ldg_enc_u64(e, it->trade_id);
+        ldg_enc_u64(e, fail_reason(it, b, net, ccp));
+        ldg_enc_u64(e, it->age);
+        ldg_enc_bin(e, it->from.b, LDG_ACCOUNT_LEN);
+        ldg_enc_bin(e, it->to.b, LDG_ACCOUNT_LEN);
+        ldg_enc_str(e, it->isin);
+        ldg_enc_u64(e, it->qty);
+        ldg_enc_str(e, it->currency);
+        ldg_enc_u64(e, it->cash);
     }
     free(fails);
-    cap = np < STL_CYCLE_REPORT_ROWS_MAX ? np : STL_CYCLE_REPORT_ROWS_MAX;
-    ldg_enc_array(e, (uint32_t)cap);
-    for (size_t i = 0; i < cap; i++) {
-        ldg_enc_array(e, 3);
-        ldg_enc_bin(e, pf[i].who.b, LDG_ACCOUNT_LEN);
-        ldg_enc_u64(e, pf[i].gross);
-        ldg_enc_u64(e, pf[i].net);
+}
+
+/* Per (participant other than the CCP, currency): the cash of the obligations it is party
+ * to (gross) and |its net cash position| (net). Rows in (account, currency) order. */
+static bool encode_parties(ldg_enc *e, const item *items, size_t n, const book *b,
+                           const int64_t *net, const ldg_account *ccp)
+{
+    uint64_t *gross = calloc(b->npairs ? b->npairs : 1, sizeof *gross);
+    LDG_ASSERT(gross);
+    bool overflow = false;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_hub(&items[i].from, ccp))
+            overflow |=
+                __builtin_add_overflow(gross[items[i].cf], items[i].cash, &gross[items[i].cf]);
+        if (!is_hub(&items[i].to, ccp))
+            overflow |=
+                __builtin_add_overflow(gross[items[i].ct], items[i].cash, &gross[items[i].ct]);
     }
+    size_t rows = 0;
+    for (size_t i = 0; i < b->npairs; i++)
+        rows += gross[i] != 0;
+    size_t cap = rows < STL_CYCLE_REPORT_ROWS_MAX ? rows : STL_CYCLE_REPORT_ROWS_MAX;
+    ldg_enc_array(e, (uint32_t)cap);
+    for (size_t i = 0, w = 0; i < b->npairs && w < cap; i++) {
+        if (!gross[i])
+            continue;
+        ldg_enc_array(e, 4);
+        ldg_enc_bin(e, b->pairs[i].who.b, LDG_ACCOUNT_LEN);
+        ldg_enc_str(e, b->pairs[i].asset);
+        ldg_enc_u64(e, gross[i]);
+        ldg_enc_u64(e, abs64(net[i]));
+        w++;
+    }
+    free(gross);
+    return !overflow;
+}
+
+/* Report (specs/settlement.md "Cycle reports"): [height, time_ms, obligations_in,
+ * settled_count, carried_count, method, ccp, currencies, positions, failures, parties,
+ * queue_settled, queue_waiting].
+ *   currencies: [[code, gross, net, settled, carried]] one row per currency, sorted by code:
+ *               money of different currencies is never added;
+ *   positions:  [[account, asset, net]] non-zero nets over all obligations in;
+ *   failures:   [[obligation, trade, reason, age, from, to, isin, qty, currency, cash]];
+ *   parties:    [[account, currency, gross, net]] per participant other than the CCP.
+ * Lists are capped at STL_CYCLE_REPORT_ROWS_MAX rows. */
+static ldg_result encode_report(ldg_enc *e, ldg_txctx *c, const item *items, size_t n,
+                                const uint8_t *settled, const book *b, const int64_t *net,
+                                const ldg_account *ccp, const char *method, uint64_t qs,
+                                uint64_t qw)
+{
+    uint64_t settled_count = 0;
+    for (size_t i = 0; i < n; i++)
+        settled_count += settled[i];
+    ccy_figures *cf = malloc((n ? n : 1) * sizeof *cf);
+    LDG_ASSERT(cf);
+    bool overflow = false;
+    size_t nc = currency_figures(items, n, settled, b, net, ccp, cf, &overflow);
+    ldg_enc_array(e, 13);
+    ldg_enc_u64(e, c->env->height);
+    ldg_enc_u64(e, c->env->time_ms);
+    ldg_enc_u64(e, n);
+    ldg_enc_u64(e, settled_count);
+    ldg_enc_u64(e, n - settled_count);
+    ldg_enc_str(e, method);
+    ldg_enc_bin(e, ccp->b, LDG_ACCOUNT_LEN);
+    encode_currencies(e, cf, nc);
+    free(cf);
+    encode_positions(e, b, net);
+    encode_failures(e, items, n, settled, b, net, ccp);
+    overflow |= !encode_parties(e, items, n, b, net, ccp);
     ldg_enc_u64(e, qs);
     ldg_enc_u64(e, qw);
-    free(pf);
+    if (overflow) {
+        ldg_txctx_detail(c, "a currency's total in this cycle exceeds 2^64-1 minor units");
+        return STL_R_VALUE_OVERFLOW;
+    }
     return LDG_R_OK;
 }
 
@@ -511,7 +562,7 @@ static ldg_result run_cycle(ldg_txctx *c, collect *s, uint64_t cycle)
     if (r == LDG_R_OK) {
         ldg_enc e;
         ldg_enc_init(&e);
-        r = encode_report(&e, c, s->items, s->n, settled, &b, net, &ccp, value, method, qs, qw);
+        r = encode_report(&e, c, s->items, s->n, settled, &b, net, &ccp, method, qs, qw);
         uint8_t key[9];
         stl_key_id(key, 'c', cycle);
         if (r == LDG_R_OK)
@@ -679,6 +730,9 @@ ldg_result stl_resolve_queue(ldg_txctx *c, bool in_cycle, uint64_t *settled_coun
         if (settled[i]) {
             ldg_state_del(c->st, key, sizeof key);
             mark_instruction(c->st, s.items[i].id, STL_INSTR_SETTLED);
+            uint8_t xk[10];
+            stl_ns_key_id(xk, 'x', s.items[i].id); /* a pending cancel request lapses */
+            ldg_state_del(c->st, xk, sizeof xk);
             (*settled_count)++;
             queue_count_add(c->st, -1);
         } else {
@@ -711,13 +765,7 @@ ldg_result stl_apply_settle_resolve(ldg_txctx *c, const msgpack_object *payload)
 
 /* Instruction record: [status, owner, counterparty, deliver, isin, qty, currency, amount,
  * matched_with, height]. */
-typedef struct instruction {
-    uint64_t status;
-    ldg_account owner, counterparty;
-    bool deliver;
-    char isin[13], currency[13];
-    uint64_t qty, amount, matched_with, height;
-} instruction;
+typedef stl_instruction instruction;
 
 static void put_instruction(ldg_state *st, uint64_t id, const instruction *in)
 {
@@ -740,18 +788,11 @@ static void put_instruction(ldg_state *st, uint64_t id, const instruction *in)
     ldg_enc_free(&e);
 }
 
-static bool get_instruction(ldg_state *st, uint64_t id, instruction *in)
+ldg_err stl_instruction_decode(const uint8_t *v, size_t vl, stl_instruction *in)
 {
-    uint8_t key[9];
-    stl_key_id(key, 'i', id);
-    const uint8_t *v;
-    size_t vl;
-    bool found;
-    if (ldg_state_get(st, key, sizeof key, &v, &vl, &found) != LDG_OK || !found)
-        return false;
     ldg_dec d;
     if (ldg_decode(&d, v, vl) != LDG_OK)
-        return false;
+        return LDG_ERR_CORRUPT;
     const msgpack_object *f;
     bool ok = ldg_obj_array(d.root, 10, &f) && ldg_obj_u64(&f[0], &in->status) &&
               ldg_obj_bin(&f[1], in->owner.b, LDG_ACCOUNT_LEN) &&
@@ -761,7 +802,36 @@ static bool get_instruction(ldg_state *st, uint64_t id, instruction *in)
               ldg_obj_u64(&f[7], &in->amount) && ldg_obj_u64(&f[8], &in->matched_with) &&
               ldg_obj_u64(&f[9], &in->height);
     ldg_dec_free(&d);
-    return ok;
+    return ok ? LDG_OK : LDG_ERR_CORRUPT;
+}
+
+const char *stl_instruction_status_name(uint64_t status)
+{
+    switch (status) {
+    case STL_INSTR_UNMATCHED:
+        return "unmatched";
+    case STL_INSTR_QUEUED:
+        return "queued";
+    case STL_INSTR_SETTLED:
+        return "settled";
+    case STL_INSTR_CANCELLED:
+        return "cancelled";
+    default:
+        return "unknown";
+    }
+}
+
+static bool get_instruction(ldg_state *st, uint64_t id, instruction *in)
+{
+    uint8_t key[9];
+    stl_key_id(key, 'i', id);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    if (ldg_state_get(st, key, sizeof key, &v, &vl, &found) != LDG_OK || !found)
+        return false;
+    in->id = id;
+    return stl_instruction_decode(v, vl, in) == LDG_OK;
 }
 
 static void mark_instruction(ldg_state *st, uint64_t id, uint64_t status)
@@ -771,9 +841,11 @@ static void mark_instruction(ldg_state *st, uint64_t id, uint64_t status)
         return;
     in.status = status;
     put_instruction(st, id, &in);
-    if (in.matched_with && get_instruction(st, in.matched_with, &in)) {
+    /* The mirror's own record, under its own id (not under its matched_with, which is id). */
+    uint64_t other = in.matched_with;
+    if (other && get_instruction(st, other, &in)) {
         in.status = status;
-        put_instruction(st, in.matched_with, &in);
+        put_instruction(st, other, &in);
     }
 }
 
@@ -916,4 +988,100 @@ ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload
     ldg_txctx_detail(c, "matched with instruction %llu; queued until both sides hold what they owe",
                      (unsigned long long)other);
     return LDG_R_OK;
+}
+
+/* Cancels an unmatched instruction: only its sender may, and its match key goes. */
+static ldg_result cancel_unmatched(ldg_txctx *c, instruction *in)
+{
+    if (memcmp(in->owner.b, c->sender.b, LDG_ACCOUNT_LEN) != 0) {
+        ldg_txctx_detail(c, "instruction %llu is not matched yet: only its sender may cancel it",
+                         (unsigned long long)in->id);
+        return STL_R_NOT_INSTRUCTION_PARTY;
+    }
+    const ldg_account *deliverer = in->deliver ? &in->owner : &in->counterparty;
+    const ldg_account *receiver = in->deliver ? &in->counterparty : &in->owner;
+    uint8_t key[1 + LDG_HASH_LEN + 1 + 8];
+    match_prefix(key, deliverer, receiver, in, in->deliver);
+    for (int i = 0; i < 8; i++)
+        key[1 + LDG_HASH_LEN + 1 + i] = (uint8_t)(in->id >> (56 - 8 * i));
+    ldg_state_del(c->st, key, sizeof key);
+    in->status = STL_INSTR_CANCELLED;
+    put_instruction(c->st, in->id, in);
+    ldg_txctx_detail(c, "instruction %llu cancelled before matching", (unsigned long long)in->id);
+    return LDG_R_OK;
+}
+
+/* A matched pair waiting in the queue leaves it only when both parties ask: the first request
+ * is recorded under 's' 'x' (bit 1 the deliverer, 2 the receiver), the second removes the pair. */
+static ldg_result cancel_queued(ldg_txctx *c, const instruction *in)
+{
+    uint64_t qid = in->id > in->matched_with ? in->id : in->matched_with;
+    const ldg_account *deliverer = in->deliver ? &in->owner : &in->counterparty;
+    const ldg_account *receiver = in->deliver ? &in->counterparty : &in->owner;
+    uint64_t bit = !memcmp(deliverer->b, c->sender.b, LDG_ACCOUNT_LEN)  ? 1
+                   : !memcmp(receiver->b, c->sender.b, LDG_ACCOUNT_LEN) ? 2
+                                                                        : 0;
+    if (!bit)
+        return STL_R_NOT_INSTRUCTION_PARTY;
+    uint8_t xk[10], qk[9];
+    stl_ns_key_id(xk, 'x', qid);
+    stl_key_id(qk, 'q', qid);
+    uint64_t asked = 0;
+    if (ldg_state_get_u64(c->st, xk, sizeof xk, &asked) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (asked & bit) {
+        ldg_txctx_detail(c, "pair %llu: the %s already asked; the %s must ask too",
+                         (unsigned long long)qid, bit == 1 ? "deliverer" : "receiver",
+                         bit == 1 ? "receiver" : "deliverer");
+        return STL_R_CANCEL_REQUESTED;
+    }
+    asked |= bit;
+    if (asked != 3) {
+        ldg_state_put_u64(c->st, xk, sizeof xk, asked);
+        ldg_txctx_detail(c,
+                         "cancel of matched pair %llu requested by the %s; it stays queued until "
+                         "the %s asks too",
+                         (unsigned long long)qid, bit == 1 ? "deliverer" : "receiver",
+                         bit == 1 ? "receiver" : "deliverer");
+        return LDG_R_OK;
+    }
+    ldg_state_del(c->st, xk, sizeof xk);
+    ldg_state_del(c->st, qk, sizeof qk);
+    queue_count_add(c->st, -1);
+    mark_instruction(c->st, qid, STL_INSTR_CANCELLED);
+    ldg_txctx_detail(c, "matched pair %llu cancelled by both parties and removed from the queue",
+                     (unsigned long long)qid);
+    return LDG_R_OK;
+}
+
+/* settle.cancel: [instruction_id] (specs/settlement.md "Cancelling instructions"). */
+ldg_result stl_apply_settle_cancel(ldg_txctx *c, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    uint64_t id;
+    if (!ldg_obj_array(payload, 1, &f) || !ldg_obj_u64(&f[0], &id))
+        return LDG_R_BAD_PAYLOAD;
+    instruction in;
+    uint8_t key[9];
+    stl_key_id(key, 'i', id);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    if (ldg_state_get(c->st, key, sizeof key, &v, &vl, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (!found)
+        return STL_R_UNKNOWN_INSTRUCTION;
+    if (stl_instruction_decode(v, vl, &in) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    in.id = id;
+    for (int i = 0; i < 8; i++)
+        c->data[i] = (uint8_t)(id >> (56 - 8 * i));
+    c->data_len = 8;
+    if (in.status == STL_INSTR_UNMATCHED)
+        return cancel_unmatched(c, &in);
+    if (in.status == STL_INSTR_QUEUED)
+        return cancel_queued(c, &in);
+    ldg_txctx_detail(c, "instruction %llu is %s", (unsigned long long)id,
+                     stl_instruction_status_name(in.status));
+    return STL_R_INSTRUCTION_FINAL;
 }

@@ -17,6 +17,13 @@
  *                                   isin, qty, currency, amount, age]
  *   'Q'                 -> number of entries under 'q' (u64)
  *   'm' hash32 side id  -> an unmatched instruction waiting for its mirror (empty value)
+ *   's' ...             -> settlement's later keys, under its namespace byte (STL_KEY_NS):
+ *   's' 'x' id_be64     -> bilateral cancel requests of queued pair id (u64: 1 deliverer,
+ *                                   2 receiver)
+ *   's' 'z' trade_id_be64 -> a failed trade closed by cash compensation [failing,
+ *                                   reference_price, compensation, payer, payee, cycle, height]
+ *   's' 'f'             -> cycles a fail must be carried before it may be closed (u64; absent:
+ *                                   STL_FAIL_CLOSE_CYCLES)
  * Obligation ids: 2*trade_id (seller -> CCP) and 2*trade_id+1 (CCP -> buyer). */
 #ifndef STL_LEDGER_H
 #define STL_LEDGER_H
@@ -32,7 +39,17 @@ enum {
     STL_TX_CYCLE_RUN = 53,
     STL_TX_SETTLE_INSTRUCT = 54,
     STL_TX_SETTLE_RESOLVE = 55,
+    STL_TX_SETTLE_CANCEL = 56,
+    STL_TX_FAIL_CLOSE = 57,
+    STL_TX_FAIL_CLOSE_AFTER = 58,
 };
+
+/* Namespace byte of settlement's keys added after the first ones (the single-letter
+ * prefixes above are taken; 'x' is the ledger's replay guard). */
+#define STL_KEY_NS 's'
+
+/* out = STL_KEY_NS kind be64(id). */
+void stl_ns_key_id(uint8_t out[10], char kind, uint64_t id);
 
 /* Result codes (400..599). */
 enum {
@@ -55,12 +72,20 @@ enum {
     STL_R_CCP_TRADE = 416,
     STL_R_TRADE_CANCELLED = 417,
     STL_R_QUEUE_FULL = 418,
+    STL_R_NOT_INSTRUCTION_PARTY = 419,
+    STL_R_INSTRUCTION_FINAL = 420,
+    STL_R_CANCEL_REQUESTED = 421,
+    STL_R_FAIL_TOO_RECENT = 422,
+    STL_R_NOT_CLOSABLE = 423,
+    STL_R_NOT_FAILING = 424,
+    STL_R_BAD_CLOSE_AFTER = 425,
 };
 
 enum {
     STL_TRADE_SUBMITTED = 1,
     STL_TRADE_NOVATED = 2,
     STL_TRADE_CANCELLED = 3,
+    STL_TRADE_CLOSED = 4, /* a fail closed by cash compensation (cycle.close_fail) */
 };
 
 enum { STL_SIDE_BUY = 0, STL_SIDE_SELL = 1 };
@@ -69,7 +94,35 @@ enum {
     STL_INSTR_UNMATCHED = 1,
     STL_INSTR_QUEUED = 2,
     STL_INSTR_SETTLED = 3,
+    STL_INSTR_CANCELLED = 4,
 };
+
+/* A bilateral instruction record ('i'). */
+typedef struct stl_instruction {
+    uint64_t id;
+    uint64_t status;
+    ldg_account owner, counterparty;
+    bool deliver;
+    char isin[13], currency[13];
+    uint64_t qty, amount, matched_with, height;
+} stl_instruction;
+
+ldg_err stl_instruction_decode(const uint8_t *v, size_t vl, stl_instruction *out) LDG_WARN_UNUSED;
+/* The stable name of an instruction status ("unmatched", "queued", ...). Never NULL. */
+const char *stl_instruction_status_name(uint64_t status);
+
+/* A closed fail ('s' 'z'). */
+typedef struct stl_closeout {
+    uint64_t failing; /* STL_SIDE_SELL: the seller failed to deliver; STL_SIDE_BUY: the buyer
+                         failed to pay */
+    uint64_t reference_price, compensation;
+    ldg_account payer, payee;
+    uint64_t cycle, height;
+} stl_closeout;
+
+/* Reads trade_id's closeout; *found false if the trade was not closed. */
+ldg_err stl_closeout_get(ldg_state *st, uint64_t trade_id, stl_closeout *out,
+                         bool *found) LDG_WARN_UNUSED;
 
 /* Why an obligation or instruction did not settle in a cycle. */
 enum {
@@ -100,6 +153,8 @@ typedef struct stl_trade {
 } stl_trade;
 
 ldg_err stl_trade_decode(const uint8_t *v, size_t vl, stl_trade *out) LDG_WARN_UNUSED;
+ldg_err stl_trade_get(ldg_state *st, uint64_t id, stl_trade *t, bool *found) LDG_WARN_UNUSED;
+void stl_trade_put(ldg_state *st, const stl_trade *t);
 
 typedef struct stl_obligation_rec {
     uint64_t id;
@@ -124,6 +179,13 @@ void stl_ledger_register(ldg_registry *r);
 ldg_result stl_apply_cycle_run(ldg_txctx *c, const msgpack_object *payload);
 ldg_result stl_apply_settle_resolve(ldg_txctx *c, const msgpack_object *payload);
 ldg_result stl_apply_settle_instruct(ldg_txctx *c, const msgpack_object *payload);
+ldg_result stl_apply_settle_cancel(ldg_txctx *c, const msgpack_object *payload);
+/* Internal: closing a fail by cash compensation (stl_close.c). */
+ldg_result stl_apply_fail_close(ldg_txctx *c, const msgpack_object *payload);
+/* cycle.fail_close_after: [cycles] by clearing staff (stl_close.c). */
+ldg_result stl_apply_fail_close_after(ldg_txctx *c, const msgpack_object *payload);
+/* The cycles a fail must have been carried through before cycle.close_fail accepts it. */
+ldg_err stl_fail_close_cycles(ldg_state *st, uint64_t *cycles) LDG_WARN_UNUSED;
 /* Settles queued bilateral instructions with the LSM; counts settled and still waiting.
  * in_cycle: called by cycle.run (the waiting ones age by one cycle). */
 ldg_result stl_resolve_queue(ldg_txctx *c, bool in_cycle, uint64_t *settled, uint64_t *waiting);

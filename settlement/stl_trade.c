@@ -28,6 +28,20 @@ static const ldg_result_info stl_results[] = {
     {STL_R_TRADE_CANCELLED, "TRADE_CANCELLED", "the trade was cancelled"},
     {STL_R_QUEUE_FULL, "QUEUE_FULL",
      "the settlement queue is full; resolve it or wait for the next cycle"},
+    {STL_R_NOT_INSTRUCTION_PARTY, "NOT_INSTRUCTION_PARTY",
+     "only a party to the instruction may cancel it (before matching: only its sender)"},
+    {STL_R_INSTRUCTION_FINAL, "INSTRUCTION_FINAL",
+     "the instruction is already settled or cancelled"},
+    {STL_R_CANCEL_REQUESTED, "CANCEL_REQUESTED",
+     "this party already asked to cancel; the counterparty must ask too"},
+    {STL_R_FAIL_TOO_RECENT, "FAIL_TOO_RECENT",
+     "the fail has not yet been carried through enough cycles to be closed"},
+    {STL_R_NOT_CLOSABLE, "NOT_CLOSABLE",
+     "only a novated trade with both obligations still open can be closed"},
+    {STL_R_NOT_FAILING, "NOT_FAILING",
+     "both sides now hold what the trade needs; let the next cycle settle it"},
+    {STL_R_BAD_CLOSE_AFTER, "BAD_CLOSE_AFTER",
+     "the number of cycles before a fail may be closed is out of range"},
 };
 
 const char *stl_fail_reason_name(uint64_t reason)
@@ -55,6 +69,12 @@ void stl_key_id(uint8_t out[9], char prefix, uint64_t id)
         out[1 + i] = (uint8_t)(id >> (56 - 8 * i));
 }
 
+void stl_ns_key_id(uint8_t out[10], char kind, uint64_t id)
+{
+    out[0] = STL_KEY_NS;
+    stl_key_id(out + 1, kind, id);
+}
+
 static uint64_t key_id(const uint8_t *k)
 {
     uint64_t id = 0;
@@ -63,7 +83,7 @@ static uint64_t key_id(const uint8_t *k)
     return id;
 }
 
-static void put_trade(ldg_state *st, const stl_trade *t)
+void stl_trade_put(ldg_state *st, const stl_trade *t)
 {
     ldg_enc e;
     ldg_enc_init(&e);
@@ -106,7 +126,7 @@ ldg_err stl_trade_decode(const uint8_t *v, size_t vl, stl_trade *t)
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }
 
-static ldg_err get_trade(ldg_state *st, uint64_t id, stl_trade *t, bool *found)
+ldg_err stl_trade_get(ldg_state *st, uint64_t id, stl_trade *t, bool *found)
 {
     uint8_t key[9];
     stl_key_id(key, 't', id);
@@ -233,7 +253,7 @@ static ldg_result apply_submit(ldg_txctx *c, const msgpack_object *payload)
     r = next_id(c->st, 'T', &t.id);
     if (r != LDG_R_OK)
         return r;
-    put_trade(c->st, &t);
+    stl_trade_put(c->st, &t);
     result_id(c, t.id);
     return LDG_R_OK;
 }
@@ -294,13 +314,13 @@ static ldg_result apply_affirm(ldg_txctx *c, const msgpack_object *payload)
     bool found;
     if (!trade_id_arg(payload, &id))
         return LDG_R_BAD_PAYLOAD;
-    if (get_trade(c->st, id, &t, &found) != LDG_OK)
+    if (stl_trade_get(c->st, id, &t, &found) != LDG_OK)
         return LDG_R_STORE_FAILED;
     if (!found)
         return STL_R_UNKNOWN_TRADE;
     if (memcmp(t.counterparty.b, c->sender.b, LDG_ACCOUNT_LEN) != 0)
         return STL_R_NOT_COUNTERPARTY;
-    if (t.status == STL_TRADE_NOVATED)
+    if (t.status == STL_TRADE_NOVATED || t.status == STL_TRADE_CLOSED)
         return STL_R_ALREADY_AFFIRMED;
     if (t.status == STL_TRADE_CANCELLED)
         return STL_R_TRADE_CANCELLED;
@@ -326,7 +346,7 @@ static ldg_result apply_affirm(ldg_txctx *c, const msgpack_object *payload)
     put_obligation(c->st, &o);
     t.status = STL_TRADE_NOVATED;
     t.affirm_height = c->env->height;
-    put_trade(c->st, &t);
+    stl_trade_put(c->st, &t);
     result_id(c, id);
     return LDG_R_OK;
 }
@@ -339,7 +359,7 @@ static ldg_result apply_cancel(ldg_txctx *c, const msgpack_object *payload)
     bool found;
     if (!trade_id_arg(payload, &id))
         return LDG_R_BAD_PAYLOAD;
-    if (get_trade(c->st, id, &t, &found) != LDG_OK)
+    if (stl_trade_get(c->st, id, &t, &found) != LDG_OK)
         return LDG_R_STORE_FAILED;
     if (!found)
         return STL_R_UNKNOWN_TRADE;
@@ -348,7 +368,7 @@ static ldg_result apply_cancel(ldg_txctx *c, const msgpack_object *payload)
     if (t.status != STL_TRADE_SUBMITTED)
         return STL_R_NOT_CANCELLABLE;
     t.status = STL_TRADE_CANCELLED;
-    put_trade(c->st, &t);
+    stl_trade_put(c->st, &t);
     result_id(c, id);
     return LDG_R_OK;
 }
@@ -360,6 +380,10 @@ static const ldg_tx_type stl_types[] = {
     {STL_TX_CYCLE_RUN, "cycle.run", LDG_ROLE_CLEARING, stl_apply_cycle_run},
     {STL_TX_SETTLE_INSTRUCT, "settle.instruct", 0, stl_apply_settle_instruct},
     {STL_TX_SETTLE_RESOLVE, "settle.resolve", LDG_ROLE_CLEARING, stl_apply_settle_resolve},
+    {STL_TX_SETTLE_CANCEL, "settle.cancel", 0, stl_apply_settle_cancel},
+    {STL_TX_FAIL_CLOSE, "cycle.close_fail", LDG_ROLE_CLEARING, stl_apply_fail_close},
+    {STL_TX_FAIL_CLOSE_AFTER, "cycle.fail_close_after", LDG_ROLE_CLEARING,
+     stl_apply_fail_close_after},
 };
 
 void stl_ledger_register(ldg_registry *r)

@@ -336,7 +336,7 @@ eq "face value" "$(printf '%s' "$OUT" | jget bond.face_value.minor)" 10000
 eq "last period is the redemption" "$(printf '%s' "$SCHED" | jget "$((NP - 1)).redemption")" true
 eq "last pay date is the maturity" "$(printf '%s' "$SCHED" | jget "$((NP - 1)).pay_date")" "$MAT"
 run asset show "$BOND"
-check "asset show (text) prints the schedule table with '+ 100.00 CNY face'" grep -q '+ 100.00 CNY face' <<<"$OUT"
+check "asset show (text) prints the schedule table, the last row redeeming 100.00 CNY" grep -Eq ' CNY +100\.00 CNY$' <<<"$OUT"
 # per-unit amounts as shown, and the formula floor(face x bps x num / (10000 x den))
 while read -r i c n d; do
   eq "period $i per-unit coupon = floor(10000 x 500 x $n / (10000 x $d))" "$c" $((10000 * 500 * n / (10000 * d)))
@@ -375,7 +375,7 @@ eq "$BOND2 first (stub) coupon per unit = floor(5000 x 1000 x $B2N / (10000 x 36
 if [ "$(days_until "$B2PD")" -gt 0 ]; then advance "$(days_until "$B2PD")d"; fi
 check "$BOND2 coupon 1 ($B2PD) is unfunded: issuer2 has no CNY" wait_state "$B2ID" unfunded
 run action list
-check "action list (text) shows it unfunded" grep -qE "^ *$B2ID .*unfunded" <<<"$OUT"
+check "action list (text) shows it unfunded" grep -Eq "^ *$B2ID .*unfunded" <<<"$OUT"
 eq "   paid" "$(afield "$B2ID" paid)" 0
 eq "   paid_holders" "$(afield "$B2ID" paid_holders)" 0
 eq "   issuer2 holds no CNY" "$(qty issuer2 CNY)" 0

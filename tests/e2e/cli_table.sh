@@ -143,7 +143,7 @@ check "completes a second verb word" test "$(complete_words asset issue "")" = "
 check "completes a command's options" \
   test "$(complete_words --home /x asset holders X --l)" = --limit
 check "completes an option's listed values" \
-  test "$(complete_words trade list --status "")" = "submitted novated partly-settled settled cancelled"
+  test "$(complete_words trade list --status "")" = "submitted novated partly-settled settled cancelled closed"
 # every command of the table appears in the completion script, so one table feeds both
 missing=0
 while IFS='|' read -r noun verb _; do

@@ -161,8 +161,8 @@ eq "   CNY supply unchanged" "$(supply CNY)" "$S0"
 OUT="$(folio action list --json)"
 eq "action list --json: per_unit.decimal" "$(printf '%s' "$OUT" | jget actions.0.per_unit.decimal)" 0.35
 text action list
-check "action list (text): per unit 0.35 CNY, paid 3,500.00 CNY of 3,500.00 CNY" \
-  grep -q "0.35 CNY.*3,500.00 CNY of 3,500.00 CNY" <<<"$OUT"
+check "action list (text): per unit 0.35 CNY, paid 3,500.00 CNY, total 3,500.00 CNY, 3 of 3 holders" \
+  grep -Eq "0\.35 CNY +3,500\.00 CNY +3,500\.00 CNY +3 of 3" <<<"$OUT"
 conserved CNY
 conserved "$EQ"
 
@@ -176,9 +176,9 @@ eq "face_value.decimal" "$(printf '%s' "$OUT" | jget bond.face_value.decimal)" 1
 CPU="$(printf '%s' "$OUT" | jget bond.schedule.0.coupon_per_unit.minor)"
 eq "coupon per unit = floor(10025 x 1000 x 90 / (10000 x 360)) fen" "$CPU" $((10025 * 1000 * 90 / (10000 * 360)))
 text asset show "$BOND"
-check "asset show (text): face 100.25 CNY per unit, coupon 2.50 CNY + 100.25 CNY face" \
+check "asset show (text): face 100.25 CNY per unit" \
   grep -q "100.25 CNY per unit" <<<"$OUT"
-check "   ... schedule row" grep -q "2.50 CNY + 100.25 CNY face" <<<"$OUT"
+check "   ... schedule row: coupon 2.50 CNY, redemption 100.25 CNY" grep -Eq " 2\.50 CNY +100\.25 CNY$" <<<"$OUT"
 B0="$(minor bob CNY)" I0="$(minor issuer CNY)" S0="$(supply CNY)"
 advance 91d
 for _ in $(seq 1 40); do [ "$(supply "$BOND")" = 0 ] && break; sleep 0.25; done
@@ -187,6 +187,31 @@ eq "   bob +10 x (2.50 + 100.25) CNY" $(($(minor bob CNY) - B0)) $((10 * (CPU + 
 eq "   issuer -10 x (2.50 + 100.25) CNY" $((I0 - $(minor issuer CNY))) $((10 * (CPU + 10025)))
 eq "   CNY supply unchanged" "$(supply CNY)" "$S0"
 conserved CNY
+
+section "the rule in --help and the man page"
+RULE="decimal in the currency's units"
+help_ok() {
+  run "$@" --help
+  if [ "$RC" -ne 0 ]; then
+    fail "folio${*:+ $*} --help (exit $RC)"
+  elif ! grep -q "$RULE" <<<"$OUT"; then
+    fail "folio${*:+ $*} --help does not state the money rule"
+  elif grep -v "exact minor units" <<<"$OUT" | grep -qi "minor unit"; then
+    fail "folio${*:+ $*} --help speaks of minor units: $(grep -i 'minor unit' <<<"$OUT" | head -1)"
+  else
+    pass "folio${*:+ $*} --help states the rule"
+  fi
+}
+help_ok
+for c in "asset" "asset issue cash" "asset redeem cash" "asset issue bond" "action" \
+  "action dividend" "transfer" "transfer check" "control freeze" "control unfreeze" \
+  "control force-transfer"; do
+  # shellcheck disable=SC2086
+  help_ok $c
+done
+run man
+check "the man page has MONEY AND QUANTITIES with the rule" \
+  grep -q "$RULE" <<<"$(sed -n '/^\.SH MONEY AND QUANTITIES/,/^\.SH ENV/p' <<<"$OUT")"
 
 section "every read command's table output"
 for who in bank issuer alice bob reg1; do text account balance "$who"; done
@@ -197,24 +222,11 @@ for id in CNY "$EQ" "$BOND"; do
 done
 text action list
 text action list --isin "$EQ"
-python3 - "$SCAN" <<'PY' >"$E2E_TMP/scan.out" 2>&1
-import re, sys
-text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
-bad = []
-# Every figure labelled as CNY is a decimal with its two decimals and separators.
-for m in re.finditer(r"(?<![\w.,])([0-9][0-9,.]*) CNY\b", text):
-    if not re.fullmatch(r"[0-9]{1,3}(,[0-9]{3})*\.[0-9]{2}", m.group(1)):
-        bad.append(m.group(0))
-for s in ("50000050", "minor units"):
-    if s in text:
-        bad.append(s)
-print("scanned %d bytes, %d CNY figures" % (len(text), len(re.findall(r" CNY\b", text))))
-for b in bad:
-    print("BAD: %r" % b)
-sys.exit(1 if bad else 0)
-PY
+# Labelled figures at the currency's scale, table money alone in its cell and right-aligned;
+# no minor-unit figure of this session shown.
+python3 "$(dirname "$0")/tools/money_scan.py" "$SCAN" 50000050 "minor units" >"$E2E_TMP/scan.out" 2>&1
 SRC=$?
-check "no minor-unit figure labelled as currency ($(head -1 "$E2E_TMP/scan.out"))" test "$SRC" -eq 0
+check "no minor-unit figure labelled as currency; table money right-aligned, alone in its cell ($(head -1 "$E2E_TMP/scan.out"))" test "$SRC" -eq 0
 [ "$SRC" -eq 0 ] || sed 's/^/        /' "$E2E_TMP/scan.out"
 check "the scan sees 500,000.50 CNY where 50000050 was" grep -q "500,000.50 CNY" "$SCAN"
 check "the scan sees 0.35 CNY where '35 CNY' was" grep -q "0.35 CNY" "$SCAN"

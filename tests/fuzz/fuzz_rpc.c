@@ -39,6 +39,7 @@ static void cleanup(void)
     net_pool_free(node->pool);
     net_admit_free(node->admit);
     ldg_registry_free(node->reg);
+    json_decref(node->preview); /* the cycle_preview cache */
     free(node);
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -89,6 +90,8 @@ static void reset(net_node *n)
     atomic_store(&n->stopping, false);
     atomic_store(&n->time_offset_ms, 0);
     atomic_store(&n->force_block, false);
+    json_decref(n->preview); /* each input starts without a cached cycle_preview */
+    n->preview = NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

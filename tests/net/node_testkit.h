@@ -39,6 +39,7 @@ static TL_UNUSED void tk_node_close(net_node *node, const char *dir)
     ldg_chain_close(node->chain);
     net_pool_free(node->pool);
     ldg_registry_free(node->reg);
+    json_decref(node->preview); /* the cycle_preview cache */
     free(node);
     tl_rmrf(dir);
 }

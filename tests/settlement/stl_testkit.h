@@ -340,14 +340,51 @@ typedef struct tk_fail {
     uint64_t obligation, trade, reason, age;
 } tk_fail;
 
+/* One currency's figures of a cycle (specs/settlement.md "Cycle reports"). */
+typedef struct tk_ccy {
+    char code[13];
+    uint64_t gross, net, settled, carried;
+} tk_ccy;
+
 typedef struct tk_report {
-    uint64_t obligations, gross, net, settled_count, settled_value, carried_count, carried_value,
-        queue_settled, queue_waiting;
+    uint64_t obligations, settled_count, carried_count, queue_settled, queue_waiting;
+    /* The CNY row's figures (0 when the cycle had no CNY obligation): the suites trade in
+     * CNY; a cycle of several currencies is read through cur[]. */
+    uint64_t gross, net, settled_value, carried_value;
     char method[32];
+    size_t ncur;
+    tk_ccy cur[8];
     size_t nfail;
     tk_fail fail[256];
     size_t npos;
 } tk_report;
+
+static void tk_report_currencies(const msgpack_object *o, tk_report *r)
+{
+    const msgpack_object *rows, *q;
+    uint32_t nr;
+    ck_assert(ldg_obj_array_any(o, STL_CYCLE_REPORT_ROWS_MAX, &rows, &nr));
+    for (uint32_t i = 0; i < nr; i++) {
+        ck_assert_uint_lt(r->ncur, 8);
+        tk_ccy *c = &r->cur[r->ncur++];
+        ck_assert(ldg_obj_array(&rows[i], 5, &q) && ldg_obj_str(&q[0], c->code, 12, false) &&
+                  ldg_obj_u64(&q[1], &c->gross) && ldg_obj_u64(&q[2], &c->net) &&
+                  ldg_obj_u64(&q[3], &c->settled) && ldg_obj_u64(&q[4], &c->carried));
+        if (!strcmp(c->code, "CNY")) {
+            r->gross = c->gross, r->net = c->net;
+            r->settled_value = c->settled, r->carried_value = c->carried;
+        }
+    }
+}
+
+/* The figures of currency code in r, or NULL. */
+static TL_UNUSED const tk_ccy *tk_report_ccy(const tk_report *r, const char *code)
+{
+    for (size_t i = 0; i < r->ncur; i++)
+        if (!strcmp(r->cur[i].code, code))
+            return &r->cur[i];
+    return NULL;
+}
 
 static TL_UNUSED void tk_report_get(tk *t, uint64_t n, tk_report *r)
 {
@@ -361,26 +398,28 @@ static TL_UNUSED void tk_report_get(tk *t, uint64_t n, tk_report *r)
     ck_assert_msg(found, "no report for cycle %llu", (unsigned long long)n);
     ldg_dec d;
     ck_assert(ldg_decode(&d, v, vl) == LDG_OK);
+    /* [height, time_ms, obligations, settled_count, carried_count, method, ccp, currencies,
+     *  positions, failures, parties, queue_settled, queue_waiting] */
     const msgpack_object *f, *rows;
     uint32_t nr;
-    uint64_t x[9];
-    ck_assert(ldg_obj_array(d.root, 16, &f));
-    for (int i = 0; i < 9; i++)
+    uint64_t x[5];
+    ck_assert(ldg_obj_array(d.root, 13, &f));
+    for (int i = 0; i < 5; i++)
         ck_assert(ldg_obj_u64(&f[i], &x[i]));
-    r->obligations = x[2], r->gross = x[3], r->net = x[4], r->settled_count = x[5];
-    r->settled_value = x[6], r->carried_count = x[7], r->carried_value = x[8];
-    ck_assert(ldg_obj_str(&f[9], r->method, 31, false));
-    ck_assert(ldg_obj_array_any(&f[11], STL_CYCLE_REPORT_ROWS_MAX, &rows, &nr));
+    r->obligations = x[2], r->settled_count = x[3], r->carried_count = x[4];
+    ck_assert(ldg_obj_str(&f[5], r->method, 31, false));
+    tk_report_currencies(&f[7], r);
+    ck_assert(ldg_obj_array_any(&f[8], STL_CYCLE_REPORT_ROWS_MAX, &rows, &nr));
     r->npos = nr;
-    ck_assert(ldg_obj_array_any(&f[12], STL_CYCLE_REPORT_ROWS_MAX, &rows, &nr));
+    ck_assert(ldg_obj_array_any(&f[9], STL_CYCLE_REPORT_ROWS_MAX, &rows, &nr));
     for (uint32_t i = 0; i < nr && r->nfail < 256; i++) {
         const msgpack_object *q;
         tk_fail *fl = &r->fail[r->nfail++];
-        ck_assert(ldg_obj_array(&rows[i], 4, &q) && ldg_obj_u64(&q[0], &fl->obligation) &&
+        ck_assert(ldg_obj_array(&rows[i], 10, &q) && ldg_obj_u64(&q[0], &fl->obligation) &&
                   ldg_obj_u64(&q[1], &fl->trade) && ldg_obj_u64(&q[2], &fl->reason) &&
                   ldg_obj_u64(&q[3], &fl->age));
     }
-    ck_assert(ldg_obj_u64(&f[14], &r->queue_settled) && ldg_obj_u64(&f[15], &r->queue_waiting));
+    ck_assert(ldg_obj_u64(&f[11], &r->queue_settled) && ldg_obj_u64(&f[12], &r->queue_waiting));
     ldg_dec_free(&d);
 }
 

@@ -501,6 +501,350 @@ START_TEST(test_bilateral_queue_gridlock)
 }
 END_TEST
 
+/* ---- two currencies: every figure per currency ---- */
+
+START_TEST(test_two_currencies)
+{
+    world w;
+    world_init(&w, 3);
+    tk *t = &w.t;
+    int a = w.b[0], b = w.b[1], c = w.b[2];
+    tk_asset_add(t, "USD", AST_KIND_CASH);
+    tk_give(t, a, X, 10);
+    tk_give(t, b, Y, 10);
+    tk_give(t, b, CNY, 100000);
+    tk_give(t, a, "USD", 50000);
+    tk_commit(t);
+    /* a sells 10 X to b at 12.37 CNY; b sells 10 Y to a at 7.25 USD; c sells X it lacks. */
+    tk_trade(t, a, b, X, 10, 1237, CNY);
+    tk_trade(t, b, a, Y, 10, 725, "USD");
+    uint64_t tf = tk_trade(t, c, b, X, 1, 500, "USD");
+    tk_commit(t);
+    tk_report r;
+    tk_report_get(t, run_cycle(&w), &r);
+    ck_assert_uint_eq(r.ncur, 2);
+    const tk_ccy *cny = tk_report_ccy(&r, CNY), *usd = tk_report_ccy(&r, "USD");
+    ck_assert_ptr_nonnull(cny);
+    ck_assert_ptr_nonnull(usd);
+    /* Each trade counts on both sides of the CCP; nothing of one currency in the other. */
+    ck_assert_uint_eq(cny->gross, 2 * 12370);
+    ck_assert_uint_eq(cny->settled, 2 * 12370);
+    ck_assert_uint_eq(cny->carried, 0);
+    ck_assert_uint_eq(cny->net, 2 * 12370);
+    ck_assert_uint_eq(usd->gross, 2 * 7250 + 2 * 500);
+    ck_assert_uint_eq(usd->settled, 2 * 7250);
+    ck_assert_uint_eq(usd->carried, 2 * 500);
+    ck_assert_uint_eq(r.nfail, 2);
+    ck_assert_uint_eq(r.fail[0].trade, tf);
+    ck_assert_uint_eq(tk_bal(t, a, CNY), 12370);
+    ck_assert_uint_eq(tk_bal(t, b, "USD"), 7250);
+    ck_assert_uint_eq(tk_bal(t, b, CNY), 100000 - 12370);
+    ck_assert_uint_eq(tk_bal(t, a, "USD"), 50000 - 7250);
+    tk_check_flat(t, w.ccp);
+    tk_check_conserved(t);
+    /* The reply: rows per currency with money objects, per-participant rows per currency. */
+    ldg_err err;
+    json_t *j = net_query_cycle(t->st, 1, &err);
+    ck_assert_ptr_nonnull(j);
+    json_t *cur = json_object_get(j, "currencies");
+    ck_assert_uint_eq(json_array_size(cur), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(cur, 0), "currency")), CNY);
+    json_t *g = json_object_get(json_array_get(cur, 1), "gross_value");
+    ck_assert_str_eq(json_string_value(json_object_get(g, "currency")), "USD");
+    ck_assert_str_eq(json_string_value(json_object_get(g, "decimal")), "155.00");
+    ck_assert_ptr_null(json_object_get(j, "gross_value"));
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(j, "participants"), i, p)
+    {
+        const char *ccy = json_string_value(json_object_get(p, "currency"));
+        ck_assert_str_eq(
+            json_string_value(json_object_get(json_object_get(p, "gross"), "currency")), ccy);
+    }
+    json_decref(j);
+    tk_free(t);
+}
+END_TEST
+
+/* ---- closing a fail by cash compensation ---- */
+
+static ldg_result close_fail(world *w, int who, uint64_t trade, uint64_t price)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_u64(&e, trade);
+    ldg_enc_u64(&e, price);
+    ldg_result r = tk_tx(&w->t, who, STL_TX_FAIL_CLOSE, &e);
+    ldg_enc_free(&e);
+    return r;
+}
+
+static bool obligation_open(tk *t, uint64_t id)
+{
+    uint8_t key[9];
+    stl_key_id(key, 'o', id);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert(ldg_state_get(t->st, key, sizeof key, &v, &vl, &found) == LDG_OK);
+    return found;
+}
+
+START_TEST(test_close_fail_seller)
+{
+    world w;
+    world_init(&w, 3);
+    tk *t = &w.t;
+    int s = w.b[0], b = w.b[1], other = w.b[2];
+    tk_give(t, b, CNY, 100000);
+    tk_give(t, s, CNY, 5000);
+    tk_give(t, other, X, 1);
+    tk_commit(t);
+    uint64_t id = tk_trade(t, s, b, X, 50, 1000, CNY); /* 50 X at 10.00: s holds none */
+    uint64_t ok = tk_trade(t, other, b, X, 1, 1000, CNY);
+    tk_commit(t);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1040), STL_R_FAIL_TOO_RECENT);
+    tk_check_unchanged(t);
+    for (int c = 0; c < STL_FAIL_CLOSE_CYCLES - 1; c++)
+        run_cycle(&w);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1040), STL_R_FAIL_TOO_RECENT);
+    tk_check_unchanged(t);
+    run_cycle(&w);
+    ck_assert_int_eq(close_fail(&w, s, id, 1040), LDG_R_UNAUTHORIZED);
+    tk_check_unchanged(t);
+    ck_assert_int_eq(close_fail(&w, w.clear, ok, 1040), STL_R_NOT_CLOSABLE);
+    tk_check_unchanged(t);
+    ck_assert_int_eq(close_fail(&w, w.clear, 99, 1040), STL_R_UNKNOWN_TRADE);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 0), STL_R_ZERO_PRICE);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, STL_AMOUNT_MAX), STL_R_VALUE_OVERFLOW);
+    tk_check_unchanged(t);
+    uint64_t b_cny = tk_bal(t, b, CNY), b_x = tk_bal(t, b, X);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1040), LDG_R_OK);
+    ck_assert_uint_eq(tk_receipt_id(t), id);
+    tk_commit(t);
+    /* The seller failed: it pays the buyer 50 x (10.40 - 10.00) = 20.00 CNY; no X moves. */
+    ck_assert_uint_eq(tk_bal(t, s, CNY), 5000 - 2000);
+    ck_assert_uint_eq(tk_bal(t, b, CNY), b_cny + 2000);
+    ck_assert_uint_eq(tk_bal(t, b, X), b_x);
+    ck_assert_uint_eq(tk_bal(t, s, X), 0);
+    ck_assert(!obligation_open(t, 2 * id) && !obligation_open(t, 2 * id + 1));
+    ck_assert_str_eq(trade_status(&w, id), "closed");
+    stl_closeout z;
+    bool found;
+    ck_assert(stl_closeout_get(t->st, id, &z, &found) == LDG_OK && found);
+    ck_assert_uint_eq(z.failing, STL_SIDE_SELL);
+    ck_assert_uint_eq(z.compensation, 2000);
+    ck_assert(!memcmp(z.payer.b, t->party[s].acct.b, LDG_ACCOUNT_LEN));
+    ck_assert(!memcmp(z.payee.b, t->party[b].acct.b, LDG_ACCOUNT_LEN));
+    tk_check_flat(t, w.ccp);
+    tk_check_conserved(t);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1040), STL_R_NOT_CLOSABLE);
+    tk_check_unchanged(t);
+    /* The next cycle has nothing left of it. */
+    tk_report r;
+    tk_report_get(t, run_cycle(&w), &r);
+    ck_assert_uint_eq(r.obligations, 0);
+    tk_free(t);
+}
+END_TEST
+
+/* A buyer that never pays: it pays the seller's loss when the reference price is below the
+ * trade price, nothing when above; a trade whose parties both hold what they owe is not
+ * failing; a failing payer short of the compensation changes nothing. */
+START_TEST(test_close_fail_buyer)
+{
+    world w;
+    world_init(&w, 4);
+    tk *t = &w.t;
+    int s = w.b[0], b = w.b[1], s2 = w.b[2], b2 = w.b[3];
+    tk_give(t, s, X, 100);
+    tk_give(t, b, CNY, 300);
+    tk_give(t, s2, Y, 10);
+    tk_commit(t);
+    uint64_t id = tk_trade(t, s, b, X, 100, 1000, CNY);  /* 1,000.00 CNY: b holds 3.00 */
+    uint64_t id2 = tk_trade(t, s2, b2, Y, 10, 500, CNY); /* b2 holds nothing */
+    tk_commit(t);
+    for (int c = 0; c < STL_FAIL_CLOSE_CYCLES; c++)
+        run_cycle(&w);
+    /* at 9.99: the seller sells elsewhere for 100 x 0.01 = 1.00 less */
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 999), LDG_R_OK);
+    tk_commit(t);
+    ck_assert_uint_eq(tk_bal(t, b, CNY), 200);
+    ck_assert_uint_eq(tk_bal(t, s, CNY), 100);
+    ck_assert_uint_eq(tk_bal(t, s, X), 100);
+    ck_assert_str_eq(trade_status(&w, id), "closed");
+    tk_check_flat(t, w.ccp);
+    tk_check_conserved(t);
+    /* At 4.90 b2 owes 10 x 0.10 = 1.00 CNY but holds nothing: refused, nothing changes. */
+    ldg_result r = close_fail(&w, w.clear, id2, 490);
+    ck_assert_int_ne(r, LDG_R_OK);
+    tk_check_unchanged(t);
+    ck_assert_str_eq(trade_status(&w, id2), "novated");
+    /* Funded now: not failing any more, the next cycle settles it. */
+    tk_give(t, b2, CNY, 5000);
+    tk_commit(t);
+    ck_assert_int_eq(close_fail(&w, w.clear, id2, 490), STL_R_NOT_FAILING);
+    tk_check_unchanged(t);
+    tk_report rep;
+    tk_report_get(t, run_cycle(&w), &rep);
+    ck_assert_uint_eq(rep.settled_count, 2);
+    tk_check_conserved(t);
+    tk_free(t);
+}
+END_TEST
+
+/* The fail-close period is the chain's: clearing staff set it within bounds. */
+START_TEST(test_close_after)
+{
+    world w;
+    world_init(&w, 2);
+    tk *t = &w.t;
+    int s = w.b[0], b = w.b[1];
+    tk_give(t, b, CNY, 100000);
+    tk_give(t, s, CNY, 1000);
+    tk_commit(t);
+    uint64_t id = tk_trade(t, s, b, X, 5, 1000, CNY);
+    tk_commit(t);
+    run_cycle(&w);
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1100), STL_R_FAIL_TOO_RECENT);
+    ck_assert_str_eq(t->last.detail, "trade 1 has been carried through 1 cycles; it can be "
+                                     "closed after 3");
+    /* Hostile payloads: the wrong shape is BAD_PAYLOAD and changes nothing. */
+    ck_assert_int_eq(tk_empty(t, w.clear, STL_TX_FAIL_CLOSE_AFTER), LDG_R_BAD_PAYLOAD);
+    ck_assert_int_eq(tk_empty(t, w.clear, STL_TX_FAIL_CLOSE), LDG_R_BAD_PAYLOAD);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE, id), LDG_R_BAD_PAYLOAD);
+    ck_assert_int_eq(tk_empty(t, s, STL_TX_SETTLE_CANCEL), LDG_R_BAD_PAYLOAD);
+    tk_check_unchanged(t);
+    ck_assert_int_eq(tk_by_id(t, s, STL_TX_FAIL_CLOSE_AFTER, 1), LDG_R_UNAUTHORIZED);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, 0), STL_R_BAD_CLOSE_AFTER);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, STL_FAIL_CLOSE_CYCLES_MAX + 1),
+                     STL_R_BAD_CLOSE_AFTER);
+    tk_check_unchanged(t);
+    ck_assert_int_eq(tk_by_id(t, w.clear, STL_TX_FAIL_CLOSE_AFTER, 1), LDG_R_OK);
+    ck_assert_str_eq(t->last.detail, "a fail may be closed after 1 cycles (was 3)");
+    tk_commit(t);
+    uint64_t k = 0;
+    ck_assert(stl_fail_close_cycles(t->st, &k) == LDG_OK);
+    ck_assert_uint_eq(k, 1);
+    /* A fail already carried once may now be closed: 5 x 1.00 = 5.00 CNY to the buyer. */
+    ck_assert_int_eq(close_fail(&w, w.clear, id, 1100), LDG_R_OK);
+    tk_commit(t);
+    ck_assert_uint_eq(tk_bal(t, s, CNY), 500);
+    ck_assert_uint_eq(tk_bal(t, b, CNY), 100500);
+    tk_check_conserved(t);
+    tk_free(t);
+}
+END_TEST
+
+/* ---- instruction statuses and cancelling ---- */
+
+static const char *instr_status(tk *t, uint64_t id, const char **sender)
+{
+    static char out[32], name[32];
+    ldg_err err;
+    json_t *j = net_query_instructions(t->st, "", &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
+    ck_assert_ptr_nonnull(j);
+    out[0] = name[0] = '\0';
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(j, "instructions"), i, r)
+    {
+        if ((uint64_t)json_integer_value(json_object_get(r, "id")) != id)
+            continue;
+        snprintf(out, sizeof out, "%s", json_string_value(json_object_get(r, "status")));
+        snprintf(name, sizeof name, "%s",
+                 json_string_value(json_object_get(json_object_get(r, "sender"), "name")));
+    }
+    json_decref(j);
+    if (sender)
+        *sender = name;
+    return out;
+}
+
+START_TEST(test_instruction_status_after_settling)
+{
+    world w;
+    world_init(&w, 2);
+    tk *t = &w.t;
+    int a = w.b[0], b = w.b[1];
+    tk_give(t, a, X, 10);
+    tk_give(t, b, CNY, 500);
+    tk_commit(t);
+    ck_assert_int_eq(tk_instruct(t, a, true, X, 10, CNY, 500, b), LDG_R_OK);
+    ck_assert_int_eq(tk_instruct(t, b, false, X, 10, CNY, 500, a), LDG_R_OK);
+    tk_commit(t);
+    /* Both sides of the settled pair say settled, each with its own sender. */
+    const char *who;
+    ck_assert_str_eq(instr_status(t, 1, &who), "settled");
+    ck_assert_str_eq(who, "broker-0");
+    ck_assert_str_eq(instr_status(t, 2, &who), "settled");
+    ck_assert_str_eq(who, "broker-1");
+    ck_assert_int_eq(tk_by_id(t, a, STL_TX_SETTLE_CANCEL, 1), STL_R_INSTRUCTION_FINAL);
+    tk_free(t);
+}
+END_TEST
+
+START_TEST(test_settle_cancel)
+{
+    world w;
+    world_init(&w, 3);
+    tk *t = &w.t;
+    int a = w.b[0], b = w.b[1], c = w.b[2];
+    tk_give(t, a, X, 10);
+    tk_commit(t);
+    /* Unmatched: only the sender cancels; a cancelled one no longer matches. */
+    ck_assert_int_eq(tk_instruct(t, a, true, X, 5, CNY, 100, b), LDG_R_OK); /* 1 */
+    tk_commit(t);
+    ck_assert_int_eq(tk_by_id(t, b, STL_TX_SETTLE_CANCEL, 1), STL_R_NOT_INSTRUCTION_PARTY);
+    tk_check_unchanged(t);
+    ck_assert_int_eq(tk_by_id(t, a, STL_TX_SETTLE_CANCEL, 1), LDG_R_OK);
+    tk_commit(t);
+    ck_assert_str_eq(instr_status(t, 1, NULL), "cancelled");
+    ck_assert_int_eq(tk_by_id(t, a, STL_TX_SETTLE_CANCEL, 1), STL_R_INSTRUCTION_FINAL);
+    ck_assert_int_eq(tk_by_id(t, a, STL_TX_SETTLE_CANCEL, 77), STL_R_UNKNOWN_INSTRUCTION);
+    ck_assert_int_eq(tk_instruct(t, b, false, X, 5, CNY, 100, a), LDG_R_OK); /* 2 */
+    tk_commit(t);
+    ck_assert_str_eq(instr_status(t, 2, NULL), "unmatched");
+    /* Queued (b has no cash): both parties must ask; others may not. */
+    ck_assert_int_eq(tk_instruct(t, a, true, X, 5, CNY, 100, b), LDG_R_OK); /* 3: matches 2 */
+    tk_commit(t);
+    ck_assert_str_eq(instr_status(t, 3, NULL), "queued");
+    ck_assert_str_eq(instr_status(t, 2, NULL), "queued");
+    ck_assert_int_eq(tk_by_id(t, c, STL_TX_SETTLE_CANCEL, 3), STL_R_NOT_INSTRUCTION_PARTY);
+    ck_assert_int_eq(tk_by_id(t, b, STL_TX_SETTLE_CANCEL, 2), LDG_R_OK);
+    tk_commit(t);
+    ck_assert_int_eq(tk_by_id(t, b, STL_TX_SETTLE_CANCEL, 3), STL_R_CANCEL_REQUESTED);
+    tk_check_unchanged(t);
+    ck_assert_str_eq(instr_status(t, 2, NULL), "queued");
+    ck_assert_int_eq(tk_by_id(t, a, STL_TX_SETTLE_CANCEL, 3), LDG_R_OK);
+    tk_commit(t);
+    ck_assert_str_eq(instr_status(t, 2, NULL), "cancelled");
+    ck_assert_str_eq(instr_status(t, 3, NULL), "cancelled");
+    ldg_err err;
+    json_t *q = net_query_queue(t->st, &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
+    ck_assert_uint_eq(json_array_size(json_object_get(q, "queue")), 0);
+    json_decref(q);
+    /* The list's filter: a known status, else INVALID. */
+    q = net_query_instructions(t->st, "matched", &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
+    ck_assert_uint_eq(json_array_size(json_object_get(q, "instructions")), 0);
+    json_decref(q);
+    q = net_query_instructions(t->st, "pending", &(net_page){.limit = LDG_QUERY_PAGE_MAX}, &err);
+    ck_assert_ptr_null(q);
+    ck_assert_int_eq(err, LDG_ERR_INVALID);
+    /* Funded later: nothing settles, nothing moved. */
+    tk_give(t, b, CNY, 100);
+    tk_commit(t);
+    tk_report r;
+    tk_report_get(t, run_cycle(&w), &r);
+    ck_assert_uint_eq(r.queue_settled, 0);
+    ck_assert_uint_eq(tk_bal(t, a, X), 10);
+    ck_assert_uint_eq(tk_bal(t, b, CNY), 100);
+    tk_check_conserved(t);
+    tk_free(t);
+}
+END_TEST
+
 START_TEST(test_cycle_unauthorized_and_empty)
 {
     world w;
@@ -534,6 +878,12 @@ int main(void)
     tcase_add_test(tc, test_bilateral_immediate);
     tcase_add_test(tc, test_bilateral_queue_gridlock);
     tcase_add_test(tc, test_cycle_unauthorized_and_empty);
+    tcase_add_test(tc, test_two_currencies);
+    tcase_add_test(tc, test_close_fail_seller);
+    tcase_add_test(tc, test_close_fail_buyer);
+    tcase_add_test(tc, test_close_after);
+    tcase_add_test(tc, test_instruction_status_after_settling);
+    tcase_add_test(tc, test_settle_cancel);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -65,7 +65,11 @@ START_TEST(test_submit_affirm_novates)
     ck_assert_uint_eq(id, 1);
     json_t *j = trade_json(t, id);
     ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "submitted");
-    ck_assert_int_eq(json_integer_value(json_object_get(j, "value")), 250000);
+    /* value is a money object: exact minor units with the currency and its scale */
+    json_t *val = json_object_get(j, "value");
+    ck_assert_int_eq(json_integer_value(json_object_get(val, "minor")), 250000);
+    ck_assert_str_eq(json_string_value(json_object_get(val, "currency")), "CNY");
+    ck_assert_str_eq(json_string_value(json_object_get(val, "decimal")), "2500.00");
     ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "seller"), "name")),
                      "broker-a");
     json_decref(j);

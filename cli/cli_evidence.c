@@ -1,0 +1,1127 @@
+/* folio evidence ingest | anchor | prove | verify (specs/evidence.md).
+ *
+ * The broker's evidence store is a folder (default HOME/evidence): one zstd-compressed file
+ * per slice, named by its root, a sidecar with the anchor's transaction id once anchored,
+ * and sources/<sha256 of a file> for files already ingested. Ingest reads a whole file
+ * before it stores or anchors anything, so a bad line leaves nothing behind. */
+#include "cli.h"
+#include "cli_cmds.h"
+#include "ldg_block.h"
+#include "ldg_chain.h"
+#include "ldg_ev.h"
+#include "net_file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Options of the evidence verbs that take a value (cli_cmds.c). */
+static bool valued(const char *a)
+{
+    return !strcmp(a, "--out") || !strcmp(a, "--file") || !strcmp(a, "--line") ||
+           !strcmp(a, "--store") || !strcmp(a, "--genesis");
+}
+
+/* The k-th positional argument after the verb, or NULL. */
+static const char *positional(int argc, char **argv, int k)
+{
+    for (int i = 2; i < argc; i++) {
+        if (argv[i][0] == '-' && argv[i][1] != '\0') {
+            i += valued(argv[i]);
+            continue;
+        }
+        if (k-- == 0)
+            return argv[i];
+    }
+    return NULL;
+}
+
+/* ---- the store ---- */
+
+static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
+{
+    const char *opt = cli_opt(argc, argv, "--store");
+    int n = opt ? snprintf(out, len, "%s", opt) : snprintf(out, len, "%s/evidence", ctx->home);
+    if (n < 0 || (size_t)n >= len - 100) { /* room for the store's own names */
+        cli_fail(ctx, "USAGE", "the evidence store's path is too long");
+        return CLI_USAGE;
+    }
+    char sub[NET_PATH_MAX + 16];
+    char by[NET_PATH_MAX + 16];
+    snprintf(sub, sizeof sub, "%s/sources", out);
+    snprintf(by, sizeof by, "%s/by-source", out);
+    if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(by, 0700) != 0 && errno != EEXIST)) {
+        cli_fail(ctx, "IO", "cannot create the evidence store %s: %s", out, strerror(errno));
+        return CLI_LOCAL;
+    }
+    return CLI_OK;
+}
+
+/* Reads a whole file of at most max bytes. */
+static int read_bounded(cli_ctx *ctx, const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_fail(ctx, "IO", "cannot open %s: %s", path, strerror(errno));
+        return CLI_LOCAL;
+    }
+    uint8_t *b = malloc(max + 1);
+    LDG_ASSERT(b);
+    size_t n = fread(b, 1, max + 1, f);
+    bool err = ferror(f);
+    fclose(f);
+    if (err || n > max) {
+        free(b);
+        cli_fail(ctx, err ? "IO" : "TOO_LARGE", "%s: %s", path,
+                 err ? "read failed" : "larger than this kind of file may be");
+        return CLI_LOCAL;
+    }
+    *out = b;
+    *len = n;
+    return CLI_OK;
+}
+
+static bool is_slice_name(const char *name, ldg_hash *root)
+{
+    size_t n = strlen(name);
+    if (n != 64 + 6 || strcmp(name + 64, ".slice") != 0)
+        return false;
+    char hex[65];
+    memcpy(hex, name, 64);
+    hex[64] = '\0';
+    return ldg_hex_decode(root->b, LDG_HASH_LEN, hex) == 0;
+}
+
+/* Slice roots in the store, sorted (so anchoring order is reproducible). */
+static size_t store_list(const char *dir, ldg_hash **out)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0, cap = 0;
+    *out = NULL;
+    if (!d)
+        return 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        ldg_hash root;
+        if (!is_slice_name(de->d_name, &root))
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = realloc(*out, cap * sizeof **out);
+            LDG_ASSERT(*out);
+        }
+        (*out)[n++] = root;
+    }
+    closedir(d);
+    return n;
+}
+
+static void slice_path(char *out, size_t len, const char *dir, const ldg_hash *root,
+                       const char *ext)
+{
+    char hex[65];
+    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
+    snprintf(out, len, "%s/%s.%s", dir, hex, ext);
+}
+
+static int slice_load(cli_ctx *ctx, const char *dir, const ldg_hash *root, ldg_ev_slice *s)
+{
+    char path[NET_PATH_MAX + 80];
+    slice_path(path, sizeof path, dir, root, "slice");
+    uint8_t *z;
+    size_t zl;
+    int rc = read_bounded(ctx, path, LDG_EV_SLICE_RAW_MAX, &z, &zl);
+    if (rc != CLI_OK)
+        return rc;
+    bool ok = ldg_ev_slice_decode(s, z, zl);
+    free(z);
+    if (!ok || memcmp(s->root.b, root->b, LDG_HASH_LEN) != 0) {
+        if (ok)
+            ldg_ev_slice_clear(s);
+        cli_fail(ctx, "SLICE_CHANGED",
+                 "%s does not decode or its records no longer hash to its root: the store "
+                 "was changed",
+                 path);
+        return CLI_REJECTED;
+    }
+    return CLI_OK;
+}
+
+/* The anchor txid of a stored slice, if anchored. */
+static bool slice_anchored(const char *dir, const ldg_hash *root, ldg_hash *txid)
+{
+    char path[NET_PATH_MAX + 80], hex[66] = {0};
+    slice_path(path, sizeof path, dir, root, "anchor");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool ok = fread(hex, 1, 65, f) == 65 && hex[64] == '\n';
+    fclose(f);
+    hex[64] = '\0';
+    return ok && ldg_hex_decode(txid->b, LDG_HASH_LEN, hex) == 0;
+}
+
+/* Finds a record by id in the store: the slice (loaded into s) and its index. */
+static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_slice *s,
+                       size_t *index)
+{
+    ldg_hash *roots;
+    size_t n = store_list(dir, &roots);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        if (slice_load(ctx, dir, &roots[i], s) != CLI_OK)
+            continue;
+        for (size_t j = 0; j < s->n && !found; j++)
+            if (!memcmp(s->ids[j].b, id->b, LDG_HASH_LEN)) {
+                *index = j;
+                found = true;
+            }
+        if (!found)
+            ldg_ev_slice_clear(s);
+    }
+    free(roots);
+    return found;
+}
+
+/* STORE/by-source/<sha256 of the source name>: the roots of the slices holding its records,
+ * so that a source's slices are found without reading the whole store. */
+static void by_source_path(char *out, size_t len, const char *dir, const char *source)
+{
+    ldg_hash h;
+    char hex[65];
+    ldg_sha256(&h, source, strlen(source));
+    ldg_hex_encode(hex, h.b, LDG_HASH_LEN);
+    snprintf(out, len, "%s/by-source/%s", dir, hex);
+}
+
+/* Roots listed in a file of 64-hex lines (malloc'd; 0 if none or unreadable). */
+static size_t roots_file(const char *path, ldg_hash **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = 0, cap = 0;
+    char line[80];
+    while (fgets(line, sizeof line, f)) {
+        ldg_hash h;
+        line[strcspn(line, "\n")] = '\0';
+        if (ldg_hex_decode(h.b, LDG_HASH_LEN, line) != 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            *out = realloc(*out, cap * sizeof **out);
+            LDG_ASSERT(*out);
+        }
+        (*out)[n++] = h;
+    }
+    fclose(f);
+    return n;
+}
+
+static size_t source_roots(const char *dir, const char *source, ldg_hash **out)
+{
+    char path[NET_PATH_MAX + 120];
+    by_source_path(path, sizeof path, dir, source);
+    return roots_file(path, out);
+}
+
+/* The id of the record at line `seq` of `source` in the store. */
+static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, uint64_t seq,
+                            ldg_hash *id)
+{
+    ldg_hash *roots;
+    size_t n = source_roots(dir, source, &roots);
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        ldg_ev_slice s;
+        if (slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
+            continue;
+        for (size_t j = 0; j < s.n && !found; j++) {
+            ldg_ev_record r;
+            if (ldg_ev_record_decode(&r, s.rec.d + s.rec_off[j], s.rec_off[j + 1] - s.rec_off[j]) &&
+                r.seq == seq && !strcmp(r.source, source)) {
+                *id = s.ids[j];
+                found = true;
+            }
+        }
+        ldg_ev_slice_clear(&s);
+    }
+    free(roots);
+    return found;
+}
+
+/* ---- ingest ---- */
+
+/* What the store already holds of a source: each line's payload hash, by line number. */
+typedef struct prior {
+    ldg_hash *hash; /* [seq - 1] */
+    uint8_t *have;
+    uint64_t n, cap; /* highest line known */
+    uint64_t changed;
+    uint64_t shown[8]; /* the first changed lines */
+} prior;
+
+static void prior_put(prior *pr, uint64_t seq, const ldg_hash *h)
+{
+    if (seq > pr->cap) {
+        uint64_t cap = pr->cap ? pr->cap : 1024;
+        while (cap < seq)
+            cap *= 2;
+        pr->hash = realloc(pr->hash, cap * sizeof *pr->hash);
+        pr->have = realloc(pr->have, cap);
+        LDG_ASSERT(pr->hash && pr->have);
+        memset(pr->have + pr->cap, 0, cap - pr->cap);
+        pr->cap = cap;
+    }
+    pr->hash[seq - 1] = *h;
+    pr->have[seq - 1] = 1;
+    pr->n = seq > pr->n ? seq : pr->n;
+}
+
+/* Reads the store for the records of `source` already stored. */
+static void prior_load(cli_ctx *ctx, const char *dir, const char *source, prior *pr)
+{
+    ldg_hash *roots;
+    size_t n = source_roots(dir, source, &roots);
+    for (size_t i = 0; i < n; i++) {
+        ldg_ev_slice s;
+        if (slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
+            continue;
+        for (size_t j = 0; j < s.n; j++) {
+            ldg_ev_record r;
+            if (ldg_ev_record_decode(&r, s.rec.d + s.rec_off[j], s.rec_off[j + 1] - s.rec_off[j]) &&
+                !strcmp(r.source, source) && r.seq <= LDG_EV_FILE_RECORDS_MAX)
+                prior_put(pr, r.seq, &r.payload_hash);
+        }
+        ldg_ev_slice_clear(&s);
+    }
+    free(roots);
+}
+
+/* Keeps only lines the store does not hold; counts the ones that changed. */
+static bool keep_new(void *arg, const ldg_ev_record *r)
+{
+    prior *pr = arg;
+    if (r->seq > pr->n || !pr->have[r->seq - 1])
+        return true;
+    if (memcmp(pr->hash[r->seq - 1].b, r->payload_hash.b, LDG_HASH_LEN) != 0 &&
+        pr->changed++ < LDG_ARRAY_LEN(pr->shown))
+        pr->shown[pr->changed - 1] = r->seq;
+    return false;
+}
+
+typedef struct ingest {
+    cli_ctx *ctx;
+    ldg_account subject;
+    const char *source;
+    prior pr;
+    uint64_t lines;
+    const char *store, *staging;
+    char stage_err[NET_PATH_MAX + 128];
+    ldg_hash *roots;
+    size_t nroots, records;
+} ingest;
+
+static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
+{
+    ingest *in = arg;
+    ldg_ev_slice s;
+    size_t index;
+    if (!store_find(in->ctx, in->store, id, &s, &index))
+        return false;
+    *time_ms = s.times[index];
+    ldg_ev_slice_clear(&s);
+    return true;
+}
+
+/* The pipeline's sink (worker thread): writes the slice into the staging folder. */
+static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    ingest *in = arg;
+    char path[NET_PATH_MAX + 80];
+    slice_path(path, sizeof path, in->staging, &s->root, "slice");
+    if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
+        LDG_OK)
+        return false;
+    in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
+    LDG_ASSERT(in->roots);
+    in->roots[in->nroots++] = s->root;
+    return true;
+}
+
+static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
+{
+    FILE *f = fopen(file, "rb");
+    if (!f) {
+        cli_fail(in->ctx, "IO", "cannot open %s: %s", file, strerror(errno));
+        return CLI_LOCAL;
+    }
+    ldg_ev_ingest_out out;
+    in->stage_err[0] = '\0';
+    ldg_ev_rerr e = ldg_ev_ingest(f, &in->subject, file, lookup_store, in, keep_new, &in->pr,
+                                  stage_slice, in, &out);
+    fclose(f);
+    in->records = out.records;
+    in->lines = out.lines;
+    if (e == LDG_EV_ROK) {
+        *digest = out.digest;
+        return CLI_OK;
+    }
+    if (in->stage_err[0]) {
+        cli_fail(in->ctx, "IO", "%s", in->stage_err);
+        return CLI_LOCAL;
+    }
+    cli_fail(in->ctx, "BAD_LOG", "%s: %s; nothing was stored or anchored", file, out.error);
+    return CLI_REJECTED;
+}
+
+static void rm_staging(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *de;
+        char path[NET_PATH_MAX + 300];
+        while ((de = readdir(d))) {
+            if (de->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            unlink(path);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+/* Moves the staged slices into the store and records the source as ingested. */
+/* Adds the new slices to their source's list (STORE/by-source). */
+static ldg_err add_by_source(ingest *in, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX + 120];
+    by_source_path(path, sizeof path, in->store, in->source);
+    ldg_hash *old;
+    size_t n = roots_file(path, &old), len = (n + in->nroots) * 65;
+    char *list = malloc(len + 1);
+    LDG_ASSERT(list);
+    for (size_t i = 0; i < n + in->nroots; i++) {
+        ldg_hex_encode(list + 65 * i, (i < n ? old[i] : in->roots[i - n]).b, LDG_HASH_LEN);
+        list[65 * i + 64] = '\n';
+    }
+    free(old);
+    ldg_err e = net_file_write(path, list, len, 0600, NET_FILE_REPLACE, err, err_len);
+    free(list);
+    return e;
+}
+
+static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_path)
+{
+    char from[NET_PATH_MAX + 80], to[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
+    for (size_t i = 0; i < in->nroots; i++) {
+        slice_path(from, sizeof from, in->staging, &in->roots[i], "slice");
+        slice_path(to, sizeof to, in->store, &in->roots[i], "slice");
+        if (rename(from, to) != 0) {
+            cli_fail(in->ctx, "IO", "cannot move %s into the store: %s", from, strerror(errno));
+            return CLI_LOCAL;
+        }
+    }
+    size_t len = in->nroots * 65;
+    char *list = malloc(len + 1);
+    LDG_ASSERT(list);
+    for (size_t i = 0; i < in->nroots; i++) {
+        ldg_hex_encode(list + 65 * i, in->roots[i].b, LDG_HASH_LEN);
+        list[65 * i + 64] = '\n';
+    }
+    (void)digest;
+    ldg_err e = net_file_write(src_path, list, len, 0600, NET_FILE_REPLACE, err, sizeof err);
+    free(list);
+    if (e == LDG_OK)
+        e = add_by_source(in, err, sizeof err);
+    if (e != LDG_OK) {
+        cli_fail(in->ctx, "IO", "%s", err);
+        return CLI_LOCAL;
+    }
+    return CLI_OK;
+}
+
+static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject);
+
+/* A file whose anchored lines changed or disappeared is refused, line by line. */
+static int check_changed(ingest *in, const char *file)
+{
+    const prior *pr = &in->pr;
+    if (pr->changed == 0 && in->lines >= pr->n)
+        return CLI_OK;
+    char list[160] = "";
+    size_t at = 0;
+    for (uint64_t i = 0; i < pr->changed && i < LDG_ARRAY_LEN(pr->shown); i++)
+        at += (size_t)snprintf(list + at, sizeof list - at, "%s%llu", i ? ", " : "",
+                               (unsigned long long)pr->shown[i]);
+    if (pr->changed)
+        cli_fail(in->ctx, "SOURCE_CHANGED",
+                 "%s: %llu line%s changed since anchored (line %s%s)%s; nothing was stored or "
+                 "anchored",
+                 file, (unsigned long long)pr->changed, pr->changed == 1 ? "" : "s", list,
+                 pr->changed > LDG_ARRAY_LEN(pr->shown) ? ", ..." : "",
+                 in->lines < pr->n ? ", and anchored lines are gone from its end" : "");
+    else
+        cli_fail(in->ctx, "SOURCE_CHANGED",
+                 "%s: has %llu lines but %llu were anchored: lines %llu..%llu are gone; nothing "
+                 "was stored or anchored",
+                 file, (unsigned long long)in->lines, (unsigned long long)pr->n,
+                 (unsigned long long)in->lines + 1, (unsigned long long)pr->n);
+    return CLI_REJECTED;
+}
+
+static int ingest_one(ingest *in, const char *file)
+{
+    char staging[NET_PATH_MAX + 40];
+    snprintf(staging, sizeof staging, "%s/staging-%ld", in->store, (long)getpid());
+    rm_staging(staging);
+    if (mkdir(staging, 0700) != 0) {
+        cli_fail(in->ctx, "IO", "cannot create %s: %s", staging, strerror(errno));
+        return CLI_LOCAL;
+    }
+    in->staging = staging;
+    in->source = file;
+    in->nroots = in->records = 0;
+    free(in->pr.hash);
+    free(in->pr.have);
+    memset(&in->pr, 0, sizeof in->pr);
+    prior_load(in->ctx, in->store, file, &in->pr);
+    ldg_hash digest;
+    int rc = read_file_slices(in, file, &digest);
+    if (rc == CLI_OK)
+        rc = check_changed(in, file);
+    char hex[65], src_path[NET_PATH_MAX + 100];
+    if (rc == CLI_OK) {
+        ldg_hex_encode(hex, digest.b, LDG_HASH_LEN);
+        snprintf(src_path, sizeof src_path, "%s/sources/%s", in->store, hex);
+        if (in->ctx->dry_run) {
+            printf("dry run: %s: %zu new records in %zu slices would be stored and anchored\n",
+                   file, in->records, in->nroots);
+        } else if (access(src_path, F_OK) == 0) {
+            fprintf(stderr, "%s: already ingested (sha256 %s): nothing new to anchor\n", file, hex);
+            in->nroots = 0;
+        } else {
+            rc = commit_staging(in, &digest, src_path);
+            if (rc == CLI_OK && !in->ctx->json)
+                printf("%s: %zu records in %zu slices (sha256 %s)%s\n", file, in->records,
+                       in->nroots, hex,
+                       in->pr.n ? "; the lines already anchored are unchanged and not stored again"
+                                : "");
+        }
+    }
+    rm_staging(staging);
+    return rc;
+}
+
+static int subject_of_signer(cli_ctx *ctx, ldg_account *out)
+{
+    ldg_keypair kp;
+    int rc = cli_signer(ctx, &kp);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_account_of(out, &kp.pub);
+    memset(kp.secret, 0, sizeof kp.secret);
+    return CLI_OK;
+}
+
+static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
+{
+    char store[NET_PATH_MAX];
+    ingest in = {.ctx = ctx, .store = store};
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = subject_of_signer(ctx, &in.subject);
+    const char *file;
+    for (int k = 0; rc == CLI_OK && (file = positional(argc, argv, k)); k++)
+        rc = ingest_one(&in, file);
+    free(in.roots);
+    free(in.pr.hash);
+    free(in.pr.have);
+    /* A dry run stored nothing: nothing to check for anchoring either. */
+    return rc == CLI_OK && !ctx->dry_run ? anchor_pending(ctx, store, &in.subject) : rc;
+}
+
+/* ---- anchor ---- */
+
+static bool hex_field(json_t *j, const char *name, uint8_t *out, size_t len)
+{
+    const char *s = json_string_value(json_object_get(j, name));
+    return s && ldg_hex_decode(out, len, s) == 0;
+}
+
+/* The subject's log head from the node. */
+static int fetch_head(cli_ctx *ctx, const ldg_account *subject, ldg_ev_head *h)
+{
+    char acct[LDG_ACCOUNT_HEX_LEN];
+    ldg_account_hex(acct, subject);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_str(&e, "evidence");
+    ldg_enc_str(&e, "head");
+    ldg_enc_str(&e, acct);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    memset(h, 0, sizeof *h);
+    json_t *peaks = json_object_get(j, "peaks");
+    bool ok = hex_field(j, "last_anchor", h->last_anchor.b, LDG_HASH_LEN) && json_is_array(peaks) &&
+              json_array_size(peaks) <= 64;
+    h->peaks.size = (uint64_t)json_integer_value(json_object_get(j, "size"));
+    for (size_t i = 0; ok && i < json_array_size(peaks); i++) {
+        const char *p = json_string_value(json_array_get(peaks, i));
+        ok = p && ldg_hex_decode(h->peaks.p[i].b, LDG_HASH_LEN, p) == 0;
+        h->peaks.count++;
+    }
+    json_decref(j);
+    if (!ok || h->peaks.count != (uint32_t)__builtin_popcountll(h->peaks.size)) {
+        cli_fail(ctx, "PROTOCOL", "the node's evidence head is malformed");
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
+{
+    ldg_ev_head h;
+    int rc = fetch_head(ctx, &s->subject, &h);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_ev_anchor a = {.slice_root = s->root,
+                       .record_count = s->n,
+                       .time_first = s->t_first,
+                       .time_last = s->t_last,
+                       .prev_anchor = h.last_anchor,
+                       .log_size = h.peaks.size + 1};
+    ldg_hash leaf;
+    ldg_ev_log_leaf(&leaf, &s->root, s->n, s->t_first, s->t_last);
+    ldg_ev_peaks_root_with(&h.peaks, &leaf, &a.log_root);
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_ev_anchor_encode(&p, &a);
+    json_t *tx = NULL;
+    rc = cli_submit(ctx, LDG_TX_EV_ANCHOR, &p, "evidence anchor", &tx);
+    ldg_enc_free(&p);
+    ldg_hash txid;
+    if (rc == CLI_OK && hex_field(tx, "id", txid.b, LDG_HASH_LEN)) {
+        char path[NET_PATH_MAX + 80], hex[66], err[NET_PATH_MAX + 128];
+        slice_path(path, sizeof path, store, &s->root, "anchor");
+        ldg_hex_encode(hex, txid.b, LDG_HASH_LEN);
+        hex[64] = '\n';
+        if (net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
+            cli_fail(ctx, "IO", "%s", err);
+            rc = CLI_LOCAL;
+        }
+    }
+    json_decref(tx);
+    return rc;
+}
+
+static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject)
+{
+    ldg_hash *roots, txid;
+    size_t n = store_list(store, &roots), done = 0;
+    int rc = CLI_OK;
+    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+        if (slice_anchored(store, &roots[i], &txid))
+            continue;
+        ldg_ev_slice s;
+        rc = slice_load(ctx, store, &roots[i], &s);
+        if (rc != CLI_OK)
+            break;
+        if (memcmp(s.subject.b, subject->b, LDG_ACCOUNT_LEN) == 0) {
+            rc = anchor_one(ctx, store, &s);
+            done += rc == CLI_OK;
+        }
+        ldg_ev_slice_clear(&s);
+    }
+    free(roots);
+    if (rc == CLI_OK && !ctx->json)
+        printf("anchored %zu slice%s\n", done, done == 1 ? "" : "s");
+    return rc;
+}
+
+static int cmd_anchor(cli_ctx *ctx, int argc, char **argv)
+{
+    char store[NET_PATH_MAX];
+    ldg_account subject;
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = subject_of_signer(ctx, &subject);
+    return rc == CLI_OK ? anchor_pending(ctx, store, &subject) : rc;
+}
+
+/* ---- prove ---- */
+
+typedef struct prover {
+    cli_ctx *ctx;
+    const char *store;
+    bool private_lines;
+    ldg_ev_bundle_item items[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t item_slice[LDG_EV_BUNDLE_ITEMS_MAX]; /* index into slices */
+    size_t nitems;
+    /* The slices loaded so far (they own the items' bytes) and their leaves: a chain of
+     * links usually stays in one slice, which is then read and hashed once. */
+    ldg_ev_slice slices[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nslices;
+    ldg_ev_bundle_anchor anchors[LDG_EV_BUNDLE_ITEMS_MAX];
+    ldg_hash anchor_roots[LDG_EV_BUNDLE_ITEMS_MAX];
+    uint8_t *anchor_bytes[LDG_EV_BUNDLE_ITEMS_MAX][4];
+    size_t nanchors;
+} prover;
+
+static uint8_t *hex_bytes(json_t *j, const char *name, size_t max, size_t *len)
+{
+    const char *s = json_string_value(json_object_get(j, name));
+    size_t n = s ? strlen(s) : 1;
+    if (!s || n % 2 || n / 2 > max)
+        return NULL;
+    uint8_t *b = malloc(n / 2 + 1);
+    LDG_ASSERT(b);
+    if (ldg_hex_decode(b, n / 2, s) != 0) {
+        free(b);
+        return NULL;
+    }
+    *len = n / 2;
+    return b;
+}
+
+/* The bundle anchor of a slice root (fetched once per slice). */
+static int anchor_index(prover *p, const ldg_hash *root, uint64_t *out)
+{
+    for (size_t i = 0; i < p->nanchors; i++)
+        if (!memcmp(p->anchor_roots[i].b, root->b, LDG_HASH_LEN)) {
+            *out = i;
+            return CLI_OK;
+        }
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_str(&e, "evidence");
+    ldg_enc_str(&e, "anchor");
+    ldg_enc_bin(&e, root->b, LDG_HASH_LEN);
+    int rc;
+    json_t *j = cli_call(p->ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    ldg_ev_bundle_anchor *a = &p->anchors[p->nanchors];
+    uint8_t **b = p->anchor_bytes[p->nanchors];
+    memset(a, 0, sizeof *a);
+    b[0] = hex_bytes(j, "tx", LDG_TX_SIZE_MAX, &a->tx_len);
+    b[1] = hex_bytes(j, "header", 4096, &a->header_len);
+    b[2] = hex_bytes(j, "cert", 65536, &a->cert_len);
+    b[3] = hex_bytes(j, "refs", (size_t)LDG_BLOCK_TX_MAX * sizeof(ldg_tx_ref), &a->refs_len);
+    json_t *lp = json_object_get(j, "log_path");
+    bool ok = b[0] && b[1] && b[2] && b[3] && json_is_array(lp) && json_array_size(lp) <= 64;
+    for (size_t i = 0; ok && i < json_array_size(lp); i++) {
+        const char *h = json_string_value(json_array_get(lp, i));
+        ok = h && ldg_hex_decode(a->log_path[i].b, LDG_HASH_LEN, h) == 0;
+        a->log_path_len++;
+    }
+    json_decref(j);
+    a->tx = b[0], a->header = b[1], a->cert = b[2], a->refs = b[3];
+    p->anchor_roots[p->nanchors] = *root;
+    *out = p->nanchors++;
+    if (!ok) {
+        cli_fail(p->ctx, "PROTOCOL", "the node's evidence anchor reply is malformed");
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+static bool have_item(const prover *p, const ldg_hash *id)
+{
+    for (size_t i = 0; i < p->nitems; i++) {
+        const ldg_ev_slice *s = &p->slices[p->item_slice[i]];
+        if (!memcmp(s->ids[p->items[i].leaf_index].b, id->b, LDG_HASH_LEN))
+            return true;
+    }
+    return false;
+}
+
+/* The loaded slice holding the record (loading it from the store if needed): its index in
+ * p->slices and the record's index in it; false if the store has no such record. */
+static bool find_loaded(prover *p, const ldg_hash *id, size_t *slice, size_t *index)
+{
+    for (size_t i = 0; i < p->nslices; i++)
+        for (size_t j = 0; j < p->slices[i].n; j++)
+            if (!memcmp(p->slices[i].ids[j].b, id->b, LDG_HASH_LEN)) {
+                *slice = i;
+                *index = j;
+                return true;
+            }
+    ldg_ev_slice *s = &p->slices[p->nslices];
+    if (!store_find(p->ctx, p->store, id, s, index))
+        return false;
+    *slice = p->nslices++; /* sealed by its load: its leaves are at hand */
+    return true;
+}
+
+/* Adds the record and, depth first, the records it links to. */
+static int add_item(prover *p, const ldg_hash *id)
+{
+    if (have_item(p, id))
+        return CLI_OK;
+    if (p->nitems == LDG_EV_BUNDLE_ITEMS_MAX) {
+        cli_fail(p->ctx, "TOO_LARGE",
+                 "the record's chain of links reaches more than %d records, the most a bundle "
+                 "holds",
+                 LDG_EV_BUNDLE_ITEMS_MAX);
+        return CLI_REJECTED;
+    }
+    size_t k = p->nitems, si, index;
+    if (!find_loaded(p, id, &si, &index)) {
+        char hex[65];
+        ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
+        cli_fail(p->ctx, "NOT_FOUND", "record %s is not in the evidence store %s", hex, p->store);
+        return CLI_REJECTED;
+    }
+    const ldg_ev_slice *s = &p->slices[si];
+    ldg_ev_bundle_item *it = &p->items[k];
+    memset(it, 0, sizeof *it);
+    p->item_slice[k] = si;
+    p->nitems++;
+    it->record = s->rec.d + s->rec_off[index];
+    it->record_len = s->rec_off[index + 1] - s->rec_off[index];
+    if (!p->private_lines) {
+        it->line = s->line.d + s->line_off[index];
+        it->line_len = s->line_off[index + 1] - s->line_off[index];
+    }
+    ldg_ev_salt(&it->salt, s->key, index);
+    it->leaf_index = index;
+    it->path_len = (uint32_t)ldg_ev_path(it->path, s->leaves, s->n, index);
+    int rc = anchor_index(p, &s->root, &it->anchor);
+    ldg_ev_record r;
+    if (rc == CLI_OK && !ldg_ev_record_decode(&r, it->record, it->record_len))
+        rc = CLI_REJECTED;
+    for (uint32_t i = 0; rc == CLI_OK && i < r.link_count; i++)
+        rc = add_item(p, &r.links[i]);
+    return rc;
+}
+
+static int genesis_hash_of_node(cli_ctx *ctx, ldg_hash *out)
+{
+    int rc;
+    json_t *st = cli_query(ctx, "status", NULL, &rc);
+    if (!st)
+        return rc;
+    bool ok = hex_field(st, "genesis_hash", out->b, LDG_HASH_LEN);
+    json_decref(st);
+    if (!ok) {
+        cli_fail(ctx, "PROTOCOL", "the node did not say which genesis its chain has");
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
+{
+    ldg_hash id, gh;
+    const char *out = cli_opt(argc, argv, "--out"), *rid = positional(argc, argv, 0);
+    const char *file = cli_opt(argc, argv, "--file"), *line = cli_opt(argc, argv, "--line");
+    uint64_t seq = 0;
+    if (!out || (rid ? file || line || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0
+                     : !file || !cli_parse_u64(line, LDG_EV_FILE_RECORDS_MAX, &seq) || !seq)) {
+        cli_fail(ctx, "USAGE",
+                 "evidence prove needs a record id (64 hex), or --file F --line N, and --out FILE");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    prover *p = calloc(1, sizeof *p);
+    LDG_ASSERT(p);
+    p->ctx = ctx;
+    p->store = store;
+    p->private_lines = cli_flag(argc, argv, "--private");
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK && !rid && !store_find_line(ctx, store, file, seq, &id)) {
+        cli_fail(ctx, "NOT_FOUND", "no record of %s line %llu in the evidence store %s", file,
+                 (unsigned long long)seq, store);
+        rc = CLI_REJECTED;
+    }
+    if (rc == CLI_OK)
+        rc = genesis_hash_of_node(ctx, &gh);
+    if (rc == CLI_OK)
+        rc = add_item(p, &id);
+    if (rc == CLI_OK) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_ev_bundle_encode(&e, &gh, p->items, p->nitems, p->anchors, p->nanchors);
+        rc = cli_write_file(ctx, out, ldg_enc_data(&e), ldg_enc_len(&e));
+        if (rc == CLI_OK && !ctx->json)
+            printf("wrote %s: %zu record%s, %zu anchor%s, %zu bytes\n", out, p->nitems,
+                   p->nitems == 1 ? "" : "s", p->nanchors, p->nanchors == 1 ? "" : "s",
+                   ldg_enc_len(&e));
+        ldg_enc_free(&e);
+    }
+    for (size_t i = 0; i < p->nslices; i++)
+        ldg_ev_slice_clear(&p->slices[i]);
+    for (size_t i = 0; i < p->nanchors; i++)
+        for (int k = 0; k < 4; k++)
+            free(p->anchor_bytes[i][k]);
+    free(p);
+    return rc;
+}
+
+/* ---- verify ---- */
+
+static void iso_time(char *out, size_t len, uint64_t ms)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char base[32];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, len, "%s.%03uZ", base, (unsigned)(ms % 1000));
+}
+
+static json_t *fact_json(const ldg_ev_fact *f)
+{
+    char id[65], subj[LDG_ACCOUNT_HEX_LEN], key[65], tx[65], t[40], bt[40];
+    ldg_hex_encode(id, f->id.b, LDG_HASH_LEN);
+    ldg_account_hex(subj, &f->record.subject);
+    ldg_hex_encode(key, f->signer.b, LDG_PUBKEY_LEN);
+    ldg_hex_encode(tx, f->anchor_txid.b, LDG_HASH_LEN);
+    iso_time(t, sizeof t, f->record.time_ms);
+    iso_time(bt, sizeof bt, f->block_time_ms);
+    json_t *links = json_array();
+    for (uint32_t i = 0; i < f->record.link_count; i++) {
+        char l[65];
+        ldg_hex_encode(l, f->record.links[i].b, LDG_HASH_LEN);
+        json_array_append_new(links, json_string(l));
+    }
+    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:b,s:I,s:s,s:s}", "record", id,
+                     "subject", subj, "signer_key", key, "source", f->record.source, "line",
+                     (json_int_t)f->record.seq, "offset", (json_int_t)f->record.offset, "time", t,
+                     "type", f->record.type, "links", links, "content_included", f->has_line,
+                     "block", (json_int_t)f->height, "block_time", bt, "anchor_tx", tx);
+}
+
+static void print_fact(json_t *j)
+{
+    printf("record %s\n", json_string_value(json_object_get(j, "record")));
+    printf("  %s at %s, by subject %s\n", json_string_value(json_object_get(j, "type")),
+           json_string_value(json_object_get(j, "time")),
+           json_string_value(json_object_get(j, "subject")));
+    printf("  source %s line %lld (offset %lld)%s\n",
+           json_string_value(json_object_get(j, "source")),
+           (long long)json_integer_value(json_object_get(j, "line")),
+           (long long)json_integer_value(json_object_get(j, "offset")),
+           json_is_true(json_object_get(j, "content_included")) ? "" : ", content withheld");
+    printf("  anchored no later than %s in block %lld (tx %s)\n",
+           json_string_value(json_object_get(j, "block_time")),
+           (long long)json_integer_value(json_object_get(j, "block")),
+           json_string_value(json_object_get(j, "anchor_tx")));
+    json_t *links = json_object_get(j, "links");
+    for (size_t i = 0; i < json_array_size(links); i++)
+        printf("  follows from %s\n", json_string_value(json_array_get(links, i)));
+}
+
+static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *gpath = cli_opt(argc, argv, "--genesis");
+    if (!gpath) {
+        cli_fail(ctx, "USAGE", "evidence verify needs --genesis FILE (the chain's genesis.bin)");
+        return CLI_USAGE;
+    }
+    uint8_t *b = NULL, *g = NULL;
+    size_t bl, gl;
+    const char *bpath = positional(argc, argv, 0);
+    int rc = bpath ? read_bounded(ctx, bpath, LDG_EV_BUNDLE_BYTES_MAX, &b, &bl) : CLI_USAGE;
+    if (rc == CLI_OK)
+        rc = read_bounded(ctx, gpath, 16u << 20, &g, &gl);
+    if (rc != CLI_OK) {
+        free(b);
+        return rc;
+    }
+    ldg_ev_fact *facts = calloc(LDG_EV_BUNDLE_ITEMS_MAX, sizeof *facts);
+    LDG_ASSERT(facts);
+    size_t nf;
+    char why[256];
+    ldg_ev_verr r = ldg_ev_bundle_verify(b, bl, g, gl, facts, &nf, why, sizeof why);
+    free(b);
+    free(g);
+    if (r != LDG_EV_VOK) {
+        free(facts);
+        cli_fail(ctx, ldg_ev_verr_name(r), "the bundle does not verify: %s: %s",
+                 ldg_ev_verr_name(r), why);
+        return CLI_REJECTED;
+    }
+    json_t *all = json_array();
+    for (size_t i = 0; i < nf; i++)
+        json_array_append_new(all, fact_json(&facts[i]));
+    free(facts);
+    if (ctx->json) {
+        json_t *j = json_pack("{s:b,s:o}", "valid", 1, "records", all);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("valid: %zu record%s, each in a slice signed by its subject and certified by the "
+               "genesis validators\n",
+               nf, nf == 1 ? "" : "s");
+        for (size_t i = 0; i < nf; i++)
+            print_fact(json_array_get(all, i));
+        printf("(the anchors' receipts are not under the block header: check them with "
+               "'folio tx show' on a node)\n");
+        json_decref(all);
+    }
+    return CLI_OK;
+}
+
+/* ---- status ---- */
+
+static json_t *slice_json(const char *store, const ldg_ev_slice *s)
+{
+    char root[65], t0[40], t1[40], tx[65] = "";
+    ldg_hash txid;
+    ldg_hex_encode(root, s->root.b, LDG_HASH_LEN);
+    iso_time(t0, sizeof t0, s->t_first);
+    iso_time(t1, sizeof t1, s->t_last);
+    if (slice_anchored(store, &s->root, &txid))
+        ldg_hex_encode(tx, txid.b, LDG_HASH_LEN);
+    return json_pack("{s:s,s:I,s:s,s:s,s:s}", "slice_root", root, "records", (json_int_t)s->n,
+                     "time_first", t0, "time_last", t1, "anchor_tx", tx);
+}
+
+static int cmd_status(cli_ctx *ctx, int argc, char **argv)
+{
+    char store[NET_PATH_MAX];
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_hash *roots;
+    size_t n = store_list(store, &roots), records = 0, pending = 0;
+    json_t *all = json_array();
+    for (size_t i = 0; i < n; i++) {
+        ldg_ev_slice s;
+        if (slice_load(ctx, store, &roots[i], &s) != CLI_OK) {
+            rc = CLI_REJECTED; /* named by slice_load; the others are still listed */
+            continue;
+        }
+        json_t *j = slice_json(store, &s);
+        records += s.n;
+        pending += !*json_string_value(json_object_get(j, "anchor_tx"));
+        json_array_append_new(all, j);
+        ldg_ev_slice_clear(&s);
+    }
+    free(roots);
+    if (ctx->json) {
+        json_t *j =
+            json_pack("{s:s,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n, "records",
+                      (json_int_t)records, "not_anchored", (json_int_t)pending, "list", all);
+        cli_print_json(j);
+        json_decref(j);
+        return rc;
+    }
+    printf("%s: %zu slices, %zu records, %zu not anchored\n", store, n, records, pending);
+    for (size_t i = 0; i < json_array_size(all); i++) {
+        json_t *j = json_array_get(all, i);
+        const char *tx = json_string_value(json_object_get(j, "anchor_tx"));
+        printf("  %.16s  %6lld records  %s .. %s  %s%s\n",
+               json_string_value(json_object_get(j, "slice_root")),
+               (long long)json_integer_value(json_object_get(j, "records")),
+               json_string_value(json_object_get(j, "time_first")),
+               json_string_value(json_object_get(j, "time_last")), *tx ? "anchored by " : "",
+               *tx ? tx : "NOT ANCHORED (folio evidence anchor)");
+    }
+    json_decref(all);
+    return rc;
+}
+
+/* ---- consistency ---- */
+
+static bool hashes_field(json_t *j, const char *name, ldg_hash *out, size_t max, size_t *n)
+{
+    json_t *a = json_object_get(j, name);
+    if (!json_is_array(a) || json_array_size(a) > max)
+        return false;
+    *n = json_array_size(a);
+    for (size_t i = 0; i < *n; i++) {
+        const char *h = json_string_value(json_array_get(a, i));
+        if (!h || ldg_hex_decode(out[i].b, LDG_HASH_LEN, h) != 0)
+            return false;
+    }
+    return true;
+}
+
+static int cmd_consistency(cli_ctx *ctx, int argc, char **argv)
+{
+    uint64_t m, n;
+    const char *who = positional(argc, argv, 0);
+    if (!cli_parse_u64(positional(argc, argv, 1), UINT64_MAX, &m) ||
+        !cli_parse_u64(positional(argc, argv, 2), UINT64_MAX, &n) || m == 0 || m > n) {
+        cli_fail(ctx, "USAGE", "evidence consistency needs SUBJECT M N with 0 < M <= N");
+        return CLI_USAGE;
+    }
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 5);
+    ldg_enc_str(&e, "evidence");
+    ldg_enc_str(&e, "consistency");
+    ldg_enc_str(&e, who);
+    ldg_enc_u64(&e, m);
+    ldg_enc_u64(&e, n);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    ldg_hash rm, rn, proof[LDG_EV_PATH_MAX];
+    size_t pl;
+    bool ok = hex_field(j, "root_m", rm.b, LDG_HASH_LEN) &&
+              hex_field(j, "root_n", rn.b, LDG_HASH_LEN) &&
+              hashes_field(j, "proof", proof, LDG_EV_PATH_MAX, &pl) &&
+              ldg_ev_consistency_verify(m, n, &rm, &rn, proof, pl);
+    if (!ok) {
+        json_decref(j);
+        cli_fail(ctx, "INCONSISTENT",
+                 "the node's proof does not show the log of %llu slices inside the log of %llu",
+                 (unsigned long long)m, (unsigned long long)n);
+        return CLI_REJECTED;
+    }
+    if (ctx->json)
+        cli_print_json(j);
+    else
+        printf("consistent: the log of %llu slices (root %s) is a prefix of the log of %llu "
+               "(root %s); %zu-hash proof\n",
+               (unsigned long long)m, json_string_value(json_object_get(j, "root_m")),
+               (unsigned long long)n, json_string_value(json_object_get(j, "root_n")), pl);
+    json_decref(j);
+    return CLI_OK;
+}
+
+int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *verb = argc > 1 ? argv[1] : "";
+    if (!strcmp(verb, "ingest"))
+        return cmd_ingest(ctx, argc, argv);
+    if (!strcmp(verb, "anchor"))
+        return cmd_anchor(ctx, argc, argv);
+    if (!strcmp(verb, "prove"))
+        return cmd_prove(ctx, argc, argv);
+    if (!strcmp(verb, "verify"))
+        return cmd_verify(ctx, argc, argv);
+    if (!strcmp(verb, "consistency"))
+        return cmd_consistency(ctx, argc, argv);
+    if (!strcmp(verb, "status"))
+        return cmd_status(ctx, argc, argv);
+    cli_fail(ctx, "USAGE", "evidence takes ingest, anchor, prove or verify");
+    return CLI_USAGE;
+}

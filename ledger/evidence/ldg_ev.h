@@ -1,0 +1,303 @@
+/* Evidence preservation (specs/evidence.md): standardised records read from hostile log
+ * files, RFC 9162 Merkle trees over salted records, the anchor transaction and the subject
+ * log it extends, and offline bundles. A module registered with the executor
+ * (ldg_ev_register); the ledger core knows nothing of it. */
+#ifndef LDG_EV_H
+#define LDG_EV_H
+
+#include "ldg_codec.h"
+#include "ldg_exec.h"
+#include "ldg_hash.h"
+#include "ldg_key.h"
+#include "ldg_limits.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LDG_TAG_EV_PAYLOAD "folio/ev-payload"
+#define LDG_TAG_EV_RECORD "folio/ev-record"
+#define LDG_TAG_EV_SALT "folio/ev-salt"
+#define LDG_TAG_EV_LEAF "folio/ev-leaf"
+#define LDG_TAG_EV_NODE "folio/ev-node"
+#define LDG_TAG_EV_EMPTY "folio/ev-empty"
+#define LDG_TAG_EV_LOGLEAF "folio/ev-logleaf"
+
+/* TH(tag, data) (encoding.md §2), with the evidence tags' midstates cached. */
+void ldg_ev_th(ldg_hash *out, const char *tag, const void *data, size_t len);
+
+#define LDG_EV_SCHEMA "lines/1"
+#define LDG_EV_TYPE_LEN_MAX 32
+
+/* Transaction type and result codes (stable: transactions.md, errors.md). */
+enum { LDG_TX_EV_ANCHOR = 200 };
+enum {
+    LDG_R_EV_BAD_SLICE = 150,
+    LDG_R_EV_FUTURE = 151,
+    LDG_R_EV_BLOCK_FULL = 152,
+    LDG_R_EV_DUPLICATE = 153,
+    LDG_R_EV_STALE_HEAD = 154,
+    LDG_R_EV_BAD_LOG_ROOT = 155,
+};
+
+/* Registers the result codes and the anchor transaction type. */
+void ldg_ev_register(ldg_registry *r);
+
+/* ---- records (§1) ---- */
+
+typedef struct ldg_ev_record {
+    ldg_account subject;
+    char source[LDG_EV_SOURCE_LEN_MAX + 1];
+    uint64_t offset;
+    uint64_t seq;
+    uint64_t time_ms;
+    char type[LDG_EV_TYPE_LEN_MAX + 1];
+    uint32_t link_count;
+    ldg_hash links[LDG_EV_LINKS_MAX];
+    ldg_hash payload_hash;
+} ldg_ev_record;
+
+/* Appends the canonical record to e. */
+void ldg_ev_record_encode(ldg_enc *e, const ldg_ev_record *r);
+/* Decodes record bytes; false if they are not a canonical record of version 1. */
+bool ldg_ev_record_decode(ldg_ev_record *r, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
+void ldg_ev_record_id(ldg_hash *out, const uint8_t *record_bytes, size_t len);
+
+/* Reader errors (specs/evidence.md §1.1): numbers stable. */
+typedef enum ldg_ev_rerr {
+    LDG_EV_ROK = 0,
+    LDG_EV_LINE_TOO_LONG = 1,
+    LDG_EV_TRUNCATED = 2,
+    LDG_EV_FIELDS = 3,
+    LDG_EV_TIME = 4,
+    LDG_EV_TYPE = 5,
+    LDG_EV_LINKS = 6,
+    LDG_EV_LINK_UNKNOWN = 7,
+    LDG_EV_LINK_LATER = 8,
+    LDG_EV_EMPTY = 9,
+    LDG_EV_IO = 10,
+    LDG_EV_TOO_MANY = 11,
+} ldg_ev_rerr;
+const char *ldg_ev_rerr_name(ldg_ev_rerr e);
+
+/* Looks an id link (64 hex) up outside the file (the broker's store): true with its time
+ * if known. NULL: every id link is LINK_UNKNOWN. */
+typedef bool (*ldg_ev_lookup_fn)(void *arg, const ldg_hash *id, uint64_t *time_ms);
+
+/* Streaming reader: one line of memory plus the link window, whatever the input's size. */
+typedef struct ldg_ev_reader ldg_ev_reader;
+
+/* Reads from f (borrowed; not closed). source is the file name records carry. Returns NULL
+ * on allocation failure. */
+ldg_ev_reader *ldg_ev_reader_new(FILE *f, const ldg_account *subject, const char *source,
+                                 ldg_ev_lookup_fn lookup, void *lookup_arg);
+void ldg_ev_reader_free(ldg_ev_reader *rd);
+/* The next record: LDG_EV_ROK with *done false and r, its bytes (borrowed until the next
+ * call), the line (borrowed too) and id filled; *done true at a clean end. On an error the
+ * reader is finished; ldg_ev_reader_error describes it with line and offset. */
+ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_t **bytes,
+                               size_t *bytes_len, const uint8_t **line, size_t *line_len,
+                               ldg_hash *id, bool *done) LDG_WARN_UNUSED;
+const char *ldg_ev_reader_error(const ldg_ev_reader *rd);
+/* Every byte consumed so far, hashed (SHA-256), valid once *done: the file's digest. */
+void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out);
+/* The same parser on one line held in memory (no \n), for fuzzing and tests; window
+ * links resolve against nothing. */
+ldg_ev_rerr ldg_ev_parse_line(const uint8_t *line, size_t len, ldg_ev_record *r);
+
+/* ---- slices and the ingest pipeline (§2, §2.2) ---- */
+
+/* A slice file decompresses to at most its lines, its records and framing. */
+#define LDG_EV_SLICE_RAW_MAX                                                                       \
+    ((size_t)LDG_EV_SLICE_BYTES_MAX + (size_t)LDG_EV_SLICE_RECORDS_MAX * 1024)
+
+typedef struct ldg_ev_blob {
+    uint8_t *d;
+    size_t len, cap;
+} ldg_ev_blob;
+
+/* A slice in memory: its records' bytes, lines, ids and times; root and time range once
+ * sealed. Owns its memory (ldg_ev_slice_clear). */
+typedef struct ldg_ev_slice {
+    ldg_account subject;
+    uint8_t key[32];
+    ldg_ev_blob rec, line;
+    size_t *rec_off, *line_off; /* n + 1 entries */
+    uint64_t *times;
+    ldg_hash *ids;
+    size_t n, cap;
+    ldg_hash *leaves; /* n once sealed */
+    size_t leaves_cap;
+    ldg_hash root;
+    uint64_t t_first, t_last;
+} ldg_ev_slice;
+
+void ldg_ev_slice_clear(ldg_ev_slice *s);
+void ldg_ev_slice_add(ldg_ev_slice *s, const uint8_t *rec, size_t rl, const uint8_t *line,
+                      size_t ll, const ldg_hash *id, uint64_t time_ms);
+/* Salts, leaves (kept in s->leaves), root and time range; the key must be set. */
+void ldg_ev_slice_seal(ldg_ev_slice *s);
+/* The slice file (§2.2), zstd-compressed; malloc'd. */
+uint8_t *ldg_ev_slice_encode(const ldg_ev_slice *s, size_t *len);
+/* Decodes a slice file (hostile bytes): re-hashes every record and reseals, so s->root is
+ * what the contents hash to. False (s empty) if it does not decode. */
+bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl) LDG_WARN_UNUSED;
+
+/* Receives each sealed slice and its compressed file bytes, on the pipeline's worker
+ * thread, in order. Returns false to stop the ingest. */
+typedef bool (*ldg_ev_sink_fn)(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl);
+
+/* Whether a record read goes into the slices (false: read, hashed, linkable, not stored:
+ * e.g. a line of a growing file that is already anchored). */
+typedef bool (*ldg_ev_keep_fn)(void *arg, const ldg_ev_record *r);
+
+typedef struct ldg_ev_ingest_out {
+    uint64_t lines;           /* records read */
+    uint64_t records, slices; /* records kept, in this many slices */
+    ldg_hash digest;          /* SHA-256 of the file */
+    char error[256];
+} ldg_ev_ingest_out;
+
+/* Reads a whole log into slices of fresh random keys: parsing, record ids and the file
+ * digest on the calling thread; sealing, compression and the sink on a worker thread, one
+ * slice in flight, so hashing, compression and I/O overlap. keep (NULL: every record)
+ * filters what is stored. Returns LDG_EV_ROK, a reader
+ * error, or LDG_EV_IO if the sink refused (out->error says which). */
+ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *source,
+                          ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_keep_fn keep,
+                          void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
+                          ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
+
+/* ---- trees (§2, §4) ---- */
+
+void ldg_ev_salt(ldg_hash *out, const uint8_t slice_key[32], uint64_t index);
+void ldg_ev_leaf(ldg_hash *out, const ldg_hash *salt, const ldg_hash *record_id);
+void ldg_ev_node(ldg_hash *out, const ldg_hash *l, const ldg_hash *r);
+void ldg_ev_log_leaf(ldg_hash *out, const ldg_hash *slice_root, uint64_t count, uint64_t time_first,
+                     uint64_t time_last);
+/* MTH over n leaf hashes (RFC 9162 §2.1.1). */
+void ldg_ev_root(ldg_hash *out, const ldg_hash *leaves, size_t n);
+/* Inclusion path of leaf m in n leaves (RFC 9162 PATH): returns the number of hashes
+ * written to path (room for LDG_EV_PATH_MAX). m < n. */
+size_t ldg_ev_path(ldg_hash *path, const ldg_hash *leaves, size_t n, size_t m);
+/* RFC 9162 §2.1.3.2. */
+bool ldg_ev_path_verify(const ldg_hash *leaf, uint64_t index, uint64_t size, const ldg_hash *path,
+                        size_t path_len, const ldg_hash *root);
+/* Consistency proof from size m to n (RFC 9162 PROOF, 0 < m <= n): hashes written. */
+size_t ldg_ev_consistency(ldg_hash *proof, const ldg_hash *leaves, size_t n, size_t m);
+/* RFC 9162 §2.1.4.2. */
+bool ldg_ev_consistency_verify(uint64_t m, uint64_t n, const ldg_hash *root_m,
+                               const ldg_hash *root_n, const ldg_hash *proof, size_t len);
+
+/* Peaks of a log (§4): roots of its perfect subtrees, largest first. */
+typedef struct ldg_ev_peaks {
+    uint64_t size;
+    uint32_t count;
+    ldg_hash p[64];
+} ldg_ev_peaks;
+void ldg_ev_peaks_append(ldg_ev_peaks *pk, const ldg_hash *leaf);
+void ldg_ev_peaks_root(const ldg_ev_peaks *pk, ldg_hash *out);
+/* The root after appending leaf, without changing pk. */
+void ldg_ev_peaks_root_with(const ldg_ev_peaks *pk, const ldg_hash *leaf, ldg_hash *out);
+
+/* ---- the anchor (§3) ---- */
+
+typedef struct ldg_ev_anchor {
+    ldg_hash slice_root;
+    uint64_t record_count;
+    uint64_t time_first, time_last;
+    ldg_hash prev_anchor;
+    uint64_t log_size;
+    ldg_hash log_root;
+} ldg_ev_anchor;
+
+void ldg_ev_anchor_encode(ldg_enc *e, const ldg_ev_anchor *a);
+bool ldg_ev_anchor_decode(ldg_ev_anchor *a, const msgpack_object *payload) LDG_WARN_UNUSED;
+
+/* The head of a subject log: state 'P' 'h' account. */
+typedef struct ldg_ev_head {
+    ldg_hash last_anchor;
+    ldg_ev_peaks peaks;
+} ldg_ev_head;
+/* Zero head (size 0) if absent. */
+ldg_err ldg_ev_head_get(ldg_state *st, const ldg_account *subject,
+                        ldg_ev_head *out) LDG_WARN_UNUSED;
+
+/* A log entry: state 'P' 'l' account index. */
+typedef struct ldg_ev_entry {
+    ldg_account subject;
+    uint64_t index;
+    ldg_hash slice_root;
+    uint64_t record_count, time_first, time_last;
+    ldg_hash anchor_txid;
+    uint64_t height;
+    uint32_t path_len;
+    ldg_hash path[64];
+} ldg_ev_entry;
+/* The entry of an anchored slice root: LDG_OK with *found. */
+ldg_err ldg_ev_entry_by_root(ldg_state *st, const ldg_hash *slice_root, ldg_ev_entry *out,
+                             bool *found) LDG_WARN_UNUSED;
+
+/* ---- bundles (§6) ---- */
+
+/* Verification failures (§6.3), numbers stable. */
+typedef enum ldg_ev_verr {
+    LDG_EV_VOK = 0,
+    LDG_EV_BUNDLE_FORMAT = 1,
+    LDG_EV_WRONG_CHAIN = 2,
+    LDG_EV_ANCHOR_TX = 3,
+    LDG_EV_ANCHOR_NOT_IN_BLOCK = 4,
+    LDG_EV_CERTIFICATE = 5,
+    LDG_EV_LOG_PATH = 6,
+    LDG_EV_RECORD = 7,
+    LDG_EV_PAYLOAD = 8,
+    LDG_EV_SUBJECT = 9,
+    LDG_EV_INCLUSION = 10,
+    LDG_EV_TIME_RANGE = 11,
+    LDG_EV_LINK_MISSING = 12,
+    LDG_EV_LINK_LATER_V = 13,
+} ldg_ev_verr;
+const char *ldg_ev_verr_name(ldg_ev_verr e);
+
+/* What a verified bundle says, per item (for printing). */
+typedef struct ldg_ev_fact {
+    ldg_ev_record record;
+    ldg_hash id;
+    ldg_pubkey signer;
+    uint64_t height, block_time_ms;
+    ldg_hash anchor_txid;
+    bool has_line;
+} ldg_ev_fact;
+
+/* Verifies bundle bytes against a genesis document (encoding.md §8). facts (room for
+ * LDG_EV_BUNDLE_ITEMS_MAX) and *nfacts are filled on success. why (optional) gets a
+ * sentence. */
+ldg_ev_verr ldg_ev_bundle_verify(const uint8_t *bundle, size_t len, const uint8_t *genesis,
+                                 size_t genesis_len, ldg_ev_fact *facts, size_t *nfacts, char *why,
+                                 size_t why_len) LDG_WARN_UNUSED;
+
+/* Bundle building: one item and the anchors as the RPC gives them. */
+typedef struct ldg_ev_bundle_item {
+    const uint8_t *record;
+    size_t record_len;
+    const uint8_t *line; /* NULL: private */
+    size_t line_len;
+    ldg_hash salt;
+    uint64_t leaf_index;
+    uint32_t path_len;
+    ldg_hash path[LDG_EV_PATH_MAX];
+    uint64_t anchor;
+} ldg_ev_bundle_item;
+
+typedef struct ldg_ev_bundle_anchor {
+    const uint8_t *tx, *header, *cert, *refs;
+    size_t tx_len, header_len, cert_len, refs_len;
+    uint32_t log_path_len;
+    ldg_hash log_path[64];
+} ldg_ev_bundle_anchor;
+
+void ldg_ev_bundle_encode(ldg_enc *e, const ldg_hash *genesis_hash, const ldg_ev_bundle_item *items,
+                          size_t nitems, const ldg_ev_bundle_anchor *anchors, size_t nanchors);
+
+#endif

@@ -1,0 +1,301 @@
+/* The anchor transaction and the subject log in the state (specs/evidence.md §3, §4). */
+#include "ldg_ev.h"
+
+#include <string.h>
+
+#define NS 'P'
+
+static const ldg_result_info ev_results[] = {
+    {LDG_R_EV_BAD_SLICE, "EV_BAD_SLICE",
+     "the slice's record count is 0 or over 65536, or its first time is after its last"},
+    {LDG_R_EV_FUTURE, "EV_FUTURE", "the slice holds a record time after the block time"},
+    {LDG_R_EV_BLOCK_FULL, "EV_BLOCK_FULL",
+     "the block already holds the most anchors a block may hold; submit again"},
+    {LDG_R_EV_DUPLICATE, "EV_DUPLICATE", "this slice root is already anchored"},
+    {LDG_R_EV_STALE_HEAD, "EV_STALE_HEAD",
+     "the anchor does not extend the sender's evidence log: its previous anchor or log size is "
+     "not the current head's"},
+    {LDG_R_EV_BAD_LOG_ROOT, "EV_BAD_LOG_ROOT",
+     "the anchor's log root is not the root of the sender's evidence log with this slice added"},
+};
+
+void ldg_ev_anchor_encode(ldg_enc *e, const ldg_ev_anchor *a)
+{
+    ldg_enc_array(e, 8);
+    ldg_enc_bin(e, a->slice_root.b, LDG_HASH_LEN);
+    ldg_enc_u64(e, a->record_count);
+    ldg_enc_u64(e, a->time_first);
+    ldg_enc_u64(e, a->time_last);
+    ldg_enc_str(e, LDG_EV_SCHEMA);
+    ldg_enc_bin(e, a->prev_anchor.b, LDG_HASH_LEN);
+    ldg_enc_u64(e, a->log_size);
+    ldg_enc_bin(e, a->log_root.b, LDG_HASH_LEN);
+}
+
+bool ldg_ev_anchor_decode(ldg_ev_anchor *a, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    char schema[16];
+    return ldg_obj_array(payload, 8, &f) && ldg_obj_bin(&f[0], a->slice_root.b, LDG_HASH_LEN) &&
+           ldg_obj_u64(&f[1], &a->record_count) && ldg_obj_u64(&f[2], &a->time_first) &&
+           ldg_obj_u64(&f[3], &a->time_last) &&
+           ldg_obj_str(&f[4], schema, sizeof schema - 1, false) && !strcmp(schema, LDG_EV_SCHEMA) &&
+           ldg_obj_bin(&f[5], a->prev_anchor.b, LDG_HASH_LEN) && ldg_obj_u64(&f[6], &a->log_size) &&
+           ldg_obj_bin(&f[7], a->log_root.b, LDG_HASH_LEN);
+}
+
+/* ---- state ---- */
+
+static size_t head_key(uint8_t *k, const ldg_account *a)
+{
+    k[0] = NS;
+    k[1] = 'h';
+    memcpy(k + 2, a->b, LDG_ACCOUNT_LEN);
+    return 2 + LDG_ACCOUNT_LEN;
+}
+
+static size_t entry_key(uint8_t *k, const ldg_account *a, uint64_t index)
+{
+    k[0] = NS;
+    k[1] = 'l';
+    memcpy(k + 2, a->b, LDG_ACCOUNT_LEN);
+    for (int i = 0; i < 8; i++)
+        k[2 + LDG_ACCOUNT_LEN + i] = (uint8_t)(index >> (56 - 8 * i));
+    return 2 + LDG_ACCOUNT_LEN + 8;
+}
+
+static bool hashes_decode(const msgpack_object *o, ldg_hash *out, uint32_t max, uint32_t *n)
+{
+    const msgpack_object *it;
+    if (!ldg_obj_array_any(o, max, &it, n))
+        return false;
+    for (uint32_t i = 0; i < *n; i++)
+        if (!ldg_obj_bin(&it[i], out[i].b, LDG_HASH_LEN))
+            return false;
+    return true;
+}
+
+static void hashes_encode(ldg_enc *e, const ldg_hash *h, uint32_t n)
+{
+    ldg_enc_array(e, n);
+    for (uint32_t i = 0; i < n; i++)
+        ldg_enc_bin(e, h[i].b, LDG_HASH_LEN);
+}
+
+ldg_err ldg_ev_head_get(ldg_state *st, const ldg_account *subject, ldg_ev_head *out)
+{
+    memset(out, 0, sizeof *out);
+    uint8_t k[32];
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    ldg_err err = ldg_state_get(st, k, head_key(k, subject), &v, &vl, &found);
+    if (err != LDG_OK || !found)
+        return err;
+    ldg_dec d;
+    if (ldg_decode(&d, v, vl) != LDG_OK)
+        return LDG_ERR_CORRUPT;
+    const msgpack_object *f;
+    bool ok = ldg_obj_array(d.root, 3, &f) && ldg_obj_u64(&f[0], &out->peaks.size) &&
+              ldg_obj_bin(&f[1], out->last_anchor.b, LDG_HASH_LEN) &&
+              hashes_decode(&f[2], out->peaks.p, 64, &out->peaks.count) &&
+              out->peaks.count == (uint32_t)__builtin_popcountll(out->peaks.size);
+    ldg_dec_free(&d);
+    return ok ? LDG_OK : LDG_ERR_CORRUPT;
+}
+
+static void head_put(ldg_state *st, const ldg_account *subject, const ldg_ev_head *h)
+{
+    uint8_t k[32];
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_u64(&e, h->peaks.size);
+    ldg_enc_bin(&e, h->last_anchor.b, LDG_HASH_LEN);
+    hashes_encode(&e, h->peaks.p, h->peaks.count);
+    ldg_state_put(st, k, head_key(k, subject), ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+static void entry_put(ldg_state *st, const ldg_ev_entry *en)
+{
+    uint8_t k[40];
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 7);
+    ldg_enc_bin(&e, en->slice_root.b, LDG_HASH_LEN);
+    ldg_enc_u64(&e, en->record_count);
+    ldg_enc_u64(&e, en->time_first);
+    ldg_enc_u64(&e, en->time_last);
+    ldg_enc_bin(&e, en->anchor_txid.b, LDG_HASH_LEN);
+    ldg_enc_u64(&e, en->height);
+    hashes_encode(&e, en->path, en->path_len);
+    ldg_state_put(st, k, entry_key(k, &en->subject, en->index), ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_reset(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_bin(&e, en->subject.b, LDG_ACCOUNT_LEN);
+    ldg_enc_u64(&e, en->index);
+    k[0] = NS;
+    k[1] = 'r';
+    memcpy(k + 2, en->slice_root.b, LDG_HASH_LEN);
+    ldg_state_put(st, k, 2 + LDG_HASH_LEN, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+static ldg_err entry_get(ldg_state *st, const ldg_account *a, uint64_t index, ldg_ev_entry *out)
+{
+    uint8_t k[40];
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    ldg_err err = ldg_state_get(st, k, entry_key(k, a, index), &v, &vl, &found);
+    if (err != LDG_OK)
+        return err;
+    if (!found)
+        return LDG_ERR_CORRUPT; /* the root index names it */
+    ldg_dec d;
+    if (ldg_decode(&d, v, vl) != LDG_OK)
+        return LDG_ERR_CORRUPT;
+    const msgpack_object *f;
+    out->subject = *a;
+    out->index = index;
+    bool ok = ldg_obj_array(d.root, 7, &f) && ldg_obj_bin(&f[0], out->slice_root.b, LDG_HASH_LEN) &&
+              ldg_obj_u64(&f[1], &out->record_count) && ldg_obj_u64(&f[2], &out->time_first) &&
+              ldg_obj_u64(&f[3], &out->time_last) &&
+              ldg_obj_bin(&f[4], out->anchor_txid.b, LDG_HASH_LEN) &&
+              ldg_obj_u64(&f[5], &out->height) &&
+              hashes_decode(&f[6], out->path, 64, &out->path_len);
+    ldg_dec_free(&d);
+    return ok ? LDG_OK : LDG_ERR_CORRUPT;
+}
+
+ldg_err ldg_ev_entry_by_root(ldg_state *st, const ldg_hash *slice_root, ldg_ev_entry *out,
+                             bool *found)
+{
+    uint8_t k[2 + LDG_HASH_LEN] = {NS, 'r'};
+    memcpy(k + 2, slice_root->b, LDG_HASH_LEN);
+    const uint8_t *v;
+    size_t vl;
+    ldg_err err = ldg_state_get(st, k, sizeof k, &v, &vl, found);
+    if (err != LDG_OK || !*found)
+        return err;
+    ldg_dec d;
+    if (ldg_decode(&d, v, vl) != LDG_OK)
+        return LDG_ERR_CORRUPT;
+    const msgpack_object *f;
+    ldg_account a;
+    uint64_t index;
+    bool ok = ldg_obj_array(d.root, 2, &f) && ldg_obj_bin(&f[0], a.b, LDG_ACCOUNT_LEN) &&
+              ldg_obj_u64(&f[1], &index);
+    ldg_dec_free(&d);
+    return ok ? entry_get(st, &a, index, out) : LDG_ERR_CORRUPT;
+}
+
+/* ---- the handler ---- */
+
+/* Counts this block's anchors ('P' 'b' -> [height, count]); false when the block is full. */
+static ldg_result block_budget(ldg_txctx *c)
+{
+    static const uint8_t k[2] = {NS, 'b'};
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    uint64_t h = 0, n = 0;
+    if (ldg_state_get(c->st, k, sizeof k, &v, &vl, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (found) {
+        ldg_dec d;
+        const msgpack_object *f;
+        if (ldg_decode(&d, v, vl) != LDG_OK)
+            return LDG_R_STORE_FAILED;
+        bool ok = ldg_obj_array(d.root, 2, &f) && ldg_obj_u64(&f[0], &h) && ldg_obj_u64(&f[1], &n);
+        ldg_dec_free(&d);
+        if (!ok)
+            return LDG_R_STORE_FAILED;
+    }
+    if (h != c->env->height)
+        n = 0;
+    if (n >= LDG_EV_ANCHORS_PER_BLOCK_MAX)
+        return LDG_R_EV_BLOCK_FULL;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_u64(&e, c->env->height);
+    ldg_enc_u64(&e, n + 1);
+    ldg_state_put(c->st, k, sizeof k, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+    return LDG_R_OK;
+}
+
+static ldg_result check_head(ldg_txctx *c, const ldg_ev_anchor *a, const ldg_ev_head *h,
+                             ldg_hash *leaf)
+{
+    if (memcmp(a->prev_anchor.b, h->last_anchor.b, LDG_HASH_LEN) != 0 ||
+        a->log_size != h->peaks.size + 1) {
+        ldg_txctx_detail(c, "the log has %llu slices; this anchor claims %llu after it",
+                         (unsigned long long)h->peaks.size, (unsigned long long)a->log_size);
+        return LDG_R_EV_STALE_HEAD;
+    }
+    ldg_hash root;
+    ldg_ev_log_leaf(leaf, &a->slice_root, a->record_count, a->time_first, a->time_last);
+    ldg_ev_peaks_root_with(&h->peaks, leaf, &root);
+    return memcmp(root.b, a->log_root.b, LDG_HASH_LEN) ? LDG_R_EV_BAD_LOG_ROOT : LDG_R_OK;
+}
+
+static ldg_result apply_anchor(ldg_txctx *c, const msgpack_object *payload)
+{
+    ldg_ev_anchor a;
+    if (!ldg_ev_anchor_decode(&a, payload))
+        return LDG_R_BAD_PAYLOAD;
+    if (a.record_count == 0 || a.record_count > LDG_EV_SLICE_RECORDS_MAX ||
+        a.time_first > a.time_last)
+        return LDG_R_EV_BAD_SLICE;
+    if (a.time_last > c->env->time_ms)
+        return LDG_R_EV_FUTURE;
+    ldg_result r = block_budget(c);
+    if (r != LDG_R_OK)
+        return r;
+    ldg_ev_entry entry, *en = &entry;
+    bool found;
+    if (ldg_ev_entry_by_root(c->st, &a.slice_root, en, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    ldg_ev_head h;
+    ldg_hash leaf;
+    if (found)
+        r = LDG_R_EV_DUPLICATE;
+    else if (ldg_ev_head_get(c->st, &c->sender, &h) != LDG_OK)
+        r = LDG_R_STORE_FAILED;
+    else
+        r = check_head(c, &a, &h, &leaf);
+    if (r == LDG_R_OK) {
+        *en = (ldg_ev_entry){.subject = c->sender,
+                             .index = h.peaks.size,
+                             .slice_root = a.slice_root,
+                             .record_count = a.record_count,
+                             .time_first = a.time_first,
+                             .time_last = a.time_last,
+                             .anchor_txid = c->tx->id,
+                             .height = c->env->height};
+        /* The leaf's inclusion path in the log of its own size: the old peaks, smallest first. */
+        for (uint32_t i = 0; i < h.peaks.count; i++)
+            en->path[en->path_len++] = h.peaks.p[h.peaks.count - 1 - i];
+        entry_put(c->st, en);
+        ldg_ev_peaks_append(&h.peaks, &leaf);
+        h.last_anchor = c->tx->id;
+        head_put(c->st, &c->sender, &h);
+        memcpy(c->data, c->tx->id.b, LDG_HASH_LEN);
+        c->data_len = LDG_HASH_LEN;
+    }
+    return r;
+}
+
+static const ldg_tx_type ev_types[] = {
+    {LDG_TX_EV_ANCHOR, "evidence.anchor", LDG_ROLE_BROKER, apply_anchor},
+};
+
+void ldg_ev_register(ldg_registry *r)
+{
+    ldg_result_register(ev_results, LDG_ARRAY_LEN(ev_results));
+    for (size_t i = 0; i < LDG_ARRAY_LEN(ev_types); i++)
+        ldg_registry_add_tx(r, &ev_types[i]);
+}

@@ -1,0 +1,225 @@
+/* The `evidence` query (specs/evidence.md §5): a subject log's head, and everything a bundle
+ * needs about an anchored slice (its log entry, its transaction, its block's header,
+ * certificate and transaction refs). One row in the method table; the sub-method is the
+ * first argument. */
+#include "net_query_evidence.h"
+
+#include "ldg_block.h"
+#include "ldg_chain.h"
+#include "ldg_ev.h"
+#include "net_reply.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *hex(const uint8_t *b, size_t n)
+{
+    char *s = malloc(2 * n + 1);
+    LDG_ASSERT(s);
+    ldg_hex_encode(s, b, n);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static json_t *hashes(const ldg_hash *h, uint32_t n)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < n; i++)
+        json_array_append_new(a, hex(h[i].b, LDG_HASH_LEN));
+    return a;
+}
+
+/* Participant name or 40-hex account. */
+static bool subject_arg(ldg_state *st, const msgpack_object *o, ldg_account *out)
+{
+    char who[LDG_NAME_LEN_MAX + 1];
+    if (!ldg_obj_str(o, who, LDG_NAME_LEN_MAX, false))
+        return false;
+    ldg_participant p;
+    bool found = false;
+    if (ldg_participant_by_name(st, who, &p, &found) == LDG_OK && found) {
+        *out = p.account;
+        return true;
+    }
+    return strlen(who) == 2 * LDG_ACCOUNT_LEN && ldg_account_parse(out, who) == 0;
+}
+
+static char *m_head(ldg_state *st, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    ldg_account a;
+    ldg_ev_head h;
+    if (nargs != 2 || !subject_arg(st, &args[1], &a))
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence head takes a participant name or 40-hex account");
+    if (ldg_ev_head_get(st, &a, &h) != LDG_OK)
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log head is unreadable");
+    ldg_hash root;
+    ldg_ev_peaks_root(&h.peaks, &root);
+    json_t *j =
+        json_pack("{s:o,s:I,s:o,s:o,s:o}", "subject", hex(a.b, LDG_ACCOUNT_LEN), "size",
+                  (json_int_t)h.peaks.size, "last_anchor", hex(h.last_anchor.b, LDG_HASH_LEN),
+                  "peaks", hashes(h.peaks.p, h.peaks.count), "root", hex(root.b, LDG_HASH_LEN));
+    return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
+}
+
+/* The block fields of a bundle's anchor: tx wire, header and certificate bytes, and the
+ * refs (id || signature of every transaction of the block, in order). */
+static bool block_fields(net_node *n, const ldg_ev_entry *en, json_t *j)
+{
+    uint64_t height;
+    uint32_t index;
+    if (ldg_chain_find_tx(n->chain, &en->anchor_txid, &height, &index) != LDG_OK)
+        return false;
+    ldg_record r;
+    if (ldg_chain_read_block(n->chain, height, &r) != LDG_OK)
+        return false;
+    bool ok = index < r.tx_count;
+    ldg_tx_ref *refs = calloc(r.tx_count ? r.tx_count : 1, sizeof *refs);
+    LDG_ASSERT(refs);
+    for (uint32_t i = 0; ok && i < r.tx_count; i++) {
+        ldg_tx tx;
+        ok = ldg_tx_decode(&tx, r.txs[i], r.tx_lens[i]) == LDG_R_OK;
+        if (ok) {
+            refs[i] = ldg_tx_ref_of(&tx);
+            ldg_tx_free(&tx);
+        }
+    }
+    if (ok) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_header_encode(&e, &r.header);
+        json_object_set_new(j, "header", hex(ldg_enc_data(&e), ldg_enc_len(&e)));
+        ldg_enc_reset(&e);
+        ldg_cert_encode(&e, &r.cert);
+        json_object_set_new(j, "cert", hex(ldg_enc_data(&e), ldg_enc_len(&e)));
+        ldg_enc_free(&e);
+        json_object_set_new(j, "tx", hex(r.txs[index], r.tx_lens[index]));
+        json_object_set_new(j, "refs", hex((const uint8_t *)refs, r.tx_count * sizeof *refs));
+        json_object_set_new(j, "block_time_ms", json_integer((json_int_t)r.header.time_ms));
+    }
+    free(refs);
+    ldg_record_free(&r);
+    return ok;
+}
+
+static char *m_anchor(net_node *n, ldg_state *st, const msgpack_object *args, uint32_t nargs,
+                      int *status)
+{
+    ldg_hash root;
+    if (nargs != 2 || !ldg_obj_bin(&args[1], root.b, LDG_HASH_LEN))
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence anchor takes a slice root (32 bytes)");
+    ldg_ev_entry en;
+    bool found;
+    if (ldg_ev_entry_by_root(st, &root, &en, &found) != LDG_OK)
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
+    if (!found)
+        return net_reply_error(status, LDG_ERR_NOT_FOUND, "no anchored slice has this root");
+    json_t *j = json_pack(
+        "{s:o,s:I,s:o,s:I,s:I,s:I,s:o,s:I,s:o}", "subject", hex(en.subject.b, LDG_ACCOUNT_LEN),
+        "index", (json_int_t)en.index, "slice_root", hex(en.slice_root.b, LDG_HASH_LEN),
+        "record_count", (json_int_t)en.record_count, "time_first", (json_int_t)en.time_first,
+        "time_last", (json_int_t)en.time_last, "txid", hex(en.anchor_txid.b, LDG_HASH_LEN),
+        "height", (json_int_t)en.height, "log_path", hashes(en.path, en.path_len));
+    if (j && !block_fields(n, &en, j)) {
+        json_decref(j);
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the anchor's block is unreadable");
+    }
+    return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
+}
+
+/* Collects the log leaves of a subject's first n entries. */
+typedef struct leaf_scan {
+    ldg_hash *leaves;
+    size_t n, want;
+    bool bad;
+} leaf_scan;
+
+static bool on_entry(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    leaf_scan *ls = arg;
+    (void)k, (void)kl;
+    ldg_dec d;
+    const msgpack_object *f;
+    ldg_hash root;
+    uint64_t count, t0, t1;
+    if (ldg_decode(&d, v, vl) != LDG_OK) {
+        ls->bad = true;
+        return false;
+    }
+    bool ok = ldg_obj_array(d.root, 7, &f) && ldg_obj_bin(&f[0], root.b, LDG_HASH_LEN) &&
+              ldg_obj_u64(&f[1], &count) && ldg_obj_u64(&f[2], &t0) && ldg_obj_u64(&f[3], &t1);
+    ldg_dec_free(&d);
+    if (!ok) {
+        ls->bad = true;
+        return false;
+    }
+    ldg_ev_log_leaf(&ls->leaves[ls->n++], &root, count, t0, t1);
+    return ls->n < ls->want;
+}
+
+/* consistency WHO M N: RFC 9162 proof that the log of size M is a prefix of the log of size
+ * N, with both roots (each is the log_root of the anchor that made that size). */
+static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    ldg_account a;
+    uint64_t m, n;
+    ldg_ev_head h;
+    if (nargs != 4 || !subject_arg(st, &args[1], &a) || !ldg_obj_u64(&args[2], &m) ||
+        !ldg_obj_u64(&args[3], &n) || m == 0 || m > n)
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence consistency takes a subject and sizes 0 < M <= N");
+    if (ldg_ev_head_get(st, &a, &h) != LDG_OK)
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log head is unreadable");
+    if (n > h.peaks.size)
+        return net_reply_error(status, LDG_ERR_NOT_FOUND, "the log has %llu slices, not %llu",
+                               (unsigned long long)h.peaks.size, (unsigned long long)n);
+    if (n > LDG_EV_LOG_PROOF_ENTRIES_MAX)
+        return net_reply_error(status, LDG_ERR_TOO_LARGE,
+                               "a consistency proof reaches at most %d slices",
+                               LDG_EV_LOG_PROOF_ENTRIES_MAX);
+    uint8_t prefix[2 + LDG_ACCOUNT_LEN] = {'P', 'l'};
+    memcpy(prefix + 2, a.b, LDG_ACCOUNT_LEN);
+    leaf_scan ls = {.leaves = malloc(n * sizeof(ldg_hash)), .want = n};
+    LDG_ASSERT(ls.leaves);
+    if (ldg_state_scan(st, prefix, sizeof prefix, n, on_entry, &ls) != LDG_OK || ls.bad ||
+        ls.n != n) {
+        free(ls.leaves);
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
+    }
+    ldg_hash proof[LDG_EV_PATH_MAX], rm, rn;
+    size_t pl = ldg_ev_consistency(proof, ls.leaves, n, m);
+    ldg_ev_root(&rm, ls.leaves, m);
+    ldg_ev_root(&rn, ls.leaves, n);
+    free(ls.leaves);
+    json_t *j = json_pack("{s:I,s:I,s:o,s:o,s:o}", "m", (json_int_t)m, "n", (json_int_t)n, "root_m",
+                          hex(rm.b, LDG_HASH_LEN), "root_n", hex(rn.b, LDG_HASH_LEN), "proof",
+                          hashes(proof, (uint32_t)pl));
+    return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
+}
+
+char *net_query_evidence(net_node *n, const char *method, const msgpack_object *args,
+                         uint32_t nargs, int *status)
+{
+    (void)method;
+    *status = 0;
+    char sub[16];
+    if (nargs < 1 || !ldg_obj_str(&args[0], sub, sizeof sub - 1, false))
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence takes 'head', 'anchor' or 'consistency' first");
+    ldg_state *st = ldg_chain_reader(n->chain);
+    char *out;
+    if (!strcmp(sub, "head"))
+        out = m_head(st, args, nargs, status);
+    else if (!strcmp(sub, "anchor"))
+        out = m_anchor(n, st, args, nargs, status);
+    else if (!strcmp(sub, "consistency"))
+        out = m_consistency(st, args, nargs, status);
+    else
+        out = net_reply_error(status, LDG_ERR_INVALID,
+                              "evidence takes 'head', 'anchor' or 'consistency' first");
+    ldg_state_free(st);
+    return out;
+}

@@ -1,0 +1,240 @@
+/* Evidence ingest speed (specs/evidence.md): a generated log of ~300-byte lines is read by
+ * the ingest pipeline of `folio evidence ingest` (ldg_ev_ingest: parse, standardise, record
+ * ids and file digest on one thread; salted trees and zstd of each 65536-record slice on a
+ * second), the store's file writes left out; printed beside OpenSSL SHA-256 of the same
+ * bytes read the same way in the same run (the floor). Then the
+ * on-chain cost (anchors per million records, chain bytes per record) and one record's
+ * bundle: its size, the time to build its proof from a slice and to verify it offline.
+ *
+ *   bench_evidence [MB]        (default 256; the issue's figure is for 10240)        */
+#include "ldg_block.h"
+#include "ldg_chain.h"
+#include "ldg_ev.h"
+#include "ldg_tx.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes ~mb MiB of lines: a disclosure, then acknowledgements and purchases linking back. */
+static uint64_t gen(const char *path, uint64_t mb, uint64_t *bytes)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return 0;
+    uint64_t n = 0, t = 1790000000000ULL;
+    char pad[256];
+    memset(pad, 'x', sizeof pad);
+    *bytes = 0;
+    while (*bytes < mb << 20) {
+        n++;
+        const char *type = n % 3 == 1 ? "disclosure" : n % 3 == 2 ? "ack" : "purchase";
+        char links[32] = "-";
+        if (n % 3 != 1)
+            snprintf(links, sizeof links, "#%llu", (unsigned long long)(n - 1));
+        int w = fprintf(f,
+                        "%llu\t%s\t%s\tclient=%06llu account=88%010llu isin=CNE100000296 "
+                        "qty=%llu price=12.34 channel=app ip=10.1.2.3 session=%016llx %.*s\n",
+                        (unsigned long long)(t + n), type, links, (unsigned long long)(n % 999983),
+                        (unsigned long long)n, (unsigned long long)(n % 1000 + 1),
+                        (unsigned long long)(n * 2654435761u), 150, pad);
+        *bytes += (uint64_t)w;
+    }
+    fclose(f);
+    return n;
+}
+
+static double sha_floor(const char *path, uint64_t bytes)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = malloc(1 << 20);
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+    double t0 = now_s();
+    size_t n;
+    while ((n = fread(buf, 1, 1 << 20, f)) > 0)
+        EVP_DigestUpdate(c, buf, n);
+    uint8_t out[32];
+    EVP_DigestFinal_ex(c, out, NULL);
+    double dt = now_s() - t0;
+    EVP_MD_CTX_free(c);
+    free(buf);
+    fclose(f);
+    return (double)bytes / dt / 1e6;
+}
+
+/* The pipeline's sink: counts the compressed bytes (the CLI writes them to the store). */
+static bool sink(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    (void)s, (void)z;
+    *(uint64_t *)arg += zl;
+    return true;
+}
+
+/* The whole ingest pipeline of `folio evidence ingest` without the store's files: reader,
+ * record ids and digest on this thread, salted trees and zstd on a worker. */
+static double ingest(const char *path, uint64_t bytes, uint64_t *records, uint64_t *slices,
+                     uint64_t *zbytes)
+{
+    FILE *f = fopen(path, "rb");
+    ldg_account subject = {{1}};
+    ldg_ev_ingest_out out;
+    *zbytes = 0;
+    double t0 = now_s();
+    if (ldg_ev_ingest(f, &subject, "day.log", NULL, NULL, NULL, NULL, sink, zbytes, &out) !=
+        LDG_EV_ROK) {
+        fprintf(stderr, "bench: %s\n", out.error);
+        exit(1);
+    }
+    double dt = now_s() - t0;
+    fclose(f);
+    *records = out.records;
+    *slices = out.slices;
+    return (double)bytes / dt / 1e6;
+}
+
+/* One record's bundle from a full slice: size, proof build time, offline verify time. */
+static void bundle_figures(void)
+{
+    enum { N = LDG_EV_SLICE_RECORDS_MAX };
+    ldg_hash *ids = malloc(N * sizeof *ids), *leaves = malloc(N * sizeof *leaves), root;
+    uint8_t key[32] = {7};
+    ldg_account subject;
+    ldg_keypair v, b;
+    uint8_t sv[32] = {1}, sb[32] = {2};
+    if (ldg_keypair_from_secret(&v, sv) != LDG_OK || ldg_keypair_from_secret(&b, sb) != LDG_OK)
+        exit(1);
+    ldg_account_of(&subject, &b.pub);
+    ldg_ev_record r = {.subject = subject, .seq = 1, .time_ms = 1790000000000ULL};
+    snprintf(r.source, sizeof r.source, "day.log");
+    snprintf(r.type, sizeof r.type, "purchase");
+    ldg_enc rec;
+    ldg_enc_init(&rec);
+    ldg_ev_record_encode(&rec, &r);
+    for (size_t i = 0; i < N; i++)
+        ldg_tagged_hash(&ids[i], "bench", &i, sizeof i);
+    ldg_ev_record_id(&ids[N / 3], ldg_enc_data(&rec), ldg_enc_len(&rec));
+    double t0 = now_s();
+    for (size_t i = 0; i < N; i++) {
+        ldg_hash salt;
+        ldg_ev_salt(&salt, key, i);
+        ldg_ev_leaf(&leaves[i], &salt, &ids[i]);
+    }
+    ldg_ev_bundle_item it = {
+        .record = ldg_enc_data(&rec), .record_len = ldg_enc_len(&rec), .leaf_index = N / 3};
+    ldg_ev_salt(&it.salt, key, N / 3);
+    it.path_len = (uint32_t)ldg_ev_path(it.path, leaves, N, N / 3);
+    double t_prove = now_s() - t0;
+    ldg_ev_root(&root, leaves, N);
+    ldg_genesis *g = calloc(1, sizeof *g);
+    snprintf(g->chain_id, sizeof g->chain_id, "bench");
+    g->validator_count = 1;
+    g->validators[0] = v.pub;
+    ldg_enc ge;
+    ldg_enc_init(&ge);
+    ldg_genesis_encode(&ge, g);
+    ldg_hash gh;
+    ldg_genesis_hash_bytes(&gh, ldg_enc_data(&ge), ldg_enc_len(&ge));
+    /* The anchor: the log's 2^20-th slice (a year of a 300 GB/day broker is ~1.7 M), so a
+     * 20-hash log path. */
+    ldg_ev_bundle_anchor an = {.log_path_len = 20};
+    ldg_ev_anchor a = {.slice_root = root,
+                       .record_count = N,
+                       .time_first = r.time_ms,
+                       .time_last = r.time_ms,
+                       .log_size = 1u << 20};
+    ldg_hash leaf;
+    ldg_ev_log_leaf(&leaf, &root, N, r.time_ms, r.time_ms);
+    a.log_root = leaf;
+    for (uint32_t i = 0; i < 20; i++) {
+        an.log_path[i] = (ldg_hash){{(uint8_t)i, 9}};
+        ldg_ev_node(&a.log_root, &an.log_path[i], &a.log_root);
+    }
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_ev_anchor_encode(&p, &a);
+    size_t wl;
+    ldg_hash txid;
+    uint8_t *wire = ldg_tx_build(&wl, &txid, "bench", &gh, LDG_TX_EV_ANCHOR, &b,
+                                 1790000000000ULL + 60000, ldg_enc_data(&p), ldg_enc_len(&p), true);
+    ldg_tx tx;
+    if (!wire || ldg_tx_decode(&tx, wire, wl) != LDG_R_OK)
+        exit(1);
+    ldg_tx_ref ref = ldg_tx_ref_of(&tx);
+    ldg_tx_free(&tx);
+    ldg_header h = {.version = 1, .height = 5, .time_ms = 1790000001000ULL, .tx_count = 1};
+    snprintf(h.chain_id, sizeof h.chain_id, "bench");
+    ldg_tx_root(&h.tx_root, &ref, 1);
+    ldg_enc he, ce;
+    ldg_enc_init(&he);
+    ldg_enc_init(&ce);
+    ldg_header_encode(&he, &h);
+    ldg_cert *c = calloc(1, sizeof *c);
+    if (ldg_cert_sign_one(c, &h, 0, &v) != LDG_OK)
+        exit(1);
+    ldg_cert_encode(&ce, c);
+    an.tx = wire, an.tx_len = wl, an.header = ldg_enc_data(&he), an.header_len = ldg_enc_len(&he);
+    an.cert = ldg_enc_data(&ce), an.cert_len = ldg_enc_len(&ce);
+    an.refs = (const uint8_t *)&ref, an.refs_len = sizeof ref;
+    ldg_enc be;
+    ldg_enc_init(&be);
+    ldg_ev_bundle_encode(&be, &gh, &it, 1, &an, 1);
+    static ldg_ev_fact facts[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nf;
+    int reps = 200;
+    t0 = now_s();
+    for (int i = 0; i < reps; i++)
+        if (ldg_ev_bundle_verify(ldg_enc_data(&be), ldg_enc_len(&be), ldg_enc_data(&ge),
+                                 ldg_enc_len(&ge), facts, &nf, NULL, 0) != LDG_EV_VOK)
+            exit(1);
+    double t_verify = (now_s() - t0) / reps;
+    printf("bundle for one record of a 65536-record slice, 2^20-slice log, 1-tx block, "
+           "1 validator: %zu bytes (certificate %zu); proof build from the slice %.2f ms; "
+           "offline verify %.3f ms\n",
+           ldg_enc_len(&be), ldg_enc_len(&ce), t_prove * 1e3, t_verify * 1e3);
+    printf("on-chain: %zu-byte anchor tx per slice = %.1f anchors and %.2f KB per million "
+           "records; %.4f chain bytes per record\n",
+           wl, 1e6 / N, 1e6 / N * (double)wl / 1e3, (double)wl / N);
+    free(ids), free(leaves), free(wire), free(g), free(c);
+    ldg_enc_free(&rec), ldg_enc_free(&ge), ldg_enc_free(&p), ldg_enc_free(&he);
+    ldg_enc_free(&ce), ldg_enc_free(&be);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t mb = argc > 1 ? strtoull(argv[1], NULL, 10) : 256, bytes, records, slices, zbytes;
+    char path[256];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, sizeof path, "%s/folio-bench-evidence.%ld.log", tmp && *tmp ? tmp : "/tmp",
+             (long)getpid());
+    uint64_t lines = gen(path, mb, &bytes);
+    if (!lines) {
+        fprintf(stderr, "bench: cannot write %s\n", path);
+        return 1;
+    }
+    printf("log: %llu lines, %.1f MB, %.0f bytes per line (%s)\n", (unsigned long long)lines,
+           (double)bytes / 1e6, (double)bytes / (double)lines, path);
+    double floor = sha_floor(path, bytes);
+    double rate = ingest(path, bytes, &records, &slices, &zbytes);
+    double floor2 = sha_floor(path, bytes); /* again: the page cache is warm for both */
+    if (floor2 > floor)
+        floor = floor2;
+    printf("sha256 (OpenSSL, 1 core, same bytes): %.0f MB/s\n", floor);
+    printf("ingest (read, standardise, ids | salted trees, zstd; 2 threads): %.0f MB/s, "
+           "%.0f records/s, %llu slices, %.1f MB compressed = %.2f of the 1-core sha256 floor\n",
+           rate, rate * 1e6 / ((double)bytes / (double)records), (unsigned long long)slices,
+           (double)zbytes / 1e6, rate / floor);
+    unlink(path);
+    bundle_figures();
+    return 0;
+}

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Evidence preservation through the real binary and a --dev node (specs/evidence.md): a
+# broker ingests a log (disclosure -> acknowledgement -> purchase), each slice is anchored
+# by one transaction; re-ingesting anchors nothing; a truncated or malformed log stores and
+# anchors nothing; a non-broker cannot anchor; prove writes a bundle of the purchase and the
+# chain it follows from; `evidence verify` and an independent Python verifier
+# (tools/ev_verify.py, standard library only) accept it with only genesis.bin, and both
+# refuse it tampered, for another chain, or without the records it links to.
+. "$(dirname "$0")/lib.sh" "$@"
+
+TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
+PYV="$TOOLS/ev_verify.py"
+eq() { if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi; }
+txs() { status_field tx_total; }
+pyv() { OUT="$(python3 "$PYV" "$@" 2>&1)"; }
+cd "$E2E_TMP" || exit 2
+
+section "setup: a --dev node and a broker"
+check "init" home_init
+run node start --detach --dev
+check "node start --dev" test "$RC" -eq 0
+folio keys new broker >/dev/null
+folio keys new alice >/dev/null
+run participant register broker --role broker --key broker
+check "register broker" test "$RC" -eq 0
+run participant register alice --role investor --key alice
+check "register alice" test "$RC" -eq 0
+SUBJECT="$(folio participant show broker --json | jget account)"
+
+T=$(($(date -u +%s%3N) - 60000))
+printf '%s\tdisclosure\t-\tinvestor=alice isin=CNE100000296 risk=R4\n%s\tack\t#1\tinvestor=alice read the disclosure\n%s\tpurchase\t#2\tinvestor=alice qty=100\n' \
+  "$T" "$((T + 1000))" "$((T + 2000))" >day.log
+
+section "ingest: one slice, one anchor"
+t0="$(txs)"
+expect_ok "evidence ingest day.log --as broker" evidence ingest day.log --as broker
+check "   3 records in 1 slice" grep -q "day.log: 3 records in 1 slices" <<<"$OUT"
+check "   anchored 1 slice" grep -q "anchored 1 slice" <<<"$OUT"
+eq "   one transaction" "$(($(txs) - t0))" 1
+ls "$FOLIO_HOME"/evidence/*.slice >/dev/null 2>&1 && pass "   slice stored" || fail "   no slice in the store"
+
+section "re-ingest: nothing new"
+t0="$(txs)"
+expect_ok "evidence ingest day.log again" evidence ingest day.log --as broker
+check "   says already ingested" grep -q "already ingested" <<<"$ERR"
+sleep 0.5
+eq "   no transaction" "$(($(txs) - t0))" 0
+eq "   still one slice in the store" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" 1
+
+section "hostile logs: precise errors, nothing stored or anchored"
+printf '%s\tdisclosure\t-\tno newline' "$T" >trunc.log
+expect_fail BAD_LOG "truncated log" evidence ingest trunc.log --as broker
+check "   names line 1 and TRUNCATED" grep -q "line 1 (byte offset 0): TRUNCATED" <<<"$FAIL_SENTENCE"
+printf '%s\tack\t-\tok\n%s\tBAD TYPE\t-\tx\n' "$T" "$T" >badtype.log
+expect_fail BAD_LOG "bad type on line 2" evidence ingest badtype.log --as broker
+check "   names line 2 and TYPE" grep -q "line 2 (byte offset [0-9]*): TYPE" <<<"$FAIL_SENTENCE"
+printf '%s\tack\t#2\tlinks forward\n%s\tack\t-\tx\n' "$T" "$T" >fwd.log
+expect_fail BAD_LOG "link to a later line" evidence ingest fwd.log --as broker
+check "   LINK_UNKNOWN" grep -q "LINK_UNKNOWN" <<<"$FAIL_SENTENCE"
+eq "   still one slice in the store" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" 1
+printf '%s\tlogin\t-\talice\n' "$T" >alice.log
+expect_fail UNAUTHORIZED "an investor cannot anchor" evidence ingest alice.log --as alice \
+  --store "$E2E_TMP/alice-store"
+
+section "prove and verify with genesis.bin only"
+IDS="$(python3 "$PYV" ids day.log "$SUBJECT")"
+PURCHASE="$(sed -n 3p <<<"$IDS")"
+DISCLOSURE="$(sed -n 1p <<<"$IDS")"
+expect_ok "evidence prove PURCHASE (id computed by the Python tool)" evidence prove "$PURCHASE" --out purchase.bundle
+check "   3 records (the chain), 1 anchor" grep -q "3 records, 1 anchor" <<<"$OUT"
+cp "$FOLIO_HOME/genesis.bin" genesis.bin
+expect_ok "evidence verify (no node needed)" evidence verify purchase.bundle --genesis genesis.bin
+check "   valid: 3 records" grep -q "valid: 3 records" <<<"$OUT"
+check "   shows the disclosure it follows from" grep -q "disclosure at" <<<"$OUT"
+run evidence verify purchase.bundle --genesis genesis.bin --json
+eq "   --json first record is the purchase" "$(jget records.0.record <<<"$OUT")" "$PURCHASE"
+eq "   --json subject is the broker" "$(jget records.0.subject <<<"$OUT")" "$SUBJECT"
+pyv verify purchase.bundle genesis.bin
+check "Python verifier: valid 3" grep -q "^valid 3" <<<"$OUT"
+
+section "tampering is refused by both verifiers"
+python3 -c '
+import sys
+b = bytearray(open("purchase.bundle", "rb").read())
+i = b.find(b"qty=100"); b[i + 4] ^= 1
+open("tampered.bundle", "wb").write(b)'
+expect_fail PAYLOAD "a changed line" evidence verify tampered.bundle --genesis genesis.bin
+pyv verify tampered.bundle genesis.bin
+check "   Python: invalid PAYLOAD" grep -q "^invalid PAYLOAD" <<<"$OUT"
+folio init --home "$E2E_TMP/other" >/dev/null
+expect_fail WRONG_CHAIN "another chain's genesis" evidence verify purchase.bundle --genesis "$E2E_TMP/other/genesis.bin"
+pyv verify purchase.bundle "$E2E_TMP/other/genesis.bin"
+check "   Python: invalid WRONG_CHAIN" grep -q "^invalid WRONG_CHAIN" <<<"$OUT"
+head -c 200 purchase.bundle >cut.bundle
+expect_fail BUNDLE_FORMAT "a truncated bundle" evidence verify cut.bundle --genesis genesis.bin
+pyv verify cut.bundle genesis.bin
+check "   Python: invalid BUNDLE_FORMAT" grep -q "^invalid BUNDLE_FORMAT" <<<"$OUT"
+
+section "privacy: a bundle without the lines"
+expect_ok "evidence prove DISCLOSURE --private" evidence prove "$DISCLOSURE" --out private.bundle --private
+check "   the line is not in the bundle" bash -c '! grep -q "risk=R4" private.bundle'
+expect_ok "   verifies" evidence verify private.bundle --genesis genesis.bin
+check "   says the content is withheld" grep -q "content withheld" <<<"$OUT"
+pyv verify private.bundle genesis.bin
+check "   Python: valid 1" grep -q "^valid 1" <<<"$OUT"
+
+section "a second file extends the broker's log"
+printf '%s\tpurchase\t%s\tinvestor=alice qty=50 (same disclosure)\n' "$((T + 3000))" "$DISCLOSURE" >day2.log
+expect_ok "evidence ingest day2.log (links by id to day.log's disclosure)" evidence ingest day2.log --as broker
+IDS2="$(python3 "$PYV" ids day2.log "$SUBJECT")"
+expect_ok "prove the new purchase" evidence prove "$IDS2" --out p2.bundle
+check "   2 records in 2 anchors" grep -q "2 records, 2 anchors" <<<"$OUT"
+pyv verify p2.bundle genesis.bin
+check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
+
+section "status, and prove by file and line"
+expect_ok "evidence status" evidence status
+check "   2 slices, 4 records, 0 not anchored" grep -q "2 slices, 4 records, 0 not anchored" <<<"$OUT"
+run evidence status --json
+eq "   --json records" "$(jget records <<<"$OUT")" 4
+expect_ok "evidence status of the investor's store (its anchor was refused)" evidence status --store "$E2E_TMP/alice-store"
+check "   1 not anchored, flagged" grep -q "1 slices, 1 records, 1 not anchored" <<<"$OUT"
+check "   NOT ANCHORED" grep -q "NOT ANCHORED" <<<"$OUT"
+expect_ok "evidence prove --file day.log --line 2" evidence prove --file day.log --line 2 --out ack.bundle
+check "   2 records (the ack and its disclosure)" grep -q "2 records, 1 anchor" <<<"$OUT"
+pyv verify ack.bundle genesis.bin
+check "   Python: valid 2, first the ack" grep -q "^$(sed -n 2p <<<"$IDS") ack day.log line 2" <<<"$OUT"
+expect_fail NOT_FOUND "line 9 of day.log" evidence prove --file day.log --line 9 --out x.bundle
+expect_fail USAGE "an id and --file" evidence prove "$PURCHASE" --file day.log --line 2 --out x.bundle
+
+section "the broker's log: append-only, provably"
+expect_ok "evidence consistency broker 1 2" evidence consistency broker 1 2
+check "   consistent" grep -q "^consistent: the log of 1 slices" <<<"$OUT"
+run evidence consistency broker 1 2 --json
+ROOT2="$(jget root_n <<<"$OUT")"
+ANCHOR2="$(cat "$FOLIO_HOME"/evidence/*.anchor | while read -r id; do
+  folio tx show "$id" --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)
+p = t["payload"]
+print(json.dumps(p))' ; done)"
+check "   root_n is a log_root an anchor transaction carries" \
+  bash -c '[ ${#1} -eq 64 ] && grep -q "$1" <<<"$2"' _ "$ROOT2" "$ANCHOR2"
+expect_fail NOT_FOUND "a log size the broker does not have" evidence consistency broker 1 3
+expect_fail USAGE "M = 0" evidence consistency broker 0 2
+
+section "hostile evidence queries: precise errors, the node stays up"
+out="$(PYTHONPATH="$TOOLS" URL="ipc://$FOLIO_HOME/node.sock" \
+  timeout -k 5 60 python3 - <<'EOF'
+import os, spclient
+c = spclient.connect(os.environ["URL"])
+cases = [
+    ("no sub-method", [], "INVALID"),
+    ("a number for the sub-method", [5], "INVALID"),
+    ("an unknown sub-method", ["nope"], "INVALID"),
+    ("head without a subject", ["head"], "INVALID"),
+    ("head of a 39-hex account", ["head", "a" * 39], "INVALID"),
+    ("anchor with text", ["anchor", "x" * 32], "INVALID"),
+    ("anchor with 31 bytes", ["anchor", b"\x00" * 31], "INVALID"),
+    ("anchor of an unknown root", ["anchor", b"\x00" * 32], "NOT_FOUND"),
+    ("consistency M > N", ["consistency", "broker", 3, 2], "INVALID"),
+    ("consistency past the log", ["consistency", "broker", 1, 2**64 - 1], "NOT_FOUND"),
+    ("consistency of an unknown subject", ["consistency", "nobody", 1, 1], "INVALID"),
+]
+for desc, args, want in cases:
+    st, j = c.call("evidence", *args)
+    got = j.get("error")
+    print(("ok " if got == want and j.get("message") else "FAIL ") + "%s -> %s: %s" % (desc, got, j.get("message")))
+st, j = c.call("evidence", "head", "broker")
+print(("ok " if st == 0 and j.get("size") == 2 else "FAIL ") + "then head broker: size %s" % j.get("size"))
+EOF
+)"
+while IFS= read -r line; do
+  case "$line" in
+    "ok "*) pass "${line#ok }" ;;
+    *) fail "${line#FAIL }" ;;
+  esac
+done <<<"$out"
+
+section "a growing log, a changed log, a truncated log"
+cp day.log day.orig
+printf '%s\tpurchase\t#1\tinvestor=alice qty=7 (appended later)\n' "$((T + 4000))" >>day.log
+t0="$(txs)"
+expect_ok "ingest day.log after a line was appended" evidence ingest day.log --as broker
+check "   only the new line is stored" grep -q "day.log: 1 records in 1 slices.*already anchored are unchanged" <<<"$OUT"
+eq "   one more anchor" "$(($(txs) - t0))" 1
+NEWID="$(python3 "$PYV" ids day.log "$SUBJECT" | sed -n 4p)"
+expect_ok "   prove the appended line (links to line 1, stored before)" evidence prove "$NEWID" --out grown.bundle
+pyv verify grown.bundle genesis.bin
+check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
+slices0="$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)"
+sed 's/qty=100/qty=900/' day.orig >day.log
+printf '%s\tpurchase\t#1\tinvestor=alice qty=7 (appended later)\n' "$((T + 4000))" >>day.log
+expect_fail SOURCE_CHANGED "a line changed after it was anchored" evidence ingest day.log --as broker
+check "   names line 3" grep -q "1 line changed since anchored (line 3)" <<<"$FAIL_SENTENCE"
+head -n 1 day.orig >day.log
+expect_fail SOURCE_CHANGED "anchored lines cut from the end" evidence ingest day.log --as broker
+check "   names lines 2..4" grep -q "lines 2..4 are gone" <<<"$FAIL_SENTENCE"
+eq "   nothing stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
+
+section "a dry run stores and anchors nothing"
+printf '%s\tlogin\t-\tbroker desk 4\n' "$((T + 5000))" >dry.log
+slices0="$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)"
+t0="$(txs)"
+expect_ok "evidence ingest dry.log --dry-run" evidence ingest dry.log --as broker --dry-run
+check "   says what it would do" grep -q "dry run: dry.log: 1 new records in 1 slices would be stored" <<<"$OUT"
+eq "   no slice stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
+eq "   no transaction" "$(($(txs) - t0))" 0
+
+check_node_log_clean
+finish

@@ -1,0 +1,171 @@
+/* libFuzzer target for the evidence decoders (ledger/evidence, specs/evidence.md): the first
+ * byte picks one, the rest is its input.
+ *   0: one log line (ldg_ev_parse_line): a line that parses has a valid type and at most
+ *      LDG_EV_LINKS_MAX links, and its record encodes to bytes that decode back to it;
+ *   1: a whole log through the streaming reader (fmemopen): every record it yields decodes,
+ *      its id is the hash of its bytes, seq counts up from 1;
+ *   2: record bytes: a record that decodes re-encodes to exactly the input (canonical);
+ *   3: a bundle against the example genesis of encoding.md: never crashes, never verifies
+ *      (nothing in it can carry that chain's validator's signature). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ldg_ev.h"
+
+static void check_record_roundtrip(const ldg_ev_record *r)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_ev_record_encode(&e, r);
+    ldg_ev_record back;
+    LDG_ASSERT(ldg_ev_record_decode(&back, ldg_enc_data(&e), ldg_enc_len(&e)));
+    LDG_ASSERT(back.time_ms == r->time_ms && back.link_count == r->link_count &&
+               !strcmp(back.type, r->type) &&
+               !memcmp(back.payload_hash.b, r->payload_hash.b, LDG_HASH_LEN));
+    ldg_enc_free(&e);
+}
+
+static void one_line(const uint8_t *d, size_t n)
+{
+    ldg_ev_record r;
+    if (ldg_ev_parse_line(d, n, &r) != LDG_EV_ROK)
+        return;
+    LDG_ASSERT(r.link_count <= LDG_EV_LINKS_MAX && r.type[0] != '\0');
+    snprintf(r.source, sizeof r.source, "fuzz");
+    r.seq = 1;
+    check_record_roundtrip(&r);
+}
+
+static void whole_log(const uint8_t *d, size_t n)
+{
+    if (n == 0)
+        return;
+    FILE *f = fmemopen((void *)d, n, "r");
+    if (!f)
+        return;
+    ldg_account subject = {{1}};
+    ldg_ev_reader *rd = ldg_ev_reader_new(f, &subject, "fuzz.log", NULL, NULL);
+    LDG_ASSERT(rd);
+    for (uint64_t want = 1;; want++) {
+        ldg_ev_record r, back;
+        const uint8_t *b, *line;
+        size_t bl, ll;
+        ldg_hash id, again;
+        bool done;
+        if (ldg_ev_reader_next(rd, &r, &b, &bl, &line, &ll, &id, &done) != LDG_EV_ROK || done)
+            break;
+        LDG_ASSERT(r.seq == want && ll <= LDG_EV_LINE_MAX);
+        LDG_ASSERT(ldg_ev_record_decode(&back, b, bl));
+        ldg_ev_record_id(&again, b, bl);
+        LDG_ASSERT(!memcmp(again.b, id.b, LDG_HASH_LEN));
+    }
+    ldg_ev_reader_free(rd);
+    fclose(f);
+}
+
+static void record_bytes(const uint8_t *d, size_t n)
+{
+    ldg_ev_record r;
+    if (!ldg_ev_record_decode(&r, d, n))
+        return;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_ev_record_encode(&e, &r);
+    LDG_ASSERT(ldg_enc_len(&e) == n && !memcmp(ldg_enc_data(&e), d, n));
+    ldg_enc_free(&e);
+}
+
+/* encoding.md §4.5's genesis: chain folio-test, validator and operator x(G). */
+static const char GENESIS_HEX[] =
+    "94aa666f6c696f2d74657374cf0000018bcfe5680091c42079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28"
+    "d959f2815b16f817989193a86f70657261746f72cd0201c42079be667ef9dcbbac55a06295ce870b07029bfcdb2dce"
+    "28d959f2815b16f81798";
+
+static void bundle(const uint8_t *d, size_t n)
+{
+    uint8_t g[sizeof GENESIS_HEX / 2];
+    LDG_ASSERT(ldg_hex_decode(g, sizeof g, GENESIS_HEX) == 0);
+    static ldg_ev_fact facts[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nf;
+    char why[256];
+    ldg_ev_verr r = ldg_ev_bundle_verify(d, n, g, sizeof g, facts, &nf, why, sizeof why);
+    LDG_ASSERT(r != LDG_EV_VOK && nf == 0 && why[0] != '\0');
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    /* Copy so that ASan catches any read past the input. */
+    size_t n = size - 1;
+    uint8_t *s = malloc(n ? n : 1);
+    if (!s)
+        return 0;
+    memcpy(s, data + 1, n);
+    switch (data[0] % 4) {
+    case 0:
+        one_line(s, n);
+        break;
+    case 1:
+        whole_log(s, n);
+        break;
+    case 2:
+        record_bytes(s, n);
+        break;
+    default:
+        bundle(s, n);
+        break;
+    }
+    free(s);
+    return 0;
+}
+
+static size_t put(uint8_t *out, size_t cap, uint8_t which, const void *d, size_t n)
+{
+    if (n + 1 > cap)
+        return 0;
+    out[0] = which;
+    memcpy(out + 1, d, n);
+    return n + 1;
+}
+
+/* Seeds: good lines and logs, a record, a bundle header. */
+size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
+{
+    static const char *const lines[] = {
+        "1800000000000\tdisclosure\t-\tinvestor=alice",
+        ("2027-01-15T08:00:00.250Z\tack\t"
+         "0000000000000000000000000000000000000000000000000000000000000000\tx"),
+        "1\tx\t-\t",
+    };
+    static const char log[] = "1800000000000\tdisclosure\t-\ta\n1800000000001\tack\t#1\tb\n"
+                              "1800000000002\tpurchase\t#2,#1\tc\n";
+    if (index < LDG_ARRAY_LEN(lines))
+        return put(out, cap, 0, lines[index], strlen(lines[index]));
+    if (index == LDG_ARRAY_LEN(lines))
+        return put(out, cap, 1, log, strlen(log));
+    if (index == LDG_ARRAY_LEN(lines) + 1) {
+        ldg_ev_record r = {.seq = 3, .time_ms = 5, .link_count = 1};
+        snprintf(r.source, sizeof r.source, "a.log");
+        snprintf(r.type, sizeof r.type, "ack");
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_ev_record_encode(&e, &r);
+        size_t n = put(out, cap, 2, ldg_enc_data(&e), ldg_enc_len(&e));
+        ldg_enc_free(&e);
+        return n;
+    }
+    if (index == LDG_ARRAY_LEN(lines) + 2) {
+        ldg_hash gh = {{0}};
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_ev_bundle_item it = {.record = (const uint8_t *)"\x90", .record_len = 1};
+        ldg_ev_bundle_encode(&e, &gh, &it, 1, NULL, 0);
+        size_t n = put(out, cap, 3, ldg_enc_data(&e), ldg_enc_len(&e));
+        ldg_enc_free(&e);
+        return n;
+    }
+    return 0;
+}
