@@ -178,10 +178,5 @@ void cli_num(char *out, size_t len, uint64_t v);
 /* A reply's "roles" (an array of role names, specs/rpc.md §2.2) as "a,b" into out; "" when
  * absent. Returns out. */
 const char *cli_roles_text(const json_t *roles, char *out, size_t len);
-/* Every field of a reply object, one "label  value" line each, in the reply's order: what
- * a `show` prints so that it shows everything its --json has. A party reads "name
- * (account)", a money object its amount and currency; K is left out when K_money says it
- * with its currency, K_ms when the ISO time K says it. */
-void cli_print_fields(FILE *out, const json_t *j);
 
 #endif
