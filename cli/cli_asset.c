@@ -5,6 +5,7 @@
 #include "ast_isin.h"
 #include "ast_money.h"
 #include "cli.h"
+#include "cli_history.h"
 
 #include <string.h>
 
@@ -26,6 +27,7 @@ static void asset_usage(void)
         "       folio asset show ISIN\n"
         "       folio asset list [--limit N] [--after ID]\n"
         "       folio asset holders ISIN [--limit N] [--after QUANTITY:ACCOUNT]\n"
+        "                               [--height H | --record-date YYYY-MM-DD]\n"
         "       (a list shows at most N rows, 1000 by default; when there are more it says\n"
         "       so and gives the --after that shows the next ones; --json has it as \"next\")\n\n"
         "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
@@ -493,7 +495,7 @@ static int list(cli_ctx *ctx, int argc, char **argv)
 
 static int holders(cli_ctx *ctx, int argc, char **argv)
 {
-    static const char *const opts[] = {"--limit", "--after", NULL};
+    static const char *const opts[] = {"--limit", "--after", "--height", "--record-date", NULL};
     cli_page page;
     if (!cli_check_opts(ctx, argc, argv, opts, NULL) ||
         !cli_check_positionals(ctx, argc, argv, opts, 1) || !cli_page_parse(ctx, argc, argv, &page))
@@ -503,10 +505,16 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "asset holders needs an ISIN");
         return CLI_USAGE;
     }
-    char cmd[64];
-    snprintf(cmd, sizeof cmd, "asset holders %s", id);
-    int rc;
-    json_t *j = cli_list_query(ctx, "holders", id, &page, &rc);
+    cli_when when;
+    int rc = cli_history_parse(ctx, argc, argv, &when);
+    if (rc != CLI_OK)
+        return rc;
+    char cmd[112];
+    int cl = snprintf(cmd, sizeof cmd, "asset holders %s", id);
+    if (when.set && cl > 0 && (size_t)cl < sizeof cmd)
+        snprintf(cmd + cl, sizeof cmd - (size_t)cl, " --height %llu",
+                 (unsigned long long)when.height);
+    json_t *j = cli_history_list(ctx, "holders", id, &page, &when, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
@@ -517,8 +525,10 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
     long long total = json_integer_value(json_object_get(j, "total"));
     unsigned scale = scale_of(j);
     bool cash = json_object_get(j, "currency") != NULL;
-    printf("register of holders: %s  %s\n\n", json_string_value(json_object_get(j, "id")),
+    printf("register of holders: %s  %s\n", json_string_value(json_object_get(j, "id")),
            json_string_value(json_object_get(j, "name")));
+    cli_history_title(&when);
+    printf("\n");
     cli_table *t =
         cli_table_new(5, (const char *const[]){"HOLDER", "ACCOUNT", cash ? "AMOUNT" : "QUANTITY",
                                                "FROZEN", "SHARE"});
@@ -747,14 +757,16 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : NULL;
     if (!verb || cli_wants_help(argc, argv) || strcmp(verb, "balance") != 0) {
-        printf("usage: folio account balance ACCOUNT [--limit N] [--after ID]\n\n"
+        printf("usage: folio account balance ACCOUNT [--limit N] [--after ID] [--height H]\n\n"
                "Shows every instrument ACCOUNT holds (participant name, key name or 40-hex):\n"
                "securities in units, cash as money with its currency (1,250.50 CNY), and the\n"
                "FROZEN part of each holding. --json: quantity and frozen in smallest units with\n"
-               "the instrument's scale; cash adds quantity_money/frozen_money (specs/money.md).\n");
+               "the instrument's scale; cash adds quantity_money/frozen_money (specs/money.md).\n"
+               "--height H: as of block H; history older than the node's retain_blocks is\n"
+               "pruned and refused as PRUNED.\n");
         return verb && cli_wants_help(argc, argv) ? CLI_OK : CLI_USAGE;
     }
-    static const char *const opts[] = {"--limit", "--after", NULL};
+    static const char *const opts[] = {"--limit", "--after", "--height", NULL};
     cli_page page;
     if (!cli_check_opts(ctx, argc - 1, argv + 1, opts, NULL) ||
         !cli_check_positionals(ctx, argc - 1, argv + 1, opts, 1) ||
@@ -765,21 +777,29 @@ int cli_account_main(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "account balance needs an ACCOUNT");
         return CLI_USAGE;
     }
+    cli_when when;
+    int rc = cli_history_parse(ctx, argc - 1, argv + 1, &when);
     ldg_account a;
-    int rc = cli_resolve_account(ctx, who, &a);
+    if (rc == CLI_OK)
+        rc = cli_resolve_account(ctx, who, &a);
     if (rc != CLI_OK)
         return rc;
-    char hex[LDG_ACCOUNT_HEX_LEN], cmd[80];
+    char hex[LDG_ACCOUNT_HEX_LEN], cmd[112];
     ldg_account_hex(hex, &a);
-    snprintf(cmd, sizeof cmd, "account balance %s", hex);
-    json_t *j = cli_list_query(ctx, "balance", hex, &page, &rc);
+    int cl = snprintf(cmd, sizeof cmd, "account balance %s", hex);
+    if (when.set && cl > 0 && (size_t)cl < sizeof cmd)
+        snprintf(cmd + cl, sizeof cmd - (size_t)cl, " --height %llu",
+                 (unsigned long long)when.height);
+    json_t *j = cli_history_list(ctx, "balance", hex, &page, &when, &rc);
     if (!j)
         return rc;
     if (ctx->json) {
         cli_print_json(j);
     } else {
         const char *name = json_string_value(json_object_get(j, "name"));
-        printf("account %s%s%s%s\n\n", hex, *name ? " (" : "", name, *name ? ")" : "");
+        printf("account %s%s%s%s\n", hex, *name ? " (" : "", name, *name ? ")" : "");
+        cli_history_title(&when);
+        printf("\n");
         cli_table *t =
             cli_table_new(5, (const char *const[]){"ID", "KIND", "NAME", "QUANTITY", "FROZEN"});
         size_t i;

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "ldg_keccak.h"
 #include "ldg_u256.h"
+#include "ast_contract.h"
 #include "ldg_vm_ledger.h"
 #include "net_node.h"
 
@@ -856,7 +857,7 @@ static int cmd_attach(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_str(&e, isin);
     ldg_enc_bin(&e, a, 20);
     json_t *tx = NULL;
-    int rc = cli_submit(ctx, LDG_VM_TX_ATTACH, &e, "contract attach", &tx);
+    int rc = cli_submit(ctx, AST_TX_CONTRACT_ATTACH, &e, "contract attach", &tx);
     ldg_enc_free(&e);
     if (tx && rc == CLI_OK)
         print_tx_outcome(ctx, tx, false, NULL);

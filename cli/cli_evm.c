@@ -241,7 +241,7 @@ static bool cli_evm_run_once(const run_args *a, const ldg_evm_code *code, ldg_ev
                          .input_size = a->input_size};
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    *r = ldg_evm_execute(ldg_evm_world_host(), w, &m, code);
+    *r = ldg_evm_execute(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     *ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
           (uint64_t)t0.tv_nsec;

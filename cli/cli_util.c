@@ -229,6 +229,7 @@ json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code)
         const char *msg = json_string_value(json_object_get(j, "message"));
         cli_fail(ctx, code ? code : "ERROR", "%s", msg ? msg : "request failed");
         json_decref(j);
+        /* PRUNED (a past state no longer kept) is a refusal, like a missing one */
         *exit_code = node_failed(status) ? CLI_UNAVAILABLE : CLI_REJECTED;
         return NULL;
     }

@@ -1,5 +1,6 @@
 #include "ldg_chain.h"
 #include "ldg_mark.h"
+#include "ldg_smt.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@ struct ldg_chain {
     ldg_store *store;
     const ldg_registry *reg;
     ldg_state *overlay; /* pending block; driven by the consensus thread only */
+    ldg_smt *tree;      /* the state tree; NULL when ldg_smt_disabled (bench baseline) */
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
     ldg_hash genesis_hash; /* of block 0's genesis document: what transactions sign */
     pthread_mutex_t tip_lock;
@@ -33,6 +35,7 @@ struct ldg_chain {
     unsigned write_delay_us;  /* test hook: the writer sleeps this long before each write */
     ldg_err werr;             /* first failure of a background write (the store has then stopped) */
     int mark_fd;              /* the committed-height mark (ldg_mark.h); -1 if read only */
+    uint64_t retain;          /* blocks of tree history kept (ldg_smt_set_retention) */
 };
 
 static const char META_TIP[] = "tip"; /* [height, time_ms, hash, state_root, tx_total] */
@@ -149,7 +152,7 @@ static ldg_err store_multi_get(void *arg, size_t n, const uint8_t *const *keys, 
 
 ldg_state *ldg_chain_reader(ldg_chain *c)
 {
-    return ldg_state_new((ldg_state_base){store_get, store_scan, c->store, store_multi_get});
+    return ldg_state_new((ldg_state_base){store_get, store_scan, c->store, store_multi_get, NULL});
 }
 
 /* Every transaction of a block first reads its replay record ('x' ‖ id), almost always
@@ -358,6 +361,223 @@ static ldg_err load_tip(ldg_chain *c)
     return LDG_OK;
 }
 
+/* ---- the state tree ---- */
+
+/* The state root after a block's sorted writes: the tree's root (its new nodes staged for
+ * the block's batch), or without the tree the write-set chain (bench baseline). */
+static ldg_err block_root(ldg_chain *c, const ldg_hash *prev, uint64_t height, const ldg_write *w,
+                          size_t nw, ldg_hash *root)
+{
+    if (!c->tree) {
+        ldg_state_root(root, prev, height, w, nw);
+        return LDG_OK;
+    }
+    return ldg_smt_update(c->tree, height, w, nw, root);
+}
+
+/* Adds the staged tree nodes (and pruning deletes) to the block's batch. */
+static void batch_tree(ldg_chain *c, ldg_batch *b)
+{
+    if (!c->tree)
+        return;
+    const ldg_write *tw;
+    size_t tn = ldg_smt_staged(c->tree, &tw);
+    for (size_t i = 0; i < tn; i++) {
+        if (tw[i].val)
+            ldg_batch_put(b, LDG_CF_TREE, tw[i].key, tw[i].klen, tw[i].val, tw[i].vlen);
+        else
+            ldg_batch_delete(b, LDG_CF_TREE, tw[i].key, tw[i].klen);
+    }
+}
+
+/* After the block's batch was written (ok) or not: the staged version becomes current or
+ * is dropped; versions up to `stored` are in the store. */
+static void tree_done(ldg_chain *c, bool ok, uint64_t stored)
+{
+    if (!c->tree)
+        return;
+    if (ok) {
+        ldg_smt_commit(c->tree);
+        ldg_smt_stored(c->tree, stored);
+    } else {
+        ldg_smt_abandon(c->tree);
+    }
+}
+
+static ldg_err tree_base_get(void *arg, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl)
+{
+    return ldg_store_get(arg, LDG_CF_TREE, k, kl, v, vl);
+}
+
+static ldg_err tree_base_scan(void *arg, const uint8_t *p, size_t pl,
+                              bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                              void *fa)
+{
+    return ldg_store_scan(arg, LDG_CF_TREE, p, pl, fn, fa);
+}
+
+ldg_state_base ldg_chain_tree_base(ldg_chain *c)
+{
+    return (ldg_state_base){tree_base_get, tree_base_scan, c->store, NULL, NULL};
+}
+
+static ldg_err tree_open(ldg_chain *c, bool empty)
+{
+    if (ldg_smt_disabled())
+        return LDG_OK;
+    ldg_err err = ldg_smt_open(&c->tree, ldg_chain_tree_base(c), c->tip.height, empty);
+    if (err == LDG_OK)
+        ldg_smt_set_retention(c->tree, c->retain);
+    return err;
+}
+
+/* ---- past state: a base reading the tree at one height ---- */
+
+typedef struct past_base {
+    ldg_chain *c;
+    uint64_t height;
+} past_base;
+
+/* A node missing under a height that was readable a moment ago: pruned meanwhile. */
+static ldg_err past_err(past_base *p, ldg_err err)
+{
+    uint64_t floor;
+    if (err == LDG_ERR_CORRUPT && ldg_smt_floor(ldg_chain_tree_base(p->c), &floor) == LDG_OK &&
+        p->height < floor)
+        return LDG_ERR_PRUNED;
+    return err;
+}
+
+static ldg_err past_get(void *arg, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl)
+{
+    past_base *p = arg;
+    bool found;
+    ldg_err err = ldg_smt_get_at(ldg_chain_tree_base(p->c), p->height, k, kl, v, vl, &found);
+    if (err != LDG_OK)
+        return past_err(p, err);
+    return found ? LDG_OK : LDG_ERR_NOT_FOUND;
+}
+
+typedef struct past_row {
+    uint8_t *k, *v;
+    size_t kl, vl;
+} past_row;
+
+typedef struct past_scan {
+    past_base *p;
+    past_row *rows;
+    size_t n, cap;
+    ldg_err err;
+} past_scan;
+
+static void past_add(past_scan *s, const uint8_t *k, size_t kl, uint8_t *v, size_t vl)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 64;
+        s->rows = realloc(s->rows, s->cap * sizeof *s->rows);
+        LDG_ASSERT(s->rows);
+    }
+    past_row *r = &s->rows[s->n++];
+    r->k = malloc(kl);
+    LDG_ASSERT(r->k);
+    memcpy(r->k, k, kl);
+    r->kl = kl, r->v = v, r->vl = vl;
+}
+
+static bool past_register_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    uint8_t *copy = malloc(vl ? vl : 1);
+    LDG_ASSERT(copy);
+    if (vl)
+        memcpy(copy, v, vl);
+    past_add(arg, k, kl, copy, vl);
+    return true;
+}
+
+/* A key of today's state: its value at the height, if it had one. */
+static bool past_current_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v, (void)vl;
+    past_scan *s = arg;
+    uint8_t *pv;
+    size_t pvl;
+    ldg_err err = past_get(s->p, k, kl, &pv, &pvl);
+    if (err == LDG_OK)
+        past_add(s, k, kl, pv, pvl);
+    else if (err != LDG_ERR_NOT_FOUND)
+        s->err = err;
+    return s->err == LDG_OK;
+}
+
+static int past_row_cmp(const void *a, const void *b)
+{
+    const past_row *x = a, *y = b;
+    int c = memcmp(x->k, y->k, x->kl < y->kl ? x->kl : y->kl);
+    return c ? c : (x->kl > y->kl) - (x->kl < y->kl);
+}
+
+static ldg_err past_scan_fn(void *arg, const uint8_t *prefix, size_t plen,
+                            bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                            void *fa)
+{
+    past_base *p = arg;
+    past_scan s = {.p = p};
+    ldg_err err;
+    if (plen == 1 + LDG_SMT_ID_LEN && prefix[0] == 'b')
+        err = ldg_smt_register_at(ldg_chain_tree_base(p->c), p->height, prefix + 1,
+                                  past_register_row, &s);
+    else
+        err = ldg_store_scan(p->c->store, LDG_CF_STATE, prefix, plen, past_current_row, &s);
+    if (err == LDG_OK)
+        err = s.err;
+    err = past_err(p, err);
+    if (err == LDG_OK && s.n)
+        qsort(s.rows, s.n, sizeof *s.rows, past_row_cmp);
+    bool go = true;
+    for (size_t i = 0; i < s.n; i++) {
+        if (err == LDG_OK && go)
+            go = fn(fa, s.rows[i].k, s.rows[i].kl, s.rows[i].v, s.rows[i].vl);
+        free(s.rows[i].k);
+        free(s.rows[i].v);
+    }
+    free(s.rows);
+    return err;
+}
+
+ldg_err ldg_chain_reader_at(ldg_chain *c, uint64_t height, ldg_state **out)
+{
+    *out = NULL;
+    if (ldg_smt_disabled())
+        return LDG_ERR_UNAVAILABLE;
+    if (height > ldg_chain_tip(c).height)
+        return LDG_ERR_NOT_FOUND;
+    uint64_t floor;
+    ldg_err err = ldg_smt_floor(ldg_chain_tree_base(c), &floor);
+    if (err != LDG_OK)
+        return err;
+    if (height < floor)
+        return LDG_ERR_PRUNED;
+    past_base *p = malloc(sizeof *p);
+    if (!p)
+        return LDG_ERR_NOMEM;
+    *p = (past_base){c, height};
+    *out = ldg_state_new((ldg_state_base){past_get, past_scan_fn, p, NULL, free});
+    return LDG_OK;
+}
+
+/* The lowest height still readable (0 if nothing was pruned). */
+ldg_err ldg_chain_floor(ldg_chain *c, uint64_t *floor)
+{
+    return ldg_smt_floor(ldg_chain_tree_base(c), floor);
+}
+
+void ldg_chain_set_retention(ldg_chain *c, uint64_t blocks)
+{
+    c->retain = blocks && blocks < LDG_SMT_RETAIN_MIN ? LDG_SMT_RETAIN_MIN : blocks;
+    if (c->tree)
+        ldg_smt_set_retention(c->tree, c->retain);
+}
+
 static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
 {
     ldg_genesis_apply(c->overlay, g);
@@ -367,7 +587,11 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     snprintf(h.chain_id, sizeof h.chain_id, "%s", g->chain_id);
     ldg_tx_root(&h.tx_root, NULL, 0);
     ldg_hash zero = {{0}}, root;
-    ldg_state_root(&root, &zero, 0, w, nw);
+    ldg_err terr = block_root(c, &zero, 0, w, nw, &root);
+    if (terr != LDG_OK) {
+        ldg_state_reset(c->overlay);
+        return terr;
+    }
     ldg_enc ge, rec;
     ldg_enc_init(&ge);
     ldg_genesis_encode(&ge, g);
@@ -378,6 +602,7 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     ldg_batch *b = ldg_batch_new(c->store);
     for (size_t i = 0; i < nw; i++)
         ldg_batch_put(b, LDG_CF_STATE, w[i].key, w[i].klen, w[i].val, w[i].vlen);
+    batch_tree(c, b);
     uint8_t key[8];
     be64(key, 0);
     ldg_batch_put(b, LDG_CF_BLOCKS, key, 8, ldg_enc_data(&rec), ldg_enc_len(&rec));
@@ -395,6 +620,7 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     ldg_enc_free(&rec);
     ldg_enc_free(&te);
     ldg_state_reset(c->overlay);
+    tree_done(c, err == LDG_OK, 0);
     if (err == LDG_OK) {
         c->tip = c->head = tip;
         snprintf(c->chain_id, sizeof c->chain_id, "%s", g->chain_id);
@@ -453,11 +679,17 @@ static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genes
     pthread_mutex_init(&c->wlock, NULL);
     pthread_cond_init(&c->wcond, NULL);
     c->overlay = ldg_chain_reader(c);
+    c->retain = LDG_SMT_RETAIN_DEFAULT;
     ldg_err err = load_tip(c);
     if (err == LDG_OK)
         err = load_genesis_hash(c);
-    else if (err == LDG_ERR_NOT_FOUND && genesis && !read_only)
-        err = write_genesis(c, genesis);
+    if (err == LDG_OK)
+        err = tree_open(c, false);
+    else if (err == LDG_ERR_NOT_FOUND && genesis && !read_only) {
+        err = tree_open(c, true);
+        if (err == LDG_OK)
+            err = write_genesis(c, genesis);
+    }
     return err;
 }
 
@@ -518,6 +750,7 @@ void ldg_chain_close(ldg_chain *c)
     pthread_mutex_destroy(&c->wlock);
     pthread_cond_destroy(&c->wcond);
     ldg_state_free(c->overlay);
+    ldg_smt_free(c->tree);
     ldg_store_close(c->store);
     ldg_mark_close(c->mark_fd); /* after the store: its close may still sync the log */
     pthread_mutex_destroy(&c->tip_lock);
@@ -698,8 +931,8 @@ ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *ref
     return check_header_refs(c, h, refs, n);
 }
 
-/* Runs hooks and transactions on st. Shared by execute and verify. */
-static ldg_err run_block(const ldg_registry *reg, ldg_state *st, const ldg_header *h,
+/* Runs hooks and transactions on st. */
+static ldg_err run_block(ldg_chain *c, const ldg_registry *reg, ldg_state *st, const ldg_header *h,
                          const ldg_tx *txs, uint32_t n, bool dev_mode, ldg_exec_out *out)
 {
     ldg_env env = {
@@ -719,8 +952,10 @@ static ldg_err run_block(const ldg_registry *reg, ldg_state *st, const ldg_heade
     }
     const ldg_write *w;
     size_t nw = ldg_state_writes(st, &w);
-    ldg_state_root(&out->state_root, &h->prev_state_root, h->height, w, nw);
-    return LDG_OK;
+    err = block_root(c, &h->prev_state_root, h->height, w, nw, &out->state_root);
+    if (err != LDG_OK)
+        ldg_exec_out_free(out);
+    return err;
 }
 
 ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
@@ -764,7 +999,7 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
             overlay_reset(c);
         err = prefetch_replay_keys(c->overlay, dec, n);
         if (err == LDG_OK)
-            err = run_block(c->reg, c->overlay, h, dec, n, dev_mode, out);
+            err = run_block(c, c->reg, c->overlay, h, dec, n, dev_mode, out);
     }
     for (uint32_t i = 0; i < n; i++)
         ldg_tx_free(&dec[i]);
@@ -846,6 +1081,8 @@ static void overlay_reset(ldg_chain *c)
 {
     (void)writer_wait(c);
     ldg_state_reset(c->overlay);
+    if (c->tree)
+        ldg_smt_abandon(c->tree);
 }
 
 ldg_err ldg_chain_persist(ldg_chain *c)
@@ -873,6 +1110,7 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
         else
             ldg_batch_delete(b, LDG_CF_STATE, w[i].key, w[i].klen);
     }
+    batch_tree(c, b);
     ldg_enc rec;
     ldg_enc_init(&rec);
     encode_record(&rec, h, txs, lens, cert, out->receipts, &out->state_root, NULL, 0);
@@ -901,6 +1139,7 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
             ldg_batch_free(b);
             return err; /* the store has stopped; the overlay may hold unstored blocks */
         }
+        tree_done(c, true, ldg_chain_tip(c).height); /* its nodes stay in memory until stored */
         if (!c->writer_on) {
             LDG_ASSERT(pthread_create(&c->writer, NULL, writer_run, c) == 0);
             c->writer_on = true;
@@ -920,10 +1159,12 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
     if (err != LDG_OK) {
         ldg_batch_free(b);
         ldg_state_reset(c->overlay);
+        tree_done(c, false, 0);
         return err;
     }
     err = ldg_store_write(c->store, b, mode == LDG_COMMIT_SYNCED);
     ldg_batch_free(b);
+    tree_done(c, err == LDG_OK, h->height);
     if (err == LDG_OK)
         ldg_state_settle(c->overlay, c->cache_keys, c->cache_bytes);
     else

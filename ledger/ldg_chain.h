@@ -81,6 +81,11 @@ void ldg_chain_close(ldg_chain *c);
 const char *ldg_chain_id(const ldg_chain *c);
 /* The hash of the chain's genesis document (ldg_genesis_hash): what its transactions sign. */
 const ldg_hash *ldg_chain_genesis_hash(const ldg_chain *c);
+/* Blocks of state-tree history kept readable and provable (node.ini retain_blocks;
+ * default LDG_SMT_RETAIN_DEFAULT; 0 keeps all; at least LDG_SMT_RETAIN_MIN). */
+void ldg_chain_set_retention(ldg_chain *c, uint64_t blocks);
+/* The store's tree family as a base, for past reads and proofs (ldg_smt.h); any thread. */
+ldg_state_base ldg_chain_tree_base(ldg_chain *c);
 /* Threads used to verify signatures not already checked (default: every core). */
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
 /* The executor's cache limits (default LDG_STATE_CACHE_KEYS / _BYTES); tests set small
@@ -154,6 +159,18 @@ void ldg_chain_abandon(ldg_chain *c);
 
 /* A fresh overlay over the committed state, for queries (free with ldg_state_free). */
 ldg_state *ldg_chain_reader(ldg_chain *c);
+
+/* A read-only overlay over the state as of block `height`, read from the state tree (free
+ * with ldg_state_free). Point reads are exact. A prefix scan of one instrument's holdings
+ * ('b' ‖ id12) lists that register at the height; any other prefix scan lists the keys of
+ * the current state that existed at the height, with their values then (the registries it
+ * serves — instruments, participants — never delete keys). LDG_ERR_PRUNED: the height is
+ * below the retention window; LDG_ERR_NOT_FOUND: above the stored tip; LDG_ERR_UNAVAILABLE:
+ * the node runs without the tree (FOLIO_STATE_ROOT=chain). */
+ldg_err ldg_chain_reader_at(ldg_chain *c, uint64_t height, ldg_state **out) LDG_WARN_UNUSED;
+
+/* The lowest height ldg_chain_reader_at still reads (0 if nothing was pruned). */
+ldg_err ldg_chain_floor(ldg_chain *c, uint64_t *floor) LDG_WARN_UNUSED;
 
 typedef struct ldg_record {
     ldg_header header;

@@ -21,6 +21,7 @@ static const struct {
     [LDG_ERR_DIVERGED] = {"DIVERGED", "state diverged from the chain"},
     [LDG_ERR_DENIED] = {"DENIED", "not permitted for this caller"},
     [LDG_ERR_TEXT] = {"TEXT", "a string is not valid UTF-8 (RFC 3629)"},
+    [LDG_ERR_PRUNED] = {"PRUNED", "that height is older than the retained history"},
 };
 
 const char *ldg_err_str(ldg_err err)

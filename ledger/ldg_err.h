@@ -22,6 +22,7 @@ typedef enum ldg_err {
     LDG_ERR_DIVERGED = 14,    /* a replica computed a different state root: stop */
     LDG_ERR_DENIED = 15,      /* the caller may not call this (operator-only method) */
     LDG_ERR_TEXT = 16,        /* a string is not UTF-8 (RFC 3629) */
+    LDG_ERR_PRUNED = 17,      /* past state below the retention window (state.md §5.6) */
 } ldg_err;
 
 const char *ldg_err_str(ldg_err err);

@@ -281,6 +281,16 @@
  * behave as on mainnet; also bounds the C recursion of host->call -> interpreter. */
 #define LDG_EVM_CALL_DEPTH_MAX 1024
 
+/* C stack of the thread a contract's nested calls run on (virtual: only touched pages are
+ * committed). Each EVM call level costs a few KiB of C stack (interpreter frame and host
+ * call; about 4 KiB in the release build, 13 KiB with ASan), and a transaction can nest
+ * LDG_EVM_CALL_DEPTH_MAX levels plus a compliance hook's: 4.4 MiB, 14 MiB with ASan. A
+ * thread's default stack (8 MiB, or 2 MiB with an unlimited ulimit) is not enough for
+ * that, so the first nested call of a message moves to a thread with this stack. 32 MiB
+ * keeps twice the ASan need and stays within glibc's cache of thread stacks (40 MiB), so
+ * the stack is reused: about 11 us of CPU per call tree (64 MiB: 23 us, mmap each time). */
+#define LDG_EVM_C_STACK_SIZE (32u * 1024 * 1024)
+
 /* Deployed code size, EIP-170 (Spurious Dragon); keeps code analysis bounded. */
 #define LDG_EVM_CODE_SIZE_MAX 24576
 
@@ -493,6 +503,26 @@ _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
 _Static_assert(LDG_EV_SLICE_RECORDS_MAX <= LDG_EV_LINK_WINDOW,
                "a #N link reaches every earlier record of its slice");
 _Static_assert(LDG_EV_LINKS_MAX < LDG_EV_BUNDLE_ITEMS_MAX, "a record and its links fit a bundle");
+
+/* The state tree (ldg_smt.h, specs/state.md §5). Paths are 256-bit hashes: 64 nibbles, so
+ * at most 64 internal nodes from a root to a leaf (a proof segment has at most 4 x 64
+ * siblings). */
+#define LDG_SMT_DEPTH_MAX 64
+/* Blocks of tree history kept readable and provable by default (about a week at one block
+ * per second): older node versions are pruned as blocks commit. Set per node with
+ * `retain_blocks` in config.ini (0 keeps everything). */
+#define LDG_SMT_RETAIN_DEFAULT 604800
+/* The least retention: more than the blocks that can be queued for writing
+ * (LDG_CHAIN_WRITES_IN_FLIGHT), so pruning never reads stale-node lists not yet stored,
+ * and a reader has a few blocks to finish a past read. */
+#define LDG_SMT_RETAIN_MIN 16
+/* Tree nodes kept in memory by the committing thread (internal nodes near the root, leaves
+ * just written): past this the clean ones are dropped and read again from RocksDB. */
+#define LDG_SMT_CACHE_BYTES (64 * 1024 * 1024)
+/* A proof's encoded size at most: two segments of 256 siblings with sums, with room. */
+#define LDG_SMT_PROOF_SIZE_MAX (24 * 1024)
+
+_Static_assert(LDG_SMT_RETAIN_MIN > LDG_CHAIN_WRITES_IN_FLIGHT, "pruning reads stored lists only");
 
 _Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
 

@@ -295,6 +295,8 @@ void ldg_state_free(ldg_state *st)
     free(st->journal);
     free(st->writes);
     free(st->listed);
+    if (st->base.release)
+        st->base.release(st->base.arg);
     free(st);
 }
 
@@ -755,7 +757,7 @@ static ldg_err memkv_multi_get(void *arg, size_t n, const uint8_t *const *keys, 
 
 ldg_state_base ldg_memkv_base(ldg_memkv *m)
 {
-    return (ldg_state_base){memkv_get, memkv_scan, m, memkv_multi_get};
+    return (ldg_state_base){memkv_get, memkv_scan, m, memkv_multi_get, NULL};
 }
 
 void ldg_memkv_apply(ldg_memkv *m, const ldg_write *writes, size_t count)

@@ -28,6 +28,8 @@ typedef struct ldg_state_base {
      * key, else vals[i] (malloc'd, the caller frees) and vlens[i]. */
     ldg_err (*multi_get)(void *arg, size_t n, const uint8_t *const *keys, const size_t *klens,
                          uint8_t **vals, size_t *vlens, bool *found);
+    /* Optional: called with arg when the overlay is freed (a base that owns arg). */
+    void (*release)(void *arg);
 } ldg_state_base;
 
 typedef struct ldg_state ldg_state;

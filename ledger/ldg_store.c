@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <time.h>
 
-static const char *cf_names[LDG_CF_COUNT] = {"default", "state", "blocks", "txs"};
+static const char *cf_names[LDG_CF_COUNT] = {"default", "state", "blocks", "txs", "tree"};
 
 struct ldg_store {
     rocksdb_t *db;

@@ -17,7 +17,8 @@ typedef enum ldg_cf {
     LDG_CF_STATE = 1,  /* the application state: the keys of the state root */
     LDG_CF_BLOCKS = 2, /* height -> block record (header, txs, certificate, receipts) */
     LDG_CF_TXS = 3,    /* tx id -> (height, index): lookup and replay protection */
-    LDG_CF_COUNT = 4,
+    LDG_CF_TREE = 4,   /* the state tree's versioned nodes (ldg_smt.h, state.md §5.4) */
+    LDG_CF_COUNT = 5,
 } ldg_cf;
 
 typedef struct ldg_store ldg_store;

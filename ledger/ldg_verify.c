@@ -2,6 +2,7 @@
  * stored state: links, tx roots, certificates, signatures, and every state root by
  * re-executing into an in-memory state. */
 #include "ldg_chain.h"
+#include "ldg_smt.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ typedef struct verify_ctx {
     const ldg_registry *reg;
     ldg_memkv *kv;
     ldg_state *st;
+    ldg_memkv *tree_kv; /* the state tree's nodes, latest version only */
+    ldg_smt *tree;
     ldg_hash root;      /* computed state root after the previous block */
     ldg_hash prev_hash; /* hash of the previous block */
     uint64_t prev_time;
@@ -43,7 +46,8 @@ static const char *check_genesis(verify_ctx *v, const ldg_record *r)
     const ldg_write *w;
     size_t nw = ldg_state_writes(v->st, &w);
     ldg_hash zero = {{0}};
-    ldg_state_root(&v->root, &zero, 0, w, nw);
+    if (ldg_smt_step_mem(v->tree, v->tree_kv, &zero, 0, w, nw, &v->root) != LDG_OK)
+        return "the state tree failed";
     ldg_memkv_apply(v->kv, w, nw);
     ldg_state_reset(v->st);
     if (memcmp(v->root.b, r->state_root.b, LDG_HASH_LEN) != 0)
@@ -109,7 +113,8 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
             why = "re-execution failed";
         const ldg_write *w;
         size_t nw = ldg_state_writes(v->st, &w);
-        ldg_state_root(&root, &v->root, h->height, w, nw);
+        if (ldg_smt_step_mem(v->tree, v->tree_kv, &v->root, h->height, w, nw, &root) != LDG_OK)
+            why = "the state tree failed";
         if (!why && memcmp(root.b, r->state_root.b, LDG_HASH_LEN) != 0)
             why = "state root differs from re-execution";
         ldg_memkv_apply(v->kv, w, nw);
@@ -134,7 +139,10 @@ ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_repor
     ldg_tip tip = ldg_chain_tip(c);
     verify_ctx v = {.reg = reg, .kv = ldg_memkv_new()};
     v.st = ldg_state_new(ldg_memkv_base(v.kv));
-    ldg_err err = LDG_OK;
+    v.tree_kv = ldg_memkv_new();
+    ldg_err err = ldg_smt_open(&v.tree, ldg_memkv_base(v.tree_kv), 0, true);
+    LDG_ASSERT(err == LDG_OK);
+    ldg_smt_set_retention(v.tree, LDG_SMT_LATEST_ONLY);
     for (uint64_t h = 0; h <= tip.height && rep->ok; h++) {
         ldg_record r;
         err = ldg_chain_read_block(c, h, &r);
@@ -159,5 +167,7 @@ ldg_err ldg_chain_verify(ldg_chain *c, const ldg_registry *reg, ldg_verify_repor
         fail(rep, tip.height, "the stored tip state root differs from re-execution");
     ldg_state_free(v.st);
     ldg_memkv_free(v.kv);
+    ldg_smt_free(v.tree);
+    ldg_memkv_free(v.tree_kv);
     return err;
 }

@@ -301,6 +301,7 @@ static const cfg_key cfg_keys[] = {
     CFG_TEXT_KEY("node", "validator_key", validator_key),
     CFG_INT_KEY("node", "rpc_threads", rpc_threads, 1, 64),
     CFG_INT_KEY("node", "verify_threads", verify_threads, 1, 64),
+    CFG_INT_KEY("node", "retain_blocks", retain_blocks, 0, INT_MAX),
     CFG_TEXT_KEY("p2p", "listen", p2p_listen),
     CFG_TEXT_KEY("p2p", "peers", p2p_peers),
     CFG_BOOL_KEY("p2p", "tls", p2p_tls),
@@ -392,6 +393,7 @@ static void config_defaults(const char *home, net_config *cfg)
     cfg->vote_timeout_ms = 500;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->verify_threads = cores > 0 && cores <= 64 ? (int)cores : 2;
+    cfg->retain_blocks = LDG_SMT_RETAIN_DEFAULT;
 }
 
 ldg_err net_config_parse(const char *text, size_t len, const char *home, net_config *cfg, char *err,

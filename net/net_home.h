@@ -24,6 +24,7 @@ typedef struct net_config {
     char validator_key[NET_KEY_NAME_MAX + 1];
     int rpc_threads;
     int verify_threads;
+    int retain_blocks; /* blocks of state-tree history kept (0: all; ldg_chain_set_retention) */
     /* [p2p] multi-validator transport (net_bft.c). listen and peers are HOST:PORT bases:
      * port+0 consensus (bus0), +1 batches (bus0), +2 block sync (rep0), +3 commits (pub0). */
     char p2p_listen[128];

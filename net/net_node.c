@@ -107,6 +107,7 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
             (unsigned long long)ldg_chain_tip(n->chain).height,
             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
     ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
+    ldg_chain_set_retention(n->chain, (uint64_t)n->cfg.retain_blocks);
     n->pool = net_pool_new(LDG_MEMPOOL_TX_MAX);
     n->admit = net_admit_new(n->chain, n->reg, &n->clock, &n->time_offset_ms);
     net_admit_set_pool(n->admit, net_pool_probe, n->pool);

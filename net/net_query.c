@@ -787,24 +787,69 @@ static json_t *holder_rows(ldg_state *st, const ast_asset *a, const holder_scan 
     return arr;
 }
 
+/* holders and balance take an optional height after their paging arguments (rpc.md §3.9):
+ * the state as of that block, from the state tree. Splits it off: false if malformed. */
+static bool height_arg(const msgpack_object *args, uint32_t *nargs, uint32_t fixed, bool *has,
+                       uint64_t *height)
+{
+    *has = false;
+    if (*nargs != fixed + 3)
+        return true;
+    *nargs -= 1;
+    *has = true;
+    return ldg_obj_u64(&args[fixed + 2], height);
+}
+
+/* The state to read: the committed one, or the one at height (NULL and *out set to the
+ * error reply if it cannot be read). */
+static ldg_state *reader_for(net_node *n, bool has, uint64_t height, int *status, char **out)
+{
+    *out = NULL;
+    if (!has)
+        return ldg_chain_reader(n->chain);
+    ldg_state *st = NULL;
+    ldg_err err = ldg_chain_reader_at(n->chain, height, &st);
+    uint64_t floor = 0, tip = ldg_chain_tip(n->chain).height;
+    if (err == LDG_ERR_PRUNED && ldg_chain_floor(n->chain, &floor) == LDG_OK)
+        *out = error_json(status, err,
+                          "height %llu is older than this node's retained history: it keeps "
+                          "heights %llu..%llu (retain_blocks in config.ini)",
+                          (unsigned long long)height, (unsigned long long)floor,
+                          (unsigned long long)tip);
+    else if (err == LDG_ERR_NOT_FOUND)
+        *out = error_json(status, err, "height %llu is above the chain's tip (%llu)",
+                          (unsigned long long)height, (unsigned long long)tip);
+    else if (err != LDG_OK)
+        *out = error_json(status, err, "cannot read the state at height %llu",
+                          (unsigned long long)height);
+    return st;
+}
+
 static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
     char id[AST_ID_LEN + 1], after[LDG_QUERY_CURSOR_MAX + 1], next[LDG_QUERY_CURSOR_MAX + 1];
     net_page page;
     holding from;
+    bool has_height;
+    uint64_t height = 0;
     if (nargs < 1 || !arg_str(&args[0], id, AST_ID_LEN) ||
+        !height_arg(args, &nargs, 1, &has_height, &height) ||
         !net_page_args(&page, after, args, nargs, 1) ||
         (page.has_after && !holder_cursor(after, &from)))
         return error_json(status, LDG_ERR_INVALID,
                           "holders takes an ISIN or currency code, then optionally a cursor "
-                          "(\"quantity:account\") and limit (1..%d)",
+                          "(\"quantity:account\" or nil), limit (1..%d, 0 = the most) and height",
                           LDG_QUERY_PAGE_MAX);
-    ldg_state *st = ldg_chain_reader(n->chain);
+    char *refused;
+    ldg_state *st = reader_for(n, has_height, height, status, &refused);
+    if (!st)
+        return refused;
     ast_asset a;
     bool found;
     if (ast_asset_get(st, id, &a, &found) != LDG_OK || !found) {
         ldg_state_free(st);
-        return error_json(status, LDG_ERR_NOT_FOUND, "no instrument %s is registered", id);
+        return error_json(status, LDG_ERR_NOT_FOUND, "no instrument %s is registered%s", id,
+                          has_height ? " at that height" : "");
     }
     holder_scan s = {0};
     uint8_t prefix[1 + AST_ID_LEN] = {'b'};
@@ -830,6 +875,8 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
         set_quantity(j, "total", &a, s.total);
         set_quantity(j, "supply", &a, a.supply);
         json_object_set_new(j, "next", next[0] ? json_string(next) : json_null());
+        if (has_height)
+            json_object_set_new(j, "height", json_integer((json_int_t)height));
     }
     return dump(j, status);
 }
@@ -839,13 +886,19 @@ static char *m_balance(net_node *n, const msgpack_object *args, uint32_t nargs, 
 {
     char who[LDG_NAME_LEN_MAX + 1], after[LDG_QUERY_CURSOR_MAX + 1], next[AST_ID_LEN + 1];
     net_page page;
+    bool has_height;
+    uint64_t height = 0;
     if (nargs < 1 || !arg_str(&args[0], who, LDG_NAME_LEN_MAX) ||
+        !height_arg(args, &nargs, 1, &has_height, &height) ||
         !net_page_args(&page, after, args, nargs, 1) || !asset_cursor(&page, after))
         return error_json(status, LDG_ERR_INVALID,
                           "balance takes a participant or account, then optionally a cursor (an "
-                          "instrument id) and limit (1..%d)",
+                          "instrument id, or nil), limit (1..%d, 0 = the most) and height",
                           LDG_QUERY_PAGE_MAX);
-    ldg_state *st = ldg_chain_reader(n->chain);
+    char *refused;
+    ldg_state *st = reader_for(n, has_height, height, status, &refused);
+    if (!st)
+        return refused;
     ldg_participant p;
     ldg_account acct;
     bool known = lookup(st, who, &p);
@@ -861,6 +914,8 @@ static char *m_balance(net_node *n, const msgpack_object *args, uint32_t nargs, 
         return error_json(status, LDG_ERR_IO, "cannot read instruments");
     json_t *j = json_pack("{s:o,s:s,s:o}", "account", account_json(&acct), "name",
                           known ? p.name : "", "balances", rows);
+    if (j && has_height)
+        json_object_set_new(j, "height", json_integer((json_int_t)height));
     asset_next(&page, next);
     net_page_finish(&page, j, next);
     return dump(j, status);

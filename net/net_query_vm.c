@@ -1,10 +1,11 @@
-/* Contract VM for the node: the native-instrument functions the VM may use (the assets
- * module's, so every contract-made movement goes through ast_move), and the read methods:
+/* Contract VM for the node: its registration (the VM, then assets' native-instrument
+ * precompile, contract.attach and compliance hook), and the read methods:
  *   contract_query  [from, to, input bin, gas]  a call on the committed state, thrown away
  *   contract_result [txid hex]                  the stored result of a contract transaction
  *   contract_info   [address hex]               nonce, code size and hash */
 #include "net_query_vm.h"
 #include "ast_asset.h"
+#include "ast_contract.h"
 #include "ldg_chain.h"
 #include "ldg_keccak.h"
 #include "ldg_vm_ledger.h"
@@ -17,31 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static ldg_err natives_instrument(ldg_state *st, const char *id, ldg_vm_instrument *out,
-                                  bool *found)
-{
-    ast_asset a;
-    memset(out, 0, sizeof *out);
-    ldg_err err = ast_asset_get(st, id, &a, found);
-    if (err != LDG_OK || !*found)
-        return err;
-    out->kind = a.kind;
-    snprintf(out->name, sizeof out->name, "%s", a.name);
-    out->issuer = a.issuer;
-    out->supply = a.supply;
-    out->scale = a.scale;
-    return ast_holders_get(st, id, &out->holders);
-}
-
-static const ldg_vm_natives natives = {
-    .balance = ast_balance_get,
-    .instrument = natives_instrument,
-    .move = ast_move,
-};
-
 void net_vm_register(ldg_registry *r)
 {
-    ldg_vm_register(r, &natives);
+    ldg_vm_register(r);
+    ast_contract_register(r);
 }
 
 /* ---- RPC ---- */
@@ -157,7 +137,7 @@ static char *m_query(net_node *n, const msgpack_object *args, uint32_t nargs, in
     /* Ethereum's precompiles 0x01..0x0a and folio's 0x100..0x1ff */
     bool precompile = !memcmp(to.bytes, (uint8_t[18]){0}, 18) &&
                       ((to.bytes[18] == 0 && to.bytes[19] >= 1 && to.bytes[19] <= 0x0a) ||
-                       to.bytes[18] == (LDG_VM_ASSETS_PRECOMPILE >> 8));
+                       to.bytes[18] == (AST_CONTRACT_PRECOMPILE >> 8));
     if (code_size == 0 && !precompile) {
         ldg_state_free(st);
         return vm_error(status, LDG_ERR_NOT_FOUND, "no contract at this address");

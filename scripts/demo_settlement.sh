@@ -55,16 +55,16 @@ run asset issue cash --currency CNY --amount 50000.00 --to broker-z --as settle-
 step "4. Trades, each affirmed by its counterparty; the CCP novates each into two obligations"
 # Gridlock: x sells Harbour to y, y sells River to x, 80,000.00 CNY each way; y holds no
 # cash and x only 20,000.00, so neither trade can settle on its own.
-trade broker-x broker-y "$HARBOUR" 4000 2000
-trade broker-y broker-x "$RIVER" 1000 8000
+trade broker-x broker-y "$HARBOUR" 4000 20.00
+trade broker-y broker-x "$RIVER" 1000 80.00
 # z buys Harbour from x with its own cash.
-trade broker-x broker-z "$HARBOUR" 500 2100
+trade broker-x broker-z "$HARBOUR" 500 21.00
 # z sells River it does not hold: this one will fail and be carried.
-trade broker-z broker-x "$RIVER" 200 8100
+trade broker-z broker-x "$RIVER" 200 81.00
 run trade list
 
 step "5. A trade cancelled before affirmation"
-id=$("$folio" trade submit --isin "$HARBOUR" --side buy --quantity 10 --price 1990 --currency CNY \
+id=$("$folio" trade submit --isin "$HARBOUR" --side buy --quantity 10 --price 19.90 --currency CNY \
   --counterparty broker-x --as broker-z --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["trade_id"])')
 echo "trade id $id"
 run trade cancel "$id" --as broker-z
@@ -80,8 +80,8 @@ step "8. The cycle report as a self-contained HTML page (figures and a gross-vs-
 run cycle report "$cycle" --html "$out"
 
 step "9. Bilateral settlement outside the CCP: x delivers Harbour to z against payment"
-run settle instruct --deliver "$HARBOUR:100" --pay CNY:200000 --counterparty broker-z --as broker-x
-run settle instruct --receive "$HARBOUR:100" --pay CNY:200000 --counterparty broker-x --as broker-z
+run settle instruct --deliver "$HARBOUR:100" --pay CNY:2000.00 --counterparty broker-z --as broker-x
+run settle instruct --receive "$HARBOUR:100" --pay CNY:2000.00 --counterparty broker-x --as broker-z
 run settle queue
 
 step "10. broker-z gets the River shares it sold; the next cycle settles the carried trade"

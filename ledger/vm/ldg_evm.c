@@ -11,9 +11,12 @@
 
 /* Zero bytes after the code: a PUSH32 at the end reads zeros, then STOP follows. */
 #define CODE_PADDING 33
+/* Zero bytes before the code: PUSH reads its data as four whole 64-bit words ending at its
+ * last byte, which for a short PUSH near the start begin up to 31 bytes before the code. */
+#define CODE_FRONT 32
 
 struct ldg_evm_code {
-    uint8_t *bytes; /* size + CODE_PADDING, zero-padded */
+    uint8_t *bytes; /* CODE_FRONT bytes into a zeroed block of size + CODE_PADDING more */
     size_t size;
     uint64_t *jumpdest_bits; /* bit i set if offset i is a JUMPDEST opcode */
 };
@@ -24,7 +27,8 @@ ldg_evm_code *ldg_evm_code_analyze(const uint8_t *code, size_t code_size)
     if (!c)
         return NULL;
     c->size = code_size;
-    c->bytes = calloc(code_size + CODE_PADDING, 1);
+    uint8_t *block = calloc(CODE_FRONT + code_size + CODE_PADDING, 1);
+    c->bytes = block ? block + CODE_FRONT : NULL;
     c->jumpdest_bits = calloc(code_size / 64 + 1, sizeof(uint64_t));
     if (!c->bytes || !c->jumpdest_bits) {
         ldg_evm_code_free(c);
@@ -46,7 +50,7 @@ void ldg_evm_code_free(ldg_evm_code *c)
 {
     if (!c)
         return;
-    free(c->bytes);
+    free(c->bytes ? c->bytes - CODE_FRONT : NULL);
     free(c->jumpdest_bits);
     free(c);
 }
@@ -117,14 +121,14 @@ typedef struct op_info {
     int16_t gas;
     uint8_t in;      /* stack items required */
     uint8_t defined; /* in the Cancun instruction set */
-    int16_t h_max;   /* largest stack height before the op that does not overflow */
+    int16_t room;    /* h_max - in, h_max being the largest height that does not overflow */
 } op_info;
 
 #define OP_INFO(code, name, g, i, o)                                                               \
     [code] = {.gas = (g),                                                                          \
               .in = (i),                                                                           \
               .defined = 1,                                                                        \
-              .h_max = LDG_EVM_STACK_MAX - ((o) > (i) ? (o) - (i) : 0)},
+              .room = LDG_EVM_STACK_MAX - ((o) > (i) ? (o) - (i) : 0) - (i)},
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
@@ -133,7 +137,7 @@ typedef struct op_info {
 #endif
 /* Undefined opcodes: no stack requirement, so the dispatch reaches op_UNDEFINED. */
 static const op_info op_table[256] = {
-    [0 ... 255] = {.gas = 0, .in = 0, .defined = 0, .h_max = LDG_EVM_STACK_MAX},
+    [0 ... 255] = {.gas = 0, .in = 0, .defined = 0, .room = LDG_EVM_STACK_MAX},
     LDG_EVM_OPS(OP_INFO)};
 #pragma GCC diagnostic pop
 
@@ -212,6 +216,13 @@ static inline bool mem_need(frame *f, int64_t *gas, ldg_u256 off, ldg_u256 len)
     return end <= f->mem_size || mem_grow(f, gas, end);
 }
 
+/* mem_need for the dispatch loop, which keeps gas in a register (its address is never
+ * taken there): the gas left, or -1 if out of gas. */
+static inline int64_t mem_gas(frame *f, int64_t gas, ldg_u256 off, ldg_u256 len)
+{
+    return mem_need(f, &gas, off, len) ? gas : -1;
+}
+
 /* Copies src[off ..] (src_size bytes in all) into dst[0..len), zero-filling past the end. */
 static void copy_padded(uint8_t *dst, size_t len, const uint8_t *src, size_t src_size, ldg_u256 off)
 {
@@ -233,7 +244,10 @@ static ldg_evm_address to_address(ldg_u256 v)
 
 static ldg_u256 from_address(const ldg_evm_address *a)
 {
-    return ldg_u256_from_be_short(a->bytes, 20);
+    uint32_t hi;
+    memcpy(&hi, a->bytes, 4);
+    return (ldg_u256){
+        {ldg_load_be64(a->bytes + 12), ldg_load_be64(a->bytes + 4), __builtin_bswap32(hi), 0}};
 }
 
 static ldg_u256 from_bytes32(const ldg_evm_bytes32 *b)
@@ -252,7 +266,8 @@ static int64_t clamp_gas(ldg_u256 v)
 static const int16_t sstore_gas[9] = {100, 20000, 2900, 2900, 100, 100, 100, 100, 100};
 static const int16_t sstore_refund[9] = {0, 0, 4800, 0, -4800, 4800, -2000, 19900, 2800};
 
-static ldg_evm_status op_sstore(frame *f, int64_t *gas, ldg_u256 key, ldg_u256 value)
+static __attribute__((noinline)) ldg_evm_status op_sstore(frame *f, int64_t *gas, ldg_u256 key,
+                                                          ldg_u256 value)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -269,7 +284,8 @@ static ldg_evm_status op_sstore(frame *f, int64_t *gas, ldg_u256 key, ldg_u256 v
     return *gas < 0 ? LDG_EVM_OUT_OF_GAS : LDG_EVM_SUCCESS;
 }
 
-static ldg_evm_status op_log(frame *f, int64_t *gas, ldg_u256 *sp, unsigned n)
+static __attribute__((noinline)) ldg_evm_status op_log(frame *f, int64_t *gas, ldg_u256 *sp,
+                                                       unsigned n)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -305,7 +321,8 @@ static void clear_return_data(frame *f)
 
 /* CALL, CALLCODE, DELEGATECALL, STATICCALL. sp[-1] is the top; the result replaces
  * the last of the popped items (the caller adjusts sp). */
-static ldg_evm_status op_call(frame *f, int64_t *gas, ldg_u256 *sp, uint8_t op)
+static __attribute__((noinline)) ldg_evm_status op_call(frame *f, int64_t *gas, ldg_u256 *sp,
+                                                        uint8_t op)
 {
     bool has_value_arg = op == 0xf1 || op == 0xf2;
     ldg_u256 gas_req = sp[-1];
@@ -367,7 +384,8 @@ static ldg_evm_status op_call(frame *f, int64_t *gas, ldg_u256 *sp, uint8_t op)
     return LDG_EVM_SUCCESS;
 }
 
-static ldg_evm_status op_create(frame *f, int64_t *gas, ldg_u256 *sp, bool create2)
+static __attribute__((noinline)) ldg_evm_status op_create(frame *f, int64_t *gas, ldg_u256 *sp,
+                                                          bool create2)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -405,7 +423,8 @@ static ldg_evm_status op_create(frame *f, int64_t *gas, ldg_u256 *sp, bool creat
     return LDG_EVM_SUCCESS;
 }
 
-static ldg_evm_status op_selfdestruct(frame *f, int64_t *gas, ldg_u256 target)
+static __attribute__((noinline)) ldg_evm_status op_selfdestruct(frame *f, int64_t *gas,
+                                                                ldg_u256 target)
 {
     if (f->msg->flags & LDG_EVM_STATIC)
         return LDG_EVM_STATIC_MODE_VIOLATION;
@@ -422,7 +441,7 @@ static ldg_evm_status op_selfdestruct(frame *f, int64_t *gas, ldg_u256 target)
 }
 
 /* EXTCODECOPY: sp[-1] address, then dest, offset, length. */
-static ldg_evm_status op_extcodecopy(frame *f, int64_t *gas, ldg_u256 *sp)
+static __attribute__((noinline)) ldg_evm_status op_extcodecopy(frame *f, int64_t *gas, ldg_u256 *sp)
 {
     ldg_evm_address a = to_address(sp[-1]);
     ldg_u256 dst = sp[-2], off = sp[-3], len = sp[-4];
@@ -443,7 +462,7 @@ static ldg_evm_status op_extcodecopy(frame *f, int64_t *gas, ldg_u256 *sp)
     return LDG_EVM_SUCCESS;
 }
 
-static ldg_u256 op_blockhash(frame *f, ldg_u256 num)
+static __attribute__((noinline)) ldg_u256 op_blockhash(frame *f, ldg_u256 num)
 {
     int64_t cur = tx_context(f)->block_number;
     if (!ldg_u256_fits_u64(num) || num.w[0] >= (uint64_t)cur || (uint64_t)cur - num.w[0] > 256)
@@ -495,11 +514,9 @@ static ldg_evm_result interpret(frame *f)
     do {                                                                                           \
         op = code[pc];                                                                             \
         const op_info *oi_ = &op_table[op];                                                        \
-        ptrdiff_t h_ = sp - stack;                                                                 \
-        if (__builtin_expect(h_ < oi_->in, 0))                                                     \
-            goto underflow;                                                                        \
-        if (__builtin_expect(h_ > oi_->h_max, 0))                                                  \
-            goto overflow;                                                                         \
+        /* one unsigned compare: height - in must lie in [0, h_max - in] */                        \
+        if (__builtin_expect((size_t)((sp - stack) - oi_->in) > (size_t)oi_->room, 0))             \
+            goto stack_error;                                                                      \
         if (__builtin_expect((gas -= oi_->gas) < 0, 0))                                            \
             goto out_of_gas;                                                                       \
         goto *labels[op];                                                                          \
@@ -521,6 +538,15 @@ static ldg_evm_result interpret(frame *f)
     do {                                                                                           \
         st = (s);                                                                                  \
         goto done;                                                                                 \
+    } while (0)
+/* gas stays a register variable: helpers that charge gas get a copy's address. */
+#define CHECK_GAS(call)                                                                            \
+    do {                                                                                           \
+        int64_t g_ = gas;                                                                          \
+        ldg_evm_status s_ = (call);                                                                \
+        gas = g_;                                                                                  \
+        if (s_ != LDG_EVM_SUCCESS)                                                                 \
+            FAIL(s_);                                                                              \
     } while (0)
 #define CHECK(call)                                                                                \
     do {                                                                                           \
@@ -598,7 +624,7 @@ op_SAR:
     BINOP(ldg_u256_sar(b, ldg_u256_shift_count(a)));
 op_KECCAK256 : {
     ldg_u256 off = sp[-1], len = sp[-2];
-    if (!mem_need(f, &gas, off, len) || (gas -= 6 * (int64_t)num_words(len.w[0])) < 0)
+    if ((gas = mem_gas(f, gas, off, len)) < 0 || (gas -= 6 * (int64_t)num_words(len.w[0])) < 0)
         goto out_of_gas;
     uint8_t h[32];
     ldg_keccak256(h, len.w[0] ? f->mem + off.w[0] : NULL, ldg_u256_is_zero(len) ? 0 : len.w[0]);
@@ -634,7 +660,7 @@ op_CODECOPY:
 op_RETURNDATACOPY : {
     ldg_u256 dst = sp[-1], off = sp[-2], len = sp[-3];
     sp -= 3;
-    if (!mem_need(f, &gas, dst, len) || (gas -= 3 * (int64_t)num_words(len.w[0])) < 0)
+    if ((gas = mem_gas(f, gas, dst, len)) < 0 || (gas -= 3 * (int64_t)num_words(len.w[0])) < 0)
         goto out_of_gas;
     const uint8_t *src = op == 0x37 ? f->msg->input_data : op == 0x39 ? code : f->ret;
     size_t src_size = op == 0x37 ? f->msg->input_size : op == 0x39 ? f->code->size : f->ret_size;
@@ -657,7 +683,7 @@ op_EXTCODESIZE : {
     NEXT();
 }
 op_EXTCODECOPY:
-    CHECK(op_extcodecopy(f, &gas, sp));
+    CHECK_GAS(op_extcodecopy(f, &g_, sp));
     sp -= 4;
     NEXT();
 op_RETURNDATASIZE:
@@ -703,19 +729,19 @@ op_POP:
     sp--;
     NEXT();
 op_MLOAD : {
-    if (!mem_need(f, &gas, sp[-1], ldg_u256_from_u64(32)))
+    if ((gas = mem_gas(f, gas, sp[-1], ldg_u256_from_u64(32))) < 0)
         goto out_of_gas;
     sp[-1] = ldg_u256_from_be(f->mem + sp[-1].w[0]);
     NEXT();
 }
 op_MSTORE:
-    if (!mem_need(f, &gas, sp[-1], ldg_u256_from_u64(32)))
+    if ((gas = mem_gas(f, gas, sp[-1], ldg_u256_from_u64(32))) < 0)
         goto out_of_gas;
     ldg_u256_to_be(f->mem + sp[-1].w[0], sp[-2]);
     sp -= 2;
     NEXT();
 op_MSTORE8:
-    if (!mem_need(f, &gas, sp[-1], ldg_u256_from_u64(1)))
+    if ((gas = mem_gas(f, gas, sp[-1], ldg_u256_from_u64(1))) < 0)
         goto out_of_gas;
     f->mem[sp[-1].w[0]] = (uint8_t)sp[-2].w[0];
     sp -= 2;
@@ -729,7 +755,7 @@ op_SLOAD : {
     NEXT();
 }
 op_SSTORE:
-    CHECK(op_sstore(f, &gas, sp[-1], sp[-2]));
+    CHECK_GAS(op_sstore(f, &g_, sp[-1], sp[-2]));
     sp -= 2;
     NEXT();
 op_JUMP:
@@ -737,14 +763,14 @@ op_JUMP:
         FAIL(LDG_EVM_BAD_JUMP_DESTINATION);
     pc = (size_t)sp[-1].w[0];
     sp--;
-    DISPATCH();
+    goto landed;
 op_JUMPI:
     if (!ldg_u256_is_zero(sp[-2])) {
         if (!ldg_u256_fits_u64(sp[-1]) || !ldg_evm_code_is_jumpdest(f->code, sp[-1].w[0]))
             FAIL(LDG_EVM_BAD_JUMP_DESTINATION);
         pc = (size_t)sp[-1].w[0];
         sp -= 2;
-        DISPATCH();
+        goto landed;
     }
     sp -= 2;
     NEXT();
@@ -754,7 +780,17 @@ op_MSIZE:
     PUSH(ldg_u256_from_u64(f->mem_size));
 op_GAS:
     PUSH(ldg_u256_from_u64((uint64_t)gas));
+landed: /* at a JUMPDEST after a jump: its dispatch (1 gas, no stack effect) done here */
+    if (--gas < 0)
+        goto out_of_gas;
 op_JUMPDEST:
+    /* A run of JUMPDESTs (1 gas each, no stack effect) without a dispatch per byte; the
+     * byte after a JUMPDEST opcode is an opcode, and the code is padded with STOPs. */
+    while (code[pc + 1] == 0x5b) {
+        if (--gas < 0)
+            goto out_of_gas;
+        pc++;
+    }
     NEXT();
 op_TLOAD:
     sp[-1] = f->host->get_transient_storage(f->ctx, &f->msg->recipient, &sp[-1]);
@@ -768,7 +804,7 @@ op_TSTORE:
 op_MCOPY : {
     ldg_u256 dst = sp[-1], src = sp[-2], len = sp[-3];
     sp -= 3;
-    if (!mem_need(f, &gas, dst, len) || !mem_need(f, &gas, src, len) ||
+    if ((gas = mem_gas(f, gas, dst, len)) < 0 || (gas = mem_gas(f, gas, src, len)) < 0 ||
         (gas -= 3 * (int64_t)num_words(len.w[0])) < 0)
         goto out_of_gas;
     if (!ldg_u256_is_zero(len))
@@ -812,8 +848,16 @@ op_PUSH29:
 op_PUSH30:
 op_PUSH31:
 op_PUSH32 : {
+    /* Four whole-word loads ending at the last data byte, masked to the data: no byte loop,
+     * no branch on the length, and the limbs stored straight into the stack slot. */
     unsigned n = (unsigned)(op - 0x5f);
-    *sp++ = ldg_u256_from_be_short(code + pc + 1, n);
+    const uint8_t *end = code + pc + 1 + n;
+    for (unsigned i = 0; i < 4; i++) {
+        int k = (int)n - 8 * (int)i; /* data bytes left for limb i */
+        uint64_t mask = k >= 8 ? UINT64_MAX : k <= 0 ? 0 : (1ULL << (8 * k)) - 1;
+        sp->w[i] = ldg_load_be64(end - 8 * (i + 1)) & mask;
+    }
+    sp++;
     pc += n + 1;
     DISPATCH();
 }
@@ -862,40 +906,38 @@ op_LOG1:
 op_LOG2:
 op_LOG3:
 op_LOG4:
-    CHECK(op_log(f, &gas, sp, (unsigned)(op - 0xa0)));
+    CHECK_GAS(op_log(f, &g_, sp, (unsigned)(op - 0xa0)));
     sp -= 2 + (op - 0xa0);
     NEXT();
 op_CREATE:
 op_CREATE2:
-    CHECK(op_create(f, &gas, sp, op == 0xf5));
+    CHECK_GAS(op_create(f, &g_, sp, op == 0xf5));
     sp -= op == 0xf5 ? 3 : 2;
     NEXT();
 op_CALL:
 op_CALLCODE:
 op_DELEGATECALL:
 op_STATICCALL:
-    CHECK(op_call(f, &gas, sp, op));
+    CHECK_GAS(op_call(f, &g_, sp, op));
     sp -= op == 0xf1 || op == 0xf2 ? 6 : 5;
     NEXT();
 op_RETURN:
 op_REVERT:
     ret_off = sp[-1];
     ret_len = sp[-2];
-    if (!mem_need(f, &gas, ret_off, ret_len))
+    if ((gas = mem_gas(f, gas, ret_off, ret_len)) < 0)
         goto out_of_gas;
     st = op == 0xf3 ? LDG_EVM_SUCCESS : LDG_EVM_REVERT;
     goto done;
 op_INVALID:
     FAIL(LDG_EVM_INVALID_INSTRUCTION);
 op_SELFDESTRUCT:
-    CHECK(op_selfdestruct(f, &gas, sp[-1]));
+    CHECK_GAS(op_selfdestruct(f, &g_, sp[-1]));
     goto done;
 op_UNDEFINED:
     FAIL(LDG_EVM_UNDEFINED_INSTRUCTION);
-underflow:
-    FAIL(LDG_EVM_STACK_UNDERFLOW);
-overflow:
-    FAIL(LDG_EVM_STACK_OVERFLOW);
+stack_error:
+    FAIL(sp - stack < op_table[op].in ? LDG_EVM_STACK_UNDERFLOW : LDG_EVM_STACK_OVERFLOW);
 out_of_gas:
     FAIL(LDG_EVM_OUT_OF_GAS);
 done:
@@ -907,6 +949,7 @@ done:
 #undef BOOL
 #undef FAIL
 #undef CHECK
+#undef CHECK_GAS
 #undef PUSH
 }
 

@@ -1,8 +1,8 @@
-/* An in-memory Ethereum world for the interpreter: accounts (nonce, balance, code,
- * storage), a journal for nested reverts, EIP-2929 access lists, EIP-1153 transient
- * storage, logs, and Cancun transaction processing. It implements ldg_evm_host and is what
- * the ethereum/tests state-test runner, `folio evm run`, the fuzzer and the benchmarks use.
- * One world is used by one thread. */
+/* An in-memory Ethereum world: the ledger's EVM host (ldg_vm_ledger.c: accounts, code,
+ * storage, journal, EIP-2929 warmth, EIP-1153 transient storage, logs) over a state on an
+ * in-memory map, with Cancun transaction processing and the Ethereum state root around it.
+ * It is what the ethereum/tests state-test runner, `folio evm run`, the fuzzer and the
+ * benchmarks use, so they exercise the host contracts run on. One world, one thread. */
 #ifndef LDG_EVM_STATE_H
 #define LDG_EVM_STATE_H
 
@@ -14,8 +14,9 @@ typedef struct ldg_evm_world ldg_evm_world;
 ldg_evm_world *ldg_evm_world_new(void) LDG_WARN_UNUSED;
 void ldg_evm_world_free(ldg_evm_world *w);
 
-/* The host table; pass the world as its ctx. Static storage. */
+/* The host table (static storage) and the ctx to pass with it for direct execution. */
 const ldg_evm_host *ldg_evm_world_host(void);
+void *ldg_evm_world_ctx(ldg_evm_world *w);
 
 /* Pre-state: creates or replaces an account (code copied). False if out of memory. */
 bool ldg_evm_world_set_account(ldg_evm_world *w, const ldg_evm_address *addr, uint64_t nonce,

@@ -22,52 +22,28 @@ unsigned ldg_u256_bit_len(ldg_u256 a)
     return 0;
 }
 
-ldg_u256 ldg_u256_shl(ldg_u256 a, unsigned shift)
-{
-    if (shift >= 256)
-        return ldg_u256_zero();
-    ldg_u256 r = ldg_u256_zero();
-    unsigned limbs = shift / 64, bits = shift % 64;
-    for (int i = 3; i >= (int)limbs; i--) {
-        uint64_t v = a.w[i - limbs] << bits;
-        if (bits && i - (int)limbs - 1 >= 0)
-            v |= a.w[i - limbs - 1] >> (64 - bits);
-        r.w[i] = v;
-    }
-    return r;
-}
-
-ldg_u256 ldg_u256_shr(ldg_u256 a, unsigned shift)
-{
-    if (shift >= 256)
-        return ldg_u256_zero();
-    ldg_u256 r = ldg_u256_zero();
-    unsigned limbs = shift / 64, bits = shift % 64;
-    for (unsigned i = 0; i + limbs < 4; i++) {
-        uint64_t v = a.w[i + limbs] >> bits;
-        if (bits && i + limbs + 1 < 4)
-            v |= a.w[i + limbs + 1] << (64 - bits);
-        r.w[i] = v;
-    }
-    return r;
-}
-
-ldg_u256 ldg_u256_sar(ldg_u256 a, unsigned shift)
-{
-    if (!ldg_u256_is_neg(a))
-        return ldg_u256_shr(a, shift);
-    if (shift >= 256)
-        return ldg_u256_max();
-    /* ~(~a >> s) fills with ones from the top. */
-    return ldg_u256_not(ldg_u256_shr(ldg_u256_not(a), shift));
-}
-
 /* Limbs in use (index of the highest non-zero limb + 1). */
 static int limb_count(const uint64_t *x, int n)
 {
     while (n > 0 && x[n - 1] == 0)
         n--;
     return n;
+}
+
+/* (hi·2^64 + lo) / d and the remainder, for hi < d (the quotient fits 64 bits): one divq
+ * on x86-64 instead of libgcc's general 128-bit division. */
+static inline uint64_t udiv128(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
+{
+#if defined(__x86_64__)
+    uint64_t q, r;
+    __asm__("divq %4" : "=a"(q), "=d"(r) : "a"(lo), "d"(hi), "rm"(d));
+    *rem = r;
+    return q;
+#else
+    unsigned __int128 n = ((unsigned __int128)hi << 64) | lo;
+    *rem = (uint64_t)(n % d);
+    return (uint64_t)(n / d);
+#endif
 }
 
 /* Quotient and remainder of u (m limbs, m <= 8) by v (n limbs, 1 <= n <= 4, v[n-1] != 0).
@@ -83,13 +59,10 @@ static void divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n, uin
         return;
     }
     if (n == 1) {
-        unsigned __int128 rem = 0;
-        for (int i = m - 1; i >= 0; i--) {
-            unsigned __int128 cur = (rem << 64) | u[i];
-            q[i] = (uint64_t)(cur / v[0]);
-            rem = cur % v[0];
-        }
-        r[0] = (uint64_t)rem;
+        uint64_t rem = 0;
+        for (int i = m - 1; i >= 0; i--)
+            q[i] = udiv128(rem, u[i], v[0], &rem);
+        r[0] = rem;
         return;
     }
     /* Normalise so the divisor's top bit is set; the numerator gains one limb. */
@@ -104,26 +77,36 @@ static void divmod_limbs(const uint64_t *u, int m, const uint64_t *v, int n, uin
     un[0] = u[0] << s;
 
     for (int j = m - n; j >= 0; j--) {
-        unsigned __int128 num = ((unsigned __int128)un[j + n] << 64) | un[j + n - 1];
-        unsigned __int128 qhat = num / vn[n - 1];
-        unsigned __int128 rhat = num % vn[n - 1];
-        while ((qhat >> 64) != 0 || qhat * vn[n - 2] > ((rhat << 64) | un[j + n - 2])) {
+        /* qhat = min(top two limbs / vn[n-1], 2^64 - 1); un[j+n] <= vn[n-1] always, and
+         * equality is the case whose quotient would not fit 64 bits. */
+        uint64_t qhat, rhat;
+        bool rhat_big = false; /* rhat >= 2^64: the correction test below cannot hold */
+        if (un[j + n] >= vn[n - 1]) {
+            qhat = UINT64_MAX;
+            unsigned __int128 rh = (unsigned __int128)un[j + n - 1] + vn[n - 1];
+            rhat = (uint64_t)rh;
+            rhat_big = (rh >> 64) != 0;
+        } else {
+            qhat = udiv128(un[j + n], un[j + n - 1], vn[n - 1], &rhat);
+        }
+        while (!rhat_big && (unsigned __int128)qhat * vn[n - 2] >
+                                (((unsigned __int128)rhat << 64) | un[j + n - 2])) {
             qhat--;
-            rhat += vn[n - 1];
-            if ((rhat >> 64) != 0)
-                break;
+            unsigned __int128 rh = (unsigned __int128)rhat + vn[n - 1];
+            rhat = (uint64_t)rh;
+            rhat_big = (rh >> 64) != 0;
         }
         /* Multiply and subtract qhat * vn from un[j .. j+n]. */
         __int128 borrow = 0, t;
         for (int i = 0; i < n; i++) {
-            unsigned __int128 p = qhat * vn[i];
+            unsigned __int128 p = (unsigned __int128)qhat * vn[i];
             t = (__int128)un[i + j] - borrow - (__int128)(uint64_t)p;
             un[i + j] = (uint64_t)t;
             borrow = (__int128)(uint64_t)(p >> 64) - (t >> 64);
         }
         t = (__int128)un[j + n] - borrow;
         un[j + n] = (uint64_t)t;
-        q[j] = (uint64_t)qhat;
+        q[j] = qhat;
         if (t < 0) {
             /* qhat was one too large: add the divisor back. */
             q[j]--;
@@ -241,17 +224,6 @@ ldg_u256 ldg_u256_exp(ldg_u256 base, ldg_u256 exponent)
         base = ldg_u256_mul(base, base);
     }
     return result;
-}
-
-ldg_u256 ldg_u256_signextend(ldg_u256 byte_index, ldg_u256 x)
-{
-    if (!ldg_u256_fits_u64(byte_index) || byte_index.w[0] >= 31)
-        return x;
-    unsigned sign_bit = (unsigned)byte_index.w[0] * 8 + 7;
-    bool neg = (x.w[sign_bit / 64] >> (sign_bit % 64)) & 1;
-    /* mask has ones at and below the sign bit. */
-    ldg_u256 mask = ldg_u256_shr(ldg_u256_max(), 255 - sign_bit);
-    return neg ? ldg_u256_or(x, ldg_u256_not(mask)) : ldg_u256_and(x, mask);
 }
 
 ldg_u256 ldg_u256_byte(ldg_u256 index, ldg_u256 x)

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct ldg_u256 {
     uint64_t w[4]; /* w[0] least significant */
@@ -150,28 +151,33 @@ static inline ldg_u256 ldg_u256_not(ldg_u256 a)
     return (ldg_u256){{~a.w[0], ~a.w[1], ~a.w[2], ~a.w[3]}};
 }
 
+/* Big-endian 64-bit load and store (any alignment): one byte swap, no byte loop. */
+static inline uint64_t ldg_load_be64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return __builtin_bswap64(v);
+}
+
+static inline void ldg_store_be64(uint8_t *p, uint64_t v)
+{
+    v = __builtin_bswap64(v);
+    memcpy(p, &v, 8);
+}
+
 /* Big-endian 32 bytes <-> value (the EVM's memory and storage byte order). */
 static inline ldg_u256 ldg_u256_from_be(const uint8_t b[32])
 {
-    ldg_u256 r;
-    for (int i = 0; i < 4; i++) {
-        uint64_t v = 0;
-        for (int k = 0; k < 8; k++)
-            v = (v << 8) | b[(3 - i) * 8 + k];
-        r.w[i] = v;
-    }
-    return r;
+    return (ldg_u256){
+        {ldg_load_be64(b + 24), ldg_load_be64(b + 16), ldg_load_be64(b + 8), ldg_load_be64(b)}};
 }
 
 static inline void ldg_u256_to_be(uint8_t out[32], ldg_u256 a)
 {
-    for (int i = 0; i < 4; i++) {
-        uint64_t v = a.w[i];
-        for (int k = 7; k >= 0; k--) {
-            out[(3 - i) * 8 + k] = (uint8_t)v;
-            v >>= 8;
-        }
-    }
+    ldg_store_be64(out, a.w[3]);
+    ldg_store_be64(out + 8, a.w[2]);
+    ldg_store_be64(out + 16, a.w[1]);
+    ldg_store_be64(out + 24, a.w[0]);
 }
 
 /* Value of up to 32 big-endian bytes (shorter input is the low end). */
@@ -184,9 +190,72 @@ static inline unsigned ldg_u256_byte_len(ldg_u256 a)
     return (ldg_u256_bit_len(a) + 7) / 8;
 }
 
-ldg_u256 ldg_u256_shl(ldg_u256 a, unsigned shift); /* shift >= 256 gives 0 */
-ldg_u256 ldg_u256_shr(ldg_u256 a, unsigned shift); /* shift >= 256 gives 0 */
-ldg_u256 ldg_u256_sar(ldg_u256 a, unsigned shift); /* sign-filling */
+/* Limb i of a, or fill when i is outside 0..3. Selects instead of indexing: the value
+ * stays in registers (an indexed write or read of a limb forces the value through memory,
+ * and the interpreter then stalls loading the whole word back). */
+static inline uint64_t ldg_u256_limb(ldg_u256 a, int i, uint64_t fill)
+{
+    uint64_t v = fill;
+    v = i == 0 ? a.w[0] : v;
+    v = i == 1 ? a.w[1] : v;
+    v = i == 2 ? a.w[2] : v;
+    v = i == 3 ? a.w[3] : v;
+    return v;
+}
+
+/* Shifts by whole limbs then bits; the bit part is split in two so that a shift of 0 bits
+ * needs no branch (x >> 64 is undefined, (x >> 63) >> 1 is 0). */
+static inline ldg_u256 ldg_u256_shl(ldg_u256 a, unsigned shift) /* shift >= 256 gives 0 */
+{
+    ldg_u256 r = {{0, 0, 0, 0}};
+    if (shift >= 256)
+        return r;
+    int limbs = (int)(shift / 64);
+    unsigned bits = shift % 64;
+    for (int i = 0; i < 4; i++)
+        r.w[i] = (ldg_u256_limb(a, i - limbs, 0) << bits) |
+                 ((ldg_u256_limb(a, i - limbs - 1, 0) >> (63 - bits)) >> 1);
+    return r;
+}
+
+static inline ldg_u256 ldg_u256_shr_fill(ldg_u256 a, unsigned shift, uint64_t fill)
+{
+    ldg_u256 r = {{fill, fill, fill, fill}};
+    if (shift >= 256)
+        return r;
+    int limbs = (int)(shift / 64);
+    unsigned bits = shift % 64;
+    for (int i = 0; i < 4; i++)
+        r.w[i] = (ldg_u256_limb(a, i + limbs, fill) >> bits) |
+                 ((ldg_u256_limb(a, i + limbs + 1, fill) << (63 - bits)) << 1);
+    return r;
+}
+
+static inline ldg_u256 ldg_u256_shr(ldg_u256 a, unsigned shift) /* shift >= 256 gives 0 */
+{
+    return ldg_u256_shr_fill(a, shift, 0);
+}
+
+static inline ldg_u256 ldg_u256_sar(ldg_u256 a, unsigned shift) /* sign-filling */
+{
+    return ldg_u256_shr_fill(a, shift, (a.w[3] >> 63) ? UINT64_MAX : 0);
+}
+
+/* SIGNEXTEND: copies bit 8·b+7 into every higher bit; b >= 31 leaves x as it is. Per limb
+ * a mask of the bits at or below the sign bit, no indexed access. */
+static inline ldg_u256 ldg_u256_signextend(ldg_u256 byte_index, ldg_u256 x)
+{
+    if (!ldg_u256_fits_u64(byte_index) || byte_index.w[0] >= 31)
+        return x;
+    int sign_bit = (int)byte_index.w[0] * 8 + 7;
+    uint64_t fill = (ldg_u256_limb(x, sign_bit / 64, 0) >> (sign_bit % 64)) & 1 ? UINT64_MAX : 0;
+    for (int i = 0; i < 4; i++) {
+        int d = sign_bit - 64 * i; /* the sign bit's position relative to limb i */
+        uint64_t low = d >= 63 ? UINT64_MAX : d < 0 ? 0 : (2ULL << d) - 1;
+        x.w[i] = (x.w[i] & low) | (fill & ~low);
+    }
+    return x;
+}
 
 /* EVM semantics: division or modulo by zero gives 0. */
 ldg_u256 ldg_u256_div(ldg_u256 a, ldg_u256 b);
@@ -196,7 +265,6 @@ ldg_u256 ldg_u256_smod(ldg_u256 a, ldg_u256 b);
 ldg_u256 ldg_u256_addmod(ldg_u256 a, ldg_u256 b, ldg_u256 m);
 ldg_u256 ldg_u256_mulmod(ldg_u256 a, ldg_u256 b, ldg_u256 m);
 ldg_u256 ldg_u256_exp(ldg_u256 base, ldg_u256 exponent);
-ldg_u256 ldg_u256_signextend(ldg_u256 byte_index, ldg_u256 x);
 ldg_u256 ldg_u256_byte(ldg_u256 index, ldg_u256 x);
 
 /* Shift-count operand of SHL/SHR/SAR: anything >= 256 is saturated to 256. */

@@ -7,6 +7,7 @@
 #include "ldg_rlp.h"
 #include "ldg_vm_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,12 +82,20 @@ static size_t key_code(uint8_t k[34], const uint8_t hash[32])
 
 /* ---- session: entries, journal ---- */
 
+/* Word-wise multiply-rotate over the 53-byte key, then a final mix: a byte-wise hash was a
+ * sixth of the time of storage-heavy contracts (every SLOAD/SSTORE looks entries up). */
 static uint64_t entry_hash(const uint8_t *k)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < VM_ENTRY_KEY_LEN; i++)
-        h = (h ^ k[i]) * 1099511628211ULL;
-    return h;
+    uint64_t h = 0x9e3779b97f4a7c15ULL, w;
+    for (size_t i = 0; i + 8 <= VM_ENTRY_KEY_LEN; i += 8) {
+        memcpy(&w, k + i, 8);
+        h = ((h ^ w) * 0xff51afd7ed558ccdULL);
+        h ^= h >> 29;
+    }
+    w = 0;
+    memcpy(&w, k + VM_ENTRY_KEY_LEN / 8 * 8, VM_ENTRY_KEY_LEN % 8);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 32);
 }
 
 static void index_put(vm_session *s, uint32_t id)
@@ -244,6 +253,7 @@ void ldg_vm_session_init(vm_session *s, ldg_txctx *c, const ldg_account *origin)
     s->txc.block_timestamp = (int64_t)(c->env->time_ms / 1000);
     s->txc.block_gas_limit = LDG_VM_TX_GAS_MAX;
     s->txc.chain_id = ldg_u256_from_u64(LDG_VM_CHAIN_ID);
+    s->natives = true;
 }
 
 void ldg_vm_session_free(vm_session *s)
@@ -258,20 +268,10 @@ void ldg_vm_session_free(vm_session *s)
     free(s->index);
     for (size_t i = 0; i < s->cache_count; i++)
         ldg_evm_code_free(s->cache[i].code);
-    if (s->eth_world)
-        ldg_evm_world_free(s->eth_world);
     memset(s, 0, sizeof *s);
 }
 
 /* ---- accounts ---- */
-
-typedef struct vm_account {
-    bool found;
-    uint64_t nonce;
-    ldg_u256 balance;
-    bool has_code;
-    uint8_t code_hash[32];
-} vm_account;
 
 static ldg_err account_decode(const uint8_t *v, size_t vl, vm_account *a)
 {
@@ -309,7 +309,7 @@ static ldg_err account_read(ldg_state *st, const ldg_evm_address *addr, vm_accou
     return account_decode(v, vl, a);
 }
 
-static void account_load(vm_session *s, const ldg_evm_address *addr, vm_account *a)
+void ldg_vm_account_load(vm_session *s, const ldg_evm_address *addr, vm_account *a)
 {
     if (account_read(s->st, addr, a) != LDG_OK) {
         s->store_failed = true;
@@ -317,17 +317,17 @@ static void account_load(vm_session *s, const ldg_evm_address *addr, vm_account 
     }
 }
 
-static bool account_empty(const vm_account *a)
+bool ldg_vm_account_empty(const vm_account *a)
 {
     return a->nonce == 0 && ldg_u256_is_zero(a->balance) && !a->has_code;
 }
 
 /* Writes the account (EIP-161: an empty account is not stored). */
-static void account_store(vm_session *s, const ldg_evm_address *addr, const vm_account *a)
+void ldg_vm_account_store(vm_session *s, const ldg_evm_address *addr, const vm_account *a)
 {
     uint8_t k[22];
     size_t kl = key_account(k, addr);
-    if (account_empty(a)) {
+    if (ldg_vm_account_empty(a)) {
         kv_write(s, k, kl, NULL, 0);
         return;
     }
@@ -373,11 +373,11 @@ static bool is_eth_precompile(const ldg_evm_address *a)
 static bool h_account_exists(void *ctx, const ldg_evm_address *addr)
 {
     vm_account a;
-    account_load(ctx, addr, &a);
-    return a.found && !account_empty(&a);
+    ldg_vm_account_load(ctx, addr, &a);
+    return a.found && !ldg_vm_account_empty(&a);
 }
 
-static ldg_u256 storage_read(vm_session *s, const ldg_evm_address *addr, const ldg_u256 *key)
+ldg_u256 ldg_vm_storage_read(vm_session *s, const ldg_evm_address *addr, const ldg_u256 *key)
 {
     uint8_t k[54];
     const uint8_t *v;
@@ -394,7 +394,7 @@ static ldg_u256 storage_read(vm_session *s, const ldg_evm_address *addr, const l
 static ldg_u256 h_get_storage(void *ctx, const ldg_evm_address *addr, const ldg_u256 *key)
 {
     vm_session *s = ctx;
-    ldg_u256 v = storage_read(s, addr, key);
+    ldg_u256 v = ldg_vm_storage_read(s, addr, key);
     vm_entry *e = entry_get(s, E_SLOT, addr, key);
     if (!e->has_original) {
         e->has_original = true;
@@ -448,7 +448,7 @@ static ldg_evm_storage_status h_set_storage(void *ctx, const ldg_evm_address *ad
 static ldg_u256 h_get_balance(void *ctx, const ldg_evm_address *addr)
 {
     vm_account a;
-    account_load(ctx, addr, &a);
+    ldg_vm_account_load(ctx, addr, &a);
     return a.balance;
 }
 
@@ -456,7 +456,7 @@ static size_t h_get_code_size(void *ctx, const ldg_evm_address *addr)
 {
     vm_account a;
     size_t len;
-    account_load(ctx, addr, &a);
+    ldg_vm_account_load(ctx, addr, &a);
     code_load(ctx, &a, &len);
     return len;
 }
@@ -465,8 +465,8 @@ static ldg_evm_bytes32 h_get_code_hash(void *ctx, const ldg_evm_address *addr)
 {
     vm_account a;
     ldg_evm_bytes32 h = {{0}};
-    account_load(ctx, addr, &a);
-    if (a.found && !account_empty(&a))
+    ldg_vm_account_load(ctx, addr, &a);
+    if (a.found && !ldg_vm_account_empty(&a))
         memcpy(h.bytes, a.has_code ? a.code_hash : empty_code_hash, 32);
     return h;
 }
@@ -476,7 +476,7 @@ static size_t h_copy_code(void *ctx, const ldg_evm_address *addr, size_t offset,
 {
     vm_account a;
     size_t len;
-    account_load(ctx, addr, &a);
+    ldg_vm_account_load(ctx, addr, &a);
     const uint8_t *code = code_load(ctx, &a, &len);
     if (offset >= len)
         return 0;
@@ -491,12 +491,12 @@ static void value_move(vm_session *s, const ldg_evm_address *from, const ldg_evm
     if (ldg_u256_is_zero(value) || !memcmp(from, to, sizeof *from))
         return;
     vm_account a, b;
-    account_load(s, from, &a);
+    ldg_vm_account_load(s, from, &a);
     a.balance = ldg_u256_sub(a.balance, value);
-    account_store(s, from, &a);
-    account_load(s, to, &b);
+    ldg_vm_account_store(s, from, &a);
+    ldg_vm_account_load(s, to, &b);
     b.balance = ldg_u256_add(b.balance, value);
-    account_store(s, to, &b);
+    ldg_vm_account_store(s, to, &b);
 }
 
 static bool h_selfdestruct(void *ctx, const ldg_evm_address *addr,
@@ -507,9 +507,9 @@ static bool h_selfdestruct(void *ctx, const ldg_evm_address *addr,
     vm_entry *e = entry_get(s, E_ACCOUNT, addr, NULL);
     if (e->created) { /* EIP-6780: burned now, even when it is its own beneficiary */
         vm_account a;
-        account_load(s, addr, &a);
+        ldg_vm_account_load(s, addr, &a);
         a.balance = ldg_u256_zero();
-        account_store(s, addr, &a);
+        ldg_vm_account_store(s, addr, &a);
     }
     if (e->destructed)
         return false;
@@ -527,12 +527,12 @@ static ldg_evm_tx_context h_get_tx_context(void *ctx)
     return ((vm_session *)ctx)->txc;
 }
 
-/* Block hashes are not part of the state: BLOCKHASH gives 0 (specs/vm_ledger.md). */
+/* Block hashes are not part of the ledger's state: BLOCKHASH gives 0 (specs/vm_ledger.md),
+ * unless the session has an oracle (the state-test world's). */
 static ldg_evm_bytes32 h_get_block_hash(void *ctx, int64_t number)
 {
-    (void)ctx;
-    (void)number;
-    return (ldg_evm_bytes32){{0}};
+    vm_session *s = ctx;
+    return s->block_hash ? s->block_hash(s->block_hash_user, number) : (ldg_evm_bytes32){{0}};
 }
 
 static void h_emit_log(void *ctx, const ldg_evm_address *addr, const uint8_t *data,
@@ -569,6 +569,16 @@ static ldg_evm_access_status warm(vm_session *s, vm_entry *e)
     j->old_flag = false;
     e->warm = true;
     return LDG_EVM_ACCESS_COLD;
+}
+
+void ldg_vm_warm_account(vm_session *s, const ldg_evm_address *addr)
+{
+    warm(s, entry_get(s, E_ACCOUNT, addr, NULL));
+}
+
+void ldg_vm_warm_slot(vm_session *s, const ldg_evm_address *addr, const ldg_u256 *key)
+{
+    warm(s, entry_get(s, E_SLOT, addr, key));
 }
 
 static ldg_evm_access_status h_access_account(void *ctx, const ldg_evm_address *addr)
@@ -627,36 +637,48 @@ static ldg_evm_result fail_result(ldg_evm_status st, int64_t gas_left)
 }
 
 /* Analysed code, cached per session by code hash. */
-static const ldg_evm_code *code_analysis(vm_session *s, const vm_account *a)
+/* The analysis of a's code, from the session's cache, for a frame to run: release it with
+ * code_release. An entry a running frame uses is never evicted (an outer frame's analysis
+ * would be freed under it); with every entry in use the analysis is the frame's own. */
+static ldg_evm_code *code_acquire(vm_session *s, const vm_account *a)
 {
     for (size_t i = 0; i < s->cache_count; i++)
-        if (!memcmp(s->cache[i].hash, a->code_hash, 32))
+        if (!memcmp(s->cache[i].hash, a->code_hash, 32)) {
+            s->cache[i].users++;
             return s->cache[i].code;
+        }
     size_t len;
     const uint8_t *code = code_load(s, a, &len);
     if (!code)
         return NULL;
     ldg_evm_code *c = ldg_evm_code_analyze(code, len);
     LDG_ASSERT(c);
+    size_t victim = 0;
+    while (s->cache_count == VM_CODE_CACHE_MAX && victim < s->cache_count && s->cache[victim].users)
+        victim++;
+    if (victim == VM_CODE_CACHE_MAX)
+        return c; /* not cached: code_release frees it */
     if (s->cache_count == VM_CODE_CACHE_MAX) {
-        ldg_evm_code_free(s->cache[0].code);
-        memmove(s->cache, s->cache + 1, (VM_CODE_CACHE_MAX - 1) * sizeof *s->cache);
+        ldg_evm_code_free(s->cache[victim].code);
+        memmove(s->cache + victim, s->cache + victim + 1,
+                (VM_CODE_CACHE_MAX - 1 - victim) * sizeof *s->cache);
         s->cache_count--;
     }
-    memcpy(s->cache[s->cache_count].hash, a->code_hash, 32);
-    s->cache[s->cache_count++].code = c;
+    vm_code_cache *e = &s->cache[s->cache_count++];
+    memcpy(e->hash, a->code_hash, 32);
+    e->code = c;
+    e->users = 1;
     return c;
 }
 
-static bool eth_precompile(vm_session *s, const ldg_evm_message *msg, ldg_evm_result *out)
+static void code_release(vm_session *s, ldg_evm_code *c)
 {
-    if (!is_eth_precompile(&msg->code_address))
-        return false;
-    if (!s->eth_world) {
-        s->eth_world = ldg_evm_world_new();
-        LDG_ASSERT(s->eth_world);
-    }
-    return ldg_world_precompile(s->eth_world, msg, out);
+    for (size_t i = 0; i < s->cache_count; i++)
+        if (s->cache[i].code == c) {
+            s->cache[i].users--;
+            return;
+        }
+    ldg_evm_code_free(c);
 }
 
 static ldg_evm_result message_call(vm_session *s, const ldg_evm_message *msg)
@@ -665,14 +687,16 @@ static ldg_evm_result message_call(vm_session *s, const ldg_evm_message *msg)
     if (msg->kind == LDG_EVM_CALL)
         value_move(s, &msg->sender, &msg->recipient, msg->value);
     ldg_evm_result r;
-    if (!eth_precompile(s, msg, &r) && !ldg_vm_native_precompile(s, msg, &r)) {
+    if (!ldg_evm_precompile_run(msg, &r) && !(s->natives && ldg_vm_native_precompile(s, msg, &r))) {
         vm_account a;
-        account_load(s, &msg->code_address, &a);
-        const ldg_evm_code *code = a.has_code ? code_analysis(s, &a) : NULL;
-        if (!code)
+        ldg_vm_account_load(s, &msg->code_address, &a);
+        ldg_evm_code *code = a.has_code ? code_acquire(s, &a) : NULL;
+        if (!code) {
             r = (ldg_evm_result){.status = LDG_EVM_SUCCESS, .gas_left = msg->gas};
-        else
+        } else {
             r = ldg_evm_execute(&vm_host, s, msg, code);
+            code_release(s, code);
+        }
     }
     if (r.status != LDG_EVM_SUCCESS)
         revert_to(s, snap);
@@ -684,50 +708,83 @@ ldg_evm_address ldg_vm_create_address(const ldg_evm_address *sender, uint64_t no
     return world_create_address(sender, nonce);
 }
 
+void ldg_vm_storage_put_raw(vm_session *s, const ldg_evm_address *addr, const ldg_u256 *key,
+                            const ldg_u256 *value)
+{
+    uint8_t k[54], v[32];
+    size_t kl = key_slot(k, addr, key);
+    ldg_u256_to_be(v, *value);
+    if (ldg_u256_is_zero(*value))
+        ldg_state_del(s->st, k, kl);
+    else
+        ldg_state_put(s->st, k, kl, v, 32);
+}
+
+void ldg_vm_code_put(vm_session *s, const uint8_t *code, size_t n, uint8_t hash[32])
+{
+    ldg_keccak256(hash, code, n);
+    uint8_t k[34];
+    size_t kl = key_code(k, hash);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    if (ldg_state_get(s->st, k, kl, &v, &vl, &found) != LDG_OK)
+        s->store_failed = true;
+    else if (!found)
+        kv_write(s, k, kl, code, n);
+}
+
 /* Deposits the returned code of a successful init. */
 static void deposit_code(vm_session *s, const ldg_evm_address *addr, ldg_evm_result *r)
 {
     if (!world_deposit_charge(r))
         return;
     vm_account a;
-    account_load(s, addr, &a);
+    ldg_vm_account_load(s, addr, &a);
     if (r->output_size) {
-        ldg_keccak256(a.code_hash, r->output_data, r->output_size);
+        ldg_vm_code_put(s, r->output_data, r->output_size, a.code_hash);
         a.has_code = true;
-        uint8_t k[34];
-        size_t kl = key_code(k, a.code_hash);
-        const uint8_t *v;
-        size_t vl;
-        bool found;
-        if (ldg_state_get(s->st, k, kl, &v, &vl, &found) != LDG_OK)
-            s->store_failed = true;
-        else if (!found)
-            kv_write(s, k, kl, r->output_data, r->output_size);
     }
-    account_store(s, addr, &a);
+    ldg_vm_account_store(s, addr, &a);
 }
 
+static bool any_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)k;
+    (void)kl;
+    (void)v;
+    (void)vl;
+    *(bool *)arg = true;
+    return false;
+}
+
+/* A creation collides with an account that has a nonce, code or storage (EIP-684,
+ * EIP-7610); storage is never stored as 0, so any row under the account counts. */
 static bool address_in_use(vm_session *s, const ldg_evm_address *addr)
 {
     vm_account a;
-    account_load(s, addr, &a);
+    ldg_vm_account_load(s, addr, &a);
     if (a.nonce != 0 || a.has_code)
         return true;
-    /* storage left without an account (only possible if the layout was broken) */
-    return false;
+    uint8_t prefix[22] = {LDG_VM_KEY_NS, 's'};
+    memcpy(prefix + 2, addr->bytes, 20);
+    bool found = false;
+    if (ldg_state_scan(s->st, prefix, sizeof prefix, 1, any_row, &found) != LDG_OK)
+        s->store_failed = true;
+    return found;
 }
 
 static ldg_evm_result create(vm_session *s, const ldg_evm_message *msg)
 {
     vm_account sender;
-    account_load(s, &msg->sender, &sender);
+    ldg_vm_account_load(s, &msg->sender, &sender);
     if (sender.nonce == UINT64_MAX)
         return fail_result(LDG_EVM_FAILURE, msg->gas);
     ldg_evm_address addr = msg->kind == LDG_EVM_CREATE
                                ? ldg_vm_create_address(&msg->sender, sender.nonce)
                                : world_create2_address(msg);
     sender.nonce++;
-    account_store(s, &msg->sender, &sender);
+    ldg_vm_account_store(s, &msg->sender, &sender);
     vm_entry *e = entry_get(s, E_ACCOUNT, &addr, NULL);
     warm(s, e);
     if (address_in_use(s, &addr))
@@ -738,9 +795,9 @@ static ldg_evm_result create(vm_session *s, const ldg_evm_message *msg)
     j->old_flag = e->created;
     e->created = true;
     vm_account acc;
-    account_load(s, &addr, &acc);
+    ldg_vm_account_load(s, &addr, &acc);
     acc.nonce = 1;
-    account_store(s, &addr, &acc);
+    ldg_vm_account_store(s, &addr, &acc);
     value_move(s, &msg->sender, &addr, msg->value);
 
     ldg_evm_message m = world_init_message(msg, addr);
@@ -762,14 +819,63 @@ static ldg_evm_result create(vm_session *s, const ldg_evm_message *msg)
     return r;
 }
 
-static ldg_evm_result h_call(void *ctx, const ldg_evm_message *msg)
+static ldg_evm_result host_call(vm_session *s, const ldg_evm_message *msg)
 {
-    vm_session *s = ctx;
     if (s->store_failed)
         return fail_result(LDG_EVM_INTERNAL_ERROR, 0);
     if (msg->kind == LDG_EVM_CREATE || msg->kind == LDG_EVM_CREATE2)
         return create(s, msg);
     return message_call(s, msg);
+}
+
+/* Set on the threads host_call runs on with LDG_EVM_C_STACK_SIZE of stack. */
+static _Thread_local bool on_vm_stack;
+
+typedef struct stack_job {
+    vm_session *s;
+    const ldg_evm_message *msg;
+    ldg_evm_result r;
+} stack_job;
+
+static void *stack_job_run(void *arg)
+{
+    stack_job *j = arg;
+    on_vm_stack = true;
+    j->r = host_call(j->s, j->msg);
+    return NULL;
+}
+
+/* Every message runs on a stack deep enough for LDG_EVM_CALL_DEPTH_MAX nested levels: the
+ * first one of a call tree moves to a thread with LDG_EVM_C_STACK_SIZE of stack (the
+ * caller waits), the nested ones stay there. A thread that cannot be started is a local
+ * resource failure, like a store failure: the transaction is not decided on this node. */
+static ldg_evm_result h_call(void *ctx, const ldg_evm_message *msg)
+{
+    vm_session *s = ctx;
+    if (on_vm_stack)
+        return host_call(s, msg);
+    stack_job j = {.s = s, .msg = msg};
+    pthread_attr_t attr;
+    pthread_t th;
+    bool started = pthread_attr_init(&attr) == 0;
+    started = started && pthread_attr_setstacksize(&attr, LDG_EVM_C_STACK_SIZE) == 0 &&
+              pthread_create(&th, &attr, stack_job_run, &j) == 0;
+    pthread_attr_destroy(&attr);
+    if (!started || pthread_join(th, NULL) != 0) {
+        s->store_failed = true;
+        return fail_result(LDG_EVM_INTERNAL_ERROR, 0);
+    }
+    return j.r;
+}
+
+const ldg_evm_host *ldg_vm_host(void)
+{
+    return &vm_host;
+}
+
+ldg_evm_result ldg_vm_session_call(vm_session *s, const ldg_evm_message *msg)
+{
+    return h_call(s, msg);
 }
 
 ldg_evm_result ldg_vm_session_run(vm_session *s, const ldg_evm_message *msg)
@@ -783,9 +889,7 @@ ldg_evm_result ldg_vm_session_run(vm_session *s, const ldg_evm_message *msg)
         p.bytes[19] = (uint8_t)i;
         warm(s, entry_get(s, E_ACCOUNT, &p, NULL));
     }
-    p.bytes[18] = LDG_VM_ASSETS_PRECOMPILE >> 8;
-    p.bytes[19] = LDG_VM_ASSETS_PRECOMPILE & 0xff;
-    warm(s, entry_get(s, E_ACCOUNT, &p, NULL));
+    ldg_vm_warm_registered(s);
     return h_call(s, msg);
 }
 
@@ -812,7 +916,7 @@ static bool collect_key(void *arg, const uint8_t *k, size_t kl, const uint8_t *v
     return true;
 }
 
-static void apply_destructs(vm_session *s)
+void ldg_vm_apply_destructs(vm_session *s)
 {
     for (size_t i = 0; i < s->entry_count; i++) {
         vm_entry *e = &s->entries[i];
@@ -945,7 +1049,7 @@ static void run_top(ldg_txctx *c, const ldg_account *origin, ldg_evm_message *m,
         snprintf(o->reason, sizeof o->reason, "a reverted frame had moved a native instrument");
     }
     if (o->code == LDG_R_OK)
-        apply_destructs(&s);
+        ldg_vm_apply_destructs(&s);
     if (s.store_failed)
         o->code = LDG_R_STORE_FAILED;
     take_logs(&s, o);
@@ -1315,31 +1419,14 @@ ldg_err ldg_vm_storage_get(ldg_state *st, const ldg_evm_address *a, const uint8_
 
 /* ---- registration ---- */
 
-ldg_result ldg_vm_tx_attach(ldg_txctx *c, const msgpack_object *payload);
-ldg_result ldg_vm_transfer_hook(ldg_txctx *c, const char *instrument, const ldg_account *from,
-                                const ldg_account *to, uint64_t quantity);
-
 static const ldg_tx_type vm_tx_types[] = {
     {LDG_VM_TX_DEPLOY, "contract.deploy", LDG_ROLE_DEPLOYER, tx_deploy},
     {LDG_VM_TX_CALL, "contract.call", 0, tx_call},
-    {LDG_VM_TX_ATTACH, "contract.attach", LDG_ROLE_ISSUER | LDG_ROLE_SETTLEMENT_BANK,
-     ldg_vm_tx_attach},
 };
 
-/* Process-wide like the result table: set at start, before any thread runs. */
-static const ldg_vm_natives *natives_table;
-
-const ldg_vm_natives *ldg_vm_natives_get(void)
+void ldg_vm_register(ldg_registry *r)
 {
-    return natives_table;
-}
-
-void ldg_vm_register(ldg_registry *r, const ldg_vm_natives *natives)
-{
-    LDG_ASSERT(natives && (!natives_table || natives_table == natives));
-    natives_table = natives;
     ldg_result_register(vm_results, sizeof vm_results / sizeof vm_results[0]);
     for (size_t i = 0; i < sizeof vm_tx_types / sizeof vm_tx_types[0]; i++)
         ldg_registry_add_tx(r, &vm_tx_types[i]);
-    ldg_registry_add_transfer_hook(r, ldg_vm_transfer_hook);
 }

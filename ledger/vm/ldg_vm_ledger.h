@@ -1,14 +1,15 @@
 /* Contracts on the ledger: the EVM host over the state overlay (accounts, code, storage,
- * logs), the contract transactions (deploy, call, attach a compliance contract), the
- * native-instrument precompile and the compliance transfer hook. specs/vm_ledger.md is
- * the normative description.
+ * logs), the contract transactions (deploy, call) and the precompile-registration API
+ * through which assets adds the native-instrument precompile (its compliance contracts and
+ * transfer hook are assets' too: assets/ast_contract.c). specs/vm_ledger.md is the
+ * normative description.
  *
  * State (prefix 'E', specs/vm_ledger.md §2):
  *   'E' 'a' addr20          -> [nonce u64, balance bin32, code_hash bin 0|32]
  *   'E' 'c' code_hash32     -> code bytes (content-addressed)
  *   'E' 's' addr20 slot32   -> value, 32 bytes big-endian; absent = 0, never stored as 0
  *   'E' 'r' txid32          -> call result [status, gas_used, output, created, logs]
- *   'E' 'k' id12            -> compliance contract of an instrument, raw 20 bytes
+ *   'E' 'k' id12            -> compliance contract of an instrument (assets/ast_contract.c)
  *
  * Writes go straight into the overlay with an undo journal, so a nested revert restores
  * the overlay and the transaction's own rollback (ldg_exec) undoes the rest. */
@@ -22,7 +23,7 @@
 enum {
     LDG_VM_TX_DEPLOY = 90, /* contract.deploy [init_code bin, gas u64] */
     LDG_VM_TX_CALL = 91,   /* contract.call [to bin20, input bin, gas u64] */
-    LDG_VM_TX_ATTACH = 92, /* contract.attach [id text, contract bin20 (zero = detach)] */
+    /* 92: contract.attach, registered by assets (assets/ast_contract.h) */
 };
 
 /* Result codes (600..799, specs/errors.md). */
@@ -57,9 +58,6 @@ enum {
 /* Chain id CHAINID returns ("folio" in ASCII). */
 #define LDG_VM_CHAIN_ID 0x666f6c696fULL
 
-/* The native-instrument precompile: 0x0000…0100 (specs/vm.md reserves 0x100..0x1ff). */
-#define LDG_VM_ASSETS_PRECOMPILE 0x0100
-
 #define LDG_VM_KEY_NS 'E'
 
 /* What a call produced. Owned arrays; release with ldg_vm_outcome_free. */
@@ -88,30 +86,54 @@ typedef struct ldg_vm_outcome {
 
 void ldg_vm_outcome_free(ldg_vm_outcome *o);
 
-/* What contracts may see of a native instrument. */
-typedef struct ldg_vm_instrument {
-    uint64_t kind; /* 1 equity, 2 bond, 3 cash (assets/ast_asset.h) */
-    char name[LDG_NAME_LEN_MAX + 1];
-    ldg_account issuer;
-    uint64_t supply;
-    uint64_t scale;
-    uint64_t holders;
-} ldg_vm_instrument;
+/* ---- precompiles of other modules ----
+ * Addresses 0x100..0x1ff (specs/vm.md §5) are for precompiled contracts that modules above
+ * the ledger provide (assets: the native-instrument precompile at 0x100, assets/
+ * ast_contract.c). A module registers its function once, at start, before any thread runs;
+ * an address nobody registered fails like an unassigned Ethereum precompile. Registered
+ * addresses are warm from the start of every contract transaction (like 0x01..0x0a). */
+#define LDG_VM_PRECOMPILE_FIRST 0x0100
+#define LDG_VM_PRECOMPILE_LAST 0x01ff
 
-/* The native instruments, provided by the layer that knows them (ledger does not depend on
- * assets): net/net_query_vm.c passes the assets module's functions. move must be the
- * function every transfer goes through (ast_move: rules, controls, transfer hooks). */
-typedef struct ldg_vm_natives {
-    ldg_err (*balance)(ldg_state *st, const char *id, const ldg_account *a, uint64_t *qty);
-    ldg_err (*instrument)(ldg_state *st, const char *id, ldg_vm_instrument *out, bool *found);
-    ldg_result (*move)(ldg_txctx *c, const char *id, const ldg_account *from, const ldg_account *to,
-                       uint64_t qty);
-} ldg_vm_natives;
+/* The running contract transaction, as a registered precompile sees it. */
+typedef struct vm_session ldg_vm_frame;
+/* Runs the precompile on msg (msg->gas available): the result (ldg_evm_result_release
+ * frees its output). Any state change goes through ldg_vm_frame_txctx's overlay. */
+typedef ldg_evm_result (*ldg_vm_precompile_fn)(ldg_vm_frame *f, const ldg_evm_message *msg);
 
-/* Registers the result table, the transaction types and the compliance transfer hook.
- * natives has static storage; like the result table it is process-wide and must be the
- * same on every call. */
-void ldg_vm_register(ldg_registry *r, const ldg_vm_natives *natives);
+/* Process-wide; the same fn on every call for an address (asserts otherwise). */
+void ldg_vm_precompile_register(uint16_t address, ldg_vm_precompile_fn fn);
+/* The transaction's context (state overlay, sender, registry, detail). */
+ldg_txctx *ldg_vm_frame_txctx(ldg_vm_frame *f);
+/* The store failed: the transaction ends with LDG_R_STORE_FAILED. */
+void ldg_vm_frame_store_failed(ldg_vm_frame *f);
+/* The precompile moved a native instrument: a frame reverted after it fails the whole
+ * transaction (LDG_VM_R_NATIVE_UNDONE), as native movements have no journal here. */
+void ldg_vm_frame_native_moved(ldg_vm_frame *f);
+/* The precompile refused with r: if the transaction fails on it, its receipt says r. */
+void ldg_vm_frame_refused(ldg_vm_frame *f, ldg_result r);
+
+/* A read-only call of a contract from within a transaction (a module's hook): msg runs as
+ * a new top-level message over c's overlay (static flag, depth and gas as msg says) with
+ * c's sender as origin. LDG_ERR_IO if the store failed (out is then empty). */
+ldg_err ldg_vm_hook_call(ldg_txctx *c, const ldg_evm_message *msg,
+                         ldg_evm_result *out) LDG_WARN_UNUSED;
+
+/* ABI helpers for precompiles. */
+void ldg_vm_abi_selector(uint8_t out[4], const char *signature);
+/* Reads a dynamic string/bytes argument whose head word is at arg index i. Returns a
+ * pointer into data, or NULL if malformed or longer than max. */
+const uint8_t *ldg_vm_abi_bytes_arg(const uint8_t *args, size_t args_len, size_t i, size_t max,
+                                    size_t *len);
+/* Encodes Error(string) revert data (malloc'd). */
+uint8_t *ldg_vm_abi_error(const char *text, size_t *len);
+/* A word below 2^64: false if it is not. */
+bool ldg_vm_abi_u64(const uint8_t w[32], uint64_t *v);
+void ldg_vm_abi_put_u64(uint8_t w[32], uint64_t v);
+
+/* Registers the result table and the transaction types of the VM. Process-wide like the
+ * result table. */
+void ldg_vm_register(ldg_registry *r);
 
 /* Runs a message call on st as `from` (a read-only query when the caller throws st away:
  * nothing is committed). reg is needed for the transfer hooks of native movements.
@@ -140,9 +162,6 @@ ldg_err ldg_vm_account_get(ldg_state *st, const ldg_evm_address *a, bool *found,
 /* Storage slot value (zero if absent). */
 ldg_err ldg_vm_storage_get(ldg_state *st, const ldg_evm_address *a, const uint8_t slot[32],
                            uint8_t value[32]) LDG_WARN_UNUSED;
-/* Compliance contract of an instrument; *found false if none. */
-ldg_err ldg_vm_compliance_get(ldg_state *st, const char *id, ldg_evm_address *out,
-                              bool *found) LDG_WARN_UNUSED;
 
 /* Decodes revert data: Error(string) -> the string, Panic(uint256) -> "panic 0x..", else
  * "0x" + hex (truncated). Writes a NUL-terminated text. */

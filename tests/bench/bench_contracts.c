@@ -17,6 +17,7 @@
 
 #include "ast_asset.h"
 #include "ldg_exec.h"
+#include "ast_contract.h"
 #include "ldg_vm_ledger.h"
 #include "net_node.h"
 
@@ -200,7 +201,7 @@ static void setup(void)
     ldg_enc_array(&e, 2);
     ldg_enc_str(&e, GUARDED);
     ldg_enc_bin(&e, comp.bytes, 20);
-    run1(0, LDG_VM_TX_ATTACH, &e);
+    run1(0, AST_TX_CONTRACT_ATTACH, &e);
     ldg_enc_free(&e);
     commit();
 }

@@ -55,7 +55,7 @@ static int64_t evm_run(const evm_program *p, const ldg_evm_code *code, uint8_t o
                          .code_address = bench_contract,
                          .input_data = p->input,
                          .input_size = p->input_size};
-    ldg_evm_result r = ldg_evm_execute(ldg_evm_world_host(), w, &m, code);
+    ldg_evm_result r = ldg_evm_execute(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code);
     if (r.status != LDG_EVM_SUCCESS || r.output_size < 32) {
         fprintf(stderr, "bench_evm: %s failed: %s\n", p->name, ldg_evm_status_name(r.status));
         exit(1);

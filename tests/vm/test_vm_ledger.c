@@ -10,6 +10,7 @@
 #include "ast_asset.h"
 #include "ldg_exec.h"
 #include "ldg_keccak.h"
+#include "ast_contract.h"
 #include "ldg_vm_ledger.h"
 #include "net_node.h"
 
@@ -452,7 +453,7 @@ static ldg_receipt attach(const ldg_keypair *kp, const ldg_evm_address *a)
     ldg_enc_array(&e, 2);
     ldg_enc_str(&e, ISIN);
     ldg_enc_bin(&e, a->bytes, 20);
-    ldg_receipt rc = run_tx(kp, LDG_VM_TX_ATTACH, &e, NULL);
+    ldg_receipt rc = run_tx(kp, AST_TX_CONTRACT_ATTACH, &e, NULL);
     ldg_enc_free(&e);
     return rc;
 }
@@ -581,6 +582,77 @@ START_TEST(test_revert_reason)
 }
 END_TEST
 
+/* A contract that calls more distinct contracts than the session caches analyses of
+ * (VM_CODE_CACHE_MAX) and then jumps in its own code: the cache must not free the analysis
+ * of a frame still running (it did: a use-after-free, caught by ASan, a bad jump or a
+ * crash otherwise). */
+START_TEST(test_many_callees_keep_caller_code)
+{
+    enum { CALLEES = 40, PER_CALL = 34 };
+    uint8_t code[CALLEES * PER_CALL + 16];
+    size_t n = 0;
+    for (int i = 0; i < CALLEES; i++) {
+        const uint8_t callee[] = {0x60, (uint8_t)i, 0x50, 0x00}; /* PUSH1 i POP STOP */
+        ldg_evm_address a = deploy(&k_deployer, callee, sizeof callee);
+        for (int k = 0; k < 5; k++) { /* retSize retOff argSize argOff value: 0 */
+            code[n++] = 0x60;
+            code[n++] = 0x00;
+        }
+        code[n++] = 0x73; /* PUSH20 callee */
+        memcpy(code + n, a.bytes, 20);
+        n += 20;
+        code[n++] = 0x5a; /* GAS */
+        code[n++] = 0xf1; /* CALL */
+        code[n++] = 0x50; /* POP */
+    }
+    size_t dest = n + 4;
+    const uint8_t tail[] = {0x61,          (uint8_t)(dest >> 8),
+                            (uint8_t)dest, 0x56, /* JUMP dest */
+                            0x5b,          0x60,
+                            0x01,          0x60,
+                            0x00,          0x55,
+                            0x00}; /* sstore(0, 1) */
+    memcpy(code + n, tail, sizeof tail);
+    n += sizeof tail;
+    ldg_evm_address caller = deploy(&k_deployer, code, n);
+    ldg_receipt rc = call(&k_plain, &caller, NULL, 0, 5000000, NULL);
+    ck_assert_msg(rc.code == LDG_R_OK, "%s %s", ldg_result_name(rc.code), rc.detail);
+    ck_assert_uint_eq(slot_u64(&caller, 0), 1);
+}
+END_TEST
+
+/* A module's precompile (ldg_vm_precompile_register) answers at its address; an address
+ * of the range nobody registered fails the call like an unassigned precompile. */
+static ldg_evm_result answer42(ldg_vm_frame *f, const ldg_evm_message *msg)
+{
+    ck_assert_ptr_nonnull(ldg_vm_frame_txctx(f));
+    ldg_evm_result r = {.status = LDG_EVM_SUCCESS, .gas_left = msg->gas - 10};
+    r.output_data = calloc(1, 32);
+    ck_assert_ptr_nonnull(r.output_data);
+    r.output_data[31] = 42;
+    r.output_size = 32;
+    return r;
+}
+
+START_TEST(test_registered_precompile)
+{
+    ldg_vm_precompile_register(0x01fe, answer42);
+    static const uint8_t code[] = {
+        0x60, 0x20, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60,
+        0x00, 0x61, 0x01, 0xfe, 0x5a, 0xf1, 0x60, 0x02, 0x55, /* slot 2 = success of 0x1fe */
+        0x60, 0x00, 0x51, 0x60, 0x00, 0x55,                   /* slot 0 = its answer */
+        0x60, 0x20, 0x60, 0x00, 0x60, 0x00, 0x60, 0x00, 0x60,
+        0x00, 0x61, 0x01, 0xff, 0x61, 0x27, 0x10, 0xf1, /* gas 10000 */
+        0x60, 0x05, 0x01, 0x60, 0x01, 0x55, 0x00};      /* slot 1 = 5 + success */
+    ldg_evm_address a = deploy(&k_deployer, code, sizeof code);
+    ldg_receipt rc = call(&k_plain, &a, NULL, 0, 1000000, NULL);
+    ck_assert_msg(rc.code == LDG_R_OK, "%s %s", ldg_result_name(rc.code), rc.detail);
+    ck_assert_uint_eq(slot_u64(&a, 2), 1);
+    ck_assert_uint_eq(slot_u64(&a, 0), 42);
+    ck_assert_uint_eq(slot_u64(&a, 1), 5);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("vm_ledger");
@@ -597,6 +669,8 @@ static Suite *suite(void)
     tcase_add_test(t, test_compliance_hook);
     tcase_add_test(t, test_native_move_in_reverted_frame);
     tcase_add_test(t, test_revert_reason);
+    tcase_add_test(t, test_many_callees_keep_caller_code);
+    tcase_add_test(t, test_registered_precompile);
     suite_add_tcase(s, t);
     return s;
 }

@@ -5,7 +5,8 @@ usage: money_scan.py FILE [FORBIDDEN...]
 
 - every figure labelled with a currency code is a decimal with exactly the currency's
   decimals and ',' thousands separators ("1,250.50 CNY", "3,000 JPY");
-- in a table (a header, a line of dashes, rows up to a blank line), a cell that holds money
+- in a table (a header, a line of dashes, rows up to a blank line, a "$ " command line or
+  the next table's header), a cell that holds money
   holds only that figure and is right-aligned in its column;
 - none of the FORBIDDEN strings occurs (e.g. a minor-unit figure that must not be shown).
 Prints a summary line, then one BAD line per finding; exit 1 if there is any.
@@ -14,7 +15,7 @@ import re
 import sys
 
 SCALE = {"CNY": 2, "HKD": 2, "USD": 2, "EUR": 2, "GBP": 2, "JPY": 0}
-MONEY = re.compile(r"[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)? (%s)" % "|".join(SCALE))
+MONEY = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)? (%s)" % "|".join(SCALE))
 
 
 def well_formed(number, ccy):
@@ -40,8 +41,11 @@ def main():
             continue
         tables += 1
         cols = [m.span() for m in re.finditer(r"-+", dashes)]
-        for row in lines[i + 1:]:
-            if not row.strip():
+        for k in range(i + 1, len(lines)):
+            row = lines[k]
+            # a table ends at a blank line, a command line, or the header of the next table
+            nxt_dashes = k + 1 < len(lines) and re.fullmatch(r"-+(  -+)*", lines[k + 1])
+            if not row.strip() or row.startswith("$ ") or nxt_dashes:
                 break
             for c, (a, b) in enumerate(cols):
                 nxt = cols[c + 1][0] - 2 if c + 1 < len(cols) else len(row)

@@ -1,0 +1,126 @@
+/* The state tree (specs/state.md §5): a radix-16 sparse Merkle tree over hashed state keys,
+ * in the manner of the Jellyfish Merkle Tree, whose root is the state root. Holdings
+ * ('b' keys) are not leaves of the main tree: each instrument's holdings form a Merkle-sum
+ * tree (its register) whose root carries the total, and that root with its total is one
+ * leaf of the main tree. Nodes are immutable and versioned by block height; a block's new
+ * nodes are written in the block's write batch (column family `tree`), so every root of the
+ * retention window stays readable and provable.
+ *
+ * Threads: one ldg_smt is driven by one thread (the chain's committing thread). The past
+ * reads and proofs (ldg_smt_get_at, ldg_smt_prove) take a base and are stateless: safe from
+ * any thread over a store. */
+#ifndef LDG_SMT_H
+#define LDG_SMT_H
+
+#include "ldg_codec.h"
+#include "ldg_limits.h"
+#include "ldg_state.h"
+
+/* A holding key: 'b' ‖ id12 ‖ account20 (specs/state.md §3.2). */
+#define LDG_SMT_HOLDING_KEY_LEN 33
+#define LDG_SMT_ID_LEN 12
+
+typedef struct ldg_smt ldg_smt;
+
+/* The tree over a base that reads the `tree` column family (or an in-memory map). Reads
+ * the root of version `version` (LDG_ERR_NOT_FOUND if there is none: an empty store). */
+ldg_err ldg_smt_open(ldg_smt **out, ldg_state_base base, uint64_t version,
+                     bool empty) LDG_WARN_UNUSED;
+void ldg_smt_free(ldg_smt *t);
+/* Blocks of history kept readable (>= LDG_SMT_RETAIN_MIN); 0: keep all;
+ * LDG_SMT_LATEST_ONLY: only the current version (replaced nodes are deleted at once; for
+ * in-memory trees that no one reads the past of: `chain verify`). */
+#define LDG_SMT_LATEST_ONLY 1
+void ldg_smt_set_retention(ldg_smt *t, uint64_t blocks);
+/* The current root (of the last committed version). */
+ldg_hash ldg_smt_root(const ldg_smt *t);
+
+/* Applies a block's sorted write set as version `version` (the current version + 1, or 0
+ * on an empty tree) and gives the new root. The new nodes are staged: ldg_smt_staged
+ * lists the tree-family writes (puts; deletes have val NULL) the block's batch must carry;
+ * ldg_smt_commit makes the version current once the batch is written or queued;
+ * ldg_smt_abandon drops it. Staging again drops an earlier staged version. */
+ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t n,
+                       ldg_hash *root) LDG_WARN_UNUSED;
+size_t ldg_smt_staged(ldg_smt *t, const ldg_write **out);
+void ldg_smt_commit(ldg_smt *t);
+void ldg_smt_abandon(ldg_smt *t);
+/* Versions up to `version` are in the base: their nodes may leave the memory. */
+void ldg_smt_stored(ldg_smt *t, uint64_t version);
+
+/* ---- past state (any thread; base = the store's tree family) ---- */
+
+/* The lowest version still readable: LDG_OK; *floor = 0 if nothing was pruned. */
+ldg_err ldg_smt_floor(ldg_state_base base, uint64_t *floor) LDG_WARN_UNUSED;
+/* The value of state key `key` at version `version`: LDG_OK with *found; *val malloc'd.
+ * LDG_ERR_PRUNED: the version is below the retention floor; LDG_ERR_NOT_FOUND: there is no
+ * such version (above the tip). */
+ldg_err ldg_smt_get_at(ldg_state_base base, uint64_t version, const uint8_t *key, size_t klen,
+                       uint8_t **val, size_t *vlen, bool *found) LDG_WARN_UNUSED;
+/* Calls fn for every holding of instrument id12 at version, in path order (not account
+ * order), until fn returns false: key is the 'b' key, val its value. */
+ldg_err ldg_smt_register_at(ldg_state_base base, uint64_t version, const uint8_t id12[12],
+                            bool (*fn)(void *arg, const uint8_t *key, size_t klen,
+                                       const uint8_t *val, size_t vlen),
+                            void *arg) LDG_WARN_UNUSED;
+
+/* ---- proofs (specs/state.md §5.5) ---- */
+
+/* One segment: from a terminal slot up to a root, in one tree. */
+typedef struct ldg_smt_seg {
+    uint8_t depth; /* internal nodes above the terminal slot (0..64) */
+    uint8_t term;  /* LDG_SMT_TERM_* */
+    /* LDG_SMT_TERM_OTHER: the leaf found in the key's place, with another path. */
+    uint8_t other_kind; /* LDG_SMT_LEAF_* */
+    ldg_hash other_path;
+    ldg_hash other_a;   /* value hash (plain, holding) or register root (register) */
+    uint64_t other_sum; /* amount (holding) or total (register) */
+    /* Siblings bottom-up, 4 per internal node: bit i of bitmap set = sibling i is not
+     * empty and is the next of sib[] (and sums[] in a register). */
+    uint8_t bitmap[LDG_SMT_DEPTH_MAX * 4 / 8];
+    uint16_t sib_count;
+    ldg_hash sib[LDG_SMT_DEPTH_MAX * 4];
+    uint64_t sums[LDG_SMT_DEPTH_MAX * 4];
+} ldg_smt_seg;
+
+enum { LDG_SMT_TERM_LEAF = 0, LDG_SMT_TERM_EMPTY = 1, LDG_SMT_TERM_OTHER = 2 };
+enum { LDG_SMT_LEAF_PLAIN = 0, LDG_SMT_LEAF_REGISTER = 1, LDG_SMT_LEAF_HOLDING = 2 };
+
+typedef struct ldg_smt_proof {
+    bool has_register;  /* a holding key whose instrument has a register: reg is set */
+    ldg_smt_seg reg;    /* the holding in its register (sum tree) */
+    ldg_hash reg_root;  /* the register's root ... */
+    uint64_t reg_total; /* ... and total, as the main tree holds them */
+    ldg_smt_seg main;   /* the key (or the register leaf) in the main tree */
+} ldg_smt_proof;
+
+/* Proves key at version: the value (if found; *val malloc'd) and the proof. Errors as
+ * ldg_smt_get_at. */
+ldg_err ldg_smt_prove(ldg_state_base base, uint64_t version, const uint8_t *key, size_t klen,
+                      ldg_smt_proof *proof, uint8_t **val, size_t *vlen,
+                      bool *found) LDG_WARN_UNUSED;
+/* Checks that under state root `root`, key holds val (val NULL: is absent). For a holding
+ * key with a register, *total (if given) is the register's proven total; *has_total says
+ * whether there was one. LDG_ERR_INVALID with a sentence in why if not. */
+ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, const uint8_t *val,
+                       size_t vlen, const ldg_smt_proof *proof, bool *has_total, uint64_t *total,
+                       char *why, size_t why_len) LDG_WARN_UNUSED;
+/* The proof's canonical bytes (specs/state.md §5.5) and back; decode refuses anything
+ * non-canonical or out of range with LDG_ERR_DECODE. */
+void ldg_smt_proof_encode(ldg_enc *e, const ldg_smt_proof *p);
+ldg_err ldg_smt_proof_decode(ldg_smt_proof *p, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
+
+/* The path of a state key: TH("folio/smt/key", key). */
+void ldg_smt_path(ldg_hash *out, const uint8_t *key, size_t klen);
+
+/* One block on an in-memory tree (chain verify, tests): its root, its nodes applied to kv
+ * (the tree's base) and committed. With ldg_smt_disabled, the write-set chain's root
+ * (ldg_state_root over prev). */
+ldg_err ldg_smt_step_mem(ldg_smt *t, ldg_memkv *kv, const ldg_hash *prev, uint64_t version,
+                         const ldg_write *w, size_t n, ldg_hash *root) LDG_WARN_UNUSED;
+
+/* The old write-set chain (ldg_state_root) instead of the tree: for the benchmark's
+ * baseline only (FOLIO_STATE_ROOT=chain). A chain's nodes must all agree. */
+bool ldg_smt_disabled(void);
+
+#endif

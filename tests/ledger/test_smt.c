@@ -1,0 +1,432 @@
+/* Unit tests for ledger/ldg_smt (the state tree, specs/state.md §5): seeded random blocks
+ * of puts and deletes (plain keys and holdings of three instruments, with no-op writes)
+ * against a naive model; every read at the latest and at past versions; the root equal to
+ * one rebuilt from scratch from the same state (canonical: history-independent); inclusion
+ * and non-inclusion proofs that verify, register totals equal to the model's sums, and
+ * refusal of tampered proofs; proof bytes round trip and refusal of bad bytes; pruning
+ * below the retention window with LDG_ERR_PRUNED. */
+#include "testlib.h"
+
+#include "ldg_smt.h"
+#include "ldg_state.h"
+
+#define NKEYS 300
+#define NVERS 60
+
+typedef struct model {
+    uint8_t key[NKEYS][40];
+    size_t klen[NKEYS];
+    bool has[NKEYS];
+    uint64_t val[NKEYS]; /* values are canonical u64s: holdings count, others are bytes */
+} model;
+
+static void enc_u64(uint64_t v, uint8_t *out, size_t *n)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_u64(&e, v);
+    memcpy(out, ldg_enc_data(&e), ldg_enc_len(&e));
+    *n = ldg_enc_len(&e);
+    ldg_enc_free(&e);
+}
+
+/* Keys: a third are holdings ('b' ‖ id12 ‖ account) of three instruments, the rest plain
+ * keys of 1..40 bytes with assorted prefixes. */
+static void make_keys(model *m, tl_rng *r)
+{
+    static const char *ids[3] = {"CNE100000296", "US0378331005", "EUR"};
+    for (int i = 0; i < NKEYS; i++) {
+        if (i % 3 == 0) {
+            m->key[i][0] = 'b';
+            memset(m->key[i] + 1, 0, 12);
+            memcpy(m->key[i] + 1, ids[(i / 3) % 3], strlen(ids[(i / 3) % 3]));
+            tl_rng_bytes(r, m->key[i] + 13, 20);
+            m->klen[i] = LDG_SMT_HOLDING_KEY_LEN;
+        } else {
+            m->klen[i] = 3 + tl_rng_below(r, 37); /* unique: the index is in bytes 1..2 */
+            tl_rng_bytes(r, m->key[i], m->klen[i]);
+            m->key[i][1] = (uint8_t)(i >> 8), m->key[i][2] = (uint8_t)i;
+            if (m->key[i][0] == 'b' && m->klen[i] == LDG_SMT_HOLDING_KEY_LEN)
+                m->key[i][0] = 'c';
+        }
+    }
+}
+
+/* Applies writes (sorted) as version v; stores the staged nodes in kv. */
+static ldg_hash apply(ldg_smt *t, ldg_memkv *kv, uint64_t v, ldg_write *w, size_t n)
+{
+    ldg_hash root;
+    ck_assert_int_eq(ldg_smt_update(t, v, w, n, &root), LDG_OK);
+    const ldg_write *sw;
+    size_t sn = ldg_smt_staged(t, &sw);
+    ldg_memkv_apply(kv, sw, sn);
+    ldg_smt_commit(t);
+    ldg_smt_stored(t, v);
+    return root;
+}
+
+/* The model's state as a sorted write set (values in bufs). */
+static size_t model_writes(const model *m, ldg_write *w, uint8_t bufs[][9])
+{
+    ldg_memkv *tmp = ldg_memkv_new();
+    ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+    for (int i = 0; i < NKEYS; i++)
+        if (m->has[i]) {
+            size_t n;
+            enc_u64(m->val[i], bufs[i], &n);
+            ldg_state_put(st, m->key[i], m->klen[i], bufs[i], n);
+        }
+    const ldg_write *sw;
+    size_t n = ldg_state_writes(st, &sw);
+    for (size_t i = 0; i < n; i++)
+        w[i] = sw[i];
+    /* copy keys/values out of the overlay before freeing it */
+    for (size_t i = 0; i < n; i++)
+        for (int j = 0; j < NKEYS; j++)
+            if (m->has[j] && m->klen[j] == w[i].klen && !memcmp(m->key[j], w[i].key, w[i].klen)) {
+                w[i].key = m->key[j];
+                w[i].val = bufs[j];
+            }
+    ldg_state_free(st);
+    ldg_memkv_free(tmp);
+    return n;
+}
+
+static uint64_t model_total(const model *m, const uint8_t *id12)
+{
+    uint64_t s = 0;
+    for (int i = 0; i < NKEYS; i++)
+        if (m->has[i] && m->klen[i] == LDG_SMT_HOLDING_KEY_LEN && m->key[i][0] == 'b' &&
+            !memcmp(m->key[i] + 1, id12, 12))
+            s += m->val[i];
+    return s;
+}
+
+static void check_proof(ldg_state_base b, uint64_t v, const ldg_hash *root, const model *m, int i)
+{
+    ldg_smt_proof *p = malloc(sizeof *p), *q = malloc(sizeof *q);
+    uint8_t *val = NULL;
+    size_t vl = 0;
+    bool found, has_total;
+    uint64_t total = 0;
+    char why[128];
+    ck_assert_int_eq(ldg_smt_prove(b, v, m->key[i], m->klen[i], p, &val, &vl, &found), LDG_OK);
+    ck_assert_int_eq(found, m->has[i]);
+    ck_assert_int_eq(ldg_smt_verify(root, m->key[i], m->klen[i], val, vl, p, &has_total, &total,
+                                    why, sizeof why),
+                     LDG_OK);
+    bool holding = m->key[i][0] == 'b' && m->klen[i] == LDG_SMT_HOLDING_KEY_LEN;
+    if (holding && has_total)
+        ck_assert_uint_eq(total, model_total(m, m->key[i] + 1));
+    if (holding && !has_total)
+        ck_assert_uint_eq(model_total(m, m->key[i] + 1), 0);
+    /* round trip through the bytes */
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_smt_proof_encode(&e, p);
+    ck_assert_uint_le(ldg_enc_len(&e), LDG_SMT_PROOF_SIZE_MAX);
+    ck_assert_int_eq(ldg_smt_proof_decode(q, ldg_enc_data(&e), ldg_enc_len(&e)), LDG_OK);
+    ck_assert_int_eq(
+        ldg_smt_verify(root, m->key[i], m->klen[i], val, vl, q, NULL, NULL, why, sizeof why),
+        LDG_OK);
+    /* truncated bytes never decode */
+    ck_assert_int_ne(ldg_smt_proof_decode(q, ldg_enc_data(&e), ldg_enc_len(&e) - 1), LDG_OK);
+    /* the opposite claim fails: a value for an absent key, absence for a present one */
+    uint8_t other[9] = {0x2a};
+    if (found) {
+        ck_assert_int_eq(
+            ldg_smt_verify(root, m->key[i], m->klen[i], NULL, 0, p, NULL, NULL, why, sizeof why),
+            LDG_ERR_INVALID);
+        if (!(vl == 1 && val[0] == 0x2a))
+            ck_assert_int_eq(ldg_smt_verify(root, m->key[i], m->klen[i], other, 1, p, NULL, NULL,
+                                            why, sizeof why),
+                             LDG_ERR_INVALID);
+    } else {
+        ck_assert_int_eq(
+            ldg_smt_verify(root, m->key[i], m->klen[i], other, 1, p, NULL, NULL, why, sizeof why),
+            LDG_ERR_INVALID);
+    }
+    /* a flipped sibling bit, or another root */
+    if (p->main.sib_count) {
+        *q = *p;
+        q->main.sib[0].b[5] ^= 1;
+        ck_assert_int_eq(
+            ldg_smt_verify(root, m->key[i], m->klen[i], val, vl, q, NULL, NULL, why, sizeof why),
+            LDG_ERR_INVALID);
+    }
+    if (p->has_register) {
+        *q = *p;
+        q->reg_total += 1;
+        ck_assert_int_eq(
+            ldg_smt_verify(root, m->key[i], m->klen[i], val, vl, q, NULL, NULL, why, sizeof why),
+            LDG_ERR_INVALID);
+        if (q->reg.sib_count) {
+            *q = *p;
+            q->reg.sums[0] += 1;
+            ck_assert_int_eq(ldg_smt_verify(root, m->key[i], m->klen[i], val, vl, q, NULL, NULL,
+                                            why, sizeof why),
+                             LDG_ERR_INVALID);
+        }
+    }
+    ldg_hash bad = *root;
+    bad.b[0] ^= 0x80;
+    ck_assert_int_eq(
+        ldg_smt_verify(&bad, m->key[i], m->klen[i], val, vl, p, NULL, NULL, why, sizeof why),
+        LDG_ERR_INVALID);
+    ldg_enc_free(&e);
+    free(val);
+    free(p);
+    free(q);
+}
+
+typedef struct acc {
+    uint64_t sum;
+    size_t rows;
+} acc;
+
+/* Adds up a register's rows. */
+static bool add_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    acc *a = arg;
+    ck_assert_uint_eq(kl, 33);
+    ck_assert_uint_eq(k[0], 'b');
+    ldg_dec d;
+    uint64_t x = 0;
+    ck_assert_int_eq(ldg_decode(&d, v, vl), LDG_OK);
+    ck_assert(ldg_obj_u64(d.root, &x));
+    ldg_dec_free(&d);
+    a->sum += x;
+    a->rows++;
+    return true;
+}
+
+static void run_model(uint64_t retain, uint64_t seed)
+{
+    tl_rng r;
+    tl_rng_init(&r, seed);
+    model *m = calloc(1, sizeof *m);
+    model *hist = calloc(NVERS, sizeof *hist);
+    ldg_hash roots[NVERS];
+    make_keys(m, &r);
+    ldg_memkv *kv = ldg_memkv_new();
+    ldg_state_base base = ldg_memkv_base(kv);
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, base, 0, true), LDG_OK);
+    ldg_smt_set_retention(t, retain);
+    uint8_t(*bufs)[9] = calloc(NKEYS, 9);
+    for (uint64_t v = 0; v < NVERS; v++) {
+        ldg_memkv *tmp = ldg_memkv_new();
+        ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+        int nops = v == 0 ? NKEYS / 2 : 1 + (int)tl_rng_below(&r, 40);
+        for (int k = 0; k < nops; k++) {
+            int i = (int)tl_rng_below(&r, NKEYS);
+            if (tl_rng_below(&r, 4) == 0) {
+                ldg_state_del(st, m->key[i], m->klen[i]); /* perhaps absent: a no-op */
+                m->has[i] = false;
+            } else {
+                /* sometimes the same value again: a no-op put */
+                if (!m->has[i] || tl_rng_below(&r, 3))
+                    m->val[i] = 1 + tl_rng_below(&r, 1000000);
+                size_t n;
+                enc_u64(m->val[i], bufs[i], &n);
+                ldg_state_put(st, m->key[i], m->klen[i], bufs[i], n);
+                m->has[i] = true;
+            }
+        }
+        const ldg_write *w;
+        size_t n = ldg_state_writes(st, &w);
+        roots[v] = apply(t, kv, v, (ldg_write *)w, n);
+        ck_assert(!memcmp(roots[v].b, ldg_smt_root(t).b, 32));
+        ldg_state_free(st);
+        ldg_memkv_free(tmp);
+        hist[v] = *m;
+        /* reads at this version and at an earlier one still retained */
+        uint64_t floor;
+        ck_assert_int_eq(ldg_smt_floor(base, &floor), LDG_OK);
+        uint64_t past = floor + tl_rng_below(&r, v - floor + 1);
+        for (int i = 0; i < NKEYS; i++) {
+            for (int which = 0; which < 2; which++) {
+                uint64_t at = which ? past : v;
+                uint8_t *val;
+                size_t vl;
+                bool found;
+                ck_assert_int_eq(
+                    ldg_smt_get_at(base, at, hist[at].key[i], hist[at].klen[i], &val, &vl, &found),
+                    LDG_OK);
+                ck_assert_int_eq(found, hist[at].has[i]);
+                if (found) {
+                    uint8_t want[9];
+                    size_t wl;
+                    enc_u64(hist[at].val[i], want, &wl);
+                    ck_assert(vl == wl && !memcmp(val, want, wl));
+                    free(val);
+                }
+            }
+        }
+        for (int k = 0; k < 8; k++)
+            check_proof(base, v, &roots[v], m, (int)tl_rng_below(&r, NKEYS));
+        if (floor > 0) {
+            uint8_t *val;
+            size_t vl;
+            bool found;
+            ck_assert_int_eq(
+                ldg_smt_get_at(base, floor - 1, m->key[0], m->klen[0], &val, &vl, &found),
+                LDG_ERR_PRUNED);
+        }
+        if (retain)
+            ck_assert_uint_eq(floor, v + 1 >= retain ? v + 1 - retain : 0);
+    }
+    /* Canonical: the same state built in one block from scratch has the same root. */
+    ldg_memkv *kv2 = ldg_memkv_new();
+    ldg_state_base base2 = ldg_memkv_base(kv2);
+    ldg_smt *t2;
+    ck_assert_int_eq(ldg_smt_open(&t2, base2, 0, true), LDG_OK);
+    ldg_write *w = calloc(NKEYS, sizeof *w);
+    size_t n = model_writes(m, w, bufs);
+    ldg_hash again = apply(t2, kv2, 0, w, n);
+    ck_assert(!memcmp(again.b, roots[NVERS - 1].b, 32));
+    /* register sums: every instrument's holders add up to the model */
+    uint8_t id12[12] = "CNE100000296";
+    size_t rows = 0;
+    for (int i = 0; i < NKEYS; i++)
+        if (m->has[i] && m->key[i][0] == 'b' && m->klen[i] == 33 &&
+            !memcmp(m->key[i] + 1, id12, 12))
+            rows++;
+    acc a = {0, 0};
+    ck_assert_int_eq(ldg_smt_register_at(base, NVERS - 1, id12, add_row, &a), LDG_OK);
+    ck_assert_uint_eq(a.rows, rows);
+    ck_assert_uint_eq(a.sum, model_total(m, id12));
+    free(w);
+    ldg_smt_free(t2);
+    ldg_memkv_free(kv2);
+    ldg_smt_free(t);
+    ldg_memkv_free(kv);
+    free(bufs);
+    free(hist);
+    free(m);
+}
+
+START_TEST(test_model_keep_all)
+{
+    run_model(0, tl_seed("smt keep all", 0x5eed0001));
+}
+END_TEST
+
+START_TEST(test_model_pruned)
+{
+    run_model(LDG_SMT_RETAIN_MIN, tl_seed("smt pruned", 0x5eed0002));
+}
+END_TEST
+
+/* Empty tree: root zero; one key: the root is its leaf; deleting it empties the tree. */
+START_TEST(test_small_trees)
+{
+    ldg_memkv *kv = ldg_memkv_new();
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
+    ldg_hash zero = {{0}}, root = apply(t, kv, 0, NULL, 0);
+    ck_assert(!memcmp(root.b, zero.b, 32));
+    ldg_write w = {(const uint8_t *)"k", 1, (const uint8_t *)"v", 1};
+    root = apply(t, kv, 1, &w, 1);
+    /* a single leaf: TH(leaf, path ‖ TH(value, "v")) */
+    ldg_hash path, vh, want;
+    ldg_smt_path(&path, (const uint8_t *)"k", 1);
+    ldg_tagged_hash(&vh, LDG_TAG_SMT_VALUE, "v", 1);
+    uint8_t buf[64];
+    memcpy(buf, path.b, 32);
+    memcpy(buf + 32, vh.b, 32);
+    ldg_tagged_hash(&want, LDG_TAG_SMT_LEAF, buf, 64);
+    ck_assert(!memcmp(root.b, want.b, 32));
+    w.val = NULL;
+    root = apply(t, kv, 2, &w, 1);
+    ck_assert(!memcmp(root.b, zero.b, 32));
+    /* a version above the tip does not exist */
+    uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(
+        ldg_smt_get_at(ldg_memkv_base(kv), 3, (const uint8_t *)"k", 1, &v, &vl, &found),
+        LDG_ERR_NOT_FOUND);
+    ldg_smt_free(t);
+    ldg_memkv_free(kv);
+}
+END_TEST
+
+static void hex32(ldg_hash *h, const char *hex)
+{
+    for (int i = 0; i < 32; i++) {
+        unsigned x;
+        ck_assert(sscanf(hex + 2 * i, "%2x", &x) == 1);
+        h->b[i] = (uint8_t)x;
+    }
+}
+
+/* The worked values of specs/state.md §5.2, computed there from the spec alone (Python,
+ * hashlib): one plain key; a plain key and a register of two holdings (100 and 200). */
+START_TEST(test_worked_values)
+{
+    ldg_memkv *kv = ldg_memkv_new();
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
+    ldg_write w1 = {(const uint8_t *)"V", 1, (const uint8_t *)"\x01", 1};
+    ldg_hash want, root = apply(t, kv, 0, &w1, 1);
+    hex32(&want, "a72657442ae22cbde7b881970c8e52fb7e7f9cffb2dd3acd7728b671329729da");
+    ck_assert(!memcmp(root.b, want.b, 32));
+    uint8_t b1[33] = "bCNE100000296", b2[33] = "bCNE100000296";
+    memset(b1 + 13, 0x11, 20);
+    memset(b2 + 13, 0x22, 20);
+    ldg_write w2[2] = {{b1, 33, (const uint8_t *)"\x64", 1},
+                       {b2, 33, (const uint8_t *)"\xcc\xc8", 2}};
+    root = apply(t, kv, 1, w2, 2);
+    hex32(&want, "e240da67e9928d7207ff7915ba769c765ae0e2efd11e051b4d775e75931ef4a2");
+    ck_assert(!memcmp(root.b, want.b, 32));
+    ldg_smt_proof *p = malloc(sizeof *p);
+    uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(ldg_smt_prove(ldg_memkv_base(kv), 1, b1, 33, p, &v, &vl, &found), LDG_OK);
+    ck_assert(found && p->has_register && p->reg_total == 300);
+    hex32(&want, "8d40398bd56a55e0c383d9ec3a0b593b5c43431ab024063f2e0074c505c984d3");
+    ck_assert(!memcmp(p->reg_root.b, want.b, 32));
+    free(v);
+    free(p);
+    ldg_smt_free(t);
+    ldg_memkv_free(kv);
+}
+END_TEST
+
+/* Bytes that are not a proof: refused with DECODE, never asserting. */
+START_TEST(test_proof_bad_bytes)
+{
+    ldg_smt_proof *p = malloc(sizeof *p);
+    static const uint8_t junk[][12] = {
+        {0x93, 0x02, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0},  /* version 2 */
+        {0x93, 0x01, 0x96, 65, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0}, /* depth 65 */
+        {0x93, 0x01, 0x96, 0, 3, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0},  /* term 3 */
+        {0x93, 0x01, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x91, 0xc0},  /* stray sum */
+    };
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
+        ck_assert_int_eq(ldg_smt_proof_decode(p, junk[i], sizeof junk[i]), LDG_ERR_DECODE);
+    static const uint8_t ok[] = {0x93, 0x01, 0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0};
+    ck_assert_int_eq(ldg_smt_proof_decode(p, ok, sizeof ok), LDG_OK);
+    /* depth 1 with a bit set past its 4 levels */
+    static const uint8_t bits[] = {0x93, 0x01, 0x96, 1, 1,    0xc0, 0xc4,
+                                   1,    0x10, 0xc4, 0, 0x90, 0xc0};
+    ck_assert_int_eq(ldg_smt_proof_decode(p, bits, sizeof bits), LDG_ERR_DECODE);
+    free(p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("smt");
+    TCase *tc = tcase_create("smt");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_small_trees);
+    tcase_add_test(tc, test_worked_values);
+    tcase_add_test(tc, test_proof_bad_bytes);
+    tcase_add_test(tc, test_model_keep_all);
+    tcase_add_test(tc, test_model_pruned);
+    suite_add_tcase(s, tc);
+    return tl_run(s);
+}
