@@ -195,7 +195,9 @@ START_TEST(test_usage_line)
         if (!strcmp(cli_cmds[i].noun, "asset") && !strcmp(cli_cmds[i].verb, "holders")) {
             char u[256];
             cli_cmds_usage_line(u, sizeof u, &cli_cmds[i]);
-            ck_assert_str_eq(u, "folio asset holders ISIN [--limit N] [--after CURSOR]");
+            /* the options after these may grow (--height, --record-date) */
+            const char *want = "folio asset holders ISIN [--limit N] [--after CURSOR]";
+            ck_assert_msg(!strncmp(u, want, strlen(want)), "usage line: %s", u);
             return;
         }
     ck_abort_msg("asset holders is not in the table");
