@@ -101,6 +101,9 @@ int cli_passphrase(cli_ctx *ctx, const char *prompt, bool confirm, char *out);
 const char *cli_home_source(const cli_ctx *ctx);
 /* Participant name, local key name, or 40-hex account -> account. */
 int cli_resolve_account(cli_ctx *ctx, const char *who, ldg_account *out);
+/* " (did you mean 'alice'?)" when a registered participant or a key of this home has a
+ * name close to who, else "" (into out; returns out). Asks the node for the participants. */
+const char *cli_participant_hint(cli_ctx *ctx, const char *who, char *out, size_t len);
 
 /* Signs payload as the signing key and asks the node's check method for the receipt it
  * would get: a refusal is printed with what to do and nothing is submitted (CLI_REJECTED);
@@ -172,5 +175,8 @@ int cli_wcwidth(uint32_t cp);
 size_t cli_text_width(const char *s);
 /* A whole number with thousands separators: 1234567 -> "1,234,567". */
 void cli_num(char *out, size_t len, uint64_t v);
+/* A reply's "roles" (an array of role names, specs/rpc.md §2.2) as "a,b" into out; "" when
+ * absent. Returns out. */
+const char *cli_roles_text(const json_t *roles, char *out, size_t len);
 
 #endif

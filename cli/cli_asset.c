@@ -564,7 +564,7 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
     printf("\nissued %s, held %s: %s\n", sup, ts, conserved ? "conserved" : "MISMATCH");
     cli_page_more(ctx, j, cmd, &page);
     json_decref(j);
-    return conserved ? CLI_OK : CLI_UNAVAILABLE;
+    return conserved ? CLI_OK : CLI_REJECTED; /* a check failed (exit 1) */
 }
 
 int cli_asset_main(cli_ctx *ctx, int argc, char **argv)

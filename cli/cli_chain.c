@@ -19,10 +19,15 @@ static void print_tx_human(json_t *j)
     printf("\n");
     if (!json_object_get(j, "type_name"))
         return;
-    const char *sn = json_string_value(json_object_get(j, "sender_name"));
+    json_t *sender = json_object_get(j, "sender");
+    const char *sn = json_string_value(json_object_get(sender, "name"));
+    sn = sn ? sn : "";
     printf("  type      %s\n", json_string_value(json_object_get(j, "type_name")));
-    printf("  sender    %s%s%s%s\n", json_string_value(json_object_get(j, "sender")),
+    printf("  sender    %s%s%s%s\n", json_string_value(json_object_get(sender, "account")),
            *sn ? " (" : "", sn, *sn ? ")" : "");
+    const char *bt = json_string_value(json_object_get(j, "block_time"));
+    if (bt)
+        printf("  time      %s\n", bt);
     json_t *omitted = json_object_get(j, "payload_omitted");
     char *payload = json_dumps(json_object_get(j, "payload"), JSON_COMPACT | JSON_ENCODE_ANY);
     if (omitted)
@@ -191,8 +196,8 @@ int cli_chain_main(cli_ctx *ctx, int argc, char **argv)
             cli_fail(ctx, "CORRUPT", "chain verify FAILED: %s", why);
             return CLI_REJECTED;
         }
-        cli_fail(ctx, "UNAVAILABLE", "%s", why);
-        return CLI_UNAVAILABLE;
+        cli_fail(ctx, "IO", "%s", why); /* the home's store: a local file */
+        return CLI_LOCAL;
     }
     bool tty = isatty(STDERR_FILENO) && !ctx->json;
     ldg_verify_report rep;

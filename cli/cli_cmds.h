@@ -88,6 +88,14 @@ size_t cli_edit_distance(const char *a, const char *b);
 /* The candidate closest to word if it is close enough to be a likely typo, else NULL. */
 const char *cli_suggest(const char *word, const char *const *cands, size_t n);
 
+/* Checks and normalises in place the value v of an option or positional argument whose
+ * placeholder in the table is ph (cli_values.c): ISINs and currency codes upper-cased, enum
+ * values ("a|b|c") and roles in any case rewritten to the listed spelling; a wrong ISIN
+ * check digit, an unknown currency, enum value or role refused (CLI_USAGE, with the digit
+ * it should be or a "did you mean"). `what` names the value in the message ("--isin").
+ * Other values are left to the command. */
+int cli_value_check(cli_ctx *ctx, const char *what, const char *ph, char *v);
+
 /* Entry points of the nouns. */
 int cli_init_main(cli_ctx *ctx, int argc, char **argv);
 int cli_node_main(cli_ctx *ctx, int argc, char **argv);

@@ -520,9 +520,9 @@ static int load_deployment(cli_ctx *ctx, const char *path, const char *want, con
     size_t len;
     char *text = read_file(path, &len);
     if (!text) {
-        cli_fail(ctx, "USAGE", "cannot read %s (missing, unreadable or over %u bytes)", path,
+        cli_fail(ctx, "IO", "cannot read %s (missing, unreadable or over %u bytes)", path,
                  FILE_SIZE_MAX);
-        return CLI_USAGE;
+        return CLI_LOCAL;
     }
     const char *p = text;
     while (isspace((unsigned char)*p))

@@ -518,6 +518,62 @@ static int check_args(cli_ctx *ctx, const cli_cmd *c, int first, int argc, char 
     return CLI_OK;
 }
 
+/* The i-th positional placeholder of args ("ISIN QUANTITY" -> "QUANTITY" for 1), without
+ * brackets; "" if none. */
+static void positional_ph(const char *args, int i, char *out, size_t len)
+{
+    out[0] = 0;
+    for (const char *p = args; *p;) {
+        p += strspn(p, " ");
+        size_t l = strcspn(p, " ");
+        if (!l)
+            break;
+        if (i-- == 0) {
+            const char *w = p + (*p == '[');
+            size_t wl = l - (*p == '[') - (p[l - 1] == ']');
+            snprintf(out, len, "%.*s", (int)wl, w);
+            return;
+        }
+        p += l;
+    }
+}
+
+/* After check_args accepted the line: each value against its placeholder (cli_values.c). */
+static int check_values(cli_ctx *ctx, const cli_cmd *c, int first, int argc, char **argv)
+{
+    int npos = 0;
+    for (int i = first; i < argc; i++) {
+        char *a = argv[i];
+        if (a[0] == '-' && a[1] == '-') {
+            size_t n = strcspn(a, "=");
+            const cli_optdef *o = c->opts;
+            while (o && o->name && !(strlen(o->name) == n && !strncmp(o->name, a, n)))
+                o++;
+            size_t al = o && o->arg ? strlen(o->arg) : 0;
+            if (al > 3 && !strcmp(o->arg + al - 3, "...")) {
+                while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0)
+                    i++; /* V...: every word up to the next option (never an ISIN or enum) */
+                continue;
+            }
+            if (!al)
+                continue;
+            char *v = a[n] == '=' ? a + n + 1 : argv[++i];
+            int rc = cli_value_check(ctx, o->name, o->arg, v);
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
+        char ph[64];
+        positional_ph(c->args, npos++, ph, sizeof ph);
+        /* a positional's placeholder with '|' names alternatives of kind (NAME|ACCOUNT),
+         * never literal values: only instrument ids are judged */
+        int rc = strcmp(ph, "ISIN") ? CLI_OK : cli_value_check(ctx, ph, ph, a);
+        if (rc != CLI_OK)
+            return rc;
+    }
+    return CLI_OK;
+}
+
 static int bad_noun(cli_ctx *ctx, const char *word)
 {
     const char *names[128];
@@ -572,6 +628,8 @@ int cli_cmds_dispatch(cli_ctx *ctx, int argc, char **argv)
     }
     int first = 1 + (int)verb_len(c);
     int rc = check_args(ctx, c, first, argc, argv);
+    if (rc == CLI_OK)
+        rc = check_values(ctx, c, first, argc, argv);
     if (rc != CLI_OK)
         return rc;
     return noun->fn(ctx, argc, argv);

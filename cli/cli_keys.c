@@ -177,7 +177,7 @@ static int save_key(cli_ctx *ctx, const char *name, const ldg_keypair *kp, const
     }
     if (e != LDG_OK) {
         cli_fail(ctx, "IO", "cannot save key '%s': %s", name, err);
-        return CLI_UNAVAILABLE;
+        return CLI_LOCAL;
     }
     return CLI_OK;
 }
@@ -207,7 +207,7 @@ static int read_key_text(cli_ctx *ctx, const char *file, uint8_t *buf, size_t *l
     int fd = strcmp(file, "-") ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
     if (fd < 0) {
         cli_fail(ctx, "IO", "cannot read %s: %s", file, strerror(errno));
-        return CLI_USAGE;
+        return CLI_LOCAL;
     }
     size_t n = 0;
     ssize_t r;
@@ -342,7 +342,7 @@ static int keys_delete(cli_ctx *ctx, const char *name, bool yes)
     char err[NET_PATH_MAX + 256];
     if (net_key_delete(ctx->home, name, err, sizeof err) != LDG_OK) {
         cli_fail(ctx, "IO", "%s", err);
-        return CLI_UNAVAILABLE;
+        return CLI_LOCAL;
     }
     if (ctx->json)
         printf("{\"deleted\": \"%s\"}\n", name);
@@ -361,7 +361,7 @@ static int keys_list(cli_ctx *ctx)
     for (size_t i = 0; i < n; i++)
         key_row(ctx, names[i], arr, t);
     if (ctx->json) {
-        json_t *j = json_pack("{s:o}", "keys", arr);
+        json_t *j = json_pack("{s:o,s:n}", "keys", arr, "next"); /* a list (rpc.md §2.2) */
         cli_print_json(j);
         json_decref(j);
     } else {

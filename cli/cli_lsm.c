@@ -129,7 +129,7 @@ static int cli_lsm_solve(cli_ctx *ctx, const char *path)
     size_t len;
     char *text = cli_lsm_read(ctx, path, &len), err[512];
     if (!text)
-        return 2;
+        return CLI_LOCAL; /* a local file: exit 4 (cli_cmds.c) */
     stl_lsm_doc d;
     ldg_err e = stl_lsm_doc_parse(&d, err, sizeof err, text, len);
     free(text);

@@ -228,6 +228,10 @@ static int node_status(cli_ctx *ctx)
                (long long)json_integer_value(json_object_get(j, "height")));
         printf("last block hash  %s\n", json_string_value(json_object_get(j, "last_block_hash")));
         printf("state root       %s\n", json_string_value(json_object_get(j, "state_root")));
+        const char *bt = json_string_value(json_object_get(j, "time"));
+        const char *ld = json_string_value(json_object_get(j, "ledger_date"));
+        printf("block time       %s\n", bt ? bt : "-");
+        printf("ledger date      %s\n", ld ? ld : "-");
         printf("transactions     %lld committed\n",
                (long long)json_integer_value(json_object_get(j, "tx_total")));
         printf("mempool          %lld pending\n",

@@ -77,13 +77,14 @@ static int do_list(cli_ctx *ctx, int argc, char **argv)
         json_t *p;
         json_array_foreach(json_object_get(j, "participants"), i, p)
         {
-            char since[32];
+            char since[32], roles[256];
             snprintf(since, sizeof since, "block %lld",
                      (long long)json_integer_value(json_object_get(p, "registered_height")));
-            cli_table_row(t, (const char *const[]){json_string_value(json_object_get(p, "name")),
-                                                   json_string_value(json_object_get(p, "account")),
-                                                   json_string_value(json_object_get(p, "roles")),
-                                                   since});
+            cli_table_row(t, (const char *const[]){
+                                 json_string_value(json_object_get(p, "name")),
+                                 json_string_value(json_object_get(p, "account")),
+                                 cli_roles_text(json_object_get(p, "roles"), roles, sizeof roles),
+                                 since});
         }
         cli_table_print(t, stdout);
         cli_table_free(t);
@@ -109,17 +110,24 @@ int cli_participant_main(cli_ctx *ctx, int argc, char **argv)
             cli_fail(ctx, "USAGE", "participant show needs a NAME or ACCOUNT");
             return CLI_USAGE;
         }
-        int rc;
-        json_t *j = cli_query(ctx, "participant", argv[2], &rc);
+        /* a name, a key of this home or 40 hex; a typo gets a "did you mean" */
+        ldg_account a;
+        char hex[LDG_ACCOUNT_HEX_LEN];
+        int rc = cli_resolve_account(ctx, argv[2], &a);
+        if (rc != CLI_OK)
+            return rc;
+        ldg_account_hex(hex, &a);
+        json_t *j = cli_query(ctx, "participant", hex, &rc);
         if (!j)
             return rc;
+        char roles[256];
         if (ctx->json)
             cli_print_json(j);
         else
             printf("%s\n  account  %s\n  roles    %s\n  pubkey   %s\n  since    block %lld\n",
                    json_string_value(json_object_get(j, "name")),
                    json_string_value(json_object_get(j, "account")),
-                   json_string_value(json_object_get(j, "roles")),
+                   cli_roles_text(json_object_get(j, "roles"), roles, sizeof roles),
                    json_string_value(json_object_get(j, "pubkey")),
                    (long long)json_integer_value(json_object_get(j, "registered_height")));
         json_decref(j);

@@ -346,8 +346,8 @@ int cli_cycle_report_html(cli_ctx *ctx, json_t *j, const char *path)
     }
     int rc = cli_write_file(ctx, path, buf, len);
     free(buf);
-    if (rc != CLI_OK)
-        return rc;
+    if (rc != CLI_OK || !strcmp(path, "-"))
+        return rc; /* "-": the HTML on stdout is the whole output */
     if (ctx->json) {
         json_t *o = json_pack("{s:s,s:I}", "html", path, "cycle", (json_int_t)iv(j, "cycle"));
         cli_print_json(o);

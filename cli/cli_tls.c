@@ -149,7 +149,7 @@ static int tls_show(cli_ctx *ctx, int argc, char **argv, bool revoke)
         }
         if (fd < 0) {
             cli_fail(ctx, "IO", "cannot append to %s: %s", path, strerror(errno));
-            return CLI_UNAVAILABLE;
+            return CLI_LOCAL;
         }
     }
     if (ctx->json) {

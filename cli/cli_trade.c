@@ -194,6 +194,16 @@ static const char *party(json_t *r, const char *key)
     return n && *n ? n : json_string_value(json_object_get(p, "account"));
 }
 
+/* "name (account)" for trade show, which shows everything its --json has. */
+static const char *party_full(char *out, size_t len, json_t *r, const char *key)
+{
+    json_t *p = json_object_get(r, key);
+    const char *n = json_string_value(json_object_get(p, "name"));
+    const char *a = json_string_value(json_object_get(p, "account"));
+    snprintf(out, len, n && *n ? "%s (%s)" : "%s%s", n ? n : "", a ? a : "");
+    return out;
+}
+
 static void trade_row(cli_table *t, json_t *r)
 {
     char id[24], q[CLI_MONEY_LEN], p[CLI_MONEY_LEN], v[CLI_MONEY_LEN];
@@ -257,13 +267,13 @@ static int list(cli_ctx *ctx, int argc, char **argv)
 /* Every field of the trade's --json, as a person reads it. */
 static void print_trade(json_t *j)
 {
-    char q[CLI_MONEY_LEN], m[CLI_MONEY_LEN];
+    char q[CLI_MONEY_LEN], m[CLI_MONEY_LEN], pf[128];
     printf("trade %lld (%s)\n", (long long)json_integer_value(json_object_get(j, "id")),
            json_string_value(json_object_get(j, "status")));
-    printf("  seller          %s\n", party(j, "seller"));
-    printf("  buyer           %s\n", party(j, "buyer"));
-    printf("  submitted by    %s\n", party(j, "submitter"));
-    printf("  counterparty    %s\n", party(j, "counterparty"));
+    printf("  seller          %s\n", party_full(pf, sizeof pf, j, "seller"));
+    printf("  buyer           %s\n", party_full(pf, sizeof pf, j, "buyer"));
+    printf("  submitted by    %s\n", party_full(pf, sizeof pf, j, "submitter"));
+    printf("  counterparty    %s\n", party_full(pf, sizeof pf, j, "counterparty"));
     printf("  instrument      %s\n", json_string_value(json_object_get(j, "isin")));
     printf("  quantity        %s\n",
            cli_quantity_text(q, json_integer_value(json_object_get(j, "quantity")), 0));

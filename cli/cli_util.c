@@ -1,10 +1,12 @@
 #include "cli.h"
+#include "cli_cmds.h"
 #include "net_file.h"
 #include "ast_date.h"
 #include "ldg_tx.h"
 #include "ldg_exec.h"
 #include "ldg_limits.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +184,25 @@ int cli_connect(cli_ctx *ctx)
     return CLI_OK;
 }
 
+/* An error status the node replied that says it failed (its store, memory, a timeout):
+ * exit 3. The others (not found, invalid, denied, too large...) refuse what was asked:
+ * exit 1 (the exit codes of cli_cmds.c). */
+static bool node_failed(int status)
+{
+    switch (status) {
+    case LDG_ERR_NOMEM:
+    case LDG_ERR_IO:
+    case LDG_ERR_CORRUPT:
+    case LDG_ERR_STOPPED:
+    case LDG_ERR_TIMEOUT:
+    case LDG_ERR_UNAVAILABLE:
+    case LDG_ERR_DIVERGED:
+        return true;
+    default:
+        return false;
+    }
+}
+
 json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code)
 {
     *exit_code = cli_connect(ctx);
@@ -208,11 +229,8 @@ json_t *cli_call(cli_ctx *ctx, ldg_enc *req, int *exit_code)
         const char *msg = json_string_value(json_object_get(j, "message"));
         cli_fail(ctx, code ? code : "ERROR", "%s", msg ? msg : "request failed");
         json_decref(j);
-        /* PRUNED: the past state asked for is no longer kept, like a missing one. */
-        *exit_code =
-            status == LDG_ERR_NOT_FOUND || status == LDG_ERR_INVALID || status == LDG_ERR_PRUNED
-                ? CLI_REJECTED
-                : CLI_UNAVAILABLE;
+        /* PRUNED (a past state no longer kept) is a refusal, like a missing one */
+        *exit_code = node_failed(status) ? CLI_UNAVAILABLE : CLI_REJECTED;
         return NULL;
     }
     return j;
@@ -410,9 +428,58 @@ int cli_resolve_account(cli_ctx *ctx, const char *who, ldg_account *out)
         ldg_account_of(out, &pub);
         return CLI_OK;
     }
+    char near[128];
     cli_fail(ctx, "UNKNOWN_ACCOUNT",
-             "'%s' is not a registered participant, a key in this home, or a 40-hex account", who);
+             "'%s' is not a registered participant, a key in this home, or a 40-hex account%s", who,
+             cli_participant_hint(ctx, who, near, sizeof near));
     return CLI_REJECTED;
+}
+
+/* The names of the first page of participants (the node's largest page) into names. */
+static size_t participant_names(cli_ctx *ctx, char (*names)[LDG_NAME_LEN_MAX + 1], size_t max)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "participants");
+    int status = -1;
+    char *text = NULL;
+    json_t *j = NULL;
+    if (cli_connect(ctx) == CLI_OK && net_client_call(ctx->client, &e, &status, &text) == LDG_OK &&
+        status == 0)
+        j = json_loads(text, 0, NULL);
+    free(text);
+    ldg_enc_free(&e);
+    size_t n = 0, i;
+    json_t *p;
+    json_array_foreach(json_object_get(j, "participants"), i, p)
+    {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        if (name && n < max)
+            snprintf(names[n++], LDG_NAME_LEN_MAX + 1, "%s", name);
+    }
+    json_decref(j);
+    return n;
+}
+
+const char *cli_participant_hint(cli_ctx *ctx, const char *who, char *out, size_t len)
+{
+    out[0] = 0;
+    if (strlen(who) > CLI_SUGGEST_LEN_MAX)
+        return out;
+    static char names[CLI_HINT_NAMES_MAX][LDG_NAME_LEN_MAX + 1];
+    const char *ptrs[CLI_HINT_NAMES_MAX];
+    size_t n = participant_names(ctx, names, CLI_HINT_NAMES_MAX - 64);
+    char keys[64][NET_KEY_NAME_MAX + 1];
+    size_t k = net_key_list(ctx->home, keys, 64);
+    for (size_t i = 0; i < k && n < CLI_HINT_NAMES_MAX; i++)
+        snprintf(names[n++], LDG_NAME_LEN_MAX + 1, "%.*s", LDG_NAME_LEN_MAX, keys[i]);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = names[i];
+    const char *s = cli_suggest(who, ptrs, n);
+    if (s)
+        snprintf(out, len, " (did you mean '%s'?)", s);
+    return out;
 }
 
 void cli_print_json(json_t *j)
@@ -475,7 +542,9 @@ static int wait_commit(cli_ctx *ctx, const ldg_hash *id, json_t **out)
         ldg_enc_free(&e);
         if (!j)
             return rc;
-        if (!strcmp(json_string_value(json_object_get(j, "status")), "committed")) {
+        const char *st = json_string_value(json_object_get(j, "status"));
+        /* in a block: "committed", or "rejected" when its receipt is a failure */
+        if (st && strcmp(st, "pending")) {
             if (tty && i > 10)
                 fprintf(stderr, "\r\033[K");
             *out = j;
@@ -529,8 +598,8 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
         return CLI_OK;
     }
     if (e != LDG_OK) {
-        cli_fail(ctx, "NO_HOME", "cannot read %s/genesis.bin: %s", ctx->home, ldg_err_str(e));
-        return CLI_USAGE;
+        cli_fail(ctx, "IO", "cannot read %s/genesis.bin: %s", ctx->home, ldg_err_str(e));
+        return CLI_LOCAL;
     }
     if (memcmp(out->b, node.b, LDG_HASH_LEN) != 0) {
         cli_fail(ctx, "WRONG_CHAIN",
@@ -543,23 +612,26 @@ static int chain_genesis(cli_ctx *ctx, const json_t *st, ldg_hash *out)
     return CLI_OK;
 }
 
-/* The role names of a participant JSON ("roles": "a,b" or ["a", "b"]) contain one of
- * need ("a,b"). */
+const char *cli_roles_text(const json_t *roles, char *out, size_t len)
+{
+    size_t i, off = 0;
+    json_t *r;
+    out[0] = '\0';
+    json_array_foreach(roles, i, r)
+    {
+        if (json_is_string(r) && off < len)
+            off += (size_t)snprintf(out + off, len - off, "%s%s", off ? "," : "",
+                                    json_string_value(r));
+    }
+    return out;
+}
+
+/* The role names of a participant JSON ("roles": ["a", "b"]) contain one of need ("a,b"). */
 static bool holds_role(json_t *roles, const char *need)
 {
-    char have[512] = "";
-    if (json_is_string(roles)) {
-        snprintf(have, sizeof have, ",%s,", json_string_value(roles));
-    } else {
-        size_t i, off = 1;
-        json_t *r;
-        have[0] = ',';
-        json_array_foreach(roles, i, r)
-        {
-            if (json_is_string(r) && off < sizeof have)
-                off += (size_t)snprintf(have + off, sizeof have - off, "%s,", json_string_value(r));
-        }
-    }
+    char have[512] = ",";
+    cli_roles_text(roles, have + 1, sizeof have - 2);
+    strcat(have, ",");
     char want[256];
     snprintf(want, sizeof want, "%s", need);
     for (char *save = NULL, *t = strtok_r(want, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
@@ -610,7 +682,8 @@ static void keys_with_role(cli_ctx *ctx, const char *roles, char *out, size_t le
 static void refusal_hint(cli_ctx *ctx, json_t *chk, const char *signer, char *out, size_t len)
 {
     int code = (int)json_integer_value(json_object_get(chk, "code"));
-    const char *roles = json_string_value(json_object_get(chk, "roles"));
+    char roles_buf[256];
+    const char *roles = cli_roles_text(json_object_get(chk, "roles"), roles_buf, sizeof roles_buf);
     char keys[1024];
     out[0] = '\0';
     if (code == LDG_R_UNAUTHORIZED && roles && *roles) {
@@ -1075,10 +1148,17 @@ bool cli_parse_date(const char *s, int64_t *days)
 
 int cli_write_file(cli_ctx *ctx, const char *path, const void *data, size_t len)
 {
+    if (!strcmp(path, "-")) {
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout) != 0) {
+            cli_fail(ctx, "IO", "cannot write to standard output: %s", strerror(errno));
+            return CLI_LOCAL;
+        }
+        return CLI_OK;
+    }
     char err[NET_PATH_MAX + 128];
     if (net_file_write(path, data, len, 0644, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
         cli_fail(ctx, "IO", "%s", err);
-        return CLI_UNAVAILABLE;
+        return CLI_LOCAL; /* a local file: not the node's fault */
     }
     return CLI_OK;
 }

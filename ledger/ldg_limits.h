@@ -446,6 +446,11 @@
  * distance is quadratic in the length, and no command, verb, option or name is this long. */
 #define CLI_SUGGEST_LEN_MAX 64
 
+/* Names a mistyped participant is compared with for a "did you mean" (cli_util.c): the
+ * first page of participants (LDG_QUERY_PAGE_MAX, one request, only on the failure path)
+ * and up to 64 keys of the home. */
+#define CLI_HINT_NAMES_MAX 1064
+
 /* Result codes `folio errors` can list (all modules' tables; codes are below 1000). */
 #define CLI_RESULT_CODES_MAX 1000
 

@@ -49,6 +49,26 @@ static void name_of(ldg_state *st, const ldg_account *a, char *out, size_t len)
         snprintf(out, len, "%s", p.name);
 }
 
+/* A party (specs/rpc.md §2.2): {"account": hex, "name": participant name, "" if none}. */
+static json_t *party_json(ldg_state *st, const ldg_account *a)
+{
+    char name[LDG_NAME_LEN_MAX + 1];
+    name_of(st, a, name, sizeof name);
+    return json_pack("{s:o,s:o}", "account", account_json(a), "name",
+                     net_json_text(name, strlen(name)));
+}
+
+/* Role names as an array, in bit order (specs/rpc.md §2.2). */
+static json_t *roles_json(uint32_t roles)
+{
+    char list[256];
+    ldg_roles_format(roles, list, sizeof list);
+    json_t *arr = json_array();
+    for (char *save = NULL, *r = strtok_r(list, ",", &save); r; r = strtok_r(NULL, ",", &save))
+        json_array_append_new(arr, json_string(r));
+    return arr;
+}
+
 /* ---- admission ---- */
 
 /* A client's transaction: the node's one admission path (net_admit.h), then the pool (one
@@ -122,8 +142,8 @@ static char *m_submit(net_node *n, const msgpack_object *args, uint32_t nargs, i
  * overlay over the committed state: nothing is written. */
 static json_t *receipt_json(const ldg_receipt *r);
 
-static json_t *check_reply(net_node *n, const char *stage, ldg_result code, const ldg_tx *tx,
-                           const ldg_receipt *rc, uint64_t height)
+static json_t *check_reply(net_node *n, ldg_state *st, const char *stage, ldg_result code,
+                           const ldg_tx *tx, const ldg_receipt *rc, uint64_t height)
 {
     json_t *j = rc ? receipt_json(rc) : result_json(code);
     json_object_set_new(j, "allowed", json_boolean(code == LDG_R_OK));
@@ -131,15 +151,13 @@ static json_t *check_reply(net_node *n, const char *stage, ldg_result code, cons
     json_object_set_new(j, "height", json_integer((json_int_t)height));
     const ldg_tx_type *t = tx ? ldg_registry_find(n->reg, tx->type) : NULL;
     if (t) {
-        char roles[128] = "";
-        ldg_roles_format(t->roles_any, roles, sizeof roles);
         json_object_set_new(j, "type_name", json_string(t->name));
-        json_object_set_new(j, "roles", json_string(roles));
+        json_object_set_new(j, "roles", roles_json(t->roles_any));
     }
     if (tx) {
         ldg_account a;
         ldg_account_of(&a, &tx->sender);
-        json_object_set_new(j, "sender", account_json(&a));
+        json_object_set_new(j, "sender", party_json(st, &a));
     }
     return j;
 }
@@ -154,13 +172,13 @@ static char *m_check(net_node *n, const msgpack_object *args, uint32_t nargs, in
     ldg_result r = ldg_tx_decode(&tx, wire, len);
     ldg_tip tip = ldg_chain_tip(n->chain);
     if (r != LDG_R_OK)
-        return dump(check_reply(n, "admission", r, NULL, NULL, tip.height + 1), status);
+        return dump(check_reply(n, NULL, "admission", r, NULL, NULL, tip.height + 1), status);
     ldg_state *st = ldg_chain_reader(n->chain);
     net_admitted ad;
     r = net_admit_probe(n->admit, st, wire, len, &ad);
     json_t *j = NULL;
     if (r != LDG_R_OK) {
-        j = check_reply(n, "admission", r, &tx, NULL, tip.height + 1);
+        j = check_reply(n, st, "admission", r, &tx, NULL, tip.height + 1);
     } else {
         ldg_env env = {.chain_id = ldg_chain_id(n->chain),
                        .height = tip.height + 1,
@@ -170,7 +188,7 @@ static char *m_check(net_node *n, const msgpack_object *args, uint32_t nargs, in
          * chain's thread only (ast_action.c). The answer is as of the committed state. */
         ldg_receipt rc;
         if (ldg_exec_tx(n->reg, st, &env, &tx, 0, &rc) == LDG_OK)
-            j = check_reply(n, "execution", rc.code, &tx, &rc, env.height);
+            j = check_reply(n, st, "execution", rc.code, &tx, &rc, env.height);
     }
     ldg_state_free(st);
     ldg_tx_free(&tx);
@@ -193,6 +211,14 @@ static char *m_status(net_node *n, int *status)
         "mempool", (json_int_t)net_pool_size(n->pool), "validators", (int)nv, "dev", n->dev,
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
         n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
+    if (!j)
+        return dump(j, status);
+    /* the ledger date: the UTC day of the tip's block time, what record and pay dates,
+     * coupons and maturities are compared with */
+    net_json_time(j, "time", tip.time_ms);
+    char date[11];
+    json_object_set_new(j, "ledger_date",
+                        net_utc_date(date, tip.time_ms) ? json_string(date) : json_null());
     json_object_set_new(j, "tx_total", json_integer((json_int_t)tip.tx_total));
     json_object_set_new(j, "genesis_hash",
                         hex_json(ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN));
@@ -304,16 +330,14 @@ static json_t *tx_json(net_node *n, ldg_state *st, const uint8_t *wire, size_t l
     const ldg_tx_type *t = ldg_registry_find(n->reg, tx.type);
     ldg_account a;
     ldg_account_of(&a, &tx.sender);
-    char name[LDG_NAME_LEN_MAX + 1];
-    name_of(st, &a, name, sizeof name);
-    json_t *j = json_pack("{s:o,s:I,s:s,s:o,s:o,s:I}", "id", hex_json(tx.id.b, LDG_HASH_LEN),
-                          "type", (json_int_t)tx.type, "type_name", t ? t->name : "unknown",
-                          "sender", account_json(&a), "sender_name",
-                          net_json_text(name, strlen(name)), "expiry_ms", (json_int_t)tx.expiry_ms);
+    json_t *j = json_pack("{s:o,s:I,s:s,s:o}", "id", hex_json(tx.id.b, LDG_HASH_LEN), "type",
+                          (json_int_t)tx.type, "type_name", t ? t->name : "unknown", "sender",
+                          party_json(st, &a));
     if (!j) {
         ldg_tx_free(&tx);
         return NULL;
     }
+    net_json_time(j, "expiry", tx.expiry_ms);
     set_payload(j, tx.payload, len);
     if (rc)
         json_object_set_new(j, "receipt", receipt_json(rc));
@@ -346,10 +370,13 @@ static char *m_tx(net_node *n, const msgpack_object *args, uint32_t nargs, int *
                           (unsigned long long)h);
     ldg_state *st = ldg_chain_reader(n->chain);
     json_t *j = tx_json(n, st, r.txs[idx], r.tx_lens[idx], &r.receipts[idx]);
-    json_object_set_new(j, "status", json_string("committed")); /* harmless on NULL */
+    /* committed either way; "rejected" when its receipt is not OK (it changed nothing) */
+    json_object_set_new(j, "status",
+                        json_string(r.receipts[idx].code == LDG_R_OK ? "committed" : "rejected"));
     json_object_set_new(j, "height", json_integer((json_int_t)h));
     json_object_set_new(j, "index", json_integer(idx));
-    json_object_set_new(j, "block_time_ms", json_integer((json_int_t)r.header.time_ms));
+    if (j)
+        net_json_time(j, "block_time", r.header.time_ms);
     ldg_state_free(st);
     ldg_record_free(&r);
     return dump(j, status);
@@ -412,9 +439,11 @@ static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, in
         hex_json(r.header.proposer.b, LDG_PUBKEY_LEN), "certificate", "round",
         (json_int_t)r.cert.round, "signatures", (int)r.cert.count, "txs", txs);
     if (j) {
+        net_json_time(j, "time", r.header.time_ms);
         json_object_set_new(j, "tx_from", json_integer((json_int_t)from));
-        if (end < r.tx_count && end > 0)
-            json_object_set_new(j, "next", json_integer((json_int_t)(end - 1)));
+        json_object_set_new(j, "next",
+                            end < r.tx_count && end > 0 ? json_integer((json_int_t)(end - 1))
+                                                        : json_null());
     }
     ldg_record_free(&r);
     return dump(j, status);
@@ -424,10 +453,8 @@ static char *m_block(net_node *n, const msgpack_object *args, uint32_t nargs, in
 
 static json_t *participant_json(const ldg_participant *p)
 {
-    char roles[256];
-    ldg_roles_format(p->roles, roles, sizeof roles);
-    return json_pack("{s:s,s:o,s:s,s:o,s:I}", "name", p->name, "account", account_json(&p->account),
-                     "roles", roles, "pubkey", hex_json(p->pubkey.b, LDG_PUBKEY_LEN),
+    return json_pack("{s:s,s:o,s:o,s:o,s:I}", "name", p->name, "account", account_json(&p->account),
+                     "roles", roles_json(p->roles), "pubkey", hex_json(p->pubkey.b, LDG_PUBKEY_LEN),
                      "registered_height", (json_int_t)p->height);
 }
 
@@ -533,14 +560,6 @@ static void set_quantity(json_t *j, const char *key, const ast_asset *a, uint64_
     char mkey[32];
     snprintf(mkey, sizeof mkey, "%s_money", key);
     json_object_set_new(j, mkey, net_json_money((int64_t)q, a->currency));
-}
-
-static json_t *party_json(ldg_state *st, const ldg_account *a)
-{
-    char name[LDG_NAME_LEN_MAX + 1];
-    name_of(st, a, name, sizeof name);
-    return json_pack("{s:o,s:o}", "account", account_json(a), "name",
-                     net_json_text(name, strlen(name)));
 }
 
 static json_t *asset_json(ldg_state *st, const ast_asset *a)
@@ -857,8 +876,7 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
             json_object_set_new(j, "currency", json_string(a.currency));
         set_quantity(j, "total", &a, s.total);
         set_quantity(j, "supply", &a, a.supply);
-        if (next[0])
-            json_object_set_new(j, "next", json_string(next));
+        json_object_set_new(j, "next", next[0] ? json_string(next) : json_null());
         if (has_height)
             json_object_set_new(j, "height", json_integer((json_int_t)height));
     }

@@ -104,7 +104,7 @@ static char *m_bond(ldg_state *st, const char *id, int *status)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:o,s:b}", "period", (json_int_t)i, "start",
+            arr, json_pack("{s:I,s:o,s:o,s:I,s:I,s:o,s:b}", "period", (json_int_t)i + 1, "start",
                            date_json(p[i].start.days), "pay_date", date_json(p[i].end.days),
                            "days_num", (json_int_t)p[i].fraction.num, "days_den",
                            (json_int_t)p[i].fraction.den, "coupon_per_unit",
@@ -220,7 +220,8 @@ static json_t *action_json(ldg_state *st, const ast_action *a)
         json_object_set_new(j, "unpaid", net_json_money((int64_t)a->unpaid, a->currency));
     }
     if (a->kind == AST_ACTION_COUPON || a->kind == AST_ACTION_REDEMPTION)
-        json_object_set_new(j, "period", json_integer((json_int_t)a->period));
+        /* counted from 1, as the tables count them (rpc.md §2.2) */
+        json_object_set_new(j, "period", json_integer((json_int_t)a->period + 1));
     json_object_set_new(j, "created_height", json_integer((json_int_t)a->created_height));
     (void)st;
     return j;

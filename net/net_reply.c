@@ -131,8 +131,53 @@ bool net_page_take(net_page *p, const uint8_t *key, size_t len)
 
 void net_page_finish(const net_page *p, json_t *j, const char *next)
 {
-    if (j && p->more)
-        json_object_set_new(j, "next", net_json_text(next, strlen(next)));
+    if (j)
+        json_object_set_new(j, "next", p->more ? net_json_text(next, strlen(next)) : json_null());
+}
+
+/* Days since 1970-01-01 -> civil date (H. Hinnant's algorithm, proleptic Gregorian). */
+static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+    days += 719468;
+    int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+    unsigned doe = (unsigned)(days - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+bool net_utc_date(char out[11], uint64_t ms)
+{
+    int64_t y;
+    unsigned m, d;
+    civil((int64_t)(ms / 86400000ULL), &y, &m, &d);
+    if (y > 9999) {
+        out[0] = 0;
+        return false;
+    }
+    char buf[64]; /* y <= 9999, m <= 12, d <= 31: always 10 characters */
+    snprintf(buf, sizeof buf, "%04lld-%02u-%02u", (long long)y, m, d);
+    memcpy(out, buf, 11);
+    return true;
+}
+
+void net_json_time(json_t *j, const char *name, uint64_t ms)
+{
+    char key[64], iso[32];
+    snprintf(key, sizeof key, "%s_ms", name);
+    json_object_set_new(j, key, json_integer((json_int_t)(ms > INT64_MAX ? INT64_MAX : ms)));
+    if (ms > INT64_MAX || !net_utc_date(iso, ms)) {
+        json_object_set_new(j, name, json_null());
+        return;
+    }
+    uint64_t in_day = ms % 86400000ULL;
+    snprintf(iso + 10, sizeof iso - 10, "T%02u:%02u:%02u.%03uZ", (unsigned)(in_day / 3600000),
+             (unsigned)(in_day / 60000 % 60), (unsigned)(in_day / 1000 % 60),
+             (unsigned)(in_day % 1000));
+    json_object_set_new(j, name, json_string(iso));
 }
 
 bool net_page_u64_key(net_page *p, const char *text)

@@ -68,10 +68,20 @@ bool net_page_after(const net_page *p, const uint8_t *key, size_t len);
 /* The row with this sort key matches: true if it goes into the page (its key becomes the
  * last), false if the page is full (more is then set: the scan should stop). */
 bool net_page_take(net_page *p, const uint8_t *key, size_t len);
-/* Sets "next" on reply j (the text cursor given) when more rows follow. */
+/* Sets "next" on reply j: the text cursor given when more rows follow, else null (every list
+ * reply has "next", specs/rpc.md §2.2). */
 void net_page_finish(const net_page *p, json_t *j, const char *next);
 /* A u64 id cursor: decimal text <-> 8 bytes big-endian (the store's key order). */
 bool net_page_u64_key(net_page *p, const char *text);
 void net_page_u64_text(const net_page *p, char out[21]);
+
+/* ---- conventions of every reply (specs/rpc.md §2.2) ---- */
+
+/* Sets `name` (ISO 8601 UTC with milliseconds, "2026-12-07T07:02:03.123Z", or null if the
+ * year is outside 0..9999) and `name`_ms (the integer) on j: "time" gives time + time_ms. */
+void net_json_time(json_t *j, const char *name, uint64_t ms);
+/* The UTC date "YYYY-MM-DD" of ms since the epoch into out; false (out "") if the year is
+ * outside 0..9999. */
+bool net_utc_date(char out[11], uint64_t ms);
 
 #endif

@@ -95,12 +95,14 @@ static int dispatch(const char *const *words)
     char *argv[32];
     int argc = 0;
     for (; words[argc]; argc++)
-        argv[argc] = (char *)words[argc];
+        argv[argc] = strdup(words[argc]); /* writable, as main's argv: values are normalised */
     argv[argc] = NULL;
     cli_ctx ctx = {0};
     snprintf(ctx.home, sizeof ctx.home, "/nonexistent/folio-test-home");
     int rc = cli_cmds_dispatch(&ctx, argc, argv);
     net_client_close(ctx.client);
+    for (int i = 0; i < argc; i++)
+        free(argv[i]);
     return rc;
 }
 
@@ -165,6 +167,8 @@ START_TEST(test_dispatch_refuses)
     REFUSED("proof", "holding", "X", "Y", "-o");
     REFUSED("proof", "verify", "F", "-o", "x");
     REFUSED("proof", "holding", "X", "Y", "-o", "a", "-o", "b");
+    REFUSED("asset", "show", "US0378331006"); /* a wrong check digit, before any node */
+    REFUSED("trade", "list", "--status", "setled");
 }
 END_TEST
 
@@ -189,15 +193,63 @@ START_TEST(test_dispatch_accepts)
 }
 END_TEST
 
+/* Values by their placeholder: normalised in place, or refused with what to type. */
+static int value(const char *what, const char *ph, char *v)
+{
+    cli_ctx ctx = {0};
+    return cli_value_check(&ctx, what, ph, v);
+}
+
+START_TEST(test_values)
+{
+    char isin[] = "us0378331005", bad[] = "US0378331006", cash[] = "cny", pair[] = "cne100000296:5";
+    ck_assert_int_eq(value("ISIN", "ISIN", isin), CLI_OK);
+    ck_assert_str_eq(isin, "US0378331005");
+    ck_assert_int_eq(value("ISIN", "ISIN", bad), CLI_USAGE); /* the check digit is 5 */
+    ck_assert_int_eq(value("ISIN", "ISIN", cash), CLI_OK);   /* a cash instrument's id */
+    ck_assert_str_eq(cash, "CNY");
+    ck_assert_int_eq(value("--deliver", "ISIN:QTY", pair), CLI_OK);
+    ck_assert_str_eq(pair, "CNE100000296:5");
+    char cur[] = "usd", cnx[] = "CNX", pay[] = "eur:1.5";
+    ck_assert_int_eq(value("--currency", "CCY", cur), CLI_OK);
+    ck_assert_str_eq(cur, "USD");
+    ck_assert_int_eq(value("--currency", "CCY", cnx), CLI_USAGE);
+    ck_assert_int_eq(value("--pay", "CCY:AMOUNT", pay), CLI_OK);
+    ck_assert_str_eq(pay, "EUR:1.5");
+    char st[] = "SETTLED", dc[] = "act/360", typo[] = "setled", yes[] = "Yes";
+    const char *status = "submitted|novated|partly-settled|settled|cancelled";
+    ck_assert_int_eq(value("--status", status, st), CLI_OK);
+    ck_assert_str_eq(st, "settled");
+    ck_assert_int_eq(value("--day-count", "ACT/365F|ACT/360|30/360", dc), CLI_OK);
+    ck_assert_str_eq(dc, "ACT/360");
+    ck_assert_int_eq(value("--status", status, typo), CLI_USAGE);
+    ck_assert_int_eq(value("--transferable", "yes|no", yes), CLI_OK);
+    ck_assert_str_eq(yes, "yes");
+    char roles[] = "Issuer,BROKER", brokr[] = "brokr", risk[] = "r2", file[] = "x.html";
+    ck_assert_int_eq(value("--role", "ROLE[,ROLE...]", roles), CLI_OK);
+    ck_assert_str_eq(roles, "issuer,broker");
+    ck_assert_int_eq(value("--role", "ROLE[,ROLE...]", brokr), CLI_USAGE);
+    ck_assert_int_eq(value("--risk", "R1..R5", risk), CLI_OK);
+    ck_assert_str_eq(risk, "R2");
+    /* placeholders that are not literal words are the command's */
+    ck_assert_int_eq(value("--html", "FILE|-", file), CLI_OK);
+    ck_assert_str_eq(file, "x.html");
+    char bin[] = "a.bin";
+    ck_assert_int_eq(value("FILE", "FILE.bin|FILE.json", bin), CLI_OK);
+    char date[] = "NONE";
+    ck_assert_int_eq(value("--lockup-until", "YYYY-MM-DD|none", date), CLI_OK);
+}
+END_TEST
+
 START_TEST(test_usage_line)
 {
     for (size_t i = 0; i < cli_cmds_n; i++)
         if (!strcmp(cli_cmds[i].noun, "asset") && !strcmp(cli_cmds[i].verb, "holders")) {
             char u[256];
             cli_cmds_usage_line(u, sizeof u, &cli_cmds[i]);
-            ck_assert_str_eq(u,
-                             "folio asset holders ISIN [--limit N] [--after CURSOR] [--height H] "
-                             "[--record-date YYYY-MM-DD]");
+            /* the options after these may grow (--height, --record-date) */
+            const char *want = "folio asset holders ISIN [--limit N] [--after CURSOR]";
+            ck_assert_msg(!strncmp(u, want, strlen(want)), "usage line: %s", u);
             return;
         }
     ck_abort_msg("asset holders is not in the table");
@@ -335,6 +387,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, test_dispatch_short_option);
     tcase_add_test(tc, test_dispatch_refuses);
     tcase_add_test(tc, test_dispatch_accepts);
+    tcase_add_test(tc, test_values);
     tcase_add_test(tc, test_usage_line);
     tcase_add_test(tc, test_wcwidth);
     tcase_add_test(tc, test_table_alignment);

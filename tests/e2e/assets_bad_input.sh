@@ -53,7 +53,7 @@ bad() {
     got="$(printf '%s' "$OUT" | python3 -c '
 import json, sys
 d = json.load(sys.stdin); print(d["status"], d["receipt"]["name"], d["height"])' 2>/dev/null)"
-    if [ "$got" = "committed $name ${t1%% *}" ]; then
+    if [ "$got" = "rejected $name ${t1%% *}" ]; then
       pass "   ... tx ${FAIL_TXID:0:12}.. recorded in block ${t1%% *} with $name"
     else
       fail "   ... tx '$FAIL_TXID' not recorded with $name (tx show: '$got'; height ${t0%% *} -> ${t1%% *})"
@@ -114,8 +114,9 @@ run transfer check "$MSFT" 1 --from alice --to issuer --json
 check "transfer check of an ISIN never issued: allowed false, UNKNOWN_ASSET, exit 1" \
   test "$RC" -eq 1 -a "$(printf '%s' "$OUT" | jget name)" = UNKNOWN_ASSET -a "$(printf '%s' "$OUT" | jget allowed)" = false
 bad cli BAD_CURRENCY:2 "cash in an unknown currency (XYZ)" asset issue cash --currency XYZ --amount 1.00 --to issuer --as bank
-bad cli BAD_CURRENCY:2 "dividend paid in lower-case cny" action dividend "$EQ" --per-share 0.10 --currency cny \
-  --record-date "$(day 5)" --pay-date "$(day 10)" --as issuer
+bad cli BAD_CURRENCY:2 "dividend paid in cnx (lower case is accepted, but no such currency)" \
+  action dividend "$EQ" --per-share 0.10 --currency cnx --record-date "$(day 5)" --pay-date "$(day 10)" --as issuer
+check "   ... did you mean CNY" grep -q "did you mean CNY" <<<"$FAIL_SENTENCE"
 
 section "dates"
 bad receipt BAD_DATES "dividend with the record date after the pay date" action dividend "$EQ" --per-share 0.10 \

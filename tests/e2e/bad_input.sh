@@ -46,7 +46,7 @@ bad() {
       got="$(printf '%s' "$OUT" | python3 -c '
 import json, sys
 d = json.load(sys.stdin); print(d["status"], d["receipt"]["name"], d["height"])' 2>/dev/null)"
-      if [ "$got" = "committed $name ${t1%% *}" ] && [ "${t1%% *}" = $((${t0%% *} + 1)) ]; then
+      if [ "$got" = "rejected $name ${t1%% *}" ] && [ "${t1%% *}" = $((${t0%% *} + 1)) ]; then
         pass "   ... tx ${FAIL_TXID:0:12}.. recorded in block ${t1%% *} with $name"
       else
         fail "   ... tx '$FAIL_TXID' not recorded with $name in the next block (tx show: '$got'; height ${t0%% *} -> ${t1%% *})"
@@ -103,9 +103,10 @@ bad refused UNKNOWN_SENDER "issue signed by a key never registered" \
 
 section "instruments"
 bad receipt UNKNOWN_ASSET "transfer of an ISIN never issued" transfer "$MSFT" 1 --to broker-b --as broker-a
-bad receipt UNKNOWN_ASSET "transfer of an ISIN with a wrong check digit (not an instrument)" \
+bad cli BAD_ISIN:2 "transfer of an ISIN with a wrong check digit" \
   transfer US0378331006 1 --to broker-b --as broker-a
-for isin in US0378331006 us0378331005 US037833100 US03783310055 1S0378331005 'US03783310 5' ''; do
+check "   ... it says the digit should be 5" grep -q "should be 5 (US0378331005)" <<<"$FAIL_SENTENCE"
+for isin in US0378331006 US037833100 US03783310055 1S0378331005 'US03783310 5' ''; do
   bad cli BAD_ISIN:2 "issue with ISIN '$isin'" \
     asset issue equity --isin "$isin" --name Bad --shares 100 --to issuer --as issuer
 done

@@ -134,7 +134,8 @@ import json, sys
 d = json.loads(sys.argv[1])
 ok = (d["status"] == "committed" and d["type_name"] == "asset.transfer" and d["receipt"]["name"] == "OK"
       and d["payload"][0] == "US0378331005" and d["payload"][1] == 1000 and d["height"] == int(sys.argv[2])
-      and d["sender_name"] == "issuer")
+      and d["sender"]["name"] == "issuer" and len(d["sender"]["account"]) == 40
+      and d["block_time"].endswith("Z") and isinstance(d["block_time_ms"], int))
 sys.exit(0 if ok else 1)' "$OUT" "$TX1_H"
 expect_ok "tx show (text)" tx show "$TX1"
 expect_fail NOT_FOUND:1 "tx show of an unknown id" tx show "$(printf '0%.0s' $(seq 64))"

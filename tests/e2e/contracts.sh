@@ -181,7 +181,7 @@ printf '60016000' >"$E2E_TMP/nothing.bin"
 expect_fail MALFORMED:2 "deploy a file that is not hex" contract deploy "$E2E_TMP/bad.bin" --as dep
 expect_fail MALFORMED:2 "deploy JSON without contracts" contract deploy "$E2E_TMP/empty.json" --as dep
 expect_fail MALFORMED:2 "deploy broken JSON" contract deploy "$E2E_TMP/broken.json" --as dep
-expect_fail USAGE "deploy a missing file" contract deploy "$E2E_TMP/nope.bin" --as dep
+expect_fail IO:4 "deploy a missing file (a local file: exit 4)" contract deploy "$E2E_TMP/nope.bin" --as dep
 expect_fail USAGE "constructor args of the wrong type" contract deploy "$ART/Token.json" --as dep --args a b notanumber
 expect_fail USAGE "too few constructor args" contract deploy "$ART/Token.json" --as dep --args a b
 expect_fail VM_EXCEPTION "init code 0xfe (INVALID)" contract deploy "$E2E_TMP/invalid.bin" --as dep

@@ -150,6 +150,33 @@ START_TEST(test_page_args)
 }
 END_TEST
 
+/* Times: ISO 8601 UTC with milliseconds beside the integer; dates across leap days and
+ * eras; a year past 9999 is null, never a malformed string. */
+START_TEST(test_times)
+{
+    json_t *j = json_object();
+    net_json_time(j, "time", 1765090923123ULL); /* 2025-12-07T07:02:03.123Z */
+    ck_assert_str_eq(json_string_value(json_object_get(j, "time")), "2025-12-07T07:02:03.123Z");
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "time_ms")), 1765090923123LL);
+    net_json_time(j, "expiry", 0);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "expiry")), "1970-01-01T00:00:00.000Z");
+    net_json_time(j, "far", 253402300800000ULL); /* 10000-01-01 */
+    ck_assert(json_is_null(json_object_get(j, "far")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "far_ms")), 253402300800000LL);
+    net_json_time(j, "huge", UINT64_MAX);
+    ck_assert(json_is_null(json_object_get(j, "huge")));
+    ck_assert_int_eq(json_integer_value(json_object_get(j, "huge_ms")), INT64_MAX);
+    json_decref(j);
+    char d[11];
+    ck_assert(net_utc_date(d, 951782400000ULL)); /* 2000-02-29 */
+    ck_assert_str_eq(d, "2000-02-29");
+    ck_assert(net_utc_date(d, 4107542400000ULL)); /* 2100-03-01 (2100 is not leap) */
+    ck_assert_str_eq(d, "2100-03-01");
+    ck_assert(net_utc_date(d, 253402300799999ULL));
+    ck_assert_str_eq(d, "9999-12-31");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reply");
@@ -158,6 +185,7 @@ int main(void)
     tcase_add_test(tc, test_dump_never_null);
     tcase_add_test(tc, test_sanitize);
     tcase_add_test(tc, test_page_args);
+    tcase_add_test(tc, test_times);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
