@@ -278,8 +278,9 @@ ldg_err ldg_store_scan(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
     return ldg_store_scan_from(s, cf, prefix, plen, prefix, plen, fn, arg);
 }
 
-ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
-                            const void *start, size_t slen, ldg_scan_fn fn, void *arg)
+/* One snapshot-consistent scan of the keys under prefix, from start, forwards or backwards. */
+static ldg_err scan_dir(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen, const void *start,
+                        size_t slen, bool back, ldg_scan_fn fn, void *arg)
 {
     LDG_ASSERT(slen >= plen && memcmp(start, prefix, plen) == 0);
     if (!s->cf[cf])
@@ -288,7 +289,11 @@ ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t 
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
     rocksdb_readoptions_set_snapshot(ro, snap);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
-    for (rocksdb_iter_seek(it, start, slen); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+    if (back)
+        rocksdb_iter_seek_for_prev(it, start, slen);
+    else
+        rocksdb_iter_seek(it, start, slen);
+    for (; rocksdb_iter_valid(it); back ? rocksdb_iter_prev(it) : rocksdb_iter_next(it)) {
         size_t kl, vl;
         const char *k = rocksdb_iter_key(it, &kl);
         if (kl < plen || memcmp(k, prefix, plen) != 0)
@@ -309,36 +314,16 @@ ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t 
     return LDG_OK;
 }
 
+ldg_err ldg_store_scan_from(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
+                            const void *start, size_t slen, ldg_scan_fn fn, void *arg)
+{
+    return scan_dir(s, cf, prefix, plen, start, slen, false, fn, arg);
+}
+
 ldg_err ldg_store_scan_back(ldg_store *s, ldg_cf cf, const void *prefix, size_t plen,
                             const void *start, size_t slen, ldg_scan_fn fn, void *arg)
 {
-    LDG_ASSERT(slen >= plen && memcmp(start, prefix, plen) == 0);
-    if (!s->cf[cf])
-        return LDG_OK;
-    const rocksdb_snapshot_t *snap = rocksdb_create_snapshot(s->db);
-    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-    rocksdb_readoptions_set_snapshot(ro, snap);
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
-    for (rocksdb_iter_seek_for_prev(it, start, slen); rocksdb_iter_valid(it);
-         rocksdb_iter_prev(it)) {
-        size_t kl, vl;
-        const char *k = rocksdb_iter_key(it, &kl);
-        if (kl < plen || memcmp(k, prefix, plen) != 0)
-            break;
-        const char *v = rocksdb_iter_value(it, &vl);
-        if (!fn(arg, (const uint8_t *)k, kl, (const uint8_t *)v, vl))
-            break;
-    }
-    char *err = NULL;
-    rocksdb_iter_get_error(it, &err);
-    rocksdb_iter_destroy(it);
-    rocksdb_readoptions_destroy(ro);
-    rocksdb_release_snapshot(s->db, snap);
-    if (err) {
-        log_rocks_error("scan", err);
-        return LDG_ERR_IO;
-    }
-    return LDG_OK;
+    return scan_dir(s, cf, prefix, plen, start, slen, true, fn, arg);
 }
 
 ldg_batch *ldg_batch_new(ldg_store *s)
