@@ -179,4 +179,16 @@ void cli_num(char *out, size_t len, uint64_t v);
  * absent. Returns out. */
 const char *cli_roles_text(const json_t *roles, char *out, size_t len);
 
+/* Settlement commands (cli_trade.c). cli_stl_submit is cli_submit for them; without --json
+ * it is cli_submit. With --json, the transaction JSON is held back on success (*tx gets it,
+ * the caller prints it with its own fields added); on failure what cli_submit printed goes
+ * out unchanged and, when the ledger refused the transaction in a block, a "folio: ..."
+ * sentence naming the code goes to stderr, as without --json. cli_stl_submit_say submits
+ * and prints the transaction (--json) or its receipt's sentence. cli_receipt_id: the id a
+ * receipt's data carries (8 bytes, big-endian), 0 if none. */
+int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
+                   json_t **tx);
+int cli_stl_submit_say(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what);
+uint64_t cli_receipt_id(json_t *tx);
+
 #endif

@@ -4,9 +4,6 @@
 
 #include <string.h>
 
-uint64_t cli_receipt_id(json_t *tx);
-int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
-                   json_t **tx);
 int cli_cycle_report_html(cli_ctx *ctx, json_t *cycle, const char *path);
 
 static json_t *get_cycle(cli_ctx *ctx, const char *n_s, int *rc)
@@ -282,15 +279,8 @@ static int close_after(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_init(&e);
     ldg_enc_array(&e, 1);
     ldg_enc_u64(&e, k);
-    json_t *tx = NULL;
-    int rc = cli_stl_submit(ctx, STL_TX_FAIL_CLOSE_AFTER, &e, "cycle close-after", &tx);
+    int rc = cli_stl_submit_say(ctx, STL_TX_FAIL_CLOSE_AFTER, &e, "cycle close-after");
     ldg_enc_free(&e);
-    if (rc == CLI_OK && ctx->json)
-        cli_print_json(tx);
-    else if (rc == CLI_OK)
-        printf("%s\n",
-               json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
-    json_decref(tx);
     return rc;
 }
 
@@ -328,15 +318,8 @@ static int close_fail(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_u64(&e, price);
     char what[64];
     snprintf(what, sizeof what, "cycle close %llu", (unsigned long long)id);
-    json_t *tx = NULL;
-    rc = cli_stl_submit(ctx, STL_TX_FAIL_CLOSE, &e, what, &tx);
+    rc = cli_stl_submit_say(ctx, STL_TX_FAIL_CLOSE, &e, what);
     ldg_enc_free(&e);
-    if (rc == CLI_OK && ctx->json)
-        cli_print_json(tx);
-    else if (rc == CLI_OK)
-        printf("%s\n",
-               json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
-    json_decref(tx);
     return rc;
 }
 

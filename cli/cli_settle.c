@@ -5,10 +5,6 @@
 
 #include <string.h>
 
-uint64_t cli_receipt_id(json_t *tx);
-int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
-                   json_t **tx);
-
 /* "X:TEXT" -> X (into id, at most 12 chars) and the text after the last colon. */
 static bool split_pair(const char *s, char *id, const char **text)
 {
@@ -118,8 +114,8 @@ static int queue(cli_ctx *ctx, int argc, char **argv)
                      (long long)json_integer_value(json_object_get(r, "age_cycles")));
             cli_table_row(t, (const char *const[]){id, pname(json_object_get(r, "deliverer")),
                                                    pname(json_object_get(r, "receiver")),
-                                                   json_string_value(json_object_get(r, "isin")),
-                                                   q, p, age});
+                                                   json_string_value(json_object_get(r, "isin")), q,
+                                                   p, age});
         }
         cli_table_print(t, stdout);
         cli_table_free(t);
@@ -211,15 +207,8 @@ static int cancel(cli_ctx *ctx, int argc, char **argv)
     ldg_enc_u64(&e, id);
     char what[64];
     snprintf(what, sizeof what, "settle cancel %llu", (unsigned long long)id);
-    json_t *tx = NULL;
-    int rc = cli_stl_submit(ctx, STL_TX_SETTLE_CANCEL, &e, what, &tx);
+    int rc = cli_stl_submit_say(ctx, STL_TX_SETTLE_CANCEL, &e, what);
     ldg_enc_free(&e);
-    if (rc == CLI_OK && ctx->json)
-        cli_print_json(tx);
-    else if (rc == CLI_OK)
-        printf("%s\n",
-               json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
-    json_decref(tx);
     return rc;
 }
 
@@ -244,15 +233,8 @@ int cli_settle_main(cli_ctx *ctx, int argc, char **argv)
         ldg_enc e;
         ldg_enc_init(&e);
         ldg_enc_array(&e, 0);
-        json_t *tx = NULL;
-        int rc = cli_stl_submit(ctx, STL_TX_SETTLE_RESOLVE, &e, "settle resolve", &tx);
+        int rc = cli_stl_submit_say(ctx, STL_TX_SETTLE_RESOLVE, &e, "settle resolve");
         ldg_enc_free(&e);
-        if (rc == CLI_OK && ctx->json)
-            cli_print_json(tx);
-        else if (rc == CLI_OK)
-            printf("%s\n",
-                   json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
-        json_decref(tx);
         return rc;
     }
     cli_fail(ctx, "USAGE", "unknown verb 'settle %s' (instruct, list, cancel, queue, resolve)",

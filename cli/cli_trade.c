@@ -23,15 +23,18 @@ static void usage(void)
            "CCP -> buyer), settled by 'cycle run'.\n");
 }
 
-/* The 8-byte id a settlement receipt carries in its data. */
-uint64_t cli_receipt_id(json_t *tx);
-/* cli_submit for the settlement commands. Without --json it is cli_submit. With --json,
- * the transaction JSON is held back on success (*tx gets it, the caller prints it with its
- * own fields added); on failure what cli_submit printed goes out unchanged and, when the
- * ledger refused the transaction in a block, a "folio: ..." sentence naming the code goes
- * to stderr, as without --json. */
-int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what,
-                   json_t **tx);
+int cli_stl_submit_say(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what)
+{
+    json_t *tx = NULL;
+    int rc = cli_stl_submit(ctx, type, payload, what, &tx);
+    if (rc == CLI_OK && ctx->json)
+        cli_print_json(tx);
+    else if (rc == CLI_OK)
+        printf("%s\n",
+               json_string_value(json_object_get(json_object_get(tx, "receipt"), "detail")));
+    json_decref(tx);
+    return rc;
+}
 
 uint64_t cli_receipt_id(json_t *tx)
 {
