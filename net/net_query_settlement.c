@@ -45,19 +45,6 @@ static json_t *money(uint64_t minor, const char *currency)
     return net_json_money((int64_t)minor, currency);
 }
 
-/* ISO 8601 UTC of a block time in milliseconds ("2026-12-07T08:00:00.000Z"). */
-static json_t *iso_time(uint64_t ms)
-{
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    char out[40];
-    if (!gmtime_r(&secs, &tm) || strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
-        return json_string("?");
-    size_t n = strlen(out);
-    snprintf(out + n, sizeof out - n, ".%03uZ", (unsigned)(ms % 1000));
-    return json_string(out);
-}
-
 json_t *net_trade_json(ldg_state *st, const stl_trade *t)
 {
     json_t *j = json_pack(
@@ -257,12 +244,13 @@ static json_t *cycle_json(ldg_state *st, uint64_t n, const uint8_t *v, size_t vl
         ldg_dec_free(&d);
         return NULL;
     }
-    json_t *j = json_pack("{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:s,s:o,s:o,s:I,s:I}", "cycle",
-                          (json_int_t)n, "height", (json_int_t)x[0], "time_ms", (json_int_t)x[1],
-                          "time", iso_time(x[1]), "obligations", (json_int_t)x[2], "settled_count",
-                          (json_int_t)x[3], "carried_count", (json_int_t)x[4], "lsm_method", method,
-                          "ccp", who(st, &ccp), "currencies", currencies_json(&f[7]),
-                          "queue_settled", (json_int_t)qs, "queue_waiting", (json_int_t)qw);
+    json_t *j = json_pack(
+        "{s:I,s:I,s:I,s:I,s:I,s:s,s:o,s:o,s:I,s:I}", "cycle", (json_int_t)n, "height",
+        (json_int_t)x[0], "obligations", (json_int_t)x[2], "settled_count", (json_int_t)x[3],
+        "carried_count", (json_int_t)x[4], "lsm_method", method, "ccp", who(st, &ccp), "currencies",
+        currencies_json(&f[7]), "queue_settled", (json_int_t)qs, "queue_waiting", (json_int_t)qw);
+    if (j)
+        net_json_time(j, "time", x[1]);
     if (j && full)
         cycle_details(st, j, f);
     ldg_dec_free(&d);

@@ -41,26 +41,10 @@ static json_t *party_json(ldg_state *st, const ldg_account *a)
     return json_pack("{s:s,s:o}", "account", hex, "name", net_json_text(p.name, strlen(p.name)));
 }
 
-/* "2024-03-01T09:30:00.250Z": ISO 8601 UTC of a block time. */
-static json_t *iso_time_json(uint64_t ms)
-{
-    ast_date d;
-    char day[AST_DATE_STR_SIZE], out[40];
-    if (ast_date_from_block_time(&d, ms) != AST_DATE_OK)
-        return json_string("?");
-    ast_date_format(day, sizeof day, d);
-    uint64_t in_day = ms % 86400000u;
-    snprintf(out, sizeof out, "%sT%02u:%02u:%02u.%03uZ", day, (unsigned)(in_day / 3600000),
-             (unsigned)(in_day / 60000 % 60), (unsigned)(in_day / 1000 % 60),
-             (unsigned)(in_day % 1000));
-    return json_string(out);
-}
-
 static void set_when(json_t *j, uint64_t height, uint64_t time_ms)
 {
     json_object_set_new(j, "height", json_integer((json_int_t)height));
-    json_object_set_new(j, "time_ms", json_integer((json_int_t)time_ms));
-    json_object_set_new(j, "time", iso_time_json(time_ms));
+    net_json_time(j, "time", time_ms);
 }
 
 static json_t *date_json(int64_t days)
