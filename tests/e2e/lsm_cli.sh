@@ -108,7 +108,7 @@ bad "missing instructions" '{"balances":{}}'
 bad "unknown field" '{"balances":{},"instructions":[],"extra":1}'
 bad "amounts overflow" "{\"balances\":{\"A\":{\"CNY\":4611686018427387904},\"B\":{}},\"instructions\":[$(pay x A B 4611686018427387904),$(pay y A B 4611686018427387904)]}"
 OUT="$("$FOLIO" lsm solve "$TMP/does-not-exist.json" 2>"$TMP/err")"; RC=$?; ERR="$(cat "$TMP/err")"
-[ "$RC" -eq 2 ] && printf '%s' "$ERR" | grep -q '^folio: ' && pass "missing file" || fail "missing file (exit $RC: $ERR)"
+[ "$RC" -eq 4 ] && printf '%s' "$ERR" | grep -q '^folio: ' && pass "missing file" || fail "missing file (exit $RC: $ERR)"
 OUT="$("$FOLIO" lsm solve 2>"$TMP/err")"; RC=$?; ERR="$(cat "$TMP/err")"
 [ "$RC" -eq 2 ] && printf '%s' "$ERR" | grep -q '^folio: ' && pass "no FILE argument" || fail "no FILE argument (exit $RC: $ERR)"
 
