@@ -111,9 +111,9 @@ enum {
 };
 
 typedef struct ast_why {
-    uint64_t reason;                  /* AST_WHY_* */
-    const ldg_account *counterparty;  /* NULL: none (or the other side of a movement) */
-    uint64_t ref;                     /* corporate action or proposal id, 0 if none */
+    uint64_t reason;                 /* AST_WHY_* */
+    const ldg_account *counterparty; /* NULL: none (or the other side of a movement) */
+    uint64_t ref;                    /* corporate action or proposal id, 0 if none */
 } ast_why;
 
 /* q of instrument a as the ledger's messages write it (specs/money.md §3): cash as money with

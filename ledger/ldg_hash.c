@@ -13,12 +13,11 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 /* The protocol's tags (ldg_hash.h); others are hashed without a cached midstate. */
-static const char *const known_tags[] = {LDG_TAG_TX,    LDG_TAG_BLOCK,  LDG_TAG_STATE,
-                                         LDG_TAG_WRITE, LDG_TAG_TXROOT, LDG_TAG_ACCOUNT,
-                                         LDG_TAG_VOTE,  LDG_TAG_TXSIG, LDG_TAG_SMT_KEY,
-                                         LDG_TAG_SMT_VALUE, LDG_TAG_SMT_LEAF, LDG_TAG_SMT_INNER,
-                                         LDG_TAG_SMT_REGPATH, LDG_TAG_SMT_REGISTER,
-                                         LDG_TAG_SUM_LEAF, LDG_TAG_SUM_INNER};
+static const char *const known_tags[] = {
+    LDG_TAG_TX,          LDG_TAG_BLOCK,        LDG_TAG_STATE,    LDG_TAG_WRITE,
+    LDG_TAG_TXROOT,      LDG_TAG_ACCOUNT,      LDG_TAG_VOTE,     LDG_TAG_TXSIG,
+    LDG_TAG_SMT_KEY,     LDG_TAG_SMT_VALUE,    LDG_TAG_SMT_LEAF, LDG_TAG_SMT_INNER,
+    LDG_TAG_SMT_REGPATH, LDG_TAG_SMT_REGISTER, LDG_TAG_SUM_LEAF, LDG_TAG_SUM_INNER};
 #define KNOWN_TAGS (sizeof known_tags / sizeof known_tags[0])
 static SHA256_CTX known_mid[KNOWN_TAGS];
 static pthread_once_t known_once = PTHREAD_ONCE_INIT;

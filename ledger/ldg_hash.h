@@ -32,7 +32,6 @@ typedef struct ldg_hash {
 #define LDG_TAG_SUM_LEAF "folio/sum/leaf"         /* leaf (holding) of a register */
 #define LDG_TAG_SUM_INNER "folio/sum/inner"       /* binary inner hash of a register */
 
-
 void ldg_sha256(ldg_hash *out, const void *data, size_t len);
 
 /* Incremental tagged hash. */

@@ -273,7 +273,7 @@ struct ldg_state {
     struct note_rec {
         ldg_note_origin origin;
         size_t off, len;
-    } *notes;
+    } * notes;
     size_t notes_len, notes_cap, notes_at_tx;
     uint8_t *note_buf;
     size_t note_buf_len, note_buf_cap, note_buf_at_tx;

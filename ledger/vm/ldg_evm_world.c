@@ -161,8 +161,8 @@ static ldg_u256 mul_u64(ldg_u256 a, uint64_t b)
 
 /* Blob fields: the reason the transaction is invalid or NULL; sets the blob fee to pay and
  * the most it may cost. */
-static const char *validate_blobs(const ldg_evm_block *b, const ldg_evm_tx *tx,
-                                  ldg_u256 *blob_fee, ldg_u256 *max_blob_fee)
+static const char *validate_blobs(const ldg_evm_block *b, const ldg_evm_tx *tx, ldg_u256 *blob_fee,
+                                  ldg_u256 *max_blob_fee)
 {
     *blob_fee = *max_blob_fee = ldg_u256_zero();
     if (!tx->is_blob && !tx->blob_hashes_count)
@@ -271,8 +271,8 @@ bool ldg_evm_world_apply_tx(ldg_evm_world *w, const ldg_evm_block *b, const ldg_
     out->valid = true;
     vm_account sender;
     ldg_vm_account_load(&w->s, &tx->sender, &sender);
-    sender.balance = ldg_u256_sub(
-        sender.balance, ldg_u256_add(mul_u64(price, (uint64_t)tx->gas_limit), blob_fee));
+    sender.balance = ldg_u256_sub(sender.balance,
+                                  ldg_u256_add(mul_u64(price, (uint64_t)tx->gas_limit), blob_fee));
     if (!tx->is_create) /* a creation's nonce goes up in the host's CREATE */
         sender.nonce++;
     ldg_vm_account_store(&w->s, &tx->sender, &sender);
