@@ -25,6 +25,11 @@ enum {
     LDG_ROLE_DEPLOYER = 1u << 8,
     LDG_ROLE_VALIDATOR = 1u << 9,
     LDG_ROLE_ALL = (1u << 10) - 1,
+    /* Not a role anyone can be registered with (above LDG_ROLE_ALL, so refused at
+     * registration and in genesis): only the governance module holds it, when it applies
+     * the action of a proposal the committee passed. Transaction types that only the
+     * committee may perform (sub-chain registry changes, ...) name it in roles_any. */
+    LDG_ROLE_COMMITTEE = 1u << 10,
 };
 /* "issuer,broker" -> bits; 0 and *bad set to the offending name on an unknown role. */
 uint32_t ldg_roles_parse(const char *list, char *bad, size_t bad_len);
@@ -34,7 +39,8 @@ void ldg_roles_format(uint32_t roles, char *out, size_t out_len);
 /* Transaction type numbers (stable; specs/transactions.md). Modules own ranges. */
 enum {
     LDG_TX_PARTICIPANT_REGISTER = 1,
-    /* assets 10..49, settlement 50..89, contract VM 90..119, governance 120.. */
+    /* assets 10..49, settlement 50..89, contract VM 90..119, governance 120..139,
+     * sub-chains 140..169, evidence 200..219 (specs/transactions.md §7) */
 };
 
 typedef struct ldg_env {
