@@ -884,6 +884,28 @@ static int block_codes(cli_ctx *ctx, uint64_t h, const imp_idx *ix, size_t n, in
     }
 }
 
+/* Waits until the node's tip is at least h: a transaction's block may be found by id a
+ * moment before the tip says it is committed. */
+static int wait_tip(cli_ctx *ctx, uint64_t h, uint64_t deadline)
+{
+    for (;;) {
+        int rc;
+        json_t *st = cli_query(ctx, "status", NULL, &rc);
+        if (!st)
+            return rc;
+        uint64_t tip = (uint64_t)json_integer_value(json_object_get(st, "height"));
+        json_decref(st);
+        if (tip >= h)
+            return CLI_OK;
+        if (mono_ms() > deadline) {
+            cli_fail(ctx, "TIMEOUT", "the node's tip did not reach block %llu",
+                     (unsigned long long)h);
+            return CLI_UNAVAILABLE;
+        }
+        usleep(5000);
+    }
+}
+
 /* Waits until every transaction of the batch is in a block, reading each block once (not
  * each transaction); then a failed receipt stops the import, naming its row. */
 static int wait_batch(imp_job *j, const imp_tx *b, size_t n, uint64_t h0)
@@ -902,6 +924,8 @@ static int wait_batch(imp_job *j, const imp_tx *b, size_t n, uint64_t h0)
         codes[i] = -1;
     }
     qsort(ix, n, sizeof *ix, cmp_idx);
+    if (s == TX_IN_BLOCK)
+        rc = wait_tip(j->ctx, top, deadline);
     for (uint64_t h = h0 + 1; h <= top && rc == CLI_OK; h++)
         rc = block_codes(j->ctx, h, ix, n, codes);
     for (size_t i = 0; i < n && rc == CLI_OK; i++) {
@@ -944,18 +968,25 @@ static void progress(imp_job *j, const char *what)
     fprintf(stderr, "\r\033[K%-13s [%s] %s/%s", what, bar, done, all);
 }
 
-/* Signs, checks, submits and waits for one batch of rows idx[*at..]. */
-static int run_batch(imp_job *j, cli_signing *sg, imp_step step, const size_t *idx, size_t count,
-                     size_t *at, imp_tx *b)
+/* A batch between its submission and its commit. */
+typedef struct imp_batch {
+    imp_tx *tx;
+    size_t n;
+    uint64_t h0; /* the tip when it was signed: its blocks come after */
+} imp_batch;
+
+/* Signs the next rows idx[*at..] (skipping those an earlier run committed), has the node
+ * check the first and submits them. */
+static int send_batch(imp_job *j, cli_signing *sg, imp_step step, const size_t *idx, size_t count,
+                      size_t *at, imp_batch *b)
 {
     int rc = cli_sign_refresh(j->ctx, sg);
-    if (rc != CLI_OK)
-        return rc;
-    uint64_t h0 = sg->height, expiry = slot_expiry(sg->now_ms, 0);
-    size_t n = 0;
-    while (*at < count && n < CLI_IMPORT_BATCH_TX && rc == CLI_OK) {
+    b->n = 0;
+    b->h0 = sg->height;
+    uint64_t expiry = slot_expiry(sg->now_ms, 0);
+    while (rc == CLI_OK && *at < count && b->n < CLI_IMPORT_BATCH_TX) {
         size_t r = idx[(*at)++];
-        imp_tx *t = &b[n];
+        imp_tx *t = &b->tx[b->n];
         *t = (imp_tx){.row = r == SIZE_MAX ? NULL : &j->f->rows[r]};
         bool done = false;
         if (j->resume)
@@ -965,28 +996,36 @@ static int run_batch(imp_job *j, cli_signing *sg, imp_step step, const size_t *i
         else if (rc == CLI_OK && !sign_row(j, sg, step, t, expiry))
             rc = CLI_UNAVAILABLE;
         else if (rc == CLI_OK)
-            n++;
+            b->n++;
     }
-    if (rc == CLI_OK && n)
-        rc = check_first(j, &b[0]);
-    if (rc == CLI_OK && n)
-        rc = submit_batch(j, b, n);
-    if (rc == CLI_OK && n)
-        rc = wait_batch(j, b, n, h0);
-    for (size_t i = 0; i < n; i++)
-        free(b[i].wire);
-    if (rc == CLI_OK && n) {
-        j->txs += n;
+    if (rc == CLI_OK && b->n)
+        rc = check_first(j, &b->tx[0]);
+    if (rc == CLI_OK && b->n)
+        rc = submit_batch(j, b->tx, b->n);
+    return rc;
+}
+
+/* Waits for a sent batch (if any) and frees its transactions. */
+static int finish_batch(imp_job *j, imp_batch *b, int rc)
+{
+    if (rc == CLI_OK && b->n)
+        rc = wait_batch(j, b->tx, b->n, b->h0);
+    for (size_t i = 0; i < b->n; i++)
+        free(b->tx[i].wire);
+    if (rc == CLI_OK && b->n) {
+        j->txs += b->n;
         j->batches++;
-        j->progress += n;
+        j->progress += b->n;
     }
+    b->n = 0;
     return rc;
 }
 
 static const char *const step_names[] = {"issue", "participants", "profiles", "transfers"};
 
 /* Every row of idx (count of them; SIZE_MAX stands for the issue) through one step, signed
- * by key `signer`. */
+ * by key `signer`, two batches in flight: the next is signed and admitted while the
+ * previous one is in a block. */
 static int run_step(imp_job *j, imp_step step, const size_t *idx, size_t count, const char *signer)
 {
     if (count == 0)
@@ -998,18 +1037,24 @@ static int run_step(imp_job *j, imp_step step, const size_t *idx, size_t count, 
     j->ctx->as = as;
     if (rc != CLI_OK)
         return rc;
-    imp_tx *b = calloc(CLI_IMPORT_BATCH_TX, sizeof *b);
-    LDG_ASSERT(b);
+    imp_batch b[2] = {{.tx = calloc(CLI_IMPORT_BATCH_TX, sizeof(imp_tx))},
+                      {.tx = calloc(CLI_IMPORT_BATCH_TX, sizeof(imp_tx))}};
+    LDG_ASSERT(b[0].tx && b[1].tx);
     j->progress = 0;
     j->progress_total = count;
     size_t at = 0;
-    while (at < count && rc == CLI_OK) {
-        rc = run_batch(j, &sg, step, idx, count, &at, b);
+    for (int cur = 0; rc == CLI_OK && (at < count || b[1 - cur].n); cur = 1 - cur) {
+        if (at < count)
+            rc = send_batch(j, &sg, step, idx, count, &at, &b[cur]);
+        rc = finish_batch(j, &b[1 - cur], rc);
         progress(j, step_names[step]);
     }
+    rc = finish_batch(j, &b[0], rc);
+    rc = finish_batch(j, &b[1], rc);
     if (j->tty)
         fprintf(stderr, "\r\033[K");
-    free(b);
+    free(b[0].tx);
+    free(b[1].tx);
     cli_sign_end(&sg);
     return rc;
 }
