@@ -610,8 +610,10 @@ typedef struct imp_job {
     const char *isin, *name, *cls;
     uint64_t risk;
     ldg_account issuer;
-    bool resume; /* an earlier run may have left transactions in flight */
-    bool tty;    /* progress on stderr */
+    bool resume;      /* this step: an earlier run may have left transactions in flight */
+    bool had_parties; /* some row's holder was a participant when this run started */
+    bool had_asset;   /* the instrument existed when this run started */
+    bool tty;         /* progress on stderr */
     uint64_t txs, batches;
     size_t progress, progress_total;
 } imp_job;
@@ -1059,6 +1061,16 @@ static int run_step(imp_job *j, imp_step step, const size_t *idx, size_t count, 
     return rc;
 }
 
+/* Whether an earlier run may have begun: some holder of the file is a participant already
+ * (then registrations and profiles of earlier slots are looked for, specs/import.md §6). */
+static bool any_known(const cli_imp_file *f)
+{
+    for (size_t i = 0; i < f->n; i++)
+        if (f->rows[i].known)
+            return true;
+    return false;
+}
+
 /* The rows a step applies to, in file order. */
 static size_t select_rows(const cli_imp_file *f, imp_step step, size_t *idx)
 {
@@ -1215,6 +1227,7 @@ static int run_register(imp_job *j, const imp_opts *o, bool issue)
     const char *signer = cli_signer_name(j->ctx, NULL);
     const char *registrar = o->registrar ? o->registrar : signer;
     size_t n = select_rows(j->f, STEP_PARTICIPANT, idx);
+    j->resume = any_known(j->f);
     int rc = run_step(j, STEP_PARTICIPANT, idx, n, registrar);
     for (size_t i = 0; i < j->f->n && rc == CLI_OK; i++)
         j->f->rows[i].known = true;
@@ -1225,6 +1238,7 @@ static int run_register(imp_job *j, const imp_opts *o, bool issue)
     if (rc == CLI_OK && issue)
         rc = run_step(j, STEP_ISSUE, idx, 1, signer);
     n = rc == CLI_OK ? select_rows(j->f, STEP_TRANSFER, idx) : 0;
+    j->resume = j->had_asset;
     if (rc == CLI_OK)
         rc = run_step(j, STEP_TRANSFER, idx, n, signer);
     free(idx);
@@ -1305,7 +1319,7 @@ int cli_asset_import(cli_ctx *ctx, int argc, char **argv)
                  .cls = o.cls,
                  .risk = o.risk,
                  .issuer = issuer,
-                 .resume = l.asset,
+                 .had_asset = l.asset,
                  .tty = isatty(STDERR_FILENO) && !ctx->json};
     json_t *rep = NULL;
     if (rc == CLI_OK) {
@@ -1363,6 +1377,7 @@ int cli_investor_import(cli_ctx *ctx, int argc, char **argv)
         resolve_rows(&f, &l, 0);
     imp_summary s = {.file = file};
     imp_job j = {.ctx = ctx, .f = &f, .tty = isatty(STDERR_FILENO) && !ctx->json};
+    j.resume = any_known(&f);
     json_t *rep = NULL;
     if (rc == CLI_OK) {
         summarize(&s, &f);
