@@ -54,9 +54,7 @@ static bool fail(scan *s, cli_csv_code code, unsigned long line, size_t at, cons
     return false;
 }
 
-/* Length of the UTF-8 sequence at p (RFC 3629: no overlong form, no surrogate, at most
- * U+10FFFF), 0 if there is none. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
+size_t cli_csv_utf8_len(const uint8_t *p, size_t n)
 {
     uint8_t b = p[0], lo = 0x80, hi = 0xbf;
     size_t k;
@@ -116,7 +114,7 @@ static bool content(scan *s, size_t start)
     const uint8_t *p = s->p + s->pos;
     if (*p == 0)
         return fail(s, CLI_CSV_NUL, s->line, s->pos, "a NUL byte (the file is not text)");
-    size_t k = utf8_seq(p, s->len - s->pos);
+    size_t k = cli_csv_utf8_len(p, s->len - s->pos);
     if (k == 0)
         return fail(s, CLI_CSV_NOT_UTF8, s->line, s->pos,
                     "byte 0x%02x does not start a UTF-8 character (save the file as UTF-8)", *p);

@@ -65,6 +65,10 @@ static inline const char *cli_csv_at(const cli_csv *t, size_t r, size_t c)
     return t->text + t->field[r * t->cols + c];
 }
 
+/* Length of the UTF-8 sequence at p (n bytes readable, n >= 1; RFC 3629: no overlong
+ * form, no surrogate, at most U+10FFFF), 0 if there is none. */
+size_t cli_csv_utf8_len(const uint8_t *p, size_t n);
+
 /* Appends one field to buf (grown with realloc; *len, *cap updated) quoted as RFC 4180 asks
  * when it holds a comma, quote, CR or LF (or starts with a space), else as is. Returns false
  * if memory ran out. */

@@ -53,6 +53,16 @@ void cli_imp_problem_add(cli_imp_file *f, unsigned long line, unsigned long colu
     va_start(ap, fmt);
     vsnprintf(p->message, sizeof p->message, fmt, ap);
     va_end(ap);
+    /* A field quoted with a byte bound ("%.70s") may be cut inside a character: the cut
+     * bytes become '?', so that the message stays UTF-8 (JSON, terminals). */
+    uint8_t *m = (uint8_t *)p->message;
+    for (size_t i = 0, n = strlen(p->message); i < n;) {
+        size_t k = cli_csv_utf8_len(m + i, n - i);
+        if (k == 0)
+            m[i++] = '?';
+        else
+            i += k;
+    }
 }
 
 static bool header_ok(cli_imp_file *f)

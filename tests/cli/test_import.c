@@ -210,6 +210,21 @@ START_TEST(test_problem_cap)
 }
 END_TEST
 
+/* A problem quoting a field cut inside a character stays UTF-8. */
+START_TEST(test_problem_utf8)
+{
+    cli_imp_file f = {0};
+    cli_imp_problem_add(&f, 1, 1, "X", "'%.2s'", "\xe4\xb8\xad"); /* 中 cut after 2 bytes */
+    ck_assert_str_eq(f.problems[0].message, "'?" "?'");
+    const uint8_t *m = (const uint8_t *)f.problems[0].message;
+    for (size_t i = 0; m[i];) {
+        size_t k = cli_csv_utf8_len(m + i, strlen((const char *)m + i));
+        ck_assert_uint_gt(k, 0);
+        i += k;
+    }
+}
+END_TEST
+
 START_TEST(test_investor_fields)
 {
     char text[1024], p[512];
@@ -293,6 +308,7 @@ static Suite *import_suite(void)
     tcase_add_test(tc, test_register_fields);
     tcase_add_test(tc, test_register_file_level);
     tcase_add_test(tc, test_problem_cap);
+    tcase_add_test(tc, test_problem_utf8);
     tcase_add_test(tc, test_investor_fields);
     tcase_add_test(tc, test_round_trip);
     tcase_add_test(tc, test_put_quotes);

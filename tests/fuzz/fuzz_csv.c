@@ -7,8 +7,9 @@
  *   CLI_CSV_FIELD_MAX bytes and free of NUL;
  * - writing the accepted records back (cli_csv_put) and reading them again gives the same
  *   fields (the exporter's writer is the reader's inverse);
- * - the register and investor checks never report more problems kept than found, and a
- *   file they accept has one row per record after the header. */
+ * - the register and investor checks never report more problems kept than found, every
+ *   problem's message is UTF-8 (it goes into JSON), and a file they accept has one row per
+ *   record after the header. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cli_imp_file f;
         bool ok = cli_imp_parse(&f, (cli_imp_kind)kind, data, size, (unsigned)(size % 3));
         LDG_ASSERT(f.shown <= f.count && f.shown <= CLI_IMPORT_ERRORS_MAX);
+        for (size_t i = 0; i < f.shown; i++) {
+            const uint8_t *m = (const uint8_t *)f.problems[i].message;
+            for (size_t k = 0, n = strlen(f.problems[i].message), l; k < n; k += l)
+                LDG_ASSERT((l = cli_csv_utf8_len(m + k, n - k)) > 0);
+        }
         LDG_ASSERT(ok == (f.count == 0));
         LDG_ASSERT(!ok || f.n + 1 == f.csv.records);
         cli_imp_free(&f);
