@@ -850,7 +850,11 @@ int cli_asset_import(cli_ctx *ctx, int argc, char **argv)
         rc = rc == CLI_OK ? CLI_DRY_RUN : rc;
     } else if (rc == CLI_OK) {
         uint64_t held = 0;
-        rc = run_register(&j, &o, s.issue);
+        /* The issue checked first: a signer without the issuer role, or terms the ledger
+         * refuses, stop the import before any holder is registered. */
+        rc = s.issue ? dry_issue(&j) : CLI_OK;
+        if (rc == CLI_OK)
+            rc = run_register(&j, &o, s.issue);
         if (rc == CLI_OK)
             rc = verify_register(ctx, &f, o.isin, &held);
         if (rc == CLI_OK)

@@ -102,6 +102,11 @@ check "a missing file: exit 4 (a local file)" test "$RC" -eq 4
 run asset import "$D/reg.csv" --isin "$ISIN" --name Acme --as issuer --bogus 1
 check "an option the table does not list: exit 2" test "$RC" -eq 2
 
+P0="$(n_participants)"
+run asset import "$D/reg.csv" --isin "$ISIN" --name Acme --as alice --registrar operator
+check "signed without the issuer role: exit 1 before anything is submitted" test "$RC" -eq 1 -a -n "$(printf '%s' "$ERR" | grep 'the issue refused before submission: UNAUTHORIZED')"
+eq "  ... no holder was registered" "$(n_participants)" "$P0"
+
 section "accepted spellings: CRLF, a byte-order mark, quoted fields"
 { printf '\xef\xbb\xbf'; sed 's/$/\r/' "$D/reg.csv"; } >"$D/crlf.csv"
 run asset import "$D/crlf.csv" --isin "$ISIN" --name Acme --as issuer --registrar operator --dry-run --json
