@@ -1621,11 +1621,12 @@ static void slot_out(ldg_smt_slot *s, const child *c)
 static ldg_err snap_slot(ldg_state_base *b, uint64_t version, const uint8_t *id12,
                          unsigned depth, const ldg_hash *prefix, uint8_t *tid, child *out)
 {
-    child root;
-    ldg_err err = root_at(b, version, &root);
+    child root, mroot;
+    ldg_err err = root_at(b, version, &mroot);
+    root = mroot;
     if (err == LDG_OK && id12) {
         ldg_smt tmp = {.base = *b};
-        err = find_register(&tmp, &root, id12, &root);
+        err = find_register(&tmp, &mroot, id12, &root); /* (it clears its output first) */
     }
     if (id12)
         tid_register(tid, id12);
