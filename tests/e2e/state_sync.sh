@@ -109,9 +109,9 @@ check "node0 and node4: same height and state root ($R0 / $R4)" test "$R0" = "$R
 check "the same participants, instruments and holders" \
   test "$(business_state "$(home 0)")" = "$(business_state "$(home 4)")"
 check_conserved "$(home 4)"
-run account balance broker-b --home "$(home 4)"
-check "broker-b's balance on node4 includes the 777 it was paid" \
-  bash -c "grep -q '100777\|100,777' <<<'$OUT'"
+run asset holders $ISIN --json --home "$(home 4)"
+check "node4's register shows broker-b's 100,777 (funded 100,000, paid 777)" \
+  bash -c "grep -q '\"quantity\": 100777' <<<'$OUT'"
 check_chain_verify "$(home 4)"
 run block show 1 --home "$(home 4)"
 check "a block below the checkpoint is not there (exit $RC)" test "$RC" -ne 0
