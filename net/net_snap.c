@@ -412,7 +412,7 @@ static ldg_err fetch_all(client *c, char *why, size_t why_len)
         if (c->fails > 20 || c->unavailable > 20) {
             snprintf(why, why_len, "no peer serves the state after block %llu any more",
                      (unsigned long long)c->cp.height);
-            return LDG_ERR_UNAVAILABLE;
+            return c->unavailable > 20 ? LDG_ERR_PRUNED : LDG_ERR_UNAVAILABLE;
         }
         progress(c, false);
     }
@@ -451,12 +451,27 @@ static int store_tip(const net_snap_opts *o, const char *db, ldg_tip *tip, char 
     return 0;
 }
 
+/* The peers no longer serve the pending checkpoint: the sync starts again from a newer
+ * one (the keys fetched so far are dropped with the old checkpoint). */
+static ldg_err restart(client *c, char *why, size_t why_len)
+{
+    net_log(NET_LOG_WARN, "state sync: %s: starting again from a newer checkpoint", why);
+    ldg_snap_checkpoint_free(&c->cp);
+    c->unavailable = c->fails = 0;
+    ldg_err e = fetch_checkpoint(c, 20, why, why_len);
+    if (e == LDG_OK)
+        e = ldg_snap_store_begin(c->store, &c->cp);
+    return e == LDG_OK ? fetch_all(c, why, why_len) : e;
+}
+
 /* Syncs from the pending checkpoint in c->cp (already begun in the store) to the end. */
 static int sync_pending(client *c, char *err, size_t err_len)
 {
     c->t0 = c->last_log = mono_ms();
     char why[256];
     ldg_err e = fetch_all(c, why, sizeof why);
+    if (e == LDG_ERR_PRUNED)
+        e = restart(c, why, sizeof why);
     if (e == LDG_OK) {
         progress(c, true);
         e = ldg_snap_store_finish(c->store, &c->cp, why, sizeof why);
