@@ -1574,8 +1574,8 @@ bool ldg_smt_disabled(void)
 
 /* ---- state sync: subtrees (specs/sync.md §3) ---- */
 
-void ldg_smt_leaf_of(ldg_hash *hash, uint64_t *sum, ldg_hash *path, const uint8_t *key,
-                     size_t klen, const uint8_t *val, size_t vlen)
+void ldg_smt_leaf_of(ldg_hash *hash, uint64_t *sum, ldg_hash *path, const uint8_t *key, size_t klen,
+                     const uint8_t *val, size_t vlen)
 {
     ldg_write w = {key, klen, val, vlen};
     op o;
@@ -1618,10 +1618,10 @@ static void slot_out(ldg_smt_slot *s, const child *c)
 
 /* The slot at (depth, prefix) of the tree tid at version: reached through internal nodes
  * only (LDG_ERR_NOT_FOUND if the walk ends above depth). */
-static ldg_err snap_slot(ldg_state_base *b, uint64_t version, const uint8_t *id12,
-                         unsigned depth, const ldg_hash *prefix, uint8_t *tid, child *out)
+static ldg_err snap_slot(ldg_state_base *b, uint64_t version, const uint8_t *id12, unsigned depth,
+                         const ldg_hash *prefix, uint8_t *tid, child *out)
 {
-    child root, mroot;
+    child root, mroot = {.kind = K_EMPTY};
     ldg_err err = root_at(b, version, &mroot);
     root = mroot;
     if (err == LDG_OK && id12) {

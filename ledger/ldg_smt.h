@@ -37,9 +37,9 @@ void ldg_smt_set_retention(ldg_smt *t, uint64_t blocks);
 ldg_hash ldg_smt_root(const ldg_smt *t);
 
 /* Applies a block's sorted write set as version `version` (the current version + 1, or the
- * version given to ldg_smt_open on an empty tree) and gives the new root. The new nodes are staged: ldg_smt_staged
- * lists the tree-family writes (puts; deletes have val NULL) the block's batch must carry;
- * ldg_smt_commit makes the version current once the batch is written or queued;
+ * version given to ldg_smt_open on an empty tree) and gives the new root. The new nodes are staged:
+ * ldg_smt_staged lists the tree-family writes (puts; deletes have val NULL) the block's batch must
+ * carry; ldg_smt_commit makes the version current once the batch is written or queued;
  * ldg_smt_abandon drops it. Staging again drops an earlier staged version. */
 ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t n,
                        ldg_hash *root) LDG_WARN_UNUSED;
@@ -127,8 +127,8 @@ bool ldg_smt_disabled(void);
 /* ---- state sync (specs/sync.md §3) ---- */
 
 /* A plain or holding key's leaf: its hash, sum (a holding's amount, else 0) and path. */
-void ldg_smt_leaf_of(ldg_hash *hash, uint64_t *sum, ldg_hash *path, const uint8_t *key,
-                     size_t klen, const uint8_t *val, size_t vlen);
+void ldg_smt_leaf_of(ldg_hash *hash, uint64_t *sum, ldg_hash *path, const uint8_t *key, size_t klen,
+                     const uint8_t *val, size_t vlen);
 /* A register leaf of id12 with register root `root` and total: its hash and path. */
 void ldg_smt_register_leaf(ldg_hash *hash, ldg_hash *path, const uint8_t *id12,
                            const ldg_hash *root, uint64_t total);

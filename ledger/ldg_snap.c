@@ -102,8 +102,8 @@ ldg_err ldg_snap_build(ldg_state_base tree, uint64_t version, const ldg_snap_tas
     ldg_smt_slot slot, kids[16];
     bool split;
     const uint8_t *id12 = t->reg ? t->id12 : NULL;
-    ldg_err err = ldg_smt_snap_read(tree, version, id12, t->depth, &t->prefix,
-                                    keys_max, &slot, kids, &split, build_leaf, &b);
+    ldg_err err = ldg_smt_snap_read(tree, version, id12, t->depth, &t->prefix, keys_max, &slot,
+                                    kids, &split, build_leaf, &b);
     if (err == LDG_OK && b.too_big) /* many large values: split by size, not count */
         err = ldg_smt_snap_read(tree, version, id12, t->depth, &t->prefix, 0, &slot, kids, &split,
                                 build_leaf, &b);
@@ -194,8 +194,8 @@ static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
     }
     const uint8_t *k, *v;
     size_t kl, vl;
-    if (!ldg_obj_array(o, 2, &f) || !ldg_obj_bin_ref(&f[0], LDG_SNAP_KEY_MAX, &k, &kl) ||
-        kl == 0 || !ldg_obj_bin_ref(&f[1], LDG_SNAP_VALUE_MAX, &v, &vl))
+    if (!ldg_obj_array(o, 2, &f) || !ldg_obj_bin_ref(&f[0], LDG_SNAP_KEY_MAX, &k, &kl) || kl == 0 ||
+        !ldg_obj_bin_ref(&f[1], LDG_SNAP_VALUE_MAX, &v, &vl))
         return fail(why, wl, "%smalformed leaf (a key and a value expected)", "");
     bool holding = kl == LDG_SMT_HOLDING_KEY_LEN && k[0] == 'b';
     if (holding != t->reg || (t->reg && memcmp(k + 1, t->id12, LDG_SMT_ID_LEN) != 0))
@@ -230,8 +230,10 @@ static bool check_leaves(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpac
     if (ok && !sub_hash(t->reg, l, n, t->depth, &h, &s))
         ok = fail(why, wl, "%sthe leaves' sums overflow", "");
     if (ok && (memcmp(h.b, t->hash.b, LDG_HASH_LEN) != 0 || s != t->sum))
-        ok = fail(why, wl, "%sthe leaves do not hash to the certified subtree (a key added, "
-                  "missing or altered)", "");
+        ok = fail(why, wl,
+                  "%sthe leaves do not hash to the certified subtree (a key added, "
+                  "missing or altered)",
+                  "");
     free(l);
     return ok;
 }
@@ -340,19 +342,18 @@ static bool checkpoint_decode(ldg_snap_checkpoint *c, const uint8_t *data, size_
     const msgpack_object *f;
     const uint8_t *hb, *nb;
     size_t hl, nl;
-    bool ok = ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &c->height) &&
-              ldg_obj_bin_ref(&f[1], 4096, &hb, &hl) &&
-              ldg_header_decode(&c->header, hb, hl) == LDG_OK &&
-              ldg_obj_bin_ref(&f[2], 4096, &nb, &nl) &&
-              ldg_header_decode(&c->next, nb, nl) == LDG_OK &&
-              ldg_cert_decode(&c->cert, &f[3]) == LDG_OK;
+    bool ok =
+        ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &c->height) &&
+        ldg_obj_bin_ref(&f[1], 4096, &hb, &hl) && ldg_header_decode(&c->header, hb, hl) == LDG_OK &&
+        ldg_obj_bin_ref(&f[2], 4096, &nb, &nl) && ldg_header_decode(&c->next, nb, nl) == LDG_OK &&
+        ldg_cert_decode(&c->cert, &f[3]) == LDG_OK;
     ldg_dec_free(&d);
     return ok;
 }
 
 ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data, size_t len,
-                                  const char *chain_id, const ldg_pubkey *validators,
-                                  uint32_t nval, char *why, size_t why_len)
+                                  const char *chain_id, const ldg_pubkey *validators, uint32_t nval,
+                                  char *why, size_t why_len)
 {
     memset(out, 0, sizeof *out);
     if (!checkpoint_decode(out, data, len)) {

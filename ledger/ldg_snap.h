@@ -67,11 +67,11 @@ void ldg_snap_chunk_free(ldg_snap_chunk *c);
  * height+1 whose header carries that state root (specs/sync.md §2). */
 typedef struct ldg_snap_checkpoint {
     uint64_t height;
-    ldg_header header;      /* block height */
-    ldg_header next;        /* block height + 1 */
-    ldg_cert cert;          /* of block height + 1 */
-    ldg_hash state_root;    /* = next.prev_state_root */
-    uint8_t *raw;           /* its encoding (malloc'd) */
+    ldg_header header;   /* block height */
+    ldg_header next;     /* block height + 1 */
+    ldg_cert cert;       /* of block height + 1 */
+    ldg_hash state_root; /* = next.prev_state_root */
+    uint8_t *raw;        /* its encoding (malloc'd) */
     size_t raw_len;
 } ldg_snap_checkpoint;
 
@@ -82,8 +82,8 @@ void ldg_snap_checkpoint_encode(ldg_enc *e, const ldg_header *h, const ldg_heade
  * same chain), the certificate is for `next` and verifies against validators. LDG_OK fills
  * *out (free with ldg_snap_checkpoint_free); LDG_ERR_DECODE / LDG_ERR_INVALID + why. */
 ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data, size_t len,
-                                  const char *chain_id, const ldg_pubkey *validators,
-                                  uint32_t nval, char *why, size_t why_len) LDG_WARN_UNUSED;
+                                  const char *chain_id, const ldg_pubkey *validators, uint32_t nval,
+                                  char *why, size_t why_len) LDG_WARN_UNUSED;
 void ldg_snap_checkpoint_free(ldg_snap_checkpoint *c);
 
 /* Whether the store is being synced (a checkpoint begun, not finished); *raw (malloc'd)

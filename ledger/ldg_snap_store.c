@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char META_SNAP[] = "snap";         /* the checkpoint being synced */
-static const char META_TASK[] = "snap/t";       /* ‖ task key → hash ‖ be64 sum */
-static const char META_DONE[] = "checkpoint";   /* the checkpoint a finished sync started at */
+static const char META_SNAP[] = "snap";       /* the checkpoint being synced */
+static const char META_TASK[] = "snap/t";     /* ‖ task key → hash ‖ be64 sum */
+static const char META_DONE[] = "checkpoint"; /* the checkpoint a finished sync started at */
 #define TASK_KEY_LEN (sizeof META_TASK - 1 + 1 + LDG_SMT_ID_LEN + 1 + LDG_HASH_LEN)
 
 static void put_be64(uint8_t *o, uint64_t v)
@@ -196,8 +196,7 @@ static ldg_err tree_scan(void *arg, const uint8_t *p, size_t pl,
 }
 
 /* The tree at cp->height over every state key, staged into b; its root in *root. */
-static ldg_err build_tree(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_batch *b,
-                          ldg_hash *root)
+static ldg_err build_tree(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_batch *b, ldg_hash *root)
 {
     state_rows r = {0};
     ldg_err err = ldg_store_scan(s, LDG_CF_STATE, "", 0, state_row, &r);

@@ -153,8 +153,8 @@ static bool past_leaf(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, 
     return true;
 }
 
-static bool past_main_leaf(void *arg, bool reg, const uint8_t *key, size_t klen,
-                           const uint8_t *val, uint64_t vlen)
+static bool past_main_leaf(void *arg, bool reg, const uint8_t *key, size_t klen, const uint8_t *val,
+                           uint64_t vlen)
 {
     past_rows *p = arg;
     if (reg)
@@ -182,8 +182,8 @@ static const char *load_checkpoint(verify_ctx *v, const ldg_snap_checkpoint *cp)
     ldg_smt_slot slot, kids[16];
     bool split;
     ldg_hash zero = {{0}};
-    ldg_err err = ldg_smt_snap_read(p.base, cp->height, NULL, 0, &zero, SIZE_MAX / 4, &slot,
-                                    kids, &split, past_main_leaf, &p);
+    ldg_err err = ldg_smt_snap_read(p.base, cp->height, NULL, 0, &zero, SIZE_MAX / 4, &slot, kids,
+                                    &split, past_main_leaf, &p);
     if (err == LDG_ERR_PRUNED)
         return "the checkpoint's state is below the retention window: it cannot be re-checked";
     if (err != LDG_OK || p.err != LDG_OK || split)
@@ -225,8 +225,7 @@ static const char *from_checkpoint(verify_ctx *v, uint64_t *next)
     ldg_snap_checkpoint cp;
     char why[256];
     const char *bad = "the checkpoint's certificate does not verify against genesis";
-    if (ldg_snap_checkpoint_check(&cp, raw, rl, v->chain_id, vals, nv, why, sizeof why) ==
-        LDG_OK) {
+    if (ldg_snap_checkpoint_check(&cp, raw, rl, v->chain_id, vals, nv, why, sizeof why) == LDG_OK) {
         bad = load_checkpoint(v, &cp);
         *next = cp.height + 1;
         ldg_snap_checkpoint_free(&cp);

@@ -46,9 +46,9 @@ static void *sync_server(void *arg)
         ldg_enc_reset(&e);
         if (net_snap_is_request(nng_msg_body(raw), nng_msg_len(raw))) {
             net_snap_serve(b->n->chain, nng_msg_body(raw), nng_msg_len(raw), &e);
-        } else if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) ==
-                LDG_OK &&
-            m.kind == NET_P2P_BATCH_REQ) {
+        } else if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw),
+                                  NET_P2P_SYNC_REQ_SIZE_MAX) == LDG_OK &&
+                   m.kind == NET_P2P_BATCH_REQ) {
             net_pool_enc_batch_rep(b->n->pool, &m.digest, &e);
             net_p2p_msg_free(&m);
         } else if (!m.dec_live || m.kind != NET_P2P_SYNC_REQ) {

@@ -44,8 +44,8 @@ ldg_err net_snap_chunk_req_decode(const uint8_t *data, size_t len, uint64_t *hei
     const uint8_t *pre;
     size_t pl;
     uint64_t kind, depth;
-    bool ok = ldg_obj_array(d.root, 5, &f) && ldg_obj_u64(&f[0], &kind) &&
-              kind == NET_CHUNK_REQ && ldg_obj_u64(&f[1], height) && ldg_obj_u64(&f[3], &depth) &&
+    bool ok = ldg_obj_array(d.root, 5, &f) && ldg_obj_u64(&f[0], &kind) && kind == NET_CHUNK_REQ &&
+              ldg_obj_u64(&f[1], height) && ldg_obj_u64(&f[3], &depth) &&
               depth <= LDG_SMT_DEPTH_MAX && ldg_obj_bin_ref(&f[4], 32, &pre, &pl) &&
               pl == (depth + 1) / 2 && (depth % 2 == 0 || (pre[pl - 1] & 0x0f) == 0);
     if (ok && f[2].type != MSGPACK_OBJECT_NIL) {
@@ -104,8 +104,8 @@ static void serve_chunk(ldg_chain *c, const uint8_t *data, size_t len, ldg_enc *
     ldg_enc_init(&chunk);
     bool ok = net_snap_chunk_req_decode(data, len, &h, &t) == LDG_OK && h <= tip.height &&
               tip.height - h <= LDG_SNAP_AGE_MAX;
-    size_t keys = env_size("FOLIO_TEST_SNAP_KEYS", LDG_SNAP_CHUNK_KEYS_MAX,
-                           LDG_SNAP_CHUNK_KEYS_MAX);
+    size_t keys =
+        env_size("FOLIO_TEST_SNAP_KEYS", LDG_SNAP_CHUNK_KEYS_MAX, LDG_SNAP_CHUNK_KEYS_MAX);
     ok = ok && ldg_snap_build(ldg_chain_tree_base(c), h, &t, keys, &chunk) == LDG_OK;
     ldg_enc_array(rep, 3);
     ldg_enc_u64(rep, NET_CHUNK_REP);
@@ -260,8 +260,8 @@ static ldg_err fetch_checkpoint(client *c, int attempts, char *why, size_t why_l
         size_t cl;
         uint64_t kind, status;
         if (ldg_decode(&d, nng_msg_body(m), nng_msg_len(m)) == LDG_OK) {
-            if (ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &kind) &&
-                kind == NET_SNAP_REP && ldg_obj_u64(&f[1], &status) && status == STATUS_OK &&
+            if (ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &kind) && kind == NET_SNAP_REP &&
+                ldg_obj_u64(&f[1], &status) && status == STATUS_OK &&
                 ldg_obj_bin_ref(&f[3], 64 * 1024, &cp, &cl))
                 err = ldg_snap_checkpoint_check(&c->cp, cp, cl, c->o->genesis->chain_id,
                                                 c->o->genesis->validators,
@@ -281,8 +281,7 @@ static ldg_err fetch_checkpoint(client *c, int attempts, char *why, size_t why_l
 static bool slot_has(const client *c, const ldg_snap_task *t)
 {
     for (int i = 0; i < LDG_SNAP_CHUNKS_IN_FLIGHT; i++)
-        if (c->slot[i].busy && c->slot[i].task.reg == t->reg &&
-            c->slot[i].task.depth == t->depth &&
+        if (c->slot[i].busy && c->slot[i].task.reg == t->reg && c->slot[i].task.depth == t->depth &&
             !memcmp(c->slot[i].task.id12, t->id12, LDG_SMT_ID_LEN) &&
             !memcmp(c->slot[i].task.prefix.b, t->prefix.b, LDG_HASH_LEN))
             return true;
@@ -490,13 +489,12 @@ static int sync_pending(client *c, char *err, size_t err_len)
 }
 
 /* A checkpoint begun earlier: its bytes, checked again. */
-static int resume_checkpoint(client *c, const uint8_t *raw, size_t len, char *err,
-                             size_t err_len)
+static int resume_checkpoint(client *c, const uint8_t *raw, size_t len, char *err, size_t err_len)
 {
     const ldg_genesis *g = c->o->genesis;
     char why[256];
-    if (ldg_snap_checkpoint_check(&c->cp, raw, len, g->chain_id, g->validators,
-                                  g->validator_count, why, sizeof why) != LDG_OK) {
+    if (ldg_snap_checkpoint_check(&c->cp, raw, len, g->chain_id, g->validators, g->validator_count,
+                                  why, sizeof why) != LDG_OK) {
         snprintf(err, err_len, "the store's pending checkpoint is corrupt: %s", why);
         return 1;
     }
@@ -535,8 +533,9 @@ int net_snap_run(const net_snap_opts *o, char *err, size_t err_len)
     if (rc || (!pending && !multi && !o->requested))
         return rc;
     if (!pending && !multi) {
-        snprintf(err, err_len, "--sync-from-checkpoint needs a chain of several validators and "
-                               "[p2p] peers in config.ini");
+        snprintf(err, err_len,
+                 "--sync-from-checkpoint needs a chain of several validators and "
+                 "[p2p] peers in config.ini");
         return 1;
     }
     rc = open_socket(&c, err, err_len);
