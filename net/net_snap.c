@@ -521,16 +521,18 @@ int net_snap_run(const net_snap_opts *o, char *err, size_t err_len)
             ldg_store_close(c.store);
         return 1;
     }
+    bool multi = o->genesis->validator_count > 1 && o->cfg->p2p_peers[0];
     if (pending) {
         rc = resume_checkpoint(&c, raw, rl, err, err_len);
         free(raw);
     } else {
         ldg_store_close(c.store);
         c.store = NULL;
+        if (!multi && !o->requested)
+            return 0; /* one validator: nobody to sync from */
         rc = store_tip(o, db, &tip, err, err_len);
     }
-    bool multi = o->genesis->validator_count > 1 && o->cfg->p2p_peers[0];
-    if (rc || (!pending && !multi && !o->requested))
+    if (rc)
         return rc;
     if (!pending && !multi) {
         snprintf(err, err_len,
@@ -541,7 +543,8 @@ int net_snap_run(const net_snap_opts *o, char *err, size_t err_len)
     rc = open_socket(&c, err, err_len);
     if (rc == 0 && !pending) {
         char why[256];
-        ldg_err e = fetch_checkpoint(&c, o->requested ? 60 : 3, why, sizeof why);
+        /* Unasked, one try: a node's start waits at most ~1 s for it. */
+        ldg_err e = fetch_checkpoint(&c, o->requested ? 60 : 1, why, sizeof why);
         bool want = e == LDG_OK && c.cp.height > tip.height &&
                     (o->requested || c.cp.height - tip.height > LDG_SNAP_BEHIND_BLOCKS);
         if (e != LDG_OK && o->requested) {
