@@ -440,9 +440,10 @@ static int store_tip(const net_snap_opts *o, const char *db, ldg_tip *tip, char 
                      size_t err_len)
 {
     ldg_chain *ch;
-    ldg_err e = ldg_chain_open(&ch, db, o->reg, o->genesis, false);
+    ldg_open_report rep;
+    ldg_err e = ldg_chain_open_report(&ch, db, o->reg, o->genesis, false, &rep);
     if (e != LDG_OK) {
-        snprintf(err, err_len, "the chain store in %s does not open: %s", db, ldg_err_str(e));
+        net_store_open_error(err, err_len, db, e, &rep); /* as the node would say it */
         return 1;
     }
     *tip = ldg_chain_tip(ch);
