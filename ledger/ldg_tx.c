@@ -77,12 +77,16 @@ uint8_t *ldg_tx_build(size_t *out_len, ldg_hash *out_id, const char *chain_id,
 {
     uint8_t nonce[LDG_TX_NONCE_LEN];
     if (deterministic) {
-        /* Deterministic nonce for reproducible tests: hash of the payload and expiry. */
+        /* Deterministic nonce (tests, and bulk import's resumable ids): hash of the payload
+         * and expiry (encoding.md §4.4). */
         ldg_hash h;
         ldg_hasher hs;
         ldg_hasher_init_tagged(&hs, "folio/test-nonce");
         ldg_hasher_update(&hs, payload, payload_len);
-        ldg_hasher_update(&hs, &expiry_ms, sizeof expiry_ms);
+        uint8_t exp_le[8]; /* little-endian on every host: bulk import relies on the id */
+        for (int i = 0; i < 8; i++)
+            exp_le[i] = (uint8_t)(expiry_ms >> (8 * i));
+        ldg_hasher_update(&hs, exp_le, sizeof exp_le);
         ldg_hasher_final(&hs, &h);
         memcpy(nonce, h.b, sizeof nonce);
     } else if (ldg_random(nonce, sizeof nonce) != LDG_OK) {
