@@ -92,10 +92,11 @@ static bool signal_node(const char *home, int pid, int sig)
     return ok;
 }
 
-static int start_foreground(cli_ctx *ctx, bool dev, bool observer, int ready_fd)
+static int start_foreground(cli_ctx *ctx, bool dev, bool observer, const char *http, int ready_fd)
 {
     char err[512];
-    net_node_opts o = {.home = ctx->home, .dev = dev, .ready_fd = ready_fd, .observer = observer};
+    net_node_opts o = {
+        .home = ctx->home, .dev = dev, .ready_fd = ready_fd, .observer = observer, .http = http};
     int rc = net_node_run(&o, err, sizeof err);
     if (rc != 0) {
         cli_fail(ctx, "NODE_FAILED", "%s", err);
@@ -104,7 +105,7 @@ static int start_foreground(cli_ctx *ctx, bool dev, bool observer, int ready_fd)
     return CLI_OK;
 }
 
-static int start_detached(cli_ctx *ctx, bool dev, bool observer)
+static int start_detached(cli_ctx *ctx, bool dev, bool observer, const char *http)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -132,7 +133,7 @@ static int start_detached(cli_ctx *ctx, bool dev, bool observer)
             close(fd);
             close(devnull);
         }
-        _exit(start_foreground(ctx, dev, observer, fds[1]));
+        _exit(start_foreground(ctx, dev, observer, http, fds[1]));
     }
     close(fds[1]);
     char ok = 0;
@@ -271,13 +272,14 @@ static int node_status(cli_ctx *ctx)
 
 static void node_usage(void)
 {
-    printf("usage: folio node start [--detach] [--dev] [--observer]\n"
+    printf("usage: folio node start [--detach] [--dev] [--observer] [--http HOST:PORT]\n"
            "       folio node stop\n"
            "       folio node status [--json]\n\n"
            "start     runs the node in the foreground (Ctrl-C stops it cleanly); with --detach\n"
            "          it returns once the node serves, logging to HOME/node.log. --dev lets\n"
            "          'folio dev time advance' move block time forward (tests and demos).\n"
            "          --observer follows a multi-validator chain without voting.\n"
+           "          --http HOST:PORT serves the HTTP/JSON API there (specs/http.md).\n"
            "stop      asks the node to stop cleanly and waits for it. The node is the\n"
            "          process holding the lock on HOME/node.lock (node.pid is not trusted).\n"
            "status    height, last block hash, state root, mempool size; with several\n"
@@ -294,7 +296,8 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(verb, "start")) {
         static const char *const flags[] = {"--detach", "--dev", "--observer", NULL};
-        if (!cli_check_opts(ctx, argc - 1, argv + 1, NULL, flags))
+        static const char *const valued[] = {"--http", NULL};
+        if (!cli_check_opts(ctx, argc - 1, argv + 1, valued, flags))
             return CLI_USAGE;
         int rc = cli_load_config(ctx);
         if (rc != CLI_OK)
@@ -309,9 +312,10 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         }
         bool dev = cli_flag(argc, argv, "--dev");
         bool observer = cli_flag(argc, argv, "--observer");
+        const char *http = cli_opt(argc, argv, "--http");
         if (cli_flag(argc, argv, "--detach"))
-            return start_detached(ctx, dev, observer);
-        return start_foreground(ctx, dev, observer, -1);
+            return start_detached(ctx, dev, observer, http);
+        return start_foreground(ctx, dev, observer, http, -1);
     }
     if (!strcmp(verb, "stop"))
         return node_stop(ctx);

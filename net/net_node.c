@@ -6,6 +6,7 @@
 #include "ast_module.h"
 #include "ldg_ev.h"
 #include "net_query_vm.h"
+#include "net_http_server.h"
 #include "net_rpc_server.h"
 #include "stl_module.h"
 
@@ -125,6 +126,25 @@ static void write_pid(const char *home)
         net_log(NET_LOG_WARN, "%s", err);
 }
 
+/* The HTTP API on [http] listen, with TLS from [tls] cert and key when [http] tls is on. */
+static int start_http(net_node *n, char *err, size_t err_len)
+{
+    char cert[NET_PATH_MAX] = "", key[NET_PATH_MAX] = "";
+    if (n->cfg.http_tls) {
+        if (!n->cfg.tls_cert[0] || !n->cfg.tls_key[0]) {
+            snprintf(err, err_len, "[http] tls is on but [tls] cert and key are not set");
+            return 1;
+        }
+        net_home_path(cert, n->home, n->cfg.tls_cert);
+        net_home_path(key, n->home, n->cfg.tls_key);
+    }
+    int rc = net_http_server_start(&n->http, n, n->cfg.http_listen, cert, key, err, err_len);
+    if (rc == 0)
+        net_log(NET_LOG_INFO, "HTTP API on %s://%s", n->cfg.http_tls ? "https" : "http",
+                n->cfg.http_listen);
+    return rc;
+}
+
 int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
 {
     net_node *n = calloc(1, sizeof *n);
@@ -139,6 +159,10 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     bool solo_started = false;
     if (rc == 0)
         rc = net_rpc_server_start(&rpc, n, n->cfg.rpc_url, err, err_len);
+    if (rc == 0 && opts->http)
+        snprintf(n->cfg.http_listen, sizeof n->cfg.http_listen, "%s", opts->http);
+    if (rc == 0 && n->cfg.http_listen[0])
+        rc = start_http(n, err, err_len);
     if (rc == 0) {
         n->observer = opts->observer;
         ldg_pubkey *vals = malloc(LDG_VALIDATORS_MAX * sizeof *vals);
@@ -156,6 +180,8 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         LDG_ASSERT(pthread_create(&solo, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
         solo_started = true;
         net_rpc_server_run(rpc, n->cfg.rpc_threads);
+        if (n->http)
+            net_http_server_run(n->http, n->cfg.rpc_threads);
         ldg_tip tip = ldg_chain_tip(n->chain);
         net_log(NET_LOG_INFO, "node serving %s on %s at height %llu%s", ldg_chain_id(n->chain),
                 n->cfg.rpc_url, (unsigned long long)tip.height, n->dev ? " (dev mode)" : "");
@@ -170,6 +196,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         atomic_store(&n->stopping, true);
         net_pool_wake(n->pool);
     }
+    net_http_server_stop(n->http);
     net_rpc_server_stop(rpc);
     if (solo_started)
         pthread_join(solo, NULL);
