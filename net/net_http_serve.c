@@ -171,13 +171,40 @@ static bool sub_parse(const char *query, net_http_sub *s, uint64_t *from, bool *
     return true;
 }
 
+static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body,
+                        size_t body_len, ldg_participant *who, net_http_error *e);
+
+/* With public reads off, a stream needs a credential and filters on the caller's own
+ * account only (an instrument's receipts would show other holders' movements). */
+static bool events_allowed(net_node *n, const net_http_req *req, const net_http_sub *s,
+                           net_http_error *e)
+{
+    ldg_participant who;
+    int a = authenticate(n, req, NULL, 0, &who, e);
+    if (a < 0)
+        return false;
+    if (n->cfg.http_public_reads)
+        return true;
+    if (!a)
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "this node serves events to participants only: sign the request "
+                             "(specs/http.md §5)");
+    char hex[2 * LDG_ACCOUNT_LEN + 1];
+    ldg_hex_encode(hex, who.account.b, LDG_ACCOUNT_LEN);
+    bool own = s->ninstruments == 0;
+    for (int i = 0; i < s->naccounts; i++)
+        own = own && !strcmp(s->accounts[i], hex);
+    return own || net_http_fail(e, 403, LDG_ERR_DENIED,
+                                "a participant may follow only its own account's receipts here");
+}
+
 static void events(net_node *n, const net_http_req *req, net_http_reply *out)
 {
     net_http_error e;
     uint64_t from = 0;
     bool has_from = false;
     memset(&out->sub, 0, sizeof out->sub);
-    if (!sub_parse(req->query, &out->sub, &from, &has_from, &e))
+    if (!sub_parse(req->query, &out->sub, &from, &has_from, &e) || !events_allowed(n, req, &out->sub, &e))
         return net_http_reply_error(out, &e);
     uint64_t tip = ldg_chain_tip(n->chain).height;
     if (req->has_last_event_id) {
@@ -325,6 +352,112 @@ void net_http_sub_render(const net_http_sub *s, const net_http_block_events *ev,
     emit(sink, "block", ev->height, ev->block);
 }
 
+/* ---- participant credentials (specs/http.md §5) ---- */
+
+static bool hex_bytes(const char *s, uint8_t *out, size_t n)
+{
+    return strlen(s) == 2 * n && ldg_hex_decode(out, n, s) == 0;
+}
+
+/* The hash a credential signs: SHA-256 of "folio-http-v1\n" genesis-hex "\n" time "\n" verb
+ * "\n" target "\n" hex(SHA-256(body)). */
+void net_http_auth_digest(ldg_hash *out, const char *genesis_hex, const char *time,
+                          const char *verb, const char *path, const char *query,
+                          const uint8_t *body, size_t body_len)
+{
+    ldg_hash bh;
+    ldg_sha256(&bh, body_len ? body : (const uint8_t *)"", body_len);
+    char bhex[2 * LDG_HASH_LEN + 1];
+    ldg_hex_encode(bhex, bh.b, LDG_HASH_LEN);
+    size_t cap = 2 * LDG_HTTP_TARGET_MAX + 256;
+    char *m = malloc(cap);
+    LDG_ASSERT(m);
+    int n = snprintf(m, cap, "folio-http-v1\n%s\n%s\n%s\n%s%s%s\n%s", genesis_hex, time, verb,
+                     path, *query ? "?" : "", query, bhex);
+    LDG_ASSERT(n > 0 && (size_t)n < cap);
+    ldg_sha256(out, m, (size_t)n);
+    free(m);
+}
+
+/* 0: no credential; 1: a valid one (*who set); -1: a bad one (*e set). */
+static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body,
+                        size_t body_len, ldg_participant *who, net_http_error *e)
+{
+    if (!req->auth_account[0] && !req->auth_time[0] && !req->auth_sig[0])
+        return 0;
+    ldg_account acc;
+    ldg_sig sig;
+    char *end;
+    unsigned long long t = strtoull(req->auth_time, &end, 10);
+    if (ldg_account_parse(&acc, req->auth_account) != 0 || !req->auth_time[0] || *end ||
+        !hex_bytes(req->auth_sig, sig.b, LDG_SIG_LEN))
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "a credential is X-Folio-Account (40 hex), X-Folio-Time (ms) and "
+                             "X-Folio-Signature (128 hex)"),
+               -1;
+    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
+    if (t + LDG_HTTP_AUTH_SKEW_MS < now || t > now + LDG_HTTP_AUTH_SKEW_MS)
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "X-Folio-Time is more than %d ms from the node's clock (%llu)",
+                             LDG_HTTP_AUTH_SKEW_MS, (unsigned long long)now),
+               -1;
+    ldg_state *st = ldg_chain_reader(n->chain);
+    bool found = false;
+    ldg_err err = ldg_participant_get(st, &acc, who, &found);
+    ldg_state_free(st);
+    if (err != LDG_OK || !found)
+        return net_http_fail(e, 401, LDG_ERR_DENIED, "X-Folio-Account is not a participant"), -1;
+    char gh[2 * LDG_HASH_LEN + 1];
+    ldg_hex_encode(gh, ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN);
+    ldg_hash d;
+    net_http_auth_digest(&d, gh, req->auth_time, req->verb, req->path, req->query, body, body_len);
+    if (!ldg_verify(&sig, &d, &who->pubkey))
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "X-Folio-Signature does not verify (specs/http.md §5 gives the "
+                             "signed bytes)"),
+               -1;
+    return 1;
+}
+
+/* A route about one account ({who}): with public reads off, only that participant's own. */
+static bool own_view(const net_http_route *rt, char (*path_args)[LDG_HTTP_TARGET_MAX + 1],
+                     const ldg_participant *p)
+{
+    int idx = 0;
+    for (const char *s = strchr(rt->path, '{'); s; s = strchr(s + 1, '{'), idx++) {
+        if (strncmp(s, "{who}", 5) != 0)
+            continue;
+        char hex[2 * LDG_ACCOUNT_LEN + 1];
+        ldg_hex_encode(hex, p->account.b, LDG_ACCOUNT_LEN);
+        return !strcmp(path_args[idx], hex) || !strcmp(path_args[idx], p->name);
+    }
+    return true;
+}
+
+/* Who the caller is for the method table, or -1 with *e set (specs/http.md §5). */
+static int caller_level(net_node *n, const net_http_req *req, const net_http_route *rt,
+                        char (*path_args)[LDG_HTTP_TARGET_MAX + 1], const uint8_t *body,
+                        size_t body_len, net_http_error *e)
+{
+    ldg_participant who;
+    int a = authenticate(n, req, body, body_len, &who, e);
+    if (a < 0)
+        return -1;
+    bool signed_tx = !strcmp(rt->method, "submit") || !strcmp(rt->method, "check");
+    if (n->cfg.http_public_reads || signed_tx)
+        return a ? NET_RPC_PARTICIPANT : NET_RPC_PUBLIC;
+    if (!a)
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "this node serves reads to participants only: sign the request "
+                             "(specs/http.md §5)"),
+               -1;
+    if (!own_view(rt, path_args, &who))
+        return net_http_fail(e, 403, LDG_ERR_DENIED,
+                             "a participant may read only its own account's views here"),
+               -1;
+    return NET_RPC_PARTICIPANT;
+}
+
 /* ---- the method table ---- */
 
 /* A submit reply: 202 when every transaction was admitted, 422 when one was refused, with
@@ -350,6 +483,9 @@ static void serve_route(net_node *n, const net_http_req *req, const net_http_rou
                         size_t body_len, net_http_reply *out)
 {
     net_http_error e;
+    int level = caller_level(n, req, rt, path_args, body, body_len, &e);
+    if (level < 0)
+        return net_http_reply_error(out, &e);
     ldg_enc rpc;
     ldg_enc_init(&rpc);
     if (!net_http_build(rt, path_args, req->query, body, body_len, &rpc, &e)) {
@@ -358,7 +494,7 @@ static void serve_route(net_node *n, const net_http_req *req, const net_http_rou
     }
     int status;
     char *json =
-        net_rpc_dispatch(n, NET_RPC_PUBLIC, ldg_enc_data(&rpc), ldg_enc_len(&rpc), &status);
+        net_rpc_dispatch(n, (net_rpc_access)level, ldg_enc_data(&rpc), ldg_enc_len(&rpc), &status);
     ldg_enc_free(&rpc);
     if (status != 0) {
         char *b = net_http_error_from_rpc(status, json);

@@ -4,6 +4,7 @@
 #ifndef NET_HTTP_SERVE_H
 #define NET_HTTP_SERVE_H
 
+#include "ldg_hash.h"
 #include "net_http.h"
 
 #include <jansson.h>
@@ -56,6 +57,11 @@ void net_http_reply_error(net_http_reply *out, const net_http_error *e);
 int net_http_reply_head(const net_http_reply *r, bool keep_alive, char *out, size_t cap);
 /* Counts a reply by status (/metrics). */
 void net_http_count(int status);
+
+/* The hash a participant credential signs (specs/http.md §5). */
+void net_http_auth_digest(ldg_hash *out, const char *genesis_hex, const char *time,
+                          const char *verb, const char *path, const char *query,
+                          const uint8_t *body, size_t body_len);
 
 void net_http_sub_free(net_http_sub *s);
 bool net_http_events_load(net_node *n, uint64_t height, net_http_block_events *out);
