@@ -1,5 +1,6 @@
 /* What an HTTP request means (net_http_serve.h; specs/http.md). */
 #include "net_http_serve.h"
+#include "net_http_static.h"
 #include "ldg_block.h"
 #include "ldg_err.h"
 #include "ldg_hash.h"
@@ -21,6 +22,8 @@ static const char *const special_paths[] = {"/healthz", "/metrics", "/version", 
 
 bool net_http_serve_special(const char *path)
 {
+    if (net_http_static_find(path)) /* the explorer (net_http_static.h) */
+        return true;
     for (size_t i = 0; i < LDG_ARRAY_LEN(special_paths); i++)
         if (!strcmp(path, special_paths[i]))
             return true;
@@ -526,5 +529,8 @@ void net_http_serve(net_node *n, const net_http_req *req, const net_http_route *
         return set_body(out, 200, net_metrics_text(n), "text/plain; version=0.0.4; charset=utf-8");
     if (!strcmp(req->path, "/v1/openapi.json"))
         return set_body(out, 200, net_http_openapi(), NULL);
+    const net_http_static_file *f = net_http_static_find(req->path);
+    if (f)
+        return net_http_static_reply(f, out);
     events(n, req, out);
 }
