@@ -61,6 +61,21 @@ python3 -c '
 b = bytearray(open("purchase.bundle", "rb").read())
 i = b.find(b"qty=100"); b[i + 4] ^= 1
 open("tampered.bundle", "wb").write(b)'
+# The anchor transaction's signature, and the block certificate's one, each changed.
+python3 - "$TOOLS" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from ev_verify import decode
+b = bytes(open("purchase.bundle", "rb").read())
+wire, hdr, cert = decode(b)[4][0][:3]
+for name, blob, tail in (("badsig", wire, wire[-64:]), ("badcert", cert, decode(cert)[3][0][1])):
+    t = bytearray(b)
+    i = t.find(tail)
+    assert i > 0 and len(tail) == 64
+    t[i + 10] ^= 1
+    open(name + ".bundle", "wb").write(t)
+PY
+folio init --home "$E2E_TMP/other" >/dev/null
 HEIGHT="$(status_field height)"
 ALICE="$(folio participant show alice --json | jget account)"
 TXID="$(folio account history alice --json | jget movements.0.tx.id)"
@@ -97,8 +112,12 @@ goto actions $E/actions
 goto missing $E/asset/CNE000000000
 goto verify $E/verify
 upload verify_ok #bundle-file $E2E_TMP/purchase.bundle
+upload verify_gen #genesis-file $FOLIO_HOME/genesis.bin
 shot $ART/explorer-verify.png
 upload verify_bad #bundle-file $E2E_TMP/tampered.bundle
+upload verify_sig #bundle-file $E2E_TMP/badsig.bundle
+upload verify_cert #bundle-file $E2E_TMP/badcert.bundle
+upload verify_chain #genesis-file $E2E_TMP/other/genesis.bin
 STEPS
 rc=$?
 check "the browser ran every step in $(($(date +%s) - started)) s (exit $rc)" test "$rc" -eq 0
@@ -132,11 +151,17 @@ check "   net position of -80,200.00 CNY" has cycle "-80,200.00 CNY"
 check "   a chart per currency" grep -qF 'Cycle 1 in CNY' "$OUTD/cycle.html"
 check "actions: dividend, 50,000.00 CNY paid" has actions "50,000.00 CNY"
 check "a missing instrument: the node's code and sentence" has missing "NOT_FOUND"
-check "verify: a valid bundle" has verify_ok "valid 3"
-check "   says what it checked" has verify_ok "INCLUSION"
-check "   and what it did not" has verify_ok "Not checked in the browser"
+check "verify: a valid bundle (genesis hash from the node)" has verify_ok "valid 3"
+check "   says what it checked: the anchor's signature, the inclusion path" has verify_ok "ANCHOR_TX, ANCHOR_NOT_IN_BLOCK"
+check "   and what it did not (the certificate's signatures)" has verify_ok "Not checked: the block certificate's signatures"
 check "   the purchase record" has verify_ok "purchase"
+check "with genesis.bin: valid 3" has verify_gen "valid 3"
+check "   the certificate's signatures and quorum checked too" has verify_gen "CERTIFICATE signatures and quorum"
+check "   nothing left unchecked" bash -c "! grep -q 'Not checked' '$OUTD/verify_gen.txt'"
 check "verify: a changed line is invalid PAYLOAD" has verify_bad "invalid PAYLOAD"
+check "verify: a changed anchor signature is invalid ANCHOR_TX" has verify_sig "invalid ANCHOR_TX"
+check "verify: a changed certificate signature is invalid CERTIFICATE" has verify_cert "invalid CERTIFICATE"
+check "verify: another chain's genesis is WRONG_CHAIN" has verify_chain "invalid WRONG_CHAIN"
 # The missing instrument's own 404s are expected; nothing else may be logged.
 grep -vE "status of 404 .*/v1/(assets|actions)[/?].*CNE000000000" "$OUTD/console.txt" >console.other
 check "no other console error, exception or CSP violation" test ! -s console.other

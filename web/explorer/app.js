@@ -334,7 +334,9 @@ function verifyPage() {
         h('p', { class: 'ok verdict', 'data-verdict': 'valid' }, 'valid ' + r.records.length),
         h('p', {}, 'Chain: ' + chain.chainId + ', from ' + chain.from + '.'),
         h('p', {}, 'Checked: ' + r.checked.join(', ') + '.'),
-        h('p', { class: 'warn' }, 'Not checked in the browser: the BIP-340 signature of the anchor transaction and the signatures of the block certificate (WebCrypto has no secp256k1). folio evidence verify checks them.'),
+        chain.validators
+          ? null
+          : h('p', { class: 'warn' }, 'Not checked: the block certificate\'s signatures and quorum, as the genesis validators are known only from genesis.bin. Give it to check them.'),
         table(
           [['Record', 'hash'], ['Type', ''], ['Source', 'name'], ['Line', 'num'], ['Time (ms)', 'num'], ['Block', 'num'], ['Content', 'name']],
           r.records.map((f) => [h('code', {}, short(f.id)), f.record[6], f.record[2], String(f.record[4]), String(f.record[5]), link(String(f.anchor.height), 'block', f.anchor.height), f.line ? new TextDecoder().decode(f.line) : '(private)'])

@@ -1,9 +1,10 @@
-// Evidence bundle verification in the browser (specs/evidence.md §6), with WebCrypto
-// SHA-256: the bundle's form, its chain, each anchor's transaction, block membership,
-// certificate binding and subject-log path, each record's payload, subject, inclusion path
-// and time range, and the links between records. Not checked here: the BIP-340 signatures
-// of the anchor transaction and of the block certificate (WebCrypto has no secp256k1);
-// `folio evidence verify` and tests/e2e/tools/ev_verify.py check those too.
+// Evidence bundle verification in the browser (specs/evidence.md §6.3), with WebCrypto
+// SHA-256 and BIP-340 in BigInt (secp.js): the bundle's form, its chain, each anchor's
+// transaction and its signature, block membership, the certificate (for the header; its
+// validators' signatures and quorum when the genesis file is given, which names them),
+// the subject-log path, each record's payload, subject, inclusion path and time range,
+// and the links between records.
+import { schnorrVerify } from './secp.js';
 
 export const BUNDLE_BYTES_MAX = 16 * 1024 * 1024; // LDG_EV_BUNDLE_BYTES_MAX
 const ITEMS_MAX = 64; // LDG_EV_BUNDLE_ITEMS_MAX
@@ -195,7 +196,42 @@ async function pathVerify(leaf, index, size, path, root) {
 
 // ---- §6.3 ----
 
-async function verifyAnchor(a, chainId, done) {
+// The vote a certificate signature signs (consensus.md; as ev_verify.py builds it).
+async function voteMessage(chainId, height, round, blockHash) {
+  const cid = utf8.encode(chainId);
+  const v = new Uint8Array(1 + cid.length + 8 + 4 + 2 + 32 + 4);
+  const dv = new DataView(v.buffer);
+  v[0] = cid.length;
+  v.set(cid, 1);
+  let o = 1 + cid.length;
+  dv.setBigUint64(o, BigInt(height));
+  dv.setUint32(o + 8, Number(round));
+  v[o + 12] = 3;
+  v[o + 13] = 1;
+  v.set(blockHash, o + 14);
+  dv.setInt32(o + 46, -1);
+  return th('folio/vote', v);
+}
+
+async function checkCertificate(c, h, bh, chain, done) {
+  if (!chain.validators) return;
+  const vs = chain.validators;
+  check(isUint(c[1]) && isArr(c[3]), 'CERTIFICATE', 'the certificate\'s form');
+  const msg = await voteMessage(chain.chainId, h[2], c[1], bh);
+  const seen = new Set();
+  for (const e of c[3]) {
+    check(isArr(e, 2) && isUint(e[0]) && isBin(e[1], 64), 'CERTIFICATE', 'a certificate entry');
+    const idx = Number(e[0]);
+    check(idx < vs.length && !seen.has(idx), 'CERTIFICATE', 'a certificate names no genesis validator, or one twice');
+    check(await schnorrVerify(th, msg, vs[idx], e[1]), 'CERTIFICATE', 'a certificate signature does not verify');
+    seen.add(idx);
+  }
+  check(seen.size >= Math.floor((2 * vs.length) / 3) + 1, 'CERTIFICATE', 'the certificate has no quorum of the genesis validators');
+  done.add('CERTIFICATE signatures and quorum');
+}
+
+async function verifyAnchor(a, chain, done) {
+  const chainId = chain.chainId;
   check(isArr(a, 5) && a.every((x, k) => (k < 4 ? isBin(x) : isArr(x))), 'BUNDLE_FORMAT', 'an anchor entry');
   const [wire, hdr, cert, refs, logPath] = a;
   const n = wire.length;
@@ -212,7 +248,8 @@ async function verifyAnchor(a, chainId, done) {
   const pl = body[6];
   check(isArr(pl, 8) && isBin(pl[0], 32) && pl[4] === 'lines/1' && [1, 2, 3, 6].every((k) => isUint(pl[k])) && isBin(pl[7], 32), 'ANCHOR_TX', 'the anchor payload');
   const txid = await th('folio/tx', bodyBytes);
-  done.add('ANCHOR_TX (form, type 200, chain id; not its signature)');
+  check(await schnorrVerify(th, await th('folio/txsig', cat(chain.genesisHash, txid)), body[3], sig), 'ANCHOR_TX', 'the transaction\'s signature does not verify');
+  done.add('ANCHOR_TX');
   const me = cat(txid, sig);
   let found = false;
   check(refs.length % 96 === 0, 'ANCHOR_NOT_IN_BLOCK', 'refs are not whole (id, signature) pairs');
@@ -235,7 +272,8 @@ async function verifyAnchor(a, chainId, done) {
     throw new Bad('CERTIFICATE', 'the certificate does not decode');
   }
   check(isArr(c) && c.length >= 4 && BigInt(c[0]) === BigInt(h[2]) && same(c[2], bh), 'CERTIFICATE', 'the certificate is for another block');
-  done.add('CERTIFICATE (for this header; not its signatures)');
+  done.add('CERTIFICATE (for this header)');
+  await checkCertificate(c, h, bh, chain, done);
   const [root, count, t0, t1, , , logSize, logRoot] = pl;
   const leaf = await th('folio/ev-logleaf', cat(Uint8Array.of(0x94), packBin(root), packUint(count), packUint(t0), packUint(t1)));
   check(BigInt(logSize) >= 1n && (await pathVerify(leaf, BigInt(logSize) - 1n, logSize, logPath, logRoot)), 'LOG_PATH', 'the log path does not prove the slice in the subject log');
@@ -256,7 +294,7 @@ export async function verifyBundle(bytes, chain) {
   check(same(b[2], chain.genesisHash), 'WRONG_CHAIN', 'the bundle is for another chain');
   done.add('WRONG_CHAIN');
   const anchors = [];
-  for (const a of b[4]) anchors.push(await verifyAnchor(a, chain.chainId, done));
+  for (const a of b[4]) anchors.push(await verifyAnchor(a, chain, done));
   const facts = [];
   for (const it of b[3]) {
     check(isArr(it, 6) && isBin(it[0]) && (it[1] === null || isBin(it[1])) && isBin(it[2], 32) && isUint(it[3]) && isArr(it[4]) && isUint(it[5]), 'BUNDLE_FORMAT', 'an item');
@@ -305,6 +343,6 @@ export async function chainOfGenesis(bytes) {
   } catch (e) {
     throw new Bad('GENESIS', 'the genesis file does not decode: ' + e.message);
   }
-  check(isArr(g) && g.length >= 3 && typeof g[0] === 'string', 'GENESIS', 'not a folio genesis');
-  return { genesisHash: await th('folio/genesis', bytes), chainId: g[0], from: 'the genesis file given' };
+  check(isArr(g) && g.length >= 3 && typeof g[0] === 'string' && isArr(g[2]) && g[2].length >= 1 && g[2].every((k) => isBin(k, 32)), 'GENESIS', 'not a folio genesis');
+  return { genesisHash: await th('folio/genesis', bytes), chainId: g[0], validators: g[2], from: 'the genesis file given' };
 }
