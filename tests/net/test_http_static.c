@@ -1,5 +1,5 @@
-/* Unit tests for the explorer's static files (net/net_http_static.c, specs/http.md
- * "Explorer"): the files of web/explorer are built in and found by path, /explorer and
+/* Unit tests for the explorer's static files (net/net_http_static.c,
+ * specs/explorer.md): the files of web/explorer are built in and found by path, /explorer and
  * /explorer/ are the index, unknown paths are not served, each reply carries the
  * Content-Security-Policy and a head that fits the server's header buffer, and no script
  * writes markup from text (innerHTML and friends), so hostile names stay text. */

@@ -1,11 +1,12 @@
-// The folio explorer (specs/http.md, "Explorer"): a page served by the node that reads
+// The folio explorer (specs/explorer.md): a page served by the node that reads
 // its /v1 API. Routes live in the fragment (#/asset/ID), so the node serves one page.
 import { api, bp, big, fields, group, h, holding, link, money, party, q, quantity, short, table } from './dom.js';
 import { barChart } from './chart.js';
 import { Bad, BUNDLE_BYTES_MAX, chainOfGenesis, unhex, verifyBundle } from './verify.js';
 
 const view = document.getElementById('view');
-const RECENT_BLOCKS = 15;
+const RECENT_BLOCKS = 15; // blocks on the first page (one small request each)
+const HISTORY_PAGE = 100; // movements per page of an account's history
 
 function title(text, sub) {
   return h('h1', {}, text, sub ? h('span', { class: 'sub' }, sub) : null);
@@ -156,10 +157,10 @@ async function asset(id, after) {
   ];
 }
 
-async function account(who) {
+async function account(who, after) {
   const [bal, hist] = await Promise.all([
     api('/accounts/' + encodeURIComponent(who) + '/balances'),
-    api('/accounts/' + encodeURIComponent(who) + '/history' + q({ limit: 100 })),
+    api('/accounts/' + encodeURIComponent(who) + '/history' + q({ after, limit: HISTORY_PAGE })),
   ]);
   return [
     title(bal.name || 'Account', bal.account),
@@ -185,6 +186,7 @@ async function account(who) {
       ]),
       'No movement.'
     ),
+    more(hist.next, 'account', who),
   ];
 }
 

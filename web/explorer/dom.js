@@ -1,4 +1,4 @@
-// DOM building and formatting for the explorer (specs/http.md, "Explorer").
+// DOM building and formatting for the explorer (specs/explorer.md).
 // Every text from the node goes in through text nodes and attribute values set one by
 // one: no markup is ever parsed from data, so a hostile instrument name is shown, never run.
 

@@ -1,4 +1,4 @@
-# Embeds the explorer's files (web/explorer, specs/http.md §"Explorer") into the node as C
+# Embeds the explorer's files (web/explorer, specs/explorer.md) into the node as C
 # arrays, so that the node serves them with no file beside it and the user builds nothing.
 # Run at build time: cmake -DSRC=web/explorer -DOUT=file.c -DFILES="a;b" -P embed.cmake
 cmake_minimum_required(VERSION 3.18)
