@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The explorer (specs/http.md, "Explorer") in a real browser: a --dev node serving HTTP,
+# The explorer (specs/explorer.md) in a real browser: a --dev node serving HTTP,
 # data made through the CLI (an equity with a Chinese name, one with a hostile name,
 # cash, transfers, a settlement cycle, a dividend, an evidence bundle), then each page
 # loaded in headless Chromium driven over the DevTools protocol (tools/cdp.py), the
@@ -42,11 +42,18 @@ q asset issue equity --isin CNE10000ST02 --name "$CN_NAME" --shares 1000000 --ri
 q asset issue equity --isin CNE10000ST10 --name "$EVIL" --shares 4000 --risk R3 --to by --as issuer
 q asset issue cash --currency CNY --amount 1234567.89 --to by --as bank
 q asset issue cash --currency CNY --amount 50000.00 --to issuer --as bank
+q asset issue cash --currency HKD --amount 90000.00 --to by --as bank
+# 2^53 + 1 shares: a reader that went through floating point would show ...992.
+BIG=9007199254740993
+q asset issue equity --isin CNE10000BG06 --name "Big Supply" --shares "$BIG" --risk R3 --to bx --as issuer
 q transfer CNE10000ST02 250000 --to alice --as bx
 q transfer CNE10000ST02 1000 --to bob --as alice
 TRADE="$(folio trade submit --isin CNE10000ST02 --side sell --quantity 4000 --price 20.05 \
   --currency CNY --counterparty by --as bx --json | jget trade_id)"
 q trade affirm "$TRADE" --as by
+TRADE2="$(folio trade submit --isin CNE10000ST02 --side sell --quantity 1000 --price 30.00 \
+  --currency HKD --counterparty by --as bx --json | jget trade_id)"
+q trade affirm "$TRADE2" --as by
 q cycle run --as clearing
 day() { date -u -d "@$(($(date -u +%s) + $1 * 86400))" +%F; }
 q action dividend CNE10000ST02 --per-share 0.05 --currency CNY --record-date "$(day 2)" \
@@ -108,6 +115,8 @@ goto participants $E/participants
 goto cycles $E/cycles
 shot $ART/explorer-cycles.png
 goto cycle $E/cycle/1
+shot $ART/explorer-cycle.png
+goto asset_big $E/asset/CNE10000BG06
 goto actions $E/actions
 goto missing $E/asset/CNE000000000
 goto verify $E/verify
@@ -148,7 +157,10 @@ check "cycles: settled per cycle chart, CNY" grep -qF 'Settled per cycle, CNY' "
 check "   160,400.00 CNY settled" has cycles "160,400.00 CNY"
 check "cycle 1: per-currency figures" has cycle "160,400.00 CNY"
 check "   net position of -80,200.00 CNY" has cycle "-80,200.00 CNY"
-check "   a chart per currency" grep -qF 'Cycle 1 in CNY' "$OUTD/cycle.html"
+check "   a chart per currency: CNY" grep -qF 'Cycle 1 in CNY' "$OUTD/cycle.html"
+check "   and HKD, 30,000.00 HKD" grep -qF 'Cycle 1 in HKD' "$OUTD/cycle.html"
+check "   30,000.00 HKD" has cycle "30,000.00 HKD"
+check "2^53 + 1 shares shown exactly: 9,007,199,254,740,993" has asset_big "9,007,199,254,740,993"
 check "actions: dividend, 50,000.00 CNY paid" has actions "50,000.00 CNY"
 check "a missing instrument: the node's code and sentence" has missing "NOT_FOUND"
 check "verify: a valid bundle (genesis hash from the node)" has verify_ok "valid 3"
