@@ -1,4 +1,4 @@
-/* The explorer's static files (specs/http.md, "Explorer"): the files of web/explorer built into the
+/* The explorer's static files (specs/explorer.md): the files of web/explorer built into the
  * node as C arrays by web/explorer/embed.cmake (net_http_static_data.c in the build
  * directory), served under /explorer/ with a Content-Security-Policy that lets the pages
  * load only their own scripts and styles and talk only to this node. */
