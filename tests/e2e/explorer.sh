@@ -83,6 +83,7 @@ for name, blob, tail in (("badsig", wire, wire[-64:]), ("badcert", cert, decode(
     open(name + ".bundle", "wb").write(t)
 PY
 folio init --home "$E2E_TMP/other" >/dev/null
+head -c $((16 * 1024 * 1024 + 1)) /dev/zero >huge.bundle
 HEIGHT="$(status_field height)"
 ALICE="$(folio participant show alice --json | jget account)"
 TXID="$(folio account history alice --json | jget movements.0.tx.id)"
@@ -127,6 +128,7 @@ upload verify_bad #bundle-file $E2E_TMP/tampered.bundle
 upload verify_sig #bundle-file $E2E_TMP/badsig.bundle
 upload verify_cert #bundle-file $E2E_TMP/badcert.bundle
 upload verify_chain #genesis-file $E2E_TMP/other/genesis.bin
+upload verify_huge #bundle-file $E2E_TMP/huge.bundle
 STEPS
 rc=$?
 check "the browser ran every step in $(($(date +%s) - started)) s (exit $rc)" test "$rc" -eq 0
@@ -174,6 +176,7 @@ check "verify: a changed line is invalid PAYLOAD" has verify_bad "invalid PAYLOA
 check "verify: a changed anchor signature is invalid ANCHOR_TX" has verify_sig "invalid ANCHOR_TX"
 check "verify: a changed certificate signature is invalid CERTIFICATE" has verify_cert "invalid CERTIFICATE"
 check "verify: another chain's genesis is WRONG_CHAIN" has verify_chain "invalid WRONG_CHAIN"
+check "verify: a file over 16 MiB is refused unread" has verify_huge "invalid BUNDLE_FORMAT: the file is over 16 MiB"
 # The missing instrument's own 404s are expected; nothing else may be logged.
 grep -vE "status of 404 .*/v1/(assets|actions)[/?].*CNE000000000" "$OUTD/console.txt" >console.other
 check "no other console error, exception or CSP violation" test ! -s console.other

@@ -350,10 +350,13 @@ function verifyPage() {
     }
   };
   const take = async (f) => {
+    bundleBytes = null;
     try {
       bundleBytes = await read(f);
     } catch (e) {
-      bundleBytes = null;
+      const why = e instanceof Bad ? e.code + ': ' + e.message : 'BUNDLE_FORMAT: the file cannot be read';
+      out.replaceChildren(h('p', { class: 'bad verdict', 'data-verdict': 'invalid' }, 'invalid ' + why));
+      return;
     }
     run();
   };
