@@ -9,8 +9,8 @@
 //        --isin CNE100000296 --quantity 100 --to bob
 //
 // --key is a key file in the clear (64 hex digits). --to is a participant name or a 40-hex
-// account. Waits for the block, prints the outcome as JSON, then reads the sender's balances
-// with a participant credential (specs/http.md §5). Exit 0 when the transfer committed.
+// account. Every request carries a participant credential (specs/http.md §5). Waits for the
+// block, reads the sender's balances and prints the outcome as JSON. Exit 0 when committed.
 import { schnorr } from '@noble/curves/secp256k1';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -47,22 +47,30 @@ const mpBin = (b) => Buffer.concat([Buffer.from([0xc4, b.length]), b]);
 const mpArray = (items) => Buffer.concat([Buffer.from([0x90 | items.length]), ...items]);
 
 // ---- the API ----
-async function call(url, path, body, headers = {}) {
-  const init = { headers: { ...headers } };
-  if (body !== undefined) {
+// A participant credential (specs/http.md §5): every request signed with the key.
+function signer(secret, genesisHex) {
+  const account = taggedHash('folio/account', Buffer.from(schnorr.getPublicKey(secret))).subarray(0, 20).toString('hex');
+  return {
+    account,
+    headers(verb, target, body) {
+      const t = String(Date.now());
+      const text = `folio-http-v1\n${genesisHex}\n${t}\n${verb}\n${target}\n${sha256(body).toString('hex')}`;
+      const sig = schnorr.sign(sha256(Buffer.from(text)), secret, randomBytes(32));
+      return { 'X-Folio-Account': account, 'X-Folio-Time': t, 'X-Folio-Signature': Buffer.from(sig).toString('hex') };
+    },
+  };
+}
+
+async function call(url, path, body, me) {
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  const init = { headers: me ? me.headers(data ? 'POST' : 'GET', path, data ?? Buffer.alloc(0)) : {} };
+  if (data) {
     init.method = 'POST';
-    init.body = JSON.stringify(body);
+    init.body = data;
     init.headers['Content-Type'] = 'application/json';
   }
   const r = await fetch(url + path, init);
   return [r.status, await r.json()];
-}
-
-function credential(secret, account, genesisHex, verb, path) {
-  const t = String(Date.now());
-  const text = `folio-http-v1\n${genesisHex}\n${t}\n${verb}\n${path}\n${sha256(Buffer.alloc(0)).toString('hex')}`;
-  const sig = schnorr.sign(sha256(Buffer.from(text)), secret, randomBytes(32));
-  return { 'X-Folio-Account': account, 'X-Folio-Time': t, 'X-Folio-Signature': Buffer.from(sig).toString('hex') };
 }
 
 function buildTransfer(secret, chainId, genesis, isin, quantity, toAccount, ttlMs = 600000) {
@@ -92,27 +100,29 @@ async function main() {
   const a = args();
   const url = a.url.replace(/\/$/, '');
   const secret = Buffer.from(readFileSync(a.key, 'utf8').trim(), 'hex');
-  const [sc, status] = await call(url, '/v1/status');
+  // The genesis hash is what transactions and credentials sign: /version gives it to anyone.
+  const [vc, version] = await call(url, '/version');
+  if (vc !== 200) throw new Error(`version: ${JSON.stringify(version)}`);
+  const me = signer(secret, version.genesis_hash);
+  const [sc, status] = await call(url, '/v1/status', undefined, me);
   if (sc !== 200) throw new Error(`status: ${JSON.stringify(status)}`);
-  const [tc, to] = await call(url, `/v1/participants/${encodeURIComponent(a.to)}`);
+  const [tc, to] = await call(url, `/v1/participants/${encodeURIComponent(a.to)}`, undefined, me);
   if (tc !== 200) throw new Error(`recipient: ${to.message}`);
   const [wire, id] = buildTransfer(secret, status.chain_id, Buffer.from(status.genesis_hash, 'hex'), a.isin,
     BigInt(a.quantity), Buffer.from(to.account, 'hex'));
-  const [code, reply] = await call(url, '/v1/transactions', { txs: [wire.toString('hex')] });
+  const [code, reply] = await call(url, '/v1/transactions', { txs: [wire.toString('hex')] }, me);
   if (code !== 202) {
     console.log(JSON.stringify({ submitted: false, http: code, reply }));
     return 1;
   }
   let tx;
   for (let i = 0; i < 300; i++) {
-    const [c, t] = await call(url, `/v1/transactions/${id.toString('hex')}`);
+    const [c, t] = await call(url, `/v1/transactions/${id.toString('hex')}`, undefined, me);
     if (c === 200 && (t.status === 'committed' || t.status === 'rejected')) { tx = t; break; }
     await new Promise((r) => setTimeout(r, 100));
   }
   if (!tx) throw new Error('the transaction did not commit within 30 s');
-  const account = tx.sender.account;
-  const path = `/v1/accounts/${account}/balances`;
-  const [bc, bal] = await call(url, path, undefined, credential(secret, account, status.genesis_hash, 'GET', path));
+  const [bc, bal] = await call(url, `/v1/accounts/${me.account}/balances`, undefined, me);
   console.log(JSON.stringify({ id: id.toString('hex'), status: tx.status, height: tx.height, receipt: tx.receipt.name,
     balances_http: bc, balances: bal.balances }));
   return tx.status === 'committed' ? 0 : 1;

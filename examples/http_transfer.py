@@ -9,9 +9,9 @@ standard library only; BIP-340 Schnorr signing is written out below (textbook se
         --isin CNE100000296 --quantity 100 --to bob
 
 --key is a key file in the clear (64 hex digits: `folio keys export NAME` of an unsealed
-key). --to is a participant name or a 40-hex account. The script waits for the block and
-prints the transaction's outcome as JSON; it then reads the sender's balances with a
-participant credential (specs/http.md §5), which a node with public reads off requires.
+key). --to is a participant name or a 40-hex account. Every request carries a participant
+credential (specs/http.md §5), which a node with public reads off requires. The script waits
+for the block, reads the sender's balances and prints the outcome as JSON.
 Exit 0 when the transfer committed with receipt OK, 1 otherwise.
 """
 import argparse
@@ -115,12 +115,14 @@ class ApiError(Exception):
     pass
 
 
-def call(url, path, body=None, headers=None):
+def call(url, path, body=None, signer=None):
+    """One request; signed with the participant's credential when signer is given."""
     data = json.dumps(body).encode() if body is not None else None
+    headers = signer.headers("POST" if data else "GET", path, data or b"") if signer else {}
     req = urllib.request.Request(url + path, data=data, method="POST" if data else "GET")
     if data is not None:
         req.add_header("Content-Type", "application/json")
-    for k, v in (headers or {}).items():
+    for k, v in headers.items():
         req.add_header(k, v)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
@@ -129,14 +131,20 @@ def call(url, path, body=None, headers=None):
         return e.code, json.loads(e.read() or b"null")
 
 
-def credential(secret, account, genesis_hex, verb, path, body=b""):
-    """The headers of a signed request (specs/http.md §5)."""
-    t = str(int(time.time() * 1000))
-    target = path
-    text = "folio-http-v1\n%s\n%s\n%s\n%s\n%s" % (
-        genesis_hex, t, verb, target, hashlib.sha256(body).hexdigest())
-    sig = bip340_sign(secret, hashlib.sha256(text.encode()).digest())
-    return {"X-Folio-Account": account, "X-Folio-Time": t, "X-Folio-Signature": sig.hex()}
+class Signer:
+    """A participant credential (specs/http.md §5): each request signed with the key."""
+
+    def __init__(self, secret, genesis_hex):
+        self.secret, self.genesis_hex = secret, genesis_hex
+        self.account = tagged_hash("folio/account", xonly(secret))[:20].hex()
+
+    def headers(self, verb, target, body):
+        t = str(int(time.time() * 1000))
+        text = "folio-http-v1\n%s\n%s\n%s\n%s\n%s" % (
+            self.genesis_hex, t, verb, target, hashlib.sha256(body).hexdigest())
+        sig = bip340_sign(self.secret, hashlib.sha256(text.encode()).digest())
+        return {"X-Folio-Account": self.account, "X-Folio-Time": t,
+                "X-Folio-Signature": sig.hex()}
 
 
 def build_transfer(secret, chain_id, genesis, isin, quantity, to_account, ttl_ms=600000):
@@ -165,31 +173,36 @@ def main():
     secret = int(open(a.key).read().strip(), 16)
     url = a.url.rstrip("/")
 
-    code, status = call(url, "/v1/status")
+    # The genesis hash is what transactions and credentials sign: /version gives it to anyone.
+    code, version = call(url, "/version")
+    if code != 200:
+        sys.exit("version: %s" % version)
+    genesis_hex = version["genesis_hash"]
+    me = Signer(secret, genesis_hex)
+    code, status = call(url, "/v1/status", signer=me)
     if code != 200:
         sys.exit("status: %s" % status)
-    genesis_hex = status["genesis_hash"]
-    code, to = call(url, "/v1/participants/" + urllib.parse.quote(a.to, safe=""))
+    if status["genesis_hash"] != genesis_hex:
+        sys.exit("the node changed chains under us")
+    code, to = call(url, "/v1/participants/" + urllib.parse.quote(a.to, safe=""), signer=me)
     if code != 200:
         sys.exit("recipient: %s" % to.get("message"))
     wire, txid = build_transfer(secret, status["chain_id"], bytes.fromhex(genesis_hex), a.isin,
                                 a.quantity, bytes.fromhex(to["account"]))
 
-    code, reply = call(url, "/v1/transactions", {"txs": [wire.hex()]})
+    code, reply = call(url, "/v1/transactions", {"txs": [wire.hex()]}, signer=me)
     if code != 202:
         print(json.dumps({"submitted": False, "http": code, "reply": reply}))
         return 1
     for _ in range(300):
-        code, tx = call(url, "/v1/transactions/" + txid.hex())
+        code, tx = call(url, "/v1/transactions/" + txid.hex(), signer=me)
         if code == 200 and tx.get("status") in ("committed", "rejected"):
             break
         time.sleep(0.1)
     else:
         sys.exit("the transaction did not commit within 30 s")
 
-    account = tx["sender"]["account"]
-    path = "/v1/accounts/%s/balances" % account
-    code, bal = call(url, path, headers=credential(secret, account, genesis_hex, "GET", path))
+    code, bal = call(url, "/v1/accounts/%s/balances" % me.account, signer=me)
     print(json.dumps({"id": txid.hex(), "status": tx["status"], "height": tx["height"],
                       "receipt": tx["receipt"]["name"], "balances_http": code,
                       "balances": bal.get("balances")}))

@@ -174,8 +174,8 @@ static bool sub_parse(const char *query, net_http_sub *s, uint64_t *from, bool *
     return true;
 }
 
-static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body,
-                        size_t body_len, ldg_participant *who, net_http_error *e);
+static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body, size_t body_len,
+                        ldg_participant *who, net_http_error *e);
 
 /* With public reads off, a stream needs a credential and filters on the caller's own
  * account only (an instrument's receipts would show other holders' movements). */
@@ -207,7 +207,8 @@ static void events(net_node *n, const net_http_req *req, net_http_reply *out)
     uint64_t from = 0;
     bool has_from = false;
     memset(&out->sub, 0, sizeof out->sub);
-    if (!sub_parse(req->query, &out->sub, &from, &has_from, &e) || !events_allowed(n, req, &out->sub, &e))
+    if (!sub_parse(req->query, &out->sub, &from, &has_from, &e) ||
+        !events_allowed(n, req, &out->sub, &e))
         return net_http_reply_error(out, &e);
     uint64_t tip = ldg_chain_tip(n->chain).height;
     if (req->has_last_event_id) {
@@ -375,16 +376,16 @@ void net_http_auth_digest(ldg_hash *out, const char *genesis_hex, const char *ti
     size_t cap = 2 * LDG_HTTP_TARGET_MAX + 256;
     char *m = malloc(cap);
     LDG_ASSERT(m);
-    int n = snprintf(m, cap, "folio-http-v1\n%s\n%s\n%s\n%s%s%s\n%s", genesis_hex, time, verb,
-                     path, *query ? "?" : "", query, bhex);
+    int n = snprintf(m, cap, "folio-http-v1\n%s\n%s\n%s\n%s%s%s\n%s", genesis_hex, time, verb, path,
+                     *query ? "?" : "", query, bhex);
     LDG_ASSERT(n > 0 && (size_t)n < cap);
     ldg_sha256(out, m, (size_t)n);
     free(m);
 }
 
 /* 0: no credential; 1: a valid one (*who set); -1: a bad one (*e set). */
-static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body,
-                        size_t body_len, ldg_participant *who, net_http_error *e)
+static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body, size_t body_len,
+                        ldg_participant *who, net_http_error *e)
 {
     if (!req->auth_account[0] && !req->auth_time[0] && !req->auth_sig[0])
         return 0;
@@ -422,10 +423,13 @@ static int authenticate(net_node *n, const net_http_req *req, const uint8_t *bod
     return 1;
 }
 
-/* A route about one account ({who}): with public reads off, only that participant's own. */
+/* A view of one account (/v1/accounts/{who}/..., /v1/investors/{who}): with public reads
+ * off, only that participant's own. The directory (/v1/participants) stays readable. */
 static bool own_view(const net_http_route *rt, char (*path_args)[LDG_HTTP_TARGET_MAX + 1],
                      const ldg_participant *p)
 {
+    if (strncmp(rt->path, "/v1/accounts/", 13) != 0 && strncmp(rt->path, "/v1/investors/", 14) != 0)
+        return true;
     int idx = 0;
     for (const char *s = strchr(rt->path, '{'); s; s = strchr(s + 1, '{'), idx++) {
         if (strncmp(s, "{who}", 5) != 0)

@@ -294,6 +294,8 @@ static void head_done(conn *c, size_t hlen)
     c->rt = NULL;
     if (!net_http_serve_special(r->path)) {
         c->rt = net_http_route_find(r->verb, r->path, c->path_args, e);
+        if (!c->rt && r->content_length == 0)
+            return enqueue(c); /* 404 or 405 with nothing to skip: the connection stays */
         if (!c->rt)
             return refuse(c);
     }

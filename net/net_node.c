@@ -126,19 +126,17 @@ static void write_pid(const char *home)
         net_log(NET_LOG_WARN, "%s", err);
 }
 
-/* The HTTP API on [http] listen, with TLS from [tls] cert and key when [http] tls is on. */
+/* The HTTP API on [http] listen, with TLS from [tls] cert and key (paths the config made
+ * absolute) when [http] tls is on. */
 static int start_http(net_node *n, char *err, size_t err_len)
 {
-    char cert[NET_PATH_MAX] = "", key[NET_PATH_MAX] = "";
-    if (n->cfg.http_tls) {
-        if (!n->cfg.tls_cert[0] || !n->cfg.tls_key[0]) {
-            snprintf(err, err_len, "[http] tls is on but [tls] cert and key are not set");
-            return 1;
-        }
-        net_home_path(cert, n->home, n->cfg.tls_cert);
-        net_home_path(key, n->home, n->cfg.tls_key);
+    bool tls = n->cfg.http_tls;
+    if (tls && (!n->cfg.tls_cert[0] || !n->cfg.tls_key[0])) {
+        snprintf(err, err_len, "[http] tls is on but [tls] cert and key are not set");
+        return 1;
     }
-    int rc = net_http_server_start(&n->http, n, n->cfg.http_listen, cert, key, err, err_len);
+    int rc = net_http_server_start(&n->http, n, n->cfg.http_listen, tls ? n->cfg.tls_cert : NULL,
+                                   tls ? n->cfg.tls_key : NULL, err, err_len);
     if (rc == 0)
         net_log(NET_LOG_INFO, "HTTP API on %s://%s", n->cfg.http_tls ? "https" : "http",
                 n->cfg.http_listen);

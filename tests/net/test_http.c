@@ -41,7 +41,8 @@ START_TEST(test_routes_well_formed)
             size_t n = strcspn(p + 1, "}");
             bool has = false;
             for (int a = 0; a < NET_HTTP_ARGS_MAX && rt->args[a].name; a++)
-                has = has || (strlen(rt->args[a].name) == n && !strncmp(rt->args[a].name, p + 1, n));
+                has =
+                    has || (strlen(rt->args[a].name) == n && !strncmp(rt->args[a].name, p + 1, n));
             ck_assert_msg(has, "%s: a path segment names no argument", rt->path);
         }
         int na = 0;
@@ -50,8 +51,8 @@ START_TEST(test_routes_well_formed)
         if (m->paged) {
             bool page = false;
             for (int a = 1; a < na; a++)
-                page = page || (rt->args[a - 1].kind == NET_HA_AFTER &&
-                                rt->args[a].kind == NET_HA_LIMIT);
+                page = page ||
+                       (rt->args[a - 1].kind == NET_HA_AFTER && rt->args[a].kind == NET_HA_LIMIT);
             ck_assert_msg(page, "%s: a paged method's route takes after and limit", rt->path);
         }
         for (size_t o = 0; o < r; o++)
@@ -80,6 +81,26 @@ START_TEST(test_openapi_lists_every_route)
     }
     json_decref(j);
     free(doc);
+}
+END_TEST
+
+/* specs/http.md lists every route as "`VERB /path`" (the spec is normative). */
+START_TEST(test_spec_lists_every_route)
+{
+    const char *src = getenv("FOLIO_SRC");
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/specs/http.md", src ? src : ".");
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot read %s (FOLIO_SRC)", path);
+    static char text[1 << 18];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    for (size_t r = 0; r < net_http_route_count; r++) {
+        char want[256];
+        snprintf(want, sizeof want, "`%s %s`", net_http_routes[r].verb, net_http_routes[r].path);
+        ck_assert_msg(strstr(text, want) != NULL, "specs/http.md does not list %s", want);
+    }
 }
 END_TEST
 
@@ -452,6 +473,7 @@ int main(void)
     tcase_add_test(tc, test_every_method_routed);
     tcase_add_test(tc, test_routes_well_formed);
     tcase_add_test(tc, test_openapi_lists_every_route);
+    tcase_add_test(tc, test_spec_lists_every_route);
     tcase_add_test(tc, test_parse_good);
     tcase_add_test(tc, test_parse_refusals);
     tcase_add_test(tc, test_parse_bounds);
