@@ -103,7 +103,7 @@ section "every page in headless Chromium ($("$CHROMIUM" --version 2>/dev/null | 
 E="$BASE/explorer/#"
 SHOT="$ART/explorer-asset.png"
 started=$(date +%s)
-timeout -k 5 90 python3 "$TOOLS/cdp.py" "$CHROMIUM" "$OUTD" >cdp.log 2>&1 <<STEPS
+timeout -k 5 180 python3 "$TOOLS/cdp.py" "$CHROMIUM" "$OUTD" >cdp.log 2>&1 <<STEPS
 goto home $E/
 goto block $E/block/$HEIGHT
 goto tx $E/tx/$TXID

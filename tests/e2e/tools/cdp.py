@@ -15,10 +15,12 @@ Console errors, exceptions and CSP violations of every page go to OUTDIR/console
 Exit 0 when every step ran, 1 (with the reason on stderr) otherwise.
 """
 import base64
+import ctypes
 import json
 import os
 import re
 import select
+import signal
 import socket
 import subprocess
 import sys
@@ -27,6 +29,12 @@ import time
 import urllib.request
 
 STEP_TIMEOUT = 20.0
+
+
+def die_with_parent():
+    # The browser is killed when this script dies, however it dies (the test's timeout
+    # sends SIGKILL after SIGTERM): PR_SET_PDEATHSIG, kept across the wrapper's exec.
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 class WS:
@@ -97,7 +105,7 @@ class Browser:
              "--no-default-browser-check", "--disable-extensions", "--disable-dev-shm-usage",
              "--remote-debugging-port=0", "--user-data-dir=" + self.profile,
              "--window-size=1280,1400", "--lang=en-US", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=die_with_parent)
         port = self._port()
         targets = json.load(urllib.request.urlopen("http://127.0.0.1:%d/json/list" % port, timeout=10))
         page = [t for t in targets if t.get("type") == "page"][0]
@@ -210,6 +218,7 @@ def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     b = Browser(sys.argv[1], sys.argv[2])
     try:
         for line in sys.stdin:
