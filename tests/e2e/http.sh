@@ -318,6 +318,7 @@ assert vals == sorted(vals) and b[-1][0] == '{le="+Inf"}' and vals[-1] == one("f
 assert one("folio_commit_latency_seconds_count") >= 1
 assert any('name="WRONG_CHAIN"' in l for l, _ in samples["folio_admission_refusals_total"])
 assert any('cf="state"' in l for l, _ in samples["folio_store_bytes"])
+assert samples["folio_validator_missed_precommits_total"] == [('{validator="0"}', 0.0)]
 assert any('status="404"' in l for l, _ in samples["folio_http_responses_total"])
 PY
 
