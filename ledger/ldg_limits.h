@@ -128,8 +128,9 @@
 /* A keep-alive connection silent this long between requests is closed. */
 #define LDG_HTTP_IDLE_TIMEOUT_MS 60000
 /* Body buffers beyond LDG_HTTP_BODY_SMALL_MAX each, summed over a listener's connections:
- * 4 maximal submissions at once; a body that would pass it is answered 503. A buffer grows
- * as bytes arrive (from LDG_RPC_RX_INITIAL), never past the declared length. */
+ * 4 maximal submissions at once; a body that would pass it is answered 503. A buffer starts
+ * at LDG_HTTP_BODY_SMALL_MAX and grows fourfold as bytes arrive, never past the declared
+ * length: a staller costs 4 KiB, 256 of them 1 MiB. */
 #define LDG_HTTP_RX_BUDGET (4 * LDG_HTTP_BODY_MAX)
 /* Event-stream subscribers (/v1/events) at once; one more is answered 503. */
 #define LDG_HTTP_SSE_MAX 64
