@@ -212,6 +212,8 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--detach", NULL, "return once the node serves, logging to HOME/node.log", false},
           {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
           {"--observer", NULL, "follow a multi-validator chain without voting", false},
+          {"--sync-from-checkpoint", NULL,
+           "first fetch a certified checkpoint's state from the peers (specs/sync.md)", false},
           {"--http", "HOST:PORT", "serve the HTTP/JSON API there (overrides [http] listen)",
            false})},
     {"node", "stop", "", 0, 0, false, "ask the node to stop cleanly and wait for it", NULL},

@@ -129,6 +129,8 @@ static void execute_job(net_exec *x)
     atomic_store(&n->pool_size, net_pool_size(x->pool));
     atomic_store(&n->last_commit_ms, mono_ms() - x->start);
     net_metrics_commit(mono_ms() - x->start);
+    if (x->cert)
+        net_metrics_certificate(x->cert);
     publish(x, k->h.height);
 }
 

@@ -258,7 +258,7 @@ static void refuse(conn *c)
 static bool body_alloc(conn *c, size_t want)
 {
     c->bwant = want;
-    c->bcap = want < LDG_RPC_RX_INITIAL ? want : LDG_RPC_RX_INITIAL;
+    c->bcap = want < LDG_HTTP_BODY_SMALL_MAX ? want : LDG_HTTP_BODY_SMALL_MAX;
     c->body = malloc(c->bcap ? c->bcap : 1);
     if (!c->body)
         return false;
@@ -268,7 +268,8 @@ static bool body_alloc(conn *c, size_t want)
 
 static bool body_grow(conn *c)
 {
-    size_t cap = c->bcap * 2 < c->bwant ? c->bcap * 2 : c->bwant;
+    /* x4: a batch of 100 transfers in hex (~36 KiB) arrives in 3 reads, not 8. */
+    size_t cap = c->bcap * 4 < c->bwant ? c->bcap * 4 : c->bwant;
     size_t charge = charge_of(cap);
     net_http_server *srv = c->srv;
     if (srv->budget - c->charged + charge > LDG_HTTP_RX_BUDGET)
@@ -502,14 +503,19 @@ static void *worker_run(void *arg)
 /* ---- the event feeder ---- */
 
 /* Sends one height's events to every subscriber that wants them (lock held). */
-static void feed_height(net_http_server *srv, const net_http_block_events *ev)
+static bool sink_append(void *arg, const void *p, size_t n)
+{
+    return out_append(arg, p, n);
+}
+
+static void feed_height(net_http_server *srv, const net_http_block_events *ev, bool ok)
 {
     for (conn *c = srv->conns; c; c = c->next) {
         if (c->closing || c->state != C_SSE || c->sub.next_height != ev->height)
             continue;
         size_t before = c->out_len - c->out_sent;
-        net_http_sub_render(&c->sub, ev,
-                            (net_http_sink){c, (bool (*)(void *, const void *, size_t))out_append});
+        if (ok) /* else the height is skipped (logged), never retried in a loop */
+            net_http_sub_render(&c->sub, ev, (net_http_sink){c, sink_append});
         c->sub.next_height = ev->height + 1;
         if (c->out_len - c->out_sent > LDG_HTTP_SSE_BACKLOG_MAX && before > 0)
             kill_conn(c, &srv->st.refused); /* a reader that does not read */
@@ -550,8 +556,10 @@ static void *feeder_run(void *arg)
             net_http_block_events ev;
             bool ok = net_http_events_load(srv->node, h, &ev);
             pthread_mutex_lock(&srv->mu);
-            if (ok)
-                feed_height(srv, &ev);
+            if (!ok)
+                net_log(NET_LOG_WARN, "event stream: block %llu cannot be read; skipped",
+                        (unsigned long long)h);
+            feed_height(srv, &ev, ok);
             net_http_events_free(&ev);
             continue;
         }
@@ -574,11 +582,14 @@ static void *feeder_run(void *arg)
 
 /* ---- accepting ---- */
 
+/* At the cap, the connection silent longest among those reading a request (the list runs
+ * newest first, so among equals the oldest wins); one being served or streaming is kept. */
 static conn *eviction_victim(net_http_server *srv)
 {
     conn *best = NULL;
     for (conn *c = srv->conns; c; c = c->next)
-        if (!c->closing && c->state == C_HEAD && (!best || c->last_rx_ms <= best->last_rx_ms))
+        if (!c->closing && (c->state == C_HEAD || c->state == C_BODY) &&
+            (!best || c->last_rx_ms <= best->last_rx_ms))
             best = c;
     return best;
 }

@@ -1,5 +1,6 @@
 /* /metrics (net_metrics.h). */
 #include "net_metrics.h"
+#include "ldg_block.h"
 #include "ldg_key.h"
 #include "ldg_result.h"
 #include "ldg_store.h"
@@ -20,6 +21,7 @@ static const uint64_t bucket_ms[] = {10, 25, 50, 100, 250, 500, 1000, 2500, 5000
 static _Atomic uint64_t http_by_status[600];
 static _Atomic uint64_t refusals[CODES];
 static _Atomic uint64_t commit_buckets[BUCKETS + 1], commit_count, commit_sum_ms;
+static _Atomic uint64_t certificates, in_certificate[LDG_VALIDATORS_MAX];
 
 #define ADD(x) atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
 #define GET(x) atomic_load_explicit(&(x), memory_order_relaxed)
@@ -44,6 +46,14 @@ void net_metrics_commit(uint64_t ms)
     ADD(commit_buckets[b]);
     ADD(commit_count);
     atomic_fetch_add_explicit(&commit_sum_ms, ms, memory_order_relaxed);
+}
+
+void net_metrics_certificate(const ldg_cert *c)
+{
+    for (uint32_t i = 0; i < c->count && i < LDG_VALIDATORS_MAX; i++)
+        if (c->sigs[i].validator < LDG_VALIDATORS_MAX)
+            ADD(in_certificate[c->sigs[i].validator]);
+    ADD(certificates);
 }
 
 /* ---- the exposition ---- */
@@ -96,6 +106,15 @@ static void chain_metrics(out *o, net_node *n)
     uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
     free(vals);
     gauge(o, "folio_validators", "Size of the validator set.", nv);
+    put(o, "# HELP folio_validator_missed_precommits_total Blocks committed here whose "
+           "certificate lacks the validator's precommit.\n"
+           "# TYPE folio_validator_missed_precommits_total counter\n");
+    uint64_t certs = GET(certificates);
+    for (uint32_t i = 0; i < nv && i < LDG_VALIDATORS_MAX; i++) {
+        uint64_t in = GET(in_certificate[i]);
+        put(o, "folio_validator_missed_precommits_total{validator=\"%u\"} %llu\n", i,
+            (unsigned long long)(certs > in ? certs - in : 0));
+    }
     uint32_t seen = n->multi ? atomic_load(&n->cons_seen) : 1;
     gauge(o, "folio_validators_seen", "Validators heard from lately, this node included.", seen);
     gauge(o, "folio_peers", "Other validators heard from lately.",

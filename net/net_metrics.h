@@ -15,6 +15,11 @@ void net_metrics_refusal(unsigned code);
 /* A block committed `ms` after its height started (the commit latency histogram). */
 void net_metrics_commit(uint64_t ms);
 
+/* A block committed with this certificate: the validators whose precommit it lacks count a
+ * miss each (folio_validator_missed_precommits_total). */
+struct ldg_cert;
+void net_metrics_certificate(const struct ldg_cert *c);
+
 /* The exposition (text format 0.0.4), malloc'd. */
 char *net_metrics_text(net_node *n);
 

@@ -164,7 +164,7 @@ get /v1/status
 expect_status "the node answers after all of that" 200
 
 section "hostile clients"
-out="$(API_PORT=$PORT timeout -k 5 120 python3 - <<'PY'
+out="$(API_PORT=$PORT NODE_PID="$(node_pid)" timeout -k 5 120 python3 - <<'PY'
 import os, socket, time
 port = int(os.environ["API_PORT"])
 def conn():
@@ -215,6 +215,37 @@ for c in idle:
         closed += 1
 print("ok the connection cap closed %d of 400 idle connections (at least 144)" % closed if closed >= 144 else "FAIL only %d idle connections were closed" % closed)
 for c in idle:
+    c.close()
+# Stallers: 200 connections each declare a 30 MB submission, send 1 KiB of it and stall.
+def rss_kib():
+    for line in open("/proc/%s/status" % os.environ["NODE_PID"]):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+before = rss_kib()
+stall = []
+for _ in range(200):
+    s = conn()
+    s.sendall(b"POST /v1/transactions HTTP/1.1\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 30000000\r\n\r\n" + b"{" * 1024)
+    stall.append(s)
+time.sleep(1)
+grown = (rss_kib() - before) // 1024
+print("ok 200 stalled 30 MB bodies grow the node by %d MiB (at most 32)" % grown if grown <= 32 else "FAIL 200 stalled bodies grew the node by %d MiB" % grown)
+s = conn(); s.sendall(b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")
+d = read_all(s)
+print("ok the API answers beside the stallers" if status_of(d) == "200" else "FAIL with stallers: %r" % d[:100])
+for c in stall:
+    c.close()
+# Event streams: LDG_HTTP_SSE_MAX (64) at once, the next one 503.
+subs = []
+for _ in range(64):
+    s = conn(); s.sendall(b"GET /v1/events HTTP/1.1\r\n\r\n")
+    subs.append(s)
+time.sleep(0.5)
+s = conn(); s.sendall(b"GET /v1/events HTTP/1.1\r\n\r\n")
+d = read_all(s)
+print("ok the 65th event stream gets 503" if status_of(d) == "503" else "FAIL 65th stream: %r" % d[:100])
+for c in subs:
     c.close()
 # A slow client: half a head, then silence: 408 within the request timeout (20 s) + 3 s.
 s = conn(); s.settimeout(30)
@@ -287,6 +318,7 @@ assert vals == sorted(vals) and b[-1][0] == '{le="+Inf"}' and vals[-1] == one("f
 assert one("folio_commit_latency_seconds_count") >= 1
 assert any('name="WRONG_CHAIN"' in l for l, _ in samples["folio_admission_refusals_total"])
 assert any('cf="state"' in l for l, _ in samples["folio_store_bytes"])
+assert samples["folio_validator_missed_precommits_total"] == [('{validator="0"}', 0.0)]
 assert any('status="404"' in l for l, _ in samples["folio_http_responses_total"])
 PY
 

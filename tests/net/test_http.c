@@ -399,6 +399,27 @@ START_TEST(test_serve_routes)
 }
 END_TEST
 
+/* /healthz names each failing component (specs/http.md §7). */
+START_TEST(test_healthz_failing)
+{
+    json_t *j;
+    atomic_store(&node->behind, true);
+    snprintf(node->fatal, sizeof node->fatal, "consensus stopped: test");
+    ck_assert_int_eq(serve("GET /healthz HTTP/1.1\r\n\r\n", NULL, &j), 503);
+    ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "failing");
+    json_t *f = json_object_get(j, "failing");
+    ck_assert_int_eq(json_array_size(f), 2);
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 0), "component")), "node");
+    ck_assert_str_eq(json_string_value(json_object_get(json_array_get(f, 1), "component")),
+                     "consensus");
+    json_decref(j);
+    atomic_store(&node->behind, false);
+    node->fatal[0] = '\0';
+    ck_assert_int_eq(serve("GET /healthz HTTP/1.1\r\n\r\n", NULL, &j), 200);
+    json_decref(j);
+}
+END_TEST
+
 /* The credential headers of a request signed by key `index` at time t. */
 static void sign_head(char *out, size_t cap, const char *verb, const char *path, uint32_t index,
                       uint64_t t)
@@ -485,6 +506,7 @@ int main(void)
     tcase_add_checked_fixture(tn, setup, teardown);
     tcase_add_test(tn, test_serve_routes);
     tcase_add_test(tn, test_credentials);
+    tcase_add_test(tn, test_healthz_failing);
     suite_add_tcase(s, tn);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
