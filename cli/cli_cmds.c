@@ -222,7 +222,9 @@ const cli_cmd cli_cmds[] = {
           {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
           {"--observer", NULL, "follow a multi-validator chain without voting", false},
           {"--sync-from-checkpoint", NULL,
-           "first fetch a certified checkpoint's state from the peers (specs/sync.md)", false})},
+           "first fetch a certified checkpoint's state from the peers (specs/sync.md)", false},
+          {"--http", "HOST:PORT", "serve the HTTP/JSON API there (overrides [http] listen)",
+           false})},
     {"node", "stop", "", 0, 0, false, "ask the node to stop cleanly and wait for it", NULL},
     {"node", "status", "", 0, 0, false,
      "height, last block, state root, mempool size, ledger date; with several validators "

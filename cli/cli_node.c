@@ -92,15 +92,17 @@ static bool signal_node(const char *home, int pid, int sig)
     return ok;
 }
 
-/* snap: --sync-from-checkpoint. */
-static int start_foreground(cli_ctx *ctx, bool dev, bool observer, bool snap, int ready_fd)
+/* snap: --sync-from-checkpoint; http: --http HOST:PORT (or NULL). */
+static int start_foreground(cli_ctx *ctx, bool dev, bool observer, bool snap, const char *http,
+                            int ready_fd)
 {
     char err[512];
     net_node_opts o = {.home = ctx->home,
                        .dev = dev,
                        .ready_fd = ready_fd,
                        .observer = observer,
-                       .sync_from_checkpoint = snap};
+                       .sync_from_checkpoint = snap,
+                       .http = http};
     int rc = net_node_run(&o, err, sizeof err);
     if (rc != 0) {
         cli_fail(ctx, "NODE_FAILED", "%s", err);
@@ -109,7 +111,7 @@ static int start_foreground(cli_ctx *ctx, bool dev, bool observer, bool snap, in
     return CLI_OK;
 }
 
-static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap)
+static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap, const char *http)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -137,7 +139,7 @@ static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap)
             close(fd);
             close(devnull);
         }
-        _exit(start_foreground(ctx, dev, observer, snap, fds[1]));
+        _exit(start_foreground(ctx, dev, observer, snap, http, fds[1]));
     }
     close(fds[1]);
     char ok = 0;
@@ -277,6 +279,7 @@ static int node_status(cli_ctx *ctx)
 static void node_usage(void)
 {
     printf("usage: folio node start [--detach] [--dev] [--observer] [--sync-from-checkpoint]\n"
+           "                        [--http HOST:PORT]\n"
            "       folio node stop\n"
            "       folio node status [--json]\n\n"
            "start     runs the node in the foreground (Ctrl-C stops it cleanly); with --detach\n"
@@ -287,6 +290,7 @@ static void node_usage(void)
            "          checkpoint from the peers, chunk by chunk, each checked against the\n"
            "          certified state root, then block-syncs from there (specs/sync.md);\n"
            "          a node far behind its peers does so by itself.\n"
+           "          --http HOST:PORT serves the HTTP/JSON API there (specs/http.md).\n"
            "stop      asks the node to stop cleanly and waits for it. The node is the\n"
            "          process holding the lock on HOME/node.lock (node.pid is not trusted).\n"
            "status    height, last block hash, state root, mempool size; with several\n"
@@ -304,7 +308,8 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
     if (!strcmp(verb, "start")) {
         static const char *const flags[] = {"--detach", "--dev", "--observer",
                                             "--sync-from-checkpoint", NULL};
-        if (!cli_check_opts(ctx, argc - 1, argv + 1, NULL, flags))
+        static const char *const valued[] = {"--http", NULL};
+        if (!cli_check_opts(ctx, argc - 1, argv + 1, valued, flags))
             return CLI_USAGE;
         int rc = cli_load_config(ctx);
         if (rc != CLI_OK)
@@ -320,9 +325,10 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         bool dev = cli_flag(argc, argv, "--dev");
         bool observer = cli_flag(argc, argv, "--observer");
         bool snap = cli_flag(argc, argv, "--sync-from-checkpoint");
+        const char *http = cli_opt(argc, argv, "--http");
         if (cli_flag(argc, argv, "--detach"))
-            return start_detached(ctx, dev, observer, snap);
-        return start_foreground(ctx, dev, observer, snap, -1);
+            return start_detached(ctx, dev, observer, snap, http);
+        return start_foreground(ctx, dev, observer, snap, http, -1);
     }
     if (!strcmp(verb, "stop"))
         return node_stop(ctx);

@@ -4,6 +4,7 @@
 #include <secp256k1.h>
 #include <secp256k1_extrakeys.h>
 #include <secp256k1_schnorrsig.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -90,8 +91,17 @@ ldg_err ldg_sign_deterministic(ldg_sig *out, const ldg_keypair *kp, const ldg_ha
     return sign_with_aux(out, kp, msg, zero);
 }
 
+/* Relaxed: a count for /metrics, ordered with nothing. */
+static _Atomic uint64_t verifications;
+
+uint64_t ldg_verify_count(void)
+{
+    return atomic_load_explicit(&verifications, memory_order_relaxed);
+}
+
 bool ldg_verify(const ldg_sig *sig, const ldg_hash *msg, const ldg_pubkey *pub)
 {
+    atomic_fetch_add_explicit(&verifications, 1, memory_order_relaxed);
     secp256k1_xonly_pubkey xpk;
     if (!secp256k1_xonly_pubkey_parse(ctx(), &xpk, pub->b))
         return false;
@@ -112,6 +122,7 @@ bool ldg_pubkey_lift(ldg_pubkey_point *out, const ldg_pubkey *pub)
 
 bool ldg_verify_point(const ldg_sig *sig, const ldg_hash *msg, const ldg_pubkey_point *pub)
 {
+    atomic_fetch_add_explicit(&verifications, 1, memory_order_relaxed);
     secp256k1_xonly_pubkey xpk;
     memcpy(&xpk, pub->opaque, sizeof xpk);
     return secp256k1_schnorrsig_verify(ctx(), sig->b, msg->b, 32, &xpk) == 1;

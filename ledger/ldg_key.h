@@ -68,4 +68,7 @@ ldg_err ldg_random(void *buf, size_t len) LDG_WARN_UNUSED;
 void ldg_account_hex(char out[LDG_ACCOUNT_HEX_LEN], const ldg_account *a);
 int ldg_account_parse(ldg_account *out, const char *hex);
 
+/* Schnorr verifications done by this process (ldg_verify, ldg_verify_point), for /metrics. */
+uint64_t ldg_verify_count(void);
+
 #endif

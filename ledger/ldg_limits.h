@@ -103,6 +103,49 @@
 /* Hops of a request's SP backtrace (REQ id plus devices), as nng's rep0 default TTL. */
 #define LDG_RPC_SP_HOPS_MAX 8
 
+/* ---- HTTP API (net_http*.c; specs/http.md §4) ---- */
+
+/* A request's line and headers together: far above what a client sends (a few hundred
+ * bytes with the credential headers); more is 431. */
+#define LDG_HTTP_HEAD_MAX 8192
+/* Header lines of one request (more: 431), so a head of tiny lines costs bounded work. */
+#define LDG_HTTP_HEADERS_MAX 64
+/* The request target (path and query): ids, names, cursors and a few parameters. */
+#define LDG_HTTP_TARGET_MAX 2048
+/* The largest body: a maximal `submit` as JSON carries its bytes as hex, twice the RPC
+ * message, plus framing. Each route accepts less (twice its method's request limit plus
+ * 4 KiB, net_http_body_max); a larger Content-Length is 413 before any body byte is read. */
+#define LDG_HTTP_BODY_MAX (2 * LDG_RPC_MSG_SIZE_MAX + 4096)
+/* The body limit of a route whose method is not in the table. */
+#define LDG_HTTP_BODY_SMALL_MAX 4096
+/* Open connections per HTTP listener; at the cap a new one closes the one idle longest,
+ * as for the RPC (LDG_RPC_CONN_MAX), so stallers cannot lock clients out. */
+#define LDG_HTTP_CONN_MAX 256
+/* A request (head and body) must arrive whole within this time of its first byte, and a
+ * reply be taken within it: a slow client is answered 408 (if it can still take it) and
+ * closed. 32 MiB in 20 s is 1.7 MB/s. */
+#define LDG_HTTP_REQUEST_TIMEOUT_MS 20000
+/* A keep-alive connection silent this long between requests is closed. */
+#define LDG_HTTP_IDLE_TIMEOUT_MS 60000
+/* Body buffers beyond LDG_HTTP_BODY_SMALL_MAX each, summed over a listener's connections:
+ * 4 maximal submissions at once; a body that would pass it is answered 503. A buffer starts
+ * at LDG_HTTP_BODY_SMALL_MAX and grows fourfold as bytes arrive, never past the declared
+ * length: a staller costs 4 KiB, 256 of them 1 MiB. */
+#define LDG_HTTP_RX_BUDGET (4 * LDG_HTTP_BODY_MAX)
+/* Event-stream subscribers (/v1/events) at once; one more is answered 503. */
+#define LDG_HTTP_SSE_MAX 64
+/* Event bytes queued for one subscriber that does not read them; past it the subscriber is
+ * closed (it reconnects and resumes with Last-Event-ID), so a stalled reader costs this. */
+#define LDG_HTTP_SSE_BACKLOG_MAX (1024 * 1024)
+/* Accounts and instruments one subscription filters on (query parameters). */
+#define LDG_HTTP_SSE_FILTERS_MAX 16
+/* Blocks an event stream replays after Last-Event-ID before it follows the tip; a
+ * subscriber further behind reads the blocks over /v1/blocks. */
+#define LDG_HTTP_SSE_REPLAY_MAX 1000
+/* A participant credential's X-Folio-Time must be within this of the node's clock
+ * (specs/http.md §5): a captured request replays for at most this long. */
+#define LDG_HTTP_AUTH_SKEW_MS 60000
+
 /* The executor's overlay keeps committed values cached across blocks (ldg_state_settle);
  * past this many keys or this much value memory it keeps only the keys the last block
  * looked up (empty if those alone are past). Hot keys (participants, instruments,

@@ -396,3 +396,12 @@ uint64_t ldg_store_memory_bytes(ldg_store *s)
     total += rocksdb_cache_get_usage(s->cache);
     return total;
 }
+
+void ldg_store_sizes(ldg_store *s, ldg_cf cf, uint64_t *sst, uint64_t *mem)
+{
+    *sst = *mem = 0;
+    if (rocksdb_property_int_cf(s->db, s->cf[cf], "rocksdb.total-sst-files-size", sst) != 0)
+        *sst = 0;
+    if (rocksdb_property_int_cf(s->db, s->cf[cf], "rocksdb.cur-size-all-mem-tables", mem) != 0)
+        *mem = 0;
+}

@@ -83,4 +83,9 @@ ldg_err ldg_store_persist(ldg_store *s) LDG_WARN_UNUSED;
 /* Approximate memory held by RocksDB (memtables + block cache), for reports. */
 uint64_t ldg_store_memory_bytes(ldg_store *s);
 
+/* RocksDB's own estimate of a column family's size: its table files and its memtables, in
+ * bytes (properties rocksdb.total-sst-files-size and rocksdb.cur-size-all-mem-tables; 0 if
+ * RocksDB does not answer). For /metrics. */
+void ldg_store_sizes(ldg_store *s, ldg_cf cf, uint64_t *sst, uint64_t *mem);
+
 #endif

@@ -1,5 +1,6 @@
 /* Admission (net_admit.h): the checks in their order, the registered-sender cache. */
 #include "net_admit.h"
+#include "net_metrics.h"
 #include "net_mix.h"
 
 #include <pthread.h>
@@ -223,8 +224,10 @@ ldg_result net_admit_tx(net_admit *a, ldg_state *reader, const uint8_t *wire, si
     ldg_result r = admit_one(a, reader ? reader : own, wire, len, from, out);
     if (own)
         ldg_state_free(own);
-    if (r != LDG_R_OK)
+    if (r != LDG_R_OK) {
         atomic_fetch_add(&a->refused, 1);
+        net_metrics_refusal(r);
+    }
     return r;
 }
 

@@ -1,5 +1,6 @@
 #include "net_exec.h"
 #include "net_log.h"
+#include "net_metrics.h"
 #include "net_p2p.h"
 
 #include <pthread.h>
@@ -127,6 +128,9 @@ static void execute_job(net_exec *x)
     net_pool_remove_refs(x->pool, k->refs, k->n);
     atomic_store(&n->pool_size, net_pool_size(x->pool));
     atomic_store(&n->last_commit_ms, mono_ms() - x->start);
+    net_metrics_commit(mono_ms() - x->start);
+    if (x->cert)
+        net_metrics_certificate(x->cert);
     publish(x, k->h.height);
 }
 

@@ -312,6 +312,9 @@ static const cfg_key cfg_keys[] = {
     CFG_INT_KEY("consensus", "vote_timeout_ms", vote_timeout_ms, 50, 60000),
     CFG_TEXT_KEY("client", "as", client_as),
     CFG_TEXT_KEY("client", "genesis_hash", client_genesis),
+    CFG_TEXT_KEY("http", "listen", http_listen),
+    CFG_BOOL_KEY("http", "tls", http_tls),
+    CFG_BOOL_KEY("http", "public_reads", http_public_reads),
 };
 _Static_assert(LDG_ARRAY_LEN(cfg_keys) <= 32, "seen is a 32-bit set");
 
@@ -375,8 +378,8 @@ static bool config_key(void *arg, const char *section, const char *name, const c
         return cfg_set(k, p->cfg, value, err, err_len);
     }
     if (!section_known)
-        snprintf(err, err_len, "unknown section [%s] (known: node, p2p, tls, consensus, client)",
-                 section);
+        snprintf(err, err_len,
+                 "unknown section [%s] (known: node, p2p, tls, consensus, client, http)", section);
     else
         snprintf(err, err_len, "unknown key %s in [%s]", name, section);
     return false;
@@ -394,6 +397,7 @@ static void config_defaults(const char *home, net_config *cfg)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     cfg->verify_threads = cores > 0 && cores <= 64 ? (int)cores : 2;
     cfg->retain_blocks = LDG_SMT_RETAIN_DEFAULT;
+    cfg->http_public_reads = true;
 }
 
 ldg_err net_config_parse(const char *text, size_t len, const char *home, net_config *cfg, char *err,

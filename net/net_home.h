@@ -41,6 +41,11 @@ typedef struct net_config {
      * client home (one that runs no node), the genesis hash of the chain it was made for. */
     char client_as[NET_KEY_NAME_MAX + 1];
     char client_genesis[2 * LDG_HASH_LEN + 1];
+    /* [http] the HTTP/JSON API (specs/http.md): HOST:PORT ("" = off), TLS with [tls] cert
+     * and key, and whether reads are served to callers without a participant credential. */
+    char http_listen[128];
+    bool http_tls;
+    bool http_public_reads;
 } net_config;
 
 /* A client home: made by `folio client init`, it uses a node elsewhere and runs none. */

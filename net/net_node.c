@@ -7,6 +7,7 @@
 #include "ast_module.h"
 #include "ldg_ev.h"
 #include "net_query_vm.h"
+#include "net_http_server.h"
 #include "net_rpc_server.h"
 #include "stl_module.h"
 
@@ -134,6 +135,23 @@ static void write_pid(const char *home)
         net_log(NET_LOG_WARN, "%s", err);
 }
 
+/* The HTTP API on [http] listen, with TLS from [tls] cert and key (paths the config made
+ * absolute) when [http] tls is on. */
+static int start_http(net_node *n, char *err, size_t err_len)
+{
+    bool tls = n->cfg.http_tls;
+    if (tls && (!n->cfg.tls_cert[0] || !n->cfg.tls_key[0])) {
+        snprintf(err, err_len, "[http] tls is on but [tls] cert and key are not set");
+        return 1;
+    }
+    int rc = net_http_server_start(&n->http, n, n->cfg.http_listen, tls ? n->cfg.tls_cert : NULL,
+                                   tls ? n->cfg.tls_key : NULL, err, err_len);
+    if (rc == 0)
+        net_log(NET_LOG_INFO, "HTTP API on %s://%s", n->cfg.http_tls ? "https" : "http",
+                n->cfg.http_listen);
+    return rc;
+}
+
 int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
 {
     net_node *n = calloc(1, sizeof *n);
@@ -148,6 +166,10 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     bool solo_started = false;
     if (rc == 0)
         rc = net_rpc_server_start(&rpc, n, n->cfg.rpc_url, err, err_len);
+    if (rc == 0 && opts->http)
+        snprintf(n->cfg.http_listen, sizeof n->cfg.http_listen, "%s", opts->http);
+    if (rc == 0 && n->cfg.http_listen[0])
+        rc = start_http(n, err, err_len);
     if (rc == 0) {
         n->observer = opts->observer;
         ldg_pubkey *vals = malloc(LDG_VALIDATORS_MAX * sizeof *vals);
@@ -165,6 +187,8 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         LDG_ASSERT(pthread_create(&solo, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
         solo_started = true;
         net_rpc_server_run(rpc, n->cfg.rpc_threads);
+        if (n->http)
+            net_http_server_run(n->http, n->cfg.rpc_threads);
         ldg_tip tip = ldg_chain_tip(n->chain);
         net_log(NET_LOG_INFO, "node serving %s on %s at height %llu%s", ldg_chain_id(n->chain),
                 n->cfg.rpc_url, (unsigned long long)tip.height, n->dev ? " (dev mode)" : "");
@@ -179,6 +203,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         atomic_store(&n->stopping, true);
         net_pool_wake(n->pool);
     }
+    net_http_server_stop(n->http);
     net_rpc_server_stop(rpc);
     if (solo_started)
         pthread_join(solo, NULL);

@@ -22,6 +22,7 @@ typedef struct net_node_opts {
     int ready_fd;              /* if >= 0, one byte is written here once the RPC socket serves */
     bool observer;             /* follow the chain without voting (multi-validator chains) */
     bool sync_from_checkpoint; /* state sync from a certified checkpoint first (net_snap.h) */
+    const char *http; /* HOST:PORT of the HTTP API, overriding [http] listen; NULL: config */
 } net_node_opts;
 
 typedef struct net_node {
@@ -59,6 +60,7 @@ typedef struct net_node {
     pthread_mutex_t preview_mu;
     ldg_hash preview_tip;
     json_t *preview;
+    struct net_http_server *http; /* the HTTP API (NULL when [http] listen is unset) */
 } net_node;
 
 /* Builds the registry with every module's transaction types. */

@@ -1,8 +1,8 @@
 /* The client RPC method table and its transport-neutral dispatch (specs/rpc.md §2–3).
  *
  * One row per method: name, handler, who may call it, the largest request it accepts and
- * whether it is paged. A transport (the SP server of net_rpc_server.c today, an HTTP/JSON
- * one later) establishes who the caller is, may check the size against the row as soon as
+ * whether it is paged. A transport (the SP server of net_rpc_server.c, the HTTP/JSON one of
+ * net_http_server.c) establishes who the caller is, may check the size against the row as soon as
  * it has read the method name (net_rpc_peek_method), and hands the request to
  * net_rpc_dispatch, which looks the row up, checks access and size before decoding the
  * arguments, and calls the handler. Handlers see msgpack arguments and return JSON text and
@@ -22,8 +22,8 @@ typedef struct net_node net_node;
 typedef enum net_rpc_access {
     NET_RPC_PUBLIC = 0,      /* anyone who reaches the socket: reads, and submissions that
                               * carry their own signatures */
-    NET_RPC_PARTICIPANT = 1, /* reserved for the HTTP API: a caller authenticated as a
-                              * registered participant */
+    NET_RPC_PARTICIPANT = 1, /* an HTTP caller with a valid participant credential
+                              * (specs/http.md §5); no method requires it yet */
     NET_RPC_OPERATOR = 2,    /* changes the node rather than the ledger: the node's own user
                               * on the ipc socket (specs/rpc.md §1.1) */
 } net_rpc_access;

@@ -3,6 +3,7 @@
  * validator set of one whose quorum is one. */
 #include "net_solo.h"
 #include "net_log.h"
+#include "net_metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,8 @@ static void produce(net_node *n, net_pool_tx *batch, const uint8_t **txs, size_t
     }
     settle(n, batch, consumed, taken);
     atomic_store(&n->last_commit_ms, net_now_ms() - start);
+    net_metrics_commit(net_now_ms() - start);
+    net_metrics_certificate(&cert);
 }
 
 void *net_solo_run(void *arg)

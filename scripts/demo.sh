@@ -2,6 +2,8 @@
 # The folio demo: a throwaway single-validator node, an issuer and two brokers, an equity
 # born on the ledger, shares moving between holders, the register of holders, the chain's
 # height and state root, and a full verification from genesis.
+# FOLIO_DEMO_HTTP=127.0.0.1:8080 also serves the HTTP/JSON API there (specs/http.md) and
+# shows a few of its routes with curl.
 set -euo pipefail
 folio=$(realpath "${1:-build/folio}")
 home=$(mktemp -d "${TMPDIR:-/tmp}/folio-demo.XXXXXX")/node
@@ -15,7 +17,8 @@ trap cleanup EXIT
 step "1. Create a node home: config, operator key, genesis (operator = validator + registrar)"
 run init
 step "2. Start the single-validator node (development mode: the demo moves block time later)"
-run node start --detach --dev
+http=${FOLIO_DEMO_HTTP:-}
+run node start --detach --dev ${http:+--http "$http"}
 
 step "3. Create keys for an issuer and two brokers"
 run keys new issuer
@@ -46,6 +49,17 @@ run account balance broker-b
 
 step "9. Chain height, last block hash and state root"
 run node status
+
+if [ -n "$http" ] && command -v curl >/dev/null; then
+  step "HTTP/JSON API on http://$http (specs/http.md)"
+  for path in /healthz /v1/status /v1/accounts/broker-a/balances; do
+    printf '$ curl http://%s%s\n' "$http" "$path"
+    curl -s "http://$http$path"
+    echo
+  done
+  printf '$ curl http://%s/metrics | grep ^folio_height\n' "$http"
+  curl -s "http://$http/metrics" | grep '^folio_height'
+fi
 
 step "10. Re-verify every block from genesis: hashes, signatures, state roots"
 run chain verify

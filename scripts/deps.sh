@@ -4,6 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config clang libsecp256k1-dev librocksdb-dev libnng-dev
       libmsgpack-dev python3-msgpack check libjansson-dev libssl-dev nettle-dev spin coinor-cbc
       libgmp-dev libmbedtls-dev libzstd-dev
+      chromium fonts-wqy-microhei # the explorer's browser test (tests/e2e/explorer.sh), CJK glyphs
       )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -26,6 +26,9 @@ run bench_evm "${FOLIO_BENCH_EVM_SECONDS:-0.5}"
 run bench_garbage "$build/folio" "${FOLIO_BENCH_GARBAGE:-20480}"
 # 1,000 connections declaring maximal frames and stalling: node memory, status p99.
 run bench_stall "$build/folio" "${FOLIO_BENCH_STALLERS:-1000}"
+# The HTTP API beside the native RPC on one node: balance reads/s (target >= 0.5 of native)
+# and submissions/s in batches of 100 (target >= 0.8), specs/http.md.
+run bench_http "$build/folio" "${FOLIO_BENCH_HTTP_SECONDS:-3}" "${FOLIO_BENCH_HTTP_TRANSFERS:-40000}"
 # One holding's proof bundle: size, generation from RocksDB, offline verification, at
 # FOLIO_BENCH_PROOF_KEYS keys (e.g. "1000000 10000000"; the 10M build takes ~15 minutes).
 FOLIO_BENCH_PROOF_KEYS="${FOLIO_BENCH_PROOF_KEYS:-1000000}" run bench_proof

@@ -1,0 +1,203 @@
+/* /metrics (net_metrics.h). */
+#include "net_metrics.h"
+#include "ldg_block.h"
+#include "ldg_key.h"
+#include "ldg_result.h"
+#include "ldg_store.h"
+#include "net_http_server.h"
+#include "net_node.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CODES 1000 /* ldg_result codes are 0..999 (ldg_result.h) */
+
+static const uint64_t bucket_ms[] = {10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+#define BUCKETS (sizeof bucket_ms / sizeof bucket_ms[0])
+
+static _Atomic uint64_t http_by_status[600];
+static _Atomic uint64_t refusals[CODES];
+static _Atomic uint64_t commit_buckets[BUCKETS + 1], commit_count, commit_sum_ms;
+static _Atomic uint64_t certificates, in_certificate[LDG_VALIDATORS_MAX];
+
+#define ADD(x) atomic_fetch_add_explicit(&(x), 1, memory_order_relaxed)
+#define GET(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+void net_metrics_http(int status)
+{
+    if (status >= 100 && status < 600)
+        ADD(http_by_status[status]);
+}
+
+void net_metrics_refusal(unsigned code)
+{
+    if (code < CODES)
+        ADD(refusals[code]);
+}
+
+void net_metrics_commit(uint64_t ms)
+{
+    size_t b = 0;
+    while (b < BUCKETS && ms > bucket_ms[b])
+        b++;
+    ADD(commit_buckets[b]);
+    ADD(commit_count);
+    atomic_fetch_add_explicit(&commit_sum_ms, ms, memory_order_relaxed);
+}
+
+void net_metrics_certificate(const ldg_cert *c)
+{
+    for (uint32_t i = 0; i < c->count && i < LDG_VALIDATORS_MAX; i++)
+        if (c->sigs[i].validator < LDG_VALIDATORS_MAX)
+            ADD(in_certificate[c->sigs[i].validator]);
+    ADD(certificates);
+}
+
+/* ---- the exposition ---- */
+
+typedef struct out {
+    char *buf;
+    size_t len, cap;
+} out;
+
+static void put(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(out *o, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+        va_end(ap);
+        LDG_ASSERT(n >= 0);
+        if ((size_t)n < o->cap - o->len) {
+            o->len += (size_t)n;
+            return;
+        }
+        o->cap = o->cap * 2 + (size_t)n;
+        o->buf = realloc(o->buf, o->cap);
+        LDG_ASSERT(o->buf);
+    }
+}
+
+static void gauge(out *o, const char *name, const char *help, double v)
+{
+    put(o, "# HELP %s %s\n# TYPE %s gauge\n%s %.17g\n", name, help, name, name, v);
+}
+
+static void counter(out *o, const char *name, const char *help, uint64_t v)
+{
+    put(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+        (unsigned long long)v);
+}
+
+static void chain_metrics(out *o, net_node *n)
+{
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    gauge(o, "folio_height", "Height of the last committed block.", (double)tip.height);
+    gauge(o, "folio_round", "Consensus round of the height being decided.",
+          (double)atomic_load(&n->cons_round));
+    gauge(o, "folio_mempool_transactions", "Transactions waiting for a block.",
+          (double)net_pool_size(n->pool));
+    ldg_pubkey *vals = malloc(LDG_VALIDATORS_MAX * sizeof *vals);
+    LDG_ASSERT(vals);
+    uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    free(vals);
+    gauge(o, "folio_validators", "Size of the validator set.", nv);
+    put(o, "# HELP folio_validator_missed_precommits_total Blocks committed here whose "
+           "certificate lacks the validator's precommit.\n"
+           "# TYPE folio_validator_missed_precommits_total counter\n");
+    uint64_t certs = GET(certificates);
+    for (uint32_t i = 0; i < nv && i < LDG_VALIDATORS_MAX; i++) {
+        uint64_t in = GET(in_certificate[i]);
+        put(o, "folio_validator_missed_precommits_total{validator=\"%u\"} %llu\n", i,
+            (unsigned long long)(certs > in ? certs - in : 0));
+    }
+    uint32_t seen = n->multi ? atomic_load(&n->cons_seen) : 1;
+    gauge(o, "folio_validators_seen", "Validators heard from lately, this node included.", seen);
+    gauge(o, "folio_peers", "Other validators heard from lately.",
+          seen > 0 && n->validator_index >= 0 ? seen - 1 : seen);
+    gauge(o, "folio_behind", "1 while the node is catching up with the chain.",
+          atomic_load(&n->behind) ? 1 : 0);
+    counter(o, "folio_signature_verifications_total",
+            "Schnorr signature verifications done by this process.", ldg_verify_count());
+}
+
+static void commit_histogram(out *o)
+{
+    put(o, "# HELP folio_commit_latency_seconds Time from a height's start to its commit.\n"
+           "# TYPE folio_commit_latency_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t b = 0; b < BUCKETS; b++) {
+        cum += GET(commit_buckets[b]);
+        put(o, "folio_commit_latency_seconds_bucket{le=\"%g\"} %llu\n", bucket_ms[b] / 1000.0,
+            (unsigned long long)cum);
+    }
+    cum += GET(commit_buckets[BUCKETS]);
+    put(o, "folio_commit_latency_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+    put(o, "folio_commit_latency_seconds_sum %g\nfolio_commit_latency_seconds_count %llu\n",
+        GET(commit_sum_ms) / 1000.0, (unsigned long long)GET(commit_count));
+}
+
+static void refusal_metrics(out *o)
+{
+    put(o, "# HELP folio_admission_refusals_total Client transactions refused by admission, "
+           "by result code.\n# TYPE folio_admission_refusals_total counter\n");
+    for (unsigned c = 0; c < CODES; c++) {
+        uint64_t v = GET(refusals[c]);
+        if (v)
+            put(o, "folio_admission_refusals_total{code=\"%u\",name=\"%s\"} %llu\n", c,
+                ldg_result_name((ldg_result)c), (unsigned long long)v);
+    }
+}
+
+static void store_metrics(out *o, net_node *n)
+{
+    static const char *const cfs[LDG_CF_COUNT] = {"meta", "state", "blocks",
+                                                  "txs",  "tree",  "index"};
+    put(o, "# HELP folio_store_bytes RocksDB size by column family: table files (sst) and "
+           "memtables (mem).\n# TYPE folio_store_bytes gauge\n");
+    ldg_store *s = ldg_chain_store(n->chain);
+    for (int cf = 0; cf < LDG_CF_COUNT; cf++) {
+        uint64_t sst, mem;
+        ldg_store_sizes(s, (ldg_cf)cf, &sst, &mem);
+        put(o, "folio_store_bytes{cf=\"%s\",kind=\"sst\"} %llu\n", cfs[cf],
+            (unsigned long long)sst);
+        put(o, "folio_store_bytes{cf=\"%s\",kind=\"mem\"} %llu\n", cfs[cf],
+            (unsigned long long)mem);
+    }
+}
+
+static void http_metrics(out *o, net_node *n)
+{
+    put(o, "# HELP folio_http_responses_total HTTP replies by status.\n"
+           "# TYPE folio_http_responses_total counter\n");
+    for (int s = 100; s < 600; s++) {
+        uint64_t v = GET(http_by_status[s]);
+        if (v)
+            put(o, "folio_http_responses_total{status=\"%d\"} %llu\n", s, (unsigned long long)v);
+    }
+    if (!n->http)
+        return;
+    net_http_server_stats st;
+    net_http_server_stats_get(n->http, &st);
+    gauge(o, "folio_http_connections", "HTTP connections open.", (double)st.open);
+    gauge(o, "folio_http_subscribers", "Event streams open.", (double)st.subscribers);
+    counter(o, "folio_http_timeouts_total", "HTTP connections closed for slowness.", st.timed_out);
+    counter(o, "folio_http_evictions_total", "HTTP connections closed at the connection cap.",
+            st.evicted);
+}
+
+char *net_metrics_text(net_node *n)
+{
+    out o = {malloc(8192), 0, 8192};
+    LDG_ASSERT(o.buf);
+    chain_metrics(&o, n);
+    commit_histogram(&o);
+    refusal_metrics(&o);
+    store_metrics(&o, n);
+    http_metrics(&o, n);
+    return o.buf;
+}
