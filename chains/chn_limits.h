@@ -16,6 +16,8 @@
 /* Sub-chains the STALE hook marks per main-chain block: bounds a block's hook work when many
  * deadlines fall in one block; the rest are marked in the next blocks (work-due says so). */
 #define CHN_STALE_PER_BLOCK 256
+/* Rows of one `subchains` RPC reply (the rest by its "next" cursor): ~1 KiB each. */
+#define CHN_LIST_ROWS_MAX 100
 /* A two-level (cross-chain) proof: two proof bundles and a small envelope. */
 #define CHN_XPROOF_MAX (2 * LDG_PROOF_BUNDLE_MAX + 1024)
 /* Validator sets of a sub-chain: at most LDG_VALIDATORS_MAX keys (the certificate format's

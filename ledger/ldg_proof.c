@@ -387,8 +387,7 @@ static ldg_proof_rc check_anchored(const ldg_proof_bundle *b, const trust_root *
         return fail(c, LDG_PROOF_WRONG_CHAIN,
                     "the bundle is of another chain than the anchored checkpoint (its genesis hash "
                     "or chain id differs)");
-    if (b->header_next_len != t->header_len ||
-        memcmp(b->header_next, t->header, t->header_len))
+    if (b->header_next_len != t->header_len || memcmp(b->header_next, t->header, t->header_len))
         return fail(c, LDG_PROOF_CERT,
                     "header %llu of the bundle is not the anchored checkpoint header",
                     (unsigned long long)hn->height);
