@@ -126,7 +126,7 @@ static TK_UNUSED void tk_main_init(tk_main *m)
     g.validator_count = 1;
     g.validators[0] = m->relayer.pub;
     snprintf(g.participants[0].name, sizeof g.participants[0].name, "relayer");
-    g.participants[0].roles = LDG_ROLE_BROKER;
+    g.participants[0].roles = LDG_ROLE_BROKER | LDG_ROLE_REGISTRAR;
     g.participants[0].key = m->relayer.pub;
     snprintf(g.participants[1].name, sizeof g.participants[1].name, "operator");
     g.participants[1].roles = LDG_ROLE_ISSUER;
