@@ -86,7 +86,7 @@ static int submit(const char *main_home, uint64_t type, const ldg_enc *payload)
         ldg_enc_reset(&e);
         ldg_enc_array(&e, 2);
         ldg_enc_str(&e, "tx");
-        ldg_enc_str(&e, hex);
+        ldg_enc_bin(&e, id.b, LDG_HASH_LEN);
         json_t *j = call(main_home, &e);
         json_t *r = json_object_get(j, "receipt");
         if (r) {
