@@ -55,12 +55,35 @@ static void row_cells(const json_t *r, char cells[8][128])
     snprintf(cells[7], 128, "%s", json_string_value(json_object_get(r, "chain_id")));
 }
 
+/* Every record of the registry: the `subchains` pages one after another, in one array. */
+static json_t *all_subchains(cli_ctx *ctx, int *rc)
+{
+    json_t *all = json_array();
+    char after[CHN_ID_LEN_MAX + 1] = "";
+    for (;;) {
+        json_t *j = cli_query(ctx, "subchains", after[0] ? after : NULL, rc);
+        if (!j) {
+            json_decref(all);
+            return NULL;
+        }
+        json_array_extend(all, json_object_get(j, "subchains"));
+        const char *next = json_string_value(json_object_get(j, "next"));
+        bool more = next && strlen(next) <= CHN_ID_LEN_MAX && strcmp(next, after) > 0;
+        if (more)
+            snprintf(after, sizeof after, "%s", next);
+        json_decref(j);
+        if (!more)
+            return all;
+    }
+}
+
 static int list(cli_ctx *ctx)
 {
     int rc;
-    json_t *j = cli_query(ctx, "subchains", NULL, &rc);
-    if (!j)
+    json_t *rows = all_subchains(ctx, &rc);
+    if (!rows)
         return rc;
+    json_t *j = json_pack("{s:o,s:n}", "subchains", rows, "next");
     if (ctx->json) {
         cli_print_json(j);
         json_decref(j);
@@ -282,13 +305,13 @@ static int find_id(cli_ctx *ctx, cli_ctx *main_ctx, char id[CHN_ID_LEN_MAX + 1])
     int rc = cli_load_config(ctx);
     if (rc != CLI_OK)
         return rc;
-    json_t *j = cli_query(main_ctx, "subchains", NULL, &rc);
+    json_t *j = all_subchains(main_ctx, &rc);
     if (!j)
         return rc;
     size_t i;
     json_t *r;
     rc = CLI_REJECTED;
-    json_array_foreach(json_object_get(j, "subchains"), i, r)
+    json_array_foreach(j, i, r)
     {
         const char *cid = json_string_value(json_object_get(r, "chain_id"));
         if (cid && !strcmp(cid, ctx->cfg.chain_id)) {
