@@ -24,10 +24,12 @@ typedef struct sim_sub {
     uint64_t status, last_height, deadline;
 } sim_sub;
 
-static tk_main M;
+/* Two replicas of the main chain get the same blocks and transactions: their registries must
+ * agree byte for byte at every height (statuses depend on main-chain blocks alone). */
+static tk_main M, M2;
 static sim_sub subs[SUBS];
 static tl_rng rng;
-static uint64_t anchors, freezes, stales, refusals, set_changes;
+static uint64_t anchors, freezes, stales, refusals, set_changes, pauses;
 
 static const ldg_keypair *signers(const sim_sub *x, uint64_t h, uint32_t *n)
 {
@@ -59,7 +61,11 @@ static ldg_result relay(sim_sub *x, const ldg_enc *h, uint64_t height, uint64_t 
 {
     ldg_cert c;
     tk_cert(&c, &x->s, keys, n, height, ldg_enc_data(h), ldg_enc_len(h), mask);
-    return tk_checkpoint(&M, x->id, h, &c, rc);
+    ldg_receipt rc2;
+    ldg_result r = tk_checkpoint(&M, x->id, h, &c, rc);
+    ck_assert_int_eq(tk_checkpoint(&M2, x->id, h, &c, &rc2), r);
+    ck_assert_str_eq(rc2.detail, rc->detail);
+    return r;
 }
 
 static void committee_id(uint16_t type, const char *id)
@@ -69,6 +75,7 @@ static void committee_id(uint16_t type, const char *id)
     ldg_enc_array(&e, 1);
     ldg_enc_str(&e, id);
     ck_assert_int_eq(tk_committee(&M, type, &e, NULL, 0), LDG_R_OK);
+    ck_assert_int_eq(tk_committee(&M2, type, &e, NULL, 0), LDG_R_OK);
     ldg_enc_free(&e);
 }
 
@@ -82,8 +89,8 @@ static void honest(sim_sub *x, ldg_enc *h)
     const ldg_keypair *keys = signers(x, x->s.height, &n);
     ldg_receipt rc;
     ldg_result r = relay(x, h, x->s.height, quorum_mask(n), keys, n, &rc);
-    if (x->status == CHN_FROZEN) {
-        ck_assert_int_eq(r, CHN_R_FROZEN);
+    if (x->status == CHN_FROZEN || x->status == CHN_PAUSED) {
+        ck_assert_int_eq(r, x->status == CHN_FROZEN ? CHN_R_FROZEN : CHN_R_PAUSED);
         return;
     }
     ck_assert_msg(r == LDG_R_OK, "%s: honest checkpoint %llu refused %u (%s)", x->id,
@@ -113,12 +120,16 @@ static void forge(sim_sub *x, ldg_enc *h)
         for (uint32_t i = 0; i < ldg_quorum(n) - 1; i++)
             m |= 1ULL << i;
         r = relay(x, h, x->s.height + 1, m, keys, n, &rc);
-        ck_assert_int_eq(r, x->status == CHN_FROZEN ? CHN_R_FROZEN : CHN_R_FEW_SIGNERS);
+        ck_assert_int_eq(r, x->status == CHN_FROZEN   ? CHN_R_FROZEN
+                            : x->status == CHN_PAUSED ? CHN_R_PAUSED
+                                                      : CHN_R_FEW_SIGNERS);
     } else { /* signed by outsiders */
         ldg_keypair out[LDG_VALIDATORS_MAX];
         tk_keys(out, n, 31337 + (uint32_t)tl_rng_below(&rng, 1000));
         r = relay(x, h, x->s.height + 1, tk_all(n), out, n, &rc);
-        ck_assert_int_eq(r, x->status == CHN_FROZEN ? CHN_R_FROZEN : CHN_R_BAD_SIGNER);
+        ck_assert_int_eq(r, x->status == CHN_FROZEN   ? CHN_R_FROZEN
+                            : x->status == CHN_PAUSED ? CHN_R_PAUSED
+                                                      : CHN_R_BAD_SIGNER);
     }
     refusals++;
 }
@@ -127,7 +138,7 @@ static void forge(sim_sub *x, ldg_enc *h)
  * of it that does not extend it. */
 static void equivocate(sim_sub *x, ldg_enc *h)
 {
-    if (x->last_height == 0 || x->status == CHN_FROZEN)
+    if (x->last_height == 0 || x->status == CHN_FROZEN || x->status == CHN_PAUSED)
         return;
     bool fork = tl_rng_below(&rng, 2) && x->last_height == x->s.height;
     uint64_t ht = fork ? x->last_height + 1 : x->last_height;
@@ -158,14 +169,45 @@ static void change_set(sim_sub *x)
     ldg_enc_u64(&e, from);
     tk_enc_keys(&e, x->next, n);
     ck_assert_int_eq(tk_committee(&M, CHN_TX_SET_VALIDATORS, &e, NULL, 0), LDG_R_OK);
+    ck_assert_int_eq(tk_committee(&M2, CHN_TX_SET_VALIDATORS, &e, NULL, 0), LDG_R_OK);
     ldg_enc_free(&e);
     x->switch_at = from;
     set_changes++;
 }
 
-/* Compares the registry with the model. */
+/* The registry's keys and values ('M' namespace), concatenated, of one replica. */
+typedef struct dump {
+    ldg_enc e;
+} dump;
+
+static bool dump_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    dump *d = arg;
+    ldg_enc_bin(&d->e, k, kl);
+    ldg_enc_bin(&d->e, v, vl);
+    return true;
+}
+
+static void replicas_agree(void)
+{
+    dump a, b;
+    ldg_enc_init(&a.e);
+    ldg_enc_init(&b.e);
+    const uint8_t ns = CHN_KEY_NS;
+    ck_assert_int_eq(ldg_state_scan(M.st, &ns, 1, SIZE_MAX, dump_row, &a), LDG_OK);
+    ck_assert_int_eq(ldg_state_scan(M2.st, &ns, 1, SIZE_MAX, dump_row, &b), LDG_OK);
+    ck_assert_uint_eq(ldg_enc_len(&a.e), ldg_enc_len(&b.e));
+    ck_assert_msg(!memcmp(ldg_enc_data(&a.e), ldg_enc_data(&b.e), ldg_enc_len(&a.e)),
+                  "the replicas' registries differ at height %llu",
+                  (unsigned long long)M.env.height);
+    ldg_enc_free(&a.e);
+    ldg_enc_free(&b.e);
+}
+
+/* Compares the registry with the model, and the replicas with each other. */
 static void check_view(void)
 {
+    replicas_agree();
     for (int i = 0; i < SUBS; i++) {
         sim_sub *x = &subs[i];
         chn_record r = tk_record(&M, x->id);
@@ -182,6 +224,7 @@ START_TEST(consortium)
 {
     tl_rng_init(&rng, tl_seed("chains_sim", 0x5ec0c4a1));
     tk_main_init(&M);
+    tk_main_init(&M2);
     ldg_enc h;
     ldg_enc_init(&h);
     for (int i = 0; i < SUBS; i++) {
@@ -193,12 +236,14 @@ START_TEST(consortium)
         tk_sub_init(&x->s, cid, i % 2 ? 16 : 4, 100 + (uint32_t)i);
         x->period = (3 + tl_rng_below(&rng, 8)) * STEP_MS;
         ck_assert_int_eq(tk_create(&M, x->id, &x->s, x->period), LDG_R_OK);
+        ck_assert_int_eq(tk_create(&M2, x->id, &x->s, x->period), LDG_R_OK);
         x->status = CHN_ACTIVE;
         x->deadline = M.env.time_ms + x->period;
     }
     for (int step = 1; step <= STEPS; step++) {
         uint64_t now = M.env.time_ms + STEP_MS;
         tk_block(&M, now);
+        tk_block(&M2, now);
         for (int i = 0; i < SUBS; i++) /* the model's hook: STALE past the deadline */
             if (subs[i].status == CHN_ACTIVE && now > subs[i].deadline) {
                 subs[i].status = CHN_STALE;
@@ -218,7 +263,15 @@ START_TEST(consortium)
                 forge(x, &h);
             else if (dice < 48)
                 change_set(x);
-            else if (dice < 80 && x->status == CHN_FROZEN) {
+            else if (dice < 54 && (x->status == CHN_ACTIVE || x->status == CHN_STALE)) {
+                committee_id(CHN_TX_PAUSE, x->id);
+                x->status = CHN_PAUSED;
+                pauses++;
+            } else if (dice < 90 && x->status == CHN_PAUSED) {
+                committee_id(CHN_TX_RESUME, x->id);
+                x->status = CHN_ACTIVE;
+                x->deadline = now + x->period;
+            } else if (dice < 80 && x->status == CHN_FROZEN) {
                 committee_id(CHN_TX_UNFREEZE, x->id);
                 x->status = CHN_ACTIVE;
                 x->deadline = now + x->period;
@@ -228,16 +281,18 @@ START_TEST(consortium)
         check_view();
     }
     printf("chains_sim: %d main blocks, %llu anchors, %llu stale marks, %llu freezes, %llu "
-           "forged relays refused, %llu set changes\n",
+           "forged relays refused, %llu set changes, %llu pauses\n",
            STEPS, (unsigned long long)anchors, (unsigned long long)stales,
            (unsigned long long)freezes, (unsigned long long)refusals,
-           (unsigned long long)set_changes);
+           (unsigned long long)set_changes, (unsigned long long)pauses);
     ck_assert_uint_gt(anchors, 100);
     ck_assert_uint_gt(stales, 3);
     ck_assert_uint_gt(freezes, 3);
     ck_assert_uint_gt(set_changes, 3);
+    ck_assert_uint_gt(pauses, 2);
     ldg_enc_free(&h);
     tk_main_free(&M);
+    tk_main_free(&M2);
 }
 END_TEST
 
