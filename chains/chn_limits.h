@@ -18,6 +18,9 @@
 #define CHN_STALE_PER_BLOCK 256
 /* Rows of one `subchains` RPC reply (the rest by its "next" cursor): ~1 KiB each. */
 #define CHN_LIST_ROWS_MAX 100
+/* Evidence records the `subchain` RPC reply shows (each ~2 KiB with its headers); the
+ * count is always given. */
+#define CHN_EVIDENCE_SHOWN_MAX 16
 /* A two-level (cross-chain) proof: two proof bundles and a small envelope. */
 #define CHN_XPROOF_MAX (2 * LDG_PROOF_BUNDLE_MAX + 1024)
 /* Validator sets of a sub-chain: at most LDG_VALIDATORS_MAX keys (the certificate format's

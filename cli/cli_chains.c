@@ -23,12 +23,13 @@ static void age_text(char *out, size_t len, json_int_t ms)
         snprintf(out, len, "%llds", s);
 }
 
-static const char *signers_text(const json_t *last, char *out, size_t len)
+/* "0,1,3": obj's array `key` of validator indexes. */
+static const char *signers_text_of(const json_t *obj, const char *key, char *out, size_t len)
 {
     size_t k = 0, i;
     json_t *v;
     out[0] = '\0';
-    json_array_foreach(json_object_get(last, "signers"), i, v)
+    json_array_foreach(json_object_get(obj, key), i, v)
     {
         int n =
             snprintf(out + k, len - k, "%s%lld", i ? "," : "", (long long)json_integer_value(v));
@@ -37,6 +38,11 @@ static const char *signers_text(const json_t *last, char *out, size_t len)
         k += (size_t)n;
     }
     return out;
+}
+
+static const char *signers_text(const json_t *last, char *out, size_t len)
+{
+    return signers_text_of(last, "signers", out, len);
 }
 
 static void row_cells(const json_t *r, char cells[8][128])
@@ -143,6 +149,22 @@ static int show(cli_ctx *ctx, const char *id)
                (long long)json_integer_value(json_object_get(nx, "since")));
     printf("evidence       %lld record(s)\n",
            (long long)json_integer_value(json_object_get(j, "evidence_count")));
+    size_t i;
+    json_t *ev;
+    json_array_foreach(json_object_get(j, "evidence"), i, ev)
+    {
+        char sa[100], sb[100];
+        printf("  #%zu %s, stored at main height %lld: block %lld %.16s... signed by %s; "
+               "block %lld %.16s... signed by %s\n",
+               i, json_string_value(json_object_get(ev, "kind")),
+               (long long)json_integer_value(json_object_get(ev, "main_height")),
+               (long long)json_integer_value(json_object_get(ev, "height_a")),
+               json_string_value(json_object_get(ev, "hash_a")),
+               signers_text_of(ev, "signers_a", sa, sizeof sa),
+               (long long)json_integer_value(json_object_get(ev, "height_b")),
+               json_string_value(json_object_get(ev, "hash_b")),
+               signers_text_of(ev, "signers_b", sb, sizeof sb));
+    }
     json_decref(j);
     return CLI_OK;
 }

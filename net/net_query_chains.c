@@ -95,6 +95,48 @@ json_t *net_subchain_json(const chn_record *r, uint64_t tip_ms, bool keys_too)
     return j;
 }
 
+/* One evidence record (chains.md §2.3) as JSON: kind, both heights and block hashes, both
+ * signer lists, the main-chain block that stored it; the signed headers in hex. */
+static bool evidence_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)k, (void)kl;
+    json_t *rows = arg;
+    ldg_dec d;
+    if (ldg_decode(&d, v, vl) != LDG_OK)
+        return false;
+    const msgpack_object *f;
+    uint64_t kind, ha, hb, mh;
+    const uint8_t *a, *b;
+    size_t al, bl;
+    ldg_cert *ca = malloc(2 * sizeof *ca), *cb = ca + 1;
+    LDG_ASSERT(ca);
+    bool ok = ldg_obj_array(d.root, 8, &f) && ldg_obj_u64(&f[0], &kind) &&
+              ldg_obj_u64(&f[1], &ha) && ldg_obj_bin_ref(&f[2], LDG_PROOF_HEADER_MAX, &a, &al) &&
+              ldg_cert_decode(ca, &f[3]) == LDG_OK && ldg_obj_u64(&f[4], &hb) &&
+              ldg_obj_bin_ref(&f[5], LDG_PROOF_HEADER_MAX, &b, &bl) &&
+              ldg_cert_decode(cb, &f[6]) == LDG_OK && ldg_obj_u64(&f[7], &mh);
+    if (ok) {
+        ldg_hash xa, xb;
+        ldg_tagged_hash(&xa, LDG_TAG_BLOCK, a, al);
+        ldg_tagged_hash(&xb, LDG_TAG_BLOCK, b, bl);
+        json_t *sa = json_array(), *sb = json_array();
+        for (uint32_t i = 0; i < ca->count; i++)
+            json_array_append_new(sa, json_integer(ca->sigs[i].validator));
+        for (uint32_t i = 0; i < cb->count; i++)
+            json_array_append_new(sb, json_integer(cb->sigs[i].validator));
+        json_array_append_new(
+            rows, json_pack("{s:s,s:I,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:I}", "kind",
+                            kind == 1 ? "two blocks at one height" : "does not extend the last",
+                            "height_a", (json_int_t)ha, "hash_a", hexj(xa.b, LDG_HASH_LEN),
+                            "signers_a", sa, "header_a", hexj(a, al), "height_b", (json_int_t)hb,
+                            "hash_b", hexj(xb.b, LDG_HASH_LEN), "signers_b", sb, "header_b",
+                            hexj(b, bl), "main_height", (json_int_t)mh));
+    }
+    free(ca);
+    ldg_dec_free(&d);
+    return ok;
+}
+
 static char *m_subchain(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
     char id[CHN_ID_LEN_MAX + 1];
@@ -105,13 +147,22 @@ static char *m_subchain(net_node *n, const msgpack_object *args, uint32_t nargs,
     chn_record r;
     bool found = false;
     ldg_err err = chn_record_get(st, id, &r, &found);
+    json_t *ev = json_array();
+    if (err == LDG_OK && found) { /* the first CHN_EVIDENCE_SHOWN_MAX evidence records */
+        uint8_t prefix[2 + CHN_ID_LEN_MAX] = {CHN_KEY_NS, CHN_KEY_EVIDENCE};
+        memcpy(prefix + 2, id, strlen(id));
+        err = ldg_state_scan(st, prefix, sizeof prefix, CHN_EVIDENCE_SHOWN_MAX, evidence_row, ev);
+    }
     ldg_state_free(st);
-    if (err != LDG_OK)
-        return net_reply_error(status, err, "the record of '%s' is unreadable", id);
-    if (!found)
+    if (err != LDG_OK || !found) {
+        json_decref(ev);
+        if (err != LDG_OK)
+            return net_reply_error(status, err, "the record of '%s' is unreadable", id);
         return net_reply_error(status, LDG_ERR_NOT_FOUND, "no sub-chain '%s' is registered", id);
-    return net_reply_dump(net_subchain_json(&r, ldg_chain_tip(n->chain).time_ms, true),
-                          JSON_COMPACT, status);
+    }
+    json_t *j = net_subchain_json(&r, ldg_chain_tip(n->chain).time_ms, true);
+    json_object_set_new(j, "evidence", ev);
+    return net_reply_dump(j, JSON_COMPACT, status);
 }
 
 typedef struct list_scan {

@@ -128,6 +128,10 @@ out="$(tool forge "$MAIN" sec "$SUB")"
 check "the relay succeeds in recording evidence ($(echo "$out" | tail -1 | head -c 160))" has "$out" "0 OK: EQUIVOCATION"
 eq "status" "$(show status)" FROZEN
 eq "evidence records" "$(show evidence_count)" 1
+eq "the evidence: both blocks at height $H" "$(show evidence.0.height_a),$(show evidence.0.height_b),$(show evidence.0.kind)" "$H,$H,two blocks at one height"
+check "the evidence: two different signed headers" test "$(show evidence.0.header_a)" != "$(show evidence.0.header_b)"
+expect_ok "chains show names the evidence" chains show sec
+check "it reads 'two blocks at one height ... signed by 0'" has "$OUT" "two blocks at one height, stored at main height"
 eq "the last anchored block stays" "$(show last.height)" "$H"
 expect_ok "sub: a new block" transfer "$ISIN" 1 --to alice --as issuer --home "$SUB"
 expect_fail CHN_FROZEN "a checkpoint of a frozen sub-chain" chains anchor sec --from "$SUB"
