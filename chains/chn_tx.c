@@ -493,8 +493,12 @@ static ldg_result place(ldg_txctx *c, chn_record *r, const chn_checkpoint_tx *cp
 static ldg_result apply_checkpoint(ldg_txctx *c, const msgpack_object *payload)
 {
     chn_checkpoint_tx cp;
-    if (!chn_checkpoint_tx_decode(&cp, payload))
-        return LDG_R_BAD_PAYLOAD;
+    const msgpack_object *f;
+    if (!chn_checkpoint_tx_decode(&cp, payload)) /* an over-long id is an id of the wrong form */
+        return ldg_obj_array(payload, 3, &f) && f[0].type == MSGPACK_OBJECT_STR &&
+                       f[0].via.str.size > CHN_ID_LEN_MAX
+                   ? CHN_R_BAD_ID
+                   : LDG_R_BAD_PAYLOAD;
     if (!chn_id_valid(cp.id))
         return CHN_R_BAD_ID;
     ldg_header h;

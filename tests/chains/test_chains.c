@@ -153,6 +153,8 @@ START_TEST(checkpoint_refusals)
     tk_cert(&c, &s2, s2.keys, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
     ck_assert_int_eq(tk_checkpoint(&M, "nope", &h, &c, NULL), CHN_R_UNKNOWN);
     ck_assert_int_eq(tk_checkpoint(&M, "No!", &h, &c, NULL), CHN_R_BAD_ID);
+    ck_assert_int_eq(tk_checkpoint(&M, "an-id-of-17-char", &h, &c, NULL), CHN_R_UNKNOWN);
+    ck_assert_int_eq(tk_checkpoint(&M, "an-id-of-17-chars", &h, &c, NULL), CHN_R_BAD_ID);
     /* for another chain: the same validators sign a header of another chain id */
     tk_sub other = s2;
     snprintf(other.chain_id, sizeof other.chain_id, "sub-evil");
