@@ -210,4 +210,12 @@ int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const ch
 int cli_stl_submit_say(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what);
 uint64_t cli_receipt_id(json_t *tx);
 
+/* Sub-chains (cli_chains.c). cli_chains_other: a context for another node, given its home or
+ * its RPC address (tcp://, ipc://). cli_chains_xproof: the two-level bundle (specs/chains.md
+ * §6) of (kind, key) on the chain of ctx, anchored on the main chain at `via`; *sub_height is
+ * the sub-chain state it proves. */
+int cli_chains_other(cli_ctx *ctx, const char *from, cli_ctx *out);
+int cli_chains_xproof(cli_ctx *ctx, const char *via, uint64_t kind, const uint8_t *key, size_t kl,
+                      uint8_t **out, size_t *out_len, uint64_t *sub_height);
+
 #endif

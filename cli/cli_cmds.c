@@ -22,6 +22,10 @@
 #define PROOF_AT                                                                                   \
     {"--height", "H", "the state after block H (default: the newest certified state)", false},     \
         {"--record-date", "YYYY-MM-DD", "the state at the end of that day (UTC)", false},          \
+        {"--via-main", "MAINHOME|URL",                                                             \
+         "a two-level bundle: the state at this sub-chain's last checkpoint anchored on that "     \
+         "main chain, verifiable with the main chain's genesis alone (chains.md §6)",              \
+         false},                                                                                   \
     {                                                                                              \
         "-o", "FILE", "write the bundle to FILE", true                                             \
     }
@@ -201,6 +205,14 @@ const cli_noun cli_nouns[] = {
      "changes since genesis. A holding bundle also proves that the instrument's register\n"
      "totals its issued supply (a Merkle-sum tree), naming no other holder. 'verify'\n"
      "exits 1 with the refusal's code and reason (specs/proofs.md §4)."},
+    {"chains", cli_chains_main, "a main chain's sub-chains: registry, health, anchoring",
+     "The main chain keeps a registry of business sub-chains (specs/chains.md): each one's\n"
+     "chain id, genesis, validator set and anchoring period, and its status: ACTIVE, STALE\n"
+     "(missed its period, by main-chain block time), FROZEN (signed two different blocks at\n"
+     "one height: the evidence is kept), PAUSED or RETIRED. Anyone registered may relay a\n"
+     "sub-chain's checkpoint (header + commit certificate); the main chain verifies it\n"
+     "against the registered validator set. Creating, pausing, retiring, unfreezing a\n"
+     "sub-chain and changing its set or period are committee actions (folio gov)."},
     {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
     {"completion", cli_completion_main, "print the shell completion script",
      "Install: make install (bash-completion directory), or: source <(folio completion bash)"},
@@ -477,8 +489,21 @@ const cli_cmd cli_cmds[] = {
     {"proof", "key", "HEX", 1, 1, false, "a bundle proving any state key's value or absence",
      OPTS(PROOF_AT)},
     {"proof", "verify", "FILE", 1, 1, false,
-     "check a bundle offline (no node, no network) and say what it proves",
-     OPTS({"--genesis", "FILE", "the chain's genesis document (default HOME/genesis.bin)", false})},
+     "check a bundle offline (no node, no network) and say what it proves; a two-level bundle "
+     "(--via-main) with the main chain's genesis only",
+     OPTS({"--genesis", "FILE",
+           "the chain's genesis document (default HOME/genesis.bin); for a two-level bundle "
+           "the main chain's",
+           false})},
+
+    /* sub-chains (specs/chains.md) */
+    {"chains", "list", "", 0, 0, false,
+     "every sub-chain: status, last anchored height and time, age, signers", NULL},
+    {"chains", "show", "ID", 1, 1, false,
+     "one sub-chain's record: validators, period, last anchor and its signers", NULL},
+    {"chains", "anchor", "ID", 1, 1, true,
+     "fetch a sub-chain node's newest header and certificate and relay them as checkpoint ID",
+     OPTS({"--from", "SUBHOME|URL", "the sub-chain node: its home, or its RPC address", true})},
 
     /* networks and certificates */
     {"testnet", "init", "", 0, 0, false, "write the homes of a multi-validator test network",

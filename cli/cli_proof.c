@@ -2,6 +2,7 @@
  * and write it to a file; `verify` checks a bundle with nothing but a genesis document -- no
  * node, no network -- and says in words what it proves. */
 #include "ast_asset.h"
+#include "chn.h"
 #include "cli.h"
 #include "ldg_exec.h"
 #include "ldg_proof.h"
@@ -109,11 +110,38 @@ static int verb_key(cli_ctx *ctx, const char *verb, int argc, char **argv, const
     return rc;
 }
 
+/* A two-level bundle: the fact on this (sub-)chain, anchored on the main chain at via. */
+static int build_via(cli_ctx *ctx, const char *via, uint64_t kind, const uint8_t *key, size_t kl,
+                     const char *out)
+{
+    uint8_t *b = NULL;
+    size_t n = 0;
+    uint64_t h = 0;
+    int rc = cli_chains_xproof(ctx, via, kind, key, kl, &b, &n, &h);
+    if (rc != CLI_OK)
+        return rc;
+    rc = cli_write_file(ctx, out, b, n);
+    if (rc == CLI_OK) {
+        if (ctx->json) {
+            json_t *j = json_pack("{s:s,s:I,s:I,s:b}", "file", out, "size", (json_int_t)n, "height",
+                                  (json_int_t)h, "two_level", 1);
+            cli_print_json(j);
+            json_decref(j);
+        } else
+            printf("wrote %s: %zu bytes, a two-level bundle proving the sub-chain state after "
+                   "block %llu, anchored on the main chain\n",
+                   out, n, (unsigned long long)h);
+    }
+    free(b);
+    return rc;
+}
+
 static int build(cli_ctx *ctx, const char *verb, int argc, char **argv)
 {
-    static const char *const opts[] = {"--height", "--record-date", "--output", NULL};
+    static const char *const opts[] = {"--height", "--record-date", "--output", "--via-main", NULL};
     if (!cli_check_opts(ctx, argc, argv, opts, NULL))
         return CLI_USAGE;
+    const char *via = cli_opt(argc, argv, "--via-main");
     const char *out = cli_opt(argc, argv, "--output"), *hs = cli_opt(argc, argv, "--height");
     const char *date = cli_opt(argc, argv, "--record-date");
     if (!out || !*out) {
@@ -129,12 +157,20 @@ static int build(cli_ctx *ctx, const char *verb, int argc, char **argv)
                  "not both");
         return CLI_USAGE;
     }
+    if (via && (hs || date)) {
+        cli_fail(ctx, "USAGE",
+                 "--via-main proves the state at the sub-chain's last anchored checkpoint: "
+                 "no --height or --record-date");
+        return CLI_USAGE;
+    }
     uint64_t kind;
     uint8_t key[LDG_PROOF_KEY_MAX];
     size_t kl = 0;
     int rc = verb_key(ctx, verb, argc, argv, opts, &kind, key, &kl);
     if (rc != CLI_OK)
         return rc;
+    if (via)
+        return build_via(ctx, via, kind, key, kl, out);
     ldg_enc e;
     ldg_enc_init(&e);
     ldg_enc_array(&e, 5);
@@ -301,6 +337,49 @@ static json_t *claim_json(const ldg_proof_claim *c, const char *words)
     return j;
 }
 
+/* A two-level bundle (specs/chains.md §6), trusting only the main chain's genesis. */
+static int verify_two_level(cli_ctx *ctx, const char *file, uint8_t *bundle, size_t blen,
+                            uint8_t *genesis, size_t glen)
+{
+    chn_xclaim *x = calloc(1, sizeof *x);
+    LDG_ASSERT(x);
+    ldg_proof_rc rc = chn_xproof_verify(bundle, blen, genesis, glen, x);
+    free(bundle);
+    free(genesis);
+    int ret = CLI_OK;
+    if (rc != LDG_PROOF_OK) {
+        cli_fail(ctx, ldg_proof_rc_name(rc), "the two-level bundle %s is refused (%s): %s", file,
+                 ldg_proof_rc_name(rc), x->why);
+        ret = CLI_REJECTED;
+    } else {
+        char words[1024], mh[32];
+        say(words, sizeof words, &x->sub);
+        grouped(mh, sizeof mh, x->main.height, 0);
+        if (ctx->json) {
+            json_t *j = claim_json(&x->sub, words);
+            json_object_set_new(j, "two_level", json_true());
+            json_object_set_new(j, "subchain", json_string(x->id));
+            json_object_set_new(j, "anchored_height", json_integer((json_int_t)x->anchor_height));
+            json_object_set_new(j, "main_chain_id", json_string(x->main.chain_id));
+            json_object_set_new(j, "main_height", json_integer((json_int_t)x->main.height));
+            json_object_set_new(j, "main_signers", json_integer(x->main.signers));
+            json_object_set_new(j, "main_validators", json_integer(x->main.validators));
+            cli_print_json(j);
+            json_decref(j);
+        } else {
+            printf("VALID: on sub-chain '%s' (chain %s), %s.\n", x->id, x->sub.chain_id, words);
+            printf("Sub-chain block %llu, which carries that state's root, is anchored on main "
+                   "chain %s: its checkpoint is in the main chain's state after block %s, "
+                   "certified by %u of %u main-chain genesis validators (quorum %u).\n",
+                   (unsigned long long)x->anchor_height, x->main.chain_id, mh, x->main.signers,
+                   x->main.validators, ldg_quorum(x->main.validators));
+        }
+    }
+    chn_xclaim_free(x);
+    free(x);
+    return ret;
+}
+
 static int verify(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--genesis", NULL};
@@ -318,7 +397,7 @@ static int verify(cli_ctx *ctx, int argc, char **argv)
         gpath = gdef;
     }
     size_t blen, glen;
-    uint8_t *bundle = read_file(ctx, file, LDG_PROOF_BUNDLE_MAX + 1, &blen);
+    uint8_t *bundle = read_file(ctx, file, CHN_XPROOF_MAX + 1, &blen);
     if (!bundle)
         return CLI_LOCAL;
     uint8_t *genesis = read_file(ctx, gpath, LDG_BLOCK_SIZE_MAX, &glen);
@@ -326,6 +405,8 @@ static int verify(cli_ctx *ctx, int argc, char **argv)
         free(bundle);
         return CLI_LOCAL;
     }
+    if (chn_xproof_sniff(bundle, blen))
+        return verify_two_level(ctx, file, bundle, blen, genesis, glen);
     ldg_proof_claim c;
     ldg_proof_rc rc = ldg_proof_verify(bundle, blen, genesis, glen, &c);
     free(bundle);

@@ -364,7 +364,56 @@ static void claim_fact(const ldg_proof_bundle *b, ldg_proof_claim *c)
     }
 }
 
-static ldg_proof_rc verify_decoded(const msgpack_object *root, const uint8_t *genesis, size_t glen,
+/* What the bundle is checked against: a genesis document (the chain's own validator set
+ * signs header H+1), or a header H+1 trusted by other means with its chain's genesis hash (a
+ * main chain anchored it: specs/chains.md §6). */
+typedef struct trust_root {
+    const uint8_t *genesis;
+    size_t glen;
+    const uint8_t *header; /* anchored: header H+1's exact bytes */
+    size_t header_len;
+    const ldg_hash *genesis_hash;
+} trust_root;
+
+/* Steps 6-11 for an anchored bundle: header_next is the trusted header byte for byte, so
+ * its certificate (checked by whoever anchored it) is not needed. */
+static ldg_proof_rc check_anchored(const ldg_proof_bundle *b, const trust_root *t,
+                                   const ldg_header *hh, const ldg_header *hn, bool trust_changes,
+                                   ldg_proof_claim *c)
+{
+    snprintf(c->chain_id, sizeof c->chain_id, "%s", hn->chain_id);
+    if (memcmp(b->genesis_hash.b, t->genesis_hash->b, LDG_HASH_LEN) ||
+        strcmp(hh->chain_id, hn->chain_id))
+        return fail(c, LDG_PROOF_WRONG_CHAIN,
+                    "the bundle is of another chain than the anchored checkpoint (its genesis hash "
+                    "or chain id differs)");
+    if (b->header_next_len != t->header_len || memcmp(b->header_next, t->header, t->header_len))
+        return fail(c, LDG_PROOF_CERT,
+                    "header %llu of the bundle is not the anchored checkpoint header",
+                    (unsigned long long)hn->height);
+    if (hh->height != b->height || b->height == UINT64_MAX || hn->height != b->height + 1)
+        return fail(c, LDG_PROOF_HEIGHT,
+                    "the bundle proves height %llu but carries headers of heights %llu and %llu",
+                    (unsigned long long)b->height, (unsigned long long)hh->height,
+                    (unsigned long long)hn->height);
+    ldg_hash hash_h;
+    ldg_tagged_hash(&hash_h, LDG_TAG_BLOCK, b->header_h, b->header_h_len);
+    c->block_hash = hash_h;
+    if (memcmp(hn->prev_hash.b, hash_h.b, LDG_HASH_LEN))
+        return fail(c, LDG_PROOF_LINK,
+                    "header %llu does not follow header %llu: its prev_hash is not the hash of "
+                    "the header given",
+                    (unsigned long long)hn->height, (unsigned long long)hh->height);
+    if (trust_changes)
+        return fail(c, LDG_PROOF_VALSET, "the bundle lists validator-set changes (proofs.md §5)");
+    c->signers = b->cert_next.count;
+    return LDG_PROOF_OK;
+}
+
+static ldg_proof_rc verify_facts(const ldg_proof_bundle *bp, const ldg_header *hhp,
+                                 const ldg_header *hnp, ldg_proof_claim *c);
+
+static ldg_proof_rc verify_decoded(const msgpack_object *root, const trust_root *t,
                                    ldg_proof_claim *c)
 {
     const msgpack_object *f;
@@ -392,6 +441,14 @@ static ldg_proof_rc verify_decoded(const msgpack_object *root, const uint8_t *ge
         return fail(c, LDG_PROOF_MALFORMED,
                     "an anchor header does not decode as a header "
                     "(encoding.md §5.1)");
+    if (t->header) {
+        rc = check_anchored(&b, t, &hh, &hn, trust_changes, c);
+        if (rc != LDG_PROOF_OK)
+            return rc;
+        return verify_facts(&b, &hh, &hn, c);
+    }
+    const uint8_t *genesis = t->genesis;
+    size_t glen = t->glen;
     ldg_genesis *gp = malloc(sizeof *gp); /* ~12 KiB: not on the stack */
     LDG_ASSERT(gp);
     if (ldg_genesis_decode(gp, genesis, glen) != LDG_OK) {
@@ -414,21 +471,30 @@ static ldg_proof_rc verify_decoded(const msgpack_object *root, const uint8_t *ge
     free(gp);
     if (rc != LDG_PROOF_OK)
         return rc;
-    c->time_ms = hh.time_ms;
-    c->state_root = hn.prev_state_root;
-    if ((rc = check_keys(&b, c)) != LDG_PROOF_OK)
+    return verify_facts(&b, &hh, &hn, c);
+}
+
+/* Steps 12-15, once header H+1 is trusted. */
+static ldg_proof_rc verify_facts(const ldg_proof_bundle *bp, const ldg_header *hhp,
+                                 const ldg_header *hnp, ldg_proof_claim *c)
+{
+    const ldg_proof_bundle *b = bp;
+    ldg_proof_rc rc;
+    c->time_ms = hhp->time_ms;
+    c->state_root = hnp->prev_state_root;
+    if ((rc = check_keys(b, c)) != LDG_PROOF_OK)
         return rc;
-    if ((rc = check_facts(&b, &hn.prev_state_root, c)) != LDG_PROOF_OK)
+    if ((rc = check_facts(b, &hnp->prev_state_root, c)) != LDG_PROOF_OK)
         return rc;
-    if ((rc = check_values(&b, c)) != LDG_PROOF_OK)
+    if ((rc = check_values(b, c)) != LDG_PROOF_OK)
         return rc;
-    if (b.kind == LDG_PROOF_KIND_HOLDING && (!c->has_total || c->total != c->supply))
+    if (b->kind == LDG_PROOF_KIND_HOLDING && (!c->has_total || c->total != c->supply))
         return fail(c, LDG_PROOF_SUPPLY,
                     c->has_total ? "the register of %s totals %llu but its issued supply is %llu"
                                  : "the holding's proof of %s carries no register total",
                     c->id, (unsigned long long)c->total, (unsigned long long)c->supply);
     /* Last, so that a refused bundle leaves nothing allocated in the claim. */
-    claim_fact(&b, c);
+    claim_fact(b, c);
     c->rc = LDG_PROOF_OK;
     return LDG_PROOF_OK;
 }
@@ -445,7 +511,27 @@ ldg_proof_rc ldg_proof_verify(const uint8_t *bundle, size_t len, const uint8_t *
         return fail(out, LDG_PROOF_MALFORMED,
                     "the bundle is not one canonical msgpack value (truncated, extended or "
                     "altered bytes)");
-    ldg_proof_rc rc = verify_decoded(d.root, genesis, glen, out);
+    trust_root t = {.genesis = genesis, .glen = glen};
+    ldg_proof_rc rc = verify_decoded(d.root, &t, out);
+    ldg_dec_free(&d);
+    return rc;
+}
+
+ldg_proof_rc ldg_proof_verify_anchored(const uint8_t *bundle, size_t len, const uint8_t *header,
+                                       size_t header_len, const ldg_hash *genesis_hash,
+                                       ldg_proof_claim *out)
+{
+    memset(out, 0, sizeof *out);
+    if (len > LDG_PROOF_BUNDLE_MAX)
+        return fail(out, LDG_PROOF_TOO_LARGE, "the bundle is %zu bytes; at most %d", len,
+                    LDG_PROOF_BUNDLE_MAX);
+    ldg_dec d;
+    if (len == 0 || ldg_decode(&d, bundle, len) != LDG_OK)
+        return fail(out, LDG_PROOF_MALFORMED,
+                    "the bundle is not one canonical msgpack value (truncated, extended or "
+                    "altered bytes)");
+    trust_root t = {.header = header, .header_len = header_len, .genesis_hash = genesis_hash};
+    ldg_proof_rc rc = verify_decoded(d.root, &t, out);
     ldg_dec_free(&d);
     return rc;
 }

@@ -115,6 +115,14 @@ ldg_proof_rc ldg_proof_verify(const uint8_t *bundle, size_t len, const uint8_t *
                               size_t glen, ldg_proof_claim *out);
 void ldg_proof_claim_free(ldg_proof_claim *c);
 
+/* The same for a bundle whose header H+1 is trusted by other means -- a main chain anchored
+ * it (specs/chains.md §6): header_next must be exactly header[0..header_len), the bundle's
+ * genesis hash genesis_hash; the certificate is then not checked (the anchoring checked it)
+ * and no genesis document is needed. Steps 12-15 as for ldg_proof_verify. */
+ldg_proof_rc ldg_proof_verify_anchored(const uint8_t *bundle, size_t len, const uint8_t *header,
+                                       size_t header_len, const ldg_hash *genesis_hash,
+                                       ldg_proof_claim *out);
+
 /* The state tree's check of one fact's proof against root (state.md): sets *has_total and
  * *total when the path carries a register total. False with a sentence in why. */
 bool ldg_proof_tree_check(const ldg_hash *root, const ldg_proof_fact *f, bool *has_total,

@@ -5,6 +5,7 @@
 #include "net_snap.h"
 #include "net_solo.h"
 #include "ast_module.h"
+#include "chn.h"
 #include "ldg_ev.h"
 #include "net_query_vm.h"
 #include "net_http_server.h"
@@ -48,6 +49,7 @@ ldg_registry *net_registry_new(void)
     stl_module_register(r);
     net_vm_register(r);
     ldg_ev_register(r);
+    chn_module_register(r);
     return r;
 }
 

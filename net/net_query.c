@@ -7,6 +7,7 @@
 #include "net_query_assets.h"
 #include "net_query_evidence.h"
 #include "net_query_proof.h"
+#include "net_query_chains.h"
 #include "net_query_views.h"
 #include "net_query_settlement.h"
 #include "net_query_vm.h"
@@ -1085,6 +1086,7 @@ const net_rpc_method net_rpc_methods[] = {
     {"block", h_block, PUB, SMALL, false},
     {"bond_schedule", net_query_assets, PUB, SMALL, false},
     {"check", h_check, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
+    {"checkpoint", net_query_chains, PUB, SMALL, false},
     {"contract_info", net_query_vm, PUB, SMALL, false},
     {"contract_query", net_query_vm, PUB, LDG_RPC_REQUEST_QUERY_MAX, false},
     {"contract_result", net_query_vm, PUB, SMALL, false},
@@ -1107,6 +1109,8 @@ const net_rpc_method net_rpc_methods[] = {
     {"statement", net_query_views, PUB, SMALL, true},
     {"status", h_status, PUB, SMALL, false},
     {"stop", h_stop, OPR, SMALL, false},
+    {"subchain", net_query_chains, PUB, SMALL, false},
+    {"subchains", net_query_chains, PUB, SMALL, false},
     {"submit", h_submit, PUB, LDG_RPC_MSG_SIZE_MAX, false},
     {"trade", h_settlement, PUB, SMALL, false},
     {"trades", h_settlement, PUB, SMALL, true},

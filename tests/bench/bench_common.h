@@ -207,8 +207,9 @@ static wire build_issue(const char *chain_id, const ldg_keypair *issuer, uint64_
 }
 
 /* Into out[0..accounts): 1,000,000 CNE100000296 from the issuer to each investor. */
-static void build_funding(const char *chain_id, const ldg_keypair *issuer, const ldg_account *accts,
-                          size_t accounts, uint64_t expiry, wire *out)
+static inline void build_funding(const char *chain_id, const ldg_keypair *issuer,
+                                 const ldg_account *accts, size_t accounts, uint64_t expiry,
+                                 wire *out)
 {
     ldg_enc p;
     ldg_enc_init(&p);
@@ -254,8 +255,8 @@ static void *sign_worker(void *arg)
 }
 
 /* Signs out[0..n) as sign_worker does, split over `cores` threads (at most 64). */
-static void sign_all(const char *chain_id, const ldg_keypair *keys, const ldg_account *accts,
-                     size_t accounts, wire *out, size_t n, uint64_t expiry, int cores)
+static inline void sign_all(const char *chain_id, const ldg_keypair *keys, const ldg_account *accts,
+                            size_t accounts, wire *out, size_t n, uint64_t expiry, int cores)
 {
     pthread_t t[64];
     sign_job sj[64];
@@ -329,7 +330,7 @@ static double raw_verify_rate_with(wire *txs, size_t n, int cores, bool lifted)
     return (double)n / dt;
 }
 
-static double raw_verify_rate(wire *txs, size_t n, int cores)
+static inline double raw_verify_rate(wire *txs, size_t n, int cores)
 {
     return raw_verify_rate_with(txs, n, cores, false);
 }

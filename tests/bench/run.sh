@@ -20,6 +20,13 @@ cat "$single"
 FOLIO_BENCH_SINGLE_TPS="$(sed -n 's/^node e2e:.* = \([0-9]*\) tx\/s.*/\1/p' "$single")"
 export FOLIO_BENCH_SINGLE_TPS
 rm -f "$single"
+# One sub-chain checkpoint's execution cost (4 and 16 validators) beside a transfer's, 3
+# rounds, and the sub-chains one main chain anchors every 10 s within 10% of capacity.
+run bench_chains "${FOLIO_BENCH_CHECKPOINTS:-2000}" 3
+# The same through a real --dev main-chain node: N sub-chains registered, then per round N
+# transfers and N checkpoints committed; 10% of the checkpoint rate x 10 s = sub-chains.
+run bench_chains_node "$build/folio" "${FOLIO_BENCH_CHECKPOINTS:-2000}" 4 3
+run bench_chains_node "$build/folio" "${FOLIO_BENCH_CHECKPOINTS:-2000}" 16 3
 run bench_evm "${FOLIO_BENCH_EVM_SECONDS:-0.5}"
 # Node CPU per 1,000 refused submissions from unregistered senders (no signature work),
 # beside garbage-signed ones from a registered sender and raw verifications.

@@ -466,7 +466,9 @@ def grouped(v, scale=0):
     return "{:,}".format(v)
 
 
-def verify(bundle, genesis):
+def verify(bundle, genesis, anchored=None):
+    """anchored = (header bytes, genesis hash): header H+1 is trusted because a main chain
+    anchored it (chains.md §6); no genesis document, no certificate check."""
     if len(bundle) > BUNDLE_MAX:
         raise Refused("TOO_LARGE", "the bundle is %d bytes" % len(bundle))
     try:
@@ -493,6 +495,8 @@ def verify(bundle, genesis):
         hn = header_decode(anchor[1])
     except (ValueError, UnicodeDecodeError) as e:
         raise Refused("MALFORMED", "the anchor does not decode (%s)" % e)
+    if anchored is not None:
+        return check_anchored(b, hh, hn, anchored)
     try:
         g = genesis_decode(genesis)
     except (ValueError, UnicodeDecodeError) as e:
@@ -512,12 +516,43 @@ def verify(bundle, genesis):
     if cert["height"] != height + 1 or cert["block_hash"] != th("folio/block", anchor[1]):
         raise Refused("CERT", "the certificate is for another block")
     cert_check(cert, g["chain_id"], g["validators"], height + 1)
+    out = check_facts(b, hh, hn)
+    out["chain_id"] = g["chain_id"]
+    out["signers"] = len(cert["sigs"])
+    out["validators"] = len(g["validators"])
+    return out
+
+
+def check_anchored(b, hh, hn, anchored):
+    """Steps 6-11 of a sub-chain bundle whose header H+1 a main chain anchored."""
+    _, _, gh, height, kind, facts, anchor, trust = b
+    header, genesis_hash = anchored
+    if bytes(gh) != genesis_hash or hh["chain_id"] != hn["chain_id"]:
+        raise Refused("WRONG_CHAIN", "the bundle is of another chain than the anchored checkpoint")
+    if bytes(anchor[1]) != header:
+        raise Refused("CERT", "header H+1 of the bundle is not the anchored checkpoint header")
+    if hh["height"] != height or hn["height"] != height + 1:
+        raise Refused("HEIGHT", "the headers are of heights %d and %d, not %d and the next" %
+                      (hh["height"], hn["height"], height))
+    if hn["prev_hash"] != th("folio/block", anchor[0]):
+        raise Refused("LINK", "header %d does not follow the header given for %d" %
+                      (height + 1, height))
+    if trust:
+        raise Refused("VALSET", "validator-set changes: version 1 has a fixed genesis set")
+    out = check_facts(b, hh, hn)
+    out["chain_id"] = hn["chain_id"]
+    return out
+
+
+def check_facts(b, hh, hn):
+    """Steps 12-15: the facts against header H+1's prev_state_root."""
+    _, _, gh, height, kind, facts, anchor, trust = b
     check_keys(kind, facts)
     root = hn["prev_state_root"]
     totals = [tree_check(root, bytes(f[0]), None if f[1] is None else bytes(f[1]), bytes(f[2]))
               for f in facts]
-    out = {"height": height, "time_ms": hh["time_ms"], "chain_id": g["chain_id"],
-           "kind": kind, "present": facts[0][1] is not None}
+    out = {"height": height, "time_ms": hh["time_ms"], "kind": kind,
+           "present": facts[0][1] is not None}
     if kind == 2:
         q = 0
         if facts[0][1] is not None:
@@ -575,20 +610,81 @@ def verify(bundle, genesis):
     return out
 
 
+# ---- two-level bundles (chains.md §6) ----
+
+XPROOF_MAX = 2 * BUNDLE_MAX + 1024
+ID_LEN_MAX = 16
+
+
+def checkpoint_key(sub_id, height):
+    return b"Mk" + sub_id.encode().ljust(ID_LEN_MAX, b"\0") + be64(height)
+
+
+def xverify(xb, main_genesis):
+    """A sub-chain fact, trusting only the main chain's genesis document."""
+    if len(xb) > XPROOF_MAX:
+        raise Refused("TOO_LARGE", "the bundle is %d bytes" % len(xb))
+    try:
+        x = decode(xb)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise Refused("MALFORMED", "not one canonical msgpack value (%s)" % e)
+    if not (isinstance(x, list) and len(x) == 6 and x[0] == "folio-xproof"):
+        raise Refused("NOT_A_BUNDLE", "not an array of 6 beginning with \"folio-xproof\"")
+    if not is_u64(x[1]) or x[1] != 1:
+        raise Refused("VERSION", "two-level bundle version other than 1")
+    _, _, sub_id, xh, mb, sb = x
+    if not (is_text(sub_id, 1, ID_LEN_MAX) and
+            all(c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in sub_id) and
+            is_u64(xh) and xh >= 1 and is_bin(mb, hi=BUNDLE_MAX) and is_bin(sb, hi=BUNDLE_MAX)):
+        raise Refused("MALFORMED", "fields are not [magic, 1, id, height >= 1, bin, bin]")
+    try:
+        main = verify(bytes(mb), main_genesis)
+    except Refused as r:
+        raise Refused(r.code, "main-chain bundle: " + r.why)
+    m = decode(bytes(mb))
+    fact = m[5][0]
+    if main["kind"] != 1 or bytes(fact[0]) != checkpoint_key(sub_id, xh):
+        raise Refused("KEY", "the main-chain bundle does not prove the checkpoint key of %s at %d"
+                      % (sub_id, xh))
+    if fact[1] is None:
+        raise Refused("VALUE", "the main chain had anchored no checkpoint of %s at %d" %
+                      (sub_id, xh))
+    try:
+        cp = decode(bytes(fact[1]))
+        ok = (isinstance(cp, list) and len(cp) == 5 and is_bin(cp[0], hi=HEADER_MAX) and
+              is_u64(cp[2]) and is_u64(cp[3]) and is_bin(cp[4], 32))
+        cert_decode(cp[1])
+    except (ValueError, UnicodeDecodeError, IndexError):
+        ok = False
+    if not ok:
+        raise Refused("VALUE", "the anchored value is not a checkpoint")
+    try:
+        sub = verify(bytes(sb), None, anchored=(bytes(cp[0]), bytes(cp[4])))
+    except Refused as r:
+        raise Refused(r.code, "sub-chain bundle: " + r.why)
+    sub.update(two_level=True, subchain=sub_id, anchored_height=xh,
+               main_chain_id=main["chain_id"], main_height=main["height"],
+               main_signers=main["signers"], main_validators=main["validators"])
+    return sub
+
+
 def main(argv):
     if len(argv) < 4 or argv[2] != "--genesis":
         print("usage: verify_proof.py BUNDLE --genesis genesis.bin [--json]", file=sys.stderr)
         return 2
     try:
         with open(argv[1], "rb") as f:
-            bundle = f.read(BUNDLE_MAX + 1)
+            bundle = f.read(2 * BUNDLE_MAX + 1025)
         with open(argv[3], "rb") as f:
             genesis = f.read()
     except OSError as e:
         print("cannot read: %s" % e, file=sys.stderr)
         return 2
     try:
-        out = verify(bundle, genesis)
+        if bundle[:2] == b"\x96\xac":  # [6 items, "folio-xproof"...]: a two-level bundle
+            out = xverify(bundle, genesis)
+        else:
+            out = verify(bundle, genesis)
     except Refused as r:
         if "--json" in argv:
             print(json.dumps({"valid": False, "code": r.code, "why": r.why}))
@@ -600,7 +696,14 @@ def main(argv):
         print(json.dumps(out))
     else:
         t = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(out["time_ms"] // 1000))
-        print("VALID: at height %s (%s): %s" % (grouped(out["height"]), t, out["proves"]))
+        if out.get("two_level"):
+            print("VALID: on sub-chain '%s' (chain %s), at height %s (%s): %s; anchored at "
+                  "block %d on main chain %s (main height %s, %d of %d genesis validators)" % (
+                      out["subchain"], out["chain_id"], grouped(out["height"]), t,
+                      out["proves"], out["anchored_height"], out["main_chain_id"],
+                      grouped(out["main_height"]), out["main_signers"], out["main_validators"]))
+        else:
+            print("VALID: at height %s (%s): %s" % (grouped(out["height"]), t, out["proves"]))
     return 0
 
 

@@ -1,0 +1,204 @@
+/* The main chain's cost of one sub-chain checkpoint (specs/chains.md §8), beside one asset
+ * transfer's, measured in the same run on the same in-memory main-chain state with the node's
+ * registry: decode + execute (ldg_tx_decode, ldg_exec_tx), signatures made beforehand. For a
+ * checkpoint, execution includes verifying its commit certificate (a quorum of BIP-340
+ * signatures), the history lookup and the record, checkpoint and deadline writes; neither
+ * kind includes the envelope signature check (the same for both) nor the store commit.
+ *
+ *   bench_chains [SUBCHAINS] [ROUNDS]
+ *
+ * Prints per round and the spread over rounds: us per transfer, per checkpoint of a 4- and a
+ * 16-validator sub-chain, the ratio, and how many sub-chains anchoring once per 10 s one
+ * main chain carries within 10% of (a) one core's execution time, (b) the single-node
+ * transfer throughput of the same `make bench` run (FOLIO_BENCH_SINGLE_TPS, if set). */
+#include "ast_asset.h"
+#include "chains/chn_testkit.h"
+
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+typedef struct wire {
+    uint8_t *b;
+    size_t n;
+} wire;
+
+static wire sign_tx(tk_main *m, uint16_t type, const ldg_enc *p, const ldg_keypair *kp, uint64_t i)
+{
+    wire w;
+    w.b = ldg_tx_build(&w.n, NULL, TK_MAIN_CHAIN, &(ldg_hash){{0}}, type, kp,
+                       m->env.time_ms + 600000 + i % 1000, ldg_enc_data(p), ldg_enc_len(p),
+                       false); /* a random nonce: distinct ids */
+    LDG_ASSERT(w.b);
+    return w;
+}
+
+/* Executes the wires; us per transaction. Every receipt must be OK. */
+static double exec_all(tk_main *m, wire *w, uint32_t n)
+{
+    double t0 = now_s();
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_tx tx;
+        LDG_ASSERT(ldg_tx_decode(&tx, w[i].b, w[i].n) == LDG_R_OK);
+        ldg_receipt rc;
+        LDG_ASSERT(ldg_exec_tx(m->reg, m->st, &m->env, &tx, i, &rc) == LDG_OK);
+        if (rc.code != LDG_R_OK) {
+            fprintf(stderr, "bench_chains: receipt %u: %s (%s)\n", rc.code,
+                    ldg_result_name(rc.code), rc.detail);
+            exit(1);
+        }
+        ldg_tx_free(&tx);
+    }
+    return (now_s() - t0) * 1e6 / n;
+}
+
+/* n checkpoints: sub-chain i (its own keys) relays its block 1, signed by a quorum. */
+static wire *checkpoints(tk_main *m, uint32_t n, uint32_t validators, uint32_t round)
+{
+    wire *w = calloc(n, sizeof *w);
+    LDG_ASSERT(w);
+    tk_sub *s = malloc(sizeof *s);
+    LDG_ASSERT(s);
+    ldg_enc h, p;
+    ldg_enc_init(&h);
+    ldg_enc_init(&p);
+    for (uint32_t i = 0; i < n; i++) {
+        char id[17], cid[33];
+        snprintf(id, sizeof id, "r%uv%us%u", round, validators, i);
+        snprintf(cid, sizeof cid, "sub-%u-%u-%u", round, validators, i);
+        tk_sub_init(s, cid, validators, 7 * i + validators + 100000 * round);
+        LDG_ASSERT(tk_create(m, id, s, 10000) == LDG_R_OK);
+        tk_advance(s, 1, 1000, &h);
+        ldg_cert c;
+        uint64_t mask = 0;
+        for (uint32_t k = 0; k < ldg_quorum(validators); k++)
+            mask |= 1ULL << k;
+        tk_cert(&c, s, s->keys, s->n, 1, ldg_enc_data(&h), ldg_enc_len(&h), mask);
+        ldg_enc_reset(&p);
+        chn_checkpoint_tx_encode(&p, id, ldg_enc_data(&h), ldg_enc_len(&h), &c);
+        w[i] = sign_tx(m, CHN_TX_CHECKPOINT, &p, &m->relayer, i);
+    }
+    ldg_enc_free(&h);
+    ldg_enc_free(&p);
+    free(s);
+    return w;
+}
+
+static wire *transfers(tk_main *m, uint32_t n, uint32_t round)
+{
+    wire *w = calloc(n, sizeof *w);
+    LDG_ASSERT(w);
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_account to;
+    ldg_account_of(&to, &m->relayer.pub);
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_enc_reset(&p);
+        ldg_enc_array(&p, 3);
+        ldg_enc_str(&p, "CNE100000296");
+        ldg_enc_u64(&p, 1 + i % 7);
+        ldg_enc_bin(&p, to.b, LDG_ACCOUNT_LEN);
+        w[i] = sign_tx(m, AST_TX_TRANSFER, &p, &m->operator_, i);
+    }
+    ldg_enc_free(&p);
+    return w;
+}
+
+static void free_wires(wire *w, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        free(w[i].b);
+    free(w);
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define ROUNDS_MAX 9
+
+/* us per BIP-340 verification (ldg_verify), the certificate's unit of work. */
+static double verify_us(void)
+{
+    ldg_keypair kp;
+    tk_keys(&kp, 1, 4242);
+    ldg_hash msg = {{1}};
+    ldg_sig sig;
+    LDG_ASSERT(ldg_sign_deterministic(&sig, &kp, &msg) == LDG_OK);
+    double t0 = now_s();
+    for (int i = 0; i < 2000; i++)
+        LDG_ASSERT(ldg_verify(&sig, &msg, &kp.pub));
+    return (now_s() - t0) * 1e6 / 2000;
+}
+
+int main(int argc, char **argv)
+{
+    uint32_t n = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 2000;
+    uint32_t rounds = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 3;
+    if (n == 0 || rounds == 0 || rounds > ROUNDS_MAX)
+        return 2;
+    tk_main m;
+    tk_main_init(&m);
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 6);
+    ldg_enc_str(&p, "CNE100000296");
+    ldg_enc_str(&p, "Bench Co");
+    ldg_enc_u64(&p, 1000000000);
+    ldg_enc_bin(&p, m.operator_account.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&p, "A");
+    ldg_enc_u64(&p, 3);
+    wire issue = sign_tx(&m, AST_TX_ISSUE_EQUITY, &p, &m.operator_, 0);
+    ldg_enc_free(&p);
+    exec_all(&m, &issue, 1);
+    free(issue.b);
+    double tr[ROUNDS_MAX], c4[ROUNDS_MAX], c16[ROUNDS_MAX], vs[ROUNDS_MAX];
+    for (uint32_t r = 0; r < rounds; r++) {
+        wire *wt = transfers(&m, n, r), *w4 = checkpoints(&m, n, 4, r),
+             *w16 = checkpoints(&m, n, 16, r);
+        vs[r] = verify_us();
+        tr[r] = exec_all(&m, wt, n);
+        c4[r] = exec_all(&m, w4, n);
+        c16[r] = exec_all(&m, w16, n);
+        printf("round %u: transfer %.1f us, checkpoint 4 validators %.1f us (x%.1f), 16 "
+               "validators %.1f us (x%.1f); one signature verification %.1f us\n",
+               r + 1, tr[r], c4[r], c4[r] / tr[r], c16[r], c16[r] / tr[r], vs[r]);
+        free_wires(wt, n);
+        free_wires(w4, n);
+        free_wires(w16, n);
+    }
+    qsort(tr, rounds, sizeof tr[0], cmp);
+    qsort(c4, rounds, sizeof c4[0], cmp);
+    qsort(c16, rounds, sizeof c16[0], cmp);
+    qsort(vs, rounds, sizeof vs[0], cmp);
+    uint32_t md = rounds / 2;
+    printf("chains: one checkpoint costs the work of %.1f (4 validators, quorum 3) and %.1f (16, "
+           "quorum 11) signature verifications of this run (%.1f us each, median)\n",
+           c4[md] / vs[md], c16[md] / vs[md], vs[md]);
+    printf("chains: %u each, %u rounds (min / median / max us): transfer %.1f / %.1f / %.1f; "
+           "checkpoint-4 %.1f / %.1f / %.1f; checkpoint-16 %.1f / %.1f / %.1f\n",
+           n, rounds, tr[0], tr[md], tr[rounds - 1], c4[0], c4[md], c4[rounds - 1], c16[0], c16[md],
+           c16[rounds - 1]);
+    /* 10% of one core: 0.1 s of every second; a sub-chain costs one checkpoint per 10 s */
+    printf("chains: within 10%% of one core's execution time, at one checkpoint per 10 s: "
+           "%.0f sub-chains of 4 validators, %.0f of 16 (target >= 1,000)\n",
+           0.1 * 1e6 / c4[md] * 10, 0.1 * 1e6 / c16[md] * 10);
+    const char *tps = getenv("FOLIO_BENCH_SINGLE_TPS");
+    if (tps && atof(tps) > 0) {
+        double t = atof(tps);
+        printf("chains: within 10%% of this run's single-node capacity (%.0f transfers/s), a "
+               "checkpoint counting as %.1f / %.1f transfers: %.0f sub-chains of 4 validators, "
+               "%.0f of 16\n",
+               t, c4[md] / tr[md], c16[md] / tr[md], 0.1 * t / (c4[md] / tr[md]) * 10,
+               0.1 * t / (c16[md] / tr[md]) * 10);
+    }
+    tk_main_free(&m);
+    return 0;
+}

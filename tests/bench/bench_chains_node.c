@@ -1,0 +1,205 @@
+/* Sub-chain checkpoints driven through a real main-chain node (specs/chains.md §8): a --dev
+ * node (its registrar stands in for the committee) registers N simulated sub-chains of V
+ * validators (real keys); then, per round, N transfers and N checkpoints (each sub-chain's
+ * next block, signed by a quorum) are submitted and the time until all commit is measured.
+ * The checkpoint rate at full load is the node's capacity for them; 10% of it, at one
+ * checkpoint per sub-chain per 10 s, is how many sub-chains it anchors.
+ *
+ *   bench_chains_node FOLIO_BINARY [SUBCHAINS] [VALIDATORS] [ROUNDS]                        */
+#include "bench/bench_common.h"
+#include "chains/chn_testkit.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#define BATCH 1000
+
+static void submit_wait(net_client *c, wire *w, size_t n)
+{
+    json_t *s0 = status(c, true);
+    uint64_t target = (uint64_t)json_integer_value(json_object_get(s0, "tx_total")) + n;
+    json_decref(s0);
+    for (size_t s = 0; s < n; s += BATCH) {
+        size_t k = n - s < BATCH ? n - s : BATCH;
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, (uint32_t)k + 1);
+        ldg_enc_str(&e, "submit");
+        for (size_t i = 0; i < k; i++)
+            ldg_enc_bin(&e, w[s + i].b, w[s + i].n);
+        json_t *j = call(c, &e, true);
+        ldg_enc_free(&e);
+        json_t *rej = json_object_get(j, "rejected");
+        if (json_array_size(rej)) {
+            fprintf(stderr, "bench_chains_node: refused: %s\n",
+                    json_string_value(json_object_get(json_array_get(rej, 0), "name")));
+            exit(1);
+        }
+        json_decref(j);
+    }
+    for (;;) {
+        json_t *st = status(c, true);
+        uint64_t t = (uint64_t)json_integer_value(json_object_get(st, "tx_total"));
+        json_decref(st);
+        if (t >= target)
+            return;
+        usleep(2000);
+    }
+}
+
+static double timed(net_client *c, wire *w, size_t n)
+{
+    double t0 = now_s();
+    submit_wait(c, w, n);
+    return (double)n / (now_s() - t0);
+}
+
+static void free_all(wire *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(w[i].b);
+}
+
+static pid_t spawn_dev(const char *bin, const char *home)
+{
+    char log[NET_PATH_MAX + 16];
+    snprintf(log, sizeof log, "%s/node.log", home);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (!freopen(log, "w", stderr))
+            _exit(1);
+        execl(bin, bin, "node", "start", "--dev", "--home", home, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_chains_node FOLIO [SUBCHAINS] [VALIDATORS] [ROUNDS]\n");
+        return 2;
+    }
+    size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+    uint32_t v = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 4;
+    int rounds = argc > 4 ? atoi(argv[4]) : 3;
+    if (n == 0 || v == 0 || v > 64 || rounds < 1 || rounds > 9)
+        return 2;
+    char tmpl[] = "/tmp/folio-bench-chains.XXXXXX", home[NET_PATH_MAX];
+    net_config cfg;
+    if (!bench_home_init(argv[1], tmpl, home, &cfg))
+        return 1;
+    const char *cid = cfg.chain_id;
+    pid_t node = spawn_dev(argv[1], home);
+    if (node < 0)
+        return 1;
+    net_client *c = bench_node_connect(cfg.rpc_url);
+    ldg_keypair op, issuer, inv;
+    if (net_key_load(home, "operator", &op) != LDG_OK || ldg_keypair_generate(&issuer) != LDG_OK)
+        return 1;
+    uint64_t expiry = wall_ms() + 50 * 60 * 1000;
+    ldg_account op_acct, inv_acct;
+    ldg_account_of(&op_acct, &op.pub);
+    /* an issuer holding shares, an investor to receive them */
+    wire setup[3];
+    if (!build_registrations(cid, &op, &issuer, &inv, &inv_acct, 1, expiry, setup))
+        return 1;
+    submit_wait(c, setup, 2);
+    setup[2] = build_issue(cid, &issuer, expiry);
+    submit_wait(c, setup + 2, 1);
+    free_all(setup, 3);
+    /* N sub-chains, registered through the dev committee stand-in */
+    tk_sub *subs = calloc(n, sizeof *subs);
+    wire *w = calloc(n, sizeof *w);
+    ldg_enc p, h;
+    ldg_enc_init(&p);
+    ldg_enc_init(&h);
+    fprintf(stderr, "bench_chains_node: registering %zu sub-chains of %u validators\n", n, v);
+    for (size_t i = 0; i < n; i++) {
+        char id[17], scid[33];
+        snprintf(id, sizeof id, "s%u", (unsigned)(i % 100000000));
+        snprintf(scid, sizeof scid, "bench-sub-%u", (unsigned)(i % 100000000));
+        tk_sub_init(&subs[i], scid, v, (uint32_t)(1000 + i));
+        ldg_enc_reset(&p);
+        ldg_enc_array(&p, 2);
+        ldg_enc_u64(&p, CHN_TX_CREATE);
+        ldg_enc_array(&p, 7);
+        ldg_enc_str(&p, id);
+        ldg_enc_str(&p, "bench");
+        ldg_enc_str(&p, scid);
+        ldg_enc_bin(&p, subs[i].genesis_hash.b, LDG_HASH_LEN);
+        tk_enc_keys(&p, subs[i].keys, v);
+        ldg_enc_u64(&p, 10000);
+        ldg_enc_bin(&p, op_acct.b, LDG_ACCOUNT_LEN);
+        w[i] = build(cid, CHN_TX_DEV_COMMITTEE, &op, &p, expiry);
+    }
+    submit_wait(c, w, n);
+    free_all(w, n);
+    double tps[9], cps[9];
+    for (int r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < n; i++) { /* transfers: issuer -> investor */
+            ldg_enc_reset(&p);
+            ldg_enc_array(&p, 3);
+            ldg_enc_str(&p, "CNE100000296");
+            ldg_enc_u64(&p, 1);
+            ldg_enc_bin(&p, inv_acct.b, LDG_ACCOUNT_LEN);
+            w[i] = build(cid, AST_TX_TRANSFER, &issuer, &p, expiry);
+        }
+        tps[r] = timed(c, w, n);
+        free_all(w, n);
+        for (size_t i = 0; i < n; i++) { /* checkpoints: each sub-chain's next block */
+            char id[17];
+            snprintf(id, sizeof id, "s%u", (unsigned)(i % 100000000));
+            tk_advance(&subs[i], 1, 1000, &h);
+            ldg_cert ct;
+            uint64_t mask = 0;
+            for (uint32_t k = 0; k < ldg_quorum(v); k++)
+                mask |= 1ULL << k;
+            tk_cert(&ct, &subs[i], subs[i].keys, v, subs[i].height, ldg_enc_data(&h),
+                    ldg_enc_len(&h), mask);
+            ldg_enc_reset(&p);
+            chn_checkpoint_tx_encode(&p, id, ldg_enc_data(&h), ldg_enc_len(&h), &ct);
+            w[i] = build(cid, CHN_TX_CHECKPOINT, &op, &p, expiry);
+        }
+        cps[r] = timed(c, w, n);
+        free_all(w, n);
+        printf("round %d: %zu transfers at %.0f tx/s, %zu checkpoints (%u validators) at %.0f/s "
+               "(x%.1f)\n",
+               r + 1, n, tps[r], n, v, cps[r], tps[r] / cps[r]);
+    }
+    qsort(tps, (size_t)rounds, sizeof tps[0], cmpd);
+    qsort(cps, (size_t)rounds, sizeof cps[0], cmpd);
+    int md = rounds / 2;
+    printf("chains node: %u validators, %d rounds: transfers %.0f / %.0f / %.0f tx/s, "
+           "checkpoints %.0f / %.0f / %.0f per s (min / median / max)\n",
+           v, rounds, tps[0], tps[md], tps[rounds - 1], cps[0], cps[md], cps[rounds - 1]);
+    printf("chains node: within 10%% of this node's checkpoint capacity, at one checkpoint per "
+           "10 s: %.0f sub-chains of %u validators (median; min %.0f) (target >= 1,000)\n",
+           0.1 * cps[md] * 10, v, 0.1 * cps[0] * 10);
+    /* check: every sub-chain anchored at the last round's height */
+    ldg_enc_reset(&p);
+    ldg_enc_array(&p, 2);
+    ldg_enc_str(&p, "subchain");
+    ldg_enc_str(&p, "s0");
+    json_t *j = call(c, &p, true);
+    long long last = json_integer_value(json_object_get(json_object_get(j, "last"), "height"));
+    json_decref(j);
+    ldg_enc_free(&p);
+    ldg_enc_free(&h);
+    kill(node, SIGTERM);
+    waitpid(node, NULL, 0);
+    char cmd[2 * NET_PATH_MAX];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpl);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench_chains_node: could not remove %s\n", tmpl);
+    free(w);
+    free(subs);
+    net_client_close(c);
+    return last == rounds ? 0 : 1;
+}

@@ -1,0 +1,441 @@
+/* The sub-chain registry (specs/chains.md): committee actions, checkpoint verification and
+ * refusals (each a precise code, nothing changed), equivocation freezing with evidence, the
+ * STALE hook, validator-set changes. Committee actions run their handlers with the committee
+ * role, as the governance module does when a proposal passes. */
+#include "chains/chn_testkit.h"
+#include "testlib.h"
+
+static tk_main M;
+static tk_sub S;
+static ldg_enc H;
+#define T0 1700000000000ULL
+#define PERIOD 10000ULL
+
+static void setup(void)
+{
+    tk_main_init(&M);
+    tk_sub_init(&S, "sub-sec", 4, 1);
+    ldg_enc_init(&H);
+    ck_assert_int_eq(tk_create(&M, "sec", &S, PERIOD), LDG_R_OK);
+}
+
+static void teardown(void)
+{
+    ldg_enc_free(&H);
+    tk_main_free(&M);
+}
+
+/* The stored record's bytes (for "nothing changed"). */
+static size_t rec_bytes(const char *id, uint8_t *out)
+{
+    uint8_t k[CHN_KEY_RECORD_LEN];
+    chn_record_key(k, id);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(ldg_state_get(M.st, k, sizeof k, &v, &vl, &found), LDG_OK);
+    if (!found)
+        return 0;
+    ck_assert_uint_le(vl, 16384);
+    memcpy(out, v, vl);
+    return vl;
+}
+
+/* Advances S by k blocks and relays its tip signed by mask. */
+static ldg_result anchor(uint64_t k, uint64_t mask, ldg_receipt *rc)
+{
+    tk_advance(&S, k, 1000, &H);
+    ldg_cert c;
+    tk_cert(&c, &S, S.keys, S.n, S.height, ldg_enc_data(&H), ldg_enc_len(&H), mask);
+    return tk_checkpoint(&M, "sec", &H, &c, rc);
+}
+
+START_TEST(create_and_anchor)
+{
+    chn_record r = tk_record(&M, "sec");
+    ck_assert_uint_eq(r.status, CHN_ACTIVE);
+    ck_assert_str_eq(r.chain_id, "sub-sec");
+    ck_assert_uint_eq(r.set.count, 4);
+    ck_assert_uint_eq(r.deadline_ms, T0 + PERIOD);
+    ldg_receipt rc;
+    ck_assert_int_eq(anchor(5, 0x7, &rc), LDG_R_OK); /* 3 of 4: the quorum */
+    ck_assert_uint_eq(rc.data[0], 1);
+    r = tk_record(&M, "sec");
+    ck_assert_uint_eq(r.last_height, 5);
+    ck_assert_uint_eq(r.signer_count, 3);
+    ck_assert_uint_eq(r.signers[2], 2);
+    ck_assert_mem_eq(r.last_hash.b, S.tip.b, LDG_HASH_LEN);
+    ck_assert_uint_eq(r.anchored_height, M.env.height);
+    uint8_t k[CHN_KEY_CHECKPOINT_LEN];
+    chn_checkpoint_key(k, "sec", 5);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(ldg_state_get(M.st, k, sizeof k, &v, &vl, &found), LDG_OK);
+    ck_assert(found);
+}
+END_TEST
+
+START_TEST(create_refusals)
+{
+    tk_sub o;
+    tk_sub_init(&o, "sub-other", 4, 2);
+    ck_assert_int_eq(tk_create(&M, "sec", &o, PERIOD), CHN_R_EXISTS);    /* id taken */
+    ck_assert_int_eq(tk_create(&M, "sec2", &S, PERIOD), CHN_R_EXISTS);   /* same genesis */
+    ck_assert_int_eq(tk_create(&M, "Bad_Id", &o, PERIOD), CHN_R_BAD_ID); /* charset */
+    ck_assert_int_eq(tk_create(&M, "o", &o, 10), CHN_R_BAD_PERIOD);      /* under 1 s */
+    ck_assert_int_eq(tk_create(&M, "o", &o, 31ULL * 86400000), CHN_R_BAD_PERIOD);
+    tk_sub dup = o;
+    dup.keys[1] = dup.keys[0];
+    ck_assert_int_eq(tk_create(&M, "o", &dup, PERIOD), CHN_R_BAD_VALSET);
+    tk_sub mainid;
+    tk_sub_init(&mainid, TK_MAIN_CHAIN, 4, 3);
+    ck_assert_int_eq(tk_create(&M, "o", &mainid, PERIOD), CHN_R_WRONG_CHAIN);
+    uint8_t buf[16384];
+    ck_assert_uint_eq(rec_bytes("o", buf), 0); /* none of those registered anything */
+    ck_assert_uint_eq(rec_bytes("sec2", buf), 0);
+    /* An account that is not a participant */
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 7);
+    ldg_enc_str(&e, "o");
+    ldg_enc_str(&e, "evidence");
+    ldg_enc_str(&e, o.chain_id);
+    ldg_enc_bin(&e, o.genesis_hash.b, LDG_HASH_LEN);
+    tk_enc_keys(&e, o.keys, o.n);
+    ldg_enc_u64(&e, PERIOD);
+    ldg_enc_bin(&e, (uint8_t[20]){7}, 20);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_CREATE, &e, NULL, 0), LDG_R_UNKNOWN_ACCOUNT);
+    ldg_enc_free(&e);
+    /* Only the committee: a participant sending chain.create is refused by the executor. */
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "sec");
+    ldg_receipt rc;
+    ck_assert_int_eq(tk_exec(&M, CHN_TX_RETIRE, &e, &rc), LDG_R_UNAUTHORIZED);
+    ldg_enc_free(&e);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+}
+END_TEST
+
+/* Every bad checkpoint: its code, and the record exactly as before. */
+START_TEST(checkpoint_refusals)
+{
+    ck_assert_int_eq(anchor(3, tk_all(4), NULL), LDG_R_OK);
+    uint8_t before[16384], after[16384];
+    size_t bl = rec_bytes("sec", before);
+    tk_sub s2 = S;
+    ldg_enc h;
+    ldg_enc_init(&h);
+    ldg_cert c;
+    /* too few signers: 2 of 4 */
+    tk_advance(&s2, 1, 1000, &h);
+    tk_cert(&c, &s2, s2.keys, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x3);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_FEW_SIGNERS);
+    /* wrong signers: 3 signatures by keys not in the set */
+    ldg_keypair wrong[4];
+    tk_keys(wrong, 4, 77);
+    tk_cert(&c, &s2, wrong, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x7);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_BAD_SIGNER);
+    /* a validator twice */
+    tk_cert(&c, &s2, s2.keys, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x7);
+    c.sigs[2] = c.sigs[1];
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_BAD_SIGNER);
+    /* an index outside the set */
+    tk_cert(&c, &s2, s2.keys, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x7);
+    c.sigs[2].validator = 9;
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_BAD_SIGNER);
+    /* a certificate of another block */
+    tk_cert(&c, &s2, s2.keys, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    c.block_hash.b[0] ^= 1;
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_CERT_BLOCK);
+    /* unknown sub-chain */
+    tk_cert(&c, &s2, s2.keys, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "nope", &h, &c, NULL), CHN_R_UNKNOWN);
+    ck_assert_int_eq(tk_checkpoint(&M, "No!", &h, &c, NULL), CHN_R_BAD_ID);
+    ck_assert_int_eq(tk_checkpoint(&M, "an-id-of-17-char", &h, &c, NULL), CHN_R_UNKNOWN);
+    ck_assert_int_eq(tk_checkpoint(&M, "an-id-of-17-chars", &h, &c, NULL), CHN_R_BAD_ID);
+    /* for another chain: the same validators sign a header of another chain id */
+    tk_sub other = s2;
+    snprintf(other.chain_id, sizeof other.chain_id, "sub-evil");
+    tk_header(&h, &other, s2.height, &S.tip, s2.time_ms, 0);
+    tk_cert(&c, &other, other.keys, 4, s2.height, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_WRONG_CHAIN);
+    /* backwards: height 2 < 3, nothing stored at 2 */
+    tk_header(&h, &S, 2, &S.tip, S.time_ms, 0);
+    tk_cert(&c, &S, S.keys, 4, 2, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_BACKWARDS);
+    /* the same block again */
+    tk_header(&h, &S, 3, &(ldg_hash){{0}}, 0, 0);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &H, &c, NULL), CHN_R_CERT_BLOCK);
+    tk_cert(&c, &S, S.keys, 4, 3, ldg_enc_data(&H), ldg_enc_len(&H), 0xe);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &H, &c, NULL), CHN_R_DUPLICATE);
+    /* height 0 and garbage headers */
+    tk_header(&h, &S, 0, &S.tip, S.time_ms, 0);
+    tk_cert(&c, &S, S.keys, 4, 0, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_BAD_HEADER);
+    ldg_enc_reset(&h);
+    ldg_enc_str(&h, "not a header");
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_BAD_HEADER);
+    size_t al = rec_bytes("sec", after);
+    ck_assert_uint_eq(al, bl);
+    ck_assert_mem_eq(after, before, bl);
+    ldg_enc_free(&h);
+    /* and the good one still goes in */
+    ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK);
+}
+END_TEST
+
+START_TEST(status_refusals)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "sec");
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_RESUME, &e, NULL, 0), CHN_R_BAD_STATUS);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_UNFREEZE, &e, NULL, 0), CHN_R_BAD_STATUS);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_PAUSE, &e, NULL, 0), LDG_R_OK);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), CHN_R_PAUSED);
+    tk_block(&M, T0 + 5 * PERIOD); /* paused: never STALE */
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_PAUSED);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_RESUME, &e, NULL, 0), LDG_R_OK);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+    ck_assert_uint_eq(tk_record(&M, "sec").deadline_ms, T0 + 6 * PERIOD);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_RETIRE, &e, NULL, 0), LDG_R_OK);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), CHN_R_RETIRED);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_PAUSE, &e, NULL, 0), CHN_R_RETIRED);
+    tk_block(&M, T0 + 9 * PERIOD);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_RETIRED);
+    ldg_enc_free(&e);
+}
+END_TEST
+
+START_TEST(stale_by_main_time)
+{
+    ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK); /* anchored at T0: deadline T0+P */
+    ck_assert(!chn_work_due(M.st, T0 + PERIOD));
+    tk_block(&M, T0 + PERIOD); /* at the deadline: not yet past it */
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+    ck_assert(chn_work_due(M.st, T0 + PERIOD + 1));
+    tk_block(&M, T0 + PERIOD + 1);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_STALE);
+    ck_assert(!chn_work_due(M.st, T0 + 100 * PERIOD)); /* STALE is not queued */
+    ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK);  /* recovers */
+    chn_record r = tk_record(&M, "sec");
+    ck_assert_uint_eq(r.status, CHN_ACTIVE);
+    ck_assert_uint_eq(r.deadline_ms, T0 + 2 * PERIOD + 1);
+}
+END_TEST
+
+START_TEST(equivocation_same_height)
+{
+    ck_assert_int_eq(anchor(4, 0xf, NULL), LDG_R_OK);
+    ldg_enc h;
+    ldg_enc_init(&h);
+    ldg_hash prev = S.tip; /* any prev: a second block at height 4 */
+    tk_header(&h, &S, 4, &prev, S.time_ms, 9);
+    ldg_cert c;
+    tk_cert(&c, &S, S.keys, 4, 4, ldg_enc_data(&h), ldg_enc_len(&h), 0xe);
+    ldg_receipt rc;
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, &rc), LDG_R_OK); /* evidence recorded */
+    ck_assert_uint_eq(rc.data[0], 2);
+    chn_record r = tk_record(&M, "sec");
+    ck_assert_uint_eq(r.status, CHN_FROZEN);
+    ck_assert_uint_eq(r.evidence_count, 1);
+    ck_assert_uint_eq(r.last_height, 4); /* the first anchored block stays the last */
+    uint8_t k[2 + CHN_ID_LEN_MAX + 4] = {CHN_KEY_NS, CHN_KEY_EVIDENCE, 's', 'e', 'c'};
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(ldg_state_get(M.st, k, sizeof k, &v, &vl, &found), LDG_OK);
+    ck_assert(found);
+    ldg_dec d;
+    ck_assert_int_eq(ldg_decode(&d, v, vl), LDG_OK);
+    const msgpack_object *f;
+    ck_assert(ldg_obj_array(d.root, 8, &f));
+    const uint8_t *hb;
+    size_t hl;
+    ck_assert(ldg_obj_bin_ref(&f[5], 4096, &hb, &hl));
+    ck_assert_uint_eq(hl, ldg_enc_len(&h));
+    ck_assert_mem_eq(hb, ldg_enc_data(&h), hl);
+    ldg_dec_free(&d);
+    ck_assert(!chn_work_due(M.st, T0 + 100 * PERIOD)); /* frozen: not queued */
+    ck_assert_int_eq(anchor(1, 0xf, NULL), CHN_R_FROZEN);
+    /* the committee unfreezes it; anchoring resumes above the last height */
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "sec");
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_UNFREEZE, &e, NULL, 0), LDG_R_OK);
+    ldg_enc_free(&e);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+    ldg_enc_free(&h);
+}
+END_TEST
+
+START_TEST(equivocation_older_height_and_fork)
+{
+    ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK); /* height 2 */
+    ldg_enc h2;
+    ldg_enc_init(&h2);
+    ldg_enc_raw(&h2, ldg_enc_data(&H), ldg_enc_len(&H));
+    ck_assert_int_eq(anchor(3, 0xf, NULL), LDG_R_OK); /* height 5 */
+    /* a different block at the older anchored height 2 */
+    ldg_enc h;
+    ldg_enc_init(&h);
+    tk_header(&h, &S, 2, &S.tip, 5, 3);
+    ldg_cert c;
+    tk_cert(&c, &S, S.keys, 4, 2, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), LDG_R_OK);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_FROZEN);
+    /* fork: a direct successor that does not extend the last anchored block */
+    tk_main_free(&M);
+    tk_main_init(&M);
+    tk_sub_init(&S, "sub-sec", 4, 1);
+    ck_assert_int_eq(tk_create(&M, "sec", &S, PERIOD), LDG_R_OK);
+    ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK);
+    tk_header(&h, &S, 3, &(ldg_hash){{1}}, S.time_ms + 1, 0);
+    tk_cert(&c, &S, S.keys, 4, 3, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    ldg_receipt rc;
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, &rc), LDG_R_OK);
+    ck_assert_uint_eq(rc.data[0], 2);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_FROZEN);
+    ldg_enc_free(&h);
+    ldg_enc_free(&h2);
+}
+END_TEST
+
+START_TEST(validator_set_change)
+{
+    ck_assert_int_eq(anchor(3, 0xf, NULL), LDG_R_OK);
+    ldg_keypair nk[7];
+    tk_keys(nk, 7, 55);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_u64(&e, 3); /* at or below the last anchored height: refused */
+    tk_enc_keys(&e, nk, 7);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_SET_VALIDATORS, &e, NULL, 0), CHN_R_BAD_VALSET);
+    ldg_enc_reset(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_u64(&e, 10);
+    tk_enc_keys(&e, nk, 7);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_SET_VALIDATORS, &e, NULL, 0), LDG_R_OK);
+    ldg_enc_free(&e);
+    /* below 10 the old set signs */
+    ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK);
+    /* at 10 the old set is refused, the new one accepted */
+    tk_advance(&S, 5, 1000, &H);
+    ldg_cert c;
+    tk_cert(&c, &S, S.keys, 4, S.height, ldg_enc_data(&H), ldg_enc_len(&H), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &H, &c, NULL), CHN_R_FEW_SIGNERS);
+    tk_cert(&c, &S, nk, 7, S.height, ldg_enc_data(&H), ldg_enc_len(&H), 0x1f); /* 5 of 7 */
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &H, &c, NULL), LDG_R_OK);
+    chn_record r = tk_record(&M, "sec");
+    ck_assert_uint_eq(r.set.count, 7);
+    ck_assert_uint_eq(r.set.since, 10);
+    ck_assert(!r.has_next);
+    /* older than the set the registry keeps */
+    ldg_enc h;
+    ldg_enc_init(&h);
+    tk_header(&h, &S, 9, &S.tip, 1, 0);
+    tk_cert(&c, &S, S.keys, 4, 9, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h, &c, NULL), CHN_R_OLD_SET);
+    ldg_enc_free(&h);
+}
+END_TEST
+
+START_TEST(set_period)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_u64(&e, 500);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_SET_PERIOD, &e, NULL, 0), CHN_R_BAD_PERIOD);
+    ldg_enc_reset(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_u64(&e, 3 * PERIOD);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_SET_PERIOD, &e, NULL, 0), LDG_R_OK);
+    ldg_enc_free(&e);
+    tk_block(&M, T0 + 2 * PERIOD);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+    tk_block(&M, T0 + 3 * PERIOD + 1);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_STALE);
+}
+END_TEST
+
+/* Many deadlines in one block: at most CHN_STALE_PER_BLOCK marked, the rest next block. */
+START_TEST(stale_bounded_per_block)
+{
+    uint32_t n = CHN_STALE_PER_BLOCK + 10;
+    for (uint32_t i = 0; i < n; i++) {
+        tk_sub s;
+        char id[17], cid[33];
+        snprintf(id, sizeof id, "s%u", i);
+        snprintf(cid, sizeof cid, "sub-%u", i);
+        tk_sub_init(&s, cid, 1, 1000 + i);
+        ck_assert_int_eq(tk_create(&M, id, &s, PERIOD), LDG_R_OK);
+    }
+    tk_block(&M, T0 + PERIOD + 1);
+    uint32_t stale = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        char id[17];
+        snprintf(id, sizeof id, "s%u", i);
+        stale += tk_record(&M, id).status == CHN_STALE;
+    }
+    ck_assert_uint_eq(stale, CHN_STALE_PER_BLOCK);
+    ck_assert(chn_work_due(M.st, T0 + PERIOD + 2));
+    tk_block(&M, T0 + PERIOD + 2);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_STALE);
+    ck_assert(!chn_work_due(M.st, T0 + PERIOD + 3));
+}
+END_TEST
+
+/* The development stand-in: only on a --dev chain, only committee types of this module. */
+START_TEST(dev_committee)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_u64(&e, CHN_TX_PAUSE);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "sec");
+    ldg_receipt rc;
+    ck_assert_int_eq(tk_exec(&M, CHN_TX_DEV_COMMITTEE, &e, &rc), LDG_R_NOT_DEV_MODE);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+    M.env.dev_mode = true;
+    ck_assert_int_eq(tk_exec(&M, CHN_TX_DEV_COMMITTEE, &e, &rc), LDG_R_OK);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_PAUSED);
+    ldg_enc_reset(&e);
+    ldg_enc_array(&e, 2);
+    ldg_enc_u64(&e, CHN_TX_CHECKPOINT); /* not a committee action */
+    ldg_enc_array(&e, 0);
+    ck_assert_int_eq(tk_exec(&M, CHN_TX_DEV_COMMITTEE, &e, &rc), LDG_R_BAD_PAYLOAD);
+    ldg_enc_free(&e);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("chains");
+    TCase *tc = tcase_create("registry");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, create_and_anchor);
+    tcase_add_test(tc, create_refusals);
+    tcase_add_test(tc, checkpoint_refusals);
+    tcase_add_test(tc, status_refusals);
+    tcase_add_test(tc, stale_by_main_time);
+    tcase_add_test(tc, equivocation_same_height);
+    tcase_add_test(tc, equivocation_older_height_and_fork);
+    tcase_add_test(tc, validator_set_change);
+    tcase_add_test(tc, set_period);
+    tcase_add_test(tc, stale_bounded_per_block);
+    tcase_add_test(tc, dev_committee);
+    suite_add_tcase(s, tc);
+    return tl_run(s);
+}
