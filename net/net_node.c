@@ -4,6 +4,7 @@
 #include "net_file.h"
 #include "net_solo.h"
 #include "ast_module.h"
+#include "gov_module.h"
 #include "ldg_ev.h"
 #include "net_query_vm.h"
 #include "net_rpc_server.h"
@@ -44,6 +45,7 @@ ldg_registry *net_registry_new(void)
     ldg_exec_register_core(r);
     ast_module_register(r);
     stl_module_register(r);
+    gov_module_register(r);
     net_vm_register(r);
     ldg_ev_register(r);
     return r;
