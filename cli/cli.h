@@ -191,4 +191,10 @@ int cli_stl_submit(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const ch
 int cli_stl_submit_say(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, const char *what);
 uint64_t cli_receipt_id(json_t *tx);
 
+/* The code hash of a contract file as the committee approves it (keccak-256 of the init
+ * code without constructor arguments, specs/vm_ledger.md): FILE.bin (hex) or solc JSON
+ * (--contract NAME when it holds several). Prints errors; returns a CLI_* code. Defined in
+ * cli_contract.c. */
+int cli_contract_code_hash(cli_ctx *ctx, const char *path, const char *want, uint8_t out[32]);
+
 #endif
