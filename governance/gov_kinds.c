@@ -215,6 +215,13 @@ static ldg_result apply_action(const ldg_registry *r, ldg_state *st, const ldg_e
     return res;
 }
 
+void gov_code_approved_put(ldg_state *st, const uint8_t code_hash[32], uint64_t by)
+{
+    uint8_t key[34] = {'G', 'h'};
+    memcpy(key + 2, code_hash, 32);
+    ldg_state_put_u64(st, key, sizeof key, by);
+}
+
 ldg_result gov_kind_apply(const ldg_registry *r, ldg_state *st, const ldg_env *env,
                           uint64_t proposal_id, const gov_params *p, char *detail,
                           size_t detail_len)
@@ -231,8 +238,7 @@ ldg_result gov_kind_apply(const ldg_registry *r, ldg_state *st, const ldg_env *e
     case GOV_KIND_ROLE_REVOKE:
         return apply_role(st, p);
     case GOV_KIND_CODE_APPROVE:
-        memcpy(key + 2, p->hash, 32);
-        ldg_state_put_u64(st, key, sizeof key, proposal_id);
+        gov_code_approved_put(st, p->hash, proposal_id);
         return LDG_R_OK;
     case GOV_KIND_CODE_REVOKE:
         memcpy(key + 2, p->hash, 32);

@@ -152,6 +152,10 @@ ldg_err gov_param_get(ldg_state *st, const char *name, uint64_t *value) LDG_WARN
  * of TH("folio/committee", ""). No key hashes to it; it is no participant. */
 void gov_committee_account(ldg_account *out);
 
+/* Records code_hash as approved by proposal `by` ('G' 'h' hash -> by): what an activated
+ * code-approve writes; tests that deploy set up their approvals with it. */
+void gov_code_approved_put(ldg_state *st, const uint8_t code_hash[32], uint64_t by);
+
 /* Registers result codes, the two transaction types, the genesis hook, the block hook,
  * the work-due check and the code gate. */
 void gov_module_register(ldg_registry *r);
