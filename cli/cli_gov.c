@@ -32,9 +32,9 @@ static long long i_of(json_t *j, const char *k)
     return (long long)json_integer_value(json_object_get(j, k));
 }
 
-static const char *const valued[] = {"--weight",      "--role",  "--hash",     "--file",
-                                     "--contract",    "--payload", "--expires-in",
-                                     "--expiry-height", "--delay", NULL};
+static const char *const valued[] = {"--weight",   "--role",    "--hash",       "--file",
+                                     "--contract", "--payload", "--expires-in", "--expiry-height",
+                                     "--delay",    NULL};
 
 /* TYPE: a number or a registered type's name (from this binary's registry). */
 static bool action_type(const char *s, uint64_t *out)
@@ -122,8 +122,9 @@ static int kind_params(cli_ctx *ctx, int argc, char **argv, gov_params *p, uint8
         }
         if (!hx || hl % 2 || hl / 2 > GOV_PROPOSAL_SIZE_MAX ||
             ldg_hex_decode(payload, hl / 2, hx) != 0) {
-            cli_fail(ctx, "USAGE", "--payload is the action's msgpack payload in hex (at most %u "
-                                   "bytes)",
+            cli_fail(ctx, "USAGE",
+                     "--payload is the action's msgpack payload in hex (at most %u "
+                     "bytes)",
                      GOV_PROPOSAL_SIZE_MAX);
             return CLI_USAGE;
         }
@@ -138,15 +139,17 @@ static int kind_params(cli_ctx *ctx, int argc, char **argv, gov_params *p, uint8
 /* Expiry height and delay: --expiry-height H, or the tip + --expires-in N (default 1000). */
 static int timing(cli_ctx *ctx, int argc, char **argv, uint64_t *expiry, uint64_t *delay)
 {
-    const char *eh = cli_opt(argc, argv, "--expiry-height"), *ei = cli_opt(argc, argv, "--expires-in");
+    const char *eh = cli_opt(argc, argv, "--expiry-height"),
+               *ei = cli_opt(argc, argv, "--expires-in");
     const char *d = cli_opt(argc, argv, "--delay");
     uint64_t in = GOV_EXPIRES_IN_DEFAULT;
     *delay = 1;
     if ((eh && ei) || (eh && !cli_parse_u64(eh, UINT64_MAX, expiry)) ||
         (ei && (!cli_parse_u64(ei, GOV_VOTING_BLOCKS_MAX, &in) || in == 0)) ||
         (d && !cli_parse_u64(d, GOV_ACTIVATION_DELAY_MAX, delay))) {
-        cli_fail(ctx, "USAGE", "--expiry-height H or --expires-in N (blocks, 1 to %d), and "
-                               "--delay N (blocks, to %d)",
+        cli_fail(ctx, "USAGE",
+                 "--expiry-height H or --expires-in N (blocks, 1 to %d), and "
+                 "--delay N (blocks, to %d)",
                  GOV_VOTING_BLOCKS_MAX, GOV_ACTIVATION_DELAY_MAX);
         return CLI_USAGE;
     }
@@ -232,7 +235,8 @@ static void summary(json_t *p, char *out, size_t len)
 {
     json_t *a = json_object_get(p, "params");
     const char *k = s_of(p, "kind");
-    const char *who = json_is_string(json_object_get(a, "name")) ? s_of(a, "name") : s_of(a, "account");
+    const char *who =
+        json_is_string(json_object_get(a, "name")) ? s_of(a, "name") : s_of(a, "account");
     if (!strcmp(k, "member-admit"))
         snprintf(out, len, "%s weight %lld", who, i_of(a, "weight"));
     else if (!strcmp(k, "role-grant") || !strcmp(k, "role-revoke"))
@@ -284,8 +288,8 @@ static int list(cli_ctx *ctx, int argc, char **argv)
             snprintf(at, sizeof at, "expires %lld", i_of(p, "expiry_height"));
         else
             snprintf(at, sizeof at, "activation %lld", i_of(p, "activation_height"));
-        cli_table_row(t, (const char *const[]){id, s_of(p, "kind"), what, s_of(p, "status"), y, n,
-                                               a, at});
+        cli_table_row(
+            t, (const char *const[]){id, s_of(p, "kind"), what, s_of(p, "status"), y, n, a, at});
     }
     cli_table_print(t, stdout);
     cli_table_free(t);

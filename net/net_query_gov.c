@@ -80,9 +80,9 @@ static bool on_vote(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, si
     static const char *const names[] = {"?", "yes", "no", "abstain"};
     ldg_account a;
     memcpy(a.b, k + 10, LDG_ACCOUNT_LEN);
-    json_array_append_new(s->arr, json_pack("{s:o,s:o,s:s}", "account", hex(a.b, LDG_ACCOUNT_LEN),
-                                            "name", name_of(s->st, &a), "vote",
-                                            names[v[0] <= 3 ? v[0] : 0]));
+    json_array_append_new(s->arr,
+                          json_pack("{s:o,s:o,s:s}", "account", hex(a.b, LDG_ACCOUNT_LEN), "name",
+                                    name_of(s->st, &a), "vote", names[v[0] <= 3 ? v[0] : 0]));
     return true;
 }
 
@@ -200,8 +200,13 @@ static char *m_proposals(net_node *n, ldg_state *st, const msgpack_object *args,
                                "expired, or \"\" for all), then a cursor (an id) and a limit "
                                "(1..%d)",
                                LDG_QUERY_PAGE_MAX);
-    proposal_scan s = {n, st, json_array(), want[0] ? gov_status_parse(want) : 0, &page,
-                       malloc(sizeof(gov_proposal)), false};
+    proposal_scan s = {n,
+                       st,
+                       json_array(),
+                       want[0] ? gov_status_parse(want) : 0,
+                       &page,
+                       malloc(sizeof(gov_proposal)),
+                       false};
     LDG_ASSERT(s.p);
     const uint8_t prefix[2] = {'G', 'p'};
     ldg_err e = ldg_state_scan(st, prefix, sizeof prefix, SIZE_MAX, on_proposal, &s);
@@ -226,12 +231,11 @@ static char *m_committee(ldg_state *st, uint32_t nargs, int *status)
         return net_reply_error(status, LDG_ERR_CORRUPT, "the committee is unreadable");
     json_t *members = json_array(), *params = json_array();
     for (uint32_t i = 0; i < c.count; i++)
-        json_array_append_new(
-            members, json_pack("{s:o,s:o,s:I,s:I}", "account",
-                               hex(c.members[i].account.b, LDG_ACCOUNT_LEN), "name",
-                               name_of(st, &c.members[i].account), "weight",
-                               (json_int_t)c.members[i].weight, "height",
-                               (json_int_t)c.members[i].height));
+        json_array_append_new(members, json_pack("{s:o,s:o,s:I,s:I}", "account",
+                                                 hex(c.members[i].account.b, LDG_ACCOUNT_LEN),
+                                                 "name", name_of(st, &c.members[i].account),
+                                                 "weight", (json_int_t)c.members[i].weight,
+                                                 "height", (json_int_t)c.members[i].height));
     for (size_t i = 0; i < gov_param_def_count; i++) {
         uint64_t v = 0;
         if (gov_param_get(st, gov_param_defs[i].name, &v) != LDG_OK) {
@@ -239,19 +243,18 @@ static char *m_committee(ldg_state *st, uint32_t nargs, int *status)
             json_decref(params);
             return net_reply_error(status, LDG_ERR_CORRUPT, "a parameter is unreadable");
         }
-        json_array_append_new(params, json_pack("{s:s,s:I,s:I,s:I,s:I,s:s}", "name",
-                                                gov_param_defs[i].name, "value", (json_int_t)v,
-                                                "default", (json_int_t)gov_param_defs[i].def, "min",
-                                                (json_int_t)gov_param_defs[i].min, "max",
-                                                (json_int_t)gov_param_defs[i].max, "text",
-                                                gov_param_defs[i].text));
+        json_array_append_new(
+            params, json_pack("{s:s,s:I,s:I,s:I,s:I,s:s}", "name", gov_param_defs[i].name, "value",
+                              (json_int_t)v, "default", (json_int_t)gov_param_defs[i].def, "min",
+                              (json_int_t)gov_param_defs[i].min, "max",
+                              (json_int_t)gov_param_defs[i].max, "text", gov_param_defs[i].text));
     }
     ldg_account ca;
     gov_committee_account(&ca);
-    json_t *j = json_pack("{s:o,s:I,s:I,s:b,s:o,s:o}", "members", members, "count",
-                          (json_int_t)c.count, "total_weight", (json_int_t)c.total_weight,
-                          "from_genesis_registrars", c.derived, "committee_account",
-                          hex(ca.b, LDG_ACCOUNT_LEN), "params", params);
+    json_t *j =
+        json_pack("{s:o,s:I,s:I,s:b,s:o,s:o}", "members", members, "count", (json_int_t)c.count,
+                  "total_weight", (json_int_t)c.total_weight, "from_genesis_registrars", c.derived,
+                  "committee_account", hex(ca.b, LDG_ACCOUNT_LEN), "params", params);
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
 
