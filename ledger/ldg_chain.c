@@ -80,29 +80,36 @@ void ldg_genesis_encode(ldg_enc *e, const ldg_genesis *g)
 }
 
 /* The committee field: 1..LDG_COMMITTEE_MEMBERS_MAX members, each a genesis participant
- * named once, weight 1..LDG_COMMITTEE_WEIGHT_MAX (an empty list would be a second
- * encoding of "no committee"). */
+ * named once (and no two naming participants of one key), weight 1..LDG_COMMITTEE_WEIGHT_MAX (an
+ * empty list would be a second encoding of "no committee"). */
 static bool decode_committee(ldg_genesis *g, const msgpack_object *o)
 {
     const msgpack_object *ms;
+    const ldg_pubkey *keys[LDG_COMMITTEE_MEMBERS_MAX];
     uint32_t nm = 0;
     if (!ldg_obj_array_any(o, LDG_COMMITTEE_MEMBERS_MAX, &ms, &nm) || nm == 0)
         return false;
     for (uint32_t i = 0; i < nm; i++) {
         const msgpack_object *m;
         ldg_genesis_member *gm = &g->committee[i];
-        if (!ldg_obj_array(&ms[i], 2, &m) || !ldg_obj_str(&m[0], gm->name, LDG_NAME_LEN_MAX, false) ||
+        if (!ldg_obj_array(&ms[i], 2, &m) ||
+            !ldg_obj_str(&m[0], gm->name, LDG_NAME_LEN_MAX, false) ||
             !ldg_obj_u64(&m[1], &gm->weight) || gm->weight == 0 ||
             gm->weight > LDG_COMMITTEE_WEIGHT_MAX)
             return false;
-        bool known = false;
-        for (uint32_t j = 0; j < g->participant_count; j++)
-            known |= !strcmp(g->participants[j].name, gm->name);
-        for (uint32_t j = 0; j < i; j++)
-            if (!strcmp(g->committee[j].name, gm->name))
-                return false;
-        if (!known)
+        /* The participant it names (the first of that name), whose key no earlier member's
+         * participant has: one account, one membership. */
+        int at = -1;
+        for (uint32_t j = 0; j < g->participant_count && at < 0; j++)
+            if (!strcmp(g->participants[j].name, gm->name))
+                at = (int)j;
+        if (at < 0)
             return false;
+        keys[i] = &g->participants[at].key;
+        for (uint32_t j = 0; j < i; j++)
+            if (!strcmp(g->committee[j].name, gm->name) ||
+                !memcmp(keys[j]->b, keys[i]->b, LDG_PUBKEY_LEN))
+                return false;
     }
     g->committee_count = nm;
     return true;
