@@ -164,7 +164,8 @@ const cli_noun cli_nouns[] = {
      "Writes DIR/ca (the consortium CA) and DIR/node0 .. node{N+K-1}: each a node home\n"
      "with a TLS certificate and key signed by the CA, a validator key (keys/validator),\n"
      "an operator key, one shared genesis naming the N validators (node0's operator is\n"
-     "the registrar) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
+     "the registrar; the validators, weight 1 each, are the governance committee: sign\n"
+     "with --as validator) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
      "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
      "Start each with: folio node start --detach --home DIR/nodeI"},
     {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke", NULL},

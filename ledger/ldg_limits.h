@@ -202,7 +202,7 @@
  * 10^6 keeps every sum of LDG_COMMITTEE_MEMBERS_MAX weights times 10000 (basis points)
  * far inside u64. */
 #define LDG_COMMITTEE_WEIGHT_MAX 1000000
-_Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX * LDG_COMMITTEE_WEIGHT_MAX * 10000ULL <
+_Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIGHT_MAX * 10000ULL <
                    (1ULL << 62),
                "tallies times basis points fit u64");
 
