@@ -133,7 +133,7 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
              * (specs/governance.md §2); each signs with its home's validator key. */
             if (g->committee_count < LDG_COMMITTEE_MEMBERS_MAX) {
                 ldg_genesis_member *m = &g->committee[g->committee_count++];
-                snprintf(m->name, sizeof m->name, "%s", p->name);
+                snprintf(m->name, sizeof m->name, "validator-%u", i);
                 m->weight = 1;
             }
         }
