@@ -12,11 +12,14 @@
 
 static json_t *hex(const uint8_t *b, size_t n)
 {
-    char s[2 * GOV_PROPOSAL_SIZE_MAX + 1];
     if (n > GOV_PROPOSAL_SIZE_MAX)
         n = GOV_PROPOSAL_SIZE_MAX;
+    char *s = malloc(2 * n + 1);
+    LDG_ASSERT(s);
     ldg_hex_encode(s, b, n);
-    return json_string(s);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
 }
 
 /* The participant's name, or null. */
