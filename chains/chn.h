@@ -26,7 +26,7 @@ enum {
     CHN_TX_DEV_COMMITTEE = 169, /* development chains only: the registrar as the committee */
 };
 
-/* Result codes 960..989 (specs/errors.md §2.6). */
+/* Result codes 960..989 (specs/errors.md §2.7). */
 enum {
     CHN_R_UNKNOWN = 960,
     CHN_R_EXISTS = 961,

@@ -217,5 +217,10 @@ uint64_t cli_receipt_id(json_t *tx);
 int cli_chains_other(cli_ctx *ctx, const char *from, cli_ctx *out);
 int cli_chains_xproof(cli_ctx *ctx, const char *via, uint64_t kind, const uint8_t *key, size_t kl,
                       uint8_t **out, size_t *out_len, uint64_t *sub_height);
+/* The code hash of a contract file as the committee approves it (keccak-256 of the init
+ * code without constructor arguments, specs/vm_ledger.md): FILE.bin (hex) or solc JSON
+ * (--contract NAME when it holds several). Prints errors; returns a CLI_* code. Defined in
+ * cli_contract.c. */
+int cli_contract_code_hash(cli_ctx *ctx, const char *path, const char *want, uint8_t out[32]);
 
 #endif

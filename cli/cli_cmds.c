@@ -177,7 +177,8 @@ const cli_noun cli_nouns[] = {
      "Writes DIR/ca (the consortium CA) and DIR/node0 .. node{N+K-1}: each a node home\n"
      "with a TLS certificate and key signed by the CA, a validator key (keys/validator),\n"
      "an operator key, one shared genesis naming the N validators (node0's operator is\n"
-     "the registrar) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
+     "the registrar; the validators, weight 1 each, are the governance committee: sign\n"
+     "with --as validator) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
      "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
      "Start each with: folio node start --detach --home DIR/nodeI"},
     {"tls", cli_tls_main, "consortium certificates: CA, issue, show, revoke", NULL},
@@ -213,6 +214,15 @@ const cli_noun cli_nouns[] = {
      "sub-chain's checkpoint (header + commit certificate); the main chain verifies it\n"
      "against the registered validator set. Creating, pausing, retiring, unfreezing a\n"
      "sub-chain and changing its set or period are committee actions (folio gov)."},
+    {"gov", cli_gov_main, "the governance committee: propose, vote, list and show proposals",
+     "Members of the committee (weights in genesis, then by proposal) propose and vote; a\n"
+     "proposal passes when the weight that voted reaches gov.quorum_bps of the total and\n"
+     "the yes weight gov.approval_bps of yes + no, before its expiry height, and takes\n"
+     "effect at the start of block (pass height + delay), on every node alike.\n"
+     "Deploying a contract needs its code hash approved (code-approve): the keccak-256 of\n"
+     "its init code without constructor arguments (--file computes it).\n"
+     "A testnet's committee is its validators (sign with --as validator); a home made by\n"
+     "'folio init' has its operator (specs/governance.md)."},
     {"commands", cli_commands_main, "list every command of this table (for scripts: --json)", NULL},
     {"completion", cli_completion_main, "print the shell completion script",
      "Install: make install (bash-completion directory), or: source <(folio completion bash)"},
@@ -549,6 +559,28 @@ const cli_cmd cli_cmds[] = {
     {"evidence", "consistency", "SUBJECT M N", 3, 3, false,
      "check the node's proof that the subject's evidence log of M slices is a prefix of its "
      "log of N (RFC 9162): its past was not rewritten",
+     NULL},
+
+    /* governance (specs/governance.md) */
+    {"gov", "propose", "KIND [ACCOUNT|NAME VALUE|TYPE]", 1, 3, true,
+     "propose a change to the committee (a member): member-admit, member-remove, role-grant, "
+     "role-revoke, code-approve, code-revoke, param-set, action",
+     OPTS({"--weight", "W", "member-admit: the new member's weight (1 to 1000000)", false},
+          {"--role", "ROLE[,ROLE...]", "role-grant, role-revoke: the roles", false},
+          {"--hash", "HEX", "code-approve, code-revoke: the 64-hex code hash", false},
+          {"--file", "FILE.bin|FILE.json", "code-approve, code-revoke: hash this contract's code",
+           false},
+          {"--contract", "NAME", "with --file: which contract of the JSON", false},
+          {"--payload", "HEX", "action: the transaction type's msgpack payload", false},
+          {"--expires-in", "N", "voting closes N blocks from now (default 1000)", false},
+          {"--expiry-height", "H", "voting closes after block H", false},
+          {"--delay", "N", "blocks from passing to activation (default 1)", false})},
+    {"gov", "vote", "ID yes|no|abstain", 2, 2, true,
+     "vote on an open proposal (a member; once per proposal)", NULL},
+    {"gov", "list", "", 0, 0, false, "list proposals with their tally",
+     OPTS({"--status", "open|passed|activated|failed|expired", "only these", false}, PAGING)},
+    {"gov", "show", "ID", 1, 1, false, "a proposal: what it does, tally, votes, result", NULL},
+    {"gov", "committee", "", 0, 0, false, "the members, their weights and the governed parameters",
      NULL},
 
     /* the table itself */

@@ -124,6 +124,7 @@ int cli_lsm_main(cli_ctx *ctx, int argc, char **argv);
 int cli_evidence_main(cli_ctx *ctx, int argc, char **argv);
 int cli_proof_main(cli_ctx *ctx, int argc, char **argv);
 int cli_chains_main(cli_ctx *ctx, int argc, char **argv);
+int cli_gov_main(cli_ctx *ctx, int argc, char **argv);
 int cli_commands_main(cli_ctx *ctx, int argc, char **argv);
 int cli_completion_main(cli_ctx *ctx, int argc, char **argv);
 int cli_man_main(cli_ctx *ctx, int argc, char **argv);

@@ -292,7 +292,7 @@ json_t *cli_list_query(cli_ctx *ctx, const char *method, const char *fixed, cons
 void cli_page_more(const cli_ctx *ctx, json_t *reply, const char *cmd, const cli_page *p)
 {
     json_t *next = json_object_get(reply, "next");
-    if (ctx->json || !next)
+    if (ctx->json || !next || json_is_null(next))
         return;
     char limit[32] = "";
     if (p->limit)

@@ -55,7 +55,9 @@ static void be64(uint8_t out[8], uint64_t v)
 
 void ldg_genesis_encode(ldg_enc *e, const ldg_genesis *g)
 {
-    ldg_enc_array(e, 4);
+    /* Without a committee the document keeps its four-field form, so its hash (the chain's
+     * identity) is what it was before the field existed. */
+    ldg_enc_array(e, g->committee_count ? 5 : 4);
     ldg_enc_str(e, g->chain_id);
     ldg_enc_u64(e, g->time_ms);
     ldg_enc_array(e, g->validator_count);
@@ -68,6 +70,50 @@ void ldg_genesis_encode(ldg_enc *e, const ldg_genesis *g)
         ldg_enc_u64(e, g->participants[i].roles);
         ldg_enc_bin(e, g->participants[i].key.b, LDG_PUBKEY_LEN);
     }
+    if (!g->committee_count)
+        return;
+    ldg_enc_array(e, g->committee_count);
+    for (uint32_t i = 0; i < g->committee_count; i++) {
+        ldg_enc_array(e, 2);
+        ldg_enc_str(e, g->committee[i].name);
+        ldg_enc_u64(e, g->committee[i].weight);
+    }
+}
+
+/* The committee field: 1..LDG_COMMITTEE_MEMBERS_MAX members, each a genesis participant
+ * named once (and no two naming participants of one key), weight 1..LDG_COMMITTEE_WEIGHT_MAX (an
+ * empty list would be a second encoding of "no committee"). */
+static bool decode_committee(ldg_genesis *g, const msgpack_object *o)
+{
+    const msgpack_object *ms;
+    const ldg_pubkey *keys[LDG_COMMITTEE_MEMBERS_MAX];
+    uint32_t nm = 0;
+    if (!ldg_obj_array_any(o, LDG_COMMITTEE_MEMBERS_MAX, &ms, &nm) || nm == 0)
+        return false;
+    for (uint32_t i = 0; i < nm; i++) {
+        const msgpack_object *m;
+        ldg_genesis_member *gm = &g->committee[i];
+        if (!ldg_obj_array(&ms[i], 2, &m) ||
+            !ldg_obj_str(&m[0], gm->name, LDG_NAME_LEN_MAX, false) ||
+            !ldg_obj_u64(&m[1], &gm->weight) || gm->weight == 0 ||
+            gm->weight > LDG_COMMITTEE_WEIGHT_MAX)
+            return false;
+        /* The participant it names (the first of that name), whose key no earlier member's
+         * participant has: one account, one membership. */
+        int at = -1;
+        for (uint32_t j = 0; j < g->participant_count && at < 0; j++)
+            if (!strcmp(g->participants[j].name, gm->name))
+                at = (int)j;
+        if (at < 0)
+            return false;
+        keys[i] = &g->participants[at].key;
+        for (uint32_t j = 0; j < i; j++)
+            if (!strcmp(g->committee[j].name, gm->name) ||
+                !memcmp(keys[j]->b, keys[i]->b, LDG_PUBKEY_LEN))
+                return false;
+    }
+    g->committee_count = nm;
+    return true;
 }
 
 ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
@@ -78,7 +124,9 @@ ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
         return LDG_ERR_DECODE;
     const msgpack_object *f, *vs, *ps;
     uint32_t nv = 0, np = 0;
-    bool ok = ldg_obj_array(d.root, 4, &f) &&
+    /* Four fields, or five with the governance committee (specs/encoding.md §8). */
+    uint32_t nf = d.root->type == MSGPACK_OBJECT_ARRAY ? d.root->via.array.size : 0;
+    bool ok = (nf == 4 || nf == 5) && ldg_obj_array(d.root, nf, &f) &&
               ldg_obj_str(&f[0], g->chain_id, LDG_CHAIN_ID_LEN_MAX, false) &&
               ldg_obj_u64(&f[1], &g->time_ms) &&
               ldg_obj_array_any(&f[2], LDG_VALIDATORS_MAX, &vs, &nv) && nv > 0 &&
@@ -96,6 +144,8 @@ ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len)
     }
     g->validator_count = nv;
     g->participant_count = np;
+    if (ok && nf == 5)
+        ok = decode_committee(g, &f[4]);
     ldg_dec_free(&d);
     return ok ? LDG_OK : LDG_ERR_DECODE;
 }
@@ -132,6 +182,12 @@ void ldg_genesis_apply(ldg_state *st, const ldg_genesis *g)
         ldg_account_of(&p.account, &p.pubkey);
         ldg_participant_put(st, &p);
     }
+}
+
+void ldg_genesis_apply_all(const ldg_registry *reg, ldg_state *st, const ldg_genesis *g)
+{
+    ldg_genesis_apply(st, g);
+    ldg_exec_genesis_hooks(reg, st, g);
 }
 
 /* ---- store-backed base for the overlay ---- */
@@ -600,7 +656,7 @@ void ldg_chain_set_retention(ldg_chain *c, uint64_t blocks)
 
 static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
 {
-    ldg_genesis_apply(c->overlay, g);
+    ldg_genesis_apply_all(c->reg, c->overlay, g);
     const ldg_write *w;
     size_t nw = ldg_state_writes(c->overlay, &w);
     ldg_header h = {.version = LDG_BLOCK_VERSION, .height = 0, .time_ms = g->time_ms};

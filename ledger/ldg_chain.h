@@ -25,6 +25,13 @@ typedef struct ldg_genesis_participant {
     ldg_pubkey key;
 } ldg_genesis_participant;
 
+/* A member of the initial governance committee (specs/governance.md §2): a genesis
+ * participant by name, with its weight. */
+typedef struct ldg_genesis_member {
+    char name[LDG_NAME_LEN_MAX + 1];
+    uint64_t weight;
+} ldg_genesis_member;
+
 typedef struct ldg_genesis {
     char chain_id[LDG_CHAIN_ID_LEN_MAX + 1];
     uint64_t time_ms;
@@ -32,11 +39,18 @@ typedef struct ldg_genesis {
     ldg_pubkey validators[LDG_VALIDATORS_MAX];
     uint32_t participant_count;
     ldg_genesis_participant participants[LDG_GENESIS_PARTICIPANTS_MAX];
+    /* Optional fifth field of the document: 0 = absent (a document of the four-field form,
+     * whose committee is then its registrars, weight 1 each: specs/governance.md §2). */
+    uint32_t committee_count;
+    ldg_genesis_member committee[LDG_COMMITTEE_MEMBERS_MAX];
 } ldg_genesis;
 
 void ldg_genesis_encode(ldg_enc *e, const ldg_genesis *g);
 /* Writes the genesis state (validators, participants) into st. */
 void ldg_genesis_apply(ldg_state *st, const ldg_genesis *g);
+/* The same, then the modules' genesis hooks (ldg_registry_add_genesis_hook); reg may be
+ * NULL. What block 0 and `chain verify` write. */
+void ldg_genesis_apply_all(const ldg_registry *reg, ldg_state *st, const ldg_genesis *g);
 /* Reads the validator set from state; 0 if absent or corrupt. */
 uint32_t ldg_validators_read(ldg_state *st, ldg_pubkey *out, uint32_t cap);
 ldg_err ldg_genesis_decode(ldg_genesis *g, const uint8_t *data, size_t len) LDG_WARN_UNUSED;

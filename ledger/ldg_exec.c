@@ -54,10 +54,18 @@ void ldg_roles_format(uint32_t roles, char *out, size_t out_len)
 #define REGISTRY_TYPES_MAX LDG_REGISTRY_TYPES_MAX
 #define REGISTRY_HOOKS_MAX LDG_REGISTRY_HOOKS_MAX
 
+typedef struct block_hook {
+    ldg_block_hook_fn fn;
+    ldg_block_hook_reg_fn fn_reg;
+} block_hook;
+
 struct ldg_registry {
     const ldg_tx_type *types[REGISTRY_TYPES_MAX]; /* by type number */
-    ldg_block_hook_fn hooks[REGISTRY_HOOKS_MAX];
+    block_hook hooks[REGISTRY_HOOKS_MAX];
     size_t hook_count;
+    ldg_genesis_hook_fn genesis_hooks[REGISTRY_HOOKS_MAX];
+    size_t genesis_hook_count;
+    ldg_code_gate_fn code_gate;
     ldg_work_due_fn due[REGISTRY_HOOKS_MAX];
     size_t due_count;
     ldg_transfer_hook_fn transfer_hooks[REGISTRY_HOOKS_MAX];
@@ -85,7 +93,38 @@ void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t)
 void ldg_registry_add_hook(ldg_registry *r, ldg_block_hook_fn fn)
 {
     LDG_ASSERT(r->hook_count < REGISTRY_HOOKS_MAX);
-    r->hooks[r->hook_count++] = fn;
+    r->hooks[r->hook_count++] = (block_hook){.fn = fn};
+}
+
+void ldg_registry_add_hook_reg(ldg_registry *r, ldg_block_hook_reg_fn fn)
+{
+    LDG_ASSERT(r->hook_count < REGISTRY_HOOKS_MAX);
+    r->hooks[r->hook_count++] = (block_hook){.fn_reg = fn};
+}
+
+void ldg_registry_add_genesis_hook(ldg_registry *r, ldg_genesis_hook_fn fn)
+{
+    LDG_ASSERT(r->genesis_hook_count < REGISTRY_HOOKS_MAX);
+    r->genesis_hooks[r->genesis_hook_count++] = fn;
+}
+
+void ldg_registry_set_code_gate(ldg_registry *r, ldg_code_gate_fn fn)
+{
+    LDG_ASSERT(r->code_gate == NULL);
+    r->code_gate = fn;
+}
+
+ldg_result ldg_code_gate_run(ldg_txctx *c, const uint8_t code_hash[32])
+{
+    if (!c->reg || !c->reg->code_gate)
+        return LDG_R_OK;
+    return c->reg->code_gate(c, code_hash);
+}
+
+void ldg_exec_genesis_hooks(const ldg_registry *r, ldg_state *st, const struct ldg_genesis *g)
+{
+    for (size_t i = 0; r && i < r->genesis_hook_count; i++)
+        r->genesis_hooks[i](st, g);
 }
 
 void ldg_registry_add_work_due(ldg_registry *r, ldg_work_due_fn fn)
@@ -338,7 +377,7 @@ ldg_result ldg_exec_precheck(const ldg_tx *tx, const char *chain_id, uint64_t no
 ldg_err ldg_exec_begin_block(const ldg_registry *r, ldg_state *st, const ldg_env *env)
 {
     for (size_t i = 0; i < r->hook_count; i++) {
-        ldg_err err = r->hooks[i](st, env);
+        ldg_err err = r->hooks[i].fn ? r->hooks[i].fn(st, env) : r->hooks[i].fn_reg(r, st, env);
         if (err != LDG_OK)
             return err;
     }

@@ -97,12 +97,35 @@ typedef ldg_result (*ldg_transfer_hook_fn)(ldg_txctx *c, const char *instrument,
                                            const ldg_account *from, const ldg_account *to,
                                            uint64_t quantity);
 
+/* Block hook that needs the registry (e.g. governance applying a passed proposal's action
+ * through another module's handler). Runs in registration order with the plain hooks. */
+typedef ldg_err (*ldg_block_hook_reg_fn)(const ldg_registry *r, ldg_state *st, const ldg_env *env);
+
+/* Genesis hook: writes a module's state from the genesis document when block 0 is made
+ * (and when `chain verify` re-applies genesis). It must write nothing for a document that
+ * has nothing for the module, so that the genesis root of older documents is unchanged. */
+struct ldg_genesis;
+typedef void (*ldg_genesis_hook_fn)(ldg_state *st, const struct ldg_genesis *g);
+
+/* Code gate: consulted by contract.deploy with the code hash of the code being deployed
+ * (keccak-256 of the init code without its constructor arguments, specs/vm_ledger.md);
+ * returns LDG_R_OK to allow. Set by the governance module (approved code hashes). */
+typedef ldg_result (*ldg_code_gate_fn)(ldg_txctx *c, const uint8_t code_hash[32]);
+
 ldg_registry *ldg_registry_new(void);
 void ldg_registry_free(ldg_registry *r);
 void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t);
 void ldg_registry_add_hook(ldg_registry *r, ldg_block_hook_fn fn);
 void ldg_registry_add_work_due(ldg_registry *r, ldg_work_due_fn fn);
 void ldg_registry_add_transfer_hook(ldg_registry *r, ldg_transfer_hook_fn fn);
+void ldg_registry_add_hook_reg(ldg_registry *r, ldg_block_hook_reg_fn fn);
+void ldg_registry_add_genesis_hook(ldg_registry *r, ldg_genesis_hook_fn fn);
+/* At most one gate (asserts). Without one, every code hash passes: a registry of the ledger
+ * alone (unit tests) has no committee; the node's registry always sets it. */
+void ldg_registry_set_code_gate(ldg_registry *r, ldg_code_gate_fn fn);
+ldg_result ldg_code_gate_run(ldg_txctx *c, const uint8_t code_hash[32]);
+/* Runs the genesis hooks in registration order (after ldg_genesis_apply). */
+void ldg_exec_genesis_hooks(const ldg_registry *r, ldg_state *st, const struct ldg_genesis *g);
 /* Runs every transfer hook in registration order; the first refusal wins. */
 ldg_result ldg_transfer_hooks_run(ldg_txctx *c, const char *instrument, const ldg_account *from,
                                   const ldg_account *to, uint64_t quantity);

@@ -237,6 +237,18 @@
 /* Participants at genesis: the operator(s). Validators are listed separately. */
 #define LDG_GENESIS_PARTICIPANTS_MAX 128
 
+/* Members of the governance committee (genesis and later, specs/governance.md): "members
+ * determined by the number of nodes", so at most one per validator and some room for
+ * regulators and observers; a tally reads every member, so it bounds a vote's work. */
+#define LDG_COMMITTEE_MEMBERS_MAX 64
+/* Weight of one member: weights are small integers (1 per node, a few for a regulator);
+ * 10^6 keeps every sum of LDG_COMMITTEE_MEMBERS_MAX weights times 10000 (basis points)
+ * far inside u64. */
+#define LDG_COMMITTEE_WEIGHT_MAX 1000000
+_Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIGHT_MAX * 10000ULL <
+                   (1ULL << 62),
+               "tallies times basis points fit u64");
+
 /* ---- proof bundles (specs/proofs.md) ---- */
 
 /* Facts in one bundle: a holding needs two (the holding and the instrument whose supply

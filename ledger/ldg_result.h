@@ -6,7 +6,9 @@
  *     200..399    assets
  *     400..599    settlement
  *     600..799    contract VM
- *     800..999    consensus / node
+ *     800..899    consensus / node
+ *     900..949    governance committee (governance/)
+ *     950..999    consensus / node
  * Each module registers its table once at start (ldg_result_register). */
 #ifndef LDG_RESULT_H
 #define LDG_RESULT_H

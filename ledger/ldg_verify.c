@@ -45,7 +45,7 @@ static const char *check_genesis(verify_ctx *v, const ldg_record *r)
         return "genesis chain id differs from block 0";
     snprintf(v->chain_id, sizeof v->chain_id, "%s", g.chain_id);
     ldg_genesis_hash_bytes(&v->genesis_hash, r->genesis, r->genesis_len);
-    ldg_genesis_apply(v->st, &g);
+    ldg_genesis_apply_all(v->reg, v->st, &g);
     const ldg_write *w;
     size_t nw = ldg_state_writes(v->st, &w);
     ldg_hash zero = {{0}};

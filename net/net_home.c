@@ -544,6 +544,10 @@ ldg_err net_home_init(const char *home, const char *chain_id, char *err, size_t 
     snprintf(g.participants[0].name, sizeof g.participants[0].name, "operator");
     g.participants[0].roles = LDG_ROLE_REGISTRAR | LDG_ROLE_VALIDATOR;
     g.participants[0].key = op.pub;
+    /* The governance committee of a one-node chain: its operator (specs/governance.md §2). */
+    g.committee_count = 1;
+    snprintf(g.committee[0].name, sizeof g.committee[0].name, "operator");
+    g.committee[0].weight = 1;
     explicit_bzero(&op, sizeof op);
     ldg_enc enc;
     ldg_enc_init(&enc);

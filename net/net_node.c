@@ -6,6 +6,7 @@
 #include "net_solo.h"
 #include "ast_module.h"
 #include "chn.h"
+#include "gov_module.h"
 #include "ldg_ev.h"
 #include "net_query_vm.h"
 #include "net_http_server.h"
@@ -47,6 +48,7 @@ ldg_registry *net_registry_new(void)
     ldg_exec_register_core(r);
     ast_module_register(r);
     stl_module_register(r);
+    gov_module_register(r);
     net_vm_register(r);
     ldg_ev_register(r);
     chn_module_register(r);

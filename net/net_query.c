@@ -6,6 +6,7 @@
 #include "net_node.h"
 #include "net_query_assets.h"
 #include "net_query_evidence.h"
+#include "net_query_gov.h"
 #include "net_query_proof.h"
 #include "net_query_chains.h"
 #include "net_query_views.h"
@@ -1096,6 +1097,10 @@ const net_rpc_method net_rpc_methods[] = {
     {"cycles", h_settlement, PUB, SMALL, true},
     {"dev_time_advance", h_dev_time, OPR, SMALL, false},
     {"evidence", net_query_evidence, PUB, SMALL, false},
+    {"gov_code", net_query_gov, PUB, SMALL, false},
+    {"gov_committee", net_query_gov, PUB, SMALL, false},
+    {"gov_proposal", net_query_gov, PUB, SMALL, false},
+    {"gov_proposals", net_query_gov, PUB, SMALL, true},
     {"history", net_query_views, PUB, SMALL, true},
     {"holders", h_holders, PUB, SMALL, true},
     {"instructions", h_settlement, PUB, SMALL, true},

@@ -129,6 +129,13 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             snprintf(p->name, sizeof p->name, "validator-%u", i);
             p->roles = LDG_ROLE_VALIDATOR;
             p->key = kp.pub;
+            /* The governance committee: one member per validating node, weight 1
+             * (specs/governance.md §2); each signs with its home's validator key. */
+            if (g->committee_count < LDG_COMMITTEE_MEMBERS_MAX) {
+                ldg_genesis_member *m = &g->committee[g->committee_count++];
+                snprintf(m->name, sizeof m->name, "validator-%u", i);
+                m->weight = 1;
+            }
         }
         explicit_bzero(&kp, sizeof kp);
         if (o->tls) {

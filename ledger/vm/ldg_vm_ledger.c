@@ -1166,10 +1166,13 @@ static ldg_result tx_deploy(ldg_txctx *c, const msgpack_object *payload)
     const msgpack_object *it;
     const uint8_t *code;
     size_t n;
-    uint64_t gas;
-    if (!ldg_obj_array(payload, 2, &it) ||
+    uint64_t gas, args_len = 0;
+    /* [init_code, gas] or [init_code, gas, args_len]: the last args_len bytes of the init
+     * code are constructor arguments, outside the code hash the committee approves. */
+    uint32_t nf = payload->type == MSGPACK_OBJECT_ARRAY ? payload->via.array.size : 0;
+    if ((nf != 2 && nf != 3) || !ldg_obj_array(payload, nf, &it) ||
         !ldg_obj_bin_ref(&it[0], LDG_EVM_INITCODE_SIZE_MAX + 1, &code, &n) ||
-        !ldg_obj_u64(&it[1], &gas))
+        !ldg_obj_u64(&it[1], &gas) || (nf == 3 && !ldg_obj_u64(&it[2], &args_len)))
         return LDG_R_BAD_PAYLOAD;
     if (n == 0)
         return LDG_VM_R_EMPTY_CODE;
@@ -1178,7 +1181,17 @@ static ldg_result tx_deploy(ldg_txctx *c, const msgpack_object *payload)
                          LDG_EVM_INITCODE_SIZE_MAX);
         return LDG_VM_R_CODE_TOO_LARGE;
     }
-    ldg_result r = gas_checks(c, true, code, n, gas);
+    if (args_len >= n) {
+        ldg_txctx_detail(c, "constructor arguments of %llu bytes leave no code in %zu bytes",
+                         (unsigned long long)args_len, n);
+        return LDG_R_BAD_PAYLOAD;
+    }
+    uint8_t code_hash[32];
+    ldg_keccak256(code_hash, code, n - (size_t)args_len);
+    ldg_result r = ldg_code_gate_run(c, code_hash);
+    if (r != LDG_R_OK)
+        return r;
+    r = gas_checks(c, true, code, n, gas);
     if (r != LDG_R_OK)
         return r;
     ldg_evm_message m = {.kind = LDG_EVM_CREATE,
@@ -1420,7 +1433,8 @@ ldg_err ldg_vm_storage_get(ldg_state *st, const ldg_evm_address *a, const uint8_
 /* ---- registration ---- */
 
 static const ldg_tx_type vm_tx_types[] = {
-    {LDG_VM_TX_DEPLOY, "contract.deploy", LDG_ROLE_DEPLOYER, tx_deploy},
+    /* Any participant: the code gate (governance's approved code hashes) decides. */
+    {LDG_VM_TX_DEPLOY, "contract.deploy", 0, tx_deploy},
     {LDG_VM_TX_CALL, "contract.call", 0, tx_call},
 };
 

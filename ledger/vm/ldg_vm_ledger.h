@@ -21,7 +21,7 @@
 
 /* Transaction types (90..119, specs/transactions.md). */
 enum {
-    LDG_VM_TX_DEPLOY = 90, /* contract.deploy [init_code bin, gas u64] */
+    LDG_VM_TX_DEPLOY = 90, /* contract.deploy [init_code bin, gas u64, (args_len u64)] */
     LDG_VM_TX_CALL = 91,   /* contract.call [to bin20, input bin, gas u64] */
     /* 92: contract.attach, registered by assets (assets/ast_contract.h) */
 };

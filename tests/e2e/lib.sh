@@ -353,6 +353,27 @@ finish() {
   exit $?
 }
 
+# gov_id: the proposal id in the receipt of `folio gov propose ... --json` on stdin.
+gov_id() { python3 -c 'import json,sys; print(int(json.load(sys.stdin)["receipt"]["data"], 16))' 2>/dev/null; }
+# gov_wait ID STATUS [HOME]: waits (30 s at most) until proposal ID has STATUS.
+gov_wait() {
+  local i s
+  for i in $(seq 1 150); do
+    s="$(folio gov show "$1" --json ${3:+--home "$3"} 2>/dev/null | jget status)"
+    [ "$s" = "$2" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+# gov_approve_code FILE [--contract NAME]: the committee of a `folio init` home (its
+# operator, weight 1) approves the contract's code hash (specs/governance.md); returns once
+# the approval is in force, so that deploying it passes the code gate.
+gov_approve_code() {
+  local id
+  id="$(folio gov propose code-approve --file "$@" --json | gov_id)" || return 1
+  [ -n "$id" ] && folio gov vote "$id" yes >/dev/null && gov_wait "$id" activated
+}
+
 e2e_cleanup() {
   local rc=$? p h
   trap - EXIT INT TERM

@@ -4,12 +4,16 @@
  * - it re-encodes (ldg_genesis_encode) to exactly the input bytes;
  * - counts are within their limits, at least one validator, roles within LDG_ROLE_ALL;
  * - applying it to an empty state and reading the validator set back gives the same keys,
- *   and every participant is then found by its account. */
+ *   and every participant is then found by its account;
+ * - the committee field: 1..64 members of weight 1..10^6 naming distinct participants, and
+ *   the governance genesis hook writes exactly those members with their total weight (none
+ *   without the field: the committee is then derived, nothing written). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gov_module.h"
 #include "ldg_chain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -27,9 +31,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     LDG_ASSERT(ldg_enc_len(&e) == size && memcmp(ldg_enc_data(&e), data, size) == 0);
     ldg_enc_free(&e);
 
+    static ldg_registry *reg;
+    if (!reg) {
+        reg = ldg_registry_new();
+        gov_module_register(reg);
+    }
     ldg_memkv *kv = ldg_memkv_new();
     ldg_state *st = ldg_state_new(ldg_memkv_base(kv));
-    ldg_genesis_apply(st, &g);
+    ldg_genesis_apply_all(reg, st, &g);
+    static gov_committee c;
+    uint64_t total = 0;
+    LDG_ASSERT(g.committee_count <= LDG_COMMITTEE_MEMBERS_MAX);
+    for (uint32_t i = 0; i < g.committee_count; i++) {
+        LDG_ASSERT(g.committee[i].weight >= 1 && g.committee[i].weight <= LDG_COMMITTEE_WEIGHT_MAX);
+        total += g.committee[i].weight;
+    }
+    LDG_ASSERT(gov_committee_read(st, &c) == LDG_OK);
+    LDG_ASSERT(c.derived == (g.committee_count == 0));
+    LDG_ASSERT(c.derived || (c.count == g.committee_count && c.total_weight == total));
     static ldg_pubkey vals[LDG_VALIDATORS_MAX];
     LDG_ASSERT(ldg_validators_read(st, vals, LDG_VALIDATORS_MAX) == g.validator_count);
     LDG_ASSERT(memcmp(vals, g.validators, g.validator_count * sizeof vals[0]) == 0);
@@ -48,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
 {
-    if (index >= 2)
+    if (index >= 3)
         return 0;
     static ldg_genesis g;
     memset(&g, 0, sizeof g);
@@ -63,6 +82,13 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         snprintf(g.participants[i].name, sizeof g.participants[i].name, "%s", names[i]);
         g.participants[i].roles = 1u << i;
         memset(g.participants[i].key.b, 0x40 + (int)i, LDG_PUBKEY_LEN);
+    }
+    if (index == 2) { /* the committee field (specs/encoding.md §8) */
+        g.committee_count = 2;
+        snprintf(g.committee[0].name, sizeof g.committee[0].name, "operator");
+        g.committee[0].weight = 3;
+        snprintf(g.committee[1].name, sizeof g.committee[1].name, "issuer");
+        g.committee[1].weight = 1;
     }
     ldg_enc e;
     ldg_enc_init(&e);

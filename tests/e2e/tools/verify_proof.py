@@ -221,10 +221,19 @@ def header_decode(b):
 
 def genesis_decode(b):
     g = decode(b)
-    if not (isinstance(g, list) and len(g) == 4 and is_text(g[0], 1, 32) and is_u64(g[1]) and
+    # Four fields, or five with the governance committee (encoding.md §8, governance.md §2).
+    if not (isinstance(g, list) and len(g) in (4, 5) and is_text(g[0], 1, 32) and is_u64(g[1]) and
             isinstance(g[2], list) and 1 <= len(g[2]) <= VALIDATORS_MAX and
             all(is_bin(k, 32) for k in g[2]) and isinstance(g[3], list) and len(g[3]) <= 128):
         raise ValueError("not a genesis document")
+    if len(g) == 5:
+        names = [p[0] for p in g[3] if isinstance(p, list) and len(p) == 3]
+        members = g[4]
+        if not (isinstance(members, list) and 1 <= len(members) <= 64 and
+                all(isinstance(m, list) and len(m) == 2 and is_text(m[0], 1, 64) and
+                    m[0] in names and is_u64(m[1]) and 1 <= m[1] <= 1000000 for m in members) and
+                len({m[0] for m in members}) == len(members)):
+            raise ValueError("not a genesis document (committee)")
     return {"chain_id": g[0], "validators": [bytes(k) for k in g[2]]}
 
 
