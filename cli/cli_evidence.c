@@ -50,12 +50,12 @@ static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
         cli_fail(ctx, "USAGE", "the evidence store's path is too long");
         return CLI_USAGE;
     }
-    char sub[NET_PATH_MAX + 16];
-    char by[NET_PATH_MAX + 16];
+    char sub[NET_PATH_MAX + 16], by[NET_PATH_MAX + 16], ids[NET_PATH_MAX + 16];
     snprintf(sub, sizeof sub, "%s/sources", out);
     snprintf(by, sizeof by, "%s/by-source", out);
+    snprintf(ids, sizeof ids, "%s/ids", out);
     if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(by, 0700) != 0 && errno != EEXIST)) {
+        (mkdir(by, 0700) != 0 && errno != EEXIST) || (mkdir(ids, 0700) != 0 && errno != EEXIST)) {
         cli_fail(ctx, "IO", "cannot create the evidence store %s: %s", out, strerror(errno));
         return CLI_LOCAL;
     }
@@ -166,8 +166,9 @@ static bool slice_anchored(const char *dir, const ldg_hash *root, ldg_hash *txid
     return ok && ldg_hex_decode(txid->b, LDG_HASH_LEN, hex) == 0;
 }
 
-/* Finds a record by id in the store: the slice (loaded into s) and its index. */
-static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_slice *s,
+/* Finds a record by id by reading every slice (the store's slices of version 1, or an index
+ * that lost an entry): the slice (loaded into s) and its index. */
+static bool store_scan(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_slice *s,
                        size_t *index)
 {
     ldg_hash *roots;
@@ -186,6 +187,129 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     }
     free(roots);
     return found;
+}
+
+/* ---- the record index (§2.2): STORE/ids/<first byte of the id, 2 hex>, entries of
+ * id(32) || slice_root(32) || be32(index) appended at each ingest. A hint: every entry is
+ * checked against the slice it names, so a stale or forged one is only skipped. ---- */
+
+#define IDX_ENTRY 68
+
+static void idx_path(char *out, size_t len, const char *dir, uint8_t bucket)
+{
+    snprintf(out, len, "%s/ids/%02x", dir, bucket);
+}
+
+/* Reads the record at index of the stored slice root, by its tile; falls back to loading
+ * the whole slice for a version 1 file. */
+static ldg_ev_tile_res proved_at(cli_ctx *ctx, const char *dir, const ldg_hash *root,
+                                 uint64_t index, ldg_ev_proved *out)
+{
+    char path[NET_PATH_MAX + 80];
+    slice_path(path, sizeof path, dir, root, "slice");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return LDG_EV_TILE_NOT_FOUND;
+    ldg_ev_tile_res r = ldg_ev_tile_by_index(f, root, index, out);
+    fclose(f);
+    if (r != LDG_EV_TILE_V1)
+        return r;
+    ldg_ev_slice s;
+    if (slice_load(ctx, dir, root, &s) != CLI_OK)
+        return LDG_EV_TILE_BAD;
+    r = index < s.n ? LDG_EV_TILE_OK : LDG_EV_TILE_NOT_FOUND;
+    if (r == LDG_EV_TILE_OK)
+        ldg_ev_proved_from_slice(out, &s, index);
+    ldg_ev_slice_clear(&s);
+    return r;
+}
+
+/* The record of that id through the index: true with it proved in its slice. */
+static bool idx_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_proved *out)
+{
+    char path[NET_PATH_MAX + 16];
+    idx_path(path, sizeof path, dir, id->b[0]);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    uint8_t buf[IDX_ENTRY * 512];
+    size_t got;
+    bool found = false;
+    while (!found && (got = fread(buf, 1, sizeof buf, f)) >= IDX_ENTRY) {
+        for (size_t at = 0; !found && at + IDX_ENTRY <= got; at += IDX_ENTRY) {
+            if (memcmp(buf + at, id->b, LDG_HASH_LEN) != 0)
+                continue;
+            ldg_hash root;
+            memcpy(root.b, buf + at + 32, LDG_HASH_LEN);
+            uint64_t index = (uint64_t)buf[at + 64] << 24 | (uint64_t)buf[at + 65] << 16 |
+                             (uint64_t)buf[at + 66] << 8 | buf[at + 67];
+            if (proved_at(ctx, dir, &root, index, out) != LDG_EV_TILE_OK)
+                continue;
+            found = !memcmp(out->id.b, id->b, LDG_HASH_LEN);
+            if (!found)
+                ldg_ev_proved_free(out);
+        }
+        if (got % IDX_ENTRY) /* a torn last entry: skip to the next whole one */
+            break;
+    }
+    fclose(f);
+    return found;
+}
+
+/* Finds a record by id: the index first, then (a store without one) every slice. */
+static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_proved *out)
+{
+    if (idx_find(ctx, dir, id, out))
+        return true;
+    ldg_ev_slice s;
+    size_t index;
+    if (!store_scan(ctx, dir, id, &s, &index))
+        return false;
+    ldg_ev_proved_from_slice(out, &s, index);
+    ldg_ev_slice_clear(&s);
+    return true;
+}
+
+/* Appends the entries of a slice's ids to the index buckets (sorted by bucket, so each
+ * bucket file is opened once per slice). */
+static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *ids, size_t n,
+                       char *err, size_t err_len)
+{
+    size_t count[257] = {0};
+    for (size_t i = 0; i < n; i++)
+        count[ids[i].b[0] + 1]++;
+    for (int b = 0; b < 256; b++)
+        count[b + 1] += count[b];
+    uint8_t *e = malloc(n * IDX_ENTRY + 1);
+    LDG_ASSERT(e);
+    size_t at[256];
+    memcpy(at, count, sizeof at);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = e + at[ids[i].b[0]]++ * IDX_ENTRY;
+        memcpy(p, ids[i].b, 32);
+        memcpy(p + 32, root->b, 32);
+        p[64] = (uint8_t)(i >> 24), p[65] = (uint8_t)(i >> 16), p[66] = (uint8_t)(i >> 8);
+        p[67] = (uint8_t)i;
+    }
+    ldg_err rc = LDG_OK;
+    for (int b = 0; b < 256 && rc == LDG_OK; b++) {
+        size_t k = count[b + 1] - count[b];
+        if (k == 0)
+            continue;
+        char path[NET_PATH_MAX + 16];
+        idx_path(path, sizeof path, dir, (uint8_t)b);
+        FILE *f = fopen(path, "ab");
+        if (!f || fwrite(e + count[b] * IDX_ENTRY, IDX_ENTRY, k, f) != k) {
+            snprintf(err, err_len, "cannot append to %s: %s", path, strerror(errno));
+            rc = LDG_ERR_IO;
+        }
+        if (f && fclose(f) != 0 && rc == LDG_OK) {
+            snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
+            rc = LDG_ERR_IO;
+        }
+    }
+    free(e);
+    return rc;
 }
 
 /* STORE/by-source/<sha256 of the source name>: the roots of the slices holding its records,
@@ -231,7 +355,8 @@ static size_t source_roots(const char *dir, const char *source, ldg_hash **out)
     return roots_file(path, out);
 }
 
-/* The id of the record at line `seq` of `source` in the store. */
+/* The id of the record at line `seq` of `source` in the store: by the tile holding that
+ * line, in each slice of that source. */
 static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, uint64_t seq,
                             ldg_hash *id)
 {
@@ -239,13 +364,27 @@ static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, u
     size_t n = source_roots(dir, source, &roots);
     bool found = false;
     for (size_t i = 0; i < n && !found; i++) {
+        char path[NET_PATH_MAX + 80];
+        slice_path(path, sizeof path, dir, &roots[i], "slice");
+        FILE *f = fopen(path, "rb");
+        ldg_ev_proved p;
+        ldg_ev_tile_res r =
+            f ? ldg_ev_tile_by_seq(f, &roots[i], source, seq, &p) : LDG_EV_TILE_NOT_FOUND;
+        if (f)
+            fclose(f);
+        if (r == LDG_EV_TILE_OK) {
+            *id = p.id;
+            ldg_ev_proved_free(&p);
+            found = true;
+        }
         ldg_ev_slice s;
-        if (slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
+        if (r != LDG_EV_TILE_V1 || slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
             continue;
         for (size_t j = 0; j < s.n && !found; j++) {
-            ldg_ev_record r;
-            if (ldg_ev_record_decode(&r, s.rec.d + s.rec_off[j], s.rec_off[j + 1] - s.rec_off[j]) &&
-                r.seq == seq && !strcmp(r.source, source)) {
+            ldg_ev_record rec;
+            if (ldg_ev_record_decode(&rec, s.rec.d + s.rec_off[j],
+                                     s.rec_off[j + 1] - s.rec_off[j]) &&
+                rec.seq == seq && !strcmp(rec.source, source)) {
                 *id = s.ids[j];
                 found = true;
             }
@@ -331,12 +470,11 @@ typedef struct ingest {
 static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
 {
     ingest *in = arg;
-    ldg_ev_slice s;
-    size_t index;
-    if (!store_find(in->ctx, in->store, id, &s, &index))
+    ldg_ev_proved p;
+    if (!store_find(in->ctx, in->store, id, &p))
         return false;
-    *time_ms = s.times[index];
-    ldg_ev_slice_clear(&s);
+    *time_ms = p.time_ms;
+    ldg_ev_proved_free(&p);
     return true;
 }
 
@@ -348,6 +486,11 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     slice_path(path, sizeof path, in->staging, &s->root, "slice");
     if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
         LDG_OK)
+        return false;
+    /* Its ids, for the record index once the whole file is read (commit_staging). */
+    slice_path(path, sizeof path, in->staging, &s->root, "ids");
+    if (net_file_write(path, s->ids, s->n * sizeof *s->ids, 0600, NET_FILE_CREATE, in->stage_err,
+                       sizeof in->stage_err) != LDG_OK)
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     LDG_ASSERT(in->roots);
@@ -418,6 +561,23 @@ static ldg_err add_by_source(ingest *in, char *err, size_t err_len)
     return e;
 }
 
+/* Adds a staged slice's ids (STAGING/<root>.ids) to the record index. */
+static ldg_err index_staged(ingest *in, const ldg_hash *root, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX + 80];
+    slice_path(path, sizeof path, in->staging, root, "ids");
+    uint8_t *b;
+    size_t len;
+    if (read_bounded(in->ctx, path, (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_HASH_LEN, &b, &len) !=
+        CLI_OK) {
+        snprintf(err, err_len, "cannot read %s", path);
+        return LDG_ERR_IO;
+    }
+    ldg_err e = idx_add(in->store, root, (const ldg_hash *)b, len / LDG_HASH_LEN, err, err_len);
+    free(b);
+    return e;
+}
+
 static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_path)
 {
     char from[NET_PATH_MAX + 80], to[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
@@ -439,6 +599,8 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
     (void)digest;
     ldg_err e = net_file_write(src_path, list, len, 0600, NET_FILE_REPLACE, err, sizeof err);
     free(list);
+    for (size_t i = 0; e == LDG_OK && i < in->nroots; i++)
+        e = index_staged(in, &in->roots[i], err, sizeof err);
     if (e == LDG_OK)
         e = add_by_source(in, err, sizeof err);
     if (e != LDG_OK) {
@@ -671,12 +833,9 @@ typedef struct prover {
     const char *store;
     bool private_lines;
     ldg_ev_bundle_item items[LDG_EV_BUNDLE_ITEMS_MAX];
-    size_t item_slice[LDG_EV_BUNDLE_ITEMS_MAX]; /* index into slices */
+    /* Each item's record, read by its tile (they own the items' bytes). */
+    ldg_ev_proved recs[LDG_EV_BUNDLE_ITEMS_MAX];
     size_t nitems;
-    /* The slices loaded so far (they own the items' bytes) and their leaves: a chain of
-     * links usually stays in one slice, which is then read and hashed once. */
-    ldg_ev_slice slices[LDG_EV_BUNDLE_ITEMS_MAX];
-    size_t nslices;
     ldg_ev_bundle_anchor anchors[LDG_EV_BUNDLE_ITEMS_MAX];
     ldg_hash anchor_roots[LDG_EV_BUNDLE_ITEMS_MAX];
     uint8_t *anchor_bytes[LDG_EV_BUNDLE_ITEMS_MAX][4];
@@ -745,30 +904,10 @@ static int anchor_index(prover *p, const ldg_hash *root, uint64_t *out)
 
 static bool have_item(const prover *p, const ldg_hash *id)
 {
-    for (size_t i = 0; i < p->nitems; i++) {
-        const ldg_ev_slice *s = &p->slices[p->item_slice[i]];
-        if (!memcmp(s->ids[p->items[i].leaf_index].b, id->b, LDG_HASH_LEN))
+    for (size_t i = 0; i < p->nitems; i++)
+        if (!memcmp(p->recs[i].id.b, id->b, LDG_HASH_LEN))
             return true;
-    }
     return false;
-}
-
-/* The loaded slice holding the record (loading it from the store if needed): its index in
- * p->slices and the record's index in it; false if the store has no such record. */
-static bool find_loaded(prover *p, const ldg_hash *id, size_t *slice, size_t *index)
-{
-    for (size_t i = 0; i < p->nslices; i++)
-        for (size_t j = 0; j < p->slices[i].n; j++)
-            if (!memcmp(p->slices[i].ids[j].b, id->b, LDG_HASH_LEN)) {
-                *slice = i;
-                *index = j;
-                return true;
-            }
-    ldg_ev_slice *s = &p->slices[p->nslices];
-    if (!store_find(p->ctx, p->store, id, s, index))
-        return false;
-    *slice = p->nslices++; /* sealed by its load: its leaves are at hand */
-    return true;
 }
 
 /* Adds the record and, depth first, the records it links to. */
@@ -783,33 +922,30 @@ static int add_item(prover *p, const ldg_hash *id)
                  LDG_EV_BUNDLE_ITEMS_MAX);
         return CLI_REJECTED;
     }
-    size_t k = p->nitems, si, index;
-    if (!find_loaded(p, id, &si, &index)) {
+    size_t k = p->nitems;
+    ldg_ev_proved *pr = &p->recs[k];
+    if (!store_find(p->ctx, p->store, id, pr)) {
         char hex[65];
         ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
         cli_fail(p->ctx, "NOT_FOUND", "record %s is not in the evidence store %s", hex, p->store);
         return CLI_REJECTED;
     }
-    const ldg_ev_slice *s = &p->slices[si];
+    p->nitems++;
     ldg_ev_bundle_item *it = &p->items[k];
     memset(it, 0, sizeof *it);
-    p->item_slice[k] = si;
-    p->nitems++;
-    it->record = s->rec.d + s->rec_off[index];
-    it->record_len = s->rec_off[index + 1] - s->rec_off[index];
+    it->record = pr->bytes;
+    it->record_len = pr->bytes_len;
     if (!p->private_lines) {
-        it->line = s->line.d + s->line_off[index];
-        it->line_len = s->line_off[index + 1] - s->line_off[index];
+        it->line = pr->line;
+        it->line_len = pr->line_len;
     }
-    ldg_ev_salt(&it->salt, s->key, index);
-    it->leaf_index = index;
-    it->path_len = (uint32_t)ldg_ev_path(it->path, s->leaves, s->n, index);
-    int rc = anchor_index(p, &s->root, &it->anchor);
-    ldg_ev_record r;
-    if (rc == CLI_OK && !ldg_ev_record_decode(&r, it->record, it->record_len))
-        rc = CLI_REJECTED;
-    for (uint32_t i = 0; rc == CLI_OK && i < r.link_count; i++)
-        rc = add_item(p, &r.links[i]);
+    it->salt = pr->salt;
+    it->leaf_index = pr->index;
+    it->path_len = pr->path_len;
+    memcpy(it->path, pr->path, pr->path_len * sizeof *pr->path);
+    int rc = anchor_index(p, &pr->slice_root, &it->anchor);
+    for (uint32_t i = 0; rc == CLI_OK && i < pr->record.link_count; i++)
+        rc = add_item(p, &pr->record.links[i]);
     return rc;
 }
 
@@ -869,8 +1005,8 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
                    ldg_enc_len(&e));
         ldg_enc_free(&e);
     }
-    for (size_t i = 0; i < p->nslices; i++)
-        ldg_ev_slice_clear(&p->slices[i]);
+    for (size_t i = 0; i < p->nitems; i++)
+        ldg_ev_proved_free(&p->recs[i]);
     for (size_t i = 0; i < p->nanchors; i++)
         for (int k = 0; k < 4; k++)
             free(p->anchor_bytes[i][k]);

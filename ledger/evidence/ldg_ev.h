@@ -169,6 +169,63 @@ ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *sourc
                           void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
                           ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
 
+/* ---- tiles: one record out of a slice file without reading the slice (§2.2) ---- */
+
+#define LDG_EV_TILES_MAX (LDG_EV_SLICE_RECORDS_MAX / LDG_EV_TILE_RECORDS)
+/* The head frame of a slice file decompresses to at most this. */
+#define LDG_EV_HEAD_RAW_MAX ((size_t)128 + (size_t)LDG_EV_TILES_MAX * 64)
+/* A tile frame decompresses to at most its records, lines and framing. */
+#define LDG_EV_TILE_RAW_MAX ((size_t)LDG_EV_TILE_RECORDS * (4096 + LDG_EV_LINE_MAX + 16) + 16)
+
+/* The head of a slice file: where each tile's frame is, its first seq and its root. */
+typedef struct ldg_ev_slice_head {
+    ldg_account subject;
+    uint8_t key[32];
+    uint64_t n;
+    uint32_t tiles;
+    size_t head_zlen;
+    uint64_t zlen[LDG_EV_TILES_MAX], first_seq[LDG_EV_TILES_MAX];
+    ldg_hash root[LDG_EV_TILES_MAX];
+} ldg_ev_slice_head;
+
+/* Decodes the head frame at the start of z (hostile). 0: not a slice file of version 2; 1: a
+ * version 2 head (h filled); 2: a version 1 file (one frame, no tiles). */
+int ldg_ev_head_decode(ldg_ev_slice_head *h, const uint8_t *z, size_t zl) LDG_WARN_UNUSED;
+
+/* Adds one tile frame's raw bytes ([[record…], [line…]], exactly want records) to s. */
+bool ldg_ev_tile_add(ldg_ev_slice *s, const uint8_t *raw, size_t len,
+                     uint32_t want) LDG_WARN_UNUSED;
+
+/* One record of a slice with everything a bundle item needs; owns its bytes. */
+typedef struct ldg_ev_proved {
+    ldg_account subject;
+    ldg_hash slice_root, id, salt;
+    uint64_t n, index, time_ms;
+    ldg_ev_record record;
+    uint8_t *bytes, *line;
+    size_t bytes_len, line_len;
+    uint32_t path_len;
+    ldg_hash path[LDG_EV_PATH_MAX];
+} ldg_ev_proved;
+void ldg_ev_proved_free(ldg_ev_proved *p);
+/* The record at index of a loaded (sealed) slice. */
+void ldg_ev_proved_from_slice(ldg_ev_proved *out, const ldg_ev_slice *s, size_t index);
+
+typedef enum ldg_ev_tile_res {
+    LDG_EV_TILE_OK = 0,
+    LDG_EV_TILE_NOT_FOUND = 1, /* no such index or line in this slice */
+    LDG_EV_TILE_V1 = 2,        /* a version 1 file: load the whole slice */
+    LDG_EV_TILE_BAD = 3,       /* unreadable, or does not hash to root: the store changed */
+} ldg_ev_tile_res;
+
+/* The record at index of the slice file f claimed to have root `root`: reads the head and
+ * one tile, re-hashes the tile and checks the path against root. */
+ldg_ev_tile_res ldg_ev_tile_by_index(FILE *f, const ldg_hash *root, uint64_t index,
+                                     ldg_ev_proved *out) LDG_WARN_UNUSED;
+/* The record of line seq of source, likewise. */
+ldg_ev_tile_res ldg_ev_tile_by_seq(FILE *f, const ldg_hash *root, const char *source, uint64_t seq,
+                                   ldg_ev_proved *out) LDG_WARN_UNUSED;
+
 /* ---- trees (§2, §4) ---- */
 
 void ldg_ev_salt(ldg_hash *out, const uint8_t slice_key[32], uint64_t index);

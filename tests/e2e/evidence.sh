@@ -128,6 +128,29 @@ check "   Python: valid 2, first the ack" grep -q "^$(sed -n 2p <<<"$IDS") ack d
 expect_fail NOT_FOUND "line 9 of day.log" evidence prove --file day.log --line 9 --out x.bundle
 expect_fail USAGE "an id and --file" evidence prove "$PURCHASE" --file day.log --line 2 --out x.bundle
 
+section "the record index (STORE/ids) is a checked hint"
+B="$FOLIO_HOME/evidence/ids/${PURCHASE:0:2}"
+check "   the purchase's bucket holds its entry" python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sys.exit(0 if any(b[i:i + 32] == bytes.fromhex(sys.argv[2]) for i in range(0, len(b), 68)) else 1)' "$B" "$PURCHASE"
+cp "$B" bucket.orig
+# A forged entry first (the purchase's id in the other slice at index 0): skipped.
+python3 -c '
+import sys, glob, os
+b = open(sys.argv[1], "rb").read()
+roots = [os.path.basename(p)[:64] for p in glob.glob(sys.argv[3] + "/*.slice")]
+e = next(b[i:i + 68] for i in range(0, len(b), 68) if b[i:i + 32] == bytes.fromhex(sys.argv[2]))
+other = next(r for r in roots if r != e[32:64].hex())
+open(sys.argv[1], "wb").write(e[:32] + bytes.fromhex(other) + bytes(4) + b[:-1])' "$B" "$PURCHASE" "$FOLIO_HOME/evidence"
+expect_ok "prove PURCHASE with a forged and a torn index entry" evidence prove "$PURCHASE" --out idx.bundle
+pyv verify idx.bundle genesis.bin
+check "   Python: valid 3" grep -q "^valid 3" <<<"$OUT"
+rm -f "$B"
+expect_ok "prove PURCHASE with its bucket gone (reads every slice)" evidence prove "$PURCHASE" --out idx2.bundle
+cmp -s idx.bundle idx2.bundle && pass "   the same bundle" || fail "   another bundle"
+cp bucket.orig "$B"
+
 section "the broker's log: append-only, provably"
 expect_ok "evidence consistency broker 1 2" evidence consistency broker 1 2
 check "   consistent" grep -q "^consistent: the log of 1 slices" <<<"$OUT"

@@ -6,7 +6,9 @@
  *      its id is the hash of its bytes, seq counts up from 1;
  *   2: record bytes: a record that decodes re-encodes to exactly the input (canonical);
  *   3: a bundle against the example genesis of encoding.md: never crashes, never verifies
- *      (nothing in it can carry that chain's validator's signature). */
+ *      (nothing in it can carry that chain's validator's signature);
+ *   4: a slice file (§2.2): if it decodes, every record read by its tile alone
+ *      (ldg_ev_tile_by_index) is the same record with a path to the same root. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +96,33 @@ static void bundle(const uint8_t *d, size_t n)
     LDG_ASSERT(r != LDG_EV_VOK && nf == 0 && why[0] != '\0');
 }
 
+static void slice_file(const uint8_t *d, size_t n)
+{
+    ldg_ev_slice sl;
+    bool whole = ldg_ev_slice_decode(&sl, d, n);
+    FILE *f = n ? fmemopen((void *)d, n, "rb") : NULL;
+    if (!f) {
+        if (whole)
+            ldg_ev_slice_clear(&sl);
+        return;
+    }
+    ldg_hash root = {{0}};
+    if (whole)
+        root = sl.root;
+    for (uint64_t i = 0; i < (whole ? sl.n : 2); i++) {
+        ldg_ev_proved p;
+        ldg_ev_tile_res r = ldg_ev_tile_by_index(f, &root, i, &p);
+        LDG_ASSERT(!whole || r == LDG_EV_TILE_OK || r == LDG_EV_TILE_V1);
+        if (r != LDG_EV_TILE_OK)
+            continue;
+        LDG_ASSERT(whole && !memcmp(p.id.b, sl.ids[i].b, LDG_HASH_LEN));
+        ldg_ev_proved_free(&p);
+    }
+    fclose(f);
+    if (whole)
+        ldg_ev_slice_clear(&sl);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
@@ -104,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s)
         return 0;
     memcpy(s, data + 1, n);
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0:
         one_line(s, n);
         break;
@@ -114,8 +143,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2:
         record_bytes(s, n);
         break;
-    default:
+    case 3:
         bundle(s, n);
+        break;
+    default:
+        slice_file(s, n);
         break;
     }
     free(s);
@@ -131,7 +163,18 @@ static size_t put(uint8_t *out, size_t cap, uint8_t which, const void *d, size_t
     return n + 1;
 }
 
-/* Seeds: good lines and logs, a record, a bundle header. */
+static bool keep_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    (void)s;
+    ldg_ev_blob *b = arg;
+    b->d = malloc(zl);
+    LDG_ASSERT(b->d);
+    memcpy(b->d, z, zl);
+    b->len = zl;
+    return true;
+}
+
+/* Seeds: good lines and logs, a record, a bundle header, a slice file. */
 size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
 {
     static const char *const lines[] = {
@@ -165,6 +208,18 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_ev_bundle_encode(&e, &gh, &it, 1, NULL, 0);
         size_t n = put(out, cap, 3, ldg_enc_data(&e), ldg_enc_len(&e));
         ldg_enc_free(&e);
+        return n;
+    }
+    if (index == LDG_ARRAY_LEN(lines) + 3) {
+        FILE *f = fmemopen((void *)log, strlen(log), "r");
+        ldg_account subject = {{1}};
+        ldg_ev_blob b = {0};
+        ldg_ev_ingest_out o;
+        LDG_ASSERT(f && ldg_ev_ingest(f, &subject, "a.log", NULL, NULL, NULL, NULL, keep_slice, &b,
+                                      &o) == LDG_EV_ROK);
+        fclose(f);
+        size_t n = put(out, cap, 4, b.d, b.len);
+        free(b.d);
         return n;
     }
     return 0;

@@ -315,6 +315,66 @@ START_TEST(ingest_pipeline)
 }
 END_TEST
 
+/* ---- tiles: one record proved from its tile alone ---- */
+
+/* Every record of the slice, by index and by line, from the file: the same record and the
+ * same path as from the whole slice in memory; a changed head or tile is refused. */
+static bool sink_tiles(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    size_t *seen = arg;
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(z, 1, zl, f), zl);
+    for (size_t i = 0; i < s->n; i += i % 256 == 254 || i % 256 == 0 ? 1 : 23) {
+        ldg_ev_proved a, b, c;
+        ldg_ev_proved_from_slice(&a, s, i);
+        ck_assert_int_eq(ldg_ev_tile_by_index(f, &s->root, i, &b), LDG_EV_TILE_OK);
+        ck_assert_int_eq(ldg_ev_tile_by_seq(f, &s->root, "t.log", a.record.seq, &c),
+                         LDG_EV_TILE_OK);
+        ck_assert_uint_eq(b.path_len, a.path_len);
+        ck_assert_mem_eq(b.path, a.path, a.path_len * sizeof(ldg_hash));
+        ck_assert_mem_eq(b.salt.b, a.salt.b, 32);
+        ck_assert_mem_eq(b.id.b, a.id.b, 32);
+        ck_assert_uint_eq(c.index, i);
+        ck_assert_uint_eq(b.line_len, a.line_len);
+        ck_assert_mem_eq(b.line, a.line, a.line_len);
+        ldg_ev_proved_free(&a), ldg_ev_proved_free(&b), ldg_ev_proved_free(&c);
+    }
+    ldg_ev_proved p;
+    ck_assert_int_eq(ldg_ev_tile_by_index(f, &s->root, s->n, &p), LDG_EV_TILE_NOT_FOUND);
+    ck_assert_int_eq(ldg_ev_tile_by_seq(f, &s->root, "other.log", 1, &p), LDG_EV_TILE_NOT_FOUND);
+    ldg_hash other = s->root;
+    other.b[0] ^= 1;
+    ck_assert_int_eq(ldg_ev_tile_by_index(f, &other, 0, &p), LDG_EV_TILE_BAD);
+    /* The last byte of the last tile flipped: that tile no longer decodes or hashes. */
+    uint8_t last = z[zl - 1] ^ 0x40;
+    ck_assert_int_eq(fseek(f, (long)zl - 1, SEEK_SET), 0);
+    ck_assert_uint_eq(fwrite(&last, 1, 1, f), 1);
+    ck_assert_int_eq(ldg_ev_tile_by_index(f, &s->root, s->n - 1, &p), LDG_EV_TILE_BAD);
+    fclose(f);
+    *seen += s->n;
+    return true;
+}
+
+START_TEST(tiles_prove)
+{
+    static const size_t sizes[] = {1, 255, 256, 257, 600, 1025};
+    for (size_t k = 0; k < LDG_ARRAY_LEN(sizes); k++) {
+        size_t len, seen = 0;
+        char *t = many_lines(sizes[k], 0, &len);
+        ldg_account subject = {{3}};
+        FILE *f = fmemopen(t, len, "r");
+        ldg_ev_ingest_out out;
+        ck_assert_int_eq(
+            ldg_ev_ingest(f, &subject, "t.log", NULL, NULL, NULL, NULL, sink_tiles, &seen, &out),
+            LDG_EV_ROK);
+        ck_assert_uint_eq(seen, sizes[k]);
+        fclose(f);
+        free(t);
+    }
+}
+END_TEST
+
 /* ---- the anchor through the executor ---- */
 
 static ldg_registry *reg;
@@ -647,6 +707,7 @@ int main(void)
     tcase_add_test(t, reader_good);
     tcase_add_test(t, reader_hostile);
     tcase_add_test(t, ingest_pipeline);
+    tcase_add_test(t, tiles_prove);
     suite_add_tcase(s, t);
     t = tcase_create("chain");
     tcase_add_checked_fixture(t, setup, teardown);
