@@ -255,7 +255,8 @@ static void bundle_figures(void)
             exit(1);
     double t_verify = (now_s() - t0) / reps;
     printf("bundle for one record of a 65536-record slice, 2^20-slice log, 1-tx block, "
-           "1 validator: %zu bytes (certificate %zu); proof by re-hashing all the slice's leaves %.2f ms; "
+           "1 validator: %zu bytes (certificate %zu); proof by re-hashing all the slice's leaves "
+           "%.2f ms; "
            "offline verify %.3f ms\n",
            ldg_enc_len(&be), ldg_enc_len(&ce), t_prove * 1e3, t_verify * 1e3);
     printf("on-chain: %zu-byte anchor tx per slice = %.1f anchors and %.2f KB per million "
