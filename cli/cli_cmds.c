@@ -479,9 +479,17 @@ const cli_cmd cli_cmds[] = {
     {"evidence", "prove", "[RECORD_ID]", 0, 1, false,
      "write an offline bundle proving a record (by id, or --file and --line) and the records "
      "it links to",
-     OPTS({"--out", "FILE", "where to write the bundle", true},
+     OPTS({"--out", "FILE", "where to write the bundle (or -o FILE)", false},
+          {"-o", "FILE", "the same as --out", false},
           {"--file", "F", "the record's log file, as given to ingest", false},
           {"--line", "N", "the record's line in that file", false},
+          {"--store", "DIR", "the evidence store (default HOME/evidence)", false},
+          {"--private", NULL, "leave the lines out: only their hashes are proved", false})},
+    {"evidence", "chain", "RECORD_ID", 1, 1, false,
+     "write an offline bundle proving a record's whole evidence chain: the records its links "
+     "reach and the records linking to them, in time order (specs/evidence.md §6)",
+     OPTS({"--out", "FILE", "where to write the bundle (or -o FILE)", false},
+          {"-o", "FILE", "the same as --out", false},
           {"--store", "DIR", "the evidence store (default HOME/evidence)", false},
           {"--private", NULL, "leave the lines out: only their hashes are proved", false})},
     {"evidence", "verify", "BUNDLE", 1, 1, false,

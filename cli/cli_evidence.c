@@ -22,8 +22,8 @@
 /* Options of the evidence verbs that take a value (cli_cmds.c). */
 static bool valued(const char *a)
 {
-    return !strcmp(a, "--out") || !strcmp(a, "--file") || !strcmp(a, "--line") ||
-           !strcmp(a, "--store") || !strcmp(a, "--genesis");
+    return !strcmp(a, "--out") || !strcmp(a, "-o") || !strcmp(a, "--file") ||
+           !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -40,6 +40,13 @@ static const char *positional(int argc, char **argv, int k)
     return NULL;
 }
 
+/* Where a bundle goes: --out FILE or -o FILE. */
+static const char *out_opt(int argc, char **argv)
+{
+    const char *o = cli_opt(argc, argv, "--out");
+    return o ? o : cli_opt(argc, argv, "-o");
+}
+
 /* ---- the store ---- */
 
 static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
@@ -50,12 +57,15 @@ static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
         cli_fail(ctx, "USAGE", "the evidence store's path is too long");
         return CLI_USAGE;
     }
-    char sub[NET_PATH_MAX + 16], by[NET_PATH_MAX + 16], ids[NET_PATH_MAX + 16];
+    char sub[NET_PATH_MAX + 16], by[NET_PATH_MAX + 16], ids[NET_PATH_MAX + 16],
+        links[NET_PATH_MAX + 16];
     snprintf(sub, sizeof sub, "%s/sources", out);
     snprintf(by, sizeof by, "%s/by-source", out);
     snprintf(ids, sizeof ids, "%s/ids", out);
+    snprintf(links, sizeof links, "%s/links", out);
     if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(by, 0700) != 0 && errno != EEXIST) || (mkdir(ids, 0700) != 0 && errno != EEXIST)) {
+        (mkdir(by, 0700) != 0 && errno != EEXIST) || (mkdir(ids, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(links, 0700) != 0 && errno != EEXIST)) {
         cli_fail(ctx, "IO", "cannot create the evidence store %s: %s", out, strerror(errno));
         return CLI_LOCAL;
     }
@@ -270,36 +280,34 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     return true;
 }
 
-/* Appends the entries of a slice's ids to the index buckets (sorted by bucket, so each
- * bucket file is opened once per slice). */
-static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *ids, size_t n,
-                       char *err, size_t err_len)
+/* Appends entries of `size` bytes to the buckets STORE/<sub>/<first byte, 2 hex>, sorting
+ * them by bucket so that each bucket file is opened once. A bucket whose length is not a
+ * whole number of entries (a torn append) is cut back to one first. */
+static ldg_err bucket_add(const char *dir, const char *sub, const uint8_t *entries, size_t n,
+                          size_t size, char *err, size_t err_len)
 {
-    size_t count[257] = {0};
+    size_t count[257] = {0}, at[256];
     for (size_t i = 0; i < n; i++)
-        count[ids[i].b[0] + 1]++;
+        count[entries[i * size] + 1]++;
     for (int b = 0; b < 256; b++)
         count[b + 1] += count[b];
-    uint8_t *e = malloc(n * IDX_ENTRY + 1);
+    uint8_t *e = malloc(n * size + 1);
     LDG_ASSERT(e);
-    size_t at[256];
     memcpy(at, count, sizeof at);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = e + at[ids[i].b[0]]++ * IDX_ENTRY;
-        memcpy(p, ids[i].b, 32);
-        memcpy(p + 32, root->b, 32);
-        p[64] = (uint8_t)(i >> 24), p[65] = (uint8_t)(i >> 16), p[66] = (uint8_t)(i >> 8);
-        p[67] = (uint8_t)i;
-    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(e + at[entries[i * size]]++ * size, entries + i * size, size);
     ldg_err rc = LDG_OK;
     for (int b = 0; b < 256 && rc == LDG_OK; b++) {
         size_t k = count[b + 1] - count[b];
         if (k == 0)
             continue;
         char path[NET_PATH_MAX + 16];
-        idx_path(path, sizeof path, dir, (uint8_t)b);
+        snprintf(path, sizeof path, "%s/%s/%02x", dir, sub, b);
         FILE *f = fopen(path, "ab");
-        if (!f || fwrite(e + count[b] * IDX_ENTRY, IDX_ENTRY, k, f) != k) {
+        long end = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+        if (f && end > 0 && end % (long)size != 0 && ftruncate(fileno(f), end - end % (long)size))
+            end = -1;
+        if (!f || end < 0 || fwrite(e + count[b] * size, size, k, f) != k) {
             snprintf(err, err_len, "cannot append to %s: %s", path, strerror(errno));
             rc = LDG_ERR_IO;
         }
@@ -310,6 +318,47 @@ static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *id
     }
     free(e);
     return rc;
+}
+
+/* Appends the entries of a slice's ids to the record index. */
+static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *ids, size_t n,
+                       char *err, size_t err_len)
+{
+    uint8_t *e = malloc(n * IDX_ENTRY + 1);
+    LDG_ASSERT(e);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = e + i * IDX_ENTRY;
+        memcpy(p, ids[i].b, 32);
+        memcpy(p + 32, root->b, 32);
+        p[64] = (uint8_t)(i >> 24), p[65] = (uint8_t)(i >> 16), p[66] = (uint8_t)(i >> 8);
+        p[67] = (uint8_t)i;
+    }
+    ldg_err rc = bucket_add(dir, "ids", e, n, IDX_ENTRY, err, err_len);
+    free(e);
+    return rc;
+}
+
+/* ---- the link index (§2.2): STORE/links/<first byte of the linked id>, entries of
+ * linked_id(32) || linking_id(32), so that a chain is followed forward too. A hint as
+ * well: the linking record is read and must hold the link. ---- */
+
+#define LINK_ENTRY 64
+
+/* The ids of the records that the index says link to id (at most max). */
+static size_t links_to(const char *dir, const ldg_hash *id, ldg_hash *out, size_t max)
+{
+    char path[NET_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/links/%02x", dir, id->b[0]);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    uint8_t e[LINK_ENTRY];
+    size_t n = 0;
+    while (n < max && fread(e, 1, LINK_ENTRY, f) == LINK_ENTRY)
+        if (!memcmp(e, id->b, LDG_HASH_LEN))
+            memcpy(out[n++].b, e + 32, LDG_HASH_LEN);
+    fclose(f);
+    return n;
 }
 
 /* STORE/by-source/<sha256 of the source name>: the roots of the slices holding its records,
@@ -478,6 +527,17 @@ static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
     return true;
 }
 
+static void blob_put(ldg_ev_blob *b, const void *d, size_t n)
+{
+    if (b->len + n > b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 4096;
+        b->d = realloc(b->d, b->cap);
+        LDG_ASSERT(b->d);
+    }
+    memcpy(b->d + b->len, d, n);
+    b->len += n;
+}
+
 /* The pipeline's sink (worker thread): writes the slice into the staging folder. */
 static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
 {
@@ -491,6 +551,25 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     slice_path(path, sizeof path, in->staging, &s->root, "ids");
     if (net_file_write(path, s->ids, s->n * sizeof *s->ids, 0600, NET_FILE_CREATE, in->stage_err,
                        sizeof in->stage_err) != LDG_OK)
+        return false;
+    /* And its links (linked id, linking id), for the link index. */
+    ldg_ev_blob links = {0};
+    for (size_t i = 0; i < s->n; i++) {
+        ldg_ev_record r;
+        LDG_ASSERT(
+            ldg_ev_record_decode(&r, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i]));
+        for (uint32_t l = 0; l < r.link_count; l++) {
+            uint8_t e[LINK_ENTRY];
+            memcpy(e, r.links[l].b, 32);
+            memcpy(e + 32, s->ids[i].b, 32);
+            blob_put(&links, e, sizeof e);
+        }
+    }
+    slice_path(path, sizeof path, in->staging, &s->root, "links");
+    bool ok = net_file_write(path, links.d ? links.d : (uint8_t *)"", links.len, 0600,
+                             NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) == LDG_OK;
+    free(links.d);
+    if (!ok)
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     LDG_ASSERT(in->roots);
@@ -561,7 +640,8 @@ static ldg_err add_by_source(ingest *in, char *err, size_t err_len)
     return e;
 }
 
-/* Adds a staged slice's ids (STAGING/<root>.ids) to the record index. */
+/* Adds a staged slice's ids (STAGING/<root>.ids) to the record index and its links
+ * (STAGING/<root>.links) to the link index. */
 static ldg_err index_staged(ingest *in, const ldg_hash *root, char *err, size_t err_len)
 {
     char path[NET_PATH_MAX + 80];
@@ -575,6 +655,18 @@ static ldg_err index_staged(ingest *in, const ldg_hash *root, char *err, size_t 
     }
     ldg_err e = idx_add(in->store, root, (const ldg_hash *)b, len / LDG_HASH_LEN, err, err_len);
     free(b);
+    slice_path(path, sizeof path, in->staging, root, "links");
+    if (e == LDG_OK &&
+        read_bounded(in->ctx, path,
+                     (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_EV_LINKS_MAX * LINK_ENTRY, &b,
+                     &len) != CLI_OK) {
+        snprintf(err, err_len, "cannot read %s", path);
+        return LDG_ERR_IO;
+    }
+    if (e == LDG_OK) {
+        e = bucket_add(in->store, "links", b, len / LINK_ENTRY, LINK_ENTRY, err, err_len);
+        free(b);
+    }
     return e;
 }
 
@@ -967,7 +1059,7 @@ static int genesis_hash_of_node(cli_ctx *ctx, ldg_hash *out)
 static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
 {
     ldg_hash id, gh;
-    const char *out = cli_opt(argc, argv, "--out"), *rid = positional(argc, argv, 0);
+    const char *out = out_opt(argc, argv), *rid = positional(argc, argv, 0);
     const char *file = cli_opt(argc, argv, "--file"), *line = cli_opt(argc, argv, "--line");
     uint64_t seq = 0;
     if (!out || (rid ? file || line || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0
@@ -1002,6 +1094,195 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
         if (rc == CLI_OK && !ctx->json)
             printf("wrote %s: %zu record%s, %zu anchor%s, %zu bytes\n", out, p->nitems,
                    p->nitems == 1 ? "" : "s", p->nanchors, p->nanchors == 1 ? "" : "s",
+                   ldg_enc_len(&e));
+        ldg_enc_free(&e);
+    }
+    for (size_t i = 0; i < p->nitems; i++)
+        ldg_ev_proved_free(&p->recs[i]);
+    for (size_t i = 0; i < p->nanchors; i++)
+        for (int k = 0; k < 4; k++)
+            free(p->anchor_bytes[i][k]);
+    free(p);
+    return rc;
+}
+
+/* ---- chain (§6.1 version 2) ---- */
+
+static void rec_name(char *out, size_t len, const ldg_ev_proved *r)
+{
+    char hex[17];
+    ldg_hex_encode(hex, r->id.b, 8);
+    snprintf(out, len, "record %s… (%s %s line %llu, time %llu)", hex, r->record.type,
+             r->record.source, (unsigned long long)r->record.seq,
+             (unsigned long long)r->record.time_ms);
+}
+
+/* Reads a record of the chain into the next slot; `from` (may be NULL) is the record that
+ * names it, for the errors. */
+static int chain_add(prover *p, const ldg_hash *id, const ldg_ev_proved *from, bool hint,
+                     bool *added)
+{
+    *added = false;
+    if (have_item(p, id))
+        return CLI_OK;
+    if (p->nitems == LDG_EV_BUNDLE_ITEMS_MAX) {
+        cli_fail(p->ctx, "TOO_LARGE",
+                 "the evidence chain has more than %d records, the most a "
+                 "bundle holds",
+                 LDG_EV_BUNDLE_ITEMS_MAX);
+        return CLI_REJECTED;
+    }
+    char hex[65], who[160];
+    ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
+    if (!store_find(p->ctx, p->store, id, &p->recs[p->nitems])) {
+        if (hint) /* a stale entry of the link index */
+            return CLI_OK;
+        if (!from) {
+            cli_fail(p->ctx, "NOT_FOUND", "record %s is not in the evidence store %s", hex,
+                     p->store);
+            return CLI_REJECTED;
+        }
+        rec_name(who, sizeof who, from);
+        cli_fail(p->ctx, "LINK_MISSING",
+                 "%s links to record %s, which is not in the evidence "
+                 "store %s: the chain cannot be proved",
+                 who, hex, p->store);
+        return CLI_REJECTED;
+    }
+    p->nitems++;
+    *added = true;
+    return CLI_OK;
+}
+
+/* The whole process of a record: what its links reach and what links to it, transitively. */
+static int chain_collect(prover *p, const ldg_hash *start)
+{
+    bool added;
+    int rc = chain_add(p, start, NULL, false, &added);
+    for (size_t q = 0; rc == CLI_OK && q < p->nitems; q++) {
+        const ldg_ev_proved *r = &p->recs[q];
+        for (uint32_t l = 0; rc == CLI_OK && l < r->record.link_count; l++)
+            rc = chain_add(p, &r->record.links[l], r, false, &added);
+        ldg_hash next[LDG_EV_BUNDLE_ITEMS_MAX + 1];
+        size_t n = links_to(p->store, &r->id, next, LDG_ARRAY_LEN(next));
+        for (size_t i = 0; rc == CLI_OK && i < n; i++) {
+            rc = chain_add(p, &next[i], r, true, &added);
+            const ldg_ev_proved *d = &p->recs[p->nitems - 1];
+            bool links = false; /* the index is a hint: the record must hold the link */
+            for (uint32_t l = 0; added && l < d->record.link_count; l++)
+                links |= !memcmp(d->record.links[l].b, r->id.b, LDG_HASH_LEN);
+            if (added && !links)
+                ldg_ev_proved_free(&p->recs[--p->nitems]);
+        }
+    }
+    return rc;
+}
+
+/* Each link's record is not later than the record that names it. */
+static int chain_times(prover *p)
+{
+    for (size_t i = 0; i < p->nitems; i++) {
+        const ldg_ev_proved *r = &p->recs[i];
+        for (uint32_t l = 0; l < r->record.link_count; l++)
+            for (size_t j = 0; j < p->nitems; j++) {
+                if (memcmp(p->recs[j].id.b, r->record.links[l].b, LDG_HASH_LEN) != 0 ||
+                    p->recs[j].record.time_ms <= r->record.time_ms)
+                    continue;
+                char a[160], b[160];
+                rec_name(a, sizeof a, r);
+                rec_name(b, sizeof b, &p->recs[j]);
+                cli_fail(p->ctx, "LINK_LATER", "%s links to %s, which is later than itself", a, b);
+                return CLI_REJECTED;
+            }
+    }
+    return CLI_OK;
+}
+
+/* Time order, each record after the records it links to (ties: line, then id). */
+static void chain_order(const prover *p, size_t *order)
+{
+    bool placed[LDG_EV_BUNDLE_ITEMS_MAX] = {0};
+    for (size_t k = 0; k < p->nitems; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < p->nitems; i++) {
+            const ldg_ev_proved *r = &p->recs[i];
+            bool ready = !placed[i];
+            for (uint32_t l = 0; ready && l < r->record.link_count; l++)
+                for (size_t j = 0; j < p->nitems; j++)
+                    if (!placed[j] && !memcmp(p->recs[j].id.b, r->record.links[l].b, LDG_HASH_LEN))
+                        ready = false;
+            if (!ready)
+                continue;
+            const ldg_ev_proved *b = best == SIZE_MAX ? NULL : &p->recs[best];
+            if (!b || r->record.time_ms < b->record.time_ms ||
+                (r->record.time_ms == b->record.time_ms &&
+                 (r->record.seq < b->record.seq ||
+                  (r->record.seq == b->record.seq && memcmp(r->id.b, b->id.b, LDG_HASH_LEN) < 0))))
+                best = i;
+        }
+        LDG_ASSERT(best != SIZE_MAX); /* links point back in time: no cycle */
+        placed[best] = true;
+        order[k] = best;
+    }
+}
+
+static int chain_items(prover *p)
+{
+    size_t order[LDG_EV_BUNDLE_ITEMS_MAX];
+    chain_order(p, order);
+    int rc = CLI_OK;
+    for (size_t k = 0; k < p->nitems && rc == CLI_OK; k++) {
+        const ldg_ev_proved *pr = &p->recs[order[k]];
+        ldg_ev_bundle_item *it = &p->items[k];
+        memset(it, 0, sizeof *it);
+        it->record = pr->bytes;
+        it->record_len = pr->bytes_len;
+        if (!p->private_lines) {
+            it->line = pr->line;
+            it->line_len = pr->line_len;
+        }
+        it->salt = pr->salt;
+        it->leaf_index = pr->index;
+        it->path_len = pr->path_len;
+        memcpy(it->path, pr->path, pr->path_len * sizeof *pr->path);
+        rc = anchor_index(p, &pr->slice_root, &it->anchor);
+    }
+    return rc;
+}
+
+static int cmd_chain(cli_ctx *ctx, int argc, char **argv)
+{
+    ldg_hash id, gh;
+    const char *out = out_opt(argc, argv), *rid = positional(argc, argv, 0);
+    if (!out || !rid || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0) {
+        cli_fail(ctx, "USAGE", "evidence chain needs a record id (64 hex) and --out FILE");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    prover *p = calloc(1, sizeof *p);
+    LDG_ASSERT(p);
+    p->ctx = ctx;
+    p->store = store;
+    p->private_lines = cli_flag(argc, argv, "--private");
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = chain_collect(p, &id);
+    if (rc == CLI_OK)
+        rc = chain_times(p);
+    if (rc == CLI_OK)
+        rc = genesis_hash_of_node(ctx, &gh);
+    if (rc == CLI_OK)
+        rc = chain_items(p);
+    if (rc == CLI_OK) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_ev_bundle_encode_v(&e, 2, &gh, p->items, p->nitems, p->anchors, p->nanchors);
+        rc = cli_write_file(ctx, out, ldg_enc_data(&e), ldg_enc_len(&e));
+        if (rc == CLI_OK && !ctx->json)
+            printf("wrote %s: an evidence chain of %zu record%s, %zu anchor%s, %zu bytes\n", out,
+                   p->nitems, p->nitems == 1 ? "" : "s", p->nanchors, p->nanchors == 1 ? "" : "s",
                    ldg_enc_len(&e));
         ldg_enc_free(&e);
     }
@@ -1089,7 +1370,8 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
     LDG_ASSERT(facts);
     size_t nf;
     char why[256];
-    ldg_ev_verr r = ldg_ev_bundle_verify(b, bl, g, gl, facts, &nf, why, sizeof why);
+    bool chain;
+    ldg_ev_verr r = ldg_ev_bundle_verify_v(b, bl, g, gl, facts, &nf, &chain, why, sizeof why);
     free(b);
     free(g);
     if (r != LDG_EV_VOK) {
@@ -1103,10 +1385,14 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
         json_array_append_new(all, fact_json(&facts[i]));
     free(facts);
     if (ctx->json) {
-        json_t *j = json_pack("{s:b,s:o}", "valid", 1, "records", all);
+        json_t *j = json_pack("{s:b,s:b,s:o}", "valid", 1, "chain", chain, "records", all);
         cli_print_json(j);
         json_decref(j);
     } else {
+        if (chain)
+            printf("valid evidence chain: %zu record%s in time order, each link to an earlier "
+                   "record of the chain, one connected process\n",
+                   nf, nf == 1 ? "" : "s");
         printf("valid: %zu record%s, each in a slice signed by its subject and certified by the "
                "genesis validators\n",
                nf, nf == 1 ? "" : "s");
@@ -1252,12 +1538,15 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_anchor(ctx, argc, argv);
     if (!strcmp(verb, "prove"))
         return cmd_prove(ctx, argc, argv);
+    if (!strcmp(verb, "chain"))
+        return cmd_chain(ctx, argc, argv);
     if (!strcmp(verb, "verify"))
         return cmd_verify(ctx, argc, argv);
     if (!strcmp(verb, "consistency"))
         return cmd_consistency(ctx, argc, argv);
     if (!strcmp(verb, "status"))
         return cmd_status(ctx, argc, argv);
-    cli_fail(ctx, "USAGE", "evidence takes ingest, anchor, prove or verify");
+    cli_fail(ctx, "USAGE",
+             "evidence takes ingest, anchor, prove, chain, verify, consistency or status");
     return CLI_USAGE;
 }

@@ -314,6 +314,8 @@ typedef enum ldg_ev_verr {
     LDG_EV_TIME_RANGE = 11,
     LDG_EV_LINK_MISSING = 12,
     LDG_EV_LINK_LATER_V = 13,
+    LDG_EV_CHAIN_ORDER = 14,
+    LDG_EV_CHAIN_DISCONNECTED = 15,
 } ldg_ev_verr;
 const char *ldg_ev_verr_name(ldg_ev_verr e);
 
@@ -333,6 +335,11 @@ typedef struct ldg_ev_fact {
 ldg_ev_verr ldg_ev_bundle_verify(const uint8_t *bundle, size_t len, const uint8_t *genesis,
                                  size_t genesis_len, ldg_ev_fact *facts, size_t *nfacts, char *why,
                                  size_t why_len) LDG_WARN_UNUSED;
+
+/* The same, and *chain (optional) true for a chain bundle (version 2: §6.3 step 6 checked). */
+ldg_ev_verr ldg_ev_bundle_verify_v(const uint8_t *bundle, size_t len, const uint8_t *genesis,
+                                   size_t genesis_len, ldg_ev_fact *facts, size_t *nfacts,
+                                   bool *chain, char *why, size_t why_len) LDG_WARN_UNUSED;
 
 /* Bundle building: one item and the anchors as the RPC gives them. */
 typedef struct ldg_ev_bundle_item {
@@ -356,5 +363,9 @@ typedef struct ldg_ev_bundle_anchor {
 
 void ldg_ev_bundle_encode(ldg_enc *e, const ldg_hash *genesis_hash, const ldg_ev_bundle_item *items,
                           size_t nitems, const ldg_ev_bundle_anchor *anchors, size_t nanchors);
+/* Version 1: a record and what its links reach; version 2: an evidence chain (§6.1). */
+void ldg_ev_bundle_encode_v(ldg_enc *e, uint64_t version, const ldg_hash *genesis_hash,
+                            const ldg_ev_bundle_item *items, size_t nitems,
+                            const ldg_ev_bundle_anchor *anchors, size_t nanchors);
 
 #endif

@@ -128,6 +128,39 @@ check "   Python: valid 2, first the ack" grep -q "^$(sed -n 2p <<<"$IDS") ack d
 expect_fail NOT_FOUND "line 9 of day.log" evidence prove --file day.log --line 9 --out x.bundle
 expect_fail USAGE "an id and --file" evidence prove "$PURCHASE" --file day.log --line 2 --out x.bundle
 
+section "evidence chains: the whole process, forward and back"
+ACK="$(sed -n 2p <<<"$IDS")"
+expect_ok "evidence chain DISCLOSURE -o chain.bundle" evidence chain "$DISCLOSURE" -o chain.bundle
+check "   4 records (disclosure, ack, 2 purchases), 2 anchors" grep -q "evidence chain of 4 records, 2 anchors" <<<"$OUT"
+expect_ok "evidence verify chain.bundle" evidence verify chain.bundle --genesis genesis.bin
+check "   a valid chain" grep -q "^valid evidence chain: 4 records in time order" <<<"$OUT"
+run evidence verify chain.bundle --genesis genesis.bin --json
+eq "   --json chain" "$(jget chain <<<"$OUT")" true
+eq "   first the disclosure" "$(jget records.0.record <<<"$OUT")" "$DISCLOSURE"
+eq "   then the ack" "$(jget records.1.record <<<"$OUT")" "$ACK"
+eq "   last the second day's purchase" "$(jget records.3.record <<<"$OUT")" "$IDS2"
+pyv verify chain.bundle genesis.bin
+check "   Python: valid 4 chain" grep -q "^valid 4 chain" <<<"$OUT"
+expect_ok "evidence chain PURCHASE (the same process)" evidence chain "$PURCHASE" --out chain2.bundle
+cmp -s <(folio evidence verify chain.bundle --genesis genesis.bin --json | jget records) \
+  <(folio evidence verify chain2.bundle --genesis genesis.bin --json | jget records) &&
+  pass "   the same records in the same order" || fail "   other records"
+# prove's bundle (version 1: the purchase first) relabelled as a chain: out of time order.
+python3 -c '
+b = bytearray(open("purchase.bundle", "rb").read()); assert b[17] == 1; b[17] = 2
+open("relabelled.bundle", "wb").write(b)'
+expect_fail CHAIN_ORDER "a record bundle relabelled as a chain" evidence verify relabelled.bundle --genesis genesis.bin
+pyv verify relabelled.bundle genesis.bin
+check "   Python: invalid CHAIN_ORDER" grep -q "^invalid CHAIN_ORDER" <<<"$OUT"
+expect_fail NOT_FOUND "chain of an unknown record" evidence chain "$(printf '0%.0s' {1..64})" -o x.bundle
+# The store loses the first day's slice: day 2's purchase links to a record it no longer has.
+D1="$(head -1 "$FOLIO_HOME/evidence/by-source/$(printf day.log | sha256sum | cut -c1-64)")"
+mv "$FOLIO_HOME/evidence/$D1.slice" lost.slice
+expect_fail LINK_MISSING "chain of day 2's purchase with day 1's slice gone" evidence chain "$IDS2" -o x.bundle
+check "   names the purchase, its line and the missing record" \
+  grep -q "purchase day2.log line 1.*links to record $DISCLOSURE, which is not in the evidence store" <<<"$FAIL_SENTENCE"
+mv lost.slice "$FOLIO_HOME/evidence/$D1.slice"
+
 section "the record index (STORE/ids) is a checked hint"
 B="$FOLIO_HOME/evidence/ids/${PURCHASE:0:2}"
 check "   the purchase's bucket holds its entry" python3 -c '

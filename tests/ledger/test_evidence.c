@@ -581,13 +581,14 @@ static void bfix_free(bfix *f)
     ldg_enc_free(&f->cert);
 }
 
-/* Encodes a bundle proving record `which` and (when chain) every record before it. */
-static void bundle_of(ldg_enc *e, bfix *f, int which, bool chain, const ldg_hash *gh)
+/* Encodes a bundle of the given version whose items are the fixture's records order[0..n). */
+static void bundle_items(ldg_enc *e, bfix *f, const int *order, size_t n, uint64_t version,
+                         const ldg_hash *gh)
 {
-    ldg_ev_bundle_item items[3];
-    size_t n = 0;
-    for (int i = which; i >= (chain ? 0 : which); i--) {
-        ldg_ev_bundle_item *it = &items[n++];
+    ldg_ev_bundle_item items[4];
+    for (size_t k = 0; k < n; k++) {
+        int i = order[k];
+        ldg_ev_bundle_item *it = &items[k];
         memset(it, 0, sizeof *it);
         it->record = f->rec[i];
         it->record_len = f->rec_len[i];
@@ -608,7 +609,17 @@ static void bundle_of(ldg_enc *e, bfix *f, int which, bool chain, const ldg_hash
                                .log_path_len = 1};
     an.log_path[0] = f->log_path[0];
     ldg_enc_init(e);
-    ldg_ev_bundle_encode(e, gh, items, n, &an, 1);
+    ldg_ev_bundle_encode_v(e, version, gh, items, n, &an, 1);
+}
+
+/* Encodes a bundle proving record `which` and (when chain) every record before it. */
+static void bundle_of(ldg_enc *e, bfix *f, int which, bool chain, const ldg_hash *gh)
+{
+    int order[3];
+    size_t n = 0;
+    for (int i = which; i >= (chain ? 0 : which); i--)
+        order[n++] = i;
+    bundle_items(e, f, order, n, 1, gh);
 }
 
 static ldg_ev_verr verify_enc(const ldg_enc *e, const ldg_genesis *g, ldg_ev_fact *facts,
@@ -694,6 +705,48 @@ START_TEST(bundle_verify)
 }
 END_TEST
 
+/* Chain bundles (version 2): time order, links to earlier items, one connected process. */
+static ldg_ev_verr chain_case(bfix *f, const int *order, size_t n, bool *chain)
+{
+    ldg_enc e, ge;
+    bundle_items(&e, f, order, n, 2, &genesis_hash);
+    ldg_enc_init(&ge);
+    ldg_genesis_encode(&ge, &genesis);
+    ldg_ev_fact facts[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nf;
+    char why[256];
+    ldg_ev_verr r = ldg_ev_bundle_verify_v(ldg_enc_data(&e), ldg_enc_len(&e), ldg_enc_data(&ge),
+                                           ldg_enc_len(&ge), facts, &nf, chain, why, sizeof why);
+    ck_assert(r == LDG_EV_VOK || why[0] != '\0');
+    ldg_enc_free(&e);
+    ldg_enc_free(&ge);
+    return r;
+}
+
+START_TEST(chain_verify)
+{
+    bfix f;
+    bfix_build(&f);
+    bool chain = false;
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 1, 2}, 3, &chain), LDG_EV_VOK);
+    ck_assert(chain);
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 1}, 2, &chain), LDG_EV_VOK);
+    ck_assert_int_eq(chain_case(&f, (const int[]){2, 1, 0}, 3, &chain), LDG_EV_CHAIN_ORDER);
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 2}, 2, &chain), LDG_EV_LINK_MISSING);
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 0, 1, 2}, 4, &chain),
+                     LDG_EV_CHAIN_DISCONNECTED);
+    ck_assert(!chain);
+    /* The same items as a version 1 bundle: no chain rules. */
+    ldg_enc e;
+    ldg_ev_fact facts[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nf;
+    bundle_items(&e, &f, (const int[]){2, 1, 0}, 3, 1, &genesis_hash);
+    ck_assert_int_eq(verify_enc(&e, &genesis, facts, &nf), LDG_EV_VOK);
+    ldg_enc_free(&e);
+    bfix_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("evidence");
@@ -713,6 +766,7 @@ int main(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, anchor_rules);
     tcase_add_test(t, bundle_verify);
+    tcase_add_test(t, chain_verify);
     suite_add_tcase(s, t);
     return tl_run(s);
 }
