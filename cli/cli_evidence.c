@@ -23,7 +23,8 @@
 static bool valued(const char *a)
 {
     return !strcmp(a, "--out") || !strcmp(a, "-o") || !strcmp(a, "--file") ||
-           !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis");
+           !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis") ||
+           !strcmp(a, "--investor") || !strcmp(a, "--isin");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -1295,6 +1296,81 @@ static int cmd_chain(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+/* ---- disclose (§10) ---- */
+
+static void proved_encode(ldg_enc *e, const ldg_ev_proved *p)
+{
+    ldg_enc_array(e, 6);
+    ldg_enc_bin(e, p->bytes, p->bytes_len);
+    ldg_enc_bin(e, p->line, p->line_len);
+    ldg_enc_bin(e, p->salt.b, LDG_HASH_LEN);
+    ldg_enc_u64(e, p->index);
+    ldg_enc_array(e, p->path_len);
+    for (uint32_t i = 0; i < p->path_len; i++)
+        ldg_enc_bin(e, p->path[i].b, LDG_HASH_LEN);
+    ldg_enc_bin(e, p->slice_root.b, LDG_HASH_LEN);
+}
+
+/* The disclosure an acknowledgement links to: its first link of type disclosure. */
+static int find_disclosure(cli_ctx *ctx, const char *store, const ldg_ev_proved *ack,
+                           ldg_ev_proved *out)
+{
+    for (uint32_t i = 0; i < ack->record.link_count; i++) {
+        if (!store_find(ctx, store, &ack->record.links[i], out))
+            continue;
+        if (!strcmp(out->record.type, "disclosure"))
+            return CLI_OK;
+        ldg_ev_proved_free(out);
+    }
+    cli_fail(ctx, "NOT_FOUND",
+             "the acknowledgement (%s line %llu) links to no disclosure record "
+             "in the evidence store %s",
+             ack->record.source, (unsigned long long)ack->record.seq, store);
+    return CLI_REJECTED;
+}
+
+static int cmd_disclose(cli_ctx *ctx, int argc, char **argv)
+{
+    ldg_hash id;
+    const char *rid = positional(argc, argv, 0), *who = cli_opt(argc, argv, "--investor");
+    const char *isin = cli_opt(argc, argv, "--isin");
+    if (!rid || !who || !isin || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0 || !*isin ||
+        strlen(isin) > LDG_EV_ISIN_LEN_MAX) {
+        cli_fail(ctx, "USAGE",
+                 "evidence disclose needs the acknowledgement's record id (64 hex), "
+                 "--investor ACCOUNT and --isin ISIN");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    ldg_account investor;
+    ldg_ev_proved ack = {0}, dis = {0};
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = cli_resolve_account(ctx, who, &investor);
+    if (rc == CLI_OK && !store_find(ctx, store, &id, &ack)) {
+        cli_fail(ctx, "NOT_FOUND", "record %s is not in the evidence store %s", rid, store);
+        rc = CLI_REJECTED;
+    }
+    if (rc == CLI_OK)
+        rc = find_disclosure(ctx, store, &ack, &dis);
+    if (rc == CLI_OK) {
+        ldg_enc p;
+        ldg_enc_init(&p);
+        ldg_enc_array(&p, 4);
+        ldg_enc_bin(&p, investor.b, LDG_ACCOUNT_LEN);
+        ldg_enc_str(&p, isin);
+        proved_encode(&p, &dis);
+        proved_encode(&p, &ack);
+        rc = cli_submit(ctx, LDG_TX_EV_DISCLOSE, &p, "evidence disclose", NULL);
+        ldg_enc_free(&p);
+    }
+    ldg_ev_proved_free(&ack);
+    ldg_ev_proved_free(&dis);
+    return rc;
+}
+
 /* ---- verify ---- */
 
 static void iso_time(char *out, size_t len, uint64_t ms)
@@ -1540,13 +1616,16 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_prove(ctx, argc, argv);
     if (!strcmp(verb, "chain"))
         return cmd_chain(ctx, argc, argv);
+    if (!strcmp(verb, "disclose"))
+        return cmd_disclose(ctx, argc, argv);
     if (!strcmp(verb, "verify"))
         return cmd_verify(ctx, argc, argv);
     if (!strcmp(verb, "consistency"))
         return cmd_consistency(ctx, argc, argv);
     if (!strcmp(verb, "status"))
         return cmd_status(ctx, argc, argv);
-    cli_fail(ctx, "USAGE",
-             "evidence takes ingest, anchor, prove, chain, verify, consistency or status");
+    cli_fail(
+        ctx, "USAGE",
+        "evidence takes ingest, anchor, prove, chain, disclose, verify, consistency or status");
     return CLI_USAGE;
 }

@@ -31,7 +31,7 @@ void ldg_ev_th(ldg_hash *out, const char *tag, const void *data, size_t len);
 #define LDG_EV_TYPE_LEN_MAX 32
 
 /* Transaction type and result codes (stable: transactions.md, errors.md). */
-enum { LDG_TX_EV_ANCHOR = 200 };
+enum { LDG_TX_EV_ANCHOR = 200, LDG_TX_EV_DISCLOSE = 201 };
 enum {
     LDG_R_EV_BAD_SLICE = 150,
     LDG_R_EV_FUTURE = 151,
@@ -39,7 +39,20 @@ enum {
     LDG_R_EV_DUPLICATE = 153,
     LDG_R_EV_STALE_HEAD = 154,
     LDG_R_EV_BAD_LOG_ROOT = 155,
+    LDG_R_EV_NOT_ANCHORED = 156,
+    LDG_R_EV_NOT_INCLUDED = 157,
+    LDG_R_EV_NOT_DISCLOSURE = 158,
 };
+
+/* The longest instrument id a disclosure names (an ISIN is 12). */
+#define LDG_EV_ISIN_LEN_MAX 12
+
+/* Whether a disclosure and its acknowledgement are registered on chain for this investor
+ * and instrument (§10): *found. */
+ldg_err ldg_ev_disclosure_get(ldg_state *st, const ldg_account *investor, const char *isin,
+                              bool *found) LDG_WARN_UNUSED;
+/* The evidence.disclose transaction type (ldg_ev_disclose.c). */
+extern const ldg_tx_type ldg_ev_disclose_type;
 
 /* Registers the result codes and the anchor transaction type. */
 void ldg_ev_register(ldg_registry *r);
