@@ -478,7 +478,13 @@ const cli_cmd cli_cmds[] = {
     /* evidence */
     {"evidence", "ingest", "FILE...", 1, CLI_ARGS_ANY, true,
      "slice log files into records, store the slices and anchor each (broker)",
-     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+     OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false},
+          {"--format", "lines|jsonl|csv", "the logs' format (default lines, or the schema's)",
+           false},
+          {"--schema", "FILE",
+           "a JSON schema: which fields give time, type and links, which are required "
+           "(specs/evidence.md §1.4)",
+           false})},
     {"evidence", "anchor", "", 0, 0, true, "anchor the slices of the store not anchored yet",
      OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
     {"evidence", "prove", "[RECORD_ID]", 0, 1, false,

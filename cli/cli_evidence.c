@@ -24,7 +24,8 @@ static bool valued(const char *a)
 {
     return !strcmp(a, "--out") || !strcmp(a, "-o") || !strcmp(a, "--file") ||
            !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis") ||
-           !strcmp(a, "--investor") || !strcmp(a, "--isin");
+           !strcmp(a, "--investor") || !strcmp(a, "--isin") || !strcmp(a, "--format") ||
+           !strcmp(a, "--schema");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -515,6 +516,7 @@ typedef struct ingest {
     char stage_err[NET_PATH_MAX + 128];
     ldg_hash *roots;
     size_t nroots, records;
+    ldg_ev_schema *schema; /* NULL: lines/1 */
 } ingest;
 
 static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
@@ -587,8 +589,8 @@ static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
     }
     ldg_ev_ingest_out out;
     in->stage_err[0] = '\0';
-    ldg_ev_rerr e = ldg_ev_ingest(f, &in->subject, file, lookup_store, in, keep_new, &in->pr,
-                                  stage_slice, in, &out);
+    ldg_ev_rerr e = ldg_ev_ingest_schema(f, &in->subject, file, in->schema, lookup_store, in,
+                                         keep_new, &in->pr, stage_slice, in, &out);
     fclose(f);
     in->records = out.records;
     in->lines = out.lines;
@@ -786,10 +788,105 @@ static int subject_of_signer(cli_ctx *ctx, ldg_account *out)
     return CLI_OK;
 }
 
+/* A schema file's names: 1..64 bytes. */
+static bool schema_name(json_t *j, const char *key, char *out, bool need)
+{
+    json_t *v = json_object_get(j, key);
+    if (!v)
+        return !need;
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) > LDG_EV_FIELD_NAME_MAX)
+        return false;
+    snprintf(out, LDG_EV_FIELD_NAME_MAX + 1, "%s", s);
+    return true;
+}
+
+static bool schema_names(json_t *a, char (*out)[LDG_EV_FIELD_NAME_MAX + 1], size_t max, uint32_t *n)
+{
+    if (!a)
+        return true;
+    if (!json_is_array(a) || json_array_size(a) > max)
+        return false;
+    for (*n = 0; *n < json_array_size(a); (*n)++) {
+        const char *s = json_string_value(json_array_get(a, *n));
+        if (!s || !*s || strlen(s) > LDG_EV_FIELD_NAME_MAX)
+            return false;
+        snprintf(out[*n], LDG_EV_FIELD_NAME_MAX + 1, "%s", s);
+    }
+    return true;
+}
+
+/* --schema FILE (a JSON object, §1.4) and --format into s; *lines true for lines/1. */
+static int load_schema(cli_ctx *ctx, int argc, char **argv, ldg_ev_schema *s, bool *lines)
+{
+    const char *fmt = cli_opt(argc, argv, "--format"), *path = cli_opt(argc, argv, "--schema");
+    json_t *j = NULL;
+    if (path && access(path, R_OK) != 0) {
+        cli_fail(ctx, "IO", "cannot read the schema %s: %s", path, strerror(errno));
+        return CLI_LOCAL;
+    }
+    if (path) {
+        json_error_t err;
+        j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+        if (!json_is_object(j)) {
+            json_decref(j);
+            cli_fail(ctx, "BAD_SCHEMA", "%s: not a JSON object (line %d: %s)", path, err.line,
+                     err.text);
+            return CLI_REJECTED;
+        }
+        if (!fmt)
+            fmt = json_string_value(json_object_get(j, "format"));
+    }
+    fmt = fmt ? fmt : "lines";
+    ldg_ev_fmt f = !strcmp(fmt, "jsonl") ? LDG_EV_FMT_JSONL
+                   : !strcmp(fmt, "csv") ? LDG_EV_FMT_CSV
+                                         : LDG_EV_FMT_LINES;
+    *lines = f == LDG_EV_FMT_LINES;
+    if (*lines && strcmp(fmt, "lines") != 0) {
+        json_decref(j);
+        cli_fail(ctx, "USAGE", "--format is lines, jsonl or csv, not '%s'", fmt);
+        return CLI_USAGE;
+    }
+    ldg_ev_schema_default(s, f);
+    const char *key;
+    json_t *v;
+    bool ok = !(j && *lines); /* lines/1 has its own fixed syntax: no schema */
+    json_object_foreach(j, key, v) ok =
+        ok && (!strcmp(key, "format") || !strcmp(key, "time") || !strcmp(key, "type") ||
+               !strcmp(key, "links") || !strcmp(key, "required") || !strcmp(key, "columns"));
+    ok = ok &&
+         (!j || (schema_name(j, "time", s->time, false) && schema_name(j, "type", s->type, false) &&
+                 schema_name(j, "links", s->links, false) &&
+                 schema_names(json_object_get(j, "required"), s->required,
+                              LDG_EV_SCHEMA_REQUIRED_MAX, &s->nrequired) &&
+                 (f == LDG_EV_FMT_CSV || !json_object_get(j, "columns")) &&
+                 schema_names(json_object_get(j, "columns"), s->columns, LDG_EV_CSV_COLUMNS_MAX,
+                              &s->ncolumns)));
+    json_decref(j);
+    if (!ok) {
+        cli_fail(ctx, "BAD_SCHEMA",
+                 "%s: a schema is {\"format\": \"jsonl\"|\"csv\", \"time\", \"type\", "
+                 "\"links\": field names, \"required\": [up to %d names], \"columns\" (csv): "
+                 "[up to %d names]}, names of 1 to %d bytes (specs/evidence.md §1.4)",
+                 path, LDG_EV_SCHEMA_REQUIRED_MAX, LDG_EV_CSV_COLUMNS_MAX, LDG_EV_FIELD_NAME_MAX);
+        return CLI_REJECTED;
+    }
+    return CLI_OK;
+}
+
 static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 {
     char store[NET_PATH_MAX];
     ingest in = {.ctx = ctx, .store = store};
+    ldg_ev_schema *schema = malloc(sizeof *schema);
+    LDG_ASSERT(schema);
+    bool lines;
+    int src = load_schema(ctx, argc, argv, schema, &lines);
+    if (src != CLI_OK) {
+        free(schema);
+        return src;
+    }
+    in.schema = lines ? NULL : schema;
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
@@ -801,6 +898,7 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     free(in.roots);
     free(in.pr.hash);
     free(in.pr.have);
+    free(schema);
     /* A dry run stored nothing: nothing to check for anchoring either. */
     return rc == CLI_OK && !ctx->dry_run ? anchor_pending(ctx, store, &in.subject) : rc;
 }

@@ -491,6 +491,12 @@
  * and its root is kept in the slice's head, so proving one record decompresses and re-hashes
  * one tile (about 0.3 ms) instead of the slice. A power of two, so tiles are subtrees. */
 #define LDG_EV_TILE_RECORDS 256
+/* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
+#define LDG_EV_FIELD_NAME_MAX 64
+/* Fields a schema may require: a record's identifying fields, not a whole data model. */
+#define LDG_EV_SCHEMA_REQUIRED_MAX 16
+/* Columns of a CSV log: its header is held for the whole file (65 bytes a name). */
+#define LDG_EV_CSV_COLUMNS_MAX 64
 /* Records in one bundle (the proved record and the chain its links reach). */
 #define LDG_EV_BUNDLE_ITEMS_MAX 64
 /* A bundle's bytes: 64 items of 64 KiB lines and their paths, plus anchors with a full

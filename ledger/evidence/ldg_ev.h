@@ -91,8 +91,52 @@ typedef enum ldg_ev_rerr {
     LDG_EV_EMPTY = 9,
     LDG_EV_IO = 10,
     LDG_EV_TOO_MANY = 11,
+    LDG_EV_SCHEMA_FIELD = 12,
 } ldg_ev_rerr;
 const char *ldg_ev_rerr_name(ldg_ev_rerr e);
+
+/* ---- input formats (§1.4) ---- */
+
+typedef enum ldg_ev_fmt {
+    LDG_EV_FMT_LINES = 0,
+    LDG_EV_FMT_JSONL = 1,
+    LDG_EV_FMT_CSV = 2
+} ldg_ev_fmt;
+
+/* How a line of another format gives TIME, TYPE and LINKS, and which fields it must have. */
+typedef struct ldg_ev_schema {
+    ldg_ev_fmt format;
+    char time[LDG_EV_FIELD_NAME_MAX + 1], type[LDG_EV_FIELD_NAME_MAX + 1],
+        links[LDG_EV_FIELD_NAME_MAX + 1];
+    uint32_t nrequired;
+    char required[LDG_EV_SCHEMA_REQUIRED_MAX][LDG_EV_FIELD_NAME_MAX + 1];
+    /* csv: the column names; 0 = the file's first line is its header. */
+    uint32_t ncolumns;
+    char columns[LDG_EV_CSV_COLUMNS_MAX][LDG_EV_FIELD_NAME_MAX + 1];
+} ldg_ev_schema;
+
+/* time, type, links, no required field, csv columns from the header. */
+void ldg_ev_schema_default(ldg_ev_schema *s, ldg_ev_fmt format);
+
+/* The three values a line gives, bounded (a longer one is cut and flagged). */
+typedef struct ldg_ev_field {
+    uint8_t v[LDG_EV_LINKS_MAX * 66 + 8];
+    size_t len;
+    bool too_long;
+} ldg_ev_field;
+typedef struct ldg_ev_fields {
+    ldg_ev_field time, type, links;
+    char why[160];
+} ldg_ev_fields;
+
+/* Splits a jsonl or csv line (hostile) under its schema: LDG_EV_ROK, or LDG_EV_FIELDS (not
+ * a JSON object / CSV record of the columns) or LDG_EV_SCHEMA_FIELD (a field missing), f->why
+ * saying which. */
+ldg_ev_rerr ldg_ev_split(const ldg_ev_schema *s, const uint8_t *line, size_t len,
+                         ldg_ev_fields *f) LDG_WARN_UNUSED;
+/* Reads a CSV header line into s->columns. */
+ldg_ev_rerr ldg_ev_csv_header(ldg_ev_schema *s, const uint8_t *line, size_t len, char *why,
+                              size_t why_len) LDG_WARN_UNUSED;
 
 /* Looks an id link (64 hex) up outside the file (the broker's store): true with its time
  * if known. NULL: every id link is LINK_UNKNOWN. */
@@ -105,6 +149,8 @@ typedef struct ldg_ev_reader ldg_ev_reader;
  * on allocation failure. */
 ldg_ev_reader *ldg_ev_reader_new(FILE *f, const ldg_account *subject, const char *source,
                                  ldg_ev_lookup_fn lookup, void *lookup_arg);
+/* Reads another format than lines/1 (copied; before the first record). */
+void ldg_ev_reader_set_schema(ldg_ev_reader *rd, const ldg_ev_schema *s);
 void ldg_ev_reader_free(ldg_ev_reader *rd);
 /* The next record: LDG_EV_ROK with *done false and r, its bytes (borrowed until the next
  * call), the line (borrowed too) and id filled; *done true at a clean end. On an error the
@@ -181,6 +227,12 @@ ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *sourc
                           ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_keep_fn keep,
                           void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
                           ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
+/* The same for a format given by schema (NULL: lines/1). */
+ldg_ev_rerr ldg_ev_ingest_schema(FILE *f, const ldg_account *subject, const char *source,
+                                 const ldg_ev_schema *schema, ldg_ev_lookup_fn lookup,
+                                 void *lookup_arg, ldg_ev_keep_fn keep, void *keep_arg,
+                                 ldg_ev_sink_fn sink, void *sink_arg,
+                                 ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
 
 /* ---- tiles: one record out of a slice file without reading the slice (§2.2) ---- */
 

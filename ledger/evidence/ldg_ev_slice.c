@@ -458,6 +458,15 @@ ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *sourc
                           void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
                           ldg_ev_ingest_out *out)
 {
+    return ldg_ev_ingest_schema(f, subject, source, NULL, lookup, lookup_arg, keep, keep_arg, sink,
+                                sink_arg, out);
+}
+
+ldg_ev_rerr ldg_ev_ingest_schema(FILE *f, const ldg_account *subject, const char *source,
+                                 const ldg_ev_schema *schema, ldg_ev_lookup_fn lookup,
+                                 void *lookup_arg, ldg_ev_keep_fn keep, void *keep_arg,
+                                 ldg_ev_sink_fn sink, void *sink_arg, ldg_ev_ingest_out *out)
+{
     memset(out, 0, sizeof *out);
     ldg_ev_reader *rd = ldg_ev_reader_new(f, subject, source, lookup, lookup_arg);
     if (!rd) {
@@ -465,6 +474,8 @@ ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *sourc
                  "the source name must be 1 to %d bytes of printable UTF-8", LDG_EV_SOURCE_LEN_MAX);
         return LDG_EV_IO;
     }
+    if (schema)
+        ldg_ev_reader_set_schema(rd, schema);
     ev_pipe p = {.sink = sink, .sink_arg = sink_arg};
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);

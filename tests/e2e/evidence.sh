@@ -263,5 +263,43 @@ check "   says what it would do" grep -q "dry run: dry.log: 1 new records in 1 s
 eq "   no slice stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
 eq "   no transaction" "$(($(txs) - t0))" 0
 
+section "other formats: jsonl and csv, under a schema"
+FS="$E2E_TMP/fmt-store"
+printf '{"time": %s, "type": "disclosure", "investor": "alice", "isin": "CNE100000296"}\n{"time": "%s", "type": "ack", "links": ["#1"], "investor": "alice", "note": "read it, \\"all\\" of it"}\n' \
+  "$((T + 6000))" "$(python3 -c 'import sys,datetime; print(datetime.datetime.utcfromtimestamp(int(sys.argv[1]) / 1000).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")' "$((T + 7000))")" >day.jsonl
+expect_ok "evidence ingest day.jsonl --format jsonl" evidence ingest day.jsonl --format jsonl --as broker --store "$FS"
+check "   2 records" grep -q "day.jsonl: 2 records in 1 slices" <<<"$OUT"
+expect_ok "prove --file day.jsonl --line 2" evidence prove --file day.jsonl --line 2 -o jsonl.bundle --store "$FS"
+check "   2 records (the ack and its disclosure)" grep -q "2 records, 1 anchor" <<<"$OUT"
+pyv verify jsonl.bundle genesis.bin
+check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
+printf 'when,what,refs,investor\n%s,disclosure,,bob\n%s,ack,#2,"bob, ""B."""\n' "$((T + 8000))" "$((T + 9000))" >day.csv
+printf '{"format": "csv", "time": "when", "type": "what", "links": "refs", "required": ["investor"]}\n' >csv.schema
+expect_ok "evidence ingest day.csv --schema csv.schema" evidence ingest day.csv --schema csv.schema --as broker --store "$FS"
+check "   2 records (the header is none)" grep -q "day.csv: 2 records in 1 slices" <<<"$OUT"
+expect_ok "prove --file day.csv --line 3" evidence prove --file day.csv --line 3 -o csv.bundle --store "$FS"
+run evidence verify csv.bundle --genesis genesis.bin --json
+eq "   the record is an ack" "$(jget records.0.type <<<"$OUT")" ack
+eq "   of line 3" "$(jget records.0.line <<<"$OUT")" 3
+eq "   following from line 2" "$(jget records.1.line <<<"$OUT")" 2
+n0="$(ls "$FS"/*.slice | wc -l)"
+printf '{"format": "jsonl", "time": "ts", "type": "event", "required": ["investor"]}\n' >j.schema
+printf '{"ts": %s, "event": "login", "investor": "carol"}\n{"ts": %s, "event": "login"}\n' "$T" "$T" >missing.jsonl
+expect_fail BAD_LOG "a jsonl record without a required field" evidence ingest missing.jsonl --schema j.schema --as broker --store "$FS"
+check "   names line 2, SCHEMA and the field" grep -q 'missing.jsonl: line 2 (byte offset [0-9]*): SCHEMA: the object has no "investor", which the schema requires' <<<"$FAIL_SENTENCE"
+printf '{"ts": %s, "event": "login", "investor": "carol"}\n["not", "an object"]\n' "$T" >notobj.jsonl
+expect_fail BAD_LOG "a jsonl line that is not an object" evidence ingest notobj.jsonl --schema j.schema --as broker --store "$FS"
+check "   names line 2 and FIELDS" grep -q "notobj.jsonl: line 2 (byte offset [0-9]*): FIELDS: the line is not a JSON object" <<<"$FAIL_SENTENCE"
+printf 'time,type\n%s,login\n%s,"unclosed\n' "$T" "$T" >bad.csv
+expect_fail BAD_LOG "a csv line with an unclosed quote" evidence ingest bad.csv --format csv --as broker --store "$FS"
+check "   names line 3" grep -q "bad.csv: line 3 (byte offset [0-9]*): FIELDS" <<<"$FAIL_SENTENCE"
+printf '{"time": "yesterday", "type": "x"}\n' >badtime.jsonl
+expect_fail BAD_LOG "a jsonl time that is not a time" evidence ingest badtime.jsonl --format jsonl --as broker --store "$FS"
+check "   TIME" grep -q "line 1 (byte offset 0): TIME" <<<"$FAIL_SENTENCE"
+eq "   nothing stored" "$(ls "$FS"/*.slice | wc -l)" "$n0"
+printf '{"format": "jsonl", "tiem": "ts"}\n' >typo.schema
+expect_fail BAD_SCHEMA "a schema with an unknown key" evidence ingest missing.jsonl --schema typo.schema --as broker --store "$FS"
+expect_fail USAGE "an unknown format" evidence ingest day.log --format xml --as broker --store "$FS"
+
 check_node_log_clean
 finish

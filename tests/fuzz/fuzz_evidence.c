@@ -8,7 +8,9 @@
  *   3: a bundle against the example genesis of encoding.md: never crashes, never verifies
  *      (nothing in it can carry that chain's validator's signature);
  *   4: a slice file (§2.2): if it decodes, every record read by its tile alone
- *      (ldg_ev_tile_by_index) is the same record with a path to the same root. */
+ *      (ldg_ev_tile_by_index) is the same record with a path to the same root;
+ *   5: a jsonl log, 6: a csv log (§1.4), through the streaming reader under a schema that
+ *      requires a field: every record decodes, seq counts up. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +125,36 @@ static void slice_file(const uint8_t *d, size_t n)
         ldg_ev_slice_clear(&sl);
 }
 
+static void formatted_log(const uint8_t *d, size_t n, ldg_ev_fmt fmt)
+{
+    if (n == 0)
+        return;
+    FILE *f = fmemopen((void *)d, n, "r");
+    if (!f)
+        return;
+    ldg_ev_schema sc;
+    ldg_ev_schema_default(&sc, fmt);
+    sc.nrequired = 1;
+    snprintf(sc.required[0], sizeof sc.required[0], "who");
+    ldg_account subject = {{1}};
+    ldg_ev_reader *rd = ldg_ev_reader_new(f, &subject, "fuzz.log", NULL, NULL);
+    LDG_ASSERT(rd);
+    ldg_ev_reader_set_schema(rd, &sc);
+    for (;;) {
+        ldg_ev_record r, back;
+        const uint8_t *b, *line;
+        size_t bl, ll;
+        ldg_hash id;
+        bool done;
+        if (ldg_ev_reader_next(rd, &r, &b, &bl, &line, &ll, &id, &done) != LDG_EV_ROK || done)
+            break;
+        LDG_ASSERT(ldg_ev_record_decode(&back, b, bl) && back.seq == r.seq && r.type[0]);
+    }
+    LDG_ASSERT(ldg_ev_reader_error(rd) != NULL);
+    ldg_ev_reader_free(rd);
+    fclose(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
@@ -133,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s)
         return 0;
     memcpy(s, data + 1, n);
-    switch (data[0] % 5) {
+    switch (data[0] % 7) {
     case 0:
         one_line(s, n);
         break;
@@ -145,6 +177,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 3:
         bundle(s, n);
+        break;
+    case 5:
+        formatted_log(s, n, LDG_EV_FMT_JSONL);
+        break;
+    case 6:
+        formatted_log(s, n, LDG_EV_FMT_CSV);
         break;
     default:
         slice_file(s, n);
@@ -209,6 +247,16 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         size_t n = put(out, cap, 3, ldg_enc_data(&e), ldg_enc_len(&e));
         ldg_enc_free(&e);
         return n;
+    }
+    if (index == LDG_ARRAY_LEN(lines) + 4) {
+        static const char j[] = "{\"time\": 5, \"type\": \"disclosure\", \"who\": \"a\"}\n"
+                                "{\"time\": \"1970-01-01T00:00:00.006Z\", \"type\": \"ack\", "
+                                "\"links\": [\"#1\"], \"who\": \"a\\u0041\"}\n";
+        return put(out, cap, 5, j, strlen(j));
+    }
+    if (index == LDG_ARRAY_LEN(lines) + 5) {
+        static const char c[] = "time,type,links,who\n5,disclosure,,a\n6,ack,#2,\"a, \"\"b\"\"\"\n";
+        return put(out, cap, 6, c, strlen(c));
     }
     if (index == LDG_ARRAY_LEN(lines) + 3) {
         FILE *f = fmemopen((void *)log, strlen(log), "r");

@@ -221,6 +221,83 @@ START_TEST(reader_hostile)
 }
 END_TEST
 
+/* ---- other formats (§1.4) ---- */
+
+/* Reads text under a schema of that format requiring "who": the first error or ROK, and
+ * the records read. */
+static ldg_ev_rerr read_fmt(const char *text, ldg_ev_fmt fmt, size_t *records, ldg_ev_record *last)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    ck_assert_ptr_nonnull(f);
+    ldg_account subject = {{7}};
+    ldg_ev_schema sc;
+    ldg_ev_schema_default(&sc, fmt);
+    sc.nrequired = 1;
+    snprintf(sc.required[0], sizeof sc.required[0], "who");
+    ldg_ev_reader *rd = ldg_ev_reader_new(f, &subject, "f.log", NULL, NULL);
+    ldg_ev_reader_set_schema(rd, &sc);
+    ldg_ev_rerr e;
+    *records = 0;
+    for (;;) {
+        const uint8_t *b, *line;
+        size_t bl, ll;
+        bool done;
+        ldg_hash id;
+        e = ldg_ev_reader_next(rd, last, &b, &bl, &line, &ll, &id, &done);
+        if (e != LDG_EV_ROK || done)
+            break;
+        (*records)++;
+    }
+    ldg_ev_reader_free(rd);
+    fclose(f);
+    return e;
+}
+
+START_TEST(formats)
+{
+    size_t n;
+    ldg_ev_record r;
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"disclosure\", \"who\": \"a\"}\n"
+                              " { \"who\" : \"a\\u0041\", \"links\":[\"#1\"], \"type\":\"ack\", "
+                              "\"time\":\"1970-01-01T00:00:00.006Z\", \"x\": {\"y\": [1, true]}}\n",
+                              LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_ROK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(r.type, "ack");
+    ck_assert_uint_eq(r.time_ms, 6);
+    ck_assert_uint_eq(r.link_count, 1);
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"a\", \"type\": \"b\", \"who\": 1}\n",
+                              LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_FIELDS);
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"a\"}\n", LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_SCHEMA_FIELD);
+    ck_assert_int_eq(
+        read_fmt("{\"time\": 5, \"type\": \"a\", \"who\": 1} x\n", LDG_EV_FMT_JSONL, &n, &r),
+        LDG_EV_FIELDS);
+    ck_assert_int_eq(
+        read_fmt("{\"time\": 5, \"type\": \"a\", \"who\": \"\\q\"}\n", LDG_EV_FMT_JSONL, &n, &r),
+        LDG_EV_FIELDS);
+    ck_assert_int_eq(
+        read_fmt("{\"time\": -5, \"type\": \"a\", \"who\": 1}\n", LDG_EV_FMT_JSONL, &n, &r),
+        LDG_EV_TIME);
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"a\", \"links\": [\"#1\"], \"who\": 1}\n",
+                              LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_LINK_UNKNOWN);
+    ck_assert_int_eq(read_fmt("who,time,type,links\n\"a,\"\"b\"\"\",5,disclosure,\nb,6,ack,#2\n",
+                              LDG_EV_FMT_CSV, &n, &r),
+                     LDG_EV_ROK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(r.seq, 3);
+    ck_assert_uint_eq(r.link_count, 1);
+    ck_assert_int_eq(read_fmt("who,time,type\na,5\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_FIELDS);
+    ck_assert_int_eq(read_fmt("who,time,type\na,5,x,y\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_FIELDS);
+    ck_assert_int_eq(read_fmt("who,time,type\n,5,x\n", LDG_EV_FMT_CSV, &n, &r),
+                     LDG_EV_SCHEMA_FIELD);
+    ck_assert_int_eq(read_fmt("who,time\na,5\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_SCHEMA_FIELD);
+    ck_assert_int_eq(read_fmt("who,time,type\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_EMPTY);
+}
+END_TEST
+
 /* ---- the ingest pipeline ---- */
 
 typedef struct sink_log {
@@ -759,6 +836,10 @@ int main(void)
     t = tcase_create("reader");
     tcase_add_test(t, reader_good);
     tcase_add_test(t, reader_hostile);
+    tcase_add_test(t, formats);
+    suite_add_tcase(s, t);
+    t = tcase_create("pipeline"); /* 65546-line logs, under ASan on a loaded machine */
+    tcase_set_timeout(t, 60);
     tcase_add_test(t, ingest_pipeline);
     tcase_add_test(t, tiles_prove);
     suite_add_tcase(s, t);
