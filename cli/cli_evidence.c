@@ -530,15 +530,17 @@ static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
     return true;
 }
 
-static void blob_put(ldg_ev_blob *b, const void *d, size_t n)
+/* A staging file the index is built from: temporary (a crash discards the staging folder),
+ * so not synced, unlike the slice itself. */
+static bool write_plain(const char *path, const void *d, size_t n, char *err, size_t err_len)
 {
-    if (b->len + n > b->cap) {
-        b->cap = b->cap ? 2 * b->cap : 4096;
-        b->d = realloc(b->d, b->cap);
-        LDG_ASSERT(b->d);
-    }
-    memcpy(b->d + b->len, d, n);
-    b->len += n;
+    FILE *f = fopen(path, "wbx");
+    bool ok = f && fwrite(d, 1, n, f) == n;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
+    return ok;
 }
 
 /* The pipeline's sink (worker thread): writes the slice into the staging folder. */
@@ -552,27 +554,12 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
         return false;
     /* Its ids, for the record index once the whole file is read (commit_staging). */
     slice_path(path, sizeof path, in->staging, &s->root, "ids");
-    if (net_file_write(path, s->ids, s->n * sizeof *s->ids, 0600, NET_FILE_CREATE, in->stage_err,
-                       sizeof in->stage_err) != LDG_OK)
+    if (!write_plain(path, s->ids, s->n * sizeof *s->ids, in->stage_err, sizeof in->stage_err))
         return false;
     /* And its links (linked id, linking id), for the link index. */
-    ldg_ev_blob links = {0};
-    for (size_t i = 0; i < s->n; i++) {
-        ldg_ev_record r;
-        LDG_ASSERT(
-            ldg_ev_record_decode(&r, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i]));
-        for (uint32_t l = 0; l < r.link_count; l++) {
-            uint8_t e[LINK_ENTRY];
-            memcpy(e, r.links[l].b, 32);
-            memcpy(e + 32, s->ids[i].b, 32);
-            blob_put(&links, e, sizeof e);
-        }
-    }
     slice_path(path, sizeof path, in->staging, &s->root, "links");
-    bool ok = net_file_write(path, links.d ? links.d : (uint8_t *)"", links.len, 0600,
-                             NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) == LDG_OK;
-    free(links.d);
-    if (!ok)
+    if (!write_plain(path, s->links.d ? s->links.d : (uint8_t *)"", s->links.len, in->stage_err,
+                     sizeof in->stage_err))
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     LDG_ASSERT(in->roots);
@@ -762,12 +749,12 @@ static int ingest_one(ingest *in, const char *file)
             printf("dry run: %s: %zu new records in %zu slices would be stored and anchored\n",
                    file, in->records, in->nroots);
         } else if (access(src_path, F_OK) == 0) {
-            fprintf(stderr, "%s: already ingested (sha256 %s): nothing new to anchor\n", file, hex);
+            fprintf(stderr, "%s: already ingested (digest %s): nothing new to anchor\n", file, hex);
             in->nroots = 0;
         } else {
             rc = commit_staging(in, &digest, src_path);
             if (rc == CLI_OK && !in->ctx->json)
-                printf("%s: %zu records in %zu slices (sha256 %s)%s\n", file, in->records,
+                printf("%s: %zu records in %zu slices (digest %s)%s\n", file, in->records,
                        in->nroots, hex,
                        in->pr.n ? "; the lines already anchored are unchanged and not stored again"
                                 : "");
@@ -1231,7 +1218,7 @@ static int chain_add(prover *p, const ldg_hash *id, const ldg_ev_proved *from, b
                  LDG_EV_BUNDLE_ITEMS_MAX);
         return CLI_REJECTED;
     }
-    char hex[65], who[160];
+    char hex[65], who[512];
     ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
     if (!store_find(p->ctx, p->store, id, &p->recs[p->nitems])) {
         if (hint) /* a stale entry of the link index */
@@ -1287,7 +1274,7 @@ static int chain_times(prover *p)
                 if (memcmp(p->recs[j].id.b, r->record.links[l].b, LDG_HASH_LEN) != 0 ||
                     p->recs[j].record.time_ms <= r->record.time_ms)
                     continue;
-                char a[160], b[160];
+                char a[512], b[512];
                 rec_name(a, sizeof a, r);
                 rec_name(b, sizeof b, &p->recs[j]);
                 cli_fail(p->ctx, "LINK_LATER", "%s links to %s, which is later than itself", a, b);

@@ -159,7 +159,8 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
                                size_t *bytes_len, const uint8_t **line, size_t *line_len,
                                ldg_hash *id, bool *done) LDG_WARN_UNUSED;
 const char *ldg_ev_reader_error(const ldg_ev_reader *rd);
-/* Every byte consumed so far, hashed (SHA-256), valid once *done: the file's digest. */
+/* The file's digest, valid once *done: SHA-256 over the payload hash of each line (§2.2),
+ * which identifies the file's bytes without hashing them a second time. */
 void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out);
 /* The same parser on one line held in memory (no \n), for fuzzing and tests; window
  * links resolve against nothing. */
@@ -190,6 +191,9 @@ typedef struct ldg_ev_slice {
     size_t leaves_cap;
     ldg_hash root;
     uint64_t t_first, t_last;
+    /* Filled by the ingest pipeline only: linked id || record id (64 bytes) per link of its
+     * records, for the store's link index. */
+    ldg_ev_blob links;
 } ldg_ev_slice;
 
 void ldg_ev_slice_clear(ldg_ev_slice *s);
@@ -214,7 +218,7 @@ typedef bool (*ldg_ev_keep_fn)(void *arg, const ldg_ev_record *r);
 typedef struct ldg_ev_ingest_out {
     uint64_t lines;           /* records read */
     uint64_t records, slices; /* records kept, in this many slices */
-    ldg_hash digest;          /* SHA-256 of the file */
+    ldg_hash digest;          /* the file's digest (ldg_ev_reader_digest) */
     char error[256];
 } ldg_ev_ingest_out;
 

@@ -291,7 +291,21 @@ struct ldg_ev_reader {
     bool header;           /* csv: the next line is the header */
     uint64_t records;
     char why[160];
+    uint8_t dbatch[128 * LDG_HASH_LEN]; /* payload hashes not yet in the file digest */
+    unsigned nd;
 };
+
+/* The file digest (§2.2) is SHA-256 over the payload hash of every line: the payload hash
+ * is computed anyway, so the file is not hashed a second time. Batched: one update per 128
+ * lines. */
+static void digest_add(ldg_ev_reader *rd, const ldg_hash *h)
+{
+    memcpy(rd->dbatch + rd->nd * LDG_HASH_LEN, h->b, LDG_HASH_LEN);
+    if (++rd->nd == sizeof rd->dbatch / LDG_HASH_LEN) {
+        EVP_DigestUpdate(rd->sha, rd->dbatch, sizeof rd->dbatch);
+        rd->nd = 0;
+    }
+}
 
 void ldg_ev_reader_set_schema(ldg_ev_reader *rd, const ldg_ev_schema *s)
 {
@@ -358,6 +372,8 @@ const char *ldg_ev_reader_error(const ldg_ev_reader *rd)
 
 void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out)
 {
+    EVP_DigestUpdate(rd->sha, rd->dbatch, rd->nd * LDG_HASH_LEN);
+    rd->nd = 0;
     unsigned int n = 0;
     EVP_DigestFinal_ex(rd->sha, out->b, &n);
     LDG_ASSERT(n == LDG_HASH_LEN);
@@ -392,7 +408,6 @@ static ldg_ev_rerr fill(ldg_ev_reader *rd, const uint8_t **nl)
                 return LDG_EV_IO;
             rd->eof = true;
         }
-        EVP_DigestUpdate(rd->sha, rd->buf + rd->end, got);
         rd->end += got;
     }
 }
@@ -459,6 +474,7 @@ static ldg_ev_rerr build(ldg_ev_reader *rd, const uint8_t *line, size_t len, ldg
         e = resolve(rd, &refs[i], r->time_ms, &r->links[r->link_count++]);
     if (e != LDG_EV_ROK)
         return e;
+    digest_add(rd, &r->payload_hash);
     r->subject = rd->subject;
     memcpy(r->source, rd->source, sizeof r->source);
     r->offset = rd->offset;
@@ -502,6 +518,9 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
         e = ldg_ev_csv_header(rd->schema, *line, len, rd->why, sizeof rd->why);
         if (e != LDG_EV_ROK)
             return fail(rd, e, rd->why);
+        ldg_hash h;
+        ldg_ev_th(&h, LDG_TAG_EV_PAYLOAD, *line, len);
+        digest_add(rd, &h);
         rd->start += len + 1;
         rd->offset += len + 1;
         rd->seq++;

@@ -34,6 +34,7 @@ void ldg_ev_slice_clear(ldg_ev_slice *s)
     free(s->times);
     free(s->ids);
     free(s->leaves);
+    free(s->links.d);
     memset(s, 0, sizeof *s);
 }
 
@@ -41,7 +42,7 @@ void ldg_ev_slice_clear(ldg_ev_slice *s)
 static void slice_reset(ldg_ev_slice *s)
 {
     s->n = 0;
-    s->rec.len = s->line.len = 0;
+    s->rec.len = s->line.len = s->links.len = 0;
 }
 
 void ldg_ev_slice_add(ldg_ev_slice *s, const uint8_t *rec, size_t rl, const uint8_t *line,
@@ -446,6 +447,10 @@ static ldg_ev_rerr read_all(ldg_ev_reader *rd, ev_pipe *p, ldg_ev_slice *cur, ld
         if (keep && !keep(keep_arg, &r))
             continue;
         ldg_ev_slice_add(cur, b, bl, line, ll, &id, r.time_ms);
+        for (uint32_t i = 0; i < r.link_count; i++) {
+            blob_add(&cur->links, r.links[i].b, LDG_HASH_LEN);
+            blob_add(&cur->links, id.b, LDG_HASH_LEN);
+        }
         out->records++;
         if ((cur->n == LDG_EV_SLICE_RECORDS_MAX || cur->line.len >= LDG_EV_SLICE_BYTES_MAX) &&
             !hand_over(p, cur))

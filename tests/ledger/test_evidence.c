@@ -368,8 +368,17 @@ START_TEST(ingest_pipeline)
     ck_assert_uint_eq(out.slices, 2);
     ck_assert_uint_eq(l.counts[0], LDG_EV_SLICE_RECORDS_MAX);
     ck_assert_uint_eq(l.counts[1], 10);
+    /* The digest: SHA-256 over each line's payload hash (§2.2), computed here from the text. */
     ldg_hash want;
-    ldg_sha256(&want, t, len);
+    uint8_t *cat = malloc(n * 32);
+    for (size_t i = 0, at = 0; i < n; i++) {
+        const char *nl = memchr(t + at, '\n', len - at);
+        ldg_tagged_hash((ldg_hash *)(void *)(cat + 32 * i), LDG_TAG_EV_PAYLOAD, t + at,
+                        (size_t)(nl - (t + at)));
+        at = (size_t)(nl - t) + 1;
+    }
+    ldg_sha256(&want, cat, n * 32);
+    free(cat);
     ck_assert_mem_eq(out.digest.b, want.b, 32);
     /* A sink that refuses the second slice stops the ingest. */
     f = fmemopen(t, len, "r");
