@@ -586,6 +586,124 @@ START_TEST(anchor_rules)
 }
 END_TEST
 
+/* ---- the disclosure registration (§10) ---- */
+
+typedef struct dfix {
+    char lines[2][200];
+    uint8_t *rec[2];
+    size_t rec_len[2];
+    ldg_hash ids[2], salts[2], leaves[2], root;
+} dfix;
+
+/* A disclosure naming `named` and the instrument, and an ack linked to it, in one slice. */
+static void dfix_build(dfix *f, const ldg_account *named)
+{
+    char hex[LDG_ACCOUNT_HEX_LEN], text[512];
+    ldg_account_hex(hex, named);
+    snprintf(f->lines[0], sizeof f->lines[0], "%llu\tdisclosure\t-\tinvestor=%s isin=CNE100000296",
+             (unsigned long long)(NOW_MS - 10), hex);
+    snprintf(f->lines[1], sizeof f->lines[1], "%llu\tack\t#1\tinvestor=%s ok",
+             (unsigned long long)(NOW_MS - 5), hex);
+    snprintf(text, sizeof text, "%s\n%s\n", f->lines[0], f->lines[1]);
+    FILE *fp = fmemopen(text, strlen(text), "r");
+    ldg_account b = tl_account(&broker);
+    ldg_ev_reader *rd = ldg_ev_reader_new(fp, &b, "d.log", NULL, NULL);
+    uint8_t key[32] = {9};
+    for (int i = 0; i < 2; i++) {
+        ldg_ev_record r;
+        const uint8_t *bytes, *line;
+        size_t bl, ll;
+        bool done;
+        ck_assert_int_eq(ldg_ev_reader_next(rd, &r, &bytes, &bl, &line, &ll, &f->ids[i], &done),
+                         LDG_EV_ROK);
+        f->rec[i] = malloc(bl);
+        memcpy(f->rec[i], bytes, bl);
+        f->rec_len[i] = bl;
+        ldg_ev_salt(&f->salts[i], key, (uint64_t)i);
+        ldg_ev_leaf(&f->leaves[i], &f->salts[i], &f->ids[i]);
+    }
+    ldg_ev_reader_free(rd);
+    fclose(fp);
+    ldg_ev_root(&f->root, f->leaves, 2);
+}
+
+/* evidence.disclose for `inv` with the fixture's records (first, second), the byte at
+ * `flip` of the payload flipped if non-zero. */
+static ldg_result run_disclose(dfix *f, const ldg_account *inv, int first, int second, size_t flip)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 4);
+    ldg_enc_bin(&e, inv->b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&e, "CNE100000296");
+    int which[2] = {first, second};
+    for (int k = 0; k < 2; k++) {
+        int i = which[k];
+        ldg_hash path[LDG_EV_PATH_MAX];
+        size_t pl = ldg_ev_path(path, f->leaves, 2, (size_t)i);
+        ldg_enc_array(&e, 6);
+        ldg_enc_bin(&e, f->rec[i], f->rec_len[i]);
+        ldg_enc_bin(&e, f->lines[i], strlen(f->lines[i]));
+        ldg_enc_bin(&e, f->salts[i].b, 32);
+        ldg_enc_u64(&e, (uint64_t)i);
+        ldg_enc_array(&e, (uint32_t)pl);
+        for (size_t j = 0; j < pl; j++)
+            ldg_enc_bin(&e, path[j].b, 32);
+        ldg_enc_bin(&e, f->root.b, 32);
+    }
+    if (flip)
+        e.buf.data[flip] ^= 1;
+    size_t len;
+    ldg_hash id;
+    uint8_t *w = tl_tx_build_fresh(&len, &id, CHAIN, &genesis_hash, LDG_TX_EV_DISCLOSE, &broker,
+                                   NOW_MS + 60000, &e);
+    ldg_enc_free(&e);
+    ldg_tx tx;
+    ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
+    ldg_receipt rc;
+    ck_assert_int_eq(ldg_exec_tx(reg, st, &env, &tx, 0, &rc), LDG_OK);
+    ldg_tx_free(&tx);
+    free(w);
+    return rc.code;
+}
+
+START_TEST(disclose_rules)
+{
+    ldg_account inv = tl_account(&investor), other = tl_account(&validator);
+    dfix f;
+    dfix_build(&f, &inv);
+    bool found;
+    /* Not anchored yet. */
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_EV_NOT_ANCHORED);
+    ldg_account b = tl_account(&broker);
+    ldg_ev_anchor a = next_anchor(&b, &f.root, 2);
+    ldg_hash aid;
+    ck_assert_int_eq(run_anchor(&broker, &a, &aid), LDG_R_OK);
+    /* The content must name this investor; the order must be disclosure then ack. */
+    ck_assert_int_eq(run_disclose(&f, &other, 0, 1, 0), LDG_R_EV_NOT_DISCLOSURE);
+    ck_assert_int_eq(run_disclose(&f, &inv, 1, 0, 0), LDG_R_EV_NOT_DISCLOSURE);
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 0, 0), LDG_R_EV_NOT_DISCLOSURE);
+    /* A changed line or salt: not the anchored record. */
+    f.lines[1][strlen(f.lines[1]) - 1] ^= 1;
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_EV_NOT_INCLUDED);
+    f.lines[1][strlen(f.lines[1]) - 1] ^= 1;
+    f.salts[0].b[3] ^= 1;
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_EV_NOT_INCLUDED);
+    f.salts[0].b[3] ^= 1;
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &inv, "CNE100000296", &found), LDG_OK);
+    ck_assert(!found);
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_OK);
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &inv, "CNE100000296", &found), LDG_OK);
+    ck_assert(found);
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &inv, "US5949181045", &found), LDG_OK);
+    ck_assert(!found);
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &other, "CNE100000296", &found), LDG_OK);
+    ck_assert(!found);
+    for (int i = 0; i < 2; i++)
+        free(f.rec[i]);
+}
+END_TEST
+
 /* ---- bundles ---- */
 
 typedef struct bfix {
@@ -857,6 +975,7 @@ int main(void)
     tcase_add_test(t, anchor_rules);
     tcase_add_test(t, bundle_verify);
     tcase_add_test(t, chain_verify);
+    tcase_add_test(t, disclose_rules);
     suite_add_tcase(s, t);
     return tl_run(s);
 }
