@@ -509,6 +509,11 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--investor", "ACCOUNT", "the investor (name or account) the records name", true},
           {"--isin", "ISIN", "the instrument the disclosure names", true},
           {"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
+    {"evidence", "purge", "", 0, 0, false,
+     "retention: delete the lines of anchored slices older than DAYS; records, roots and "
+     "proofs stay valid (bundles then prove hashes only)",
+     OPTS({"--older-than", "DAYS", "slices whose newest record is older than this", true},
+          {"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
     {"evidence", "verify", "BUNDLE", 1, 1, false,
      "check a bundle with no node: inclusion, anchor signature, block certificate from genesis",
      OPTS({"--genesis", "FILE", "the chain's genesis.bin", true})},

@@ -25,7 +25,7 @@ static bool valued(const char *a)
     return !strcmp(a, "--out") || !strcmp(a, "-o") || !strcmp(a, "--file") ||
            !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis") ||
            !strcmp(a, "--investor") || !strcmp(a, "--isin") || !strcmp(a, "--format") ||
-           !strcmp(a, "--schema");
+           !strcmp(a, "--schema") || !strcmp(a, "--older-than");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -1440,6 +1440,13 @@ static int cmd_disclose(cli_ctx *ctx, int argc, char **argv)
     }
     if (rc == CLI_OK)
         rc = find_disclosure(ctx, store, &ack, &dis);
+    if (rc == CLI_OK && (!ack.line || !dis.line)) {
+        cli_fail(ctx, "PURGED",
+                 "the %s's line was deleted by retention (evidence purge): the "
+                 "chain needs the content to register a disclosure",
+                 !dis.line ? "disclosure" : "acknowledgement");
+        rc = CLI_REJECTED;
+    }
     if (rc == CLI_OK) {
         ldg_enc p;
         ldg_enc_init(&p);
@@ -1577,8 +1584,9 @@ static json_t *slice_json(const char *store, const ldg_ev_slice *s)
     iso_time(t1, sizeof t1, s->t_last);
     if (slice_anchored(store, &s->root, &txid))
         ldg_hex_encode(tx, txid.b, LDG_HASH_LEN);
-    return json_pack("{s:s,s:I,s:s,s:s,s:s}", "slice_root", root, "records", (json_int_t)s->n,
-                     "time_first", t0, "time_last", t1, "anchor_tx", tx);
+    return json_pack("{s:s,s:I,s:s,s:s,s:s,s:b}", "slice_root", root, "records", (json_int_t)s->n,
+                     "time_first", t0, "time_last", t1, "anchor_tx", tx, "lines_deleted",
+                     s->purged);
 }
 
 static int cmd_status(cli_ctx *ctx, int argc, char **argv)
@@ -1625,6 +1633,70 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
                *tx ? tx : "NOT ANCHORED (folio evidence anchor)");
     }
     json_decref(all);
+    return rc;
+}
+
+/* ---- purge (retention, §2.3) ---- */
+
+/* Deletes the lines of one anchored slice whose newest record is before cutoff_ms: true if
+ * it did. */
+static int purge_one(cli_ctx *ctx, const char *store, const ldg_hash *root, uint64_t cutoff_ms,
+                     bool *done)
+{
+    ldg_hash txid;
+    ldg_ev_slice s;
+    *done = false;
+    if (!slice_anchored(store, root, &txid))
+        return CLI_OK; /* never the only copy of what the chain has not yet committed to */
+    int rc = slice_load(ctx, store, root, &s);
+    if (rc != CLI_OK)
+        return rc;
+    if (!s.purged && s.t_last < cutoff_ms) {
+        s.purged = true;
+        size_t zl;
+        uint8_t *z = ldg_ev_slice_encode(&s, &zl);
+        char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
+        slice_path(path, sizeof path, store, root, "slice");
+        if (net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
+            cli_fail(ctx, "IO", "%s", err);
+            rc = CLI_LOCAL;
+        }
+        *done = rc == CLI_OK;
+        free(z);
+    }
+    ldg_ev_slice_clear(&s);
+    return rc;
+}
+
+static int cmd_purge(cli_ctx *ctx, int argc, char **argv)
+{
+    uint64_t days;
+    if (!cli_parse_u64(cli_opt(argc, argv, "--older-than"), 100000, &days)) {
+        cli_fail(ctx, "USAGE", "evidence purge needs --older-than DAYS (0 to 100000)");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc != CLI_OK)
+        return rc;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint64_t cutoff = now > days * 86400000ULL ? now - days * 86400000ULL : 0;
+    ldg_hash *roots;
+    size_t n = store_list(store, &roots), purged = 0;
+    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+        bool done;
+        rc = purge_one(ctx, store, &roots[i], cutoff, &done);
+        purged += done;
+    }
+    free(roots);
+    if (rc == CLI_OK && !ctx->json)
+        printf("deleted the lines of %zu anchored slice%s older than %llu day%s; their records, "
+               "roots and every proof stay valid\n",
+               purged, purged == 1 ? "" : "s", (unsigned long long)days, days == 1 ? "" : "s");
     return rc;
 }
 
@@ -1703,14 +1775,16 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_chain(ctx, argc, argv);
     if (!strcmp(verb, "disclose"))
         return cmd_disclose(ctx, argc, argv);
+    if (!strcmp(verb, "purge"))
+        return cmd_purge(ctx, argc, argv);
     if (!strcmp(verb, "verify"))
         return cmd_verify(ctx, argc, argv);
     if (!strcmp(verb, "consistency"))
         return cmd_consistency(ctx, argc, argv);
     if (!strcmp(verb, "status"))
         return cmd_status(ctx, argc, argv);
-    cli_fail(
-        ctx, "USAGE",
-        "evidence takes ingest, anchor, prove, chain, disclose, verify, consistency or status");
+    cli_fail(ctx, "USAGE",
+             "evidence takes ingest, anchor, prove, chain, disclose, purge, verify, consistency or "
+             "status");
     return CLI_USAGE;
 }

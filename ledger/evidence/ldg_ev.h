@@ -194,6 +194,8 @@ typedef struct ldg_ev_slice {
     /* Filled by the ingest pipeline only: linked id || record id (64 bytes) per link of its
      * records, for the store's link index. */
     ldg_ev_blob links;
+    /* Retention (§2.3): the lines were deleted (all empty here); written as nil lines. */
+    bool purged;
 } ldg_ev_slice;
 
 void ldg_ev_slice_clear(ldg_ev_slice *s);
@@ -265,7 +267,8 @@ int ldg_ev_head_decode(ldg_ev_slice_head *h, const uint8_t *z, size_t zl) LDG_WA
 bool ldg_ev_tile_add(ldg_ev_slice *s, const uint8_t *raw, size_t len,
                      uint32_t want) LDG_WARN_UNUSED;
 
-/* One record of a slice with everything a bundle item needs; owns its bytes. */
+/* One record of a slice with everything a bundle item needs; owns its bytes. line is NULL
+ * when the slice's lines were deleted (retention). */
 typedef struct ldg_ev_proved {
     ldg_account subject;
     ldg_hash slice_root, id, salt;

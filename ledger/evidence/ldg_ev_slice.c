@@ -147,6 +147,10 @@ static void encode_tile(const ldg_ev_slice *s, size_t k, ldg_enc *e)
     ldg_enc_array(e, (uint32_t)(b - a));
     for (size_t i = a; i < b; i++)
         ldg_enc_bin(e, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i]);
+    if (s->purged) { /* retention: the lines are gone, the records and the tree stay */
+        ldg_enc_nil(e);
+        return;
+    }
     ldg_enc_array(e, (uint32_t)(b - a));
     for (size_t i = a; i < b; i++)
         ldg_enc_bin(e, s->line.d + s->line_off[i], s->line_off[i + 1] - s->line_off[i]);
@@ -242,8 +246,9 @@ static bool add_records(ldg_ev_slice *s, const msgpack_object *recs, const msgpa
         size_t rl, ll;
         ldg_ev_record r;
         ldg_hash id;
+        lb = NULL, ll = 0;
         if (!ldg_obj_bin_ref(&recs[i], 4096, &rb, &rl) ||
-            !ldg_obj_bin_ref(&lines[i], LDG_EV_LINE_MAX, &lb, &ll) ||
+            (lines && !ldg_obj_bin_ref(&lines[i], LDG_EV_LINE_MAX, &lb, &ll)) ||
             !ldg_ev_record_decode(&r, rb, rl))
             return false;
         ldg_ev_record_id(&id, rb, rl);
@@ -258,12 +263,15 @@ bool ldg_ev_tile_add(ldg_ev_slice *s, const uint8_t *raw, size_t len, uint32_t w
     ldg_dec d;
     if (ldg_decode(&d, raw, len) != LDG_OK)
         return false;
-    const msgpack_object *f, *recs, *lines;
-    uint32_t nr, nl;
+    const msgpack_object *f, *recs, *lines = NULL;
+    uint32_t nr, nl = 0;
     bool ok = ldg_obj_array(d.root, 2, &f) &&
-              ldg_obj_array_any(&f[0], LDG_EV_TILE_RECORDS, &recs, &nr) &&
-              ldg_obj_array_any(&f[1], LDG_EV_TILE_RECORDS, &lines, &nl) && nr == want &&
-              nl == want && add_records(s, recs, lines, nr);
+              ldg_obj_array_any(&f[0], LDG_EV_TILE_RECORDS, &recs, &nr) && nr == want;
+    bool purged = ok && f[1].type == MSGPACK_OBJECT_NIL; /* §2.3 retention */
+    ok = ok &&
+         (purged || (ldg_obj_array_any(&f[1], LDG_EV_TILE_RECORDS, &lines, &nl) && nl == want)) &&
+         add_records(s, recs, lines, nr);
+    s->purged |= purged;
     ldg_dec_free(&d);
     return ok;
 }

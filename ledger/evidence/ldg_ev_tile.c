@@ -88,8 +88,8 @@ static void fill(ldg_ev_proved *out, const ldg_ev_slice *s, size_t i)
     out->time_ms = s->times[i];
     out->bytes_len = s->rec_off[i + 1] - s->rec_off[i];
     out->bytes = dup(s->rec.d + s->rec_off[i], out->bytes_len);
-    out->line_len = s->line_off[i + 1] - s->line_off[i];
-    out->line = dup(s->line.d + s->line_off[i], out->line_len);
+    out->line_len = s->purged ? 0 : s->line_off[i + 1] - s->line_off[i];
+    out->line = s->purged ? NULL : dup(s->line.d + s->line_off[i], out->line_len);
     LDG_ASSERT(ldg_ev_record_decode(&out->record, out->bytes, out->bytes_len));
     out->path_len = (uint32_t)ldg_ev_path(out->path, s->leaves, s->n, i);
 }

@@ -263,6 +263,24 @@ check "   says what it would do" grep -q "dry run: dry.log: 1 new records in 1 s
 eq "   no slice stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
 eq "   no transaction" "$(($(txs) - t0))" 0
 
+section "retention: the lines go, the proofs stay"
+expect_ok "evidence purge --older-than 0 of the investor's store (its slice is not anchored)" evidence purge --older-than 0 --store "$E2E_TMP/alice-store"
+check "   deleted nothing" grep -q "deleted the lines of 0 anchored slices" <<<"$OUT"
+expect_ok "evidence purge --older-than 0" evidence purge --older-than 0
+check "   deleted the lines of every anchored slice" grep -q "deleted the lines of [1-9][0-9]* anchored slices" <<<"$OUT"
+check "   the lines are gone from the store" bash -c '! zstdcat "$1"/*.slice 2>/dev/null | grep -q "qty=100"' _ "$FOLIO_HOME/evidence"
+run evidence status --json
+eq "   status says so" "$(jget list.0.lines_deleted <<<"$OUT")" true
+expect_ok "prove PURCHASE after retention" evidence prove "$PURCHASE" -o purged.bundle
+expect_ok "   verifies" evidence verify purged.bundle --genesis genesis.bin
+check "   content withheld" grep -q "content withheld" <<<"$OUT"
+pyv verify purged.bundle genesis.bin
+check "   Python: valid 3" grep -q "^valid 3" <<<"$OUT"
+pyv verify purchase.bundle genesis.bin
+check "   the bundle given before retention still verifies" grep -q "^valid 3" <<<"$OUT"
+expect_ok "evidence purge again: nothing more" evidence purge --older-than 0
+check "   0 slices" grep -q "deleted the lines of 0 anchored slices" <<<"$OUT"
+
 section "other formats: jsonl and csv, under a schema"
 FS="$E2E_TMP/fmt-store"
 printf '{"time": %s, "type": "disclosure", "investor": "alice", "isin": "CNE100000296"}\n{"time": "%s", "type": "ack", "links": ["#1"], "investor": "alice", "note": "read it, \\"all\\" of it"}\n' \
