@@ -12,6 +12,7 @@
 #include "net_file.h"
 
 #include <dirent.h>
+#include <zstd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ static bool valued(const char *a)
     return !strcmp(a, "--out") || !strcmp(a, "-o") || !strcmp(a, "--file") ||
            !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis") ||
            !strcmp(a, "--investor") || !strcmp(a, "--isin") || !strcmp(a, "--format") ||
-           !strcmp(a, "--schema") || !strcmp(a, "--older-than");
+           !strcmp(a, "--schema") || !strcmp(a, "--older-than") || !strcmp(a, "--from") ||
+           !strcmp(a, "--slice") || !strcmp(a, "--copies");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -1573,6 +1575,171 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* ---- mirrors and restore (§2.4) ---- */
+
+/* What the chain says of an anchored slice root. */
+typedef struct anchored {
+    ldg_account subject;
+    uint64_t count, t_first, t_last, copies;
+    ldg_hash txid;
+} anchored;
+
+static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_str(&e, "evidence");
+    ldg_enc_str(&e, "anchor");
+    ldg_enc_bin(&e, root->b, LDG_HASH_LEN);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    out->count = (uint64_t)json_integer_value(json_object_get(j, "record_count"));
+    out->t_first = (uint64_t)json_integer_value(json_object_get(j, "time_first"));
+    out->t_last = (uint64_t)json_integer_value(json_object_get(j, "time_last"));
+    out->copies = (uint64_t)json_integer_value(json_object_get(j, "attested_copies"));
+    bool ok = hex_field(j, "subject", out->subject.b, LDG_ACCOUNT_LEN) &&
+              hex_field(j, "txid", out->txid.b, LDG_HASH_LEN);
+    json_decref(j);
+    if (!ok) {
+        cli_fail(ctx, "PROTOCOL", "the node's evidence anchor reply is malformed");
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+/* Reads the slice ROOT from another store (a mirror, a copy shipped off-site) and checks it
+ * against its anchor: it decodes, hashes to ROOT, and has the anchored subject, count and
+ * time range. The bytes (*z) and the anchor's facts on success. */
+static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uint8_t **z,
+                       size_t *zl, anchored *an)
+{
+    char path[NET_PATH_MAX + 80], hex[65];
+    slice_path(path, sizeof path, from, root, "slice");
+    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
+    int rc = anchor_facts(ctx, root, an);
+    if (rc == CLI_OK)
+        rc = read_bounded(ctx, path, ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX), z, zl);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_ev_slice s;
+    bool ok = ldg_ev_slice_decode(&s, *z, *zl);
+    if (ok) {
+        ok = !memcmp(s.root.b, root->b, LDG_HASH_LEN) && s.n == an->count &&
+             s.t_first == an->t_first && s.t_last == an->t_last &&
+             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN);
+        ldg_ev_slice_clear(&s);
+    }
+    if (!ok) {
+        free(*z);
+        *z = NULL;
+        cli_fail(ctx, "SLICE_MISMATCH",
+                 "%s does not decode to the slice anchored as %s (its root, subject, record "
+                 "count or time range differ): refused",
+                 path, hex);
+        return CLI_REJECTED;
+    }
+    return CLI_OK;
+}
+
+/* Puts a verified copy into the store: the file, its anchor sidecar, its ids in the index. */
+static int install_copy(cli_ctx *ctx, const char *store, const ldg_hash *root, const uint8_t *z,
+                        size_t zl, const ldg_hash *txid)
+{
+    char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128], hex[66];
+    slice_path(path, sizeof path, store, root, "slice");
+    ldg_err e = net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err);
+    ldg_hex_encode(hex, txid->b, LDG_HASH_LEN);
+    hex[64] = '\n';
+    slice_path(path, sizeof path, store, root, "anchor");
+    if (e == LDG_OK)
+        e = net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, sizeof err);
+    ldg_ev_slice s;
+    if (e == LDG_OK && ldg_ev_slice_decode(&s, z, zl)) {
+        e = idx_add(store, root, s.ids, s.n, err, sizeof err);
+        ldg_ev_slice_clear(&s);
+    }
+    if (e != LDG_OK) {
+        cli_fail(ctx, "IO", "%s", err);
+        return CLI_LOCAL;
+    }
+    return CLI_OK;
+}
+
+static int cmd_restore(cli_ctx *ctx, int argc, char **argv)
+{
+    ldg_hash root, txid;
+    const char *id = cli_opt(argc, argv, "--slice"), *from = cli_opt(argc, argv, "--from");
+    if (!id || !from || ldg_hex_decode(root.b, LDG_HASH_LEN, id) != 0) {
+        cli_fail(ctx, "USAGE", "evidence restore needs --slice ROOT (64 hex) and --from DIR");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    uint8_t *z = NULL;
+    size_t zl;
+    anchored an = {0};
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = verify_copy(ctx, from, &root, &z, &zl, &an);
+    txid = an.txid;
+    if (rc == CLI_OK)
+        rc = install_copy(ctx, store, &root, z, zl, &txid);
+    free(z);
+    if (rc == CLI_OK && !ctx->json)
+        printf("restored slice %s from %s: %llu records, verified against its anchor (%llu "
+               "attested copies on chain)\n",
+               id, from, (unsigned long long)an.count, (unsigned long long)an.copies);
+    return rc;
+}
+
+/* Another member keeps a copy of the slices of a store it received (any transport): each
+ * is verified against its anchor, stored, and attested on chain (evidence.attest). */
+static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *from = cli_opt(argc, argv, "--from");
+    if (!from) {
+        cli_fail(ctx, "USAGE", "evidence mirror needs --from DIR (the copy of a broker's store)");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_hash *roots, txid;
+    size_t n = store_list(from, &roots), done = 0;
+    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+        if (slice_anchored(store, &roots[i], &txid))
+            continue; /* mirrored and attested before */
+        uint8_t *z;
+        size_t zl;
+        anchored an;
+        rc = verify_copy(ctx, from, &roots[i], &z, &zl, &an);
+        if (rc == CLI_OK) {
+            ldg_enc p;
+            ldg_enc_init(&p);
+            ldg_enc_array(&p, 1);
+            ldg_enc_bin(&p, roots[i].b, LDG_HASH_LEN);
+            rc = cli_submit(ctx, LDG_TX_EV_ATTEST, &p, "evidence attest", NULL);
+            ldg_enc_free(&p);
+            if (rc == CLI_OK)
+                rc = install_copy(ctx, store, &roots[i], z, zl, &an.txid);
+            free(z);
+            done += rc == CLI_OK;
+        }
+    }
+    free(roots);
+    if (rc == CLI_OK && !ctx->json)
+        printf("mirrored and attested %zu slice%s from %s\n", done, done == 1 ? "" : "s", from);
+    return rc;
+}
+
 /* ---- status ---- */
 
 static json_t *slice_json(const char *store, const ldg_ev_slice *s)
@@ -1592,13 +1759,19 @@ static json_t *slice_json(const char *store, const ldg_ev_slice *s)
 static int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
     char store[NET_PATH_MAX];
+    const char *cp = cli_opt(argc, argv, "--copies");
+    uint64_t want = 0;
+    if (cp && !cli_parse_u64(cp, 1000, &want)) {
+        cli_fail(ctx, "USAGE", "--copies is the number of attested copies each slice needs");
+        return CLI_USAGE;
+    }
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
     if (rc != CLI_OK)
         return rc;
     ldg_hash *roots;
-    size_t n = store_list(store, &roots), records = 0, pending = 0;
+    size_t n = store_list(store, &roots), records = 0, pending = 0, short_of = 0;
     json_t *all = json_array();
     for (size_t i = 0; i < n; i++) {
         ldg_ev_slice s;
@@ -1608,20 +1781,29 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         }
         json_t *j = slice_json(store, &s);
         records += s.n;
-        pending += !*json_string_value(json_object_get(j, "anchor_tx"));
+        bool anch = *json_string_value(json_object_get(j, "anchor_tx"));
+        pending += !anch;
+        anchored an;
+        if (cp && anch && (rc = anchor_facts(ctx, &roots[i], &an)) == CLI_OK) {
+            json_object_set_new(j, "attested_copies", json_integer((json_int_t)an.copies));
+            short_of += an.copies < want;
+        }
         json_array_append_new(all, j);
         ldg_ev_slice_clear(&s);
     }
     free(roots);
     if (ctx->json) {
-        json_t *j =
-            json_pack("{s:s,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n, "records",
-                      (json_int_t)records, "not_anchored", (json_int_t)pending, "list", all);
+        json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n,
+                              "records", (json_int_t)records, "not_anchored", (json_int_t)pending,
+                              "fewer_copies", (json_int_t)short_of, "list", all);
         cli_print_json(j);
         json_decref(j);
         return rc;
     }
-    printf("%s: %zu slices, %zu records, %zu not anchored\n", store, n, records, pending);
+    printf("%s: %zu slices, %zu records, %zu not anchored", store, n, records, pending);
+    if (cp)
+        printf(", %zu with fewer than %llu attested copies", short_of, (unsigned long long)want);
+    printf("\n");
     for (size_t i = 0; i < json_array_size(all); i++) {
         json_t *j = json_array_get(all, i);
         const char *tx = json_string_value(json_object_get(j, "anchor_tx"));
@@ -1631,6 +1813,10 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
                json_string_value(json_object_get(j, "time_first")),
                json_string_value(json_object_get(j, "time_last")), *tx ? "anchored by " : "",
                *tx ? tx : "NOT ANCHORED (folio evidence anchor)");
+        json_t *c = json_object_get(j, "attested_copies");
+        if (c && (uint64_t)json_integer_value(c) < want)
+            printf("    FEWER COPIES: %lld attested, %llu required (folio evidence mirror)\n",
+                   (long long)json_integer_value(c), (unsigned long long)want);
     }
     json_decref(all);
     return rc;
@@ -1777,6 +1963,10 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_disclose(ctx, argc, argv);
     if (!strcmp(verb, "purge"))
         return cmd_purge(ctx, argc, argv);
+    if (!strcmp(verb, "mirror"))
+        return cmd_mirror(ctx, argc, argv);
+    if (!strcmp(verb, "restore"))
+        return cmd_restore(ctx, argc, argv);
     if (!strcmp(verb, "verify"))
         return cmd_verify(ctx, argc, argv);
     if (!strcmp(verb, "consistency"))

@@ -31,7 +31,7 @@ void ldg_ev_th(ldg_hash *out, const char *tag, const void *data, size_t len);
 #define LDG_EV_TYPE_LEN_MAX 32
 
 /* Transaction type and result codes (stable: transactions.md, errors.md). */
-enum { LDG_TX_EV_ANCHOR = 200, LDG_TX_EV_DISCLOSE = 201 };
+enum { LDG_TX_EV_ANCHOR = 200, LDG_TX_EV_DISCLOSE = 201, LDG_TX_EV_ATTEST = 202 };
 enum {
     LDG_R_EV_BAD_SLICE = 150,
     LDG_R_EV_FUTURE = 151,
@@ -42,6 +42,8 @@ enum {
     LDG_R_EV_NOT_ANCHORED = 156,
     LDG_R_EV_NOT_INCLUDED = 157,
     LDG_R_EV_NOT_DISCLOSURE = 158,
+    LDG_R_EV_ATTESTED = 159,
+    LDG_R_EV_OWN_SLICE = 160,
 };
 
 /* The longest instrument id a disclosure names (an ISIN is 12). */
@@ -53,6 +55,9 @@ ldg_err ldg_ev_disclosure_get(ldg_state *st, const ldg_account *investor, const 
                               bool *found) LDG_WARN_UNUSED;
 /* The evidence.disclose transaction type (ldg_ev_disclose.c). */
 extern const ldg_tx_type ldg_ev_disclose_type;
+/* Mirrors (§2.4): evidence.attest, and the number of members attesting a copy of a slice. */
+extern const ldg_tx_type ldg_ev_attest_type;
+ldg_err ldg_ev_copies_get(ldg_state *st, const ldg_hash *root, uint64_t *copies) LDG_WARN_UNUSED;
 
 /* Registers the result codes and the anchor transaction type. */
 void ldg_ev_register(ldg_registry *r);

@@ -173,3 +173,60 @@ static ldg_result apply_disclose(ldg_txctx *c, const msgpack_object *payload)
 
 const ldg_tx_type ldg_ev_disclose_type = {LDG_TX_EV_DISCLOSE, "evidence.disclose", LDG_ROLE_BROKER,
                                           apply_disclose};
+
+/* ---- mirrors (§2.4): another member's signed "stored" attestation of a slice ---- */
+
+/* 'P' 'm' slice_root32 attester20 -> height; 'P' 'c' slice_root32 -> copies u64 */
+static size_t attest_key(uint8_t *k, const ldg_hash *root, const ldg_account *who)
+{
+    k[0] = NS;
+    k[1] = 'm';
+    memcpy(k + 2, root->b, LDG_HASH_LEN);
+    memcpy(k + 2 + LDG_HASH_LEN, who->b, LDG_ACCOUNT_LEN);
+    return 2 + LDG_HASH_LEN + LDG_ACCOUNT_LEN;
+}
+
+ldg_err ldg_ev_copies_get(ldg_state *st, const ldg_hash *root, uint64_t *copies)
+{
+    uint8_t k[2 + LDG_HASH_LEN] = {NS, 'c'};
+    memcpy(k + 2, root->b, LDG_HASH_LEN);
+    return ldg_state_get_u64(st, k, sizeof k, copies);
+}
+
+/* evidence.attest: [slice_root bin32]: the sender keeps a copy it verified against the
+ * anchor. */
+static ldg_result apply_attest(ldg_txctx *c, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    ldg_hash root;
+    if (!ldg_obj_array(payload, 1, &f) || !ldg_obj_bin(&f[0], root.b, LDG_HASH_LEN))
+        return LDG_R_BAD_PAYLOAD;
+    ldg_ev_entry en;
+    bool found;
+    if (ldg_ev_entry_by_root(c->st, &root, &en, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (!found)
+        return LDG_R_EV_NOT_ANCHORED;
+    if (!memcmp(en.subject.b, c->sender.b, LDG_ACCOUNT_LEN))
+        return LDG_R_EV_OWN_SLICE;
+    uint8_t k[2 + LDG_HASH_LEN + LDG_ACCOUNT_LEN];
+    size_t kl = attest_key(k, &root, &c->sender);
+    const uint8_t *v;
+    size_t vl;
+    if (ldg_state_get(c->st, k, kl, &v, &vl, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (found)
+        return LDG_R_EV_ATTESTED;
+    uint64_t copies;
+    if (ldg_ev_copies_get(c->st, &root, &copies) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    ldg_state_put_u64(c->st, k, kl, c->env->height);
+    uint8_t ck[2 + LDG_HASH_LEN] = {NS, 'c'};
+    memcpy(ck + 2, root.b, LDG_HASH_LEN);
+    ldg_state_put_u64(c->st, ck, sizeof ck, copies + 1);
+    ldg_txctx_detail(c, "copy %llu of the slice attested", (unsigned long long)copies + 1);
+    return LDG_R_OK;
+}
+
+const ldg_tx_type ldg_ev_attest_type = {LDG_TX_EV_ATTEST, "evidence.attest",
+                                        LDG_ROLE_ALL & ~LDG_ROLE_INVESTOR, apply_attest};

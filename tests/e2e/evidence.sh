@@ -263,6 +263,38 @@ check "   says what it would do" grep -q "dry run: dry.log: 1 new records in 1 s
 eq "   no slice stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
 eq "   no transaction" "$(($(txs) - t0))" 0
 
+section "off-site copies: mirror, attest, restore"
+folio keys new keeper >/dev/null
+run participant register keeper --role regulator --key keeper
+check "register keeper (another member)" test "$RC" -eq 0
+KS="$E2E_TMP/keeper-store"
+NS="$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)"
+run evidence status --copies 1
+check "   status --copies 1 flags every slice before" grep -q ", $NS with fewer than 1 attested copies" <<<"$OUT"
+t0="$(txs)"
+expect_ok "evidence mirror --from the broker's store --as keeper" evidence mirror --from "$FOLIO_HOME/evidence" --store "$KS" --as keeper
+check "   mirrored and attested every slice" grep -q "mirrored and attested $NS slices" <<<"$OUT"
+eq "   one attestation each on chain" "$(($(txs) - t0))" "$NS"
+expect_ok "mirror again" evidence mirror --from "$FOLIO_HOME/evidence" --store "$KS" --as keeper
+check "   nothing new" grep -q "mirrored and attested 0 slices" <<<"$OUT"
+run evidence status --copies 1
+check "   status --copies 1: none short" grep -q ", 0 with fewer than 1 attested copies" <<<"$OUT"
+run evidence status --copies 2 --json
+eq "   --copies 2: every slice short" "$(jget fewer_copies <<<"$OUT")" "$NS"
+expect_fail EV_OWN_SLICE "the broker attesting its own slices" evidence mirror --from "$FOLIO_HOME/evidence" --store "$E2E_TMP/self-mirror" --as broker
+mkdir -p forged
+R1="$(basename "$(ls "$FOLIO_HOME"/evidence/*.slice | head -1)" .slice)"
+R2="$(basename "$(ls "$FOLIO_HOME"/evidence/*.slice | sed -n 2p)" .slice)"
+cp "$FOLIO_HOME/evidence/$R2.slice" "forged/$R1.slice"
+expect_fail SLICE_MISMATCH "restore of another slice's bytes under a root" evidence restore --slice "$R1" --from forged
+D1="$(head -1 "$FOLIO_HOME/evidence/by-source/$(printf day.log | sha256sum | cut -c1-64)")"
+mv "$FOLIO_HOME/evidence/$D1.slice" lost2.slice
+expect_fail NOT_FOUND "prove PURCHASE with its slice lost" evidence prove "$PURCHASE" -o x.bundle
+expect_ok "evidence restore --slice (day.log's) --from the keeper's store" evidence restore --slice "$D1" --from "$KS"
+check "   verified against its anchor, 1 attested copy" grep -q "verified against its anchor (1 attested copies on chain)" <<<"$OUT"
+expect_ok "   prove PURCHASE again" evidence prove "$PURCHASE" -o restored.bundle
+cmp -s restored.bundle idx.bundle && pass "   the same bundle as before the loss" || fail "   another bundle"
+
 section "retention: the lines go, the proofs stay"
 expect_ok "evidence purge --older-than 0 of the investor's store (its slice is not anchored)" evidence purge --older-than 0 --store "$E2E_TMP/alice-store"
 check "   deleted nothing" grep -q "deleted the lines of 0 anchored slices" <<<"$OUT"
