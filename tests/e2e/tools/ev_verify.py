@@ -3,8 +3,10 @@
 specs/encoding.md with the Python standard library only (its own msgpack reader, BIP-340
 verifier and RFC 9162 path check): a third party can check a bundle without folio.
 
-    ev_verify.py verify BUNDLE GENESIS     exit 0 and "valid N" if the bundle verifies,
-                                           exit 1 and "invalid CODE: why" if not
+    ev_verify.py verify BUNDLE GENESIS     exit 0 and "valid N" ("valid N chain" for an
+                                           evidence chain, version 2: §6.3 step 6) if the
+                                           bundle verifies, exit 1 and "invalid CODE: why"
+                                           if not
     ev_verify.py ids FILE SUBJECT_HEX      the record id of each line of a lines/1 log (§1),
                                            computed here; the source is FILE as given
 """
