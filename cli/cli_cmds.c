@@ -211,7 +211,9 @@ const cli_cmd cli_cmds[] = {
     {"node", "start", "", 0, 0, false, "run the node in the foreground (Ctrl-C stops it cleanly)",
      OPTS({"--detach", NULL, "return once the node serves, logging to HOME/node.log", false},
           {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
-          {"--observer", NULL, "follow a multi-validator chain without voting", false})},
+          {"--observer", NULL, "follow a multi-validator chain without voting", false},
+          {"--sync-from-checkpoint", NULL,
+           "first fetch a certified checkpoint's state from the peers (specs/sync.md)", false})},
     {"node", "stop", "", 0, 0, false, "ask the node to stop cleanly and wait for it", NULL},
     {"node", "status", "", 0, 0, false,
      "height, last block, state root, mempool size, ledger date; with several validators "

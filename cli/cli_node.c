@@ -92,10 +92,15 @@ static bool signal_node(const char *home, int pid, int sig)
     return ok;
 }
 
-static int start_foreground(cli_ctx *ctx, bool dev, bool observer, int ready_fd)
+/* snap: --sync-from-checkpoint. */
+static int start_foreground(cli_ctx *ctx, bool dev, bool observer, bool snap, int ready_fd)
 {
     char err[512];
-    net_node_opts o = {.home = ctx->home, .dev = dev, .ready_fd = ready_fd, .observer = observer};
+    net_node_opts o = {.home = ctx->home,
+                       .dev = dev,
+                       .ready_fd = ready_fd,
+                       .observer = observer,
+                       .sync_from_checkpoint = snap};
     int rc = net_node_run(&o, err, sizeof err);
     if (rc != 0) {
         cli_fail(ctx, "NODE_FAILED", "%s", err);
@@ -104,7 +109,7 @@ static int start_foreground(cli_ctx *ctx, bool dev, bool observer, int ready_fd)
     return CLI_OK;
 }
 
-static int start_detached(cli_ctx *ctx, bool dev, bool observer)
+static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -132,7 +137,7 @@ static int start_detached(cli_ctx *ctx, bool dev, bool observer)
             close(fd);
             close(devnull);
         }
-        _exit(start_foreground(ctx, dev, observer, fds[1]));
+        _exit(start_foreground(ctx, dev, observer, snap, fds[1]));
     }
     close(fds[1]);
     char ok = 0;
@@ -271,13 +276,17 @@ static int node_status(cli_ctx *ctx)
 
 static void node_usage(void)
 {
-    printf("usage: folio node start [--detach] [--dev] [--observer]\n"
+    printf("usage: folio node start [--detach] [--dev] [--observer] [--sync-from-checkpoint]\n"
            "       folio node stop\n"
            "       folio node status [--json]\n\n"
            "start     runs the node in the foreground (Ctrl-C stops it cleanly); with --detach\n"
            "          it returns once the node serves, logging to HOME/node.log. --dev lets\n"
            "          'folio dev time advance' move block time forward (tests and demos).\n"
            "          --observer follows a multi-validator chain without voting.\n"
+           "          --sync-from-checkpoint first fetches the state of a recent certified\n"
+           "          checkpoint from the peers, chunk by chunk, each checked against the\n"
+           "          certified state root, then block-syncs from there (specs/sync.md);\n"
+           "          a node far behind its peers does so by itself.\n"
            "stop      asks the node to stop cleanly and waits for it. The node is the\n"
            "          process holding the lock on HOME/node.lock (node.pid is not trusted).\n"
            "status    height, last block hash, state root, mempool size; with several\n"
@@ -293,7 +302,8 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         return verb ? CLI_OK : CLI_USAGE;
     }
     if (!strcmp(verb, "start")) {
-        static const char *const flags[] = {"--detach", "--dev", "--observer", NULL};
+        static const char *const flags[] = {"--detach", "--dev", "--observer",
+                                            "--sync-from-checkpoint", NULL};
         if (!cli_check_opts(ctx, argc - 1, argv + 1, NULL, flags))
             return CLI_USAGE;
         int rc = cli_load_config(ctx);
@@ -309,9 +319,10 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         }
         bool dev = cli_flag(argc, argv, "--dev");
         bool observer = cli_flag(argc, argv, "--observer");
+        bool snap = cli_flag(argc, argv, "--sync-from-checkpoint");
         if (cli_flag(argc, argv, "--detach"))
-            return start_detached(ctx, dev, observer);
-        return start_foreground(ctx, dev, observer, -1);
+            return start_detached(ctx, dev, observer, snap);
+        return start_foreground(ctx, dev, observer, snap, -1);
     }
     if (!strcmp(verb, "stop"))
         return node_stop(ctx);

@@ -1,4 +1,5 @@
 #include "ldg_chain.h"
+#include "ldg_snap.h"
 #include "ldg_mark.h"
 #include "ldg_smt.h"
 
@@ -362,6 +363,22 @@ static ldg_err load_tip(ldg_chain *c)
     free(v);
     c->head = c->tip;
     return LDG_OK;
+}
+
+void ldg_chain_batch_tip(ldg_batch *b, const ldg_tip *t)
+{
+    ldg_enc te;
+    ldg_enc_init(&te);
+    encode_tip(&te, t);
+    ldg_batch_put(b, LDG_CF_META, META_TIP, sizeof META_TIP - 1, ldg_enc_data(&te),
+                  ldg_enc_len(&te));
+    ldg_enc_free(&te);
+    uint8_t tkey[10] = {0, INDEX_TIME}, v[8];
+    be64(tkey + 2, t->height);
+    be64(v, t->time_ms);
+    ldg_batch_put(b, LDG_CF_INDEX, tkey, sizeof tkey, v, 8);
+    be64(v, t->height);
+    ldg_batch_put(b, LDG_CF_INDEX, INDEX_TIP, sizeof INDEX_TIP, v, 8);
 }
 
 /* ---- the state tree ---- */
@@ -878,6 +895,15 @@ ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_re
         if (err == LDG_ERR_CORRUPT)
             find_last_good(db_path, rep);
         return err;
+    }
+    if (ldg_snap_store_syncing(c->store)) {
+        /* Its state is a part of a checkpoint's: never to be read or built on. */
+        snprintf(rep->why, sizeof rep->why,
+                 "it is partly state-synced from a checkpoint; `folio node start "
+                 "--sync-from-checkpoint` finishes the sync");
+        ldg_store_close(c->store);
+        free(c);
+        return LDG_ERR_CORRUPT;
     }
     err = chain_init(c, reg, genesis, read_only);
     if (err == LDG_OK || err == LDG_ERR_NOT_FOUND) {

@@ -99,6 +99,9 @@ ldg_tip ldg_chain_tip(ldg_chain *c); /* the last stored block; thread-safe snaps
  * block builds on. Equal to the tip otherwise. For the thread that commits. */
 ldg_tip ldg_chain_head(ldg_chain *c);
 ldg_store *ldg_chain_store(ldg_chain *c);
+/* Adds the tip record (and the index's tip and block time) of t to a batch: for a state
+ * sync that installs a checkpoint into a closed store (ldg_snap.h). */
+void ldg_chain_batch_tip(ldg_batch *b, const ldg_tip *t);
 /* The validator set at the tip (copied out). */
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap);
 

@@ -591,4 +591,35 @@ _Static_assert(LDG_SMT_RETAIN_MIN > LDG_CHAIN_WRITES_IN_FLIGHT, "pruning reads s
 
 _Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
 
+/* State sync (ldg_snap.h, net_snap.h, specs/sync.md). A chunk is one subtree of the state
+ * tree: its leaves if it has at most LDG_SNAP_CHUNK_KEYS_MAX of them in at most
+ * LDG_SNAP_CHUNK_BYTES_MAX bytes, else its 16 slots (the client then asks for each). The
+ * bounds cap what one request costs a server (node reads, memory) and what one reply can
+ * make a client allocate; 2,048 keys of ~100 bytes are ~200 KiB, a few ms to build. */
+#define LDG_SNAP_CHUNK_KEYS_MAX 2048
+#define LDG_SNAP_CHUNK_BYTES_MAX (1024 * 1024)
+/* A single state key or value a chunk may carry (a chunk of one leaf may exceed
+ * LDG_SNAP_CHUNK_BYTES_MAX by one value): keys are stored with a 16-bit length, values are
+ * written by a block's transactions. */
+#define LDG_SNAP_KEY_MAX 65535
+#define LDG_SNAP_VALUE_MAX (4 * 1024 * 1024)
+/* The whole encoded chunk, unread past this. */
+#define LDG_SNAP_REPLY_SIZE_MAX (LDG_SNAP_CHUNK_BYTES_MAX + LDG_SNAP_VALUE_MAX + 64 * 1024)
+/* Chunk requests a syncing node keeps in flight (each may go to another peer): enough to
+ * hide a round trip behind verifying and writing, few enough that a node's memory for
+ * replies stays under ~20 MiB. */
+#define LDG_SNAP_CHUNKS_IN_FLIGHT 4
+/* Snapshot retention on the serving side: a node serves chunks of the state after block H
+ * only while H is at most this many blocks below its tip (and within its tree's retention,
+ * retain_blocks). A snapshot costs nothing to keep (the versioned tree is the snapshot); the
+ * bound says how long a sync may take before its checkpoint expires (~1 day at one block a
+ * second). */
+#define LDG_SNAP_AGE_MAX 100000
+/* A node that starts with peers more than this many blocks ahead of its tip syncs state
+ * from a checkpoint instead of replaying the blocks (specs/sync.md §6). */
+#define LDG_SNAP_BEHIND_BLOCKS 100000
+
+_Static_assert(LDG_SNAP_REPLY_SIZE_MAX <= 2 * LDG_BLOCK_SIZE_MAX,
+               "a chunk reply fits the sync socket's message limit");
+
 #endif

@@ -23,7 +23,8 @@
 typedef struct ldg_smt ldg_smt;
 
 /* The tree over a base that reads the `tree` column family (or an in-memory map). Reads
- * the root of version `version` (LDG_ERR_NOT_FOUND if there is none: an empty store). */
+ * the root of version `version` (LDG_ERR_NOT_FOUND if there is none: an empty store).
+ * empty: a new tree whose first version is `version` (0, or a state-sync checkpoint). */
 ldg_err ldg_smt_open(ldg_smt **out, ldg_state_base base, uint64_t version,
                      bool empty) LDG_WARN_UNUSED;
 void ldg_smt_free(ldg_smt *t);
@@ -35,10 +36,10 @@ void ldg_smt_set_retention(ldg_smt *t, uint64_t blocks);
 /* The current root (of the last committed version). */
 ldg_hash ldg_smt_root(const ldg_smt *t);
 
-/* Applies a block's sorted write set as version `version` (the current version + 1, or 0
- * on an empty tree) and gives the new root. The new nodes are staged: ldg_smt_staged
- * lists the tree-family writes (puts; deletes have val NULL) the block's batch must carry;
- * ldg_smt_commit makes the version current once the batch is written or queued;
+/* Applies a block's sorted write set as version `version` (the current version + 1, or the
+ * version given to ldg_smt_open on an empty tree) and gives the new root. The new nodes are staged:
+ * ldg_smt_staged lists the tree-family writes (puts; deletes have val NULL) the block's batch must
+ * carry; ldg_smt_commit makes the version current once the batch is written or queued;
  * ldg_smt_abandon drops it. Staging again drops an earlier staged version. */
 ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t n,
                        ldg_hash *root) LDG_WARN_UNUSED;
@@ -122,5 +123,41 @@ ldg_err ldg_smt_step_mem(ldg_smt *t, ldg_memkv *kv, const ldg_hash *prev, uint64
 /* The old write-set chain (ldg_state_root) instead of the tree: for the benchmark's
  * baseline only (FOLIO_STATE_ROOT=chain). A chain's nodes must all agree. */
 bool ldg_smt_disabled(void);
+
+/* ---- state sync (specs/sync.md §3) ---- */
+
+/* A plain or holding key's leaf: its hash, sum (a holding's amount, else 0) and path. */
+void ldg_smt_leaf_of(ldg_hash *hash, uint64_t *sum, ldg_hash *path, const uint8_t *key, size_t klen,
+                     const uint8_t *val, size_t vlen);
+/* A register leaf of id12 with register root `root` and total: its hash and path. */
+void ldg_smt_register_leaf(ldg_hash *hash, ldg_hash *path, const uint8_t *id12,
+                           const ldg_hash *root, uint64_t total);
+/* An internal node's hash and sum from its 16 slots (empty: zero hash, sum 0) as in
+ * specs/state.md §5.2. False if the sums overflow. */
+bool ldg_smt_node_of(bool sum_tree, const ldg_hash h[16], const uint64_t s[16], ldg_hash *out,
+                     uint64_t *sum);
+
+enum { LDG_SMT_SLOT_EMPTY = 0, LDG_SMT_SLOT_INNER = 1, LDG_SMT_SLOT_LEAF = 2 };
+typedef struct ldg_smt_slot {
+    uint8_t kind; /* LDG_SMT_SLOT_* */
+    ldg_hash hash;
+    uint64_t sum;
+} ldg_smt_slot;
+
+/* A leaf of a subtree: a plain or holding key and value, or (reg) a register leaf: key is
+ * id12, val the register root (32 bytes) and vlen its total. False stops. */
+typedef bool (*ldg_smt_snap_fn)(void *arg, bool reg, const uint8_t *key, size_t klen,
+                                const uint8_t *val, uint64_t vlen);
+
+/* Reads the subtree at nibble depth `depth` below the first `depth` nibbles of prefix, in
+ * the main tree (id12 NULL) or the register of id12, at version: *slot is what its parent
+ * holds there. If it has at most leaves_max leaves (found within 2·leaves_max internal
+ * node reads), calls fn for each in path order; otherwise *split and kids are its 16
+ * slots. LDG_ERR_NOT_FOUND: no internal node leads to that depth; LDG_ERR_PRUNED: the
+ * version is below the floor. CPU and memory bounded by leaves_max. Any thread. */
+ldg_err ldg_smt_snap_read(ldg_state_base base, uint64_t version, const uint8_t *id12,
+                          unsigned depth, const ldg_hash *prefix, size_t leaves_max,
+                          ldg_smt_slot *slot, ldg_smt_slot kids[16], bool *split,
+                          ldg_smt_snap_fn fn, void *arg) LDG_WARN_UNUSED;
 
 #endif

@@ -3,6 +3,7 @@
  * re-executing into an in-memory state. */
 #include "ldg_chain.h"
 #include "ldg_smt.h"
+#include "ldg_snap.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -135,6 +136,104 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
     return why;
 }
 
+/* ---- a store state-synced from a checkpoint (specs/sync.md §7) ---- */
+
+typedef struct past_rows {
+    ldg_state_base base;
+    uint64_t version;
+    ldg_memkv *kv;
+    ldg_err err;
+} past_rows;
+
+static bool past_leaf(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    past_rows *p = arg;
+    ldg_write w = {k, kl, v, vl};
+    ldg_memkv_apply(p->kv, &w, 1);
+    return true;
+}
+
+static bool past_main_leaf(void *arg, bool reg, const uint8_t *key, size_t klen, const uint8_t *val,
+                           uint64_t vlen)
+{
+    past_rows *p = arg;
+    if (reg)
+        p->err = ldg_smt_register_at(p->base, p->version, key, past_leaf, p);
+    else
+        (void)past_leaf(p, key, klen, val, (size_t)vlen);
+    return p->err == LDG_OK;
+}
+
+static bool past_copy(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    ldg_state_put(arg, k, kl, v, vl);
+    return true;
+}
+
+/* The state after the checkpoint's block, read from the stored tree of that version into
+ * v's in-memory state and tree; its root must be the certified one. */
+static const char *load_checkpoint(verify_ctx *v, const ldg_snap_checkpoint *cp)
+{
+    ldg_state_free(v->st); /* the genesis state gives way to the checkpoint's */
+    ldg_memkv_free(v->kv);
+    v->kv = ldg_memkv_new();
+    v->st = ldg_state_new(ldg_memkv_base(v->kv));
+    past_rows p = {ldg_chain_tree_base(v->chain), cp->height, v->kv, LDG_OK};
+    ldg_smt_slot slot, kids[16];
+    bool split;
+    ldg_hash zero = {{0}};
+    ldg_err err = ldg_smt_snap_read(p.base, cp->height, NULL, 0, &zero, SIZE_MAX / 4, &slot, kids,
+                                    &split, past_main_leaf, &p);
+    if (err == LDG_ERR_PRUNED)
+        return "the checkpoint's state is below the retention window: it cannot be re-checked";
+    if (err != LDG_OK || p.err != LDG_OK || split)
+        return "the checkpoint's state does not read from the tree";
+    ldg_smt_free(v->tree);
+    ldg_memkv_free(v->tree_kv);
+    v->tree_kv = ldg_memkv_new();
+    LDG_ASSERT(ldg_smt_open(&v->tree, ldg_memkv_base(v->tree_kv), cp->height, true) == LDG_OK);
+    ldg_smt_set_retention(v->tree, LDG_SMT_LATEST_ONLY);
+    ldg_memkv *all = ldg_memkv_new(); /* the rows again, sorted, as one write set */
+    ldg_state *st = ldg_state_new(ldg_memkv_base(all));
+    ldg_state_base b = ldg_memkv_base(v->kv);
+    (void)b.scan(b.arg, (const uint8_t *)"", 0, past_copy, st);
+    const ldg_write *w;
+    size_t nw = ldg_state_writes(st, &w);
+    err = ldg_smt_step_mem(v->tree, v->tree_kv, &zero, cp->height, w, nw, &v->root);
+    ldg_state_free(st);
+    ldg_memkv_free(all);
+    if (err != LDG_OK || memcmp(v->root.b, cp->state_root.b, LDG_HASH_LEN) != 0)
+        return "the stored state of the checkpoint does not have its certified root";
+    ldg_header_hash(&v->prev_hash, &cp->header);
+    v->prev_time = cp->header.time_ms;
+    return NULL;
+}
+
+/* After block 0: if the store was state-synced, checks its checkpoint (certified by the
+ * genesis validators) and continues from it; *next is the next height to check. */
+static const char *from_checkpoint(verify_ctx *v, uint64_t *next)
+{
+    uint8_t *raw;
+    size_t rl;
+    ldg_err err = ldg_snap_store_checkpoint(ldg_chain_store(v->chain), &raw, &rl);
+    if (err == LDG_ERR_NOT_FOUND)
+        return NULL;
+    if (err != LDG_OK)
+        return "the checkpoint record does not read";
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint32_t nv = ldg_validators_read(v->st, vals, LDG_VALIDATORS_MAX);
+    ldg_snap_checkpoint cp;
+    char why[256];
+    const char *bad = "the checkpoint's certificate does not verify against genesis";
+    if (ldg_snap_checkpoint_check(&cp, raw, rl, v->chain_id, vals, nv, why, sizeof why) == LDG_OK) {
+        bad = load_checkpoint(v, &cp);
+        *next = cp.height + 1;
+        ldg_snap_checkpoint_free(&cp);
+    }
+    free(raw);
+    return bad;
+}
+
 /* Blocks whose index rows go into one write batch while reindexing. */
 enum { REINDEX_BATCH_BLOCKS = 256 };
 
@@ -210,6 +309,10 @@ static ldg_err replay(ldg_chain *c, const ldg_registry *reg, ldg_verify_report *
         v.prev_time = r.header.time_ms;
         ldg_record_free(&r);
         rep->blocks++;
+        uint64_t next = h + 1;
+        if (h == 0 && !why && !reindex && (why = from_checkpoint(&v, &next)) != NULL)
+            fail(rep, h, "%s", why);
+        h = next - 1;
         if (reindex && rep->ok && h % REINDEX_BATCH_BLOCKS == REINDEX_BATCH_BLOCKS - 1)
             err = flush_index(&v, false);
         if (err != LDG_OK)

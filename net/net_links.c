@@ -1,6 +1,7 @@
 #include "net_links.h"
 #include "net_log.h"
 #include "net_home.h"
+#include "net_snap.h"
 #include "net_sync.h"
 
 #include <nng/protocol/bus0/bus.h>
@@ -43,9 +44,11 @@ static void *sync_server(void *arg)
             continue;
         net_p2p_msg m;
         ldg_enc_reset(&e);
-        if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw), NET_P2P_SYNC_REQ_SIZE_MAX) ==
-                LDG_OK &&
-            m.kind == NET_P2P_BATCH_REQ) {
+        if (net_snap_is_request(nng_msg_body(raw), nng_msg_len(raw))) {
+            net_snap_serve(b->n->chain, nng_msg_body(raw), nng_msg_len(raw), &e);
+        } else if (net_p2p_decode(&m, nng_msg_body(raw), nng_msg_len(raw),
+                                  NET_P2P_SYNC_REQ_SIZE_MAX) == LDG_OK &&
+                   m.kind == NET_P2P_BATCH_REQ) {
             net_pool_enc_batch_rep(b->n->pool, &m.digest, &e);
             net_p2p_msg_free(&m);
         } else if (!m.dec_live || m.kind != NET_P2P_SYNC_REQ) {

@@ -2,6 +2,7 @@
 #include "net_log.h"
 #include "net_bft.h"
 #include "net_file.h"
+#include "net_snap.h"
 #include "net_solo.h"
 #include "ast_module.h"
 #include "ldg_ev.h"
@@ -81,6 +82,14 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     n->reg = net_registry_new();
     char db[NET_PATH_MAX];
     net_home_path(db, n->home, "data");
+    /* A checkpoint's state first, if asked, begun earlier, or far behind the peers. */
+    net_snap_opts so = {.home = n->home,
+                        .cfg = &n->cfg,
+                        .genesis = &g,
+                        .reg = n->reg,
+                        .requested = opts->sync_from_checkpoint};
+    if (net_snap_run(&so, err, err_len) != 0)
+        return 1;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ldg_open_report rep;

@@ -18,9 +18,10 @@
 
 typedef struct net_node_opts {
     const char *home;
-    bool dev;      /* development mode: block time can be moved forward */
-    int ready_fd;  /* if >= 0, one byte is written here once the RPC socket serves */
-    bool observer; /* follow the chain without voting (multi-validator chains) */
+    bool dev;                  /* development mode: block time can be moved forward */
+    int ready_fd;              /* if >= 0, one byte is written here once the RPC socket serves */
+    bool observer;             /* follow the chain without voting (multi-validator chains) */
+    bool sync_from_checkpoint; /* state sync from a certified checkpoint first (net_snap.h) */
 } net_node_opts;
 
 typedef struct net_node {

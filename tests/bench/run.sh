@@ -29,6 +29,9 @@ run bench_stall "$build/folio" "${FOLIO_BENCH_STALLERS:-1000}"
 # One holding's proof bundle: size, generation from RocksDB, offline verification, at
 # FOLIO_BENCH_PROOF_KEYS keys (e.g. "1000000 10000000"; the 10M build takes ~15 minutes).
 FOLIO_BENCH_PROOF_KEYS="${FOLIO_BENCH_PROOF_KEYS:-1000000}" run bench_proof
+# State sync of FOLIO_BENCH_SNAP_KEYS keys (specs/sync.md) beside replaying the blocks'
+# writes and beside plain RocksDB puts of the same state, 3 rounds, with the spread.
+run bench_snap "${FOLIO_BENCH_SNAP_KEYS:-200000}" 3
 for extra in tests/bench/run_*.sh; do
   [ -f "$extra" ] && { bash "$extra" "$build" || status=1; }
 done

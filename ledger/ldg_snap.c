@@ -1,0 +1,394 @@
+/* State sync chunks: see ldg_snap.h and specs/sync.md. */
+#include "ldg_snap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { CHUNK_VERSION = 1, CHUNK_LEAVES = 0, CHUNK_NODE = 1 };
+
+static unsigned nib(const ldg_hash *p, unsigned depth)
+{
+    uint8_t b = p->b[depth / 2];
+    return depth % 2 ? b & 15 : b >> 4;
+}
+
+static void set_nib(ldg_hash *p, unsigned depth, unsigned x)
+{
+    uint8_t *b = &p->b[depth / 2];
+    *b = depth % 2 ? (uint8_t)((*b & 0xf0) | x) : (uint8_t)((*b & 0x0f) | x << 4);
+}
+
+static bool is_zero(const ldg_hash *h)
+{
+    static const ldg_hash zero;
+    return memcmp(h->b, zero.b, LDG_HASH_LEN) == 0;
+}
+
+/* The first `depth` nibbles of p, the rest zero. */
+static void clip(ldg_hash *out, const ldg_hash *p, unsigned depth)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->b, p->b, depth / 2);
+    if (depth % 2)
+        out->b[depth / 2] = p->b[depth / 2] & 0xf0;
+}
+
+static bool same_prefix(const ldg_hash *a, const ldg_hash *b, unsigned depth)
+{
+    ldg_hash x, y;
+    clip(&x, a, depth);
+    clip(&y, b, depth);
+    return memcmp(x.b, y.b, LDG_HASH_LEN) == 0;
+}
+
+void ldg_snap_root_task(ldg_snap_task *t, const ldg_hash *state_root)
+{
+    memset(t, 0, sizeof *t);
+    t->hash = *state_root;
+}
+
+/* ---- building (serving side) ---- */
+
+typedef struct build {
+    ldg_enc items;
+    uint32_t n;
+    bool too_big;
+} build;
+
+static bool build_leaf(void *arg, bool reg, const uint8_t *key, size_t klen, const uint8_t *val,
+                       uint64_t vlen)
+{
+    build *b = arg;
+    if (reg) {
+        ldg_enc_array(&b->items, 3);
+        ldg_enc_bin(&b->items, key, klen);
+        ldg_enc_bin(&b->items, val, LDG_HASH_LEN);
+        ldg_enc_u64(&b->items, vlen);
+    } else {
+        ldg_enc_array(&b->items, 2);
+        ldg_enc_bin(&b->items, key, klen);
+        ldg_enc_bin(&b->items, val, (size_t)vlen);
+    }
+    b->n++;
+    /* One leaf always goes (it cannot be split further). */
+    b->too_big = b->n > 1 && ldg_enc_len(&b->items) > LDG_SNAP_CHUNK_BYTES_MAX;
+    return !b->too_big;
+}
+
+static void encode_node(ldg_enc *out, const ldg_smt_slot kids[16])
+{
+    ldg_enc_array(out, 3);
+    ldg_enc_u64(out, CHUNK_VERSION);
+    ldg_enc_u64(out, CHUNK_NODE);
+    ldg_enc_array(out, 16);
+    for (int i = 0; i < 16; i++) {
+        if (kids[i].kind == LDG_SMT_SLOT_EMPTY) {
+            ldg_enc_nil(out);
+            continue;
+        }
+        ldg_enc_array(out, 2);
+        ldg_enc_bin(out, kids[i].hash.b, LDG_HASH_LEN);
+        ldg_enc_u64(out, kids[i].sum);
+    }
+}
+
+ldg_err ldg_snap_build(ldg_state_base tree, uint64_t version, const ldg_snap_task *t,
+                       size_t keys_max, ldg_enc *out)
+{
+    LDG_ASSERT(keys_max <= LDG_SNAP_CHUNK_KEYS_MAX);
+    build b = {0};
+    ldg_enc_init(&b.items);
+    ldg_smt_slot slot, kids[16];
+    bool split;
+    const uint8_t *id12 = t->reg ? t->id12 : NULL;
+    ldg_err err = ldg_smt_snap_read(tree, version, id12, t->depth, &t->prefix, keys_max, &slot,
+                                    kids, &split, build_leaf, &b);
+    if (err == LDG_OK && b.too_big) /* many large values: split by size, not count */
+        err = ldg_smt_snap_read(tree, version, id12, t->depth, &t->prefix, 0, &slot, kids, &split,
+                                build_leaf, &b);
+    if (err == LDG_OK && split) {
+        encode_node(out, kids);
+    } else if (err == LDG_OK) {
+        ldg_enc_array(out, 3);
+        ldg_enc_u64(out, CHUNK_VERSION);
+        ldg_enc_u64(out, CHUNK_LEAVES);
+        ldg_enc_array(out, b.n);
+        ldg_enc_raw(out, ldg_enc_data(&b.items), ldg_enc_len(&b.items));
+    }
+    ldg_enc_free(&b.items);
+    return err;
+}
+
+/* ---- verifying (syncing side) ---- */
+
+typedef struct sleaf {
+    ldg_hash path, hash;
+    uint64_t sum;
+} sleaf;
+
+static bool fail(char *why, size_t n, const char *fmt, const char *arg)
+{
+    snprintf(why, n, fmt, arg);
+    return false;
+}
+
+/* The canonical subtree over sorted leaves l[0..n) at depth (specs/state.md §5.3). */
+static bool sub_hash(bool sum_tree, const sleaf *l, size_t n, unsigned depth, ldg_hash *h,
+                     uint64_t *s)
+{
+    if (n == 0) {
+        memset(h, 0, sizeof *h);
+        *s = 0;
+        return true;
+    }
+    if (n == 1) {
+        *h = l[0].hash;
+        *s = l[0].sum;
+        return true;
+    }
+    if (depth >= LDG_SMT_DEPTH_MAX)
+        return false;
+    ldg_hash hs[16];
+    uint64_t ss[16];
+    size_t i = 0;
+    for (unsigned x = 0; x < 16; x++) {
+        size_t j = i;
+        while (j < n && nib(&l[j].path, depth) == x)
+            j++;
+        if (!sub_hash(sum_tree, l + i, j - i, depth + 1, &hs[x], &ss[x]))
+            return false;
+        i = j;
+    }
+    return ldg_smt_node_of(sum_tree, hs, ss, h, s);
+}
+
+static void chunk_grow(ldg_snap_chunk *c, size_t n)
+{
+    c->keys = calloc(n ? n : 1, sizeof *c->keys);
+    c->vals = calloc(n ? n : 1, sizeof *c->vals);
+    c->klens = calloc(n ? n : 1, sizeof *c->klens);
+    c->vlens = calloc(n ? n : 1, sizeof *c->vlens);
+    c->tasks = calloc(n ? n : 1, sizeof *c->tasks);
+    LDG_ASSERT(c->keys && c->vals && c->klens && c->vlens && c->tasks);
+}
+
+/* One leaf of a LEAVES chunk: a key and value, or a register (main tree only). */
+static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_object *o,
+                       sleaf *out, char *why, size_t wl)
+{
+    const msgpack_object *f;
+    if (!t->reg && ldg_obj_array(o, 3, &f)) {
+        ldg_snap_task *rt = &c->tasks[c->ntasks];
+        memset(rt, 0, sizeof *rt);
+        if (!ldg_obj_bin(&f[0], rt->id12, LDG_SMT_ID_LEN) ||
+            !ldg_obj_bin(&f[1], rt->hash.b, LDG_HASH_LEN) || !ldg_obj_u64(&f[2], &rt->sum))
+            return fail(why, wl, "%smalformed register leaf", "");
+        if (is_zero(&rt->hash))
+            return fail(why, wl, "%sa register leaf with an empty register", "");
+        rt->reg = true;
+        ldg_smt_register_leaf(&out->hash, &out->path, rt->id12, &rt->hash, rt->sum);
+        out->sum = 0;
+        c->ntasks++;
+        return true;
+    }
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    if (!ldg_obj_array(o, 2, &f) || !ldg_obj_bin_ref(&f[0], LDG_SNAP_KEY_MAX, &k, &kl) || kl == 0 ||
+        !ldg_obj_bin_ref(&f[1], LDG_SNAP_VALUE_MAX, &v, &vl))
+        return fail(why, wl, "%smalformed leaf (a key and a value expected)", "");
+    bool holding = kl == LDG_SMT_HOLDING_KEY_LEN && k[0] == 'b';
+    if (holding != t->reg || (t->reg && memcmp(k + 1, t->id12, LDG_SMT_ID_LEN) != 0))
+        return fail(why, wl, "%sa key that does not belong in this tree",
+                    t->reg ? "register: " : "main tree: ");
+    ldg_smt_leaf_of(&out->hash, &out->sum, &out->path, k, kl, v, vl);
+    c->keys[c->n] = k, c->klens[c->n] = kl, c->vals[c->n] = v, c->vlens[c->n] = vl;
+    c->n++;
+    return true;
+}
+
+static bool check_leaves(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_object *items,
+                         char *why, size_t wl)
+{
+    const msgpack_object *it;
+    uint32_t n;
+    if (!ldg_obj_array_any(items, LDG_SNAP_CHUNK_KEYS_MAX, &it, &n))
+        return fail(why, wl, "%smore leaves than a chunk holds, or not a list", "");
+    chunk_grow(c, n);
+    sleaf *l = calloc(n ? n : 1, sizeof *l);
+    LDG_ASSERT(l);
+    bool ok = true;
+    for (uint32_t i = 0; ok && i < n; i++) {
+        ok = check_leaf(c, t, &it[i], &l[i], why, wl);
+        if (ok && !same_prefix(&l[i].path, &t->prefix, t->depth))
+            ok = fail(why, wl, "%sa leaf outside the requested subtree", "");
+        if (ok && i > 0 && memcmp(l[i - 1].path.b, l[i].path.b, LDG_HASH_LEN) >= 0)
+            ok = fail(why, wl, "%sleaves out of path order (or repeated)", "");
+    }
+    ldg_hash h;
+    uint64_t s;
+    if (ok && !sub_hash(t->reg, l, n, t->depth, &h, &s))
+        ok = fail(why, wl, "%sthe leaves' sums overflow", "");
+    if (ok && (memcmp(h.b, t->hash.b, LDG_HASH_LEN) != 0 || s != t->sum))
+        ok = fail(why, wl,
+                  "%sthe leaves do not hash to the certified subtree (a key added, "
+                  "missing or altered)",
+                  "");
+    free(l);
+    return ok;
+}
+
+static bool check_node(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_object *items,
+                       char *why, size_t wl)
+{
+    const msgpack_object *it, *f;
+    if (t->depth >= LDG_SMT_DEPTH_MAX || !ldg_obj_array(items, 16, &it))
+        return fail(why, wl, "%sa node must have 16 slots, above the deepest level", "");
+    chunk_grow(c, 16);
+    ldg_hash hs[16];
+    uint64_t ss[16];
+    for (unsigned i = 0; i < 16; i++) {
+        memset(&hs[i], 0, sizeof hs[i]);
+        ss[i] = 0;
+        if (it[i].type == MSGPACK_OBJECT_NIL)
+            continue;
+        if (!ldg_obj_array(&it[i], 2, &f) || !ldg_obj_bin(&f[0], hs[i].b, LDG_HASH_LEN) ||
+            !ldg_obj_u64(&f[1], &ss[i]) || is_zero(&hs[i]) || (!t->reg && ss[i] != 0))
+            return fail(why, wl, "%smalformed node slot", "");
+        ldg_snap_task *k = &c->tasks[c->ntasks++];
+        *k = *t;
+        k->depth = (uint8_t)(t->depth + 1);
+        set_nib(&k->prefix, t->depth, i);
+        k->hash = hs[i];
+        k->sum = ss[i];
+    }
+    ldg_hash h;
+    uint64_t s;
+    if (!ldg_smt_node_of(t->reg, hs, ss, &h, &s))
+        return fail(why, wl, "%sthe node's sums overflow", "");
+    if (memcmp(h.b, t->hash.b, LDG_HASH_LEN) != 0 || s != t->sum)
+        return fail(why, wl, "%sthe node does not hash to the certified subtree", "");
+    return true;
+}
+
+ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, const uint8_t *data,
+                        size_t len, char *why, size_t why_len)
+{
+    memset(out, 0, sizeof *out);
+    if (len > LDG_SNAP_REPLY_SIZE_MAX) {
+        snprintf(why, why_len, "chunk of %zu bytes is over the limit", len);
+        return LDG_ERR_DECODE;
+    }
+    if (ldg_decode(&out->dec, data, len) != LDG_OK) {
+        snprintf(why, why_len, "chunk is not canonical msgpack");
+        return LDG_ERR_DECODE;
+    }
+    out->live = true;
+    const msgpack_object *f;
+    uint64_t ver = 0, kind = 2;
+    bool ok = ldg_obj_array(out->dec.root, 3, &f) && ldg_obj_u64(&f[0], &ver) &&
+              ver == CHUNK_VERSION && ldg_obj_u64(&f[1], &kind) && kind <= CHUNK_NODE;
+    ldg_err err = LDG_ERR_DECODE;
+    if (!ok)
+        snprintf(why, why_len, "chunk is not [1, kind, items]");
+    else if (kind == CHUNK_LEAVES)
+        ok = check_leaves(out, t, &f[2], why, why_len);
+    else
+        ok = check_node(out, t, &f[2], why, why_len);
+    if (ok)
+        return LDG_OK;
+    if (ver == CHUNK_VERSION && kind <= CHUNK_NODE)
+        err = LDG_ERR_INVALID; /* well formed, but it does not prove out */
+    ldg_snap_chunk_free(out);
+    return err;
+}
+
+void ldg_snap_chunk_free(ldg_snap_chunk *c)
+{
+    if (c->live)
+        ldg_dec_free(&c->dec);
+    free(c->keys);
+    free(c->vals);
+    free(c->klens);
+    free(c->vlens);
+    free(c->tasks);
+    memset(c, 0, sizeof *c);
+}
+
+/* ---- the checkpoint ---- */
+
+void ldg_snap_checkpoint_encode(ldg_enc *e, const ldg_header *h, const ldg_header *next,
+                                const ldg_cert *cert)
+{
+    ldg_enc he, ne;
+    ldg_enc_init(&he);
+    ldg_enc_init(&ne);
+    ldg_header_encode(&he, h);
+    ldg_header_encode(&ne, next);
+    ldg_enc_array(e, 4);
+    ldg_enc_u64(e, h->height);
+    ldg_enc_bin(e, ldg_enc_data(&he), ldg_enc_len(&he));
+    ldg_enc_bin(e, ldg_enc_data(&ne), ldg_enc_len(&ne));
+    ldg_cert_encode(e, cert);
+    ldg_enc_free(&he);
+    ldg_enc_free(&ne);
+}
+
+static bool checkpoint_decode(ldg_snap_checkpoint *c, const uint8_t *data, size_t len)
+{
+    ldg_dec d;
+    if (len > 64 * 1024 || ldg_decode(&d, data, len) != LDG_OK)
+        return false;
+    const msgpack_object *f;
+    const uint8_t *hb, *nb;
+    size_t hl, nl;
+    bool ok =
+        ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &c->height) &&
+        ldg_obj_bin_ref(&f[1], 4096, &hb, &hl) && ldg_header_decode(&c->header, hb, hl) == LDG_OK &&
+        ldg_obj_bin_ref(&f[2], 4096, &nb, &nl) && ldg_header_decode(&c->next, nb, nl) == LDG_OK &&
+        ldg_cert_decode(&c->cert, &f[3]) == LDG_OK;
+    ldg_dec_free(&d);
+    return ok;
+}
+
+ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data, size_t len,
+                                  const char *chain_id, const ldg_pubkey *validators, uint32_t nval,
+                                  char *why, size_t why_len)
+{
+    memset(out, 0, sizeof *out);
+    if (!checkpoint_decode(out, data, len)) {
+        snprintf(why, why_len, "checkpoint does not decode");
+        return LDG_ERR_DECODE;
+    }
+    ldg_hash hh, nh;
+    ldg_header_hash(&hh, &out->header);
+    ldg_header_hash(&nh, &out->next);
+    const char *bad = NULL;
+    if (out->header.height != out->height || out->next.height != out->height + 1)
+        bad = "its headers are not of blocks H and H+1";
+    else if (strcmp(out->header.chain_id, chain_id) || strcmp(out->next.chain_id, chain_id))
+        bad = "it is of another chain";
+    else if (memcmp(out->next.prev_hash.b, hh.b, LDG_HASH_LEN) != 0)
+        bad = "block H+1 does not extend block H";
+    else if (out->cert.height != out->next.height ||
+             memcmp(out->cert.block_hash.b, nh.b, LDG_HASH_LEN) != 0 ||
+             !ldg_cert_verify(&out->cert, chain_id, validators, nval))
+        bad = "the certificate of block H+1 does not verify against the genesis validators";
+    if (bad) {
+        snprintf(why, why_len, "checkpoint at height %llu refused: %s",
+                 (unsigned long long)out->height, bad);
+        return LDG_ERR_INVALID;
+    }
+    out->state_root = out->next.prev_state_root;
+    out->raw = malloc(len ? len : 1);
+    LDG_ASSERT(out->raw);
+    memcpy(out->raw, data, len);
+    out->raw_len = len;
+    return LDG_OK;
+}
+
+void ldg_snap_checkpoint_free(ldg_snap_checkpoint *c)
+{
+    free(c->raw);
+    memset(c, 0, sizeof *c);
+}

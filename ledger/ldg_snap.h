@@ -1,0 +1,119 @@
+/* State sync chunks (specs/sync.md): a joining node rebuilds the state after a certified
+ * block H by fetching subtrees of the state tree, each checked against the hash its
+ * already-verified parent (at the top: the certified state root) gives it, BEFORE any of
+ * its keys is written.
+ *
+ * A task names one subtree: a tree (the main tree, or the register of an instrument), a
+ * nibble depth and a path prefix, with the hash and sum it must have. Its chunk is either
+ * the subtree's leaves (every key and value below it; register leaves as id12, root and
+ * total) or, when the subtree is too large, its 16 slots. Checking a chunk gives the keys
+ * to write and the tasks that follow from it (a register to fetch, the slots of a split).
+ * Tasks are independent: any order, any peer.
+ *
+ * Serving: ldg_snap_build reads the versioned tree of the store (any thread). Restoring:
+ * ldg_snap_store_* keep the pending tasks in the store's meta family, so that a sync
+ * resumes after a crash and a store being synced is never taken for a complete one. */
+#ifndef LDG_SNAP_H
+#define LDG_SNAP_H
+
+#include "ldg_chain.h"
+#include "ldg_smt.h"
+
+typedef struct ldg_snap_task {
+    bool reg;                     /* the register of id12 (else the main tree) */
+    uint8_t id12[LDG_SMT_ID_LEN]; /* reg only */
+    uint8_t depth;                /* 0..LDG_SMT_DEPTH_MAX nibbles */
+    ldg_hash prefix;              /* the path's first `depth` nibbles, the rest zero */
+    ldg_hash hash;                /* what the subtree must hash to (zero: empty) */
+    uint64_t sum;                 /* and sum to (0 in the main tree) */
+} ldg_snap_task;
+
+/* The root task of a state root. */
+void ldg_snap_root_task(ldg_snap_task *t, const ldg_hash *state_root);
+
+/* Encodes the chunk of task t (its hash and sum unused) from the tree at version into out:
+ * its leaves if at most keys_max (<= LDG_SNAP_CHUNK_KEYS_MAX; tests use fewer), else its
+ * slots.
+ * LDG_ERR_NOT_FOUND: no such subtree at that version; LDG_ERR_PRUNED: below the floor.
+ * At most LDG_SNAP_CHUNK_KEYS_MAX leaves and LDG_SNAP_CHUNK_BYTES_MAX bytes (or one
+ * leaf): bounded CPU and memory. */
+ldg_err ldg_snap_build(ldg_state_base tree, uint64_t version, const ldg_snap_task *t,
+                       size_t keys_max, ldg_enc *out) LDG_WARN_UNUSED;
+
+/* A checked chunk: keys and values point into the decoded bytes (valid until
+ * ldg_snap_chunk_free); tasks are malloc'd. */
+typedef struct ldg_snap_chunk {
+    size_t n;
+    const uint8_t **keys, **vals;
+    size_t *klens, *vlens;
+    size_t ntasks;
+    ldg_snap_task *tasks;
+    ldg_dec dec;
+    bool live;
+} ldg_snap_chunk;
+
+/* Decodes data as the chunk of task t and checks it against t's hash and sum: canonical
+ * encoding, bounds, leaves of the right kind for the tree, paths under the prefix in
+ * strictly ascending order, and the subtree (or node) hashing to t->hash with sum t->sum.
+ * LDG_OK: *out holds the keys to write and the follow-up tasks. LDG_ERR_DECODE (malformed)
+ * or LDG_ERR_INVALID (does not prove out) with a sentence in why; nothing in *out then. */
+ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, const uint8_t *data,
+                        size_t len, char *why, size_t why_len) LDG_WARN_UNUSED;
+void ldg_snap_chunk_free(ldg_snap_chunk *c);
+
+/* ---- restoring into a store (the chain closed) ---- */
+
+/* The checkpoint: the state after block `height`, certified by the certificate of block
+ * height+1 whose header carries that state root (specs/sync.md §2). */
+typedef struct ldg_snap_checkpoint {
+    uint64_t height;
+    ldg_header header;   /* block height */
+    ldg_header next;     /* block height + 1 */
+    ldg_cert cert;       /* of block height + 1 */
+    ldg_hash state_root; /* = next.prev_state_root */
+    uint8_t *raw;        /* its encoding (malloc'd) */
+    size_t raw_len;
+} ldg_snap_checkpoint;
+
+/* [height, header bin, next header bin, cert]. */
+void ldg_snap_checkpoint_encode(ldg_enc *e, const ldg_header *h, const ldg_header *next,
+                                const ldg_cert *cert);
+/* Decodes and checks: the two headers link (next.prev_hash = hash(header), heights follow,
+ * same chain), the certificate is for `next` and verifies against validators. LDG_OK fills
+ * *out (free with ldg_snap_checkpoint_free); LDG_ERR_DECODE / LDG_ERR_INVALID + why. */
+ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data, size_t len,
+                                  const char *chain_id, const ldg_pubkey *validators, uint32_t nval,
+                                  char *why, size_t why_len) LDG_WARN_UNUSED;
+void ldg_snap_checkpoint_free(ldg_snap_checkpoint *c);
+
+/* Whether the store is being synced (a checkpoint begun, not finished); *raw (malloc'd)
+ * the checkpoint's bytes if so. */
+ldg_err ldg_snap_store_pending(ldg_store *s, bool *pending, uint8_t **raw,
+                               size_t *raw_len) LDG_WARN_UNUSED;
+/* Begins a sync of cp: in one synced batch, deletes every state key, records the
+ * checkpoint (the store is from then on refused by ldg_chain_open until finished) and its
+ * root task. */
+ldg_err ldg_snap_store_begin(ldg_store *s, const ldg_snap_checkpoint *cp) LDG_WARN_UNUSED;
+/* Up to max pending tasks, skipping the `skip` first ones (in key order). */
+ldg_err ldg_snap_store_tasks(ldg_store *s, size_t skip, ldg_snap_task *out, size_t max,
+                             size_t *n) LDG_WARN_UNUSED;
+/* Pending tasks in all. */
+ldg_err ldg_snap_store_count(ldg_store *s, size_t *n) LDG_WARN_UNUSED;
+/* Applies a verified chunk of task t: its keys, its follow-up tasks and the removal of t,
+ * in one synced batch. */
+ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t,
+                             const ldg_snap_chunk *c) LDG_WARN_UNUSED;
+/* Once no task is pending: builds the state tree at version cp->height from the state
+ * keys, checks its root against the certified one, and in one synced batch writes the tree,
+ * the tip (block cp->height), the history floor and the checkpoint record, and ends the
+ * sync. LDG_ERR_INVALID + why if the root differs (nothing written). */
+ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
+                              size_t why_len) LDG_WARN_UNUSED;
+
+/* Whether a sync was begun and not finished (cheap: for ldg_chain_open's refusal). */
+bool ldg_snap_store_syncing(ldg_store *s);
+/* The checkpoint a finished sync started from (LDG_ERR_NOT_FOUND: the store holds its
+ * history from genesis); *raw malloc'd. */
+ldg_err ldg_snap_store_checkpoint(ldg_store *s, uint8_t **raw, size_t *raw_len) LDG_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,334 @@
+/* State sync chunks (ledger/ldg_snap.c, specs/sync.md §3): a seeded random state (plain
+ * keys and two registers) restored chunk by chunk from its root hash reproduces the state
+ * and its root for several chunk sizes; a tampered, truncated, reordered, shortened or
+ * lengthened chunk, a chunk of another subtree and a chunk against another root are each
+ * refused. */
+#include "ldg_snap.h"
+#include "testlib.h"
+
+#define VERSION 7
+#define NPLAIN 120
+#define NHOLD 90
+
+typedef struct fixture {
+    ldg_memkv *kv; /* the tree's nodes */
+    ldg_memkv *state;
+    ldg_hash root;
+    size_t nkeys;
+} fixture;
+
+static void enc_u64(uint64_t v, uint8_t *out, size_t *n)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_u64(&e, v);
+    *n = ldg_enc_len(&e);
+    memcpy(out, ldg_enc_data(&e), *n);
+    ldg_enc_free(&e);
+}
+
+static void build(fixture *f, uint64_t seed)
+{
+    tl_rng r;
+    tl_rng_init(&r, seed);
+    f->kv = ldg_memkv_new();
+    f->state = ldg_memkv_new();
+    ldg_memkv *tmp = ldg_memkv_new();
+    ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+    for (int i = 0; i < NPLAIN; i++) {
+        uint8_t k[9], v[40];
+        k[0] = 'p';
+        tl_rng_bytes(&r, k + 1, 8);
+        size_t vl = tl_rng_below(&r, sizeof v); /* empty values too */
+        tl_rng_bytes(&r, v, vl);
+        ldg_state_put(st, k, sizeof k, v, vl);
+    }
+    for (int i = 0; i < NHOLD; i++) {
+        uint8_t k[33], v[9];
+        size_t vl;
+        k[0] = 'b';
+        memcpy(k + 1, i % 3 ? "CNE100000296" : "US0378331005", 12);
+        tl_rng_bytes(&r, k + 13, 20);
+        enc_u64(1 + tl_rng_below(&r, 1000000), v, &vl);
+        ldg_state_put(st, k, sizeof k, v, vl);
+    }
+    const ldg_write *w;
+    size_t n = ldg_state_writes(st, &w);
+    ldg_memkv_apply(f->state, w, n);
+    f->nkeys = n;
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(f->kv), VERSION, true), LDG_OK);
+    ldg_hash zero = {{0}};
+    ck_assert_int_eq(ldg_smt_step_mem(t, f->kv, &zero, VERSION, w, n, &f->root), LDG_OK);
+    ldg_smt_free(t);
+    ldg_state_free(st);
+    ldg_memkv_free(tmp);
+}
+
+static void drop(fixture *f)
+{
+    ldg_memkv_free(f->kv);
+    ldg_memkv_free(f->state);
+}
+
+static uint8_t *chunk_of(fixture *f, const ldg_snap_task *t, size_t keys_max, size_t *len)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ck_assert_int_eq(ldg_snap_build(ldg_memkv_base(f->kv), VERSION, t, keys_max, &e), LDG_OK);
+    return ldg_enc_take(&e, len);
+}
+
+/* Restores the whole state through chunks of at most keys_max leaves; the keys land in out. */
+static size_t restore(fixture *f, size_t keys_max, ldg_memkv *out)
+{
+    size_t cap = 4096, n = 1, chunks = 0;
+    ldg_snap_task *q = malloc(cap * sizeof *q);
+    ldg_snap_root_task(&q[0], &f->root);
+    while (n > 0) {
+        ldg_snap_task t = q[--n];
+        size_t len;
+        uint8_t *data = chunk_of(f, &t, keys_max, &len);
+        ldg_snap_chunk c;
+        char why[256] = "";
+        ck_assert_msg(ldg_snap_verify(&c, &t, data, len, why, sizeof why) == LDG_OK,
+                      "%s (keys_max %zu, reg %d, depth %u, %zu bytes)", why, keys_max, t.reg,
+                      t.depth, len);
+        for (size_t i = 0; i < c.n; i++) {
+            ldg_write w = {c.keys[i], c.klens[i], c.vals[i], c.vlens[i]};
+            ldg_memkv_apply(out, &w, 1);
+        }
+        ck_assert(n + c.ntasks <= cap);
+        memcpy(q + n, c.tasks, c.ntasks * sizeof *q);
+        n += c.ntasks;
+        ldg_snap_chunk_free(&c);
+        free(data);
+        chunks++;
+    }
+    free(q);
+    return chunks;
+}
+
+static bool same_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    ldg_state_base *b = arg;
+    uint8_t *got;
+    size_t gl;
+    ck_assert_int_eq(b->get(b->arg, k, kl, &got, &gl), LDG_OK);
+    ck_assert(gl == vl && !memcmp(got, v, vl));
+    free(got);
+    return true;
+}
+
+START_TEST(test_restore_whole_state)
+{
+    fixture f;
+    build(&f, tl_seed("snap restore", 0x5a9c0001));
+    size_t sizes[] = {1, 2, 7, LDG_SNAP_CHUNK_KEYS_MAX};
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        ldg_memkv *out = ldg_memkv_new();
+        size_t chunks = restore(&f, sizes[s], out);
+        ck_assert_uint_eq(ldg_memkv_count(out), f.nkeys);
+        ldg_state_base b = ldg_memkv_base(out);
+        ldg_state_base src = ldg_memkv_base(f.state);
+        ck_assert_int_eq(src.scan(src.arg, (const uint8_t *)"", 0, same_row, &b), LDG_OK);
+        if (sizes[s] == LDG_SNAP_CHUNK_KEYS_MAX)
+            ck_assert_uint_eq(chunks, 3); /* the main tree and its two registers */
+        else
+            ck_assert_uint_gt(chunks, f.nkeys / sizes[s] / 2);
+        ldg_memkv_free(out);
+    }
+    drop(&f);
+}
+END_TEST
+
+/* The first chunk (breadth first) with at least two leaves, and its task. */
+static uint8_t *leaves_chunk(fixture *f, size_t keys_max, ldg_snap_task *t, size_t *len)
+{
+    ldg_snap_task q[64];
+    size_t head = 0, n = 1;
+    ldg_snap_root_task(&q[0], &f->root);
+    while (head < n) {
+        *t = q[head++];
+        uint8_t *d = chunk_of(f, t, keys_max, len);
+        ldg_snap_chunk c;
+        char why[256];
+        ck_assert_int_eq(ldg_snap_verify(&c, t, d, *len, why, sizeof why), LDG_OK);
+        bool found = c.n >= 2;
+        for (size_t i = 0; i < c.ntasks && n < 64; i++)
+            q[n++] = c.tasks[i];
+        ldg_snap_chunk_free(&c);
+        if (found)
+            return d;
+        free(d);
+    }
+    ck_abort_msg("no chunk with two leaves");
+    return NULL;
+}
+
+START_TEST(test_every_flip_and_truncation_refused)
+{
+    fixture f;
+    build(&f, tl_seed("snap flips", 0x5a9c0002));
+    ldg_snap_task t;
+    size_t len;
+    uint8_t *d = leaves_chunk(&f, 4, &t, &len);
+    char why[256];
+    ldg_snap_chunk c;
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            d[i] ^= (uint8_t)(1u << bit);
+            ck_assert_msg(ldg_snap_verify(&c, &t, d, len, why, sizeof why) != LDG_OK,
+                          "flip of byte %zu bit %d accepted", i, bit);
+            d[i] ^= (uint8_t)(1u << bit);
+        }
+    for (size_t n = 0; n < len; n++)
+        ck_assert(ldg_snap_verify(&c, &t, d, n, why, sizeof why) != LDG_OK);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ldg_snap_chunk_free(&c);
+    free(d);
+    drop(&f);
+}
+END_TEST
+
+/* Re-encodes a leaves chunk with its leaves in `order` (indices; -1 ends; a repeat adds). */
+static uint8_t *reencode(const uint8_t *d, size_t len, const int *order, size_t *out_len)
+{
+    ldg_dec dec;
+    ck_assert_int_eq(ldg_decode(&dec, d, len), LDG_OK);
+    const msgpack_object *f = dec.root->via.array.ptr;
+    const msgpack_object *items = f[2].via.array.ptr;
+    size_t n = 0;
+    while (order[n] >= 0)
+        n++;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_u64(&e, 1);
+    ldg_enc_u64(&e, 0);
+    ldg_enc_array(&e, (uint32_t)n);
+    for (size_t i = 0; i < n; i++) {
+        const msgpack_object *l = items[order[i]].via.array.ptr;
+        ldg_enc_array(&e, 2);
+        ldg_enc_bin(&e, l[0].via.bin.ptr, l[0].via.bin.size);
+        ldg_enc_bin(&e, l[1].via.bin.ptr, l[1].via.bin.size);
+    }
+    ldg_dec_free(&dec);
+    return ldg_enc_take(&e, out_len);
+}
+
+START_TEST(test_reordered_missing_extra_refused)
+{
+    fixture f;
+    build(&f, tl_seed("snap order", 0x5a9c0003));
+    ldg_snap_task t;
+    size_t len, bl;
+    /* a register's leaves (plain [key, value] pairs): descend into a register first */
+    ldg_snap_root_task(&t, &f.root);
+    uint8_t *d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
+    ldg_snap_chunk c;
+    char why[256];
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ck_assert_uint_eq(c.ntasks, 2);
+    t = c.tasks[0];
+    ldg_snap_chunk_free(&c);
+    free(d);
+    d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
+    int same[] = {0, 1, 2, 3, -1}, swapped[] = {1, 0, 2, 3, -1}, missing[] = {0, 1, 2, -1},
+        repeated[] = {0, 1, 1, 2, 3, -1};
+    /* the first four leaves re-encoded as they are prove nothing (keys are missing) ... */
+    uint8_t *b = reencode(d, len, same, &bl);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_msg(strstr(why, "do not hash") != NULL, "%s", why);
+    free(b);
+    b = reencode(d, len, swapped, &bl);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_msg(strstr(why, "order") != NULL, "%s", why);
+    free(b);
+    b = reencode(d, len, repeated, &bl);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    free(b);
+    b = reencode(d, len, missing, &bl);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    free(b);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ldg_snap_chunk_free(&c);
+    free(d);
+    drop(&f);
+}
+END_TEST
+
+START_TEST(test_wrong_root_and_wrong_subtree_refused)
+{
+    fixture f;
+    build(&f, tl_seed("snap roots", 0x5a9c0004));
+    ldg_snap_task t, other;
+    size_t len;
+    ldg_snap_root_task(&t, &f.root);
+    uint8_t *d = chunk_of(&f, &t, 2, &len); /* the root node's 16 slots */
+    ldg_snap_chunk c;
+    char why[256];
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ck_assert_uint_ge(c.ntasks, 2);
+    ldg_snap_task kid0 = c.tasks[0], kid1 = c.tasks[1];
+    ldg_snap_chunk_free(&c);
+    other = t;
+    other.hash.b[5] ^= 1; /* a root the certificate does not sign */
+    ck_assert_int_eq(ldg_snap_verify(&c, &other, d, len, why, sizeof why), LDG_ERR_INVALID);
+    free(d);
+    /* the chunk of slot 0 offered for slot 1 (out of order / another subtree) */
+    d = chunk_of(&f, &kid0, 2, &len);
+    ck_assert_int_eq(ldg_snap_verify(&c, &kid1, d, len, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &kid0, d, len, why, sizeof why), LDG_OK);
+    ldg_snap_chunk_free(&c);
+    free(d);
+    /* a register's chunk offered as the main tree's */
+    ldg_snap_root_task(&t, &f.root);
+    d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ldg_snap_task reg = c.tasks[0];
+    ldg_snap_chunk_free(&c);
+    free(d);
+    d = chunk_of(&f, &reg, LDG_SNAP_CHUNK_KEYS_MAX, &len);
+    other = reg;
+    other.reg = false;
+    ck_assert_int_eq(ldg_snap_verify(&c, &other, d, len, why, sizeof why), LDG_ERR_INVALID);
+    other = reg;
+    other.sum++; /* a register total other than certified */
+    ck_assert_int_eq(ldg_snap_verify(&c, &other, d, len, why, sizeof why), LDG_ERR_INVALID);
+    free(d);
+    drop(&f);
+}
+END_TEST
+
+START_TEST(test_server_bounds)
+{
+    fixture f;
+    build(&f, tl_seed("snap bounds", 0x5a9c0005));
+    ldg_snap_task t;
+    ldg_snap_root_task(&t, &f.root);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    /* a version that is not there, a depth with no node */
+    ck_assert_int_eq(ldg_snap_build(ldg_memkv_base(f.kv), VERSION + 1, &t, 2, &e),
+                     LDG_ERR_NOT_FOUND);
+    t.depth = 40;
+    ck_assert_int_eq(ldg_snap_build(ldg_memkv_base(f.kv), VERSION, &t, 2, &e), LDG_ERR_NOT_FOUND);
+    ldg_enc_free(&e);
+    drop(&f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ldg_snap");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_restore_whole_state);
+    tcase_add_test(tc, test_every_flip_and_truncation_refused);
+    tcase_add_test(tc, test_reordered_missing_extra_refused);
+    tcase_add_test(tc, test_wrong_root_and_wrong_subtree_refused);
+    tcase_add_test(tc, test_server_bounds);
+    suite_add_tcase(s, tc);
+    return tl_run(s);
+}
