@@ -105,6 +105,25 @@ int cli_resolve_account(cli_ctx *ctx, const char *who, ldg_account *out);
  * name close to who, else "" (into out; returns out). Asks the node for the participants. */
 const char *cli_participant_hint(cli_ctx *ctx, const char *who, char *out, size_t len);
 
+/* Signing many transactions (an import): the signing key loaded once, the chain's genesis
+ * checked once, and the node's clock (block time with a dev-mode offset, or later) as of
+ * the last refresh. Begin prints the error and returns a CLI_* code; end wipes the key. */
+typedef struct cli_signing {
+    ldg_keypair kp;
+    ldg_hash genesis;
+    uint64_t now_ms;
+    uint64_t height; /* the node's tip at the last refresh */
+} cli_signing;
+int cli_sign_begin(cli_ctx *ctx, cli_signing *sg);
+/* Re-reads the node's clock into sg->now_ms (and checks the chain again). */
+int cli_sign_refresh(cli_ctx *ctx, cli_signing *sg);
+/* The signed wire bytes (malloc'd; NULL if signing failed) and id of a transaction that
+ * expires at expiry_ms; deterministic: the nonce and signature follow from payload and
+ * expiry alone (ldg_tx_build), so signing the same again gives the same id. */
+uint8_t *cli_sign(const cli_ctx *ctx, const cli_signing *sg, uint64_t type, const ldg_enc *payload,
+                  uint64_t expiry_ms, bool deterministic, size_t *len, ldg_hash *id);
+void cli_sign_end(cli_signing *sg);
+
 /* Signs payload as the signing key and asks the node's check method for the receipt it
  * would get: a refusal is printed with what to do and nothing is submitted (CLI_REJECTED);
  * with --dry-run the outcome is printed and CLI_DRY_RUN returned. Otherwise submits, waits

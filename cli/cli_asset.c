@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "cli_views.h"
 #include "cli_history.h"
+#include "cli_import.h"
 
 #include <string.h>
 
@@ -29,6 +30,9 @@ static void asset_usage(void)
         "       folio asset list [--limit N] [--after ID]\n"
         "       folio asset holders ISIN [--limit N] [--after QUANTITY:ACCOUNT]\n"
         "                               [--height H | --record-date YYYY-MM-DD]\n"
+        "       folio asset import FILE.csv --isin ISIN --name TEXT [--shares N] [--class A]\n"
+        "                             [--risk R1..R5] [--registrar KEY] [--dry-run]\n"
+        "       folio asset export ISIN --csv [-o FILE]\n"
         "       (a list shows at most N rows, 1000 by default; when there are more it says\n"
         "       so and gives the --after that shows the next ones; --json has it as \"next\")\n\n"
         "Issuing needs the issuer role (sign with --as). The ISIN's check digit is verified.\n"
@@ -607,6 +611,10 @@ int cli_asset_main(cli_ctx *ctx, int argc, char **argv)
     }
     if (!strcmp(verb, "list"))
         return list(ctx, argc - 1, argv + 1);
+    if (!strcmp(verb, "import"))
+        return cli_asset_import(ctx, argc - 1, argv + 1);
+    if (!strcmp(verb, "export"))
+        return cli_asset_export(ctx, argc - 1, argv + 1);
     if (!strcmp(verb, "rules")) {
         const char *sub = argc > 2 ? argv[2] : "";
         if (!strcmp(sub, "set"))

@@ -87,7 +87,13 @@ const cli_noun cli_nouns[] = {
      "retires the signer's cash: the issuing bank pays out off-ledger and the supply\n"
      "shrinks. AMOUNT and --face-value are money: a decimal in the currency's units\n"
      "(--amount 500000.50 --currency CNY), at most its decimals (CNY 2, JPY 0). A bond's\n"
-     "coupon is computed from its face value; show lists it per unit, with the currency."},
+     "coupon is computed from its face value; show lists it per unit, with the currency.\n"
+     "import reads a register (RFC 4180 CSV, header holder,public_key,quantity,category,\n"
+     "risk_class,kyc_expiry): quantities in the instrument's units (whole shares), a key\n"
+     "and profile for each holder not yet a participant. The whole file is checked and a\n"
+     "report printed (every problem with its line and column) before anything is signed;\n"
+     "a re-run after an interruption resumes from what the ledger holds, never issuing or\n"
+     "transferring twice. export writes the register back in the same format."},
     {"transfer", cli_transfer_main, "move an instrument from your account to another",
      "ACCOUNT is a participant name, a key name in this home, or a 40-hex account.\n"
      "QUANTITY is whole units of a security (transfer CNE100000296 100), or, when ISIN\n"
@@ -106,7 +112,10 @@ const cli_noun cli_nouns[] = {
      "Registering needs the broker or registrar role. An ordinary investor may receive\n"
      "only instruments whose risk level (R1..R5) is at most their class; an expired KYC\n"
      "blocks every incoming security; professional investors pass the risk check.\n"
-     "Accounts without a profile (brokers, issuers, the CCP) are not checked."},
+     "Accounts without a profile (brokers, issuers, the CCP) are not checked.\n"
+     "import reads a CSV (header name,public_key,category,risk_class,kyc_expiry; registrar):\n"
+     "each investor not yet a participant is registered with the investor role, and each\n"
+     "profile that differs from the ledger's is set (specs/import.md)."},
     {"control", cli_control_main, "regulator controls: freeze, unfreeze, force transfer, approve",
      "Regulator role. DOC_SHA256 is the SHA-256 (64 hex) of the legal order, recorded\n"
      "on the ledger. A frozen quantity cannot move. A force transfer takes effect only\n"
@@ -245,6 +254,10 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--category", "professional|ordinary", "investor category", true},
           {"--risk-class", "C1..C5", "the highest risk level it may hold", true},
           {"--kyc-expiry", "YYYY-MM-DD", "when its KYC expires", true})},
+    {"investor", "import", "FILE.csv", 1, 1, true,
+     "register investors and their suitability profiles from a CSV file (registrar): the "
+     "whole file is checked first (specs/import.md)",
+     NULL},
     {"investor", "show", "ACCOUNT", 1, 1, false, "show an investor's profile", NULL},
     {"investor", "list", "", 0, 0, false, "list investor profiles (registrar's view)",
      OPTS({"--kyc-expiring-before", "YYYY-MM-DD", "only KYC expiring before this day", false},
@@ -296,6 +309,20 @@ const cli_cmd cli_cmds[] = {
     {"asset", "holders", "ISIN", 1, 1, false, "the register of an instrument's holders",
      OPTS(PAGING, {"--height", "H", "as of block H (refused as PRUNED below retain_blocks)", false},
           {"--record-date", "YYYY-MM-DD", "as of the last block of this day (UTC)", false})},
+    {"asset", "import", "FILE.csv", 1, 1, true,
+     "issue an equity and distribute it to the holders of an existing register (issuer): "
+     "the whole file is checked first; an interrupted import resumes (specs/import.md)",
+     OPTS({"--isin", "ISIN", "the instrument's ISIN", true}, {"--name", "TEXT", "its name", true},
+          {"--shares", "N", "the supply the file must total (a control figure)", false},
+          {"--class", "A|B|...", "share class", false},
+          {"--risk", "R1..R5", "risk level (default R3)", false},
+          {"--registrar", "KEY",
+           "the key that registers new holders and their profiles (default: the signing key)",
+           false})},
+    {"asset", "export", "ISIN", 1, 1, false,
+     "write an instrument's register of holders as the CSV that 'asset import' reads",
+     OPTS({"--csv", NULL, "CSV (the one format; required)", true},
+          {"-o", "FILE", "write to FILE (default: standard output)", false})},
     {"transfer", "", "ISIN QUANTITY", 2, 2, true, "move an instrument to another account",
      OPTS({"--to", "ACCOUNT", "who receives it", true})},
     {"transfer", "check", "ISIN QUANTITY", 2, 2, false,

@@ -2,6 +2,7 @@
 #include "ast_asset.h"
 #include "cli.h"
 #include "cli_views.h"
+#include "cli_import.h"
 
 #include <string.h>
 
@@ -11,7 +12,8 @@ static void usage(void)
 {
     printf("usage: folio investor register ACCOUNT --category professional|ordinary\n"
            "                                --risk-class C1..C5 --kyc-expiry YYYY-MM-DD\n"
-           "       folio investor show ACCOUNT\n\n"
+           "       folio investor show ACCOUNT\n"
+           "       folio investor import FILE.csv [--dry-run]\n\n"
            "Registering needs the broker or registrar role. An ordinary investor may receive\n"
            "only instruments whose risk level (R1..R5) is at most their class; an expired KYC\n"
            "blocks every incoming security; professional investors pass the risk check.\n"
@@ -101,6 +103,8 @@ int cli_investor_main(cli_ctx *ctx, int argc, char **argv)
         return show(ctx, argv[2]);
     if (!strcmp(verb, "list"))
         return cli_investor_list(ctx, argc - 1, argv + 1);
+    if (!strcmp(verb, "import"))
+        return cli_investor_import(ctx, argc - 1, argv + 1);
     cli_fail(ctx, "USAGE", "investor register ACCOUNT ... | investor show ACCOUNT | investor list");
     return CLI_USAGE;
 }

@@ -760,43 +760,65 @@ static int print_dry_run(cli_ctx *ctx, json_t *chk, const char *what, const char
     return CLI_DRY_RUN;
 }
 
-/* Signs the transaction: the wire bytes (malloc'd) and id, or a CLI_* code. */
-static int sign_tx(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, uint8_t **wire, size_t *len,
-                   ldg_hash *id)
+int cli_sign_begin(cli_ctx *ctx, cli_signing *sg)
 {
-    ldg_keypair kp;
-    int rc = cli_signer(ctx, &kp);
+    memset(sg, 0, sizeof *sg);
+    int rc = cli_signer(ctx, &sg->kp);
+    if (rc == CLI_OK)
+        rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = cli_sign_refresh(ctx, sg);
     if (rc != CLI_OK)
-        return rc;
-    rc = cli_load_config(ctx);
-    if (rc != CLI_OK) {
-        explicit_bzero(&kp, sizeof kp);
-        return rc;
-    }
+        cli_sign_end(sg);
+    return rc;
+}
+
+int cli_sign_refresh(cli_ctx *ctx, cli_signing *sg)
+{
     /* Expiry counts from the node's clock (block time, including a dev-mode offset), not
      * only from ours, so transactions still validate after 'folio dev time advance'. */
     uint64_t now = wall_ms();
+    int rc;
     json_t *st = cli_query(ctx, "status", NULL, &rc);
-    if (!st) {
-        explicit_bzero(&kp, sizeof kp);
+    if (!st)
         return rc;
-    }
     uint64_t tip = (uint64_t)json_integer_value(json_object_get(st, "time_ms"));
     uint64_t node_now = now + (uint64_t)json_integer_value(json_object_get(st, "time_offset_ms"));
-    ldg_hash genesis;
-    rc = chain_genesis(ctx, st, &genesis);
+    sg->height = (uint64_t)json_integer_value(json_object_get(st, "height"));
+    rc = chain_genesis(ctx, st, &sg->genesis);
     json_decref(st);
-    if (rc != CLI_OK) {
-        explicit_bzero(&kp, sizeof kp);
+    if (rc != CLI_OK)
         return rc;
-    }
     if (node_now > now)
         now = node_now;
     if (tip > now)
         now = tip;
-    *wire = ldg_tx_build(len, id, ctx->cfg.chain_id, &genesis, type, &kp, now + CLI_TX_TTL_MS,
-                         ldg_enc_data(payload), ldg_enc_len(payload), false);
-    explicit_bzero(&kp, sizeof kp);
+    sg->now_ms = now;
+    return CLI_OK;
+}
+
+uint8_t *cli_sign(const cli_ctx *ctx, const cli_signing *sg, uint64_t type, const ldg_enc *payload,
+                  uint64_t expiry_ms, bool deterministic, size_t *len, ldg_hash *id)
+{
+    return ldg_tx_build(len, id, ctx->cfg.chain_id, &sg->genesis, type, &sg->kp, expiry_ms,
+                        ldg_enc_data(payload), ldg_enc_len(payload), deterministic);
+}
+
+void cli_sign_end(cli_signing *sg)
+{
+    explicit_bzero(sg, sizeof *sg);
+}
+
+/* Signs the transaction: the wire bytes (malloc'd) and id, or a CLI_* code. */
+static int sign_tx(cli_ctx *ctx, uint64_t type, const ldg_enc *payload, uint8_t **wire, size_t *len,
+                   ldg_hash *id)
+{
+    cli_signing sg;
+    int rc = cli_sign_begin(ctx, &sg);
+    if (rc != CLI_OK)
+        return rc;
+    *wire = cli_sign(ctx, &sg, type, payload, sg.now_ms + CLI_TX_TTL_MS, false, len, id);
+    cli_sign_end(&sg);
     if (!*wire) {
         cli_fail(ctx, "CRYPTO", "could not sign the transaction");
         return CLI_UNAVAILABLE;

@@ -260,7 +260,7 @@ void ldg_txctx_detail(ldg_txctx *c, const char *fmt, ...)
 }
 
 /* Names are what people type: letters, digits, '-', '_', '.', starting with a letter. */
-static bool name_ok(const char *s)
+bool ldg_participant_name_ok(const char *s)
 {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
         return false;
@@ -280,7 +280,7 @@ static ldg_result apply_register(ldg_txctx *c, const msgpack_object *payload)
     if (!ldg_obj_array(payload, 3, &f) || !ldg_obj_str(&f[0], p.name, LDG_NAME_LEN_MAX, false) ||
         !ldg_obj_u64(&f[1], &roles) || !ldg_obj_bin(&f[2], p.pubkey.b, LDG_PUBKEY_LEN))
         return LDG_R_BAD_PAYLOAD;
-    if (!name_ok(p.name)) {
+    if (!ldg_participant_name_ok(p.name)) {
         ldg_txctx_detail(c, "name '%s' must start with a letter and use letters, digits, - _ .",
                          p.name);
         return LDG_R_BAD_PAYLOAD;

@@ -33,6 +33,9 @@ enum {
 };
 /* "issuer,broker" -> bits; 0 and *bad set to the offending name on an unknown role. */
 uint32_t ldg_roles_parse(const char *list, char *bad, size_t bad_len);
+/* A participant name as participant.register accepts it: a letter, then letters, digits,
+ * '-', '_' and '.' (the length, at most LDG_NAME_LEN_MAX, is checked by the decoder). */
+bool ldg_participant_name_ok(const char *s);
 /* bits -> "issuer,broker" into out. */
 void ldg_roles_format(uint32_t roles, char *out, size_t out_len);
 

@@ -454,6 +454,42 @@
 /* Result codes `folio errors` can list (all modules' tables; codes are below 1000). */
 #define CLI_RESULT_CODES_MAX 1000
 
+/* ---- bulk import and export (cli_csv.c, cli_import.c; specs/import.md) ---- */
+
+/* Largest CSV file an import reads. The file is read whole and validated before anything is
+ * submitted, and the parser keeps a copy of its fields: about three times this in memory at
+ * the peak. A register of CLI_IMPORT_ROWS_MAX holders with 64-byte names, 64-hex keys and
+ * profiles is ~190 bytes a row, so this admits the largest register with margin. */
+#define CLI_CSV_FILE_MAX (256 * 1024 * 1024)
+
+/* Longest field of a CSV file, in bytes. The longest meaningful field is a participant name
+ * (LDG_NAME_LEN_MAX) or a 64-hex public key; a longer field is an error, reported at once. */
+#define CLI_CSV_FIELD_MAX 1024
+
+/* Most columns of a CSV header: the formats have six; a file of thousands is not one. */
+#define CLI_CSV_COLUMNS_MAX 64
+
+/* Most data rows (holders or investors) of one import. A regional equity center's largest
+ * registers have tens of thousands of holders; a million bounds the CLI's memory and the
+ * validation time (the whole file is checked before the first transaction). */
+#define CLI_IMPORT_ROWS_MAX 1000000
+
+/* Transactions an import submits in one `submit` request and waits for together: a tenth of
+ * a block, so that a batch commits within a block or two and an interruption leaves at most
+ * this many in flight (the next batch is signed while one is in the mempool, not submitted). */
+#define CLI_IMPORT_BATCH_TX 1000
+
+/* The expiry slot of an import's transactions (specs/import.md §4): a transaction signed when
+ * the node's clock is in slot k = floor(now / slot) expires at (k + 2) * slot, between one and
+ * two slots ahead, and its nonce and signature follow from its payload and expiry. Signing a
+ * row again in the same slot gives the same id, which the ledger refuses as a replay; a
+ * re-run asks the node about the previous slot's id. */
+#define CLI_IMPORT_SLOT_MS (20 * 60 * 1000ULL)
+
+/* Problems a validation report lists (all are counted): enough to fix a file in a few
+ * rounds, bounded output for a file that is wrong on every line. */
+#define CLI_IMPORT_ERRORS_MAX 100
+
 /* ---- evidence preservation (ledger/evidence, specs/evidence.md) ---- */
 
 /* Longest log line (one record). Broker log lines are ~300 bytes; 64 KiB admits a large
@@ -590,6 +626,11 @@ _Static_assert(LDG_EV_LINKS_MAX < LDG_EV_BUNDLE_ITEMS_MAX, "a record and its lin
 _Static_assert(LDG_SMT_RETAIN_MIN > LDG_CHAIN_WRITES_IN_FLIGHT, "pruning reads stored lists only");
 
 _Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
+_Static_assert(CLI_IMPORT_BATCH_TX <= LDG_RPC_BATCH_TX_MAX, "an import batch is one submission");
+_Static_assert(2 * CLI_IMPORT_SLOT_MS + LDG_CLOCK_AHEAD_MAX_MS < LDG_TX_TTL_MS_MAX,
+               "an import transaction's expiry is within the ledger TTL");
+_Static_assert(CLI_IMPORT_BATCH_TX <= LDG_MEMPOOL_TX_MAX / 4,
+               "an import leaves room in the mempool for everyone else");
 
 /* State sync (ldg_snap.h, net_snap.h, specs/sync.md). A chunk is one subtree of the state
  * tree: its leaves if it has at most LDG_SNAP_CHUNK_KEYS_MAX of them in at most

@@ -138,7 +138,7 @@ complete_words() {
     printf "%s\n" "${COMPREPLY[*]}"' _ "$COMP" folio "$@"
 }
 check "completes the nouns" test "$(complete_words as)" = asset
-check "completes the verbs" test "$(complete_words asset "")" = "issue redeem rules show list holders"
+check "completes the verbs" test "$(complete_words asset "")" = "issue redeem rules show list holders import export"
 check "completes a second verb word" test "$(complete_words asset issue "")" = "equity bond cash"
 check "completes a command's options" \
   test "$(complete_words --home /x asset holders X --l)" = --limit
