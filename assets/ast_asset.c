@@ -50,6 +50,9 @@ static const ldg_result_info asset_results[] = {
     {AST_R_NOT_FROZEN, "NOT_FROZEN", "the account has less than this quantity frozen"},
     {AST_R_LIST_TOO_LONG, "LIST_TOO_LONG", "the allow list has too many accounts"},
     {AST_R_UNKNOWN_INVESTOR, "UNKNOWN_INVESTOR", "no investor profile for this account"},
+    {AST_R_NO_DISCLOSURE, "NO_DISCLOSURE",
+     "the instrument requires a disclosure, and none with the ordinary investor's "
+     "acknowledgement is registered on chain"},
 };
 
 bool ast_id_key(uint8_t out[AST_ID_LEN], const char *id)

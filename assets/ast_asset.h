@@ -50,6 +50,7 @@ enum {
     AST_R_NOT_FROZEN = 231,         /* unfreeze of more than is frozen */
     AST_R_LIST_TOO_LONG = 232,      /* allow list over AST_ALLOW_LIST_MAX accounts */
     AST_R_UNKNOWN_INVESTOR = 233,   /* no investor profile for this account */
+    AST_R_NO_DISCLOSURE = 234,      /* ordinary investor without a registered disclosure */
 };
 
 /* Transaction types (10..49). */

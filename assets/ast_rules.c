@@ -4,6 +4,7 @@
 #include "ast_action.h"
 #include "ast_date.h"
 #include "ast_history.h"
+#include "ldg_ev.h"
 
 #include <string.h>
 
@@ -72,7 +73,7 @@ static void rules_put(ldg_state *st, const char *id, const ast_rules *r)
     size_t kl = key_id(k, 'R', id);
     ldg_enc e;
     ldg_enc_init(&e);
-    ldg_enc_array(&e, 4);
+    ldg_enc_array(&e, r->requires_disclosure ? 5 : 4); /* 4: the form before the flag */
     ldg_enc_u64(&e, r->max_holders);
     if (r->has_lockup)
         ldg_enc_i64(&e, r->lockup_until_days);
@@ -82,6 +83,8 @@ static void rules_put(ldg_state *st, const char *id, const ast_rules *r)
     ldg_enc_array(&e, r->allow_count);
     for (uint32_t i = 0; i < r->allow_count; i++)
         ldg_enc_bin(&e, r->allow[i].b, LDG_ACCOUNT_LEN);
+    if (r->requires_disclosure)
+        ldg_enc_bool(&e, true);
     ldg_state_put(st, k, kl, ldg_enc_data(&e), ldg_enc_len(&e));
     ldg_enc_free(&e);
 }
@@ -113,6 +116,7 @@ ldg_err ast_rules_get(ldg_state *st, const char *id, ast_rules *out, bool *found
 {
     memset(out, 0, offsetof(ast_rules, allow));
     out->transferable = true;
+    out->requires_disclosure = false;
     uint8_t k[2 + AST_ID_LEN];
     size_t kl = key_id(k, 'R', id);
     const uint8_t *v;
@@ -124,9 +128,12 @@ ldg_err ast_rules_get(ldg_state *st, const char *id, ast_rules *out, bool *found
     if (ldg_decode(&d, v, vl) != LDG_OK)
         return LDG_ERR_CORRUPT;
     const msgpack_object *f;
-    bool ok = ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &out->max_holders) &&
-              lockup_decode(&f[1], out) && ldg_obj_bool(&f[2], &out->transferable) &&
-              allow_decode(&f[3], out);
+    uint32_t n;
+    bool ok =
+        ldg_obj_array_any(d.root, 5, &f, &n) && n >= 4 && ldg_obj_u64(&f[0], &out->max_holders) &&
+        lockup_decode(&f[1], out) && ldg_obj_bool(&f[2], &out->transferable) &&
+        allow_decode(&f[3], out) &&
+        (n == 4 || (ldg_obj_bool(&f[4], &out->requires_disclosure) && out->requires_disclosure));
     ldg_dec_free(&d);
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }
@@ -241,7 +248,8 @@ void ast_frozen_scale(ldg_state *st, const char *id, const ldg_account *a, uint6
 
 /* The instrument-level rules, after balances and freezes. */
 static ldg_result check_rules(ldg_state *st, int64_t today, const char *id, const ldg_account *to,
-                              uint64_t fb, uint64_t qty, char *detail, size_t detail_len)
+                              uint64_t fb, uint64_t qty, bool *disclosure, char *detail,
+                              size_t detail_len)
 {
     ast_rules r;
     bool found;
@@ -249,6 +257,7 @@ static ldg_result check_rules(ldg_state *st, int64_t today, const char *id, cons
         return LDG_R_STORE_FAILED;
     if (!found)
         return LDG_R_OK;
+    *disclosure = r.requires_disclosure;
     if (!r.transferable) {
         DETAIL("%s is not transferable", id);
         return AST_R_NOT_TRANSFERABLE;
@@ -285,9 +294,28 @@ static ldg_result check_rules(ldg_state *st, int64_t today, const char *id, cons
     return LDG_R_OK;
 }
 
+/* An instrument that requires a disclosure: the ordinary investor's disclosure and
+ * acknowledgement must be registered by the evidence module (specs/evidence.md §10). */
+static ldg_result check_disclosure(ldg_state *st, const ast_asset *a, const ldg_account *to,
+                                   char *detail, size_t detail_len)
+{
+    bool found;
+    if (ldg_ev_disclosure_get(st, to, a->id, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (found)
+        return LDG_R_OK;
+    char hex[LDG_ACCOUNT_HEX_LEN];
+    ldg_account_hex(hex, to);
+    DETAIL("%s requires a disclosure: none is registered for the ordinary investor %s (folio "
+           "evidence disclose)",
+           a->id, hex);
+    return AST_R_NO_DISCLOSURE;
+}
+
 /* Suitability applies to accounts with an investor profile (specs/assets.md). */
 static ldg_result check_investor(ldg_state *st, int64_t today, const ast_asset *a,
-                                 const ldg_account *to, char *detail, size_t detail_len)
+                                 const ldg_account *to, bool disclosure, char *detail,
+                                 size_t detail_len)
 {
     ast_investor inv;
     bool found;
@@ -306,7 +334,9 @@ static ldg_result check_investor(ldg_state *st, int64_t today, const ast_asset *
                (unsigned long long)inv.risk_class);
         return AST_R_UNSUITABLE;
     }
-    return LDG_R_OK;
+    return disclosure && inv.category == AST_INVESTOR_ORDINARY
+               ? check_disclosure(st, a, to, detail, detail_len)
+               : LDG_R_OK;
 }
 
 ldg_result ast_transfer_check(ldg_state *st, uint64_t time_ms, const char *id,
@@ -353,10 +383,11 @@ ldg_result ast_transfer_check(ldg_state *st, uint64_t time_ms, const char *id,
     int64_t today;
     if (!block_date(time_ms, &today))
         return LDG_R_STORE_FAILED;
-    ldg_result r = check_rules(st, today, id, to, fb, qty, detail, detail_len);
+    bool disclosure = false;
+    ldg_result r = check_rules(st, today, id, to, fb, qty, &disclosure, detail, detail_len);
     if (r != LDG_R_OK)
         return r;
-    return check_investor(st, today, &a, to, detail, detail_len);
+    return check_investor(st, today, &a, to, disclosure, detail, detail_len);
 }
 
 /* ---- transactions ---- */
@@ -374,12 +405,15 @@ static ldg_result need_asset(ldg_txctx *c, const char *id, ast_asset *a)
 }
 
 /* asset.rules_set: [isin, max_holders|nil, lockup days i64|false|nil, transferable|nil,
- * allow list|nil]; nil keeps the current value, false clears the lock-up. */
+ * allow list|nil(, requires_disclosure bool|nil)]; nil keeps the current value, false clears
+ * the lock-up. */
 static ldg_result apply_rules_set(ldg_txctx *c, const msgpack_object *payload)
 {
     const msgpack_object *f;
+    uint32_t nf;
     char id[AST_ID_LEN + 1];
-    if (!ldg_obj_array(payload, 5, &f) || !ldg_obj_str(&f[0], id, AST_ID_LEN, false))
+    if (!ldg_obj_array_any(payload, 6, &f, &nf) || nf < 5 ||
+        !ldg_obj_str(&f[0], id, AST_ID_LEN, false))
         return LDG_R_BAD_PAYLOAD;
     ast_asset a;
     ldg_result res = need_asset(c, id, &a);
@@ -417,6 +451,8 @@ static ldg_result apply_rules_set(ldg_txctx *c, const msgpack_object *payload)
         if (!ldg_obj_array_any(&f[4], AST_ALLOW_LIST_MAX, &items, &n) || !allow_decode(&f[4], &r))
             return LDG_R_BAD_PAYLOAD;
     }
+    if (nf == 6 && !is_nil(&f[5]) && !ldg_obj_bool(&f[5], &r.requires_disclosure))
+        return LDG_R_BAD_PAYLOAD;
     rules_put(c->st, id, &r);
     return LDG_R_OK;
 }

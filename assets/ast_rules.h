@@ -5,7 +5,8 @@
  *
  * State (under the 'A' prefix, specs/assets.md):
  *   'A' 'R' id12            -> rules [max_holders u64 (0 = none), lockup_until days i64
- *                              (nil = none), transferable bool, allow list [account20...]]
+ *                              (nil = none), transferable bool, allow list [account20...],
+ *                              requires_disclosure true (only when set)]
  *   'A' 'F' id12 account20  -> frozen [quantity u64, order sha256 bin32]
  *   'A' 'I' account20       -> investor [category u64, risk class u64, kyc expiry days i64,
  *                              height u64]
@@ -26,6 +27,9 @@ typedef struct ast_rules {
     bool transferable;
     uint32_t allow_count; /* 0 = anyone may receive */
     ldg_account allow[AST_ALLOW_LIST_MAX];
+    /* An ordinary investor receives it only with a disclosure and its acknowledgement
+     * registered on chain (specs/evidence.md §10). */
+    bool requires_disclosure;
 } ast_rules;
 
 typedef struct ast_investor {
@@ -67,7 +71,7 @@ void ast_frozen_scale(ldg_state *st, const char *id, const ldg_account *a, uint6
  * (the first that fails is returned; specs/assets.md "Transfer rules"):
  *   UNKNOWN_ASSET, ZERO_QUANTITY, QUANTITY_TOO_LARGE, SELF_TRANSFER, ACTION_IN_PROGRESS,
  *   INSUFFICIENT_BALANCE, FROZEN, NOT_TRANSFERABLE, LOCKED_UP, NOT_ALLOWED, MAX_HOLDERS,
- *   KYC_EXPIRED, UNSUITABLE.
+ *   KYC_EXPIRED, UNSUITABLE, NO_DISCLOSURE.
  * Cash is exempt from the rules after FROZEN (it has no transfer rules, risk level or
  * suitability). Reads only. Out: detail (may be NULL) gets specifics on refusal. */
 ldg_result ast_transfer_check(ldg_state *st, uint64_t time_ms, const char *id,

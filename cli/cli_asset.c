@@ -326,8 +326,16 @@ static int rules_set(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--max-holders", "--lockup-until", "--transferable",
                                        "--allow-list", NULL};
-    if (!cli_check_opts(ctx, argc, argv, opts, NULL))
+    static const char *const flags[] = {"--requires-disclosure", "--disclosure-not-required", NULL};
+    if (!cli_check_opts(ctx, argc, argv, opts, flags))
         return CLI_USAGE;
+    bool dis_on = cli_flag(argc, argv, flags[0]), dis_off = cli_flag(argc, argv, flags[1]);
+    if (dis_on && dis_off) {
+        cli_fail(ctx, "USAGE",
+                 "--requires-disclosure and --disclosure-not-required exclude each "
+                 "other");
+        return CLI_USAGE;
+    }
     const char *id = cli_pos(argc, argv, 0, opts);
     const char *mh = cli_opt(argc, argv, "--max-holders"),
                *lu = cli_opt(argc, argv, "--lockup-until");
@@ -353,7 +361,7 @@ static int rules_set(cli_ctx *ctx, int argc, char **argv)
     }
     ldg_enc p;
     ldg_enc_init(&p);
-    ldg_enc_array(&p, 5);
+    ldg_enc_array(&p, dis_on || dis_off ? 6 : 5); /* 5: the form before the disclosure rule */
     ldg_enc_str(&p, id);
     if (mh)
         ldg_enc_u64(&p, max);
@@ -390,6 +398,8 @@ static int rules_set(cli_ctx *ctx, int argc, char **argv)
                 ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
         }
     }
+    if (dis_on || dis_off)
+        ldg_enc_bool(&p, dis_on);
     if (rc == CLI_OK) {
         char what[64];
         snprintf(what, sizeof what, "rules of %s", id);
@@ -410,12 +420,15 @@ static int rules_show(cli_ctx *ctx, const char *id)
     } else {
         json_t *lu = json_object_get(j, "lockup_until");
         printf("rules of %s\n  transferable  %s\n  max holders   %lld%s\n  lock-up until %s\n"
-               "  allow list    %zu account(s)\n",
+               "  allow list    %zu account(s)\n  disclosure    %s\n",
                id, json_is_true(json_object_get(j, "transferable")) ? "yes" : "no",
                (long long)json_integer_value(json_object_get(j, "max_holders")),
                json_integer_value(json_object_get(j, "max_holders")) ? "" : " (no limit)",
                json_is_string(lu) ? json_string_value(lu) : "none",
-               json_array_size(json_object_get(j, "allow_list")));
+               json_array_size(json_object_get(j, "allow_list")),
+               json_is_true(json_object_get(j, "requires_disclosure"))
+                   ? "required for ordinary investors (specs/evidence.md §10)"
+                   : "not required");
     }
     json_decref(j);
     return CLI_OK;

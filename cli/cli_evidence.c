@@ -12,6 +12,7 @@
 #include "net_file.h"
 
 #include <dirent.h>
+#include <zstd.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,11 @@
 /* Options of the evidence verbs that take a value (cli_cmds.c). */
 static bool valued(const char *a)
 {
-    return !strcmp(a, "--out") || !strcmp(a, "--file") || !strcmp(a, "--line") ||
-           !strcmp(a, "--store") || !strcmp(a, "--genesis");
+    return !strcmp(a, "--out") || !strcmp(a, "-o") || !strcmp(a, "--file") ||
+           !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis") ||
+           !strcmp(a, "--investor") || !strcmp(a, "--isin") || !strcmp(a, "--format") ||
+           !strcmp(a, "--schema") || !strcmp(a, "--older-than") || !strcmp(a, "--from") ||
+           !strcmp(a, "--slice") || !strcmp(a, "--copies");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -40,6 +44,13 @@ static const char *positional(int argc, char **argv, int k)
     return NULL;
 }
 
+/* Where a bundle goes: --out FILE or -o FILE. */
+static const char *out_opt(int argc, char **argv)
+{
+    const char *o = cli_opt(argc, argv, "--out");
+    return o ? o : cli_opt(argc, argv, "-o");
+}
+
 /* ---- the store ---- */
 
 static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
@@ -50,12 +61,15 @@ static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
         cli_fail(ctx, "USAGE", "the evidence store's path is too long");
         return CLI_USAGE;
     }
-    char sub[NET_PATH_MAX + 16];
-    char by[NET_PATH_MAX + 16];
+    char sub[NET_PATH_MAX + 16], by[NET_PATH_MAX + 16], ids[NET_PATH_MAX + 16],
+        links[NET_PATH_MAX + 16];
     snprintf(sub, sizeof sub, "%s/sources", out);
     snprintf(by, sizeof by, "%s/by-source", out);
+    snprintf(ids, sizeof ids, "%s/ids", out);
+    snprintf(links, sizeof links, "%s/links", out);
     if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(by, 0700) != 0 && errno != EEXIST)) {
+        (mkdir(by, 0700) != 0 && errno != EEXIST) || (mkdir(ids, 0700) != 0 && errno != EEXIST) ||
+        (mkdir(links, 0700) != 0 && errno != EEXIST)) {
         cli_fail(ctx, "IO", "cannot create the evidence store %s: %s", out, strerror(errno));
         return CLI_LOCAL;
     }
@@ -166,8 +180,9 @@ static bool slice_anchored(const char *dir, const ldg_hash *root, ldg_hash *txid
     return ok && ldg_hex_decode(txid->b, LDG_HASH_LEN, hex) == 0;
 }
 
-/* Finds a record by id in the store: the slice (loaded into s) and its index. */
-static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_slice *s,
+/* Finds a record by id by reading every slice (the store's slices of version 1, or an index
+ * that lost an entry): the slice (loaded into s) and its index. */
+static bool store_scan(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_slice *s,
                        size_t *index)
 {
     ldg_hash *roots;
@@ -186,6 +201,168 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     }
     free(roots);
     return found;
+}
+
+/* ---- the record index (§2.2): STORE/ids/<first byte of the id, 2 hex>, entries of
+ * id(32) || slice_root(32) || be32(index) appended at each ingest. A hint: every entry is
+ * checked against the slice it names, so a stale or forged one is only skipped. ---- */
+
+#define IDX_ENTRY 68
+
+static void idx_path(char *out, size_t len, const char *dir, uint8_t bucket)
+{
+    snprintf(out, len, "%s/ids/%02x", dir, bucket);
+}
+
+/* Reads the record at index of the stored slice root, by its tile; falls back to loading
+ * the whole slice for a version 1 file. */
+static ldg_ev_tile_res proved_at(cli_ctx *ctx, const char *dir, const ldg_hash *root,
+                                 uint64_t index, ldg_ev_proved *out)
+{
+    char path[NET_PATH_MAX + 80];
+    slice_path(path, sizeof path, dir, root, "slice");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return LDG_EV_TILE_NOT_FOUND;
+    ldg_ev_tile_res r = ldg_ev_tile_by_index(f, root, index, out);
+    fclose(f);
+    if (r != LDG_EV_TILE_V1)
+        return r;
+    ldg_ev_slice s;
+    if (slice_load(ctx, dir, root, &s) != CLI_OK)
+        return LDG_EV_TILE_BAD;
+    r = index < s.n ? LDG_EV_TILE_OK : LDG_EV_TILE_NOT_FOUND;
+    if (r == LDG_EV_TILE_OK)
+        ldg_ev_proved_from_slice(out, &s, index);
+    ldg_ev_slice_clear(&s);
+    return r;
+}
+
+/* The record of that id through the index: true with it proved in its slice. */
+static bool idx_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_proved *out)
+{
+    char path[NET_PATH_MAX + 16];
+    idx_path(path, sizeof path, dir, id->b[0]);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    uint8_t buf[IDX_ENTRY * 512];
+    size_t got;
+    bool found = false;
+    while (!found && (got = fread(buf, 1, sizeof buf, f)) >= IDX_ENTRY) {
+        for (size_t at = 0; !found && at + IDX_ENTRY <= got; at += IDX_ENTRY) {
+            if (memcmp(buf + at, id->b, LDG_HASH_LEN) != 0)
+                continue;
+            ldg_hash root;
+            memcpy(root.b, buf + at + 32, LDG_HASH_LEN);
+            uint64_t index = (uint64_t)buf[at + 64] << 24 | (uint64_t)buf[at + 65] << 16 |
+                             (uint64_t)buf[at + 66] << 8 | buf[at + 67];
+            if (proved_at(ctx, dir, &root, index, out) != LDG_EV_TILE_OK)
+                continue;
+            found = !memcmp(out->id.b, id->b, LDG_HASH_LEN);
+            if (!found)
+                ldg_ev_proved_free(out);
+        }
+        if (got % IDX_ENTRY) /* a torn last entry: skip to the next whole one */
+            break;
+    }
+    fclose(f);
+    return found;
+}
+
+/* Finds a record by id: the index first, then (a store without one) every slice. */
+static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_proved *out)
+{
+    if (idx_find(ctx, dir, id, out))
+        return true;
+    ldg_ev_slice s;
+    size_t index;
+    if (!store_scan(ctx, dir, id, &s, &index))
+        return false;
+    ldg_ev_proved_from_slice(out, &s, index);
+    ldg_ev_slice_clear(&s);
+    return true;
+}
+
+/* Appends entries of `size` bytes to the buckets STORE/<sub>/<first byte, 2 hex>, sorting
+ * them by bucket so that each bucket file is opened once. A bucket whose length is not a
+ * whole number of entries (a torn append) is cut back to one first. */
+static ldg_err bucket_add(const char *dir, const char *sub, const uint8_t *entries, size_t n,
+                          size_t size, char *err, size_t err_len)
+{
+    size_t count[257] = {0}, at[256];
+    for (size_t i = 0; i < n; i++)
+        count[entries[i * size] + 1]++;
+    for (int b = 0; b < 256; b++)
+        count[b + 1] += count[b];
+    uint8_t *e = malloc(n * size + 1);
+    LDG_ASSERT(e);
+    memcpy(at, count, sizeof at);
+    for (size_t i = 0; i < n; i++)
+        memcpy(e + at[entries[i * size]]++ * size, entries + i * size, size);
+    ldg_err rc = LDG_OK;
+    for (int b = 0; b < 256 && rc == LDG_OK; b++) {
+        size_t k = count[b + 1] - count[b];
+        if (k == 0)
+            continue;
+        char path[NET_PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/%s/%02x", dir, sub, b);
+        FILE *f = fopen(path, "ab");
+        long end = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+        if (f && end > 0 && end % (long)size != 0 && ftruncate(fileno(f), end - end % (long)size))
+            end = -1;
+        if (!f || end < 0 || fwrite(e + count[b] * size, size, k, f) != k) {
+            snprintf(err, err_len, "cannot append to %s: %s", path, strerror(errno));
+            rc = LDG_ERR_IO;
+        }
+        if (f && fclose(f) != 0 && rc == LDG_OK) {
+            snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
+            rc = LDG_ERR_IO;
+        }
+    }
+    free(e);
+    return rc;
+}
+
+/* Appends the entries of a slice's ids to the record index. */
+static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *ids, size_t n,
+                       char *err, size_t err_len)
+{
+    uint8_t *e = malloc(n * IDX_ENTRY + 1);
+    LDG_ASSERT(e);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = e + i * IDX_ENTRY;
+        memcpy(p, ids[i].b, 32);
+        memcpy(p + 32, root->b, 32);
+        p[64] = (uint8_t)(i >> 24), p[65] = (uint8_t)(i >> 16), p[66] = (uint8_t)(i >> 8);
+        p[67] = (uint8_t)i;
+    }
+    ldg_err rc = bucket_add(dir, "ids", e, n, IDX_ENTRY, err, err_len);
+    free(e);
+    return rc;
+}
+
+/* ---- the link index (§2.2): STORE/links/<first byte of the linked id>, entries of
+ * linked_id(32) || linking_id(32), so that a chain is followed forward too. A hint as
+ * well: the linking record is read and must hold the link. ---- */
+
+#define LINK_ENTRY 64
+
+/* The ids of the records that the index says link to id (at most max). */
+static size_t links_to(const char *dir, const ldg_hash *id, ldg_hash *out, size_t max)
+{
+    char path[NET_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/links/%02x", dir, id->b[0]);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    uint8_t e[LINK_ENTRY];
+    size_t n = 0;
+    while (n < max && fread(e, 1, LINK_ENTRY, f) == LINK_ENTRY)
+        if (!memcmp(e, id->b, LDG_HASH_LEN))
+            memcpy(out[n++].b, e + 32, LDG_HASH_LEN);
+    fclose(f);
+    return n;
 }
 
 /* STORE/by-source/<sha256 of the source name>: the roots of the slices holding its records,
@@ -231,7 +408,8 @@ static size_t source_roots(const char *dir, const char *source, ldg_hash **out)
     return roots_file(path, out);
 }
 
-/* The id of the record at line `seq` of `source` in the store. */
+/* The id of the record at line `seq` of `source` in the store: by the tile holding that
+ * line, in each slice of that source. */
 static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, uint64_t seq,
                             ldg_hash *id)
 {
@@ -239,13 +417,27 @@ static bool store_find_line(cli_ctx *ctx, const char *dir, const char *source, u
     size_t n = source_roots(dir, source, &roots);
     bool found = false;
     for (size_t i = 0; i < n && !found; i++) {
+        char path[NET_PATH_MAX + 80];
+        slice_path(path, sizeof path, dir, &roots[i], "slice");
+        FILE *f = fopen(path, "rb");
+        ldg_ev_proved p;
+        ldg_ev_tile_res r =
+            f ? ldg_ev_tile_by_seq(f, &roots[i], source, seq, &p) : LDG_EV_TILE_NOT_FOUND;
+        if (f)
+            fclose(f);
+        if (r == LDG_EV_TILE_OK) {
+            *id = p.id;
+            ldg_ev_proved_free(&p);
+            found = true;
+        }
         ldg_ev_slice s;
-        if (slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
+        if (r != LDG_EV_TILE_V1 || slice_load(ctx, dir, &roots[i], &s) != CLI_OK)
             continue;
         for (size_t j = 0; j < s.n && !found; j++) {
-            ldg_ev_record r;
-            if (ldg_ev_record_decode(&r, s.rec.d + s.rec_off[j], s.rec_off[j + 1] - s.rec_off[j]) &&
-                r.seq == seq && !strcmp(r.source, source)) {
+            ldg_ev_record rec;
+            if (ldg_ev_record_decode(&rec, s.rec.d + s.rec_off[j],
+                                     s.rec_off[j + 1] - s.rec_off[j]) &&
+                rec.seq == seq && !strcmp(rec.source, source)) {
                 *id = s.ids[j];
                 found = true;
             }
@@ -326,18 +518,31 @@ typedef struct ingest {
     char stage_err[NET_PATH_MAX + 128];
     ldg_hash *roots;
     size_t nroots, records;
+    ldg_ev_schema *schema; /* NULL: lines/1 */
 } ingest;
 
 static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
 {
     ingest *in = arg;
-    ldg_ev_slice s;
-    size_t index;
-    if (!store_find(in->ctx, in->store, id, &s, &index))
+    ldg_ev_proved p;
+    if (!store_find(in->ctx, in->store, id, &p))
         return false;
-    *time_ms = s.times[index];
-    ldg_ev_slice_clear(&s);
+    *time_ms = p.time_ms;
+    ldg_ev_proved_free(&p);
     return true;
+}
+
+/* A staging file the index is built from: temporary (a crash discards the staging folder),
+ * so not synced, unlike the slice itself. */
+static bool write_plain(const char *path, const void *d, size_t n, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "wbx");
+    bool ok = f && fwrite(d, 1, n, f) == n;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
+    return ok;
 }
 
 /* The pipeline's sink (worker thread): writes the slice into the staging folder. */
@@ -348,6 +553,15 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     slice_path(path, sizeof path, in->staging, &s->root, "slice");
     if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
         LDG_OK)
+        return false;
+    /* Its ids, for the record index once the whole file is read (commit_staging). */
+    slice_path(path, sizeof path, in->staging, &s->root, "ids");
+    if (!write_plain(path, s->ids, s->n * sizeof *s->ids, in->stage_err, sizeof in->stage_err))
+        return false;
+    /* And its links (linked id, linking id), for the link index. */
+    slice_path(path, sizeof path, in->staging, &s->root, "links");
+    if (!write_plain(path, s->links.d ? s->links.d : (uint8_t *)"", s->links.len, in->stage_err,
+                     sizeof in->stage_err))
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     LDG_ASSERT(in->roots);
@@ -364,8 +578,8 @@ static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
     }
     ldg_ev_ingest_out out;
     in->stage_err[0] = '\0';
-    ldg_ev_rerr e = ldg_ev_ingest(f, &in->subject, file, lookup_store, in, keep_new, &in->pr,
-                                  stage_slice, in, &out);
+    ldg_ev_rerr e = ldg_ev_ingest_schema(f, &in->subject, file, in->schema, lookup_store, in,
+                                         keep_new, &in->pr, stage_slice, in, &out);
     fclose(f);
     in->records = out.records;
     in->lines = out.lines;
@@ -418,6 +632,36 @@ static ldg_err add_by_source(ingest *in, char *err, size_t err_len)
     return e;
 }
 
+/* Adds a staged slice's ids (STAGING/<root>.ids) to the record index and its links
+ * (STAGING/<root>.links) to the link index. */
+static ldg_err index_staged(ingest *in, const ldg_hash *root, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX + 80];
+    slice_path(path, sizeof path, in->staging, root, "ids");
+    uint8_t *b;
+    size_t len;
+    if (read_bounded(in->ctx, path, (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_HASH_LEN, &b, &len) !=
+        CLI_OK) {
+        snprintf(err, err_len, "cannot read %s", path);
+        return LDG_ERR_IO;
+    }
+    ldg_err e = idx_add(in->store, root, (const ldg_hash *)b, len / LDG_HASH_LEN, err, err_len);
+    free(b);
+    slice_path(path, sizeof path, in->staging, root, "links");
+    if (e == LDG_OK &&
+        read_bounded(in->ctx, path,
+                     (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_EV_LINKS_MAX * LINK_ENTRY, &b,
+                     &len) != CLI_OK) {
+        snprintf(err, err_len, "cannot read %s", path);
+        return LDG_ERR_IO;
+    }
+    if (e == LDG_OK) {
+        e = bucket_add(in->store, "links", b, len / LINK_ENTRY, LINK_ENTRY, err, err_len);
+        free(b);
+    }
+    return e;
+}
+
 static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_path)
 {
     char from[NET_PATH_MAX + 80], to[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
@@ -439,6 +683,8 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
     (void)digest;
     ldg_err e = net_file_write(src_path, list, len, 0600, NET_FILE_REPLACE, err, sizeof err);
     free(list);
+    for (size_t i = 0; e == LDG_OK && i < in->nroots; i++)
+        e = index_staged(in, &in->roots[i], err, sizeof err);
     if (e == LDG_OK)
         e = add_by_source(in, err, sizeof err);
     if (e != LDG_OK) {
@@ -505,12 +751,12 @@ static int ingest_one(ingest *in, const char *file)
             printf("dry run: %s: %zu new records in %zu slices would be stored and anchored\n",
                    file, in->records, in->nroots);
         } else if (access(src_path, F_OK) == 0) {
-            fprintf(stderr, "%s: already ingested (sha256 %s): nothing new to anchor\n", file, hex);
+            fprintf(stderr, "%s: already ingested (digest %s): nothing new to anchor\n", file, hex);
             in->nroots = 0;
         } else {
             rc = commit_staging(in, &digest, src_path);
             if (rc == CLI_OK && !in->ctx->json)
-                printf("%s: %zu records in %zu slices (sha256 %s)%s\n", file, in->records,
+                printf("%s: %zu records in %zu slices (digest %s)%s\n", file, in->records,
                        in->nroots, hex,
                        in->pr.n ? "; the lines already anchored are unchanged and not stored again"
                                 : "");
@@ -531,10 +777,105 @@ static int subject_of_signer(cli_ctx *ctx, ldg_account *out)
     return CLI_OK;
 }
 
+/* A schema file's names: 1..64 bytes. */
+static bool schema_name(json_t *j, const char *key, char *out, bool need)
+{
+    json_t *v = json_object_get(j, key);
+    if (!v)
+        return !need;
+    const char *s = json_string_value(v);
+    if (!s || !*s || strlen(s) > LDG_EV_FIELD_NAME_MAX)
+        return false;
+    snprintf(out, LDG_EV_FIELD_NAME_MAX + 1, "%s", s);
+    return true;
+}
+
+static bool schema_names(json_t *a, char (*out)[LDG_EV_FIELD_NAME_MAX + 1], size_t max, uint32_t *n)
+{
+    if (!a)
+        return true;
+    if (!json_is_array(a) || json_array_size(a) > max)
+        return false;
+    for (*n = 0; *n < json_array_size(a); (*n)++) {
+        const char *s = json_string_value(json_array_get(a, *n));
+        if (!s || !*s || strlen(s) > LDG_EV_FIELD_NAME_MAX)
+            return false;
+        snprintf(out[*n], LDG_EV_FIELD_NAME_MAX + 1, "%s", s);
+    }
+    return true;
+}
+
+/* --schema FILE (a JSON object, §1.4) and --format into s; *lines true for lines/1. */
+static int load_schema(cli_ctx *ctx, int argc, char **argv, ldg_ev_schema *s, bool *lines)
+{
+    const char *fmt = cli_opt(argc, argv, "--format"), *path = cli_opt(argc, argv, "--schema");
+    json_t *j = NULL;
+    if (path && access(path, R_OK) != 0) {
+        cli_fail(ctx, "IO", "cannot read the schema %s: %s", path, strerror(errno));
+        return CLI_LOCAL;
+    }
+    if (path) {
+        json_error_t err;
+        j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+        if (!json_is_object(j)) {
+            json_decref(j);
+            cli_fail(ctx, "BAD_SCHEMA", "%s: not a JSON object (line %d: %s)", path, err.line,
+                     err.text);
+            return CLI_REJECTED;
+        }
+        if (!fmt)
+            fmt = json_string_value(json_object_get(j, "format"));
+    }
+    fmt = fmt ? fmt : "lines";
+    ldg_ev_fmt f = !strcmp(fmt, "jsonl") ? LDG_EV_FMT_JSONL
+                   : !strcmp(fmt, "csv") ? LDG_EV_FMT_CSV
+                                         : LDG_EV_FMT_LINES;
+    *lines = f == LDG_EV_FMT_LINES;
+    if (*lines && strcmp(fmt, "lines") != 0) {
+        json_decref(j);
+        cli_fail(ctx, "USAGE", "--format is lines, jsonl or csv, not '%s'", fmt);
+        return CLI_USAGE;
+    }
+    ldg_ev_schema_default(s, f);
+    const char *key;
+    json_t *v;
+    bool ok = !(j && *lines); /* lines/1 has its own fixed syntax: no schema */
+    json_object_foreach(j, key, v) ok =
+        ok && (!strcmp(key, "format") || !strcmp(key, "time") || !strcmp(key, "type") ||
+               !strcmp(key, "links") || !strcmp(key, "required") || !strcmp(key, "columns"));
+    ok = ok &&
+         (!j || (schema_name(j, "time", s->time, false) && schema_name(j, "type", s->type, false) &&
+                 schema_name(j, "links", s->links, false) &&
+                 schema_names(json_object_get(j, "required"), s->required,
+                              LDG_EV_SCHEMA_REQUIRED_MAX, &s->nrequired) &&
+                 (f == LDG_EV_FMT_CSV || !json_object_get(j, "columns")) &&
+                 schema_names(json_object_get(j, "columns"), s->columns, LDG_EV_CSV_COLUMNS_MAX,
+                              &s->ncolumns)));
+    json_decref(j);
+    if (!ok) {
+        cli_fail(ctx, "BAD_SCHEMA",
+                 "%s: a schema is {\"format\": \"jsonl\"|\"csv\", \"time\", \"type\", "
+                 "\"links\": field names, \"required\": [up to %d names], \"columns\" (csv): "
+                 "[up to %d names]}, names of 1 to %d bytes (specs/evidence.md §1.4)",
+                 path, LDG_EV_SCHEMA_REQUIRED_MAX, LDG_EV_CSV_COLUMNS_MAX, LDG_EV_FIELD_NAME_MAX);
+        return CLI_REJECTED;
+    }
+    return CLI_OK;
+}
+
 static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 {
     char store[NET_PATH_MAX];
     ingest in = {.ctx = ctx, .store = store};
+    ldg_ev_schema *schema = malloc(sizeof *schema);
+    LDG_ASSERT(schema);
+    bool lines;
+    int src = load_schema(ctx, argc, argv, schema, &lines);
+    if (src != CLI_OK) {
+        free(schema);
+        return src;
+    }
+    in.schema = lines ? NULL : schema;
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
@@ -546,6 +887,7 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     free(in.roots);
     free(in.pr.hash);
     free(in.pr.have);
+    free(schema);
     /* A dry run stored nothing: nothing to check for anchoring either. */
     return rc == CLI_OK && !ctx->dry_run ? anchor_pending(ctx, store, &in.subject) : rc;
 }
@@ -671,12 +1013,9 @@ typedef struct prover {
     const char *store;
     bool private_lines;
     ldg_ev_bundle_item items[LDG_EV_BUNDLE_ITEMS_MAX];
-    size_t item_slice[LDG_EV_BUNDLE_ITEMS_MAX]; /* index into slices */
+    /* Each item's record, read by its tile (they own the items' bytes). */
+    ldg_ev_proved recs[LDG_EV_BUNDLE_ITEMS_MAX];
     size_t nitems;
-    /* The slices loaded so far (they own the items' bytes) and their leaves: a chain of
-     * links usually stays in one slice, which is then read and hashed once. */
-    ldg_ev_slice slices[LDG_EV_BUNDLE_ITEMS_MAX];
-    size_t nslices;
     ldg_ev_bundle_anchor anchors[LDG_EV_BUNDLE_ITEMS_MAX];
     ldg_hash anchor_roots[LDG_EV_BUNDLE_ITEMS_MAX];
     uint8_t *anchor_bytes[LDG_EV_BUNDLE_ITEMS_MAX][4];
@@ -745,30 +1084,10 @@ static int anchor_index(prover *p, const ldg_hash *root, uint64_t *out)
 
 static bool have_item(const prover *p, const ldg_hash *id)
 {
-    for (size_t i = 0; i < p->nitems; i++) {
-        const ldg_ev_slice *s = &p->slices[p->item_slice[i]];
-        if (!memcmp(s->ids[p->items[i].leaf_index].b, id->b, LDG_HASH_LEN))
+    for (size_t i = 0; i < p->nitems; i++)
+        if (!memcmp(p->recs[i].id.b, id->b, LDG_HASH_LEN))
             return true;
-    }
     return false;
-}
-
-/* The loaded slice holding the record (loading it from the store if needed): its index in
- * p->slices and the record's index in it; false if the store has no such record. */
-static bool find_loaded(prover *p, const ldg_hash *id, size_t *slice, size_t *index)
-{
-    for (size_t i = 0; i < p->nslices; i++)
-        for (size_t j = 0; j < p->slices[i].n; j++)
-            if (!memcmp(p->slices[i].ids[j].b, id->b, LDG_HASH_LEN)) {
-                *slice = i;
-                *index = j;
-                return true;
-            }
-    ldg_ev_slice *s = &p->slices[p->nslices];
-    if (!store_find(p->ctx, p->store, id, s, index))
-        return false;
-    *slice = p->nslices++; /* sealed by its load: its leaves are at hand */
-    return true;
 }
 
 /* Adds the record and, depth first, the records it links to. */
@@ -783,33 +1102,30 @@ static int add_item(prover *p, const ldg_hash *id)
                  LDG_EV_BUNDLE_ITEMS_MAX);
         return CLI_REJECTED;
     }
-    size_t k = p->nitems, si, index;
-    if (!find_loaded(p, id, &si, &index)) {
+    size_t k = p->nitems;
+    ldg_ev_proved *pr = &p->recs[k];
+    if (!store_find(p->ctx, p->store, id, pr)) {
         char hex[65];
         ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
         cli_fail(p->ctx, "NOT_FOUND", "record %s is not in the evidence store %s", hex, p->store);
         return CLI_REJECTED;
     }
-    const ldg_ev_slice *s = &p->slices[si];
+    p->nitems++;
     ldg_ev_bundle_item *it = &p->items[k];
     memset(it, 0, sizeof *it);
-    p->item_slice[k] = si;
-    p->nitems++;
-    it->record = s->rec.d + s->rec_off[index];
-    it->record_len = s->rec_off[index + 1] - s->rec_off[index];
+    it->record = pr->bytes;
+    it->record_len = pr->bytes_len;
     if (!p->private_lines) {
-        it->line = s->line.d + s->line_off[index];
-        it->line_len = s->line_off[index + 1] - s->line_off[index];
+        it->line = pr->line;
+        it->line_len = pr->line_len;
     }
-    ldg_ev_salt(&it->salt, s->key, index);
-    it->leaf_index = index;
-    it->path_len = (uint32_t)ldg_ev_path(it->path, s->leaves, s->n, index);
-    int rc = anchor_index(p, &s->root, &it->anchor);
-    ldg_ev_record r;
-    if (rc == CLI_OK && !ldg_ev_record_decode(&r, it->record, it->record_len))
-        rc = CLI_REJECTED;
-    for (uint32_t i = 0; rc == CLI_OK && i < r.link_count; i++)
-        rc = add_item(p, &r.links[i]);
+    it->salt = pr->salt;
+    it->leaf_index = pr->index;
+    it->path_len = pr->path_len;
+    memcpy(it->path, pr->path, pr->path_len * sizeof *pr->path);
+    int rc = anchor_index(p, &pr->slice_root, &it->anchor);
+    for (uint32_t i = 0; rc == CLI_OK && i < pr->record.link_count; i++)
+        rc = add_item(p, &pr->record.links[i]);
     return rc;
 }
 
@@ -831,7 +1147,7 @@ static int genesis_hash_of_node(cli_ctx *ctx, ldg_hash *out)
 static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
 {
     ldg_hash id, gh;
-    const char *out = cli_opt(argc, argv, "--out"), *rid = positional(argc, argv, 0);
+    const char *out = out_opt(argc, argv), *rid = positional(argc, argv, 0);
     const char *file = cli_opt(argc, argv, "--file"), *line = cli_opt(argc, argv, "--line");
     uint64_t seq = 0;
     if (!out || (rid ? file || line || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0
@@ -869,12 +1185,283 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
                    ldg_enc_len(&e));
         ldg_enc_free(&e);
     }
-    for (size_t i = 0; i < p->nslices; i++)
-        ldg_ev_slice_clear(&p->slices[i]);
+    for (size_t i = 0; i < p->nitems; i++)
+        ldg_ev_proved_free(&p->recs[i]);
     for (size_t i = 0; i < p->nanchors; i++)
         for (int k = 0; k < 4; k++)
             free(p->anchor_bytes[i][k]);
     free(p);
+    return rc;
+}
+
+/* ---- chain (§6.1 version 2) ---- */
+
+static void rec_name(char *out, size_t len, const ldg_ev_proved *r)
+{
+    char hex[17];
+    ldg_hex_encode(hex, r->id.b, 8);
+    snprintf(out, len, "record %s… (%s %s line %llu, time %llu)", hex, r->record.type,
+             r->record.source, (unsigned long long)r->record.seq,
+             (unsigned long long)r->record.time_ms);
+}
+
+/* Reads a record of the chain into the next slot; `from` (may be NULL) is the record that
+ * names it, for the errors. */
+static int chain_add(prover *p, const ldg_hash *id, const ldg_ev_proved *from, bool hint,
+                     bool *added)
+{
+    *added = false;
+    if (have_item(p, id))
+        return CLI_OK;
+    if (p->nitems == LDG_EV_BUNDLE_ITEMS_MAX) {
+        cli_fail(p->ctx, "TOO_LARGE",
+                 "the evidence chain has more than %d records, the most a "
+                 "bundle holds",
+                 LDG_EV_BUNDLE_ITEMS_MAX);
+        return CLI_REJECTED;
+    }
+    char hex[65], who[512];
+    ldg_hex_encode(hex, id->b, LDG_HASH_LEN);
+    if (!store_find(p->ctx, p->store, id, &p->recs[p->nitems])) {
+        if (hint) /* a stale entry of the link index */
+            return CLI_OK;
+        if (!from) {
+            cli_fail(p->ctx, "NOT_FOUND", "record %s is not in the evidence store %s", hex,
+                     p->store);
+            return CLI_REJECTED;
+        }
+        rec_name(who, sizeof who, from);
+        cli_fail(p->ctx, "LINK_MISSING",
+                 "%s links to record %s, which is not in the evidence "
+                 "store %s: the chain cannot be proved",
+                 who, hex, p->store);
+        return CLI_REJECTED;
+    }
+    p->nitems++;
+    *added = true;
+    return CLI_OK;
+}
+
+/* The whole process of a record: what its links reach and what links to it, transitively. */
+static int chain_collect(prover *p, const ldg_hash *start)
+{
+    bool added;
+    int rc = chain_add(p, start, NULL, false, &added);
+    for (size_t q = 0; rc == CLI_OK && q < p->nitems; q++) {
+        const ldg_ev_proved *r = &p->recs[q];
+        for (uint32_t l = 0; rc == CLI_OK && l < r->record.link_count; l++)
+            rc = chain_add(p, &r->record.links[l], r, false, &added);
+        ldg_hash next[LDG_EV_BUNDLE_ITEMS_MAX + 1];
+        size_t n = links_to(p->store, &r->id, next, LDG_ARRAY_LEN(next));
+        for (size_t i = 0; rc == CLI_OK && i < n; i++) {
+            rc = chain_add(p, &next[i], r, true, &added);
+            const ldg_ev_proved *d = &p->recs[p->nitems - 1];
+            bool links = false; /* the index is a hint: the record must hold the link */
+            for (uint32_t l = 0; added && l < d->record.link_count; l++)
+                links |= !memcmp(d->record.links[l].b, r->id.b, LDG_HASH_LEN);
+            if (added && !links)
+                ldg_ev_proved_free(&p->recs[--p->nitems]);
+        }
+    }
+    return rc;
+}
+
+/* Each link's record is not later than the record that names it. */
+static int chain_times(prover *p)
+{
+    for (size_t i = 0; i < p->nitems; i++) {
+        const ldg_ev_proved *r = &p->recs[i];
+        for (uint32_t l = 0; l < r->record.link_count; l++)
+            for (size_t j = 0; j < p->nitems; j++) {
+                if (memcmp(p->recs[j].id.b, r->record.links[l].b, LDG_HASH_LEN) != 0 ||
+                    p->recs[j].record.time_ms <= r->record.time_ms)
+                    continue;
+                char a[512], b[512];
+                rec_name(a, sizeof a, r);
+                rec_name(b, sizeof b, &p->recs[j]);
+                cli_fail(p->ctx, "LINK_LATER", "%s links to %s, which is later than itself", a, b);
+                return CLI_REJECTED;
+            }
+    }
+    return CLI_OK;
+}
+
+/* Time order, each record after the records it links to (ties: line, then id). */
+static void chain_order(const prover *p, size_t *order)
+{
+    bool placed[LDG_EV_BUNDLE_ITEMS_MAX] = {0};
+    for (size_t k = 0; k < p->nitems; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < p->nitems; i++) {
+            const ldg_ev_proved *r = &p->recs[i];
+            bool ready = !placed[i];
+            for (uint32_t l = 0; ready && l < r->record.link_count; l++)
+                for (size_t j = 0; j < p->nitems; j++)
+                    if (!placed[j] && !memcmp(p->recs[j].id.b, r->record.links[l].b, LDG_HASH_LEN))
+                        ready = false;
+            if (!ready)
+                continue;
+            const ldg_ev_proved *b = best == SIZE_MAX ? NULL : &p->recs[best];
+            if (!b || r->record.time_ms < b->record.time_ms ||
+                (r->record.time_ms == b->record.time_ms &&
+                 (r->record.seq < b->record.seq ||
+                  (r->record.seq == b->record.seq && memcmp(r->id.b, b->id.b, LDG_HASH_LEN) < 0))))
+                best = i;
+        }
+        LDG_ASSERT(best != SIZE_MAX); /* links point back in time: no cycle */
+        placed[best] = true;
+        order[k] = best;
+    }
+}
+
+static int chain_items(prover *p)
+{
+    size_t order[LDG_EV_BUNDLE_ITEMS_MAX];
+    chain_order(p, order);
+    int rc = CLI_OK;
+    for (size_t k = 0; k < p->nitems && rc == CLI_OK; k++) {
+        const ldg_ev_proved *pr = &p->recs[order[k]];
+        ldg_ev_bundle_item *it = &p->items[k];
+        memset(it, 0, sizeof *it);
+        it->record = pr->bytes;
+        it->record_len = pr->bytes_len;
+        if (!p->private_lines) {
+            it->line = pr->line;
+            it->line_len = pr->line_len;
+        }
+        it->salt = pr->salt;
+        it->leaf_index = pr->index;
+        it->path_len = pr->path_len;
+        memcpy(it->path, pr->path, pr->path_len * sizeof *pr->path);
+        rc = anchor_index(p, &pr->slice_root, &it->anchor);
+    }
+    return rc;
+}
+
+static int cmd_chain(cli_ctx *ctx, int argc, char **argv)
+{
+    ldg_hash id, gh;
+    const char *out = out_opt(argc, argv), *rid = positional(argc, argv, 0);
+    if (!out || !rid || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0) {
+        cli_fail(ctx, "USAGE", "evidence chain needs a record id (64 hex) and --out FILE");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    prover *p = calloc(1, sizeof *p);
+    LDG_ASSERT(p);
+    p->ctx = ctx;
+    p->store = store;
+    p->private_lines = cli_flag(argc, argv, "--private");
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = chain_collect(p, &id);
+    if (rc == CLI_OK)
+        rc = chain_times(p);
+    if (rc == CLI_OK)
+        rc = genesis_hash_of_node(ctx, &gh);
+    if (rc == CLI_OK)
+        rc = chain_items(p);
+    if (rc == CLI_OK) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_ev_bundle_encode_v(&e, 2, &gh, p->items, p->nitems, p->anchors, p->nanchors);
+        rc = cli_write_file(ctx, out, ldg_enc_data(&e), ldg_enc_len(&e));
+        if (rc == CLI_OK && !ctx->json)
+            printf("wrote %s: an evidence chain of %zu record%s, %zu anchor%s, %zu bytes\n", out,
+                   p->nitems, p->nitems == 1 ? "" : "s", p->nanchors, p->nanchors == 1 ? "" : "s",
+                   ldg_enc_len(&e));
+        ldg_enc_free(&e);
+    }
+    for (size_t i = 0; i < p->nitems; i++)
+        ldg_ev_proved_free(&p->recs[i]);
+    for (size_t i = 0; i < p->nanchors; i++)
+        for (int k = 0; k < 4; k++)
+            free(p->anchor_bytes[i][k]);
+    free(p);
+    return rc;
+}
+
+/* ---- disclose (§10) ---- */
+
+static void proved_encode(ldg_enc *e, const ldg_ev_proved *p)
+{
+    ldg_enc_array(e, 6);
+    ldg_enc_bin(e, p->bytes, p->bytes_len);
+    ldg_enc_bin(e, p->line, p->line_len);
+    ldg_enc_bin(e, p->salt.b, LDG_HASH_LEN);
+    ldg_enc_u64(e, p->index);
+    ldg_enc_array(e, p->path_len);
+    for (uint32_t i = 0; i < p->path_len; i++)
+        ldg_enc_bin(e, p->path[i].b, LDG_HASH_LEN);
+    ldg_enc_bin(e, p->slice_root.b, LDG_HASH_LEN);
+}
+
+/* The disclosure an acknowledgement links to: its first link of type disclosure. */
+static int find_disclosure(cli_ctx *ctx, const char *store, const ldg_ev_proved *ack,
+                           ldg_ev_proved *out)
+{
+    for (uint32_t i = 0; i < ack->record.link_count; i++) {
+        if (!store_find(ctx, store, &ack->record.links[i], out))
+            continue;
+        if (!strcmp(out->record.type, "disclosure"))
+            return CLI_OK;
+        ldg_ev_proved_free(out);
+    }
+    cli_fail(ctx, "NOT_FOUND",
+             "the acknowledgement (%s line %llu) links to no disclosure record "
+             "in the evidence store %s",
+             ack->record.source, (unsigned long long)ack->record.seq, store);
+    return CLI_REJECTED;
+}
+
+static int cmd_disclose(cli_ctx *ctx, int argc, char **argv)
+{
+    ldg_hash id;
+    const char *rid = positional(argc, argv, 0), *who = cli_opt(argc, argv, "--investor");
+    const char *isin = cli_opt(argc, argv, "--isin");
+    if (!rid || !who || !isin || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0 || !*isin ||
+        strlen(isin) > LDG_EV_ISIN_LEN_MAX) {
+        cli_fail(ctx, "USAGE",
+                 "evidence disclose needs the acknowledgement's record id (64 hex), "
+                 "--investor ACCOUNT and --isin ISIN");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    ldg_account investor;
+    ldg_ev_proved ack = {0}, dis = {0};
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = cli_resolve_account(ctx, who, &investor);
+    if (rc == CLI_OK && !store_find(ctx, store, &id, &ack)) {
+        cli_fail(ctx, "NOT_FOUND", "record %s is not in the evidence store %s", rid, store);
+        rc = CLI_REJECTED;
+    }
+    if (rc == CLI_OK)
+        rc = find_disclosure(ctx, store, &ack, &dis);
+    if (rc == CLI_OK && (!ack.line || !dis.line)) {
+        cli_fail(ctx, "PURGED",
+                 "the %s's line was deleted by retention (evidence purge): the "
+                 "chain needs the content to register a disclosure",
+                 !dis.line ? "disclosure" : "acknowledgement");
+        rc = CLI_REJECTED;
+    }
+    if (rc == CLI_OK) {
+        ldg_enc p;
+        ldg_enc_init(&p);
+        ldg_enc_array(&p, 4);
+        ldg_enc_bin(&p, investor.b, LDG_ACCOUNT_LEN);
+        ldg_enc_str(&p, isin);
+        proved_encode(&p, &dis);
+        proved_encode(&p, &ack);
+        rc = cli_submit(ctx, LDG_TX_EV_DISCLOSE, &p, "evidence disclose", NULL);
+        ldg_enc_free(&p);
+    }
+    ldg_ev_proved_free(&ack);
+    ldg_ev_proved_free(&dis);
     return rc;
 }
 
@@ -953,7 +1540,8 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
     LDG_ASSERT(facts);
     size_t nf;
     char why[256];
-    ldg_ev_verr r = ldg_ev_bundle_verify(b, bl, g, gl, facts, &nf, why, sizeof why);
+    bool chain;
+    ldg_ev_verr r = ldg_ev_bundle_verify_v(b, bl, g, gl, facts, &nf, &chain, why, sizeof why);
     free(b);
     free(g);
     if (r != LDG_EV_VOK) {
@@ -967,10 +1555,14 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
         json_array_append_new(all, fact_json(&facts[i]));
     free(facts);
     if (ctx->json) {
-        json_t *j = json_pack("{s:b,s:o}", "valid", 1, "records", all);
+        json_t *j = json_pack("{s:b,s:b,s:o}", "valid", 1, "chain", chain, "records", all);
         cli_print_json(j);
         json_decref(j);
     } else {
+        if (chain)
+            printf("valid evidence chain: %zu record%s in time order, each link to an earlier "
+                   "record of the chain, one connected process\n",
+                   nf, nf == 1 ? "" : "s");
         printf("valid: %zu record%s, each in a slice signed by its subject and certified by the "
                "genesis validators\n",
                nf, nf == 1 ? "" : "s");
@@ -981,6 +1573,171 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
         json_decref(all);
     }
     return CLI_OK;
+}
+
+/* ---- mirrors and restore (§2.4) ---- */
+
+/* What the chain says of an anchored slice root. */
+typedef struct anchored {
+    ldg_account subject;
+    uint64_t count, t_first, t_last, copies;
+    ldg_hash txid;
+} anchored;
+
+static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_str(&e, "evidence");
+    ldg_enc_str(&e, "anchor");
+    ldg_enc_bin(&e, root->b, LDG_HASH_LEN);
+    int rc;
+    json_t *j = cli_call(ctx, &e, &rc);
+    ldg_enc_free(&e);
+    if (!j)
+        return rc;
+    out->count = (uint64_t)json_integer_value(json_object_get(j, "record_count"));
+    out->t_first = (uint64_t)json_integer_value(json_object_get(j, "time_first"));
+    out->t_last = (uint64_t)json_integer_value(json_object_get(j, "time_last"));
+    out->copies = (uint64_t)json_integer_value(json_object_get(j, "attested_copies"));
+    bool ok = hex_field(j, "subject", out->subject.b, LDG_ACCOUNT_LEN) &&
+              hex_field(j, "txid", out->txid.b, LDG_HASH_LEN);
+    json_decref(j);
+    if (!ok) {
+        cli_fail(ctx, "PROTOCOL", "the node's evidence anchor reply is malformed");
+        return CLI_UNAVAILABLE;
+    }
+    return CLI_OK;
+}
+
+/* Reads the slice ROOT from another store (a mirror, a copy shipped off-site) and checks it
+ * against its anchor: it decodes, hashes to ROOT, and has the anchored subject, count and
+ * time range. The bytes (*z) and the anchor's facts on success. */
+static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uint8_t **z,
+                       size_t *zl, anchored *an)
+{
+    char path[NET_PATH_MAX + 80], hex[65];
+    slice_path(path, sizeof path, from, root, "slice");
+    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
+    int rc = anchor_facts(ctx, root, an);
+    if (rc == CLI_OK)
+        rc = read_bounded(ctx, path, ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX), z, zl);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_ev_slice s;
+    bool ok = ldg_ev_slice_decode(&s, *z, *zl);
+    if (ok) {
+        ok = !memcmp(s.root.b, root->b, LDG_HASH_LEN) && s.n == an->count &&
+             s.t_first == an->t_first && s.t_last == an->t_last &&
+             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN);
+        ldg_ev_slice_clear(&s);
+    }
+    if (!ok) {
+        free(*z);
+        *z = NULL;
+        cli_fail(ctx, "SLICE_MISMATCH",
+                 "%s does not decode to the slice anchored as %s (its root, subject, record "
+                 "count or time range differ): refused",
+                 path, hex);
+        return CLI_REJECTED;
+    }
+    return CLI_OK;
+}
+
+/* Puts a verified copy into the store: the file, its anchor sidecar, its ids in the index. */
+static int install_copy(cli_ctx *ctx, const char *store, const ldg_hash *root, const uint8_t *z,
+                        size_t zl, const ldg_hash *txid)
+{
+    char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128], hex[66];
+    slice_path(path, sizeof path, store, root, "slice");
+    ldg_err e = net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err);
+    ldg_hex_encode(hex, txid->b, LDG_HASH_LEN);
+    hex[64] = '\n';
+    slice_path(path, sizeof path, store, root, "anchor");
+    if (e == LDG_OK)
+        e = net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, sizeof err);
+    ldg_ev_slice s;
+    if (e == LDG_OK && ldg_ev_slice_decode(&s, z, zl)) {
+        e = idx_add(store, root, s.ids, s.n, err, sizeof err);
+        ldg_ev_slice_clear(&s);
+    }
+    if (e != LDG_OK) {
+        cli_fail(ctx, "IO", "%s", err);
+        return CLI_LOCAL;
+    }
+    return CLI_OK;
+}
+
+static int cmd_restore(cli_ctx *ctx, int argc, char **argv)
+{
+    ldg_hash root, txid;
+    const char *id = cli_opt(argc, argv, "--slice"), *from = cli_opt(argc, argv, "--from");
+    if (!id || !from || ldg_hex_decode(root.b, LDG_HASH_LEN, id) != 0) {
+        cli_fail(ctx, "USAGE", "evidence restore needs --slice ROOT (64 hex) and --from DIR");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    uint8_t *z = NULL;
+    size_t zl;
+    anchored an = {0};
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc == CLI_OK)
+        rc = verify_copy(ctx, from, &root, &z, &zl, &an);
+    txid = an.txid;
+    if (rc == CLI_OK)
+        rc = install_copy(ctx, store, &root, z, zl, &txid);
+    free(z);
+    if (rc == CLI_OK && !ctx->json)
+        printf("restored slice %s from %s: %llu records, verified against its anchor (%llu "
+               "attested copies on chain)\n",
+               id, from, (unsigned long long)an.count, (unsigned long long)an.copies);
+    return rc;
+}
+
+/* Another member keeps a copy of the slices of a store it received (any transport): each
+ * is verified against its anchor, stored, and attested on chain (evidence.attest). */
+static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *from = cli_opt(argc, argv, "--from");
+    if (!from) {
+        cli_fail(ctx, "USAGE", "evidence mirror needs --from DIR (the copy of a broker's store)");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc != CLI_OK)
+        return rc;
+    ldg_hash *roots, txid;
+    size_t n = store_list(from, &roots), done = 0;
+    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+        if (slice_anchored(store, &roots[i], &txid))
+            continue; /* mirrored and attested before */
+        uint8_t *z;
+        size_t zl;
+        anchored an;
+        rc = verify_copy(ctx, from, &roots[i], &z, &zl, &an);
+        if (rc == CLI_OK) {
+            ldg_enc p;
+            ldg_enc_init(&p);
+            ldg_enc_array(&p, 1);
+            ldg_enc_bin(&p, roots[i].b, LDG_HASH_LEN);
+            rc = cli_submit(ctx, LDG_TX_EV_ATTEST, &p, "evidence attest", NULL);
+            ldg_enc_free(&p);
+            if (rc == CLI_OK)
+                rc = install_copy(ctx, store, &roots[i], z, zl, &an.txid);
+            free(z);
+            done += rc == CLI_OK;
+        }
+    }
+    free(roots);
+    if (rc == CLI_OK && !ctx->json)
+        printf("mirrored and attested %zu slice%s from %s\n", done, done == 1 ? "" : "s", from);
+    return rc;
 }
 
 /* ---- status ---- */
@@ -994,20 +1751,27 @@ static json_t *slice_json(const char *store, const ldg_ev_slice *s)
     iso_time(t1, sizeof t1, s->t_last);
     if (slice_anchored(store, &s->root, &txid))
         ldg_hex_encode(tx, txid.b, LDG_HASH_LEN);
-    return json_pack("{s:s,s:I,s:s,s:s,s:s}", "slice_root", root, "records", (json_int_t)s->n,
-                     "time_first", t0, "time_last", t1, "anchor_tx", tx);
+    return json_pack("{s:s,s:I,s:s,s:s,s:s,s:b}", "slice_root", root, "records", (json_int_t)s->n,
+                     "time_first", t0, "time_last", t1, "anchor_tx", tx, "lines_deleted",
+                     s->purged);
 }
 
 static int cmd_status(cli_ctx *ctx, int argc, char **argv)
 {
     char store[NET_PATH_MAX];
+    const char *cp = cli_opt(argc, argv, "--copies");
+    uint64_t want = 0;
+    if (cp && !cli_parse_u64(cp, 1000, &want)) {
+        cli_fail(ctx, "USAGE", "--copies is the number of attested copies each slice needs");
+        return CLI_USAGE;
+    }
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
     if (rc != CLI_OK)
         return rc;
     ldg_hash *roots;
-    size_t n = store_list(store, &roots), records = 0, pending = 0;
+    size_t n = store_list(store, &roots), records = 0, pending = 0, short_of = 0;
     json_t *all = json_array();
     for (size_t i = 0; i < n; i++) {
         ldg_ev_slice s;
@@ -1017,20 +1781,29 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         }
         json_t *j = slice_json(store, &s);
         records += s.n;
-        pending += !*json_string_value(json_object_get(j, "anchor_tx"));
+        bool anch = *json_string_value(json_object_get(j, "anchor_tx"));
+        pending += !anch;
+        anchored an;
+        if (cp && anch && (rc = anchor_facts(ctx, &roots[i], &an)) == CLI_OK) {
+            json_object_set_new(j, "attested_copies", json_integer((json_int_t)an.copies));
+            short_of += an.copies < want;
+        }
         json_array_append_new(all, j);
         ldg_ev_slice_clear(&s);
     }
     free(roots);
     if (ctx->json) {
-        json_t *j =
-            json_pack("{s:s,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n, "records",
-                      (json_int_t)records, "not_anchored", (json_int_t)pending, "list", all);
+        json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n,
+                              "records", (json_int_t)records, "not_anchored", (json_int_t)pending,
+                              "fewer_copies", (json_int_t)short_of, "list", all);
         cli_print_json(j);
         json_decref(j);
         return rc;
     }
-    printf("%s: %zu slices, %zu records, %zu not anchored\n", store, n, records, pending);
+    printf("%s: %zu slices, %zu records, %zu not anchored", store, n, records, pending);
+    if (cp)
+        printf(", %zu with fewer than %llu attested copies", short_of, (unsigned long long)want);
+    printf("\n");
     for (size_t i = 0; i < json_array_size(all); i++) {
         json_t *j = json_array_get(all, i);
         const char *tx = json_string_value(json_object_get(j, "anchor_tx"));
@@ -1040,8 +1813,76 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
                json_string_value(json_object_get(j, "time_first")),
                json_string_value(json_object_get(j, "time_last")), *tx ? "anchored by " : "",
                *tx ? tx : "NOT ANCHORED (folio evidence anchor)");
+        json_t *c = json_object_get(j, "attested_copies");
+        if (c && (uint64_t)json_integer_value(c) < want)
+            printf("    FEWER COPIES: %lld attested, %llu required (folio evidence mirror)\n",
+                   (long long)json_integer_value(c), (unsigned long long)want);
     }
     json_decref(all);
+    return rc;
+}
+
+/* ---- purge (retention, §2.3) ---- */
+
+/* Deletes the lines of one anchored slice whose newest record is before cutoff_ms: true if
+ * it did. */
+static int purge_one(cli_ctx *ctx, const char *store, const ldg_hash *root, uint64_t cutoff_ms,
+                     bool *done)
+{
+    ldg_hash txid;
+    ldg_ev_slice s;
+    *done = false;
+    if (!slice_anchored(store, root, &txid))
+        return CLI_OK; /* never the only copy of what the chain has not yet committed to */
+    int rc = slice_load(ctx, store, root, &s);
+    if (rc != CLI_OK)
+        return rc;
+    if (!s.purged && s.t_last < cutoff_ms) {
+        s.purged = true;
+        size_t zl;
+        uint8_t *z = ldg_ev_slice_encode(&s, &zl);
+        char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
+        slice_path(path, sizeof path, store, root, "slice");
+        if (net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
+            cli_fail(ctx, "IO", "%s", err);
+            rc = CLI_LOCAL;
+        }
+        *done = rc == CLI_OK;
+        free(z);
+    }
+    ldg_ev_slice_clear(&s);
+    return rc;
+}
+
+static int cmd_purge(cli_ctx *ctx, int argc, char **argv)
+{
+    uint64_t days;
+    if (!cli_parse_u64(cli_opt(argc, argv, "--older-than"), 100000, &days)) {
+        cli_fail(ctx, "USAGE", "evidence purge needs --older-than DAYS (0 to 100000)");
+        return CLI_USAGE;
+    }
+    char store[NET_PATH_MAX];
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    if (rc != CLI_OK)
+        return rc;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint64_t cutoff = now > days * 86400000ULL ? now - days * 86400000ULL : 0;
+    ldg_hash *roots;
+    size_t n = store_list(store, &roots), purged = 0;
+    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+        bool done;
+        rc = purge_one(ctx, store, &roots[i], cutoff, &done);
+        purged += done;
+    }
+    free(roots);
+    if (rc == CLI_OK && !ctx->json)
+        printf("deleted the lines of %zu anchored slice%s older than %llu day%s; their records, "
+               "roots and every proof stay valid\n",
+               purged, purged == 1 ? "" : "s", (unsigned long long)days, days == 1 ? "" : "s");
     return rc;
 }
 
@@ -1116,12 +1957,24 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_anchor(ctx, argc, argv);
     if (!strcmp(verb, "prove"))
         return cmd_prove(ctx, argc, argv);
+    if (!strcmp(verb, "chain"))
+        return cmd_chain(ctx, argc, argv);
+    if (!strcmp(verb, "disclose"))
+        return cmd_disclose(ctx, argc, argv);
+    if (!strcmp(verb, "purge"))
+        return cmd_purge(ctx, argc, argv);
+    if (!strcmp(verb, "mirror"))
+        return cmd_mirror(ctx, argc, argv);
+    if (!strcmp(verb, "restore"))
+        return cmd_restore(ctx, argc, argv);
     if (!strcmp(verb, "verify"))
         return cmd_verify(ctx, argc, argv);
     if (!strcmp(verb, "consistency"))
         return cmd_consistency(ctx, argc, argv);
     if (!strcmp(verb, "status"))
         return cmd_status(ctx, argc, argv);
-    cli_fail(ctx, "USAGE", "evidence takes ingest, anchor, prove or verify");
+    cli_fail(ctx, "USAGE",
+             "evidence takes ingest, anchor, prove, chain, disclose, purge, verify, consistency or "
+             "status");
     return CLI_USAGE;
 }

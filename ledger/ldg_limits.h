@@ -578,6 +578,16 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
  * the entries (one state read each). 2^16 slices are 4 billion records, months of a large
  * broker; longer logs need stored interior nodes (not done). */
 #define LDG_EV_LOG_PROOF_ENTRIES_MAX 65536
+/* Records per tile of a slice file (specs/evidence.md §2.2): each tile is its own zstd frame
+ * and its root is kept in the slice's head, so proving one record decompresses and re-hashes
+ * one tile (about 0.3 ms) instead of the slice. A power of two, so tiles are subtrees. */
+#define LDG_EV_TILE_RECORDS 256
+/* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
+#define LDG_EV_FIELD_NAME_MAX 64
+/* Fields a schema may require: a record's identifying fields, not a whole data model. */
+#define LDG_EV_SCHEMA_REQUIRED_MAX 16
+/* Columns of a CSV log: its header is held for the whole file (65 bytes a name). */
+#define LDG_EV_CSV_COLUMNS_MAX 64
 /* Records in one bundle (the proved record and the chain its links reach). */
 #define LDG_EV_BUNDLE_ITEMS_MAX 64
 /* A bundle's bytes: 64 items of 64 KiB lines and their paths, plus anchors with a full
@@ -645,6 +655,9 @@ _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
 
 _Static_assert(LDG_EV_SLICE_RECORDS_MAX <= LDG_EV_LINK_WINDOW,
                "a #N link reaches every earlier record of its slice");
+_Static_assert((LDG_EV_TILE_RECORDS & (LDG_EV_TILE_RECORDS - 1)) == 0 &&
+                   LDG_EV_SLICE_RECORDS_MAX % LDG_EV_TILE_RECORDS == 0,
+               "tiles are aligned perfect subtrees of a slice");
 _Static_assert(LDG_EV_LINKS_MAX < LDG_EV_BUNDLE_ITEMS_MAX, "a record and its links fit a bundle");
 
 /* The state tree (ldg_smt.h, specs/state.md §5). Paths are 256-bit hashes: 64 nibbles, so

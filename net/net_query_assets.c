@@ -156,9 +156,10 @@ static char *m_rules(ldg_state *st, const char *id, int *status)
     for (uint32_t i = 0; i < r->allow_count; i++)
         json_array_append_new(allow, account_json(st, &r->allow[i]));
     json_t *j =
-        json_pack("{s:s,s:I,s:o,s:b,s:o}", "id", id, "max_holders", (json_int_t)r->max_holders,
+        json_pack("{s:s,s:I,s:o,s:b,s:o,s:b}", "id", id, "max_holders", (json_int_t)r->max_holders,
                   "lockup_until", r->has_lockup ? date_json(r->lockup_until_days) : json_null(),
-                  "transferable", r->transferable, "allow_list", allow);
+                  "transferable", r->transferable, "allow_list", allow, "requires_disclosure",
+                  r->requires_disclosure);
     free(r);
     return dump(j, status);
 }

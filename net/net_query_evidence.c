@@ -117,12 +117,17 @@ static char *m_anchor(net_node *n, ldg_state *st, const msgpack_object *args, ui
         return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
     if (!found)
         return net_reply_error(status, LDG_ERR_NOT_FOUND, "no anchored slice has this root");
+    uint64_t copies = 0;
+    if (ldg_ev_copies_get(st, &root, &copies) != LDG_OK)
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence copies are unreadable");
     json_t *j = json_pack(
         "{s:o,s:I,s:o,s:I,s:I,s:I,s:o,s:I,s:o}", "subject", hex(en.subject.b, LDG_ACCOUNT_LEN),
         "index", (json_int_t)en.index, "slice_root", hex(en.slice_root.b, LDG_HASH_LEN),
         "record_count", (json_int_t)en.record_count, "time_first", (json_int_t)en.time_first,
         "time_last", (json_int_t)en.time_last, "txid", hex(en.anchor_txid.b, LDG_HASH_LEN),
         "height", (json_int_t)en.height, "log_path", hashes(en.path, en.path_len));
+    if (j)
+        json_object_set_new(j, "attested_copies", json_integer((json_int_t)copies));
     if (j && !block_fields(n, &en, j)) {
         json_decref(j);
         return net_reply_error(status, LDG_ERR_CORRUPT, "the anchor's block is unreadable");

@@ -31,7 +31,7 @@ void ldg_ev_th(ldg_hash *out, const char *tag, const void *data, size_t len);
 #define LDG_EV_TYPE_LEN_MAX 32
 
 /* Transaction type and result codes (stable: transactions.md, errors.md). */
-enum { LDG_TX_EV_ANCHOR = 200 };
+enum { LDG_TX_EV_ANCHOR = 200, LDG_TX_EV_DISCLOSE = 201, LDG_TX_EV_ATTEST = 202 };
 enum {
     LDG_R_EV_BAD_SLICE = 150,
     LDG_R_EV_FUTURE = 151,
@@ -39,7 +39,25 @@ enum {
     LDG_R_EV_DUPLICATE = 153,
     LDG_R_EV_STALE_HEAD = 154,
     LDG_R_EV_BAD_LOG_ROOT = 155,
+    LDG_R_EV_NOT_ANCHORED = 156,
+    LDG_R_EV_NOT_INCLUDED = 157,
+    LDG_R_EV_NOT_DISCLOSURE = 158,
+    LDG_R_EV_ATTESTED = 159,
+    LDG_R_EV_OWN_SLICE = 160,
 };
+
+/* The longest instrument id a disclosure names (an ISIN is 12). */
+#define LDG_EV_ISIN_LEN_MAX 12
+
+/* Whether a disclosure and its acknowledgement are registered on chain for this investor
+ * and instrument (§10): *found. */
+ldg_err ldg_ev_disclosure_get(ldg_state *st, const ldg_account *investor, const char *isin,
+                              bool *found) LDG_WARN_UNUSED;
+/* The evidence.disclose transaction type (ldg_ev_disclose.c). */
+extern const ldg_tx_type ldg_ev_disclose_type;
+/* Mirrors (§2.4): evidence.attest, and the number of members attesting a copy of a slice. */
+extern const ldg_tx_type ldg_ev_attest_type;
+ldg_err ldg_ev_copies_get(ldg_state *st, const ldg_hash *root, uint64_t *copies) LDG_WARN_UNUSED;
 
 /* Registers the result codes and the anchor transaction type. */
 void ldg_ev_register(ldg_registry *r);
@@ -78,8 +96,52 @@ typedef enum ldg_ev_rerr {
     LDG_EV_EMPTY = 9,
     LDG_EV_IO = 10,
     LDG_EV_TOO_MANY = 11,
+    LDG_EV_SCHEMA_FIELD = 12,
 } ldg_ev_rerr;
 const char *ldg_ev_rerr_name(ldg_ev_rerr e);
+
+/* ---- input formats (§1.4) ---- */
+
+typedef enum ldg_ev_fmt {
+    LDG_EV_FMT_LINES = 0,
+    LDG_EV_FMT_JSONL = 1,
+    LDG_EV_FMT_CSV = 2
+} ldg_ev_fmt;
+
+/* How a line of another format gives TIME, TYPE and LINKS, and which fields it must have. */
+typedef struct ldg_ev_schema {
+    ldg_ev_fmt format;
+    char time[LDG_EV_FIELD_NAME_MAX + 1], type[LDG_EV_FIELD_NAME_MAX + 1],
+        links[LDG_EV_FIELD_NAME_MAX + 1];
+    uint32_t nrequired;
+    char required[LDG_EV_SCHEMA_REQUIRED_MAX][LDG_EV_FIELD_NAME_MAX + 1];
+    /* csv: the column names; 0 = the file's first line is its header. */
+    uint32_t ncolumns;
+    char columns[LDG_EV_CSV_COLUMNS_MAX][LDG_EV_FIELD_NAME_MAX + 1];
+} ldg_ev_schema;
+
+/* time, type, links, no required field, csv columns from the header. */
+void ldg_ev_schema_default(ldg_ev_schema *s, ldg_ev_fmt format);
+
+/* The three values a line gives, bounded (a longer one is cut and flagged). */
+typedef struct ldg_ev_field {
+    uint8_t v[LDG_EV_LINKS_MAX * 66 + 8];
+    size_t len;
+    bool too_long;
+} ldg_ev_field;
+typedef struct ldg_ev_fields {
+    ldg_ev_field time, type, links;
+    char why[160];
+} ldg_ev_fields;
+
+/* Splits a jsonl or csv line (hostile) under its schema: LDG_EV_ROK, or LDG_EV_FIELDS (not
+ * a JSON object / CSV record of the columns) or LDG_EV_SCHEMA_FIELD (a field missing), f->why
+ * saying which. */
+ldg_ev_rerr ldg_ev_split(const ldg_ev_schema *s, const uint8_t *line, size_t len,
+                         ldg_ev_fields *f) LDG_WARN_UNUSED;
+/* Reads a CSV header line into s->columns. */
+ldg_ev_rerr ldg_ev_csv_header(ldg_ev_schema *s, const uint8_t *line, size_t len, char *why,
+                              size_t why_len) LDG_WARN_UNUSED;
 
 /* Looks an id link (64 hex) up outside the file (the broker's store): true with its time
  * if known. NULL: every id link is LINK_UNKNOWN. */
@@ -92,6 +154,8 @@ typedef struct ldg_ev_reader ldg_ev_reader;
  * on allocation failure. */
 ldg_ev_reader *ldg_ev_reader_new(FILE *f, const ldg_account *subject, const char *source,
                                  ldg_ev_lookup_fn lookup, void *lookup_arg);
+/* Reads another format than lines/1 (copied; before the first record). */
+void ldg_ev_reader_set_schema(ldg_ev_reader *rd, const ldg_ev_schema *s);
 void ldg_ev_reader_free(ldg_ev_reader *rd);
 /* The next record: LDG_EV_ROK with *done false and r, its bytes (borrowed until the next
  * call), the line (borrowed too) and id filled; *done true at a clean end. On an error the
@@ -100,7 +164,8 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
                                size_t *bytes_len, const uint8_t **line, size_t *line_len,
                                ldg_hash *id, bool *done) LDG_WARN_UNUSED;
 const char *ldg_ev_reader_error(const ldg_ev_reader *rd);
-/* Every byte consumed so far, hashed (SHA-256), valid once *done: the file's digest. */
+/* The file's digest, valid once *done: SHA-256 over the payload hash of each line (§2.2),
+ * which identifies the file's bytes without hashing them a second time. */
 void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out);
 /* The same parser on one line held in memory (no \n), for fuzzing and tests; window
  * links resolve against nothing. */
@@ -131,6 +196,11 @@ typedef struct ldg_ev_slice {
     size_t leaves_cap;
     ldg_hash root;
     uint64_t t_first, t_last;
+    /* Filled by the ingest pipeline only: linked id || record id (64 bytes) per link of its
+     * records, for the store's link index. */
+    ldg_ev_blob links;
+    /* Retention (§2.3): the lines were deleted (all empty here); written as nil lines. */
+    bool purged;
 } ldg_ev_slice;
 
 void ldg_ev_slice_clear(ldg_ev_slice *s);
@@ -155,7 +225,7 @@ typedef bool (*ldg_ev_keep_fn)(void *arg, const ldg_ev_record *r);
 typedef struct ldg_ev_ingest_out {
     uint64_t lines;           /* records read */
     uint64_t records, slices; /* records kept, in this many slices */
-    ldg_hash digest;          /* SHA-256 of the file */
+    ldg_hash digest;          /* the file's digest (ldg_ev_reader_digest) */
     char error[256];
 } ldg_ev_ingest_out;
 
@@ -168,6 +238,70 @@ ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *sourc
                           ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_keep_fn keep,
                           void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
                           ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
+/* The same for a format given by schema (NULL: lines/1). */
+ldg_ev_rerr ldg_ev_ingest_schema(FILE *f, const ldg_account *subject, const char *source,
+                                 const ldg_ev_schema *schema, ldg_ev_lookup_fn lookup,
+                                 void *lookup_arg, ldg_ev_keep_fn keep, void *keep_arg,
+                                 ldg_ev_sink_fn sink, void *sink_arg,
+                                 ldg_ev_ingest_out *out) LDG_WARN_UNUSED;
+
+/* ---- tiles: one record out of a slice file without reading the slice (§2.2) ---- */
+
+#define LDG_EV_TILES_MAX (LDG_EV_SLICE_RECORDS_MAX / LDG_EV_TILE_RECORDS)
+/* The head frame of a slice file decompresses to at most this. */
+#define LDG_EV_HEAD_RAW_MAX ((size_t)128 + (size_t)LDG_EV_TILES_MAX * 64)
+/* A tile frame decompresses to at most its records, lines and framing. */
+#define LDG_EV_TILE_RAW_MAX ((size_t)LDG_EV_TILE_RECORDS * (4096 + LDG_EV_LINE_MAX + 16) + 16)
+
+/* The head of a slice file: where each tile's frame is, its first seq and its root. */
+typedef struct ldg_ev_slice_head {
+    ldg_account subject;
+    uint8_t key[32];
+    uint64_t n;
+    uint32_t tiles;
+    size_t head_zlen;
+    uint64_t zlen[LDG_EV_TILES_MAX], first_seq[LDG_EV_TILES_MAX];
+    ldg_hash root[LDG_EV_TILES_MAX];
+} ldg_ev_slice_head;
+
+/* Decodes the head frame at the start of z (hostile). 0: not a slice file of version 2; 1: a
+ * version 2 head (h filled); 2: a version 1 file (one frame, no tiles). */
+int ldg_ev_head_decode(ldg_ev_slice_head *h, const uint8_t *z, size_t zl) LDG_WARN_UNUSED;
+
+/* Adds one tile frame's raw bytes ([[record…], [line…]], exactly want records) to s. */
+bool ldg_ev_tile_add(ldg_ev_slice *s, const uint8_t *raw, size_t len,
+                     uint32_t want) LDG_WARN_UNUSED;
+
+/* One record of a slice with everything a bundle item needs; owns its bytes. line is NULL
+ * when the slice's lines were deleted (retention). */
+typedef struct ldg_ev_proved {
+    ldg_account subject;
+    ldg_hash slice_root, id, salt;
+    uint64_t n, index, time_ms;
+    ldg_ev_record record;
+    uint8_t *bytes, *line;
+    size_t bytes_len, line_len;
+    uint32_t path_len;
+    ldg_hash path[LDG_EV_PATH_MAX];
+} ldg_ev_proved;
+void ldg_ev_proved_free(ldg_ev_proved *p);
+/* The record at index of a loaded (sealed) slice. */
+void ldg_ev_proved_from_slice(ldg_ev_proved *out, const ldg_ev_slice *s, size_t index);
+
+typedef enum ldg_ev_tile_res {
+    LDG_EV_TILE_OK = 0,
+    LDG_EV_TILE_NOT_FOUND = 1, /* no such index or line in this slice */
+    LDG_EV_TILE_V1 = 2,        /* a version 1 file: load the whole slice */
+    LDG_EV_TILE_BAD = 3,       /* unreadable, or does not hash to root: the store changed */
+} ldg_ev_tile_res;
+
+/* The record at index of the slice file f claimed to have root `root`: reads the head and
+ * one tile, re-hashes the tile and checks the path against root. */
+ldg_ev_tile_res ldg_ev_tile_by_index(FILE *f, const ldg_hash *root, uint64_t index,
+                                     ldg_ev_proved *out) LDG_WARN_UNUSED;
+/* The record of line seq of source, likewise. */
+ldg_ev_tile_res ldg_ev_tile_by_seq(FILE *f, const ldg_hash *root, const char *source, uint64_t seq,
+                                   ldg_ev_proved *out) LDG_WARN_UNUSED;
 
 /* ---- trees (§2, §4) ---- */
 
@@ -257,6 +391,8 @@ typedef enum ldg_ev_verr {
     LDG_EV_TIME_RANGE = 11,
     LDG_EV_LINK_MISSING = 12,
     LDG_EV_LINK_LATER_V = 13,
+    LDG_EV_CHAIN_ORDER = 14,
+    LDG_EV_CHAIN_DISCONNECTED = 15,
 } ldg_ev_verr;
 const char *ldg_ev_verr_name(ldg_ev_verr e);
 
@@ -276,6 +412,11 @@ typedef struct ldg_ev_fact {
 ldg_ev_verr ldg_ev_bundle_verify(const uint8_t *bundle, size_t len, const uint8_t *genesis,
                                  size_t genesis_len, ldg_ev_fact *facts, size_t *nfacts, char *why,
                                  size_t why_len) LDG_WARN_UNUSED;
+
+/* The same, and *chain (optional) true for a chain bundle (version 2: §6.3 step 6 checked). */
+ldg_ev_verr ldg_ev_bundle_verify_v(const uint8_t *bundle, size_t len, const uint8_t *genesis,
+                                   size_t genesis_len, ldg_ev_fact *facts, size_t *nfacts,
+                                   bool *chain, char *why, size_t why_len) LDG_WARN_UNUSED;
 
 /* Bundle building: one item and the anchors as the RPC gives them. */
 typedef struct ldg_ev_bundle_item {
@@ -299,5 +440,9 @@ typedef struct ldg_ev_bundle_anchor {
 
 void ldg_ev_bundle_encode(ldg_enc *e, const ldg_hash *genesis_hash, const ldg_ev_bundle_item *items,
                           size_t nitems, const ldg_ev_bundle_anchor *anchors, size_t nanchors);
+/* Version 1: a record and what its links reach; version 2: an evidence chain (§6.1). */
+void ldg_ev_bundle_encode_v(ldg_enc *e, uint64_t version, const ldg_hash *genesis_hash,
+                            const ldg_ev_bundle_item *items, size_t nitems,
+                            const ldg_ev_bundle_anchor *anchors, size_t nanchors);
 
 #endif

@@ -17,6 +17,16 @@ static const ldg_result_info ev_results[] = {
      "not the current head's"},
     {LDG_R_EV_BAD_LOG_ROOT, "EV_BAD_LOG_ROOT",
      "the anchor's log root is not the root of the sender's evidence log with this slice added"},
+    {LDG_R_EV_NOT_ANCHORED, "EV_NOT_ANCHORED",
+     "the slice root is not anchored (for a disclosure: not by the sender)"},
+    {LDG_R_EV_NOT_INCLUDED, "EV_NOT_INCLUDED",
+     "a record, its line or its inclusion path does not match the anchored slice"},
+    {LDG_R_EV_NOT_DISCLOSURE, "EV_NOT_DISCLOSURE",
+     "the records are not a disclosure naming the investor and instrument and the investor's "
+     "acknowledgement linked to it"},
+    {LDG_R_EV_ATTESTED, "EV_ATTESTED", "this member already attested a copy of this slice"},
+    {LDG_R_EV_OWN_SLICE, "EV_OWN_SLICE",
+     "the slice's own subject cannot attest an off-site copy of it"},
 };
 
 void ldg_ev_anchor_encode(ldg_enc *e, const ldg_ev_anchor *a)
@@ -298,4 +308,6 @@ void ldg_ev_register(ldg_registry *r)
     ldg_result_register(ev_results, LDG_ARRAY_LEN(ev_results));
     for (size_t i = 0; i < LDG_ARRAY_LEN(ev_types); i++)
         ldg_registry_add_tx(r, &ev_types[i]);
+    ldg_registry_add_tx(r, &ldg_ev_disclose_type);
+    ldg_registry_add_tx(r, &ldg_ev_attest_type);
 }

@@ -13,10 +13,22 @@
 
 const char *ldg_ev_verr_name(ldg_ev_verr e)
 {
-    static const char *const names[] = {
-        "OK",          "BUNDLE_FORMAT", "WRONG_CHAIN",  "ANCHOR_TX", "ANCHOR_NOT_IN_BLOCK",
-        "CERTIFICATE", "LOG_PATH",      "RECORD",       "PAYLOAD",   "SUBJECT",
-        "INCLUSION",   "TIME_RANGE",    "LINK_MISSING", "LINK_LATER"};
+    static const char *const names[] = {"OK",
+                                        "BUNDLE_FORMAT",
+                                        "WRONG_CHAIN",
+                                        "ANCHOR_TX",
+                                        "ANCHOR_NOT_IN_BLOCK",
+                                        "CERTIFICATE",
+                                        "LOG_PATH",
+                                        "RECORD",
+                                        "PAYLOAD",
+                                        "SUBJECT",
+                                        "INCLUSION",
+                                        "TIME_RANGE",
+                                        "LINK_MISSING",
+                                        "LINK_LATER",
+                                        "CHAIN_ORDER",
+                                        "CHAIN_DISCONNECTED"};
     return (size_t)e < LDG_ARRAY_LEN(names) ? names[e] : "UNKNOWN";
 }
 
@@ -27,12 +39,13 @@ static void hashes(ldg_enc *e, const ldg_hash *h, uint32_t n)
         ldg_enc_bin(e, h[i].b, LDG_HASH_LEN);
 }
 
-void ldg_ev_bundle_encode(ldg_enc *e, const ldg_hash *genesis_hash, const ldg_ev_bundle_item *items,
-                          size_t nitems, const ldg_ev_bundle_anchor *anchors, size_t nanchors)
+void ldg_ev_bundle_encode_v(ldg_enc *e, uint64_t version, const ldg_hash *genesis_hash,
+                            const ldg_ev_bundle_item *items, size_t nitems,
+                            const ldg_ev_bundle_anchor *anchors, size_t nanchors)
 {
     ldg_enc_array(e, 5);
     ldg_enc_str(e, BUNDLE_MAGIC);
-    ldg_enc_u64(e, 1);
+    ldg_enc_u64(e, version);
     ldg_enc_bin(e, genesis_hash->b, LDG_HASH_LEN);
     ldg_enc_array(e, (uint32_t)nitems);
     for (size_t i = 0; i < nitems; i++) {
@@ -60,6 +73,12 @@ void ldg_ev_bundle_encode(ldg_enc *e, const ldg_hash *genesis_hash, const ldg_ev
     }
 }
 
+void ldg_ev_bundle_encode(ldg_enc *e, const ldg_hash *genesis_hash, const ldg_ev_bundle_item *items,
+                          size_t nitems, const ldg_ev_bundle_anchor *anchors, size_t nanchors)
+{
+    ldg_ev_bundle_encode_v(e, 1, genesis_hash, items, nitems, anchors, nanchors);
+}
+
 /* ---- verification ---- */
 
 typedef struct vctx {
@@ -67,6 +86,7 @@ typedef struct vctx {
     ldg_hash genesis_hash;
     char *why;
     size_t why_len;
+    bool chain;
 } vctx;
 
 typedef struct vanchor {
@@ -231,24 +251,69 @@ static ldg_ev_verr item_verify(vctx *v, const msgpack_object *o, const vanchor *
     return LDG_EV_VOK;
 }
 
+/* The item holding id, or n. */
+static size_t item_of(const ldg_ev_fact *facts, size_t n, const ldg_hash *id)
+{
+    size_t j = 0;
+    while (j < n && memcmp(facts[j].id.b, id->b, LDG_HASH_LEN) != 0)
+        j++;
+    return j;
+}
+
 static ldg_ev_verr links_verify(vctx *v, const ldg_ev_fact *facts, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        for (uint32_t l = 0; l < facts[i].record.link_count; l++) {
-            const ldg_ev_fact *t = NULL;
-            for (size_t j = 0; j < n && !t; j++)
-                if (!memcmp(facts[j].id.b, facts[i].record.links[l].b, LDG_HASH_LEN))
-                    t = &facts[j];
-            if (!t)
+        const ldg_ev_record *r = &facts[i].record;
+        for (uint32_t l = 0; l < r->link_count; l++) {
+            size_t j = item_of(facts, n, &r->links[l]);
+            char hex[17];
+            ldg_hex_encode(hex, r->links[l].b, 8);
+            if (j == n)
                 return failf(v, LDG_EV_LINK_MISSING,
-                             "record %llu links to a record not in the bundle",
-                             (unsigned long long)facts[i].record.seq);
-            if (t->record.time_ms > facts[i].record.time_ms || t->height > facts[i].height)
+                             "item %zu (%s line %llu) links to %s…, a record not in the bundle", i,
+                             r->source, (unsigned long long)r->seq, hex);
+            if (facts[j].record.time_ms > r->time_ms || facts[j].height > facts[i].height)
                 return failf(v, LDG_EV_LINK_LATER_V,
-                             "record %llu links to a record that is later than itself",
-                             (unsigned long long)facts[i].record.seq);
+                             "item %zu (%s line %llu, time %llu, block %llu) links to item %zu "
+                             "(time %llu, block %llu), which is later",
+                             i, r->source, (unsigned long long)r->seq,
+                             (unsigned long long)r->time_ms, (unsigned long long)facts[i].height, j,
+                             (unsigned long long)facts[j].record.time_ms,
+                             (unsigned long long)facts[j].height);
         }
     }
+    return LDG_EV_VOK;
+}
+
+/* A chain (version 2, §6.3 step 6): items in time order, each link to an earlier item, all
+ * of them one connected process. */
+static ldg_ev_verr chain_verify(vctx *v, const ldg_ev_fact *facts, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (facts[i].record.time_ms < facts[i - 1].record.time_ms)
+            return failf(v, LDG_EV_CHAIN_ORDER,
+                         "item %zu (time %llu) is listed after item %zu (time %llu): a chain is "
+                         "in time order",
+                         i, (unsigned long long)facts[i].record.time_ms, i - 1,
+                         (unsigned long long)facts[i - 1].record.time_ms);
+    uint8_t comp[LDG_EV_BUNDLE_ITEMS_MAX]; /* union by relabelling: n <= 64 */
+    for (size_t i = 0; i < n; i++)
+        comp[i] = (uint8_t)i;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t l = 0; l < facts[i].record.link_count; l++) {
+            size_t j = item_of(facts, n, &facts[i].record.links[l]);
+            if (j >= i)
+                return failf(v, LDG_EV_CHAIN_ORDER, "item %zu links to item %zu, listed after it",
+                             i, j);
+            uint8_t from = comp[i], to = comp[j];
+            for (size_t k = 0; k < n; k++)
+                comp[k] = comp[k] == from ? to : comp[k];
+        }
+    for (size_t i = 1; i < n; i++)
+        if (comp[i] != comp[0])
+            return failf(v, LDG_EV_CHAIN_DISCONNECTED,
+                         "item %zu (%s line %llu) is linked to no other record of the chain", i,
+                         facts[i].record.source, (unsigned long long)facts[i].record.seq);
     return LDG_EV_VOK;
 }
 
@@ -270,6 +335,8 @@ static ldg_ev_verr verify_body(vctx *v, const msgpack_object *f, ldg_ev_fact *fa
     free(va);
     if (r == LDG_EV_VOK)
         r = links_verify(v, facts, ni);
+    if (r == LDG_EV_VOK && v->chain)
+        r = chain_verify(v, facts, ni);
     *nfacts = r == LDG_EV_VOK ? ni : 0;
     return r;
 }
@@ -278,7 +345,17 @@ ldg_ev_verr ldg_ev_bundle_verify(const uint8_t *bundle, size_t len, const uint8_
                                  size_t genesis_len, ldg_ev_fact *facts, size_t *nfacts, char *why,
                                  size_t why_len)
 {
+    return ldg_ev_bundle_verify_v(bundle, len, genesis, genesis_len, facts, nfacts, NULL, why,
+                                  why_len);
+}
+
+ldg_ev_verr ldg_ev_bundle_verify_v(const uint8_t *bundle, size_t len, const uint8_t *genesis,
+                                   size_t genesis_len, ldg_ev_fact *facts, size_t *nfacts,
+                                   bool *chain, char *why, size_t why_len)
+{
     *nfacts = 0;
+    if (chain)
+        *chain = false;
     vctx v = {.why = why, .why_len = why_len};
     if (why && why_len)
         why[0] = '\0';
@@ -301,13 +378,17 @@ ldg_ev_verr ldg_ev_bundle_verify(const uint8_t *bundle, size_t len, const uint8_
                      "the bundle is not one canonical value within 16 MiB");
     }
     if (!ldg_obj_array(d.root, 5, &f) || !ldg_obj_str(&f[0], magic, sizeof magic - 1, false) ||
-        strcmp(magic, BUNDLE_MAGIC) != 0 || !ldg_obj_u64(&f[1], &version) || version != 1 ||
-        !ldg_obj_bin(&f[2], gh.b, LDG_HASH_LEN))
-        r = failf(&v, LDG_EV_BUNDLE_FORMAT, "not an evidence bundle of version 1");
+        strcmp(magic, BUNDLE_MAGIC) != 0 || !ldg_obj_u64(&f[1], &version) ||
+        (version != 1 && version != 2) || !ldg_obj_bin(&f[2], gh.b, LDG_HASH_LEN))
+        r = failf(&v, LDG_EV_BUNDLE_FORMAT, "not an evidence bundle of version 1 or 2");
     else if (memcmp(gh.b, v.genesis_hash.b, LDG_HASH_LEN) != 0)
         r = failf(&v, LDG_EV_WRONG_CHAIN, "the bundle is for another chain than this genesis");
-    else
+    else {
+        v.chain = version == 2;
         r = verify_body(&v, f, facts, nfacts);
+    }
+    if (chain && r == LDG_EV_VOK)
+        *chain = v.chain;
     ldg_dec_free(&d);
     free(v.g);
     return r;

@@ -65,9 +65,9 @@ void ldg_ev_record_id(ldg_hash *out, const uint8_t *record_bytes, size_t len)
 
 const char *ldg_ev_rerr_name(ldg_ev_rerr e)
 {
-    static const char *const names[] = {"OK",         "LINE_TOO_LONG", "TRUNCATED", "FIELDS",
-                                        "TIME",       "TYPE",          "LINKS",     "LINK_UNKNOWN",
-                                        "LINK_LATER", "EMPTY",         "IO",        "TOO_MANY"};
+    static const char *const names[] = {
+        "OK",           "LINE_TOO_LONG", "TRUNCATED", "FIELDS", "TIME",     "TYPE",  "LINKS",
+        "LINK_UNKNOWN", "LINK_LATER",    "EMPTY",     "IO",     "TOO_MANY", "SCHEMA"};
     return (size_t)e < LDG_ARRAY_LEN(names) ? names[e] : "UNKNOWN";
 }
 
@@ -223,6 +223,29 @@ static ldg_ev_rerr parse_fields(const uint8_t *line, size_t len, ldg_ev_record *
     return LDG_EV_ROK;
 }
 
+/* The same from a jsonl or csv line (§1.4): its fields checked with lines/1's syntax. */
+static ldg_ev_rerr parse_split(const ldg_ev_schema *sc, const uint8_t *line, size_t len,
+                               ldg_ev_record *r, ev_ref *refs, uint32_t *nref, char *why,
+                               size_t why_len)
+{
+    ldg_ev_fields f;
+    ldg_ev_rerr e = ldg_ev_split(sc, line, len, &f);
+    if (e != LDG_EV_ROK) {
+        snprintf(why, why_len, "%s", f.why);
+        return e;
+    }
+    if (f.time.too_long || !parse_time(f.time.v, f.time.len, &r->time_ms))
+        return LDG_EV_TIME;
+    if (f.type.too_long || !type_valid((const char *)f.type.v, f.type.len))
+        return LDG_EV_TYPE;
+    memcpy(r->type, f.type.v, f.type.len);
+    r->type[f.type.len] = '\0';
+    if (f.links.too_long || (e = parse_links(f.links.v, f.links.len, refs, nref)) != LDG_EV_ROK)
+        return LDG_EV_LINKS;
+    ldg_ev_th(&r->payload_hash, LDG_TAG_EV_PAYLOAD, line, len);
+    return LDG_EV_ROK;
+}
+
 ldg_ev_rerr ldg_ev_parse_line(const uint8_t *line, size_t len, ldg_ev_record *r)
 {
     memset(r, 0, sizeof *r);
@@ -264,7 +287,34 @@ struct ldg_ev_reader {
     EVP_MD_CTX *sha;
     ldg_enc rec;
     char error[256];
+    ldg_ev_schema *schema; /* NULL: lines/1 */
+    bool header;           /* csv: the next line is the header */
+    uint64_t records;
+    char why[160];
+    uint8_t dbatch[128 * LDG_HASH_LEN]; /* payload hashes not yet in the file digest */
+    unsigned nd;
 };
+
+/* The file digest (§2.2) is SHA-256 over the payload hash of every line: the payload hash
+ * is computed anyway, so the file is not hashed a second time. Batched: one update per 128
+ * lines. */
+static void digest_add(ldg_ev_reader *rd, const ldg_hash *h)
+{
+    memcpy(rd->dbatch + rd->nd * LDG_HASH_LEN, h->b, LDG_HASH_LEN);
+    if (++rd->nd == sizeof rd->dbatch / LDG_HASH_LEN) {
+        EVP_DigestUpdate(rd->sha, rd->dbatch, sizeof rd->dbatch);
+        rd->nd = 0;
+    }
+}
+
+void ldg_ev_reader_set_schema(ldg_ev_reader *rd, const ldg_ev_schema *s)
+{
+    if (!rd->schema)
+        rd->schema = malloc(sizeof *rd->schema);
+    LDG_ASSERT(rd->schema);
+    *rd->schema = *s;
+    rd->header = s->format == LDG_EV_FMT_CSV && s->ncolumns == 0;
+}
 
 static bool source_valid(const char *s)
 {
@@ -308,6 +358,7 @@ void ldg_ev_reader_free(ldg_ev_reader *rd)
         return;
     free(rd->buf);
     free(rd->recent);
+    free(rd->schema);
     EVP_MD_CTX_free(rd->sha);
     if (rd->rec.buf.data)
         ldg_enc_free(&rd->rec);
@@ -321,6 +372,8 @@ const char *ldg_ev_reader_error(const ldg_ev_reader *rd)
 
 void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out)
 {
+    EVP_DigestUpdate(rd->sha, rd->dbatch, rd->nd * LDG_HASH_LEN);
+    rd->nd = 0;
     unsigned int n = 0;
     EVP_DigestFinal_ex(rd->sha, out->b, &n);
     LDG_ASSERT(n == LDG_HASH_LEN);
@@ -328,6 +381,8 @@ void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out)
 
 static ldg_ev_rerr fail(ldg_ev_reader *rd, ldg_ev_rerr e, const char *what)
 {
+    if (rd->why[0] && (e == LDG_EV_FIELDS || e == LDG_EV_SCHEMA_FIELD))
+        what = rd->why; /* the format's own sentence */
     rd->failed = true;
     snprintf(rd->error, sizeof rd->error, "line %llu (byte offset %llu): %s: %s",
              (unsigned long long)rd->seq, (unsigned long long)rd->offset, ldg_ev_rerr_name(e),
@@ -353,7 +408,6 @@ static ldg_ev_rerr fill(ldg_ev_reader *rd, const uint8_t **nl)
                 return LDG_EV_IO;
             rd->eof = true;
         }
-        EVP_DigestUpdate(rd->sha, rd->buf + rd->end, got);
         rd->end += got;
     }
 }
@@ -400,6 +454,8 @@ static const char *sentence(ldg_ev_rerr e)
         return "the file cannot be read";
     case LDG_EV_TOO_MANY:
         return "the file has more lines than a source may have";
+    case LDG_EV_SCHEMA_FIELD:
+        return "a field the schema requires is missing";
     default:
         return "?";
     }
@@ -411,11 +467,14 @@ static ldg_ev_rerr build(ldg_ev_reader *rd, const uint8_t *line, size_t len, ldg
     memset(r, 0, sizeof *r);
     ev_ref refs[LDG_EV_LINKS_MAX];
     uint32_t n;
-    ldg_ev_rerr e = parse_fields(line, len, r, refs, &n);
+    ldg_ev_rerr e = rd->schema
+                        ? parse_split(rd->schema, line, len, r, refs, &n, rd->why, sizeof rd->why)
+                        : parse_fields(line, len, r, refs, &n);
     for (uint32_t i = 0; e == LDG_EV_ROK && i < n; i++)
         e = resolve(rd, &refs[i], r->time_ms, &r->links[r->link_count++]);
     if (e != LDG_EV_ROK)
         return e;
+    digest_add(rd, &r->payload_hash);
     r->subject = rd->subject;
     memcpy(r->source, rd->source, sizeof r->source);
     r->offset = rd->offset;
@@ -442,7 +501,7 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
     if (!nl) {
         if (avail > 0)
             return fail(rd, LDG_EV_TRUNCATED, sentence(LDG_EV_TRUNCATED));
-        if (rd->seq == 1)
+        if (rd->records == 0)
             return fail(rd, LDG_EV_EMPTY, sentence(LDG_EV_EMPTY));
         *done = true;
         return LDG_EV_ROK;
@@ -454,6 +513,19 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
         return fail(rd, LDG_EV_TOO_MANY, sentence(LDG_EV_TOO_MANY));
     *line = rd->buf + rd->start;
     *line_len = len;
+    if (rd->header) { /* csv: the header names the columns; it is no record */
+        rd->header = false;
+        e = ldg_ev_csv_header(rd->schema, *line, len, rd->why, sizeof rd->why);
+        if (e != LDG_EV_ROK)
+            return fail(rd, e, rd->why);
+        ldg_hash h;
+        ldg_ev_th(&h, LDG_TAG_EV_PAYLOAD, *line, len);
+        digest_add(rd, &h);
+        rd->start += len + 1;
+        rd->offset += len + 1;
+        rd->seq++;
+        return ldg_ev_reader_next(rd, r, bytes, bytes_len, line, line_len, id, done);
+    }
     e = build(rd, *line, len, r, id);
     if (e != LDG_EV_ROK)
         return fail(rd, e, sentence(e));
@@ -462,5 +534,6 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
     rd->start += len + 1;
     rd->offset += len + 1;
     rd->seq++;
+    rd->records++;
     return LDG_EV_ROK;
 }

@@ -128,6 +128,62 @@ check "   Python: valid 2, first the ack" grep -q "^$(sed -n 2p <<<"$IDS") ack d
 expect_fail NOT_FOUND "line 9 of day.log" evidence prove --file day.log --line 9 --out x.bundle
 expect_fail USAGE "an id and --file" evidence prove "$PURCHASE" --file day.log --line 2 --out x.bundle
 
+section "evidence chains: the whole process, forward and back"
+ACK="$(sed -n 2p <<<"$IDS")"
+expect_ok "evidence chain DISCLOSURE -o chain.bundle" evidence chain "$DISCLOSURE" -o chain.bundle
+check "   4 records (disclosure, ack, 2 purchases), 2 anchors" grep -q "evidence chain of 4 records, 2 anchors" <<<"$OUT"
+expect_ok "evidence verify chain.bundle" evidence verify chain.bundle --genesis genesis.bin
+check "   a valid chain" grep -q "^valid evidence chain: 4 records in time order" <<<"$OUT"
+run evidence verify chain.bundle --genesis genesis.bin --json
+eq "   --json chain" "$(jget chain <<<"$OUT")" true
+eq "   first the disclosure" "$(jget records.0.record <<<"$OUT")" "$DISCLOSURE"
+eq "   then the ack" "$(jget records.1.record <<<"$OUT")" "$ACK"
+eq "   last the second day's purchase" "$(jget records.3.record <<<"$OUT")" "$IDS2"
+pyv verify chain.bundle genesis.bin
+check "   Python: valid 4 chain" grep -q "^valid 4 chain" <<<"$OUT"
+expect_ok "evidence chain PURCHASE (the same process)" evidence chain "$PURCHASE" --out chain2.bundle
+cmp -s <(folio evidence verify chain.bundle --genesis genesis.bin --json | jget records) \
+  <(folio evidence verify chain2.bundle --genesis genesis.bin --json | jget records) &&
+  pass "   the same records in the same order" || fail "   other records"
+# prove's bundle (version 1: the purchase first) relabelled as a chain: out of time order.
+python3 -c '
+b = bytearray(open("purchase.bundle", "rb").read()); assert b[17] == 1; b[17] = 2
+open("relabelled.bundle", "wb").write(b)'
+expect_fail CHAIN_ORDER "a record bundle relabelled as a chain" evidence verify relabelled.bundle --genesis genesis.bin
+pyv verify relabelled.bundle genesis.bin
+check "   Python: invalid CHAIN_ORDER" grep -q "^invalid CHAIN_ORDER" <<<"$OUT"
+expect_fail NOT_FOUND "chain of an unknown record" evidence chain "$(printf '0%.0s' {1..64})" -o x.bundle
+# The store loses the first day's slice: day 2's purchase links to a record it no longer has.
+D1="$(head -1 "$FOLIO_HOME/evidence/by-source/$(printf day.log | sha256sum | cut -c1-64)")"
+mv "$FOLIO_HOME/evidence/$D1.slice" lost.slice
+expect_fail LINK_MISSING "chain of day 2's purchase with day 1's slice gone" evidence chain "$IDS2" -o x.bundle
+check "   names the purchase, its line and the missing record" \
+  grep -q "purchase day2.log line 1.*links to record $DISCLOSURE, which is not in the evidence store" <<<"$FAIL_SENTENCE"
+mv lost.slice "$FOLIO_HOME/evidence/$D1.slice"
+
+section "the record index (STORE/ids) is a checked hint"
+B="$FOLIO_HOME/evidence/ids/${PURCHASE:0:2}"
+check "   the purchase's bucket holds its entry" python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+sys.exit(0 if any(b[i:i + 32] == bytes.fromhex(sys.argv[2]) for i in range(0, len(b), 68)) else 1)' "$B" "$PURCHASE"
+cp "$B" bucket.orig
+# A forged entry first (the purchase's id in the other slice at index 0): skipped.
+python3 -c '
+import sys, glob, os
+b = open(sys.argv[1], "rb").read()
+roots = [os.path.basename(p)[:64] for p in glob.glob(sys.argv[3] + "/*.slice")]
+e = next(b[i:i + 68] for i in range(0, len(b), 68) if b[i:i + 32] == bytes.fromhex(sys.argv[2]))
+other = next(r for r in roots if r != e[32:64].hex())
+open(sys.argv[1], "wb").write(e[:32] + bytes.fromhex(other) + bytes(4) + b[:-1])' "$B" "$PURCHASE" "$FOLIO_HOME/evidence"
+expect_ok "prove PURCHASE with a forged and a torn index entry" evidence prove "$PURCHASE" --out idx.bundle
+pyv verify idx.bundle genesis.bin
+check "   Python: valid 3" grep -q "^valid 3" <<<"$OUT"
+rm -f "$B"
+expect_ok "prove PURCHASE with its bucket gone (reads every slice)" evidence prove "$PURCHASE" --out idx2.bundle
+cmp -s idx.bundle idx2.bundle && pass "   the same bundle" || fail "   another bundle"
+cp bucket.orig "$B"
+
 section "the broker's log: append-only, provably"
 expect_ok "evidence consistency broker 1 2" evidence consistency broker 1 2
 check "   consistent" grep -q "^consistent: the log of 1 slices" <<<"$OUT"
@@ -206,6 +262,94 @@ expect_ok "evidence ingest dry.log --dry-run" evidence ingest dry.log --as broke
 check "   says what it would do" grep -q "dry run: dry.log: 1 new records in 1 slices would be stored" <<<"$OUT"
 eq "   no slice stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
 eq "   no transaction" "$(($(txs) - t0))" 0
+
+section "off-site copies: mirror, attest, restore"
+folio keys new keeper >/dev/null
+run participant register keeper --role regulator --key keeper
+check "register keeper (another member)" test "$RC" -eq 0
+KS="$E2E_TMP/keeper-store"
+NS="$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)"
+run evidence status --copies 1
+check "   status --copies 1 flags every slice before" grep -q ", $NS with fewer than 1 attested copies" <<<"$OUT"
+t0="$(txs)"
+expect_ok "evidence mirror --from the broker's store --as keeper" evidence mirror --from "$FOLIO_HOME/evidence" --store "$KS" --as keeper
+check "   mirrored and attested every slice" grep -q "mirrored and attested $NS slices" <<<"$OUT"
+eq "   one attestation each on chain" "$(($(txs) - t0))" "$NS"
+expect_ok "mirror again" evidence mirror --from "$FOLIO_HOME/evidence" --store "$KS" --as keeper
+check "   nothing new" grep -q "mirrored and attested 0 slices" <<<"$OUT"
+run evidence status --copies 1
+check "   status --copies 1: none short" grep -q ", 0 with fewer than 1 attested copies" <<<"$OUT"
+run evidence status --copies 2 --json
+eq "   --copies 2: every slice short" "$(jget fewer_copies <<<"$OUT")" "$NS"
+expect_fail EV_OWN_SLICE "the broker attesting its own slices" evidence mirror --from "$FOLIO_HOME/evidence" --store "$E2E_TMP/self-mirror" --as broker
+mkdir -p forged
+R1="$(basename "$(ls "$FOLIO_HOME"/evidence/*.slice | head -1)" .slice)"
+R2="$(basename "$(ls "$FOLIO_HOME"/evidence/*.slice | sed -n 2p)" .slice)"
+cp "$FOLIO_HOME/evidence/$R2.slice" "forged/$R1.slice"
+expect_fail SLICE_MISMATCH "restore of another slice's bytes under a root" evidence restore --slice "$R1" --from forged
+D1="$(head -1 "$FOLIO_HOME/evidence/by-source/$(printf day.log | sha256sum | cut -c1-64)")"
+mv "$FOLIO_HOME/evidence/$D1.slice" lost2.slice
+expect_fail NOT_FOUND "prove PURCHASE with its slice lost" evidence prove "$PURCHASE" -o x.bundle
+expect_ok "evidence restore --slice (day.log's) --from the keeper's store" evidence restore --slice "$D1" --from "$KS"
+check "   verified against its anchor, 1 attested copy" grep -q "verified against its anchor (1 attested copies on chain)" <<<"$OUT"
+expect_ok "   prove PURCHASE again" evidence prove "$PURCHASE" -o restored.bundle
+cmp -s restored.bundle idx.bundle && pass "   the same bundle as before the loss" || fail "   another bundle"
+
+section "retention: the lines go, the proofs stay"
+expect_ok "evidence purge --older-than 0 of the investor's store (its slice is not anchored)" evidence purge --older-than 0 --store "$E2E_TMP/alice-store"
+check "   deleted nothing" grep -q "deleted the lines of 0 anchored slices" <<<"$OUT"
+expect_ok "evidence purge --older-than 0" evidence purge --older-than 0
+check "   deleted the lines of every anchored slice" grep -q "deleted the lines of [1-9][0-9]* anchored slices" <<<"$OUT"
+check "   the lines are gone from the store" bash -c '! zstdcat "$1"/*.slice 2>/dev/null | grep -q "qty=100"' _ "$FOLIO_HOME/evidence"
+run evidence status --json
+eq "   status says so" "$(jget list.0.lines_deleted <<<"$OUT")" true
+expect_ok "prove PURCHASE after retention" evidence prove "$PURCHASE" -o purged.bundle
+expect_ok "   verifies" evidence verify purged.bundle --genesis genesis.bin
+check "   content withheld" grep -q "content withheld" <<<"$OUT"
+pyv verify purged.bundle genesis.bin
+check "   Python: valid 3" grep -q "^valid 3" <<<"$OUT"
+pyv verify purchase.bundle genesis.bin
+check "   the bundle given before retention still verifies" grep -q "^valid 3" <<<"$OUT"
+expect_ok "evidence purge again: nothing more" evidence purge --older-than 0
+check "   0 slices" grep -q "deleted the lines of 0 anchored slices" <<<"$OUT"
+
+section "other formats: jsonl and csv, under a schema"
+FS="$E2E_TMP/fmt-store"
+printf '{"time": %s, "type": "disclosure", "investor": "alice", "isin": "CNE100000296"}\n{"time": "%s", "type": "ack", "links": ["#1"], "investor": "alice", "note": "read it, \\"all\\" of it"}\n' \
+  "$((T + 6000))" "$(python3 -c 'import sys,datetime; print(datetime.datetime.utcfromtimestamp(int(sys.argv[1]) / 1000).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z")' "$((T + 7000))")" >day.jsonl
+expect_ok "evidence ingest day.jsonl --format jsonl" evidence ingest day.jsonl --format jsonl --as broker --store "$FS"
+check "   2 records" grep -q "day.jsonl: 2 records in 1 slices" <<<"$OUT"
+expect_ok "prove --file day.jsonl --line 2" evidence prove --file day.jsonl --line 2 -o jsonl.bundle --store "$FS"
+check "   2 records (the ack and its disclosure)" grep -q "2 records, 1 anchor" <<<"$OUT"
+pyv verify jsonl.bundle genesis.bin
+check "   Python: valid 2" grep -q "^valid 2" <<<"$OUT"
+printf 'when,what,refs,investor\n%s,disclosure,,bob\n%s,ack,#2,"bob, ""B."""\n' "$((T + 8000))" "$((T + 9000))" >day.csv
+printf '{"format": "csv", "time": "when", "type": "what", "links": "refs", "required": ["investor"]}\n' >csv.schema
+expect_ok "evidence ingest day.csv --schema csv.schema" evidence ingest day.csv --schema csv.schema --as broker --store "$FS"
+check "   2 records (the header is none)" grep -q "day.csv: 2 records in 1 slices" <<<"$OUT"
+expect_ok "prove --file day.csv --line 3" evidence prove --file day.csv --line 3 -o csv.bundle --store "$FS"
+run evidence verify csv.bundle --genesis genesis.bin --json
+eq "   the record is an ack" "$(jget records.0.type <<<"$OUT")" ack
+eq "   of line 3" "$(jget records.0.line <<<"$OUT")" 3
+eq "   following from line 2" "$(jget records.1.line <<<"$OUT")" 2
+n0="$(ls "$FS"/*.slice | wc -l)"
+printf '{"format": "jsonl", "time": "ts", "type": "event", "required": ["investor"]}\n' >j.schema
+printf '{"ts": %s, "event": "login", "investor": "carol"}\n{"ts": %s, "event": "login"}\n' "$T" "$T" >missing.jsonl
+expect_fail BAD_LOG "a jsonl record without a required field" evidence ingest missing.jsonl --schema j.schema --as broker --store "$FS"
+check "   names line 2, SCHEMA and the field" grep -q 'missing.jsonl: line 2 (byte offset [0-9]*): SCHEMA: the object has no "investor", which the schema requires' <<<"$FAIL_SENTENCE"
+printf '{"ts": %s, "event": "login", "investor": "carol"}\n["not", "an object"]\n' "$T" >notobj.jsonl
+expect_fail BAD_LOG "a jsonl line that is not an object" evidence ingest notobj.jsonl --schema j.schema --as broker --store "$FS"
+check "   names line 2 and FIELDS" grep -q "notobj.jsonl: line 2 (byte offset [0-9]*): FIELDS: the line is not a JSON object" <<<"$FAIL_SENTENCE"
+printf 'time,type\n%s,login\n%s,"unclosed\n' "$T" "$T" >bad.csv
+expect_fail BAD_LOG "a csv line with an unclosed quote" evidence ingest bad.csv --format csv --as broker --store "$FS"
+check "   names line 3" grep -q "bad.csv: line 3 (byte offset [0-9]*): FIELDS" <<<"$FAIL_SENTENCE"
+printf '{"time": "yesterday", "type": "x"}\n' >badtime.jsonl
+expect_fail BAD_LOG "a jsonl time that is not a time" evidence ingest badtime.jsonl --format jsonl --as broker --store "$FS"
+check "   TIME" grep -q "line 1 (byte offset 0): TIME" <<<"$FAIL_SENTENCE"
+eq "   nothing stored" "$(ls "$FS"/*.slice | wc -l)" "$n0"
+printf '{"format": "jsonl", "tiem": "ts"}\n' >typo.schema
+expect_fail BAD_SCHEMA "a schema with an unknown key" evidence ingest missing.jsonl --schema typo.schema --as broker --store "$FS"
+expect_fail USAGE "an unknown format" evidence ingest day.log --format xml --as broker --store "$FS"
 
 check_node_log_clean
 finish

@@ -6,7 +6,11 @@
  *      its id is the hash of its bytes, seq counts up from 1;
  *   2: record bytes: a record that decodes re-encodes to exactly the input (canonical);
  *   3: a bundle against the example genesis of encoding.md: never crashes, never verifies
- *      (nothing in it can carry that chain's validator's signature). */
+ *      (nothing in it can carry that chain's validator's signature);
+ *   4: a slice file (§2.2): if it decodes, every record read by its tile alone
+ *      (ldg_ev_tile_by_index) is the same record with a path to the same root;
+ *   5: a jsonl log, 6: a csv log (§1.4), through the streaming reader under a schema that
+ *      requires a field: every record decodes, seq counts up. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +98,63 @@ static void bundle(const uint8_t *d, size_t n)
     LDG_ASSERT(r != LDG_EV_VOK && nf == 0 && why[0] != '\0');
 }
 
+static void slice_file(const uint8_t *d, size_t n)
+{
+    ldg_ev_slice sl;
+    bool whole = ldg_ev_slice_decode(&sl, d, n);
+    FILE *f = n ? fmemopen((void *)d, n, "rb") : NULL;
+    if (!f) {
+        if (whole)
+            ldg_ev_slice_clear(&sl);
+        return;
+    }
+    ldg_hash root = {{0}};
+    if (whole)
+        root = sl.root;
+    for (uint64_t i = 0; i < (whole ? sl.n : 2); i++) {
+        ldg_ev_proved p;
+        ldg_ev_tile_res r = ldg_ev_tile_by_index(f, &root, i, &p);
+        LDG_ASSERT(!whole || r == LDG_EV_TILE_OK || r == LDG_EV_TILE_V1);
+        if (r != LDG_EV_TILE_OK)
+            continue;
+        LDG_ASSERT(whole && !memcmp(p.id.b, sl.ids[i].b, LDG_HASH_LEN));
+        ldg_ev_proved_free(&p);
+    }
+    fclose(f);
+    if (whole)
+        ldg_ev_slice_clear(&sl);
+}
+
+static void formatted_log(const uint8_t *d, size_t n, ldg_ev_fmt fmt)
+{
+    if (n == 0)
+        return;
+    FILE *f = fmemopen((void *)d, n, "r");
+    if (!f)
+        return;
+    ldg_ev_schema sc;
+    ldg_ev_schema_default(&sc, fmt);
+    sc.nrequired = 1;
+    snprintf(sc.required[0], sizeof sc.required[0], "who");
+    ldg_account subject = {{1}};
+    ldg_ev_reader *rd = ldg_ev_reader_new(f, &subject, "fuzz.log", NULL, NULL);
+    LDG_ASSERT(rd);
+    ldg_ev_reader_set_schema(rd, &sc);
+    for (;;) {
+        ldg_ev_record r, back;
+        const uint8_t *b, *line;
+        size_t bl, ll;
+        ldg_hash id;
+        bool done;
+        if (ldg_ev_reader_next(rd, &r, &b, &bl, &line, &ll, &id, &done) != LDG_EV_ROK || done)
+            break;
+        LDG_ASSERT(ldg_ev_record_decode(&back, b, bl) && back.seq == r.seq && r.type[0]);
+    }
+    LDG_ASSERT(ldg_ev_reader_error(rd) != NULL);
+    ldg_ev_reader_free(rd);
+    fclose(f);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
@@ -104,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s)
         return 0;
     memcpy(s, data + 1, n);
-    switch (data[0] % 4) {
+    switch (data[0] % 7) {
     case 0:
         one_line(s, n);
         break;
@@ -114,8 +175,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2:
         record_bytes(s, n);
         break;
-    default:
+    case 3:
         bundle(s, n);
+        break;
+    case 5:
+        formatted_log(s, n, LDG_EV_FMT_JSONL);
+        break;
+    case 6:
+        formatted_log(s, n, LDG_EV_FMT_CSV);
+        break;
+    default:
+        slice_file(s, n);
         break;
     }
     free(s);
@@ -131,7 +201,18 @@ static size_t put(uint8_t *out, size_t cap, uint8_t which, const void *d, size_t
     return n + 1;
 }
 
-/* Seeds: good lines and logs, a record, a bundle header. */
+static bool keep_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    (void)s;
+    ldg_ev_blob *b = arg;
+    b->d = malloc(zl);
+    LDG_ASSERT(b->d);
+    memcpy(b->d, z, zl);
+    b->len = zl;
+    return true;
+}
+
+/* Seeds: good lines and logs, a record, a bundle header, a slice file. */
 size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
 {
     static const char *const lines[] = {
@@ -165,6 +246,28 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_ev_bundle_encode(&e, &gh, &it, 1, NULL, 0);
         size_t n = put(out, cap, 3, ldg_enc_data(&e), ldg_enc_len(&e));
         ldg_enc_free(&e);
+        return n;
+    }
+    if (index == LDG_ARRAY_LEN(lines) + 4) {
+        static const char j[] = "{\"time\": 5, \"type\": \"disclosure\", \"who\": \"a\"}\n"
+                                "{\"time\": \"1970-01-01T00:00:00.006Z\", \"type\": \"ack\", "
+                                "\"links\": [\"#1\"], \"who\": \"a\\u0041\"}\n";
+        return put(out, cap, 5, j, strlen(j));
+    }
+    if (index == LDG_ARRAY_LEN(lines) + 5) {
+        static const char c[] = "time,type,links,who\n5,disclosure,,a\n6,ack,#2,\"a, \"\"b\"\"\"\n";
+        return put(out, cap, 6, c, strlen(c));
+    }
+    if (index == LDG_ARRAY_LEN(lines) + 3) {
+        FILE *f = fmemopen((void *)log, strlen(log), "r");
+        ldg_account subject = {{1}};
+        ldg_ev_blob b = {0};
+        ldg_ev_ingest_out o;
+        LDG_ASSERT(f && ldg_ev_ingest(f, &subject, "a.log", NULL, NULL, NULL, NULL, keep_slice, &b,
+                                      &o) == LDG_EV_ROK);
+        fclose(f);
+        size_t n = put(out, cap, 4, b.d, b.len);
+        free(b.d);
         return n;
     }
     return 0;

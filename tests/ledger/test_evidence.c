@@ -221,6 +221,83 @@ START_TEST(reader_hostile)
 }
 END_TEST
 
+/* ---- other formats (§1.4) ---- */
+
+/* Reads text under a schema of that format requiring "who": the first error or ROK, and
+ * the records read. */
+static ldg_ev_rerr read_fmt(const char *text, ldg_ev_fmt fmt, size_t *records, ldg_ev_record *last)
+{
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    ck_assert_ptr_nonnull(f);
+    ldg_account subject = {{7}};
+    ldg_ev_schema sc;
+    ldg_ev_schema_default(&sc, fmt);
+    sc.nrequired = 1;
+    snprintf(sc.required[0], sizeof sc.required[0], "who");
+    ldg_ev_reader *rd = ldg_ev_reader_new(f, &subject, "f.log", NULL, NULL);
+    ldg_ev_reader_set_schema(rd, &sc);
+    ldg_ev_rerr e;
+    *records = 0;
+    for (;;) {
+        const uint8_t *b, *line;
+        size_t bl, ll;
+        bool done;
+        ldg_hash id;
+        e = ldg_ev_reader_next(rd, last, &b, &bl, &line, &ll, &id, &done);
+        if (e != LDG_EV_ROK || done)
+            break;
+        (*records)++;
+    }
+    ldg_ev_reader_free(rd);
+    fclose(f);
+    return e;
+}
+
+START_TEST(formats)
+{
+    size_t n;
+    ldg_ev_record r;
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"disclosure\", \"who\": \"a\"}\n"
+                              " { \"who\" : \"a\\u0041\", \"links\":[\"#1\"], \"type\":\"ack\", "
+                              "\"time\":\"1970-01-01T00:00:00.006Z\", \"x\": {\"y\": [1, true]}}\n",
+                              LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_ROK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(r.type, "ack");
+    ck_assert_uint_eq(r.time_ms, 6);
+    ck_assert_uint_eq(r.link_count, 1);
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"a\", \"type\": \"b\", \"who\": 1}\n",
+                              LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_FIELDS);
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"a\"}\n", LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_SCHEMA_FIELD);
+    ck_assert_int_eq(
+        read_fmt("{\"time\": 5, \"type\": \"a\", \"who\": 1} x\n", LDG_EV_FMT_JSONL, &n, &r),
+        LDG_EV_FIELDS);
+    ck_assert_int_eq(
+        read_fmt("{\"time\": 5, \"type\": \"a\", \"who\": \"\\q\"}\n", LDG_EV_FMT_JSONL, &n, &r),
+        LDG_EV_FIELDS);
+    ck_assert_int_eq(
+        read_fmt("{\"time\": -5, \"type\": \"a\", \"who\": 1}\n", LDG_EV_FMT_JSONL, &n, &r),
+        LDG_EV_TIME);
+    ck_assert_int_eq(read_fmt("{\"time\": 5, \"type\": \"a\", \"links\": [\"#1\"], \"who\": 1}\n",
+                              LDG_EV_FMT_JSONL, &n, &r),
+                     LDG_EV_LINK_UNKNOWN);
+    ck_assert_int_eq(read_fmt("who,time,type,links\n\"a,\"\"b\"\"\",5,disclosure,\nb,6,ack,#2\n",
+                              LDG_EV_FMT_CSV, &n, &r),
+                     LDG_EV_ROK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_uint_eq(r.seq, 3);
+    ck_assert_uint_eq(r.link_count, 1);
+    ck_assert_int_eq(read_fmt("who,time,type\na,5\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_FIELDS);
+    ck_assert_int_eq(read_fmt("who,time,type\na,5,x,y\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_FIELDS);
+    ck_assert_int_eq(read_fmt("who,time,type\n,5,x\n", LDG_EV_FMT_CSV, &n, &r),
+                     LDG_EV_SCHEMA_FIELD);
+    ck_assert_int_eq(read_fmt("who,time\na,5\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_SCHEMA_FIELD);
+    ck_assert_int_eq(read_fmt("who,time,type\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_EMPTY);
+}
+END_TEST
+
 /* ---- the ingest pipeline ---- */
 
 typedef struct sink_log {
@@ -291,8 +368,17 @@ START_TEST(ingest_pipeline)
     ck_assert_uint_eq(out.slices, 2);
     ck_assert_uint_eq(l.counts[0], LDG_EV_SLICE_RECORDS_MAX);
     ck_assert_uint_eq(l.counts[1], 10);
+    /* The digest: SHA-256 over each line's payload hash (§2.2), computed here from the text. */
     ldg_hash want;
-    ldg_sha256(&want, t, len);
+    uint8_t *cat = malloc(n * 32);
+    for (size_t i = 0, at = 0; i < n; i++) {
+        const char *nl = memchr(t + at, '\n', len - at);
+        ldg_tagged_hash((ldg_hash *)(void *)(cat + 32 * i), LDG_TAG_EV_PAYLOAD, t + at,
+                        (size_t)(nl - (t + at)));
+        at = (size_t)(nl - t) + 1;
+    }
+    ldg_sha256(&want, cat, n * 32);
+    free(cat);
     ck_assert_mem_eq(out.digest.b, want.b, 32);
     /* A sink that refuses the second slice stops the ingest. */
     f = fmemopen(t, len, "r");
@@ -312,6 +398,66 @@ START_TEST(ingest_pipeline)
     ck_assert_ptr_nonnull(strstr(out.error, "line 65545"));
     fclose(f);
     free(t);
+}
+END_TEST
+
+/* ---- tiles: one record proved from its tile alone ---- */
+
+/* Every record of the slice, by index and by line, from the file: the same record and the
+ * same path as from the whole slice in memory; a changed head or tile is refused. */
+static bool sink_tiles(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    size_t *seen = arg;
+    FILE *f = tmpfile();
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(z, 1, zl, f), zl);
+    for (size_t i = 0; i < s->n; i += i % 256 == 254 || i % 256 == 0 ? 1 : 23) {
+        ldg_ev_proved a, b, c;
+        ldg_ev_proved_from_slice(&a, s, i);
+        ck_assert_int_eq(ldg_ev_tile_by_index(f, &s->root, i, &b), LDG_EV_TILE_OK);
+        ck_assert_int_eq(ldg_ev_tile_by_seq(f, &s->root, "t.log", a.record.seq, &c),
+                         LDG_EV_TILE_OK);
+        ck_assert_uint_eq(b.path_len, a.path_len);
+        ck_assert_mem_eq(b.path, a.path, a.path_len * sizeof(ldg_hash));
+        ck_assert_mem_eq(b.salt.b, a.salt.b, 32);
+        ck_assert_mem_eq(b.id.b, a.id.b, 32);
+        ck_assert_uint_eq(c.index, i);
+        ck_assert_uint_eq(b.line_len, a.line_len);
+        ck_assert_mem_eq(b.line, a.line, a.line_len);
+        ldg_ev_proved_free(&a), ldg_ev_proved_free(&b), ldg_ev_proved_free(&c);
+    }
+    ldg_ev_proved p;
+    ck_assert_int_eq(ldg_ev_tile_by_index(f, &s->root, s->n, &p), LDG_EV_TILE_NOT_FOUND);
+    ck_assert_int_eq(ldg_ev_tile_by_seq(f, &s->root, "other.log", 1, &p), LDG_EV_TILE_NOT_FOUND);
+    ldg_hash other = s->root;
+    other.b[0] ^= 1;
+    ck_assert_int_eq(ldg_ev_tile_by_index(f, &other, 0, &p), LDG_EV_TILE_BAD);
+    /* The last byte of the last tile flipped: that tile no longer decodes or hashes. */
+    uint8_t last = z[zl - 1] ^ 0x40;
+    ck_assert_int_eq(fseek(f, (long)zl - 1, SEEK_SET), 0);
+    ck_assert_uint_eq(fwrite(&last, 1, 1, f), 1);
+    ck_assert_int_eq(ldg_ev_tile_by_index(f, &s->root, s->n - 1, &p), LDG_EV_TILE_BAD);
+    fclose(f);
+    *seen += s->n;
+    return true;
+}
+
+START_TEST(tiles_prove)
+{
+    static const size_t sizes[] = {1, 255, 256, 257, 600, 1025};
+    for (size_t k = 0; k < LDG_ARRAY_LEN(sizes); k++) {
+        size_t len, seen = 0;
+        char *t = many_lines(sizes[k], 0, &len);
+        ldg_account subject = {{3}};
+        FILE *f = fmemopen(t, len, "r");
+        ldg_ev_ingest_out out;
+        ck_assert_int_eq(
+            ldg_ev_ingest(f, &subject, "t.log", NULL, NULL, NULL, NULL, sink_tiles, &seen, &out),
+            LDG_EV_ROK);
+        ck_assert_uint_eq(seen, sizes[k]);
+        fclose(f);
+        free(t);
+    }
 }
 END_TEST
 
@@ -440,6 +586,124 @@ START_TEST(anchor_rules)
 }
 END_TEST
 
+/* ---- the disclosure registration (§10) ---- */
+
+typedef struct dfix {
+    char lines[2][200];
+    uint8_t *rec[2];
+    size_t rec_len[2];
+    ldg_hash ids[2], salts[2], leaves[2], root;
+} dfix;
+
+/* A disclosure naming `named` and the instrument, and an ack linked to it, in one slice. */
+static void dfix_build(dfix *f, const ldg_account *named)
+{
+    char hex[LDG_ACCOUNT_HEX_LEN], text[512];
+    ldg_account_hex(hex, named);
+    snprintf(f->lines[0], sizeof f->lines[0], "%llu\tdisclosure\t-\tinvestor=%s isin=CNE100000296",
+             (unsigned long long)(NOW_MS - 10), hex);
+    snprintf(f->lines[1], sizeof f->lines[1], "%llu\tack\t#1\tinvestor=%s ok",
+             (unsigned long long)(NOW_MS - 5), hex);
+    snprintf(text, sizeof text, "%s\n%s\n", f->lines[0], f->lines[1]);
+    FILE *fp = fmemopen(text, strlen(text), "r");
+    ldg_account b = tl_account(&broker);
+    ldg_ev_reader *rd = ldg_ev_reader_new(fp, &b, "d.log", NULL, NULL);
+    uint8_t key[32] = {9};
+    for (int i = 0; i < 2; i++) {
+        ldg_ev_record r;
+        const uint8_t *bytes, *line;
+        size_t bl, ll;
+        bool done;
+        ck_assert_int_eq(ldg_ev_reader_next(rd, &r, &bytes, &bl, &line, &ll, &f->ids[i], &done),
+                         LDG_EV_ROK);
+        f->rec[i] = malloc(bl);
+        memcpy(f->rec[i], bytes, bl);
+        f->rec_len[i] = bl;
+        ldg_ev_salt(&f->salts[i], key, (uint64_t)i);
+        ldg_ev_leaf(&f->leaves[i], &f->salts[i], &f->ids[i]);
+    }
+    ldg_ev_reader_free(rd);
+    fclose(fp);
+    ldg_ev_root(&f->root, f->leaves, 2);
+}
+
+/* evidence.disclose for `inv` with the fixture's records (first, second), the byte at
+ * `flip` of the payload flipped if non-zero. */
+static ldg_result run_disclose(dfix *f, const ldg_account *inv, int first, int second, size_t flip)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 4);
+    ldg_enc_bin(&e, inv->b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&e, "CNE100000296");
+    int which[2] = {first, second};
+    for (int k = 0; k < 2; k++) {
+        int i = which[k];
+        ldg_hash path[LDG_EV_PATH_MAX];
+        size_t pl = ldg_ev_path(path, f->leaves, 2, (size_t)i);
+        ldg_enc_array(&e, 6);
+        ldg_enc_bin(&e, f->rec[i], f->rec_len[i]);
+        ldg_enc_bin(&e, f->lines[i], strlen(f->lines[i]));
+        ldg_enc_bin(&e, f->salts[i].b, 32);
+        ldg_enc_u64(&e, (uint64_t)i);
+        ldg_enc_array(&e, (uint32_t)pl);
+        for (size_t j = 0; j < pl; j++)
+            ldg_enc_bin(&e, path[j].b, 32);
+        ldg_enc_bin(&e, f->root.b, 32);
+    }
+    if (flip)
+        e.buf.data[flip] ^= 1;
+    size_t len;
+    ldg_hash id;
+    uint8_t *w = tl_tx_build_fresh(&len, &id, CHAIN, &genesis_hash, LDG_TX_EV_DISCLOSE, &broker,
+                                   NOW_MS + 60000, &e);
+    ldg_enc_free(&e);
+    ldg_tx tx;
+    ck_assert_int_eq(ldg_tx_decode(&tx, w, len), LDG_R_OK);
+    ldg_receipt rc;
+    ck_assert_int_eq(ldg_exec_tx(reg, st, &env, &tx, 0, &rc), LDG_OK);
+    ldg_tx_free(&tx);
+    free(w);
+    return rc.code;
+}
+
+START_TEST(disclose_rules)
+{
+    ldg_account inv = tl_account(&investor), other = tl_account(&validator);
+    dfix f;
+    dfix_build(&f, &inv);
+    bool found;
+    /* Not anchored yet. */
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_EV_NOT_ANCHORED);
+    ldg_account b = tl_account(&broker);
+    ldg_ev_anchor a = next_anchor(&b, &f.root, 2);
+    ldg_hash aid;
+    ck_assert_int_eq(run_anchor(&broker, &a, &aid), LDG_R_OK);
+    /* The content must name this investor; the order must be disclosure then ack. */
+    ck_assert_int_eq(run_disclose(&f, &other, 0, 1, 0), LDG_R_EV_NOT_DISCLOSURE);
+    ck_assert_int_eq(run_disclose(&f, &inv, 1, 0, 0), LDG_R_EV_NOT_DISCLOSURE);
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 0, 0), LDG_R_EV_NOT_DISCLOSURE);
+    /* A changed line or salt: not the anchored record. */
+    f.lines[1][strlen(f.lines[1]) - 1] ^= 1;
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_EV_NOT_INCLUDED);
+    f.lines[1][strlen(f.lines[1]) - 1] ^= 1;
+    f.salts[0].b[3] ^= 1;
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_EV_NOT_INCLUDED);
+    f.salts[0].b[3] ^= 1;
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &inv, "CNE100000296", &found), LDG_OK);
+    ck_assert(!found);
+    ck_assert_int_eq(run_disclose(&f, &inv, 0, 1, 0), LDG_R_OK);
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &inv, "CNE100000296", &found), LDG_OK);
+    ck_assert(found);
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &inv, "US5949181045", &found), LDG_OK);
+    ck_assert(!found);
+    ck_assert_int_eq(ldg_ev_disclosure_get(st, &other, "CNE100000296", &found), LDG_OK);
+    ck_assert(!found);
+    for (int i = 0; i < 2; i++)
+        free(f.rec[i]);
+}
+END_TEST
+
 /* ---- bundles ---- */
 
 typedef struct bfix {
@@ -521,13 +785,14 @@ static void bfix_free(bfix *f)
     ldg_enc_free(&f->cert);
 }
 
-/* Encodes a bundle proving record `which` and (when chain) every record before it. */
-static void bundle_of(ldg_enc *e, bfix *f, int which, bool chain, const ldg_hash *gh)
+/* Encodes a bundle of the given version whose items are the fixture's records order[0..n). */
+static void bundle_items(ldg_enc *e, bfix *f, const int *order, size_t n, uint64_t version,
+                         const ldg_hash *gh)
 {
-    ldg_ev_bundle_item items[3];
-    size_t n = 0;
-    for (int i = which; i >= (chain ? 0 : which); i--) {
-        ldg_ev_bundle_item *it = &items[n++];
+    ldg_ev_bundle_item items[4];
+    for (size_t k = 0; k < n; k++) {
+        int i = order[k];
+        ldg_ev_bundle_item *it = &items[k];
         memset(it, 0, sizeof *it);
         it->record = f->rec[i];
         it->record_len = f->rec_len[i];
@@ -548,7 +813,17 @@ static void bundle_of(ldg_enc *e, bfix *f, int which, bool chain, const ldg_hash
                                .log_path_len = 1};
     an.log_path[0] = f->log_path[0];
     ldg_enc_init(e);
-    ldg_ev_bundle_encode(e, gh, items, n, &an, 1);
+    ldg_ev_bundle_encode_v(e, version, gh, items, n, &an, 1);
+}
+
+/* Encodes a bundle proving record `which` and (when chain) every record before it. */
+static void bundle_of(ldg_enc *e, bfix *f, int which, bool chain, const ldg_hash *gh)
+{
+    int order[3];
+    size_t n = 0;
+    for (int i = which; i >= (chain ? 0 : which); i--)
+        order[n++] = i;
+    bundle_items(e, f, order, n, 1, gh);
 }
 
 static ldg_ev_verr verify_enc(const ldg_enc *e, const ldg_genesis *g, ldg_ev_fact *facts,
@@ -634,6 +909,48 @@ START_TEST(bundle_verify)
 }
 END_TEST
 
+/* Chain bundles (version 2): time order, links to earlier items, one connected process. */
+static ldg_ev_verr chain_case(bfix *f, const int *order, size_t n, bool *chain)
+{
+    ldg_enc e, ge;
+    bundle_items(&e, f, order, n, 2, &genesis_hash);
+    ldg_enc_init(&ge);
+    ldg_genesis_encode(&ge, &genesis);
+    ldg_ev_fact facts[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nf;
+    char why[256];
+    ldg_ev_verr r = ldg_ev_bundle_verify_v(ldg_enc_data(&e), ldg_enc_len(&e), ldg_enc_data(&ge),
+                                           ldg_enc_len(&ge), facts, &nf, chain, why, sizeof why);
+    ck_assert(r == LDG_EV_VOK || why[0] != '\0');
+    ldg_enc_free(&e);
+    ldg_enc_free(&ge);
+    return r;
+}
+
+START_TEST(chain_verify)
+{
+    bfix f;
+    bfix_build(&f);
+    bool chain = false;
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 1, 2}, 3, &chain), LDG_EV_VOK);
+    ck_assert(chain);
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 1}, 2, &chain), LDG_EV_VOK);
+    ck_assert_int_eq(chain_case(&f, (const int[]){2, 1, 0}, 3, &chain), LDG_EV_CHAIN_ORDER);
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 2}, 2, &chain), LDG_EV_LINK_MISSING);
+    ck_assert_int_eq(chain_case(&f, (const int[]){0, 0, 1, 2}, 4, &chain),
+                     LDG_EV_CHAIN_DISCONNECTED);
+    ck_assert(!chain);
+    /* The same items as a version 1 bundle: no chain rules. */
+    ldg_enc e;
+    ldg_ev_fact facts[LDG_EV_BUNDLE_ITEMS_MAX];
+    size_t nf;
+    bundle_items(&e, &f, (const int[]){2, 1, 0}, 3, 1, &genesis_hash);
+    ck_assert_int_eq(verify_enc(&e, &genesis, facts, &nf), LDG_EV_VOK);
+    ldg_enc_free(&e);
+    bfix_free(&f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("evidence");
@@ -646,12 +963,19 @@ int main(void)
     t = tcase_create("reader");
     tcase_add_test(t, reader_good);
     tcase_add_test(t, reader_hostile);
+    tcase_add_test(t, formats);
+    suite_add_tcase(s, t);
+    t = tcase_create("pipeline"); /* 65546-line logs, under ASan on a loaded machine */
+    tcase_set_timeout(t, 60);
     tcase_add_test(t, ingest_pipeline);
+    tcase_add_test(t, tiles_prove);
     suite_add_tcase(s, t);
     t = tcase_create("chain");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, anchor_rules);
     tcase_add_test(t, bundle_verify);
+    tcase_add_test(t, chain_verify);
+    tcase_add_test(t, disclose_rules);
     suite_add_tcase(s, t);
     return tl_run(s);
 }

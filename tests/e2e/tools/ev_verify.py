@@ -3,8 +3,10 @@
 specs/encoding.md with the Python standard library only (its own msgpack reader, BIP-340
 verifier and RFC 9162 path check): a third party can check a bundle without folio.
 
-    ev_verify.py verify BUNDLE GENESIS     exit 0 and "valid N" if the bundle verifies,
-                                           exit 1 and "invalid CODE: why" if not
+    ev_verify.py verify BUNDLE GENESIS     exit 0 and "valid N" ("valid N chain" for an
+                                           evidence chain, version 2: §6.3 step 6) if the
+                                           bundle verifies, exit 1 and "invalid CODE: why"
+                                           if not
     ev_verify.py ids FILE SUBJECT_HEX      the record id of each line of a lines/1 log (§1),
                                            computed here; the source is FILE as given
 """
@@ -190,7 +192,7 @@ def verify(bundle, genesis):
     ghash = th("folio/genesis", genesis)
     chain_id, validators = g[0], g[2]
     b = decode(bundle)
-    check(isinstance(b, list) and len(b) == 5 and b[0] == "folio/ev-bundle" and b[1] == 1,
+    check(isinstance(b, list) and len(b) == 5 and b[0] == "folio/ev-bundle" and b[1] in (1, 2),
           "BUNDLE_FORMAT", "not a bundle")
     check(b[2] == ghash, "WRONG_CHAIN", "another chain")
     anchors = [verify_anchor(a, g, ghash, chain_id, validators) for a in b[4]]
@@ -214,7 +216,27 @@ def verify(bundle, genesis):
             check(link in ids, "LINK_MISSING", "link missing")
             t = ids[link]
             check(t[1][5] <= r[5] and t[2]["height"] <= an["height"], "LINK_LATER", "link later")
+    if b[1] == 2:
+        verify_chain(facts)
     return facts
+
+
+def verify_chain(facts):
+    """§6.3 step 6: time order, links to earlier items, one connected process."""
+    for i in range(1, len(facts)):
+        check(facts[i][1][5] >= facts[i - 1][1][5], "CHAIN_ORDER",
+              "item %d is earlier than item %d" % (i, i - 1))
+    pos = {f[0]: i for i, f in enumerate(facts)}
+    comp = list(range(len(facts)))
+    for i, (rid, r, an) in enumerate(facts):
+        for link in r[7]:
+            j = pos[link]
+            check(j < i, "CHAIN_ORDER", "item %d links to item %d, listed after it" % (i, j))
+            a, c = comp[i], comp[j]
+            comp = [c if x == a else x for x in comp]
+    for i in range(1, len(facts)):
+        check(comp[i] == comp[0], "CHAIN_DISCONNECTED",
+              "item %d is linked to no other record of the chain" % i)
 
 
 def record_ids(path, subject):
@@ -251,13 +273,14 @@ def main():
     try:
         check(len(bundle) <= 16 * 1024 * 1024, "BUNDLE_FORMAT", "over 16 MiB")
         facts = verify(bundle, genesis)
+        chain = decode(bundle)[1] == 2
     except Bad as e:
         print("invalid %s: %s" % (e.code, e))
         return 1
     except (ValueError, TypeError, IndexError, KeyError, UnicodeDecodeError) as e:
         print("invalid BUNDLE_FORMAT: %s" % e)
         return 1
-    print("valid %d" % len(facts))
+    print("valid %d%s" % (len(facts), " chain" if chain else ""))
     for rid, r, an in facts:
         print("%s %s %s line %d time %d block %d" % (rid.hex(), r[6], r[2], r[4], r[5], an["height"]))
     return 0
