@@ -23,7 +23,6 @@ enum {
     CHN_TX_SET_VALIDATORS = 145,
     CHN_TX_SET_PERIOD = 146,
     CHN_TX_CHECKPOINT = 150,
-    CHN_TX_DEV_COMMITTEE = 169, /* development chains only: the registrar as the committee */
 };
 
 /* Result codes 960..989 (specs/errors.md §2.7). */

@@ -609,37 +609,6 @@ bool chn_work_due(ldg_state *st, uint64_t time_ms)
     return d < time_ms;
 }
 
-/* ---- the development stand-in for the committee ---- */
-
-static const ldg_tx_type *committee_type(uint64_t type);
-
-/* [type, payload]: on a development chain (--dev), which has no committee, the registrar
- * performs a committee action of this module (types 140..146) as the committee would. Any
- * other chain refuses it NOT_DEV_MODE (specs/chains.md §4.9). */
-static ldg_result apply_dev_committee(ldg_txctx *c, const msgpack_object *payload)
-{
-    if (!c->env->dev_mode)
-        return LDG_R_NOT_DEV_MODE;
-    const msgpack_object *f;
-    uint64_t type;
-    if (!ldg_obj_array(payload, 2, &f) || !ldg_obj_u64(&f[0], &type))
-        return LDG_R_BAD_PAYLOAD;
-    const ldg_tx_type *t = committee_type(type);
-    if (!t) {
-        ldg_txctx_detail(c, "type %llu is not a committee action of the sub-chain registry",
-                         (unsigned long long)type);
-        return LDG_R_BAD_PAYLOAD;
-    }
-    ldg_tx inner = *c->tx;
-    inner.type = type;
-    const ldg_tx *outer = c->tx;
-    c->tx = &inner;
-    c->sender_roles |= LDG_ROLE_COMMITTEE;
-    ldg_result r = t->apply(c, &f[1]);
-    c->tx = outer;
-    return r;
-}
-
 static const ldg_tx_type chn_types[] = {
     {CHN_TX_CREATE, "chain.create", LDG_ROLE_COMMITTEE, apply_create},
     {CHN_TX_PAUSE, "chain.pause", LDG_ROLE_COMMITTEE, apply_status},
@@ -649,16 +618,7 @@ static const ldg_tx_type chn_types[] = {
     {CHN_TX_SET_VALIDATORS, "chain.set_validators", LDG_ROLE_COMMITTEE, apply_set_validators},
     {CHN_TX_SET_PERIOD, "chain.set_period", LDG_ROLE_COMMITTEE, apply_set_period},
     {CHN_TX_CHECKPOINT, "chain.checkpoint", 0, apply_checkpoint},
-    {CHN_TX_DEV_COMMITTEE, "chain.dev_committee", LDG_ROLE_REGISTRAR, apply_dev_committee},
 };
-
-static const ldg_tx_type *committee_type(uint64_t type)
-{
-    for (size_t i = 0; i < LDG_ARRAY_LEN(chn_types); i++)
-        if (chn_types[i].type == type && chn_types[i].roles_any == LDG_ROLE_COMMITTEE)
-            return &chn_types[i];
-    return NULL;
-}
 
 void chn_module_register(ldg_registry *r)
 {

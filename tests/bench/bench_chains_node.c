@@ -1,13 +1,14 @@
 /* Sub-chain checkpoints driven through a real main-chain node (specs/chains.md §8): a --dev
- * node (its registrar stands in for the committee) registers N simulated sub-chains of V
- * validators (real keys); then, per round, N transfers and N checkpoints (each sub-chain's
- * next block, signed by a quorum) are submitted and the time until all commit is measured.
- * The checkpoint rate at full load is the node's capacity for them; 10% of it, at one
+ * node registers N simulated sub-chains of V validators (real keys) through its committee
+ * (the operator: governance proposals and votes); then, per round, N transfers and N checkpoints
+ * (each sub-chain's next block, signed by a quorum) are submitted and the time until all commit is
+ * measured. The checkpoint rate at full load is the node's capacity for them; 10% of it, at one
  * checkpoint per sub-chain per 10 s, is how many sub-chains it anchors.
  *
  *   bench_chains_node FOLIO_BINARY [SUBCHAINS] [VALIDATORS] [ROUNDS]                        */
 #include "bench/bench_common.h"
 #include "chains/chn_testkit.h"
+#include "gov_module.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -114,33 +115,75 @@ int main(int argc, char **argv)
     setup[2] = build_issue(cid, &issuer, expiry);
     submit_wait(c, setup + 2, 1);
     free_all(setup, 3);
-    /* N sub-chains, registered through the dev committee stand-in */
+    /* N sub-chains, registered by the committee (the --dev operator, weight 1): proposals
+     * of the action kind and their votes, GOV_OPEN_PROPOSALS_MAX at a time; ids are
+     * sequential from 1 on a fresh chain, in arrival order. */
     tk_sub *subs = calloc(n, sizeof *subs);
     wire *w = calloc(n, sizeof *w);
-    ldg_enc p, h;
+    ldg_enc p, h, a;
     ldg_enc_init(&p);
     ldg_enc_init(&h);
+    ldg_enc_init(&a);
     fprintf(stderr, "bench_chains_node: registering %zu sub-chains of %u validators\n", n, v);
-    for (size_t i = 0; i < n; i++) {
-        char id[17], scid[33];
-        snprintf(id, sizeof id, "s%u", (unsigned)(i % 100000000));
-        snprintf(scid, sizeof scid, "bench-sub-%u", (unsigned)(i % 100000000));
-        tk_sub_init(&subs[i], scid, v, (uint32_t)(1000 + i));
+    for (size_t s = 0; s < n; s += GOV_OPEN_PROPOSALS_MAX) {
+        size_t k = n - s < GOV_OPEN_PROPOSALS_MAX ? n - s : GOV_OPEN_PROPOSALS_MAX;
+        json_t *st = status(c, true);
+        uint64_t height = (uint64_t)json_integer_value(json_object_get(st, "height"));
+        json_decref(st);
+        for (size_t i = s; i < s + k; i++) {
+            char id[17], scid[33];
+            snprintf(id, sizeof id, "s%u", (unsigned)(i % 100000000));
+            snprintf(scid, sizeof scid, "bench-sub-%u", (unsigned)(i % 100000000));
+            tk_sub_init(&subs[i], scid, v, (uint32_t)(1000 + i));
+            ldg_enc_reset(&a);
+            ldg_enc_array(&a, 7);
+            ldg_enc_str(&a, id);
+            ldg_enc_str(&a, "bench");
+            ldg_enc_str(&a, scid);
+            ldg_enc_bin(&a, subs[i].genesis_hash.b, LDG_HASH_LEN);
+            tk_enc_keys(&a, subs[i].keys, v);
+            ldg_enc_u64(&a, 10000);
+            ldg_enc_bin(&a, op_acct.b, LDG_ACCOUNT_LEN);
+            ldg_enc_reset(&p);
+            ldg_enc_array(&p, 4);
+            ldg_enc_u64(&p, GOV_KIND_ACTION);
+            ldg_enc_array(&p, 2);
+            ldg_enc_u64(&p, CHN_TX_CREATE);
+            ldg_enc_bin(&p, ldg_enc_data(&a), ldg_enc_len(&a));
+            ldg_enc_u64(&p, height + 1000);
+            ldg_enc_u64(&p, 1);
+            w[i - s] = build(cid, GOV_TX_PROPOSE, &op, &p, expiry);
+        }
+        submit_wait(c, w, k);
+        free_all(w, k);
+        for (size_t i = s; i < s + k; i++) {
+            ldg_enc_reset(&p);
+            ldg_enc_array(&p, 2);
+            ldg_enc_u64(&p, (uint64_t)i + 1);
+            ldg_enc_u64(&p, 1); /* yes */
+            w[i - s] = build(cid, GOV_TX_VOTE, &op, &p, expiry);
+        }
+        submit_wait(c, w, k);
+        free_all(w, k);
+    }
+    for (;;) { /* the last proposal activated: every sub-chain is registered */
         ldg_enc_reset(&p);
         ldg_enc_array(&p, 2);
-        ldg_enc_u64(&p, CHN_TX_CREATE);
-        ldg_enc_array(&p, 7);
-        ldg_enc_str(&p, id);
-        ldg_enc_str(&p, "bench");
-        ldg_enc_str(&p, scid);
-        ldg_enc_bin(&p, subs[i].genesis_hash.b, LDG_HASH_LEN);
-        tk_enc_keys(&p, subs[i].keys, v);
-        ldg_enc_u64(&p, 10000);
-        ldg_enc_bin(&p, op_acct.b, LDG_ACCOUNT_LEN);
-        w[i] = build(cid, CHN_TX_DEV_COMMITTEE, &op, &p, expiry);
+        ldg_enc_str(&p, "gov_proposal");
+        ldg_enc_u64(&p, (uint64_t)n);
+        json_t *j = call(c, &p, true);
+        const char *stt = json_string_value(json_object_get(j, "status"));
+        bool done = stt && !strcmp(stt, "activated"), failed = stt && !strcmp(stt, "failed");
+        json_decref(j);
+        if (failed) {
+            fprintf(stderr, "bench_chains_node: registering sub-chain %zu failed\n", n);
+            return 1;
+        }
+        if (done)
+            break;
+        usleep(20000);
     }
-    submit_wait(c, w, n);
-    free_all(w, n);
+    ldg_enc_free(&a);
     double tps[9], cps[9];
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < n; i++) { /* transfers: issuer -> investor */

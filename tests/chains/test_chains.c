@@ -396,30 +396,6 @@ START_TEST(stale_bounded_per_block)
 }
 END_TEST
 
-/* The development stand-in: only on a --dev chain, only committee types of this module. */
-START_TEST(dev_committee)
-{
-    ldg_enc e;
-    ldg_enc_init(&e);
-    ldg_enc_array(&e, 2);
-    ldg_enc_u64(&e, CHN_TX_PAUSE);
-    ldg_enc_array(&e, 1);
-    ldg_enc_str(&e, "sec");
-    ldg_receipt rc;
-    ck_assert_int_eq(tk_exec(&M, CHN_TX_DEV_COMMITTEE, &e, &rc), LDG_R_NOT_DEV_MODE);
-    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
-    M.env.dev_mode = true;
-    ck_assert_int_eq(tk_exec(&M, CHN_TX_DEV_COMMITTEE, &e, &rc), LDG_R_OK);
-    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_PAUSED);
-    ldg_enc_reset(&e);
-    ldg_enc_array(&e, 2);
-    ldg_enc_u64(&e, CHN_TX_CHECKPOINT); /* not a committee action */
-    ldg_enc_array(&e, 0);
-    ck_assert_int_eq(tk_exec(&M, CHN_TX_DEV_COMMITTEE, &e, &rc), LDG_R_BAD_PAYLOAD);
-    ldg_enc_free(&e);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("chains");
@@ -435,7 +411,6 @@ int main(void)
     tcase_add_test(tc, validator_set_change);
     tcase_add_test(tc, set_period);
     tcase_add_test(tc, stale_bounded_per_block);
-    tcase_add_test(tc, dev_committee);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

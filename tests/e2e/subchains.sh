@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sub-chains anchored on a main chain, through the real binary and two real --dev nodes with
-# different chain ids (specs/chains.md): the main chain registers the sub-chain (the --dev
-# registrar stands in for the committee), `folio chains anchor` relays the sub-chain's newest
+# different chain ids (specs/chains.md): the main chain registers the sub-chain (by a
+# governance proposal of its committee, the --dev operator: chn_tool proposes and votes), `folio chains anchor` relays the sub-chain's newest
 # header and certificate, bad relays are refused with precise codes, a sub-chain that misses
 # its period turns STALE by itself (main-chain block time), a second block signed at an
 # anchored height by the sub-chain's own validator key freezes it with the evidence kept, the

@@ -1,16 +1,18 @@
 /* Sub-chain test tool for tests/e2e/subchains.sh (specs/chains.md). Signs with MAIN's operator
  * key and submits to MAIN's node, then waits for the receipt.
  *
- *   chn_tool create MAIN ID SUB PERIOD_MS   register SUB's chain as ID (dev committee stand-in)
+ *   chn_tool create MAIN ID SUB PERIOD_MS   register SUB's chain as ID (a committee proposal)
  *   chn_tool action MAIN ID pause|resume|retire|unfreeze
  *   chn_tool forge MAIN ID SUB              SUB's validator signs a second, different block at
  *                                           the height MAIN last anchored; relay it (an
  *                                           equivocation)
  *   chn_tool badcert MAIN ID SUB            SUB's tip signed by a key not in its set
  *
- * Prints "CODE NAME: detail"; exits 0 if the receipt's code is 0, 1 if it is not, 2 on any
- * other failure. */
+ * create and action go through the governance committee: MAIN's operator proposes and
+ * votes. Prints "CODE NAME: detail" (of the proposal's activation for those); exits 0 if the code
+ * is 0, 1 if it is not, 2 on any other failure. */
 #include "chn.h"
+#include "gov_module.h"
 #include "ldg_codec.h"
 #include "ldg_tx.h"
 #include "net_home.h"
@@ -53,6 +55,9 @@ static json_t *call(const char *home, ldg_enc *req)
     return j;
 }
 
+/* The last receipt's data read as a big-endian integer (gov.propose: the proposal id). */
+static uint64_t last_data;
+
 /* Signs (type, payload) with MAIN's operator, submits, waits for the receipt. */
 static int submit(const char *main_home, uint64_t type, const ldg_enc *payload)
 {
@@ -91,6 +96,8 @@ static int submit(const char *main_home, uint64_t type, const ldg_enc *payload)
         json_t *r = json_object_get(j, "receipt");
         if (r) {
             long long code = json_integer_value(json_object_get(r, "code"));
+            const char *d = json_string_value(json_object_get(r, "data"));
+            last_data = d ? strtoull(strncmp(d, "0x", 2) ? d : d + 2, NULL, 16) : 0;
             printf("%lld %s: %s\n", code, json_string_value(json_object_get(r, "name")),
                    json_string_value(json_object_get(r, "detail")));
             json_decref(j);
@@ -105,16 +112,58 @@ static int submit(const char *main_home, uint64_t type, const ldg_enc *payload)
     return 2;
 }
 
-static int dev_committee(const char *main_home, uint64_t type, const ldg_enc *inner)
+/* A committee action through the governance committee (specs/governance.md §6.8): MAIN's
+ * operator (the committee of a `folio init` home) proposes it, votes yes, and the tool
+ * waits for the activation. Prints the activation's result as "CODE NAME: detail". */
+static int committee(const char *main_home, uint64_t type, const ldg_enc *inner)
 {
     ldg_enc e;
     ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "status");
+    json_t *st = call(main_home, &e);
+    uint64_t height = (uint64_t)json_integer_value(json_object_get(st, "height"));
+    json_decref(st);
+    ldg_enc_reset(&e);
+    ldg_enc_array(&e, 4);
+    ldg_enc_u64(&e, GOV_KIND_ACTION);
     ldg_enc_array(&e, 2);
     ldg_enc_u64(&e, type);
-    ldg_enc_raw(&e, ldg_enc_data(inner), ldg_enc_len(inner));
-    int rc = submit(main_home, CHN_TX_DEV_COMMITTEE, &e);
+    ldg_enc_bin(&e, ldg_enc_data(inner), ldg_enc_len(inner));
+    ldg_enc_u64(&e, height + 1000);
+    ldg_enc_u64(&e, 1);
+    int rc = submit(main_home, GOV_TX_PROPOSE, &e);
+    uint64_t id = last_data;
+    if (rc == 0) {
+        ldg_enc_reset(&e);
+        ldg_enc_array(&e, 2);
+        ldg_enc_u64(&e, id);
+        ldg_enc_u64(&e, 1); /* yes */
+        rc = submit(main_home, GOV_TX_VOTE, &e);
+    }
+    for (int i = 0; rc == 0 && i < 300; i++) {
+        ldg_enc_reset(&e);
+        ldg_enc_array(&e, 2);
+        ldg_enc_str(&e, "gov_proposal");
+        ldg_enc_u64(&e, id);
+        json_t *j = call(main_home, &e);
+        const char *status = json_string_value(json_object_get(j, "status"));
+        if (status && (!strcmp(status, "activated") || !strcmp(status, "failed"))) {
+            const char *det = json_string_value(json_object_get(j, "detail"));
+            printf("%lld %s: %s\n", (long long)json_integer_value(json_object_get(j, "result")),
+                   json_string_value(json_object_get(j, "result_name")), det ? det : "");
+            rc = strcmp(status, "activated") ? 1 : 0;
+            json_decref(j);
+            ldg_enc_free(&e);
+            return rc;
+        }
+        json_decref(j);
+        usleep(100000);
+    }
     ldg_enc_free(&e);
-    return rc;
+    if (rc == 0)
+        fprintf(stderr, "chn_tool: proposal %llu not activated in 30 s\n", (unsigned long long)id);
+    return rc ? rc : 2;
 }
 
 static int create(const char *main_home, const char *id, const char *sub, uint64_t period)
@@ -139,7 +188,7 @@ static int create(const char *main_home, const char *id, const char *sub, uint64
         ldg_enc_bin(&e, g.validators[i].b, LDG_PUBKEY_LEN);
     ldg_enc_u64(&e, period);
     ldg_enc_bin(&e, acct.b, LDG_ACCOUNT_LEN);
-    int rc = dev_committee(main_home, CHN_TX_CREATE, &e);
+    int rc = committee(main_home, CHN_TX_CREATE, &e);
     ldg_enc_free(&e);
     return rc;
 }
@@ -159,7 +208,7 @@ static int action(const char *main_home, const char *id, const char *what)
             ldg_enc_init(&e);
             ldg_enc_array(&e, 1);
             ldg_enc_str(&e, id);
-            int rc = dev_committee(main_home, acts[i].type, &e);
+            int rc = committee(main_home, acts[i].type, &e);
             ldg_enc_free(&e);
             return rc;
         }
