@@ -371,8 +371,7 @@ static ldg_err gov_hook(const ldg_registry *r, ldg_state *st, const ldg_env *env
     if (e == LDG_OK && s.n > 0) {
         p = malloc(sizeof *p);
         LDG_ASSERT(p);
-        ldg_state_put_u64(st, KEY_PENDING, sizeof KEY_PENDING,
-                          pending > s.n ? pending - s.n : 0);
+        ldg_state_put_u64(st, KEY_PENDING, sizeof KEY_PENDING, pending > s.n ? pending - s.n : 0);
     }
     for (size_t i = 0; e == LDG_OK && i < s.n; i++) {
         uint8_t k[18];

@@ -215,7 +215,8 @@ START_TEST(test_problem_utf8)
 {
     cli_imp_file f = {0};
     cli_imp_problem_add(&f, 1, 1, "X", "'%.2s'", "\xe4\xb8\xad"); /* 中 cut after 2 bytes */
-    ck_assert_str_eq(f.problems[0].message, "'?" "?'");
+    ck_assert_str_eq(f.problems[0].message, "'?"
+                                            "?'");
     const uint8_t *m = (const uint8_t *)f.problems[0].message;
     for (size_t i = 0; m[i];) {
         size_t k = cli_csv_utf8_len(m + i, strlen((const char *)m + i));

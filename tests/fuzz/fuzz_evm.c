@@ -55,7 +55,8 @@ static void fuzz_direct(const uint8_t *code, size_t size)
                          .input_data = code,
                          .input_size = size,
                          .value = ldg_u256_from_u64(3)};
-    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, size);
+    ldg_evm_result r =
+        ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, size);
     check_result(&r, FUZZ_EVM_GAS);
     ldg_evm_result_release(&r);
     ldg_evm_world_free(w);

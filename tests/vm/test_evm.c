@@ -24,7 +24,8 @@ static ldg_evm_result run(const uint8_t *code, size_t len, int64_t gas)
                          .recipient = CONTRACT,
                          .sender = CALLER,
                          .code_address = CONTRACT};
-    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, len);
+    ldg_evm_result r =
+        ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, len);
     ldg_evm_world_free(w);
     return r;
 }
@@ -296,7 +297,8 @@ START_TEST(test_create_addresses)
     ck_assert(ldg_evm_world_set_account(w, &zero, 1, ldg_u256_zero(), code, sizeof code));
     ldg_evm_message m = {
         .kind = LDG_EVM_CALL, .gas = 1000000, .recipient = zero, .code_address = zero};
-    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, sizeof code);
+    ldg_evm_result r =
+        ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, sizeof code);
     ck_assert_int_eq(r.status, LDG_EVM_SUCCESS);
     want = addr_hex("4d1a2e2bb4f88f0250f26ffff098b0b30b26bf38");
     ck_assert_mem_eq(r.output_data + 12, want.bytes, 20);
@@ -380,7 +382,8 @@ START_TEST(test_call_depth_limit)
                          .recipient = CONTRACT,
                          .sender = CALLER,
                          .code_address = CONTRACT};
-    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, sizeof code);
+    ldg_evm_result r =
+        ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, sizeof code);
     ck_assert_int_eq(r.status, LDG_EVM_SUCCESS);
     /* 1025 frames ran, each spending ~245 gas (warm CALL, warm SSTORE, stack ops); a
      * shallower recursion would have used far less. */
@@ -416,7 +419,8 @@ static void precompile_word(uint8_t id, const char *input_hex, uint8_t out[32])
                          .code_address = CONTRACT,
                          .input_data = input,
                          .input_size = n};
-    ldg_evm_result r = ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, sizeof code);
+    ldg_evm_result r =
+        ldg_evm_execute_bytes(ldg_evm_world_host(), ldg_evm_world_ctx(w), &m, code, sizeof code);
     ck_assert_int_eq(r.status, LDG_EVM_SUCCESS);
     ck_assert_uint_eq(r.output_size, 32);
     memcpy(out, r.output_data, 32);
