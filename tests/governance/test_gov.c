@@ -15,9 +15,10 @@
 
 #define T0 1700000000000ULL
 #define CHAIN "folio-gov"
-#define TX_TEST_ACTION 150      /* a committee-only type registered by this suite */
-#define TX_TEST_ACTION_FAIL 151 /* the same, refusing */
-#define TX_TEST_OPEN 152        /* any participant: not a committee action */
+#define TX_TEST_ACTION                                                                             \
+    240 /* a committee-only type registered by this suite (no module uses 220..255) */
+#define TX_TEST_ACTION_FAIL 241 /* the same, refusing */
+#define TX_TEST_OPEN 242        /* any participant: not a committee action */
 
 typedef struct replica {
     ldg_registry *reg;
