@@ -15,8 +15,8 @@
 
 #define T0 1700000000000ULL
 #define CHAIN "folio-gov"
-#define TX_TEST_ACTION                                                                             \
-    240 /* a committee-only type registered by this suite (no module uses 220..255) */
+/* Types registered by this suite only (no module uses 220..255). */
+#define TX_TEST_ACTION 240      /* a committee-only type */
 #define TX_TEST_ACTION_FAIL 241 /* the same, refusing */
 #define TX_TEST_OPEN 242        /* any participant: not a committee action */
 
