@@ -504,6 +504,22 @@ static int resume_checkpoint(client *c, const uint8_t *raw, size_t len, char *er
     return 0;
 }
 
+/* A store that does not open: said as the node says it (corrupt and its last good height,
+ * lost blocks, locked by another process), from the chain's own open report. */
+static int open_error(const net_snap_opts *o, const char *db, char *err, size_t err_len)
+{
+    ldg_chain *ch;
+    ldg_open_report rep;
+    ldg_err e = ldg_chain_open_report(&ch, db, o->reg, o->genesis, false, &rep);
+    if (e == LDG_OK) {
+        ldg_chain_close(ch);
+        snprintf(err, err_len, "the chain store in %s does not open", db);
+    } else {
+        net_store_open_error(err, err_len, db, e, &rep);
+    }
+    return 1;
+}
+
 int net_snap_run(const net_snap_opts *o, char *err, size_t err_len)
 {
     char db[NET_PATH_MAX];
@@ -515,11 +531,11 @@ int net_snap_run(const net_snap_opts *o, char *err, size_t err_len)
     bool pending = false;
     ldg_tip tip = {0};
     int rc = 0;
-    if (ldg_store_open(&c.store, db, false) != LDG_OK ||
-        ldg_snap_store_pending(c.store, &pending, &raw, &rl) != LDG_OK) {
-        snprintf(err, err_len, "the chain store in %s does not open", db);
-        if (c.store)
-            ldg_store_close(c.store);
+    if (ldg_store_open(&c.store, db, false) != LDG_OK)
+        return open_error(o, db, err, err_len);
+    if (ldg_snap_store_pending(c.store, &pending, &raw, &rl) != LDG_OK) {
+        snprintf(err, err_len, "the chain store in %s: its pending state sync does not read", db);
+        ldg_store_close(c.store);
         return 1;
     }
     bool multi = o->genesis->validator_count > 1 && o->cfg->p2p_peers[0];
