@@ -1090,6 +1090,24 @@ static bool have_item(const prover *p, const ldg_hash *id)
     return false;
 }
 
+/* A bundle item from a proved record: the record, its line unless private, its salt and
+ * inclusion path, and the index of its slice's anchor. */
+static int fill_item(prover *p, ldg_ev_bundle_item *it, const ldg_ev_proved *pr)
+{
+    memset(it, 0, sizeof *it);
+    it->record = pr->bytes;
+    it->record_len = pr->bytes_len;
+    if (!p->private_lines) {
+        it->line = pr->line;
+        it->line_len = pr->line_len;
+    }
+    it->salt = pr->salt;
+    it->leaf_index = pr->index;
+    it->path_len = pr->path_len;
+    memcpy(it->path, pr->path, pr->path_len * sizeof *pr->path);
+    return anchor_index(p, &pr->slice_root, &it->anchor);
+}
+
 /* Adds the record and, depth first, the records it links to. */
 static int add_item(prover *p, const ldg_hash *id)
 {
@@ -1111,19 +1129,7 @@ static int add_item(prover *p, const ldg_hash *id)
         return CLI_REJECTED;
     }
     p->nitems++;
-    ldg_ev_bundle_item *it = &p->items[k];
-    memset(it, 0, sizeof *it);
-    it->record = pr->bytes;
-    it->record_len = pr->bytes_len;
-    if (!p->private_lines) {
-        it->line = pr->line;
-        it->line_len = pr->line_len;
-    }
-    it->salt = pr->salt;
-    it->leaf_index = pr->index;
-    it->path_len = pr->path_len;
-    memcpy(it->path, pr->path, pr->path_len * sizeof *pr->path);
-    int rc = anchor_index(p, &pr->slice_root, &it->anchor);
+    int rc = fill_item(p, &p->items[k], pr);
     for (uint32_t i = 0; rc == CLI_OK && i < pr->record.link_count; i++)
         rc = add_item(p, &pr->record.links[i]);
     return rc;
@@ -1321,19 +1327,7 @@ static int chain_items(prover *p)
     int rc = CLI_OK;
     for (size_t k = 0; k < p->nitems && rc == CLI_OK; k++) {
         const ldg_ev_proved *pr = &p->recs[order[k]];
-        ldg_ev_bundle_item *it = &p->items[k];
-        memset(it, 0, sizeof *it);
-        it->record = pr->bytes;
-        it->record_len = pr->bytes_len;
-        if (!p->private_lines) {
-            it->line = pr->line;
-            it->line_len = pr->line_len;
-        }
-        it->salt = pr->salt;
-        it->leaf_index = pr->index;
-        it->path_len = pr->path_len;
-        memcpy(it->path, pr->path, pr->path_len * sizeof *pr->path);
-        rc = anchor_index(p, &pr->slice_root, &it->anchor);
+        rc = fill_item(p, &p->items[k], pr);
     }
     return rc;
 }
