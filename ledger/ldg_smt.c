@@ -24,7 +24,7 @@ typedef struct child {
 #define NODE_KEY_MAX INODE_KEY_LEN
 #define CHILD_ENC_LEN (1 + 32 + 8 + 8 + 32)
 #define ROOT_KEY 'R'  /* 'R' ‖ be64(version) → the main root's child encoding */
-#define STALE_KEY 'S' /* 'S' ‖ be64(since) ‖ node key → empty: replaced at `since` */
+#define STALE_KEY 'S' /* 'S' ‖ be64(since) → (u8 klen ‖ node key)*: replaced at `since` */
 #define FLOOR_KEY 'F' /* 'F' → be64: the lowest version still readable */
 
 static void put_be64(uint8_t *o, uint64_t v)
@@ -448,6 +448,9 @@ struct ldg_smt {
     achunk *arena;    /* their keys and values */
     size_t st_n, st_cap;
     ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged */
+    size_t st_w_cap;
+    uint8_t *stale; /* the staged version's replaced nodes: (u8 klen ‖ key)* */
+    size_t stale_n, stale_cap;
     child st_root;
     uint64_t st_version;
     bool st_on;
@@ -534,8 +537,10 @@ static void arena_clear(ldg_smt *t)
     a->used = 0;
 }
 
-static void stage(ldg_smt *t, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool node,
-                  uint64_t version)
+/* Stages a put of key k whose vl value bytes the caller writes at the pointer returned
+ * (in the arena: no allocation of its own); del: a delete (NULL returned). */
+static uint8_t *stage_put(ldg_smt *t, const uint8_t *k, size_t kl, size_t vl, bool del, bool node,
+                          uint64_t version)
 {
     if (t->st_n == t->st_cap) {
         t->st_cap = t->st_cap ? t->st_cap * 2 : 1024;
@@ -546,34 +551,53 @@ static void stage(ldg_smt *t, const uint8_t *k, size_t kl, const uint8_t *v, siz
     s->k = arena_alloc(t, kl);
     memcpy(s->k, k, kl);
     s->kl = kl;
-    s->v = NULL;
+    s->v = del ? NULL : arena_alloc(t, vl + 1);
     s->vl = vl;
-    if (v) {
-        s->v = arena_alloc(t, vl + 1);
-        if (vl)
-            memcpy(s->v, v, vl);
-    }
     s->node = node;
     s->version = version;
+    return s->v;
 }
 
+static void stage(ldg_smt *t, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool node,
+                  uint64_t version)
+{
+    uint8_t *o = stage_put(t, k, kl, vl, v == NULL, node, version);
+    if (v && vl)
+        memcpy(o, v, vl);
+}
+
+/* A node replaced by the staged version: deleted at once when no one reads the past, else
+ * listed in the version's one stale record (staged by stage_stale_list) for pruning. */
 static void stage_stale(ldg_smt *t, const uint8_t *nk, size_t nkl)
 {
     if (t->retain == LDG_SMT_LATEST_ONLY) {
-        stage(t, nk, nkl, NULL, 0, false, 0); /* no reader of older versions: delete now */
+        stage(t, nk, nkl, NULL, 0, false, 0);
         return;
     }
-    uint8_t k[1 + 8 + NODE_KEY_MAX];
-    k[0] = STALE_KEY;
+    if (t->stale_n + 1 + nkl > t->stale_cap) {
+        t->stale_cap = t->stale_cap ? 2 * t->stale_cap : 64 * 1024;
+        t->stale = realloc(t->stale, t->stale_cap);
+        LDG_ASSERT(t->stale);
+    }
+    t->stale[t->stale_n] = (uint8_t)nkl;
+    memcpy(t->stale + t->stale_n + 1, nk, nkl);
+    t->stale_n += 1 + nkl;
+}
+
+static void stage_stale_list(ldg_smt *t)
+{
+    if (!t->stale_n)
+        return;
+    uint8_t k[9] = {STALE_KEY};
     put_be64(k + 1, t->st_version);
-    memcpy(k + 9, nk, nkl);
-    stage(t, k, 9 + nkl, (const uint8_t *)"", 0, false, 0);
+    stage(t, k, sizeof k, t->stale, t->stale_n, false, 0);
 }
 
 static void staged_clear(ldg_smt *t)
 {
     arena_clear(t);
     t->st_n = 0;
+    t->stale_n = 0;
     t->st_on = false;
 }
 
@@ -622,16 +646,12 @@ static void write_leaf(upd *u, const op *o, child *out)
         stage(t, k, kl, v, sizeof v, true, t->st_version);
         return;
     }
-    size_t vl = 3 + o->klen + o->vlen;
-    uint8_t *v = malloc(vl);
-    LDG_ASSERT(v);
+    uint8_t *v = stage_put(t, k, kl, 3 + o->klen + o->vlen, false, true, t->st_version);
     v[0] = 2;
     v[1] = (uint8_t)(o->klen >> 8), v[2] = (uint8_t)o->klen;
     memcpy(v + 3, o->key, o->klen);
     if (o->vlen)
         memcpy(v + 3 + o->klen, o->val, o->vlen);
-    stage(t, k, kl, v, vl, true, t->st_version);
-    free(v);
 }
 
 static bool child_eq(const child *a, const child *b)
@@ -766,6 +786,7 @@ void ldg_smt_free(ldg_smt *t)
     free(t->arena);
     free(t->st);
     free(t->st_w);
+    free(t->stale);
     cache_free(&t->cache);
     free(t);
 }
@@ -882,6 +903,8 @@ ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t 
     free(ops);
     if (err == LDG_OK)
         err = stage_prune(t, version);
+    if (err == LDG_OK)
+        stage_stale_list(t);
     if (err != LDG_OK) {
         staged_clear(t);
         return err;
@@ -896,9 +919,12 @@ ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t 
 
 size_t ldg_smt_staged(ldg_smt *t, const ldg_write **out)
 {
-    free(t->st_w);
-    t->st_w = malloc((t->st_n ? t->st_n : 1) * sizeof *t->st_w);
-    LDG_ASSERT(t->st_w);
+    if (t->st_n > t->st_w_cap) {
+        t->st_w_cap = t->st_n;
+        free(t->st_w);
+        t->st_w = malloc(t->st_w_cap * sizeof *t->st_w);
+        LDG_ASSERT(t->st_w);
+    }
     for (size_t i = 0; i < t->st_n; i++)
         t->st_w[i] = (ldg_write){t->st[i].k, t->st[i].kl, t->st[i].v, t->st[i].vl};
     *out = t->st_w;
@@ -944,19 +970,18 @@ void ldg_smt_stored(ldg_smt *t, uint64_t version)
 
 /* ---- pruning ---- */
 
-typedef struct prune_ctx {
-    ldg_smt *t;
-} prune_ctx;
-
-static bool prune_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+/* Stages the deletes of the nodes a stale record lists, and of the record. */
+static ldg_err prune_list(ldg_smt *t, const uint8_t *rk, const uint8_t *v, size_t vl)
 {
-    (void)v, (void)vl;
-    prune_ctx *p = arg;
-    if (kl > 9) {
-        stage(p->t, k + 9, kl - 9, NULL, 0, false, 0); /* the node */
-        stage(p->t, k, kl, NULL, 0, false, 0);         /* its stale record */
+    for (size_t at = 0; at < vl;) {
+        size_t kl = v[at];
+        if (kl == 0 || kl > NODE_KEY_MAX || at + 1 + kl > vl)
+            return LDG_ERR_CORRUPT;
+        stage(t, v + at + 1, kl, NULL, 0, false, 0);
+        at += 1 + kl;
     }
-    return true;
+    stage(t, rk, 9, NULL, 0, false, 0);
+    return LDG_OK;
 }
 
 static ldg_err stage_prune(ldg_smt *t, uint64_t v)
@@ -970,10 +995,16 @@ static ldg_err stage_prune(ldg_smt *t, uint64_t v)
     if (!t->retain || v < t->retain)
         return LDG_OK;
     uint64_t floor = v - t->retain + 1; /* versions floor..v stay readable */
-    uint8_t pre[9] = {STALE_KEY};
-    put_be64(pre + 1, floor);
-    prune_ctx p = {t};
-    ldg_err err = t->base.scan(t->base.arg, pre, sizeof pre, prune_row, &p);
+    uint8_t sk[9] = {STALE_KEY}, *sv;
+    size_t svl;
+    put_be64(sk + 1, floor);
+    ldg_err err = base_get(&t->base, sk, sizeof sk, &sv, &svl);
+    if (err == LDG_OK) {
+        err = prune_list(t, sk, sv, svl);
+        free(sv);
+    } else if (err == LDG_ERR_NOT_FOUND) {
+        err = LDG_OK; /* nothing was replaced at the floor */
+    }
     if (err != LDG_OK)
         return err;
     uint8_t rk[9] = {ROOT_KEY}, fk[1] = {FLOOR_KEY}, fv[8];
@@ -1410,8 +1441,7 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
                           why_len) ||
                 !seg_root(true, &p->reg, &path, &h, &sum, why, why_len))
                 return LDG_ERR_INVALID;
-            if (memcmp(h.b, p->reg_root.b, 32) || sum != p->reg_total)
-                return refuse(why, why_len, "the holding does not lead to the register's root");
+            /* (R, T) are not sent: the main segment proves the leaf they make */
             register_leaf_hash(&own, &mpath, &h, sum);
             mown = &own;
             if (has_total)
@@ -1433,10 +1463,39 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
     return LDG_OK;
 }
 
-/* ---- proof bytes ----
- * proof = [1, main seg, register]   register = nil | [root bin32, total u64, seg]
- * seg   = [depth u64, term u64, other, bitmap bin, siblings bin, sums [u64...]]
- * other = nil | [kind u64, path bin32, a bin32, sum u64] */
+/* ---- proof bytes (specs/state.md §5.5) ----
+ * proof = [2, main seg, register seg | nil]
+ * seg   = [depth u64, term u64, other, bitmap bin, siblings bin, sums bin]
+ * other = nil | [kind u64, path bin32, a bin32, sum u64]
+ * sums: one minimal LEB128 per listed sibling in a register segment, empty in the main. */
+
+#define PROOF_VERSION 2
+#define VARINT_MAX 10 /* LEB128 bytes of a u64 */
+
+static size_t varint_put(uint8_t *o, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        o[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+/* One minimal LEB128 u64 from p[*at..n): false if truncated, too long or not minimal. */
+static bool varint_get(const uint8_t *p, size_t n, size_t *at, uint64_t *v)
+{
+    *v = 0;
+    for (unsigned shift = 0; *at < n && shift < 64; shift += 7) {
+        uint8_t b = p[(*at)++];
+        if (shift == 63 && b > 1)
+            return false; /* past 64 bits */
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return b != 0 || shift == 0; /* minimal: no empty last group */
+    }
+    return false;
+}
 
 static void seg_encode(ldg_enc *e, const ldg_smt_seg *s, bool sum_tree)
 {
@@ -1454,73 +1513,92 @@ static void seg_encode(ldg_enc *e, const ldg_smt_seg *s, bool sum_tree)
     }
     ldg_enc_bin(e, s->bitmap, (s->depth + 1u) / 2);
     ldg_enc_bin(e, s->sib, (size_t)s->sib_count * 32);
-    ldg_enc_array(e, sum_tree ? s->sib_count : 0);
+    uint8_t sums[LDG_SMT_DEPTH_MAX * 4 * VARINT_MAX];
+    size_t n = 0;
     for (unsigned i = 0; sum_tree && i < s->sib_count; i++)
-        ldg_enc_u64(e, s->sums[i]);
+        n += varint_put(sums + n, s->sums[i]);
+    ldg_enc_bin(e, sums, n);
 }
 
 void ldg_smt_proof_encode(ldg_enc *e, const ldg_smt_proof *p)
 {
     ldg_enc_array(e, 3);
-    ldg_enc_u64(e, 1);
+    ldg_enc_u64(e, PROOF_VERSION);
     seg_encode(e, &p->main, false);
-    if (!p->has_register) {
+    if (p->has_register)
+        seg_encode(e, &p->reg, true);
+    else
         ldg_enc_nil(e);
-        return;
-    }
-    ldg_enc_array(e, 3);
-    ldg_enc_bin(e, p->reg_root.b, 32);
-    ldg_enc_u64(e, p->reg_total);
-    seg_encode(e, &p->reg, true);
+}
+
+static bool other_decode(const msgpack_object *o, ldg_smt_seg *s, bool sum_tree)
+{
+    const msgpack_object *of;
+    uint64_t kind;
+    if (!ldg_obj_array(o, 4, &of) || !ldg_obj_u64(&of[0], &kind) || kind > LDG_SMT_LEAF_HOLDING ||
+        !ldg_obj_bin(&of[1], s->other_path.b, 32) || !ldg_obj_bin(&of[2], s->other_a.b, 32) ||
+        !ldg_obj_u64(&of[3], &s->other_sum))
+        return false;
+    s->other_kind = (uint8_t)kind;
+    return sum_tree || kind != LDG_SMT_LEAF_PLAIN || !s->other_sum; /* a plain leaf: no sum */
+}
+
+/* The bitmap: canonical (no bit past the last level); its set bits counted. */
+static bool bitmap_decode(const msgpack_object *o, ldg_smt_seg *s, unsigned *bits)
+{
+    const uint8_t *bm;
+    size_t bml;
+    if (!ldg_obj_bin_ref(o, sizeof s->bitmap, &bm, &bml) || bml != (s->depth + 1u) / 2)
+        return false;
+    if (bml)
+        memcpy(s->bitmap, bm, bml);
+    *bits = 0;
+    for (unsigned i = 0; i < bml * 8; i++)
+        if (s->bitmap[i / 8] >> (i % 8) & 1) {
+            if (i >= s->depth * 4u)
+                return false;
+            ++*bits;
+        }
+    return true;
+}
+
+/* The sums: exactly one minimal varint per sibling in a register, none in the main tree. */
+static bool sums_decode(const msgpack_object *o, ldg_smt_seg *s, bool sum_tree)
+{
+    const uint8_t *p;
+    size_t n, at = 0;
+    if (!ldg_obj_bin_ref(o, LDG_SMT_DEPTH_MAX * 4 * VARINT_MAX, &p, &n))
+        return false;
+    for (unsigned i = 0; sum_tree && i < s->sib_count; i++)
+        if (!varint_get(p, n, &at, &s->sums[i]))
+            return false;
+    return at == n;
 }
 
 static bool seg_decode(const msgpack_object *o, ldg_smt_seg *s, bool sum_tree)
 {
     memset(s, 0, sizeof *s);
-    const msgpack_object *f, *of, *sums;
-    uint64_t depth, term, kind, v;
-    const uint8_t *bm, *sib;
-    size_t bml, sibl;
-    uint32_t ns;
+    const msgpack_object *f;
+    uint64_t depth, term;
+    const uint8_t *sib;
+    size_t sibl;
+    unsigned bits;
     if (!ldg_obj_array(o, 6, &f) || !ldg_obj_u64(&f[0], &depth) || depth > LDG_SMT_DEPTH_MAX ||
         !ldg_obj_u64(&f[1], &term) || term > LDG_SMT_TERM_OTHER)
         return false;
     s->depth = (uint8_t)depth;
     s->term = (uint8_t)term;
-    if (term == LDG_SMT_TERM_OTHER) {
-        if (!ldg_obj_array(&f[2], 4, &of) || !ldg_obj_u64(&of[0], &kind) ||
-            kind > LDG_SMT_LEAF_HOLDING || !ldg_obj_bin(&of[1], s->other_path.b, 32) ||
-            !ldg_obj_bin(&of[2], s->other_a.b, 32) || !ldg_obj_u64(&of[3], &s->other_sum))
-            return false;
-        s->other_kind = (uint8_t)kind;
-        if (!sum_tree && kind == LDG_SMT_LEAF_PLAIN && s->other_sum)
-            return false; /* canonical: a plain leaf has no sum */
-    } else if (f[2].type != MSGPACK_OBJECT_NIL) {
+    if (term == LDG_SMT_TERM_OTHER ? !other_decode(&f[2], s, sum_tree)
+                                   : f[2].type != MSGPACK_OBJECT_NIL)
         return false;
-    }
-    if (!ldg_obj_bin_ref(&f[3], sizeof s->bitmap, &bm, &bml) || bml != (depth + 1) / 2 ||
-        !ldg_obj_bin_ref(&f[4], sizeof s->sib, &sib, &sibl) || sibl % 32 ||
-        !ldg_obj_array_any(&f[5], LDG_SMT_DEPTH_MAX * 4, &sums, &ns))
+    if (!bitmap_decode(&f[3], s, &bits) || !ldg_obj_bin_ref(&f[4], sizeof s->sib, &sib, &sibl) ||
+        sibl != (size_t)bits * 32)
         return false;
-    if (bml)
-        memcpy(s->bitmap, bm, bml);
-    unsigned bits = 0;
-    for (unsigned i = 0; i < bml * 8; i++)
-        if (s->bitmap[i / 8] >> (i % 8) & 1) {
-            if (i >= depth * 4)
-                return false; /* canonical: no bit past the last level */
-            bits++;
-        }
-    s->sib_count = (uint16_t)(sibl / 32);
-    if (bits != s->sib_count || ns != (sum_tree ? bits : 0))
-        return false;
+    s->sib_count = (uint16_t)bits;
     if (sibl)
         memcpy(s->sib, sib, sibl);
-    for (unsigned i = 0; i < ns; i++) {
-        if (!ldg_obj_u64(&sums[i], &v))
-            return false;
-        s->sums[i] = v;
-    }
+    if (!sums_decode(&f[5], s, sum_tree))
+        return false;
     for (unsigned i = 0; i < s->sib_count; i++)
         if (is_zero(&s->sib[i]) && s->sums[i] == 0)
             return false; /* canonical: an empty sibling is left out */
@@ -1535,14 +1613,13 @@ ldg_err ldg_smt_proof_decode(ldg_smt_proof *p, const uint8_t *data, size_t len)
     ldg_dec d;
     if (ldg_decode(&d, data, len) != LDG_OK)
         return LDG_ERR_DECODE;
-    const msgpack_object *f, *r;
+    const msgpack_object *f;
     uint64_t ver;
-    bool ok = ldg_obj_array(d.root, 3, &f) && ldg_obj_u64(&f[0], &ver) && ver == 1 &&
+    bool ok = ldg_obj_array(d.root, 3, &f) && ldg_obj_u64(&f[0], &ver) && ver == PROOF_VERSION &&
               seg_decode(&f[1], &p->main, false);
     if (ok && f[2].type != MSGPACK_OBJECT_NIL) {
         p->has_register = true;
-        ok = ldg_obj_array(&f[2], 3, &r) && ldg_obj_bin(&r[0], p->reg_root.b, 32) &&
-             ldg_obj_u64(&r[1], &p->reg_total) && seg_decode(&r[2], &p->reg, true);
+        ok = seg_decode(&f[2], &p->reg, true);
     }
     ldg_dec_free(&d);
     return ok ? LDG_OK : LDG_ERR_DECODE;

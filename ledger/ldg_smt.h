@@ -88,11 +88,13 @@ enum { LDG_SMT_TERM_LEAF = 0, LDG_SMT_TERM_EMPTY = 1, LDG_SMT_TERM_OTHER = 2 };
 enum { LDG_SMT_LEAF_PLAIN = 0, LDG_SMT_LEAF_REGISTER = 1, LDG_SMT_LEAF_HOLDING = 2 };
 
 typedef struct ldg_smt_proof {
-    bool has_register;  /* a holding key whose instrument has a register: reg is set */
-    ldg_smt_seg reg;    /* the holding in its register (sum tree) */
-    ldg_hash reg_root;  /* the register's root ... */
-    uint64_t reg_total; /* ... and total, as the main tree holds them */
-    ldg_smt_seg main;   /* the key (or the register leaf) in the main tree */
+    bool has_register; /* a holding key whose instrument has a register: reg is set */
+    ldg_smt_seg reg;   /* the holding in its register (sum tree) */
+    /* The register's root and total as the main tree holds them: set by ldg_smt_prove for
+     * the caller, not encoded (a verifier derives them from reg) nor read by verify. */
+    ldg_hash reg_root;
+    uint64_t reg_total;
+    ldg_smt_seg main; /* the key (or the register leaf) in the main tree */
 } ldg_smt_proof;
 
 /* Proves key at version: the value (if found; *val malloc'd) and the proof. Errors as
