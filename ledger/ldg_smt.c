@@ -104,6 +104,10 @@ static void staged_clear(ldg_smt *t)
 
 static void stale_child(upd *u, const child *c, unsigned depth)
 {
+    if (u->t->inplace) { /* rewritten under the same key by this update */
+        LDG_ASSERT(c->version == u->t->st_version);
+        return;
+    }
     uint8_t k[NODE_KEY_MAX];
     size_t kl = c->kind == K_LEAF ? smt_leaf_key(k, u->tid, &c->path, c->version)
                                   : smt_inode_key(k, u->tid, depth, &c->path, c->version);
@@ -346,27 +350,33 @@ static ldg_err update_register(ldg_smt *t, const ldg_write *ws, size_t n, op *mo
     return LDG_OK;
 }
 
-ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t n, ldg_hash *root)
+/* The ops of a sorted write set: plain keys as they are, each instrument's holdings
+ * applied to its register first (its new register leaf as the op). *m: ops made. */
+static ldg_err block_ops(ldg_smt *t, const ldg_write *w, size_t n, op *ops, size_t *m)
 {
-    LDG_ASSERT(t->empty ? version == t->version : version == t->version + 1);
-    staged_clear(t);
-    t->st_on = true;
-    t->st_version = version;
-    op *ops = malloc((n ? n : 1) * sizeof *ops);
-    LDG_ASSERT(ops);
-    size_t m = 0;
     ldg_err err = LDG_OK;
+    *m = 0;
     for (size_t i = 0; i < n && err == LDG_OK;) {
         if (!is_holding(&w[i])) {
-            smt_plain_op(&ops[m++], &w[i++]);
+            smt_plain_op(&ops[(*m)++], &w[i++]);
             continue;
         }
         size_t j = i + 1; /* sorted: one instrument's holdings are together */
         while (j < n && is_holding(&w[j]) && !memcmp(w[j].key + 1, w[i].key + 1, LDG_SMT_ID_LEN))
             j++;
-        err = update_register(t, w + i, j - i, &ops[m++]);
+        err = update_register(t, w + i, j - i, &ops[(*m)++]);
         i = j;
     }
+    return err;
+}
+
+/* Stages the writes w as version t->st_version, its stale list and root pointer. */
+static ldg_err stage_version(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash *root)
+{
+    op *ops = malloc((n ? n : 1) * sizeof *ops);
+    LDG_ASSERT(ops);
+    size_t m;
+    ldg_err err = block_ops(t, w, n, ops, &m);
     if (err == LDG_OK) {
         qsort(ops, m, sizeof *ops, op_cmp);
         uint8_t tid[TID_LEN];
@@ -375,8 +385,8 @@ ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t 
         err = update(&u, 0, &t->root, ops, m, &t->st_root);
     }
     free(ops);
-    if (err == LDG_OK)
-        err = smt_stage_prune(t, version);
+    if (err == LDG_OK && !t->inplace)
+        err = smt_stage_prune(t, t->st_version);
     if (err == LDG_OK)
         stage_stale_list(t);
     if (err != LDG_OK) {
@@ -384,11 +394,33 @@ ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t 
         return err;
     }
     uint8_t rk[9] = {ROOT_KEY}, rv[CHILD_ENC_LEN];
-    put_be64(rk + 1, version);
+    put_be64(rk + 1, t->st_version);
     smt_child_encode(rv, &t->st_root);
     smt_stage(t, rk, sizeof rk, rv, sizeof rv, false, 0);
     *root = smt_root_hash(&t->st_root);
     return LDG_OK;
+}
+
+ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t n, ldg_hash *root)
+{
+    LDG_ASSERT(t->empty ? version == t->version : version == t->version + 1);
+    staged_clear(t);
+    t->st_on = true;
+    t->inplace = false;
+    t->st_version = version;
+    return stage_version(t, w, n, root);
+}
+
+ldg_err ldg_smt_update_more(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash *root)
+{
+    LDG_ASSERT(!t->empty && t->cache.pin_n == 0); /* the current version is stored */
+    for (size_t i = 0; i < n; i++)
+        LDG_ASSERT(w[i].val); /* puts only: no node of the version can vanish */
+    staged_clear(t);
+    t->st_on = true;
+    t->inplace = true;
+    t->st_version = t->version;
+    return stage_version(t, w, n, root);
 }
 
 size_t ldg_smt_staged(ldg_smt *t, const ldg_write **out)

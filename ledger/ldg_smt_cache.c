@@ -69,9 +69,15 @@ void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, siz
         p->klen = (uint8_t)kl;
         memcpy(p->key, k, kl);
     }
-    if (e->v) {
+    if (e->v && e->vlen == vl && !memcmp(e->v + kl, v, vl)) {
         e->pinned |= pinned;
         return;
+    }
+    if (e->v) { /* a node rewritten under its key (ldg_smt_update_more): the new bytes */
+        pinned |= e->pinned;
+        c->count--;
+        c->bytes -= kl + e->vlen + sizeof *e;
+        free(e->v);
     }
     e->v = malloc(kl + vl + 1);
     LDG_ASSERT(e->v);
