@@ -62,8 +62,7 @@ int net_http_reply_head(const net_http_reply *r, bool keep_alive, char *out, siz
                      r->status, net_http_reason(r->status),
                      r->ctype ? r->ctype : "application/json", r->len,
                      keep_alive ? "keep-alive" : "close", r->extra ? r->extra : "");
-    LDG_ASSERT(n > 0 && (size_t)n < cap);
-    return n;
+    return n > 0 && (size_t)n < cap ? n : -1;
 }
 
 void net_http_count(int status)
