@@ -83,6 +83,7 @@ typedef struct net_http_req {
     int cert;
     char cert_role[65];
     char cert_cn[65];
+    uint8_t cert_fp[32]; /* its SHA-256 (what HOME/tls/revoked lists) */
 } net_http_req;
 
 /* A refusal: the HTTP status, the ldg_err code and name of the body, and its sentence. */

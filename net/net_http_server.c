@@ -238,6 +238,7 @@ static void peer_cert(net_stream_conn *c)
     if (h->peer > 0) {
         memcpy(h->req.cert_role, h->peer_id.role, sizeof h->req.cert_role);
         memcpy(h->req.cert_cn, h->peer_id.cn, sizeof h->req.cert_cn);
+        memcpy(h->req.cert_fp, h->peer_id.fp, sizeof h->req.cert_fp);
     }
 }
 
