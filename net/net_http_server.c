@@ -308,7 +308,7 @@ static void reply_ready(net_stream_conn *c)
     } else {
         h->state = C_SEND;
     }
-    if (!net_stream_send(c, head, (size_t)hl) || !net_stream_send(c, rep->body, rep->len))
+    if (!net_stream_queue(c, head, (size_t)hl) || !net_stream_send(c, rep->body, rep->len))
         return;
     if (rep->sse && net_stream_served(c, true))
         rx_more(c);
@@ -392,7 +392,7 @@ static const net_stream_proto http_proto = {
 
 static bool sink_append(void *arg, const void *p, size_t n)
 {
-    return net_stream_send(arg, p, n);
+    return net_stream_queue(arg, p, n);
 }
 
 /* Sends one height's events to every subscriber that wants them (lock held). */
@@ -409,6 +409,8 @@ static void feed_height(net_stream_server *core, const net_http_block_events *ev
         h->sub.next_height = ev->height + 1;
         if (net_stream_pending(c) > LDG_HTTP_SSE_BACKLOG_MAX && before > 0)
             net_stream_close(c, NET_STREAM_REFUSED); /* a reader that does not read */
+        else
+            net_stream_flush(c);
     }
 }
 

@@ -291,14 +291,26 @@ static bool outq_append(outq *q, const void *p, size_t n)
     return true;
 }
 
-bool net_stream_send(net_stream_conn *c, const void *p, size_t n)
+bool net_stream_queue(net_stream_conn *c, const void *p, size_t n)
 {
     if (c->closing)
         return false;
-    if (!outq_append(c->tx_out ? &c->more : &c->cur, p, n)) {
+    if (n > 0 && !outq_append(c->tx_out ? &c->more : &c->cur, p, n)) {
         net_stream_close(c, NET_STREAM_REFUSED);
         return false;
     }
+    return true;
+}
+
+void net_stream_flush(net_stream_conn *c)
+{
+    tx_pump(c);
+}
+
+bool net_stream_send(net_stream_conn *c, const void *p, size_t n)
+{
+    if (!net_stream_queue(c, p, n))
+        return false;
     tx_pump(c);
     return true;
 }

@@ -143,6 +143,10 @@ void net_stream_enqueue(net_stream_conn *c);
  * Bytes queued while a send is in flight wait in a second buffer, so what is being sent
  * never moves. */
 bool net_stream_send(net_stream_conn *c, const void *p, size_t n);
+/* The same without starting to send, and the start: the pieces of one reply go out in one
+ * send (two small sends of a reply meet Nagle and delayed ACKs: 40 ms each). */
+bool net_stream_queue(net_stream_conn *c, const void *p, size_t n);
+void net_stream_flush(net_stream_conn *c);
 /* Bytes queued and not yet sent. */
 size_t net_stream_pending(const net_stream_conn *c);
 /* The reply of the enqueued request is out (or the connection became a stream): counted
