@@ -107,11 +107,6 @@ bool net_stream_closing(const net_stream_conn *c)
     return c->closing;
 }
 
-bool net_stream_stopping(const net_stream_conn *c)
-{
-    return c->srv->stopping;
-}
-
 void net_stream_set_deadline(net_stream_conn *c, uint64_t at_ms)
 {
     c->deadline_ms = at_ms;

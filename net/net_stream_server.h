@@ -129,7 +129,6 @@ const void *net_stream_cdata(const net_stream_conn *c);
 void *net_stream_arg(net_stream_conn *c);
 nng_stream *net_stream_stream(net_stream_conn *c);
 bool net_stream_closing(const net_stream_conn *c);
-bool net_stream_stopping(const net_stream_conn *c);
 uint64_t net_stream_now_ms(void);
 
 void net_stream_recv(net_stream_conn *c, void *p, size_t n, net_stream_wait w);
