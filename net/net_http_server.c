@@ -483,8 +483,10 @@ int net_http_server_start(net_http_server **out, net_node *n, const char *listen
     srv->node = n;
     bool tls = cert_path && *cert_path;
     srv->client_certs = tls && ca_path && *ca_path;
+    char why[NET_PATH_MAX * 2 + 128];
     if (tls && net_tls_http_config(&srv->tls, srv->client_certs ? ca_path : NULL, cert_path,
-                                   key_path, err, err_len) != 0) {
+                                   key_path, why, sizeof why) != 0) {
+        snprintf(err, err_len, "cannot set up TLS for the HTTP API: %s", why);
         free(srv);
         return 1;
     }

@@ -5,6 +5,7 @@
  * served by the worker threads, which also free closed connections. */
 #include "net_stream_server.h"
 #include "ldg_assert.h"
+#include "ldg_limits.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -328,11 +329,15 @@ bool net_stream_served(net_stream_conn *c, bool keep)
     return false;
 }
 
-/* A drained queue gives its memory back: a large reply is not held by an idle connection. */
-static void outq_free(outq *q)
+/* A drained queue keeps a small buffer for the next reply and gives a large one back: a
+ * large reply is not held by an idle connection. */
+static void outq_reset(outq *q)
 {
-    free(q->p);
-    *q = (outq){0};
+    q->len = q->off = 0;
+    if (q->cap > LDG_STREAM_OUT_KEEP) {
+        free(q->p);
+        *q = (outq){0};
+    }
 }
 
 static void tx_cb(void *arg)
@@ -350,8 +355,8 @@ static void tx_cb(void *arg)
     }
     c->cur.off += nng_aio_count(c->tx);
     if (c->cur.off == c->cur.len && c->more.len == 0) {
-        outq_free(&c->cur);
-        outq_free(&c->more);
+        outq_reset(&c->cur);
+        outq_reset(&c->more);
         srv->p->sent(c);
     }
     tx_pump(c);
