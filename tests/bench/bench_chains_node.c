@@ -48,10 +48,34 @@ static void submit_wait(net_client *c, wire *w, size_t n)
     }
 }
 
-static double timed(net_client *c, wire *w, size_t n)
+/* CPU seconds the node process has used (user + system, all its threads): on a machine
+ * shared with other work the wall rate measures the node's share of the cores; its CPU per
+ * transaction does not depend on that share. */
+static double node_cpu_s(pid_t pid)
 {
-    double t0 = now_s();
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static pid_t g_node;
+
+/* Transactions per second committed; *cpu_us: node CPU us per transaction. */
+static double timed(net_client *c, wire *w, size_t n, double *cpu_us)
+{
+    double t0 = now_s(), c0 = node_cpu_s(g_node);
     submit_wait(c, w, n);
+    *cpu_us = (node_cpu_s(g_node) - c0) * 1e6 / (double)n;
     return (double)n / (now_s() - t0);
 }
 
@@ -100,6 +124,7 @@ int main(int argc, char **argv)
     pid_t node = spawn_dev(argv[1], home);
     if (node < 0)
         return 1;
+    g_node = node;
     net_client *c = bench_node_connect(cfg.rpc_url);
     ldg_keypair op, issuer, inv;
     if (net_key_load(home, "operator", &op) != LDG_OK || ldg_keypair_generate(&issuer) != LDG_OK)
@@ -184,7 +209,7 @@ int main(int argc, char **argv)
         usleep(20000);
     }
     ldg_enc_free(&a);
-    double tps[9], cps[9];
+    double tps[9], cps[9], tcpu[9], ccpu[9];
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < n; i++) { /* transfers: issuer -> investor */
             ldg_enc_reset(&p);
@@ -194,7 +219,7 @@ int main(int argc, char **argv)
             ldg_enc_bin(&p, inv_acct.b, LDG_ACCOUNT_LEN);
             w[i] = build(cid, AST_TX_TRANSFER, &issuer, &p, expiry);
         }
-        tps[r] = timed(c, w, n);
+        tps[r] = timed(c, w, n, &tcpu[r]);
         free_all(w, n);
         for (size_t i = 0; i < n; i++) { /* checkpoints: each sub-chain's next block */
             char id[17];
@@ -210,14 +235,17 @@ int main(int argc, char **argv)
             chn_checkpoint_tx_encode(&p, id, ldg_enc_data(&h), ldg_enc_len(&h), &ct);
             w[i] = build(cid, CHN_TX_CHECKPOINT, &op, &p, expiry);
         }
-        cps[r] = timed(c, w, n);
+        cps[r] = timed(c, w, n, &ccpu[r]);
         free_all(w, n);
         printf("round %d: %zu transfers at %.0f tx/s, %zu checkpoints (%u validators) at %.0f/s "
-               "(x%.1f)\n",
-               r + 1, n, tps[r], n, v, cps[r], tps[r] / cps[r]);
+               "(x%.1f); node CPU per transfer %.0f us, per checkpoint %.0f us (x%.1f)\n",
+               r + 1, n, tps[r], n, v, cps[r], tps[r] / cps[r], tcpu[r], ccpu[r],
+               ccpu[r] / tcpu[r]);
     }
     qsort(tps, (size_t)rounds, sizeof tps[0], cmpd);
     qsort(cps, (size_t)rounds, sizeof cps[0], cmpd);
+    qsort(tcpu, (size_t)rounds, sizeof tcpu[0], cmpd);
+    qsort(ccpu, (size_t)rounds, sizeof ccpu[0], cmpd);
     int md = rounds / 2;
     printf("chains node: %u validators, %d rounds: transfers %.0f / %.0f / %.0f tx/s, "
            "checkpoints %.0f / %.0f / %.0f per s (min / median / max)\n",
@@ -225,6 +253,13 @@ int main(int argc, char **argv)
     printf("chains node: within 10%% of this node's checkpoint capacity, at one checkpoint per "
            "10 s: %.0f sub-chains of %u validators (median; min %.0f) (target >= 1,000)\n",
            0.1 * cps[md] * 10, v, 0.1 * cps[0] * 10);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    printf("chains node: node CPU per checkpoint %.0f / %.0f / %.0f us (min / median / max), per "
+           "transfer %.0f us median; at 10%% of this machine's %ld cores' time, at one "
+           "checkpoint per 10 s: %.0f sub-chains of %u validators (median CPU; worst %.0f)\n",
+           ccpu[0], ccpu[md], ccpu[rounds - 1], tcpu[md], cores,
+           0.1 * (double)cores * 1e6 / ccpu[md] * 10, v,
+           0.1 * (double)cores * 1e6 / ccpu[rounds - 1] * 10);
     /* check: every sub-chain anchored at the last round's height */
     ldg_enc_reset(&p);
     ldg_enc_array(&p, 2);

@@ -1,0 +1,229 @@
+/* The signature cache (ldg_sigcache.h): salted hashes of checks that passed, in buckets of
+ * four; the parallel fill. */
+#include "ldg_sigcache.h"
+#include "ldg_limits.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WAYS 4
+#define BUCKETS (LDG_SIGCACHE_SLOTS / WAYS)
+#define TAG "folio/sigcache"
+
+/* Keys already lifted to curve points (BIP-340 lift_x, ~15% of a verification): a
+ * sub-chain's validators sign every checkpoint. A pure function of the key, so never stale;
+ * open addressing filled to half, then keys are lifted each time. */
+typedef struct lifted {
+    ldg_pubkey key; /* all-zero = empty */
+    ldg_pubkey_point pt;
+} lifted;
+
+struct ldg_sigcache {
+    pthread_mutex_t lock;
+    uint8_t salt[32];
+    ldg_hash *slots; /* all-zero = empty (a hash of zero bytes is not reachable in practice) */
+    pthread_rwlock_t klock;
+    lifted *keys; /* LDG_SIGCACHE_KEY_SLOTS */
+    size_t key_count;
+    _Atomic uint64_t hits, misses, filled;
+};
+
+ldg_sigcache *ldg_sigcache_new(void)
+{
+    ldg_sigcache *c = calloc(1, sizeof *c);
+    LDG_ASSERT(c);
+    c->slots = calloc(LDG_SIGCACHE_SLOTS, sizeof *c->slots);
+    LDG_ASSERT(c->slots);
+    c->keys = calloc(LDG_SIGCACHE_KEY_SLOTS, sizeof *c->keys);
+    LDG_ASSERT(c->keys);
+    LDG_ASSERT(ldg_random(c->salt, sizeof c->salt) == LDG_OK);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_rwlock_init(&c->klock, NULL);
+    return c;
+}
+
+void ldg_sigcache_free(ldg_sigcache *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_destroy(&c->lock);
+    pthread_rwlock_destroy(&c->klock);
+    free(c->keys);
+    free(c->slots);
+    free(c);
+}
+
+/* The entry of a triple: every byte ldg_verify reads, under the process's salt. */
+static void entry_of(const ldg_sigcache *c, ldg_hash *out, const ldg_sig *sig, const ldg_hash *msg,
+                     const ldg_pubkey *pub)
+{
+    uint8_t b[32 + LDG_PUBKEY_LEN + LDG_HASH_LEN + LDG_SIG_LEN];
+    memcpy(b, c->salt, 32);
+    memcpy(b + 32, pub->b, LDG_PUBKEY_LEN);
+    memcpy(b + 32 + LDG_PUBKEY_LEN, msg->b, LDG_HASH_LEN);
+    memcpy(b + 32 + LDG_PUBKEY_LEN + LDG_HASH_LEN, sig->b, LDG_SIG_LEN);
+    ldg_tagged_hash(out, TAG, b, sizeof b);
+}
+
+static size_t bucket_of(const ldg_hash *e)
+{
+    uint32_t x = (uint32_t)e->b[0] | (uint32_t)e->b[1] << 8 | (uint32_t)e->b[2] << 16 |
+                 (uint32_t)e->b[3] << 24;
+    return (size_t)(x & (BUCKETS - 1)) * WAYS;
+}
+
+/* take: the entry is removed when found (a handler asks once per execution; what stays is
+ * only what is still to be asked, so a block's entries are not evicted by spent ones). */
+static bool has(ldg_sigcache *c, const ldg_hash *e, bool take)
+{
+    size_t b = bucket_of(e);
+    bool found = false;
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = b; i < b + WAYS && !found; i++) {
+        found = !memcmp(c->slots[i].b, e->b, LDG_HASH_LEN);
+        if (found && take)
+            memset(c->slots[i].b, 0, LDG_HASH_LEN);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return found;
+}
+
+/* Into an empty way, else over the way the entry's own bits pick. */
+static void add(ldg_sigcache *c, const ldg_hash *e)
+{
+    static const ldg_hash zero;
+    size_t b = bucket_of(e), at = b + (e->b[4] & (WAYS - 1));
+    pthread_mutex_lock(&c->lock);
+    for (size_t i = b; i < b + WAYS; i++) {
+        if (!memcmp(c->slots[i].b, e->b, LDG_HASH_LEN)) {
+            pthread_mutex_unlock(&c->lock);
+            return;
+        }
+        if (!memcmp(c->slots[i].b, zero.b, LDG_HASH_LEN))
+            at = i;
+    }
+    c->slots[at] = *e;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* The key's first probe: its bytes mixed with the salt (keys cannot be ground into one
+ * probe chain without it). */
+static size_t key_slot(const ldg_sigcache *c, const ldg_pubkey *pk, bool *found)
+{
+    static const ldg_pubkey zero;
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | (uint64_t)(pk->b[i] ^ c->salt[i]);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    size_t i = (size_t)x & (LDG_SIGCACHE_KEY_SLOTS - 1);
+    while (memcmp(c->keys[i].key.b, zero.b, LDG_PUBKEY_LEN)) {
+        if (!memcmp(c->keys[i].key.b, pk->b, LDG_PUBKEY_LEN)) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & (LDG_SIGCACHE_KEY_SLOTS - 1);
+    }
+    *found = false;
+    return i;
+}
+
+/* ldg_verify with the key lifted once. */
+static bool verify_lifted(ldg_sigcache *c, const ldg_sig *sig, const ldg_hash *msg,
+                          const ldg_pubkey *pub)
+{
+    bool found;
+    ldg_pubkey_point pt;
+    pthread_rwlock_rdlock(&c->klock);
+    size_t i = key_slot(c, pub, &found);
+    if (found)
+        pt = c->keys[i].pt;
+    pthread_rwlock_unlock(&c->klock);
+    if (!found) {
+        if (!ldg_pubkey_lift(&pt, pub))
+            return false; /* not a key: ldg_verify says no too */
+        pthread_rwlock_wrlock(&c->klock);
+        i = key_slot(c, pub, &found);
+        if (!found && c->key_count < LDG_SIGCACHE_KEY_SLOTS / 2) {
+            c->keys[i] = (lifted){.key = *pub, .pt = pt};
+            c->key_count++;
+        }
+        pthread_rwlock_unlock(&c->klock);
+    }
+    return ldg_verify_point(sig, msg, &pt);
+}
+
+bool ldg_sigcache_verify(ldg_sigcache *c, const ldg_sig *sig, const ldg_hash *msg,
+                         const ldg_pubkey *pub)
+{
+    if (!c)
+        return ldg_verify(sig, msg, pub);
+    ldg_hash e;
+    entry_of(c, &e, sig, msg, pub);
+    if (has(c, &e, true)) {
+        atomic_fetch_add_explicit(&c->hits, 1, memory_order_relaxed);
+        return true;
+    }
+    atomic_fetch_add_explicit(&c->misses, 1, memory_order_relaxed);
+    return verify_lifted(c, sig, msg, pub); /* not remembered: the handler's verdict is final */
+}
+
+typedef struct fill_job {
+    ldg_sigcache *c;
+    const ldg_sigjob *jobs;
+    uint32_t begin, end;
+} fill_job;
+
+static void *fill_worker(void *arg)
+{
+    fill_job *j = arg;
+    for (uint32_t i = j->begin; i < j->end; i++) {
+        const ldg_sigjob *s = &j->jobs[i];
+        ldg_hash e;
+        entry_of(j->c, &e, &s->sig, &s->msg, &s->pub);
+        if (has(j->c, &e, false) || !verify_lifted(j->c, &s->sig, &s->msg, &s->pub))
+            continue;
+        add(j->c, &e);
+        atomic_fetch_add_explicit(&j->c->filled, 1, memory_order_relaxed);
+    }
+    return NULL;
+}
+
+void ldg_sigcache_fill(ldg_sigcache *c, const ldg_sigjob *jobs, uint32_t n, unsigned threads)
+{
+    enum { THREADS_MAX = 64, PER_THREAD_MIN = 4 };
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
+    if (threads > n / PER_THREAD_MIN)
+        threads = n / PER_THREAD_MIN; /* a thread costs about one verification to start */
+    if (threads <= 1) {
+        fill_job j = {c, jobs, 0, n};
+        fill_worker(&j);
+        return;
+    }
+    pthread_t tid[THREADS_MAX];
+    fill_job fj[THREADS_MAX];
+    uint32_t per = (n + threads - 1) / threads;
+    /* this thread takes the first share */
+    for (unsigned t = 0; t < threads; t++) {
+        uint32_t b = t * per, e = b + per > n ? n : b + per;
+        fj[t] = (fill_job){c, jobs, b < n ? b : n, e};
+    }
+    for (unsigned t = 1; t < threads; t++)
+        LDG_ASSERT(pthread_create(&tid[t], NULL, fill_worker, &fj[t]) == 0);
+    fill_worker(&fj[0]);
+    for (unsigned t = 1; t < threads; t++)
+        pthread_join(tid[t], NULL);
+}
+
+ldg_sigcache_stats ldg_sigcache_get_stats(ldg_sigcache *c)
+{
+    if (!c)
+        return (ldg_sigcache_stats){0};
+    return (ldg_sigcache_stats){.hits = atomic_load(&c->hits),
+                                .misses = atomic_load(&c->misses),
+                                .filled = atomic_load(&c->filled)};
+}
