@@ -122,7 +122,7 @@ static wire *checkpoints(tk_main *m, uint32_t n, uint32_t validators, uint32_t r
     ldg_enc_init(&h);
     ldg_enc_init(&p);
     for (uint32_t i = 0; i < n; i++) {
-        char id[40], cid[48]; /* ids stay within 16 for the sizes run */
+        char id[40], cid[LDG_CHAIN_ID_LEN_MAX + 1]; /* ids stay within 16 for the sizes run */
         snprintf(id, sizeof id, "r%uv%us%u", round, validators, i);
         snprintf(cid, sizeof cid, "sub-%u-%u-%u", round, validators, i);
         tk_sub_init(s, cid, validators, 7 * i + validators + 100000 * round);
