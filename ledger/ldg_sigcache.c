@@ -171,51 +171,54 @@ bool ldg_sigcache_verify(ldg_sigcache *c, const ldg_sig *sig, const ldg_hash *ms
     return verify_lifted(c, sig, msg, pub); /* not remembered: the handler's verdict is final */
 }
 
+/* Threads take jobs a few at a time from a shared counter rather than fixed shares: on a
+ * busy machine a helper thread may not run for a while, and the caller (the executor) then
+ * does the rest itself instead of waiting for it. */
+#define GRAB 4
+
 typedef struct fill_job {
     ldg_sigcache *c;
     const ldg_sigjob *jobs;
-    uint32_t begin, end;
+    uint32_t n;
+    _Atomic uint32_t next;
 } fill_job;
 
 static void *fill_worker(void *arg)
 {
     fill_job *j = arg;
-    for (uint32_t i = j->begin; i < j->end; i++) {
-        const ldg_sigjob *s = &j->jobs[i];
-        ldg_hash e;
-        entry_of(j->c, &e, &s->sig, &s->msg, &s->pub);
-        if (has(j->c, &e, false) || !verify_lifted(j->c, &s->sig, &s->msg, &s->pub))
-            continue;
-        add(j->c, &e);
-        atomic_fetch_add_explicit(&j->c->filled, 1, memory_order_relaxed);
+    for (;;) {
+        uint32_t b = atomic_fetch_add_explicit(&j->next, GRAB, memory_order_relaxed);
+        if (b >= j->n)
+            return NULL;
+        uint32_t e = j->n - b < GRAB ? j->n : b + GRAB;
+        for (uint32_t i = b; i < e; i++) {
+            const ldg_sigjob *s = &j->jobs[i];
+            ldg_hash h;
+            entry_of(j->c, &h, &s->sig, &s->msg, &s->pub);
+            if (has(j->c, &h, false) || !verify_lifted(j->c, &s->sig, &s->msg, &s->pub))
+                continue;
+            add(j->c, &h);
+            atomic_fetch_add_explicit(&j->c->filled, 1, memory_order_relaxed);
+        }
     }
-    return NULL;
 }
 
 void ldg_sigcache_fill(ldg_sigcache *c, const ldg_sigjob *jobs, uint32_t n, unsigned threads)
 {
-    enum { THREADS_MAX = 64, PER_THREAD_MIN = 4 };
+    enum { THREADS_MAX = 64 };
     if (threads > THREADS_MAX)
         threads = THREADS_MAX;
-    if (threads > n / PER_THREAD_MIN)
-        threads = n / PER_THREAD_MIN; /* a thread costs about one verification to start */
-    if (threads <= 1) {
-        fill_job j = {c, jobs, 0, n};
-        fill_worker(&j);
-        return;
-    }
+    if (threads > n / GRAB)
+        threads = n / GRAB; /* a thread costs about one verification to start */
+    fill_job j = {.c = c, .jobs = jobs, .n = n};
+    atomic_init(&j.next, 0);
     pthread_t tid[THREADS_MAX];
-    fill_job fj[THREADS_MAX];
-    uint32_t per = (n + threads - 1) / threads;
-    /* this thread takes the first share */
-    for (unsigned t = 0; t < threads; t++) {
-        uint32_t b = t * per, e = b + per > n ? n : b + per;
-        fj[t] = (fill_job){c, jobs, b < n ? b : n, e};
-    }
-    for (unsigned t = 1; t < threads; t++)
-        LDG_ASSERT(pthread_create(&tid[t], NULL, fill_worker, &fj[t]) == 0);
-    fill_worker(&fj[0]);
-    for (unsigned t = 1; t < threads; t++)
+    unsigned started = 0;
+    for (unsigned t = 1; t < threads; t++) /* this thread is the first */
+        if (pthread_create(&tid[started], NULL, fill_worker, &j) == 0)
+            started++; /* one that cannot start leaves its share to the others */
+    fill_worker(&j);
+    for (unsigned t = 0; t < started; t++)
         pthread_join(tid[t], NULL);
 }
 
