@@ -43,8 +43,12 @@ void ldg_sigcache_free(ldg_sigcache *c);
 bool ldg_sigcache_verify(ldg_sigcache *c, const ldg_sig *sig, const ldg_hash *msg,
                          const ldg_pubkey *pub);
 
-/* Verifies the jobs on up to `threads` threads and remembers those that pass. */
+/* Verifies the jobs on up to `threads` threads and remembers those that pass. Returns when
+ * no job is left to take: helper threads may still be finishing their last ones (a check
+ * asked meanwhile is verified inline). jobs is not used after the return. */
 void ldg_sigcache_fill(ldg_sigcache *c, const ldg_sigjob *jobs, uint32_t n, unsigned threads);
+/* Waits until no helper thread of a fill runs (tests; ldg_sigcache_free waits too). */
+void ldg_sigcache_wait(ldg_sigcache *c);
 
 ldg_sigcache_stats ldg_sigcache_get_stats(ldg_sigcache *c);
 

@@ -5,6 +5,11 @@
  * measured. The checkpoint rate at full load is the node's capacity for them; 10% of it, at one
  * checkpoint per sub-chain per 10 s, is how many sub-chains it anchors.
  *
+ * On a machine shared with other work that wall rate measures the node's share of the cores,
+ * so the node's CPU is read too (/proc): all threads' CPU per checkpoint (10% of the cores'
+ * time), and its busiest thread's (the executor: with idle cores the node cannot commit
+ * faster than that thread runs), from which the rate with idle cores is estimated.
+ *
  *   bench_chains_node FOLIO_BINARY [SUBCHAINS] [VALIDATORS] [ROUNDS]                        */
 #include "bench/bench_common.h"
 #include "chains/chn_testkit.h"

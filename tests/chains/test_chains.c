@@ -488,6 +488,7 @@ START_TEST(presign_same_results)
     ck_assert_uint_eq(ldg_exec_presign(M.reg, M.st, &M.env, gtx, BLK, 1), BLK * 4);
     ck_assert_uint_eq(ldg_sigcache_get_stats(cache).filled, 4 * 4); /* #4 repeats #3 */
     ck_assert_uint_eq(ldg_exec_presign(M.reg, M.st, &M.env, tx, BLK, 2), BLK * 4);
+    ldg_sigcache_wait(cache); /* so that the hit count below is exact */
     size_t lc = run_block(tx, cached, rec_cached);
     for (int i = 0; i < BLK; i++) {
         ck_assert_int_eq(cached[i].code, plain[i].code);

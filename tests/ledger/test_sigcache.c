@@ -43,6 +43,7 @@ START_TEST(hit_once_then_inline)
     make_jobs();
     ldg_sigcache *c = ldg_sigcache_new();
     ldg_sigcache_fill(c, J, JOBS, 2);
+    ldg_sigcache_wait(c);
     ck_assert_uint_eq(ldg_sigcache_get_stats(c).filled, JOBS);
     uint64_t before = ldg_verify_count();
     for (uint32_t i = 0; i < JOBS; i++)
@@ -64,6 +65,7 @@ START_TEST(tampered_not_found)
     ldg_sigcache *c = ldg_sigcache_new();
     for (int round = 0; round < 3; round++) {
         ldg_sigcache_fill(c, J, JOBS, 2);
+        ldg_sigcache_wait(c);
         uint32_t i = (uint32_t)rnd() % JOBS;
         ldg_sigjob t = J[i];
         switch (round) {
@@ -96,6 +98,7 @@ START_TEST(failures_not_kept)
         bad[i].sig.b[i % LDG_SIG_LEN] ^= 0x80;
     ldg_sigcache *c = ldg_sigcache_new();
     ldg_sigcache_fill(c, bad, JOBS, 2);
+    ldg_sigcache_wait(c);
     ck_assert_uint_eq(ldg_sigcache_get_stats(c).filled, 0);
     for (uint32_t i = 0; i < JOBS; i++)
         ck_assert(!ldg_sigcache_verify(c, &bad[i].sig, &bad[i].msg, &bad[i].pub));
