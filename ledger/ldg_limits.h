@@ -164,6 +164,20 @@
 #define LDG_STATE_CACHE_KEYS (128 * 1024)
 #define LDG_STATE_CACHE_BYTES (32 * 1024 * 1024)
 
+/* Signature checks remembered ahead of execution (ldg_sigcache.h): 64 Ki entries of 32
+ * bytes (2 MiB per chain), four to a bucket, replaced in place when a bucket is full. Twice
+ * LDG_SIGCACHE_BLOCK_JOBS, so that one block's gathered checks are still there when the
+ * block runs. A power of two (indexed by mask). */
+#define LDG_SIGCACHE_SLOTS 65536
+/* Validator keys kept lifted to curve points by the signature cache (ldg_sigcache.c): 64 Ki
+ * slots of 96 bytes (6 MiB per chain) filled to half, the keys of ~2,000 16-validator
+ * sub-chains; past it a key is lifted at each use. A power of two (indexed by mask). */
+#define LDG_SIGCACHE_KEY_SLOTS 65536
+/* Signature checks gathered ahead of one block (ldg_exec_sigjobs): 32 Ki jobs of 128 bytes
+ * (4 MiB transient), ~3,000 checkpoints of a 16-validator sub-chain; the rest of a larger
+ * block are verified inline by their handler, as without the cache. */
+#define LDG_SIGCACHE_BLOCK_JOBS 32768
+
 /* Background writes queued at most (LDG_COMMIT_BACKGROUND, block sync): two, so that a
  * slow write (a memtable switch, a flush being scheduled) does not stall execution at once.
  * The executor's cache holds every value of the queued blocks until they are stored. */
@@ -662,6 +676,14 @@ _Static_assert(NET_KEY_NAME_MAX == LDG_NAME_LEN_MAX, "a key may be named like it
 _Static_assert(NET_KEY_NAME_MAX + 16 < NET_PATH_MAX, "keys/NAME.key fits a path");
 _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
                "the sender cache indexes by mask");
+_Static_assert((LDG_SIGCACHE_SLOTS & (LDG_SIGCACHE_SLOTS - 1)) == 0 && LDG_SIGCACHE_SLOTS >= 4,
+               "the signature cache indexes buckets of four by mask");
+_Static_assert((LDG_SIGCACHE_KEY_SLOTS & (LDG_SIGCACHE_KEY_SLOTS - 1)) == 0,
+               "the lifted-key table indexes by mask");
+_Static_assert(LDG_SIGCACHE_BLOCK_JOBS * 2 <= LDG_SIGCACHE_SLOTS,
+               "one block's gathered checks fit the cache twice over");
+_Static_assert(LDG_SIGCACHE_BLOCK_JOBS >= LDG_VALIDATORS_MAX,
+               "one certificate fits a block's jobs");
 
 _Static_assert(LDG_EV_SLICE_RECORDS_MAX <= LDG_EV_LINK_WINDOW,
                "a #N link reaches every earlier record of its slice");
