@@ -2,6 +2,7 @@
 #include "ldg_snap.h"
 #include "ldg_mark.h"
 #include "ldg_smt.h"
+#include "ldg_valset.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -1075,9 +1076,24 @@ uint32_t ldg_validators_read(ldg_state *st, ldg_pubkey *out, uint32_t cap)
 
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap)
 {
+    return ldg_chain_validators_at(c, ldg_chain_tip(c).height + 1, out, cap, NULL);
+}
+
+uint32_t ldg_chain_validators_at(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                 uint64_t *from)
+{
+    ldg_valset *v = malloc(sizeof *v);
+    LDG_ASSERT(v);
     ldg_state *st = ldg_chain_reader(c);
-    uint32_t n = ldg_validators_read(st, out, cap);
+    uint32_t n = 0;
+    if (ldg_valset_at(st, height, v) == LDG_OK && v->count <= cap) {
+        n = v->count;
+        memcpy(out, v->keys, n * sizeof *out);
+        if (from)
+            *from = v->from;
+    }
     ldg_state_free(st);
+    free(v);
     return n;
 }
 

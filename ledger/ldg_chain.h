@@ -116,8 +116,13 @@ ldg_store *ldg_chain_store(ldg_chain *c);
 /* Adds the tip record (and the index's tip and block time) of t to a batch: for a state
  * sync that installs a checkpoint into a closed store (ldg_snap.h). */
 void ldg_chain_batch_tip(ldg_batch *b, const ldg_tip *t);
-/* The validator set at the tip (copied out). */
+/* The validator set that certifies the block after the tip (copied out). */
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap);
+/* The set that certifies block `height` (ldg_valset.h), read from the stored state: right
+ * for any height up to tip + LDG_VALSET_LEAD; 0 if it cannot be read. *from (may be NULL):
+ * the first height of that set. */
+uint32_t ldg_chain_validators_at(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                 uint64_t *from);
 
 /* ---- the consensus seam ---- */
 

@@ -4,6 +4,7 @@
 #include "ldg_chain.h"
 #include "ldg_smt.h"
 #include "ldg_snap.h"
+#include "ldg_valset.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,11 +71,16 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
         return "prev_state_root differs from the re-executed state";
     if (h->time_ms <= v->prev_time)
         return "block time does not advance";
-    ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_validators_read(v->st, vals, LDG_VALIDATORS_MAX);
-    if (r->cert.height != h->height || memcmp(r->cert.block_hash.b, r->hash.b, LDG_HASH_LEN) ||
-        !ldg_cert_verify(&r->cert, h->chain_id, vals, nv))
-        return "commit certificate does not verify";
+    /* The set in force at this height (ldg_valset.h): genesis, or the last change recorded
+     * for it in the re-executed state. */
+    ldg_valset *vs = malloc(sizeof *vs);
+    LDG_ASSERT(vs);
+    bool cert_ok = ldg_valset_at(v->st, h->height, vs) == LDG_OK && r->cert.height == h->height &&
+                   !memcmp(r->cert.block_hash.b, r->hash.b, LDG_HASH_LEN) &&
+                   ldg_cert_verify(&r->cert, h->chain_id, vs->keys, vs->count);
+    free(vs);
+    if (!cert_ok)
+        return "commit certificate does not verify against the validator set in force";
     uint32_t n = r->tx_count;
     ldg_tx *txs = calloc(n ? n : 1, sizeof *txs);
     bool *ok = calloc(n ? n : 1, 1);

@@ -44,6 +44,7 @@ typedef struct bft {
     net_cons *core;
     net_cons_actions acts;
     uint32_t nval;
+    int self_index; /* in the set of the height started last; -1: not in it */
     uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
     net_timers timers; /* the core's timeouts (net_timers.h) */
     net_blk_cache blocks;
@@ -88,9 +89,10 @@ static void broadcast_msg(bft *b, const net_cons_msg *m)
     send_enc(b->links->cons, &b->enc);
 }
 
+/* This node's index in the set of the height it works on (start_height), or 0xffff. */
 static uint64_t origin_of(bft *b)
 {
-    return (uint64_t)(b->n->validator_index < 0 ? 0xffff : b->n->validator_index);
+    return (uint64_t)(b->self_index < 0 ? 0xffff : b->self_index);
 }
 
 /* Re-sends own batches still pending after NET_BFT_REBATCH_MS (at most 8 a pass): a
@@ -137,16 +139,23 @@ static void start_height(bft *b)
     net_cons_status_get(b->core, &cs);
     if (cs.step != NET_CONS_STEP_IDLE && cs.height >= decided + 1)
         return; /* already there */
+    /* The set of this height (ldg_valset.h): the store may still lack the decided block,
+     * but changes are recorded LDG_VALSET_LEAD blocks ahead. */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
+    uint32_t nv =
+        ldg_chain_validators_at(b->n->chain, decided + 1, vals, LDG_VALIDATORS_MAX, NULL);
     if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
         net_node_fatal(b->n, "validator set of %u at height %llu is unusable", nv,
                        (unsigned long long)decided);
         return;
     }
     b->nval = nv;
-    for (uint32_t i = 0; i < nv; i++)
+    b->self_index = -1;
+    for (uint32_t i = 0; i < nv; i++) {
         memcpy(b->vals[i], vals[i].b, NET_CONS_PUBKEY_LEN);
+        if (!memcmp(vals[i].b, b->n->validator.pub.b, LDG_PUBKEY_LEN))
+            b->self_index = (int)i;
+    }
     b->prop.want = false;
     net_timers_clear(&b->timers);
     b->height_start = mono_ms();
@@ -199,7 +208,7 @@ static bool validate(bft *b, const net_cons_block_id *id)
     net_exec_commit_wait(
         b->exec); /* held messages keep this rare: the header carries the previous root */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
+    uint32_t nv = ldg_chain_validators_at(b->n->chain, k->h.height, vals, LDG_VALIDATORS_MAX, NULL);
     bool known = false;
     for (uint32_t i = 0; i < nv; i++)
         known |= !memcmp(vals[i].b, k->h.proposer.b, LDG_PUBKEY_LEN);
@@ -251,7 +260,7 @@ static void do_commit(bft *b, const net_cons_action *a)
         return;
     }
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    uint32_t nv = ldg_chain_validators_at(n->chain, a->height, vals, LDG_VALIDATORS_MAX, NULL);
     ldg_cert *cert = net_guard_cert(a, k->h.chain_id, vals, nv);
     if (!cert) {
         net_node_fatal(b->n, "the certificate of block %llu does not verify",
@@ -628,6 +637,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     LDG_ASSERT(b);
     b->n = n;
     b->observer = n->observer || n->validator_index < 0;
+    b->self_index = n->validator_index < (int)LDG_VALIDATORS_MAX ? n->validator_index : -1;
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
     b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
     if (b->test_sync_delay_ms)

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         reg = net_registry_new();
     ldg_memkv *kv = ldg_memkv_new();
     ldg_state *st = ldg_state_new(ldg_memkv_base(kv));
-    (void)gov_kind_check(reg, st, &in.params, detail, sizeof detail);
+    (void)gov_kind_check(reg, st, 1, in.delay, &in.params, detail, sizeof detail);
     ldg_state_free(st);
     ldg_memkv_free(kv);
     ldg_dec_free(&d);
