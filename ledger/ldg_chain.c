@@ -1079,6 +1079,11 @@ uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap)
     return ldg_chain_validators_at(c, ldg_chain_tip(c).height + 1, out, cap, NULL);
 }
 
+bool ldg_chain_read_only(const ldg_chain *c)
+{
+    return c->read_only;
+}
+
 uint32_t ldg_chain_validators_at(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
                                  uint64_t *from)
 {

@@ -93,6 +93,7 @@ ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_re
 void ldg_chain_close(ldg_chain *c);
 
 const char *ldg_chain_id(const ldg_chain *c);
+bool ldg_chain_read_only(const ldg_chain *c);
 /* The hash of the chain's genesis document (ldg_genesis_hash): what its transactions sign. */
 const ldg_hash *ldg_chain_genesis_hash(const ldg_chain *c);
 /* Blocks of state-tree history kept readable and provable (node.ini retain_blocks;
