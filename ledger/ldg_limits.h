@@ -245,6 +245,10 @@
  * 12 KiB at 100 validators: 32 of them stay well inside LDG_PROOF_BUNDLE_MAX. */
 #define LDG_VALSET_CHANGES_MAX 32
 
+/* A state-sync checkpoint's encoding: two headers, a certificate and the trust list of the
+ * validator-set changes (specs/sync.md §2), which a proof bundle carries too. */
+#define LDG_SNAP_CHECKPOINT_MAX (512 * 1024)
+
 /* Participants at genesis: the operator(s). Validators are listed separately. */
 #define LDG_GENESIS_PARTICIPANTS_MAX 128
 

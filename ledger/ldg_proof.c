@@ -801,6 +801,31 @@ ldg_err ldg_trust_keep(ldg_store *s, uint64_t from, const uint8_t *step, size_t 
     return err;
 }
 
+ldg_err ldg_trust_keep_all(ldg_store *s, const msgpack_object *steps, uint32_t n)
+{
+    ldg_err err = LDG_OK;
+    for (uint32_t i = 0; err == LDG_OK && i < n; i++) {
+        const msgpack_object *x, *fx;
+        const uint8_t *key;
+        size_t kl;
+        if (!ldg_obj_array(&steps[i], 4, &x) || !ldg_obj_array(&x[3], 3, &fx) ||
+            !ldg_obj_bin_ref(&fx[0], LDG_PROOF_KEY_MAX, &key, &kl) || kl != LDG_VALSET_KEY_LEN)
+            return LDG_ERR_CORRUPT;
+        uint64_t from = 0;
+        for (int j = 0; j < 8; j++)
+            from = from << 8 | key[1 + j];
+        /* The decoded value was canonical, so packing it again gives its bytes. */
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_object(&pk, steps[i]);
+        err = ldg_trust_keep(s, from, (const uint8_t *)sb.data, sb.size);
+        msgpack_sbuffer_destroy(&sb);
+    }
+    return err;
+}
+
 /* The step of the change in force from F: certified by block F - 1 (under the set before
  * it), proving the entry in the state after F - 2 (recorded at least LDG_VALSET_LEAD blocks
  * before F). */

@@ -159,6 +159,8 @@ ldg_err ldg_trust_build(ldg_chain *c, uint64_t upto, ldg_enc *e, uint32_t *n, ch
 /* Keeps a verified step (its encoding) for the change in force from F. */
 ldg_err ldg_trust_keep(ldg_store *s, uint64_t from, const uint8_t *step,
                        size_t len) LDG_WARN_UNUSED;
+/* Keeps n decoded steps (verified by ldg_trust_follow), each under its change's height. */
+ldg_err ldg_trust_keep_all(ldg_store *s, const msgpack_object *steps, uint32_t n) LDG_WARN_UNUSED;
 
 /* ---- building (on a node) ---- */
 

@@ -226,12 +226,18 @@ static const char *from_checkpoint(verify_ctx *v, uint64_t *next)
         return NULL;
     if (err != LDG_OK)
         return "the checkpoint record does not read";
-    ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_validators_read(v->st, vals, LDG_VALIDATORS_MAX);
+    /* The genesis set and chain id are all the check reads of a genesis. */
+    ldg_genesis *g = calloc(1, sizeof *g);
+    LDG_ASSERT(g);
+    snprintf(g->chain_id, sizeof g->chain_id, "%s", v->chain_id);
+    g->validator_count = ldg_validators_read(v->st, g->validators, LDG_VALIDATORS_MAX);
     ldg_snap_checkpoint cp;
     char why[256];
-    const char *bad = "the checkpoint's certificate does not verify against genesis";
-    if (ldg_snap_checkpoint_check(&cp, raw, rl, v->chain_id, vals, nv, why, sizeof why) == LDG_OK) {
+    const char *bad = "the checkpoint's certificate does not verify against genesis and the "
+                      "validator-set changes it carries";
+    ldg_err ce = ldg_snap_checkpoint_check(&cp, raw, rl, g, why, sizeof why);
+    free(g);
+    if (ce == LDG_OK) {
         bad = load_checkpoint(v, &cp);
         *next = cp.height + 1;
         ldg_snap_checkpoint_free(&cp);
