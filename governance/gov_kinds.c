@@ -141,8 +141,7 @@ static ldg_result valset_next(ldg_state *st, uint64_t height, uint64_t at, const
         return GOV_R_VALSET_PENDING;
     }
     if (changes >= LDG_VALSET_CHANGES_MAX) {
-        DETAIL("the chain has recorded %u changes of its validator set, the most it may",
-               changes);
+        DETAIL("the chain has recorded %u changes of its validator set, the most it may", changes);
         return GOV_R_VALSET_TOO_MANY;
     }
     if (at > UINT64_MAX - LDG_VALSET_LEAD || p->height < at + LDG_VALSET_LEAD) {

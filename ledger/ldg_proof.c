@@ -208,7 +208,8 @@ static bool trust_step(const msgpack_object *o, uint32_t k, const ldg_genesis *g
         for (int i = 0; f.key_len == LDG_VALSET_KEY_LEN && i < 8; i++)
             from = from << 8 | f.key[1 + i];
         if (f.key_len != LDG_VALSET_KEY_LEN || f.key[0] != LDG_KEY_VALSET || !f.present)
-            ok = vfail(why, wl, "trust step %u: its fact is not a validator-set entry 'W' ‖ be64", k);
+            ok = vfail(why, wl, "trust step %u: its fact is not a validator-set entry 'W' ‖ be64",
+                       k);
         else if (from <= cn + 1 || from > upto)
             ok = vfail(why, wl,
                        "trust step %u: the change takes effect at %llu, which must be after "
@@ -283,8 +284,8 @@ static ldg_proof_rc check_anchor(const ldg_proof_bundle *b, const ldg_genesis *g
                     "changes is version 2 (proofs.md §5)");
     ldg_valset *set = malloc(sizeof *set);
     LDG_ASSERT(set);
-    ldg_proof_rc rc = ldg_trust_follow(b->trust_steps, b->trust_count, g, hn->height, set, c->why,
-                                       sizeof c->why);
+    ldg_proof_rc rc =
+        ldg_trust_follow(b->trust_steps, b->trust_count, g, hn->height, set, c->why, sizeof c->why);
     if (rc != LDG_PROOF_OK) {
         free(set);
         c->rc = rc;
@@ -300,7 +301,8 @@ static ldg_proof_rc check_cert(const ldg_proof_bundle *b, const ldg_genesis *g,
                                const ldg_valset *set, const ldg_header *hn, const ldg_hash *hash_n,
                                ldg_proof_claim *c)
 {
-    const char *which = set->from ? "the validator set in force (after its changes)" : "the genesis set";
+    const char *which =
+        set->from ? "the validator set in force (after its changes)" : "the genesis set";
     const ldg_cert *ct = &b->cert_next;
     if (ct->height != hn->height || memcmp(ct->block_hash.b, hash_n->b, LDG_HASH_LEN))
         return fail(c, LDG_PROOF_CERT,
@@ -314,9 +316,8 @@ static ldg_proof_rc check_cert(const ldg_proof_bundle *b, const ldg_genesis *g,
                     ct->count, which, set->count, ldg_quorum(set->count));
     for (uint32_t i = 0; i < ct->count; i++)
         if (ct->sigs[i].validator >= set->count)
-            return fail(c, LDG_PROOF_CERT,
-                        "certificate signature %u names validator %u; %s has %u", i,
-                        ct->sigs[i].validator, which, set->count);
+            return fail(c, LDG_PROOF_CERT, "certificate signature %u names validator %u; %s has %u",
+                        i, ct->sigs[i].validator, which, set->count);
     if (!ldg_cert_verify(ct, g->chain_id, set->keys, set->count))
         return fail(c, LDG_PROOF_CERT,
                     "the certificate of block %llu is not signed by a quorum of %s (a "
@@ -521,8 +522,7 @@ typedef struct trust_root {
 /* Steps 6-11 for an anchored bundle: header_next is the trusted header byte for byte, so
  * its certificate (checked by whoever anchored it) is not needed. */
 static ldg_proof_rc check_anchored(const ldg_proof_bundle *b, const trust_root *t,
-                                   const ldg_header *hh, const ldg_header *hn,
-                                   ldg_proof_claim *c)
+                                   const ldg_header *hh, const ldg_header *hn, ldg_proof_claim *c)
 {
     snprintf(c->chain_id, sizeof c->chain_id, "%s", hn->chain_id);
     if (memcmp(b->genesis_hash.b, t->genesis_hash->b, LDG_HASH_LEN) ||
@@ -568,11 +568,10 @@ static ldg_proof_rc verify_decoded(const msgpack_object *root, const trust_root 
                     "not a proof bundle (an array of 8 beginning with \"folio-proof\")");
     if (!ldg_obj_u64(&f[1], &version) ||
         (version != LDG_PROOF_VERSION && version != LDG_PROOF_VERSION_TRUST))
-        return fail(c, LDG_PROOF_BAD_VERSION,
-                    "bundle version %s; this verifier knows versions %d and %d",
-                    f[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? "other than 1 and 2"
-                                                                 : "not a number",
-                    LDG_PROOF_VERSION, LDG_PROOF_VERSION_TRUST);
+        return fail(
+            c, LDG_PROOF_BAD_VERSION, "bundle version %s; this verifier knows versions %d and %d",
+            f[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? "other than 1 and 2" : "not a number",
+            LDG_PROOF_VERSION, LDG_PROOF_VERSION_TRUST);
     ldg_proof_bundle b;
     memset(&b, 0, sizeof b);
     ldg_proof_rc rc = decode_fields(f, &b, c);
@@ -835,8 +834,8 @@ static ldg_err step_build(ldg_chain *c, uint64_t from, ldg_enc *e, char *why, si
     ldg_valset_key(key, from);
     ldg_proof_fact f = {.key = key, .key_len = sizeof key};
     uint8_t *val = NULL, *proof = NULL;
-    ldg_err err = ldg_proof_tree_prove(c, from - 2, key, sizeof key, &f.present, &val,
-                                       &f.value_len, &proof, &f.proof_len, why, wl);
+    ldg_err err = ldg_proof_tree_prove(c, from - 2, key, sizeof key, &f.present, &val, &f.value_len,
+                                       &proof, &f.proof_len, why, wl);
     ldg_record r;
     if (err == LDG_OK && ldg_chain_read_block(c, from - 1, &r) != LDG_OK) {
         snprintf(why, wl, "block %llu is unreadable", (unsigned long long)from - 1);

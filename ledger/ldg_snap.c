@@ -401,9 +401,8 @@ ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data,
     ldg_valset *set = malloc(sizeof *set);
     LDG_ASSERT(set);
     char tw[256];
-    bool trust_ok = out->height < UINT64_MAX &&
-                    ldg_trust_follow(trust, nt, g, out->height + 1, set, tw, sizeof tw) ==
-                        LDG_PROOF_OK;
+    bool trust_ok = out->height < UINT64_MAX && ldg_trust_follow(trust, nt, g, out->height + 1, set,
+                                                                 tw, sizeof tw) == LDG_PROOF_OK;
     out->trust_count = nt;
     ldg_dec_free(&d);
     ldg_hash hh, nh;

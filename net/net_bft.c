@@ -142,8 +142,7 @@ static void start_height(bft *b)
     /* The set of this height (ldg_valset.h): the store may still lack the decided block,
      * but changes are recorded LDG_VALSET_LEAD blocks ahead. */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv =
-        ldg_chain_validators_at(b->n->chain, decided + 1, vals, LDG_VALIDATORS_MAX, NULL);
+    uint32_t nv = ldg_chain_validators_at(b->n->chain, decided + 1, vals, LDG_VALIDATORS_MAX, NULL);
     if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
         net_node_fatal(b->n, "validator set of %u at height %llu is unusable", nv,
                        (unsigned long long)decided);
