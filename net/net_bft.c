@@ -1,4 +1,5 @@
 #include "net_bft.h"
+#include "ldg_proof.h"
 #include "net_log.h"
 #include "net_batch_rx.h"
 #include "net_block.h"
@@ -44,7 +45,9 @@ typedef struct bft {
     net_cons *core;
     net_cons_actions acts;
     uint32_t nval;
-    int self_index; /* in the set of the height started last; -1: not in it */
+    int self_index;        /* in the set of the height started last; -1: not in it */
+    uint64_t trust_kept_h; /* the tip keep_trust last ran at */
+    bool trust_warned;
     uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
     net_timers timers; /* the core's timeouts (net_timers.h) */
     net_blk_cache blocks;
@@ -706,6 +709,27 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     return 0;
 }
 
+/* Builds and keeps the proof step of each validator-set change in force (ldg_trust_build
+ * keeps what it builds) while the state it is proved from is still in the tree: pruning
+ * may drop it later (specs/proofs.md §5). Once the tip moved; cheap when all are kept. */
+static void keep_trust(bft *b)
+{
+    uint64_t tip = ldg_chain_tip(b->n->chain).height;
+    if (tip == b->trust_kept_h)
+        return;
+    b->trust_kept_h = tip;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    uint32_t count;
+    char why[256] = "";
+    if (ldg_trust_build(b->n->chain, tip, &e, &count, why, sizeof why) != LDG_OK &&
+        !b->trust_warned) {
+        b->trust_warned = true; /* once: it stays so until a peer's checkpoint brings it */
+        net_log(NET_LOG_WARN, "validator-set change: no proof step kept: %s", why);
+    }
+    ldg_enc_free(&e);
+}
+
 void *net_bft_run(void *arg)
 {
     net_node *n = arg;
@@ -724,6 +748,7 @@ void *net_bft_run(void *arg)
         uint64_t now = mono_ms();
         drain_local(b);
         if (now >= next_gc) {
+            keep_trust(b);
             net_pool_gc(b->pool, net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms));
             rebroadcast(b, now);
             next_gc = now + 1000;
