@@ -4,6 +4,7 @@
  * bit flip is refused. */
 #include "ldg_proof.h"
 #include "ldg_smt.h"
+#include "ldg_snap.h"
 #include "testlib.h"
 
 #define CHAIN "proof-test"
@@ -620,6 +621,61 @@ START_TEST(test_valset_tampered_step_refused)
 }
 END_TEST
 
+/* A state-sync checkpoint after a change (sync.md §2): certified by the new set, accepted
+ * only through the trust step from genesis; without it, or with a tampered one, refused. */
+static ldg_err checkpoint_case(bool with_trust, const ldg_keypair *proved_instead, char *why,
+                               size_t wl)
+{
+    ldg_keypair nv;
+    tl_key(&nv, 7);
+    make_step(&g_step, H + 1, &nv, &fx.val, proved_instead);
+    ldg_header h = {.version = 1, .height = H, .time_ms = 1700000100000ULL};
+    snprintf(h.chain_id, sizeof h.chain_id, "%s", CHAIN);
+    ldg_header n = h;
+    n.height = H + 1;
+    n.time_ms = h.time_ms + 1000;
+    ldg_header_hash(&n.prev_hash, &h);
+    n.prev_state_root = fx.root;
+    ldg_cert cert;
+    tl_cert_one(&cert, &n, &nv);
+    ldg_enc arr, cp;
+    ldg_enc_init(&arr);
+    ldg_enc_init(&cp);
+    ldg_enc_array(&arr, 1);
+    ldg_enc_raw(&arr, ldg_enc_data(&g_step.step), ldg_enc_len(&g_step.step));
+    ldg_snap_checkpoint_encode_trust(&cp, &h, &n, &cert, ldg_enc_data(&arr), ldg_enc_len(&arr),
+                                     with_trust ? 1 : 0);
+    ldg_genesis *g = calloc(1, sizeof *g);
+    ck_assert_int_eq(ldg_genesis_decode(g, fx.genesis, fx.genesis_len), LDG_OK);
+    ldg_snap_checkpoint c;
+    why[0] = 0;
+    ldg_err err = ldg_snap_checkpoint_check(&c, ldg_enc_data(&cp), ldg_enc_len(&cp), g, why, wl);
+    if (err == LDG_OK) {
+        ck_assert_uint_eq(c.trust_count, 1);
+        ck_assert_uint_eq(c.height, H);
+        ldg_snap_checkpoint_free(&c);
+    }
+    free(g);
+    ldg_enc_free(&arr);
+    ldg_enc_free(&cp);
+    ldg_enc_free(&g_step.step);
+    ldg_memkv_free(g_step.kv);
+    return err;
+}
+
+START_TEST(test_checkpoint_after_change)
+{
+    ldg_keypair other;
+    tl_key(&other, 8);
+    char why[320];
+    ck_assert_int_eq(checkpoint_case(true, NULL, why, sizeof why), LDG_OK);
+    ck_assert_int_eq(checkpoint_case(false, NULL, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(why, "genesis validators"));
+    ck_assert_int_eq(checkpoint_case(true, &other, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(why, "trust step 0"));
+}
+END_TEST
+
 /* A register that does not total the supply: the tree proves total 1000, supply 999. */
 START_TEST(test_supply_mismatch)
 {
@@ -695,6 +751,7 @@ int main(void)
     tcase_add_test(tc, test_vote_hash_worked_value);
     tcase_add_test(tc, test_valset_change_followed);
     tcase_add_test(tc, test_valset_tampered_step_refused);
+    tcase_add_test(tc, test_checkpoint_after_change);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
