@@ -124,6 +124,10 @@ uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap);
  * the first height of that set. */
 uint32_t ldg_chain_validators_at(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
                                  uint64_t *from);
+/* The same, with *until the first height of the next recorded set (UINT64_MAX if none is
+ * recorded yet): the set certifies [*from, *until) as far as the stored state knows. */
+uint32_t ldg_chain_validators_range(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                    uint64_t *from, uint64_t *until);
 
 /* ---- the consensus seam ---- */
 

@@ -347,8 +347,9 @@ struct net_p2p_peers {
     ldg_chain *chain;
     pthread_mutex_t lock;
     peer_ent ents[NET_P2P_PEERS_MAX];
-    /* The validator set, reloaded when the chain's tip moves. */
-    uint64_t vals_height;
+    /* A validator set and the heights [vals_from, vals_until) it certifies, as the state at
+     * tip vals_tip knew; reloaded when the tip moves or another height is asked. */
+    uint64_t vals_tip, vals_from, vals_until;
     bool vals_loaded;
     uint32_t nval;
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
@@ -419,11 +420,17 @@ enum { LINK_NEVER, LINK_UP, LINK_LOST };
  * changes at heights governance recorded (ldg_valset.h). */
 static void load_vals_at_locked(net_p2p_peers *pp, uint64_t h)
 {
+    uint64_t tip = ldg_chain_tip(pp->chain).height;
     if (h == 0)
-        h = ldg_chain_tip(pp->chain).height + 1;
-    if (!pp->vals_loaded || h != pp->vals_height) {
-        pp->nval = ldg_chain_validators_at(pp->chain, h, pp->vals, LDG_VALIDATORS_MAX, NULL);
-        pp->vals_height = h;
+        h = tip + 1;
+    if (!pp->vals_loaded || tip != pp->vals_tip || h < pp->vals_from || h >= pp->vals_until) {
+        pp->vals_from = 0;
+        pp->vals_until = 0; /* a failed read holds for this height only */
+        pp->nval = ldg_chain_validators_range(pp->chain, h, pp->vals, LDG_VALIDATORS_MAX,
+                                              &pp->vals_from, &pp->vals_until);
+        if (pp->nval == 0)
+            pp->vals_from = h, pp->vals_until = h + 1;
+        pp->vals_tip = tip;
         pp->vals_loaded = true;
     }
 }
@@ -555,7 +562,7 @@ net_p2p_verdict net_p2p_check_cons(net_p2p_peers *pp, nng_pipe p, const net_cons
     /* Checked against the set of the message's height, as its index is; a height beyond
      * what this node can know yet is checked against the next block's set. */
     uint64_t tip = ldg_chain_tip(pp->chain).height;
-    uint64_t h = m->height > tip && m->height <= tip + LDG_VALSET_LEAD ? m->height : 0;
+    uint64_t h = m->height >= 1 && m->height <= tip + LDG_VALSET_LEAD ? m->height : 0;
     pthread_mutex_lock(&pp->lock);
     int v = validator_index_locked(pp, p, h);
     pthread_mutex_unlock(&pp->lock);
