@@ -446,10 +446,30 @@ static bool sync_now(bft *b)
 
 /* ---- messages from the network ---- */
 
-/* Whether m carries a valid signature of its validator (in the current set). */
+/* The validator set of m's height: the started height's, or (a message of another height,
+ * up to LDG_VALSET_LEAD ahead) read from the store (consensus.md §1a). */
+static uint32_t set_of_msg(bft *b, const net_cons_msg *m, uint8_t (*vals)[NET_CONS_PUBKEY_LEN])
+{
+    uint64_t cur = decided_height(b, NULL) + 1;
+    if (m->height == cur || m->height == 0 || m->height > cur + LDG_VALSET_LEAD) {
+        memcpy(vals, b->vals, (size_t)b->nval * NET_CONS_PUBKEY_LEN);
+        return b->nval;
+    }
+    ldg_pubkey keys[LDG_VALIDATORS_MAX];
+    uint32_t n = ldg_chain_validators_at(b->n->chain, m->height, keys, LDG_VALIDATORS_MAX, NULL);
+    if (n > NET_CONS_VALIDATORS_MAX)
+        n = 0;
+    for (uint32_t i = 0; i < n; i++)
+        memcpy(vals[i], keys[i].b, NET_CONS_PUBKEY_LEN);
+    return n;
+}
+
+/* Whether m carries a valid signature of its validator (in the set of its height). */
 static bool signed_by_validator(bft *b, const net_cons_msg *m)
 {
-    return net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals, b->nval,
+    uint8_t vals[NET_CONS_VALIDATORS_MAX][NET_CONS_PUBKEY_LEN];
+    uint32_t n = set_of_msg(b, m, vals);
+    return net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])vals, n,
                                ldg_chain_id(b->n->chain), m);
 }
 
@@ -457,9 +477,12 @@ static bool signed_by_validator(bft *b, const net_cons_msg *m)
  * core verifies the signature again; this keeps a peer from flushing the cache). */
 static bool proposal_genuine(bft *b, const net_cons_msg *m)
 {
-    if (m->validator >= b->nval || m->validator != net_cons_proposer(m->height, m->round, b->nval))
+    uint8_t vals[NET_CONS_VALIDATORS_MAX][NET_CONS_PUBKEY_LEN];
+    uint32_t n = set_of_msg(b, m, vals);
+    if (m->validator >= n || m->validator != net_cons_proposer(m->height, m->round, n))
         return false;
-    bool ok = signed_by_validator(b, m);
+    bool ok = net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])vals, n,
+                                  ldg_chain_id(b->n->chain), m);
     if (!ok)
         net_p2p_log("proposal for height %llu round %u with a bad signature dropped",
                     (unsigned long long)m->height, m->round);
