@@ -7,7 +7,7 @@
 # --sync-from-checkpoint: its checkpoint is certified by the new set, which it follows from
 # genesis through the change the peer supplies; it then block-syncs and votes. The
 # committee removes node3 from H2; then node2 and node3 stop and the chain still commits,
-# which takes node4's votes (3 of {0,1,2,4}). A proof bundle from after both changes
+# which takes node4's votes (3 of {0,1,2,4}); node0 restarts and the three go on. A proof bundle from after both changes
 # verifies offline from genesis with `folio proof verify` and with the independent
 # verify_proof.py; a bundle with a tampered change is refused by both (VALSET). Refusals of
 # bad proposals; chain verify on the validators and on the state-synced node.
@@ -121,6 +121,10 @@ node_stop "$(home 2)"
 HS="$(height_of 0)"
 check "with node0, node1 and node4 up the chain still commits (from $HS)" tick_until $((HS + 3))
 check "node4 has the new blocks" wait_height 4 $((HS + 3)) 30
+node_stop "$(home 0)"
+check "node0 restarts (it reads the set of each height from its store)" node_start "$(home 0)"
+HS="$(height_of 0)"
+check "the three commit again after the restart (from $HS)" tick_until $((HS + 2))
 
 section "a proof bundle from after the changes, verified offline from genesis"
 B="$E2E_TMP/b"
