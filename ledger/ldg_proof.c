@@ -1,7 +1,8 @@
 /* Proof bundles: encoding, the offline verifier, and the node-side builder
  * (specs/proofs.md). The verifier trusts nothing in the bundle: it decodes strictly, then
- * checks the anchor (headers, certificate under the genesis validator set) before it looks
- * at any fact, so a tree proof is only ever checked against a root a quorum signed. */
+ * checks the anchor (headers, certificate under the validator set in force, followed from
+ * the genesis set through the trust steps, each signed by the set before it) before it
+ * looks at any fact, so a tree proof is only ever checked against a root a quorum signed. */
 #include "ldg_proof.h"
 
 #include <stdarg.h>

@@ -4,7 +4,7 @@
  * genesis. Built on a node (ldg_proof_build), checked anywhere with nothing but the genesis
  * document (ldg_proof_verify): every byte of a bundle is hostile.
  *
- *   bundle = ["folio-proof", 1, genesis_hash, H, kind, [fact...], anchor, trust]
+ *   bundle = ["folio-proof", 1 | 2, genesis_hash, H, kind, [fact...], anchor, trust]
  *   fact   = [key, value | nil, tree proof]
  *   anchor = [header H bytes, header H+1 bytes, cert H+1]                                    */
 #ifndef LDG_PROOF_H

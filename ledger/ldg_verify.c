@@ -216,7 +216,8 @@ static const char *load_checkpoint(verify_ctx *v, const ldg_snap_checkpoint *cp)
 }
 
 /* After block 0: if the store was state-synced, checks its checkpoint (certified by the
- * genesis validators) and continues from it; *next is the next height to check. */
+ * genesis validators, followed through the validator-set changes it carries) and continues
+ * from it; *next is the next height to check. */
 static const char *from_checkpoint(verify_ctx *v, uint64_t *next)
 {
     uint8_t *raw;
