@@ -2,6 +2,7 @@
 #include "ldg_snap.h"
 #include "ldg_mark.h"
 #include "ldg_smt.h"
+#include "ldg_valset.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -1083,10 +1084,39 @@ uint32_t ldg_validators_read(ldg_state *st, ldg_pubkey *out, uint32_t cap)
 
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap)
 {
+    return ldg_chain_validators_at(c, ldg_chain_tip(c).height + 1, out, cap, NULL);
+}
+
+bool ldg_chain_read_only(const ldg_chain *c)
+{
+    return c->read_only;
+}
+
+uint32_t ldg_chain_validators_range(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                    uint64_t *from, uint64_t *until)
+{
+    ldg_valset *v = malloc(2 * sizeof *v);
+    LDG_ASSERT(v);
     ldg_state *st = ldg_chain_reader(c);
-    uint32_t n = ldg_validators_read(st, out, cap);
+    uint32_t n = 0, next = 0;
+    if (ldg_valset_at(st, height, v) == LDG_OK && v->count <= cap &&
+        (!until || ldg_valset_changes(st, height, v + 1, 1, &next) == LDG_OK)) {
+        n = v->count;
+        memcpy(out, v->keys, n * sizeof *out);
+        if (from)
+            *from = v->from;
+        if (until)
+            *until = next ? v[1].from : UINT64_MAX;
+    }
     ldg_state_free(st);
+    free(v);
     return n;
+}
+
+uint32_t ldg_chain_validators_at(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                 uint64_t *from)
+{
+    return ldg_chain_validators_range(c, height, out, cap, from, NULL);
 }
 
 /* ---- the seam ---- */

@@ -258,6 +258,21 @@
  * certificate and vote buffers are sized by it. */
 #define LDG_VALIDATORS_MAX 100
 
+/* Blocks between recording a validator-set change and the first block it certifies
+ * (ldg_valset.h): the set of height h is then known from the state after h - LEAD, so a
+ * node whose view of state lags its head (background writes in flight, the next height
+ * started while the last block is being stored) still reads the right set. */
+#define LDG_VALSET_LEAD 4
+
+/* Validator-set changes a chain may ever record (governance's validator-set kind). Every
+ * proof bundle carries one trust step per change since genesis (specs/proofs.md §5), about
+ * 12 KiB at 100 validators: 32 of them stay well inside LDG_PROOF_BUNDLE_MAX. */
+#define LDG_VALSET_CHANGES_MAX 32
+
+/* A state-sync checkpoint's encoding: two headers, a certificate and the trust list of the
+ * validator-set changes (specs/sync.md §2), which a proof bundle carries too. */
+#define LDG_SNAP_CHECKPOINT_MAX (512 * 1024)
+
 /* Participants at genesis: the operator(s). Validators are listed separately. */
 #define LDG_GENESIS_PARTICIPANTS_MAX 128
 
@@ -711,6 +726,8 @@ _Static_assert(LDG_EV_LINKS_MAX < LDG_EV_BUNDLE_ITEMS_MAX, "a record and its lin
 #define LDG_SMT_PROOF_SIZE_MAX (24 * 1024)
 
 _Static_assert(LDG_SMT_RETAIN_MIN > LDG_CHAIN_WRITES_IN_FLIGHT, "pruning reads stored lists only");
+_Static_assert(LDG_VALSET_LEAD > LDG_CHAIN_WRITES_IN_FLIGHT + 1,
+               "the set of the next height is in the stored state");
 
 _Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
 _Static_assert(CLI_IMPORT_BATCH_TX <= LDG_RPC_BATCH_TX_MAX, "an import batch is one submission");

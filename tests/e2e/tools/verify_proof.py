@@ -504,6 +504,81 @@ def grouped(v, scale=0):
     return "{:,}".format(v)
 
 
+VALSET_CHANGES_MAX = 32
+
+
+def valset_decode(raw):
+    """A set in force from a height: one canonical array of 1..100 distinct valid x-only
+    keys (state.md §3.1, 'W' entries)."""
+    v = decode(raw)
+    if not (isinstance(v, list) and 1 <= len(v) <= VALIDATORS_MAX and
+            all(is_bin(k, 32) for k in v)):
+        raise ValueError("not an array of 1 to %d keys" % VALIDATORS_MAX)
+    keys = [bytes(k) for k in v]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key repeats")
+    for i, k in enumerate(keys):
+        if lift_x(int.from_bytes(k, "big")) is None:
+            raise ValueError("key %d is not a valid x-only key" % i)
+    return keys
+
+
+def follow_trust(trust, g, upto):
+    """proofs.md §5: from the genesis set, each step certified by the set in force before
+    it, its fact proving the next set against that block's prev_state_root. Returns the set
+    in force at `upto` and its first height."""
+    if len(trust) > VALSET_CHANGES_MAX:
+        raise Refused("MALFORMED", "the trust list has %d steps; at most %d" %
+                      (len(trust), VALSET_CHANGES_MAX))
+    cur, cur_from = g["validators"], 0
+    for k, st in enumerate(trust):
+        try:
+            if not (isinstance(st, list) and len(st) == 4 and is_u64(st[0]) and
+                    st[0] < 2**64 - 2 and is_bin(st[1], hi=HEADER_MAX) and
+                    isinstance(st[3], list) and len(st[3]) == 3 and
+                    is_bin(st[3][0], lo=1, hi=KEY_MAX) and
+                    (st[3][1] is None or is_bin(st[3][1], hi=VALUE_MAX)) and
+                    is_bin(st[3][2], hi=PATH_MAX)):
+                raise ValueError("shape")
+            cert = cert_decode(st[2])
+            h = header_decode(st[1])
+        except (ValueError, UnicodeDecodeError) as e:
+            raise Refused("VALSET", "trust step %d is not [height, header c+1 bytes, "
+                          "certificate, fact] (%s)" % (k, e))
+        c = st[0]
+        if h["chain_id"] != g["chain_id"] or h["height"] != c + 1:
+            raise Refused("VALSET", "trust step %d: its header is not block %d of the chain" %
+                          (k, c + 1))
+        if c + 1 < cur_from:
+            raise Refused("VALSET", "trust step %d: block %d is before the set in force from "
+                          "%d: steps out of order" % (k, c + 1, cur_from))
+        if cert["height"] != c + 1 or cert["block_hash"] != th("folio/block", st[1]):
+            raise Refused("VALSET", "trust step %d: the certificate is for another block" % k)
+        try:
+            cert_check(cert, g["chain_id"], cur, c + 1)
+        except Refused as e:
+            raise Refused("VALSET", "trust step %d: the certificate of block %d is not a quorum "
+                          "of the set in force from %d (%s)" % (k, c + 1, cur_from, e.why))
+        key, value, proof = bytes(st[3][0]), st[3][1], bytes(st[3][2])
+        if len(key) != 9 or key[0] != 0x57 or value is None:
+            raise Refused("VALSET", "trust step %d: its fact is not a validator-set entry" % k)
+        frm = int.from_bytes(key[1:], "big")
+        if frm <= c + 1 or frm > upto:
+            raise Refused("VALSET", "trust step %d: the change takes effect at %d, which must be "
+                          "after block %d and at most %d" % (k, frm, c + 1, upto))
+        try:
+            tree_check(h["prev_state_root"], key, bytes(value), proof)
+        except Refused as e:
+            raise Refused("VALSET", "trust step %d: the change's tree proof does not lead to the "
+                          "certified state root (%s)" % (k, e.why))
+        try:
+            cur = valset_decode(bytes(value))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise Refused("VALSET", "trust step %d: the proved set is malformed (%s)" % (k, e))
+        cur_from = frm
+    return cur, cur_from
+
+
 def verify(bundle, genesis, anchored=None):
     """anchored = (header bytes, genesis hash): header H+1 is trusted because a main chain
     anchored it (chains.md §6); no genesis document, no certificate check."""
@@ -515,7 +590,7 @@ def verify(bundle, genesis, anchored=None):
         raise Refused("MALFORMED", "not one canonical msgpack value (%s)" % e)
     if not (isinstance(b, list) and len(b) == 8 and b[0] == "folio-proof"):
         raise Refused("NOT_A_BUNDLE", "not an array of 8 beginning with \"folio-proof\"")
-    if b[1] != 1 or not is_u64(b[1]):
+    if not is_u64(b[1]) or b[1] not in (1, 2):
         raise Refused("VERSION", "unknown bundle version")
     _, _, gh, height, kind, facts, anchor, trust = b
     ok = (is_bin(gh, 32) and is_u64(height) and is_u64(kind) and 1 <= kind <= 5 and
@@ -549,15 +624,16 @@ def verify(bundle, genesis, anchored=None):
     if hn["prev_hash"] != th("folio/block", anchor[0]):
         raise Refused("LINK", "header %d does not follow the header given for %d" %
                       (height + 1, height))
-    if trust:
-        raise Refused("VALSET", "validator-set changes: version 1 has a fixed genesis set")
+    if trust and b[1] == 1:
+        raise Refused("VALSET", "a version-1 bundle lists validator-set changes")
+    vals, _ = follow_trust(trust, g, height + 1)
     if cert["height"] != height + 1 or cert["block_hash"] != th("folio/block", anchor[1]):
         raise Refused("CERT", "the certificate is for another block")
-    cert_check(cert, g["chain_id"], g["validators"], height + 1)
+    cert_check(cert, g["chain_id"], vals, height + 1)
     out = check_facts(b, hh, hn)
     out["chain_id"] = g["chain_id"]
     out["signers"] = len(cert["sigs"])
-    out["validators"] = len(g["validators"])
+    out["validators"] = len(vals)
     return out
 
 
@@ -575,8 +651,7 @@ def check_anchored(b, hh, hn, anchored):
     if hn["prev_hash"] != th("folio/block", anchor[0]):
         raise Refused("LINK", "header %d does not follow the header given for %d" %
                       (height + 1, height))
-    if trust:
-        raise Refused("VALSET", "validator-set changes: version 1 has a fixed genesis set")
+    # The anchored header needs no chain of sets: the main chain checked its certificate.
     out = check_facts(b, hh, hn)
     out["chain_id"] = hn["chain_id"]
     return out
