@@ -166,9 +166,11 @@ static ldg_result valset_next(ldg_state *st, uint64_t height, uint64_t at, const
         }
     }
     n = p->value == GOV_VALSET_REMOVE ? n - p->key_count : n + p->key_count;
-    if (p->value == GOV_VALSET_REMOVE ? n < 1 : n > LDG_VALIDATORS_MAX) {
+    /* the consensus engine's bound (64), not the certificate format's (100): a larger set
+     * would pass here and then stop every node at the height it takes effect */
+    if (p->value == GOV_VALSET_REMOVE ? n < 1 : n > NET_CONS_VALIDATORS_MAX) {
         DETAIL("the set would have %llu validators; it must have 1 to %d", (unsigned long long)n,
-               LDG_VALIDATORS_MAX);
+               NET_CONS_VALIDATORS_MAX);
         return GOV_R_VALSET_SIZE;
     }
     if (p->value == GOV_VALSET_REMOVE) {

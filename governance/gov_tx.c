@@ -38,7 +38,7 @@ static const ldg_result_info gov_results[] = {
      "the proposal's parameters are larger than the limit"},
     {GOV_R_CODE_UNKNOWN, "GOV_CODE_UNKNOWN", "this code hash is not approved, so not revocable"},
     {GOV_R_VALSET_SIZE, "GOV_VALSET_SIZE",
-     "the validator set would have fewer than 1 or more than LDG_VALIDATORS_MAX validators"},
+     "the validator set would have fewer than 1 or more than 64 validators"},
     {GOV_R_VALSET_BAD_KEY, "GOV_VALSET_BAD_KEY", "a validator key is not a valid x-only key"},
     {GOV_R_VALSET_REPEAT, "GOV_VALSET_REPEAT",
      "a validator key is named twice, or added while it is a validator already"},

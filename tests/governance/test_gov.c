@@ -639,9 +639,10 @@ START_TEST(test_validator_set_kind)
     ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 3).code, GOV_R_VALSET_HEIGHT);
     p = valset_params(4, bc, 2, far);
     ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_BAD_PARAMS);
-    /* 100 more keys: 101 validators */
+    /* 64 more keys: 65 validators, one more than consensus runs (within the 100 a
+     * certificate can carry) */
     p = (gov_params){.kind = GOV_KIND_VALIDATOR_SET, .value = GOV_VALSET_ADD, .height = far};
-    for (uint32_t i = 0; i < LDG_VALIDATORS_MAX; i++) {
+    for (uint32_t i = 0; i < NET_CONS_VALIDATORS_MAX; i++) {
         ldg_keypair k;
         tl_key(&k, 100 + i);
         p.keys[p.key_count++] = k.pub;
