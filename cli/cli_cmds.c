@@ -30,6 +30,8 @@
         "-o", "FILE", "write the bundle to FILE", true                                             \
     }
 
+const char *const cli_repeatable_opts[] = {"--sub", NULL};
+
 const cli_global cli_globals[] = {
     {"--home DIR", "the node home (default $FOLIO_HOME, else ~/.folio)"},
     {"--as KEY", "sign with this key of the home (default: $FOLIO_AS, else [client] as in "
@@ -521,8 +523,17 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--from", "SUBHOME|URL", "the sub-chain node: its home, or its RPC address", true})},
 
     /* networks and certificates */
-    {"testnet", "init", "", 0, 0, false, "write the homes of a multi-validator test network",
+    {"testnet", "init", "", 0, 0, false,
+     "write the homes of a multi-validator test network, or of a consortium of a main chain "
+     "and sub-chains hosted by each member's one process (--main, --sub; chains.md §9)",
      OPTS({"--validators", "N", "number of validators (default 4)", false},
+          {"--main", "M", "a consortium of M members, each a validator of the main chain", false},
+          {"--sub", "NAME:N",
+           "a sub-chain NAME whose validators are members 0..N-1 (repeat for several)", false},
+          {"--period", "MS",
+           "the anchoring period the consortium's sub-chains are registered with (default "
+           "5000)",
+           false},
           {"--dir", "DIR", "where to write", true},
           {"--observers", "K", "number of observers (default 0)", false},
           {"--base-port", "PORT", "first port (default 26600)", false},

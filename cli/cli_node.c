@@ -190,6 +190,24 @@ static bool stop_over_rpc(cli_ctx *ctx)
     return asked;
 }
 
+/* Whether home is HOST/chains/NAME, hosted by the process running HOST's node (pid): such
+ * a chain is stopped alone, over its RPC socket; a signal would stop the whole process
+ * (specs/home.md §6). */
+static bool hosted_by(const char *home, int pid)
+{
+    char host[NET_PATH_MAX];
+    snprintf(host, sizeof host, "%s", home);
+    char *slash = strrchr(host, '/');
+    if (!slash || slash == host)
+        return false;
+    *slash = '\0';
+    slash = strrchr(host, '/');
+    if (!slash || strcmp(slash, "/chains") != 0)
+        return false;
+    *slash = '\0';
+    return pid > 0 && node_pid(host) == pid;
+}
+
 static int node_stop(cli_ctx *ctx)
 {
     int rc = cli_load_config(ctx);
@@ -201,7 +219,9 @@ static int node_stop(cli_ctx *ctx)
                  ctx->home, ctx->home);
         return CLI_REJECTED;
     }
-    bool asked = pid > 0 ? signal_node(ctx->home, pid, SIGTERM) : stop_over_rpc(ctx);
+    bool asked = hosted_by(ctx->home, pid) ? stop_over_rpc(ctx)
+                 : pid > 0                 ? signal_node(ctx->home, pid, SIGTERM)
+                                           : stop_over_rpc(ctx);
     if (!asked && node_pid(ctx->home) != 0) {
         cli_fail(ctx, "STOP_FAILED", "could not ask the node on %s to stop", ctx->home);
         return CLI_UNAVAILABLE;
