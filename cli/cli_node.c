@@ -1,5 +1,6 @@
 /* folio init; folio node start|stop|status */
 #include "cli.h"
+#include "net_file.h"
 #include "net_node.h"
 
 #include <errno.h>
@@ -208,6 +209,14 @@ static bool hosted_by(const char *home, int pid)
     return pid > 0 && node_pid(host) == pid;
 }
 
+/* A hosted chain is asked through HOME/node.stop, which its host process looks for. */
+static bool ask_hosted_stop(cli_ctx *ctx)
+{
+    char path[NET_PATH_MAX], err[NET_PATH_MAX + 128];
+    net_home_path(path, ctx->home, "node.stop");
+    return net_file_write(path, "stop\n", 5, 0600, NET_FILE_REPLACE, err, sizeof err) == LDG_OK;
+}
+
 static int node_stop(cli_ctx *ctx)
 {
     int rc = cli_load_config(ctx);
@@ -219,7 +228,7 @@ static int node_stop(cli_ctx *ctx)
                  ctx->home, ctx->home);
         return CLI_REJECTED;
     }
-    bool asked = hosted_by(ctx->home, pid) ? stop_over_rpc(ctx)
+    bool asked = hosted_by(ctx->home, pid) ? ask_hosted_stop(ctx)
                  : pid > 0                 ? signal_node(ctx->home, pid, SIGTERM)
                                            : stop_over_rpc(ctx);
     if (!asked && node_pid(ctx->home) != 0) {

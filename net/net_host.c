@@ -33,6 +33,8 @@ typedef struct host {
     bool relay_on;
     uint64_t relayed[1 + NET_HOST_CHAINS_MAX]; /* height last submitted per hosted chain */
     uint64_t relayed_ms[1 + NET_HOST_CHAINS_MAX];
+    uint64_t fault_done[1 + NET_HOST_CHAINS_MAX]; /* [test] fault_equivocate_at */
+    uint32_t fault_count[1 + NET_HOST_CHAINS_MAX];
     pthread_t relay;
     bool relay_started;
     _Atomic bool stop;
@@ -101,6 +103,53 @@ static void relay_one(host *hs, net_node *main, net_node *sub, const char *id, u
                 (unsigned long long)h, ldg_chain_id(sub->chain), id);
 }
 
+/* [test] fault_equivocate_at = H (development mode only, refused otherwise: net_node.c):
+ * each time the main chain hosted here has anchored this sub-chain at a new height h >= H,
+ * this validator also signs a second, different block at h (the anchored header with
+ * another transaction root) and leaves that precommit in HOME/fault/equivocation-h.bin as
+ * [h, header bin, cert of its one signature], for a relayer to gather with other faulty
+ * validators' (a certificate needs a quorum: specs/chains.md §9.3). At most
+ * NET_HOST_FAULT_SIGN_MAX heights. An honest validator never does this. */
+static void fault_equivocate(host *hs, size_t i, const chn_record *rec)
+{
+    net_node *n = hs->nodes[i];
+    uint64_t at = (uint64_t)n->cfg.test_fault_equivocate_at, h = rec->last_height;
+    if (!at || !n->dev || n->validator_index < 0 || h < at || h == hs->fault_done[i] ||
+        hs->fault_count[i] >= NET_HOST_FAULT_SIGN_MAX)
+        return;
+    ldg_record r;
+    if (ldg_chain_read_block(n->chain, h, &r) != LDG_OK)
+        return; /* not here yet: the next look */
+    hs->fault_done[i] = h;
+    hs->fault_count[i]++;
+    ldg_header fh = r.header;
+    fh.tx_root.b[0] ^= 0x5a;
+    ldg_cert cert;
+    ldg_enc e, hdr;
+    ldg_enc_init(&e);
+    ldg_enc_init(&hdr);
+    if (ldg_cert_sign_one(&cert, &fh, (uint32_t)n->validator_index, &n->validator) == LDG_OK) {
+        ldg_header_encode(&hdr, &fh);
+        ldg_enc_array(&e, 3);
+        ldg_enc_u64(&e, h);
+        ldg_enc_bin(&e, ldg_enc_data(&hdr), ldg_enc_len(&hdr));
+        ldg_cert_encode(&e, &cert);
+        char dir[NET_PATH_MAX], path[NET_PATH_MAX], name[64], err[NET_PATH_MAX + 128];
+        net_home_path(dir, n->home, "fault");
+        mkdir(dir, 0700);
+        snprintf(name, sizeof name, "fault/equivocation-%llu.bin", (unsigned long long)h);
+        net_home_path(path, n->home, name);
+        if (net_file_write(path, ldg_enc_data(&e), ldg_enc_len(&e), 0644, NET_FILE_REPLACE, err,
+                           sizeof err) == LDG_OK)
+            net_log(NET_LOG_WARN,
+                    "FAULT INJECTION: validator %d of %s signed a second block at height %llu",
+                    n->validator_index, n->cfg.chain_id, (unsigned long long)h);
+    }
+    ldg_enc_free(&e);
+    ldg_enc_free(&hdr);
+    ldg_record_free(&r);
+}
+
 /* Whether hosted chain i's newest block is due on the main chain: its sub-chain is
  * registered, takes checkpoints, and has none at that height yet; half its period has
  * passed since the last anchoring (or it is STALE), plus a delay by the validator index of
@@ -119,62 +168,28 @@ static void relay_check(host *hs, size_t i, uint64_t now)
     bool ok = registered_id(st, ldg_chain_genesis_hash(sub->chain), id) &&
               chn_record_get(st, id, &rec, &found) == LDG_OK && found;
     ldg_state_free(st);
-    if (!ok || (rec.status != CHN_ACTIVE && rec.status != CHN_STALE) || rec.last_height >= tip)
+    if (ok)
+        fault_equivocate(hs, i, &rec);
+    if (!ok || !hs->relay_on || (rec.status != CHN_ACTIVE && rec.status != CHN_STALE))
         return;
     uint64_t idx = sub->validator_index > 0 ? (uint64_t)sub->validator_index : 0;
     uint64_t wait = rec.status == CHN_STALE ? 0 : rec.period_ms / 2;
     wait += idx * (rec.period_ms / 10);
     if (now < rec.anchored_ms + wait)
         return;
+    if (rec.last_height >= tip) {
+        /* Nothing new to anchor: an idle sub-chain would turn STALE though healthy, so it is
+         * asked for a block (an empty one if nothing waits), which the next look relays. */
+        atomic_store(&sub->force_block, true);
+        net_pool_wake(sub->pool);
+        return;
+    }
     /* One submission per height while it may still be pending. */
     if (hs->relayed[i] >= tip && now < hs->relayed_ms[i] + rec.period_ms)
         return;
     relay_one(hs, main, sub, id, tip);
     hs->relayed[i] = tip;
     hs->relayed_ms[i] = now;
-}
-
-/* [test] fault_equivocate_at = H (development mode only, refused otherwise: net_node.c):
- * once block H is committed, this validator also signs a second, different block at H
- * (the committed header with another transaction root) and leaves its precommit in
- * HOME/fault/equivocation.bin as [height, header bin, cert of one signature], for a
- * relayer to gather with the others' (specs/chains.md §9.3). A fault injection: an honest
- * validator never does this. */
-static void fault_equivocate(net_node *n)
-{
-    uint64_t at = (uint64_t)n->cfg.test_fault_equivocate_at;
-    if (!at || !n->dev || n->validator_index < 0 || n->fault_done == at ||
-        ldg_chain_tip(n->chain).height < at)
-        return;
-    n->fault_done = at;
-    ldg_record r;
-    if (ldg_chain_read_block(n->chain, at, &r) != LDG_OK)
-        return;
-    ldg_header h = r.header;
-    h.tx_root.b[0] ^= 0x5a;
-    ldg_cert cert;
-    ldg_enc e, hdr;
-    ldg_enc_init(&e);
-    ldg_enc_init(&hdr);
-    if (ldg_cert_sign_one(&cert, &h, (uint32_t)n->validator_index, &n->validator) == LDG_OK) {
-        ldg_header_encode(&hdr, &h);
-        ldg_enc_array(&e, 3);
-        ldg_enc_u64(&e, at);
-        ldg_enc_bin(&e, ldg_enc_data(&hdr), ldg_enc_len(&hdr));
-        ldg_cert_encode(&e, &cert);
-        char dir[NET_PATH_MAX], path[NET_PATH_MAX], err[NET_PATH_MAX + 128];
-        net_home_path(dir, n->home, "fault");
-        mkdir(dir, 0700);
-        net_home_path(path, n->home, "fault/equivocation.bin");
-        if (net_file_write(path, ldg_enc_data(&e), ldg_enc_len(&e), 0644, NET_FILE_REPLACE, err,
-                           sizeof err) == LDG_OK)
-            net_log(NET_LOG_WARN,
-                    "FAULT INJECTION: validator %d of %s signed a second block at height %llu",
-                    n->validator_index, n->cfg.chain_id, (unsigned long long)at);
-    }
-    ldg_enc_free(&e);
-    ldg_enc_free(&hdr);
-    ldg_record_free(&r);
 }
 
 static void *relay_run(void *arg)
@@ -186,9 +201,7 @@ static void *relay_run(void *arg)
         pthread_mutex_lock(&hs->mu);
         for (size_t i = 1; i < hs->count; i++)
             if (hs->nodes[i]) {
-                fault_equivocate(hs->nodes[i]);
-                if (hs->relay_on)
-                    relay_check(hs, i, now);
+                relay_check(hs, i, now);
             }
         pthread_mutex_unlock(&hs->mu);
         usleep(NET_HOST_RELAY_POLL_MS * 1000);
@@ -240,6 +253,16 @@ static int open_all(host *hs, const net_node_opts *opts, char *err, size_t err_l
     return 0;
 }
 
+/* `folio node stop --home HOME/chains/NAME` leaves HOME/chains/NAME/node.stop: the home
+ * is private to the node's user (specs/home.md), so the file says the operator asked, as
+ * the ipc socket's peer credentials do (a hosted chain's RPC may be tcp only). */
+static bool stop_asked(net_node *n)
+{
+    char path[NET_PATH_MAX];
+    net_home_path(path, n->home, "node.stop");
+    return unlink(path) == 0;
+}
+
 /* Whether the process must stop: its home's chain stopped (the stop RPC or a fatal error),
  * or a hosted chain stopped on a fatal error. A hosted chain stopped cleanly (the stop RPC
  * on its own socket, `folio node stop --home HOME/chains/NAME`) is closed alone, its lock
@@ -250,6 +273,8 @@ static bool must_stop(host *hs)
         return true;
     for (size_t i = 1; i < hs->count; i++) {
         net_node *n = hs->nodes[i];
+        if (n && stop_asked(n))
+            net_node_stop(n);
         if (!n || !atomic_load(&n->stopping))
             continue;
         if (n->fatal[0])

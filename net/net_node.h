@@ -70,7 +70,6 @@ typedef struct net_node {
     bool driver_started;
     int lock_fd;         /* HOME/node.lock, held until the process ends, */
     bool release_lock;   /* unless set: a hosted chain stopped alone (net_host.c) */
-    uint64_t fault_done; /* [test] fault_equivocate_at: the height already signed twice */
 } net_node;
 
 /* Builds the registry with every module's transaction types. */
