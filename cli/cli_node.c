@@ -193,7 +193,7 @@ static bool stop_over_rpc(cli_ctx *ctx)
 
 /* Whether home is HOST/chains/NAME, hosted by the process running HOST's node (pid): such
  * a chain is stopped alone, over its RPC socket; a signal would stop the whole process
- * (specs/home.md §6). */
+ * (specs/home.md §7). */
 static bool hosted_by(const char *home, int pid)
 {
     char host[NET_PATH_MAX];

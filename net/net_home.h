@@ -46,14 +46,15 @@ typedef struct net_config {
     char http_listen[128];
     bool http_tls;
     bool http_public_reads;
-    /* [host] (specs/home.md §6): the other chains this process hosts beside this home's,
+    /* [host] (specs/home.md §7): the other chains this process hosts beside this home's,
      * comma-separated names, each the node home HOME/chains/NAME; and the key of this home
      * that signs the checkpoints it relays from them (specs/chains.md §9). */
     char host_chains[NET_HOST_CHAINS_TEXT_MAX];
     char host_relay_key[NET_KEY_NAME_MAX + 1];
     /* [test] fault injection, for tests and demos only: refused unless the node runs in
-     * development mode (--dev). equivocate_at: this validator signs, beside block H it
-     * committed, a second block at height H (specs/chains.md §9.3). 0: off. */
+     * development mode (--dev). equivocate_at: this hosted sub-chain's validator signs a
+     * second block at each height >= H its main chain anchors (specs/chains.md §9.3).
+     * 0: off. */
     int test_fault_equivocate_at;
 } net_config;
 

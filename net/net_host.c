@@ -1,4 +1,4 @@
-/* One process, several chains (specs/chains.md §9, specs/home.md §6): the node of a home
+/* One process, several chains (specs/chains.md §9, specs/home.md §7): the node of a home
  * and one more node per name in its [host] chains (HOME/chains/NAME), each a net_node of
  * its own (store, admission, pool, consensus driver, RPC and HTTP servers, lock); they
  * share nothing of a chain's state. When the home's chain is a main chain on which a

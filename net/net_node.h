@@ -68,8 +68,8 @@ typedef struct net_node {
     struct net_metrics *metrics; /* /metrics counters of this chain (net_metrics.h) */
     pthread_t driver;            /* net_solo_run or net_bft_run */
     bool driver_started;
-    int lock_fd;         /* HOME/node.lock, held until the process ends, */
-    bool release_lock;   /* unless set: a hosted chain stopped alone (net_host.c) */
+    int lock_fd;       /* HOME/node.lock, held until the process ends, */
+    bool release_lock; /* unless set: a hosted chain stopped alone (net_host.c) */
 } net_node;
 
 /* Builds the registry with every module's transaction types. */

@@ -15,7 +15,8 @@
 TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 CHN_TOOL="$(dirname "$FOLIO")/tests/chn_tool"
 [ -x "$CHN_TOOL" ] || { echo "e2e: $CHN_TOOL not built" >&2; exit 2; }
-BASE=$((33000 + ($$ % 100) * 130))
+# 12 chains x 10 ports, below Linux's ephemeral range (32768 on)
+BASE=$((24000 + ($$ % 60) * 130))
 NET="$E2E_TMP/net"
 PERIOD=3000
 ISIN=CNE100000296
@@ -144,6 +145,7 @@ run node status --home "$(S 2 evidence)"
 check "member 2's evidence chain is gone (exit $RC)" test "$RC" -ne 0
 say "evidence has 2 of 4 validators left: no quorum, no block, no checkpoint"
 check "the main chain flags evidence STALE by its own block time" until_ok 20 status_is evidence STALE
+[ -n "${FOLIO_DEMO:-}" ] && folio chains list --home "$(M 0)"
 eq "member 2's main replica says the same" "$(show evidence status 2)" STALE
 eq "securities stays ACTIVE" "$(show securities status)" ACTIVE
 
@@ -159,6 +161,7 @@ out="$("$CHN_TOOL" relay-fault "$(M 0)" securities "$(S 1 securities)" "$(S 2 se
 say "$(echo "$out" | head -1)"
 check "validators 1, 2, 3 (a quorum): the relay records the evidence ($(echo "$out" | tail -1 | head -c 100))" has "$out" "0 OK: EQUIVOCATION"
 eq "securities status" "$(show securities status)" FROZEN
+[ -n "${FOLIO_DEMO:-}" ] && folio chains show securities --home "$(M 0)"
 eq "evidence records" "$(show securities evidence_count)" 1
 eq "the evidence: two blocks at one height" "$(show securities evidence.0.kind)" "two blocks at one height"
 check "  two different signed headers" test "$(show securities evidence.0.header_a)" != "$(show securities evidence.0.header_b)"
@@ -173,6 +176,7 @@ check "proposal chain.unfreeze securities passes" propose_action 144 "$(id_paylo
 eq "securities status" "$(show securities status)" ACTIVE
 check "the members' relays anchor it again" until_ok 30 anchored_past securities "$FH"
 eq "the evidence stays on record" "$(show securities evidence_count)" 1
+[ -n "${FOLIO_DEMO:-}" ] && folio chains list --home "$(M 0)"
 
 section "stop: one command per member stops all its chains"
 for i in 0 1 2 3; do expect_ok "member $i stops" node stop --home "$(M "$i")"; done
