@@ -241,7 +241,9 @@ const cli_cmd cli_cmds[] = {
     {"client", "init", "", 0, 0, false,
      "write a client home for the node at URL: its chain id and genesis hash, no validator key",
      OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
-    {"node", "start", "", 0, 0, false, "run the node in the foreground (Ctrl-C stops it cleanly)",
+    {"node", "start", "", 0, 0, false,
+     "run the node in the foreground (Ctrl-C stops it cleanly), with every chain its "
+     "[host] chains names (HOME/chains/NAME) in the same process (home.md §7)",
      OPTS({"--detach", NULL, "return once the node serves, logging to HOME/node.log", false},
           {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
           {"--observer", NULL, "follow a multi-validator chain without voting", false},
@@ -249,7 +251,10 @@ const cli_cmd cli_cmds[] = {
            "first fetch a certified checkpoint's state from the peers (specs/sync.md)", false},
           {"--http", "HOST:PORT", "serve the HTTP/JSON API there (overrides [http] listen)",
            false})},
-    {"node", "stop", "", 0, 0, false, "ask the node to stop cleanly and wait for it", NULL},
+    {"node", "stop", "", 0, 0, false,
+     "ask the node to stop cleanly and wait for it (all the chains of its process; a hosted "
+     "chain's home: that chain alone)",
+     NULL},
     {"node", "status", "", 0, 0, false,
      "height, last block, state root, mempool size, ledger date; with several validators "
      "also round, validators seen, last proposer, commit latency and whether this node is "

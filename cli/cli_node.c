@@ -320,8 +320,11 @@ static void node_usage(void)
            "          certified state root, then block-syncs from there (specs/sync.md);\n"
            "          a node far behind its peers does so by itself.\n"
            "          --http HOST:PORT serves the HTTP/JSON API there (specs/http.md).\n"
+           "          A home whose config.ini has [host] chains = A,B runs those chains too\n"
+           "          (HOME/chains/A, ...), each its own node, in this one process.\n"
            "stop      asks the node to stop cleanly and waits for it. The node is the\n"
-           "          process holding the lock on HOME/node.lock (node.pid is not trusted).\n"
+           "          process holding the lock on HOME/node.lock (node.pid is not trusted);\n"
+           "          with a hosted chain's home (HOST/chains/NAME), that chain alone stops.\n"
            "status    height, last block hash, state root, mempool size; with several\n"
            "          validators also round, validators seen, last proposer, last commit\n"
            "          latency and whether this node is behind.\n");
