@@ -9,5 +9,5 @@ build=${1:-build}
 bin=$build/tests/bench_multichain
 [ -x "$bin" ] || { echo "!! $bin not built"; exit 1; }
 echo "== bench_multichain $build/folio"
-"$bin" "$build/folio" "${FOLIO_BENCH_MULTICHAIN_TRANSFERS:-20000}" "${FOLIO_BENCH_ACCOUNTS:-200}" \
+"$bin" "$build/folio" "${FOLIO_BENCH_MULTICHAIN_TRANSFERS:-20000}" "${FOLIO_BENCH_ACCOUNTS:-400}" \
   "${FOLIO_BENCH_MULTICHAIN_ROUNDS:-3}"
