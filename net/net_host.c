@@ -159,8 +159,6 @@ static void relay_check(host *hs, size_t i, uint64_t now)
 {
     net_node *main = hs->nodes[0], *sub = hs->nodes[i];
     uint64_t tip = ldg_chain_tip(sub->chain).height;
-    if (tip == 0)
-        return;
     ldg_state *st = ldg_chain_reader(main->chain);
     char id[CHN_ID_LEN_MAX + 1];
     chn_record rec;
@@ -177,7 +175,7 @@ static void relay_check(host *hs, size_t i, uint64_t now)
     wait += idx * (rec.period_ms / 10);
     if (now < rec.anchored_ms + wait)
         return;
-    if (rec.last_height >= tip) {
+    if (tip == 0 || rec.last_height >= tip) {
         /* Nothing new to anchor: an idle sub-chain would turn STALE though healthy, so it is
          * asked for a block (an empty one if nothing waits), which the next look relays. */
         atomic_store(&sub->force_block, true);
