@@ -11,7 +11,7 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 
-.PHONY: all deps build install uninstall demo demo-cluster test bench fuzz format clean
+.PHONY: all deps build install uninstall demo demo-cluster demo-chains test bench fuzz format clean
 
 all: build
 
@@ -39,6 +39,11 @@ demo: build
 
 demo-cluster: build
 	@bash scripts/demo_cluster.sh $(BUILD)/folio
+
+# A consortium of 4 members, each one process hosting the main chain and two sub-chains
+# (specs/chains.md §9); the same scenario as the e2e test tests/e2e/multichain.sh.
+demo-chains: build
+	@FOLIO_DEMO=1 bash tests/e2e/multichain.sh $(BUILD)/folio
 
 test: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DFOLIO_SANITIZE=ON -DFOLIO_WERROR=ON >/dev/null

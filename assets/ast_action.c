@@ -6,6 +6,7 @@
 #include "ast_limits.h"
 #include "ast_rules.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* "folio/escrow/action" padded: an account no key hashes to in practice. */
@@ -362,6 +363,20 @@ void ast_snapshot_cow(ldg_state *st, const char *id, const ldg_account *acct, ui
     }
 }
 
+typedef struct rows_scan rows_scan;
+typedef struct pay_scan pay_scan;
+
+/* One block hook's run. The scan buffers (~100 and ~160 KiB) are the hook's own, taken on
+ * first use and freed when it ends: several chains in one process run their block hooks
+ * at the same time (specs/chains.md §9), so nothing of a run may be process-global. */
+typedef struct step_ctx {
+    ldg_state *st;
+    const ldg_env *env;
+    size_t budget; /* rows left this block */
+    rows_scan *rows;
+    pay_scan *pay;
+} step_ctx;
+
 /* Holdings of one instrument after a cursor, collected before anything is written (the
  * state must not be written during a scan). */
 typedef struct rows_scan {
@@ -371,8 +386,6 @@ typedef struct rows_scan {
     uint8_t acct[AST_ACTION_ROWS_PER_BLOCK_MAX][LDG_ACCOUNT_LEN];
     uint64_t qty[AST_ACTION_ROWS_PER_BLOCK_MAX];
 } rows_scan;
-
-static rows_scan rows_buf; /* ~100 KiB; the block hook runs on one thread */
 
 static bool collect_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
@@ -402,9 +415,14 @@ static bool collect_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v
 /* Collects up to max holdings after the action's cursor. The state scan takes a prefix
  * only, so rows up to the cursor are visited again (a key compare each) by later chunks;
  * what each chunk processes and writes is bounded by max. */
-static ldg_err collect_holdings(ldg_state *st, const ast_action *a, size_t max, rows_scan **out)
+static ldg_err collect_holdings(step_ctx *x, const ast_action *a, size_t max, rows_scan **out)
 {
-    rows_scan *s = &rows_buf;
+    ldg_state *st = x->st;
+    if (!x->rows) {
+        x->rows = malloc(sizeof *x->rows);
+        LDG_ASSERT(x->rows);
+    }
+    rows_scan *s = x->rows;
     s->a = a;
     s->n = 0;
     s->max = max;
@@ -418,17 +436,11 @@ static ldg_err collect_holdings(ldg_state *st, const ast_action *a, size_t max, 
 
 /* ---- steps ---- */
 
-typedef struct step_ctx {
-    ldg_state *st;
-    const ldg_env *env;
-    size_t budget; /* rows left this block */
-} step_ctx;
-
 /* Copies the next chunk of the register; *complete when the snapshot is whole. */
 static ldg_err step_record(step_ctx *x, ast_action *a, bool *complete)
 {
     rows_scan *s;
-    ldg_err err = collect_holdings(x->st, a, x->budget, &s);
+    ldg_err err = collect_holdings(x, a, x->budget, &s);
     if (err != LDG_OK)
         return err;
     for (size_t i = 0; i < s->n; i++) {
@@ -513,13 +525,15 @@ static bool collect_pay(void *arg, const uint8_t *k, size_t kl, const uint8_t *v
     return true;
 }
 
-static pay_scan pay_buf; /* ~160 KiB; the block hook runs on one thread */
-
 /* Pays (or, when cancelled, discards) the next chunk of snapshot rows; rows are deleted as
  * they are done, so every chunk starts at the front. */
 static ldg_err step_pay(step_ctx *x, ast_action *a, bool pay, bool *complete)
 {
-    pay_scan *s = &pay_buf;
+    if (!x->pay) {
+        x->pay = malloc(sizeof *x->pay);
+        LDG_ASSERT(x->pay);
+    }
+    pay_scan *s = x->pay;
     s->st = x->st;
     s->a = a;
     s->rows = 0;
@@ -579,7 +593,7 @@ static ldg_err step_pay(step_ctx *x, ast_action *a, bool pay, bool *complete)
 static ldg_err step_split(step_ctx *x, ast_action *a, bool *complete)
 {
     rows_scan *s;
-    ldg_err err = collect_holdings(x->st, a, x->budget, &s);
+    ldg_err err = collect_holdings(x, a, x->budget, &s);
     if (err != LDG_OK)
         return err;
     for (size_t i = 0; i < s->n; i++) {
@@ -753,18 +767,19 @@ static ldg_err action_hook(ldg_state *st, const ldg_env *env)
     if (err != LDG_OK)
         return err;
     step_ctx x = {.st = st, .env = env, .budget = AST_ACTION_ROWS_PER_BLOCK_MAX};
-    for (size_t i = 0; i < s.n; i++) {
+    for (size_t i = 0; i < s.n && err == LDG_OK; i++) {
         ast_action a;
         bool found;
         if ((err = ast_action_get(st, s.ids[i], &a, &found)) != LDG_OK)
-            return err;
+            break;
         if (!found)
-            return LDG_ERR_CORRUPT;
-        if ((err = step(&x, &a)) != LDG_OK)
-            return err;
-        action_put(st, &a);
+            err = LDG_ERR_CORRUPT;
+        else if ((err = step(&x, &a)) == LDG_OK)
+            action_put(st, &a);
     }
-    return LDG_OK;
+    free(x.rows);
+    free(x.pay);
+    return err;
 }
 
 static bool first_due(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)

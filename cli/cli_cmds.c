@@ -30,6 +30,8 @@
         "-o", "FILE", "write the bundle to FILE", true                                             \
     }
 
+const char *const cli_repeatable_opts[] = {"--sub", NULL};
+
 const cli_global cli_globals[] = {
     {"--home DIR", "the node home (default $FOLIO_HOME, else ~/.folio)"},
     {"--as KEY", "sign with this key of the home (default: $FOLIO_AS, else [client] as in "
@@ -239,7 +241,9 @@ const cli_cmd cli_cmds[] = {
     {"client", "init", "", 0, 0, false,
      "write a client home for the node at URL: its chain id and genesis hash, no validator key",
      OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
-    {"node", "start", "", 0, 0, false, "run the node in the foreground (Ctrl-C stops it cleanly)",
+    {"node", "start", "", 0, 0, false,
+     "run the node in the foreground (Ctrl-C stops it cleanly), with every chain its "
+     "[host] chains names (HOME/chains/NAME) in the same process (home.md §7)",
      OPTS({"--detach", NULL, "return once the node serves, logging to HOME/node.log", false},
           {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
           {"--observer", NULL, "follow a multi-validator chain without voting", false},
@@ -247,7 +251,10 @@ const cli_cmd cli_cmds[] = {
            "first fetch a certified checkpoint's state from the peers (specs/sync.md)", false},
           {"--http", "HOST:PORT", "serve the HTTP/JSON API there (overrides [http] listen)",
            false})},
-    {"node", "stop", "", 0, 0, false, "ask the node to stop cleanly and wait for it", NULL},
+    {"node", "stop", "", 0, 0, false,
+     "ask the node to stop cleanly and wait for it (all the chains of its process; a hosted "
+     "chain's home: that chain alone)",
+     NULL},
     {"node", "status", "", 0, 0, false,
      "height, last block, state root, mempool size, ledger date; with several validators "
      "also round, validators seen, last proposer, commit latency and whether this node is "
@@ -521,8 +528,17 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--from", "SUBHOME|URL", "the sub-chain node: its home, or its RPC address", true})},
 
     /* networks and certificates */
-    {"testnet", "init", "", 0, 0, false, "write the homes of a multi-validator test network",
+    {"testnet", "init", "", 0, 0, false,
+     "write the homes of a multi-validator test network, or of a consortium of a main chain "
+     "and sub-chains hosted by each member's one process (--main, --sub; chains.md §9)",
      OPTS({"--validators", "N", "number of validators (default 4)", false},
+          {"--main", "M", "a consortium of M members, each a validator of the main chain", false},
+          {"--sub", "NAME:N",
+           "a sub-chain NAME whose validators are members 0..N-1 (repeat for several)", false},
+          {"--period", "MS",
+           "the anchoring period the consortium's sub-chains are registered with (default "
+           "5000)",
+           false},
           {"--dir", "DIR", "where to write", true},
           {"--observers", "K", "number of observers (default 0)", false},
           {"--spares", "S", "validator homes outside the genesis set (default 0)", false},

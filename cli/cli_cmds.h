@@ -27,6 +27,10 @@ typedef struct cli_optdef {
     bool required; /* shown without brackets in the usage line (the command checks it) */
 } cli_optdef;
 
+/* Options that may be given several times (testnet init --sub NAME:N ...); every other
+ * option given twice is a usage error. NULL-terminated. */
+extern const char *const cli_repeatable_opts[];
+
 typedef struct cli_cmd {
     const char *noun;
     const char *verb;       /* one or more words ("rules set"); "" for a noun used alone */

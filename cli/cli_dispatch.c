@@ -446,6 +446,14 @@ static bool short_opt(const cli_cmd *c, const char *a)
     return false;
 }
 
+static bool repeatable(const char *name)
+{
+    for (const char *const *r = cli_repeatable_opts; *r; r++)
+        if (!strcmp(*r, name))
+            return true;
+    return false;
+}
+
 /* Checks the words after the verb: options against c->opts, then the count of positionals. */
 static int check_args(cli_ctx *ctx, const cli_cmd *c, int first, int argc, char **argv)
 {
@@ -464,7 +472,7 @@ static int check_args(cli_ctx *ctx, const cli_cmd *c, int first, int argc, char 
                     break;
             if (!o || !o->name)
                 return bad_option(ctx, c, a, n);
-            if (seen & (1ULL << k)) {
+            if ((seen & (1ULL << k)) && !repeatable(o->name)) {
                 cli_fail(ctx, "USAGE", "option %s is given twice", o->name);
                 return CLI_USAGE;
             }

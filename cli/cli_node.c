@@ -1,5 +1,6 @@
 /* folio init; folio node start|stop|status */
 #include "cli.h"
+#include "net_file.h"
 #include "net_node.h"
 
 #include <errno.h>
@@ -190,6 +191,32 @@ static bool stop_over_rpc(cli_ctx *ctx)
     return asked;
 }
 
+/* Whether home is HOST/chains/NAME, hosted by the process running HOST's node (pid): such
+ * a chain is stopped alone, over its RPC socket; a signal would stop the whole process
+ * (specs/home.md §7). */
+static bool hosted_by(const char *home, int pid)
+{
+    char host[NET_PATH_MAX];
+    snprintf(host, sizeof host, "%s", home);
+    char *slash = strrchr(host, '/');
+    if (!slash || slash == host)
+        return false;
+    *slash = '\0';
+    slash = strrchr(host, '/');
+    if (!slash || strcmp(slash, "/chains") != 0)
+        return false;
+    *slash = '\0';
+    return pid > 0 && node_pid(host) == pid;
+}
+
+/* A hosted chain is asked through HOME/node.stop, which its host process looks for. */
+static bool ask_hosted_stop(cli_ctx *ctx)
+{
+    char path[NET_PATH_MAX], err[NET_PATH_MAX + 128];
+    net_home_path(path, ctx->home, "node.stop");
+    return net_file_write(path, "stop\n", 5, 0600, NET_FILE_REPLACE, err, sizeof err) == LDG_OK;
+}
+
 static int node_stop(cli_ctx *ctx)
 {
     int rc = cli_load_config(ctx);
@@ -201,7 +228,9 @@ static int node_stop(cli_ctx *ctx)
                  ctx->home, ctx->home);
         return CLI_REJECTED;
     }
-    bool asked = pid > 0 ? signal_node(ctx->home, pid, SIGTERM) : stop_over_rpc(ctx);
+    bool asked = hosted_by(ctx->home, pid) ? ask_hosted_stop(ctx)
+                 : pid > 0                 ? signal_node(ctx->home, pid, SIGTERM)
+                                           : stop_over_rpc(ctx);
     if (!asked && node_pid(ctx->home) != 0) {
         cli_fail(ctx, "STOP_FAILED", "could not ask the node on %s to stop", ctx->home);
         return CLI_UNAVAILABLE;
@@ -291,8 +320,11 @@ static void node_usage(void)
            "          certified state root, then block-syncs from there (specs/sync.md);\n"
            "          a node far behind its peers does so by itself.\n"
            "          --http HOST:PORT serves the HTTP/JSON API there (specs/http.md).\n"
+           "          A home whose config.ini has [host] chains = A,B runs those chains too\n"
+           "          (HOME/chains/A, ...), each its own node, in this one process.\n"
            "stop      asks the node to stop cleanly and waits for it. The node is the\n"
-           "          process holding the lock on HOME/node.lock (node.pid is not trusted).\n"
+           "          process holding the lock on HOME/node.lock (node.pid is not trusted);\n"
+           "          with a hosted chain's home (HOST/chains/NAME), that chain alone stops.\n"
            "status    height, last block hash, state root, mempool size; with several\n"
            "          validators also round, validators seen, last proposer, last commit\n"
            "          latency and whether this node is behind.\n");

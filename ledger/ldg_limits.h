@@ -496,6 +496,20 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 
 /* Key names: file names under HOME/keys/, as long as a participant name. */
 #define NET_KEY_NAME_MAX 64
+/* Chains one process hosts beside its home's own ([host] chains, specs/home.md §6): each is
+ * a whole node (store, threads, sockets), so a handful; the consortium of
+ * specs/chains.md §9 needs two. The names' text: that many names of NET_KEY_NAME_MAX. */
+#define NET_HOST_CHAINS_MAX 8
+#define NET_HOST_CHAINS_TEXT_MAX (NET_HOST_CHAINS_MAX * (NET_KEY_NAME_MAX + 1))
+/* How often a host's relay looks at its sub-chains' tips (specs/chains.md §9.2): well
+ * under the shortest anchoring period (CHN_PERIOD_MIN_MS, 1 s). */
+#define NET_HOST_RELAY_POLL_MS 200
+/* A relayed checkpoint's expiry: long enough to reach a block, short enough that a stale
+ * one does not linger in the pool. */
+#define NET_HOST_RELAY_EXPIRY_MS 60000
+/* [test] fault_equivocate_at: how many anchored heights a faulty validator signs twice
+ * (one file each in HOME/fault): enough for a test to find a quorum at one of them. */
+#define NET_HOST_FAULT_SIGN_MAX 16
 
 /* config.ini: read whole before it is parsed (lines of any length, no silent cut), so
  * capped; a generated one is a few hundred bytes, a 100-node testnet's under 4 KiB. */

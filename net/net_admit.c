@@ -28,6 +28,7 @@ struct net_admit {
     void *pool_ctx;
     senders snd;
     _Atomic uint64_t sig_checks, refused;
+    net_metrics *metrics;
 };
 
 static size_t sender_slot(const senders *s, const ldg_pubkey *pk, bool *found)
@@ -97,6 +98,11 @@ void net_admit_free(net_admit *a)
     free(a->snd.points);
     pthread_rwlock_destroy(&a->snd.lock);
     free(a);
+}
+
+void net_admit_set_metrics(net_admit *a, net_metrics *m)
+{
+    a->metrics = m;
 }
 
 void net_admit_set_pool(net_admit *a, net_admit_pool_fn fn, void *ctx)
@@ -226,7 +232,7 @@ ldg_result net_admit_tx(net_admit *a, ldg_state *reader, const uint8_t *wire, si
         ldg_state_free(own);
     if (r != LDG_R_OK) {
         atomic_fetch_add(&a->refused, 1);
-        net_metrics_refusal(r);
+        net_metrics_refusal(a->metrics, r);
     }
     return r;
 }

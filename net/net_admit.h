@@ -56,6 +56,9 @@ net_admit *net_admit_new(ldg_chain *chain, const ldg_registry *reg, net_clock *c
 void net_admit_free(net_admit *a);
 /* The pool's replay probe, asked after every cheaper check and before the signature. */
 void net_admit_set_pool(net_admit *a, net_admit_pool_fn fn, void *ctx);
+/* Where refusals are counted (the node's /metrics); none until set. */
+struct net_metrics;
+void net_admit_set_metrics(net_admit *a, struct net_metrics *m);
 
 /* The time admission checks expiry against: the node's clock (plus the dev offset), never
  * before the last block's time (specs/transactions.md §2). */

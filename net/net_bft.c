@@ -72,8 +72,6 @@ typedef struct bft {
                                   * after each block (tests: a long sync window) */
 } bft;
 
-static bft *g_bft; /* one driver per process: set by net_bft_start, read by net_bft_run */
-
 /* ---- sending ---- */
 
 static void send_enc(nng_socket s, const ldg_enc *e)
@@ -725,7 +723,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
         net_batch_rx_start(n, b->links->peers, b->links->batch, b->links->req, b->observer);
     b->exec = b->observer ? NULL : net_exec_start(n, b->links->pub, &b->inbox);
     LDG_ASSERT(b->observer || b->exec); /* do_commit hands every block to it */
-    g_bft = b;
+    n->bft = b;                         /* the node's own driver: a process may run several nodes */
     net_log(NET_LOG_INFO, "%s of %u validators, p2p on %s (%s)",
             b->observer ? "observer" : "validator", b->nval, n->cfg.p2p_listen,
             b->links->tls.on ? "tls+tcp, mutual auth" : "tcp, NO TLS");
@@ -756,7 +754,7 @@ static void keep_trust(bft *b)
 void *net_bft_run(void *arg)
 {
     net_node *n = arg;
-    bft *b = g_bft;
+    bft *b = n->bft;
     LDG_ASSERT(b && b->n == n);
     /* A restarted node first catches up with what its peers committed meanwhile. No wait
      * for the dialers: the first request goes out on whichever peer connects first (a req0
@@ -843,9 +841,9 @@ void *net_bft_run(void *arg)
 
 void net_bft_stop(net_node *n)
 {
-    bft *b = g_bft;
+    bft *b = n->bft;
     if (!b || b->n != n)
         return;
-    g_bft = NULL;
+    n->bft = NULL;
     bft_free(b);
 }

@@ -128,9 +128,9 @@ static void execute_job(net_exec *x)
     net_pool_remove_refs(x->pool, k->refs, k->n);
     atomic_store(&n->pool_size, net_pool_size(x->pool));
     atomic_store(&n->last_commit_ms, mono_ms() - x->start);
-    net_metrics_commit(mono_ms() - x->start);
+    net_metrics_commit(n->metrics, mono_ms() - x->start);
     if (x->cert)
-        net_metrics_certificate(x->cert);
+        net_metrics_certificate(n->metrics, x->cert);
     publish(x, k->h.height);
 }
 

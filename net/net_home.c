@@ -315,6 +315,9 @@ static const cfg_key cfg_keys[] = {
     CFG_TEXT_KEY("http", "listen", http_listen),
     CFG_BOOL_KEY("http", "tls", http_tls),
     CFG_BOOL_KEY("http", "public_reads", http_public_reads),
+    CFG_TEXT_KEY("host", "chains", host_chains),
+    CFG_TEXT_KEY("host", "relay_key", host_relay_key),
+    CFG_INT_KEY("test", "fault_equivocate_at", test_fault_equivocate_at, 0, INT_MAX),
 };
 _Static_assert(LDG_ARRAY_LEN(cfg_keys) <= 32, "seen is a 32-bit set");
 
@@ -378,8 +381,10 @@ static bool config_key(void *arg, const char *section, const char *name, const c
         return cfg_set(k, p->cfg, value, err, err_len);
     }
     if (!section_known)
-        snprintf(err, err_len,
-                 "unknown section [%s] (known: node, p2p, tls, consensus, client, http)", section);
+        snprintf(
+            err, err_len,
+            "unknown section [%s] (known: node, p2p, tls, consensus, client, http, host, test)",
+            section);
     else
         snprintf(err, err_len, "unknown key %s in [%s]", name, section);
     return false;
@@ -398,6 +403,51 @@ static void config_defaults(const char *home, net_config *cfg)
     cfg->verify_threads = cores > 0 && cores <= 64 ? (int)cores : 2;
     cfg->retain_blocks = LDG_SMT_RETAIN_DEFAULT;
     cfg->http_public_reads = true;
+    snprintf(cfg->host_relay_key, sizeof cfg->host_relay_key, "operator");
+}
+
+size_t net_config_host_chains(const net_config *cfg, char names[][NET_KEY_NAME_MAX + 1], size_t cap)
+{
+    size_t n = 0;
+    const char *p = cfg->host_chains;
+    while (*p && n < cap) {
+        size_t len = strcspn(p, ",");
+        size_t a = 0, b = len; /* trim spaces */
+        while (a < b && p[a] == ' ')
+            a++;
+        while (b > a && p[b - 1] == ' ')
+            b--;
+        if (b > a && b - a <= NET_KEY_NAME_MAX) {
+            memcpy(names[n], p + a, b - a);
+            names[n++][b - a] = '\0';
+        }
+        p += len + (p[len] == ',');
+    }
+    return n;
+}
+
+/* [host] chains: 1..NET_HOST_CHAINS_MAX distinct key-like names (each HOME/chains/NAME). */
+static bool host_chains_ok(const net_config *cfg, char *err, size_t err_len)
+{
+    if (!cfg->host_chains[0])
+        return true;
+    size_t commas = 0;
+    for (const char *p = cfg->host_chains; *p; p++)
+        commas += *p == ',';
+    char names[NET_HOST_CHAINS_MAX][NET_KEY_NAME_MAX + 1];
+    size_t n = net_config_host_chains(cfg, names, NET_HOST_CHAINS_MAX);
+    bool ok = n == commas + 1;
+    for (size_t i = 0; ok && i < n; i++) {
+        ok = net_key_name_ok(names[i]) && strcmp(names[i], ".") && strcmp(names[i], "..");
+        for (size_t j = 0; ok && j < i; j++)
+            ok = strcmp(names[i], names[j]) != 0;
+    }
+    if (!ok)
+        snprintf(err, err_len,
+                 "chains in [host] must be 1 to %d distinct names (letters, digits, '-', '_', "
+                 "'.'), comma-separated",
+                 NET_HOST_CHAINS_MAX);
+    return ok;
 }
 
 ldg_err net_config_parse(const char *text, size_t len, const char *home, net_config *cfg, char *err,
@@ -408,6 +458,12 @@ ldg_err net_config_parse(const char *text, size_t len, const char *home, net_con
     ldg_err e = net_ini_parse(text, len, config_key, &p, err, err_len);
     if (e != LDG_OK)
         return e;
+    if (!host_chains_ok(cfg, err, err_len))
+        return LDG_ERR_INVALID;
+    if (!net_key_name_ok(cfg->host_relay_key)) {
+        snprintf(err, err_len, "relay_key in [host] must be a key name");
+        return LDG_ERR_INVALID;
+    }
     if (cfg->client_as[0] && !net_key_name_ok(cfg->client_as)) {
         snprintf(err, err_len,
                  "as in [client] must be a key name (letters, digits, '-', '_', '.')");

@@ -46,7 +46,21 @@ typedef struct net_config {
     char http_listen[128];
     bool http_tls;
     bool http_public_reads;
+    /* [host] (specs/home.md §7): the other chains this process hosts beside this home's,
+     * comma-separated names, each the node home HOME/chains/NAME; and the key of this home
+     * that signs the checkpoints it relays from them (specs/chains.md §9). */
+    char host_chains[NET_HOST_CHAINS_TEXT_MAX];
+    char host_relay_key[NET_KEY_NAME_MAX + 1];
+    /* [test] fault injection, for tests and demos only: refused unless the node runs in
+     * development mode (--dev). equivocate_at: this hosted sub-chain's validator signs a
+     * second block at each height >= H its main chain anchors (specs/chains.md §9.3).
+     * 0: off. */
+    int test_fault_equivocate_at;
 } net_config;
+
+/* The names of cfg's [host] chains, in order, into names; returns the count. */
+size_t net_config_host_chains(const net_config *cfg, char names[][NET_KEY_NAME_MAX + 1],
+                              size_t cap);
 
 /* A client home: made by `folio client init`, it uses a node elsewhere and runs none. */
 static inline bool net_config_client_home(const net_config *cfg)

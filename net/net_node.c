@@ -11,11 +11,11 @@
 #include "ldg_valset.h"
 #include "net_query_vm.h"
 #include "net_http_server.h"
+#include "net_metrics.h"
 #include "net_rpc_server.h"
 #include "stl_module.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,13 +56,6 @@ ldg_registry *net_registry_new(void)
     return r;
 }
 
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
-{
-    got_signal = sig;
-}
-
 /* A key that a change of the validator set added (ldg_valset.h) votes like a genesis
  * validator; its index is found per height (net_bft.c). LDG_VALIDATORS_MAX marks it. */
 static void find_added_validator(net_node *n)
@@ -96,6 +89,12 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
         snprintf(err, err_len,
                  "%s is a client home: it uses the node at %s and runs none (specs/home.md §5)",
                  n->home, n->cfg.rpc_url);
+        return 1;
+    }
+    if (n->cfg.test_fault_equivocate_at && !n->dev) {
+        snprintf(err, err_len,
+                 "[test] fault_equivocate_at is a fault injection for tests: refused outside "
+                 "development mode (--dev)");
         return 1;
     }
     ldg_genesis g;
@@ -185,20 +184,23 @@ static int start_http(net_node *n, char *err, size_t err_len)
     return rc;
 }
 
-int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
+net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
 {
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
     net_clock_init(&n->clock);
     LDG_ASSERT(pthread_mutex_init(&n->preview_mu, NULL) == 0);
+    n->metrics = net_metrics_new();
     pid_t holder;
-    int lock_fd = net_home_lock(opts->home, &holder, err, err_len);
-    int rc = lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
-    net_rpc_server *rpc = NULL;
-    pthread_t solo;
-    bool solo_started = false;
+    /* The liveness lock stays held until this process ends (the kernel releases it then):
+     * `folio node stop` waits for the lock, so it returns only once the process is gone,
+     * not while it still tears down (sanitizer builds check for leaks at exit). */
+    n->lock_fd = net_home_lock(opts->home, &holder, err, err_len);
+    int rc = n->lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
     if (rc == 0)
-        rc = net_rpc_server_start(&rpc, n, n->cfg.rpc_url, err, err_len);
+        net_admit_set_metrics(n->admit, n->metrics);
+    if (rc == 0)
+        rc = net_rpc_server_start(&n->rpc, n, n->cfg.rpc_url, err, err_len);
     if (rc == 0 && opts->http)
         snprintf(n->cfg.http_listen, sizeof n->cfg.http_listen, "%s", opts->http);
     if (rc == 0 && n->cfg.http_listen[0])
@@ -212,34 +214,42 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         if (n->multi)
             rc = net_bft_start(n, err, err_len);
     }
-    if (rc == 0) {
-        signal(SIGINT, on_signal);
-        signal(SIGTERM, on_signal);
-        signal(SIGPIPE, SIG_IGN);
-        write_pid(n->home);
-        LDG_ASSERT(pthread_create(&solo, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
-        solo_started = true;
-        net_rpc_server_run(rpc, n->cfg.rpc_threads);
-        if (n->http)
-            net_http_server_run(n->http, n->cfg.rpc_threads);
-        ldg_tip tip = ldg_chain_tip(n->chain);
-        net_log(NET_LOG_INFO, "node serving %s on %s at height %llu%s", ldg_chain_id(n->chain),
-                n->cfg.rpc_url, (unsigned long long)tip.height, n->dev ? " (dev mode)" : "");
-        if (opts->ready_fd >= 0) {
-            char ok = 1;
-            if (write(opts->ready_fd, &ok, 1) != 1)
-                net_log(NET_LOG_WARN, "could not signal readiness");
-            close(opts->ready_fd);
-        }
-        while (!atomic_load(&n->stopping) && !got_signal)
-            usleep(50 * 1000);
-        atomic_store(&n->stopping, true);
-        net_pool_wake(n->pool);
+    if (rc != 0) {
+        char ignored[8];
+        net_node_close(n, ignored, sizeof ignored);
+        return NULL;
     }
+    return n;
+}
+
+void net_node_start(net_node *n)
+{
+    write_pid(n->home);
+    LDG_ASSERT(pthread_create(&n->driver, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
+    n->driver_started = true;
+    net_rpc_server_run(n->rpc, n->cfg.rpc_threads);
+    if (n->http)
+        net_http_server_run(n->http, n->cfg.rpc_threads);
+    ldg_tip tip = ldg_chain_tip(n->chain);
+    net_log(NET_LOG_INFO, "node serving %s on %s at height %llu%s", ldg_chain_id(n->chain),
+            n->cfg.rpc_url, (unsigned long long)tip.height, n->dev ? " (dev mode)" : "");
+}
+
+void net_node_stop(net_node *n)
+{
+    atomic_store(&n->stopping, true);
+    if (n->pool)
+        net_pool_wake(n->pool);
+}
+
+int net_node_close(net_node *n, char *err, size_t err_len)
+{
+    int rc = 0;
+    net_node_stop(n);
     net_http_server_stop(n->http);
-    net_rpc_server_stop(rpc);
-    if (solo_started)
-        pthread_join(solo, NULL);
+    net_rpc_server_stop(n->rpc);
+    if (n->driver_started)
+        pthread_join(n->driver, NULL);
     if (n->multi)
         net_bft_stop(n);
     if (n->fatal[0]) {
@@ -250,9 +260,10 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         ldg_chain_close(n->chain);
         char path[NET_PATH_MAX];
         net_home_path(path, n->home, "node.pid");
-        unlink(path);
-        if (rc == 0)
-            net_log(NET_LOG_INFO, "node stopped cleanly");
+        if (n->driver_started)
+            unlink(path);
+        if (rc == 0 && n->driver_started)
+            net_log(NET_LOG_INFO, "node of %s stopped cleanly", n->cfg.chain_id);
     }
     net_pool_free(n->pool);
     ldg_registry_free(n->reg);
@@ -260,11 +271,10 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     net_clock_destroy(&n->clock);
     json_decref(n->preview);
     pthread_mutex_destroy(&n->preview_mu);
+    net_metrics_free(n->metrics);
     explicit_bzero(&n->validator, sizeof n->validator);
+    if (n->release_lock && n->lock_fd >= 0)
+        close(n->lock_fd);
     free(n);
-    /* The liveness lock stays held until this process ends (the kernel releases it then):
-     * `folio node stop` waits for the lock, so it returns only once the process is gone,
-     * not while it still tears down (sanitizer builds check for leaks at exit). */
-    (void)lock_fd;
     return rc;
 }

@@ -61,14 +61,35 @@ typedef struct net_node {
     ldg_hash preview_tip;
     json_t *preview;
     struct net_http_server *http; /* the HTTP API (NULL when [http] listen is unset) */
+    /* Everything below is this node's own: a process may host several nodes, one per
+     * chain (net_host.c, specs/chains.md §9), and they share nothing of a chain's state. */
+    struct net_rpc_server *rpc;
+    struct bft *bft;             /* the multi-validator driver (net_bft.c), if multi */
+    struct net_metrics *metrics; /* /metrics counters of this chain (net_metrics.h) */
+    pthread_t driver;            /* net_solo_run or net_bft_run */
+    bool driver_started;
+    int lock_fd;       /* HOME/node.lock, held until the process ends, */
+    bool release_lock; /* unless set: a hosted chain stopped alone (net_host.c) */
 } net_node;
 
 /* Builds the registry with every module's transaction types. */
 ldg_registry *net_registry_new(void);
 
-/* Runs a node until it is stopped (SIGINT, SIGTERM or the "stop" RPC). Returns 0 on a
- * clean stop; on failure returns non-zero with a sentence in err. */
+/* Runs the node of opts->home until it is stopped (SIGINT, SIGTERM or the "stop" RPC), and
+ * with it every chain the home's [host] chains names (HOME/chains/NAME, each a node of its
+ * own in this process; net_host.c). Returns 0 on a clean stop; on failure returns non-zero
+ * with a sentence in err. */
 int net_node_run(const net_node_opts *opts, char *err, size_t err_len);
+
+/* One node's life, for a process hosting one or several (net_host.c): open takes the
+ * home's lock and opens the store, admission, the RPC and HTTP servers and the consensus
+ * driver, or fails with err (NULL); start runs its threads; stop asks them to end; close
+ * joins and frees them, returning non-zero with the fatal sentence in err if the node
+ * stopped on one. */
+net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len);
+void net_node_start(net_node *n);
+void net_node_stop(net_node *n);
+int net_node_close(net_node *n, char *err, size_t err_len);
 
 /* Stops the node on an error it cannot go on from: the sentence (prefixed "consensus
  * stopped: ") goes to n->fatal and stderr, and every thread is told to stop. */

@@ -111,8 +111,8 @@ static void produce(net_node *n, net_pool_tx *batch, const uint8_t **txs, size_t
     }
     settle(n, batch, consumed, taken);
     atomic_store(&n->last_commit_ms, net_now_ms() - start);
-    net_metrics_commit(net_now_ms() - start);
-    net_metrics_certificate(&cert);
+    net_metrics_commit(n->metrics, net_now_ms() - start);
+    net_metrics_certificate(n->metrics, &cert);
 }
 
 void *net_solo_run(void *arg)

@@ -175,6 +175,116 @@ START_TEST(test_client_section)
 }
 END_TEST
 
+/* [host] chains (home.md §7): names as key names, distinct, not . or .., at most
+ * NET_HOST_CHAINS_MAX; [host] relay_key a key name; [test] fault_equivocate_at a number. */
+START_TEST(test_host_section)
+{
+    ck_assert_int_eq(parse(""), LDG_OK);
+    ck_assert_str_eq(cfg.host_chains, "");
+    ck_assert_str_eq(cfg.host_relay_key, "operator");
+    ck_assert_int_eq(cfg.test_fault_equivocate_at, 0);
+    ck_assert_int_eq(parse("[host]\nchains = securities, evidence\nrelay_key = relayer\n"
+                           "[test]\nfault_equivocate_at = 7\n"),
+                     LDG_OK);
+    char names[NET_HOST_CHAINS_MAX][NET_KEY_NAME_MAX + 1];
+    ck_assert_uint_eq(net_config_host_chains(&cfg, names, NET_HOST_CHAINS_MAX), 2);
+    ck_assert_str_eq(names[0], "securities");
+    ck_assert_str_eq(names[1], "evidence");
+    ck_assert_str_eq(cfg.host_relay_key, "relayer");
+    ck_assert_int_eq(cfg.test_fault_equivocate_at, 7);
+    static const char *const bad[] = {"[host]\nchains = a,,b\n",
+                                      "[host]\nchains = a,a\n",
+                                      "[host]\nchains = ..\n",
+                                      "[host]\nchains = a/b\n",
+                                      "[host]\nchains = a,\n",
+                                      "[host]\nchains = ,\n",
+                                      "[host]\nchains = 1,2,3,4,5,6,7,8,9\n",
+                                      "[host]\nrelay_key = ../k\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_msg(parse(bad[i]) == LDG_ERR_INVALID, "accepted: %s", bad[i]);
+        ck_assert_msg(strstr(err, "[host]") != NULL, "'%s' does not name [host]", err);
+    }
+    refused("[test]\nfault_equivocate_at = -1\n", 2, "fault_equivocate_at");
+}
+END_TEST
+
+/* A consortium: member homes hosting the sub-chains, each chain its own id, genesis,
+ * ports; consortium.ini with the chain.create payloads; bad shapes refused. */
+START_TEST(test_testnet_consortium)
+{
+    char dir[PATH_MAX];
+    tl_tmpdir(dir, "cons");
+    char net[PATH_MAX + 8];
+    snprintf(net, sizeof net, "%s/net", dir);
+    net_testnet_sub subs[2] = {{"securities", 4}, {"evidence", 2}};
+    net_testnet_opts o = {.dir = net,
+                          .validators = 4,
+                          .base_port = 30000,
+                          .tls = false,
+                          .subs = subs,
+                          .sub_count = 2,
+                          .period_ms = 5000};
+    ck_assert_msg(net_testnet_init(&o, err, sizeof err) == LDG_OK, "%s", err);
+    char home[PATH_MAX + 64];
+    net_config sec, ev, mainc;
+    snprintf(home, sizeof home, "%s/node3", net);
+    ck_assert_msg(net_config_load(home, &mainc, err, sizeof err) == LDG_OK, "%s", err);
+    ck_assert_str_eq(mainc.host_chains, "securities,evidence");
+    ck_assert_str_eq(mainc.rpc_url, "tcp://127.0.0.1:30039");
+    snprintf(home, sizeof home, "%s/node3/chains/securities", net);
+    ck_assert_msg(net_config_load(home, &sec, err, sizeof err) == LDG_OK, "%s", err);
+    ck_assert_str_eq(sec.rpc_url, "tcp://127.0.0.1:30079"); /* chain 1, member 3 */
+    ck_assert_str_eq(sec.host_chains, "");
+    ck_assert_str_ne(sec.chain_id, mainc.chain_id);
+    ck_assert(strlen(sec.chain_id) <= LDG_CHAIN_ID_LEN_MAX);
+    ldg_genesis *g = malloc(sizeof *g);
+    ck_assert_int_eq(net_genesis_load(home, g), LDG_OK);
+    ck_assert_uint_eq(g->validator_count, 4);
+    /* evidence: members 0 and 1 only */
+    snprintf(home, sizeof home, "%s/node1/chains/evidence", net);
+    ck_assert_msg(net_config_load(home, &ev, err, sizeof err) == LDG_OK, "%s", err);
+    ck_assert_int_eq(net_genesis_load(home, g), LDG_OK);
+    ck_assert_uint_eq(g->validator_count, 2);
+    snprintf(home, sizeof home, "%s/node2/chains/evidence/config.ini", net);
+    ck_assert(access(home, F_OK) != 0);
+    /* the main genesis: the relayers and the sub-chains' accounts are participants */
+    snprintf(home, sizeof home, "%s/node0", net);
+    ck_assert_int_eq(net_genesis_load(home, g), LDG_OK);
+    ck_assert_uint_eq(g->participant_count, 1 + 4 + 3 + 2);
+    free(g);
+    snprintf(home, sizeof home, "%s/consortium.ini", net);
+    FILE *f = fopen(home, "r");
+    ck_assert_ptr_nonnull(f);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "[sub securities]"));
+    ck_assert_ptr_nonnull(strstr(text, "create_payload = 97aa7365637572697469657"));
+    /* refused: more validators than members, a bad id, a name twice, a short period */
+    char net2[PATH_MAX + 8];
+    snprintf(net2, sizeof net2, "%s/net2", dir);
+    o.dir = net2;
+    net_testnet_sub bad1[1] = {{"big", 5}}, bad2[1] = {{"Bad_Id", 2}},
+                    bad3[2] = {{"a", 2}, {"a", 2}};
+    const net_testnet_sub *bads[] = {bad1, bad2, bad3};
+    uint32_t counts[] = {1, 1, 2};
+    for (int i = 0; i < 3; i++) {
+        o.subs = bads[i];
+        o.sub_count = counts[i];
+        ck_assert_int_eq(net_testnet_init(&o, err, sizeof err), LDG_ERR_INVALID);
+    }
+    o.subs = subs;
+    o.sub_count = 1;
+    o.period_ms = 999;
+    ck_assert_int_eq(net_testnet_init(&o, err, sizeof err), LDG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err, "--period"));
+    snprintf(home, sizeof home, "%s/node0", net2);
+    ck_assert(access(home, F_OK) != 0); /* nothing written */
+    tl_rmrf(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -186,6 +296,8 @@ int main(void)
     tcase_add_test(tc, test_testnet_20_validators);
     tcase_add_test(tc, test_file_write_no_symlink);
     tcase_add_test(tc, test_client_section);
+    tcase_add_test(tc, test_host_section);
+    tcase_add_test(tc, test_testnet_consortium);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
