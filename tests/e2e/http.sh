@@ -276,9 +276,20 @@ d = json.loads(sys.argv[1])
 paths = d["paths"]
 ops = sum(len(v) for v in paths.values())
 sys.exit(0 if d["openapi"].startswith("3.") and ops >= 36 and "/v1/accounts/{who}/balances" in paths else 1)' "$BODY"
+# Two sub-chains registered by the committee (the operator): 'quick' with the shortest period
+# (1 s), which the next block more than 1 s later marks STALE, and 'slow' (30 days), ACTIVE.
+CHN_TOOL="$(dirname "$FOLIO")/tests/chn_tool"
+for c in quick:1000 slow:2592000000; do
+  folio init --home "$E2E_TMP/sub-${c%%:*}" --chain-id "sub-${c%%:*}" >/dev/null
+  out="$("$CHN_TOOL" create "$FOLIO_HOME" "${c%%:*}" "$E2E_TMP/sub-${c%%:*}" "${c#*:}" 2>&1)"
+  rc=$?
+  check "sub-chain ${c%%:*} registered (period ${c#*:} ms): $(echo "$out" | tail -1)" test "$rc" -eq 0
+done
+sleep 1.5
+folio transfer "$ISIN" 1 --to broker --as issuer >/dev/null
 get /metrics
 printf '%s\n' "$BODY" >"$E2E_TMP/metrics.txt"
-check "/metrics parses as Prometheus text and has the node's figures" python3 - "$E2E_TMP/metrics.txt" "$(status_field height)" <<'PY'
+check "/metrics parses as Prometheus text and has the node's figures" python3 - "$E2E_TMP/metrics.txt" "$(status_field height)" "$SRC/specs/http/grafana-dashboard.json" <<'PY'
 import re, sys
 # The text format (0.0.4): comments "# HELP name text" / "# TYPE name kind", samples
 # "name{label="value",...} value"; a family's TYPE before its samples; histograms with
@@ -320,6 +331,25 @@ assert any('name="WRONG_CHAIN"' in l for l, _ in samples["folio_admission_refusa
 assert any('cf="state"' in l for l, _ in samples["folio_store_bytes"])
 assert samples["folio_validator_missed_precommits_total"] == [('{validator="0"}', 0.0)]
 assert any('status="404"' in l for l, _ in samples["folio_http_responses_total"])
+# Per sub-chain: anchor age (main-chain block time since creation, none anchored yet), the
+# last anchored height, and the status as a state set (one 1 per chain).
+age = dict((l, v) for l, v in samples["folio_subchain_anchor_age_seconds"])
+assert set(age) == {'{chain="quick"}', '{chain="slow"}'}, age
+assert age['{chain="quick"}'] >= 1.0 and age['{chain="slow"}'] >= 1.0, age
+assert dict(samples["folio_subchain_anchored_height"]) == {'{chain="quick"}': 0.0, '{chain="slow"}': 0.0}
+st = dict(samples["folio_subchain_status"])
+assert st['{chain="quick",status="STALE"}'] == 1 and st['{chain="quick",status="ACTIVE"}'] == 0, st
+assert st['{chain="slow",status="ACTIVE"}'] == 1 and st['{chain="slow",status="STALE"}'] == 0, st
+assert sum(st.values()) == 2, st
+assert one("folio_subchains_unreadable") == 0
+assert types["folio_subchain_status"] == "gauge" and types["folio_subchain_anchor_age_seconds"] == "gauge"
+# Every series the sample Grafana dashboard queries is served.
+import json
+dash = json.load(open(sys.argv[3]))
+for p in dash["panels"]:
+    for t in p["targets"]:
+        for m in re.findall(r"folio_[a-z_]+", t["expr"]):
+            assert re.sub(r"_(bucket|sum|count)$", "", m) in types, "dashboard queries " + m
 PY
 
 section "events"
