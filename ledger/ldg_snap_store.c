@@ -202,7 +202,7 @@ static ldg_err build_tree(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_batch
     ldg_err err = ldg_store_scan(s, LDG_CF_STATE, "", 0, state_row, &r);
     ldg_smt *t = NULL;
     if (err == LDG_OK)
-        err = ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, s, NULL, NULL}, cp->height,
+        err = ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, s, NULL, NULL, NULL}, cp->height,
                            true);
     if (err == LDG_OK)
         err = ldg_smt_update(t, cp->height, r.w, r.n, root);

@@ -143,13 +143,17 @@ async function asset(id, after) {
     api('/assets/' + encodeURIComponent(id) + '/holders' + q({ after })),
     api('/actions' + q({ isin: id })).catch(() => ({ actions: [] })),
   ]);
-  const total = big(reg.supply);
+  const total = big(reg.supply); // shares of the supply: the same on every page
   const share = (row) => {
     if (total === 0n) return '-';
     const bpv = (big(row.quantity) * 10000n) / total; // basis points, rounded down
     return bp(bpv);
   };
-  const top = reg.holders.slice(0, 10).map((r) => ({
+  // The register comes in account order (a page's work is bounded); the chart shows the
+  // largest holdings of this page, compared exactly (BigInt).
+  const byQuantity = reg.holders.slice().sort((x, y) => (big(y.quantity) > big(x.quantity) ? 1 : big(y.quantity) < big(x.quantity) ? -1 : 0));
+  const whole = after == null && reg.next == null;
+  const top = byQuantity.slice(0, 10).map((r) => ({
     label: r.name || short(r.account),
     value: big(r.quantity),
     text: holding(r, 'quantity'),
@@ -163,10 +167,10 @@ async function asset(id, after) {
       ['Holders', group(String(a.holders))],
       ['Risk', a.risk || '-'],
       a.currency ? ['Currency', a.currency] : null,
-      ['Register', reg.conserved ? 'conserved: holdings sum to the supply' : 'NOT conserved'],
+      ['Register', reg.conserved === true ? 'conserved: holdings sum to the supply' : reg.conserved === false ? 'NOT conserved' : 'over several pages (' + group(String(reg.holder_count)) + ' holders)'],
     ]),
     h('h2', {}, 'Register of holders'),
-    top.length ? barChart('Largest holdings of ' + a.id, top) : null,
+    top.length ? barChart((whole ? 'Largest holdings of ' : 'Largest holdings on this page of ') + a.id, top) : null,
     table(
       [['Holder', ''], ['Account', 'hash'], ['Quantity', 'num'], ['Frozen', 'num'], ['Share', 'num']],
       reg.holders.map((r) => [party(r), h('code', {}, short(r.account)), holding(r, 'quantity'), big(r.frozen) === 0n ? '-' : holding(r, 'frozen'), share(r)]),
