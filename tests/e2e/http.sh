@@ -411,6 +411,45 @@ get /v1/status -H "X-Folio-Account: $ISSUER" -H "X-Folio-Time: 1" -H "X-Folio-Si
 expect_status "a stale credential" 401 DENIED
 get /healthz
 expect_status "/healthz stays open" 200
+# Role views: a regulator's credential reads every account's views and follows any stream;
+# a broker's only its own (specs/http.md §5).
+folio keys new reg >/dev/null
+folio participant register reg --role regulator --key reg >/dev/null
+check "roles: a regulator reads the broker's and the issuer's views, a broker only its own" \
+  python3 - "$SRC/examples" "$API" "$FOLIO_HOME/keys" "$BROKER" "$ISSUER" "$ISIN" <<'PY'
+import sys, urllib.request
+sys.path.insert(0, sys.argv[1])
+from http_transfer import Signer, call
+api, keys, broker, issuer, isin = sys.argv[2:7]
+genesis = call(api, "/version")[1]["genesis_hash"]
+def signer(name):
+    return Signer(int(open("%s/%s.key" % (keys, name)).read().strip(), 16), genesis)
+reg, brk = signer("reg"), signer("broker")
+def status(path, who):
+    return call(api, path, signer=who)[0]
+def stream(path, who):
+    req = urllib.request.Request(api + path, headers=who.headers("GET", path, b""))
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.readline()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+got = {
+    "reg broker balances": status("/v1/accounts/%s/balances" % broker, reg),
+    "reg issuer history": status("/v1/accounts/%s/history" % issuer, reg),
+    "reg issuer statement": status("/v1/accounts/issuer/statement?height=2", reg),
+    "broker own balances": status("/v1/accounts/%s/balances" % broker, brk),
+    "broker issuer balances": status("/v1/accounts/%s/balances" % issuer, brk),
+    "broker issuer history": status("/v1/accounts/issuer/history", brk),
+    "reg events instrument": stream("/v1/events?instrument=" + isin, reg)[0],
+    "broker events instrument": stream("/v1/events?instrument=" + isin, brk)[0],
+}
+want = {"reg broker balances": 200, "reg issuer history": 200, "reg issuer statement": 200,
+        "broker own balances": 200, "broker issuer balances": 403, "broker issuer history": 403,
+        "reg events instrument": 200, "broker events instrument": 403}
+print("        " + ", ".join("%s %s" % kv for kv in got.items()))
+sys.exit(0 if got == want else 1)
+PY
 
 section "TLS"
 node_stop
