@@ -317,7 +317,7 @@ static net_node *node;
 
 static void setup(void)
 {
-    node = tk_node_open(dir, "http", "folio-http");
+    node = tk_node_open_with(dir, "http", "folio-http", true);
     node->validator_index = 0;
     node->cfg.http_public_reads = true;
     net_clock_init(&node->clock);
@@ -461,9 +461,20 @@ START_TEST(test_credentials)
     sign_head(head, sizeof head, "GET", "/v1/status", 1, now);
     ck_assert_int_eq(serve(head, NULL, &j), 200);
     json_decref(j);
-    /* Another account's view: 403. */
-    sign_head(head, sizeof head, "GET", "/v1/accounts/someone/balances", 1, now);
+    /* Another account's view: 403 for a broker; a regulator or registrar (the operator has
+     * every role) reads every account's. */
+    sign_head(head, sizeof head, "GET", "/v1/accounts/broker/balances", 2, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 200);
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/accounts/operator/balances", 2, now);
     ck_assert_int_eq(serve(head, NULL, &j), 403);
+    assert_error(j, "DENIED");
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/investors/operator", 2, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 403);
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/accounts/broker/balances", 1, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 200);
     json_decref(j);
     /* Signed for another path: the signature does not verify. */
     sign_head(head, sizeof head, "GET", "/v1/status", 1, now);
@@ -478,11 +489,14 @@ START_TEST(test_credentials)
     sign_head(head, sizeof head, "GET", "/v1/status", 7, now);
     ck_assert_int_eq(serve(head, NULL, &j), 401);
     json_decref(j);
-    /* Events: only the caller's own account. */
+    /* Events: a broker only its own account's; a regulator any. */
     ck_assert_int_eq(serve("GET /v1/events HTTP/1.1\r\n\r\n", NULL, &j), 401);
     json_decref(j);
-    sign_head(head, sizeof head, "GET", "/v1/events?instrument=X", 1, now);
+    sign_head(head, sizeof head, "GET", "/v1/events?instrument=X", 2, now);
     ck_assert_int_eq(serve(head, NULL, &j), 403);
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/events?instrument=X", 1, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 200);
     json_decref(j);
 }
 END_TEST
