@@ -145,6 +145,16 @@
 /* A participant credential's X-Folio-Time must be within this of the node's clock
  * (specs/http.md §5): a captured request replays for at most this long. */
 #define LDG_HTTP_AUTH_SKEW_MS 60000
+/* A reply's status line and headers: ours (~200 bytes) plus a route's extra lines (the
+ * explorer's Content-Security-Policy, ~250); a reply whose head would not fit is answered
+ * 500 TOO_LARGE instead (specs/http.md §3), so a long header value never overruns. */
+#define LDG_HTTP_REPLY_HEAD_MAX 2048
+/* A connection's send buffer (RPC and HTTP, net_stream_server.c) is kept between replies up
+ * to this size, and freed when larger: no allocation per small reply, no large reply held by
+ * an idle connection (256 connections × 16 KiB = 4 MiB at most). */
+#define LDG_STREAM_OUT_KEEP 16384
+/* At stop, replies in flight get this long before their connections are closed. */
+#define LDG_HTTP_STOP_DRAIN_MS 2000
 
 /* The executor's overlay keeps committed values cached across blocks (ldg_state_settle);
  * past this many keys or this much value memory it keeps only the keys the last block
