@@ -525,6 +525,7 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--validators", "N", "number of validators (default 4)", false},
           {"--dir", "DIR", "where to write", true},
           {"--observers", "K", "number of observers (default 0)", false},
+          {"--spares", "S", "validator homes outside the genesis set (default 0)", false},
           {"--base-port", "PORT", "first port (default 26600)", false},
           {"--chain-id", "ID", "the chain's id", false},
           {"--no-tls", NULL, "plain TCP between the nodes", false})},
@@ -607,9 +608,9 @@ const cli_cmd cli_cmds[] = {
      NULL},
 
     /* governance (specs/governance.md) */
-    {"gov", "propose", "KIND [ACCOUNT|NAME VALUE|TYPE]", 1, 3, true,
+    {"gov", "propose", "KIND [ACCOUNT|NAME VALUE|TYPE|OP KEYS]", 1, 3, true,
      "propose a change to the committee (a member): member-admit, member-remove, role-grant, "
-     "role-revoke, code-approve, code-revoke, param-set, action",
+     "role-revoke, code-approve, code-revoke, param-set, action, validator-set",
      OPTS({"--weight", "W", "member-admit: the new member's weight (1 to 1000000)", false},
           {"--role", "ROLE[,ROLE...]", "role-grant, role-revoke: the roles", false},
           {"--hash", "HEX", "code-approve, code-revoke: the 64-hex code hash", false},
@@ -619,7 +620,8 @@ const cli_cmd cli_cmds[] = {
           {"--payload", "HEX", "action: the transaction type's msgpack payload", false},
           {"--expires-in", "N", "voting closes N blocks from now (default 1000)", false},
           {"--expiry-height", "H", "voting closes after block H", false},
-          {"--delay", "N", "blocks from passing to activation (default 1)", false})},
+          {"--delay", "N", "blocks from passing to activation (default 1)", false},
+          {"--height", "F", "validator-set: the first block the new set certifies", false})},
     {"gov", "vote", "ID yes|no|abstain", 2, 2, true,
      "vote on an open proposal (a member; once per proposal)", NULL},
     {"gov", "list", "", 0, 0, false, "list proposals with their tally",

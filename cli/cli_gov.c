@@ -15,6 +15,7 @@ static void usage(void)
            "               role-grant ACCOUNT --role R[,R] | role-revoke ACCOUNT --role R[,R]\n"
            "               code-approve|code-revoke (--hash HEX | --file FILE [--contract N])\n"
            "               param-set NAME VALUE | action TYPE --payload HEX\n"
+           "               validator-set add|remove|replace KEY[,KEY...] --height H\n"
            "       folio gov vote ID yes|no|abstain\n"
            "       folio gov list [--status S] [--limit N] [--after ID]\n"
            "       folio gov show ID\n"
@@ -32,9 +33,9 @@ static long long i_of(json_t *j, const char *k)
     return (long long)json_integer_value(json_object_get(j, k));
 }
 
-static const char *const valued[] = {"--weight",   "--role",    "--hash",       "--file",
-                                     "--contract", "--payload", "--expires-in", "--expiry-height",
-                                     "--delay",    NULL};
+static const char *const valued[] = {
+    "--weight",     "--role",          "--hash",  "--file",   "--contract", "--payload",
+    "--expires-in", "--expiry-height", "--delay", "--height", NULL};
 
 /* TYPE: a number or a registered type's name (from this binary's registry). */
 static bool action_type(const char *s, uint64_t *out)
@@ -66,6 +67,41 @@ static int code_hash_arg(cli_ctx *ctx, int argc, char **argv, uint8_t out[32])
     if (strlen(h) != 64 || ldg_hex_decode(out, 32, h) != 0) {
         cli_fail(ctx, "USAGE", "--hash is the 64-hex keccak-256 of the contract's init code");
         return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* validator-set OP KEY[,KEY...] --height H: keys are 64 hex digits (x-only). */
+static int valset_params(cli_ctx *ctx, int argc, char **argv, const char *op, const char *keys,
+                         gov_params *p)
+{
+    const char *h = cli_opt(argc, argv, "--height");
+    p->value = !op                      ? 0
+               : !strcmp(op, "add")     ? GOV_VALSET_ADD
+               : !strcmp(op, "remove")  ? GOV_VALSET_REMOVE
+               : !strcmp(op, "replace") ? GOV_VALSET_REPLACE
+                                        : 0;
+    if (!p->value || !keys || !h || !cli_parse_u64(h, UINT64_MAX, &p->height)) {
+        cli_fail(ctx, "USAGE",
+                 "gov propose validator-set add|remove|replace KEY[,KEY...] --height H (the "
+                 "first block the new set certifies)");
+        return CLI_USAGE;
+    }
+    for (const char *k = keys; *k;) {
+        const char *end = strchr(k, ',');
+        size_t n = end ? (size_t)(end - k) : strlen(k);
+        char one[2 * LDG_PUBKEY_LEN + 1];
+        if (n == 2 * LDG_PUBKEY_LEN)
+            memcpy(one, k, n);
+        one[n == 2 * LDG_PUBKEY_LEN ? n : 0] = 0;
+        if (p->key_count >= LDG_VALIDATORS_MAX || n != 2 * LDG_PUBKEY_LEN ||
+            ldg_hex_decode(p->keys[p->key_count].b, LDG_PUBKEY_LEN, one) != 0) {
+            cli_fail(ctx, "USAGE", "a validator key is 64 hex digits; at most %d of them",
+                     LDG_VALIDATORS_MAX);
+            return CLI_USAGE;
+        }
+        p->key_count++;
+        k += n + (end ? 1 : 0);
     }
     return CLI_OK;
 }
@@ -132,6 +168,8 @@ static int kind_params(cli_ctx *ctx, int argc, char **argv, gov_params *p, uint8
         p->payload_len = hl / 2;
         return CLI_OK;
     }
+    case GOV_KIND_VALIDATOR_SET:
+        return valset_params(ctx, argc, argv, a1, a2, p);
     }
     return CLI_USAGE;
 }
@@ -173,7 +211,7 @@ static int propose(cli_ctx *ctx, int argc, char **argv)
     if (!p.kind) {
         cli_fail(ctx, "USAGE",
                  "gov propose KIND: member-admit, member-remove, role-grant, role-revoke, "
-                 "code-approve, code-revoke, param-set or action");
+                 "code-approve, code-revoke, param-set, action or validator-set");
         return CLI_USAGE;
     }
     static uint8_t payload[GOV_PROPOSAL_SIZE_MAX];

@@ -7,14 +7,17 @@
 
 static void usage(void)
 {
-    printf("usage: folio testnet init --validators N --dir DIR [--observers K]\n"
-           "                          [--base-port PORT] [--chain-id ID] [--no-tls]\n\n"
-           "Writes DIR/ca (the consortium CA) and DIR/node0 .. node{N+K-1}: each a node home\n"
-           "with a TLS certificate and key signed by the CA, a validator key (keys/validator),\n"
-           "an operator key, one shared genesis naming the N validators (node0's operator is\n"
-           "the registrar) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
-           "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
-           "Start each with: folio node start --detach --home DIR/nodeI\n");
+    printf(
+        "usage: folio testnet init --validators N --dir DIR [--observers K]\n"
+        "                          [--spares S] [--base-port PORT] [--chain-id ID] [--no-tls]\n\n"
+        "Writes DIR/ca (the consortium CA) and DIR/node0 .. node{N+K-1}: each a node home\n"
+        "with a TLS certificate and key signed by the CA, a validator key (keys/validator),\n"
+        "an operator key, one shared genesis naming the N validators (node0's operator is\n"
+        "the registrar) and a config.ini pointing at the other nodes on 127.0.0.1.\n"
+        "Node i listens on PORT+10i .. PORT+10i+3 (p2p) and PORT+10i+9 (RPC).\n"
+        "--spares S adds S validator homes after the observers, not in the genesis set,\n"
+        "for validators a validator-set proposal adds later (specs/governance.md §6.9).\n"
+        "Start each with: folio node start --detach --home DIR/nodeI\n");
 }
 
 int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
@@ -28,8 +31,8 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "unknown verb 'testnet %s' (init)", verb);
         return CLI_USAGE;
     }
-    static const char *const valued[] = {"--validators", "--dir",      "--observers",
-                                         "--base-port",  "--chain-id", NULL};
+    static const char *const valued[] = {"--validators", "--dir",    "--observers", "--base-port",
+                                         "--chain-id",   "--spares", NULL};
     static const char *const flags[] = {"--no-tls", NULL};
     if (!cli_check_opts(ctx, argc - 1, argv + 1, valued, flags))
         return CLI_USAGE;
@@ -42,6 +45,11 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
     }
     if ((s = cli_opt(argc, argv, "--observers")) && !cli_parse_u64(s, 16, &no)) {
         cli_fail(ctx, "USAGE", "--observers must be 0..16");
+        return CLI_USAGE;
+    }
+    uint64_t ns = 0;
+    if ((s = cli_opt(argc, argv, "--spares")) && !cli_parse_u64(s, 16, &ns)) {
+        cli_fail(ctx, "USAGE", "--spares must be 0..16");
         return CLI_USAGE;
     }
     if ((s = cli_opt(argc, argv, "--base-port")) && !cli_parse_u64(s, 65000, &port)) {
@@ -68,6 +76,7 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
     net_testnet_opts o = {.dir = abs,
                           .validators = (uint32_t)nv,
                           .observers = (uint32_t)no,
+                          .spares = (uint32_t)ns,
                           .base_port = (int)port,
                           .chain_id = chain_id,
                           .tls = !cli_flag(argc, argv, "--no-tls")};
@@ -78,7 +87,7 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
     }
     if (ctx->json) {
         json_t *homes = json_array();
-        for (uint64_t i = 0; i < nv + no; i++) {
+        for (uint64_t i = 0; i < nv + no + ns; i++) {
             char h[NET_PATH_MAX];
             /* net_testnet_init made these directories, so the path fits */
             int w = snprintf(h, sizeof h, "%s/node%llu", abs, (unsigned long long)i);

@@ -1,8 +1,10 @@
 /* The proposal kinds: their state checks (at proposal and again at activation, since the
  * state may have changed in between) and their effects (specs/governance.md §6). */
 #include "gov_module.h"
+#include "ldg_valset.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DETAIL(...) (detail ? (void)snprintf(detail, detail_len, __VA_ARGS__) : (void)0)
@@ -114,8 +116,103 @@ static ldg_result check_action(const ldg_registry *r, const gov_params *p, char 
     return LDG_R_OK;
 }
 
-ldg_result gov_kind_check(const ldg_registry *r, ldg_state *st, const gov_params *p, char *detail,
-                          size_t detail_len)
+static int key_index(const ldg_valset *v, const ldg_pubkey *k)
+{
+    for (uint32_t i = 0; i < v->count; i++)
+        if (!memcmp(v->keys[i].b, k->b, LDG_PUBKEY_LEN))
+            return (int)i;
+    return -1;
+}
+
+/* The set the change makes from the set in force now (*out); the checks of §6.9 that need
+ * state. `height` is the block being executed, `at` the earliest block that can record the
+ * change (height + delay at proposal, height at activation). */
+static ldg_result valset_next(ldg_state *st, uint64_t height, uint64_t at, const gov_params *p,
+                              ldg_valset *out, char *detail, size_t detail_len)
+{
+    uint32_t changes;
+    uint64_t last_from;
+    if (ldg_valset_summary(st, &changes, &last_from) != LDG_OK ||
+        ldg_valset_at(st, UINT64_MAX, out) != LDG_OK)
+        return store_failed();
+    if (changes > 0 && last_from > height) {
+        DETAIL("the change to the set from height %llu is not yet in force",
+               (unsigned long long)last_from);
+        return GOV_R_VALSET_PENDING;
+    }
+    if (changes >= LDG_VALSET_CHANGES_MAX) {
+        DETAIL("the chain has recorded %u changes of its validator set, the most it may", changes);
+        return GOV_R_VALSET_TOO_MANY;
+    }
+    if (at > UINT64_MAX - LDG_VALSET_LEAD || p->height < at + LDG_VALSET_LEAD) {
+        DETAIL("effective height %llu: it must be at least %llu (recorded at %llu at the "
+               "earliest, then %d blocks ahead)",
+               (unsigned long long)p->height, (unsigned long long)(at + LDG_VALSET_LEAD),
+               (unsigned long long)at, LDG_VALSET_LEAD);
+        return GOV_R_VALSET_HEIGHT;
+    }
+    if (p->value == GOV_VALSET_REPLACE)
+        out->count = 0;
+    uint64_t n = out->count; /* a removal names only validators: at most count */
+    for (uint32_t i = 0; i < p->key_count; i++) {
+        int at_i = key_index(out, &p->keys[i]);
+        if (p->value == GOV_VALSET_REMOVE && at_i < 0) {
+            DETAIL("key %u is not a validator", i);
+            return GOV_R_VALSET_NOT_VALIDATOR;
+        }
+        if (p->value == GOV_VALSET_ADD && at_i >= 0) {
+            DETAIL("key %u is a validator already", i);
+            return GOV_R_VALSET_REPEAT;
+        }
+    }
+    n = p->value == GOV_VALSET_REMOVE ? n - p->key_count : n + p->key_count;
+    if (p->value == GOV_VALSET_REMOVE ? n < 1 : n > LDG_VALIDATORS_MAX) {
+        DETAIL("the set would have %llu validators; it must have 1 to %d", (unsigned long long)n,
+               LDG_VALIDATORS_MAX);
+        return GOV_R_VALSET_SIZE;
+    }
+    if (p->value == GOV_VALSET_REMOVE) {
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < out->count; i++) {
+            bool gone = false;
+            for (uint32_t j = 0; j < p->key_count; j++)
+                gone |= !memcmp(out->keys[i].b, p->keys[j].b, LDG_PUBKEY_LEN);
+            if (!gone)
+                out->keys[k++] = out->keys[i];
+        }
+        out->count = k;
+    } else {
+        memcpy(&out->keys[out->count], p->keys, p->key_count * sizeof *p->keys);
+        out->count += p->key_count;
+    }
+    out->from = p->height;
+    return LDG_R_OK;
+}
+
+static ldg_result check_valset(ldg_state *st, uint64_t height, uint64_t delay, const gov_params *p,
+                               char *detail, size_t detail_len)
+{
+    ldg_valset *v = malloc(sizeof *v);
+    LDG_ASSERT(v);
+    ldg_result r = valset_next(st, height, height + delay, p, v, detail, detail_len);
+    free(v);
+    return r;
+}
+
+static ldg_result apply_valset(ldg_state *st, uint64_t height, const gov_params *p, char *detail,
+                               size_t detail_len)
+{
+    ldg_valset *v = malloc(sizeof *v);
+    LDG_ASSERT(v);
+    ldg_result r = valset_next(st, height, height, p, v, detail, detail_len);
+    if (r == LDG_R_OK)
+        ldg_valset_put(st, v);
+    free(v);
+    return r;
+}
+
+ldg_result gov_kind_check(const ldg_registry *r, ldg_state *st, uint64_t height, uint64_t delay,
+                          const gov_params *p, char *detail, size_t detail_len)
 {
     bool found;
     switch (p->kind) {
@@ -142,6 +239,8 @@ ldg_result gov_kind_check(const ldg_registry *r, ldg_state *st, const gov_params
         return check_param(st, p, detail, detail_len);
     case GOV_KIND_ACTION:
         return check_action(r, p, detail, detail_len);
+    case GOV_KIND_VALIDATOR_SET:
+        return check_valset(st, height, delay, p, detail, detail_len);
     }
     return GOV_R_BAD_KIND;
 }
@@ -226,7 +325,9 @@ ldg_result gov_kind_apply(const ldg_registry *r, ldg_state *st, const ldg_env *e
                           uint64_t proposal_id, const gov_params *p, char *detail,
                           size_t detail_len)
 {
-    ldg_result res = gov_kind_check(r, st, p, detail, detail_len);
+    if (p->kind == GOV_KIND_VALIDATOR_SET)
+        return apply_valset(st, env->height, p, detail, detail_len);
+    ldg_result res = gov_kind_check(r, st, env->height, 0, p, detail, detail_len);
     if (res != LDG_R_OK)
         return res;
     uint8_t key[34] = {'G', 'h'};
@@ -253,6 +354,8 @@ ldg_result gov_kind_apply(const ldg_registry *r, ldg_state *st, const ldg_env *e
     }
     case GOV_KIND_ACTION:
         return apply_action(r, st, env, proposal_id, p, detail, detail_len);
+    case GOV_KIND_VALIDATOR_SET:
+        break; /* applied above */
     }
     return GOV_R_BAD_KIND;
 }

@@ -43,6 +43,13 @@ enum {
     GOV_R_CODE_APPROVED = 918,
     GOV_R_PROPOSAL_TOO_LARGE = 919,
     GOV_R_CODE_UNKNOWN = 920,
+    GOV_R_VALSET_SIZE = 921,          /* the set would have fewer than 1 or over the max */
+    GOV_R_VALSET_BAD_KEY = 922,       /* a key is not a valid x-only key */
+    GOV_R_VALSET_REPEAT = 923,        /* a key named twice, or added while a validator */
+    GOV_R_VALSET_NOT_VALIDATOR = 924, /* a key to remove is not a validator */
+    GOV_R_VALSET_HEIGHT = 925,        /* the effective height is not far enough ahead */
+    GOV_R_VALSET_PENDING = 926,       /* another change is recorded and not yet in force */
+    GOV_R_VALSET_TOO_MANY = 927,      /* the chain has recorded LDG_VALSET_CHANGES_MAX */
 };
 
 /* Proposal kinds (stable numbers). */
@@ -55,8 +62,12 @@ typedef enum gov_kind {
     GOV_KIND_CODE_REVOKE = 6,   /* [code_hash bin32] */
     GOV_KIND_PARAM_SET = 7,     /* [name text, value u64] */
     GOV_KIND_ACTION = 8,        /* [type u64, payload bin (one canonical msgpack value)] */
-    GOV_KIND_MAX = 8,
+    GOV_KIND_VALIDATOR_SET = 9, /* [op u64, [key bin32...], height u64] */
+    GOV_KIND_MAX = 9,
 } gov_kind;
+
+/* validator-set operations (specs/governance.md §6.9). */
+enum { GOV_VALSET_ADD = 1, GOV_VALSET_REMOVE = 2, GOV_VALSET_REPLACE = 3 };
 
 /* Votes. */
 enum { GOV_VOTE_YES = 1, GOV_VOTE_NO = 2, GOV_VOTE_ABSTAIN = 3 };
@@ -85,6 +96,10 @@ typedef struct gov_params {
     char name[GOV_PARAM_NAME_LEN_MAX + 1];
     const uint8_t *payload; /* action: borrowed from the decoded input */
     size_t payload_len;
+    /* validator-set: op in value, the keys, the height the new set certifies from */
+    uint32_t key_count;
+    ldg_pubkey keys[LDG_VALIDATORS_MAX];
+    uint64_t height;
 } gov_params;
 
 /* The gov.propose payload. */
@@ -166,8 +181,10 @@ bool gov_tally_passes(uint64_t yes, uint64_t no, uint64_t abstain, uint64_t tota
                       uint64_t quorum_bps, uint64_t approval_bps);
 
 /* ---- for the module's own files ---- */
-ldg_result gov_kind_check(const ldg_registry *r, ldg_state *st, const gov_params *p, char *detail,
-                          size_t detail_len);
+/* `height` is the block being executed, `delay` the blocks before the action can apply at
+ * the earliest (the proposal's delay when proposed, 0 at activation). */
+ldg_result gov_kind_check(const ldg_registry *r, ldg_state *st, uint64_t height, uint64_t delay,
+                          const gov_params *p, char *detail, size_t detail_len);
 ldg_result gov_kind_apply(const ldg_registry *r, ldg_state *st, const ldg_env *env,
                           uint64_t proposal_id, const gov_params *p, char *detail,
                           size_t detail_len);

@@ -8,7 +8,7 @@
 
 static const char *const kind_names[] = {
     NULL,           "member-admit", "member-remove", "role-grant", "role-revoke",
-    "code-approve", "code-revoke",  "param-set",     "action",
+    "code-approve", "code-revoke",  "param-set",     "action",     "validator-set",
 };
 static const char *const status_names[] = {NULL,        "open",   "passed",
                                            "activated", "failed", "expired"};
@@ -132,6 +132,17 @@ static bool decode_params(const msgpack_object *o, gov_params *p)
     case GOV_KIND_ACTION:
         return ldg_obj_array(o, 2, &f) && ldg_obj_u64(&f[0], &p->value) &&
                ldg_obj_bin_ref(&f[1], GOV_PROPOSAL_SIZE_MAX + 1, &p->payload, &p->payload_len);
+    case GOV_KIND_VALIDATOR_SET: {
+        const msgpack_object *k;
+        if (!ldg_obj_array(o, 3, &f) || !ldg_obj_u64(&f[0], &p->value) ||
+            !ldg_obj_array_any(&f[1], LDG_VALIDATORS_MAX, &k, &p->key_count) ||
+            !ldg_obj_u64(&f[2], &p->height))
+            return false;
+        for (uint32_t i = 0; i < p->key_count; i++)
+            if (!ldg_obj_bin(&k[i], p->keys[i].b, LDG_PUBKEY_LEN))
+                return false;
+        return true;
+    }
     }
     return false;
 }
@@ -157,6 +168,26 @@ static ldg_result check_domain(const gov_params *p, char *detail, size_t len)
         if (p->value == 0 || p->value > UINT16_MAX)
             return bad(detail, len, GOV_R_BAD_PARAMS, "the action type must be 1 to 65535");
         break;
+    case GOV_KIND_VALIDATOR_SET:
+        if (p->value < GOV_VALSET_ADD || p->value > GOV_VALSET_REPLACE)
+            return bad(detail, len, GOV_R_BAD_PARAMS,
+                       "the operation must be 1 (add), 2 (remove) or 3 (replace)");
+        if (p->key_count == 0)
+            return bad(detail, len, GOV_R_VALSET_SIZE, "the proposal names no key");
+        for (uint32_t i = 0; i < p->key_count; i++) {
+            if (!ldg_pubkey_valid(&p->keys[i])) {
+                if (detail)
+                    snprintf(detail, len, "key %u is not a valid x-only key", i);
+                return GOV_R_VALSET_BAD_KEY;
+            }
+            for (uint32_t j = 0; j < i; j++)
+                if (!memcmp(p->keys[i].b, p->keys[j].b, LDG_PUBKEY_LEN)) {
+                    if (detail)
+                        snprintf(detail, len, "key %u repeats key %u", i, j);
+                    return GOV_R_VALSET_REPEAT;
+                }
+        }
+        break;
     default:
         break;
     }
@@ -173,7 +204,7 @@ ldg_result gov_proposal_decode(const msgpack_object *o, gov_proposal_in *out, ch
         return bad(detail, detail_len, LDG_R_BAD_PAYLOAD,
                    "gov.propose takes [kind, params, expiry height, activation delay]");
     if (!gov_kind_name(out->params.kind))
-        return bad(detail, detail_len, GOV_R_BAD_KIND, "kinds are 1 to 8 (governance.md §6)");
+        return bad(detail, detail_len, GOV_R_BAD_KIND, "kinds are 1 to 9 (governance.md §6)");
     if (!decode_params(&f[1], &out->params)) {
         if (detail)
             snprintf(detail, detail_len, "the parameters do not have the shape of %s",
@@ -211,6 +242,14 @@ void gov_params_encode(ldg_enc *e, const gov_params *p)
         ldg_enc_array(e, 2);
         ldg_enc_u64(e, p->value);
         ldg_enc_bin(e, p->payload, p->payload_len);
+        break;
+    case GOV_KIND_VALIDATOR_SET:
+        ldg_enc_array(e, 3);
+        ldg_enc_u64(e, p->value);
+        ldg_enc_array(e, p->key_count);
+        for (uint32_t i = 0; i < p->key_count; i++)
+            ldg_enc_bin(e, p->keys[i].b, LDG_PUBKEY_LEN);
+        ldg_enc_u64(e, p->height);
         break;
     default:
         LDG_ASSERT(!"unknown kind");

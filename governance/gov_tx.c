@@ -37,6 +37,19 @@ static const ldg_result_info gov_results[] = {
     {GOV_R_PROPOSAL_TOO_LARGE, "GOV_PROPOSAL_TOO_LARGE",
      "the proposal's parameters are larger than the limit"},
     {GOV_R_CODE_UNKNOWN, "GOV_CODE_UNKNOWN", "this code hash is not approved, so not revocable"},
+    {GOV_R_VALSET_SIZE, "GOV_VALSET_SIZE",
+     "the validator set would have fewer than 1 or more than LDG_VALIDATORS_MAX validators"},
+    {GOV_R_VALSET_BAD_KEY, "GOV_VALSET_BAD_KEY", "a validator key is not a valid x-only key"},
+    {GOV_R_VALSET_REPEAT, "GOV_VALSET_REPEAT",
+     "a validator key is named twice, or added while it is a validator already"},
+    {GOV_R_VALSET_NOT_VALIDATOR, "GOV_VALSET_NOT_VALIDATOR",
+     "a key to remove from the validator set is not a validator"},
+    {GOV_R_VALSET_HEIGHT, "GOV_VALSET_HEIGHT",
+     "the effective height of a validator-set change is not far enough in the future"},
+    {GOV_R_VALSET_PENDING, "GOV_VALSET_PENDING",
+     "another change of the validator set is recorded and not yet in force"},
+    {GOV_R_VALSET_TOO_MANY, "GOV_VALSET_TOO_MANY",
+     "the chain has recorded the most validator-set changes it may"},
 };
 
 static const uint8_t KEY_NEXT_ID[2] = {'G', 'n'};
@@ -115,7 +128,8 @@ static ldg_result apply_propose(ldg_txctx *c, const msgpack_object *payload)
         return LDG_R_STORE_FAILED;
     if (open >= GOV_OPEN_PROPOSALS_MAX)
         return GOV_R_TOO_MANY_PROPOSALS;
-    r = gov_kind_check(c->reg, c->st, &in.params, c->detail, sizeof c->detail);
+    r = gov_kind_check(c->reg, c->st, c->env->height, in.delay, &in.params, c->detail,
+                       sizeof c->detail);
     if (r != LDG_R_OK)
         return r;
     gov_proposal *pp = calloc(1, sizeof *pp); /* 16 KiB: not on the stack */

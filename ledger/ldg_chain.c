@@ -2,6 +2,7 @@
 #include "ldg_snap.h"
 #include "ldg_mark.h"
 #include "ldg_smt.h"
+#include "ldg_valset.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ struct ldg_chain {
     ldg_tip head; /* committed: tip, or the block being stored (the committing thread's) */
     bool read_only;
     unsigned verify_threads;
+    ldg_sigcache *sigcache;         /* checks verified ahead of each block (ldg_sigcache.h) */
     size_t cache_keys, cache_bytes; /* the overlay's limits (ldg_state_settle) */
     /* The background writer (LDG_COMMIT_BACKGROUND): one batch in flight at a time. */
     pthread_mutex_t wlock;
@@ -760,6 +762,7 @@ static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genes
     c->read_only = read_only;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->verify_threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
+    c->sigcache = read_only ? NULL : ldg_sigcache_new(); /* NULL: verified inline */
     c->cache_keys = LDG_STATE_CACHE_KEYS;
     c->cache_bytes = LDG_STATE_CACHE_BYTES;
     pthread_mutex_init(&c->tip_lock, NULL);
@@ -1015,7 +1018,13 @@ void ldg_chain_close(ldg_chain *c)
     ldg_store_close(c->store);
     ldg_mark_close(c->mark_fd); /* after the store: its close may still sync the log */
     pthread_mutex_destroy(&c->tip_lock);
+    ldg_sigcache_free(c->sigcache);
     free(c);
+}
+
+ldg_sigcache *ldg_chain_sigcache(ldg_chain *c)
+{
+    return c->sigcache;
 }
 
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads)
@@ -1084,10 +1093,39 @@ uint32_t ldg_validators_read(ldg_state *st, ldg_pubkey *out, uint32_t cap)
 
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap)
 {
+    return ldg_chain_validators_at(c, ldg_chain_tip(c).height + 1, out, cap, NULL);
+}
+
+bool ldg_chain_read_only(const ldg_chain *c)
+{
+    return c->read_only;
+}
+
+uint32_t ldg_chain_validators_range(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                    uint64_t *from, uint64_t *until)
+{
+    ldg_valset *v = malloc(2 * sizeof *v);
+    LDG_ASSERT(v);
     ldg_state *st = ldg_chain_reader(c);
-    uint32_t n = ldg_validators_read(st, out, cap);
+    uint32_t n = 0, next = 0;
+    if (ldg_valset_at(st, height, v) == LDG_OK && v->count <= cap &&
+        (!until || ldg_valset_changes(st, height, v + 1, 1, &next) == LDG_OK)) {
+        n = v->count;
+        memcpy(out, v->keys, n * sizeof *out);
+        if (from)
+            *from = v->from;
+        if (until)
+            *until = next ? v[1].from : UINT64_MAX;
+    }
     ldg_state_free(st);
+    free(v);
     return n;
+}
+
+uint32_t ldg_chain_validators_at(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                 uint64_t *from)
+{
+    return ldg_chain_validators_range(c, height, out, cap, from, NULL);
 }
 
 /* ---- the seam ---- */
@@ -1196,13 +1234,20 @@ ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *ref
 static ldg_err run_block(ldg_chain *c, const ldg_registry *reg, ldg_state *st, const ldg_header *h,
                          const ldg_tx *txs, uint32_t n, bool dev_mode, ldg_exec_out *out)
 {
-    ldg_env env = {
-        .chain_id = h->chain_id, .height = h->height, .time_ms = h->time_ms, .dev_mode = dev_mode};
+    ldg_env env = {.chain_id = h->chain_id,
+                   .height = h->height,
+                   .time_ms = h->time_ms,
+                   .dev_mode = dev_mode,
+                   .sigcache = c->sigcache};
     out->count = n;
     out->ok_count = 0;
     out->receipts = calloc(n ? n : 1, sizeof *out->receipts);
     LDG_ASSERT(out->receipts);
     ldg_err err = ldg_exec_begin_block(reg, st, &env);
+    /* After the hooks (they may change a validator set): the state the first transaction
+     * sees. The handlers verify inline whatever this did not gather. */
+    if (err == LDG_OK)
+        ldg_exec_presign(reg, st, &env, txs, n, c->verify_threads);
     for (uint32_t i = 0; err == LDG_OK && i < n; i++) {
         err = ldg_exec_tx(reg, st, &env, &txs[i], i, &out->receipts[i]);
         out->ok_count += out->receipts[i].code == LDG_R_OK;

@@ -93,6 +93,7 @@ ldg_err ldg_chain_open_report(ldg_chain **out, const char *db_path, const ldg_re
 void ldg_chain_close(ldg_chain *c);
 
 const char *ldg_chain_id(const ldg_chain *c);
+bool ldg_chain_read_only(const ldg_chain *c);
 /* The hash of the chain's genesis document (ldg_genesis_hash): what its transactions sign. */
 const ldg_hash *ldg_chain_genesis_hash(const ldg_chain *c);
 /* Blocks of state-tree history kept readable and provable (node.ini retain_blocks;
@@ -102,6 +103,9 @@ void ldg_chain_set_retention(ldg_chain *c, uint64_t blocks);
 ldg_state_base ldg_chain_tree_base(ldg_chain *c);
 /* Threads used to verify signatures not already checked (default: every core). */
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
+/* The chain's signature cache (ldg_sigcache.h): filled before each block runs, asked by its
+ * handlers; for tests and metrics. */
+ldg_sigcache *ldg_chain_sigcache(ldg_chain *c);
 /* The executor's cache limits (default LDG_STATE_CACHE_KEYS / _BYTES); tests set small
  * ones to cross them often. */
 void ldg_chain_set_cache_limits(ldg_chain *c, size_t keys, size_t bytes);
@@ -116,8 +120,17 @@ ldg_store *ldg_chain_store(ldg_chain *c);
 /* Adds the tip record (and the index's tip and block time) of t to a batch: for a state
  * sync that installs a checkpoint into a closed store (ldg_snap.h). */
 void ldg_chain_batch_tip(ldg_batch *b, const ldg_tip *t);
-/* The validator set at the tip (copied out). */
+/* The validator set that certifies the block after the tip (copied out). */
 uint32_t ldg_chain_validators(ldg_chain *c, ldg_pubkey *out, uint32_t cap);
+/* The set that certifies block `height` (ldg_valset.h), read from the stored state: right
+ * for any height up to tip + LDG_VALSET_LEAD; 0 if it cannot be read. *from (may be NULL):
+ * the first height of that set. */
+uint32_t ldg_chain_validators_at(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                 uint64_t *from);
+/* The same, with *until the first height of the next recorded set (UINT64_MAX if none is
+ * recorded yet): the set certifies [*from, *until) as far as the stored state knows. */
+uint32_t ldg_chain_validators_range(ldg_chain *c, uint64_t height, ldg_pubkey *out, uint32_t cap,
+                                    uint64_t *from, uint64_t *until);
 
 /* ---- the consensus seam ---- */
 

@@ -164,6 +164,20 @@
 #define LDG_STATE_CACHE_KEYS (128 * 1024)
 #define LDG_STATE_CACHE_BYTES (32 * 1024 * 1024)
 
+/* Signature checks remembered ahead of execution (ldg_sigcache.h): 64 Ki entries of 32
+ * bytes (2 MiB per chain), four to a bucket, replaced in place when a bucket is full. Twice
+ * LDG_SIGCACHE_BLOCK_JOBS, so that one block's gathered checks are still there when the
+ * block runs. A power of two (indexed by mask). */
+#define LDG_SIGCACHE_SLOTS 65536
+/* Validator keys kept lifted to curve points by the signature cache (ldg_sigcache.c): 64 Ki
+ * slots of 96 bytes (6 MiB per chain) filled to half, the keys of ~2,000 16-validator
+ * sub-chains; past it a key is lifted at each use. A power of two (indexed by mask). */
+#define LDG_SIGCACHE_KEY_SLOTS 65536
+/* Signature checks gathered ahead of one block (ldg_exec_sigjobs): 32 Ki jobs of 128 bytes
+ * (4 MiB transient), ~3,000 checkpoints of a 16-validator sub-chain; the rest of a larger
+ * block are verified inline by their handler, as without the cache. */
+#define LDG_SIGCACHE_BLOCK_JOBS 32768
+
 /* Background writes queued at most (LDG_COMMIT_BACKGROUND, block sync): two, so that a
  * slow write (a memtable switch, a flush being scheduled) does not stall execution at once.
  * The executor's cache holds every value of the queued blocks until they are stored. */
@@ -243,6 +257,21 @@
 /* Validators in one chain. 3f+1 with f up to 33 covers any consortium we expect; the
  * certificate and vote buffers are sized by it. */
 #define LDG_VALIDATORS_MAX 100
+
+/* Blocks between recording a validator-set change and the first block it certifies
+ * (ldg_valset.h): the set of height h is then known from the state after h - LEAD, so a
+ * node whose view of state lags its head (background writes in flight, the next height
+ * started while the last block is being stored) still reads the right set. */
+#define LDG_VALSET_LEAD 4
+
+/* Validator-set changes a chain may ever record (governance's validator-set kind). Every
+ * proof bundle carries one trust step per change since genesis (specs/proofs.md §5), about
+ * 12 KiB at 100 validators: 32 of them stay well inside LDG_PROOF_BUNDLE_MAX. */
+#define LDG_VALSET_CHANGES_MAX 32
+
+/* A state-sync checkpoint's encoding: two headers, a certificate and the trust list of the
+ * validator-set changes (specs/sync.md §2), which a proof bundle carries too. */
+#define LDG_SNAP_CHECKPOINT_MAX (512 * 1024)
 
 /* Participants at genesis: the operator(s). Validators are listed separately. */
 #define LDG_GENESIS_PARTICIPANTS_MAX 128
@@ -662,6 +691,14 @@ _Static_assert(NET_KEY_NAME_MAX == LDG_NAME_LEN_MAX, "a key may be named like it
 _Static_assert(NET_KEY_NAME_MAX + 16 < NET_PATH_MAX, "keys/NAME.key fits a path");
 _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
                "the sender cache indexes by mask");
+_Static_assert((LDG_SIGCACHE_SLOTS & (LDG_SIGCACHE_SLOTS - 1)) == 0 && LDG_SIGCACHE_SLOTS >= 4,
+               "the signature cache indexes buckets of four by mask");
+_Static_assert((LDG_SIGCACHE_KEY_SLOTS & (LDG_SIGCACHE_KEY_SLOTS - 1)) == 0,
+               "the lifted-key table indexes by mask");
+_Static_assert(LDG_SIGCACHE_BLOCK_JOBS * 2 <= LDG_SIGCACHE_SLOTS,
+               "one block's gathered checks fit the cache twice over");
+_Static_assert(LDG_SIGCACHE_BLOCK_JOBS >= LDG_VALIDATORS_MAX,
+               "one certificate fits a block's jobs");
 
 _Static_assert(LDG_EV_SLICE_RECORDS_MAX <= LDG_EV_LINK_WINDOW,
                "a #N link reaches every earlier record of its slice");
@@ -689,6 +726,8 @@ _Static_assert(LDG_EV_LINKS_MAX < LDG_EV_BUNDLE_ITEMS_MAX, "a record and its lin
 #define LDG_SMT_PROOF_SIZE_MAX (24 * 1024)
 
 _Static_assert(LDG_SMT_RETAIN_MIN > LDG_CHAIN_WRITES_IN_FLIGHT, "pruning reads stored lists only");
+_Static_assert(LDG_VALSET_LEAD > LDG_CHAIN_WRITES_IN_FLIGHT + 1,
+               "the set of the next height is in the stored state");
 
 _Static_assert(CLI_TX_TTL_MS < LDG_TX_TTL_MS_MAX, "CLI transactions are within the ledger TTL");
 _Static_assert(CLI_IMPORT_BATCH_TX <= LDG_RPC_BATCH_TX_MAX, "an import batch is one submission");
@@ -715,6 +754,11 @@ _Static_assert(CLI_IMPORT_BATCH_TX <= LDG_MEMPOOL_TX_MAX / 4,
  * hide a round trip behind verifying and writing, few enough that a node's memory for
  * replies stays under ~20 MiB. */
 #define LDG_SNAP_CHUNKS_IN_FLIGHT 4
+/* State sync's finish builds the tree from the synced state keys in passes of this many
+ * keys (each pass one unsynced batch of its nodes), so that its memory does not grow with
+ * the state: ~LDG_SNAP_FINISH_BYTES_MAX of keys and values plus the pass's new nodes. */
+#define LDG_SNAP_FINISH_KEYS 65536
+#define LDG_SNAP_FINISH_BYTES_MAX (64 * 1024 * 1024)
 /* Snapshot retention on the serving side: a node serves chunks of the state after block H
  * only while H is at most this many blocks below its tip (and within its tree's retention,
  * retain_blocks). A snapshot costs nothing to keep (the versioned tree is the snapshot); the

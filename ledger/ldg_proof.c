@@ -1,7 +1,8 @@
 /* Proof bundles: encoding, the offline verifier, and the node-side builder
  * (specs/proofs.md). The verifier trusts nothing in the bundle: it decodes strictly, then
- * checks the anchor (headers, certificate under the genesis validator set) before it looks
- * at any fact, so a tree proof is only ever checked against a root a quorum signed. */
+ * checks the anchor (headers, certificate under the validator set in force, followed from
+ * the genesis set through the trust steps, each signed by the set before it) before it
+ * looks at any fact, so a tree proof is only ever checked against a root a quorum signed. */
 #include "ldg_proof.h"
 
 #include <stdarg.h>
@@ -44,7 +45,7 @@ void ldg_proof_encode(ldg_enc *e, const ldg_proof_bundle *b)
 {
     ldg_enc_array(e, 8);
     ldg_enc_str(e, LDG_PROOF_MAGIC);
-    ldg_enc_u64(e, LDG_PROOF_VERSION);
+    ldg_enc_u64(e, b->trust_count ? LDG_PROOF_VERSION_TRUST : LDG_PROOF_VERSION);
     ldg_enc_bin(e, b->genesis_hash.b, LDG_HASH_LEN);
     ldg_enc_u64(e, b->height);
     ldg_enc_u64(e, b->kind);
@@ -63,7 +64,26 @@ void ldg_proof_encode(ldg_enc *e, const ldg_proof_bundle *b)
     ldg_enc_bin(e, b->header_h, b->header_h_len);
     ldg_enc_bin(e, b->header_next, b->header_next_len);
     ldg_cert_encode(e, &b->cert_next);
-    ldg_enc_array(e, 0); /* trust: the validator set is fixed at genesis (proofs.md §5) */
+    if (b->trust_count)
+        ldg_enc_raw(e, b->trust, b->trust_len);
+    else
+        ldg_enc_array(e, 0); /* no change of the genesis set: version 1, as before */
+}
+
+void ldg_trust_step_encode(ldg_enc *e, uint64_t c, const uint8_t *header, size_t header_len,
+                           const ldg_cert *cert, const ldg_proof_fact *f)
+{
+    ldg_enc_array(e, 4);
+    ldg_enc_u64(e, c);
+    ldg_enc_bin(e, header, header_len);
+    ldg_cert_encode(e, cert);
+    ldg_enc_array(e, 3);
+    ldg_enc_bin(e, f->key, f->key_len);
+    if (f->present)
+        ldg_enc_bin(e, f->value, f->value_len);
+    else
+        ldg_enc_nil(e);
+    ldg_enc_bin(e, f->proof, f->proof_len);
 }
 
 /* ---- verification ---- */
@@ -123,14 +143,120 @@ static ldg_proof_rc decode_fields(const msgpack_object *f, ldg_proof_bundle *b, 
     if (ldg_cert_decode(&b->cert_next, &anchor[2]) != LDG_OK)
         return fail(c, LDG_PROOF_MALFORMED,
                     "the anchor's certificate is not [height, round, block_hash, signatures]");
-    if (!ldg_obj_array_any(&f[7], UINT32_MAX, &trust, &nt))
-        return fail(c, LDG_PROOF_MALFORMED, "field 7 (trust) is not an array");
-    (void)trust;
-    return nt ? LDG_PROOF_VALSET : LDG_PROOF_OK; /* VALSET is reported in its turn (step 10) */
+    if (!ldg_obj_array_any(&f[7], LDG_VALSET_CHANGES_MAX, &trust, &nt))
+        return fail(c, LDG_PROOF_MALFORMED, "field 7 (trust) is not an array of at most %d steps",
+                    LDG_VALSET_CHANGES_MAX);
+    b->trust_count = nt;
+    b->trust_steps = trust;
+    return LDG_PROOF_OK;
 }
 
+/* ---- the chain of validator sets (proofs.md §5) ---- */
+
+static bool vfail(char *why, size_t why_len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static bool vfail(char *why, size_t why_len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, why_len, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* One step k on top of *set (in force from set->from); *set becomes the proved set. */
+static bool trust_step(const msgpack_object *o, uint32_t k, const ldg_genesis *g, uint64_t upto,
+                       ldg_valset *set, char *why, size_t wl)
+{
+    const msgpack_object *x;
+    uint64_t cn;
+    const uint8_t *hb;
+    size_t hl;
+    ldg_cert *cert = malloc(sizeof *cert);
+    LDG_ASSERT(cert);
+    ldg_proof_fact f;
+    ldg_header h;
+    bool ok = ldg_obj_array(o, 4, &x) && ldg_obj_u64(&x[0], &cn) && cn < UINT64_MAX - 1 &&
+              ldg_obj_bin_ref(&x[1], LDG_PROOF_HEADER_MAX, &hb, &hl) &&
+              ldg_cert_decode(cert, &x[2]) == LDG_OK && decode_fact(&x[3], &f) &&
+              ldg_header_decode(&h, hb, hl) == LDG_OK;
+    ldg_hash hash;
+    if (!ok)
+        ok = vfail(why, wl,
+                   "trust step %u is not [height, header c+1 bytes, certificate, fact] "
+                   "(proofs.md §5)",
+                   k);
+    else if (strcmp(h.chain_id, g->chain_id) || h.height != cn + 1)
+        ok = vfail(why, wl, "trust step %u: its header is not block %llu of chain '%s'", k,
+                   (unsigned long long)cn + 1, g->chain_id);
+    else if (cn + 1 < set->from)
+        ok = vfail(why, wl,
+                   "trust step %u: block %llu is before the set it would be certified by (in "
+                   "force from %llu): steps out of order",
+                   k, (unsigned long long)cn + 1, (unsigned long long)set->from);
+    if (ok) {
+        ldg_tagged_hash(&hash, LDG_TAG_BLOCK, hb, hl);
+        if (cert->height != cn + 1 || memcmp(cert->block_hash.b, hash.b, LDG_HASH_LEN) ||
+            !ldg_cert_verify(cert, g->chain_id, set->keys, set->count))
+            ok = vfail(why, wl,
+                       "trust step %u: the certificate of block %llu is not a quorum of the "
+                       "validator set in force from height %llu (%u validators)",
+                       k, (unsigned long long)cn + 1, (unsigned long long)set->from, set->count);
+    }
+    uint64_t from = 0;
+    if (ok) {
+        for (int i = 0; f.key_len == LDG_VALSET_KEY_LEN && i < 8; i++)
+            from = from << 8 | f.key[1 + i];
+        if (f.key_len != LDG_VALSET_KEY_LEN || f.key[0] != LDG_KEY_VALSET || !f.present)
+            ok = vfail(why, wl, "trust step %u: its fact is not a validator-set entry 'W' ‖ be64",
+                       k);
+        else if (from <= cn + 1 || from > upto)
+            ok = vfail(why, wl,
+                       "trust step %u: the change takes effect at %llu, which must be after "
+                       "block %llu and at most %llu",
+                       k, (unsigned long long)from, (unsigned long long)cn + 1,
+                       (unsigned long long)upto);
+    }
+    bool has_total;
+    uint64_t total;
+    char tw[160];
+    if (ok && !ldg_proof_tree_check(&h.prev_state_root, &f, &has_total, &total, tw, sizeof tw))
+        ok = vfail(why, wl,
+                   "trust step %u: the change's tree proof does not lead to the state root "
+                   "block %llu certifies (%s)",
+                   k, (unsigned long long)cn + 1, tw);
+    if (ok && !ldg_valset_decode(f.value, f.value_len, set, tw, sizeof tw))
+        ok = vfail(why, wl, "trust step %u: the proved set is malformed: %s", k, tw);
+    if (ok)
+        set->from = from;
+    free(cert);
+    return ok;
+}
+
+ldg_proof_rc ldg_trust_follow(const msgpack_object *steps, uint32_t n, const ldg_genesis *g,
+                              uint64_t upto, ldg_valset *set, char *why, size_t why_len)
+{
+    set->from = 0;
+    set->count = g->validator_count;
+    memcpy(set->keys, g->validators, g->validator_count * sizeof *set->keys);
+    if (n > LDG_VALSET_CHANGES_MAX) {
+        snprintf(why, why_len, "the trust list has %u steps; at most %d", n,
+                 LDG_VALSET_CHANGES_MAX);
+        return LDG_PROOF_VALSET;
+    }
+    for (uint32_t k = 0; k < n; k++)
+        if (!trust_step(&steps[k], k, g, upto, set, why, why_len))
+            return LDG_PROOF_VALSET;
+    return LDG_PROOF_OK;
+}
+
+static ldg_proof_rc check_cert(const ldg_proof_bundle *b, const ldg_genesis *g,
+                               const ldg_valset *set, const ldg_header *hn, const ldg_hash *hash_n,
+                               ldg_proof_claim *c);
+
 static ldg_proof_rc check_anchor(const ldg_proof_bundle *b, const ldg_genesis *g,
-                                 const ldg_header *hh, const ldg_header *hn, bool trust_changes,
+                                 const ldg_header *hh, const ldg_header *hn, uint64_t version,
                                  ldg_proof_claim *c)
 {
     if (strcmp(hh->chain_id, g->chain_id) || strcmp(hn->chain_id, g->chain_id))
@@ -153,32 +279,51 @@ static ldg_proof_rc check_anchor(const ldg_proof_bundle *b, const ldg_genesis *g
                     "the header given for %llu",
                     (unsigned long long)hn->height, (unsigned long long)hh->height,
                     (unsigned long long)hh->height);
-    if (trust_changes)
+    if (version == LDG_PROOF_VERSION && b->trust_count)
         return fail(c, LDG_PROOF_VALSET,
-                    "the bundle lists validator-set changes, but this chain's set is fixed at "
-                    "genesis and version 1 cannot follow changes (proofs.md §5)");
+                    "a version-1 bundle lists validator-set changes; a bundle that carries "
+                    "changes is version 2 (proofs.md §5)");
+    ldg_valset *set = malloc(sizeof *set);
+    LDG_ASSERT(set);
+    ldg_proof_rc rc =
+        ldg_trust_follow(b->trust_steps, b->trust_count, g, hn->height, set, c->why, sizeof c->why);
+    if (rc != LDG_PROOF_OK) {
+        free(set);
+        c->rc = rc;
+        return rc;
+    }
+    rc = check_cert(b, g, set, hn, &hash_n, c);
+    free(set);
+    return rc;
+}
+
+/* Step 11: cert_next under the set in force at H+1. */
+static ldg_proof_rc check_cert(const ldg_proof_bundle *b, const ldg_genesis *g,
+                               const ldg_valset *set, const ldg_header *hn, const ldg_hash *hash_n,
+                               ldg_proof_claim *c)
+{
+    const char *which =
+        set->from ? "the validator set in force (after its changes)" : "the genesis set";
     const ldg_cert *ct = &b->cert_next;
-    if (ct->height != hn->height || memcmp(ct->block_hash.b, hash_n.b, LDG_HASH_LEN))
+    if (ct->height != hn->height || memcmp(ct->block_hash.b, hash_n->b, LDG_HASH_LEN))
         return fail(c, LDG_PROOF_CERT,
                     "the certificate is for another block (height %llu), not header %llu",
                     (unsigned long long)ct->height, (unsigned long long)hn->height);
     c->signers = ct->count;
-    c->validators = g->validator_count;
-    if (ct->count < ldg_quorum(g->validator_count))
+    c->validators = set->count;
+    if (ct->count < ldg_quorum(set->count))
         return fail(c, LDG_PROOF_CERT,
-                    "the certificate has %u signatures; a quorum of the genesis set of %u "
-                    "validators is %u",
-                    ct->count, g->validator_count, ldg_quorum(g->validator_count));
+                    "the certificate has %u signatures; a quorum of %s of %u validators is %u",
+                    ct->count, which, set->count, ldg_quorum(set->count));
     for (uint32_t i = 0; i < ct->count; i++)
-        if (ct->sigs[i].validator >= g->validator_count)
-            return fail(c, LDG_PROOF_CERT,
-                        "certificate signature %u names validator %u; the genesis set has %u", i,
-                        ct->sigs[i].validator, g->validator_count);
-    if (!ldg_cert_verify(ct, g->chain_id, g->validators, g->validator_count))
+        if (ct->sigs[i].validator >= set->count)
+            return fail(c, LDG_PROOF_CERT, "certificate signature %u names validator %u; %s has %u",
+                        i, ct->sigs[i].validator, which, set->count);
+    if (!ldg_cert_verify(ct, g->chain_id, set->keys, set->count))
         return fail(c, LDG_PROOF_CERT,
-                    "the certificate of block %llu is not signed by a quorum of the genesis "
-                    "validator set (a signature is bad or a validator signs twice)",
-                    (unsigned long long)hn->height);
+                    "the certificate of block %llu is not signed by a quorum of %s (a "
+                    "signature is bad or a validator signs twice)",
+                    (unsigned long long)hn->height, which);
     return LDG_PROOF_OK;
 }
 
@@ -378,8 +523,7 @@ typedef struct trust_root {
 /* Steps 6-11 for an anchored bundle: header_next is the trusted header byte for byte, so
  * its certificate (checked by whoever anchored it) is not needed. */
 static ldg_proof_rc check_anchored(const ldg_proof_bundle *b, const trust_root *t,
-                                   const ldg_header *hh, const ldg_header *hn, bool trust_changes,
-                                   ldg_proof_claim *c)
+                                   const ldg_header *hh, const ldg_header *hn, ldg_proof_claim *c)
 {
     snprintf(c->chain_id, sizeof c->chain_id, "%s", hn->chain_id);
     if (memcmp(b->genesis_hash.b, t->genesis_hash->b, LDG_HASH_LEN) ||
@@ -404,8 +548,8 @@ static ldg_proof_rc check_anchored(const ldg_proof_bundle *b, const trust_root *
                     "header %llu does not follow header %llu: its prev_hash is not the hash of "
                     "the header given",
                     (unsigned long long)hn->height, (unsigned long long)hh->height);
-    if (trust_changes)
-        return fail(c, LDG_PROOF_VALSET, "the bundle lists validator-set changes (proofs.md §5)");
+    /* The trusted header needs no chain of sets: whoever anchored it checked its certificate
+     * under the set then in force (chains.md §6). */
     c->signers = b->cert_next.count;
     return LDG_PROOF_OK;
 }
@@ -423,15 +567,16 @@ static ldg_proof_rc verify_decoded(const msgpack_object *root, const trust_root 
         memcmp(f[0].via.str.ptr, LDG_PROOF_MAGIC, strlen(LDG_PROOF_MAGIC)))
         return fail(c, LDG_PROOF_NOT_A_BUNDLE,
                     "not a proof bundle (an array of 8 beginning with \"folio-proof\")");
-    if (!ldg_obj_u64(&f[1], &version) || version != LDG_PROOF_VERSION)
-        return fail(c, LDG_PROOF_BAD_VERSION, "bundle version %s; this verifier knows version %d",
-                    f[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? "other than 1" : "not a number",
-                    LDG_PROOF_VERSION);
+    if (!ldg_obj_u64(&f[1], &version) ||
+        (version != LDG_PROOF_VERSION && version != LDG_PROOF_VERSION_TRUST))
+        return fail(
+            c, LDG_PROOF_BAD_VERSION, "bundle version %s; this verifier knows versions %d and %d",
+            f[1].type == MSGPACK_OBJECT_POSITIVE_INTEGER ? "other than 1 and 2" : "not a number",
+            LDG_PROOF_VERSION, LDG_PROOF_VERSION_TRUST);
     ldg_proof_bundle b;
     memset(&b, 0, sizeof b);
     ldg_proof_rc rc = decode_fields(f, &b, c);
-    bool trust_changes = rc == LDG_PROOF_VALSET;
-    if (rc != LDG_PROOF_OK && !trust_changes)
+    if (rc != LDG_PROOF_OK)
         return rc;
     c->kind = b.kind;
     c->height = b.height;
@@ -442,7 +587,7 @@ static ldg_proof_rc verify_decoded(const msgpack_object *root, const trust_root 
                     "an anchor header does not decode as a header "
                     "(encoding.md §5.1)");
     if (t->header) {
-        rc = check_anchored(&b, t, &hh, &hn, trust_changes, c);
+        rc = check_anchored(&b, t, &hh, &hn, c);
         if (rc != LDG_PROOF_OK)
             return rc;
         return verify_facts(&b, &hh, &hn, c);
@@ -467,7 +612,7 @@ static ldg_proof_rc verify_decoded(const msgpack_object *root, const trust_root 
                     "given (chain '%s')",
                     c->chain_id);
     }
-    rc = check_anchor(&b, gp, &hh, &hn, trust_changes, c);
+    rc = check_anchor(&b, gp, &hh, &hn, version, c);
     free(gp);
     if (rc != LDG_PROOF_OK)
         return rc;
@@ -633,6 +778,142 @@ static bool key_fits_kind(uint64_t kind, const uint8_t *key, size_t kl)
     }
 }
 
+/* The store's record of a trust step (meta): "valset/step" ‖ be64(F) -> the step. Outside
+ * the state: what this node built or state sync received and verified. */
+static const char META_STEP[] = "valset/step";
+#define STEP_KEY_LEN (sizeof META_STEP - 1 + 8)
+
+static void step_key(uint8_t k[STEP_KEY_LEN], uint64_t from)
+{
+    memcpy(k, META_STEP, sizeof META_STEP - 1);
+    for (int i = 0; i < 8; i++)
+        k[sizeof META_STEP - 1 + i] = (uint8_t)(from >> (56 - 8 * i));
+}
+
+ldg_err ldg_trust_keep(ldg_store *s, uint64_t from, const uint8_t *step, size_t len)
+{
+    uint8_t k[STEP_KEY_LEN];
+    step_key(k, from);
+    ldg_batch *b = ldg_batch_new(s);
+    ldg_batch_put(b, LDG_CF_META, k, sizeof k, step, len);
+    ldg_err err = ldg_store_write(s, b, true);
+    ldg_batch_free(b);
+    return err;
+}
+
+ldg_err ldg_trust_keep_all(ldg_store *s, const msgpack_object *steps, uint32_t n)
+{
+    ldg_err err = LDG_OK;
+    for (uint32_t i = 0; err == LDG_OK && i < n; i++) {
+        const msgpack_object *x, *fx;
+        const uint8_t *key;
+        size_t kl;
+        if (!ldg_obj_array(&steps[i], 4, &x) || !ldg_obj_array(&x[3], 3, &fx) ||
+            !ldg_obj_bin_ref(&fx[0], LDG_PROOF_KEY_MAX, &key, &kl) || kl != LDG_VALSET_KEY_LEN)
+            return LDG_ERR_CORRUPT;
+        uint64_t from = 0;
+        for (int j = 0; j < 8; j++)
+            from = from << 8 | key[1 + j];
+        /* The decoded value was canonical, so packing it again gives its bytes. */
+        msgpack_sbuffer sb;
+        msgpack_sbuffer_init(&sb);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+        msgpack_pack_object(&pk, steps[i]);
+        err = ldg_trust_keep(s, from, (const uint8_t *)sb.data, sb.size);
+        msgpack_sbuffer_destroy(&sb);
+    }
+    return err;
+}
+
+/* The step of the change in force from F: certified by block F - 1 (under the set before
+ * it), proving the entry in the state after F - 2 (recorded at least LDG_VALSET_LEAD blocks
+ * before F). */
+static ldg_err step_build(ldg_chain *c, uint64_t from, ldg_enc *e, char *why, size_t wl)
+{
+    uint8_t key[LDG_VALSET_KEY_LEN];
+    ldg_valset_key(key, from);
+    ldg_proof_fact f = {.key = key, .key_len = sizeof key};
+    uint8_t *val = NULL, *proof = NULL;
+    ldg_err err = ldg_proof_tree_prove(c, from - 2, key, sizeof key, &f.present, &val, &f.value_len,
+                                       &proof, &f.proof_len, why, wl);
+    ldg_record r;
+    if (err == LDG_OK && ldg_chain_read_block(c, from - 1, &r) != LDG_OK) {
+        snprintf(why, wl, "block %llu is unreadable", (unsigned long long)from - 1);
+        err = LDG_ERR_CORRUPT;
+    } else if (err == LDG_OK) {
+        if (!f.present) {
+            snprintf(why, wl, "the change to the set from %llu is not in the state after %llu",
+                     (unsigned long long)from, (unsigned long long)from - 2);
+            err = LDG_ERR_CORRUPT;
+        } else {
+            f.value = val;
+            f.proof = proof;
+            ldg_enc eh;
+            ldg_enc_init(&eh);
+            ldg_header_encode(&eh, &r.header);
+            ldg_trust_step_encode(e, from - 2, ldg_enc_data(&eh), ldg_enc_len(&eh), &r.cert, &f);
+            ldg_enc_free(&eh);
+        }
+        ldg_record_free(&r);
+    }
+    free(val);
+    free(proof);
+    return err;
+}
+
+ldg_err ldg_trust_build(ldg_chain *c, uint64_t upto, ldg_enc *e, uint32_t *n, char *why,
+                        size_t why_len)
+{
+    ldg_valset *v = malloc(LDG_VALSET_CHANGES_MAX * sizeof *v);
+    LDG_ASSERT(v);
+    ldg_state *st = ldg_chain_reader(c);
+    uint32_t count = 0;
+    ldg_err err = ldg_valset_changes(st, 0, v, LDG_VALSET_CHANGES_MAX, &count);
+    ldg_state_free(st);
+    uint32_t k = 0;
+    while (k < count && v[k].from <= upto)
+        k++;
+    if (err == LDG_OK)
+        ldg_enc_array(e, k);
+    for (uint32_t i = 0; err == LDG_OK && i < k; i++) {
+        uint8_t sk[STEP_KEY_LEN];
+        step_key(sk, v[i].from);
+        uint8_t *raw;
+        size_t rl;
+        err = ldg_store_get(ldg_chain_store(c), LDG_CF_META, sk, sizeof sk, &raw, &rl);
+        if (err == LDG_OK) {
+            ldg_enc_raw(e, raw, rl);
+            free(raw);
+            continue;
+        }
+        if (err != LDG_ERR_NOT_FOUND)
+            break;
+        ldg_enc one;
+        ldg_enc_init(&one);
+        err = step_build(c, v[i].from, &one, why, why_len);
+        if (err == LDG_OK) {
+            ldg_enc_raw(e, ldg_enc_data(&one), ldg_enc_len(&one));
+            /* Kept, so that pruning the tree later does not lose it; a read-only store
+             * builds it again next time, and a failed write only costs that. */
+            if (!ldg_chain_read_only(c) &&
+                ldg_trust_keep(ldg_chain_store(c), v[i].from, ldg_enc_data(&one),
+                               ldg_enc_len(&one)) != LDG_OK)
+                snprintf(why, why_len, "the trust step could not be kept");
+        } else {
+            size_t l = strlen(why);
+            snprintf(why + l, why_len - l, " (the change of the validator set from %llu)",
+                     (unsigned long long)v[i].from);
+        }
+        ldg_enc_free(&one);
+    }
+    if (err != LDG_OK && !why[0])
+        snprintf(why, why_len, "the validator-set changes do not read: %s", ldg_err_str(err));
+    *n = k;
+    free(v);
+    return err;
+}
+
 ldg_err ldg_proof_build(ldg_chain *c, uint64_t kind, const uint8_t *key, size_t key_len,
                         const ldg_proof_at *at, uint8_t **out, size_t *out_len, uint64_t *height,
                         char *why, size_t why_len)
@@ -686,9 +967,24 @@ ldg_err ldg_proof_build(ldg_chain *c, uint64_t kind, const uint8_t *key, size_t 
         b.header_next = ldg_enc_data(&en);
         b.header_next_len = ldg_enc_len(&en);
         b.cert_next = rn.cert;
-        ldg_proof_encode(&e, &b);
-        *out = ldg_enc_take(&e, out_len);
-        *height = h;
+        ldg_enc et;
+        ldg_enc_init(&et);
+        why[0] = 0;
+        err = ldg_trust_build(c, h + 1, &et, &b.trust_count, why, why_len);
+        b.trust = ldg_enc_data(&et);
+        b.trust_len = ldg_enc_len(&et);
+        if (err == LDG_OK)
+            ldg_proof_encode(&e, &b);
+        ldg_enc_free(&et);
+        if (err == LDG_OK && ldg_enc_len(&e) > LDG_PROOF_BUNDLE_MAX) {
+            snprintf(why, why_len, "the bundle would be %zu bytes; at most %d", ldg_enc_len(&e),
+                     LDG_PROOF_BUNDLE_MAX);
+            err = LDG_ERR_INVALID;
+        }
+        if (err == LDG_OK) {
+            *out = ldg_enc_take(&e, out_len);
+            *height = h;
+        }
         ldg_enc_free(&eh);
         ldg_enc_free(&en);
         ldg_enc_free(&e);

@@ -4,7 +4,7 @@
  * genesis. Built on a node (ldg_proof_build), checked anywhere with nothing but the genesis
  * document (ldg_proof_verify): every byte of a bundle is hostile.
  *
- *   bundle = ["folio-proof", 1, genesis_hash, H, kind, [fact...], anchor, trust]
+ *   bundle = ["folio-proof", 1 | 2, genesis_hash, H, kind, [fact...], anchor, trust]
  *   fact   = [key, value | nil, tree proof]
  *   anchor = [header H bytes, header H+1 bytes, cert H+1]                                    */
 #ifndef LDG_PROOF_H
@@ -16,6 +16,8 @@
 
 #define LDG_PROOF_MAGIC "folio-proof"
 #define LDG_PROOF_VERSION 1
+/* The version of a bundle whose trust list is not empty (proofs.md §5). */
+#define LDG_PROOF_VERSION_TRUST 2
 
 /* Verdicts: stable numbers (specs/proofs.md §4), printed with a sentence naming the field. */
 typedef enum ldg_proof_rc {
@@ -71,6 +73,11 @@ typedef struct ldg_proof_bundle {
     const uint8_t *header_next;
     size_t header_next_len;
     ldg_cert cert_next;
+    /* trust: the encoded array of steps (proofs.md §5), trust_count of them; 0 = none */
+    const uint8_t *trust;
+    size_t trust_len;
+    uint32_t trust_count;
+    const msgpack_object *trust_steps; /* decoded (verifier) */
 } ldg_proof_bundle;
 
 void ldg_proof_encode(ldg_enc *e, const ldg_proof_bundle *b);
@@ -127,6 +134,33 @@ ldg_proof_rc ldg_proof_verify_anchored(const uint8_t *bundle, size_t len, const 
  * *total when the path carries a register total. False with a sentence in why. */
 bool ldg_proof_tree_check(const ldg_hash *root, const ldg_proof_fact *f, bool *has_total,
                           uint64_t *total, char *why, size_t why_len);
+
+/* ---- the chain of validator sets (proofs.md §5) ----
+ *
+ *   step = [c u64, header c+1 bytes, cert c+1, fact ['W' ‖ be64(F), set, tree proof]]
+ *
+ * Starting from the genesis set, each step's certificate must verify under the set then in
+ * force (F_prev <= c+1 < F) and its fact must prove, against header c+1's prev_state_root,
+ * the set in force from F; that set is then current. `upto`: no step may take effect after
+ * it (the height whose certificate the caller checks next). On success *set is the set in
+ * force at upto, set->from its first height. LDG_PROOF_VALSET with the step named in why. */
+#include "ldg_valset.h"
+ldg_proof_rc ldg_trust_follow(const msgpack_object *steps, uint32_t n, const ldg_genesis *g,
+                              uint64_t upto, ldg_valset *set, char *why, size_t why_len);
+/* Encodes one verified or built step. */
+void ldg_trust_step_encode(ldg_enc *e, uint64_t c, const uint8_t *header, size_t header_len,
+                           const ldg_cert *cert, const ldg_proof_fact *fact);
+/* The steps of every change in force by `upto` (changes with F <= upto), appended to e as
+ * one array; *n how many. Each step is built from the state tree at F - 2 and block F - 1,
+ * or read from the store's record of it (kept once built or received by state sync:
+ * history may be pruned later). LDG_ERR_NOT_FOUND with a sentence if a step can be neither. */
+ldg_err ldg_trust_build(ldg_chain *c, uint64_t upto, ldg_enc *e, uint32_t *n, char *why,
+                        size_t why_len) LDG_WARN_UNUSED;
+/* Keeps a verified step (its encoding) for the change in force from F. */
+ldg_err ldg_trust_keep(ldg_store *s, uint64_t from, const uint8_t *step,
+                       size_t len) LDG_WARN_UNUSED;
+/* Keeps n decoded steps (verified by ldg_trust_follow), each under its change's height. */
+ldg_err ldg_trust_keep_all(ldg_store *s, const msgpack_object *steps, uint32_t n) LDG_WARN_UNUSED;
 
 /* ---- building (on a node) ---- */
 

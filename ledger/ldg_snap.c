@@ -1,5 +1,6 @@
 /* State sync chunks: see ldg_snap.h and specs/sync.md. */
 #include "ldg_snap.h"
+#include "ldg_proof.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,49 +318,93 @@ void ldg_snap_chunk_free(ldg_snap_chunk *c)
 
 /* ---- the checkpoint ---- */
 
+static bool checkpoint_decode(ldg_snap_checkpoint *c, const uint8_t *data, size_t len, ldg_dec *d,
+                              const msgpack_object **trust, uint32_t *nt);
+
 void ldg_snap_checkpoint_encode(ldg_enc *e, const ldg_header *h, const ldg_header *next,
                                 const ldg_cert *cert)
+{
+    ldg_snap_checkpoint_encode_trust(e, h, next, cert, NULL, 0, 0);
+}
+
+ldg_err ldg_snap_checkpoint_keep_trust(ldg_store *s, const ldg_snap_checkpoint *cp)
+{
+    ldg_dec d;
+    const msgpack_object *trust = NULL;
+    uint32_t nt = 0;
+    ldg_snap_checkpoint tmp;
+    if (!checkpoint_decode(&tmp, cp->raw, cp->raw_len, &d, &trust, &nt))
+        return LDG_ERR_CORRUPT;
+    ldg_err err = ldg_trust_keep_all(s, trust, nt);
+    ldg_dec_free(&d);
+    return err;
+}
+
+/* The trust list (a fifth field, present only when the set changed: sync.md §2) stays in
+ * d for the caller, which frees d. */
+static bool checkpoint_decode(ldg_snap_checkpoint *c, const uint8_t *data, size_t len, ldg_dec *d,
+                              const msgpack_object **trust, uint32_t *nt)
+{
+    if (len > LDG_SNAP_CHECKPOINT_MAX || ldg_decode(d, data, len) != LDG_OK)
+        return false;
+    const msgpack_object *f;
+    const uint8_t *hb, *nb;
+    size_t hl, nl;
+    uint32_t n;
+    *nt = 0;
+    bool ok = ldg_obj_array_any(d->root, 5, &f, &n) && (n == 4 || n == 5) &&
+              ldg_obj_u64(&f[0], &c->height) && ldg_obj_bin_ref(&f[1], 4096, &hb, &hl) &&
+              ldg_header_decode(&c->header, hb, hl) == LDG_OK &&
+              ldg_obj_bin_ref(&f[2], 4096, &nb, &nl) &&
+              ldg_header_decode(&c->next, nb, nl) == LDG_OK &&
+              ldg_cert_decode(&c->cert, &f[3]) == LDG_OK &&
+              (n == 4 || (ldg_obj_array_any(&f[4], LDG_VALSET_CHANGES_MAX, trust, nt) && *nt > 0));
+    if (!ok)
+        ldg_dec_free(d);
+    return ok;
+}
+
+void ldg_snap_checkpoint_encode_trust(ldg_enc *e, const ldg_header *h, const ldg_header *next,
+                                      const ldg_cert *cert, const uint8_t *trust, size_t trust_len,
+                                      uint32_t trust_count)
 {
     ldg_enc he, ne;
     ldg_enc_init(&he);
     ldg_enc_init(&ne);
     ldg_header_encode(&he, h);
     ldg_header_encode(&ne, next);
-    ldg_enc_array(e, 4);
+    ldg_enc_array(e, trust_count ? 5 : 4);
     ldg_enc_u64(e, h->height);
     ldg_enc_bin(e, ldg_enc_data(&he), ldg_enc_len(&he));
     ldg_enc_bin(e, ldg_enc_data(&ne), ldg_enc_len(&ne));
     ldg_cert_encode(e, cert);
+    if (trust_count)
+        ldg_enc_raw(e, trust, trust_len);
     ldg_enc_free(&he);
     ldg_enc_free(&ne);
 }
 
-static bool checkpoint_decode(ldg_snap_checkpoint *c, const uint8_t *data, size_t len)
-{
-    ldg_dec d;
-    if (len > 64 * 1024 || ldg_decode(&d, data, len) != LDG_OK)
-        return false;
-    const msgpack_object *f;
-    const uint8_t *hb, *nb;
-    size_t hl, nl;
-    bool ok =
-        ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &c->height) &&
-        ldg_obj_bin_ref(&f[1], 4096, &hb, &hl) && ldg_header_decode(&c->header, hb, hl) == LDG_OK &&
-        ldg_obj_bin_ref(&f[2], 4096, &nb, &nl) && ldg_header_decode(&c->next, nb, nl) == LDG_OK &&
-        ldg_cert_decode(&c->cert, &f[3]) == LDG_OK;
-    ldg_dec_free(&d);
-    return ok;
-}
-
 ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data, size_t len,
-                                  const char *chain_id, const ldg_pubkey *validators, uint32_t nval,
-                                  char *why, size_t why_len)
+                                  const ldg_genesis *g, char *why, size_t why_len)
 {
     memset(out, 0, sizeof *out);
-    if (!checkpoint_decode(out, data, len)) {
+    ldg_dec d;
+    const msgpack_object *trust = NULL;
+    uint32_t nt = 0;
+    if (!checkpoint_decode(out, data, len, &d, &trust, &nt)) {
         snprintf(why, why_len, "checkpoint does not decode");
         return LDG_ERR_DECODE;
     }
+    const char *chain_id = g->chain_id;
+    /* The set that must sign block H+1: the genesis set, followed through the changes the
+     * checkpoint carries, each certified by the set before it (proofs.md §5). */
+    ldg_valset *set = malloc(sizeof *set);
+    LDG_ASSERT(set);
+    char tw[256];
+    bool trust_ok = out->height < UINT64_MAX && ldg_trust_follow(trust, nt, g, out->height + 1, set,
+                                                                 tw, sizeof tw) == LDG_PROOF_OK;
+    out->trust_count = nt;
+    ldg_dec_free(&d);
     ldg_hash hh, nh;
     ldg_header_hash(&hh, &out->header);
     ldg_header_hash(&nh, &out->next);
@@ -370,10 +415,15 @@ ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data,
         bad = "it is of another chain";
     else if (memcmp(out->next.prev_hash.b, hh.b, LDG_HASH_LEN) != 0)
         bad = "block H+1 does not extend block H";
+    else if (!trust_ok)
+        bad = tw;
     else if (out->cert.height != out->next.height ||
              memcmp(out->cert.block_hash.b, nh.b, LDG_HASH_LEN) != 0 ||
-             !ldg_cert_verify(&out->cert, chain_id, validators, nval))
-        bad = "the certificate of block H+1 does not verify against the genesis validators";
+             !ldg_cert_verify(&out->cert, chain_id, set->keys, set->count))
+        bad = nt ? "the certificate of block H+1 does not verify against the validator set in "
+                   "force (after the changes it carries)"
+                 : "the certificate of block H+1 does not verify against the genesis validators";
+    free(set);
     if (bad) {
         snprintf(why, why_len, "checkpoint at height %llu refused: %s",
                  (unsigned long long)out->height, bad);

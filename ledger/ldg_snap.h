@@ -67,11 +67,12 @@ void ldg_snap_chunk_free(ldg_snap_chunk *c);
  * height+1 whose header carries that state root (specs/sync.md §2). */
 typedef struct ldg_snap_checkpoint {
     uint64_t height;
-    ldg_header header;   /* block height */
-    ldg_header next;     /* block height + 1 */
-    ldg_cert cert;       /* of block height + 1 */
-    ldg_hash state_root; /* = next.prev_state_root */
-    uint8_t *raw;        /* its encoding (malloc'd) */
+    ldg_header header;    /* block height */
+    ldg_header next;      /* block height + 1 */
+    ldg_cert cert;        /* of block height + 1 */
+    ldg_hash state_root;  /* = next.prev_state_root */
+    uint32_t trust_count; /* changes of the validator set it carries */
+    uint8_t *raw;         /* its encoding (malloc'd) */
     size_t raw_len;
 } ldg_snap_checkpoint;
 
@@ -81,9 +82,18 @@ void ldg_snap_checkpoint_encode(ldg_enc *e, const ldg_header *h, const ldg_heade
 /* Decodes and checks: the two headers link (next.prev_hash = hash(header), heights follow,
  * same chain), the certificate is for `next` and verifies against validators. LDG_OK fills
  * *out (free with ldg_snap_checkpoint_free); LDG_ERR_DECODE / LDG_ERR_INVALID + why. */
+/* With a trust list (sync.md §2): [height, header, next, cert, [step...]], the steps of
+ * proofs.md §5 from genesis to height + 1. */
+void ldg_snap_checkpoint_encode_trust(ldg_enc *e, const ldg_header *h, const ldg_header *next,
+                                      const ldg_cert *cert, const uint8_t *trust, size_t trust_len,
+                                      uint32_t trust_count);
+/* The certificate must verify under the genesis set g names, followed through the changes
+ * the checkpoint carries (each certified by the set before it). */
 ldg_err ldg_snap_checkpoint_check(ldg_snap_checkpoint *out, const uint8_t *data, size_t len,
-                                  const char *chain_id, const ldg_pubkey *validators, uint32_t nval,
-                                  char *why, size_t why_len) LDG_WARN_UNUSED;
+                                  const ldg_genesis *g, char *why, size_t why_len) LDG_WARN_UNUSED;
+/* Keeps the checkpoint's trust steps in the store (ldg_trust_keep): the tree before the
+ * checkpoint is not there to build them from. */
+ldg_err ldg_snap_checkpoint_keep_trust(ldg_store *s, const ldg_snap_checkpoint *cp) LDG_WARN_UNUSED;
 void ldg_snap_checkpoint_free(ldg_snap_checkpoint *c);
 
 /* Whether the store is being synced (a checkpoint begun, not finished); *raw (malloc'd)
@@ -100,13 +110,16 @@ ldg_err ldg_snap_store_tasks(ldg_store *s, size_t skip, ldg_snap_task *out, size
 /* Pending tasks in all. */
 ldg_err ldg_snap_store_count(ldg_store *s, size_t *n) LDG_WARN_UNUSED;
 /* Applies a verified chunk of task t: its keys, its follow-up tasks and the removal of t,
- * in one synced batch. */
+ * in one batch, not synced (a power loss loses whole chunks, last first, whose tasks are
+ * then pending again; ldg_snap_store_finish's synced batch makes them durable). */
 ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t,
                              const ldg_snap_chunk *c) LDG_WARN_UNUSED;
 /* Once no task is pending: builds the state tree at version cp->height from the state
- * keys, checks its root against the certified one, and in one synced batch writes the tree,
- * the tip (block cp->height), the history floor and the checkpoint record, and ends the
- * sync. LDG_ERR_INVALID + why if the root differs (nothing written). */
+ * keys in bounded passes (LDG_SNAP_FINISH_KEYS keys each, its nodes written unsynced:
+ * memory does not grow with the state), checks its root against the certified one, and in
+ * one synced batch writes the tip (block cp->height), the history floor and the
+ * checkpoint record, and ends the sync. LDG_ERR_INVALID + why if the root differs: no tip
+ * is written and the sync stays pending (the tree's nodes written stay, unreachable). */
 ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
                               size_t why_len) LDG_WARN_UNUSED;
 

@@ -4,6 +4,7 @@
 #include "ldg_chain.h"
 #include "ldg_smt.h"
 #include "ldg_snap.h"
+#include "ldg_valset.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,11 +71,16 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
         return "prev_state_root differs from the re-executed state";
     if (h->time_ms <= v->prev_time)
         return "block time does not advance";
-    ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_validators_read(v->st, vals, LDG_VALIDATORS_MAX);
-    if (r->cert.height != h->height || memcmp(r->cert.block_hash.b, r->hash.b, LDG_HASH_LEN) ||
-        !ldg_cert_verify(&r->cert, h->chain_id, vals, nv))
-        return "commit certificate does not verify";
+    /* The set in force at this height (ldg_valset.h): genesis, or the last change recorded
+     * for it in the re-executed state. */
+    ldg_valset *vs = malloc(sizeof *vs);
+    LDG_ASSERT(vs);
+    bool cert_ok = ldg_valset_at(v->st, h->height, vs) == LDG_OK && r->cert.height == h->height &&
+                   !memcmp(r->cert.block_hash.b, r->hash.b, LDG_HASH_LEN) &&
+                   ldg_cert_verify(&r->cert, h->chain_id, vs->keys, vs->count);
+    free(vs);
+    if (!cert_ok)
+        return "commit certificate does not verify against the validator set in force";
     uint32_t n = r->tx_count;
     ldg_tx *txs = calloc(n ? n : 1, sizeof *txs);
     bool *ok = calloc(n ? n : 1, 1);
@@ -210,7 +216,8 @@ static const char *load_checkpoint(verify_ctx *v, const ldg_snap_checkpoint *cp)
 }
 
 /* After block 0: if the store was state-synced, checks its checkpoint (certified by the
- * genesis validators) and continues from it; *next is the next height to check. */
+ * genesis validators, followed through the validator-set changes it carries) and continues
+ * from it; *next is the next height to check. */
 static const char *from_checkpoint(verify_ctx *v, uint64_t *next)
 {
     uint8_t *raw;
@@ -220,12 +227,18 @@ static const char *from_checkpoint(verify_ctx *v, uint64_t *next)
         return NULL;
     if (err != LDG_OK)
         return "the checkpoint record does not read";
-    ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_validators_read(v->st, vals, LDG_VALIDATORS_MAX);
+    /* The genesis set and chain id are all the check reads of a genesis. */
+    ldg_genesis *g = calloc(1, sizeof *g);
+    LDG_ASSERT(g);
+    snprintf(g->chain_id, sizeof g->chain_id, "%s", v->chain_id);
+    g->validator_count = ldg_validators_read(v->st, g->validators, LDG_VALIDATORS_MAX);
     ldg_snap_checkpoint cp;
     char why[256];
-    const char *bad = "the checkpoint's certificate does not verify against genesis";
-    if (ldg_snap_checkpoint_check(&cp, raw, rl, v->chain_id, vals, nv, why, sizeof why) == LDG_OK) {
+    const char *bad = "the checkpoint's certificate does not verify against genesis and the "
+                      "validator-set changes it carries";
+    ldg_err ce = ldg_snap_checkpoint_check(&cp, raw, rl, g, why, sizeof why);
+    free(g);
+    if (ce == LDG_OK) {
         bad = load_checkpoint(v, &cp);
         *next = cp.height + 1;
         ldg_snap_checkpoint_free(&cp);

@@ -1,4 +1,5 @@
 #include "net_bft.h"
+#include "ldg_proof.h"
 #include "net_log.h"
 #include "net_batch_rx.h"
 #include "net_block.h"
@@ -44,6 +45,9 @@ typedef struct bft {
     net_cons *core;
     net_cons_actions acts;
     uint32_t nval;
+    int self_index;        /* in the set of the height started last; -1: not in it */
+    uint64_t trust_kept_h; /* the tip keep_trust last ran at */
+    bool trust_warned;
     uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
     net_timers timers; /* the core's timeouts (net_timers.h) */
     net_blk_cache blocks;
@@ -88,9 +92,10 @@ static void broadcast_msg(bft *b, const net_cons_msg *m)
     send_enc(b->links->cons, &b->enc);
 }
 
+/* This node's index in the set of the height it works on (start_height), or 0xffff. */
 static uint64_t origin_of(bft *b)
 {
-    return (uint64_t)(b->n->validator_index < 0 ? 0xffff : b->n->validator_index);
+    return (uint64_t)(b->self_index < 0 ? 0xffff : b->self_index);
 }
 
 /* Re-sends own batches still pending after NET_BFT_REBATCH_MS (at most 8 a pass): a
@@ -137,16 +142,22 @@ static void start_height(bft *b)
     net_cons_status_get(b->core, &cs);
     if (cs.step != NET_CONS_STEP_IDLE && cs.height >= decided + 1)
         return; /* already there */
+    /* The set of this height (ldg_valset.h): the store may still lack the decided block,
+     * but changes are recorded LDG_VALSET_LEAD blocks ahead. */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
+    uint32_t nv = ldg_chain_validators_at(b->n->chain, decided + 1, vals, LDG_VALIDATORS_MAX, NULL);
     if (nv == 0 || nv > NET_CONS_VALIDATORS_MAX) {
         net_node_fatal(b->n, "validator set of %u at height %llu is unusable", nv,
                        (unsigned long long)decided);
         return;
     }
     b->nval = nv;
-    for (uint32_t i = 0; i < nv; i++)
+    b->self_index = -1;
+    for (uint32_t i = 0; i < nv; i++) {
         memcpy(b->vals[i], vals[i].b, NET_CONS_PUBKEY_LEN);
+        if (!memcmp(vals[i].b, b->n->validator.pub.b, LDG_PUBKEY_LEN))
+            b->self_index = (int)i;
+    }
     b->prop.want = false;
     net_timers_clear(&b->timers);
     b->height_start = mono_ms();
@@ -199,7 +210,7 @@ static bool validate(bft *b, const net_cons_block_id *id)
     net_exec_commit_wait(
         b->exec); /* held messages keep this rare: the header carries the previous root */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_chain_validators(b->n->chain, vals, LDG_VALIDATORS_MAX);
+    uint32_t nv = ldg_chain_validators_at(b->n->chain, k->h.height, vals, LDG_VALIDATORS_MAX, NULL);
     bool known = false;
     for (uint32_t i = 0; i < nv; i++)
         known |= !memcmp(vals[i].b, k->h.proposer.b, LDG_PUBKEY_LEN);
@@ -251,7 +262,7 @@ static void do_commit(bft *b, const net_cons_action *a)
         return;
     }
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    uint32_t nv = ldg_chain_validators_at(n->chain, a->height, vals, LDG_VALIDATORS_MAX, NULL);
     ldg_cert *cert = net_guard_cert(a, k->h.chain_id, vals, nv);
     if (!cert) {
         net_node_fatal(b->n, "the certificate of block %llu does not verify",
@@ -435,10 +446,30 @@ static bool sync_now(bft *b)
 
 /* ---- messages from the network ---- */
 
-/* Whether m carries a valid signature of its validator (in the current set). */
+/* The validator set of m's height: the started height's, or (a message of another height,
+ * up to LDG_VALSET_LEAD ahead) read from the store (consensus.md §1a). */
+static uint32_t set_of_msg(bft *b, const net_cons_msg *m, uint8_t (*vals)[NET_CONS_PUBKEY_LEN])
+{
+    uint64_t cur = decided_height(b, NULL) + 1;
+    if (m->height == cur || m->height == 0 || m->height > cur + LDG_VALSET_LEAD) {
+        memcpy(vals, b->vals, (size_t)b->nval * NET_CONS_PUBKEY_LEN);
+        return b->nval;
+    }
+    ldg_pubkey keys[LDG_VALIDATORS_MAX];
+    uint32_t n = ldg_chain_validators_at(b->n->chain, m->height, keys, LDG_VALIDATORS_MAX, NULL);
+    if (n > NET_CONS_VALIDATORS_MAX)
+        n = 0;
+    for (uint32_t i = 0; i < n; i++)
+        memcpy(vals[i], keys[i].b, NET_CONS_PUBKEY_LEN);
+    return n;
+}
+
+/* Whether m carries a valid signature of its validator (in the set of its height). */
 static bool signed_by_validator(bft *b, const net_cons_msg *m)
 {
-    return net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])b->vals, b->nval,
+    uint8_t vals[NET_CONS_VALIDATORS_MAX][NET_CONS_PUBKEY_LEN];
+    uint32_t n = set_of_msg(b, m, vals);
+    return net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])vals, n,
                                ldg_chain_id(b->n->chain), m);
 }
 
@@ -446,9 +477,12 @@ static bool signed_by_validator(bft *b, const net_cons_msg *m)
  * core verifies the signature again; this keeps a peer from flushing the cache). */
 static bool proposal_genuine(bft *b, const net_cons_msg *m)
 {
-    if (m->validator >= b->nval || m->validator != net_cons_proposer(m->height, m->round, b->nval))
+    uint8_t vals[NET_CONS_VALIDATORS_MAX][NET_CONS_PUBKEY_LEN];
+    uint32_t n = set_of_msg(b, m, vals);
+    if (m->validator >= n || m->validator != net_cons_proposer(m->height, m->round, n))
         return false;
-    bool ok = signed_by_validator(b, m);
+    bool ok = net_guard_signed_by((const uint8_t(*)[NET_CONS_PUBKEY_LEN])vals, n,
+                                  ldg_chain_id(b->n->chain), m);
     if (!ok)
         net_p2p_log("proposal for height %llu round %u with a bad signature dropped",
                     (unsigned long long)m->height, m->round);
@@ -628,6 +662,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     LDG_ASSERT(b);
     b->n = n;
     b->observer = n->observer || n->validator_index < 0;
+    b->self_index = n->validator_index < (int)LDG_VALIDATORS_MAX ? n->validator_index : -1;
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
     b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
     if (b->test_sync_delay_ms)
@@ -697,6 +732,27 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     return 0;
 }
 
+/* Builds and keeps the proof step of each validator-set change in force (ldg_trust_build
+ * keeps what it builds) while the state it is proved from is still in the tree: pruning
+ * may drop it later (specs/proofs.md §5). Once the tip moved; cheap when all are kept. */
+static void keep_trust(bft *b)
+{
+    uint64_t tip = ldg_chain_tip(b->n->chain).height;
+    if (tip == b->trust_kept_h)
+        return;
+    b->trust_kept_h = tip;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    uint32_t count;
+    char why[256] = "";
+    if (ldg_trust_build(b->n->chain, tip, &e, &count, why, sizeof why) != LDG_OK &&
+        !b->trust_warned) {
+        b->trust_warned = true; /* once: it stays so until a peer's checkpoint brings it */
+        net_log(NET_LOG_WARN, "validator-set change: no proof step kept: %s", why);
+    }
+    ldg_enc_free(&e);
+}
+
 void *net_bft_run(void *arg)
 {
     net_node *n = arg;
@@ -715,6 +771,7 @@ void *net_bft_run(void *arg)
         uint64_t now = mono_ms();
         drain_local(b);
         if (now >= next_gc) {
+            keep_trust(b);
             net_pool_gc(b->pool, net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms));
             rebroadcast(b, now);
             next_gc = now + 1000;

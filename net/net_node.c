@@ -8,6 +8,7 @@
 #include "chn.h"
 #include "gov_module.h"
 #include "ldg_ev.h"
+#include "ldg_valset.h"
 #include "net_query_vm.h"
 #include "net_http_server.h"
 #include "net_rpc_server.h"
@@ -62,8 +63,31 @@ static void on_signal(int sig)
     got_signal = sig;
 }
 
+/* A key that a change of the validator set added (ldg_valset.h) votes like a genesis
+ * validator; its index is found per height (net_bft.c). LDG_VALIDATORS_MAX marks it. */
+static void find_added_validator(net_node *n)
+{
+    ldg_valset *v = malloc(LDG_VALSET_CHANGES_MAX * sizeof *v);
+    LDG_ASSERT(v);
+    ldg_state *st = ldg_chain_reader(n->chain);
+    uint32_t count = 0;
+    if (ldg_valset_changes(st, 0, v, LDG_VALSET_CHANGES_MAX, &count) != LDG_OK)
+        count = 0;
+    for (uint32_t i = 0; i < count && n->validator_index < 0; i++)
+        for (uint32_t k = 0; k < v[i].count; k++)
+            if (!memcmp(v[i].keys[k].b, n->validator.pub.b, LDG_PUBKEY_LEN)) {
+                n->validator_index = LDG_VALIDATORS_MAX;
+                net_log(NET_LOG_INFO, "a validator from height %llu (a change of the set)",
+                        (unsigned long long)v[i].from);
+                break;
+            }
+    ldg_state_free(st);
+    free(v);
+}
+
 static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_len)
 {
+    bool have_key;
     snprintf(n->home, sizeof n->home, "%s", opts->home);
     n->dev = opts->dev;
     if (net_config_load(n->home, &n->cfg, err, err_len) != LDG_OK)
@@ -80,7 +104,8 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
         return 1;
     }
     n->validator_index = -1;
-    if (net_key_load(n->home, n->cfg.validator_key, &n->validator) == LDG_OK)
+    have_key = net_key_load(n->home, n->cfg.validator_key, &n->validator) == LDG_OK;
+    if (have_key)
         for (uint32_t i = 0; i < g.validator_count; i++)
             if (!memcmp(g.validators[i].b, n->validator.pub.b, LDG_PUBKEY_LEN))
                 n->validator_index = (int)i;
@@ -120,6 +145,8 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     net_log(NET_LOG_INFO, "chain store opened at height %llu in %lld ms",
             (unsigned long long)ldg_chain_tip(n->chain).height,
             (long long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+    if (have_key && n->validator_index < 0)
+        find_added_validator(n);
     ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
     ldg_chain_set_retention(n->chain, (uint64_t)n->cfg.retain_blocks);
     n->pool = net_pool_new(LDG_MEMPOOL_TX_MAX);

@@ -66,6 +66,16 @@ static json_t *params_json(ldg_state *st, const ldg_registry *reg, const gov_par
         json_object_set_new(j, "payload", hex(p->payload, p->payload_len));
         break;
     }
+    case GOV_KIND_VALIDATOR_SET: {
+        static const char *const ops[] = {"?", "add", "remove", "replace"};
+        json_t *keys = json_array();
+        for (uint32_t i = 0; i < p->key_count; i++)
+            json_array_append_new(keys, hex(p->keys[i].b, LDG_PUBKEY_LEN));
+        json_object_set_new(j, "op", json_string(ops[p->value <= 3 ? p->value : 0]));
+        json_object_set_new(j, "keys", keys);
+        json_object_set_new(j, "height", json_integer((json_int_t)p->height));
+        break;
+    }
     }
     return j;
 }

@@ -2,6 +2,7 @@
 #include "net_snap.h"
 #include "net_log.h"
 #include "net_p2p.h"
+#include "ldg_proof.h"
 
 #include <nng/protocol/reqrep0/req.h>
 #include <stdio.h>
@@ -67,23 +68,34 @@ static void serve_checkpoint(ldg_chain *c, ldg_enc *rep)
     ldg_tip tip = ldg_chain_tip(c);
     ldg_record a, b;
     bool ok = tip.height >= 1 && ldg_chain_read_block(c, tip.height - 1, &a) == LDG_OK;
-    bool okb = ok && ldg_chain_read_block(c, tip.height, &b) == LDG_OK;
+    bool have_b = ok && ldg_chain_read_block(c, tip.height, &b) == LDG_OK, okb = have_b;
+    /* With the validator-set changes up to block H+1, each certified by the set before it,
+     * so that a node starting from genesis trusts the set that signed H+1 (sync.md §2). */
+    ldg_enc cp, trust;
+    ldg_enc_init(&cp);
+    ldg_enc_init(&trust);
+    uint32_t nt = 0;
+    char why[256] = "";
+    if (okb && ldg_trust_build(c, tip.height, &trust, &nt, why, sizeof why) != LDG_OK) {
+        net_log(NET_LOG_WARN, "state sync: no checkpoint to serve: %s", why);
+        okb = false;
+    }
     ldg_enc_array(rep, 4);
     ldg_enc_u64(rep, NET_SNAP_REP);
     ldg_enc_u64(rep, okb ? STATUS_OK : STATUS_UNAVAILABLE);
     ldg_enc_u64(rep, tip.height);
     if (okb) {
-        ldg_enc cp;
-        ldg_enc_init(&cp);
-        ldg_snap_checkpoint_encode(&cp, &a.header, &b.header, &b.cert);
+        ldg_snap_checkpoint_encode_trust(&cp, &a.header, &b.header, &b.cert, ldg_enc_data(&trust),
+                                         ldg_enc_len(&trust), nt);
         ldg_enc_bin(rep, ldg_enc_data(&cp), ldg_enc_len(&cp));
-        ldg_enc_free(&cp);
     } else {
         ldg_enc_nil(rep);
     }
+    ldg_enc_free(&cp);
+    ldg_enc_free(&trust);
     if (ok)
         ldg_record_free(&a);
-    if (okb)
+    if (have_b)
         ldg_record_free(&b);
 }
 
@@ -262,10 +274,8 @@ static ldg_err fetch_checkpoint(client *c, int attempts, char *why, size_t why_l
         if (ldg_decode(&d, nng_msg_body(m), nng_msg_len(m)) == LDG_OK) {
             if (ldg_obj_array(d.root, 4, &f) && ldg_obj_u64(&f[0], &kind) && kind == NET_SNAP_REP &&
                 ldg_obj_u64(&f[1], &status) && status == STATUS_OK &&
-                ldg_obj_bin_ref(&f[3], 64 * 1024, &cp, &cl))
-                err = ldg_snap_checkpoint_check(&c->cp, cp, cl, c->o->genesis->chain_id,
-                                                c->o->genesis->validators,
-                                                c->o->genesis->validator_count, why, why_len);
+                ldg_obj_bin_ref(&f[3], LDG_SNAP_CHECKPOINT_MAX, &cp, &cl))
+                err = ldg_snap_checkpoint_check(&c->cp, cp, cl, c->o->genesis, why, why_len);
             ldg_dec_free(&d);
         }
         if (err == LDG_ERR_INVALID || err == LDG_ERR_DECODE)
@@ -474,8 +484,14 @@ static int sync_pending(client *c, char *err, size_t err_len)
         e = restart(c, why, sizeof why);
     if (e == LDG_OK) {
         progress(c, true);
-        e = ldg_snap_store_finish(c->store, &c->cp, why, sizeof why);
+        /* The changes of the validator set the checkpoint proved: this node's proofs and
+         * checkpoints carry them on (the history before the checkpoint is not here). */
+        e = ldg_snap_checkpoint_keep_trust(c->store, &c->cp);
+        if (e != LDG_OK)
+            snprintf(why, sizeof why, "the checkpoint's validator-set changes cannot be kept");
     }
+    if (e == LDG_OK)
+        e = ldg_snap_store_finish(c->store, &c->cp, why, sizeof why);
     if (e != LDG_OK) {
         snprintf(err, err_len, "state sync from the checkpoint at height %llu stopped: %s",
                  (unsigned long long)c->cp.height, e == LDG_ERR_IO ? ldg_err_str(e) : why);
@@ -494,8 +510,7 @@ static int resume_checkpoint(client *c, const uint8_t *raw, size_t len, char *er
 {
     const ldg_genesis *g = c->o->genesis;
     char why[256];
-    if (ldg_snap_checkpoint_check(&c->cp, raw, len, g->chain_id, g->validators, g->validator_count,
-                                  why, sizeof why) != LDG_OK) {
+    if (ldg_snap_checkpoint_check(&c->cp, raw, len, g, why, sizeof why) != LDG_OK) {
         snprintf(err, err_len, "the store's pending checkpoint is corrupt: %s", why);
         return 1;
     }

@@ -64,10 +64,10 @@ ldg_err net_sync_apply(ldg_chain *c, const net_sync_block *b, bool dev, ldg_comm
                  (unsigned long long)h->height, (unsigned long long)tip.height);
         return LDG_ERR_INVALID;
     }
-    /* The set in the store (which may be a block behind the head) is the head's: only
-     * genesis sets validators. */
+    /* The set in force at this height, read from the store, which may be a block or two
+     * behind the head: a change is recorded LDG_VALSET_LEAD blocks ahead (ldg_valset.h). */
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
-    uint32_t nv = ldg_chain_validators(c, vals, LDG_VALIDATORS_MAX);
+    uint32_t nv = ldg_chain_validators_at(c, h->height, vals, LDG_VALIDATORS_MAX, NULL);
     if (b->cert.height != h->height || memcmp(b->cert.block_hash.b, b->hash.b, LDG_HASH_LEN) ||
         !ldg_cert_verify(&b->cert, h->chain_id, vals, nv)) {
         snprintf(why, why_len, "block %llu: certificate does not verify",

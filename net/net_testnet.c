@@ -45,7 +45,7 @@ static bool join(char out[NET_PATH_MAX], const char *dir, const char *rel, char 
 
 ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
 {
-    uint32_t total = o->validators + o->observers;
+    uint32_t total = o->validators + o->observers + o->spares;
     if (o->validators < 2 || o->validators > NET_CONS_VALIDATORS_MAX || total > 100) {
         snprintf(err, err_len, "--validators must be 2..%d", NET_CONS_VALIDATORS_MAX);
         return LDG_ERR_INVALID;
@@ -118,7 +118,14 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             p->roles = LDG_ROLE_REGISTRAR;
             p->key = kp.pub;
         }
-        if (i < o->validators) {
+        bool val_home = i < o->validators || i >= o->validators + o->observers;
+        if (val_home && i >= o->validators) { /* a spare: a validator key, not in genesis */
+            if ((e = net_key_create(home, "validator", &kp)) != LDG_OK) {
+                snprintf(err, err_len, "cannot create %s/keys/validator.key", home);
+                break;
+            }
+            ldg_hex_encode(cn, kp.pub.b, LDG_PUBKEY_LEN);
+        } else if (i < o->validators) {
             if ((e = net_key_create(home, "validator", &kp)) != LDG_OK) {
                 snprintf(err, err_len, "cannot create %s/keys/validator.key", home);
                 break;
@@ -147,7 +154,7 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             char tls_dir[NET_PATH_MAX];
             net_home_path(tls_dir, home, "tls"); /* shorter than path, which fits */
             mkdir(tls_dir, 0700);
-            const char *role = i < o->validators ? NET_TLS_ROLE_VALIDATOR : NET_TLS_ROLE_OBSERVER;
+            const char *role = val_home ? NET_TLS_ROLE_VALIDATOR : NET_TLS_ROLE_OBSERVER;
             if ((e = net_tls_make_cert(ca_crt, ca_key, path, path2, role, cn, "127.0.0.1", err,
                                        err_len)) != LDG_OK)
                 break;
@@ -166,8 +173,8 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
             snprintf(path, sizeof path, "%s/node%u/genesis.bin", o->dir, i);
             e = put_file(path, ldg_enc_data(&enc), ldg_enc_len(&enc), 0644);
             char peers[2048] = "";
-            for (uint32_t j = 0; j < o->validators; j++) {
-                if (j == i)
+            for (uint32_t j = 0; j < total; j++) {
+                if (j == i || (j >= o->validators && j < o->validators + o->observers))
                     continue;
                 size_t l = strlen(peers);
                 snprintf(peers + l, sizeof peers - l, "%s127.0.0.1:%d", l ? "," : "",
@@ -182,8 +189,12 @@ ldg_err net_testnet_init(const net_testnet_opts *o, char *err, size_t err_len)
                 "listen = 127.0.0.1:%d\npeers = %s\ntls = %s\n\n"
                 "[tls]\nca = tls/ca.crt\ncert = tls/node.crt\nkey = tls/node.key\n\n"
                 "[consensus]\npropose_timeout_ms = 700\nvote_timeout_ms = 300\n",
-                i, o->validators, i < o->validators ? "" : " (observer)", g->chain_id,
-                o->base_port + 10 * (int)i + 9, i < o->validators ? "validator" : "operator",
+                i, o->validators,
+                i < o->validators                  ? ""
+                : i < o->validators + o->observers ? " (observer)"
+                                                   : " (spare validator, not in genesis)",
+                g->chain_id, o->base_port + 10 * (int)i + 9,
+                i < o->validators || i >= o->validators + o->observers ? "validator" : "operator",
                 o->base_port + 10 * (int)i, peers, o->tls ? "on" : "off");
             snprintf(path, sizeof path, "%s/node%u/config.ini", o->dir, i);
             if (e == LDG_OK)

@@ -13,6 +13,8 @@ typedef struct net_testnet_opts {
     const char *dir;      /* created; holds ca/ and node0..node{n-1} */
     uint32_t validators;  /* 2..NET_CONS_VALIDATORS_MAX */
     uint32_t observers;   /* extra homes following without voting */
+    uint32_t spares;      /* validator homes after them, not in the genesis set: keys and
+                             certificates for validators governance may add later */
     int base_port;        /* node i uses base_port + 10 i .. + 3 for p2p, + 9 for RPC */
     const char *chain_id; /* NULL: folio-testnet */
     bool tls;

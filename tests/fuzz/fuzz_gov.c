@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ldg_result r = gov_proposal_decode(d.root, &in, detail, sizeof detail);
     if (r != LDG_R_OK) {
         LDG_ASSERT(r == LDG_R_BAD_PAYLOAD || r == GOV_R_BAD_KIND || r == GOV_R_BAD_PARAMS ||
-                   r == GOV_R_PROPOSAL_TOO_LARGE);
+                   r == GOV_R_PROPOSAL_TOO_LARGE || r == GOV_R_VALSET_SIZE ||
+                   r == GOV_R_VALSET_BAD_KEY || r == GOV_R_VALSET_REPEAT);
         LDG_ASSERT(detail[0]);
         ldg_dec_free(&d);
         return 0;
@@ -46,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         reg = net_registry_new();
     ldg_memkv *kv = ldg_memkv_new();
     ldg_state *st = ldg_state_new(ldg_memkv_base(kv));
-    (void)gov_kind_check(reg, st, &in.params, detail, sizeof detail);
+    (void)gov_kind_check(reg, st, 1, in.delay, &in.params, detail, sizeof detail);
     ldg_state_free(st);
     ldg_memkv_free(kv);
     ldg_dec_free(&d);
@@ -67,6 +68,15 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
     p.payload_len = sizeof payload;
     if (p.kind == GOV_KIND_ACTION)
         p.value = 140;
+    if (p.kind == GOV_KIND_VALIDATOR_SET) { /* add the generator's x: a valid key */
+        static const uint8_t gx[32] = {0x79, 0xbe, 0x66, 0x7e, 0xf9, 0xdc, 0xbb, 0xac,
+                                       0x55, 0xa0, 0x62, 0x95, 0xce, 0x87, 0x0b, 0x07,
+                                       0x02, 0x9b, 0xfc, 0xdb, 0x2d, 0xce, 0x28, 0xd9,
+                                       0x59, 0xf2, 0x81, 0x5b, 0x16, 0xf8, 0x17, 0x98};
+        memcpy(p.keys[0].b, gx, 32);
+        p.key_count = 1;
+        p.height = 100;
+    }
     ldg_enc e;
     ldg_enc_init(&e);
     ldg_enc_array(&e, 4);

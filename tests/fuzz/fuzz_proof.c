@@ -3,7 +3,8 @@
  *
  * The seeds are real bundles: a one-validator chain's genesis, a state tree with one
  * instrument's register, and headers H, H+1 with H+1's certificate. Mutating the facts
- * keeps the certificate valid, so the fuzzer reaches the tree-path and value checks.
+ * keeps the certificate valid, so the fuzzer reaches the tree-path and value checks. One
+ * seed carries a validator-set change (a trust step, proofs.md §5).
  *
  * Properties checked on every input:
  * - the verdict is one of the stable codes, equals the claim's rc, and a refusal has a
@@ -148,9 +149,67 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-/* A bundle of kind for keys[0..n) at H over the fixture's tree and a certificate. */
+/* The trust step of a change to the set {val2} from H+1 (proofs.md §5): the entry in a
+ * tree of its own whose root header H carries, certified by the genesis validator. */
+static void trust_step(ldg_enc *arr, const ldg_keypair *val2)
+{
+    ldg_memkv *kv = ldg_memkv_new(), *tmp = ldg_memkv_new();
+    ldg_smt *t;
+    LDG_ASSERT(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true) == LDG_OK);
+    ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+    ldg_valset v = {.from = H + 1, .count = 1};
+    v.keys[0] = val2->pub;
+    ldg_valset_put(st, &v);
+    const ldg_write *w, *sw;
+    size_t n = ldg_state_writes(st, &w), sn;
+    ldg_hash root;
+    LDG_ASSERT(ldg_smt_update(t, 0, w, n, &root) == LDG_OK);
+    sn = ldg_smt_staged(t, &sw);
+    ldg_memkv_apply(kv, sw, sn);
+    ldg_smt_commit(t);
+    ldg_smt_stored(t, 0);
+    ldg_smt_free(t);
+    uint8_t key[LDG_VALSET_KEY_LEN], *val = NULL;
+    ldg_valset_key(key, H + 1);
+    static ldg_smt_proof p;
+    size_t vl;
+    bool found;
+    LDG_ASSERT(ldg_smt_prove(ldg_memkv_base(kv), 0, key, sizeof key, &p, &val, &vl, &found) ==
+               LDG_OK);
+    ldg_enc pe, he;
+    ldg_enc_init(&pe);
+    ldg_enc_init(&he);
+    ldg_smt_proof_encode(&pe, &p);
+    ldg_header h = {.version = LDG_BLOCK_VERSION, .height = H, .time_ms = 1700000050000ULL};
+    snprintf(h.chain_id, sizeof h.chain_id, "%s", CHAIN);
+    h.prev_state_root = root;
+    ldg_header_encode(&he, &h);
+    ldg_cert cert;
+    LDG_ASSERT(ldg_cert_sign_one(&cert, &h, 0, &fx.val) == LDG_OK);
+    ldg_proof_fact f = {key, sizeof key, found, val, vl, ldg_enc_data(&pe), ldg_enc_len(&pe)};
+    ldg_enc_array(arr, 1);
+    ldg_trust_step_encode(arr, H - 1, ldg_enc_data(&he), ldg_enc_len(&he), &cert, &f);
+    free(val);
+    ldg_enc_free(&pe);
+    ldg_enc_free(&he);
+    ldg_state_free(st);
+    ldg_memkv_free(tmp);
+    ldg_memkv_free(kv);
+}
+
+/* A bundle of kind for keys[0..n) at H over the fixture's tree and a certificate; with
+ * `changed`, the set changes to another validator from H+1 (one trust step). */
+static size_t seed_bundle_ex(uint8_t *out, size_t cap, uint64_t kind, const uint8_t *const *keys,
+                             const size_t *lens, uint32_t n, bool changed);
+
 static size_t seed_bundle(uint8_t *out, size_t cap, uint64_t kind, const uint8_t *const *keys,
                           const size_t *lens, uint32_t n)
+{
+    return seed_bundle_ex(out, cap, kind, keys, lens, n, false);
+}
+
+static size_t seed_bundle_ex(uint8_t *out, size_t cap, uint64_t kind, const uint8_t *const *keys,
+                             const size_t *lens, uint32_t n, bool changed)
 {
     ldg_header h = {.version = LDG_BLOCK_VERSION, .height = H, .time_ms = 1700000100000ULL};
     snprintf(h.chain_id, sizeof h.chain_id, "%s", CHAIN);
@@ -160,7 +219,17 @@ static size_t seed_bundle(uint8_t *out, size_t cap, uint64_t kind, const uint8_t
     ldg_header_hash(&hn.prev_hash, &h);
     hn.prev_state_root = fx.root;
     ldg_proof_bundle b = {.height = H, .kind = kind, .fact_count = n};
-    LDG_ASSERT(ldg_cert_sign_one(&b.cert_next, &hn, 0, &fx.val) == LDG_OK);
+    ldg_keypair val2;
+    key_for(&val2, 8);
+    ldg_enc trust;
+    ldg_enc_init(&trust);
+    if (changed) {
+        trust_step(&trust, &val2);
+        b.trust = ldg_enc_data(&trust);
+        b.trust_len = ldg_enc_len(&trust);
+        b.trust_count = 1;
+    }
+    LDG_ASSERT(ldg_cert_sign_one(&b.cert_next, &hn, 0, changed ? &val2 : &fx.val) == LDG_OK);
     ldg_genesis_hash_bytes(&b.genesis_hash, fx.genesis, fx.genesis_len);
     ldg_enc eh, en, pe[LDG_PROOF_FACTS_MAX], e;
     ldg_enc_init(&eh);
@@ -198,6 +267,7 @@ static size_t seed_bundle(uint8_t *out, size_t cap, uint64_t kind, const uint8_t
     }
     ldg_enc_free(&eh);
     ldg_enc_free(&en);
+    ldg_enc_free(&trust);
     return len;
 }
 
@@ -236,6 +306,8 @@ size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
         ldg_enc_free(&e);
         return len;
     }
+    case 6: /* the validator set changed: one trust step */
+        return seed_bundle_ex(out, cap, LDG_PROOF_KIND_HOLDING, hold, hlens, 2, true);
     default:
         return 0;
     }

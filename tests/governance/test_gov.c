@@ -9,6 +9,7 @@
 #include "testlib.h"
 
 #include "gov_module.h"
+#include "ldg_valset.h"
 #include "ldg_chain.h"
 #include "ldg_exec.h"
 #include "net_node.h"
@@ -595,13 +596,100 @@ START_TEST(test_determinism)
 }
 END_TEST
 
+/* validator-set (§6.9): refusals change nothing; a passed change is recorded at its
+ * activation and the set of each height follows it; a second change waits; a change whose
+ * activation comes too late for its height fails at activation. */
+static gov_params valset_params(uint64_t op, const ldg_keypair *const *keys, uint32_t n,
+                                uint64_t from)
+{
+    gov_params p = {.kind = GOV_KIND_VALIDATOR_SET, .value = op, .key_count = n, .height = from};
+    for (uint32_t i = 0; i < n; i++)
+        p.keys[i] = keys[i]->pub;
+    return p;
+}
+
+static uint32_t set_at(uint64_t h, ldg_valset *v)
+{
+    ck_assert_int_eq(ldg_valset_at(R.st, h, v), LDG_OK);
+    return v->count;
+}
+
+START_TEST(test_validator_set_kind)
+{
+    static ldg_valset v;
+    ck_assert_uint_eq(set_at(1000, &v), 1); /* genesis: k_a */
+    ck_assert(!memcmp(v.keys[0].b, k_a.pub.b, 32));
+    uint64_t far = R.env.height + 1 + LDG_VALSET_LEAD + 5;
+    const ldg_keypair *bc[] = {&k_b, &k_c}, *bb[] = {&k_b, &k_b}, *a1[] = {&k_a}, *b1[] = {&k_b};
+    ldg_hash before, after;
+    writes_digest_x(R.st, &before, false);
+    gov_params p = valset_params(GOV_VALSET_ADD, bb, 2, far);
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_VALSET_REPEAT);
+    p = valset_params(GOV_VALSET_ADD, a1, 1, far);
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_VALSET_REPEAT);
+    p = valset_params(GOV_VALSET_REMOVE, b1, 1, far);
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code,
+                     GOV_R_VALSET_NOT_VALIDATOR);
+    p = valset_params(GOV_VALSET_REMOVE, a1, 1, far);
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_VALSET_SIZE);
+    p = valset_params(GOV_VALSET_ADD, bc, 2, far);
+    memset(p.keys[1].b, 0xff, 32); /* above the field prime: no x-only key */
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_VALSET_BAD_KEY);
+    p = valset_params(GOV_VALSET_ADD, bc, 2, R.env.height + 3 + LDG_VALSET_LEAD - 1);
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 3).code, GOV_R_VALSET_HEIGHT);
+    p = valset_params(4, bc, 2, far);
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_BAD_PARAMS);
+    /* 100 more keys: 101 validators */
+    p = (gov_params){.kind = GOV_KIND_VALIDATOR_SET, .value = GOV_VALSET_ADD, .height = far};
+    for (uint32_t i = 0; i < LDG_VALIDATORS_MAX; i++) {
+        ldg_keypair k;
+        tl_key(&k, 100 + i);
+        p.keys[p.key_count++] = k.pub;
+    }
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_VALSET_SIZE);
+    writes_digest_x(R.st, &after, false);
+    ck_assert(!memcmp(before.b, after.b, LDG_HASH_LEN));
+    /* add b and c from `far`: a (3) and b (2) of 6 pass it */
+    p = valset_params(GOV_VALSET_ADD, bc, 2, far);
+    uint64_t id = propose(&R, &k_a, &p, 1);
+    ck_assert_int_eq(vote(&R, &k_a, id, GOV_VOTE_YES).code, LDG_R_OK);
+    ck_assert_int_eq(vote(&R, &k_b, id, GOV_VOTE_YES).code, LDG_R_OK);
+    ck_assert_int_eq(get(&R, id)->status, GOV_PASSED);
+    block(&R); /* activation: recorded */
+    ck_assert_int_eq(get(&R, id)->status, GOV_ACTIVATED);
+    ck_assert_uint_eq(set_at(far - 1, &v), 1);
+    ck_assert_uint_eq(set_at(far, &v), 3);
+    ck_assert_uint_eq(v.from, far);
+    ck_assert(!memcmp(v.keys[2].b, k_c.pub.b, 32));
+    /* a second change while this one is not yet in force */
+    p = valset_params(GOV_VALSET_REMOVE, b1, 1, far + 20);
+    ck_assert_int_eq(propose_raw(&R, &k_a, &p, R.env.height + 50, 1).code, GOV_R_VALSET_PENDING);
+    while (R.env.height < far)
+        block(&R);
+    /* in force: remove b from far + 20, proposed now, passed late: its activation is too
+     * close to its height, so it FAILS there and changes nothing */
+    uint64_t late = R.env.height + 1 + LDG_VALSET_LEAD;
+    p = valset_params(GOV_VALSET_REMOVE, b1, 1, late + 1);
+    id = propose(&R, &k_a, &p, 1);
+    block(&R);
+    block(&R);
+    ck_assert_int_eq(vote(&R, &k_a, id, GOV_VOTE_YES).code, LDG_R_OK);
+    ck_assert_int_eq(vote(&R, &k_b, id, GOV_VOTE_YES).code, LDG_R_OK);
+    block(&R);
+    gov_proposal *g = get(&R, id);
+    ck_assert_int_eq(g->status, GOV_FAILED);
+    ck_assert_uint_eq(g->result, GOV_R_VALSET_HEIGHT);
+    ck_assert_uint_eq(set_at(late + 1, &v), 3);
+}
+END_TEST
+
 START_TEST(test_proposal_decoder)
 {
     gov_proposal_in in;
     char why[128];
     const char *cases[] = {
         "\x93\x01\x90\x01",                     /* three fields */
-        "\x94\x09\x90\x05\x01",                 /* kind 9 */
+        "\x94\x0a\x90\x05\x01",                 /* kind 10 */
         "\x94\x01\x91\x01\x05\x01",             /* admit without a weight */
         "\x94\x05\x91\xc4\x01\x00\x05\x01",     /* a 1-byte code hash */
         "\x94\x07\x92\xa0\x01\x05\x01",         /* an empty parameter name */
@@ -637,6 +725,7 @@ int main(void)
     tcase_add_test(t, test_bounded_activations);
     tcase_add_test(t, test_determinism);
     tcase_add_test(t, test_proposal_decoder);
+    tcase_add_test(t, test_validator_set_kind);
     suite_add_tcase(s, t);
     return tl_run(s);
 }

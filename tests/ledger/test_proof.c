@@ -4,6 +4,7 @@
  * bit flip is refused. */
 #include "ldg_proof.h"
 #include "ldg_smt.h"
+#include "ldg_snap.h"
 #include "testlib.h"
 
 #define CHAIN "proof-test"
@@ -443,6 +444,238 @@ START_TEST(test_other_validator_set)
 }
 END_TEST
 
+/* ---- validator-set changes (proofs.md §5) ---- */
+
+/* The set {k} in force from `from`, recorded in a state of its own (only that entry) whose
+ * root block `from - 1` carries; the step's certificate by `signer`, header `from - 1`. */
+typedef struct step_fx {
+    ldg_memkv *kv;
+    ldg_hash root;
+    ldg_enc step; /* one step */
+} step_fx;
+
+static void make_step(step_fx *sf, uint64_t from, const ldg_keypair *newval,
+                      const ldg_keypair *signer, const ldg_keypair *proved_instead)
+{
+    sf->kv = ldg_memkv_new();
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(sf->kv), 0, true), LDG_OK);
+    ldg_memkv *tmp = ldg_memkv_new();
+    ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+    ldg_valset v = {.from = from, .count = 1};
+    v.keys[0] = newval->pub;
+    ldg_valset_put(st, &v);
+    const ldg_write *w;
+    size_t n = ldg_state_writes(st, &w);
+    ck_assert_int_eq(ldg_smt_update(t, 0, w, n, &sf->root), LDG_OK);
+    const ldg_write *sw;
+    size_t sn = ldg_smt_staged(t, &sw);
+    ldg_memkv_apply(sf->kv, sw, sn);
+    ldg_smt_commit(t);
+    ldg_smt_stored(t, 0);
+    ldg_smt_free(t);
+    ldg_state_free(st);
+    ldg_memkv_free(tmp);
+    /* the proof of the entry */
+    uint8_t key[LDG_VALSET_KEY_LEN];
+    ldg_valset_key(key, from);
+    ldg_smt_proof *pr = malloc(sizeof *pr);
+    uint8_t *val;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(
+        ldg_smt_prove(ldg_memkv_base(sf->kv), 0, key, sizeof key, pr, &val, &vl, &found), LDG_OK);
+    ck_assert(found);
+    ldg_enc pe, ve;
+    ldg_enc_init(&pe);
+    ldg_enc_init(&ve);
+    ldg_smt_proof_encode(&pe, pr);
+    if (proved_instead) { /* a tampered step: another set than the tree holds */
+        ldg_valset o = {.from = from, .count = 1};
+        o.keys[0] = proved_instead->pub;
+        ldg_valset_encode(&ve, &o);
+    } else {
+        ldg_enc_raw(&ve, val, vl);
+    }
+    ldg_proof_fact f = {key,
+                        sizeof key,
+                        true,
+                        ldg_enc_data(&ve),
+                        ldg_enc_len(&ve),
+                        ldg_enc_data(&pe),
+                        ldg_enc_len(&pe)};
+    ldg_header h = {.version = 1, .height = from - 1, .time_ms = 1700000050000ULL};
+    snprintf(h.chain_id, sizeof h.chain_id, "%s", CHAIN);
+    h.prev_state_root = sf->root;
+    ldg_enc he;
+    ldg_enc_init(&he);
+    ldg_header_encode(&he, &h);
+    ldg_cert cert;
+    tl_cert_one(&cert, &h, signer);
+    ldg_enc_init(&sf->step);
+    ldg_trust_step_encode(&sf->step, from - 2, ldg_enc_data(&he), ldg_enc_len(&he), &cert, &f);
+    ldg_enc_free(&he);
+    ldg_enc_free(&pe);
+    ldg_enc_free(&ve);
+    free(val);
+    free(pr);
+}
+
+static step_fx g_step;
+static const ldg_keypair *g_anchor_signer;
+
+static ldg_enc g_arr; /* the trust array of with_step, freed by verify_step_case */
+
+static void with_step(ldg_proof_bundle *b)
+{
+    ldg_enc_array(&g_arr, 1);
+    ldg_enc_raw(&g_arr, ldg_enc_data(&g_step.step), ldg_enc_len(&g_step.step));
+    b->trust = ldg_enc_data(&g_arr);
+    b->trust_len = ldg_enc_len(&g_arr);
+    b->trust_count = 1;
+    ldg_header n;
+    ck_assert_int_eq(ldg_header_decode(&n, b->header_next, b->header_next_len), LDG_OK);
+    tl_cert_one(&b->cert_next, &n, g_anchor_signer);
+}
+
+static void anchor_only(ldg_proof_bundle *b)
+{
+    ldg_header n;
+    ck_assert_int_eq(ldg_header_decode(&n, b->header_next, b->header_next_len), LDG_OK);
+    tl_cert_one(&b->cert_next, &n, g_anchor_signer);
+}
+
+static ldg_proof_rc verify_step_case(uint64_t from, const ldg_keypair *newval,
+                                     const ldg_keypair *step_signer,
+                                     const ldg_keypair *proved_instead,
+                                     const ldg_keypair *anchor_signer, mutator m, const char *name,
+                                     char *why, size_t wl)
+{
+    make_step(&g_step, from, newval, step_signer, proved_instead);
+    g_anchor_signer = anchor_signer;
+    ldg_enc_init(&g_arr);
+    size_t len;
+    uint8_t *b = holding_bundle(&fx.alice, m, &len);
+    if (name)
+        dump(name, b, len);
+    ldg_proof_claim c;
+    ldg_proof_rc rc = verify(b, len, &c);
+    snprintf(why, wl, "%s", c.why);
+    if (rc == LDG_PROOF_OK) {
+        ck_assert_uint_eq(b[13], LDG_PROOF_VERSION_TRUST); /* fixarray, fixstr 11, version */
+        ck_assert_uint_eq(c.validators, 1);
+    }
+    ldg_proof_claim_free(&c);
+    free(b);
+    ldg_enc_free(&g_step.step);
+    ldg_enc_free(&g_arr);
+    ldg_memkv_free(g_step.kv);
+    return rc;
+}
+
+START_TEST(test_valset_change_followed)
+{
+    ldg_keypair nv, other;
+    tl_key(&nv, 7);
+    tl_key(&other, 8);
+    char why[320];
+    /* the set changes to {nv} from H+1: the step certified by the genesis set */
+    ck_assert_int_eq(verify_step_case(H + 1, &nv, &fx.val, NULL, &nv, with_step, "valset.bundle",
+                                      why, sizeof why),
+                     LDG_PROOF_OK);
+    /* a change from H (its block H-1 before it): also in force at H+1 */
+    ck_assert_int_eq(verify_step_case(H, &nv, &fx.val, NULL, &nv, with_step, NULL, why, sizeof why),
+                     LDG_PROOF_OK);
+    /* without the step, the new set's certificate is not the genesis set's */
+    ck_assert_int_eq(
+        verify_step_case(H + 1, &nv, &fx.val, NULL, &nv, anchor_only, NULL, why, sizeof why),
+        LDG_PROOF_CERT);
+    /* with the step but the old set signing block H+1: refused */
+    ck_assert_int_eq(
+        verify_step_case(H + 1, &nv, &fx.val, NULL, &fx.val, with_step, NULL, why, sizeof why),
+        LDG_PROOF_CERT);
+}
+END_TEST
+
+START_TEST(test_valset_tampered_step_refused)
+{
+    ldg_keypair nv, other;
+    tl_key(&nv, 7);
+    tl_key(&other, 8);
+    char why[320];
+    /* the step claims another set than the certified state holds */
+    ck_assert_int_eq(verify_step_case(H + 1, &nv, &fx.val, &other, &other, with_step,
+                                      "valset_tampered_set.bundle", why, sizeof why),
+                     LDG_PROOF_VALSET);
+    ck_assert_ptr_nonnull(strstr(why, "tree proof"));
+    /* the step certified by the new set itself, not by the set before it */
+    ck_assert_int_eq(verify_step_case(H + 1, &nv, &nv, NULL, &nv, with_step,
+                                      "valset_self_certified.bundle", why, sizeof why),
+                     LDG_PROOF_VALSET);
+    ck_assert_ptr_nonnull(strstr(why, "not a quorum"));
+    /* a change that takes effect after the bundle's block H+1 */
+    ck_assert_int_eq(verify_step_case(H + 2, &nv, &fx.val, NULL, &nv, with_step,
+                                      "valset_future.bundle", why, sizeof why),
+                     LDG_PROOF_VALSET);
+    ck_assert_ptr_nonnull(strstr(why, "at most"));
+}
+END_TEST
+
+/* A state-sync checkpoint after a change (sync.md §2): certified by the new set, accepted
+ * only through the trust step from genesis; without it, or with a tampered one, refused. */
+static ldg_err checkpoint_case(bool with_trust, const ldg_keypair *proved_instead, char *why,
+                               size_t wl)
+{
+    ldg_keypair nv;
+    tl_key(&nv, 7);
+    make_step(&g_step, H + 1, &nv, &fx.val, proved_instead);
+    ldg_header h = {.version = 1, .height = H, .time_ms = 1700000100000ULL};
+    snprintf(h.chain_id, sizeof h.chain_id, "%s", CHAIN);
+    ldg_header n = h;
+    n.height = H + 1;
+    n.time_ms = h.time_ms + 1000;
+    ldg_header_hash(&n.prev_hash, &h);
+    n.prev_state_root = fx.root;
+    ldg_cert cert;
+    tl_cert_one(&cert, &n, &nv);
+    ldg_enc arr, cp;
+    ldg_enc_init(&arr);
+    ldg_enc_init(&cp);
+    ldg_enc_array(&arr, 1);
+    ldg_enc_raw(&arr, ldg_enc_data(&g_step.step), ldg_enc_len(&g_step.step));
+    ldg_snap_checkpoint_encode_trust(&cp, &h, &n, &cert, ldg_enc_data(&arr), ldg_enc_len(&arr),
+                                     with_trust ? 1 : 0);
+    ldg_genesis *g = calloc(1, sizeof *g);
+    ck_assert_int_eq(ldg_genesis_decode(g, fx.genesis, fx.genesis_len), LDG_OK);
+    ldg_snap_checkpoint c;
+    why[0] = 0;
+    ldg_err err = ldg_snap_checkpoint_check(&c, ldg_enc_data(&cp), ldg_enc_len(&cp), g, why, wl);
+    if (err == LDG_OK) {
+        ck_assert_uint_eq(c.trust_count, 1);
+        ck_assert_uint_eq(c.height, H);
+        ldg_snap_checkpoint_free(&c);
+    }
+    free(g);
+    ldg_enc_free(&arr);
+    ldg_enc_free(&cp);
+    ldg_enc_free(&g_step.step);
+    ldg_memkv_free(g_step.kv);
+    return err;
+}
+
+START_TEST(test_checkpoint_after_change)
+{
+    ldg_keypair other;
+    tl_key(&other, 8);
+    char why[320];
+    ck_assert_int_eq(checkpoint_case(true, NULL, why, sizeof why), LDG_OK);
+    ck_assert_int_eq(checkpoint_case(false, NULL, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(why, "genesis validators"));
+    ck_assert_int_eq(checkpoint_case(true, &other, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(why, "trust step 0"));
+}
+END_TEST
+
 /* A register that does not total the supply: the tree proves total 1000, supply 999. */
 START_TEST(test_supply_mismatch)
 {
@@ -516,6 +749,9 @@ int main(void)
     tcase_add_test(tc, test_supply_mismatch);
     tcase_add_test(tc, test_truncations_and_bit_flips);
     tcase_add_test(tc, test_vote_hash_worked_value);
+    tcase_add_test(tc, test_valset_change_followed);
+    tcase_add_test(tc, test_valset_tampered_step_refused);
+    tcase_add_test(tc, test_checkpoint_after_change);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

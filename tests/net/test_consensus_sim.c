@@ -5,7 +5,11 @@
  * restarts them from their persisted signing state, with one Byzantine validator that
  * equivocates (two proposals, conflicting votes). Checked on every run: agreement,
  * validity, well-formed certificates, no honest double-signing, persist-before-send, and
- * liveness after the network heals (GST).
+ * liveness after the network heals (GST). A configuration with `change_at` changes the
+ * validator set mid-run (consensus.md §1a): node n (not in the first set) replaces node
+ * n-1 from that height on, at the same index; every node's core is started at each height
+ * with that height's set, certificates are checked against it, and liveness must carry
+ * the chain past the change.
  *
  * A failing seed is printed; FOLIO_TEST_SEED=<seed> replays it (in every configuration),
  * FOLIO_SIM_SEEDS=<n> changes the number of seeds per configuration, FOLIO_SIM_TRACE=1
@@ -58,6 +62,9 @@ typedef struct sim_params {
     uint32_t crash_per_mille; /* chance per chaos tick that some node crashes */
     net_cons_mutation mutation;
     uint32_t seeds;
+    uint64_t change_at; /* 0: one set; else node n replaces node n-1 from this height */
+    bool stale_driver;  /* mutant driver: starts every height with the first set (the node
+                           before validator-set changes), while the chain's set changed */
 } sim_params;
 
 /* ---- The simulated world ------------------------------------------------------------ */
@@ -123,8 +130,10 @@ typedef struct sim {
     bool healed;
     uint64_t live_target; /* height every honest node must reach after GST */
     uint32_t drop_per_mille, dup_per_mille, delay_max_ms;
-    uint32_t n;
+    uint32_t n;  /* validators in a set */
+    uint32_t nn; /* nodes: n, or n + 1 with a change of the set */
     uint8_t pubkeys[SIM_NODES_MAX][NET_CONS_PUBKEY_LEN];
+    uint8_t pubkeys_b[SIM_NODES_MAX][NET_CONS_PUBKEY_LEN]; /* the set from change_at */
     sim_node nodes[SIM_NODES_MAX];
     size_t queue_len;
     sim_ev *queue;
@@ -159,6 +168,24 @@ static bool sim_fail(sim *s, const char *fmt, ...)
 static bool is_byz(const sim *s, uint32_t i)
 {
     return s->p->byzantine && i == s->n - 1;
+}
+
+static bool changed(const sim *s, uint64_t h)
+{
+    return s->p->change_at && h >= s->p->change_at;
+}
+
+/* The validator set of height h. */
+static const uint8_t (*set_of(const sim *s, uint64_t h))[NET_CONS_PUBKEY_LEN]
+{
+    return changed(s, h) ? (const uint8_t(*)[NET_CONS_PUBKEY_LEN])s->pubkeys_b
+                         : (const uint8_t(*)[NET_CONS_PUBKEY_LEN])s->pubkeys;
+}
+
+/* The node that is validator `index` at height h. */
+static uint32_t node_of(const sim *s, uint64_t h, uint32_t index)
+{
+    return changed(s, h) && index == s->n - 1 ? s->n : index;
 }
 
 /* ---- Event queue: binary min-heap on (time, seq) ------------------------------------ */
@@ -199,7 +226,7 @@ static sim_ev *q_push(sim *s, uint64_t at_ms, uint8_t kind, uint32_t node)
     e->seq = s->seq++;
     e->kind = kind;
     e->node = (uint8_t)node;
-    e->epoch = node < s->n ? s->nodes[node].epoch : 0;
+    e->epoch = node < s->nn ? s->nodes[node].epoch : 0;
     /* Sift up is done in q_commit once the caller filled the event in. */
     return e;
 }
@@ -258,7 +285,7 @@ static void net_send(sim *s, uint32_t from, uint32_t to, const net_cons_msg *m)
 
 static void net_broadcast(sim *s, uint32_t from, const net_cons_msg *m)
 {
-    for (uint32_t to = 0; to < s->n; to++)
+    for (uint32_t to = 0; to < s->nn; to++)
         net_send(s, from, to, m);
 }
 
@@ -346,7 +373,7 @@ static bool check_cert(sim *s, const net_cons_action *a)
         if (m->type != NET_CONS_PRECOMMIT || m->height != a->height || m->round != a->round ||
             !m->has_block || memcmp(&m->block, &a->block, sizeof a->block) != 0 ||
             m->validator >= s->n || (seen & (1ull << m->validator)) ||
-            !fake_verify(NULL, s->pubkeys[m->validator], bytes, len, m->sig))
+            !fake_verify(NULL, set_of(s, a->height)[m->validator], bytes, len, m->sig))
             return sim_fail(s, "bad certificate entry %zu at h=%" PRIu64, i, a->height);
         seen |= 1ull << m->validator;
     }
@@ -404,7 +431,8 @@ static bool do_broadcast(sim *s, uint32_t node, const net_cons_action *a)
         all[count++] = &a->list[i];
     for (size_t i = 0; i < count; i++) {
         const net_cons_msg *m = all[i];
-        if (m->validator == node && (!check_signed(s, node, m) || !check_persisted(s, node, m)))
+        if (node_of(s, m->height, m->validator) == node &&
+            (!check_signed(s, node, m) || !check_persisted(s, node, m)))
             return false;
         note_proposed(s, m);
         net_broadcast(s, node, m);
@@ -526,7 +554,7 @@ static void node_feed(sim *s, uint32_t node, const net_cons_event *ev)
 static void node_start_height(sim *s, uint32_t node, uint64_t height)
 {
     net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT, .height = height};
-    ev.validators = (const uint8_t(*)[NET_CONS_PUBKEY_LEN])s->pubkeys;
+    ev.validators = s->p->stale_driver ? set_of(s, 0) : set_of(s, height);
     ev.validator_count = s->n;
     node_feed(s, node, &ev);
 }
@@ -564,12 +592,29 @@ static void node_boot(sim *s, uint32_t node)
 static void sync_reply(sim *s, uint32_t node, uint32_t from, const net_cons_msg *m)
 {
     if (m->height >= SIM_HEIGHTS_MAX || !s->decided_set[m->height] ||
-        s->nodes[node].committed < m->height || m->validator != from ||
+        s->nodes[node].committed < m->height || node_of(s, m->height, m->validator) != from ||
         s->nodes[from].committed >= m->height)
         return;
     const sim_cert *c = &s->certs[m->height];
     for (uint32_t i = 0; i < c->count; i++)
         net_send(s, node, from, &c->msgs[i]);
+}
+
+/* A node that signs nothing at its height (not in that height's set) is never answered by
+ * sync_reply: at its resend timer it asks, as block sync does, a peer that committed its
+ * next height for that height's certificate. */
+static void sync_pull(sim *s, uint32_t node)
+{
+    uint64_t want = s->nodes[node].committed + 1;
+    if (!s->p->change_at || want >= SIM_HEIGHTS_MAX || !s->decided_set[want])
+        return;
+    for (uint32_t from = 0; from < s->nn; from++)
+        if (from != node && s->nodes[from].up && s->nodes[from].committed >= want) {
+            const sim_cert *c = &s->certs[want];
+            for (uint32_t i = 0; i < c->count; i++)
+                net_send(s, from, node, &c->msgs[i]);
+            return;
+        }
 }
 
 /* ---- The Byzantine validator ---------------------------------------------------------- */
@@ -680,11 +725,11 @@ static void chaos_tick(sim *s)
         return;
     if (rng_chance(&s->rng, 150)) { /* new partition, or none */
         bool split = rng_chance(&s->rng, 500);
-        for (uint32_t i = 0; i < s->n; i++)
+        for (uint32_t i = 0; i < s->nn; i++)
             s->nodes[i].group = split ? rng_below(&s->rng, 2) : 0;
     }
     if (s->p->crash_per_mille && rng_chance(&s->rng, s->p->crash_per_mille)) {
-        uint32_t node = rng_below(&s->rng, s->n);
+        uint32_t node = rng_below(&s->rng, s->nn);
         if (!is_byz(s, node) && s->nodes[node].up) {
             node_crash(s, node);
         }
@@ -698,7 +743,7 @@ static void gst(sim *s)
 {
     s->healed = true;
     uint64_t top = 0;
-    for (uint32_t i = 0; i < s->n; i++) {
+    for (uint32_t i = 0; i < s->nn; i++) {
         s->nodes[i].group = 0;
         if (!is_byz(s, i) && !s->nodes[i].up)
             node_boot(s, i);
@@ -706,6 +751,8 @@ static void gst(sim *s)
             top = s->nodes[i].committed;
     }
     s->live_target = top + 2;
+    if (s->p->change_at && s->live_target < s->p->change_at + 2)
+        s->live_target = s->p->change_at + 2; /* past the change */
     if (s->trace)
         fprintf(stderr, "%8" PRIu64 " GST, target h=%" PRIu64 "\n", s->now_ms, s->live_target);
 }
@@ -714,7 +761,7 @@ static void gst(sim *s)
 
 static bool all_live(const sim *s)
 {
-    for (uint32_t i = 0; i < s->n; i++)
+    for (uint32_t i = 0; i < s->nn; i++)
         if (!is_byz(s, i) && s->nodes[i].committed < s->live_target)
             return false;
     return true;
@@ -753,6 +800,7 @@ static void dispatch(sim *s, const sim_ev *e)
     if (e->kind == SE_DELIVER && nd->up)
         sync_reply(s, e->node, e->from, &e->ev.msg);
     if (e->kind == SE_RESEND && nd->up) {
+        sync_pull(s, e->node);
         sim_ev *r = q_push(s, s->now_ms + SIM_RESEND_MS, SE_RESEND, e->node);
         if (r)
             q_commit(s);
@@ -778,6 +826,7 @@ static void sim_setup(sim *s, const sim_params *p, uint64_t seed)
     s->healed = false;
     s->failure[0] = 0;
     s->n = p->n;
+    s->nn = p->change_at ? p->n + 1 : p->n;
     s->proposed_count = 0;
     memset(s->decided_set, 0, sizeof s->decided_set);
     memset(s->byz_acted, 0, sizeof s->byz_acted);
@@ -791,7 +840,7 @@ static void sim_setup(sim *s, const sim_params *p, uint64_t seed)
     s->byz_victim = rng_below(&s->rng, p->n - 1);
     s->byz_outsider = (s->byz_victim + 1 + rng_below(&s->rng, p->n - 2)) % (p->n - 1);
     s->isolate_until_ms = 0;
-    for (uint32_t i = 0; i < s->n; i++) {
+    for (uint32_t i = 0; i < s->nn; i++) {
         sim_node *nd = &s->nodes[i];
         nd->core = NULL;
         nd->up = false;
@@ -801,7 +850,10 @@ static void sim_setup(sim *s, const sim_params *p, uint64_t seed)
         nd->committed = 0;
         memset(nd->key.pubkey, 0, NET_CONS_PUBKEY_LEN);
         nd->key.pubkey[0] = (uint8_t)(i + 1);
-        memcpy(s->pubkeys[i], nd->key.pubkey, NET_CONS_PUBKEY_LEN);
+        if (i < s->n)
+            memcpy(s->pubkeys[i], nd->key.pubkey, NET_CONS_PUBKEY_LEN);
+        if (i < s->n - 1 || i == s->n)
+            memcpy(s->pubkeys_b[i < s->n ? i : s->n - 1], nd->key.pubkey, NET_CONS_PUBKEY_LEN);
     }
 }
 
@@ -809,7 +861,7 @@ static void sim_setup(sim *s, const sim_params *p, uint64_t seed)
 static bool sim_run(sim *s, const sim_params *p, uint64_t seed)
 {
     sim_setup(s, p, seed);
-    for (uint32_t i = 0; i < s->n; i++)
+    for (uint32_t i = 0; i < s->nn; i++)
         if (!is_byz(s, i))
             node_boot(s, i);
     sim_ev *e = q_push(s, 100, SE_CHAOS, 0);
@@ -833,7 +885,7 @@ static bool sim_run(sim *s, const sim_params *p, uint64_t seed)
     }
     if (!s->failure[0] && !(s->healed && all_live(s)))
         sim_fail(s, "run ended without liveness (queue empty)");
-    for (uint32_t i = 0; i < s->n && s->trace; i++) {
+    for (uint32_t i = 0; i < s->nn && s->trace; i++) {
         net_cons_status st;
         if (!s->nodes[i].core)
             continue;
@@ -841,7 +893,7 @@ static bool sim_run(sim *s, const sim_params *p, uint64_t seed)
         fprintf(stderr, "node %u: h=%" PRIu64 " r=%u step=%d locked=%d valid=%d seen=%" PRIx64 "\n",
                 i, st.height, st.round, st.step, st.locked_round, st.valid_round, st.seen_mask);
     }
-    for (uint32_t i = 0; i < s->n && !s->failure[0]; i++) {
+    for (uint32_t i = 0; i < s->nn && !s->failure[0]; i++) {
         net_cons_status st;
         if (s->nodes[i].core) {
             net_cons_status_get(s->nodes[i].core, &st);
@@ -930,19 +982,40 @@ static void run_config(const sim_params *p)
 
 START_TEST(sim_n4_byzantine)
 {
-    run_config(&(sim_params){"n4-byzantine", 4, true, 30, NET_CONS_MUTATION_NONE, 5000});
+    run_config(&(sim_params){"n4-byzantine", 4, true, 30, NET_CONS_MUTATION_NONE, 5000, 0, false});
 }
 END_TEST
 
 START_TEST(sim_n4_crashes)
 {
-    run_config(&(sim_params){"n4-crashes", 4, false, 120, NET_CONS_MUTATION_NONE, 2000});
+    run_config(&(sim_params){"n4-crashes", 4, false, 120, NET_CONS_MUTATION_NONE, 2000, 0, false});
 }
 END_TEST
 
 START_TEST(sim_n7_byzantine)
 {
-    run_config(&(sim_params){"n7-byzantine", 7, true, 40, NET_CONS_MUTATION_NONE, 3000});
+    run_config(&(sim_params){"n7-byzantine", 7, true, 40, NET_CONS_MUTATION_NONE, 3000, 0, false});
+}
+END_TEST
+
+/* The set changes at height 3: node 4 replaces node 3 (crashes, partitions, drops). */
+START_TEST(sim_n4_valset_change)
+{
+    run_config(
+        &(sim_params){"n4-valset-change", 4, false, 120, NET_CONS_MUTATION_NONE, 1000, 3, false});
+}
+END_TEST
+
+/* ... and is not vacuous: a driver that keeps the first set is caught. */
+START_TEST(sim_catches_stale_set)
+{
+    if (getenv("FOLIO_TEST_SEED") && *getenv("FOLIO_TEST_SEED"))
+        return;
+    sim_params p = {"n4-stale-set-mutant", 4, false, 120, NET_CONS_MUTATION_NONE, 200, 3, true};
+    uint64_t first;
+    char why[512] = "";
+    uint32_t failures = run_seeds(&p, true, &first, why, sizeof why);
+    ck_assert_msg(failures > 0, "the simulator did not catch a driver that keeps the first set");
 }
 END_TEST
 
@@ -951,7 +1024,7 @@ START_TEST(sim_catches_missing_lock)
 {
     if (getenv("FOLIO_TEST_SEED") && *getenv("FOLIO_TEST_SEED"))
         return; /* a replay is about the real core */
-    sim_params p = {"n4-nolock-mutant", 4, true, 0, NET_CONS_MUTATION_NO_LOCK, 3000};
+    sim_params p = {"n4-nolock-mutant", 4, true, 0, NET_CONS_MUTATION_NO_LOCK, 3000, 0, false};
     uint64_t first;
     char why[512] = "";
     uint32_t failures = run_seeds(&p, true, &first, why, sizeof why);
@@ -969,6 +1042,8 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, sim_n4_byzantine);
     tcase_add_test(tc, sim_n4_crashes);
     tcase_add_test(tc, sim_n7_byzantine);
+    tcase_add_test(tc, sim_n4_valset_change);
+    tcase_add_test(tc, sim_catches_stale_set);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -314,6 +314,41 @@ def holding_amount(v):
     return a if is_u64(a) else 0
 
 
+def uvarints(b, n):
+    """Exactly n minimal LEB128 u64s making up all of b (state.md §5.5)."""
+    out, at = [], 0
+    for _ in range(n):
+        v, shift = 0, 0
+        while True:
+            if at >= len(b) or shift > 63:
+                raise ValueError("sums: truncated or too long")
+            c = b[at]
+            at += 1
+            v |= (c & 0x7f) << shift
+            if not c & 0x80:
+                if c == 0 and shift:
+                    raise ValueError("sums: not minimal")
+                break
+            shift += 7
+        if v >= 1 << 64:
+            raise ValueError("sums: past 64 bits")
+        out.append(v)
+    if at != len(b):
+        raise ValueError("sums: more bytes than siblings")
+    return out
+
+
+def uvarints_encode(vals):
+    out = bytearray()
+    for v in vals:
+        while True:
+            out.append((v & 0x7f) | (0x80 if v > 0x7f else 0))
+            v >>= 7
+            if not v:
+                break
+    return bytes(out)
+
+
 def seg_decode(o, sum_tree):
     if not (isinstance(o, list) and len(o) == 6 and is_u64(o[0]) and o[0] <= DEPTH_MAX and
             is_u64(o[1]) and o[1] <= TERM_OTHER):
@@ -329,14 +364,15 @@ def seg_decode(o, sum_tree):
     elif other is not None:
         raise ValueError("other leaf where none is due")
     if not (is_bin(bitmap, (depth + 1) // 2) and isinstance(sibs, Bin) and len(sibs) % 32 == 0
-            and isinstance(sums, list) and all(is_u64(x) for x in sums)):
+            and isinstance(sums, Bin)):
         raise ValueError("siblings")
     bits = [i for i in range(len(bitmap) * 8) if bitmap[i // 8] >> (i % 8) & 1]
     if any(i >= depth * 4 for i in bits):
         raise ValueError("bitmap bit past the last level")
     sib = [bytes(sibs[k:k + 32]) for k in range(0, len(sibs), 32)]
-    if len(bits) != len(sib) or len(sums) != (len(bits) if sum_tree else 0):
+    if len(bits) != len(sib):
         raise ValueError("sibling count")
+    sums = uvarints(bytes(sums), len(sib) if sum_tree else 0)
     sums = sums if sum_tree else [0] * len(sib)
     if any(h == ZERO and x == 0 for h, x in zip(sib, sums)):
         raise ValueError("an empty sibling is listed")
@@ -390,15 +426,10 @@ def tree_check(root, key, value, proof):
         if len(proof) > TREE_PROOF_MAX:
             raise ValueError("over %d bytes" % TREE_PROOF_MAX)
         p = decode(proof)
-        if not (isinstance(p, list) and len(p) == 3 and p[0] == 1):
-            raise ValueError("not a tree proof")
+        if not (isinstance(p, list) and len(p) == 3 and p[0] == 2):
+            raise ValueError("not a tree proof of version 2")
         main = seg_decode(p[1], False)
-        reg = None
-        if p[2] is not None:
-            r = p[2]
-            if not (isinstance(r, list) and len(r) == 3 and is_bin(r[0], 32) and is_u64(r[1])):
-                raise ValueError("register part")
-            reg = (bytes(r[0]), r[1], seg_decode(r[2], True))
+        reg = seg_decode(p[2], True) if p[2] is not None else None
     except (ValueError, UnicodeDecodeError) as e:
         raise Refused("ROOT", "the path is not a tree proof of state.md §5.5 (%s)" % e)
     holding = len(key) == 33 and key[0] == 0x62
@@ -411,13 +442,11 @@ def tree_check(root, key, value, proof):
     if holding:
         mpath = th("folio/smt/regpath", key[1:13])
         if reg is not None:
-            reg_root, reg_total, seg = reg
             amount = holding_amount(value) if value is not None else 0
             own = (th("folio/sum/leaf", path + vh + be64(amount)) if value is not None else None)
-            h, s = seg_term(True, seg, path, own, amount)
-            h, s = seg_root(True, seg, path, h, s)
-            if h != reg_root or s != reg_total:
-                raise Refused("ROOT", "the holding does not lead to the register's root")
+            h, s = seg_term(True, reg, path, own, amount)
+            h, s = seg_root(True, reg, path, h, s)
+            # (R, T) = (h, s): the main segment proves the register leaf they make
             mown = th("folio/smt/register", mpath + h + be64(s))
             total = s
         elif value is not None:
@@ -475,6 +504,81 @@ def grouped(v, scale=0):
     return "{:,}".format(v)
 
 
+VALSET_CHANGES_MAX = 32
+
+
+def valset_decode(raw):
+    """A set in force from a height: one canonical array of 1..100 distinct valid x-only
+    keys (state.md §3.1, 'W' entries)."""
+    v = decode(raw)
+    if not (isinstance(v, list) and 1 <= len(v) <= VALIDATORS_MAX and
+            all(is_bin(k, 32) for k in v)):
+        raise ValueError("not an array of 1 to %d keys" % VALIDATORS_MAX)
+    keys = [bytes(k) for k in v]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key repeats")
+    for i, k in enumerate(keys):
+        if lift_x(int.from_bytes(k, "big")) is None:
+            raise ValueError("key %d is not a valid x-only key" % i)
+    return keys
+
+
+def follow_trust(trust, g, upto):
+    """proofs.md §5: from the genesis set, each step certified by the set in force before
+    it, its fact proving the next set against that block's prev_state_root. Returns the set
+    in force at `upto` and its first height."""
+    if len(trust) > VALSET_CHANGES_MAX:
+        raise Refused("MALFORMED", "the trust list has %d steps; at most %d" %
+                      (len(trust), VALSET_CHANGES_MAX))
+    cur, cur_from = g["validators"], 0
+    for k, st in enumerate(trust):
+        try:
+            if not (isinstance(st, list) and len(st) == 4 and is_u64(st[0]) and
+                    st[0] < 2**64 - 2 and is_bin(st[1], hi=HEADER_MAX) and
+                    isinstance(st[3], list) and len(st[3]) == 3 and
+                    is_bin(st[3][0], lo=1, hi=KEY_MAX) and
+                    (st[3][1] is None or is_bin(st[3][1], hi=VALUE_MAX)) and
+                    is_bin(st[3][2], hi=PATH_MAX)):
+                raise ValueError("shape")
+            cert = cert_decode(st[2])
+            h = header_decode(st[1])
+        except (ValueError, UnicodeDecodeError) as e:
+            raise Refused("VALSET", "trust step %d is not [height, header c+1 bytes, "
+                          "certificate, fact] (%s)" % (k, e))
+        c = st[0]
+        if h["chain_id"] != g["chain_id"] or h["height"] != c + 1:
+            raise Refused("VALSET", "trust step %d: its header is not block %d of the chain" %
+                          (k, c + 1))
+        if c + 1 < cur_from:
+            raise Refused("VALSET", "trust step %d: block %d is before the set in force from "
+                          "%d: steps out of order" % (k, c + 1, cur_from))
+        if cert["height"] != c + 1 or cert["block_hash"] != th("folio/block", st[1]):
+            raise Refused("VALSET", "trust step %d: the certificate is for another block" % k)
+        try:
+            cert_check(cert, g["chain_id"], cur, c + 1)
+        except Refused as e:
+            raise Refused("VALSET", "trust step %d: the certificate of block %d is not a quorum "
+                          "of the set in force from %d (%s)" % (k, c + 1, cur_from, e.why))
+        key, value, proof = bytes(st[3][0]), st[3][1], bytes(st[3][2])
+        if len(key) != 9 or key[0] != 0x57 or value is None:
+            raise Refused("VALSET", "trust step %d: its fact is not a validator-set entry" % k)
+        frm = int.from_bytes(key[1:], "big")
+        if frm <= c + 1 or frm > upto:
+            raise Refused("VALSET", "trust step %d: the change takes effect at %d, which must be "
+                          "after block %d and at most %d" % (k, frm, c + 1, upto))
+        try:
+            tree_check(h["prev_state_root"], key, bytes(value), proof)
+        except Refused as e:
+            raise Refused("VALSET", "trust step %d: the change's tree proof does not lead to the "
+                          "certified state root (%s)" % (k, e.why))
+        try:
+            cur = valset_decode(bytes(value))
+        except (ValueError, UnicodeDecodeError) as e:
+            raise Refused("VALSET", "trust step %d: the proved set is malformed (%s)" % (k, e))
+        cur_from = frm
+    return cur, cur_from
+
+
 def verify(bundle, genesis, anchored=None):
     """anchored = (header bytes, genesis hash): header H+1 is trusted because a main chain
     anchored it (chains.md §6); no genesis document, no certificate check."""
@@ -486,7 +590,7 @@ def verify(bundle, genesis, anchored=None):
         raise Refused("MALFORMED", "not one canonical msgpack value (%s)" % e)
     if not (isinstance(b, list) and len(b) == 8 and b[0] == "folio-proof"):
         raise Refused("NOT_A_BUNDLE", "not an array of 8 beginning with \"folio-proof\"")
-    if b[1] != 1 or not is_u64(b[1]):
+    if not is_u64(b[1]) or b[1] not in (1, 2):
         raise Refused("VERSION", "unknown bundle version")
     _, _, gh, height, kind, facts, anchor, trust = b
     ok = (is_bin(gh, 32) and is_u64(height) and is_u64(kind) and 1 <= kind <= 5 and
@@ -520,15 +624,16 @@ def verify(bundle, genesis, anchored=None):
     if hn["prev_hash"] != th("folio/block", anchor[0]):
         raise Refused("LINK", "header %d does not follow the header given for %d" %
                       (height + 1, height))
-    if trust:
-        raise Refused("VALSET", "validator-set changes: version 1 has a fixed genesis set")
+    if trust and b[1] == 1:
+        raise Refused("VALSET", "a version-1 bundle lists validator-set changes")
+    vals, _ = follow_trust(trust, g, height + 1)
     if cert["height"] != height + 1 or cert["block_hash"] != th("folio/block", anchor[1]):
         raise Refused("CERT", "the certificate is for another block")
-    cert_check(cert, g["chain_id"], g["validators"], height + 1)
+    cert_check(cert, g["chain_id"], vals, height + 1)
     out = check_facts(b, hh, hn)
     out["chain_id"] = g["chain_id"]
     out["signers"] = len(cert["sigs"])
-    out["validators"] = len(g["validators"])
+    out["validators"] = len(vals)
     return out
 
 
@@ -546,8 +651,7 @@ def check_anchored(b, hh, hn, anchored):
     if hn["prev_hash"] != th("folio/block", anchor[0]):
         raise Refused("LINK", "header %d does not follow the header given for %d" %
                       (height + 1, height))
-    if trust:
-        raise Refused("VALSET", "validator-set changes: version 1 has a fixed genesis set")
+    # The anchored header needs no chain of sets: the main chain checked its certificate.
     out = check_facts(b, hh, hn)
     out["chain_id"] = hn["chain_id"]
     return out
