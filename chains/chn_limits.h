@@ -18,6 +18,9 @@
 #define CHN_STALE_PER_BLOCK 256
 /* Rows of one `subchains` RPC reply (the rest by its "next" cursor): ~1 KiB each. */
 #define CHN_LIST_ROWS_MAX 100
+/* Sub-chains /metrics lists (in id order): bounds a scrape's work and size (~300 bytes
+ * each); a registry beyond it is a configuration no dashboard shows whole anyway. */
+#define CHN_METRICS_ROWS_MAX 1024
 /* Evidence records the `subchain` RPC reply shows (each ~2 KiB with its headers); the
  * count is always given. */
 #define CHN_EVIDENCE_SHOWN_MAX 16

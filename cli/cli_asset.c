@@ -28,7 +28,7 @@ static void asset_usage(void)
         "       folio asset redeem cash --currency CNY --amount AMOUNT\n"
         "       folio asset show ISIN\n"
         "       folio asset list [--limit N] [--after ID]\n"
-        "       folio asset holders ISIN [--limit N] [--after QUANTITY:ACCOUNT]\n"
+        "       folio asset holders ISIN [--limit N] [--after ACCOUNT]\n"
         "                               [--height H | --record-date YYYY-MM-DD]\n"
         "       folio asset import FILE.csv --isin ISIN --name TEXT [--shares N] [--class A]\n"
         "                             [--risk R1..R5] [--registrar KEY] [--dry-run]\n"
@@ -511,6 +511,36 @@ static int list(cli_ctx *ctx, int argc, char **argv)
     return CLI_OK;
 }
 
+/* The sum of every holding of id, page by page (the node checks conservation only when one
+ * reply holds the whole register): false, with *rc set, if a page could not be read. */
+static bool register_total(cli_ctx *ctx, const char *id, const cli_when *when, json_int_t *total,
+                           bool *overflow, int *rc)
+{
+    char cursor[LDG_QUERY_CURSOR_MAX + 1] = "";
+    *total = 0;
+    *overflow = false;
+    for (;;) {
+        cli_page p = {cursor[0] ? cursor : NULL, 0};
+        json_t *j = cli_history_list(ctx, "holders", id, &p, when, rc);
+        if (!j)
+            return false;
+        size_t i;
+        json_t *h;
+        json_array_foreach(json_object_get(j, "holders"), i, h)
+        {
+            json_int_t q = json_integer_value(json_object_get(h, "quantity"));
+            *overflow |= q < 0 || __builtin_add_overflow(*total, q, total);
+        }
+        const char *next = json_string_value(json_object_get(j, "next"));
+        bool more = next && strlen(next) <= LDG_QUERY_CURSOR_MAX && strcmp(next, cursor) != 0;
+        if (more)
+            snprintf(cursor, sizeof cursor, "%s", next);
+        json_decref(j);
+        if (!more)
+            return true;
+    }
+}
+
 static int holders(cli_ctx *ctx, int argc, char **argv)
 {
     static const char *const opts[] = {"--limit", "--after", "--height", "--record-date", NULL};
@@ -539,6 +569,18 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
         cli_print_json(j);
         json_decref(j);
         return CLI_OK;
+    }
+    /* A register over several pages: its total and conservation from every page. */
+    bool conserved = json_is_true(json_object_get(j, "conserved"));
+    if (!json_object_get(j, "conserved")) {
+        json_int_t sum;
+        bool overflow;
+        if (!register_total(ctx, id, &when, &sum, &overflow, &rc)) {
+            json_decref(j);
+            return rc;
+        }
+        json_object_set_new(j, "total", json_integer(sum));
+        conserved = !overflow && sum == json_integer_value(json_object_get(j, "supply"));
     }
     long long total = json_integer_value(json_object_get(j, "total"));
     unsigned scale = scale_of(j);
@@ -577,7 +619,6 @@ static int holders(cli_ctx *ctx, int argc, char **argv)
     cli_table_row(t, (const char *const[]){"TOTAL", hc, ts, "", "100.00%"});
     cli_table_print(t, stdout);
     cli_table_free(t);
-    bool conserved = json_is_true(json_object_get(j, "conserved"));
     printf("\nissued %s, held %s: %s\n", sup, ts, conserved ? "conserved" : "MISMATCH");
     cli_page_more(ctx, j, cmd, &page);
     json_decref(j);

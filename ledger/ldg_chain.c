@@ -212,9 +212,18 @@ static ldg_err store_multi_get(void *arg, size_t n, const uint8_t *const *keys, 
     return ldg_store_multi_get(arg, LDG_CF_STATE, n, keys, klens, vals, vlens, found);
 }
 
+static ldg_err store_scan_from(void *arg, const uint8_t *p, size_t pl, const uint8_t *start,
+                               size_t sl,
+                               bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                               void *fa)
+{
+    return ldg_store_scan_from(arg, LDG_CF_STATE, p, pl, start, sl, fn, fa);
+}
+
 ldg_state *ldg_chain_reader(ldg_chain *c)
 {
-    return ldg_state_new((ldg_state_base){store_get, store_scan, c->store, store_multi_get, NULL});
+    return ldg_state_new(
+        (ldg_state_base){store_get, store_scan, c->store, store_multi_get, NULL, store_scan_from});
 }
 
 /* Every transaction of a block first reads its replay record ('x' ‖ id), almost always
@@ -496,7 +505,7 @@ static ldg_err tree_base_scan(void *arg, const uint8_t *p, size_t pl,
 
 ldg_state_base ldg_chain_tree_base(ldg_chain *c)
 {
-    return (ldg_state_base){tree_base_get, tree_base_scan, c->store, NULL, NULL};
+    return (ldg_state_base){tree_base_get, tree_base_scan, c->store, NULL, NULL, NULL};
 }
 
 static ldg_err tree_open(ldg_chain *c, bool empty)
@@ -639,7 +648,7 @@ ldg_err ldg_chain_reader_at(ldg_chain *c, uint64_t height, ldg_state **out)
     if (!p)
         return LDG_ERR_NOMEM;
     *p = (past_base){c, height};
-    *out = ldg_state_new((ldg_state_base){past_get, past_scan_fn, p, NULL, free});
+    *out = ldg_state_new((ldg_state_base){past_get, past_scan_fn, p, NULL, free, NULL});
     return LDG_OK;
 }
 

@@ -225,7 +225,7 @@
  * most 6 bytes a byte when escaped: 4 * 6 * 64 + 2 KiB of fixed fields < 8 KiB. */
 #define LDG_QUERY_ROW_JSON_MAX 8192
 /* A cursor is the sort key of a row as text: a name (LDG_NAME_LEN_MAX), an instrument id, a
- * decimal id, or a holder's "quantity:account" (20 + 1 + 40). */
+ * decimal id, a "height:seq" (20 + 1 + 10), or a holder's account hex (40). */
 #define LDG_QUERY_CURSOR_MAX 64
 
 /* ---- replies (specs/rpc.md) ---- */

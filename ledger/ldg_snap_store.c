@@ -253,8 +253,8 @@ static ldg_err build_tree(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_hash 
     ldg_smt *t = NULL;
     if (!p)
         return LDG_ERR_NOMEM;
-    ldg_err err =
-        ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, s, NULL, NULL}, cp->height, true);
+    ldg_err err = ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, s, NULL, NULL, NULL},
+                               cp->height, true);
     uint8_t last[LDG_SNAP_KEY_MAX + 1];
     size_t ll = 0;
     for (bool first = true; err == LDG_OK && (first || p->more); first = false) {

@@ -710,28 +710,70 @@ static bool merge_base_row(void *arg, const uint8_t *k, size_t kl, const uint8_t
     return emit(m, k, kl, v, vl);
 }
 
-ldg_err ldg_state_scan(ldg_state *st, const void *prefix, size_t plen, size_t max_rows,
-                       bool (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
-                                  size_t vl),
-                       void *arg)
+/* A base without scan_from: its rows before start are read and skipped. */
+typedef struct skip_below {
+    const uint8_t *start;
+    size_t slen;
+    scan_merge *m;
+} skip_below;
+
+static bool skip_base_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    LDG_ASSERT(!st->in_tx || true);
+    skip_below *s = arg;
+    if (key_cmp(k, kl, s->start, s->slen) < 0)
+        return true;
+    return merge_base_row(s->m, k, kl, v, vl);
+}
+
+static ldg_err scan_impl(ldg_state *st, const uint8_t *prefix, size_t plen, const uint8_t *start,
+                         size_t slen, size_t max_rows,
+                         bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                         void *arg)
+{
     size_t n = collect_dirty(st, prefix, plen);
+    size_t from = 0; /* the overlay's rows before start are not part of the scan */
+    while (start && from < n &&
+           key_cmp(st->writes[from].key, st->writes[from].klen, start, slen) < 0)
+        from++;
+    n -= from;
     /* Copy the sorted dirty rows: the callback may read state and reuse st->writes. */
     ldg_write *dirty = NULL;
     if (n) {
         dirty = malloc(n * sizeof *dirty);
         LDG_ASSERT(dirty);
-        memcpy(dirty, st->writes, n * sizeof *dirty);
+        memcpy(dirty, st->writes + from, n * sizeof *dirty);
     }
     scan_merge m = {.dirty = dirty, .ndirty = n, .max_rows = max_rows, .fn = fn, .arg = arg};
-    ldg_err err = st->base.scan(st->base.arg, prefix, plen, merge_base_row, &m);
+    ldg_err err;
+    if (!start)
+        err = st->base.scan(st->base.arg, prefix, plen, merge_base_row, &m);
+    else if (st->base.scan_from)
+        err = st->base.scan_from(st->base.arg, prefix, plen, start, slen, merge_base_row, &m);
+    else
+        err = st->base.scan(st->base.arg, prefix, plen, skip_base_row,
+                            &(skip_below){start, slen, &m});
     if (err == LDG_OK && !m.stopped) {
         bool same;
         emit_dirty_below(&m, NULL, 0, &same);
     }
     free(dirty);
     return err;
+}
+
+ldg_err ldg_state_scan(ldg_state *st, const void *prefix, size_t plen, size_t max_rows,
+                       bool (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
+                                  size_t vl),
+                       void *arg)
+{
+    return scan_impl(st, prefix, plen, NULL, 0, max_rows, fn, arg);
+}
+
+ldg_err ldg_state_scan_from(
+    ldg_state *st, const void *prefix, size_t plen, const void *start, size_t slen, size_t max_rows,
+    bool (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl), void *arg)
+{
+    LDG_ASSERT(slen >= plen && memcmp(start, prefix, plen) == 0);
+    return scan_impl(st, prefix, plen, start, slen, max_rows, fn, arg);
 }
 
 static void be32(uint8_t out[4], uint32_t v)
@@ -853,7 +895,7 @@ static ldg_err memkv_multi_get(void *arg, size_t n, const uint8_t *const *keys, 
 
 ldg_state_base ldg_memkv_base(ldg_memkv *m)
 {
-    return (ldg_state_base){memkv_get, memkv_scan, m, memkv_multi_get, NULL};
+    return (ldg_state_base){memkv_get, memkv_scan, m, memkv_multi_get, NULL, NULL};
 }
 
 void ldg_memkv_apply(ldg_memkv *m, const ldg_write *writes, size_t count)

@@ -31,6 +31,12 @@ typedef struct ldg_state_base {
                          uint8_t **vals, size_t *vlens, bool *found);
     /* Optional: called with arg when the overlay is freed (a base that owns arg). */
     void (*release)(void *arg);
+    /* Optional (NULL: scan and skip): the ordered prefix scan from the first key at or
+     * after start (which begins with the prefix), seeking there rather than reading what
+     * is before it. */
+    ldg_err (*scan_from)(
+        void *arg, const uint8_t *prefix, size_t plen, const uint8_t *start, size_t slen,
+        bool (*fn)(void *fa, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl), void *fa);
 } ldg_state_base;
 
 typedef struct ldg_state ldg_state;
@@ -81,6 +87,16 @@ ldg_err ldg_state_scan(ldg_state *st, const void *prefix, size_t plen, size_t ma
                        bool (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
                                   size_t vl),
                        void *arg) LDG_WARN_UNUSED;
+
+/* The same from the first key at or after start (which begins with the prefix): a page
+ * that resumes after a cursor. Bounded by the rows it returns when the base offers
+ * scan_from (the committed store does), else the base's rows before start are read and
+ * skipped. */
+ldg_err ldg_state_scan_from(ldg_state *st, const void *prefix, size_t plen, const void *start,
+                            size_t slen, size_t max_rows,
+                            bool (*fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v,
+                                       size_t vl),
+                            void *arg) LDG_WARN_UNUSED;
 
 void ldg_state_tx_begin(ldg_state *st);
 void ldg_state_tx_commit(ldg_state *st);

@@ -177,6 +177,14 @@ static bool sub_parse(const char *query, net_http_sub *s, uint64_t *from, bool *
 static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body, size_t body_len,
                         ldg_participant *who, net_http_error *e);
 
+/* With public reads off, a regulator (supervision) and a registrar (it keeps the register of
+ * every holder) read every account's views and follow any stream; every other participant
+ * (a broker, an investor, ...) only its own (specs/http.md §5). */
+static bool sees_every_account(const ldg_participant *p)
+{
+    return (p->roles & (LDG_ROLE_REGULATOR | LDG_ROLE_REGISTRAR)) != 0;
+}
+
 /* With public reads off, a stream needs a credential and filters on the caller's own
  * account only (an instrument's receipts would show other holders' movements). */
 static bool events_allowed(net_node *n, const net_http_req *req, const net_http_sub *s,
@@ -192,6 +200,8 @@ static bool events_allowed(net_node *n, const net_http_req *req, const net_http_
         return net_http_fail(e, 401, LDG_ERR_DENIED,
                              "this node serves events to participants only: sign the request or "
                              "present a participant certificate (specs/http.md §5)");
+    if (sees_every_account(&who))
+        return true;
     char hex[2 * LDG_ACCOUNT_LEN + 1];
     ldg_hex_encode(hex, who.account.b, LDG_ACCOUNT_LEN);
     bool own = s->ninstruments == 0;
@@ -499,9 +509,10 @@ static int caller_level(net_node *n, const net_http_req *req, const net_http_rou
                              "this node serves reads to participants only: sign the request or "
                              "present a participant certificate (specs/http.md §5)"),
                -1;
-    if (!own_view(rt, path_args, &who))
+    if (!sees_every_account(&who) && !own_view(rt, path_args, &who))
         return net_http_fail(e, 403, LDG_ERR_DENIED,
-                             "a participant may read only its own account's views here"),
+                             "a participant may read only its own account's views here (a "
+                             "regulator or registrar reads every account's)"),
                -1;
     return NET_RPC_PARTICIPANT;
 }

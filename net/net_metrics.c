@@ -1,5 +1,6 @@
 /* /metrics (net_metrics.h). */
 #include "net_metrics.h"
+#include "chn.h"
 #include "ldg_block.h"
 #include "ldg_key.h"
 #include "ldg_result.h"
@@ -216,6 +217,75 @@ static void http_metrics(out *o, net_node *n)
             st.evicted);
 }
 
+/* Per sub-chain (specs/chains.md): the age of its last anchor by main-chain block time (the
+ * tip's time minus the time of the block that took its last checkpoint, or that created it),
+ * its last anchored sub-chain height, and its status as a state set (1 for the status it
+ * has, 0 for the others). At most CHN_METRICS_ROWS_MAX sub-chains, in id order. */
+typedef struct sub_row_ {
+    char id[CHN_ID_LEN_MAX + 1];
+    uint64_t status, last_height, anchored_ms;
+} sub_row_;
+
+typedef struct sub_rows {
+    chn_record *tmp; /* one decoded record (large: two validator sets) */
+    sub_row_ *rows;
+    size_t n;
+    bool bad;
+} sub_rows;
+
+static bool sub_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    sub_rows *s = arg;
+    char id[CHN_ID_LEN_MAX + 1] = {0};
+    if (kl != CHN_KEY_RECORD_LEN)
+        return true;
+    memcpy(id, k + 2, CHN_ID_LEN_MAX);
+    if (!chn_id_valid(id) || !chn_record_decode(s->tmp, id, v, vl)) {
+        s->bad = true;
+        return true;
+    }
+    sub_row_ *r = &s->rows[s->n];
+    memcpy(r->id, id, sizeof r->id);
+    r->status = s->tmp->status;
+    r->last_height = s->tmp->last_height;
+    r->anchored_ms = s->tmp->anchored_ms;
+    return ++s->n < CHN_METRICS_ROWS_MAX;
+}
+
+static void subchain_metrics(out *o, net_node *n)
+{
+    static const uint8_t prefix[2] = {CHN_KEY_NS, CHN_KEY_RECORD};
+    sub_rows s = {malloc(sizeof *s.tmp), malloc(CHN_METRICS_ROWS_MAX * sizeof *s.rows), 0, false};
+    LDG_ASSERT(s.tmp && s.rows);
+    ldg_state *st = ldg_chain_reader(n->chain);
+    ldg_err err = ldg_state_scan(st, prefix, sizeof prefix, SIZE_MAX, sub_row, &s);
+    ldg_state_free(st);
+    free(s.tmp);
+    uint64_t tip_ms = ldg_chain_tip(n->chain).time_ms;
+    gauge(o, "folio_subchains_unreadable",
+          "1 when a record of the sub-chain registry could not be read.",
+          err == LDG_OK && !s.bad ? 0 : 1);
+    put(o, "# HELP folio_subchain_anchor_age_seconds Main-chain block time since the sub-chain's "
+           "last anchor (its creation when none yet).\n"
+           "# TYPE folio_subchain_anchor_age_seconds gauge\n");
+    for (size_t i = 0; i < s.n; i++)
+        put(o, "folio_subchain_anchor_age_seconds{chain=\"%s\"} %.3f\n", s.rows[i].id,
+            tip_ms > s.rows[i].anchored_ms ? (double)(tip_ms - s.rows[i].anchored_ms) / 1000.0
+                                           : 0.0);
+    put(o, "# HELP folio_subchain_anchored_height Sub-chain height of the last checkpoint "
+           "accepted (0: none yet).\n# TYPE folio_subchain_anchored_height gauge\n");
+    for (size_t i = 0; i < s.n; i++)
+        put(o, "folio_subchain_anchored_height{chain=\"%s\"} %llu\n", s.rows[i].id,
+            (unsigned long long)s.rows[i].last_height);
+    put(o, "# HELP folio_subchain_status The sub-chain's status: 1 for the one it has.\n"
+           "# TYPE folio_subchain_status gauge\n");
+    for (size_t i = 0; i < s.n; i++)
+        for (uint64_t v = CHN_ACTIVE; v <= CHN_PAUSED; v++)
+            put(o, "folio_subchain_status{chain=\"%s\",status=\"%s\"} %d\n", s.rows[i].id,
+                chn_status_name(v), s.rows[i].status == v ? 1 : 0);
+    free(s.rows);
+}
+
 char *net_metrics_text(net_node *n)
 {
     out o = {malloc(8192), 0, 8192};
@@ -228,6 +298,7 @@ char *net_metrics_text(net_node *n)
     refusal_metrics(&o, m);
     store_metrics(&o, n);
     http_metrics(&o, n);
+    subchain_metrics(&o, n);
     net_metrics_free(none);
     return o.buf;
 }

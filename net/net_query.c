@@ -692,19 +692,16 @@ static char *m_asset(net_node *n, const msgpack_object *args, uint32_t nargs, in
     return out;
 }
 
-/* holders ISIN [AFTER [LIMIT]]: by quantity, largest first, then by account. The store keeps
- * holdings by account, so each page reads every holding of the instrument (16 + 20 bytes
- * each, no JSON) and sorts them; the cursor is the last row's "quantity:account". */
-typedef struct holding {
-    uint64_t q;
-    ldg_account a;
-} holding;
-
+/* holders ISIN [AFTER [LIMIT]]: in account order, the store's key order ('b' id account), so
+ * a page seeks to its cursor (the last row's account) and reads only its own rows: the
+ * work of a page is bounded by its limit, whatever the size of the register. */
 typedef struct holder_scan {
-    holding *rows;
-    size_t n, cap;
-    uint64_t total;
-    bool overflow;
+    ldg_state *st;
+    const ast_asset *a;
+    json_t *rows;
+    uint64_t limit, n, total;
+    bool overflow, more;
+    ldg_account last;
 } holder_scan;
 
 static bool collect_holder(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -712,83 +709,48 @@ static bool collect_holder(void *arg, const uint8_t *k, size_t kl, const uint8_t
     holder_scan *s = arg;
     if (kl != 1 + AST_ID_LEN + LDG_ACCOUNT_LEN)
         return true;
+    if (s->n == s->limit) { /* one row past the page: there is a next page */
+        s->more = true;
+        return false;
+    }
     ldg_dec d;
-    uint64_t q = 0;
+    uint64_t q = 0, frozen = 0;
     if (ldg_decode(&d, v, vl) == LDG_OK) {
         ldg_obj_u64(d.root, &q);
         ldg_dec_free(&d);
     }
+    memcpy(s->last.b, k + 1 + AST_ID_LEN, LDG_ACCOUNT_LEN);
     s->overflow |= __builtin_add_overflow(s->total, q, &s->total);
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->rows = realloc(s->rows, s->cap * sizeof *s->rows);
-        LDG_ASSERT(s->rows);
+    if (ast_frozen_get(s->st, s->a->id, &s->last, &frozen) != LDG_OK)
+        frozen = 0;
+    json_t *row = party_json(s->st, &s->last);
+    if (row) {
+        set_quantity(row, "quantity", s->a, q);
+        set_quantity(row, "frozen", s->a, frozen);
     }
-    s->rows[s->n].q = q;
-    memcpy(s->rows[s->n++].a.b, k + 1 + AST_ID_LEN, LDG_ACCOUNT_LEN);
+    json_array_append_new(s->rows, row);
+    s->n++;
     return true;
 }
 
-static int holding_cmp(const holding *x, const holding *y)
+/* One page of the register: from the first holder after `after` (NULL: the first). */
+static ldg_err holders_page(ldg_state *st, const ast_asset *a, const ldg_account *after,
+                            holder_scan *s)
 {
-    if (x->q != y->q)
-        return x->q > y->q ? -1 : 1;
-    return memcmp(x->a.b, y->a.b, LDG_ACCOUNT_LEN);
-}
-
-static int by_quantity(const void *x, const void *y)
-{
-    return holding_cmp(x, y);
-}
-
-/* "quantity:account-hex" -> the holding it names. */
-static bool holder_cursor(const char *text, holding *out)
-{
-    const char *colon = strchr(text, ':');
-    if (!colon || colon == text || colon - text > 20)
-        return false;
-    out->q = 0;
-    for (const char *c = text; c < colon; c++)
-        if (*c < '0' || *c > '9' || __builtin_mul_overflow(out->q, 10, &out->q) ||
-            __builtin_add_overflow(out->q, (uint64_t)(*c - '0'), &out->q))
-            return false;
-    return ldg_account_parse(&out->a, colon + 1) == 0;
-}
-
-static json_t *holder_rows(ldg_state *st, const ast_asset *a, const holder_scan *s,
-                           const holding *after, uint64_t limit,
-                           char next[LDG_QUERY_CURSOR_MAX + 1])
-{
-    json_t *arr = json_array();
-    size_t lo = 0, hi = after ? s->n : 0; /* the first row after the cursor: rows are sorted */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (holding_cmp(&s->rows[mid], after) <= 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    size_t i = lo;
-    next[0] = '\0';
-    for (size_t taken = 0; i < s->n; i++, taken++) {
-        const holding *h = &s->rows[i];
-        if (taken == limit) {
-            char hex[LDG_ACCOUNT_HEX_LEN];
-            ldg_account_hex(hex, &h[-1].a);
-            snprintf(next, LDG_QUERY_CURSOR_MAX + 1, "%llu:%s", (unsigned long long)h[-1].q, hex);
-            break;
-        }
-        uint64_t frozen = 0;
-        if (ast_frozen_get(st, a->id, &h->a, &frozen) != LDG_OK)
-            frozen = 0;
-        json_t *row = party_json(st, &h->a);
-        if (row) {
-            set_quantity(row, "quantity", a, h->q);
-            set_quantity(row, "frozen", a, frozen);
-        }
-        json_array_append_new(arr, row);
-    }
-    return arr;
+    uint8_t prefix[1 + AST_ID_LEN] = {'b'};
+    ast_id_key(prefix + 1, a->id);
+    s->st = st;
+    s->a = a;
+    s->rows = json_array();
+    if (!after)
+        return ldg_state_scan(st, prefix, sizeof prefix, SIZE_MAX, collect_holder, s);
+    /* The first key after the cursor's: its key with a zero byte appended. */
+    uint8_t start[sizeof prefix + LDG_ACCOUNT_LEN + 1];
+    memcpy(start, prefix, sizeof prefix);
+    memcpy(start + sizeof prefix, after->b, LDG_ACCOUNT_LEN);
+    start[sizeof start - 1] = 0;
+    return ldg_state_scan_from(st, prefix, sizeof prefix, start, sizeof start, SIZE_MAX,
+                               collect_holder, s);
 }
 
 /* holders and balance take an optional height after their paging arguments (rpc.md §3.9):
@@ -831,18 +793,18 @@ static ldg_state *reader_for(net_node *n, bool has, uint64_t height, int *status
 
 static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    char id[AST_ID_LEN + 1], after[LDG_QUERY_CURSOR_MAX + 1], next[LDG_QUERY_CURSOR_MAX + 1];
+    char id[AST_ID_LEN + 1], after[LDG_QUERY_CURSOR_MAX + 1];
     net_page page;
-    holding from;
+    ldg_account from;
     bool has_height;
     uint64_t height = 0;
     if (nargs < 1 || !arg_str(&args[0], id, AST_ID_LEN) ||
         !height_arg(args, &nargs, 1, &has_height, &height) ||
         !net_page_args(&page, after, args, nargs, 1) ||
-        (page.has_after && !holder_cursor(after, &from)))
+        (page.has_after && ldg_account_parse(&from, after) != 0))
         return error_json(status, LDG_ERR_INVALID,
-                          "holders takes an ISIN or currency code, then optionally a cursor "
-                          "(\"quantity:account\" or nil), limit (1..%d, 0 = the most) and height",
+                          "holders takes an ISIN or currency code, then optionally a cursor (an "
+                          "account, 40 hex, or nil), limit (1..%d, 0 = the most) and height",
                           LDG_QUERY_PAGE_MAX);
     char *refused;
     ldg_state *st = reader_for(n, has_height, height, status, &refused);
@@ -855,30 +817,35 @@ static char *m_holders(net_node *n, const msgpack_object *args, uint32_t nargs, 
         return error_json(status, LDG_ERR_NOT_FOUND, "no instrument %s is registered%s", id,
                           has_height ? " at that height" : "");
     }
-    holder_scan s = {0};
-    uint8_t prefix[1 + AST_ID_LEN] = {'b'};
-    ast_id_key(prefix + 1, id);
-    ldg_err err = ldg_state_scan(st, prefix, sizeof prefix, SIZE_MAX, collect_holder, &s);
-    json_t *rows = NULL;
-    if (err == LDG_OK) {
-        if (s.n) /* qsort must not be given NULL, even for no rows */
-            qsort(s.rows, s.n, sizeof *s.rows, by_quantity);
-        rows = holder_rows(st, &a, &s, page.has_after ? &from : NULL, page.limit, next);
-    }
+    holder_scan s = {.limit = page.limit};
+    ldg_err err = holders_page(st, &a, page.has_after ? &from : NULL, &s);
+    uint8_t hkey[1 + AST_ID_LEN] = {'H'};
+    ast_id_key(hkey + 1, a.id);
+    uint64_t count = 0;
+    if (err == LDG_OK && ldg_state_get_u64(st, hkey, sizeof hkey, &count) != LDG_OK)
+        count = 0;
     ldg_state_free(st);
-    free(s.rows);
-    if (err != LDG_OK)
+    if (err != LDG_OK) {
+        json_decref(s.rows);
         return error_json(status, err, "cannot read holders of %s", id);
-    json_t *j = json_pack("{s:s,s:o,s:s,s:I,s:o,s:I,s:b}", "id", id, "name",
-                          net_json_text(a.name, strlen(a.name)), "kind", kind_name(a.kind), "scale",
-                          (json_int_t)a.scale, "holders", rows, "holder_count", (json_int_t)s.n,
-                          "conserved", !s.overflow && s.total == a.supply);
+    }
+    json_t *j =
+        json_pack("{s:s,s:o,s:s,s:I,s:o,s:I}", "id", id, "name",
+                  net_json_text(a.name, strlen(a.name)), "kind", kind_name(a.kind), "scale",
+                  (json_int_t)a.scale, "holders", s.rows, "holder_count", (json_int_t)count);
     if (j) {
         if (a.kind == AST_KIND_CASH)
             json_object_set_new(j, "currency", json_string(a.currency));
-        set_quantity(j, "total", &a, s.total);
         set_quantity(j, "supply", &a, a.supply);
-        json_object_set_new(j, "next", next[0] ? json_string(next) : json_null());
+        /* The whole register in this reply: its sum is checked against the supply here;
+         * else the client sums the pages (each page's work stays bounded). */
+        if (!page.has_after && !s.more) {
+            set_quantity(j, "total", &a, s.total);
+            json_object_set_new(j, "conserved", json_boolean(!s.overflow && s.total == a.supply));
+        }
+        char next[LDG_ACCOUNT_HEX_LEN];
+        ldg_account_hex(next, &s.last);
+        json_object_set_new(j, "next", s.more ? json_string(next) : json_null());
         if (has_height)
             json_object_set_new(j, "height", json_integer((json_int_t)height));
     }

@@ -188,7 +188,7 @@ int main(int argc, char **argv)
         return 2;
     }
     g_reg = net_registry_new();
-    g_st = ldg_state_new((ldg_state_base){kv_get, kv_scan, &g_kv, NULL, NULL});
+    g_st = ldg_state_new((ldg_state_base){kv_get, kv_scan, &g_kv, NULL, NULL, NULL});
     /* 0 = ccp, 1 = clearing, 2.. = brokers */
     for (int i = 0; i < BROKERS + 2; i++) {
         uint8_t seed[8] = {'b', 'e', 'n', 'c', 'h', (uint8_t)i, (uint8_t)(i >> 8), 0};

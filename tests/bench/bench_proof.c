@@ -121,7 +121,7 @@ static void apply_block(ldg_smt *t, ldg_store *s, ldg_state *st, uint64_t versio
 /* Builds the N-key state; returns the last version and its root. */
 static uint64_t build(ldg_store *s, uint64_t n, ldg_hash *root)
 {
-    ldg_state_base base = {tree_get, tree_scan, s, NULL, NULL};
+    ldg_state_base base = {tree_get, tree_scan, s, NULL, NULL, NULL};
     ldg_smt *t;
     if (ldg_smt_open(&t, base, 0, true) != LDG_OK) {
         fprintf(stderr, "bench_proof: cannot open the tree\n");
@@ -271,7 +271,7 @@ static void run(uint64_t n)
     double tb = now_s() - t0;
     chain c;
     make_chain(&c, &root);
-    ldg_state_base base = {tree_get, tree_scan, s, NULL, NULL};
+    ldg_state_base base = {tree_get, tree_scan, s, NULL, NULL, NULL};
 
     /* holders sampled evenly over the keys (skipping the plain ones) */
     double gen = 0, ver = 0, read = 0, sig = 0;

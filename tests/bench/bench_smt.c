@@ -100,7 +100,7 @@ static ldg_err tree_scan(void *arg, const uint8_t *p, size_t pl,
 
 static ldg_state_base tree_base(ldg_store *s)
 {
-    return (ldg_state_base){tree_get, tree_scan, s, NULL, NULL};
+    return (ldg_state_base){tree_get, tree_scan, s, NULL, NULL, NULL};
 }
 
 /* One block: the sorted writes w[0..n) as state puts in s, with the tree's nodes if t;

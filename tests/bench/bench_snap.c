@@ -162,7 +162,7 @@ static double sync_state(ldg_store *src, ldg_store *dst, uint64_t version, const
     cp.raw = raw;
     cp.raw_len = 1;
     LDG_ASSERT(ldg_snap_store_begin(dst, &cp) == LDG_OK);
-    ldg_state_base tb = {tree_get, tree_scan, src, NULL, NULL};
+    ldg_state_base tb = {tree_get, tree_scan, src, NULL, NULL, NULL};
     ldg_snap_task tasks[LDG_SNAP_CHUNKS_IN_FLIGHT];
     size_t n;
     *chunks = *bytes = 0;
@@ -211,7 +211,7 @@ int main(int argc, char **argv)
                   *pl = fresh(dir, "floor");
         ldg_smt *t;
         LDG_ASSERT(src && dst && pl);
-        LDG_ASSERT(ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, src, NULL, NULL}, 0,
+        LDG_ASSERT(ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, src, NULL, NULL, NULL}, 0,
                                 true) == LDG_OK);
         ldg_hash root;
         double replay = write_blocks(src, t, keys, &root, load ? load : BLOCK, !load);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The explorer (specs/explorer.md) in a real browser: a --dev node serving HTTP,
 # data made through the CLI (an equity with a Chinese name, one with a hostile name,
-# cash, transfers, a settlement cycle, a dividend, an evidence bundle), then each page
+# cash, transfers, a settlement cycle, a dividend, an evidence bundle, investor profiles,
+# a freeze and a force transfer, settlement instructions matched and queued, two sub-chains,
+# one of them STALE), then each page
 # loaded in headless Chromium driven over the DevTools protocol (tools/cdp.py), the
 # rendered DOM asserted on, a bundle verified in the browser, and a screenshot kept.
 # Chromium missing is a failure, not a skip: scripts/deps.sh installs it.
@@ -33,7 +35,7 @@ BASE="http://127.0.0.1:$PORT"
 
 section "data through the CLI"
 for p in ccp:ccp clearing:clearing bank:settlement-bank issuer:issuer bx:broker by:broker \
-  alice:investor bob:investor; do
+  reg:regulator alice:investor bob:investor; do
   q keys new "${p%%:*}" && q participant register "${p%%:*}" --role "${p#*:}" --key "${p%%:*}"
 done
 CN_NAME="贵州茅台酒股份有限公司"
@@ -58,6 +60,15 @@ q cycle run --as clearing
 day() { date -u -d "@$(($(date -u +%s) + $1 * 86400))" +%F; }
 q action dividend CNE10000ST02 --per-share 0.05 --currency CNY --record-date "$(day 2)" \
   --pay-date "$(day 4)" --as issuer
+# Sub-chains registered by the committee (the --dev operator), before the time advance (the
+# tool's transactions expire by the wall clock): 'quick' (1 s period) is past its deadline
+# after it and STALE; 'slow' (30 days) stays ACTIVE.
+CHN_TOOL="$(dirname "$FOLIO")/tests/chn_tool"
+for c in quick:1000 slow:2592000000; do
+  folio init --home "$E2E_TMP/sub-${c%%:*}" --chain-id "sub-${c%%:*}" >/dev/null
+  "$CHN_TOOL" create "$FOLIO_HOME" "${c%%:*}" "$E2E_TMP/sub-${c%%:*}" "${c#*:}" >/dev/null 2>&1 ||
+    fail "chn_tool create ${c%%:*}"
+done
 q dev time advance 5d
 T=$(($(date -u +%s%3N) - 60000))
 printf '%s\tdisclosure\t-\tinvestor=alice risk=R4\n%s\tack\t#1\tinvestor=alice read it\n%s\tpurchase\t#2\tinvestor=alice qty=100\n' \
@@ -82,6 +93,18 @@ for name, blob, tail in (("badsig", wire, wire[-64:]), ("badcert", cert, decode(
     t[i + 10] ^= 1
     open(name + ".bundle", "wb").write(t)
 PY
+# Investor profiles: alice ordinary C4 (KYC valid), bob professional C5 (KYC expired).
+q investor register alice --category ordinary --risk-class C4 --kyc-expiry 2031-06-30 --as bx
+q investor register bob --category professional --risk-class C5 --kyc-expiry 2020-01-01 --as bx
+ORDER="$(printf 'court order 17' | sha256sum | cut -c1-64)"
+q control freeze CNE10000ST02 alice --quantity 100 --order "$ORDER" --as reg
+q control force-transfer CNE10000ST02 50 --from bob --to alice --order "$ORDER" --as reg
+# Instructions: one unmatched (with no mirror), a pair matched and queued (by lacks the
+# securities it delivers).
+q settle instruct --deliver CNE10000ST02:5 --pay CNY:50.00 --counterparty by --as bx
+q settle instruct --deliver CNE10000BG06:7 --pay CNY:70.00 --counterparty bx --as by
+q settle instruct --receive CNE10000BG06:7 --pay CNY:70.00 --counterparty by --as bx
+STMT_H="$(folio account history alice --json | jget movements.0.height)"
 folio init --home "$E2E_TMP/other" >/dev/null
 head -c $((16 * 1024 * 1024 + 1)) /dev/zero >huge.bundle
 HEIGHT="$(status_field height)"
@@ -105,6 +128,10 @@ SHOT="$ART/explorer-asset.png"
 started=$(date +%s)
 timeout -k 5 180 python3 "$TOOLS/cdp.py" "$CHROMIUM" "$OUTD" >cdp.log 2>&1 <<STEPS
 goto home $E/
+eval window.__loaded_once = 1
+sh "$FOLIO" transfer CNE10000ST02 10 --to by --as bx --home "$FOLIO_HOME"
+waitfor home_live window.__loaded_once === 1 && Number(document.querySelector('#latest-blocks tr').dataset.height) > $HEIGHT
+shot $ART/explorer-home.png
 goto block $E/block/$HEIGHT
 goto tx $E/tx/$TXID
 goto assets $E/assets
@@ -119,6 +146,21 @@ goto cycle $E/cycle/1
 shot $ART/explorer-cycle.png
 goto asset_big $E/asset/CNE10000BG06
 goto actions $E/actions
+goto trades $E/trades
+shot $ART/explorer-trades.png
+goto instructions $E/instructions
+shot $ART/explorer-instructions.png
+goto queue $E/queue
+shot $ART/explorer-queue.png
+goto investors $E/investors
+shot $ART/explorer-investors.png
+goto controls $E/controls
+shot $ART/explorer-controls.png
+goto statement $E/statement/alice/$STMT_H
+shot $ART/explorer-statement.png
+goto subchains $E/subchains
+shot $ART/explorer-subchains.png
+goto subchain $E/subchain/quick
 goto missing $E/asset/CNE000000000
 goto verify $E/verify
 upload verify_ok #bundle-file $E2E_TMP/purchase.bundle
@@ -136,6 +178,13 @@ check "the browser ran every step in $(($(date +%s) - started)) s (exit $rc)" te
 
 check "home: chain and height" has home "Latest blocks"
 check "   the tip block is listed" grep -qF "#/block/$HEIGHT\"" "$OUTD/home.html"
+LIVE_H="$(folio account history by --json --isin CNE10000ST02 | python3 -c 'import json,sys; print(json.load(sys.stdin)["movements"][-1]["height"])')"
+check "live: the block committed after the page loaded ($LIVE_H) is on top, no reload" \
+  grep -qF "<tr data-height=\"$LIVE_H\">" "$OUTD/home_live.html"
+check "   the height followed" grep -qF "<span id=\"chain-height\"><a href=\"#/block/$LIVE_H\">" "$OUTD/home_live.html"
+check "   the stream is live" has home_live "● live"
+check "home: sub-chain health (quick STALE, slow ACTIVE)" \
+  bash -c "grep -q 'quick.*STALE' '$OUTD/home.txt' && grep -q 'slow.*ACTIVE' '$OUTD/home.txt'"
 check "block: its transactions" has block "Transactions"
 check "tx: its type and result" has tx "asset.transfer"
 check "   OK" has tx "OK"
@@ -164,6 +213,27 @@ check "   and HKD, 30,000.00 HKD" grep -qF 'Cycle 1 in HKD' "$OUTD/cycle.html"
 check "   30,000.00 HKD" has cycle "30,000.00 HKD"
 check "2^53 + 1 shares shown exactly: 9,007,199,254,740,993" has asset_big "9,007,199,254,740,993"
 check "actions: dividend, 50,000.00 CNY paid" has actions "50,000.00 CNY"
+check "account: alice's suitability (ordinary, C4, up to R4)" has account "ordinary, C4 (may hold up to R4)"
+check "   her KYC valid until 2031-06-30" has account "valid until 2031-06-30"
+check "trades: trade $TRADE, 4,000 at 20.05 CNY, value 80,200.00 CNY" \
+  bash -c "grep -q '20.05 CNY' '$OUTD/trades.txt' && grep -q '80,200.00 CNY' '$OUTD/trades.txt' && grep -q '4,000' '$OUTD/trades.txt'"
+check "   the instrument's Chinese name beside its id" has trades "$CN_NAME"
+check "   the HKD trade too: 30,000.00 HKD" has trades "30,000.00 HKD"
+check "instructions: one unmatched, 50.00 CNY" bash -c "grep -q 'unmatched' '$OUTD/instructions.txt' && grep -q '50.00 CNY' '$OUTD/instructions.txt'"
+check "   a queued pair" has instructions "queued"
+check "queue: by delivers 7 CNE10000BG06 to bx for 70.00 CNY" \
+  bash -c "grep -qP 'by\tbx\tCNE10000BG06' '$OUTD/queue.txt' && grep -q '70.00 CNY' '$OUTD/queue.txt'"
+check "investors: alice ordinary C4, KYC valid" has investors "ordinary, C4 (may hold up to R4)"
+check "   bob professional C5, KYC expired" has investors "expired 2020-01-01"
+check "controls: alice's 100 frozen by reg" bash -c "grep -qP 'alice\t100\treg' '$OUTD/controls.txt'"
+check "   the force transfer of 50 bob -> alice waiting" bash -c "grep -qP '50\tbob\talice\treg' '$OUTD/controls.txt'"
+check "statement: alice at block $STMT_H holds 250,000 of $CN_NAME" \
+  bash -c "grep -q '250,000' '$OUTD/statement.txt' && grep -qF '$CN_NAME' '$OUTD/statement.txt'"
+check "sub-chains: quick STALE, slow ACTIVE" \
+  bash -c "grep -qP '^quick\tSTALE' '$OUTD/subchains.txt' && grep -qP '^slow\tACTIVE' '$OUTD/subchains.txt'"
+check "   none anchored yet" has subchains "none yet"
+check "sub-chain quick: STALE, its period 1 s, no evidence" \
+  bash -c "grep -q STALE '$OUTD/subchain.txt' && grep -A1 -x Period '$OUTD/subchain.txt' | grep -qx '1 s' && grep -q 'No evidence' '$OUTD/subchain.txt'"
 check "a missing instrument: the node's code and sentence" has missing "NOT_FOUND"
 check "verify: a valid bundle (genesis hash from the node)" has verify_ok "valid 3"
 check "   says what it checked: the anchor's signature, the inclusion path" has verify_ok "ANCHOR_TX, ANCHOR_NOT_IN_BLOCK"
@@ -181,7 +251,9 @@ check "verify: a file over 16 MiB is refused unread" has verify_huge "invalid BU
 grep -vE "status of 404 .*/v1/(assets|actions)[/?].*CNE000000000" "$OUTD/console.txt" >console.other
 check "no other console error, exception or CSP violation" test ! -s console.other
 sed 's/^/        /' console.other
-check "screenshot kept: $SHOT" test -s "$SHOT"
+for f in asset home trades instructions queue investors controls statement subchains; do
+  check "screenshot kept: explorer-$f.png" test -s "$ART/explorer-$f.png"
+done
 echo "  artifacts: $ART"
 
 check_node_log_clean

@@ -276,9 +276,20 @@ d = json.loads(sys.argv[1])
 paths = d["paths"]
 ops = sum(len(v) for v in paths.values())
 sys.exit(0 if d["openapi"].startswith("3.") and ops >= 36 and "/v1/accounts/{who}/balances" in paths else 1)' "$BODY"
+# Two sub-chains registered by the committee (the operator): 'quick' with the shortest period
+# (1 s), which the next block more than 1 s later marks STALE, and 'slow' (30 days), ACTIVE.
+CHN_TOOL="$(dirname "$FOLIO")/tests/chn_tool"
+for c in quick:1000 slow:2592000000; do
+  folio init --home "$E2E_TMP/sub-${c%%:*}" --chain-id "sub-${c%%:*}" >/dev/null
+  out="$("$CHN_TOOL" create "$FOLIO_HOME" "${c%%:*}" "$E2E_TMP/sub-${c%%:*}" "${c#*:}" 2>&1)"
+  rc=$?
+  check "sub-chain ${c%%:*} registered (period ${c#*:} ms): $(echo "$out" | tail -1)" test "$rc" -eq 0
+done
+sleep 1.5
+folio transfer "$ISIN" 1 --to broker --as issuer >/dev/null
 get /metrics
 printf '%s\n' "$BODY" >"$E2E_TMP/metrics.txt"
-check "/metrics parses as Prometheus text and has the node's figures" python3 - "$E2E_TMP/metrics.txt" "$(status_field height)" <<'PY'
+check "/metrics parses as Prometheus text and has the node's figures" python3 - "$E2E_TMP/metrics.txt" "$(status_field height)" "$SRC/specs/http/grafana-dashboard.json" <<'PY'
 import re, sys
 # The text format (0.0.4): comments "# HELP name text" / "# TYPE name kind", samples
 # "name{label="value",...} value"; a family's TYPE before its samples; histograms with
@@ -320,6 +331,25 @@ assert any('name="WRONG_CHAIN"' in l for l, _ in samples["folio_admission_refusa
 assert any('cf="state"' in l for l, _ in samples["folio_store_bytes"])
 assert samples["folio_validator_missed_precommits_total"] == [('{validator="0"}', 0.0)]
 assert any('status="404"' in l for l, _ in samples["folio_http_responses_total"])
+# Per sub-chain: anchor age (main-chain block time since creation, none anchored yet), the
+# last anchored height, and the status as a state set (one 1 per chain).
+age = dict((l, v) for l, v in samples["folio_subchain_anchor_age_seconds"])
+assert set(age) == {'{chain="quick"}', '{chain="slow"}'}, age
+assert age['{chain="quick"}'] >= 1.0 and age['{chain="slow"}'] >= 1.0, age
+assert dict(samples["folio_subchain_anchored_height"]) == {'{chain="quick"}': 0.0, '{chain="slow"}': 0.0}
+st = dict(samples["folio_subchain_status"])
+assert st['{chain="quick",status="STALE"}'] == 1 and st['{chain="quick",status="ACTIVE"}'] == 0, st
+assert st['{chain="slow",status="ACTIVE"}'] == 1 and st['{chain="slow",status="STALE"}'] == 0, st
+assert sum(st.values()) == 2, st
+assert one("folio_subchains_unreadable") == 0
+assert types["folio_subchain_status"] == "gauge" and types["folio_subchain_anchor_age_seconds"] == "gauge"
+# Every series the sample Grafana dashboard queries is served.
+import json
+dash = json.load(open(sys.argv[3]))
+for p in dash["panels"]:
+    for t in p["targets"]:
+        for m in re.findall(r"folio_[a-z_]+", t["expr"]):
+            assert re.sub(r"_(bucket|sum|count)$", "", m) in types, "dashboard queries " + m
 PY
 
 section "events"
@@ -381,6 +411,45 @@ get /v1/status -H "X-Folio-Account: $ISSUER" -H "X-Folio-Time: 1" -H "X-Folio-Si
 expect_status "a stale credential" 401 DENIED
 get /healthz
 expect_status "/healthz stays open" 200
+# Role views: a regulator's credential reads every account's views and follows any stream;
+# a broker's only its own (specs/http.md §5).
+folio keys new reg >/dev/null
+folio participant register reg --role regulator --key reg >/dev/null
+check "roles: a regulator reads the broker's and the issuer's views, a broker only its own" \
+  python3 - "$SRC/examples" "$API" "$FOLIO_HOME/keys" "$BROKER" "$ISSUER" "$ISIN" <<'PY'
+import sys, urllib.request
+sys.path.insert(0, sys.argv[1])
+from http_transfer import Signer, call
+api, keys, broker, issuer, isin = sys.argv[2:7]
+genesis = call(api, "/version")[1]["genesis_hash"]
+def signer(name):
+    return Signer(int(open("%s/%s.key" % (keys, name)).read().strip(), 16), genesis)
+reg, brk = signer("reg"), signer("broker")
+def status(path, who):
+    return call(api, path, signer=who)[0]
+def stream(path, who):
+    req = urllib.request.Request(api + path, headers=who.headers("GET", path, b""))
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.readline()
+    except urllib.error.HTTPError as e:
+        return e.code, b""
+got = {
+    "reg broker balances": status("/v1/accounts/%s/balances" % broker, reg),
+    "reg issuer history": status("/v1/accounts/%s/history" % issuer, reg),
+    "reg issuer statement": status("/v1/accounts/issuer/statement?height=2", reg),
+    "broker own balances": status("/v1/accounts/%s/balances" % broker, brk),
+    "broker issuer balances": status("/v1/accounts/%s/balances" % issuer, brk),
+    "broker issuer history": status("/v1/accounts/issuer/history", brk),
+    "reg events instrument": stream("/v1/events?instrument=" + isin, reg)[0],
+    "broker events instrument": stream("/v1/events?instrument=" + isin, brk)[0],
+}
+want = {"reg broker balances": 200, "reg issuer history": 200, "reg issuer statement": 200,
+        "broker own balances": 200, "broker issuer balances": 403, "broker issuer history": 403,
+        "reg events instrument": 200, "broker events instrument": 403}
+print("        " + ", ".join("%s %s" % kv for kv in got.items()))
+sys.exit(0 if got == want else 1)
+PY
 
 section "TLS"
 node_stop

@@ -7,17 +7,20 @@
 #include "net_node.h"
 
 /* Makes dir (a new temp dir named after tag) and a dev-mode node whose chain `chain_id`
- * has the operator tl_key(1) as its one validator and participant. */
-static TL_UNUSED net_node *tk_node_open(char dir[PATH_MAX], const char *tag, const char *chain_id)
+ * has the operator tl_key(1) as its one validator and participant (all roles), and, when
+ * broker is true, a participant "broker" with key tl_key(2) and the broker role only. */
+static TL_UNUSED net_node *tk_node_open_with(char dir[PATH_MAX], const char *tag,
+                                             const char *chain_id, bool broker)
 {
     tl_tmpdir(dir, tag);
-    ldg_keypair op;
+    ldg_keypair op, bk;
     tl_key(&op, 1);
-    const char *names[] = {"operator"};
-    const uint32_t roles[] = {LDG_ROLE_ALL};
-    const ldg_keypair *keys[] = {&op};
+    tl_key(&bk, 2);
+    const char *names[] = {"operator", "broker"};
+    const uint32_t roles[] = {LDG_ROLE_ALL, LDG_ROLE_BROKER};
+    const ldg_keypair *keys[] = {&op, &bk};
     static ldg_genesis g;
-    tl_genesis(&g, chain_id, 1700000000000ULL, &op, 1, names, roles, keys);
+    tl_genesis(&g, chain_id, 1700000000000ULL, &op, broker ? 2 : 1, names, roles, keys);
     net_node *node = calloc(1, sizeof *node);
     ck_assert_ptr_nonnull(node);
     snprintf(node->home, sizeof node->home, "%s", dir);
@@ -30,6 +33,11 @@ static TL_UNUSED net_node *tk_node_open(char dir[PATH_MAX], const char *tag, con
     node->admit = net_admit_new(node->chain, node->reg, NULL, &node->time_offset_ms);
     net_admit_set_pool(node->admit, net_pool_probe, node->pool);
     return node;
+}
+
+static TL_UNUSED net_node *tk_node_open(char dir[PATH_MAX], const char *tag, const char *chain_id)
+{
+    return tk_node_open_with(dir, tag, chain_id, false);
 }
 
 /* Frees what tk_node_open made and removes dir. */

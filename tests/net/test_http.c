@@ -317,7 +317,7 @@ static net_node *node;
 
 static void setup(void)
 {
-    node = tk_node_open(dir, "http", "folio-http");
+    node = tk_node_open_with(dir, "http", "folio-http", true);
     node->validator_index = 0;
     node->cfg.http_public_reads = true;
     net_clock_init(&node->clock);
@@ -478,9 +478,20 @@ START_TEST(test_credentials)
     sign_head(head, sizeof head, "GET", "/v1/status", 1, now);
     ck_assert_int_eq(serve(head, NULL, &j), 200);
     json_decref(j);
-    /* Another account's view: 403. */
-    sign_head(head, sizeof head, "GET", "/v1/accounts/someone/balances", 1, now);
+    /* Another account's view: 403 for a broker; a regulator or registrar (the operator has
+     * every role) reads every account's. */
+    sign_head(head, sizeof head, "GET", "/v1/accounts/broker/balances", 2, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 200);
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/accounts/operator/balances", 2, now);
     ck_assert_int_eq(serve(head, NULL, &j), 403);
+    assert_error(j, "DENIED");
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/investors/operator", 2, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 403);
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/accounts/broker/balances", 1, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 200);
     json_decref(j);
     /* Signed for another path: the signature does not verify. */
     sign_head(head, sizeof head, "GET", "/v1/status", 1, now);
@@ -495,33 +506,43 @@ START_TEST(test_credentials)
     sign_head(head, sizeof head, "GET", "/v1/status", 7, now);
     ck_assert_int_eq(serve(head, NULL, &j), 401);
     json_decref(j);
-    /* Events: only the caller's own account. */
+    /* Events: a broker only its own account's; a regulator any. */
     ck_assert_int_eq(serve("GET /v1/events HTTP/1.1\r\n\r\n", NULL, &j), 401);
     json_decref(j);
-    sign_head(head, sizeof head, "GET", "/v1/events?instrument=X", 1, now);
+    sign_head(head, sizeof head, "GET", "/v1/events?instrument=X", 2, now);
     ck_assert_int_eq(serve(head, NULL, &j), 403);
+    json_decref(j);
+    sign_head(head, sizeof head, "GET", "/v1/events?instrument=X", 1, now);
+    ck_assert_int_eq(serve(head, NULL, &j), 200);
     json_decref(j);
 }
 END_TEST
 
 /* A participant's client certificate is a credential as a signed request is (specs/http.md
- * §5): its own views; another's is 403; an unverified, non-participant or unknown one 401. */
+ * §5): a broker's its own views, another's is 403; the operator's (every role, regulator
+ * included) every account's; an unverified, non-participant or unknown one 401. */
 START_TEST(test_cert_credentials)
 {
     json_t *j;
     ldg_keypair kp;
     ldg_account acc;
-    char own[41], stranger[41];
-    tl_key(&kp, 1);
+    char own[41], stranger[41], op[41];
+    tl_key(&kp, 2);
     ldg_account_of(&acc, &kp.pub);
     ldg_hex_encode(own, acc.b, LDG_ACCOUNT_LEN);
+    tl_key(&kp, 1);
+    ldg_account_of(&acc, &kp.pub);
+    ldg_hex_encode(op, acc.b, LDG_ACCOUNT_LEN);
     tl_key(&kp, 7);
     ldg_account_of(&acc, &kp.pub);
     ldg_hex_encode(stranger, acc.b, LDG_ACCOUNT_LEN);
-    const test_cert good = {1, "participant", own};
+    const test_cert good = {1, "participant", own}, opc = {1, "participant", op};
     node->cfg.http_public_reads = false;
     ck_assert_int_eq(
-        serve_cert("GET /v1/accounts/operator/balances HTTP/1.1\r\n\r\n", NULL, &good, &j), 200);
+        serve_cert("GET /v1/accounts/broker/balances HTTP/1.1\r\n\r\n", NULL, &good, &j), 200);
+    json_decref(j);
+    ck_assert_int_eq(
+        serve_cert("GET /v1/accounts/broker/balances HTTP/1.1\r\n\r\n", NULL, &opc, &j), 200);
     json_decref(j);
     ck_assert_int_eq(serve_cert("GET /v1/status HTTP/1.1\r\n\r\n", NULL, &good, &j), 200);
     json_decref(j);

@@ -161,7 +161,7 @@ static TL_UNUSED void tk_init(tk *t)
     memset(t, 0, sizeof *t);
     t->kv = calloc(1, sizeof *t->kv);
     LDG_ASSERT(t->kv);
-    t->st = ldg_state_new((ldg_state_base){tk_kv_get, tk_kv_scan, t->kv, NULL, NULL});
+    t->st = ldg_state_new((ldg_state_base){tk_kv_get, tk_kv_scan, t->kv, NULL, NULL, NULL});
     t->reg = net_registry_new();
     t->env = (ldg_env){.chain_id = TK_CHAIN, .height = 1, .time_ms = 1700000000000ULL};
 }

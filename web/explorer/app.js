@@ -3,38 +3,45 @@
 import { api, bp, big, fields, group, h, holding, link, money, party, q, quantity, short, table } from './dom.js';
 import { barChart } from './chart.js';
 import { Bad, BUNDLE_BYTES_MAX, chainOfGenesis, unhex, verifyBundle } from './verify.js';
+import { more, time, title } from './page.js';
+import { instructions, queue, trades } from './settle.js';
+import { controls, investors, profile, profileFields, statement, statementForm } from './views.js';
+import { subchain, subchains, subchainSummary } from './chains.js';
+import { followBlocks } from './live.js';
 
 const view = document.getElementById('view');
 const RECENT_BLOCKS = 15; // blocks on the first page (one small request each)
 const HISTORY_PAGE = 100; // movements per page of an account's history
 
-function title(text, sub) {
-  return h('h1', {}, text, sub ? h('span', { class: 'sub' }, sub) : null);
-}
-
-function time(ms, iso) {
-  if (typeof iso === 'string') return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-  return ms == null ? '-' : String(ms);
-}
-
-function more(next, ...parts) {
-  if (next == null) return null;
-  return h('p', { class: 'more' }, link('next page →', ...parts, next));
-}
-
 // ---- pages ----
+
+function blockRow(b) {
+  return h(
+    'tr',
+    { 'data-height': String(b.height) },
+    h('td', { class: 'num' }, link(group(String(b.height)), 'block', b.height)),
+    h('td', {}, time(b.time_ms, b.time)),
+    h('td', { class: 'num' }, group(String(b.tx_count))),
+    h('td', { class: 'hash' }, h('code', {}, short(b.hash)))
+  );
+}
 
 async function home() {
   const st = await api('/status');
   const tip = Number(st.height);
   const heights = [];
   for (let k = tip; k >= 1 && heights.length < RECENT_BLOCKS; k--) heights.push(k);
-  const blocks = await Promise.all(heights.map((k) => api('/blocks/' + k + q({ limit: 1 }))));
-  return [
+  const [blocks, subs] = await Promise.all([Promise.all(heights.map((k) => api('/blocks/' + k + q({ limit: 1 })))), subchainSummary()]);
+  const height = h('span', { id: 'chain-height' }, link(group(String(st.height)), 'block', st.height));
+  const when = h('span', { id: 'chain-time' }, time(st.time_ms, st.time));
+  const state = h('span', { id: 'live-state', class: 'muted' }, 'connecting…');
+  const body = h('tbody', { id: 'latest-blocks' }, blocks.map(blockRow));
+  const head = h('thead', {}, h('tr', {}, [['Height', 'num'], ['Time', ''], ['Transactions', 'num'], ['Hash', 'hash']].map(([t, c]) => h('th', { class: c }, t))));
+  const content = [
     title('Chain', st.chain_id),
     fields([
-      ['Height', link(group(String(st.height)), 'block', st.height)],
-      ['Time', time(st.time_ms, st.time)],
+      ['Height', height],
+      ['Time', when],
       ['Ledger date', st.ledger_date],
       ['Transactions', group(String(st.tx_total ?? 0))],
       ['Validators', String(st.validators)],
@@ -42,13 +49,27 @@ async function home() {
       ['State root', h('code', {}, st.state_root)],
       ['Genesis hash', h('code', {}, st.genesis_hash)],
     ]),
-    h('h2', {}, 'Latest blocks'),
-    table(
-      [['Height', 'num'], ['Time', ''], ['Transactions', 'num'], ['Hash', 'hash']],
-      blocks.map((b) => [link(group(String(b.height)), 'block', b.height), time(b.time_ms, b.time), group(String(b.tx_count)), h('code', {}, short(b.hash))]),
-      'No block yet.'
-    ),
+    h('h2', {}, 'Latest blocks ', state),
+    h('table', {}, head, body),
+    subs,
   ];
+  // New blocks from the event stream: on top, at most RECENT_BLOCKS rows, in height order.
+  content.live = () =>
+    followBlocks(
+      (b) => {
+        const top = body.firstElementChild ? Number(body.firstElementChild.dataset.height) : 0;
+        if (Number(b.height) <= top) return;
+        body.insertBefore(blockRow(b), body.firstElementChild);
+        while (body.children.length > RECENT_BLOCKS) body.lastElementChild.remove();
+        height.replaceChildren(link(group(String(b.height)), 'block', b.height));
+        when.replaceChildren(time(b.time_ms, b.time));
+      },
+      (s) => {
+        state.textContent = s === 'live' ? '● live' : s === 'off' ? '(live updates off)' : '(reconnecting…)';
+        state.className = s === 'live' ? 'ok' : 'muted';
+      }
+    );
+  return content;
 }
 
 function receipt(r) {
@@ -122,13 +143,17 @@ async function asset(id, after) {
     api('/assets/' + encodeURIComponent(id) + '/holders' + q({ after })),
     api('/actions' + q({ isin: id })).catch(() => ({ actions: [] })),
   ]);
-  const total = big(reg.supply);
+  const total = big(reg.supply); // shares of the supply: the same on every page
   const share = (row) => {
     if (total === 0n) return '-';
     const bpv = (big(row.quantity) * 10000n) / total; // basis points, rounded down
     return bp(bpv);
   };
-  const top = reg.holders.slice(0, 10).map((r) => ({
+  // The register comes in account order (a page's work is bounded); the chart shows the
+  // largest holdings of this page, compared exactly (BigInt).
+  const byQuantity = reg.holders.slice().sort((x, y) => (big(y.quantity) > big(x.quantity) ? 1 : big(y.quantity) < big(x.quantity) ? -1 : 0));
+  const whole = after == null && reg.next == null;
+  const top = byQuantity.slice(0, 10).map((r) => ({
     label: r.name || short(r.account),
     value: big(r.quantity),
     text: holding(r, 'quantity'),
@@ -142,10 +167,10 @@ async function asset(id, after) {
       ['Holders', group(String(a.holders))],
       ['Risk', a.risk || '-'],
       a.currency ? ['Currency', a.currency] : null,
-      ['Register', reg.conserved ? 'conserved: holdings sum to the supply' : 'NOT conserved'],
+      ['Register', reg.conserved === true ? 'conserved: holdings sum to the supply' : reg.conserved === false ? 'NOT conserved' : 'over several pages (' + group(String(reg.holder_count)) + ' holders)'],
     ]),
     h('h2', {}, 'Register of holders'),
-    top.length ? barChart('Largest holdings of ' + a.id, top) : null,
+    top.length ? barChart((whole ? 'Largest holdings of ' : 'Largest holdings on this page of ') + a.id, top) : null,
     table(
       [['Holder', ''], ['Account', 'hash'], ['Quantity', 'num'], ['Frozen', 'num'], ['Share', 'num']],
       reg.holders.map((r) => [party(r), h('code', {}, short(r.account)), holding(r, 'quantity'), big(r.frozen) === 0n ? '-' : holding(r, 'frozen'), share(r)]),
@@ -158,12 +183,16 @@ async function asset(id, after) {
 }
 
 async function account(who, after) {
-  const [bal, hist] = await Promise.all([
+  const [bal, hist, prof, st] = await Promise.all([
     api('/accounts/' + encodeURIComponent(who) + '/balances'),
     api('/accounts/' + encodeURIComponent(who) + '/history' + q({ after, limit: HISTORY_PAGE })),
+    profile(who),
+    api('/status'),
   ]);
   return [
     title(bal.name || 'Account', bal.account),
+    prof ? fields(profileFields(prof)) : null,
+    statementForm(bal.account || who, st.height),
     h('h2', {}, 'Holdings'),
     table(
       [['Instrument', ''], ['Name', 'name'], ['Quantity', 'num'], ['Frozen', 'num']],
@@ -404,8 +433,18 @@ const routes = {
   cycles: cycles,
   cycle: cycle,
   actions: actions,
+  trades: trades,
+  instructions: instructions,
+  queue: queue,
+  investors: investors,
+  controls: controls,
+  statement: statement,
+  subchains: subchains,
+  subchain: subchain,
   verify: verifyPage,
 };
+
+let stopLive = null; // closes the first page's event stream when another page is shown
 
 let generation = 0;
 
@@ -431,7 +470,10 @@ async function route() {
     content = [h('h1', {}, 'Not shown'), h('p', { class: 'bad error' }, code + e.message)];
   }
   if (mine !== generation) return;
+  if (stopLive) stopLive();
+  stopLive = null;
   view.replaceChildren(...[content].flat(2).filter((x) => x));
+  if (typeof content.live === 'function') stopLive = content.live();
   document.body.dataset.ready = '1';
 }
 

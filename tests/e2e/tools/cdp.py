@@ -11,6 +11,10 @@ Steps, one a line:
     upload NAME SEL FILE   give FILE to the <input type=file> SEL, wait for #verdict .verdict,
                            write OUTDIR/NAME.txt (the text of <main>)
     shot FILE              a PNG screenshot of the whole page into FILE
+    eval JS                evaluate JS (the rest of the line) in the page
+    sh COMMAND             run COMMAND (the rest of the line) with bash; a non-zero exit fails
+    waitfor NAME JS        wait until JS (the rest of the line) is true in the page, without
+                           navigating, then write OUTDIR/NAME.html, .txt and .title
 Console errors, exceptions and CSP violations of every page go to OUTDIR/console.txt.
 Exit 0 when every step ran, 1 (with the reason on stderr) otherwise.
 """
@@ -195,6 +199,10 @@ class Browser:
         self.wait("!!document.querySelector('#verdict .verdict')", name + " verdict")
         self.save(name, dom=False)
 
+    def waitfor(self, name, expr):
+        self.wait(expr, name)
+        self.save(name)
+
     def shot(self, path):
         m = self.call("Page.getLayoutMetrics")["cssContentSize"]
         r = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
@@ -225,7 +233,18 @@ def main():
             w = line.split()
             if not w:
                 continue
-            if w[0] == "goto" and len(w) == 3:
+            rest = line.strip().split(None, 1)[1] if len(w) > 1 else ""
+            if w[0] == "eval" and rest:
+                b.eval(rest)
+            elif w[0] == "sh" and rest:
+                r = subprocess.run(["bash", "-c", rest], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE, timeout=STEP_TIMEOUT)
+                if r.returncode:
+                    raise RuntimeError("sh %s: exit %d %s" % (rest, r.returncode,
+                                                             r.stderr.decode(errors="replace")[-300:]))
+            elif w[0] == "waitfor" and len(w) >= 3:
+                b.waitfor(w[1], rest.split(None, 1)[1])
+            elif w[0] == "goto" and len(w) == 3:
                 b.goto(w[1], w[2])
             elif w[0] == "upload" and len(w) == 4:
                 b.upload(w[1], w[2], w[3])
