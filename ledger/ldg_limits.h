@@ -582,6 +582,12 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
  * and its root is kept in the slice's head, so proving one record decompresses and re-hashes
  * one tile (about 0.3 ms) instead of the slice. A power of two, so tiles are subtrees. */
 #define LDG_EV_TILE_RECORDS 256
+/* Lines the ingest reads before hashing them on every core (ldg_ev_reader_batch): 4096 lines
+ * of ~300 bytes are one 1 MiB read; the batch's memory is 48 bytes a line (196 KiB). */
+#define LDG_EV_BATCH_LINES 4096
+/* Threads of the ingest's pool (besides the reader): one per core, at most this many; each
+ * holds a zstd context and one tile's buffers (about 1 MiB). */
+#define LDG_EV_INGEST_THREADS_MAX 16
 /* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
 #define LDG_EV_FIELD_NAME_MAX 64
 /* Fields a schema may require: a record's identifying fields, not a whole data model. */

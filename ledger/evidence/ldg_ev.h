@@ -167,6 +167,26 @@ const char *ldg_ev_reader_error(const ldg_ev_reader *rd);
 /* The file's digest, valid once *done: SHA-256 over the payload hash of each line (§2.2),
  * which identifies the file's bytes without hashing them a second time. */
 void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out);
+/* Batches, for the parallel ingest: the lines of a batch stay in the reader's buffer (valid
+ * until the next ldg_ev_reader_batch), their payload hashes are computed by any thread
+ * (ldg_ev_batch_hash, disjoint ranges), then each line is taken in order on the reader's
+ * thread (links, record, id, file digest). */
+typedef struct ldg_ev_batch {
+    const uint8_t *line[LDG_EV_BATCH_LINES];
+    size_t len[LDG_EV_BATCH_LINES];
+    ldg_hash ph[LDG_EV_BATCH_LINES];
+    size_t n, next;
+} ldg_ev_batch;
+/* The next lines (at most LDG_EV_BATCH_LINES, those the buffer holds whole): LDG_EV_ROK with
+ * b->n > 0, or *done at a clean end, or an error (as ldg_ev_reader_next) for the first line
+ * that cannot be read once the lines before it were taken. */
+ldg_ev_rerr ldg_ev_reader_batch(ldg_ev_reader *rd, ldg_ev_batch *b, bool *done) LDG_WARN_UNUSED;
+/* Payload hashes of lines [from, to) of b. */
+void ldg_ev_batch_hash(ldg_ev_batch *b, size_t from, size_t to);
+/* Takes the next line of b, hashed: as ldg_ev_reader_next, or *skip for a csv header. */
+ldg_ev_rerr ldg_ev_reader_take(ldg_ev_reader *rd, ldg_ev_batch *b, ldg_ev_record *r,
+                               const uint8_t **bytes, size_t *bytes_len, const uint8_t **line,
+                               size_t *line_len, ldg_hash *id, bool *skip) LDG_WARN_UNUSED;
 /* The same parser on one line held in memory (no \n), for fuzzing and tests; window
  * links resolve against nothing. */
 ldg_ev_rerr ldg_ev_parse_line(const uint8_t *line, size_t len, ldg_ev_record *r);

@@ -316,6 +316,7 @@ static bool sink_check(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_
     ck_assert_mem_eq(back.root.b, s->root.b, 32);
     ck_assert_uint_eq(back.n, s->n);
     ck_assert_uint_eq(back.t_first, s->t_first);
+    ck_assert_uint_eq(back.t_last, s->t_last);
     /* A flipped byte of the compressed file: refused, or decodes to another root. */
     uint8_t *bad = malloc(zl);
     memcpy(bad, z, zl);
