@@ -550,6 +550,10 @@ const cli_cmd cli_cmds[] = {
           {"--schema", "FILE",
            "a JSON schema: which fields give time, type and links, which are required "
            "(specs/evidence.md §1.4)",
+           false},
+          {"--progress", NULL,
+           "a progress bar on stderr even when it is not a terminal (one line each 10 %; never "
+           "with --json)",
            false})},
     {"evidence", "anchor", "", 0, 0, true, "anchor the slices of the store not anchored yet",
      OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},

@@ -496,10 +496,76 @@ static void prior_load(cli_ctx *ctx, const char *dir, const char *source, prior 
     free(roots);
 }
 
-/* Keeps only lines the store does not hold; counts the ones that changed. */
-static bool keep_new(void *arg, const ldg_ev_record *r)
+/* The progress bar (stderr): on a terminal or with --progress, never with --json. */
+typedef struct progress {
+    bool on, tty;
+    const char *file;
+    uint64_t size, records, next_check;
+    double t0, last;
+    int shown; /* percent last printed without a terminal */
+} progress;
+
+static double mono_s(void)
 {
-    prior *pr = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_start(progress *pg, const char *file, FILE *f)
+{
+    struct stat st;
+    pg->file = file;
+    pg->size = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    pg->records = pg->next_check = 0;
+    pg->t0 = pg->last = mono_s();
+    pg->shown = -1;
+}
+
+/* Draws the bar for `at` bytes read: at most 5 times a second on a terminal; otherwise one
+ * line each 10 %. */
+static void progress_draw(progress *pg, uint64_t at, bool end)
+{
+    double now = mono_s(), dt = now - pg->t0 > 1e-6 ? now - pg->t0 : 1e-6;
+    int pct = pg->size ? (int)(at * 100 / pg->size) : 100;
+    pct = end ? 100 : pct > 99 ? 99 : pct;
+    if (pg->tty && !end && now - pg->last < 0.2)
+        return;
+    if (!pg->tty && pct / 10 == pg->shown / 10 && !(end && pg->shown < 100))
+        return;
+    pg->last = now;
+    pg->shown = pct;
+    char bar[31];
+    memset(bar, '.', 30);
+    memset(bar, '#', (size_t)pct * 30 / 100);
+    bar[30] = '\0';
+    fprintf(stderr, "%s%s [%s] %3d%%  %.0f MB/s  %llu records%s", pg->tty ? "\r\033[K" : "",
+            pg->file, bar, pct, (double)at / 1e6 / dt, (unsigned long long)pg->records,
+            pg->tty ? "" : "\n");
+    fflush(stderr);
+}
+
+static void progress_tick(progress *pg, const ldg_ev_record *r)
+{
+    if (!pg->on || ++pg->records < pg->next_check)
+        return;
+    pg->next_check = pg->records + 4096; /* the clock is read once per 4096 records */
+    progress_draw(pg, r->offset, false);
+}
+
+static void progress_end(progress *pg, uint64_t at, bool ok)
+{
+    if (!pg->on)
+        return;
+    if (ok)
+        progress_draw(pg, at, true);
+    if (pg->tty)
+        fputs(ok ? "\n" : "\r\033[K", stderr);
+}
+
+/* Keeps only lines the store does not hold; counts the ones that changed. */
+static bool keep_new_prior(prior *pr, const ldg_ev_record *r)
+{
     if (r->seq > pr->n || !pr->have[r->seq - 1])
         return true;
     if (memcmp(pr->hash[r->seq - 1].b, r->payload_hash.b, LDG_HASH_LEN) != 0 &&
@@ -519,7 +585,17 @@ typedef struct ingest {
     ldg_hash *roots;
     size_t nroots, records;
     ldg_ev_schema *schema; /* NULL: lines/1 */
+    progress pg;
 } ingest;
+
+/* The pipeline's keep (the reader's thread, each record in order): the progress bar, and
+ * only lines the store does not hold. */
+static bool keep_new(void *arg, const ldg_ev_record *r)
+{
+    ingest *in = arg;
+    progress_tick(&in->pg, r);
+    return keep_new_prior(&in->pr, r);
+}
 
 static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
 {
@@ -578,8 +654,11 @@ static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
     }
     ldg_ev_ingest_out out;
     in->stage_err[0] = '\0';
+    progress_start(&in->pg, file, f);
     ldg_ev_rerr e = ldg_ev_ingest_schema(f, &in->subject, file, in->schema, lookup_store, in,
-                                         keep_new, &in->pr, stage_slice, in, &out);
+                                         keep_new, in, stage_slice, in, &out);
+    long at = ftell(f);
+    progress_end(&in->pg, at > 0 ? (uint64_t)at : 0, e == LDG_EV_ROK);
     fclose(f);
     in->records = out.records;
     in->lines = out.lines;
@@ -876,6 +955,8 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
         return src;
     }
     in.schema = lines ? NULL : schema;
+    in.pg.tty = isatty(STDERR_FILENO);
+    in.pg.on = (in.pg.tty || cli_flag(argc, argv, "--progress")) && !ctx->json;
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
