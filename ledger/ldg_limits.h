@@ -509,20 +509,20 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Result codes `folio errors` can list (all modules' tables; codes are below 1000). */
 #define CLI_RESULT_CODES_MAX 1000
 
-/* ---- bulk import and export (cli_csv.c, cli_import.c; specs/import.md) ---- */
+/* ---- bulk import and export (ldg_csv.c, cli_import.c; specs/import.md) ---- */
 
 /* Largest CSV file an import reads. The file is read whole and validated before anything is
  * submitted, and the parser keeps a copy of its fields: about three times this in memory at
  * the peak. A register of CLI_IMPORT_ROWS_MAX holders with 64-byte names, 64-hex keys and
  * profiles is ~190 bytes a row, so this admits the largest register with margin. */
-#define CLI_CSV_FILE_MAX (256 * 1024 * 1024)
+#define LDG_CSV_FILE_MAX (256 * 1024 * 1024)
 
 /* Longest field of a CSV file, in bytes. The longest meaningful field is a participant name
  * (LDG_NAME_LEN_MAX) or a 64-hex public key; a longer field is an error, reported at once. */
-#define CLI_CSV_FIELD_MAX 1024
+#define LDG_CSV_FIELD_MAX 1024
 
 /* Most columns of a CSV header: the formats have six; a file of thousands is not one. */
-#define CLI_CSV_COLUMNS_MAX 64
+#define LDG_CSV_COLUMNS_MAX 64
 
 /* Most data rows (holders or investors) of one import. A regional equity center's largest
  * registers have tens of thousands of holders; a million bounds the CLI's memory and the

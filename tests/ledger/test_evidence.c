@@ -295,6 +295,26 @@ START_TEST(formats)
                      LDG_EV_SCHEMA_FIELD);
     ck_assert_int_eq(read_fmt("who,time\na,5\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_SCHEMA_FIELD);
     ck_assert_int_eq(read_fmt("who,time,type\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_EMPTY);
+    /* The one CSV reader (ldg_csv_line), as the imports read: a CRLF file's lines are
+     * records; a byte that is not UTF-8, a NUL or a quote inside an unquoted field is not. */
+    ck_assert_int_eq(read_fmt("who,time,type\r\na,5,x\r\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_ROK);
+    ck_assert_str_eq(r.type, "x");
+    ck_assert_int_eq(read_fmt("who,time,type\n\xff,5,x\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_FIELDS);
+    ck_assert_int_eq(read_fmt("who,time,type\na\"b,5,x\n", LDG_EV_FMT_CSV, &n, &r), LDG_EV_FIELDS);
+    static const char nul[] = "who,time,type\na\0b,5,x\n";
+    FILE *f = fmemopen((void *)nul, sizeof nul - 1, "r");
+    ldg_account subject = {{7}};
+    ldg_ev_schema sc;
+    ldg_ev_schema_default(&sc, LDG_EV_FMT_CSV);
+    ldg_ev_reader *rd = ldg_ev_reader_new(f, &subject, "f.log", NULL, NULL);
+    ldg_ev_reader_set_schema(rd, &sc);
+    const uint8_t *b, *line;
+    size_t bl, ll;
+    bool done;
+    ldg_hash id;
+    ck_assert_int_eq(ldg_ev_reader_next(rd, &r, &b, &bl, &line, &ll, &id, &done), LDG_EV_FIELDS);
+    ldg_ev_reader_free(rd);
+    fclose(f);
 }
 END_TEST
 
