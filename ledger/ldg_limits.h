@@ -588,6 +588,11 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Threads of the ingest's pool (besides the reader): one per core, at most this many; each
  * holds a zstd context and one tile's buffers (about 1 MiB). */
 #define LDG_EV_INGEST_THREADS_MAX 16
+/* Bytes of a slice file in one `evidence slice` reply (a mirror fetching it): 4 MiB is 8 MiB
+ * of hex, inside one RPC message; a slice file takes a few replies. */
+#define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
+/* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
+#define LDG_EV_LIST_MAX 256
 /* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
 #define LDG_EV_FIELD_NAME_MAX 64
 /* Fields a schema may require: a record's identifying fields, not a whole data model. */

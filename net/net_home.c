@@ -315,6 +315,11 @@ static const cfg_key cfg_keys[] = {
     CFG_TEXT_KEY("http", "listen", http_listen),
     CFG_BOOL_KEY("http", "tls", http_tls),
     CFG_BOOL_KEY("http", "public_reads", http_public_reads),
+    CFG_TEXT_KEY("evidence", "mirrors", ev_mirrors),
+    CFG_TEXT_KEY("evidence", "attest_as", ev_attest_as),
+    CFG_INT_KEY("evidence", "replicate_every_s", ev_replicate_every_s, 1, 86400),
+    CFG_INT_KEY("evidence", "copies_required", ev_copies_required, 0, 1000),
+    CFG_INT_KEY("evidence", "retention_days", ev_retention_days, 0, 100000),
 };
 _Static_assert(LDG_ARRAY_LEN(cfg_keys) <= 32, "seen is a 32-bit set");
 
@@ -379,7 +384,8 @@ static bool config_key(void *arg, const char *section, const char *name, const c
     }
     if (!section_known)
         snprintf(err, err_len,
-                 "unknown section [%s] (known: node, p2p, tls, consensus, client, http)", section);
+                 "unknown section [%s] (known: node, p2p, tls, consensus, client, http, evidence)",
+                 section);
     else
         snprintf(err, err_len, "unknown key %s in [%s]", name, section);
     return false;
@@ -398,6 +404,7 @@ static void config_defaults(const char *home, net_config *cfg)
     cfg->verify_threads = cores > 0 && cores <= 64 ? (int)cores : 2;
     cfg->retain_blocks = LDG_SMT_RETAIN_DEFAULT;
     cfg->http_public_reads = true;
+    cfg->ev_replicate_every_s = 10;
 }
 
 ldg_err net_config_parse(const char *text, size_t len, const char *home, net_config *cfg, char *err,
@@ -408,6 +415,11 @@ ldg_err net_config_parse(const char *text, size_t len, const char *home, net_con
     ldg_err e = net_ini_parse(text, len, config_key, &p, err, err_len);
     if (e != LDG_OK)
         return e;
+    if (cfg->ev_attest_as[0] && !net_key_name_ok(cfg->ev_attest_as)) {
+        snprintf(err, err_len,
+                 "attest_as in [evidence] must be a key name (letters, digits, '-', '_', '.')");
+        return LDG_ERR_INVALID;
+    }
     if (cfg->client_as[0] && !net_key_name_ok(cfg->client_as)) {
         snprintf(err, err_len,
                  "as in [client] must be a key name (letters, digits, '-', '_', '.')");

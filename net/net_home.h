@@ -46,6 +46,16 @@ typedef struct net_config {
     char http_listen[128];
     bool http_tls;
     bool http_public_reads;
+    /* [evidence] (specs/evidence.md §2.4): the other members' nodes (RPC URLs,
+     * comma-separated) whose anchored slices this node copies, verifies and attests (signed
+     * by the key attest_as, default [client] as) every replicate_every_s seconds; the copies
+     * each slice of this store needs (evidence status); days after which the lines of
+     * anchored slices are deleted (0: kept). */
+    char ev_mirrors[2048];
+    char ev_attest_as[NET_KEY_NAME_MAX + 1];
+    int ev_replicate_every_s;
+    int ev_copies_required;
+    int ev_retention_days;
 } net_config;
 
 /* A client home: made by `folio client init`, it uses a node elsewhere and runs none. */

@@ -1,4 +1,5 @@
 #include "net_node.h"
+#include "net_evsync.h"
 #include "net_log.h"
 #include "net_bft.h"
 #include "net_file.h"
@@ -191,6 +192,8 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         LDG_ASSERT(pthread_create(&solo, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
         solo_started = true;
         net_rpc_server_run(rpc, n->cfg.rpc_threads);
+        if (!net_evsync_start(n))
+            net_log(NET_LOG_WARN, "evidence sync: the thread could not start");
         if (n->http)
             net_http_server_run(n->http, n->cfg.rpc_threads);
         ldg_tip tip = ldg_chain_tip(n->chain);
@@ -207,6 +210,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         atomic_store(&n->stopping, true);
         net_pool_wake(n->pool);
     }
+    net_evsync_stop(n);
     net_http_server_stop(n->http);
     net_rpc_server_stop(rpc);
     if (solo_started)
