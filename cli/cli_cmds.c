@@ -612,7 +612,8 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false},
           {"--copies", "N",
            "flag slices with fewer than N attested copies (default [evidence] copies_required)",
-           false})},
+           false},
+          {"--subject", "WHO", "only the slices of this subject (a name or account)", false})},
     {"evidence", "consistency", "SUBJECT M N", 3, 3, false,
      "check the node's proof that the subject's evidence log of M slices is a prefix of its "
      "log of N (RFC 9162): its past was not rewritten",

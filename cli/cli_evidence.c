@@ -2135,6 +2135,10 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         want = (uint64_t)ctx->cfg.ev_copies_required;
         cp = "config";
     }
+    const char *who = cli_opt(argc, argv, "--subject");
+    ldg_account subject;
+    if (who && (rc = cli_resolve_account(ctx, who, &subject)) != CLI_OK)
+        return rc;
     ldg_hash *roots;
     size_t n = store_list(store, &roots), records = 0, pending = 0, short_of = 0;
     json_t *all = json_array();
@@ -2142,6 +2146,10 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         ldg_ev_slice s;
         if (slice_load(ctx, store, &roots[i], &s) != CLI_OK) {
             rc = CLI_REJECTED; /* named by slice_load; the others are still listed */
+            continue;
+        }
+        if (who && memcmp(s.subject.b, subject.b, LDG_ACCOUNT_LEN) != 0) {
+            ldg_ev_slice_clear(&s); /* another subject's (a mirrored copy) */
             continue;
         }
         json_t *j = slice_json(store, &s);
@@ -2157,6 +2165,7 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         ldg_ev_slice_clear(&s);
     }
     free(roots);
+    n = json_array_size(all);
     if (ctx->json) {
         json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n,
                               "records", (json_int_t)records, "not_anchored", (json_int_t)pending,

@@ -80,6 +80,10 @@ run evidence status
 check "   status no longer flags it" grep -q "0 with fewer than 1 attested copies" <<<"$OUT"
 run evidence status --home "$H1" --copies 1
 check "   the mirror's own status lists the slice" grep -q "${ROOT:0:16}" <<<"$OUT"
+run evidence status --home "$H1" --subject "$(folio participant show broker --json | jget account)"
+check "   status --subject broker on the mirror: the broker's one slice" grep -q ": 1 slices, 3 records" <<<"$OUT"
+run evidence status --home "$H1" --subject keeper
+check "   status --subject keeper: none" grep -q ": 0 slices, 0 records" <<<"$OUT"
 sleep 2
 eq "   later passes copy nothing again (still 1 copy)" "$(copies)" 1
 
