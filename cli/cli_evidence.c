@@ -1690,15 +1690,18 @@ static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
  * against its anchor: it decodes, hashes to ROOT, and has the anchored subject, count and
  * time range. The bytes (*z) and the anchor's facts on success. */
 /* Whether slice file bytes (hostile) are the slice anchored as root: they decode, hash to
- * root, and have the anchored subject, count and time range. */
+ * root, have the anchored subject, count and time range, and each line hashes to its
+ * record's payload hash (the root does not cover the lines themselves). */
 static bool copy_matches(const ldg_hash *root, const uint8_t *z, size_t zl, const anchored *an)
 {
     ldg_ev_slice s;
     bool ok = ldg_ev_slice_decode(&s, z, zl);
+    size_t bad;
     if (ok) {
         ok = !memcmp(s.root.b, root->b, LDG_HASH_LEN) && s.n == an->count &&
              s.t_first == an->t_first && s.t_last == an->t_last &&
-             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN);
+             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN) &&
+             ldg_ev_slice_lines_ok(&s, &bad);
         ldg_ev_slice_clear(&s);
     }
     return ok;

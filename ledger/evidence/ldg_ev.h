@@ -234,6 +234,11 @@ uint8_t *ldg_ev_slice_encode(const ldg_ev_slice *s, size_t *len);
  * what the contents hash to. False (s empty) if it does not decode. */
 bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl) LDG_WARN_UNUSED;
 
+/* Whether each line of a decoded slice hashes to its record's payload_hash (the root covers
+ * the records, not the lines: a copy whose lines were altered and recompressed still has
+ * the anchored root). True for a purged slice; false with *bad the first wrong index. */
+bool ldg_ev_slice_lines_ok(const ldg_ev_slice *s, size_t *bad) LDG_WARN_UNUSED;
+
 /* Receives each sealed slice and its compressed file bytes, on the pipeline's worker
  * thread, in order. Returns false to stop the ingest. */
 typedef bool (*ldg_ev_sink_fn)(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl);

@@ -372,6 +372,23 @@ bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl)
     return ok;
 }
 
+bool ldg_ev_slice_lines_ok(const ldg_ev_slice *s, size_t *bad)
+{
+    if (s->purged)
+        return true; /* retention (§2.3): no lines left to check */
+    for (size_t i = 0; i < s->n; i++) {
+        ldg_ev_record r;
+        ldg_hash h;
+        if (!ldg_ev_record_decode(&r, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i]))
+            return *bad = i, false;
+        ldg_ev_th(&h, LDG_TAG_EV_PAYLOAD, s->line.d + s->line_off[i],
+                  s->line_off[i + 1] - s->line_off[i]);
+        if (memcmp(h.b, r.payload_hash.b, LDG_HASH_LEN) != 0)
+            return *bad = i, false;
+    }
+    return true;
+}
+
 /* ---- the pool: a bounded set of threads running hashing and compression jobs ---- */
 
 /* Jobs of one kind that someone waits for; done (optional) runs once, on the thread that
