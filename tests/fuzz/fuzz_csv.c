@@ -50,10 +50,40 @@ static void check_round_trip(const ldg_csv *t)
     free(buf);
 }
 
+/* ldg_csv_line (one record in one line, evidence's csv logs) on the input's first line: a
+ * refusal has a code and a sentence; a record has 1..8 fields and emits at most the line's
+ * bytes, to fields below its count. */
+typedef struct line_count {
+    size_t bytes, max_field;
+} line_count;
+
+static bool count_byte(void *arg, size_t field, uint8_t b)
+{
+    line_count *c = arg;
+    (void)b;
+    c->bytes++;
+    c->max_field = field > c->max_field ? field : c->max_field;
+    return true;
+}
+
+static void check_line(const uint8_t *data, size_t size)
+{
+    const uint8_t *nl = memchr(data, '\n', size);
+    size_t len = nl ? (size_t)(nl - data) : size, n = 0;
+    line_count c = {0};
+    ldg_csv_err e;
+    if (!ldg_csv_line(data, len, 8, count_byte, &c, &n, &e)) {
+        LDG_ASSERT(e.code != LDG_CSV_OK && e.message[0]);
+        return;
+    }
+    LDG_ASSERT(n >= 1 && n <= 8 && c.bytes <= len && (c.bytes == 0 || c.max_field < n));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ldg_csv t;
     ldg_csv_err e;
+    check_line(data, size);
     if (ldg_csv_parse(&t, &e, data, size, CLI_IMPORT_ROWS_MAX)) {
         LDG_ASSERT(t.records >= 1 && t.cols >= 1);
         check_round_trip(&t);
