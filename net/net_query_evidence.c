@@ -241,17 +241,23 @@ static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, i
     LDG_ASSERT(roots);
     DIR *d = opendir(dir);
     struct dirent *e;
+    size_t top = 0;                 /* index of the largest kept, once full */
     while (d && (e = readdir(d))) { /* keeps the LDG_EV_LIST_MAX + 1 smallest after `after` */
         ldg_hash r;
         if (!anchored_name(e->d_name, &r) || memcmp(r.b, after.b, LDG_HASH_LEN) <= 0)
             continue;
         if (cnt < cap) {
             roots[cnt++] = r;
+            if (cnt == cap)
+                for (size_t i = 0; i < cnt; i++)
+                    top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
             continue;
         }
-        qsort(roots, cnt, sizeof *roots, root_cmp);
-        if (memcmp(r.b, roots[cnt - 1].b, LDG_HASH_LEN) < 0)
-            roots[cnt - 1] = r;
+        if (root_cmp(&r, &roots[top]) >= 0)
+            continue;
+        roots[top] = r; /* replaces the largest; rare once the smallest are found */
+        for (size_t i = 0; i < cnt; i++)
+            top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
     }
     if (d)
         closedir(d);
