@@ -621,7 +621,8 @@ static bool write_plain(const char *path, const void *d, size_t n, char *err, si
     return ok;
 }
 
-/* The pipeline's sink (worker thread): writes the slice into the staging folder. */
+/* The pipeline's sink (a pool thread, one slice at a time): writes the slice into the
+ * staging folder; it touches only the staging fields, not what keep_new and lookup_store use. */
 static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
 {
     ingest *in = arg;

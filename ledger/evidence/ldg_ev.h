@@ -239,8 +239,9 @@ bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl) LDG_WARN_
  * the anchored root). True for a purged slice; false with *bad the first wrong index. */
 bool ldg_ev_slice_lines_ok(const ldg_ev_slice *s, size_t *bad) LDG_WARN_UNUSED;
 
-/* Receives each sealed slice and its compressed file bytes, on the pipeline's worker
- * thread, in order. Returns false to stop the ingest. */
+/* Receives each sealed slice and its compressed file bytes, in order, one call at a time, on
+ * whichever pool thread finished the slice's last tile (possibly the calling thread, while
+ * it waits): it must not touch what keep and lookup use. Returns false to stop the ingest. */
 typedef bool (*ldg_ev_sink_fn)(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl);
 
 /* Whether a record read goes into the slices (false: read, hashed, linkable, not stored:
@@ -254,11 +255,13 @@ typedef struct ldg_ev_ingest_out {
     char error[256];
 } ldg_ev_ingest_out;
 
-/* Reads a whole log into slices of fresh random keys: parsing, record ids and the file
- * digest on the calling thread; sealing, compression and the sink on a worker thread, one
- * slice in flight, so hashing, compression and I/O overlap. keep (NULL: every record)
- * filters what is stored. Returns LDG_EV_ROK, a reader
- * error, or LDG_EV_IO if the sink refused (out->error says which). */
+/* Reads a whole log into slices of fresh random keys, on a pool of one thread per core
+ * (specs/evidence.md §9): payload hashes of each batch of lines on every core; links, record
+ * ids and the file digest in order on the calling thread (keep and lookup are called
+ * there); each full slice sealed and compressed per tile on the pool while the next one
+ * fills (one slice in flight), then the sink. keep (NULL: every record) filters what is
+ * stored. Returns LDG_EV_ROK, a reader error, or LDG_EV_IO if the sink refused (out->error
+ * says which). */
 ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *source,
                           ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_keep_fn keep,
                           void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,
