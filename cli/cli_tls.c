@@ -12,14 +12,15 @@
 static void usage(void)
 {
     printf("usage: folio tls ca --dir DIR\n"
-           "       folio tls issue --ca-dir DIR --role validator|observer --name NAME --out DIR\n"
-           "                       [--host HOST]\n"
+           "       folio tls issue --ca-dir DIR --role validator|observer|participant --name NAME\n"
+           "                       --out DIR [--host HOST]\n"
            "       folio tls show CERT\n"
            "       folio tls revoke CERT [--home HOME]\n\n"
            "ca writes DIR/ca.crt and DIR/ca.key (the consortium CA; keep the key offline).\n"
            "issue writes OUT/node.crt, OUT/node.key and OUT/ca.crt: a certificate naming the\n"
            "node, valid %d days: a validator's NAME is its validator key (64 hex digits,\n"
-           "HOME/keys/validator.pub), an observer's its node name.\n"
+           "HOME/keys/validator.pub), an observer's its node name, a participant's its account\n"
+           "(40 hex digits: a client certificate for the HTTP API, specs/http.md section 5).\n"
            "show prints a certificate's role, name and SHA-256 fingerprint.\n"
            "revoke adds the certificate's fingerprint to HOME/tls/revoked: the node refuses\n"
            "every new connection that presents it.\n",
@@ -31,12 +32,16 @@ static bool name_ok(const char *role, const char *name)
     size_t n = strlen(name);
     if (n == 0 || n > NET_TLS_NAME_MAX)
         return false;
+    bool validator = !strcmp(role, NET_TLS_ROLE_VALIDATOR);
+    bool participant = !strcmp(role, NET_TLS_ROLE_PARTICIPANT);
     for (const char *c = name; *c; c++) {
         bool hex = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f');
-        if (!strcmp(role, NET_TLS_ROLE_VALIDATOR) ? !hex : !net_key_name_ok((char[2]){*c, 0}))
+        if (validator || participant ? !hex : !net_key_name_ok((char[2]){*c, 0}))
             return false;
     }
-    return strcmp(role, NET_TLS_ROLE_VALIDATOR) != 0 || n == 2 * LDG_PUBKEY_LEN;
+    if (validator)
+        return n == 2 * LDG_PUBKEY_LEN;
+    return !participant || n == 2 * LDG_ACCOUNT_LEN;
 }
 
 static int tls_ca(cli_ctx *ctx, int argc, char **argv)
@@ -76,14 +81,16 @@ static int tls_issue(cli_ctx *ctx, int argc, char **argv)
         cli_fail(ctx, "USAGE", "--ca-dir, --role, --name and --out are required");
         return CLI_USAGE;
     }
-    if (strcmp(role, NET_TLS_ROLE_VALIDATOR) && strcmp(role, NET_TLS_ROLE_OBSERVER)) {
-        cli_fail(ctx, "USAGE", "--role is validator or observer");
+    if (strcmp(role, NET_TLS_ROLE_VALIDATOR) && strcmp(role, NET_TLS_ROLE_OBSERVER) &&
+        strcmp(role, NET_TLS_ROLE_PARTICIPANT)) {
+        cli_fail(ctx, "USAGE", "--role is validator, observer or participant");
         return CLI_USAGE;
     }
     if (!name_ok(role, name)) {
         cli_fail(ctx, "USAGE",
-                 "--name: a validator's is its validator key (64 lower-case hex digits), an "
-                 "observer's 1 to %d letters, digits, '-', '_' or '.'",
+                 "--name: a validator's is its validator key (64 lower-case hex digits), a "
+                 "participant's its account (40), an observer's 1 to %d letters, digits, "
+                 "'-', '_' or '.'",
                  NET_TLS_NAME_MAX);
         return CLI_USAGE;
     }

@@ -156,6 +156,12 @@ ldg_err ldg_cert_sign_one(ldg_cert *c, const ldg_header *h, uint32_t index, cons
 bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
                      uint32_t n)
 {
+    return ldg_cert_verify_cached(c, chain_id, validators, n, NULL);
+}
+
+bool ldg_cert_verify_cached(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
+                            uint32_t n, ldg_sigcache *cache)
+{
     bool seen[LDG_VALIDATORS_MAX] = {0};
     uint32_t good = 0;
     if (c->round > UINT32_MAX)
@@ -167,7 +173,7 @@ bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *
         if (v >= n || seen[v])
             return false;
         seen[v] = true;
-        if (!ldg_verify(&c->sigs[i].sig, &msg, &validators[v]))
+        if (!ldg_sigcache_verify(cache, &c->sigs[i].sig, &msg, &validators[v]))
             return false;
         good++;
     }

@@ -18,6 +18,7 @@
 #include "ldg_codec.h"
 #include "ldg_exec.h"
 #include "ldg_key.h"
+#include "ldg_sigcache.h"
 #include "ldg_limits.h"
 
 #define LDG_BLOCK_VERSION 1
@@ -79,6 +80,10 @@ ldg_err ldg_cert_decode(ldg_cert *c, const msgpack_object *o) LDG_WARN_UNUSED;
 /* Checks 2f+1 distinct valid precommits of the validator set for this block. */
 bool ldg_cert_verify(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
                      uint32_t n);
+/* The same check, each signature asked of the cache first (ldg_sigcache_verify: the same
+ * verdict, hit or miss); cache NULL: ldg_cert_verify. */
+bool ldg_cert_verify_cached(const ldg_cert *c, const char *chain_id, const ldg_pubkey *validators,
+                            uint32_t n, ldg_sigcache *cache);
 /* The certificate of header h by a one-validator set (the embedded node): the PRECOMMIT of
  * validator `index` in round 0, signed with kp. */
 ldg_err ldg_cert_sign_one(ldg_cert *c, const ldg_header *h, uint32_t index,

@@ -21,6 +21,7 @@ struct ldg_chain {
     ldg_tip head; /* committed: tip, or the block being stored (the committing thread's) */
     bool read_only;
     unsigned verify_threads;
+    ldg_sigcache *sigcache;         /* checks verified ahead of each block (ldg_sigcache.h) */
     size_t cache_keys, cache_bytes; /* the overlay's limits (ldg_state_settle) */
     /* The background writer (LDG_COMMIT_BACKGROUND): one batch in flight at a time. */
     pthread_mutex_t wlock;
@@ -751,6 +752,7 @@ static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genes
     c->read_only = read_only;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     c->verify_threads = cores > 0 && cores < 64 ? (unsigned)cores : 2;
+    c->sigcache = read_only ? NULL : ldg_sigcache_new(); /* NULL: verified inline */
     c->cache_keys = LDG_STATE_CACHE_KEYS;
     c->cache_bytes = LDG_STATE_CACHE_BYTES;
     pthread_mutex_init(&c->tip_lock, NULL);
@@ -1006,7 +1008,13 @@ void ldg_chain_close(ldg_chain *c)
     ldg_store_close(c->store);
     ldg_mark_close(c->mark_fd); /* after the store: its close may still sync the log */
     pthread_mutex_destroy(&c->tip_lock);
+    ldg_sigcache_free(c->sigcache);
     free(c);
+}
+
+ldg_sigcache *ldg_chain_sigcache(ldg_chain *c)
+{
+    return c->sigcache;
 }
 
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads)
@@ -1187,13 +1195,20 @@ ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *ref
 static ldg_err run_block(ldg_chain *c, const ldg_registry *reg, ldg_state *st, const ldg_header *h,
                          const ldg_tx *txs, uint32_t n, bool dev_mode, ldg_exec_out *out)
 {
-    ldg_env env = {
-        .chain_id = h->chain_id, .height = h->height, .time_ms = h->time_ms, .dev_mode = dev_mode};
+    ldg_env env = {.chain_id = h->chain_id,
+                   .height = h->height,
+                   .time_ms = h->time_ms,
+                   .dev_mode = dev_mode,
+                   .sigcache = c->sigcache};
     out->count = n;
     out->ok_count = 0;
     out->receipts = calloc(n ? n : 1, sizeof *out->receipts);
     LDG_ASSERT(out->receipts);
     ldg_err err = ldg_exec_begin_block(reg, st, &env);
+    /* After the hooks (they may change a validator set): the state the first transaction
+     * sees. The handlers verify inline whatever this did not gather. */
+    if (err == LDG_OK)
+        ldg_exec_presign(reg, st, &env, txs, n, c->verify_threads);
     for (uint32_t i = 0; err == LDG_OK && i < n; i++) {
         err = ldg_exec_tx(reg, st, &env, &txs[i], i, &out->receipts[i]);
         out->ok_count += out->receipts[i].code == LDG_R_OK;

@@ -102,6 +102,9 @@ void ldg_chain_set_retention(ldg_chain *c, uint64_t blocks);
 ldg_state_base ldg_chain_tree_base(ldg_chain *c);
 /* Threads used to verify signatures not already checked (default: every core). */
 void ldg_chain_set_verify_threads(ldg_chain *c, unsigned threads);
+/* The chain's signature cache (ldg_sigcache.h): filled before each block runs, asked by its
+ * handlers; for tests and metrics. */
+ldg_sigcache *ldg_chain_sigcache(ldg_chain *c);
 /* The executor's cache limits (default LDG_STATE_CACHE_KEYS / _BYTES); tests set small
  * ones to cross them often. */
 void ldg_chain_set_cache_limits(ldg_chain *c, size_t keys, size_t bytes);

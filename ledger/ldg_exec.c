@@ -70,6 +70,7 @@ struct ldg_registry {
     size_t due_count;
     ldg_transfer_hook_fn transfer_hooks[REGISTRY_HOOKS_MAX];
     size_t transfer_hook_count;
+    ldg_sigjobs_fn sigjobs[REGISTRY_TYPES_MAX]; /* by type number */
 };
 
 ldg_registry *ldg_registry_new(void)
@@ -88,6 +89,37 @@ void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t)
 {
     LDG_ASSERT(t->type < REGISTRY_TYPES_MAX && r->types[t->type] == NULL);
     r->types[t->type] = t;
+}
+
+void ldg_registry_add_sigjobs(ldg_registry *r, uint16_t type, ldg_sigjobs_fn fn)
+{
+    LDG_ASSERT(type < REGISTRY_TYPES_MAX && r->types[type] && !r->sigjobs[type]);
+    r->sigjobs[type] = fn;
+}
+
+uint32_t ldg_exec_presign(const ldg_registry *r, ldg_state *st, const ldg_env *env,
+                          const ldg_tx *txs, uint32_t n, unsigned threads)
+{
+    if (!env->sigcache)
+        return 0;
+    ldg_sigjob *jobs = NULL;
+    uint32_t count = 0;
+    for (uint32_t i = 0; i < n && count < LDG_SIGCACHE_BLOCK_JOBS; i++) {
+        ldg_sigjobs_fn fn = txs[i].type < REGISTRY_TYPES_MAX ? r->sigjobs[txs[i].type] : NULL;
+        if (!fn)
+            continue;
+        if (!jobs) {
+            jobs = malloc(LDG_SIGCACHE_BLOCK_JOBS * sizeof *jobs);
+            LDG_ASSERT(jobs);
+        }
+        uint32_t k = fn(st, env, &txs[i], jobs + count, LDG_SIGCACHE_BLOCK_JOBS - count);
+        LDG_ASSERT(k <= LDG_SIGCACHE_BLOCK_JOBS - count);
+        count += k;
+    }
+    if (count)
+        ldg_sigcache_fill(env->sigcache, jobs, count, threads);
+    free(jobs);
+    return count;
 }
 
 void ldg_registry_add_hook(ldg_registry *r, ldg_block_hook_fn fn)

@@ -9,6 +9,7 @@
 #include "ldg_key.h"
 #include "ldg_limits.h"
 #include "ldg_result.h"
+#include "ldg_sigcache.h"
 #include "ldg_state.h"
 #include "ldg_tx.h"
 
@@ -51,6 +52,9 @@ typedef struct ldg_env {
     uint64_t height;
     uint64_t time_ms; /* block time: the only clock handlers may read */
     bool dev_mode;
+    /* Signature checks done ahead of the block (ldg_sigcache.h), or NULL. A handler may ask
+     * it instead of ldg_verify: its answer is the same, hit or miss. */
+    ldg_sigcache *sigcache;
 } ldg_env;
 
 typedef struct ldg_registry ldg_registry;
@@ -112,6 +116,14 @@ typedef void (*ldg_genesis_hook_fn)(ldg_state *st, const struct ldg_genesis *g);
  * returns LDG_R_OK to allow. Set by the governance module (approved code hashes). */
 typedef ldg_result (*ldg_code_gate_fn)(ldg_txctx *c, const uint8_t code_hash[32]);
 
+/* Sig-jobs: the signature checks a type's handler will make for tx, gathered before the
+ * block runs so that they are verified on every core at once (ldg_exec_presign). Reads st
+ * (the state before the block's transactions), writes nothing; at most max jobs into out,
+ * returns how many. Its bytes are hostile: a payload that does not decode gives none. A
+ * wrong guess only costs time (the handler verifies what it does not find). */
+typedef uint32_t (*ldg_sigjobs_fn)(ldg_state *st, const ldg_env *env, const ldg_tx *tx,
+                                   ldg_sigjob *out, uint32_t max);
+
 ldg_registry *ldg_registry_new(void);
 void ldg_registry_free(ldg_registry *r);
 void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t);
@@ -120,6 +132,8 @@ void ldg_registry_add_work_due(ldg_registry *r, ldg_work_due_fn fn);
 void ldg_registry_add_transfer_hook(ldg_registry *r, ldg_transfer_hook_fn fn);
 void ldg_registry_add_hook_reg(ldg_registry *r, ldg_block_hook_reg_fn fn);
 void ldg_registry_add_genesis_hook(ldg_registry *r, ldg_genesis_hook_fn fn);
+/* At most one per type (asserts); the type must be registered. */
+void ldg_registry_add_sigjobs(ldg_registry *r, uint16_t type, ldg_sigjobs_fn fn);
 /* At most one gate (asserts). Without one, every code hash passes: a registry of the ledger
  * alone (unit tests) has no committee; the node's registry always sets it. */
 void ldg_registry_set_code_gate(ldg_registry *r, ldg_code_gate_fn fn);
@@ -138,6 +152,12 @@ typedef struct ldg_receipt {
     uint8_t data[64];
     size_t data_len;
 } ldg_receipt;
+
+/* Gathers the sig-jobs of txs (at most LDG_SIGCACHE_BLOCK_JOBS, in block order) and
+ * verifies them into env->sigcache on up to `threads` threads. Nothing without a cache.
+ * Returns the number of jobs gathered. */
+uint32_t ldg_exec_presign(const ldg_registry *r, ldg_state *st, const ldg_env *env,
+                          const ldg_tx *txs, uint32_t n, unsigned threads);
 
 /* Runs the block hooks. */
 ldg_err ldg_exec_begin_block(const ldg_registry *r, ldg_state *st,

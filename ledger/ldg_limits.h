@@ -145,6 +145,16 @@
 /* A participant credential's X-Folio-Time must be within this of the node's clock
  * (specs/http.md §5): a captured request replays for at most this long. */
 #define LDG_HTTP_AUTH_SKEW_MS 60000
+/* A reply's status line and headers: ours (~200 bytes) plus a route's extra lines (the
+ * explorer's Content-Security-Policy, ~250); a reply whose head would not fit is answered
+ * 500 TOO_LARGE instead (specs/http.md §3), so a long header value never overruns. */
+#define LDG_HTTP_REPLY_HEAD_MAX 2048
+/* A connection's send buffer (RPC and HTTP, net_stream_server.c) is kept between replies up
+ * to this size, and freed when larger: no allocation per small reply, no large reply held by
+ * an idle connection (256 connections × 16 KiB = 4 MiB at most). */
+#define LDG_STREAM_OUT_KEEP 16384
+/* At stop, replies in flight get this long before their connections are closed. */
+#define LDG_HTTP_STOP_DRAIN_MS 2000
 
 /* The executor's overlay keeps committed values cached across blocks (ldg_state_settle);
  * past this many keys or this much value memory it keeps only the keys the last block
@@ -153,6 +163,20 @@
  * records) do not pile up. */
 #define LDG_STATE_CACHE_KEYS (128 * 1024)
 #define LDG_STATE_CACHE_BYTES (32 * 1024 * 1024)
+
+/* Signature checks remembered ahead of execution (ldg_sigcache.h): 64 Ki entries of 32
+ * bytes (2 MiB per chain), four to a bucket, replaced in place when a bucket is full. Twice
+ * LDG_SIGCACHE_BLOCK_JOBS, so that one block's gathered checks are still there when the
+ * block runs. A power of two (indexed by mask). */
+#define LDG_SIGCACHE_SLOTS 65536
+/* Validator keys kept lifted to curve points by the signature cache (ldg_sigcache.c): 64 Ki
+ * slots of 96 bytes (6 MiB per chain) filled to half, the keys of ~2,000 16-validator
+ * sub-chains; past it a key is lifted at each use. A power of two (indexed by mask). */
+#define LDG_SIGCACHE_KEY_SLOTS 65536
+/* Signature checks gathered ahead of one block (ldg_exec_sigjobs): 32 Ki jobs of 128 bytes
+ * (4 MiB transient), ~3,000 checkpoints of a 16-validator sub-chain; the rest of a larger
+ * block are verified inline by their handler, as without the cache. */
+#define LDG_SIGCACHE_BLOCK_JOBS 32768
 
 /* Background writes queued at most (LDG_COMMIT_BACKGROUND, block sync): two, so that a
  * slow write (a memtable switch, a flush being scheduled) does not stall execution at once.
@@ -663,6 +687,14 @@ _Static_assert(NET_KEY_NAME_MAX == LDG_NAME_LEN_MAX, "a key may be named like it
 _Static_assert(NET_KEY_NAME_MAX + 16 < NET_PATH_MAX, "keys/NAME.key fits a path");
 _Static_assert((NET_SENDER_CACHE_SLOTS & (NET_SENDER_CACHE_SLOTS - 1)) == 0,
                "the sender cache indexes by mask");
+_Static_assert((LDG_SIGCACHE_SLOTS & (LDG_SIGCACHE_SLOTS - 1)) == 0 && LDG_SIGCACHE_SLOTS >= 4,
+               "the signature cache indexes buckets of four by mask");
+_Static_assert((LDG_SIGCACHE_KEY_SLOTS & (LDG_SIGCACHE_KEY_SLOTS - 1)) == 0,
+               "the lifted-key table indexes by mask");
+_Static_assert(LDG_SIGCACHE_BLOCK_JOBS * 2 <= LDG_SIGCACHE_SLOTS,
+               "one block's gathered checks fit the cache twice over");
+_Static_assert(LDG_SIGCACHE_BLOCK_JOBS >= LDG_VALIDATORS_MAX,
+               "one certificate fits a block's jobs");
 
 _Static_assert(LDG_EV_SLICE_RECORDS_MAX <= LDG_EV_LINK_WINDOW,
                "a #N link reaches every earlier record of its slice");
@@ -716,6 +748,11 @@ _Static_assert(CLI_IMPORT_BATCH_TX <= LDG_MEMPOOL_TX_MAX / 4,
  * hide a round trip behind verifying and writing, few enough that a node's memory for
  * replies stays under ~20 MiB. */
 #define LDG_SNAP_CHUNKS_IN_FLIGHT 4
+/* State sync's finish builds the tree from the synced state keys in passes of this many
+ * keys (each pass one unsynced batch of its nodes), so that its memory does not grow with
+ * the state: ~LDG_SNAP_FINISH_BYTES_MAX of keys and values plus the pass's new nodes. */
+#define LDG_SNAP_FINISH_KEYS 65536
+#define LDG_SNAP_FINISH_BYTES_MAX (64 * 1024 * 1024)
 /* Snapshot retention on the serving side: a node serves chunks of the state after block H
  * only while H is at most this many blocks below its tip (and within its tree's retention,
  * retain_blocks). A snapshot costs nothing to keep (the versioned tree is the snapshot); the

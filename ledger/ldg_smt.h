@@ -43,6 +43,13 @@ ldg_hash ldg_smt_root(const ldg_smt *t);
  * ldg_smt_abandon drops it. Staging again drops an earlier staged version. */
 ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t n,
                        ldg_hash *root) LDG_WARN_UNUSED;
+/* Applies more puts (sorted, of keys the version does not hold) to the current version
+ * itself, stored (ldg_smt_stored): for building one version from a large state in bounded
+ * passes (state sync's finish). The nodes it changes are rewritten under their own keys;
+ * the same staged / commit / abandon follow. All the version's nodes must be of it (a tree
+ * built from empty at that version): a node of an older version would be left stored. */
+ldg_err ldg_smt_update_more(ldg_smt *t, const ldg_write *w, size_t n,
+                            ldg_hash *root) LDG_WARN_UNUSED;
 size_t ldg_smt_staged(ldg_smt *t, const ldg_write **out);
 void ldg_smt_commit(ldg_smt *t);
 void ldg_smt_abandon(ldg_smt *t);
@@ -88,11 +95,13 @@ enum { LDG_SMT_TERM_LEAF = 0, LDG_SMT_TERM_EMPTY = 1, LDG_SMT_TERM_OTHER = 2 };
 enum { LDG_SMT_LEAF_PLAIN = 0, LDG_SMT_LEAF_REGISTER = 1, LDG_SMT_LEAF_HOLDING = 2 };
 
 typedef struct ldg_smt_proof {
-    bool has_register;  /* a holding key whose instrument has a register: reg is set */
-    ldg_smt_seg reg;    /* the holding in its register (sum tree) */
-    ldg_hash reg_root;  /* the register's root ... */
-    uint64_t reg_total; /* ... and total, as the main tree holds them */
-    ldg_smt_seg main;   /* the key (or the register leaf) in the main tree */
+    bool has_register; /* a holding key whose instrument has a register: reg is set */
+    ldg_smt_seg reg;   /* the holding in its register (sum tree) */
+    /* The register's root and total as the main tree holds them: set by ldg_smt_prove for
+     * the caller, not encoded (a verifier derives them from reg) nor read by verify. */
+    ldg_hash reg_root;
+    uint64_t reg_total;
+    ldg_smt_seg main; /* the key (or the register leaf) in the main tree */
 } ldg_smt_proof;
 
 /* Proves key at version: the value (if found; *val malloc'd) and the proof. Errors as

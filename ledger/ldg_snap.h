@@ -100,13 +100,16 @@ ldg_err ldg_snap_store_tasks(ldg_store *s, size_t skip, ldg_snap_task *out, size
 /* Pending tasks in all. */
 ldg_err ldg_snap_store_count(ldg_store *s, size_t *n) LDG_WARN_UNUSED;
 /* Applies a verified chunk of task t: its keys, its follow-up tasks and the removal of t,
- * in one synced batch. */
+ * in one batch, not synced (a power loss loses whole chunks, last first, whose tasks are
+ * then pending again; ldg_snap_store_finish's synced batch makes them durable). */
 ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t,
                              const ldg_snap_chunk *c) LDG_WARN_UNUSED;
 /* Once no task is pending: builds the state tree at version cp->height from the state
- * keys, checks its root against the certified one, and in one synced batch writes the tree,
- * the tip (block cp->height), the history floor and the checkpoint record, and ends the
- * sync. LDG_ERR_INVALID + why if the root differs (nothing written). */
+ * keys in bounded passes (LDG_SNAP_FINISH_KEYS keys each, its nodes written unsynced:
+ * memory does not grow with the state), checks its root against the certified one, and in
+ * one synced batch writes the tip (block cp->height), the history floor and the
+ * checkpoint record, and ends the sync. LDG_ERR_INVALID + why if the root differs: no tip
+ * is written and the sync stays pending (the tree's nodes written stay, unreachable). */
 ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
                               size_t why_len) LDG_WARN_UNUSED;
 

@@ -154,33 +154,59 @@ ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t, const ldg_sna
     uint8_t k[TASK_KEY_LEN];
     task_key(k, t);
     ldg_batch_delete(b, LDG_CF_META, k, sizeof k);
-    ldg_err err = ldg_store_write(s, b, true);
+    /* Not synced: batches reach the log in order and whole, so a power loss drops a suffix
+     * of chunks together with the removal of their tasks (fetched again on resume); the
+     * finish's synced batch makes them all durable. One fsync per chunk cost more than the
+     * chunk's keys. */
+    ldg_err err = ldg_store_write(s, b, false);
     ldg_batch_free(b);
     return err;
 }
 
 /* ---- finishing ---- */
 
-typedef struct state_rows {
-    ldg_write *w;
-    size_t n, cap;
-} state_rows;
+/* One pass of the state's keys, in key order from `from`: copied into one buffer, at most
+ * LDG_SNAP_FINISH_KEYS keys or LDG_SNAP_FINISH_BYTES_MAX bytes (at least one key). */
+typedef struct state_pass {
+    ldg_write w[LDG_SNAP_FINISH_KEYS];
+    size_t n;
+    uint8_t *buf;
+    size_t used, cap;
+    bool more; /* stopped before the end */
+} state_pass;
 
 static bool state_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    state_rows *r = arg;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 4096;
-        r->w = realloc(r->w, r->cap * sizeof *r->w);
-        LDG_ASSERT(r->w);
+    state_pass *p = arg;
+    if (p->n == LDG_SNAP_FINISH_KEYS || (p->n && p->used + kl + vl > LDG_SNAP_FINISH_BYTES_MAX)) {
+        p->more = true;
+        return false;
     }
-    uint8_t *kc = malloc(kl + vl + 1);
-    LDG_ASSERT(kc);
-    memcpy(kc, k, kl);
+    if (p->used + kl + vl > p->cap) { /* only the first key of a pass can be this large */
+        p->cap = p->used + kl + vl;
+        p->buf = realloc(p->buf, p->cap);
+        LDG_ASSERT(p->buf);
+    }
+    p->w[p->n++] = (ldg_write){(uint8_t *)(uintptr_t)p->used, kl, NULL, vl}; /* offsets */
+    memcpy(p->buf + p->used, k, kl);
     if (vl)
-        memcpy(kc + kl, v, vl);
-    r->w[r->n++] = (ldg_write){kc, kl, kc + kl, vl};
+        memcpy(p->buf + p->used + kl, v, vl);
+    p->used += kl + vl;
     return true;
+}
+
+/* Reads the next pass after key from[0..fl) (fl 0: from the start). */
+static ldg_err state_next(ldg_store *s, state_pass *p, const uint8_t *from, size_t fl)
+{
+    p->n = p->used = 0;
+    p->more = false;
+    ldg_err err = ldg_store_scan_from(s, LDG_CF_STATE, "", 0, from, fl, state_row, p);
+    for (size_t i = 0; i < p->n; i++) { /* offsets into pointers: buf no longer moves */
+        size_t at = (size_t)(uintptr_t)p->w[i].key;
+        p->w[i].key = p->buf + at;
+        p->w[i].val = p->buf + at + p->w[i].klen;
+    }
+    return err;
 }
 
 static ldg_err tree_get(void *arg, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl)
@@ -195,39 +221,71 @@ static ldg_err tree_scan(void *arg, const uint8_t *p, size_t pl,
     return ldg_store_scan(arg, LDG_CF_TREE, p, pl, fn, fa);
 }
 
-/* The tree at cp->height over every state key, staged into b; its root in *root. */
-static ldg_err build_tree(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_batch *b, ldg_hash *root)
+/* Writes the staged nodes of one pass (unsynced: the sync stays pending until the last
+ * batch, which is synced) and makes them current. */
+static ldg_err write_pass(ldg_store *s, ldg_smt *t, uint64_t version)
 {
-    state_rows r = {0};
-    ldg_err err = ldg_store_scan(s, LDG_CF_STATE, "", 0, state_row, &r);
+    const ldg_write *tw;
+    size_t tn = ldg_smt_staged(t, &tw);
+    ldg_batch *b = ldg_batch_new(s);
+    for (size_t i = 0; i < tn; i++)
+        if (tw[i].val)
+            ldg_batch_put(b, LDG_CF_TREE, tw[i].key, tw[i].klen, tw[i].val, tw[i].vlen);
+        else
+            ldg_batch_delete(b, LDG_CF_TREE, tw[i].key, tw[i].klen);
+    ldg_err err = ldg_store_write(s, b, false);
+    ldg_batch_free(b);
+    if (err != LDG_OK)
+        return err;
+    ldg_smt_commit(t);
+    ldg_smt_stored(t, version);
+    return LDG_OK;
+}
+
+/* The tree at cp->height over every state key, built and written pass by pass (a pass
+ * after the first extends the same version: ldg_smt_update_more); its root in *root.
+ * Memory: one pass, whatever the state's size. A crash in between leaves nodes of the
+ * version that the next attempt rewrites under the same keys (puts only: a node of a
+ * partial state is a node of the whole one). */
+static ldg_err build_tree(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_hash *root)
+{
+    state_pass *p = calloc(1, sizeof *p);
     ldg_smt *t = NULL;
-    if (err == LDG_OK)
-        err = ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, s, NULL, NULL}, cp->height,
-                           true);
-    if (err == LDG_OK)
-        err = ldg_smt_update(t, cp->height, r.w, r.n, root);
-    if (err == LDG_OK) {
-        const ldg_write *tw;
-        size_t tn = ldg_smt_staged(t, &tw);
-        for (size_t i = 0; i < tn; i++)
-            if (tw[i].val)
-                ldg_batch_put(b, LDG_CF_TREE, tw[i].key, tw[i].klen, tw[i].val, tw[i].vlen);
-            else
-                ldg_batch_delete(b, LDG_CF_TREE, tw[i].key, tw[i].klen);
+    if (!p)
+        return LDG_ERR_NOMEM;
+    ldg_err err =
+        ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, s, NULL, NULL}, cp->height, true);
+    uint8_t last[LDG_SNAP_KEY_MAX + 1];
+    size_t ll = 0;
+    for (bool first = true; err == LDG_OK && (first || p->more); first = false) {
+        err = state_next(s, p, last, ll);
+        if (err == LDG_OK)
+            err = first ? ldg_smt_update(t, cp->height, p->w, p->n, root)
+                        : ldg_smt_update_more(t, p->w, p->n, root);
+        if (err == LDG_OK)
+            err = write_pass(s, t, cp->height);
+        if (err == LDG_OK && p->n) { /* the next pass starts just after the last key */
+            ll = p->w[p->n - 1].klen;
+            if (ll >= sizeof last)
+                err = LDG_ERR_CORRUPT;
+            else {
+                memcpy(last, p->w[p->n - 1].key, ll);
+                last[ll++] = 0;
+            }
+        }
     }
     ldg_smt_free(t);
-    for (size_t i = 0; i < r.n; i++)
-        free((void *)r.w[i].key);
-    free(r.w);
+    free(p->buf);
+    free(p);
     return err;
 }
 
 ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
                               size_t why_len)
 {
-    ldg_batch *b = ldg_batch_new(s);
     ldg_hash root;
-    ldg_err err = build_tree(s, cp, b, &root);
+    ldg_err err = build_tree(s, cp, &root);
+    ldg_batch *b = ldg_batch_new(s);
     if (err == LDG_OK && memcmp(root.b, cp->state_root.b, LDG_HASH_LEN) != 0) {
         snprintf(why, why_len,
                  "the state rebuilt from the chunks does not have the certified root of "

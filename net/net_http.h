@@ -77,6 +77,13 @@ typedef struct net_http_req {
     char auth_sig[129];
     uint64_t last_event_id; /* Last-Event-ID (an event stream resuming), if has_ */
     bool has_last_event_id;
+    /* The connection's TLS client certificate (specs/http.md §5), set by the server, not
+     * the parser: 1 verified (its subject's OU and CN here), -1 presented but not verified
+     * against [tls] ca, 0 none. */
+    int cert;
+    char cert_role[65];
+    char cert_cn[65];
+    uint8_t cert_fp[32]; /* its SHA-256 (what HOME/tls/revoked lists) */
 } net_http_req;
 
 /* A refusal: the HTTP status, the ldg_err code and name of the body, and its sentence. */

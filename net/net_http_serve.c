@@ -7,6 +7,7 @@
 #include "ldg_tx.h"
 #include "net_metrics.h"
 #include "net_node.h"
+#include "net_tls.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -62,8 +63,7 @@ int net_http_reply_head(const net_http_reply *r, bool keep_alive, char *out, siz
                      r->status, net_http_reason(r->status),
                      r->ctype ? r->ctype : "application/json", r->len,
                      keep_alive ? "keep-alive" : "close", r->extra ? r->extra : "");
-    LDG_ASSERT(n > 0 && (size_t)n < cap);
-    return n;
+    return n > 0 && (size_t)n < cap ? n : -1;
 }
 
 void net_http_count(int status)
@@ -190,8 +190,8 @@ static bool events_allowed(net_node *n, const net_http_req *req, const net_http_
         return true;
     if (!a)
         return net_http_fail(e, 401, LDG_ERR_DENIED,
-                             "this node serves events to participants only: sign the request "
-                             "(specs/http.md §5)");
+                             "this node serves events to participants only: sign the request or "
+                             "present a participant certificate (specs/http.md §5)");
     char hex[2 * LDG_ACCOUNT_LEN + 1];
     ldg_hex_encode(hex, who.account.b, LDG_ACCOUNT_LEN);
     bool own = s->ninstruments == 0;
@@ -383,12 +383,57 @@ void net_http_auth_digest(ldg_hash *out, const char *genesis_hex, const char *ti
     free(m);
 }
 
-/* 0: no credential; 1: a valid one (*who set); -1: a bad one (*e set). */
+static bool participant_find(net_node *n, const ldg_account *acc, ldg_participant *who)
+{
+    ldg_state *st = ldg_chain_reader(n->chain);
+    bool found = false;
+    ldg_err err = ldg_participant_get(st, acc, who, &found);
+    ldg_state_free(st);
+    return err == LDG_OK && found;
+}
+
+/* A TLS client certificate verified against [tls] ca: OU participant, CN the participant's
+ * account (specs/http.md §5). 1 (*who set) or -1 (*e set). */
+static int cert_credential(net_node *n, const net_http_req *req, ldg_participant *who,
+                           net_http_error *e)
+{
+    ldg_account acc;
+    if (strcmp(req->cert_role, NET_TLS_ROLE_PARTICIPANT) != 0)
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "the client certificate is not a participant's (its OU is '%s', "
+                             "not '" NET_TLS_ROLE_PARTICIPANT "')",
+                             req->cert_role),
+               -1;
+    if (strlen(req->cert_cn) != 2 * LDG_ACCOUNT_LEN || ldg_account_parse(&acc, req->cert_cn) != 0)
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "the client certificate's CN is not an account (40 hex)"),
+               -1;
+    if (!participant_find(n, &acc, who))
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "the client certificate's account is not a participant"),
+               -1;
+    char revoked[NET_PATH_MAX];
+    net_home_path(revoked, n->home, "tls/revoked");
+    if (net_tls_revoked(revoked, req->cert_fp))
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "the client certificate is revoked (HOME/tls/revoked)"),
+               -1;
+    return 1;
+}
+
+/* 0: no credential; 1: a valid one (*who set); -1: a bad one (*e set). A client
+ * certificate that does not verify is refused whatever else the request carries; signed
+ * headers, when present, decide over a certificate. */
 static int authenticate(net_node *n, const net_http_req *req, const uint8_t *body, size_t body_len,
                         ldg_participant *who, net_http_error *e)
 {
+    if (req->cert < 0)
+        return net_http_fail(e, 401, LDG_ERR_DENIED,
+                             "the client certificate does not verify against this node's "
+                             "participant CA ([tls] ca)"),
+               -1;
     if (!req->auth_account[0] && !req->auth_time[0] && !req->auth_sig[0])
-        return 0;
+        return req->cert > 0 ? cert_credential(n, req, who, e) : 0;
     ldg_account acc;
     ldg_sig sig;
     char *end;
@@ -405,11 +450,7 @@ static int authenticate(net_node *n, const net_http_req *req, const uint8_t *bod
                              "X-Folio-Time is more than %d ms from the node's clock (%llu)",
                              LDG_HTTP_AUTH_SKEW_MS, (unsigned long long)now),
                -1;
-    ldg_state *st = ldg_chain_reader(n->chain);
-    bool found = false;
-    ldg_err err = ldg_participant_get(st, &acc, who, &found);
-    ldg_state_free(st);
-    if (err != LDG_OK || !found)
+    if (!participant_find(n, &acc, who))
         return net_http_fail(e, 401, LDG_ERR_DENIED, "X-Folio-Account is not a participant"), -1;
     char gh[2 * LDG_HASH_LEN + 1];
     ldg_hex_encode(gh, ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN);
@@ -455,8 +496,8 @@ static int caller_level(net_node *n, const net_http_req *req, const net_http_rou
         return a ? NET_RPC_PARTICIPANT : NET_RPC_PUBLIC;
     if (!a)
         return net_http_fail(e, 401, LDG_ERR_DENIED,
-                             "this node serves reads to participants only: sign the request "
-                             "(specs/http.md §5)"),
+                             "this node serves reads to participants only: sign the request or "
+                             "present a participant certificate (specs/http.md §5)"),
                -1;
     if (!own_view(rt, path_args, &who))
         return net_http_fail(e, 403, LDG_ERR_DENIED,

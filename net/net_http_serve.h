@@ -53,7 +53,8 @@ void net_http_serve(net_node *n, const net_http_req *req, const net_http_route *
                     size_t body_len, net_http_reply *out);
 
 void net_http_reply_error(net_http_reply *out, const net_http_error *e);
-/* Writes the status line and headers of a reply; returns their length. */
+/* Writes the status line and headers of a reply; returns their length, or -1 when they do
+ * not fit in cap (the caller answers 500 instead: net_http_server.c). */
 int net_http_reply_head(const net_http_reply *r, bool keep_alive, char *out, size_t cap);
 /* Counts a reply by status (/metrics). */
 void net_http_count(int status);

@@ -1,10 +1,7 @@
-/* The HTTP/JSON API server (net_http_server.h): connections, limits, workers, the event
- * stream's feeder. What a request means is net_http_serve.c's business.
- *
- * Each connection has one receive and one send aio; their callbacks run on nng's threads
- * and only move bytes and state under the server's lock. A whole request goes to a queue
- * served by the workers, which also free closed connections (an aio may not be freed from
- * its own callback). */
+/* The HTTP/JSON API server (net_http_server.h): HTTP/1.1 framing as a protocol of the
+ * stream-server core (net_stream_server.h, which owns connections and their limits), the
+ * client certificate of a TLS connection, and the event stream's feeder. What a request
+ * means is net_http_serve.c's business. */
 #include "net_http_server.h"
 #include "ldg_err.h"
 #include "ldg_limits.h"
@@ -12,15 +9,22 @@
 #include "net_http_serve.h"
 #include "net_log.h"
 #include "net_node.h"
+#include "net_stream_server.h"
+#include "net_tls.h"
 
 #include <nng/nng.h>
 #include <nng/supplemental/tls/tls.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+
+struct net_http_server {
+    net_stream_server *core;
+    net_node *node;
+    nng_tls_config *tls;
+    bool client_certs;    /* [tls] ca given: a client certificate is a credential */
+    uint64_t subscribers; /* event streams open now (the core's lock) */
+};
 
 typedef enum conn_state {
     C_HEAD, /* reading a request's head */
@@ -30,318 +34,137 @@ typedef enum conn_state {
     C_SSE,  /* an event stream: sending what the feeder queues */
 } conn_state;
 
-typedef struct conn conn;
-struct conn {
-    net_http_server *srv;
-    nng_stream *s;
-    nng_aio *rx, *tx;
-    conn *prev, *next, *qnext;
+/* A connection's HTTP state (the core's net_stream_data). */
+typedef struct hconn {
     conn_state state;
-    bool rx_out, tx_out, in_work, closing, reaped;
     bool close_after; /* close once the reply is sent */
-    uint64_t last_rx_ms, deadline_ms;
-    uint8_t *head; /* LDG_HTTP_HEAD_MAX bytes: the head, then what follows it */
+    uint8_t *head;    /* LDG_HTTP_HEAD_MAX bytes: the head, then what follows it */
     size_t hgot, hlen;
     net_http_req req;
     const net_http_route *rt;
     char (*path_args)[LDG_HTTP_TARGET_MAX + 1];
     net_http_error early; /* a refusal decided while reading (http 0: none) */
-    uint8_t *body;
-    size_t bcap, bgot, bwant, charged;
-    uint8_t *out; /* bytes to send */
-    size_t out_len, out_sent, out_cap;
-    net_http_sub sub; /* C_SSE: what the subscriber asked for */
-};
+    net_stream_buf body;
+    net_http_reply rep; /* the worker's reply */
+    net_http_sub sub;   /* C_SSE: what the subscriber asked for */
+    bool peer_read;     /* the client certificate was looked at (once a connection) */
+    int peer;           /* net_tls_stream_peer's answer */
+    net_tls_peer peer_id;
+} hconn;
 
-struct net_http_server {
-    net_node *node;
-    nng_stream_listener *l;
-    nng_tls_config *tls;
-    nng_aio *accept, *pause;
-    pthread_mutex_t mu;
-    pthread_cond_t work, idle;
-    conn *conns, *qhead, *qtail, *dead;
-    size_t nconns, budget;
-    bool stopping, quit;
-    pthread_t *workers, feeder;
-    int nworkers;
-    bool feeder_started;
-    net_http_server_stats st;
-};
-
-static uint64_t mono_ms(void)
+static hconn *H(net_stream_conn *c)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return net_stream_data(c);
 }
 
-static size_t charge_of(size_t cap)
+static net_http_server *SRV(net_stream_conn *c)
 {
-    return cap > LDG_HTTP_BODY_SMALL_MAX ? cap - LDG_HTTP_BODY_SMALL_MAX : 0;
+    return net_stream_arg(c);
 }
 
-static void release_body(conn *c)
+/* ---- receiving (lock held) ---- */
+
+static void rx_more(net_stream_conn *c)
 {
-    c->srv->budget -= c->charged;
-    c->srv->st.buffered -= c->bcap;
-    c->charged = 0;
-    free(c->body);
-    c->body = NULL;
-    c->bcap = c->bgot = c->bwant = 0;
-}
-
-/* ---- closing (lock held) ---- */
-
-static void maybe_reap(conn *c)
-{
-    if (!c->closing || c->rx_out || c->tx_out || c->in_work || c->reaped)
-        return;
-    net_http_server *srv = c->srv;
-    c->reaped = true;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        srv->conns = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    if (c->state == C_SSE)
-        srv->st.subscribers--;
-    release_body(c);
-    c->qnext = srv->dead;
-    srv->dead = c;
-    pthread_cond_signal(&srv->work);
-}
-
-static void kill_conn(conn *c, uint64_t *counter)
-{
-    if (c->closing)
-        return;
-    c->closing = true;
-    c->srv->st.open--;
-    if (counter)
-        (*counter)++;
-    nng_stream_close(c->s);
-    maybe_reap(c);
-}
-
-static void free_conn(conn *c)
-{
-    nng_aio_free(c->rx);
-    nng_aio_free(c->tx);
-    nng_stream_free(c->s);
-    free(c->head);
-    free(c->path_args);
-    free(c->out);
-    net_http_sub_free(&c->sub);
-    free(c);
-}
-
-/* ---- sending ---- */
-
-static void tx_pump(conn *c)
-{
-    if (c->tx_out || c->closing || c->out_sent == c->out_len)
-        return;
-    nng_iov iov = {c->out + c->out_sent, c->out_len - c->out_sent};
-    nng_aio_set_iov(c->tx, 1, &iov);
-    /* An event stream may wait on a reader for as long as its backlog allows. */
-    nng_aio_set_timeout(c->tx,
-                        c->state == C_SSE ? LDG_HTTP_IDLE_TIMEOUT_MS : LDG_HTTP_REQUEST_TIMEOUT_MS);
-    c->tx_out = true;
-    nng_stream_send(c->s, c->tx);
-}
-
-/* Appends bytes to the send queue (the sent part is dropped first). */
-static bool out_append(conn *c, const void *p, size_t n)
-{
-    if (c->out_sent > 0) {
-        memmove(c->out, c->out + c->out_sent, c->out_len - c->out_sent);
-        c->out_len -= c->out_sent;
-        c->out_sent = 0;
-    }
-    if (c->out_len + n > c->out_cap) {
-        size_t cap = c->out_cap ? c->out_cap : 4096;
-        while (cap < c->out_len + n)
-            cap *= 2;
-        uint8_t *o = realloc(c->out, cap);
-        if (!o)
-            return false;
-        c->out = o;
-        c->out_cap = cap;
-    }
-    memcpy(c->out + c->out_len, p, n);
-    c->out_len += n;
-    return true;
-}
-
-static void start_head(conn *c);
-
-static void tx_cb(void *arg)
-{
-    conn *c = arg;
-    net_http_server *srv = c->srv;
-    pthread_mutex_lock(&srv->mu);
-    c->tx_out = false;
-    int rv = nng_aio_result(c->tx);
-    if (rv != 0 || c->closing) {
-        kill_conn(c, rv == NNG_ETIMEDOUT ? &srv->st.timed_out : NULL);
-        maybe_reap(c);
-        pthread_mutex_unlock(&srv->mu);
-        return;
-    }
-    c->out_sent += nng_aio_count(c->tx);
-    if (c->state == C_SEND && c->out_sent == c->out_len) {
-        srv->st.served++;
-        c->out_len = c->out_sent = 0;
-        if (c->close_after || srv->stopping)
-            kill_conn(c, NULL);
-        else
-            start_head(c);
-        if (srv->stopping)
-            pthread_cond_broadcast(&srv->idle);
-    }
-    tx_pump(c);
-    pthread_mutex_unlock(&srv->mu);
-}
-
-/* ---- receiving ---- */
-
-static void rx_more(conn *c)
-{
-    uint64_t now = mono_ms();
-    nng_iov iov;
-    if (c->state == C_HEAD)
-        iov = (nng_iov){c->head + c->hgot, LDG_HTTP_HEAD_MAX - c->hgot};
-    else if (c->state == C_BODY)
-        iov = (nng_iov){c->body + c->bgot, (c->bcap < c->bwant ? c->bcap : c->bwant) - c->bgot};
+    hconn *h = H(c);
+    if (h->state == C_HEAD)
+        net_stream_recv(c, h->head + h->hgot, LDG_HTTP_HEAD_MAX - h->hgot,
+                        h->hgot == 0 ? NET_STREAM_IDLE : NET_STREAM_DEADLINE);
+    else if (h->state == C_BODY)
+        net_stream_recv(c, h->body.data + h->body.got,
+                        (h->body.cap < h->body.want ? h->body.cap : h->body.want) - h->body.got,
+                        NET_STREAM_DEADLINE);
     else /* an event stream: read (and drop) until the client closes */
-        iov = (nng_iov){c->head, LDG_HTTP_HEAD_MAX};
-    nng_duration wait;
-    if (c->state == C_SSE) {
-        wait = NNG_DURATION_INFINITE;
-    } else if (c->state == C_HEAD && c->hgot == 0) {
-        wait = LDG_HTTP_IDLE_TIMEOUT_MS;
-    } else {
-        if (now >= c->deadline_ms)
-            return kill_conn(c, &c->srv->st.timed_out);
-        wait = (nng_duration)(c->deadline_ms - now);
-    }
-    nng_aio_set_iov(c->rx, 1, &iov);
-    nng_aio_set_timeout(c->rx, wait);
-    c->rx_out = true;
-    nng_stream_recv(c->s, c->rx);
+        net_stream_recv(c, h->head, LDG_HTTP_HEAD_MAX, NET_STREAM_FOREVER);
 }
 
-static void enqueue(conn *c)
+static void enqueue(net_stream_conn *c)
 {
-    net_http_server *srv = c->srv;
-    c->state = C_BUSY;
-    c->in_work = true;
-    c->qnext = NULL;
-    if (srv->qtail)
-        srv->qtail->qnext = c;
-    else
-        srv->qhead = c;
-    srv->qtail = c;
-    pthread_cond_signal(&srv->work);
+    H(c)->state = C_BUSY;
+    net_stream_enqueue(c);
 }
 
 /* A refusal decided while reading: answered by a worker, then the connection closes (the
  * rest of what the client sends is not read). */
-static void refuse(conn *c)
+static void refuse(net_stream_conn *c)
 {
-    c->close_after = true;
+    H(c)->close_after = true;
     enqueue(c);
 }
 
-static bool body_alloc(conn *c, size_t want)
+/* Grows the body fourfold: a batch of 100 transfers in hex (~36 KiB) arrives in 3 reads,
+ * not 8. */
+static bool body_grow(net_stream_conn *c)
 {
-    c->bwant = want;
-    c->bcap = want < LDG_HTTP_BODY_SMALL_MAX ? want : LDG_HTTP_BODY_SMALL_MAX;
-    c->body = malloc(c->bcap ? c->bcap : 1);
-    if (!c->body)
-        return false;
-    c->srv->st.buffered += c->bcap;
-    return true;
+    switch (net_stream_buf_grow(c, &H(c)->body, 4)) {
+    case NET_STREAM_GROWN:
+        return true;
+    case NET_STREAM_OVER_BUDGET:
+        return net_http_fail(&H(c)->early, 503, LDG_ERR_UNAVAILABLE,
+                             "the node is receiving too many large requests; retry later");
+    default:
+        return net_http_fail(&H(c)->early, 503, LDG_ERR_NOMEM, "out of memory; retry later");
+    }
 }
 
-static bool body_grow(conn *c)
+/* The route's verdict on the head: false with h->early set when it is refused. */
+static bool body_allowed(hconn *h, size_t max)
 {
-    /* x4: a batch of 100 transfers in hex (~36 KiB) arrives in 3 reads, not 8. */
-    size_t cap = c->bcap * 4 < c->bwant ? c->bcap * 4 : c->bwant;
-    size_t charge = charge_of(cap);
-    net_http_server *srv = c->srv;
-    if (srv->budget - c->charged + charge > LDG_HTTP_RX_BUDGET)
-        return net_http_fail(&c->early, 503, LDG_ERR_UNAVAILABLE,
-                             "the node is receiving too many large requests; retry later");
-    uint8_t *b = realloc(c->body, cap);
-    if (!b)
-        return net_http_fail(&c->early, 503, LDG_ERR_NOMEM, "out of memory; retry later");
-    srv->budget += charge - c->charged;
-    srv->st.buffered += cap - c->bcap;
-    c->charged = charge;
-    c->body = b;
-    c->bcap = cap;
+    const net_http_req *r = &h->req;
+    if (max == 0 && r->content_length > 0)
+        return net_http_fail(&h->early, 400, LDG_ERR_PROTOCOL, "this route takes no body");
+    if (max > 0 && !r->has_length)
+        return net_http_fail(&h->early, 411, LDG_ERR_PROTOCOL, "a POST needs Content-Length");
+    if (r->content_length > max && max > 0)
+        return net_http_fail(&h->early, 413, LDG_ERR_TOO_LARGE,
+                             "the body has %llu bytes; this route accepts at most %zu",
+                             (unsigned long long)r->content_length, max);
+    if (max > 0 && !r->json_body)
+        return net_http_fail(&h->early, 415, LDG_ERR_INVALID,
+                             "the body must be Content-Type: application/json");
     return true;
 }
 
 /* The head is whole: find the route and decide how much body to read. */
-static void head_done(conn *c, size_t hlen)
+static void head_done(net_stream_conn *c, size_t hlen)
 {
-    c->hlen = hlen;
-    net_http_req *r = &c->req;
-    net_http_error *e = &c->early;
-    c->rt = NULL;
+    hconn *h = H(c);
+    h->hlen = hlen;
+    net_http_req *r = &h->req;
+    h->rt = NULL;
     if (!net_http_serve_special(r->path)) {
-        c->rt = net_http_route_find(r->verb, r->path, c->path_args, e);
-        if (!c->rt && r->content_length == 0)
+        h->rt = net_http_route_find(r->verb, r->path, h->path_args, &h->early);
+        if (!h->rt && r->content_length == 0)
             return enqueue(c); /* 404 or 405 with nothing to skip: the connection stays */
-        if (!c->rt)
+        if (!h->rt)
             return refuse(c);
     }
-    size_t max = c->rt ? net_http_body_max(c->rt) : 0;
-    if (max == 0 && r->content_length > 0) {
-        net_http_fail(e, 400, LDG_ERR_PROTOCOL, "this route takes no body");
+    if (!body_allowed(h, h->rt ? net_http_body_max(h->rt) : 0))
         return refuse(c);
-    }
-    if (max > 0 && !r->has_length) {
-        net_http_fail(e, 411, LDG_ERR_PROTOCOL, "a POST needs Content-Length");
-        return refuse(c);
-    }
-    if (r->content_length > max && max > 0) {
-        net_http_fail(e, 413, LDG_ERR_TOO_LARGE,
-                      "the body has %llu bytes; this route accepts at most %zu",
-                      (unsigned long long)r->content_length, max);
-        return refuse(c);
-    }
-    if (max > 0 && !r->json_body) {
-        net_http_fail(e, 415, LDG_ERR_INVALID, "the body must be Content-Type: application/json");
-        return refuse(c);
-    }
-    if (!body_alloc(c, (size_t)r->content_length)) {
-        net_http_fail(e, 503, LDG_ERR_NOMEM, "out of memory; retry later");
+    if (!net_stream_buf_alloc(c, &h->body, (size_t)r->content_length, LDG_HTTP_BODY_SMALL_MAX)) {
+        net_http_fail(&h->early, 503, LDG_ERR_NOMEM, "out of memory; retry later");
         return refuse(c);
     }
     /* Bytes already read past the head start the body. */
-    size_t extra = c->hgot - hlen;
-    size_t take = extra < c->bwant ? extra : c->bwant;
-    while (c->bcap < take && body_grow(c))
+    size_t extra = h->hgot - hlen;
+    size_t take = extra < h->body.want ? extra : h->body.want;
+    while (h->body.cap < take && body_grow(c))
         ;
-    if (c->early.http)
+    if (h->early.http)
         return refuse(c);
-    memcpy(c->body, c->head + hlen, take);
-    c->bgot = take;
-    c->hlen += take;
-    if (c->bgot == c->bwant)
+    memcpy(h->body.data, h->head + hlen, take);
+    h->body.got = take;
+    h->hlen += take;
+    if (h->body.got == h->body.want)
         return enqueue(c);
-    c->state = C_BODY;
+    h->state = C_BODY;
     rx_more(c);
 }
 
-static void try_head(conn *c)
+static void try_head(net_stream_conn *c)
 {
-    int hl = net_http_parse(c->head, c->hgot, &c->req, &c->early);
+    hconn *h = H(c);
+    int hl = net_http_parse(h->head, h->hgot, &h->req, &h->early);
     if (hl < 0)
         return refuse(c);
     if (hl > 0)
@@ -349,444 +172,364 @@ static void try_head(conn *c)
     rx_more(c);
 }
 
-static void start_head(conn *c)
+static void start_head(net_stream_conn *c)
 {
+    hconn *h = H(c);
     /* What followed the last request (pipelined) starts the next one. */
-    size_t rest = c->hgot - c->hlen;
-    memmove(c->head, c->head + c->hlen, rest);
-    c->hgot = rest;
-    c->hlen = 0;
-    c->state = C_HEAD;
-    c->early.http = 0;
-    c->close_after = false;
-    c->deadline_ms = mono_ms() + LDG_HTTP_REQUEST_TIMEOUT_MS;
+    size_t rest = h->hgot - h->hlen;
+    memmove(h->head, h->head + h->hlen, rest);
+    h->hgot = rest;
+    h->hlen = 0;
+    h->state = C_HEAD;
+    h->early.http = 0;
+    h->close_after = false;
+    net_stream_set_deadline(c, net_stream_now_ms() + LDG_HTTP_REQUEST_TIMEOUT_MS);
     if (rest)
         try_head(c);
     else
         rx_more(c);
 }
 
-static void rx_bytes(conn *c, size_t n, uint64_t now)
+static void http_received(net_stream_conn *c, size_t n, uint64_t now)
 {
-    if (c->state == C_SSE)
+    hconn *h = H(c);
+    if (h->state == C_SSE)
         return rx_more(c);
-    if (c->state == C_HEAD) {
-        if (c->hgot == 0)
-            c->deadline_ms = now + LDG_HTTP_REQUEST_TIMEOUT_MS;
-        c->hgot += n;
+    if (h->state == C_HEAD) {
+        if (h->hgot == 0)
+            net_stream_set_deadline(c, now + LDG_HTTP_REQUEST_TIMEOUT_MS);
+        h->hgot += n;
         return try_head(c);
     }
-    c->bgot += n;
-    if (c->bgot == c->bwant)
+    h->body.got += n;
+    if (h->body.got == h->body.want)
         return enqueue(c);
-    if (c->bgot == c->bcap && !body_grow(c))
+    if (h->body.got == h->body.cap && !body_grow(c))
         return refuse(c);
     rx_more(c);
 }
 
-static void rx_cb(void *arg)
+/* A slow client: told so if it still reads, then closed. */
+static bool http_timed_out(net_stream_conn *c)
 {
-    conn *c = arg;
-    net_http_server *srv = c->srv;
-    pthread_mutex_lock(&srv->mu);
-    c->rx_out = false;
-    int rv = nng_aio_result(c->rx);
-    if (rv == NNG_ETIMEDOUT && !c->closing && c->state != C_SSE && c->hgot > 0) {
-        /* A slow client: told so if it still reads, then closed. */
-        net_http_fail(&c->early, 408, LDG_ERR_TIMEOUT,
-                      "the request did not arrive whole within %d ms", LDG_HTTP_REQUEST_TIMEOUT_MS);
-        srv->st.timed_out++;
-        refuse(c);
-    } else if (c->closing || rv != 0) {
-        kill_conn(c, rv == NNG_ETIMEDOUT ? &srv->st.timed_out : NULL);
-        maybe_reap(c);
-    } else {
-        uint64_t now = mono_ms();
-        c->last_rx_ms = now;
-        rx_bytes(c, nng_aio_count(c->rx), now);
-    }
-    pthread_mutex_unlock(&srv->mu);
+    hconn *h = H(c);
+    if (h->state == C_SSE || h->hgot == 0)
+        return false;
+    net_http_fail(&h->early, 408, LDG_ERR_TIMEOUT, "the request did not arrive whole within %d ms",
+                  LDG_HTTP_REQUEST_TIMEOUT_MS);
+    refuse(c);
+    return true;
 }
 
-/* ---- serving (workers) ---- */
+/* ---- serving ---- */
 
-static void serve(net_http_server *srv, conn *c, net_http_reply *rep)
+/* The connection's client certificate, looked at once its handshake is done (a request
+ * has arrived) and kept for the connection's later requests. */
+static void peer_cert(net_stream_conn *c)
 {
-    memset(rep, 0, sizeof *rep);
-    if (c->early.http) {
-        net_http_reply_error(rep, &c->early);
-        net_http_count(rep->status);
+    hconn *h = H(c);
+    if (!SRV(c)->client_certs)
         return;
+    if (!h->peer_read) {
+        h->peer = net_tls_stream_peer(net_stream_stream(c), &h->peer_id);
+        h->peer_read = true;
     }
-    net_http_serve(srv->node, &c->req, c->rt, c->path_args, c->body, c->bgot, rep);
+    h->req.cert = h->peer;
+    if (h->peer > 0) {
+        memcpy(h->req.cert_role, h->peer_id.role, sizeof h->req.cert_role);
+        memcpy(h->req.cert_cn, h->peer_id.cn, sizeof h->req.cert_cn);
+        memcpy(h->req.cert_fp, h->peer_id.fp, sizeof h->req.cert_fp);
+    }
+}
+
+/* A worker, without the lock. */
+static void http_serve(net_stream_conn *c)
+{
+    hconn *h = H(c);
+    net_http_reply *rep = &h->rep;
+    memset(rep, 0, sizeof *rep);
+    if (h->early.http) {
+        net_http_reply_error(rep, &h->early);
+    } else {
+        peer_cert(c);
+        net_http_serve(SRV(c)->node, &h->req, h->rt, h->path_args, h->body.data, h->body.got, rep);
+    }
     net_http_count(rep->status);
 }
 
+/* Replaces a reply by an error. */
+static void reply_replace(net_http_reply *rep, int http, ldg_err code, const char *message)
+{
+    net_http_error e;
+    net_http_fail(&e, http, code, "%s", message);
+    net_http_sub_free(&rep->sub);
+    free(rep->body);
+    memset(rep, 0, sizeof *rep);
+    net_http_reply_error(rep, &e);
+}
+
+/* The reply's head, or an error's when it does not fit LDG_HTTP_REPLY_HEAD_MAX (a header
+ * value too long: the client gets a 500 it can read, never an assert). */
+static int reply_head(net_http_reply *rep, bool *keep, char *out, size_t cap)
+{
+    int hl = net_http_reply_head(rep, *keep, out, cap);
+    if (hl >= 0)
+        return hl;
+    reply_replace(rep, 500, LDG_ERR_TOO_LARGE,
+                  "the reply's headers exceed LDG_HTTP_REPLY_HEAD_MAX; nothing was sent");
+    net_http_count(500);
+    *keep = false;
+    return net_http_reply_head(rep, *keep, out, cap);
+}
+
 /* Lock held: the reply goes out, or the connection becomes an event stream. */
-static void reply_ready(net_http_server *srv, conn *c, net_http_reply *rep)
+static void reply_ready(net_stream_conn *c)
 {
-    bool keep = c->req.keep_alive && !c->close_after && !rep->close;
-    if (rep->sse && srv->st.subscribers >= LDG_HTTP_SSE_MAX) {
-        net_http_error e;
-        net_http_fail(&e, 503, LDG_ERR_UNAVAILABLE,
-                      "%d event streams are open already; retry later", LDG_HTTP_SSE_MAX);
-        net_http_sub_free(&rep->sub);
-        free(rep->body);
-        memset(rep, 0, sizeof *rep);
-        net_http_reply_error(rep, &e);
+    hconn *h = H(c);
+    net_http_server *srv = SRV(c);
+    net_http_reply *rep = &h->rep;
+    bool keep = h->req.keep_alive && !h->close_after && !rep->close;
+    if (rep->sse && srv->subscribers >= LDG_HTTP_SSE_MAX) {
+        char m[96];
+        snprintf(m, sizeof m, "%d event streams are open already; retry later", LDG_HTTP_SSE_MAX);
+        reply_replace(rep, 503, LDG_ERR_UNAVAILABLE, m);
     }
-    char headers[512];
-    int hl = net_http_reply_head(rep, keep, headers, sizeof headers);
-    c->out_len = c->out_sent = 0;
-    if (!out_append(c, headers, (size_t)hl) || !out_append(c, rep->body, rep->len)) {
-        kill_conn(c, &srv->st.refused);
-        return;
-    }
-    c->close_after = !keep && !rep->sse;
+    char head[LDG_HTTP_REPLY_HEAD_MAX];
+    int hl = reply_head(rep, &keep, head, sizeof head);
+    LDG_ASSERT(hl > 0); /* an error's head is ours and fits (test_http checks it) */
+    h->close_after = !keep && !rep->sse;
     if (rep->sse) {
-        c->state = C_SSE;
-        c->sub = rep->sub;
+        h->state = C_SSE;
+        h->sub = rep->sub;
         memset(&rep->sub, 0, sizeof rep->sub);
-        srv->st.subscribers++;
-        srv->st.served++;
-        rx_more(c);
+        srv->subscribers++;
+        /* An event stream may wait on a reader for as long as its backlog allows. */
+        net_stream_set_tx_ms(c, LDG_HTTP_IDLE_TIMEOUT_MS);
     } else {
-        c->state = C_SEND;
+        h->state = C_SEND;
     }
-    tx_pump(c);
+    if (!net_stream_queue(c, head, (size_t)hl) || !net_stream_send(c, rep->body, rep->len))
+        return;
+    if (rep->sse && net_stream_served(c, true))
+        rx_more(c);
 }
 
-static void *worker_run(void *arg)
+static void http_served(net_stream_conn *c)
 {
-    net_http_server *srv = arg;
-    pthread_mutex_lock(&srv->mu);
-    for (;;) {
-        if (srv->dead) {
-            conn *d = srv->dead;
-            srv->dead = d->qnext;
-            pthread_mutex_unlock(&srv->mu);
-            free_conn(d);
-            pthread_mutex_lock(&srv->mu);
-            srv->nconns--;
-            pthread_cond_broadcast(&srv->idle);
-            continue;
-        }
-        if (srv->qhead) {
-            conn *c = srv->qhead;
-            srv->qhead = c->qnext;
-            if (!srv->qhead)
-                srv->qtail = NULL;
-            bool skip = c->closing;
-            net_http_reply rep = {0};
-            pthread_mutex_unlock(&srv->mu);
-            if (!skip)
-                serve(srv, c, &rep);
-            pthread_mutex_lock(&srv->mu);
-            c->in_work = false;
-            release_body(c);
-            if (c->closing)
-                maybe_reap(c);
-            else
-                reply_ready(srv, c, &rep);
-            free(rep.body);
-            net_http_sub_free(&rep.sub);
-            continue;
-        }
-        if (srv->quit)
-            break;
-        pthread_cond_wait(&srv->work, &srv->mu);
-    }
-    pthread_mutex_unlock(&srv->mu);
-    return NULL;
+    hconn *h = H(c);
+    net_stream_buf_release(c, &h->body);
+    if (!net_stream_closing(c))
+        reply_ready(c);
+    free(h->rep.body);
+    net_http_sub_free(&h->rep.sub);
+    memset(&h->rep, 0, sizeof h->rep);
 }
 
-/* ---- the event feeder ---- */
+static void http_sent(net_stream_conn *c)
+{
+    hconn *h = H(c);
+    if (h->state == C_SEND && net_stream_served(c, !h->close_after))
+        start_head(c);
+}
 
-/* Sends one height's events to every subscriber that wants them (lock held). */
+/* ---- connections ---- */
+
+static bool http_open(net_stream_conn *c)
+{
+    hconn *h = H(c);
+    h->head = malloc(LDG_HTTP_HEAD_MAX);
+    h->path_args = malloc(NET_HTTP_ARGS_MAX * sizeof *h->path_args);
+    if (!h->head || !h->path_args)
+        return false;
+    start_head(c);
+    return true;
+}
+
+/* Only one reading a request: one being served or streaming is kept. */
+static bool http_evictable(const net_stream_conn *c)
+{
+    const hconn *h = net_stream_cdata(c);
+    return h->state == C_HEAD || h->state == C_BODY;
+}
+
+static void http_reaped(net_stream_conn *c)
+{
+    if (H(c)->state == C_SSE)
+        SRV(c)->subscribers--;
+    net_stream_buf_release(c, &H(c)->body);
+}
+
+static void http_release(net_stream_conn *c)
+{
+    hconn *h = H(c);
+    free(h->head);
+    free(h->path_args);
+    free(h->rep.body);
+    net_http_sub_free(&h->rep.sub);
+    net_http_sub_free(&h->sub);
+}
+
+static const net_stream_proto http_proto = {
+    .conn_size = sizeof(hconn),
+    .conn_max = LDG_HTTP_CONN_MAX,
+    .small_max = LDG_HTTP_BODY_SMALL_MAX,
+    .rx_budget = LDG_HTTP_RX_BUDGET,
+    .idle_ms = LDG_HTTP_IDLE_TIMEOUT_MS,
+    .tx_ms = LDG_HTTP_REQUEST_TIMEOUT_MS,
+    .drain_ms = LDG_HTTP_STOP_DRAIN_MS,
+    .open = http_open,
+    .received = http_received,
+    .timed_out = http_timed_out,
+    .serve = http_serve,
+    .served = http_served,
+    .sent = http_sent,
+    .evictable = http_evictable,
+    .reaped = http_reaped,
+    .release = http_release,
+};
+
+/* ---- the event feeder (a side thread of the core) ---- */
+
 static bool sink_append(void *arg, const void *p, size_t n)
 {
-    return out_append(arg, p, n);
+    return net_stream_queue(arg, p, n);
 }
 
-static void feed_height(net_http_server *srv, const net_http_block_events *ev, bool ok)
+/* Sends one height's events to every subscriber that wants them (lock held). */
+static void feed_height(net_stream_server *core, const net_http_block_events *ev, bool ok)
 {
-    for (conn *c = srv->conns; c; c = c->next) {
-        if (c->closing || c->state != C_SSE || c->sub.next_height != ev->height)
+    for (net_stream_conn *c = net_stream_first(core), *next; c; c = next) {
+        next = net_stream_next(c);
+        hconn *h = H(c);
+        if (net_stream_closing(c) || h->state != C_SSE || h->sub.next_height != ev->height)
             continue;
-        size_t before = c->out_len - c->out_sent;
+        size_t before = net_stream_pending(c);
         if (ok) /* else the height is skipped (logged), never retried in a loop */
-            net_http_sub_render(&c->sub, ev, (net_http_sink){c, sink_append});
-        c->sub.next_height = ev->height + 1;
-        if (c->out_len - c->out_sent > LDG_HTTP_SSE_BACKLOG_MAX && before > 0)
-            kill_conn(c, &srv->st.refused); /* a reader that does not read */
+            net_http_sub_render(&h->sub, ev, (net_http_sink){c, sink_append});
+        h->sub.next_height = ev->height + 1;
+        if (net_stream_pending(c) > LDG_HTTP_SSE_BACKLOG_MAX && before > 0)
+            net_stream_close(c, NET_STREAM_REFUSED); /* a reader that does not read */
         else
-            tx_pump(c);
+            net_stream_flush(c);
     }
 }
 
 /* The lowest height some subscriber waits for, or UINT64_MAX. */
-static uint64_t wanted_height(net_http_server *srv)
+static uint64_t wanted_height(net_stream_server *core)
 {
-    uint64_t h = UINT64_MAX;
-    for (conn *c = srv->conns; c; c = c->next)
-        if (!c->closing && c->state == C_SSE && c->sub.next_height < h)
-            h = c->sub.next_height;
-    return h;
+    uint64_t min = UINT64_MAX;
+    for (net_stream_conn *c = net_stream_first(core); c; c = net_stream_next(c))
+        if (!net_stream_closing(c) && H(c)->state == C_SSE && H(c)->sub.next_height < min)
+            min = H(c)->sub.next_height;
+    return min;
 }
 
-static void heartbeat(net_http_server *srv)
+static void heartbeat(net_stream_server *core)
 {
     static const char ping[] = ": ping\n\n";
-    for (conn *c = srv->conns; c; c = c->next)
-        if (!c->closing && c->state == C_SSE && c->out_len == c->out_sent &&
-            out_append(c, ping, sizeof ping - 1))
-            tx_pump(c);
+    for (net_stream_conn *c = net_stream_first(core); c; c = net_stream_next(c))
+        if (!net_stream_closing(c) && H(c)->state == C_SSE && net_stream_pending(c) == 0)
+            net_stream_send(c, ping, sizeof ping - 1);
 }
 
 static void *feeder_run(void *arg)
 {
-    net_http_server *srv = arg;
-    uint64_t last_ping = mono_ms();
-    pthread_mutex_lock(&srv->mu);
-    while (!srv->quit) {
+    net_stream_server *core = arg;
+    net_http_server *srv = net_stream_server_arg(core);
+    uint64_t last_ping = net_stream_now_ms();
+    net_stream_lock(core);
+    while (!net_stream_quitting(core)) {
         uint64_t tip = ldg_chain_tip(srv->node->chain).height;
-        uint64_t h = wanted_height(srv);
+        uint64_t h = wanted_height(core);
         if (h <= tip) {
-            pthread_mutex_unlock(&srv->mu);
+            net_stream_unlock(core);
             net_http_block_events ev;
             bool ok = net_http_events_load(srv->node, h, &ev);
-            pthread_mutex_lock(&srv->mu);
+            net_stream_lock(core);
             if (!ok)
                 net_log(NET_LOG_WARN, "event stream: block %llu cannot be read; skipped",
                         (unsigned long long)h);
-            feed_height(srv, &ev, ok);
+            feed_height(core, &ev, ok);
             net_http_events_free(&ev);
             continue;
         }
-        if (mono_ms() - last_ping >= 15000) {
-            heartbeat(srv);
-            last_ping = mono_ms();
+        if (net_stream_now_ms() - last_ping >= 15000) {
+            heartbeat(core);
+            last_ping = net_stream_now_ms();
         }
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 100 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&srv->idle, &srv->mu, &until);
+        net_stream_sleep(core, 100);
     }
-    pthread_mutex_unlock(&srv->mu);
+    net_stream_unlock(core);
     return NULL;
-}
-
-/* ---- accepting ---- */
-
-/* At the cap, the connection silent longest among those reading a request (the list runs
- * newest first, so among equals the oldest wins); one being served or streaming is kept. */
-static conn *eviction_victim(net_http_server *srv)
-{
-    conn *best = NULL;
-    for (conn *c = srv->conns; c; c = c->next)
-        if (!c->closing && (c->state == C_HEAD || c->state == C_BODY) &&
-            (!best || c->last_rx_ms <= best->last_rx_ms))
-            best = c;
-    return best;
-}
-
-static void add_conn(net_http_server *srv, nng_stream *s)
-{
-    conn *c = calloc(1, sizeof *c);
-    LDG_ASSERT(c);
-    c->srv = srv;
-    c->s = s;
-    c->head = malloc(LDG_HTTP_HEAD_MAX);
-    c->path_args = malloc(NET_HTTP_ARGS_MAX * sizeof *c->path_args);
-    LDG_ASSERT(c->head && c->path_args);
-    LDG_ASSERT(nng_aio_alloc(&c->rx, rx_cb, c) == 0 && nng_aio_alloc(&c->tx, tx_cb, c) == 0);
-    c->last_rx_ms = mono_ms();
-    c->next = srv->conns;
-    if (srv->conns)
-        srv->conns->prev = c;
-    srv->conns = c;
-    srv->nconns++;
-    srv->st.open++;
-    srv->st.accepted++;
-    if (srv->st.open > LDG_HTTP_CONN_MAX) {
-        conn *victim = eviction_victim(srv);
-        kill_conn(victim && victim != c ? victim : c, &srv->st.evicted);
-    }
-    if (srv->stopping)
-        kill_conn(c, NULL);
-    if (c->closing)
-        return;
-    start_head(c);
-}
-
-static void accept_cb(void *arg)
-{
-    net_http_server *srv = arg;
-    int rv = nng_aio_result(srv->accept);
-    pthread_mutex_lock(&srv->mu);
-    if (rv == 0)
-        add_conn(srv, nng_aio_get_output(srv->accept, 0));
-    bool stopping = srv->stopping;
-    pthread_mutex_unlock(&srv->mu);
-    if (stopping || rv == NNG_ECLOSED)
-        return;
-    if (rv == 0 || rv == NNG_ECONNABORTED || rv == NNG_ECONNRESET || rv == NNG_EPEERAUTH ||
-        rv == NNG_ECRYPTO || rv == NNG_EPROTO)
-        nng_stream_listener_accept(srv->l, srv->accept);
-    else
-        nng_sleep_aio(100, srv->pause);
-}
-
-static void pause_cb(void *arg)
-{
-    net_http_server *srv = arg;
-    if (nng_aio_result(srv->pause) == 0)
-        nng_stream_listener_accept(srv->l, srv->accept);
 }
 
 /* ---- start, stop ---- */
 
-static char *read_file(const char *path)
+static int tls_prepare(nng_stream_listener *l, void *arg, char *err, size_t err_len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = malloc(64 * 1024 + 1);
-    size_t n = buf ? fread(buf, 1, 64 * 1024, f) : 0;
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    return buf;
-}
-
-static int tls_setup(net_http_server *srv, const char *cert_path, const char *key_path, char *err,
-                     size_t err_len)
-{
-    char *cert = read_file(cert_path), *key = read_file(key_path);
-    int rv = !cert || !key ? NNG_ENOENT : nng_tls_config_alloc(&srv->tls, NNG_TLS_MODE_SERVER);
-    if (rv == 0)
-        rv = nng_tls_config_own_cert(srv->tls, cert, key, NULL);
-    if (rv == 0)
-        rv = nng_tls_config_auth_mode(srv->tls, NNG_TLS_AUTH_MODE_NONE);
-    if (rv == 0)
-        rv = nng_stream_listener_set_ptr(srv->l, NNG_OPT_TLS_CONFIG, srv->tls);
-    if (key)
-        explicit_bzero(key, strlen(key));
-    free(cert);
-    free(key);
+    net_http_server *srv = arg;
+    int rv = nng_stream_listener_set_ptr(l, NNG_OPT_TLS_CONFIG, srv->tls);
     if (rv != 0)
-        snprintf(err, err_len, "cannot set up TLS for the HTTP API (%s, %s): %s", cert_path,
-                 key_path, nng_strerror(rv));
+        snprintf(err, err_len, "cannot set up TLS for the HTTP API: %s", nng_strerror(rv));
     return rv;
 }
 
 int net_http_server_start(net_http_server **out, net_node *n, const char *listen,
-                          const char *cert_path, const char *key_path, char *err, size_t err_len)
+                          const char *ca_path, const char *cert_path, const char *key_path,
+                          char *err, size_t err_len)
 {
     net_http_server *srv = calloc(1, sizeof *srv);
     LDG_ASSERT(srv);
     srv->node = n;
-    pthread_mutex_init(&srv->mu, NULL);
-    pthread_cond_init(&srv->work, NULL);
-    pthread_cond_init(&srv->idle, NULL);
     bool tls = cert_path && *cert_path;
-    char url[300];
-    snprintf(url, sizeof url, "%s://%s", tls ? "tls+tcp" : "tcp", listen);
-    int rv = nng_stream_listener_alloc(&srv->l, url);
-    if (rv != 0)
-        snprintf(err, err_len, "cannot listen for HTTP on %s: %s", listen, nng_strerror(rv));
-    else if (tls)
-        rv = tls_setup(srv, cert_path, key_path, err, err_len);
-    if (rv == 0) {
-        rv = nng_stream_listener_listen(srv->l);
-        if (rv != 0)
-            snprintf(err, err_len, "cannot listen for HTTP on %s: %s", listen, nng_strerror(rv));
-    }
-    if (rv != 0) {
-        nng_stream_listener_free(srv->l);
-        if (srv->tls)
-            nng_tls_config_free(srv->tls);
-        pthread_cond_destroy(&srv->idle);
-        pthread_cond_destroy(&srv->work);
-        pthread_mutex_destroy(&srv->mu);
+    srv->client_certs = tls && ca_path && *ca_path;
+    char why[NET_PATH_MAX * 2 + 128];
+    if (tls && net_tls_http_config(&srv->tls, srv->client_certs ? ca_path : NULL, cert_path,
+                                   key_path, why, sizeof why) != 0) {
+        snprintf(err, err_len, "cannot set up TLS for the HTTP API: %s", why);
         free(srv);
         return 1;
     }
-    LDG_ASSERT(nng_aio_alloc(&srv->accept, accept_cb, srv) == 0 &&
-               nng_aio_alloc(&srv->pause, pause_cb, srv) == 0);
+    char url[300];
+    snprintf(url, sizeof url, "%s://%s", tls ? "tls+tcp" : "tcp", listen);
+    if (net_stream_server_start(&srv->core, &http_proto, srv, url, tls ? tls_prepare : NULL,
+                                "for HTTP ", listen, err, err_len) != 0) {
+        if (srv->tls)
+            nng_tls_config_free(srv->tls);
+        free(srv);
+        return 1;
+    }
     *out = srv;
     return 0;
 }
 
 void net_http_server_run(net_http_server *srv, int threads)
 {
-    srv->nworkers = threads;
-    srv->workers = calloc((size_t)threads, sizeof *srv->workers);
-    LDG_ASSERT(srv->workers);
-    for (int i = 0; i < threads; i++)
-        LDG_ASSERT(pthread_create(&srv->workers[i], NULL, worker_run, srv) == 0);
-    LDG_ASSERT(pthread_create(&srv->feeder, NULL, feeder_run, srv) == 0);
-    srv->feeder_started = true;
-    nng_stream_listener_accept(srv->l, srv->accept);
-}
-
-static bool replies_pending(net_http_server *srv)
-{
-    for (conn *c = srv->conns; c; c = c->next)
-        if (!c->closing && (c->state == C_BUSY || c->state == C_SEND))
-            return true;
-    return false;
+    net_stream_server_run(srv->core, threads, feeder_run);
 }
 
 void net_http_server_stop(net_http_server *srv)
 {
     if (!srv)
         return;
-    pthread_mutex_lock(&srv->mu);
-    srv->stopping = true;
-    pthread_mutex_unlock(&srv->mu);
-    nng_stream_listener_close(srv->l);
-    nng_aio_stop(srv->pause);
-    nng_aio_stop(srv->accept);
-    pthread_mutex_lock(&srv->mu);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 2;
-    while (replies_pending(srv) && pthread_cond_timedwait(&srv->idle, &srv->mu, &until) == 0)
-        ;
-    for (conn *c = srv->conns, *next; c; c = next) {
-        next = c->next;
-        kill_conn(c, NULL);
-    }
-    while (srv->nconns > 0)
-        pthread_cond_wait(&srv->idle, &srv->mu);
-    srv->quit = true;
-    pthread_cond_broadcast(&srv->work);
-    pthread_cond_broadcast(&srv->idle);
-    pthread_mutex_unlock(&srv->mu);
-    for (int i = 0; i < srv->nworkers; i++)
-        pthread_join(srv->workers[i], NULL);
-    if (srv->feeder_started)
-        pthread_join(srv->feeder, NULL);
-    free(srv->workers);
-    nng_aio_free(srv->accept);
-    nng_aio_free(srv->pause);
-    nng_stream_listener_free(srv->l);
+    net_stream_server_stop(srv->core);
     if (srv->tls)
         nng_tls_config_free(srv->tls);
-    pthread_cond_destroy(&srv->idle);
-    pthread_cond_destroy(&srv->work);
-    pthread_mutex_destroy(&srv->mu);
     free(srv);
 }
 
 void net_http_server_stats_get(net_http_server *srv, net_http_server_stats *out)
 {
-    pthread_mutex_lock(&srv->mu);
-    *out = srv->st;
-    pthread_mutex_unlock(&srv->mu);
+    net_stream_stats st;
+    net_stream_server_stats(srv->core, &st);
+    net_stream_lock(srv->core);
+    out->subscribers = srv->subscribers;
+    net_stream_unlock(srv->core);
+    out->open = st.open;
+    out->accepted = st.accepted;
+    out->evicted = st.evicted;
+    out->timed_out = st.timed_out;
+    out->refused = st.refused;
+    out->served = st.served;
+    out->buffered = st.buffered;
 }

@@ -1,8 +1,9 @@
 /* The HTTP/JSON API server (specs/http.md): HTTP/1.1 over nng streams (tcp, or tls+tcp when
- * configured), served like the RPC server (net_rpc_server.h) so that what a connection costs
- * is bounded: LDG_HTTP_CONN_MAX connections (a new one evicts the one idle longest), a head
- * of at most LDG_HTTP_HEAD_MAX bytes, a body of at most its route's limit growing as it
- * arrives under LDG_HTTP_RX_BUDGET, each request whole within LDG_HTTP_REQUEST_TIMEOUT_MS.
+ * configured), a protocol of the stream-server core shared with the RPC server
+ * (net_stream_server.h), so that what a connection costs is bounded: LDG_HTTP_CONN_MAX connections
+ * (a new one evicts the one idle longest), a head of at most LDG_HTTP_HEAD_MAX bytes, a body of at
+ * most its route's limit growing as it arrives under LDG_HTTP_RX_BUDGET, each request whole within
+ * LDG_HTTP_REQUEST_TIMEOUT_MS.
  *
  * Why not nng's own HTTP server (nng_http_server, linked too): in nng 1.5.2 it has no
  * connection cap and no read timeout (a client that sends half a head holds its
@@ -27,10 +28,12 @@ typedef struct net_http_server_stats {
     uint64_t subscribers; /* event streams open now */
 } net_http_server_stats;
 
-/* Listens on `listen` (HOST:PORT) with TLS when cert_pem is set (files), so that a bad
- * address fails the node's start. Non-zero with a sentence in err. */
+/* Listens on `listen` (HOST:PORT) with TLS when cert_path is set (files; with ca_path too,
+ * a client certificate it verifies is a participant credential), so that a bad address
+ * fails the node's start. Non-zero with a sentence in err. */
 int net_http_server_start(net_http_server **out, net_node *n, const char *listen,
-                          const char *cert_path, const char *key_path, char *err, size_t err_len);
+                          const char *ca_path, const char *cert_path, const char *key_path,
+                          char *err, size_t err_len);
 void net_http_server_run(net_http_server *s, int threads);
 /* NULL is a no-op. */
 void net_http_server_stop(net_http_server *s);

@@ -123,6 +123,11 @@ static void chain_metrics(out *o, net_node *n)
           atomic_load(&n->behind) ? 1 : 0);
     counter(o, "folio_signature_verifications_total",
             "Schnorr signature verifications done by this process.", ldg_verify_count());
+    ldg_sigcache_stats sc = ldg_sigcache_get_stats(ldg_chain_sigcache(n->chain));
+    counter(o, "folio_sigcache_hits_total",
+            "Certificate signatures found verified ahead of their block (chains.md 8.1).", sc.hits);
+    counter(o, "folio_sigcache_misses_total",
+            "Certificate signatures the executor verified inline.", sc.misses);
 }
 
 static void commit_histogram(out *o)

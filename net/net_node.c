@@ -141,7 +141,8 @@ static void write_pid(const char *home)
 }
 
 /* The HTTP API on [http] listen, with TLS from [tls] cert and key (paths the config made
- * absolute) when [http] tls is on. */
+ * absolute) when [http] tls is on; [tls] ca then verifies participants' client
+ * certificates (specs/http.md §5). */
 static int start_http(net_node *n, char *err, size_t err_len)
 {
     bool tls = n->cfg.http_tls;
@@ -149,8 +150,9 @@ static int start_http(net_node *n, char *err, size_t err_len)
         snprintf(err, err_len, "[http] tls is on but [tls] cert and key are not set");
         return 1;
     }
-    int rc = net_http_server_start(&n->http, n, n->cfg.http_listen, tls ? n->cfg.tls_cert : NULL,
-                                   tls ? n->cfg.tls_key : NULL, err, err_len);
+    int rc = net_http_server_start(&n->http, n, n->cfg.http_listen, tls ? n->cfg.tls_ca : NULL,
+                                   tls ? n->cfg.tls_cert : NULL, tls ? n->cfg.tls_key : NULL, err,
+                                   err_len);
     if (rc == 0)
         net_log(NET_LOG_INFO, "HTTP API on %s://%s", n->cfg.http_tls ? "https" : "http",
                 n->cfg.http_listen);

@@ -1,6 +1,9 @@
 /* The client RPC server: the REP side of nng's req0 protocol, served over nng's stream
  * API so that every byte a connection costs is accounted (specs/rpc.md §1).
  *
+ * The connection machinery is the stream-server core's (net_stream_server.h), shared with
+ * the HTTP listener; this file is the SP framing and the dispatch.
+ *
  * nng's own rep0 socket allocates a frame's declared length when it reads the 8-byte
  * header (nng 1.5.2 src/sp/transport/tcp/tcp.c, ipc/ipc.c): 300 connections that declare
  * 16 MiB and stall cost 4.7 GiB. Here a frame's buffer grows only as its bytes arrive,
@@ -16,6 +19,7 @@
 #define NET_RPC_SERVER_H
 
 #include "net_rpc_methods.h"
+#include "net_stream_server.h"
 
 #include <stdint.h>
 
@@ -32,15 +36,9 @@ void net_rpc_server_run(net_rpc_server *s, int threads);
  * a no-op. */
 void net_rpc_server_stop(net_rpc_server *s);
 
-typedef struct net_rpc_server_stats {
-    uint64_t open;      /* connections open now */
-    uint64_t accepted;  /* since start */
-    uint64_t evicted;   /* closed at the cap to make room for a new one */
-    uint64_t timed_out; /* closed for a frame or handshake not arriving in time, or idle */
-    uint64_t refused;   /* closed for a protocol error or an oversized frame */
-    uint64_t served;    /* requests answered */
-    uint64_t buffered;  /* bytes held by frame buffers now */
-} net_rpc_server_stats;
+/* The core's counters (net_stream_server.h); timed_out counts frames or handshakes not
+ * arriving in time and idle connections. */
+typedef net_stream_stats net_rpc_server_stats;
 
 void net_rpc_server_stats_get(net_rpc_server *s, net_rpc_server_stats *out);
 

@@ -259,7 +259,7 @@ static void find_real(void)
 }
 
 static __thread bool suites_applied;
-static __thread bool peer_wanted, peer_seen;
+static __thread bool peer_wanted, peer_seen, peer_unverified;
 static __thread net_tls_peer peer_seen_id;
 
 int mbedtls_ssl_config_defaults(mbedtls_ssl_config *conf, int endpoint, int transport, int preset)
@@ -301,6 +301,7 @@ uint32_t mbedtls_ssl_get_verify_result(const mbedtls_ssl_context *ssl)
     uint32_t r = real_verify_result(ssl);
     if (peer_wanted) {
         const mbedtls_x509_crt *c = mbedtls_ssl_get_peer_cert(ssl);
+        peer_unverified = c && r != 0; /* presented, and refused by the CA check */
         if (c && r == 0) {
             ldg_hash h;
             ldg_sha256(&h, c->raw.p, c->raw.len);
@@ -330,6 +331,20 @@ bool net_tls_pipe_peer(uint32_t pipe_id, net_tls_peer *out)
     return true;
 }
 
+int net_tls_stream_peer(nng_stream *s, net_tls_peer *out)
+{
+    bool verified = false;
+    peer_wanted = true;
+    peer_seen = peer_unverified = false;
+    int rv = nng_stream_get_bool(s, NNG_OPT_TLS_VERIFIED, &verified);
+    peer_wanted = false;
+    if (rv == 0 && verified && peer_seen) {
+        *out = peer_seen_id;
+        return 1;
+    }
+    return rv == 0 && peer_unverified ? -1 : 0;
+}
+
 static char *slurp(const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -344,8 +359,9 @@ static char *slurp(const char *path)
     return buf;
 }
 
-int net_tls_nng_config(struct nng_tls_config **out, bool server, const char *ca, const char *cert,
-                       const char *key, const char *server_name, char *err, size_t err_len)
+static int config_make(struct nng_tls_config **out, bool server, const char *ca, const char *cert,
+                       const char *key, int auth, const char *server_name, char *err,
+                       size_t err_len)
 {
     nng_tls_config *c;
     suites_applied = false;
@@ -363,14 +379,14 @@ int net_tls_nng_config(struct nng_tls_config **out, bool server, const char *ca,
     }
     char *cp = slurp(cert), *kp = slurp(key);
     const char *what = "CA file";
-    rv = nng_tls_config_ca_file(c, ca);
+    rv = ca ? nng_tls_config_ca_file(c, ca) : 0;
     if (rv == 0) {
         what = "certificate/key";
         rv = cp && kp ? nng_tls_config_own_cert(c, cp, kp, NULL) : NNG_ENOENT;
     }
     if (rv == 0) {
         what = "auth mode";
-        rv = nng_tls_config_auth_mode(c, NNG_TLS_AUTH_MODE_REQUIRED);
+        rv = nng_tls_config_auth_mode(c, auth);
     }
     if (rv == 0 && !server && server_name) {
         what = "server name";
@@ -382,10 +398,26 @@ int net_tls_nng_config(struct nng_tls_config **out, bool server, const char *ca,
     }
     free(cp);
     if (rv != 0) {
-        snprintf(err, err_len, "TLS %s (%s, %s): %s", what, ca, cert, nng_strerror(rv));
+        snprintf(err, err_len, "TLS %s (%s, %s): %s", what, ca ? ca : "no CA", cert,
+                 nng_strerror(rv));
         nng_tls_config_free(c);
         return rv;
     }
     *out = c;
     return 0;
+}
+
+int net_tls_nng_config(struct nng_tls_config **out, bool server, const char *ca, const char *cert,
+                       const char *key, const char *server_name, char *err, size_t err_len)
+{
+    return config_make(out, server, ca, cert, key, NNG_TLS_AUTH_MODE_REQUIRED, server_name, err,
+                       err_len);
+}
+
+int net_tls_http_config(struct nng_tls_config **out, const char *ca, const char *cert,
+                        const char *key, char *err, size_t err_len)
+{
+    return config_make(out, true, ca, cert, key,
+                       ca ? NNG_TLS_AUTH_MODE_OPTIONAL : NNG_TLS_AUTH_MODE_NONE, NULL, err,
+                       err_len);
 }

@@ -23,6 +23,9 @@
  * name. */
 #define NET_TLS_ROLE_VALIDATOR "validator"
 #define NET_TLS_ROLE_OBSERVER "observer"
+/* A participant's client certificate for the HTTP API (specs/http.md §5): OU participant,
+ * CN the participant's account (40 lower-case hex digits). */
+#define NET_TLS_ROLE_PARTICIPANT "participant"
 #define NET_TLS_NAME_MAX 64
 
 /* Writes a self-signed CA certificate and its key (PEM, key mode 0600). */
@@ -59,6 +62,13 @@ typedef struct net_tls_peer {
  * pipe (net_tls.c explains how); the call fails closed if that path is not in place. */
 bool net_tls_pipe_peer(uint32_t pipe_id, net_tls_peer *out);
 
+/* The client certificate of an accepted TLS stream (nng_stream *), read the same way as
+ * net_tls_pipe_peer once its handshake is done: 1 verified against the configuration's CA
+ * (*out set), -1 presented but not verified (unknown CA, expired, not for client use), 0
+ * none (or not TLS). */
+struct nng_stream;
+int net_tls_stream_peer(struct nng_stream *s, net_tls_peer *out);
+
 /* Whether the certificate of fingerprint fp is listed in the revocation file at path (one
  * hex SHA-256 fingerprint a line, '#' comments; a missing file lists nothing). */
 bool net_tls_revoked(const char *path, const uint8_t fp[32]);
@@ -70,5 +80,11 @@ struct nng_tls_config;
  * requires the peer's certificate to chain to ca, and presents cert/key. */
 int net_tls_nng_config(struct nng_tls_config **out, bool server, const char *ca, const char *cert,
                        const char *key, const char *server_name, char *err, size_t err_len);
+
+/* The HTTP API's server configuration: presents cert/key; with ca, asks for a client
+ * certificate and verifies one that is presented against ca (a client without one still
+ * connects: net_tls_stream_peer says 0), without ca asks for none. */
+int net_tls_http_config(struct nng_tls_config **out, const char *ca, const char *cert,
+                        const char *key, char *err, size_t err_len);
 
 #endif

@@ -5,11 +5,17 @@
  * measured. The checkpoint rate at full load is the node's capacity for them; 10% of it, at one
  * checkpoint per sub-chain per 10 s, is how many sub-chains it anchors.
  *
+ * On a machine shared with other work that wall rate measures the node's share of the cores,
+ * so the node's CPU is read too (/proc): all threads' CPU per checkpoint (10% of the cores'
+ * time), and its busiest thread's (the executor: with idle cores the node cannot commit
+ * faster than that thread runs), from which the rate with idle cores is estimated.
+ *
  *   bench_chains_node FOLIO_BINARY [SUBCHAINS] [VALIDATORS] [ROUNDS]                        */
 #include "bench/bench_common.h"
 #include "chains/chn_testkit.h"
 #include "gov_module.h"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -48,10 +54,90 @@ static void submit_wait(net_client *c, wire *w, size_t n)
     }
 }
 
-static double timed(net_client *c, wire *w, size_t n)
+/* CPU seconds the node process has used (user + system, all its threads): on a machine
+ * shared with other work the wall rate measures the node's share of the cores; its CPU per
+ * transaction does not depend on that share. */
+static double node_cpu_s(pid_t pid)
 {
-    double t0 = now_s();
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static pid_t g_node;
+
+/* CPU seconds of each of the node's threads. The busiest thread's share of a phase is its
+ * serial path (the executor): with idle cores the node cannot go faster than that thread. */
+#define TASKS_MAX 512
+typedef struct task_cpu {
+    int n;
+    int tid[TASKS_MAX];
+    double cpu[TASKS_MAX];
+} task_cpu;
+
+static void tasks_cpu(pid_t pid, task_cpu *t)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+    t->n = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    for (struct dirent *e; (e = readdir(d)) && t->n < TASKS_MAX;) {
+        int tid = atoi(e->d_name);
+        if (tid <= 0)
+            continue;
+        char path[128], buf[1024];
+        snprintf(path, sizeof path, "%s/%d/stat", dir, tid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        const char *p = strrchr(buf, ')');
+        unsigned long long ut, st;
+        if (!p ||
+            sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+            continue;
+        t->tid[t->n] = tid;
+        t->cpu[t->n++] = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+    }
+    closedir(d);
+}
+
+/* The largest CPU any one thread alive at both snapshots used between them. */
+static double busiest(const task_cpu *a, const task_cpu *b)
+{
+    double m = 0;
+    for (int i = 0; i < b->n; i++)
+        for (int j = 0; j < a->n; j++)
+            if (a->tid[j] == b->tid[i] && b->cpu[i] - a->cpu[j] > m)
+                m = b->cpu[i] - a->cpu[j];
+    return m;
+}
+
+/* Transactions per second committed; *cpu_us: node CPU us per transaction (all threads);
+ * *path_us: its busiest thread's. */
+static double timed(net_client *c, wire *w, size_t n, double *cpu_us, double *path_us)
+{
+    static task_cpu a, b;
+    tasks_cpu(g_node, &a);
+    double t0 = now_s(), c0 = node_cpu_s(g_node);
     submit_wait(c, w, n);
+    *cpu_us = (node_cpu_s(g_node) - c0) * 1e6 / (double)n;
+    tasks_cpu(g_node, &b);
+    *path_us = busiest(&a, &b) * 1e6 / (double)n;
     return (double)n / (now_s() - t0);
 }
 
@@ -100,6 +186,7 @@ int main(int argc, char **argv)
     pid_t node = spawn_dev(argv[1], home);
     if (node < 0)
         return 1;
+    g_node = node;
     net_client *c = bench_node_connect(cfg.rpc_url);
     ldg_keypair op, issuer, inv;
     if (net_key_load(home, "operator", &op) != LDG_OK || ldg_keypair_generate(&issuer) != LDG_OK)
@@ -184,7 +271,7 @@ int main(int argc, char **argv)
         usleep(20000);
     }
     ldg_enc_free(&a);
-    double tps[9], cps[9];
+    double tps[9], cps[9], tcpu[9], ccpu[9], tpath[9], cpath[9];
     for (int r = 0; r < rounds; r++) {
         for (size_t i = 0; i < n; i++) { /* transfers: issuer -> investor */
             ldg_enc_reset(&p);
@@ -194,7 +281,7 @@ int main(int argc, char **argv)
             ldg_enc_bin(&p, inv_acct.b, LDG_ACCOUNT_LEN);
             w[i] = build(cid, AST_TX_TRANSFER, &issuer, &p, expiry);
         }
-        tps[r] = timed(c, w, n);
+        tps[r] = timed(c, w, n, &tcpu[r], &tpath[r]);
         free_all(w, n);
         for (size_t i = 0; i < n; i++) { /* checkpoints: each sub-chain's next block */
             char id[17];
@@ -210,14 +297,19 @@ int main(int argc, char **argv)
             chn_checkpoint_tx_encode(&p, id, ldg_enc_data(&h), ldg_enc_len(&h), &ct);
             w[i] = build(cid, CHN_TX_CHECKPOINT, &op, &p, expiry);
         }
-        cps[r] = timed(c, w, n);
+        cps[r] = timed(c, w, n, &ccpu[r], &cpath[r]);
         free_all(w, n);
         printf("round %d: %zu transfers at %.0f tx/s, %zu checkpoints (%u validators) at %.0f/s "
-               "(x%.1f)\n",
-               r + 1, n, tps[r], n, v, cps[r], tps[r] / cps[r]);
+               "(x%.1f); node CPU per transfer %.0f us, per checkpoint %.0f us (x%.1f); its "
+               "busiest thread's %.0f / %.0f us\n",
+               r + 1, n, tps[r], n, v, cps[r], tps[r] / cps[r], tcpu[r], ccpu[r], ccpu[r] / tcpu[r],
+               tpath[r], cpath[r]);
     }
     qsort(tps, (size_t)rounds, sizeof tps[0], cmpd);
     qsort(cps, (size_t)rounds, sizeof cps[0], cmpd);
+    qsort(tcpu, (size_t)rounds, sizeof tcpu[0], cmpd);
+    qsort(ccpu, (size_t)rounds, sizeof ccpu[0], cmpd);
+    qsort(cpath, (size_t)rounds, sizeof cpath[0], cmpd);
     int md = rounds / 2;
     printf("chains node: %u validators, %d rounds: transfers %.0f / %.0f / %.0f tx/s, "
            "checkpoints %.0f / %.0f / %.0f per s (min / median / max)\n",
@@ -225,6 +317,23 @@ int main(int argc, char **argv)
     printf("chains node: within 10%% of this node's checkpoint capacity, at one checkpoint per "
            "10 s: %.0f sub-chains of %u validators (median; min %.0f) (target >= 1,000)\n",
            0.1 * cps[md] * 10, v, 0.1 * cps[0] * 10);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    /* With idle cores the node's checkpoint rate is bounded by its busiest thread (1 / path)
+     * and by all its CPU spread over the cores (cores / cpu): the smaller of the two. */
+    double idle_rate = 1e6 / cpath[md] < (double)cores * 1e6 / ccpu[md]
+                           ? 1e6 / cpath[md]
+                           : (double)cores * 1e6 / ccpu[md];
+    printf("chains node: busiest node thread's CPU per checkpoint %.0f / %.0f / %.0f us (min / "
+           "median / max); with this machine's %ld cores idle the node would commit about %.0f "
+           "checkpoints/s, so 10%% of it anchors %.0f sub-chains of %u validators at one "
+           "checkpoint per 10 s (target >= 1,000)\n",
+           cpath[0], cpath[md], cpath[rounds - 1], cores, idle_rate, 0.1 * idle_rate * 10, v);
+    printf("chains node: node CPU per checkpoint %.0f / %.0f / %.0f us (min / median / max), per "
+           "transfer %.0f us median; at 10%% of this machine's %ld cores' time, at one "
+           "checkpoint per 10 s: %.0f sub-chains of %u validators (median CPU; worst %.0f)\n",
+           ccpu[0], ccpu[md], ccpu[rounds - 1], tcpu[md], cores,
+           0.1 * (double)cores * 1e6 / ccpu[md] * 10, v,
+           0.1 * (double)cores * 1e6 / ccpu[rounds - 1] * 10);
     /* check: every sub-chain anchored at the last round's height */
     ldg_enc_reset(&p);
     ldg_enc_array(&p, 2);

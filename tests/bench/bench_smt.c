@@ -78,7 +78,7 @@ static int kv_cmp(const void *a, const void *b)
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint64_t tree_bytes; /* bytes of tree writes in the timed blocks */
+static uint64_t tree_bytes, tree_rows; /* bytes and rows of tree writes in the timed blocks */
 static uint64_t rng(void)
 {
     uint64_t x = rng_state;
@@ -133,6 +133,7 @@ static void commit(ldg_store *s, ldg_memkv *mem, ldg_smt *t, uint64_t version, k
         size_t tn = ldg_smt_staged(t, &tw);
         for (size_t i = 0; i < tn; i++) {
             tree_bytes += tw[i].klen + (tw[i].val ? tw[i].vlen : 0);
+            tree_rows++;
             if (tw[i].val)
                 ldg_batch_put(b, LDG_CF_TREE, tw[i].key, tw[i].klen, tw[i].val, tw[i].vlen);
             else
@@ -294,14 +295,15 @@ int main(int argc, char **argv)
     printf("load %llu keys in one block (unsynced): tree %.1f s, plain %.1f s\n",
            (unsigned long long)keys, t1 - t0, t2 - t1);
     double floor1 = updates(plain, NULL, keys, &pv, blocks, 42);
-    tree_bytes = 0;
+    tree_bytes = tree_rows = 0;
     double tree = updates(st, t, keys, &tv, blocks, 42);
     double per_block = (double)tree_bytes / blocks;
     double floor2 = updates(plain, NULL, keys, &pv, blocks, 43);
     double floor = floor1 > floor2 ? floor1 : floor2;
     printf("tree updates at %llu keys, blocks of %d, one synced batch each: %.0f updates/s "
-           "(tree writes %.0f KiB per block beside %d KiB of state puts)\n",
-           (unsigned long long)keys, BLOCK, tree, per_block / 1024, BLOCK * (KEY_LEN + 5) / 1024);
+           "(tree writes %.0f KiB in %.0f rows per block beside %d KiB of state puts)\n",
+           (unsigned long long)keys, BLOCK, tree, per_block / 1024, (double)tree_rows / blocks,
+           BLOCK * (KEY_LEN + 5) / 1024);
     printf("floor, plain synced RocksDB puts of the same keys: %.0f puts/s before, %.0f after; "
            "tree/floor = %.2f against the better\n",
            floor1, floor2, tree / floor);

@@ -14,7 +14,9 @@
  *   applied to a fresh store (ldg_snap_store_apply: one synced batch per chunk), then the
  *   finish (the tree built and checked against the root). In one process, no network: the
  *   network's share is one round trip per chunk, hidden by LDG_SNAP_CHUNKS_IN_FLIGHT.
- * Prints each round, then the spread (min..max) and the peak resident memory. */
+ * Prints each round, then the spread (min..max) and the peak resident memory, of the whole
+ * process and during the syncs (the serving side included). FOLIO_BENCH_SNAP_LOAD=N loads
+ * the served state in unsynced blocks of N keys instead (a large state in less time). */
 #include "ldg_snap.h"
 #include "ldg_store.h"
 
@@ -83,15 +85,16 @@ static ldg_store *fresh(const char *dir, const char *name)
 }
 
 /* Writes the blocks (with the tree if t); the root after the last in *root. */
-static double write_blocks(ldg_store *s, ldg_smt *t, uint64_t keys, ldg_hash *root)
+static double write_blocks(ldg_store *s, ldg_smt *t, uint64_t keys, ldg_hash *root, uint64_t per,
+                           bool sync)
 {
     double t0 = now_s();
-    row *r = malloc(BLOCK * sizeof *r);
-    ldg_write *w = malloc(BLOCK * sizeof *w);
+    row *r = malloc(per * sizeof *r);
+    ldg_write *w = malloc(per * sizeof *w);
     LDG_ASSERT(r && w);
-    for (uint64_t b = 0; b * BLOCK < keys; b++) {
+    for (uint64_t b = 0; b * per < keys; b++) {
         size_t n = 0;
-        for (uint64_t i = b * BLOCK; i < keys && n < BLOCK; i++, n++) {
+        for (uint64_t i = b * per; i < keys && n < per; i++, n++) {
             make_key(i, r[n].k);
             r[n].v[0] = 0xce; /* a canonical u32 amount: 0x10000 + i */
             for (int j = 0; j < 4; j++)
@@ -113,7 +116,7 @@ static double write_blocks(ldg_store *s, ldg_smt *t, uint64_t keys, ldg_hash *ro
                 else
                     ldg_batch_delete(bt, LDG_CF_TREE, tw[i].key, tw[i].klen);
         }
-        LDG_ASSERT(ldg_store_write(s, bt, true) == LDG_OK);
+        LDG_ASSERT(ldg_store_write(s, bt, sync) == LDG_OK);
         ldg_batch_free(bt);
         if (t) {
             ldg_smt_commit(t);
@@ -125,9 +128,33 @@ static double write_blocks(ldg_store *s, ldg_smt *t, uint64_t keys, ldg_hash *ro
     return now_s() - t0;
 }
 
+/* The peak resident memory since the last reset_peak (VmHWM), in MiB; -1 if unknown. */
+static long peak_mib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib < 0 ? -1 : kib / 1024;
+}
+
+/* Resets the peak to the current resident memory (Linux: clear_refs 5). */
+static void reset_peak(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
 /* Syncs dst from the tree of src at version: every chunk built, checked, applied. */
 static double sync_state(ldg_store *src, ldg_store *dst, uint64_t version, const ldg_hash *root,
-                         uint64_t *chunks, uint64_t *bytes)
+                         uint64_t *chunks, uint64_t *bytes, double *finish)
 {
     double t0 = now_s();
     ldg_snap_checkpoint cp = {.height = version, .state_root = *root};
@@ -157,7 +184,9 @@ static double sync_state(ldg_store *src, ldg_store *dst, uint64_t version, const
         }
     }
     char why[256];
+    double t1 = now_s();
     LDG_ASSERT(ldg_snap_store_finish(dst, &cp, why, sizeof why) == LDG_OK);
+    *finish = now_s() - t1;
     return now_s() - t0;
 }
 
@@ -172,6 +201,11 @@ int main(int argc, char **argv)
         return 2;
     }
     double smin = 1e9, smax = 0, rmin = 1e9, rmax = 0, fmin = 1e9, fmax = 0;
+    long sync_peak = -1;
+    /* FOLIO_BENCH_SNAP_LOAD=N: the served state is loaded in unsynced blocks of N keys (for
+     * a large state: its "replay" time is then not a replay of 1,000-key blocks) */
+    const char *ls = getenv("FOLIO_BENCH_SNAP_LOAD");
+    uint64_t load = ls ? strtoull(ls, NULL, 10) : 0;
     for (int r = 0; r < rounds; r++) {
         ldg_store *src = fresh(dir, "replay"), *dst = fresh(dir, "synced"),
                   *pl = fresh(dir, "floor");
@@ -180,16 +214,27 @@ int main(int argc, char **argv)
         LDG_ASSERT(ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, src, NULL, NULL}, 0,
                                 true) == LDG_OK);
         ldg_hash root;
-        double replay = write_blocks(src, t, keys, &root);
-        double floor = write_blocks(pl, NULL, keys, NULL);
-        uint64_t version = (keys + BLOCK - 1) / BLOCK - 1, chunks, bytes;
-        double sync = sync_state(src, dst, version, &root, &chunks, &bytes);
-        printf("round %d, %llu keys (%llu blocks): state sync %.2f s (%llu chunks, %llu KiB); "
-               "replay of the blocks' writes %.2f s; floor (state puts alone) %.2f s; "
-               "sync/replay %.2f, sync/floor %.2f\n",
+        double replay = write_blocks(src, t, keys, &root, load ? load : BLOCK, !load);
+        double floor = write_blocks(pl, NULL, keys, NULL, BLOCK, true);
+        uint64_t version = (keys + (load ? load : BLOCK) - 1) / (load ? load : BLOCK) - 1;
+        uint64_t chunks, bytes;
+        ldg_smt_free(t); /* the replay side's tree and cache leave before the sync */
+        t = NULL;
+        long before = (reset_peak(), peak_mib());
+        double fin;
+        double sync = sync_state(src, dst, version, &root, &chunks, &bytes, &fin);
+        long peak = peak_mib();
+        sync_peak = peak > sync_peak ? peak : sync_peak;
+        printf("round %d, %llu keys (%llu blocks): state sync %.2f s (%llu chunks, %llu KiB; the "
+               "finish, building the tree, %.2f s); "
+               "%s %.2f s; floor (state puts alone, synced blocks of 1,000) %.2f s; "
+               "sync/replay %.2f, sync/floor %.2f; peak RSS during the sync %ld MiB (%ld "
+               "before it)\n",
                r + 1, (unsigned long long)keys, (unsigned long long)version + 1, sync,
-               (unsigned long long)chunks, (unsigned long long)(bytes / 1024), replay, floor,
-               sync / replay, sync / floor);
+               (unsigned long long)chunks, (unsigned long long)(bytes / 1024), fin,
+               load ? "load of the served state in unsynced blocks (no replay figure)"
+                    : "replay of the blocks' writes",
+               replay, floor, sync / replay, sync / floor, peak, before);
         smin = sync < smin ? sync : smin, smax = sync > smax ? sync : smax;
         rmin = replay < rmin ? replay : rmin, rmax = replay > rmax ? replay : rmax;
         fmin = floor < fmin ? floor : fmin, fmax = floor > fmax ? floor : fmax;
@@ -201,9 +246,10 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("state sync of %llu keys over %d rounds: %.2f..%.2f s; replay %.2f..%.2f s; floor "
-           "%.2f..%.2f s; peak RSS %ld MiB (both sides in one process)\n",
+           "%.2f..%.2f s; peak RSS %ld MiB (both sides in one process), %ld MiB during the "
+           "syncs (serving and syncing sides)\n",
            (unsigned long long)keys, rounds, smin, smax, rmin, rmax, fmin, fmax,
-           ru.ru_maxrss / 1024);
+           ru.ru_maxrss / 1024, sync_peak);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     return system(cmd) == 0 ? 0 : 1;
 }

@@ -396,6 +396,150 @@ START_TEST(stale_bounded_per_block)
 }
 END_TEST
 
+/* ---- signatures verified ahead of the block (specs/chains.md §8.1) ---- */
+
+/* A checkpoint transaction, signed by the relayer, decoded into *tx (wire in *w). */
+static void cp_tx(const ldg_enc *hb, const ldg_cert *c, uint64_t nonce, uint8_t **w, ldg_tx *tx)
+{
+    ldg_enc e;
+    ldg_enc_init(&e);
+    chn_checkpoint_tx_encode(&e, "sec", ldg_enc_data(hb), ldg_enc_len(hb), c);
+    size_t len;
+    *w = ldg_tx_build(&len, NULL, TK_MAIN_CHAIN, &(ldg_hash){{0}}, CHN_TX_CHECKPOINT, &M.relayer,
+                      M.env.time_ms + 60000 + nonce, ldg_enc_data(&e), ldg_enc_len(&e), true);
+    ck_assert_ptr_nonnull(*w);
+    ck_assert_int_eq(ldg_tx_decode(tx, *w, len), LDG_R_OK);
+    ldg_enc_free(&e);
+}
+
+enum { BLK = 5 };
+
+/* The block: S's heights 2..5 as checkpoints, of which #1 has one signature flipped and #3
+ * names two validators swapped (each signature then under another key); #4 repeats #3
+ * genuinely signed. good[] holds the genuine certificate of each. */
+static void make_block(uint8_t *w[BLK], ldg_tx tx[BLK], ldg_tx good_tx[BLK], uint8_t *gw[BLK])
+{
+    ldg_enc h;
+    ldg_enc_init(&h);
+    for (int i = 0; i < BLK; i++) {
+        if (i != 4)
+            tk_advance(&S, 1, 1000, &h);
+        ldg_cert c;
+        tk_cert(&c, &S, S.keys, S.n, S.height, ldg_enc_data(&h), ldg_enc_len(&h), 0xf);
+        cp_tx(&h, &c, 100 + (uint64_t)i, &gw[i], &good_tx[i]);
+        if (i == 1)
+            c.sigs[2].sig.b[10] ^= 0x04;
+        if (i == 3) {
+            uint32_t v = c.sigs[0].validator;
+            c.sigs[0].validator = c.sigs[1].validator;
+            c.sigs[1].validator = v;
+        }
+        cp_tx(&h, &c, 200 + (uint64_t)i, &w[i], &tx[i]);
+    }
+    ldg_enc_free(&h);
+}
+
+/* Executes the block on M; receipts into rc; the record's bytes into rec. */
+static size_t run_block(ldg_tx tx[BLK], ldg_receipt rc[BLK], uint8_t *rec)
+{
+    for (int i = 0; i < BLK; i++)
+        ck_assert_int_eq(ldg_exec_tx(M.reg, M.st, &M.env, &tx[i], (uint32_t)i, &rc[i]), LDG_OK);
+    return rec_bytes("sec", rec);
+}
+
+static void free_block(uint8_t *w[BLK], ldg_tx tx[BLK])
+{
+    for (int i = 0; i < BLK; i++) {
+        ldg_tx_free(&tx[i]);
+        free(w[i]);
+    }
+}
+
+/* The same block with and without the cache: the same receipts, the same record. The cache
+ * was filled from the genuine certificates of the same blocks (what a replica may have seen
+ * first): the tampered ones, whose block hash and height are the same, still fail. */
+START_TEST(presign_same_results)
+{
+    ldg_enc h1;
+    ldg_enc_init(&h1);
+    tk_advance(&S, 1, 1000, &h1);
+    ldg_cert c1;
+    tk_cert(&c1, &S, S.keys, S.n, 1, ldg_enc_data(&h1), ldg_enc_len(&h1), 0xf);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h1, &c1, NULL), LDG_R_OK);
+    uint8_t *w[BLK], *gw[BLK];
+    ldg_tx tx[BLK], gtx[BLK];
+    ldg_receipt plain[BLK], cached[BLK];
+    static uint8_t rec_plain[16384], rec_cached[16384];
+    make_block(w, tx, gtx, gw);
+    size_t lp = run_block(tx, plain, rec_plain);
+    ck_assert_int_eq(plain[0].code, LDG_R_OK);
+    ck_assert_int_eq(plain[1].code, CHN_R_BAD_SIGNER);
+    ck_assert_int_eq(plain[2].code, LDG_R_OK);
+    ck_assert_int_eq(plain[3].code, CHN_R_BAD_SIGNER);
+    ck_assert_int_eq(plain[4].code, LDG_R_OK);
+    /* the same main chain again, then the block with the cache: the genuine certificates
+     * gathered and verified ahead, then the block's own */
+    tk_main_free(&M);
+    tk_main_init(&M);
+    ck_assert_int_eq(tk_create(&M, "sec", &S, PERIOD), LDG_R_OK);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &h1, &c1, NULL), LDG_R_OK);
+    ldg_sigcache *cache = ldg_sigcache_new();
+    M.env.sigcache = cache;
+    ck_assert_uint_eq(ldg_exec_presign(M.reg, M.st, &M.env, gtx, BLK, 1), BLK * 4);
+    ck_assert_uint_eq(ldg_sigcache_get_stats(cache).filled, 4 * 4); /* #4 repeats #3 */
+    ck_assert_uint_eq(ldg_exec_presign(M.reg, M.st, &M.env, tx, BLK, 2), BLK * 4);
+    ldg_sigcache_wait(cache); /* so that the hit count below is exact */
+    size_t lc = run_block(tx, cached, rec_cached);
+    for (int i = 0; i < BLK; i++) {
+        ck_assert_int_eq(cached[i].code, plain[i].code);
+        ck_assert_str_eq(cached[i].detail, plain[i].detail);
+    }
+    ck_assert_uint_eq(lc, lp);
+    ck_assert_mem_eq(rec_cached, rec_plain, lp);
+    /* #0, #2 and #4 found their 4 signatures there; #1 and #3 verified inline and failed */
+    ck_assert_uint_eq(ldg_sigcache_get_stats(cache).hits, 3 * 4 + 2);
+    M.env.sigcache = NULL;
+    ldg_sigcache_free(cache);
+    free_block(w, tx);
+    free_block(gw, gtx);
+    ldg_enc_free(&h1);
+}
+END_TEST
+
+/* Sig-jobs are gathered only for checkpoints that pass every cheaper check: an unknown
+ * sub-chain, a certificate of another block, too few or repeated signers give none. */
+START_TEST(presign_gathers_only_candidates)
+{
+    ldg_enc h;
+    ldg_enc_init(&h);
+    tk_advance(&S, 1, 1000, &h);
+    ldg_cert c;
+    uint8_t *w[4];
+    ldg_tx tx[4];
+    tk_cert(&c, &S, S.keys, S.n, S.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x3); /* 2 of 4 */
+    cp_tx(&h, &c, 1, &w[0], &tx[0]);
+    tk_cert(&c, &S, S.keys, S.n, S.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x7);
+    c.sigs[2].validator = 0; /* named twice */
+    cp_tx(&h, &c, 2, &w[1], &tx[1]);
+    tk_cert(&c, &S, S.keys, S.n, S.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x7);
+    c.block_hash.b[0] ^= 1; /* another block */
+    cp_tx(&h, &c, 3, &w[2], &tx[2]);
+    tk_cert(&c, &S, S.keys, S.n, S.height, ldg_enc_data(&h), ldg_enc_len(&h), 0x7);
+    cp_tx(&h, &c, 4, &w[3], &tx[3]); /* the one candidate: 3 jobs */
+    ldg_sigcache *cache = ldg_sigcache_new();
+    M.env.sigcache = cache;
+    ck_assert_uint_eq(ldg_exec_presign(M.reg, M.st, &M.env, tx, 4, 2), 3);
+    M.env.sigcache = NULL;
+    ck_assert_uint_eq(ldg_exec_presign(M.reg, M.st, &M.env, tx, 4, 2), 0); /* no cache */
+    ldg_sigcache_free(cache);
+    for (int i = 0; i < 4; i++) {
+        ldg_tx_free(&tx[i]);
+        free(w[i]);
+    }
+    ldg_enc_free(&h);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chains");
@@ -411,6 +555,8 @@ int main(void)
     tcase_add_test(tc, validator_set_change);
     tcase_add_test(tc, set_period);
     tcase_add_test(tc, stale_bounded_per_block);
+    tcase_add_test(tc, presign_same_results);
+    tcase_add_test(tc, presign_gathers_only_candidates);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -16,7 +16,9 @@ CHN_TOOL="$(dirname "$FOLIO")/tests/chn_tool"
 BASE=$((23000 + ($$ % 200) * 10))
 MAIN="$E2E_TMP/main" SUB="$E2E_TMP/sub"
 ISIN=CNE100000296
-PERIOD=3000
+# 8 s: long enough that the CLI steps between an anchoring and the status checks after it
+# finish inside the period on a loaded 2-core machine (3 s went STALE there)
+PERIOD=8000
 
 eq() { if [ "$2" = "$3" ]; then pass "$1 = $3"; else fail "$1: got '$2', want '$3'"; fi; }
 show() { folio chains show sec --home "$MAIN" --json | jget "$1"; }

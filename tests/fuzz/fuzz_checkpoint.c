@@ -10,7 +10,9 @@
  * - the result is OK or a code of the ledger or of 960..989 (never a store failure);
  * - a refusal leaves the record exactly as it was;
  * - an accepted checkpoint's certificate verifies under the registered set with a quorum;
- * - the same bytes given to the two-level verifier get a stable verdict with a sentence. */
+ * - the same bytes given to the two-level verifier get a stable verdict with a sentence;
+ * - with its signatures verified ahead into the cache (the node's path), the same result
+ *   and the same sentence. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,14 +77,38 @@ static void cert(ldg_cert *c, uint64_t h, const ldg_enc *hb, unsigned signers)
     c->count = signers;
 }
 
-static ldg_result run(const msgpack_object *payload, ldg_txctx *c)
+static ldg_result run_env(const msgpack_object *payload, ldg_txctx *c, const ldg_env *env)
 {
     const ldg_tx_type *t = ldg_registry_find(fx.reg, CHN_TX_CHECKPOINT);
     LDG_ASSERT(t);
     static ldg_tx tx;
     tx.type = CHN_TX_CHECKPOINT;
-    *c = (ldg_txctx){.reg = fx.reg, .st = fx.st, .env = &fx.env, .tx = &tx};
+    *c = (ldg_txctx){.reg = fx.reg, .st = fx.st, .env = env, .tx = &tx};
     return t->apply(c, payload);
+}
+
+static ldg_result run(const msgpack_object *payload, ldg_txctx *c)
+{
+    return run_env(payload, c, &fx.env);
+}
+
+/* The same input with its signatures gathered and verified ahead (ldg_exec_presign, the
+ * node's path, specs/chains.md §8.1): the same result and sentence as without the cache. */
+static void check_presigned(const msgpack_object *payload, ldg_result want, const char *detail)
+{
+    static ldg_sigcache *cache;
+    if (!cache)
+        cache = ldg_sigcache_new();
+    ldg_env env = fx.env;
+    env.sigcache = cache;
+    ldg_tx tx = {.type = CHN_TX_CHECKPOINT, .payload = payload};
+    uint32_t jobs = ldg_exec_presign(fx.reg, fx.st, &env, &tx, 1, 1);
+    LDG_ASSERT(jobs <= LDG_VALIDATORS_MAX);
+    ldg_state_tx_begin(fx.st);
+    ldg_txctx c;
+    ldg_result r = run_env(payload, &c, &env);
+    LDG_ASSERT(r == want && !strcmp(c.detail, detail));
+    ldg_state_tx_rollback(fx.st);
 }
 
 static size_t record_bytes(uint8_t *out)
@@ -208,6 +234,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         LDG_ASSERT(ldg_cert_verify(&cp.cert, SUB, set, 4));
     }
     ldg_state_tx_rollback(fx.st);
+    static char detail[sizeof c.detail];
+    memcpy(detail, c.detail, sizeof detail);
+    check_presigned(d.root, r, detail);
     ldg_dec_free(&d);
     return 0;
 }

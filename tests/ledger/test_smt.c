@@ -156,10 +156,12 @@ static void check_proof(ldg_state_base b, uint64_t v, const ldg_hash *root, cons
     }
     if (p->has_register) {
         *q = *p;
+        /* (R, T) are not part of the proof: the verifier derives them and ignores these */
         q->reg_total += 1;
+        q->reg_root.b[0] ^= 1;
         ck_assert_int_eq(
             ldg_smt_verify(root, m->key[i], m->klen[i], val, vl, q, NULL, NULL, why, sizeof why),
-            LDG_ERR_INVALID);
+            LDG_OK);
         if (q->reg.sib_count) {
             *q = *p;
             q->reg.sums[0] += 1;
@@ -198,6 +200,51 @@ static bool add_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, si
     a->sum += x;
     a->rows++;
     return true;
+}
+
+typedef struct tree_rows {
+    size_t nodes, listed;
+    uint64_t since_min;
+} tree_rows;
+
+/* Counts node rows ('I', 'L') and, in stale records ('S' ‖ be64 since → (u8 klen ‖ node
+ * key)*), the nodes listed and the lowest `since` (state.md §5.4). */
+static bool count_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    tree_rows *r = arg;
+    if (k[0] == 'I' || k[0] == 'L')
+        r->nodes++;
+    if (k[0] != 'S')
+        return true;
+    ck_assert_uint_eq(kl, 9);
+    uint64_t since = 0;
+    for (int i = 1; i < 9; i++)
+        since = since << 8 | k[i];
+    if (since < r->since_min)
+        r->since_min = since;
+    for (size_t at = 0; at < vl; at += 1 + v[at], r->listed++)
+        ck_assert(v[at] > 0 && at + 1 + v[at] <= vl);
+    return true;
+}
+
+static tree_rows count_rows(ldg_state_base b)
+{
+    tree_rows r = {0, 0, UINT64_MAX};
+    ck_assert_int_eq(b.scan(b.arg, (const uint8_t *)"", 0, count_row, &r), LDG_OK);
+    return r;
+}
+
+/* Every stored node is either in the current tree (as many as a fresh build of the same
+ * state has: the shape is canonical) or listed as replaced at a version still in the
+ * window: pruning deletes exactly what fell out of it. */
+static void check_rows(ldg_state_base base, ldg_state_base fresh, uint64_t retain)
+{
+    tree_rows r = count_rows(base), f = count_rows(fresh);
+    ck_assert_uint_eq(r.nodes, f.nodes + r.listed);
+    uint64_t floor;
+    ck_assert_int_eq(ldg_smt_floor(base, &floor), LDG_OK);
+    if (retain)
+        ck_assert(floor > 0 && (r.since_min == UINT64_MAX || r.since_min > floor));
 }
 
 static void run_model(uint64_t retain, uint64_t seed)
@@ -285,6 +332,7 @@ static void run_model(uint64_t retain, uint64_t seed)
     size_t n = model_writes(m, w, bufs);
     ldg_hash again = apply(t2, kv2, 0, w, n);
     ck_assert(!memcmp(again.b, roots[NVERS - 1].b, 32));
+    check_rows(base, base2, retain);
     /* register sums: every instrument's holders add up to the model */
     uint8_t id12[12] = "CNE100000296";
     size_t rows = 0;
@@ -395,24 +443,104 @@ START_TEST(test_worked_values)
 }
 END_TEST
 
+/* One version built in passes (ldg_smt_update then ldg_smt_update_more, as state sync's
+ * finish does) is the version built at once: the same root, the same nodes (none left
+ * behind by a rewrite), readable and provable; registers cut between passes included. */
+START_TEST(test_update_in_passes)
+{
+    tl_rng r;
+    tl_rng_init(&r, tl_seed("smt passes", 0x5eed0003));
+    model *m = calloc(1, sizeof *m);
+    make_keys(m, &r);
+    uint8_t(*bufs)[9] = calloc(NKEYS, 9);
+    for (int i = 0; i < NKEYS; i++) {
+        m->has[i] = true;
+        m->val[i] = 1 + tl_rng_below(&r, 1000000);
+    }
+    ldg_write *w = calloc(NKEYS, sizeof *w);
+    size_t n = model_writes(m, w, bufs);
+    const uint64_t H = 77;
+    ldg_memkv *kv1 = ldg_memkv_new(), *kv2 = ldg_memkv_new();
+    ldg_smt *t1, *t2;
+    ck_assert_int_eq(ldg_smt_open(&t1, ldg_memkv_base(kv1), H, true), LDG_OK);
+    ck_assert_int_eq(ldg_smt_open(&t2, ldg_memkv_base(kv2), H, true), LDG_OK);
+    ldg_hash once = apply(t1, kv1, H, w, n), passes;
+    for (size_t at = 0, len; at < n; at += len) {
+        len = 1 + tl_rng_below(&r, 40);
+        len = len > n - at ? n - at : len;
+        if (at == 0)
+            ck_assert_int_eq(ldg_smt_update(t2, H, w, len, &passes), LDG_OK);
+        else
+            ck_assert_int_eq(ldg_smt_update_more(t2, w + at, len, &passes), LDG_OK);
+        const ldg_write *sw;
+        size_t sn = ldg_smt_staged(t2, &sw);
+        ldg_memkv_apply(kv2, sw, sn);
+        ldg_smt_commit(t2);
+        ldg_smt_stored(t2, H);
+    }
+    ck_assert(!memcmp(once.b, passes.b, 32));
+    check_rows(ldg_memkv_base(kv2), ldg_memkv_base(kv1), 0);
+    ck_assert_uint_eq(ldg_memkv_count(kv1), ldg_memkv_count(kv2));
+    for (int k = 0; k < 16; k++)
+        check_proof(ldg_memkv_base(kv2), H, &passes, m, (int)tl_rng_below(&r, NKEYS));
+    ldg_smt_free(t1);
+    ldg_smt_free(t2);
+    ldg_memkv_free(kv1);
+    ldg_memkv_free(kv2);
+    free(w);
+    free(bufs);
+    free(m);
+}
+END_TEST
+
 /* Bytes that are not a proof: refused with DECODE, never asserting. */
 START_TEST(test_proof_bad_bytes)
 {
     ldg_smt_proof *p = malloc(sizeof *p);
     static const uint8_t junk[][12] = {
-        {0x93, 0x02, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0},  /* version 2 */
-        {0x93, 0x01, 0x96, 65, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0}, /* depth 65 */
-        {0x93, 0x01, 0x96, 0, 3, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0},  /* term 3 */
-        {0x93, 0x01, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x91, 0xc0},  /* stray sum */
+        {0x93, 0x01, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0},    /* version 1 */
+        {0x93, 0x02, 0x96, 65, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0},   /* depth 65 */
+        {0x93, 0x02, 0x96, 0, 3, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0},    /* term 3 */
+        {0x93, 0x02, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0}, /* sums as an array */
     };
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
         ck_assert_int_eq(ldg_smt_proof_decode(p, junk[i], sizeof junk[i]), LDG_ERR_DECODE);
-    static const uint8_t ok[] = {0x93, 0x01, 0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0};
+    static const uint8_t ok[] = {0x93, 0x02, 0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0, 0xc0};
     ck_assert_int_eq(ldg_smt_proof_decode(p, ok, sizeof ok), LDG_OK);
+    /* a stray sum in the main segment */
+    static const uint8_t stray[] = {0x93, 0x02, 0x96, 0,    1, 0xc0, 0xc4,
+                                    0,    0xc4, 0,    0xc4, 1, 5,    0xc0};
+    ck_assert_int_eq(ldg_smt_proof_decode(p, stray, sizeof stray), LDG_ERR_DECODE);
     /* depth 1 with a bit set past its 4 levels */
-    static const uint8_t bits[] = {0x93, 0x01, 0x96, 1, 1,    0xc0, 0xc4,
-                                   1,    0x10, 0xc4, 0, 0x90, 0xc0};
+    static const uint8_t bits[] = {0x93, 0x02, 0x96, 1, 1,    0xc0, 0xc4,
+                                   1,    0x10, 0xc4, 0, 0xc4, 0,    0xc0};
     ck_assert_int_eq(ldg_smt_proof_decode(p, bits, sizeof bits), LDG_ERR_DECODE);
+    /* a register segment (depth 1, one sibling) whose sum is not minimal LEB128, is
+     * truncated, runs past 64 bits, or is followed by a stray byte */
+    uint8_t reg[80] = {0x93, 0x02, 0x96, 0,    1,    0xc0, 0xc4, 0,    0xc4, 0, 0xc4, 0, /* main */
+                       0x96, 1,    0,    0xc0, 0xc4, 1,    0x01, 0xc4, 32};
+    size_t at = 21 + 32;
+    reg[21] = 1; /* a non-zero sibling hash */
+    static const struct {
+        uint8_t n, b[11];
+        bool ok;
+    } sums[] = {
+        {1, {0x05}, true},
+        {2, {0x85, 0x00}, false},
+        {1, {0x85}, false},
+        {10, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, true},
+        {10, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}, false},
+        {2, {0x05, 0x05}, false},
+    };
+    for (size_t i = 0; i < sizeof sums / sizeof sums[0]; i++) {
+        reg[at] = 0xc4, reg[at + 1] = sums[i].n;
+        memcpy(reg + at + 2, sums[i].b, sums[i].n);
+        ck_assert_int_eq(ldg_smt_proof_decode(p, reg, at + 2 + sums[i].n),
+                         sums[i].ok ? LDG_OK : LDG_ERR_DECODE);
+        if (sums[i].ok)
+            ck_assert(p->has_register && p->reg.sib_count == 1 &&
+                      p->reg.sums[0] == (sums[i].n == 1 ? 5 : UINT64_MAX));
+    }
     free(p);
 }
 END_TEST
@@ -425,6 +553,7 @@ int main(void)
     tcase_add_test(tc, test_small_trees);
     tcase_add_test(tc, test_worked_values);
     tcase_add_test(tc, test_proof_bad_bytes);
+    tcase_add_test(tc, test_update_in_passes);
     tcase_add_test(tc, test_model_keep_all);
     tcase_add_test(tc, test_model_pruned);
     suite_add_tcase(s, tc);

@@ -329,12 +329,24 @@ static void teardown(void)
     tk_node_close(node, dir);
 }
 
-/* Serves one request; returns the reply's HTTP status and its body as JSON in *j. */
-static int serve(const char *head, const char *body, json_t **j)
+/* The connection's client certificate as the server sets it (net_http_server.c). */
+typedef struct test_cert {
+    int state; /* net_http_req.cert */
+    const char *role, *cn;
+} test_cert;
+
+/* Serves one request over a connection with certificate cert (NULL: none); returns the
+ * reply's HTTP status and its body as JSON in *j. */
+static int serve_cert(const char *head, const char *body, const test_cert *cert, json_t **j)
 {
     net_http_req r;
     net_http_error e;
     ck_assert_int_gt(parse(head, &r, &e), 0);
+    if (cert) {
+        r.cert = cert->state;
+        snprintf(r.cert_role, sizeof r.cert_role, "%s", cert->role);
+        snprintf(r.cert_cn, sizeof r.cert_cn, "%s", cert->cn);
+    }
     char(*args)[LDG_HTTP_TARGET_MAX + 1] = malloc(NET_HTTP_ARGS_MAX * sizeof *args);
     net_http_reply rep;
     memset(&rep, 0, sizeof rep);
@@ -349,6 +361,11 @@ static int serve(const char *head, const char *body, json_t **j)
     *j = rep.sse ? NULL : json_loadb(rep.body, rep.len, 0, NULL);
     free(rep.body);
     return rep.status;
+}
+
+static int serve(const char *head, const char *body, json_t **j)
+{
+    return serve_cert(head, body, NULL, j);
 }
 
 static void assert_error(json_t *j, const char *name)
@@ -487,6 +504,84 @@ START_TEST(test_credentials)
 }
 END_TEST
 
+/* A participant's client certificate is a credential as a signed request is (specs/http.md
+ * §5): its own views; another's is 403; an unverified, non-participant or unknown one 401. */
+START_TEST(test_cert_credentials)
+{
+    json_t *j;
+    ldg_keypair kp;
+    ldg_account acc;
+    char own[41], stranger[41];
+    tl_key(&kp, 1);
+    ldg_account_of(&acc, &kp.pub);
+    ldg_hex_encode(own, acc.b, LDG_ACCOUNT_LEN);
+    tl_key(&kp, 7);
+    ldg_account_of(&acc, &kp.pub);
+    ldg_hex_encode(stranger, acc.b, LDG_ACCOUNT_LEN);
+    const test_cert good = {1, "participant", own};
+    node->cfg.http_public_reads = false;
+    ck_assert_int_eq(
+        serve_cert("GET /v1/accounts/operator/balances HTTP/1.1\r\n\r\n", NULL, &good, &j), 200);
+    json_decref(j);
+    ck_assert_int_eq(serve_cert("GET /v1/status HTTP/1.1\r\n\r\n", NULL, &good, &j), 200);
+    json_decref(j);
+    ck_assert_int_eq(
+        serve_cert("GET /v1/accounts/someone/balances HTTP/1.1\r\n\r\n", NULL, &good, &j), 403);
+    assert_error(j, "DENIED");
+    json_decref(j);
+    ck_assert_int_eq(serve_cert("GET /v1/events?instrument=X HTTP/1.1\r\n\r\n", NULL, &good, &j),
+                     403);
+    json_decref(j);
+    static const char *const bad_role[] = {"validator", "observer", ""};
+    for (size_t i = 0; i < 3; i++) {
+        const test_cert c = {1, bad_role[i], own};
+        ck_assert_int_eq(serve_cert("GET /v1/status HTTP/1.1\r\n\r\n", NULL, &c, &j), 401);
+        assert_error(j, "DENIED");
+        json_decref(j);
+    }
+    const test_cert unknown = {1, "participant", stranger}, not_hex = {1, "participant", "api"};
+    ck_assert_int_eq(serve_cert("GET /v1/status HTTP/1.1\r\n\r\n", NULL, &unknown, &j), 401);
+    json_decref(j);
+    ck_assert_int_eq(serve_cert("GET /v1/status HTTP/1.1\r\n\r\n", NULL, &not_hex, &j), 401);
+    json_decref(j);
+    /* Presented and not verified (another CA): refused even where reads are public. */
+    node->cfg.http_public_reads = true;
+    const test_cert unverified = {-1, "", ""};
+    ck_assert_int_eq(serve_cert("GET /v1/status HTTP/1.1\r\n\r\n", NULL, &unverified, &j), 401);
+    assert_error(j, "DENIED");
+    json_decref(j);
+}
+END_TEST
+
+/* A reply head that does not fit its buffer is an error the server answers (500), never an
+ * assert; the error's own head fits LDG_HTTP_REPLY_HEAD_MAX. */
+START_TEST(test_reply_head_bounded)
+{
+    char *extra = malloc(LDG_HTTP_REPLY_HEAD_MAX + 16);
+    memcpy(extra, "ETag: \"", 7);
+    memset(extra + 7, 'a', LDG_HTTP_REPLY_HEAD_MAX);
+    memcpy(extra + 7 + LDG_HTTP_REPLY_HEAD_MAX, "\"\r\n", 4);
+    extra[LDG_HTTP_REPLY_HEAD_MAX + 11] = '\0';
+    net_http_reply r = {.status = 200, .len = 2, .extra = extra};
+    char head[LDG_HTTP_REPLY_HEAD_MAX];
+    ck_assert_int_eq(net_http_reply_head(&r, true, head, sizeof head), -1);
+    free(extra);
+    r.extra = NULL;
+    ck_assert_int_gt(net_http_reply_head(&r, true, head, sizeof head), 0);
+    /* Every error head (the longest extra line and reason) fits. */
+    static const int statuses[] = {405, 431, 500, 503, 505};
+    for (size_t i = 0; i < LDG_ARRAY_LEN(statuses); i++) {
+        net_http_error e;
+        net_http_fail(&e, statuses[i], LDG_ERR_INVALID, "x");
+        net_http_reply er;
+        memset(&er, 0, sizeof er);
+        net_http_reply_error(&er, &e);
+        ck_assert_int_gt(net_http_reply_head(&er, false, head, sizeof head), 0);
+        free(er.body);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("http");
@@ -501,11 +596,13 @@ int main(void)
     tcase_add_test(tc, test_build_requests);
     tcase_add_test(tc, test_build_refusals);
     tcase_add_test(tc, test_status_mapping);
+    tcase_add_test(tc, test_reply_head_bounded);
     suite_add_tcase(s, tc);
     TCase *tn = tcase_create("node");
     tcase_add_checked_fixture(tn, setup, teardown);
     tcase_add_test(tn, test_serve_routes);
     tcase_add_test(tn, test_credentials);
+    tcase_add_test(tn, test_cert_credentials);
     tcase_add_test(tn, test_healthz_failing);
     suite_add_tcase(s, tn);
     SRunner *sr = srunner_create(s);

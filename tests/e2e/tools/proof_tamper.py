@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from verify_proof import Bin, decode  # noqa: E402
+from verify_proof import Bin, decode, uvarints, uvarints_encode  # noqa: E402
 
 
 def enc(v):
@@ -95,8 +95,10 @@ def main(argv):
             # The Merkle-sum claim: a register totalling 1,000 more, the extra hidden in a
             # sibling subtree's sum (consistent locally; the hashes must give it away).
             p = decode(bytes(b[5][0][2]))
-            p[2][1] += 1000
-            p[2][2][5][0] += 1000
+            seg = p[2]
+            sums = uvarints(bytes(seg[5]), len(seg[4]) // 32)
+            sums[0] += 1000
+            seg[5] = Bin(uvarints_encode(sums))
             b[5][0][2] = Bin(enc(p))
         elif kind == "sibling":
             p = decode(bytes(b[5][0][2]))

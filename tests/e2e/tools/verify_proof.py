@@ -314,6 +314,41 @@ def holding_amount(v):
     return a if is_u64(a) else 0
 
 
+def uvarints(b, n):
+    """Exactly n minimal LEB128 u64s making up all of b (state.md §5.5)."""
+    out, at = [], 0
+    for _ in range(n):
+        v, shift = 0, 0
+        while True:
+            if at >= len(b) or shift > 63:
+                raise ValueError("sums: truncated or too long")
+            c = b[at]
+            at += 1
+            v |= (c & 0x7f) << shift
+            if not c & 0x80:
+                if c == 0 and shift:
+                    raise ValueError("sums: not minimal")
+                break
+            shift += 7
+        if v >= 1 << 64:
+            raise ValueError("sums: past 64 bits")
+        out.append(v)
+    if at != len(b):
+        raise ValueError("sums: more bytes than siblings")
+    return out
+
+
+def uvarints_encode(vals):
+    out = bytearray()
+    for v in vals:
+        while True:
+            out.append((v & 0x7f) | (0x80 if v > 0x7f else 0))
+            v >>= 7
+            if not v:
+                break
+    return bytes(out)
+
+
 def seg_decode(o, sum_tree):
     if not (isinstance(o, list) and len(o) == 6 and is_u64(o[0]) and o[0] <= DEPTH_MAX and
             is_u64(o[1]) and o[1] <= TERM_OTHER):
@@ -329,14 +364,15 @@ def seg_decode(o, sum_tree):
     elif other is not None:
         raise ValueError("other leaf where none is due")
     if not (is_bin(bitmap, (depth + 1) // 2) and isinstance(sibs, Bin) and len(sibs) % 32 == 0
-            and isinstance(sums, list) and all(is_u64(x) for x in sums)):
+            and isinstance(sums, Bin)):
         raise ValueError("siblings")
     bits = [i for i in range(len(bitmap) * 8) if bitmap[i // 8] >> (i % 8) & 1]
     if any(i >= depth * 4 for i in bits):
         raise ValueError("bitmap bit past the last level")
     sib = [bytes(sibs[k:k + 32]) for k in range(0, len(sibs), 32)]
-    if len(bits) != len(sib) or len(sums) != (len(bits) if sum_tree else 0):
+    if len(bits) != len(sib):
         raise ValueError("sibling count")
+    sums = uvarints(bytes(sums), len(sib) if sum_tree else 0)
     sums = sums if sum_tree else [0] * len(sib)
     if any(h == ZERO and x == 0 for h, x in zip(sib, sums)):
         raise ValueError("an empty sibling is listed")
@@ -390,15 +426,10 @@ def tree_check(root, key, value, proof):
         if len(proof) > TREE_PROOF_MAX:
             raise ValueError("over %d bytes" % TREE_PROOF_MAX)
         p = decode(proof)
-        if not (isinstance(p, list) and len(p) == 3 and p[0] == 1):
-            raise ValueError("not a tree proof")
+        if not (isinstance(p, list) and len(p) == 3 and p[0] == 2):
+            raise ValueError("not a tree proof of version 2")
         main = seg_decode(p[1], False)
-        reg = None
-        if p[2] is not None:
-            r = p[2]
-            if not (isinstance(r, list) and len(r) == 3 and is_bin(r[0], 32) and is_u64(r[1])):
-                raise ValueError("register part")
-            reg = (bytes(r[0]), r[1], seg_decode(r[2], True))
+        reg = seg_decode(p[2], True) if p[2] is not None else None
     except (ValueError, UnicodeDecodeError) as e:
         raise Refused("ROOT", "the path is not a tree proof of state.md §5.5 (%s)" % e)
     holding = len(key) == 33 and key[0] == 0x62
@@ -411,13 +442,11 @@ def tree_check(root, key, value, proof):
     if holding:
         mpath = th("folio/smt/regpath", key[1:13])
         if reg is not None:
-            reg_root, reg_total, seg = reg
             amount = holding_amount(value) if value is not None else 0
             own = (th("folio/sum/leaf", path + vh + be64(amount)) if value is not None else None)
-            h, s = seg_term(True, seg, path, own, amount)
-            h, s = seg_root(True, seg, path, h, s)
-            if h != reg_root or s != reg_total:
-                raise Refused("ROOT", "the holding does not lead to the register's root")
+            h, s = seg_term(True, reg, path, own, amount)
+            h, s = seg_root(True, reg, path, h, s)
+            # (R, T) = (h, s): the main segment proves the register leaf they make
             mown = th("folio/smt/register", mpath + h + be64(s))
             total = s
         elif value is not None:

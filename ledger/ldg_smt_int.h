@@ -1,0 +1,217 @@
+/* The state tree's private parts, shared by ledger/ldg_smt*.c only (see ldg_smt.h). */
+#ifndef LDG_SMT_INT_H
+#define LDG_SMT_INT_H
+
+#include "ldg_smt.h"
+
+#include <string.h>
+
+/* ---- node references and keys (local layout, specs/state.md §5.4) ---- */
+
+enum { K_EMPTY = 0, K_INNER = 1, K_LEAF = 2 };
+
+/* A child slot: what a parent holds of a child, enough to hash it and find it. */
+typedef struct child {
+    uint8_t kind;
+    ldg_hash hash;
+    uint64_t sum;
+    uint64_t version;
+    ldg_hash path; /* leaves only */
+} child;
+
+#define TID_LEN 13 /* tree id: 0^13 (main) or 0x01 ‖ id12 (register) */
+#define INODE_KEY_LEN (1 + TID_LEN + 1 + 32 + 8) /* 'I' ‖ tid ‖ depth ‖ prefix ‖ be64 version */
+#define LEAF_KEY_LEN (1 + TID_LEN + 32 + 8)      /* 'L' ‖ tid ‖ path ‖ be64 version */
+#define NODE_KEY_MAX INODE_KEY_LEN
+#define CHILD_ENC_LEN (1 + 32 + 8 + 8 + 32)
+#define ROOT_KEY 'R'  /* 'R' ‖ be64(version) → the main root's child encoding */
+#define STALE_KEY 'S' /* 'S' ‖ be64(since) → (u8 klen ‖ node key)*: replaced at `since` */
+#define FLOOR_KEY 'F' /* 'F' → be64: the lowest version still readable */
+
+static inline void put_be64(uint8_t *o, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        o[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+static inline uint64_t get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static inline unsigned nib(const ldg_hash *p, unsigned depth)
+{
+    uint8_t b = p->b[depth / 2];
+    return depth % 2 ? b & 15 : b >> 4;
+}
+
+static inline void tid_main(uint8_t tid[TID_LEN])
+{
+    memset(tid, 0, TID_LEN);
+}
+
+static inline void tid_register(uint8_t tid[TID_LEN], const uint8_t *id12)
+{
+    tid[0] = 1;
+    memcpy(tid + 1, id12, LDG_SMT_ID_LEN);
+}
+
+/* An internal node's hash: the 4-level binary tree over its 16 slots. lv[k][i] is the
+ * hash of the i-th subtree at level k (level 0: the slots), for proofs. Overflowing sums
+ * saturate (an honest register cannot overflow: it sums to a supply). */
+typedef struct binlevels {
+    ldg_hash h[5][16];
+    uint64_t s[5][16];
+} binlevels;
+
+typedef struct nent {
+    uint8_t *v; /* key (klen) then value, one malloc */
+    uint64_t version;
+    uint32_t vlen;
+    uint32_t h; /* the key's hash: most mismatches are told without reading v */
+    uint8_t klen;
+    bool pinned; /* of a version not yet stored: must stay */
+} nent;
+
+/* A pinned entry, to unpin once its version is stored without scanning the table. */
+typedef struct npin {
+    uint64_t version;
+    uint8_t klen;
+    uint8_t key[NODE_KEY_MAX];
+} npin;
+
+typedef struct ncache {
+    nent *slots;
+    size_t cap, count, bytes;
+    npin *pins;
+    size_t pin_n, pin_cap;
+} ncache;
+
+/* The staged version's bytes: chunks that never move (ldg_smt_staged hands out pointers). */
+typedef struct achunk {
+    struct achunk *next;
+    size_t used, cap;
+    uint8_t b[];
+} achunk;
+
+typedef struct staged {
+    uint8_t *k, *v; /* v NULL: a delete */
+    size_t kl, vl;
+    uint64_t version; /* of the node (puts of nodes), for the cache */
+    bool node;
+} staged;
+
+struct ldg_smt {
+    ldg_state_base base;
+    ncache cache;
+    child root;       /* current */
+    uint64_t version; /* current */
+    bool empty;       /* no version yet */
+    uint64_t retain;  /* 0: keep all */
+    staged *st;       /* the staged version's writes */
+    achunk *arena;    /* their keys and values */
+    size_t st_n, st_cap;
+    ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged */
+    size_t st_w_cap;
+    uint8_t *stale; /* the staged version's replaced nodes: (u8 klen ‖ key)* */
+    size_t stale_n, stale_cap;
+    child st_root;
+    uint64_t st_version;
+    bool st_on;
+    bool inplace; /* the staged writes rewrite the current version (ldg_smt_update_more) */
+};
+
+/* One update to a tree: a path and the leaf to put there (or a delete). */
+typedef struct op {
+    ldg_hash path;
+    bool del;
+    uint8_t lkind; /* LDG_SMT_LEAF_* */
+    ldg_hash leaf_hash;
+    uint64_t sum;
+    const uint8_t *key, *val; /* plain and holding: the state key and value */
+    size_t klen, vlen;
+    const uint8_t *id12; /* register */
+    child sroot;         /* register: its root */
+} op;
+
+typedef struct upd {
+    ldg_smt *t;
+    const uint8_t *tid;
+    bool sum_tree;
+} upd;
+
+/* A walk to path's slot: the internal nodes passed (their children) and the terminal. */
+typedef struct walk {
+    unsigned depth;
+    child term;
+    child (*nodes)[16]; /* LDG_SMT_DEPTH_MAX rows when proving, else NULL */
+} walk;
+
+/* ---- node codec and hashing (ldg_smt_node.c) ---- */
+
+size_t smt_inode_key(uint8_t *k, const uint8_t *tid, unsigned depth, const ldg_hash *path,
+                     uint64_t version);
+size_t smt_leaf_key(uint8_t *k, const uint8_t *tid, const ldg_hash *path, uint64_t version);
+void smt_child_encode(uint8_t *o, const child *c);
+bool smt_child_decode(child *c, const uint8_t *p, size_t n);
+void smt_register_path(ldg_hash *out, const uint8_t *id12);
+bool smt_is_zero(const ldg_hash *h);
+uint64_t smt_holding_amount(const uint8_t *v, size_t n);
+void smt_plain_leaf_hash(ldg_hash *out, const ldg_hash *path, const ldg_hash *vh);
+void smt_holding_leaf_hash(ldg_hash *out, const ldg_hash *path, const ldg_hash *vh,
+                           uint64_t amount);
+void smt_register_leaf_hash(ldg_hash *out, const ldg_hash *rpath, const ldg_hash *sroot,
+                            uint64_t total);
+bool smt_combine(bool sum_tree, const ldg_hash *l, uint64_t ls, const ldg_hash *r, uint64_t rs,
+                 ldg_hash *out, uint64_t *os);
+void smt_node_hash(bool sum_tree, const child *c, binlevels *lv, ldg_hash *out, uint64_t *sum);
+/* The bytes smt_inode_encode writes for children c. */
+size_t smt_inode_size(const child *c, bool sum_tree);
+size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree);
+bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree);
+ldg_hash smt_root_hash(const child *r);
+void smt_plain_op(op *o, const ldg_write *w);
+
+/* ---- the node cache (ldg_smt_cache.c) ---- */
+
+nent *smt_cache_slot(ncache *c, const uint8_t *k, size_t kl);
+void smt_cache_grow(ncache *c);
+void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool pinned,
+                   uint64_t version);
+void smt_cache_trim(ncache *c);
+void smt_cache_free(ncache *c);
+ldg_err smt_base_get(ldg_state_base *b, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl);
+ldg_err smt_node_get(ldg_smt *t, ldg_state_base *b, const uint8_t *k, size_t kl, uint8_t **v,
+                     size_t *vl);
+ldg_err smt_read_inode(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, unsigned depth,
+                       const ldg_hash *path, uint64_t version, child out[16]);
+
+/* ---- staging (ldg_smt.c) ---- */
+
+void smt_stage(ldg_smt *t, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool node,
+               uint64_t version);
+
+/* ---- pruning (ldg_smt_prune.c) ---- */
+
+/* Stages the deletes of what fell out of the retention window at version v: the nodes
+ * replaced at the new floor, their stale record and the root pointer below it. */
+ldg_err smt_stage_prune(ldg_smt *t, uint64_t v);
+
+/* ---- walking down (ldg_smt_read.c) ---- */
+
+ldg_err smt_read_root(ldg_state_base *b, uint64_t version, child *out);
+ldg_err smt_walk_down(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, const child *root,
+                      const ldg_hash *path, walk *w);
+/* The register leaf of id12 under root (K_EMPTY child if none). */
+ldg_err smt_find_register(ldg_smt *t, const child *root, const uint8_t *id12, child *sroot);
+/* The root at version: LDG_ERR_PRUNED below the floor, LDG_ERR_NOT_FOUND above the tip. */
+ldg_err smt_root_at(ldg_state_base *b, uint64_t version, child *root);
+ldg_err smt_read_leaf(ldg_state_base *b, const uint8_t *tid, const child *c, const uint8_t *key,
+                      size_t klen, uint8_t **val, size_t *vlen);
+ldg_err smt_locate(ldg_state_base *b, const child *mroot, const uint8_t *key, size_t klen,
+                   uint8_t *tid, child *root, child *sroot_out, bool *none);
+
+#endif
