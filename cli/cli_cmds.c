@@ -570,6 +570,10 @@ const cli_cmd cli_cmds[] = {
           {"--schema", "FILE",
            "a JSON schema: which fields give time, type and links, which are required "
            "(specs/evidence.md §1.4)",
+           false},
+          {"--progress", NULL,
+           "a progress bar on stderr even when it is not a terminal (one line each 10 %; never "
+           "with --json)",
            false})},
     {"evidence", "anchor", "", 0, 0, true, "anchor the slices of the store not anchored yet",
      OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
@@ -605,10 +609,19 @@ const cli_cmd cli_cmds[] = {
      "and attest it on chain (evidence.attest)",
      OPTS({"--from", "DIR", "the copy of the broker's store (any transport)", true},
           {"--store", "DIR", "this member's evidence store (default HOME/evidence)", false})},
+    {"evidence", "sync", "", 0, 0, true,
+     "copy, verify against their anchors and attest the slices the configured mirrors' nodes "
+     "keep ([evidence] mirrors), then delete lines past [evidence] retention_days; the node "
+     "runs it every replicate_every_s seconds",
+     OPTS({"--from", "URLS", "these nodes' RPC URLs instead of [evidence] mirrors", false},
+          {"--store", "DIR", "this member's evidence store (default HOME/evidence)", false})},
     {"evidence", "restore", "", 0, 0, false,
-     "fetch a slice from a mirror's store, verify it against its anchor, put it in the store",
+     "fetch a slice from a mirror (its store or its node), verify it against its anchor, put it "
+     "in the store",
      OPTS({"--slice", "ROOT", "the slice root (64 hex)", true},
-          {"--from", "DIR", "the mirror's store", true},
+          {"--from", "DIR|URL",
+           "the mirror's store, or its node's RPC URL (default: the [evidence] mirrors in turn)",
+           false},
           {"--store", "DIR", "the evidence store (default HOME/evidence)", false})},
     {"evidence", "verify", "BUNDLE", 1, 1, false,
      "check a bundle with no node: inclusion, anchor signature, block certificate from genesis",
@@ -617,7 +630,10 @@ const cli_cmd cli_cmds[] = {
      "the store's slices: records, time range, anchored or not, lines deleted; with --copies, "
      "the attested off-site copies of each (asks the node)",
      OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false},
-          {"--copies", "N", "flag slices with fewer than N attested copies", false})},
+          {"--copies", "N",
+           "flag slices with fewer than N attested copies (default [evidence] copies_required)",
+           false},
+          {"--subject", "WHO", "only the slices of this subject (a name or account)", false})},
     {"evidence", "consistency", "SUBJECT M N", 3, 3, false,
      "check the node's proof that the subject's evidence log of M slices is a prefix of its "
      "log of N (RFC 9162): its past was not rewritten",

@@ -496,10 +496,76 @@ static void prior_load(cli_ctx *ctx, const char *dir, const char *source, prior 
     free(roots);
 }
 
-/* Keeps only lines the store does not hold; counts the ones that changed. */
-static bool keep_new(void *arg, const ldg_ev_record *r)
+/* The progress bar (stderr): on a terminal or with --progress, never with --json. */
+typedef struct progress {
+    bool on, tty;
+    const char *file;
+    uint64_t size, records, next_check;
+    double t0, last;
+    int shown; /* percent last printed without a terminal */
+} progress;
+
+static double mono_s(void)
 {
-    prior *pr = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress_start(progress *pg, const char *file, FILE *f)
+{
+    struct stat st;
+    pg->file = file;
+    pg->size = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    pg->records = pg->next_check = 0;
+    pg->t0 = pg->last = mono_s();
+    pg->shown = -1;
+}
+
+/* Draws the bar for `at` bytes read: at most 5 times a second on a terminal; otherwise one
+ * line each 10 %. */
+static void progress_draw(progress *pg, uint64_t at, bool end)
+{
+    double now = mono_s(), dt = now - pg->t0 > 1e-6 ? now - pg->t0 : 1e-6;
+    int pct = pg->size ? (int)(at * 100 / pg->size) : 100;
+    pct = end ? 100 : pct > 99 ? 99 : pct;
+    if (pg->tty && !end && now - pg->last < 0.2)
+        return;
+    if (!pg->tty && pct / 10 == pg->shown / 10 && !(end && pg->shown < 100))
+        return;
+    pg->last = now;
+    pg->shown = pct;
+    char bar[31];
+    memset(bar, '.', 30);
+    memset(bar, '#', (size_t)pct * 30 / 100);
+    bar[30] = '\0';
+    fprintf(stderr, "%s%s [%s] %3d%%  %.0f MB/s  %llu records%s", pg->tty ? "\r\033[K" : "",
+            pg->file, bar, pct, (double)at / 1e6 / dt, (unsigned long long)pg->records,
+            pg->tty ? "" : "\n");
+    fflush(stderr);
+}
+
+static void progress_tick(progress *pg, const ldg_ev_record *r)
+{
+    if (!pg->on || ++pg->records < pg->next_check)
+        return;
+    pg->next_check = pg->records + 4096; /* the clock is read once per 4096 records */
+    progress_draw(pg, r->offset, false);
+}
+
+static void progress_end(progress *pg, uint64_t at, bool ok)
+{
+    if (!pg->on)
+        return;
+    if (ok)
+        progress_draw(pg, at, true);
+    if (pg->tty)
+        fputs(ok ? "\n" : "\r\033[K", stderr);
+}
+
+/* Keeps only lines the store does not hold; counts the ones that changed. */
+static bool keep_new_prior(prior *pr, const ldg_ev_record *r)
+{
     if (r->seq > pr->n || !pr->have[r->seq - 1])
         return true;
     if (memcmp(pr->hash[r->seq - 1].b, r->payload_hash.b, LDG_HASH_LEN) != 0 &&
@@ -519,7 +585,17 @@ typedef struct ingest {
     ldg_hash *roots;
     size_t nroots, records;
     ldg_ev_schema *schema; /* NULL: lines/1 */
+    progress pg;
 } ingest;
+
+/* The pipeline's keep (the reader's thread, each record in order): the progress bar, and
+ * only lines the store does not hold. */
+static bool keep_new(void *arg, const ldg_ev_record *r)
+{
+    ingest *in = arg;
+    progress_tick(&in->pg, r);
+    return keep_new_prior(&in->pr, r);
+}
 
 static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
 {
@@ -545,7 +621,8 @@ static bool write_plain(const char *path, const void *d, size_t n, char *err, si
     return ok;
 }
 
-/* The pipeline's sink (worker thread): writes the slice into the staging folder. */
+/* The pipeline's sink (a pool thread, one slice at a time): writes the slice into the
+ * staging folder; it touches only the staging fields, not what keep_new and lookup_store use. */
 static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
 {
     ingest *in = arg;
@@ -578,8 +655,11 @@ static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
     }
     ldg_ev_ingest_out out;
     in->stage_err[0] = '\0';
+    progress_start(&in->pg, file, f);
     ldg_ev_rerr e = ldg_ev_ingest_schema(f, &in->subject, file, in->schema, lookup_store, in,
-                                         keep_new, &in->pr, stage_slice, in, &out);
+                                         keep_new, in, stage_slice, in, &out);
+    long at = ftell(f);
+    progress_end(&in->pg, at > 0 ? (uint64_t)at : 0, e == LDG_EV_ROK);
     fclose(f);
     in->records = out.records;
     in->lines = out.lines;
@@ -876,6 +956,8 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
         return src;
     }
     in.schema = lines ? NULL : schema;
+    in.pg.tty = isatty(STDERR_FILENO);
+    in.pg.on = (in.pg.tty || cli_flag(argc, argv, "--progress")) && !ctx->json;
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
@@ -1608,6 +1690,24 @@ static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
 /* Reads the slice ROOT from another store (a mirror, a copy shipped off-site) and checks it
  * against its anchor: it decodes, hashes to ROOT, and has the anchored subject, count and
  * time range. The bytes (*z) and the anchor's facts on success. */
+/* Whether slice file bytes (hostile) are the slice anchored as root: they decode, hash to
+ * root, have the anchored subject, count and time range, and each line hashes to its
+ * record's payload hash (the root does not cover the lines themselves). */
+static bool copy_matches(const ldg_hash *root, const uint8_t *z, size_t zl, const anchored *an)
+{
+    ldg_ev_slice s;
+    bool ok = ldg_ev_slice_decode(&s, z, zl);
+    size_t bad;
+    if (ok) {
+        ok = !memcmp(s.root.b, root->b, LDG_HASH_LEN) && s.n == an->count &&
+             s.t_first == an->t_first && s.t_last == an->t_last &&
+             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN) &&
+             ldg_ev_slice_lines_ok(&s, &bad);
+        ldg_ev_slice_clear(&s);
+    }
+    return ok;
+}
+
 static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uint8_t **z,
                        size_t *zl, anchored *an)
 {
@@ -1619,15 +1719,7 @@ static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uin
         rc = read_bounded(ctx, path, ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX), z, zl);
     if (rc != CLI_OK)
         return rc;
-    ldg_ev_slice s;
-    bool ok = ldg_ev_slice_decode(&s, *z, *zl);
-    if (ok) {
-        ok = !memcmp(s.root.b, root->b, LDG_HASH_LEN) && s.n == an->count &&
-             s.t_first == an->t_first && s.t_last == an->t_last &&
-             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN);
-        ldg_ev_slice_clear(&s);
-    }
-    if (!ok) {
+    if (!copy_matches(root, *z, *zl, an)) {
         free(*z);
         *z = NULL;
         cli_fail(ctx, "SLICE_MISMATCH",
@@ -1663,12 +1755,49 @@ static int install_copy(cli_ctx *ctx, const char *store, const ldg_hash *root, c
     return CLI_OK;
 }
 
+static uint8_t *origin_fetch(net_client *c, const ldg_hash *root, size_t *len, char *err,
+                             size_t err_len);
+
+/* Restore from another member's node (an RPC URL): its copy, checked against the anchor. */
+static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, uint8_t **z,
+                          size_t *zl, anchored *an)
+{
+    char err[512] = "", hex[65];
+    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
+    int rc = anchor_facts(ctx, root, an);
+    if (rc != CLI_OK)
+        return rc;
+    net_client *c;
+    if (net_client_open(&c, url, 30000, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "UNAVAILABLE", "cannot reach %s: %s", url, err);
+        return CLI_UNAVAILABLE;
+    }
+    *z = origin_fetch(c, root, zl, err, sizeof err);
+    net_client_close(c);
+    if (!*z) {
+        cli_fail(ctx, "UNAVAILABLE", "%s has no copy of slice %s to give: %s", url, hex, err);
+        return CLI_UNAVAILABLE;
+    }
+    if (!copy_matches(root, *z, *zl, an)) {
+        free(*z);
+        *z = NULL;
+        cli_fail(ctx, "SLICE_MISMATCH",
+                 "the copy of slice %s from %s does not decode to the slice anchored on chain: "
+                 "refused",
+                 hex, url);
+        return CLI_REJECTED;
+    }
+    return CLI_OK;
+}
+
 static int cmd_restore(cli_ctx *ctx, int argc, char **argv)
 {
     ldg_hash root, txid;
     const char *id = cli_opt(argc, argv, "--slice"), *from = cli_opt(argc, argv, "--from");
-    if (!id || !from || ldg_hex_decode(root.b, LDG_HASH_LEN, id) != 0) {
-        cli_fail(ctx, "USAGE", "evidence restore needs --slice ROOT (64 hex) and --from DIR");
+    if (!id || ldg_hex_decode(root.b, LDG_HASH_LEN, id) != 0) {
+        cli_fail(ctx, "USAGE",
+                 "evidence restore needs --slice ROOT (64 hex), and --from DIR or URL (default: "
+                 "the first of [evidence] mirrors)");
         return CLI_USAGE;
     }
     char store[NET_PATH_MAX];
@@ -1678,8 +1807,19 @@ static int cmd_restore(cli_ctx *ctx, int argc, char **argv)
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
-    if (rc == CLI_OK)
-        rc = verify_copy(ctx, from, &root, &z, &zl, &an);
+    char first[sizeof ctx->cfg.ev_mirrors];
+    if (rc == CLI_OK && !from) { /* any mirror: the configured ones in turn */
+        snprintf(first, sizeof first, "%s", ctx->cfg.ev_mirrors);
+        rc = CLI_UNAVAILABLE;
+        for (char *save, *u = strtok_r(first, ", ", &save); u && rc != CLI_OK;
+             u = strtok_r(NULL, ", ", &save))
+            from = u, rc = restore_remote(ctx, u, &root, &z, &zl, &an);
+        if (!from)
+            cli_fail(ctx, "USAGE", "no --from and no [evidence] mirrors in the config");
+    } else if (rc == CLI_OK) {
+        rc = strstr(from, "://") ? restore_remote(ctx, from, &root, &z, &zl, &an)
+                                 : verify_copy(ctx, from, &root, &z, &zl, &an);
+    }
     txid = an.txid;
     if (rc == CLI_OK)
         rc = install_copy(ctx, store, &root, z, zl, &txid);
@@ -1734,6 +1874,237 @@ static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+/* ---- sync: automatic replication from the configured mirrors, and retention ---- */
+
+/* A call to another member's node: its JSON reply, or NULL with err. */
+static json_t *origin_call(net_client *c, const ldg_enc *req, char *err, size_t err_len)
+{
+    int status = 0;
+    char *text = NULL;
+    ldg_err e = net_client_call(c, req, &status, &text);
+    if (e != LDG_OK) {
+        snprintf(err, err_len, "did not answer: %s", ldg_err_str(e));
+        return NULL;
+    }
+    json_t *j = json_loads(text, 0, NULL);
+    free(text);
+    if (j && status != 0) {
+        const char *msg = json_string_value(json_object_get(j, "message"));
+        snprintf(err, err_len, "%s", msg ? msg : "refused the request");
+        json_decref(j);
+        return NULL;
+    }
+    if (!j)
+        snprintf(err, err_len, "sent an unreadable reply");
+    return j;
+}
+
+/* One chunk of the slice file into *z (grown to the size the first reply gives, which must
+ * stay the same and within a slice file's bound): the bytes it added. */
+static size_t fetch_chunk(json_t *j, uint8_t **z, uint64_t *size, uint64_t off, char *err,
+                          size_t err_len)
+{
+    json_t *js = json_object_get(j, "size");
+    const char *hx = json_string_value(json_object_get(j, "data"));
+    uint64_t sz = json_is_integer(js) ? (uint64_t)json_integer_value(js) : UINT64_MAX;
+    size_t hl = hx ? strlen(hx) : 1;
+    if (sz > ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX) || (*size && sz != *size) || hl % 2 ||
+        hl / 2 > LDG_EV_FETCH_CHUNK || hl / 2 > sz - off || (hl == 0 && off < sz)) {
+        snprintf(err, err_len, "sent a malformed slice chunk");
+        return 0;
+    }
+    if (!*size) {
+        *size = sz;
+        *z = malloc(sz ? sz : 1);
+        LDG_ASSERT(*z);
+    }
+    if (ldg_hex_decode(*z + off, hl / 2, hx) != 0) {
+        snprintf(err, err_len, "sent a malformed slice chunk");
+        return 0;
+    }
+    return hl / 2;
+}
+
+/* The file of slice root from another member's node, chunk by chunk. */
+static uint8_t *origin_fetch(net_client *c, const ldg_hash *root, size_t *len, char *err,
+                             size_t err_len)
+{
+    uint8_t *z = NULL;
+    uint64_t size = 0, off = 0;
+    err[0] = '\0';
+    do {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 4);
+        ldg_enc_str(&e, "evidence");
+        ldg_enc_str(&e, "slice");
+        ldg_enc_bin(&e, root->b, LDG_HASH_LEN);
+        ldg_enc_u64(&e, off);
+        json_t *j = origin_call(c, &e, err, err_len);
+        ldg_enc_free(&e);
+        size_t got = j ? fetch_chunk(j, &z, &size, off, err, err_len) : 0;
+        json_decref(j);
+        if (!j || err[0] || (got == 0 && off < size)) {
+            free(z);
+            if (!err[0])
+                snprintf(err, err_len, "sent an empty chunk");
+            return NULL;
+        }
+        off += got;
+    } while (off < size);
+    if (size == 0) {
+        free(z);
+        snprintf(err, err_len, "sent an empty slice");
+        return NULL;
+    }
+    *len = (size_t)size;
+    return z;
+}
+
+typedef struct sync_run {
+    cli_ctx *ctx;
+    const char *store;
+    ldg_account me;
+    size_t copied, refused, failed;
+} sync_run;
+
+/* One slice of an origin: fetched, checked against its anchor on this member's chain,
+ * attested, stored. A copy that does not match is refused and counted. */
+static void sync_slice(sync_run *sr, net_client *c, const char *url, const ldg_hash *root)
+{
+    char err[512] = "", hex[65];
+    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
+    anchored an;
+    if (anchor_facts(sr->ctx, root, &an) != CLI_OK) {
+        sr->failed++; /* not anchored on this member's chain (yet): the next pass retries */
+        return;
+    }
+    if (!memcmp(an.subject.b, sr->me.b, LDG_ACCOUNT_LEN))
+        return; /* this member's own slice: no copy of its own to attest */
+    size_t zl;
+    uint8_t *z = origin_fetch(c, root, &zl, err, sizeof err);
+    if (!z) {
+        fprintf(stderr, "folio: evidence sync: %s %s for slice %s\n", url, err, hex);
+        sr->failed++;
+        return;
+    }
+    if (!copy_matches(root, z, zl, &an)) {
+        fprintf(stderr,
+                "folio: evidence sync: SLICE_MISMATCH: the copy of slice %s from %s does not "
+                "decode to the slice anchored on chain (its root, subject, record count or time "
+                "range differ): refused, nothing stored or attested\n",
+                hex, url);
+        sr->refused++;
+        free(z);
+        return;
+    }
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 1);
+    ldg_enc_bin(&p, root->b, LDG_HASH_LEN);
+    int rc = cli_submit(sr->ctx, LDG_TX_EV_ATTEST, &p, "evidence attest", NULL);
+    ldg_enc_free(&p);
+    if (rc == CLI_OK)
+        rc = install_copy(sr->ctx, sr->store, root, z, zl, &an.txid);
+    free(z);
+    sr->copied += rc == CLI_OK;
+    sr->failed += rc != CLI_OK;
+}
+
+/* Every anchored slice the node at url keeps and this store lacks. */
+static void sync_origin(sync_run *sr, const char *url)
+{
+    net_client *c;
+    char err[512] = "";
+    if (net_client_open(&c, url, 30000, err, sizeof err) != LDG_OK) {
+        fprintf(stderr, "folio: evidence sync: cannot reach %s: %s\n", url, err);
+        sr->failed++;
+        return;
+    }
+    ldg_hash after = {{0}}, txid;
+    for (bool more = true; more;) {
+        ldg_enc e;
+        ldg_enc_init(&e);
+        ldg_enc_array(&e, 3);
+        ldg_enc_str(&e, "evidence");
+        ldg_enc_str(&e, "slices");
+        ldg_enc_bin(&e, after.b, LDG_HASH_LEN);
+        json_t *j = origin_call(c, &e, err, sizeof err);
+        ldg_enc_free(&e);
+        json_t *a = json_object_get(j, "slices");
+        if (!json_is_array(a) || json_array_size(a) > LDG_EV_LIST_MAX) {
+            fprintf(stderr, "folio: evidence sync: %s %s\n", url,
+                    j ? "sent a malformed list" : err);
+            json_decref(j);
+            sr->failed++;
+            break;
+        }
+        more = json_is_true(json_object_get(j, "more")) && json_array_size(a) > 0;
+        for (size_t i = 0; i < json_array_size(a); i++) {
+            ldg_hash root;
+            const char *h = json_string_value(json_array_get(a, i));
+            if (!h || ldg_hex_decode(root.b, LDG_HASH_LEN, h) != 0 ||
+                memcmp(root.b, after.b, LDG_HASH_LEN) <= 0) {
+                more = false; /* out of order: a page could loop */
+                sr->failed++;
+                break;
+            }
+            after = root;
+            if (!slice_anchored(sr->store, &root, &txid))
+                sync_slice(sr, c, url, &root);
+        }
+        json_decref(j);
+    }
+    net_client_close(c);
+}
+
+/* Deletes the lines of anchored slices older than the retention period (§2.3). */
+static int retention_pass(cli_ctx *ctx, const char *store, uint64_t days, size_t *purged);
+
+static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
+{
+    sync_run sr = {.ctx = ctx};
+    char store[NET_PATH_MAX];
+    int rc = cli_load_config(ctx);
+    if (rc == CLI_OK)
+        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    const char *list = cli_opt(argc, argv, "--from");
+    if (rc == CLI_OK && !list)
+        list = ctx->cfg.ev_mirrors;
+    if (rc == CLI_OK && *list)
+        rc = subject_of_signer(ctx, &sr.me);
+    if (rc != CLI_OK)
+        return rc;
+    sr.store = store;
+    char urls[sizeof ctx->cfg.ev_mirrors];
+    snprintf(urls, sizeof urls, "%s", list);
+    size_t n = 0, purged = 0;
+    for (char *save, *u = strtok_r(urls, ", ", &save); u; u = strtok_r(NULL, ", ", &save), n++)
+        sync_origin(&sr, u);
+    if (ctx->cfg.ev_retention_days > 0)
+        rc = retention_pass(ctx, store, (uint64_t)ctx->cfg.ev_retention_days, &purged);
+    if (ctx->json) {
+        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "mirrors", (json_int_t)n, "copied",
+                              (json_int_t)sr.copied, "refused", (json_int_t)sr.refused, "failed",
+                              (json_int_t)sr.failed, "purged", (json_int_t)purged);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("evidence sync: %zu slice%s copied, verified and attested from %zu mirror%s; %zu "
+               "refused; %zu not reached (retried next pass); lines of %zu slice%s deleted "
+               "(retention)\n",
+               sr.copied, sr.copied == 1 ? "" : "s", n, n == 1 ? "" : "s", sr.refused, sr.failed,
+               purged, purged == 1 ? "" : "s");
+    }
+    if (rc == CLI_OK && sr.refused) {
+        cli_fail(ctx, "SLICE_MISMATCH",
+                 "%zu slice%s refused: the copies do not match their anchors", sr.refused,
+                 sr.refused == 1 ? "" : "s");
+        return CLI_REJECTED;
+    }
+    return rc;
+}
+
 /* ---- status ---- */
 
 static json_t *slice_json(const char *store, const ldg_ev_slice *s)
@@ -1764,6 +2135,14 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
     if (rc != CLI_OK)
         return rc;
+    if (!cp && ctx->cfg.ev_copies_required > 0) { /* [evidence] copies_required */
+        want = (uint64_t)ctx->cfg.ev_copies_required;
+        cp = "config";
+    }
+    const char *who = cli_opt(argc, argv, "--subject");
+    ldg_account subject;
+    if (who && (rc = cli_resolve_account(ctx, who, &subject)) != CLI_OK)
+        return rc;
     ldg_hash *roots;
     size_t n = store_list(store, &roots), records = 0, pending = 0, short_of = 0;
     json_t *all = json_array();
@@ -1771,6 +2150,10 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         ldg_ev_slice s;
         if (slice_load(ctx, store, &roots[i], &s) != CLI_OK) {
             rc = CLI_REJECTED; /* named by slice_load; the others are still listed */
+            continue;
+        }
+        if (who && memcmp(s.subject.b, subject.b, LDG_ACCOUNT_LEN) != 0) {
+            ldg_ev_slice_clear(&s); /* another subject's (a mirrored copy) */
             continue;
         }
         json_t *j = slice_json(store, &s);
@@ -1786,6 +2169,7 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         ldg_ev_slice_clear(&s);
     }
     free(roots);
+    n = json_array_size(all);
     if (ctx->json) {
         json_t *j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:o}", "store", store, "slices", (json_int_t)n,
                               "records", (json_int_t)records, "not_anchored", (json_int_t)pending,
@@ -1848,6 +2232,25 @@ static int purge_one(cli_ctx *ctx, const char *store, const ldg_hash *root, uint
     return rc;
 }
 
+static int retention_pass(cli_ctx *ctx, const char *store, uint64_t days, size_t *purged)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint64_t cutoff = now > days * 86400000ULL ? now - days * 86400000ULL : 0;
+    ldg_hash *roots;
+    size_t n = store_list(store, &roots);
+    int rc = CLI_OK;
+    *purged = 0;
+    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
+        bool done;
+        rc = purge_one(ctx, store, &roots[i], cutoff, &done);
+        *purged += done;
+    }
+    free(roots);
+    return rc;
+}
+
 static int cmd_purge(cli_ctx *ctx, int argc, char **argv)
 {
     uint64_t days;
@@ -1856,23 +2259,12 @@ static int cmd_purge(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     char store[NET_PATH_MAX];
+    size_t purged = 0;
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
-    if (rc != CLI_OK)
-        return rc;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    uint64_t cutoff = now > days * 86400000ULL ? now - days * 86400000ULL : 0;
-    ldg_hash *roots;
-    size_t n = store_list(store, &roots), purged = 0;
-    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
-        bool done;
-        rc = purge_one(ctx, store, &roots[i], cutoff, &done);
-        purged += done;
-    }
-    free(roots);
+    if (rc == CLI_OK)
+        rc = retention_pass(ctx, store, days, &purged);
     if (rc == CLI_OK && !ctx->json)
         printf("deleted the lines of %zu anchored slice%s older than %llu day%s; their records, "
                "roots and every proof stay valid\n",
@@ -1967,8 +2359,10 @@ int cli_evidence_main(cli_ctx *ctx, int argc, char **argv)
         return cmd_consistency(ctx, argc, argv);
     if (!strcmp(verb, "status"))
         return cmd_status(ctx, argc, argv);
+    if (!strcmp(verb, "sync"))
+        return cmd_sync(ctx, argc, argv);
     cli_fail(ctx, "USAGE",
-             "evidence takes ingest, anchor, prove, chain, disclose, purge, verify, consistency or "
-             "status");
+             "evidence takes ingest, anchor, prove, chain, disclose, purge, mirror, restore, sync, "
+             "verify, consistency or status");
     return CLI_USAGE;
 }

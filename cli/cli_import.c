@@ -57,7 +57,7 @@ void cli_imp_problem_add(cli_imp_file *f, unsigned long line, unsigned long colu
      * bytes become '?', so that the message stays UTF-8 (JSON, terminals). */
     uint8_t *m = (uint8_t *)p->message;
     for (size_t i = 0, n = strlen(p->message); i < n;) {
-        size_t k = cli_csv_utf8_len(m + i, n - i);
+        size_t k = ldg_csv_utf8_len(m + i, n - i);
         if (k == 0)
             m[i++] = '?';
         else
@@ -77,11 +77,11 @@ static bool header_ok(cli_imp_file *f)
         return false;
     }
     for (size_t c = 0; c < n; c++)
-        if (strcmp(cli_csv_at(&f->csv, 0, c), want[c]) != 0) {
+        if (strcmp(ldg_csv_at(&f->csv, 0, c), want[c]) != 0) {
             cli_imp_problem_add(f, f->csv.line[0], (unsigned long)c + 1, "BAD_HEADER",
                                 "column %zu is named '%.40s', not '%s'; the header must be "
                                 "exactly: %s",
-                                c + 1, cli_csv_at(&f->csv, 0, c), want[c], hdr);
+                                c + 1, ldg_csv_at(&f->csv, 0, c), want[c], hdr);
             return false;
         }
     return true;
@@ -181,21 +181,21 @@ static void check_row(cli_imp_file *f, size_t i, unsigned scale)
     cli_imp_row *r = &f->rows[i];
     size_t rec = i + 1;
     r->line = f->csv.line[rec];
-    r->name = cli_csv_at(&f->csv, rec, 0);
+    r->name = ldg_csv_at(&f->csv, rec, 0);
     const char *why = name_problem(r->name);
     if (why)
         cli_imp_problem_add(f, r->line, 1, "BAD_NAME", "%s '%.70s' %s",
                             f->kind == CLI_IMP_REGISTER ? "holder" : "name", r->name, why);
-    field_key(f, r, cli_csv_at(&f->csv, rec, 1), 2);
+    field_key(f, r, ldg_csv_at(&f->csv, rec, 1), 2);
     size_t prof = 2;
     if (f->kind == CLI_IMP_REGISTER) {
-        field_quantity(f, r, cli_csv_at(&f->csv, rec, 2), scale);
+        field_quantity(f, r, ldg_csv_at(&f->csv, rec, 2), scale);
         prof = 3;
-    } else if (!r->has_key && !*cli_csv_at(&f->csv, rec, 1)) {
+    } else if (!r->has_key && !*ldg_csv_at(&f->csv, rec, 1)) {
         cli_imp_problem_add(f, r->line, 2, "BAD_KEY", "public_key is required");
     }
-    const char *v[3] = {cli_csv_at(&f->csv, rec, prof), cli_csv_at(&f->csv, rec, prof + 1),
-                        cli_csv_at(&f->csv, rec, prof + 2)};
+    const char *v[3] = {ldg_csv_at(&f->csv, rec, prof), ldg_csv_at(&f->csv, rec, prof + 1),
+                        ldg_csv_at(&f->csv, rec, prof + 2)};
     field_profile(f, r, v, f->kind == CLI_IMP_INVESTORS);
 }
 
@@ -268,9 +268,9 @@ bool cli_imp_parse(cli_imp_file *f, cli_imp_kind kind, const uint8_t *data, size
 {
     memset(f, 0, sizeof *f);
     f->kind = kind;
-    cli_csv_err e;
-    if (!cli_csv_parse(&f->csv, &e, data, len, CLI_IMPORT_ROWS_MAX)) {
-        cli_imp_problem_add(f, e.line, e.column, cli_csv_code_name(e.code), "%s", e.message);
+    ldg_csv_err e;
+    if (!ldg_csv_parse(&f->csv, &e, data, len, CLI_IMPORT_ROWS_MAX)) {
+        cli_imp_problem_add(f, e.line, e.column, ldg_csv_code_name(e.code), "%s", e.message);
         return false;
     }
     if (!header_ok(f))
@@ -292,7 +292,7 @@ bool cli_imp_parse(cli_imp_file *f, cli_imp_kind kind, const uint8_t *data, size
 
 void cli_imp_free(cli_imp_file *f)
 {
-    cli_csv_free(&f->csv);
+    ldg_csv_free(&f->csv);
     free(f->rows);
     memset(f, 0, sizeof *f);
 }
@@ -316,7 +316,7 @@ bool cli_imp_write_row(char **buf, size_t *len, size_t *cap, cli_imp_kind kind,
     const char *const *v = kind == CLI_IMP_REGISTER ? reg : inv;
     size_t n = kind == CLI_IMP_REGISTER ? 6 : 5;
     for (size_t i = 0; i < n; i++)
-        if (!cli_csv_put(buf, len, cap, v[i], i + 1 == n))
+        if (!ldg_csv_put(buf, len, cap, v[i], i + 1 == n))
             return false;
     return true;
 }

@@ -1,7 +1,7 @@
 /* Bulk import and export of a register of holders and of investors (specs/import.md).
  *
  * Two halves: the file half here is pure (no node; the Check suite tests/cli/test_import.c
- * drives it): the CSV is parsed (cli_csv.h), its header and every field checked, duplicates
+ * drives it): the CSV is parsed (ldg_csv.h), its header and every field checked, duplicates
  * and the total found, each problem with its line and column. The ledger half
  * (cli_import_run.c) compares the rows with the node's participants, profiles and register,
  * then submits what is missing in batches. */
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli_csv.h"
+#include "ldg_csv.h"
 #include "ldg_key.h"
 #include "ldg_limits.h"
 
@@ -52,7 +52,7 @@ typedef struct cli_imp_row {
 
 typedef struct cli_imp_file {
     cli_imp_kind kind;
-    cli_csv csv;
+    ldg_csv csv;
     cli_imp_row *rows;
     size_t n;
     uint64_t total; /* sum of quantities (register) */

@@ -575,7 +575,7 @@ static int read_file(cli_ctx *ctx, const char *path, uint8_t **data, size_t *len
         return CLI_LOCAL;
     }
     /* Grown as it is read (a pipe has no size), never past one byte over the limit. */
-    size_t cap = 64 * 1024, n = 0, want = (size_t)CLI_CSV_FILE_MAX + 1;
+    size_t cap = 64 * 1024, n = 0, want = (size_t)LDG_CSV_FILE_MAX + 1;
     uint8_t *b = malloc(cap);
     LDG_ASSERT(b);
     for (;;) {
@@ -597,7 +597,7 @@ static int read_file(cli_ctx *ctx, const char *path, uint8_t **data, size_t *len
         return CLI_LOCAL;
     }
     *data = b;
-    *len = n; /* more than CLI_CSV_FILE_MAX: the parser says FILE_TOO_LARGE */
+    *len = n; /* more than LDG_CSV_FILE_MAX: the parser says FILE_TOO_LARGE */
     return CLI_OK;
 }
 

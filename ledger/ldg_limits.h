@@ -562,20 +562,20 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Result codes `folio errors` can list (all modules' tables; codes are below 1000). */
 #define CLI_RESULT_CODES_MAX 1000
 
-/* ---- bulk import and export (cli_csv.c, cli_import.c; specs/import.md) ---- */
+/* ---- bulk import and export (ldg_csv.c, cli_import.c; specs/import.md) ---- */
 
 /* Largest CSV file an import reads. The file is read whole and validated before anything is
  * submitted, and the parser keeps a copy of its fields: about three times this in memory at
  * the peak. A register of CLI_IMPORT_ROWS_MAX holders with 64-byte names, 64-hex keys and
  * profiles is ~190 bytes a row, so this admits the largest register with margin. */
-#define CLI_CSV_FILE_MAX (256 * 1024 * 1024)
+#define LDG_CSV_FILE_MAX (256 * 1024 * 1024)
 
 /* Longest field of a CSV file, in bytes. The longest meaningful field is a participant name
  * (LDG_NAME_LEN_MAX) or a 64-hex public key; a longer field is an error, reported at once. */
-#define CLI_CSV_FIELD_MAX 1024
+#define LDG_CSV_FIELD_MAX 1024
 
 /* Most columns of a CSV header: the formats have six; a file of thousands is not one. */
-#define CLI_CSV_COLUMNS_MAX 64
+#define LDG_CSV_COLUMNS_MAX 64
 
 /* Most data rows (holders or investors) of one import. A regional equity center's largest
  * registers have tens of thousands of holders; a million bounds the CLI's memory and the
@@ -635,6 +635,17 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
  * and its root is kept in the slice's head, so proving one record decompresses and re-hashes
  * one tile (about 0.3 ms) instead of the slice. A power of two, so tiles are subtrees. */
 #define LDG_EV_TILE_RECORDS 256
+/* Lines the ingest reads before hashing them on every core (ldg_ev_reader_batch): 4096 lines
+ * of ~300 bytes are one 1 MiB read; the batch's memory is 48 bytes a line (196 KiB). */
+#define LDG_EV_BATCH_LINES 4096
+/* Threads of the ingest's pool (besides the reader): one per core, at most this many; each
+ * holds a zstd context and one tile's buffers (about 1 MiB). */
+#define LDG_EV_INGEST_THREADS_MAX 16
+/* Bytes of a slice file in one `evidence slice` reply (a mirror fetching it): 4 MiB is 8 MiB
+ * of hex, inside one RPC message; a slice file takes a few replies. */
+#define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
+/* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
+#define LDG_EV_LIST_MAX 256
 /* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
 #define LDG_EV_FIELD_NAME_MAX 64
 /* Fields a schema may require: a record's identifying fields, not a whole data model. */

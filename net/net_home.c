@@ -318,6 +318,11 @@ static const cfg_key cfg_keys[] = {
     CFG_TEXT_KEY("host", "chains", host_chains),
     CFG_TEXT_KEY("host", "relay_key", host_relay_key),
     CFG_INT_KEY("test", "fault_equivocate_at", test_fault_equivocate_at, 0, INT_MAX),
+    CFG_TEXT_KEY("evidence", "mirrors", ev_mirrors),
+    CFG_TEXT_KEY("evidence", "attest_as", ev_attest_as),
+    CFG_INT_KEY("evidence", "replicate_every_s", ev_replicate_every_s, 1, 86400),
+    CFG_INT_KEY("evidence", "copies_required", ev_copies_required, 0, 1000),
+    CFG_INT_KEY("evidence", "retention_days", ev_retention_days, 0, 100000),
 };
 _Static_assert(LDG_ARRAY_LEN(cfg_keys) <= 32, "seen is a 32-bit set");
 
@@ -381,10 +386,10 @@ static bool config_key(void *arg, const char *section, const char *name, const c
         return cfg_set(k, p->cfg, value, err, err_len);
     }
     if (!section_known)
-        snprintf(
-            err, err_len,
-            "unknown section [%s] (known: node, p2p, tls, consensus, client, http, host, test)",
-            section);
+        snprintf(err, err_len,
+                 "unknown section [%s] (known: node, p2p, tls, consensus, client, http, host, "
+                 "test, evidence)",
+                 section);
     else
         snprintf(err, err_len, "unknown key %s in [%s]", name, section);
     return false;
@@ -404,6 +409,7 @@ static void config_defaults(const char *home, net_config *cfg)
     cfg->retain_blocks = LDG_SMT_RETAIN_DEFAULT;
     cfg->http_public_reads = true;
     snprintf(cfg->host_relay_key, sizeof cfg->host_relay_key, "operator");
+    cfg->ev_replicate_every_s = 10;
 }
 
 size_t net_config_host_chains(const net_config *cfg, char names[][NET_KEY_NAME_MAX + 1], size_t cap)
@@ -462,6 +468,11 @@ ldg_err net_config_parse(const char *text, size_t len, const char *home, net_con
         return LDG_ERR_INVALID;
     if (!net_key_name_ok(cfg->host_relay_key)) {
         snprintf(err, err_len, "relay_key in [host] must be a key name");
+        return LDG_ERR_INVALID;
+    }
+    if (cfg->ev_attest_as[0] && !net_key_name_ok(cfg->ev_attest_as)) {
+        snprintf(err, err_len,
+                 "attest_as in [evidence] must be a key name (letters, digits, '-', '_', '.')");
         return LDG_ERR_INVALID;
     }
     if (cfg->client_as[0] && !net_key_name_ok(cfg->client_as)) {

@@ -56,6 +56,16 @@ typedef struct net_config {
      * second block at each height >= H its main chain anchors (specs/chains.md §9.3).
      * 0: off. */
     int test_fault_equivocate_at;
+    /* [evidence] (specs/evidence.md §2.4): the other members' nodes (RPC URLs,
+     * comma-separated) whose anchored slices this node copies, verifies and attests (signed
+     * by the key attest_as, default [client] as) every replicate_every_s seconds; the copies
+     * each slice of this store needs (evidence status); days after which the lines of
+     * anchored slices are deleted (0: kept). */
+    char ev_mirrors[2048];
+    char ev_attest_as[NET_KEY_NAME_MAX + 1];
+    int ev_replicate_every_s;
+    int ev_copies_required;
+    int ev_retention_days;
 } net_config;
 
 /* The names of cfg's [host] chains, in order, into names; returns the count. */

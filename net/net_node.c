@@ -1,4 +1,5 @@
 #include "net_node.h"
+#include "net_evsync.h"
 #include "net_log.h"
 #include "net_bft.h"
 #include "net_file.h"
@@ -228,6 +229,8 @@ void net_node_start(net_node *n)
     LDG_ASSERT(pthread_create(&n->driver, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
     n->driver_started = true;
     net_rpc_server_run(n->rpc, n->cfg.rpc_threads);
+    if (!net_evsync_start(n))
+        net_log(NET_LOG_WARN, "evidence sync: the thread could not start");
     if (n->http)
         net_http_server_run(n->http, n->cfg.rpc_threads);
     ldg_tip tip = ldg_chain_tip(n->chain);
@@ -246,6 +249,7 @@ int net_node_close(net_node *n, char *err, size_t err_len)
 {
     int rc = 0;
     net_node_stop(n);
+    net_evsync_stop(n);
     net_http_server_stop(n->http);
     net_rpc_server_stop(n->rpc);
     if (n->driver_started)

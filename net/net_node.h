@@ -37,6 +37,9 @@ typedef struct net_node {
     _Atomic uint64_t time_offset_ms; /* dev mode only */
     net_clock clock;                 /* chain time's clock (net_clock.h) */
     _Atomic bool stopping;
+    /* The evidence sync thread (net_evsync.c), if [evidence] asks for one. */
+    pthread_t evsync;
+    bool evsync_started;
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
     char fatal[256];                 /* set when the node stopped on a fatal error */

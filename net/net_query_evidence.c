@@ -9,9 +9,13 @@
 #include "ldg_ev.h"
 #include "net_reply.h"
 
+#include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
 
 static json_t *hex(const uint8_t *b, size_t n)
 {
@@ -205,6 +209,110 @@ static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t n
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
 
+/* ---- the store's slices, for mirrors (§2.4) ---- */
+
+static bool anchored_name(const char *name, ldg_hash *root)
+{
+    char hx[2 * LDG_HASH_LEN + 1];
+    if (strlen(name) != 2 * LDG_HASH_LEN + 7 || strcmp(name + 2 * LDG_HASH_LEN, ".anchor") != 0)
+        return false;
+    memcpy(hx, name, 2 * LDG_HASH_LEN);
+    hx[2 * LDG_HASH_LEN] = '\0';
+    return ldg_hex_decode(root->b, LDG_HASH_LEN, hx) == 0;
+}
+
+static int root_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, LDG_HASH_LEN);
+}
+
+/* ["slices", after?]: the anchored slices of this node's store (HOME/evidence), by root,
+ * at most LDG_EV_LIST_MAX after `after`. */
+static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    ldg_hash after = {{0}};
+    if (nargs > 2 || (nargs == 2 && !ldg_obj_bin(&args[1], after.b, LDG_HASH_LEN)))
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence slices takes an optional root to list after (32 bytes)");
+    char dir[NET_PATH_MAX];
+    net_home_path(dir, n->home, "evidence");
+    size_t cnt = 0, cap = LDG_EV_LIST_MAX + 1;
+    ldg_hash *roots = malloc(cap * sizeof *roots);
+    LDG_ASSERT(roots);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t top = 0;                 /* index of the largest kept, once full */
+    while (d && (e = readdir(d))) { /* keeps the LDG_EV_LIST_MAX + 1 smallest after `after` */
+        ldg_hash r;
+        if (!anchored_name(e->d_name, &r) || memcmp(r.b, after.b, LDG_HASH_LEN) <= 0)
+            continue;
+        if (cnt < cap) {
+            roots[cnt++] = r;
+            if (cnt == cap)
+                for (size_t i = 0; i < cnt; i++)
+                    top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
+            continue;
+        }
+        if (root_cmp(&r, &roots[top]) >= 0)
+            continue;
+        roots[top] = r; /* replaces the largest; rare once the smallest are found */
+        for (size_t i = 0; i < cnt; i++)
+            top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
+    }
+    if (d)
+        closedir(d);
+    qsort(roots, cnt, sizeof *roots, root_cmp);
+    bool more = cnt > LDG_EV_LIST_MAX;
+    cnt = more ? LDG_EV_LIST_MAX : cnt;
+    json_t *j = json_pack("{s:o,s:b}", "slices", hashes(roots, (uint32_t)cnt), "more", more);
+    free(roots);
+    return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
+}
+
+/* ["slice", root, offset]: up to LDG_EV_FETCH_CHUNK bytes of an anchored slice's file. */
+static char *m_slice(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
+{
+    ldg_hash root;
+    uint64_t off;
+    if (nargs != 3 || !ldg_obj_bin(&args[1], root.b, LDG_HASH_LEN) || !ldg_obj_u64(&args[2], &off))
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence slice takes a slice root (32 bytes) and an offset");
+    char rel[40 + 2 * LDG_HASH_LEN], path[NET_PATH_MAX + 100], hx[2 * LDG_HASH_LEN + 1];
+    ldg_hex_encode(hx, root.b, LDG_HASH_LEN);
+    snprintf(rel, sizeof rel, "evidence/%s.anchor", hx);
+    net_home_path(path, n->home, rel);
+    if (access(path, F_OK) != 0) /* only what this node anchored and keeps */
+        return net_reply_error(status, LDG_ERR_NOT_FOUND, "this node keeps no anchored slice %s",
+                               hx);
+    snprintf(rel, sizeof rel, "evidence/%s.slice", hx);
+    net_home_path(path, n->home, rel);
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0 || st.st_size < 0 ||
+        (uint64_t)st.st_size > ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX) ||
+        off > (uint64_t)st.st_size) {
+        if (f)
+            fclose(f);
+        return net_reply_error(status, LDG_ERR_NOT_FOUND,
+                               "the slice %s is unreadable here, or the offset is past its end",
+                               hx);
+    }
+    size_t want = (uint64_t)st.st_size - off < LDG_EV_FETCH_CHUNK
+                      ? (size_t)(st.st_size - (off_t)off)
+                      : LDG_EV_FETCH_CHUNK;
+    uint8_t *buf = malloc(want ? want : 1);
+    LDG_ASSERT(buf);
+    bool ok = fseeko(f, (off_t)off, SEEK_SET) == 0 && fread(buf, 1, want, f) == want;
+    fclose(f);
+    json_t *j = ok ? json_pack("{s:I,s:I,s:o}", "size", (json_int_t)st.st_size, "offset",
+                               (json_int_t)off, "data", hex(buf, want))
+                   : NULL;
+    free(buf);
+    if (!ok)
+        return net_reply_error(status, LDG_ERR_IO, "the slice %s could not be read", hx);
+    return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
+}
+
 char *net_query_evidence(net_node *n, const char *method, const msgpack_object *args,
                          uint32_t nargs, int *status)
 {
@@ -212,8 +320,9 @@ char *net_query_evidence(net_node *n, const char *method, const msgpack_object *
     *status = 0;
     char sub[16];
     if (nargs < 1 || !ldg_obj_str(&args[0], sub, sizeof sub - 1, false))
-        return net_reply_error(status, LDG_ERR_INVALID,
-                               "evidence takes 'head', 'anchor' or 'consistency' first");
+        return net_reply_error(
+            status, LDG_ERR_INVALID,
+            "evidence takes 'head', 'anchor', 'consistency', 'slices' or 'slice' first");
     ldg_state *st = ldg_chain_reader(n->chain);
     char *out;
     if (!strcmp(sub, "head"))
@@ -222,9 +331,14 @@ char *net_query_evidence(net_node *n, const char *method, const msgpack_object *
         out = m_anchor(n, st, args, nargs, status);
     else if (!strcmp(sub, "consistency"))
         out = m_consistency(st, args, nargs, status);
+    else if (!strcmp(sub, "slices"))
+        out = m_slices(n, args, nargs, status);
+    else if (!strcmp(sub, "slice"))
+        out = m_slice(n, args, nargs, status);
     else
-        out = net_reply_error(status, LDG_ERR_INVALID,
-                              "evidence takes 'head', 'anchor' or 'consistency' first");
+        out = net_reply_error(
+            status, LDG_ERR_INVALID,
+            "evidence takes 'head', 'anchor', 'consistency', 'slices' or 'slice' first");
     ldg_state_free(st);
     return out;
 }

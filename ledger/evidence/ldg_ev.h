@@ -167,6 +167,26 @@ const char *ldg_ev_reader_error(const ldg_ev_reader *rd);
 /* The file's digest, valid once *done: SHA-256 over the payload hash of each line (§2.2),
  * which identifies the file's bytes without hashing them a second time. */
 void ldg_ev_reader_digest(ldg_ev_reader *rd, ldg_hash *out);
+/* Batches, for the parallel ingest: the lines of a batch stay in the reader's buffer (valid
+ * until the next ldg_ev_reader_batch), their payload hashes are computed by any thread
+ * (ldg_ev_batch_hash, disjoint ranges), then each line is taken in order on the reader's
+ * thread (links, record, id, file digest). */
+typedef struct ldg_ev_batch {
+    const uint8_t *line[LDG_EV_BATCH_LINES];
+    size_t len[LDG_EV_BATCH_LINES];
+    ldg_hash ph[LDG_EV_BATCH_LINES];
+    size_t n, next;
+} ldg_ev_batch;
+/* The next lines (at most LDG_EV_BATCH_LINES, those the buffer holds whole): LDG_EV_ROK with
+ * b->n > 0, or *done at a clean end, or an error (as ldg_ev_reader_next) for the first line
+ * that cannot be read once the lines before it were taken. */
+ldg_ev_rerr ldg_ev_reader_batch(ldg_ev_reader *rd, ldg_ev_batch *b, bool *done) LDG_WARN_UNUSED;
+/* Payload hashes of lines [from, to) of b. */
+void ldg_ev_batch_hash(ldg_ev_batch *b, size_t from, size_t to);
+/* Takes the next line of b, hashed: as ldg_ev_reader_next, or *skip for a csv header. */
+ldg_ev_rerr ldg_ev_reader_take(ldg_ev_reader *rd, ldg_ev_batch *b, ldg_ev_record *r,
+                               const uint8_t **bytes, size_t *bytes_len, const uint8_t **line,
+                               size_t *line_len, ldg_hash *id, bool *skip) LDG_WARN_UNUSED;
 /* The same parser on one line held in memory (no \n), for fuzzing and tests; window
  * links resolve against nothing. */
 ldg_ev_rerr ldg_ev_parse_line(const uint8_t *line, size_t len, ldg_ev_record *r);
@@ -214,8 +234,14 @@ uint8_t *ldg_ev_slice_encode(const ldg_ev_slice *s, size_t *len);
  * what the contents hash to. False (s empty) if it does not decode. */
 bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl) LDG_WARN_UNUSED;
 
-/* Receives each sealed slice and its compressed file bytes, on the pipeline's worker
- * thread, in order. Returns false to stop the ingest. */
+/* Whether each line of a decoded slice hashes to its record's payload_hash (the root covers
+ * the records, not the lines: a copy whose lines were altered and recompressed still has
+ * the anchored root). True for a purged slice; false with *bad the first wrong index. */
+bool ldg_ev_slice_lines_ok(const ldg_ev_slice *s, size_t *bad) LDG_WARN_UNUSED;
+
+/* Receives each sealed slice and its compressed file bytes, in order, one call at a time, on
+ * whichever pool thread finished the slice's last tile (possibly the calling thread, while
+ * it waits): it must not touch what keep and lookup use. Returns false to stop the ingest. */
 typedef bool (*ldg_ev_sink_fn)(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl);
 
 /* Whether a record read goes into the slices (false: read, hashed, linkable, not stored:
@@ -229,11 +255,13 @@ typedef struct ldg_ev_ingest_out {
     char error[256];
 } ldg_ev_ingest_out;
 
-/* Reads a whole log into slices of fresh random keys: parsing, record ids and the file
- * digest on the calling thread; sealing, compression and the sink on a worker thread, one
- * slice in flight, so hashing, compression and I/O overlap. keep (NULL: every record)
- * filters what is stored. Returns LDG_EV_ROK, a reader
- * error, or LDG_EV_IO if the sink refused (out->error says which). */
+/* Reads a whole log into slices of fresh random keys, on a pool of one thread per core
+ * (specs/evidence.md §9): payload hashes of each batch of lines on every core; links, record
+ * ids and the file digest in order on the calling thread (keep and lookup are called
+ * there); each full slice sealed and compressed per tile on the pool while the next one
+ * fills (one slice in flight), then the sink. keep (NULL: every record) filters what is
+ * stored. Returns LDG_EV_ROK, a reader error, or LDG_EV_IO if the sink refused (out->error
+ * says which). */
 ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *source,
                           ldg_ev_lookup_fn lookup, void *lookup_arg, ldg_ev_keep_fn keep,
                           void *keep_arg, ldg_ev_sink_fn sink, void *sink_arg,

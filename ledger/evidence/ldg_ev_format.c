@@ -1,9 +1,12 @@
 /* Input formats other than lines/1 (specs/evidence.md §1.4): one JSON object per line
  * (jsonl) or one CSV record per line (csv), whose named fields give TIME, TYPE and LINKS
- * with the same syntax as lines/1; the whole line is the payload. Hand-written scanners:
- * every byte is hostile, every buffer bounded, nothing allocated. */
+ * with the same syntax as lines/1; the whole line is the payload. A CSV line is read by the
+ * one CSV reader (ledger/ldg_csv.c, shared with the CLI's imports); JSON by a hand-written
+ * scanner. Every byte is hostile, every buffer bounded, nothing allocated per record. */
+#include "ldg_csv.h"
 #include "ldg_ev.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 void ldg_ev_schema_default(ldg_ev_schema *s, ldg_ev_fmt format)
@@ -260,65 +263,49 @@ static ldg_ev_rerr split_json(const ldg_ev_schema *s, const uint8_t *line, size_
     return LDG_EV_ROK;
 }
 
-/* ---- csv ---- */
+/* ---- csv: the one CSV reader (ldg_csv_line) ---- */
 
-/* The next CSV field at *p (RFC 4180 quoting; no line breaks inside: one record per line)
- * into out (NULL: skipped). False on a stray or unclosed quote. */
-static bool csv_field(const uint8_t **p, const uint8_t *e, ldg_ev_field *out)
+/* Where the bytes of each column go while a line is read. */
+typedef struct csv_sink {
+    ldg_ev_field *dst[LDG_EV_CSV_COLUMNS_MAX]; /* NULL: counted only */
+    uint32_t len[LDG_EV_CSV_COLUMNS_MAX];
+} csv_sink;
+
+static bool csv_byte(void *arg, size_t field, uint8_t b)
 {
-    const uint8_t *s = *p;
-    if (s < e && *s == '"') {
-        for (s++;; s++) {
-            if (s >= e)
-                return false;
-            if (*s == '"') {
-                if (s + 1 < e && s[1] == '"') {
-                    if (out)
-                        put(out, s, 1);
-                    s++;
-                    continue;
-                }
-                s++;
-                break;
-            }
-            if (out)
-                put(out, s, 1);
-        }
-        if (s < e && *s != ',')
-            return false;
-    } else {
-        while (s < e && *s != ',') {
-            if (*s == '"')
-                return false;
-            if (out)
-                put(out, s, 1);
-            s++;
-        }
-    }
-    *p = s;
+    csv_sink *k = arg;
+    k->len[field]++;
+    if (k->dst[field])
+        put(k->dst[field], &b, 1);
     return true;
 }
 
 ldg_ev_rerr ldg_ev_csv_header(ldg_ev_schema *s, const uint8_t *line, size_t len, char *why_out,
                               size_t why_len)
 {
-    const uint8_t *p = line, *e = line + len;
+    csv_sink *k = calloc(1, sizeof *k);
+    ldg_ev_field *v = calloc(LDG_EV_CSV_COLUMNS_MAX, sizeof *v);
+    LDG_ASSERT(k && v);
+    for (size_t i = 0; i < LDG_EV_CSV_COLUMNS_MAX; i++)
+        k->dst[i] = &v[i];
+    size_t n = 0;
+    ldg_csv_err err;
+    bool ok = ldg_csv_line(line, len, LDG_EV_CSV_COLUMNS_MAX, csv_byte, k, &n, &err);
+    for (size_t i = 0; ok && i < n; i++)
+        ok = !v[i].too_long && v[i].len < sizeof s->columns[0];
     s->ncolumns = 0;
-    for (;;) {
-        ldg_ev_field c = {0};
-        if (s->ncolumns == LDG_EV_CSV_COLUMNS_MAX || !csv_field(&p, e, &c) || c.too_long ||
-            c.len >= sizeof s->columns[0]) {
-            snprintf(why_out, why_len,
-                     "the header is not a CSV record of at most %d names of "
-                     "at most %d bytes",
-                     LDG_EV_CSV_COLUMNS_MAX, LDG_EV_FIELD_NAME_MAX);
-            return LDG_EV_FIELDS;
-        }
-        memcpy(s->columns[s->ncolumns], c.v, c.len);
-        s->columns[s->ncolumns++][c.len] = '\0';
-        if (p >= e)
-            break;
-        p++;
+    for (size_t i = 0; ok && i < n; i++) {
+        memcpy(s->columns[i], v[i].v, v[i].len);
+        s->columns[i][v[i].len] = '\0';
+        s->ncolumns++;
+    }
+    free(k);
+    free(v);
+    if (!ok) {
+        snprintf(why_out, why_len,
+                 "the header is not a CSV record of at most %d names of at most %d bytes",
+                 LDG_EV_CSV_COLUMNS_MAX, LDG_EV_FIELD_NAME_MAX);
+        return LDG_EV_FIELDS;
     }
     return LDG_EV_ROK;
 }
@@ -337,31 +324,27 @@ static ldg_ev_rerr split_csv(const ldg_ev_schema *s, const uint8_t *line, size_t
     int ct = column_of(s, s->time), cy = column_of(s, s->type), cl = column_of(s, s->links);
     if (ct < 0 || cy < 0)
         return why(f, LDG_EV_SCHEMA_FIELD, "the columns have no \"%s\" or no type column", s->time);
-    const uint8_t *p = line, *e = line + len;
-    uint32_t n = 0;
-    for (;; n++) {
-        ldg_ev_field skip = {0}, *dst = (int)n == ct   ? &f->time
-                                        : (int)n == cy ? &f->type
-                                        : (int)n == cl ? &f->links
-                                                       : &skip;
-        if (n == s->ncolumns || !csv_field(&p, e, dst))
-            return why(f, LDG_EV_FIELDS, "the line is not a CSV record of the header's columns%s",
-                       "");
-        for (uint32_t r = 0; r < s->nrequired; r++)
-            if (!strcmp(s->required[r], s->columns[n]) && dst->len == 0 && !dst->too_long)
-                return why(f, LDG_EV_SCHEMA_FIELD,
-                           "the column \"%s\", which the schema requires, is empty",
-                           s->required[r]);
-        if (p >= e)
-            break;
-        p++;
-    }
-    if (n + 1 != s->ncolumns)
+    csv_sink k;
+    memset(&k, 0, sizeof k);
+    k.dst[ct] = &f->time;
+    k.dst[cy] = &f->type;
+    if (cl >= 0)
+        k.dst[cl] = &f->links;
+    size_t n = 0;
+    ldg_csv_err err;
+    if (!ldg_csv_line(line, len, s->ncolumns, csv_byte, &k, &n, &err))
+        return why(f, LDG_EV_FIELDS, "the line is not a CSV record: %.120s", err.message);
+    if (n != s->ncolumns)
         return why(f, LDG_EV_FIELDS, "the line has fewer columns than the header%s", "");
-    for (uint32_t r = 0; r < s->nrequired; r++)
-        if (column_of(s, s->required[r]) < 0)
+    for (uint32_t r = 0; r < s->nrequired; r++) {
+        int c = column_of(s, s->required[r]);
+        if (c < 0)
             return why(f, LDG_EV_SCHEMA_FIELD,
                        "the columns have no \"%s\", which the schema requires", s->required[r]);
+        if (k.len[c] == 0)
+            return why(f, LDG_EV_SCHEMA_FIELD,
+                       "the column \"%s\", which the schema requires, is empty", s->required[r]);
+    }
     if (cl < 0 || f->links.len == 0)
         put(&f->links, (const uint8_t *)"-", 1);
     return LDG_EV_ROK;

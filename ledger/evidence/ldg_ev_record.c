@@ -196,9 +196,18 @@ static ldg_ev_rerr parse_links(const uint8_t *s, size_t n, ev_ref *refs, uint32_
     return *count ? LDG_EV_ROK : LDG_EV_LINKS;
 }
 
+/* The payload hash: computed by the ingest pool beforehand (ph), or here. */
+static void payload_hash(ldg_ev_record *r, const uint8_t *line, size_t len, const ldg_hash *ph)
+{
+    if (ph)
+        r->payload_hash = *ph;
+    else
+        ldg_ev_th(&r->payload_hash, LDG_TAG_EV_PAYLOAD, line, len);
+}
+
 /* Splits TIME, TYPE, LINKS and fills what does not need the window. */
-static ldg_ev_rerr parse_fields(const uint8_t *line, size_t len, ldg_ev_record *r, ev_ref *refs,
-                                uint32_t *nref)
+static ldg_ev_rerr parse_fields(const uint8_t *line, size_t len, const ldg_hash *ph,
+                                ldg_ev_record *r, ev_ref *refs, uint32_t *nref)
 {
     const uint8_t *f[3];
     size_t fl[3], at = 0;
@@ -219,14 +228,14 @@ static ldg_ev_rerr parse_fields(const uint8_t *line, size_t len, ldg_ev_record *
     ldg_ev_rerr e = parse_links(f[2], fl[2], refs, nref);
     if (e != LDG_EV_ROK)
         return e;
-    ldg_ev_th(&r->payload_hash, LDG_TAG_EV_PAYLOAD, line, len);
+    payload_hash(r, line, len, ph);
     return LDG_EV_ROK;
 }
 
 /* The same from a jsonl or csv line (§1.4): its fields checked with lines/1's syntax. */
 static ldg_ev_rerr parse_split(const ldg_ev_schema *sc, const uint8_t *line, size_t len,
-                               ldg_ev_record *r, ev_ref *refs, uint32_t *nref, char *why,
-                               size_t why_len)
+                               const ldg_hash *ph, ldg_ev_record *r, ev_ref *refs, uint32_t *nref,
+                               char *why, size_t why_len)
 {
     ldg_ev_fields f;
     ldg_ev_rerr e = ldg_ev_split(sc, line, len, &f);
@@ -242,7 +251,7 @@ static ldg_ev_rerr parse_split(const ldg_ev_schema *sc, const uint8_t *line, siz
     r->type[f.type.len] = '\0';
     if (f.links.too_long || (e = parse_links(f.links.v, f.links.len, refs, nref)) != LDG_EV_ROK)
         return LDG_EV_LINKS;
-    ldg_ev_th(&r->payload_hash, LDG_TAG_EV_PAYLOAD, line, len);
+    payload_hash(r, line, len, ph);
     return LDG_EV_ROK;
 }
 
@@ -253,7 +262,7 @@ ldg_ev_rerr ldg_ev_parse_line(const uint8_t *line, size_t len, ldg_ev_record *r)
         return LDG_EV_LINE_TOO_LONG;
     ev_ref refs[LDG_EV_LINKS_MAX];
     uint32_t n;
-    ldg_ev_rerr e = parse_fields(line, len, r, refs, &n);
+    ldg_ev_rerr e = parse_fields(line, len, NULL, r, refs, &n);
     if (e != LDG_EV_ROK)
         return e;
     for (uint32_t i = 0; i < n; i++) {
@@ -461,15 +470,15 @@ static const char *sentence(ldg_ev_rerr e)
     }
 }
 
-static ldg_ev_rerr build(ldg_ev_reader *rd, const uint8_t *line, size_t len, ldg_ev_record *r,
-                         ldg_hash *id)
+static ldg_ev_rerr build(ldg_ev_reader *rd, const uint8_t *line, size_t len, const ldg_hash *ph,
+                         ldg_ev_record *r, ldg_hash *id)
 {
     memset(r, 0, sizeof *r);
     ev_ref refs[LDG_EV_LINKS_MAX];
     uint32_t n;
-    ldg_ev_rerr e = rd->schema
-                        ? parse_split(rd->schema, line, len, r, refs, &n, rd->why, sizeof rd->why)
-                        : parse_fields(line, len, r, refs, &n);
+    ldg_ev_rerr e =
+        rd->schema ? parse_split(rd->schema, line, len, ph, r, refs, &n, rd->why, sizeof rd->why)
+                   : parse_fields(line, len, ph, r, refs, &n);
     for (uint32_t i = 0; e == LDG_EV_ROK && i < n; i++)
         e = resolve(rd, &refs[i], r->time_ms, &r->links[r->link_count++]);
     if (e != LDG_EV_ROK)
@@ -526,7 +535,7 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
         rd->seq++;
         return ldg_ev_reader_next(rd, r, bytes, bytes_len, line, line_len, id, done);
     }
-    e = build(rd, *line, len, r, id);
+    e = build(rd, *line, len, NULL, r, id);
     if (e != LDG_EV_ROK)
         return fail(rd, e, sentence(e));
     *bytes = ldg_enc_data(&rd->rec);
@@ -535,5 +544,88 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
     rd->offset += len + 1;
     rd->seq++;
     rd->records++;
+    return LDG_EV_ROK;
+}
+
+/* ---- batches, for the parallel ingest (ldg_ev_slice.c) ---- */
+
+/* Ends a read that found no further line in the buffer: refills it, or reports the end. */
+static ldg_ev_rerr batch_refill(ldg_ev_reader *rd, bool *done)
+{
+    const uint8_t *nl;
+    ldg_ev_rerr e = fill(rd, &nl);
+    if (e != LDG_EV_ROK)
+        return fail(rd, e, sentence(e));
+    if (nl)
+        return LDG_EV_ROK;
+    if (rd->end > rd->start)
+        return fail(rd, LDG_EV_TRUNCATED, sentence(LDG_EV_TRUNCATED));
+    if (rd->records == 0)
+        return fail(rd, LDG_EV_EMPTY, sentence(LDG_EV_EMPTY));
+    *done = true;
+    return LDG_EV_ROK;
+}
+
+ldg_ev_rerr ldg_ev_reader_batch(ldg_ev_reader *rd, ldg_ev_batch *b, bool *done)
+{
+    *done = false;
+    b->n = b->next = 0;
+    if (rd->failed)
+        return fail(rd, LDG_EV_IO, "the reader already failed");
+    while (b->n < LDG_EV_BATCH_LINES) {
+        const uint8_t *p = rd->buf + rd->start, *nl = memchr(p, '\n', rd->end - rd->start);
+        if (!nl) {
+            if (b->n) /* take these first: a refill moves the buffer */
+                return LDG_EV_ROK;
+            ldg_ev_rerr e = batch_refill(rd, done);
+            if (e != LDG_EV_ROK || *done)
+                return e;
+            continue;
+        }
+        size_t len = (size_t)(nl - p);
+        if (len > LDG_EV_LINE_MAX || rd->seq + b->n > LDG_EV_FILE_RECORDS_MAX) {
+            if (b->n)
+                return LDG_EV_ROK; /* the error is this line's: reported once these are taken */
+            ldg_ev_rerr e = len > LDG_EV_LINE_MAX ? LDG_EV_LINE_TOO_LONG : LDG_EV_TOO_MANY;
+            return fail(rd, e, sentence(e));
+        }
+        b->line[b->n] = p;
+        b->len[b->n++] = len;
+        rd->start += len + 1;
+    }
+    return LDG_EV_ROK;
+}
+
+void ldg_ev_batch_hash(ldg_ev_batch *b, size_t from, size_t to)
+{
+    for (size_t i = from; i < to && i < b->n; i++)
+        ldg_ev_th(&b->ph[i], LDG_TAG_EV_PAYLOAD, b->line[i], b->len[i]);
+}
+
+ldg_ev_rerr ldg_ev_reader_take(ldg_ev_reader *rd, ldg_ev_batch *b, ldg_ev_record *r,
+                               const uint8_t **bytes, size_t *bytes_len, const uint8_t **line,
+                               size_t *line_len, ldg_hash *id, bool *skip)
+{
+    LDG_ASSERT(b->next < b->n && !rd->failed);
+    size_t i = b->next++;
+    *line = b->line[i];
+    *line_len = b->len[i];
+    *skip = rd->header;
+    if (rd->header) { /* csv: the header names the columns; it is no record */
+        rd->header = false;
+        ldg_ev_rerr e = ldg_ev_csv_header(rd->schema, *line, *line_len, rd->why, sizeof rd->why);
+        if (e != LDG_EV_ROK)
+            return fail(rd, e, rd->why);
+        digest_add(rd, &b->ph[i]);
+    } else {
+        ldg_ev_rerr e = build(rd, *line, *line_len, &b->ph[i], r, id);
+        if (e != LDG_EV_ROK)
+            return fail(rd, e, sentence(e));
+        *bytes = ldg_enc_data(&rd->rec);
+        *bytes_len = ldg_enc_len(&rd->rec);
+        rd->records++;
+    }
+    rd->offset += *line_len + 1;
+    rd->seq++;
     return LDG_EV_ROK;
 }

@@ -3,8 +3,10 @@
 #include "ldg_ev.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #define SLICE_MAGIC "folio/ev-slice"
@@ -156,17 +158,11 @@ static void encode_tile(const ldg_ev_slice *s, size_t k, ldg_enc *e)
         ldg_enc_bin(e, s->line.d + s->line_off[i], s->line_off[i + 1] - s->line_off[i]);
 }
 
-/* The slice file (§2.2): the head frame, then one frame per tile. Returns its length in
- * c->out. */
-static size_t encode_file(const ldg_ev_slice *s, ev_coder *c)
+/* The head frame (§2.2) of a slice of `tiles` tiles, their frame lengths and roots, into
+ * (*b, *len). */
+static void head_frame(const ldg_ev_slice *s, size_t tiles, const uint64_t *zlen,
+                       const ldg_hash *roots, ev_coder *c, uint8_t **b, size_t *cap, size_t *len)
 {
-    size_t tiles = (s->n + LDG_EV_TILE_RECORDS - 1) / LDG_EV_TILE_RECORDS;
-    uint64_t zlen[LDG_EV_TILES_MAX];
-    c->zlen = 0;
-    for (size_t k = 0; k < tiles; k++) {
-        encode_tile(s, k, &c->raw);
-        zlen[k] = frame_into(c, &c->z, &c->zcap, &c->zlen);
-    }
     ldg_enc_reset(&c->raw);
     ldg_enc_array(&c->raw, 6);
     ldg_enc_str(&c->raw, SLICE_MAGIC);
@@ -176,17 +172,41 @@ static size_t encode_file(const ldg_ev_slice *s, ev_coder *c)
     ldg_enc_u64(&c->raw, s->n);
     ldg_enc_array(&c->raw, (uint32_t)tiles);
     for (size_t k = 0; k < tiles; k++) {
-        size_t a = k * LDG_EV_TILE_RECORDS,
-               cnt = s->n - a < LDG_EV_TILE_RECORDS ? s->n - a : LDG_EV_TILE_RECORDS;
-        ldg_hash root;
-        ldg_ev_root(&root, s->leaves + a, cnt);
         ldg_enc_array(&c->raw, 3);
         ldg_enc_u64(&c->raw, zlen[k]);
-        ldg_enc_u64(&c->raw, seq_at(s, a));
-        ldg_enc_bin(&c->raw, root.b, LDG_HASH_LEN);
+        ldg_enc_u64(&c->raw, seq_at(s, k * LDG_EV_TILE_RECORDS));
+        ldg_enc_bin(&c->raw, roots[k].b, LDG_HASH_LEN);
     }
-    size_t len = 0;
-    frame_into(c, &c->out, &c->out_cap, &len);
+    frame_into(c, b, cap, len);
+}
+
+static size_t tile_count(const ldg_ev_slice *s)
+{
+    return (s->n + LDG_EV_TILE_RECORDS - 1) / LDG_EV_TILE_RECORDS;
+}
+
+/* The root of tile k of a slice whose leaves are set. */
+static void tile_root(const ldg_ev_slice *s, size_t k, ldg_hash *out)
+{
+    size_t a = k * LDG_EV_TILE_RECORDS;
+    ldg_ev_root(out, s->leaves + a,
+                s->n - a < LDG_EV_TILE_RECORDS ? s->n - a : LDG_EV_TILE_RECORDS);
+}
+
+/* The slice file (§2.2) of a sealed slice: the head frame, then one frame per tile. Returns
+ * its length in c->out. */
+static size_t encode_file(const ldg_ev_slice *s, ev_coder *c)
+{
+    size_t tiles = tile_count(s), len = 0;
+    uint64_t zlen[LDG_EV_TILES_MAX];
+    ldg_hash roots[LDG_EV_TILES_MAX];
+    c->zlen = 0;
+    for (size_t k = 0; k < tiles; k++) {
+        encode_tile(s, k, &c->raw);
+        zlen[k] = frame_into(c, &c->z, &c->zcap, &c->zlen);
+        tile_root(s, k, &roots[k]);
+    }
+    head_frame(s, tiles, zlen, roots, c, &c->out, &c->out_cap, &len);
     grow(&c->out, &c->out_cap, len + c->zlen);
     memcpy(c->out + len, c->z, c->zlen);
     return len + c->zlen;
@@ -352,118 +372,348 @@ bool ldg_ev_slice_decode(ldg_ev_slice *s, const uint8_t *z, size_t zl)
     return ok;
 }
 
-/* ---- the pipeline ---- */
-
-typedef struct ev_pipe {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    ldg_ev_slice slot;  /* handed to the worker */
-    ldg_ev_slice spare; /* emptied by the worker, for the reader to fill next */
-    bool full, has_spare, done, failed;
-    ldg_ev_sink_fn sink;
-    void *sink_arg;
-    uint64_t slices;
-} ev_pipe;
-
-/* Seals, encodes, compresses and sinks one slice; the worker's buffers are reused. */
-static bool process(ev_pipe *p, ldg_ev_slice *s, ev_coder *c)
+bool ldg_ev_slice_lines_ok(const ldg_ev_slice *s, size_t *bad)
 {
-    if (ldg_random(s->key, sizeof s->key) != LDG_OK)
-        return false;
-    ldg_ev_slice_seal(s);
-    size_t zl = encode_file(s, c);
-    return p->sink(p->sink_arg, s, c->out, zl);
+    if (s->purged)
+        return true; /* retention (§2.3): no lines left to check */
+    for (size_t i = 0; i < s->n; i++) {
+        ldg_ev_record r;
+        ldg_hash h;
+        if (!ldg_ev_record_decode(&r, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i]))
+            return *bad = i, false;
+        ldg_ev_th(&h, LDG_TAG_EV_PAYLOAD, s->line.d + s->line_off[i],
+                  s->line_off[i + 1] - s->line_off[i]);
+        if (memcmp(h.b, r.payload_hash.b, LDG_HASH_LEN) != 0)
+            return *bad = i, false;
+    }
+    return true;
 }
 
-static void *worker(void *arg)
+/* ---- the pool: a bounded set of threads running hashing and compression jobs ---- */
+
+/* Jobs of one kind that someone waits for; done (optional) runs once, on the thread that
+ * finished the last job, before waiters return. */
+typedef struct ev_group {
+    size_t left;
+    bool finished;
+    void (*done)(void *arg, ev_coder *c);
+    void *done_arg;
+} ev_group;
+
+typedef struct ev_job {
+    void (*fn)(void *arg, size_t i, ev_coder *c);
+    void *arg;
+    size_t i;
+    ev_group *g;
+} ev_job;
+
+/* Jobs queued at once: one slice's tiles and one batch's hash jobs. */
+#define POOL_JOBS (LDG_EV_TILES_MAX + LDG_EV_BATCH_LINES / HASH_JOB_LINES + 16)
+/* Lines per payload-hash job: ~150 KiB of hashing, enough to pay the queue's lock. */
+#define HASH_JOB_LINES 512
+
+typedef struct ev_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ev_job ring[POOL_JOBS];
+    size_t head, count;
+    bool stop;
+    size_t nth;
+    pthread_t th[LDG_EV_INGEST_THREADS_MAX];
+    ev_coder coder[LDG_EV_INGEST_THREADS_MAX + 1]; /* [0]: the reader's */
+} ev_pool;
+
+typedef struct ev_worker_arg {
+    ev_pool *p;
+    ev_coder *c;
+} ev_worker_arg;
+
+/* Runs the next queued job; the lock is held on entry and on return. */
+static void run_one(ev_pool *p, ev_coder *c)
 {
-    ev_pipe *p = arg;
-    ev_coder c;
-    coder_init(&c);
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (!p->full && !p->done)
-            pthread_cond_wait(&p->cv, &p->mu);
-        if (!p->full) {
-            pthread_mutex_unlock(&p->mu);
-            break;
-        }
-        ldg_ev_slice s = p->slot;
-        bool stop = p->failed;
+    ev_job j = p->ring[p->head];
+    p->head = (p->head + 1) % POOL_JOBS;
+    p->count--;
+    pthread_mutex_unlock(&p->mu);
+    j.fn(j.arg, j.i, c);
+    pthread_mutex_lock(&p->mu);
+    if (--j.g->left > 0)
+        return;
+    if (j.g->done) {
         pthread_mutex_unlock(&p->mu);
-        bool ok = !stop && process(p, &s, &c);
-        slice_reset(&s);
+        j.g->done(j.g->done_arg, c);
         pthread_mutex_lock(&p->mu);
-        if (p->has_spare)
-            ldg_ev_slice_clear(&p->spare);
-        p->spare = s;
-        p->has_spare = true;
-        p->failed |= !ok;
-        p->slices += ok;
-        p->full = false;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
     }
-    coder_free(&c);
+    j.g->finished = true;
+    pthread_cond_broadcast(&p->cv);
+}
+
+static void *pool_worker(void *arg)
+{
+    ev_pool *p = ((ev_worker_arg *)arg)->p;
+    ev_coder *c = ((ev_worker_arg *)arg)->c;
+    free(arg);
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        if (p->count)
+            run_one(p, c);
+        else if (p->stop)
+            break;
+        else
+            pthread_cond_wait(&p->cv, &p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
-/* Moves cur to the worker (waiting for the previous slice to be taken) and gives the reader
- * the emptied spare; false if the worker failed. */
-static bool hand_over(ev_pipe *p, ldg_ev_slice *cur)
+/* Queues count > 0 jobs fn(arg, i) of group g (which the caller waits for with pool_wait). */
+static void pool_submit(ev_pool *p, ev_group *g, void (*fn)(void *, size_t, ev_coder *), void *arg,
+                        size_t count)
 {
-    ldg_account subject = cur->subject;
+    LDG_ASSERT(count > 0);
     pthread_mutex_lock(&p->mu);
-    while (p->full)
-        pthread_cond_wait(&p->cv, &p->mu);
-    bool ok = !p->failed;
-    if (ok && cur->n) {
-        p->slot = *cur;
-        p->full = true;
-        pthread_cond_broadcast(&p->cv);
-        if (p->has_spare) {
-            *cur = p->spare;
-            p->has_spare = false;
-        } else {
-            memset(cur, 0, sizeof *cur);
-        }
-    } else {
-        slice_reset(cur);
+    g->left += count;
+    g->finished = false;
+    for (size_t i = 0; i < count; i++) {
+        while (p->count == POOL_JOBS) /* cannot happen with POOL_JOBS's sizing; stays safe */
+            run_one(p, &p->coder[0]);
+        p->ring[(p->head + p->count++) % POOL_JOBS] = (ev_job){fn, arg, i, g};
     }
+    pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    cur->subject = subject;
-    return ok;
 }
 
-static ldg_ev_rerr read_all(ldg_ev_reader *rd, ev_pipe *p, ldg_ev_slice *cur, ldg_ev_keep_fn keep,
-                            void *keep_arg, ldg_ev_ingest_out *out)
+/* Waits for group g, running queued jobs meanwhile (the reader's thread is one of the pool's
+ * while it waits). */
+static void pool_wait(ev_pool *p, ev_group *g)
 {
-    for (;;) {
+    pthread_mutex_lock(&p->mu);
+    while (!g->finished) {
+        if (p->count)
+            run_one(p, &p->coder[0]);
+        else
+            pthread_cond_wait(&p->cv, &p->mu);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* One thread per online core, at most LDG_EV_INGEST_THREADS_MAX. */
+static ev_pool *pool_new(void)
+{
+    ev_pool *p = calloc(1, sizeof *p);
+    LDG_ASSERT(p);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t n = cores < 1                           ? 1
+               : cores > LDG_EV_INGEST_THREADS_MAX ? LDG_EV_INGEST_THREADS_MAX
+                                                   : (size_t)cores;
+    coder_init(&p->coder[0]);
+    for (size_t i = 0; i < n; i++) {
+        ev_worker_arg *wa = malloc(sizeof *wa);
+        LDG_ASSERT(wa);
+        coder_init(&p->coder[i + 1]);
+        *wa = (ev_worker_arg){p, &p->coder[i + 1]};
+        LDG_ASSERT(pthread_create(&p->th[i], NULL, pool_worker, wa) == 0);
+        p->nth++;
+    }
+    return p;
+}
+
+static void pool_free(ev_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->nth; i++)
+        pthread_join(p->th[i], NULL);
+    for (size_t i = 0; i <= p->nth; i++)
+        coder_free(&p->coder[i]);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+/* ---- the pipeline ---- */
+
+/* A slice being sealed by the pool: one job per tile (its salts, leaves, root and zstd
+ * frame), then the head frame and the sink (group done). */
+typedef struct ev_seal {
+    ldg_ev_slice s;
+    size_t tiles;
+    ldg_hash root[LDG_EV_TILES_MAX];
+    uint64_t t_first[LDG_EV_TILES_MAX], t_last[LDG_EV_TILES_MAX];
+    uint8_t *z[LDG_EV_TILES_MAX];
+    size_t zcap[LDG_EV_TILES_MAX];
+    uint64_t zlen[LDG_EV_TILES_MAX];
+    uint8_t *out;
+    size_t out_cap;
+    ev_group g;
+    bool busy;
+    /* Set by done, read once the group is waited for. */
+    bool failed;
+    /* Set by the reader when it fails: the slice in the pool is dropped, not sunk. */
+    atomic_bool abandon;
+    uint64_t slices;
+    ldg_ev_sink_fn sink;
+    void *sink_arg;
+} ev_seal;
+
+static void seal_tile(void *arg, size_t k, ev_coder *c)
+{
+    ev_seal *z = arg;
+    ldg_ev_slice *s = &z->s;
+    size_t a = k * LDG_EV_TILE_RECORDS,
+           b = a + LDG_EV_TILE_RECORDS < s->n ? a + LDG_EV_TILE_RECORDS : s->n;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (size_t i = a; i < b; i++) {
+        ldg_hash salt;
+        ldg_ev_salt(&salt, s->key, i);
+        ldg_ev_leaf(&s->leaves[i], &salt, &s->ids[i]);
+        lo = s->times[i] < lo ? s->times[i] : lo;
+        hi = s->times[i] > hi ? s->times[i] : hi;
+    }
+    z->t_first[k] = lo, z->t_last[k] = hi;
+    tile_root(s, k, &z->root[k]);
+    encode_tile(s, k, &c->raw);
+    size_t len = 0;
+    z->zlen[k] = frame_into(c, &z->z[k], &z->zcap[k], &len);
+}
+
+/* The slice's root is the tree over its tiles' roots (tiles are aligned subtrees of a power
+ * of two), its file the head frame and the tiles' frames. */
+static void seal_done(void *arg, ev_coder *c)
+{
+    ev_seal *z = arg;
+    ldg_ev_slice *s = &z->s;
+    if (z->failed || atomic_load(&z->abandon))
+        return; /* an earlier slice was refused, or the file is bad: nothing more is stored */
+    ldg_ev_root(&s->root, z->root, z->tiles);
+    s->t_first = UINT64_MAX, s->t_last = 0;
+    for (size_t k = 0; k < z->tiles; k++) {
+        s->t_first = z->t_first[k] < s->t_first ? z->t_first[k] : s->t_first;
+        s->t_last = z->t_last[k] > s->t_last ? z->t_last[k] : s->t_last;
+    }
+    size_t len = 0;
+    head_frame(s, z->tiles, z->zlen, z->root, c, &z->out, &z->out_cap, &len);
+    for (size_t k = 0; k < z->tiles; k++) {
+        grow(&z->out, &z->out_cap, len + z->zlen[k]);
+        memcpy(z->out + len, z->z[k], z->zlen[k]);
+        len += z->zlen[k];
+    }
+    bool ok = z->sink(z->sink_arg, s, z->out, len);
+    z->failed |= !ok;
+    z->slices += ok;
+}
+
+/* Waits for the slice in the pool, if any; false if the ingest must stop. */
+static bool seal_wait(ev_pool *p, ev_seal *z)
+{
+    if (z->busy)
+        pool_wait(p, &z->g);
+    z->busy = false;
+    return !z->failed;
+}
+
+/* Hands the full slice cur to the pool (once the previous one is sealed) and gives the reader
+ * the previous one's memory; false if a slice was refused. */
+static bool hand_over(ev_pool *p, ev_seal *z, ldg_ev_slice *cur)
+{
+    if (!seal_wait(p, z))
+        return false;
+    if (cur->n == 0)
+        return true;
+    ldg_ev_slice prev = z->s;
+    z->s = *cur;
+    *cur = prev;
+    slice_reset(cur);
+    cur->subject = z->s.subject;
+    ldg_ev_slice *s = &z->s;
+    if (ldg_random(s->key, sizeof s->key) != LDG_OK) {
+        z->failed = true;
+        return false;
+    }
+    if (s->n > s->leaves_cap) {
+        free(s->leaves);
+        s->leaves = malloc(s->n * sizeof *s->leaves);
+        LDG_ASSERT(s->leaves);
+        s->leaves_cap = s->n;
+    }
+    z->tiles = tile_count(s);
+    z->g = (ev_group){.done = seal_done, .done_arg = z};
+    z->busy = true;
+    pool_submit(p, &z->g, seal_tile, z, z->tiles);
+    return true;
+}
+
+static void hash_job(void *arg, size_t i, ev_coder *c)
+{
+    (void)c;
+    ldg_ev_batch_hash(arg, i * HASH_JOB_LINES, (i + 1) * HASH_JOB_LINES);
+}
+
+/* Adds the records of a hashed batch to cur, handing full slices to the pool. */
+static ldg_ev_rerr take_all(ldg_ev_reader *rd, ldg_ev_batch *b, ev_pool *p, ev_seal *z,
+                            ldg_ev_slice *cur, ldg_ev_keep_fn keep, void *keep_arg,
+                            ldg_ev_ingest_out *out)
+{
+    while (b->next < b->n) {
         ldg_ev_record r;
-        const uint8_t *b, *line;
+        const uint8_t *rb, *line;
         size_t bl, ll;
         ldg_hash id;
-        bool done;
-        ldg_ev_rerr e = ldg_ev_reader_next(rd, &r, &b, &bl, &line, &ll, &id, &done);
+        bool skip;
+        ldg_ev_rerr e = ldg_ev_reader_take(rd, b, &r, &rb, &bl, &line, &ll, &id, &skip);
         if (e != LDG_EV_ROK) {
             snprintf(out->error, sizeof out->error, "%s", ldg_ev_reader_error(rd));
             return e;
         }
-        if (done)
-            return hand_over(p, cur) ? LDG_EV_ROK : LDG_EV_IO;
+        if (skip)
+            continue;
         out->lines++;
         if (keep && !keep(keep_arg, &r))
             continue;
-        ldg_ev_slice_add(cur, b, bl, line, ll, &id, r.time_ms);
+        ldg_ev_slice_add(cur, rb, bl, line, ll, &id, r.time_ms);
         for (uint32_t i = 0; i < r.link_count; i++) {
             blob_add(&cur->links, r.links[i].b, LDG_HASH_LEN);
             blob_add(&cur->links, id.b, LDG_HASH_LEN);
         }
         out->records++;
         if ((cur->n == LDG_EV_SLICE_RECORDS_MAX || cur->line.len >= LDG_EV_SLICE_BYTES_MAX) &&
-            !hand_over(p, cur))
+            !hand_over(p, z, cur))
             return LDG_EV_IO;
     }
+    return LDG_EV_ROK;
+}
+
+/* Reads batch after batch: the payload hashes on every core, then the records in order on
+ * this thread while the pool seals the previous slice. */
+static ldg_ev_rerr read_all(ldg_ev_reader *rd, ev_pool *p, ev_seal *z, ldg_ev_slice *cur,
+                            ldg_ev_keep_fn keep, void *keep_arg, ldg_ev_ingest_out *out)
+{
+    ldg_ev_batch *b = malloc(sizeof *b);
+    LDG_ASSERT(b);
+    ldg_ev_rerr e = LDG_EV_ROK;
+    for (;;) {
+        bool done;
+        e = ldg_ev_reader_batch(rd, b, &done);
+        if (e != LDG_EV_ROK) {
+            snprintf(out->error, sizeof out->error, "%s", ldg_ev_reader_error(rd));
+            break;
+        }
+        if (done) {
+            e = hand_over(p, z, cur) && seal_wait(p, z) ? LDG_EV_ROK : LDG_EV_IO;
+            break;
+        }
+        ev_group g = {0};
+        pool_submit(p, &g, hash_job, b, (b->n + HASH_JOB_LINES - 1) / HASH_JOB_LINES);
+        pool_wait(p, &g);
+        if ((e = take_all(rd, b, p, z, cur, keep, keep_arg, out)) != LDG_EV_ROK)
+            break;
+    }
+    free(b);
+    return e;
 }
 
 ldg_ev_rerr ldg_ev_ingest(FILE *f, const ldg_account *subject, const char *source,
@@ -489,32 +739,29 @@ ldg_ev_rerr ldg_ev_ingest_schema(FILE *f, const ldg_account *subject, const char
     }
     if (schema)
         ldg_ev_reader_set_schema(rd, schema);
-    ev_pipe p = {.sink = sink, .sink_arg = sink_arg};
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
-    pthread_t th;
-    LDG_ASSERT(pthread_create(&th, NULL, worker, &p) == 0);
+    ev_pool *p = pool_new();
+    ev_seal *z = calloc(1, sizeof *z);
+    LDG_ASSERT(z);
+    z->sink = sink, z->sink_arg = sink_arg;
     ldg_ev_slice cur = {.subject = *subject};
-    ldg_ev_rerr e = read_all(rd, &p, &cur, keep, keep_arg, out);
-    ldg_ev_slice_clear(&cur);
-    pthread_mutex_lock(&p.mu);
+    ldg_ev_rerr e = read_all(rd, p, z, &cur, keep, keep_arg, out);
     if (e != LDG_EV_ROK)
-        p.failed = true; /* the worker drops what it holds */
-    p.done = true;
-    pthread_cond_broadcast(&p.cv);
-    pthread_mutex_unlock(&p.mu);
-    pthread_join(th, NULL);
-    if (p.has_spare)
-        ldg_ev_slice_clear(&p.spare);
-    if (e == LDG_EV_ROK && p.failed) {
+        atomic_store(&z->abandon, true);
+    (void)seal_wait(p, z);
+    pool_free(p);
+    ldg_ev_slice_clear(&cur);
+    ldg_ev_slice_clear(&z->s);
+    for (size_t k = 0; k < LDG_EV_TILES_MAX; k++)
+        free(z->z[k]);
+    free(z->out);
+    if (e == LDG_EV_ROK && z->failed) {
         e = LDG_EV_IO;
         snprintf(out->error, sizeof out->error, "a slice could not be stored");
     }
+    out->slices = z->slices;
+    free(z);
     if (e == LDG_EV_ROK)
         ldg_ev_reader_digest(rd, &out->digest);
-    out->slices = p.slices;
     ldg_ev_reader_free(rd);
-    pthread_cond_destroy(&p.cv);
-    pthread_mutex_destroy(&p.mu);
     return e;
 }

@@ -1,4 +1,4 @@
-/* Unit tests for the bulk-import file half (cli_csv.c, cli_import.c; specs/import.md):
+/* Unit tests for the bulk-import file half (ldg_csv.c, cli_import.c; specs/import.md):
  * the RFC 4180 reader (quotes, CRLF, a byte-order mark, every refusal with its line and
  * column), the field rules of the register and investor formats, duplicates, totals, and
  * the writer as the reader's inverse. A randomised round trip prints its seed and takes
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_csv.h"
+#include "ldg_csv.h"
 #include "cli_import.h"
 #include "ldg_hash.h"
 
@@ -17,43 +17,43 @@
 static const char key1[] = "389e55411fa5a7781db5e530f7a741f395a0afed67170e23dd51f57a8fb0ece1";
 static const char key2[] = "3bc859c03fbc487914e084eb08e1e5f935bfaeaccb187fa47e6832e459e0a161";
 
-static bool parse(cli_csv *t, cli_csv_err *e, const char *s)
+static bool parse(ldg_csv *t, ldg_csv_err *e, const char *s)
 {
-    return cli_csv_parse(t, e, (const uint8_t *)s, strlen(s), 100);
+    return ldg_csv_parse(t, e, (const uint8_t *)s, strlen(s), 100);
 }
 
 START_TEST(test_csv_basic)
 {
-    cli_csv t;
-    cli_csv_err e;
+    ldg_csv t;
+    ldg_csv_err e;
     ck_assert(parse(&t, &e, "a,b,c\n1,\"x,y\",\"q\"\"q\"\r\n,,\n"));
     ck_assert_uint_eq(t.records, 3);
     ck_assert_uint_eq(t.cols, 3);
-    ck_assert_str_eq(cli_csv_at(&t, 1, 1), "x,y");
-    ck_assert_str_eq(cli_csv_at(&t, 1, 2), "q\"q");
-    ck_assert_str_eq(cli_csv_at(&t, 2, 0), "");
+    ck_assert_str_eq(ldg_csv_at(&t, 1, 1), "x,y");
+    ck_assert_str_eq(ldg_csv_at(&t, 1, 2), "q\"q");
+    ck_assert_str_eq(ldg_csv_at(&t, 2, 0), "");
     ck_assert_uint_eq(t.line[2], 3);
-    cli_csv_free(&t);
+    ldg_csv_free(&t);
     /* no final line break; a byte-order mark; a quoted line break counts as a line */
     ck_assert(parse(&t, &e,
                     "\xef\xbb\xbf"
                     "a,b\n\"1\n2\",3\n4,5"));
-    ck_assert_str_eq(cli_csv_at(&t, 0, 0), "a");
-    ck_assert_str_eq(cli_csv_at(&t, 1, 0), "1\n2");
+    ck_assert_str_eq(ldg_csv_at(&t, 0, 0), "a");
+    ck_assert_str_eq(ldg_csv_at(&t, 1, 0), "1\n2");
     ck_assert_uint_eq(t.line[2], 4);
-    cli_csv_free(&t);
+    ldg_csv_free(&t);
 }
 END_TEST
 
 /* Each refusal: its code, line and column. */
-static void refused(const char *s, size_t len, cli_csv_code code, unsigned long line,
+static void refused(const char *s, size_t len, ldg_csv_code code, unsigned long line,
                     unsigned long col)
 {
-    cli_csv t;
-    cli_csv_err e;
-    ck_assert_msg(!cli_csv_parse(&t, &e, (const uint8_t *)s, len, 100), "accepted: %s", s);
-    ck_assert_msg(e.code == code, "%s: code %s, want %s", s, cli_csv_code_name(e.code),
-                  cli_csv_code_name(code));
+    ldg_csv t;
+    ldg_csv_err e;
+    ck_assert_msg(!ldg_csv_parse(&t, &e, (const uint8_t *)s, len, 100), "accepted: %s", s);
+    ck_assert_msg(e.code == code, "%s: code %s, want %s", s, ldg_csv_code_name(e.code),
+                  ldg_csv_code_name(code));
     ck_assert_msg(e.line == line && e.column == col, "%s: at %lu:%lu, want %lu:%lu (%s)", s, e.line,
                   e.column, line, col, e.message);
     ck_assert(e.message[0]);
@@ -64,50 +64,50 @@ static void refused(const char *s, size_t len, cli_csv_code code, unsigned long 
 
 START_TEST(test_csv_refusals)
 {
-    REFUSED("a,b\nx\"y,1\n", CLI_CSV_BAD_QUOTE, 2, 2);
-    REFUSED("a,b\n\"x\"y,1\n", CLI_CSV_BAD_QUOTE, 2, 4);
-    REFUSED("a,b\n1,2\n\"x,1\n", CLI_CSV_UNCLOSED_QUOTE, 3, 1);
-    REFUSED("a,b\n1,\0\n", CLI_CSV_NUL, 2, 3);
-    REFUSED("a,b\n1,2\r3,4\n", CLI_CSV_BARE_CR, 2, 4);
-    REFUSED("a,b\n1\n", CLI_CSV_COLUMNS, 2, 1);
-    REFUSED("a,b\n1,2,3\n", CLI_CSV_COLUMNS, 2, 5); /* where the extra field starts */
-    REFUSED("a,b\n1,2\n\n3,4\n", CLI_CSV_BLANK_LINE, 3, 1);
-    REFUSED("a,b\n1,\xc3\x28\n", CLI_CSV_NOT_UTF8, 2, 3);     /* bad continuation */
-    REFUSED("a,b\n1,\xc0\xaf\n", CLI_CSV_NOT_UTF8, 2, 3);     /* overlong */
-    REFUSED("a,b\n1,\xed\xa0\x80\n", CLI_CSV_NOT_UTF8, 2, 3); /* surrogate */
-    REFUSED("", CLI_CSV_EMPTY, 0, 0);
-    REFUSED("\xef\xbb\xbf", CLI_CSV_EMPTY, 0, 0);
+    REFUSED("a,b\nx\"y,1\n", LDG_CSV_BAD_QUOTE, 2, 2);
+    REFUSED("a,b\n\"x\"y,1\n", LDG_CSV_BAD_QUOTE, 2, 4);
+    REFUSED("a,b\n1,2\n\"x,1\n", LDG_CSV_UNCLOSED_QUOTE, 3, 1);
+    REFUSED("a,b\n1,\0\n", LDG_CSV_NUL, 2, 3);
+    REFUSED("a,b\n1,2\r3,4\n", LDG_CSV_BARE_CR, 2, 4);
+    REFUSED("a,b\n1\n", LDG_CSV_COLUMNS, 2, 1);
+    REFUSED("a,b\n1,2,3\n", LDG_CSV_COLUMNS, 2, 5); /* where the extra field starts */
+    REFUSED("a,b\n1,2\n\n3,4\n", LDG_CSV_BLANK_LINE, 3, 1);
+    REFUSED("a,b\n1,\xc3\x28\n", LDG_CSV_NOT_UTF8, 2, 3);     /* bad continuation */
+    REFUSED("a,b\n1,\xc0\xaf\n", LDG_CSV_NOT_UTF8, 2, 3);     /* overlong */
+    REFUSED("a,b\n1,\xed\xa0\x80\n", LDG_CSV_NOT_UTF8, 2, 3); /* surrogate */
+    REFUSED("", LDG_CSV_EMPTY, 0, 0);
+    REFUSED("\xef\xbb\xbf", LDG_CSV_EMPTY, 0, 0);
     /* a field one byte over the bound, and a header of too many columns */
-    size_t n = CLI_CSV_FIELD_MAX + 1;
+    size_t n = LDG_CSV_FIELD_MAX + 1;
     char *big = malloc(n + 8);
     memcpy(big, "a\n", 2);
     memset(big + 2, 'x', n);
     big[2 + n] = '\n';
-    refused(big, n + 3, CLI_CSV_FIELD_TOO_LONG, 2, CLI_CSV_FIELD_MAX + 1);
+    refused(big, n + 3, LDG_CSV_FIELD_TOO_LONG, 2, LDG_CSV_FIELD_MAX + 1);
     memset(big + 2, 'x', n - 1); /* exactly the bound: accepted */
     big[1 + n] = '\n';
-    cli_csv t;
-    cli_csv_err e;
-    ck_assert(cli_csv_parse(&t, &e, (const uint8_t *)big, n + 2, 100));
-    cli_csv_free(&t);
+    ldg_csv t;
+    ldg_csv_err e;
+    ck_assert(ldg_csv_parse(&t, &e, (const uint8_t *)big, n + 2, 100));
+    ldg_csv_free(&t);
     free(big);
-    char wide[CLI_CSV_COLUMNS_MAX * 2 + 4];
-    for (int i = 0; i <= CLI_CSV_COLUMNS_MAX; i++)
+    char wide[LDG_CSV_COLUMNS_MAX * 2 + 4];
+    for (int i = 0; i <= LDG_CSV_COLUMNS_MAX; i++)
         memcpy(wide + 2 * i, "a,", 2);
-    wide[2 * CLI_CSV_COLUMNS_MAX + 1] = '\n';
-    refused(wide, 2 * CLI_CSV_COLUMNS_MAX + 2, CLI_CSV_TOO_MANY_COLUMNS, 1,
-            2 * CLI_CSV_COLUMNS_MAX + 1);
+    wide[2 * LDG_CSV_COLUMNS_MAX + 1] = '\n';
+    refused(wide, 2 * LDG_CSV_COLUMNS_MAX + 2, LDG_CSV_TOO_MANY_COLUMNS, 1,
+            2 * LDG_CSV_COLUMNS_MAX + 1);
 }
 END_TEST
 
 START_TEST(test_csv_row_bound)
 {
-    cli_csv t;
-    cli_csv_err e;
-    ck_assert(cli_csv_parse(&t, &e, (const uint8_t *)"h\n1\n2\n", 6, 2));
-    cli_csv_free(&t);
-    ck_assert(!cli_csv_parse(&t, &e, (const uint8_t *)"h\n1\n2\n3\n", 8, 2));
-    ck_assert_int_eq(e.code, CLI_CSV_TOO_MANY_ROWS);
+    ldg_csv t;
+    ldg_csv_err e;
+    ck_assert(ldg_csv_parse(&t, &e, (const uint8_t *)"h\n1\n2\n", 6, 2));
+    ldg_csv_free(&t);
+    ck_assert(!ldg_csv_parse(&t, &e, (const uint8_t *)"h\n1\n2\n3\n", 8, 2));
+    ck_assert_int_eq(e.code, LDG_CSV_TOO_MANY_ROWS);
     ck_assert_uint_eq(e.line, 4);
 }
 END_TEST
@@ -219,7 +219,7 @@ START_TEST(test_problem_utf8)
                                             "?'");
     const uint8_t *m = (const uint8_t *)f.problems[0].message;
     for (size_t i = 0; m[i];) {
-        size_t k = cli_csv_utf8_len(m + i, strlen((const char *)m + i));
+        size_t k = ldg_csv_utf8_len(m + i, strlen((const char *)m + i));
         ck_assert_uint_gt(k, 0);
         i += k;
     }
@@ -285,16 +285,16 @@ START_TEST(test_put_quotes)
 {
     char *buf = NULL;
     size_t len = 0, cap = 0;
-    ck_assert(cli_csv_put(&buf, &len, &cap, "a,b", false));
-    ck_assert(cli_csv_put(&buf, &len, &cap, "say \"hi\"", false));
-    ck_assert(cli_csv_put(&buf, &len, &cap, "plain", true));
+    ck_assert(ldg_csv_put(&buf, &len, &cap, "a,b", false));
+    ck_assert(ldg_csv_put(&buf, &len, &cap, "say \"hi\"", false));
+    ck_assert(ldg_csv_put(&buf, &len, &cap, "plain", true));
     ck_assert_int_eq((int)len, (int)strlen("\"a,b\",\"say \"\"hi\"\"\",plain\n"));
     ck_assert(!memcmp(buf, "\"a,b\",\"say \"\"hi\"\"\",plain\n", len));
-    cli_csv t;
-    cli_csv_err e;
-    ck_assert(cli_csv_parse(&t, &e, (const uint8_t *)buf, len, 10));
-    ck_assert_str_eq(cli_csv_at(&t, 0, 1), "say \"hi\"");
-    cli_csv_free(&t);
+    ldg_csv t;
+    ldg_csv_err e;
+    ck_assert(ldg_csv_parse(&t, &e, (const uint8_t *)buf, len, 10));
+    ck_assert_str_eq(ldg_csv_at(&t, 0, 1), "say \"hi\"");
+    ldg_csv_free(&t);
     free(buf);
 }
 END_TEST

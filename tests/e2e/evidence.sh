@@ -263,6 +263,17 @@ check "   says what it would do" grep -q "dry run: dry.log: 1 new records in 1 s
 eq "   no slice stored" "$(ls "$FOLIO_HOME"/evidence/*.slice | wc -l)" "$slices0"
 eq "   no transaction" "$(($(txs) - t0))" 0
 
+section "the progress bar: stderr, only on a terminal or with --progress, never with --json"
+python3 -c 'import sys
+for i in range(20000): print("%d\tlogin\t-\tdesk %d" % (1790000000000 + i, i))' >big.log
+run evidence ingest big.log --as broker --dry-run
+check "   not a terminal, no --progress: no bar" test "$RC" -eq 0 -a -z "$ERR"
+run evidence ingest big.log --as broker --dry-run --progress
+check "   --progress: the bar ends at 100 % with the records" grep -q "big.log \[#*\] 100%.*20000 records" <<<"$ERR"
+check "   stdout unchanged" grep -q "dry run: big.log: 20000 new records" <<<"$OUT"
+run evidence ingest big.log --as broker --dry-run --progress --json
+check "   --json: silent" test "$RC" -eq 0 -a -z "$ERR"
+
 section "off-site copies: mirror, attest, restore"
 folio keys new keeper >/dev/null
 run participant register keeper --role regulator --key keeper

@@ -157,6 +157,32 @@ END_TEST
 
 /* [client] (specs/home.md §5): the default signer is a key name, the genesis hash 64 hex
  * digits; a home with a genesis hash is a client home. */
+/* [evidence] (specs/home.md, specs/evidence.md §2.4): mirrors, the attesting key, the sync
+ * period, copies required and retention, each checked. */
+START_TEST(test_evidence_section)
+{
+    ck_assert_int_eq(parse(""), LDG_OK);
+    ck_assert_str_eq(cfg.ev_mirrors, "");
+    ck_assert_int_eq(cfg.ev_replicate_every_s, 10);
+    ck_assert_int_eq(cfg.ev_copies_required, 0);
+    ck_assert_int_eq(cfg.ev_retention_days, 0);
+    ck_assert_int_eq(parse("[evidence]\nmirrors = tcp://10.0.0.2:7700, ipc:///m/node.sock\n"
+                           "attest_as = keeper\nreplicate_every_s = 30\ncopies_required = 2\n"
+                           "retention_days = 1825\n"),
+                     LDG_OK);
+    ck_assert_str_eq(cfg.ev_mirrors, "tcp://10.0.0.2:7700, ipc:///m/node.sock");
+    ck_assert_str_eq(cfg.ev_attest_as, "keeper");
+    ck_assert_int_eq(cfg.ev_replicate_every_s, 30);
+    ck_assert_int_eq(cfg.ev_copies_required, 2);
+    ck_assert_int_eq(cfg.ev_retention_days, 1825);
+    refused("[evidence]\nreplicate_every_s = 0\n", 2, "from 1 to 86400");
+    refused("[evidence]\ncopies_required = -1\n", 2, "from 0 to 1000");
+    refused("[evidence]\nretention = 5\n", 2, "unknown key retention in [evidence]");
+    ck_assert_int_eq(parse("[evidence]\nattest_as = ../k\n"), LDG_ERR_INVALID);
+    ck_assert(strstr(err, "key name") != NULL);
+}
+END_TEST
+
 START_TEST(test_client_section)
 {
     ck_assert_int_eq(parse("[node]\nchain_id = a\n"), LDG_OK);
@@ -298,6 +324,7 @@ int main(void)
     tcase_add_test(tc, test_client_section);
     tcase_add_test(tc, test_host_section);
     tcase_add_test(tc, test_testnet_consortium);
+    tcase_add_test(tc, test_evidence_section);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

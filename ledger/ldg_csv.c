@@ -1,5 +1,5 @@
-/* RFC 4180 reader and writer (cli_csv.h; the rules are specs/import.md §1). */
-#include "cli_csv.h"
+/* RFC 4180 reader and writer (ldg_csv.h; the rules are specs/import.md §1). */
+#include "ldg_csv.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,22 +7,22 @@
 #include <string.h>
 
 static const char *const code_names[] = {
-    [CLI_CSV_OK] = "OK",
-    [CLI_CSV_TOO_LARGE] = "FILE_TOO_LARGE",
-    [CLI_CSV_TOO_MANY_ROWS] = "TOO_MANY_ROWS",
-    [CLI_CSV_FIELD_TOO_LONG] = "FIELD_TOO_LONG",
-    [CLI_CSV_NUL] = "NUL_BYTE",
-    [CLI_CSV_NOT_UTF8] = "NOT_UTF8",
-    [CLI_CSV_BARE_CR] = "BARE_CR",
-    [CLI_CSV_BAD_QUOTE] = "BAD_QUOTE",
-    [CLI_CSV_UNCLOSED_QUOTE] = "UNCLOSED_QUOTE",
-    [CLI_CSV_COLUMNS] = "COLUMN_COUNT",
-    [CLI_CSV_EMPTY] = "EMPTY_FILE",
-    [CLI_CSV_BLANK_LINE] = "BLANK_LINE",
-    [CLI_CSV_TOO_MANY_COLUMNS] = "TOO_MANY_COLUMNS",
+    [LDG_CSV_OK] = "OK",
+    [LDG_CSV_TOO_LARGE] = "FILE_TOO_LARGE",
+    [LDG_CSV_TOO_MANY_ROWS] = "TOO_MANY_ROWS",
+    [LDG_CSV_FIELD_TOO_LONG] = "FIELD_TOO_LONG",
+    [LDG_CSV_NUL] = "NUL_BYTE",
+    [LDG_CSV_NOT_UTF8] = "NOT_UTF8",
+    [LDG_CSV_BARE_CR] = "BARE_CR",
+    [LDG_CSV_BAD_QUOTE] = "BAD_QUOTE",
+    [LDG_CSV_UNCLOSED_QUOTE] = "UNCLOSED_QUOTE",
+    [LDG_CSV_COLUMNS] = "COLUMN_COUNT",
+    [LDG_CSV_EMPTY] = "EMPTY_FILE",
+    [LDG_CSV_BLANK_LINE] = "BLANK_LINE",
+    [LDG_CSV_TOO_MANY_COLUMNS] = "TOO_MANY_COLUMNS",
 };
 
-const char *cli_csv_code_name(cli_csv_code code)
+const char *ldg_csv_code_name(ldg_csv_code code)
 {
     if ((size_t)code < sizeof code_names / sizeof code_names[0] && code_names[code])
         return code_names[code];
@@ -34,15 +34,20 @@ typedef struct scan {
     const uint8_t *p;
     size_t len, pos, line_start;
     unsigned long line;
-    cli_csv *t;
+    ldg_csv *t;
     size_t text_len, text_cap, field_cap, line_cap;
-    cli_csv_err *err;
+    ldg_csv_err *err;
+    size_t field_max;
+    /* Line mode (ldg_csv_line): each field byte goes to emit, nothing is allocated. */
+    ldg_csv_byte_fn emit;
+    void *emit_arg;
+    size_t field_index;
 } scan;
 
-static bool fail(scan *s, cli_csv_code code, unsigned long line, size_t at, const char *fmt, ...)
+static bool fail(scan *s, ldg_csv_code code, unsigned long line, size_t at, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-static bool fail(scan *s, cli_csv_code code, unsigned long line, size_t at, const char *fmt, ...)
+static bool fail(scan *s, ldg_csv_code code, unsigned long line, size_t at, const char *fmt, ...)
 {
     s->err->code = code;
     s->err->line = line;
@@ -54,7 +59,7 @@ static bool fail(scan *s, cli_csv_code code, unsigned long line, size_t at, cons
     return false;
 }
 
-size_t cli_csv_utf8_len(const uint8_t *p, size_t n)
+size_t ldg_csv_utf8_len(const uint8_t *p, size_t n)
 {
     uint8_t b = p[0], lo = 0x80, hi = 0xbf;
     size_t k;
@@ -101,6 +106,10 @@ static bool grow(void **buf, size_t *cap, size_t need, size_t elem)
 
 static bool put_byte(scan *s, uint8_t b)
 {
+    if (s->emit) {
+        s->text_len++;
+        return s->emit(s->emit_arg, s->field_index, b);
+    }
     if (!grow((void **)&s->t->text, &s->text_cap, s->text_len + 1, 1))
         return false;
     s->t->text[s->text_len++] = (char)b;
@@ -113,18 +122,18 @@ static bool content(scan *s, size_t start)
 {
     const uint8_t *p = s->p + s->pos;
     if (*p == 0)
-        return fail(s, CLI_CSV_NUL, s->line, s->pos, "a NUL byte (the file is not text)");
-    size_t k = cli_csv_utf8_len(p, s->len - s->pos);
+        return fail(s, LDG_CSV_NUL, s->line, s->pos, "a NUL byte (the file is not text)");
+    size_t k = ldg_csv_utf8_len(p, s->len - s->pos);
     if (k == 0)
-        return fail(s, CLI_CSV_NOT_UTF8, s->line, s->pos,
+        return fail(s, LDG_CSV_NOT_UTF8, s->line, s->pos,
                     "byte 0x%02x does not start a UTF-8 character (save the file as UTF-8)", *p);
     for (size_t i = 0; i < k; i++)
         if (!put_byte(s, p[i]))
-            return fail(s, CLI_CSV_TOO_LARGE, 0, 0, "out of memory");
+            return fail(s, LDG_CSV_TOO_LARGE, 0, 0, "out of memory");
     s->pos += k;
-    if (s->text_len - start > CLI_CSV_FIELD_MAX)
-        return fail(s, CLI_CSV_FIELD_TOO_LONG, s->line, s->pos - 1, "a field longer than %d bytes",
-                    CLI_CSV_FIELD_MAX);
+    if (s->text_len - start > s->field_max)
+        return fail(s, LDG_CSV_FIELD_TOO_LONG, s->line, s->pos - 1, "a field longer than %zu bytes",
+                    s->field_max);
     return true;
 }
 
@@ -133,20 +142,20 @@ static bool quoted_break(scan *s, size_t start)
 {
     if (s->p[s->pos] == '\r') {
         if (s->pos + 1 >= s->len || s->p[s->pos + 1] != '\n')
-            return fail(s, CLI_CSV_BARE_CR, s->line, s->pos,
+            return fail(s, LDG_CSV_BARE_CR, s->line, s->pos,
                         "a carriage return not followed by a line feed");
         if (!put_byte(s, '\r'))
-            return fail(s, CLI_CSV_TOO_LARGE, 0, 0, "out of memory");
+            return fail(s, LDG_CSV_TOO_LARGE, 0, 0, "out of memory");
         s->pos++;
     }
     if (!put_byte(s, '\n'))
-        return fail(s, CLI_CSV_TOO_LARGE, 0, 0, "out of memory");
+        return fail(s, LDG_CSV_TOO_LARGE, 0, 0, "out of memory");
     s->pos++;
     s->line++;
     s->line_start = s->pos;
-    if (s->text_len - start > CLI_CSV_FIELD_MAX)
-        return fail(s, CLI_CSV_FIELD_TOO_LONG, s->line, s->pos, "a field longer than %d bytes",
-                    CLI_CSV_FIELD_MAX);
+    if (s->text_len - start > s->field_max)
+        return fail(s, LDG_CSV_FIELD_TOO_LONG, s->line, s->pos, "a field longer than %zu bytes",
+                    s->field_max);
     return true;
 }
 
@@ -158,21 +167,21 @@ static bool quoted(scan *s, size_t start)
     for (;;) {
         if (s->pos >= s->len) {
             s->line_start = open_ls;
-            return fail(s, CLI_CSV_UNCLOSED_QUOTE, open_line, open_at,
+            return fail(s, LDG_CSV_UNCLOSED_QUOTE, open_line, open_at,
                         "the quoted field that starts here is never closed");
         }
         uint8_t b = s->p[s->pos];
         if (b == '"') {
             if (s->pos + 1 < s->len && s->p[s->pos + 1] == '"') {
                 if (!put_byte(s, '"'))
-                    return fail(s, CLI_CSV_TOO_LARGE, 0, 0, "out of memory");
+                    return fail(s, LDG_CSV_TOO_LARGE, 0, 0, "out of memory");
                 s->pos += 2;
                 continue;
             }
             s->pos++;
             if (s->pos < s->len && s->p[s->pos] != ',' && s->p[s->pos] != '\n' &&
                 s->p[s->pos] != '\r')
-                return fail(s, CLI_CSV_BAD_QUOTE, s->line, s->pos,
+                return fail(s, LDG_CSV_BAD_QUOTE, s->line, s->pos,
                             "text after the closing quote of a field (a quote inside a quoted "
                             "field is written twice: \"\")");
             return true;
@@ -189,7 +198,7 @@ static bool unquoted(scan *s, size_t start)
         if (b == ',' || b == '\n' || b == '\r')
             return true;
         if (b == '"')
-            return fail(s, CLI_CSV_BAD_QUOTE, s->line, s->pos,
+            return fail(s, LDG_CSV_BAD_QUOTE, s->line, s->pos,
                         "a quote inside a field that does not start with one (enclose the "
                         "field in quotes and write the quote twice)");
         if (!content(s, start))
@@ -205,7 +214,7 @@ static bool record_end(scan *s)
         return true;
     if (s->p[s->pos] == '\r') {
         if (s->pos + 1 >= s->len || s->p[s->pos + 1] != '\n')
-            return fail(s, CLI_CSV_BARE_CR, s->line, s->pos,
+            return fail(s, LDG_CSV_BARE_CR, s->line, s->pos,
                         "a carriage return not followed by a line feed");
         s->pos++;
     }
@@ -218,7 +227,7 @@ static bool record_end(scan *s)
 static bool end_field(scan *s)
 {
     if (!put_byte(s, 0))
-        return fail(s, CLI_CSV_TOO_LARGE, 0, 0, "out of memory");
+        return fail(s, LDG_CSV_TOO_LARGE, 0, 0, "out of memory");
     return true;
 }
 
@@ -227,17 +236,17 @@ static bool record(scan *s, size_t *nfields, size_t *first)
 {
     size_t n = 0, base = *first;
     for (;;) {
-        size_t max = s->t->cols ? s->t->cols : CLI_CSV_COLUMNS_MAX;
+        size_t max = s->t->cols ? s->t->cols : LDG_CSV_COLUMNS_MAX;
         if (n == max && s->t->cols == 0)
-            return fail(s, CLI_CSV_TOO_MANY_COLUMNS, s->line, s->pos,
-                        "more than %d columns in the header", CLI_CSV_COLUMNS_MAX);
+            return fail(s, LDG_CSV_TOO_MANY_COLUMNS, s->line, s->pos,
+                        "more than %d columns in the header", LDG_CSV_COLUMNS_MAX);
         if (n >= max) /* more fields than the header: stop counting, the caller reports */
-            return fail(s, CLI_CSV_COLUMNS, s->line, s->pos,
+            return fail(s, LDG_CSV_COLUMNS, s->line, s->pos,
                         "more fields than the header's %zu (a comma too many, or a field with "
                         "a comma that is not quoted?)",
                         s->t->cols);
         if (!grow((void **)&s->t->field, &s->field_cap, base + n + 1, sizeof *s->t->field))
-            return fail(s, CLI_CSV_TOO_LARGE, 0, 0, "out of memory");
+            return fail(s, LDG_CSV_TOO_LARGE, 0, 0, "out of memory");
         size_t start = s->text_len;
         s->t->field[base + n] = start;
         bool ok = s->pos < s->len && s->p[s->pos] == '"' ? quoted(s, start) : unquoted(s, start);
@@ -256,20 +265,20 @@ static bool record(scan *s, size_t *nfields, size_t *first)
 
 static bool parse(scan *s, size_t rows_max)
 {
-    cli_csv *t = s->t;
+    ldg_csv *t = s->t;
     size_t first = 0;
     while (s->pos < s->len) {
         unsigned long line = s->line;
         size_t at = s->pos;
         if (s->p[s->pos] == '\n' || s->p[s->pos] == '\r')
-            return t->records ? fail(s, CLI_CSV_BLANK_LINE, line, at,
+            return t->records ? fail(s, LDG_CSV_BLANK_LINE, line, at,
                                      "an empty line (every record needs its %zu fields)", t->cols)
-                              : fail(s, CLI_CSV_BLANK_LINE, line, at,
+                              : fail(s, LDG_CSV_BLANK_LINE, line, at,
                                      "an empty line where the header should be");
         if (t->records > rows_max)
-            return fail(s, CLI_CSV_TOO_MANY_ROWS, line, at, "more than %zu records", rows_max);
+            return fail(s, LDG_CSV_TOO_MANY_ROWS, line, at, "more than %zu records", rows_max);
         if (!grow((void **)&t->line, &s->line_cap, t->records + 1, sizeof *t->line))
-            return fail(s, CLI_CSV_TOO_LARGE, 0, 0, "out of memory");
+            return fail(s, LDG_CSV_TOO_LARGE, 0, 0, "out of memory");
         size_t n = 0;
         size_t ls = s->line_start;
         if (!record(s, &n, &first))
@@ -278,35 +287,36 @@ static bool parse(scan *s, size_t rows_max)
             t->cols = n;
         } else if (n != t->cols) {
             s->line_start = ls;
-            return fail(s, CLI_CSV_COLUMNS, line, ls, "%zu field%s, the header has %zu", n,
+            return fail(s, LDG_CSV_COLUMNS, line, ls, "%zu field%s, the header has %zu", n,
                         n == 1 ? "" : "s", t->cols);
         }
         t->line[t->records++] = line;
     }
     if (t->records == 0)
-        return fail(s, CLI_CSV_EMPTY, 0, 0, "the file is empty: it needs a header line");
+        return fail(s, LDG_CSV_EMPTY, 0, 0, "the file is empty: it needs a header line");
     return true;
 }
 
-bool cli_csv_parse(cli_csv *out, cli_csv_err *err, const uint8_t *data, size_t len, size_t rows_max)
+bool ldg_csv_parse(ldg_csv *out, ldg_csv_err *err, const uint8_t *data, size_t len, size_t rows_max)
 {
     memset(out, 0, sizeof *out);
     memset(err, 0, sizeof *err);
-    scan s = {.p = data, .len = len, .line = 1, .t = out, .err = err};
-    if (len > CLI_CSV_FILE_MAX) {
-        fail(&s, CLI_CSV_TOO_LARGE, 0, 0, "the file has %zu bytes; at most %d are read", len,
-             CLI_CSV_FILE_MAX);
+    scan s = {
+        .p = data, .len = len, .line = 1, .t = out, .err = err, .field_max = LDG_CSV_FIELD_MAX};
+    if (len > LDG_CSV_FILE_MAX) {
+        fail(&s, LDG_CSV_TOO_LARGE, 0, 0, "the file has %zu bytes; at most %d are read", len,
+             LDG_CSV_FILE_MAX);
         return false;
     }
     if (len >= 3 && data[0] == 0xef && data[1] == 0xbb && data[2] == 0xbf)
         s.pos = s.line_start = 3; /* a byte-order mark: columns count after it */
     if (parse(&s, rows_max))
         return true;
-    cli_csv_free(out);
+    ldg_csv_free(out);
     return false;
 }
 
-void cli_csv_free(cli_csv *t)
+void ldg_csv_free(ldg_csv *t)
 {
     free(t->text);
     free(t->field);
@@ -314,7 +324,7 @@ void cli_csv_free(cli_csv *t)
     memset(t, 0, sizeof *t);
 }
 
-bool cli_csv_put(char **buf, size_t *len, size_t *cap, const char *field, bool last)
+bool ldg_csv_put(char **buf, size_t *len, size_t *cap, const char *field, bool last)
 {
     bool quote = strpbrk(field, ",\"\r\n") != NULL;
     size_t need = *len + 2 * strlen(field) + 4;
@@ -333,4 +343,37 @@ bool cli_csv_put(char **buf, size_t *len, size_t *cap, const char *field, bool l
     *o++ = last ? '\n' : ',';
     *len = (size_t)(o - *buf);
     return true;
+}
+
+bool ldg_csv_line(const uint8_t *line, size_t len, size_t cols_max, ldg_csv_byte_fn emit, void *arg,
+                  size_t *ncols, ldg_csv_err *err)
+{
+    memset(err, 0, sizeof *err);
+    if (len > 0 && line[len - 1] == '\r')
+        len--; /* a CRLF file's line */
+    scan s = {.p = line,
+              .len = len,
+              .line = 1,
+              .err = err,
+              .field_max = len,
+              .emit = emit,
+              .emit_arg = arg};
+    for (size_t n = 0;; n++) {
+        if (n == cols_max)
+            return fail(&s, LDG_CSV_TOO_MANY_COLUMNS, s.line, s.pos, "more than %zu fields",
+                        cols_max);
+        s.field_index = n;
+        size_t start = s.text_len;
+        bool ok = s.pos < len && line[s.pos] == '"' ? quoted(&s, start) : unquoted(&s, start);
+        if (!ok)
+            return false;
+        if (s.pos < len && line[s.pos] == ',') {
+            s.pos++;
+            continue;
+        }
+        if (s.pos < len) /* a CR or LF inside the line, outside quotes */
+            return fail(&s, LDG_CSV_BARE_CR, s.line, s.pos, "a line break inside the record");
+        *ncols = n + 1;
+        return true;
+    }
 }
