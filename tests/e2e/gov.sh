@@ -53,8 +53,8 @@ expect_fail GOV_CODE_NOT_APPROVED "deploy Token before any approval" \
   contract deploy "$TOKEN" --args T T 1 --home "$(home 0)"
 expect_fail GOV_NOT_MEMBER "the operator (no member) proposes" \
   gov propose code-approve --file "$TOKEN" --home "$(home 0)"
-expect_ok "validator-0 proposes code-approve Token (delay 4)" \
-  gov propose code-approve --file "$TOKEN" --delay 4 --home "$(home 0)" --as validator
+expect_ok "validator-0 proposes code-approve Token (delay 12)" \
+  gov propose code-approve --file "$TOKEN" --delay 12 --home "$(home 0)" --as validator
 check "proposal 1 is open" test "$(field 1 status)" = open
 expect_ok "validator-0 votes yes (through node0)" gov vote 1 yes --home "$(home 0)" --as validator
 expect_ok "validator-1 votes yes (through node1)" gov vote 1 yes --home "$(home 1)" --as validator
@@ -71,7 +71,7 @@ ST="$(show 1 2)"
 STATUS="$(jget status <<<"$ST")"
 AT="$(jget activation_height <<<"$ST")"
 check "passed with yes 3 of 4, activation height set ($AT)" test "$STATUS:$(jget yes <<<"$ST")" = "passed:3" -o "$STATUS:$(jget yes <<<"$ST")" = "activated:3"
-check "activation height is at least 4 blocks after the proposal's" test "$AT" -ge "$(($(jget height <<<"$ST") + 4))"
+check "activation height is at least 12 blocks after the proposal's" test "$AT" -ge "$(($(jget height <<<"$ST") + 12))"
 if [ "$STATUS" = passed ]; then
   expect_fail GOV_CODE_NOT_APPROVED "deploy while passed but not active" \
     contract deploy "$TOKEN" --args T T 1 --home "$(home 0)"
