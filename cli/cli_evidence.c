@@ -1232,6 +1232,20 @@ static int genesis_hash_of_node(cli_ctx *ctx, ldg_hash *out)
     return CLI_OK;
 }
 
+/* A prover over the evidence store of the config (or --store), for prove and chain. */
+static prover *prover_open(cli_ctx *ctx, int argc, char **argv, char store[NET_PATH_MAX], int *rc)
+{
+    prover *p = calloc(1, sizeof *p);
+    LDG_ASSERT(p);
+    p->ctx = ctx;
+    p->store = store;
+    p->private_lines = cli_flag(argc, argv, "--private");
+    *rc = cli_load_config(ctx);
+    if (*rc == CLI_OK)
+        *rc = store_dir(ctx, argc, argv, store, NET_PATH_MAX);
+    return p;
+}
+
 static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
 {
     ldg_hash id, gh;
@@ -1245,14 +1259,8 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     char store[NET_PATH_MAX];
-    prover *p = calloc(1, sizeof *p);
-    LDG_ASSERT(p);
-    p->ctx = ctx;
-    p->store = store;
-    p->private_lines = cli_flag(argc, argv, "--private");
-    int rc = cli_load_config(ctx);
-    if (rc == CLI_OK)
-        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    int rc;
+    prover *p = prover_open(ctx, argc, argv, store, &rc);
     if (rc == CLI_OK && !rid && !store_find_line(ctx, store, file, seq, &id)) {
         cli_fail(ctx, "NOT_FOUND", "no record of %s line %llu in the evidence store %s", file,
                  (unsigned long long)seq, store);
@@ -1423,14 +1431,8 @@ static int cmd_chain(cli_ctx *ctx, int argc, char **argv)
         return CLI_USAGE;
     }
     char store[NET_PATH_MAX];
-    prover *p = calloc(1, sizeof *p);
-    LDG_ASSERT(p);
-    p->ctx = ctx;
-    p->store = store;
-    p->private_lines = cli_flag(argc, argv, "--private");
-    int rc = cli_load_config(ctx);
-    if (rc == CLI_OK)
-        rc = store_dir(ctx, argc, argv, store, sizeof store);
+    int rc;
+    prover *p = prover_open(ctx, argc, argv, store, &rc);
     if (rc == CLI_OK)
         rc = chain_collect(p, &id);
     if (rc == CLI_OK)
