@@ -14,7 +14,7 @@ struct net_batch_rx {
     net_pool *pool;
     net_p2p_peers *peers; /* the identity of each connection (its certificate) */
     nng_socket batch, req;
-    bool observer;
+    _Atomic bool observer; /* changed by net_batch_rx_validator */
     pthread_t th;
     bool th_on;
     _Atomic bool syncing;
@@ -228,6 +228,11 @@ net_batch_rx *net_batch_rx_start(net_node *n, net_p2p_peers *peers, nng_socket b
     ldg_enc_init(&r->enc);
     r->th_on = pthread_create(&r->th, NULL, batch_rx, r) == 0;
     return r;
+}
+
+void net_batch_rx_validator(net_batch_rx *r)
+{
+    atomic_store(&r->observer, false);
 }
 
 void net_batch_rx_stop(net_batch_rx *r)

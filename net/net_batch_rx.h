@@ -24,6 +24,8 @@ typedef struct net_batch_rx net_batch_rx;
  * observer forwards nothing. */
 net_batch_rx *net_batch_rx_start(net_node *n, net_p2p_peers *peers, nng_socket batch,
                                  nng_socket req, bool observer);
+/* The node became a validator (net_bft.c): observers' batches are now admitted here. */
+void net_batch_rx_validator(net_batch_rx *r);
 /* Joins the thread (the node is stopping) and frees what it kept. */
 void net_batch_rx_stop(net_batch_rx *r);
 /* While on, broadcast batches are deferred; once off, the receiver ingests them. */

@@ -38,6 +38,7 @@ typedef net_inbox_item qitem; /* a received message (net_inbox.h) */
 typedef struct bft {
     net_node *n;
     bool observer;
+    bool by_choice;   /* started with --observer: never becomes a validator (consensus.md §15) */
     net_links *links; /* sockets, peers' identities, receivers (net_links.h) */
     net_inbox inbox;
     net_pool *pool; /* the node's one pool (and batch store) */
@@ -45,8 +46,9 @@ typedef struct bft {
     net_cons *core;
     net_cons_actions acts;
     uint32_t nval;
-    int self_index;        /* in the set of the height started last; -1: not in it */
-    uint64_t trust_kept_h; /* the tip keep_trust last ran at */
+    int self_index;             /* in the set of the height started last; -1: not in it */
+    uint64_t trust_kept_h;      /* the tip keep_trust last ran at */
+    uint64_t promote_checked_h; /* the tip promote last ran at */
     bool trust_warned;
     uint8_t (*vals)[NET_CONS_PUBKEY_LEN];
     net_timers timers; /* the core's timeouts (net_timers.h) */
@@ -150,12 +152,20 @@ static void start_height(bft *b)
         return;
     }
     b->nval = nv;
+    int was = b->self_index;
     b->self_index = -1;
     for (uint32_t i = 0; i < nv; i++) {
         memcpy(b->vals[i], vals[i].b, NET_CONS_PUBKEY_LEN);
         if (!memcmp(vals[i].b, b->n->validator.pub.b, LDG_PUBKEY_LEN))
             b->self_index = (int)i;
     }
+    atomic_store(&b->n->cons_self, b->self_index);
+    if (was >= 0 && b->self_index < 0)
+        net_log(NET_LOG_INFO, "not a validator from height %llu (a change of the set): following",
+                (unsigned long long)(decided + 1));
+    else if (was < 0 && b->self_index >= 0 && decided > 0)
+        net_log(NET_LOG_INFO, "voting from height %llu as validator %d of %u",
+                (unsigned long long)(decided + 1), b->self_index, nv);
     b->prop.want = false;
     net_timers_clear(&b->timers);
     b->height_start = mono_ms();
@@ -290,6 +300,11 @@ static void perform(bft *b, const net_cons_actions *acts)
             }
             break;
         case NET_CONS_ACT_BROADCAST:
+            /* A node outside the height's set sends nothing on the consensus bus (its peers
+             * take consensus messages from current validators only, net_p2p_check_cons): it
+             * decides from what it hears. */
+            if (b->self_index < 0)
+                break;
             if (b->synced_ms) {
                 net_log(NET_LOG_INFO,
                         "signing again at height %llu round %u, %llu ms after "
@@ -654,13 +669,54 @@ static void bft_free(bft *b)
     free(b);
 }
 
+/* The consensus core, with the signing state restored from HOME/consensus.state (net_guard.h).
+ * Non-zero with a sentence in err if that file is unreadable. */
+static int make_core(bft *b, char *err, size_t err_len)
+{
+    net_node *n = b->n;
+    net_cons_persisted *restored = calloc(1, sizeof *restored);
+    LDG_ASSERT(restored);
+    int r = net_guard_restore(&b->guard, restored);
+    if (r < 0) {
+        snprintf(err, err_len,
+                 "%s is unreadable or corrupt: refusing to vote (it guards against double "
+                 "signing; restore it or move it away knowingly)",
+                 b->guard.path);
+        free(restored);
+        return 1;
+    }
+    if (r > 0)
+        net_log(NET_LOG_INFO, "restored signing state: last signed height %llu round %u",
+                (unsigned long long)restored->last.height, restored->last.round);
+    net_cons_config cfg = {
+        .crypto = {.ctx = &b->guard, .sign = net_guard_sign, .verify = net_guard_verify},
+        .propose_base_ms = (uint32_t)n->cfg.propose_timeout_ms,
+        .propose_delta_ms = (uint32_t)n->cfg.propose_timeout_ms / 2,
+        .prevote_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
+        .prevote_delta_ms = (uint32_t)n->cfg.vote_timeout_ms / 2,
+        .precommit_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
+        .precommit_delta_ms = (uint32_t)n->cfg.vote_timeout_ms / 2,
+        .restored = r > 0 ? restored : NULL,
+    };
+    const char *cid = ldg_chain_id(n->chain);
+    cfg.chain_id_len = strlen(cid);
+    memcpy(cfg.chain_id, cid, cfg.chain_id_len);
+    memcpy(cfg.self_pubkey, n->validator.pub.b, NET_CONS_PUBKEY_LEN);
+    b->core = net_cons_create(&cfg);
+    free(restored);
+    LDG_ASSERT(b->core);
+    return 0;
+}
+
 int net_bft_start(net_node *n, char *err, size_t err_len)
 {
     bft *b = calloc(1, sizeof *b);
     LDG_ASSERT(b);
     b->n = n;
+    b->by_choice = n->observer;
     b->observer = n->observer || n->validator_index < 0;
     b->self_index = n->validator_index < (int)LDG_VALIDATORS_MAX ? n->validator_index : -1;
+    atomic_store(&n->cons_self, b->observer ? -1 : b->self_index);
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");
     b->test_sync_delay_ms = sd ? strtoull(sd, NULL, 10) : 0;
     if (b->test_sync_delay_ms)
@@ -684,39 +740,9 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
         bft_free(b);
         return 1;
     }
-    if (!b->observer) {
-        net_cons_persisted *restored = calloc(1, sizeof *restored);
-        LDG_ASSERT(restored);
-        int r = net_guard_restore(&b->guard, restored);
-        if (r < 0) {
-            snprintf(err, err_len,
-                     "%s is unreadable or corrupt: refusing to vote (it guards against double "
-                     "signing; restore it or move it away knowingly)",
-                     b->guard.path);
-            free(restored);
-            bft_free(b);
-            return 1;
-        }
-        if (r > 0)
-            net_log(NET_LOG_INFO, "restored signing state: last signed height %llu round %u",
-                    (unsigned long long)restored->last.height, restored->last.round);
-        net_cons_config cfg = {
-            .crypto = {.ctx = &b->guard, .sign = net_guard_sign, .verify = net_guard_verify},
-            .propose_base_ms = (uint32_t)n->cfg.propose_timeout_ms,
-            .propose_delta_ms = (uint32_t)n->cfg.propose_timeout_ms / 2,
-            .prevote_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
-            .prevote_delta_ms = (uint32_t)n->cfg.vote_timeout_ms / 2,
-            .precommit_base_ms = (uint32_t)n->cfg.vote_timeout_ms,
-            .precommit_delta_ms = (uint32_t)n->cfg.vote_timeout_ms / 2,
-            .restored = r > 0 ? restored : NULL,
-        };
-        const char *cid = ldg_chain_id(n->chain);
-        cfg.chain_id_len = strlen(cid);
-        memcpy(cfg.chain_id, cid, cfg.chain_id_len);
-        memcpy(cfg.self_pubkey, n->validator.pub.b, NET_CONS_PUBKEY_LEN);
-        b->core = net_cons_create(&cfg);
-        free(restored);
-        LDG_ASSERT(b->core);
+    if (!b->observer && make_core(b, err, err_len) != 0) {
+        bft_free(b);
+        return 1;
     }
     net_links_start(b->links, &b->inbox);
     b->batches =
@@ -751,6 +777,55 @@ static void keep_trust(bft *b)
     ldg_enc_free(&e);
 }
 
+/* Whether this node's key is in the set of the next block or in the next recorded one
+ * (ldg_valset.h: recorded LDG_VALSET_LEAD blocks or more before it certifies). */
+static bool named_by_a_set(bft *b)
+{
+    ldg_chain *c = b->n->chain;
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint64_t from, until = UINT64_MAX;
+    uint64_t h = ldg_chain_tip(c).height + 1;
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t nv = ldg_chain_validators_range(c, h, vals, LDG_VALIDATORS_MAX, &from, &until);
+        for (uint32_t i = 0; i < nv; i++)
+            if (!memcmp(vals[i].b, b->n->validator.pub.b, LDG_PUBKEY_LEN))
+                return true;
+        if (nv == 0 || until == UINT64_MAX)
+            return false;
+        h = until;
+    }
+    return false;
+}
+
+/* An observer whose key a change of the validator set names becomes a validator while it
+ * runs (consensus.md §1a): it opens the consensus bus, creates its core and executor and
+ * starts the next height; it votes from the first height whose set names it. Checked once
+ * per new tip; a node started with --observer stays one. */
+static void promote(bft *b)
+{
+    net_node *n = b->n;
+    uint64_t tip = ldg_chain_tip(n->chain).height;
+    if (!b->observer || b->by_choice || tip == b->promote_checked_h)
+        return;
+    b->promote_checked_h = tip;
+    if (!named_by_a_set(b))
+        return;
+    char err[256];
+    if (net_links_promote(b->links, err, sizeof err) != 0 || make_core(b, err, sizeof err) != 0) {
+        net_node_fatal(n, "a change of the validator set names this node: %s", err);
+        return;
+    }
+    b->exec = net_exec_start(n, b->links->pub, &b->inbox);
+    LDG_ASSERT(b->exec);
+    net_batch_rx_validator(b->batches);
+    b->observer = false;
+    atomic_store(&n->observer, false);
+    net_log(NET_LOG_INFO,
+            "a validator by a change of the set (at height %llu): consensus started, no restart",
+            (unsigned long long)tip);
+    start_height(b);
+}
+
 void *net_bft_run(void *arg)
 {
     net_node *n = arg;
@@ -770,6 +845,7 @@ void *net_bft_run(void *arg)
         drain_local(b);
         if (now >= next_gc) {
             keep_trust(b);
+            promote(b);
             net_pool_gc(b->pool, net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms));
             rebroadcast(b, now);
             next_gc = now + 1000;

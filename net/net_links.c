@@ -85,6 +85,22 @@ static void *sub_rx(void *arg)
     return NULL;
 }
 
+/* The consensus bus: listened on, and dialed to the peers whose address is below ours (one
+ * connection per pair: the node with the greater address dials). */
+static int cons_open_links(net_links *b, char *err, size_t err_len)
+{
+    const net_config *c = &b->n->cfg;
+    const char *me = c->p2p_listen;
+    if (net_p2p_listen(b->cons, me, NET_P2P_PORT_CONS, &b->tls, err, err_len))
+        return 1;
+    char peers[sizeof c->p2p_peers];
+    snprintf(peers, sizeof peers, "%s", c->p2p_peers);
+    for (char *save, *p = strtok_r(peers, ", ", &save); p; p = strtok_r(NULL, ", ", &save))
+        if (strcmp(me, p) > 0 && net_p2p_dial(b->cons, p, NET_P2P_PORT_CONS, &b->tls, err, err_len))
+            return 1;
+    return 0;
+}
+
 static int open_sockets(net_links *b, uint32_t nval, char *err, size_t err_len)
 {
     net_node *n = b->n;
@@ -145,10 +161,8 @@ static int open_sockets(net_links *b, uint32_t nval, char *err, size_t err_len)
     nng_socket_set_ms(b->req, NNG_OPT_REQ_RESENDTIME, 1500);
     nng_socket_set(b->sub, NNG_OPT_SUB_SUBSCRIBE, "", 0);
     const char *me = c->p2p_listen;
-    if (!b->observer) {
-        if ((rv = net_p2p_listen(b->cons, me, NET_P2P_PORT_CONS, &b->tls, err, err_len)))
-            return 1;
-    }
+    if (!b->observer && cons_open_links(b, err, err_len))
+        return 1;
     if ((rv = net_p2p_listen(b->batch, me, NET_P2P_PORT_BATCH, &b->tls, err, err_len)) ||
         (rv = net_p2p_listen(b->rep, me, NET_P2P_PORT_SYNC, &b->tls, err, err_len)) ||
         (rv = net_p2p_listen(b->pub, me, NET_P2P_PORT_PUB, &b->tls, err, err_len)))
@@ -159,9 +173,6 @@ static int open_sockets(net_links *b, uint32_t nval, char *err, size_t err_len)
         /* One connection per pair on the buses: the node with the greater address dials
          * (an observer dials everyone and listens only for its own followers). */
         bool dial_bus = b->observer || strcmp(me, p) > 0;
-        if (dial_bus && !b->observer &&
-            net_p2p_dial(b->cons, p, NET_P2P_PORT_CONS, &b->tls, err, err_len))
-            return 1;
         if (dial_bus && net_p2p_dial(b->batch, p, NET_P2P_PORT_BATCH, &b->tls, err, err_len))
             return 1;
         if (net_p2p_dial(b->req, p, NET_P2P_PORT_SYNC, &b->tls, err, err_len) ||
@@ -258,6 +269,21 @@ void net_links_start(net_links *l, net_inbox *inbox)
     l->th_cons_on = !l->observer && pthread_create(&l->th_cons, NULL, cons_rx, l) == 0;
     l->th_rep_on = pthread_create(&l->th_rep, NULL, sync_server, l) == 0;
     l->th_sub_on = pthread_create(&l->th_sub, NULL, sub_rx, l) == 0;
+}
+
+int net_links_promote(net_links *l, char *err, size_t err_len)
+{
+    if (!l->observer)
+        return 0;
+    if (cons_open_links(l, err, err_len))
+        return 1;
+    l->observer = false;
+    l->th_cons_on = pthread_create(&l->th_cons, NULL, cons_rx, l) == 0;
+    if (!l->th_cons_on) {
+        snprintf(err, err_len, "cannot start the consensus receiver");
+        return 1;
+    }
+    return 0;
 }
 
 void net_links_join(net_links *l)

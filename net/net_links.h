@@ -43,6 +43,10 @@ net_links *net_links_open(net_node *n, bool observer, uint32_t nval, char *err, 
 /* Starts the receivers (the consensus one only on a validator); they run until
  * n->stopping and push into inbox. */
 void net_links_start(net_links *l, net_inbox *inbox);
+/* An observer's links become a validator's (a change of the validator set names this node,
+ * consensus.md §1a): the consensus bus is listened on and dialed, and its receiver started.
+ * Consensus thread only. Non-zero with a sentence in err if the bus cannot be opened. */
+int net_links_promote(net_links *l, char *err, size_t err_len);
 /* Joins the receivers (the node is stopping). */
 void net_links_join(net_links *l);
 /* Closes the sockets and frees l, waiting at most NET_BFT_CLOSE_DEADLINE_MS: false if they

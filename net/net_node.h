@@ -45,8 +45,9 @@ typedef struct net_node {
     char fatal[256];                 /* set when the node stopped on a fatal error */
     net_admit *admit; /* the one admission path: clients' submissions and peers' batches */
     /* Multi-validator driver (net_bft.c) status, for `folio node status`. */
-    bool multi;    /* more than one validator: net_bft drives the chain */
-    bool observer; /* following without voting */
+    _Atomic bool multi;    /* net_bft drives the chain (a set of more than one, at some height) */
+    _Atomic bool observer; /* following without voting (no consensus core) */
+    _Atomic int32_t cons_self; /* index in the set of the height consensus is at, -1: none */
     _Atomic uint32_t cons_round;
     _Atomic uint32_t cons_seen;       /* validators heard from lately (self included) */
     _Atomic uint64_t cons_heard_mask; /* bit i: validator i among them */
@@ -69,7 +70,7 @@ typedef struct net_node {
     struct net_rpc_server *rpc;
     struct bft *bft;             /* the multi-validator driver (net_bft.c), if multi */
     struct net_metrics *metrics; /* /metrics counters of this chain (net_metrics.h) */
-    pthread_t driver;            /* net_solo_run or net_bft_run */
+    pthread_t driver;            /* net_solo_drive, then or only net_bft_run */
     bool driver_started;
     int lock_fd;       /* HOME/node.lock, held until the process ends, */
     bool release_lock; /* unless set: a hosted chain stopped alone (net_host.c) */

@@ -212,7 +212,8 @@ static char *m_status(net_node *n, int *status)
         hex_json(tip.hash.b, LDG_HASH_LEN), "state_root", hex_json(tip.state_root.b, LDG_HASH_LEN),
         "mempool", (json_int_t)net_pool_size(n->pool), "validators", (int)nv, "dev", n->dev,
         "last_commit_ms", (json_int_t)atomic_load(&n->last_commit_ms), "validator_index",
-        n->validator_index, "time_offset_ms", (json_int_t)atomic_load(&n->time_offset_ms));
+        n->multi ? (int)atomic_load(&n->cons_self) : n->validator_index, "time_offset_ms",
+        (json_int_t)atomic_load(&n->time_offset_ms));
     if (!j)
         return dump(j, status);
     /* the ledger date: the UTC day of the tip's block time, what record and pay dates,
@@ -226,15 +227,16 @@ static char *m_status(net_node *n, int *status)
                         hex_json(ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN));
     if (n->multi) {
         uint64_t peer = atomic_load(&n->peer_height);
-        json_object_set_new(j, "consensus",
-                            json_pack("{s:s,s:I,s:i,s:i,s:I,s:b,s:I}", "role",
-                                      n->observer ? "observer" : "validator", "round",
-                                      (json_int_t)atomic_load(&n->cons_round), "validators_seen",
-                                      (int)atomic_load(&n->cons_seen), "last_proposer",
-                                      (int)atomic_load(&n->cons_last_proposer), "peer_height",
-                                      (json_int_t)(peer > tip.height ? peer : tip.height), "behind",
-                                      (int)atomic_load(&n->behind), "pool",
-                                      (json_int_t)atomic_load(&n->pool_size)));
+        json_object_set_new(
+            j, "consensus",
+            json_pack("{s:s,s:I,s:i,s:i,s:I,s:b,s:I}", "role",
+                      n->observer || atomic_load(&n->cons_self) < 0 ? "observer" : "validator",
+                      "round", (json_int_t)atomic_load(&n->cons_round), "validators_seen",
+                      (int)atomic_load(&n->cons_seen), "last_proposer",
+                      (int)atomic_load(&n->cons_last_proposer), "peer_height",
+                      (json_int_t)(peer > tip.height ? peer : tip.height), "behind",
+                      (int)atomic_load(&n->behind), "pool",
+                      (json_int_t)atomic_load(&n->pool_size)));
         json_t *heard = json_array();
         uint64_t mask = atomic_load(&n->cons_heard_mask);
         for (int i = 0; i < 64; i++)

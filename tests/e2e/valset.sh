@@ -2,12 +2,13 @@
 # Validator-set changes on a chain's own consensus (specs/governance.md §6.9, consensus.md
 # §2a, proofs.md §5, sync.md §2). Four validators over TLS and a spare validator home
 # (testnet init --spares 1: a validator key and certificate, not in the genesis set). The
-# committee (the four validators) proposes and votes adding the spare from a height H1; the
-# chain goes on past H1 (the new set of five, four of them up). The spare starts EMPTY with
-# --sync-from-checkpoint: its checkpoint is certified by the new set, which it follows from
-# genesis through the change the peer supplies; it then block-syncs and votes. The
-# committee removes node3 from H2; then node2 and node3 stop and the chain still commits,
-# which takes node4's votes (3 of {0,1,2,4}); node0 restarts and the three go on. A proof bundle from after both changes
+# spare starts EMPTY with --sync-from-checkpoint and follows as an observer; the committee
+# (the four validators) proposes and votes adding it from a height H1, and the running spare
+# becomes a validator by itself (no restart: its status says so from H1). The committee
+# removes node3 from H2: node3, still running, stops voting and follows (its status says
+# observer, the others never see a consensus message from it); then node2 stops and the
+# chain still commits, which takes node4's votes (3 of {0,1,2,4}) while node3 follows;
+# node0 restarts and the three go on. A proof bundle from after both changes
 # verifies offline from genesis with `folio proof verify` and with the independent
 # verify_proof.py; a bundle with a tampered change is refused by both (VALSET). Refusals of
 # bad proposals; chain verify on the validators and on the state-synced node.
@@ -43,6 +44,17 @@ tick_until() {
   done
   return 1
 }
+# role_of I, index_of I: the consensus role and the validator index in node I's status.
+role_of() { folio node status --json --home "$(home "$1")" 2>/dev/null | jget consensus.role; }
+index_of() { folio node status --json --home "$(home "$1")" 2>/dev/null | jget validator_index; }
+# wait_role I ROLE INDEX: node I's status says ROLE with INDEX (within 30 s).
+wait_role() {
+  for _ in $(seq 1 150); do
+    [ "$(role_of "$1")" = "$2" ] && [ "$(index_of "$1")" = "$3" ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
 key_of() { folio keys show validator --json --home "$(home "$1")" | jget pubkey; }
 # vote3 ID: validators 0, 1 and 2 vote yes (3 of 4 weights: the thresholds are 2/3).
 vote3() {
@@ -70,6 +82,13 @@ expect_ok "register broker-b" participant register broker-b --role broker --key 
 expect_ok "issue equity" asset issue equity --isin $ISIN --name "Valset Co." --shares 1000000 --risk R3 --to issuer --as issuer
 expect_ok "fund broker-a" transfer $ISIN 5000 --to broker-a --as issuer
 
+section "node4 starts EMPTY from a checkpoint and follows as an observer"
+check "node4 starts with --sync-from-checkpoint" \
+  bash -c "'$FOLIO' node start --detach --sync-from-checkpoint --home '$(home 4)' >/dev/null"
+check "its state sync completed" grep -q "state sync done" "$(home 4)/node.log"
+check "node4 is an observer (role observer, index -1)" wait_role 4 observer -1
+PID4="$(cat "$(home 4)/node.pid")"
+
 section "bad proposals are refused, nothing changed"
 H="$(height_of 0)"
 expect_fail GOV_VALSET_REPEAT "add a validator already in the set" \
@@ -95,14 +114,11 @@ check "three committee members vote yes" vote3 "$ID1"
 check "the proposal is activated (the change recorded)" gov_wait "$ID1" activated
 run gov show "$ID1" --json
 check "it shows the operation, key and height" bash -c "grep -q '\"op\": \"add\"' <<<'$OUT' && grep -q '$K4' <<<'$OUT'"
-check "the chain reaches H1 + 3 = $((H1 + 3)) (the new set of five, four up)" tick_until $((H1 + 3))
+check "the chain reaches H1 + 3 = $((H1 + 3)) (the new set of five)" tick_until $((H1 + 3))
 check "node3 follows" wait_height 3 $((H1 + 3)) 30
-
-section "node4 joins EMPTY from a checkpoint certified by the new set"
-check "node4 starts with --sync-from-checkpoint" \
-  bash -c "'$FOLIO' node start --detach --sync-from-checkpoint --home '$(home 4)' >/dev/null"
-check "its state sync completed" grep -q "state sync done" "$(home 4)/node.log"
-check "it knows it is a validator by the change" grep -q "a validator from height $H1" "$(home 4)/node.log"
+check "node4 became validator 4 while running (status)" wait_role 4 validator 4
+check "node4 was not restarted (same pid $PID4)" test "$(cat "$(home 4)/node.pid")" = "$PID4"
+check "its log says so" grep -q "a validator by a change of the set" "$(home 4)/node.log"
 tick 2
 check "node4 reaches the tip" wait_height 4 "$(height_of 0)" 60
 
@@ -116,15 +132,23 @@ check "three committee members vote yes" vote3 "$ID2"
 check "the proposal is activated" gov_wait "$ID2" activated
 check "the chain reaches H2 + 2 = $((H2 + 2))" tick_until $((H2 + 2))
 check "node4 follows" wait_height 4 $((H2 + 2)) 30
-node_stop "$(home 3)"
+check "node3, still running, is no validator any more (status)" wait_role 3 observer -1
+check "its log says it follows from $H2" grep -q "not a validator from height $H2" "$(home 3)/node.log"
 node_stop "$(home 2)"
 HS="$(height_of 0)"
-check "with node0, node1 and node4 up the chain still commits (from $HS)" tick_until $((HS + 3))
+check "with node0, node1 and node4 up (node3 running, not a validator) the chain still commits (from $HS)" \
+  tick_until $((HS + 3))
 check "node4 has the new blocks" wait_height 4 $((HS + 3)) 30
+check "node3 keeps following" wait_height 3 $((HS + 3)) 30
+for i in 0 1 4; do
+  check "node$i never took a consensus message from node3 after its removal" \
+    bash -c "! grep -q 'not a current validator' '$(home "$i")/node.log'"
+done
 node_stop "$(home 0)"
 check "node0 restarts (it reads the set of each height from its store)" node_start "$(home 0)"
 HS="$(height_of 0)"
 check "the three commit again after the restart (from $HS)" tick_until $((HS + 2))
+check "node3 still follows" wait_height 3 $((HS + 2)) 30
 
 section "a proof bundle from after the changes, verified offline from genesis"
 B="$E2E_TMP/b"
