@@ -79,6 +79,20 @@ static void find_added_validator(net_node *n)
     free(v);
 }
 
+/* Whether net_bft drives the chain from the start (consensus.md §11): unless the next
+ * block's set is this validator alone, or the node has no key in it and no [p2p] address
+ * to follow with; an observer always. net_solo hands over once a change is recorded. */
+static bool needs_bft(net_node *n, const net_node_opts *opts)
+{
+    ldg_pubkey *vals = malloc(LDG_VALIDATORS_MAX * sizeof *vals);
+    LDG_ASSERT(vals);
+    uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
+    bool alone = nv == 1 && !memcmp(vals[0].b, n->validator.pub.b, LDG_PUBKEY_LEN);
+    free(vals);
+    return opts->observer || nv > 1 ||
+           (!alone && (n->validator_index >= 0 || n->cfg.p2p_listen[0]));
+}
+
 static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_len)
 {
     bool have_key;
@@ -197,6 +211,7 @@ net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
      * `folio node stop` waits for the lock, so it returns only once the process is gone,
      * not while it still tears down (sanitizer builds check for leaks at exit). */
     n->lock_fd = net_home_lock(opts->home, &holder, err, err_len);
+    n->release_lock = opts->release_lock;
     int rc = n->lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
     if (rc == 0)
         net_admit_set_metrics(n->admit, n->metrics);
@@ -208,10 +223,7 @@ net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
         rc = start_http(n, err, err_len);
     if (rc == 0) {
         n->observer = opts->observer;
-        ldg_pubkey *vals = malloc(LDG_VALIDATORS_MAX * sizeof *vals);
-        LDG_ASSERT(vals);
-        n->multi = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX) > 1 || opts->observer;
-        free(vals);
+        n->multi = needs_bft(n, opts);
         if (n->multi)
             rc = net_bft_start(n, err, err_len);
     }
@@ -223,10 +235,57 @@ net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
     return n;
 }
 
+/* A one-validator chain whose set changes goes on under net_bft (consensus.md §1a): its
+ * [p2p] and [tls] settings are read again from config.ini (they may be added while the node
+ * runs), and its sockets opened. False (said once in the log) while config.ini has no
+ * [p2p] listen address: net_solo then commits alone only up to the change. */
+static bool to_bft(net_node *n)
+{
+    char err[512];
+    net_config *fresh = malloc(sizeof *fresh);
+    LDG_ASSERT(fresh);
+    bool ok = net_config_load(n->home, fresh, err, sizeof err) == LDG_OK;
+    if (!ok || !fresh->p2p_listen[0]) {
+        if (!n->solo_warned)
+            net_log(
+                NET_LOG_WARN,
+                "the validator set changes, but config.ini %s%s: this validator commits "
+                "alone only up to the change",
+                ok ? "has no [p2p] listen address and peers" : "is unreadable: ", ok ? "" : err);
+        n->solo_warned = true;
+        free(fresh);
+        return false;
+    }
+    memcpy(n->cfg.p2p_listen, fresh->p2p_listen, sizeof n->cfg.p2p_listen);
+    memcpy(n->cfg.p2p_peers, fresh->p2p_peers, sizeof n->cfg.p2p_peers);
+    n->cfg.p2p_tls = fresh->p2p_tls;
+    if (fresh->p2p_tls && !n->cfg.tls_cert[0]) {
+        memcpy(n->cfg.tls_ca, fresh->tls_ca, sizeof n->cfg.tls_ca);
+        memcpy(n->cfg.tls_cert, fresh->tls_cert, sizeof n->cfg.tls_cert);
+        memcpy(n->cfg.tls_key, fresh->tls_key, sizeof n->cfg.tls_key);
+    }
+    free(fresh);
+    if (net_bft_start(n, err, sizeof err) != 0) {
+        net_node_fatal(n, "the validator set changes: %s", err);
+        return false;
+    }
+    net_log(NET_LOG_INFO, "the validator set changes: the multi-validator driver takes over");
+    n->multi = true;
+    return true;
+}
+
+static void *drive(void *arg)
+{
+    net_node *n = arg;
+    if (n->multi || net_solo_drive(n, to_bft))
+        return net_bft_run(n);
+    return NULL;
+}
+
 void net_node_start(net_node *n)
 {
     write_pid(n->home);
-    LDG_ASSERT(pthread_create(&n->driver, NULL, n->multi ? net_bft_run : net_solo_run, n) == 0);
+    LDG_ASSERT(pthread_create(&n->driver, NULL, drive, n) == 0);
     n->driver_started = true;
     net_rpc_server_run(n->rpc, n->cfg.rpc_threads);
     if (!net_evsync_start(n))

@@ -22,7 +22,9 @@ typedef struct net_node_opts {
     int ready_fd;              /* if >= 0, one byte is written here once the RPC socket serves */
     bool observer;             /* follow the chain without voting (multi-validator chains) */
     bool sync_from_checkpoint; /* state sync from a certified checkpoint first (net_snap.h) */
-    const char *http; /* HOST:PORT of the HTTP API, overriding [http] listen; NULL: config */
+    const char *http;  /* HOST:PORT of the HTTP API, overriding [http] listen; NULL: config */
+    bool release_lock; /* HOME/node.lock is released when the node closes, also when its open
+                        * fails (a hosted chain started again in a running process) */
 } net_node_opts;
 
 typedef struct net_node {
@@ -74,6 +76,7 @@ typedef struct net_node {
     bool driver_started;
     int lock_fd;       /* HOME/node.lock, held until the process ends, */
     bool release_lock; /* unless set: a hosted chain stopped alone (net_host.c) */
+    bool solo_warned;  /* net_solo said that it cannot hand over to net_bft yet */
 } net_node;
 
 /* Builds the registry with every module's transaction types. */

@@ -62,7 +62,8 @@ static void settle(net_node *n, net_pool_tx *batch, size_t consumed, size_t take
 
 static bool sign_cert(net_node *n, const ldg_header *h, ldg_cert *cert)
 {
-    if (ldg_cert_sign_one(cert, h, (uint32_t)n->validator_index, &n->validator) != LDG_OK)
+    /* Index 0: this validator is the whole set of the block (set_state). */
+    if (ldg_cert_sign_one(cert, h, 0, &n->validator) != LDG_OK)
         return false;
     ldg_pubkey vals[LDG_VALIDATORS_MAX];
     uint32_t nv = ldg_chain_validators(n->chain, vals, LDG_VALIDATORS_MAX);
@@ -115,20 +116,61 @@ static void produce(net_node *n, net_pool_tx *batch, const uint8_t **txs, size_t
     net_metrics_certificate(n->metrics, &cert);
 }
 
-void *net_solo_run(void *arg)
+/* The set of the next block and what follows it (consensus.md §1a). */
+enum { SOLO_ALONE, SOLO_CHANGING, SOLO_NOT_ALONE };
+static int set_state(net_node *n, uint64_t *change_h)
 {
-    net_node *n = arg;
+    ldg_pubkey vals[LDG_VALIDATORS_MAX];
+    uint64_t from, until = UINT64_MAX;
+    uint64_t h = ldg_chain_tip(n->chain).height + 1;
+    uint32_t nv = ldg_chain_validators_range(n->chain, h, vals, LDG_VALIDATORS_MAX, &from, &until);
+    *change_h = nv == 0 || until == UINT64_MAX ? h : until;
+    if (nv != 1 || memcmp(vals[0].b, n->validator.pub.b, LDG_PUBKEY_LEN) != 0)
+        return SOLO_NOT_ALONE;
+    return until == UINT64_MAX ? SOLO_ALONE : SOLO_CHANGING;
+}
+
+/* A recorded change: the chain goes to net_bft (to_bft), or, if this node cannot run it
+ * yet (no [p2p] in config.ini), this validator commits alone only up to the change. */
+static bool set_changes(net_node *n, bool (*to_bft)(net_node *), int state, uint64_t change_h)
+{
+    if (to_bft(n))
+        return true;
+    if (state == SOLO_NOT_ALONE && !atomic_load(&n->stopping))
+        net_node_fatal(n,
+                       "from height %llu the validator set is not this validator alone, and this "
+                       "node has no [p2p] listen address and peers in config.ini to reach the "
+                       "others: add them and restart",
+                       (unsigned long long)change_h);
+    return false;
+}
+
+bool net_solo_drive(net_node *n, bool (*to_bft)(net_node *))
+{
     if (n->validator_index < 0) {
         net_log(NET_LOG_WARN, "this node's key is not a validator; following only");
-        return NULL;
+        return false;
     }
+    uint64_t change_h, next_check = 0;
     net_pool_tx *batch = malloc(LDG_BLOCK_TX_MAX * sizeof *batch);
     const uint8_t **txs = malloc(LDG_BLOCK_TX_MAX * sizeof *txs);
     size_t *lens = malloc(LDG_BLOCK_TX_MAX * sizeof *lens);
     ldg_tx_ref *refs = malloc(LDG_BLOCK_TX_MAX * sizeof *refs);
     bool *verified = malloc(LDG_BLOCK_TX_MAX);
     LDG_ASSERT(batch && txs && lens && refs && verified);
+    bool handover = false;
     while (!atomic_load(&n->stopping)) {
+        /* Once a second, and after each block: has a change of the set been recorded? */
+        if (net_now_ms() >= next_check) {
+            next_check = net_now_ms() + 1000;
+            int st = set_state(n, &change_h);
+            if (st != SOLO_ALONE && set_changes(n, to_bft, st, change_h)) {
+                handover = true;
+                break;
+            }
+            if (st == SOLO_NOT_ALONE)
+                break;
+        }
         size_t pending = net_pool_wait(n->pool, 100);
         if (atomic_load(&n->stopping))
             break;
@@ -150,11 +192,12 @@ void *net_solo_run(void *arg)
         if (pending < LDG_BLOCK_TX_MAX)
             usleep(LDG_BLOCK_INTERVAL_MS * 1000 / 4);
         produce(n, batch, txs, lens, refs, verified);
+        next_check = 0;
     }
     free(batch);
     free(txs);
     free(lens);
     free(refs);
     free(verified);
-    return NULL;
+    return handover;
 }

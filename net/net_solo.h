@@ -6,7 +6,9 @@
 
 #include "net_node.h"
 
-/* Runs until n->stopping. */
-void *net_solo_run(void *node);
+/* Runs until n->stopping (false), or until a change of the validator set is recorded and
+ * to_bft(n) started the multi-validator driver (true: the caller runs it, consensus.md
+ * §1a). While to_bft fails, blocks are produced up to the change only. */
+bool net_solo_drive(net_node *n, bool (*to_bft)(net_node *));
 
 #endif
