@@ -243,7 +243,8 @@ const cli_cmd cli_cmds[] = {
      OPTS({"--node", "URL", "the node's RPC address (tcp://HOST:PORT or tls+tcp://...)", true})},
     {"node", "start", "", 0, 0, false,
      "run the node in the foreground (Ctrl-C stops it cleanly), with every chain its "
-     "[host] chains names (HOME/chains/NAME) in the same process (home.md §7)",
+     "[host] chains names (HOME/chains/NAME) in the same process (home.md §7); a hosted "
+     "chain's home stopped alone: the running host process starts that chain again",
      OPTS({"--detach", NULL, "return once the node serves, logging to HOME/node.log", false},
           {"--dev", NULL, "let 'folio dev time advance' move block time (tests, demos)", false},
           {"--observer", NULL, "follow a multi-validator chain without voting", false},

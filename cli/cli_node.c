@@ -217,6 +217,139 @@ static bool ask_hosted_stop(cli_ctx *ctx)
     return net_file_write(path, "stop\n", 5, 0600, NET_FILE_REPLACE, err, sizeof err) == LDG_OK;
 }
 
+/* Whether home is HOST/chains/NAME with HOST a node home (its config.ini exists): host and
+ * name are set. */
+static bool hosted_home(const char *home, char host[NET_PATH_MAX], char name[NET_PATH_MAX])
+{
+    snprintf(host, NET_PATH_MAX, "%s", home);
+    size_t len = strlen(host);
+    while (len > 1 && host[len - 1] == '/')
+        host[--len] = '\0';
+    char *slash = strrchr(host, '/');
+    if (!slash || slash == host)
+        return false;
+    snprintf(name, NET_PATH_MAX, "%s", slash + 1);
+    *slash = '\0';
+    slash = strrchr(host, '/');
+    if (!slash || strcmp(slash, "/chains") != 0)
+        return false;
+    *slash = '\0';
+    char cfg[NET_PATH_MAX];
+    net_home_path(cfg, host[0] ? host : "/", "config.ini");
+    struct stat st;
+    return host[0] && stat(cfg, &st) == 0;
+}
+
+/* Whether host's [host] chains names `name`. */
+static bool host_lists(const char *host, const char *name)
+{
+    net_config *cfg = malloc(sizeof *cfg);
+    LDG_ASSERT(cfg);
+    char err[512];
+    bool listed = false;
+    if (net_config_load(host, cfg, err, sizeof err) == LDG_OK) {
+        char names[NET_HOST_CHAINS_MAX][NET_KEY_NAME_MAX + 1];
+        size_t n = net_config_host_chains(cfg, names, NET_HOST_CHAINS_MAX);
+        for (size_t i = 0; i < n; i++)
+            listed |= strcmp(names[i], name) == 0;
+    }
+    free(cfg);
+    return listed;
+}
+
+/* `folio node start --home HOST/chains/NAME` while HOST's process runs and NAME was stopped
+ * alone: HOME/node.start asks that process to open and start the chain again (home.md §7);
+ * done when the chain's lock is held, refused if the process leaves node.start.err. */
+static int start_hosted(cli_ctx *ctx, const char *host, int host_pid)
+{
+    char path[NET_PATH_MAX], errp[NET_PATH_MAX], err[NET_PATH_MAX + 128];
+    net_home_path(path, ctx->home, "node.start");
+    net_home_path(errp, ctx->home, "node.start.err");
+    unlink(errp);
+    if (net_file_write(path, "start\n", 6, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "IO", "%s", err);
+        return CLI_LOCAL;
+    }
+    for (int i = 0; i < 600 && node_pid(ctx->home) == 0; i++) {
+        char why[600];
+        FILE *f = fopen(errp, "r");
+        if (f) {
+            size_t n = fread(why, 1, sizeof why - 1, f);
+            why[n] = '\0';
+            fclose(f);
+            unlink(errp);
+            cli_fail(ctx, "NODE_FAILED", "the host process (pid %d) could not start %s: %s",
+                     host_pid, ctx->home, why);
+            return CLI_UNAVAILABLE;
+        }
+        if (node_pid(host) != host_pid) {
+            unlink(path);
+            cli_fail(ctx, "NOT_RUNNING", "the host process of %s (pid %d) stopped", host, host_pid);
+            return CLI_UNAVAILABLE;
+        }
+        usleep(50 * 1000);
+    }
+    if (node_pid(ctx->home) == 0) {
+        unlink(path);
+        cli_fail(ctx, "TIMEOUT", "the host process (pid %d) did not start %s within 30 s", host_pid,
+                 ctx->home);
+        return CLI_UNAVAILABLE;
+    }
+    if (ctx->json) {
+        json_t *j =
+            json_pack("{s:i,s:s,s:b}", "pid", host_pid, "rpc", ctx->cfg.rpc_url, "hosted", 1);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("chain started again in the host process (pid %d), serving %s\n", host_pid,
+               ctx->cfg.rpc_url);
+    }
+    return CLI_OK;
+}
+
+/* A hosted chain's home (HOST/chains/NAME): started by its host process, never alone.
+ * CLI_OK with *handled false when home is no such chain (a normal start). */
+static int node_start_hosted(cli_ctx *ctx, int argc, char **argv, bool *handled)
+{
+    char host[NET_PATH_MAX], name[NET_PATH_MAX];
+    *handled = false;
+    if (!hosted_home(ctx->home, host, name))
+        return CLI_OK;
+    bool listed = host_lists(host, name);
+    int host_pid = node_pid(host);
+    if (!listed && host_pid == 0)
+        return CLI_OK; /* a node home that happens to sit there */
+    *handled = true;
+    if (!listed) {
+        cli_fail(ctx, "NOT_HOSTED",
+                 "%s is not in the [host] chains of %s, whose process is running: add it there "
+                 "and restart that process, or start it from a home of its own",
+                 ctx->home, host);
+        return CLI_REJECTED;
+    }
+    if (host_pid == 0) {
+        cli_fail(ctx, "NOT_RUNNING",
+                 "%s is a chain hosted by %s, whose node is not running: 'folio node start "
+                 "--home %s' starts it with every chain of its [host] chains",
+                 ctx->home, host, host);
+        return CLI_REJECTED;
+    }
+    if (host_pid < 0) {
+        cli_fail(ctx, "NOT_RUNNING",
+                 "the host process of %s runs in another pid namespace: restart the chain there",
+                 ctx->home);
+        return CLI_REJECTED;
+    }
+    if (cli_flag(argc, argv, "--observer") || cli_flag(argc, argv, "--sync-from-checkpoint") ||
+        cli_opt(argc, argv, "--http") || cli_flag(argc, argv, "--dev")) {
+        cli_fail(ctx, "USAGE",
+                 "a hosted chain starts again with its host's options: drop --dev, --observer, "
+                 "--sync-from-checkpoint and --http");
+        return CLI_USAGE;
+    }
+    return start_hosted(ctx, host, host_pid);
+}
+
 static int node_stop(cli_ctx *ctx)
 {
     int rc = cli_load_config(ctx);
@@ -324,7 +457,9 @@ static void node_usage(void)
            "          (HOME/chains/A, ...), each its own node, in this one process.\n"
            "stop      asks the node to stop cleanly and waits for it. The node is the\n"
            "          process holding the lock on HOME/node.lock (node.pid is not trusted);\n"
-           "          with a hosted chain's home (HOST/chains/NAME), that chain alone stops.\n"
+           "          with a hosted chain's home (HOST/chains/NAME), that chain alone stops;\n"
+           "          'node start' with that home asks the running host process to start\n"
+           "          it again.\n"
            "status    height, last block hash, state root, mempool size; with several\n"
            "          validators also round, validators seen, last proposer, last commit\n"
            "          latency and whether this node is behind.\n");
@@ -347,6 +482,12 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         if (rc != CLI_OK)
             return rc;
         int pid = node_pid(ctx->home);
+        bool hosted = false;
+        if (pid == 0) {
+            rc = node_start_hosted(ctx, argc, argv, &hosted);
+            if (hosted)
+                return rc;
+        }
         if (pid != 0) {
             char who[32] = "another pid namespace";
             if (pid > 0)

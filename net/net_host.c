@@ -41,6 +41,8 @@ typedef struct host {
     /* nodes[i] is closed and NULL once hosted chain i was stopped alone; the relay reads
      * nodes[] under this lock. */
     pthread_mutex_t mu;
+    net_node_opts opts; /* the home's: its dev mode applies to a chain started again */
+    char homes[1 + NET_HOST_CHAINS_MAX][NET_PATH_MAX]; /* hosted chain i's home */
 } host;
 
 /* The sub-chain id registered on the main chain's committed state for genesis gh; false if
@@ -220,6 +222,13 @@ static bool hosted_opts(net_node_opts *o, char *home, const net_node_opts *main,
     return true;
 }
 
+static void unlink_request(const char *home, const char *name)
+{
+    char path[NET_PATH_MAX];
+    net_home_path(path, home, name);
+    unlink(path);
+}
+
 /* Opens every chain of the home; on failure closes those opened. */
 static int open_all(host *hs, const net_node_opts *opts, char *err, size_t err_len)
 {
@@ -230,11 +239,13 @@ static int open_all(host *hs, const net_node_opts *opts, char *err, size_t err_l
     char names[NET_HOST_CHAINS_MAX][NET_KEY_NAME_MAX + 1];
     size_t n = net_config_host_chains(&hs->nodes[0]->cfg, names, NET_HOST_CHAINS_MAX);
     for (size_t i = 0; i < n; i++) {
-        char home[NET_PATH_MAX], why[512];
+        char *home = hs->homes[hs->count], why[512];
         net_node_opts o;
         net_node *h = NULL;
-        if (hosted_opts(&o, home, opts, names[i], why, sizeof why))
+        if (hosted_opts(&o, home, opts, names[i], why, sizeof why)) {
+            unlink_request(home, "node.start"); /* one left by a process that died */
             h = net_node_open(&o, why, sizeof why);
+        }
         if (!h) {
             snprintf(err, err_len, "hosted chain %s: %.400s", names[i], why);
             return 1;
@@ -261,6 +272,37 @@ static bool stop_asked(net_node *n)
     return unlink(path) == 0;
 }
 
+/* `folio node start --home HOME/chains/NAME` leaves HOME/chains/NAME/node.start when that
+ * chain was stopped alone (specs/home.md §7): it is opened and started again with the
+ * options it had; a failure is left in HOME/chains/NAME/node.start.err for the CLI. */
+static void restart_asked(host *hs)
+{
+    for (size_t i = 1; i < hs->count; i++) {
+        char path[NET_PATH_MAX];
+        net_home_path(path, hs->homes[i], "node.start");
+        if (hs->nodes[i] || unlink(path) != 0)
+            continue;
+        char why[512];
+        net_node_opts o = {
+            .home = hs->homes[i], .dev = hs->opts.dev, .ready_fd = -1, .release_lock = true};
+        net_node *n = net_node_open(&o, why, sizeof why);
+        if (!n) {
+            char err[NET_PATH_MAX + 128];
+            net_home_path(path, hs->homes[i], "node.start.err");
+            if (net_file_write(path, why, strlen(why), 0600, NET_FILE_REPLACE, err, sizeof err) !=
+                LDG_OK)
+                net_log(NET_LOG_WARN, "%s", err);
+            net_log(NET_LOG_WARN, "hosted chain %s: restart refused: %s", hs->homes[i], why);
+            continue;
+        }
+        net_node_start(n);
+        pthread_mutex_lock(&hs->mu);
+        hs->nodes[i] = n;
+        pthread_mutex_unlock(&hs->mu);
+        net_log(NET_LOG_INFO, "hosted chain %s started again in this process", n->cfg.chain_id);
+    }
+}
+
 /* Whether the process must stop: its home's chain stopped (the stop RPC or a fatal error),
  * or a hosted chain stopped on a fatal error. A hosted chain stopped cleanly (the stop RPC
  * on its own socket, `folio node stop --home HOME/chains/NAME`) is closed alone, its lock
@@ -284,6 +326,7 @@ static bool must_stop(host *hs)
         snprintf(chain, sizeof chain, "%s", n->cfg.chain_id);
         n->release_lock = true;
         net_node_close(n, why, sizeof why);
+        unlink_request(hs->homes[i], "node.start"); /* asked before it stopped: void */
         net_log(NET_LOG_INFO, "hosted chain %s stopped alone; the others go on", chain);
     }
     return false;
@@ -294,6 +337,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
     host *hs = calloc(1, sizeof *hs);
     LDG_ASSERT(hs);
     LDG_ASSERT(pthread_mutex_init(&hs->mu, NULL) == 0);
+    hs->opts = *opts;
     int rc = open_all(hs, opts, err, err_len);
     if (rc == 0) {
         signal(SIGINT, on_signal);
@@ -315,8 +359,10 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         }
         /* One chain stopping (the stop RPC, a fatal error) stops the process: its chains
          * live and die together, as `folio node stop` on the home expects. */
-        while (!got_signal && !must_stop(hs))
+        while (!got_signal && !must_stop(hs)) {
+            restart_asked(hs);
             usleep(50 * 1000);
+        }
     }
     atomic_store(&hs->stop, true);
     if (hs->relay_started)
