@@ -226,7 +226,7 @@ net_batch_rx *net_batch_rx_start(net_node *n, net_p2p_peers *peers, nng_socket b
         net_log(NET_LOG_WARN, "TEST MODE: broadcast batches are ignored (FOLIO_TEST_DROP_BATCHES); "
                               "proposals are assembled from batches fetched by digest");
     ldg_enc_init(&r->enc);
-    r->th_on = pthread_create(&r->th, NULL, batch_rx, r) == 0;
+    r->th_on = net_thread_create(&r->th, batch_rx, r) == 0;
     return r;
 }
 

@@ -75,7 +75,7 @@ bool net_evsync_start(net_node *n)
 {
     if (!n->cfg.ev_mirrors[0] && n->cfg.ev_retention_days == 0)
         return true;
-    if (pthread_create(&n->evsync, NULL, evsync_thread, n) != 0)
+    if (net_thread_create(&n->evsync, evsync_thread, n) != 0)
         return false;
     n->evsync_started = true;
     net_log(NET_LOG_INFO, "evidence sync every %d s (mirrors: %s; retention: %d days)",

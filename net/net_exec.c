@@ -175,7 +175,7 @@ net_exec *net_exec_start(net_node *n, nng_socket pub, net_inbox *wake)
     pthread_mutex_init(&x->lock, NULL);
     pthread_cond_init(&x->cond, NULL);
     ldg_enc_init(&x->enc);
-    if (pthread_create(&x->th, NULL, exec_run, x) != 0) {
+    if (net_thread_create(&x->th, exec_run, x) != 0) {
         pthread_mutex_destroy(&x->lock);
         pthread_cond_destroy(&x->cond);
         ldg_enc_free(&x->enc);

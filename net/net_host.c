@@ -332,12 +332,25 @@ static bool must_stop(host *hs)
     return false;
 }
 
+/* A process that hosts several chains tags every log line with its chain (net_log.h). */
+static void tags_if_hosting(const char *home)
+{
+    net_config *cfg = malloc(sizeof *cfg);
+    LDG_ASSERT(cfg);
+    char err[256], names[NET_HOST_CHAINS_MAX][NET_KEY_NAME_MAX + 1];
+    if (net_config_load(home, cfg, err, sizeof err) == LDG_OK &&
+        net_config_host_chains(cfg, names, NET_HOST_CHAINS_MAX) > 0)
+        net_log_tags_on();
+    free(cfg);
+}
+
 int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
 {
     host *hs = calloc(1, sizeof *hs);
     LDG_ASSERT(hs);
     LDG_ASSERT(pthread_mutex_init(&hs->mu, NULL) == 0);
     hs->opts = *opts;
+    tags_if_hosting(opts->home);
     int rc = open_all(hs, opts, err, err_len);
     if (rc == 0) {
         signal(SIGINT, on_signal);
@@ -346,7 +359,7 @@ int net_node_run(const net_node_opts *opts, char *err, size_t err_len)
         for (size_t i = 0; i < hs->count; i++)
             net_node_start(hs->nodes[i]);
         if (hs->count > 1) {
-            LDG_ASSERT(pthread_create(&hs->relay, NULL, relay_run, hs) == 0);
+            LDG_ASSERT(net_thread_create(&hs->relay, relay_run, hs) == 0);
             hs->relay_started = true;
         }
         if (hs->count > 1)

@@ -223,7 +223,7 @@ static bool close_sockets_within(net_links *b)
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->cond, NULL);
     pthread_t t;
-    if (pthread_create(&t, NULL, close_sockets, c) != 0) {
+    if (net_thread_create(&t, close_sockets, c) != 0) {
         close_sockets(c);
     } else {
         pthread_detach(t);
@@ -266,9 +266,9 @@ net_links *net_links_open(net_node *n, bool observer, uint32_t nval, char *err, 
 void net_links_start(net_links *l, net_inbox *inbox)
 {
     l->inbox = inbox;
-    l->th_cons_on = !l->observer && pthread_create(&l->th_cons, NULL, cons_rx, l) == 0;
-    l->th_rep_on = pthread_create(&l->th_rep, NULL, sync_server, l) == 0;
-    l->th_sub_on = pthread_create(&l->th_sub, NULL, sub_rx, l) == 0;
+    l->th_cons_on = !l->observer && net_thread_create(&l->th_cons, cons_rx, l) == 0;
+    l->th_rep_on = net_thread_create(&l->th_rep, sync_server, l) == 0;
+    l->th_sub_on = net_thread_create(&l->th_sub, sub_rx, l) == 0;
 }
 
 int net_links_promote(net_links *l, char *err, size_t err_len)
@@ -278,7 +278,7 @@ int net_links_promote(net_links *l, char *err, size_t err_len)
     if (cons_open_links(l, err, err_len))
         return 1;
     l->observer = false;
-    l->th_cons_on = pthread_create(&l->th_cons, NULL, cons_rx, l) == 0;
+    l->th_cons_on = net_thread_create(&l->th_cons, cons_rx, l) == 0;
     if (!l->th_cons_on) {
         snprintf(err, err_len, "cannot start the consensus receiver");
         return 1;

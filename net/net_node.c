@@ -100,6 +100,7 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     n->dev = opts->dev;
     if (net_config_load(n->home, &n->cfg, err, err_len) != LDG_OK)
         return 1;
+    net_log_set_tag(n->cfg.chain_id); /* net_node_open restores the caller's */
     if (net_config_client_home(&n->cfg)) {
         snprintf(err, err_len,
                  "%s is a client home: it uses the node at %s and runs none (specs/home.md §5)",
@@ -203,6 +204,8 @@ net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
 {
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
+    char caller_tag[NET_LOG_TAG_MAX + 1];
+    snprintf(caller_tag, sizeof caller_tag, "%s", net_log_tag());
     net_clock_init(&n->clock);
     LDG_ASSERT(pthread_mutex_init(&n->preview_mu, NULL) == 0);
     n->metrics = net_metrics_new();
@@ -230,8 +233,9 @@ net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
     if (rc != 0) {
         char ignored[8];
         net_node_close(n, ignored, sizeof ignored);
-        return NULL;
+        n = NULL;
     }
+    net_log_set_tag(caller_tag);
     return n;
 }
 
@@ -284,8 +288,12 @@ static void *drive(void *arg)
 
 void net_node_start(net_node *n)
 {
+    /* Every thread started here (and those they start) carries this chain's tag. */
+    char caller_tag[NET_LOG_TAG_MAX + 1];
+    snprintf(caller_tag, sizeof caller_tag, "%s", net_log_tag());
+    net_log_set_tag(n->cfg.chain_id);
     write_pid(n->home);
-    LDG_ASSERT(pthread_create(&n->driver, NULL, drive, n) == 0);
+    LDG_ASSERT(net_thread_create(&n->driver, drive, n) == 0);
     n->driver_started = true;
     net_rpc_server_run(n->rpc, n->cfg.rpc_threads);
     if (!net_evsync_start(n))
@@ -295,6 +303,7 @@ void net_node_start(net_node *n)
     ldg_tip tip = ldg_chain_tip(n->chain);
     net_log(NET_LOG_INFO, "node serving %s on %s at height %llu%s", ldg_chain_id(n->chain),
             n->cfg.rpc_url, (unsigned long long)tip.height, n->dev ? " (dev mode)" : "");
+    net_log_set_tag(caller_tag);
 }
 
 void net_node_stop(net_node *n)
@@ -307,6 +316,10 @@ void net_node_stop(net_node *n)
 int net_node_close(net_node *n, char *err, size_t err_len)
 {
     int rc = 0;
+    char caller_tag[NET_LOG_TAG_MAX + 1];
+    snprintf(caller_tag, sizeof caller_tag, "%s", net_log_tag());
+    if (n->cfg.chain_id[0])
+        net_log_set_tag(n->cfg.chain_id);
     net_node_stop(n);
     net_evsync_stop(n);
     net_http_server_stop(n->http);
@@ -339,5 +352,6 @@ int net_node_close(net_node *n, char *err, size_t err_len)
     if (n->release_lock && n->lock_fd >= 0)
         close(n->lock_fd);
     free(n);
+    net_log_set_tag(caller_tag);
     return rc;
 }

@@ -490,7 +490,19 @@ static size_t consensus_links_locked(const net_p2p_peers *pp, const ldg_pubkey *
     return n;
 }
 
+static void on_pipe_tagged(nng_pipe p, nng_pipe_ev ev, void *arg);
+
+/* nng's threads serve every chain of the process: the log lines of this chain's callback
+ * carry its tag (net_log.h). */
 static void on_pipe(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+    watch *w = arg;
+    net_log_set_tag(w->pp->chain ? ldg_chain_id(w->pp->chain) : "");
+    on_pipe_tagged(p, ev, arg);
+    net_log_set_tag("");
+}
+
+static void on_pipe_tagged(nng_pipe p, nng_pipe_ev ev, void *arg)
 {
     watch *w = arg;
     net_p2p_peers *pp = w->pp;

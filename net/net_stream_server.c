@@ -3,6 +3,7 @@
  * Each connection has one receive and one send aio; their callbacks run on nng's threads
  * and only move bytes and state under the server's lock. Whole requests go to a queue
  * served by the worker threads, which also free closed connections. */
+#include "net_log.h"
 #include "net_stream_server.h"
 #include "ldg_assert.h"
 #include "ldg_limits.h"
@@ -577,9 +578,9 @@ void net_stream_server_run(net_stream_server *srv, int threads, void *(*side)(vo
     srv->workers = calloc((size_t)threads, sizeof *srv->workers);
     LDG_ASSERT(srv->workers);
     for (int i = 0; i < threads; i++)
-        LDG_ASSERT(pthread_create(&srv->workers[i], NULL, worker_run, srv) == 0);
+        LDG_ASSERT(net_thread_create(&srv->workers[i], worker_run, srv) == 0);
     if (side) {
-        LDG_ASSERT(pthread_create(&srv->side, NULL, side, srv) == 0);
+        LDG_ASSERT(net_thread_create(&srv->side, side, srv) == 0);
         srv->side_started = true;
     }
     nng_stream_listener_accept(srv->l, srv->accept);

@@ -4,7 +4,8 @@
 # host process (`folio node start --home HOME/chains/sub`), with the same pid, and commits;
 # refusals: the chain already running (RUNNING), a home under HOME/chains that [host]
 # chains does not list (NOT_HOSTED), the host process not running (NOT_RUNNING), a chain the
-# host cannot open (NODE_FAILED, with the host's sentence; the host goes on).
+# host cannot open (NODE_FAILED, with the host's sentence; the host goes on). Every line of
+# the process's log carries its chain's tag, or "host" (specs/home.md §6).
 . "$(dirname "$0")/lib.sh" "$@"
 
 P="$E2E_TMP/host"
@@ -55,5 +56,27 @@ node_stop "$P"
 check "the host process is gone" bash -c "! '$FOLIO' node status --home '$P' >/dev/null 2>&1"
 expect_fail NOT_RUNNING "the hosted chain while its host is not running" node start --home "$S"
 check "nothing started there" bash -c "! '$FOLIO' node status --home '$S' >/dev/null 2>&1"
+
+section "every log line of the process names its chain, or host"
+CP="$(sed -n 's/^chain_id = //p' "$P/config.ini")"
+CS="$(sed -n 's/^chain_id = //p' "$S/config.ini")"
+tagged() { # tagged LOG TAG...: every line is "TIME LEVEL [TAG] ..." with one of the TAGs
+  python3 - "$@" <<'PY'
+import re, sys
+tags = set(sys.argv[2:])
+lines = open(sys.argv[1]).read().splitlines()
+bad = [l for l in lines
+       if not (m := re.match(r"^\d{4}-\d\d-\d\dT[\d:.]+Z (INFO |WARN |ERROR) \[([^\]]+)\] ", l))
+       or m.group(2) not in tags]
+for l in bad[:3]:
+    print("        untagged: " + l[:160])
+sys.exit(1 if bad or not lines else 0)
+PY
+}
+check "every line of node.log ($(wc -l <"$P/node.log") lines) is tagged $CP, $CS or host" \
+  tagged "$P/node.log" "$CP" "$CS" host
+check "the hosted chain's lines carry its tag" grep -q "\[$CS\] node serving $CS" "$P/node.log"
+check "the host's lines carry host" grep -q "\[host\] hosting 2 chains" "$P/node.log"
+check "a chain's store opening carries its tag" grep -q "\[$CP\] chain store opened" "$P/node.log"
 check_node_log_clean "$P"
 finish
