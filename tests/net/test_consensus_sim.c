@@ -9,7 +9,8 @@
  * validator set mid-run (consensus.md §1a): node n (not in the first set) replaces node
  * n-1 from that height on, at the same index; every node's core is started at each height
  * with that height's set, certificates are checked against it, and liveness must carry
- * the chain past the change.
+ * the chain past the change. With `grow`, node n joins instead (the set grows by one):
+ * from one validator to two, the lone validator must not certify alone past the change.
  *
  * A failing seed is printed; FOLIO_TEST_SEED=<seed> replays it (in every configuration),
  * FOLIO_SIM_SEEDS=<n> changes the number of seeds per configuration, FOLIO_SIM_TRACE=1
@@ -65,6 +66,7 @@ typedef struct sim_params {
     uint64_t change_at; /* 0: one set; else node n replaces node n-1 from this height */
     bool stale_driver;  /* mutant driver: starts every height with the first set (the node
                            before validator-set changes), while the chain's set changed */
+    bool grow;          /* with change_at: node n is added (n + 1 validators from then) */
 } sim_params;
 
 /* ---- The simulated world ------------------------------------------------------------ */
@@ -182,10 +184,16 @@ static const uint8_t (*set_of(const sim *s, uint64_t h))[NET_CONS_PUBKEY_LEN]
                          : (const uint8_t(*)[NET_CONS_PUBKEY_LEN])s->pubkeys;
 }
 
+/* The size of the set of height h. */
+static uint32_t size_of(const sim *s, uint64_t h)
+{
+    return changed(s, h) && s->p->grow ? s->n + 1 : s->n;
+}
+
 /* The node that is validator `index` at height h. */
 static uint32_t node_of(const sim *s, uint64_t h, uint32_t index)
 {
-    return changed(s, h) && index == s->n - 1 ? s->n : index;
+    return changed(s, h) && !s->p->grow && index == s->n - 1 ? s->n : index;
 }
 
 /* ---- Event queue: binary min-heap on (time, seq) ------------------------------------ */
@@ -361,7 +369,7 @@ static bool was_proposed(const sim *s, const net_cons_block_id *b)
 
 static bool check_cert(sim *s, const net_cons_action *a)
 {
-    uint32_t q = net_cons_quorum(s->n);
+    uint32_t q = net_cons_quorum(size_of(s, a->height));
     uint64_t seen = 0;
     if (a->list_count < q)
         return sim_fail(s, "certificate of h=%" PRIu64 " has %zu precommits", a->height,
@@ -372,7 +380,7 @@ static bool check_cert(sim *s, const net_cons_action *a)
         size_t len = net_cons_sign_bytes(bytes, (const uint8_t *)"sim", 3, m);
         if (m->type != NET_CONS_PRECOMMIT || m->height != a->height || m->round != a->round ||
             !m->has_block || memcmp(&m->block, &a->block, sizeof a->block) != 0 ||
-            m->validator >= s->n || (seen & (1ull << m->validator)) ||
+            m->validator >= size_of(s, a->height) || (seen & (1ull << m->validator)) ||
             !fake_verify(NULL, set_of(s, a->height)[m->validator], bytes, len, m->sig))
             return sim_fail(s, "bad certificate entry %zu at h=%" PRIu64, i, a->height);
         seen |= 1ull << m->validator;
@@ -555,7 +563,7 @@ static void node_start_height(sim *s, uint32_t node, uint64_t height)
 {
     net_cons_event ev = {.kind = NET_CONS_EV_START_HEIGHT, .height = height};
     ev.validators = s->p->stale_driver ? set_of(s, 0) : set_of(s, height);
-    ev.validator_count = s->n;
+    ev.validator_count = s->p->stale_driver ? s->n : size_of(s, height);
     node_feed(s, node, &ev);
 }
 
@@ -837,8 +845,9 @@ static void sim_setup(sim *s, const sim_params *p, uint64_t seed)
     s->gst_ms = 1000 + rng_below(&s->rng, 4000);
     s->byz_split = rng_chance(&s->rng, 500);
     s->byz_precommit_height = 0;
-    s->byz_victim = rng_below(&s->rng, p->n - 1);
-    s->byz_outsider = (s->byz_victim + 1 + rng_below(&s->rng, p->n - 2)) % (p->n - 1);
+    s->byz_victim = p->n > 1 ? rng_below(&s->rng, p->n - 1) : 0;
+    s->byz_outsider =
+        p->n > 2 ? (s->byz_victim + 1 + rng_below(&s->rng, p->n - 2)) % (p->n - 1) : 0;
     s->isolate_until_ms = 0;
     for (uint32_t i = 0; i < s->nn; i++) {
         sim_node *nd = &s->nodes[i];
@@ -852,7 +861,9 @@ static void sim_setup(sim *s, const sim_params *p, uint64_t seed)
         nd->key.pubkey[0] = (uint8_t)(i + 1);
         if (i < s->n)
             memcpy(s->pubkeys[i], nd->key.pubkey, NET_CONS_PUBKEY_LEN);
-        if (i < s->n - 1 || i == s->n)
+        if (p->grow)
+            memcpy(s->pubkeys_b[i], nd->key.pubkey, NET_CONS_PUBKEY_LEN);
+        else if (i < s->n - 1 || i == s->n)
             memcpy(s->pubkeys_b[i < s->n ? i : s->n - 1], nd->key.pubkey, NET_CONS_PUBKEY_LEN);
     }
 }
@@ -982,27 +993,52 @@ static void run_config(const sim_params *p)
 
 START_TEST(sim_n4_byzantine)
 {
-    run_config(&(sim_params){"n4-byzantine", 4, true, 30, NET_CONS_MUTATION_NONE, 5000, 0, false});
+    run_config(
+        &(sim_params){"n4-byzantine", 4, true, 30, NET_CONS_MUTATION_NONE, 5000, 0, false, false});
 }
 END_TEST
 
 START_TEST(sim_n4_crashes)
 {
-    run_config(&(sim_params){"n4-crashes", 4, false, 120, NET_CONS_MUTATION_NONE, 2000, 0, false});
+    run_config(
+        &(sim_params){"n4-crashes", 4, false, 120, NET_CONS_MUTATION_NONE, 2000, 0, false, false});
 }
 END_TEST
 
 START_TEST(sim_n7_byzantine)
 {
-    run_config(&(sim_params){"n7-byzantine", 7, true, 40, NET_CONS_MUTATION_NONE, 3000, 0, false});
+    run_config(
+        &(sim_params){"n7-byzantine", 7, true, 40, NET_CONS_MUTATION_NONE, 3000, 0, false, false});
 }
 END_TEST
 
 /* The set changes at height 3: node 4 replaces node 3 (crashes, partitions, drops). */
 START_TEST(sim_n4_valset_change)
 {
-    run_config(
-        &(sim_params){"n4-valset-change", 4, false, 120, NET_CONS_MUTATION_NONE, 1000, 3, false});
+    run_config(&(sim_params){"n4-valset-change", 4, false, 120, NET_CONS_MUTATION_NONE, 1000, 3,
+                             false, false});
+}
+END_TEST
+
+/* A one-validator chain adds a second validator at height 3 (consensus.md §1a): from then on
+ * every certificate needs both (crashes, partitions, drops). */
+START_TEST(sim_n1_grows_to_2)
+{
+    run_config(&(sim_params){"n1-grows-to-2", 1, false, 120, NET_CONS_MUTATION_NONE, 1000, 3, false,
+                             true});
+}
+END_TEST
+
+/* ... and a lone validator that keeps its own set past the change is caught. */
+START_TEST(sim_catches_lone_validator)
+{
+    if (getenv("FOLIO_TEST_SEED") && *getenv("FOLIO_TEST_SEED"))
+        return;
+    sim_params p = {"n1-lone-mutant", 1, false, 120, NET_CONS_MUTATION_NONE, 200, 3, true, true};
+    uint64_t first;
+    char why[512] = "";
+    uint32_t failures = run_seeds(&p, true, &first, why, sizeof why);
+    ck_assert_msg(failures > 0, "the simulator did not catch a lone validator certifying alone");
 }
 END_TEST
 
@@ -1011,7 +1047,8 @@ START_TEST(sim_catches_stale_set)
 {
     if (getenv("FOLIO_TEST_SEED") && *getenv("FOLIO_TEST_SEED"))
         return;
-    sim_params p = {"n4-stale-set-mutant", 4, false, 120, NET_CONS_MUTATION_NONE, 200, 3, true};
+    sim_params p = {
+        "n4-stale-set-mutant", 4, false, 120, NET_CONS_MUTATION_NONE, 200, 3, true, false};
     uint64_t first;
     char why[512] = "";
     uint32_t failures = run_seeds(&p, true, &first, why, sizeof why);
@@ -1024,7 +1061,8 @@ START_TEST(sim_catches_missing_lock)
 {
     if (getenv("FOLIO_TEST_SEED") && *getenv("FOLIO_TEST_SEED"))
         return; /* a replay is about the real core */
-    sim_params p = {"n4-nolock-mutant", 4, true, 0, NET_CONS_MUTATION_NO_LOCK, 3000, 0, false};
+    sim_params p = {
+        "n4-nolock-mutant", 4, true, 0, NET_CONS_MUTATION_NO_LOCK, 3000, 0, false, false};
     uint64_t first;
     char why[512] = "";
     uint32_t failures = run_seeds(&p, true, &first, why, sizeof why);
@@ -1044,6 +1082,8 @@ static Suite *sim_suite(void)
     tcase_add_test(tc, sim_n7_byzantine);
     tcase_add_test(tc, sim_n4_valset_change);
     tcase_add_test(tc, sim_catches_stale_set);
+    tcase_add_test(tc, sim_n1_grows_to_2);
+    tcase_add_test(tc, sim_catches_lone_validator);
     suite_add_tcase(s, tc);
     return s;
 }
