@@ -257,6 +257,23 @@ static bool host_lists(const char *host, const char *name)
     return listed;
 }
 
+/* Whether the chain of home serves in process pid: its lock is held and its node.pid
+ * written (net_node_start writes it once the RPC server listens, before its workers run). */
+static bool hosted_serving(const char *home, int pid)
+{
+    if (node_pid(home) != pid)
+        return false;
+    char path[NET_PATH_MAX], text[32] = "";
+    net_home_path(path, home, "node.pid");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    return atoi(text) == pid;
+}
+
 /* `folio node start --home HOST/chains/NAME` while HOST's process runs and NAME was stopped
  * alone: HOME/node.start asks that process to open and start the chain again (home.md §7);
  * done when the chain's lock is held, refused if the process leaves node.start.err. */
@@ -266,11 +283,14 @@ static int start_hosted(cli_ctx *ctx, const char *host, int host_pid)
     net_home_path(path, ctx->home, "node.start");
     net_home_path(errp, ctx->home, "node.start.err");
     unlink(errp);
+    char pidp[NET_PATH_MAX];
+    net_home_path(pidp, ctx->home, "node.pid");
+    unlink(pidp); /* one left by a chain that did not stop cleanly: hosted_serving reads it */
     if (net_file_write(path, "start\n", 6, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
         cli_fail(ctx, "IO", "%s", err);
         return CLI_LOCAL;
     }
-    for (int i = 0; i < 600 && node_pid(ctx->home) == 0; i++) {
+    for (int i = 0; i < 600 && !hosted_serving(ctx->home, host_pid); i++) {
         char why[600];
         FILE *f = fopen(errp, "r");
         if (f) {
@@ -289,7 +309,7 @@ static int start_hosted(cli_ctx *ctx, const char *host, int host_pid)
         }
         usleep(50 * 1000);
     }
-    if (node_pid(ctx->home) == 0) {
+    if (!hosted_serving(ctx->home, host_pid)) {
         unlink(path);
         cli_fail(ctx, "TIMEOUT", "the host process (pid %d) did not start %s within 30 s", host_pid,
                  ctx->home);

@@ -140,7 +140,8 @@ static void chain_metrics(out *o, net_node *n)
     uint32_t seen = n->multi ? atomic_load(&n->cons_seen) : 1;
     gauge(o, "folio_validators_seen", "Validators heard from lately, this node included.", seen);
     gauge(o, "folio_peers", "Other validators heard from lately.",
-          seen > 0 && n->validator_index >= 0 ? seen - 1 : seen);
+          seen > 0 && (n->multi ? atomic_load(&n->cons_self) : n->validator_index) >= 0 ? seen - 1
+                                                                                        : seen);
     gauge(o, "folio_behind", "1 while the node is catching up with the chain.",
           atomic_load(&n->behind) ? 1 : 0);
     counter(o, "folio_signature_verifications_total",
