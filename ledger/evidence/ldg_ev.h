@@ -27,6 +27,18 @@
 /* TH(tag, data) (encoding.md §2), with the evidence tags' midstates cached. */
 void ldg_ev_th(ldg_hash *out, const char *tag, const void *data, size_t len);
 
+/* The evidence tags by index, for the hot paths (no tag lookup per hash). */
+typedef enum ldg_ev_tag {
+    LDG_EV_T_PAYLOAD,
+    LDG_EV_T_RECORD,
+    LDG_EV_T_SALT,
+    LDG_EV_T_LEAF,
+    LDG_EV_T_NODE,
+    LDG_EV_T_EMPTY,
+    LDG_EV_T_LOGLEAF
+} ldg_ev_tag;
+void ldg_ev_th_at(ldg_hash *out, ldg_ev_tag tag, const void *data, size_t len);
+
 #define LDG_EV_SCHEMA "lines/1"
 #define LDG_EV_TYPE_LEN_MAX 32
 

@@ -60,7 +60,7 @@ bool ldg_ev_record_decode(ldg_ev_record *r, const uint8_t *data, size_t len)
 
 void ldg_ev_record_id(ldg_hash *out, const uint8_t *record_bytes, size_t len)
 {
-    ldg_ev_th(out, LDG_TAG_EV_RECORD, record_bytes, len);
+    ldg_ev_th_at(out, LDG_EV_T_RECORD, record_bytes, len);
 }
 
 const char *ldg_ev_rerr_name(ldg_ev_rerr e)
@@ -202,7 +202,7 @@ static void payload_hash(ldg_ev_record *r, const uint8_t *line, size_t len, cons
     if (ph)
         r->payload_hash = *ph;
     else
-        ldg_ev_th(&r->payload_hash, LDG_TAG_EV_PAYLOAD, line, len);
+        ldg_ev_th_at(&r->payload_hash, LDG_EV_T_PAYLOAD, line, len);
 }
 
 /* Splits TIME, TYPE, LINKS and fills what does not need the window. */
@@ -286,6 +286,7 @@ struct ldg_ev_reader {
     FILE *f;
     ldg_account subject;
     char source[LDG_EV_SOURCE_LEN_MAX + 1];
+    size_t source_len;
     ldg_ev_lookup_fn lookup;
     void *lookup_arg;
     uint8_t *buf; /* IO_CHUNK + LDG_EV_LINE_MAX + 1 bytes */
@@ -354,6 +355,7 @@ ldg_ev_reader *ldg_ev_reader_new(FILE *f, const ldg_account *subject, const char
     rd->f = f;
     rd->subject = *subject;
     snprintf(rd->source, sizeof rd->source, "%s", source);
+    rd->source_len = strlen(rd->source);
     rd->lookup = lookup;
     rd->lookup_arg = lookup_arg;
     rd->seq = 1;
@@ -473,7 +475,9 @@ static const char *sentence(ldg_ev_rerr e)
 static ldg_ev_rerr build(ldg_ev_reader *rd, const uint8_t *line, size_t len, const ldg_hash *ph,
                          ldg_ev_record *r, ldg_hash *id)
 {
-    memset(r, 0, sizeof *r);
+    /* Every field is set below (links up to link_count): no memset of the ~700-byte record
+     * per line. */
+    r->link_count = 0;
     ev_ref refs[LDG_EV_LINKS_MAX];
     uint32_t n;
     ldg_ev_rerr e =
@@ -485,7 +489,7 @@ static ldg_ev_rerr build(ldg_ev_reader *rd, const uint8_t *line, size_t len, con
         return e;
     digest_add(rd, &r->payload_hash);
     r->subject = rd->subject;
-    memcpy(r->source, rd->source, sizeof r->source);
+    memcpy(r->source, rd->source, rd->source_len + 1);
     r->offset = rd->offset;
     r->seq = rd->seq;
     ldg_enc_reset(&rd->rec);
@@ -599,7 +603,7 @@ ldg_ev_rerr ldg_ev_reader_batch(ldg_ev_reader *rd, ldg_ev_batch *b, bool *done)
 void ldg_ev_batch_hash(ldg_ev_batch *b, size_t from, size_t to)
 {
     for (size_t i = from; i < to && i < b->n; i++)
-        ldg_ev_th(&b->ph[i], LDG_TAG_EV_PAYLOAD, b->line[i], b->len[i]);
+        ldg_ev_th_at(&b->ph[i], LDG_EV_T_PAYLOAD, b->line[i], b->len[i]);
 }
 
 ldg_ev_rerr ldg_ev_reader_take(ldg_ev_reader *rd, ldg_ev_batch *b, ldg_ev_record *r,

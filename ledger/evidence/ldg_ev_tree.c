@@ -10,7 +10,7 @@ void ldg_ev_salt(ldg_hash *out, const uint8_t slice_key[32], uint64_t index)
     memcpy(m, slice_key, 32);
     for (int i = 0; i < 8; i++)
         m[32 + i] = (uint8_t)(index >> (56 - 8 * i));
-    ldg_ev_th(out, LDG_TAG_EV_SALT, m, sizeof m);
+    ldg_ev_th_at(out, LDG_EV_T_SALT, m, sizeof m);
 }
 
 void ldg_ev_leaf(ldg_hash *out, const ldg_hash *salt, const ldg_hash *record_id)
@@ -18,7 +18,7 @@ void ldg_ev_leaf(ldg_hash *out, const ldg_hash *salt, const ldg_hash *record_id)
     uint8_t m[64];
     memcpy(m, salt->b, 32);
     memcpy(m + 32, record_id->b, 32);
-    ldg_ev_th(out, LDG_TAG_EV_LEAF, m, sizeof m);
+    ldg_ev_th_at(out, LDG_EV_T_LEAF, m, sizeof m);
 }
 
 void ldg_ev_node(ldg_hash *out, const ldg_hash *l, const ldg_hash *r)
@@ -26,7 +26,7 @@ void ldg_ev_node(ldg_hash *out, const ldg_hash *l, const ldg_hash *r)
     uint8_t m[64];
     memcpy(m, l->b, 32);
     memcpy(m + 32, r->b, 32);
-    ldg_ev_th(out, LDG_TAG_EV_NODE, m, sizeof m);
+    ldg_ev_th_at(out, LDG_EV_T_NODE, m, sizeof m);
 }
 
 void ldg_ev_log_leaf(ldg_hash *out, const ldg_hash *slice_root, uint64_t count, uint64_t time_first,
