@@ -88,8 +88,15 @@ typedef struct ldg_ev_record {
     ldg_hash payload_hash;
 } ldg_ev_record;
 
+/* The longest record: array, version, subject, a 255-byte source (str8), three u64, a
+ * 32-byte type, 8 links and the payload hash. */
+#define LDG_EV_RECORD_BYTES_MAX (2 + 22 + 257 + 27 + 34 + 1 + (LDG_EV_LINKS_MAX + 1) * 34)
+
 /* Appends the canonical record to e. */
 void ldg_ev_record_encode(ldg_enc *e, const ldg_ev_record *r);
+/* The same into out; source_len is strlen(r->source). Returns the length. */
+size_t ldg_ev_record_pack(uint8_t out[LDG_EV_RECORD_BYTES_MAX], const ldg_ev_record *r,
+                          size_t source_len);
 /* Decodes record bytes; false if they are not a canonical record of version 1. */
 bool ldg_ev_record_decode(ldg_ev_record *r, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 void ldg_ev_record_id(ldg_hash *out, const uint8_t *record_bytes, size_t len);

@@ -7,20 +7,65 @@
 
 /* ---- records ---- */
 
+/* The record's canonical msgpack written directly (the ingest encodes one per line, and
+ * msgpack-c's packer costs a call and a buffer check per field): the forms msgpack-c
+ * chooses, the smallest of each (tests/ledger/test_evidence.c compares the two). */
+static uint8_t *pack_u64(uint8_t *p, uint64_t v)
+{
+    int n;
+    if (v < 128) {
+        *p++ = (uint8_t)v;
+        return p;
+    }
+    if (v < 256)
+        *p++ = 0xcc, n = 1;
+    else if (v < 65536)
+        *p++ = 0xcd, n = 2;
+    else if (v <= UINT32_MAX)
+        *p++ = 0xce, n = 4;
+    else
+        *p++ = 0xcf, n = 8;
+    for (int i = n - 1; i >= 0; i--)
+        *p++ = (uint8_t)(v >> (8 * i));
+    return p;
+}
+
+/* A str or bin of at most 255 bytes (sources, types, hashes). */
+static uint8_t *pack_short(uint8_t *p, bool str, const void *d, size_t n)
+{
+    LDG_ASSERT(n < 256);
+    if (str && n < 32)
+        *p++ = (uint8_t)(0xa0 | n);
+    else
+        *p++ = str ? 0xd9 : 0xc4, *p++ = (uint8_t)n;
+    memcpy(p, d, n);
+    return p + n;
+}
+
+size_t ldg_ev_record_pack(uint8_t out[LDG_EV_RECORD_BYTES_MAX], const ldg_ev_record *r,
+                          size_t source_len)
+{
+    uint8_t *p = out;
+    *p++ = 0x99; /* array of 9 */
+    *p++ = 1;
+    p = pack_short(p, false, r->subject.b, LDG_ACCOUNT_LEN);
+    p = pack_short(p, true, r->source, source_len);
+    p = pack_u64(p, r->offset);
+    p = pack_u64(p, r->seq);
+    p = pack_u64(p, r->time_ms);
+    p = pack_short(p, true, r->type, strlen(r->type));
+    LDG_ASSERT(r->link_count <= LDG_EV_LINKS_MAX);
+    *p++ = (uint8_t)(0x90 | r->link_count);
+    for (uint32_t i = 0; i < r->link_count; i++)
+        p = pack_short(p, false, r->links[i].b, LDG_HASH_LEN);
+    p = pack_short(p, false, r->payload_hash.b, LDG_HASH_LEN);
+    return (size_t)(p - out);
+}
+
 void ldg_ev_record_encode(ldg_enc *e, const ldg_ev_record *r)
 {
-    ldg_enc_array(e, 9);
-    ldg_enc_u64(e, 1);
-    ldg_enc_bin(e, r->subject.b, LDG_ACCOUNT_LEN);
-    ldg_enc_str(e, r->source);
-    ldg_enc_u64(e, r->offset);
-    ldg_enc_u64(e, r->seq);
-    ldg_enc_u64(e, r->time_ms);
-    ldg_enc_str(e, r->type);
-    ldg_enc_array(e, r->link_count);
-    for (uint32_t i = 0; i < r->link_count; i++)
-        ldg_enc_bin(e, r->links[i].b, LDG_HASH_LEN);
-    ldg_enc_bin(e, r->payload_hash.b, LDG_HASH_LEN);
+    uint8_t b[LDG_EV_RECORD_BYTES_MAX];
+    ldg_enc_raw(e, b, ldg_ev_record_pack(b, r, strlen(r->source)));
 }
 
 static bool type_valid(const char *s, size_t n)
@@ -295,7 +340,8 @@ struct ldg_ev_reader {
     uint64_t seq, offset; /* of the next line */
     ev_recent *recent;    /* LDG_EV_LINK_WINDOW entries, by seq % window */
     EVP_MD_CTX *sha;
-    ldg_enc rec;
+    uint8_t rec[LDG_EV_RECORD_BYTES_MAX]; /* the last record's bytes */
+    size_t rec_len;
     char error[256];
     ldg_ev_schema *schema; /* NULL: lines/1 */
     bool header;           /* csv: the next line is the header */
@@ -359,7 +405,6 @@ ldg_ev_reader *ldg_ev_reader_new(FILE *f, const ldg_account *subject, const char
     rd->lookup = lookup;
     rd->lookup_arg = lookup_arg;
     rd->seq = 1;
-    ldg_enc_init(&rd->rec);
     return rd;
 }
 
@@ -371,8 +416,6 @@ void ldg_ev_reader_free(ldg_ev_reader *rd)
     free(rd->recent);
     free(rd->schema);
     EVP_MD_CTX_free(rd->sha);
-    if (rd->rec.buf.data)
-        ldg_enc_free(&rd->rec);
     free(rd);
 }
 
@@ -492,9 +535,8 @@ static ldg_ev_rerr build(ldg_ev_reader *rd, const uint8_t *line, size_t len, con
     memcpy(r->source, rd->source, rd->source_len + 1);
     r->offset = rd->offset;
     r->seq = rd->seq;
-    ldg_enc_reset(&rd->rec);
-    ldg_ev_record_encode(&rd->rec, r);
-    ldg_ev_record_id(id, ldg_enc_data(&rd->rec), ldg_enc_len(&rd->rec));
+    rd->rec_len = ldg_ev_record_pack(rd->rec, r, rd->source_len);
+    ldg_ev_record_id(id, rd->rec, rd->rec_len);
     rd->recent[rd->seq % LDG_EV_LINK_WINDOW] = (ev_recent){*id, r->time_ms};
     return LDG_EV_ROK;
 }
@@ -542,8 +584,8 @@ ldg_ev_rerr ldg_ev_reader_next(ldg_ev_reader *rd, ldg_ev_record *r, const uint8_
     e = build(rd, *line, len, NULL, r, id);
     if (e != LDG_EV_ROK)
         return fail(rd, e, sentence(e));
-    *bytes = ldg_enc_data(&rd->rec);
-    *bytes_len = ldg_enc_len(&rd->rec);
+    *bytes = rd->rec;
+    *bytes_len = rd->rec_len;
     rd->start += len + 1;
     rd->offset += len + 1;
     rd->seq++;
@@ -625,8 +667,8 @@ ldg_ev_rerr ldg_ev_reader_take(ldg_ev_reader *rd, ldg_ev_batch *b, ldg_ev_record
         ldg_ev_rerr e = build(rd, *line, *line_len, &b->ph[i], r, id);
         if (e != LDG_EV_ROK)
             return fail(rd, e, sentence(e));
-        *bytes = ldg_enc_data(&rd->rec);
-        *bytes_len = ldg_enc_len(&rd->rec);
+        *bytes = rd->rec;
+        *bytes_len = rd->rec_len;
         rd->records++;
     }
     rd->offset += *line_len + 1;

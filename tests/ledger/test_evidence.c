@@ -150,6 +150,46 @@ static ldg_ev_rerr read_err(const char *text)
     return read_text(text, strlen(text)).err;
 }
 
+/* The record packer writes what msgpack-c writes field by field (the canonical encoding),
+ * at every length boundary of its integers, strings and link counts. */
+START_TEST(record_pack_matches_msgpack)
+{
+    static const uint64_t ints[] = {
+        0, 1, 127, 128, 255, 256, 65535, 65536, UINT32_MAX, 1ULL + UINT32_MAX, UINT64_MAX};
+    static const size_t slen[] = {1, 31, 32, 255}, tlen[] = {1, 31, 32};
+    size_t n = LDG_ARRAY_LEN(ints);
+    for (size_t k = 0; k < 4 * 3 * n; k++) {
+        ldg_ev_record r = {.subject = {{(uint8_t)k, 2}}};
+        memset(r.source, 'a' + (int)(k % 26), slen[k % 4]);
+        memset(r.type, 'b', tlen[k / 4 % 3]);
+        r.offset = ints[k % n], r.seq = ints[(k + 3) % n], r.time_ms = ints[(k + 7) % n];
+        r.link_count = (uint32_t)(k % (LDG_EV_LINKS_MAX + 1));
+        for (uint32_t i = 0; i < r.link_count; i++)
+            r.links[i].b[0] = (uint8_t)(i + 1);
+        r.payload_hash.b[31] = 9;
+        ldg_enc ref, got;
+        ldg_enc_init(&ref), ldg_enc_init(&got);
+        ldg_enc_array(&ref, 9);
+        ldg_enc_u64(&ref, 1);
+        ldg_enc_bin(&ref, r.subject.b, LDG_ACCOUNT_LEN);
+        ldg_enc_str(&ref, r.source);
+        ldg_enc_u64(&ref, r.offset);
+        ldg_enc_u64(&ref, r.seq);
+        ldg_enc_u64(&ref, r.time_ms);
+        ldg_enc_str(&ref, r.type);
+        ldg_enc_array(&ref, r.link_count);
+        for (uint32_t i = 0; i < r.link_count; i++)
+            ldg_enc_bin(&ref, r.links[i].b, LDG_HASH_LEN);
+        ldg_enc_bin(&ref, r.payload_hash.b, LDG_HASH_LEN);
+        ldg_ev_record_encode(&got, &r);
+        ck_assert_uint_eq(ldg_enc_len(&got), ldg_enc_len(&ref));
+        ck_assert_mem_eq(ldg_enc_data(&got), ldg_enc_data(&ref), ldg_enc_len(&ref));
+        ck_assert_uint_le(ldg_enc_len(&got), LDG_EV_RECORD_BYTES_MAX);
+        ldg_enc_free(&ref), ldg_enc_free(&got);
+    }
+}
+END_TEST
+
 START_TEST(reader_good)
 {
     const char *t = "1800000000000\tdisclosure\t-\tinvestor=alice isin=CNE100000296\n"
@@ -1031,7 +1071,7 @@ static ldg_ev_verr verify_flipped(const ldg_enc *e, size_t at)
 {
     ldg_enc c;
     ldg_enc_init(&c);
-    ldg_enc_bin(&c, ldg_enc_data(e), ldg_enc_len(e));
+    ldg_enc_raw(&c, ldg_enc_data(e), ldg_enc_len(e));
     c.buf.data[at] ^= 1;
     ldg_ev_fact facts[LDG_EV_BUNDLE_ITEMS_MAX];
     size_t nf;
@@ -1148,6 +1188,7 @@ int main(void)
     tcase_add_test(t, peaks_match_root);
     suite_add_tcase(s, t);
     t = tcase_create("reader");
+    tcase_add_test(t, record_pack_matches_msgpack);
     tcase_add_test(t, reader_good);
     tcase_add_test(t, reader_hostile);
     tcase_add_test(t, formats);
