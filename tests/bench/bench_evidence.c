@@ -58,6 +58,18 @@ static uint64_t gen(const char *path, uint64_t mb, uint64_t *bytes)
     return n;
 }
 
+static double load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1)
+            l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
 static double cpu_s(void)
 {
     struct rusage ru;
@@ -239,6 +251,10 @@ static void proof_figures(void)
     unlink(slice_file);
 }
 
+/* CPU-seconds per wall second of the ingest: 2 when both cores work throughout (less when
+ * other processes take them, or the pipeline waits). */
+static double busy;
+
 /* The whole ingest pipeline of `folio evidence ingest` without the store's files: reader,
  * record ids and digest on this thread, salted trees and zstd on a worker. */
 static double ingest(const char *path, uint64_t bytes, uint64_t *records, uint64_t *slices,
@@ -256,6 +272,7 @@ static double ingest(const char *path, uint64_t bytes, uint64_t *records, uint64
     }
     double dt = now_s() - t0;
     *per_cpu = (double)bytes / (cpu_s() - c0) / 1e6;
+    busy = (cpu_s() - c0) / dt;
     fclose(f);
     *records = out.records;
     *slices = out.slices;
@@ -401,8 +418,9 @@ int main(int argc, char **argv)
            "compressed; %.0f MB per CPU-second\n",
            rate, rate * 1e6 / ((double)bytes / (double)records), (unsigned long long)slices,
            (double)zbytes / 1e6, cpu);
-    printf("ratio to the 2-core floor: %.2f (wall clock), %.2f (CPU work per byte)\n",
-           rate / floor2, cpu / cpu2);
+    printf("ratio to the 2-core floor: %.2f (wall clock), %.2f (CPU work per byte); the ingest "
+           "kept %.2f cores busy (load average %.1f)\n",
+           rate / floor2, cpu / cpu2, busy, load1());
     unlink(path);
     cap_figures(cpu2);
     proof_figures();
