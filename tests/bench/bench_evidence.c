@@ -4,7 +4,9 @@
  * file digest in order on the reader's thread), the store's file writes left out; printed
  * beside OpenSSL SHA-256 of the same bytes read the same way on two threads in the same run
  * (the floor), by wall clock and by CPU time (on a loaded machine the CPU work per byte is
- * the figure that does not depend on the other processes). Then the
+ * the figure that does not depend on the other processes). Then the construction's own work
+ * alone (its hashes and zstd, nothing else): the most of the floor any ingest of it can reach.
+ * Then the
  * on-chain cost (anchors per million records, chain bytes per record) and one record's
  * bundle: its size, the time to build its proof from a slice and to verify it offline.
  *
