@@ -6,9 +6,9 @@
  * (the floor), by wall clock and by CPU time (on a loaded machine the CPU work per byte is
  * the figure that does not depend on the other processes). Then the construction's own work
  * alone (its hashes and zstd, nothing else): the most of the floor any ingest of it can reach.
- * Then the
- * on-chain cost (anchors per million records, chain bytes per record) and one record's
- * bundle: its size, the time to build its proof from a slice and to verify it offline.
+ * Then the on-chain cost (anchors per million records, chain bytes per record) and one
+ * record's bundle: its size, the time to build its proof from a slice and to verify it
+ * offline.
  *
  *   bench_evidence [MB]        (default 256; the issue's figure is for 10240)        */
 #include "ldg_block.h"
