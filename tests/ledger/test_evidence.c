@@ -517,7 +517,7 @@ static char *golden_log(size_t n, size_t *len)
     char *t = malloc(n * 400 + 1);
     size_t at = 0;
     for (size_t i = 1; i <= n; i++) {
-        char links[64] = "-", time[32];
+        char links[64] = "-", time[128];
         if (i % 5 == 2)
             snprintf(links, sizeof links, "#%zu", i - 1);
         else if (i % 5 == 3 && i > 3)
