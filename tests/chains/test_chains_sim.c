@@ -208,6 +208,10 @@ static void dupvote(sim_sub *x)
     x->off_h[x->offences++] = ht;
     x->status = CHN_FROZEN;
     dupvotes++;
+    /* every other honest member relays its copy: the pair the other way round */
+    ck_assert_int_eq(tk_evidence(&M, x->id, &kp->pub, &b, &a, &rc), CHN_R_EV_KNOWN);
+    ck_assert_int_eq(tk_evidence(&M2, x->id, &kp->pub, &b, &a, &rc2), CHN_R_EV_KNOWN);
+    replays++;
 }
 
 static void change_set(sim_sub *x)
