@@ -178,6 +178,8 @@ eq "  at the faulty height" "$(show securities evidence.0.height_a)" "$FAULT_H"
 eq "  by validator 1" "$(show securities evidence.0.validator)" 1
 eq "  whose key is validator 1's registered key" "$(show securities evidence.0.validator_key)" "$(show securities validators.keys.1)"
 check "  two different blocks" test "$(show securities evidence.0.hash_a)" != "$(show securities evidence.0.hash_b)"
+expect_ok "chains show securities (text)" chains show securities --home "$(M 2)"
+check "  names the offending validator and its key" has "$OUT" "validator 1 (key $(show securities validators.keys.1)) signed both"
 eq "member 3's main replica froze it too" "$(show securities status 3)" FROZEN
 FH="$(show securities last.height)"
 expect_ok "securities: business goes on on the sub-chain" transfer "$ISIN" 1 --to alice --as issuer --home "$(S 0 securities)"
