@@ -152,7 +152,8 @@ eq "securities stays ACTIVE" "$(show securities status)" ACTIVE
 section "equivocation: ONE securities validator votes for two blocks at one height"
 say "member 1 restarts with [test] fault_equivocate_at = a securities height a few blocks ahead"
 expect_ok "member 1 stops (all its chains)" node stop --home "$(M 1)"
-FAULT_H=$(($(height "$(S 0 securities)") + 8))
+# far enough ahead that the restart and catching up (idle blocks keep coming) stay below it
+FAULT_H=$(($(height "$(S 0 securities)") + 20))
 sed -i "s/^fault_equivocate_at = .*/fault_equivocate_at = $FAULT_H/" "$FAULT_CFG"
 expect_ok "member 1 starts again, validator 1 of securities faulty at height $FAULT_H" node start --detach --dev --home "$(M 1)"
 caught_up() { [ "$(height "$(S 1 securities)")" -ge "$(height "$(S 0 securities)")" ] 2>/dev/null; }
@@ -164,7 +165,7 @@ frozen_or_transfer() {
   folio transfer "$ISIN" 1 --to alice --as issuer --home "$(S 0 securities)" >/dev/null 2>&1
   return 1
 }
-check "the main chain freezes securities (transfers drive it past height $FAULT_H)" until_ok 60 frozen_or_transfer
+check "the main chain freezes securities (transfers drive it past height $FAULT_H)" until_ok 120 frozen_or_transfer
 check "the faulty validator says so loudly in its log" grep -q "FAULT INJECTION: validator 1 of .* at height $FAULT_H" "$(M 1)/node.log"
 check "the honest validators' consensus saw validator 1's conflicting votes" \
   bash -c "cat '$(M 0)/node.log' '$(M 2)/node.log' '$(M 3)/node.log' | grep -q 'EVIDENCE validator 1 signed conflicting messages at height $FAULT_H'"
