@@ -150,7 +150,7 @@ eq "member 2's main replica says the same" "$(show evidence status 2)" STALE
 eq "securities stays ACTIVE" "$(show securities status)" ACTIVE
 
 section "equivocation: ONE securities validator votes for two blocks at one height"
-say "member 1 restarts with [test] fault_equivocate_at = a securities height a few blocks ahead"
+say "member 1 restarts with [test] fault_equivocate_at = a securities height 20 blocks ahead: at it, validator 1 (alone) votes for two different blocks"
 expect_ok "member 1 stops (all its chains)" node stop --home "$(M 1)"
 # far enough ahead that the restart and catching up (idle blocks keep coming) stay below it
 FAULT_H=$(($(height "$(S 0 securities)") + 20))
@@ -171,6 +171,7 @@ check "the honest validators' consensus saw validator 1's conflicting votes" \
   bash -c "cat '$(M 0)/node.log' '$(M 2)/node.log' '$(M 3)/node.log' | grep -q 'EVIDENCE validator 1 signed conflicting messages at height $FAULT_H'"
 check "  and their processes relayed the evidence to the main chain" \
   bash -c "cat '$(M 0)/node.log' '$(M 2)/node.log' '$(M 3)/node.log' | grep -q 'relay: submitted evidence that validator 1'"
+say "members 0, 2, 3 saw its conflicting votes in consensus; their processes submitted chain.evidence; the main chain verified both signatures against the registered set and froze securities"
 eq "securities status" "$(show securities status)" FROZEN
 [ -n "${FOLIO_DEMO:-}" ] && folio chains show securities --home "$(M 0)"
 eq "evidence records" "$(show securities evidence_count)" 1
