@@ -41,7 +41,8 @@ ldg_err ldg_snap_build(ldg_state_base tree, uint64_t version, const ldg_snap_tas
                        size_t keys_max, ldg_enc *out) LDG_WARN_UNUSED;
 
 /* A checked chunk: keys and values point into the decoded bytes (valid until
- * ldg_snap_chunk_free); tasks are malloc'd. */
+ * ldg_snap_chunk_free); tasks are malloc'd. A LEAVES chunk also carries the tree nodes of
+ * its subtree, of the version it was checked for, built while it was checked. */
 typedef struct ldg_snap_chunk {
     size_t n;
     const uint8_t **keys, **vals;
@@ -50,15 +51,21 @@ typedef struct ldg_snap_chunk {
     ldg_snap_task *tasks;
     ldg_dec dec;
     bool live;
+    uint64_t version; /* of its nodes */
+    bool split;       /* a NODE chunk: its node is written once its slots are known */
+    uint16_t present; /* NODE: the slots present (bit i: slot i) */
+    ldg_smt_top top;  /* LEAVES: what the parent holds of the subtree */
+    uint8_t *nodes;   /* LEAVES: its nodes, (be32 klen ‖ key ‖ be32 vlen ‖ value)* */
+    size_t nodes_len, nodes_cap;
 } ldg_snap_chunk;
 
-/* Decodes data as the chunk of task t and checks it against t's hash and sum: canonical
- * encoding, bounds, leaves of the right kind for the tree, paths under the prefix in
- * strictly ascending order, and the subtree (or node) hashing to t->hash with sum t->sum.
+/* Decodes data as the chunk of task t (of the checkpoint at `version`) and checks it against t's
+ * hash and sum: canonical encoding, bounds, leaves of the right kind for the tree, paths under the
+ * prefix in strictly ascending order, and the subtree (or node) hashing to t->hash with sum t->sum.
  * LDG_OK: *out holds the keys to write and the follow-up tasks. LDG_ERR_DECODE (malformed)
  * or LDG_ERR_INVALID (does not prove out) with a sentence in why; nothing in *out then. */
-ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, const uint8_t *data,
-                        size_t len, char *why, size_t why_len) LDG_WARN_UNUSED;
+ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, uint64_t version,
+                        const uint8_t *data, size_t len, char *why, size_t why_len) LDG_WARN_UNUSED;
 void ldg_snap_chunk_free(ldg_snap_chunk *c);
 
 /* ---- restoring into a store (the chain closed) ---- */

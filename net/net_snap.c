@@ -364,7 +364,8 @@ static ldg_err on_reply(client *c, const ldg_snap_task *t, nng_msg *m)
     }
     char why[256] = "not a chunk reply";
     ldg_snap_chunk ch;
-    ldg_err err = ok ? ldg_snap_verify(&ch, t, data, dl, why, sizeof why) : LDG_ERR_DECODE;
+    ldg_err err =
+        ok ? ldg_snap_verify(&ch, t, c->cp.height, data, dl, why, sizeof why) : LDG_ERR_DECODE;
     if (err != LDG_OK) {
         drop_peer(m, why); /* the chunk is never applied; another peer is asked */
         if (live)

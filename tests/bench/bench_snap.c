@@ -174,8 +174,8 @@ static double sync_state(ldg_store *src, ldg_store *dst, uint64_t version, const
                        LDG_OK);
             ldg_snap_chunk c;
             char why[256];
-            LDG_ASSERT(ldg_snap_verify(&c, &tasks[i], ldg_enc_data(&e), ldg_enc_len(&e), why,
-                                       sizeof why) == LDG_OK);
+            LDG_ASSERT(ldg_snap_verify(&c, &tasks[i], version, ldg_enc_data(&e), ldg_enc_len(&e),
+                                       why, sizeof why) == LDG_OK);
             LDG_ASSERT(ldg_snap_store_apply(dst, &tasks[i], &c) == LDG_OK);
             *bytes += ldg_enc_len(&e);
             (*chunks)++;
