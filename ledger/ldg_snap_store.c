@@ -173,17 +173,13 @@ ldg_err ldg_snap_store_begin(ldg_store *s, const ldg_snap_checkpoint *cp)
 
 typedef struct task_list {
     ldg_snap_task *out;
-    size_t skip, max, n;
+    size_t max, n;
     bool bad;
 } task_list;
 
 static bool task_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     task_list *l = arg;
-    if (l->skip) {
-        l->skip--;
-        return true;
-    }
     if (l->n >= l->max)
         return false;
     if (!task_parse(&l->out[l->n], k, kl, v, vl)) {
@@ -194,10 +190,16 @@ static bool task_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, s
     return true;
 }
 
-ldg_err ldg_snap_store_tasks(ldg_store *s, size_t skip, ldg_snap_task *out, size_t max, size_t *n)
+ldg_err ldg_snap_store_tasks(ldg_store *s, const ldg_snap_task *from, ldg_snap_task *out,
+                             size_t max, size_t *n)
 {
-    task_list l = {out, skip, max, 0, false};
-    ldg_err err = ldg_store_scan(s, LDG_CF_META, META_TASK, sizeof META_TASK - 1, task_row, &l);
+    task_list l = {out, max, 0, false};
+    uint8_t k[TASK_KEY_LEN];
+    memcpy(k, META_TASK, sizeof META_TASK - 1);
+    if (from)
+        task_key(k, from);
+    ldg_err err = ldg_store_scan_from(s, LDG_CF_META, META_TASK, sizeof META_TASK - 1, k,
+                                      from ? sizeof k : sizeof META_TASK - 1, task_row, &l);
     *n = l.n;
     return err == LDG_OK && l.bad ? LDG_ERR_CORRUPT : err;
 }
@@ -261,10 +263,8 @@ ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t, const ldg_sna
 /* The split nodes, deepest first: each from its slots' tops (the subtrees below it are
  * done: chunks applied, or deeper splits built before it), checked against the hash its
  * chunk proved, written with its own top. One batch per depth (a node reads the tops of
- * the depth below, written by then), or per SPLIT_BATCH nodes; unsynced: a crash redoes
+ * the depth below, written by then), or per LDG_SNAP_FINISH_NODES nodes; unsynced: a crash redoes
  * the finish, which only rewrites the same records. */
-#define SPLIT_BATCH 4096
-
 typedef struct splits {
     ldg_store *s;
     uint64_t version;
@@ -325,7 +325,7 @@ static bool split_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, 
         x->err = LDG_ERR_CORRUPT;
         return false;
     }
-    if (t.depth != x->depth || x->in_batch == SPLIT_BATCH) {
+    if (t.depth != x->depth || x->in_batch == LDG_SNAP_FINISH_NODES) {
         x->err = splits_flush(x);
         x->depth = t.depth;
     }

@@ -369,7 +369,10 @@ static size_t sync_some(fixture *f, ldg_store *s, size_t keys_max, size_t max)
 {
     size_t done = 0, n;
     ldg_snap_task t[4];
-    while ((max == 0 || done < max) && ldg_snap_store_tasks(s, 0, t, 4, &n) == LDG_OK && n > 0) {
+    bool first = true;
+    while ((max == 0 || done < max) &&
+           ldg_snap_store_tasks(s, first ? NULL : &t[0], t, 4, &n) == LDG_OK && n > 0) {
+        first = false;
         for (size_t i = 0; i < n && (max == 0 || done < max); i++, done++) {
             size_t len;
             uint8_t *d = chunk_of(f, &t[i], keys_max, &len);
