@@ -298,8 +298,11 @@ static ldg_err split_kids(splits *x, const ldg_snap_task *t, unsigned present, l
         size_t vl;
         task_key_as(key, META_TOP, &k);
         ldg_err err = ldg_store_get(x->s, LDG_CF_META, key, sizeof key, &v, &vl);
-        if (err == LDG_ERR_NOT_FOUND)
-            return LDG_ERR_CORRUPT; /* a slot's subtree not done: no task should be left */
+        if (err == LDG_ERR_NOT_FOUND) { /* a slot's subtree not done: a task is left */
+            snprintf(x->why, x->why_len, "a subtree below a node of depth %u was not synced",
+                     t->depth);
+            return LDG_ERR_CORRUPT;
+        }
         if (err != LDG_OK)
             return err;
         bool ok = top_decode(&kids[i], v, vl);
@@ -372,8 +375,10 @@ static ldg_err root_top(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_smt_top
     size_t vl;
     task_key_as(key, META_TOP, &t);
     ldg_err err = ldg_store_get(s, LDG_CF_META, key, sizeof key, &v, &vl);
+    if (err == LDG_ERR_NOT_FOUND)
+        return LDG_ERR_CORRUPT; /* the root task not done: finished too early */
     if (err != LDG_OK)
-        return err == LDG_ERR_NOT_FOUND ? LDG_ERR_CORRUPT : err;
+        return err;
     bool ok = top_decode(top, v, vl);
     free(v);
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
@@ -382,7 +387,7 @@ static ldg_err root_top(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_smt_top
 ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
                               size_t why_len)
 {
-    ldg_smt_top top;
+    ldg_smt_top top = {0};
     ldg_err err = build_splits(s, cp->height, why, why_len);
     if (err == LDG_OK)
         err = root_top(s, cp, &top);
