@@ -2,7 +2,9 @@
  * keys and two registers) restored chunk by chunk from its root hash reproduces the state
  * and its root for several chunk sizes; a tampered, truncated, reordered, shortened or
  * lengthened chunk, a chunk of another subtree and a chunk against another root are each
- * refused. */
+ * refused. Into a store: the tree written chunk by chunk (stopped and resumed, its finish
+ * redone) is byte for byte the tree a replica builds, and beginning a sync on a full store
+ * takes memory that does not grow with it. */
 #include "ldg_snap.h"
 #include "ldg_store.h"
 #include "testlib.h"
