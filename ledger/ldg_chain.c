@@ -503,9 +503,17 @@ static ldg_err tree_base_scan(void *arg, const uint8_t *p, size_t pl,
     return ldg_store_scan(arg, LDG_CF_TREE, p, pl, fn, fa);
 }
 
+static ldg_err tree_base_multi_get(void *arg, size_t n, const uint8_t *const *keys,
+                                   const size_t *klens, uint8_t **vals, size_t *vlens, bool *found)
+{
+    return ldg_store_multi_get(arg, LDG_CF_TREE, n, keys, klens, vals, vlens, found);
+}
+
 ldg_state_base ldg_chain_tree_base(ldg_chain *c)
 {
-    return (ldg_state_base){tree_base_get, tree_base_scan, c->store, NULL, NULL, NULL};
+    /* (multi_get: a state-sync chunk's leaves are read at once, ldg_smt_snap_read) */
+    return (ldg_state_base){tree_base_get,       tree_base_scan, c->store,
+                            tree_base_multi_get, NULL,           NULL};
 }
 
 static ldg_err tree_open(ldg_chain *c, bool empty)

@@ -776,11 +776,10 @@ _Static_assert(CLI_IMPORT_BATCH_TX <= LDG_MEMPOOL_TX_MAX / 4,
  * hide a round trip behind verifying and writing, few enough that a node's memory for
  * replies stays under ~20 MiB. */
 #define LDG_SNAP_CHUNKS_IN_FLIGHT 4
-/* State sync's finish builds the tree from the synced state keys in passes of this many
- * keys (each pass one unsynced batch of its nodes), so that its memory does not grow with
- * the state: ~LDG_SNAP_FINISH_BYTES_MAX of keys and values plus the pass's new nodes. */
-#define LDG_SNAP_FINISH_KEYS 65536
-#define LDG_SNAP_FINISH_BYTES_MAX (64 * 1024 * 1024)
+/* State sync's finish builds the split nodes (a chunk's own nodes are written with it) in
+ * batches of at most this many, one depth at a time, so that its memory does not grow with
+ * the state: ~1.3 KiB a node. */
+#define LDG_SNAP_FINISH_NODES 4096
 /* Snapshot retention on the serving side: a node serves chunks of the state after block H
  * only while H is at most this many blocks below its tip (and within its tree's retention,
  * retain_blocks). A snapshot costs nothing to keep (the versioned tree is the snapshot); the
