@@ -176,6 +176,7 @@ void gov_committee_account(ldg_account *out);
 void gov_code_approved_put(ldg_state *st, const uint8_t code_hash[32], uint64_t by);
 
 /* Registers result codes, the two transaction types, the genesis hook, the block hook,
+ * the block limits (block.max_txs, block.max_bytes),
  * the work-due check and the code gate. */
 void gov_module_register(ldg_registry *r);
 
