@@ -183,6 +183,16 @@ bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, const ldg_bl
 
 /* ---- a block from batches: this node's proposal, a received one ---- */
 
+static bool batch_fits_alone(const net_batch *bt, const ldg_block_limits *lim)
+{
+    if (bt->n > lim->max_txs)
+        return false;
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < bt->n; i++)
+        bytes += bt->lens[i];
+    return bytes <= net_block_budget(lim);
+}
+
 net_blk *net_blk_propose(net_blk_cache *c, net_pool *pool, ldg_chain *chain, uint64_t time_ms,
                          const ldg_pubkey *proposer, ldg_err *err)
 {
@@ -199,15 +209,14 @@ net_blk *net_blk_propose(net_blk_cache *c, net_pool *pool, ldg_chain *chain, uin
     for (net_batch *bt = net_pool_batches(pool); bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
         if (!net_pool_batch_live(pool, bt))
             continue; /* committed already (the store is collected lazily) */
+        /* A batch made before the limits were lowered may not fit even an empty block:
+         * it is passed over (its origin batches its transactions anew, net_pool_stale_own)
+         * rather than stall every batch behind it, and before net_asm_add marks its ids. */
+        if (!batch_fits_alone(bt, &lim))
+            continue;
         uint32_t added;
-        if (!net_asm_add(&a, bt, block_time, &lim, &added)) {
-            /* A batch made before the limits were lowered may not fit even an empty block:
-             * it is passed over (its transactions wait, for an origin that re-batches them,
-             * or expire) rather than stall every batch behind it. */
-            if (a.n == 0 && nd == 0)
-                continue;
+        if (!net_asm_add(&a, bt, block_time, &lim, &added))
             break; /* full: the rest goes into the next block */
-        }
         if (added)
             digests[nd++] = bt->digest;
     }

@@ -460,12 +460,44 @@ bool net_pool_batch_live(net_pool *p, const net_batch *bt)
     return false;
 }
 
+/* Whether an own batch is larger than the batch limits now (made before a lowering of the
+ * block limits). Lock held. */
+static bool batch_oversized(const net_pool *p, const net_batch *bt)
+{
+    if (bt->n > p->batch_txs)
+        return true;
+    if (p->batch_bytes >= NET_P2P_BATCH_SIZE_MAX)
+        return false; /* every batch was made within this */
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < bt->n; i++)
+        bytes += bt->lens[i];
+    return bytes > p->batch_bytes;
+}
+
+/* Its pending transactions are sent again in batches that fit (net_pool_take_unsent); the
+ * batch itself is no longer this node's to resend. Lock held. */
+static void batch_resplit(net_pool *p, net_batch *bt)
+{
+    for (uint32_t i = 0; i < bt->n; i++) {
+        entry *x = *tx_slot(p, &bt->refs[i].id);
+        if (x && !x->unsent) {
+            x->unsent = true;
+            p->unsent++;
+        }
+    }
+    bt->own = false;
+}
+
 uint32_t net_pool_stale_own(net_pool *p, uint64_t now_ms, uint64_t resend_ms, uint64_t origin,
                             ldg_enc *e, uint32_t max)
 {
     uint32_t k = 0;
     pthread_mutex_lock(&p->lock);
     for (net_batch *bt = p->bhead; bt && k < max; bt = bt->next) {
+        if (bt->own && batch_oversized(p, bt)) {
+            batch_resplit(p, bt);
+            continue;
+        }
         if (!bt->own || now_ms - bt->sent_ms < resend_ms || !net_pool_batch_live(p, bt))
             continue;
         bt->sent_ms = now_ms;
