@@ -1184,7 +1184,8 @@ ldg_err ldg_chain_propose_refs(ldg_chain *c, const ldg_tx_ref *refs, const size_
     size_t bytes = 0;
     for (uint32_t i = 0; i < n; i++)
         bytes += lens[i];
-    if (!ldg_block_limits_fit(&c->limits, n, bytes, NULL, 0))
+    ldg_block_limits lim = ldg_chain_block_limits(c);
+    if (!ldg_block_limits_fit(&lim, n, bytes, NULL, 0))
         return LDG_ERR_TOO_LARGE;
     ldg_tip tip = c->head;
     memset(out, 0, sizeof *out);
@@ -1232,7 +1233,8 @@ static ldg_err check_limits(ldg_chain *c, const ldg_header *h, const size_t *len
     for (uint32_t i = 0; i < n; i++)
         bytes += lens[i];
     char why[128];
-    if (ldg_block_limits_fit(&c->limits, n, bytes, why, sizeof why))
+    ldg_block_limits lim = ldg_chain_block_limits(c);
+    if (ldg_block_limits_fit(&lim, n, bytes, why, sizeof why))
         return LDG_OK;
     fprintf(stderr, "folio: block %llu is refused: %s\n", (unsigned long long)h->height, why);
     return LDG_ERR_TOO_LARGE;
@@ -1240,7 +1242,11 @@ static ldg_err check_limits(ldg_chain *c, const ldg_header *h, const size_t *len
 
 ldg_block_limits ldg_chain_block_limits(ldg_chain *c)
 {
-    return c->limits;
+    /* Under tip_lock: the committing thread sets them, the consensus thread reads them. */
+    pthread_mutex_lock(&c->tip_lock);
+    ldg_block_limits lim = c->limits;
+    pthread_mutex_unlock(&c->tip_lock);
+    return lim;
 }
 
 ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *refs,
@@ -1420,6 +1426,13 @@ ldg_err ldg_chain_persist(ldg_chain *c)
     return err;
 }
 
+static void set_limits(ldg_chain *c, const ldg_block_limits *lim)
+{
+    pthread_mutex_lock(&c->tip_lock);
+    c->limits = *lim;
+    pthread_mutex_unlock(&c->tip_lock);
+}
+
 ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
                             const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out,
                             ldg_commit_mode mode)
@@ -1477,7 +1490,7 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
         }
         ldg_state_settle_keep(c->overlay, c->cache_keys, c->cache_bytes, oldest);
         c->head = tip;
-        c->limits = lim;
+        set_limits(c, &lim);
         pthread_mutex_lock(&c->wlock);
         c->wq[(c->wq_head + c->wq_len) % LDG_CHAIN_WRITES_IN_FLIGHT] =
             (struct wjob){.batch = b, .tip = tip, .epoch = epoch};
@@ -1503,7 +1516,7 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
         ldg_state_reset(c->overlay);
     if (err == LDG_OK) {
         c->head = tip;
-        c->limits = lim;
+        set_limits(c, &lim);
         publish_tip(c, &tip);
         if (mode == LDG_COMMIT_SYNCED)
             err = ldg_mark_write(c->mark_fd, tip.height);
