@@ -42,6 +42,18 @@
  * below the RPC message cap so block sync can carry one block per message. */
 #define LDG_BLOCK_SIZE_MAX (16 * 1024 * 1024)
 
+/* The two above are the ceilings of the governed parameters block.max_txs and
+ * block.max_bytes (specs/governance.md §5): the committee may lower a chain's limits, never
+ * above these, so every buffer sized by them stays large enough. The floors keep a chain
+ * that the committee mis-set usable: a block carries at least a committee's round of
+ * votes (LDG_COMMITTEE_MEMBERS_MAX), and two transactions of the largest size. */
+#define LDG_BLOCK_TX_FLOOR 64
+#define LDG_BLOCK_SIZE_FLOOR (2 * LDG_TX_SIZE_MAX)
+
+/* The proposer leaves this much of LDG_BLOCK_SIZE_MAX for the block's own encoding (header,
+ * refs, framing), so a full block fits one RPC or sync message. */
+#define LDG_BLOCK_SIZE_SLACK (1024 * 1024)
+
 /* A block is produced at most this long after the first pending transaction arrived, so
  * one transaction sees commit quickly while a burst is batched into one block. */
 #define LDG_BLOCK_INTERVAL_MS 20
@@ -659,6 +671,11 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 
 _Static_assert(LDG_RPC_MSG_SIZE_MAX > LDG_BLOCK_SIZE_MAX, "a block must fit one RPC message");
 _Static_assert(LDG_TX_SIZE_MAX * 2 <= LDG_BLOCK_SIZE_MAX, "a block holds at least two max txs");
+_Static_assert(LDG_BLOCK_TX_FLOOR >= LDG_COMMITTEE_MEMBERS_MAX &&
+                   LDG_BLOCK_TX_FLOOR <= LDG_BLOCK_TX_MAX,
+               "the governed block.max_txs range is not empty and holds a round of votes");
+_Static_assert(LDG_BLOCK_SIZE_FLOOR + LDG_BLOCK_SIZE_SLACK <= LDG_BLOCK_SIZE_MAX,
+               "the governed block.max_bytes range is not empty");
 _Static_assert(LDG_TX_SIZE_MAX <= LDG_RPC_MSG_SIZE_MAX, "a max tx fits one submit message");
 _Static_assert(1ULL * LDG_QUERY_PAGE_MAX * LDG_QUERY_ROW_JSON_MAX + 64 * 1024 <=
                    LDG_RPC_MSG_SIZE_MAX,
