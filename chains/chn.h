@@ -71,6 +71,7 @@ const char *chn_status_name(uint64_t status);
 #define CHN_KEY_DEADLINE 'd'   /* 'M' 'd' be64(deadline_ms) id16 -> nil */
 #define CHN_KEY_GENESIS 'g'    /* 'M' 'g' genesis_hash32 -> id text */
 #define CHN_KEY_OFFENCE 'v'    /* 'M' 'v' id16 key32 be64(height) -> evidence number */
+#define CHN_KEY_KEPT 'n'       /* 'M' 'n' id16 -> u64 checkpoints stored (absent: 0) */
 #define CHN_KEY_RECORD_LEN (2 + CHN_ID_LEN_MAX)
 #define CHN_KEY_CHECKPOINT_LEN (2 + CHN_ID_LEN_MAX + 8)
 
@@ -108,6 +109,8 @@ bool chn_id_valid(const char *id);
 void chn_record_key(uint8_t k[CHN_KEY_RECORD_LEN], const char *id);
 /* 'M' 'k' id16 be64(h) into k (CHN_KEY_CHECKPOINT_LEN bytes). */
 void chn_checkpoint_key(uint8_t k[CHN_KEY_CHECKPOINT_LEN], const char *id, uint64_t height);
+/* 'M' 'n' id16 into k (CHN_KEY_RECORD_LEN bytes): the count of its stored checkpoints. */
+void chn_kept_key(uint8_t k[CHN_KEY_RECORD_LEN], const char *id);
 
 void chn_record_encode(ldg_enc *e, const chn_record *r);
 /* [since, [key bin32 ...]] with 1..LDG_VALIDATORS_MAX keys (not checked for validity). */

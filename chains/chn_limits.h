@@ -13,6 +13,10 @@
  * (its blocks are ~1 s apart); over 30 days STALE would no longer mean "monitored". */
 #define CHN_PERIOD_MIN_MS 1000ULL
 #define CHN_PERIOD_MAX_MS (30ULL * 86400000ULL)
+/* Oldest checkpoints one accepted checkpoint deletes at most when the sub-chain keeps more
+ * than the governed chains.retention (§2.2): bounds a transaction's work; a lowered
+ * retention is reached gradually (each anchoring stores one and deletes up to this many). */
+#define CHN_PRUNE_PER_TX 4
 /* Sub-chains the STALE hook marks per main-chain block: bounds a block's hook work when many
  * deadlines fall in one block; the rest are marked in the next blocks (work-due says so). */
 #define CHN_STALE_PER_BLOCK 256

@@ -36,6 +36,13 @@ void chn_record_key(uint8_t k[CHN_KEY_RECORD_LEN], const char *id)
     put_id(k + 2, id);
 }
 
+void chn_kept_key(uint8_t k[CHN_KEY_RECORD_LEN], const char *id)
+{
+    k[0] = CHN_KEY_NS;
+    k[1] = CHN_KEY_KEPT;
+    put_id(k + 2, id);
+}
+
 void chn_checkpoint_key(uint8_t k[CHN_KEY_CHECKPOINT_LEN], const char *id, uint64_t height)
 {
     k[0] = CHN_KEY_NS;

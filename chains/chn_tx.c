@@ -1,5 +1,6 @@
 /* The registry's transaction types and its STALE hook (specs/chains.md §3-§5). */
 #include "chn.h"
+#include "gov_module.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -142,10 +143,14 @@ static ldg_result valset_check(ldg_txctx *c, const msgpack_object *o, chn_valset
     return LDG_R_OK;
 }
 
+/* A period of 0 is the governed chains.anchor_period_ms in force at this block (within the
+ * bounds below: governance.md §5 bounds it to 1 s .. 1 day). */
 static ldg_result period_check(ldg_txctx *c, const msgpack_object *o, uint64_t *p)
 {
     if (!ldg_obj_u64(o, p))
         return LDG_R_BAD_PAYLOAD;
+    if (*p == 0 && gov_param_get(c->st, "chains.anchor_period_ms", p) != LDG_OK)
+        return LDG_R_STORE_FAILED;
     if (*p < CHN_PERIOD_MIN_MS || *p > CHN_PERIOD_MAX_MS) {
         ldg_txctx_detail(c, "period %llu ms", (unsigned long long)*p);
         return CHN_R_BAD_PERIOD;
@@ -436,8 +441,56 @@ static void freeze(ldg_txctx *c, chn_record *r, const chn_checkpoint *a, uint64_
     c->data_len = 1;
 }
 
-static void accept_checkpoint(ldg_txctx *c, chn_record *r, const chn_checkpoint_tx *cp,
-                              const ldg_header *h, bool next_set)
+typedef struct prune_scan {
+    uint32_t n;
+    uint8_t keys[CHN_PRUNE_PER_TX][CHN_KEY_CHECKPOINT_LEN];
+} prune_scan;
+
+static bool prune_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v, (void)vl;
+    prune_scan *s = arg;
+    if (kl == CHN_KEY_CHECKPOINT_LEN && s->n < CHN_PRUNE_PER_TX)
+        memcpy(s->keys[s->n++], k, CHN_KEY_CHECKPOINT_LEN);
+    return s->n < CHN_PRUNE_PER_TX;
+}
+
+/* Counts the checkpoint just stored and deletes the oldest while more than the governed
+ * chains.retention are kept, at most CHN_PRUNE_PER_TX (specs/chains.md §2.2). The newest is
+ * never among them: retention is at least 16. */
+static ldg_err keep_retention(ldg_state *st, const char *id)
+{
+    uint8_t nk[CHN_KEY_RECORD_LEN];
+    chn_kept_key(nk, id);
+    uint64_t kept, keep;
+    ldg_err err = ldg_state_get_u64(st, nk, sizeof nk, &kept);
+    if (err == LDG_OK)
+        err = gov_param_get(st, "chains.retention", &keep);
+    if (err != LDG_OK)
+        return err;
+    kept++;
+    if (keep < 1)
+        keep = 1; /* governance bounds it to 16 or more; the newest stays whatever */
+    if (kept > keep) {
+        uint8_t prefix[2 + CHN_ID_LEN_MAX];
+        memcpy(prefix, nk, sizeof prefix);
+        prefix[1] = CHN_KEY_CHECKPOINT;
+        prune_scan s = {0};
+        uint64_t excess = kept - keep;
+        size_t max = excess < CHN_PRUNE_PER_TX ? (size_t)excess : CHN_PRUNE_PER_TX;
+        err = ldg_state_scan(st, prefix, sizeof prefix, max, prune_row, &s);
+        if (err != LDG_OK)
+            return err;
+        for (uint32_t i = 0; i < s.n && i < max; i++)
+            ldg_state_del(st, s.keys[i], CHN_KEY_CHECKPOINT_LEN);
+        kept -= s.n < max ? s.n : max;
+    }
+    ldg_state_put_u64(st, nk, sizeof nk, kept);
+    return LDG_OK;
+}
+
+static ldg_result accept_checkpoint(ldg_txctx *c, chn_record *r, const chn_checkpoint_tx *cp,
+                                    const ldg_header *h, bool next_set)
 {
     chn_checkpoint s = {.header = cp->header,
                         .header_len = cp->header_len,
@@ -452,6 +505,8 @@ static void accept_checkpoint(ldg_txctx *c, chn_record *r, const chn_checkpoint_
     chn_checkpoint_encode(&e, &s);
     ldg_state_put(c->st, k, sizeof k, ldg_enc_data(&e), ldg_enc_len(&e));
     ldg_enc_free(&e);
+    if (keep_retention(c->st, r->id) != LDG_OK)
+        return LDG_R_STORE_FAILED;
     if (next_set) {
         r->set = r->next;
         r->has_next = false;
@@ -473,6 +528,7 @@ static void accept_checkpoint(ldg_txctx *c, chn_record *r, const chn_checkpoint_
                      (unsigned long long)h->height, cp->cert.count);
     c->data[0] = 1;
     c->data_len = 1;
+    return LDG_R_OK;
 }
 
 /* The checkpoint's place in the sub-chain's anchored history (specs/chains.md §5.2). */
@@ -509,8 +565,7 @@ static ldg_result place(ldg_txctx *c, chn_record *r, const chn_checkpoint_tx *cp
         ldg_dec_free(&d);
         return LDG_R_OK;
     }
-    accept_checkpoint(c, r, cp, h, next_set);
-    return LDG_R_OK;
+    return accept_checkpoint(c, r, cp, h, next_set);
 }
 
 /* The set a certificate of height h is checked against; NULL if older than the kept set. */

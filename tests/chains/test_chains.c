@@ -3,6 +3,7 @@
  * STALE hook, validator-set changes. Committee actions run their handlers with the committee
  * role, as the governance module does when a proposal passes. */
 #include "chains/chn_testkit.h"
+#include "gov_module.h"
 #include "testlib.h"
 
 static tk_main M;
@@ -839,6 +840,141 @@ START_TEST(presign_gathers_only_candidates)
 }
 END_TEST
 
+/* ---- the governed chains.* parameters (governance.md §5) ---- */
+
+/* A param-set proposal's activation: its check, then its effect (gov_kind_apply), as the
+ * governance module runs them when the proposal activates. */
+static void param_set(tk_main *m, const char *name, uint64_t value)
+{
+    gov_params p;
+    memset(&p, 0, sizeof p);
+    p.kind = GOV_KIND_PARAM_SET;
+    p.value = value;
+    snprintf(p.name, sizeof p.name, "%s", name);
+    char det[256] = "";
+    ck_assert_int_eq(gov_kind_check(m->reg, m->st, m->env.height, 0, &p, det, sizeof det),
+                     LDG_R_OK);
+    ldg_state_tx_begin(m->st);
+    ck_assert_int_eq(gov_kind_apply(m->reg, m->st, &m->env, 1, &p, det, sizeof det), LDG_R_OK);
+    ldg_state_tx_commit(m->st);
+}
+
+typedef struct kept_rows {
+    uint32_t n;
+    uint64_t h[64];
+} kept_rows;
+
+static bool kept_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v, (void)vl;
+    kept_rows *r = arg;
+    ck_assert_uint_eq(kl, CHN_KEY_CHECKPOINT_LEN);
+    uint64_t h = 0;
+    for (int i = 0; i < 8; i++)
+        h = h << 8 | k[2 + CHN_ID_LEN_MAX + i];
+    ck_assert_uint_lt(r->n, 64);
+    r->h[r->n++] = h;
+    return true;
+}
+
+/* The heights of the checkpoints m stores for id, ascending (the key order). */
+static kept_rows kept(tk_main *m, const char *id)
+{
+    uint8_t prefix[CHN_KEY_CHECKPOINT_LEN];
+    chn_checkpoint_key(prefix, id, 0);
+    kept_rows r = {0};
+    ck_assert_int_eq(ldg_state_scan(m->st, prefix, 2 + CHN_ID_LEN_MAX, 65, kept_row, &r), LDG_OK);
+    return r;
+}
+
+static void assert_kept(tk_main *m, uint64_t first, uint64_t last)
+{
+    kept_rows r = kept(m, "sec");
+    ck_assert_uint_eq(r.n, last - first + 1);
+    for (uint32_t i = 0; i < r.n; i++)
+        ck_assert_uint_eq(r.h[i], first + i);
+}
+
+/* A chain.create with period 0 takes chains.anchor_period_ms in force at its block. */
+START_TEST(create_default_period)
+{
+    tk_sub a, b;
+    tk_sub_init(&a, "sub-a", 4, 2);
+    tk_sub_init(&b, "sub-b", 4, 3);
+    ck_assert_int_eq(tk_create(&M, "a", &a, 0), LDG_R_OK);
+    chn_record r = tk_record(&M, "a");
+    ck_assert_uint_eq(r.period_ms, 10000); /* the parameter's default */
+    ck_assert_uint_eq(r.deadline_ms, M.env.time_ms + 10000);
+    param_set(&M, "chains.anchor_period_ms", 25000);
+    tk_block(&M, T0 + 1000);
+    ck_assert_int_eq(tk_create(&M, "b", &b, 0), LDG_R_OK);
+    r = tk_record(&M, "b");
+    ck_assert_uint_eq(r.period_ms, 25000);
+    ck_assert_uint_eq(r.deadline_ms, T0 + 1000 + 25000);
+    ck_assert_uint_eq(tk_record(&M, "a").period_ms, 10000);    /* fixed at creation */
+    ck_assert_uint_eq(tk_record(&M, "sec").period_ms, PERIOD); /* explicit */
+    tk_block(&M, T0 + 1000 + 25000 + 1);
+    ck_assert_uint_eq(tk_record(&M, "b").status, CHN_STALE);
+}
+END_TEST
+
+/* chains.retention 16 (the floor) and 40 anchorings: exactly the newest 16 stay, the same
+ * keys and bytes on two replicas that apply the same checkpoints. */
+START_TEST(retention_keeps_newest)
+{
+    tk_main m2;
+    tk_main_init(&m2);
+    ck_assert_int_eq(tk_create(&m2, "sec", &S, PERIOD), LDG_R_OK);
+    param_set(&M, "chains.retention", 16);
+    param_set(&m2, "chains.retention", 16);
+    for (int i = 0; i < 40; i++) {
+        ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK);
+        ldg_cert c;
+        tk_cert(&c, &S, S.keys, S.n, S.height, ldg_enc_data(&H), ldg_enc_len(&H), 0xf);
+        ck_assert_int_eq(tk_checkpoint(&m2, "sec", &H, &c, NULL), LDG_R_OK);
+    }
+    assert_kept(&M, 25, 40);
+    assert_kept(&m2, 25, 40);
+    ck_assert_uint_eq(tk_record(&M, "sec").last_height, 40);
+    uint8_t nk[CHN_KEY_RECORD_LEN];
+    chn_kept_key(nk, "sec");
+    uint64_t n;
+    ck_assert_int_eq(ldg_state_get_u64(M.st, nk, sizeof nk, &n), LDG_OK);
+    ck_assert_uint_eq(n, 16);
+    /* byte for byte the same checkpoints on both replicas */
+    for (uint64_t h = 25; h <= 40; h++) {
+        uint8_t k[CHN_KEY_CHECKPOINT_LEN];
+        chn_checkpoint_key(k, "sec", h);
+        const uint8_t *v1, *v2;
+        size_t l1, l2;
+        bool f1, f2;
+        ck_assert_int_eq(ldg_state_get(M.st, k, sizeof k, &v1, &l1, &f1), LDG_OK);
+        ck_assert_int_eq(ldg_state_get(m2.st, k, sizeof k, &v2, &l2, &f2), LDG_OK);
+        ck_assert(f1 && f2);
+        ck_assert_uint_eq(l1, l2);
+        ck_assert_mem_eq(v1, v2, l1);
+    }
+    tk_main_free(&m2);
+}
+END_TEST
+
+/* Lowering chains.retention trims gradually: at most CHN_PRUNE_PER_TX per anchoring. */
+START_TEST(retention_lowered_trims)
+{
+    param_set(&M, "chains.retention", 20);
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK);
+    assert_kept(&M, 11, 30);
+    param_set(&M, "chains.retention", 16);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK); /* 21 kept: 4 of the 5 over deleted */
+    assert_kept(&M, 11 + CHN_PRUNE_PER_TX, 31);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK); /* 18 kept: 2 over, both deleted */
+    assert_kept(&M, 17, 32);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK);
+    assert_kept(&M, 18, 33);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chains");
@@ -858,6 +994,9 @@ int main(void)
     tcase_add_test(tc, presign_gathers_only_candidates);
     tcase_add_test(tc, dupvote_freezes);
     tcase_add_test(tc, dupvote_refusals);
+    tcase_add_test(tc, create_default_period);
+    tcase_add_test(tc, retention_keeps_newest);
+    tcase_add_test(tc, retention_lowered_trims);
     tcase_add_test(tc, dupvote_set_of_height);
     tcase_add_test(tc, dupvote_bounded);
     tcase_add_test(tc, dupvote_deterministic);
