@@ -537,8 +537,8 @@ const cli_cmd cli_cmds[] = {
           {"--sub", "NAME:N",
            "a sub-chain NAME whose validators are members 0..N-1 (repeat for several)", false},
           {"--period", "MS",
-           "the anchoring period the consortium's sub-chains are registered with (default "
-           "5000)",
+           "the anchoring period the consortium's sub-chains are registered with (default: "
+           "the governed chains.anchor_period_ms in force when each is created)",
            false},
           {"--dir", "DIR", "where to write", true},
           {"--observers", "K", "number of observers (default 0)", false},
