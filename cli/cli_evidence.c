@@ -9,6 +9,7 @@
 #include "ldg_block.h"
 #include "ldg_chain.h"
 #include "ldg_ev.h"
+#include "net_evorigin.h"
 #include "net_file.h"
 
 #include <dirent.h>
@@ -1757,8 +1758,20 @@ static int install_copy(cli_ctx *ctx, const char *store, const ldg_hash *root, c
     return CLI_OK;
 }
 
-static uint8_t *origin_fetch(net_client *c, const ldg_hash *root, size_t *len, char *err,
-                             size_t err_len);
+/* The member this home fetches from other members' stores as (their evidence_slice and
+ * evidence_slices are for members, signed): --as, else [evidence] attest_as, else the
+ * default signer; and the chain's genesis, from the home's node. kp is wiped by the
+ * caller. */
+static int origin_signer(cli_ctx *ctx, ldg_keypair *kp, net_evorigin_signer *sg)
+{
+    if (!ctx->as && cli_load_config(ctx) == CLI_OK && ctx->cfg.ev_attest_as[0])
+        ctx->as = ctx->cfg.ev_attest_as;
+    int rc = cli_signer(ctx, kp);
+    if (rc == CLI_OK)
+        rc = genesis_hash_of_node(ctx, &sg->genesis);
+    sg->key = kp;
+    return rc;
+}
 
 /* Restore from another member's node (an RPC URL): its copy, checked against the anchor. */
 static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, uint8_t **z,
@@ -1766,18 +1779,26 @@ static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, u
 {
     char err[512] = "", hex[65];
     ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    int rc = anchor_facts(ctx, root, an);
-    if (rc != CLI_OK)
+    ldg_keypair kp;
+    net_evorigin_signer sg;
+    int rc = origin_signer(ctx, &kp, &sg);
+    if (rc == CLI_OK)
+        rc = anchor_facts(ctx, root, an);
+    if (rc != CLI_OK) {
+        explicit_bzero(&kp, sizeof kp);
         return rc;
+    }
     net_client *c;
     if (net_client_open(&c, url, 30000, err, sizeof err) != LDG_OK) {
+        explicit_bzero(&kp, sizeof kp);
         cli_fail(ctx, "UNAVAILABLE", "cannot reach %s: %s", url, err);
         return CLI_UNAVAILABLE;
     }
-    *z = origin_fetch(c, root, zl, err, sizeof err);
+    *z = net_evorigin_fetch(c, &sg, root, zl, err, sizeof err);
+    explicit_bzero(&kp, sizeof kp);
     net_client_close(c);
     if (!*z) {
-        cli_fail(ctx, "UNAVAILABLE", "%s has no copy of slice %s to give: %s", url, hex, err);
+        cli_fail(ctx, "UNAVAILABLE", "%s did not give slice %s: %s", url, hex, err);
         return CLI_UNAVAILABLE;
     }
     if (!copy_matches(root, *z, *zl, an)) {
@@ -1878,95 +1899,11 @@ static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- sync: automatic replication from the configured mirrors, and retention ---- */
 
-/* A call to another member's node: its JSON reply, or NULL with err. */
-static json_t *origin_call(net_client *c, const ldg_enc *req, char *err, size_t err_len)
-{
-    int status = 0;
-    char *text = NULL;
-    ldg_err e = net_client_call(c, req, &status, &text);
-    if (e != LDG_OK) {
-        snprintf(err, err_len, "did not answer: %s", ldg_err_str(e));
-        return NULL;
-    }
-    json_t *j = json_loads(text, 0, NULL);
-    free(text);
-    if (j && status != 0) {
-        const char *msg = json_string_value(json_object_get(j, "message"));
-        snprintf(err, err_len, "%s", msg ? msg : "refused the request");
-        json_decref(j);
-        return NULL;
-    }
-    if (!j)
-        snprintf(err, err_len, "sent an unreadable reply");
-    return j;
-}
-
-/* One chunk of the slice file into *z (grown to the size the first reply gives, which must
- * stay the same and within a slice file's bound): the bytes it added. */
-static size_t fetch_chunk(json_t *j, uint8_t **z, uint64_t *size, uint64_t off, char *err,
-                          size_t err_len)
-{
-    json_t *js = json_object_get(j, "size");
-    const char *hx = json_string_value(json_object_get(j, "data"));
-    uint64_t sz = json_is_integer(js) ? (uint64_t)json_integer_value(js) : UINT64_MAX;
-    size_t hl = hx ? strlen(hx) : 1;
-    if (sz > ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX) || (*size && sz != *size) || hl % 2 ||
-        hl / 2 > LDG_EV_FETCH_CHUNK || hl / 2 > sz - off || (hl == 0 && off < sz)) {
-        snprintf(err, err_len, "sent a malformed slice chunk");
-        return 0;
-    }
-    if (!*size) {
-        *size = sz;
-        *z = malloc(sz ? sz : 1);
-        LDG_ASSERT(*z);
-    }
-    if (ldg_hex_decode(*z + off, hl / 2, hx) != 0) {
-        snprintf(err, err_len, "sent a malformed slice chunk");
-        return 0;
-    }
-    return hl / 2;
-}
-
-/* The file of slice root from another member's node, chunk by chunk. */
-static uint8_t *origin_fetch(net_client *c, const ldg_hash *root, size_t *len, char *err,
-                             size_t err_len)
-{
-    uint8_t *z = NULL;
-    uint64_t size = 0, off = 0;
-    err[0] = '\0';
-    do {
-        ldg_enc e;
-        ldg_enc_init(&e);
-        ldg_enc_array(&e, 4);
-        ldg_enc_str(&e, "evidence");
-        ldg_enc_str(&e, "slice");
-        ldg_enc_bin(&e, root->b, LDG_HASH_LEN);
-        ldg_enc_u64(&e, off);
-        json_t *j = origin_call(c, &e, err, err_len);
-        ldg_enc_free(&e);
-        size_t got = j ? fetch_chunk(j, &z, &size, off, err, err_len) : 0;
-        json_decref(j);
-        if (!j || err[0] || (got == 0 && off < size)) {
-            free(z);
-            if (!err[0])
-                snprintf(err, err_len, "sent an empty chunk");
-            return NULL;
-        }
-        off += got;
-    } while (off < size);
-    if (size == 0) {
-        free(z);
-        snprintf(err, err_len, "sent an empty slice");
-        return NULL;
-    }
-    *len = (size_t)size;
-    return z;
-}
-
 typedef struct sync_run {
     cli_ctx *ctx;
     const char *store;
     ldg_account me;
+    net_evorigin_signer sg;
     size_t copied, refused, failed;
 } sync_run;
 
@@ -1984,7 +1921,7 @@ static void sync_slice(sync_run *sr, net_client *c, const char *url, const ldg_h
     if (!memcmp(an.subject.b, sr->me.b, LDG_ACCOUNT_LEN))
         return; /* this member's own slice: no copy of its own to attest */
     size_t zl;
-    uint8_t *z = origin_fetch(c, root, &zl, err, sizeof err);
+    uint8_t *z = net_evorigin_fetch(c, &sr->sg, root, &zl, err, sizeof err);
     if (!z) {
         fprintf(stderr, "folio: evidence sync: %s %s for slice %s\n", url, err, hex);
         sr->failed++;
@@ -2023,39 +1960,18 @@ static void sync_origin(sync_run *sr, const char *url)
         sr->failed++;
         return;
     }
-    ldg_hash after = {{0}}, txid;
+    ldg_hash after = {{0}}, txid, roots[LDG_EV_LIST_MAX];
     for (bool more = true; more;) {
-        ldg_enc e;
-        ldg_enc_init(&e);
-        ldg_enc_array(&e, 3);
-        ldg_enc_str(&e, "evidence");
-        ldg_enc_str(&e, "slices");
-        ldg_enc_bin(&e, after.b, LDG_HASH_LEN);
-        json_t *j = origin_call(c, &e, err, sizeof err);
-        ldg_enc_free(&e);
-        json_t *a = json_object_get(j, "slices");
-        if (!json_is_array(a) || json_array_size(a) > LDG_EV_LIST_MAX) {
-            fprintf(stderr, "folio: evidence sync: %s %s\n", url,
-                    j ? "sent a malformed list" : err);
-            json_decref(j);
+        size_t n;
+        if (!net_evorigin_page(c, &sr->sg, &after, roots, &n, &more, err, sizeof err)) {
+            fprintf(stderr, "folio: evidence sync: %s %s\n", url, err);
             sr->failed++;
             break;
         }
-        more = json_is_true(json_object_get(j, "more")) && json_array_size(a) > 0;
-        for (size_t i = 0; i < json_array_size(a); i++) {
-            ldg_hash root;
-            const char *h = json_string_value(json_array_get(a, i));
-            if (!h || ldg_hex_decode(root.b, LDG_HASH_LEN, h) != 0 ||
-                memcmp(root.b, after.b, LDG_HASH_LEN) <= 0) {
-                more = false; /* out of order: a page could loop */
-                sr->failed++;
-                break;
-            }
-            after = root;
-            if (!slice_anchored(sr->store, &root, &txid))
-                sync_slice(sr, c, url, &root);
-        }
-        json_decref(j);
+        for (size_t i = 0; i < n; i++)
+            if (!slice_anchored(sr->store, &roots[i], &txid))
+                sync_slice(sr, c, url, &roots[i]);
+        after = n ? roots[n - 1] : after;
     }
     net_client_close(c);
 }
@@ -2073,16 +1989,22 @@ static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     const char *list = cli_opt(argc, argv, "--from");
     if (rc == CLI_OK && !list)
         list = ctx->cfg.ev_mirrors;
+    ldg_keypair kp;
     if (rc == CLI_OK && *list)
-        rc = subject_of_signer(ctx, &sr.me);
-    if (rc != CLI_OK)
+        rc = origin_signer(ctx, &kp, &sr.sg);
+    if (rc == CLI_OK && *list)
+        ldg_account_of(&sr.me, &kp.pub);
+    if (rc != CLI_OK) {
+        explicit_bzero(&kp, sizeof kp);
         return rc;
+    }
     sr.store = store;
     char urls[sizeof ctx->cfg.ev_mirrors];
     snprintf(urls, sizeof urls, "%s", list);
     size_t n = 0, purged = 0;
     for (char *save, *u = strtok_r(urls, ", ", &save); u; u = strtok_r(NULL, ", ", &save), n++)
         sync_origin(&sr, u);
+    explicit_bzero(&kp, sizeof kp);
     if (ctx->cfg.ev_retention_days > 0)
         rc = retention_pass(ctx, store, (uint64_t)ctx->cfg.ev_retention_days, &purged);
     if (ctx->json) {

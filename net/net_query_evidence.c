@@ -226,14 +226,14 @@ static int root_cmp(const void *a, const void *b)
     return memcmp(a, b, LDG_HASH_LEN);
 }
 
-/* ["slices", after?]: the anchored slices of this node's store (HOME/evidence), by root,
+/* ["evidence_slices", after?]: the anchored slices of this node's store (HOME/evidence), by root,
  * at most LDG_EV_LIST_MAX after `after`. */
 static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
     ldg_hash after = {{0}};
-    if (nargs > 2 || (nargs == 2 && !ldg_obj_bin(&args[1], after.b, LDG_HASH_LEN)))
+    if (nargs > 1 || (nargs == 1 && !ldg_obj_bin(&args[0], after.b, LDG_HASH_LEN)))
         return net_reply_error(status, LDG_ERR_INVALID,
-                               "evidence slices takes an optional root to list after (32 bytes)");
+                               "evidence_slices takes an optional root to list after (32 bytes)");
     char dir[NET_PATH_MAX];
     net_home_path(dir, n->home, "evidence");
     size_t cnt = 0, cap = LDG_EV_LIST_MAX + 1;
@@ -269,14 +269,14 @@ static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, i
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
 
-/* ["slice", root, offset]: up to LDG_EV_FETCH_CHUNK bytes of an anchored slice's file. */
+/* ["evidence_slice", root, offset]: up to LDG_EV_FETCH_CHUNK bytes of an anchored slice's file. */
 static char *m_slice(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
     ldg_hash root;
     uint64_t off;
-    if (nargs != 3 || !ldg_obj_bin(&args[1], root.b, LDG_HASH_LEN) || !ldg_obj_u64(&args[2], &off))
+    if (nargs != 2 || !ldg_obj_bin(&args[0], root.b, LDG_HASH_LEN) || !ldg_obj_u64(&args[1], &off))
         return net_reply_error(status, LDG_ERR_INVALID,
-                               "evidence slice takes a slice root (32 bytes) and an offset");
+                               "evidence_slice takes a slice root (32 bytes) and an offset");
     char rel[40 + 2 * LDG_HASH_LEN], path[NET_PATH_MAX + 100], hx[2 * LDG_HASH_LEN + 1];
     ldg_hex_encode(hx, root.b, LDG_HASH_LEN);
     snprintf(rel, sizeof rel, "evidence/%s.anchor", hx);
@@ -320,9 +320,13 @@ char *net_query_evidence(net_node *n, const char *method, const msgpack_object *
     *status = 0;
     char sub[16];
     if (nargs < 1 || !ldg_obj_str(&args[0], sub, sizeof sub - 1, false))
-        return net_reply_error(
-            status, LDG_ERR_INVALID,
-            "evidence takes 'head', 'anchor', 'consistency', 'slices' or 'slice' first");
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence takes 'head', 'anchor' or 'consistency' first");
+    if (!strcmp(sub, "slices") || !strcmp(sub, "slice")) /* the store: members only */
+        return net_reply_error(status, LDG_ERR_DENIED,
+                               "the store's slices are served to consortium members only, by the "
+                               "methods evidence_slices and evidence_slice in a signed request "
+                               "(specs/evidence.md §2.4)");
     ldg_state *st = ldg_chain_reader(n->chain);
     char *out;
     if (!strcmp(sub, "head"))
@@ -331,14 +335,17 @@ char *net_query_evidence(net_node *n, const char *method, const msgpack_object *
         out = m_anchor(n, st, args, nargs, status);
     else if (!strcmp(sub, "consistency"))
         out = m_consistency(st, args, nargs, status);
-    else if (!strcmp(sub, "slices"))
-        out = m_slices(n, args, nargs, status);
-    else if (!strcmp(sub, "slice"))
-        out = m_slice(n, args, nargs, status);
     else
-        out = net_reply_error(
-            status, LDG_ERR_INVALID,
-            "evidence takes 'head', 'anchor', 'consistency', 'slices' or 'slice' first");
+        out = net_reply_error(status, LDG_ERR_INVALID,
+                              "evidence takes 'head', 'anchor' or 'consistency' first");
     ldg_state_free(st);
     return out;
+}
+
+char *net_query_evidence_store(net_node *n, const char *method, const msgpack_object *args,
+                               uint32_t nargs, int *status)
+{
+    *status = 0;
+    return !strcmp(method, "evidence_slices") ? m_slices(n, args, nargs, status)
+                                              : m_slice(n, args, nargs, status);
 }
