@@ -9,7 +9,7 @@
 #include "ldg_block.h"
 #include "ldg_chain.h"
 #include "ldg_ev.h"
-#include "net_evorigin.h"
+#include "net_evpass.h"
 #include "net_file.h"
 
 #include <dirent.h>
@@ -62,16 +62,9 @@ static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
         cli_fail(ctx, "USAGE", "the evidence store's path is too long");
         return CLI_USAGE;
     }
-    char sub[NET_PATH_MAX + 16], by[NET_PATH_MAX + 16], ids[NET_PATH_MAX + 16],
-        links[NET_PATH_MAX + 16];
-    snprintf(sub, sizeof sub, "%s/sources", out);
-    snprintf(by, sizeof by, "%s/by-source", out);
-    snprintf(ids, sizeof ids, "%s/ids", out);
-    snprintf(links, sizeof links, "%s/links", out);
-    if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(by, 0700) != 0 && errno != EEXIST) || (mkdir(ids, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(links, 0700) != 0 && errno != EEXIST)) {
-        cli_fail(ctx, "IO", "cannot create the evidence store %s: %s", out, strerror(errno));
+    char err[NET_PATH_MAX + 128];
+    if (net_evstore_open(out, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "IO", "%s", err);
         return CLI_LOCAL;
     }
     return CLI_OK;
@@ -101,84 +94,33 @@ static int read_bounded(cli_ctx *ctx, const char *path, size_t max, uint8_t **ou
     return CLI_OK;
 }
 
-static bool is_slice_name(const char *name, ldg_hash *root)
-{
-    size_t n = strlen(name);
-    if (n != 64 + 6 || strcmp(name + 64, ".slice") != 0)
-        return false;
-    char hex[65];
-    memcpy(hex, name, 64);
-    hex[64] = '\0';
-    return ldg_hex_decode(root->b, LDG_HASH_LEN, hex) == 0;
-}
-
-/* Slice roots in the store, sorted (so anchoring order is reproducible). */
+/* Slice roots in the store. */
 static size_t store_list(const char *dir, ldg_hash **out)
 {
-    DIR *d = opendir(dir);
-    size_t n = 0, cap = 0;
-    *out = NULL;
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        ldg_hash root;
-        if (!is_slice_name(de->d_name, &root))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            *out = realloc(*out, cap * sizeof **out);
-            LDG_ASSERT(*out);
-        }
-        (*out)[n++] = root;
-    }
-    closedir(d);
-    return n;
+    return net_evstore_list(dir, out);
 }
 
 static void slice_path(char *out, size_t len, const char *dir, const ldg_hash *root,
                        const char *ext)
 {
-    char hex[65];
-    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    snprintf(out, len, "%s/%s.%s", dir, hex, ext);
+    net_evstore_path(out, len, dir, root, ext);
 }
 
 static int slice_load(cli_ctx *ctx, const char *dir, const ldg_hash *root, ldg_ev_slice *s)
 {
-    char path[NET_PATH_MAX + 80];
-    slice_path(path, sizeof path, dir, root, "slice");
-    uint8_t *z;
-    size_t zl;
-    int rc = read_bounded(ctx, path, LDG_EV_SLICE_RAW_MAX, &z, &zl);
-    if (rc != CLI_OK)
-        return rc;
-    bool ok = ldg_ev_slice_decode(s, z, zl);
-    free(z);
-    if (!ok || memcmp(s->root.b, root->b, LDG_HASH_LEN) != 0) {
-        if (ok)
-            ldg_ev_slice_clear(s);
-        cli_fail(ctx, "SLICE_CHANGED",
-                 "%s does not decode or its records no longer hash to its root: the store "
-                 "was changed",
-                 path);
-        return CLI_REJECTED;
-    }
-    return CLI_OK;
+    char err[NET_PATH_MAX + 256];
+    ldg_err e = net_evstore_load(dir, root, s, err, sizeof err);
+    if (e == LDG_ERR_CORRUPT)
+        cli_fail(ctx, "SLICE_CHANGED", "%s", err);
+    else if (e != LDG_OK)
+        cli_fail(ctx, "IO", "%s", err);
+    return e == LDG_OK ? CLI_OK : e == LDG_ERR_CORRUPT ? CLI_REJECTED : CLI_LOCAL;
 }
 
 /* The anchor txid of a stored slice, if anchored. */
 static bool slice_anchored(const char *dir, const ldg_hash *root, ldg_hash *txid)
 {
-    char path[NET_PATH_MAX + 80], hex[66] = {0};
-    slice_path(path, sizeof path, dir, root, "anchor");
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    bool ok = fread(hex, 1, 65, f) == 65 && hex[64] == '\n';
-    fclose(f);
-    hex[64] = '\0';
-    return ok && ldg_hex_decode(txid->b, LDG_HASH_LEN, hex) == 0;
+    return net_evstore_anchored(dir, root, txid);
 }
 
 /* Finds a record by id by reading every slice (the store's slices of version 1, or an index
@@ -285,62 +227,16 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     return true;
 }
 
-/* Appends entries of `size` bytes to the buckets STORE/<sub>/<first byte, 2 hex>, sorting
- * them by bucket so that each bucket file is opened once. A bucket whose length is not a
- * whole number of entries (a torn append) is cut back to one first. */
 static ldg_err bucket_add(const char *dir, const char *sub, const uint8_t *entries, size_t n,
                           size_t size, char *err, size_t err_len)
 {
-    size_t count[257] = {0}, at[256];
-    for (size_t i = 0; i < n; i++)
-        count[entries[i * size] + 1]++;
-    for (int b = 0; b < 256; b++)
-        count[b + 1] += count[b];
-    uint8_t *e = malloc(n * size + 1);
-    LDG_ASSERT(e);
-    memcpy(at, count, sizeof at);
-    for (size_t i = 0; i < n; i++)
-        memcpy(e + at[entries[i * size]]++ * size, entries + i * size, size);
-    ldg_err rc = LDG_OK;
-    for (int b = 0; b < 256 && rc == LDG_OK; b++) {
-        size_t k = count[b + 1] - count[b];
-        if (k == 0)
-            continue;
-        char path[NET_PATH_MAX + 16];
-        snprintf(path, sizeof path, "%s/%s/%02x", dir, sub, b);
-        FILE *f = fopen(path, "ab");
-        long end = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-        if (f && end > 0 && end % (long)size != 0 && ftruncate(fileno(f), end - end % (long)size))
-            end = -1;
-        if (!f || end < 0 || fwrite(e + count[b] * size, size, k, f) != k) {
-            snprintf(err, err_len, "cannot append to %s: %s", path, strerror(errno));
-            rc = LDG_ERR_IO;
-        }
-        if (f && fclose(f) != 0 && rc == LDG_OK) {
-            snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
-            rc = LDG_ERR_IO;
-        }
-    }
-    free(e);
-    return rc;
+    return net_evstore_bucket_add(dir, sub, entries, n, size, err, err_len);
 }
 
-/* Appends the entries of a slice's ids to the record index. */
 static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *ids, size_t n,
                        char *err, size_t err_len)
 {
-    uint8_t *e = malloc(n * IDX_ENTRY + 1);
-    LDG_ASSERT(e);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = e + i * IDX_ENTRY;
-        memcpy(p, ids[i].b, 32);
-        memcpy(p + 32, root->b, 32);
-        p[64] = (uint8_t)(i >> 24), p[65] = (uint8_t)(i >> 16), p[66] = (uint8_t)(i >> 8);
-        p[67] = (uint8_t)i;
-    }
-    ldg_err rc = bucket_add(dir, "ids", e, n, IDX_ENTRY, err, err_len);
-    free(e);
-    return rc;
+    return net_evstore_idx_add(dir, root, ids, n, err, err_len);
 }
 
 /* ---- the link index (§2.2): STORE/links/<first byte of the linked id>, entries of
@@ -1657,11 +1553,7 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 /* ---- mirrors and restore (§2.4) ---- */
 
 /* What the chain says of an anchored slice root. */
-typedef struct anchored {
-    ldg_account subject;
-    uint64_t count, t_first, t_last, copies;
-    ldg_hash txid;
-} anchored;
+typedef net_ev_anchored anchored;
 
 static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
 {
@@ -1693,22 +1585,9 @@ static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
 /* Reads the slice ROOT from another store (a mirror, a copy shipped off-site) and checks it
  * against its anchor: it decodes, hashes to ROOT, and has the anchored subject, count and
  * time range. The bytes (*z) and the anchor's facts on success. */
-/* Whether slice file bytes (hostile) are the slice anchored as root: they decode, hash to
- * root, have the anchored subject, count and time range, and each line hashes to its
- * record's payload hash (the root does not cover the lines themselves). */
 static bool copy_matches(const ldg_hash *root, const uint8_t *z, size_t zl, const anchored *an)
 {
-    ldg_ev_slice s;
-    bool ok = ldg_ev_slice_decode(&s, z, zl);
-    size_t bad;
-    if (ok) {
-        ok = !memcmp(s.root.b, root->b, LDG_HASH_LEN) && s.n == an->count &&
-             s.t_first == an->t_first && s.t_last == an->t_last &&
-             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN) &&
-             ldg_ev_slice_lines_ok(&s, &bad);
-        ldg_ev_slice_clear(&s);
-    }
-    return ok;
+    return net_evstore_copy_matches(root, z, zl, an);
 }
 
 static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uint8_t **z,
@@ -1738,20 +1617,8 @@ static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uin
 static int install_copy(cli_ctx *ctx, const char *store, const ldg_hash *root, const uint8_t *z,
                         size_t zl, const ldg_hash *txid)
 {
-    char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128], hex[66];
-    slice_path(path, sizeof path, store, root, "slice");
-    ldg_err e = net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err);
-    ldg_hex_encode(hex, txid->b, LDG_HASH_LEN);
-    hex[64] = '\n';
-    slice_path(path, sizeof path, store, root, "anchor");
-    if (e == LDG_OK)
-        e = net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, sizeof err);
-    ldg_ev_slice s;
-    if (e == LDG_OK && ldg_ev_slice_decode(&s, z, zl)) {
-        e = idx_add(store, root, s.ids, s.n, err, sizeof err);
-        ldg_ev_slice_clear(&s);
-    }
-    if (e != LDG_OK) {
+    char err[NET_PATH_MAX + 128];
+    if (net_evstore_install(store, root, z, zl, txid, err, sizeof err) != LDG_OK) {
         cli_fail(ctx, "IO", "%s", err);
         return CLI_LOCAL;
     }
@@ -1899,89 +1766,36 @@ static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- sync: automatic replication from the configured mirrors, and retention ---- */
 
-typedef struct sync_run {
-    cli_ctx *ctx;
-    const char *store;
-    ldg_account me;
-    net_evorigin_signer sg;
-    size_t copied, refused, failed;
-} sync_run;
-
-/* One slice of an origin: fetched, checked against its anchor on this member's chain,
- * attested, stored. A copy that does not match is refused and counted. */
-static void sync_slice(sync_run *sr, net_client *c, const char *url, const ldg_hash *root)
+/* The pass's own-chain side for the CLI (net_evpass_ops): the node answers `evidence
+ * anchor`, evidence.attest goes through cli_submit (checked, submitted, waited for). */
+static ldg_err sync_anchor(void *arg, const ldg_hash *root, net_ev_anchored *out)
 {
-    char err[512] = "", hex[65];
-    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    anchored an;
-    if (anchor_facts(sr->ctx, root, &an) != CLI_OK) {
-        sr->failed++; /* not anchored on this member's chain (yet): the next pass retries */
-        return;
-    }
-    if (!memcmp(an.subject.b, sr->me.b, LDG_ACCOUNT_LEN))
-        return; /* this member's own slice: no copy of its own to attest */
-    size_t zl;
-    uint8_t *z = net_evorigin_fetch(c, &sr->sg, root, &zl, err, sizeof err);
-    if (!z) {
-        fprintf(stderr, "folio: evidence sync: %s %s for slice %s\n", url, err, hex);
-        sr->failed++;
-        return;
-    }
-    if (!copy_matches(root, z, zl, &an)) {
-        fprintf(stderr,
-                "folio: evidence sync: SLICE_MISMATCH: the copy of slice %s from %s does not "
-                "decode to the slice anchored on chain (its root, subject, record count or time "
-                "range differ): refused, nothing stored or attested\n",
-                hex, url);
-        sr->refused++;
-        free(z);
-        return;
-    }
+    return anchor_facts(arg, root, out) == CLI_OK ? LDG_OK : LDG_ERR_NOT_FOUND;
+}
+
+static ldg_err sync_attest(void *arg, const ldg_hash *root, char *err, size_t err_len)
+{
     ldg_enc p;
     ldg_enc_init(&p);
     ldg_enc_array(&p, 1);
     ldg_enc_bin(&p, root->b, LDG_HASH_LEN);
-    int rc = cli_submit(sr->ctx, LDG_TX_EV_ATTEST, &p, "evidence attest", NULL);
+    int rc = cli_submit(arg, LDG_TX_EV_ATTEST, &p, "evidence attest", NULL);
     ldg_enc_free(&p);
-    if (rc == CLI_OK)
-        rc = install_copy(sr->ctx, sr->store, root, z, zl, &an.txid);
-    free(z);
-    sr->copied += rc == CLI_OK;
-    sr->failed += rc != CLI_OK;
+    snprintf(err, err_len, "evidence attest was not committed (exit %d)", rc);
+    return rc == CLI_OK ? LDG_OK : LDG_ERR_INVALID;
 }
 
-/* Every anchored slice the node at url keeps and this store lacks. */
-static void sync_origin(sync_run *sr, const char *url)
+static void sync_say(void *arg, bool error, const char *line)
 {
-    net_client *c;
-    char err[512] = "";
-    if (net_client_open(&c, url, 30000, err, sizeof err) != LDG_OK) {
-        fprintf(stderr, "folio: evidence sync: cannot reach %s: %s\n", url, err);
-        sr->failed++;
-        return;
-    }
-    ldg_hash after = {{0}}, txid, roots[LDG_EV_LIST_MAX];
-    for (bool more = true; more;) {
-        size_t n;
-        if (!net_evorigin_page(c, &sr->sg, &after, roots, &n, &more, err, sizeof err)) {
-            fprintf(stderr, "folio: evidence sync: %s %s\n", url, err);
-            sr->failed++;
-            break;
-        }
-        for (size_t i = 0; i < n; i++)
-            if (!slice_anchored(sr->store, &roots[i], &txid))
-                sync_slice(sr, c, url, &roots[i]);
-        after = n ? roots[n - 1] : after;
-    }
-    net_client_close(c);
+    cli_ctx *ctx = arg;
+    if (error)
+        fprintf(stderr, "folio: %s\n", line);
+    else if (!ctx->json)
+        printf("%s\n", line);
 }
-
-/* Deletes the lines of anchored slices older than the retention period (§2.3). */
-static int retention_pass(cli_ctx *ctx, const char *store, uint64_t days, size_t *purged);
 
 static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
 {
-    sync_run sr = {.ctx = ctx};
     char store[NET_PATH_MAX];
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
@@ -1990,43 +1804,40 @@ static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     if (rc == CLI_OK && !list)
         list = ctx->cfg.ev_mirrors;
     ldg_keypair kp;
+    net_evorigin_signer sg;
     if (rc == CLI_OK && *list)
-        rc = origin_signer(ctx, &kp, &sr.sg);
-    if (rc == CLI_OK && *list)
-        ldg_account_of(&sr.me, &kp.pub);
+        rc = origin_signer(ctx, &kp, &sg);
     if (rc != CLI_OK) {
         explicit_bzero(&kp, sizeof kp);
         return rc;
     }
-    sr.store = store;
-    char urls[sizeof ctx->cfg.ev_mirrors];
-    snprintf(urls, sizeof urls, "%s", list);
-    size_t n = 0, purged = 0;
-    for (char *save, *u = strtok_r(urls, ", ", &save); u; u = strtok_r(NULL, ", ", &save), n++)
-        sync_origin(&sr, u);
+    net_evpass_cfg cfg = {.store = store,
+                          .mirrors = list,
+                          .signer = *list ? &sg : NULL,
+                          .retention_days = ctx->cfg.ev_retention_days};
+    net_evpass_ops ops = {
+        .arg = ctx, .anchor = sync_anchor, .attest = sync_attest, .say = sync_say};
+    net_evpass_stats st;
+    ldg_err e = net_evpass_run(&cfg, &ops, &st);
     explicit_bzero(&kp, sizeof kp);
-    if (ctx->cfg.ev_retention_days > 0)
-        rc = retention_pass(ctx, store, (uint64_t)ctx->cfg.ev_retention_days, &purged);
     if (ctx->json) {
-        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "mirrors", (json_int_t)n, "copied",
-                              (json_int_t)sr.copied, "refused", (json_int_t)sr.refused, "failed",
-                              (json_int_t)sr.failed, "purged", (json_int_t)purged);
+        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "mirrors", (json_int_t)st.mirrors, "copied",
+                              (json_int_t)st.copied, "refused", (json_int_t)st.refused, "failed",
+                              (json_int_t)st.failed, "purged", (json_int_t)st.purged);
         cli_print_json(j);
         json_decref(j);
-    } else {
-        printf("evidence sync: %zu slice%s copied, verified and attested from %zu mirror%s; %zu "
-               "refused; %zu not reached (retried next pass); lines of %zu slice%s deleted "
-               "(retention)\n",
-               sr.copied, sr.copied == 1 ? "" : "s", n, n == 1 ? "" : "s", sr.refused, sr.failed,
-               purged, purged == 1 ? "" : "s");
     }
-    if (rc == CLI_OK && sr.refused) {
+    if (e != LDG_OK) {
+        cli_fail(ctx, "IO", "the retention pass failed (the line above)");
+        return CLI_LOCAL;
+    }
+    if (st.refused) {
         cli_fail(ctx, "SLICE_MISMATCH",
-                 "%zu slice%s refused: the copies do not match their anchors", sr.refused,
-                 sr.refused == 1 ? "" : "s");
+                 "%zu slice%s refused: the copies do not match their anchors", st.refused,
+                 st.refused == 1 ? "" : "s");
         return CLI_REJECTED;
     }
-    return rc;
+    return CLI_OK;
 }
 
 /* ---- status ---- */
@@ -2126,53 +1937,16 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- purge (retention, §2.3) ---- */
 
-/* Deletes the lines of one anchored slice whose newest record is before cutoff_ms: true if
- * it did. */
-static int purge_one(cli_ctx *ctx, const char *store, const ldg_hash *root, uint64_t cutoff_ms,
-                     bool *done)
-{
-    ldg_hash txid;
-    ldg_ev_slice s;
-    *done = false;
-    if (!slice_anchored(store, root, &txid))
-        return CLI_OK; /* never the only copy of what the chain has not yet committed to */
-    int rc = slice_load(ctx, store, root, &s);
-    if (rc != CLI_OK)
-        return rc;
-    if (!s.purged && s.t_last < cutoff_ms) {
-        s.purged = true;
-        size_t zl;
-        uint8_t *z = ldg_ev_slice_encode(&s, &zl);
-        char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
-        slice_path(path, sizeof path, store, root, "slice");
-        if (net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
-            cli_fail(ctx, "IO", "%s", err);
-            rc = CLI_LOCAL;
-        }
-        *done = rc == CLI_OK;
-        free(z);
-    }
-    ldg_ev_slice_clear(&s);
-    return rc;
-}
-
 static int retention_pass(cli_ctx *ctx, const char *store, uint64_t days, size_t *purged)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    uint64_t cutoff = now > days * 86400000ULL ? now - days * 86400000ULL : 0;
-    ldg_hash *roots;
-    size_t n = store_list(store, &roots);
-    int rc = CLI_OK;
-    *purged = 0;
-    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
-        bool done;
-        rc = purge_one(ctx, store, &roots[i], cutoff, &done);
-        *purged += done;
-    }
-    free(roots);
-    return rc;
+    char err[NET_PATH_MAX + 256];
+    ldg_err e = net_evstore_retention(store, days, now, purged, err, sizeof err);
+    if (e != LDG_OK)
+        cli_fail(ctx, e == LDG_ERR_CORRUPT ? "SLICE_CHANGED" : "IO", "%s", err);
+    return e == LDG_OK ? CLI_OK : e == LDG_ERR_CORRUPT ? CLI_REJECTED : CLI_LOCAL;
 }
 
 static int cmd_purge(cli_ctx *ctx, int argc, char **argv)

@@ -646,6 +646,11 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 #define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
 /* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
 #define LDG_EV_LIST_MAX 256
+/* How long the node's sync thread waits for its evidence.attest to commit before it counts
+ * the slice as failed (retried next pass): a few blocks' time, well under a tx's expiry. */
+#define LDG_EV_ATTEST_WAIT_MS 30000
+/* The expiry of the sync thread's evidence.attest transactions, from the node's clock. */
+#define LDG_EV_ATTEST_EXPIRY_MS 120000
 /* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
 #define LDG_EV_FIELD_NAME_MAX 64
 /* Fields a schema may require: a record's identifying fields, not a whole data model. */
