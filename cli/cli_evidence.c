@@ -936,11 +936,8 @@ static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
     ldg_enc_free(&p);
     ldg_hash txid;
     if (rc == CLI_OK && hex_field(tx, "id", txid.b, LDG_HASH_LEN)) {
-        char path[NET_PATH_MAX + 80], hex[66], err[NET_PATH_MAX + 128];
-        slice_path(path, sizeof path, store, &s->root, "anchor");
-        ldg_hex_encode(hex, txid.b, LDG_HASH_LEN);
-        hex[64] = '\n';
-        if (net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
+        char err[NET_PATH_MAX + 128];
+        if (net_evstore_mark_anchored(store, &s->root, &txid, err, sizeof err) != LDG_OK) {
             cli_fail(ctx, "IO", "%s", err);
             rc = CLI_LOCAL;
         }

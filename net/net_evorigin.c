@@ -50,7 +50,7 @@ static json_t *call(net_client *c, const net_evorigin_signer *s, const ldg_enc *
     return j;
 }
 
-bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, const ldg_hash *after,
+bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, uint64_t *pos,
                        ldg_hash roots[LDG_EV_LIST_MAX], size_t *n, bool *more, char *err,
                        size_t err_len)
 {
@@ -58,22 +58,26 @@ bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, const ldg_ha
     ldg_enc_init(&e);
     ldg_enc_array(&e, 2);
     ldg_enc_str(&e, "evidence_slices");
-    ldg_enc_bin(&e, after->b, LDG_HASH_LEN);
+    ldg_enc_u64(&e, *pos);
     json_t *j = call(c, s, &e, err, err_len);
     ldg_enc_free(&e);
-    json_t *a = json_object_get(j, "slices");
-    bool ok = json_is_array(a) && json_array_size(a) <= LDG_EV_LIST_MAX;
+    json_t *a = json_object_get(j, "slices"), *jn = json_object_get(j, "next");
+    uint64_t next =
+        json_is_integer(jn) && json_integer_value(jn) >= 0 ? (uint64_t)json_integer_value(jn) : 0;
+    bool ok = json_is_array(a) && json_array_size(a) <= LDG_EV_LIST_MAX && next >= *pos &&
+              next - *pos <= LDG_EV_LIST_MAX && next - *pos >= json_array_size(a);
     *n = 0;
     for (size_t i = 0; ok && i < json_array_size(a); i++) {
         const char *h = json_string_value(json_array_get(a, i));
-        const ldg_hash *prev = i ? &roots[i - 1] : after;
-        ok = h && ldg_hex_decode(roots[i].b, LDG_HASH_LEN, h) == 0 &&
-             memcmp(roots[i].b, prev->b, LDG_HASH_LEN) > 0; /* out of order: a page could loop */
+        ok = h && ldg_hex_decode(roots[i].b, LDG_HASH_LEN, h) == 0;
         *n += ok;
     }
-    *more = ok && json_is_true(json_object_get(j, "more")) && *n > 0;
+    /* more only with progress: a reply that does not move could loop */
+    *more = ok && json_is_true(json_object_get(j, "more")) && next > *pos;
     if (j && !ok)
         snprintf(err, err_len, "sent a malformed list");
+    if (ok)
+        *pos = next;
     json_decref(j);
     return ok;
 }

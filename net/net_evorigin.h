@@ -18,10 +18,11 @@ typedef struct net_evorigin_signer {
     ldg_hash genesis;
 } net_evorigin_signer;
 
-/* One page of the origin's anchored slices after `after`: at most LDG_EV_LIST_MAX roots
- * into roots, in increasing order (a reply out of order or too long is refused). False
- * with a sentence in err. */
-bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, const ldg_hash *after,
+/* One page of the origin's anchored slices from position *pos of its index: at most
+ * LDG_EV_LIST_MAX roots into roots, *pos moved to the reply's next (which must move
+ * forward by at most LDG_EV_LIST_MAX, and at least by the roots given: a reply that does
+ * not is refused, so paging always ends). False with a sentence in err. */
+bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, uint64_t *pos,
                        ldg_hash roots[LDG_EV_LIST_MAX], size_t *n, bool *more, char *err,
                        size_t err_len);
 

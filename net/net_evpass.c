@@ -87,12 +87,13 @@ static void sync_origin(pass *p, const char *url)
         p->st->failed++;
         return;
     }
-    ldg_hash after = {{0}}, txid;
+    uint64_t pos = 0;
+    ldg_hash txid;
     ldg_hash *roots = malloc(LDG_EV_LIST_MAX * sizeof *roots);
     LDG_ASSERT(roots);
     for (bool more = true; more && !stopping(p);) {
         size_t n;
-        if (!net_evorigin_page(c, p->cfg->signer, &after, roots, &n, &more, err, sizeof err)) {
+        if (!net_evorigin_page(c, p->cfg->signer, &pos, roots, &n, &more, err, sizeof err)) {
             say(p, true, "evidence sync: %s %s", url, err);
             p->st->failed++;
             break;
@@ -100,7 +101,6 @@ static void sync_origin(pass *p, const char *url)
         for (size_t i = 0; i < n && !stopping(p); i++)
             if (!net_evstore_anchored(p->cfg->store, &roots[i], &txid))
                 sync_slice(p, c, url, &roots[i]);
-        after = n ? roots[n - 1] : after;
     }
     free(roots);
     net_client_close(c);

@@ -188,17 +188,125 @@ bool net_evstore_copy_matches(const ldg_hash *root, const uint8_t *z, size_t zl,
     return ok;
 }
 
+static ldg_err index_build(const char *store, const char *path, char *err, size_t err_len);
+
+/* Appends root to the index, first cutting a torn last entry (a crash mid-append). */
+static ldg_err index_append(const char *store, const ldg_hash *root, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", store, NET_EVSTORE_INDEX);
+    FILE *f = fopen(path, "ab");
+    long end = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (f && end > 0 && end % LDG_HASH_LEN != 0 && ftruncate(fileno(f), end - end % LDG_HASH_LEN))
+        end = -1;
+    bool ok = f && end >= 0 && fwrite(root->b, LDG_HASH_LEN, 1, f) == 1;
+    if (f && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        snprintf(err, err_len, "cannot append to %s: %s", path, strerror(errno));
+    return ok ? LDG_OK : LDG_ERR_IO;
+}
+
+ldg_err net_evstore_mark_anchored(const char *store, const ldg_hash *root, const ldg_hash *txid,
+                                  char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX + 80], hex[66];
+    ldg_hash had;
+    bool indexed = net_evstore_anchored(store, root, &had);
+    net_evstore_path(path, sizeof path, store, root, "anchor");
+    ldg_hex_encode(hex, txid->b, LDG_HASH_LEN);
+    hex[64] = '\n';
+    ldg_err e = net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, err_len);
+    char index[NET_PATH_MAX + 16];
+    snprintf(index, sizeof index, "%s/%s", store, NET_EVSTORE_INDEX);
+    if (e == LDG_OK && access(index, F_OK) != 0) /* a store from before the index */
+        return index_build(store, index, err, err_len);
+    if (e == LDG_OK && !indexed)
+        e = index_append(store, root, err, err_len);
+    return e;
+}
+
+static int root_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, LDG_HASH_LEN);
+}
+
+/* The index of a store written before it: the roots of its anchor sidecars, sorted. */
+static ldg_err index_build(const char *store, const char *path, char *err, size_t err_len)
+{
+    DIR *d = opendir(store);
+    size_t k = 0, cap = 64;
+    ldg_hash *roots = malloc(cap * sizeof *roots);
+    LDG_ASSERT(roots);
+    for (struct dirent *de; d && (de = readdir(d));) {
+        size_t l = strlen(de->d_name);
+        char hex[65];
+        if (l != 64 + 7 || strcmp(de->d_name + 64, ".anchor") != 0)
+            continue;
+        memcpy(hex, de->d_name, 64);
+        hex[64] = '\0';
+        if (k == cap) {
+            cap *= 2;
+            roots = realloc(roots, cap * sizeof *roots);
+            LDG_ASSERT(roots);
+        }
+        k += ldg_hex_decode(roots[k].b, LDG_HASH_LEN, hex) == 0;
+    }
+    if (d)
+        closedir(d);
+    if (k)
+        qsort(roots, k, sizeof *roots, root_cmp);
+    ldg_err e = net_file_write(path, roots, k * LDG_HASH_LEN, 0600, NET_FILE_REPLACE, err, err_len);
+    free(roots);
+    return e;
+}
+
+ldg_err net_evstore_page(const char *store, uint64_t after, ldg_hash *roots, size_t max, size_t *n,
+                         uint64_t *next, bool *more, char *err, size_t err_len)
+{
+    char path[NET_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", store, NET_EVSTORE_INDEX);
+    *n = 0, *next = after, *more = false;
+    if (access(path, F_OK) != 0) {
+        ldg_err e = index_build(store, path, err, err_len);
+        if (e != LDG_OK)
+            return e;
+    }
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
+        snprintf(err, err_len, "cannot read %s: %s", path, strerror(errno));
+        if (f)
+            fclose(f);
+        return LDG_ERR_IO;
+    }
+    uint64_t entries = (uint64_t)st.st_size / LDG_HASH_LEN; /* a torn last one is not read */
+    uint64_t want = after < entries ? entries - after : 0;
+    want = want < max ? want : max;
+    bool ok = want == 0 || (fseeko(f, (off_t)(after * LDG_HASH_LEN), SEEK_SET) == 0 &&
+                            fread(roots, LDG_HASH_LEN, want, f) == want);
+    fclose(f);
+    if (!ok) {
+        snprintf(err, err_len, "cannot read %s", path);
+        return LDG_ERR_IO;
+    }
+    ldg_hash txid;
+    for (uint64_t i = 0; i < want; i++) /* a slice removed by hand is not offered */
+        if (net_evstore_anchored(store, &roots[i], &txid))
+            roots[(*n)++] = roots[i];
+    *next = after + want;
+    *more = *next < entries;
+    return LDG_OK;
+}
+
 ldg_err net_evstore_install(const char *store, const ldg_hash *root, const uint8_t *z, size_t zl,
                             const ldg_hash *txid, char *err, size_t err_len)
 {
-    char path[NET_PATH_MAX + 80], hex[66];
+    char path[NET_PATH_MAX + 80];
     net_evstore_path(path, sizeof path, store, root, "slice");
     ldg_err e = net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, err_len);
-    ldg_hex_encode(hex, txid->b, LDG_HASH_LEN);
-    hex[64] = '\n';
-    net_evstore_path(path, sizeof path, store, root, "anchor");
     if (e == LDG_OK)
-        e = net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, err_len);
+        e = net_evstore_mark_anchored(store, root, txid, err, err_len);
     ldg_ev_slice s;
     if (e == LDG_OK && ldg_ev_slice_decode(&s, z, zl)) {
         e = net_evstore_idx_add(store, root, s.ids, s.n, err, err_len);

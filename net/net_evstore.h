@@ -35,6 +35,21 @@ size_t net_evstore_list(const char *store, ldg_hash **out);
 ldg_err net_evstore_load(const char *store, const ldg_hash *root, ldg_ev_slice *s, char *err,
                          size_t err_len) LDG_WARN_UNUSED;
 
+/* The index of the store's anchored slices: STORE/anchored, the 32-byte roots in the order
+ * their anchor sidecars were written, appended once each (evidence.md §2.2). */
+#define NET_EVSTORE_INDEX "anchored"
+
+/* Writes the anchor sidecar of root (its txid) and, if it had none, appends root to the
+ * index. */
+ldg_err net_evstore_mark_anchored(const char *store, const ldg_hash *root, const ldg_hash *txid,
+                                  char *err, size_t err_len) LDG_WARN_UNUSED;
+/* One page of the index: the roots at positions after.. (at most max, each still with its
+ * sidecar) into roots, *next the position after the last entry read, *more whether the
+ * index has entries past it. Reads only those entries; a store without an index (written
+ * before it) gets one first, from a scan of its folder. */
+ldg_err net_evstore_page(const char *store, uint64_t after, ldg_hash *roots, size_t max, size_t *n,
+                         uint64_t *next, bool *more, char *err, size_t err_len) LDG_WARN_UNUSED;
+
 /* Appends entries of `size` bytes to STORE/<sub>/<first byte, 2 hex>, each bucket opened
  * once; a torn last entry is cut first. */
 ldg_err net_evstore_bucket_add(const char *store, const char *sub, const uint8_t *entries, size_t n,

@@ -68,8 +68,9 @@ const net_http_route net_http_routes[] = {
     {"evidence_slices",
      "GET",
      "/v1/evidence/slices",
-     {A("after", HEX)},
-     "members only: the anchored slices this node's store keeps, by root after `after`"},
+     {A("after", U64_ZERO)},
+     "members only: the anchored slices this node's store keeps, from position `after` of its "
+     "index"},
     {"evidence_slice",
      "GET",
      "/v1/evidence/slices/{root}",

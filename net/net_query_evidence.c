@@ -7,9 +7,9 @@
 #include "ldg_block.h"
 #include "ldg_chain.h"
 #include "ldg_ev.h"
+#include "net_evstore.h"
 #include "net_reply.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,60 +211,29 @@ static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t n
 
 /* ---- the store's slices, for mirrors (§2.4) ---- */
 
-static bool anchored_name(const char *name, ldg_hash *root)
-{
-    char hx[2 * LDG_HASH_LEN + 1];
-    if (strlen(name) != 2 * LDG_HASH_LEN + 7 || strcmp(name + 2 * LDG_HASH_LEN, ".anchor") != 0)
-        return false;
-    memcpy(hx, name, 2 * LDG_HASH_LEN);
-    hx[2 * LDG_HASH_LEN] = '\0';
-    return ldg_hex_decode(root->b, LDG_HASH_LEN, hx) == 0;
-}
-
-static int root_cmp(const void *a, const void *b)
-{
-    return memcmp(a, b, LDG_HASH_LEN);
-}
-
-/* ["evidence_slices", after?]: the anchored slices of this node's store (HOME/evidence), by root,
- * at most LDG_EV_LIST_MAX after `after`. */
+/* ["evidence_slices", after?]: the anchored slices of this node's store (HOME/evidence),
+ * at most LDG_EV_LIST_MAX from position `after` of its index: only those rows are read. */
 static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    ldg_hash after = {{0}};
-    if (nargs > 1 || (nargs == 1 && !ldg_obj_bin(&args[0], after.b, LDG_HASH_LEN)))
+    uint64_t after = 0;
+    if (nargs > 1 || (nargs == 1 && !ldg_obj_u64(&args[0], &after)))
         return net_reply_error(status, LDG_ERR_INVALID,
-                               "evidence_slices takes an optional root to list after (32 bytes)");
-    char dir[NET_PATH_MAX];
+                               "evidence_slices takes an optional position to list from (the "
+                               "previous reply's next)");
+    char dir[NET_PATH_MAX], err[NET_PATH_MAX + 128];
     net_home_path(dir, n->home, "evidence");
-    size_t cnt = 0, cap = LDG_EV_LIST_MAX + 1;
-    ldg_hash *roots = malloc(cap * sizeof *roots);
+    ldg_hash *roots = malloc(LDG_EV_LIST_MAX * sizeof *roots);
     LDG_ASSERT(roots);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    size_t top = 0;                 /* index of the largest kept, once full */
-    while (d && (e = readdir(d))) { /* keeps the LDG_EV_LIST_MAX + 1 smallest after `after` */
-        ldg_hash r;
-        if (!anchored_name(e->d_name, &r) || memcmp(r.b, after.b, LDG_HASH_LEN) <= 0)
-            continue;
-        if (cnt < cap) {
-            roots[cnt++] = r;
-            if (cnt == cap)
-                for (size_t i = 0; i < cnt; i++)
-                    top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
-            continue;
-        }
-        if (root_cmp(&r, &roots[top]) >= 0)
-            continue;
-        roots[top] = r; /* replaces the largest; rare once the smallest are found */
-        for (size_t i = 0; i < cnt; i++)
-            top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
+    size_t cnt;
+    uint64_t next;
+    bool more;
+    if (net_evstore_page(dir, after, roots, LDG_EV_LIST_MAX, &cnt, &next, &more, err, sizeof err) !=
+        LDG_OK) {
+        free(roots);
+        return net_reply_error(status, LDG_ERR_IO, "the evidence store's index: %s", err);
     }
-    if (d)
-        closedir(d);
-    qsort(roots, cnt, sizeof *roots, root_cmp);
-    bool more = cnt > LDG_EV_LIST_MAX;
-    cnt = more ? LDG_EV_LIST_MAX : cnt;
-    json_t *j = json_pack("{s:o,s:b}", "slices", hashes(roots, (uint32_t)cnt), "more", more);
+    json_t *j = json_pack("{s:o,s:I,s:b}", "slices", hashes(roots, (uint32_t)cnt), "next",
+                          (json_int_t)next, "more", more);
     free(roots);
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
