@@ -169,6 +169,29 @@ static bool on_entry(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, s
     return ls->n < ls->want;
 }
 
+/* The proof from the log's leaves (every entry up to n read): for the logs whose entries
+ * were anchored before the interior nodes were stored (evidence.md §4). */
+static ldg_err consistency_from_leaves(ldg_state *st, const ldg_account *a, uint64_t m, uint64_t n,
+                                       ldg_hash *proof, size_t *pl, ldg_hash *rm, ldg_hash *rn)
+{
+    if (n > LDG_EV_LOG_PROOF_ENTRIES_MAX)
+        return LDG_ERR_TOO_LARGE;
+    uint8_t prefix[2 + LDG_ACCOUNT_LEN] = {'P', 'l'};
+    memcpy(prefix + 2, a->b, LDG_ACCOUNT_LEN);
+    leaf_scan ls = {.leaves = malloc(n * sizeof(ldg_hash)), .want = n};
+    LDG_ASSERT(ls.leaves);
+    if (ldg_state_scan(st, prefix, sizeof prefix, n, on_entry, &ls) != LDG_OK || ls.bad ||
+        ls.n != n) {
+        free(ls.leaves);
+        return LDG_ERR_CORRUPT;
+    }
+    *pl = ldg_ev_consistency(proof, ls.leaves, n, m);
+    ldg_ev_root(rm, ls.leaves, m);
+    ldg_ev_root(rn, ls.leaves, n);
+    free(ls.leaves);
+    return LDG_OK;
+}
+
 /* consistency WHO M N: RFC 9162 proof that the log of size M is a prefix of the log of size
  * N, with both roots (each is the log_root of the anchor that made that size). */
 static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t nargs, int *status)
@@ -185,24 +208,18 @@ static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t n
     if (n > h.peaks.size)
         return net_reply_error(status, LDG_ERR_NOT_FOUND, "the log has %llu slices, not %llu",
                                (unsigned long long)h.peaks.size, (unsigned long long)n);
-    if (n > LDG_EV_LOG_PROOF_ENTRIES_MAX)
-        return net_reply_error(status, LDG_ERR_TOO_LARGE,
-                               "a consistency proof reaches at most %d slices",
-                               LDG_EV_LOG_PROOF_ENTRIES_MAX);
-    uint8_t prefix[2 + LDG_ACCOUNT_LEN] = {'P', 'l'};
-    memcpy(prefix + 2, a.b, LDG_ACCOUNT_LEN);
-    leaf_scan ls = {.leaves = malloc(n * sizeof(ldg_hash)), .want = n};
-    LDG_ASSERT(ls.leaves);
-    if (ldg_state_scan(st, prefix, sizeof prefix, n, on_entry, &ls) != LDG_OK || ls.bad ||
-        ls.n != n) {
-        free(ls.leaves);
-        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
-    }
     ldg_hash proof[LDG_EV_PATH_MAX], rm, rn;
-    size_t pl = ldg_ev_consistency(proof, ls.leaves, n, m);
-    ldg_ev_root(&rm, ls.leaves, m);
-    ldg_ev_root(&rn, ls.leaves, n);
-    free(ls.leaves);
+    size_t pl = 0;
+    ldg_err e = ldg_ev_log_consistency(st, &a, m, n, proof, &pl, &rm, &rn);
+    if (e == LDG_ERR_NOT_FOUND) /* a log begun before its nodes were stored */
+        e = consistency_from_leaves(st, &a, m, n, proof, &pl, &rm, &rn);
+    if (e == LDG_ERR_TOO_LARGE)
+        return net_reply_error(status, LDG_ERR_TOO_LARGE,
+                               "this log was begun before its interior nodes were kept: a "
+                               "consistency proof reaches at most %d of its slices",
+                               LDG_EV_LOG_PROOF_ENTRIES_MAX);
+    if (e != LDG_OK)
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
     json_t *j = json_pack("{s:I,s:I,s:o,s:o,s:o}", "m", (json_int_t)m, "n", (json_int_t)n, "root_m",
                           hex(rm.b, LDG_HASH_LEN), "root_n", hex(rn.b, LDG_HASH_LEN), "proof",
                           hashes(proof, (uint32_t)pl));
