@@ -636,9 +636,10 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Anchor transactions per block: each one is ~300 bytes and four state writes; 256 per
  * block is 16 million records per block, beyond 100 brokers' 300 GB days. */
 #define LDG_EV_ANCHORS_PER_BLOCK_MAX 256
-/* Log entries the node reads to answer one consistency proof: it rebuilds the leaves from
- * the entries (one state read each). 2^16 slices are 4 billion records, months of a large
- * broker; longer logs need stored interior nodes (not done). */
+/* Log entries the node reads to answer one consistency proof of a log begun before its
+ * interior nodes were stored ('P' 't', evidence.md §4): it rebuilds the leaves from the
+ * entries (one state read each). 2^16 slices are 4 billion records. A log with stored
+ * nodes is proved from O(log^2 n) of them, whatever its size. */
 #define LDG_EV_LOG_PROOF_ENTRIES_MAX 65536
 /* Records per tile of a slice file (specs/evidence.md §2.2): each tile is its own zstd frame
  * and its root is kept in the slice's head, so proving one record decompresses and re-hashes
@@ -655,6 +656,11 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 #define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
 /* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
 #define LDG_EV_LIST_MAX 256
+/* How long the node's sync thread waits for its evidence.attest to commit before it counts
+ * the slice as failed (retried next pass): a few blocks' time, well under a tx's expiry. */
+#define LDG_EV_ATTEST_WAIT_MS 30000
+/* The expiry of the sync thread's evidence.attest transactions, from the node's clock. */
+#define LDG_EV_ATTEST_EXPIRY_MS 120000
 /* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
 #define LDG_EV_FIELD_NAME_MAX 64
 /* Fields a schema may require: a record's identifying fields, not a whole data model. */

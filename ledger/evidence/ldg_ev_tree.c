@@ -135,6 +135,57 @@ size_t ldg_ev_consistency(ldg_hash *proof, const ldg_hash *leaves, size_t n, siz
     return subproof(proof, leaves, n, m, true);
 }
 
+bool ldg_ev_range_root(ldg_ev_node_fn node, void *arg, uint64_t start, uint64_t size, ldg_hash *out)
+{
+    ldg_hash p[64];
+    uint32_t c = 0;
+    if (size == 0) {
+        ldg_ev_root(out, NULL, 0);
+        return true;
+    }
+    for (int lv = 63; lv >= 0; lv--) { /* largest first; each aligned on its size */
+        uint64_t w = (uint64_t)1 << lv;
+        if (!(size & w))
+            continue;
+        if (!node(arg, (uint32_t)lv, start >> lv, &p[c++]))
+            return false;
+        start += w;
+    }
+    ldg_hash r = p[c - 1];
+    for (uint32_t i = c - 1; i-- > 0;)
+        ldg_ev_node(&r, &p[i], &r);
+    *out = r;
+    return true;
+}
+
+/* subproof over [start, start + n) with nodes instead of leaves. */
+static bool subproof_nodes(ldg_hash *out, size_t *len, uint64_t start, uint64_t n, uint64_t m,
+                           bool whole, ldg_ev_node_fn node, void *arg)
+{
+    if (m == n) {
+        *len = 0;
+        if (whole)
+            return true;
+        *len = 1;
+        return ldg_ev_range_root(node, arg, start, n, &out[0]);
+    }
+    uint64_t k = split(n);
+    bool ok = m <= k ? subproof_nodes(out, len, start, k, m, whole, node, arg) &&
+                           ldg_ev_range_root(node, arg, start + k, n - k, &out[*len])
+                     : subproof_nodes(out, len, start + k, n - k, m - k, false, node, arg) &&
+                           ldg_ev_range_root(node, arg, start, k, &out[*len]);
+    LDG_ASSERT(*len + 1 <= LDG_EV_PATH_MAX);
+    (*len)++;
+    return ok;
+}
+
+bool ldg_ev_consistency_nodes(ldg_hash *proof, size_t *len, uint64_t n, uint64_t m,
+                              ldg_ev_node_fn node, void *arg)
+{
+    LDG_ASSERT(m > 0 && m <= n);
+    return subproof_nodes(proof, len, 0, n, m, true, node, arg);
+}
+
 static void shift_until_odd(uint64_t *fn, uint64_t *sn)
 {
     while (!(*fn & 1) && *fn != 0) {
