@@ -13,6 +13,10 @@
  * (its blocks are ~1 s apart); over 30 days STALE would no longer mean "monitored". */
 #define CHN_PERIOD_MIN_MS 1000ULL
 #define CHN_PERIOD_MAX_MS (30ULL * 86400000ULL)
+/* Oldest checkpoints one accepted checkpoint deletes at most when the sub-chain keeps more
+ * than the governed chains.retention (§2.2): bounds a transaction's work; a lowered
+ * retention is reached gradually (each anchoring stores one and deletes up to this many). */
+#define CHN_PRUNE_PER_TX 4
 /* Sub-chains the STALE hook marks per main-chain block: bounds a block's hook work when many
  * deadlines fall in one block; the rest are marked in the next blocks (work-due says so). */
 #define CHN_STALE_PER_BLOCK 256
@@ -24,6 +28,10 @@
 /* Evidence records the `subchain` RPC reply shows (each ~2 KiB with its headers); the
  * count is always given. */
 #define CHN_EVIDENCE_SHOWN_MAX 16
+/* Evidence records one sub-chain keeps (§2.3): each freezes it, and vote evidence (§5.3) is
+ * also taken while it is frozen (other offenders), so this bounds what faulty validators
+ * signing at many heights can make the main chain store (~300 bytes each). */
+#define CHN_EVIDENCE_MAX 1024
 /* A two-level (cross-chain) proof: two proof bundles and a small envelope. */
 #define CHN_XPROOF_MAX (2 * LDG_PROOF_BUNDLE_MAX + 1024)
 /* Validator sets of a sub-chain: at most LDG_VALIDATORS_MAX keys (the certificate format's

@@ -52,8 +52,9 @@ static ldg_proof_rc check_link(chn_xclaim *c, chn_checkpoint *cp, ldg_dec *d)
                      c->id, (unsigned long long)c->anchor_height);
     if (!m->present)
         return xfail(c, LDG_PROOF_VALUE,
-                     "the main chain had anchored no checkpoint of '%s' at height %llu (at main "
-                     "height %llu)",
+                     "the main chain keeps no checkpoint of '%s' at height %llu at main height "
+                     "%llu: never anchored, or no longer kept (older than the newest "
+                     "chains.retention checkpoints)",
                      c->id, (unsigned long long)c->anchor_height, (unsigned long long)m->height);
     if (ldg_decode(d, m->value, m->value_len) != LDG_OK)
         return xfail(c, LDG_PROOF_VALUE, "the anchored checkpoint does not decode");

@@ -114,7 +114,7 @@ int cli_testnet_main(cli_ctx *ctx, int argc, char **argv)
     const char *dir = cli_opt(argc, argv, "--dir");
     net_testnet_sub subs[NET_HOST_CHAINS_MAX];
     uint32_t nsub = 0;
-    uint64_t period = 5000;
+    uint64_t period = 0; /* chain.create's 0: the governed chains.anchor_period_ms */
     if (!parse_subs(ctx, argc, argv, subs, &nsub))
         return CLI_USAGE;
     const char *ms = cli_opt(argc, argv, "--main");

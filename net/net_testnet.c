@@ -306,8 +306,9 @@ ldg_err net_testnet_consortium_init(const net_testnet_opts *o, char *err, size_t
             }
     }
     char ca_crt[NET_PATH_MAX], ca_key[NET_PATH_MAX];
-    if (o->period_ms < CHN_PERIOD_MIN_MS || o->period_ms > CHN_PERIOD_MAX_MS) {
-        snprintf(err, err_len, "--period must be %llu..%llu ms",
+    if (o->period_ms != 0 &&
+        (o->period_ms < CHN_PERIOD_MIN_MS || o->period_ms > CHN_PERIOD_MAX_MS)) {
+        snprintf(err, err_len, "--period must be %llu..%llu ms (or 0: the governed default)",
                  (unsigned long long)CHN_PERIOD_MIN_MS, (unsigned long long)CHN_PERIOD_MAX_MS);
         return LDG_ERR_INVALID;
     }

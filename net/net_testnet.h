@@ -27,7 +27,8 @@ typedef struct net_testnet_opts {
     /* A consortium (--main M --sub NAME:N ...): validators is M, the members. */
     const net_testnet_sub *subs;
     uint32_t sub_count;
-    uint64_t period_ms; /* the anchoring period of the chain.create proposals written */
+    uint64_t period_ms; /* the anchoring period of the chain.create proposals written (0: the
+                         * governed chains.anchor_period_ms at their activation) */
 } net_testnet_opts;
 
 /* Writes a consortium CA (DIR/ca), and per node: TLS certificate and key signed by the

@@ -307,6 +307,16 @@ START_TEST(test_testnet_consortium)
     ck_assert_ptr_nonnull(strstr(err, "--period"));
     snprintf(home, sizeof home, "%s/node0", net2);
     ck_assert(access(home, F_OK) != 0); /* nothing written */
+    /* period 0 (no --period): the payloads carry 0, the governed default (chains.md §4.1) */
+    o.period_ms = 0;
+    ck_assert_msg(net_testnet_init(&o, err, sizeof err) == LDG_OK, "%s", err);
+    snprintf(home, sizeof home, "%s/consortium.ini", net2);
+    f = fopen(home, "r");
+    ck_assert_ptr_nonnull(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "period_ms = 0\n"));
     tl_rmrf(dir);
 }
 END_TEST

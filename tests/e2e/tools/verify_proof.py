@@ -760,7 +760,8 @@ def xverify(xb, main_genesis):
         raise Refused("KEY", "the main-chain bundle does not prove the checkpoint key of %s at %d"
                       % (sub_id, xh))
     if fact[1] is None:
-        raise Refused("VALUE", "the main chain had anchored no checkpoint of %s at %d" %
+        raise Refused("VALUE", "the main chain keeps no checkpoint of %s at %d: never anchored, "
+                      "or no longer kept (older than the newest chains.retention checkpoints)" %
                       (sub_id, xh))
     try:
         cp = decode(bytes(fact[1]))
