@@ -203,9 +203,9 @@ static void write_inode(upd *u, unsigned depth, const ldg_hash *path, const chil
     smt_node_hash(u->sum_tree, c, &lv, &out->hash, &out->sum);
     uint8_t k[NODE_KEY_MAX];
     size_t kl = smt_inode_key(k, u->tid, depth, path, t->st_version);
-    size_t vl = smt_inode_size(c, u->sum_tree);
+    size_t vl = smt_inode_size(c, u->sum_tree, t->st_version);
     uint8_t *v = stage_put(t, k, kl, vl, false, true, t->st_version);
-    LDG_ASSERT(smt_inode_encode(v, c, u->sum_tree) == vl);
+    LDG_ASSERT(smt_inode_encode(v, c, u->sum_tree, t->st_version) == vl);
 }
 
 /* The slot's new content once its children went from old to c; keeps the tree canonical:
