@@ -20,9 +20,9 @@ typedef struct child {
 } child;
 
 #define TID_LEN 13 /* tree id: 0^13 (main) or 0x01 ‖ id12 (register); in keys 00 or 01 ‖ id12 */
-/* 'I' ‖ tid ‖ depth ‖ the prefix's ⌈depth/2⌉ bytes ‖ be64 version, at most: */
-#define INODE_KEY_MAX (1 + TID_LEN + 1 + 32 + 8)
-#define LEAF_KEY_MAX (1 + TID_LEN + 32 + 8) /* 'L' ‖ tid ‖ path ‖ be64 version */
+/* be64 version ‖ 'I' ‖ tid ‖ depth ‖ the prefix's ⌈depth/2⌉ bytes, at most: */
+#define INODE_KEY_MAX (8 + 1 + TID_LEN + 1 + 32)
+#define LEAF_KEY_MAX (8 + 1 + TID_LEN + 32) /* be64 version ‖ 'L' ‖ tid ‖ path */
 #define NODE_KEY_MAX INODE_KEY_MAX
 #define VARINT_MAX 10 /* an unsigned LEB128 of 64 bits */
 #define CHILD_ENC_LEN (1 + 32 + 8 + 8 + 32)

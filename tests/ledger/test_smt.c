@@ -208,12 +208,12 @@ typedef struct tree_rows {
     uint64_t since_min;
 } tree_rows;
 
-/* Counts node rows ('I', 'L') and, in stale records ('S' ‖ be64 since → (u8 klen ‖ node
- * key)*), the nodes listed and the lowest `since` (state.md §5.4). */
+/* Counts node rows (be64 version ‖ 'I' or 'L' ‖ ..., first byte 0) and, in stale records ('S' ‖
+ * be64 since → (u8 klen ‖ node key)*), the nodes listed and the lowest `since` (state.md §5.4). */
 static bool count_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     tree_rows *r = arg;
-    if (k[0] == 'I' || k[0] == 'L')
+    if (kl > 9 && k[0] == 0 && (k[8] == 'I' || k[8] == 'L'))
         r->nodes++;
     if (k[0] != 'S')
         return true;
