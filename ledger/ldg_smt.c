@@ -295,6 +295,7 @@ void ldg_smt_free(ldg_smt *t)
     free(t->arena);
     free(t->st);
     free(t->st_w);
+    free(t->st_ord);
     free(t->stale);
     smt_cache_free(&t->cache);
     free(t);
@@ -423,16 +424,35 @@ ldg_err ldg_smt_update_more(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash *
     return stage_version(t, w, n, root);
 }
 
+static int staged_cmp(const void *a, const void *b)
+{
+    const staged *x = *(staged *const *)a, *y = *(staged *const *)b;
+    int c = memcmp(x->k, y->k, x->kl < y->kl ? x->kl : y->kl);
+    if (c == 0 && x->kl != y->kl)
+        c = x->kl < y->kl ? -1 : 1;
+    return c ? c : x < y ? -1 : x > y; /* stable: a key staged twice keeps its order */
+}
+
+/* In key order: node keys start with the version, so a block's nodes follow every key
+ * RocksDB already holds and, sorted, each goes in next to the previous one (the memtable's
+ * skiplist then inserts them without searching: measured, bench_smt). */
 size_t ldg_smt_staged(ldg_smt *t, const ldg_write **out)
 {
     if (t->st_n > t->st_w_cap) {
         t->st_w_cap = t->st_n;
         free(t->st_w);
+        free(t->st_ord);
         t->st_w = malloc(t->st_w_cap * sizeof *t->st_w);
-        LDG_ASSERT(t->st_w);
+        t->st_ord = malloc(t->st_w_cap * sizeof *t->st_ord);
+        LDG_ASSERT(t->st_w && t->st_ord);
     }
     for (size_t i = 0; i < t->st_n; i++)
-        t->st_w[i] = (ldg_write){t->st[i].k, t->st[i].kl, t->st[i].v, t->st[i].vl};
+        t->st_ord[i] = &t->st[i];
+    qsort(t->st_ord, t->st_n, sizeof *t->st_ord, staged_cmp);
+    for (size_t i = 0; i < t->st_n; i++) {
+        const staged *s = t->st_ord[i];
+        t->st_w[i] = (ldg_write){s->k, s->kl, s->v, s->vl};
+    }
     *out = t->st_w;
     return t->st_n;
 }

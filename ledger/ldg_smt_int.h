@@ -150,7 +150,8 @@ struct ldg_smt {
     staged *st;       /* the staged version's writes */
     achunk *arena;    /* their keys and values */
     size_t st_n, st_cap;
-    ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged */
+    ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged, in key order */
+    staged **st_ord; /* the order */
     size_t st_w_cap;
     uint8_t *stale; /* the staged version's replaced nodes: (u8 klen ‖ key)* */
     size_t stale_n, stale_cap;
