@@ -89,8 +89,8 @@ static void stage_stale_list(ldg_smt *t)
 {
     if (!t->stale_n)
         return;
-    uint8_t k[9] = {STALE_KEY};
-    put_be64(k + 1, t->st_version);
+    uint8_t k[9];
+    version_key(k, t->st_version, STALE_KEY);
     smt_stage(t, k, sizeof k, t->stale, t->stale_n, false, 0);
 }
 
@@ -394,8 +394,8 @@ static ldg_err stage_version(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash 
         staged_clear(t);
         return err;
     }
-    uint8_t rk[9] = {ROOT_KEY}, rv[CHILD_ENC_LEN];
-    put_be64(rk + 1, t->st_version);
+    uint8_t rk[9], rv[CHILD_ENC_LEN];
+    version_key(rk, t->st_version, ROOT_KEY);
     smt_child_encode(rv, &t->st_root);
     smt_stage(t, rk, sizeof rk, rv, sizeof rv, false, 0);
     *root = smt_root_hash(&t->st_root);

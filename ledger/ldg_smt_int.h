@@ -26,8 +26,8 @@ typedef struct child {
 #define NODE_KEY_MAX INODE_KEY_MAX
 #define VARINT_MAX 10 /* an unsigned LEB128 of 64 bits */
 #define CHILD_ENC_LEN (1 + 32 + 8 + 8 + 32)
-#define ROOT_KEY 'R'  /* 'R' ‖ be64(version) → the main root's child encoding */
-#define STALE_KEY 'S' /* 'S' ‖ be64(since) → (u8 klen ‖ node key)*: replaced at `since` */
+#define ROOT_KEY 'R'  /* be64(version) ‖ 'R' → the main root's child encoding */
+#define STALE_KEY 'S' /* be64(since) ‖ 'S' → (u8 klen ‖ node key)*: replaced at `since` */
 #define FLOOR_KEY 'F' /* 'F' → be64: the lowest version still readable */
 
 static inline void put_be64(uint8_t *o, uint64_t v)
@@ -76,6 +76,13 @@ static inline size_t get_uvarint(const uint8_t *p, size_t len, uint64_t *v)
             return i > 0 && p[i] == 0 ? 0 : i + 1;
     }
     return 0;
+}
+
+/* A version's own row (root, stale list): be64(version) ‖ kind, beside its nodes. */
+static inline void version_key(uint8_t k[9], uint64_t version, uint8_t kind)
+{
+    put_be64(k, version);
+    k[8] = kind;
 }
 
 static inline unsigned nib(const ldg_hash *p, unsigned depth)
