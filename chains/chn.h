@@ -23,6 +23,7 @@ enum {
     CHN_TX_SET_VALIDATORS = 145,
     CHN_TX_SET_PERIOD = 146,
     CHN_TX_CHECKPOINT = 150,
+    CHN_TX_EVIDENCE = 151,
 };
 
 /* Result codes 960..989 (specs/errors.md §2.7). */
@@ -44,6 +45,12 @@ enum {
     CHN_R_BAD_STATUS = 974,
     CHN_R_BAD_PERIOD = 975,
     CHN_R_BAD_ID = 976,
+    CHN_R_EV_MISMATCH = 977,
+    CHN_R_EV_SAME_BLOCK = 978,
+    CHN_R_EV_NOT_VALIDATOR = 979,
+    CHN_R_EV_BAD_SIG = 980,
+    CHN_R_EV_KNOWN = 981,
+    CHN_R_EV_FULL = 982,
 };
 
 typedef enum chn_status {
@@ -63,6 +70,7 @@ const char *chn_status_name(uint64_t status);
 #define CHN_KEY_EVIDENCE 'e'   /* 'M' 'e' id16 be32(n) -> evidence */
 #define CHN_KEY_DEADLINE 'd'   /* 'M' 'd' be64(deadline_ms) id16 -> nil */
 #define CHN_KEY_GENESIS 'g'    /* 'M' 'g' genesis_hash32 -> id text */
+#define CHN_KEY_OFFENCE 'v'    /* 'M' 'v' id16 key32 be64(height) -> evidence number */
 #define CHN_KEY_RECORD_LEN (2 + CHN_ID_LEN_MAX)
 #define CHN_KEY_CHECKPOINT_LEN (2 + CHN_ID_LEN_MAX + 8)
 
@@ -133,6 +141,27 @@ typedef struct chn_checkpoint_tx {
 bool chn_checkpoint_tx_decode(chn_checkpoint_tx *c, const msgpack_object *payload);
 void chn_checkpoint_tx_encode(ldg_enc *e, const char *id, const uint8_t *header, size_t hl,
                               const ldg_cert *cert);
+
+/* One signed vote of a sub-chain validator (specs/chains.md §2.4):
+ *   vote = [height u64 >= 1, round u64 <= 2^32-1, type 2|3, block bin32 | nil, sig bin64] */
+typedef struct chn_vote {
+    uint64_t height, round, type; /* type: LDG_VOTE_PREVOTE or LDG_VOTE_PRECOMMIT */
+    bool has_block;               /* false: a vote for nil */
+    ldg_hash block;
+    ldg_sig sig;
+} chn_vote;
+void chn_vote_encode(ldg_enc *e, const chn_vote *v);
+bool chn_vote_decode(chn_vote *v, const msgpack_object *o);
+
+/* The chain.evidence payload [id, key bin32, vote_a, vote_b] (specs/chains.md §4.9): two
+ * votes one validator signed. False if it is not of that form (the fuzz target's entry). */
+typedef struct chn_evidence_tx {
+    char id[CHN_ID_LEN_MAX + 1];
+    ldg_pubkey key;
+    chn_vote a, b;
+} chn_evidence_tx;
+bool chn_evidence_tx_decode(chn_evidence_tx *ev, const msgpack_object *payload);
+void chn_evidence_tx_encode(ldg_enc *e, const chn_evidence_tx *ev);
 
 /* Registers the module's result codes, transaction types, block hook and work-due check. */
 void chn_module_register(ldg_registry *r);

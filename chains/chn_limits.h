@@ -24,6 +24,10 @@
 /* Evidence records the `subchain` RPC reply shows (each ~2 KiB with its headers); the
  * count is always given. */
 #define CHN_EVIDENCE_SHOWN_MAX 16
+/* Evidence records one sub-chain keeps (§2.3): each freezes it, and vote evidence (§5.3) is
+ * also taken while it is frozen (other offenders), so this bounds what faulty validators
+ * signing at many heights can make the main chain store (~300 bytes each). */
+#define CHN_EVIDENCE_MAX 1024
 /* A two-level (cross-chain) proof: two proof bundles and a small envelope. */
 #define CHN_XPROOF_MAX (2 * LDG_PROOF_BUNDLE_MAX + 1024)
 /* Validator sets of a sub-chain: at most LDG_VALIDATORS_MAX keys (the certificate format's

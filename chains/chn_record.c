@@ -188,3 +188,48 @@ void chn_checkpoint_tx_encode(ldg_enc *e, const char *id, const uint8_t *header,
     ldg_enc_bin(e, header, hl);
     ldg_cert_encode(e, cert);
 }
+
+void chn_vote_encode(ldg_enc *e, const chn_vote *v)
+{
+    ldg_enc_array(e, 5);
+    ldg_enc_u64(e, v->height);
+    ldg_enc_u64(e, v->round);
+    ldg_enc_u64(e, v->type);
+    if (v->has_block)
+        ldg_enc_bin(e, v->block.b, LDG_HASH_LEN);
+    else
+        ldg_enc_nil(e);
+    ldg_enc_bin(e, v->sig.b, LDG_SIG_LEN);
+}
+
+/* [height >= 1, round <= 2^32-1 (signed as u32), type 2|3, block bin32 | nil, sig bin64] */
+bool chn_vote_decode(chn_vote *v, const msgpack_object *o)
+{
+    const msgpack_object *f;
+    if (!ldg_obj_array(o, 5, &f) || !ldg_obj_u64(&f[0], &v->height) || v->height == 0 ||
+        !ldg_obj_u64(&f[1], &v->round) || v->round > UINT32_MAX || !ldg_obj_u64(&f[2], &v->type) ||
+        (v->type != LDG_VOTE_PREVOTE && v->type != LDG_VOTE_PRECOMMIT))
+        return false;
+    v->has_block = f[3].type != MSGPACK_OBJECT_NIL;
+    memset(v->block.b, 0, LDG_HASH_LEN);
+    if (v->has_block && !ldg_obj_bin(&f[3], v->block.b, LDG_HASH_LEN))
+        return false;
+    return ldg_obj_bin(&f[4], v->sig.b, LDG_SIG_LEN);
+}
+
+bool chn_evidence_tx_decode(chn_evidence_tx *ev, const msgpack_object *payload)
+{
+    const msgpack_object *f;
+    return ldg_obj_array(payload, 4, &f) && ldg_obj_str(&f[0], ev->id, CHN_ID_LEN_MAX, false) &&
+           ldg_obj_bin(&f[1], ev->key.b, LDG_PUBKEY_LEN) && chn_vote_decode(&ev->a, &f[2]) &&
+           chn_vote_decode(&ev->b, &f[3]);
+}
+
+void chn_evidence_tx_encode(ldg_enc *e, const chn_evidence_tx *ev)
+{
+    ldg_enc_array(e, 4);
+    ldg_enc_str(e, ev->id);
+    ldg_enc_bin(e, ev->key.b, LDG_PUBKEY_LEN);
+    chn_vote_encode(e, &ev->a);
+    chn_vote_encode(e, &ev->b);
+}

@@ -36,6 +36,17 @@ static const ldg_result_info chn_results[] = {
     {CHN_R_BAD_STATUS, "CHN_BAD_STATUS", "the action does not apply in the sub-chain's status"},
     {CHN_R_BAD_PERIOD, "CHN_BAD_PERIOD", "the anchoring period is outside 1 second .. 30 days"},
     {CHN_R_BAD_ID, "CHN_BAD_ID", "a sub-chain id is 1..16 of a-z, 0-9 and '-'"},
+    {CHN_R_EV_MISMATCH, "CHN_EV_MISMATCH",
+     "the two votes are of different heights, rounds or steps: they do not conflict"},
+    {CHN_R_EV_SAME_BLOCK, "CHN_EV_SAME_BLOCK",
+     "the two votes are for the same block: they do not conflict"},
+    {CHN_R_EV_NOT_VALIDATOR, "CHN_EV_NOT_VALIDATOR",
+     "the key is not in the sub-chain's registered validator set of the votes' height"},
+    {CHN_R_EV_BAD_SIG, "CHN_EV_BAD_SIG", "a vote's signature does not verify under the key"},
+    {CHN_R_EV_KNOWN, "CHN_EV_KNOWN",
+     "evidence against this validator at this height is already recorded"},
+    {CHN_R_EV_FULL, "CHN_EV_FULL",
+     "the sub-chain keeps the most evidence records it may (CHN_EVIDENCE_MAX)"},
 };
 
 /* ---- state helpers ---- */
@@ -376,14 +387,25 @@ static ldg_result stored_at(ldg_txctx *c, const char *id, uint64_t h, ldg_dec *d
     return LDG_R_OK;
 }
 
+#define EV_KEY_LEN (2 + CHN_ID_LEN_MAX + 4)
+
+/* 'M' 'e' id16 be32(n): the sub-chain's next evidence record. */
+static void evidence_key(uint8_t k[EV_KEY_LEN], const chn_record *r)
+{
+    memset(k, 0, EV_KEY_LEN);
+    k[0] = CHN_KEY_NS;
+    k[1] = CHN_KEY_EVIDENCE;
+    memcpy(k + 2, r->id, strlen(r->id));
+    for (int i = 0; i < 4; i++)
+        k[2 + CHN_ID_LEN_MAX + i] = (uint8_t)(r->evidence_count >> (24 - 8 * i));
+}
+
 /* Freezes the sub-chain and stores both signed headers (specs/chains.md §5.2). */
 static void freeze(ldg_txctx *c, chn_record *r, const chn_checkpoint *a, uint64_t ha,
                    const chn_checkpoint_tx *b, uint64_t hb, uint64_t kind)
 {
-    uint8_t k[2 + CHN_ID_LEN_MAX + 4] = {CHN_KEY_NS, CHN_KEY_EVIDENCE};
-    memcpy(k + 2, r->id, strlen(r->id));
-    for (int i = 0; i < 4; i++)
-        k[2 + CHN_ID_LEN_MAX + i] = (uint8_t)(r->evidence_count >> (24 - 8 * i));
+    uint8_t k[EV_KEY_LEN];
+    evidence_key(k, r);
     ldg_enc e;
     ldg_enc_init(&e);
     ldg_enc_array(&e, 8);
@@ -544,6 +566,151 @@ static ldg_result apply_checkpoint(ldg_txctx *c, const msgpack_object *payload)
     return place(c, &r, &cp, &h, next_set);
 }
 
+/* ---- duplicate-vote evidence (specs/chains.md §5.3) ---- */
+
+#define OFFENCE_KEY_LEN (2 + CHN_ID_LEN_MAX + LDG_PUBKEY_LEN + 8)
+
+/* 'M' 'v' id16 key32 be64(height): present once evidence against key at height is stored. */
+static void offence_key(uint8_t k[OFFENCE_KEY_LEN], const char *id, const ldg_pubkey *key,
+                        uint64_t h)
+{
+    memset(k, 0, OFFENCE_KEY_LEN);
+    k[0] = CHN_KEY_NS;
+    k[1] = CHN_KEY_OFFENCE;
+    memcpy(k + 2, id, strlen(id));
+    memcpy(k + 2 + CHN_ID_LEN_MAX, key->b, LDG_PUBKEY_LEN);
+    for (int i = 0; i < 8; i++)
+        k[2 + CHN_ID_LEN_MAX + LDG_PUBKEY_LEN + i] = (uint8_t)(h >> (56 - 8 * i));
+}
+
+static const char *vote_name(uint64_t type)
+{
+    return type == LDG_VOTE_PREVOTE ? "prevotes" : "precommits";
+}
+
+/* Whether v carries key's signature over what the sub-chain's validators sign for it. */
+static bool vote_signed(const chn_record *r, const ldg_pubkey *key, const chn_vote *v)
+{
+    ldg_hash msg;
+    ldg_vote_hash(&msg, r->chain_id, v->height, v->round, (uint32_t)v->type,
+                  v->has_block ? &v->block : NULL);
+    return ldg_verify(&v->sig, &msg, key);
+}
+
+/* The checks of §5.3 after the record is loaded: votes that conflict, by a validator of the
+ * registered set of their height, not recorded yet, room for it, both signatures. *index is
+ * the validator's index in that set. */
+static ldg_result evidence_check(ldg_txctx *c, const chn_record *r, const chn_evidence_tx *ev,
+                                 uint32_t *index)
+{
+    const chn_vote *a = &ev->a, *b = &ev->b;
+    if (a->height != b->height || a->round != b->round || a->type != b->type) {
+        ldg_txctx_detail(c,
+                         "votes at height %llu round %llu step %llu and height %llu round "
+                         "%llu step %llu",
+                         (unsigned long long)a->height, (unsigned long long)a->round,
+                         (unsigned long long)a->type, (unsigned long long)b->height,
+                         (unsigned long long)b->round, (unsigned long long)b->type);
+        return CHN_R_EV_MISMATCH;
+    }
+    if (a->has_block == b->has_block && !memcmp(a->block.b, b->block.b, LDG_HASH_LEN))
+        return CHN_R_EV_SAME_BLOCK;
+    bool next_set;
+    const chn_valset *s = set_for(r, a->height, &next_set);
+    if (!s) {
+        ldg_txctx_detail(c, "height %llu; the registry keeps the set from height %llu",
+                         (unsigned long long)a->height, (unsigned long long)r->set.since);
+        return CHN_R_OLD_SET;
+    }
+    for (*index = 0; *index < s->count; (*index)++)
+        if (!memcmp(s->keys[*index].b, ev->key.b, LDG_PUBKEY_LEN))
+            break;
+    if (*index == s->count) {
+        ldg_txctx_detail(c, "the key is none of the %u validators of '%s' at height %llu", s->count,
+                         r->id, (unsigned long long)a->height);
+        return CHN_R_EV_NOT_VALIDATOR;
+    }
+    uint8_t k[OFFENCE_KEY_LEN];
+    offence_key(k, r->id, &ev->key, a->height);
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    if (ldg_state_get(c->st, k, sizeof k, &v, &vl, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (found) {
+        ldg_txctx_detail(c, "validator %u of '%s' at height %llu", *index, r->id,
+                         (unsigned long long)a->height);
+        return CHN_R_EV_KNOWN;
+    }
+    if (r->evidence_count >= CHN_EVIDENCE_MAX)
+        return CHN_R_EV_FULL;
+    if (!vote_signed(r, &ev->key, a) || !vote_signed(r, &ev->key, b)) {
+        ldg_txctx_detail(c, "validator %u's %s vote does not verify", *index,
+                         vote_signed(r, &ev->key, a) ? "second" : "first");
+        return CHN_R_EV_BAD_SIG;
+    }
+    return LDG_R_OK;
+}
+
+/* [id, key bin32, vote_a, vote_b]: one validator's two signed votes for different blocks at
+ * one height, round and step. Anyone registered may submit it; nothing in it is trusted. */
+static ldg_result apply_evidence(ldg_txctx *c, const msgpack_object *payload)
+{
+    chn_evidence_tx ev;
+    const msgpack_object *f;
+    if (!chn_evidence_tx_decode(&ev, payload)) /* an over-long id is an id of the wrong form */
+        return ldg_obj_array(payload, 4, &f) && f[0].type == MSGPACK_OBJECT_STR &&
+                       f[0].via.str.size > CHN_ID_LEN_MAX
+                   ? CHN_R_BAD_ID
+                   : LDG_R_BAD_PAYLOAD;
+    if (!chn_id_valid(ev.id))
+        return CHN_R_BAD_ID;
+    chn_record r;
+    bool found;
+    if (chn_record_get(c->st, ev.id, &r, &found) != LDG_OK)
+        return LDG_R_STORE_FAILED;
+    if (!found) {
+        ldg_txctx_detail(c, "no sub-chain '%s'", ev.id);
+        return CHN_R_UNKNOWN;
+    }
+    if (r.status == CHN_RETIRED)
+        return CHN_R_RETIRED;
+    uint32_t index;
+    ldg_result res = evidence_check(c, &r, &ev, &index);
+    if (res != LDG_R_OK)
+        return res;
+    uint8_t k[EV_KEY_LEN], ko[OFFENCE_KEY_LEN];
+    evidence_key(k, &r);
+    offence_key(ko, r.id, &ev.key, ev.a.height);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 6);
+    ldg_enc_u64(&e, 3);
+    ldg_enc_bin(&e, ev.key.b, LDG_PUBKEY_LEN);
+    ldg_enc_u64(&e, index);
+    chn_vote_encode(&e, &ev.a);
+    chn_vote_encode(&e, &ev.b);
+    ldg_enc_u64(&e, c->env->height);
+    ldg_state_put(c->st, k, sizeof k, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_reset(&e);
+    ldg_enc_u64(&e, r.evidence_count);
+    ldg_state_put(c->st, ko, sizeof ko, ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+    if (r.status == CHN_ACTIVE)
+        dl_del(c->st, &r);
+    r.status = CHN_FROZEN;
+    r.evidence_count++;
+    record_put(c->st, &r);
+    ldg_txctx_detail(c,
+                     "EQUIVOCATION: validator %u of '%s' signed %s for two different blocks at "
+                     "height %llu round %llu; frozen, evidence #%llu stored",
+                     index, r.id, vote_name(ev.a.type), (unsigned long long)ev.a.height,
+                     (unsigned long long)ev.a.round, (unsigned long long)r.evidence_count - 1);
+    c->data[0] = 2;
+    c->data_len = 1;
+    return LDG_R_OK;
+}
+
 /* The signature checks apply_checkpoint will make (ldg_sigjobs_fn, specs/chains.md §8.1):
  * those of a checkpoint that passes every cheaper check, against the set it will be checked
  * against as the state stands before the block. Anything else gives none. */
@@ -666,6 +833,7 @@ static const ldg_tx_type chn_types[] = {
     {CHN_TX_SET_VALIDATORS, "chain.set_validators", LDG_ROLE_COMMITTEE, apply_set_validators},
     {CHN_TX_SET_PERIOD, "chain.set_period", LDG_ROLE_COMMITTEE, apply_set_period},
     {CHN_TX_CHECKPOINT, "chain.checkpoint", 0, apply_checkpoint},
+    {CHN_TX_EVIDENCE, "chain.evidence", 0, apply_evidence},
 };
 
 void chn_module_register(ldg_registry *r)

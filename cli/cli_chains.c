@@ -164,6 +164,12 @@ static int show(cli_ctx *ctx, const char *id)
                (long long)json_integer_value(json_object_get(ev, "height_b")),
                json_string_value(json_object_get(ev, "hash_b")),
                signers_text_of(ev, "signers_b", sb, sizeof sb));
+        if (json_is_string(json_object_get(ev, "validator_key")))
+            printf("     validator %lld (key %s) signed both, %s round %lld\n",
+                   (long long)json_integer_value(json_object_get(ev, "validator")),
+                   json_string_value(json_object_get(ev, "validator_key")),
+                   json_string_value(json_object_get(ev, "step")),
+                   (long long)json_integer_value(json_object_get(ev, "round")));
     }
     json_decref(j);
     return CLI_OK;

@@ -211,11 +211,12 @@ const cli_noun cli_nouns[] = {
     {"chains", cli_chains_main, "a main chain's sub-chains: registry, health, anchoring",
      "The main chain keeps a registry of business sub-chains (specs/chains.md): each one's\n"
      "chain id, genesis, validator set and anchoring period, and its status: ACTIVE, STALE\n"
-     "(missed its period, by main-chain block time), FROZEN (signed two different blocks at\n"
-     "one height: the evidence is kept), PAUSED or RETIRED. Anyone registered may relay a\n"
-     "sub-chain's checkpoint (header + commit certificate); the main chain verifies it\n"
-     "against the registered validator set. Creating, pausing, retiring, unfreezing a\n"
-     "sub-chain and changing its set or period are committee actions (folio gov)."},
+     "(missed its period, by main-chain block time), FROZEN (its validators certified two\n"
+     "blocks at one height, or one of them voted for two: the evidence is kept), PAUSED or\n"
+     "RETIRED. Anyone registered may relay a sub-chain's checkpoint (header + commit\n"
+     "certificate) or evidence; the main chain verifies either against the registered\n"
+     "validator set. Creating, pausing, retiring, unfreezing a sub-chain and changing its\n"
+     "set or period are committee actions (folio gov)."},
     {"gov", cli_gov_main, "the governance committee: propose, vote, list and show proposals",
      "Members of the committee (weights in genesis, then by proposal) propose and vote; a\n"
      "proposal passes when the weight that voted reaches gov.quorum_bps of the total and\n"

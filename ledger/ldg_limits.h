@@ -507,9 +507,6 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* A relayed checkpoint's expiry: long enough to reach a block, short enough that a stale
  * one does not linger in the pool. */
 #define NET_HOST_RELAY_EXPIRY_MS 60000
-/* [test] fault_equivocate_at: how many anchored heights a faulty validator signs twice
- * (one file each in HOME/fault): enough for a test to find a quorum at one of them. */
-#define NET_HOST_FAULT_SIGN_MAX 16
 
 /* config.ini: read whole before it is parsed (lines of any length, no silent cut), so
  * capped; a generated one is a few hundred bytes, a 100-node testnet's under 4 KiB. */

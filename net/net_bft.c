@@ -70,6 +70,11 @@ typedef struct bft {
     uint64_t synced_ms;    /* when the last block sync that got blocks ended; 0 once we voted */
     uint64_t test_sync_delay_ms; /* FOLIO_TEST_SYNC_DELAY_MS: block sync sleeps this much
                                   * after each block (tests: a long sync window) */
+    uint32_t fault_signed;       /* [test] fault_equivocate_at: second votes signed */
+    /* Conflicting vote pairs seen, for the relay (net_bft_evidence_take): a ring under ev_mu. */
+    pthread_mutex_t ev_mu;
+    net_bft_evidence ev[NET_BFT_EVIDENCE_KEEP];
+    size_t ev_head, ev_count;
 } bft;
 
 /* ---- sending ---- */
@@ -115,6 +120,83 @@ static void drain_local(bft *b)
     while (net_pool_take_unsent(b->pool, mono_ms(), origin_of(b), &b->enc))
         send_enc(b->links->batch, &b->enc);
     atomic_store(&b->n->pool_size, net_pool_size(b->pool));
+}
+
+/* ---- equivocation: evidence kept, and the fault switch ---- */
+
+/* Keeps the core's EVIDENCE pair if it is duplicate-vote evidence (two prevotes or two
+ * precommits; the core emits it only for one validator's conflicting messages of one height
+ * and round), once per validator and height, for the relay to submit to a main chain. */
+static void keep_evidence(bft *b, const net_cons_action *a)
+{
+    const net_cons_msg *x = &a->msg, *y = &a->msg2;
+    if (x->type != y->type || x->type == NET_CONS_PROPOSAL || x->validator >= b->nval ||
+        x->validator != y->validator || x->height != y->height || x->round != y->round)
+        return;
+    pthread_mutex_lock(&b->ev_mu);
+    bool known = false;
+    for (size_t i = 0; i < b->ev_count && !known; i++) {
+        const net_cons_msg *k = &b->ev[(b->ev_head + i) % NET_BFT_EVIDENCE_KEEP].a;
+        known = k->validator == x->validator && k->height == x->height;
+    }
+    bool full = b->ev_count == NET_BFT_EVIDENCE_KEEP;
+    if (!known && !full) {
+        net_bft_evidence *e = &b->ev[(b->ev_head + b->ev_count++) % NET_BFT_EVIDENCE_KEEP];
+        memcpy(e->key, b->vals[x->validator], NET_CONS_PUBKEY_LEN);
+        e->a = *x;
+        e->b = *y;
+    }
+    pthread_mutex_unlock(&b->ev_mu);
+    if (full && !known)
+        net_log(NET_LOG_WARN,
+                "%s: evidence against validator %u at height %llu dropped: %d "
+                "pairs wait for the relay already",
+                ldg_chain_id(b->n->chain), x->validator, (unsigned long long)x->height,
+                NET_BFT_EVIDENCE_KEEP);
+}
+
+bool net_bft_evidence_take(net_node *n, net_bft_evidence *out)
+{
+    bft *b = n->bft;
+    if (!b)
+        return false;
+    pthread_mutex_lock(&b->ev_mu);
+    bool got = b->ev_count > 0;
+    if (got) {
+        *out = b->ev[b->ev_head];
+        b->ev_head = (b->ev_head + 1) % NET_BFT_EVIDENCE_KEEP;
+        b->ev_count--;
+    }
+    pthread_mutex_unlock(&b->ev_mu);
+    return got;
+}
+
+/* [test] fault_equivocate_at = H (development mode only: net_node.c refuses it otherwise):
+ * beside each prevote and precommit for a block this validator sends at height H, it signs
+ * and sends one for another block (the block id with its first byte XOR 0x5a), so that the
+ * other validators see one validator's conflicting votes (specs/chains.md §9.3). Signed
+ * past the guard on purpose: an honest validator never does this. */
+static void fault_equivocate(bft *b, const net_cons_msg *m)
+{
+    net_node *n = b->n;
+    if (!n->cfg.test_fault_equivocate_at || !n->dev ||
+        m->height != (uint64_t)n->cfg.test_fault_equivocate_at || b->self_index < 0 ||
+        m->validator != (uint16_t)b->self_index || !m->has_block ||
+        (m->type != NET_CONS_PREVOTE && m->type != NET_CONS_PRECOMMIT))
+        return;
+    net_cons_msg f = *m;
+    f.block.b[0] ^= 0x5a;
+    uint8_t bytes[NET_CONS_SIGN_BYTES_MAX];
+    const char *cid = ldg_chain_id(n->chain);
+    size_t len = net_cons_sign_bytes(bytes, (const uint8_t *)cid, strlen(cid), &f);
+    if (!net_guard_sign(&b->guard, f.sig, bytes, len))
+        return;
+    broadcast_msg(b, &f);
+    if (b->fault_signed++ < 4) /* the resends sign it again: say it a few times only */
+        net_log(NET_LOG_WARN,
+                "FAULT INJECTION: validator %d of %s signed a second %s at height %llu round %u",
+                b->self_index, cid, m->type == NET_CONS_PREVOTE ? "prevote" : "precommit",
+                (unsigned long long)m->height, m->round);
 }
 
 /* ---- consensus stepping ---- */
@@ -299,6 +381,7 @@ static void perform(bft *b, const net_cons_actions *acts)
                 b->synced_ms = 0;
             }
             broadcast_msg(b, &a->msg);
+            fault_equivocate(b, &a->msg);
             for (size_t j = 0; j < a->list_count; j++)
                 broadcast_msg(b, &a->list[j]);
             break;
@@ -325,6 +408,7 @@ static void perform(bft *b, const net_cons_actions *acts)
                     "EVIDENCE validator %u signed conflicting messages at height %llu "
                     "round %u",
                     a->msg.validator, (unsigned long long)a->msg.height, a->msg.round);
+            keep_evidence(b, a);
             break;
         }
     }
@@ -645,6 +729,7 @@ static void bft_free(bft *b)
     if (b->links && !net_links_close(b->links))
         return; /* b stays allocated, as the links are (left to the process exit) */
     net_inbox_destroy(&b->inbox);
+    pthread_mutex_destroy(&b->ev_mu);
     net_hold_free(&b->hold);
     net_blk_cache_free(&b->blocks);
     if (b->core)
@@ -659,6 +744,7 @@ int net_bft_start(net_node *n, char *err, size_t err_len)
     bft *b = calloc(1, sizeof *b);
     LDG_ASSERT(b);
     b->n = n;
+    LDG_ASSERT(pthread_mutex_init(&b->ev_mu, NULL) == 0);
     b->observer = n->observer || n->validator_index < 0;
     b->self_index = n->validator_index < (int)LDG_VALIDATORS_MAX ? n->validator_index : -1;
     const char *sd = getenv("FOLIO_TEST_SYNC_DELAY_MS");

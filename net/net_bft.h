@@ -36,6 +36,22 @@
 /* Interval of the core's RESEND event. */
 #define NET_BFT_RESEND_MS 400
 
+/* Pairs of conflicting votes by one validator (duplicate-vote evidence, specs/chains.md
+ * §5.3) the driver keeps until the relay takes them (net_host.c): one pair per validator and
+ * height; a pair seen while all are taken is dropped (logged). Each is ~300 bytes. */
+#define NET_BFT_EVIDENCE_KEEP 16
+
+/* Two votes one validator signed for different blocks at one height, round and step, as the
+ * consensus core saw them (both signatures verified), and the validator's key. */
+typedef struct net_bft_evidence {
+    uint8_t key[NET_CONS_PUBKEY_LEN];
+    net_cons_msg a, b;
+} net_bft_evidence;
+
+/* Takes the oldest pair kept by n's driver (false if none, or n has no multi-validator
+ * driver). Any thread. */
+bool net_bft_evidence_take(net_node *n, net_bft_evidence *out);
+
 /* The multi-validator driver: sockets are opened by net_bft_start (so that a bad address
  * or TLS file fails the start), then net_bft_run runs until n->stopping. */
 int net_bft_start(net_node *n, char *err, size_t err_len);

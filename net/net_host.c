@@ -3,11 +3,12 @@
  * its own (store, admission, pool, consensus driver, RPC and HTTP servers, lock); they
  * share nothing of a chain's state. When the home's chain is a main chain on which a
  * hosted chain is registered as a sub-chain, a relay thread submits that sub-chain's newest
- * checkpoint to the main chain's admission, as any relayer's: the main chain verifies it
- * (specs/chains.md §5.2); this process is trusted with nothing. */
+ * checkpoint to the main chain's admission, as any relayer's, and the duplicate-vote evidence
+ * its consensus saw: the main chain verifies both (specs/chains.md §5.2, §5.3); this
+ * process is trusted with nothing. */
 #include "chn.h"
 #include "ldg_tx.h"
-#include "net_file.h"
+#include "net_bft.h"
 #include "net_log.h"
 #include "net_node.h"
 
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static volatile sig_atomic_t got_signal;
@@ -33,8 +33,6 @@ typedef struct host {
     bool relay_on;
     uint64_t relayed[1 + NET_HOST_CHAINS_MAX]; /* height last submitted per hosted chain */
     uint64_t relayed_ms[1 + NET_HOST_CHAINS_MAX];
-    uint64_t fault_done[1 + NET_HOST_CHAINS_MAX]; /* [test] fault_equivocate_at */
-    uint32_t fault_count[1 + NET_HOST_CHAINS_MAX];
     pthread_t relay;
     bool relay_started;
     _Atomic bool stop;
@@ -67,6 +65,29 @@ static bool registered_id(ldg_state *st, const ldg_hash *gh, char id[CHN_ID_LEN_
     return ok;
 }
 
+/* Submits a chains transaction (payload p) signed by the relay key to main's admission and
+ * pool, as a client's submission. What names it for the log. */
+static void submit(host *hs, net_node *main, uint16_t type, const ldg_enc *p, const char *what)
+{
+    uint64_t now = net_clock_now_ms(&main->clock) + atomic_load(&main->time_offset_ms);
+    size_t len;
+    ldg_hash txid;
+    uint8_t *wire = ldg_tx_build(
+        &len, &txid, ldg_chain_id(main->chain), ldg_chain_genesis_hash(main->chain), type,
+        &hs->relay_key, now + NET_HOST_RELAY_EXPIRY_MS, ldg_enc_data(p), ldg_enc_len(p), false);
+    if (!wire)
+        return;
+    net_admitted ad;
+    ldg_result res = net_admit_tx(main->admit, NULL, wire, len, NET_ADMIT_CLIENT, &ad);
+    if (res == LDG_R_OK)
+        res = net_pool_add(main->pool, &ad.ref.id, wire, len, ad.expiry_ms, main->multi);
+    free(wire);
+    if (res != LDG_R_OK)
+        net_log(NET_LOG_WARN, "relay: %s refused by admission: %s", what, ldg_result_name(res));
+    else
+        net_log(NET_LOG_INFO, "relay: submitted %s", what);
+}
+
 /* Submits sub's block h as a checkpoint of `id` to main's admission and pool. */
 static void relay_one(host *hs, net_node *main, net_node *sub, const char *id, uint64_t h)
 {
@@ -78,76 +99,45 @@ static void relay_one(host *hs, net_node *main, net_node *sub, const char *id, u
     ldg_enc_init(&pay);
     ldg_header_encode(&hdr, &r.header);
     chn_checkpoint_tx_encode(&pay, id, ldg_enc_data(&hdr), ldg_enc_len(&hdr), &r.cert);
-    uint64_t now = net_clock_now_ms(&main->clock) + atomic_load(&main->time_offset_ms);
-    size_t len;
-    ldg_hash txid;
-    uint8_t *wire =
-        ldg_tx_build(&len, &txid, ldg_chain_id(main->chain), ldg_chain_genesis_hash(main->chain),
-                     CHN_TX_CHECKPOINT, &hs->relay_key, now + NET_HOST_RELAY_EXPIRY_MS,
-                     ldg_enc_data(&pay), ldg_enc_len(&pay), false);
+    ldg_record_free(&r);
+    char what[160];
+    snprintf(what, sizeof what, "block %llu of %s as a checkpoint of '%s'", (unsigned long long)h,
+             ldg_chain_id(sub->chain), id);
+    submit(hs, main, CHN_TX_CHECKPOINT, &pay, what);
     ldg_enc_free(&hdr);
     ldg_enc_free(&pay);
-    ldg_record_free(&r);
-    if (!wire)
-        return;
-    net_admitted ad;
-    ldg_result res = net_admit_tx(main->admit, NULL, wire, len, NET_ADMIT_CLIENT, &ad);
-    if (res == LDG_R_OK)
-        res = net_pool_add(main->pool, &ad.ref.id, wire, len, ad.expiry_ms, main->multi);
-    free(wire);
-    if (res != LDG_R_OK)
-        net_log(NET_LOG_WARN, "relay: checkpoint %llu of '%s' refused by admission: %s",
-                (unsigned long long)h, id, ldg_result_name(res));
-    else
-        net_log(NET_LOG_INFO, "relay: submitted block %llu of %s as a checkpoint of '%s'",
-                (unsigned long long)h, ldg_chain_id(sub->chain), id);
 }
 
-/* [test] fault_equivocate_at = H (development mode only, refused otherwise: net_node.c):
- * each time the main chain hosted here has anchored this sub-chain at a new height h >= H,
- * this validator also signs a second, different block at h (the anchored header with
- * another transaction root) and leaves that precommit in HOME/fault/equivocation-h.bin as
- * [h, header bin, cert of its one signature], for a relayer to gather with other faulty
- * validators' (a certificate needs a quorum: specs/chains.md §9.3). At most
- * NET_HOST_FAULT_SIGN_MAX heights. An honest validator never does this. */
-static void fault_equivocate(host *hs, size_t i, const chn_record *rec)
+static chn_vote vote_of(const net_cons_msg *m)
 {
-    net_node *n = hs->nodes[i];
-    uint64_t at = (uint64_t)n->cfg.test_fault_equivocate_at, h = rec->last_height;
-    if (!at || !n->dev || n->validator_index < 0 || h < at || h == hs->fault_done[i] ||
-        hs->fault_count[i] >= NET_HOST_FAULT_SIGN_MAX)
-        return;
-    ldg_record r;
-    if (ldg_chain_read_block(n->chain, h, &r) != LDG_OK)
-        return; /* not here yet: the next look */
-    hs->fault_done[i] = h;
-    hs->fault_count[i]++;
-    ldg_header fh = r.header;
-    fh.tx_root.b[0] ^= 0x5a;
-    ldg_cert cert;
-    ldg_enc e, hdr;
-    ldg_enc_init(&e);
-    ldg_enc_init(&hdr);
-    if (ldg_cert_sign_one(&cert, &fh, (uint32_t)n->validator_index, &n->validator) == LDG_OK) {
-        ldg_header_encode(&hdr, &fh);
-        ldg_enc_array(&e, 3);
-        ldg_enc_u64(&e, h);
-        ldg_enc_bin(&e, ldg_enc_data(&hdr), ldg_enc_len(&hdr));
-        ldg_cert_encode(&e, &cert);
-        char dir[NET_PATH_MAX], path[NET_PATH_MAX], name[64], err[NET_PATH_MAX + 128];
-        net_home_path(dir, n->home, "fault");
-        mkdir(dir, 0700);
-        snprintf(name, sizeof name, "fault/equivocation-%llu.bin", (unsigned long long)h);
-        net_home_path(path, n->home, name);
-        if (net_file_write(path, ldg_enc_data(&e), ldg_enc_len(&e), 0644, NET_FILE_REPLACE, err,
-                           sizeof err) == LDG_OK)
-            net_log(NET_LOG_WARN,
-                    "FAULT INJECTION: validator %d of %s signed a second block at height %llu",
-                    n->validator_index, n->cfg.chain_id, (unsigned long long)h);
+    chn_vote v = {
+        .height = m->height, .round = m->round, .type = m->type, .has_block = m->has_block};
+    memcpy(v.block.b, m->block.b, LDG_HASH_LEN);
+    memcpy(v.sig.b, m->sig, LDG_SIG_LEN);
+    return v;
+}
+
+/* Submits the duplicate-vote evidence hosted chain `sub`'s consensus saw (net_bft.c keeps
+ * it) as chain.evidence of `id` (specs/chains.md §5.3). The main chain judges it: a copy
+ * another member submitted first is refused CHN_EV_KNOWN, harmless. */
+static void relay_evidence(host *hs, net_node *main, net_node *sub, const char *id)
+{
+    net_bft_evidence ev;
+    while (net_bft_evidence_take(sub, &ev)) {
+        chn_evidence_tx tx = {.a = vote_of(&ev.a), .b = vote_of(&ev.b)};
+        snprintf(tx.id, sizeof tx.id, "%s", id);
+        memcpy(tx.key.b, ev.key, LDG_PUBKEY_LEN);
+        ldg_enc pay;
+        ldg_enc_init(&pay);
+        chn_evidence_tx_encode(&pay, &tx);
+        char what[160];
+        snprintf(what, sizeof what,
+                 "evidence that validator %u of %s signed two blocks at height %llu as "
+                 "chain.evidence of '%s'",
+                 ev.a.validator, ldg_chain_id(sub->chain), (unsigned long long)ev.a.height, id);
+        submit(hs, main, CHN_TX_EVIDENCE, &pay, what);
+        ldg_enc_free(&pay);
     }
-    ldg_enc_free(&e);
-    ldg_enc_free(&hdr);
-    ldg_record_free(&r);
 }
 
 /* Whether hosted chain i's newest block is due on the main chain: its sub-chain is
@@ -166,8 +156,8 @@ static void relay_check(host *hs, size_t i, uint64_t now)
     bool ok = registered_id(st, ldg_chain_genesis_hash(sub->chain), id) &&
               chn_record_get(st, id, &rec, &found) == LDG_OK && found;
     ldg_state_free(st);
-    if (ok)
-        fault_equivocate(hs, i, &rec);
+    if (ok && hs->relay_on && rec.status != CHN_RETIRED)
+        relay_evidence(hs, main, sub, id);
     if (!ok || !hs->relay_on || (rec.status != CHN_ACTIVE && rec.status != CHN_STALE))
         return;
     uint64_t idx = sub->validator_index > 0 ? (uint64_t)sub->validator_index : 0;

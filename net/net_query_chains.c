@@ -95,6 +95,33 @@ json_t *net_subchain_json(const chn_record *r, uint64_t tip_ms, bool keys_too)
     return j;
 }
 
+/* A vote evidence record [3, key, index, vote_a, vote_b, main_height] (chains.md §2.3) as
+ * JSON: the fields of a certificate pair's, each side's signer the one validator, and the
+ * validator's key, the round, the step and both signatures. */
+static bool vote_evidence_row(json_t *rows, const msgpack_object *root)
+{
+    const msgpack_object *f;
+    uint64_t kind, index, mh;
+    ldg_pubkey key;
+    chn_vote a, b;
+    if (!ldg_obj_array(root, 6, &f) || !ldg_obj_u64(&f[0], &kind) || kind != 3 ||
+        !ldg_obj_bin(&f[1], key.b, LDG_PUBKEY_LEN) || !ldg_obj_u64(&f[2], &index) ||
+        !chn_vote_decode(&a, &f[3]) || !chn_vote_decode(&b, &f[4]) || !ldg_obj_u64(&f[5], &mh))
+        return false;
+    json_array_append_new(
+        rows,
+        json_pack("{s:s,s:I,s:o,s:[I],s:I,s:o,s:[I],s:I,s:I,s:o,s:I,s:s,s:o,s:o}", "kind",
+                  "one validator signed two blocks", "height_a", (json_int_t)a.height, "hash_a",
+                  a.has_block ? hexj(a.block.b, LDG_HASH_LEN) : json_string("nil"), "signers_a",
+                  (json_int_t)index, "height_b", (json_int_t)b.height, "hash_b",
+                  b.has_block ? hexj(b.block.b, LDG_HASH_LEN) : json_string("nil"), "signers_b",
+                  (json_int_t)index, "main_height", (json_int_t)mh, "validator", (json_int_t)index,
+                  "validator_key", hexj(key.b, LDG_PUBKEY_LEN), "round", (json_int_t)a.round,
+                  "step", a.type == LDG_VOTE_PREVOTE ? "prevote" : "precommit", "sig_a",
+                  hexj(a.sig.b, LDG_SIG_LEN), "sig_b", hexj(b.sig.b, LDG_SIG_LEN)));
+    return true;
+}
+
 /* One evidence record (chains.md §2.3) as JSON: kind, both heights and block hashes, both
  * signer lists, the main-chain block that stored it; the signed headers in hex. */
 static bool evidence_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -104,6 +131,11 @@ static bool evidence_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *
     ldg_dec d;
     if (ldg_decode(&d, v, vl) != LDG_OK)
         return false;
+    if (d.root->type == MSGPACK_OBJECT_ARRAY && d.root->via.array.size == 6) {
+        bool ok = vote_evidence_row(rows, d.root);
+        ldg_dec_free(&d);
+        return ok;
+    }
     const msgpack_object *f;
     uint64_t kind, ha, hb, mh;
     const uint8_t *a, *b;

@@ -250,6 +250,45 @@ static TK_UNUSED ldg_result tk_checkpoint(tk_main *m, const char *id, const ldg_
     return r;
 }
 
+/* A vote of validator key kp on sub-chain s at (h, round, type) for the block whose bytes
+ * are all `blk` (0: nil), signed over the chain id `chain_id` (NULL: s's own). */
+static TK_UNUSED chn_vote tk_vote(const tk_sub *s, const ldg_keypair *kp, uint64_t h,
+                                  uint64_t round, uint64_t type, uint8_t blk, const char *chain_id)
+{
+    chn_vote v;
+    memset(&v, 0, sizeof v);
+    v.height = h;
+    v.round = round;
+    v.type = type;
+    v.has_block = blk != 0;
+    memset(v.block.b, blk, LDG_HASH_LEN);
+    ldg_hash msg;
+    ldg_vote_hash(&msg, chain_id ? chain_id : s->chain_id, h, round, (uint32_t)type,
+                  v.has_block ? &v.block : NULL);
+    if (ldg_sign_deterministic(&v.sig, kp, &msg) != LDG_OK)
+        abort();
+    return v;
+}
+
+/* Submits chain.evidence [id, key, a, b] through the executor, signed by the relayer. */
+static TK_UNUSED ldg_result tk_evidence(tk_main *m, const char *id, const ldg_pubkey *key,
+                                        const chn_vote *a, const chn_vote *b, ldg_receipt *rc)
+{
+    chn_evidence_tx ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.id, sizeof ev.id, "%s", id);
+    ev.key = *key;
+    ev.a = *a;
+    ev.b = *b;
+    ldg_enc e;
+    ldg_enc_init(&e);
+    chn_evidence_tx_encode(&e, &ev);
+    ldg_receipt local;
+    ldg_result r = tk_exec(m, CHN_TX_EVIDENCE, &e, rc ? rc : &local);
+    ldg_enc_free(&e);
+    return r;
+}
+
 static TK_UNUSED chn_record tk_record(tk_main *m, const char *id)
 {
     chn_record r;

@@ -399,6 +399,305 @@ END_TEST
 /* ---- signatures verified ahead of the block (specs/chains.md §8.1) ---- */
 
 /* A checkpoint transaction, signed by the relayer, decoded into *tx (wire in *w). */
+
+/* ---- duplicate-vote evidence (chains.md §5.3) ---- */
+
+static bool all_rows(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    ldg_enc *e = arg;
+    ldg_enc_bin(e, k, kl);
+    ldg_enc_bin(e, v, vl);
+    return true;
+}
+
+/* Every registry key and value, for "nothing changed". */
+static void registry_bytes(ldg_enc *e)
+{
+    static const uint8_t ns = CHN_KEY_NS;
+    ldg_enc_reset(e);
+    ck_assert_int_eq(ldg_state_scan(M.st, &ns, 1, 100000, all_rows, e), LDG_OK);
+}
+
+/* Submits a raw chain.evidence payload; the result must be `want` and nothing may change. */
+static void refused(const ldg_enc *payload, ldg_result want)
+{
+    ldg_enc before, after;
+    ldg_enc_init(&before);
+    ldg_enc_init(&after);
+    registry_bytes(&before);
+    ldg_receipt rc;
+    ck_assert_int_eq(tk_exec(&M, CHN_TX_EVIDENCE, payload, &rc), want);
+    registry_bytes(&after);
+    ck_assert_uint_eq(ldg_enc_len(&before), ldg_enc_len(&after));
+    ck_assert_mem_eq(ldg_enc_data(&before), ldg_enc_data(&after), ldg_enc_len(&after));
+    ldg_enc_free(&before);
+    ldg_enc_free(&after);
+}
+
+static void refused_ev(const char *id, const ldg_pubkey *key, const chn_vote *a, const chn_vote *b,
+                       ldg_result want)
+{
+    chn_evidence_tx ev = {.key = *key, .a = *a, .b = *b};
+    snprintf(ev.id, sizeof ev.id, "%s", id);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    chn_evidence_tx_encode(&e, &ev);
+    refused(&e, want);
+    ldg_enc_free(&e);
+}
+
+#define PC LDG_VOTE_PRECOMMIT
+#define PV LDG_VOTE_PREVOTE
+
+START_TEST(dupvote_freezes)
+{
+    ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK);
+    /* validator 1 alone precommits two blocks at height 3 round 0 */
+    chn_vote a = tk_vote(&S, &S.keys[1], 3, 0, PC, 0x11, NULL);
+    chn_vote b = tk_vote(&S, &S.keys[1], 3, 0, PC, 0x22, NULL);
+    ldg_receipt rc;
+    ck_assert_int_eq(tk_evidence(&M, "sec", &S.keys[1].pub, &a, &b, &rc), LDG_R_OK);
+    ck_assert_uint_eq(rc.data[0], 2);
+    chn_record r = tk_record(&M, "sec");
+    ck_assert_uint_eq(r.status, CHN_FROZEN);
+    ck_assert_uint_eq(r.evidence_count, 1);
+    ck_assert_uint_eq(r.last_height, 2);
+    ck_assert(!chn_work_due(M.st, T0 + 100 * PERIOD)); /* frozen: not queued */
+    /* the record: [3, key, index, vote_a, vote_b, main_height] */
+    uint8_t k[2 + CHN_ID_LEN_MAX + 4] = {CHN_KEY_NS, CHN_KEY_EVIDENCE, 's', 'e', 'c'};
+    const uint8_t *v;
+    size_t vl;
+    bool found;
+    ck_assert_int_eq(ldg_state_get(M.st, k, sizeof k, &v, &vl, &found), LDG_OK);
+    ck_assert(found);
+    ldg_dec d;
+    ck_assert_int_eq(ldg_decode(&d, v, vl), LDG_OK);
+    const msgpack_object *f;
+    ck_assert(ldg_obj_array(d.root, 6, &f));
+    uint64_t kind, index, mh;
+    ldg_pubkey key;
+    chn_vote va, vb;
+    ck_assert(ldg_obj_u64(&f[0], &kind) && ldg_obj_bin(&f[1], key.b, LDG_PUBKEY_LEN) &&
+              ldg_obj_u64(&f[2], &index) && chn_vote_decode(&va, &f[3]) &&
+              chn_vote_decode(&vb, &f[4]) && ldg_obj_u64(&f[5], &mh));
+    ck_assert_uint_eq(kind, 3);
+    ck_assert_mem_eq(key.b, S.keys[1].pub.b, LDG_PUBKEY_LEN);
+    ck_assert_uint_eq(index, 1);
+    ck_assert_mem_eq(va.sig.b, a.sig.b, LDG_SIG_LEN);
+    ck_assert_mem_eq(vb.block.b, b.block.b, LDG_HASH_LEN);
+    ck_assert_uint_eq(mh, M.env.height);
+    ldg_dec_free(&d);
+    /* the same offence again, in either order, in another round or step: already recorded */
+    refused_ev("sec", &S.keys[1].pub, &a, &b, CHN_R_EV_KNOWN);
+    refused_ev("sec", &S.keys[1].pub, &b, &a, CHN_R_EV_KNOWN);
+    chn_vote c = tk_vote(&S, &S.keys[1], 3, 1, PV, 0, NULL); /* nil against a block */
+    chn_vote c2 = tk_vote(&S, &S.keys[1], 3, 1, PV, 0x33, NULL);
+    refused_ev("sec", &S.keys[1].pub, &c, &c2, CHN_R_EV_KNOWN);
+    /* another validator while frozen: recorded too (a nil vote conflicts with a block) */
+    c = tk_vote(&S, &S.keys[2], 3, 1, PV, 0, NULL);
+    c2 = tk_vote(&S, &S.keys[2], 3, 1, PV, 0x33, NULL);
+    ck_assert_int_eq(tk_evidence(&M, "sec", &S.keys[2].pub, &c, &c2, NULL), LDG_R_OK);
+    ck_assert_uint_eq(tk_record(&M, "sec").evidence_count, 2);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), CHN_R_FROZEN);
+    /* the committee unfreezes it; the old evidence cannot freeze it again */
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "sec");
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_UNFREEZE, &e, NULL, 0), LDG_R_OK);
+    ldg_enc_free(&e);
+    refused_ev("sec", &S.keys[1].pub, &a, &b, CHN_R_EV_KNOWN);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+    ck_assert_int_eq(anchor(1, 0xf, NULL), LDG_R_OK);
+}
+END_TEST
+
+START_TEST(dupvote_refusals)
+{
+    ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK);
+    const ldg_pubkey *k1 = &S.keys[1].pub;
+    chn_vote a = tk_vote(&S, &S.keys[1], 3, 0, PC, 0x11, NULL);
+    chn_vote b = tk_vote(&S, &S.keys[1], 3, 0, PC, 0x22, NULL);
+    refused_ev("nope", k1, &a, &b, CHN_R_UNKNOWN);
+    refused_ev("Sec", k1, &a, &b, CHN_R_BAD_ID);
+    /* different height, round, step */
+    chn_vote x = tk_vote(&S, &S.keys[1], 4, 0, PC, 0x22, NULL);
+    refused_ev("sec", k1, &a, &x, CHN_R_EV_MISMATCH);
+    x = tk_vote(&S, &S.keys[1], 3, 1, PC, 0x22, NULL);
+    refused_ev("sec", k1, &a, &x, CHN_R_EV_MISMATCH);
+    x = tk_vote(&S, &S.keys[1], 3, 0, PV, 0x22, NULL);
+    refused_ev("sec", k1, &a, &x, CHN_R_EV_MISMATCH);
+    /* the same block (signed twice: BIP-340 signatures differ), both nil */
+    x = tk_vote(&S, &S.keys[1], 3, 0, PC, 0x11, NULL);
+    x.sig.b[0] ^= 1;
+    refused_ev("sec", k1, &a, &x, CHN_R_EV_SAME_BLOCK);
+    chn_vote n1 = tk_vote(&S, &S.keys[1], 3, 0, PC, 0, NULL);
+    refused_ev("sec", k1, &n1, &n1, CHN_R_EV_SAME_BLOCK);
+    /* a key outside the set, though its signatures are good */
+    ldg_keypair out;
+    tk_keys(&out, 1, 77);
+    chn_vote oa = tk_vote(&S, &out, 3, 0, PC, 0x11, NULL);
+    chn_vote ob = tk_vote(&S, &out, 3, 0, PC, 0x22, NULL);
+    refused_ev("sec", &out.pub, &oa, &ob, CHN_R_EV_NOT_VALIDATOR);
+    /* bad signatures: a flipped byte, another validator's, another chain's */
+    x = b;
+    x.sig.b[10] ^= 1;
+    refused_ev("sec", k1, &a, &x, CHN_R_EV_BAD_SIG);
+    refused_ev("sec", k1, &x, &a, CHN_R_EV_BAD_SIG);
+    x = tk_vote(&S, &S.keys[2], 3, 0, PC, 0x22, NULL);
+    refused_ev("sec", k1, &a, &x, CHN_R_EV_BAD_SIG);
+    x = tk_vote(&S, &S.keys[1], 3, 0, PC, 0x22, TK_MAIN_CHAIN);
+    refused_ev("sec", k1, &a, &x, CHN_R_EV_BAD_SIG);
+    /* shape: each vote of 5 fields; height >= 1; round < 2^32; type 2|3; block bin32 | nil;
+     * signature bin64; the id at most 16 bytes */
+    chn_evidence_tx ev = {.id = "sec", .key = *k1, .a = a, .b = b};
+    ldg_enc e;
+    ldg_enc_init(&e);
+    static const uint64_t bad_h[] = {0}, bad_r[] = {1ULL << 32}, bad_t[] = {0, 1, 4};
+    for (size_t i = 0; i < 5; i++) {
+        chn_evidence_tx w = ev;
+        if (i == 0)
+            w.a.height = bad_h[0];
+        else if (i == 1)
+            w.a.round = bad_r[0];
+        else
+            w.b.type = bad_t[i - 2];
+        ldg_enc_reset(&e);
+        chn_evidence_tx_encode(&e, &w);
+        refused(&e, LDG_R_BAD_PAYLOAD);
+    }
+    ldg_enc_reset(&e); /* a 33-byte block id */
+    ldg_enc_array(&e, 4);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_bin(&e, k1->b, LDG_PUBKEY_LEN);
+    chn_vote_encode(&e, &a);
+    ldg_enc_array(&e, 5);
+    ldg_enc_u64(&e, 3);
+    ldg_enc_u64(&e, 0);
+    ldg_enc_u64(&e, PC);
+    uint8_t big[65] = {0};
+    ldg_enc_bin(&e, big, 33);
+    ldg_enc_bin(&e, b.sig.b, LDG_SIG_LEN);
+    refused(&e, LDG_R_BAD_PAYLOAD);
+    ldg_enc_reset(&e); /* an oversize signature */
+    ldg_enc_array(&e, 4);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_bin(&e, k1->b, LDG_PUBKEY_LEN);
+    chn_vote_encode(&e, &a);
+    ldg_enc_array(&e, 5);
+    ldg_enc_u64(&e, 3);
+    ldg_enc_u64(&e, 0);
+    ldg_enc_u64(&e, PC);
+    ldg_enc_bin(&e, b.block.b, LDG_HASH_LEN);
+    ldg_enc_bin(&e, big, 65);
+    refused(&e, LDG_R_BAD_PAYLOAD);
+    ldg_enc_reset(&e); /* a fifth field */
+    ldg_enc_array(&e, 5);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_bin(&e, k1->b, LDG_PUBKEY_LEN);
+    chn_vote_encode(&e, &a);
+    chn_vote_encode(&e, &b);
+    ldg_enc_nil(&e);
+    refused(&e, LDG_R_BAD_PAYLOAD);
+    ldg_enc_reset(&e); /* an over-long id */
+    ldg_enc_array(&e, 4);
+    ldg_enc_str(&e, "sec-456789abcdefg");
+    ldg_enc_bin(&e, k1->b, LDG_PUBKEY_LEN);
+    chn_vote_encode(&e, &a);
+    chn_vote_encode(&e, &b);
+    refused(&e, CHN_R_BAD_ID);
+    ldg_enc_free(&e);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_ACTIVE);
+    /* a retired sub-chain takes none */
+    ldg_enc c;
+    ldg_enc_init(&c);
+    ldg_enc_array(&c, 1);
+    ldg_enc_str(&c, "sec");
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_RETIRE, &c, NULL, 0), LDG_R_OK);
+    ldg_enc_free(&c);
+    refused_ev("sec", k1, &a, &b, CHN_R_RETIRED);
+}
+END_TEST
+
+/* The set of the votes' height decides who is a validator (chains.md §4.6). */
+START_TEST(dupvote_set_of_height)
+{
+    ck_assert_int_eq(anchor(3, 0xf, NULL), LDG_R_OK);
+    ldg_keypair nk[7];
+    tk_keys(nk, 7, 55);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_str(&e, "sec");
+    ldg_enc_u64(&e, 10);
+    tk_enc_keys(&e, nk, 7);
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_SET_VALIDATORS, &e, NULL, 0), LDG_R_OK);
+    /* at 10 a new validator's votes count, an old one's do not; below 10 the reverse */
+    chn_vote a = tk_vote(&S, &S.keys[0], 10, 0, PC, 1, NULL);
+    chn_vote b = tk_vote(&S, &S.keys[0], 10, 0, PC, 2, NULL);
+    refused_ev("sec", &S.keys[0].pub, &a, &b, CHN_R_EV_NOT_VALIDATOR);
+    a = tk_vote(&S, &nk[6], 9, 0, PC, 1, NULL);
+    b = tk_vote(&S, &nk[6], 9, 0, PC, 2, NULL);
+    refused_ev("sec", &nk[6].pub, &a, &b, CHN_R_EV_NOT_VALIDATOR);
+    a = tk_vote(&S, &nk[6], 10, 0, PC, 1, NULL);
+    b = tk_vote(&S, &nk[6], 10, 0, PC, 2, NULL);
+    ck_assert_int_eq(tk_evidence(&M, "sec", &nk[6].pub, &a, &b, NULL), LDG_R_OK);
+    ck_assert_uint_eq(tk_record(&M, "sec").status, CHN_FROZEN);
+    /* once the new set is in force, the old set's heights are no longer judged */
+    ldg_enc_reset(&e);
+    ldg_enc_array(&e, 1);
+    ldg_enc_str(&e, "sec");
+    ck_assert_int_eq(tk_committee(&M, CHN_TX_UNFREEZE, &e, NULL, 0), LDG_R_OK);
+    ldg_enc_free(&e);
+    tk_advance(&S, 7, 1000, &H);
+    ldg_cert c;
+    tk_cert(&c, &S, nk, 7, S.height, ldg_enc_data(&H), ldg_enc_len(&H), 0x1f);
+    ck_assert_int_eq(tk_checkpoint(&M, "sec", &H, &c, NULL), LDG_R_OK);
+    a = tk_vote(&S, &S.keys[0], 9, 0, PC, 1, NULL);
+    b = tk_vote(&S, &S.keys[0], 9, 0, PC, 2, NULL);
+    refused_ev("sec", &S.keys[0].pub, &a, &b, CHN_R_OLD_SET);
+}
+END_TEST
+
+/* At most CHN_EVIDENCE_MAX records per sub-chain. */
+START_TEST(dupvote_bounded)
+{
+    for (uint64_t i = 0; i < CHN_EVIDENCE_MAX; i++) {
+        chn_vote a = tk_vote(&S, &S.keys[i % 4], 1 + i / 4, 0, PV, 1, NULL);
+        chn_vote b = tk_vote(&S, &S.keys[i % 4], 1 + i / 4, 0, PV, 2, NULL);
+        ck_assert_int_eq(tk_evidence(&M, "sec", &S.keys[i % 4].pub, &a, &b, NULL), LDG_R_OK);
+    }
+    ck_assert_uint_eq(tk_record(&M, "sec").evidence_count, CHN_EVIDENCE_MAX);
+    chn_vote a = tk_vote(&S, &S.keys[0], 100000, 0, PV, 1, NULL);
+    chn_vote b = tk_vote(&S, &S.keys[0], 100000, 0, PV, 2, NULL);
+    refused_ev("sec", &S.keys[0].pub, &a, &b, CHN_R_EV_FULL);
+}
+END_TEST
+
+/* Two replicas given the same transactions reach the same registry bytes. */
+START_TEST(dupvote_deterministic)
+{
+    ldg_enc r1, r2;
+    ldg_enc_init(&r1);
+    ldg_enc_init(&r2);
+    for (int run = 0; run < 2; run++) {
+        if (run == 1) {
+            teardown();
+            setup();
+            tk_sub_init(&S, "sub-sec", 4, 1);
+        }
+        ck_assert_int_eq(anchor(2, 0xf, NULL), LDG_R_OK);
+        chn_vote a = tk_vote(&S, &S.keys[3], 3, 2, PC, 5, NULL);
+        chn_vote b = tk_vote(&S, &S.keys[3], 3, 2, PC, 0, NULL);
+        ck_assert_int_eq(tk_evidence(&M, "sec", &S.keys[3].pub, &a, &b, NULL), LDG_R_OK);
+        registry_bytes(run ? &r2 : &r1);
+    }
+    ck_assert_uint_eq(ldg_enc_len(&r1), ldg_enc_len(&r2));
+    ck_assert_mem_eq(ldg_enc_data(&r1), ldg_enc_data(&r2), ldg_enc_len(&r1));
+    ldg_enc_free(&r1);
+    ldg_enc_free(&r2);
+}
+END_TEST
 static void cp_tx(const ldg_enc *hb, const ldg_cert *c, uint64_t nonce, uint8_t **w, ldg_tx *tx)
 {
     ldg_enc e;
@@ -557,6 +856,11 @@ int main(void)
     tcase_add_test(tc, stale_bounded_per_block);
     tcase_add_test(tc, presign_same_results);
     tcase_add_test(tc, presign_gathers_only_candidates);
+    tcase_add_test(tc, dupvote_freezes);
+    tcase_add_test(tc, dupvote_refusals);
+    tcase_add_test(tc, dupvote_set_of_height);
+    tcase_add_test(tc, dupvote_bounded);
+    tcase_add_test(tc, dupvote_deterministic);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -1,9 +1,10 @@
 /* A seeded simulation of one main chain and several sub-chains in one process (like
  * tests/net/test_consensus_sim.c): sub-chains with real keys produce blocks and relay
  * checkpoints, stall, equivocate (sign two blocks at one height, or a successor that does not
- * extend the last anchored block), change validator sets, receive forged relays, and are
- * unfrozen by the committee. A model kept beside the registry says what the main chain's view
- * must be, and it is compared with the registry at every main-chain height. */
+ * extend the last anchored block; or one validator alone votes for two blocks at one height,
+ * caught by duplicate-vote evidence, which is also replayed), change validator sets, receive forged
+ * relays, and are unfrozen by the committee. A model kept beside the registry says what the main
+ * chain's view must be, and it is compared with the registry at every main-chain height. */
 #include "chains/chn_testkit.h"
 #include "testlib.h"
 
@@ -20,6 +21,11 @@ typedef struct sim_sub {
     ldg_keypair next[LDG_VALIDATORS_MAX];
     uint64_t switch_at; /* 0: no change announced */
     uint64_t stall_until_step;
+    uint64_t set_since; /* the registry keeps the set from this height */
+    /* duplicate-vote offences recorded (key, height) */
+    uint32_t offences;
+    ldg_pubkey off_key[64];
+    uint64_t off_h[64];
     /* the model of the registry's view */
     uint64_t status, last_height, deadline;
 } sim_sub;
@@ -29,7 +35,7 @@ typedef struct sim_sub {
 static tk_main M, M2;
 static sim_sub subs[SUBS];
 static tl_rng rng;
-static uint64_t anchors, freezes, stales, refusals, set_changes, pauses;
+static uint64_t anchors, freezes, stales, refusals, set_changes, pauses, dupvotes, replays;
 
 static const ldg_keypair *signers(const sim_sub *x, uint64_t h, uint32_t *n)
 {
@@ -102,6 +108,7 @@ static void honest(sim_sub *x, ldg_enc *h)
     if (x->switch_at && x->s.height >= x->switch_at) { /* the registry promoted the set */
         x->s.n = x->next_n;
         memcpy(x->s.keys, x->next, sizeof x->next);
+        x->set_since = x->switch_at;
         x->switch_at = 0;
     }
     anchors++;
@@ -152,6 +159,59 @@ static void equivocate(sim_sub *x, ldg_enc *h)
     if (x->status == CHN_ACTIVE || x->status == CHN_STALE)
         x->status = CHN_FROZEN;
     freezes++;
+}
+
+/* One validator alone votes for two blocks at one height, round and step; an honest node
+ * relays the pair as chain.evidence. Or a recorded offence is relayed again. */
+static void dupvote(sim_sub *x)
+{
+    if (x->status == CHN_PAUSED && tl_rng_below(&rng, 2))
+        return;
+    bool replay = x->offences > 0 && tl_rng_below(&rng, 3) == 0;
+    uint64_t lo = x->set_since > 1 ? x->set_since : 1, ht;
+    const ldg_keypair *kp;
+    uint32_t n;
+    if (replay) {
+        uint32_t j = (uint32_t)tl_rng_below(&rng, x->offences);
+        ht = x->off_h[j];
+        const ldg_keypair *keys = signers(x, ht, &n);
+        for (kp = keys; kp < keys + n && memcmp(kp->pub.b, x->off_key[j].b, LDG_PUBKEY_LEN); kp++)
+            ;
+        if (kp == keys + n || ht < lo)
+            return; /* its set is no longer the one kept: the registry would say CHN_OLD_SET */
+    } else {
+        ht = lo + tl_rng_below(&rng, x->s.height + 3 - lo);
+        const ldg_keypair *keys = signers(x, ht, &n);
+        kp = &keys[tl_rng_below(&rng, n)];
+    }
+    uint64_t round = tl_rng_below(&rng, 3), type = 2 + tl_rng_below(&rng, 2);
+    chn_vote a = tk_vote(&x->s, kp, ht, round, type, (uint8_t)(1 + tl_rng_below(&rng, 100)), NULL);
+    chn_vote b =
+        tk_vote(&x->s, kp, ht, round, type, (uint8_t)(101 + tl_rng_below(&rng, 100)), NULL);
+    bool known = false;
+    for (uint32_t j = 0; j < x->offences; j++)
+        known |= x->off_h[j] == ht && !memcmp(x->off_key[j].b, kp->pub.b, LDG_PUBKEY_LEN);
+    ldg_receipt rc, rc2;
+    ldg_result r = tk_evidence(&M, x->id, &kp->pub, &a, &b, &rc);
+    ck_assert_int_eq(tk_evidence(&M2, x->id, &kp->pub, &a, &b, &rc2), r);
+    ck_assert_str_eq(rc2.detail, rc.detail);
+    if (known) {
+        ck_assert_int_eq(r, CHN_R_EV_KNOWN);
+        replays++;
+        return;
+    }
+    ck_assert_msg(r == LDG_R_OK, "%s: evidence at %llu refused %u (%s)", x->id,
+                  (unsigned long long)ht, r, rc.detail);
+    ck_assert_uint_eq(rc.data[0], 2);
+    ck_assert_uint_lt(x->offences, 64);
+    x->off_key[x->offences] = kp->pub;
+    x->off_h[x->offences++] = ht;
+    x->status = CHN_FROZEN;
+    dupvotes++;
+    /* every other honest member relays its copy: the pair the other way round */
+    ck_assert_int_eq(tk_evidence(&M, x->id, &kp->pub, &b, &a, &rc), CHN_R_EV_KNOWN);
+    ck_assert_int_eq(tk_evidence(&M2, x->id, &kp->pub, &b, &a, &rc2), CHN_R_EV_KNOWN);
+    replays++;
 }
 
 static void change_set(sim_sub *x)
@@ -259,6 +319,8 @@ START_TEST(consortium)
                 x->stall_until_step = (uint64_t)step + 5 + tl_rng_below(&rng, 20);
             else if (dice < 22)
                 equivocate(x, &h);
+            else if (dice < 30)
+                dupvote(x);
             else if (dice < 40)
                 forge(x, &h);
             else if (dice < 48)
@@ -281,15 +343,19 @@ START_TEST(consortium)
         check_view();
     }
     printf("chains_sim: %d main blocks, %llu anchors, %llu stale marks, %llu freezes, %llu "
-           "forged relays refused, %llu set changes, %llu pauses\n",
+           "forged relays refused, %llu set changes, %llu pauses, %llu duplicate votes caught "
+           "(%llu replays refused)\n",
            STEPS, (unsigned long long)anchors, (unsigned long long)stales,
            (unsigned long long)freezes, (unsigned long long)refusals,
-           (unsigned long long)set_changes, (unsigned long long)pauses);
+           (unsigned long long)set_changes, (unsigned long long)pauses,
+           (unsigned long long)dupvotes, (unsigned long long)replays);
     ck_assert_uint_gt(anchors, 100);
     ck_assert_uint_gt(stales, 3);
     ck_assert_uint_gt(freezes, 3);
     ck_assert_uint_gt(set_changes, 3);
     ck_assert_uint_gt(pauses, 2);
+    ck_assert_uint_gt(dupvotes, 3);
+    ck_assert_uint_gt(replays, 0);
     ldg_enc_free(&h);
     tk_main_free(&M);
     tk_main_free(&M2);

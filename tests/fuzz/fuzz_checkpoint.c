@@ -1,10 +1,12 @@
 /* libFuzzer target for the sub-chain checkpoint decoder and handler (chain.checkpoint,
- * chains/chn_tx.c, specs/chains.md §5.2) and the two-level proof decoder (chn_xproof_verify).
+ * chains/chn_tx.c, specs/chains.md §5.2), the duplicate-vote evidence decoder and handler
+ * (chain.evidence, §5.3) and the two-level proof decoder (chn_xproof_verify).
  *
  * The fixture: a main-chain state with sub-chain "sec" (4 validators) anchored at height 3.
  * Each input is a chain.checkpoint payload, run through the handler inside a transaction that
  * is rolled back. Seeds: the next checkpoint (accepted), the anchored one (duplicate), a
- * second block at height 3 (equivocation), one signature short.
+ * second block at height 3 (equivocation), one signature short; a validator's two precommits
+ * for different blocks (evidence), two for one block.
  *
  * Properties checked on every input:
  * - the result is OK or a code of the ledger or of 960..989 (never a store failure);
@@ -12,7 +14,10 @@
  * - an accepted checkpoint's certificate verifies under the registered set with a quorum;
  * - the same bytes given to the two-level verifier get a stable verdict with a sentence;
  * - with its signatures verified ahead into the cache (the node's path), the same result
- *   and the same sentence. */
+ *   and the same sentence;
+ * - the same bytes as a chain.evidence payload: OK or a code as above, a refusal changes
+ *   nothing, and an accepted one is two votes of one height, round and step for different
+ *   blocks, both verifying under a key of the set. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,14 +82,20 @@ static void cert(ldg_cert *c, uint64_t h, const ldg_enc *hb, unsigned signers)
     c->count = signers;
 }
 
-static ldg_result run_env(const msgpack_object *payload, ldg_txctx *c, const ldg_env *env)
+static ldg_result run_type(uint16_t type, const msgpack_object *payload, ldg_txctx *c,
+                           const ldg_env *env)
 {
-    const ldg_tx_type *t = ldg_registry_find(fx.reg, CHN_TX_CHECKPOINT);
+    const ldg_tx_type *t = ldg_registry_find(fx.reg, type);
     LDG_ASSERT(t);
     static ldg_tx tx;
-    tx.type = CHN_TX_CHECKPOINT;
+    tx.type = type;
     *c = (ldg_txctx){.reg = fx.reg, .st = fx.st, .env = env, .tx = &tx};
     return t->apply(c, payload);
+}
+
+static ldg_result run_env(const msgpack_object *payload, ldg_txctx *c, const ldg_env *env)
+{
+    return run_type(CHN_TX_CHECKPOINT, payload, c, env);
 }
 
 static ldg_result run(const msgpack_object *payload, ldg_txctx *c)
@@ -180,11 +191,75 @@ static void setup(void)
     fx.rec_len = record_bytes(fx.rec);
 }
 
+static chn_vote vote(unsigned v, uint8_t blk)
+{
+    chn_vote x = {.height = 5, .round = 1, .type = LDG_VOTE_PRECOMMIT, .has_block = true};
+    memset(x.block.b, blk, LDG_HASH_LEN);
+    ldg_hash msg;
+    ldg_vote_hash(&msg, SUB, x.height, x.round, (uint32_t)x.type, &x.block);
+    LDG_ASSERT(ldg_sign_deterministic(&x.sig, &fx.keys[v], &msg) == LDG_OK);
+    return x;
+}
+
+/* Seeds 4, 5: validator 2's precommits for two blocks (evidence), for one block twice. */
+static size_t evidence_seed(uint8_t *out, size_t cap, unsigned index)
+{
+    chn_evidence_tx ev = {.id = "sec", .key = fx.keys[2].pub, .a = vote(2, 1)};
+    ev.b = vote(2, index == 4 ? 2 : 1);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    chn_evidence_tx_encode(&e, &ev);
+    size_t n = ldg_enc_len(&e) <= cap ? ldg_enc_len(&e) : 0;
+    memcpy(out, ldg_enc_data(&e), n);
+    ldg_enc_free(&e);
+    return n;
+}
+
+/* The input as a chain.evidence payload (specs/chains.md §5.3). */
+static void check_evidence(const msgpack_object *payload)
+{
+    chn_evidence_tx ev;
+    bool shaped = chn_evidence_tx_decode(&ev, payload);
+    ldg_state_tx_begin(fx.st);
+    ldg_txctx c;
+    ldg_result r = run_type(CHN_TX_EVIDENCE, payload, &c, &fx.env);
+    LDG_ASSERT(r != LDG_R_STORE_FAILED);
+    LDG_ASSERT(r == LDG_R_OK || r < 200 || (r >= 960 && r <= 989));
+    static uint8_t now[16384];
+    size_t nl = record_bytes(now);
+    if (r != LDG_R_OK) {
+        LDG_ASSERT(nl == fx.rec_len && !memcmp(now, fx.rec, nl));
+    } else {
+        LDG_ASSERT(shaped && ev.a.height == ev.b.height && ev.a.round == ev.b.round &&
+                   ev.a.type == ev.b.type);
+        LDG_ASSERT(ev.a.has_block != ev.b.has_block ||
+                   memcmp(ev.a.block.b, ev.b.block.b, LDG_HASH_LEN));
+        bool in_set = false;
+        for (int i = 0; i < 4; i++)
+            in_set |= !memcmp(fx.keys[i].pub.b, ev.key.b, LDG_PUBKEY_LEN);
+        LDG_ASSERT(in_set);
+        const chn_vote *v[2] = {&ev.a, &ev.b};
+        for (int i = 0; i < 2; i++) {
+            ldg_hash msg;
+            ldg_vote_hash(&msg, SUB, v[i]->height, v[i]->round, (uint32_t)v[i]->type,
+                          v[i]->has_block ? &v[i]->block : NULL);
+            LDG_ASSERT(ldg_verify(&v[i]->sig, &msg, &ev.key));
+        }
+        chn_record rec;
+        bool found;
+        LDG_ASSERT(chn_record_get(fx.st, "sec", &rec, &found) == LDG_OK && found);
+        LDG_ASSERT(rec.status == CHN_FROZEN && rec.evidence_count == 1);
+    }
+    ldg_state_tx_rollback(fx.st);
+}
+
 size_t folio_fuzz_seed(uint8_t *out, size_t cap, unsigned index)
 {
-    if (index >= 4)
+    if (index >= 6)
         return 0;
     setup();
+    if (index >= 4)
+        return evidence_seed(out, cap, index);
     ldg_enc hb, e;
     ldg_enc_init(&hb);
     ldg_enc_init(&e);
@@ -237,6 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static char detail[sizeof c.detail];
     memcpy(detail, c.detail, sizeof detail);
     check_presigned(d.root, r, detail);
+    check_evidence(d.root);
     ldg_dec_free(&d);
     return 0;
 }

@@ -7,11 +7,6 @@
  *                                           the height MAIN last anchored; relay it (an
  *                                           equivocation)
  *   chn_tool badcert MAIN ID SUB            SUB's tip signed by a key not in its set
- *   chn_tool relay-fault MAIN ID SUB...     gathers the second blocks that validators
- *                                           running with [test] fault_equivocate_at signed
- *                                           (SUB/fault/equivocation-H.bin, specs/chains.md
- *                                           §9.3): the height and header most of them signed,
- *                                           one certificate of all their signatures, relayed
  *
  * create and action go through the governance committee: MAIN's operator proposes and
  * votes. Prints "CODE NAME: detail" (of the proposal's activation for those); exits 0 if the code
@@ -23,7 +18,6 @@
 #include "net_home.h"
 #include "net_rpc.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,98 +273,8 @@ static int relay_signed(const char *main_home, const char *id, const char *sub, 
     return rc;
 }
 
-/* One faulty validator's file: [h, header bin, cert]. */
-typedef struct fault_sig {
-    uint64_t h;
-    uint8_t header[LDG_PROOF_HEADER_MAX];
-    size_t hl;
-    ldg_cert cert;
-} fault_sig;
-
-static size_t read_faults(const char *sub, fault_sig *out, size_t cap)
-{
-    char dir[NET_PATH_MAX];
-    net_home_path(dir, sub, "fault");
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    struct dirent *de;
-    while (d && n < cap && (de = readdir(d))) {
-        if (strncmp(de->d_name, "equivocation-", 13) != 0)
-            continue;
-        char path[NET_PATH_MAX + 300];
-        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
-        FILE *f = fopen(path, "rb");
-        static uint8_t buf[65536];
-        size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
-        if (f)
-            fclose(f);
-        ldg_dec dec;
-        if (!len || ldg_decode(&dec, buf, len) != LDG_OK)
-            continue;
-        const msgpack_object *r = dec.root;
-        fault_sig *x = &out[n];
-        if (r->type == MSGPACK_OBJECT_ARRAY && r->via.array.size == 3 &&
-            ldg_obj_u64(&r->via.array.ptr[0], &x->h) &&
-            r->via.array.ptr[1].type == MSGPACK_OBJECT_BIN &&
-            r->via.array.ptr[1].via.bin.size <= sizeof x->header &&
-            ldg_cert_decode(&x->cert, &r->via.array.ptr[2]) == LDG_OK && x->cert.count == 1) {
-            x->hl = r->via.array.ptr[1].via.bin.size;
-            memcpy(x->header, r->via.array.ptr[1].via.bin.ptr, x->hl);
-            n++;
-        }
-        ldg_dec_free(&dec);
-    }
-    if (d)
-        closedir(d);
-    return n;
-}
-
-static int relay_fault(const char *main_home, const char *id, int nsub, char **subs)
-{
-    static fault_sig all[256];
-    size_t n = 0;
-    for (int i = 0; i < nsub; i++)
-        n += read_faults(subs[i], all + n, sizeof all / sizeof all[0] - n);
-    /* the (height, header) most validators signed; the higher height on a tie */
-    size_t best = SIZE_MAX, best_count = 0;
-    for (size_t i = 0; i < n; i++) {
-        size_t c = 0;
-        for (size_t j = 0; j < n; j++)
-            c += all[j].h == all[i].h && all[j].hl == all[i].hl &&
-                 !memcmp(all[j].header, all[i].header, all[i].hl);
-        if (c > best_count || (c == best_count && best != SIZE_MAX && all[i].h > all[best].h)) {
-            best = i;
-            best_count = c;
-        }
-    }
-    if (best == SIZE_MAX) {
-        fprintf(stderr, "chn_tool: no fault/equivocation-*.bin in the homes given\n");
-        return 2;
-    }
-    ldg_cert cert = all[best].cert;
-    cert.count = 0;
-    char who[256] = "";
-    for (size_t j = 0; j < n; j++)
-        if (all[j].h == all[best].h && all[j].hl == all[best].hl &&
-            !memcmp(all[j].header, all[best].header, all[best].hl)) {
-            cert.sigs[cert.count++] = all[j].cert.sigs[0];
-            size_t l = strlen(who);
-            snprintf(who + l, sizeof who - l, "%s%u", l ? "," : "", all[j].cert.sigs[0].validator);
-        }
-    printf("relaying a second block at height %llu signed by validators %s\n",
-           (unsigned long long)all[best].h, who);
-    ldg_enc e;
-    ldg_enc_init(&e);
-    chn_checkpoint_tx_encode(&e, id, all[best].header, all[best].hl, &cert);
-    int rc = submit(main_home, CHN_TX_CHECKPOINT, &e);
-    ldg_enc_free(&e);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
-    if (argc >= 5 && !strcmp(argv[1], "relay-fault"))
-        return relay_fault(argv[2], argv[3], argc - 4, argv + 4);
     if (argc == 6 && !strcmp(argv[1], "create"))
         return create(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
     if (argc == 5 && !strcmp(argv[1], "action"))
@@ -378,6 +282,6 @@ int main(int argc, char **argv)
     if (argc == 5 && (!strcmp(argv[1], "forge") || !strcmp(argv[1], "badcert")))
         return relay_signed(argv[2], argv[3], argv[4], !strcmp(argv[1], "forge"));
     fprintf(stderr, "usage: chn_tool create MAIN ID SUB PERIOD_MS | action MAIN ID VERB | "
-                    "forge MAIN ID SUB | badcert MAIN ID SUB | relay-fault MAIN ID SUB...\n");
+                    "forge MAIN ID SUB | badcert MAIN ID SUB\n");
     return 2;
 }
