@@ -660,7 +660,9 @@ const cli_cmd cli_cmds[] = {
     {"gov", "list", "", 0, 0, false, "list proposals with their tally",
      OPTS({"--status", "open|passed|activated|failed|expired", "only these", false}, PAGING)},
     {"gov", "show", "ID", 1, 1, false, "a proposal: what it does, tally, votes, result", NULL},
-    {"gov", "committee", "", 0, 0, false, "the members, their weights and the governed parameters",
+    {"gov", "committee", "", 0, 0, false,
+     "the members, their weights and the governed parameters (in force, and pending changes "
+     "with their activation heights)",
      NULL},
 
     /* the table itself */

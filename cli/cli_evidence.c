@@ -9,6 +9,7 @@
 #include "ldg_block.h"
 #include "ldg_chain.h"
 #include "ldg_ev.h"
+#include "net_evpass.h"
 #include "net_file.h"
 
 #include <dirent.h>
@@ -61,16 +62,9 @@ static int store_dir(cli_ctx *ctx, int argc, char **argv, char *out, size_t len)
         cli_fail(ctx, "USAGE", "the evidence store's path is too long");
         return CLI_USAGE;
     }
-    char sub[NET_PATH_MAX + 16], by[NET_PATH_MAX + 16], ids[NET_PATH_MAX + 16],
-        links[NET_PATH_MAX + 16];
-    snprintf(sub, sizeof sub, "%s/sources", out);
-    snprintf(by, sizeof by, "%s/by-source", out);
-    snprintf(ids, sizeof ids, "%s/ids", out);
-    snprintf(links, sizeof links, "%s/links", out);
-    if ((mkdir(out, 0700) != 0 && errno != EEXIST) || (mkdir(sub, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(by, 0700) != 0 && errno != EEXIST) || (mkdir(ids, 0700) != 0 && errno != EEXIST) ||
-        (mkdir(links, 0700) != 0 && errno != EEXIST)) {
-        cli_fail(ctx, "IO", "cannot create the evidence store %s: %s", out, strerror(errno));
+    char err[NET_PATH_MAX + 128];
+    if (net_evstore_open(out, err, sizeof err) != LDG_OK) {
+        cli_fail(ctx, "IO", "%s", err);
         return CLI_LOCAL;
     }
     return CLI_OK;
@@ -100,84 +94,33 @@ static int read_bounded(cli_ctx *ctx, const char *path, size_t max, uint8_t **ou
     return CLI_OK;
 }
 
-static bool is_slice_name(const char *name, ldg_hash *root)
-{
-    size_t n = strlen(name);
-    if (n != 64 + 6 || strcmp(name + 64, ".slice") != 0)
-        return false;
-    char hex[65];
-    memcpy(hex, name, 64);
-    hex[64] = '\0';
-    return ldg_hex_decode(root->b, LDG_HASH_LEN, hex) == 0;
-}
-
-/* Slice roots in the store, sorted (so anchoring order is reproducible). */
+/* Slice roots in the store. */
 static size_t store_list(const char *dir, ldg_hash **out)
 {
-    DIR *d = opendir(dir);
-    size_t n = 0, cap = 0;
-    *out = NULL;
-    if (!d)
-        return 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        ldg_hash root;
-        if (!is_slice_name(de->d_name, &root))
-            continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 64;
-            *out = realloc(*out, cap * sizeof **out);
-            LDG_ASSERT(*out);
-        }
-        (*out)[n++] = root;
-    }
-    closedir(d);
-    return n;
+    return net_evstore_list(dir, out);
 }
 
 static void slice_path(char *out, size_t len, const char *dir, const ldg_hash *root,
                        const char *ext)
 {
-    char hex[65];
-    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    snprintf(out, len, "%s/%s.%s", dir, hex, ext);
+    net_evstore_path(out, len, dir, root, ext);
 }
 
 static int slice_load(cli_ctx *ctx, const char *dir, const ldg_hash *root, ldg_ev_slice *s)
 {
-    char path[NET_PATH_MAX + 80];
-    slice_path(path, sizeof path, dir, root, "slice");
-    uint8_t *z;
-    size_t zl;
-    int rc = read_bounded(ctx, path, LDG_EV_SLICE_RAW_MAX, &z, &zl);
-    if (rc != CLI_OK)
-        return rc;
-    bool ok = ldg_ev_slice_decode(s, z, zl);
-    free(z);
-    if (!ok || memcmp(s->root.b, root->b, LDG_HASH_LEN) != 0) {
-        if (ok)
-            ldg_ev_slice_clear(s);
-        cli_fail(ctx, "SLICE_CHANGED",
-                 "%s does not decode or its records no longer hash to its root: the store "
-                 "was changed",
-                 path);
-        return CLI_REJECTED;
-    }
-    return CLI_OK;
+    char err[NET_PATH_MAX + 256];
+    ldg_err e = net_evstore_load(dir, root, s, err, sizeof err);
+    if (e == LDG_ERR_CORRUPT)
+        cli_fail(ctx, "SLICE_CHANGED", "%s", err);
+    else if (e != LDG_OK)
+        cli_fail(ctx, "IO", "%s", err);
+    return e == LDG_OK ? CLI_OK : e == LDG_ERR_CORRUPT ? CLI_REJECTED : CLI_LOCAL;
 }
 
 /* The anchor txid of a stored slice, if anchored. */
 static bool slice_anchored(const char *dir, const ldg_hash *root, ldg_hash *txid)
 {
-    char path[NET_PATH_MAX + 80], hex[66] = {0};
-    slice_path(path, sizeof path, dir, root, "anchor");
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    bool ok = fread(hex, 1, 65, f) == 65 && hex[64] == '\n';
-    fclose(f);
-    hex[64] = '\0';
-    return ok && ldg_hex_decode(txid->b, LDG_HASH_LEN, hex) == 0;
+    return net_evstore_anchored(dir, root, txid);
 }
 
 /* Finds a record by id by reading every slice (the store's slices of version 1, or an index
@@ -284,62 +227,16 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     return true;
 }
 
-/* Appends entries of `size` bytes to the buckets STORE/<sub>/<first byte, 2 hex>, sorting
- * them by bucket so that each bucket file is opened once. A bucket whose length is not a
- * whole number of entries (a torn append) is cut back to one first. */
 static ldg_err bucket_add(const char *dir, const char *sub, const uint8_t *entries, size_t n,
                           size_t size, char *err, size_t err_len)
 {
-    size_t count[257] = {0}, at[256];
-    for (size_t i = 0; i < n; i++)
-        count[entries[i * size] + 1]++;
-    for (int b = 0; b < 256; b++)
-        count[b + 1] += count[b];
-    uint8_t *e = malloc(n * size + 1);
-    LDG_ASSERT(e);
-    memcpy(at, count, sizeof at);
-    for (size_t i = 0; i < n; i++)
-        memcpy(e + at[entries[i * size]]++ * size, entries + i * size, size);
-    ldg_err rc = LDG_OK;
-    for (int b = 0; b < 256 && rc == LDG_OK; b++) {
-        size_t k = count[b + 1] - count[b];
-        if (k == 0)
-            continue;
-        char path[NET_PATH_MAX + 16];
-        snprintf(path, sizeof path, "%s/%s/%02x", dir, sub, b);
-        FILE *f = fopen(path, "ab");
-        long end = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-        if (f && end > 0 && end % (long)size != 0 && ftruncate(fileno(f), end - end % (long)size))
-            end = -1;
-        if (!f || end < 0 || fwrite(e + count[b] * size, size, k, f) != k) {
-            snprintf(err, err_len, "cannot append to %s: %s", path, strerror(errno));
-            rc = LDG_ERR_IO;
-        }
-        if (f && fclose(f) != 0 && rc == LDG_OK) {
-            snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
-            rc = LDG_ERR_IO;
-        }
-    }
-    free(e);
-    return rc;
+    return net_evstore_bucket_add(dir, sub, entries, n, size, err, err_len);
 }
 
-/* Appends the entries of a slice's ids to the record index. */
 static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *ids, size_t n,
                        char *err, size_t err_len)
 {
-    uint8_t *e = malloc(n * IDX_ENTRY + 1);
-    LDG_ASSERT(e);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = e + i * IDX_ENTRY;
-        memcpy(p, ids[i].b, 32);
-        memcpy(p + 32, root->b, 32);
-        p[64] = (uint8_t)(i >> 24), p[65] = (uint8_t)(i >> 16), p[66] = (uint8_t)(i >> 8);
-        p[67] = (uint8_t)i;
-    }
-    ldg_err rc = bucket_add(dir, "ids", e, n, IDX_ENTRY, err, err_len);
-    free(e);
-    return rc;
+    return net_evstore_idx_add(dir, root, ids, n, err, err_len);
 }
 
 /* ---- the link index (§2.2): STORE/links/<first byte of the linked id>, entries of
@@ -1039,11 +936,8 @@ static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
     ldg_enc_free(&p);
     ldg_hash txid;
     if (rc == CLI_OK && hex_field(tx, "id", txid.b, LDG_HASH_LEN)) {
-        char path[NET_PATH_MAX + 80], hex[66], err[NET_PATH_MAX + 128];
-        slice_path(path, sizeof path, store, &s->root, "anchor");
-        ldg_hex_encode(hex, txid.b, LDG_HASH_LEN);
-        hex[64] = '\n';
-        if (net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
+        char err[NET_PATH_MAX + 128];
+        if (net_evstore_mark_anchored(store, &s->root, &txid, err, sizeof err) != LDG_OK) {
             cli_fail(ctx, "IO", "%s", err);
             rc = CLI_LOCAL;
         }
@@ -1656,11 +1550,7 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 /* ---- mirrors and restore (§2.4) ---- */
 
 /* What the chain says of an anchored slice root. */
-typedef struct anchored {
-    ldg_account subject;
-    uint64_t count, t_first, t_last, copies;
-    ldg_hash txid;
-} anchored;
+typedef net_ev_anchored anchored;
 
 static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
 {
@@ -1692,22 +1582,9 @@ static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
 /* Reads the slice ROOT from another store (a mirror, a copy shipped off-site) and checks it
  * against its anchor: it decodes, hashes to ROOT, and has the anchored subject, count and
  * time range. The bytes (*z) and the anchor's facts on success. */
-/* Whether slice file bytes (hostile) are the slice anchored as root: they decode, hash to
- * root, have the anchored subject, count and time range, and each line hashes to its
- * record's payload hash (the root does not cover the lines themselves). */
 static bool copy_matches(const ldg_hash *root, const uint8_t *z, size_t zl, const anchored *an)
 {
-    ldg_ev_slice s;
-    bool ok = ldg_ev_slice_decode(&s, z, zl);
-    size_t bad;
-    if (ok) {
-        ok = !memcmp(s.root.b, root->b, LDG_HASH_LEN) && s.n == an->count &&
-             s.t_first == an->t_first && s.t_last == an->t_last &&
-             !memcmp(s.subject.b, an->subject.b, LDG_ACCOUNT_LEN) &&
-             ldg_ev_slice_lines_ok(&s, &bad);
-        ldg_ev_slice_clear(&s);
-    }
-    return ok;
+    return net_evstore_copy_matches(root, z, zl, an);
 }
 
 static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uint8_t **z,
@@ -1737,28 +1614,28 @@ static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uin
 static int install_copy(cli_ctx *ctx, const char *store, const ldg_hash *root, const uint8_t *z,
                         size_t zl, const ldg_hash *txid)
 {
-    char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128], hex[66];
-    slice_path(path, sizeof path, store, root, "slice");
-    ldg_err e = net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err);
-    ldg_hex_encode(hex, txid->b, LDG_HASH_LEN);
-    hex[64] = '\n';
-    slice_path(path, sizeof path, store, root, "anchor");
-    if (e == LDG_OK)
-        e = net_file_write(path, hex, 65, 0600, NET_FILE_REPLACE, err, sizeof err);
-    ldg_ev_slice s;
-    if (e == LDG_OK && ldg_ev_slice_decode(&s, z, zl)) {
-        e = idx_add(store, root, s.ids, s.n, err, sizeof err);
-        ldg_ev_slice_clear(&s);
-    }
-    if (e != LDG_OK) {
+    char err[NET_PATH_MAX + 128];
+    if (net_evstore_install(store, root, z, zl, txid, err, sizeof err) != LDG_OK) {
         cli_fail(ctx, "IO", "%s", err);
         return CLI_LOCAL;
     }
     return CLI_OK;
 }
 
-static uint8_t *origin_fetch(net_client *c, const ldg_hash *root, size_t *len, char *err,
-                             size_t err_len);
+/* The member this home fetches from other members' stores as (their evidence_slice and
+ * evidence_slices are for members, signed): --as, else [evidence] attest_as, else the
+ * default signer; and the chain's genesis, from the home's node. kp is wiped by the
+ * caller. */
+static int origin_signer(cli_ctx *ctx, ldg_keypair *kp, net_evorigin_signer *sg)
+{
+    if (!ctx->as && cli_load_config(ctx) == CLI_OK && ctx->cfg.ev_attest_as[0])
+        ctx->as = ctx->cfg.ev_attest_as;
+    int rc = cli_signer(ctx, kp);
+    if (rc == CLI_OK)
+        rc = genesis_hash_of_node(ctx, &sg->genesis);
+    sg->key = kp;
+    return rc;
+}
 
 /* Restore from another member's node (an RPC URL): its copy, checked against the anchor. */
 static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, uint8_t **z,
@@ -1766,18 +1643,26 @@ static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, u
 {
     char err[512] = "", hex[65];
     ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    int rc = anchor_facts(ctx, root, an);
-    if (rc != CLI_OK)
+    ldg_keypair kp;
+    net_evorigin_signer sg;
+    int rc = origin_signer(ctx, &kp, &sg);
+    if (rc == CLI_OK)
+        rc = anchor_facts(ctx, root, an);
+    if (rc != CLI_OK) {
+        explicit_bzero(&kp, sizeof kp);
         return rc;
+    }
     net_client *c;
     if (net_client_open(&c, url, 30000, err, sizeof err) != LDG_OK) {
+        explicit_bzero(&kp, sizeof kp);
         cli_fail(ctx, "UNAVAILABLE", "cannot reach %s: %s", url, err);
         return CLI_UNAVAILABLE;
     }
-    *z = origin_fetch(c, root, zl, err, sizeof err);
+    *z = net_evorigin_fetch(c, &sg, root, zl, err, sizeof err);
+    explicit_bzero(&kp, sizeof kp);
     net_client_close(c);
     if (!*z) {
-        cli_fail(ctx, "UNAVAILABLE", "%s has no copy of slice %s to give: %s", url, hex, err);
+        cli_fail(ctx, "UNAVAILABLE", "%s did not give slice %s: %s", url, hex, err);
         return CLI_UNAVAILABLE;
     }
     if (!copy_matches(root, *z, *zl, an)) {
@@ -1878,194 +1763,36 @@ static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- sync: automatic replication from the configured mirrors, and retention ---- */
 
-/* A call to another member's node: its JSON reply, or NULL with err. */
-static json_t *origin_call(net_client *c, const ldg_enc *req, char *err, size_t err_len)
+/* The pass's own-chain side for the CLI (net_evpass_ops): the node answers `evidence
+ * anchor`, evidence.attest goes through cli_submit (checked, submitted, waited for). */
+static ldg_err sync_anchor(void *arg, const ldg_hash *root, net_ev_anchored *out)
 {
-    int status = 0;
-    char *text = NULL;
-    ldg_err e = net_client_call(c, req, &status, &text);
-    if (e != LDG_OK) {
-        snprintf(err, err_len, "did not answer: %s", ldg_err_str(e));
-        return NULL;
-    }
-    json_t *j = json_loads(text, 0, NULL);
-    free(text);
-    if (j && status != 0) {
-        const char *msg = json_string_value(json_object_get(j, "message"));
-        snprintf(err, err_len, "%s", msg ? msg : "refused the request");
-        json_decref(j);
-        return NULL;
-    }
-    if (!j)
-        snprintf(err, err_len, "sent an unreadable reply");
-    return j;
+    return anchor_facts(arg, root, out) == CLI_OK ? LDG_OK : LDG_ERR_NOT_FOUND;
 }
 
-/* One chunk of the slice file into *z (grown to the size the first reply gives, which must
- * stay the same and within a slice file's bound): the bytes it added. */
-static size_t fetch_chunk(json_t *j, uint8_t **z, uint64_t *size, uint64_t off, char *err,
-                          size_t err_len)
+static ldg_err sync_attest(void *arg, const ldg_hash *root, char *err, size_t err_len)
 {
-    json_t *js = json_object_get(j, "size");
-    const char *hx = json_string_value(json_object_get(j, "data"));
-    uint64_t sz = json_is_integer(js) ? (uint64_t)json_integer_value(js) : UINT64_MAX;
-    size_t hl = hx ? strlen(hx) : 1;
-    if (sz > ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX) || (*size && sz != *size) || hl % 2 ||
-        hl / 2 > LDG_EV_FETCH_CHUNK || hl / 2 > sz - off || (hl == 0 && off < sz)) {
-        snprintf(err, err_len, "sent a malformed slice chunk");
-        return 0;
-    }
-    if (!*size) {
-        *size = sz;
-        *z = malloc(sz ? sz : 1);
-        LDG_ASSERT(*z);
-    }
-    if (ldg_hex_decode(*z + off, hl / 2, hx) != 0) {
-        snprintf(err, err_len, "sent a malformed slice chunk");
-        return 0;
-    }
-    return hl / 2;
-}
-
-/* The file of slice root from another member's node, chunk by chunk. */
-static uint8_t *origin_fetch(net_client *c, const ldg_hash *root, size_t *len, char *err,
-                             size_t err_len)
-{
-    uint8_t *z = NULL;
-    uint64_t size = 0, off = 0;
-    err[0] = '\0';
-    do {
-        ldg_enc e;
-        ldg_enc_init(&e);
-        ldg_enc_array(&e, 4);
-        ldg_enc_str(&e, "evidence");
-        ldg_enc_str(&e, "slice");
-        ldg_enc_bin(&e, root->b, LDG_HASH_LEN);
-        ldg_enc_u64(&e, off);
-        json_t *j = origin_call(c, &e, err, err_len);
-        ldg_enc_free(&e);
-        size_t got = j ? fetch_chunk(j, &z, &size, off, err, err_len) : 0;
-        json_decref(j);
-        if (!j || err[0] || (got == 0 && off < size)) {
-            free(z);
-            if (!err[0])
-                snprintf(err, err_len, "sent an empty chunk");
-            return NULL;
-        }
-        off += got;
-    } while (off < size);
-    if (size == 0) {
-        free(z);
-        snprintf(err, err_len, "sent an empty slice");
-        return NULL;
-    }
-    *len = (size_t)size;
-    return z;
-}
-
-typedef struct sync_run {
-    cli_ctx *ctx;
-    const char *store;
-    ldg_account me;
-    size_t copied, refused, failed;
-} sync_run;
-
-/* One slice of an origin: fetched, checked against its anchor on this member's chain,
- * attested, stored. A copy that does not match is refused and counted. */
-static void sync_slice(sync_run *sr, net_client *c, const char *url, const ldg_hash *root)
-{
-    char err[512] = "", hex[65];
-    ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    anchored an;
-    if (anchor_facts(sr->ctx, root, &an) != CLI_OK) {
-        sr->failed++; /* not anchored on this member's chain (yet): the next pass retries */
-        return;
-    }
-    if (!memcmp(an.subject.b, sr->me.b, LDG_ACCOUNT_LEN))
-        return; /* this member's own slice: no copy of its own to attest */
-    size_t zl;
-    uint8_t *z = origin_fetch(c, root, &zl, err, sizeof err);
-    if (!z) {
-        fprintf(stderr, "folio: evidence sync: %s %s for slice %s\n", url, err, hex);
-        sr->failed++;
-        return;
-    }
-    if (!copy_matches(root, z, zl, &an)) {
-        fprintf(stderr,
-                "folio: evidence sync: SLICE_MISMATCH: the copy of slice %s from %s does not "
-                "decode to the slice anchored on chain (its root, subject, record count or time "
-                "range differ): refused, nothing stored or attested\n",
-                hex, url);
-        sr->refused++;
-        free(z);
-        return;
-    }
     ldg_enc p;
     ldg_enc_init(&p);
     ldg_enc_array(&p, 1);
     ldg_enc_bin(&p, root->b, LDG_HASH_LEN);
-    int rc = cli_submit(sr->ctx, LDG_TX_EV_ATTEST, &p, "evidence attest", NULL);
+    int rc = cli_submit(arg, LDG_TX_EV_ATTEST, &p, "evidence attest", NULL);
     ldg_enc_free(&p);
-    if (rc == CLI_OK)
-        rc = install_copy(sr->ctx, sr->store, root, z, zl, &an.txid);
-    free(z);
-    sr->copied += rc == CLI_OK;
-    sr->failed += rc != CLI_OK;
+    snprintf(err, err_len, "evidence attest was not committed (exit %d)", rc);
+    return rc == CLI_OK ? LDG_OK : LDG_ERR_INVALID;
 }
 
-/* Every anchored slice the node at url keeps and this store lacks. */
-static void sync_origin(sync_run *sr, const char *url)
+static void sync_say(void *arg, bool error, const char *line)
 {
-    net_client *c;
-    char err[512] = "";
-    if (net_client_open(&c, url, 30000, err, sizeof err) != LDG_OK) {
-        fprintf(stderr, "folio: evidence sync: cannot reach %s: %s\n", url, err);
-        sr->failed++;
-        return;
-    }
-    ldg_hash after = {{0}}, txid;
-    for (bool more = true; more;) {
-        ldg_enc e;
-        ldg_enc_init(&e);
-        ldg_enc_array(&e, 3);
-        ldg_enc_str(&e, "evidence");
-        ldg_enc_str(&e, "slices");
-        ldg_enc_bin(&e, after.b, LDG_HASH_LEN);
-        json_t *j = origin_call(c, &e, err, sizeof err);
-        ldg_enc_free(&e);
-        json_t *a = json_object_get(j, "slices");
-        if (!json_is_array(a) || json_array_size(a) > LDG_EV_LIST_MAX) {
-            fprintf(stderr, "folio: evidence sync: %s %s\n", url,
-                    j ? "sent a malformed list" : err);
-            json_decref(j);
-            sr->failed++;
-            break;
-        }
-        more = json_is_true(json_object_get(j, "more")) && json_array_size(a) > 0;
-        for (size_t i = 0; i < json_array_size(a); i++) {
-            ldg_hash root;
-            const char *h = json_string_value(json_array_get(a, i));
-            if (!h || ldg_hex_decode(root.b, LDG_HASH_LEN, h) != 0 ||
-                memcmp(root.b, after.b, LDG_HASH_LEN) <= 0) {
-                more = false; /* out of order: a page could loop */
-                sr->failed++;
-                break;
-            }
-            after = root;
-            if (!slice_anchored(sr->store, &root, &txid))
-                sync_slice(sr, c, url, &root);
-        }
-        json_decref(j);
-    }
-    net_client_close(c);
+    cli_ctx *ctx = arg;
+    if (error)
+        fprintf(stderr, "folio: %s\n", line);
+    else if (!ctx->json)
+        printf("%s\n", line);
 }
-
-/* Deletes the lines of anchored slices older than the retention period (§2.3). */
-static int retention_pass(cli_ctx *ctx, const char *store, uint64_t days, size_t *purged);
 
 static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
 {
-    sync_run sr = {.ctx = ctx};
     char store[NET_PATH_MAX];
     int rc = cli_load_config(ctx);
     if (rc == CLI_OK)
@@ -2073,38 +1800,41 @@ static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     const char *list = cli_opt(argc, argv, "--from");
     if (rc == CLI_OK && !list)
         list = ctx->cfg.ev_mirrors;
+    ldg_keypair kp;
+    net_evorigin_signer sg;
     if (rc == CLI_OK && *list)
-        rc = subject_of_signer(ctx, &sr.me);
-    if (rc != CLI_OK)
+        rc = origin_signer(ctx, &kp, &sg);
+    if (rc != CLI_OK) {
+        explicit_bzero(&kp, sizeof kp);
         return rc;
-    sr.store = store;
-    char urls[sizeof ctx->cfg.ev_mirrors];
-    snprintf(urls, sizeof urls, "%s", list);
-    size_t n = 0, purged = 0;
-    for (char *save, *u = strtok_r(urls, ", ", &save); u; u = strtok_r(NULL, ", ", &save), n++)
-        sync_origin(&sr, u);
-    if (ctx->cfg.ev_retention_days > 0)
-        rc = retention_pass(ctx, store, (uint64_t)ctx->cfg.ev_retention_days, &purged);
+    }
+    net_evpass_cfg cfg = {.store = store,
+                          .mirrors = list,
+                          .signer = *list ? &sg : NULL,
+                          .retention_days = ctx->cfg.ev_retention_days};
+    net_evpass_ops ops = {
+        .arg = ctx, .anchor = sync_anchor, .attest = sync_attest, .say = sync_say};
+    net_evpass_stats st;
+    ldg_err e = net_evpass_run(&cfg, &ops, &st);
+    explicit_bzero(&kp, sizeof kp);
     if (ctx->json) {
-        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "mirrors", (json_int_t)n, "copied",
-                              (json_int_t)sr.copied, "refused", (json_int_t)sr.refused, "failed",
-                              (json_int_t)sr.failed, "purged", (json_int_t)purged);
+        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "mirrors", (json_int_t)st.mirrors, "copied",
+                              (json_int_t)st.copied, "refused", (json_int_t)st.refused, "failed",
+                              (json_int_t)st.failed, "purged", (json_int_t)st.purged);
         cli_print_json(j);
         json_decref(j);
-    } else {
-        printf("evidence sync: %zu slice%s copied, verified and attested from %zu mirror%s; %zu "
-               "refused; %zu not reached (retried next pass); lines of %zu slice%s deleted "
-               "(retention)\n",
-               sr.copied, sr.copied == 1 ? "" : "s", n, n == 1 ? "" : "s", sr.refused, sr.failed,
-               purged, purged == 1 ? "" : "s");
     }
-    if (rc == CLI_OK && sr.refused) {
+    if (e != LDG_OK) {
+        cli_fail(ctx, "IO", "the retention pass failed (the line above)");
+        return CLI_LOCAL;
+    }
+    if (st.refused) {
         cli_fail(ctx, "SLICE_MISMATCH",
-                 "%zu slice%s refused: the copies do not match their anchors", sr.refused,
-                 sr.refused == 1 ? "" : "s");
+                 "%zu slice%s refused: the copies do not match their anchors", st.refused,
+                 st.refused == 1 ? "" : "s");
         return CLI_REJECTED;
     }
-    return rc;
+    return CLI_OK;
 }
 
 /* ---- status ---- */
@@ -2204,53 +1934,16 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
 
 /* ---- purge (retention, §2.3) ---- */
 
-/* Deletes the lines of one anchored slice whose newest record is before cutoff_ms: true if
- * it did. */
-static int purge_one(cli_ctx *ctx, const char *store, const ldg_hash *root, uint64_t cutoff_ms,
-                     bool *done)
-{
-    ldg_hash txid;
-    ldg_ev_slice s;
-    *done = false;
-    if (!slice_anchored(store, root, &txid))
-        return CLI_OK; /* never the only copy of what the chain has not yet committed to */
-    int rc = slice_load(ctx, store, root, &s);
-    if (rc != CLI_OK)
-        return rc;
-    if (!s.purged && s.t_last < cutoff_ms) {
-        s.purged = true;
-        size_t zl;
-        uint8_t *z = ldg_ev_slice_encode(&s, &zl);
-        char path[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
-        slice_path(path, sizeof path, store, root, "slice");
-        if (net_file_write(path, z, zl, 0600, NET_FILE_REPLACE, err, sizeof err) != LDG_OK) {
-            cli_fail(ctx, "IO", "%s", err);
-            rc = CLI_LOCAL;
-        }
-        *done = rc == CLI_OK;
-        free(z);
-    }
-    ldg_ev_slice_clear(&s);
-    return rc;
-}
-
 static int retention_pass(cli_ctx *ctx, const char *store, uint64_t days, size_t *purged)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-    uint64_t cutoff = now > days * 86400000ULL ? now - days * 86400000ULL : 0;
-    ldg_hash *roots;
-    size_t n = store_list(store, &roots);
-    int rc = CLI_OK;
-    *purged = 0;
-    for (size_t i = 0; i < n && rc == CLI_OK; i++) {
-        bool done;
-        rc = purge_one(ctx, store, &roots[i], cutoff, &done);
-        *purged += done;
-    }
-    free(roots);
-    return rc;
+    char err[NET_PATH_MAX + 256];
+    ldg_err e = net_evstore_retention(store, days, now, purged, err, sizeof err);
+    if (e != LDG_OK)
+        cli_fail(ctx, e == LDG_ERR_CORRUPT ? "SLICE_CHANGED" : "IO", "%s", err);
+    return e == LDG_OK ? CLI_OK : e == LDG_ERR_CORRUPT ? CLI_REJECTED : CLI_LOCAL;
 }
 
 static int cmd_purge(cli_ctx *ctx, int argc, char **argv)

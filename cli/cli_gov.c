@@ -412,12 +412,24 @@ static int committee(cli_ctx *ctx)
            json_is_true(json_object_get(j, "from_genesis_registrars"))
                ? " (the genesis registrars: written at the first governance transaction)"
                : "");
-    t = cli_table_new(3, (const char *const[]){"PARAMETER", "VALUE", "MEANING"});
+    t = cli_table_new(4, (const char *const[]){"PARAMETER", "VALUE", "PENDING", "MEANING"});
     json_array_foreach(json_object_get(j, "params"), i, m)
     {
-        char v[24];
+        char v[24], pend[96] = "-";
         snprintf(v, sizeof v, "%lld", i_of(m, "value"));
-        cli_table_row(t, (const char *const[]){s_of(m, "name"), v, s_of(m, "text")});
+        size_t k;
+        json_t *q;
+        size_t used = 0;
+        json_array_foreach(json_object_get(m, "pending"), k, q)
+        {
+            /* "500 at 1234" (the activation height), several separated by commas */
+            int w = snprintf(pend + used, sizeof pend - used, "%s%lld at %lld", k ? ", " : "",
+                             i_of(q, "value"), i_of(q, "activation_height"));
+            if (w < 0 || (size_t)w >= sizeof pend - used)
+                break;
+            used += (size_t)w;
+        }
+        cli_table_row(t, (const char *const[]){s_of(m, "name"), v, pend, s_of(m, "text")});
     }
     cli_table_print(t, stdout);
     cli_table_free(t);

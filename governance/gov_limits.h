@@ -26,6 +26,10 @@
 #define GOV_ACTIVATIONS_PER_BLOCK 16
 #define GOV_EXPIRIES_PER_BLOCK 64
 
+/* Passed proposals waiting for activation that gov_committee reads to show the pending
+ * parameter changes: one reply's work stays bounded (the earliest activations first). */
+#define GOV_PENDING_SHOWN_MAX 256
+
 /* Length of a governed parameter's name ("chains.anchor_period_ms"). */
 #define GOV_PARAM_NAME_LEN_MAX 32
 

@@ -163,6 +163,10 @@ extern const size_t gov_param_def_count;
 /* The value in force (default if never set); LDG_ERR_NOT_FOUND for an unknown name. */
 ldg_err gov_param_get(ldg_state *st, const char *name, uint64_t *value) LDG_WARN_UNUSED;
 
+/* The block limits in force for the block after st (block.max_txs, block.max_bytes): the
+ * registry's ldg_block_limits_fn. */
+ldg_err gov_block_limits(ldg_state *st, ldg_block_limits *out) LDG_WARN_UNUSED;
+
 /* The committee's own account, the sender of every committee action: the first 20 bytes
  * of TH("folio/committee", ""). No key hashes to it; it is no participant. */
 void gov_committee_account(ldg_account *out);
@@ -172,6 +176,7 @@ void gov_committee_account(ldg_account *out);
 void gov_code_approved_put(ldg_state *st, const uint8_t code_hash[32], uint64_t by);
 
 /* Registers result codes, the two transaction types, the genesis hook, the block hook,
+ * the block limits (block.max_txs, block.max_bytes),
  * the work-due check and the code gate. */
 void gov_module_register(ldg_registry *r);
 

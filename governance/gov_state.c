@@ -41,6 +41,10 @@ uint64_t gov_status_parse(const char *name)
 
 /* Parameters: the parameter names the chain reads, bounds that keep it live. */
 const gov_param_def gov_param_defs[] = {
+    {"block.max_bytes", LDG_BLOCK_SIZE_MAX, LDG_BLOCK_SIZE_FLOOR, LDG_BLOCK_SIZE_MAX,
+     "encoded transaction bytes of one block at most (blocks after the activation's)"},
+    {"block.max_txs", LDG_BLOCK_TX_MAX, LDG_BLOCK_TX_FLOOR, LDG_BLOCK_TX_MAX,
+     "transactions of one block at most (blocks after the activation's)"},
     {"chains.anchor_period_ms", 10000, 1000, 86400000,
      "default anchoring period of a sub-chain (ms of main-chain block time)"},
     {"chains.retention", 10000, 16, 100000000,
@@ -85,6 +89,19 @@ ldg_err gov_param_get(ldg_state *st, const char *name, uint64_t *value)
         return LDG_OK;
     }
     return ldg_state_get_u64(st, key, 2 + nl, value);
+}
+
+ldg_err gov_block_limits(ldg_state *st, ldg_block_limits *out)
+{
+    uint64_t txs, bytes;
+    ldg_err err = gov_param_get(st, "block.max_txs", &txs);
+    if (err == LDG_OK)
+        err = gov_param_get(st, "block.max_bytes", &bytes);
+    if (err != LDG_OK)
+        return err;
+    /* gov_param_defs bound both; the ledger clamps them again */
+    *out = (ldg_block_limits){(uint32_t)(txs > UINT32_MAX ? UINT32_MAX : txs), bytes};
+    return LDG_OK;
 }
 
 void gov_committee_account(ldg_account *out)

@@ -458,4 +458,5 @@ void gov_module_register(ldg_registry *r)
     ldg_registry_add_hook_reg(r, gov_hook);
     ldg_registry_add_work_due(r, gov_work_due);
     ldg_registry_set_code_gate(r, gov_code_gate);
+    ldg_registry_set_block_limits(r, gov_block_limits);
 }

@@ -20,6 +20,7 @@ struct ldg_chain {
     pthread_mutex_t tip_lock;
     ldg_tip tip;  /* stored (under tip_lock) */
     ldg_tip head; /* committed: tip, or the block being stored (the committing thread's) */
+    ldg_block_limits limits; /* in force for block head + 1: from the state after head */
     bool read_only;
     unsigned verify_threads;
     ldg_sigcache *sigcache;         /* checks verified ahead of each block (ldg_sigcache.h) */
@@ -503,9 +504,17 @@ static ldg_err tree_base_scan(void *arg, const uint8_t *p, size_t pl,
     return ldg_store_scan(arg, LDG_CF_TREE, p, pl, fn, fa);
 }
 
+static ldg_err tree_base_multi_get(void *arg, size_t n, const uint8_t *const *keys,
+                                   const size_t *klens, uint8_t **vals, size_t *vlens, bool *found)
+{
+    return ldg_store_multi_get(arg, LDG_CF_TREE, n, keys, klens, vals, vlens, found);
+}
+
 ldg_state_base ldg_chain_tree_base(ldg_chain *c)
 {
-    return (ldg_state_base){tree_base_get, tree_base_scan, c->store, NULL, NULL, NULL};
+    /* (multi_get: a state-sync chunk's leaves are read at once, ldg_smt_snap_read) */
+    return (ldg_state_base){tree_base_get,       tree_base_scan, c->store,
+                            tree_base_multi_get, NULL,           NULL};
 }
 
 static ldg_err tree_open(ldg_chain *c, bool empty)
@@ -702,7 +711,10 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     ldg_batch_put(b, LDG_CF_META, META_CHAIN_ID, sizeof META_CHAIN_ID - 1, g->chain_id,
                   strlen(g->chain_id));
     ldg_chain_index_block(c, b, c->overlay, 0, g->time_ms);
-    ldg_err err = ldg_store_write(c->store, b, true);
+    ldg_block_limits lim;
+    ldg_err err = ldg_block_limits_read(c->reg, c->overlay, &lim);
+    if (err == LDG_OK)
+        err = ldg_store_write(c->store, b, true);
     ldg_batch_free(b);
     ldg_enc_free(&ge);
     ldg_enc_free(&rec);
@@ -711,6 +723,7 @@ static ldg_err write_genesis(ldg_chain *c, const ldg_genesis *g)
     tree_done(c, err == LDG_OK, 0);
     if (err == LDG_OK) {
         c->tip = c->head = tip;
+        c->limits = lim;
         c->index_ready = true;
         snprintf(c->chain_id, sizeof c->chain_id, "%s", g->chain_id);
         ldg_genesis_hash(&c->genesis_hash, g);
@@ -775,6 +788,8 @@ static ldg_err chain_init(ldg_chain *c, const ldg_registry *reg, const ldg_genes
         err = load_genesis_hash(c);
     if (err == LDG_OK)
         err = tree_open(c, false);
+    if (err == LDG_OK)
+        err = ldg_block_limits_read(c->reg, c->overlay, &c->limits);
     else if (err == LDG_ERR_NOT_FOUND && genesis && !read_only) {
         err = tree_open(c, true);
         if (err == LDG_OK)
@@ -1177,7 +1192,8 @@ ldg_err ldg_chain_propose_refs(ldg_chain *c, const ldg_tx_ref *refs, const size_
     size_t bytes = 0;
     for (uint32_t i = 0; i < n; i++)
         bytes += lens[i];
-    if (bytes > LDG_BLOCK_SIZE_MAX)
+    ldg_block_limits lim = ldg_chain_block_limits(c);
+    if (!ldg_block_limits_fit(&lim, n, bytes, NULL, 0))
         return LDG_ERR_TOO_LARGE;
     ldg_tip tip = c->head;
     memset(out, 0, sizeof *out);
@@ -1217,17 +1233,37 @@ static ldg_err check_header(ldg_chain *c, const ldg_header *h, const ldg_tx *txs
     return err;
 }
 
+/* The block limits in force at h's height (those of the state after the previous block,
+ * whatever is "now" elsewhere): LDG_ERR_TOO_LARGE, said on stderr, if it exceeds them. */
+static ldg_err check_limits(ldg_chain *c, const ldg_header *h, const size_t *lens, uint32_t n)
+{
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += lens[i];
+    char why[128];
+    ldg_block_limits lim = ldg_chain_block_limits(c);
+    if (ldg_block_limits_fit(&lim, n, bytes, why, sizeof why))
+        return LDG_OK;
+    fprintf(stderr, "folio: block %llu is refused: %s\n", (unsigned long long)h->height, why);
+    return LDG_ERR_TOO_LARGE;
+}
+
+ldg_block_limits ldg_chain_block_limits(ldg_chain *c)
+{
+    /* Under tip_lock: the committing thread sets them, the consensus thread reads them. */
+    pthread_mutex_lock(&c->tip_lock);
+    ldg_block_limits lim = c->limits;
+    pthread_mutex_unlock(&c->tip_lock);
+    return lim;
+}
+
 ldg_err ldg_chain_check(ldg_chain *c, const ldg_header *h, const ldg_tx_ref *refs,
                         const size_t *lens, uint32_t n)
 {
     if (h->version != LDG_BLOCK_VERSION || h->tx_count > LDG_BLOCK_TX_MAX || n > LDG_BLOCK_TX_MAX)
         return LDG_ERR_INVALID;
-    size_t bytes = 0;
-    for (uint32_t i = 0; i < n; i++)
-        bytes += lens[i];
-    if (bytes > LDG_BLOCK_SIZE_MAX)
-        return LDG_ERR_INVALID;
-    return check_header_refs(c, h, refs, n);
+    ldg_err err = check_limits(c, h, lens, n);
+    return err != LDG_OK ? err : check_header_refs(c, h, refs, n);
 }
 
 /* Runs hooks and transactions on st. */
@@ -1272,16 +1308,12 @@ ldg_err ldg_chain_execute(ldg_chain *c, const ldg_header *h, const uint8_t *cons
     uint32_t n = (uint32_t)h->tx_count, bad = 0;
     if (h->tx_count > LDG_BLOCK_TX_MAX)
         return LDG_ERR_INVALID;
+    ldg_err err = check_limits(c, h, lens, n);
+    if (err != LDG_OK)
+        return err;
     ldg_tx *dec = malloc((n ? n : 1) * sizeof *dec);
     LDG_ASSERT(dec);
-    size_t bytes = 0;
-    for (uint32_t i = 0; i < n; i++)
-        bytes += lens[i];
-    if (bytes > LDG_BLOCK_SIZE_MAX) {
-        free(dec);
-        return LDG_ERR_INVALID;
-    }
-    ldg_err err = decode_all(txs, lens, n, dec, &bad);
+    err = decode_all(txs, lens, n, dec, &bad);
     if (err != LDG_OK) {
         fprintf(stderr, "folio: block %llu: transaction %u does not decode\n",
                 (unsigned long long)h->height, bad);
@@ -1402,11 +1434,24 @@ ldg_err ldg_chain_persist(ldg_chain *c)
     return err;
 }
 
+static void set_limits(ldg_chain *c, const ldg_block_limits *lim)
+{
+    pthread_mutex_lock(&c->tip_lock);
+    c->limits = *lim;
+    pthread_mutex_unlock(&c->tip_lock);
+}
+
 ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *const *txs,
                             const size_t *lens, const ldg_cert *cert, const ldg_exec_out *out,
                             ldg_commit_mode mode)
 {
     LDG_ASSERT(!c->read_only);
+    /* The next block's limits, from the state this block leaves (its hooks may have
+     * activated a block.* parameter): read before the overlay settles. */
+    ldg_block_limits lim;
+    ldg_err lerr = ldg_block_limits_read(c->reg, c->overlay, &lim);
+    if (lerr != LDG_OK)
+        return lerr;
     const ldg_write *w;
     size_t nw = ldg_state_writes(c->overlay, &w);
     ldg_batch *b = ldg_batch_new(c->store);
@@ -1453,6 +1498,7 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
         }
         ldg_state_settle_keep(c->overlay, c->cache_keys, c->cache_bytes, oldest);
         c->head = tip;
+        set_limits(c, &lim);
         pthread_mutex_lock(&c->wlock);
         c->wq[(c->wq_head + c->wq_len) % LDG_CHAIN_WRITES_IN_FLIGHT] =
             (struct wjob){.batch = b, .tip = tip, .epoch = epoch};
@@ -1478,6 +1524,7 @@ ldg_err ldg_chain_commit_ex(ldg_chain *c, const ldg_header *h, const uint8_t *co
         ldg_state_reset(c->overlay);
     if (err == LDG_OK) {
         c->head = tip;
+        set_limits(c, &lim);
         publish_tip(c, &tip);
         if (mode == LDG_COMMIT_SYNCED)
             err = ldg_mark_write(c->mark_fd, tip.height);

@@ -73,6 +73,10 @@ typedef struct ldg_tip {
  * if the store is empty and genesis is NULL, fails with LDG_ERR_NOT_FOUND. */
 ldg_err ldg_chain_open(ldg_chain **out, const char *db_path, const ldg_registry *reg,
                        const ldg_genesis *genesis, bool read_only) LDG_WARN_UNUSED;
+/* The block limits in force for the next block (head + 1): read from the state after the
+ * head when the chain opens and at each commit (ldg_block_limits_read). The committing
+ * thread's, like the head. */
+ldg_block_limits ldg_chain_block_limits(ldg_chain *c);
 /* What ldg_chain_open_report says about a store that did not open. */
 typedef struct ldg_open_report {
     bool lost;         /* the store opened below its committed-height mark (ldg_mark.h) */

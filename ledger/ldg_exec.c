@@ -71,6 +71,7 @@ struct ldg_registry {
     ldg_transfer_hook_fn transfer_hooks[REGISTRY_HOOKS_MAX];
     size_t transfer_hook_count;
     ldg_sigjobs_fn sigjobs[REGISTRY_TYPES_MAX]; /* by type number */
+    ldg_block_limits_fn limits;
 };
 
 ldg_registry *ldg_registry_new(void)
@@ -182,6 +183,49 @@ ldg_result ldg_transfer_hooks_run(ldg_txctx *c, const char *instrument, const ld
             return r;
     }
     return LDG_R_OK;
+}
+
+void ldg_registry_set_block_limits(ldg_registry *r, ldg_block_limits_fn fn)
+{
+    LDG_ASSERT(!r->limits);
+    r->limits = fn;
+}
+
+ldg_err ldg_block_limits_read(const ldg_registry *r, ldg_state *st, ldg_block_limits *out)
+{
+    *out = (ldg_block_limits){LDG_BLOCK_TX_MAX, LDG_BLOCK_SIZE_MAX};
+    if (!r || !r->limits)
+        return LDG_OK;
+    ldg_block_limits v;
+    ldg_err err = r->limits(st, &v);
+    if (err != LDG_OK)
+        return err;
+    /* The module validated them; clamping keeps the memory bounds whatever it says. */
+    out->max_txs = v.max_txs < LDG_BLOCK_TX_FLOOR ? LDG_BLOCK_TX_FLOOR
+                   : v.max_txs > LDG_BLOCK_TX_MAX ? LDG_BLOCK_TX_MAX
+                                                  : v.max_txs;
+    out->max_bytes = v.max_bytes < LDG_BLOCK_SIZE_FLOOR ? LDG_BLOCK_SIZE_FLOOR
+                     : v.max_bytes > LDG_BLOCK_SIZE_MAX ? LDG_BLOCK_SIZE_MAX
+                                                        : v.max_bytes;
+    return LDG_OK;
+}
+
+bool ldg_block_limits_fit(const ldg_block_limits *lim, uint64_t n, uint64_t bytes, char *why,
+                          size_t why_len)
+{
+    if (n > lim->max_txs) {
+        if (why)
+            snprintf(why, why_len, "%llu transactions; block.max_txs in force is %u",
+                     (unsigned long long)n, lim->max_txs);
+        return false;
+    }
+    if (bytes > lim->max_bytes) {
+        if (why)
+            snprintf(why, why_len, "%llu transaction bytes; block.max_bytes in force is %llu",
+                     (unsigned long long)bytes, (unsigned long long)lim->max_bytes);
+        return false;
+    }
+    return true;
 }
 
 bool ldg_registry_work_due(const ldg_registry *r, ldg_state *st, uint64_t time_ms)

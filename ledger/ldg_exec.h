@@ -124,6 +124,16 @@ typedef ldg_result (*ldg_code_gate_fn)(ldg_txctx *c, const uint8_t code_hash[32]
 typedef uint32_t (*ldg_sigjobs_fn)(ldg_state *st, const ldg_env *env, const ldg_tx *tx,
                                    ldg_sigjob *out, uint32_t max);
 
+/* Block limits in force for a block: a function of the state after the previous block
+ * (the governed block.max_txs and block.max_bytes, specs/governance.md §5), registered by
+ * a module (governance); a registry without one has the ceilings. max_bytes bounds the sum
+ * of the block's encoded transactions. */
+typedef struct ldg_block_limits {
+    uint32_t max_txs;
+    uint64_t max_bytes;
+} ldg_block_limits;
+typedef ldg_err (*ldg_block_limits_fn)(ldg_state *st, ldg_block_limits *out);
+
 ldg_registry *ldg_registry_new(void);
 void ldg_registry_free(ldg_registry *r);
 void ldg_registry_add_tx(ldg_registry *r, const ldg_tx_type *t);
@@ -138,6 +148,18 @@ void ldg_registry_add_sigjobs(ldg_registry *r, uint16_t type, ldg_sigjobs_fn fn)
  * alone (unit tests) has no committee; the node's registry always sets it. */
 void ldg_registry_set_code_gate(ldg_registry *r, ldg_code_gate_fn fn);
 ldg_result ldg_code_gate_run(ldg_txctx *c, const uint8_t code_hash[32]);
+/* At most one (asserts). */
+void ldg_registry_set_block_limits(ldg_registry *r, ldg_block_limits_fn fn);
+/* The limits for the block after the state st (r may be NULL: the ceilings). Whatever the
+ * module returns is kept within [LDG_BLOCK_TX_FLOOR, LDG_BLOCK_TX_MAX] and
+ * [LDG_BLOCK_SIZE_FLOOR, LDG_BLOCK_SIZE_MAX], so the memory bounds sized by the ceilings
+ * hold for any value. */
+ldg_err ldg_block_limits_read(const ldg_registry *r, ldg_state *st,
+                              ldg_block_limits *out) LDG_WARN_UNUSED;
+/* Whether n transactions of `bytes` encoded bytes in all fit lim; if not, why (may be
+ * NULL) names the limit and the value in force. */
+bool ldg_block_limits_fit(const ldg_block_limits *lim, uint64_t n, uint64_t bytes, char *why,
+                          size_t why_len);
 /* Runs the genesis hooks in registration order (after ldg_genesis_apply). */
 void ldg_exec_genesis_hooks(const ldg_registry *r, ldg_state *st, const struct ldg_genesis *g);
 /* Runs every transfer hook in registration order; the first refusal wins. */

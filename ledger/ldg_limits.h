@@ -42,6 +42,18 @@
  * below the RPC message cap so block sync can carry one block per message. */
 #define LDG_BLOCK_SIZE_MAX (16 * 1024 * 1024)
 
+/* The two above are the ceilings of the governed parameters block.max_txs and
+ * block.max_bytes (specs/governance.md §5): the committee may lower a chain's limits, never
+ * above these, so every buffer sized by them stays large enough. The floors keep a chain
+ * that the committee mis-set usable: a block carries at least a committee's round of
+ * votes (LDG_COMMITTEE_MEMBERS_MAX), and two transactions of the largest size. */
+#define LDG_BLOCK_TX_FLOOR 64
+#define LDG_BLOCK_SIZE_FLOOR (2 * LDG_TX_SIZE_MAX)
+
+/* The proposer leaves this much of LDG_BLOCK_SIZE_MAX for the block's own encoding (header,
+ * refs, framing), so a full block fits one RPC or sync message. */
+#define LDG_BLOCK_SIZE_SLACK (1024 * 1024)
+
 /* A block is produced at most this long after the first pending transaction arrived, so
  * one transaction sees commit quickly while a burst is batched into one block. */
 #define LDG_BLOCK_INTERVAL_MS 20
@@ -624,9 +636,10 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Anchor transactions per block: each one is ~300 bytes and four state writes; 256 per
  * block is 16 million records per block, beyond 100 brokers' 300 GB days. */
 #define LDG_EV_ANCHORS_PER_BLOCK_MAX 256
-/* Log entries the node reads to answer one consistency proof: it rebuilds the leaves from
- * the entries (one state read each). 2^16 slices are 4 billion records, months of a large
- * broker; longer logs need stored interior nodes (not done). */
+/* Log entries the node reads to answer one consistency proof of a log begun before its
+ * interior nodes were stored ('P' 't', evidence.md §4): it rebuilds the leaves from the
+ * entries (one state read each). 2^16 slices are 4 billion records. A log with stored
+ * nodes is proved from O(log^2 n) of them, whatever its size. */
 #define LDG_EV_LOG_PROOF_ENTRIES_MAX 65536
 /* Records per tile of a slice file (specs/evidence.md §2.2): each tile is its own zstd frame
  * and its root is kept in the slice's head, so proving one record decompresses and re-hashes
@@ -643,6 +656,11 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 #define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
 /* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
 #define LDG_EV_LIST_MAX 256
+/* How long the node's sync thread waits for its evidence.attest to commit before it counts
+ * the slice as failed (retried next pass): a few blocks' time, well under a tx's expiry. */
+#define LDG_EV_ATTEST_WAIT_MS 30000
+/* The expiry of the sync thread's evidence.attest transactions, from the node's clock. */
+#define LDG_EV_ATTEST_EXPIRY_MS 120000
 /* Names of fields in an evidence schema (--schema FILE): a JSON key or a CSV column. */
 #define LDG_EV_FIELD_NAME_MAX 64
 /* Fields a schema may require: a record's identifying fields, not a whole data model. */
@@ -659,6 +677,11 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 
 _Static_assert(LDG_RPC_MSG_SIZE_MAX > LDG_BLOCK_SIZE_MAX, "a block must fit one RPC message");
 _Static_assert(LDG_TX_SIZE_MAX * 2 <= LDG_BLOCK_SIZE_MAX, "a block holds at least two max txs");
+_Static_assert(LDG_BLOCK_TX_FLOOR >= LDG_COMMITTEE_MEMBERS_MAX &&
+                   LDG_BLOCK_TX_FLOOR <= LDG_BLOCK_TX_MAX,
+               "the governed block.max_txs range is not empty and holds a round of votes");
+_Static_assert(LDG_BLOCK_SIZE_FLOOR + LDG_BLOCK_SIZE_SLACK <= LDG_BLOCK_SIZE_MAX,
+               "the governed block.max_bytes range is not empty");
 _Static_assert(LDG_TX_SIZE_MAX <= LDG_RPC_MSG_SIZE_MAX, "a max tx fits one submit message");
 _Static_assert(1ULL * LDG_QUERY_PAGE_MAX * LDG_QUERY_ROW_JSON_MAX + 64 * 1024 <=
                    LDG_RPC_MSG_SIZE_MAX,
@@ -776,11 +799,10 @@ _Static_assert(CLI_IMPORT_BATCH_TX <= LDG_MEMPOOL_TX_MAX / 4,
  * hide a round trip behind verifying and writing, few enough that a node's memory for
  * replies stays under ~20 MiB. */
 #define LDG_SNAP_CHUNKS_IN_FLIGHT 4
-/* State sync's finish builds the tree from the synced state keys in passes of this many
- * keys (each pass one unsynced batch of its nodes), so that its memory does not grow with
- * the state: ~LDG_SNAP_FINISH_BYTES_MAX of keys and values plus the pass's new nodes. */
-#define LDG_SNAP_FINISH_KEYS 65536
-#define LDG_SNAP_FINISH_BYTES_MAX (64 * 1024 * 1024)
+/* State sync's finish builds the split nodes (a chunk's own nodes are written with it) in
+ * batches of at most this many, one depth at a time, so that its memory does not grow with
+ * the state: ~1.3 KiB a node. */
+#define LDG_SNAP_FINISH_NODES 4096
 /* Snapshot retention on the serving side: a node serves chunks of the state after block H
  * only while H is at most this many blocks below its tip (and within its tree's retention,
  * retain_blocks). A snapshot costs nothing to keep (the versioned tree is the snapshot); the

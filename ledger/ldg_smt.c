@@ -125,19 +125,13 @@ static void write_leaf(upd *u, const op *o, child *out)
     uint8_t k[NODE_KEY_MAX];
     size_t kl = smt_leaf_key(k, u->tid, &o->path, t->st_version);
     if (o->lkind == LDG_SMT_LEAF_REGISTER) {
-        uint8_t v[1 + LDG_SMT_ID_LEN + CHILD_ENC_LEN];
-        v[0] = 3;
-        memcpy(v + 1, o->id12, LDG_SMT_ID_LEN);
-        smt_child_encode(v + 1 + LDG_SMT_ID_LEN, &o->sroot);
-        smt_stage(t, k, kl, v, sizeof v, true, t->st_version);
+        uint8_t v[REG_LEAF_ENC_LEN];
+        smt_stage(t, k, kl, v, smt_register_leaf_encode(v, o->id12, &o->sroot), true,
+                  t->st_version);
         return;
     }
-    uint8_t *v = stage_put(t, k, kl, 3 + o->klen + o->vlen, false, true, t->st_version);
-    v[0] = 2;
-    v[1] = (uint8_t)(o->klen >> 8), v[2] = (uint8_t)o->klen;
-    memcpy(v + 3, o->key, o->klen);
-    if (o->vlen)
-        memcpy(v + 3 + o->klen, o->val, o->vlen);
+    uint8_t *v = stage_put(t, k, kl, smt_leaf_size(o->klen, o->vlen), false, true, t->st_version);
+    smt_leaf_encode(v, o->key, o->klen, o->val, o->vlen);
 }
 
 static bool child_eq(const child *a, const child *b)

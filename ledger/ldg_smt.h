@@ -169,4 +169,48 @@ ldg_err ldg_smt_snap_read(ldg_state_base base, uint64_t version, const uint8_t *
                           ldg_smt_slot *slot, ldg_smt_slot kids[16], bool *split,
                           ldg_smt_snap_fn fn, void *arg) LDG_WARN_UNUSED;
 
+/* ---- building one version from sorted leaves (state sync, bulk loads) ----
+ * A version built bottom-up, every node of it new and of that version: no read of the
+ * base, no stale record. The nodes go to put (keys and values of the `tree` family, in the
+ * tree's own encodings); what a parent holds of each subtree is its top. */
+
+typedef struct ldg_smt_top {
+    uint8_t kind; /* LDG_SMT_SLOT_* */
+    ldg_hash hash;
+    uint64_t sum;
+    ldg_hash path; /* a leaf's */
+} ldg_smt_top;
+
+typedef struct ldg_smt_bleaf {
+    ldg_hash path, hash;
+    uint64_t sum;
+    bool reg;                 /* a register leaf (main tree): its node is ldg_smt_bulk_register's */
+    const uint8_t *key, *val; /* a plain or holding leaf: its key and value */
+    size_t klen, vlen;
+} ldg_smt_bleaf;
+
+typedef void (*ldg_smt_put_fn)(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl);
+
+/* A plain or holding leaf from its key and value (ldg_smt_leaf_of); key and val kept. */
+void ldg_smt_bleaf_of(ldg_smt_bleaf *l, const uint8_t *key, size_t klen, const uint8_t *val,
+                      size_t vlen);
+/* The canonical subtree (specs/state.md §5.3) at nibble depth `depth` over l[0..n) (sorted by
+ * path, strictly ascending, all under one prefix of `depth` nibbles) in the main tree (id12
+ * NULL) or the register of id12, as of version: its nodes to put, its top in *top. False
+ * (nothing meaningful put) if sums overflow or two paths are equal. */
+bool ldg_smt_bulk_subtree(uint64_t version, const uint8_t *id12, unsigned depth,
+                          const ldg_smt_bleaf *l, size_t n, ldg_smt_put_fn put, void *arg,
+                          ldg_smt_top *top) LDG_WARN_UNUSED;
+/* The internal node at (depth, first depth nibbles of prefix) over its 16 children's tops
+ * (kind EMPTY: an empty slot): put, and its top in *top. False if sums overflow, if all 16
+ * are empty, or if a lone leaf would sit below it (not canonical). */
+bool ldg_smt_bulk_node(uint64_t version, const uint8_t *id12, unsigned depth,
+                       const ldg_hash *prefix, const ldg_smt_top kids[16], ldg_smt_put_fn put,
+                       void *arg, ldg_smt_top *top) LDG_WARN_UNUSED;
+/* The main tree's leaf node of the register of id12, whose root is *root. */
+void ldg_smt_bulk_register(uint64_t version, const uint8_t *id12, const ldg_smt_top *root,
+                           ldg_smt_put_fn put, void *arg);
+/* The main tree's root pointer of version. */
+void ldg_smt_bulk_root(uint64_t version, const ldg_smt_top *root, ldg_smt_put_fn put, void *arg);
+
 #endif

@@ -217,6 +217,12 @@ size_t smt_inode_size(const child *c, bool sum_tree, uint64_t version);
 /* An internal node of version `version` (its children's versions are at most that). */
 size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree, uint64_t version);
 bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree, uint64_t version);
+/* Leaf nodes: a plain or holding key's, a register's (the main tree's leaf of id12). */
+#define REG_LEAF_ENC_LEN (1 + LDG_SMT_ID_LEN + CHILD_ENC_LEN)
+size_t smt_leaf_size(size_t klen, size_t vlen);
+size_t smt_leaf_encode(uint8_t *o, const uint8_t *key, size_t klen, const uint8_t *val,
+                       size_t vlen);
+size_t smt_register_leaf_encode(uint8_t *o, const uint8_t *id12, const child *sroot);
 ldg_hash smt_root_hash(const child *r);
 void smt_plain_op(op *o, const ldg_write *w);
 

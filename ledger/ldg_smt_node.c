@@ -255,6 +255,29 @@ bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree, uin
     return n == len;
 }
 
+size_t smt_leaf_size(size_t klen, size_t vlen)
+{
+    return 3 + klen + vlen;
+}
+
+size_t smt_leaf_encode(uint8_t *o, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    o[0] = 2;
+    o[1] = (uint8_t)(klen >> 8), o[2] = (uint8_t)klen;
+    memcpy(o + 3, key, klen);
+    if (vlen)
+        memcpy(o + 3 + klen, val, vlen);
+    return 3 + klen + vlen;
+}
+
+size_t smt_register_leaf_encode(uint8_t *o, const uint8_t *id12, const child *sroot)
+{
+    o[0] = 3;
+    memcpy(o + 1, id12, LDG_SMT_ID_LEN);
+    smt_child_encode(o + 1 + LDG_SMT_ID_LEN, sroot);
+    return REG_LEAF_ENC_LEN;
+}
+
 ldg_hash smt_root_hash(const child *r)
 {
     return r->kind == K_EMPTY ? (ldg_hash){{0}} : r->hash;

@@ -64,43 +64,87 @@ static ldg_err snap_count(ldg_state_base *b, const uint8_t *tid, const child *c,
     return err;
 }
 
-typedef struct snap_visit {
-    ldg_smt_snap_fn fn;
-    void *arg;
-} snap_visit;
+/* The leaves below c in path order (at most max: snap_count counted them). */
+typedef struct leafset {
+    child *c;
+    size_t n, max;
+} leafset;
 
-/* visit()'s callback does not see register leaves: read them here. */
-static ldg_err snap_emit(ldg_state_base *b, const uint8_t *tid, const child *c, unsigned depth,
-                         const ldg_hash *prefix, snap_visit *sv, bool *stop)
+static ldg_err snap_collect(ldg_state_base *b, const uint8_t *tid, const child *c, unsigned depth,
+                            const ldg_hash *prefix, leafset *ls)
 {
-    if (*stop || c->kind == K_EMPTY)
+    if (c->kind == K_EMPTY)
         return LDG_OK;
     if (c->kind == K_LEAF) {
-        uint8_t k[NODE_KEY_MAX], *v;
-        size_t vl;
-        ldg_err err = smt_node_get(NULL, b, k, smt_leaf_key(k, tid, &c->path, c->version), &v, &vl);
-        if (err != LDG_OK)
-            return err;
-        size_t kl = vl >= 3 ? (size_t)v[1] << 8 | v[2] : 0;
-        child sr;
-        if (vl == 1 + LDG_SMT_ID_LEN + CHILD_ENC_LEN && v[0] == 3 &&
-            smt_child_decode(&sr, v + 1 + LDG_SMT_ID_LEN, CHILD_ENC_LEN))
-            *stop = !sv->fn(sv->arg, true, v + 1, LDG_SMT_ID_LEN, sr.hash.b, sr.sum);
-        else if (vl >= 3 && v[0] == 2 && 3 + kl <= vl)
-            *stop = !sv->fn(sv->arg, false, v + 3, kl, v + 3 + kl, vl - 3 - kl);
-        else
-            err = LDG_ERR_CORRUPT;
-        free(v);
-        return err;
+        if (ls->n == ls->max)
+            return LDG_ERR_CORRUPT; /* more than counted */
+        ls->c[ls->n++] = *c;
+        return LDG_OK;
     }
     child kids[16];
     ldg_err err = smt_read_inode(NULL, b, tid, depth, prefix, c->version, kids);
-    for (unsigned i = 0; i < 16 && err == LDG_OK && !*stop; i++) {
+    for (unsigned i = 0; i < 16 && err == LDG_OK; i++) {
         ldg_hash p = *prefix;
         p.b[depth / 2] = depth % 2 ? (uint8_t)((p.b[depth / 2] & 0xf0) | i)
                                    : (uint8_t)((p.b[depth / 2] & 0x0f) | i << 4);
-        err = snap_emit(b, tid, &kids[i], depth + 1, &p, sv, stop);
+        err = snap_collect(b, tid, &kids[i], depth + 1, &p, ls);
     }
+    return err;
+}
+
+/* One leaf node's bytes to fn: a register leaf (its id12, root and total) or a key and
+ * value. */
+static ldg_err snap_emit_one(const uint8_t *v, size_t vl, ldg_smt_snap_fn fn, void *arg, bool *stop)
+{
+    size_t kl = vl >= 3 ? (size_t)v[1] << 8 | v[2] : 0;
+    child sr;
+    if (vl == REG_LEAF_ENC_LEN && v[0] == 3 &&
+        smt_child_decode(&sr, v + 1 + LDG_SMT_ID_LEN, CHILD_ENC_LEN))
+        *stop = !fn(arg, true, v + 1, LDG_SMT_ID_LEN, sr.hash.b, sr.sum);
+    else if (vl >= 3 && v[0] == 2 && 3 + kl <= vl)
+        *stop = !fn(arg, false, v + 3, kl, v + 3 + kl, vl - 3 - kl);
+    else
+        return LDG_ERR_CORRUPT;
+    return LDG_OK;
+}
+
+/* The leaves' nodes, read at once when the base offers it (a serving node's cost is these
+ * reads: one batched read instead of one lookup per leaf), given to fn in path order. */
+static ldg_err snap_emit(ldg_state_base *b, const uint8_t *tid, const leafset *ls,
+                         ldg_smt_snap_fn fn, void *arg)
+{
+    size_t n = ls->n;
+    uint8_t(*keys)[NODE_KEY_MAX] = malloc((n ? n : 1) * sizeof *keys);
+    const uint8_t **kp = malloc((n ? n : 1) * sizeof *kp);
+    size_t *kl = malloc((n ? n : 1) * sizeof *kl), *vl = calloc(n ? n : 1, sizeof *vl);
+    uint8_t **v = calloc(n ? n : 1, sizeof *v);
+    bool *found = calloc(n ? n : 1, sizeof *found);
+    LDG_ASSERT(keys && kp && kl && vl && v && found);
+    for (size_t i = 0; i < n; i++) {
+        kl[i] = smt_leaf_key(keys[i], tid, &ls->c[i].path, ls->c[i].version);
+        kp[i] = keys[i];
+    }
+    ldg_err err = LDG_OK;
+    if (b->multi_get && n > 1) {
+        err = b->multi_get(b->arg, n, kp, kl, v, vl, found);
+        for (size_t i = 0; err == LDG_OK && i < n; i++)
+            if (!found[i])
+                err = LDG_ERR_CORRUPT; /* a node the tree refers to */
+    } else {
+        for (size_t i = 0; err == LDG_OK && i < n; i++)
+            err = smt_node_get(NULL, b, kp[i], kl[i], &v[i], &vl[i]);
+    }
+    bool stop = false;
+    for (size_t i = 0; err == LDG_OK && i < n && !stop; i++)
+        err = snap_emit_one(v[i], vl[i], fn, arg, &stop);
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(keys);
+    free(kp);
+    free(kl);
+    free(vl);
+    free(v);
+    free(found);
     return err;
 }
 
@@ -131,7 +175,176 @@ ldg_err ldg_smt_snap_read(ldg_state_base base, uint64_t version, const uint8_t *
         *split = err == LDG_OK;
         return err;
     }
-    snap_visit sv = {fn, arg};
-    bool stop = false;
-    return snap_emit(&base, tid, &c, depth, prefix, &sv, &stop);
+    leafset ls = {calloc(leaves ? leaves : 1, sizeof *ls.c), 0, leaves};
+    LDG_ASSERT(ls.c);
+    err = snap_collect(&base, tid, &c, depth, prefix, &ls);
+    if (err == LDG_OK)
+        err = snap_emit(&base, tid, &ls, fn, arg);
+    free(ls.c);
+    return err;
+}
+
+/* ---- building one version bottom-up (state sync, bulk loads) ---- */
+
+typedef struct bulk {
+    uint64_t version;
+    uint8_t tid[TID_LEN];
+    bool sum_tree;
+    ldg_smt_put_fn put;
+    void *arg;
+} bulk;
+
+static void bulk_init(bulk *b, uint64_t version, const uint8_t *id12, ldg_smt_put_fn put, void *arg)
+{
+    b->version = version;
+    b->sum_tree = id12 != NULL;
+    if (id12)
+        tid_register(b->tid, id12);
+    else
+        tid_main(b->tid);
+    b->put = put;
+    b->arg = arg;
+}
+
+static child top_child(const ldg_smt_top *t, uint64_t version)
+{
+    if (t->kind == LDG_SMT_SLOT_EMPTY)
+        return (child){.kind = K_EMPTY};
+    return (child){.kind = t->kind == LDG_SMT_SLOT_LEAF ? K_LEAF : K_INNER,
+                   .hash = t->hash,
+                   .sum = t->sum,
+                   .version = version,
+                   .path = t->kind == LDG_SMT_SLOT_LEAF ? t->path : (ldg_hash){{0}}};
+}
+
+static void child_top(ldg_smt_top *t, const child *c)
+{
+    *t = (ldg_smt_top){.kind = c->kind == K_EMPTY  ? LDG_SMT_SLOT_EMPTY
+                               : c->kind == K_LEAF ? LDG_SMT_SLOT_LEAF
+                                                   : LDG_SMT_SLOT_INNER,
+                       .hash = c->hash,
+                       .sum = c->sum,
+                       .path = c->path};
+}
+
+void ldg_smt_bleaf_of(ldg_smt_bleaf *l, const uint8_t *key, size_t klen, const uint8_t *val,
+                      size_t vlen)
+{
+    memset(l, 0, sizeof *l);
+    ldg_smt_leaf_of(&l->hash, &l->sum, &l->path, key, klen, val, vlen);
+    l->key = key, l->klen = klen, l->val = val, l->vlen = vlen;
+}
+
+static void bulk_leaf(bulk *b, const ldg_smt_bleaf *l, child *out)
+{
+    *out = (child){
+        .kind = K_LEAF, .hash = l->hash, .sum = l->sum, .version = b->version, .path = l->path};
+    if (l->reg)
+        return;
+    uint8_t k[NODE_KEY_MAX], small[512];
+    size_t kl = smt_leaf_key(k, b->tid, &l->path, b->version), vl = smt_leaf_size(l->klen, l->vlen);
+    uint8_t *v = vl <= sizeof small ? small : malloc(vl);
+    LDG_ASSERT(v);
+    b->put(b->arg, k, kl, v, smt_leaf_encode(v, l->key, l->klen, l->val, l->vlen));
+    if (v != small)
+        free(v);
+}
+
+/* The internal node over kids at (depth, path's first depth nibbles). */
+static bool bulk_inode(bulk *b, unsigned depth, const ldg_hash *path, const child kids[16],
+                       child *out)
+{
+    ldg_hash hs[16];
+    uint64_t ss[16];
+    for (int i = 0; i < 16; i++) {
+        hs[i] = kids[i].kind == K_EMPTY ? (ldg_hash){{0}} : kids[i].hash;
+        ss[i] = kids[i].kind == K_EMPTY ? 0 : kids[i].sum;
+    }
+    *out = (child){.kind = K_INNER, .version = b->version};
+    if (!ldg_smt_node_of(b->sum_tree, hs, ss, &out->hash, &out->sum))
+        return false;
+    uint8_t k[NODE_KEY_MAX], v[5 + 16 * (32 + 2 * VARINT_MAX + 32)];
+    LDG_ASSERT(smt_inode_size(kids, b->sum_tree, b->version) <= sizeof v);
+    size_t kl = smt_inode_key(k, b->tid, depth, path, b->version);
+    b->put(b->arg, k, kl, v, smt_inode_encode(v, kids, b->sum_tree, b->version));
+    return true;
+}
+
+static bool bulk_sub(bulk *b, const ldg_smt_bleaf *l, size_t n, unsigned depth, child *out)
+{
+    if (n == 0) {
+        *out = (child){.kind = K_EMPTY};
+        return true;
+    }
+    if (n == 1) {
+        bulk_leaf(b, l, out);
+        return true;
+    }
+    if (depth >= LDG_SMT_DEPTH_MAX)
+        return false; /* two equal paths */
+    child kids[16];
+    size_t i = 0;
+    for (unsigned x = 0; x < 16; x++) {
+        size_t j = i;
+        while (j < n && nib(&l[j].path, depth) == x)
+            j++;
+        if (!bulk_sub(b, l + i, j - i, depth + 1, &kids[x]))
+            return false;
+        i = j;
+    }
+    return i == n && bulk_inode(b, depth, &l[0].path, kids, out);
+}
+
+bool ldg_smt_bulk_subtree(uint64_t version, const uint8_t *id12, unsigned depth,
+                          const ldg_smt_bleaf *l, size_t n, ldg_smt_put_fn put, void *arg,
+                          ldg_smt_top *top)
+{
+    bulk b;
+    bulk_init(&b, version, id12, put, arg);
+    child c;
+    if (depth > LDG_SMT_DEPTH_MAX || !bulk_sub(&b, l, n, depth, &c))
+        return false;
+    child_top(top, &c);
+    return true;
+}
+
+bool ldg_smt_bulk_node(uint64_t version, const uint8_t *id12, unsigned depth,
+                       const ldg_hash *prefix, const ldg_smt_top kids[16], ldg_smt_put_fn put,
+                       void *arg, ldg_smt_top *top)
+{
+    bulk b;
+    bulk_init(&b, version, id12, put, arg);
+    child k[16], c;
+    unsigned present = 0, leaves = 0;
+    for (int i = 0; i < 16; i++) {
+        k[i] = top_child(&kids[i], version);
+        present += k[i].kind != K_EMPTY;
+        leaves += k[i].kind == K_LEAF;
+    }
+    if (depth >= LDG_SMT_DEPTH_MAX || present == 0 || (present == 1 && leaves == 1) ||
+        !bulk_inode(&b, depth, prefix, k, &c))
+        return false;
+    child_top(top, &c);
+    return true;
+}
+
+void ldg_smt_bulk_register(uint64_t version, const uint8_t *id12, const ldg_smt_top *root,
+                           ldg_smt_put_fn put, void *arg)
+{
+    uint8_t tid[TID_LEN], k[NODE_KEY_MAX], v[REG_LEAF_ENC_LEN];
+    tid_main(tid);
+    ldg_hash rpath;
+    smt_register_path(&rpath, id12);
+    child sroot = top_child(root, version);
+    size_t kl = smt_leaf_key(k, tid, &rpath, version);
+    put(arg, k, kl, v, smt_register_leaf_encode(v, id12, &sroot));
+}
+
+void ldg_smt_bulk_root(uint64_t version, const ldg_smt_top *root, ldg_smt_put_fn put, void *arg)
+{
+    uint8_t rk[9], rv[CHILD_ENC_LEN];
+    version_key(rk, version, ROOT_KEY);
+    child c = top_child(root, version);
+    smt_child_encode(rv, &c);
+    put(arg, rk, sizeof rk, rv, sizeof rv);
 }

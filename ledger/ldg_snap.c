@@ -8,12 +8,6 @@
 
 enum { CHUNK_VERSION = 1, CHUNK_LEAVES = 0, CHUNK_NODE = 1 };
 
-static unsigned nib(const ldg_hash *p, unsigned depth)
-{
-    uint8_t b = p->b[depth / 2];
-    return depth % 2 ? b & 15 : b >> 4;
-}
-
 static void set_nib(ldg_hash *p, unsigned depth, unsigned x)
 {
     uint8_t *b = &p->b[depth / 2];
@@ -123,45 +117,31 @@ ldg_err ldg_snap_build(ldg_state_base tree, uint64_t version, const ldg_snap_tas
 
 /* ---- verifying (syncing side) ---- */
 
-typedef struct sleaf {
-    ldg_hash path, hash;
-    uint64_t sum;
-} sleaf;
-
 static bool fail(char *why, size_t n, const char *fmt, const char *arg)
 {
     snprintf(why, n, fmt, arg);
     return false;
 }
 
-/* The canonical subtree over sorted leaves l[0..n) at depth (specs/state.md §5.3). */
-static bool sub_hash(bool sum_tree, const sleaf *l, size_t n, unsigned depth, ldg_hash *h,
-                     uint64_t *s)
+/* Keeps a node of the chunk's subtree: (be32 klen ‖ key ‖ be32 vlen ‖ value). */
+static void keep_node(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    if (n == 0) {
-        memset(h, 0, sizeof *h);
-        *s = 0;
-        return true;
+    ldg_snap_chunk *c = arg;
+    size_t need = 8 + kl + vl;
+    if (c->nodes_len + need > c->nodes_cap) {
+        c->nodes_cap = (c->nodes_len + need) * 2;
+        c->nodes = realloc(c->nodes, c->nodes_cap);
+        LDG_ASSERT(c->nodes);
     }
-    if (n == 1) {
-        *h = l[0].hash;
-        *s = l[0].sum;
-        return true;
+    uint8_t *o = c->nodes + c->nodes_len;
+    for (int i = 0; i < 4; i++) {
+        o[i] = (uint8_t)(kl >> (24 - 8 * i));
+        o[4 + kl + i] = (uint8_t)(vl >> (24 - 8 * i));
     }
-    if (depth >= LDG_SMT_DEPTH_MAX)
-        return false;
-    ldg_hash hs[16];
-    uint64_t ss[16];
-    size_t i = 0;
-    for (unsigned x = 0; x < 16; x++) {
-        size_t j = i;
-        while (j < n && nib(&l[j].path, depth) == x)
-            j++;
-        if (!sub_hash(sum_tree, l + i, j - i, depth + 1, &hs[x], &ss[x]))
-            return false;
-        i = j;
-    }
-    return ldg_smt_node_of(sum_tree, hs, ss, h, s);
+    memcpy(o + 4, k, kl);
+    if (vl)
+        memcpy(o + 8 + kl, v, vl);
+    c->nodes_len += need;
 }
 
 static void chunk_grow(ldg_snap_chunk *c, size_t n)
@@ -176,7 +156,7 @@ static void chunk_grow(ldg_snap_chunk *c, size_t n)
 
 /* One leaf of a LEAVES chunk: a key and value, or a register (main tree only). */
 static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_object *o,
-                       sleaf *out, char *why, size_t wl)
+                       ldg_smt_bleaf *out, char *why, size_t wl)
 {
     const msgpack_object *f;
     if (!t->reg && ldg_obj_array(o, 3, &f)) {
@@ -188,8 +168,9 @@ static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
         if (is_zero(&rt->hash))
             return fail(why, wl, "%sa register leaf with an empty register", "");
         rt->reg = true;
+        memset(out, 0, sizeof *out);
         ldg_smt_register_leaf(&out->hash, &out->path, rt->id12, &rt->hash, rt->sum);
-        out->sum = 0;
+        out->reg = true;
         c->ntasks++;
         return true;
     }
@@ -202,7 +183,7 @@ static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
     if (holding != t->reg || (t->reg && memcmp(k + 1, t->id12, LDG_SMT_ID_LEN) != 0))
         return fail(why, wl, "%sa key that does not belong in this tree",
                     t->reg ? "register: " : "main tree: ");
-    ldg_smt_leaf_of(&out->hash, &out->sum, &out->path, k, kl, v, vl);
+    ldg_smt_bleaf_of(out, k, kl, v, vl);
     c->keys[c->n] = k, c->klens[c->n] = kl, c->vals[c->n] = v, c->vlens[c->n] = vl;
     c->n++;
     return true;
@@ -216,7 +197,7 @@ static bool check_leaves(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpac
     if (!ldg_obj_array_any(items, LDG_SNAP_CHUNK_KEYS_MAX, &it, &n))
         return fail(why, wl, "%smore leaves than a chunk holds, or not a list", "");
     chunk_grow(c, n);
-    sleaf *l = calloc(n ? n : 1, sizeof *l);
+    ldg_smt_bleaf *l = calloc(n ? n : 1, sizeof *l);
     LDG_ASSERT(l);
     bool ok = true;
     for (uint32_t i = 0; ok && i < n; i++) {
@@ -226,11 +207,12 @@ static bool check_leaves(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpac
         if (ok && i > 0 && memcmp(l[i - 1].path.b, l[i].path.b, LDG_HASH_LEN) >= 0)
             ok = fail(why, wl, "%sleaves out of path order (or repeated)", "");
     }
-    ldg_hash h;
-    uint64_t s;
-    if (ok && !sub_hash(t->reg, l, n, t->depth, &h, &s))
+    /* The subtree's nodes are built as it is hashed, and kept for the apply. */
+    ldg_smt_top *top = &c->top;
+    if (ok && !ldg_smt_bulk_subtree(c->version, t->reg ? t->id12 : NULL, t->depth, l, n, keep_node,
+                                    c, top))
         ok = fail(why, wl, "%sthe leaves' sums overflow", "");
-    if (ok && (memcmp(h.b, t->hash.b, LDG_HASH_LEN) != 0 || s != t->sum))
+    if (ok && (memcmp(top->hash.b, t->hash.b, LDG_HASH_LEN) != 0 || top->sum != t->sum))
         ok = fail(why, wl,
                   "%sthe leaves do not hash to the certified subtree (a key added, "
                   "missing or altered)",
@@ -256,6 +238,7 @@ static bool check_node(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
         if (!ldg_obj_array(&it[i], 2, &f) || !ldg_obj_bin(&f[0], hs[i].b, LDG_HASH_LEN) ||
             !ldg_obj_u64(&f[1], &ss[i]) || is_zero(&hs[i]) || (!t->reg && ss[i] != 0))
             return fail(why, wl, "%smalformed node slot", "");
+        c->present |= (uint16_t)(1u << i);
         ldg_snap_task *k = &c->tasks[c->ntasks++];
         *k = *t;
         k->depth = (uint8_t)(t->depth + 1);
@@ -269,13 +252,15 @@ static bool check_node(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
         return fail(why, wl, "%sthe node's sums overflow", "");
     if (memcmp(h.b, t->hash.b, LDG_HASH_LEN) != 0 || s != t->sum)
         return fail(why, wl, "%sthe node does not hash to the certified subtree", "");
+    c->split = true;
     return true;
 }
 
-ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, const uint8_t *data,
-                        size_t len, char *why, size_t why_len)
+ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, uint64_t version,
+                        const uint8_t *data, size_t len, char *why, size_t why_len)
 {
     memset(out, 0, sizeof *out);
+    out->version = version;
     if (len > LDG_SNAP_REPLY_SIZE_MAX) {
         snprintf(why, why_len, "chunk of %zu bytes is over the limit", len);
         return LDG_ERR_DECODE;
@@ -313,6 +298,7 @@ void ldg_snap_chunk_free(ldg_snap_chunk *c)
     free(c->klens);
     free(c->vlens);
     free(c->tasks);
+    free(c->nodes);
     memset(c, 0, sizeof *c);
 }
 

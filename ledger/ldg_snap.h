@@ -41,7 +41,8 @@ ldg_err ldg_snap_build(ldg_state_base tree, uint64_t version, const ldg_snap_tas
                        size_t keys_max, ldg_enc *out) LDG_WARN_UNUSED;
 
 /* A checked chunk: keys and values point into the decoded bytes (valid until
- * ldg_snap_chunk_free); tasks are malloc'd. */
+ * ldg_snap_chunk_free); tasks are malloc'd. A LEAVES chunk also carries the tree nodes of
+ * its subtree, of the version it was checked for, built while it was checked. */
 typedef struct ldg_snap_chunk {
     size_t n;
     const uint8_t **keys, **vals;
@@ -50,15 +51,21 @@ typedef struct ldg_snap_chunk {
     ldg_snap_task *tasks;
     ldg_dec dec;
     bool live;
+    uint64_t version; /* of its nodes */
+    bool split;       /* a NODE chunk: its node is written once its slots are known */
+    uint16_t present; /* NODE: the slots present (bit i: slot i) */
+    ldg_smt_top top;  /* LEAVES: what the parent holds of the subtree */
+    uint8_t *nodes;   /* LEAVES: its nodes, (be32 klen ‖ key ‖ be32 vlen ‖ value)* */
+    size_t nodes_len, nodes_cap;
 } ldg_snap_chunk;
 
-/* Decodes data as the chunk of task t and checks it against t's hash and sum: canonical
- * encoding, bounds, leaves of the right kind for the tree, paths under the prefix in
- * strictly ascending order, and the subtree (or node) hashing to t->hash with sum t->sum.
+/* Decodes data as the chunk of task t (of the checkpoint at `version`) and checks it against t's
+ * hash and sum: canonical encoding, bounds, leaves of the right kind for the tree, paths under the
+ * prefix in strictly ascending order, and the subtree (or node) hashing to t->hash with sum t->sum.
  * LDG_OK: *out holds the keys to write and the follow-up tasks. LDG_ERR_DECODE (malformed)
  * or LDG_ERR_INVALID (does not prove out) with a sentence in why; nothing in *out then. */
-ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, const uint8_t *data,
-                        size_t len, char *why, size_t why_len) LDG_WARN_UNUSED;
+ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, uint64_t version,
+                        const uint8_t *data, size_t len, char *why, size_t why_len) LDG_WARN_UNUSED;
 void ldg_snap_chunk_free(ldg_snap_chunk *c);
 
 /* ---- restoring into a store (the chain closed) ---- */
@@ -100,26 +107,32 @@ void ldg_snap_checkpoint_free(ldg_snap_checkpoint *c);
  * the checkpoint's bytes if so. */
 ldg_err ldg_snap_store_pending(ldg_store *s, bool *pending, uint8_t **raw,
                                size_t *raw_len) LDG_WARN_UNUSED;
-/* Begins a sync of cp: in one synced batch, deletes every state key, records the
- * checkpoint (the store is from then on refused by ldg_chain_open until finished) and its
- * root task. */
+/* Begins a sync of cp: in one synced batch of constant size (range deletions), deletes
+ * every state key, every tree node and an earlier sync's records, records the checkpoint
+ * (the store is from then on refused by ldg_chain_open until finished) and its root task. */
 ldg_err ldg_snap_store_begin(ldg_store *s, const ldg_snap_checkpoint *cp) LDG_WARN_UNUSED;
-/* Up to max pending tasks, skipping the `skip` first ones (in key order). */
-ldg_err ldg_snap_store_tasks(ldg_store *s, size_t skip, ldg_snap_task *out, size_t max,
-                             size_t *n) LDG_WARN_UNUSED;
+/* Up to max pending tasks in key order, from the first at or after `from` (NULL: from the
+ * first). A chunk's follow-up tasks sort after its own (a deeper position, or a register
+ * after the main tree), so no task is ever added before the first one pending: passing the
+ * first task of the previous answer seeks past the deleted ones instead of reading them
+ * again (O(tasks²) over a sync otherwise). */
+ldg_err ldg_snap_store_tasks(ldg_store *s, const ldg_snap_task *from, ldg_snap_task *out,
+                             size_t max, size_t *n) LDG_WARN_UNUSED;
 /* Pending tasks in all. */
 ldg_err ldg_snap_store_count(ldg_store *s, size_t *n) LDG_WARN_UNUSED;
-/* Applies a verified chunk of task t: its keys, its follow-up tasks and the removal of t,
- * in one batch, not synced (a power loss loses whole chunks, last first, whose tasks are
- * then pending again; ldg_snap_store_finish's synced batch makes them durable). */
+/* Applies a chunk of task t verified for the checkpoint's height: its keys, its subtree's
+ * tree nodes (or, for a split, a record of the node to build at the finish), its follow-up
+ * tasks and the removal of t, in one batch, not synced (a power loss loses whole chunks,
+ * last first, whose tasks are then pending again; ldg_snap_store_finish's synced batch
+ * makes them durable). */
 ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t,
                              const ldg_snap_chunk *c) LDG_WARN_UNUSED;
-/* Once no task is pending: builds the state tree at version cp->height from the state
- * keys in bounded passes (LDG_SNAP_FINISH_KEYS keys each, its nodes written unsynced:
- * memory does not grow with the state), checks its root against the certified one, and in
- * one synced batch writes the tip (block cp->height), the history floor and the
- * checkpoint record, and ends the sync. LDG_ERR_INVALID + why if the root differs: no tip
- * is written and the sync stays pending (the tree's nodes written stay, unreachable). */
+/* Once no task is pending: builds the split nodes from their slots' tops, deepest first,
+ * each checked against the hash its chunk proved (batches of LDG_SNAP_FINISH_NODES,
+ * unsynced: memory does not grow with the state), checks the root against the certified
+ * one, and in one synced batch writes the root pointer, the tip (block cp->height), the
+ * history floor and the checkpoint record, and ends the sync. LDG_ERR_INVALID + why if a
+ * node or the root differs: no tip is written and the sync stays pending. */
 ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
                               size_t why_len) LDG_WARN_UNUSED;
 

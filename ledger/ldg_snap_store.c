@@ -8,8 +8,15 @@
 
 static const char META_SNAP[] = "snap";       /* the checkpoint being synced */
 static const char META_TASK[] = "snap/t";     /* ‖ task key → hash ‖ be64 sum */
+static const char META_TOP[] = "snap/c";      /* ‖ task key → its subtree's top (done) */
+static const char META_SPLIT[] = "snap/n";    /* ‖ 64 − depth ‖ task key → a split node */
 static const char META_DONE[] = "checkpoint"; /* the checkpoint a finished sync started at */
+/* Every record of a sync but its checkpoint: "snap/" ≤ k < "snap0". */
+static const char META_SYNC_LO[] = "snap/", META_SYNC_HI[] = "snap0";
 #define TASK_KEY_LEN (sizeof META_TASK - 1 + 1 + LDG_SMT_ID_LEN + 1 + LDG_HASH_LEN)
+#define TOP_LEN (1 + LDG_HASH_LEN + 8 + LDG_HASH_LEN)
+#define SPLIT_KEY_LEN (TASK_KEY_LEN + 1)
+#define SPLIT_VAL_LEN (LDG_HASH_LEN + 8 + 2)
 
 static void put_be64(uint8_t *o, uint64_t v)
 {
@@ -25,14 +32,71 @@ static uint64_t get_be64(const uint8_t *p)
     return v;
 }
 
-static void task_key(uint8_t k[TASK_KEY_LEN], const ldg_snap_task *t)
+/* tree u8 ‖ id12 ‖ depth u8 ‖ prefix32: a task's position, after a record's tag. */
+static void task_pos(uint8_t *k, const ldg_snap_task *t)
+{
+    k[0] = t->reg;
+    memcpy(k + 1, t->id12, LDG_SMT_ID_LEN);
+    k[1 + LDG_SMT_ID_LEN] = t->depth;
+    memcpy(k + 2 + LDG_SMT_ID_LEN, t->prefix.b, LDG_HASH_LEN);
+}
+
+static void task_key_as(uint8_t k[TASK_KEY_LEN], const char *tag, const ldg_snap_task *t)
 {
     size_t o = sizeof META_TASK - 1;
-    memcpy(k, META_TASK, o);
-    k[o] = t->reg;
-    memcpy(k + o + 1, t->id12, LDG_SMT_ID_LEN);
-    k[o + 1 + LDG_SMT_ID_LEN] = t->depth;
-    memcpy(k + o + 2 + LDG_SMT_ID_LEN, t->prefix.b, LDG_HASH_LEN);
+    memcpy(k, tag, o);
+    task_pos(k + o, t);
+}
+
+static void task_key(uint8_t k[TASK_KEY_LEN], const ldg_snap_task *t)
+{
+    task_key_as(k, META_TASK, t);
+}
+
+static void top_encode(uint8_t v[TOP_LEN], const ldg_smt_top *t)
+{
+    v[0] = t->kind;
+    memcpy(v + 1, t->hash.b, LDG_HASH_LEN);
+    put_be64(v + 1 + LDG_HASH_LEN, t->sum);
+    memcpy(v + 9 + LDG_HASH_LEN, t->path.b, LDG_HASH_LEN);
+}
+
+static bool top_decode(ldg_smt_top *t, const uint8_t *v, size_t vl)
+{
+    if (vl != TOP_LEN || v[0] > LDG_SMT_SLOT_LEAF)
+        return false;
+    t->kind = v[0];
+    memcpy(t->hash.b, v + 1, LDG_HASH_LEN);
+    t->sum = get_be64(v + 1 + LDG_HASH_LEN);
+    memcpy(t->path.b, v + 9 + LDG_HASH_LEN, LDG_HASH_LEN);
+    return true;
+}
+
+static void put_top(ldg_batch *b, const ldg_snap_task *t, const ldg_smt_top *top)
+{
+    uint8_t k[TASK_KEY_LEN], v[TOP_LEN];
+    task_key_as(k, META_TOP, t);
+    top_encode(v, top);
+    ldg_batch_put(b, LDG_CF_META, k, sizeof k, v, sizeof v);
+}
+
+/* A split node, to build once its slots are done: deepest first in key order. */
+static void put_split(ldg_batch *b, const ldg_snap_task *t, uint16_t present)
+{
+    uint8_t k[SPLIT_KEY_LEN], v[SPLIT_VAL_LEN];
+    size_t o = sizeof META_SPLIT - 1;
+    memcpy(k, META_SPLIT, o);
+    k[o] = (uint8_t)(LDG_SMT_DEPTH_MAX - t->depth);
+    task_pos(k + o + 1, t);
+    memcpy(v, t->hash.b, LDG_HASH_LEN);
+    put_be64(v + LDG_HASH_LEN, t->sum);
+    v[LDG_HASH_LEN + 8] = (uint8_t)(present >> 8), v[LDG_HASH_LEN + 9] = (uint8_t)present;
+    ldg_batch_put(b, LDG_CF_META, k, sizeof k, v, sizeof v);
+}
+
+static void tree_put(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    ldg_batch_put(arg, LDG_CF_TREE, k, kl, v, vl);
 }
 
 static void put_task(ldg_batch *b, const ldg_snap_task *t)
@@ -68,28 +132,35 @@ ldg_err ldg_snap_store_pending(ldg_store *s, bool *pending, uint8_t **raw, size_
     return err == LDG_ERR_NOT_FOUND ? LDG_OK : err;
 }
 
-typedef struct keys {
-    ldg_batch *b;
-    ldg_cf cf;
-} keys;
-
 static bool delete_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     (void)v, (void)vl;
-    keys *d = arg;
-    ldg_batch_delete(d->b, d->cf, k, kl);
+    ldg_batch_delete(((void **)arg)[0], *(ldg_cf *)((void **)arg)[1], k, kl);
     return true;
+}
+
+/* Stages the deletion of every key of cf in constant memory: one range tombstone below
+ * 0xff, and the keys from 0xff on (none in this layout; a range needs an end) one by one. */
+static ldg_err delete_all(ldg_store *s, ldg_batch *b, ldg_cf cf)
+{
+    static const uint8_t end[1] = {0xff};
+    ldg_batch_delete_range(b, cf, "", 0, end, 1);
+    void *arg[2] = {b, &cf};
+    return ldg_store_scan(s, cf, end, 1, delete_row, arg);
 }
 
 ldg_err ldg_snap_store_begin(ldg_store *s, const ldg_snap_checkpoint *cp)
 {
+    /* The state, the tree (older versions are unreachable below the checkpoint's floor, a
+     * sync begun before is replaced) and an earlier sync's records go, whatever their
+     * number, in a batch of constant size. */
     ldg_batch *b = ldg_batch_new(s);
-    keys d = {b, LDG_CF_STATE};
-    ldg_err err = ldg_store_scan(s, LDG_CF_STATE, "", 0, delete_row, &d);
-    d.cf = LDG_CF_META;
+    ldg_err err = delete_all(s, b, LDG_CF_STATE);
     if (err == LDG_OK)
-        err = ldg_store_scan(s, LDG_CF_META, META_TASK, sizeof META_TASK - 1, delete_row, &d);
+        err = delete_all(s, b, LDG_CF_TREE);
     if (err == LDG_OK) {
+        ldg_batch_delete_range(b, LDG_CF_META, META_SYNC_LO, sizeof META_SYNC_LO - 1, META_SYNC_HI,
+                               sizeof META_SYNC_HI - 1);
         ldg_batch_put(b, LDG_CF_META, META_SNAP, sizeof META_SNAP - 1, cp->raw, cp->raw_len);
         ldg_snap_task root;
         ldg_snap_root_task(&root, &cp->state_root);
@@ -102,17 +173,13 @@ ldg_err ldg_snap_store_begin(ldg_store *s, const ldg_snap_checkpoint *cp)
 
 typedef struct task_list {
     ldg_snap_task *out;
-    size_t skip, max, n;
+    size_t max, n;
     bool bad;
 } task_list;
 
 static bool task_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     task_list *l = arg;
-    if (l->skip) {
-        l->skip--;
-        return true;
-    }
     if (l->n >= l->max)
         return false;
     if (!task_parse(&l->out[l->n], k, kl, v, vl)) {
@@ -123,10 +190,16 @@ static bool task_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, s
     return true;
 }
 
-ldg_err ldg_snap_store_tasks(ldg_store *s, size_t skip, ldg_snap_task *out, size_t max, size_t *n)
+ldg_err ldg_snap_store_tasks(ldg_store *s, const ldg_snap_task *from, ldg_snap_task *out,
+                             size_t max, size_t *n)
 {
-    task_list l = {out, skip, max, 0, false};
-    ldg_err err = ldg_store_scan(s, LDG_CF_META, META_TASK, sizeof META_TASK - 1, task_row, &l);
+    task_list l = {out, max, 0, false};
+    uint8_t k[TASK_KEY_LEN];
+    memcpy(k, META_TASK, sizeof META_TASK - 1);
+    if (from)
+        task_key(k, from);
+    ldg_err err = ldg_store_scan_from(s, LDG_CF_META, META_TASK, sizeof META_TASK - 1, k,
+                                      from ? sizeof k : sizeof META_TASK - 1, task_row, &l);
     *n = l.n;
     return err == LDG_OK && l.bad ? LDG_ERR_CORRUPT : err;
 }
@@ -144,11 +217,33 @@ ldg_err ldg_snap_store_count(ldg_store *s, size_t *n)
     return ldg_store_scan(s, LDG_CF_META, META_TASK, sizeof META_TASK - 1, count_row, n);
 }
 
+/* The tree nodes a LEAVES chunk carries (ldg_snap_chunk.nodes). */
+static void put_nodes(ldg_batch *b, const ldg_snap_chunk *c)
+{
+    for (size_t at = 0; at < c->nodes_len;) {
+        const uint8_t *p = c->nodes + at;
+        size_t kl = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+        const uint8_t *q = p + 4 + kl;
+        size_t vl = (size_t)q[0] << 24 | (size_t)q[1] << 16 | (size_t)q[2] << 8 | q[3];
+        ldg_batch_put(b, LDG_CF_TREE, p + 4, kl, q + 4, vl);
+        at += 8 + kl + vl;
+    }
+}
+
 ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t, const ldg_snap_chunk *c)
 {
     ldg_batch *b = ldg_batch_new(s);
     for (size_t i = 0; i < c->n; i++)
         ldg_batch_put(b, LDG_CF_STATE, c->keys[i], c->klens[i], c->vals[i], c->vlens[i]);
+    /* The subtree's nodes now (a split node once its slots are done: at the finish). */
+    if (c->split) {
+        put_split(b, t, c->present);
+    } else {
+        put_nodes(b, c);
+        put_top(b, t, &c->top);
+        if (t->reg && t->depth == 0) /* the register's root: its leaf in the main tree */
+            ldg_smt_bulk_register(c->version, t->id12, &c->top, tree_put, b);
+    }
     for (size_t i = 0; i < c->ntasks; i++)
         put_task(b, &c->tasks[i]);
     uint8_t k[TASK_KEY_LEN];
@@ -165,126 +260,138 @@ ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t, const ldg_sna
 
 /* ---- finishing ---- */
 
-/* One pass of the state's keys, in key order from `from`: copied into one buffer, at most
- * LDG_SNAP_FINISH_KEYS keys or LDG_SNAP_FINISH_BYTES_MAX bytes (at least one key). */
-typedef struct state_pass {
-    ldg_write w[LDG_SNAP_FINISH_KEYS];
-    size_t n;
-    uint8_t *buf;
-    size_t used, cap;
-    bool more; /* stopped before the end */
-} state_pass;
+/* The split nodes, deepest first: each from its slots' tops (the subtrees below it are
+ * done: chunks applied, or deeper splits built before it), checked against the hash its
+ * chunk proved, written with its own top. One batch per depth (a node reads the tops of
+ * the depth below, written by then), or per LDG_SNAP_FINISH_NODES nodes; unsynced: a crash redoes
+ * the finish, which only rewrites the same records. */
+typedef struct splits {
+    ldg_store *s;
+    uint64_t version;
+    ldg_batch *b;
+    size_t in_batch;
+    int depth; /* of the batch's nodes */
+    ldg_err err;
+    char *why;
+    size_t why_len;
+} splits;
 
-static bool state_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+static ldg_err splits_flush(splits *x)
 {
-    state_pass *p = arg;
-    if (p->n == LDG_SNAP_FINISH_KEYS || (p->n && p->used + kl + vl > LDG_SNAP_FINISH_BYTES_MAX)) {
-        p->more = true;
-        return false;
-    }
-    if (p->used + kl + vl > p->cap) { /* only the first key of a pass can be this large */
-        p->cap = p->used + kl + vl;
-        p->buf = realloc(p->buf, p->cap);
-        LDG_ASSERT(p->buf);
-    }
-    p->w[p->n++] = (ldg_write){(uint8_t *)(uintptr_t)p->used, kl, NULL, vl}; /* offsets */
-    memcpy(p->buf + p->used, k, kl);
-    if (vl)
-        memcpy(p->buf + p->used + kl, v, vl);
-    p->used += kl + vl;
-    return true;
-}
-
-/* Reads the next pass after key from[0..fl) (fl 0: from the start). */
-static ldg_err state_next(ldg_store *s, state_pass *p, const uint8_t *from, size_t fl)
-{
-    p->n = p->used = 0;
-    p->more = false;
-    ldg_err err = ldg_store_scan_from(s, LDG_CF_STATE, "", 0, from, fl, state_row, p);
-    for (size_t i = 0; i < p->n; i++) { /* offsets into pointers: buf no longer moves */
-        size_t at = (size_t)(uintptr_t)p->w[i].key;
-        p->w[i].key = p->buf + at;
-        p->w[i].val = p->buf + at + p->w[i].klen;
-    }
+    ldg_err err = x->in_batch ? ldg_store_write(x->s, x->b, false) : LDG_OK;
+    ldg_batch_free(x->b);
+    x->b = ldg_batch_new(x->s);
+    x->in_batch = 0;
     return err;
 }
 
-static ldg_err tree_get(void *arg, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl)
+static ldg_err split_kids(splits *x, const ldg_snap_task *t, unsigned present, ldg_smt_top kids[16])
 {
-    return ldg_store_get(arg, LDG_CF_TREE, k, kl, v, vl);
-}
-
-static ldg_err tree_scan(void *arg, const uint8_t *p, size_t pl,
-                         bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
-                         void *fa)
-{
-    return ldg_store_scan(arg, LDG_CF_TREE, p, pl, fn, fa);
-}
-
-/* Writes the staged nodes of one pass (unsynced: the sync stays pending until the last
- * batch, which is synced) and makes them current. */
-static ldg_err write_pass(ldg_store *s, ldg_smt *t, uint64_t version)
-{
-    const ldg_write *tw;
-    size_t tn = ldg_smt_staged(t, &tw);
-    ldg_batch *b = ldg_batch_new(s);
-    for (size_t i = 0; i < tn; i++)
-        if (tw[i].val)
-            ldg_batch_put(b, LDG_CF_TREE, tw[i].key, tw[i].klen, tw[i].val, tw[i].vlen);
-        else
-            ldg_batch_delete(b, LDG_CF_TREE, tw[i].key, tw[i].klen);
-    ldg_err err = ldg_store_write(s, b, false);
-    ldg_batch_free(b);
-    if (err != LDG_OK)
-        return err;
-    ldg_smt_commit(t);
-    ldg_smt_stored(t, version);
+    for (unsigned i = 0; i < 16; i++) {
+        memset(&kids[i], 0, sizeof kids[i]);
+        if (!(present >> i & 1))
+            continue;
+        ldg_snap_task k = *t;
+        k.depth = (uint8_t)(t->depth + 1);
+        k.prefix.b[t->depth / 2] |= (uint8_t)(t->depth % 2 ? i : i << 4);
+        uint8_t key[TASK_KEY_LEN], *v;
+        size_t vl;
+        task_key_as(key, META_TOP, &k);
+        ldg_err err = ldg_store_get(x->s, LDG_CF_META, key, sizeof key, &v, &vl);
+        if (err == LDG_ERR_NOT_FOUND) { /* a slot's subtree not done: a task is left */
+            snprintf(x->why, x->why_len, "a subtree below a node of depth %u was not synced",
+                     t->depth);
+            return LDG_ERR_CORRUPT;
+        }
+        if (err != LDG_OK)
+            return err;
+        bool ok = top_decode(&kids[i], v, vl);
+        free(v);
+        if (!ok)
+            return LDG_ERR_CORRUPT;
+    }
     return LDG_OK;
 }
 
-/* The tree at cp->height over every state key, built and written pass by pass (a pass
- * after the first extends the same version: ldg_smt_update_more); its root in *root.
- * Memory: one pass, whatever the state's size. A crash in between leaves nodes of the
- * version that the next attempt rewrites under the same keys (puts only: a node of a
- * partial state is a node of the whole one). */
-static ldg_err build_tree(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_hash *root)
+static bool split_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    state_pass *p = calloc(1, sizeof *p);
-    ldg_smt *t = NULL;
-    if (!p)
-        return LDG_ERR_NOMEM;
-    ldg_err err = ldg_smt_open(&t, (ldg_state_base){tree_get, tree_scan, s, NULL, NULL, NULL},
-                               cp->height, true);
-    uint8_t last[LDG_SNAP_KEY_MAX + 1];
-    size_t ll = 0;
-    for (bool first = true; err == LDG_OK && (first || p->more); first = false) {
-        err = state_next(s, p, last, ll);
-        if (err == LDG_OK)
-            err = first ? ldg_smt_update(t, cp->height, p->w, p->n, root)
-                        : ldg_smt_update_more(t, p->w, p->n, root);
-        if (err == LDG_OK)
-            err = write_pass(s, t, cp->height);
-        if (err == LDG_OK && p->n) { /* the next pass starts just after the last key */
-            ll = p->w[p->n - 1].klen;
-            if (ll >= sizeof last)
-                err = LDG_ERR_CORRUPT;
-            else {
-                memcpy(last, p->w[p->n - 1].key, ll);
-                last[ll++] = 0;
-            }
-        }
+    splits *x = arg;
+    ldg_snap_task t;
+    uint8_t tk[TASK_KEY_LEN];
+    memcpy(tk, META_TASK, sizeof META_TASK - 1);
+    if (kl != SPLIT_KEY_LEN || vl != SPLIT_VAL_LEN) {
+        x->err = LDG_ERR_CORRUPT;
+        return false;
     }
-    ldg_smt_free(t);
-    free(p->buf);
-    free(p);
+    memcpy(tk + sizeof META_TASK - 1, k + sizeof META_SPLIT, TASK_KEY_LEN - (sizeof META_TASK - 1));
+    if (!task_parse(&t, tk, sizeof tk, v, LDG_HASH_LEN + 8)) {
+        x->err = LDG_ERR_CORRUPT;
+        return false;
+    }
+    if (t.depth != x->depth || x->in_batch == LDG_SNAP_FINISH_NODES) {
+        x->err = splits_flush(x);
+        x->depth = t.depth;
+    }
+    ldg_smt_top kids[16], top;
+    if (x->err == LDG_OK)
+        x->err = split_kids(x, &t, (unsigned)v[LDG_HASH_LEN + 8] << 8 | v[LDG_HASH_LEN + 9], kids);
+    if (x->err != LDG_OK)
+        return false;
+    if (!ldg_smt_bulk_node(x->version, t.reg ? t.id12 : NULL, t.depth, &t.prefix, kids, tree_put,
+                           x->b, &top) ||
+        memcmp(top.hash.b, t.hash.b, LDG_HASH_LEN) != 0 || top.sum != t.sum) {
+        snprintf(x->why, x->why_len,
+                 "a node rebuilt from the chunks (depth %u) does not have the hash its chunk "
+                 "proved",
+                 t.depth);
+        x->err = LDG_ERR_INVALID;
+        return false;
+    }
+    put_top(x->b, &t, &top);
+    if (t.reg && t.depth == 0)
+        ldg_smt_bulk_register(x->version, t.id12, &top, tree_put, x->b);
+    x->in_batch++;
+    return true;
+}
+
+static ldg_err build_splits(ldg_store *s, uint64_t version, char *why, size_t why_len)
+{
+    splits x = {s, version, ldg_batch_new(s), 0, -1, LDG_OK, why, why_len};
+    ldg_err err = ldg_store_scan(s, LDG_CF_META, META_SPLIT, sizeof META_SPLIT - 1, split_row, &x);
+    if (err == LDG_OK)
+        err = x.err;
+    if (err == LDG_OK)
+        err = splits_flush(&x);
+    ldg_batch_free(x.b);
     return err;
+}
+
+/* The main tree's root: the top of the root task. */
+static ldg_err root_top(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_smt_top *top)
+{
+    ldg_snap_task t;
+    ldg_snap_root_task(&t, &cp->state_root);
+    uint8_t key[TASK_KEY_LEN], *v;
+    size_t vl;
+    task_key_as(key, META_TOP, &t);
+    ldg_err err = ldg_store_get(s, LDG_CF_META, key, sizeof key, &v, &vl);
+    if (err == LDG_ERR_NOT_FOUND)
+        return LDG_ERR_CORRUPT; /* the root task not done: finished too early */
+    if (err != LDG_OK)
+        return err;
+    bool ok = top_decode(top, v, vl);
+    free(v);
+    return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }
 
 ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
                               size_t why_len)
 {
-    ldg_hash root;
-    ldg_err err = build_tree(s, cp, &root);
+    ldg_smt_top top = {0};
+    ldg_err err = build_splits(s, cp->height, why, why_len);
+    if (err == LDG_OK)
+        err = root_top(s, cp, &top);
+    ldg_hash root = top.hash; /* (zero for an empty tree) */
     ldg_batch *b = ldg_batch_new(s);
     if (err == LDG_OK && memcmp(root.b, cp->state_root.b, LDG_HASH_LEN) != 0) {
         snprintf(why, why_len,
@@ -298,6 +405,9 @@ ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char 
         uint8_t fv[8];
         put_be64(fv, cp->height);
         ldg_batch_put(b, LDG_CF_TREE, "F", 1, fv, 8);
+        ldg_smt_bulk_root(cp->height, &top, tree_put, b);
+        ldg_batch_delete_range(b, LDG_CF_META, META_SYNC_LO, sizeof META_SYNC_LO - 1, META_SYNC_HI,
+                               sizeof META_SYNC_HI - 1);
         ldg_tip tip = {.height = cp->height, .time_ms = cp->header.time_ms, .state_root = root};
         ldg_header_hash(&tip.hash, &cp->header);
         ldg_chain_batch_tip(b, &tip);

@@ -376,6 +376,13 @@ void ldg_batch_delete(ldg_batch *b, ldg_cf cf, const void *key, size_t klen)
     rocksdb_writebatch_delete_cf(b->wb, b->s->cf[cf], key, klen);
 }
 
+void ldg_batch_delete_range(ldg_batch *b, ldg_cf cf, const void *begin, size_t blen,
+                            const void *end, size_t elen)
+{
+    LDG_ASSERT(cf < LDG_CF_COUNT);
+    rocksdb_writebatch_delete_range_cf(b->wb, b->s->cf[cf], begin, blen, end, elen);
+}
+
 ldg_err ldg_store_write(ldg_store *s, ldg_batch *b, bool sync)
 {
     LDG_ASSERT(b->s == s);

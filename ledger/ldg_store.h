@@ -74,6 +74,10 @@ void ldg_batch_free(ldg_batch *b);
 void ldg_batch_put(ldg_batch *b, ldg_cf cf, const void *key, size_t klen, const void *val,
                    size_t vlen);
 void ldg_batch_delete(ldg_batch *b, ldg_cf cf, const void *key, size_t klen);
+/* Deletes every key k of cf with begin <= k < end (memcmp order) as one range tombstone:
+ * the batch's size does not grow with the keys deleted. */
+void ldg_batch_delete_range(ldg_batch *b, ldg_cf cf, const void *begin, size_t blen,
+                            const void *end, size_t elen);
 /* Applies the batch atomically; with sync the WAL is fsynced before return. */
 ldg_err ldg_store_write(ldg_store *s, ldg_batch *b, bool sync) LDG_WARN_UNUSED;
 /* Makes every write so far durable (fsyncs the WAL): a run of writes without sync followed

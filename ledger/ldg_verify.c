@@ -82,6 +82,16 @@ static const char *check_block(verify_ctx *v, const ldg_record *r, ldg_verify_re
     if (!cert_ok)
         return "commit certificate does not verify against the validator set in force";
     uint32_t n = r->tx_count;
+    /* The limits in force at this height: from the re-executed state after the previous
+     * block, as the validators read them (a later lowering does not condemn it). */
+    ldg_block_limits lim;
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < n; i++)
+        bytes += r->tx_lens[i];
+    if (ldg_block_limits_read(v->reg, v->st, &lim) != LDG_OK)
+        return "the block limits in force do not read";
+    if (!ldg_block_limits_fit(&lim, n, bytes, NULL, 0))
+        return "the block exceeds the block limits in force at its height";
     ldg_tx *txs = calloc(n ? n : 1, sizeof *txs);
     bool *ok = calloc(n ? n : 1, 1);
     ldg_tx_ref *refs = calloc(n ? n : 1, sizeof *refs);

@@ -139,9 +139,22 @@ static bool asm_mark(net_asm *a, const ldg_hash *id)
 
 /* Appends bt's transactions under the rule; if they would overflow the block limits,
  * appends nothing and returns false (when `strict`, the caller treats that as invalid). */
-bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, uint32_t *added)
+void net_pool_follow_limits(net_pool *pool, ldg_chain *chain)
 {
-    const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
+    ldg_block_limits lim = ldg_chain_block_limits(chain);
+    net_pool_set_batch_limits(pool, lim.max_txs, net_block_budget(&lim));
+}
+
+size_t net_block_budget(const ldg_block_limits *lim)
+{
+    const size_t room = LDG_BLOCK_SIZE_MAX - LDG_BLOCK_SIZE_SLACK;
+    return lim->max_bytes < room ? (size_t)lim->max_bytes : room;
+}
+
+bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, const ldg_block_limits *lim,
+                 uint32_t *added)
+{
+    const size_t budget = net_block_budget(lim);
     uint32_t n0 = a->n;
     size_t b0 = a->bytes;
     for (uint32_t i = 0; i < bt->n; i++) {
@@ -151,7 +164,7 @@ bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, uint32_t *ad
             continue;
         if (!asm_mark(a, &bt->refs[i].id))
             continue;
-        if (a->n >= LDG_BLOCK_TX_MAX || a->bytes + bt->lens[i] > budget) {
+        if (a->n >= lim->max_txs || a->bytes + bt->lens[i] > budget) {
             /* Roll back this batch (its ids stay marked: harmless, the batch is left out). */
             a->n = n0;
             a->bytes = b0;
@@ -170,11 +183,23 @@ bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, uint32_t *ad
 
 /* ---- a block from batches: this node's proposal, a received one ---- */
 
+static bool batch_fits_alone(const net_batch *bt, const ldg_block_limits *lim)
+{
+    if (bt->n > lim->max_txs)
+        return false;
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < bt->n; i++)
+        bytes += bt->lens[i];
+    return bytes <= net_block_budget(lim);
+}
+
 net_blk *net_blk_propose(net_blk_cache *c, net_pool *pool, ldg_chain *chain, uint64_t time_ms,
                          const ldg_pubkey *proposer, ldg_err *err)
 {
     ldg_tip tip = ldg_chain_tip(chain);
     uint64_t block_time = net_clock_block_time(time_ms, tip.time_ms);
+    /* The limits in force at the height proposed (from the state after the head). */
+    ldg_block_limits lim = ldg_chain_block_limits(chain);
     net_asm a;
     net_asm_init(&a);
     ldg_hash *digests = malloc(LDG_BLOCK_TX_MAX * sizeof *digests);
@@ -184,8 +209,13 @@ net_blk *net_blk_propose(net_blk_cache *c, net_pool *pool, ldg_chain *chain, uin
     for (net_batch *bt = net_pool_batches(pool); bt && nd < LDG_BLOCK_TX_MAX; bt = bt->next) {
         if (!net_pool_batch_live(pool, bt))
             continue; /* committed already (the store is collected lazily) */
+        /* A batch made before the limits were lowered may not fit even an empty block:
+         * it is passed over (its origin batches its transactions anew, net_pool_stale_own)
+         * rather than stall every batch behind it, and before net_asm_add marks its ids. */
+        if (!batch_fits_alone(bt, &lim))
+            continue;
         uint32_t added;
-        if (!net_asm_add(&a, bt, block_time, &added))
+        if (!net_asm_add(&a, bt, block_time, &lim, &added))
             break; /* full: the rest goes into the next block */
         if (added)
             digests[nd++] = bt->digest;
@@ -222,11 +252,14 @@ void net_blk_receive(net_blk_cache *c, net_pool *pool, net_batch_rx *rx, const n
     net_asm a;
     net_asm_init(&a);
     bool ok = true;
+    /* The ceilings: a proposal over the limits in force assembles, and ldg_chain_check
+     * refuses it with its stable error (the same on every replica). */
+    const ldg_block_limits ceil = {LDG_BLOCK_TX_MAX, LDG_BLOCK_SIZE_MAX};
     net_pool_lock(pool);
     for (uint32_t i = 0; ok && i < nd; i++) {
         const net_batch *bt = net_pool_batch_get(pool, &dg[i]);
         uint32_t added = 0;
-        ok = bt && net_asm_add(&a, bt, m->header.time_ms, &added) && added > 0;
+        ok = bt && net_asm_add(&a, bt, m->header.time_ms, &ceil, &added) && added > 0;
     }
     if (ok && a.n == m->header.tx_count)
         net_blk_put(c, &m->header, a.txs, a.lens, a.refs, a.n, dg, nd);

@@ -62,7 +62,14 @@ void net_asm_init(net_asm *a);
 void net_asm_free(net_asm *a);
 /* Appends bt's transactions under the rule; if they would overflow the block limits,
  * appends nothing and returns false. *added: how many were appended. */
-bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, uint32_t *added);
+bool net_asm_add(net_asm *a, const net_batch *bt, uint64_t time_ms, const ldg_block_limits *lim,
+                 uint32_t *added);
+/* The transaction bytes a proposer puts into a block under lim: lim's max_bytes, and room
+ * for the block's own encoding below LDG_BLOCK_SIZE_MAX (LDG_BLOCK_SIZE_SLACK). */
+size_t net_block_budget(const ldg_block_limits *lim);
+/* Own batches from now on fit one block under the limits in force for the chain's next
+ * block (net_pool_set_batch_limits); after each commit and at start. */
+void net_pool_follow_limits(net_pool *pool, ldg_chain *chain);
 
 /* This node's proposal: the pool's live batches in order, as many as the block limits
  * take, at the block time of time_ms after the tip (net_clock.h), put in the cache. NULL

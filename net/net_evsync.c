@@ -1,73 +1,152 @@
 /* The node's evidence sync thread (net_evsync.h). */
 #include "net_evsync.h"
 
+#include "ldg_chain.h"
+#include "ldg_limits.h"
+#include "ldg_tx.h"
+#include "net_admit.h"
+#include "net_evpass.h"
 #include "net_log.h"
+#include "net_pool.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+typedef struct evsync {
+    net_node *n;
+    ldg_keypair key;
+    net_evorigin_signer signer;
+    char store[NET_PATH_MAX];
+} evsync;
 
-/* Waits for the child, ending it if the node stops meanwhile. */
-static int wait_child(net_node *n, pid_t pid)
+static uint64_t node_now(net_node *n)
 {
-    int st = 0;
-    for (bool killed = false;;) {
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid || (r < 0 && errno != EINTR))
-            return r == pid && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        if (!killed && atomic_load(&n->stopping)) {
-            kill(pid, SIGTERM);
-            killed = true;
+    return net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
+}
+
+/* The anchor of root on this node's committed state. */
+static ldg_err own_anchor(void *arg, const ldg_hash *root, net_ev_anchored *out)
+{
+    evsync *es = arg;
+    ldg_state *st = ldg_chain_reader(es->n->chain);
+    ldg_ev_entry en;
+    bool found = false;
+    ldg_err e = ldg_ev_entry_by_root(st, root, &en, &found);
+    if (e == LDG_OK && found)
+        e = ldg_ev_copies_get(st, root, &out->copies);
+    ldg_state_free(st);
+    if (e != LDG_OK || !found)
+        return e != LDG_OK ? e : LDG_ERR_NOT_FOUND;
+    out->subject = en.subject;
+    out->count = en.record_count;
+    out->t_first = en.time_first;
+    out->t_last = en.time_last;
+    out->txid = en.anchor_txid;
+    return LDG_OK;
+}
+
+/* Waits (bounded, and not past the node's stop) for txid to commit; its result code. */
+static ldg_err wait_commit(net_node *n, const ldg_hash *txid, uint32_t *code)
+{
+    for (int t = 0; t < LDG_EV_ATTEST_WAIT_MS / 50 && !atomic_load(&n->stopping); t++) {
+        uint64_t h;
+        uint32_t i;
+        if (ldg_chain_find_tx(n->chain, txid, &h, &i) == LDG_OK) {
+            ldg_record r;
+            if (ldg_chain_read_block(n->chain, h, &r) != LDG_OK)
+                return LDG_ERR_IO;
+            *code = i < r.tx_count ? r.receipts[i].code : UINT32_MAX;
+            ldg_record_free(&r);
+            return LDG_OK;
         }
         usleep(50 * 1000);
     }
+    return LDG_ERR_TIMEOUT;
 }
 
-/* One pass: `folio evidence sync --home HOME [--as KEY]`, output to evidence-sync.log. */
-static void run_pass(net_node *n)
+/* evidence.attest [root] by attest_as, through the node's admission and pool. */
+static ldg_err own_attest(void *arg, const ldg_hash *root, char *err, size_t err_len)
 {
-    char exe[NET_PATH_MAX], logp[NET_PATH_MAX];
-    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (l <= 0)
-        return;
-    exe[l] = '\0';
-    net_home_path(logp, n->home, "evidence-sync.log");
-    char *argv[8] = {exe, "evidence", "sync", "--home", n->home, NULL, NULL, NULL};
-    if (n->cfg.ev_attest_as[0])
-        argv[5] = "--as", argv[6] = n->cfg.ev_attest_as;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    pid_t pid;
-    int e = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (e != 0) {
-        net_log(NET_LOG_WARN, "evidence sync: cannot start %s: %s", exe, strerror(e));
-        return;
+    evsync *es = arg;
+    net_node *n = es->n;
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 1);
+    ldg_enc_bin(&p, root->b, LDG_HASH_LEN);
+    size_t len;
+    ldg_hash txid;
+    uint8_t *wire = ldg_tx_build(
+        &len, &txid, ldg_chain_id(n->chain), ldg_chain_genesis_hash(n->chain), LDG_TX_EV_ATTEST,
+        &es->key, node_now(n) + LDG_EV_ATTEST_EXPIRY_MS, ldg_enc_data(&p), ldg_enc_len(&p), false);
+    ldg_enc_free(&p);
+    if (!wire) {
+        snprintf(err, err_len, "evidence attest could not be built");
+        return LDG_ERR_INVALID;
     }
-    int rc = wait_child(n, pid);
-    if (rc != 0 && !atomic_load(&n->stopping))
-        net_log(NET_LOG_WARN, "evidence sync: a pass ended with exit %d (evidence-sync.log)", rc);
+    net_admitted ad;
+    ldg_result res = net_admit_tx(n->admit, NULL, wire, len, NET_ADMIT_CLIENT, &ad);
+    if (res == LDG_R_OK)
+        res = net_pool_add(n->pool, &ad.ref.id, wire, len, ad.expiry_ms, n->multi);
+    free(wire);
+    if (res == LDG_R_EV_ATTESTED)
+        return LDG_ERR_EXISTS; /* attested by an earlier pass whose install failed */
+    if (res != LDG_R_OK) {
+        snprintf(err, err_len, "evidence attest refused by admission: %s", ldg_result_name(res));
+        return LDG_ERR_INVALID;
+    }
+    uint32_t code = 0;
+    ldg_err e = wait_commit(n, &txid, &code);
+    if (e == LDG_OK && code == LDG_R_EV_ATTESTED)
+        return LDG_ERR_EXISTS;
+    if (e != LDG_OK || code != LDG_R_OK) {
+        snprintf(err, err_len, "evidence attest %s",
+                 e == LDG_ERR_TIMEOUT ? "not committed in time (retried next pass)"
+                 : e != LDG_OK        ? "committed, its block unreadable"
+                                      : ldg_result_name((ldg_result)code));
+        return e != LDG_OK ? e : LDG_ERR_INVALID;
+    }
+    return LDG_OK;
+}
+
+static void own_say(void *arg, bool error, const char *line)
+{
+    (void)arg;
+    net_log(error ? NET_LOG_WARN : NET_LOG_INFO, "%s", line);
+}
+
+static void run_pass(evsync *es)
+{
+    net_node *n = es->n;
+    net_evpass_cfg cfg = {.store = es->store,
+                          .mirrors = n->cfg.ev_mirrors,
+                          .signer = n->cfg.ev_mirrors[0] ? &es->signer : NULL,
+                          .retention_days = n->cfg.ev_retention_days,
+                          .stop = &n->stopping};
+    net_evpass_ops ops = {.arg = es, .anchor = own_anchor, .attest = own_attest, .say = own_say};
+    net_evpass_stats st;
+    if (net_evpass_run(&cfg, &ops, &st) != LDG_OK)
+        atomic_fetch_add(&n->ev_failed, 1);
+    atomic_fetch_add(&n->ev_passes, 1);
+    atomic_fetch_add(&n->ev_copied, st.copied);
+    atomic_fetch_add(&n->ev_refused, st.refused);
+    atomic_fetch_add(&n->ev_failed, st.failed);
+    atomic_fetch_add(&n->ev_purged, st.purged);
+    atomic_store(&n->ev_last_pass_ms, node_now(n));
 }
 
 static void *evsync_thread(void *arg)
 {
-    net_node *n = arg;
+    evsync *es = arg;
+    net_node *n = es->n;
     while (!atomic_load(&n->stopping)) {
         for (int t = 0; t < n->cfg.ev_replicate_every_s * 10 && !atomic_load(&n->stopping); t++)
             usleep(100 * 1000);
         if (!atomic_load(&n->stopping))
-            run_pass(n);
+            run_pass(es);
     }
+    explicit_bzero(&es->key, sizeof es->key);
+    free(es);
     return NULL;
 }
 
@@ -75,12 +154,41 @@ bool net_evsync_start(net_node *n)
 {
     if (!n->cfg.ev_mirrors[0] && n->cfg.ev_retention_days == 0)
         return true;
-    if (pthread_create(&n->evsync, NULL, evsync_thread, n) != 0)
+    evsync *es = calloc(1, sizeof *es);
+    LDG_ASSERT(es);
+    es->n = n;
+    net_home_path(es->store, n->home, "evidence");
+    char err[NET_PATH_MAX + 128];
+    if (net_evstore_open(es->store, err, sizeof err) != LDG_OK) {
+        net_log(NET_LOG_WARN, "evidence sync: %s: no replication", err);
+        free(es);
         return false;
+    }
+    const char *as = n->cfg.ev_attest_as[0] ? n->cfg.ev_attest_as
+                     : n->cfg.client_as[0]  ? n->cfg.client_as
+                                            : "operator";
+    if (n->cfg.ev_mirrors[0]) {
+        ldg_err e = net_key_load(n->home, as, &es->key);
+        if (e != LDG_OK) {
+            net_log(NET_LOG_WARN,
+                    "evidence sync: the key '%s' ([evidence] attest_as) cannot be loaded (%s; a "
+                    "sealed key cannot sign unattended): no replication",
+                    as, ldg_err_str(e));
+            free(es);
+            return false;
+        }
+        es->signer.key = &es->key;
+        es->signer.genesis = *ldg_chain_genesis_hash(n->chain);
+    }
+    if (pthread_create(&n->evsync, NULL, evsync_thread, es) != 0) {
+        explicit_bzero(&es->key, sizeof es->key);
+        free(es);
+        return false;
+    }
     n->evsync_started = true;
-    net_log(NET_LOG_INFO, "evidence sync every %d s (mirrors: %s; retention: %d days)",
+    net_log(NET_LOG_INFO, "evidence sync every %d s (mirrors: %s; as: %s; retention: %d days)",
             n->cfg.ev_replicate_every_s, n->cfg.ev_mirrors[0] ? n->cfg.ev_mirrors : "none",
-            n->cfg.ev_retention_days);
+            n->cfg.ev_mirrors[0] ? as : "-", n->cfg.ev_retention_days);
     return true;
 }
 

@@ -126,6 +126,7 @@ static void execute_job(net_exec *x)
     }
     /* Committed transactions leave the pool by id, whatever signature its copy carries. */
     net_pool_remove_refs(x->pool, k->refs, k->n);
+    net_pool_follow_limits(x->pool, n->chain);
     atomic_store(&n->pool_size, net_pool_size(x->pool));
     atomic_store(&n->last_commit_ms, mono_ms() - x->start);
     net_metrics_commit(n->metrics, mono_ms() - x->start);

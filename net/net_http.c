@@ -781,6 +781,7 @@ static json_t *operation(const net_http_route *rt)
                   "the method's reply (specs/rpc.md §3)", "default", err, "x-folio-access",
                   !m                              ? "unknown"
                   : m->access == NET_RPC_OPERATOR ? "operator"
+                  : m->access == NET_RPC_MEMBER   ? "member"
                                                   : "public",
                   "x-folio-paged", m && m->paged);
     if (post)

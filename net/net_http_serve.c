@@ -7,6 +7,7 @@
 #include "ldg_tx.h"
 #include "net_metrics.h"
 #include "net_node.h"
+#include "net_rpc_auth.h"
 #include "net_tls.h"
 
 #include <stdatomic.h>
@@ -454,23 +455,12 @@ static int authenticate(net_node *n, const net_http_req *req, const uint8_t *bod
                              "a credential is X-Folio-Account (40 hex), X-Folio-Time (ms) and "
                              "X-Folio-Signature (128 hex)"),
                -1;
-    uint64_t now = net_clock_now_ms(&n->clock) + atomic_load(&n->time_offset_ms);
-    if (t + LDG_HTTP_AUTH_SKEW_MS < now || t > now + LDG_HTTP_AUTH_SKEW_MS)
-        return net_http_fail(e, 401, LDG_ERR_DENIED,
-                             "X-Folio-Time is more than %d ms from the node's clock (%llu)",
-                             LDG_HTTP_AUTH_SKEW_MS, (unsigned long long)now),
-               -1;
-    if (!participant_find(n, &acc, who))
-        return net_http_fail(e, 401, LDG_ERR_DENIED, "X-Folio-Account is not a participant"), -1;
-    char gh[2 * LDG_HASH_LEN + 1];
+    char gh[2 * LDG_HASH_LEN + 1], why[256];
     ldg_hex_encode(gh, ldg_chain_genesis_hash(n->chain)->b, LDG_HASH_LEN);
     ldg_hash d;
     net_http_auth_digest(&d, gh, req->auth_time, req->verb, req->path, req->query, body, body_len);
-    if (!ldg_verify(&sig, &d, &who->pubkey))
-        return net_http_fail(e, 401, LDG_ERR_DENIED,
-                             "X-Folio-Signature does not verify (specs/http.md §5 gives the "
-                             "signed bytes)"),
-               -1;
+    if (!net_rpc_credential(n, &acc, t, &sig, &d, who, why, sizeof why)) /* as the SP socket */
+        return net_http_fail(e, 401, LDG_ERR_DENIED, "%s", why), -1;
     return 1;
 }
 
@@ -503,7 +493,7 @@ static int caller_level(net_node *n, const net_http_req *req, const net_http_rou
         return -1;
     bool signed_tx = !strcmp(rt->method, "submit") || !strcmp(rt->method, "check");
     if (n->cfg.http_public_reads || signed_tx)
-        return a ? NET_RPC_PARTICIPANT : NET_RPC_PUBLIC;
+        return a ? (int)net_rpc_level_of(&who) : NET_RPC_PUBLIC;
     if (!a)
         return net_http_fail(e, 401, LDG_ERR_DENIED,
                              "this node serves reads to participants only: sign the request or "
@@ -514,7 +504,7 @@ static int caller_level(net_node *n, const net_http_req *req, const net_http_rou
                              "a participant may read only its own account's views here (a "
                              "regulator or registrar reads every account's)"),
                -1;
-    return NET_RPC_PARTICIPANT;
+    return (int)net_rpc_level_of(&who);
 }
 
 /* ---- the method table ---- */

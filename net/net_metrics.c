@@ -286,6 +286,27 @@ static void subchain_metrics(out *o, net_node *n)
     free(s.rows);
 }
 
+/* The evidence sync thread (net_evsync.c): its passes and what they did. */
+static void evidence_metrics(out *o, net_node *n)
+{
+    counter(o, "folio_evidence_sync_passes_total", "Evidence sync passes run by this node.",
+            atomic_load(&n->ev_passes));
+    counter(o, "folio_evidence_sync_copied_total",
+            "Slices copied, verified and attested from other members' stores.",
+            atomic_load(&n->ev_copied));
+    counter(o, "folio_evidence_sync_refused_total",
+            "Copies refused: they do not match their anchors (SLICE_MISMATCH).",
+            atomic_load(&n->ev_refused));
+    counter(o, "folio_evidence_sync_failed_total",
+            "Slices or mirrors not reached, not yet anchored here, or not attested in time.",
+            atomic_load(&n->ev_failed));
+    counter(o, "folio_evidence_sync_purged_total",
+            "Slices whose lines the retention period deleted.", atomic_load(&n->ev_purged));
+    gauge(o, "folio_evidence_sync_last_pass_ms",
+          "When the last sync pass ended (Unix ms; 0: none).",
+          (double)atomic_load(&n->ev_last_pass_ms));
+}
+
 char *net_metrics_text(net_node *n)
 {
     out o = {malloc(8192), 0, 8192};
@@ -299,6 +320,7 @@ char *net_metrics_text(net_node *n)
     store_metrics(&o, n);
     http_metrics(&o, n);
     subchain_metrics(&o, n);
+    evidence_metrics(&o, n);
     net_metrics_free(none);
     return o.buf;
 }

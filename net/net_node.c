@@ -2,6 +2,7 @@
 #include "net_evsync.h"
 #include "net_log.h"
 #include "net_bft.h"
+#include "net_block.h"
 #include "net_file.h"
 #include "net_snap.h"
 #include "net_solo.h"
@@ -150,6 +151,7 @@ static int setup(net_node *n, const net_node_opts *opts, char *err, size_t err_l
     ldg_chain_set_verify_threads(n->chain, (unsigned)n->cfg.verify_threads);
     ldg_chain_set_retention(n->chain, (uint64_t)n->cfg.retain_blocks);
     n->pool = net_pool_new(LDG_MEMPOOL_TX_MAX);
+    net_pool_follow_limits(n->pool, n->chain);
     n->admit = net_admit_new(n->chain, n->reg, &n->clock, &n->time_offset_ms);
     net_admit_set_pool(n->admit, net_pool_probe, n->pool);
     return 0;

@@ -40,6 +40,10 @@ typedef struct net_node {
     /* The evidence sync thread (net_evsync.c), if [evidence] asks for one. */
     pthread_t evsync;
     bool evsync_started;
+    /* Its counts, for /metrics: passes run, slices copied, refused (SLICE_MISMATCH), failed
+     * (not reached, not yet anchored, attestation not committed), lines purged; the end of
+     * the last pass (Unix ms). */
+    _Atomic uint64_t ev_passes, ev_copied, ev_refused, ev_failed, ev_purged, ev_last_pass_ms;
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
     char fatal[256];                 /* set when the node stopped on a fatal error */

@@ -38,6 +38,10 @@ struct net_pool {
     net_batch **bbuckets;
     net_batch *bhead, *btail;
     size_t bcount;
+    /* Own batches at most (net_pool_set_batch_limits): a batch larger than the block
+     * limits in force could never be proposed (blocks take whole batches). */
+    uint32_t batch_txs;
+    size_t batch_bytes;
 };
 
 /* ---- shared bytes ---- */
@@ -71,6 +75,8 @@ net_pool *net_pool_new(size_t cap)
     net_pool *p = calloc(1, sizeof *p);
     LDG_ASSERT(p && cap > 0);
     p->cap = cap;
+    p->batch_txs = NET_P2P_BATCH_TX_MAX;
+    p->batch_bytes = NET_P2P_BATCH_SIZE_MAX;
     p->buckets = calloc(TX_BUCKETS, sizeof *p->buckets);
     p->bbuckets = calloc(BATCH_BUCKETS, sizeof *p->bbuckets);
     LDG_ASSERT(p->buckets && p->bbuckets);
@@ -399,10 +405,10 @@ bool net_pool_take_unsent(net_pool *p, uint64_t now_ms, uint64_t origin, ldg_enc
     entry *first = first_unsent(p);
     uint32_t m = 0;
     size_t bytes = 0;
-    for (entry *x = first; x && m < NET_P2P_BATCH_TX_MAX; x = x->next) {
+    for (entry *x = first; x && m < p->batch_txs; x = x->next) {
         if (!x->unsent)
             continue;
-        if (bytes + x->w->len > NET_P2P_BATCH_SIZE_MAX)
+        if (bytes + x->w->len > p->batch_bytes)
             break;
         bytes += x->w->len;
         m++;
@@ -434,6 +440,18 @@ bool net_pool_take_unsent(net_pool *p, uint64_t now_ms, uint64_t origin, ldg_enc
     return true;
 }
 
+void net_pool_set_batch_limits(net_pool *p, uint32_t max_txs, size_t max_bytes)
+{
+    pthread_mutex_lock(&p->lock);
+    p->batch_txs = max_txs < NET_P2P_BATCH_TX_MAX ? max_txs : NET_P2P_BATCH_TX_MAX;
+    p->batch_bytes = max_bytes < NET_P2P_BATCH_SIZE_MAX ? max_bytes : NET_P2P_BATCH_SIZE_MAX;
+    if (p->batch_txs == 0)
+        p->batch_txs = 1; /* never an empty batch */
+    if (p->batch_bytes < LDG_TX_SIZE_MAX)
+        p->batch_bytes = LDG_TX_SIZE_MAX; /* one transaction of any size fits */
+    pthread_mutex_unlock(&p->lock);
+}
+
 bool net_pool_batch_live(net_pool *p, const net_batch *bt)
 {
     for (uint32_t i = 0; i < bt->n; i++)
@@ -442,12 +460,44 @@ bool net_pool_batch_live(net_pool *p, const net_batch *bt)
     return false;
 }
 
+/* Whether an own batch is larger than the batch limits now (made before a lowering of the
+ * block limits). Lock held. */
+static bool batch_oversized(const net_pool *p, const net_batch *bt)
+{
+    if (bt->n > p->batch_txs)
+        return true;
+    if (p->batch_bytes >= NET_P2P_BATCH_SIZE_MAX)
+        return false; /* every batch was made within this */
+    size_t bytes = 0;
+    for (uint32_t i = 0; i < bt->n; i++)
+        bytes += bt->lens[i];
+    return bytes > p->batch_bytes;
+}
+
+/* Its pending transactions are sent again in batches that fit (net_pool_take_unsent); the
+ * batch itself is no longer this node's to resend. Lock held. */
+static void batch_resplit(net_pool *p, net_batch *bt)
+{
+    for (uint32_t i = 0; i < bt->n; i++) {
+        entry *x = *tx_slot(p, &bt->refs[i].id);
+        if (x && !x->unsent) {
+            x->unsent = true;
+            p->unsent++;
+        }
+    }
+    bt->own = false;
+}
+
 uint32_t net_pool_stale_own(net_pool *p, uint64_t now_ms, uint64_t resend_ms, uint64_t origin,
                             ldg_enc *e, uint32_t max)
 {
     uint32_t k = 0;
     pthread_mutex_lock(&p->lock);
     for (net_batch *bt = p->bhead; bt && k < max; bt = bt->next) {
+        if (bt->own && batch_oversized(p, bt)) {
+            batch_resplit(p, bt);
+            continue;
+        }
         if (!bt->own || now_ms - bt->sent_ms < resend_ms || !net_pool_batch_live(p, bt))
             continue;
         bt->sent_ms = now_ms;

@@ -104,8 +104,14 @@ bool net_pool_ingest(net_pool *p, const uint8_t *const *txs, const size_t *lens,
  * NET_P2P_BATCH_TX_MAX transactions, NET_P2P_BATCH_SIZE_MAX bytes), stored, and encoded as
  * a BATCH from origin into e. False if there is none. */
 bool net_pool_take_unsent(net_pool *p, uint64_t now_ms, uint64_t origin, ldg_enc *e);
+/* Own batches from now on hold at most max_txs transactions and max_bytes bytes (within
+ * NET_P2P_BATCH_TX_MAX and NET_P2P_BATCH_SIZE_MAX): the node sets the block limits in
+ * force after each commit, so that a batch always fits one block. */
+void net_pool_set_batch_limits(net_pool *p, uint32_t max_txs, size_t max_bytes);
 /* Own batches still pending NET_BFT_REBATCH_MS after their last broadcast: up to max of
- * them encoded into e[0..) as BATCH messages from origin. Returns how many. */
+ * them encoded into e[0..) as BATCH messages from origin. Returns how many. An own batch
+ * larger than the batch limits now (net_pool_set_batch_limits) is not resent: its pending
+ * transactions become unsent again, for net_pool_take_unsent to batch anew. */
 uint32_t net_pool_stale_own(net_pool *p, uint64_t now_ms, uint64_t resend_ms, uint64_t origin,
                             ldg_enc *e, uint32_t max);
 /* Encodes the BATCH_REP for digest (empty if unknown) into e. */

@@ -78,7 +78,8 @@ bool net_propose_ready(net_propose *p, uint64_t decided, uint32_t nval, uint64_t
         p->idle_checked = now;
         if (!net_propose_has_work(p, decided, nval))
             return false; /* nothing to propose: no empty block */
-    } else if (pending < LDG_BLOCK_TX_MAX && now - p->want_since < LDG_BLOCK_INTERVAL_MS / 4) {
+    } else if (pending < ldg_chain_block_limits(p->n->chain).max_txs &&
+               now - p->want_since < LDG_BLOCK_INTERVAL_MS / 4) {
         return false; /* let a burst gather */
     }
     atomic_store(&p->n->force_block, false);

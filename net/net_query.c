@@ -1042,6 +1042,7 @@ static char *h_settlement(net_node *n, const char *method, const msgpack_object 
 
 #define PUB NET_RPC_PUBLIC
 #define OPR NET_RPC_OPERATOR
+#define MBR NET_RPC_MEMBER
 #define SMALL LDG_RPC_REQUEST_SMALL_MAX
 
 /* Sorted by name (net_rpc_method_find searches it; a unit test checks the order). */
@@ -1064,6 +1065,8 @@ const net_rpc_method net_rpc_methods[] = {
     {"cycles", h_settlement, PUB, SMALL, true},
     {"dev_time_advance", h_dev_time, OPR, SMALL, false},
     {"evidence", net_query_evidence, PUB, SMALL, false},
+    {"evidence_slice", net_query_evidence_store, MBR, SMALL, false},
+    {"evidence_slices", net_query_evidence_store, MBR, SMALL, false},
     {"gov_code", net_query_gov, PUB, SMALL, false},
     {"gov_committee", net_query_gov, PUB, SMALL, false},
     {"gov_proposal", net_query_gov, PUB, SMALL, false},

@@ -7,9 +7,9 @@
 #include "ldg_block.h"
 #include "ldg_chain.h"
 #include "ldg_ev.h"
+#include "net_evstore.h"
 #include "net_reply.h"
 
-#include <dirent.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +169,29 @@ static bool on_entry(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, s
     return ls->n < ls->want;
 }
 
+/* The proof from the log's leaves (every entry up to n read): for the logs whose entries
+ * were anchored before the interior nodes were stored (evidence.md §4). */
+static ldg_err consistency_from_leaves(ldg_state *st, const ldg_account *a, uint64_t m, uint64_t n,
+                                       ldg_hash *proof, size_t *pl, ldg_hash *rm, ldg_hash *rn)
+{
+    if (n > LDG_EV_LOG_PROOF_ENTRIES_MAX)
+        return LDG_ERR_TOO_LARGE;
+    uint8_t prefix[2 + LDG_ACCOUNT_LEN] = {'P', 'l'};
+    memcpy(prefix + 2, a->b, LDG_ACCOUNT_LEN);
+    leaf_scan ls = {.leaves = malloc(n * sizeof(ldg_hash)), .want = n};
+    LDG_ASSERT(ls.leaves);
+    if (ldg_state_scan(st, prefix, sizeof prefix, n, on_entry, &ls) != LDG_OK || ls.bad ||
+        ls.n != n) {
+        free(ls.leaves);
+        return LDG_ERR_CORRUPT;
+    }
+    *pl = ldg_ev_consistency(proof, ls.leaves, n, m);
+    ldg_ev_root(rm, ls.leaves, m);
+    ldg_ev_root(rn, ls.leaves, n);
+    free(ls.leaves);
+    return LDG_OK;
+}
+
 /* consistency WHO M N: RFC 9162 proof that the log of size M is a prefix of the log of size
  * N, with both roots (each is the log_root of the anchor that made that size). */
 static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t nargs, int *status)
@@ -185,24 +208,18 @@ static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t n
     if (n > h.peaks.size)
         return net_reply_error(status, LDG_ERR_NOT_FOUND, "the log has %llu slices, not %llu",
                                (unsigned long long)h.peaks.size, (unsigned long long)n);
-    if (n > LDG_EV_LOG_PROOF_ENTRIES_MAX)
-        return net_reply_error(status, LDG_ERR_TOO_LARGE,
-                               "a consistency proof reaches at most %d slices",
-                               LDG_EV_LOG_PROOF_ENTRIES_MAX);
-    uint8_t prefix[2 + LDG_ACCOUNT_LEN] = {'P', 'l'};
-    memcpy(prefix + 2, a.b, LDG_ACCOUNT_LEN);
-    leaf_scan ls = {.leaves = malloc(n * sizeof(ldg_hash)), .want = n};
-    LDG_ASSERT(ls.leaves);
-    if (ldg_state_scan(st, prefix, sizeof prefix, n, on_entry, &ls) != LDG_OK || ls.bad ||
-        ls.n != n) {
-        free(ls.leaves);
-        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
-    }
     ldg_hash proof[LDG_EV_PATH_MAX], rm, rn;
-    size_t pl = ldg_ev_consistency(proof, ls.leaves, n, m);
-    ldg_ev_root(&rm, ls.leaves, m);
-    ldg_ev_root(&rn, ls.leaves, n);
-    free(ls.leaves);
+    size_t pl = 0;
+    ldg_err e = ldg_ev_log_consistency(st, &a, m, n, proof, &pl, &rm, &rn);
+    if (e == LDG_ERR_NOT_FOUND) /* a log begun before its nodes were stored */
+        e = consistency_from_leaves(st, &a, m, n, proof, &pl, &rm, &rn);
+    if (e == LDG_ERR_TOO_LARGE)
+        return net_reply_error(status, LDG_ERR_TOO_LARGE,
+                               "this log was begun before its interior nodes were kept: a "
+                               "consistency proof reaches at most %d of its slices",
+                               LDG_EV_LOG_PROOF_ENTRIES_MAX);
+    if (e != LDG_OK)
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence log is unreadable");
     json_t *j = json_pack("{s:I,s:I,s:o,s:o,s:o}", "m", (json_int_t)m, "n", (json_int_t)n, "root_m",
                           hex(rm.b, LDG_HASH_LEN), "root_n", hex(rn.b, LDG_HASH_LEN), "proof",
                           hashes(proof, (uint32_t)pl));
@@ -211,72 +228,41 @@ static char *m_consistency(ldg_state *st, const msgpack_object *args, uint32_t n
 
 /* ---- the store's slices, for mirrors (§2.4) ---- */
 
-static bool anchored_name(const char *name, ldg_hash *root)
-{
-    char hx[2 * LDG_HASH_LEN + 1];
-    if (strlen(name) != 2 * LDG_HASH_LEN + 7 || strcmp(name + 2 * LDG_HASH_LEN, ".anchor") != 0)
-        return false;
-    memcpy(hx, name, 2 * LDG_HASH_LEN);
-    hx[2 * LDG_HASH_LEN] = '\0';
-    return ldg_hex_decode(root->b, LDG_HASH_LEN, hx) == 0;
-}
-
-static int root_cmp(const void *a, const void *b)
-{
-    return memcmp(a, b, LDG_HASH_LEN);
-}
-
-/* ["slices", after?]: the anchored slices of this node's store (HOME/evidence), by root,
- * at most LDG_EV_LIST_MAX after `after`. */
+/* ["evidence_slices", after?]: the anchored slices of this node's store (HOME/evidence),
+ * at most LDG_EV_LIST_MAX from position `after` of its index: only those rows are read. */
 static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
-    ldg_hash after = {{0}};
-    if (nargs > 2 || (nargs == 2 && !ldg_obj_bin(&args[1], after.b, LDG_HASH_LEN)))
+    uint64_t after = 0;
+    if (nargs > 1 || (nargs == 1 && !ldg_obj_u64(&args[0], &after)))
         return net_reply_error(status, LDG_ERR_INVALID,
-                               "evidence slices takes an optional root to list after (32 bytes)");
-    char dir[NET_PATH_MAX];
+                               "evidence_slices takes an optional position to list from (the "
+                               "previous reply's next)");
+    char dir[NET_PATH_MAX], err[NET_PATH_MAX + 128];
     net_home_path(dir, n->home, "evidence");
-    size_t cnt = 0, cap = LDG_EV_LIST_MAX + 1;
-    ldg_hash *roots = malloc(cap * sizeof *roots);
+    ldg_hash *roots = malloc(LDG_EV_LIST_MAX * sizeof *roots);
     LDG_ASSERT(roots);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    size_t top = 0;                 /* index of the largest kept, once full */
-    while (d && (e = readdir(d))) { /* keeps the LDG_EV_LIST_MAX + 1 smallest after `after` */
-        ldg_hash r;
-        if (!anchored_name(e->d_name, &r) || memcmp(r.b, after.b, LDG_HASH_LEN) <= 0)
-            continue;
-        if (cnt < cap) {
-            roots[cnt++] = r;
-            if (cnt == cap)
-                for (size_t i = 0; i < cnt; i++)
-                    top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
-            continue;
-        }
-        if (root_cmp(&r, &roots[top]) >= 0)
-            continue;
-        roots[top] = r; /* replaces the largest; rare once the smallest are found */
-        for (size_t i = 0; i < cnt; i++)
-            top = root_cmp(&roots[i], &roots[top]) > 0 ? i : top;
+    size_t cnt;
+    uint64_t next;
+    bool more;
+    if (net_evstore_page(dir, after, roots, LDG_EV_LIST_MAX, &cnt, &next, &more, err, sizeof err) !=
+        LDG_OK) {
+        free(roots);
+        return net_reply_error(status, LDG_ERR_IO, "the evidence store's index: %s", err);
     }
-    if (d)
-        closedir(d);
-    qsort(roots, cnt, sizeof *roots, root_cmp);
-    bool more = cnt > LDG_EV_LIST_MAX;
-    cnt = more ? LDG_EV_LIST_MAX : cnt;
-    json_t *j = json_pack("{s:o,s:b}", "slices", hashes(roots, (uint32_t)cnt), "more", more);
+    json_t *j = json_pack("{s:o,s:I,s:b}", "slices", hashes(roots, (uint32_t)cnt), "next",
+                          (json_int_t)next, "more", more);
     free(roots);
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
 
-/* ["slice", root, offset]: up to LDG_EV_FETCH_CHUNK bytes of an anchored slice's file. */
+/* ["evidence_slice", root, offset]: up to LDG_EV_FETCH_CHUNK bytes of an anchored slice's file. */
 static char *m_slice(net_node *n, const msgpack_object *args, uint32_t nargs, int *status)
 {
     ldg_hash root;
     uint64_t off;
-    if (nargs != 3 || !ldg_obj_bin(&args[1], root.b, LDG_HASH_LEN) || !ldg_obj_u64(&args[2], &off))
+    if (nargs != 2 || !ldg_obj_bin(&args[0], root.b, LDG_HASH_LEN) || !ldg_obj_u64(&args[1], &off))
         return net_reply_error(status, LDG_ERR_INVALID,
-                               "evidence slice takes a slice root (32 bytes) and an offset");
+                               "evidence_slice takes a slice root (32 bytes) and an offset");
     char rel[40 + 2 * LDG_HASH_LEN], path[NET_PATH_MAX + 100], hx[2 * LDG_HASH_LEN + 1];
     ldg_hex_encode(hx, root.b, LDG_HASH_LEN);
     snprintf(rel, sizeof rel, "evidence/%s.anchor", hx);
@@ -320,9 +306,13 @@ char *net_query_evidence(net_node *n, const char *method, const msgpack_object *
     *status = 0;
     char sub[16];
     if (nargs < 1 || !ldg_obj_str(&args[0], sub, sizeof sub - 1, false))
-        return net_reply_error(
-            status, LDG_ERR_INVALID,
-            "evidence takes 'head', 'anchor', 'consistency', 'slices' or 'slice' first");
+        return net_reply_error(status, LDG_ERR_INVALID,
+                               "evidence takes 'head', 'anchor' or 'consistency' first");
+    if (!strcmp(sub, "slices") || !strcmp(sub, "slice")) /* the store: members only */
+        return net_reply_error(status, LDG_ERR_DENIED,
+                               "the store's slices are served to consortium members only, by the "
+                               "methods evidence_slices and evidence_slice in a signed request "
+                               "(specs/evidence.md §2.4)");
     ldg_state *st = ldg_chain_reader(n->chain);
     char *out;
     if (!strcmp(sub, "head"))
@@ -331,14 +321,17 @@ char *net_query_evidence(net_node *n, const char *method, const msgpack_object *
         out = m_anchor(n, st, args, nargs, status);
     else if (!strcmp(sub, "consistency"))
         out = m_consistency(st, args, nargs, status);
-    else if (!strcmp(sub, "slices"))
-        out = m_slices(n, args, nargs, status);
-    else if (!strcmp(sub, "slice"))
-        out = m_slice(n, args, nargs, status);
     else
-        out = net_reply_error(
-            status, LDG_ERR_INVALID,
-            "evidence takes 'head', 'anchor', 'consistency', 'slices' or 'slice' first");
+        out = net_reply_error(status, LDG_ERR_INVALID,
+                              "evidence takes 'head', 'anchor' or 'consistency' first");
     ldg_state_free(st);
     return out;
+}
+
+char *net_query_evidence_store(net_node *n, const char *method, const msgpack_object *args,
+                               uint32_t nargs, int *status)
+{
+    *status = 0;
+    return !strcmp(method, "evidence_slices") ? m_slices(n, args, nargs, status)
+                                              : m_slice(n, args, nargs, status);
 }

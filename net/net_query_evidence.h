@@ -9,4 +9,9 @@
 char *net_query_evidence(net_node *n, const char *method, const msgpack_object *args,
                          uint32_t nargs, int *status);
 
+/* Runs ["evidence_slices", after?] and ["evidence_slice", root, offset]: this node's store,
+ * for consortium members (access NET_RPC_MEMBER, specs/evidence.md §2.4). */
+char *net_query_evidence_store(net_node *n, const char *method, const msgpack_object *args,
+                               uint32_t nargs, int *status);
+
 #endif

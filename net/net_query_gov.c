@@ -235,6 +235,47 @@ static char *m_proposals(net_node *n, ldg_state *st, const msgpack_object *args,
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
 
+/* Passed param-set proposals waiting for their activation ('G' 'a' be64(height) be64(id),
+ * in activation order): each one appended to the "pending" array of its parameter. */
+typedef struct pending_scan {
+    ldg_state *st;
+    json_t *params; /* in gov_param_defs order */
+    gov_proposal *p;
+    bool bad;
+} pending_scan;
+
+static bool on_pending(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v, (void)vl;
+    pending_scan *s = arg;
+    if (kl != 18)
+        return true;
+    uint64_t id = 0;
+    for (int i = 0; i < 8; i++)
+        id = id << 8 | k[10 + i];
+    bool found;
+    gov_params gp;
+    ldg_dec dec;
+    if (gov_proposal_get(s->st, id, s->p, &found) != LDG_OK || !found) {
+        s->bad = true;
+        return false;
+    }
+    if (s->p->kind != GOV_KIND_PARAM_SET || s->p->status != GOV_PASSED)
+        return true;
+    if (gov_params_decode_stored(s->p, &dec, &gp) != LDG_OK) {
+        s->bad = true;
+        return false;
+    }
+    ldg_dec_free(&dec);
+    for (size_t i = 0; i < gov_param_def_count; i++)
+        if (!strcmp(gov_param_defs[i].name, gp.name))
+            json_array_append_new(
+                json_object_get(json_array_get(s->params, i), "pending"),
+                json_pack("{s:I,s:I,s:I}", "value", (json_int_t)gp.value, "activation_height",
+                          (json_int_t)s->p->activation_height, "proposal", (json_int_t)id));
+    return true;
+}
+
 static char *m_committee(ldg_state *st, uint32_t nargs, int *status)
 {
     gov_committee c;
@@ -256,11 +297,24 @@ static char *m_committee(ldg_state *st, uint32_t nargs, int *status)
             json_decref(params);
             return net_reply_error(status, LDG_ERR_CORRUPT, "a parameter is unreadable");
         }
-        json_array_append_new(
-            params, json_pack("{s:s,s:I,s:I,s:I,s:I,s:s}", "name", gov_param_defs[i].name, "value",
-                              (json_int_t)v, "default", (json_int_t)gov_param_defs[i].def, "min",
-                              (json_int_t)gov_param_defs[i].min, "max",
-                              (json_int_t)gov_param_defs[i].max, "text", gov_param_defs[i].text));
+        json_array_append_new(params, json_pack("{s:s,s:I,s:I,s:I,s:I,s:s,s:[]}", "name",
+                                                gov_param_defs[i].name, "value", (json_int_t)v,
+                                                "default", (json_int_t)gov_param_defs[i].def, "min",
+                                                (json_int_t)gov_param_defs[i].min, "max",
+                                                (json_int_t)gov_param_defs[i].max, "text",
+                                                gov_param_defs[i].text, "pending"));
+    }
+    /* Bounded: a proposal waits in the index once, and at most GOV_OPEN_PROPOSALS_MAX are
+     * open at once; GOV_PENDING_SHOWN_MAX rows are read at most. */
+    pending_scan ps = {st, params, malloc(sizeof(gov_proposal)), false};
+    LDG_ASSERT(ps.p);
+    const uint8_t pa[2] = {'G', 'a'};
+    ldg_err pe = ldg_state_scan(st, pa, sizeof pa, GOV_PENDING_SHOWN_MAX, on_pending, &ps);
+    free(ps.p);
+    if (pe != LDG_OK || ps.bad) {
+        json_decref(members);
+        json_decref(params);
+        return net_reply_error(status, LDG_ERR_CORRUPT, "a pending proposal is unreadable");
     }
     ldg_account ca;
     gov_committee_account(&ca);

@@ -1,5 +1,6 @@
 /* Transport-neutral dispatch over the method table (net_rpc_methods.h). */
 #include "net_rpc_methods.h"
+#include "net_rpc_auth.h"
 #include "ldg_err.h"
 #include "ldg_limits.h"
 
@@ -92,25 +93,46 @@ static bool printable(const char *s)
     return true;
 }
 
-char *net_rpc_dispatch(net_node *n, net_rpc_access caller, const uint8_t *req, size_t len,
-                       int *status)
+/* Why a caller below a row's access is refused. */
+static char *denied(const net_rpc_method *m, int *status)
+{
+    if (m->access == NET_RPC_OPERATOR)
+        return net_rpc_error(status, LDG_ERR_DENIED,
+                             "'%s' is an operator method: call it on the node's ipc socket as "
+                             "the user running the node",
+                             m->name);
+    if (m->access == NET_RPC_MEMBER)
+        return net_rpc_error(status, LDG_ERR_DENIED,
+                             "'%s' is for consortium members: sign the request as a registered "
+                             "participant with a role other than investor (specs/rpc.md §1.2)",
+                             m->name);
+    return net_rpc_error(status, LDG_ERR_DENIED,
+                         "'%s' needs a participant's signed request (specs/rpc.md §1.2)", m->name);
+}
+
+/* inner: the request of a `signed` envelope, which cannot be one itself. */
+static char *dispatch(net_node *n, net_rpc_access caller, const uint8_t *req, size_t len,
+                      int *status, bool inner)
 {
     *status = 0;
     char name[32];
     /* The row is found from the first bytes, so that access and size are refused before
      * anything else is decoded. */
-    const net_rpc_method *m =
-        net_rpc_peek_method(req, len, name) == 1 ? net_rpc_method_find(name) : NULL;
+    bool peeked = net_rpc_peek_method(req, len, name) == 1;
+    bool envelope = peeked && !strcmp(name, NET_RPC_SIGNED);
+    const net_rpc_method *m = peeked && !envelope ? net_rpc_method_find(name) : NULL;
+    if (envelope && inner)
+        return net_rpc_error(status, LDG_ERR_PROTOCOL, "a signed request cannot wrap another");
     if (m && caller < m->access)
-        return net_rpc_error(status, LDG_ERR_DENIED,
-                             "'%s' is an operator method: call it on the node's ipc socket as "
-                             "the user running the node",
-                             m->name);
+        return denied(m, status);
     size_t max = m ? m->request_max : LDG_RPC_REQUEST_SMALL_MAX;
     if (len > max)
         return net_rpc_error(status, LDG_ERR_TOO_LARGE,
                              "the request has %zu bytes; '%s' accepts at most %zu", len,
-                             m ? m->name : "an unknown method", max);
+                             m          ? m->name
+                             : envelope ? NET_RPC_SIGNED
+                                        : "an unknown method",
+                             max);
     ldg_dec d;
     ldg_err derr = ldg_decode(&d, req, len);
     if (derr == LDG_ERR_TEXT) /* encoding.md 1.3 */
@@ -125,6 +147,8 @@ char *net_rpc_dispatch(net_node *n, net_rpc_access caller, const uint8_t *req, s
     if (!ldg_obj_array_any(d.root, RPC_ARGS_MAX, &items, &count) || count < 1 ||
         !ldg_obj_str(&items[0], name, sizeof name - 1, false))
         out = net_rpc_error(status, LDG_ERR_PROTOCOL, "the request must be [method, args...]");
+    else if (envelope)
+        out = net_rpc_dispatch_signed(n, caller, items, count, status);
     else if (!m && printable(name))
         out = net_rpc_error(status, LDG_ERR_PROTOCOL, "unknown method '%s'", name);
     else if (!m)
@@ -133,6 +157,19 @@ char *net_rpc_dispatch(net_node *n, net_rpc_access caller, const uint8_t *req, s
         out = m->handler(n, m->name, items + 1, count - 1, status);
     ldg_dec_free(&d);
     if (!out) /* a handler broke its contract: still a reply, never a crash */
-        out = net_rpc_error(status, LDG_ERR_INVALID, "'%s' could not build its reply", m->name);
+        out = net_rpc_error(status, LDG_ERR_INVALID, "'%s' could not build its reply",
+                            m ? m->name : NET_RPC_SIGNED);
     return out;
+}
+
+char *net_rpc_dispatch(net_node *n, net_rpc_access caller, const uint8_t *req, size_t len,
+                       int *status)
+{
+    return dispatch(n, caller, req, len, status, false);
+}
+
+char *net_rpc_dispatch_inner(net_node *n, net_rpc_access caller, const uint8_t *req, size_t len,
+                             int *status)
+{
+    return dispatch(n, caller, req, len, status, true);
 }

@@ -22,9 +22,12 @@ typedef struct net_node net_node;
 typedef enum net_rpc_access {
     NET_RPC_PUBLIC = 0,      /* anyone who reaches the socket: reads, and submissions that
                               * carry their own signatures */
-    NET_RPC_PARTICIPANT = 1, /* an HTTP caller with a valid participant credential
-                              * (specs/http.md §5); no method requires it yet */
-    NET_RPC_OPERATOR = 2,    /* changes the node rather than the ledger: the node's own user
+    NET_RPC_PARTICIPANT = 1, /* a caller with a valid participant credential (rpc.md §1.2,
+                              * http.md §5); no method requires it yet */
+    NET_RPC_MEMBER = 2,      /* a participant credential whose roles are not only investor:
+                              * a consortium member (a broker's evidence store, evidence.md
+                              * §2.4) */
+    NET_RPC_OPERATOR = 3,    /* changes the node rather than the ledger: the node's own user
                               * on the ipc socket (specs/rpc.md §1.1) */
 } net_rpc_access;
 
@@ -58,6 +61,11 @@ int net_rpc_peek_method(const uint8_t *req, size_t len, char out[32]);
  * the handler. Returns malloc'd JSON (never NULL) and sets *status. */
 char *net_rpc_dispatch(net_node *n, net_rpc_access caller, const uint8_t *req, size_t len,
                        int *status);
+
+/* As net_rpc_dispatch, for the request a `signed` envelope wraps (net_rpc_auth.c), with the
+ * signer's level: an envelope in it is refused. */
+char *net_rpc_dispatch_inner(net_node *n, net_rpc_access caller, const uint8_t *req, size_t len,
+                             int *status);
 
 /* A JSON error document {"error": NAME, "message": sentence}; sets *status = err. */
 char *net_rpc_error(int *status, int err, const char *fmt, ...)

@@ -168,6 +168,8 @@ typedef struct client {
     uint64_t chunks, keys, bytes, t0, last_log;
     unsigned fails, unavailable;
     size_t delay_ms;
+    ldg_snap_task cursor; /* the first pending task last seen (ldg_snap_store_tasks) */
+    bool has_cursor;
 } client;
 
 static int open_socket(client *c, char *err, size_t err_len)
@@ -303,7 +305,12 @@ static ldg_err fill(client *c, size_t *busy)
 {
     ldg_snap_task t[2 * LDG_SNAP_CHUNKS_IN_FLIGHT];
     size_t n;
-    ldg_err err = ldg_snap_store_tasks(c->store, 0, t, 2 * LDG_SNAP_CHUNKS_IN_FLIGHT, &n);
+    ldg_err err = ldg_snap_store_tasks(c->store, c->has_cursor ? &c->cursor : NULL, t,
+                                       2 * LDG_SNAP_CHUNKS_IN_FLIGHT, &n);
+    if (err == LDG_OK && n) { /* nothing is ever added before it: the next scan seeks there */
+        c->cursor = t[0];
+        c->has_cursor = true;
+    }
     for (size_t i = 0, k = 0; err == LDG_OK && i < n; i++) {
         if (slot_has(c, &t[i]))
             continue;
@@ -364,7 +371,8 @@ static ldg_err on_reply(client *c, const ldg_snap_task *t, nng_msg *m)
     }
     char why[256] = "not a chunk reply";
     ldg_snap_chunk ch;
-    ldg_err err = ok ? ldg_snap_verify(&ch, t, data, dl, why, sizeof why) : LDG_ERR_DECODE;
+    ldg_err err =
+        ok ? ldg_snap_verify(&ch, t, c->cp.height, data, dl, why, sizeof why) : LDG_ERR_DECODE;
     if (err != LDG_OK) {
         drop_peer(m, why); /* the chunk is never applied; another peer is asked */
         if (live)
@@ -468,6 +476,7 @@ static ldg_err restart(client *c, char *why, size_t why_len)
     net_log(NET_LOG_WARN, "state sync: %s: starting again from a newer checkpoint", why);
     ldg_snap_checkpoint_free(&c->cp);
     c->unavailable = c->fails = 0;
+    c->has_cursor = false; /* the tasks begin again */
     ldg_err e = fetch_checkpoint(c, 20, why, why_len);
     if (e == LDG_OK)
         e = ldg_snap_store_begin(c->store, &c->cp);

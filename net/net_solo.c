@@ -2,6 +2,7 @@
  * (propose -> execute -> precommit signatures -> certificate check -> commit), with a
  * validator set of one whose quorum is one. */
 #include "net_solo.h"
+#include "net_block.h"
 #include "net_log.h"
 #include "net_metrics.h"
 
@@ -17,20 +18,22 @@ static void stop_fatal(net_node *n, const char *what, ldg_err err)
     atomic_store(&n->stopping, true);
 }
 
-/* Chooses the next block's transactions from the front of the pool: up to
- * LDG_BLOCK_TX_MAX and LDG_BLOCK_SIZE_MAX bytes, skipping any outside its expiry window
+/* Chooses the next block's transactions from the front of the pool: up to the block limits
+ * in force for it (ldg_chain_block_limits, at most LDG_BLOCK_TX_MAX and LDG_BLOCK_SIZE_MAX
+ * less LDG_BLOCK_SIZE_SLACK bytes), skipping any outside its expiry window
  * (they leave the pool with the rest of the taken prefix and never reach a block). Returns
  * how many pool entries the block consumes (batch[0..) holds them, with references); *n
  * gets how many go into it. */
 static size_t take_batch(net_node *n, net_pool_tx *batch, const uint8_t **txs, size_t *lens,
                          ldg_tx_ref *refs, uint64_t time_ms, uint32_t *count, size_t *taken)
 {
+    ldg_block_limits lim = ldg_chain_block_limits(n->chain);
     size_t k = net_pool_front(n->pool, batch, LDG_BLOCK_TX_MAX), used = 0, bytes = 0;
     uint32_t m = 0;
     /* Room for the header, certificate and receipts beside the transactions. */
-    const size_t budget = LDG_BLOCK_SIZE_MAX - 1024 * 1024;
+    const size_t budget = net_block_budget(&lim);
     for (; used < k; used++) {
-        if (bytes + batch[used].len > budget)
+        if (bytes + batch[used].len > budget || m >= lim.max_txs)
             break;
         /* Outside its expiry window at the block's time the handler would refuse it. */
         if (batch[used].expiry_ms < time_ms || batch[used].expiry_ms - time_ms > LDG_TX_TTL_MS_MAX)
@@ -147,7 +150,7 @@ void *net_solo_run(void *arg)
         /* Let a burst gather into one block for a quarter of the block interval; with
          * execution and the synced write, a transaction waits well under
          * LDG_BLOCK_INTERVAL_MS before its block is committed. */
-        if (pending < LDG_BLOCK_TX_MAX)
+        if (pending < ldg_chain_block_limits(n->chain).max_txs)
             usleep(LDG_BLOCK_INTERVAL_MS * 1000 / 4);
         produce(n, batch, txs, lens, refs, verified);
     }

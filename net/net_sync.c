@@ -1,4 +1,5 @@
 #include "net_sync.h"
+#include "net_block.h"
 #include "net_log.h"
 
 #include <stdarg.h>
@@ -334,8 +335,10 @@ net_sync_outcome net_sync_catch_up(const net_sync_client *c, char *fatal_why, si
              * below, before this node signs anything on top of it. */
             ldg_err e =
                 net_sync_apply(c->chain, &blk, c->dev, LDG_COMMIT_BACKGROUND, why, sizeof why);
-            if (e == LDG_OK)
+            if (e == LDG_OK) {
                 net_pool_remove_wires(c->pool, blk.txs, blk.tx_lens, blk.tx_count);
+                net_pool_follow_limits(c->pool, c->chain);
+            }
             net_sync_block_free(&blk);
             if (e == LDG_ERR_DIVERGED) {
                 net_p2p_msg_free(&m);

@@ -27,6 +27,18 @@
 /* TH(tag, data) (encoding.md §2), with the evidence tags' midstates cached. */
 void ldg_ev_th(ldg_hash *out, const char *tag, const void *data, size_t len);
 
+/* The evidence tags by index, for the hot paths (no tag lookup per hash). */
+typedef enum ldg_ev_tag {
+    LDG_EV_T_PAYLOAD,
+    LDG_EV_T_RECORD,
+    LDG_EV_T_SALT,
+    LDG_EV_T_LEAF,
+    LDG_EV_T_NODE,
+    LDG_EV_T_EMPTY,
+    LDG_EV_T_LOGLEAF
+} ldg_ev_tag;
+void ldg_ev_th_at(ldg_hash *out, ldg_ev_tag tag, const void *data, size_t len);
+
 #define LDG_EV_SCHEMA "lines/1"
 #define LDG_EV_TYPE_LEN_MAX 32
 
@@ -76,8 +88,15 @@ typedef struct ldg_ev_record {
     ldg_hash payload_hash;
 } ldg_ev_record;
 
+/* The longest record: array, version, subject, a 255-byte source (str8), three u64, a
+ * 32-byte type, 8 links and the payload hash. */
+#define LDG_EV_RECORD_BYTES_MAX (2 + 22 + 257 + 27 + 34 + 1 + (LDG_EV_LINKS_MAX + 1) * 34)
+
 /* Appends the canonical record to e. */
 void ldg_ev_record_encode(ldg_enc *e, const ldg_ev_record *r);
+/* The same into out; source_len is strlen(r->source). Returns the length. */
+size_t ldg_ev_record_pack(uint8_t out[LDG_EV_RECORD_BYTES_MAX], const ldg_ev_record *r,
+                          size_t source_len);
 /* Decodes record bytes; false if they are not a canonical record of version 1. */
 bool ldg_ev_record_decode(ldg_ev_record *r, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 void ldg_ev_record_id(ldg_hash *out, const uint8_t *record_bytes, size_t len);
@@ -348,6 +367,19 @@ bool ldg_ev_path_verify(const ldg_hash *leaf, uint64_t index, uint64_t size, con
                         size_t path_len, const ldg_hash *root);
 /* Consistency proof from size m to n (RFC 9162 PROOF, 0 < m <= n): hashes written. */
 size_t ldg_ev_consistency(ldg_hash *proof, const ldg_hash *leaves, size_t n, size_t m);
+/* MTH of the leaves [start, start + size) of a log, from stored nodes: false if one is
+ * missing or unreadable. */
+typedef bool (*ldg_ev_range_fn)(void *arg, uint64_t start, uint64_t size, ldg_hash *out);
+/* MTH of [start, start + size) from the perfect subtrees of its binary decomposition (start
+ * a multiple of the largest), each read by node(arg, level, index): at most 64 reads. */
+typedef bool (*ldg_ev_node_fn)(void *arg, uint32_t level, uint64_t index, ldg_hash *out);
+bool ldg_ev_range_root(ldg_ev_node_fn node, void *arg, uint64_t start, uint64_t size,
+                       ldg_hash *out) LDG_WARN_UNUSED;
+/* The same proof as ldg_ev_consistency from a log's stored nodes (node(level, index): the
+ * root of the perfect subtree of leaves [index * 2^level, (index + 1) * 2^level)), reading
+ * O(log^2 n) of them and no leaf: false (*len unset) if one is missing. */
+bool ldg_ev_consistency_nodes(ldg_hash *proof, size_t *len, uint64_t n, uint64_t m,
+                              ldg_ev_node_fn node, void *arg) LDG_WARN_UNUSED;
 /* RFC 9162 §2.1.4.2. */
 bool ldg_ev_consistency_verify(uint64_t m, uint64_t n, const ldg_hash *root_m,
                                const ldg_hash *root_n, const ldg_hash *proof, size_t len);
@@ -397,6 +429,17 @@ typedef struct ldg_ev_entry {
     uint32_t path_len;
     ldg_hash path[64];
 } ldg_ev_entry;
+/* Appends an anchored slice to subject's log (§4): its entry en (index = h's size; its path
+ * set here), the log's stored nodes (every perfect subtree the leaf completes: 'P' 't'),
+ * and the head h (peaks, last_anchor = en->anchor_txid), written to st. */
+void ldg_ev_log_append(ldg_state *st, ldg_ev_head *h, ldg_ev_entry *en, const ldg_hash *leaf);
+/* The consistency proof between sizes m and n (0 < m <= n <= the log's size) of subject's
+ * log from its stored nodes, with both roots: LDG_OK, LDG_ERR_NOT_FOUND if the log has no
+ * stored nodes for that range (entries anchored before they were kept: read its leaves),
+ * LDG_ERR_CORRUPT. */
+ldg_err ldg_ev_log_consistency(ldg_state *st, const ldg_account *subject, uint64_t m, uint64_t n,
+                               ldg_hash *proof, size_t *len, ldg_hash *root_m,
+                               ldg_hash *root_n) LDG_WARN_UNUSED;
 /* The entry of an anchored slice root: LDG_OK with *found. */
 ldg_err ldg_ev_entry_by_root(ldg_state *st, const ldg_hash *slice_root, ldg_ev_entry *out,
                              bool *found) LDG_WARN_UNUSED;

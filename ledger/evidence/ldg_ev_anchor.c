@@ -74,6 +74,67 @@ static size_t entry_key(uint8_t *k, const ldg_account *a, uint64_t index)
     return 2 + LDG_ACCOUNT_LEN + 8;
 }
 
+/* 'P' 't' account20 u8(level) be64(index): the root of a perfect subtree of the log. */
+static size_t node_key(uint8_t *k, const ldg_account *a, uint32_t level, uint64_t index)
+{
+    k[0] = NS;
+    k[1] = 't';
+    memcpy(k + 2, a->b, LDG_ACCOUNT_LEN);
+    k[2 + LDG_ACCOUNT_LEN] = (uint8_t)level;
+    for (int i = 0; i < 8; i++)
+        k[3 + LDG_ACCOUNT_LEN + i] = (uint8_t)(index >> (56 - 8 * i));
+    return 3 + LDG_ACCOUNT_LEN + 8;
+}
+
+static void node_put(ldg_state *st, const ldg_account *a, uint32_t level, uint64_t index,
+                     const ldg_hash *h)
+{
+    uint8_t k[40];
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_bin(&e, h->b, LDG_HASH_LEN);
+    ldg_state_put(st, k, node_key(k, a, level, index), ldg_enc_data(&e), ldg_enc_len(&e));
+    ldg_enc_free(&e);
+}
+
+typedef struct node_reader {
+    ldg_state *st;
+    const ldg_account *a;
+    bool corrupt;
+} node_reader;
+
+static bool node_get(void *arg, uint32_t level, uint64_t index, ldg_hash *out)
+{
+    node_reader *r = arg;
+    uint8_t k[40];
+    const uint8_t *v;
+    size_t vl;
+    bool found = false;
+    if (ldg_state_get(r->st, k, node_key(k, r->a, level, index), &v, &vl, &found) != LDG_OK) {
+        r->corrupt = true;
+        return false;
+    }
+    if (!found)
+        return false;
+    if (vl != 2 + LDG_HASH_LEN || v[0] != 0xc4 || v[1] != LDG_HASH_LEN) {
+        r->corrupt = true;
+        return false;
+    }
+    memcpy(out->b, v + 2, LDG_HASH_LEN);
+    return true;
+}
+
+ldg_err ldg_ev_log_consistency(ldg_state *st, const ldg_account *subject, uint64_t m, uint64_t n,
+                               ldg_hash *proof, size_t *len, ldg_hash *root_m, ldg_hash *root_n)
+{
+    node_reader r = {st, subject, false};
+    if (ldg_ev_consistency_nodes(proof, len, n, m, node_get, &r) &&
+        ldg_ev_range_root(node_get, &r, 0, m, root_m) &&
+        ldg_ev_range_root(node_get, &r, 0, n, root_n))
+        return LDG_OK;
+    return r.corrupt ? LDG_ERR_CORRUPT : LDG_ERR_NOT_FOUND;
+}
+
 static bool hashes_decode(const msgpack_object *o, ldg_hash *out, uint32_t max, uint32_t *n)
 {
     const msgpack_object *it;
@@ -150,6 +211,30 @@ static void entry_put(ldg_state *st, const ldg_ev_entry *en)
     memcpy(k + 2, en->slice_root.b, LDG_HASH_LEN);
     ldg_state_put(st, k, 2 + LDG_HASH_LEN, ldg_enc_data(&e), ldg_enc_len(&e));
     ldg_enc_free(&e);
+}
+
+void ldg_ev_log_append(ldg_state *st, ldg_ev_head *h, ldg_ev_entry *en, const ldg_hash *leaf)
+{
+    uint64_t i = h->peaks.size;
+    en->index = i;
+    en->path_len = 0;
+    /* The leaf's inclusion path in the log of its own size: the old peaks, smallest first. */
+    for (uint32_t j = 0; j < h->peaks.count; j++)
+        en->path[en->path_len++] = h->peaks.p[h->peaks.count - 1 - j];
+    entry_put(st, en);
+    /* The perfect subtrees the leaf completes: itself, then one per trailing one bit of i
+     * (each merges the next smallest old peak with the subtree so far). */
+    ldg_hash cur = *leaf;
+    node_put(st, &en->subject, 0, i, &cur);
+    uint32_t lv = 0;
+    for (uint64_t b = i; b & 1; b >>= 1) {
+        ldg_ev_node(&cur, &h->peaks.p[h->peaks.count - 1 - lv], &cur);
+        lv++;
+        node_put(st, &en->subject, lv, ((i + 1) >> lv) - 1, &cur);
+    }
+    ldg_ev_peaks_append(&h->peaks, leaf);
+    h->last_anchor = en->anchor_txid;
+    head_put(st, &en->subject, h);
 }
 
 static ldg_err entry_get(ldg_state *st, const ldg_account *a, uint64_t index, ldg_ev_entry *out)
@@ -279,20 +364,13 @@ static ldg_result apply_anchor(ldg_txctx *c, const msgpack_object *payload)
         r = check_head(c, &a, &h, &leaf);
     if (r == LDG_R_OK) {
         *en = (ldg_ev_entry){.subject = c->sender,
-                             .index = h.peaks.size,
                              .slice_root = a.slice_root,
                              .record_count = a.record_count,
                              .time_first = a.time_first,
                              .time_last = a.time_last,
                              .anchor_txid = c->tx->id,
                              .height = c->env->height};
-        /* The leaf's inclusion path in the log of its own size: the old peaks, smallest first. */
-        for (uint32_t i = 0; i < h.peaks.count; i++)
-            en->path[en->path_len++] = h.peaks.p[h.peaks.count - 1 - i];
-        entry_put(c->st, en);
-        ldg_ev_peaks_append(&h.peaks, &leaf);
-        h.last_anchor = c->tx->id;
-        head_put(c->st, &c->sender, &h);
+        ldg_ev_log_append(c->st, &h, en, &leaf);
         memcpy(c->data, c->tx->id.b, LDG_HASH_LEN);
         c->data_len = LDG_HASH_LEN;
     }

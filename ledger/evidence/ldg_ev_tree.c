@@ -10,7 +10,7 @@ void ldg_ev_salt(ldg_hash *out, const uint8_t slice_key[32], uint64_t index)
     memcpy(m, slice_key, 32);
     for (int i = 0; i < 8; i++)
         m[32 + i] = (uint8_t)(index >> (56 - 8 * i));
-    ldg_ev_th(out, LDG_TAG_EV_SALT, m, sizeof m);
+    ldg_ev_th_at(out, LDG_EV_T_SALT, m, sizeof m);
 }
 
 void ldg_ev_leaf(ldg_hash *out, const ldg_hash *salt, const ldg_hash *record_id)
@@ -18,7 +18,7 @@ void ldg_ev_leaf(ldg_hash *out, const ldg_hash *salt, const ldg_hash *record_id)
     uint8_t m[64];
     memcpy(m, salt->b, 32);
     memcpy(m + 32, record_id->b, 32);
-    ldg_ev_th(out, LDG_TAG_EV_LEAF, m, sizeof m);
+    ldg_ev_th_at(out, LDG_EV_T_LEAF, m, sizeof m);
 }
 
 void ldg_ev_node(ldg_hash *out, const ldg_hash *l, const ldg_hash *r)
@@ -26,7 +26,7 @@ void ldg_ev_node(ldg_hash *out, const ldg_hash *l, const ldg_hash *r)
     uint8_t m[64];
     memcpy(m, l->b, 32);
     memcpy(m + 32, r->b, 32);
-    ldg_ev_th(out, LDG_TAG_EV_NODE, m, sizeof m);
+    ldg_ev_th_at(out, LDG_EV_T_NODE, m, sizeof m);
 }
 
 void ldg_ev_log_leaf(ldg_hash *out, const ldg_hash *slice_root, uint64_t count, uint64_t time_first,
@@ -133,6 +133,57 @@ size_t ldg_ev_consistency(ldg_hash *proof, const ldg_hash *leaves, size_t n, siz
 {
     LDG_ASSERT(m > 0 && m <= n);
     return subproof(proof, leaves, n, m, true);
+}
+
+bool ldg_ev_range_root(ldg_ev_node_fn node, void *arg, uint64_t start, uint64_t size, ldg_hash *out)
+{
+    ldg_hash p[64];
+    uint32_t c = 0;
+    if (size == 0) {
+        ldg_ev_root(out, NULL, 0);
+        return true;
+    }
+    for (int lv = 63; lv >= 0; lv--) { /* largest first; each aligned on its size */
+        uint64_t w = (uint64_t)1 << lv;
+        if (!(size & w))
+            continue;
+        if (!node(arg, (uint32_t)lv, start >> lv, &p[c++]))
+            return false;
+        start += w;
+    }
+    ldg_hash r = p[c - 1];
+    for (uint32_t i = c - 1; i-- > 0;)
+        ldg_ev_node(&r, &p[i], &r);
+    *out = r;
+    return true;
+}
+
+/* subproof over [start, start + n) with nodes instead of leaves. */
+static bool subproof_nodes(ldg_hash *out, size_t *len, uint64_t start, uint64_t n, uint64_t m,
+                           bool whole, ldg_ev_node_fn node, void *arg)
+{
+    if (m == n) {
+        *len = 0;
+        if (whole)
+            return true;
+        *len = 1;
+        return ldg_ev_range_root(node, arg, start, n, &out[0]);
+    }
+    uint64_t k = split(n);
+    bool ok = m <= k ? subproof_nodes(out, len, start, k, m, whole, node, arg) &&
+                           ldg_ev_range_root(node, arg, start + k, n - k, &out[*len])
+                     : subproof_nodes(out, len, start + k, n - k, m - k, false, node, arg) &&
+                           ldg_ev_range_root(node, arg, start, k, &out[*len]);
+    LDG_ASSERT(*len + 1 <= LDG_EV_PATH_MAX);
+    (*len)++;
+    return ok;
+}
+
+bool ldg_ev_consistency_nodes(ldg_hash *proof, size_t *len, uint64_t n, uint64_t m,
+                              ldg_ev_node_fn node, void *arg)
+{
+    LDG_ASSERT(m > 0 && m <= n);
+    return subproof_nodes(proof, len, 0, n, m, true, node, arg);
 }
 
 static void shift_until_odd(uint64_t *fn, uint64_t *sn)

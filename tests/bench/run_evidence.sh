@@ -6,6 +6,10 @@ set -uo pipefail
 build=${1:-build}
 mb="${FOLIO_BENCH_EVIDENCE_MB:-256}"
 [ -x "$build/tests/bench_evidence" ] || exit 0
+# One page of the store for mirrors: its index against the former folder scan.
+[ -x "$build/tests/bench_evstore" ] && "$build/tests/bench_evstore" "${FOLIO_BENCH_EVSTORE_SLICES:-100000}"
+# A consistency proof of a 100k-slice subject log: stored interior nodes against the leaves.
+[ -x "$build/tests/bench_evlog" ] && "$build/tests/bench_evlog" "${FOLIO_BENCH_EVLOG_SLICES:-100000}"
 echo "== bench_evidence $mb"
 "$build/tests/bench_evidence" "$mb" || { echo "!! bench_evidence failed"; exit 1; }
 # The real binary: `folio evidence ingest --dry-run` reads, slices, compresses and writes

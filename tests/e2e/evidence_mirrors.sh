@@ -42,7 +42,8 @@ done
 cp "$H0"/keys/keeper.* "$H1/keys/"
 RPC0="$(sed -n 's/^rpc *= *//p' "$H0/config.ini")"
 RPC1="$(sed -n 's/^rpc *= *//p' "$H1/config.ini")"
-printf '\n[evidence]\nmirrors = %s\nattest_as = keeper\nreplicate_every_s = 1\n' "$RPC0" >>"$H1/config.ini"
+HTTP1="127.0.0.1:$((BASE + 90))"
+printf '\n[evidence]\nmirrors = %s\nattest_as = keeper\nreplicate_every_s = 1\n[http]\nlisten = %s\n' "$RPC0" "$HTTP1" >>"$H1/config.ini"
 
 section "the broker ingests on node0; no copy yet"
 T=$(($(date -u +%s%3N) - 60000))
@@ -66,16 +67,18 @@ PY
 check "node2 (observer) starts with [evidence] mirrors" bash -c "'$FOLIO' node start --detach --observer --home '$H1' >/dev/null"
 E2E_HOMES+=("$H1")
 check "node2's log: evidence sync every 1 s" grep -q "evidence sync every 1 s" "$H1/node.log"
-check "   the mirror's sync refuses the copy (SLICE_MISMATCH in evidence-sync.log)" \
-  wait_for 60 grep -q "SLICE_MISMATCH: the copy of slice $ROOT" "$H1/evidence-sync.log"
+check "   the mirror's sync refuses the copy (SLICE_MISMATCH in node2's log)" \
+  wait_for 60 grep -q "SLICE_MISMATCH: the copy of slice $ROOT" "$H1/node.log"
 check "   nothing stored on the mirror" test ! -e "$H1/evidence/$ROOT.slice"
-check "   nothing attested (no pass copied anything)" bash -c "! grep -q '[1-9][0-9]* slices\\? copied' '$H1/evidence-sync.log'"
+check "   nothing attested (no pass copied anything)" bash -c "! grep -q '[1-9][0-9]* slices\\? copied' '$H1/node.log'"
+check "   /metrics counts the refusal" wait_for 10 bash -c "curl -s http://$HTTP1/metrics | grep -q '^folio_evidence_sync_refused_total [1-9]'"
 
 section "the origin's good copy: replicated automatically, verified, attested"
 cp good.slice "$H0/evidence/$ROOT.slice"
 check "   the mirror's store gets the slice" wait_for 60 test -f "$H1/evidence/$ROOT.slice"
 check "   the copy is the same bytes" cmp -s good.slice "$H1/evidence/$ROOT.slice"
 check "   its attestation is on chain (1 attested copy, seen from node0)" wait_for 30 test "$(copies)" = 1
+check "   /metrics counts the copy" bash -c "curl -s http://$HTTP1/metrics | grep -q '^folio_evidence_sync_copied_total 1$'"
 run evidence status
 check "   status no longer flags it" grep -q "0 with fewer than 1 attested copies" <<<"$OUT"
 run evidence status --home "$H1" --copies 1
@@ -115,7 +118,8 @@ expect_ok "evidence ingest old.log (a month old) --as broker" evidence ingest ol
 deleted() { folio evidence status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(sorted("%s:%s" % (s["slice_root"][:8], s["lines_deleted"]) for s in d["list"])))'; }
 check "   its lines are deleted by node0's sync" wait_for 30 bash -c "'$FOLIO' evidence status --json --home '$H0' | grep -q '\"lines_deleted\": true'"
 check "   day.log's slice (recent) keeps its lines" grep -q "${ROOT:0:8}:False" <<<"$(deleted)"
-check "   node0's evidence-sync.log says so" grep -q "lines of 1 slice deleted (retention)" "$H0/evidence-sync.log"
+check "   node0's log says so" grep -q "lines of 1 slice deleted (retention)" "$H0/node.log"
+check "   no child process: the pass runs in the node (no evidence-sync.log)" test ! -e "$H0/evidence-sync.log" -a ! -e "$H1/evidence-sync.log"
 expect_ok "prove the old record (its hash: the line is gone)" evidence prove --file old.log --line 1 -o old.bundle
 expect_ok "verify it offline: the anchor and proof stay valid" evidence verify old.bundle --genesis "$H0/genesis.bin"
 

@@ -74,7 +74,7 @@ static void init(void)
                                   &e) == LDG_OK);
         fx.bytes[i] = ldg_enc_take(&e, &fx.len[i]);
         char why[256];
-        LDG_ASSERT(ldg_snap_verify(&fx.honest[i], &fx.task[i], fx.bytes[i], fx.len[i], why,
+        LDG_ASSERT(ldg_snap_verify(&fx.honest[i], &fx.task[i], VERSION, fx.bytes[i], fx.len[i], why,
                                    sizeof why) == LDG_OK);
         if (i == 1) { /* the register leaf of the whole tree gives task 2 */
             LDG_ASSERT(fx.honest[1].ntasks == 1);
@@ -121,7 +121,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ldg_snap_chunk c;
     char why[256] = "";
-    ldg_err err = ldg_snap_verify(&c, &fx.task[which], data, size, why, sizeof why);
+    ldg_err err = ldg_snap_verify(&c, &fx.task[which], VERSION, data, size, why, sizeof why);
     if (err != LDG_OK) {
         LDG_ASSERT(why[0] && !c.live && c.n == 0 && c.keys == NULL && c.tasks == NULL);
         return 0;

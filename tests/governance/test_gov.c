@@ -684,6 +684,64 @@ START_TEST(test_validator_set_kind)
 }
 END_TEST
 
+/* block.max_txs and block.max_bytes: refused outside [floor, ceiling] with
+ * GOV_R_PARAM_RANGE, an unknown block.* name with GOV_R_UNKNOWN_PARAM; a passed change is in
+ * force for the blocks after its activation height, not before (the registry's limits read
+ * the state after each block), and the default is the ceiling. */
+START_TEST(test_block_limit_params)
+{
+    ldg_block_limits lim;
+    ck_assert_int_eq(ldg_block_limits_read(R.reg, R.st, &lim), LDG_OK);
+    ck_assert_uint_eq(lim.max_txs, LDG_BLOCK_TX_MAX);
+    ck_assert_uint_eq(lim.max_bytes, LDG_BLOCK_SIZE_MAX);
+    const struct {
+        const char *name;
+        uint64_t value;
+        ldg_result want;
+    } bad[] = {
+        {"block.max_txs", LDG_BLOCK_TX_FLOOR - 1, GOV_R_PARAM_RANGE},
+        {"block.max_txs", LDG_BLOCK_TX_MAX + 1, GOV_R_PARAM_RANGE},
+        {"block.max_txs", 0, GOV_R_PARAM_RANGE},
+        {"block.max_bytes", LDG_BLOCK_SIZE_FLOOR - 1, GOV_R_PARAM_RANGE},
+        {"block.max_bytes", (uint64_t)LDG_BLOCK_SIZE_MAX + 1, GOV_R_PARAM_RANGE},
+        {"block.max_gas", 1000, GOV_R_UNKNOWN_PARAM},
+        {"block.max_tx", 500, GOV_R_UNKNOWN_PARAM},
+    };
+    for (size_t i = 0; i < LDG_ARRAY_LEN(bad); i++) {
+        gov_params q = {.kind = GOV_KIND_PARAM_SET, .value = bad[i].value};
+        snprintf(q.name, sizeof q.name, "%s", bad[i].name);
+        ldg_receipt rc = propose_raw(&R, &k_a, &q, R.env.height + 5, 1);
+        ck_assert_msg(rc.code == bad[i].want, "%s %llu: %s", bad[i].name,
+                      (unsigned long long)bad[i].value, ldg_result_name(rc.code));
+        if (bad[i].want == GOV_R_PARAM_RANGE)
+            ck_assert_msg(strstr(rc.detail, bad[i].name), "%s", rc.detail);
+    }
+    /* the bounds themselves pass */
+    gov_params lo = {
+        .kind = GOV_KIND_PARAM_SET, .name = "block.max_bytes", .value = LDG_BLOCK_SIZE_FLOOR};
+    uint64_t id_b = propose(&R, &k_a, &lo, 2);
+    gov_params p = {.kind = GOV_KIND_PARAM_SET, .name = "block.max_txs", .value = 500};
+    uint64_t id = propose(&R, &k_a, &p, 4);
+    for (uint64_t i = id_b; i <= id; i++) {
+        vote(&R, &k_a, i, GOV_VOTE_YES);
+        vote(&R, &k_b, i, GOV_VOTE_YES);
+    }
+    uint64_t at = get(&R, id)->activation_height, at_b = get(&R, id_b)->activation_height;
+    ck_assert_uint_eq(at, R.env.height + 4);
+    ck_assert_uint_eq(at_b, R.env.height + 2);
+    /* Value by height: the limits for block H+1 are those of the state after block H. */
+    while (R.env.height < at + 1) {
+        ck_assert_int_eq(ldg_block_limits_read(R.reg, R.st, &lim), LDG_OK);
+        uint64_t h = R.env.height; /* the state after h: the limits of block h + 1 */
+        ck_assert_uint_eq(lim.max_txs, h >= at ? 500 : LDG_BLOCK_TX_MAX);
+        ck_assert_uint_eq(lim.max_bytes, h >= at_b ? LDG_BLOCK_SIZE_FLOOR : LDG_BLOCK_SIZE_MAX);
+        block(&R);
+    }
+    ck_assert_int_eq(get(&R, id)->status, GOV_ACTIVATED);
+    ck_assert_uint_eq(param(&R, "block.max_txs"), 500);
+}
+END_TEST
+
 START_TEST(test_proposal_decoder)
 {
     gov_proposal_in in;
@@ -727,6 +785,7 @@ int main(void)
     tcase_add_test(t, test_determinism);
     tcase_add_test(t, test_proposal_decoder);
     tcase_add_test(t, test_validator_set_kind);
+    tcase_add_test(t, test_block_limit_params);
     suite_add_tcase(s, t);
     return tl_run(s);
 }

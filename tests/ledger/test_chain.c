@@ -10,6 +10,7 @@
 
 #include "ast_asset.h"
 #include "ast_history.h"
+#include "gov_module.h"
 #include "ldg_chain.h"
 #include "net_node.h"
 
@@ -548,6 +549,174 @@ static ldg_verify_report verify(ldg_chain *c)
     return rep;
 }
 
+/* ---- governed block limits (block.max_txs) ---- */
+
+/* A block of up to 80 transactions (the governed floor is LDG_BLOCK_TX_FLOOR, 64). */
+typedef struct big {
+    uint8_t *w[80];
+    size_t len[80];
+    uint32_t n;
+} big;
+
+static void big_free(big *b)
+{
+    for (uint32_t i = 0; i < b->n; i++)
+        free(b->w[i]);
+    b->n = 0;
+}
+
+static void big_tx(big *b, uint16_t type, const ldg_keypair *kp, const ldg_enc *p)
+{
+    ldg_hash id;
+    ck_assert_uint_lt(b->n, 80);
+    b->w[b->n] = tl_tx_build_fresh(&b->len[b->n], &id, CHAIN, &gen_hash, type, kp, T0 + 100000, p);
+    b->n++;
+}
+
+/* n transfers of 1 share alice -> bob. */
+static void big_transfers(big *b, uint32_t n)
+{
+    ldg_account a = tl_account(&bob);
+    for (uint32_t i = 0; i < n; i++) {
+        ldg_enc p;
+        ldg_enc_init(&p);
+        ldg_enc_array(&p, 3);
+        ldg_enc_str(&p, ISIN);
+        ldg_enc_u64(&p, 1);
+        ldg_enc_bin(&p, a.b, LDG_ACCOUNT_LEN);
+        big_tx(b, AST_TX_TRANSFER, &alice, &p);
+        ldg_enc_free(&p);
+    }
+}
+
+static ldg_err big_block(ldg_chain *c, big *b, uint64_t time_ms, bool commit)
+{
+    ldg_header h;
+    ldg_tx_ref *refs = calloc(b->n, sizeof *refs);
+    for (uint32_t i = 0; i < b->n; i++) {
+        ldg_tx tx;
+        ck_assert_int_eq(ldg_tx_decode(&tx, b->w[i], b->len[i]), LDG_R_OK);
+        refs[i] = ldg_tx_ref_of(&tx);
+        ldg_tx_free(&tx);
+    }
+    /* The header as a proposer that ignored the limits would make it. */
+    ldg_tip tip = ldg_chain_head(c);
+    memset(&h, 0, sizeof h);
+    h.version = LDG_BLOCK_VERSION;
+    snprintf(h.chain_id, sizeof h.chain_id, "%s", CHAIN);
+    h.height = tip.height + 1;
+    h.time_ms = time_ms;
+    h.prev_hash = tip.hash;
+    h.prev_state_root = tip.state_root;
+    ldg_tx_root(&h.tx_root, refs, b->n);
+    h.tx_count = b->n;
+    h.proposer = val.pub;
+    ldg_err err = ldg_chain_check(c, &h, refs, b->len, b->n);
+    free(refs);
+    if (err != LDG_OK)
+        return err;
+    ldg_exec_out out;
+    err = ldg_chain_execute(c, &h, (const uint8_t *const *)b->w, b->len, NULL, false, &out);
+    if (err != LDG_OK)
+        return err;
+    for (uint32_t i = 0; i < out.count; i++)
+        ck_assert_msg(out.receipts[i].code == LDG_R_OK, "tx %u: %s", i,
+                      ldg_result_name(out.receipts[i].code));
+    if (commit) {
+        ldg_cert cert;
+        make_cert(&cert, &h);
+        err = ldg_chain_commit(c, &h, (const uint8_t *const *)b->w, b->len, &cert, &out);
+    } else {
+        ldg_chain_abandon(c);
+    }
+    ldg_exec_out_free(&out);
+    return err;
+}
+
+/* The committee (the genesis registrar, weight 1) lowers block.max_txs to 64: the block
+ * that activates it may still carry 65 (the value in force at a height is the one the
+ * state after the previous block holds), every later one with 65 is refused by the check,
+ * by execution and by the proposer with LDG_ERR_TOO_LARGE and changes nothing; 64 pass;
+ * chain verify accepts the whole chain, and the value survives a reopen. */
+START_TEST(test_governed_block_limits)
+{
+    ldg_chain *c;
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, &gen, false), LDG_OK);
+    ck_assert_uint_eq(ldg_chain_block_limits(c).max_txs, LDG_BLOCK_TX_MAX);
+    ck_assert_uint_eq(ldg_chain_block_limits(c).max_bytes, LDG_BLOCK_SIZE_MAX);
+    big b = {0};
+    ldg_enc p;
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 6);
+    ldg_enc_str(&p, ISIN);
+    ldg_enc_str(&p, "Apple");
+    ldg_enc_u64(&p, 1000);
+    ldg_account aa = tl_account(&alice);
+    ldg_enc_bin(&p, aa.b, LDG_ACCOUNT_LEN);
+    ldg_enc_str(&p, "A");
+    ldg_enc_u64(&p, 3);
+    big_tx(&b, AST_TX_ISSUE_EQUITY, &issuer, &p);
+    ldg_enc_free(&p);
+    /* block 1: propose block.max_txs = 64 (activation 1 block after passing), vote yes */
+    gov_params gp = {.kind = GOV_KIND_PARAM_SET, .name = "block.max_txs", .value = 64};
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 4);
+    ldg_enc_u64(&p, gp.kind);
+    gov_params_encode(&p, &gp);
+    ldg_enc_u64(&p, 50);
+    ldg_enc_u64(&p, 1);
+    big_tx(&b, GOV_TX_PROPOSE, &registrar, &p);
+    ldg_enc_free(&p);
+    ldg_enc_init(&p);
+    ldg_enc_array(&p, 2);
+    ldg_enc_u64(&p, 1);
+    ldg_enc_u64(&p, GOV_VOTE_YES);
+    big_tx(&b, GOV_TX_VOTE, &registrar, &p);
+    ldg_enc_free(&p);
+    ck_assert_int_eq(big_block(c, &b, T0 + 1000, true), LDG_OK);
+    big_free(&b);
+    ck_assert_uint_eq(ldg_chain_block_limits(c).max_txs, LDG_BLOCK_TX_MAX);
+    /* block 2 activates it: 65 transactions are still within the value in force */
+    big_transfers(&b, 65);
+    ck_assert_int_eq(big_block(c, &b, T0 + 2000, true), LDG_OK);
+    big_free(&b);
+    ck_assert_uint_eq(ldg_chain_block_limits(c).max_txs, 64);
+    /* block 3: 65 refused (check, execution, proposer), nothing changes; 64 pass */
+    ldg_tip before = ldg_chain_tip(c);
+    big_transfers(&b, 65);
+    ck_assert_int_eq(big_block(c, &b, T0 + 3000, true), LDG_ERR_TOO_LARGE);
+    ldg_exec_out out;
+    ldg_header h3 = {0};
+    h3.tx_count = 65;
+    ck_assert_int_eq(
+        ldg_chain_execute(c, &h3, (const uint8_t *const *)b.w, b.len, NULL, false, &out),
+        LDG_ERR_TOO_LARGE);
+    ldg_header hp;
+    ck_assert_int_eq(
+        ldg_chain_propose(c, (const uint8_t *const *)b.w, b.len, 65, T0 + 3000, &val.pub, &hp),
+        LDG_ERR_TOO_LARGE);
+    ck_assert_int_eq(
+        ldg_chain_propose(c, (const uint8_t *const *)b.w, b.len, 64, T0 + 3000, &val.pub, &hp),
+        LDG_OK);
+    ck_assert_uint_eq(ldg_chain_tip(c).height, before.height);
+    ck_assert(!memcmp(ldg_chain_tip(c).state_root.b, before.state_root.b, LDG_HASH_LEN));
+    ck_assert_uint_eq(bal(c, &bob), 65);
+    free(b.w[64]);
+    b.n = 64;
+    ck_assert_int_eq(big_block(c, &b, T0 + 3000, true), LDG_OK);
+    big_free(&b);
+    ck_assert_uint_eq(bal(c, &bob), 129);
+    ck_assert_uint_eq(bal(c, &alice) + bal(c, &bob), 1000); /* the total is conserved */
+    ldg_verify_report rep = verify(c);
+    ck_assert_msg(rep.ok, "verify: %s", rep.reason);
+    ck_assert_uint_eq(rep.blocks, 4);
+    ldg_chain_close(c);
+    ck_assert_int_eq(ldg_chain_open(&c, dir, reg, NULL, false), LDG_OK);
+    ck_assert_uint_eq(ldg_chain_block_limits(c).max_txs, 64);
+    ldg_chain_close(c);
+}
+END_TEST
+
 /* Chains cannot be confused: a transaction signed for another chain with the same chain-id
  * string (another genesis: here one millisecond later) does not execute on this one; the
  * same transaction signed for this chain's genesis does. */
@@ -1050,6 +1219,7 @@ int main(void)
     tcase_add_test(tc, test_verify_detects_tampering);
     tcase_add_test(tc, test_background_commit_matches_synced);
     tcase_add_test(tc, test_past_state);
+    tcase_add_test(tc, test_governed_block_limits);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -11,6 +11,8 @@
 #include "ldg_exec.h"
 #include "net_node.h"
 
+#include <zstd.h>
+
 #define CHAIN "folio-ev"
 #define NOW_MS 1800000000000ULL
 
@@ -147,6 +149,46 @@ static ldg_ev_rerr read_err(const char *text)
 {
     return read_text(text, strlen(text)).err;
 }
+
+/* The record packer writes what msgpack-c writes field by field (the canonical encoding),
+ * at every length boundary of its integers, strings and link counts. */
+START_TEST(record_pack_matches_msgpack)
+{
+    static const uint64_t ints[] = {
+        0, 1, 127, 128, 255, 256, 65535, 65536, UINT32_MAX, 1ULL + UINT32_MAX, UINT64_MAX};
+    static const size_t slen[] = {1, 31, 32, 255}, tlen[] = {1, 31, 32};
+    size_t n = LDG_ARRAY_LEN(ints);
+    for (size_t k = 0; k < 4 * 3 * n; k++) {
+        ldg_ev_record r = {.subject = {{(uint8_t)k, 2}}};
+        memset(r.source, 'a' + (int)(k % 26), slen[k % 4]);
+        memset(r.type, 'b', tlen[k / 4 % 3]);
+        r.offset = ints[k % n], r.seq = ints[(k + 3) % n], r.time_ms = ints[(k + 7) % n];
+        r.link_count = (uint32_t)(k % (LDG_EV_LINKS_MAX + 1));
+        for (uint32_t i = 0; i < r.link_count; i++)
+            r.links[i].b[0] = (uint8_t)(i + 1);
+        r.payload_hash.b[31] = 9;
+        ldg_enc ref, got;
+        ldg_enc_init(&ref), ldg_enc_init(&got);
+        ldg_enc_array(&ref, 9);
+        ldg_enc_u64(&ref, 1);
+        ldg_enc_bin(&ref, r.subject.b, LDG_ACCOUNT_LEN);
+        ldg_enc_str(&ref, r.source);
+        ldg_enc_u64(&ref, r.offset);
+        ldg_enc_u64(&ref, r.seq);
+        ldg_enc_u64(&ref, r.time_ms);
+        ldg_enc_str(&ref, r.type);
+        ldg_enc_array(&ref, r.link_count);
+        for (uint32_t i = 0; i < r.link_count; i++)
+            ldg_enc_bin(&ref, r.links[i].b, LDG_HASH_LEN);
+        ldg_enc_bin(&ref, r.payload_hash.b, LDG_HASH_LEN);
+        ldg_ev_record_encode(&got, &r);
+        ck_assert_uint_eq(ldg_enc_len(&got), ldg_enc_len(&ref));
+        ck_assert_mem_eq(ldg_enc_data(&got), ldg_enc_data(&ref), ldg_enc_len(&ref));
+        ck_assert_uint_le(ldg_enc_len(&got), LDG_EV_RECORD_BYTES_MAX);
+        ldg_enc_free(&ref), ldg_enc_free(&got);
+    }
+}
+END_TEST
 
 START_TEST(reader_good)
 {
@@ -461,6 +503,127 @@ START_TEST(ingest_pipeline)
         LDG_EV_TYPE);
     ck_assert_ptr_nonnull(strstr(out.error, "line 65545"));
     fclose(f);
+    free(t);
+}
+END_TEST
+
+/* ---- a fixed input gives fixed output (the ingest's optimisations change no byte) ---- */
+
+/* A log with what the reader must handle: both TIME syntaxes, several links, tabs and long
+ * payloads (bin8 and bin16 lengths), lines of 1 byte of payload; 65536 + 700 lines, so a full
+ * slice of 256 whole tiles and a second one ending in a partial tile. */
+static char *golden_log(size_t n, size_t *len)
+{
+    char *t = malloc(n * 400 + 1);
+    size_t at = 0;
+    for (size_t i = 1; i <= n; i++) {
+        char links[64] = "-", time[128];
+        if (i % 5 == 2)
+            snprintf(links, sizeof links, "#%zu", i - 1);
+        else if (i % 5 == 3 && i > 3)
+            snprintf(links, sizeof links, "#%zu,#%zu", i - 1, i - 3);
+        if (i % 7 == 0)
+            snprintf(time, sizeof time, "2027-01-15T08:%02zu:%02zu.%03zuZ", i / 100 / 60,
+                     i / 100 % 60, i * 10 % 1000); /* 1800000000000 is 08:00:00Z */
+        else
+            snprintf(time, sizeof time, "%zu", 1800000000000 + i * 10);
+        int pad = (int)((i * 37) % 340);
+        at += (size_t)sprintf(t + at, "%s\t%s\t%s\tq=%zu\tx=%.*s\n", time,
+                              i % 3 ? "ack" : "purchase.v2", i % 7 == 0 ? "-" : links, i, pad,
+                              "abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz"
+                              "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnop"
+                              "qrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdef"
+                              "ghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz012345"
+                              "6789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuv"
+                              "wxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789");
+    }
+    *len = at;
+    return t;
+}
+
+/* MTH of n leaves written from the spec with ldg_tagged_hash (not the code under test). */
+static void golden_mth(ldg_hash *out, const ldg_hash *d, size_t n)
+{
+    if (n == 1) {
+        *out = d[0];
+        return;
+    }
+    size_t k = 1;
+    while (k * 2 < n)
+        k *= 2;
+    uint8_t m[64];
+    golden_mth((ldg_hash *)(void *)m, d, k);
+    golden_mth((ldg_hash *)(void *)(m + 32), d + k, n - k);
+    ldg_tagged_hash(out, LDG_TAG_EV_NODE, m, 64);
+}
+
+/* Each slice's file: its tiles' raw bytes (the slice key is random, so the key-free part)
+ * into a running hash; its root recomputed from the head's key and the tiles' records. */
+static bool sink_golden(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    ldg_enc *acc = arg;
+    ldg_ev_slice_head *h = malloc(sizeof *h);
+    ck_assert_int_eq(ldg_ev_head_decode(h, z, zl), 1);
+    ck_assert_uint_eq(h->n, s->n);
+    ldg_hash *leaves = malloc(h->n * sizeof *leaves);
+    ldg_ev_slice back = {0};
+    size_t pos = h->head_zlen;
+    for (uint32_t k = 0; k < h->tiles; k++) {
+        unsigned long long rl = ZSTD_getFrameContentSize(z + pos, h->zlen[k]);
+        uint8_t *raw = malloc(rl);
+        ck_assert_uint_eq(ZSTD_decompress(raw, rl, z + pos, h->zlen[k]), rl);
+        ldg_enc_bin(acc, raw, rl);
+        uint32_t want = (uint32_t)(h->n - k * 256 < 256 ? h->n - k * 256 : 256);
+        ck_assert(ldg_ev_tile_add(&back, raw, rl, want));
+        free(raw);
+        pos += h->zlen[k];
+    }
+    ck_assert_uint_eq(pos, zl);
+    for (size_t i = 0; i < h->n; i++) {
+        uint8_t m[64];
+        memcpy(m, h->key, 32);
+        for (int b = 0; b < 8; b++)
+            m[32 + b] = (uint8_t)((uint64_t)i >> (56 - 8 * b));
+        ldg_tagged_hash((ldg_hash *)(void *)m, LDG_TAG_EV_SALT, m, 40);
+        ldg_tagged_hash((ldg_hash *)(void *)(m + 32), LDG_TAG_EV_RECORD,
+                        back.rec.d + back.rec_off[i], back.rec_off[i + 1] - back.rec_off[i]);
+        ldg_tagged_hash(&leaves[i], LDG_TAG_EV_LEAF, m, 64);
+    }
+    ldg_hash root;
+    golden_mth(&root, leaves, h->n);
+    ck_assert_mem_eq(root.b, s->root.b, 32);
+    ldg_enc_u64(acc, s->t_first);
+    ldg_enc_u64(acc, s->t_last);
+    ldg_ev_slice_clear(&back);
+    free(leaves);
+    free(h);
+    return true;
+}
+
+START_TEST(ingest_fixed_output)
+{
+    size_t n = LDG_EV_SLICE_RECORDS_MAX + 700, len;
+    char *t = golden_log(n, &len);
+    ldg_account subject = {{5, 6}};
+    FILE *f = fmemopen(t, len, "r");
+    ldg_enc acc;
+    ldg_enc_init(&acc);
+    ldg_ev_ingest_out out;
+    ck_assert_int_eq(
+        ldg_ev_ingest(f, &subject, "golden.log", NULL, NULL, NULL, NULL, sink_golden, &acc, &out),
+        LDG_EV_ROK);
+    fclose(f);
+    ck_assert_uint_eq(out.records, n);
+    ck_assert_uint_eq(out.slices, 2);
+    ldg_enc_bin(&acc, out.digest.b, 32);
+    ldg_hash all;
+    char hex[65];
+    ldg_sha256(&all, ldg_enc_data(&acc), ldg_enc_len(&acc));
+    ldg_hex_encode(hex, all.b, 32);
+    /* Computed by the ingest before its speed work (commit "evidence: a fixed-output ingest
+     * test"); any change to a record, line, tile layout, time range or digest changes it. */
+    ck_assert_str_eq(hex, "385a586bdef63fa6933e0261363e23417fa6a9f4ba6c4a8844f143cdd724581d");
+    ldg_enc_free(&acc);
     free(t);
 }
 END_TEST
@@ -1025,6 +1188,7 @@ int main(void)
     tcase_add_test(t, peaks_match_root);
     suite_add_tcase(s, t);
     t = tcase_create("reader");
+    tcase_add_test(t, record_pack_matches_msgpack);
     tcase_add_test(t, reader_good);
     tcase_add_test(t, reader_hostile);
     tcase_add_test(t, formats);
@@ -1034,6 +1198,7 @@ int main(void)
     tcase_add_test(t, ingest_pipeline);
     tcase_add_test(t, altered_lines);
     tcase_add_test(t, tiles_prove);
+    tcase_add_test(t, ingest_fixed_output);
     suite_add_tcase(s, t);
     t = tcase_create("chain");
     tcase_add_checked_fixture(t, setup, teardown);

@@ -2,8 +2,11 @@
  * keys and two registers) restored chunk by chunk from its root hash reproduces the state
  * and its root for several chunk sizes; a tampered, truncated, reordered, shortened or
  * lengthened chunk, a chunk of another subtree and a chunk against another root are each
- * refused. */
+ * refused. Into a store: the tree written chunk by chunk (stopped and resumed, its finish
+ * redone) is byte for byte the tree a replica builds, and beginning a sync on a full store
+ * takes memory that does not grow with it. */
 #include "ldg_snap.h"
+#include "ldg_store.h"
 #include "testlib.h"
 
 #define VERSION 7
@@ -91,7 +94,7 @@ static size_t restore(fixture *f, size_t keys_max, ldg_memkv *out)
         uint8_t *data = chunk_of(f, &t, keys_max, &len);
         ldg_snap_chunk c;
         char why[256] = "";
-        ck_assert_msg(ldg_snap_verify(&c, &t, data, len, why, sizeof why) == LDG_OK,
+        ck_assert_msg(ldg_snap_verify(&c, &t, VERSION, data, len, why, sizeof why) == LDG_OK,
                       "%s (keys_max %zu, reg %d, depth %u, %zu bytes)", why, keys_max, t.reg,
                       t.depth, len);
         for (size_t i = 0; i < c.n; i++) {
@@ -153,7 +156,7 @@ static uint8_t *leaves_chunk(fixture *f, size_t keys_max, ldg_snap_task *t, size
         uint8_t *d = chunk_of(f, t, keys_max, len);
         ldg_snap_chunk c;
         char why[256];
-        ck_assert_int_eq(ldg_snap_verify(&c, t, d, *len, why, sizeof why), LDG_OK);
+        ck_assert_int_eq(ldg_snap_verify(&c, t, VERSION, d, *len, why, sizeof why), LDG_OK);
         bool found = c.n >= 2;
         for (size_t i = 0; i < c.ntasks && n < 64; i++)
             q[n++] = c.tasks[i];
@@ -178,13 +181,13 @@ START_TEST(test_every_flip_and_truncation_refused)
     for (size_t i = 0; i < len; i++)
         for (int bit = 0; bit < 8; bit++) {
             d[i] ^= (uint8_t)(1u << bit);
-            ck_assert_msg(ldg_snap_verify(&c, &t, d, len, why, sizeof why) != LDG_OK,
+            ck_assert_msg(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why) != LDG_OK,
                           "flip of byte %zu bit %d accepted", i, bit);
             d[i] ^= (uint8_t)(1u << bit);
         }
     for (size_t n = 0; n < len; n++)
-        ck_assert(ldg_snap_verify(&c, &t, d, n, why, sizeof why) != LDG_OK);
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+        ck_assert(ldg_snap_verify(&c, &t, VERSION, d, n, why, sizeof why) != LDG_OK);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
     ldg_snap_chunk_free(&c);
     free(d);
     drop(&f);
@@ -228,7 +231,7 @@ START_TEST(test_reordered_missing_extra_refused)
     uint8_t *d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
     ldg_snap_chunk c;
     char why[256];
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
     ck_assert_uint_eq(c.ntasks, 2);
     t = c.tasks[0];
     ldg_snap_chunk_free(&c);
@@ -238,20 +241,20 @@ START_TEST(test_reordered_missing_extra_refused)
         repeated[] = {0, 1, 1, 2, 3, -1};
     /* the first four leaves re-encoded as they are prove nothing (keys are missing) ... */
     uint8_t *b = reencode(d, len, same, &bl);
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, b, bl, why, sizeof why), LDG_ERR_INVALID);
     ck_assert_msg(strstr(why, "do not hash") != NULL, "%s", why);
     free(b);
     b = reencode(d, len, swapped, &bl);
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, b, bl, why, sizeof why), LDG_ERR_INVALID);
     ck_assert_msg(strstr(why, "order") != NULL, "%s", why);
     free(b);
     b = reencode(d, len, repeated, &bl);
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, b, bl, why, sizeof why), LDG_ERR_INVALID);
     free(b);
     b = reencode(d, len, missing, &bl);
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, b, bl, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, b, bl, why, sizeof why), LDG_ERR_INVALID);
     free(b);
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
     ldg_snap_chunk_free(&c);
     free(d);
     drop(&f);
@@ -268,34 +271,37 @@ START_TEST(test_wrong_root_and_wrong_subtree_refused)
     uint8_t *d = chunk_of(&f, &t, 2, &len); /* the root node's 16 slots */
     ldg_snap_chunk c;
     char why[256];
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
     ck_assert_uint_ge(c.ntasks, 2);
     ldg_snap_task kid0 = c.tasks[0], kid1 = c.tasks[1];
     ldg_snap_chunk_free(&c);
     other = t;
     other.hash.b[5] ^= 1; /* a root the certificate does not sign */
-    ck_assert_int_eq(ldg_snap_verify(&c, &other, d, len, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &other, VERSION, d, len, why, sizeof why),
+                     LDG_ERR_INVALID);
     free(d);
     /* the chunk of slot 0 offered for slot 1 (out of order / another subtree) */
     d = chunk_of(&f, &kid0, 2, &len);
-    ck_assert_int_eq(ldg_snap_verify(&c, &kid1, d, len, why, sizeof why), LDG_ERR_INVALID);
-    ck_assert_int_eq(ldg_snap_verify(&c, &kid0, d, len, why, sizeof why), LDG_OK);
+    ck_assert_int_eq(ldg_snap_verify(&c, &kid1, VERSION, d, len, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &kid0, VERSION, d, len, why, sizeof why), LDG_OK);
     ldg_snap_chunk_free(&c);
     free(d);
     /* a register's chunk offered as the main tree's */
     ldg_snap_root_task(&t, &f.root);
     d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
-    ck_assert_int_eq(ldg_snap_verify(&c, &t, d, len, why, sizeof why), LDG_OK);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
     ldg_snap_task reg = c.tasks[0];
     ldg_snap_chunk_free(&c);
     free(d);
     d = chunk_of(&f, &reg, LDG_SNAP_CHUNK_KEYS_MAX, &len);
     other = reg;
     other.reg = false;
-    ck_assert_int_eq(ldg_snap_verify(&c, &other, d, len, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &other, VERSION, d, len, why, sizeof why),
+                     LDG_ERR_INVALID);
     other = reg;
     other.sum++; /* a register total other than certified */
-    ck_assert_int_eq(ldg_snap_verify(&c, &other, d, len, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_int_eq(ldg_snap_verify(&c, &other, VERSION, d, len, why, sizeof why),
+                     LDG_ERR_INVALID);
     free(d);
     drop(&f);
 }
@@ -319,6 +325,200 @@ START_TEST(test_server_bounds)
 }
 END_TEST
 
+/* ---- into a store: nodes written as chunks are applied, resume, begin on a full store ---- */
+
+static ldg_err store_tree_get(void *arg, const uint8_t *k, size_t kl, uint8_t **v, size_t *vl)
+{
+    return ldg_store_get(arg, LDG_CF_TREE, k, kl, v, vl);
+}
+
+static ldg_err store_tree_scan(void *arg, const uint8_t *p, size_t pl,
+                               bool (*fn)(void *, const uint8_t *, size_t, const uint8_t *, size_t),
+                               void *fa)
+{
+    return ldg_store_scan(arg, LDG_CF_TREE, p, pl, fn, fa);
+}
+
+static bool count_rows(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)k, (void)kl, (void)v, (void)vl;
+    (*(size_t *)arg)++;
+    return true;
+}
+
+static size_t store_rows(ldg_store *s, ldg_cf cf)
+{
+    size_t n = 0;
+    ck_assert_int_eq(ldg_store_scan(s, cf, "", 0, count_rows, &n), LDG_OK);
+    return n;
+}
+
+/* Every node of the tree built by ldg_smt from empty at VERSION is in the store, byte for
+ * byte: the synced store's tree is the one a replica has. */
+static bool same_node(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    uint8_t *got;
+    size_t gl;
+    ck_assert_msg(ldg_store_get(arg, LDG_CF_TREE, k, kl, &got, &gl) == LDG_OK,
+                  "tree node '%c' (%zu bytes) missing", k[0], kl);
+    ck_assert_msg(gl == vl && !memcmp(got, v, vl), "tree node '%c' differs", k[0]);
+    free(got);
+    return true;
+}
+
+/* Fetches and applies up to `max` chunks (all if 0) of at most keys_max leaves. */
+static size_t sync_some(fixture *f, ldg_store *s, size_t keys_max, size_t max)
+{
+    size_t done = 0, n;
+    ldg_snap_task t[4];
+    bool first = true;
+    while ((max == 0 || done < max) &&
+           ldg_snap_store_tasks(s, first ? NULL : &t[0], t, 4, &n) == LDG_OK && n > 0) {
+        first = false;
+        for (size_t i = 0; i < n && (max == 0 || done < max); i++, done++) {
+            size_t len;
+            uint8_t *d = chunk_of(f, &t[i], keys_max, &len);
+            ldg_snap_chunk c;
+            char why[256];
+            ck_assert_int_eq(ldg_snap_verify(&c, &t[i], VERSION, d, len, why, sizeof why), LDG_OK);
+            ck_assert_int_eq(ldg_snap_store_apply(s, &t[i], &c), LDG_OK);
+            ldg_snap_chunk_free(&c);
+            free(d);
+        }
+    }
+    return done;
+}
+
+START_TEST(test_store_tree_and_resume)
+{
+    fixture f;
+    build(&f, tl_seed("snap store", 0x5a9c0006));
+    char dir[PATH_MAX];
+    tl_tmpdir(dir, "snap-store");
+    ldg_store *s;
+    ck_assert_int_eq(ldg_store_open(&s, dir, false), LDG_OK);
+    /* A full node's leftovers: state and tree rows, one key past 0xff, an older sync. */
+    ldg_batch *b = ldg_batch_new(s);
+    for (int i = 0; i < 3000; i++) {
+        uint8_t k[9] = {'q'};
+        memcpy(k + 1, &i, sizeof i);
+        ldg_batch_put(b, LDG_CF_STATE, k, sizeof k, "old", 3);
+        k[0] = 'I';
+        ldg_batch_put(b, LDG_CF_TREE, k, sizeof k, "old", 3);
+    }
+    ldg_batch_put(b, LDG_CF_STATE, "\xff\xff", 2, "x", 1);
+    ldg_batch_put(b, LDG_CF_META, "snap/c-old", 10, "x", 1);
+    ck_assert_int_eq(ldg_store_write(s, b, true), LDG_OK);
+    ldg_batch_free(b);
+    ldg_snap_checkpoint cp = {.height = VERSION, .state_root = f.root};
+    uint8_t raw[1] = {0xc0};
+    cp.raw = raw, cp.raw_len = 1;
+    ck_assert_int_eq(ldg_snap_store_begin(s, &cp), LDG_OK);
+    ck_assert_uint_eq(store_rows(s, LDG_CF_STATE), 0);
+    ck_assert_uint_eq(store_rows(s, LDG_CF_TREE), 0);
+    ck_assert(!ldg_store_has(s, LDG_CF_META, "snap/c-old", 10));
+    /* Small chunks: splits at several depths, in both registers. Stopped half-way (the
+     * store closed as a crashed node would leave it), then resumed. */
+    size_t first = sync_some(&f, s, 5, 20);
+    ck_assert_uint_eq(first, 20);
+    ldg_store_close(s);
+    ck_assert_int_eq(ldg_store_open(&s, dir, false), LDG_OK);
+    ck_assert(ldg_snap_store_syncing(s));
+    ck_assert_uint_gt(sync_some(&f, s, 5, 0), 20);
+    char why[256] = "";
+    /* A finish that stops before its last batch (here: a root that does not match, after
+     * every split node is written, as a crash there would leave them) is redone whole. */
+    ldg_snap_checkpoint bad = cp;
+    bad.state_root.b[0] ^= 1;
+    ck_assert_int_eq(ldg_snap_store_finish(s, &bad, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert(strstr(why, "certified root") != NULL);
+    ck_assert(ldg_snap_store_syncing(s));
+    ck_assert_msg(ldg_snap_store_finish(s, &cp, why, sizeof why) == LDG_OK, "%s", why);
+    ck_assert(!ldg_snap_store_syncing(s));
+    ck_assert_uint_eq(store_rows(s, LDG_CF_STATE), f.nkeys);
+    ldg_state_base src = ldg_memkv_base(f.kv);
+    ck_assert_int_eq(src.scan(src.arg, (const uint8_t *)"", 0, same_node, s), LDG_OK);
+    ck_assert_uint_eq(store_rows(s, LDG_CF_TREE), ldg_memkv_count(f.kv) + 1); /* + 'F' */
+    size_t left = 0;
+    ck_assert_int_eq(ldg_store_scan(s, LDG_CF_META, "snap", 4, count_rows, &left), LDG_OK);
+    ck_assert_uint_eq(left, 0);
+    /* The synced tree carries on: the next block's root is the replica's. */
+    ldg_smt *t, *ref;
+    ldg_state_base sb = {store_tree_get, store_tree_scan, s, NULL, NULL, NULL};
+    ck_assert_int_eq(ldg_smt_open(&t, sb, VERSION, false), LDG_OK);
+    ck_assert_int_eq(ldg_smt_open(&ref, ldg_memkv_base(f.kv), VERSION, false), LDG_OK);
+    ck_assert(!memcmp(ldg_smt_root(t).b, f.root.b, 32));
+    uint8_t hk[33] = {'b'}, pk[9] = {'p', 1, 2, 3, 4, 5, 6, 7, 8};
+    memcpy(hk + 1, "CNE100000296", 12);
+    memset(hk + 13, 0x42, 20);
+    ldg_write w[2] = {{hk, 33, (const uint8_t *)"\x05", 1}, {pk, 9, (const uint8_t *)"v", 1}};
+    ldg_hash r1, r2;
+    ck_assert_int_eq(ldg_smt_update(t, VERSION + 1, w, 2, &r1), LDG_OK);
+    ck_assert_int_eq(ldg_smt_update(ref, VERSION + 1, w, 2, &r2), LDG_OK);
+    ck_assert(!memcmp(r1.b, r2.b, 32));
+    ldg_smt_free(t);
+    ldg_smt_free(ref);
+    ldg_store_close(s);
+    tl_rmrf(dir);
+    drop(&f);
+}
+END_TEST
+
+/* Resident memory (VmRSS or VmHWM) in KiB; -1 if unknown. */
+static long status_kib(const char *field)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    size_t fl = strlen(field);
+    while (fp && fgets(line, sizeof line, fp))
+        if (!strncmp(line, field, fl) && sscanf(line + fl, ": %ld kB", &kib) == 1)
+            break;
+    if (fp)
+        fclose(fp);
+    return kib;
+}
+
+/* Restarting a sync on a full store deletes its state in a batch of constant size: the
+ * memory it takes does not grow with the state (it was one delete per key in one batch). */
+START_TEST(test_begin_memory_flat)
+{
+    char dir[PATH_MAX];
+    tl_tmpdir(dir, "snap-begin");
+    ldg_store *s;
+    ck_assert_int_eq(ldg_store_open(&s, dir, false), LDG_OK);
+    enum { KEYS = 400000, PER = 50000 };
+    uint8_t v[8] = {0};
+    for (int i = 0; i < KEYS / PER; i++) {
+        ldg_batch *b = ldg_batch_new(s);
+        for (int j = 0; j < PER; j++) {
+            uint8_t k[40] = {'q'};
+            int n = i * PER + j;
+            memcpy(k + 1, &n, sizeof n);
+            ldg_batch_put(b, LDG_CF_STATE, k, sizeof k, v, sizeof v);
+        }
+        ck_assert_int_eq(ldg_store_write(s, b, false), LDG_OK);
+        ldg_batch_free(b);
+    }
+    ck_assert_int_eq(ldg_store_persist(s), LDG_OK);
+    FILE *fp = fopen("/proc/self/clear_refs", "w"); /* VmHWM := VmRSS */
+    bool reset = fp && fputs("5", fp) >= 0;
+    if (fp)
+        reset = fclose(fp) == 0 && reset;
+    long before = status_kib("VmRSS");
+    ldg_snap_checkpoint cp = {.height = 5};
+    uint8_t raw[1] = {0xc0};
+    cp.raw = raw, cp.raw_len = 1;
+    ck_assert_int_eq(ldg_snap_store_begin(s, &cp), LDG_OK);
+    long peak = status_kib("VmHWM");
+    ck_assert_uint_eq(store_rows(s, LDG_CF_STATE), 0);
+    if (reset && before > 0 && peak > 0) /* 400,000 deletes in one batch took ~30 MiB */
+        ck_assert_msg(peak - before < 8 * 1024, "begin took %ld KiB", peak - before);
+    ldg_store_close(s);
+    tl_rmrf(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ldg_snap");
@@ -329,6 +529,8 @@ int main(void)
     tcase_add_test(tc, test_reordered_missing_extra_refused);
     tcase_add_test(tc, test_wrong_root_and_wrong_subtree_refused);
     tcase_add_test(tc, test_server_bounds);
+    tcase_add_test(tc, test_store_tree_and_resume);
+    tcase_add_test(tc, test_begin_memory_flat);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -197,6 +197,52 @@ START_TEST(test_own_batches)
 }
 END_TEST
 
+/* Batch limits (the governed block limits): own batches are made within them, and an own
+ * batch made before a lowering is not resent: its pending transactions are batched anew
+ * within the new limits (each still once). */
+START_TEST(test_batch_limits_resplit)
+{
+    net_pool *p = net_pool_new(16);
+    uint8_t *w[10];
+    size_t len[10];
+    net_admitted ad[10];
+    real_txs(w, len, ad, 10, 5000);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_eq(net_pool_add(p, &ad[i].ref.id, w[i], len[i], 5000, true), LDG_R_OK);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ck_assert(net_pool_take_unsent(p, 100, 7, &e));
+    net_pool_lock(p);
+    ck_assert_uint_eq(net_pool_batches(p)->n, 10);
+    net_pool_unlock(p);
+    net_pool_set_batch_limits(p, 4, 1 << 20);
+    ck_assert_uint_eq(net_pool_stale_own(p, 100 + 1000, 100, 7, &e, 1), 0); /* not resent */
+    uint32_t sizes[8], nb = 0;
+    while (nb < 8 && net_pool_take_unsent(p, 2000, 7, &e))
+        nb++;
+    ck_assert_uint_eq(nb, 3);
+    net_pool_lock(p);
+    uint32_t seen = 0, k = 0;
+    for (net_batch *bt = net_pool_batches(p)->next; bt; bt = bt->next) {
+        ck_assert(bt->own);
+        sizes[k++] = bt->n;
+        seen += bt->n;
+    }
+    ck_assert(!net_pool_batches(p)->own); /* the old batch is no longer resent */
+    net_pool_unlock(p);
+    ck_assert_uint_eq(k, 3);
+    ck_assert_uint_eq(sizes[0], 4);
+    ck_assert_uint_eq(sizes[1], 4);
+    ck_assert_uint_eq(sizes[2], 2);
+    ck_assert_uint_eq(seen, 10);
+    ck_assert(!net_pool_take_unsent(p, 2000, 7, &e)); /* each once */
+    ldg_enc_free(&e);
+    for (int i = 0; i < 10; i++)
+        free(w[i]);
+    net_pool_free(p);
+}
+END_TEST
+
 /* Adds, duplicate adds and removals of random ids, against a model set. */
 START_TEST(test_model)
 {
@@ -243,6 +289,7 @@ int main(void)
     tcase_add_test(tc, test_ingest_one_copy);
     tcase_add_test(tc, test_own_batches);
     tcase_add_test(tc, test_model);
+    tcase_add_test(tc, test_batch_limits_resplit);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
