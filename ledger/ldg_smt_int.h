@@ -19,13 +19,15 @@ typedef struct child {
     ldg_hash path; /* leaves only */
 } child;
 
-#define TID_LEN 13 /* tree id: 0^13 (main) or 0x01 ‖ id12 (register) */
-#define INODE_KEY_LEN (1 + TID_LEN + 1 + 32 + 8) /* 'I' ‖ tid ‖ depth ‖ prefix ‖ be64 version */
-#define LEAF_KEY_LEN (1 + TID_LEN + 32 + 8)      /* 'L' ‖ tid ‖ path ‖ be64 version */
-#define NODE_KEY_MAX INODE_KEY_LEN
+#define TID_LEN 13 /* tree id: 0^13 (main) or 0x01 ‖ id12 (register); in keys 00 or 01 ‖ id12 */
+/* be64 version ‖ 'I' ‖ tid ‖ depth ‖ the prefix's ⌈depth/2⌉ bytes, at most: */
+#define INODE_KEY_MAX (8 + 1 + TID_LEN + 1 + 32)
+#define LEAF_KEY_MAX (8 + 1 + TID_LEN + 32) /* be64 version ‖ 'L' ‖ tid ‖ path */
+#define NODE_KEY_MAX INODE_KEY_MAX
+#define VARINT_MAX 10 /* an unsigned LEB128 of 64 bits */
 #define CHILD_ENC_LEN (1 + 32 + 8 + 8 + 32)
-#define ROOT_KEY 'R'  /* 'R' ‖ be64(version) → the main root's child encoding */
-#define STALE_KEY 'S' /* 'S' ‖ be64(since) → (u8 klen ‖ node key)*: replaced at `since` */
+#define ROOT_KEY 'R'  /* be64(version) ‖ 'R' → the main root's child encoding */
+#define STALE_KEY 'S' /* be64(since) ‖ 'S' → (u8 klen ‖ node key)*: replaced at `since` */
 #define FLOOR_KEY 'F' /* 'F' → be64: the lowest version still readable */
 
 static inline void put_be64(uint8_t *o, uint64_t v)
@@ -40,6 +42,47 @@ static inline uint64_t get_be64(const uint8_t *p)
     for (int i = 0; i < 8; i++)
         v = v << 8 | p[i];
     return v;
+}
+
+/* Unsigned LEB128 (7 bits a byte, least significant first): a child's version delta and a
+ * register child's sum in an internal node. */
+static inline size_t put_uvarint(uint8_t *o, uint64_t v)
+{
+    size_t n = 0;
+    for (; v >= 0x80; v >>= 7)
+        o[n++] = (uint8_t)(v | 0x80);
+    o[n++] = (uint8_t)v;
+    return n;
+}
+
+static inline size_t uvarint_len(uint64_t v)
+{
+    size_t n = 1;
+    for (; v >= 0x80; v >>= 7)
+        n++;
+    return n;
+}
+
+/* The minimal LEB128 at p[0..len): its length, or 0 if truncated, overlong or past 2^64. */
+static inline size_t get_uvarint(const uint8_t *p, size_t len, uint64_t *v)
+{
+    *v = 0;
+    for (size_t i = 0; i < len && i < VARINT_MAX; i++) {
+        uint64_t g = p[i] & 0x7f;
+        if (i == 9 && g > 1)
+            return 0;
+        *v |= g << (7 * i);
+        if (!(p[i] & 0x80))
+            return i > 0 && p[i] == 0 ? 0 : i + 1;
+    }
+    return 0;
+}
+
+/* A version's own row (root, stale list): be64(version) ‖ kind, beside its nodes. */
+static inline void version_key(uint8_t k[9], uint64_t version, uint8_t kind)
+{
+    put_be64(k, version);
+    k[8] = kind;
 }
 
 static inline unsigned nib(const ldg_hash *p, unsigned depth)
@@ -114,7 +157,8 @@ struct ldg_smt {
     staged *st;       /* the staged version's writes */
     achunk *arena;    /* their keys and values */
     size_t st_n, st_cap;
-    ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged */
+    ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged, in key order */
+    staged **st_ord; /* the order */
     size_t st_w_cap;
     uint8_t *stale; /* the staged version's replaced nodes: (u8 klen ‖ key)* */
     size_t stale_n, stale_cap;
@@ -169,9 +213,10 @@ bool smt_combine(bool sum_tree, const ldg_hash *l, uint64_t ls, const ldg_hash *
                  ldg_hash *out, uint64_t *os);
 void smt_node_hash(bool sum_tree, const child *c, binlevels *lv, ldg_hash *out, uint64_t *sum);
 /* The bytes smt_inode_encode writes for children c. */
-size_t smt_inode_size(const child *c, bool sum_tree);
-size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree);
-bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree);
+size_t smt_inode_size(const child *c, bool sum_tree, uint64_t version);
+/* An internal node of version `version` (its children's versions are at most that). */
+size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree, uint64_t version);
+bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree, uint64_t version);
 /* Leaf nodes: a plain or holding key's, a register's (the main tree's leaf of id12). */
 #define REG_LEAF_ENC_LEN (1 + LDG_SMT_ID_LEN + CHILD_ENC_LEN)
 size_t smt_leaf_size(size_t klen, size_t vlen);

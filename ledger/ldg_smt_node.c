@@ -4,28 +4,40 @@
 
 #include <string.h>
 
+/* The tree id as keys hold it: 00 (main) or 01 ‖ id12 (a register). */
+static size_t key_tid(uint8_t *k, const uint8_t *tid)
+{
+    size_t n = tid[0] ? TID_LEN : 1;
+    memcpy(k, tid, n);
+    return n;
+}
+
+/* Node keys start with their version, so that RocksDB sees the tree's rows arrive in key
+ * order: each flush covers versions after those already stored and compaction rewrites
+ * almost nothing (specs/state.md §5.4). Heights stay below 2^56: the first byte is 0. */
 size_t smt_inode_key(uint8_t *k, const uint8_t *tid, unsigned depth, const ldg_hash *path,
                      uint64_t version)
 {
-    k[0] = 'I';
-    memcpy(k + 1, tid, TID_LEN);
-    k[1 + TID_LEN] = (uint8_t)depth;
-    uint8_t *pre = k + 2 + TID_LEN;
-    memset(pre, 0, 32);
-    memcpy(pre, path->b, depth / 2);
+    LDG_ASSERT(version >> 56 == 0);
+    put_be64(k, version);
+    k[8] = 'I';
+    size_t n = 9 + key_tid(k + 9, tid);
+    k[n++] = (uint8_t)depth;
+    memcpy(k + n, path->b, (depth + 1) / 2);
+    n += (depth + 1) / 2;
     if (depth % 2)
-        pre[depth / 2] = path->b[depth / 2] & 0xf0;
-    put_be64(pre + 32, version);
-    return INODE_KEY_LEN;
+        k[n - 1] &= 0xf0;
+    return n;
 }
 
 size_t smt_leaf_key(uint8_t *k, const uint8_t *tid, const ldg_hash *path, uint64_t version)
 {
-    k[0] = 'L';
-    memcpy(k + 1, tid, TID_LEN);
-    memcpy(k + 1 + TID_LEN, path->b, 32);
-    put_be64(k + 1 + TID_LEN + 32, version);
-    return LEAF_KEY_LEN;
+    LDG_ASSERT(version >> 56 == 0);
+    put_be64(k, version);
+    k[8] = 'L';
+    size_t n = 9 + key_tid(k + 9, tid);
+    memcpy(k + n, path->b, 32);
+    return n + 32;
 }
 
 void smt_child_encode(uint8_t *o, const child *c)
@@ -158,35 +170,37 @@ void smt_node_hash(bool sum_tree, const child *c, binlevels *lv, ldg_hash *out, 
 }
 
 /* ---- node encodings (local) ----
- * internal: 0x01 ‖ be16 present ‖ be16 leaves ‖ per present slot: hash ‖ be64 version ‖
- *           (register: be64 sum) ‖ (leaf: path); the main tree's sums are all 0
+ * internal: 0x01 ‖ be16 present ‖ be16 leaves ‖ per present slot: hash ‖
+ *           uvarint(node version − child version) ‖ (register: uvarint sum) ‖ (leaf: path);
+ *           the main tree's sums are all 0. A child's place (depth, prefix) is its
+ *           parent's plus its slot: not stored. A leaf's path is: leaves are keyed by it.
  * leaf:     0x02 ‖ be16 klen ‖ key ‖ value
  * register: 0x03 ‖ id12 ‖ child encoding of the register's root */
 
-size_t smt_inode_size(const child *c, bool sum_tree)
+size_t smt_inode_size(const child *c, bool sum_tree, uint64_t version)
 {
     size_t n = 5;
     for (int i = 0; i < 16; i++)
         if (c[i].kind != K_EMPTY)
-            n += 40 + (sum_tree ? 8 : 0) + (c[i].kind == K_LEAF ? 32 : 0);
+            n += 32 + uvarint_len(version - c[i].version) + (sum_tree ? uvarint_len(c[i].sum) : 0) +
+                 (c[i].kind == K_LEAF ? 32 : 0);
     return n;
 }
 
-size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree)
+size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree, uint64_t version)
 {
     uint16_t present = 0, leaves = 0;
     size_t n = 5;
     for (int i = 0; i < 16; i++) {
         if (c[i].kind == K_EMPTY)
             continue;
+        LDG_ASSERT(c[i].version <= version); /* a child is never younger than its parent */
         present |= (uint16_t)(1u << i);
         memcpy(o + n, c[i].hash.b, 32);
-        put_be64(o + n + 32, c[i].version);
-        n += 40;
-        if (sum_tree) {
-            put_be64(o + n, c[i].sum);
-            n += 8;
-        }
+        n += 32;
+        n += put_uvarint(o + n, version - c[i].version);
+        if (sum_tree)
+            n += put_uvarint(o + n, c[i].sum);
         if (c[i].kind == K_LEAF) {
             leaves |= (uint16_t)(1u << i);
             memcpy(o + n, c[i].path.b, 32);
@@ -199,32 +213,45 @@ size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree)
     return n;
 }
 
-bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree)
+/* One present slot at p[*n..len); false if it does not fit or is malformed. */
+static bool slot_decode(child *c, bool leaf, const uint8_t *p, size_t len, size_t *n, bool sum_tree,
+                        uint64_t version)
+{
+    uint64_t delta;
+    size_t m;
+    if (*n + 32 > len)
+        return false;
+    c->kind = leaf ? K_LEAF : K_INNER;
+    memcpy(c->hash.b, p + *n, 32);
+    *n += 32;
+    if (!(m = get_uvarint(p + *n, len - *n, &delta)) || delta > version)
+        return false;
+    c->version = version - delta;
+    *n += m;
+    if (sum_tree && !(m = get_uvarint(p + *n, len - *n, &c->sum)))
+        return false;
+    *n += sum_tree ? m : 0;
+    if (leaf) {
+        if (*n + 32 > len)
+            return false;
+        memcpy(c->path.b, p + *n, 32);
+        *n += 32;
+    }
+    return true;
+}
+
+bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree, uint64_t version)
 {
     memset(c, 0, 16 * sizeof *c);
     if (len < 5 || p[0] != 1)
         return false;
     unsigned present = (unsigned)p[1] << 8 | p[2], leaves = (unsigned)p[3] << 8 | p[4];
+    if (leaves & ~present)
+        return false;
     size_t n = 5;
-    for (int i = 0; i < 16; i++) {
-        if (!(present >> i & 1))
-            continue;
-        bool leaf = leaves >> i & 1;
-        if (n + 40 + (sum_tree ? 8 : 0) + (leaf ? 32 : 0) > len)
+    for (int i = 0; i < 16; i++)
+        if (present >> i & 1 && !slot_decode(&c[i], leaves >> i & 1, p, len, &n, sum_tree, version))
             return false;
-        c[i].kind = leaf ? K_LEAF : K_INNER;
-        memcpy(c[i].hash.b, p + n, 32);
-        c[i].version = get_be64(p + n + 32);
-        n += 40;
-        if (sum_tree) {
-            c[i].sum = get_be64(p + n);
-            n += 8;
-        }
-        if (leaf) {
-            memcpy(c[i].path.b, p + n, 32);
-            n += 32;
-        }
-    }
     return n == len;
 }
 

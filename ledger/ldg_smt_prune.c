@@ -22,17 +22,17 @@ static ldg_err prune_list(ldg_smt *t, const uint8_t *rk, const uint8_t *v, size_
 ldg_err smt_stage_prune(ldg_smt *t, uint64_t v)
 {
     if (t->retain == LDG_SMT_LATEST_ONLY && v > 0) {
-        uint8_t rk[9] = {ROOT_KEY};
-        put_be64(rk + 1, v - 1);
+        uint8_t rk[9];
+        version_key(rk, v - 1, ROOT_KEY);
         smt_stage(t, rk, sizeof rk, NULL, 0, false, 0);
         return LDG_OK;
     }
     if (!t->retain || v < t->retain)
         return LDG_OK;
     uint64_t floor = v - t->retain + 1; /* versions floor..v stay readable */
-    uint8_t sk[9] = {STALE_KEY}, *sv;
+    uint8_t sk[9], *sv;
     size_t svl;
-    put_be64(sk + 1, floor);
+    version_key(sk, floor, STALE_KEY);
     ldg_err err = smt_base_get(&t->base, sk, sizeof sk, &sv, &svl);
     if (err == LDG_OK) {
         err = prune_list(t, sk, sv, svl);
@@ -42,8 +42,8 @@ ldg_err smt_stage_prune(ldg_smt *t, uint64_t v)
     }
     if (err != LDG_OK)
         return err;
-    uint8_t rk[9] = {ROOT_KEY}, fk[1] = {FLOOR_KEY}, fv[8];
-    put_be64(rk + 1, floor - 1);
+    uint8_t rk[9], fk[1] = {FLOOR_KEY}, fv[8];
+    version_key(rk, floor - 1, ROOT_KEY);
     smt_stage(t, rk, sizeof rk, NULL, 0, false, 0);
     put_be64(fv, floor);
     smt_stage(t, fk, 1, fv, 8, false, 0);

@@ -7,8 +7,8 @@
 
 ldg_err smt_read_root(ldg_state_base *b, uint64_t version, child *out)
 {
-    uint8_t k[9] = {ROOT_KEY};
-    put_be64(k + 1, version);
+    uint8_t k[9];
+    version_key(k, version, ROOT_KEY);
     uint8_t *v;
     size_t vl;
     ldg_err err = smt_base_get(b, k, sizeof k, &v, &vl);

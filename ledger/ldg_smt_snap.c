@@ -263,10 +263,10 @@ static bool bulk_inode(bulk *b, unsigned depth, const ldg_hash *path, const chil
     *out = (child){.kind = K_INNER, .version = b->version};
     if (!ldg_smt_node_of(b->sum_tree, hs, ss, &out->hash, &out->sum))
         return false;
-    uint8_t k[NODE_KEY_MAX], v[5 + 16 * (40 + 8 + 32)];
-    LDG_ASSERT(smt_inode_size(kids, b->sum_tree) <= sizeof v);
+    uint8_t k[NODE_KEY_MAX], v[5 + 16 * (32 + 2 * VARINT_MAX + 32)];
+    LDG_ASSERT(smt_inode_size(kids, b->sum_tree, b->version) <= sizeof v);
     size_t kl = smt_inode_key(k, b->tid, depth, path, b->version);
-    b->put(b->arg, k, kl, v, smt_inode_encode(v, kids, b->sum_tree));
+    b->put(b->arg, k, kl, v, smt_inode_encode(v, kids, b->sum_tree, b->version));
     return true;
 }
 
@@ -342,8 +342,8 @@ void ldg_smt_bulk_register(uint64_t version, const uint8_t *id12, const ldg_smt_
 
 void ldg_smt_bulk_root(uint64_t version, const ldg_smt_top *root, ldg_smt_put_fn put, void *arg)
 {
-    uint8_t rk[9] = {ROOT_KEY}, rv[CHILD_ENC_LEN];
-    put_be64(rk + 1, version);
+    uint8_t rk[9], rv[CHILD_ENC_LEN];
+    version_key(rk, version, ROOT_KEY);
     child c = top_child(root, version);
     smt_child_encode(rv, &c);
     put(arg, rk, sizeof rk, rv, sizeof rv);

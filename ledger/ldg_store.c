@@ -15,12 +15,14 @@ struct ldg_store {
     rocksdb_t *db;
     rocksdb_options_t *opts;       /* the database's, and the state column family's */
     rocksdb_options_t *opts_plain; /* the other column families' (no memtable filter) */
+    rocksdb_options_t *opts_tree;  /* the state tree's (no filter at all) */
     rocksdb_readoptions_t *ropts;
     rocksdb_writeoptions_t *wopts_sync;
     rocksdb_writeoptions_t *wopts_nosync;
     rocksdb_column_family_handle_t *cf[LDG_CF_COUNT];
     rocksdb_cache_t *cache;
     rocksdb_block_based_table_options_t *table;
+    rocksdb_block_based_table_options_t *table_tree;
     bool failed; /* sticky: a write failed, refuse all later writes */
 };
 
@@ -75,6 +77,19 @@ static rocksdb_options_t *make_options(ldg_store *s)
      * 100k keys): 1/50 of the write buffer is 1.3 MiB, some 80 bits a key. */
     rocksdb_options_set_memtable_prefix_bloom_size_ratio(o, 0.02);
     rocksdb_options_set_memtable_whole_key_filtering(o, 1);
+    return o;
+}
+
+/* The state tree's column family (specs/state.md §5.4): its rows are read only by nodes
+ * that exist (a parent names them), so a bloom filter never saves a read and only costs
+ * CPU at every flush and compaction; its keys start with the version, so tables do not
+ * overlap and a lookup meets one table a level anyway. */
+static rocksdb_options_t *tree_options(ldg_store *s)
+{
+    rocksdb_options_t *o = rocksdb_options_create_copy(s->opts_plain);
+    s->table_tree = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_block_cache(s->table_tree, s->cache);
+    rocksdb_options_set_block_based_table_factory(o, s->table_tree);
     return o;
 }
 
@@ -142,9 +157,10 @@ ldg_err ldg_store_open_ex(ldg_store **out, const char *path, bool read_only, boo
     s->opts_plain = rocksdb_options_create_copy(s->opts);
     rocksdb_options_set_memtable_prefix_bloom_size_ratio(s->opts_plain, 0);
     rocksdb_options_set_memtable_whole_key_filtering(s->opts_plain, 0);
+    s->opts_tree = tree_options(s);
     const rocksdb_options_t *cf_opts[LDG_CF_COUNT];
     for (int i = 0; i < LDG_CF_COUNT; i++)
-        cf_opts[i] = i == LDG_CF_STATE ? s->opts : s->opts_plain;
+        cf_opts[i] = i == LDG_CF_STATE ? s->opts : i == LDG_CF_TREE ? s->opts_tree : s->opts_plain;
     char *err = NULL;
     if (read_only)
         s->db = open_read_only(s, path, cf_opts, &err);
@@ -161,7 +177,9 @@ ldg_err ldg_store_open_ex(ldg_store **out, const char *path, bool read_only, boo
             log_rocks_error("open", err);
         rocksdb_options_destroy(s->opts);
         rocksdb_options_destroy(s->opts_plain);
+        rocksdb_options_destroy(s->opts_tree);
         rocksdb_block_based_options_destroy(s->table);
+        rocksdb_block_based_options_destroy(s->table_tree);
         rocksdb_cache_destroy(s->cache);
         free(s);
         return kind;
@@ -187,7 +205,9 @@ void ldg_store_close(ldg_store *s)
     rocksdb_writeoptions_destroy(s->wopts_nosync);
     rocksdb_options_destroy(s->opts);
     rocksdb_options_destroy(s->opts_plain);
+    rocksdb_options_destroy(s->opts_tree);
     rocksdb_block_based_options_destroy(s->table);
+    rocksdb_block_based_options_destroy(s->table_tree);
     rocksdb_cache_destroy(s->cache);
     free(s);
 }

@@ -12,6 +12,7 @@
 
 #define NKEYS 300
 #define NVERS 60
+#define PIN_DIGEST "101c98d10c39d6b8c67731e325b2d58bd3bee984119b27afa5bee12d7023cbf1"
 
 typedef struct model {
     uint8_t key[NKEYS][40];
@@ -207,18 +208,17 @@ typedef struct tree_rows {
     uint64_t since_min;
 } tree_rows;
 
-/* Counts node rows ('I', 'L') and, in stale records ('S' ‖ be64 since → (u8 klen ‖ node
- * key)*), the nodes listed and the lowest `since` (state.md §5.4). */
+/* Counts node rows (be64 version ‖ 'I' or 'L' ‖ ...) and, in stale records (be64 since ‖
+ * 'S' → (u8 klen ‖ node key)*), the nodes listed and the lowest `since` (state.md §5.4). */
 static bool count_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     tree_rows *r = arg;
-    if (k[0] == 'I' || k[0] == 'L')
+    if (kl > 9 && k[0] == 0 && (k[8] == 'I' || k[8] == 'L'))
         r->nodes++;
-    if (k[0] != 'S')
+    if (kl != 9 || k[8] != 'S')
         return true;
-    ck_assert_uint_eq(kl, 9);
     uint64_t since = 0;
-    for (int i = 1; i < 9; i++)
+    for (int i = 0; i < 8; i++)
         since = since << 8 | k[i];
     if (since < r->since_min)
         r->since_min = since;
@@ -443,6 +443,152 @@ START_TEST(test_worked_values)
 }
 END_TEST
 
+/* ---- the pinned roots and proofs: the node encoding (local, §5.4) may change, the
+ * hashes (normative, §5.2) not ---- */
+
+#define PIN_KEYS 3000
+#define PIN_VERS 4
+
+/* Key i: a holding of one of two instruments for i % 4 == 0, else a plain key
+ * "k" ‖ be32(i) ‖ (i % 5) bytes; value i of version v: a canonical u64 of i·(v+1)+1. */
+static size_t pin_key(uint8_t *k, uint32_t i)
+{
+    if (i % 4 == 0) {
+        memset(k, 0, 33);
+        k[0] = 'b';
+        memcpy(k + 1, i % 8 ? "CNE100000296" : "US0378331005", 12);
+        for (int j = 0; j < 16; j++)
+            k[13 + j] = (uint8_t)(i * 31 + (uint32_t)j * 7);
+        k[29] = (uint8_t)(i >> 24), k[30] = (uint8_t)(i >> 16), k[31] = (uint8_t)(i >> 8);
+        k[32] = (uint8_t)i;
+        return 33;
+    }
+    k[0] = 'k';
+    k[1] = (uint8_t)(i >> 24), k[2] = (uint8_t)(i >> 16), k[3] = (uint8_t)(i >> 8);
+    k[4] = (uint8_t)i;
+    memset(k + 5, 'x', i % 5);
+    return 5 + i % 5;
+}
+
+/* Version v's writes: v 0 puts every key; later versions rewrite every (v+2)-th key,
+ * delete every (v+6)-th and put again some deleted before. */
+static size_t pin_writes(uint64_t v, ldg_write *w, uint8_t (*kb)[40], uint8_t (*vb)[9])
+{
+    ldg_memkv *tmp = ldg_memkv_new();
+    ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+    for (uint32_t i = 0; i < PIN_KEYS; i++) {
+        size_t kl = pin_key(kb[i], i), vl;
+        enc_u64((uint64_t)i * (v + 1) + 1, vb[i], &vl);
+        if (v == 0 || i % (v + 2) == 0 || i % (v + 5) == 0)
+            ldg_state_put(st, kb[i], kl, vb[i], vl);
+        if (v > 0 && i % (v + 6) == 0)
+            ldg_state_del(st, kb[i], kl);
+    }
+    const ldg_write *sw;
+    size_t n = ldg_state_writes(st, &sw);
+    for (size_t i = 0; i < n; i++) { /* point into kb/vb: the overlay goes */
+        uint32_t ix = 0;
+        if (sw[i].klen == 33)
+            for (ix = 0; ix < PIN_KEYS && (ix % 4 || memcmp(kb[ix], sw[i].key, 33)); ix++)
+                ;
+        else
+            ix = (uint32_t)sw[i].key[1] << 24 | (uint32_t)sw[i].key[2] << 16 |
+                 (uint32_t)sw[i].key[3] << 8 | sw[i].key[4];
+        ck_assert_uint_lt(ix, PIN_KEYS);
+        w[i] = (ldg_write){kb[ix], sw[i].klen, sw[i].val ? vb[ix] : NULL, sw[i].vlen};
+    }
+    ldg_state_free(st);
+    ldg_memkv_free(tmp);
+    return n;
+}
+
+/* SHA-256 over every version's root and the proof bytes of every 7th key at every
+ * version: pinned from the tree as first written (before the node encoding changed), so
+ * that a change of the stored layout is proven neutral for roots and proofs. */
+START_TEST(test_pinned_roots)
+{
+    ldg_memkv *kv = ldg_memkv_new();
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
+    ldg_smt_set_retention(t, 0);
+    uint8_t(*kb)[40] = malloc(PIN_KEYS * sizeof *kb), (*vb)[9] = malloc(PIN_KEYS * sizeof *vb);
+    ldg_write *w = malloc(PIN_KEYS * sizeof *w);
+    ldg_enc all;
+    ldg_enc_init(&all);
+    for (uint64_t v = 0; v < PIN_VERS; v++) {
+        size_t n = pin_writes(v, w, kb, vb);
+        ldg_hash root = apply(t, kv, v, w, n);
+        ldg_enc_raw(&all, root.b, 32);
+    }
+    ldg_smt_proof *p = malloc(sizeof *p);
+    for (uint64_t v = 0; v < PIN_VERS; v++)
+        for (uint32_t i = 0; i < PIN_KEYS; i += 7) {
+            uint8_t k[40], *val = NULL;
+            size_t kl = pin_key(k, i), vl;
+            bool found;
+            memset(p, (int)(i & 0xff), sizeof *p); /* prove sets every byte it encodes */
+            ck_assert_int_eq(ldg_smt_prove(ldg_memkv_base(kv), v, k, kl, p, &val, &vl, &found),
+                             LDG_OK);
+            ldg_smt_proof_encode(&all, p);
+            free(val);
+        }
+    ldg_hash got, want;
+    ldg_sha256(&got, ldg_enc_data(&all), ldg_enc_len(&all));
+    char hex[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", got.b[i]);
+    hex32(&want, PIN_DIGEST);
+    ck_assert_msg(!memcmp(got.b, want.b, 32), "roots and proofs changed: %s", hex);
+    ldg_enc_free(&all);
+    free(p);
+    free(w);
+    free(kb);
+    free(vb);
+    ldg_smt_free(t);
+    ldg_memkv_free(kv);
+}
+END_TEST
+
+/* The stored layout is lean (specs/state.md §5.4): an internal node holds per child its
+ * hash, its version as a delta from the node's and (leaves) its path, and is keyed by its
+ * prefix's own bytes; so one put into a 3,000-key tree stages at most 1,800 bytes, one
+ * holding 3,500 (the former layout, with 32-byte prefixes in keys and be64 versions and
+ * sums, staged 2,217 and 4,316). */
+START_TEST(test_lean_nodes)
+{
+    ldg_memkv *kv = ldg_memkv_new();
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
+    ldg_smt_set_retention(t, 0);
+    uint8_t(*kb)[40] = malloc(PIN_KEYS * sizeof *kb), (*vb)[9] = malloc(PIN_KEYS * sizeof *vb);
+    ldg_write *w = malloc(PIN_KEYS * sizeof *w);
+    size_t n = pin_writes(0, w, kb, vb);
+    apply(t, kv, 0, w, n);
+    size_t sizes[2] = {0, 0};
+    for (int i = 0; i < 2; i++) { /* a plain key, then a holding (and its register) */
+        uint8_t k[40];
+        size_t kl = pin_key(k, (uint32_t)(i ? 8 : 9));
+        ldg_write one = {k, kl, (const uint8_t *)"\x05", 1};
+        ldg_hash root;
+        ck_assert_int_eq(ldg_smt_update(t, (uint64_t)i + 1, &one, 1, &root), LDG_OK);
+        const ldg_write *sw;
+        size_t sn = ldg_smt_staged(t, &sw);
+        for (size_t j = 0; j < sn; j++)
+            sizes[i] += sw[j].klen + sw[j].vlen;
+        ldg_memkv_apply(kv, sw, sn);
+        ldg_smt_commit(t);
+        ldg_smt_stored(t, (uint64_t)i + 1);
+    }
+    ck_assert_msg(sizes[0] <= 1800 && sizes[1] <= 3500, "staged %zu and %zu bytes", sizes[0],
+                  sizes[1]);
+    free(w);
+    free(kb);
+    free(vb);
+    ldg_smt_free(t);
+    ldg_memkv_free(kv);
+}
+END_TEST
+
 /* One version built in passes (ldg_smt_update then ldg_smt_update_more, as state sync's
  * finish does) is the version built at once: the same root, the same nodes (none left
  * behind by a rewrite), readable and provable; registers cut between passes included. */
@@ -554,6 +700,8 @@ int main(void)
     tcase_add_test(tc, test_worked_values);
     tcase_add_test(tc, test_proof_bad_bytes);
     tcase_add_test(tc, test_update_in_passes);
+    tcase_add_test(tc, test_pinned_roots);
+    tcase_add_test(tc, test_lean_nodes);
     tcase_add_test(tc, test_model_keep_all);
     tcase_add_test(tc, test_model_pruned);
     suite_add_tcase(s, tc);
