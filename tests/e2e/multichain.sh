@@ -159,6 +159,11 @@ expect_ok "member 1 starts again, validator 1 of securities faulty at height $FA
 caught_up() { [ "$(height "$(S 1 securities)")" -ge "$(height "$(S 0 securities)")" ] 2>/dev/null; }
 check "member 1's securities replica catches up" until_ok 30 caught_up
 check "  before height $FAULT_H" test "$(height "$(S 1 securities)")" -lt "$FAULT_H"
+# With member 3's securities validator stopped, every commit needs validator 1's votes, so the
+# honest validators are still at the faulty height when both of its votes arrive (on a loaded
+# machine a late voter's messages would otherwise come after the height was decided).
+say "member 3's securities validator stops: from now on a quorum needs validator 1's votes"
+expect_ok "stop securities on member 3" node stop --home "$(S 3 securities)"
 # business makes the blocks up to the faulty height and past it
 frozen_or_transfer() {
   status_is securities FROZEN && return 0
@@ -168,10 +173,10 @@ frozen_or_transfer() {
 check "the main chain freezes securities (transfers drive it past height $FAULT_H)" until_ok 120 frozen_or_transfer
 check "the faulty validator says so loudly in its log" grep -q "FAULT INJECTION: validator 1 of .* at height $FAULT_H" "$(M 1)/node.log"
 check "the honest validators' consensus saw validator 1's conflicting votes" \
-  bash -c "cat '$(M 0)/node.log' '$(M 2)/node.log' '$(M 3)/node.log' | grep -q 'EVIDENCE validator 1 signed conflicting messages at height $FAULT_H'"
+  bash -c "cat '$(M 0)/node.log' '$(M 2)/node.log' | grep -q 'EVIDENCE validator 1 signed conflicting messages at height $FAULT_H'"
 check "  and their processes relayed the evidence to the main chain" \
-  bash -c "cat '$(M 0)/node.log' '$(M 2)/node.log' '$(M 3)/node.log' | grep -q 'relay: submitted evidence that validator 1'"
-say "members 0, 2, 3 saw its conflicting votes in consensus; their processes submitted chain.evidence; the main chain verified both signatures against the registered set and froze securities"
+  bash -c "cat '$(M 0)/node.log' '$(M 2)/node.log' | grep -q 'relay: submitted evidence that validator 1'"
+say "members 0 and 2 saw its conflicting votes in consensus; their processes submitted chain.evidence; the main chain verified both signatures against the registered set and froze securities"
 eq "securities status" "$(show securities status)" FROZEN
 [ -n "${FOLIO_DEMO:-}" ] && folio chains show securities --home "$(M 0)"
 eq "evidence records" "$(show securities evidence_count)" 1
