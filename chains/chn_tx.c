@@ -97,12 +97,9 @@ static uint64_t add_sat(uint64_t a, uint64_t b)
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
-/* Decodes the id field, loads the record. */
-static ldg_result load(ldg_txctx *c, const msgpack_object *o, chn_record *r)
+/* Loads the record of a decoded id: refused if the id is malformed or names no sub-chain. */
+static ldg_result load_id(ldg_txctx *c, const char *id, chn_record *r)
 {
-    char id[CHN_ID_LEN_MAX + 1];
-    if (!ldg_obj_str(o, id, CHN_ID_LEN_MAX, false))
-        return o->type == MSGPACK_OBJECT_STR ? CHN_R_BAD_ID : LDG_R_BAD_PAYLOAD;
     if (!chn_id_valid(id))
         return CHN_R_BAD_ID;
     bool found;
@@ -114,6 +111,26 @@ static ldg_result load(ldg_txctx *c, const msgpack_object *o, chn_record *r)
         return CHN_R_UNKNOWN;
     }
     return LDG_R_OK;
+}
+
+/* Decodes the id field, loads the record. */
+static ldg_result load(ldg_txctx *c, const msgpack_object *o, chn_record *r)
+{
+    char id[CHN_ID_LEN_MAX + 1];
+    if (!ldg_obj_str(o, id, CHN_ID_LEN_MAX, false))
+        return o->type == MSGPACK_OBJECT_STR ? CHN_R_BAD_ID : LDG_R_BAD_PAYLOAD;
+    return load_id(c, id, r);
+}
+
+/* The refusal of a payload of `n` fields that did not decode: an over-long id is an id of the
+ * wrong form, anything else a bad payload. */
+static ldg_result undecoded(const msgpack_object *payload, uint32_t n)
+{
+    const msgpack_object *f;
+    return ldg_obj_array(payload, n, &f) && f[0].type == MSGPACK_OBJECT_STR &&
+                   f[0].via.str.size > CHN_ID_LEN_MAX
+               ? CHN_R_BAD_ID
+               : LDG_R_BAD_PAYLOAD;
 }
 
 static ldg_result valset_check(ldg_txctx *c, const msgpack_object *o, chn_valset *s)
@@ -581,26 +598,18 @@ static const chn_valset *set_for(const chn_record *r, uint64_t h, bool *next_set
 static ldg_result apply_checkpoint(ldg_txctx *c, const msgpack_object *payload)
 {
     chn_checkpoint_tx cp;
-    const msgpack_object *f;
-    if (!chn_checkpoint_tx_decode(&cp, payload)) /* an over-long id is an id of the wrong form */
-        return ldg_obj_array(payload, 3, &f) && f[0].type == MSGPACK_OBJECT_STR &&
-                       f[0].via.str.size > CHN_ID_LEN_MAX
-                   ? CHN_R_BAD_ID
-                   : LDG_R_BAD_PAYLOAD;
+    if (!chn_checkpoint_tx_decode(&cp, payload))
+        return undecoded(payload, 3);
     if (!chn_id_valid(cp.id))
         return CHN_R_BAD_ID;
     ldg_header h;
     if (ldg_header_decode(&h, cp.header, cp.header_len) != LDG_OK || h.height == 0)
         return CHN_R_BAD_HEADER;
     chn_record r;
-    bool found;
-    if (chn_record_get(c->st, cp.id, &r, &found) != LDG_OK)
-        return LDG_R_STORE_FAILED;
-    if (!found) {
-        ldg_txctx_detail(c, "no sub-chain '%s'", cp.id);
-        return CHN_R_UNKNOWN;
-    }
-    ldg_result res = status_refusal(&r);
+    ldg_result res = load_id(c, cp.id, &r);
+    if (res != LDG_R_OK)
+        return res;
+    res = status_refusal(&r);
     if (res != LDG_R_OK)
         return res;
     if (strcmp(h.chain_id, r.chain_id)) {
@@ -712,26 +721,16 @@ static ldg_result evidence_check(ldg_txctx *c, const chn_record *r, const chn_ev
 static ldg_result apply_evidence(ldg_txctx *c, const msgpack_object *payload)
 {
     chn_evidence_tx ev;
-    const msgpack_object *f;
-    if (!chn_evidence_tx_decode(&ev, payload)) /* an over-long id is an id of the wrong form */
-        return ldg_obj_array(payload, 4, &f) && f[0].type == MSGPACK_OBJECT_STR &&
-                       f[0].via.str.size > CHN_ID_LEN_MAX
-                   ? CHN_R_BAD_ID
-                   : LDG_R_BAD_PAYLOAD;
-    if (!chn_id_valid(ev.id))
-        return CHN_R_BAD_ID;
+    if (!chn_evidence_tx_decode(&ev, payload))
+        return undecoded(payload, 4);
     chn_record r;
-    bool found;
-    if (chn_record_get(c->st, ev.id, &r, &found) != LDG_OK)
-        return LDG_R_STORE_FAILED;
-    if (!found) {
-        ldg_txctx_detail(c, "no sub-chain '%s'", ev.id);
-        return CHN_R_UNKNOWN;
-    }
+    ldg_result res = load_id(c, ev.id, &r);
+    if (res != LDG_R_OK)
+        return res;
     if (r.status == CHN_RETIRED)
         return CHN_R_RETIRED;
     uint32_t index;
-    ldg_result res = evidence_check(c, &r, &ev, &index);
+    res = evidence_check(c, &r, &ev, &index);
     if (res != LDG_R_OK)
         return res;
     uint8_t k[EV_KEY_LEN], ko[OFFENCE_KEY_LEN];
