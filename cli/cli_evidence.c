@@ -505,21 +505,14 @@ static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
     return true;
 }
 
-/* A staging file the index is built from: temporary (a crash discards the staging folder),
- * so not synced, unlike the slice itself. */
-static bool write_plain(const char *path, const void *d, size_t n, char *err, size_t err_len)
-{
-    FILE *f = fopen(path, "wbx");
-    bool ok = f && fwrite(d, 1, n, f) == n;
-    if (f && fclose(f) != 0)
-        ok = false;
-    if (!ok)
-        snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
-    return ok;
-}
-
-/* The pipeline's sink (a pool thread, one slice at a time): writes the slice into the
- * staging folder; it touches only the staging fields, not what keep_new and lookup_store use. */
+/* The pipeline's sink (a pool thread, one slice at a time, while the reader reads on): writes
+ * the slice into the staging folder and appends its ids to the record index and its links to
+ * the link index (§2.2). The indexes are hints, so entries of a slice that is then not stored
+ * (the file refused, or its bytes already ingested under another name) are harmless: a reader
+ * uses an entry only if its slice is in the store and holds that record. Appending them here
+ * rather than after the whole file overlaps the index's writes with the reading and hashing,
+ * and saves writing and reading back a staging copy of them. It touches only the staging
+ * fields, not what keep_new and lookup_store use. */
 static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
 {
     ingest *in = arg;
@@ -528,14 +521,11 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
         LDG_OK)
         return false;
-    /* Its ids, for the record index once the whole file is read (commit_staging). */
-    slice_path(path, sizeof path, in->staging, &s->root, "ids");
-    if (!write_plain(path, s->ids, s->n * sizeof *s->ids, in->stage_err, sizeof in->stage_err))
-        return false;
-    /* And its links (linked id, linking id), for the link index. */
-    slice_path(path, sizeof path, in->staging, &s->root, "links");
-    if (!write_plain(path, s->links.d ? s->links.d : (uint8_t *)"", s->links.len, in->stage_err,
-                     sizeof in->stage_err))
+    if (!in->ctx->dry_run &&
+        (idx_add(in->store, &s->root, s->ids, s->n, in->stage_err, sizeof in->stage_err) !=
+             LDG_OK ||
+         bucket_add(in->store, "links", s->links.d, s->links.len / LINK_ENTRY, LINK_ENTRY,
+                    in->stage_err, sizeof in->stage_err) != LDG_OK))
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     LDG_ASSERT(in->roots);
@@ -609,36 +599,6 @@ static ldg_err add_by_source(ingest *in, char *err, size_t err_len)
     return e;
 }
 
-/* Adds a staged slice's ids (STAGING/<root>.ids) to the record index and its links
- * (STAGING/<root>.links) to the link index. */
-static ldg_err index_staged(ingest *in, const ldg_hash *root, char *err, size_t err_len)
-{
-    char path[NET_PATH_MAX + 80];
-    slice_path(path, sizeof path, in->staging, root, "ids");
-    uint8_t *b;
-    size_t len;
-    if (read_bounded(in->ctx, path, (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_HASH_LEN, &b, &len) !=
-        CLI_OK) {
-        snprintf(err, err_len, "cannot read %s", path);
-        return LDG_ERR_IO;
-    }
-    ldg_err e = idx_add(in->store, root, (const ldg_hash *)b, len / LDG_HASH_LEN, err, err_len);
-    free(b);
-    slice_path(path, sizeof path, in->staging, root, "links");
-    if (e == LDG_OK &&
-        read_bounded(in->ctx, path,
-                     (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_EV_LINKS_MAX * LINK_ENTRY, &b,
-                     &len) != CLI_OK) {
-        snprintf(err, err_len, "cannot read %s", path);
-        return LDG_ERR_IO;
-    }
-    if (e == LDG_OK) {
-        e = bucket_add(in->store, "links", b, len / LINK_ENTRY, LINK_ENTRY, err, err_len);
-        free(b);
-    }
-    return e;
-}
-
 static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_path)
 {
     char from[NET_PATH_MAX + 80], to[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
@@ -660,8 +620,6 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
     (void)digest;
     ldg_err e = net_file_write(src_path, list, len, 0600, NET_FILE_REPLACE, err, sizeof err);
     free(list);
-    for (size_t i = 0; e == LDG_OK && i < in->nroots; i++)
-        e = index_staged(in, &in->roots[i], err, sizeof err);
     if (e == LDG_OK)
         e = add_by_source(in, err, sizeof err);
     if (e != LDG_OK) {

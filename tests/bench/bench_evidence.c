@@ -210,13 +210,16 @@ static void cap_figures(double floor_cpu)
     enum { ROUNDS = 5 };
     double c0 = cpu_s();
     for (int r = 0; r < ROUNDS; r++) {
+        ldg_hash salts[LDG_EV_TILE_RECORDS];
         for (size_t i = 0; i < s.n; i++) {
-            ldg_hash ph, id, salt;
+            ldg_hash ph, id;
             ldg_ev_th_at(&ph, LDG_EV_T_PAYLOAD, s.line.d + s.line_off[i],
                          s.line_off[i + 1] - s.line_off[i]);
             ldg_ev_record_id(&id, s.rec.d + s.rec_off[i], s.rec_off[i + 1] - s.rec_off[i]);
-            ldg_ev_salt(&salt, s.key, i);
-            ldg_ev_leaf(&s.leaves[i], &salt, &id);
+            if (i % LDG_EV_TILE_RECORDS == 0)
+                ldg_ev_salts(salts, s.version, s.key, i,
+                             s.n - i < LDG_EV_TILE_RECORDS ? s.n - i : LDG_EV_TILE_RECORDS);
+            ldg_ev_leaf(&s.leaves[i], &salts[i % LDG_EV_TILE_RECORDS], &id);
         }
         ldg_ev_root(&s.root, s.leaves, s.n);
     }
@@ -330,14 +333,14 @@ static void bundle_figures(void)
         ldg_tagged_hash(&ids[i], "bench", &i, sizeof i);
     ldg_ev_record_id(&ids[N / 3], ldg_enc_data(&rec), ldg_enc_len(&rec));
     double t0 = now_s();
-    for (size_t i = 0; i < N; i++) {
-        ldg_hash salt;
-        ldg_ev_salt(&salt, key, i);
-        ldg_ev_leaf(&leaves[i], &salt, &ids[i]);
-    }
+    ldg_hash *salts = malloc(N * sizeof *salts);
+    ldg_ev_salts(salts, LDG_EV_SLICE_VERSION, key, 0, N);
+    for (size_t i = 0; i < N; i++)
+        ldg_ev_leaf(&leaves[i], &salts[i], &ids[i]);
+    free(salts);
     ldg_ev_bundle_item it = {
         .record = ldg_enc_data(&rec), .record_len = ldg_enc_len(&rec), .leaf_index = N / 3};
-    ldg_ev_salt(&it.salt, key, N / 3);
+    ldg_ev_salts(&it.salt, LDG_EV_SLICE_VERSION, key, N / 3, 1);
     it.path_len = (uint32_t)ldg_ev_path(it.path, leaves, N, N / 3);
     double t_prove = now_s() - t0;
     ldg_ev_root(&root, leaves, N);
