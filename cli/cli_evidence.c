@@ -471,6 +471,13 @@ static bool keep_new_prior(prior *pr, const ldg_ev_record *r)
     return false;
 }
 
+/* What an anchor says of a slice (§3). */
+typedef struct ev_sum {
+    ldg_account subject;
+    ldg_hash root;
+    uint64_t n, t_first, t_last;
+} ev_sum;
+
 typedef struct ingest {
     cli_ctx *ctx;
     ldg_account subject;
@@ -481,6 +488,10 @@ typedef struct ingest {
     char stage_err[NET_PATH_MAX + 128];
     ldg_hash *roots;
     size_t nroots, records;
+    /* What an anchor needs of each slice staged for this file (in step with roots), and of
+     * every slice this command stored (kept: anchored at its end without reading them back). */
+    ev_sum *staged, *stored;
+    size_t nstored;
     ldg_ev_schema *schema; /* NULL: lines/1 */
     progress pg;
 } ingest;
@@ -528,7 +539,9 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
                     in->stage_err, sizeof in->stage_err) != LDG_OK))
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
-    LDG_ASSERT(in->roots);
+    in->staged = realloc(in->staged, (in->nroots + 1) * sizeof *in->staged);
+    LDG_ASSERT(in->roots && in->staged);
+    in->staged[in->nroots] = (ev_sum){s->subject, s->root, s->n, s->t_first, s->t_last};
     in->roots[in->nroots++] = s->root;
     return true;
 }
@@ -629,7 +642,8 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
     return CLI_OK;
 }
 
-static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject);
+static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject,
+                          const ev_sum *known, size_t nknown);
 
 /* A file whose anchored lines changed or disappeared is refused, line by line. */
 static int check_changed(ingest *in, const char *file)
@@ -690,6 +704,13 @@ static int ingest_one(ingest *in, const char *file)
             in->nroots = 0;
         } else {
             rc = commit_staging(in, &digest, src_path);
+            if (rc == CLI_OK) {
+                in->stored = realloc(in->stored, (in->nstored + in->nroots) * sizeof *in->stored);
+                LDG_ASSERT(in->stored || in->nstored + in->nroots == 0);
+                if (in->nroots)
+                    memcpy(in->stored + in->nstored, in->staged, in->nroots * sizeof *in->stored);
+                in->nstored += in->nroots;
+            }
             if (rc == CLI_OK && !in->ctx->json)
                 printf("%s: %zu records in %zu slices (digest %s)%s\n", file, in->records,
                        in->nroots, hex,
@@ -826,7 +847,12 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     free(in.pr.have);
     free(schema);
     /* A dry run stored nothing: nothing to check for anchoring either. */
-    return rc == CLI_OK && !ctx->dry_run ? anchor_pending(ctx, store, &in.subject) : rc;
+    rc = rc == CLI_OK && !ctx->dry_run
+             ? anchor_pending(ctx, store, &in.subject, in.stored, in.nstored)
+             : rc;
+    free(in.staged);
+    free(in.stored);
+    return rc;
 }
 
 /* ---- anchor ---- */
@@ -871,7 +897,7 @@ static int fetch_head(cli_ctx *ctx, const ldg_account *subject, ldg_ev_head *h)
     return CLI_OK;
 }
 
-static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
+static int anchor_one(cli_ctx *ctx, const char *store, const ev_sum *s)
 {
     ldg_ev_head h;
     int rc = fetch_head(ctx, &s->subject, &h);
@@ -904,7 +930,27 @@ static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
     return rc;
 }
 
-static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject)
+/* The summary of a pending slice: one this command just stored (known), else read from the
+ * store (the whole slice decoded and re-hashed: a slice of an earlier run). */
+static int pending_sum(cli_ctx *ctx, const char *store, const ldg_hash *root, const ev_sum *known,
+                       size_t nknown, ev_sum *out)
+{
+    for (size_t k = 0; k < nknown; k++)
+        if (!memcmp(known[k].root.b, root->b, LDG_HASH_LEN)) {
+            *out = known[k];
+            return CLI_OK;
+        }
+    ldg_ev_slice s;
+    int rc = slice_load(ctx, store, root, &s);
+    if (rc != CLI_OK)
+        return rc;
+    *out = (ev_sum){s.subject, s.root, s.n, s.t_first, s.t_last};
+    ldg_ev_slice_clear(&s);
+    return CLI_OK;
+}
+
+static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject,
+                          const ev_sum *known, size_t nknown)
 {
     ldg_hash *roots, txid;
     size_t n = store_list(store, &roots), done = 0;
@@ -912,15 +958,14 @@ static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *su
     for (size_t i = 0; i < n && rc == CLI_OK; i++) {
         if (slice_anchored(store, &roots[i], &txid))
             continue;
-        ldg_ev_slice s;
-        rc = slice_load(ctx, store, &roots[i], &s);
+        ev_sum s;
+        rc = pending_sum(ctx, store, &roots[i], known, nknown, &s);
         if (rc != CLI_OK)
             break;
         if (memcmp(s.subject.b, subject->b, LDG_ACCOUNT_LEN) == 0) {
             rc = anchor_one(ctx, store, &s);
             done += rc == CLI_OK;
         }
-        ldg_ev_slice_clear(&s);
     }
     free(roots);
     if (rc == CLI_OK && !ctx->json)
@@ -937,7 +982,7 @@ static int cmd_anchor(cli_ctx *ctx, int argc, char **argv)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
     if (rc == CLI_OK)
         rc = subject_of_signer(ctx, &subject);
-    return rc == CLI_OK ? anchor_pending(ctx, store, &subject) : rc;
+    return rc == CLI_OK ? anchor_pending(ctx, store, &subject, NULL, 0) : rc;
 }
 
 /* ---- prove ---- */
