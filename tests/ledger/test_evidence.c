@@ -461,6 +461,16 @@ START_TEST(altered_lines)
     ck_assert_mem_eq(back.root.b, s.root.b, 32);
     ck_assert(!ldg_ev_slice_lines_ok(&back, &bad));
     ck_assert_uint_eq(bad, 270);
+    /* A record proved from the version 2 file by its tile: the salt of version 2. */
+    FILE *v2 = tmpfile();
+    ck_assert_uint_eq(fwrite(z2, 1, zl, v2), zl);
+    ldg_ev_proved p;
+    ldg_hash salt;
+    ck_assert_int_eq(ldg_ev_tile_by_index(v2, &s.root, 261, &p), LDG_EV_TILE_OK);
+    ldg_ev_salt(&salt, s.key, 261);
+    ck_assert_mem_eq(p.salt.b, salt.b, 32);
+    ldg_ev_proved_free(&p);
+    fclose(v2);
     ldg_ev_slice_clear(&s);
     ldg_ev_slice_clear(&back);
     free(z2);
