@@ -9,6 +9,7 @@
 #include "ldg_block.h"
 #include "ldg_chain.h"
 #include "ldg_ev.h"
+#include "net_evindex.h"
 #include "net_evpass.h"
 #include "net_file.h"
 
@@ -146,16 +147,8 @@ static bool store_scan(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     return found;
 }
 
-/* ---- the record index (§2.2): STORE/ids/<first byte of the id, 2 hex>, entries of
- * id(32) || slice_root(32) || be32(index) appended at each ingest. A hint: every entry is
- * checked against the slice it names, so a stale or forged one is only skipped. ---- */
-
-#define IDX_ENTRY 68
-
-static void idx_path(char *out, size_t len, const char *dir, uint8_t bucket)
-{
-    snprintf(out, len, "%s/ids/%02x", dir, bucket);
-}
+/* ---- the record and link indexes (§2.2, net_evindex.h): hints of where a record is. Every
+ * entry is checked against the slice it names, so a stale or forged one is only skipped. ---- */
 
 /* Reads the record at index of the stored slice root, by its tile; falls back to loading
  * the whole slice for a version 1 file. */
@@ -181,36 +174,30 @@ static ldg_ev_tile_res proved_at(cli_ctx *ctx, const char *dir, const ldg_hash *
     return r;
 }
 
+typedef struct idx_hit {
+    cli_ctx *ctx;
+    const char *dir;
+    const ldg_hash *id;
+    ldg_ev_proved *out;
+} idx_hit;
+
+/* An index entry's record, kept if it is the one sought (the entry is only a hint). */
+static bool idx_check(void *arg, const ldg_hash *root, uint32_t index)
+{
+    idx_hit *h = arg;
+    if (proved_at(h->ctx, h->dir, root, index, h->out) != LDG_EV_TILE_OK)
+        return false;
+    if (!memcmp(h->out->id.b, h->id->b, LDG_HASH_LEN))
+        return true;
+    ldg_ev_proved_free(h->out);
+    return false;
+}
+
 /* The record of that id through the index: true with it proved in its slice. */
 static bool idx_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev_proved *out)
 {
-    char path[NET_PATH_MAX + 16];
-    idx_path(path, sizeof path, dir, id->b[0]);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return false;
-    uint8_t buf[IDX_ENTRY * 512];
-    size_t got;
-    bool found = false;
-    while (!found && (got = fread(buf, 1, sizeof buf, f)) >= IDX_ENTRY) {
-        for (size_t at = 0; !found && at + IDX_ENTRY <= got; at += IDX_ENTRY) {
-            if (memcmp(buf + at, id->b, LDG_HASH_LEN) != 0)
-                continue;
-            ldg_hash root;
-            memcpy(root.b, buf + at + 32, LDG_HASH_LEN);
-            uint64_t index = (uint64_t)buf[at + 64] << 24 | (uint64_t)buf[at + 65] << 16 |
-                             (uint64_t)buf[at + 66] << 8 | buf[at + 67];
-            if (proved_at(ctx, dir, &root, index, out) != LDG_EV_TILE_OK)
-                continue;
-            found = !memcmp(out->id.b, id->b, LDG_HASH_LEN);
-            if (!found)
-                ldg_ev_proved_free(out);
-        }
-        if (got % IDX_ENTRY) /* a torn last entry: skip to the next whole one */
-            break;
-    }
-    fclose(f);
-    return found;
+    idx_hit h = {ctx, dir, id, out};
+    return net_evindex_find(dir, id, idx_check, &h);
 }
 
 /* Finds a record by id: the index first, then (a store without one) every slice. */
@@ -227,39 +214,45 @@ static bool store_find(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_ev
     return true;
 }
 
-static ldg_err bucket_add(const char *dir, const char *sub, const uint8_t *entries, size_t n,
-                          size_t size, char *err, size_t err_len)
+typedef struct link_hits {
+    cli_ctx *ctx;
+    const char *dir;
+    const ldg_hash *id;
+    ldg_hash *out;
+    size_t n, max;
+} link_hits;
+
+/* A link index entry's record, kept if it holds a link to the id (the entry is a hint). */
+static bool link_check(void *arg, const ldg_hash *root, uint32_t index)
 {
-    return net_evstore_bucket_add(dir, sub, entries, n, size, err, err_len);
+    link_hits *h = arg;
+    ldg_ev_proved p;
+    if (proved_at(h->ctx, h->dir, root, index, &p) != LDG_EV_TILE_OK)
+        return false;
+    bool links = false;
+    for (uint32_t l = 0; l < p.record.link_count; l++)
+        links |= !memcmp(p.record.links[l].b, h->id->b, LDG_HASH_LEN);
+    if (links)
+        h->out[h->n++] = p.id;
+    ldg_ev_proved_free(&p);
+    return h->n == h->max;
 }
 
-static ldg_err idx_add(const char *dir, const ldg_hash *root, const ldg_hash *ids, size_t n,
-                       char *err, size_t err_len)
+/* The ids of the records that the link index says link to id (at most max): version 2
+ * entries checked here, version 1 entries (their linking ids) by the caller. */
+static size_t links_to(cli_ctx *ctx, const char *dir, const ldg_hash *id, ldg_hash *out, size_t max)
 {
-    return net_evstore_idx_add(dir, root, ids, n, err, err_len);
-}
-
-/* ---- the link index (§2.2): STORE/links/<first byte of the linked id>, entries of
- * linked_id(32) || linking_id(32), so that a chain is followed forward too. A hint as
- * well: the linking record is read and must hold the link. ---- */
-
-#define LINK_ENTRY 64
-
-/* The ids of the records that the index says link to id (at most max). */
-static size_t links_to(const char *dir, const ldg_hash *id, ldg_hash *out, size_t max)
-{
-    char path[NET_PATH_MAX + 16];
-    snprintf(path, sizeof path, "%s/links/%02x", dir, id->b[0]);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    uint8_t e[LINK_ENTRY];
-    size_t n = 0;
-    while (n < max && fread(e, 1, LINK_ENTRY, f) == LINK_ENTRY)
-        if (!memcmp(e, id->b, LDG_HASH_LEN))
-            memcpy(out[n++].b, e + 32, LDG_HASH_LEN);
-    fclose(f);
-    return n;
+    link_hits h = {ctx, dir, id, out, 0, max};
+    ldg_hash *v1 = malloc(max * sizeof *v1 + 1);
+    LDG_ASSERT(v1);
+    size_t n_v1 = 0;
+    if (max && !net_evindex_links(dir, id, link_check, &h, v1, max, &n_v1)) {
+        n_v1 = n_v1 < max - h.n ? n_v1 : max - h.n;
+        memcpy(out + h.n, v1, n_v1 * sizeof *v1);
+        h.n += n_v1;
+    }
+    free(v1);
+    return h.n;
 }
 
 /* STORE/by-source/<sha256 of the source name>: the roots of the slices holding its records,
@@ -532,11 +525,9 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
         LDG_OK)
         return false;
-    if (!in->ctx->dry_run &&
-        (idx_add(in->store, &s->root, s->ids, s->n, in->stage_err, sizeof in->stage_err) !=
-             LDG_OK ||
-         bucket_add(in->store, "links", s->links.d, s->links.len / LINK_ENTRY, LINK_ENTRY,
-                    in->stage_err, sizeof in->stage_err) != LDG_OK))
+    if (!in->ctx->dry_run && net_evindex_add(in->store, &s->root, s->ids, s->n, s->links.d,
+                                             s->links.len / LDG_EV_LINK_HINT, in->stage_err,
+                                             sizeof in->stage_err) != LDG_OK)
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     in->staged = realloc(in->staged, (in->nroots + 1) * sizeof *in->staged);
@@ -1245,7 +1236,7 @@ static int chain_collect(prover *p, const ldg_hash *start)
         for (uint32_t l = 0; rc == CLI_OK && l < r->record.link_count; l++)
             rc = chain_add(p, &r->record.links[l], r, false, &added);
         ldg_hash next[LDG_EV_BUNDLE_ITEMS_MAX + 1];
-        size_t n = links_to(p->store, &r->id, next, LDG_ARRAY_LEN(next));
+        size_t n = links_to(p->ctx, p->store, &r->id, next, LDG_ARRAY_LEN(next));
         for (size_t i = 0; rc == CLI_OK && i < n; i++) {
             rc = chain_add(p, &next[i], r, true, &added);
             const ldg_ev_proved *d = &p->recs[p->nitems - 1];

@@ -2,6 +2,7 @@
 #include "net_evstore.h"
 
 #include "ldg_limits.h"
+#include "net_evindex.h"
 #include "net_file.h"
 #include "net_home.h"
 
@@ -118,58 +119,10 @@ ldg_err net_evstore_load(const char *store, const ldg_hash *root, ldg_ev_slice *
     return LDG_OK;
 }
 
-ldg_err net_evstore_bucket_add(const char *store, const char *sub, const uint8_t *entries, size_t n,
-                               size_t size, char *err, size_t err_len)
-{
-    size_t count[257] = {0}, at[256];
-    for (size_t i = 0; i < n; i++)
-        count[entries[i * size] + 1]++;
-    for (int b = 0; b < 256; b++)
-        count[b + 1] += count[b];
-    uint8_t *e = malloc(n * size + 1);
-    LDG_ASSERT(e);
-    memcpy(at, count, sizeof at);
-    for (size_t i = 0; i < n; i++)
-        memcpy(e + at[entries[i * size]]++ * size, entries + i * size, size);
-    ldg_err rc = LDG_OK;
-    for (int b = 0; b < 256 && rc == LDG_OK; b++) {
-        size_t k = count[b + 1] - count[b];
-        if (k == 0)
-            continue;
-        char path[NET_PATH_MAX + 16];
-        snprintf(path, sizeof path, "%s/%s/%02x", store, sub, b);
-        FILE *f = fopen(path, "ab");
-        long end = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-        if (f && end > 0 && end % (long)size != 0 && ftruncate(fileno(f), end - end % (long)size))
-            end = -1;
-        if (!f || end < 0 || fwrite(e + count[b] * size, size, k, f) != k) {
-            snprintf(err, err_len, "cannot append to %s: %s", path, strerror(errno));
-            rc = LDG_ERR_IO;
-        }
-        if (f && fclose(f) != 0 && rc == LDG_OK) {
-            snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
-            rc = LDG_ERR_IO;
-        }
-    }
-    free(e);
-    return rc;
-}
-
 ldg_err net_evstore_idx_add(const char *store, const ldg_hash *root, const ldg_hash *ids, size_t n,
                             char *err, size_t err_len)
 {
-    uint8_t *e = malloc(n * NET_EVSTORE_IDX_ENTRY + 1);
-    LDG_ASSERT(e);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = e + i * NET_EVSTORE_IDX_ENTRY;
-        memcpy(p, ids[i].b, 32);
-        memcpy(p + 32, root->b, 32);
-        p[64] = (uint8_t)(i >> 24), p[65] = (uint8_t)(i >> 16), p[66] = (uint8_t)(i >> 8);
-        p[67] = (uint8_t)i;
-    }
-    ldg_err rc = net_evstore_bucket_add(store, "ids", e, n, NET_EVSTORE_IDX_ENTRY, err, err_len);
-    free(e);
-    return rc;
+    return net_evindex_add(store, root, ids, n, NULL, 0, err, err_len);
 }
 
 bool net_evstore_copy_matches(const ldg_hash *root, const uint8_t *z, size_t zl,

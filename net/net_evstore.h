@@ -11,9 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The record index's entry: id(32) || slice_root(32) || be32(index). */
-#define NET_EVSTORE_IDX_ENTRY 68
-
 /* What the chain says of an anchored slice root (evidence anchor, §5). */
 typedef struct net_ev_anchored {
     ldg_account subject;
@@ -50,11 +47,7 @@ ldg_err net_evstore_mark_anchored(const char *store, const ldg_hash *root, const
 ldg_err net_evstore_page(const char *store, uint64_t after, ldg_hash *roots, size_t max, size_t *n,
                          uint64_t *next, bool *more, char *err, size_t err_len) LDG_WARN_UNUSED;
 
-/* Appends entries of `size` bytes to STORE/<sub>/<first byte, 2 hex>, each bucket opened
- * once; a torn last entry is cut first. */
-ldg_err net_evstore_bucket_add(const char *store, const char *sub, const uint8_t *entries, size_t n,
-                               size_t size, char *err, size_t err_len) LDG_WARN_UNUSED;
-/* Appends a slice's ids to the record index. */
+/* Numbers the slice and appends its ids to the record index (net_evindex.h). */
 ldg_err net_evstore_idx_add(const char *store, const ldg_hash *root, const ldg_hash *ids, size_t n,
                             char *err, size_t err_len) LDG_WARN_UNUSED;
 

@@ -235,8 +235,9 @@ typedef struct ldg_ev_slice {
     size_t leaves_cap;
     ldg_hash root;
     uint64_t t_first, t_last;
-    /* Filled by the ingest pipeline only: linked id || record id (64 bytes) per link of its
-     * records, for the store's link index. */
+    /* Filled by the ingest pipeline only: per link of its records, the linked id's first 8
+     * bytes || be32 the linking record's index in the slice (LDG_EV_LINK_HINT bytes), for the
+     * store's link index (specs/evidence.md §2.2). */
     ldg_ev_blob links;
     /* Retention (§2.3): the lines were deleted (all empty here); written as nil lines. */
     bool purged;
@@ -245,6 +246,9 @@ typedef struct ldg_ev_slice {
      * earlier files (salts by TH("folio/ev-salt")), still read and written back as version 2. */
     uint8_t version;
 } ldg_ev_slice;
+
+/* One link's hint in ldg_ev_slice.links. */
+#define LDG_EV_LINK_HINT 12
 
 /* The slice file version the ingest writes (specs/evidence.md §2, §2.2). */
 #define LDG_EV_SLICE_VERSION 3

@@ -740,9 +740,13 @@ static ldg_ev_rerr take_all(ldg_ev_reader *rd, ldg_ev_batch *b, ev_pool *p, ev_s
         if (keep && !keep(keep_arg, &r))
             continue;
         ldg_ev_slice_add(cur, rb, bl, line, ll, &id, r.time_ms);
+        uint32_t at = (uint32_t)(cur->n - 1);
+        uint8_t hint[LDG_EV_LINK_HINT];
+        hint[8] = (uint8_t)(at >> 24), hint[9] = (uint8_t)(at >> 16);
+        hint[10] = (uint8_t)(at >> 8), hint[11] = (uint8_t)at;
         for (uint32_t i = 0; i < r.link_count; i++) {
-            blob_add(&cur->links, r.links[i].b, LDG_HASH_LEN);
-            blob_add(&cur->links, id.b, LDG_HASH_LEN);
+            memcpy(hint, r.links[i].b, 8);
+            blob_add(&cur->links, hint, sizeof hint);
         }
         out->records++;
         if ((cur->n == LDG_EV_SLICE_RECORDS_MAX || cur->line.len >= LDG_EV_SLICE_BYTES_MAX) &&

@@ -161,27 +161,49 @@ check "   names the purchase, its line and the missing record" \
   grep -q "purchase day2.log line 1.*links to record $DISCLOSURE, which is not in the evidence store" <<<"$FAIL_SENTENCE"
 mv lost.slice "$FOLIO_HOME/evidence/$D1.slice"
 
-section "the record index (STORE/ids) is a checked hint"
-B="$FOLIO_HOME/evidence/ids/${PURCHASE:0:2}"
-check "   the purchase's bucket holds its entry" python3 -c '
-import sys
-b = open(sys.argv[1], "rb").read()
-sys.exit(0 if any(b[i:i + 32] == bytes.fromhex(sys.argv[2]) for i in range(0, len(b), 68)) else 1)' "$B" "$PURCHASE"
+section "the record index (STORE/ids2, 16-byte entries) is a checked hint"
+B="$FOLIO_HOME/evidence/ids2/${PURCHASE:0:2}"
+N="$FOLIO_HOME/evidence/slice-numbers"
+check "   the purchase's bucket holds its 16-byte entry (id prefix, slice number, index)" python3 -c '
+import sys, os
+b, nums = open(sys.argv[1], "rb").read(), open(sys.argv[3], "rb").read()
+assert len(b) % 16 == 0 and len(nums) % 32 == 0, "entry sizes"
+e = [b[i:i + 16] for i in range(0, len(b), 16) if b[i:i + 8] == bytes.fromhex(sys.argv[2])[:8]]
+no, index = int.from_bytes(e[0][8:12], "big"), int.from_bytes(e[0][12:16], "big")
+root = nums[32 * no:32 * no + 32].hex()
+assert os.path.exists(os.path.join(os.path.dirname(sys.argv[3]), root + ".slice")) and index == 2
+' "$B" "$PURCHASE" "$N"
+check "   no version 1 entries written (ids/, links/ empty)" \
+  bash -c '[ -z "$(find "$1/ids" "$1/links" -type f 2>/dev/null)" ]' _ "$FOLIO_HOME/evidence"
+check "   a link entry per link: the ack and the purchase (16 bytes each)" python3 -c '
+import sys, glob
+sys.exit(0 if sum(len(open(p, "rb").read()) for p in glob.glob(sys.argv[1] + "/links2/*")) == 16 * 3 else 1)' "$FOLIO_HOME/evidence"
 cp "$B" bucket.orig
-# A forged entry first (the purchase's id in the other slice at index 0): skipped.
+# A forged entry first (the purchase's id prefix in the other slice at index 0), then a torn one.
 python3 -c '
-import sys, glob, os
-b = open(sys.argv[1], "rb").read()
-roots = [os.path.basename(p)[:64] for p in glob.glob(sys.argv[3] + "/*.slice")]
-e = next(b[i:i + 68] for i in range(0, len(b), 68) if b[i:i + 32] == bytes.fromhex(sys.argv[2]))
-other = next(r for r in roots if r != e[32:64].hex())
-open(sys.argv[1], "wb").write(e[:32] + bytes.fromhex(other) + bytes(4) + b[:-1])' "$B" "$PURCHASE" "$FOLIO_HOME/evidence"
+import sys, os
+b, nums = open(sys.argv[1], "rb").read(), open(sys.argv[3], "rb").read()
+e = next(b[i:i + 16] for i in range(0, len(b), 16) if b[i:i + 8] == bytes.fromhex(sys.argv[2])[:8])
+mine = int.from_bytes(e[8:12], "big")
+other = next(n for n in range(len(nums) // 32) if nums[32 * n:32 * n + 32] != nums[32 * mine:32 * mine + 32])
+open(sys.argv[1], "wb").write(e[:8] + other.to_bytes(4, "big") + bytes(4) + b + b"torn")' "$B" "$PURCHASE" "$N"
 expect_ok "prove PURCHASE with a forged and a torn index entry" evidence prove "$PURCHASE" --out idx.bundle
 pyv verify idx.bundle genesis.bin
 check "   Python: valid 3" grep -q "^valid 3" <<<"$OUT"
 rm -f "$B"
 expect_ok "prove PURCHASE with its bucket gone (reads every slice)" evidence prove "$PURCHASE" --out idx2.bundle
 cmp -s idx.bundle idx2.bundle && pass "   the same bundle" || fail "   another bundle"
+# A store written by an older folio: its record index in version 1 (ids/, 68-byte entries).
+python3 -c '
+import sys
+b, nums = open(sys.argv[1], "rb").read(), open(sys.argv[3], "rb").read()
+e = next(b[i:i + 16] for i in range(0, len(b), 16) if b[i:i + 8] == bytes.fromhex(sys.argv[2])[:8])
+no = int.from_bytes(e[8:12], "big")
+open(sys.argv[4], "wb").write(bytes.fromhex(sys.argv[2]) + nums[32 * no:32 * no + 32] + e[12:16])' \
+  bucket.orig "$PURCHASE" "$N" "$FOLIO_HOME/evidence/ids/${PURCHASE:0:2}"
+expect_ok "prove PURCHASE from a version 1 index entry" evidence prove "$PURCHASE" --out idx3.bundle
+cmp -s idx.bundle idx3.bundle && pass "   the same bundle" || fail "   another bundle"
+rm -f "$FOLIO_HOME/evidence/ids/${PURCHASE:0:2}"
 cp bucket.orig "$B"
 
 section "the broker's log: append-only, provably"
