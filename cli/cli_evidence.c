@@ -484,6 +484,7 @@ typedef struct ingest {
     /* What an anchor needs of each slice staged for this file (in step with roots), and of
      * every slice this command stored (kept: anchored at its end without reading them back). */
     ev_sum *staged, *stored;
+    net_evindex_batch idx; /* the index entries of the slices staged, appended every few */
     size_t nstored;
     ldg_ev_schema *schema; /* NULL: lines/1 */
     progress pg;
@@ -525,9 +526,9 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
         LDG_OK)
         return false;
-    if (!in->ctx->dry_run && net_evindex_add(in->store, &s->root, s->ids, s->n, s->links.d,
-                                             s->links.len / LDG_EV_LINK_HINT, in->stage_err,
-                                             sizeof in->stage_err) != LDG_OK)
+    if (!in->ctx->dry_run && net_evindex_stage(in->store, &in->idx, &s->root, s->ids, s->n,
+                                               s->links.d, s->links.len / LDG_EV_LINK_HINT,
+                                               in->stage_err, sizeof in->stage_err) != LDG_OK)
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
     in->staged = realloc(in->staged, (in->nroots + 1) * sizeof *in->staged);
@@ -554,6 +555,9 @@ static int read_file_slices(ingest *in, const char *file, ldg_hash *digest)
     fclose(f);
     in->records = out.records;
     in->lines = out.lines;
+    if (e == LDG_EV_ROK && !in->ctx->dry_run &&
+        net_evindex_flush(in->store, &in->idx, in->stage_err, sizeof in->stage_err) != LDG_OK)
+        e = LDG_EV_IO;
     if (e == LDG_EV_ROK) {
         *digest = out.digest;
         return CLI_OK;
@@ -834,6 +838,7 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     for (int k = 0; rc == CLI_OK && (file = positional(argc, argv, k)); k++)
         rc = ingest_one(&in, file);
     free(in.roots);
+    net_evindex_batch_free(&in.idx);
     free(in.pr.hash);
     free(in.pr.have);
     free(schema);

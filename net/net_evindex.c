@@ -100,32 +100,71 @@ static ldg_err number(const char *store, const ldg_hash *root, uint32_t *no, cha
     return e;
 }
 
-ldg_err net_evindex_add(const char *store, const ldg_hash *root, const ldg_hash *ids, size_t n,
-                        const uint8_t *links, size_t n_links, char *err, size_t err_len)
+static uint8_t *grow(uint8_t **d, size_t *cap, size_t have, size_t more)
+{
+    if (have + more > *cap) {
+        size_t c = *cap ? *cap : 4096;
+        while (c < have + more)
+            c *= 2;
+        *d = realloc(*d, c * NET_EVINDEX_ENTRY);
+        LDG_ASSERT(*d);
+        *cap = c;
+    }
+    return *d + have * NET_EVINDEX_ENTRY;
+}
+
+ldg_err net_evindex_stage(const char *store, net_evindex_batch *b, const ldg_hash *root,
+                          const ldg_hash *ids, size_t n, const uint8_t *links, size_t n_links,
+                          char *err, size_t err_len)
 {
     uint32_t no;
     ldg_err rc = number(store, root, &no, err, err_len);
     if (rc != LDG_OK)
         return rc;
-    size_t most = n > n_links ? n : n_links;
-    uint8_t *e = malloc(most * NET_EVINDEX_ENTRY + 1);
-    LDG_ASSERT(e);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t *p = e + i * NET_EVINDEX_ENTRY;
-        memcpy(p, ids[i].b, NET_EVINDEX_PREFIX);
-        put_be32(p + 8, no);
-        put_be32(p + 12, (uint32_t)i);
+    uint8_t *e = grow(&b->ids, &b->cap_ids, b->n_ids, n);
+    for (size_t i = 0; i < n; i++, e += NET_EVINDEX_ENTRY) {
+        memcpy(e, ids[i].b, NET_EVINDEX_PREFIX);
+        put_be32(e + 8, no);
+        put_be32(e + 12, (uint32_t)i);
     }
-    rc = buckets_add(store, NET_EVINDEX_IDS, e, n, err, err_len);
-    for (size_t i = 0; i < n_links; i++) {
-        uint8_t *p = e + i * NET_EVINDEX_ENTRY;
-        memcpy(p, links + i * NET_EVINDEX_LINK_HINT, NET_EVINDEX_PREFIX);
-        put_be32(p + 8, no);
-        memcpy(p + 12, links + i * NET_EVINDEX_LINK_HINT + NET_EVINDEX_PREFIX, 4);
+    b->n_ids += n;
+    e = grow(&b->links, &b->cap_links, b->n_links, n_links);
+    for (size_t i = 0; i < n_links; i++, e += NET_EVINDEX_ENTRY) {
+        memcpy(e, links + i * NET_EVINDEX_LINK_HINT, NET_EVINDEX_PREFIX);
+        put_be32(e + 8, no);
+        memcpy(e + 12, links + i * NET_EVINDEX_LINK_HINT + NET_EVINDEX_PREFIX, 4);
     }
-    if (rc == LDG_OK && n_links)
-        rc = buckets_add(store, NET_EVINDEX_LINKS, e, n_links, err, err_len);
-    free(e);
+    b->n_links += n_links;
+    return b->n_ids + b->n_links >= NET_EVINDEX_BATCH_ENTRIES
+               ? net_evindex_flush(store, b, err, err_len)
+               : LDG_OK;
+}
+
+ldg_err net_evindex_flush(const char *store, net_evindex_batch *b, char *err, size_t err_len)
+{
+    ldg_err rc =
+        b->n_ids ? buckets_add(store, NET_EVINDEX_IDS, b->ids, b->n_ids, err, err_len) : LDG_OK;
+    if (rc == LDG_OK && b->n_links)
+        rc = buckets_add(store, NET_EVINDEX_LINKS, b->links, b->n_links, err, err_len);
+    b->n_ids = b->n_links = 0;
+    return rc;
+}
+
+void net_evindex_batch_free(net_evindex_batch *b)
+{
+    free(b->ids);
+    free(b->links);
+    *b = (net_evindex_batch){0};
+}
+
+ldg_err net_evindex_add(const char *store, const ldg_hash *root, const ldg_hash *ids, size_t n,
+                        const uint8_t *links, size_t n_links, char *err, size_t err_len)
+{
+    net_evindex_batch b = {0};
+    ldg_err rc = net_evindex_stage(store, &b, root, ids, n, links, n_links, err, err_len);
+    if (rc == LDG_OK)
+        rc = net_evindex_flush(store, &b, err, err_len);
+    net_evindex_batch_free(&b);
     return rc;
 }
 

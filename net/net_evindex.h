@@ -29,6 +29,27 @@
 #define NET_EVINDEX_IDS "ids2"
 #define NET_EVINDEX_LINKS "links2"
 
+/* Entries a batch holds before it is written (16 MiB): an ingest appends its slices' entries
+ * every few slices instead of opening the 2 x 256 buckets for each (specs/limits.md). */
+#define NET_EVINDEX_BATCH_ENTRIES (1u << 20)
+
+/* Entries of numbered slices not yet appended (zero-initialised; net_evindex_batch_free). */
+typedef struct net_evindex_batch {
+    uint8_t *ids, *links; /* NET_EVINDEX_ENTRY bytes each */
+    size_t n_ids, n_links, cap_ids, cap_links;
+} net_evindex_batch;
+
+/* Numbers a slice and adds its entries to b (as net_evindex_add), appending the batch once it
+ * holds NET_EVINDEX_BATCH_ENTRIES. A reader sees the entries only once they are flushed: the
+ * ingest flushes before it moves its slices into the store. */
+ldg_err net_evindex_stage(const char *store, net_evindex_batch *b, const ldg_hash *root,
+                          const ldg_hash *ids, size_t n, const uint8_t *links, size_t n_links,
+                          char *err, size_t err_len) LDG_WARN_UNUSED;
+/* Appends the batch's entries to their buckets and empties it. */
+ldg_err net_evindex_flush(const char *store, net_evindex_batch *b, char *err,
+                          size_t err_len) LDG_WARN_UNUSED;
+void net_evindex_batch_free(net_evindex_batch *b);
+
 /* Numbers a slice (appends its root to STORE/slice-numbers; a torn last entry is cut first)
  * and adds its records' entries and its links' (n_links hints of NET_EVINDEX_LINK_HINT
  * bytes, may be 0) to the indexes, each of the 2 × 256 buckets opened at most once. */
