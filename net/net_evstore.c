@@ -16,7 +16,7 @@
 
 ldg_err net_evstore_open(const char *store, char *err, size_t err_len)
 {
-    static const char *const subs[] = {"", "/sources", "/by-source", "/ids", "/links"};
+    static const char *const subs[] = {"", "/sources", "/by-source", "/ids2", "/links2"};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         char path[NET_PATH_MAX + 16];
         snprintf(path, sizeof path, "%s%s", store, subs[i]);

@@ -18,7 +18,7 @@ typedef struct net_ev_anchored {
     ldg_hash txid;
 } net_ev_anchored;
 
-/* Makes the store's folders (STORE, its sources, by-source, ids and links) if missing. */
+/* Makes the store's folders (STORE, its sources, by-source, ids2 and links2) if missing. */
 ldg_err net_evstore_open(const char *store, char *err, size_t err_len) LDG_WARN_UNUSED;
 /* STORE/<root hex>.<ext>. */
 void net_evstore_path(char *out, size_t len, const char *store, const ldg_hash *root,
