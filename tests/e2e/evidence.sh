@@ -194,6 +194,7 @@ rm -f "$B"
 expect_ok "prove PURCHASE with its bucket gone (reads every slice)" evidence prove "$PURCHASE" --out idx2.bundle
 cmp -s idx.bundle idx2.bundle && pass "   the same bundle" || fail "   another bundle"
 # A store written by an older folio: its record index in version 1 (ids/, 68-byte entries).
+mkdir -p "$FOLIO_HOME/evidence/ids" "$FOLIO_HOME/evidence/links"
 python3 -c '
 import sys
 b, nums = open(sys.argv[1], "rb").read(), open(sys.argv[3], "rb").read()
@@ -205,6 +206,23 @@ expect_ok "prove PURCHASE from a version 1 index entry" evidence prove "$PURCHAS
 cmp -s idx.bundle idx3.bundle && pass "   the same bundle" || fail "   another bundle"
 rm -f "$FOLIO_HOME/evidence/ids/${PURCHASE:0:2}"
 cp bucket.orig "$B"
+# Its link index in version 1 (links/, 64-byte entries linked_id || linking_id): the chain
+# still follows the disclosure forward, to the ack and day 2's purchase.
+L="$FOLIO_HOME/evidence/links2/${DISCLOSURE:0:2}"
+cp "$L" links.orig
+python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+p = bytes.fromhex(sys.argv[2])[:8]
+open(sys.argv[1], "wb").write(b"".join(b[i:i + 16] for i in range(0, len(b), 16) if b[i:i + 8] != p))
+open(sys.argv[3], "wb").write(b"".join(bytes.fromhex(sys.argv[2] + x) for x in sys.argv[4:]))' \
+  "$L" "$DISCLOSURE" "$FOLIO_HOME/evidence/links/${DISCLOSURE:0:2}" "$ACK" "$IDS2"
+expect_ok "evidence chain DISCLOSURE from version 1 link entries" evidence chain "$DISCLOSURE" -o chain3.bundle
+check "   4 records, 2 anchors" grep -q "evidence chain of 4 records, 2 anchors" <<<"$OUT"
+rm -f "$FOLIO_HOME/evidence/links/${DISCLOSURE:0:2}"
+expect_ok "evidence chain DISCLOSURE with its link entries gone" evidence chain "$DISCLOSURE" -o chain4.bundle
+check "   only what the disclosure reaches itself: 1 record" grep -q "evidence chain of 1 record, 1 anchor" <<<"$OUT"
+cp links.orig "$L"
 
 section "the broker's log: append-only, provably"
 expect_ok "evidence consistency broker 1 2" evidence consistency broker 1 2
