@@ -104,10 +104,6 @@ static void staged_clear(ldg_smt *t)
 
 static void stale_child(upd *u, const child *c, unsigned depth)
 {
-    if (u->t->inplace) { /* rewritten under the same key by this update */
-        LDG_ASSERT(c->version == u->t->st_version);
-        return;
-    }
     uint8_t k[NODE_KEY_MAX];
     size_t kl = c->kind == K_LEAF ? smt_leaf_key(k, u->tid, &c->path, c->version)
                                   : smt_inode_key(k, u->tid, depth, &c->path, c->version);
@@ -380,7 +376,7 @@ static ldg_err stage_version(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash 
         err = update(&u, 0, &t->root, ops, m, &t->st_root);
     }
     free(ops);
-    if (err == LDG_OK && !t->inplace)
+    if (err == LDG_OK)
         err = smt_stage_prune(t, t->st_version);
     if (err == LDG_OK)
         stage_stale_list(t);
@@ -401,20 +397,7 @@ ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t 
     LDG_ASSERT(t->empty ? version == t->version : version == t->version + 1);
     staged_clear(t);
     t->st_on = true;
-    t->inplace = false;
     t->st_version = version;
-    return stage_version(t, w, n, root);
-}
-
-ldg_err ldg_smt_update_more(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash *root)
-{
-    LDG_ASSERT(!t->empty && t->cache.pin_n == 0); /* the current version is stored */
-    for (size_t i = 0; i < n; i++)
-        LDG_ASSERT(w[i].val); /* puts only: no node of the version can vanish */
-    staged_clear(t);
-    t->st_on = true;
-    t->inplace = true;
-    t->st_version = t->version;
     return stage_version(t, w, n, root);
 }
 

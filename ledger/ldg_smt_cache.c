@@ -73,7 +73,7 @@ void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, siz
         e->pinned |= pinned;
         return;
     }
-    if (e->v) { /* a node rewritten under its key (ldg_smt_update_more): the new bytes */
+    if (e->v) { /* other bytes under the key (a node is written once; kept safe): the new ones */
         pinned |= e->pinned;
         c->count--;
         c->bytes -= kl + e->vlen + sizeof *e;

@@ -165,7 +165,6 @@ struct ldg_smt {
     child st_root;
     uint64_t st_version;
     bool st_on;
-    bool inplace; /* the staged writes rewrite the current version (ldg_smt_update_more) */
 };
 
 /* One update to a tree: a path and the leaf to put there (or a delete). */
