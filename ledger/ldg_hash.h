@@ -31,6 +31,7 @@ typedef struct ldg_hash {
 #define LDG_TAG_SMT_REGISTER "folio/smt/register" /* register leaf of the main tree */
 #define LDG_TAG_SUM_LEAF "folio/sum/leaf"         /* leaf (holding) of a register */
 #define LDG_TAG_SUM_INNER "folio/sum/inner"       /* binary inner hash of a register */
+#define LDG_TAG_SMT_ROOT "folio/smt/root" /* state root: the plain tree ‖ the registers tree */
 
 void ldg_sha256(ldg_hash *out, const void *data, size_t len);
 

@@ -3,10 +3,11 @@
  * already-verified parent (at the top: the certified state root) gives it, BEFORE any of
  * its keys is written.
  *
- * A task names one subtree: a tree (the main tree, or the register of an instrument), a
- * nibble depth and a path prefix, with the hash and sum it must have. Its chunk is either
- * the subtree's leaves (every key and value below it; register leaves as id12, root and
- * total) or, when the subtree is too large, its 16 slots. Checking a chunk gives the keys
+ * A task names one subtree: a tree (the plain tree P, the registers tree G, or the register
+ * of an instrument), a nibble depth and a path prefix, with the hash and sum it must have.
+ * Its chunk is either the subtree's leaves (every key and value below it; register leaves
+ * as id12, root and total) or, when the subtree is too large, its 16 slots. The first task,
+ * the state root itself, is answered by the root hashes of P and G. Checking a chunk gives the keys
  * to write and the tasks that follow from it (a register to fetch, the slots of a split).
  * Tasks are independent: any order, any peer.
  *
@@ -19,9 +20,12 @@
 #include "ldg_chain.h"
 #include "ldg_smt.h"
 
+/* A task's tree, in the order a chunk's follow-up tasks sort after its own (sync.md §5). */
+enum { LDG_SNAP_ROOT = 0, LDG_SNAP_PLAIN = 1, LDG_SNAP_REGS = 2, LDG_SNAP_REGISTER = 3 };
+
 typedef struct ldg_snap_task {
-    bool reg;                     /* the register of id12 (else the main tree) */
-    uint8_t id12[LDG_SMT_ID_LEN]; /* reg only */
+    uint8_t tree;                 /* LDG_SNAP_*; ROOT: depth 0, the state root's two trees */
+    uint8_t id12[LDG_SMT_ID_LEN]; /* LDG_SNAP_REGISTER only (else zeros) */
     uint8_t depth;                /* 0..LDG_SMT_DEPTH_MAX nibbles */
     ldg_hash prefix;              /* the path's first `depth` nibbles, the rest zero */
     ldg_hash hash;                /* what the subtree must hash to (zero: empty) */
@@ -53,6 +57,7 @@ typedef struct ldg_snap_chunk {
     bool live;
     uint64_t version; /* of its nodes */
     bool split;       /* a NODE chunk: its node is written once its slots are known */
+    bool roots;       /* the state root's chunk: only follow-up tasks */
     uint16_t present; /* NODE: the slots present (bit i: slot i) */
     ldg_smt_top top;  /* LEAVES: what the parent holds of the subtree */
     uint8_t *nodes;   /* LEAVES: its nodes, (be32 klen ‖ key ‖ be32 vlen ‖ value)* */
