@@ -736,6 +736,63 @@ START_TEST(test_proof_bad_bytes)
 }
 END_TEST
 
+/* A holding's proof does not cross the plain keys (specs/state.md §5.1: registers have
+ * their own tree G): with 20,000 plain keys and one instrument of 4 holders, the holding's
+ * proof is its register segment (depth 1), G's (depth 0: one register) and P's root, under
+ * 300 bytes, whatever the number of plain keys; a plain key's proof pays G's root. (With
+ * the register leaf among the plain keys, version 2, it crossed ~4 more nibble levels.) */
+START_TEST(test_holding_proof_ignores_plain_keys)
+{
+    enum { PLAIN = 20000, HOLDERS = 4 };
+    ldg_memkv *kv = ldg_memkv_new(), *tmp = ldg_memkv_new();
+    ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+    uint8_t k[33], b0[33];
+    for (uint32_t i = 0; i < PLAIN; i++) {
+        uint8_t pk[5] = {'x', (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+                         (uint8_t)i};
+        ldg_state_put(st, pk, sizeof pk, (const uint8_t *)"\x01", 1);
+    }
+    for (int i = 0; i < HOLDERS; i++) {
+        memcpy(k, "bCNE100000296", 13);
+        memset(k + 13, 0x30 + i, 20);
+        ldg_state_put(st, k, 33, (const uint8_t *)"\x0a", 1);
+        if (i == 0)
+            memcpy(b0, k, 33);
+    }
+    const ldg_write *w;
+    size_t n = ldg_state_writes(st, &w);
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
+    ldg_hash root = apply(t, kv, 0, (ldg_write *)w, n);
+    ldg_smt_proof *p = malloc(sizeof *p);
+    uint8_t *val;
+    size_t vl;
+    bool found, has_total;
+    uint64_t total;
+    char why[200];
+    ck_assert_int_eq(ldg_smt_prove(ldg_memkv_base(kv), 0, b0, 33, p, &val, &vl, &found), LDG_OK);
+    ck_assert(found && p->has_register && p->main.depth == 0 && p->main.sib_count == 0);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_smt_proof_encode(&e, p);
+    ck_assert_uint_lt(ldg_enc_len(&e), 300);
+    ck_assert_int_eq(ldg_smt_verify(&root, b0, 33, val, vl, p, &has_total, &total, why, sizeof why),
+                     LDG_OK);
+    ck_assert(has_total && total == 10 * HOLDERS);
+    /* the other root is bound: another P refused */
+    p->other_root.b[7] ^= 1;
+    ck_assert_int_eq(ldg_smt_verify(&root, b0, 33, val, vl, p, NULL, NULL, why, sizeof why),
+                     LDG_ERR_INVALID);
+    free(val);
+    ldg_enc_free(&e);
+    free(p);
+    ldg_smt_free(t);
+    ldg_state_free(st);
+    ldg_memkv_free(tmp);
+    ldg_memkv_free(kv);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("smt");
@@ -744,6 +801,7 @@ int main(void)
     tcase_add_test(tc, test_small_trees);
     tcase_add_test(tc, test_worked_values);
     tcase_add_test(tc, test_proof_bad_bytes);
+    tcase_add_test(tc, test_holding_proof_ignores_plain_keys);
     tcase_add_test(tc, test_update_in_passes);
     tcase_add_test(tc, test_pinned_roots);
     tcase_add_test(tc, test_lean_nodes);
