@@ -98,7 +98,7 @@ enum { LDG_SMT_LEAF_PLAIN = 0, LDG_SMT_LEAF_REGISTER = 1, LDG_SMT_LEAF_HOLDING =
 typedef struct ldg_smt_proof {
     bool has_register; /* a holding key whose instrument has a register: reg is set */
     ldg_smt_seg reg;   /* the holding in its register (sum tree) */
-    /* The register's root and total as the main tree holds them: set by ldg_smt_prove for
+    /* The register's root and total as G holds them: set by ldg_smt_prove for
      * the caller, not encoded (a verifier derives them from reg) nor read by verify. */
     ldg_hash reg_root;
     uint64_t reg_total;

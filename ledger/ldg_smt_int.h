@@ -227,7 +227,7 @@ size_t smt_inode_size(const child *c, bool sum_tree, uint64_t version);
 /* An internal node of version `version` (its children's versions are at most that). */
 size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree, uint64_t version);
 bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree, uint64_t version);
-/* Leaf nodes: a plain or holding key's, a register's (the main tree's leaf of id12). */
+/* Leaf nodes: a plain or holding key's, a register's (the leaf of id12 in G). */
 #define REG_LEAF_ENC_LEN (1 + LDG_SMT_ID_LEN + CHILD_ENC_LEN)
 size_t smt_leaf_size(size_t klen, size_t vlen);
 size_t smt_leaf_encode(uint8_t *o, const uint8_t *key, size_t klen, const uint8_t *val,

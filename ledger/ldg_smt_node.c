@@ -173,7 +173,7 @@ void smt_node_hash(bool sum_tree, const child *c, binlevels *lv, ldg_hash *out, 
 /* ---- node encodings (local) ----
  * internal: 0x01 ‖ be16 present ‖ be16 leaves ‖ per present slot: hash ‖
  *           uvarint(node version − child version) ‖ (register: uvarint sum) ‖ (leaf: path);
- *           the main tree's sums are all 0. A child's place (depth, prefix) is its
+ *           the sums of P and G are all 0. A child's place (depth, prefix) is its
  *           parent's plus its slot: not stored. A leaf's path is: leaves are keyed by it.
  * leaf:     0x02 ‖ be16 klen ‖ key ‖ value
  * register: 0x03 ‖ id12 ‖ child encoding of the register's root */

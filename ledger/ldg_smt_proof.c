@@ -390,7 +390,7 @@ static bool bitmap_decode(const msgpack_object *o, ldg_smt_seg *s, unsigned *bit
     return true;
 }
 
-/* The sums: exactly one minimal varint per sibling in a register, none in the main tree. */
+/* The sums: exactly one minimal varint per sibling in a register, none in P or G. */
 static bool sums_decode(const msgpack_object *o, ldg_smt_seg *s, bool sum_tree)
 {
     const uint8_t *p;

@@ -29,7 +29,7 @@ typedef struct ldg_snap_task {
     uint8_t depth;                /* 0..LDG_SMT_DEPTH_MAX nibbles */
     ldg_hash prefix;              /* the path's first `depth` nibbles, the rest zero */
     ldg_hash hash;                /* what the subtree must hash to (zero: empty) */
-    uint64_t sum;                 /* and sum to (0 in the main tree) */
+    uint64_t sum;                 /* and sum to (0 in P and G) */
 } ldg_snap_task;
 
 /* The root task of a state root. */
@@ -118,9 +118,9 @@ ldg_err ldg_snap_store_pending(ldg_store *s, bool *pending, uint8_t **raw,
 ldg_err ldg_snap_store_begin(ldg_store *s, const ldg_snap_checkpoint *cp) LDG_WARN_UNUSED;
 /* Up to max pending tasks in key order, from the first at or after `from` (NULL: from the
  * first). A chunk's follow-up tasks sort after its own (a deeper position, or a register
- * after the main tree), so no task is ever added before the first one pending: passing the
- * first task of the previous answer seeks past the deleted ones instead of reading them
- * again (O(tasks²) over a sync otherwise). */
+ * after G, P and G after the root), so no task is ever added before the first one pending: passing
+ * the first task of the previous answer seeks past the deleted ones instead of reading them again
+ * (O(tasks²) over a sync otherwise). */
 ldg_err ldg_snap_store_tasks(ldg_store *s, const ldg_snap_task *from, ldg_snap_task *out,
                              size_t max, size_t *n) LDG_WARN_UNUSED;
 /* Pending tasks in all. */
