@@ -203,7 +203,7 @@ static bool seg_root(bool sum_tree, const ldg_smt_seg *s, const ldg_hash *path, 
 /* The terminal of a segment for `path`: the key's own leaf (given), empty, or another of
  * the kind the tree holds (other_kind: a plain leaf in P, a register leaf in G, a holding in
  * a register). */
-static bool seg_term(bool sum_tree, uint8_t other_kind, const ldg_smt_seg *s, const ldg_hash *path,
+static bool seg_term(uint8_t other_kind, const ldg_smt_seg *s, const ldg_hash *path,
                      const ldg_hash *own, uint64_t own_sum, ldg_hash *h, uint64_t *sum, char *why,
                      size_t n)
 {
@@ -232,7 +232,6 @@ static bool seg_term(bool sum_tree, uint8_t other_kind, const ldg_smt_seg *s, co
     } else {
         smt_plain_leaf_hash(h, &s->other_path, &s->other_a);
     }
-    (void)sum_tree;
     return true;
 }
 
@@ -258,8 +257,8 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
             uint64_t amount = val ? smt_holding_amount(val, vlen) : 0;
             if (val)
                 smt_holding_leaf_hash(&own, &path, &vh, amount);
-            if (!seg_term(true, LDG_SMT_LEAF_HOLDING, &p->reg, &path, val ? &own : NULL, amount, &h,
-                          &sum, why, why_len) ||
+            if (!seg_term(LDG_SMT_LEAF_HOLDING, &p->reg, &path, val ? &own : NULL, amount, &h, &sum,
+                          why, why_len) ||
                 !seg_root(true, &p->reg, &path, &h, &sum, why, why_len))
                 return LDG_ERR_INVALID;
             /* (R, T) are not sent: the G segment proves the leaf they make */
@@ -276,8 +275,8 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
         smt_plain_leaf_hash(&own, &path, &vh);
         mown = &own;
     }
-    if (!seg_term(false, holding ? LDG_SMT_LEAF_REGISTER : LDG_SMT_LEAF_PLAIN, &p->main, &mpath,
-                  mown, 0, &h, &sum, why, why_len) ||
+    if (!seg_term(holding ? LDG_SMT_LEAF_REGISTER : LDG_SMT_LEAF_PLAIN, &p->main, &mpath, mown, 0,
+                  &h, &sum, why, why_len) ||
         !seg_root(false, &p->main, &mpath, &h, &sum, why, why_len))
         return LDG_ERR_INVALID;
     /* The segment ends at its tree's root: P for a plain key, G for a holding. */
@@ -293,7 +292,7 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
  * proof = [3, seg, register seg | nil, other root bin32]
  * seg   = [depth u64, term u64, other, bitmap bin, siblings bin, sums bin]
  * other = nil | [kind u64, path bin32, a bin32, sum u64]
- * sums: one minimal LEB128 per listed sibling in a register segment, empty in the main. */
+ * sums: one minimal LEB128 per listed sibling in a register segment, empty in P's or G's. */
 
 #define PROOF_VERSION LDG_SMT_PROOF_VERSION
 
