@@ -12,10 +12,10 @@
  * 2. Proofs at KEYS keys (the tree above, in RocksDB) and at BIG_KEYS keys (default
  *    10,000,000; 0 skips; its tree built in memory, latest version only, for want of the
  *    hours and disk a RocksDB load of that size takes on a shared machine: the proof's size
- *    does not depend on where the nodes are): the size of a holding's proof (register +
- *    main segment), of a plain key's and of an absent key's, and the time to generate one
- *    and to verify one. (A holding's proof is its register segment, its register leaf's
- *    segment in G and P's root: specs/state.md §5.5.) */
+ *    does not depend on where the nodes are): the size of a holding's proof (its register
+ *    segment, its register leaf's segment in G and P's root: specs/state.md §5.5), of a
+ *    plain key's (a segment of P and G's root) and of an absent key's, and the time to
+ *    generate one and to verify one. */
 #include "ldg_smt.h"
 #include "ldg_store.h"
 

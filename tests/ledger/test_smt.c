@@ -658,7 +658,7 @@ START_TEST(test_update_in_passes)
 }
 END_TEST
 
-/* [3, body…, other root]: a version-3 proof around body (its main segment and register
+/* [3, body…, other root]: a version-3 proof around body (its segment of P or G and register
  * segment or nil). */
 static size_t proof3(uint8_t *out, const uint8_t *body, size_t n)
 {
@@ -700,7 +700,7 @@ START_TEST(test_proof_bad_bytes)
     ck_assert_int_eq(ldg_smt_proof_decode(p, b, n - 1), LDG_ERR_DECODE);
     b[0] = 0x95, b[n - 33] = 32, b[n] = 0xc0;
     ck_assert_int_eq(ldg_smt_proof_decode(p, b, n + 1), LDG_ERR_DECODE);
-    /* a stray sum in the main segment */
+    /* a stray sum in a segment of P or G */
     static const uint8_t stray[] = {0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 1, 5, 0xc0};
     ck_assert_int_eq(ldg_smt_proof_decode(p, b, proof3(b, stray, sizeof stray)), LDG_ERR_DECODE);
     /* depth 1 with a bit set past its 4 levels */
