@@ -1658,7 +1658,7 @@ static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, u
         cli_fail(ctx, "UNAVAILABLE", "cannot reach %s: %s", url, err);
         return CLI_UNAVAILABLE;
     }
-    *z = net_evorigin_fetch(c, &sg, root, zl, err, sizeof err);
+    *z = net_evorigin_fetch(c, &sg, root, zl, NULL, err, sizeof err);
     explicit_bzero(&kp, sizeof kp);
     net_client_close(c);
     if (!*z) {
@@ -1818,9 +1818,11 @@ static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     ldg_err e = net_evpass_run(&cfg, &ops, &st);
     explicit_bzero(&kp, sizeof kp);
     if (ctx->json) {
-        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "mirrors", (json_int_t)st.mirrors, "copied",
-                              (json_int_t)st.copied, "refused", (json_int_t)st.refused, "failed",
-                              (json_int_t)st.failed, "purged", (json_int_t)st.purged);
+        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "mirrors",
+                              (json_int_t)st.mirrors, "copied", (json_int_t)st.copied, "refused",
+                              (json_int_t)st.refused, "failed", (json_int_t)st.failed, "purged",
+                              (json_int_t)st.purged, "listed", (json_int_t)st.listed, "index_pages",
+                              (json_int_t)st.pages, "pending", (json_int_t)st.pending);
         cli_print_json(j);
         json_decref(j);
     }

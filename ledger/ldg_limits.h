@@ -656,6 +656,15 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 #define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
 /* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
 #define LDG_EV_LIST_MAX 256
+/* Index pages (of LDG_EV_LIST_MAX roots) one sync pass reads from one mirror, from where
+ * the last pass stopped (evidence.md §2.4): a pass's time and requests stay bounded however
+ * long the mirror's index; a member far behind catches up over several passes. */
+#define LDG_EV_SYNC_PAGES_MAX 16
+/* Slices of one mirror kept to be retried at the next passes (not anchored on this chain
+ * yet, not given, refused, not attested in time), in its cursor file (32 bytes each): the
+ * pass reads a further page only while a whole page would still fit, so nothing listed is
+ * ever dropped; a mirror whose slices keep failing stops being paged, not being retried. */
+#define LDG_EV_SYNC_PENDING_MAX 1024
 /* How long the node's sync thread waits for its evidence.attest to commit before it counts
  * the slice as failed (retried next pass): a few blocks' time, well under a tx's expiry. */
 #define LDG_EV_ATTEST_WAIT_MS 30000

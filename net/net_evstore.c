@@ -15,7 +15,7 @@
 
 ldg_err net_evstore_open(const char *store, char *err, size_t err_len)
 {
-    static const char *const subs[] = {"", "/sources", "/by-source", "/ids", "/links"};
+    static const char *const subs[] = {"", "/sources", "/by-source", "/ids", "/links", "/mirrors"};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         char path[NET_PATH_MAX + 16];
         snprintf(path, sizeof path, "%s%s", store, subs[i]);
@@ -297,6 +297,19 @@ ldg_err net_evstore_page(const char *store, uint64_t after, ldg_hash *roots, siz
     *next = after + want;
     *more = *next < entries;
     return LDG_OK;
+}
+
+bool net_evstore_row(const char *store, uint64_t pos, ldg_hash *root)
+{
+    char path[NET_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", store, NET_EVSTORE_INDEX);
+    FILE *f = fopen(path, "rb");
+    bool ok = f && pos <= UINT64_MAX / LDG_HASH_LEN &&
+              fseeko(f, (off_t)(pos * LDG_HASH_LEN), SEEK_SET) == 0 &&
+              fread(root->b, LDG_HASH_LEN, 1, f) == 1;
+    if (f)
+        fclose(f);
+    return ok;
 }
 
 ldg_err net_evstore_install(const char *store, const ldg_hash *root, const uint8_t *z, size_t zl,

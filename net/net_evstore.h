@@ -21,7 +21,8 @@ typedef struct net_ev_anchored {
     ldg_hash txid;
 } net_ev_anchored;
 
-/* Makes the store's folders (STORE, its sources, by-source, ids and links) if missing. */
+/* Makes the store's folders (STORE, its sources, by-source, ids, links and mirrors) if
+ * missing. */
 ldg_err net_evstore_open(const char *store, char *err, size_t err_len) LDG_WARN_UNUSED;
 /* STORE/<root hex>.<ext>. */
 void net_evstore_path(char *out, size_t len, const char *store, const ldg_hash *root,
@@ -49,6 +50,11 @@ ldg_err net_evstore_mark_anchored(const char *store, const ldg_hash *root, const
  * before it) gets one first, from a scan of its folder. */
 ldg_err net_evstore_page(const char *store, uint64_t after, ldg_hash *roots, size_t max, size_t *n,
                          uint64_t *next, bool *more, char *err, size_t err_len) LDG_WARN_UNUSED;
+
+/* The root at position pos of the index, whether its sidecar is there or not (the check
+ * that a mirror's cursor still points into the same index, evidence.md §2.4): false if
+ * the index has no such entry or cannot be read. */
+bool net_evstore_row(const char *store, uint64_t pos, ldg_hash *root);
 
 /* Appends entries of `size` bytes to STORE/<sub>/<first byte, 2 hex>, each bucket opened
  * once; a torn last entry is cut first. */

@@ -132,6 +132,9 @@ static void run_pass(evsync *es)
     atomic_fetch_add(&n->ev_refused, st.refused);
     atomic_fetch_add(&n->ev_failed, st.failed);
     atomic_fetch_add(&n->ev_purged, st.purged);
+    atomic_fetch_add(&n->ev_listed, st.listed);
+    atomic_fetch_add(&n->ev_pages, st.pages);
+    atomic_store(&n->ev_pending, st.pending);
     atomic_store(&n->ev_last_pass_ms, node_now(n));
 }
 

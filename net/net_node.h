@@ -46,6 +46,9 @@ typedef struct net_node {
      * (not reached, not yet anchored, attestation not committed), lines purged; the end of
      * the last pass (Unix ms). */
     _Atomic uint64_t ev_passes, ev_copied, ev_refused, ev_failed, ev_purged, ev_last_pass_ms;
+    /* Roots the mirrors' indexes gave past the cursors, index pages read, and the slices
+     * waiting to be retried after the last pass (evidence.md §2.4). */
+    _Atomic uint64_t ev_listed, ev_pages, ev_pending;
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
     char fatal[256];                 /* set when the node stopped on a fatal error */

@@ -251,6 +251,13 @@ static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, i
     }
     json_t *j = json_pack("{s:o,s:I,s:b}", "slices", hashes(roots, (uint32_t)cnt), "next",
                           (json_int_t)next, "more", more);
+    /* The index rows just before after and just before next, hidden or not: a mirror
+     * resuming from next checks that it is the same index (evidence.md §2.4). */
+    ldg_hash row;
+    if (j && after > 0 && net_evstore_row(dir, after - 1, &row))
+        json_object_set_new(j, "prev", hex(row.b, LDG_HASH_LEN));
+    if (j && next > 0 && net_evstore_row(dir, next - 1, &row))
+        json_object_set_new(j, "last", hex(row.b, LDG_HASH_LEN));
     free(roots);
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }
