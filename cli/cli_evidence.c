@@ -28,7 +28,8 @@ static bool valued(const char *a)
            !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis") ||
            !strcmp(a, "--investor") || !strcmp(a, "--isin") || !strcmp(a, "--format") ||
            !strcmp(a, "--schema") || !strcmp(a, "--older-than") || !strcmp(a, "--from") ||
-           !strcmp(a, "--slice") || !strcmp(a, "--copies");
+           !strcmp(a, "--slice") || !strcmp(a, "--copies") || !strcmp(a, "--subject") ||
+           !strcmp(a, "--record");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -840,6 +841,95 @@ static int load_schema(cli_ctx *ctx, int argc, char **argv, ldg_ev_schema *s, bo
     return CLI_OK;
 }
 
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The regular files of folder dir (not hidden, not in sub-folders), sorted by name, into
+ * *out (each malloc'd); a folder with none or with more than LDG_EV_INGEST_DIR_FILES_MAX is
+ * refused. */
+static int folder_files(cli_ctx *ctx, const char *dir, char ***out, size_t *n)
+{
+    DIR *d = opendir(dir);
+    *out = NULL, *n = 0;
+    if (!d) {
+        cli_fail(ctx, "IO", "cannot read the folder %s: %s", dir, strerror(errno));
+        return CLI_LOCAL;
+    }
+    size_t cap = 0;
+    bool too_many = false;
+    for (struct dirent *de; !too_many && (de = readdir(d));) {
+        char full[NET_PATH_MAX];
+        struct stat fs;
+        if (de->d_name[0] == '.' ||
+            (size_t)snprintf(full, sizeof full, "%s/%s", dir, de->d_name) >= sizeof full ||
+            stat(full, &fs) != 0 || !S_ISREG(fs.st_mode))
+            continue;
+        too_many = *n == LDG_EV_INGEST_DIR_FILES_MAX;
+        if (!too_many && *n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = realloc(*out, cap * sizeof **out);
+            LDG_ASSERT(*out);
+        }
+        if (!too_many) {
+            (*out)[*n] = strdup(full);
+            LDG_ASSERT((*out)[(*n)++]);
+        }
+    }
+    closedir(d);
+    if (too_many || *n == 0) {
+        if (too_many)
+            cli_fail(ctx, "TOO_MANY_FILES",
+                     "the folder %s holds more than %d files: name them in parts; nothing was "
+                     "stored or anchored from it",
+                     dir, LDG_EV_INGEST_DIR_FILES_MAX);
+        else
+            cli_fail(ctx, "NO_FILES",
+                     "the folder %s holds no log file (regular files, not hidden, not in "
+                     "sub-folders)",
+                     dir);
+        return CLI_REJECTED;
+    }
+    qsort(*out, *n, sizeof **out, path_cmp);
+    return CLI_OK;
+}
+
+/* A file, or each file of a folder in name order (folder_files). */
+static int ingest_arg(ingest *in, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ingest_one(in, path);
+    char **names;
+    size_t n;
+    int rc = folder_files(in->ctx, path, &names, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == CLI_OK)
+            rc = ingest_one(in, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* --subject BROKER: the broker whose log it is. The subject of a slice is the account that
+ * anchors it (evidence.md §3), so it names the key that signs, as --as does. */
+static int ingest_subject(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *subject = cli_opt(argc, argv, "--subject");
+    if (subject && ctx->as && strcmp(subject, ctx->as) != 0) {
+        cli_fail(ctx, "USAGE",
+                 "--subject %s and --as %s differ: a slice's subject is the broker that signs "
+                 "its anchor, so name one key",
+                 subject, ctx->as);
+        return CLI_USAGE;
+    }
+    if (subject)
+        ctx->as = subject;
+    return CLI_OK;
+}
+
 static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 {
     char store[NET_PATH_MAX];
@@ -855,14 +945,16 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     in.schema = lines ? NULL : schema;
     in.pg.tty = isatty(STDERR_FILENO);
     in.pg.on = (in.pg.tty || cli_flag(argc, argv, "--progress")) && !ctx->json;
-    int rc = cli_load_config(ctx);
+    int rc = ingest_subject(ctx, argc, argv);
+    if (rc == CLI_OK)
+        rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
     if (rc == CLI_OK)
         rc = subject_of_signer(ctx, &in.subject);
     const char *file;
     for (int k = 0; rc == CLI_OK && (file = positional(argc, argv, k)); k++)
-        rc = ingest_one(&in, file);
+        rc = ingest_arg(&in, file);
     free(in.roots);
     free(in.pr.hash);
     free(in.pr.have);
@@ -1145,11 +1237,18 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
     ldg_hash id, gh;
     const char *out = out_opt(argc, argv), *rid = positional(argc, argv, 0);
     const char *file = cli_opt(argc, argv, "--file"), *line = cli_opt(argc, argv, "--line");
+    const char *rec = cli_opt(argc, argv, "--record"); /* the same as RECORD_ID */
     uint64_t seq = 0;
+    if (rec && rid) {
+        cli_fail(ctx, "USAGE", "evidence prove takes RECORD_ID or --record ID, not both");
+        return CLI_USAGE;
+    }
+    rid = rec ? rec : rid;
     if (!out || (rid ? file || line || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0
                      : !file || !cli_parse_u64(line, LDG_EV_FILE_RECORDS_MAX, &seq) || !seq)) {
         cli_fail(ctx, "USAGE",
-                 "evidence prove needs a record id (64 hex), or --file F --line N, and --out FILE");
+                 "evidence prove needs a record id (64 hex; RECORD_ID or --record ID), or --file F "
+                 "--line N, and --out FILE");
         return CLI_USAGE;
     }
     char store[NET_PATH_MAX];

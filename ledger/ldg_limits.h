@@ -648,6 +648,9 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Lines the ingest reads before hashing them on every core (ldg_ev_reader_batch): 4096 lines
  * of ~300 bytes are one 1 MiB read; the batch's memory is 48 bytes a line (196 KiB). */
 #define LDG_EV_BATCH_LINES 4096
+/* Files `evidence ingest DIR` takes from one folder (their names are held, sorted): a
+ * folder with more is refused, to be named in parts. */
+#define LDG_EV_INGEST_DIR_FILES_MAX 65536
 /* Threads of the ingest's pool (besides the reader): one per core, at most this many; each
  * holds a zstd context and one tile's buffers (about 1 MiB). */
 #define LDG_EV_INGEST_THREADS_MAX 16
