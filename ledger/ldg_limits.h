@@ -663,6 +663,10 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
  * the last pass stopped (evidence.md §2.4): a pass's time and requests stay bounded however
  * long the mirror's index; a member far behind catches up over several passes. */
 #define LDG_EV_SYNC_PAGES_MAX 16
+/* Anchored slices one sync pass examines for the retention period (evidence.md §2.3), from
+ * where the last pass stopped in the store's index: each may be read whole, so a pass reads
+ * at most this many slice files; a store of N slices is gone through every N / 32 passes. */
+#define LDG_EV_RETENTION_STEP 32
 /* Slices of one mirror kept to be retried at the next passes (not anchored on this chain
  * yet, not given, refused, not attested in time), in its cursor file (32 bytes each): the
  * pass reads a further page only while a whole page would still fit, so nothing listed is

@@ -353,8 +353,8 @@ ldg_err net_evpass_run(const net_evpass_cfg *cfg, const net_evpass_ops *ops, net
     ldg_err e = LDG_OK;
     char err[NET_PATH_MAX + 256];
     if (cfg->retention_days > 0 && !stopping(&p))
-        e = net_evstore_retention(cfg->store, (uint64_t)cfg->retention_days, wall_ms(), &st->purged,
-                                  err, sizeof err);
+        e = net_evstore_retention_step(cfg->store, (uint64_t)cfg->retention_days, wall_ms(),
+                                       LDG_EV_RETENTION_STEP, &st->purged, err, sizeof err);
     if (e != LDG_OK)
         say(&p, true, "evidence sync: retention: %s", err);
     say(&p, false,

@@ -77,5 +77,11 @@ ldg_err net_evstore_install(const char *store, const ldg_hash *root, const uint8
  * (§2.3); *purged counts them. Stops at the first failure (err). */
 ldg_err net_evstore_retention(const char *store, uint64_t days, uint64_t now_ms, size_t *purged,
                               char *err, size_t err_len) LDG_WARN_UNUSED;
+/* The same for the next `max` rows of the store's index after those the last step read
+ * (STORE/retention-at, be64; from the start again once past the end): what one sync pass
+ * does (evidence.md §2.3), so that a pass reads at most `max` slice files whatever the
+ * store's size; the whole store is gone through every ceil(slices / max) passes. */
+ldg_err net_evstore_retention_step(const char *store, uint64_t days, uint64_t now_ms, size_t max,
+                                   size_t *purged, char *err, size_t err_len) LDG_WARN_UNUSED;
 
 #endif

@@ -5,7 +5,8 @@
  * anchored here is kept and retried until it is, also by a pass that starts afresh (the
  * cursor is on disk); an index that was replaced is listed again from its start; a pass
  * reads at most LDG_EV_SYNC_PAGES_MAX pages, the next one goes on from there; at most
- * LDG_EV_SYNC_PENDING_MAX roots wait, and paging waits for room. */
+ * LDG_EV_SYNC_PENDING_MAX roots wait, and paging waits for room; the retention period
+ * examines at most LDG_EV_RETENTION_STEP slices a pass. */
 #include "testlib.h"
 
 #include "net_evpass.h"
@@ -244,6 +245,46 @@ START_TEST(test_bad_cursor_file_lists_again)
 }
 END_TEST
 
+/* The sink of a test ingest: each slice installed in the mirror's store, anchored. */
+static bool install_sink(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
+{
+    (void)arg;
+    char err[256];
+    ldg_hash tx = s->root;
+    tx.b[0] ^= 1;
+    return net_evstore_install(mirror_dir, &s->root, z, zl, &tx, err, sizeof err) == LDG_OK;
+}
+
+/* The retention period in a pass reads at most LDG_EV_RETENTION_STEP slices, and goes on
+ * from there at the next pass. */
+START_TEST(test_retention_per_pass_bounded)
+{
+    size_t total = LDG_EV_RETENTION_STEP + 8;
+    ldg_account subject = {{7}};
+    for (size_t i = 0; i < total; i++) { /* one old line per slice */
+        char line[128], src[32];
+        int n = snprintf(line, sizeof line, "%llu\tlogin\t-\tdesk %zu\n",
+                         1600000000000ULL + (unsigned long long)i, i);
+        snprintf(src, sizeof src, "old-%zu.log", i);
+        FILE *f = fmemopen(line, (size_t)n, "r");
+        ldg_ev_ingest_out out;
+        ck_assert_int_eq(
+            ldg_ev_ingest(f, &subject, src, NULL, NULL, NULL, NULL, install_sink, NULL, &out),
+            LDG_EV_ROK);
+        fclose(f);
+    }
+    net_evpass_cfg cfg = {.store = mirror_dir, .mirrors = "", .retention_days = 30};
+    net_evpass_ops ops = {.anchor = t_anchor, .attest = t_attest, .say = t_say};
+    net_evpass_stats st;
+    ck_assert_int_eq(net_evpass_run(&cfg, &ops, &st), LDG_OK);
+    ck_assert_uint_eq(st.purged, LDG_EV_RETENTION_STEP);
+    ck_assert_int_eq(net_evpass_run(&cfg, &ops, &st), LDG_OK);
+    ck_assert_uint_eq(st.purged, total - LDG_EV_RETENTION_STEP);
+    ck_assert_int_eq(net_evpass_run(&cfg, &ops, &st), LDG_OK);
+    ck_assert_uint_eq(st.purged, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("evpass");
@@ -256,6 +297,7 @@ int main(void)
     tcase_add_test(tc, test_pages_per_pass_bounded);
     tcase_add_test(tc, test_pending_bounded);
     tcase_add_test(tc, test_bad_cursor_file_lists_again);
+    tcase_add_test(tc, test_retention_per_pass_bounded);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
