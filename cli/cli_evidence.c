@@ -354,7 +354,12 @@ typedef struct prior {
     uint8_t *have;
     uint64_t n, cap; /* highest line known */
     uint64_t changed;
-    uint64_t shown[8]; /* the first changed lines */
+    /* The first changed records, reported one by one: line, byte offset, the payload hash
+     * anchored and the one the file has now. */
+    struct {
+        uint64_t seq, offset;
+        ldg_hash was, now;
+    } shown[LDG_EV_CHANGED_SHOWN_MAX];
 } prior;
 
 static void prior_put(prior *pr, uint64_t seq, const ldg_hash *h)
@@ -467,8 +472,12 @@ static bool keep_new_prior(prior *pr, const ldg_ev_record *r)
     if (r->seq > pr->n || !pr->have[r->seq - 1])
         return true;
     if (memcmp(pr->hash[r->seq - 1].b, r->payload_hash.b, LDG_HASH_LEN) != 0 &&
-        pr->changed++ < LDG_ARRAY_LEN(pr->shown))
-        pr->shown[pr->changed - 1] = r->seq;
+        pr->changed++ < LDG_ARRAY_LEN(pr->shown)) {
+        pr->shown[pr->changed - 1].seq = r->seq;
+        pr->shown[pr->changed - 1].offset = r->offset;
+        pr->shown[pr->changed - 1].was = pr->hash[r->seq - 1];
+        pr->shown[pr->changed - 1].now = r->payload_hash;
+    }
     return false;
 }
 
@@ -682,15 +691,28 @@ static int check_changed(ingest *in, const char *file)
         return CLI_OK;
     char list[160] = "";
     size_t at = 0;
-    for (uint64_t i = 0; i < pr->changed && i < LDG_ARRAY_LEN(pr->shown); i++)
+    for (uint64_t i = 0; i < pr->changed && i < 8; i++)
         at += (size_t)snprintf(list + at, sizeof list - at, "%s%llu", i ? ", " : "",
-                               (unsigned long long)pr->shown[i]);
+                               (unsigned long long)pr->shown[i].seq);
+    for (uint64_t i = 0; !in->ctx->json && i < pr->changed && i < LDG_ARRAY_LEN(pr->shown); i++) {
+        char was[65], now[65]; /* record by record, before the error's sentence */
+        ldg_hex_encode(was, pr->shown[i].was.b, LDG_HASH_LEN);
+        ldg_hex_encode(now, pr->shown[i].now.b, LDG_HASH_LEN);
+        fprintf(stderr,
+                "%s: line %llu (byte offset %llu) changed: payload hash anchored %.16s, "
+                "now %.16s\n",
+                file, (unsigned long long)pr->shown[i].seq, (unsigned long long)pr->shown[i].offset,
+                was, now);
+    }
+    if (!in->ctx->json && pr->changed > LDG_ARRAY_LEN(pr->shown))
+        fprintf(stderr, "%s: and %llu more changed lines\n", file,
+                (unsigned long long)(pr->changed - LDG_ARRAY_LEN(pr->shown)));
     if (pr->changed)
         cli_fail(in->ctx, "SOURCE_CHANGED",
                  "%s: %llu line%s changed since anchored (line %s%s)%s; nothing was stored or "
                  "anchored",
                  file, (unsigned long long)pr->changed, pr->changed == 1 ? "" : "s", list,
-                 pr->changed > LDG_ARRAY_LEN(pr->shown) ? ", ..." : "",
+                 pr->changed > 8 ? ", ..." : "",
                  in->lines < pr->n ? ", and anchored lines are gone from its end" : "");
     else
         cli_fail(in->ctx, "SOURCE_CHANGED",
@@ -1651,7 +1673,7 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 /* What the chain says of an anchored slice root. */
 typedef net_ev_anchored anchored;
 
-static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
+static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out, json_t **by)
 {
     ldg_enc e;
     ldg_enc_init(&e);
@@ -1670,6 +1692,9 @@ static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
     out->copies = (uint64_t)json_integer_value(json_object_get(j, "attested_copies"));
     bool ok = hex_field(j, "subject", out->subject.b, LDG_ACCOUNT_LEN) &&
               hex_field(j, "txid", out->txid.b, LDG_HASH_LEN);
+    json_t *a = json_object_get(j, "attested_by");
+    if (by) /* the members keeping a copy, each an account and a height (NULL: none given) */
+        *by = json_is_array(a) ? json_incref(a) : NULL;
     json_decref(j);
     if (!ok) {
         cli_fail(ctx, "PROTOCOL", "the node's evidence anchor reply is malformed");
@@ -1692,7 +1717,7 @@ static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uin
     char path[NET_PATH_MAX + 80], hex[65];
     slice_path(path, sizeof path, from, root, "slice");
     ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    int rc = anchor_facts(ctx, root, an);
+    int rc = anchor_facts(ctx, root, an, NULL);
     if (rc == CLI_OK)
         rc = read_bounded(ctx, path, ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX), z, zl);
     if (rc != CLI_OK)
@@ -1746,7 +1771,7 @@ static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, u
     net_evorigin_signer sg;
     int rc = origin_signer(ctx, &kp, &sg);
     if (rc == CLI_OK)
-        rc = anchor_facts(ctx, root, an);
+        rc = anchor_facts(ctx, root, an, NULL);
     if (rc != CLI_OK) {
         explicit_bzero(&kp, sizeof kp);
         return rc;
@@ -1866,7 +1891,7 @@ static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
  * anchor`, evidence.attest goes through cli_submit (checked, submitted, waited for). */
 static ldg_err sync_anchor(void *arg, const ldg_hash *root, net_ev_anchored *out)
 {
-    return anchor_facts(arg, root, out) == CLI_OK ? LDG_OK : LDG_ERR_NOT_FOUND;
+    return anchor_facts(arg, root, out, NULL) == CLI_OK ? LDG_OK : LDG_ERR_NOT_FOUND;
 }
 
 static ldg_err sync_attest(void *arg, const ldg_hash *root, char *err, size_t err_len)
@@ -1994,8 +2019,10 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         bool anch = *json_string_value(json_object_get(j, "anchor_tx"));
         pending += !anch;
         anchored an;
-        if (cp && anch && (rc = anchor_facts(ctx, &roots[i], &an)) == CLI_OK) {
+        json_t *by = NULL;
+        if (cp && anch && (rc = anchor_facts(ctx, &roots[i], &an, &by)) == CLI_OK) {
             json_object_set_new(j, "attested_copies", json_integer((json_int_t)an.copies));
+            json_object_set_new(j, "attested_by", by ? by : json_array());
             short_of += an.copies < want;
         }
         json_array_append_new(all, j);
@@ -2024,7 +2051,14 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
                json_string_value(json_object_get(j, "time_first")),
                json_string_value(json_object_get(j, "time_last")), *tx ? "anchored by " : "",
                *tx ? tx : "NOT ANCHORED (folio evidence anchor)");
-        json_t *c = json_object_get(j, "attested_copies");
+        json_t *c = json_object_get(j, "attested_copies"), *by = json_object_get(j, "attested_by");
+        for (size_t k = 0; k < json_array_size(by); k++) {
+            json_t *m = json_array_get(by, k);
+            printf("%s%.16s (block %lld)%s", k ? ", " : "    copies kept by: ",
+                   json_string_value(json_object_get(m, "member")),
+                   (long long)json_integer_value(json_object_get(m, "height")),
+                   k + 1 == json_array_size(by) ? "\n" : "");
+        }
         if (c && (uint64_t)json_integer_value(c) < want)
             printf("    FEWER COPIES: %lld attested, %llu required (folio evidence mirror)\n",
                    (long long)json_integer_value(c), (unsigned long long)want);

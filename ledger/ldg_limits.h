@@ -648,6 +648,9 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Lines the ingest reads before hashing them on every core (ldg_ev_reader_batch): 4096 lines
  * of ~300 bytes are one 1 MiB read; the batch's memory is 48 bytes a line (196 KiB). */
 #define LDG_EV_BATCH_LINES 4096
+/* Changed records of a file `evidence ingest` reports one by one (line, offset, payload
+ * hash anchored and now) when it refuses it (SOURCE_CHANGED); the others are counted. */
+#define LDG_EV_CHANGED_SHOWN_MAX 64
 /* Files `evidence ingest DIR` takes from one folder (their names are held, sorted): a
  * folder with more is refused, to be named in parts. */
 #define LDG_EV_INGEST_DIR_FILES_MAX 65536
@@ -663,6 +666,9 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
  * the last pass stopped (evidence.md §2.4): a pass's time and requests stay bounded however
  * long the mirror's index; a member far behind catches up over several passes. */
 #define LDG_EV_SYNC_PAGES_MAX 16
+/* Members listed in an `evidence anchor` reply's attested_by (attested_copies counts them
+ * all): the reply stays small however many members keep a copy. */
+#define LDG_EV_ATTESTERS_SHOWN 64
 /* Anchored slices one sync pass examines for the retention period (evidence.md §2.3), from
  * where the last pass stopped in the store's index: each may be read whole, so a pass reads
  * at most this many slice files; a store of N slices is gone through every N / 32 passes. */

@@ -249,6 +249,10 @@ sed 's/qty=100/qty=900/' day.orig >day.log
 printf '%s\tpurchase\t#1\tinvestor=alice qty=7 (appended later)\n' "$((T + 4000))" >>day.log
 expect_fail SOURCE_CHANGED "a line changed after it was anchored" evidence ingest day.log --as broker
 check "   names line 3" grep -q "1 line changed since anchored (line 3)" <<<"$FAIL_SENTENCE"
+run evidence ingest day.log --as broker
+check "   reports it record by record: line, offset, payload hash anchored and now" \
+  grep -qE "^day.log: line 3 \(byte offset [0-9]+\) changed: payload hash anchored [0-9a-f]{16}, now [0-9a-f]{16}$" <<<"$ERR"
+check "   only that record" test "$(grep -c ' changed: payload hash' <<<"$ERR")" = 1
 head -n 1 day.orig >day.log
 expect_fail SOURCE_CHANGED "anchored lines cut from the end" evidence ingest day.log --as broker
 check "   names lines 2..4" grep -q "lines 2..4 are gone" <<<"$FAIL_SENTENCE"

@@ -111,6 +111,8 @@ check "   its attestation is on chain (1 attested copy, seen from node0)" wait_f
 check "   /metrics counts the copy" bash -c "curl -s http://$HTTP1/metrics | grep -q '^folio_evidence_sync_copied_total 1$'"
 run evidence status
 check "   status no longer flags it" grep -q "0 with fewer than 1 attested copies" <<<"$OUT"
+KEEPER="$(folio participant show keeper --json | jget account)"
+check "   status names the member keeping the copy (keeper)" grep -q "copies kept by: ${KEEPER:0:16} (block [0-9]*)" <<<"$OUT"
 run evidence status --home "$H1" --copies 1
 check "   the mirror's own status lists the slice" grep -q "${ROOT:0:16}" <<<"$OUT"
 run evidence status --home "$H1" --subject "$(folio participant show broker --json | jget account)"
