@@ -11,7 +11,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((21000 + ($$ % 120) * 100 + 70))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 GEN="$(dirname "$0")/tools/import_gen.py"
 ISIN=CNE100000296
 LIMIT=100

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 TOOLS="$(dirname "$0")/tools"
-BASE=$((21000 + ($$ % 200) * 20))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 A="$E2E_TMP/a" B="$E2E_TMP/b" AC="$E2E_TMP/a-client" BC="$E2E_TMP/b-client"
 PA=$BASE PB=$((BASE + 1)) PX=$((BASE + 2))
 

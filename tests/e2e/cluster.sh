@@ -13,7 +13,7 @@ NET="$E2E_TMP/net"
 # Ports from the pid, so parallel runs do not collide: 10 nodes' worth of room per slot,
 # all below Linux's ephemeral range (32768 on), where an outgoing connection could hold a
 # node's port while it is down and keep it from listening again when it restarts.
-BASE=$((20000 + ($$ % 120) * 100))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 ISIN=CNE100000296
 home() { echo "$NET/node$1"; }
 

@@ -10,7 +10,7 @@
 
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 TOOLS="$SRC/tests/e2e/tools"
-PORT=$((24000 + ($$ % 400) * 10))
+PORT="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 URL="tcp://127.0.0.1:$PORT"
 API="http://127.0.0.1:$((PORT + 1))"
 cd "$E2E_TMP" || exit 2

@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((20000 + ($$ % 120) * 100 + 50))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 H0="$NET/node0"
 HV="$NET/node1"
 H1="$NET/node2"

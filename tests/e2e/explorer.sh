@@ -28,7 +28,7 @@ eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: '$2' != '$3'"; fi; }
 
 section "a --dev node with HTTP"
 check "init" home_init
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+PORT="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 run node start --detach --dev --http "127.0.0.1:$PORT"
 check "node start --dev --http 127.0.0.1:$PORT" test "$RC" -eq 0
 BASE="http://127.0.0.1:$PORT"

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((20000 + ($$ % 120) * 100 + 50))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
 TOKEN="$SRC/tests/contracts/Token.json"
 home() { echo "$NET/node$1"; }

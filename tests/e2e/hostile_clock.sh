@@ -93,7 +93,7 @@ section "four validators, one started with its clock 2 h ahead"
 # along: the others refuse its proposals (more than LDG_CLOCK_AHEAD_MAX_MS = 5 s ahead of
 # their clocks), its rounds pass to the next proposer, and chain time stays with theirs.
 NET="$E2E_TMP/net"
-BASE=$((20000 + ($$ % 120) * 100 + 70))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 nhome() { echo "$NET/node$1"; }
 echo 7200000 >"$CLOCK"
 expect_ok "testnet init --validators 4" testnet init --validators 4 --dir "$NET" --base-port "$BASE"

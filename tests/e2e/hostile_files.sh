@@ -98,7 +98,7 @@ check "node0's peers line is over 199 characters" \
 L="$T/longline"
 run init --home "$L"
 E2E_HOMES+=("$L")
-port=$((27300 + RANDOM % 500))
+port="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 # 176 blanks: inih's 199-character buffer ends one digit into the port.
 pad="$(printf '%*s' 176 '')"
 python3 - "$L/config.ini" "$pad" "$port" <<'EOF'

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((29000 + ($$ % 40) * 20))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 home() { echo "$NET/node$1"; }
 PEER="$(dirname "$FOLIO")/tests/p2p_peer"
 [ -x "$PEER" ] || { fail "the p2p_peer test tool is built ($PEER)"; finish; }

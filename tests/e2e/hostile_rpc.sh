@@ -28,7 +28,7 @@ FRAME_MAX=16842752 # LDG_RPC_MSG_SIZE_MAX
 # The flood needs more descriptors than some shells allow by default (node and client).
 ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-PORT=$((21000 + ($$ % 400) * 10))
+PORT="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 URL="tcp://127.0.0.1:$PORT"
 
 # pycheck SCRIPT...: runs python (spclient importable) with URL and PID in the

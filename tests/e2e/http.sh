@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 SRC="$(cd "$(dirname "$0")/../.." && pwd)"
-PORT=$((23000 + ($$ % 400) * 10))
+PORT="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 API="http://127.0.0.1:$PORT"
 ISIN=CNE100000296
 ulimit -n 4096 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true

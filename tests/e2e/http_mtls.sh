@@ -7,7 +7,7 @@
 # operations endpoints stay open.
 . "$(dirname "$0")/lib.sh" "$@"
 
-PORT=$((25000 + ($$ % 400) * 10))
+PORT="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 API="https://127.0.0.1:$PORT"
 CA="$E2E_TMP/ca"
 

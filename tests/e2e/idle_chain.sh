@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((20000 + ($$ % 120) * 100 + 50))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 IDLE_S=10
 # Node CPU allowed while idle, in % of one core: a guard against spinning (rounds, busy
 # loops). Measured 2-4 % (release and sanitizer builds alike), nearly all of it nng's timer

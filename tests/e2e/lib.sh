@@ -376,6 +376,62 @@ gov_approve_code() {
   [ -n "$id" ] && folio gov vote "$id" yes >/dev/null && gov_wait "$id" activated
 }
 
+# e2e_port_base: the first of E2E_PORT_SPAN (200) consecutive TCP ports on 127.0.0.1 that
+# no other e2e test on this machine holds, for a test's nodes (a testnet takes base + 10*i
+# + 0..9 per node). Tests run side by side (ctest -j), so ports chosen from the pid alone
+# could overlap and one test's node would take another's connections. A block is claimed
+# under a lock by a directory holding the claimer's pid, released by e2e_cleanup (a block
+# whose claimer is gone is reclaimed), and used only when every port in it binds now. The
+# blocks lie in 20000..31999, below Linux's ephemeral range (32768..), so no outgoing
+# connection's port takes one.
+E2E_PORT_SPAN=200
+E2E_PORT_DIR="${TMPDIR:-/tmp}/folio-e2e-ports"
+e2e_port_base() {
+  local n=$((12000 / E2E_PORT_SPAN)) first=$(($$ % (12000 / E2E_PORT_SPAN))) i k d owner
+  mkdir -p "$E2E_PORT_DIR" || return 1
+  (
+    flock -w 60 9 || exit 1
+    for ((i = 0; i < n; i++)); do
+      k=$(((first + i) % n))
+      d="$E2E_PORT_DIR/block-$k"
+      owner="$(cat "$d/owner" 2>/dev/null)"
+      if [ -d "$d" ] && [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null; then continue; fi
+      rm -rf "$d"
+      e2e_ports_free $((20000 + k * E2E_PORT_SPAN)) "$E2E_PORT_SPAN" || continue
+      mkdir "$d" && echo "$$" >"$d/owner" || continue
+      echo $((20000 + k * E2E_PORT_SPAN))
+      exit 0
+    done
+    exit 1
+  ) 9>"$E2E_PORT_DIR/.lock"
+}
+
+# e2e_ports_free FIRST COUNT: every port in FIRST..FIRST+COUNT-1 binds on 127.0.0.1 now.
+e2e_ports_free() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+first, count = int(sys.argv[1]), int(sys.argv[2])
+for p in range(first, first + count):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        sys.exit(1)
+    finally:
+        s.close()
+PY
+}
+
+# Release this test's port blocks (called on exit).
+e2e_ports_release() {
+  local d
+  for d in "$E2E_PORT_DIR"/block-*; do
+    [ "$(cat "$d/owner" 2>/dev/null)" = "$$" ] && rm -rf "$d"
+  done
+  return 0
+}
+
 e2e_cleanup() {
   local rc=$? p h
   trap - EXIT INT TERM
@@ -391,6 +447,7 @@ e2e_cleanup() {
       p="$(node_pid "$h")" && kill -9 "$p" 2>/dev/null
     fi
   done
+  e2e_ports_release
   if [ -n "${FOLIO_E2E_KEEP:-}" ]; then
     echo "kept $E2E_TMP"
   else

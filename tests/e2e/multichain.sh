@@ -15,7 +15,7 @@
 
 TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 # 12 chains x 10 ports, below Linux's ephemeral range (32768 on)
-BASE=$((24000 + ($$ % 60) * 130))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 NET="$E2E_TMP/net"
 PERIOD=3000
 ISIN=CNE100000296

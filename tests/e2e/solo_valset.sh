@@ -10,7 +10,7 @@
 # node0 stops at F with a precise error, having committed nothing at F.
 . "$(dirname "$0")/lib.sh" "$@"
 
-BASE=$((20000 + ($$ % 120) * 100 + 50))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 H0="$E2E_TMP/node0"
 H1="$E2E_TMP/node1"
 height_of() { folio node status --json --home "$1" 2>/dev/null | jget height || echo 0; }

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((20000 + ($$ % 120) * 100 + 50))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 ISIN=CNE100000296
 home() { echo "$NET/node$1"; }
 height_of() { folio node status --json --home "$(home "$1")" 2>/dev/null | jget height || echo 0; }

@@ -13,7 +13,7 @@ TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 PYV="$TOOLS/verify_proof.py"
 CHN_TOOL="$(dirname "$FOLIO")/tests/chn_tool"
 [ -x "$CHN_TOOL" ] || { echo "e2e: $CHN_TOOL not built" >&2; exit 2; }
-BASE=$((23000 + ($$ % 200) * 10))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 MAIN="$E2E_TMP/main" SUB="$E2E_TMP/sub"
 ISIN=CNE100000296
 # 8 s: long enough that the CLI steps between an anchoring and the status checks after it

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((23000 + ($$ % 80) * 100))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 home() { echo "$NET/node$1"; }
 PEER="$(dirname "$FOLIO")/tests/p2p_peer"
 [ -x "$PEER" ] || { echo "e2e/tls: the p2p_peer tool is not built ($PEER)" >&2; exit 2; }

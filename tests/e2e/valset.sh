@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
-BASE=$((20000 + ($$ % 120) * 100 + 70))
+BASE="$(e2e_port_base)" || { echo "e2e: no free block of ports" >&2; exit 2; }
 ISIN=CNE100000296
 TOOLS="$(cd "$(dirname "$0")/tools" && pwd)"
 PYV="$TOOLS/verify_proof.py"
