@@ -94,6 +94,9 @@ static outcome sync_slice(pass *p, net_client *c, const char *url, const ldg_has
 
 /* ---- a mirror's cursor (evidence.md §2.4): STORE/mirrors/<sha256 of its URL, hex> ---- */
 
+_Static_assert(LDG_EV_SYNC_PENDING_MAX >= LDG_EV_LIST_MAX,
+               "a whole page of roots must fit among the waiting ones");
+
 #define CURSOR_MAGIC "folio-evcursor/1"
 #define CURSOR_HEAD (16 + 8 + 32 + 4)
 
