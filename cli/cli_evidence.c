@@ -481,6 +481,13 @@ static bool keep_new_prior(prior *pr, const ldg_ev_record *r)
     return false;
 }
 
+/* What an anchor says of a slice (§3). */
+typedef struct ev_sum {
+    ldg_account subject;
+    ldg_hash root;
+    uint64_t n, t_first, t_last;
+} ev_sum;
+
 typedef struct ingest {
     cli_ctx *ctx;
     ldg_account subject;
@@ -491,6 +498,10 @@ typedef struct ingest {
     char stage_err[NET_PATH_MAX + 128];
     ldg_hash *roots;
     size_t nroots, records;
+    /* What an anchor needs of each slice staged for this file (in step with roots), and of
+     * every slice this command stored (kept: anchored at its end without reading them back). */
+    ev_sum *staged, *stored;
+    size_t nstored;
     ldg_ev_schema *schema; /* NULL: lines/1 */
     progress pg;
 } ingest;
@@ -515,21 +526,14 @@ static bool lookup_store(void *arg, const ldg_hash *id, uint64_t *time_ms)
     return true;
 }
 
-/* A staging file the index is built from: temporary (a crash discards the staging folder),
- * so not synced, unlike the slice itself. */
-static bool write_plain(const char *path, const void *d, size_t n, char *err, size_t err_len)
-{
-    FILE *f = fopen(path, "wbx");
-    bool ok = f && fwrite(d, 1, n, f) == n;
-    if (f && fclose(f) != 0)
-        ok = false;
-    if (!ok)
-        snprintf(err, err_len, "cannot write %s: %s", path, strerror(errno));
-    return ok;
-}
-
-/* The pipeline's sink (a pool thread, one slice at a time): writes the slice into the
- * staging folder; it touches only the staging fields, not what keep_new and lookup_store use. */
+/* The pipeline's sink (a pool thread, one slice at a time, while the reader reads on): writes
+ * the slice into the staging folder and appends its ids to the record index and its links to
+ * the link index (§2.2). The indexes are hints, so entries of a slice that is then not stored
+ * (the file refused, or its bytes already ingested under another name) are harmless: a reader
+ * uses an entry only if its slice is in the store and holds that record. Appending them here
+ * rather than after the whole file overlaps the index's writes with the reading and hashing,
+ * and saves writing and reading back a staging copy of them. It touches only the staging
+ * fields, not what keep_new and lookup_store use. */
 static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
 {
     ingest *in = arg;
@@ -538,17 +542,16 @@ static bool stage_slice(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     if (net_file_write(path, z, zl, 0600, NET_FILE_CREATE, in->stage_err, sizeof in->stage_err) !=
         LDG_OK)
         return false;
-    /* Its ids, for the record index once the whole file is read (commit_staging). */
-    slice_path(path, sizeof path, in->staging, &s->root, "ids");
-    if (!write_plain(path, s->ids, s->n * sizeof *s->ids, in->stage_err, sizeof in->stage_err))
-        return false;
-    /* And its links (linked id, linking id), for the link index. */
-    slice_path(path, sizeof path, in->staging, &s->root, "links");
-    if (!write_plain(path, s->links.d ? s->links.d : (uint8_t *)"", s->links.len, in->stage_err,
-                     sizeof in->stage_err))
+    if (!in->ctx->dry_run &&
+        (idx_add(in->store, &s->root, s->ids, s->n, in->stage_err, sizeof in->stage_err) !=
+             LDG_OK ||
+         bucket_add(in->store, "links", s->links.d, s->links.len / LINK_ENTRY, LINK_ENTRY,
+                    in->stage_err, sizeof in->stage_err) != LDG_OK))
         return false;
     in->roots = realloc(in->roots, (in->nroots + 1) * sizeof *in->roots);
-    LDG_ASSERT(in->roots);
+    in->staged = realloc(in->staged, (in->nroots + 1) * sizeof *in->staged);
+    LDG_ASSERT(in->roots && in->staged);
+    in->staged[in->nroots] = (ev_sum){s->subject, s->root, s->n, s->t_first, s->t_last};
     in->roots[in->nroots++] = s->root;
     return true;
 }
@@ -619,36 +622,6 @@ static ldg_err add_by_source(ingest *in, char *err, size_t err_len)
     return e;
 }
 
-/* Adds a staged slice's ids (STAGING/<root>.ids) to the record index and its links
- * (STAGING/<root>.links) to the link index. */
-static ldg_err index_staged(ingest *in, const ldg_hash *root, char *err, size_t err_len)
-{
-    char path[NET_PATH_MAX + 80];
-    slice_path(path, sizeof path, in->staging, root, "ids");
-    uint8_t *b;
-    size_t len;
-    if (read_bounded(in->ctx, path, (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_HASH_LEN, &b, &len) !=
-        CLI_OK) {
-        snprintf(err, err_len, "cannot read %s", path);
-        return LDG_ERR_IO;
-    }
-    ldg_err e = idx_add(in->store, root, (const ldg_hash *)b, len / LDG_HASH_LEN, err, err_len);
-    free(b);
-    slice_path(path, sizeof path, in->staging, root, "links");
-    if (e == LDG_OK &&
-        read_bounded(in->ctx, path,
-                     (size_t)LDG_EV_SLICE_RECORDS_MAX * LDG_EV_LINKS_MAX * LINK_ENTRY, &b,
-                     &len) != CLI_OK) {
-        snprintf(err, err_len, "cannot read %s", path);
-        return LDG_ERR_IO;
-    }
-    if (e == LDG_OK) {
-        e = bucket_add(in->store, "links", b, len / LINK_ENTRY, LINK_ENTRY, err, err_len);
-        free(b);
-    }
-    return e;
-}
-
 static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_path)
 {
     char from[NET_PATH_MAX + 80], to[NET_PATH_MAX + 80], err[NET_PATH_MAX + 128];
@@ -670,8 +643,6 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
     (void)digest;
     ldg_err e = net_file_write(src_path, list, len, 0600, NET_FILE_REPLACE, err, sizeof err);
     free(list);
-    for (size_t i = 0; e == LDG_OK && i < in->nroots; i++)
-        e = index_staged(in, &in->roots[i], err, sizeof err);
     if (e == LDG_OK)
         e = add_by_source(in, err, sizeof err);
     if (e != LDG_OK) {
@@ -681,7 +652,8 @@ static int commit_staging(ingest *in, const ldg_hash *digest, const char *src_pa
     return CLI_OK;
 }
 
-static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject);
+static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject,
+                          const ev_sum *known, size_t nknown);
 
 /* A file whose anchored lines changed or disappeared is refused, line by line. */
 static int check_changed(ingest *in, const char *file)
@@ -755,6 +727,13 @@ static int ingest_one(ingest *in, const char *file)
             in->nroots = 0;
         } else {
             rc = commit_staging(in, &digest, src_path);
+            if (rc == CLI_OK) {
+                in->stored = realloc(in->stored, (in->nstored + in->nroots) * sizeof *in->stored);
+                LDG_ASSERT(in->stored || in->nstored + in->nroots == 0);
+                if (in->nroots)
+                    memcpy(in->stored + in->nstored, in->staged, in->nroots * sizeof *in->stored);
+                in->nstored += in->nroots;
+            }
             if (rc == CLI_OK && !in->ctx->json)
                 printf("%s: %zu records in %zu slices (digest %s)%s\n", file, in->records,
                        in->nroots, hex,
@@ -982,7 +961,12 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     free(in.pr.have);
     free(schema);
     /* A dry run stored nothing: nothing to check for anchoring either. */
-    return rc == CLI_OK && !ctx->dry_run ? anchor_pending(ctx, store, &in.subject) : rc;
+    rc = rc == CLI_OK && !ctx->dry_run
+             ? anchor_pending(ctx, store, &in.subject, in.stored, in.nstored)
+             : rc;
+    free(in.staged);
+    free(in.stored);
+    return rc;
 }
 
 /* ---- anchor ---- */
@@ -1027,7 +1011,7 @@ static int fetch_head(cli_ctx *ctx, const ldg_account *subject, ldg_ev_head *h)
     return CLI_OK;
 }
 
-static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
+static int anchor_one(cli_ctx *ctx, const char *store, const ev_sum *s)
 {
     ldg_ev_head h;
     int rc = fetch_head(ctx, &s->subject, &h);
@@ -1060,7 +1044,27 @@ static int anchor_one(cli_ctx *ctx, const char *store, const ldg_ev_slice *s)
     return rc;
 }
 
-static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject)
+/* The summary of a pending slice: one this command just stored (known), else read from the
+ * store (the whole slice decoded and re-hashed: a slice of an earlier run). */
+static int pending_sum(cli_ctx *ctx, const char *store, const ldg_hash *root, const ev_sum *known,
+                       size_t nknown, ev_sum *out)
+{
+    for (size_t k = 0; k < nknown; k++)
+        if (!memcmp(known[k].root.b, root->b, LDG_HASH_LEN)) {
+            *out = known[k];
+            return CLI_OK;
+        }
+    ldg_ev_slice s;
+    int rc = slice_load(ctx, store, root, &s);
+    if (rc != CLI_OK)
+        return rc;
+    *out = (ev_sum){s.subject, s.root, s.n, s.t_first, s.t_last};
+    ldg_ev_slice_clear(&s);
+    return CLI_OK;
+}
+
+static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *subject,
+                          const ev_sum *known, size_t nknown)
 {
     ldg_hash *roots, txid;
     size_t n = store_list(store, &roots), done = 0;
@@ -1068,15 +1072,14 @@ static int anchor_pending(cli_ctx *ctx, const char *store, const ldg_account *su
     for (size_t i = 0; i < n && rc == CLI_OK; i++) {
         if (slice_anchored(store, &roots[i], &txid))
             continue;
-        ldg_ev_slice s;
-        rc = slice_load(ctx, store, &roots[i], &s);
+        ev_sum s;
+        rc = pending_sum(ctx, store, &roots[i], known, nknown, &s);
         if (rc != CLI_OK)
             break;
         if (memcmp(s.subject.b, subject->b, LDG_ACCOUNT_LEN) == 0) {
             rc = anchor_one(ctx, store, &s);
             done += rc == CLI_OK;
         }
-        ldg_ev_slice_clear(&s);
     }
     free(roots);
     if (rc == CLI_OK && !ctx->json)
@@ -1093,7 +1096,7 @@ static int cmd_anchor(cli_ctx *ctx, int argc, char **argv)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
     if (rc == CLI_OK)
         rc = subject_of_signer(ctx, &subject);
-    return rc == CLI_OK ? anchor_pending(ctx, store, &subject) : rc;
+    return rc == CLI_OK ? anchor_pending(ctx, store, &subject, NULL, 0) : rc;
 }
 
 /* ---- prove ---- */

@@ -40,8 +40,16 @@ static void known_init(void)
 static void midstate(const char *tag, SHA256_CTX *out)
 {
     pthread_once(&known_once, known_init);
+    /* By address first: callers pass the LDG_TAG_* literals, and a tree node's 15 hashes
+     * would otherwise each pay a strcmp against every tag listed before theirs. */
     for (size_t i = 0; i < KNOWN_TAGS; i++) {
-        if (tag == known_tags[i] || !strcmp(tag, known_tags[i])) {
+        if (tag == known_tags[i]) {
+            *out = known_mid[i];
+            return;
+        }
+    }
+    for (size_t i = 0; i < KNOWN_TAGS; i++) {
+        if (!strcmp(tag, known_tags[i])) {
             *out = known_mid[i];
             return;
         }

@@ -43,13 +43,6 @@ ldg_hash ldg_smt_root(const ldg_smt *t);
  * ldg_smt_abandon drops it. Staging again drops an earlier staged version. */
 ldg_err ldg_smt_update(ldg_smt *t, uint64_t version, const ldg_write *w, size_t n,
                        ldg_hash *root) LDG_WARN_UNUSED;
-/* Applies more puts (sorted, of keys the version does not hold) to the current version
- * itself, stored (ldg_smt_stored): for building one version from a large state in bounded
- * passes (state sync's finish). The nodes it changes are rewritten under their own keys;
- * the same staged / commit / abandon follow. All the version's nodes must be of it (a tree
- * built from empty at that version): a node of an older version would be left stored. */
-ldg_err ldg_smt_update_more(ldg_smt *t, const ldg_write *w, size_t n,
-                            ldg_hash *root) LDG_WARN_UNUSED;
 size_t ldg_smt_staged(ldg_smt *t, const ldg_write **out);
 void ldg_smt_commit(ldg_smt *t);
 void ldg_smt_abandon(ldg_smt *t);

@@ -51,30 +51,24 @@ void smt_cache_grow(ncache *c)
     free(old.slots);
 }
 
-void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool pinned,
+static bool pinned(const ncache *c, const nent *e)
+{
+    return e->version > c->stored;
+}
+
+void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
                    uint64_t version)
 {
     LDG_ASSERT(kl <= NODE_KEY_MAX);
     if ((c->count + 1) * 2 > c->cap)
         smt_cache_grow(c);
     nent *e = smt_cache_slot(c, k, kl);
-    if (pinned) {
-        if (c->pin_n == c->pin_cap) {
-            c->pin_cap = c->pin_cap ? 2 * c->pin_cap : 1024;
-            c->pins = realloc(c->pins, c->pin_cap * sizeof *c->pins);
-            LDG_ASSERT(c->pins);
-        }
-        npin *p = &c->pins[c->pin_n++];
-        p->version = version;
-        p->klen = (uint8_t)kl;
-        memcpy(p->key, k, kl);
-    }
-    if (e->v && e->vlen == vl && !memcmp(e->v + kl, v, vl)) {
-        e->pinned |= pinned;
+    if (e->v && e->version < version)
+        e->version = version; /* read before, written now: kept until stored */
+    if (e->v && e->vlen == vl && !memcmp(e->v + kl, v, vl))
         return;
-    }
-    if (e->v) { /* a node rewritten under its key (ldg_smt_update_more): the new bytes */
-        pinned |= e->pinned;
+    if (e->v) { /* other bytes under the key (a node is written once; kept safe): the new ones */
+        version = e->version;
         c->count--;
         c->bytes -= kl + e->vlen + sizeof *e;
         free(e->v);
@@ -86,7 +80,6 @@ void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, siz
     e->h = (uint32_t)(key_hash(k, kl) >> 32);
     e->klen = (uint8_t)kl;
     e->vlen = (uint32_t)vl;
-    e->pinned = pinned;
     e->version = version;
     c->count++;
     c->bytes += kl + vl + sizeof *e;
@@ -97,7 +90,7 @@ void smt_cache_trim(ncache *c)
 {
     ncache old = *c;
     memset(c, 0, sizeof *c);
-    c->pins = old.pins, c->pin_n = old.pin_n, c->pin_cap = old.pin_cap;
+    c->stored = old.stored;
     c->cap = old.cap;
     c->slots = calloc(c->cap, sizeof *c->slots);
     LDG_ASSERT(c->slots);
@@ -105,7 +98,7 @@ void smt_cache_trim(ncache *c)
         nent *e = &old.slots[i];
         if (!e->v)
             continue;
-        if (!e->pinned) {
+        if (!pinned(c, e)) {
             free(e->v);
             continue;
         }
@@ -121,7 +114,6 @@ void smt_cache_free(ncache *c)
     for (size_t i = 0; i < c->cap; i++)
         free(c->slots[i].v);
     free(c->slots);
-    free(c->pins);
     memset(c, 0, sizeof *c);
 }
 
@@ -150,7 +142,7 @@ ldg_err smt_node_get(ldg_smt *t, ldg_state_base *b, const uint8_t *k, size_t kl,
     if (err == LDG_OK && t && t->cache.cap) {
         if (t->cache.bytes > LDG_SMT_CACHE_BYTES)
             smt_cache_trim(&t->cache);
-        smt_cache_put(&t->cache, k, kl, *v, *vl, false, 0);
+        smt_cache_put(&t->cache, k, kl, *v, *vl, 0);
     }
     return err;
 }

@@ -111,26 +111,19 @@ typedef struct binlevels {
 } binlevels;
 
 typedef struct nent {
-    uint8_t *v; /* key (klen) then value, one malloc */
-    uint64_t version;
+    uint8_t *v;       /* key (klen) then value, one malloc */
+    uint64_t version; /* of a node the tree wrote: it must stay while version > stored */
     uint32_t vlen;
     uint32_t h; /* the key's hash: most mismatches are told without reading v */
     uint8_t klen;
-    bool pinned; /* of a version not yet stored: must stay */
 } nent;
 
-/* A pinned entry, to unpin once its version is stored without scanning the table. */
-typedef struct npin {
-    uint64_t version;
-    uint8_t klen;
-    uint8_t key[NODE_KEY_MAX];
-} npin;
-
+/* Entries the tree wrote (version > 0) of a version above `stored` are not yet in the base
+ * and must stay; stored moves up once their write is done, unpinning them all at once. */
 typedef struct ncache {
     nent *slots;
     size_t cap, count, bytes;
-    npin *pins;
-    size_t pin_n, pin_cap;
+    uint64_t stored;
 } ncache;
 
 /* The staged version's bytes: chunks that never move (ldg_smt_staged hands out pointers). */
@@ -144,18 +137,20 @@ typedef struct staged {
     uint8_t *k, *v; /* v NULL: a delete */
     size_t kl, vl;
     uint64_t version; /* of the node (puts of nodes), for the cache */
-    bool node;
+    bool node;        /* for the node cache once committed: what the update reads (internal nodes,
+                         register leaves) */
 } staged;
 
 struct ldg_smt {
     ldg_state_base base;
     ncache cache;
-    child root;       /* current */
-    uint64_t version; /* current */
-    bool empty;       /* no version yet */
-    uint64_t retain;  /* 0: keep all */
-    staged *st;       /* the staged version's writes */
-    achunk *arena;    /* their keys and values */
+    child root;         /* current */
+    uint64_t version;   /* current */
+    bool empty;         /* no version yet */
+    uint64_t retain;    /* 0: keep all */
+    staged *st;         /* the staged version's writes */
+    achunk *arena;      /* their keys and values */
+    achunk *arena_free; /* chunks of earlier versions, to reuse */
     size_t st_n, st_cap;
     ldg_write *st_w; /* the same as ldg_write, for ldg_smt_staged, in key order */
     staged **st_ord; /* the order */
@@ -165,7 +160,6 @@ struct ldg_smt {
     child st_root;
     uint64_t st_version;
     bool st_on;
-    bool inplace; /* the staged writes rewrite the current version (ldg_smt_update_more) */
 };
 
 /* One update to a tree: a path and the leaf to put there (or a delete). */
@@ -230,7 +224,8 @@ void smt_plain_op(op *o, const ldg_write *w);
 
 nent *smt_cache_slot(ncache *c, const uint8_t *k, size_t kl);
 void smt_cache_grow(ncache *c);
-void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, bool pinned,
+/* version: of a node the tree wrote (kept while not stored), or 0: one read from the base. */
+void smt_cache_put(ncache *c, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl,
                    uint64_t version);
 void smt_cache_trim(ncache *c);
 void smt_cache_free(ncache *c);

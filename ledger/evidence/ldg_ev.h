@@ -240,7 +240,14 @@ typedef struct ldg_ev_slice {
     ldg_ev_blob links;
     /* Retention (§2.3): the lines were deleted (all empty here); written as nil lines. */
     bool purged;
+    /* The slice file's version (§2.2): LDG_EV_SLICE_VERSION for what the ingest writes (salts
+     * from an AES-256-CTR keystream, tiles' records without their payload hash); 0 to 2 the
+     * earlier files (salts by TH("folio/ev-salt")), still read and written back as version 2. */
+    uint8_t version;
 } ldg_ev_slice;
+
+/* The slice file version the ingest writes (specs/evidence.md §2, §2.2). */
+#define LDG_EV_SLICE_VERSION 3
 
 void ldg_ev_slice_clear(ldg_ev_slice *s);
 void ldg_ev_slice_add(ldg_ev_slice *s, const uint8_t *rec, size_t rl, const uint8_t *line,
@@ -302,6 +309,7 @@ ldg_ev_rerr ldg_ev_ingest_schema(FILE *f, const ldg_account *subject, const char
 
 /* The head of a slice file: where each tile's frame is, its first seq and its root. */
 typedef struct ldg_ev_slice_head {
+    uint64_t version;
     ldg_account subject;
     uint8_t key[32];
     uint64_t n;
@@ -311,11 +319,14 @@ typedef struct ldg_ev_slice_head {
     ldg_hash root[LDG_EV_TILES_MAX];
 } ldg_ev_slice_head;
 
-/* Decodes the head frame at the start of z (hostile). 0: not a slice file of version 2; 1: a
- * version 2 head (h filled); 2: a version 1 file (one frame, no tiles). */
+/* Decodes the head frame at the start of z (hostile). 0: not a slice file of version 2 or 3;
+ * 1: a version 2 or 3 head (h filled, h->version says which); 2: a version 1 file (one frame,
+ * no tiles). */
 int ldg_ev_head_decode(ldg_ev_slice_head *h, const uint8_t *z, size_t zl) LDG_WARN_UNUSED;
 
-/* Adds one tile frame's raw bytes ([[record…], [line…]], exactly want records) to s. */
+/* Adds one tile frame's raw bytes ([[record…], [line…]], exactly want records) to s, read as
+ * of version s->version (3: with lines, each record's payload hash is not stored but rebuilt
+ * from its line). */
 bool ldg_ev_tile_add(ldg_ev_slice *s, const uint8_t *raw, size_t len,
                      uint32_t want) LDG_WARN_UNUSED;
 
@@ -352,7 +363,13 @@ ldg_ev_tile_res ldg_ev_tile_by_seq(FILE *f, const ldg_hash *root, const char *so
 
 /* ---- trees (§2, §4) ---- */
 
+/* The salt of version 0 to 2 slices: TH("folio/ev-salt", slice_key || be64(index)). */
 void ldg_ev_salt(ldg_hash *out, const uint8_t slice_key[32], uint64_t index);
+/* The salts of records first .. first + count - 1 of a slice of that version (§2): version 3,
+ * bytes [32 i, 32 i + 32) of the AES-256-CTR keystream of slice_key (one cipher call for
+ * them all); earlier versions, ldg_ev_salt. */
+void ldg_ev_salts(ldg_hash *out, unsigned version, const uint8_t slice_key[32], uint64_t first,
+                  size_t count);
 void ldg_ev_leaf(ldg_hash *out, const ldg_hash *salt, const ldg_hash *record_id);
 void ldg_ev_node(ldg_hash *out, const ldg_hash *l, const ldg_hash *r);
 void ldg_ev_log_leaf(ldg_hash *out, const ldg_hash *slice_root, uint64_t count, uint64_t time_first,

@@ -84,10 +84,12 @@ void ldg_ev_slice_seal(ldg_ev_slice *s)
     }
     s->t_first = UINT64_MAX;
     s->t_last = 0;
+    ldg_hash salts[LDG_EV_TILE_RECORDS];
     for (size_t i = 0; i < s->n; i++) {
-        ldg_hash salt;
-        ldg_ev_salt(&salt, s->key, i);
-        ldg_ev_leaf(&s->leaves[i], &salt, &s->ids[i]);
+        if (i % LDG_EV_TILE_RECORDS == 0)
+            ldg_ev_salts(salts, s->version, s->key, i,
+                         s->n - i < LDG_EV_TILE_RECORDS ? s->n - i : LDG_EV_TILE_RECORDS);
+        ldg_ev_leaf(&s->leaves[i], &salts[i % LDG_EV_TILE_RECORDS], &s->ids[i]);
         s->t_first = s->times[i] < s->t_first ? s->times[i] : s->t_first;
         s->t_last = s->times[i] > s->t_last ? s->times[i] : s->t_last;
     }
@@ -165,6 +167,9 @@ static uint8_t *put_bin(uint8_t *p, const uint8_t *d, size_t n)
     return p + n;
 }
 
+/* A record's last field, the payload hash: bin8 of 32 bytes. */
+#define PAYLOAD_FIELD (2 + LDG_HASH_LEN)
+
 /* Tile k of a sealed slice as its raw msgpack, [[record_bytes…], [line…]], into c->tile. */
 static void encode_tile(const ldg_ev_slice *s, size_t k, ev_coder *c)
 {
@@ -176,8 +181,12 @@ static void encode_tile(const ldg_ev_slice *s, size_t k, ev_coder *c)
     grow(&c->tile, &c->tile_cap, need);
     uint8_t *p = put_array(c->tile, 2);
     p = put_array(p, b - a);
+    /* Version 3 with the lines: each record without its last field, the payload hash (34
+     * bytes of 40 % of them incompressible, which cost zstd more than the lines), rebuilt from
+     * its line at reading (§2.2). */
+    size_t cut = s->version >= 3 && !s->purged ? PAYLOAD_FIELD : 0;
     for (size_t i = a; i < b; i++)
-        p = put_bin(p, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i]);
+        p = put_bin(p, s->rec.d + s->rec_off[i], s->rec_off[i + 1] - s->rec_off[i] - cut);
     if (s->purged) { /* retention: the lines are gone, the records and the tree stay */
         *p++ = 0xc0; /* nil */
     } else {
@@ -196,7 +205,7 @@ static void head_frame(const ldg_ev_slice *s, size_t tiles, const uint64_t *zlen
     ldg_enc_reset(&c->raw);
     ldg_enc_array(&c->raw, 6);
     ldg_enc_str(&c->raw, SLICE_MAGIC);
-    ldg_enc_u64(&c->raw, 2);
+    ldg_enc_u64(&c->raw, s->version >= 3 ? 3 : 2);
     ldg_enc_bin(&c->raw, s->subject.b, LDG_ACCOUNT_LEN);
     ldg_enc_bin(&c->raw, s->key, 32);
     ldg_enc_u64(&c->raw, s->n);
@@ -288,10 +297,27 @@ static uint8_t *unframe(const uint8_t *z, size_t zl, size_t max, size_t *len)
     return raw;
 }
 
+/* A version 3 record stored without its payload hash (rb, rl) made whole again from its line,
+ * into full; false if it cannot be a record. */
+static bool rebuild(const uint8_t *rb, size_t rl, const uint8_t *line, size_t ll,
+                    uint8_t full[LDG_EV_RECORD_BYTES_MAX], size_t *len)
+{
+    if (rl + PAYLOAD_FIELD > LDG_EV_RECORD_BYTES_MAX)
+        return false;
+    memcpy(full, rb, rl);
+    full[rl] = 0xc4, full[rl + 1] = LDG_HASH_LEN;
+    ldg_hash ph;
+    ldg_ev_th_at(&ph, LDG_EV_T_PAYLOAD, line, ll);
+    memcpy(full + rl + 2, ph.b, LDG_HASH_LEN);
+    *len = rl + PAYLOAD_FIELD;
+    return true;
+}
+
 /* Adds the records of one decoded [[record…], [line…]] (of exactly want records). */
 static bool add_records(ldg_ev_slice *s, const msgpack_object *recs, const msgpack_object *lines,
                         uint32_t nr)
 {
+    uint8_t full[LDG_EV_RECORD_BYTES_MAX];
     for (uint32_t i = 0; i < nr; i++) {
         const uint8_t *rb, *lb;
         size_t rl, ll;
@@ -299,8 +325,14 @@ static bool add_records(ldg_ev_slice *s, const msgpack_object *recs, const msgpa
         ldg_hash id;
         lb = NULL, ll = 0;
         if (!ldg_obj_bin_ref(&recs[i], 4096, &rb, &rl) ||
-            (lines && !ldg_obj_bin_ref(&lines[i], LDG_EV_LINE_MAX, &lb, &ll)) ||
-            !ldg_ev_record_decode(&r, rb, rl))
+            (lines && !ldg_obj_bin_ref(&lines[i], LDG_EV_LINE_MAX, &lb, &ll)))
+            return false;
+        if (lines && s->version >= 3) {
+            if (!rebuild(rb, rl, lb, ll, full, &rl))
+                return false;
+            rb = full;
+        }
+        if (!ldg_ev_record_decode(&r, rb, rl))
             return false;
         ldg_ev_record_id(&id, rb, rl);
         ldg_ev_slice_add(s, rb, rl, ll ? lb : (const uint8_t *)"", ll, &id, r.time_ms);
@@ -354,6 +386,7 @@ static bool decode_v1(ldg_ev_slice *s, const uint8_t *z, size_t zl)
 
 static bool decode_v2(ldg_ev_slice *s, const ldg_ev_slice_head *h, const uint8_t *z, size_t zl)
 {
+    s->version = (uint8_t)h->version;
     s->subject = h->subject;
     memcpy(s->key, h->key, 32);
     size_t pos = h->head_zlen, total = 0;
@@ -598,10 +631,10 @@ static void seal_tile(void *arg, size_t k, ev_coder *c)
     size_t a = k * LDG_EV_TILE_RECORDS,
            b = a + LDG_EV_TILE_RECORDS < s->n ? a + LDG_EV_TILE_RECORDS : s->n;
     uint64_t lo = UINT64_MAX, hi = 0;
+    ldg_hash salts[LDG_EV_TILE_RECORDS];
+    ldg_ev_salts(salts, s->version, s->key, a, b - a);
     for (size_t i = a; i < b; i++) {
-        ldg_hash salt;
-        ldg_ev_salt(&salt, s->key, i);
-        ldg_ev_leaf(&s->leaves[i], &salt, &s->ids[i]);
+        ldg_ev_leaf(&s->leaves[i], &salts[i - a], &s->ids[i]);
         lo = s->times[i] < lo ? s->times[i] : lo;
         hi = s->times[i] > hi ? s->times[i] : hi;
     }
@@ -661,6 +694,7 @@ static bool hand_over(ev_pool *p, ev_seal *z, ldg_ev_slice *cur)
     slice_reset(cur);
     cur->subject = z->s.subject;
     ldg_ev_slice *s = &z->s;
+    s->version = LDG_EV_SLICE_VERSION;
     if (ldg_random(s->key, sizeof s->key) != LDG_OK) {
         z->failed = true;
         return false;

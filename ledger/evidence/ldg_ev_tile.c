@@ -54,10 +54,12 @@ int ldg_ev_head_decode(ldg_ev_slice_head *h, const uint8_t *z, size_t zl)
     int v = 0;
     if (ok && version == 1 && fl == zl)
         v = 2;
-    else if (ok && version == 2 && ldg_obj_bin(&f[2], h->subject.b, LDG_ACCOUNT_LEN) &&
-             ldg_obj_bin(&f[3], h->key, 32) && ldg_obj_u64(&f[4], &h->n) && head_tiles(h, &f[5]))
+    else if (ok && (version == 2 || version == 3) &&
+             ldg_obj_bin(&f[2], h->subject.b, LDG_ACCOUNT_LEN) && ldg_obj_bin(&f[3], h->key, 32) &&
+             ldg_obj_u64(&f[4], &h->n) && head_tiles(h, &f[5]))
         v = 1;
     ldg_dec_free(&d);
+    h->version = version;
     h->head_zlen = fl;
     return v;
 }
@@ -99,7 +101,7 @@ void ldg_ev_proved_from_slice(ldg_ev_proved *out, const ldg_ev_slice *s, size_t 
     fill(out, s, index);
     out->slice_root = s->root;
     out->n = s->n;
-    ldg_ev_salt(&out->salt, s->key, index);
+    ldg_ev_salts(&out->salt, s->version, s->key, index, 1);
 }
 
 /* Reads the head of f. */
@@ -146,6 +148,7 @@ static bool read_tile(FILE *f, const ldg_ev_slice_head *h, uint32_t k, ldg_ev_sl
     }
     uint64_t left = h->n - (uint64_t)k * LDG_EV_TILE_RECORDS;
     uint32_t want = (uint32_t)(left < LDG_EV_TILE_RECORDS ? left : LDG_EV_TILE_RECORDS);
+    t->version = (uint8_t)h->version;
     ok = ok && ldg_ev_tile_add(t, raw, len, want);
     free(z);
     free(raw);
@@ -167,11 +170,10 @@ static ldg_ev_tile_res prove_in_tile(const ldg_ev_slice_head *h, uint32_t k, ldg
     t->leaves = malloc(t->n * sizeof *t->leaves);
     LDG_ASSERT(t->leaves);
     t->leaves_cap = t->n;
-    for (size_t j = 0; j < t->n; j++) {
-        ldg_hash salt;
-        ldg_ev_salt(&salt, h->key, base + j);
-        ldg_ev_leaf(&t->leaves[j], &salt, &t->ids[j]);
-    }
+    ldg_hash salts[LDG_EV_TILE_RECORDS];
+    ldg_ev_salts(salts, (unsigned)h->version, h->key, base, t->n);
+    for (size_t j = 0; j < t->n; j++)
+        ldg_ev_leaf(&t->leaves[j], &salts[j], &t->ids[j]);
     ldg_ev_root(&t->root, t->leaves, t->n);
     if (memcmp(t->root.b, h->root[k].b, LDG_HASH_LEN) != 0)
         return LDG_EV_TILE_BAD;
@@ -182,7 +184,7 @@ static ldg_ev_tile_res prove_in_tile(const ldg_ev_slice_head *h, uint32_t k, ldg
     out->index = base + i;
     out->n = h->n;
     out->slice_root = *root;
-    ldg_ev_salt(&out->salt, h->key, out->index);
+    out->salt = salts[i];
     ldg_hash leaf;
     ldg_ev_leaf(&leaf, &out->salt, &out->id);
     if (!ldg_ev_path_verify(&leaf, out->index, out->n, out->path, out->path_len, root)) {

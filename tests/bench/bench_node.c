@@ -1,6 +1,7 @@
 /* Benchmark: end-to-end committed transfers per second on one node, next to the raw rate
  * at which this machine verifies the same BIP-340 signatures on all cores (same run), and
- * the node's peak memory after the run.
+ * the node's peak memory after the run, and the CPU time the node used while committing the
+ * load (user + system, all its threads: on a shared machine steadier than the rate).
  *
  *   bench_node FOLIO_BINARY [TRANSFERS] [ACCOUNTS]
  *
@@ -104,6 +105,24 @@ static void *client_worker(void *arg)
     return NULL;
 }
 
+/* The CPU time (user + system, all threads) process pid has used so far, in seconds: on a
+ * shared machine a steadier measure of the node's cost than the wall-clock rate. */
+static double cpu_s(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 static long peak_rss_kib(pid_t pid)
 {
     char path[64], line[256];
@@ -175,7 +194,7 @@ int main(int argc, char **argv)
     double raw = raw_verify_rate(load, sample, cores);
 
     fprintf(stderr, "bench: submitting over %s with %d clients...\n", rpc_url, CLIENTS);
-    double t0 = now_s();
+    double t0 = now_s(), cpu0 = cpu_s(node);
     pthread_t t[CLIENTS];
     client_job cj[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
@@ -186,12 +205,14 @@ int main(int argc, char **argv)
     for (int i = 0; i < CLIENTS; i++)
         pthread_join(t[i], NULL);
     wait_total(c, committed0 + transfers);
-    double dt = now_s() - t0;
+    double dt = now_s() - t0, cpu = cpu_s(node) - cpu0;
     double e2e = (double)transfers / dt;
     json_t *s = status(c, true);
     long rss = peak_rss_kib(node);
     printf("node e2e: %zu transfers committed in %.2f s = %.0f tx/s (height %lld)\n", transfers, dt,
            e2e, (long long)json_integer_value(json_object_get(s, "height")));
+    printf("node CPU: %.2f s (user + system, all threads) = %.1f us per committed transfer\n", cpu,
+           cpu * 1e6 / (double)transfers);
     /* The machine is shared; measure the baseline again after the run and compare with the
      * better of the two, so a busy moment cannot flatter the ratio. */
     double raw_after = raw_verify_rate(load, sample, cores);

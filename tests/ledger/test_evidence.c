@@ -11,6 +11,7 @@
 #include "ldg_exec.h"
 #include "net_node.h"
 
+#include <openssl/evp.h>
 #include <zstd.h>
 
 #define CHAIN "folio-ev"
@@ -415,8 +416,10 @@ static char *many_lines(size_t n, size_t bad, size_t *len)
     return t;
 }
 
-/* A copy whose line was altered and recompressed keeps the anchored root (the tree covers
- * the records): only ldg_ev_slice_lines_ok catches it, as a mirror must. */
+/* A copy whose line was altered and recompressed: in a version 3 file the record's payload
+ * hash is rebuilt from the line, so the tile no longer hashes to its root and the file is
+ * refused; a version 2 file keeps the anchored root (the tree covers the records) and only
+ * ldg_ev_slice_lines_ok catches it, as a mirror must. */
 static bool sink_keep(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
 {
     (void)s;
@@ -445,11 +448,29 @@ START_TEST(altered_lines)
     ck_assert(ldg_ev_slice_lines_ok(&s, &bad));
     s.line.d[s.line_off[270] + 2] ^= 1; /* one byte of line 271 */
     size_t zl;
+    ck_assert_uint_eq(s.version, 3);
     uint8_t *z2 = ldg_ev_slice_encode(&s, &zl);
+    ck_assert(!ldg_ev_slice_decode(&back, z2, zl));
+    free(z2);
+    s.version = 2; /* the same slice as a version 2 file: SHA-256 salts, records whole */
+    ldg_hash root3 = s.root;
+    ldg_ev_slice_seal(&s);
+    ck_assert(memcmp(root3.b, s.root.b, 32) != 0);
+    z2 = ldg_ev_slice_encode(&s, &zl);
     ck_assert(ldg_ev_slice_decode(&back, z2, zl));
     ck_assert_mem_eq(back.root.b, s.root.b, 32);
     ck_assert(!ldg_ev_slice_lines_ok(&back, &bad));
     ck_assert_uint_eq(bad, 270);
+    /* A record proved from the version 2 file by its tile: the salt of version 2. */
+    FILE *v2 = tmpfile();
+    ck_assert_uint_eq(fwrite(z2, 1, zl, v2), zl);
+    ldg_ev_proved p;
+    ldg_hash salt;
+    ck_assert_int_eq(ldg_ev_tile_by_index(v2, &s.root, 261, &p), LDG_EV_TILE_OK);
+    ldg_ev_salt(&salt, s.key, 261);
+    ck_assert_mem_eq(p.salt.b, salt.b, 32);
+    ldg_ev_proved_free(&p);
+    fclose(v2);
     ldg_ev_slice_clear(&s);
     ldg_ev_slice_clear(&back);
     free(z2);
@@ -557,6 +578,20 @@ static void golden_mth(ldg_hash *out, const ldg_hash *d, size_t n)
     ldg_tagged_hash(out, LDG_TAG_EV_NODE, m, 64);
 }
 
+/* The AES-256-CTR keystream of key (counter block 0 first), n salts long, written from the
+ * spec (§2) with OpenSSL's cipher, not ldg_ev_salts. */
+static uint8_t *golden_keystream(const uint8_t key[32], size_t n)
+{
+    uint8_t *ks = calloc(n, 32), iv[16] = {0};
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int len;
+    ck_assert(EVP_EncryptInit_ex(c, EVP_aes_256_ctr(), NULL, key, iv));
+    ck_assert(EVP_EncryptUpdate(c, ks, &len, ks, (int)(n * 32)));
+    ck_assert_int_eq(len, (int)(n * 32));
+    EVP_CIPHER_CTX_free(c);
+    return ks;
+}
+
 /* Each slice's file: its tiles' raw bytes (the slice key is random, so the key-free part)
  * into a running hash; its root recomputed from the head's key and the tiles' records. */
 static bool sink_golden(void *arg, const ldg_ev_slice *s, const uint8_t *z, size_t zl)
@@ -565,8 +600,9 @@ static bool sink_golden(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     ldg_ev_slice_head *h = malloc(sizeof *h);
     ck_assert_int_eq(ldg_ev_head_decode(h, z, zl), 1);
     ck_assert_uint_eq(h->n, s->n);
+    ck_assert_uint_eq(h->version, 3);
     ldg_hash *leaves = malloc(h->n * sizeof *leaves);
-    ldg_ev_slice back = {0};
+    ldg_ev_slice back = {.version = 3};
     size_t pos = h->head_zlen;
     for (uint32_t k = 0; k < h->tiles; k++) {
         unsigned long long rl = ZSTD_getFrameContentSize(z + pos, h->zlen[k]);
@@ -579,12 +615,10 @@ static bool sink_golden(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
         pos += h->zlen[k];
     }
     ck_assert_uint_eq(pos, zl);
+    uint8_t *ks = golden_keystream(h->key, h->n);
     for (size_t i = 0; i < h->n; i++) {
         uint8_t m[64];
-        memcpy(m, h->key, 32);
-        for (int b = 0; b < 8; b++)
-            m[32 + b] = (uint8_t)((uint64_t)i >> (56 - 8 * b));
-        ldg_tagged_hash((ldg_hash *)(void *)m, LDG_TAG_EV_SALT, m, 40);
+        memcpy(m, ks + 32 * i, 32); /* the salt: bytes [32 i, 32 i + 32) of the keystream */
         ldg_tagged_hash((ldg_hash *)(void *)(m + 32), LDG_TAG_EV_RECORD,
                         back.rec.d + back.rec_off[i], back.rec_off[i + 1] - back.rec_off[i]);
         ldg_tagged_hash(&leaves[i], LDG_TAG_EV_LEAF, m, 64);
@@ -592,6 +626,7 @@ static bool sink_golden(void *arg, const ldg_ev_slice *s, const uint8_t *z, size
     ldg_hash root;
     golden_mth(&root, leaves, h->n);
     ck_assert_mem_eq(root.b, s->root.b, 32);
+    free(ks);
     ldg_enc_u64(acc, s->t_first);
     ldg_enc_u64(acc, s->t_last);
     ldg_ev_slice_clear(&back);
@@ -621,8 +656,10 @@ START_TEST(ingest_fixed_output)
     ldg_sha256(&all, ldg_enc_data(&acc), ldg_enc_len(&acc));
     ldg_hex_encode(hex, all.b, 32);
     /* Computed by the ingest before its speed work (commit "evidence: a fixed-output ingest
-     * test"); any change to a record, line, tile layout, time range or digest changes it. */
-    ck_assert_str_eq(hex, "385a586bdef63fa6933e0261363e23417fa6a9f4ba6c4a8844f143cdd724581d");
+     * test"), then again when version 3 files dropped the payload hash from the tiles' records
+     * (the roots are checked above against salts and hashes written from the spec); any
+     * change to a record, line, tile layout, time range or digest changes it. */
+    ck_assert_str_eq(hex, "cc79a8f3b81cd120f2fe3ec4175c1b997f36728dc9f3c6e54a5823c15e60c403");
     ldg_enc_free(&acc);
     free(t);
 }

@@ -589,56 +589,6 @@ START_TEST(test_lean_nodes)
 }
 END_TEST
 
-/* One version built in passes (ldg_smt_update then ldg_smt_update_more, as state sync's
- * finish does) is the version built at once: the same root, the same nodes (none left
- * behind by a rewrite), readable and provable; registers cut between passes included. */
-START_TEST(test_update_in_passes)
-{
-    tl_rng r;
-    tl_rng_init(&r, tl_seed("smt passes", 0x5eed0003));
-    model *m = calloc(1, sizeof *m);
-    make_keys(m, &r);
-    uint8_t(*bufs)[9] = calloc(NKEYS, 9);
-    for (int i = 0; i < NKEYS; i++) {
-        m->has[i] = true;
-        m->val[i] = 1 + tl_rng_below(&r, 1000000);
-    }
-    ldg_write *w = calloc(NKEYS, sizeof *w);
-    size_t n = model_writes(m, w, bufs);
-    const uint64_t H = 77;
-    ldg_memkv *kv1 = ldg_memkv_new(), *kv2 = ldg_memkv_new();
-    ldg_smt *t1, *t2;
-    ck_assert_int_eq(ldg_smt_open(&t1, ldg_memkv_base(kv1), H, true), LDG_OK);
-    ck_assert_int_eq(ldg_smt_open(&t2, ldg_memkv_base(kv2), H, true), LDG_OK);
-    ldg_hash once = apply(t1, kv1, H, w, n), passes;
-    for (size_t at = 0, len; at < n; at += len) {
-        len = 1 + tl_rng_below(&r, 40);
-        len = len > n - at ? n - at : len;
-        if (at == 0)
-            ck_assert_int_eq(ldg_smt_update(t2, H, w, len, &passes), LDG_OK);
-        else
-            ck_assert_int_eq(ldg_smt_update_more(t2, w + at, len, &passes), LDG_OK);
-        const ldg_write *sw;
-        size_t sn = ldg_smt_staged(t2, &sw);
-        ldg_memkv_apply(kv2, sw, sn);
-        ldg_smt_commit(t2);
-        ldg_smt_stored(t2, H);
-    }
-    ck_assert(!memcmp(once.b, passes.b, 32));
-    check_rows(ldg_memkv_base(kv2), ldg_memkv_base(kv1), 0);
-    ck_assert_uint_eq(ldg_memkv_count(kv1), ldg_memkv_count(kv2));
-    for (int k = 0; k < 16; k++)
-        check_proof(ldg_memkv_base(kv2), H, &passes, m, (int)tl_rng_below(&r, NKEYS));
-    ldg_smt_free(t1);
-    ldg_smt_free(t2);
-    ldg_memkv_free(kv1);
-    ldg_memkv_free(kv2);
-    free(w);
-    free(bufs);
-    free(m);
-}
-END_TEST
-
 /* Bytes that are not a proof: refused with DECODE, never asserting. */
 START_TEST(test_proof_bad_bytes)
 {
@@ -699,7 +649,6 @@ int main(void)
     tcase_add_test(tc, test_small_trees);
     tcase_add_test(tc, test_worked_values);
     tcase_add_test(tc, test_proof_bad_bytes);
-    tcase_add_test(tc, test_update_in_passes);
     tcase_add_test(tc, test_pinned_roots);
     tcase_add_test(tc, test_lean_nodes);
     tcase_add_test(tc, test_model_keep_all);
