@@ -658,6 +658,12 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Lines the ingest reads before hashing them on every core (ldg_ev_reader_batch): 4096 lines
  * of ~300 bytes are one 1 MiB read; the batch's memory is 48 bytes a line (196 KiB). */
 #define LDG_EV_BATCH_LINES 4096
+/* Changed records of a file `evidence ingest` reports one by one (line, offset, payload
+ * hash anchored and now) when it refuses it (SOURCE_CHANGED); the others are counted. */
+#define LDG_EV_CHANGED_SHOWN_MAX 64
+/* Files `evidence ingest DIR` takes from one folder (their names are held, sorted): a
+ * folder with more is refused, to be named in parts. */
+#define LDG_EV_INGEST_DIR_FILES_MAX 65536
 /* Threads of the ingest's pool (besides the reader): one per core, at most this many; each
  * holds a zstd context and one tile's buffers (about 1 MiB). */
 #define LDG_EV_INGEST_THREADS_MAX 16
@@ -666,6 +672,22 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 #define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
 /* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
 #define LDG_EV_LIST_MAX 256
+/* Index pages (of LDG_EV_LIST_MAX roots) one sync pass reads from one mirror, from where
+ * the last pass stopped (evidence.md §2.4): a pass's time and requests stay bounded however
+ * long the mirror's index; a member far behind catches up over several passes. */
+#define LDG_EV_SYNC_PAGES_MAX 16
+/* Members listed in an `evidence anchor` reply's attested_by (attested_copies counts them
+ * all): the reply stays small however many members keep a copy. */
+#define LDG_EV_ATTESTERS_SHOWN 64
+/* Anchored slices one sync pass examines for the retention period (evidence.md §2.3), from
+ * where the last pass stopped in the store's index: each may be read whole, so a pass reads
+ * at most this many slice files; a store of N slices is gone through every N / 32 passes. */
+#define LDG_EV_RETENTION_STEP 32
+/* Slices of one mirror kept to be retried at the next passes (not anchored on this chain
+ * yet, not given, refused, not attested in time), in its cursor file (32 bytes each): the
+ * pass reads a further page only while a whole page would still fit, so nothing listed is
+ * ever dropped; a mirror whose slices keep failing stops being paged, not being retried. */
+#define LDG_EV_SYNC_PENDING_MAX 1024
 /* How long the node's sync thread waits for its evidence.attest to commit before it counts
  * the slice as failed (retried next pass): a few blocks' time, well under a tx's expiry. */
 #define LDG_EV_ATTEST_WAIT_MS 30000

@@ -222,6 +222,8 @@ net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
     n->lock_fd = net_home_lock(opts->home, &holder, err, err_len);
     n->release_lock = opts->release_lock;
     int rc = n->lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
+    if (rc == 0 && !net_evsync_open(n, opts->ev_passphrase, err, err_len))
+        rc = 1;
     if (rc == 0)
         net_admit_set_metrics(n->admit, n->metrics);
     if (rc == 0)
