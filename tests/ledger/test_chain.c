@@ -867,7 +867,10 @@ START_TEST(test_background_commit_matches_synced)
     ck_assert_int_eq(ldg_chain_open(&a, dir, reg, &gen, false), LDG_OK);
     ck_assert_int_eq(ldg_chain_open(&bg, dir_b, reg, &gen, false), LDG_OK);
     ldg_chain_set_cache_limits(bg, 24, 1 << 20);
-    ldg_chain_set_write_delay(bg, 3000);
+    /* 60 ms before each background write: longer than a foreground block takes even under
+     * ASan on a loaded machine (3 ms was not, and the queue then never filled), so the queue
+     * fills within a few blocks; 40 blocks cost about 2.4 s of writer sleep. */
+    ldg_chain_set_write_delay(bg, 60000);
     const uint64_t issued = 1000000;
     const int blocks = 40;
     bool behind = false; /* the queue was full at least once */
