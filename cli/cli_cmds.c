@@ -564,9 +564,12 @@ const cli_cmd cli_cmds[] = {
      "add the certificate to HOME/tls/revoked: the node refuses connections presenting it", NULL},
 
     /* evidence */
-    {"evidence", "ingest", "FILE...", 1, CLI_ARGS_ANY, true,
-     "slice log files into records, store the slices and anchor each (broker)",
+    {"evidence", "ingest", "FILE|DIR...", 1, CLI_ARGS_ANY, true,
+     "slice log files (a folder: its files, by name) into records, store the slices and "
+     "anchor each (broker)",
      OPTS({"--store", "DIR", "the evidence store (default HOME/evidence)", false},
+          {"--subject", "BROKER",
+           "the broker whose logs these are: its key signs the anchors (as --as)", false},
           {"--format", "lines|jsonl|csv", "the logs' format (default lines, or the schema's)",
            false},
           {"--schema", "FILE",
@@ -584,6 +587,7 @@ const cli_cmd cli_cmds[] = {
      "it links to",
      OPTS({"--out", "FILE", "where to write the bundle (or -o FILE)", false},
           {"-o", "FILE", "the same as --out", false},
+          {"--record", "ID", "the record's id (64 hex), as RECORD_ID", false},
           {"--file", "F", "the record's log file, as given to ingest", false},
           {"--line", "N", "the record's line in that file", false},
           {"--store", "DIR", "the evidence store (default HOME/evidence)", false},

@@ -29,7 +29,8 @@ static bool valued(const char *a)
            !strcmp(a, "--line") || !strcmp(a, "--store") || !strcmp(a, "--genesis") ||
            !strcmp(a, "--investor") || !strcmp(a, "--isin") || !strcmp(a, "--format") ||
            !strcmp(a, "--schema") || !strcmp(a, "--older-than") || !strcmp(a, "--from") ||
-           !strcmp(a, "--slice") || !strcmp(a, "--copies");
+           !strcmp(a, "--slice") || !strcmp(a, "--copies") || !strcmp(a, "--subject") ||
+           !strcmp(a, "--record");
 }
 
 /* The k-th positional argument after the verb, or NULL. */
@@ -346,7 +347,12 @@ typedef struct prior {
     uint8_t *have;
     uint64_t n, cap; /* highest line known */
     uint64_t changed;
-    uint64_t shown[8]; /* the first changed lines */
+    /* The first changed records, reported one by one: line, byte offset, the payload hash
+     * anchored and the one the file has now. */
+    struct {
+        uint64_t seq, offset;
+        ldg_hash was, now;
+    } shown[LDG_EV_CHANGED_SHOWN_MAX];
 } prior;
 
 static void prior_put(prior *pr, uint64_t seq, const ldg_hash *h)
@@ -459,8 +465,12 @@ static bool keep_new_prior(prior *pr, const ldg_ev_record *r)
     if (r->seq > pr->n || !pr->have[r->seq - 1])
         return true;
     if (memcmp(pr->hash[r->seq - 1].b, r->payload_hash.b, LDG_HASH_LEN) != 0 &&
-        pr->changed++ < LDG_ARRAY_LEN(pr->shown))
-        pr->shown[pr->changed - 1] = r->seq;
+        pr->changed++ < LDG_ARRAY_LEN(pr->shown)) {
+        pr->shown[pr->changed - 1].seq = r->seq;
+        pr->shown[pr->changed - 1].offset = r->offset;
+        pr->shown[pr->changed - 1].was = pr->hash[r->seq - 1];
+        pr->shown[pr->changed - 1].now = r->payload_hash;
+    }
     return false;
 }
 
@@ -648,15 +658,28 @@ static int check_changed(ingest *in, const char *file)
         return CLI_OK;
     char list[160] = "";
     size_t at = 0;
-    for (uint64_t i = 0; i < pr->changed && i < LDG_ARRAY_LEN(pr->shown); i++)
+    for (uint64_t i = 0; i < pr->changed && i < 8; i++)
         at += (size_t)snprintf(list + at, sizeof list - at, "%s%llu", i ? ", " : "",
-                               (unsigned long long)pr->shown[i]);
+                               (unsigned long long)pr->shown[i].seq);
+    for (uint64_t i = 0; !in->ctx->json && i < pr->changed && i < LDG_ARRAY_LEN(pr->shown); i++) {
+        char was[65], now[65]; /* record by record, before the error's sentence */
+        ldg_hex_encode(was, pr->shown[i].was.b, LDG_HASH_LEN);
+        ldg_hex_encode(now, pr->shown[i].now.b, LDG_HASH_LEN);
+        fprintf(stderr,
+                "%s: line %llu (byte offset %llu) changed: payload hash anchored %.16s, "
+                "now %.16s\n",
+                file, (unsigned long long)pr->shown[i].seq, (unsigned long long)pr->shown[i].offset,
+                was, now);
+    }
+    if (!in->ctx->json && pr->changed > LDG_ARRAY_LEN(pr->shown))
+        fprintf(stderr, "%s: and %llu more changed lines\n", file,
+                (unsigned long long)(pr->changed - LDG_ARRAY_LEN(pr->shown)));
     if (pr->changed)
         cli_fail(in->ctx, "SOURCE_CHANGED",
                  "%s: %llu line%s changed since anchored (line %s%s)%s; nothing was stored or "
                  "anchored",
                  file, (unsigned long long)pr->changed, pr->changed == 1 ? "" : "s", list,
-                 pr->changed > LDG_ARRAY_LEN(pr->shown) ? ", ..." : "",
+                 pr->changed > 8 ? ", ..." : "",
                  in->lines < pr->n ? ", and anchored lines are gone from its end" : "");
     else
         cli_fail(in->ctx, "SOURCE_CHANGED",
@@ -814,6 +837,95 @@ static int load_schema(cli_ctx *ctx, int argc, char **argv, ldg_ev_schema *s, bo
     return CLI_OK;
 }
 
+static int path_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The regular files of folder dir (not hidden, not in sub-folders), sorted by name, into
+ * *out (each malloc'd); a folder with none or with more than LDG_EV_INGEST_DIR_FILES_MAX is
+ * refused. */
+static int folder_files(cli_ctx *ctx, const char *dir, char ***out, size_t *n)
+{
+    DIR *d = opendir(dir);
+    *out = NULL, *n = 0;
+    if (!d) {
+        cli_fail(ctx, "IO", "cannot read the folder %s: %s", dir, strerror(errno));
+        return CLI_LOCAL;
+    }
+    size_t cap = 0;
+    bool too_many = false;
+    for (struct dirent *de; !too_many && (de = readdir(d));) {
+        char full[NET_PATH_MAX];
+        struct stat fs;
+        if (de->d_name[0] == '.' ||
+            (size_t)snprintf(full, sizeof full, "%s/%s", dir, de->d_name) >= sizeof full ||
+            stat(full, &fs) != 0 || !S_ISREG(fs.st_mode))
+            continue;
+        too_many = *n == LDG_EV_INGEST_DIR_FILES_MAX;
+        if (!too_many && *n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = realloc(*out, cap * sizeof **out);
+            LDG_ASSERT(*out);
+        }
+        if (!too_many) {
+            (*out)[*n] = strdup(full);
+            LDG_ASSERT((*out)[(*n)++]);
+        }
+    }
+    closedir(d);
+    if (too_many || *n == 0) {
+        if (too_many)
+            cli_fail(ctx, "TOO_MANY_FILES",
+                     "the folder %s holds more than %d files: name them in parts; nothing was "
+                     "stored or anchored from it",
+                     dir, LDG_EV_INGEST_DIR_FILES_MAX);
+        else
+            cli_fail(ctx, "NO_FILES",
+                     "the folder %s holds no log file (regular files, not hidden, not in "
+                     "sub-folders)",
+                     dir);
+        return CLI_REJECTED;
+    }
+    qsort(*out, *n, sizeof **out, path_cmp);
+    return CLI_OK;
+}
+
+/* A file, or each file of a folder in name order (folder_files). */
+static int ingest_arg(ingest *in, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ingest_one(in, path);
+    char **names;
+    size_t n;
+    int rc = folder_files(in->ctx, path, &names, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (rc == CLI_OK)
+            rc = ingest_one(in, names[i]);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* --subject BROKER: the broker whose log it is. The subject of a slice is the account that
+ * anchors it (evidence.md §3), so it names the key that signs, as --as does. */
+static int ingest_subject(cli_ctx *ctx, int argc, char **argv)
+{
+    const char *subject = cli_opt(argc, argv, "--subject");
+    if (subject && ctx->as && strcmp(subject, ctx->as) != 0) {
+        cli_fail(ctx, "USAGE",
+                 "--subject %s and --as %s differ: a slice's subject is the broker that signs "
+                 "its anchor, so name one key",
+                 subject, ctx->as);
+        return CLI_USAGE;
+    }
+    if (subject)
+        ctx->as = subject;
+    return CLI_OK;
+}
+
 static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
 {
     char store[NET_PATH_MAX];
@@ -829,14 +941,16 @@ static int cmd_ingest(cli_ctx *ctx, int argc, char **argv)
     in.schema = lines ? NULL : schema;
     in.pg.tty = isatty(STDERR_FILENO);
     in.pg.on = (in.pg.tty || cli_flag(argc, argv, "--progress")) && !ctx->json;
-    int rc = cli_load_config(ctx);
+    int rc = ingest_subject(ctx, argc, argv);
+    if (rc == CLI_OK)
+        rc = cli_load_config(ctx);
     if (rc == CLI_OK)
         rc = store_dir(ctx, argc, argv, store, sizeof store);
     if (rc == CLI_OK)
         rc = subject_of_signer(ctx, &in.subject);
     const char *file;
     for (int k = 0; rc == CLI_OK && (file = positional(argc, argv, k)); k++)
-        rc = ingest_one(&in, file);
+        rc = ingest_arg(&in, file);
     free(in.roots);
     net_evindex_batch_free(&in.idx);
     free(in.pr.hash);
@@ -1144,11 +1258,18 @@ static int cmd_prove(cli_ctx *ctx, int argc, char **argv)
     ldg_hash id, gh;
     const char *out = out_opt(argc, argv), *rid = positional(argc, argv, 0);
     const char *file = cli_opt(argc, argv, "--file"), *line = cli_opt(argc, argv, "--line");
+    const char *rec = cli_opt(argc, argv, "--record"); /* the same as RECORD_ID */
     uint64_t seq = 0;
+    if (rec && rid) {
+        cli_fail(ctx, "USAGE", "evidence prove takes RECORD_ID or --record ID, not both");
+        return CLI_USAGE;
+    }
+    rid = rec ? rec : rid;
     if (!out || (rid ? file || line || ldg_hex_decode(id.b, LDG_HASH_LEN, rid) != 0
                      : !file || !cli_parse_u64(line, LDG_EV_FILE_RECORDS_MAX, &seq) || !seq)) {
         cli_fail(ctx, "USAGE",
-                 "evidence prove needs a record id (64 hex), or --file F --line N, and --out FILE");
+                 "evidence prove needs a record id (64 hex; RECORD_ID or --record ID), or --file F "
+                 "--line N, and --out FILE");
         return CLI_USAGE;
     }
     char store[NET_PATH_MAX];
@@ -1551,7 +1672,7 @@ static int cmd_verify(cli_ctx *ctx, int argc, char **argv)
 /* What the chain says of an anchored slice root. */
 typedef net_ev_anchored anchored;
 
-static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
+static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out, json_t **by)
 {
     ldg_enc e;
     ldg_enc_init(&e);
@@ -1570,6 +1691,9 @@ static int anchor_facts(cli_ctx *ctx, const ldg_hash *root, anchored *out)
     out->copies = (uint64_t)json_integer_value(json_object_get(j, "attested_copies"));
     bool ok = hex_field(j, "subject", out->subject.b, LDG_ACCOUNT_LEN) &&
               hex_field(j, "txid", out->txid.b, LDG_HASH_LEN);
+    json_t *a = json_object_get(j, "attested_by");
+    if (by) /* the members keeping a copy, each an account and a height (NULL: none given) */
+        *by = json_is_array(a) ? json_incref(a) : NULL;
     json_decref(j);
     if (!ok) {
         cli_fail(ctx, "PROTOCOL", "the node's evidence anchor reply is malformed");
@@ -1592,7 +1716,7 @@ static int verify_copy(cli_ctx *ctx, const char *from, const ldg_hash *root, uin
     char path[NET_PATH_MAX + 80], hex[65];
     slice_path(path, sizeof path, from, root, "slice");
     ldg_hex_encode(hex, root->b, LDG_HASH_LEN);
-    int rc = anchor_facts(ctx, root, an);
+    int rc = anchor_facts(ctx, root, an, NULL);
     if (rc == CLI_OK)
         rc = read_bounded(ctx, path, ZSTD_COMPRESSBOUND(LDG_EV_SLICE_RAW_MAX), z, zl);
     if (rc != CLI_OK)
@@ -1646,7 +1770,7 @@ static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, u
     net_evorigin_signer sg;
     int rc = origin_signer(ctx, &kp, &sg);
     if (rc == CLI_OK)
-        rc = anchor_facts(ctx, root, an);
+        rc = anchor_facts(ctx, root, an, NULL);
     if (rc != CLI_OK) {
         explicit_bzero(&kp, sizeof kp);
         return rc;
@@ -1657,7 +1781,7 @@ static int restore_remote(cli_ctx *ctx, const char *url, const ldg_hash *root, u
         cli_fail(ctx, "UNAVAILABLE", "cannot reach %s: %s", url, err);
         return CLI_UNAVAILABLE;
     }
-    *z = net_evorigin_fetch(c, &sg, root, zl, err, sizeof err);
+    *z = net_evorigin_fetch(c, &sg, root, zl, NULL, err, sizeof err);
     explicit_bzero(&kp, sizeof kp);
     net_client_close(c);
     if (!*z) {
@@ -1766,7 +1890,7 @@ static int cmd_mirror(cli_ctx *ctx, int argc, char **argv)
  * anchor`, evidence.attest goes through cli_submit (checked, submitted, waited for). */
 static ldg_err sync_anchor(void *arg, const ldg_hash *root, net_ev_anchored *out)
 {
-    return anchor_facts(arg, root, out) == CLI_OK ? LDG_OK : LDG_ERR_NOT_FOUND;
+    return anchor_facts(arg, root, out, NULL) == CLI_OK ? LDG_OK : LDG_ERR_NOT_FOUND;
 }
 
 static ldg_err sync_attest(void *arg, const ldg_hash *root, char *err, size_t err_len)
@@ -1817,9 +1941,11 @@ static int cmd_sync(cli_ctx *ctx, int argc, char **argv)
     ldg_err e = net_evpass_run(&cfg, &ops, &st);
     explicit_bzero(&kp, sizeof kp);
     if (ctx->json) {
-        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I}", "mirrors", (json_int_t)st.mirrors, "copied",
-                              (json_int_t)st.copied, "refused", (json_int_t)st.refused, "failed",
-                              (json_int_t)st.failed, "purged", (json_int_t)st.purged);
+        json_t *j = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "mirrors",
+                              (json_int_t)st.mirrors, "copied", (json_int_t)st.copied, "refused",
+                              (json_int_t)st.refused, "failed", (json_int_t)st.failed, "purged",
+                              (json_int_t)st.purged, "listed", (json_int_t)st.listed, "index_pages",
+                              (json_int_t)st.pages, "pending", (json_int_t)st.pending);
         cli_print_json(j);
         json_decref(j);
     }
@@ -1892,8 +2018,10 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
         bool anch = *json_string_value(json_object_get(j, "anchor_tx"));
         pending += !anch;
         anchored an;
-        if (cp && anch && (rc = anchor_facts(ctx, &roots[i], &an)) == CLI_OK) {
+        json_t *by = NULL;
+        if (cp && anch && (rc = anchor_facts(ctx, &roots[i], &an, &by)) == CLI_OK) {
             json_object_set_new(j, "attested_copies", json_integer((json_int_t)an.copies));
+            json_object_set_new(j, "attested_by", by ? by : json_array());
             short_of += an.copies < want;
         }
         json_array_append_new(all, j);
@@ -1922,7 +2050,14 @@ static int cmd_status(cli_ctx *ctx, int argc, char **argv)
                json_string_value(json_object_get(j, "time_first")),
                json_string_value(json_object_get(j, "time_last")), *tx ? "anchored by " : "",
                *tx ? tx : "NOT ANCHORED (folio evidence anchor)");
-        json_t *c = json_object_get(j, "attested_copies");
+        json_t *c = json_object_get(j, "attested_copies"), *by = json_object_get(j, "attested_by");
+        for (size_t k = 0; k < json_array_size(by); k++) {
+            json_t *m = json_array_get(by, k);
+            printf("%s%.16s (block %lld)%s", k ? ", " : "    copies kept by: ",
+                   json_string_value(json_object_get(m, "member")),
+                   (long long)json_integer_value(json_object_get(m, "height")),
+                   k + 1 == json_array_size(by) ? "\n" : "");
+        }
         if (c && (uint64_t)json_integer_value(c) < want)
             printf("    FEWER COPIES: %lld attested, %llu required (folio evidence mirror)\n",
                    (long long)json_integer_value(c), (unsigned long long)want);

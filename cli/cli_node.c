@@ -1,5 +1,6 @@
 /* folio init; folio node start|stop|status */
 #include "cli.h"
+#include "net_evsync.h"
 #include "net_file.h"
 #include "net_node.h"
 
@@ -95,7 +96,7 @@ static bool signal_node(const char *home, int pid, int sig)
 
 /* snap: --sync-from-checkpoint; http: --http HOST:PORT (or NULL). */
 static int start_foreground(cli_ctx *ctx, bool dev, bool observer, bool snap, const char *http,
-                            int ready_fd)
+                            int ready_fd, const char *evpass)
 {
     char err[512];
     net_node_opts o = {.home = ctx->home,
@@ -103,7 +104,8 @@ static int start_foreground(cli_ctx *ctx, bool dev, bool observer, bool snap, co
                        .ready_fd = ready_fd,
                        .observer = observer,
                        .sync_from_checkpoint = snap,
-                       .http = http};
+                       .http = http,
+                       .ev_passphrase = evpass};
     int rc = net_node_run(&o, err, sizeof err);
     if (rc != 0) {
         cli_fail(ctx, "NODE_FAILED", "%s", err);
@@ -112,7 +114,8 @@ static int start_foreground(cli_ctx *ctx, bool dev, bool observer, bool snap, co
     return CLI_OK;
 }
 
-static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap, const char *http)
+static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap, const char *http,
+                          const char *evpass)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -140,7 +143,7 @@ static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap, cons
             close(fd);
             close(devnull);
         }
-        _exit(start_foreground(ctx, dev, observer, snap, http, fds[1]));
+        _exit(start_foreground(ctx, dev, observer, snap, http, fds[1], evpass));
     }
     close(fds[1]);
     char ok = 0;
@@ -168,6 +171,52 @@ static int start_detached(cli_ctx *ctx, bool dev, bool observer, bool snap, cons
                ctx->cfg.rpc_url, dev ? " in development mode" : "", ctx->home);
     }
     return CLI_OK;
+}
+
+/* The key that signs the node's evidence.attest ([evidence] attest_as, specs/evidence.md
+ * §2.4), when the node has mirrors: a sealed one is opened with the passphrase of
+ * [evidence] attest_passphrase_file, else $FOLIO_PASSPHRASE or the terminal, as every
+ * sealed key (cli_passphrase); pass gets the latter for the node. Checked here, so that
+ * `node start --detach` says what is wrong before it forks. */
+static int attest_key_check(cli_ctx *ctx, char pass[NET_PASSPHRASE_MAX + 1], bool *have)
+{
+    *have = false;
+    if (!ctx->cfg.ev_mirrors[0])
+        return CLI_OK;
+    const char *as = net_evsync_key_name(&ctx->cfg);
+    if (!ctx->cfg.ev_attest_pass_file[0] && net_key_encrypted(ctx->home, as)) {
+        int tty = getenv("FOLIO_PASSPHRASE") ? -1 : open("/dev/tty", O_RDWR | O_CLOEXEC);
+        if (!getenv("FOLIO_PASSPHRASE") && tty < 0) {
+            cli_fail(ctx, "NO_PASSPHRASE",
+                     "the key '%s' ([evidence] attest_as) is sealed and the node has no "
+                     "passphrase for it: set [evidence] attest_passphrase_file (a file only its "
+                     "owner can read), or FOLIO_PASSPHRASE, or start the node from a terminal",
+                     as);
+            return CLI_USAGE;
+        }
+        if (tty >= 0)
+            close(tty);
+        char prompt[NET_KEY_NAME_MAX + 64];
+        snprintf(prompt, sizeof prompt, "passphrase of key '%s' ([evidence] attest_as): ", as);
+        int rc = cli_passphrase(ctx, prompt, false, pass);
+        if (rc != CLI_OK)
+            return rc;
+        *have = true;
+    }
+    ldg_keypair kp;
+    char err[NET_PATH_MAX + 256];
+    ldg_err e = net_evsync_key(ctx->home, &ctx->cfg, *have ? pass : NULL, &kp, err, sizeof err);
+    explicit_bzero(&kp, sizeof kp);
+    if (e == LDG_OK)
+        return CLI_OK;
+    cli_fail(ctx,
+             e == LDG_ERR_DENIED                       ? "NO_PASSPHRASE"
+             : e == LDG_ERR_CRYPTO                     ? "BAD_PASSPHRASE"
+             : e == LDG_ERR_NOT_FOUND                  ? "NO_KEY"
+             : e == LDG_ERR_INVALID || e == LDG_ERR_IO ? "BAD_PASSPHRASE_FILE"
+                                                       : "BAD_KEY",
+             "%s", err);
+    return CLI_USAGE;
 }
 
 /* Asks over the RPC socket; used only when the lock's holder cannot be seen (another pid
@@ -519,9 +568,15 @@ int cli_node_main(cli_ctx *ctx, int argc, char **argv)
         bool observer = cli_flag(argc, argv, "--observer");
         bool snap = cli_flag(argc, argv, "--sync-from-checkpoint");
         const char *http = cli_opt(argc, argv, "--http");
-        if (cli_flag(argc, argv, "--detach"))
-            return start_detached(ctx, dev, observer, snap, http);
-        return start_foreground(ctx, dev, observer, snap, http, -1);
+        char pass[NET_PASSPHRASE_MAX + 1] = "";
+        bool have = false;
+        rc = attest_key_check(ctx, pass, &have);
+        if (rc == CLI_OK)
+            rc = cli_flag(argc, argv, "--detach")
+                     ? start_detached(ctx, dev, observer, snap, http, have ? pass : NULL)
+                     : start_foreground(ctx, dev, observer, snap, http, -1, have ? pass : NULL);
+        explicit_bzero(pass, sizeof pass);
+        return rc;
     }
     if (!strcmp(verb, "stop"))
         return node_stop(ctx);

@@ -25,12 +25,13 @@ typedef struct ldg_hash {
 /* The state tree (ldg_smt.h, specs/state.md §5.2). */
 #define LDG_TAG_SMT_KEY "folio/smt/key"           /* path of a state key */
 #define LDG_TAG_SMT_VALUE "folio/smt/value"       /* hash of a value */
-#define LDG_TAG_SMT_LEAF "folio/smt/leaf"         /* leaf of the main tree */
-#define LDG_TAG_SMT_INNER "folio/smt/inner"       /* binary inner hash of the main tree */
+#define LDG_TAG_SMT_LEAF "folio/smt/leaf"         /* leaf of the plain tree P */
+#define LDG_TAG_SMT_INNER "folio/smt/inner"       /* binary inner hash of P and G */
 #define LDG_TAG_SMT_REGPATH "folio/smt/regpath"   /* path of a register leaf */
-#define LDG_TAG_SMT_REGISTER "folio/smt/register" /* register leaf of the main tree */
+#define LDG_TAG_SMT_REGISTER "folio/smt/register" /* register leaf of the registers tree G */
 #define LDG_TAG_SUM_LEAF "folio/sum/leaf"         /* leaf (holding) of a register */
 #define LDG_TAG_SUM_INNER "folio/sum/inner"       /* binary inner hash of a register */
+#define LDG_TAG_SMT_ROOT "folio/smt/root" /* state root: the plain tree ‖ the registers tree */
 
 void ldg_sha256(ldg_hash *out, const void *data, size_t len);
 

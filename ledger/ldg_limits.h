@@ -205,6 +205,16 @@
  * from ~50 to ~450 ms). bench_node measured no change in throughput at this size. */
 #define LDG_STORE_WAL_MAX (16 * 1024 * 1024)
 
+/* The node process's malloc (net_node_open, mallopt): blocks up to LDG_MALLOC_MMAP_MAX
+ * come from the heap and are reused, and up to LDG_MALLOC_TRIM_MAX of free heap is kept
+ * rather than handed back. glibc's defaults map each large block (a block's write batch,
+ * record, decoded transactions) afresh and unmap it after, so every block paid a page fault
+ * and a zeroed page per 4 KiB it touched: ~6% of the executor thread in profiles of
+ * bench_node, halved by these. The cost is that up to LDG_MALLOC_TRIM_MAX of memory
+ * freed after a burst stays with the process (its peak is unchanged). */
+#define LDG_MALLOC_MMAP_MAX (32 * 1024 * 1024)
+#define LDG_MALLOC_TRIM_MAX (256 * 1024 * 1024)
+
 /* Rows one internal state scan visits: the contract VM's storage scans (a self-destructed
  * contract's slots, storage dumps). Part of the state transition, so it must not change; no
  * RPC list uses it any more (they are paged: LDG_QUERY_PAGE_MAX). */
@@ -648,6 +658,12 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 /* Lines the ingest reads before hashing them on every core (ldg_ev_reader_batch): 4096 lines
  * of ~300 bytes are one 1 MiB read; the batch's memory is 48 bytes a line (196 KiB). */
 #define LDG_EV_BATCH_LINES 4096
+/* Changed records of a file `evidence ingest` reports one by one (line, offset, payload
+ * hash anchored and now) when it refuses it (SOURCE_CHANGED); the others are counted. */
+#define LDG_EV_CHANGED_SHOWN_MAX 64
+/* Files `evidence ingest DIR` takes from one folder (their names are held, sorted): a
+ * folder with more is refused, to be named in parts. */
+#define LDG_EV_INGEST_DIR_FILES_MAX 65536
 /* Threads of the ingest's pool (besides the reader): one per core, at most this many; each
  * holds a zstd context and one tile's buffers (about 1 MiB). */
 #define LDG_EV_INGEST_THREADS_MAX 16
@@ -656,6 +672,22 @@ _Static_assert((unsigned long long)LDG_COMMITTEE_MEMBERS_MAX *LDG_COMMITTEE_WEIG
 #define LDG_EV_FETCH_CHUNK (4u * 1024 * 1024)
 /* Slice roots in one `evidence slices` reply (paged by root): 256 x 67 bytes of JSON. */
 #define LDG_EV_LIST_MAX 256
+/* Index pages (of LDG_EV_LIST_MAX roots) one sync pass reads from one mirror, from where
+ * the last pass stopped (evidence.md §2.4): a pass's time and requests stay bounded however
+ * long the mirror's index; a member far behind catches up over several passes. */
+#define LDG_EV_SYNC_PAGES_MAX 16
+/* Members listed in an `evidence anchor` reply's attested_by (attested_copies counts them
+ * all): the reply stays small however many members keep a copy. */
+#define LDG_EV_ATTESTERS_SHOWN 64
+/* Anchored slices one sync pass examines for the retention period (evidence.md §2.3), from
+ * where the last pass stopped in the store's index: each may be read whole, so a pass reads
+ * at most this many slice files; a store of N slices is gone through every N / 32 passes. */
+#define LDG_EV_RETENTION_STEP 32
+/* Slices of one mirror kept to be retried at the next passes (not anchored on this chain
+ * yet, not given, refused, not attested in time), in its cursor file (32 bytes each): the
+ * pass reads a further page only while a whole page would still fit, so nothing listed is
+ * ever dropped; a mirror whose slices keep failing stops being paged, not being retried. */
+#define LDG_EV_SYNC_PENDING_MAX 1024
 /* How long the node's sync thread waits for its evidence.attest to commit before it counts
  * the slice as failed (retried next pass): a few blocks' time, well under a tx's expiry. */
 #define LDG_EV_ATTEST_WAIT_MS 30000

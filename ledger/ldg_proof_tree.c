@@ -56,7 +56,14 @@ bool ldg_proof_tree_check(const ldg_hash *root, const ldg_proof_fact *f, bool *h
     ldg_smt_proof *p = malloc(sizeof *p); /* ~25 KiB: not on the stack */
     LDG_ASSERT(p);
     bool ok = false;
-    if (ldg_smt_proof_decode(p, f->proof, f->proof_len) != LDG_OK)
+    ldg_err derr = ldg_smt_proof_decode(p, f->proof, f->proof_len);
+    if (derr == LDG_ERR_INVALID) /* (an array whose first element is a small version) */
+        snprintf(why, why_len,
+                 "the path is a tree proof of version %u, another version than %d (versions 1 "
+                 "and 2 proved the former state root, registers among the plain keys: "
+                 "state.md §5.5)",
+                 f->proof_len > 1 && f->proof[1] < 0x80 ? f->proof[1] : 0, LDG_SMT_PROOF_VERSION);
+    else if (derr != LDG_OK)
         snprintf(why, why_len, "the path is not a tree proof of state.md §5.5");
     else {
         static const uint8_t empty[1];

@@ -283,7 +283,7 @@ ldg_err ldg_smt_open(ldg_smt **out, ldg_state_base base, uint64_t version, bool 
     t->retain = LDG_SMT_RETAIN_DEFAULT;
     smt_cache_grow(&t->cache); /* a tree has a cache; the stateless readers' stand-ins not */
     if (!empty) {
-        ldg_err err = smt_read_root(&t->base, version, &t->root);
+        ldg_err err = smt_read_root(&t->base, version, &t->root, &t->groot);
         if (err != LDG_OK) {
             free(t);
             return err == LDG_ERR_NOT_FOUND ? LDG_ERR_CORRUPT : err;
@@ -316,7 +316,7 @@ void ldg_smt_set_retention(ldg_smt *t, uint64_t blocks)
 
 ldg_hash ldg_smt_root(const ldg_smt *t)
 {
-    return smt_root_hash(&t->root);
+    return smt_state_root(&t->root, &t->groot);
 }
 
 /* ---- a block's update ---- */
@@ -326,12 +326,12 @@ static bool is_holding(const ldg_write *w)
     return w->klen == LDG_SMT_HOLDING_KEY_LEN && w->key[0] == 'b';
 }
 
-/* Updates one register (ws: its holding writes) and gives the main tree's op for it. */
+/* Updates one register (ws: its holding writes) and gives the registers tree's op for it. */
 static ldg_err update_register(ldg_smt *t, const ldg_write *ws, size_t n, op *mop)
 {
     const uint8_t *id12 = ws[0].key + 1;
     child cur, next;
-    ldg_err err = smt_find_register(t, &t->root, id12, &cur);
+    ldg_err err = smt_find_register(t, &t->groot, id12, &cur);
     if (err != LDG_OK)
         return err;
     op *ops = malloc(n * sizeof *ops);
@@ -357,12 +357,14 @@ static ldg_err update_register(ldg_smt *t, const ldg_write *ws, size_t n, op *mo
     return LDG_OK;
 }
 
-/* The ops of a sorted write set: plain keys as they are, each instrument's holdings
- * applied to its register first (its new register leaf as the op). *m: ops made. */
-static ldg_err block_ops(ldg_smt *t, const ldg_write *w, size_t n, op *ops, size_t *m)
+/* The ops of a sorted write set: plain keys as they are, for the plain tree (ops[0..*m)),
+ * and each instrument's holdings applied to its register first, its new register leaf as
+ * an op of the registers tree (gops[0..*gm)). */
+static ldg_err block_ops(ldg_smt *t, const ldg_write *w, size_t n, op *ops, size_t *m, op *gops,
+                         size_t *gm)
 {
     ldg_err err = LDG_OK;
-    *m = 0;
+    *m = *gm = 0;
     for (size_t i = 0; i < n && err == LDG_OK;) {
         if (!is_holding(&w[i])) {
             smt_plain_op(&ops[(*m)++], &w[i++]);
@@ -371,7 +373,7 @@ static ldg_err block_ops(ldg_smt *t, const ldg_write *w, size_t n, op *ops, size
         size_t j = i + 1; /* sorted: one instrument's holdings are together */
         while (j < n && is_holding(&w[j]) && !memcmp(w[j].key + 1, w[i].key + 1, LDG_SMT_ID_LEN))
             j++;
-        err = update_register(t, w + i, j - i, &ops[(*m)++]);
+        err = update_register(t, w + i, j - i, &gops[(*gm)++]);
         i = j;
     }
     return err;
@@ -380,18 +382,25 @@ static ldg_err block_ops(ldg_smt *t, const ldg_write *w, size_t n, op *ops, size
 /* Stages the writes w as version t->st_version, its stale list and root pointer. */
 static ldg_err stage_version(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash *root)
 {
-    op *ops = malloc((n ? n : 1) * sizeof *ops);
-    LDG_ASSERT(ops);
-    size_t m;
-    ldg_err err = block_ops(t, w, n, ops, &m);
+    op *ops = malloc((n ? n : 1) * sizeof *ops), *gops = malloc((n ? n : 1) * sizeof *gops);
+    LDG_ASSERT(ops && gops);
+    size_t m, gm;
+    ldg_err err = block_ops(t, w, n, ops, &m, gops, &gm);
+    uint8_t tid[TID_LEN];
     if (err == LDG_OK) {
         qsort(ops, m, sizeof *ops, op_cmp);
-        uint8_t tid[TID_LEN];
         tid_main(tid);
         upd u = {t, tid, false};
         err = update(&u, 0, &t->root, ops, m, &t->st_root);
     }
+    if (err == LDG_OK) {
+        qsort(gops, gm, sizeof *gops, op_cmp);
+        tid_regs(tid);
+        upd u = {t, tid, false};
+        err = update(&u, 0, &t->groot, gops, gm, &t->st_groot);
+    }
     free(ops);
+    free(gops);
     if (err == LDG_OK)
         err = smt_stage_prune(t, t->st_version);
     if (err == LDG_OK)
@@ -400,11 +409,12 @@ static ldg_err stage_version(ldg_smt *t, const ldg_write *w, size_t n, ldg_hash 
         staged_clear(t);
         return err;
     }
-    uint8_t rk[9], rv[CHILD_ENC_LEN];
+    uint8_t rk[9], rv[ROOT_ENC_LEN];
     version_key(rk, t->st_version, ROOT_KEY);
     smt_child_encode(rv, &t->st_root);
+    smt_child_encode(rv + CHILD_ENC_LEN, &t->st_groot);
     smt_stage(t, rk, sizeof rk, rv, sizeof rv, false, 0);
-    *root = smt_root_hash(&t->st_root);
+    *root = smt_state_root(&t->st_root, &t->st_groot);
     return LDG_OK;
 }
 
@@ -460,6 +470,7 @@ void ldg_smt_commit(ldg_smt *t)
             smt_cache_put(&t->cache, t->st[i].k, t->st[i].kl, t->st[i].v, t->st[i].vl,
                           t->st[i].version);
     t->root = t->st_root;
+    t->groot = t->st_groot;
     t->version = t->st_version;
     t->empty = false;
     staged_clear(t);

@@ -1,10 +1,11 @@
-/* The state tree (specs/state.md §5): a radix-16 sparse Merkle tree over hashed state keys,
- * in the manner of the Jellyfish Merkle Tree, whose root is the state root. Holdings
- * ('b' keys) are not leaves of the main tree: each instrument's holdings form a Merkle-sum
- * tree (its register) whose root carries the total, and that root with its total is one
- * leaf of the main tree. Nodes are immutable and versioned by block height; a block's new
- * nodes are written in the block's write batch (column family `tree`), so every root of the
- * retention window stays readable and provable.
+/* The state tree (specs/state.md §5): radix-16 sparse Merkle trees over hashed state keys,
+ * in the manner of the Jellyfish Merkle Tree. The state root is TH("folio/smt/root", P ‖ G):
+ * P, the plain tree, has a leaf per plain key; holdings ('b' keys) are not in it: each
+ * instrument's holdings form a Merkle-sum tree (its register) whose root carries the total,
+ * and that root with its total is one leaf of G, the registers tree (so that a holding's
+ * proof crosses ~log16(instruments) levels of G, not the levels of every plain key). Nodes are
+ * immutable and versioned by block height; a block's new nodes are written in the block's write
+ * batch (column family `tree`), so every root of the retention window stays readable and provable.
  *
  * Threads: one ldg_smt is driven by one thread (the chain's committing thread). The past
  * reads and proofs (ldg_smt_get_at, ldg_smt_prove) take a base and are stateless: safe from
@@ -90,11 +91,13 @@ enum { LDG_SMT_LEAF_PLAIN = 0, LDG_SMT_LEAF_REGISTER = 1, LDG_SMT_LEAF_HOLDING =
 typedef struct ldg_smt_proof {
     bool has_register; /* a holding key whose instrument has a register: reg is set */
     ldg_smt_seg reg;   /* the holding in its register (sum tree) */
-    /* The register's root and total as the main tree holds them: set by ldg_smt_prove for
+    /* The register's root and total as G holds them: set by ldg_smt_prove for
      * the caller, not encoded (a verifier derives them from reg) nor read by verify. */
     ldg_hash reg_root;
     uint64_t reg_total;
-    ldg_smt_seg main; /* the key (or the register leaf) in the main tree */
+    /* The key in the plain tree P, or a holding's register leaf in the registers tree G. */
+    ldg_smt_seg main;
+    ldg_hash other_root; /* the root hash of the other tree (G for a plain key, else P) */
 } ldg_smt_proof;
 
 /* Proves key at version: the value (if found; *val malloc'd) and the proof. Errors as
@@ -109,7 +112,9 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
                        size_t vlen, const ldg_smt_proof *proof, bool *has_total, uint64_t *total,
                        char *why, size_t why_len) LDG_WARN_UNUSED;
 /* The proof's canonical bytes (specs/state.md §5.5) and back; decode refuses anything
- * non-canonical or out of range with LDG_ERR_DECODE. */
+ * non-canonical or out of range with LDG_ERR_DECODE, and a proof of another version (an
+ * array whose first element is another integer) with LDG_ERR_INVALID. */
+#define LDG_SMT_PROOF_VERSION 3
 void ldg_smt_proof_encode(ldg_enc *e, const ldg_smt_proof *p);
 ldg_err ldg_smt_proof_decode(ldg_smt_proof *p, const uint8_t *data, size_t len) LDG_WARN_UNUSED;
 
@@ -151,13 +156,22 @@ typedef struct ldg_smt_slot {
 typedef bool (*ldg_smt_snap_fn)(void *arg, bool reg, const uint8_t *key, size_t klen,
                                 const uint8_t *val, uint64_t vlen);
 
+/* The three kinds of tree: P (plain keys), G (register leaves), the register of an id12. */
+enum { LDG_SMT_TREE_PLAIN = 0, LDG_SMT_TREE_REGS = 1, LDG_SMT_TREE_REGISTER = 2 };
+
+/* The state root over the root hashes of P and G: TH("folio/smt/root", P ‖ G). */
+void ldg_smt_state_root(ldg_hash *out, const ldg_hash *p, const ldg_hash *g);
+/* The root hashes of P and G at version (errors as ldg_smt_get_at). Any thread. */
+ldg_err ldg_smt_roots_at(ldg_state_base base, uint64_t version, ldg_hash *p,
+                         ldg_hash *g) LDG_WARN_UNUSED;
+
 /* Reads the subtree at nibble depth `depth` below the first `depth` nibbles of prefix, in
- * the main tree (id12 NULL) or the register of id12, at version: *slot is what its parent
+ * tree `tree` (LDG_SMT_TREE_*; id12 names the register) at version: *slot is what its parent
  * holds there. If it has at most leaves_max leaves (found within 2·leaves_max internal
  * node reads), calls fn for each in path order; otherwise *split and kids are its 16
  * slots. LDG_ERR_NOT_FOUND: no internal node leads to that depth; LDG_ERR_PRUNED: the
  * version is below the floor. CPU and memory bounded by leaves_max. Any thread. */
-ldg_err ldg_smt_snap_read(ldg_state_base base, uint64_t version, const uint8_t *id12,
+ldg_err ldg_smt_snap_read(ldg_state_base base, uint64_t version, uint8_t tree, const uint8_t *id12,
                           unsigned depth, const ldg_hash *prefix, size_t leaves_max,
                           ldg_smt_slot *slot, ldg_smt_slot kids[16], bool *split,
                           ldg_smt_snap_fn fn, void *arg) LDG_WARN_UNUSED;
@@ -177,7 +191,7 @@ typedef struct ldg_smt_top {
 typedef struct ldg_smt_bleaf {
     ldg_hash path, hash;
     uint64_t sum;
-    bool reg;                 /* a register leaf (main tree): its node is ldg_smt_bulk_register's */
+    bool reg;                 /* a register leaf (tree G): its node is ldg_smt_bulk_register's */
     const uint8_t *key, *val; /* a plain or holding leaf: its key and value */
     size_t klen, vlen;
 } ldg_smt_bleaf;
@@ -188,22 +202,23 @@ typedef void (*ldg_smt_put_fn)(void *arg, const uint8_t *k, size_t kl, const uin
 void ldg_smt_bleaf_of(ldg_smt_bleaf *l, const uint8_t *key, size_t klen, const uint8_t *val,
                       size_t vlen);
 /* The canonical subtree (specs/state.md §5.3) at nibble depth `depth` over l[0..n) (sorted by
- * path, strictly ascending, all under one prefix of `depth` nibbles) in the main tree (id12
- * NULL) or the register of id12, as of version: its nodes to put, its top in *top. False
- * (nothing meaningful put) if sums overflow or two paths are equal. */
-bool ldg_smt_bulk_subtree(uint64_t version, const uint8_t *id12, unsigned depth,
+ * path, strictly ascending, all under one prefix of `depth` nibbles) in tree `tree`
+ * (LDG_SMT_TREE_*; id12 names the register), as of version: its nodes to put, its top in
+ * *top. False (nothing meaningful put) if sums overflow or two paths are equal. */
+bool ldg_smt_bulk_subtree(uint64_t version, uint8_t tree, const uint8_t *id12, unsigned depth,
                           const ldg_smt_bleaf *l, size_t n, ldg_smt_put_fn put, void *arg,
                           ldg_smt_top *top) LDG_WARN_UNUSED;
 /* The internal node at (depth, first depth nibbles of prefix) over its 16 children's tops
  * (kind EMPTY: an empty slot): put, and its top in *top. False if sums overflow, if all 16
  * are empty, or if a lone leaf would sit below it (not canonical). */
-bool ldg_smt_bulk_node(uint64_t version, const uint8_t *id12, unsigned depth,
+bool ldg_smt_bulk_node(uint64_t version, uint8_t tree, const uint8_t *id12, unsigned depth,
                        const ldg_hash *prefix, const ldg_smt_top kids[16], ldg_smt_put_fn put,
                        void *arg, ldg_smt_top *top) LDG_WARN_UNUSED;
-/* The main tree's leaf node of the register of id12, whose root is *root. */
+/* The registers tree's leaf node of the register of id12, whose root is *root. */
 void ldg_smt_bulk_register(uint64_t version, const uint8_t *id12, const ldg_smt_top *root,
                            ldg_smt_put_fn put, void *arg);
-/* The main tree's root pointer of version. */
-void ldg_smt_bulk_root(uint64_t version, const ldg_smt_top *root, ldg_smt_put_fn put, void *arg);
+/* The root pointer of version: the roots of P and G. */
+void ldg_smt_bulk_root(uint64_t version, const ldg_smt_top *p, const ldg_smt_top *g,
+                       ldg_smt_put_fn put, void *arg);
 
 #endif

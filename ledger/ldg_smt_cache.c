@@ -155,7 +155,7 @@ ldg_err smt_read_inode(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, unsign
     if (t && t->cache.cap) { /* decoded in place: no copy of a cached node */
         nent *e = smt_cache_slot(&t->cache, k, kl);
         if (e->v)
-            return smt_inode_decode(out, e->v + kl, e->vlen, tid[0] != 0, version)
+            return smt_inode_decode(out, e->v + kl, e->vlen, tid[0] == 1, version)
                        ? LDG_OK
                        : LDG_ERR_CORRUPT;
     }
@@ -164,7 +164,7 @@ ldg_err smt_read_inode(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, unsign
     ldg_err err = smt_node_get(t, b, k, kl, &v, &vl);
     if (err != LDG_OK)
         return err;
-    bool ok = smt_inode_decode(out, v, vl, tid[0] != 0, version); /* tid 01 ‖ id12: a register */
+    bool ok = smt_inode_decode(out, v, vl, tid[0] == 1, version); /* tid 01 ‖ id12: a register */
     free(v);
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }

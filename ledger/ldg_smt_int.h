@@ -19,14 +19,17 @@ typedef struct child {
     ldg_hash path; /* leaves only */
 } child;
 
-#define TID_LEN 13 /* tree id: 0^13 (main) or 0x01 ‖ id12 (register); in keys 00 or 01 ‖ id12 */
+/* tree id: 0^13 (the plain tree P), 0x02 ‖ 0^12 (the registers tree G) or 0x01 ‖ id12 (the
+ * register of id12); in keys 00, 02 or 01 ‖ id12 */
+#define TID_LEN 13
 /* be64 version ‖ 'I' ‖ tid ‖ depth ‖ the prefix's ⌈depth/2⌉ bytes, at most: */
 #define INODE_KEY_MAX (8 + 1 + TID_LEN + 1 + 32)
 #define LEAF_KEY_MAX (8 + 1 + TID_LEN + 32) /* be64 version ‖ 'L' ‖ tid ‖ path */
 #define NODE_KEY_MAX INODE_KEY_MAX
 #define VARINT_MAX 10 /* an unsigned LEB128 of 64 bits */
 #define CHILD_ENC_LEN (1 + 32 + 8 + 8 + 32)
-#define ROOT_KEY 'R'  /* be64(version) ‖ 'R' → the main root's child encoding */
+#define ROOT_KEY 'R' /* be64(version) ‖ 'R' → P's root slot ‖ G's root slot */
+#define ROOT_ENC_LEN (2 * CHILD_ENC_LEN)
 #define STALE_KEY 'S' /* be64(since) ‖ 'S' → (u8 klen ‖ node key)*: replaced at `since` */
 #define FLOOR_KEY 'F' /* 'F' → be64: the lowest version still readable */
 
@@ -96,6 +99,12 @@ static inline void tid_main(uint8_t tid[TID_LEN])
     memset(tid, 0, TID_LEN);
 }
 
+static inline void tid_regs(uint8_t tid[TID_LEN])
+{
+    memset(tid, 0, TID_LEN);
+    tid[0] = 2;
+}
+
 static inline void tid_register(uint8_t tid[TID_LEN], const uint8_t *id12)
 {
     tid[0] = 1;
@@ -144,7 +153,8 @@ typedef struct staged {
 struct ldg_smt {
     ldg_state_base base;
     ncache cache;
-    child root;         /* current */
+    child root;         /* current: the plain tree P */
+    child groot;        /* current: the registers tree G */
     uint64_t version;   /* current */
     bool empty;         /* no version yet */
     uint64_t retain;    /* 0: keep all */
@@ -157,7 +167,7 @@ struct ldg_smt {
     size_t st_w_cap;
     uint8_t *stale; /* the staged version's replaced nodes: (u8 klen ‖ key)* */
     size_t stale_n, stale_cap;
-    child st_root;
+    child st_root, st_groot;
     uint64_t st_version;
     bool st_on;
 };
@@ -211,13 +221,15 @@ size_t smt_inode_size(const child *c, bool sum_tree, uint64_t version);
 /* An internal node of version `version` (its children's versions are at most that). */
 size_t smt_inode_encode(uint8_t *o, const child *c, bool sum_tree, uint64_t version);
 bool smt_inode_decode(child *c, const uint8_t *p, size_t len, bool sum_tree, uint64_t version);
-/* Leaf nodes: a plain or holding key's, a register's (the main tree's leaf of id12). */
+/* Leaf nodes: a plain or holding key's, a register's (the leaf of id12 in G). */
 #define REG_LEAF_ENC_LEN (1 + LDG_SMT_ID_LEN + CHILD_ENC_LEN)
 size_t smt_leaf_size(size_t klen, size_t vlen);
 size_t smt_leaf_encode(uint8_t *o, const uint8_t *key, size_t klen, const uint8_t *val,
                        size_t vlen);
 size_t smt_register_leaf_encode(uint8_t *o, const uint8_t *id12, const child *sroot);
 ldg_hash smt_root_hash(const child *r);
+/* The state root: TH("folio/smt/root", P ‖ G) over the two trees' root slots. */
+ldg_hash smt_state_root(const child *p, const child *g);
 void smt_plain_op(op *o, const ldg_write *w);
 
 /* ---- the node cache (ldg_smt_cache.c) ---- */
@@ -248,16 +260,17 @@ ldg_err smt_stage_prune(ldg_smt *t, uint64_t v);
 
 /* ---- walking down (ldg_smt_read.c) ---- */
 
-ldg_err smt_read_root(ldg_state_base *b, uint64_t version, child *out);
+ldg_err smt_read_root(ldg_state_base *b, uint64_t version, child *p, child *g);
 ldg_err smt_walk_down(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, const child *root,
                       const ldg_hash *path, walk *w);
-/* The register leaf of id12 under root (K_EMPTY child if none). */
-ldg_err smt_find_register(ldg_smt *t, const child *root, const uint8_t *id12, child *sroot);
-/* The root at version: LDG_ERR_PRUNED below the floor, LDG_ERR_NOT_FOUND above the tip. */
-ldg_err smt_root_at(ldg_state_base *b, uint64_t version, child *root);
+/* The register leaf of id12 in the registers tree of root groot (K_EMPTY child if none). */
+ldg_err smt_find_register(ldg_smt *t, const child *groot, const uint8_t *id12, child *sroot);
+/* The roots (P, G) at version: LDG_ERR_PRUNED below the floor, LDG_ERR_NOT_FOUND above the
+ * tip. */
+ldg_err smt_root_at(ldg_state_base *b, uint64_t version, child *p, child *g);
 ldg_err smt_read_leaf(ldg_state_base *b, const uint8_t *tid, const child *c, const uint8_t *key,
                       size_t klen, uint8_t **val, size_t *vlen);
-ldg_err smt_locate(ldg_state_base *b, const child *mroot, const uint8_t *key, size_t klen,
-                   uint8_t *tid, child *root, child *sroot_out, bool *none);
+ldg_err smt_locate(ldg_state_base *b, const child *proot, const child *groot, const uint8_t *key,
+                   size_t klen, uint8_t *tid, child *root, bool *none);
 
 #endif

@@ -4,10 +4,11 @@
 
 #include <string.h>
 
-/* The tree id as keys hold it: 00 (main) or 01 ‖ id12 (a register). */
+/* The tree id as keys hold it: 00 (plain tree), 02 (registers tree) or 01 ‖ id12 (a
+ * register). */
 static size_t key_tid(uint8_t *k, const uint8_t *tid)
 {
-    size_t n = tid[0] ? TID_LEN : 1;
+    size_t n = tid[0] == 1 ? TID_LEN : 1;
     memcpy(k, tid, n);
     return n;
 }
@@ -172,7 +173,7 @@ void smt_node_hash(bool sum_tree, const child *c, binlevels *lv, ldg_hash *out, 
 /* ---- node encodings (local) ----
  * internal: 0x01 ‖ be16 present ‖ be16 leaves ‖ per present slot: hash ‖
  *           uvarint(node version − child version) ‖ (register: uvarint sum) ‖ (leaf: path);
- *           the main tree's sums are all 0. A child's place (depth, prefix) is its
+ *           the sums of P and G are all 0. A child's place (depth, prefix) is its
  *           parent's plus its slot: not stored. A leaf's path is: leaves are keyed by it.
  * leaf:     0x02 ‖ be16 klen ‖ key ‖ value
  * register: 0x03 ‖ id12 ‖ child encoding of the register's root */
@@ -281,6 +282,18 @@ size_t smt_register_leaf_encode(uint8_t *o, const uint8_t *id12, const child *sr
 ldg_hash smt_root_hash(const child *r)
 {
     return r->kind == K_EMPTY ? (ldg_hash){{0}} : r->hash;
+}
+
+/* The state root commits to both trees at once; a key's proof is a path in one of them and
+ * the other's root hash (specs/state.md §5.2). */
+ldg_hash smt_state_root(const child *p, const child *g)
+{
+    uint8_t buf[64];
+    ldg_hash ph = smt_root_hash(p), gh = smt_root_hash(g), out;
+    memcpy(buf, ph.b, 32);
+    memcpy(buf + 32, gh.b, 32);
+    ldg_tagged_hash(&out, LDG_TAG_SMT_ROOT, buf, sizeof buf);
+    return out;
 }
 
 void smt_plain_op(op *o, const ldg_write *w)

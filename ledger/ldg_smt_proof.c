@@ -80,7 +80,7 @@ static ldg_err seg_prove(ldg_state_base *b, const uint8_t *tid, bool sum_tree, c
 }
 
 /* A holding's register segment (none if its instrument has no register), and its value. */
-static ldg_err prove_register(ldg_state_base *b, const child *mroot, const uint8_t *key,
+static ldg_err prove_register(ldg_state_base *b, const child *groot, const uint8_t *key,
                               size_t klen, walk *w, ldg_smt_proof *proof, uint8_t **val,
                               size_t *vlen, bool *found)
 {
@@ -89,7 +89,7 @@ static ldg_err prove_register(ldg_state_base *b, const child *mroot, const uint8
     bool none;
     ldg_hash path;
     ldg_smt_path(&path, key, klen);
-    ldg_err err = smt_locate(b, mroot, key, klen, tid, &sroot, NULL, &none);
+    ldg_err err = smt_locate(b, groot, groot, key, klen, tid, &sroot, &none);
     if (err != LDG_OK || none)
         return err;
     proof->has_register = true;
@@ -108,8 +108,8 @@ ldg_err ldg_smt_prove(ldg_state_base base, uint64_t version, const uint8_t *key,
 {
     memset(proof, 0, sizeof *proof);
     *found = false;
-    child mroot;
-    ldg_err err = smt_root_at(&base, version, &mroot);
+    child proot, groot;
+    ldg_err err = smt_root_at(&base, version, &proot, &groot);
     if (err != LDG_OK)
         return err;
     bool holding = klen == LDG_SMT_HOLDING_KEY_LEN && key[0] == 'b';
@@ -123,11 +123,17 @@ ldg_err ldg_smt_prove(ldg_state_base base, uint64_t version, const uint8_t *key,
     LDG_ASSERT(w);
     w->nodes = calloc(LDG_SMT_DEPTH_MAX, sizeof *w->nodes);
     LDG_ASSERT(w->nodes);
+    /* A holding: its register, then the register's leaf in G; a plain key: its leaf in P.
+     * The other tree is only its root hash. */
     if (holding)
-        err = prove_register(&base, &mroot, key, klen, w, proof, val, vlen, found);
-    tid_main(tid);
+        err = prove_register(&base, &groot, key, klen, w, proof, val, vlen, found);
+    if (holding)
+        tid_regs(tid);
+    else
+        tid_main(tid);
+    proof->other_root = smt_root_hash(holding ? &proot : &groot);
     if (err == LDG_OK)
-        err = seg_prove(&base, tid, false, &mroot, &mpath, w, &proof->main);
+        err = seg_prove(&base, tid, false, holding ? &groot : &proot, &mpath, w, &proof->main);
     if (err == LDG_OK && !holding && proof->main.term == LDG_SMT_TERM_LEAF) {
         err = smt_read_leaf(&base, tid, &w->term, key, klen, val, vlen);
         *found = err == LDG_OK;
@@ -194,9 +200,12 @@ static bool seg_root(bool sum_tree, const ldg_smt_seg *s, const ldg_hash *path, 
     return true;
 }
 
-/* The terminal of a segment for `path`: the key's own leaf (given), empty, or another. */
-static bool seg_term(bool sum_tree, const ldg_smt_seg *s, const ldg_hash *path, const ldg_hash *own,
-                     uint64_t own_sum, ldg_hash *h, uint64_t *sum, char *why, size_t n)
+/* The terminal of a segment for `path`: the key's own leaf (given), empty, or another of
+ * the kind the tree holds (other_kind: a plain leaf in P, a register leaf in G, a holding in
+ * a register). */
+static bool seg_term(uint8_t other_kind, const ldg_smt_seg *s, const ldg_hash *path,
+                     const ldg_hash *own, uint64_t own_sum, ldg_hash *h, uint64_t *sum, char *why,
+                     size_t n)
 {
     *sum = 0;
     memset(h, 0, sizeof *h);
@@ -213,15 +222,15 @@ static bool seg_term(bool sum_tree, const ldg_smt_seg *s, const ldg_hash *path, 
         return true;
     if (!memcmp(s->other_path.b, path->b, 32) || !same_prefix(&s->other_path, path, s->depth))
         return fail(why, n, "the leaf in the key's place is not on the key's path");
-    if (s->other_kind == LDG_SMT_LEAF_REGISTER && !sum_tree) {
+    if (s->other_kind != other_kind)
+        return fail(why, n, "the leaf in the key's place is of the wrong kind");
+    if (other_kind == LDG_SMT_LEAF_REGISTER) {
         smt_register_leaf_hash(h, &s->other_path, &s->other_a, s->other_sum);
-    } else if (s->other_kind == LDG_SMT_LEAF_HOLDING && sum_tree) {
+    } else if (other_kind == LDG_SMT_LEAF_HOLDING) {
         smt_holding_leaf_hash(h, &s->other_path, &s->other_a, s->other_sum);
         *sum = s->other_sum;
-    } else if (s->other_kind == LDG_SMT_LEAF_PLAIN && !sum_tree) {
-        smt_plain_leaf_hash(h, &s->other_path, &s->other_a);
     } else {
-        return fail(why, n, "the leaf in the key's place is of the wrong kind");
+        smt_plain_leaf_hash(h, &s->other_path, &s->other_a);
     }
     return true;
 }
@@ -248,11 +257,11 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
             uint64_t amount = val ? smt_holding_amount(val, vlen) : 0;
             if (val)
                 smt_holding_leaf_hash(&own, &path, &vh, amount);
-            if (!seg_term(true, &p->reg, &path, val ? &own : NULL, amount, &h, &sum, why,
-                          why_len) ||
+            if (!seg_term(LDG_SMT_LEAF_HOLDING, &p->reg, &path, val ? &own : NULL, amount, &h, &sum,
+                          why, why_len) ||
                 !seg_root(true, &p->reg, &path, &h, &sum, why, why_len))
                 return LDG_ERR_INVALID;
-            /* (R, T) are not sent: the main segment proves the leaf they make */
+            /* (R, T) are not sent: the G segment proves the leaf they make */
             smt_register_leaf_hash(&own, &mpath, &h, sum);
             mown = &own;
             if (has_total)
@@ -266,21 +275,26 @@ ldg_err ldg_smt_verify(const ldg_hash *root, const uint8_t *key, size_t klen, co
         smt_plain_leaf_hash(&own, &path, &vh);
         mown = &own;
     }
-    if (!seg_term(false, &p->main, &mpath, mown, 0, &h, &sum, why, why_len) ||
+    if (!seg_term(holding ? LDG_SMT_LEAF_REGISTER : LDG_SMT_LEAF_PLAIN, &p->main, &mpath, mown, 0,
+                  &h, &sum, why, why_len) ||
         !seg_root(false, &p->main, &mpath, &h, &sum, why, why_len))
         return LDG_ERR_INVALID;
+    /* The segment ends at its tree's root: P for a plain key, G for a holding. */
+    child pc = {.kind = K_INNER, .hash = holding ? p->other_root : h};
+    child gc = {.kind = K_INNER, .hash = holding ? h : p->other_root};
+    h = smt_state_root(&pc, &gc);
     if (memcmp(h.b, root->b, 32))
         return refuse(why, why_len, "the proof leads to another state root");
     return LDG_OK;
 }
 
 /* ---- proof bytes (specs/state.md §5.5) ----
- * proof = [2, main seg, register seg | nil]
+ * proof = [3, seg, register seg | nil, other root bin32]
  * seg   = [depth u64, term u64, other, bitmap bin, siblings bin, sums bin]
  * other = nil | [kind u64, path bin32, a bin32, sum u64]
- * sums: one minimal LEB128 per listed sibling in a register segment, empty in the main. */
+ * sums: one minimal LEB128 per listed sibling in a register segment, empty in P's or G's. */
 
-#define PROOF_VERSION 2
+#define PROOF_VERSION LDG_SMT_PROOF_VERSION
 
 #define VARINT_MAX 10 /* LEB128 bytes of a u64 */
 
@@ -334,13 +348,14 @@ static void seg_encode(ldg_enc *e, const ldg_smt_seg *s, bool sum_tree)
 
 void ldg_smt_proof_encode(ldg_enc *e, const ldg_smt_proof *p)
 {
-    ldg_enc_array(e, 3);
+    ldg_enc_array(e, 4);
     ldg_enc_u64(e, PROOF_VERSION);
     seg_encode(e, &p->main, false);
     if (p->has_register)
         seg_encode(e, &p->reg, true);
     else
         ldg_enc_nil(e);
+    ldg_enc_bin(e, p->other_root.b, 32);
 }
 
 static bool other_decode(const msgpack_object *o, ldg_smt_seg *s, bool sum_tree)
@@ -374,7 +389,7 @@ static bool bitmap_decode(const msgpack_object *o, ldg_smt_seg *s, unsigned *bit
     return true;
 }
 
-/* The sums: exactly one minimal varint per sibling in a register, none in the main tree. */
+/* The sums: exactly one minimal varint per sibling in a register, none in P or G. */
 static bool sums_decode(const msgpack_object *o, ldg_smt_seg *s, bool sum_tree)
 {
     const uint8_t *p;
@@ -426,9 +441,17 @@ ldg_err ldg_smt_proof_decode(ldg_smt_proof *p, const uint8_t *data, size_t len)
     if (ldg_decode(&d, data, len) != LDG_OK)
         return LDG_ERR_DECODE;
     const msgpack_object *f;
-    uint64_t ver;
-    bool ok = ldg_obj_array(d.root, 3, &f) && ldg_obj_u64(&f[0], &ver) && ver == PROOF_VERSION &&
-              seg_decode(&f[1], &p->main, false);
+    uint32_t n = 0;
+    uint64_t ver = 0;
+    /* An array led by another version (1 and 2 put register leaves in one tree with the plain
+     * keys): told apart from garbage, so that the refusal can say so. */
+    if (ldg_obj_array_any(d.root, 4, &f, &n) && n >= 1 && ldg_obj_u64(&f[0], &ver) &&
+        ver != PROOF_VERSION) {
+        ldg_dec_free(&d);
+        return LDG_ERR_INVALID;
+    }
+    bool ok = n == 4 && ver == PROOF_VERSION && seg_decode(&f[1], &p->main, false) &&
+              ldg_obj_bin(&f[3], p->other_root.b, 32);
     if (ok && f[2].type != MSGPACK_OBJECT_NIL) {
         p->has_register = true;
         ok = seg_decode(&f[2], &p->reg, true);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-ldg_err smt_read_root(ldg_state_base *b, uint64_t version, child *out)
+ldg_err smt_read_root(ldg_state_base *b, uint64_t version, child *p, child *g)
 {
     uint8_t k[9];
     version_key(k, version, ROOT_KEY);
@@ -14,7 +14,8 @@ ldg_err smt_read_root(ldg_state_base *b, uint64_t version, child *out)
     ldg_err err = smt_base_get(b, k, sizeof k, &v, &vl);
     if (err != LDG_OK)
         return err;
-    bool ok = smt_child_decode(out, v, vl);
+    bool ok = vl == ROOT_ENC_LEN && smt_child_decode(p, v, CHILD_ENC_LEN) &&
+              smt_child_decode(g, v + CHILD_ENC_LEN, CHILD_ENC_LEN);
     free(v);
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }
@@ -40,15 +41,15 @@ ldg_err smt_walk_down(ldg_smt *t, ldg_state_base *b, const uint8_t *tid, const c
     return LDG_OK;
 }
 
-ldg_err smt_find_register(ldg_smt *t, const child *root, const uint8_t *id12, child *sroot)
+ldg_err smt_find_register(ldg_smt *t, const child *groot, const uint8_t *id12, child *sroot)
 {
     *sroot = (child){.kind = K_EMPTY};
     ldg_hash rpath;
     smt_register_path(&rpath, id12);
     uint8_t tid[TID_LEN];
-    tid_main(tid);
+    tid_regs(tid);
     walk w = {0};
-    ldg_err err = smt_walk_down(t, &t->base, tid, root, &rpath, &w);
+    ldg_err err = smt_walk_down(t, &t->base, tid, groot, &rpath, &w);
     if (err != LDG_OK || w.term.kind != K_LEAF || memcmp(w.term.path.b, rpath.b, 32))
         return err;
     uint8_t k[NODE_KEY_MAX], *v;
@@ -62,15 +63,15 @@ ldg_err smt_find_register(ldg_smt *t, const child *root, const uint8_t *id12, ch
     return ok ? LDG_OK : LDG_ERR_CORRUPT;
 }
 
-/* The root at version: LDG_ERR_PRUNED below the floor, LDG_ERR_NOT_FOUND above the tip. */
-ldg_err smt_root_at(ldg_state_base *b, uint64_t version, child *root)
+/* The roots at version: LDG_ERR_PRUNED below the floor, LDG_ERR_NOT_FOUND above the tip. */
+ldg_err smt_root_at(ldg_state_base *b, uint64_t version, child *p, child *g)
 {
     uint64_t floor;
     ldg_err err = ldg_smt_floor(*b, &floor);
     if (err == LDG_OK && version < floor)
         return LDG_ERR_PRUNED;
     if (err == LDG_OK)
-        err = smt_read_root(b, version, root);
+        err = smt_read_root(b, version, p, g);
     return err;
 }
 
@@ -96,21 +97,19 @@ ldg_err smt_read_leaf(ldg_state_base *b, const uint8_t *tid, const child *c, con
 
 /* Where key lives at a version: its tree id and that tree's root; *none when the key is a
  * holding of an instrument with no register. */
-ldg_err smt_locate(ldg_state_base *b, const child *mroot, const uint8_t *key, size_t klen,
-                   uint8_t *tid, child *root, child *sroot_out, bool *none)
+ldg_err smt_locate(ldg_state_base *b, const child *proot, const child *groot, const uint8_t *key,
+                   size_t klen, uint8_t *tid, child *root, bool *none)
 {
     *none = false;
     if (klen != LDG_SMT_HOLDING_KEY_LEN || key[0] != 'b') {
         tid_main(tid);
-        *root = *mroot;
+        *root = *proot;
         return LDG_OK;
     }
     ldg_smt tmp = {.base = *b};
-    ldg_err err = smt_find_register(&tmp, mroot, key + 1, root);
+    ldg_err err = smt_find_register(&tmp, groot, key + 1, root);
     if (err != LDG_OK)
         return err;
-    if (sroot_out)
-        *sroot_out = *root;
     *none = root->kind == K_EMPTY;
     tid_register(tid, key + 1);
     return LDG_OK;
@@ -120,12 +119,12 @@ ldg_err ldg_smt_get_at(ldg_state_base base, uint64_t version, const uint8_t *key
                        uint8_t **val, size_t *vlen, bool *found)
 {
     *found = false;
-    child mroot, root;
-    ldg_err err = smt_root_at(&base, version, &mroot);
+    child proot, groot, root;
+    ldg_err err = smt_root_at(&base, version, &proot, &groot);
     uint8_t tid[TID_LEN];
     bool none;
     if (err == LDG_OK)
-        err = smt_locate(&base, &mroot, key, klen, tid, &root, NULL, &none);
+        err = smt_locate(&base, &proot, &groot, key, klen, tid, &root, &none);
     if (err != LDG_OK || none)
         return err;
     ldg_hash path;
@@ -179,12 +178,12 @@ ldg_err ldg_smt_register_at(ldg_state_base base, uint64_t version, const uint8_t
                                        const uint8_t *val, size_t vlen),
                             void *arg)
 {
-    child mroot, sroot;
-    ldg_err err = smt_root_at(&base, version, &mroot);
+    child proot, groot, sroot;
+    ldg_err err = smt_root_at(&base, version, &proot, &groot);
     if (err != LDG_OK)
         return err;
     ldg_smt tmp = {.base = base};
-    err = smt_find_register(&tmp, &mroot, id12, &sroot);
+    err = smt_find_register(&tmp, &groot, id12, &sroot);
     uint8_t tid[TID_LEN];
     tid_register(tid, id12);
     bool stop = false;

@@ -13,20 +13,27 @@ static void slot_out(ldg_smt_slot *s, const child *c)
 
 /* The slot at (depth, prefix) of the tree tid at version: reached through internal nodes
  * only (LDG_ERR_NOT_FOUND if the walk ends above depth). */
-static ldg_err snap_slot(ldg_state_base *b, uint64_t version, const uint8_t *id12, unsigned depth,
-                         const ldg_hash *prefix, uint8_t *tid, child *out)
+static void tree_tid(uint8_t *tid, uint8_t tree, const uint8_t *id12)
 {
-    child root, mroot = {.kind = K_EMPTY};
-    ldg_err err = smt_root_at(b, version, &mroot);
-    root = mroot;
-    if (err == LDG_OK && id12) {
-        ldg_smt tmp = {.base = *b};
-        err = smt_find_register(&tmp, &mroot, id12, &root); /* (it clears its output first) */
-    }
-    if (id12)
+    if (tree == LDG_SMT_TREE_REGISTER)
         tid_register(tid, id12);
+    else if (tree == LDG_SMT_TREE_REGS)
+        tid_regs(tid);
     else
         tid_main(tid);
+}
+
+static ldg_err snap_slot(ldg_state_base *b, uint64_t version, uint8_t tree, const uint8_t *id12,
+                         unsigned depth, const ldg_hash *prefix, uint8_t *tid, child *out)
+{
+    child root, proot = {.kind = K_EMPTY}, groot = {.kind = K_EMPTY};
+    ldg_err err = smt_root_at(b, version, &proot, &groot);
+    root = tree == LDG_SMT_TREE_PLAIN ? proot : groot;
+    if (err == LDG_OK && tree == LDG_SMT_TREE_REGISTER) {
+        ldg_smt tmp = {.base = *b};
+        err = smt_find_register(&tmp, &groot, id12, &root); /* (it clears its output first) */
+    }
+    tree_tid(tid, tree, id12);
     for (unsigned d = 0; err == LDG_OK && d < depth; d++) {
         if (root.kind != K_INNER)
             return LDG_ERR_NOT_FOUND;
@@ -148,17 +155,35 @@ static ldg_err snap_emit(ldg_state_base *b, const uint8_t *tid, const leafset *l
     return err;
 }
 
-ldg_err ldg_smt_snap_read(ldg_state_base base, uint64_t version, const uint8_t *id12,
+void ldg_smt_state_root(ldg_hash *out, const ldg_hash *p, const ldg_hash *g)
+{
+    child pc = {.kind = K_INNER, .hash = *p}, gc = {.kind = K_INNER, .hash = *g};
+    *out = smt_state_root(&pc, &gc);
+}
+
+ldg_err ldg_smt_roots_at(ldg_state_base base, uint64_t version, ldg_hash *p, ldg_hash *g)
+{
+    child pc, gc;
+    ldg_err err = smt_root_at(&base, version, &pc, &gc);
+    if (err == LDG_OK) {
+        *p = smt_root_hash(&pc);
+        *g = smt_root_hash(&gc);
+    }
+    return err;
+}
+
+ldg_err ldg_smt_snap_read(ldg_state_base base, uint64_t version, uint8_t tree, const uint8_t *id12,
                           unsigned depth, const ldg_hash *prefix, size_t leaves_max,
                           ldg_smt_slot *slot, ldg_smt_slot kids[16], bool *split,
                           ldg_smt_snap_fn fn, void *arg)
 {
     *split = false;
-    if (depth > LDG_SMT_DEPTH_MAX)
+    if (depth > LDG_SMT_DEPTH_MAX || tree > LDG_SMT_TREE_REGISTER ||
+        (tree == LDG_SMT_TREE_REGISTER && !id12))
         return LDG_ERR_INVALID;
     uint8_t tid[TID_LEN];
     child c;
-    ldg_err err = snap_slot(&base, version, id12, depth, prefix, tid, &c);
+    ldg_err err = snap_slot(&base, version, tree, id12, depth, prefix, tid, &c);
     if (err != LDG_OK)
         return err;
     slot_out(slot, &c);
@@ -194,14 +219,12 @@ typedef struct bulk {
     void *arg;
 } bulk;
 
-static void bulk_init(bulk *b, uint64_t version, const uint8_t *id12, ldg_smt_put_fn put, void *arg)
+static void bulk_init(bulk *b, uint64_t version, uint8_t tree, const uint8_t *id12,
+                      ldg_smt_put_fn put, void *arg)
 {
     b->version = version;
-    b->sum_tree = id12 != NULL;
-    if (id12)
-        tid_register(b->tid, id12);
-    else
-        tid_main(b->tid);
+    b->sum_tree = tree == LDG_SMT_TREE_REGISTER;
+    tree_tid(b->tid, tree, id12);
     b->put = put;
     b->arg = arg;
 }
@@ -295,12 +318,12 @@ static bool bulk_sub(bulk *b, const ldg_smt_bleaf *l, size_t n, unsigned depth, 
     return i == n && bulk_inode(b, depth, &l[0].path, kids, out);
 }
 
-bool ldg_smt_bulk_subtree(uint64_t version, const uint8_t *id12, unsigned depth,
+bool ldg_smt_bulk_subtree(uint64_t version, uint8_t tree, const uint8_t *id12, unsigned depth,
                           const ldg_smt_bleaf *l, size_t n, ldg_smt_put_fn put, void *arg,
                           ldg_smt_top *top)
 {
     bulk b;
-    bulk_init(&b, version, id12, put, arg);
+    bulk_init(&b, version, tree, id12, put, arg);
     child c;
     if (depth > LDG_SMT_DEPTH_MAX || !bulk_sub(&b, l, n, depth, &c))
         return false;
@@ -308,12 +331,12 @@ bool ldg_smt_bulk_subtree(uint64_t version, const uint8_t *id12, unsigned depth,
     return true;
 }
 
-bool ldg_smt_bulk_node(uint64_t version, const uint8_t *id12, unsigned depth,
+bool ldg_smt_bulk_node(uint64_t version, uint8_t tree, const uint8_t *id12, unsigned depth,
                        const ldg_hash *prefix, const ldg_smt_top kids[16], ldg_smt_put_fn put,
                        void *arg, ldg_smt_top *top)
 {
     bulk b;
-    bulk_init(&b, version, id12, put, arg);
+    bulk_init(&b, version, tree, id12, put, arg);
     child k[16], c;
     unsigned present = 0, leaves = 0;
     for (int i = 0; i < 16; i++) {
@@ -332,7 +355,7 @@ void ldg_smt_bulk_register(uint64_t version, const uint8_t *id12, const ldg_smt_
                            ldg_smt_put_fn put, void *arg)
 {
     uint8_t tid[TID_LEN], k[NODE_KEY_MAX], v[REG_LEAF_ENC_LEN];
-    tid_main(tid);
+    tid_regs(tid);
     ldg_hash rpath;
     smt_register_path(&rpath, id12);
     child sroot = top_child(root, version);
@@ -340,11 +363,13 @@ void ldg_smt_bulk_register(uint64_t version, const uint8_t *id12, const ldg_smt_
     put(arg, k, kl, v, smt_register_leaf_encode(v, id12, &sroot));
 }
 
-void ldg_smt_bulk_root(uint64_t version, const ldg_smt_top *root, ldg_smt_put_fn put, void *arg)
+void ldg_smt_bulk_root(uint64_t version, const ldg_smt_top *p, const ldg_smt_top *g,
+                       ldg_smt_put_fn put, void *arg)
 {
-    uint8_t rk[9], rv[CHILD_ENC_LEN];
+    uint8_t rk[9], rv[ROOT_ENC_LEN];
     version_key(rk, version, ROOT_KEY);
-    child c = top_child(root, version);
-    smt_child_encode(rv, &c);
+    child pc = top_child(p, version), gc = top_child(g, version);
+    smt_child_encode(rv, &pc);
+    smt_child_encode(rv + CHILD_ENC_LEN, &gc);
     put(arg, rk, sizeof rk, rv, sizeof rv);
 }

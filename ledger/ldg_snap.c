@@ -6,7 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { CHUNK_VERSION = 1, CHUNK_LEAVES = 0, CHUNK_NODE = 1 };
+enum { CHUNK_VERSION = 1, CHUNK_LEAVES = 0, CHUNK_NODE = 1, CHUNK_ROOTS = 2 };
+
+/* The tree's kind as ldg_smt names it (LDG_SNAP_PLAIN.. map to LDG_SMT_TREE_PLAIN..). */
+static uint8_t smt_tree(const ldg_snap_task *t)
+{
+    return (uint8_t)(t->tree - LDG_SNAP_PLAIN);
+}
+
+static bool is_register(const ldg_snap_task *t)
+{
+    return t->tree == LDG_SNAP_REGISTER;
+}
 
 static void set_nib(ldg_hash *p, unsigned depth, unsigned x)
 {
@@ -40,7 +51,27 @@ static bool same_prefix(const ldg_hash *a, const ldg_hash *b, unsigned depth)
 void ldg_snap_root_task(ldg_snap_task *t, const ldg_hash *state_root)
 {
     memset(t, 0, sizeof *t);
+    t->tree = LDG_SNAP_ROOT;
     t->hash = *state_root;
+}
+
+/* The root task's chunk: [1, 2, [P bin32, G bin32]], the two trees' root hashes. */
+static ldg_err build_roots(ldg_state_base tree, uint64_t version, const ldg_snap_task *t,
+                           ldg_enc *out)
+{
+    ldg_hash p, g;
+    if (t->depth != 0)
+        return LDG_ERR_NOT_FOUND;
+    ldg_err err = ldg_smt_roots_at(tree, version, &p, &g);
+    if (err != LDG_OK)
+        return err;
+    ldg_enc_array(out, 3);
+    ldg_enc_u64(out, CHUNK_VERSION);
+    ldg_enc_u64(out, CHUNK_ROOTS);
+    ldg_enc_array(out, 2);
+    ldg_enc_bin(out, p.b, LDG_HASH_LEN);
+    ldg_enc_bin(out, g.b, LDG_HASH_LEN);
+    return LDG_OK;
 }
 
 /* ---- building (serving side) ---- */
@@ -92,16 +123,20 @@ ldg_err ldg_snap_build(ldg_state_base tree, uint64_t version, const ldg_snap_tas
                        size_t keys_max, ldg_enc *out)
 {
     LDG_ASSERT(keys_max <= LDG_SNAP_CHUNK_KEYS_MAX);
+    if (t->tree == LDG_SNAP_ROOT)
+        return build_roots(tree, version, t, out);
+    if (t->tree > LDG_SNAP_REGISTER)
+        return LDG_ERR_NOT_FOUND;
     build b = {0};
     ldg_enc_init(&b.items);
     ldg_smt_slot slot, kids[16];
     bool split;
-    const uint8_t *id12 = t->reg ? t->id12 : NULL;
-    ldg_err err = ldg_smt_snap_read(tree, version, id12, t->depth, &t->prefix, keys_max, &slot,
-                                    kids, &split, build_leaf, &b);
+    const uint8_t *id12 = is_register(t) ? t->id12 : NULL;
+    ldg_err err = ldg_smt_snap_read(tree, version, smt_tree(t), id12, t->depth, &t->prefix,
+                                    keys_max, &slot, kids, &split, build_leaf, &b);
     if (err == LDG_OK && b.too_big) /* many large values: split by size, not count */
-        err = ldg_smt_snap_read(tree, version, id12, t->depth, &t->prefix, 0, &slot, kids, &split,
-                                build_leaf, &b);
+        err = ldg_smt_snap_read(tree, version, smt_tree(t), id12, t->depth, &t->prefix, 0, &slot,
+                                kids, &split, build_leaf, &b);
     if (err == LDG_OK && split) {
         encode_node(out, kids);
     } else if (err == LDG_OK) {
@@ -154,12 +189,15 @@ static void chunk_grow(ldg_snap_chunk *c, size_t n)
     LDG_ASSERT(c->keys && c->vals && c->klens && c->vlens && c->tasks);
 }
 
-/* One leaf of a LEAVES chunk: a key and value, or a register (main tree only). */
+/* One leaf of a LEAVES chunk: a key and value (plain tree, register), or a register
+ * (registers tree only). */
 static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_object *o,
                        ldg_smt_bleaf *out, char *why, size_t wl)
 {
     const msgpack_object *f;
-    if (!t->reg && ldg_obj_array(o, 3, &f)) {
+    if (t->tree == LDG_SNAP_REGS) {
+        if (!ldg_obj_array(o, 3, &f))
+            return fail(why, wl, "%sregisters tree: a leaf that is not a register", "");
         ldg_snap_task *rt = &c->tasks[c->ntasks];
         memset(rt, 0, sizeof *rt);
         if (!ldg_obj_bin(&f[0], rt->id12, LDG_SMT_ID_LEN) ||
@@ -167,7 +205,7 @@ static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
             return fail(why, wl, "%smalformed register leaf", "");
         if (is_zero(&rt->hash))
             return fail(why, wl, "%sa register leaf with an empty register", "");
-        rt->reg = true;
+        rt->tree = LDG_SNAP_REGISTER;
         memset(out, 0, sizeof *out);
         ldg_smt_register_leaf(&out->hash, &out->path, rt->id12, &rt->hash, rt->sum);
         out->reg = true;
@@ -180,9 +218,9 @@ static bool check_leaf(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
         !ldg_obj_bin_ref(&f[1], LDG_SNAP_VALUE_MAX, &v, &vl))
         return fail(why, wl, "%smalformed leaf (a key and a value expected)", "");
     bool holding = kl == LDG_SMT_HOLDING_KEY_LEN && k[0] == 'b';
-    if (holding != t->reg || (t->reg && memcmp(k + 1, t->id12, LDG_SMT_ID_LEN) != 0))
+    if (holding != is_register(t) || (holding && memcmp(k + 1, t->id12, LDG_SMT_ID_LEN) != 0))
         return fail(why, wl, "%sa key that does not belong in this tree",
-                    t->reg ? "register: " : "main tree: ");
+                    is_register(t) ? "register: " : "plain tree: ");
     ldg_smt_bleaf_of(out, k, kl, v, vl);
     c->keys[c->n] = k, c->klens[c->n] = kl, c->vals[c->n] = v, c->vlens[c->n] = vl;
     c->n++;
@@ -209,8 +247,8 @@ static bool check_leaves(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpac
     }
     /* The subtree's nodes are built as it is hashed, and kept for the apply. */
     ldg_smt_top *top = &c->top;
-    if (ok && !ldg_smt_bulk_subtree(c->version, t->reg ? t->id12 : NULL, t->depth, l, n, keep_node,
-                                    c, top))
+    if (ok && !ldg_smt_bulk_subtree(c->version, smt_tree(t), is_register(t) ? t->id12 : NULL,
+                                    t->depth, l, n, keep_node, c, top))
         ok = fail(why, wl, "%sthe leaves' sums overflow", "");
     if (ok && (memcmp(top->hash.b, t->hash.b, LDG_HASH_LEN) != 0 || top->sum != t->sum))
         ok = fail(why, wl,
@@ -236,7 +274,7 @@ static bool check_node(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
         if (it[i].type == MSGPACK_OBJECT_NIL)
             continue;
         if (!ldg_obj_array(&it[i], 2, &f) || !ldg_obj_bin(&f[0], hs[i].b, LDG_HASH_LEN) ||
-            !ldg_obj_u64(&f[1], &ss[i]) || is_zero(&hs[i]) || (!t->reg && ss[i] != 0))
+            !ldg_obj_u64(&f[1], &ss[i]) || is_zero(&hs[i]) || (!is_register(t) && ss[i] != 0))
             return fail(why, wl, "%smalformed node slot", "");
         c->present |= (uint16_t)(1u << i);
         ldg_snap_task *k = &c->tasks[c->ntasks++];
@@ -248,11 +286,35 @@ static bool check_node(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_
     }
     ldg_hash h;
     uint64_t s;
-    if (!ldg_smt_node_of(t->reg, hs, ss, &h, &s))
+    if (!ldg_smt_node_of(is_register(t), hs, ss, &h, &s))
         return fail(why, wl, "%sthe node's sums overflow", "");
     if (memcmp(h.b, t->hash.b, LDG_HASH_LEN) != 0 || s != t->sum)
         return fail(why, wl, "%sthe node does not hash to the certified subtree", "");
     c->split = true;
+    return true;
+}
+
+/* The root task's chunk: P and G, whose TH("folio/smt/root", P ‖ G) must be the certified
+ * state root; their trees are the follow-up tasks. */
+static bool check_roots(ldg_snap_chunk *c, const ldg_snap_task *t, const msgpack_object *items,
+                        char *why, size_t wl)
+{
+    const msgpack_object *it;
+    ldg_hash p, g, h;
+    if (!ldg_obj_array(items, 2, &it) || !ldg_obj_bin(&it[0], p.b, LDG_HASH_LEN) ||
+        !ldg_obj_bin(&it[1], g.b, LDG_HASH_LEN))
+        return fail(why, wl, "%sthe state root's chunk must be two root hashes", "");
+    ldg_smt_state_root(&h, &p, &g);
+    if (memcmp(h.b, t->hash.b, LDG_HASH_LEN) != 0)
+        return fail(why, wl, "%sthe two trees' roots do not hash to the certified state root", "");
+    chunk_grow(c, 2);
+    c->roots = true;
+    for (unsigned i = 0; i < 2; i++) {
+        ldg_snap_task *k = &c->tasks[c->ntasks++];
+        memset(k, 0, sizeof *k);
+        k->tree = i ? LDG_SNAP_REGS : LDG_SNAP_PLAIN;
+        k->hash = i ? g : p;
+    }
     return true;
 }
 
@@ -272,18 +334,25 @@ ldg_err ldg_snap_verify(ldg_snap_chunk *out, const ldg_snap_task *t, uint64_t ve
     out->live = true;
     const msgpack_object *f;
     uint64_t ver = 0, kind = 2;
+    bool root = t->tree == LDG_SNAP_ROOT;
     bool ok = ldg_obj_array(out->dec.root, 3, &f) && ldg_obj_u64(&f[0], &ver) &&
-              ver == CHUNK_VERSION && ldg_obj_u64(&f[1], &kind) && kind <= CHUNK_NODE;
+              ver == CHUNK_VERSION && ldg_obj_u64(&f[1], &kind) && kind <= CHUNK_ROOTS;
     ldg_err err = LDG_ERR_DECODE;
     if (!ok)
         snprintf(why, why_len, "chunk is not [1, kind, items]");
+    else if (root != (kind == CHUNK_ROOTS))
+        ok = fail(why, why_len, "%s",
+                  root ? "the state root's chunk must be its two trees' roots (kind 2)"
+                       : "a chunk of two trees' roots (kind 2) answers only the state root");
+    else if (kind == CHUNK_ROOTS)
+        ok = check_roots(out, t, &f[2], why, why_len);
     else if (kind == CHUNK_LEAVES)
         ok = check_leaves(out, t, &f[2], why, why_len);
     else
         ok = check_node(out, t, &f[2], why, why_len);
     if (ok)
         return LDG_OK;
-    if (ver == CHUNK_VERSION && kind <= CHUNK_NODE)
+    if (ver == CHUNK_VERSION && kind <= CHUNK_ROOTS)
         err = LDG_ERR_INVALID; /* well formed, but it does not prove out */
     ldg_snap_chunk_free(out);
     return err;

@@ -3,10 +3,11 @@
  * already-verified parent (at the top: the certified state root) gives it, BEFORE any of
  * its keys is written.
  *
- * A task names one subtree: a tree (the main tree, or the register of an instrument), a
- * nibble depth and a path prefix, with the hash and sum it must have. Its chunk is either
- * the subtree's leaves (every key and value below it; register leaves as id12, root and
- * total) or, when the subtree is too large, its 16 slots. Checking a chunk gives the keys
+ * A task names one subtree: a tree (the plain tree P, the registers tree G, or the register
+ * of an instrument), a nibble depth and a path prefix, with the hash and sum it must have.
+ * Its chunk is either the subtree's leaves (every key and value below it; register leaves
+ * as id12, root and total) or, when the subtree is too large, its 16 slots. The first task,
+ * the state root itself, is answered by the root hashes of P and G. Checking a chunk gives the keys
  * to write and the tasks that follow from it (a register to fetch, the slots of a split).
  * Tasks are independent: any order, any peer.
  *
@@ -19,13 +20,16 @@
 #include "ldg_chain.h"
 #include "ldg_smt.h"
 
+/* A task's tree, in the order a chunk's follow-up tasks sort after its own (sync.md §5). */
+enum { LDG_SNAP_ROOT = 0, LDG_SNAP_PLAIN = 1, LDG_SNAP_REGS = 2, LDG_SNAP_REGISTER = 3 };
+
 typedef struct ldg_snap_task {
-    bool reg;                     /* the register of id12 (else the main tree) */
-    uint8_t id12[LDG_SMT_ID_LEN]; /* reg only */
+    uint8_t tree;                 /* LDG_SNAP_*; ROOT: depth 0, the state root's two trees */
+    uint8_t id12[LDG_SMT_ID_LEN]; /* LDG_SNAP_REGISTER only (else zeros) */
     uint8_t depth;                /* 0..LDG_SMT_DEPTH_MAX nibbles */
     ldg_hash prefix;              /* the path's first `depth` nibbles, the rest zero */
     ldg_hash hash;                /* what the subtree must hash to (zero: empty) */
-    uint64_t sum;                 /* and sum to (0 in the main tree) */
+    uint64_t sum;                 /* and sum to (0 in P and G) */
 } ldg_snap_task;
 
 /* The root task of a state root. */
@@ -53,6 +57,7 @@ typedef struct ldg_snap_chunk {
     bool live;
     uint64_t version; /* of its nodes */
     bool split;       /* a NODE chunk: its node is written once its slots are known */
+    bool roots;       /* the state root's chunk: only follow-up tasks */
     uint16_t present; /* NODE: the slots present (bit i: slot i) */
     ldg_smt_top top;  /* LEAVES: what the parent holds of the subtree */
     uint8_t *nodes;   /* LEAVES: its nodes, (be32 klen ‖ key ‖ be32 vlen ‖ value)* */
@@ -113,9 +118,9 @@ ldg_err ldg_snap_store_pending(ldg_store *s, bool *pending, uint8_t **raw,
 ldg_err ldg_snap_store_begin(ldg_store *s, const ldg_snap_checkpoint *cp) LDG_WARN_UNUSED;
 /* Up to max pending tasks in key order, from the first at or after `from` (NULL: from the
  * first). A chunk's follow-up tasks sort after its own (a deeper position, or a register
- * after the main tree), so no task is ever added before the first one pending: passing the
- * first task of the previous answer seeks past the deleted ones instead of reading them
- * again (O(tasks²) over a sync otherwise). */
+ * after G, P and G after the root), so no task is ever added before the first one pending: passing
+ * the first task of the previous answer seeks past the deleted ones instead of reading them again
+ * (O(tasks²) over a sync otherwise). */
 ldg_err ldg_snap_store_tasks(ldg_store *s, const ldg_snap_task *from, ldg_snap_task *out,
                              size_t max, size_t *n) LDG_WARN_UNUSED;
 /* Pending tasks in all. */

@@ -35,7 +35,7 @@ static uint64_t get_be64(const uint8_t *p)
 /* tree u8 ‖ id12 ‖ depth u8 ‖ prefix32: a task's position, after a record's tag. */
 static void task_pos(uint8_t *k, const ldg_snap_task *t)
 {
-    k[0] = t->reg;
+    k[0] = t->tree;
     memcpy(k + 1, t->id12, LDG_SMT_ID_LEN);
     k[1 + LDG_SMT_ID_LEN] = t->depth;
     memcpy(k + 2 + LDG_SMT_ID_LEN, t->prefix.b, LDG_HASH_LEN);
@@ -111,10 +111,10 @@ static void put_task(ldg_batch *b, const ldg_snap_task *t)
 static bool task_parse(ldg_snap_task *t, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     size_t o = sizeof META_TASK - 1;
-    if (kl != TASK_KEY_LEN || vl != LDG_HASH_LEN + 8 || k[o] > 1 ||
+    if (kl != TASK_KEY_LEN || vl != LDG_HASH_LEN + 8 || k[o] > LDG_SNAP_REGISTER ||
         k[o + 1 + LDG_SMT_ID_LEN] > LDG_SMT_DEPTH_MAX)
         return false;
-    t->reg = k[o];
+    t->tree = k[o];
     memcpy(t->id12, k + o + 1, LDG_SMT_ID_LEN);
     t->depth = k[o + 1 + LDG_SMT_ID_LEN];
     memcpy(t->prefix.b, k + o + 2 + LDG_SMT_ID_LEN, LDG_HASH_LEN);
@@ -238,10 +238,10 @@ ldg_err ldg_snap_store_apply(ldg_store *s, const ldg_snap_task *t, const ldg_sna
     /* The subtree's nodes now (a split node once its slots are done: at the finish). */
     if (c->split) {
         put_split(b, t, c->present);
-    } else {
+    } else if (!c->roots) { /* (the state root's chunk: its two trees are its tasks) */
         put_nodes(b, c);
         put_top(b, t, &c->top);
-        if (t->reg && t->depth == 0) /* the register's root: its leaf in the main tree */
+        if (t->tree == LDG_SNAP_REGISTER && t->depth == 0) /* its leaf in the registers tree */
             ldg_smt_bulk_register(c->version, t->id12, &c->top, tree_put, b);
     }
     for (size_t i = 0; i < c->ntasks; i++)
@@ -337,8 +337,10 @@ static bool split_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, 
         x->err = split_kids(x, &t, (unsigned)v[LDG_HASH_LEN + 8] << 8 | v[LDG_HASH_LEN + 9], kids);
     if (x->err != LDG_OK)
         return false;
-    if (!ldg_smt_bulk_node(x->version, t.reg ? t.id12 : NULL, t.depth, &t.prefix, kids, tree_put,
-                           x->b, &top) ||
+    bool reg = t.tree == LDG_SNAP_REGISTER;
+    if (t.tree < LDG_SNAP_PLAIN ||
+        !ldg_smt_bulk_node(x->version, (uint8_t)(t.tree - LDG_SNAP_PLAIN), reg ? t.id12 : NULL,
+                           t.depth, &t.prefix, kids, tree_put, x->b, &top) ||
         memcmp(top.hash.b, t.hash.b, LDG_HASH_LEN) != 0 || top.sum != t.sum) {
         snprintf(x->why, x->why_len,
                  "a node rebuilt from the chunks (depth %u) does not have the hash its chunk "
@@ -348,7 +350,7 @@ static bool split_row(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, 
         return false;
     }
     put_top(x->b, &t, &top);
-    if (t.reg && t.depth == 0)
+    if (reg && t.depth == 0)
         ldg_smt_bulk_register(x->version, t.id12, &top, tree_put, x->b);
     x->in_batch++;
     return true;
@@ -366,11 +368,10 @@ static ldg_err build_splits(ldg_store *s, uint64_t version, char *why, size_t wh
     return err;
 }
 
-/* The main tree's root: the top of the root task. */
-static ldg_err root_top(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_smt_top *top)
+/* The root of tree (LDG_SNAP_PLAIN or LDG_SNAP_REGS): the top of its depth-0 task. */
+static ldg_err root_top(ldg_store *s, uint8_t tree, ldg_smt_top *top)
 {
-    ldg_snap_task t;
-    ldg_snap_root_task(&t, &cp->state_root);
+    ldg_snap_task t = {.tree = tree};
     uint8_t key[TASK_KEY_LEN], *v;
     size_t vl;
     task_key_as(key, META_TOP, &t);
@@ -387,11 +388,14 @@ static ldg_err root_top(ldg_store *s, const ldg_snap_checkpoint *cp, ldg_smt_top
 ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char *why,
                               size_t why_len)
 {
-    ldg_smt_top top = {0};
+    ldg_smt_top ptop = {0}, gtop = {0};
     ldg_err err = build_splits(s, cp->height, why, why_len);
     if (err == LDG_OK)
-        err = root_top(s, cp, &top);
-    ldg_hash root = top.hash; /* (zero for an empty tree) */
+        err = root_top(s, LDG_SNAP_PLAIN, &ptop);
+    if (err == LDG_OK)
+        err = root_top(s, LDG_SNAP_REGS, &gtop);
+    ldg_hash root; /* (a tree's top hash is zero when it is empty) */
+    ldg_smt_state_root(&root, &ptop.hash, &gtop.hash);
     ldg_batch *b = ldg_batch_new(s);
     if (err == LDG_OK && memcmp(root.b, cp->state_root.b, LDG_HASH_LEN) != 0) {
         snprintf(why, why_len,
@@ -405,7 +409,7 @@ ldg_err ldg_snap_store_finish(ldg_store *s, const ldg_snap_checkpoint *cp, char 
         uint8_t fv[8];
         put_be64(fv, cp->height);
         ldg_batch_put(b, LDG_CF_TREE, "F", 1, fv, 8);
-        ldg_smt_bulk_root(cp->height, &top, tree_put, b);
+        ldg_smt_bulk_root(cp->height, &ptop, &gtop, tree_put, b);
         ldg_batch_delete_range(b, LDG_CF_META, META_SYNC_LO, sizeof META_SYNC_LO - 1, META_SYNC_HI,
                                sizeof META_SYNC_HI - 1);
         ldg_tip tip = {.height = cp->height, .time_ms = cp->header.time_ms, .state_root = root};

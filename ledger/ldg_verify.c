@@ -198,8 +198,11 @@ static const char *load_checkpoint(verify_ctx *v, const ldg_snap_checkpoint *cp)
     ldg_smt_slot slot, kids[16];
     bool split;
     ldg_hash zero = {{0}};
-    ldg_err err = ldg_smt_snap_read(p.base, cp->height, NULL, 0, &zero, SIZE_MAX / 4, &slot, kids,
-                                    &split, past_main_leaf, &p);
+    ldg_err err = ldg_smt_snap_read(p.base, cp->height, LDG_SMT_TREE_PLAIN, NULL, 0, &zero,
+                                    SIZE_MAX / 4, &slot, kids, &split, past_main_leaf, &p);
+    if (err == LDG_OK && p.err == LDG_OK && !split) /* and each register of the registers tree */
+        err = ldg_smt_snap_read(p.base, cp->height, LDG_SMT_TREE_REGS, NULL, 0, &zero, SIZE_MAX / 4,
+                                &slot, kids, &split, past_main_leaf, &p);
     if (err == LDG_ERR_PRUNED)
         return "the checkpoint's state is below the retention window: it cannot be re-checked";
     if (err != LDG_OK || p.err != LDG_OK || split)

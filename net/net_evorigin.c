@@ -18,10 +18,12 @@ static uint64_t wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The request signed as the member; its JSON reply, or NULL with err. */
-static json_t *call(net_client *c, const net_evorigin_signer *s, const ldg_enc *req, char *err,
-                    size_t err_len)
+/* The request signed as the member; its JSON reply, or NULL with err (and *answered false
+ * when no reply came at all). */
+static json_t *call(net_client *c, const net_evorigin_signer *s, const ldg_enc *req, bool *answered,
+                    char *err, size_t err_len)
 {
+    *answered = true;
     ldg_enc env;
     if (net_rpc_sign_request(&env, s->key, &s->genesis, wall_ms(), req) != LDG_OK) {
         snprintf(err, err_len, "the request could not be signed");
@@ -32,6 +34,7 @@ static json_t *call(net_client *c, const net_evorigin_signer *s, const ldg_enc *
     ldg_err e = net_client_call(c, &env, &status, &text);
     ldg_enc_free(&env);
     if (e != LDG_OK) {
+        *answered = false;
         snprintf(err, err_len, "did not answer: %s", ldg_err_str(e));
         return NULL;
     }
@@ -51,15 +54,16 @@ static json_t *call(net_client *c, const net_evorigin_signer *s, const ldg_enc *
 }
 
 bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, uint64_t *pos,
-                       ldg_hash roots[LDG_EV_LIST_MAX], size_t *n, bool *more, char *err,
-                       size_t err_len)
+                       ldg_hash roots[LDG_EV_LIST_MAX], size_t *n, bool *more,
+                       net_evorigin_rows *rows, char *err, size_t err_len)
 {
     ldg_enc e;
     ldg_enc_init(&e);
     ldg_enc_array(&e, 2);
     ldg_enc_str(&e, "evidence_slices");
     ldg_enc_u64(&e, *pos);
-    json_t *j = call(c, s, &e, err, err_len);
+    bool answered;
+    json_t *j = call(c, s, &e, &answered, err, err_len);
     ldg_enc_free(&e);
     json_t *a = json_object_get(j, "slices"), *jn = json_object_get(j, "next");
     uint64_t next =
@@ -72,6 +76,10 @@ bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, uint64_t *po
         ok = h && ldg_hex_decode(roots[i].b, LDG_HASH_LEN, h) == 0;
         *n += ok;
     }
+    const char *pv = json_string_value(json_object_get(j, "prev"));
+    const char *ls = json_string_value(json_object_get(j, "last"));
+    rows->has_prev = pv && ldg_hex_decode(rows->prev.b, LDG_HASH_LEN, pv) == 0;
+    rows->has_last = ls && ldg_hex_decode(rows->last.b, LDG_HASH_LEN, ls) == 0;
     /* more only with progress: a reply that does not move could loop */
     *more = ok && json_is_true(json_object_get(j, "more")) && next > *pos;
     if (j && !ok)
@@ -109,8 +117,10 @@ static size_t fetch_chunk(json_t *j, uint8_t **z, uint64_t *size, uint64_t off, 
 }
 
 uint8_t *net_evorigin_fetch(net_client *c, const net_evorigin_signer *s, const ldg_hash *root,
-                            size_t *len, char *err, size_t err_len)
+                            size_t *len, bool *answered, char *err, size_t err_len)
 {
+    bool dummy;
+    answered = answered ? answered : &dummy;
     uint8_t *z = NULL;
     uint64_t size = 0, off = 0;
     err[0] = '\0';
@@ -121,7 +131,7 @@ uint8_t *net_evorigin_fetch(net_client *c, const net_evorigin_signer *s, const l
         ldg_enc_str(&e, "evidence_slice");
         ldg_enc_bin(&e, root->b, LDG_HASH_LEN);
         ldg_enc_u64(&e, off);
-        json_t *j = call(c, s, &e, err, err_len);
+        json_t *j = call(c, s, &e, answered, err, err_len);
         ldg_enc_free(&e);
         size_t got = j ? fetch_chunk(j, &z, &size, off, err, err_len) : 0;
         json_decref(j);

@@ -18,16 +18,26 @@ typedef struct net_evorigin_signer {
     ldg_hash genesis;
 } net_evorigin_signer;
 
+/* The index rows around a page, as the origin says them (evidence.md §2.4): the row just
+ * before the page's start (prev) and its last row (last), given or hidden. */
+typedef struct net_evorigin_rows {
+    bool has_prev, has_last;
+    ldg_hash prev, last;
+} net_evorigin_rows;
+
 /* One page of the origin's anchored slices from position *pos of its index: at most
  * LDG_EV_LIST_MAX roots into roots, *pos moved to the reply's next (which must move
  * forward by at most LDG_EV_LIST_MAX, and at least by the roots given: a reply that does
- * not is refused, so paging always ends). False with a sentence in err. */
+ * not is refused, so paging always ends), the rows around it into rows. False with a
+ * sentence in err. */
 bool net_evorigin_page(net_client *c, const net_evorigin_signer *s, uint64_t *pos,
-                       ldg_hash roots[LDG_EV_LIST_MAX], size_t *n, bool *more, char *err,
-                       size_t err_len);
+                       ldg_hash roots[LDG_EV_LIST_MAX], size_t *n, bool *more,
+                       net_evorigin_rows *rows, char *err, size_t err_len);
 
-/* The file of slice root, chunk by chunk (malloc'd, *len bytes), or NULL with err. */
+/* The file of slice root, chunk by chunk (malloc'd, *len bytes), or NULL with err and
+ * *answered (may be NULL) false if the node did not answer at all (unreachable, timed out),
+ * true if it answered with a refusal or bytes that are refused. */
 uint8_t *net_evorigin_fetch(net_client *c, const net_evorigin_signer *s, const ldg_hash *root,
-                            size_t *len, char *err, size_t err_len);
+                            size_t *len, bool *answered, char *err, size_t err_len);
 
 #endif

@@ -1,7 +1,9 @@
 /* One replication pass (specs/evidence.md §2.4), the one implementation that both
  * `folio evidence sync` (cli_evidence.c) and the node's sync thread (net_evsync.c) run: for
- * each mirror URL, the pages of the anchored slices its store keeps (signed as the member,
- * net_evorigin.h); for each slice this store lacks, its anchor on the member's own chain,
+ * each mirror URL, the slices kept from earlier passes, then the pages of the anchored
+ * slices its store keeps (signed as the member, net_evorigin.h) from where the last pass
+ * stopped (its cursor in STORE/mirrors, at most LDG_EV_SYNC_PAGES_MAX pages); for each
+ * slice this store lacks, its anchor on the member's own chain,
  * the file, the checks of `mirror`, the member's evidence.attest, and the copy installed
  * (net_evstore.h); then the retention period. What differs between the two callers — how
  * they read their own chain, submit the attestation and report — comes in net_evpass_ops. */
@@ -28,8 +30,10 @@ typedef struct net_evpass_ops {
     void (*say)(void *arg, bool error, const char *line);
 } net_evpass_ops;
 
+/* listed: roots the mirrors' index pages gave past the cursors; pages: index pages read;
+ * pending: slices kept to retry at the next passes (STORE/mirrors, evidence.md §2.4). */
 typedef struct net_evpass_stats {
-    size_t mirrors, copied, refused, failed, purged;
+    size_t mirrors, copied, refused, failed, purged, listed, pages, pending;
 } net_evpass_stats;
 
 typedef struct net_evpass_cfg {

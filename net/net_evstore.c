@@ -16,7 +16,8 @@
 
 ldg_err net_evstore_open(const char *store, char *err, size_t err_len)
 {
-    static const char *const subs[] = {"", "/sources", "/by-source", "/ids2", "/links2"};
+    static const char *const subs[] = {"",      "/sources", "/by-source",
+                                       "/ids2", "/links2",  "/mirrors"};
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
         char path[NET_PATH_MAX + 16];
         snprintf(path, sizeof path, "%s%s", store, subs[i]);
@@ -252,6 +253,19 @@ ldg_err net_evstore_page(const char *store, uint64_t after, ldg_hash *roots, siz
     return LDG_OK;
 }
 
+bool net_evstore_row(const char *store, uint64_t pos, ldg_hash *root)
+{
+    char path[NET_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", store, NET_EVSTORE_INDEX);
+    FILE *f = fopen(path, "rb");
+    bool ok = f && pos <= UINT64_MAX / LDG_HASH_LEN &&
+              fseeko(f, (off_t)(pos * LDG_HASH_LEN), SEEK_SET) == 0 &&
+              fread(root->b, LDG_HASH_LEN, 1, f) == 1;
+    if (f)
+        fclose(f);
+    return ok;
+}
+
 ldg_err net_evstore_install(const char *store, const ldg_hash *root, const uint8_t *z, size_t zl,
                             const ldg_hash *txid, char *err, size_t err_len)
 {
@@ -309,4 +323,40 @@ ldg_err net_evstore_retention(const char *store, uint64_t days, uint64_t now_ms,
     }
     free(roots);
     return e;
+}
+
+#define RETENTION_AT "retention-at"
+
+ldg_err net_evstore_retention_step(const char *store, uint64_t days, uint64_t now_ms, size_t max,
+                                   size_t *purged, char *err, size_t err_len)
+{
+    uint64_t cutoff = now_ms > days * 86400000ULL ? now_ms - days * 86400000ULL : 0, at = 0;
+    char path[NET_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/%s", store, RETENTION_AT);
+    uint8_t b[8];
+    FILE *f = fopen(path, "rb");
+    if (f && fread(b, 1, sizeof b, f) == sizeof b) /* else from the start: safe */
+        for (int i = 0; i < 8; i++)
+            at = at << 8 | b[i];
+    if (f)
+        fclose(f);
+    ldg_hash *roots = malloc((max ? max : 1) * sizeof *roots);
+    LDG_ASSERT(roots);
+    size_t n = 0;
+    uint64_t next;
+    bool more;
+    *purged = 0;
+    ldg_err e = net_evstore_page(store, at, roots, max, &n, &next, &more, err, err_len);
+    for (size_t i = 0; i < n && e == LDG_OK; i++) {
+        bool done;
+        e = purge_one(store, &roots[i], cutoff, &done, err, err_len);
+        *purged += done;
+    }
+    free(roots);
+    if (e != LDG_OK)
+        return e;
+    next = more ? next : 0;
+    for (int i = 7; i >= 0; i--, next >>= 8)
+        b[i] = (uint8_t)next;
+    return net_file_write(path, b, sizeof b, 0600, NET_FILE_REPLACE, err, err_len);
 }

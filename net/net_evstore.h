@@ -18,7 +18,8 @@ typedef struct net_ev_anchored {
     ldg_hash txid;
 } net_ev_anchored;
 
-/* Makes the store's folders (STORE, its sources, by-source, ids2 and links2) if missing. */
+/* Makes the store's folders (STORE, its sources, by-source, ids2, links2 and mirrors) if
+ * missing. */
 ldg_err net_evstore_open(const char *store, char *err, size_t err_len) LDG_WARN_UNUSED;
 /* STORE/<root hex>.<ext>. */
 void net_evstore_path(char *out, size_t len, const char *store, const ldg_hash *root,
@@ -47,6 +48,11 @@ ldg_err net_evstore_mark_anchored(const char *store, const ldg_hash *root, const
 ldg_err net_evstore_page(const char *store, uint64_t after, ldg_hash *roots, size_t max, size_t *n,
                          uint64_t *next, bool *more, char *err, size_t err_len) LDG_WARN_UNUSED;
 
+/* The root at position pos of the index, whether its sidecar is there or not (the check
+ * that a mirror's cursor still points into the same index, evidence.md §2.4): false if
+ * the index has no such entry or cannot be read. */
+bool net_evstore_row(const char *store, uint64_t pos, ldg_hash *root);
+
 /* Numbers the slice and appends its ids to the record index (net_evindex.h). */
 ldg_err net_evstore_idx_add(const char *store, const ldg_hash *root, const ldg_hash *ids, size_t n,
                             char *err, size_t err_len) LDG_WARN_UNUSED;
@@ -64,5 +70,11 @@ ldg_err net_evstore_install(const char *store, const ldg_hash *root, const uint8
  * (§2.3); *purged counts them. Stops at the first failure (err). */
 ldg_err net_evstore_retention(const char *store, uint64_t days, uint64_t now_ms, size_t *purged,
                               char *err, size_t err_len) LDG_WARN_UNUSED;
+/* The same for the next `max` rows of the store's index after those the last step read
+ * (STORE/retention-at, be64; from the start again once past the end): what one sync pass
+ * does (evidence.md §2.3), so that a pass reads at most `max` slice files whatever the
+ * store's size; the whole store is gone through every ceil(slices / max) passes. */
+ldg_err net_evstore_retention_step(const char *store, uint64_t days, uint64_t now_ms, size_t max,
+                                   size_t *purged, char *err, size_t err_len) LDG_WARN_UNUSED;
 
 #endif

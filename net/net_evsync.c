@@ -9,16 +9,20 @@
 #include "net_log.h"
 #include "net_pool.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-typedef struct evsync {
+struct evsync {
     net_node *n;
     ldg_keypair key;
     net_evorigin_signer signer;
     char store[NET_PATH_MAX];
-} evsync;
+};
+typedef struct evsync evsync;
 
 static uint64_t node_now(net_node *n)
 {
@@ -132,6 +136,9 @@ static void run_pass(evsync *es)
     atomic_fetch_add(&n->ev_refused, st.refused);
     atomic_fetch_add(&n->ev_failed, st.failed);
     atomic_fetch_add(&n->ev_purged, st.purged);
+    atomic_fetch_add(&n->ev_listed, st.listed);
+    atomic_fetch_add(&n->ev_pages, st.pages);
+    atomic_store(&n->ev_pending, st.pending);
     atomic_store(&n->ev_last_pass_ms, node_now(n));
 }
 
@@ -150,7 +157,89 @@ static void *evsync_thread(void *arg)
     return NULL;
 }
 
-bool net_evsync_start(net_node *n)
+const char *net_evsync_key_name(const net_config *cfg)
+{
+    return cfg->ev_attest_as[0] ? cfg->ev_attest_as
+           : cfg->client_as[0]  ? cfg->client_as
+                                : "operator";
+}
+
+/* The passphrase in path ([evidence] attest_passphrase_file): a regular file that only its
+ * owner may read, one line of 1..NET_PASSPHRASE_MAX bytes (a final newline is not part of
+ * it), no NUL. */
+static ldg_err pass_file(const char *path, char out[NET_PASSPHRASE_MAX + 2], char *err,
+                         size_t err_len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, err_len, "cannot read %s ([evidence] attest_passphrase_file): %s", path,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return LDG_ERR_IO;
+    }
+    const char *why = !S_ISREG(st.st_mode)                  ? "is not a regular file"
+                      : (st.st_mode & 077)                  ? "may be read by others than its "
+                                                              "owner (chmod 600 it)"
+                      : st.st_size > NET_PASSPHRASE_MAX + 2 ? "is longer than a passphrase"
+                                                            : NULL;
+    ssize_t n = why ? 0 : read(fd, out, NET_PASSPHRASE_MAX + 2);
+    close(fd);
+    if (!why && n < 0)
+        why = "could not be read";
+    size_t len = n > 0 ? (size_t)n : 0;
+    if (!why && len > 0 && out[len - 1] == '\n')
+        len--;
+    if (!why &&
+        (len == 0 || len > NET_PASSPHRASE_MAX || memchr(out, '\n', len) || memchr(out, '\0', len)))
+        why = "must hold the passphrase on one line (1 to NET_PASSPHRASE_MAX bytes, no NUL)";
+    if (why) {
+        explicit_bzero(out, NET_PASSPHRASE_MAX + 2);
+        snprintf(err, err_len, "%s ([evidence] attest_passphrase_file) %s", path, why);
+        return LDG_ERR_INVALID;
+    }
+    out[len] = '\0';
+    return LDG_OK;
+}
+
+ldg_err net_evsync_key(const char *home, const net_config *cfg, const char *pass, ldg_keypair *kp,
+                       char *err, size_t err_len)
+{
+    const char *as = net_evsync_key_name(cfg);
+    char from_file[NET_PASSPHRASE_MAX + 2] = "";
+    ldg_err e = net_key_load(home, as, kp);
+    if (e == LDG_ERR_DENIED && cfg->ev_attest_pass_file[0]) {
+        ldg_err fe = pass_file(cfg->ev_attest_pass_file, from_file, err, err_len);
+        if (fe != LDG_OK)
+            return fe;
+        pass = from_file;
+    }
+    if (e == LDG_ERR_DENIED && !pass)
+        pass = getenv("FOLIO_PASSPHRASE");
+    if (e == LDG_ERR_DENIED && pass && pass[0])
+        e = net_key_load_pass(home, as, pass, kp);
+    explicit_bzero(from_file, sizeof from_file);
+    if (e == LDG_ERR_DENIED)
+        snprintf(err, err_len,
+                 "the key '%s' ([evidence] attest_as) is sealed and the node has no passphrase "
+                 "for it: set [evidence] attest_passphrase_file (a file only its owner can "
+                 "read), or FOLIO_PASSPHRASE where `folio node start` runs",
+                 as);
+    else if (e == LDG_ERR_CRYPTO)
+        snprintf(err, err_len,
+                 "wrong passphrase for the key '%s' ([evidence] attest_as) (or its file "
+                 "%s/keys/%s.key was altered)",
+                 as, home, as);
+    else if (e == LDG_ERR_NOT_FOUND)
+        snprintf(err, err_len, "no key '%s' ([evidence] attest_as) in %s/keys", as, home);
+    else if (e != LDG_OK)
+        snprintf(err, err_len, "the key '%s' ([evidence] attest_as) cannot be loaded: %s", as,
+                 ldg_err_str(e));
+    return e;
+}
+
+bool net_evsync_open(net_node *n, const char *pass, char *err, size_t err_len)
 {
     if (!n->cfg.ev_mirrors[0] && n->cfg.ev_retention_days == 0)
         return true;
@@ -158,37 +247,37 @@ bool net_evsync_start(net_node *n)
     LDG_ASSERT(es);
     es->n = n;
     net_home_path(es->store, n->home, "evidence");
-    char err[NET_PATH_MAX + 128];
-    if (net_evstore_open(es->store, err, sizeof err) != LDG_OK) {
-        net_log(NET_LOG_WARN, "evidence sync: %s: no replication", err);
-        free(es);
-        return false;
-    }
-    const char *as = n->cfg.ev_attest_as[0] ? n->cfg.ev_attest_as
-                     : n->cfg.client_as[0]  ? n->cfg.client_as
-                                            : "operator";
     if (n->cfg.ev_mirrors[0]) {
-        ldg_err e = net_key_load(n->home, as, &es->key);
-        if (e != LDG_OK) {
-            net_log(NET_LOG_WARN,
-                    "evidence sync: the key '%s' ([evidence] attest_as) cannot be loaded (%s; a "
-                    "sealed key cannot sign unattended): no replication",
-                    as, ldg_err_str(e));
+        char why[NET_PATH_MAX + 256];
+        if (net_evsync_key(n->home, &n->cfg, pass, &es->key, why, sizeof why) != LDG_OK) {
+            snprintf(err, err_len, "evidence sync: %s", why);
             free(es);
             return false;
         }
         es->signer.key = &es->key;
         es->signer.genesis = *ldg_chain_genesis_hash(n->chain);
     }
-    if (net_thread_create(&n->evsync, evsync_thread, es) != 0) {
-        explicit_bzero(&es->key, sizeof es->key);
-        free(es);
+    n->evs = es;
+    return true;
+}
+
+bool net_evsync_start(net_node *n)
+{
+    evsync *es = n->evs;
+    if (!es)
+        return true;
+    char err[NET_PATH_MAX + 128];
+    if (net_evstore_open(es->store, err, sizeof err) != LDG_OK) {
+        net_log(NET_LOG_WARN, "evidence sync: %s: no replication", err);
         return false;
     }
+    if (net_thread_create(&n->evsync, evsync_thread, es) != 0)
+        return false;
+    n->evs = NULL; /* the thread's now */
     n->evsync_started = true;
     net_log(NET_LOG_INFO, "evidence sync every %d s (mirrors: %s; as: %s; retention: %d days)",
             n->cfg.ev_replicate_every_s, n->cfg.ev_mirrors[0] ? n->cfg.ev_mirrors : "none",
-            n->cfg.ev_mirrors[0] ? as : "-", n->cfg.ev_retention_days);
+            n->cfg.ev_mirrors[0] ? net_evsync_key_name(&n->cfg) : "-", n->cfg.ev_retention_days);
     return true;
 }
 
@@ -197,4 +286,9 @@ void net_evsync_stop(net_node *n)
     if (n->evsync_started)
         pthread_join(n->evsync, NULL);
     n->evsync_started = false;
+    if (n->evs) { /* opened, never started */
+        explicit_bzero(&n->evs->key, sizeof n->evs->key);
+        free(n->evs);
+        n->evs = NULL;
+    }
 }

@@ -320,6 +320,7 @@ static const cfg_key cfg_keys[] = {
     CFG_INT_KEY("test", "fault_equivocate_at", test_fault_equivocate_at, 0, INT_MAX),
     CFG_TEXT_KEY("evidence", "mirrors", ev_mirrors),
     CFG_TEXT_KEY("evidence", "attest_as", ev_attest_as),
+    CFG_TEXT_KEY("evidence", "attest_passphrase_file", ev_attest_pass_file),
     CFG_INT_KEY("evidence", "replicate_every_s", ev_replicate_every_s, 1, 86400),
     CFG_INT_KEY("evidence", "copies_required", ev_copies_required, 0, 1000),
     CFG_INT_KEY("evidence", "retention_days", ev_retention_days, 0, 100000),
@@ -486,8 +487,9 @@ ldg_err net_config_parse(const char *text, size_t len, const char *home, net_con
         snprintf(err, err_len, "genesis_hash in [client] must be 64 hex digits");
         return LDG_ERR_INVALID;
     }
-    char(*files[])[NET_PATH_MAX] = {&cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key};
-    for (size_t i = 0; i < 3; i++) {
+    char(*files[])[NET_PATH_MAX] = {&cfg->tls_ca, &cfg->tls_cert, &cfg->tls_key,
+                                    &cfg->ev_attest_pass_file};
+    for (size_t i = 0; i < LDG_ARRAY_LEN(files); i++) {
         if ((*files[i])[0] && (*files[i])[0] != '/') {
             char rel[NET_PATH_MAX];
             snprintf(rel, sizeof rel, "%s", *files[i]);

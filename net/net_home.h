@@ -63,6 +63,10 @@ typedef struct net_config {
      * anchored slices are deleted (0: kept). */
     char ev_mirrors[2048];
     char ev_attest_as[NET_KEY_NAME_MAX + 1];
+    /* A file holding the passphrase of attest_as when that key is sealed (relative to HOME
+     * unless absolute; net_evsync.h): the node signs unattended without the passphrase on
+     * a command line or in its environment. */
+    char ev_attest_pass_file[NET_PATH_MAX];
     int ev_replicate_every_s;
     int ev_copies_required;
     int ev_retention_days;

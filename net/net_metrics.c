@@ -303,6 +303,14 @@ static void evidence_metrics(out *o, net_node *n)
             atomic_load(&n->ev_failed));
     counter(o, "folio_evidence_sync_purged_total",
             "Slices whose lines the retention period deleted.", atomic_load(&n->ev_purged));
+    counter(o, "folio_evidence_sync_listed_total",
+            "Slice roots the mirrors' indexes gave past where the last pass stopped.",
+            atomic_load(&n->ev_listed));
+    counter(o, "folio_evidence_sync_index_pages_total",
+            "Index pages read from the mirrors (at most LDG_EV_SYNC_PAGES_MAX a mirror a pass).",
+            atomic_load(&n->ev_pages));
+    gauge(o, "folio_evidence_sync_pending", "Slices waiting to be retried after the last pass.",
+          (double)atomic_load(&n->ev_pending));
     gauge(o, "folio_evidence_sync_last_pass_ms",
           "When the last sync pass ended (Unix ms; 0: none).",
           (double)atomic_load(&n->ev_last_pass_ms));

@@ -17,6 +17,7 @@
 #include "net_rpc_server.h"
 #include "stl_module.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -204,6 +205,9 @@ static int start_http(net_node *n, char *err, size_t err_len)
 
 net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
 {
+    /* Process-wide, and this process is the node (ldg_limits.h says why). */
+    mallopt(M_MMAP_THRESHOLD, LDG_MALLOC_MMAP_MAX);
+    mallopt(M_TRIM_THRESHOLD, LDG_MALLOC_TRIM_MAX);
     net_node *n = calloc(1, sizeof *n);
     LDG_ASSERT(n);
     char caller_tag[NET_LOG_TAG_MAX + 1];
@@ -218,6 +222,8 @@ net_node *net_node_open(const net_node_opts *opts, char *err, size_t err_len)
     n->lock_fd = net_home_lock(opts->home, &holder, err, err_len);
     n->release_lock = opts->release_lock;
     int rc = n->lock_fd < 0 ? 1 : setup(n, opts, err, err_len);
+    if (rc == 0 && !net_evsync_open(n, opts->ev_passphrase, err, err_len))
+        rc = 1;
     if (rc == 0)
         net_admit_set_metrics(n->admit, n->metrics);
     if (rc == 0)

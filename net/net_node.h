@@ -25,6 +25,9 @@ typedef struct net_node_opts {
     const char *http;  /* HOST:PORT of the HTTP API, overriding [http] listen; NULL: config */
     bool release_lock; /* HOME/node.lock is released when the node closes, also when its open
                         * fails (a hosted chain started again in a running process) */
+    /* The passphrase of the sealed key [evidence] attest_as, as `folio node start` got it
+     * ($FOLIO_PASSPHRASE or its terminal); NULL: the node's own sources (net_evsync.h). */
+    const char *ev_passphrase;
 } net_node_opts;
 
 typedef struct net_node {
@@ -39,13 +42,18 @@ typedef struct net_node {
     _Atomic uint64_t time_offset_ms; /* dev mode only */
     net_clock clock;                 /* chain time's clock (net_clock.h) */
     _Atomic bool stopping;
-    /* The evidence sync thread (net_evsync.c), if [evidence] asks for one. */
+    /* The evidence sync thread (net_evsync.c), if [evidence] asks for one: its state
+     * (with the attest_as key, opened when the node opens) until the thread owns it. */
+    struct evsync *evs;
     pthread_t evsync;
     bool evsync_started;
     /* Its counts, for /metrics: passes run, slices copied, refused (SLICE_MISMATCH), failed
      * (not reached, not yet anchored, attestation not committed), lines purged; the end of
      * the last pass (Unix ms). */
     _Atomic uint64_t ev_passes, ev_copied, ev_refused, ev_failed, ev_purged, ev_last_pass_ms;
+    /* Roots the mirrors' indexes gave past the cursors, index pages read, and the slices
+     * waiting to be retried after the last pass (evidence.md §2.4). */
+    _Atomic uint64_t ev_listed, ev_pages, ev_pending;
     _Atomic uint64_t last_commit_ms; /* duration of the last propose..commit */
     _Atomic bool force_block;        /* produce a block even if the mempool is empty */
     char fatal[256];                 /* set when the node stopped on a fatal error */

@@ -7,6 +7,7 @@
 #include "ldg_block.h"
 #include "ldg_chain.h"
 #include "ldg_ev.h"
+#include "ldg_limits.h"
 #include "net_evstore.h"
 #include "net_reply.h"
 
@@ -108,6 +109,38 @@ static bool block_fields(net_node *n, const ldg_ev_entry *en, json_t *j)
     return ok;
 }
 
+/* One attestation of a slice ('P' 'm' root32 member20 -> height, evidence.md §2.4). */
+static bool on_attester(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    ldg_dec d;
+    uint64_t h = 0;
+    if (kl != 2 + LDG_HASH_LEN + LDG_ACCOUNT_LEN)
+        return true;
+    if (ldg_decode(&d, v, vl) == LDG_OK) {
+        if (!ldg_obj_u64(d.root, &h))
+            h = 0;
+        ldg_dec_free(&d);
+    }
+    json_array_append_new(arg, json_pack("{s:o,s:I}", "member",
+                                         hex(k + 2 + LDG_HASH_LEN, LDG_ACCOUNT_LEN), "height",
+                                         (json_int_t)h));
+    return true;
+}
+
+/* The members that attested a copy of root, at most LDG_EV_ATTESTERS_SHOWN (by account). */
+static json_t *attesters(ldg_state *st, const ldg_hash *root)
+{
+    uint8_t prefix[2 + LDG_HASH_LEN] = {'P', 'm'};
+    memcpy(prefix + 2, root->b, LDG_HASH_LEN);
+    json_t *a = json_array();
+    if (ldg_state_scan(st, prefix, sizeof prefix, LDG_EV_ATTESTERS_SHOWN, on_attester, a) !=
+        LDG_OK) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
 static char *m_anchor(net_node *n, ldg_state *st, const msgpack_object *args, uint32_t nargs,
                       int *status)
 {
@@ -130,8 +163,17 @@ static char *m_anchor(net_node *n, ldg_state *st, const msgpack_object *args, ui
         "record_count", (json_int_t)en.record_count, "time_first", (json_int_t)en.time_first,
         "time_last", (json_int_t)en.time_last, "txid", hex(en.anchor_txid.b, LDG_HASH_LEN),
         "height", (json_int_t)en.height, "log_path", hashes(en.path, en.path_len));
-    if (j)
+    json_t *by = attesters(st, &root);
+    if (!by) {
+        json_decref(j);
+        return net_reply_error(status, LDG_ERR_CORRUPT, "the evidence copies are unreadable");
+    }
+    if (j) {
         json_object_set_new(j, "attested_copies", json_integer((json_int_t)copies));
+        json_object_set_new(j, "attested_by", by);
+    } else {
+        json_decref(by);
+    }
     if (j && !block_fields(n, &en, j)) {
         json_decref(j);
         return net_reply_error(status, LDG_ERR_CORRUPT, "the anchor's block is unreadable");
@@ -251,6 +293,13 @@ static char *m_slices(net_node *n, const msgpack_object *args, uint32_t nargs, i
     }
     json_t *j = json_pack("{s:o,s:I,s:b}", "slices", hashes(roots, (uint32_t)cnt), "next",
                           (json_int_t)next, "more", more);
+    /* The index rows just before after and just before next, hidden or not: a mirror
+     * resuming from next checks that it is the same index (evidence.md §2.4). */
+    ldg_hash row;
+    if (j && after > 0 && net_evstore_row(dir, after - 1, &row))
+        json_object_set_new(j, "prev", hex(row.b, LDG_HASH_LEN));
+    if (j && next > 0 && net_evstore_row(dir, next - 1, &row))
+        json_object_set_new(j, "last", hex(row.b, LDG_HASH_LEN));
     free(roots);
     return net_reply_dump(j, JSON_COMPACT | JSON_PRESERVE_ORDER, status);
 }

@@ -23,10 +23,11 @@ bool net_snap_is_request(const uint8_t *d, size_t len)
 
 void net_snap_chunk_req_encode(ldg_enc *e, uint64_t height, const ldg_snap_task *t)
 {
-    ldg_enc_array(e, 5);
+    ldg_enc_array(e, 6);
     ldg_enc_u64(e, NET_CHUNK_REQ);
     ldg_enc_u64(e, height);
-    if (t->reg)
+    ldg_enc_u64(e, t->tree);
+    if (t->tree == LDG_SNAP_REGISTER)
         ldg_enc_bin(e, t->id12, LDG_SMT_ID_LEN);
     else
         ldg_enc_nil(e);
@@ -44,14 +45,18 @@ ldg_err net_snap_chunk_req_decode(const uint8_t *data, size_t len, uint64_t *hei
     const msgpack_object *f;
     const uint8_t *pre;
     size_t pl;
-    uint64_t kind, depth;
-    bool ok = ldg_obj_array(d.root, 5, &f) && ldg_obj_u64(&f[0], &kind) && kind == NET_CHUNK_REQ &&
-              ldg_obj_u64(&f[1], height) && ldg_obj_u64(&f[3], &depth) &&
-              depth <= LDG_SMT_DEPTH_MAX && ldg_obj_bin_ref(&f[4], 32, &pre, &pl) &&
-              pl == (depth + 1) / 2 && (depth % 2 == 0 || (pre[pl - 1] & 0x0f) == 0);
-    if (ok && f[2].type != MSGPACK_OBJECT_NIL) {
-        t->reg = true;
-        ok = ldg_obj_bin(&f[2], t->id12, LDG_SMT_ID_LEN);
+    uint64_t kind, tree, depth;
+    bool ok = ldg_obj_array(d.root, 6, &f) && ldg_obj_u64(&f[0], &kind) && kind == NET_CHUNK_REQ &&
+              ldg_obj_u64(&f[1], height) && ldg_obj_u64(&f[2], &tree) &&
+              tree <= LDG_SNAP_REGISTER && ldg_obj_u64(&f[4], &depth) &&
+              depth <= LDG_SMT_DEPTH_MAX && ldg_obj_bin_ref(&f[5], 32, &pre, &pl) &&
+              pl == (depth + 1) / 2 && (depth % 2 == 0 || (pre[pl - 1] & 0x0f) == 0) &&
+              (tree != LDG_SNAP_ROOT || depth == 0);
+    if (ok) {
+        t->tree = (uint8_t)tree;
+        /* id12 names a register, and only a register */
+        ok = tree == LDG_SNAP_REGISTER ? ldg_obj_bin(&f[3], t->id12, LDG_SMT_ID_LEN)
+                                       : f[3].type == MSGPACK_OBJECT_NIL;
     }
     if (ok) {
         t->depth = (uint8_t)depth;
@@ -293,7 +298,8 @@ static ldg_err fetch_checkpoint(client *c, int attempts, char *why, size_t why_l
 static bool slot_has(const client *c, const ldg_snap_task *t)
 {
     for (int i = 0; i < LDG_SNAP_CHUNKS_IN_FLIGHT; i++)
-        if (c->slot[i].busy && c->slot[i].task.reg == t->reg && c->slot[i].task.depth == t->depth &&
+        if (c->slot[i].busy && c->slot[i].task.tree == t->tree &&
+            c->slot[i].task.depth == t->depth &&
             !memcmp(c->slot[i].task.id12, t->id12, LDG_SMT_ID_LEN) &&
             !memcmp(c->slot[i].task.prefix.b, t->prefix.b, LDG_HASH_LEN))
             return true;

@@ -1,19 +1,21 @@
 /* Benchmark: the state tree (ledger/ldg_smt, specs/state.md §5) on RocksDB, one thread.
  *
- *   bench_smt [KEYS] [BIG_KEYS] [BLOCKS]
+ *   bench_smt [KEYS] [BIG_KEYS] [BLOCKS] [INSTRUMENTS]
  *
- * 1. A state of KEYS keys (default 1,000,000): half holdings of one instrument (its
- *    register: the largest a state of that size can have), half 33-byte plain keys like the
- *    replay guard's 'x' keys. BLOCKS blocks (default 300) of 1,000 random updates of
- *    existing keys, each block one synced write batch: with the tree (state puts + its
+ * 1. A state of KEYS keys (default 1,000,000): half holdings of INSTRUMENTS instruments
+ *    (default 1: one register, the largest a state of that size can have; more spread the
+ *    holdings evenly, so that the registers tree G has that many leaves), half 33-byte
+ *    plain keys like the replay guard's 'x' keys. BLOCKS blocks (default 300) of 1,000 random
+ * updates of existing keys, each block one synced write batch: with the tree (state puts + its
  *    nodes, as a node commits) beside the floor, the same state puts alone in a store
  *    without the tree (plain synced RocksDB puts), measured before and after the tree run.
  * 2. Proofs at KEYS keys (the tree above, in RocksDB) and at BIG_KEYS keys (default
  *    10,000,000; 0 skips; its tree built in memory, latest version only, for want of the
  *    hours and disk a RocksDB load of that size takes on a shared machine: the proof's size
- *    does not depend on where the nodes are): the size of a holding's proof (register +
- *    main segment), of a plain key's and of an absent key's, and the time to generate one
- *    and to verify one. */
+ *    does not depend on where the nodes are): the size of a holding's proof (its register
+ *    segment, its register leaf's segment in G and P's root: specs/state.md §5.5), of a
+ *    plain key's (a segment of P and G's root) and of an absent key's, and the time to
+ *    generate one and to verify one. */
 #include "ldg_smt.h"
 #include "ldg_store.h"
 
@@ -28,6 +30,7 @@
 #define PROOFS 2000
 
 static const uint8_t ID12[12] = "BENCH0000001";
+static uint32_t instruments = 1; /* holdings spread over this many registers */
 
 static double now_s(void)
 {
@@ -48,6 +51,13 @@ static void make_key(uint64_t i, uint8_t k[KEY_LEN])
     if (i % 2 == 0) {
         k[0] = 'b';
         memcpy(k + 1, ID12, 12);
+        if (instruments > 1) { /* "BENCH" ‖ 7 digits: the instrument drawn from the key's hash */
+            uint32_t x = ((uint32_t)h.b[24] << 24 | (uint32_t)h.b[25] << 16 |
+                          (uint32_t)h.b[26] << 8 | h.b[27]) %
+                         instruments;
+            for (int j = 11; j >= 5; j--, x /= 10)
+                k[1 + j] = (uint8_t)('0' + x % 10);
+        }
         memcpy(k + 13, h.b, 20);
     } else {
         k[0] = 'x';
@@ -255,16 +265,18 @@ static void prove_some(ldg_state_base base, uint64_t version, const ldg_hash *ro
 static void report_proofs(ldg_state_base base, const char *where, ldg_smt *t, uint64_t version,
                           uint64_t keys)
 {
-    static const char *const kinds[] = {"a holding (register + main segment)", "a plain key",
-                                        "an absent key"};
+    static const char *const kinds[] = {"a holding (register + G segment + P's root)",
+                                        "a plain key (P segment + G's root)", "an absent key"};
     ldg_hash root = ldg_smt_root(t);
     for (int kind = 0; kind < 3; kind++) {
         proof_stats st;
         prove_some(base, version, &root, keys, kind, &st);
-        printf("proof at %llu keys (%s), %s: mean %.0f B, max %zu B; generate %.1f us, verify "
-               "%.1f us (means of %zu; targets <= 1536 B + certificate, <= 1000 us each)\n",
-               (unsigned long long)keys, where, kinds[kind], st.bytes_sum / (double)st.n,
-               st.bytes_max, st.gen_s / (double)st.n * 1e6, st.ver_s / (double)st.n * 1e6, st.n);
+        printf("proof at %llu keys, %u instrument(s) (%s), %s: mean %.0f B, max %zu B; generate "
+               "%.1f us, verify %.1f us (means of %zu; targets <= 1536 B + certificate, <= 1000 "
+               "us each)\n",
+               (unsigned long long)keys, instruments, where, kinds[kind],
+               st.bytes_sum / (double)st.n, st.bytes_max, st.gen_s / (double)st.n * 1e6,
+               st.ver_s / (double)st.n * 1e6, st.n);
     }
 }
 
@@ -284,12 +296,15 @@ int main(int argc, char **argv)
     uint64_t keys = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
     uint64_t big = argc > 2 ? strtoull(argv[2], NULL, 10) : 10000000;
     int blocks = argc > 3 ? atoi(argv[3]) : 300;
+    long ninst = argc > 4 ? atol(argv[4]) : 1;
     char dir[] = "/tmp/folio-bench-smt.XXXXXX", cmd[600];
     setvbuf(stdout, NULL, _IOLBF, 0); /* each figure as soon as it is measured */
-    if (keys < 4 || blocks < 1 || !mkdtemp(dir)) {
-        fprintf(stderr, "usage: bench_smt [KEYS >= 4] [BIG_KEYS] [BLOCKS >= 1]\n");
+    if (keys < 4 || blocks < 1 || ninst < 1 || ninst > 9999999 || !mkdtemp(dir)) {
+        fprintf(stderr, "usage: bench_smt [KEYS >= 4] [BIG_KEYS] [BLOCKS >= 1] [INSTRUMENTS "
+                        "1..9999999]\n");
         return 2;
     }
+    instruments = (uint32_t)ninst;
     ldg_store *plain = fresh(dir, "plain"), *st = fresh(dir, "tree");
     ldg_smt *t;
     if (!plain || !st || ldg_smt_open(&t, tree_base(st), 0, true) != LDG_OK)

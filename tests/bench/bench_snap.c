@@ -100,7 +100,7 @@ static ldg_store *fresh(const char *dir, const char *name)
 
 typedef struct ent {
     ldg_hash path;
-    uint32_t i; /* the key's number; REG_MARK: the register's leaf in the main tree */
+    uint32_t i; /* the key's number */
 } ent;
 
 static int ent_cmp(const void *a, const void *b)
@@ -134,16 +134,13 @@ static void node_put(void *arg, const uint8_t *k, size_t kl, const uint8_t *v, s
 }
 
 /* The subtree over e[0..n) (sorted) at depth: its keys' state rows and its nodes. */
-static ldg_smt_top load_sub(loader *l, const uint8_t *id12, unsigned depth, const ent *e, size_t n)
+static ldg_smt_top load_sub(loader *l, uint8_t tree, const uint8_t *id12, unsigned depth,
+                            const ent *e, size_t n)
 {
     uint8_t(*rows)[KEY_LEN + VAL_LEN] = malloc((n ? n : 1) * sizeof *rows);
     ldg_smt_bleaf *lv = malloc((n ? n : 1) * sizeof *lv);
     LDG_ASSERT(rows && lv);
     for (size_t j = 0; j < n; j++) {
-        if (e[j].i == REG_MARK) {
-            lv[j] = l->reg_leaf;
-            continue;
-        }
         make_key(e[j].i, rows[j]);
         make_val(e[j].i, rows[j] + KEY_LEN);
         ldg_batch_put(l->b, LDG_CF_STATE, rows[j], KEY_LEN, rows[j] + KEY_LEN, VAL_LEN);
@@ -151,7 +148,7 @@ static ldg_smt_top load_sub(loader *l, const uint8_t *id12, unsigned depth, cons
         ldg_smt_bleaf_of(&lv[j], rows[j], KEY_LEN, rows[j] + KEY_LEN, VAL_LEN);
     }
     ldg_smt_top top;
-    LDG_ASSERT(ldg_smt_bulk_subtree(l->version, id12, depth, lv, n, node_put, l, &top));
+    LDG_ASSERT(ldg_smt_bulk_subtree(l->version, tree, id12, depth, lv, n, node_put, l, &top));
     flush(l, false);
     free(rows);
     free(lv);
@@ -159,21 +156,21 @@ static ldg_smt_top load_sub(loader *l, const uint8_t *id12, unsigned depth, cons
 }
 
 /* A whole tree over e[0..n) (sorted): by its 16 subtrees of depth 1 when large. */
-static ldg_smt_top load_tree(loader *l, const uint8_t *id12, const ent *e, size_t n)
+static ldg_smt_top load_tree(loader *l, uint8_t tree, const uint8_t *id12, const ent *e, size_t n)
 {
     if (n <= 4096)
-        return load_sub(l, id12, 0, e, n);
+        return load_sub(l, tree, id12, 0, e, n);
     ldg_smt_top kids[16], top;
     size_t at = 0;
     for (unsigned x = 0; x < 16; x++) {
         size_t to = at;
         while (to < n && (unsigned)(e[to].path.b[0] >> 4) == x)
             to++;
-        kids[x] = load_sub(l, id12, 1, e + at, to - at);
+        kids[x] = load_sub(l, tree, id12, 1, e + at, to - at);
         at = to;
     }
     ldg_hash zero = {{0}};
-    LDG_ASSERT(ldg_smt_bulk_node(l->version, id12, 0, &zero, kids, node_put, l, &top));
+    LDG_ASSERT(ldg_smt_bulk_node(l->version, tree, id12, 0, &zero, kids, node_put, l, &top));
     return top;
 }
 
@@ -193,20 +190,23 @@ static double load_served(ldg_store *s, uint64_t keys, uint64_t version, ldg_has
     }
     qsort(hold, nh, sizeof *hold, ent_cmp);
     loader l = {.s = s, .b = ldg_batch_new(s), .version = version};
-    ldg_smt_top reg = load_tree(&l, ID12, hold, nh);
+    ldg_smt_top reg = load_tree(&l, LDG_SMT_TREE_REGISTER, ID12, hold, nh);
     free(hold);
+    /* the registers tree: the one register's leaf */
     ldg_smt_bulk_register(version, ID12, &reg, node_put, &l);
     l.reg_leaf.reg = true;
     ldg_smt_register_leaf(&l.reg_leaf.hash, &l.reg_leaf.path, ID12, &reg.hash, reg.sum);
-    plain[np] = (ent){l.reg_leaf.path, REG_MARK};
-    qsort(plain, np + 1, sizeof *plain, ent_cmp);
-    ldg_smt_top top = load_tree(&l, NULL, plain, np + 1);
+    ldg_smt_top gtop;
+    LDG_ASSERT(ldg_smt_bulk_subtree(version, LDG_SMT_TREE_REGS, NULL, 0, &l.reg_leaf, 1, node_put,
+                                    &l, &gtop));
+    qsort(plain, np, sizeof *plain, ent_cmp);
+    ldg_smt_top top = load_tree(&l, LDG_SMT_TREE_PLAIN, NULL, plain, np);
     free(plain);
-    ldg_smt_bulk_root(version, &top, node_put, &l);
+    ldg_smt_bulk_root(version, &top, &gtop, node_put, &l);
     flush(&l, true);
     ldg_batch_free(l.b);
     LDG_ASSERT(ldg_store_persist(s) == LDG_OK);
-    *root = top.hash;
+    ldg_smt_state_root(root, &top.hash, &gtop.hash);
     return now_s() - t0;
 }
 

@@ -289,6 +289,10 @@ sed 's/qty=100/qty=900/' day.orig >day.log
 printf '%s\tpurchase\t#1\tinvestor=alice qty=7 (appended later)\n' "$((T + 4000))" >>day.log
 expect_fail SOURCE_CHANGED "a line changed after it was anchored" evidence ingest day.log --as broker
 check "   names line 3" grep -q "1 line changed since anchored (line 3)" <<<"$FAIL_SENTENCE"
+run evidence ingest day.log --as broker
+check "   reports it record by record: line, offset, payload hash anchored and now" \
+  grep -qE "^day.log: line 3 \(byte offset [0-9]+\) changed: payload hash anchored [0-9a-f]{16}, now [0-9a-f]{16}$" <<<"$ERR"
+check "   only that record" test "$(grep -c ' changed: payload hash' <<<"$ERR")" = 1
 head -n 1 day.orig >day.log
 expect_fail SOURCE_CHANGED "anchored lines cut from the end" evidence ingest day.log --as broker
 check "   names lines 2..4" grep -q "lines 2..4 are gone" <<<"$FAIL_SENTENCE"
@@ -401,6 +405,30 @@ eq "   nothing stored" "$(ls "$FS"/*.slice | wc -l)" "$n0"
 printf '{"format": "jsonl", "tiem": "ts"}\n' >typo.schema
 expect_fail BAD_SCHEMA "a schema with an unknown key" evidence ingest missing.jsonl --schema typo.schema --as broker --store "$FS"
 expect_fail USAGE "an unknown format" evidence ingest day.log --format xml --as broker --store "$FS"
+
+section "the issue's forms: ingest DIR --subject BROKER, prove --record ID"
+DS="$E2E_TMP/dirstore"
+mkdir -p logdir/sub
+printf '%s\tlogin\t-\tdesk 1\n' "$T" >logdir/b.log
+printf '%s\tlogin\t-\tdesk 2\n%s\tlogout\t#1\tdesk 2\n' "$T" "$((T + 1))" >logdir/a.log
+printf 'not a log\n' >logdir/.hidden
+printf 'not a log\n' >logdir/sub/c.log
+t0="$(txs)"
+expect_ok "evidence ingest logdir --subject broker" evidence ingest logdir --subject broker --store "$DS"
+check "   its files in name order: a.log, then b.log" grep -qz "logdir/a.log: 2 records.*logdir/b.log: 1 records" <<<"$OUT"
+check "   not the hidden file, not the sub-folder" bash -c "! grep -q 'hidden\|sub/c.log' <<<\"$OUT\""
+eq "   two anchors" "$(($(txs) - t0))" 2
+expect_ok "the folder again: nothing new" evidence ingest logdir --subject broker --store "$DS"
+check "   both already ingested" test "$(grep -c 'already ingested' <<<"$ERR")" = 2
+mkdir -p emptydir
+expect_fail NO_FILES "an empty folder" evidence ingest emptydir --subject broker --store "$DS"
+expect_fail USAGE "--subject and --as naming different keys" evidence ingest logdir --subject broker --as alice --store "$DS"
+check "   says they differ" grep -q "subject broker and --as alice differ" <<<"$FAIL_SENTENCE"
+RID="$(folio evidence prove --file logdir/a.log --line 2 -o a2.bundle --store "$DS" --json >/dev/null; folio evidence verify a2.bundle --genesis genesis.bin --json | jget records.0.record)"
+expect_ok "evidence prove --record ID" evidence prove --record "$RID" -o rec.bundle --store "$DS"
+run evidence verify rec.bundle --genesis genesis.bin --json
+eq "   verifies offline: that record" "$(jget records.0.record <<<"$OUT")" "$RID"
+expect_fail USAGE "prove with both RECORD_ID and --record" evidence prove "$RID" --record "$RID" -o x.bundle --store "$DS"
 
 check_node_log_clean
 finish

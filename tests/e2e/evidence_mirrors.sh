@@ -7,7 +7,11 @@
 # evidence.attest. A tampered copy is refused (nothing stored, nothing attested); once the
 # origin has lost a slice, `evidence restore` fetches it back from the mirror's node and
 # verifies it. node0's [evidence] copies_required = 1 makes `evidence status` flag slices
-# without an attested copy.
+# without an attested copy. The keeper's key on node2 is sealed: node2 opens it with the
+# passphrase in [evidence] attest_passphrase_file, and refuses to start, with a precise
+# error, when the passphrase is missing or wrong or the file is readable by others. A pass
+# resumes from its cursor: an idle pass lists nothing again; node2 stopped and started
+# again catches up on what was anchored meanwhile.
 . "$(dirname "$0")/lib.sh" "$@"
 
 NET="$E2E_TMP/net"
@@ -27,6 +31,7 @@ wait_for() {
   return 1
 }
 copies() { folio evidence status --home "$H0" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(s.get("attested_copies", 0) for s in d["list"]))'; }
+copies_are() { test "$(copies)" = "$1"; } # read afresh at each try of wait_for
 cd "$E2E_TMP" || exit 2
 
 section "three nodes: node0 (validator, the broker's), node1 (validator), node2 (observer, the keeper's mirror)"
@@ -39,7 +44,9 @@ for p in broker:broker keeper:regulator; do
   folio keys new "${p%%:*}" >/dev/null
   expect_ok "register ${p%%:*}" participant register "${p%%:*}" --role "${p#*:}" --key "${p%%:*}"
 done
-cp "$H0"/keys/keeper.* "$H1/keys/"
+# The keeper's key on its node is sealed under a passphrase (the node opens it at start).
+FOLIO_PASSPHRASE='keeper pass' folio keys export keeper --encrypt --out keeper.sealed >/dev/null
+FOLIO_PASSPHRASE='keeper pass' folio keys import keeper keeper.sealed --home "$H1" >/dev/null
 RPC0="$(sed -n 's/^rpc *= *//p' "$H0/config.ini")"
 RPC1="$(sed -n 's/^rpc *= *//p' "$H1/config.ini")"
 HTTP1="127.0.0.1:$((BASE + 90))"
@@ -64,8 +71,31 @@ b = bytearray(open(p, "rb").read())
 b[len(b) // 2] ^= 0x20
 open(p, "wb").write(b)
 PY
-check "node2 (observer) starts with [evidence] mirrors" bash -c "'$FOLIO' node start --detach --observer --home '$H1' >/dev/null"
-E2E_HOMES+=("$H1")
+section "the mirror's node signs with a sealed attest_as key: its passphrase from a file"
+check "   keeper's key on node2 is sealed" grep -q '^folio-key-v1:scrypt:' "$H1/keys/keeper.key"
+E2E_HOMES+=("$H1") # stopped on exit, also if a start below wrongly succeeds
+# err_of FILE: "CODE message" of the --json error in FILE.
+err_of() { python3 -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; print(e["code"], e["message"])' "$1" 2>/dev/null; }
+RC=0
+env -u FOLIO_PASSPHRASE setsid -w "$FOLIO" node start --detach --observer --home "$H1" --json >nopass.out 2>/dev/null || RC=$?
+check "no passphrase (no file, no FOLIO_PASSPHRASE, no terminal): NO_PASSPHRASE, exit 2" \
+  test "$RC" -eq 2 -a -n "$(err_of nopass.out | grep '^NO_PASSPHRASE .*attest_passphrase_file')"
+check "   node2 did not start" test -z "$(node_pid "$H1")"
+FOLIO_PASSPHRASE=wrong run node start --detach --observer --home "$H1"
+check "FOLIO_PASSPHRASE wrong: BAD_PASSPHRASE, exit 2, naming the key and [evidence] attest_as" \
+  test "$RC" -eq 2 -a -n "$(grep "wrong passphrase for the key 'keeper' (\[evidence\] attest_as)" <<<"$ERR")"
+sed -i 's/^attest_as = keeper$/attest_as = keeper\nattest_passphrase_file = keeper.pass/' "$H1/config.ini"
+printf 'keeper pass\n' >"$H1/keeper.pass"
+chmod 644 "$H1/keeper.pass"
+env -u FOLIO_PASSPHRASE "$FOLIO" node start --detach --observer --home "$H1" --json >perm.out 2>/dev/null
+check "attest_passphrase_file readable by others: BAD_PASSPHRASE_FILE" grep -q '^BAD_PASSPHRASE_FILE .*keeper.pass (\[evidence\] attest_passphrase_file) may be read by others' <<<"$(err_of perm.out)"
+printf 'not it\n' >"$H1/keeper.pass"
+chmod 600 "$H1/keeper.pass"
+env -u FOLIO_PASSPHRASE "$FOLIO" node start --detach --observer --home "$H1" --json >bad.out 2>/dev/null
+check "attest_passphrase_file with the wrong passphrase: BAD_PASSPHRASE" grep -q "^BAD_PASSPHRASE wrong passphrase for the key 'keeper'" <<<"$(err_of bad.out)"
+check "   node2 did not start" test -z "$(node_pid "$H1")"
+printf 'keeper pass\n' >"$H1/keeper.pass"
+check "node2 (observer) starts with [evidence] mirrors" bash -c "env -u FOLIO_PASSPHRASE '$FOLIO' node start --detach --observer --home '$H1' >/dev/null"
 check "node2's log: evidence sync every 1 s" grep -q "evidence sync every 1 s" "$H1/node.log"
 check "   the mirror's sync refuses the copy (SLICE_MISMATCH in node2's log)" \
   wait_for 60 grep -q "SLICE_MISMATCH: the copy of slice $ROOT" "$H1/node.log"
@@ -77,10 +107,12 @@ section "the origin's good copy: replicated automatically, verified, attested"
 cp good.slice "$H0/evidence/$ROOT.slice"
 check "   the mirror's store gets the slice" wait_for 60 test -f "$H1/evidence/$ROOT.slice"
 check "   the copy is the same bytes" cmp -s good.slice "$H1/evidence/$ROOT.slice"
-check "   its attestation is on chain (1 attested copy, seen from node0)" wait_for 30 test "$(copies)" = 1
+check "   its attestation is on chain (1 attested copy, seen from node0)" wait_for 30 copies_are 1
 check "   /metrics counts the copy" bash -c "curl -s http://$HTTP1/metrics | grep -q '^folio_evidence_sync_copied_total 1$'"
 run evidence status
 check "   status no longer flags it" grep -q "0 with fewer than 1 attested copies" <<<"$OUT"
+KEEPER="$(folio participant show keeper --json | jget account)"
+check "   status names the member keeping the copy (keeper)" grep -q "copies kept by: ${KEEPER:0:16} (block [0-9]*)" <<<"$OUT"
 run evidence status --home "$H1" --copies 1
 check "   the mirror's own status lists the slice" grep -q "${ROOT:0:16}" <<<"$OUT"
 run evidence status --home "$H1" --subject "$(folio participant show broker --json | jget account)"
@@ -89,6 +121,22 @@ run evidence status --home "$H1" --subject keeper
 check "   status --subject keeper: none" grep -q ": 0 slices, 0 records" <<<"$OUT"
 sleep 2
 eq "   later passes copy nothing again (still 1 copy)" "$(copies)" 1
+
+section "each pass resumes where the last one stopped (node2's cursor for node0)"
+metric() { curl -s "http://$HTTP1/metrics" | sed -n "s/^$1 //p"; }
+# metric_is NAME OP VALUE: the metric compares so (read afresh at each try of wait_for).
+metric_is() { test "$(metric "$1")" "$2" "$3"; }
+P1="$(metric folio_evidence_sync_passes_total)"
+L1="$(metric folio_evidence_sync_listed_total)"
+check "   two more passes" wait_for 10 metric_is folio_evidence_sync_passes_total -ge $((P1 + 2))
+eq "   idle passes list no root again (listed_total unchanged)" "$(metric folio_evidence_sync_listed_total)" "$L1"
+check "   the cursor is kept in node2's store" bash -c "ls '$H1'/evidence/mirrors/ | grep -qE '^[0-9a-f]{64}\$'"
+check "node2 stops" bash -c "'$FOLIO' node stop --home '$H1' >/dev/null"
+printf '%s\tlogin\t-\tdesk 4\n%s\tlogout\t#1\tdesk 4\n' "$((T + 5000))" "$((T + 6000))" >later.log
+expect_ok "evidence ingest later.log while node2 is down" evidence ingest later.log --as broker
+check "node2 starts again (passphrase from its file)" bash -c "env -u FOLIO_PASSPHRASE '$FOLIO' node start --detach --observer --home '$H1' >/dev/null"
+check "   it catches up: the new slice is copied and attested" wait_for 60 copies_are 2
+check "   a pass after the restart lists only the new root (listed_total 1)" wait_for 10 metric_is folio_evidence_sync_listed_total = 1
 
 section "the origin loses the slice; restore from the mirror's node"
 rm -f "$H0/evidence/$ROOT.slice"

@@ -1,8 +1,8 @@
 /* libFuzzer target for the state sync chunk decoder and verifier (ldg_snap_verify,
  * ledger/ldg_snap.c) and the chunk request decoder (net_snap_chunk_req_decode).
  *
- * Input: one byte choosing the task (0: the root of a small real state tree, split into
- * nodes; 1: that tree whole; 2: one of its registers; 3: the request decoder), then the
+ * Input: one byte choosing the task (0: the plain tree of a small real state, split into
+ * nodes; 1: its registers tree whole; 2: one of its registers; 3: the request decoder), then the
  * bytes. The seeds are the honest chunks of those tasks.
  *
  * Properties checked on every input:
@@ -63,8 +63,21 @@ static void init(void)
     ldg_smt_free(t);
     ldg_state_free(st);
     ldg_memkv_free(tmp);
-    ldg_snap_root_task(&fx.task[0], &root);
-    fx.task[1] = fx.task[0];
+    /* the state root's chunk names the plain tree (task 0) and the registers tree (task 1) */
+    ldg_snap_task rt;
+    ldg_snap_root_task(&rt, &root);
+    ldg_enc re;
+    ldg_enc_init(&re);
+    LDG_ASSERT(ldg_snap_build(ldg_memkv_base(fx.kv), VERSION, &rt, 2, &re) == LDG_OK);
+    ldg_snap_chunk rc;
+    char rwhy[256];
+    LDG_ASSERT(ldg_snap_verify(&rc, &rt, VERSION, ldg_enc_data(&re), ldg_enc_len(&re), rwhy,
+                               sizeof rwhy) == LDG_OK &&
+               rc.ntasks == 2);
+    fx.task[0] = rc.tasks[0];
+    fx.task[1] = rc.tasks[1];
+    ldg_snap_chunk_free(&rc);
+    ldg_enc_free(&re);
     fx.keys_max[0] = 2;
     fx.keys_max[1] = fx.keys_max[2] = LDG_SNAP_CHUNK_KEYS_MAX;
     for (int i = 0; i < 3; i++) {
@@ -76,7 +89,7 @@ static void init(void)
         char why[256];
         LDG_ASSERT(ldg_snap_verify(&fx.honest[i], &fx.task[i], VERSION, fx.bytes[i], fx.len[i], why,
                                    sizeof why) == LDG_OK);
-        if (i == 1) { /* the register leaf of the whole tree gives task 2 */
+        if (i == 1) { /* the register leaf of the registers tree gives task 2 */
             LDG_ASSERT(fx.honest[1].ntasks == 1);
             fx.task[2] = fx.honest[1].tasks[0];
         }
@@ -93,7 +106,7 @@ static void same_chunk(const ldg_snap_chunk *a, const ldg_snap_chunk *b)
                    (!a->vlens[i] || !memcmp(a->vals[i], b->vals[i], a->vlens[i])));
     for (size_t i = 0; i < a->ntasks; i++) {
         const ldg_snap_task *x = &a->tasks[i], *y = &b->tasks[i];
-        LDG_ASSERT(x->reg == y->reg && x->depth == y->depth && x->sum == y->sum &&
+        LDG_ASSERT(x->tree == y->tree && x->depth == y->depth && x->sum == y->sum &&
                    !memcmp(x->id12, y->id12, sizeof x->id12) &&
                    !memcmp(x->prefix.b, y->prefix.b, LDG_HASH_LEN) &&
                    !memcmp(x->hash.b, y->hash.b, LDG_HASH_LEN));

@@ -363,6 +363,33 @@ static void m_kind(ldg_proof_bundle *b)
     b->kind = 9;
 }
 
+/* The holding's tree proof re-shaped as version 2 ([2, seg, reg seg]: the former root,
+ * registers among the plain keys), in a buffer that outlives the mutator. */
+static uint8_t old_proof[LDG_SMT_PROOF_SIZE_MAX];
+static void m_old_version(ldg_proof_bundle *b)
+{
+    const uint8_t *p = b->facts[0].proof;
+    size_t n = b->facts[0].proof_len;
+    ck_assert(n > 36 && p[0] == 0x94 && p[1] == 3);
+    old_proof[0] = 0x93, old_proof[1] = 2;
+    memcpy(old_proof + 2, p + 2, n - 2 - 34); /* without the other root (c4 20 ‖ 32) */
+    b->facts[0].proof = old_proof;
+    b->facts[0].proof_len = n - 34;
+}
+
+/* A proof of the former version is refused with a sentence that says so. */
+START_TEST(test_old_tree_proof_refused)
+{
+    size_t len;
+    uint8_t *b = holding_bundle(&fx.alice, m_old_version, &len);
+    ldg_proof_claim c;
+    ck_assert_int_eq(verify(b, len, &c), LDG_PROOF_ROOT);
+    ck_assert_msg(strstr(c.why, "another version than 3") != NULL, "%s", c.why);
+    ldg_proof_claim_free(&c);
+    free(b);
+}
+END_TEST
+
 START_TEST(test_each_tampering_has_its_code)
 {
     ck_assert_int_eq(verify_mutated(NULL), LDG_PROOF_OK);
@@ -744,6 +771,7 @@ int main(void)
     tcase_add_test(tc, test_holding_verifies);
     tcase_add_test(tc, test_key_kinds);
     tcase_add_test(tc, test_each_tampering_has_its_code);
+    tcase_add_test(tc, test_old_tree_proof_refused);
     tcase_add_test(tc, test_link_and_valset);
     tcase_add_test(tc, test_other_validator_set);
     tcase_add_test(tc, test_supply_mismatch);

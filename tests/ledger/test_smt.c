@@ -12,7 +12,7 @@
 
 #define NKEYS 300
 #define NVERS 60
-#define PIN_DIGEST "101c98d10c39d6b8c67731e325b2d58bd3bee984119b27afa5bee12d7023cbf1"
+#define PIN_DIGEST "ddd08d2f448952378da86530928a95edadbe47b8cb1465b41be6f931ac6fac59"
 
 typedef struct model {
     uint8_t key[NKEYS][40];
@@ -366,14 +366,26 @@ START_TEST(test_model_pruned)
 }
 END_TEST
 
-/* Empty tree: root zero; one key: the root is its leaf; deleting it empties the tree. */
+/* TH("folio/smt/root", P ‖ G). */
+static ldg_hash root_of(const ldg_hash *p, const ldg_hash *g)
+{
+    uint8_t buf[64];
+    ldg_hash out;
+    memcpy(buf, p->b, 32);
+    memcpy(buf + 32, g->b, 32);
+    ldg_tagged_hash(&out, LDG_TAG_SMT_ROOT, buf, sizeof buf);
+    return out;
+}
+
+/* Empty state: both trees empty, root TH(root, 0^32 ‖ 0^32); one key: P is its leaf;
+ * deleting it empties the tree again. */
 START_TEST(test_small_trees)
 {
     ldg_memkv *kv = ldg_memkv_new();
     ldg_smt *t;
     ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
-    ldg_hash zero = {{0}}, root = apply(t, kv, 0, NULL, 0);
-    ck_assert(!memcmp(root.b, zero.b, 32));
+    ldg_hash zero = {{0}}, root = apply(t, kv, 0, NULL, 0), empty = root_of(&zero, &zero);
+    ck_assert(!memcmp(root.b, empty.b, 32));
     ldg_write w = {(const uint8_t *)"k", 1, (const uint8_t *)"v", 1};
     root = apply(t, kv, 1, &w, 1);
     /* a single leaf: TH(leaf, path ‖ TH(value, "v")) */
@@ -384,10 +396,11 @@ START_TEST(test_small_trees)
     memcpy(buf, path.b, 32);
     memcpy(buf + 32, vh.b, 32);
     ldg_tagged_hash(&want, LDG_TAG_SMT_LEAF, buf, 64);
+    want = root_of(&want, &zero);
     ck_assert(!memcmp(root.b, want.b, 32));
     w.val = NULL;
     root = apply(t, kv, 2, &w, 1);
-    ck_assert(!memcmp(root.b, zero.b, 32));
+    ck_assert(!memcmp(root.b, empty.b, 32));
     /* a version above the tip does not exist */
     uint8_t *v;
     size_t vl;
@@ -410,7 +423,9 @@ static void hex32(ldg_hash *h, const char *hex)
 }
 
 /* The worked values of specs/state.md §5.2, computed there from the spec alone (Python,
- * hashlib): one plain key; a plain key and a register of two holdings (100 and 200). */
+ * hashlib): one plain key; a plain key and a register of two holdings (100 and 200). The
+ * state roots changed with the registers tree (proof version 3); P and the register root
+ * did not: P here is the former one-key root, R the former register root. */
 START_TEST(test_worked_values)
 {
     ldg_memkv *kv = ldg_memkv_new();
@@ -418,7 +433,7 @@ START_TEST(test_worked_values)
     ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
     ldg_write w1 = {(const uint8_t *)"V", 1, (const uint8_t *)"\x01", 1};
     ldg_hash want, root = apply(t, kv, 0, &w1, 1);
-    hex32(&want, "a72657442ae22cbde7b881970c8e52fb7e7f9cffb2dd3acd7728b671329729da");
+    hex32(&want, "2c3b1597b20ecbd89f6298a29b90f12ef967a2fb0828eeaf2869e573a9dac1bc");
     ck_assert(!memcmp(root.b, want.b, 32));
     uint8_t b1[33] = "bCNE100000296", b2[33] = "bCNE100000296";
     memset(b1 + 13, 0x11, 20);
@@ -426,7 +441,7 @@ START_TEST(test_worked_values)
     ldg_write w2[2] = {{b1, 33, (const uint8_t *)"\x64", 1},
                        {b2, 33, (const uint8_t *)"\xcc\xc8", 2}};
     root = apply(t, kv, 1, w2, 2);
-    hex32(&want, "e240da67e9928d7207ff7915ba769c765ae0e2efd11e051b4d775e75931ef4a2");
+    hex32(&want, "4685b975f93ba23efde1c73b899f064b5fab04deceef4d8d35540fca6f121524");
     ck_assert(!memcmp(root.b, want.b, 32));
     ldg_smt_proof *p = malloc(sizeof *p);
     uint8_t *v;
@@ -436,6 +451,10 @@ START_TEST(test_worked_values)
     ck_assert(found && p->has_register && p->reg_total == 300);
     hex32(&want, "8d40398bd56a55e0c383d9ec3a0b593b5c43431ab024063f2e0074c505c984d3");
     ck_assert(!memcmp(p->reg_root.b, want.b, 32));
+    /* a holding's proof: its register, the register leaf in G (alone: depth 0), and P */
+    hex32(&want, "a72657442ae22cbde7b881970c8e52fb7e7f9cffb2dd3acd7728b671329729da");
+    ck_assert(!memcmp(p->other_root.b, want.b, 32));
+    ck_assert_uint_eq(p->main.depth, 0);
     free(v);
     free(p);
     ldg_smt_free(t);
@@ -589,34 +608,60 @@ START_TEST(test_lean_nodes)
 }
 END_TEST
 
-/* Bytes that are not a proof: refused with DECODE, never asserting. */
+/* [3, body…, other root]: a version-3 proof around body (its segment of P or G and register
+ * segment or nil). */
+static size_t proof3(uint8_t *out, const uint8_t *body, size_t n)
+{
+    out[0] = 0x94, out[1] = 0x03;
+    memcpy(out + 2, body, n);
+    out[2 + n] = 0xc4, out[3 + n] = 32;
+    memset(out + 4 + n, 0xab, 32);
+    return 4 + n + 32;
+}
+
+/* Bytes that are not a proof: refused with DECODE, never asserting; a proof of an earlier
+ * version (1, 2: the former root, registers among the plain keys) with INVALID, so that
+ * its refusal can say so. */
 START_TEST(test_proof_bad_bytes)
 {
     ldg_smt_proof *p = malloc(sizeof *p);
-    static const uint8_t junk[][12] = {
-        {0x93, 0x01, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0},    /* version 1 */
-        {0x93, 0x02, 0x96, 65, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0},   /* depth 65 */
-        {0x93, 0x02, 0x96, 0, 3, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0},    /* term 3 */
-        {0x93, 0x02, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0}, /* sums as an array */
+    uint8_t b[128];
+    static const uint8_t v2[] = {0x93, 0x02, 0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0, 0xc0};
+    ck_assert_int_eq(ldg_smt_proof_decode(p, v2, sizeof v2), LDG_ERR_INVALID);
+    static const uint8_t v1[] = {0x93, 0x01, 0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0, 0xc0};
+    ck_assert_int_eq(ldg_smt_proof_decode(p, v1, sizeof v1), LDG_ERR_INVALID);
+    static const uint8_t junk[][11] = {
+        {0x96, 65, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0, 0xc0},   /* depth 65 */
+        {0x96, 0, 3, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0, 0xc0},    /* term 3 */
+        {0x96, 0, 0, 0xc0, 0xc4, 0, 0xc4, 0, 0x90, 0xc0, 0xc0}, /* sums as an array */
     };
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
-        ck_assert_int_eq(ldg_smt_proof_decode(p, junk[i], sizeof junk[i]), LDG_ERR_DECODE);
-    static const uint8_t ok[] = {0x93, 0x02, 0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0, 0xc0};
-    ck_assert_int_eq(ldg_smt_proof_decode(p, ok, sizeof ok), LDG_OK);
-    /* a stray sum in the main segment */
-    static const uint8_t stray[] = {0x93, 0x02, 0x96, 0,    1, 0xc0, 0xc4,
-                                    0,    0xc4, 0,    0xc4, 1, 5,    0xc0};
-    ck_assert_int_eq(ldg_smt_proof_decode(p, stray, sizeof stray), LDG_ERR_DECODE);
+        ck_assert_int_eq(ldg_smt_proof_decode(p, b, proof3(b, junk[i], sizeof junk[i])),
+                         LDG_ERR_DECODE);
+    static const uint8_t ok[] = {0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 0, 0xc0};
+    size_t n = proof3(b, ok, sizeof ok);
+    ck_assert_int_eq(ldg_smt_proof_decode(p, b, n), LDG_OK);
+    ck_assert(p->other_root.b[0] == 0xab && p->other_root.b[31] == 0xab);
+    /* the other root missing, short, or followed by a fifth element */
+    ck_assert_int_eq(ldg_smt_proof_decode(p, b, n - 1), LDG_ERR_DECODE);
+    b[0] = 0x93;
+    ck_assert_int_eq(ldg_smt_proof_decode(p, b, n - 34), LDG_ERR_DECODE);
+    b[0] = 0x94, b[n - 33] = 31;
+    ck_assert_int_eq(ldg_smt_proof_decode(p, b, n - 1), LDG_ERR_DECODE);
+    b[0] = 0x95, b[n - 33] = 32, b[n] = 0xc0;
+    ck_assert_int_eq(ldg_smt_proof_decode(p, b, n + 1), LDG_ERR_DECODE);
+    /* a stray sum in a segment of P or G */
+    static const uint8_t stray[] = {0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0, 0xc4, 1, 5, 0xc0};
+    ck_assert_int_eq(ldg_smt_proof_decode(p, b, proof3(b, stray, sizeof stray)), LDG_ERR_DECODE);
     /* depth 1 with a bit set past its 4 levels */
-    static const uint8_t bits[] = {0x93, 0x02, 0x96, 1, 1,    0xc0, 0xc4,
-                                   1,    0x10, 0xc4, 0, 0xc4, 0,    0xc0};
-    ck_assert_int_eq(ldg_smt_proof_decode(p, bits, sizeof bits), LDG_ERR_DECODE);
+    static const uint8_t bits[] = {0x96, 1, 1, 0xc0, 0xc4, 1, 0x10, 0xc4, 0, 0xc4, 0, 0xc0};
+    ck_assert_int_eq(ldg_smt_proof_decode(p, b, proof3(b, bits, sizeof bits)), LDG_ERR_DECODE);
     /* a register segment (depth 1, one sibling) whose sum is not minimal LEB128, is
      * truncated, runs past 64 bits, or is followed by a stray byte */
-    uint8_t reg[80] = {0x93, 0x02, 0x96, 0,    1,    0xc0, 0xc4, 0,    0xc4, 0, 0xc4, 0, /* main */
-                       0x96, 1,    0,    0xc0, 0xc4, 1,    0x01, 0xc4, 32};
-    size_t at = 21 + 32;
-    reg[21] = 1; /* a non-zero sibling hash */
+    uint8_t reg[80] = {0x96, 0, 1, 0xc0, 0xc4, 0, 0xc4, 0,    0xc4, 0, /* main */
+                       0x96, 1, 0, 0xc0, 0xc4, 1, 0x01, 0xc4, 32};
+    size_t at = 19 + 32;
+    reg[19] = 1; /* a non-zero sibling hash */
     static const struct {
         uint8_t n, b[11];
         bool ok;
@@ -631,13 +676,70 @@ START_TEST(test_proof_bad_bytes)
     for (size_t i = 0; i < sizeof sums / sizeof sums[0]; i++) {
         reg[at] = 0xc4, reg[at + 1] = sums[i].n;
         memcpy(reg + at + 2, sums[i].b, sums[i].n);
-        ck_assert_int_eq(ldg_smt_proof_decode(p, reg, at + 2 + sums[i].n),
+        ck_assert_int_eq(ldg_smt_proof_decode(p, b, proof3(b, reg, at + 2 + sums[i].n)),
                          sums[i].ok ? LDG_OK : LDG_ERR_DECODE);
         if (sums[i].ok)
             ck_assert(p->has_register && p->reg.sib_count == 1 &&
                       p->reg.sums[0] == (sums[i].n == 1 ? 5 : UINT64_MAX));
     }
     free(p);
+}
+END_TEST
+
+/* A holding's proof does not cross the plain keys (specs/state.md §5.1: registers have
+ * their own tree G): with 20,000 plain keys and one instrument of 4 holders, the holding's
+ * proof is its register segment (depth 1), G's (depth 0: one register) and P's root, under
+ * 300 bytes, whatever the number of plain keys; a plain key's proof pays G's root. (With
+ * the register leaf among the plain keys, version 2, it crossed ~4 more nibble levels.) */
+START_TEST(test_holding_proof_ignores_plain_keys)
+{
+    enum { PLAIN = 20000, HOLDERS = 4 };
+    ldg_memkv *kv = ldg_memkv_new(), *tmp = ldg_memkv_new();
+    ldg_state *st = ldg_state_new(ldg_memkv_base(tmp));
+    uint8_t k[33], b0[33];
+    for (uint32_t i = 0; i < PLAIN; i++) {
+        uint8_t pk[5] = {'x', (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8),
+                         (uint8_t)i};
+        ldg_state_put(st, pk, sizeof pk, (const uint8_t *)"\x01", 1);
+    }
+    for (int i = 0; i < HOLDERS; i++) {
+        memcpy(k, "bCNE100000296", 13);
+        memset(k + 13, 0x30 + i, 20);
+        ldg_state_put(st, k, 33, (const uint8_t *)"\x0a", 1);
+        if (i == 0)
+            memcpy(b0, k, 33);
+    }
+    const ldg_write *w;
+    size_t n = ldg_state_writes(st, &w);
+    ldg_smt *t;
+    ck_assert_int_eq(ldg_smt_open(&t, ldg_memkv_base(kv), 0, true), LDG_OK);
+    ldg_hash root = apply(t, kv, 0, (ldg_write *)w, n);
+    ldg_smt_proof *p = malloc(sizeof *p);
+    uint8_t *val;
+    size_t vl;
+    bool found, has_total;
+    uint64_t total;
+    char why[200];
+    ck_assert_int_eq(ldg_smt_prove(ldg_memkv_base(kv), 0, b0, 33, p, &val, &vl, &found), LDG_OK);
+    ck_assert(found && p->has_register && p->main.depth == 0 && p->main.sib_count == 0);
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_smt_proof_encode(&e, p);
+    ck_assert_uint_lt(ldg_enc_len(&e), 300);
+    ck_assert_int_eq(ldg_smt_verify(&root, b0, 33, val, vl, p, &has_total, &total, why, sizeof why),
+                     LDG_OK);
+    ck_assert(has_total && total == 10 * HOLDERS);
+    /* the other root is bound: another P refused */
+    p->other_root.b[7] ^= 1;
+    ck_assert_int_eq(ldg_smt_verify(&root, b0, 33, val, vl, p, NULL, NULL, why, sizeof why),
+                     LDG_ERR_INVALID);
+    free(val);
+    ldg_enc_free(&e);
+    free(p);
+    ldg_smt_free(t);
+    ldg_state_free(st);
+    ldg_memkv_free(tmp);
+    ldg_memkv_free(kv);
 }
 END_TEST
 
@@ -649,6 +751,7 @@ int main(void)
     tcase_add_test(tc, test_small_trees);
     tcase_add_test(tc, test_worked_values);
     tcase_add_test(tc, test_proof_bad_bytes);
+    tcase_add_test(tc, test_holding_proof_ignores_plain_keys);
     tcase_add_test(tc, test_pinned_roots);
     tcase_add_test(tc, test_lean_nodes);
     tcase_add_test(tc, test_model_keep_all);

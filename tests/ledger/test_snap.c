@@ -1,5 +1,6 @@
 /* State sync chunks (ledger/ldg_snap.c, specs/sync.md §3): a seeded random state (plain
- * keys and two registers) restored chunk by chunk from its root hash reproduces the state
+ * keys and two registers: the plain tree, the registers tree) restored chunk by chunk from
+ * its root hash reproduces the state
  * and its root for several chunk sizes; a tampered, truncated, reordered, shortened or
  * lengthened chunk, a chunk of another subtree and a chunk against another root are each
  * refused. Into a store: the tree written chunk by chunk (stopped and resumed, its finish
@@ -95,7 +96,7 @@ static size_t restore(fixture *f, size_t keys_max, ldg_memkv *out)
         ldg_snap_chunk c;
         char why[256] = "";
         ck_assert_msg(ldg_snap_verify(&c, &t, VERSION, data, len, why, sizeof why) == LDG_OK,
-                      "%s (keys_max %zu, reg %d, depth %u, %zu bytes)", why, keys_max, t.reg,
+                      "%s (keys_max %zu, tree %d, depth %u, %zu bytes)", why, keys_max, t.tree,
                       t.depth, len);
         for (size_t i = 0; i < c.n; i++) {
             ldg_write w = {c.keys[i], c.klens[i], c.vals[i], c.vlens[i]};
@@ -136,7 +137,7 @@ START_TEST(test_restore_whole_state)
         ldg_state_base src = ldg_memkv_base(f.state);
         ck_assert_int_eq(src.scan(src.arg, (const uint8_t *)"", 0, same_row, &b), LDG_OK);
         if (sizes[s] == LDG_SNAP_CHUNK_KEYS_MAX)
-            ck_assert_uint_eq(chunks, 3); /* the main tree and its two registers */
+            ck_assert_uint_eq(chunks, 5); /* the root's two trees, P, G and its two registers */
         else
             ck_assert_uint_gt(chunks, f.nkeys / sizes[s] / 2);
         ldg_memkv_free(out);
@@ -144,6 +145,25 @@ START_TEST(test_restore_whole_state)
     drop(&f);
 }
 END_TEST
+
+/* The depth-0 task of tree (LDG_SNAP_PLAIN or LDG_SNAP_REGS), from the state root's chunk. */
+static ldg_snap_task tree_task(fixture *f, uint8_t tree)
+{
+    ldg_snap_task t;
+    size_t len;
+    ldg_snap_root_task(&t, &f->root);
+    uint8_t *d = chunk_of(f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
+    ldg_snap_chunk c;
+    char why[256];
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
+    ck_assert_uint_eq(c.ntasks, 2);
+    ck_assert(c.roots && c.n == 0 && c.tasks[0].tree == LDG_SNAP_PLAIN &&
+              c.tasks[1].tree == LDG_SNAP_REGS);
+    t = c.tasks[tree == LDG_SNAP_PLAIN ? 0 : 1];
+    ldg_snap_chunk_free(&c);
+    free(d);
+    return t;
+}
 
 /* The first chunk (breadth first) with at least two leaves, and its task. */
 static uint8_t *leaves_chunk(fixture *f, size_t keys_max, ldg_snap_task *t, size_t *len)
@@ -227,7 +247,7 @@ START_TEST(test_reordered_missing_extra_refused)
     ldg_snap_task t;
     size_t len, bl;
     /* a register's leaves (plain [key, value] pairs): descend into a register first */
-    ldg_snap_root_task(&t, &f.root);
+    t = tree_task(&f, LDG_SNAP_REGS);
     uint8_t *d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
     ldg_snap_chunk c;
     char why[256];
@@ -267,8 +287,8 @@ START_TEST(test_wrong_root_and_wrong_subtree_refused)
     build(&f, tl_seed("snap roots", 0x5a9c0004));
     ldg_snap_task t, other;
     size_t len;
-    ldg_snap_root_task(&t, &f.root);
-    uint8_t *d = chunk_of(&f, &t, 2, &len); /* the root node's 16 slots */
+    t = tree_task(&f, LDG_SNAP_PLAIN);
+    uint8_t *d = chunk_of(&f, &t, 2, &len); /* the plain tree's root node's 16 slots */
     ldg_snap_chunk c;
     char why[256];
     ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
@@ -286,22 +306,69 @@ START_TEST(test_wrong_root_and_wrong_subtree_refused)
     ck_assert_int_eq(ldg_snap_verify(&c, &kid0, VERSION, d, len, why, sizeof why), LDG_OK);
     ldg_snap_chunk_free(&c);
     free(d);
-    /* a register's chunk offered as the main tree's */
-    ldg_snap_root_task(&t, &f.root);
+    /* a register's chunk offered as the plain tree's */
+    t = tree_task(&f, LDG_SNAP_REGS);
     d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
     ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, d, len, why, sizeof why), LDG_OK);
     ldg_snap_task reg = c.tasks[0];
     ldg_snap_chunk_free(&c);
     free(d);
     d = chunk_of(&f, &reg, LDG_SNAP_CHUNK_KEYS_MAX, &len);
+    ck_assert_int_eq(reg.tree, LDG_SNAP_REGISTER);
     other = reg;
-    other.reg = false;
+    other.tree = LDG_SNAP_PLAIN;
+    memset(other.id12, 0, sizeof other.id12);
     ck_assert_int_eq(ldg_snap_verify(&c, &other, VERSION, d, len, why, sizeof why),
                      LDG_ERR_INVALID);
     other = reg;
     other.sum++; /* a register total other than certified */
     ck_assert_int_eq(ldg_snap_verify(&c, &other, VERSION, d, len, why, sizeof why),
                      LDG_ERR_INVALID);
+    free(d);
+    drop(&f);
+}
+END_TEST
+
+/* The state root's chunk: the two trees' roots, which must hash to the certified root, in
+ * their order; it answers the state root only, and nothing else answers it. */
+START_TEST(test_roots_chunk)
+{
+    fixture f;
+    build(&f, tl_seed("snap rootpair", 0x5a9c0007));
+    ldg_snap_task t, p = tree_task(&f, LDG_SNAP_PLAIN), g = tree_task(&f, LDG_SNAP_REGS);
+    static const ldg_hash zero;
+    ck_assert(memcmp(p.hash.b, zero.b, 32) && memcmp(g.hash.b, zero.b, 32));
+    ldg_hash want;
+    ldg_smt_state_root(&want, &p.hash, &g.hash);
+    ck_assert(!memcmp(want.b, f.root.b, 32));
+    ldg_snap_root_task(&t, &f.root);
+    char why[256];
+    ldg_snap_chunk c;
+    size_t len, pl;
+    uint8_t *d = chunk_of(&f, &t, LDG_SNAP_CHUNK_KEYS_MAX, &len);
+    /* swapped: G ‖ P */
+    ldg_enc e;
+    ldg_enc_init(&e);
+    ldg_enc_array(&e, 3);
+    ldg_enc_u64(&e, 1);
+    ldg_enc_u64(&e, 2);
+    ldg_enc_array(&e, 2);
+    ldg_enc_bin(&e, g.hash.b, 32);
+    ldg_enc_bin(&e, p.hash.b, 32);
+    ck_assert_int_eq(
+        ldg_snap_verify(&c, &t, VERSION, ldg_enc_data(&e), ldg_enc_len(&e), why, sizeof why),
+        LDG_ERR_INVALID);
+    ck_assert_msg(strstr(why, "certified state root") != NULL, "%s", why);
+    ldg_enc_free(&e);
+    /* the roots chunk for the plain tree's task; the plain tree's chunk for the root task */
+    ck_assert_int_eq(ldg_snap_verify(&c, &p, VERSION, d, len, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_msg(strstr(why, "answers only the state root") != NULL, "%s", why);
+    uint8_t *pd = chunk_of(&f, &p, LDG_SNAP_CHUNK_KEYS_MAX, &pl);
+    ck_assert_int_eq(ldg_snap_verify(&c, &t, VERSION, pd, pl, why, sizeof why), LDG_ERR_INVALID);
+    ck_assert_msg(strstr(why, "two trees' roots") != NULL, "%s", why);
+    /* the registers tree holds register leaves only: the plain tree's leaves refused there */
+    ck_assert_int_eq(ldg_snap_verify(&c, &g, VERSION, pd, pl, why, sizeof why), LDG_ERR_INVALID);
+    free(pd);
     free(d);
     drop(&f);
 }
@@ -527,6 +594,7 @@ int main(void)
     tcase_add_test(tc, test_restore_whole_state);
     tcase_add_test(tc, test_every_flip_and_truncation_refused);
     tcase_add_test(tc, test_reordered_missing_extra_refused);
+    tcase_add_test(tc, test_roots_chunk);
     tcase_add_test(tc, test_wrong_root_and_wrong_subtree_refused);
     tcase_add_test(tc, test_server_bounds);
     tcase_add_test(tc, test_store_tree_and_resume);

@@ -175,6 +175,11 @@ START_TEST(test_evidence_section)
     ck_assert_int_eq(cfg.ev_replicate_every_s, 30);
     ck_assert_int_eq(cfg.ev_copies_required, 2);
     ck_assert_int_eq(cfg.ev_retention_days, 1825);
+    ck_assert_str_eq(cfg.ev_attest_pass_file, "");
+    ck_assert_int_eq(parse("[evidence]\nattest_passphrase_file = keeper.pass\n"), LDG_OK);
+    ck_assert_str_eq(cfg.ev_attest_pass_file, HOME "/keeper.pass"); /* relative to HOME */
+    ck_assert_int_eq(parse("[evidence]\nattest_passphrase_file = /etc/folio/pass\n"), LDG_OK);
+    ck_assert_str_eq(cfg.ev_attest_pass_file, "/etc/folio/pass");
     refused("[evidence]\nreplicate_every_s = 0\n", 2, "from 1 to 86400");
     refused("[evidence]\ncopies_required = -1\n", 2, "from 0 to 1000");
     refused("[evidence]\nretention = 5\n", 2, "unknown key retention in [evidence]");

@@ -7,7 +7,9 @@ KIND: truncate | extend | swap-facts | value | key-account ACCT_HEX | key-isin I
       genesis-hash HEX | anchor-of OTHER_BUNDLE | anchor-and-height-of OTHER_BUNDLE |
       trust | drop-sig | bitflip N (flip bit N of the file) |
       register-sum (raise the holding path's register total and one sibling's sum alike) |
-      sibling (change one sibling hash of the holding's main-tree path)
+      sibling (change one sibling hash of the holding's register path) |
+      other-root (change the root hash of the tree the holding's path does not cross) |
+      version-2 (re-shape the holding's tree proof as the former version 2)
 Decodes with verify_proof.py's strict decoder and re-encodes canonically, so each copy is
 well-formed msgpack unless the tampering is about the bytes themselves.
 """
@@ -102,10 +104,17 @@ def main(argv):
             b[5][0][2] = Bin(enc(p))
         elif kind == "sibling":
             p = decode(bytes(b[5][0][2]))
-            sib = bytearray(p[1][4])
+            sib = bytearray(p[2][4])
             sib[0] ^= 1
-            p[1][4] = Bin(bytes(sib))
+            p[2][4] = Bin(bytes(sib))
             b[5][0][2] = Bin(enc(p))
+        elif kind == "other-root":
+            p = decode(bytes(b[5][0][2]))
+            p[3] = Bin(bytes([p[3][0] ^ 1]) + bytes(p[3][1:]))
+            b[5][0][2] = Bin(enc(p))
+        elif kind == "version-2":
+            p = decode(bytes(b[5][0][2]))
+            b[5][0][2] = Bin(enc([2, p[1], p[2]]))
         elif kind == "drop-sig":
             b[6][2][3] = b[6][2][3][:-1]
         else:

@@ -380,7 +380,9 @@ def seg_decode(o, sum_tree):
             "sums": sums}
 
 
-def seg_term(sum_tree, seg, path, own, own_sum):
+def seg_term(sum_tree, want_kind, seg, path, own, own_sum):
+    """The terminal's hash and sum; another leaf must be of the kind its tree holds
+    (want_kind: plain in P, register in G, holding in a register)."""
     if seg["term"] == TERM_LEAF:
         if own is None:
             raise Refused("ROOT", "the proof shows the key present, but it is claimed absent")
@@ -393,13 +395,13 @@ def seg_term(sum_tree, seg, path, own, own_sum):
     opath, a = bytes(opath), bytes(a)
     if opath == path or any(nib(opath, d) != nib(path, d) for d in range(seg["depth"])):
         raise Refused("ROOT", "the leaf in the key's place is not on the key's path")
-    if kind == LEAF_REGISTER and not sum_tree:
+    if kind != want_kind:
+        raise Refused("ROOT", "the leaf in the key's place is of the wrong kind")
+    if kind == LEAF_REGISTER:
         return th("folio/smt/register", opath + a + be64(osum)), 0
-    if kind == LEAF_HOLDING and sum_tree:
+    if kind == LEAF_HOLDING:
         return th("folio/sum/leaf", opath + a + be64(osum)), osum
-    if kind == LEAF_PLAIN and not sum_tree:
-        return th("folio/smt/leaf", opath + a), 0
-    raise Refused("ROOT", "the leaf in the key's place is of the wrong kind")
+    return th("folio/smt/leaf", opath + a), 0
 
 
 def seg_root(sum_tree, seg, path, h, s):
@@ -426,10 +428,15 @@ def tree_check(root, key, value, proof):
         if len(proof) > TREE_PROOF_MAX:
             raise ValueError("over %d bytes" % TREE_PROOF_MAX)
         p = decode(proof)
-        if not (isinstance(p, list) and len(p) == 3 and p[0] == 2):
-            raise ValueError("not a tree proof of version 2")
+        if isinstance(p, list) and p and is_u64(p[0]) and p[0] != 3:
+            raise Refused("ROOT", "the path is a tree proof of version %d, not 3 (versions 1 and "
+                          "2 proved against the former state root, which kept registers among "
+                          "the plain keys; state.md §5.5)" % p[0])
+        if not (isinstance(p, list) and len(p) == 4 and p[0] == 3 and is_bin(p[3], 32)):
+            raise ValueError("not a tree proof of version 3")
         main = seg_decode(p[1], False)
         reg = seg_decode(p[2], True) if p[2] is not None else None
+        other_root = bytes(p[3])
     except (ValueError, UnicodeDecodeError) as e:
         raise Refused("ROOT", "the path is not a tree proof of state.md §5.5 (%s)" % e)
     holding = len(key) == 33 and key[0] == 0x62
@@ -444,17 +451,19 @@ def tree_check(root, key, value, proof):
         if reg is not None:
             amount = holding_amount(value) if value is not None else 0
             own = (th("folio/sum/leaf", path + vh + be64(amount)) if value is not None else None)
-            h, s = seg_term(True, reg, path, own, amount)
+            h, s = seg_term(True, LEAF_HOLDING, reg, path, own, amount)
             h, s = seg_root(True, reg, path, h, s)
-            # (R, T) = (h, s): the main segment proves the register leaf they make
+            # (R, T) = (h, s): the segment in G proves the register leaf they make
             mown = th("folio/smt/register", mpath + h + be64(s))
             total = s
         elif value is not None:
             raise Refused("ROOT", "a holding is claimed but the proof shows no register")
     elif value is not None:
         mown = th("folio/smt/leaf", path + vh)
-    h, _ = seg_term(False, main, mpath, mown, 0)
+    h, _ = seg_term(False, LEAF_REGISTER if holding else LEAF_PLAIN, main, mpath, mown, 0)
     h, _ = seg_root(False, main, mpath, h, 0)
+    # the segment ends at the root of its tree: G for a holding, P for a plain key
+    h = th("folio/smt/root", other_root + h if holding else h + other_root)
     if h != root:
         raise Refused("ROOT", "the proof leads to another state root")
     return total
