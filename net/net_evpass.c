@@ -267,21 +267,12 @@ static void page_on(pass *p, net_client *c, const char *url, cursor *cur)
         p->st->pages++;
         /* The row before the page must be the one the cursor ended on: an index that was
          * rebuilt or replaced (another store at that URL) is listed again from its start. */
-        if (cur->next > 0 && rows.has_prev != true) {
-            say(p, true,
-                "evidence sync: the index of %s no longer has the row %llu where the "
-                "last pass stopped: listed again from its start",
-                url, (unsigned long long)cur->next - 1);
-            cur->next = 0;
-            memset(cur->last.b, 0, LDG_HASH_LEN);
-            more = true;
-            continue;
-        }
-        if (cur->next > 0 && memcmp(rows.prev.b, cur->last.b, LDG_HASH_LEN)) {
-            say(p, true,
-                "evidence sync: the index of %s changed since the last pass (its row "
-                "%llu differs): listed again from its start",
-                url, (unsigned long long)cur->next - 1);
+        bool gone = cur->next > 0 && rows.has_prev != true;
+        if (gone || (cur->next > 0 && memcmp(rows.prev.b, cur->last.b, LDG_HASH_LEN))) {
+            say(p, true, "evidence sync: the index of %s %s %llu %s: listed again from its start",
+                url, gone ? "no longer has the row" : "changed since the last pass (its row",
+                (unsigned long long)cur->next - 1,
+                gone ? "where the last pass stopped" : "differs)");
             cur->next = 0;
             memset(cur->last.b, 0, LDG_HASH_LEN);
             more = true;
